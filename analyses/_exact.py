@@ -1,0 +1,206 @@
+"""Exact streaming building blocks shared by the built-in analyses.
+
+* :class:`ExactSum` — Shewchuk's exact partial sums (what ``math.fsum`` uses), mergeable
+  and order-independent: the sum of the same numbers is the same float in any order.
+* :class:`RankSelector` — exact order statistics by multi-pass radix selection over an
+  order-preserving 64-bit key of each float. Pass 1 histograms the top 16 bits of every
+  value, each later pass either histograms the next 16 bits inside the buckets that hold
+  a wanted rank or, once a bucket is small enough, collects it and sorts it. Memory is
+  bounded by the histogram and the collection cap, never by the row count, and the result
+  is the exact k-th smallest value — as ``numpy.sort(x)[k]`` would give.
+* :func:`linear_quantile` — numpy's default ("linear", Hyndman & Fan type 7) quantile from
+  the two order statistics around it, with numpy's exact float operations.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+PREFIX_BITS = 16
+BUCKETS = 1 << PREFIX_BITS
+COLLECT_CAP = 1 << 18
+_SIGN = np.uint64(1 << 63)
+_ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
+
+
+class ExactSum:
+    """Exact running sum of floats (Shewchuk partials); ``value()`` is correctly rounded."""
+
+    __slots__ = ("partials",)
+
+    def __init__(self, partials: list[float] | None = None) -> None:
+        self.partials: list[float] = list(partials or [])
+
+    def add(self, x: float) -> None:
+        x = float(x)
+        if not math.isfinite(x):
+            self.partials.append(x)
+            return
+        i = 0
+        for y in self.partials:
+            if not math.isfinite(y):
+                self.partials[i] = y
+                i += 1
+                continue
+            if abs(x) < abs(y):
+                x, y = y, x
+            hi = x + y
+            lo = y - (hi - x)
+            if lo:
+                self.partials[i] = lo
+                i += 1
+            x = hi
+        del self.partials[i:]
+        self.partials.append(x)
+
+    def merged(self, other: ExactSum) -> ExactSum:
+        out = ExactSum(self.partials)
+        for p in other.partials:
+            out.add(p)
+        return out
+
+    def value(self) -> float:
+        return math.fsum(self.partials)
+
+
+def float_keys(values: np.ndarray) -> np.ndarray:
+    """Order-preserving map float64 -> uint64 (negative numbers flip all bits)."""
+    bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+    negative = (bits & _SIGN) != 0
+    return np.where(negative, bits ^ _ALL, bits | _SIGN)
+
+
+def keys_to_floats(keys: np.ndarray) -> np.ndarray:
+    keys = np.asarray(keys, dtype=np.uint64)
+    positive = (keys & _SIGN) != 0
+    bits = np.where(positive, keys ^ _SIGN, keys ^ _ALL)
+    return bits.view(np.float64)
+
+
+@dataclass
+class _Target:
+    rank: int
+    prefix: int = 0
+    depth: int = 0
+    offset: int = 0
+    count: int = 0
+    value: float | None = None
+
+
+@dataclass
+class SelectionPass:
+    """One pass's per-chunk work for one column: which buckets to histogram or collect."""
+
+    hist_buckets: list[tuple[int, int]] = field(default_factory=list)  # (prefix, depth)
+    collect_buckets: list[tuple[int, int]] = field(default_factory=list)
+
+
+class RankSelector:
+    """Find the values at given 0-based ranks among ``n`` values, over several passes.
+
+    Use: ``sel = RankSelector(n, ranks)``; while ``not sel.done``: stream all values,
+    feed each chunk to ``sel.chunk_state(keys)``, merge states with ``merge_states``, and
+    call ``sel.advance(state)``. Then ``sel.values()`` maps rank -> value.
+    """
+
+    def __init__(self, n: int, ranks: list[int]) -> None:
+        self.n = n
+        self.targets = {r: _Target(rank=r, count=n) for r in sorted(set(ranks)) if 0 <= r < n}
+
+    @property
+    def done(self) -> bool:
+        return all(t.value is not None for t in self.targets.values())
+
+    def current_pass(self) -> SelectionPass:
+        buckets: dict[tuple[int, int], int] = {}
+        for t in self.targets.values():
+            if t.value is None:
+                buckets[(t.prefix, t.depth)] = t.count
+        step = SelectionPass()
+        for (prefix, depth), count in sorted(buckets.items()):
+            if count <= COLLECT_CAP or depth + PREFIX_BITS > 64:
+                step.collect_buckets.append((prefix, depth))
+            else:
+                step.hist_buckets.append((prefix, depth))
+        return step
+
+    @staticmethod
+    def _members(keys: np.ndarray, prefix: int, depth: int) -> np.ndarray:
+        if depth == 0:
+            return keys
+        return keys[(keys >> np.uint64(64 - depth)) == np.uint64(prefix)]
+
+    def chunk_state(self, step: SelectionPass, keys: np.ndarray) -> dict:
+        state: dict = {}
+        for prefix, depth in step.hist_buckets:
+            members = self._members(keys, prefix, depth)
+            shift = np.uint64(64 - depth - PREFIX_BITS)
+            sub = ((members >> shift) & np.uint64(BUCKETS - 1)).astype(np.int64)
+            state[("h", prefix, depth)] = np.bincount(sub, minlength=BUCKETS)
+        for prefix, depth in step.collect_buckets:
+            state[("c", prefix, depth)] = [self._members(keys, prefix, depth)]
+        return state
+
+    @staticmethod
+    def merge_states(a: dict, b: dict) -> dict:
+        out = dict(a)
+        for key, value in b.items():
+            if key not in out:
+                out[key] = value.copy() if key[0] == "h" else list(value)
+            elif key[0] == "h":
+                out[key] = out[key] + value
+            else:
+                out[key] = out[key] + list(value)
+        return out
+
+    def advance(self, state: dict) -> None:
+        sorted_cache: dict = {}
+        for t in self.targets.values():
+            if t.value is not None:
+                continue
+            hist = state.get(("h", t.prefix, t.depth))
+            if hist is not None:
+                cumulative = np.cumsum(hist)
+                within = t.rank - t.offset
+                idx = int(np.searchsorted(cumulative, within, side="right"))
+                before = int(cumulative[idx - 1]) if idx > 0 else 0
+                t.offset += before
+                t.prefix = (t.prefix << PREFIX_BITS) | idx
+                t.depth += PREFIX_BITS
+                t.count = int(hist[idx])
+                continue
+            key = ("c", t.prefix, t.depth)
+            if key not in sorted_cache:
+                parts = state.get(key, [])
+                merged = np.concatenate(parts) if parts else np.empty(0, np.uint64)
+                sorted_cache[key] = np.sort(merged)
+            keys = sorted_cache[key]
+            t.value = float(keys_to_floats(keys[t.rank - t.offset : t.rank - t.offset + 1])[0])
+
+    def values(self) -> dict[int, float]:
+        return {r: t.value for r, t in self.targets.items()}
+
+
+def quantile_ranks(n: int, qs: list[float]) -> dict[float, tuple[int, int, float]]:
+    """For each q: (previous rank, next rank, gamma) exactly as numpy's linear method."""
+    out = {}
+    for q in qs:
+        h = (n - 1) * np.float64(q)
+        if h >= n - 1:
+            out[q] = (n - 1, n - 1, 0.0)
+            continue
+        prev = math.floor(h)
+        out[q] = (prev, prev + 1, float(h - prev))
+    return out
+
+
+def linear_quantile(a: float, b: float, t: float) -> float:
+    """numpy's ``_lerp``: a + (b-a)*t, computed from b's side when t >= 0.5."""
+    a64, b64, t64 = np.float64(a), np.float64(b), np.float64(t)
+    diff = b64 - a64
+    if t64 >= 0.5:
+        return float(b64 - diff * (np.float64(1) - t64))
+    return float(a64 + diff * t64)

@@ -1,0 +1,37 @@
+"""pytest-statharness: streaming, exact, citable statistical analyses as pytest items.
+
+This module only re-exports the names a user imports; the work lives in the modules
+(see docs/architecture.md). Importing it does not import numpy, pandas or pyarrow.
+"""
+
+from .analysis import Analysis, AnalysisContext, Budget, Plan
+from .column_kinds import ColumnKind
+from .errors import (
+    AnalysisDefinitionError,
+    BudgetExceeded,
+    DatasetError,
+    FindingValidationError,
+    FullLoadRefused,
+    StatHarnessError,
+    StatHarnessWarning,
+)
+from .hookspecs import hookimpl
+from .policy.golden import HarnessSkip, harness_skip
+
+__all__ = [
+    "Analysis",
+    "AnalysisContext",
+    "AnalysisDefinitionError",
+    "Budget",
+    "BudgetExceeded",
+    "ColumnKind",
+    "DatasetError",
+    "FindingValidationError",
+    "FullLoadRefused",
+    "HarnessSkip",
+    "Plan",
+    "StatHarnessError",
+    "StatHarnessWarning",
+    "harness_skip",
+    "hookimpl",
+]

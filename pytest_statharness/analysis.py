@@ -1,0 +1,236 @@
+"""The analysis contract: metadata plus a mergeable, multi-pass accumulator.
+
+An analysis never reads files. The engine (:mod:`.engine`) feeds it canonical chunks and
+drives, for every pass::
+
+    state = init(ctx)                      # empty state
+    for each chunk:  s = update(init(ctx), chunk, ctx); state = merge(state, s, ctx)
+    result = end_pass(state, ctx)          # appended to ctx.previous
+    ... while needs_another_pass(ctx)
+    findings(ctx)                          # built with ctx.finding(...)
+
+Rules that make results deterministic (tested by the conformance suite for every
+registered analysis): ``merge`` never modifies its second argument, uses exact or
+order-independent operations (integer counts, min/max, ``math.fsum`` over partial sums,
+sorted merges) and gives the same answer for the same chunk sequence; ``update`` uses no
+BLAS or multithreaded reductions; a randomised step takes its seed from ``chunk.index``.
+
+Empty input, decided once for every analysis: an analysis whose columns hold no valid
+value reports the counts it has (zero) and ``null`` for every statistic that needs data.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from .column_kinds import ColumnKind
+from .evidence import FINDING_SCHEMA_VERSION, finding_id
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What one item may spend. Caps bound complexity, never rows."""
+
+    batch_size: int
+    max_columns: int
+    max_pairs: int
+    max_groups: int
+    max_windows: int
+    max_findings: int
+    time_limit_s: float
+    distinct_cap: int
+
+    def caps(self) -> dict[str, int]:
+        """The caps that can shape a result (cited in evidence; IO batch size and time are not)."""
+        return {
+            "max_columns": self.max_columns,
+            "max_pairs": self.max_pairs,
+            "max_groups": self.max_groups,
+            "max_windows": self.max_windows,
+            "max_findings": self.max_findings,
+            "distinct_cap": self.distinct_cap,
+        }
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an analysis will read on a dataset, decided before any row is read."""
+
+    columns: tuple[str, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+    left_out: dict[str, Any] = field(default_factory=dict)
+
+
+class DatasetView:
+    """What an analysis may know about the dataset: names, kinds, counts — never its file."""
+
+    def __init__(self, dataset) -> None:
+        self.name: str = dataset.name
+        self.fingerprint: str = dataset.fingerprint
+        self.row_count: int = dataset.row_count
+        self.columns = dataset.columns
+        self._dataset = dataset
+
+    def columns_of(self, *kinds: ColumnKind) -> list[str]:
+        return self._dataset.columns_of(*kinds)
+
+    def kind(self, column: str) -> ColumnKind:
+        return self._dataset.column(column).kind
+
+    def column(self, column: str):
+        return self._dataset.column(column)
+
+
+@dataclass
+class AnalysisContext:
+    """Per-item context handed to every accumulator call."""
+
+    analysis: Analysis
+    dataset: DatasetView
+    budget: Budget
+    plan: Plan
+    pass_index: int = 0
+    previous: list[Any] = field(default_factory=list)
+    rows_scanned: int = 0
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.plan.columns
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return self.plan.params
+
+    def finding(
+        self,
+        *,
+        kind: str,
+        title: str,
+        subject: dict[str, Any],
+        values: dict[str, Any],
+        units: dict[str, str],
+        severity: str = "info",
+        intervals: dict[str, Sequence[Any]] | None = None,
+        error_bounds: dict[str, Any] | None = None,
+        columns: Sequence[str] | None = None,
+        example_rows: Sequence[int] | None = None,
+        parameters: dict[str, Any] | None = None,
+        recommendation: dict[str, Any] | None = None,
+        exact: bool | None = None,
+    ) -> dict[str, Any]:
+        """Build one finding with its evidence. The engine adds rows scanned and validates."""
+        meta = self.analysis
+        measurement: dict[str, Any] = {"values": dict(values), "units": dict(units)}
+        if intervals:
+            measurement["intervals"] = {k: list(v) for k, v in intervals.items()}
+        if error_bounds:
+            measurement["error_bounds"] = dict(error_bounds)
+        evidence: dict[str, Any] = {
+            "method": meta.method,
+            "reference": meta.reference,
+            "parameters": {**self.plan.params, **(parameters or {})},
+            "budget": self.budget.caps(),
+            "columns": list(columns if columns is not None else self.plan.columns),
+            "rows_scanned": 0,
+            "exact": meta.exact if exact is None else exact,
+            "dataset_fingerprint": self.dataset.fingerprint,
+        }
+        if example_rows is not None:
+            evidence["example_rows"] = [int(r) for r in example_rows]
+        if self.plan.left_out:
+            evidence["left_out"] = dict(self.plan.left_out)
+        out = {
+            "schema_version": FINDING_SCHEMA_VERSION,
+            "id": finding_id(meta.id, kind, subject),
+            "analysis_id": meta.id,
+            "kind": kind,
+            "title": title,
+            "severity": severity,
+            "subject": dict(subject),
+            "measurement": measurement,
+            "evidence": evidence,
+        }
+        if recommendation is not None:
+            out["recommendation"] = dict(recommendation)
+        return out
+
+
+class Analysis:
+    """Base class of analyses. Subclasses set the metadata and the accumulator methods.
+
+    Metadata (class attributes):
+        id: unique, lower_snake_case; the item name is ``{id}[{dataset}]``.
+        family: one word (profile, distribution, relationships, time, quality, eventlog,
+            recommendations, drift); becomes a marker.
+        title: a short human title.
+        requires: column kinds; the analysis is collected for a dataset having any of them.
+        exact: whether every value it reports is exact (else ``error_bound`` says how far).
+        passes: the number of passes it makes (an upper bound when it can stop earlier).
+        method / reference: what is computed and the literature or documentation behind it.
+        access: the data-access pattern, for the generated catalogue.
+        memory_heavy: never run at the same time as another memory-heavy item.
+    """
+
+    id: ClassVar[str]
+    family: ClassVar[str]
+    title: ClassVar[str]
+    requires: ClassVar[tuple[ColumnKind, ...]] = ()
+    exact: ClassVar[bool] = True
+    error_bound: ClassVar[str | None] = None
+    passes: ClassVar[int] = 1
+    method: ClassVar[str]
+    reference: ClassVar[str]
+    access: ClassVar[str] = "streamed canonical chunks"
+    memory_heavy: ClassVar[bool] = False
+    golden: ClassVar[str | None] = None
+
+    # -- planning ---------------------------------------------------------------
+    def plan(self, dataset: DatasetView, budget: Budget) -> Plan | None:
+        """Decide the columns to read. None: the analysis does not apply (not collected).
+
+        The default takes every column of the required kinds, up to ``max_columns``, and
+        records the ones left out.
+        """
+        columns = dataset.columns_of(*self.requires)
+        if not columns:
+            return None
+        kept = columns[: budget.max_columns]
+        left = columns[budget.max_columns :]
+        left_out = {"columns": left, "cap": "max_columns"} if left else {}
+        return Plan(tuple(kept), {}, left_out)
+
+    def columns_for_pass(self, ctx: AnalysisContext) -> Sequence[str]:
+        """Columns read in pass ``ctx.pass_index`` (default: the plan's columns)."""
+        return ctx.plan.columns
+
+    # -- the accumulator ----------------------------------------------------------
+    def init(self, ctx: AnalysisContext) -> Any:
+        raise NotImplementedError
+
+    def update(self, state: Any, chunk, ctx: AnalysisContext) -> Any:
+        raise NotImplementedError
+
+    def merge(self, a: Any, b: Any, ctx: AnalysisContext) -> Any:
+        raise NotImplementedError
+
+    def end_pass(self, state: Any, ctx: AnalysisContext) -> Any:
+        return state
+
+    def needs_another_pass(self, ctx: AnalysisContext) -> bool:
+        return len(ctx.previous) < self.passes
+
+    def findings(self, ctx: AnalysisContext) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    # -- state wire format (distributed engine) ---------------------------------------
+    def serialize_state(self, state: Any) -> bytes:
+        return pickle.dumps(state, protocol=5)
+
+    def deserialize_state(self, data: bytes) -> Any:
+        return pickle.loads(data)  # noqa: S301 - states come from our own workers
+
+
+__all__ = ["Analysis", "AnalysisContext", "Budget", "DatasetView", "Plan"]

@@ -1,0 +1,108 @@
+"""Canonical chunks: the unit every analysis updates on, whatever the IO batches were.
+
+The engine re-slices a source's batches into rows ``[k*C, (k+1)*C)`` of each part, with
+``C`` fixed (and recorded in the dataset fingerprint). Analyses see the same chunks, in
+the same order, for any ``--stat-batch-size``: that is what makes findings byte-identical
+across batch sizes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+DEFAULT_CHUNK_ROWS = 65536
+
+
+@dataclass(frozen=True, eq=False)
+class Chunk:
+    """One canonical chunk: ``index`` counts chunks over the whole dataset, ``row_start``
+    is the dataset-wide position of its first row (positions are what findings cite)."""
+
+    index: int
+    part: int
+    row_start: int
+    table: pa.Table
+
+    @property
+    def num_rows(self) -> int:
+        return self.table.num_rows
+
+    def column(self, name: str) -> pa.ChunkedArray:
+        return self.table.column(name)
+
+    def valid(self, name: str) -> np.ndarray:
+        """Boolean mask of non-null (and, for floats, non-NaN) values."""
+        col = self.table.column(name)
+        mask = pc.is_valid(col)
+        if pa.types.is_floating(col.type):
+            mask = pc.and_(mask, pc.invert(pc.is_nan(col)))
+        return np.asarray(mask.to_numpy(zero_copy_only=False), dtype=bool)
+
+    def floats(self, name: str) -> np.ndarray:
+        """The column as float64 with nulls as NaN (timestamps and durations in their unit)."""
+        return self._floats(name)
+
+    def _floats(self, name: str) -> np.ndarray:
+        col = self.table.column(name)
+        typ = col.type
+        if pa.types.is_timestamp(typ) or pa.types.is_duration(typ) or pa.types.is_date(typ):
+            col = pc.cast(col, pa.int64()) if not pa.types.is_date32(typ) else pc.cast(
+                pc.cast(col, pa.int32()), pa.int64()
+            )
+        if pa.types.is_boolean(col.type):
+            col = pc.cast(col, pa.int8())
+        arr = col.to_numpy() if col.null_count == 0 else pc.fill_null(
+            pc.cast(col, pa.float64()), float("nan")
+        ).to_numpy()
+        return np.asarray(arr, dtype=np.float64)
+
+    def values(self, name: str) -> np.ndarray:
+        """Only the valid values of a numeric column, as float64."""
+        data = self._floats(name)
+        return data[~np.isnan(data)]
+
+    @cached_property
+    def positions(self) -> np.ndarray:
+        return np.arange(self.row_start, self.row_start + self.num_rows, dtype=np.int64)
+
+
+def canonical_chunks(
+    parts: Iterable[Iterable[pa.RecordBatch]],
+    chunk_rows: int,
+    schema: pa.Schema,
+) -> Iterator[Chunk]:
+    """Re-slice each part's batches into chunks of exactly ``chunk_rows`` rows.
+
+    Each part restarts the slicing (rows ``[k*C, (k+1)*C)`` *of each part*), so the chunks
+    of a partitioned dataset do not depend on how its files were read.
+    """
+    index = 0
+    row_start = 0
+    for part_index, batches in enumerate(parts):
+        pending: list[pa.RecordBatch] = []
+        pending_rows = 0
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            while pending_rows >= chunk_rows:
+                table = pa.Table.from_batches(pending, schema=schema)
+                head = table.slice(0, chunk_rows).combine_chunks()
+                rest = table.slice(chunk_rows)
+                yield Chunk(index, part_index, row_start, head)
+                index += 1
+                row_start += chunk_rows
+                pending = rest.to_batches() if rest.num_rows else []
+                pending_rows -= chunk_rows
+        if pending_rows:
+            table = pa.Table.from_batches(pending, schema=schema).combine_chunks()
+            yield Chunk(index, part_index, row_start, table)
+            index += 1
+            row_start += pending_rows

@@ -1,0 +1,275 @@
+"""The Dataset: one named, fingerprinted, typed table that analyses stream over.
+
+Opening a dataset resolves everything later steps need once — format, schema, row count,
+ragged-row count, column kinds, fingerprint — and keeps it in a small metadata file keyed
+by content, so every xdist worker and every later session reuses it instead of rescanning.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..atomic import write_text_atomic
+from ..column_kinds import ColumnKind
+from ..errors import DatasetError
+from .chunks import DEFAULT_CHUNK_ROWS, Chunk, canonical_chunks
+from .fingerprint import content_key, dataset_fingerprint
+from .full_load import check_full_load
+from .inference import ColumnScan, decide_kind
+from .sources import BadRows, Source, detect_format, open_source, split_location
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
+META_VERSION = 1
+DEFAULT_IO_BATCH_ROWS = 65536
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    name: str
+    arrow_type: str
+    kind: ColumnKind
+    null_count: int
+    distinct_at_least: int
+    distinct_exact: bool
+
+
+def _schema_to_text(schema: pa.Schema) -> str:
+    return base64.b64encode(schema.serialize().to_pybytes()).decode()
+
+
+def _schema_from_text(text: str) -> pa.Schema:
+    return pa.ipc.read_schema(pa.py_buffer(base64.b64decode(text)))
+
+
+class Dataset:
+    """A dataset opened for streaming. Build it with :func:`open_dataset`."""
+
+    def __init__(
+        self,
+        name: str,
+        location: str,
+        source: Source,
+        *,
+        chunk_rows: int,
+        fingerprint: str,
+        row_count: int,
+        columns: Sequence[ColumnInfo],
+        bad_rows: BadRows,
+    ) -> None:
+        self.name = name
+        self.location = location
+        self.source = source
+        self.chunk_rows = chunk_rows
+        self.fingerprint = fingerprint
+        self.row_count = row_count
+        self.columns = tuple(columns)
+        self.bad_rows = bad_rows
+
+    # -- description -----------------------------------------------------------
+    @property
+    def format(self) -> str:
+        return self.source.format
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.source.schema
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> ColumnInfo:
+        for info in self.columns:
+            if info.name == name:
+                return info
+        raise KeyError(name)
+
+    def columns_of(self, *kinds: ColumnKind) -> list[str]:
+        """Names of the columns of the given kinds, in schema order."""
+        return [c.name for c in self.columns if c.kind in kinds]
+
+    def describe(self) -> dict:
+        """The dataset as the report and the evidence cite it (no absolute paths)."""
+        return {
+            "name": self.name,
+            "format": self.format,
+            "source": Path(split_location(self.location)[0]).name,
+            "fingerprint": self.fingerprint,
+            "row_count": self.row_count,
+            "chunk_rows": self.chunk_rows,
+            "bad_rows": {"count": self.bad_rows.count, "first_lines": list(self.bad_rows.first_positions)},
+            "columns": [
+                {"name": c.name, "type": c.arrow_type, "kind": str(c.kind), "null_count": c.null_count}
+                for c in self.columns
+            ],
+        }
+
+    # -- streaming ---------------------------------------------------------------
+    def iter_batches(
+        self, columns: Sequence[str] | None = None, batch_size: int = DEFAULT_IO_BATCH_ROWS
+    ) -> Iterator[pa.RecordBatch]:
+        """Stream the rows as Arrow batches of at most ``batch_size`` rows, in order."""
+        self._check_columns(columns)
+        for part in range(len(self.source.parts())):
+            yield from self.source.iter_part_batches(part, columns, batch_size)
+
+    def iter_chunks(
+        self, columns: Sequence[str] | None = None, batch_size: int = DEFAULT_IO_BATCH_ROWS
+    ) -> Iterator[Chunk]:
+        """Stream canonical chunks (see :mod:`.chunks`); independent of ``batch_size``."""
+        self._check_columns(columns)
+        names = list(columns) if columns is not None else self.column_names
+        schema = pa.schema([self.schema.field(n) for n in names])
+        parts = (
+            self.source.iter_part_batches(part, names, batch_size)
+            for part in range(len(self.source.parts()))
+        )
+        return canonical_chunks(parts, self.chunk_rows, schema)
+
+    def to_pandas(self, columns: Sequence[str] | None = None, *, requester: str | None = None):
+        """Load the dataset whole — refused above the full-load threshold (see full_load)."""
+        check_full_load(self.name, self.row_count, requester)
+        batches = list(self.iter_batches(columns))
+        names = list(columns) if columns is not None else self.column_names
+        schema = pa.schema([self.schema.field(n) for n in names])
+        return pa.Table.from_batches(batches, schema=schema).to_pandas()
+
+    def _check_columns(self, columns: Sequence[str] | None) -> None:
+        if columns is None:
+            return
+        unknown = [c for c in columns if c not in self.schema.names]
+        if unknown:
+            raise DatasetError(
+                f"dataset {self.name!r} has no column(s) {', '.join(map(repr, unknown))}; "
+                f"its columns are {', '.join(self.schema.names)}"
+            )
+
+
+def validate_name(name: str) -> str:
+    if not NAME_PATTERN.match(name):
+        raise DatasetError(
+            f"dataset name {name!r} is not allowed: use letters, digits, '_', '.' and '-'"
+        )
+    return name
+
+
+def _typing_scan(source: Source, schema: pa.Schema) -> tuple[int, dict[str, dict]]:
+    scans = {f.name: ColumnScan(f.type) for f in schema}
+    rows = 0
+    for part in range(len(source.parts())):
+        for batch in source.iter_part_batches(part, None, DEFAULT_IO_BATCH_ROWS):
+            rows += batch.num_rows
+            for name, scan in scans.items():
+                scan.update(batch.column(name))
+    return rows, {name: scan.summary() for name, scan in scans.items()}
+
+
+def open_dataset(
+    name: str,
+    location: str,
+    *,
+    chunk_rows: int = DEFAULT_CHUNK_ROWS,
+    meta_dir: Path | None = None,
+    root: Path | None = None,
+) -> Dataset:
+    """Open ``location`` (a path, or ``file.db::table``) as dataset ``name``.
+
+    ``meta_dir`` is where resolved metadata is kept between processes (None: not kept).
+    ``root`` resolves relative paths (the pytest rootdir).
+    """
+    validate_name(name)
+    file, table = split_location(location)
+    if root is not None and not file.is_absolute():
+        file = root / file
+    if not file.exists():
+        raise DatasetError(
+            f"dataset {name!r}: file {str(split_location(location)[0])!r} does not exist "
+            "(check the path given to --stat-dataset)"
+        )
+    fmt = detect_format(file)
+    files = _content_files(file, fmt)
+    key = content_key(file, files, fmt, table, chunk_rows)
+    meta_path = meta_dir / f"{key}.json" if meta_dir is not None else None
+    meta = _read_meta(meta_path)
+    if meta is not None:
+        schema = _schema_from_text(meta["schema"])
+        options = {"column_types": {f.name: f.type for f in schema}} if fmt == "csv" else {}
+        source = open_source(file, table, **options)
+        if fmt == "csv":
+            source.set_bad_rows(BadRows(meta["bad_rows"]["count"], tuple(meta["bad_rows"]["first_lines"])))
+        row_count = meta["row_count"]
+        summaries = meta["columns"]
+    else:
+        source = open_source(file, table)
+        schema = source.schema
+        row_count, summaries = _typing_scan(source, schema)
+        bad = source.bad_rows()
+        if meta_path is not None:
+            write_text_atomic(
+                meta_path,
+                json.dumps(
+                    {
+                        "meta_version": META_VERSION,
+                        "schema": _schema_to_text(schema),
+                        "row_count": row_count,
+                        "bad_rows": {"count": bad.count, "first_lines": list(bad.first_positions)},
+                        "columns": summaries,
+                    },
+                    sort_keys=True,
+                ),
+            )
+    if row_count == 0:
+        raise DatasetError(
+            f"dataset {name!r} ({file.name}) has no data rows; there is nothing to analyse"
+        )
+    columns = [
+        ColumnInfo(
+            name=f.name,
+            arrow_type=str(f.type),
+            kind=decide_kind(f.type, summaries[f.name]),
+            null_count=row_count - summaries[f.name]["non_null"],
+            distinct_at_least=summaries[f.name]["distinct_at_least"],
+            distinct_exact=summaries[f.name]["distinct_exact"],
+        )
+        for f in schema
+    ]
+    return Dataset(
+        name,
+        location,
+        source,
+        chunk_rows=chunk_rows,
+        fingerprint=dataset_fingerprint(key, schema),
+        row_count=row_count,
+        columns=columns,
+        bad_rows=source.bad_rows(),
+    )
+
+
+def _content_files(file: Path, fmt: str) -> list[Path]:
+    if fmt == "parquet" and file.is_dir():
+        from .sources.parquet import PARQUET_SUFFIXES
+
+        return sorted(
+            (p for p in file.rglob("*") if p.is_file() and p.suffix in PARQUET_SUFFIXES),
+            key=lambda p: p.relative_to(file).as_posix(),
+        )
+    return [file]
+
+
+def _read_meta(path: Path | None) -> dict | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        meta = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if meta.get("meta_version") != META_VERSION:
+        return None
+    return meta

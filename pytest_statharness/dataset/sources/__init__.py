@@ -1,0 +1,83 @@
+"""Format detection: which source adapter opens a given path.
+
+The suffix decides first; a file without a known suffix is recognised by its magic bytes
+(Parquet ``PAR1``, Arrow ``ARROW1``, SQLite's header). Anything else is refused with a
+message that lists the formats the harness reads.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .arrow_ipc import IPC_SUFFIXES, ArrowIpcSource
+from .base import BadRows, Source, dataset_error
+from .csv import CSV_SUFFIXES, CsvSource
+from .parquet import PARQUET_SUFFIXES, ParquetSource
+from .sqlite import SQLITE_SUFFIXES, SqliteSource
+
+SUPPORTED = "Parquet (file or folder), CSV/TSV, SQLite (file.db::table), Arrow IPC/Feather"
+
+
+def detect_format(path: Path) -> str:
+    """Name the format of ``path``: parquet, csv, sqlite or arrow_ipc."""
+    if path.is_dir():
+        return "parquet"
+    name = path.name.lower()
+    if name.endswith(PARQUET_SUFFIXES):
+        return "parquet"
+    if name.endswith(CSV_SUFFIXES):
+        return "csv"
+    if name.endswith(SQLITE_SUFFIXES):
+        return "sqlite"
+    if name.endswith(IPC_SUFFIXES):
+        return "arrow_ipc"
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise dataset_error(path, f"cannot be read: {exc.strerror}") from None
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"ARROW1") or head[:4] == b"\xff\xff\xff\xff":
+        return "arrow_ipc"
+    if head.startswith(b"SQLite format 3"):
+        return "sqlite"
+    raise dataset_error(path, "has an unknown format", f"supported: {SUPPORTED}")
+
+
+def split_location(location: str) -> tuple[Path, str | None]:
+    """Split ``file.db::table`` into the file and the table (None for other formats)."""
+    if "::" in location:
+        file, _, table = location.rpartition("::")
+        return Path(file), table
+    return Path(location), None
+
+
+def open_source(path: Path, table: str | None = None, **options) -> Source:
+    """Open ``path`` with the adapter for its format."""
+    if not path.exists():
+        raise dataset_error(path, "does not exist", "check the path given to --stat-dataset")
+    fmt = detect_format(path)
+    if fmt == "sqlite":
+        if not table:
+            raise dataset_error(
+                path, "is a SQLite database but no table was named", "write it as file.db::table"
+            )
+        return SqliteSource(path, table)
+    if table:
+        raise dataset_error(path, f"is {fmt}, which has no tables (remove '::{table}')")
+    if fmt == "parquet":
+        return ParquetSource(path)
+    if fmt == "csv":
+        return CsvSource(path, column_types=options.get("column_types"))
+    return ArrowIpcSource(path)
+
+
+__all__ = [
+    "BadRows",
+    "Source",
+    "SUPPORTED",
+    "detect_format",
+    "open_source",
+    "split_location",
+]

@@ -1,0 +1,164 @@
+"""CSV sources, streamed with pyarrow's incremental reader.
+
+Two problems plain streaming has, and what this module does about them:
+
+* Types are inferred from the first block only, so a later value of another type
+  fails the read half-way. The first full read therefore *resolves* the schema: when a
+  column fails to convert, it is widened (int -> float -> string) and the read restarts.
+  The resolved types are stored with the dataset metadata, so it happens once.
+* Ragged rows (more or fewer fields than the header). Policy: such a row is dropped,
+  counted, and its line number kept (the first 20); the dataset metadata, the report and
+  every finding's row count show it. A file where every row is ragged fails instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from .base import BadRows, dataset_error
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+CSV_COMPRESSED = (".csv.gz", ".csv.bz2", ".tsv.gz")
+MAX_BAD_ROW_POSITIONS = 20
+_BLOCK_SIZE = 1 << 22
+
+_COLUMN_ERROR = re.compile(r"In CSV column #(\d+): CSV conversion error to (\w+)")
+
+
+class _RaggedRows:
+    def __init__(self) -> None:
+        self.count = 0
+        self.lines: list[int] = []
+
+    def __call__(self, row: pacsv.InvalidRow) -> str:
+        self.count += 1
+        if len(self.lines) < MAX_BAD_ROW_POSITIONS and row.number is not None:
+            self.lines.append(int(row.number))
+        return "skip"
+
+
+class CsvSource:
+    format = "csv"
+
+    def __init__(self, path: Path, column_types: dict[str, pa.DataType] | None = None) -> None:
+        self.path = path
+        self._delimiter = "\t" if ".tsv" in path.name.lower() else ","
+        try:
+            size = path.stat().st_size
+        except OSError as exc:
+            raise dataset_error(path, f"cannot be read: {exc.strerror}") from None
+        if size == 0:
+            raise dataset_error(path, "is empty (0 bytes)", "a CSV needs a header row and data")
+        self._types: dict[str, pa.DataType] = {}
+        if column_types is not None:
+            self._types = dict(column_types)
+        self._bad = BadRows()
+        self._rows: int | None = None
+        self._schema: pa.Schema | None = None
+        if column_types is None:
+            self._resolve()
+
+    # -- reading -----------------------------------------------------------------
+    def _reader(self, columns: Sequence[str] | None, ragged: _RaggedRows, block_size: int):
+        convert = pacsv.ConvertOptions(
+            column_types=self._types or None,
+            include_columns=list(columns) if columns is not None else None,
+            strings_can_be_null=True,
+        )
+        try:
+            return pacsv.open_csv(
+                self.path,
+                read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self._delimiter, invalid_row_handler=ragged
+                ),
+                convert_options=convert,
+            )
+        except pa.ArrowInvalid as exc:
+            raise self._translate(exc) from None
+
+    def _translate(self, exc: Exception) -> Exception:
+        text = str(exc)
+        if "Empty CSV file" in text:
+            return dataset_error(self.path, "is empty", "a CSV needs a header row and data")
+        if "UTF8" in text or "UTF-8" in text or "utf8" in text:
+            return dataset_error(
+                self.path, "contains text that is not valid UTF-8", "re-encode the file as UTF-8"
+            )
+        return dataset_error(self.path, f"cannot be parsed as CSV: {text.splitlines()[0]}")
+
+    def _resolve(self) -> None:
+        """Read the whole file once, widening column types until every row converts."""
+        widen = {"int64": pa.float64(), "double": pa.string(), "float64": pa.string()}
+        for _attempt in range(64):
+            ragged = _RaggedRows()
+            reader = self._reader(None, ragged, _BLOCK_SIZE)
+            schema = reader.schema
+            rows = 0
+            try:
+                for batch in reader:
+                    rows += batch.num_rows
+            except pa.ArrowInvalid as exc:
+                match = _COLUMN_ERROR.search(str(exc))
+                if match is None:
+                    raise self._translate(exc) from None
+                name = schema.names[int(match.group(1))]
+                current = schema.field(name).type
+                self._types[name] = widen.get(str(current), pa.string())
+                continue
+            if rows == 0 and ragged.count:
+                raise dataset_error(
+                    self.path, f"every data row is ragged ({ragged.count} rows)",
+                    "check the delimiter and quoting",
+                )
+            self._schema = schema
+            self._rows = rows
+            self._bad = BadRows(ragged.count, tuple(ragged.lines))
+            self._types = {f.name: f.type for f in schema}
+            return
+        raise dataset_error(self.path, "column types could not be resolved")  # pragma: no cover
+
+    # -- the Source protocol -------------------------------------------------------
+    @property
+    def schema(self) -> pa.Schema:
+        if self._schema is None:
+            reader = self._reader(None, _RaggedRows(), 1 << 16)
+            self._schema = reader.schema
+        return self._schema
+
+    def resolved_types(self) -> dict[str, pa.DataType]:
+        return {f.name: f.type for f in self.schema}
+
+    def parts(self) -> Sequence[str]:
+        return [self.path.name]
+
+    def row_count(self) -> int | None:
+        return self._rows
+
+    def iter_part_batches(
+        self, part: int, columns: Sequence[str] | None, batch_size: int
+    ) -> Iterator[pa.RecordBatch]:
+        ragged = _RaggedRows()
+        reader = self._reader(columns, ragged, _BLOCK_SIZE)
+        try:
+            for batch in reader:
+                if columns is not None:
+                    batch = batch.select(list(columns))
+                for start in range(0, batch.num_rows, batch_size):
+                    yield batch.slice(start, batch_size)
+        except pa.ArrowInvalid as exc:
+            raise self._translate(exc) from None
+
+    def content_files(self) -> Sequence[Path]:
+        return [self.path]
+
+    def bad_rows(self) -> BadRows:
+        return self._bad
+
+    def set_bad_rows(self, bad: BadRows) -> None:
+        self._bad = bad

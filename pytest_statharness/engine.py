@@ -1,0 +1,103 @@
+"""The local engine: drives one analysis over one dataset, pass by pass, chunk by chunk.
+
+The merge shape is a left fold in chunk order — ``merge(merge(s0, s1), s2)...`` — whose
+shape depends only on the number of chunks, so the result is the same for any IO batch
+size. The time budget is checked between chunks; the findings are completed with the
+rows scanned and validated before they leave the engine.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .analysis import Analysis, AnalysisContext, Budget, DatasetView, Plan
+from .errors import BudgetExceeded
+from .evidence import validate_finding
+
+
+@dataclass
+class RunResult:
+    findings: list[dict]
+    rows_scanned: int
+    passes: int
+    chunks: int
+    wall_s: float
+    cpu_s: float
+    pass_rows: list[int] = field(default_factory=list)
+
+
+ProgressCallback = Callable[[int, int, int], None]  # (pass_index, rows_done, rows_total)
+
+
+def plan_for(analysis: Analysis, dataset, budget: Budget) -> Plan | None:
+    return analysis.plan(DatasetView(dataset), budget)
+
+
+def run_analysis(
+    analysis: Analysis,
+    dataset,
+    budget: Budget,
+    plan: Plan,
+    *,
+    progress: ProgressCallback | None = None,
+) -> RunResult:
+    start_wall = time.perf_counter()
+    start_cpu = time.process_time()
+    ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
+    chunks = 0
+    pass_rows: list[int] = []
+    while True:
+        state = analysis.init(ctx)
+        rows = 0
+        columns = list(analysis.columns_for_pass(ctx))
+        for chunk in dataset.iter_chunks(columns, batch_size=budget.batch_size):
+            part = analysis.update(analysis.init(ctx), chunk, ctx)
+            state = analysis.merge(state, part, ctx)
+            rows += chunk.num_rows
+            chunks += 1
+            elapsed = time.perf_counter() - start_wall
+            if elapsed > budget.time_limit_s:
+                raise BudgetExceeded(
+                    f"{analysis.id} on {dataset.name!r} ran {elapsed:.1f} s, past its time "
+                    f"limit of {budget.time_limit_s:g} s (pass {ctx.pass_index + 1}, "
+                    f"{rows:,}/{dataset.row_count:,} rows); raise it with --stat-time-limit",
+                    threshold=budget.time_limit_s,
+                    measured=round(elapsed, 3),
+                )
+            if progress is not None:
+                progress(ctx.pass_index, rows, dataset.row_count)
+        pass_rows.append(rows)
+        ctx.rows_scanned = max(ctx.rows_scanned, rows)
+        ctx.previous.append(analysis.end_pass(state, ctx))
+        ctx.pass_index += 1
+        if not analysis.needs_another_pass(ctx):
+            break
+    findings = list(analysis.findings(ctx))
+    for finding in findings:
+        finding["evidence"]["rows_scanned"] = ctx.rows_scanned
+        validate_finding(finding, analysis.id)
+    _check_unique_ids(analysis, findings)
+    return RunResult(
+        findings=findings,
+        rows_scanned=ctx.rows_scanned,
+        passes=ctx.pass_index,
+        chunks=chunks,
+        wall_s=time.perf_counter() - start_wall,
+        cpu_s=time.process_time() - start_cpu,
+        pass_rows=pass_rows,
+    )
+
+
+def _check_unique_ids(analysis: Analysis, findings: list[dict]) -> None:
+    from .errors import FindingValidationError
+
+    seen = set()
+    for finding in findings:
+        if finding["id"] in seen:
+            raise FindingValidationError(
+                f"analysis {analysis.id!r} produced two findings with id {finding['id']!r}; "
+                "give them different subjects or kinds"
+            )
+        seen.add(finding["id"])

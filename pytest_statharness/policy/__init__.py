@@ -1,0 +1,1 @@
+"""Policies: size tiers, budgets and the golden (skip) policy."""
