@@ -1,4 +1,4 @@
-"""Missingness (placeholder module filled in by the missingness analysis)."""
+"""missingness: not written yet (placeholder so the entry point resolves)."""
 
 from pytest_statharness import hookimpl
 

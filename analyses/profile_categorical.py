@@ -1,0 +1,8 @@
+"""profile_categorical: not written yet (placeholder so the entry point resolves)."""
+
+from pytest_statharness import hookimpl
+
+
+@hookimpl
+def statharness_analyses():
+    return []
