@@ -16,7 +16,15 @@ from pytest_statharness import Analysis, ColumnKind, hookimpl
 
 from ._exact import ExactSum, RankSelector, float_keys, linear_quantile, quantile_ranks
 
-QUANTILES = {"p01": 0.01, "p05": 0.05, "p25": 0.25, "p50": 0.5, "p75": 0.75, "p95": 0.95, "p99": 0.99}
+QUANTILES = {
+    "p01": 0.01,
+    "p05": 0.05,
+    "p25": 0.25,
+    "p50": 0.5,
+    "p75": 0.75,
+    "p95": 0.95,
+    "p99": 0.99,
+}
 
 
 class ProfileNumeric(Analysis):
@@ -40,7 +48,10 @@ class ProfileNumeric(Analysis):
 
     def init(self, ctx):
         if ctx.pass_index == 0:
-            return {c: {"n": 0, "nulls": 0, "min": math.inf, "max": -math.inf, "sum": ExactSum()} for c in ctx.columns}
+            return {
+                c: {"n": 0, "nulls": 0, "min": math.inf, "max": -math.inf, "sum": ExactSum()}
+                for c in ctx.columns
+            }
         stats = ctx.previous[0]
         state = {}
         for c in ctx.columns:
@@ -113,7 +124,9 @@ class ProfileNumeric(Analysis):
         for c in ctx.columns:
             if not selectors[c].done and state[c]["sel"]:
                 selectors[c].advance(state[c]["sel"])
-        return {c: {"m2": state[c]["m2"].value()} for c in ctx.columns} if ctx.pass_index == 1 else {}
+        return (
+            {c: {"m2": state[c]["m2"].value()} for c in ctx.columns} if ctx.pass_index == 1 else {}
+        )
 
     def needs_another_pass(self, ctx):
         if len(ctx.previous) == 1:

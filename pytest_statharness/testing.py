@@ -32,8 +32,12 @@ def run_on_frame(
         if path is None:
             frame.to_parquet(file, index=False)
         return run_on_file(
-            analysis, file, chunk_rows=chunk_rows, batch_size=batch_size,
-            overrides=overrides, name=name,
+            analysis,
+            file,
+            chunk_rows=chunk_rows,
+            batch_size=batch_size,
+            overrides=overrides,
+            name=name,
         )
 
 

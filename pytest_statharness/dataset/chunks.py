@@ -52,14 +52,18 @@ class Chunk:
         col = self.table.column(name)
         typ = col.type
         if pa.types.is_timestamp(typ) or pa.types.is_duration(typ) or pa.types.is_date(typ):
-            col = pc.cast(col, pa.int64()) if not pa.types.is_date32(typ) else pc.cast(
-                pc.cast(col, pa.int32()), pa.int64()
+            col = (
+                pc.cast(col, pa.int64())
+                if not pa.types.is_date32(typ)
+                else pc.cast(pc.cast(col, pa.int32()), pa.int64())
             )
         if pa.types.is_boolean(col.type):
             col = pc.cast(col, pa.int8())
-        arr = col.to_numpy() if col.null_count == 0 else pc.fill_null(
-            pc.cast(col, pa.float64()), float("nan")
-        ).to_numpy()
+        arr = (
+            col.to_numpy()
+            if col.null_count == 0
+            else pc.fill_null(pc.cast(col, pa.float64()), float("nan")).to_numpy()
+        )
         return np.asarray(arr, dtype=np.float64)
 
     def values(self, name: str) -> np.ndarray:

@@ -104,9 +104,17 @@ class Dataset:
             "fingerprint": self.fingerprint,
             "row_count": self.row_count,
             "chunk_rows": self.chunk_rows,
-            "bad_rows": {"count": self.bad_rows.count, "first_lines": list(self.bad_rows.first_positions)},
+            "bad_rows": {
+                "count": self.bad_rows.count,
+                "first_lines": list(self.bad_rows.first_positions),
+            },
             "columns": [
-                {"name": c.name, "type": c.arrow_type, "kind": str(c.kind), "null_count": c.null_count}
+                {
+                    "name": c.name,
+                    "type": c.arrow_type,
+                    "kind": str(c.kind),
+                    "null_count": c.null_count,
+                }
                 for c in self.columns
             ],
         }
@@ -203,7 +211,9 @@ def open_dataset(
         options = {"column_types": {f.name: f.type for f in schema}} if fmt == "csv" else {}
         source = open_source(file, table, **options)
         if fmt == "csv":
-            source.set_bad_rows(BadRows(meta["bad_rows"]["count"], tuple(meta["bad_rows"]["first_lines"])))
+            source.set_bad_rows(
+                BadRows(meta["bad_rows"]["count"], tuple(meta["bad_rows"]["first_lines"]))
+            )
         row_count = meta["row_count"]
         summaries = meta["columns"]
     else:

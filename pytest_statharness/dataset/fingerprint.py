@@ -20,7 +20,9 @@ def content_key(
     root: Path, files: Sequence[Path], fmt: str, table: str | None, chunk_rows: int
 ) -> str:
     digest = hashlib.sha256()
-    digest.update(f"statharness-content-v{FINGERPRINT_VERSION}|{fmt}|{table or ''}|{chunk_rows}|".encode())
+    digest.update(
+        f"statharness-content-v{FINGERPRINT_VERSION}|{fmt}|{table or ''}|{chunk_rows}|".encode()
+    )
     for file in files:
         rel = file.relative_to(root).as_posix() if root.is_dir() else ""
         digest.update(rel.encode() + b"\0")

@@ -53,9 +53,9 @@ class ColumnScan:
             valid = pc.drop_null(col)
             if len(valid):
                 self.length_sum += pc.sum(pc.utf8_length(valid)).as_py() or 0
-                self.with_space += pc.sum(
-                    pc.cast(pc.match_substring(valid, " "), pa.int64())
-                ).as_py() or 0
+                self.with_space += (
+                    pc.sum(pc.cast(pc.match_substring(valid, " "), pa.int64())).as_py() or 0
+                )
             self._track_distinct(valid)
         elif pa.types.is_integer(typ):
             valid = pc.drop_null(col)
@@ -90,7 +90,9 @@ class ColumnScan:
         non_null = self.rows - self.nulls
         return {
             "non_null": non_null,
-            "distinct_at_least": DISTINCT_TRACK_CAP + 1 if self.distinct_overflow else len(self.distinct),
+            "distinct_at_least": DISTINCT_TRACK_CAP + 1
+            if self.distinct_overflow
+            else len(self.distinct),
             "distinct_exact": not self.distinct_overflow,
             "mean_length": (self.length_sum / non_null) if non_null and self.length_sum else 0.0,
             "space_share": (self.with_space / non_null) if non_null else 0.0,
@@ -119,7 +121,11 @@ def decide_kind(arrow_type: pa.DataType, summary: dict) -> ColumnKind:
         return ColumnKind.NUMERIC
     if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
         return ColumnKind.NUMERIC
-    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) or pa.types.is_dictionary(arrow_type):
+    if (
+        pa.types.is_string(arrow_type)
+        or pa.types.is_large_string(arrow_type)
+        or pa.types.is_dictionary(arrow_type)
+    ):
         non_null = summary["non_null"]
         distinct = summary["distinct_at_least"]
         many = distinct > 1000 or (non_null and distinct > non_null / 2)

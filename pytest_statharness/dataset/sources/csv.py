@@ -113,7 +113,8 @@ class CsvSource:
                 continue
             if rows == 0 and ragged.count:
                 raise dataset_error(
-                    self.path, f"every data row is ragged ({ragged.count} rows)",
+                    self.path,
+                    f"every data row is ragged ({ragged.count} rows)",
                     "check the delimiter and quoting",
                 )
             self._schema = schema

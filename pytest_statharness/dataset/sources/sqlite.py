@@ -102,7 +102,9 @@ class SqliteSource:
             try:
                 rows = cursor.fetchmany(batch_size)
             except sqlite3.Error as exc:
-                raise dataset_error(self.path, f"table {self.table!r} cannot be read: {exc}") from None
+                raise dataset_error(
+                    self.path, f"table {self.table!r} cannot be read: {exc}"
+                ) from None
             if not rows:
                 return
             arrays = []

@@ -1,0 +1,1 @@
+"""Configuration of the project's own tests (not of users' sessions)."""

@@ -1,0 +1,225 @@
+"""The session side of the plugin, registered only when datasets are given.
+
+Owns, for one pytest process: the opened datasets, the registry, item generation
+(identical on every xdist worker: sorted by analysis id, then dataset order), the
+``stat_*`` fixtures, and — on the controller or a single process — the run's report.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from .dataset import Dataset, open_dataset
+from .engine import plan_for, run_analysis
+from .errors import StatHarnessError
+from .items import RESULT_PROPERTY, AnalysisItem, StatCollector
+from .options import StatOptions
+from .policy.budget import decide_budget
+from .registry import Registry
+from .snapshots import SnapshotStore
+
+COLLECTOR_NAME = "statharness"
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+class HarnessSession:
+    def __init__(self, config: pytest.Config, options: StatOptions) -> None:
+        self.config = config
+        self.options = options
+        self.snapshots = SnapshotStore(options.snapshot_dir)
+        self.update_snapshots = bool(config.getoption("update_snapshots", default=False))
+        self._datasets: dict[str, Dataset] = {}
+        self._registry: Registry | None = None
+        self.results: dict[str, dict] = {}
+        self.outcomes: dict[str, str] = {}
+        self.decisions: dict[str, dict] = {}
+        for spec in options.datasets:
+            try:
+                self._datasets[spec.name] = open_dataset(
+                    spec.name,
+                    spec.location,
+                    meta_dir=options.home / "cache" / "meta",
+                    root=config.rootpath,
+                )
+            except StatHarnessError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            except OSError as exc:
+                raise pytest.UsageError(
+                    f"dataset {spec.name!r}: cannot read {spec.location!r}: {exc.strerror}"
+                ) from None
+
+    # -- shared state ---------------------------------------------------------------
+    def dataset(self, name: str) -> Dataset:
+        return self._datasets[name]
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            extra = [
+                plugin
+                for plugin in self.config.pluginmanager.get_plugins()
+                if plugin is not self
+                and not isinstance(plugin, type)
+                and any(attr.startswith("statharness_") for attr in dir(plugin))
+            ]
+            try:
+                self._registry = Registry.build(extra)
+            except StatHarnessError as exc:
+                raise pytest.UsageError(str(exc)) from None
+        return self._registry
+
+    def run(self, analysis, dataset, budget, plan, progress):
+        return run_analysis(analysis, dataset, budget, plan, progress=progress)
+
+    def progress_for(self, item):
+        return None
+
+    # -- collection -----------------------------------------------------------------
+    def budget_for(self, analysis, dataset):
+        overrides = {}
+        if self.options.time_limit_s:
+            overrides["time_limit_s"] = self.options.time_limit_s
+        return decide_budget(
+            row_count=dataset.row_count,
+            column_count=len(dataset.columns),
+            analysis_id=analysis.id,
+            memory_heavy=analysis.memory_heavy,
+            batch_size=self.options.batch_size,
+            overrides=overrides,
+        )
+
+    def planned_items(self):
+        """(analysis, dataset name, plan, decision) for every item, in a fixed order."""
+        out = []
+        for analysis in self.registry:
+            for spec in self.options.datasets:
+                dataset = self._datasets[spec.name]
+                decision = self.budget_for(analysis, dataset)
+                try:
+                    plan = plan_for(analysis, dataset, decision.budget)
+                except StatHarnessError as exc:
+                    raise pytest.UsageError(str(exc)) from None
+                if plan is not None:
+                    out.append((analysis, spec.name, plan, decision))
+        return out
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection_modifyitems(self, session, config, items) -> None:
+        from .plugin import FAMILIES, register_family_marker
+
+        for family in self.registry.families():
+            if family not in FAMILIES:
+                register_family_marker(config, family)
+        collector = StatCollector.from_parent(session, name=COLLECTOR_NAME, nodeid=COLLECTOR_NAME)
+        planned = self.planned_items()
+        session.testscollected += len(planned)
+        for analysis, name, plan, decision in planned:
+            items.append(
+                AnalysisItem.from_parent(
+                    collector,
+                    name=f"{analysis.id}[{name}]",
+                    analysis=analysis,
+                    dataset_name=name,
+                    plan=plan,
+                    decision=decision,
+                    harness=self,
+                )
+            )
+
+    # -- fixtures ----------------------------------------------------------------------
+    @pytest.fixture(scope="session")
+    def stat_datasets(self) -> dict[str, Dataset]:
+        """Every dataset of the session, by name."""
+        return dict(self._datasets)
+
+    @pytest.fixture
+    def stat_dataset(self) -> Dataset:
+        """The session's dataset when there is one (else use ``stat_datasets[name]``)."""
+        if len(self._datasets) != 1:
+            pytest.fail(
+                f"stat_dataset needs exactly one --stat-dataset, this session has "
+                f"{len(self._datasets)}; use the stat_datasets fixture and pick by name",
+                pytrace=False,
+            )
+        return next(iter(self._datasets.values()))
+
+    @pytest.fixture
+    def stat_budget(self, request):
+        """The budget an item gets on the session's (single) dataset, with its reasons."""
+        dataset = request.getfixturevalue("stat_dataset")
+        from .policy.budget import decide_budget as decide
+
+        return decide(
+            row_count=dataset.row_count,
+            column_count=len(dataset.columns),
+            analysis_id=request.node.name,
+            batch_size=self.options.batch_size,
+        ).budget
+
+    # -- results and report -------------------------------------------------------------
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, value in report.user_properties:
+            if name == RESULT_PROPERTY:
+                self.results[report.nodeid] = json.loads(value)
+        if report.nodeid in self.results or report.nodeid.startswith(f"{COLLECTOR_NAME}::"):
+            if report.when == "call" or report.outcome != "passed":
+                previous = self.outcomes.get(report.nodeid)
+                if previous in (None, "passed"):
+                    self.outcomes[report.nodeid] = report.outcome
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if _is_worker(self.config) or self.config.option.collectonly:
+            return
+        from .report.writer import write_run_report
+
+        self.unused = self.find_unused_snapshots()
+        if self.update_snapshots:
+            for path in self.unused.values():
+                path.unlink(missing_ok=True)
+        self.run_dir = write_run_report(self, exitstatus)
+
+    def find_unused_snapshots(self) -> dict[tuple[str, str], Path]:
+        if any(not d.exists() for d in [self.options.snapshot_dir]):
+            return {}
+        expected = {(name, analysis.id) for analysis, name, _p, _d in self.planned_items()}
+        existing = self.snapshots.existing([s.name for s in self.options.datasets])
+        return {key: path for key, path in existing.items() if key not in expected}
+
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if _is_worker(self.config):
+            return
+        statuses: dict[str, int] = {}
+        for result in self.results.values():
+            status = result.get("snapshot", {}).get("status")
+            if status:
+                statuses[status] = statuses.get(status, 0) + 1
+        tr = terminalreporter
+        tr.section("statharness")
+        if statuses:
+            tr.write_line(
+                "snapshots: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
+            )
+        unused = getattr(self, "unused", {})
+        if unused:
+            verb = "deleted" if self.update_snapshots else "unused (delete with --snapshot-update)"
+            tr.write_line(f"{len(unused)} snapshot(s) {verb}:")
+            for dataset, analysis_id in sorted(unused):
+                tr.write_line(f"  {dataset}/{analysis_id}.json")
+        run_dir = getattr(self, "run_dir", None)
+        if run_dir is not None:
+            try:
+                shown = run_dir.relative_to(self.config.rootpath)
+            except ValueError:
+                shown = run_dir.name
+            tr.write_line(f"report: {shown}/report.md")
+
+
+def _stderr(message: str) -> None:  # pragma: no cover - diagnostics only
+    sys.stderr.write(message + "\n")

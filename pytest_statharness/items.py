@@ -1,0 +1,132 @@
+"""The pytest items: one per (analysis, dataset), under one ``statharness`` collector.
+
+An item runs its analysis through the engine, validates the findings, compares them with
+the stored snapshot and records what happened (outcome, findings, telemetry, a citable
+skip) in ``user_properties``, which pytest and xdist carry to the controller's report.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+from typing import Any
+
+import pytest
+
+from .analysis import Analysis, Plan
+from .errors import BudgetExceeded, StatHarnessError
+from .evidence import canonical_findings
+from .policy.budget import BudgetDecision
+from .policy.golden import HarnessSkip, golden_policy_for
+
+RESULT_PROPERTY = "statharness"
+
+
+class StatHarnessFailure(Exception):
+    """A failure with a message meant for a person (shown without a traceback)."""
+
+
+class StatCollector(pytest.Collector):
+    """Parent of every generated item, so their ids read ``statharness::profile_numeric[x]``."""
+
+    def collect(self):  # pragma: no cover - items are created by the session plugin
+        return []
+
+
+class AnalysisItem(pytest.Item):
+    def __init__(
+        self,
+        *,
+        analysis: Analysis,
+        dataset_name: str,
+        plan: Plan,
+        decision: BudgetDecision,
+        harness,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.analysis = analysis
+        self.dataset_name = dataset_name
+        self.plan = plan
+        self.decision = decision
+        self.harness = harness
+        self.add_marker("statharness")
+        self.add_marker(analysis.family)
+        if analysis.golden in ("default", "strict"):
+            self.add_marker(f"golden_{analysis.golden}")
+
+    def _record(self, **fields: Any) -> None:
+        base = {
+            "analysis_id": self.analysis.id,
+            "family": self.analysis.family,
+            "dataset": self.dataset_name,
+            "budget": self.decision.as_dict(),
+        }
+        base.update(fields)
+        self.user_properties.append((RESULT_PROPERTY, json.dumps(base, sort_keys=True)))
+
+    def runtest(self) -> None:
+        options = self.harness.options
+        policy = golden_policy_for(self, options.golden)
+        dataset = self.harness.dataset(self.dataset_name)
+        progress = self.harness.progress_for(self)
+        try:
+            try:
+                result = self.harness.run(
+                    self.analysis, dataset, self.decision.budget, self.plan, progress
+                )
+            except BudgetExceeded as exc:
+                raise HarnessSkip(
+                    "time_budget_exceeded", str(exc), threshold=exc.threshold, measured=exc.measured
+                ) from None
+        except HarnessSkip as skip:
+            self._record(outcome="skipped", skip=skip.record())
+            if policy.strict:
+                raise StatHarnessFailure(
+                    f"strict golden policy ({policy.source}) forbids skips; harness skip "
+                    f"[{skip.reason_code}] {skip} (threshold {skip.threshold}, measured {skip.measured})"
+                ) from None
+            pytest.skip(f"[{skip.reason_code}] {skip}")
+        except pytest.skip.Exception as bare:
+            self._record(outcome="failed", error="uncitable skip")
+            raise StatHarnessFailure(
+                f"uncitable skip: analysis {self.analysis.id!r} called pytest.skip({bare.msg!r}) "
+                "with no reason code, threshold or measured value; raise "
+                "pytest_statharness.harness_skip(reason_code, message, threshold=..., measured=...) "
+                "instead"
+            ) from None
+        except StatHarnessError as exc:
+            self._record(outcome="failed", error=str(exc))
+            raise StatHarnessFailure(str(exc)) from None
+        text = canonical_findings(result.findings)
+        outcome = self.harness.snapshots.check(
+            self.dataset_name, self.analysis.id, text, update=self.harness.update_snapshots
+        )
+        telemetry = {
+            "wall_s": round(result.wall_s, 4),
+            "cpu_s": round(result.cpu_s, 4),
+            "rows_scanned": result.rows_scanned,
+            "passes": result.passes,
+            "chunks": result.chunks,
+            "rows_per_s": round(result.rows_scanned * result.passes / result.wall_s, 1)
+            if result.wall_s
+            else None,
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+        failed = outcome.status in ("missing", "mismatch")
+        self._record(
+            outcome="failed" if failed else "passed",
+            snapshot={"status": outcome.status, "path": outcome.path},
+            findings=result.findings,
+            telemetry=telemetry,
+        )
+        if failed:
+            raise StatHarnessFailure(outcome.message)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, StatHarnessFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.analysis.id}[{self.dataset_name}]"

@@ -1,0 +1,211 @@
+"""Command-line options and ini keys, parsed once into a frozen :class:`StatOptions`.
+
+Every option is also an ini key (``[tool.pytest.ini_options]``); the command line wins.
+Bad values raise ``pytest.UsageError`` with a one-line message. Only the standard library
+and pytest are imported here: this module loads in every pytest session.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+GOLDEN_MODES = ("default", "strict")
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+_SQLITE_TABLE = re.compile(r"::[^/\\]+$")
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    name: str
+    location: str
+
+
+@dataclass(frozen=True)
+class StatOptions:
+    datasets: tuple[DatasetSpec, ...]
+    home: Path
+    snapshot_dir: Path
+    batch_size: int | None
+    golden: str
+    compare: tuple[tuple[str, str], ...]
+    time_limit_s: float | None
+
+    @property
+    def active(self) -> bool:
+        return bool(self.datasets)
+
+
+def parse_dataset_spec(value: str) -> DatasetSpec:
+    """``NAME=PATH`` or a bare ``PATH`` (named after the file's stem)."""
+    value = value.strip()
+    if not value:
+        raise pytest.UsageError("--stat-dataset: empty value; give NAME=PATH or PATH")
+    name, sep, location = value.partition("=")
+    if not sep:
+        location = value
+        base = _SQLITE_TABLE.sub("", location).rstrip("/\\")
+        name = Path(base).name.split(".")[0] if base else ""
+        if "::" in location:
+            name = location.rsplit("::", 1)[1]
+    if not location:
+        raise pytest.UsageError(f"--stat-dataset {value!r}: no path after '='")
+    if not _NAME.match(name):
+        raise pytest.UsageError(
+            f"--stat-dataset {value!r}: dataset name {name!r} is not allowed; "
+            "use NAME=PATH with a name of letters, digits, '_', '.' or '-'"
+        )
+    return DatasetSpec(name, location)
+
+
+def parse_batch_size(value: str | int) -> int:
+    try:
+        number = int(str(value).replace("_", ""))
+    except ValueError:
+        raise pytest.UsageError(
+            f"--stat-batch-size {value!r}: not an integer; give a row count such as 65536"
+        ) from None
+    if number < 1:
+        raise pytest.UsageError(f"--stat-batch-size {value!r}: must be at least 1 row")
+    return number
+
+
+def parse_golden(value: str) -> str:
+    mode = str(value).strip().lower()
+    if mode not in GOLDEN_MODES:
+        raise pytest.UsageError(
+            f"--stat-golden {value!r}: must be one of {', '.join(GOLDEN_MODES)}"
+        )
+    return mode
+
+
+def parse_compare(value: str) -> tuple[str, str]:
+    left, sep, right = str(value).partition(":")
+    if not sep or not _NAME.match(left) or not _NAME.match(right) or left == right:
+        raise pytest.UsageError(
+            f"--stat-compare {value!r}: give two different dataset names as A:B"
+        )
+    return left, right
+
+
+def parse_time_limit(value: str | float) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise pytest.UsageError(f"--stat-time-limit {value!r}: not a number of seconds") from None
+    if not seconds > 0:
+        raise pytest.UsageError(f"--stat-time-limit {value!r}: must be positive")
+    return seconds
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("statharness", "statistical analyses of datasets (pytest-statharness)")
+    group.addoption(
+        "--stat-dataset",
+        action="append",
+        default=None,
+        metavar="NAME=PATH",
+        help="dataset to analyse (repeatable): Parquet file/folder, CSV, SQLite file.db::table, "
+        "Arrow IPC/Feather. A bare PATH is named after its file stem. Ini: stat_datasets.",
+    )
+    group.addoption(
+        "--stat-home",
+        default=None,
+        metavar="DIR",
+        help="artifact home folder (default: appdata/ under the rootdir). Ini: stat_home.",
+    )
+    group.addoption(
+        "--stat-snapshot-dir",
+        default=None,
+        metavar="DIR",
+        help="where findings snapshots live (default: snapshots/ under the rootdir). "
+        "Ini: stat_snapshot_dir.",
+    )
+    group.addoption(
+        "--stat-batch-size",
+        default=None,
+        metavar="N",
+        help="rows per IO batch (does not change results). Ini: stat_batch_size.",
+    )
+    group.addoption(
+        "--stat-golden",
+        default=None,
+        metavar="MODE",
+        help="golden policy: default (only citable harness skips) or strict (any skip "
+        "fails). Ini: stat_golden.",
+    )
+    group.addoption(
+        "--stat-compare",
+        action="append",
+        default=None,
+        metavar="A:B",
+        help="compare two given datasets (drift items drift[A:B]). Ini: stat_compare.",
+    )
+    group.addoption(
+        "--stat-time-limit",
+        default=None,
+        metavar="SECONDS",
+        help="time limit of every analysis item, overriding the size tier's. Ini: stat_time_limit.",
+    )
+    parser.addini(
+        "stat_datasets", "datasets to analyse, one NAME=PATH per line", type="linelist", default=[]
+    )
+    parser.addini("stat_home", "artifact home folder", type="string", default="")
+    parser.addini("stat_snapshot_dir", "findings snapshot folder", type="string", default="")
+    parser.addini("stat_batch_size", "rows per IO batch", type="int", default=0)
+    parser.addini(
+        "stat_golden", "golden policy: default or strict", type="string", default="default"
+    )
+    parser.addini(
+        "stat_compare", "dataset pairs to compare, A:B per line", type="linelist", default=[]
+    )
+    parser.addini(
+        "stat_time_limit", "time limit per analysis item, seconds", type="float", default=0.0
+    )
+
+
+def _ini(config: pytest.Config, name: str):
+    try:
+        return config.getini(name)
+    except ValueError as exc:
+        raise pytest.UsageError(f"ini key {name}: {exc}") from None
+
+
+def read_options(config: pytest.Config) -> StatOptions:
+    raw = config.getoption("stat_dataset") or _ini(config, "stat_datasets")
+    specs = tuple(parse_dataset_spec(v) for v in raw)
+    names = [s.name for s in specs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise pytest.UsageError(
+            f"--stat-dataset: name(s) {', '.join(dupes)} given twice; name each dataset once"
+        )
+    root = config.rootpath
+    home = config.getoption("stat_home") or _ini(config, "stat_home") or "appdata"
+    snap = config.getoption("stat_snapshot_dir") or _ini(config, "stat_snapshot_dir") or "snapshots"
+    batch_raw = config.getoption("stat_batch_size") or _ini(config, "stat_batch_size")
+    golden = parse_golden(
+        config.getoption("stat_golden") or _ini(config, "stat_golden") or "default"
+    )
+    compare_raw = config.getoption("stat_compare") or _ini(config, "stat_compare")
+    compare = tuple(parse_compare(v) for v in compare_raw)
+    for left, right in compare:
+        for side in (left, right):
+            if side not in names:
+                raise pytest.UsageError(
+                    f"--stat-compare {left}:{right}: {side!r} is not a dataset of this session "
+                    f"(datasets: {', '.join(names) or 'none'})"
+                )
+    limit_raw = config.getoption("stat_time_limit") or _ini(config, "stat_time_limit")
+    return StatOptions(
+        datasets=specs,
+        home=(root / home).resolve() if not Path(home).is_absolute() else Path(home),
+        snapshot_dir=(root / snap).resolve() if not Path(snap).is_absolute() else Path(snap),
+        batch_size=parse_batch_size(batch_raw) if batch_raw else None,
+        golden=golden,
+        compare=compare,
+        time_limit_s=parse_time_limit(limit_raw) if limit_raw else None,
+    )

@@ -1,0 +1,1 @@
+"""Run reports: report.json (the record), report.md (for a person)."""
