@@ -117,6 +117,13 @@ class CsvSource:
                     f"every data row is ragged ({ragged.count} rows)",
                     "check the delimiter and quoting",
                 )
+            binary = [f.name for f in schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+            if binary:
+                raise dataset_error(
+                    self.path,
+                    f"column {binary[0]!r} contains text that is not valid UTF-8",
+                    "re-encode the file as UTF-8",
+                )
             self._schema = schema
             self._rows = rows
             self._bad = BadRows(ragged.count, tuple(ragged.lines))

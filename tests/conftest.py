@@ -1,0 +1,42 @@
+"""Shared fixtures of the project's tests: small datasets written into the test's folder."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+# pytester's in-process runs restore sys.modules afterwards; pandas registers Arrow
+# extension types on its first Parquet use, which fails when repeated. Do it once here.
+pd.DataFrame({"a": [1]}).to_parquet(io.BytesIO())
+
+
+def small_frame(rows: int = 3000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(
+        {
+            "amount": rng.lognormal(3.0, 1.5, rows),
+            "score": rng.normal(50.0, 10.0, rows),
+            "units": rng.integers(0, 20, rows),
+            "region": rng.choice(["north", "south", "east", "west"], rows),
+            "when": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(np.sort(rng.integers(0, 86400 * 90, rows)), unit="s"),
+        }
+    )
+    frame.loc[frame.index % 17 == 0, "score"] = np.nan
+    return frame
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    return small_frame()
+
+
+@pytest.fixture
+def parquet_path(pytester: pytest.Pytester, frame: pd.DataFrame):
+    path = pytester.path / "data" / "sales.parquet"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path, index=False)
+    return path

@@ -1,0 +1,173 @@
+"""End-to-end sessions of the plugin, run the way pytest tests plugins (pytester)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+
+def _items(result) -> list[str]:
+    return sorted(line.strip() for line in result.outlines if line.strip().startswith("statharness::"))
+
+
+def test_without_dataset_the_plugin_is_inert(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_ok():\n    assert True\n")
+    result = pytester.runpytest()
+    result.assert_outcomes(passed=1)
+    assert not (pytester.path / "appdata").exists()
+
+
+def test_session_collects_items_and_snapshots_gate_the_run(pytester, parquet_path) -> None:
+    args = ["--stat-dataset", "sales=data/sales.parquet", "-p", "no:cacheprovider"]
+    collected = pytester.runpytest(*args, "--collect-only", "-q")
+    assert "statharness::profile_numeric[sales]" in collected.stdout.str()
+
+    first = pytester.runpytest(*args)
+    assert first.ret == 1
+    first.stdout.fnmatch_lines(["*no snapshot stored at sales/profile_numeric.json*--snapshot-update*"])
+
+    update = pytester.runpytest(*args, "--snapshot-update")
+    assert update.ret == 0, update.stdout.str()
+    snapshot = pytester.path / "snapshots" / "sales" / "profile_numeric.json"
+    assert snapshot.is_file()
+
+    again = pytester.runpytest(*args)
+    assert again.ret == 0
+    again.stdout.fnmatch_lines(["*snapshots: * match*"])
+
+    report = json.loads((pytester.path / "appdata" / "runs" / "LATEST.json").read_text())
+    run_dir = pytester.path / "appdata" / "runs" / report["run_id"]
+    data = json.loads((run_dir / "report.json").read_text())
+    assert data["schema_version"] == 1
+    assert data["datasets"][0]["fingerprint"].startswith("sha256:")
+    assert {i["outcome"] for i in data["items"]} == {"passed"}
+    assert (run_dir / "report.md").read_text().startswith("# statharness run")
+
+
+def test_altered_value_fails_only_affected_items_with_readable_diff(
+    pytester, parquet_path, frame
+) -> None:
+    args = ["--stat-dataset", "sales=data/sales.parquet", "-p", "no:cacheprovider"]
+    assert pytester.runpytest(*args, "--snapshot-update").ret == 0
+    changed = frame.copy()
+    changed.loc[5, "amount"] = 1e9
+    changed.to_parquet(parquet_path, index=False)
+    result = pytester.runpytest(*args, "-rf")
+    assert result.ret == 1
+    out = result.stdout.str()
+    assert "profile_numeric[sales]" in out
+    result.stdout.fnmatch_lines(["*column=amount: max: *-> 1000000000.0*"])
+    # the score column did not change: its finding is not reported as changed
+    assert "column=score" not in out
+    assert "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    "bad_args, message",
+    [
+        (["--stat-dataset", "x=missing.parquet"], "*file 'missing.parquet' does not exist*"),
+        (["--stat-dataset", "bad name=x.csv"], "*dataset name 'bad name' is not allowed*"),
+        (["--stat-batch-size", "zero", "--stat-dataset", "x=x.csv"], "*--stat-batch-size 'zero': not an integer*"),
+        (["--stat-batch-size", "0"], "*must be at least 1 row*"),
+        (["--stat-golden", "loose"], "*--stat-golden 'loose': must be one of default, strict*"),
+        (["--stat-compare", "a"], "*--stat-compare 'a': give two different dataset names*"),
+        (["--stat-time-limit", "-3"], "*--stat-time-limit '-3': must be positive*"),
+    ],
+)
+def test_bad_options_are_usage_errors(pytester, bad_args, message) -> None:
+    (pytester.path / "x.csv").write_text("a,b\n1,2\n")
+    result = pytester.runpytest(*bad_args)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
+def _bad_inputs(path):
+    (path / "empty.csv").write_bytes(b"")
+    (path / "header_only.csv").write_text("a,b\n")
+    (path / "corrupt.parquet").write_bytes(b"PAR1 this is not parquet at all")
+    (path / "data.xyz").write_text("what is this")
+    (path / "latin1.csv").write_bytes("name,n\ncaf\xe9,1\n".encode("latin-1"))
+    (path / "all_ragged.csv").write_text("a,b\n1,2,3\n4,5,6\n")
+    (path / "corrupt.arrow").write_bytes(b"ARROW1\x00\x00garbage")
+    (path / "notsqlite.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 50)
+    return {
+        "empty.csv": "*empty*",
+        "header_only.csv": "*has no data rows*",
+        "corrupt.parquet": "*corrupt.parquet*not a readable Parquet file*",
+        "data.xyz": "*data.xyz*unknown format*",
+        "latin1.csv": "*latin1.csv*not valid UTF-8*",
+        "all_ragged.csv": "*every data row is ragged*",
+        "corrupt.arrow": "*corrupt.arrow*Arrow IPC*",
+        "notsqlite.db::t": "*notsqlite.db*",
+        "missing_table.db::t": "*does not exist*",
+    }
+
+
+def test_bad_inputs_get_one_clear_message(pytester) -> None:
+    cases = _bad_inputs(pytester.path)
+    for location, message in cases.items():
+        result = pytester.runpytest("--stat-dataset", f"d={location}", "-p", "no:cacheprovider")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR, (location, result.stdout.str())
+        result.stderr.fnmatch_lines([f"ERROR: {message}"])
+        assert "Traceback" not in result.stderr.str() + result.stdout.str(), location
+
+
+def test_ragged_csv_rows_are_dropped_counted_and_reported(pytester) -> None:
+    (pytester.path / "r.csv").write_text(
+        "x,y\n" + "".join(f"{i},{i * 2}\n" for i in range(50)) + "1,2,3\n" + "7,8\n"
+    )
+    result = pytester.runpytest("--stat-dataset", "r=r.csv", "--snapshot-update")
+    assert result.ret == 0, result.stdout.str()
+    latest = json.loads((pytester.path / "appdata" / "runs" / "LATEST.json").read_text())
+    report = json.loads((pytester.path / "appdata" / "runs" / latest["run_id"] / "report.json").read_text())
+    dataset = report["datasets"][0]
+    assert dataset["row_count"] == 51
+    assert dataset["bad_rows"] == {"count": 1, "first_lines": [52]}
+
+
+def test_sqlite_arrow_and_csv_sources_give_the_same_findings(pytester, frame) -> None:
+    import sqlite3
+
+    import pyarrow as pa
+    import pyarrow.feather as feather
+
+    numeric = frame[["amount", "score", "units"]]
+    numeric.to_csv(pytester.path / "d.csv", index=False)
+    feather.write_feather(pa.Table.from_pandas(numeric, preserve_index=False), pytester.path / "d.feather")
+    with sqlite3.connect(pytester.path / "d.db") as conn:
+        numeric.to_sql("t", conn, index=False)
+    numeric.to_parquet(pytester.path / "d.parquet", index=False)
+    texts = {}
+    for name, location in [("a", "d.csv"), ("b", "d.feather"), ("c", "d.db::t"), ("d", "d.parquet")]:
+        result = pytester.runpytest("--stat-dataset", f"{name}={location}", "--snapshot-update", "-p", "no:cacheprovider")
+        assert result.ret == 0, result.stdout.str()
+        texts[name] = (pytester.path / "snapshots" / name / "profile_numeric.json").read_text()
+    assert len(set(texts.values())) == 1
+
+
+def test_partitioned_parquet_folder(pytester, frame) -> None:
+    folder = pytester.path / "parts"
+    for region, group in frame.groupby("region"):
+        (folder / f"region={region}").mkdir(parents=True)
+        group.drop(columns="region").to_parquet(folder / f"region={region}" / "part-0.parquet", index=False)
+    result = pytester.runpytest("--stat-dataset", "parts", "--snapshot-update", "--collect-only", "-q")
+    assert result.ret == 0, result.stdout.str()
+    assert "statharness::profile_numeric[parts]" in result.stdout.str()
+
+
+def test_exit_code_and_items_with_k_and_x(pytester, parquet_path) -> None:
+    args = ["--stat-dataset", "sales=data/sales.parquet"]
+    pytester.runpytest(*args, "--snapshot-update")
+    result = pytester.runpytest(*args, "-k", "nothing_matches_this")
+    assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+    result = pytester.runpytest(*args, "-k", "profile_numeric", "-x")
+    result.assert_outcomes(passed=1)
+
+
+def test_frame_helper_matches_pandas(frame: pd.DataFrame) -> None:
+    assert len(frame) == 3000
