@@ -119,9 +119,9 @@ class HarnessSession:
                 register_family_marker(config, family)
         collector = StatCollector.from_parent(session, name=COLLECTOR_NAME, nodeid=COLLECTOR_NAME)
         planned = self.planned_items()
-        session.testscollected += len(planned)
+        new_items = []
         for analysis, name, plan, decision in planned:
-            items.append(
+            new_items.append(
                 AnalysisItem.from_parent(
                     collector,
                     name=f"{analysis.id}[{name}]",
@@ -132,6 +132,11 @@ class HarnessSession:
                     harness=self,
                 )
             )
+        # Report the collector like any other, so pytest counts and shows its items.
+        config.hook.pytest_collectreport(
+            report=pytest.CollectReport(COLLECTOR_NAME, "passed", None, list(new_items))
+        )
+        items.extend(new_items)
 
     # -- fixtures ----------------------------------------------------------------------
     @pytest.fixture(scope="session")
