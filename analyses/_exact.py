@@ -26,13 +26,63 @@ _SIGN = np.uint64(1 << 63)
 _ALL = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
-class ExactSum:
-    """Exact running sum of floats (Shewchuk partials); ``value()`` is correctly rounded."""
+_FIXED_SHIFT = 1127  # 2**-1127 divides every float64 mantissa unit (1074 + 53)
 
-    __slots__ = ("partials",)
+
+def exact_fixed_sum(values: np.ndarray) -> int:
+    """The exact sum of finite float64 ``values`` as an integer multiple of 2**-1127.
+
+    Vectorised: each value is split into an integer mantissa (two halves of at most
+    27 bits) and an exponent; halves are summed per exponent with ``bincount`` (sums stay
+    below 2**53, so float64 adds them exactly) and combined as Python integers.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        return 0
+    mant, exp = np.frexp(values)
+    mi = np.ldexp(mant, 53).astype(np.int64)
+    shift = (exp.astype(np.int64) + (_FIXED_SHIFT - 53)).astype(np.int64)
+    hi = mi >> 26
+    lo = mi - (hi << 26)
+    total = 0
+    for start in range(0, values.size, 1 << 25):  # keep every bincount sum below 2**53
+        sl = slice(start, start + (1 << 25))
+        hi_sum = np.bincount(shift[sl], weights=hi[sl].astype(np.float64))
+        lo_sum = np.bincount(shift[sl], weights=lo[sl].astype(np.float64))
+        for s in np.nonzero((hi_sum != 0) | (lo_sum != 0))[0]:
+            total += ((int(hi_sum[s]) << 26) + int(lo_sum[s])) << int(s)
+    return total
+
+
+class ExactSum:
+    """Exact running sum of floats; ``value()`` is the correctly rounded total.
+
+    Finite values accumulate as one exact integer (see :func:`exact_fixed_sum`), so the
+    result does not depend on how the values were split into chunks or in which order
+    chunks were merged. Non-finite values are kept aside (their IEEE sum is order-free).
+    """
+
+    __slots__ = ("partials", "fixed", "special")
 
     def __init__(self, partials: list[float] | None = None) -> None:
         self.partials: list[float] = list(partials or [])
+        self.fixed = 0
+        self.special: list[float] = []
+
+    def add_array(self, values: np.ndarray) -> None:
+        """Add every value of a float array exactly (NaN and inf propagate as in IEEE)."""
+        values = np.asarray(values, dtype=np.float64)
+        finite = np.isfinite(values)
+        if not finite.all():
+            bad = values[~finite]
+            if np.isnan(bad).any():
+                self.special.append(math.nan)
+            if (bad == math.inf).any():
+                self.special.append(math.inf)
+            if (bad == -math.inf).any():
+                self.special.append(-math.inf)
+            values = values[finite]
+        self.fixed += exact_fixed_sum(values)
 
     def add(self, x: float) -> None:
         x = float(x)
@@ -60,10 +110,20 @@ class ExactSum:
         out = ExactSum(self.partials)
         for p in other.partials:
             out.add(p)
+        out.fixed = self.fixed + other.fixed
+        out.special = sorted(set(self.special) | set(other.special), key=repr)
         return out
 
     def value(self) -> float:
-        return math.fsum(self.partials)
+        if self.special:
+            return float(sum(self.special))
+        fixed = self.fixed
+        for p in self.partials:
+            fixed += exact_fixed_sum(np.array([p]))
+        try:
+            return fixed / (1 << _FIXED_SHIFT)
+        except OverflowError:
+            return math.inf if fixed > 0 else -math.inf
 
 
 def float_keys(values: np.ndarray) -> np.ndarray:

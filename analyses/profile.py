@@ -52,7 +52,6 @@ class ProfileNumeric(Analysis):
                 c: {"n": 0, "nulls": 0, "min": math.inf, "max": -math.inf, "sum": ExactSum()}
                 for c in ctx.columns
             }
-        stats = ctx.previous[0]
         state = {}
         for c in ctx.columns:
             entry = {"sel": {}}
@@ -75,12 +74,12 @@ class ProfileNumeric(Analysis):
                 if valid.size:
                     s["min"] = min(s["min"], float(valid.min()))
                     s["max"] = max(s["max"], float(valid.max()))
-                    s["sum"].add(float(np.sum(valid)))
+                    s["sum"].add_array(valid)
                 continue
             stats = ctx.previous[0][c]
             if ctx.pass_index == 1 and valid.size:
                 dev = valid - stats["mean"]
-                s["m2"].add(float(np.sum(dev * dev)))
+                s["m2"].add_array(dev * dev)
             selector = self._selectors(ctx)[c]
             if selector.done or not valid.size:
                 continue
