@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-CONFTEST = '''
+CONFTEST = """
 import pytest
 from pytest_statharness import Analysis, ColumnKind, harness_skip
 
@@ -53,26 +53,37 @@ class Fine(_Base):
 
 def statharness_analyses():
     return [CitableSkip(), BareSkip(), Fine()]
-'''
+"""
 
 
 @pytest.fixture
 def session(pytester: pytest.Pytester, parquet_path):
     pytester.makeconftest(CONFTEST)
-    args = ["--stat-dataset", "sales=data/sales.parquet", "-p", "no:cacheprovider", "-k", "fine or skip"]
+    args = [
+        "--stat-dataset",
+        "sales=data/sales.parquet",
+        "-p",
+        "no:cacheprovider",
+        "-k",
+        "fine or skip",
+    ]
     pytester.runpytest(*args, "--snapshot-update")
     return args
 
 
 def _latest_report(pytester) -> dict:
     latest = json.loads((pytester.path / "appdata" / "runs" / "LATEST.json").read_text())
-    return json.loads((pytester.path / "appdata" / "runs" / latest["run_id"] / "report.json").read_text())
+    return json.loads(
+        (pytester.path / "appdata" / "runs" / latest["run_id"] / "report.json").read_text()
+    )
 
 
 def test_default_mode_citable_skip_passes_bare_skip_fails(pytester, session) -> None:
     result = pytester.runpytest(*session, "-rsf")
     result.assert_outcomes(passed=1, skipped=1, failed=1)
-    result.stdout.fnmatch_lines(["*uncitable skip: analysis 'bare_skip' called pytest.skip('no reason given')*"])
+    result.stdout.fnmatch_lines(
+        ["*uncitable skip: analysis 'bare_skip' called pytest.skip('no reason given')*"]
+    )
     result.stdout.fnmatch_lines(["*[[]too_few_rows[]] needs 10 million rows*"])
     items = {i["analysis_id"]: i for i in _latest_report(pytester)["items"]}
     assert items["citable_skip"]["skip"] == {
@@ -93,7 +104,7 @@ def test_strict_mode_fails_every_skip_and_exits_non_zero(pytester, session) -> N
 
 def test_marker_pins_policy_over_session(pytester, session) -> None:
     pytester.makepyfile(
-        '''
+        """
         import pytest
 
         @pytest.mark.golden_strict
@@ -102,7 +113,7 @@ def test_marker_pins_policy_over_session(pytester, session) -> None:
 
         def test_user_skip_default():
             pytest.skip("user skip")
-        '''
+        """
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "test_marker_pins_policy_over_session.py")
     result.assert_outcomes(failed=1, skipped=1)

@@ -29,5 +29,7 @@ def test_session_without_dataset_does_not_import_heavy_modules(pytester: pytest.
             assert heavy == []
         """
     )
-    result = pytester.runpytest_subprocess("-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:syrupy")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:syrupy"
+    )
     result.assert_outcomes(passed=1)

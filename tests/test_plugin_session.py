@@ -11,7 +11,9 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 def _items(result) -> list[str]:
-    return sorted(line.strip() for line in result.outlines if line.strip().startswith("statharness::"))
+    return sorted(
+        line.strip() for line in result.outlines if line.strip().startswith("statharness::")
+    )
 
 
 def test_without_dataset_the_plugin_is_inert(pytester: pytest.Pytester) -> None:
@@ -28,7 +30,9 @@ def test_session_collects_items_and_snapshots_gate_the_run(pytester, parquet_pat
 
     first = pytester.runpytest(*args)
     assert first.ret == 1
-    first.stdout.fnmatch_lines(["*no snapshot stored at sales/profile_numeric.json*--snapshot-update*"])
+    first.stdout.fnmatch_lines(
+        ["*no snapshot stored at sales/profile_numeric.json*--snapshot-update*"]
+    )
 
     update = pytester.runpytest(*args, "--snapshot-update")
     assert update.ret == 0, update.stdout.str()
@@ -71,7 +75,10 @@ def test_altered_value_fails_only_affected_items_with_readable_diff(
     [
         (["--stat-dataset", "x=missing.parquet"], "*file 'missing.parquet' does not exist*"),
         (["--stat-dataset", "bad name=x.csv"], "*dataset name 'bad name' is not allowed*"),
-        (["--stat-batch-size", "zero", "--stat-dataset", "x=x.csv"], "*--stat-batch-size 'zero': not an integer*"),
+        (
+            ["--stat-batch-size", "zero", "--stat-dataset", "x=x.csv"],
+            "*--stat-batch-size 'zero': not an integer*",
+        ),
         (["--stat-batch-size", "0"], "*must be at least 1 row*"),
         (["--stat-golden", "loose"], "*--stat-golden 'loose': must be one of default, strict*"),
         (["--stat-compare", "a"], "*--stat-compare 'a': give two different dataset names*"),
@@ -124,7 +131,9 @@ def test_ragged_csv_rows_are_dropped_counted_and_reported(pytester) -> None:
     result = pytester.runpytest("--stat-dataset", "r=r.csv", "--snapshot-update")
     assert result.ret == 0, result.stdout.str()
     latest = json.loads((pytester.path / "appdata" / "runs" / "LATEST.json").read_text())
-    report = json.loads((pytester.path / "appdata" / "runs" / latest["run_id"] / "report.json").read_text())
+    report = json.loads(
+        (pytester.path / "appdata" / "runs" / latest["run_id"] / "report.json").read_text()
+    )
     dataset = report["datasets"][0]
     assert dataset["row_count"] == 51
     assert dataset["bad_rows"] == {"count": 1, "first_lines": [52]}
@@ -138,13 +147,22 @@ def test_sqlite_arrow_and_csv_sources_give_the_same_findings(pytester, frame) ->
 
     numeric = frame[["amount", "score", "units"]]
     numeric.to_csv(pytester.path / "d.csv", index=False)
-    feather.write_feather(pa.Table.from_pandas(numeric, preserve_index=False), pytester.path / "d.feather")
+    feather.write_feather(
+        pa.Table.from_pandas(numeric, preserve_index=False), pytester.path / "d.feather"
+    )
     with sqlite3.connect(pytester.path / "d.db") as conn:
         numeric.to_sql("t", conn, index=False)
     numeric.to_parquet(pytester.path / "d.parquet", index=False)
     texts = {}
-    for name, location in [("a", "d.csv"), ("b", "d.feather"), ("c", "d.db::t"), ("d", "d.parquet")]:
-        result = pytester.runpytest("--stat-dataset", f"{name}={location}", "--snapshot-update", "-p", "no:cacheprovider")
+    for name, location in [
+        ("a", "d.csv"),
+        ("b", "d.feather"),
+        ("c", "d.db::t"),
+        ("d", "d.parquet"),
+    ]:
+        result = pytester.runpytest(
+            "--stat-dataset", f"{name}={location}", "--snapshot-update", "-p", "no:cacheprovider"
+        )
         assert result.ret == 0, result.stdout.str()
         texts[name] = (pytester.path / "snapshots" / name / "profile_numeric.json").read_text()
     assert len(set(texts.values())) == 1
@@ -154,8 +172,12 @@ def test_partitioned_parquet_folder(pytester, frame) -> None:
     folder = pytester.path / "parts"
     for region, group in frame.groupby("region"):
         (folder / f"region={region}").mkdir(parents=True)
-        group.drop(columns="region").to_parquet(folder / f"region={region}" / "part-0.parquet", index=False)
-    result = pytester.runpytest("--stat-dataset", "parts", "--snapshot-update", "--collect-only", "-q")
+        group.drop(columns="region").to_parquet(
+            folder / f"region={region}" / "part-0.parquet", index=False
+        )
+    result = pytester.runpytest(
+        "--stat-dataset", "parts", "--snapshot-update", "--collect-only", "-q"
+    )
     assert result.ret == 0, result.stdout.str()
     assert "statharness::profile_numeric[parts]" in result.stdout.str()
 

@@ -139,7 +139,13 @@ class Dataset:
             self.source.iter_part_batches(part, names, batch_size)
             for part in range(len(self.source.parts()))
         )
-        return canonical_chunks(parts, self.chunk_rows, schema)
+        target = _analysis_schema(schema)
+        chunks = canonical_chunks(parts, self.chunk_rows, schema)
+        if target.equals(schema):
+            return chunks
+        return (
+            Chunk(c.index, c.part, c.row_start, c.table.cast(target, safe=False)) for c in chunks
+        )
 
     def to_pandas(self, columns: Sequence[str] | None = None, *, requester: str | None = None):
         """Load the dataset whole — refused above the full-load threshold (see full_load)."""
@@ -160,6 +166,26 @@ class Dataset:
             )
 
 
+def _analysis_type(typ: pa.DataType) -> pa.DataType:
+    """The type analyses see: one unit for time, plain strings (no dictionary/large)."""
+    if pa.types.is_dictionary(typ):
+        return _analysis_type(typ.value_type)
+    if pa.types.is_timestamp(typ):
+        return pa.timestamp("us", tz=typ.tz)
+    if pa.types.is_date(typ):
+        return pa.timestamp("us")
+    if pa.types.is_duration(typ):
+        return pa.duration("us")
+    if pa.types.is_large_string(typ):
+        return pa.string()
+    return typ
+
+
+def _analysis_schema(schema: pa.Schema) -> pa.Schema:
+    """Normalise time units and string types so every format gives the same chunks."""
+    return pa.schema([pa.field(f.name, _analysis_type(f.type)) for f in schema])
+
+
 def validate_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
         raise DatasetError(
@@ -169,11 +195,14 @@ def validate_name(name: str) -> str:
 
 
 def _typing_scan(source: Source, schema: pa.Schema) -> tuple[int, dict[str, dict]]:
-    scans = {f.name: ColumnScan(f.type) for f in schema}
+    target = _analysis_schema(schema)
+    scans = {f.name: ColumnScan(f.type) for f in target}
     rows = 0
     for part in range(len(source.parts())):
         for batch in source.iter_part_batches(part, None, DEFAULT_IO_BATCH_ROWS):
             rows += batch.num_rows
+            if not target.equals(schema):
+                batch = pa.Table.from_batches([batch]).cast(target, safe=False)
             for name, scan in scans.items():
                 scan.update(batch.column(name))
     return rows, {name: scan.summary() for name, scan in scans.items()}
@@ -243,7 +272,7 @@ def open_dataset(
         ColumnInfo(
             name=f.name,
             arrow_type=str(f.type),
-            kind=decide_kind(f.type, summaries[f.name]),
+            kind=decide_kind(_analysis_type(f.type), summaries[f.name]),
             null_count=row_count - summaries[f.name]["non_null"],
             distinct_at_least=summaries[f.name]["distinct_at_least"],
             distinct_exact=summaries[f.name]["distinct_exact"],

@@ -117,7 +117,11 @@ class CsvSource:
                     f"every data row is ragged ({ragged.count} rows)",
                     "check the delimiter and quoting",
                 )
-            binary = [f.name for f in schema if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)]
+            binary = [
+                f.name
+                for f in schema
+                if pa.types.is_binary(f.type) or pa.types.is_large_binary(f.type)
+            ]
             if binary:
                 raise dataset_error(
                     self.path,

@@ -1,0 +1,61 @@
+"""Generates ``docs/analyses.md`` from the registry (a test fails when the file drifts).
+
+Run ``python -m pytest_statharness.catalogue > docs/analyses.md`` after changing an
+analysis's metadata.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .registry import Registry
+
+HEADER = """# Analysis catalogue
+
+Generated from the registry by `python -m pytest_statharness.catalogue`; do not edit by
+hand (`tests/test_docs.py` fails when this file and the registry disagree).
+
+Every analysis scans every row (no sampling). *Exact* means every reported value is
+computed exactly from all rows; otherwise the error bound says how far an estimate can be.
+"""
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def render(registry: Registry) -> str:
+    lines = [
+        HEADER,
+        "| id | family | column kinds | exact / bound | passes | data access |",
+        "|---|---|---|---|---|---|",
+    ]
+    for a in registry:
+        kinds = ", ".join(str(k) for k in a.requires) or "any"
+        exact = "exact" if a.exact else f"estimate: {_cell(a.error_bound or '')}"
+        lines.append(
+            f"| `{a.id}` | {a.family} | {kinds} | {exact} | {a.passes} | {_cell(a.access)} |"
+        )
+    lines.append("")
+    for family in registry.families():
+        lines += [f"## {family}", ""]
+        for a in registry:
+            if a.family != family:
+                continue
+            lines += [
+                f"### `{a.id}` — {_cell(a.title)}",
+                "",
+                f"- Method: {_cell(a.method)}",
+                f"- Reference: {_cell(a.reference)}",
+                "",
+            ]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main() -> int:
+    sys.stdout.write(render(Registry.build()))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
