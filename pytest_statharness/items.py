@@ -52,6 +52,8 @@ class AnalysisItem(pytest.Item):
         self.harness = harness
         self.add_marker("statharness")
         self.add_marker(analysis.family)
+        if analysis.memory_heavy:
+            self.add_marker(pytest.mark.xdist_group("statharness-memory-heavy"))
         if analysis.golden in ("default", "strict"):
             self.add_marker(f"golden_{analysis.golden}")
 

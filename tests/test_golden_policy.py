@@ -124,3 +124,12 @@ def test_ini_golden_strict(pytester, session) -> None:
     pytester.makeini("[pytest]\nstat_golden = strict\n")
     result = pytester.runpytest(*session)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+
+
+def test_auto_worker_count_respects_override() -> None:
+    from pytest_statharness.plugin import auto_worker_count
+
+    assert auto_worker_count({"STAT_HARNESS_MAX_WORKERS_ANALYSIS": "3"}) == 3
+    assert auto_worker_count({}) >= 1
+    with pytest.raises(pytest.UsageError, match="give 'auto' or a worker count"):
+        auto_worker_count({"STAT_HARNESS_MAX_WORKERS_ANALYSIS": "many"})

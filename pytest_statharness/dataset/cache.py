@@ -1,0 +1,497 @@
+"""The columnar dataset cache: each dataset parsed once into memory-mapped Arrow IPC.
+
+Layout, under a cache folder (the plugin uses ``<home>/cache/datasets``)::
+
+    index.json                   source location id -> the key last built for it
+    index.lock                   flock guarding read-modify-write of index.json
+    <key>.lock                   flock: one builder per key; readers of a missing entry wait
+    <key>/manifest.json          what the entry holds and how to check it
+    <key>/part-00000.arrow       one Arrow IPC *file* per source part, uncompressed,
+    <key>/part-00001.arrow       record batches of exactly the canonical chunk size
+    .build-<key>-<random>/       an entry being built (renamed to <key>/ when complete)
+
+``key`` hashes the cache format version, the *content key* of the original source (the
+bytes of its files, format, table and canonical chunk size, see :mod:`.fingerprint`) and
+the resolved Arrow schema. The dataset fingerprint stays the fingerprint of the original
+content: the cache only changes where the bytes are streamed from.
+
+One IPC file per source part keeps the part boundaries, so canonical chunks (which restart
+at every part) and therefore every finding are the same with the cache on or off.
+
+Before an entry is used it is checked: the manifest parses, names this key and format
+version, and every data file has the recorded size and sha256. A failed check is reported
+as ``corrupt`` and the entry is rebuilt. Entries are built in a temp folder inside the
+cache folder, fsynced, and renamed into place under the key's lock, so a reader sees either
+no entry or a complete one. ``STAT_HARNESS_DATASET_CACHE=off`` disables the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from ..atomic import fsync_dir, write_text_atomic
+from .chunks import canonical_chunks
+from .sources.arrow_ipc import ArrowIpcSource
+from .sources.base import BadRows, Source
+
+try:  # pragma: no cover - always there on POSIX
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no cross-process lock
+    fcntl = None
+
+#: Bump when the layout or the bytes written change: old entries then stop matching.
+CACHE_FORMAT_VERSION = 1
+#: Version of the manifest.json document.
+MANIFEST_SCHEMA_VERSION = 1
+ENV_VAR = "STAT_HARNESS_DATASET_CACHE"
+MANIFEST = "manifest.json"
+INDEX = "index.json"
+BUILD_PREFIX = ".build-"
+TRASH_PREFIX = ".trash-"
+_READ_BATCH_ROWS = 65536
+_HASH_BLOCK = 1 << 20
+
+# Reasons a status can give.
+VALID = "valid"
+NEW = "new"
+SOURCE_CHANGED = "source changed"
+SCHEMA_CHANGED = "schema changed"
+CORRUPT = "corrupt"
+DISABLED = "disabled"
+UNSUPPORTED = "unsupported"
+
+
+def cache_enabled() -> bool:
+    """False when ``STAT_HARNESS_DATASET_CACHE`` is ``off`` (or 0/false/no)."""
+    value = os.environ.get(ENV_VAR, "on").strip().lower()
+    return value not in ("off", "0", "false", "no")
+
+
+def schema_digest(schema: pa.Schema) -> str:
+    """Names, types and nullability of the columns (metadata does not change content)."""
+    text = ";".join(f"{f.name}:{f.type}:{int(f.nullable)}" for f in schema)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cache_key(content_key: str, schema: pa.Schema) -> str:
+    text = f"statharness-cache-v{CACHE_FORMAT_VERSION}|{content_key}|{schema_digest(schema)}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def location_id(file: Path, table: str | None) -> str:
+    """A stable id of where a source lives, without writing its absolute path anywhere."""
+    text = f"{Path(file).resolve().as_posix()}::{table or ''}"
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _created_by() -> str:
+    try:
+        from importlib.metadata import version
+
+        return f"pytest-statharness {version('pytest-statharness')}"
+    except Exception:  # pragma: no cover - running from a source tree without metadata
+        return "pytest-statharness"
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _schema_to_text(schema: pa.Schema) -> str:
+    import base64
+
+    return base64.b64encode(schema.serialize().to_pybytes()).decode()
+
+
+# -- locking ------------------------------------------------------------------------------
+@contextmanager
+def _flock(path: Path) -> Iterator[None]:
+    """Exclusive advisory lock on ``path`` (created if missing), blocking until granted."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        if fcntl is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+def key_lock(cache_dir: Path, key: str):
+    return _flock(Path(cache_dir) / f"{key}.lock")
+
+
+# -- checking an entry ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Check:
+    """The outcome of checking one entry: ``ok`` or what is wrong with it."""
+
+    ok: bool
+    problem: str = ""
+    manifest: dict | None = None
+
+
+def read_manifest(entry: Path) -> dict | None:
+    try:
+        manifest = json.loads((entry / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def check_entry(entry: Path, *, key: str | None = None, hashes: bool = True) -> Check:
+    """Check an entry folder: manifest, then size and (``hashes``) sha256 of every file."""
+    entry = Path(entry)
+    if not (entry / MANIFEST).is_file():
+        return Check(False, "manifest.json is missing")
+    manifest = read_manifest(entry)
+    if manifest is None:
+        return Check(False, "manifest.json is not valid JSON")
+    try:
+        if manifest.get("schema_version") != MANIFEST_SCHEMA_VERSION:
+            return Check(False, f"manifest schema_version {manifest.get('schema_version')!r}")
+        if manifest.get("cache_format") != CACHE_FORMAT_VERSION:
+            return Check(False, f"cache format {manifest.get('cache_format')!r}")
+        expected = key if key is not None else entry.name
+        if manifest.get("key") != expected:
+            return Check(False, f"manifest names key {manifest.get('key')!r}")
+        files = manifest["files"]
+        total = 0
+        for item in files:
+            name = item["path"]
+            if "/" in name or "\\" in name or name.startswith("."):
+                return Check(False, f"bad file name {name!r} in manifest")
+            path = entry / name
+            try:
+                size = path.stat().st_size
+            except OSError:
+                return Check(False, f"{name} is missing")
+            if size != item["bytes"]:
+                return Check(False, f"{name} has {size} bytes, manifest says {item['bytes']}")
+            if hashes and _sha256(path) != item["sha256"]:
+                return Check(False, f"{name} does not match its sha256")
+            total += int(item["rows"])
+        if total != manifest["row_count"]:
+            return Check(False, "row counts of the files do not add up")
+    except (KeyError, TypeError, ValueError) as exc:
+        return Check(False, f"manifest is malformed ({exc.__class__.__name__}: {exc})")
+    return Check(True, "", manifest)
+
+
+# -- the index: location -> key ------------------------------------------------------------
+def read_index(cache_dir: Path) -> dict:
+    try:
+        data = json.loads((Path(cache_dir) / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data.get("locations", {}) if isinstance(data, dict) else {}
+
+
+def _update_index(cache_dir: Path, loc: str, record: dict | None) -> None:
+    """Set (or, with None, drop) one location's record, under the index lock."""
+    with _flock(Path(cache_dir) / "index.lock"):
+        locations = read_index(cache_dir)
+        if record is None:
+            locations.pop(loc, None)
+        else:
+            locations[loc] = record
+        write_text_atomic(
+            Path(cache_dir) / INDEX,
+            json.dumps({"schema_version": 1, "locations": locations}, indent=1, sort_keys=True),
+        )
+
+
+def drop_from_index(cache_dir: Path, keys: set[str]) -> None:
+    with _flock(Path(cache_dir) / "index.lock"):
+        locations = read_index(cache_dir)
+        kept = {loc: rec for loc, rec in locations.items() if rec.get("key") not in keys}
+        if kept != locations:
+            write_text_atomic(
+                Path(cache_dir) / INDEX,
+                json.dumps({"schema_version": 1, "locations": kept}, indent=1, sort_keys=True),
+            )
+
+
+def _miss_reason(cache_dir: Path, loc: str, content_key: str, schema: pa.Schema) -> str:
+    record = read_index(cache_dir).get(loc)
+    if not record:
+        return NEW
+    if record.get("content_key") != content_key:
+        return SOURCE_CHANGED
+    if record.get("schema") != schema_digest(schema):
+        return SCHEMA_CHANGED
+    return NEW  # same source and schema, entry gone (cleared)
+
+
+# -- building ---------------------------------------------------------------------------------
+def _unsupported(schema: pa.Schema) -> str | None:
+    def has_dictionary(typ: pa.DataType) -> bool:
+        if pa.types.is_dictionary(typ):
+            return True
+        return any(has_dictionary(typ.field(i).type) for i in range(typ.num_fields))
+
+    for field in schema:
+        if has_dictionary(field.type):
+            # The IPC file format cannot hold a dictionary that changes between batches.
+            return f"column {field.name!r} is dictionary-encoded"
+    return None
+
+
+def _write_part(path: Path, schema: pa.Schema, batches, chunk_rows: int) -> tuple[int, int]:
+    """Write one part as an uncompressed IPC file of chunk-sized batches: (rows, batches)."""
+    rows = count = 0
+    options = ipc.IpcWriteOptions(compression=None)
+    with pa.OSFile(str(path), "wb") as sink:
+        with ipc.new_file(sink, schema, options=options) as writer:
+            for chunk in canonical_chunks([batches], chunk_rows, schema):
+                for batch in chunk.table.to_batches():
+                    writer.write_batch(batch)
+                    count += 1
+                rows += chunk.num_rows
+    with open(path, "rb+") as handle:
+        os.fsync(handle.fileno())
+    return rows, count
+
+
+def _build(
+    cache_dir: Path,
+    key: str,
+    source: Source,
+    schema: pa.Schema,
+    *,
+    content_key: str,
+    chunk_rows: int,
+    description: dict,
+) -> Path:
+    """Build the entry in a temp folder and rename it to ``<cache_dir>/<key>``.
+
+    Must be called with the key's lock held.
+    """
+    start = time.perf_counter()
+    final = cache_dir / key
+    for stale in cache_dir.glob(f"{BUILD_PREFIX}{key}-*"):  # left by a crashed builder
+        shutil.rmtree(stale, ignore_errors=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{key}-", dir=cache_dir))
+    try:
+        files = []
+        total = 0
+        for part in range(len(source.parts())):
+            name = f"part-{part:05d}.arrow"
+            batches = source.iter_part_batches(part, None, _READ_BATCH_ROWS)
+            rows, count = _write_part(tmp / name, schema, batches, chunk_rows)
+            total += rows
+            files.append(
+                {
+                    "path": name,
+                    "part": source.parts()[part],
+                    "rows": rows,
+                    "batches": count,
+                    "bytes": (tmp / name).stat().st_size,
+                    "sha256": _sha256(tmp / name),
+                }
+            )
+        bad = source.bad_rows()
+        manifest = {
+            "schema_version": MANIFEST_SCHEMA_VERSION,
+            "cache_format": CACHE_FORMAT_VERSION,
+            "key": key,
+            "content_key": content_key,
+            "source": description,
+            "chunk_rows": chunk_rows,
+            "row_count": total,
+            "bad_rows": {"count": bad.count, "first_lines": list(bad.first_positions)},
+            "schema": _schema_to_text(schema),
+            "columns": [{"name": f.name, "type": str(f.type)} for f in schema],
+            "files": files,
+            "bytes": sum(f["bytes"] for f in files),
+            "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "created_by": _created_by(),
+            "build_s": round(time.perf_counter() - start, 3),
+        }
+        write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+        fsync_dir(tmp)
+        if final.exists():  # a corrupt entry: move it aside, then replace it
+            trash = Path(tempfile.mkdtemp(prefix=f"{TRASH_PREFIX}{key}-", dir=cache_dir))
+            os.rename(final, trash / "entry")
+            shutil.rmtree(trash, ignore_errors=True)
+        os.rename(tmp, final)
+        fsync_dir(cache_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return final
+
+
+def remove_entry(cache_dir: Path, key: str) -> None:
+    """Remove one entry (under its lock, so never while it is being built)."""
+    cache_dir = Path(cache_dir)
+    with key_lock(cache_dir, key):
+        entry = cache_dir / key
+        if entry.exists():
+            trash = Path(tempfile.mkdtemp(prefix=f"{TRASH_PREFIX}{key}-", dir=cache_dir))
+            os.rename(entry, trash / "entry")
+            fsync_dir(cache_dir)
+            shutil.rmtree(trash, ignore_errors=True)
+        for stale in cache_dir.glob(f"{BUILD_PREFIX}{key}-*"):
+            shutil.rmtree(stale, ignore_errors=True)
+    drop_from_index(cache_dir, {key})
+
+
+def list_entries(cache_dir: Path) -> list[Path]:
+    """The entry folders of a cache folder (complete ones only), sorted by key."""
+    cache_dir = Path(cache_dir)
+    if not cache_dir.is_dir():
+        return []
+    return sorted(p for p in cache_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+
+
+# -- the source that streams from an entry ------------------------------------------------
+class CachedSource:
+    """A source that streams the rows of ``original`` from a cache entry's IPC files.
+
+    Describes itself as the original (format, path, schema, parts, content files, dropped
+    rows), so the dataset's description and fingerprint do not depend on the cache.
+    """
+
+    def __init__(self, original: Source, entry: Path, manifest: dict) -> None:
+        self.original = original
+        self.path = original.path
+        self.format = original.format
+        self.entry = Path(entry)
+        self.key = manifest["key"]
+        self._rows = int(manifest["row_count"])
+        self._parts = [ArrowIpcSource(self.entry / item["path"]) for item in manifest["files"]]
+        if len(self._parts) != len(original.parts()):
+            raise ValueError("cache entry has a different number of parts than its source")
+
+    @property
+    def schema(self) -> pa.Schema:
+        return self.original.schema
+
+    def parts(self) -> Sequence[str]:
+        return self.original.parts()
+
+    def row_count(self) -> int:
+        return self._rows
+
+    def iter_part_batches(
+        self, part: int, columns: Sequence[str] | None, batch_size: int
+    ) -> Iterator[pa.RecordBatch]:
+        return self._parts[part].iter_part_batches(part, columns, batch_size)
+
+    def content_files(self) -> Sequence[Path]:
+        return self.original.content_files()
+
+    def bad_rows(self) -> BadRows:
+        return self.original.bad_rows()
+
+
+# -- the entry point used by open_dataset -------------------------------------------------------
+def _status(hit: bool, reason: str, key: str | None) -> dict:
+    return {"hit": hit, "reason": reason, "key": key}
+
+
+def _use(source: Source, entry: Path, check: Check, schema: pa.Schema) -> CachedSource | None:
+    try:
+        cached = CachedSource(source, entry, check.manifest)
+    except (ValueError, OSError, KeyError, TypeError):
+        return None
+    for part in cached._parts:
+        if not part.schema.equals(schema, check_metadata=False):
+            return None
+    return cached
+
+
+def attach_cache(
+    source: Source,
+    cache_dir: Path,
+    *,
+    content_key: str,
+    schema: pa.Schema,
+    chunk_rows: int,
+    file: Path,
+    table: str | None,
+) -> tuple[Source, dict]:
+    """Return (the source to stream from, the cache status) for an opened ``source``.
+
+    On a valid entry: a :class:`CachedSource` over it. Otherwise the entry is built (once,
+    under the key's lock; a second process waits for it) and then used. Disabled or
+    unsupported: the original source.
+    """
+    if not cache_enabled():
+        return source, _status(False, DISABLED, None)
+    if _unsupported(schema):
+        return source, _status(False, UNSUPPORTED, None)
+    cache_dir = Path(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    key = cache_key(content_key, schema)
+    entry = cache_dir / key
+    loc = location_id(file, table)
+
+    # Fast path, no lock: entries appear complete (rename), so a valid one can be used.
+    if entry.exists():
+        check = check_entry(entry, key=key)
+        if check.ok:
+            cached = _use(source, entry, check, schema)
+            if cached is not None:
+                return cached, _status(True, VALID, key)
+        reason = CORRUPT
+    else:
+        reason = _miss_reason(cache_dir, loc, content_key, schema)
+
+    with key_lock(cache_dir, key):
+        # Another process may have built (or repaired) the entry while this one waited.
+        if entry.exists():
+            check = check_entry(entry, key=key)
+            cached = _use(source, entry, check, schema) if check.ok else None
+            if cached is not None:
+                return cached, _status(True, VALID, key)
+            reason = CORRUPT
+        _build(
+            cache_dir,
+            key,
+            source,
+            schema,
+            content_key=content_key,
+            chunk_rows=chunk_rows,
+            description={
+                "name": Path(file).name,
+                "format": source.format,
+                "table": table,
+                "parts": list(source.parts()),
+                "location_id": loc,
+            },
+        )
+        check = check_entry(entry, key=key)
+    if not check.ok:  # pragma: no cover - the entry was just written
+        raise OSError(f"dataset cache entry {key} failed its check after build: {check.problem}")
+    _update_index(
+        cache_dir,
+        loc,
+        {
+            "key": key,
+            "content_key": content_key,
+            "schema": schema_digest(schema),
+            "name": Path(file).name,
+        },
+    )
+    cached = _use(source, entry, check, schema)
+    if cached is None:  # pragma: no cover - the entry was just written
+        raise OSError(f"dataset cache entry {key} cannot be read after build")
+    return cached, _status(False, reason, key)
