@@ -8,9 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pytest_statharness.registry import Registry
+
 # pytester's in-process runs restore sys.modules afterwards; pandas registers Arrow
 # extension types on its first Parquet use, which fails when repeated. Do it once here.
 pd.DataFrame({"a": [1]}).to_parquet(io.BytesIO())
+# Likewise import every analysis module (and the C extensions they use, some of which
+# cannot be loaded twice per process) before any in-process pytester run.
+Registry.build()
 
 
 def small_frame(rows: int = 3000, seed: int = 0) -> pd.DataFrame:
