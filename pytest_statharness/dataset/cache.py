@@ -450,6 +450,7 @@ def attach_cache(
         if check.ok:
             cached = _use(source, entry, check, schema)
             if cached is not None:
+                _remember(cache_dir, loc, key, content_key, schema, file)
                 return cached, _status(True, VALID, key)
         reason = CORRUPT
     else:
@@ -478,9 +479,25 @@ def attach_cache(
                 "location_id": loc,
             },
         )
-        check = check_entry(entry, key=key)
+        check = check_entry(entry, key=key, hashes=False)  # hashed while building
     if not check.ok:  # pragma: no cover - the entry was just written
         raise OSError(f"dataset cache entry {key} failed its check after build: {check.problem}")
+    _remember(cache_dir, loc, key, content_key, schema, file)
+    cached = _use(source, entry, check, schema)
+    if cached is None:  # pragma: no cover - the entry was just written
+        raise OSError(f"dataset cache entry {key} cannot be read after build")
+    return cached, _status(False, reason, key)
+
+
+def _remember(
+    cache_dir: Path, loc: str, key: str, content_key: str, schema: pa.Schema, file: Path
+) -> None:
+    """Point the index at ``key`` for this location; drop the entry it superseded, if no
+    other location still uses it (the old content is no longer at this location)."""
+    locations = read_index(cache_dir)
+    previous = locations.get(loc, {}).get("key")
+    if previous == key:
+        return
     _update_index(
         cache_dir,
         loc,
@@ -491,7 +508,7 @@ def attach_cache(
             "name": Path(file).name,
         },
     )
-    cached = _use(source, entry, check, schema)
-    if cached is None:  # pragma: no cover - the entry was just written
-        raise OSError(f"dataset cache entry {key} cannot be read after build")
-    return cached, _status(False, reason, key)
+    if previous and previous != key:
+        others = {rec.get("key") for other, rec in read_index(cache_dir).items() if other != loc}
+        if previous not in others and (cache_dir / previous).exists():
+            remove_entry(cache_dir, previous)

@@ -51,6 +51,9 @@ def _schema_from_text(text: str) -> pa.Schema:
 class Dataset:
     """A dataset opened for streaming. Build it with :func:`open_dataset`."""
 
+    #: The columnar cache's outcome, ``{"hit", "reason", "key"}`` (None: no cache asked).
+    cache_status: dict | None = None
+
     def __init__(
         self,
         name: str,
@@ -178,6 +181,8 @@ def _analysis_type(typ: pa.DataType) -> pa.DataType:
         return pa.duration("us")
     if pa.types.is_large_string(typ):
         return pa.string()
+    if pa.types.is_decimal(typ) or pa.types.is_float16(typ):
+        return pa.float64()
     return typ
 
 
@@ -215,11 +220,14 @@ def open_dataset(
     chunk_rows: int = DEFAULT_CHUNK_ROWS,
     meta_dir: Path | None = None,
     root: Path | None = None,
+    cache_dir: Path | None = None,
 ) -> Dataset:
     """Open ``location`` (a path, or ``file.db::table``) as dataset ``name``.
 
     ``meta_dir`` is where resolved metadata is kept between processes (None: not kept).
     ``root`` resolves relative paths (the pytest rootdir).
+    ``cache_dir``: stream from the columnar cache kept there (see :mod:`.cache`), built on
+    first use, unless ``STAT_HARNESS_DATASET_CACHE=off``; None: stream from the source.
     """
     validate_name(name)
     file, table = split_location(location)
@@ -248,6 +256,21 @@ def open_dataset(
     else:
         source = open_source(file, table)
         schema = source.schema
+        _check_column_names(file, schema)
+    cache_status = None
+    if cache_dir is not None:
+        from .cache import attach_cache
+
+        source, cache_status = attach_cache(
+            source,
+            cache_dir,
+            content_key=key,
+            schema=schema,
+            chunk_rows=chunk_rows,
+            file=file,
+            table=table,
+        )
+    if meta is None:
         row_count, summaries = _typing_scan(source, schema)
         bad = source.bad_rows()
         if meta_path is not None:
@@ -279,7 +302,7 @@ def open_dataset(
         )
         for f in schema
     ]
-    return Dataset(
+    dataset = Dataset(
         name,
         location,
         source,
@@ -289,6 +312,21 @@ def open_dataset(
         columns=columns,
         bad_rows=source.bad_rows(),
     )
+    dataset.cache_status = cache_status
+    return dataset
+
+
+def _check_column_names(file: Path, schema: pa.Schema) -> None:
+    seen: set[str] = set()
+    for name in schema.names:
+        if name in seen:
+            raise DatasetError(
+                f"dataset file {file.name!r}: column name {name!r} appears more than once; "
+                "give every column a distinct name"
+            )
+        seen.add(name)
+    if not schema.names:
+        raise DatasetError(f"dataset file {file.name!r} has no columns")
 
 
 def _content_files(file: Path, fmt: str) -> list[Path]:

@@ -30,6 +30,28 @@ _BLOCK_SIZE = 1 << 22
 _COLUMN_ERROR = re.compile(r"In CSV column #(\d+): CSV conversion error to (\w+)")
 
 
+DELIMITERS = (",", ";", "\t", "|")
+
+
+def sniff_delimiter(path: Path) -> str:
+    """Pick the delimiter from the header line: the candidate it contains most often.
+
+    European exports use ';', database dumps '|' or tabs; a header with none of them is a
+    one-column file and keeps ','. Ties go to the order of DELIMITERS.
+    """
+    if ".tsv" in path.name.lower():
+        return "\t"
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError:
+        return ","
+    header = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+    counts = [(header.count(d), -i, d) for i, d in enumerate(DELIMITERS)]
+    best = max(counts)
+    return best[2] if best[0] > 0 else ","
+
+
 class _RaggedRows:
     def __init__(self) -> None:
         self.count = 0
@@ -47,7 +69,7 @@ class CsvSource:
 
     def __init__(self, path: Path, column_types: dict[str, pa.DataType] | None = None) -> None:
         self.path = path
-        self._delimiter = "\t" if ".tsv" in path.name.lower() else ","
+        self._delimiter = sniff_delimiter(path)
         try:
             size = path.stat().st_size
         except OSError as exc:
@@ -69,6 +91,8 @@ class CsvSource:
             column_types=self._types or None,
             include_columns=list(columns) if columns is not None else None,
             strings_can_be_null=True,
+            # ';'-separated files are the European convention, whose decimal mark is ','.
+            decimal_point="," if self._delimiter == ";" else ".",
         )
         try:
             return pacsv.open_csv(

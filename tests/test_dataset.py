@@ -1,0 +1,126 @@
+"""The dataset layer: formats, canonical chunks, typing, fingerprints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_statharness import ColumnKind, DatasetError
+from pytest_statharness.dataset import open_dataset
+from pytest_statharness.dataset.chunks import canonical_chunks
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(0, 300),
+    chunk=st.integers(1, 50),
+    batch_sizes=st.lists(st.integers(1, 60), min_size=1, max_size=8),
+)
+def test_canonical_chunks_do_not_depend_on_batches(rows, chunk, batch_sizes) -> None:
+    table = pa.table({"x": np.arange(rows, dtype=np.int64)})
+    schema = table.schema
+
+    def batches():
+        start, i = 0, 0
+        while start < rows:
+            size = batch_sizes[i % len(batch_sizes)]
+            yield from table.slice(start, size).to_batches()
+            start += size
+            i += 1
+
+    chunks = list(canonical_chunks([batches()], chunk, schema))
+    assert [c.num_rows for c in chunks] == [min(chunk, rows - k) for k in range(0, rows, chunk)]
+    assert [c.row_start for c in chunks] == list(range(0, rows, chunk))
+    assert [c.index for c in chunks] == list(range(len(chunks)))
+    if chunks:
+        joined = np.concatenate([c.table.column("x").to_numpy() for c in chunks])
+        assert (joined == np.arange(rows)).all()
+
+
+def test_messy_parquet_types_are_read_and_typed(tmp_path) -> None:
+    n = 120
+    table = pa.table(
+        {
+            "dec": pa.array([decimal.Decimal(i) / 100 for i in range(n)], pa.decimal128(10, 2)),
+            "u64": pa.array(np.arange(n, dtype=np.uint64) * 7 % 13),
+            "nulls": pa.nulls(n),
+            "tz": pa.array(
+                [dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(hours=i) for i in range(n)]
+            ),
+            "ns": pa.array(np.arange(n).astype("datetime64[ns]")),
+            "lst": pa.array([[i] for i in range(n)]),
+            "dur": pa.array([dt.timedelta(seconds=i) for i in range(n)]),
+            "flag": pa.array([None if i % 5 == 0 else i % 2 == 0 for i in range(n)]),
+            "ünï cödé/col": pa.array([f"v{i % 3}" for i in range(n)]),
+            "seq": pa.array(np.arange(n, dtype=np.int64)),
+        }
+    )
+    pq.write_table(table, tmp_path / "m.parquet")
+    ds = open_dataset("m", str(tmp_path / "m.parquet"))
+    kinds = {c.name: c.kind for c in ds.columns}
+    assert kinds == {
+        "dec": ColumnKind.NUMERIC,
+        "u64": ColumnKind.NUMERIC,
+        "nulls": ColumnKind.OTHER,
+        "tz": ColumnKind.TIMESTAMP,
+        "ns": ColumnKind.TIMESTAMP,
+        "lst": ColumnKind.OTHER,
+        "dur": ColumnKind.DURATION,
+        "flag": ColumnKind.BOOLEAN,
+        "ünï cödé/col": ColumnKind.CATEGORICAL,
+        "seq": ColumnKind.INTEGER_ID,
+    }
+    chunk = next(ds.iter_chunks())
+    assert chunk.table.schema.field("ns").type == pa.timestamp("us")
+    assert chunk.table.schema.field("dec").type == pa.float64()
+    assert chunk.floats("dec")[5] == 0.05
+
+
+def test_semicolon_csv_with_decimal_commas(tmp_path) -> None:
+    (tmp_path / "eu.csv").write_text("a;b;c\n1;2,5;x\n3;4,25;y\n")
+    ds = open_dataset("eu", str(tmp_path / "eu.csv"))
+    assert [(c.name, c.arrow_type) for c in ds.columns] == [
+        ("a", "int64"),
+        ("b", "double"),
+        ("c", "string"),
+    ]
+
+
+def test_csv_type_widening_when_late_rows_differ(tmp_path) -> None:
+    lines = ["id,v"] + [f"{i},{i}" for i in range(70000)] + ["70000,1.5", "70001,abc"]
+    (tmp_path / "late.csv").write_text("\n".join(lines) + "\n")
+    ds = open_dataset("late", str(tmp_path / "late.csv"))
+    assert ds.row_count == 70002
+    assert ds.column("v").arrow_type == "string"
+
+
+def test_duplicate_column_names_are_refused(tmp_path) -> None:
+    (tmp_path / "dup.csv").write_text("a,a\n1,2\n")
+    with pytest.raises(DatasetError, match="column name 'a' appears more than once"):
+        open_dataset("dup", str(tmp_path / "dup.csv"))
+
+
+def test_fingerprint_follows_content_not_name(tmp_path) -> None:
+    table = pa.table({"x": [1.0, 2.0, 3.0]})
+    pq.write_table(table, tmp_path / "a.parquet")
+    pq.write_table(table, tmp_path / "b.parquet")
+    a = open_dataset("a", str(tmp_path / "a.parquet"))
+    b = open_dataset("b", str(tmp_path / "b.parquet"))
+    assert a.fingerprint == b.fingerprint
+    pq.write_table(pa.table({"x": [1.0, 2.0, 4.0]}), tmp_path / "b.parquet")
+    assert open_dataset("b", str(tmp_path / "b.parquet")).fingerprint != a.fingerprint
+    assert open_dataset("a", str(tmp_path / "a.parquet"), chunk_rows=7).fingerprint != a.fingerprint
+
+
+def test_unknown_column_is_a_clear_error(tmp_path) -> None:
+    pq.write_table(pa.table({"x": [1.0]}), tmp_path / "a.parquet")
+    ds = open_dataset("a", str(tmp_path / "a.parquet"))
+    with pytest.raises(DatasetError, match="has no column"):
+        list(ds.iter_chunks(["y"]))
