@@ -1,0 +1,248 @@
+"""missingness against pandas.isna, with NaN, caps, and across chunk sizes."""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+import random
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from statharness_analyses.missingness import Missingness
+
+from pytest_statharness.analysis import AnalysisContext, DatasetView
+from pytest_statharness.canonical_json import dumps
+from pytest_statharness.dataset import open_dataset
+from pytest_statharness.engine import plan_for, run_analysis
+from pytest_statharness.evidence import snapshot_view
+from pytest_statharness.policy.budget import decide_budget
+from pytest_statharness.testing import run_on_file, run_on_frame
+
+ANALYSIS = Missingness()
+FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def of_kind(findings, kind: str) -> list[dict]:
+    return [f for f in findings if f["kind"] == kind]
+
+
+def expected_pairs(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
+    """(count, a, b) for every pair both missing somewhere, in the reported order."""
+    na = frame.isna()
+    out = []
+    for a, b in itertools.combinations(frame.columns, 2):
+        both = int((na[a] & na[b]).sum())
+        if both:
+            out.append((both, a, b))
+    return sorted(out, key=lambda t: (-t[0], t[1], t[2]))
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(11)
+    n = 1200
+    df = pd.DataFrame(
+        {
+            "a": rng.random(n),
+            "b": pd.array(rng.choice(["x", "y", "z"], n), dtype="string"),
+            "c": pd.array(rng.integers(0, 100, n), dtype="Int64"),
+            "d": pd.Series(pd.date_range("2020-01-01", periods=n, freq="h")),
+            "full": rng.random(n),
+            "flag": pd.array(rng.random(n) < 0.5, dtype="boolean"),
+        }
+    )
+    gone = rng.random(n) < 0.2
+    df.loc[gone, "a"] = np.nan
+    df.loc[gone & (rng.random(n) < 0.7), "b"] = None  # b tends to go with a
+    df.loc[rng.random(n) < 0.1, "c"] = None
+    df.loc[rng.random(n) < 0.05, "d"] = pd.NaT
+    df.loc[rng.random(n) < 0.3, "flag"] = None
+    return df
+
+
+def test_matches_pandas(frame):
+    findings = run_on_frame(ANALYSIS, frame, chunk_rows=64).findings
+    na = frame.isna()
+    summary = findings[0]
+    assert summary["kind"] == "missingness_summary"
+    values = summary["measurement"]["values"]
+    assert values["rows_checked"] == len(frame)
+    assert values["columns_checked"] == frame.shape[1]
+    assert values["columns_with_missing"] == int((na.sum() > 0).sum())
+    assert values["rows_with_missing"] == int(na.any(axis=1).sum())
+    assert values["complete_rows"] == int((~na.any(axis=1)).sum())
+    assert values["missing_cells"] == int(na.to_numpy().sum())
+
+    rates = of_kind(findings, "null_rate")
+    assert [f["subject"]["column"] for f in rates] == [c for c in frame.columns if na[c].any()]
+    for f in rates:
+        column = f["subject"]["column"]
+        got = f["measurement"]["values"]
+        assert got["null_count"] == int(na[column].sum())
+        assert got["null_rate"] == int(na[column].sum()) / len(frame)
+
+    pairs = of_kind(findings, "co_missing")
+    expected = expected_pairs(frame)
+    assert [
+        (f["measurement"]["values"]["co_missing_count"], *f["subject"]["columns"]) for f in pairs
+    ] == expected
+    assert values["pairs_with_co_missing"] == len(expected)
+    for f in pairs:
+        a, b = f["subject"]["columns"]
+        got = f["measurement"]["values"]
+        na_a, na_b = int(na[a].sum()), int(na[b].sum())
+        assert got["expected_count"] == na_a * na_b / len(frame)
+        assert got["lift"] == got["co_missing_count"] * len(frame) / (na_a * na_b)
+    # a and b were made to go missing together.
+    top = pairs[0]
+    assert top["subject"]["columns"] == ["a", "b"] and top["measurement"]["values"]["lift"] > 2
+    assert [f["evidence"]["parameters"]["rank"] for f in pairs] == list(range(1, len(pairs) + 1))
+
+
+def test_identical_across_chunk_sizes(frame):
+    texts = {
+        dumps(snapshot_view(run_on_frame(ANALYSIS, frame, chunk_rows=rows).findings))
+        for rows in (7, 1000, len(frame))
+    }
+    assert len(texts) == 1
+
+
+def test_nan_counts_as_missing(tmp_path):
+    table = pa.table(
+        {
+            "x": pa.array([1.0, float("nan"), None, 4.0, float("nan")], pa.float64()),
+            "y": pa.array([None, float("nan"), 2.0, 3.0, 5.0], pa.float32()),
+            "s": pa.array(["NaN", None, "a", "b", "c"]),
+        }
+    )
+    file = tmp_path / "nan.parquet"
+    pq.write_table(table, file)
+    findings = run_on_file(ANALYSIS, file, chunk_rows=2).findings
+    rates = {
+        f["subject"]["column"]: f["measurement"]["values"] for f in of_kind(findings, "null_rate")
+    }
+    frame = table.to_pandas()
+    for column in ("x", "y", "s"):
+        assert rates[column]["null_count"] == int(frame[column].isna().sum())
+    assert rates["x"] == {"null_count": 3, "nan_count": 2, "null_rate": 3 / 5}
+    assert rates["y"]["nan_count"] == 1
+    assert rates["s"]["nan_count"] == 0  # the string "NaN" is a value
+    pairs = {tuple(f["subject"]["columns"]): f for f in of_kind(findings, "co_missing")}
+    assert pairs[("x", "y")]["measurement"]["values"]["co_missing_count"] == 1
+    assert pairs[("x", "s")]["measurement"]["values"]["co_missing_count"] == 1
+
+
+def test_no_missing_values():
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": pd.array(["x", "y", "z"], dtype="string")})
+    findings = run_on_frame(ANALYSIS, df).findings
+    assert [f["kind"] for f in findings] == ["no_missing_values"]
+    values = findings[0]["measurement"]["values"]
+    assert values["columns_with_missing"] == 0
+    assert values["complete_rows"] == 3
+    assert values["pairs_with_co_missing"] == 0
+
+
+def test_max_pairs_cap_is_stated(frame):
+    findings = run_on_frame(ANALYSIS, frame, overrides={"max_pairs": 2}).findings
+    pairs = of_kind(findings, "co_missing")
+    total = len(expected_pairs(frame))
+    assert len(pairs) == 2
+    assert [tuple(f["subject"]["columns"]) for f in pairs] == [
+        p[1:] for p in expected_pairs(frame)[:2]
+    ]
+    for f in pairs:
+        params = f["evidence"]["parameters"]
+        assert params["pairs_left_out"] == total - 2
+        assert params["pairs_with_co_missing"] == total
+    assert findings[0]["measurement"]["values"]["pairs_left_out"] == total - 2
+
+
+def test_max_findings_cap(frame):
+    findings = run_on_frame(ANALYSIS, frame, overrides={"max_findings": 3}).findings
+    assert len(findings) == 3
+    summary = findings[0]["measurement"]["values"]
+    with_missing = int((frame.isna().sum() > 0).sum())
+    assert summary["null_rate_findings_left_out"] == with_missing - 2
+    assert summary["pairs_reported"] == 0
+    assert summary["pairs_left_out"] == summary["pairs_with_co_missing"]
+
+
+def test_max_columns_cap_left_out(frame):
+    findings = run_on_frame(ANALYSIS, frame, overrides={"max_columns": 2}).findings
+    assert findings[0]["evidence"]["left_out"] == {
+        "columns": ["c", "d", "full", "flag"],
+        "cap": "max_columns",
+    }
+    assert findings[0]["measurement"]["values"]["columns_checked"] == 2
+
+
+def tree_fold(analysis, frame: pd.DataFrame, chunk_rows: int, seed: int):
+    """Merge chunk states in a random binary-tree shape; check ``merge`` leaves its second
+    argument alone. Returns (findings, the engine's findings)."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "frame.parquet"
+        frame.to_parquet(file, index=False)
+        dataset = open_dataset("frame", str(file), chunk_rows=chunk_rows)
+        budget = decide_budget(
+            row_count=dataset.row_count, column_count=len(dataset.columns), analysis_id=analysis.id
+        ).budget
+        plan = plan_for(analysis, dataset, budget)
+        ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
+
+        def fold(states):
+            if len(states) == 1:
+                return states[0]
+            cut = rng.randint(1, len(states) - 1)
+            left, right = fold(states[:cut]), fold(states[cut:])
+            before = pickle.dumps(right)
+            merged = analysis.merge(left, right, ctx)
+            assert pickle.dumps(right) == before, "merge modified its second argument"
+            return merged
+
+        states = [
+            analysis.update(analysis.init(ctx), c, ctx) for c in dataset.iter_chunks(plan.columns)
+        ]
+        state = analysis.merge(analysis.init(ctx), fold(states), ctx)
+        ctx.previous.append(analysis.end_pass(state, ctx))
+        ctx.pass_index += 1
+        findings = analysis.findings(ctx)
+        expected = run_analysis(analysis, dataset, budget, plan).findings
+    for f in findings:
+        f["evidence"]["rows_scanned"] = dataset.row_count
+    return findings, expected
+
+
+masks = st.integers(1, 40).flatmap(
+    lambda n: st.lists(st.lists(st.booleans(), min_size=n, max_size=n), min_size=1, max_size=5)
+)
+
+
+@FAST
+@given(columns=masks, chunk_rows=st.integers(1, 9), seed=st.integers(0, 10**6))
+def test_merge_tree_shape_does_not_matter(columns, chunk_rows, seed):
+    df = pd.DataFrame(
+        {
+            f"c{i}": [None if gone else float(k) for k, gone in enumerate(m)]
+            for i, m in enumerate(columns)
+        }
+    )
+    findings, expected = tree_fold(ANALYSIS, df, chunk_rows, seed)
+    assert dumps(findings) == dumps(expected)
+    whole = run_on_frame(ANALYSIS, df).findings
+    assert dumps(snapshot_view(expected)) == dumps(snapshot_view(whole))
+    got = [
+        (f["measurement"]["values"]["co_missing_count"], *f["subject"]["columns"])
+        for f in of_kind(expected, "co_missing")
+    ]
+    assert got == expected_pairs(df)
+    assert expected[0]["measurement"]["values"]["rows_with_missing"] == int(
+        df.isna().any(axis=1).sum()
+    )
