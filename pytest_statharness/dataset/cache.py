@@ -325,6 +325,8 @@ def _build(
             "build_s": round(time.perf_counter() - start, 3),
         }
         write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
+        os.chmod(tmp / MANIFEST, 0o644)  # mkstemp/mkdtemp make private files; entries are
+        os.chmod(tmp, 0o755)  # read-only data any user of the cache folder may read
         fsync_dir(tmp)
         if final.exists():  # a corrupt entry: move it aside, then replace it
             trash = Path(tempfile.mkdtemp(prefix=f"{TRASH_PREFIX}{key}-", dir=cache_dir))

@@ -1,0 +1,290 @@
+"""The ``statharness`` command: manage the columnar dataset cache outside a pytest session.
+
+::
+
+    statharness cache build   [--home DIR] NAME=PATH [NAME=PATH ...]
+    statharness cache inspect [--home DIR] [--json]
+    statharness cache verify  [--home DIR]
+    statharness cache clear   [--home DIR] [KEY ...]
+
+``--home`` is the artifact home of the sessions (``--stat-home``, default ``appdata``);
+the cache lives in ``<home>/cache/datasets`` and the dataset metadata in
+``<home>/cache/meta``, where a pytest session with the same home finds them. Relative
+dataset paths are resolved against the current folder.
+
+Exit status: 0 done; 1 ``verify`` found a corrupt entry (or ``build`` could not cache a
+dataset); 2 a user error (bad arguments, a missing dataset, an unknown key), reported on
+one line of stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+PROG = "statharness"
+DEFAULT_HOME = "appdata"
+
+
+class UserError(Exception):
+    """A mistake of the caller: printed on one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, no usage block
+        raise UserError(f"{message} (see '{self.prog} --help')")
+
+
+def cache_dir_for(home: Path) -> Path:
+    return Path(home) / "cache" / "datasets"
+
+
+def meta_dir_for(home: Path) -> Path:
+    return Path(home) / "cache" / "meta"
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{n} B"  # pragma: no cover
+
+
+def _entry_size(entry: Path) -> int:
+    return sum(p.stat().st_size for p in entry.iterdir() if p.is_file())
+
+
+# -- commands --------------------------------------------------------------------------------
+def _cmd_build(args) -> int:
+    from .dataset import cache
+    from .dataset.dataset import open_dataset
+    from .errors import StatHarnessError
+
+    if not cache.cache_enabled():
+        raise UserError(f"the dataset cache is disabled ({cache.ENV_VAR}=off); nothing to build")
+    specs = [_parse_spec(text) for text in args.datasets]
+    names = [name for name, _ in specs]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise UserError(f"dataset name {duplicates[0]!r} is given twice")
+    home = Path(args.home)
+    failed = 0
+    for name, location in specs:
+        try:
+            dataset = open_dataset(
+                name,
+                location,
+                meta_dir=meta_dir_for(home),
+                cache_dir=cache_dir_for(home),
+                root=Path.cwd(),
+            )
+        except StatHarnessError as exc:
+            raise UserError(str(exc)) from None
+        status = dataset.cache_status or {}
+        if status.get("key") is None:
+            print(f"{name}: not cached ({status.get('reason')})")
+            failed += 1
+            continue
+        entry = cache_dir_for(home) / status["key"]
+        what = "valid, reused" if status["hit"] else f"built ({status['reason']})"
+        print(
+            f"{name}: {what}  key={status['key']}  rows={dataset.row_count:,}  "
+            f"size={_size(_entry_size(entry))}"
+        )
+    return 1 if failed else 0
+
+
+def _parse_spec(text: str) -> tuple[str, str]:
+    from .dataset.dataset import NAME_PATTERN
+
+    name, sep, location = text.partition("=")
+    if not sep:
+        location = text
+        name = Path(text.split("::")[0].rstrip("/\\")).name.split(".")[0]
+        if "::" in text:
+            name = text.rsplit("::", 1)[1]
+    if not location:
+        raise UserError(f"dataset {text!r}: no path after '='; give NAME=PATH")
+    if not NAME_PATTERN.match(name):
+        raise UserError(
+            f"dataset {text!r}: name {name!r} is not allowed; use NAME=PATH with a name of "
+            "letters, digits, '_', '.' or '-'"
+        )
+    return name, location
+
+
+def _describe(entry: Path) -> dict:
+    from .dataset.cache import read_manifest
+
+    manifest = read_manifest(entry) or {}
+    source = manifest.get("source") if isinstance(manifest.get("source"), dict) else {}
+    return {
+        "key": entry.name,
+        "rows": manifest.get("row_count"),
+        "bytes": _entry_size(entry),
+        "created": manifest.get("created"),
+        "source": source.get("name"),
+        "format": source.get("format"),
+        "created_by": manifest.get("created_by"),
+        "readable": bool(manifest),
+    }
+
+
+def _cmd_inspect(args) -> int:
+    from .dataset.cache import list_entries
+
+    cache_dir = cache_dir_for(Path(args.home))
+    rows = [_describe(entry) for entry in list_entries(cache_dir)]
+    if args.json:
+        print(json.dumps({"cache_dir": str(cache_dir), "entries": rows}, indent=1))
+        return 0
+    if not rows:
+        print(f"no cache entries in {cache_dir}")
+        return 0
+    table = [("key", "rows", "size", "created", "source")]
+    for row in rows:
+        table.append(
+            (
+                row["key"],
+                f"{row['rows']:,}" if isinstance(row["rows"], int) else "?",
+                _size(row["bytes"]),
+                row["created"] or "?",
+                f"{row['source']} ({row['format']})"
+                if row["readable"]
+                else "(unreadable manifest)",
+            )
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    for r in table:
+        print(
+            "  ".join(
+                cell.ljust(w) if i != 1 else cell.rjust(w)
+                for i, (cell, w) in enumerate(zip(r, widths, strict=True))
+            ).rstrip()
+        )
+    total = sum(row["bytes"] for row in rows)
+    print(f"{len(rows)} entr{'y' if len(rows) == 1 else 'ies'}, {_size(total)} in {cache_dir}")
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    from .dataset.cache import check_entry, list_entries
+
+    cache_dir = cache_dir_for(Path(args.home))
+    entries = list_entries(cache_dir)
+    if not entries:
+        print(f"no cache entries in {cache_dir}")
+        return 0
+    corrupt = 0
+    for entry in entries:
+        check = check_entry(entry)
+        if check.ok:
+            print(f"ok       {entry.name}  rows={check.manifest['row_count']:,}")
+        else:
+            corrupt += 1
+            print(f"CORRUPT  {entry.name}  {check.problem}")
+    print(f"{len(entries)} checked, {corrupt} corrupt")
+    return 1 if corrupt else 0
+
+
+def _cmd_clear(args) -> int:
+    from .dataset.cache import BUILD_PREFIX, INDEX, list_entries, remove_entry
+
+    cache_dir = cache_dir_for(Path(args.home))
+    entries = {e.name: e for e in list_entries(cache_dir)}
+    if args.keys:
+        chosen = []
+        for given in args.keys:
+            matches = [k for k in entries if k.startswith(given)]
+            if not matches:
+                raise UserError(f"no cache entry with key {given!r} in {cache_dir}")
+            if len(matches) > 1:
+                raise UserError(f"key {given!r} matches {len(matches)} entries; give more of it")
+            chosen.append(matches[0])
+    else:
+        chosen = list(entries)
+        # Entries being built now: wait for their builders (remove_entry takes the lock).
+        if cache_dir.is_dir():
+            for stale in cache_dir.glob(f"{BUILD_PREFIX}*"):
+                key = stale.name[len(BUILD_PREFIX) :].split("-", 1)[0]
+                if key not in chosen:
+                    chosen.append(key)
+    freed = 0
+    removed = 0
+    for key in dict.fromkeys(chosen):
+        entry = cache_dir / key
+        size = _entry_size(entry) if entry.is_dir() else 0
+        remove_entry(cache_dir, key)
+        lock = cache_dir / f"{key}.lock"
+        lock.unlink(missing_ok=True)
+        if entry.name in entries or size:
+            removed += 1
+            freed += size
+    if not args.keys and (cache_dir / INDEX).exists():
+        (cache_dir / INDEX).unlink()
+    print(f"removed {removed} entr{'y' if removed == 1 else 'ies'}, {_size(freed)} freed")
+    return 0
+
+
+# -- parsing ---------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="pytest-statharness tools")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    cache = commands.add_parser("cache", help="manage the columnar dataset cache")
+    cache.add_argument(
+        "--home",
+        default=DEFAULT_HOME,
+        help="artifact home, as --stat-home of the sessions (default: appdata)",
+    )
+    actions = cache.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    home = _Parser(add_help=False)
+    home.add_argument("--home", default=argparse.SUPPRESS, help="artifact home (default: appdata)")
+
+    build = actions.add_parser(
+        "build", parents=[home], help="parse datasets into the cache (NAME=PATH ...)"
+    )
+    build.add_argument("datasets", nargs="+", metavar="NAME=PATH")
+    build.set_defaults(run=_cmd_build)
+
+    inspect = actions.add_parser("inspect", parents=[home], help="list the cache entries")
+    inspect.add_argument("--json", action="store_true", help="print JSON")
+    inspect.set_defaults(run=_cmd_inspect)
+
+    verify = actions.add_parser(
+        "verify", parents=[home], help="check every entry (exit 1 if any is corrupt)"
+    )
+    verify.set_defaults(run=_cmd_verify)
+
+    clear = actions.add_parser("clear", parents=[home], help="remove entries: all, or by key")
+    clear.add_argument("keys", nargs="*", metavar="KEY", help="keys (or unique prefixes)")
+    clear.set_defaults(run=_cmd_clear)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.run(args))
+    except UserError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"{PROG}: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2
+    except SystemExit as exc:  # --help
+        return exc.code if isinstance(exc.code, int) else 0
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
