@@ -4,7 +4,7 @@ This module only re-exports the names a user imports; the work lives in the modu
 (see docs/architecture.md). Importing it does not import numpy, pandas or pyarrow.
 """
 
-from .analysis import Analysis, AnalysisContext, Budget, Plan
+from .analysis import Analysis, AnalysisContext, Budget, ComparisonAnalysis, Plan
 from .column_kinds import ColumnKind
 from .errors import (
     AnalysisDefinitionError,
@@ -25,6 +25,7 @@ __all__ = [
     "Budget",
     "BudgetExceeded",
     "ColumnKind",
+    "ComparisonAnalysis",
     "DatasetError",
     "FindingValidationError",
     "FullLoadRefused",

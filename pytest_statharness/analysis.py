@@ -95,6 +95,9 @@ class AnalysisContext:
     pass_index: int = 0
     previous: list[Any] = field(default_factory=list)
     rows_scanned: int = 0
+    # Comparisons only: the second dataset, and which side the current chunk comes from.
+    other: DatasetView | None = None
+    side: str | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -138,6 +141,8 @@ class AnalysisContext:
             "exact": meta.exact if exact is None else exact,
             "dataset_fingerprint": self.dataset.fingerprint,
         }
+        if self.other is not None:
+            evidence["compared_dataset_fingerprint"] = self.other.fingerprint
         if example_rows is not None:
             evidence["example_rows"] = [int(r) for r in example_rows]
         if self.plan.left_out:
@@ -186,6 +191,7 @@ class Analysis:
     access: ClassVar[str] = "streamed canonical chunks"
     memory_heavy: ClassVar[bool] = False
     golden: ClassVar[str | None] = None
+    compares: ClassVar[bool] = False
 
     # -- planning ---------------------------------------------------------------
     def plan(self, dataset: DatasetView, budget: Budget) -> Plan | None:
@@ -233,4 +239,30 @@ class Analysis:
         return pickle.loads(data)  # noqa: S301 - states come from our own workers
 
 
-__all__ = ["Analysis", "AnalysisContext", "Budget", "DatasetView", "Plan"]
+class ComparisonAnalysis(Analysis):
+    """An analysis of two datasets together, run for ``--stat-compare A:B`` as ``id[A:B]``.
+
+    The engine runs every pass over A's chunks (``ctx.side == "a"``) and then B's
+    (``ctx.side == "b"``), folding each side separately; ``end_pass`` receives
+    ``{"a": state_a, "b": state_b}``. ``ctx.dataset`` is A's view, ``ctx.other`` B's.
+    """
+
+    compares: ClassVar[bool] = True
+
+    def plan(self, dataset: DatasetView, budget: Budget) -> Plan | None:
+        return None  # never collected for a single dataset
+
+    def plan_comparison(self, a: DatasetView, b: DatasetView, budget: Budget) -> Plan | None:
+        """Columns present in both datasets with the same kind among ``requires``."""
+        columns = [
+            c
+            for c in a.columns_of(*self.requires)
+            if c in b.columns_of(*self.requires) and a.kind(c) == b.kind(c)
+        ]
+        if not columns:
+            return None
+        kept, left = columns[: budget.max_columns], columns[budget.max_columns :]
+        return Plan(tuple(kept), {}, {"columns": left, "cap": "max_columns"} if left else {})
+
+
+__all__ = ["Analysis", "AnalysisContext", "Budget", "ComparisonAnalysis", "DatasetView", "Plan"]

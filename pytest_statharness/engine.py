@@ -35,6 +35,64 @@ def plan_for(analysis: Analysis, dataset, budget: Budget) -> Plan | None:
     return analysis.plan(DatasetView(dataset), budget)
 
 
+def _fold_pass(analysis, ctx, dataset, budget, start_wall, progress, done_before=0, total=None):
+    """Fold one pass over ``dataset``'s chunks: (state, rows, chunks)."""
+    state = analysis.init(ctx)
+    rows = chunks = 0
+    total = dataset.row_count if total is None else total
+    for chunk in dataset.iter_chunks(
+        list(analysis.columns_for_pass(ctx)), batch_size=budget.batch_size
+    ):
+        part = analysis.update(analysis.init(ctx), chunk, ctx)
+        state = analysis.merge(state, part, ctx)
+        rows += chunk.num_rows
+        chunks += 1
+        elapsed = time.perf_counter() - start_wall
+        if elapsed > budget.time_limit_s:
+            raise BudgetExceeded(
+                f"{analysis.id} on {dataset.name!r} ran {elapsed:.1f} s, past its time "
+                f"limit of {budget.time_limit_s:g} s (pass {ctx.pass_index + 1}, "
+                f"{rows:,}/{dataset.row_count:,} rows); raise it with --stat-time-limit",
+                threshold=budget.time_limit_s,
+                measured=round(elapsed, 3),
+            )
+        if progress is not None:
+            progress(ctx.pass_index, done_before + rows, total)
+    return state, rows, chunks
+
+
+def run_comparison(
+    analysis, dataset_a, dataset_b, budget: Budget, plan: Plan, *, progress=None
+) -> RunResult:
+    """Run a :class:`ComparisonAnalysis`: each pass folds A's chunks, then B's."""
+    start_wall = time.perf_counter()
+    start_cpu = time.process_time()
+    ctx = AnalysisContext(
+        analysis, DatasetView(dataset_a), budget, plan, other=DatasetView(dataset_b)
+    )
+    chunks = 0
+    pass_rows: list[int] = []
+    total = dataset_a.row_count + dataset_b.row_count
+    while True:
+        states = {}
+        rows = 0
+        for side, dataset in (("a", dataset_a), ("b", dataset_b)):
+            ctx.side = side
+            states[side], side_rows, side_chunks = _fold_pass(
+                analysis, ctx, dataset, budget, start_wall, progress, rows, total
+            )
+            rows += side_rows
+            chunks += side_chunks
+        ctx.side = None
+        pass_rows.append(rows)
+        ctx.rows_scanned = max(ctx.rows_scanned, rows)
+        ctx.previous.append(analysis.end_pass(states, ctx))
+        ctx.pass_index += 1
+        if not analysis.needs_another_pass(ctx):
+            break
+    return _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows)
+
+
 def run_analysis(
     analysis: Analysis,
     dataset,
@@ -49,31 +107,18 @@ def run_analysis(
     chunks = 0
     pass_rows: list[int] = []
     while True:
-        state = analysis.init(ctx)
-        rows = 0
-        columns = list(analysis.columns_for_pass(ctx))
-        for chunk in dataset.iter_chunks(columns, batch_size=budget.batch_size):
-            part = analysis.update(analysis.init(ctx), chunk, ctx)
-            state = analysis.merge(state, part, ctx)
-            rows += chunk.num_rows
-            chunks += 1
-            elapsed = time.perf_counter() - start_wall
-            if elapsed > budget.time_limit_s:
-                raise BudgetExceeded(
-                    f"{analysis.id} on {dataset.name!r} ran {elapsed:.1f} s, past its time "
-                    f"limit of {budget.time_limit_s:g} s (pass {ctx.pass_index + 1}, "
-                    f"{rows:,}/{dataset.row_count:,} rows); raise it with --stat-time-limit",
-                    threshold=budget.time_limit_s,
-                    measured=round(elapsed, 3),
-                )
-            if progress is not None:
-                progress(ctx.pass_index, rows, dataset.row_count)
+        state, rows, pass_chunks = _fold_pass(analysis, ctx, dataset, budget, start_wall, progress)
+        chunks += pass_chunks
         pass_rows.append(rows)
         ctx.rows_scanned = max(ctx.rows_scanned, rows)
         ctx.previous.append(analysis.end_pass(state, ctx))
         ctx.pass_index += 1
         if not analysis.needs_another_pass(ctx):
             break
+    return _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows)
+
+
+def _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows) -> RunResult:
     findings = list(analysis.findings(ctx))
     for finding in findings:
         finding["evidence"]["rows_scanned"] = ctx.rows_scanned

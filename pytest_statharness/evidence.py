@@ -24,7 +24,7 @@ _SLUG = re.compile(r"[^A-Za-z0-9_.-]+")
 
 # The fingerprint identifies the input, the snapshot pins the conclusions: a changed byte
 # that does not change a conclusion must not fail the item, so it is left out of snapshots.
-SNAPSHOT_EXCLUDED_EVIDENCE = ("dataset_fingerprint",)
+SNAPSHOT_EXCLUDED_EVIDENCE = ("dataset_fingerprint", "compared_dataset_fingerprint")
 
 
 @cache

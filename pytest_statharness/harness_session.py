@@ -13,14 +13,15 @@ from pathlib import Path
 
 import pytest
 
+from .analysis import DatasetView
 from .dataset import Dataset, open_dataset
-from .engine import plan_for, run_analysis
+from .engine import plan_for, run_analysis, run_comparison
 from .errors import StatHarnessError
 from .items import RESULT_PROPERTY, AnalysisItem, StatCollector
 from .options import StatOptions
 from .policy.budget import decide_budget
 from .registry import Registry
-from .snapshots import SnapshotStore
+from .snapshots import SnapshotStore, snapshot_key
 
 COLLECTOR_NAME = "statharness"
 
@@ -75,8 +76,11 @@ class HarnessSession:
                 raise pytest.UsageError(str(exc)) from None
         return self._registry
 
-    def run(self, analysis, dataset, budget, plan, progress):
-        return run_analysis(analysis, dataset, budget, plan, progress=progress)
+    def run(self, analysis, dataset_names, budget, plan, progress):
+        datasets = [self._datasets[n] for n in dataset_names]
+        if analysis.compares:
+            return run_comparison(analysis, *datasets, budget, plan, progress=progress)
+        return run_analysis(analysis, datasets[0], budget, plan, progress=progress)
 
     def progress_for(self, item):
         return None
@@ -96,9 +100,22 @@ class HarnessSession:
         )
 
     def planned_items(self):
-        """(analysis, dataset name, plan, decision) for every item, in a fixed order."""
+        """(analysis, dataset names, plan, decision) for every item, in a fixed order."""
         out = []
         for analysis in self.registry:
+            if analysis.compares:
+                for left, right in self.options.compare:
+                    a, b = self._datasets[left], self._datasets[right]
+                    decision = self.budget_for(analysis, a if a.row_count >= b.row_count else b)
+                    try:
+                        plan = analysis.plan_comparison(
+                            DatasetView(a), DatasetView(b), decision.budget
+                        )
+                    except StatHarnessError as exc:
+                        raise pytest.UsageError(str(exc)) from None
+                    if plan is not None:
+                        out.append((analysis, (left, right), plan, decision))
+                continue
             for spec in self.options.datasets:
                 dataset = self._datasets[spec.name]
                 decision = self.budget_for(analysis, dataset)
@@ -107,7 +124,7 @@ class HarnessSession:
                 except StatHarnessError as exc:
                     raise pytest.UsageError(str(exc)) from None
                 if plan is not None:
-                    out.append((analysis, spec.name, plan, decision))
+                    out.append((analysis, (spec.name,), plan, decision))
         return out
 
     @pytest.hookimpl(tryfirst=True)
@@ -120,13 +137,13 @@ class HarnessSession:
         collector = StatCollector.from_parent(session, name=COLLECTOR_NAME, nodeid=COLLECTOR_NAME)
         planned = self.planned_items()
         new_items = []
-        for analysis, name, plan, decision in planned:
+        for analysis, names, plan, decision in planned:
             new_items.append(
                 AnalysisItem.from_parent(
                     collector,
-                    name=f"{analysis.id}[{name}]",
+                    name=f"{analysis.id}[{':'.join(names)}]",
                     analysis=analysis,
-                    dataset_name=name,
+                    dataset_names=names,
                     plan=plan,
                     decision=decision,
                     harness=self,
@@ -193,8 +210,11 @@ class HarnessSession:
     def find_unused_snapshots(self) -> dict[tuple[str, str], Path]:
         if any(not d.exists() for d in [self.options.snapshot_dir]):
             return {}
-        expected = {(name, analysis.id) for analysis, name, _p, _d in self.planned_items()}
-        existing = self.snapshots.existing([s.name for s in self.options.datasets])
+        expected = {(snapshot_key(names), a.id) for a, names, _p, _d in self.planned_items()}
+        keys = [s.name for s in self.options.datasets] + [
+            snapshot_key(p) for p in self.options.compare
+        ]
+        existing = self.snapshots.existing(keys)
         return {key: path for key, path in existing.items() if key not in expected}
 
     def pytest_terminal_summary(self, terminalreporter) -> None:

@@ -40,12 +40,3 @@ def statharness_analyses() -> Sequence:
         def statharness_analyses():
             return [MyAnalysis()]
     """
-
-
-@hookspec(firstresult=True)
-def statharness_column_kind(dataset_name: str, column: str, inferred: str) -> str | None:
-    """Override the inferred kind of one column; stops at the first non-None result.
-
-    ``inferred`` is the kind the harness decided (see docs/user-guide.md). Return another
-    kind name (e.g. ``"categorical"``) to override it, or None to keep it.
-    """

@@ -18,6 +18,7 @@ from .errors import BudgetExceeded, StatHarnessError
 from .evidence import canonical_findings
 from .policy.budget import BudgetDecision
 from .policy.golden import HarnessSkip, golden_policy_for
+from .snapshots import snapshot_key
 
 RESULT_PROPERTY = "statharness"
 
@@ -38,7 +39,7 @@ class AnalysisItem(pytest.Item):
         self,
         *,
         analysis: Analysis,
-        dataset_name: str,
+        dataset_names: tuple[str, ...],
         plan: Plan,
         decision: BudgetDecision,
         harness,
@@ -46,7 +47,8 @@ class AnalysisItem(pytest.Item):
     ) -> None:
         super().__init__(**kwargs)
         self.analysis = analysis
-        self.dataset_name = dataset_name
+        self.dataset_names = tuple(dataset_names)
+        self.dataset_name = ":".join(self.dataset_names)
         self.plan = plan
         self.decision = decision
         self.harness = harness
@@ -70,12 +72,11 @@ class AnalysisItem(pytest.Item):
     def runtest(self) -> None:
         options = self.harness.options
         policy = golden_policy_for(self, options.golden)
-        dataset = self.harness.dataset(self.dataset_name)
         progress = self.harness.progress_for(self)
         try:
             try:
                 result = self.harness.run(
-                    self.analysis, dataset, self.decision.budget, self.plan, progress
+                    self.analysis, self.dataset_names, self.decision.budget, self.plan, progress
                 )
             except BudgetExceeded as exc:
                 raise HarnessSkip(
@@ -102,7 +103,10 @@ class AnalysisItem(pytest.Item):
             raise StatHarnessFailure(str(exc)) from None
         text = canonical_findings(result.findings)
         outcome = self.harness.snapshots.check(
-            self.dataset_name, self.analysis.id, text, update=self.harness.update_snapshots
+            snapshot_key(self.dataset_names),
+            self.analysis.id,
+            text,
+            update=self.harness.update_snapshots,
         )
         telemetry = {
             "wall_s": round(result.wall_s, 4),

@@ -31,6 +31,11 @@ class SnapshotOutcome:
     message: str = ""
 
 
+def snapshot_key(dataset_names) -> str:
+    """Folder of an item's snapshot: the dataset name, or ``A-vs-B`` for a comparison."""
+    return "-vs-".join(dataset_names)
+
+
 class SnapshotStore:
     def __init__(self, root: Path) -> None:
         self.root = root

@@ -146,9 +146,7 @@ class Dataset:
         chunks = canonical_chunks(parts, self.chunk_rows, schema)
         if target.equals(schema):
             return chunks
-        return (
-            Chunk(c.index, c.part, c.row_start, c.table.cast(target, safe=False)) for c in chunks
-        )
+        return (Chunk(c.index, c.part, c.row_start, _normalise(c.table, target)) for c in chunks)
 
     def to_pandas(self, columns: Sequence[str] | None = None, *, requester: str | None = None):
         """Load the dataset whole — refused above the full-load threshold (see full_load)."""
@@ -191,6 +189,25 @@ def _analysis_schema(schema: pa.Schema) -> pa.Schema:
     return pa.schema([pa.field(f.name, _analysis_type(f.type)) for f in schema])
 
 
+def _normalise(table: pa.Table, target: pa.Schema) -> pa.Table:
+    """Cast to the analysis schema. Finer time units are floored first (a plain cast
+    truncates towards zero, which would move pre-1970 instants to the next microsecond)."""
+    import pyarrow.compute as pc
+
+    columns = []
+    for field, column in zip(target, table.columns, strict=True):
+        typ = column.type
+        if pa.types.is_timestamp(typ) and typ.unit == "ns":
+            column = pc.floor_temporal(column, unit="microsecond")
+        elif pa.types.is_duration(typ) and typ.unit == "ns":
+            ints = pc.cast(column, pa.int64())
+            values = pc.fill_null(ints, 0).to_numpy() // 1000
+            valid = pc.is_valid(ints).to_numpy(zero_copy_only=False)
+            column = pa.array(values, pa.int64(), mask=~valid).cast(pa.duration("us"))
+        columns.append(column.cast(field.type, safe=False) if column.type != field.type else column)
+    return pa.Table.from_arrays(columns, schema=target)
+
+
 def validate_name(name: str) -> str:
     if not NAME_PATTERN.match(name):
         raise DatasetError(
@@ -207,7 +224,7 @@ def _typing_scan(source: Source, schema: pa.Schema) -> tuple[int, dict[str, dict
         for batch in source.iter_part_batches(part, None, DEFAULT_IO_BATCH_ROWS):
             rows += batch.num_rows
             if not target.equals(schema):
-                batch = pa.Table.from_batches([batch]).cast(target, safe=False)
+                batch = _normalise(pa.Table.from_batches([batch]), target)
             for name, scan in scans.items():
                 scan.update(batch.column(name))
     return rows, {name: scan.summary() for name, scan in scans.items()}
