@@ -83,7 +83,10 @@ class HarnessSession:
         return run_analysis(analysis, datasets[0], budget, plan, progress=progress)
 
     def progress_for(self, item):
-        return None
+        from .progress import ProgressLine
+
+        worker = getattr(self.config, "workerinput", {}).get("workerid")
+        return ProgressLine(item.name, worker)
 
     # -- collection -----------------------------------------------------------------
     def budget_for(self, analysis, dataset):

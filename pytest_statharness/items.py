@@ -75,9 +75,12 @@ class AnalysisItem(pytest.Item):
         progress = self.harness.progress_for(self)
         try:
             try:
-                result = self.harness.run(
-                    self.analysis, self.dataset_names, self.decision.budget, self.plan, progress
-                )
+                try:
+                    result = self.harness.run(
+                        self.analysis, self.dataset_names, self.decision.budget, self.plan, progress
+                    )
+                finally:
+                    progress.close()
             except BudgetExceeded as exc:
                 raise HarnessSkip(
                     "time_budget_exceeded", str(exc), threshold=exc.threshold, measured=exc.measured
