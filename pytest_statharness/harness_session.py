@@ -41,6 +41,9 @@ class HarnessSession:
         self.results: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
         self.decisions: dict[str, dict] = {}
+        from .policy.network import network_mode
+
+        self.network_mode = network_mode()
         for spec in options.datasets:
             try:
                 self._datasets[spec.name] = open_dataset(

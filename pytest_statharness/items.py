@@ -18,6 +18,7 @@ from .errors import BudgetExceeded, StatHarnessError
 from .evidence import canonical_findings
 from .policy.budget import BudgetDecision
 from .policy.golden import HarnessSkip, golden_policy_for
+from .policy.network import guarded
 from .snapshots import snapshot_key
 
 RESULT_PROPERTY = "statharness"
@@ -76,9 +77,14 @@ class AnalysisItem(pytest.Item):
         try:
             try:
                 try:
-                    result = self.harness.run(
-                        self.analysis, self.dataset_names, self.decision.budget, self.plan, progress
-                    )
+                    with guarded(f"analysis {self.analysis.id!r}", self.harness.network_mode):
+                        result = self.harness.run(
+                            self.analysis,
+                            self.dataset_names,
+                            self.decision.budget,
+                            self.plan,
+                            progress,
+                        )
                 finally:
                     progress.close()
             except BudgetExceeded as exc:
