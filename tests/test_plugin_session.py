@@ -193,3 +193,22 @@ def test_exit_code_and_items_with_k_and_x(pytester, parquet_path) -> None:
 
 def test_frame_helper_matches_pandas(frame: pd.DataFrame) -> None:
     assert len(frame) == 3000
+
+
+def test_artifacts_carry_no_absolute_paths_user_or_host(pytester, parquet_path) -> None:
+    import getpass
+    import socket
+
+    result = pytester.runpytest("--stat-dataset", f"sales={parquet_path}", "--snapshot-update", "-k", "profile_numeric")
+    assert result.ret == 0, result.stdout.str()
+    home = pytester.path / "appdata"
+    texts = [p.read_text() for p in (home / "runs").rglob("*") if p.suffix in (".json", ".md")]
+    texts += [p.read_text() for p in (pytester.path / "snapshots").rglob("*.json")]
+    forbidden = [str(pytester.path), str(parquet_path.parent)]
+    user, host = getpass.getuser(), socket.gethostname()
+    for text in texts:
+        for needle in forbidden:
+            assert needle not in text
+        for word in (user, host):
+            if len(word) >= 4:  # short names ("root") would match ordinary words
+                assert f'"{word}"' not in text
