@@ -1,8 +1,938 @@
-"""distribution: not written yet (placeholder so the entry point resolves)."""
+"""distribution: histograms, outliers, Benford's law and shape (skewness, kurtosis).
 
-from pytest_statharness import hookimpl
+Every analysis here reads numeric columns as float64 (``Chunk.floats``), uses only the
+finite values (nulls and NaN are counted as nulls, +-inf as ``nonfinite_count``) and is
+exact: quantiles come from exact order statistics (multi-pass radix selection,
+``_exact.RankSelector``), sums from exact integer accumulation (``_hist.fixed_sum``), so
+findings are byte-identical for any chunking. Findings come in plan column order (schema
+order of the numeric columns), a screen summary (Benford) last.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from scipy import stats
+
+from pytest_statharness import Analysis, ColumnKind, hookimpl
+
+from ._exact import float_keys
+from ._hist import (
+    MAX_BINS,
+    MAX_EXAMPLES,
+    SelectionSet,
+    cap_findings,
+    finite_values,
+    fixed_ratio,
+    fixed_sum,
+    numpy_bin_edges,
+    quantile_rank_list,
+    share,
+    smallest,
+)
+
+SELECTION_PASSES = 5  # RankSelector: at most four 16-bit histogram passes, then a collect pass
+
+
+# -- pass-1 column statistics shared by the numeric analyses --------------------------------
+def _stats_init() -> dict:
+    return {"n": 0, "nulls": 0, "nonfinite": 0, "min": math.inf, "max": -math.inf}
+
+
+def _stats_update(s: dict, vals: np.ndarray, nulls: int, nonfinite: int) -> None:
+    s["n"] += int(vals.size)
+    s["nulls"] += nulls
+    s["nonfinite"] += nonfinite
+    if vals.size:
+        s["min"] = min(s["min"], float(vals.min()))
+        s["max"] = max(s["max"], float(vals.max()))
+
+
+def _stats_merge(x: dict, y: dict) -> dict:
+    return {
+        "n": x["n"] + y["n"],
+        "nulls": x["nulls"] + y["nulls"],
+        "nonfinite": x["nonfinite"] + y["nonfinite"],
+        "min": min(x["min"], y["min"]),
+        "max": max(x["max"], y["max"]),
+    }
+
+
+def _stats_values(s: dict) -> dict:
+    n = s["n"]
+    return {
+        "count": n,
+        "null_count": s["nulls"],
+        "nonfinite_count": s["nonfinite"],
+        "min": s["min"] if n else None,
+        "max": s["max"] if n else None,
+    }
+
+
+_STATS_UNITS = {
+    "count": "count",
+    "null_count": "count",
+    "nonfinite_count": "count",
+    "min": "value",
+    "max": "value",
+}
+
+
+class _Run:
+    """What one run has learnt so far; lives in ``ctx.previous[0]`` (never on the analysis)."""
+
+    def __init__(self, columns, stats: dict) -> None:
+        self.columns = list(columns)
+        self.stats = stats
+        self.phase = "done"
+        self.selection: SelectionSet | None = None
+        self.results: dict = {c: {} for c in self.columns}
+
+
+class _PhasedNumeric(Analysis):
+    """Pass 1 collects column statistics, later passes follow ``run.phase``."""
+
+    requires = (ColumnKind.NUMERIC,)
+
+    @staticmethod
+    def _run(ctx) -> _Run | None:
+        return ctx.previous[0] if ctx.previous else None
+
+    def _first_init(self, ctx) -> dict:
+        return {c: _stats_init() for c in ctx.columns}
+
+    def _first_update(self, state, chunk, ctx):
+        for c in ctx.columns:
+            vals, _, nulls, nonfinite = finite_values(chunk, c)
+            _stats_update(state[c], vals, nulls, nonfinite)
+        return state
+
+    def _first_merge(self, a, b, ctx):
+        return {c: _stats_merge(a[c], b[c]) for c in ctx.columns}
+
+    def _select_update(self, state, chunk, run: _Run, derive=None):
+        for c in run.selection.pending():
+            vals = finite_values(chunk, c)[0]
+            if derive is not None:
+                vals = derive(c, vals)
+            part = run.selection.chunk_state(c, float_keys(vals))
+            if part:
+                state[c] = part
+        return state
+
+    def needs_another_pass(self, ctx) -> bool:
+        return self._run(ctx).phase != "done"
+
+    def columns_for_pass(self, ctx):
+        run = self._run(ctx)
+        if run is None:
+            return ctx.columns
+        if run.phase in ("select", "mad"):
+            return run.selection.pending()
+        return [c for c in run.columns if run.stats[c]["n"]]
+
+
+# ======================================================================================
+# histogram
+# ======================================================================================
+class Histogram(_PhasedNumeric):
+    id = "histogram"
+    family = "distribution"
+    title = "Histogram (Freedman-Diaconis bins, exact counts)"
+    exact = True
+    passes = 2 + SELECTION_PASSES
+    method = (
+        "per numeric column, over its finite values: pass 1 count/min/max; then the exact "
+        "quartiles Q1, Q3 (numpy linear quantile) by multi-pass radix selection; bin width "
+        "2*IQR*n^(-1/3) (Freedman-Diaconis), or ptp/(log2(n)+1) (Sturges) when IQR = 0; "
+        "integer columns use width >= 1 (as numpy); bins = ceil((max-min)/width) clipped to "
+        f"[1, {MAX_BINS}]; edges = numpy.linspace(min, max, bins+1) ([x-0.5, x+0.5] when "
+        "min = max), bins half-open [e_i, e_i+1) except the last, closed; a last pass counts "
+        "every value exactly (numpy.histogram semantics); +-inf are excluded and counted"
+    )
+    reference = (
+        "Freedman & Diaconis (1981), On the histogram as a density estimator: L2 theory, "
+        "Z. Wahrscheinlichkeitstheorie verw. Gebiete 57; Sturges (1926), The choice of a class "
+        "interval, JASA 21; numpy.histogram_bin_edges documentation"
+    )
+    access = "streamed; pass 1 min/max/n, 1-5 radix-selection passes for Q1/Q3, 1 counting pass"
+
+    def init(self, ctx):
+        if not ctx.previous:
+            return self._first_init(ctx)
+        return {}
+
+    def update(self, state, chunk, ctx):
+        run = self._run(ctx)
+        if run is None:
+            return self._first_update(state, chunk, ctx)
+        if run.phase == "select":
+            return self._select_update(state, chunk, run)
+        for c in self.columns_for_pass(ctx):
+            edges = run.results[c]["edges"]
+            vals = finite_values(chunk, c)[0]
+            state[c] = np.histogram(vals, bins=edges)[0].astype(np.int64)
+        return state
+
+    def merge(self, a, b, ctx):
+        run = self._run(ctx)
+        if run is None:
+            return self._first_merge(a, b, ctx)
+        if run.phase == "select":
+            return SelectionSet.merge(a, b)
+        out = dict(a)
+        for c, counts in b.items():
+            out[c] = out[c] + counts if c in out else counts.copy()
+        return out
+
+    def end_pass(self, state, ctx):
+        run = self._run(ctx)
+        if run is None:
+            run = _Run(ctx.columns, state)
+            wanted = {
+                c: (s["n"], quantile_rank_list(s["n"], [0.25, 0.75])) for c, s in state.items()
+            }
+            run.selection = SelectionSet(wanted)
+            run.phase = "select" if run.selection.selectors else "done"
+            return run
+        if run.phase == "select":
+            run.selection.advance(state)
+            if run.selection.done:
+                for c in run.columns:
+                    s = run.stats[c]
+                    if not s["n"]:
+                        continue
+                    q1 = run.selection.quantile(c, 0.25)
+                    q3 = run.selection.quantile(c, 0.75)
+                    integer = pa.types.is_integer(_arrow_type(ctx, c))
+                    span = s["max"] - s["min"]
+                    res = run.results[c]
+                    res.update(q1=q1, q3=q3, iqr=q3 - q1)
+                    if not math.isfinite(span):
+                        res["overflow"] = True
+                        continue
+                    edges, rule, capped = numpy_bin_edges(
+                        s["n"], s["min"], s["max"], res["iqr"], integer=integer
+                    )
+                    res.update(edges=edges, rule=rule, capped=capped)
+                run.phase = "count" if any("edges" in r for r in run.results.values()) else "done"
+            return run
+        for c, counts in state.items():
+            run.results[c]["counts"] = counts
+        run.phase = "done"
+        return run
+
+    def columns_for_pass(self, ctx):
+        run = self._run(ctx)
+        if run is not None and run.phase == "count":
+            return [c for c in run.columns if "edges" in run.results[c]]
+        return super().columns_for_pass(ctx)
+
+    def findings(self, ctx):
+        run = self._run(ctx)
+        out = []
+        for c in run.columns:
+            s = run.stats[c]
+            res = run.results[c]
+            values = _stats_values(s)
+            edges = res.get("edges")
+            counts = res.get("counts")
+            values.update(
+                q1=res.get("q1"),
+                q3=res.get("q3"),
+                iqr=res.get("iqr"),
+                bins=len(edges) - 1 if edges is not None else None,
+                bin_width=float(edges[1] - edges[0]) if edges is not None else None,
+                bin_edges=[float(e) for e in edges] if edges is not None else None,
+                counts=[int(k) for k in counts] if counts is not None else None,
+            )
+            units = {
+                **_STATS_UNITS,
+                "q1": "value",
+                "q3": "value",
+                "iqr": "value",
+                "bins": "count",
+                "bin_width": "value",
+                "bin_edges": "value",
+                "counts": "count",
+            }
+            params = {
+                "bin_rule": res.get("rule"),
+                "max_bins": MAX_BINS,
+                "bins_capped": res.get("capped", False),
+                "bin_closure": "[e_i, e_i+1), last bin closed",
+            }
+            if res.get("overflow"):
+                params["not_binned"] = "max - min overflows float64"
+            out.append(
+                ctx.finding(
+                    kind="histogram",
+                    title=f"Histogram of {c!r}",
+                    subject={"column": c},
+                    values=values,
+                    units=units,
+                    columns=[c],
+                    parameters=params,
+                )
+            )
+        return cap_findings(ctx, out)
+
+
+def _arrow_type(ctx, column: str) -> pa.DataType:
+    text = ctx.dataset.column(column).arrow_type
+    return _TYPES.get(text, pa.float64())
+
+
+_TYPES = {
+    str(t): t
+    for t in (
+        pa.int8(),
+        pa.int16(),
+        pa.int32(),
+        pa.int64(),
+        pa.uint8(),
+        pa.uint16(),
+        pa.uint32(),
+        pa.uint64(),
+        pa.float16(),
+        pa.float32(),
+        pa.float64(),
+    )
+}
+
+
+# ======================================================================================
+# outliers
+# ======================================================================================
+MAD_Z = 3.5
+MAD_CONST = 0.6745
+TUKEY_K = (1.5, 3.0)
+OUTLIER_ALPHA = 0.001
+# P(|modified z| > 3.5) for a Gaussian sample (population MAD = 0.67449 sigma)
+GAUSS_RATE = float(2 * stats.norm.sf(MAD_Z * stats.norm.ppf(0.75) / MAD_CONST))
+
+
+class Outliers(_PhasedNumeric):
+    id = "outliers"
+    family = "distribution"
+    title = "Outliers (Tukey fences, MAD robust z-scores)"
+    exact = True
+    passes = 2 + 2 * SELECTION_PASSES
+    method = (
+        "per numeric column, over its finite values: exact Q1, median, Q3 (numpy linear "
+        "quantile, multi-pass radix selection); Tukey fences Q1 - k*IQR, Q3 + k*IQR for k = 1.5 "
+        "(inner) and 3.0 (outer) with counts below/above; MAD = exact median of |x - median| "
+        "(a second selection over the derived values); modified z = 0.6745*(x - median)/MAD, "
+        "outlier when |z| > 3.5 (undefined when MAD = 0: no MAD outliers reported). An "
+        "'outliers' finding is emitted when the MAD outlier count is > 0 and a Gaussian sample "
+        "of the same size is implausible: either the count exceeds the Gaussian rate "
+        f"({GAUSS_RATE:.3g}; one-sided binomial test, scipy.stats.binom.sf) or the largest |z| "
+        "does (probability that n Gaussian draws reach it, binom.sf(0, n, p1)), p < 0.001 / "
+        "(2 x number of columns tested) (Bonferroni); else an info 'outlier_fences' profile. Severity by MAD outlier share: >= 1% high, >= 0.1% "
+        "medium, else low. example_rows: dataset-wide positions, ascending, of the (up to) 20 "
+        "points with the largest |z| (ties: earlier row first)"
+    )
+    reference = (
+        "Tukey (1977), Exploratory Data Analysis; Iglewicz & Hoaglin (1993), How to Detect and "
+        "Handle Outliers, ASQC Basic References in Quality Control 16"
+    )
+    access = (
+        "streamed; pass 1 n/min/max, 1-5 selection passes for quartiles, 1-5 for the MAD, "
+        "1 counting pass"
+    )
+
+    def init(self, ctx):
+        if not ctx.previous:
+            return self._first_init(ctx)
+        return {}
+
+    def update(self, state, chunk, ctx):
+        run = self._run(ctx)
+        if run is None:
+            return self._first_update(state, chunk, ctx)
+        if run.phase == "select":
+            return self._select_update(state, chunk, run)
+        if run.phase == "mad":
+            return self._select_update(
+                state, chunk, run, derive=lambda c, v: np.abs(v - run.results[c]["median"])
+            )
+        for c in self.columns_for_pass(ctx):
+            res = run.results[c]
+            vals, idx, _, _ = finite_values(chunk, c)
+            s = {}
+            for k in TUKEY_K:
+                lo, hi = res["fences"][k]
+                s[f"below_{k}"] = int(np.count_nonzero(vals < lo))
+                s[f"above_{k}"] = int(np.count_nonzero(vals > hi))
+            s["mad_below"] = s["mad_above"] = 0
+            s["top"] = []
+            if res["mad"] > 0:
+                with np.errstate(over="ignore"):  # a tiny MAD can overflow z to inf
+                    z = MAD_CONST * (vals - res["median"]) / res["mad"]
+                absz = np.abs(z)
+                hit = np.flatnonzero(absz > MAD_Z)
+                s["mad_below"] = int(np.count_nonzero(z[hit] < 0))
+                s["mad_above"] = int(hit.size - s["mad_below"])
+                if hit.size:
+                    order = np.lexsort((idx[hit], -absz[hit]))[:MAX_EXAMPLES]
+                    s["top"] = [
+                        (-float(absz[hit[i]]), chunk.row_start + int(idx[hit[i]])) for i in order
+                    ]
+            state[c] = s
+        return state
+
+    def merge(self, a, b, ctx):
+        run = self._run(ctx)
+        if run is None:
+            return self._first_merge(a, b, ctx)
+        if run.phase in ("select", "mad"):
+            return SelectionSet.merge(a, b)
+        out = dict(a)
+        for c, y in b.items():
+            if c not in out:
+                out[c] = {**y, "top": list(y["top"])}
+                continue
+            x = out[c]
+            merged = {k: x[k] + y[k] for k in x if k != "top"}
+            merged["top"] = smallest(x["top"], y["top"])
+            out[c] = merged
+        return out
+
+    def end_pass(self, state, ctx):
+        run = self._run(ctx)
+        if run is None:
+            run = _Run(ctx.columns, state)
+            wanted = {
+                c: (s["n"], quantile_rank_list(s["n"], [0.25, 0.5, 0.75])) for c, s in state.items()
+            }
+            run.selection = SelectionSet(wanted)
+            run.phase = "select" if run.selection.selectors else "done"
+            return run
+        if run.phase == "select":
+            run.selection.advance(state)
+            if run.selection.done:
+                wanted = {}
+                for c in run.columns:
+                    n = run.stats[c]["n"]
+                    if not n:
+                        continue
+                    q1, med, q3 = (run.selection.quantile(c, q) for q in (0.25, 0.5, 0.75))
+                    iqr = q3 - q1  # Python float: IEEE subtraction as numpy, never warns
+                    fences = {k: (q1 - k * iqr, q3 + k * iqr) for k in TUKEY_K}
+                    run.results[c].update(q1=q1, median=med, q3=q3, iqr=iqr, fences=fences)
+                    wanted[c] = (n, quantile_rank_list(n, [0.5]))
+                run.selection = SelectionSet(wanted)
+                run.phase = "mad"
+            return run
+        if run.phase == "mad":
+            run.selection.advance(state)
+            if run.selection.done:
+                for c in run.columns:
+                    if run.stats[c]["n"]:
+                        run.results[c]["mad"] = run.selection.quantile(c, 0.5)
+                run.phase = "count"
+            return run
+        for c, s in state.items():
+            run.results[c]["counts"] = s
+        run.phase = "done"
+        return run
+
+    def columns_for_pass(self, ctx):
+        run = self._run(ctx)
+        if run is not None and run.phase == "count":
+            return [c for c in run.columns if run.stats[c]["n"]]
+        return super().columns_for_pass(ctx)
+
+    def findings(self, ctx):
+        run = self._run(ctx)
+        tested = [c for c in run.columns if run.stats[c]["n"] and run.results[c].get("mad", 0) > 0]
+        alpha = OUTLIER_ALPHA / (2 * len(tested)) if tested else OUTLIER_ALPHA
+        out = []
+        for c in run.columns:
+            s = run.stats[c]
+            res = run.results[c]
+            n = s["n"]
+            counts = res.get("counts")
+            values = _stats_values(s)
+            units = dict(_STATS_UNITS)
+            values.update(q1=res.get("q1"), median=res.get("median"), q3=res.get("q3"))
+            values.update(iqr=res.get("iqr"), mad=res.get("mad"))
+            units.update(q1="value", median="value", q3="value", iqr="value", mad="value")
+            for k, label in zip(TUKEY_K, ("inner", "outer"), strict=True):
+                lo, hi = res["fences"][k] if "fences" in res else (None, None)
+                values[f"lower_{label}_fence"] = lo
+                values[f"upper_{label}_fence"] = hi
+                values[f"below_{label}_fence"] = (
+                    counts[f"below_{k}"] if counts else (0 if not n else None)
+                )
+                values[f"above_{label}_fence"] = (
+                    counts[f"above_{k}"] if counts else (0 if not n else None)
+                )
+                units.update(
+                    {
+                        f"lower_{label}_fence": "value",
+                        f"upper_{label}_fence": "value",
+                        f"below_{label}_fence": "count",
+                        f"above_{label}_fence": "count",
+                    }
+                )
+            mad_ok = bool(n) and res.get("mad", 0) > 0
+            mad_count = counts["mad_below"] + counts["mad_above"] if mad_ok else None
+            top = counts["top"] if mad_ok else []
+            p_count = float(stats.binom.sf(mad_count - 1, n, GAUSS_RATE)) if mad_ok else None
+            p_extreme = None
+            if top:
+                # P(|modified z| >= z_max) for one Gaussian draw, then for the largest of n
+                p1 = float(2 * stats.norm.sf(-top[0][0] * stats.norm.ppf(0.75) / MAD_CONST))
+                p_extreme = float(stats.binom.sf(0, n, p1))
+            values.update(
+                mad_outliers=mad_count,
+                mad_outliers_below=counts["mad_below"] if mad_ok else None,
+                mad_outliers_above=counts["mad_above"] if mad_ok else None,
+                mad_outlier_share=share(mad_count, n) if mad_ok else None,
+                max_abs_modified_z=-top[0][0] if top else None,
+                expected_gaussian_outliers=n * GAUSS_RATE if n else None,
+                p_value_count=p_count,
+                p_value_extreme=p_extreme,
+            )
+            units.update(
+                mad_outliers="count",
+                mad_outliers_below="count",
+                mad_outliers_above="count",
+                mad_outlier_share="ratio",
+                max_abs_modified_z="z_score",
+                expected_gaussian_outliers="count",
+                p_value_count="probability",
+                p_value_extreme="probability",
+            )
+            detected = bool(mad_count) and min(p_count, p_extreme) < alpha
+            params = {
+                "tukey_k": list(TUKEY_K),
+                "mad_z_threshold": MAD_Z,
+                "mad_constant": MAD_CONST,
+                "gaussian_rate": GAUSS_RATE,
+                "alpha": OUTLIER_ALPHA,
+                "bonferroni_tests": 2 * len(tested),
+                "alpha_corrected": alpha,
+            }
+            if n and not mad_ok:
+                params["mad_zero"] = "MAD = 0: modified z-scores undefined"
+            examples = sorted(pos for _, pos in top)
+            if detected:
+                frac = mad_count / n
+                severity = "high" if frac >= 0.01 else "medium" if frac >= 0.001 else "low"
+                out.append(
+                    ctx.finding(
+                        kind="outliers",
+                        title=f"{mad_count} outliers in {c!r} (|modified z| > {MAD_Z})",
+                        subject={"column": c},
+                        values=values,
+                        units=units,
+                        severity=severity,
+                        columns=[c],
+                        example_rows=examples,
+                        parameters=params,
+                    )
+                )
+            else:
+                out.append(
+                    ctx.finding(
+                        kind="outlier_fences",
+                        title=f"Outlier fences of {c!r}",
+                        subject={"column": c},
+                        values=values,
+                        units=units,
+                        columns=[c],
+                        example_rows=examples,
+                        parameters=params,
+                    )
+                )
+        return cap_findings(ctx, out)
+
+
+# ======================================================================================
+# benford
+# ======================================================================================
+BENFORD_P = [math.log10(1 + 1 / d) for d in range(1, 10)]
+BENFORD_MIN_N = 100
+BENFORD_MIN_DECADES = 2.0
+BENFORD_MAX_NEGATIVE_SHARE = 0.01
+# Nigrini (2012), first-digit test MAD bands
+NIGRINI_BANDS = (
+    (0.006, "close_conformity"),
+    (0.012, "acceptable_conformity"),
+    (0.015, "marginally_acceptable_conformity"),
+)
+BAND_SEVERITY = {
+    "close_conformity": "info",
+    "acceptable_conformity": "info",
+    "marginally_acceptable_conformity": "low",
+    "nonconformity": "medium",
+}
+
+
+def first_digits(positive: np.ndarray) -> np.ndarray:
+    """First significant digit (1-9) of each positive finite value, from its shortest
+    round-trip decimal representation (what ``repr`` prints: 0.3 -> 3, not 2)."""
+    text = pc.cast(pa.array(positive, type=pa.float64()), pa.string())
+    lead = pc.utf8_slice_codeunits(pc.replace_substring_regex(text, r"^[0.]+", ""), 0, 1)
+    return np.asarray(pc.cast(lead, pa.int8()).to_numpy(), dtype=np.int64)
+
+
+class Benford(Analysis):
+    id = "benford"
+    family = "distribution"
+    title = "Benford's law (first digit)"
+    requires = (ColumnKind.NUMERIC,)
+    exact = True
+    passes = 1
+    method = (
+        "per numeric column, in one pass: the first significant digit (1-9, from the shortest "
+        "round-trip decimal form) of every positive finite value, and a histogram of "
+        "floor(100*log10(x)). A column is amount-like (tested) when it has >= 100 positive "
+        "values, <= 1% negative values, and its positive values' P1..P99 (nearest lower rank, "
+        "to 0.01 decade) span >= 2 decades. Statistics: chi-square vs Benford's proportions "
+        "log10(1+1/d) (scipy.stats.chi2.sf, df = 8) and Nigrini's MAD = mean |observed - "
+        "expected proportion| over the 9 digits with bands: < 0.006 close conformity, "
+        "0.006-0.012 acceptable, 0.012-0.015 marginally acceptable, > 0.015 nonconformity "
+        "(severity: info, info, low, medium). A 'benford_screen' summary lists every column's "
+        "eligibility"
+    )
+    reference = (
+        "Benford (1938), The law of anomalous numbers, Proc. Am. Philos. Soc. 78; Nigrini "
+        "(2012), Benford's Law: Applications for Forensic Accounting, Auditing, and Fraud "
+        "Detection, Wiley, ch. 5 (MAD conformity ranges)"
+    )
+    access = "streamed; one pass: digit counts and a log-decade histogram per column"
+
+    def init(self, ctx):
+        return {
+            c: {
+                "n": 0,
+                "nulls": 0,
+                "neg": 0,
+                "zero": 0,
+                "digits": np.zeros(9, np.int64),
+                "decades": {},
+            }
+            for c in ctx.columns
+        }
+
+    def update(self, state, chunk, ctx):
+        for c in ctx.columns:
+            vals, _, nulls, nonfinite = finite_values(chunk, c)
+            s = state[c]
+            s["n"] += int(vals.size)
+            s["nulls"] += nulls + nonfinite
+            s["neg"] += int(np.count_nonzero(vals < 0))
+            s["zero"] += int(np.count_nonzero(vals == 0))
+            pos = vals[vals > 0]
+            if not pos.size:
+                continue
+            s["digits"] = s["digits"] + np.bincount(first_digits(pos), minlength=10)[1:]
+            bins, counts = np.unique(
+                np.floor(np.log10(pos) * 100).astype(np.int64), return_counts=True
+            )
+            s["decades"] = dict(zip(bins.tolist(), counts.tolist(), strict=True))
+        return state
+
+    def merge(self, a, b, ctx):
+        out = {}
+        for c in ctx.columns:
+            x, y = a[c], b[c]
+            decades = dict(x["decades"])
+            for k, v in y["decades"].items():
+                decades[k] = decades.get(k, 0) + v
+            out[c] = {
+                "n": x["n"] + y["n"],
+                "nulls": x["nulls"] + y["nulls"],
+                "neg": x["neg"] + y["neg"],
+                "zero": x["zero"] + y["zero"],
+                "digits": x["digits"] + y["digits"],
+                "decades": decades,
+            }
+        return out
+
+    def end_pass(self, state, ctx):
+        return state
+
+    @staticmethod
+    def _span(decades: dict, n_pos: int) -> float | None:
+        if not n_pos:
+            return None
+        keys = sorted(decades)
+        cumulative = np.cumsum([decades[k] for k in keys])
+
+        def at(rank: int) -> int:
+            return keys[int(np.searchsorted(cumulative, rank, side="right"))]
+
+        lo = at(math.floor(0.01 * (n_pos - 1)))
+        hi = at(math.floor(0.99 * (n_pos - 1)))
+        return (hi - lo) / 100
+
+    def findings(self, ctx):
+        state = ctx.previous[0]
+        out = []
+        screen = {}
+        for c in ctx.columns:
+            s = state[c]
+            digits = [int(d) for d in s["digits"]]
+            n_pos = sum(digits)
+            span = self._span(s["decades"], n_pos)
+            reasons = []
+            if n_pos < BENFORD_MIN_N:
+                reasons.append(f"{n_pos} positive values < {BENFORD_MIN_N}")
+            if s["n"] and s["neg"] > BENFORD_MAX_NEGATIVE_SHARE * s["n"]:
+                reasons.append(
+                    f"negative share {s['neg'] / s['n']:.4g} > {BENFORD_MAX_NEGATIVE_SHARE}"
+                )
+            if span is not None and span < BENFORD_MIN_DECADES:
+                reasons.append(f"P1..P99 spans {span:.2f} decades < {BENFORD_MIN_DECADES}")
+            screen[c] = {"eligible": not reasons, "reasons": reasons, "decades_p1_p99": span}
+            if reasons:
+                continue
+            expected = [n_pos * p for p in BENFORD_P]
+            chi2 = math.fsum((o - e) ** 2 / e for o, e in zip(digits, expected, strict=True))
+            p_value = float(stats.chi2.sf(chi2, 8))
+            observed = [d / n_pos for d in digits]
+            mad = math.fsum(abs(o - p) for o, p in zip(observed, BENFORD_P, strict=True)) / 9
+            band = next((name for limit, name in NIGRINI_BANDS if mad < limit), "nonconformity")
+            out.append(
+                ctx.finding(
+                    kind="benford",
+                    title=f"Benford first-digit test of {c!r}: {band.replace('_', ' ')}",
+                    subject={"column": c},
+                    values={
+                        "count": n_pos,
+                        "digit_counts": digits,
+                        "observed_proportions": observed,
+                        "expected_proportions": list(BENFORD_P),
+                        "chi_square": chi2,
+                        "p_value": p_value,
+                        "nigrini_mad": mad,
+                        "decades_p1_p99": span,
+                    },
+                    units={
+                        "count": "count",
+                        "digit_counts": "count",
+                        "observed_proportions": "ratio",
+                        "expected_proportions": "ratio",
+                        "chi_square": "statistic",
+                        "p_value": "probability",
+                        "nigrini_mad": "ratio",
+                        "decades_p1_p99": "decades",
+                    },
+                    severity=BAND_SEVERITY[band],
+                    columns=[c],
+                    parameters={"df": 8, "conformity": band, "mad_bands": [0.006, 0.012, 0.015]},
+                )
+            )
+        eligible = [c for c in ctx.columns if screen[c]["eligible"]]
+        summary = ctx.finding(
+            kind="benford_screen",
+            title=f"Benford screen: {len(eligible)} of {len(ctx.columns)} numeric columns amount-like",
+            subject={"scope": "dataset"},
+            values={"columns_screened": len(ctx.columns), "columns_eligible": len(eligible)},
+            units={"columns_screened": "count", "columns_eligible": "count"},
+            parameters={
+                "screen": screen,
+                "min_positive_values": BENFORD_MIN_N,
+                "min_decades_p1_p99": BENFORD_MIN_DECADES,
+                "max_negative_share": BENFORD_MAX_NEGATIVE_SHARE,
+            },
+        )
+        return cap_findings(ctx, out, summary)
+
+
+# ======================================================================================
+# shape
+# ======================================================================================
+HEAVY_TAIL_KURTOSIS = 10.0
+HEAVY_TAIL_MIN_N = 100
+
+
+class Shape(_PhasedNumeric):
+    id = "shape"
+    family = "distribution"
+    title = "Shape: skewness and excess kurtosis"
+    exact = True
+    passes = 2
+    method = (
+        "per numeric column, over its finite values: pass 1 the exact sum (integer "
+        "accumulation of every float64, correctly rounded mean); pass 2 exact sums of d^2, d^3, "
+        "d^4 with d = x - mean; central moments m_k = S_k/n; sample skewness G1 = "
+        "sqrt(n(n-1))/(n-2) * m3/m2^1.5 and excess kurtosis G2 = ((n^2-1) m4/m2^2 - "
+        "3(n-1)^2)/((n-2)(n-3)) (scipy.stats.skew/kurtosis with bias=False; null when n < 3 / "
+        "n < 4 or m2 = 0); variance with ddof = 1. Heavy-tail flag ('heavy_tail' finding, "
+        f"low): n >= {HEAVY_TAIL_MIN_N} and excess kurtosis > {HEAVY_TAIL_KURTOSIS} (population "
+        "values: Gaussian 0, Laplace 3, exponential and Student t5 6; a Gaussian sample of 100 "
+        "essentially never exceeds it)"
+    )
+    reference = (
+        "Joanes & Gill (1998), Comparing measures of sample skewness and kurtosis, J. R. Stat. "
+        "Soc. D 47(1); scipy.stats.skew / scipy.stats.kurtosis documentation"
+    )
+    access = "streamed; two passes: exact sum, then exact sums of powers of deviations"
+
+    def init(self, ctx):
+        if not ctx.previous:
+            return {c: {**_stats_init(), "sum": 0} for c in ctx.columns}
+        return {
+            c: {"s2": 0, "s3": 0, "s4": 0, "overflow": False} for c in self.columns_for_pass(ctx)
+        }
+
+    def update(self, state, chunk, ctx):
+        run = self._run(ctx)
+        if run is None:
+            for c in ctx.columns:
+                vals, _, nulls, nonfinite = finite_values(chunk, c)
+                _stats_update(state[c], vals, nulls, nonfinite)
+                state[c]["sum"] += fixed_sum(vals)
+            return state
+        for c in self.columns_for_pass(ctx):
+            vals = finite_values(chunk, c)[0]
+            with np.errstate(over="ignore", invalid="ignore"):
+                d = vals - run.results[c]["mean"]
+                d2 = d * d
+                d3 = d2 * d
+                d4 = d2 * d2
+            s = state[c]
+            if not (np.isfinite(d2).all() and np.isfinite(d3).all() and np.isfinite(d4).all()):
+                s["overflow"] = True
+                continue
+            s["s2"] += fixed_sum(d2)
+            s["s3"] += fixed_sum(d3)
+            s["s4"] += fixed_sum(d4)
+        return state
+
+    def merge(self, a, b, ctx):
+        if not ctx.previous:
+            return {
+                c: {**_stats_merge(a[c], b[c]), "sum": a[c]["sum"] + b[c]["sum"]}
+                for c in ctx.columns
+            }
+        return {
+            c: {
+                "s2": a[c]["s2"] + b[c]["s2"],
+                "s3": a[c]["s3"] + b[c]["s3"],
+                "s4": a[c]["s4"] + b[c]["s4"],
+                "overflow": a[c]["overflow"] or b[c]["overflow"],
+            }
+            for c in a
+        }
+
+    def end_pass(self, state, ctx):
+        run = self._run(ctx)
+        if run is None:
+            run = _Run(ctx.columns, state)
+            for c, s in state.items():
+                run.results[c]["mean"] = fixed_ratio(s["sum"], s["n"]) if s["n"] else None
+            ok = [c for c in run.columns if run.results[c]["mean"] is not None]
+            run.phase = (
+                "moments" if any(math.isfinite(run.results[c]["mean"]) for c in ok) else "done"
+            )
+            return run
+        for c, s in state.items():
+            run.results[c].update(s)
+        run.phase = "done"
+        return run
+
+    def columns_for_pass(self, ctx):
+        run = self._run(ctx)
+        if run is None:
+            return ctx.columns
+        return [
+            c
+            for c in run.columns
+            if run.results[c]["mean"] is not None and math.isfinite(run.results[c]["mean"])
+        ]
+
+    def findings(self, ctx):
+        run = self._run(ctx)
+        out = []
+        for c in run.columns:
+            s = run.stats[c]
+            res = run.results[c]
+            n = s["n"]
+            values = _stats_values(s)
+            values["mean"] = res.get("mean")
+            variance = skew = kurt = None
+            if "s2" in res and not res["overflow"]:
+                m2 = fixed_ratio(res["s2"], n)
+                m3 = fixed_ratio(res["s3"], n)
+                m4 = fixed_ratio(res["s4"], n)
+                variance = fixed_ratio(res["s2"], n - 1) if n > 1 else None
+                skew, kurt = _skew_kurtosis(n, m2, m3, m4)
+            heavy = kurt is not None and n >= HEAVY_TAIL_MIN_N and kurt > HEAVY_TAIL_KURTOSIS
+            values.update(
+                variance=variance,
+                std=math.sqrt(variance) if variance is not None else None,
+                skewness=skew,
+                excess_kurtosis=kurt,
+                heavy_tailed=heavy if n else None,
+            )
+            units = {
+                **_STATS_UNITS,
+                "mean": "value",
+                "variance": "value^2",
+                "std": "value",
+                "skewness": "dimensionless",
+                "excess_kurtosis": "dimensionless",
+                "heavy_tailed": "flag",
+            }
+            params = {
+                "bias": False,
+                "fisher": True,
+                "heavy_tail_rule": f"n >= {HEAVY_TAIL_MIN_N} and excess kurtosis > {HEAVY_TAIL_KURTOSIS}",
+            }
+            if res.get("overflow"):
+                params["overflow"] = (
+                    "a power of a deviation overflows float64; moments not computed"
+                )
+            out.append(
+                ctx.finding(
+                    kind="heavy_tail" if heavy else "shape",
+                    title=(
+                        f"Heavy tails in {c!r} (excess kurtosis {kurt:.3g})"
+                        if heavy
+                        else f"Shape of {c!r}"
+                    ),
+                    subject={"column": c},
+                    values=values,
+                    units=units,
+                    severity="low" if heavy else "info",
+                    columns=[c],
+                    parameters=params,
+                )
+            )
+        return cap_findings(ctx, out)
+
+
+def _skew_kurtosis(n: int, m2: float, m3: float, m4: float) -> tuple[float | None, float | None]:
+    """scipy.stats.skew / kurtosis (bias=False, Fisher) from central moments; None when
+    undefined (n too small, m2 = 0) or not representable (overflow)."""
+    if not (m2 > 0 and math.isfinite(m2) and math.isfinite(m3) and math.isfinite(m4)):
+        return None, None
+    skew = kurt = None
+    try:
+        if n > 2:
+            skew = float(math.sqrt((n - 1.0) * n) / (n - 2.0) * m3 / m2**1.5)
+        if n > 3:
+            kurt = float(
+                1.0 / (n - 2) / (n - 3) * ((n**2 - 1.0) * m4 / m2**2.0 - 3 * (n - 1) ** 2.0)
+            )
+    except OverflowError:
+        return None, None
+    if (skew is not None and not math.isfinite(skew)) or (
+        kurt is not None and not math.isfinite(kurt)
+    ):
+        return None, None
+    return skew, kurt
 
 
 @hookimpl
 def statharness_analyses():
-    return []
+    return [Histogram(), Outliers(), Benford(), Shape()]

@@ -1,0 +1,298 @@
+"""distribution analyses: histogram, outliers, benford, shape — against numpy/scipy on the
+whole frame, chunk-size invariance, empty columns, planted effects and clean data."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statharness_analyses import distribution as dist
+
+from pytest_statharness.evidence import canonical_findings
+from pytest_statharness.registry import _validate
+from pytest_statharness.testing import run_on_frame
+
+REL = 1e-9
+
+
+def by_column(result, kind=None):
+    return {
+        f["subject"]["column"]: f
+        for f in result.findings
+        if "column" in f["subject"] and (kind is None or f["kind"] == kind)
+    }
+
+
+def vals(finding):
+    return finding["measurement"]["values"]
+
+
+def assert_chunk_invariant(analysis, frame):
+    small = run_on_frame(analysis, frame, chunk_rows=7)
+    large = run_on_frame(analysis, frame, chunk_rows=65536)
+    assert canonical_findings(small.findings) == canonical_findings(large.findings)
+    return large
+
+
+def test_metadata_valid():
+    analyses = dist.statharness_analyses()
+    assert [a.id for a in analyses] == ["histogram", "outliers", "benford", "shape"]
+    for a in analyses:
+        _validate(a, "test")
+        assert a.family == "distribution" and a.exact and a.access
+
+
+# -- histogram ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def hist_frame():
+    rng = np.random.default_rng(11)
+    n = 400
+    mostly_zero = np.zeros(n)
+    mostly_zero[rng.choice(n, 30, replace=False)] = rng.uniform(1, 50, 30)
+    wide = rng.standard_cauchy(n)
+    with_inf = rng.normal(size=n)
+    with_inf[[3, 9]] = [np.inf, -np.inf]
+    with_inf[[4]] = np.nan
+    return pd.DataFrame(
+        {
+            "normal": rng.normal(5, 2, n),
+            "ints": rng.integers(0, 40, n),
+            "mostly_zero": mostly_zero,
+            "cauchy": wide,
+            "with_inf": with_inf,
+            "constant": np.full(n, 3.25),
+            "empty": np.full(n, np.nan),
+        }
+    )
+
+
+def test_histogram_matches_numpy(hist_frame):
+    result = assert_chunk_invariant(dist.Histogram(), hist_frame)
+    found = by_column(result)
+    assert list(found) == list(hist_frame.columns)
+    for col, rule in (("normal", "fd"), ("ints", "fd"), ("mostly_zero", "sturges")):
+        x = hist_frame[col].to_numpy()
+        edges = np.histogram_bin_edges(x, bins=rule)
+        v = vals(found[col])
+        assert v["bin_edges"] == edges.tolist(), col
+        assert v["counts"] == np.histogram(x, bins=edges)[0].tolist(), col
+        q3, q1 = np.percentile(x, [75, 25])
+        assert (v["q1"], v["q3"], v["iqr"]) == (q1, q3, q3 - q1)
+        assert v["count"] == x.size and sum(v["counts"]) == x.size
+    assert found["mostly_zero"]["evidence"]["parameters"]["bin_rule"] == "sturges"
+    assert found["normal"]["evidence"]["parameters"]["bin_rule"] == "freedman_diaconis"
+
+
+def test_histogram_cap_nonfinite_constant_empty(hist_frame):
+    found = by_column(run_on_frame(dist.Histogram(), hist_frame, chunk_rows=50))
+    x = hist_frame["cauchy"].to_numpy()
+    v = vals(found["cauchy"])
+    assert v["bins"] == dist.MAX_BINS
+    assert found["cauchy"]["evidence"]["parameters"]["bins_capped"] is True
+    edges = np.linspace(x.min(), x.max(), dist.MAX_BINS + 1)
+    assert v["bin_edges"] == edges.tolist()
+    assert v["counts"] == np.histogram(x, bins=edges)[0].tolist()
+
+    x = hist_frame["with_inf"].to_numpy()
+    finite = x[np.isfinite(x)]
+    v = vals(found["with_inf"])
+    assert (v["count"], v["null_count"], v["nonfinite_count"]) == (finite.size, 1, 2)
+    assert (
+        v["counts"] == np.histogram(finite, bins=np.histogram_bin_edges(finite, "fd"))[0].tolist()
+    )
+
+    v = vals(found["constant"])
+    assert v["bin_edges"] == [2.75, 3.75] and v["counts"] == [400]
+    v = vals(found["empty"])
+    assert v["count"] == 0 and v["null_count"] == 400
+    assert v["bin_edges"] is None and v["counts"] is None and v["q1"] is None
+
+
+# -- outliers -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def outlier_frame():
+    rng = np.random.default_rng(5)
+    n = 600
+    planted = rng.normal(50, 4, n)
+    where = [17, 230, 231, 599]
+    planted[where] = [400.0, -300.0, 150.0, 900.0]
+    return pd.DataFrame(
+        {
+            "planted": planted,
+            "clean": rng.normal(0, 1, n),
+            "flat": np.where(np.arange(n) % 50 == 0, 9.0, 1.0),
+            "empty": np.full(n, np.nan),
+        }
+    ), where
+
+
+def test_outliers_match_scipy_and_find_planted(outlier_frame):
+    frame, where = outlier_frame
+    result = assert_chunk_invariant(dist.Outliers(), frame)
+    found = by_column(result)
+    assert [f["subject"]["column"] for f in result.findings] == list(frame.columns)
+
+    x = frame["planted"].to_numpy()
+    f = found["planted"]
+    v = vals(f)
+    q1, med, q3 = np.percentile(x, [25, 50, 75])
+    mad = stats.median_abs_deviation(x)
+    assert (v["q1"], v["median"], v["q3"]) == (q1, med, q3)
+    assert v["mad"] == mad
+    iqr = q3 - q1
+    assert v["below_inner_fence"] == np.sum(x < q1 - 1.5 * iqr)
+    assert v["above_inner_fence"] == np.sum(x > q3 + 1.5 * iqr)
+    assert v["above_outer_fence"] == np.sum(x > q3 + 3.0 * iqr)
+    z = 0.6745 * (x - med) / mad
+    hits = np.flatnonzero(np.abs(z) > 3.5)
+    assert v["mad_outliers"] == hits.size
+    assert set(where) <= set(hits.tolist())
+    assert v["max_abs_modified_z"] == pytest.approx(np.abs(z).max(), rel=REL)
+    assert f["kind"] == "outliers" and f["severity"] in ("medium", "high")
+    top = sorted(np.argsort(-np.abs(z), kind="stable")[: min(20, hits.size)].tolist())
+    assert f["evidence"]["example_rows"] == top
+    p_count = stats.binom.sf(hits.size - 1, x.size, dist.GAUSS_RATE)
+    assert v["p_value_count"] == pytest.approx(p_count, rel=REL)
+    assert v["mad_outlier_share"] == hits.size / x.size
+
+
+def test_outliers_clean_flat_empty(outlier_frame):
+    frame, _ = outlier_frame
+    found = by_column(run_on_frame(dist.Outliers(), frame, chunk_rows=64))
+    assert found["clean"]["kind"] == "outlier_fences" and found["clean"]["severity"] == "info"
+    v = vals(found["flat"])  # MAD = 0: z undefined, no MAD outliers claimed
+    assert v["mad"] == 0.0 and v["mad_outliers"] is None
+    assert found["flat"]["kind"] == "outlier_fences"
+    assert v["above_inner_fence"] == 12  # IQR = 0: every 9.0 is past the fence
+    v = vals(found["empty"])
+    assert v["count"] == 0 and v["median"] is None and v["mad_outliers"] is None
+
+
+def test_outliers_clean_data_many_columns_do_not_fire():
+    rng = np.random.default_rng(99)
+    frame = pd.DataFrame({f"c{i}": rng.normal(size=3000) for i in range(6)})
+    result = run_on_frame(dist.Outliers(), frame)
+    assert {f["kind"] for f in result.findings} == {"outlier_fences"}
+
+
+# -- benford --------------------------------------------------------------------------------
+def first_digit(x: float) -> int:
+    return int(next(ch for ch in repr(float(x)) if ch in "123456789"))
+
+
+@pytest.fixture(scope="module")
+def benford_frame():
+    rng = np.random.default_rng(3)
+    n = 3000
+    uniform_digit = rng.integers(1, 10, n) * 10.0 ** rng.integers(0, 5, n) + 0.5
+    return pd.DataFrame(
+        {
+            "amount": np.round(np.exp(rng.normal(5, 2.5, n)), 2),
+            "fabricated": uniform_digit,
+            "signed": rng.normal(0, 1, n),
+            "narrow": rng.uniform(10, 90, n),
+            "few": np.r_[np.exp(rng.normal(0, 3, 50)), np.full(n - 50, np.nan)],
+        }
+    )
+
+
+def test_benford_matches_scipy(benford_frame):
+    result = assert_chunk_invariant(dist.Benford(), benford_frame)
+    found = by_column(result, "benford")
+    assert list(found) == ["amount", "fabricated"]
+    for col in found:
+        x = benford_frame[col].to_numpy()
+        x = x[x > 0]
+        digits = np.bincount([first_digit(v) for v in x], minlength=10)[1:]
+        v = vals(found[col])
+        assert v["digit_counts"] == digits.tolist()
+        expected = x.size * np.log10(1 + 1 / np.arange(1, 10))
+        chi = stats.chisquare(digits, expected)
+        assert v["chi_square"] == pytest.approx(chi.statistic, rel=REL)
+        assert v["p_value"] == pytest.approx(chi.pvalue, rel=REL, abs=1e-300)
+        mad = np.mean(np.abs(digits / x.size - np.log10(1 + 1 / np.arange(1, 10))))
+        assert v["nigrini_mad"] == pytest.approx(mad, rel=REL)
+    assert found["amount"]["evidence"]["parameters"]["conformity"] in (
+        "close_conformity",
+        "acceptable_conformity",
+    )
+    assert found["amount"]["severity"] == "info"
+    assert found["fabricated"]["evidence"]["parameters"]["conformity"] == "nonconformity"
+    assert found["fabricated"]["severity"] == "medium"
+    summary = result.findings[-1]
+    assert summary["kind"] == "benford_screen"
+    screen = summary["evidence"]["parameters"]["screen"]
+    assert not screen["signed"]["eligible"] and not screen["narrow"]["eligible"]
+    assert not screen["few"]["eligible"]
+    assert vals(summary) == {"columns_screened": 5, "columns_eligible": 2}
+
+
+def test_benford_first_digits_of_awkward_floats():
+    x = np.array([0.3, 1e-05, 1e20, 123.456, 2.5e-300, 5e-324, 9.999999999999999e22, 0.07])
+    assert dist.first_digits(x).tolist() == [first_digit(v) for v in x]
+
+
+def test_benford_empty_column():
+    frame = pd.DataFrame({"empty": np.full(50, np.nan), "zeros": np.zeros(50)})
+    result = run_on_frame(dist.Benford(), frame)
+    assert [f["kind"] for f in result.findings] == ["benford_screen"]
+    assert vals(result.findings[0])["columns_eligible"] == 0
+
+
+# -- shape ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def shape_frame():
+    rng = np.random.default_rng(8)
+    n = 2000
+    return pd.DataFrame(
+        {
+            "normal": rng.normal(1e6, 3.0, n),
+            "skewed": rng.exponential(2.0, n),
+            "heavy": rng.standard_t(2.5, n),
+            "tiny": np.r_[[1.0, 2.0, 4.0], np.full(n - 3, np.nan)],
+            "constant": np.full(n, 7.0),
+            "empty": np.full(n, np.nan),
+        }
+    )
+
+
+def test_shape_matches_scipy(shape_frame):
+    result = assert_chunk_invariant(dist.Shape(), shape_frame)
+    found = by_column(result)
+    for col in ("normal", "skewed", "heavy"):
+        x = shape_frame[col].to_numpy()
+        v = vals(found[col])
+        assert v["mean"] == float(sum(map(Fraction, x)) / x.size)  # correctly rounded
+        assert v["variance"] == pytest.approx(np.var(x, ddof=1), rel=REL)
+        assert v["skewness"] == pytest.approx(stats.skew(x, bias=False), rel=REL, abs=1e-12)
+        assert v["excess_kurtosis"] == pytest.approx(
+            stats.kurtosis(x, bias=False), rel=REL, abs=1e-12
+        )
+    assert found["heavy"]["kind"] == "heavy_tail" and found["heavy"]["severity"] == "low"
+    assert found["normal"]["kind"] == "shape" and vals(found["normal"])["heavy_tailed"] is False
+    assert found["skewed"]["kind"] == "shape"
+
+    v = vals(found["tiny"])  # n = 3: skewness defined, kurtosis not
+    assert v["skewness"] == pytest.approx(stats.skew([1.0, 2.0, 4.0], bias=False), rel=REL)
+    assert v["excess_kurtosis"] is None and v["heavy_tailed"] is False
+    v = vals(found["constant"])
+    assert v["variance"] == 0.0 and v["skewness"] is None and v["excess_kurtosis"] is None
+    v = vals(found["empty"])
+    assert v["count"] == 0 and v["mean"] is None and v["heavy_tailed"] is None
+
+
+def test_shape_mean_exact_under_cancellation():
+    x = np.array([1e16, 1.0, -1e16, 1.0] * 25)
+    result = run_on_frame(dist.Shape(), pd.DataFrame({"x": x}), chunk_rows=3)
+    assert vals(result.findings[0])["mean"] == math.fsum(x) / x.size == 0.5
+
+
+def test_max_findings_cap_is_reported(hist_frame):
+    result = run_on_frame(dist.Histogram(), hist_frame, overrides={"max_findings": 2})
+    assert [f["subject"]["column"] for f in result.findings] == ["normal", "ints"]
+    left = result.findings[-1]["evidence"]["parameters"]["findings_left_out"]
+    assert left["count"] == 5 and left["cap"] == "max_findings"

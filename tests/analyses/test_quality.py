@@ -1,0 +1,413 @@
+"""quality analyses: duplicate rows/keys, constant columns, mixed types, impossible values —
+against pandas/numpy on the whole frame, chunk-size invariance, empty columns, planted
+effects and clean data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from statharness_analyses import quality as q
+
+from pytest_statharness.evidence import canonical_findings
+from pytest_statharness.registry import _validate
+from pytest_statharness.testing import run_on_frame
+
+
+def vals(finding):
+    return finding["measurement"]["values"]
+
+
+def kinds(result):
+    return [f["kind"] for f in result.findings]
+
+
+def by_column(result):
+    return {f["subject"]["column"]: f for f in result.findings if "column" in f["subject"]}
+
+
+def assert_chunk_invariant(analysis, frame):
+    small = run_on_frame(analysis, frame, chunk_rows=7)
+    large = run_on_frame(analysis, frame, chunk_rows=65536)
+    assert canonical_findings(small.findings) == canonical_findings(large.findings)
+    return large
+
+
+def test_metadata_valid():
+    analyses = q.statharness_analyses()
+    assert [a.id for a in analyses] == [
+        "duplicate_rows",
+        "duplicate_keys",
+        "constant_columns",
+        "mixed_types",
+        "impossible_values",
+    ]
+    for a in analyses:
+        _validate(a, "test")
+        assert a.family == "quality" and a.exact
+
+
+# -- duplicate_rows ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def dup_frame():
+    rng = np.random.default_rng(21)
+    n = 500
+    frame = pd.DataFrame(
+        {
+            "a": rng.integers(0, 4, n),
+            "f": rng.choice([0.5, np.nan, 2.0], n),
+            "s": rng.choice(["x", "y", None], n),
+            "t": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 3, n), unit="D"),
+            "b": rng.choice([True, False], n),
+            "u": rng.normal(size=n),
+        }
+    )
+    frame.loc[rng.choice(n, 40, replace=False), "u"] = 0.25  # some rows now repeat
+    return frame
+
+
+def expected_duplicates(frame):
+    dup = frame.duplicated(keep="first").to_numpy()
+    groups = frame[frame.duplicated(keep=False)].drop_duplicates().shape[0]
+    return int(dup.sum()), groups, np.flatnonzero(dup)[:20].tolist()
+
+
+def test_duplicate_rows_match_pandas(dup_frame):
+    result = assert_chunk_invariant(q.DuplicateRows(), dup_frame)
+    (finding,) = result.findings
+    repeats, groups, examples = expected_duplicates(dup_frame)
+    assert repeats > 0
+    v = vals(finding)
+    assert finding["kind"] == "duplicate_rows"
+    assert (v["duplicate_rows"], v["duplicate_groups"]) == (repeats, groups)
+    assert finding["evidence"]["example_rows"] == examples
+    assert v["hash_collision_rows"] == 0
+    assert finding["recommendation"]["modeled_improvement_pct"] == pytest.approx(
+        100 * repeats / len(dup_frame)
+    )
+
+
+def test_duplicate_rows_survive_hash_collisions(dup_frame, monkeypatch):
+    # every value hashes alike: every row is a candidate, pass 2 must sort it out exactly
+    monkeypatch.setattr(q, "value_hashes", lambda col: np.zeros(len(col), dtype=np.uint64))
+    result = assert_chunk_invariant(q.DuplicateRows(), dup_frame)
+    v = vals(result.findings[0])
+    repeats, groups, examples = expected_duplicates(dup_frame)
+    assert (v["duplicate_rows"], v["duplicate_groups"]) == (repeats, groups)
+    assert result.findings[0]["evidence"]["example_rows"] == examples
+    assert v["hash_candidate_rows"] == len(dup_frame) and v["hash_collision_rows"] > 0
+
+
+def test_duplicate_rows_clean_and_hash_stable():
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"x": rng.normal(size=300), "s": [f"r{i}" for i in range(300)]})
+    result = run_on_frame(q.DuplicateRows(), frame, chunk_rows=13)
+    assert kinds(result) == ["row_uniqueness"]
+    assert vals(result.findings[0])["duplicate_rows"] == 0
+    # process-stable: fixed values give fixed hashes (blake2b / splitmix64, never hash())
+    import pyarrow as pa
+
+    assert q.value_hashes(pa.array(["a", None])).tolist() == [
+        int.from_bytes(__import__("hashlib").blake2b(b"a", digest_size=8).digest(), "little"),
+        int(q._NULL),
+    ]
+    assert q.value_hashes(pa.array([-0.0]))[0] == q.value_hashes(pa.array([0.0]))[0]
+
+
+# -- duplicate_keys ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def key_frame():
+    rng = np.random.default_rng(4)
+    n = 1000
+    ids = np.sort(np.r_[np.arange(n - 5), [5, 700], [300] * 3])  # contiguous, with repeats
+    key = np.array([f"K{i:05d}" for i in range(n)], dtype=object)
+    key[[310, 720]] = "K00005"
+    key[[15, 16]] = None
+    return pd.DataFrame(
+        {
+            "id": ids,
+            "clean_id": np.arange(n) * 3,
+            "group": np.repeat(np.arange(100), 10),
+            "key": key,
+            "clean_key": [f"u{i}" for i in range(n)],
+            "cat": rng.choice(["a", "b"], n),
+        }
+    )
+
+
+def test_duplicate_keys_match_pandas(key_frame):
+    result = assert_chunk_invariant(q.DuplicateKeys(), key_frame)
+    found = by_column(result)
+    assert list(found) == ["id", "clean_id", "key", "clean_key"]  # group, cat not key-like
+    for col in ("id", "key"):
+        s = key_frame[col].dropna()
+        dup = s.duplicated(keep="first")
+        v = vals(found[col])
+        assert found[col]["kind"] == "duplicate_keys"
+        assert v["duplicate_rows"] == dup.sum()
+        assert v["duplicated_values"] == s[s.duplicated(keep=False)].nunique()
+        assert v["distinct"] == s.nunique()
+        assert found[col]["evidence"]["example_rows"] == s.index[dup.to_numpy()][:20].tolist()
+    assert vals(found["id"])["duplicate_rows"] == 5
+    assert vals(found["id"])["duplicated_values"] == 3
+    assert found["id"]["severity"] == "medium" and found["key"]["severity"] == "low"
+    assert found["clean_id"]["kind"] == found["clean_key"]["kind"] == "unique_key"
+    summary = result.findings[-1]
+    assert summary["kind"] == "key_screen"
+    assert summary["evidence"]["parameters"]["screen"]["group"]["key_like"] is False
+
+
+def test_duplicate_keys_not_applicable():
+    frame = pd.DataFrame({"x": np.linspace(0, 1, 50), "c": ["a", "b"] * 25})
+    result = run_on_frame(q.DuplicateKeys(), frame)
+    assert result is None
+
+
+# -- constant_columns -------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def const_frame():
+    rng = np.random.default_rng(6)
+    n = 1000
+    near = np.full(n, "a", dtype=object)
+    near[:7] = "x"  # the rare values sit together in the first chunks
+    near[500] = None
+    spread = np.full(n, 1.5)
+    spread[rng.choice(n, 5, replace=False)] = np.nan
+    spread[[100, 900]] = [-2.0, 4.0]
+    return pd.DataFrame(
+        {
+            "const": np.full(n, 42),
+            "near": near,
+            "spread": spread,
+            "flag": np.r_[np.zeros(n - 3, bool), np.ones(3, bool)],
+            "varied": rng.integers(0, 3, n),
+            "mostly": np.r_[np.full(n - 30, 1), np.arange(30)],  # 97% -> not flagged
+            "empty": np.full(n, np.nan),
+            "when": pd.Timestamp("2022-03-04 05:06:07"),
+        }
+    )
+
+
+def test_constant_columns_match_pandas(const_frame):
+    result = assert_chunk_invariant(q.ConstantColumns(), const_frame)
+    found = by_column(result)
+    assert list(found) == ["const", "near", "spread", "flag", "empty", "when"]
+    for col in ("near", "spread", "flag"):
+        s = const_frame[col].dropna()
+        counts = s.value_counts()
+        v = vals(found[col])
+        assert found[col]["kind"] == "near_constant_column" and found[col]["severity"] == "low"
+        assert v["top_count"] == counts.iloc[0] and v["non_null_count"] == len(s)
+        assert v["top_share"] == counts.iloc[0] / len(s)
+        differ = np.flatnonzero(const_frame[col].notna() & (const_frame[col] != counts.index[0]))
+        assert found[col]["evidence"]["example_rows"] == differ[:20].tolist()
+    assert vals(found["near"])["top_value"] == "a"
+    assert vals(found["flag"])["top_value"] is False
+    assert found["const"]["kind"] == "constant_column"
+    assert (
+        vals(found["const"])["top_value"] == 42 and vals(found["const"])["distinct_non_null"] == 1
+    )
+    assert vals(found["empty"])["non_null_count"] == 0 and vals(found["empty"])["top_share"] is None
+    assert vals(found["when"])["top_value"].startswith("2022-03-04 05:06:07")
+    summary = result.findings[-1]
+    assert vals(summary) == {
+        "columns_screened": 8,
+        "constant_columns": 3,
+        "near_constant_columns": 3,
+    }
+
+
+def test_constant_columns_clean():
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(list("abc"), 200)})
+    result = run_on_frame(q.ConstantColumns(), frame, chunk_rows=9)
+    assert kinds(result) == ["constant_screen"]
+
+
+# -- mixed_types ------------------------------------------------------------------------------
+TYPED_VALUES = {
+    "number": ["12", "-3.5", "1,234,567", "$4.99", "7%", "1e-3", ".5", "+8"],
+    "date": [
+        "2021-03-04",
+        "2021-03-04T05:06:07Z",
+        "04/03/2021",
+        "3.4.2021",
+        "12 Mar 2020",
+        "March 3, 2021",
+        "2021/3/4 10:00",
+    ],
+    "word": ["hello", "N/A", "Zürich", "A12", "unknown", "nan"],
+    "empty": ["", "   "],
+    "other": ["-", "12-34-56-78", "#!?", "1.2.3.4.5"],
+}
+
+
+def test_classify_values():
+    import pyarrow as pa
+
+    for name, texts in TYPED_VALUES.items():
+        codes = q.classify(pa.array(texts))
+        assert [q.VALUE_TYPES[c] for c in codes] == [name] * len(texts), name
+
+
+def reference_type(text: str) -> str:
+    t = text.strip()
+    if not t:
+        return "empty"
+    if re.search(q.DATE_PATTERN.replace("(?i)", ""), t, re.IGNORECASE):
+        return "date"
+    if re.search(q.NUMBER_PATTERN, t) and re.search(r"\d", t):
+        return "number"
+    if any(ch.isalpha() for ch in t):
+        return "word"
+    return "other"
+
+
+def test_mixed_types_planted_and_clean():
+    rng = np.random.default_rng(12)
+    n = 800
+    dirty = rng.integers(0, 1000, n).astype(str).astype(object)
+    dirty[rng.choice(n, 40, replace=False)] = "unknown"
+    dirty[rng.choice(n, 12, replace=False)] = "2020-01-05"
+    dirty[[3, 4]] = None
+    frame = pd.DataFrame(
+        {
+            "dirty": dirty,
+            "words": rng.choice(["red", "green", "blue", "dark red"], n),
+            "numbers": rng.integers(0, 99, n).astype(str),
+            "few_words": np.r_[rng.integers(0, 99, n - 5).astype(str), ["n/a"] * 5],
+        }
+    )
+    result = assert_chunk_invariant(q.MixedTypes(), frame)
+    found = by_column(result)
+    assert list(found) == ["dirty"]  # few_words: 5/800 words < 1%
+    f = found["dirty"]
+    values = [v for v in frame["dirty"] if pd.notna(v)]
+    expected = pd.Series([reference_type(v) for v in values]).value_counts()
+    v = vals(f)
+    for name in q.VALUE_TYPES:
+        assert v[f"{name}_count"] == expected.get(name, 0)
+        assert v[f"{name}_share"] == expected.get(name, 0) / len(values)
+    assert f["severity"] == "medium"  # numbers dominate >= 90%
+    assert f["evidence"]["parameters"]["types_flagged"] == ["number", "date", "word"]
+    minority = [
+        i for i, x in enumerate(frame["dirty"]) if pd.notna(x) and reference_type(x) != "number"
+    ]
+    assert f["evidence"]["example_rows"] == minority[:20]
+    assert v["example_values"]["word"] == ["unknown"] * 5
+    assert result.findings[-1]["kind"] == "mixed_types_screen"
+
+
+def test_mixed_types_empty_column():
+    frame = pd.DataFrame({"s": pd.Series([None] * 30, dtype="string")})
+    result = run_on_frame(q.MixedTypes(), frame)
+    assert kinds(result) == ["mixed_types_screen"]
+
+
+# -- impossible_values ------------------------------------------------------------------------
+def test_impossible_values_planted():
+    rng = np.random.default_rng(30)
+    n = 5000
+    durations = pd.to_timedelta(rng.integers(1, 3600, n), unit="s")
+    durations = durations.where(~np.isin(np.arange(n), [10, 4000]), pd.Timedelta(seconds=-30))
+    ts = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 86400 * 200, n), unit="s")
+    ts = pd.Series(ts)
+    ts[[20, 21]] = [pd.Timestamp("1850-06-01"), pd.Timestamp("2099-01-01")]
+    ts[22] = pd.NaT
+    amounts = rng.exponential(50.0, n)
+    amounts[[7, 3000, 4999]] = [-5.0, -1.0, -20.0]
+    days = pd.Series(
+        [dt.date(2020, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 900, n)]
+    )
+    days[99] = dt.date(1801, 1, 1)
+    frame = pd.DataFrame(
+        {
+            "dur": durations,
+            "ts": ts,
+            "amount": amounts,
+            "gauss": rng.normal(100, 30, n),  # a few natural negatives, soft tail: not flagged
+            "day": days,
+            "clean_ts": pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(n), unit="h"),
+        }
+    )
+    assert (frame["gauss"] < 0).any()
+    result = assert_chunk_invariant(q.ImpossibleValues(), frame)
+    found = by_column(result)
+    assert list(found) == ["dur", "ts", "amount", "day"]
+
+    assert found["dur"]["kind"] == "negative_durations"
+    assert vals(found["dur"])["negative_count"] == 2
+    assert found["dur"]["evidence"]["example_rows"] == [10, 4000]
+
+    f = found["ts"]
+    assert f["kind"] == "implausible_timestamps"
+    p99 = np.quantile(ts.dropna().to_numpy(), 0.99, method="lower")
+    v = vals(f)
+    assert (v["before_1900"], v["after_upper_bound"]) == (1, 1)
+    assert v["p99"].startswith(str(pd.Timestamp(p99)))
+    assert f["evidence"]["example_rows"] == [20, 21]
+
+    f = found["amount"]
+    assert f["kind"] == "negative_values" and f["severity"] == "low"
+    x = frame["amount"].to_numpy()
+    assert vals(f)["negative_count"] == 3
+    assert vals(f)["p01"] == np.quantile(x, 0.01) and vals(f)["p50"] == np.quantile(x, 0.5)
+    assert f["evidence"]["example_rows"] == [7, 3000, 4999]
+
+    assert vals(found["day"])["before_1900"] == 1
+    assert found["day"]["evidence"]["example_rows"] == [99]
+    assert result.findings[-1]["kind"] == "impossible_values_screen"
+
+
+def test_impossible_values_upper_bound_exact():
+    n = 400
+    ts = pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(n), unit="D"))
+    ts[150] = pd.Timestamp("2035-01-01")
+    result = run_on_frame(q.ImpossibleValues(), pd.DataFrame({"ts": ts}), chunk_rows=11)
+    f = by_column(result)["ts"]
+    counts = np.sort(ts.to_numpy().astype("datetime64[D]").astype(np.int64))
+    p01, p99 = np.quantile(counts, [0.01, 0.99], method="lower")
+    bound = p99 + max(365, p99 - p01)
+    assert vals(f)["upper_bound"].startswith(str(np.datetime64(int(bound), "D")))
+    assert vals(f)["after_upper_bound"] == int((counts > bound).sum()) == 1
+
+
+def test_impossible_values_clean_and_empty():
+    rng = np.random.default_rng(0)
+    n = 2000
+    frame = pd.DataFrame(
+        {
+            "dur": pd.to_timedelta(rng.integers(0, 100, n), unit="s"),
+            "ts": pd.Timestamp("2001-01-01") + pd.to_timedelta(rng.integers(0, 10**8, n), unit="s"),
+            "x": rng.exponential(1.0, n),
+            "none": np.full(n, np.nan),
+            "nat": pd.Series([pd.NaT] * n, dtype="datetime64[us]"),
+        }
+    )
+    result = run_on_frame(q.ImpossibleValues(), frame, chunk_rows=300)
+    assert kinds(result) == ["impossible_values_screen"]
+    assert vals(result.findings[0])["columns_flagged"] == 0
+
+
+def test_adjacent_run_join_is_associative():
+    rng = np.random.default_rng(17)
+    values = np.sort(rng.integers(0, 60, 300))
+    positions = np.arange(values.size)
+    whole = q.DuplicateKeys._segment(values, positions)
+    for _ in range(20):
+        cuts = np.sort(rng.choice(np.arange(1, values.size), 12, replace=False))
+        parts = [
+            q.DuplicateKeys._segment(v, p)
+            for v, p in zip(np.split(values, cuts), np.split(positions, cuts), strict=True)
+        ]
+        while len(parts) > 1:  # merge neighbours in a random tree shape
+            i = int(rng.integers(0, len(parts) - 1))
+            parts[i : i + 2] = [q.DuplicateKeys._join(parts[i], parts[i + 1])]
+        assert parts[0] == whole
+    s = pd.Series(values)
+    assert whole["eq"] == s.duplicated().sum()
+    assert whole["groups"] == s[s.duplicated(keep=False)].nunique()
+    assert whole["examples"] == np.flatnonzero(s.duplicated())[:20].tolist()
