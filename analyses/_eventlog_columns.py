@@ -1,0 +1,1442 @@
+"""Event logs: finding the case / activity / timestamp columns, and the streaming case fold.
+
+Shared by the ``eventlog`` analyses and by ``recommendations``. Nothing here looks at a
+column's name: roles are decided from the inferred kinds, the typing scan's distinct
+counts and, in a cheap first pass, from the data.
+
+Detection (``plan`` from metadata, then pass 0 over the candidate columns)
+    * timestamp: the first TIMESTAMP column.
+    * activity candidates: CATEGORICAL columns with an exact distinct count in
+      ``2..min(200, max_groups)`` whose values repeat (>= 5 rows per distinct value).
+    * case candidates: CATEGORICAL or INTEGER_ID columns with >= 2 distinct values, at most
+      half as many as their non-null rows (>= 2 events per case on average) and more than
+      some activity candidate.
+    * resource candidates: CATEGORICAL columns with an exact distinct count in
+      ``2..max_groups`` and >= 2 rows per value.
+    * pass 0 measures, for every case candidate, its runs (maximal blocks of consecutive
+      rows with the same value), how many runs restart a value already seen (a case that
+      reappears after another case started), and timestamp decreases inside runs; for every
+      (case candidate, categorical candidate) pair the *within-case distinct share*
+      ``sum over runs of distinct values in the run / rows in runs`` and the *start
+      concentration* (share of runs whose first row has the most common first value).
+    * case = the candidate with the fewest reappearing runs (as a share of its runs), then
+      the fewest timestamp decreases (share of within-run steps), then the most runs;
+      activity = among activity candidates with fewer distinct values than the case and
+      not constant within every case, the highest ``share * (1 + start concentration) / 2``
+      (processes tend to start with one activity), then the fewest distinct values; resource = among the remaining resource candidates that
+      vary within some case, the highest within-case distinct share.
+    * environment overrides ``STAT_HARNESS_EVENTLOG_CASE / _ACTIVITY / _TIMESTAMP /
+      _RESOURCE`` name a column for a role; a named column missing from a dataset makes the
+      event-log analyses not apply to it.
+
+The case fold (passes >= 1)
+    Rows with a null case, activity or timestamp are skipped (and counted). A *case* is a
+    run of consecutive rows with the same case value. A chunk's state keeps its first run
+    (``head``, which may continue the previous chunk's last case) and last run (``tail``,
+    which may go on in the next chunk) as :class:`Partial` summaries; the runs strictly
+    inside the chunk are complete and aggregated in ``update``. ``merge`` is a left fold in
+    chunk order: it joins the open case with the next chunk's head when the case value is
+    the same, closes what ended, and attributes the waiting time of the first event of the
+    chunk. The runs equal the cases exactly when the log is grouped by case, which pass 0
+    verifies (reappearing runs == 0); per-case results are reported only then.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from operator import mul
+from typing import Any, ClassVar
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pytest_statharness import Analysis, ColumnKind
+from pytest_statharness.analysis import Plan
+
+from ._exact import RankSelector, float_keys, linear_quantile, quantile_ranks
+
+ENV_VARS = {
+    "case": "STAT_HARNESS_EVENTLOG_CASE",
+    "activity": "STAT_HARNESS_EVENTLOG_ACTIVITY",
+    "timestamp": "STAT_HARNESS_EVENTLOG_TIMESTAMP",
+    "resource": "STAT_HARNESS_EVENTLOG_RESOURCE",
+}
+ACTIVITY_MAX_DISTINCT = 200
+ACTIVITY_MIN_ROWS_PER_VALUE = 5
+CASE_MIN_EVENTS_PER_CASE = 2
+RESOURCE_MIN_ROWS_PER_VALUE = 2
+PENDING_FLUSH = 4096
+
+DETECTION_METHOD = (
+    "Event-log roles from inferred kinds and data, never names: timestamp = first timestamp "
+    "column; activity candidates = categorical, exact distinct count 2..min(200, max_groups), "
+    ">= 5 rows per value; case candidates = categorical or integer_id, >= 2 distinct values "
+    "and <= half the non-null rows; resource candidates = categorical, 2..max_groups values, "
+    ">= 2 rows per value. A first pass measures for each case candidate its runs of equal "
+    "consecutive values, runs that restart an already seen value (reappearing cases) and "
+    "timestamp decreases within runs, and for each categorical candidate its within-case "
+    "distinct share; case = fewest reappearing runs, then fewest time-order violations, then "
+    "most runs; activity = highest share * (1 + start concentration) / 2, where start "
+    "concentration = share of cases whose first event has the most common first value, among "
+    "candidates with fewer values than the case that vary within cases, then fewest values; "
+    "resource = highest within-case distinct share among the rest that vary within cases. "
+    "Overrides: STAT_HARNESS_EVENTLOG_CASE/ACTIVITY/TIMESTAMP/RESOURCE. Streaming assumption: "
+    "a case is a run of consecutive rows (the log is grouped by case, events in time order); "
+    "the first pass verifies it and per-case statistics are reported only when it holds "
+    "(case values are remembered up to distinct_cap; past it, unless run values strictly "
+    "increase, reappearances of unremembered cases go unseen and grouping_verified is false). "
+    "Rows with a null case, activity or timestamp are skipped and counted."
+)
+
+
+# ---------------------------------------------------------------------------------------
+# Reading columns
+# ---------------------------------------------------------------------------------------
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
+
+def _array(col) -> pa.Array:
+    if isinstance(col, pa.ChunkedArray):
+        if pa.types.is_dictionary(col.type):
+            col = pc.cast(col, col.type.value_type)
+        return col.combine_chunks()
+    if pa.types.is_dictionary(col.type):
+        return pc.cast(col, col.type.value_type)
+    return col
+
+
+def codes_of(col) -> tuple[np.ndarray, list]:
+    """Chunk-local integer codes (-1 for null) and the values they stand for."""
+    arr = _array(col)
+    enc = pc.dictionary_encode(arr)
+    codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
+    return np.asarray(codes, dtype=np.int64), enc.dictionary.to_pylist()
+
+
+def ticks_of(col) -> tuple[np.ndarray, np.ndarray, int]:
+    """Timestamps/durations as int64 ticks, validity mask and ticks per second."""
+    arr = _array(col)
+    typ = arr.type
+    valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
+    scale = 1
+    if pa.types.is_timestamp(typ) or pa.types.is_duration(typ):
+        per_second = _PER_SECOND[typ.unit]
+        ints = pc.cast(arr, pa.int64())
+    elif pa.types.is_date32(typ):
+        per_second, scale = 1, 86_400
+        ints = pc.cast(pc.cast(arr, pa.int32()), pa.int64())
+    elif pa.types.is_date64(typ):
+        per_second = 1_000
+        ints = pc.cast(arr, pa.int64())
+    else:
+        raise TypeError(f"column of type {typ} is not a timestamp or duration")
+    ticks = np.asarray(pc.fill_null(ints, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if scale != 1:
+        ticks = ticks * scale
+    return ticks, valid, per_second
+
+
+def to_seconds(ticks, per_second: int) -> np.ndarray:
+    """Ticks -> float seconds, exactly as pandas' ``Timedelta.total_seconds`` (int64 / pps)."""
+    return np.asarray(ticks, dtype=np.int64) / per_second
+
+
+def one_second_value(ticks: int, per_second: int) -> float:
+    return float(to_seconds(np.array([ticks], dtype=np.int64), per_second)[0])
+
+
+def mean_seconds(total_ticks: int, count: int, per_second: int) -> float | None:
+    """Exact integer sum -> correctly rounded mean in seconds."""
+    if not count:
+        return None
+    return float(Fraction(total_ticks, count * per_second))
+
+
+# ---------------------------------------------------------------------------------------
+# Planning
+# ---------------------------------------------------------------------------------------
+def read_overrides() -> dict[str, str]:
+    out = {}
+    for role, var in ENV_VARS.items():
+        value = os.environ.get(var, "").strip()
+        if value:
+            out[role] = value
+    return out
+
+
+def plan_eventlog(dataset, budget) -> tuple[dict, dict] | None:
+    """Candidate columns for each role (the plan's params) and what a cap left out."""
+    overrides = read_overrides()
+    names = [c.name for c in dataset.columns]
+    if any(col not in names for col in overrides.values()):
+        return None
+    rows = dataset.row_count
+
+    def info(c):
+        return dataset.column(c)
+
+    def non_null(c):
+        return rows - info(c).null_count
+
+    def distinct(c):
+        return info(c).distinct_at_least
+
+    max_act = min(ACTIVITY_MAX_DISTINCT, budget.max_groups)
+    if "timestamp" in overrides:
+        ts = overrides["timestamp"]
+        if dataset.kind(ts) != ColumnKind.TIMESTAMP:
+            return None
+    else:
+        stamps = dataset.columns_of(ColumnKind.TIMESTAMP)
+        if not stamps:
+            return None
+        ts = stamps[0]
+    left_out: dict[str, Any] = {}
+    if "activity" in overrides:
+        act = overrides["activity"]
+        if not info(act).distinct_exact or distinct(act) > budget.max_groups:
+            return None
+        acts = [act]
+    else:
+        acts = [
+            c
+            for c in dataset.columns_of(ColumnKind.CATEGORICAL)
+            if c != ts
+            and info(c).distinct_exact
+            and 2 <= distinct(c) <= max_act
+            and non_null(c) >= ACTIVITY_MIN_ROWS_PER_VALUE * distinct(c)
+        ]
+    if "case" in overrides:
+        cases = [overrides["case"]]
+    else:
+        cases = [
+            c
+            for c in dataset.columns_of(ColumnKind.CATEGORICAL, ColumnKind.INTEGER_ID)
+            if c != ts
+            and distinct(c) >= 2
+            and CASE_MIN_EVENTS_PER_CASE * distinct(c) <= non_null(c)
+        ]
+    if "case" not in overrides and "activity" not in overrides:
+        cases = [c for c in cases if any(distinct(c) > distinct(a) for a in acts if a != c)]
+        acts = [a for a in acts if any(distinct(c) > distinct(a) for c in cases if c != a)]
+    if not cases or not acts:
+        return None
+    if "resource" in overrides:
+        res = overrides["resource"]
+        if info(res).distinct_exact and distinct(res) <= budget.max_groups:
+            resources = [res]
+        else:
+            resources = []
+            left_out["resource"] = {
+                "column": res,
+                "reason": "more distinct values than max_groups",
+                "cap": "max_groups",
+            }
+    else:
+        resources = [
+            c
+            for c in dataset.columns_of(ColumnKind.CATEGORICAL)
+            if c != ts
+            and info(c).distinct_exact
+            and 2 <= distinct(c) <= budget.max_groups
+            and non_null(c) >= RESOURCE_MIN_ROWS_PER_VALUE * distinct(c)
+        ]
+    durations = [c for c in dataset.columns_of(ColumnKind.DURATION) if c not in (ts,)]
+    duration = durations[0] if durations else None
+    # Cap the candidates by max_columns (timestamp and duration always kept).
+    room = budget.max_columns - 1 - (1 if duration else 0)
+    kept: list[str] = []
+    for group in (cases, acts, resources):
+        for c in group:
+            if c not in kept and len(kept) < room:
+                kept.append(c)
+    dropped = [c for c in dict.fromkeys(cases + acts + resources) if c not in kept]
+    if dropped:
+        left_out["candidates"] = {"columns": dropped, "cap": "max_columns"}
+    cases = [c for c in cases if c in kept]
+    acts = [c for c in acts if c in kept]
+    resources = [c for c in resources if c in kept]
+    if not cases or not acts:
+        return None
+    params = {
+        "timestamp": ts,
+        "case_candidates": cases,
+        "activity_candidates": acts,
+        "resource_candidates": resources,
+        "duration": duration,
+        "overrides": dict(sorted(overrides.items())),
+    }
+    return params, left_out
+
+
+def detection_columns(params: dict) -> list[str]:
+    cols = [params["timestamp"]]
+    for group in ("case_candidates", "activity_candidates", "resource_candidates"):
+        for c in params[group]:
+            if c not in cols:
+                cols.append(c)
+    return cols
+
+
+# ---------------------------------------------------------------------------------------
+# Pass 0: detection and the grouping check
+# ---------------------------------------------------------------------------------------
+def _categoricals(params: dict) -> list[str]:
+    out: list[str] = []
+    for c in params["activity_candidates"] + params["resource_candidates"]:
+        if c not in out:
+            out.append(c)
+    return out
+
+
+def detect_init(params: dict) -> dict:
+    return {"cand": {c: None for c in params["case_candidates"]}, "rows": 0}
+
+
+def detect_update(state: dict, chunk, params: dict) -> dict:
+    t = chunk.table
+    state["raw"] = True
+    state["rows"] += chunk.num_rows
+    ts, tsv, _ = ticks_of(t.column(params["timestamp"]))
+    cats = _categoricals(params)
+    coded = {}
+    for a in set(cats) | set(params["case_candidates"]):
+        coded[a] = codes_of(t.column(a))
+    for c in params["case_candidates"]:
+        cc, cvals = coded[c]
+        vrows = np.flatnonzero(cc >= 0)
+        codes = cc[vrows]
+        n = codes.size
+        if not n:
+            continue
+        start_flag = np.empty(n, dtype=bool)
+        start_flag[0] = True
+        np.not_equal(codes[1:], codes[:-1], out=start_flag[1:])
+        starts = np.flatnonzero(start_flag)
+        k = starts.size
+        run_id = np.cumsum(start_flag) - 1
+        runs = [cvals[i] for i in codes[starts].tolist()]
+        tv = tsv[vrows]
+        tcodes = codes[tv]
+        tts = ts[vrows][tv]
+        pairs = viol = 0
+        first = last = None
+        if tcodes.size:
+            same = tcodes[1:] == tcodes[:-1]
+            steps = tts[1:] - tts[:-1]
+            pairs = int(same.sum())
+            viol = int((same & (steps < 0)).sum())
+            first = (cvals[int(tcodes[0])], int(tts[0]))
+            last = (cvals[int(tcodes[-1])], int(tts[-1]))
+        head_sets: dict[str, dict] = {}  # dicts used as ordered sets (stable pickles)
+        tail_sets: dict[str, dict] = {}
+        inner_s: dict[str, int] = {}
+        inner_rv: dict[str, int] = {}
+        e_rows: dict[str, int] = {}
+        head_first: dict[str, Any] = {}
+        later_firsts: dict[str, dict] = {}
+        for a in cats:
+            if a == c:
+                continue
+            ac, avals = coded[a]
+            av = ac[vrows]
+            sel = av >= 0
+            e_rows[a] = int(sel.sum())
+            head_sets[a], tail_sets[a] = {}, {}
+            inner_s[a] = inner_rv[a] = 0
+            firsts = av[starts]
+            head_first[a] = avals[int(firsts[0])] if firsts[0] >= 0 else None
+            later = firsts[1:][firsts[1:] >= 0]
+            later_firsts[a] = {
+                avals[x]: n
+                for x, n in enumerate(np.bincount(later, minlength=len(avals)).tolist())
+                if n
+            }
+            if not e_rows[a]:
+                continue
+            width = len(avals)
+            keys = np.unique(run_id[sel] * width + av[sel])
+            run_of = keys // width
+            per_run = np.bincount(run_of, minlength=k)
+            if k > 2:
+                inner_s[a] = int(per_run[1 : k - 1].sum())
+                inner_rv[a] = int((per_run[1 : k - 1] > 0).sum())
+            head_sets[a] = {avals[x]: None for x in (keys[run_of == 0] % width).tolist()}
+            if k > 1:
+                tail_sets[a] = {avals[x]: None for x in (keys[run_of == k - 1] % width).tolist()}
+        state["cand"][c] = {
+            "runs": runs,
+            "head_sets": head_sets,
+            "tail_sets": tail_sets if k > 1 else None,
+            "inner_s": inner_s,
+            "inner_rv": inner_rv,
+            "e_rows": e_rows,
+            "head_first": head_first,
+            "later_firsts": later_firsts,
+            "pairs": pairs,
+            "viol": viol,
+            "first": first,
+            "last": last,
+        }
+    return state
+
+
+def _fold_init() -> dict:
+    return {
+        "seen": {},
+        "overflow": False,
+        "increasing": True,
+        "previous": None,
+        "reappear_runs": 0,
+        "reappeared": {},
+        "runs": 0,
+        "tail": None,
+        "has_tail": False,
+        "tail_sets": {},
+        "s": {},
+        "rv": {},
+        "e_rows": {},
+        "firsts": {},
+        "pairs": 0,
+        "viol": 0,
+        "last": None,
+    }
+
+
+def _close_sets(fold: dict, sets: dict[str, dict]) -> None:
+    for a, values in sets.items():
+        fold["s"][a] = fold["s"].get(a, 0) + len(values)
+        if values:
+            fold["rv"][a] = fold["rv"].get(a, 0) + 1
+
+
+def _register_run(fold: dict, value, cap: int) -> None:
+    fold["runs"] += 1
+    if fold["increasing"] and fold["previous"] is not None:
+        try:
+            fold["increasing"] = bool(value > fold["previous"])
+        except TypeError:
+            fold["increasing"] = False
+    fold["previous"] = value
+    if value in fold["seen"]:
+        fold["reappear_runs"] += 1
+        if len(fold["reappeared"]) < cap:
+            fold["reappeared"][value] = None
+    elif len(fold["seen"]) < cap:
+        fold["seen"][value] = None
+    else:
+        fold["overflow"] = True
+
+
+def detect_merge(a: dict, b: dict, cap: int) -> dict:
+    """Left fold: ``a`` is everything before ``b`` (``a`` is updated, ``b`` only read).
+
+    A raw chunk state as ``a`` (not the fold's accumulator) is first folded into a fresh
+    accumulator, so merging two chunk states is also right.
+    """
+    if a.get("raw"):
+        a = detect_merge({"cand": dict.fromkeys(a["cand"]), "rows": 0}, a, cap)
+    a["rows"] += b["rows"]
+    for c, part in b["cand"].items():
+        if part is None:
+            continue
+        fold = a["cand"][c]
+        if fold is None or "seen" not in fold:
+            fold = a["cand"][c] = _fold_init()
+        runs = part["runs"]
+        for x, rows in part["e_rows"].items():
+            fold["e_rows"][x] = fold["e_rows"].get(x, 0) + rows
+        if fold["has_tail"] and fold["tail"] == runs[0]:
+            current = {
+                x: fold["tail_sets"].get(x, {}) | part["head_sets"][x] for x in part["head_sets"]
+            }
+        else:
+            if fold["has_tail"]:
+                _close_sets(fold, fold["tail_sets"])
+            _register_run(fold, runs[0], cap)
+            current = {x: dict(v) for x, v in part["head_sets"].items()}
+            for x, value in part["head_first"].items():
+                if value is not None:
+                    box = fold["firsts"].setdefault(x, {})
+                    box[value] = box.get(value, 0) + 1
+        for x, counts in part["later_firsts"].items():
+            box = fold["firsts"].setdefault(x, {})
+            for value, n in counts.items():
+                box[value] = box.get(value, 0) + n
+        if len(runs) == 1:
+            fold["tail"], fold["has_tail"], fold["tail_sets"] = runs[0], True, current
+        else:
+            _close_sets(fold, current)
+            for x, s in part["inner_s"].items():
+                fold["s"][x] = fold["s"].get(x, 0) + s
+                fold["rv"][x] = fold["rv"].get(x, 0) + part["inner_rv"][x]
+            for value in runs[1:]:
+                _register_run(fold, value, cap)
+            fold["tail"], fold["has_tail"] = runs[-1], True
+            fold["tail_sets"] = {x: dict(v) for x, v in part["tail_sets"].items()}
+        first, last = part["first"], part["last"]
+        if first is not None:
+            if fold["last"] is not None and fold["last"][0] == first[0]:
+                fold["pairs"] += 1
+                fold["viol"] += int(first[1] < fold["last"][1])
+            fold["pairs"] += part["pairs"]
+            fold["viol"] += part["viol"]
+            fold["last"] = last
+    return a
+
+
+def detect_decide(state: dict, params: dict, dataset) -> dict:
+    """Choose the roles from pass 0; the returned spec drives every later pass."""
+    overrides = params["overrides"]
+    scores: dict[str, Any] = {}
+    ranked = []
+    for index, c in enumerate(params["case_candidates"]):
+        fold = state["cand"].get(c)
+        if fold is None or "seen" not in fold or fold["runs"] == 0:
+            scores[c] = {"runs": 0}
+            continue
+        if fold["has_tail"]:
+            _close_sets(fold, fold["tail_sets"])
+            fold["has_tail"] = False
+        runs = fold["runs"]
+        scores[c] = {
+            "runs": runs,
+            "reappearing_runs": fold["reappear_runs"],
+            "time_order_violations": fold["viol"],
+        }
+        key = (
+            Fraction(fold["reappear_runs"], runs),
+            Fraction(fold["viol"], max(fold["pairs"], 1)),
+            -runs,
+            index,
+        )
+        ranked.append((key, c))
+    ranked.sort()
+    spec: dict[str, Any] = {
+        "found": False,
+        "reason": "no case candidate column has values",
+        "timestamp": params["timestamp"],
+        "duration": params["duration"],
+        "candidate_scores": scores,
+        "rows": state["rows"],
+    }
+    for _, c in ranked:
+        fold = state["cand"][c]
+        distinct_cases = None if fold["overflow"] else len(fold["seen"])
+        activity = _choose_categorical(
+            fold,
+            params["activity_candidates"],
+            exclude={c},
+            dataset=dataset,
+            below=distinct_cases,
+            override=overrides.get("activity"),
+            fewest=True,
+        )
+        if activity is None:
+            spec["reason"] = (
+                f"no activity candidate varies within the cases of {c!r} "
+                "with fewer distinct values than the case column"
+            )
+            continue
+        resource = _choose_categorical(
+            fold,
+            params["resource_candidates"],
+            exclude={c, activity},
+            dataset=dataset,
+            below=None,
+            override=overrides.get("resource"),
+            fewest=False,
+        )
+        spec.update(
+            found=True,
+            reason="",
+            case=c,
+            activity=activity,
+            resource=resource,
+            runs=fold["runs"],
+            distinct_cases=distinct_cases,
+            reappearing_runs=fold["reappear_runs"],
+            reappearing_cases=len(fold["reappeared"]),
+            # strictly increasing run values cannot reappear, whatever the set's cap
+            grouping_verified=not fold["overflow"] or fold["increasing"],
+            grouped=fold["reappear_runs"] == 0,
+            time_order_violations=fold["viol"],
+            time_ordered=fold["viol"] == 0,
+            within_case_distinct_share={
+                a: float(Fraction(fold["s"].get(a, 0), fold["e_rows"][a]))
+                for a in sorted(fold["e_rows"])
+                if fold["e_rows"][a]
+            },
+            start_concentration={
+                a: float(start_concentration(fold, a))
+                for a in sorted(fold["e_rows"])
+                if fold["e_rows"][a]
+            },
+            selection={
+                role: ("override" if role in overrides else "detected")
+                for role in ("case", "activity", "timestamp", "resource")
+            },
+        )
+        return spec
+    return spec
+
+
+def _choose_categorical(fold, candidates, *, exclude, dataset, below, override, fewest):
+    if override is not None:
+        return override if override not in exclude else None
+    best = None
+    for index, a in enumerate(candidates):
+        if a in exclude:
+            continue
+        rows = fold["e_rows"].get(a, 0)
+        s = fold["s"].get(a, 0)
+        if not rows or s <= fold["rv"].get(a, 0):
+            continue  # constant within every case: a case attribute, not an event attribute
+        distinct = dataset.column(a).distinct_at_least
+        if below is not None and distinct >= below:
+            continue
+        score = Fraction(s, rows)
+        if fewest:  # activity: processes tend to start with the same activity
+            score *= (1 + start_concentration(fold, a)) / 2
+        key = (-score, distinct if fewest else 0, index)
+        if best is None or key < best[0]:
+            best = (key, a)
+    return best[1] if best else None
+
+
+def start_concentration(fold: dict, a: str) -> Fraction:
+    """Share of cases whose first event carries the most common first value of ``a``."""
+    counts = fold["firsts"].get(a, {})
+    total = sum(counts.values())
+    return Fraction(max(counts.values()), total) if total else Fraction(0)
+
+
+def spec_columns(spec: dict, *, resource: bool, duration: bool) -> list[str]:
+    cols = [spec["case"], spec["activity"], spec["timestamp"]]
+    if resource and spec.get("resource"):
+        cols.append(spec["resource"])
+    if duration and spec.get("duration"):
+        cols.append(spec["duration"])
+    return cols
+
+
+def spec_parameters(spec: dict) -> dict:
+    """What every eventlog finding cites about the log it was computed on."""
+    if not spec.get("found"):
+        return {"event_log": {"found": False, "reason": spec.get("reason", "")}}
+    keys = (
+        "case",
+        "activity",
+        "timestamp",
+        "resource",
+        "duration",
+        "grouped",
+        "grouping_verified",
+        "time_ordered",
+        "runs",
+        "distinct_cases",
+        "reappearing_runs",
+        "reappearing_cases",
+        "time_order_violations",
+        "within_case_distinct_share",
+        "start_concentration",
+        "selection",
+    )
+    return {"event_log": {k: spec.get(k) for k in keys}}
+
+
+# ---------------------------------------------------------------------------------------
+# Passes >= 1: the case fold
+# ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Partial:
+    """A case whose rows may go on in a neighbouring chunk."""
+
+    case: Any
+    n: int
+    first_ts: int
+    last_ts: int
+    min_ts: int
+    max_ts: int
+    first_pos: int
+    viol: int
+    first_act: str
+    acts: dict | None = None  # activity -> events in the case (rework)
+    seq: tuple | None = None  # activity sequence (variants)
+    res: dict | None = None  # resources in the case (an ordered set)
+
+    def join(self, other: Partial) -> Partial:
+        acts = None
+        if self.acts is not None and other.acts is not None:
+            acts = dict(self.acts)
+            for k, v in other.acts.items():
+                acts[k] = acts.get(k, 0) + v
+        return Partial(
+            case=self.case,
+            n=self.n + other.n,
+            first_ts=self.first_ts,
+            last_ts=other.last_ts,
+            min_ts=min(self.min_ts, other.min_ts),
+            max_ts=max(self.max_ts, other.max_ts),
+            first_pos=self.first_pos,
+            viol=self.viol + other.viol + int(other.first_ts < self.last_ts),
+            first_act=self.first_act,
+            acts=acts,
+            seq=self.seq + other.seq if self.seq is not None and other.seq is not None else None,
+            res={**self.res, **other.res}
+            if self.res is not None and other.res is not None
+            else None,
+        )
+
+
+def misra_gries_add(counters: dict, value, k: int) -> int:
+    """One Misra-Gries step; returns 1 when every counter was decremented."""
+    if value in counters:
+        counters[value] += 1
+        return 0
+    if len(counters) < k:
+        counters[value] = 1
+        return 0
+    for key in list(counters):
+        counters[key] -= 1
+        if not counters[key]:
+            del counters[key]
+    return 1
+
+
+def _group_int_sums(codes: np.ndarray, values: np.ndarray, squares: bool):
+    """Per code: (code, count, exact sum, exact sum of squares) with Python ints."""
+    if not codes.size:
+        return []
+    order = np.argsort(codes, kind="stable")
+    sc = codes[order]
+    sv = values[order]
+    bounds = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1], True])
+    out = []
+    for s, e in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        part = sv[s:e].tolist()
+        out.append((int(sc[s]), e - s, sum(part), sum(map(mul, part, part)) if squares else 0))
+    return out
+
+
+class LogAcc:
+    """Everything pass 1 aggregates; ``features`` switches the costly parts on."""
+
+    def __init__(self, features: frozenset, mg_k: int) -> None:
+        self.features = tuple(sorted(features))  # no set in a state: pickles must be stable
+        self.mg_k = mg_k
+        self.events = 0
+        self.skipped = 0
+        self.per_second: int | None = None
+        self.dur_per_second: int | None = None
+        self.act_events: dict[str, int] = {}
+        self.min_ts: int | None = None
+        self.max_ts: int | None = None
+        self.wait: dict[str, list[int]] = {}  # act -> [count, sum, sumsq] (ticks)
+        self.service: dict[str, list[int]] = {}  # act -> [count, sum] (duration ticks)
+        self.act_res: dict[str, dict] = {}
+        self.res_events: dict[str, int] = {}
+        self.res_busy: dict[str, list[int]] = {}
+        self.res_null = 0
+        self.cases = 0
+        self.len_min: int | None = None
+        self.len_max: int | None = None
+        self.len_sum = 0
+        self.tp_sum = 0
+        self.tp_min: int | None = None
+        self.tp_max: int | None = None
+        self.viol = 0
+        self.rework_cases = 0
+        self.rework: dict[str, list[int]] = {}  # act -> [cases repeated, extra events]
+        self.res_cases: dict[str, int] = {}
+        self.raw_variants: list = []  # chunk state: closed interior cases, in order
+        self.mg: dict = {}
+        self.mg_decrements = 0
+        self.first_pos: int | None = None
+
+    # -- events ---------------------------------------------------------------------
+    def add_wait(self, act: str, count: int, total: int, sumsq: int) -> None:
+        slot = self.wait.get(act)
+        if slot is None:
+            self.wait[act] = [count, total, sumsq]
+        else:
+            slot[0] += count
+            slot[1] += total
+            slot[2] += sumsq
+
+    # -- cases ----------------------------------------------------------------------
+    def add_case_arrays(self, n, mins, maxs, first_pos, viol) -> None:
+        if not n.size:
+            return
+        self.cases += int(n.size)
+        lo, hi = int(n.min()), int(n.max())
+        self.len_min = lo if self.len_min is None else min(self.len_min, lo)
+        self.len_max = hi if self.len_max is None else max(self.len_max, hi)
+        self.len_sum += int(n.sum())
+        tp = maxs - mins
+        self.tp_sum += sum(tp.tolist())
+        lo, hi = int(tp.min()), int(tp.max())
+        self.tp_min = lo if self.tp_min is None else min(self.tp_min, lo)
+        self.tp_max = hi if self.tp_max is None else max(self.tp_max, hi)
+        self.viol += int(viol.sum())
+        fp = int(first_pos.min())
+        self.first_pos = fp if self.first_pos is None else min(self.first_pos, fp)
+
+    def close(self, p: Partial) -> None:
+        one = np.array([p.n], dtype=np.int64)
+        self.add_case_arrays(
+            one,
+            np.array([p.min_ts], dtype=np.int64),
+            np.array([p.max_ts], dtype=np.int64),
+            np.array([p.first_pos], dtype=np.int64),
+            np.array([p.viol], dtype=np.int64),
+        )
+        if "rework" in self.features and p.acts is not None:
+            repeated = False
+            for act, count in p.acts.items():
+                if count > 1:
+                    repeated = True
+                    slot = self.rework.setdefault(act, [0, 0])
+                    slot[0] += 1
+                    slot[1] += count - 1
+            self.rework_cases += int(repeated)
+        if "res_cases" in self.features and p.res is not None:
+            for r in p.res:
+                self.res_cases[r] = self.res_cases.get(r, 0) + 1
+        if "variants" in self.features and p.seq is not None:
+            self.mg_decrements += misra_gries_add(self.mg, p.seq, self.mg_k)
+
+    # -- merging ----------------------------------------------------------------------
+    def absorb(self, b: LogAcc) -> None:
+        """Add ``b`` (the later rows) into self; ``b`` is not modified."""
+        self.events += b.events
+        self.skipped += b.skipped
+        self.per_second = self.per_second or b.per_second
+        self.dur_per_second = self.dur_per_second or b.dur_per_second
+        for k, v in b.act_events.items():
+            self.act_events[k] = self.act_events.get(k, 0) + v
+        if b.min_ts is not None:
+            self.min_ts = b.min_ts if self.min_ts is None else min(self.min_ts, b.min_ts)
+            self.max_ts = b.max_ts if self.max_ts is None else max(self.max_ts, b.max_ts)
+        for k, v in b.wait.items():
+            self.add_wait(k, *v)
+        for k, v in b.service.items():
+            slot = self.service.setdefault(k, [0, 0])
+            slot[0] += v[0]
+            slot[1] += v[1]
+        for k, v in b.act_res.items():
+            self.act_res.setdefault(k, {}).update(v)
+        for k, v in b.res_events.items():
+            self.res_events[k] = self.res_events.get(k, 0) + v
+        for k, v in b.res_busy.items():
+            slot = self.res_busy.setdefault(k, [0, 0])
+            slot[0] += v[0]
+            slot[1] += v[1]
+        self.res_null += b.res_null
+        if b.cases:
+            self.cases += b.cases
+            self.len_min = b.len_min if self.len_min is None else min(self.len_min, b.len_min)
+            self.len_max = b.len_max if self.len_max is None else max(self.len_max, b.len_max)
+            self.len_sum += b.len_sum
+            self.tp_sum += b.tp_sum
+            self.tp_min = b.tp_min if self.tp_min is None else min(self.tp_min, b.tp_min)
+            self.tp_max = b.tp_max if self.tp_max is None else max(self.tp_max, b.tp_max)
+            self.viol += b.viol
+            if b.first_pos is not None:
+                self.first_pos = (
+                    b.first_pos if self.first_pos is None else min(self.first_pos, b.first_pos)
+                )
+        self.rework_cases += b.rework_cases
+        for k, v in b.rework.items():
+            slot = self.rework.setdefault(k, [0, 0])
+            slot[0] += v[0]
+            slot[1] += v[1]
+        for k, v in b.res_cases.items():
+            self.res_cases[k] = self.res_cases.get(k, 0) + v
+        for seq in b.raw_variants:
+            self.mg_decrements += misra_gries_add(self.mg, seq, self.mg_k)
+
+
+class SelAcc:
+    """Selector passes: chunk states of the RankSelectors, plus boundary values pending."""
+
+    def __init__(self) -> None:
+        self.states: dict[str, dict] = {}
+        self.pending: dict[str, list[float]] = {}
+        self.variants: dict = {}  # exact recount of candidate variants
+        self.variants_other = 0
+        self.raw_variants: list = []
+
+
+@dataclass
+class ChunkScan:
+    head: Partial | None
+    tail: Partial | None
+    rows: int
+    data: dict | None  # vectors of the valid events (None when no valid event)
+
+
+def scan_chunk(chunk, spec: dict, *, acts_in_case: bool, seq: bool, res: bool, dur: bool):
+    """Decode one chunk: valid events, runs, and the head / tail partial cases."""
+    t = chunk.table
+    cc, cvals = codes_of(t.column(spec["case"]))
+    ac, anames = codes_of(t.column(spec["activity"]))
+    ts, tsv, per_second = ticks_of(t.column(spec["timestamp"]))
+    keep = (cc >= 0) & (ac >= 0) & tsv
+    rows = np.flatnonzero(keep)
+    n = int(rows.size)
+    if not n:
+        return ChunkScan(None, None, chunk.num_rows, None)
+    cc, ac, ts = cc[rows], ac[rows], ts[rows]
+    pos = rows + chunk.row_start
+    d: dict[str, Any] = {"cc": cc, "cvals": cvals, "ac": ac, "anames": anames, "ts": ts}
+    d["per_second"] = per_second
+    d["pos"] = pos
+    if res:
+        rc, rnames = codes_of(t.column(spec["resource"]))
+        d["rc"], d["rnames"] = rc[rows], rnames
+    if dur:
+        dt, dv, dps = ticks_of(t.column(spec["duration"]))
+        d["dt"], d["dv"], d["dur_per_second"] = dt[rows], dv[rows], dps
+    start_flag = np.empty(n, dtype=bool)
+    start_flag[0] = True
+    np.not_equal(cc[1:], cc[:-1], out=start_flag[1:])
+    starts = np.flatnonzero(start_flag)
+    ends = np.r_[starts[1:], n]
+    k = int(starts.size)
+    run_id = np.cumsum(start_flag) - 1
+    same = ~start_flag
+    step = np.zeros(n, dtype=np.int64)
+    step[1:] = ts[1:] - ts[:-1]
+    d.update(
+        starts=starts,
+        ends=ends,
+        k=k,
+        run_id=run_id,
+        same=same,
+        step=step,
+        lens=ends - starts,
+        mins=np.minimum.reduceat(ts, starts),
+        maxs=np.maximum.reduceat(ts, starts),
+        viol=np.bincount(run_id[same & (step < 0)], minlength=k),
+    )
+    names = [anames[x] for x in ac.tolist()] if seq else None
+    d["names"] = names
+
+    def partial(r: int) -> Partial:
+        s, e = int(starts[r]), int(ends[r])
+        acts = None
+        if acts_in_case:
+            u, counts = np.unique(ac[s:e], return_counts=True)
+            acts = {anames[x]: c for x, c in zip(u.tolist(), counts.tolist(), strict=True)}
+        rset = None
+        if res:
+            rset = {d["rnames"][x]: None for x in np.unique(d["rc"][s:e]).tolist() if x >= 0}
+        return Partial(
+            case=cvals[int(cc[s])],
+            n=e - s,
+            first_ts=int(ts[s]),
+            last_ts=int(ts[e - 1]),
+            min_ts=int(d["mins"][r]),
+            max_ts=int(d["maxs"][r]),
+            first_pos=int(pos[s]),
+            viol=int(d["viol"][r]),
+            first_act=anames[int(ac[s])],
+            acts=acts,
+            seq=tuple(names[s:e]) if seq else None,
+            res=rset,
+        )
+
+    head = partial(0)
+    tail = partial(k - 1) if k > 1 else None
+    return ChunkScan(head, tail, chunk.num_rows, d)
+
+
+def interior_mask(d: dict) -> np.ndarray:
+    """Events of the runs strictly inside the chunk (complete cases)."""
+    k = d["k"]
+    rid = d["run_id"]
+    return (rid >= 1) & (rid <= k - 2)
+
+
+def fill_log_acc(acc: LogAcc, scan: ChunkScan) -> None:
+    """Pass-1 aggregation of one chunk's events and interior cases (not the partials)."""
+    d = scan.data
+    acc.skipped += scan.rows - (0 if d is None else d["ts"].size)
+    if d is None:
+        return
+    f = acc.features
+    ac, anames, ts = d["ac"], d["anames"], d["ts"]
+    acc.per_second = d["per_second"]
+    acc.events += int(ts.size)
+    for code, count in enumerate(np.bincount(ac, minlength=len(anames)).tolist()):
+        if count:
+            acc.act_events[anames[code]] = acc.act_events.get(anames[code], 0) + count
+    lo, hi = int(ts.min()), int(ts.max())
+    acc.min_ts = lo if acc.min_ts is None else min(acc.min_ts, lo)
+    acc.max_ts = hi if acc.max_ts is None else max(acc.max_ts, hi)
+    same = d["same"]
+    for code, count, total, sq in _group_int_sums(ac[same], d["step"][same], "squares" in f):
+        acc.add_wait(anames[code], count, total, sq)
+    if "rc" in d:
+        rc, rnames = d["rc"], d["rnames"]
+        has = rc >= 0
+        acc.res_null += int((~has).sum())
+        for code, count in enumerate(np.bincount(rc[has], minlength=len(rnames)).tolist()):
+            if count:
+                acc.res_events[rnames[code]] = acc.res_events.get(rnames[code], 0) + count
+        width = max(len(rnames), 1)
+        for key in np.unique(ac[has] * width + rc[has]).tolist():
+            acc.act_res.setdefault(anames[key // width], {})[rnames[key % width]] = None
+    if "dt" in d:
+        acc.dur_per_second = d["dur_per_second"]
+        dv = d["dv"]
+        for code, count, total, _ in _group_int_sums(ac[dv], d["dt"][dv], False):
+            slot = acc.service.setdefault(anames[code], [0, 0])
+            slot[0] += count
+            slot[1] += total
+        if "rc" in d:
+            both = dv & (d["rc"] >= 0)
+            for code, count, total, _ in _group_int_sums(d["rc"][both], d["dt"][both], False):
+                slot = acc.res_busy.setdefault(d["rnames"][code], [0, 0])
+                slot[0] += count
+                slot[1] += total
+    k = d["k"]
+    if k <= 2:
+        return
+    inner = slice(1, k - 1)
+    acc.add_case_arrays(
+        d["lens"][inner],
+        d["mins"][inner],
+        d["maxs"][inner],
+        d["pos"][d["starts"][inner]],
+        d["viol"][inner],
+    )
+    mask = interior_mask(d)
+    rid = d["run_id"]
+    if "rework" in f:
+        width = len(anames)
+        keys, counts = np.unique(rid[mask] * width + ac[mask], return_counts=True)
+        rep = counts > 1
+        acc.rework_cases += int(np.unique(keys[rep] // width).size)
+        for key, count in zip(keys[rep].tolist(), counts[rep].tolist(), strict=True):
+            slot = acc.rework.setdefault(anames[key % width], [0, 0])
+            slot[0] += 1
+            slot[1] += count - 1
+    if "res_cases" in f and "rc" in d:
+        rc, rnames = d["rc"], d["rnames"]
+        sel = mask & (rc >= 0)
+        width = max(len(rnames), 1)
+        keys = np.unique(rid[sel] * width + rc[sel])
+        for code, count in enumerate(np.bincount(keys % width, minlength=width).tolist()):
+            if count:
+                acc.res_cases[rnames[code]] = acc.res_cases.get(rnames[code], 0) + count
+    if "variants" in f:
+        acc.raw_variants.extend(interior_variants(d))
+
+
+def interior_variants(d: dict) -> list[tuple]:
+    names = d["names"]
+    starts, ends, k = d["starts"].tolist(), d["ends"].tolist(), d["k"]
+    return [tuple(names[starts[r] : ends[r]]) for r in range(1, k - 1)]
+
+
+# ---------------------------------------------------------------------------------------
+# Selector passes
+# ---------------------------------------------------------------------------------------
+def case_values(kind: str, n, mins, maxs, per_second: int) -> np.ndarray:
+    if kind == "case_len":
+        return np.asarray(n, dtype=np.float64)
+    return to_seconds(
+        np.asarray(maxs, dtype=np.int64) - np.asarray(mins, dtype=np.int64), per_second
+    )
+
+
+def feed(acc: SelAcc, selectors: dict[str, RankSelector], name: str, values) -> None:
+    sel = selectors.get(name)
+    if sel is None or sel.done or not len(values):
+        return
+    part = sel.chunk_state(sel.current_pass(), float_keys(np.asarray(values, dtype=np.float64)))
+    old = acc.states.get(name)
+    acc.states[name] = part if old is None else RankSelector.merge_states(old, part)
+
+
+def add_pending(acc: SelAcc, selectors: dict[str, RankSelector], name: str, value: float):
+    sel = selectors.get(name)
+    if sel is None or sel.done:
+        return
+    box = acc.pending.setdefault(name, [])
+    box.append(value)
+    if len(box) >= PENDING_FLUSH:
+        acc.pending[name] = []
+        feed(acc, selectors, name, box)
+
+
+def flush_pending(acc: SelAcc, selectors: dict[str, RankSelector]) -> None:
+    for name in sorted(acc.pending):
+        box = acc.pending[name]
+        acc.pending[name] = []
+        feed(acc, selectors, name, box)
+
+
+def sel_absorb(a: SelAcc, b: SelAcc, selectors, candidates: dict | None) -> None:
+    for name in sorted(b.states):
+        old = a.states.get(name)
+        a.states[name] = (
+            b.states[name] if old is None else RankSelector.merge_states(old, b.states[name])
+        )
+    for name in sorted(b.pending):
+        for v in b.pending[name]:
+            add_pending(a, selectors, name, v)
+    if candidates is not None:
+        count_variants(a, b.raw_variants, candidates)
+
+
+def count_variants(acc: SelAcc, seqs: Iterable, candidates: dict) -> None:
+    for seq in seqs:
+        if seq in candidates:
+            acc.variants[seq] = acc.variants.get(seq, 0) + 1
+        else:
+            acc.variants_other += 1
+
+
+def wait_name(act: str) -> str:
+    return "wait\x00" + act
+
+
+# ---------------------------------------------------------------------------------------
+# The base class of the event-log analyses
+# ---------------------------------------------------------------------------------------
+class EventLogBase(Analysis):
+    """Pass 0 detects the log; pass 1 folds cases; later passes select exact quantiles.
+
+    Subclasses set ``features`` (costly pass-1 aggregates: variants, rework, res_cases,
+    squares), ``case_quantiles`` / ``wait_quantiles`` (exact quantiles wanted) and whether
+    they read the resource / duration columns, and write ``report(ctx, result)``.
+    """
+
+    family = "eventlog"
+    requires = (ColumnKind.TIMESTAMP,)
+    features: ClassVar[frozenset] = frozenset()
+    case_quantiles: ClassVar[dict[str, tuple[float, ...]]] = {}
+    wait_quantiles: ClassVar[tuple[float, ...]] = ()
+    use_resource: ClassVar[bool] = False
+    use_duration: ClassVar[bool] = False
+    require_resource: ClassVar[bool] = False
+    passes = 7
+
+    # -- planning -----------------------------------------------------------------------
+    def plan(self, dataset, budget):
+        got = plan_eventlog(dataset, budget)
+        if got is None:
+            return None
+        params, left_out = got
+        if self.require_resource and not params["resource_candidates"]:
+            return None
+        cols = detection_columns(params)
+        if self.use_duration and params["duration"]:
+            cols.append(params["duration"])
+        return Plan(tuple(cols), {"eventlog_candidates": params}, left_out)
+
+    def candidates(self, ctx) -> dict:
+        return ctx.params["eventlog_candidates"]
+
+    def spec(self, ctx) -> dict:
+        return ctx.previous[0]
+
+    def columns_for_pass(self, ctx):
+        if ctx.pass_index == 0:
+            return detection_columns(self.candidates(ctx))
+        return spec_columns(self.spec(ctx), resource=self.use_resource, duration=self.use_duration)
+
+    # -- accumulator --------------------------------------------------------------------
+    def init(self, ctx):
+        if ctx.pass_index == 0:
+            return detect_init(self.candidates(ctx))
+        acc = LogAcc(self.features, ctx.budget.max_groups) if ctx.pass_index == 1 else SelAcc()
+        return {"head": None, "tail": None, "acc": acc}
+
+    def _scan(self, chunk, ctx) -> ChunkScan:
+        spec = self.spec(ctx)
+        f = self.features if ctx.pass_index == 1 else frozenset()
+        recount = ctx.pass_index == 2 and self._recount(ctx) is not None
+        return scan_chunk(
+            chunk,
+            spec,
+            acts_in_case="rework" in f,
+            seq="variants" in f or recount,
+            res=self.use_resource and bool(spec.get("resource")) and ctx.pass_index == 1,
+            dur=self.use_duration and bool(spec.get("duration")) and ctx.pass_index == 1,
+        )
+
+    def update(self, state, chunk, ctx):
+        if ctx.pass_index == 0:
+            return detect_update(state, chunk, self.candidates(ctx))
+        scan = self._scan(chunk, ctx)
+        state["head"], state["tail"], state["raw"] = scan.head, scan.tail, True
+        if ctx.pass_index == 1:
+            fill_log_acc(state["acc"], scan)
+        else:
+            self._fill_sel(state["acc"], scan, ctx)
+        return state
+
+    def _selectors(self, ctx) -> dict[str, RankSelector]:
+        return ctx.previous[1]["selectors"]
+
+    def _recount(self, ctx) -> dict | None:
+        return ctx.previous[1].get("recount")
+
+    def _fill_sel(self, acc: SelAcc, scan: ChunkScan, ctx) -> None:
+        d = scan.data
+        if d is None:
+            return
+        selectors = self._selectors(ctx)
+        k = d["k"]
+        if k > 2:
+            inner = slice(1, k - 1)
+            for kind in self.case_quantiles:
+                feed(
+                    acc,
+                    selectors,
+                    kind,
+                    case_values(
+                        kind, d["lens"][inner], d["mins"][inner], d["maxs"][inner], d["per_second"]
+                    ),
+                )
+            if ctx.pass_index == 2 and self._recount(ctx) is not None:
+                acc.raw_variants = interior_variants(d)
+        if self.wait_quantiles:
+            same = d["same"]
+            codes = d["ac"][same]
+            seconds = to_seconds(d["step"][same], d["per_second"])
+            order = np.argsort(codes, kind="stable")
+            codes, seconds = codes[order], seconds[order]
+            if not codes.size:
+                return
+            bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True]).tolist()
+            for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+                feed(acc, selectors, wait_name(d["anames"][int(codes[s])]), seconds[s:e])
+
+    def _close_sel(self, acc: SelAcc, p: Partial, ctx) -> None:
+        selectors = self._selectors(ctx)
+        per_second = ctx.previous[1]["per_second"]
+        for kind in self.case_quantiles:
+            value = case_values(kind, [p.n], [p.min_ts], [p.max_ts], per_second)[0]
+            add_pending(acc, selectors, kind, float(value))
+        recount = self._recount(ctx)
+        if ctx.pass_index == 2 and recount is not None and p.seq is not None:
+            count_variants(acc, [p.seq], recount)
+
+    def merge(self, a, b, ctx):
+        if ctx.pass_index == 0:
+            return detect_merge(a, b, ctx.budget.distinct_cap)
+        if a.get("raw"):  # a chunk state, not the fold's accumulator: fold it in first
+            a = self.merge(self.init(ctx), a, ctx)
+        acc = a["acc"]
+        head = b["head"]
+        closures: list[Partial] = []
+        boundary = None
+        if head is not None:
+            tail = a["tail"]
+            if tail is not None and tail.case == head.case:
+                boundary = (head.first_act, head.first_ts - tail.last_ts)
+                joined = tail.join(head)
+            else:
+                if tail is not None:
+                    closures.append(tail)
+                joined = head
+            if b["tail"] is None:
+                a["tail"] = joined
+            else:
+                closures.append(joined)
+                a["tail"] = b["tail"]
+        if ctx.pass_index == 1:
+            for p in closures:
+                acc.close(p)
+            if boundary is not None:
+                act, gap = boundary
+                acc.add_wait(act, 1, gap, gap * gap)
+            acc.absorb(b["acc"])
+            return a
+        selectors = self._selectors(ctx)
+        for p in closures:
+            self._close_sel(acc, p, ctx)
+        if boundary is not None and self.wait_quantiles:
+            act, gap = boundary
+            per_second = ctx.previous[1]["per_second"]
+            add_pending(acc, selectors, wait_name(act), one_second_value(gap, per_second))
+        recount = self._recount(ctx) if ctx.pass_index == 2 else None
+        sel_absorb(acc, b["acc"], selectors, recount)
+        return a
+
+    def end_pass(self, state, ctx):
+        if ctx.pass_index == 0:
+            return detect_decide(state, self.candidates(ctx), ctx.dataset)
+        acc = state["acc"]
+        if ctx.pass_index == 1:
+            if state["tail"] is not None:
+                acc.close(state["tail"])
+            return self._after_main(acc, ctx)
+        if state["tail"] is not None:
+            self._close_sel(acc, state["tail"], ctx)
+        selectors = self._selectors(ctx)
+        flush_pending(acc, selectors)
+        for name in sorted(selectors):
+            sel = selectors[name]
+            if not sel.done and name in acc.states:
+                sel.advance(acc.states[name])
+        if ctx.pass_index == 2 and self._recount(ctx) is not None:
+            return {"variants": dict(acc.variants), "variants_other": acc.variants_other}
+        return {}
+
+    def _after_main(self, acc: LogAcc, ctx) -> dict:
+        spec = self.spec(ctx)
+        selectors: dict[str, RankSelector] = {}
+        per_case = spec["grouped"]
+        per_event = spec["grouped"] and spec["time_ordered"]
+        if per_case and acc.cases:
+            for kind, qs in self.case_quantiles.items():
+                selectors[kind] = _selector(acc.cases, qs)
+        if per_event:
+            for act, (count, _, _) in acc.wait.items():
+                if self.wait_quantiles and count:
+                    selectors[wait_name(act)] = _selector(count, self.wait_quantiles)
+        recount = None
+        if "variants" in self.features and per_event and acc.mg_decrements:
+            recount = dict.fromkeys(acc.mg, 0)
+        return {
+            "acc": acc,
+            "selectors": selectors,
+            "recount": recount,
+            "per_second": acc.per_second or 1,
+        }
+
+    def needs_another_pass(self, ctx):
+        if len(ctx.previous) == 1:
+            return bool(self.spec(ctx).get("found"))
+        if len(ctx.previous) == 2 and self._recount(ctx) is not None:
+            return True
+        return not all(s.done for s in self._selectors(ctx).values())
+
+    # -- results ------------------------------------------------------------------------
+    def quantiles(self, ctx, name: str, qs: tuple[float, ...]) -> dict[float, float | None]:
+        sel = self._selectors(ctx).get(name)
+        if sel is None or not sel.n:
+            return dict.fromkeys(qs)
+        chosen = sel.values()
+        out = {}
+        for q, (prev, nxt, gamma) in quantile_ranks(sel.n, list(qs)).items():
+            out[q] = linear_quantile(chosen[prev], chosen[nxt], gamma)
+        return out
+
+    def variant_counts(self, ctx) -> tuple[dict, int, bool]:
+        """Variant -> exact count (candidates), cases in no candidate, and exactness."""
+        main = ctx.previous[1]
+        if main.get("recount") is None:
+            return dict(main["acc"].mg), 0, True
+        counted = ctx.previous[2]
+        return counted["variants"], counted["variants_other"], False
+
+    def findings(self, ctx):
+        spec = self.spec(ctx)
+        if not spec.get("found"):
+            return [self.not_detected(ctx)]
+        return self.report(ctx, spec, ctx.previous[1]["acc"])
+
+    def report(self, ctx, spec: dict, acc: LogAcc) -> list[dict]:
+        raise NotImplementedError
+
+    # -- common findings ----------------------------------------------------------------
+    def parameters(self, ctx, **extra) -> dict:
+        return {**spec_parameters(self.spec(ctx)), **extra}
+
+    def log_columns(self, ctx) -> list[str]:
+        spec = self.spec(ctx)
+        return spec_columns(spec, resource=self.use_resource, duration=self.use_duration)
+
+    def not_detected(self, ctx) -> dict:
+        spec = self.spec(ctx)
+        cand = self.candidates(ctx)
+        return ctx.finding(
+            kind="event_log_not_detected",
+            title="No event log detected: no case/activity pair fits the data",
+            subject={"dataset": ctx.dataset.name},
+            values={
+                "rows": spec.get("rows", 0),
+                "case_candidates": len(cand["case_candidates"]),
+                "activity_candidates": len(cand["activity_candidates"]),
+            },
+            units={"rows": "rows", "case_candidates": "columns", "activity_candidates": "columns"},
+            parameters=self.parameters(ctx, candidate_scores=spec.get("candidate_scores", {})),
+        )
+
+    def structure_problem(self, ctx, what: str) -> dict:
+        """The finding reported instead of per-case statistics the log cannot support."""
+        spec = self.spec(ctx)
+        if not spec["grouped"]:
+            kind = "log_not_grouped_by_case"
+            title = (
+                f"Event log is not grouped by case {spec['case']!r}: {spec['reappearing_runs']} "
+                f"runs restart an earlier case; {what} not computed"
+            )
+        else:
+            kind = "log_not_in_time_order"
+            title = (
+                f"Events of a case are not in time order ({spec['time_order_violations']} "
+                f"timestamp decreases within cases); {what} not computed"
+            )
+        return ctx.finding(
+            kind=kind,
+            title=title,
+            severity="medium",
+            subject={"case": spec["case"], "timestamp": spec["timestamp"]},
+            values={
+                "runs": spec["runs"],
+                "distinct_cases": spec["distinct_cases"],
+                "reappearing_runs": spec["reappearing_runs"],
+                "reappearing_cases": spec["reappearing_cases"],
+                "time_order_violations": spec["time_order_violations"],
+            },
+            units={
+                "runs": "runs",
+                "distinct_cases": "cases",
+                "reappearing_runs": "runs",
+                "reappearing_cases": "cases",
+                "time_order_violations": "steps",
+            },
+            columns=self.log_columns(ctx),
+            parameters=self.parameters(ctx, not_computed=what),
+        )
+
+
+def _selector(n: int, qs: tuple[float, ...]) -> RankSelector:
+    ranks = quantile_ranks(n, list(qs))
+    wanted = sorted({r for prev, nxt, _ in ranks.values() for r in (prev, nxt)})
+    return RankSelector(n, wanted)
+
+
+__all__ = [
+    "DETECTION_METHOD",
+    "EventLogBase",
+    "ENV_VARS",
+    "ChunkScan",
+    "LogAcc",
+    "Partial",
+    "SelAcc",
+    "codes_of",
+    "detect_decide",
+    "detect_init",
+    "detect_merge",
+    "detect_update",
+    "detection_columns",
+    "plan_eventlog",
+    "scan_chunk",
+    "spec_columns",
+    "spec_parameters",
+    "ticks_of",
+    "to_seconds",
+]

@@ -1,0 +1,167 @@
+"""recommendations against pandas/scipy on the same frame: planted effects found, clean data
+quiet, the modeled improvement and the Welch test recomputed independently."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statharness_analyses.recommendations import (
+    ALPHA,
+    MIN_IMPROVEMENT_PCT,
+    Recommendations,
+)
+from test_eventlog import make_log
+
+from pytest_statharness.evidence import canonical_findings
+from pytest_statharness.testing import run_on_frame
+
+ANALYSIS = Recommendations()
+
+
+def vals(finding):
+    return finding["measurement"]["values"]
+
+
+def close(a, b, rel=1e-12):
+    return a == pytest.approx(b, rel=rel, abs=0)
+
+
+def intervals(frame: pd.DataFrame) -> pd.DataFrame:
+    same = frame["cid"].eq(frame["cid"].shift()).to_numpy()
+    out = pd.DataFrame({"act": frame["act"], "w": frame["ts"].diff().dt.total_seconds()})
+    return out[same]
+
+
+def group_frame(seed: int = 1, rows: int = 600, planted: dict | None = None) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    dept = rng.choice(list("ABCDE"), rows)
+    cost = rng.gamma(2.0, 50.0, rows)
+    for level, factor in (planted or {}).items():
+        cost[dept == level] *= factor
+    return pd.DataFrame({"cost": cost, "dept": dept, "noise": rng.normal(size=rows)})
+
+
+@pytest.fixture(scope="module")
+def slow_log() -> pd.DataFrame:
+    return make_log(slow="approve")
+
+
+@pytest.fixture(scope="module")
+def slow_findings(slow_log):
+    return run_on_frame(ANALYSIS, slow_log).findings
+
+
+# -- event log ------------------------------------------------------------------------------
+def test_planted_slow_activity_is_recommended_first(slow_findings) -> None:
+    first = slow_findings[0]
+    assert first["kind"] == "reduce_activity_time"
+    assert first["subject"]["activity"] == "approve"
+    assert first["analysis_id"] == "recommendations"
+    rec = first["recommendation"]
+    assert rec["modeled_improvement_pct"] > MIN_IMPROVEMENT_PCT
+    assert len(rec["assumptions"]) >= 3
+    assert any("ndependence" in a for a in rec["assumptions"])
+    assert first["severity"] in {"medium", "high"}
+
+
+def test_activity_model_and_test_match_pandas_and_scipy(slow_log, slow_findings) -> None:
+    w = intervals(slow_log)
+    means = w.groupby("act")["w"].mean()
+    g = slow_log.groupby("cid")["ts"]
+    total = (g.max() - g.min()).dt.total_seconds().sum()
+    tested = int((w.groupby("act").size() >= 2).sum())
+    for f in slow_findings:
+        a = f["subject"]["activity"]
+        x = w.loc[w["act"] == a, "w"].to_numpy()
+        rest = w.loc[w["act"] != a, "w"].to_numpy()
+        target = float(np.median(means.drop(a).to_numpy()))
+        v = vals(f)
+        assert v["events"] == x.size
+        assert close(v["mean_time_s"], x.mean())
+        assert close(v["target_time_s"], target)
+        assert close(v["total_case_time_s"], total)
+        expected_pct = 100.0 * x.size * (x.mean() - target) / total
+        assert close(f["recommendation"]["modeled_improvement_pct"], expected_pct, rel=1e-9)
+        ref = stats.ttest_ind(x, rest, equal_var=False, alternative="greater")
+        assert close(v["t_statistic"], ref.statistic, rel=1e-9)
+        assert close(v["p_value"], ref.pvalue, rel=1e-9)
+        assert close(v["p_bonferroni"], min(1.0, ref.pvalue * tested), rel=1e-9)
+        assert v["p_bonferroni"] < ALPHA
+
+
+def test_clean_log_gives_no_recommendation() -> None:
+    for seed in (0, 1, 2):
+        result = run_on_frame(ANALYSIS, make_log(seed=seed, slow=None))
+        assert result is not None and result.findings == []
+
+
+def test_findings_ordered_by_modeled_improvement() -> None:
+    frame = make_log(seed=3, slow={"approve": 6.0, "pay": 3.0})
+    findings = run_on_frame(ANALYSIS, frame).findings
+    assert [f["subject"]["activity"] for f in findings][:2] == ["approve", "pay"]
+    pcts = [f["recommendation"]["modeled_improvement_pct"] for f in findings]
+    assert pcts == sorted(pcts, reverse=True)
+
+
+# -- numeric by group ---------------------------------------------------------------------------
+def test_planted_group_is_recommended_with_pandas_and_scipy_values() -> None:
+    frame = group_frame(planted={"D": 3.0})
+    findings = run_on_frame(ANALYSIS, frame).findings
+    assert [f["subject"]["group"] for f in findings] == ["D"]
+    f = findings[0]
+    assert f["kind"] == "reduce_group_measure"
+    assert f["subject"] == {"measure": "cost", "group_column": "dept", "group": "D"}
+    v = vals(f)
+    means = frame.groupby("dept")["cost"].mean()
+    x = frame.loc[frame["dept"] == "D", "cost"].to_numpy()
+    rest = frame.loc[frame["dept"] != "D", "cost"].to_numpy()
+    target = float(np.median(means.to_numpy()))
+    assert v["rows"] == x.size
+    assert close(v["group_mean"], x.mean())
+    assert close(v["target_mean"], target)
+    assert close(v["group_total"], x.sum())
+    assert close(v["measure_total"], frame["cost"].sum())
+    pct = 100.0 * x.size * (x.mean() - target) / frame["cost"].sum()
+    assert close(f["recommendation"]["modeled_improvement_pct"], pct, rel=1e-9)
+    ref = stats.ttest_ind(x, rest, equal_var=False, alternative="greater")
+    assert close(v["t_statistic"], ref.statistic, rel=1e-9)
+    assert close(v["p_value"], ref.pvalue, rel=1e-9)
+    # five dept levels of cost; "noise" takes negative values, so it is no measure
+    assert f["evidence"]["parameters"]["subjects_tested"] == 5
+    assert f["recommendation"]["assumptions"]
+
+
+def test_clean_groups_give_no_recommendation() -> None:
+    for seed in (1, 2, 3, 4):
+        assert run_on_frame(ANALYSIS, group_frame(seed=seed)).findings == []
+
+
+def test_measure_with_negative_values_is_not_used() -> None:
+    frame = group_frame(planted={"D": 3.0})
+    frame.loc[0, "cost"] = -1.0
+    assert run_on_frame(ANALYSIS, frame).findings == []
+
+
+def test_two_planted_groups_ordered_by_improvement() -> None:
+    frame = group_frame(seed=2, rows=1000, planted={"B": 4.0, "E": 2.5})
+    findings = run_on_frame(ANALYSIS, frame).findings
+    assert [f["subject"]["group"] for f in findings] == ["B", "E"]
+
+
+def test_not_applicable_without_timestamp_or_numeric() -> None:
+    frame = pd.DataFrame({"a": ["x", "y"] * 50, "b": ["p", "q", "r", "s"] * 25})
+    assert run_on_frame(ANALYSIS, frame) is None
+
+
+# -- chunking ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("which", ["log", "groups"])
+def test_chunk_size_does_not_change_findings(which, slow_log, slow_findings) -> None:
+    if which == "log":
+        frame, whole = slow_log, slow_findings
+    else:
+        frame = group_frame(planted={"D": 3.0})
+        whole = run_on_frame(ANALYSIS, frame).findings
+    split = run_on_frame(ANALYSIS, frame, chunk_rows=7).findings
+    assert whole and canonical_findings(split) == canonical_findings(whole)
