@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from .options import StatOptions, add_options, read_options
+from .options import StatOptions, add_options, eventlog_overrides, read_options
 from .policy.golden import golden_policy_for
 
 OPTIONS_KEY = pytest.StashKey[StatOptions]()
@@ -50,7 +50,12 @@ def pytest_configure(config: pytest.Config) -> None:
     options = read_options(config)
     config.stash[OPTIONS_KEY] = options
     if options.active:
+        import os
+
         from .harness_session import HarnessSession
+
+        for name, value in eventlog_overrides(config).items():
+            os.environ.setdefault(name, value)
 
         # Memory-heavy analyses share one xdist group, so they never run at the same time;
         # that needs xdist's loadgroup scheduling, which is load plus groups.
