@@ -165,6 +165,29 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini(
         "stat_time_limit", "time limit per analysis item, seconds", type="float", default=0.0
     )
+    for role in EVENTLOG_ROLES:
+        parser.addini(
+            f"stat_eventlog_{role}",
+            f"event-log {role} column (overrides inference; env STAT_HARNESS_EVENTLOG_{role.upper()})",
+            type="string",
+            default="",
+        )
+
+
+EVENTLOG_ROLES = ("case", "activity", "timestamp", "resource")
+
+
+def eventlog_overrides(config: pytest.Config) -> dict[str, str]:
+    """Ini event-log column names as the environment variables the analyses read.
+
+    The environment wins over the ini file, so a one-off run can override a project setting.
+    """
+    out = {}
+    for role in EVENTLOG_ROLES:
+        value = str(_ini(config, f"stat_eventlog_{role}") or "").strip()
+        if value:
+            out[f"STAT_HARNESS_EVENTLOG_{role.upper()}"] = value
+    return out
 
 
 def _ini(config: pytest.Config, name: str):
