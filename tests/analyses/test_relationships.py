@@ -1,0 +1,382 @@
+"""correlation, cramers_v and group_differences against scipy on the whole frame, across
+chunk sizes and merge shapes, past their caps, and on clean and empty data."""
+
+from __future__ import annotations
+
+import math
+import random
+import tempfile
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import statharness_analyses.relationships as rel
+from scipy import stats
+from statharness_analyses._series import exact_sum, fixed_to_float
+from statharness_analyses.relationships import Correlation, CramersV, GroupDifferences
+
+from pytest_statharness.analysis import AnalysisContext, DatasetView
+from pytest_statharness.canonical_json import dumps
+from pytest_statharness.dataset import open_dataset
+from pytest_statharness.engine import plan_for, run_analysis
+from pytest_statharness.evidence import snapshot_view
+from pytest_statharness.policy.budget import decide_budget
+from pytest_statharness.testing import run_on_frame
+
+REL = 1e-9
+
+
+def close(a, b, rel=REL) -> bool:
+    return a == pytest.approx(b, rel=rel, abs=1e-300)
+
+
+def numeric_frame(seed: int = 0, n: int = 400) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    y = 0.6 * x + rng.normal(size=n)
+    y[::13] = np.nan
+    z = rng.integers(0, 7, n).astype(float)  # many ties
+    w = np.round(x * x + rng.normal(scale=0.5, size=n), 1)  # ties and nulls
+    w[::7] = np.nan
+    v = rng.lognormal(size=n) * 1e6
+    return pd.DataFrame({"x": x, "y": y, "z": z, "w": w, "v": v})
+
+
+def by_pair(result) -> dict[tuple[str, str], dict]:
+    return {tuple(f["subject"]["columns"]): f for f in result.findings}
+
+
+def canonical(result) -> str:
+    return dumps(snapshot_view(result.findings))
+
+
+def tree_fold(analysis, frame: pd.DataFrame, chunk_rows: int, seed: int, overrides=None):
+    """Run with merges in a random binary-tree shape (the engine folds left)."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "frame.parquet"
+        frame.to_parquet(file, index=False)
+        dataset = open_dataset("frame", str(file), chunk_rows=chunk_rows)
+        budget = decide_budget(
+            row_count=dataset.row_count,
+            column_count=len(dataset.columns),
+            analysis_id=analysis.id,
+            overrides=overrides,
+        ).budget
+        plan = plan_for(analysis, dataset, budget)
+        ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
+        while True:
+            parts = [
+                analysis.update(analysis.init(ctx), chunk, ctx)
+                for chunk in dataset.iter_chunks(list(analysis.columns_for_pass(ctx)))
+            ]
+            while len(parts) > 1:
+                k = rng.randrange(len(parts) - 1)
+                parts[k : k + 2] = [analysis.merge(parts[k], parts[k + 1], ctx)]
+            state = (
+                analysis.merge(analysis.init(ctx), parts[0], ctx) if parts else analysis.init(ctx)
+            )
+            ctx.previous.append(analysis.end_pass(state, ctx))
+            ctx.pass_index += 1
+            if not analysis.needs_another_pass(ctx):
+                break
+        findings = analysis.findings(ctx)
+        reference = run_analysis(analysis, dataset, budget, plan).findings
+        for f in findings:
+            f["evidence"]["rows_scanned"] = dataset.row_count
+        return findings, reference
+
+
+# -- exact sums ----------------------------------------------------------------------------
+
+
+def test_exact_sum_is_correctly_rounded_and_chunking_free() -> None:
+    rng = np.random.default_rng(5)
+    values = np.concatenate(
+        [
+            rng.normal(size=1000) * 10.0 ** rng.integers(-300, 300, 1000),
+            [1e308, -1e308, 5e-324, 3.0, -3.0],
+        ]
+    )
+    whole = exact_sum(values)
+    assert fixed_to_float(whole) == math.fsum(values)
+    parts = sum(exact_sum(values[i : i + 7]) for i in range(0, values.size, 7))
+    assert parts == whole
+    assert exact_sum(np.array([1.0, np.inf])) is None
+
+
+# -- correlation ---------------------------------------------------------------------------
+
+
+def test_correlation_matches_scipy_on_pairwise_complete_rows() -> None:
+    frame = numeric_frame()
+    result = run_on_frame(Correlation(), frame)
+    found = by_pair(result)
+    assert len(found) == 10
+    for a, b in combinations(frame.columns, 2):
+        f = found.get((a, b)) or found[(b, a)]
+        values = f["measurement"]["values"]
+        both = frame[[a, b]].dropna()
+        pr = stats.pearsonr(both[a], both[b])
+        sr = stats.spearmanr(both[a], both[b])
+        assert values["n"] == len(both)
+        assert close(values["pearson_r"], pr.statistic), (a, b)
+        assert close(values["pearson_p"], pr.pvalue), (a, b)
+        assert close(values["spearman_rho"], sr.statistic), (a, b)
+        assert close(values["spearman_p"], sr.pvalue), (a, b)
+        assert set(f["measurement"]["units"]) == set(values)
+
+
+def test_correlation_order_and_severity() -> None:
+    result = run_on_frame(Correlation(), numeric_frame())
+    strengths = [abs(f["measurement"]["values"]["pearson_r"]) for f in result.findings]
+    assert strengths == sorted(strengths, reverse=True)
+    top = result.findings[0]
+    assert top["subject"]["columns"] in (["x", "w"], ["x", "y"])
+    severities = {tuple(f["subject"]["columns"]): f["severity"] for f in result.findings}
+    assert severities[("x", "y")] == "low"  # r about 0.5, p tiny
+    assert severities[("x", "z")] == "info"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_correlation_is_quiet_on_independent_columns(seed) -> None:
+    rng = np.random.default_rng(100 + seed)
+    frame = pd.DataFrame({c: rng.normal(size=300) for c in "abcde"})
+    result = run_on_frame(Correlation(), frame)
+    assert {f["severity"] for f in result.findings} == {"info"}
+
+
+def test_correlation_identical_across_chunk_sizes_and_merge_shapes() -> None:
+    frame = numeric_frame(seed=1, n=300)
+    whole = run_on_frame(Correlation(), frame)
+    assert canonical(run_on_frame(Correlation(), frame, chunk_rows=7)) == canonical(whole)
+    for seed in range(2):
+        tree, reference = tree_fold(Correlation(), frame, 11, seed)
+        assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
+
+
+def test_correlation_keeps_the_strongest_pairs_under_max_pairs() -> None:
+    frame = numeric_frame(seed=2)
+    result = run_on_frame(Correlation(), frame, overrides={"max_pairs": 3})
+    assert len(result.findings) == 3
+    expected = []
+    for a, b in combinations(frame.columns, 2):
+        both = frame[[a, b]].dropna()
+        expected.append((-abs(stats.pearsonr(both[a], both[b]).statistic), a, b))
+    want = {(a, b) for _, a, b in sorted(expected)[:3]}
+    assert {tuple(f["subject"]["columns"]) for f in result.findings} == want
+    evidence = result.findings[0]["evidence"]
+    assert evidence["left_out"]["pairs"] == 7
+    assert "strongest" in evidence["left_out"]["pairs_rule"]
+    assert evidence["parameters"]["pairs_tested"] == 10
+
+
+def test_correlation_takes_the_first_pairs_when_screening_is_unaffordable(monkeypatch) -> None:
+    monkeypatch.setattr(rel, "SCREEN_MAX_WORK", 0)
+    frame = numeric_frame(seed=3)
+    result = run_on_frame(Correlation(), frame, overrides={"max_pairs": 3})
+    assert {tuple(f["subject"]["columns"]) for f in result.findings} == {
+        ("x", "y"),
+        ("x", "z"),
+        ("x", "w"),
+    }
+    assert "first max_pairs" in result.findings[0]["evidence"]["left_out"]["pairs_rule"]
+
+
+def test_spearman_is_skipped_with_a_reason_past_distinct_cap() -> None:
+    frame = numeric_frame(seed=4)
+    result = run_on_frame(Correlation(), frame, overrides={"distinct_cap": 20})
+    f = by_pair(result)[("x", "y")]
+    assert f["measurement"]["values"]["spearman_rho"] is None
+    assert "distinct_cap = 20" in f["evidence"]["parameters"]["spearman_skipped"]
+    both = frame[["x", "y"]].dropna()
+    assert close(f["measurement"]["values"]["pearson_r"], stats.pearsonr(both.x, both.y).statistic)
+    # z has 7 distinct values: its pair with w keeps z's ranks but not w's
+    assert by_pair(result)[("z", "w")]["measurement"]["values"]["spearman_rho"] is None
+
+
+def test_correlation_empty_and_constant_columns() -> None:
+    rng = np.random.default_rng(6)
+    frame = pd.DataFrame({"a": rng.normal(size=50), "empty": [np.nan] * 50, "const": [3.5] * 50})
+    result = run_on_frame(Correlation(), frame)
+    found = by_pair(result)
+    empty = found[("a", "empty")]["measurement"]["values"]
+    assert empty == {
+        "n": 0,
+        "pearson_r": None,
+        "pearson_p": None,
+        "spearman_rho": None,
+        "spearman_p": None,
+    }
+    const = found[("a", "const")]["measurement"]["values"]
+    assert const["n"] == 50 and const["pearson_r"] is None and const["spearman_rho"] is None
+    all_null = pd.DataFrame({"a": [np.nan] * 20, "b": [np.nan] * 20})
+    assert run_on_frame(Correlation(), all_null).findings[0]["measurement"]["values"]["n"] == 0
+
+
+# -- Cramér's V ----------------------------------------------------------------------------
+
+
+def categorical_frame(seed: int = 0, n: int = 600) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    a = rng.choice(list("pqrs"), n)
+    b = np.where(rng.random(n) < 0.6, a, rng.choice(list("pqrs"), n))
+    c = rng.choice(["u", "v", "w"], n)
+    flag = rng.random(n) < 0.4
+    frame = pd.DataFrame({"a": a, "b": b, "c": c, "flag": flag})
+    frame.loc[frame.index % 9 == 0, "b"] = None
+    return frame
+
+
+def scipy_cramers(x: pd.Series, y: pd.Series) -> tuple[float, float, float]:
+    table = pd.crosstab(x, y)
+    res = stats.chi2_contingency(table.to_numpy(), correction=False)
+    v = stats.contingency.association(table.to_numpy(), method="cramer", correction=False)
+    return res.statistic, res.pvalue, v
+
+
+def test_cramers_v_matches_scipy() -> None:
+    frame = categorical_frame()
+    result = run_on_frame(CramersV(), frame)
+    found = by_pair(result)
+    assert len(found) == 6
+    for (a, b), f in found.items():
+        values = f["measurement"]["values"]
+        chi2, p, v = scipy_cramers(frame[a], frame[b])
+        assert close(values["chi2"], chi2), (a, b)
+        assert close(values["p_value"], p), (a, b)
+        assert close(values["cramers_v"], v), (a, b)
+        assert values["n"] == len(frame[[a, b]].dropna())
+    assert found[("a", "b")]["severity"] == "medium"
+    assert found[("a", "c")]["severity"] == "info"
+    v_sorted = [f["measurement"]["values"]["cramers_v"] for f in result.findings]
+    assert v_sorted == sorted(v_sorted, reverse=True)
+
+
+def test_cramers_v_other_bucket_and_key_columns() -> None:
+    rng = np.random.default_rng(7)
+    n = 800
+    many = rng.choice(
+        [f"L{i:02d}" for i in range(12)], n, p=np.linspace(2, 1, 12) / np.linspace(2, 1, 12).sum()
+    )
+    frame = pd.DataFrame(
+        {"many": many, "two": rng.choice(["x", "y"], n), "key": [f"K{i:04d}" for i in range(n)]}
+    )
+    result = run_on_frame(CramersV(), frame, overrides={"max_groups": 5})
+    f = by_pair(result)[("many", "two")]
+    counts = frame["many"].value_counts()
+    top = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:4]
+    bucketed = frame["many"].where(frame["many"].isin([k for k, _ in top]), "(other)")
+    chi2, p, v = scipy_cramers(bucketed, frame["two"])
+    values = f["measurement"]["values"]
+    assert close(values["chi2"], chi2) and close(values["p_value"], p)
+    assert close(values["cramers_v"], v)
+    assert values["levels_a"] == 5
+    other = f["evidence"]["parameters"]["other_bucket"]["many"]
+    assert other == {"levels": 8, "rows": int(n - sum(c for _, c in top))}
+    assert "key" in f["evidence"]["left_out"]["skipped_columns"]
+
+
+def test_cramers_v_identical_across_chunk_sizes_and_merge_shapes() -> None:
+    frame = categorical_frame(seed=1, n=300)
+    whole = run_on_frame(CramersV(), frame)
+    assert canonical(run_on_frame(CramersV(), frame, chunk_rows=7)) == canonical(whole)
+    tree, reference = tree_fold(CramersV(), frame, 13, 0)
+    assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cramers_v_is_quiet_on_independent_columns(seed) -> None:
+    rng = np.random.default_rng(200 + seed)
+    frame = pd.DataFrame({c: rng.choice(list("abcdef"), 2000) for c in "pqr"})
+    assert {f["severity"] for f in run_on_frame(CramersV(), frame).findings} == {"info"}
+
+
+def test_cramers_v_all_null() -> None:
+    frame = pd.DataFrame(
+        {
+            "a": pd.Series([None] * 30, dtype="string"),
+            "b": pd.Series(["x", "y"] * 15, dtype="string"),
+        }
+    )
+    result = run_on_frame(CramersV(), frame)
+    values = result.findings[0]["measurement"]["values"]
+    assert values["n"] == 0 and values["cramers_v"] is None and values["p_value"] is None
+
+
+# -- group differences ------------------------------------------------------------------------
+
+
+def group_frame(seed: int = 0, n: int = 500, effect: float = 1.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    g = rng.choice(["a", "b", "c", "d"], n)
+    shift = pd.Series(g).map({"a": 0.0, "b": 0.5, "c": 1.0, "d": 1.5}).to_numpy() * effect
+    value = np.round(rng.normal(size=n) + shift, 1)  # ties
+    value[::11] = np.nan
+    noise = rng.normal(size=n)
+    frame = pd.DataFrame({"value": value, "noise": noise, "g": g, "flag": rng.random(n) < 0.5})
+    frame.loc[frame.index % 10 == 0, "g"] = None
+    return frame
+
+
+def scipy_kruskal(frame: pd.DataFrame, v: str, g: str):
+    both = frame[[v, g]].dropna()
+    groups = [both[v][both[g] == level].to_numpy() for level in sorted(both[g].unique())]
+    return stats.kruskal(*groups), len(both)
+
+
+def test_group_differences_match_scipy_kruskal() -> None:
+    frame = group_frame()
+    result = run_on_frame(GroupDifferences(), frame)
+    found = {(f["subject"]["column"], f["subject"]["group_by"]): f for f in result.findings}
+    assert len(found) == 4
+    for (v, g), f in found.items():
+        values = f["measurement"]["values"]
+        res, n = scipy_kruskal(frame, v, g)
+        assert values["n"] == n
+        assert close(values["h_statistic"], res.statistic), (v, g)
+        assert close(values["p_value"], res.pvalue), (v, g)
+        assert close(values["epsilon_squared"], res.statistic / (n - 1))
+    planted = found[("value", "g")]
+    assert planted["severity"] == "medium"
+    assert planted["measurement"]["values"]["highest_mean_rank_level"] == "d"
+    assert planted["measurement"]["values"]["lowest_mean_rank_level"] == "a"
+    assert result.findings[0] is planted  # ordered by effect size
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_group_differences_quiet_without_effect(seed) -> None:
+    frame = group_frame(seed=300 + seed, n=600, effect=0.0)
+    assert {f["severity"] for f in run_on_frame(GroupDifferences(), frame).findings} == {"info"}
+
+
+def test_group_differences_identical_across_chunk_sizes_and_merge_shapes() -> None:
+    frame = group_frame(seed=1, n=300)
+    whole = run_on_frame(GroupDifferences(), frame)
+    assert canonical(run_on_frame(GroupDifferences(), frame, chunk_rows=7)) == canonical(whole)
+    tree, reference = tree_fold(GroupDifferences(), frame, 17, 1)
+    assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
+
+
+def test_group_differences_level_cap_and_distinct_cap() -> None:
+    frame = group_frame(seed=2)
+    capped = run_on_frame(GroupDifferences(), frame, overrides={"max_groups": 3})
+    f = next(x for x in capped.findings if x["subject"] == {"column": "value", "group_by": "g"})
+    counts = frame["g"].value_counts()
+    top = [k for k, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:2]]
+    bucketed = frame.assign(g=frame["g"].where(frame["g"].isin(top) | frame["g"].isna(), "(other)"))
+    res, _ = scipy_kruskal(bucketed, "value", "g")
+    assert close(f["measurement"]["values"]["h_statistic"], res.statistic)
+    assert f["evidence"]["parameters"]["other_bucket"]["g"]["levels"] == 2
+    skipped = run_on_frame(GroupDifferences(), frame, overrides={"distinct_cap": 10})
+    f = next(x for x in skipped.findings if x["subject"]["column"] == "noise")
+    assert f["measurement"]["values"]["h_statistic"] is None
+    assert "distinct_cap = 10" in f["evidence"]["parameters"]["skipped"]
+
+
+def test_group_differences_all_null() -> None:
+    frame = pd.DataFrame({"v": [np.nan] * 40, "g": ["a", "b"] * 20})
+    values = run_on_frame(GroupDifferences(), frame).findings[0]["measurement"]["values"]
+    assert values["n"] == 0 and values["h_statistic"] is None
