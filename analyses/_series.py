@@ -284,13 +284,12 @@ def hour_label(hour: int) -> str:
 
 
 def tick_label(tick: int, tps: int) -> str:
+    """ISO 8601 like ``pandas.Timestamp.isoformat``: microseconds, then nanoseconds if any."""
     seconds, rem = divmod(int(tick), tps)
-    stamp = _EPOCH + _dt.timedelta(seconds=seconds)
-    text = stamp.isoformat()
-    if rem:
-        digits = len(str(tps)) - 1
-        text += "." + str(rem).rjust(digits, "0").rstrip("0")
-    return text
+    micro = rem * 10**6 // tps
+    nano = (rem * 10**9 // tps) % 1000
+    stamp = _EPOCH + _dt.timedelta(seconds=seconds, microseconds=micro)
+    return stamp.isoformat() + (f"{nano:03d}" if nano else "")
 
 
 def weekday_of_day(day: int) -> int:

@@ -1,8 +1,811 @@
-"""time_series: not written yet (placeholder so the entry point resolves)."""
+"""The time family: per-day / per-hour series of one timestamp column and what they show.
 
-from pytest_statharness import hookimpl
+All four analyses make one streamed pass with ``_series.SeriesAccumulator`` over the
+first timestamp column that has values (others are listed in ``left_out``): row counts
+per calendar day and per calendar hour, exact sums (hence exact means) of every numeric
+column per day and per hour, and day-of-week / hour-of-day row counts over all rows.
+Days and hours are taken in the column's wall-clock time (its own time zone when it has
+one). The bucket maps keep the latest ``max_windows`` days / hours: rows before the
+window are counted and stated (``rows_outside_window``), never sampled.
+
+* ``time_series`` — summary of the daily and hourly series (buckets, busiest day and
+  hour, empty days...) and of each numeric column's daily means.
+* ``changepoints`` — level shifts in the daily count series and daily mean series:
+  optimal partitioning (the exact minimiser of the penalised l2 cost PELT minimises) with
+  a BIC-like penalty, each change confirmed by a Mann–Whitney U test.
+* ``seasonality`` — day-of-week and hour-of-day effects on counts (chi-square goodness of
+  fit against the time each weekday/hour was observed) and on means (Kruskal–Wallis).
+* ``trend`` — Mann–Kendall monotonic trend (Kendall's tau against time) with the
+  Theil–Sen slope, on the daily count series and daily mean series.
+
+Finding order: per analysis, the row-count series first, then numeric columns in column
+order; within a series as documented on each analysis. At most ``max_findings``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
+
+from ._series import (
+    WEEKDAYS,
+    Series,
+    SeriesAccumulator,
+    day_label,
+    fixed_to_float,
+    hour_label,
+    tick_label,
+)
+
+ALPHA = 0.001
+NUMERIC_KINDS = (ColumnKind.NUMERIC,)
+ROWS = "rows"  # the series name of the row-count series
+
+# changepoints
+CP_MIN_SEGMENT = 5
+CP_MIN_POINTS = 2 * CP_MIN_SEGMENT
+CP_PENALTY = 4.0
+# trend / seasonality
+TREND_MIN_POINTS = 10
+WEEKDAY_MIN_DAYS = 14
+HOUR_MIN_HOURS = 48
+
+
+class _TimeAnalysis(Analysis):
+    family = "time"
+    requires = (ColumnKind.TIMESTAMP,)
+    exact = True
+    passes = 1
+    hourly = True
+    numeric_hourly = True
+
+    def plan(self, dataset, budget):
+        times = dataset.columns_of(ColumnKind.TIMESTAMP)
+        if not times:
+            return None
+        with_values = [c for c in times if dataset.column(c).null_count < dataset.row_count]
+        time_column = (with_values or times)[0]
+        numeric = dataset.columns_of(*NUMERIC_KINDS)
+        room = max(budget.max_columns - 1, 0)
+        kept = numeric[:room]
+        left_out: dict = {}
+        if len(numeric) > len(kept):
+            left_out.update({"columns": numeric[len(kept) :], "cap": "max_columns"})
+        others = [c for c in times if c != time_column]
+        if others:
+            left_out["time_columns"] = others
+            left_out["time_columns_rule"] = "only the first timestamp column with values is used"
+        params = {
+            "time_column": time_column,
+            "calendar": "wall-clock days and hours of the column (its own time zone when set)",
+            "window": f"latest max_windows = {budget.max_windows} days / hours",
+            "alpha": ALPHA,
+        }
+        return Plan((time_column, *kept), params, left_out)
+
+    def _acc(self, ctx) -> SeriesAccumulator:
+        return SeriesAccumulator(
+            ctx.columns[0],
+            list(ctx.columns[1:]),
+            ctx.budget.max_windows,
+            hourly=self.hourly,
+            numeric_hourly=self.numeric_hourly,
+        )
+
+    def init(self, ctx):
+        return self._acc(ctx).init()
+
+    def update(self, state, chunk, ctx):
+        return self._acc(ctx).update(state, chunk)
+
+    def merge(self, a, b, ctx):
+        return self._acc(ctx).merge(a, b)
+
+    def end_pass(self, state, ctx):
+        return self._acc(ctx).finish(state)
+
+    def _series(self, ctx) -> Series:
+        return ctx.previous[0]
+
+    def _daily_series(self, series: Series, ctx) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(name, day keys, values) of the daily row counts and each daily mean series."""
+        out = []
+        if series.daily is None:
+            return [(ROWS, np.empty(0, np.int64), np.empty(0))] + [
+                (c, np.empty(0, np.int64), np.empty(0)) for c in ctx.columns[1:]
+            ]
+        daily = series.daily
+        out.append((ROWS, daily.keys, daily.counts.astype(np.float64)))
+        for c in ctx.columns[1:]:
+            keys, _, means = daily.means[c]
+            out.append((c, keys, means))
+        return out
+
+    def _cap(self, found: list[dict], ctx) -> list[dict]:
+        cap = ctx.budget.max_findings
+        if len(found) <= cap:
+            return found
+        kept = found[:cap]
+        for f in kept:
+            f["evidence"]["parameters"]["findings_left_out"] = len(found) - cap
+        return kept
+
+    def _window_params(self, series: Series) -> dict:
+        out = {"rows_with_time": series.valid}
+        if series.daily is not None:
+            out["days_in_window"] = int(series.daily.counts.size)
+            out["rows_outside_window"] = series.daily.rows_outside
+        return out
+
+
+def _f(x) -> float | None:
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+# -- time_series ---------------------------------------------------------------------------
+
+
+class TimeSeries(_TimeAnalysis):
+    id = "time_series"
+    title = "Per-day and per-hour series"
+    method = (
+        "One pass over the first timestamp column with values: row counts per calendar day and "
+        "per calendar hour (wall-clock time of the column) over the latest max_windows days / "
+        "hours (earlier rows counted as rows_outside_window), exact per-day sums of each "
+        "numeric column (exact integer-based summation, means correctly rounded), day-of-week "
+        "and hour-of-day counts over all rows. Reported: span, buckets, empty days, busiest / "
+        "quietest day, busiest hour, busiest weekday and hour of day; per numeric column the "
+        "lowest and highest daily mean. Descriptive only: severity info. Ties go to the "
+        "earliest bucket"
+    )
+    reference = "Shewchuk (1997), Adaptive Precision Floating-Point Arithmetic (exact sums)"
+    access = "streamed; one pass, bounded maps of the latest max_windows days and hours"
+
+    def findings(self, ctx):
+        s = self._series(ctx)
+        out = [self._summary(s, ctx)]
+        for c in ctx.columns[1:]:
+            out.append(self._numeric(s, c, ctx))
+        return self._cap(out, ctx)
+
+    def _summary(self, s: Series, ctx) -> dict:
+        t = ctx.columns[0]
+        values: dict = {
+            "rows": s.rows,
+            "rows_with_time": s.valid,
+            "first": None,
+            "last": None,
+            "span_days": None,
+            "days_in_window": 0,
+            "days_with_rows": 0,
+            "empty_days": 0,
+            "rows_outside_window": 0,
+            "rows_per_day_mean": None,
+            "rows_per_day_median": None,
+            "busiest_day": None,
+            "busiest_day_rows": None,
+            "quietest_day": None,
+            "quietest_day_rows": None,
+            "hours_in_window": None,
+            "busiest_hour": None,
+            "busiest_hour_rows": None,
+            "busiest_weekday": None,
+            "busiest_hour_of_day": None,
+        }
+        units = {
+            "rows": "count",
+            "rows_with_time": "count",
+            "first": "datetime",
+            "last": "datetime",
+            "span_days": "days",
+            "days_in_window": "count",
+            "days_with_rows": "count",
+            "empty_days": "count",
+            "rows_outside_window": "count",
+            "rows_per_day_mean": "rows/day",
+            "rows_per_day_median": "rows/day",
+            "busiest_day": "date",
+            "busiest_day_rows": "count",
+            "quietest_day": "date",
+            "quietest_day_rows": "count",
+            "hours_in_window": "count",
+            "busiest_hour": "datetime",
+            "busiest_hour_rows": "count",
+            "busiest_weekday": "weekday",
+            "busiest_hour_of_day": "hour",
+        }
+        if s.daily is not None:
+            day = 86400 * s.tps
+            d = s.daily
+            counts = d.counts
+            values.update(
+                {
+                    "first": tick_label(s.first_tick, s.tps),
+                    "last": tick_label(s.last_tick, s.tps),
+                    "span_days": s.last_tick // day - s.first_tick // day + 1,
+                    "days_in_window": int(counts.size),
+                    "days_with_rows": int(np.count_nonzero(counts)),
+                    "empty_days": int(counts.size - np.count_nonzero(counts)),
+                    "rows_outside_window": d.rows_outside,
+                    "rows_per_day_mean": int(counts.sum()) / counts.size,
+                    "rows_per_day_median": float(np.median(counts)),
+                    "busiest_day": day_label(d.start + int(np.argmax(counts))),
+                    "busiest_day_rows": int(counts.max()),
+                    "quietest_day": day_label(d.start + int(np.argmin(counts))),
+                    "quietest_day_rows": int(counts.min()),
+                    "busiest_weekday": WEEKDAYS[int(np.argmax(s.weekday_counts))],
+                }
+            )
+            if s.has_time_of_day and s.hourly is not None:
+                h = s.hourly
+                values.update(
+                    {
+                        "hours_in_window": int(h.counts.size),
+                        "busiest_hour": hour_label(h.start + int(np.argmax(h.counts))),
+                        "busiest_hour_rows": int(h.counts.max()),
+                        "busiest_hour_of_day": int(np.argmax(s.hour_of_day_counts)),
+                    }
+                )
+        return ctx.finding(
+            kind="time_series",
+            title=f"Rows per day and per hour of {t!r}",
+            subject={"time_column": t, "series": ROWS},
+            values=values,
+            units=units,
+            columns=[t],
+            parameters={
+                "weekday_rows": dict(zip(WEEKDAYS, s.weekday_counts, strict=True)),
+                "hour_of_day_rows": list(s.hour_of_day_counts) if s.has_time_of_day else None,
+            },
+        )
+
+    def _numeric(self, s: Series, c: str, ctx) -> dict:
+        t = ctx.columns[0]
+        values: dict = {
+            "days_with_values": 0,
+            "values_in_window": 0,
+            "mean_in_window": None,
+            "lowest_daily_mean": None,
+            "lowest_daily_mean_day": None,
+            "highest_daily_mean": None,
+            "highest_daily_mean_day": None,
+            "last_daily_mean": None,
+            "hours_with_values": None,
+        }
+        units = {
+            "days_with_values": "count",
+            "values_in_window": "count",
+            "mean_in_window": "value",
+            "lowest_daily_mean": "value",
+            "lowest_daily_mean_day": "date",
+            "highest_daily_mean": "value",
+            "highest_daily_mean_day": "date",
+            "last_daily_mean": "value",
+            "hours_with_values": "count",
+        }
+        if s.daily is not None:
+            keys, n, means = s.daily.means[c]
+            if keys.size:
+                lo, hi = int(np.argmin(means)), int(np.argmax(means))
+                total = int(n.sum())
+                values.update(
+                    {
+                        "days_with_values": int(keys.size),
+                        "values_in_window": total,
+                        "mean_in_window": _f(fixed_to_float(s.daily.sums[c], total)),
+                        "lowest_daily_mean": _f(means[lo]),
+                        "lowest_daily_mean_day": day_label(keys[lo]),
+                        "highest_daily_mean": _f(means[hi]),
+                        "highest_daily_mean_day": day_label(keys[hi]),
+                        "last_daily_mean": _f(means[-1]),
+                    }
+                )
+            if s.has_time_of_day and s.hourly is not None:
+                values["hours_with_values"] = int(s.hourly.means[c][0].size)
+        return ctx.finding(
+            kind="daily_mean_series",
+            title=f"Daily means of {c!r} by {t!r}",
+            subject={"time_column": t, "series": c},
+            values=values,
+            units=units,
+            columns=[t, c],
+            parameters=self._window_params(s),
+        )
+
+
+# -- changepoints --------------------------------------------------------------------------
+
+
+def optimal_partition_l2(y: np.ndarray, penalty: float, min_size: int) -> list[int]:
+    """Breakpoints (segment ends, the last one ``len(y)``) minimising
+    ``sum of within-segment squared deviations + penalty * segments`` with every segment at
+    least ``min_size`` long: optimal partitioning (Jackson et al. 2005), the same optimum
+    PELT (Killick et al. 2012) finds with pruning, computed here without pruning (the series
+    are at most max_windows long)."""
+    n = int(y.size)
+    if n < min_size:
+        return [n]
+    s1 = np.concatenate([[0.0], np.cumsum(y)])
+    s2 = np.concatenate([[0.0], np.cumsum(y * y)])
+    best = np.full(n + 1, np.inf)
+    best[0] = -penalty
+    last = np.zeros(n + 1, dtype=np.int64)
+    for t in range(min_size, n + 1):
+        s = np.arange(0, t - min_size + 1)
+        s = s[np.isfinite(best[s])]
+        cost = (s2[t] - s2[s]) - (s1[t] - s1[s]) ** 2 / (t - s)
+        total = best[s] + cost + penalty
+        k = int(np.argmin(total))
+        best[t] = total[k]
+        last[t] = s[k]
+    out = []
+    t = n
+    while t > 0:
+        out.append(t)
+        t = int(last[t])
+    return sorted(out)
+
+
+def noise_sigma(y: np.ndarray) -> float:
+    """von Neumann's estimate: the standard deviation of first differences over sqrt(2)."""
+    if y.size < 3:
+        return 0.0
+    return float(np.std(np.diff(y)) / math.sqrt(2.0))
+
+
+def detect_changes(y: np.ndarray) -> tuple[list[dict], float, float]:
+    """Confirmed changes (index of the first point of the new level, levels, test) and the
+    noise estimate and penalty used."""
+    n = int(y.size)
+    if n < CP_MIN_POINTS:
+        return [], 0.0, 0.0
+    sigma = noise_sigma(y)
+    if sigma <= 0.0:
+        return [], 0.0, 0.0
+    centre = float(np.median(y))
+    z = (y - centre) / sigma
+    penalty = CP_PENALTY * math.log(n)
+    bps = optimal_partition_l2(z, penalty, CP_MIN_SEGMENT)
+    edges = [0, *bps]
+    candidates = len(bps) - 1
+    out = []
+    for k in range(1, len(edges) - 1):
+        before = y[edges[k - 1] : edges[k]]
+        after = y[edges[k] : edges[k + 1]]
+        if np.ptp(np.concatenate([before, after])) == 0:
+            continue
+        p = float(stats.mannwhitneyu(before, after, alternative="two-sided").pvalue)
+        if p * candidates >= ALPHA:
+            continue
+        out.append(
+            {
+                "index": edges[k],
+                "before": float(np.mean(before)),
+                "after": float(np.mean(after)),
+                "n_before": int(before.size),
+                "n_after": int(after.size),
+                "p": p,
+            }
+        )
+    return out, sigma, penalty * sigma * sigma
+
+
+class Changepoints(_TimeAnalysis):
+    id = "changepoints"
+    title = "Level shifts in the daily series"
+    hourly = False
+    method = (
+        "On the daily row-count series (window days, empty days as 0) and each daily mean "
+        "series (days with values): optimal partitioning minimising the l2 cost (sum of "
+        "squared deviations from segment means) + penalty per segment, the exact optimum "
+        "PELT computes, with segments of at least 5 days and the BIC-like penalty "
+        "4 * ln(n) * sigma^2, sigma^2 = var(first differences)/2 (von Neumann); a change is "
+        "reported only when a two-sided Mann–Whitney U test between the segments before and "
+        "after gives p * (candidate changes in the series) < 0.001. Series shorter than 10 "
+        "points are not scanned. Severity: medium when the shift is at least 3 sigma, else "
+        "low; the per-series scan summary is info. Order: series, then summary, then changes "
+        "by date"
+    )
+    reference = (
+        "Killick, Fearnhead & Eckley (2012), Optimal detection of changepoints with a linear "
+        "computational cost, JASA 107; Jackson et al. (2005), An algorithm for optimal "
+        "partitioning of data on an interval, IEEE SPL 12; von Neumann (1941), Ann. Math. "
+        "Stat. 12; Mann & Whitney (1947), Ann. Math. Stat. 18"
+    )
+    access = "streamed; one pass, bounded map of the latest max_windows days"
+
+    def findings(self, ctx):
+        s = self._series(ctx)
+        t = ctx.columns[0]
+        out = []
+        for name, keys, y in self._daily_series(s, ctx):
+            changes, sigma, penalty = detect_changes(y)
+            cols = [t] if name == ROWS else [t, name]
+            unit = "rows/day" if name == ROWS else "value"
+            out.append(
+                ctx.finding(
+                    kind="changepoint_scan",
+                    title=f"Changepoint scan of daily {name} by {t!r}",
+                    subject={"time_column": t, "series": name},
+                    values={
+                        "points": int(y.size),
+                        "changepoints": len(changes),
+                        "noise_sigma": _f(sigma) if y.size >= CP_MIN_POINTS else None,
+                        "penalty": _f(penalty) if y.size >= CP_MIN_POINTS else None,
+                    },
+                    units={
+                        "points": "days",
+                        "changepoints": "count",
+                        "noise_sigma": unit,
+                        "penalty": "squared " + unit,
+                    },
+                    columns=cols,
+                    parameters={"min_segment_days": CP_MIN_SEGMENT, **self._window_params(s)},
+                )
+            )
+            for ch in changes:
+                shift = ch["after"] - ch["before"]
+                date = day_label(keys[ch["index"]])
+                sigmas = abs(shift) / sigma
+                out.append(
+                    ctx.finding(
+                        kind="changepoint",
+                        title=f"Daily {name} by {t!r} shifts on {date}",
+                        subject={"time_column": t, "series": name, "date": date},
+                        values={
+                            "date": date,
+                            "level_before": ch["before"],
+                            "level_after": ch["after"],
+                            "change": shift,
+                            "relative_change": shift / abs(ch["before"]) if ch["before"] else None,
+                            "shift_sigmas": sigmas,
+                            "days_before": ch["n_before"],
+                            "days_after": ch["n_after"],
+                            "p_value": ch["p"],
+                        },
+                        units={
+                            "date": "date",
+                            "level_before": unit,
+                            "level_after": unit,
+                            "change": unit,
+                            "relative_change": "ratio",
+                            "shift_sigmas": "sigma",
+                            "days_before": "days",
+                            "days_after": "days",
+                            "p_value": "probability",
+                        },
+                        severity="medium" if sigmas >= 3 else "low",
+                        columns=cols,
+                        parameters={"min_segment_days": CP_MIN_SEGMENT},
+                    )
+                )
+        return self._cap(out, ctx)
+
+
+# -- seasonality ---------------------------------------------------------------------------
+
+
+class Seasonality(_TimeAnalysis):
+    id = "seasonality"
+    title = "Day-of-week and hour-of-day effects"
+    method = (
+        "Counts: chi-square goodness of fit (scipy.stats.chisquare) of the rows per weekday "
+        "(when the data span >= 14 days) and per hour of day (when the timestamps carry a "
+        "time of day and span >= 48 hours) against expected counts proportional to the "
+        "observed time (first to last timestamp; whole days for dates) falling on each weekday "
+        "/ hour; effect size Cohen's w = sqrt(chi2 / n). Means: Kruskal–Wallis H "
+        "(scipy.stats.kruskal) of the daily means grouped by weekday and of the hourly means "
+        "grouped by hour of day (window buckets with values; >= 14 days / 48 hours); effect "
+        "size epsilon^2 = H/(n-1). Severity: low when p * (tests in this item) < 0.001 and the "
+        "effect is at least small (w >= 0.1, epsilon^2 >= 0.06), medium when large (w >= 0.3, "
+        "epsilon^2 >= 0.14); else info. Order: series, then day of week, then hour of day"
+    )
+    reference = (
+        "Pearson (1900), Phil. Mag. 50; Cohen (1988), Statistical Power Analysis for the "
+        "Behavioral Sciences, ch. 7; Kruskal & Wallis (1952), JASA 47; Tomczak & Tomczak (2014)"
+    )
+    access = "streamed; one pass, bounded maps of the latest max_windows days and hours"
+
+    def findings(self, ctx):
+        s = self._series(ctx)
+        t = ctx.columns[0]
+        tests = []
+        tests.append(self._count_test(s, "day_of_week"))
+        tests.append(self._count_test(s, "hour_of_day"))
+        for c in ctx.columns[1:]:
+            tests.append(self._mean_test(s, c, "day_of_week"))
+            tests.append(self._mean_test(s, c, "hour_of_day"))
+        performed = sum(1 for x in tests if x["values"]["p_value"] is not None)
+        out = []
+        for test in tests:
+            v = test["values"]
+            severity = "info"
+            if v["p_value"] is not None and v["p_value"] * performed < ALPHA:
+                small, large = (0.1, 0.3) if test["effect"] == "cohens_w" else (0.06, 0.14)
+                effect = v[test["effect"]]
+                if effect >= large:
+                    severity = "medium"
+                elif effect >= small:
+                    severity = "low"
+            cols = [t] if test["series"] == ROWS else [t, test["series"]]
+            out.append(
+                ctx.finding(
+                    kind="seasonality",
+                    title=f"{test['cycle'].replace('_', ' ').capitalize()} effect on "
+                    f"{test['series']} by {t!r}",
+                    subject={"time_column": t, "series": test["series"], "cycle": test["cycle"]},
+                    values=v,
+                    units=test["units"],
+                    severity=severity,
+                    columns=cols,
+                    parameters={"tests": performed, **test["params"]},
+                )
+            )
+        return self._cap(out, ctx)
+
+    @staticmethod
+    def _labels(cycle: str) -> list[str]:
+        return list(WEEKDAYS) if cycle == "day_of_week" else [f"{h:02d}:00" for h in range(24)]
+
+    def _count_test(self, s: Series, cycle: str) -> dict:
+        values = {
+            "chi2": None,
+            "p_value": None,
+            "dof": None,
+            "cohens_w": None,
+            "n": s.valid,
+            "peak": None,
+            "peak_ratio": None,
+            "trough": None,
+            "trough_ratio": None,
+        }
+        units = {
+            "chi2": "statistic",
+            "p_value": "probability",
+            "dof": "count",
+            "cohens_w": "coefficient",
+            "n": "count",
+            "peak": "phase",
+            "peak_ratio": "ratio",
+            "trough": "phase",
+            "trough_ratio": "ratio",
+        }
+        test = {
+            "series": ROWS,
+            "cycle": cycle,
+            "values": values,
+            "units": units,
+            "effect": "cohens_w",
+            "params": {},
+        }
+        interval = s.observed_interval()
+        if interval is None or s.valid == 0:
+            test["params"]["skipped"] = "no rows with a timestamp"
+            return test
+        span = interval[1] - interval[0]
+        if cycle == "day_of_week":
+            period, size, offset = 86400 * s.tps, 7, 3
+            observed = s.weekday_counts
+            enough = span >= WEEKDAY_MIN_DAYS * period
+            need = f"the data span fewer than {WEEKDAY_MIN_DAYS} days"
+        else:
+            period, size, offset = 3600 * s.tps, 24, 0
+            observed = s.hour_of_day_counts
+            enough = s.has_time_of_day and span >= HOUR_MIN_HOURS * period
+            need = (
+                f"the data span fewer than {HOUR_MIN_HOURS} hours"
+                if s.has_time_of_day
+                else "the timestamps carry no time of day"
+            )
+        if not enough:
+            test["params"]["skipped"] = need
+            return test
+        exposure = s.exposure(period, size, offset)
+        total_exposure = sum(exposure)
+        n = sum(observed)
+        expected = np.array([n * e / total_exposure for e in exposure], dtype=np.float64)
+        obs = np.array(observed, dtype=np.float64)
+        res = stats.chisquare(obs, f_exp=expected)
+        ratio = obs / expected
+        labels = self._labels(cycle)
+        chi2 = float(res.statistic)
+        values.update(
+            {
+                "chi2": chi2,
+                "p_value": float(res.pvalue),
+                "dof": size - 1,
+                "cohens_w": math.sqrt(chi2 / n),
+                "peak": labels[int(np.argmax(ratio))],
+                "peak_ratio": float(ratio.max()),
+                "trough": labels[int(np.argmin(ratio))],
+                "trough_ratio": float(ratio.min()),
+            }
+        )
+        test["params"]["expected_from"] = "observed time per phase, first to last timestamp"
+        return test
+
+    def _mean_test(self, s: Series, column: str, cycle: str) -> dict:
+        values = {
+            "h_statistic": None,
+            "p_value": None,
+            "dof": None,
+            "epsilon_squared": None,
+            "n": 0,
+            "peak": None,
+            "trough": None,
+        }
+        units = {
+            "h_statistic": "statistic",
+            "p_value": "probability",
+            "dof": "count",
+            "epsilon_squared": "ratio",
+            "n": "buckets",
+            "peak": "phase",
+            "trough": "phase",
+        }
+        test = {
+            "series": column,
+            "cycle": cycle,
+            "values": values,
+            "units": units,
+            "effect": "epsilon_squared",
+            "params": {},
+        }
+        if cycle == "day_of_week":
+            bucket = s.daily
+            minimum = WEEKDAY_MIN_DAYS
+            phase = lambda k: (k + 3) % 7  # noqa: E731
+            test["params"]["observations"] = "daily means"
+        else:
+            bucket = s.hourly if s.has_time_of_day else None
+            minimum = HOUR_MIN_HOURS
+            phase = lambda k: k % 24  # noqa: E731
+            test["params"]["observations"] = "hourly means"
+        if bucket is None:
+            test["params"]["skipped"] = "no hourly series (no rows, or no time of day)"
+            return test
+        keys, _, means = bucket.means[column]
+        values["n"] = int(keys.size)
+        if keys.size < minimum:
+            test["params"]["skipped"] = f"fewer than {minimum} buckets with values"
+            return test
+        phases = phase(keys)
+        groups = [(p, means[phases == p]) for p in sorted(set(phases.tolist()))]
+        groups = [(p, g) for p, g in groups if g.size]
+        if len(groups) < 2 or np.ptp(means) == 0:
+            test["params"]["skipped"] = "fewer than 2 phases, or constant means"
+            return test
+        res = stats.kruskal(*[g for _, g in groups])
+        h = float(res.statistic)
+        labels = self._labels(cycle)
+        centre = [(float(np.mean(g)), p) for p, g in groups]
+        values.update(
+            {
+                "h_statistic": h,
+                "p_value": float(res.pvalue),
+                "dof": len(groups) - 1,
+                "epsilon_squared": h / (keys.size - 1),
+                "peak": labels[min(centre, key=lambda x: (-x[0], x[1]))[1]],
+                "trough": labels[min(centre)[1]],
+            }
+        )
+        return test
+
+
+# -- trend ---------------------------------------------------------------------------------
+
+
+class Trend(_TimeAnalysis):
+    id = "trend"
+    title = "Monotonic trend of the daily series"
+    hourly = False
+    method = (
+        "On the daily row-count series (window days, empty days as 0) and each daily mean "
+        "series (days with values), at least 10 points: Mann–Kendall test as Kendall's tau-b "
+        "between day and value with its asymptotic normal p-value (scipy.stats.kendalltau, "
+        "method='asymptotic', tie-corrected variance) and the Theil–Sen slope per day with its "
+        "95% interval (scipy.stats.theilslopes). Severity: low when p * (series tested) < "
+        "0.001 and |tau| >= 0.2, medium when |tau| >= 0.4; else info. Order: series"
+    )
+    reference = (
+        "Mann (1945), Nonparametric tests against trend, Econometrica 13; Kendall (1975), "
+        "Rank Correlation Methods; Sen (1968), JASA 63; Theil (1950)"
+    )
+    access = "streamed; one pass, bounded map of the latest max_windows days"
+
+    def findings(self, ctx):
+        s = self._series(ctx)
+        t = ctx.columns[0]
+        results = []
+        for name, keys, y in self._daily_series(s, ctx):
+            results.append((name, keys, self._test(keys, y)))
+        tested = sum(1 for _, _, r in results if r["p_value"] is not None)
+        out = []
+        for name, _, values in results:
+            severity = "info"
+            if values["p_value"] is not None and values["p_value"] * tested < ALPHA:
+                if abs(values["tau"]) >= 0.4:
+                    severity = "medium"
+                elif abs(values["tau"]) >= 0.2:
+                    severity = "low"
+            unit = "rows/day" if name == ROWS else "value"
+            out.append(
+                ctx.finding(
+                    kind="trend",
+                    title=f"Trend of daily {name} by {t!r}",
+                    subject={"time_column": t, "series": name},
+                    values=values,
+                    units={
+                        "tau": "coefficient",
+                        "p_value": "probability",
+                        "slope_per_day": f"{unit} per day",
+                        "slope_low": f"{unit} per day",
+                        "slope_high": f"{unit} per day",
+                        "points": "days",
+                        "first_day": "date",
+                        "last_day": "date",
+                        "fitted_start": unit,
+                        "fitted_end": unit,
+                        "relative_change": "ratio",
+                    },
+                    severity=severity,
+                    columns=[t] if name == ROWS else [t, name],
+                    parameters={
+                        "series_tested": tested,
+                        "confidence": 0.95,
+                        **self._window_params(s),
+                    },
+                )
+            )
+        return self._cap(out, ctx)
+
+    @staticmethod
+    def _test(keys: np.ndarray, y: np.ndarray) -> dict:
+        values = {
+            "tau": None,
+            "p_value": None,
+            "slope_per_day": None,
+            "slope_low": None,
+            "slope_high": None,
+            "points": int(y.size),
+            "first_day": None,
+            "last_day": None,
+            "fitted_start": None,
+            "fitted_end": None,
+            "relative_change": None,
+        }
+        if y.size:
+            values["first_day"] = day_label(keys[0])
+            values["last_day"] = day_label(keys[-1])
+        if y.size < TREND_MIN_POINTS or np.ptp(y) == 0:
+            return values
+        x = (keys - keys[0]).astype(np.float64)
+        tau = stats.kendalltau(x, y, method="asymptotic")
+        ts = stats.theilslopes(y, x, alpha=0.95)
+        start = float(ts.intercept)
+        end = float(ts.intercept + ts.slope * x[-1])
+        values.update(
+            {
+                "tau": float(tau.statistic),
+                "p_value": float(tau.pvalue),
+                "slope_per_day": float(ts.slope),
+                "slope_low": float(ts.low_slope),
+                "slope_high": float(ts.high_slope),
+                "fitted_start": start,
+                "fitted_end": end,
+                "relative_change": (end - start) / abs(start) if start else None,
+            }
+        )
+        return values
 
 
 @hookimpl
 def statharness_analyses():
-    return []
+    return [TimeSeries(), Changepoints(), Seasonality(), Trend()]

@@ -1,0 +1,325 @@
+"""time_series, changepoints, seasonality and trend against pandas/scipy on the whole
+frame, with planted effects found at the right place and nothing found on clean data."""
+
+from __future__ import annotations
+
+import math
+import random
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from statharness_analyses.time_series import (
+    Changepoints,
+    Seasonality,
+    TimeSeries,
+    Trend,
+    optimal_partition_l2,
+)
+
+from pytest_statharness.analysis import AnalysisContext, DatasetView
+from pytest_statharness.canonical_json import dumps
+from pytest_statharness.dataset import open_dataset
+from pytest_statharness.engine import plan_for, run_analysis
+from pytest_statharness.evidence import snapshot_view
+from pytest_statharness.policy.budget import decide_budget
+from pytest_statharness.testing import run_on_frame
+
+START = pd.Timestamp("2024-01-01")  # a Monday
+REL = 1e-9
+
+
+def close(a, b, rel=REL) -> bool:
+    return a == pytest.approx(b, rel=rel, abs=1e-300)
+
+
+def events(
+    days: int, rate, seed: int, mean=lambda d: 10.0, sd: float = 2.0, hours=None
+) -> pd.DataFrame:
+    """Rows with uniform times inside each day; ``rate(d)`` rows expected on day d,
+    ``value`` ~ Normal(mean(d), sd). ``hours``: optional hour-of-day weights."""
+    rng = np.random.default_rng(seed)
+    stamps, values = [], []
+    for d in range(days):
+        k = rng.poisson(rate(d))
+        if hours is None:
+            secs = rng.uniform(0, 86400, k)
+        else:
+            p = np.asarray(hours, dtype=float) / np.sum(hours)
+            secs = rng.choice(24, k, p=p) * 3600 + rng.uniform(0, 3600, k)
+        stamps.append(START + pd.Timedelta(days=d) + pd.to_timedelta(np.sort(secs), unit="s"))
+        values.append(rng.normal(mean(d), sd, k))
+    frame = pd.DataFrame({"when": np.concatenate(stamps), "value": np.concatenate(values)})
+    frame["when"] = pd.to_datetime(frame["when"])
+    return frame
+
+
+def one(result, **subject) -> dict:
+    hits = [f for f in result.findings if all(f["subject"].get(k) == v for k, v in subject.items())]
+    assert len(hits) == 1, (subject, [f["subject"] for f in result.findings])
+    return hits[0]
+
+
+def canonical(findings) -> str:
+    return dumps(snapshot_view(findings))
+
+
+def tree_fold(analysis, frame: pd.DataFrame, chunk_rows: int, seed: int):
+    """Run with merges in a random binary-tree shape; return (findings, engine findings)."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / "frame.parquet"
+        frame.to_parquet(file, index=False)
+        dataset = open_dataset("frame", str(file), chunk_rows=chunk_rows)
+        budget = decide_budget(
+            row_count=dataset.row_count,
+            column_count=len(dataset.columns),
+            analysis_id=analysis.id,
+            overrides={"max_windows": 200},
+        ).budget
+        plan = plan_for(analysis, dataset, budget)
+        ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
+        parts = [
+            analysis.update(analysis.init(ctx), c, ctx)
+            for c in dataset.iter_chunks(list(plan.columns))
+        ]
+        while len(parts) > 1:
+            k = rng.randrange(len(parts) - 1)
+            parts[k : k + 2] = [analysis.merge(parts[k], parts[k + 1], ctx)]
+        ctx.previous.append(analysis.end_pass(parts[0], ctx))
+        found = analysis.findings(ctx)
+        for f in found:
+            f["evidence"]["rows_scanned"] = dataset.row_count
+        return found, run_analysis(analysis, dataset, budget, plan).findings
+
+
+# -- time_series ---------------------------------------------------------------------------
+
+
+def test_daily_and_hourly_series_match_pandas() -> None:
+    frame = events(40, lambda d: 30 + (d % 5) * 4, seed=1)
+    frame.loc[frame.index % 17 == 0, "value"] = np.nan
+    result = run_on_frame(TimeSeries(), frame)
+    summary = one(result, series="rows")["measurement"]["values"]
+    day = frame["when"].dt.floor("D")
+    counts = day.value_counts().reindex(pd.date_range(day.min(), day.max(), freq="D"), fill_value=0)
+    assert summary["rows"] == summary["rows_with_time"] == len(frame)
+    assert summary["days_in_window"] == len(counts) == summary["span_days"]
+    assert summary["busiest_day"] == counts.idxmax().date().isoformat()
+    assert summary["busiest_day_rows"] == counts.max()
+    assert summary["quietest_day"] == counts.idxmin().date().isoformat()
+    assert summary["rows_per_day_mean"] == counts.mean()
+    assert summary["rows_per_day_median"] == counts.median()
+    hour = frame["when"].dt.floor("h").value_counts().sort_index()
+    hours = hour.reindex(pd.date_range(hour.index.min(), hour.index.max(), freq="h"), fill_value=0)
+    assert summary["hours_in_window"] == len(hours)
+    assert summary["busiest_hour"] == hours.idxmax().strftime("%Y-%m-%dT%H:00")
+    assert summary["busiest_weekday"] == frame["when"].dt.day_name().value_counts().idxmax()
+    assert summary["first"] == frame["when"].min().floor("us").isoformat()
+
+    means = frame.dropna().groupby(frame["when"].dt.floor("D"))["value"].mean()
+    numeric = one(result, series="value")["measurement"]["values"]
+    assert numeric["days_with_values"] == len(means)
+    assert numeric["values_in_window"] == frame["value"].notna().sum()
+    assert close(numeric["lowest_daily_mean"], means.min(), 1e-12)
+    assert numeric["lowest_daily_mean_day"] == means.idxmin().date().isoformat()
+    assert close(numeric["highest_daily_mean"], means.max(), 1e-12)
+    valid = frame["value"].dropna().to_numpy()
+    assert close(numeric["mean_in_window"], math.fsum(valid) / valid.size, 1e-15)
+
+
+def test_window_truncation_is_counted() -> None:
+    frame = events(30, lambda d: 20, seed=2)
+    result = run_on_frame(TimeSeries(), frame, overrides={"max_windows": 10})
+    summary = one(result, series="rows")["measurement"]["values"]
+    last = frame["when"].max().floor("D")
+    inside = frame["when"] >= last - pd.Timedelta(days=9)
+    assert summary["days_in_window"] == 10
+    assert summary["rows_outside_window"] == int((~inside).sum())
+    assert summary["hours_in_window"] == 10
+    numeric = one(result, series="value")
+    assert numeric["measurement"]["values"]["values_in_window"] == int(inside.sum())
+    assert numeric["evidence"]["parameters"]["rows_outside_window"] == int((~inside).sum())
+
+
+@pytest.mark.parametrize(
+    "analysis", [TimeSeries(), Changepoints(), Seasonality(), Trend()], ids=lambda a: a.id
+)
+def test_identical_across_chunk_sizes_and_merge_shapes(analysis) -> None:
+    frame = events(30, lambda d: 15, seed=3)
+    frame.loc[frame.index % 11 == 0, "value"] = np.nan
+    whole = run_on_frame(analysis, frame, overrides={"max_windows": 200})
+    split = run_on_frame(analysis, frame, chunk_rows=7, overrides={"max_windows": 200})
+    assert canonical(split.findings) == canonical(whole.findings)
+    tree, reference = tree_fold(analysis, frame, 23, seed=4)
+    assert canonical(tree) == canonical(reference)
+
+
+def test_timezone_aware_days_are_local() -> None:
+    stamps = pd.date_range("2024-03-01 20:00", periods=10, freq="D", tz="UTC")
+    frame = pd.DataFrame({"when": stamps.tz_convert("Asia/Tokyo"), "value": np.arange(10.0)})
+    summary = one(run_on_frame(TimeSeries(), frame), series="rows")["measurement"]["values"]
+    assert summary["first"] == "2024-03-02T05:00:00"  # local wall clock
+    assert summary["busiest_hour_of_day"] == 5
+
+
+def test_date_column_has_no_hours() -> None:
+    days = pd.date_range("2024-01-01", periods=20, freq="D").date
+    frame = pd.DataFrame({"day": np.repeat(days, 3), "value": np.arange(60.0)})
+    summary = one(run_on_frame(TimeSeries(), frame), series="rows")["measurement"]["values"]
+    assert summary["days_in_window"] == 20 and summary["busiest_day_rows"] == 3
+    assert summary["busiest_hour"] is None and summary["hours_in_window"] is None
+
+
+def test_all_null_timestamps() -> None:
+    frame = pd.DataFrame(
+        {"when": pd.Series([pd.NaT] * 30, dtype="datetime64[ns]"), "value": np.arange(30.0)}
+    )
+    for analysis in (TimeSeries(), Changepoints(), Seasonality(), Trend()):
+        result = run_on_frame(analysis, frame)
+        assert result.findings
+        for f in result.findings:
+            values = f["measurement"]["values"]
+            assert values.get("rows_with_time", 0) == 0
+    summary = one(run_on_frame(TimeSeries(), frame), series="rows")["measurement"]["values"]
+    assert summary["rows"] == 30 and summary["busiest_day"] is None
+
+
+# -- changepoints --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_changepoints_find_planted_level_shifts(seed) -> None:
+    frame = events(
+        100, lambda d: 40 if d < 60 else 70, seed=seed, mean=lambda d: 10.0 if d < 30 else 13.0
+    )
+    result = run_on_frame(Changepoints(), frame)
+    changes = [f for f in result.findings if f["kind"] == "changepoint"]
+    by_series = {f["subject"]["series"]: f for f in changes}
+    assert len(changes) == 2 and set(by_series) == {"rows", "value"}
+    rows = by_series["rows"]["measurement"]["values"]
+    assert abs(pd.Timestamp(rows["date"]) - (START + pd.Timedelta(days=60))) <= pd.Timedelta(days=1)
+    assert rows["level_before"] == pytest.approx(40, rel=0.1)
+    assert rows["level_after"] == pytest.approx(70, rel=0.1)
+    value = by_series["value"]["measurement"]["values"]
+    assert abs(pd.Timestamp(value["date"]) - (START + pd.Timedelta(days=30))) <= pd.Timedelta(
+        days=1
+    )
+    assert value["change"] == pytest.approx(3.0, abs=0.3)
+    assert by_series["value"]["severity"] == "medium"
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_changepoints_quiet_on_stationary_series(seed) -> None:
+    frame = events(100, lambda d: 50, seed=50 + seed)
+    result = run_on_frame(Changepoints(), frame)
+    assert [f for f in result.findings if f["kind"] == "changepoint"] == []
+    scans = [f for f in result.findings if f["kind"] == "changepoint_scan"]
+    assert [f["measurement"]["values"]["changepoints"] for f in scans] == [0, 0]
+
+
+def test_optimal_partition_matches_ruptures_pelt() -> None:
+    rpt = pytest.importorskip("ruptures")
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        y = rng.normal(size=120)
+        y[40:] += 2.0
+        y[85:] -= 3.0
+        pen = 4 * math.log(y.size)
+        expected = rpt.Pelt(model="l2", min_size=5, jump=1).fit(y).predict(pen=pen)
+        assert optimal_partition_l2(y, pen, 5) == expected
+
+
+# -- seasonality ---------------------------------------------------------------------------
+
+
+def weekday_exposure(frame: pd.DataFrame) -> np.ndarray:
+    """Seconds of [first, last] falling on each weekday, independently of the analysis."""
+    when = frame["when"].dt.floor("us")  # the dataset layer reads time in microseconds
+    t0, t1 = when.min(), when.max() + pd.Timedelta(microseconds=1)
+    out = np.zeros(7)
+    for day in pd.date_range(t0.floor("D"), t1.floor("D"), freq="D"):
+        lo, hi = max(t0, day), min(t1, day + pd.Timedelta(days=1))
+        out[day.day_of_week] += max((hi - lo).total_seconds(), 0.0)
+    return out
+
+
+def test_seasonality_weekday_counts_match_scipy_and_find_weekends() -> None:
+    frame = events(56, lambda d: 90 if (d % 7) >= 5 else 30, seed=7)
+    result = run_on_frame(Seasonality(), frame)
+    f = one(result, series="rows", cycle="day_of_week")
+    values = f["measurement"]["values"]
+    observed = (
+        frame["when"].dt.day_of_week.value_counts().reindex(range(7), fill_value=0).to_numpy()
+    )
+    exposure = weekday_exposure(frame)
+    res = stats.chisquare(observed, f_exp=observed.sum() * exposure / exposure.sum())
+    assert close(values["chi2"], res.statistic)
+    assert close(values["p_value"], res.pvalue)
+    assert values["peak"] in ("Saturday", "Sunday")
+    assert f["severity"] == "medium"
+
+
+def test_seasonality_hour_of_day_and_weekday_means() -> None:
+    weights = [1] * 8 + [4] * 9 + [1] * 7  # busy 08:00-16:59
+    frame = events(
+        84, lambda d: 60, seed=8, hours=weights, mean=lambda d: 14.0 if d % 7 == 0 else 10.0, sd=1.0
+    )
+    result = run_on_frame(Seasonality(), frame)
+    hour = one(result, series="rows", cycle="hour_of_day")
+    assert hour["severity"] in ("low", "medium")
+    assert 8 <= int(hour["measurement"]["values"]["peak"][:2]) <= 16
+    means = one(result, series="value", cycle="day_of_week")
+    daily = frame.groupby(frame["when"].dt.floor("D"))["value"].mean()
+    groups = [daily[daily.index.day_of_week == w].to_numpy() for w in range(7)]
+    res = stats.kruskal(*groups)
+    values = means["measurement"]["values"]
+    assert close(values["h_statistic"], res.statistic)
+    assert close(values["p_value"], res.pvalue)
+    assert values["peak"] == "Monday"
+    assert means["severity"] == "medium"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_seasonality_quiet_on_uniform_times(seed) -> None:
+    frame = events(42, lambda d: 60, seed=80 + seed)
+    result = run_on_frame(Seasonality(), frame)
+    assert {f["severity"] for f in result.findings} == {"info"}
+    assert all(f["measurement"]["values"]["p_value"] is not None for f in result.findings)
+
+
+def test_seasonality_skips_short_spans() -> None:
+    frame = events(5, lambda d: 20, seed=9)
+    f = one(run_on_frame(Seasonality(), frame), series="rows", cycle="day_of_week")
+    assert f["measurement"]["values"]["p_value"] is None
+    assert "14 days" in f["evidence"]["parameters"]["skipped"]
+
+
+# -- trend ---------------------------------------------------------------------------------
+
+
+def test_trend_matches_scipy_and_finds_planted_trend() -> None:
+    frame = events(80, lambda d: 30 + 0.5 * d, seed=10, mean=lambda d: 10.0 - 0.05 * d, sd=1.0)
+    result = run_on_frame(Trend(), frame)
+    rows = one(result, series="rows")
+    values = rows["measurement"]["values"]
+    counts = frame["when"].dt.floor("D").value_counts().sort_index()
+    x = (counts.index - counts.index[0]).days.to_numpy().astype(float)
+    tau = stats.kendalltau(x, counts.to_numpy(), method="asymptotic")
+    ts = stats.theilslopes(counts.to_numpy(), x)
+    assert close(values["tau"], tau.statistic) and close(values["p_value"], tau.pvalue)
+    assert close(values["slope_per_day"], ts.slope)
+    assert values["slope_low"] <= 0.5 <= values["slope_high"]
+    assert rows["severity"] == "medium"
+    value = one(result, series="value")
+    assert value["measurement"]["values"]["tau"] < 0
+    assert value["severity"] in ("low", "medium")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_trend_quiet_on_stationary_series(seed) -> None:
+    frame = events(80, lambda d: 40, seed=120 + seed)
+    assert {f["severity"] for f in run_on_frame(Trend(), frame).findings} == {"info"}
