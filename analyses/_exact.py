@@ -231,6 +231,8 @@ class RankSelector:
                 t.prefix = (t.prefix << PREFIX_BITS) | idx
                 t.depth += PREFIX_BITS
                 t.count = int(hist[idx])
+                if t.depth == 64:  # one exact key left: it is the value, however often it occurs
+                    t.value = float(keys_to_floats(np.array([t.prefix], dtype=np.uint64))[0])
                 continue
             key = ("c", t.prefix, t.depth)
             if key not in sorted_cache:
