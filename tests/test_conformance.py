@@ -132,3 +132,28 @@ def test_metadata_is_complete(analysis_id) -> None:
         assert getattr(analysis, attr).strip()
     assert analysis.passes >= 1
     assert analysis.exact or analysis.error_bound
+
+
+COMPARISONS = [a.id for a in REGISTRY if a.compares]
+
+
+@pytest.mark.parametrize("analysis_id", COMPARISONS)
+def test_comparison_split_then_merge_equals_whole(analysis_id, frame, tmp_path) -> None:
+    from pytest_statharness.engine import run_comparison
+
+    analysis = REGISTRY.get(analysis_id)
+    other = rich_frame(seed=11)
+    other["amount"] = other["amount"] * 1.5
+    frame.to_parquet(tmp_path / "a.parquet", index=False)
+    other.to_csv(tmp_path / "b.csv", index=False)
+    texts = []
+    for chunk_rows in (7, 65536):
+        a = open_dataset("a", str(tmp_path / "a.parquet"), chunk_rows=chunk_rows)
+        b = open_dataset("b", str(tmp_path / "b.csv"), chunk_rows=chunk_rows)
+        budget = decide_budget(
+            row_count=a.row_count, column_count=len(a.columns), analysis_id=analysis_id
+        ).budget
+        plan = analysis.plan_comparison(DatasetView(a), DatasetView(b), budget)
+        assert plan is not None
+        texts.append(canonical_findings(run_comparison(analysis, a, b, budget, plan).findings))
+    assert texts[0] == texts[1]
