@@ -50,6 +50,8 @@ GROUP_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 ALPHA = 0.001
 # The exact screening pass over all numeric pairs is run when pairs * rows stays below this.
 SCREEN_MAX_WORK = 2_000_000_000
+# Pairwise rank maps built in one pass hold at most MAP_BUDGET_FACTOR * distinct_cap values.
+MAP_BUDGET_FACTOR = 20
 # A categorical column with more than HIGH_CARDINALITY * max_groups distinct values is a key.
 HIGH_CARDINALITY = 4
 
@@ -121,7 +123,9 @@ class Correlation(Analysis):
         "pair's own means), p-value two-sided from Student's t with n-2 df "
         "(t = r*sqrt((n-2)/(1-r^2))); Spearman rho = Pearson r of average ranks (ties "
         "averaged), from exact distinct-value maps (at most distinct_cap distinct values per "
-        "column, else Spearman is skipped and the reason stated) and an exact integer rank "
+        "column; a pair whose partner has nulls needs maps on its complete rows, built "
+        "strongest pair first within 20 x distinct_cap values per pass; else Spearman is "
+        "skipped and the reason stated) and an exact integer rank "
         "co-moment, p-value by the same t approximation as scipy.stats.spearmanr. Pairs: all "
         "when at most max_pairs; else the max_pairs strongest by |Pearson r| after an exact "
         "Pearson pass over all pairs when pairs*rows <= 2e9, else the first max_pairs pairs in "
@@ -360,6 +364,7 @@ class Correlation(Analysis):
         pairs = self._screened_pairs(ctx)
         info = {
             "scan": scan,
+            "distinct": [int(state[c]["map"].values.size) for c in cols],
             "means": means,
             "tables": tables,
             "pearson_pairs": pairs,
@@ -380,14 +385,28 @@ class Correlation(Analysis):
         return (i, j) if info["scan"][ctx.columns[j]]["bad"] else (i, -1)
 
     def _needed_maps(self, ctx, info) -> list[tuple[int, int]]:
-        keys = set()
-        for i, j in info["selected"]:
+        """Pairwise rank maps to build in the next pass: strongest pairs first, as many as
+        fit in MAP_BUDGET_FACTOR * distinct_cap distinct values (a map of column i holds at
+        most as many values as i's own map)."""
+        budget = MAP_BUDGET_FACTOR * ctx.budget.distinct_cap
+        pairs = list(info["selected"])
+        if info["pearson"]:
+            pairs.sort(key=lambda p: (-abs(info["pearson"][p]["r"] or 0.0), p))
+        keys: set = set()
+        used = 0
+        for i, j in pairs:
             if (i, -1) not in info["tables"] or (j, -1) not in info["tables"]:
                 continue
-            for a, b in ((i, j), (j, i)):
-                key = self._map_key(ctx, info, a, b)
-                if key[1] >= 0 and key not in info["tables"]:
-                    keys.add(key)
+            new = {
+                key
+                for key in (self._map_key(ctx, info, i, j), self._map_key(ctx, info, j, i))
+                if key[1] >= 0 and key not in info["tables"] and key not in keys
+            }
+            cost = sum(info["distinct"][key[0]] for key in new)
+            if used + cost > budget:
+                continue
+            keys |= new
+            used += cost
         return sorted(keys)
 
     def _store_maps(self, state, info) -> None:
@@ -443,12 +462,20 @@ class Correlation(Analysis):
                     f"exact ranks unaffordable: column {cols[a]!r} on the rows where "
                     f"{cols[b]!r} is valid has more than distinct_cap = {cap} distinct values"
                 )
+            if key[1] >= 0 and key not in info["tables"]:
+                return (
+                    "exact ranks unaffordable: the pairwise rank maps of stronger pairs filled "
+                    f"the per-pass budget of {MAP_BUDGET_FACTOR} x distinct_cap = "
+                    f"{MAP_BUDGET_FACTOR * cap} distinct values"
+                )
         return None
 
     def findings(self, ctx):
         info = ctx.previous[-1]
         cols = ctx.columns
-        selected = info["selected"] or self._screened_pairs(ctx)
+        selected = info["selected"]
+        if selected is None:  # no finite value anywhere: the pairs a selection would keep
+            selected = self._screened_pairs(ctx)[: ctx.budget.max_pairs]
         tested = len(info["pearson_pairs"])
         out = []
         for i, j in selected:
@@ -623,13 +650,15 @@ class CramersV(Analysis):
         "distinct values, or more than max_groups distinct values covering over half their "
         "rows, are skipped as keys), chi-square test of independence without continuity "
         "correction (scipy.stats.chi2_contingency, empty rows/columns dropped), Cramér's V = "
-        "sqrt(chi2 / (n * (min(r, c) - 1))). Pairs: the first max_pairs in column order. "
-        "Severity: medium when V >= 0.5, low when V >= 0.3, both only when p times the number "
-        "of pairs (Bonferroni) < 0.001; else info"
+        "sqrt(chi2 / (n * (min(r, c) - 1))) and its bias-corrected form (Bergsma 2013). "
+        "Pairs: the first max_pairs in column order. Severity: medium when the corrected V "
+        ">= 0.5, low when >= 0.3, both only when p times the number of pairs (Bonferroni) "
+        "< 0.001; else info. Order: V descending, then column names"
     )
     reference = (
         "Cramér (1946), Mathematical Methods of Statistics, §21.9; Pearson (1900), On the "
-        "criterion that a given system of deviations..., Phil. Mag. 50"
+        "criterion that a given system of deviations..., Phil. Mag. 50; Bergsma (2013), A "
+        "bias-correction for Cramér's V and Tschuprow's T, J. Korean Stat. Soc. 42"
     )
     access = "streamed; pass 1 exact level counts, pass 2 exact contingency tables per pair"
 
@@ -711,12 +740,14 @@ class CramersV(Analysis):
                 params["other_bucket"] = other
             severity = "info"
             if res["p_value"] is not None and res["p_value"] * tested < ALPHA:
-                if res["cramers_v"] >= 0.5:
+                corrected = res["cramers_v_corrected"] or 0.0
+                if corrected >= 0.5:
                     severity = "medium"
-                elif res["cramers_v"] >= 0.3:
+                elif corrected >= 0.3:
                     severity = "low"
             units = {
                 "cramers_v": "coefficient",
+                "cramers_v_corrected": "coefficient",
                 "chi2": "statistic",
                 "p_value": "probability",
                 "dof": "count",
@@ -747,6 +778,7 @@ class CramersV(Analysis):
 def _cramers(table) -> dict:
     empty = {
         "cramers_v": None,
+        "cramers_v_corrected": None,
         "chi2": None,
         "p_value": None,
         "dof": None,
@@ -764,12 +796,19 @@ def _cramers(table) -> dict:
         return out
     res = stats.chi2_contingency(table, correction=False)
     chi2 = float(res.statistic)
+    phi2 = chi2 / n
+    # Bergsma (2013) bias correction: phi^2, r and c shrunk by their expectation under independence
+    phi2c = max(0.0, phi2 - (r - 1) * (c - 1) / (n - 1))
+    rc = r - (r - 1) ** 2 / (n - 1)
+    cc = c - (c - 1) ** 2 / (n - 1)
+    denom = min(rc - 1, cc - 1)
     out.update(
         {
             "chi2": chi2,
             "p_value": float(res.pvalue),
             "dof": int(res.dof),
-            "cramers_v": math.sqrt(chi2 / (n * (min(r, c) - 1))),
+            "cramers_v": math.sqrt(phi2 / (min(r, c) - 1)),
+            "cramers_v_corrected": math.sqrt(phi2c / denom) if denom > 0 else None,
         }
     )
     return out
@@ -788,7 +827,9 @@ class GroupDifferences(Analysis):
     method = (
         "For each (numeric, categorical/boolean) column pair, on rows where the number is "
         "finite and the level non-null: Kruskal–Wallis H with tie correction from exact "
-        "average ranks (distinct-value maps of at most distinct_cap values; twice a rank is an "
+        "average ranks (distinct-value maps of at most distinct_cap values, maps on the rows "
+        "with a non-null level within 20 x distinct_cap values, else skipped with the reason; "
+        "twice a rank is an "
         "integer, so per-level rank sums are exact integers and H is computed in exact "
         "rational arithmetic), p-value from chi-square with (levels-1) df, epsilon-squared = "
         "H/(n-1). Levels: the max_groups-1 most frequent and an 'other' level when a column "
@@ -948,10 +989,15 @@ class GroupDifferences(Analysis):
                 },
                 "sums": {},
             }
-            keys = set()
+            # rank maps of v on the rows where g is non-null, within the per-pass budget
+            budget = MAP_BUDGET_FACTOR * ctx.budget.distinct_cap
+            keys, used = set(), 0
             for v, g in self._pairs(ctx):
                 if (v, None) in info["tables"] and levels[g]["bad"]:
-                    keys.add((v, g))
+                    cost = int(state["num"][v]["map"].values.size)
+                    if used + cost <= budget:
+                        keys.add((v, g))
+                        used += cost
             info["map_keys"] = sorted(keys)
             info["next"] = "maps" if keys else self._rank_plan(ctx, info)
             return info
@@ -1014,6 +1060,12 @@ class GroupDifferences(Analysis):
                 params["skipped"] = (
                     f"exact ranks unaffordable: column {v!r} has more than distinct_cap = {cap} "
                     "distinct finite values"
+                )
+            elif key[1] is not None and key not in info["tables"]:
+                params["skipped"] = (
+                    "exact ranks unaffordable: the rank maps of earlier pairs filled the per-pass "
+                    f"budget of {MAP_BUDGET_FACTOR} x distinct_cap = {MAP_BUDGET_FACTOR * cap} "
+                    "distinct values"
                 )
             severity = "info"
             if res["p_value"] is not None and res["p_value"] * tested < ALPHA:

@@ -360,27 +360,49 @@ def noise_sigma(y: np.ndarray) -> float:
     return float(np.std(np.diff(y)) / math.sqrt(2.0))
 
 
+def _refine(y: np.ndarray, edges: list[int]) -> list[int]:
+    """Move each inner boundary, left to right, to the split within +-CP_MIN_SEGMENT points
+    that minimises the squared deviations of the original values of its two segments (ranks
+    find a change robustly but place it only roughly: they keep order, not magnitude)."""
+    edges = list(edges)
+    for k in range(1, len(edges) - 1):
+        a, b, c = edges[k - 1], edges[k], edges[k + 1]
+        lo = max(a + CP_MIN_SEGMENT, b - CP_MIN_SEGMENT)
+        hi = min(c - CP_MIN_SEGMENT, b + CP_MIN_SEGMENT)
+        best, where = math.inf, b
+        for split in range(lo, hi + 1):
+            left, right = y[a:split], y[split:c]
+            cost = float(np.sum((left - left.mean()) ** 2) + np.sum((right - right.mean()) ** 2))
+            if cost < best:
+                best, where = cost, split
+        edges[k] = where
+    return edges
+
+
 def detect_changes(y: np.ndarray) -> tuple[list[dict], float, float]:
-    """Confirmed changes (index of the first point of the new level, levels, test) and the
-    noise estimate and penalty used."""
+    """Confirmed level shifts of ``y``: (changes, noise sigma of y, penalty).
+
+    The search runs on the ranks of ``y`` (average ranks, standardised by their von Neumann
+    noise estimate), so heavy tails and single outlying days cannot create segments; each
+    candidate is confirmed by a Mann–Whitney U test of the values before and after it.
+    A change is the index of the first point of the new level.
+    """
     n = int(y.size)
     if n < CP_MIN_POINTS:
         return [], 0.0, 0.0
-    sigma = noise_sigma(y)
-    if sigma <= 0.0:
-        return [], 0.0, 0.0
-    centre = float(np.median(y))
-    z = (y - centre) / sigma
+    ranks = stats.rankdata(y)
+    rank_sigma = noise_sigma(ranks)
+    if rank_sigma <= 0.0:
+        return [], noise_sigma(y), 0.0
+    z = (ranks - float(np.median(ranks))) / rank_sigma
     penalty = CP_PENALTY * math.log(n)
     bps = optimal_partition_l2(z, penalty, CP_MIN_SEGMENT)
-    edges = [0, *bps]
+    edges = _refine(y, [0, *bps])
     candidates = len(bps) - 1
     out = []
     for k in range(1, len(edges) - 1):
         before = y[edges[k - 1] : edges[k]]
         after = y[edges[k] : edges[k + 1]]
-        if np.ptp(np.concatenate([before, after])) == 0:
-            continue
         p = float(stats.mannwhitneyu(before, after, alternative="two-sided").pvalue)
         if p * candidates >= ALPHA:
             continue
@@ -394,7 +416,7 @@ def detect_changes(y: np.ndarray) -> tuple[list[dict], float, float]:
                 "p": p,
             }
         )
-    return out, sigma, penalty * sigma * sigma
+    return out, noise_sigma(y), penalty
 
 
 class Changepoints(_TimeAnalysis):
@@ -403,21 +425,25 @@ class Changepoints(_TimeAnalysis):
     hourly = False
     method = (
         "On the daily row-count series (window days, empty days as 0) and each daily mean "
-        "series (days with values): optimal partitioning minimising the l2 cost (sum of "
-        "squared deviations from segment means) + penalty per segment, the exact optimum "
-        "PELT computes, with segments of at least 5 days and the BIC-like penalty "
-        "4 * ln(n) * sigma^2, sigma^2 = var(first differences)/2 (von Neumann); a change is "
-        "reported only when a two-sided Mann–Whitney U test between the segments before and "
-        "after gives p * (candidate changes in the series) < 0.001. Series shorter than 10 "
-        "points are not scanned. Severity: medium when the shift is at least 3 sigma, else "
-        "low; the per-series scan summary is info. Order: series, then summary, then changes "
-        "by date"
+        "series (days with values), at least 10 points: the series is replaced by its average "
+        "ranks, standardised by the von Neumann noise estimate sigma_r = sd(first "
+        "differences)/sqrt(2); optimal partitioning minimises the l2 cost (squared deviations "
+        "from segment means) + penalty per segment — the exact optimum PELT computes — with "
+        "segments of at least 5 days and the BIC-like penalty 4 * ln(n) (in units of "
+        "sigma_r^2); a change is reported only when a two-sided Mann–Whitney U test between "
+        "the segments before and after gives p * (candidate changes in the series) < 0.001. "
+        "Each boundary is then moved, within +-5 days, to the split minimising the squared "
+        "deviations of the series' own values in its two segments. "
+        "Levels before/after are segment means of the series itself. Severity: medium when "
+        "the shift is at least 3 noise sigmas of the series (von Neumann), else low; the "
+        "per-series scan summary is info. Order: series, then summary, then changes by date"
     )
     reference = (
         "Killick, Fearnhead & Eckley (2012), Optimal detection of changepoints with a linear "
         "computational cost, JASA 107; Jackson et al. (2005), An algorithm for optimal "
         "partitioning of data on an interval, IEEE SPL 12; von Neumann (1941), Ann. Math. "
-        "Stat. 12; Mann & Whitney (1947), Ann. Math. Stat. 18"
+        "Stat. 12; Mann & Whitney (1947), Ann. Math. Stat. 18; Pettitt (1979), A "
+        "non-parametric approach to the change-point problem, Appl. Stat. 28"
     )
     access = "streamed; one pass, bounded map of the latest max_windows days"
 
@@ -438,13 +464,13 @@ class Changepoints(_TimeAnalysis):
                         "points": int(y.size),
                         "changepoints": len(changes),
                         "noise_sigma": _f(sigma) if y.size >= CP_MIN_POINTS else None,
-                        "penalty": _f(penalty) if y.size >= CP_MIN_POINTS else None,
+                        "penalty": _f(penalty) if penalty else None,
                     },
                     units={
                         "points": "days",
                         "changepoints": "count",
                         "noise_sigma": unit,
-                        "penalty": "squared " + unit,
+                        "penalty": "rank noise variance",
                     },
                     columns=cols,
                     parameters={"min_segment_days": CP_MIN_SEGMENT, **self._window_params(s)},
@@ -453,7 +479,7 @@ class Changepoints(_TimeAnalysis):
             for ch in changes:
                 shift = ch["after"] - ch["before"]
                 date = day_label(keys[ch["index"]])
-                sigmas = abs(shift) / sigma
+                sigmas = abs(shift) / sigma if sigma > 0 else None
                 out.append(
                     ctx.finding(
                         kind="changepoint",
@@ -481,7 +507,7 @@ class Changepoints(_TimeAnalysis):
                             "days_after": "days",
                             "p_value": "probability",
                         },
-                        severity="medium" if sigmas >= 3 else "low",
+                        severity="medium" if sigmas is None or sigmas >= 3 else "low",
                         columns=cols,
                         parameters={"min_segment_days": CP_MIN_SEGMENT},
                     )

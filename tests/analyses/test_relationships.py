@@ -197,6 +197,32 @@ def test_spearman_is_skipped_with_a_reason_past_distinct_cap() -> None:
     assert by_pair(result)[("z", "w")]["measurement"]["values"]["spearman_rho"] is None
 
 
+def test_pairwise_rank_maps_respect_their_memory_budget(monkeypatch) -> None:
+    monkeypatch.setattr(rel, "MAP_BUDGET_FACTOR", 1)
+    frame = numeric_frame(seed=5)
+    result = run_on_frame(Correlation(), frame, overrides={"distinct_cap": 450})
+    skipped = [f for f in result.findings if "spearman_skipped" in f["evidence"]["parameters"]]
+    kept = [f for f in result.findings if f["measurement"]["values"]["spearman_rho"] is not None]
+    assert skipped and kept
+    assert all(
+        "per-pass budget" in f["evidence"]["parameters"]["spearman_skipped"] for f in skipped
+    )
+    for f in kept:
+        a, b = f["subject"]["columns"]
+        both = frame[[a, b]].dropna()
+        assert close(
+            f["measurement"]["values"]["spearman_rho"], stats.spearmanr(both[a], both[b]).statistic
+        )
+    # the strongest pair needing a pairwise map (x with y, both sides of it) got it first
+    assert by_pair(result)[("x", "y")]["measurement"]["values"]["spearman_rho"] is not None
+    monkeypatch.setattr(rel, "MAP_BUDGET_FACTOR", 0)
+    groups = run_on_frame(GroupDifferences(), group_frame(seed=3))
+    f = next(x for x in groups.findings if x["subject"] == {"column": "value", "group_by": "g"})
+    assert "per-pass budget" in f["evidence"]["parameters"]["skipped"]
+    f = next(x for x in groups.findings if x["subject"] == {"column": "value", "group_by": "flag"})
+    assert f["measurement"]["values"]["h_statistic"] is not None
+
+
 def test_correlation_empty_and_constant_columns() -> None:
     rng = np.random.default_rng(6)
     frame = pd.DataFrame({"a": rng.normal(size=50), "empty": [np.nan] * 50, "const": [3.5] * 50})
@@ -248,7 +274,12 @@ def test_cramers_v_matches_scipy() -> None:
         assert close(values["chi2"], chi2), (a, b)
         assert close(values["p_value"], p), (a, b)
         assert close(values["cramers_v"], v), (a, b)
-        assert values["n"] == len(frame[[a, b]].dropna())
+        n = len(frame[[a, b]].dropna())
+        assert values["n"] == n
+        r, c = pd.crosstab(frame[a], frame[b]).shape
+        phi2 = max(0.0, chi2 / n - (r - 1) * (c - 1) / (n - 1))
+        shrunk = min(r - (r - 1) ** 2 / (n - 1), c - (c - 1) ** 2 / (n - 1)) - 1
+        assert close(values["cramers_v_corrected"], math.sqrt(phi2 / shrunk)), (a, b)
     assert found[("a", "b")]["severity"] == "medium"
     assert found[("a", "c")]["severity"] == "info"
     v_sorted = [f["measurement"]["values"]["cramers_v"] for f in result.findings]
