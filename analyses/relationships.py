@@ -49,7 +49,7 @@ NUMERIC_KINDS = (ColumnKind.NUMERIC, ColumnKind.DURATION)
 GROUP_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 ALPHA = 0.001
 # The exact screening pass over all numeric pairs is run when pairs * rows stays below this.
-SCREEN_MAX_WORK = 2_000_000_000
+SCREEN_MAX_WORK = 1_000_000_000
 # Pairwise rank maps built in one pass hold at most MAP_BUDGET_FACTOR * distinct_cap values.
 MAP_BUDGET_FACTOR = 20
 # A categorical column with more than HIGH_CARDINALITY * max_groups distinct values is a key.
@@ -128,7 +128,7 @@ class Correlation(Analysis):
         "skipped and the reason stated) and an exact integer rank "
         "co-moment, p-value by the same t approximation as scipy.stats.spearmanr. Pairs: all "
         "when at most max_pairs; else the max_pairs strongest by |Pearson r| after an exact "
-        "Pearson pass over all pairs when pairs*rows <= 2e9, else the first max_pairs pairs in "
+        "Pearson pass over all pairs when pairs*rows <= 1e9, else the first max_pairs pairs in "
         "column order. Severity: medium when max(|r|,|rho|) >= 0.7, low when >= 0.4, both only "
         "when the smaller p-value times the number of pairs tested (Bonferroni) < 0.001; "
         "else info"
