@@ -84,7 +84,9 @@ def child(args) -> dict:
     cols = [c for c in (args.cols or "").split(",") if c]
     fmt = "csv" if path.endswith(".csv") else "parquet"
     out: dict = {"tool": tool}
-    if tool == "ours-source":  # cold open (sha256 + typing scan), then the pass
+    if tool == "ours-open-cold":  # open with no metadata: sha256 + typing scan
+        dataset, out["seconds"] = _open_ours(path, work / "meta-source", None)
+    elif tool == "ours-source":  # open with warm metadata, then the pass from the source
         dataset, open_s = _open_ours(path, work / "meta-source", None)
         out["open_s"] = open_s
         out["seconds"], out["columns"], out["passes"] = _profile_pass(dataset)
@@ -209,6 +211,28 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, poll: bo
     return proc.returncode, stdout, stderr, wall, cpu, max(hwm.values(), default=0.0), peak / 2**20
 
 
+def run_best(tool: str, file: Path, work: Path, cols: list[str], repeat: int) -> dict:
+    """Run a child ``repeat`` times (each a fresh process); keep the fastest run and note
+    the median. Cache builds start from an empty cache each time."""
+    results = []
+    for _ in range(max(1, repeat)):
+        if tool == "ours-cache-build":
+            shutil.rmtree(work / "cache", ignore_errors=True)
+            shutil.rmtree(work / "meta-cache", ignore_errors=True)
+        if tool == "ours-open-cold":
+            shutil.rmtree(work / "meta-source", ignore_errors=True)
+        result = run_child(tool, file, work, cols)
+        if "error" in result:
+            return result
+        results.append(result)
+    results.sort(key=lambda r: r["seconds"])
+    best = dict(results[0])
+    if len(results) > 1:
+        median = results[len(results) // 2]["seconds"]
+        best["repeat_note"] = f"best of {len(results)}, median {median:.2f} s"
+    return best
+
+
 def run_child(tool: str, file: Path, work: Path, cols: list[str]) -> dict:
     cmd = [
         sys.executable,
@@ -264,7 +288,9 @@ def ensure_data(out: Path, rows: int, fmt: str) -> Path:
 # ---------------------------------------------------------------------------------------
 # sections of the table
 # ---------------------------------------------------------------------------------------
-def profile_rows(file: Path, rows: int, fmt: str, tools: list[str], scratch: Path) -> list[dict]:
+def profile_rows(
+    file: Path, rows: int, fmt: str, tools: list[str], scratch: Path, repeat: int = 1
+) -> list[dict]:
     work = Path(tempfile.mkdtemp(prefix="profile-", dir=scratch))
     table: list[dict] = []
     base = {"rows": rows, "fmt": fmt}
@@ -275,8 +301,13 @@ def profile_rows(file: Path, rows: int, fmt: str, tools: list[str], scratch: Pat
         print(f"  [{rows:,} {fmt}] {msg}", file=sys.stderr, flush=True)
 
     if "ours" in tools:
+        log("ours: cold open")
+        cold = run_best("ours-open-cold", file, work, [], repeat)
+        cold_note = (
+            cold["error"] if "error" in cold else f"cold open {cold['seconds']:.2f} s not incl."
+        )
         log("ours: source")
-        r = run_child("ours-source", file, work, [])
+        r = run_best("ours-source", file, work, [], repeat)
         if "error" in r:
             table.append({**base, "what": "ours profile_numeric (source)", "note": r["error"]})
         else:
@@ -287,14 +318,16 @@ def profile_rows(file: Path, rows: int, fmt: str, tools: list[str], scratch: Pat
                     "what": f"ours profile_numeric, {fmt} source",
                     **_nums(r),
                     "ratio": 1.0,
-                    "note": f"{r['passes']} passes; cold open +{r['open_s']:.2f} s "
-                    "(sha256 + typing scan, all columns)",
+                    "note": f"{r['passes']} passes; open with warm metadata "
+                    f"{r['open_s']:.2f} s not incl. ({cold_note}: sha256 + typing scan "
+                    "of all columns)",
                 }
             )
+            _with_repeat(table[-1], r)
         log("ours: cache build")
-        b = run_child("ours-cache-build", file, work, [])
+        b = run_best("ours-cache-build", file, work, [], repeat)
         log("ours: warm cache")
-        r = run_child("ours-cache", file, work, [])
+        r = run_best("ours-cache", file, work, [], repeat)
         if "error" in r or "error" in b:
             table.append(
                 {**base, "what": "ours, IPC cache", "note": r.get("error") or b.get("error")}
@@ -306,10 +339,11 @@ def profile_rows(file: Path, rows: int, fmt: str, tools: list[str], scratch: Pat
                     "what": "ours profile_numeric, warm IPC cache",
                     **_nums(r),
                     "ratio": r["seconds"] / ours_s if ours_s else None,
-                    "note": f"warm open +{r['open_s']:.2f} s (incl. sha256 verify "
-                    f"{r['verify_s']:.2f} s); status {r['status']['reason']}",
+                    "note": f"warm open {r['open_s']:.2f} s not incl. (of which sha256 "
+                    f"verify {r['verify_s']:.2f} s); status {r['status']['reason']}",
                 }
             )
+            _with_repeat(table[-1], r)
             table.append(
                 {
                     **base,
@@ -319,6 +353,7 @@ def profile_rows(file: Path, rows: int, fmt: str, tools: list[str], scratch: Pat
                     "note": f"sha256 + IPC write + typing scan; status {b['status']['reason']}",
                 }
             )
+            _with_repeat(table[-1], b)
     if not cols:
         sys.path.insert(0, str(REPO))
         from pytest_statharness.column_kinds import ColumnKind
@@ -343,7 +378,7 @@ def profile_rows(file: Path, rows: int, fmt: str, tools: list[str], scratch: Pat
             table.append({**base, "what": label, "note": "not installed"})
             continue
         log(tool)
-        r = run_child(tool, file, work, cols)
+        r = run_best(tool, file, work, cols, repeat)
         if "error" in r:
             table.append({**base, "what": label, "note": r["error"]})
             continue
@@ -356,6 +391,7 @@ def profile_rows(file: Path, rows: int, fmt: str, tools: list[str], scratch: Pat
                 "note": note,
             }
         )
+        _with_repeat(table[-1], r)
     shutil.rmtree(work, ignore_errors=True)
     for row in table:
         row.setdefault("section", "profile")
@@ -364,6 +400,12 @@ def profile_rows(file: Path, rows: int, fmt: str, tools: list[str], scratch: Pat
 
 def _nums(r: dict) -> dict:
     return {"wall": r["seconds"], "proc": r["proc_s"], "cpu": r["cpu_s"], "rss": r["rss_mb"]}
+
+
+def _with_repeat(row: dict, r: dict) -> dict:
+    if r.get("repeat_note"):
+        row["note"] = f"{row.get('note', '')}; {r['repeat_note']}".lstrip("; ")
+    return row
 
 
 def _cache_integrated() -> bool:
@@ -502,6 +544,12 @@ def parse_args(argv):
     p.add_argument("--tools", default=",".join(TOOLS))
     p.add_argument("--skip-gauntlet", action="store_true")
     p.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="runs per profile-pass row, each in a fresh process; the fastest is shown",
+    )
+    p.add_argument(
         "--gauntlet",
         default=",".join(GAUNTLET_RUNS),
         help="gauntlet runs, in order: cold:N / warm:N (N = -n value); "
@@ -546,7 +594,7 @@ def main(argv=None) -> int:
         for rows in rows_list:
             for fmt in formats:
                 file = ensure_data(out, rows, fmt).resolve()
-                table += profile_rows(file, rows, fmt, tools, scratch)
+                table += profile_rows(file, rows, fmt, tools, scratch, args.repeat)
                 if not args.skip_gauntlet:
                     table += gauntlet_rows(file, rows, fmt, runs, caches, scratch)
     finally:
