@@ -86,7 +86,7 @@ def _cmd_build(args) -> int:
         except StatHarnessError as exc:
             raise UserError(str(exc)) from None
         status = dataset.cache_status or {}
-        if status.get("key") is None:
+        if status.get("key") is None or str(status.get("reason")).startswith(cache.BUILD_FAILED):
             print(f"{name}: not cached ({status.get('reason')})")
             failed += 1
             continue

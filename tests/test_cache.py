@@ -233,20 +233,35 @@ def test_dictionary_columns_are_not_cached(tmp_path) -> None:
     assert dataset.row_count == 100
 
 
-def test_failed_build_leaves_no_entry(tmp_path, monkeypatch) -> None:
+def test_failed_build_leaves_no_entry_and_falls_back_to_the_source(
+    tmp_path, monkeypatch, registry
+) -> None:
     path = _parquet(tmp_path)
     cache_dir = tmp_path / "cache"
+    expected = _findings(registry, open_dataset("sales", str(path)))
 
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(cache_mod, "_write_part", broken)
-    with pytest.raises(OSError):
-        open_dataset("sales", str(path), cache_dir=cache_dir)
+    dataset = open_dataset("sales", str(path), cache_dir=cache_dir)
+    assert dataset.cache_status["hit"] is False
+    assert dataset.cache_status["reason"] == "build failed: No space left on device"
+    assert not isinstance(dataset.source, CachedSource)
+    assert _findings(registry, dataset) == expected
     assert not list_entries(cache_dir) and not list(cache_dir.glob(".build-*"))
     monkeypatch.undo()
     status = open_dataset("sales", str(path), cache_dir=cache_dir).cache_status
     assert status["reason"] == "new" and check_entry(cache_dir / status["key"]).ok
+
+
+def test_unwritable_cache_folder_falls_back(tmp_path) -> None:
+    path = _parquet(tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    dataset = open_dataset("sales", str(path), cache_dir=blocker / "cache")
+    assert dataset.cache_status["reason"].startswith("build failed")
+    assert dataset.row_count == 3000
 
 
 # -- two processes racing ---------------------------------------------------------------------------

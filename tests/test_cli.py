@@ -114,6 +114,13 @@ def test_build_refused_when_disabled(workdir, capsys, monkeypatch) -> None:
     assert "disabled" in _one_line_error(capsys)
 
 
+def test_build_that_cannot_write_exits_1(workdir, capsys) -> None:
+    cache_dir_for(Path("h")).parent.mkdir(parents=True)
+    cache_dir_for(Path("h")).write_text("")  # a file where the cache folder should be
+    assert main(["cache", "build", "--home", "h", "a=data/a.parquet"]) == 1
+    assert "a: not cached (build failed" in capsys.readouterr().out
+
+
 def test_help_exits_0(capsys) -> None:
     assert main(["cache", "--help"]) == 0
     assert "build" in capsys.readouterr().out

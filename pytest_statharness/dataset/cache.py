@@ -72,6 +72,7 @@ SCHEMA_CHANGED = "schema changed"
 CORRUPT = "corrupt"
 DISABLED = "disabled"
 UNSUPPORTED = "unsupported"
+BUILD_FAILED = "build failed"
 
 
 def cache_enabled() -> bool:
@@ -434,15 +435,33 @@ def attach_cache(
 
     On a valid entry: a :class:`CachedSource` over it. Otherwise the entry is built (once,
     under the key's lock; a second process waits for it) and then used. Disabled or
-    unsupported: the original source.
+    unsupported: the original source. The cache only makes reads faster, so when it cannot
+    be written (disk full, read-only folder) the original source is used and the status
+    says ``"build failed: <why>"``.
     """
     if not cache_enabled():
         return source, _status(False, DISABLED, None)
     if _unsupported(schema):
         return source, _status(False, UNSUPPORTED, None)
-    cache_dir = Path(cache_dir)
-    cache_dir.mkdir(parents=True, exist_ok=True)
     key = cache_key(content_key, schema)
+    try:
+        return _attach(source, Path(cache_dir), key, content_key, schema, chunk_rows, file, table)
+    except OSError as exc:
+        why = exc.strerror or str(exc)
+        return source, _status(False, f"{BUILD_FAILED}: {why}", key)
+
+
+def _attach(
+    source: Source,
+    cache_dir: Path,
+    key: str,
+    content_key: str,
+    schema: pa.Schema,
+    chunk_rows: int,
+    file: Path,
+    table: str | None,
+) -> tuple[Source, dict]:
+    cache_dir.mkdir(parents=True, exist_ok=True)
     entry = cache_dir / key
     loc = location_id(file, table)
 
