@@ -51,6 +51,7 @@ class HarnessSession:
                     spec.location,
                     meta_dir=options.home / "cache" / "meta",
                     root=config.rootpath,
+                    cache_dir=options.home / "cache" / "datasets",
                 )
             except StatHarnessError as exc:
                 raise pytest.UsageError(str(exc)) from None

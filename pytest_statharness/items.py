@@ -126,6 +126,10 @@ class AnalysisItem(pytest.Item):
             "rows_per_s": round(result.rows_scanned * result.passes / result.wall_s, 1)
             if result.wall_s
             else None,
+            "cache_hit": all(
+                (self.harness.dataset(n).cache_status or {}).get("hit", False)
+                for n in self.dataset_names
+            ),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
         failed = outcome.status in ("missing", "mismatch")

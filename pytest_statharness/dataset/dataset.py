@@ -107,6 +107,7 @@ class Dataset:
             "fingerprint": self.fingerprint,
             "row_count": self.row_count,
             "chunk_rows": self.chunk_rows,
+            "cache": self.cache_status,
             "bad_rows": {
                 "count": self.bad_rows.count,
                 "first_lines": list(self.bad_rows.first_positions),
