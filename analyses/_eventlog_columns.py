@@ -43,6 +43,7 @@ The case fold (passes >= 1)
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -1141,6 +1142,17 @@ class EventLogBase(Analysis):
         if self.use_duration and params["duration"]:
             cols.append(params["duration"])
         return Plan(tuple(cols), {"eventlog_candidates": params}, left_out)
+
+    def shared_pass_key(self, ctx):
+        """Pass 0 (detection) is the same for every event-log analysis with the same
+        candidates and distinct cap: the engine computes it once per process."""
+        if ctx.pass_index != 0:
+            return None
+        return (
+            "eventlog_detect_v1",
+            json.dumps(self.candidates(ctx), sort_keys=True, default=str),
+            ctx.budget.distinct_cap,
+        )
 
     def candidates(self, ctx) -> dict:
         return ctx.params["eventlog_candidates"]

@@ -228,6 +228,17 @@ class Analysis:
     def needs_another_pass(self, ctx: AnalysisContext) -> bool:
         return len(ctx.previous) < self.passes
 
+    def shared_pass_key(self, ctx: AnalysisContext) -> Any | None:
+        """Name this pass's result when other analyses compute the very same pass.
+
+        Several analyses may start with the same pass (e.g. detecting an event log's
+        columns). Return a hashable key that captures everything the pass's result depends
+        on besides the dataset (code version, columns, parameters, caps), and the engine
+        computes it once per process and dataset, handing later analyses a copy. None (the
+        default): the pass is never shared.
+        """
+        return None
+
     def findings(self, ctx: AnalysisContext) -> list[dict[str, Any]]:
         raise NotImplementedError
 

@@ -8,6 +8,7 @@ rows scanned and validated before they leave the engine.
 
 from __future__ import annotations
 
+import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -100,18 +101,34 @@ def run_analysis(
     plan: Plan,
     *,
     progress: ProgressCallback | None = None,
+    memo: dict | None = None,
 ) -> RunResult:
+    """Run ``analysis`` over ``dataset``.
+
+    ``memo``: a per-process dict in which passes that analyses declare shared
+    (:meth:`Analysis.shared_pass_key`) are kept, so they are computed once per dataset.
+    """
     start_wall = time.perf_counter()
     start_cpu = time.process_time()
     ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
     chunks = 0
     pass_rows: list[int] = []
     while True:
-        state, rows, pass_chunks = _fold_pass(analysis, ctx, dataset, budget, start_wall, progress)
-        chunks += pass_chunks
+        key = analysis.shared_pass_key(ctx) if memo is not None else None
+        memo_key = (dataset.fingerprint, key) if key is not None else None
+        if memo_key is not None and memo_key in memo:
+            result, rows = pickle.loads(memo[memo_key]), dataset.row_count
+        else:
+            state, rows, pass_chunks = _fold_pass(
+                analysis, ctx, dataset, budget, start_wall, progress
+            )
+            chunks += pass_chunks
+            result = analysis.end_pass(state, ctx)
+            if memo_key is not None:
+                memo[memo_key] = pickle.dumps(result, protocol=5)
         pass_rows.append(rows)
         ctx.rows_scanned = max(ctx.rows_scanned, rows)
-        ctx.previous.append(analysis.end_pass(state, ctx))
+        ctx.previous.append(result)
         ctx.pass_index += 1
         if not analysis.needs_another_pass(ctx):
             break

@@ -41,6 +41,7 @@ class HarnessSession:
         self.results: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
         self.decisions: dict[str, dict] = {}
+        self.pass_memo: dict = {}  # passes several analyses share (engine.run_analysis)
         from .policy.network import network_mode
 
         self.network_mode = network_mode()
@@ -84,7 +85,9 @@ class HarnessSession:
         datasets = [self._datasets[n] for n in dataset_names]
         if analysis.compares:
             return run_comparison(analysis, *datasets, budget, plan, progress=progress)
-        return run_analysis(analysis, datasets[0], budget, plan, progress=progress)
+        return run_analysis(
+            analysis, datasets[0], budget, plan, progress=progress, memo=self.pass_memo
+        )
 
     def progress_for(self, item):
         from .progress import ProgressLine
