@@ -58,7 +58,7 @@ import pyarrow.compute as pc
 from pytest_statharness import Analysis, ColumnKind
 from pytest_statharness.analysis import Plan
 
-from ._exact import RankSelector, float_keys, linear_quantile, quantile_ranks
+from ._exact import RankSelector, SelectionSet, float_keys, quantile_rank_list
 
 ENV_VARS = {
     "case": "STAT_HARNESS_EVENTLOG_CASE",
@@ -863,7 +863,8 @@ class LogAcc:
 
 
 class SelAcc:
-    """Selector passes: chunk states of the RankSelectors, plus boundary values pending."""
+    """Selector passes: chunk states of the selection (name -> RankSelector state, as
+    :meth:`SelectionSet.merge` merges them), plus boundary values pending."""
 
     def __init__(self) -> None:
         self.states: dict[str, dict] = {}
@@ -1057,42 +1058,36 @@ def case_values(kind: str, n, mins, maxs, per_second: int) -> np.ndarray:
     )
 
 
-def feed(acc: SelAcc, selectors: dict[str, RankSelector], name: str, values) -> None:
-    sel = selectors.get(name)
-    if sel is None or sel.done or not len(values):
+def feed(acc: SelAcc, selection: SelectionSet, name: str, values) -> None:
+    if not selection.wants(name) or not len(values):
         return
-    part = sel.chunk_state(sel.current_pass(), float_keys(np.asarray(values, dtype=np.float64)))
+    part = selection.chunk_state(name, float_keys(np.asarray(values, dtype=np.float64)))
     old = acc.states.get(name)
     acc.states[name] = part if old is None else RankSelector.merge_states(old, part)
 
 
-def add_pending(acc: SelAcc, selectors: dict[str, RankSelector], name: str, value: float):
-    sel = selectors.get(name)
-    if sel is None or sel.done:
+def add_pending(acc: SelAcc, selection: SelectionSet, name: str, value: float):
+    if not selection.wants(name):
         return
     box = acc.pending.setdefault(name, [])
     box.append(value)
     if len(box) >= PENDING_FLUSH:
         acc.pending[name] = []
-        feed(acc, selectors, name, box)
+        feed(acc, selection, name, box)
 
 
-def flush_pending(acc: SelAcc, selectors: dict[str, RankSelector]) -> None:
+def flush_pending(acc: SelAcc, selection: SelectionSet) -> None:
     for name in sorted(acc.pending):
         box = acc.pending[name]
         acc.pending[name] = []
-        feed(acc, selectors, name, box)
+        feed(acc, selection, name, box)
 
 
-def sel_absorb(a: SelAcc, b: SelAcc, selectors, candidates: dict | None) -> None:
-    for name in sorted(b.states):
-        old = a.states.get(name)
-        a.states[name] = (
-            b.states[name] if old is None else RankSelector.merge_states(old, b.states[name])
-        )
+def sel_absorb(a: SelAcc, b: SelAcc, selection: SelectionSet, candidates: dict | None) -> None:
+    a.states = SelectionSet.merge(a.states, b.states)
     for name in sorted(b.pending):
         for v in b.pending[name]:
-            add_pending(a, selectors, name, v)
+            add_pending(a, selection, name, v)
     if candidates is not None:
         count_variants(a, b.raw_variants, candidates)
 
@@ -1148,8 +1143,12 @@ class EventLogBase(Analysis):
         candidates and distinct cap: the engine computes it once per process."""
         if ctx.pass_index != 0:
             return None
+        cls = type(self)
+        # a subclass that overrides pass 0's methods computes something else
+        code = tuple(getattr(cls, m).__qualname__ for m in ("init", "update", "merge", "end_pass"))
         return (
             "eventlog_detect_v1",
+            code,
             json.dumps(self.candidates(ctx), sort_keys=True, default=str),
             ctx.budget.distinct_cap,
         )
@@ -1196,8 +1195,8 @@ class EventLogBase(Analysis):
             self._fill_sel(state["acc"], scan, ctx)
         return state
 
-    def _selectors(self, ctx) -> dict[str, RankSelector]:
-        return ctx.previous[1]["selectors"]
+    def _selection(self, ctx) -> SelectionSet:
+        return ctx.previous[1]["selection"]
 
     def _recount(self, ctx) -> dict | None:
         return ctx.previous[1].get("recount")
@@ -1206,14 +1205,14 @@ class EventLogBase(Analysis):
         d = scan.data
         if d is None:
             return
-        selectors = self._selectors(ctx)
+        selection = self._selection(ctx)
         k = d["k"]
         if k > 2:
             inner = slice(1, k - 1)
             for kind in self.case_quantiles:
                 feed(
                     acc,
-                    selectors,
+                    selection,
                     kind,
                     case_values(
                         kind, d["lens"][inner], d["mins"][inner], d["maxs"][inner], d["per_second"]
@@ -1231,14 +1230,14 @@ class EventLogBase(Analysis):
                 return
             bounds = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1], True]).tolist()
             for s, e in zip(bounds[:-1], bounds[1:], strict=True):
-                feed(acc, selectors, wait_name(d["anames"][int(codes[s])]), seconds[s:e])
+                feed(acc, selection, wait_name(d["anames"][int(codes[s])]), seconds[s:e])
 
     def _close_sel(self, acc: SelAcc, p: Partial, ctx) -> None:
-        selectors = self._selectors(ctx)
+        selection = self._selection(ctx)
         per_second = ctx.previous[1]["per_second"]
         for kind in self.case_quantiles:
             value = case_values(kind, [p.n], [p.min_ts], [p.max_ts], per_second)[0]
-            add_pending(acc, selectors, kind, float(value))
+            add_pending(acc, selection, kind, float(value))
         recount = self._recount(ctx)
         if ctx.pass_index == 2 and recount is not None and p.seq is not None:
             count_variants(acc, [p.seq], recount)
@@ -1274,15 +1273,15 @@ class EventLogBase(Analysis):
                 acc.add_wait(act, 1, gap, gap * gap)
             acc.absorb(b["acc"])
             return a
-        selectors = self._selectors(ctx)
+        selection = self._selection(ctx)
         for p in closures:
             self._close_sel(acc, p, ctx)
         if boundary is not None and self.wait_quantiles:
             act, gap = boundary
             per_second = ctx.previous[1]["per_second"]
-            add_pending(acc, selectors, wait_name(act), one_second_value(gap, per_second))
+            add_pending(acc, selection, wait_name(act), one_second_value(gap, per_second))
         recount = self._recount(ctx) if ctx.pass_index == 2 else None
-        sel_absorb(acc, b["acc"], selectors, recount)
+        sel_absorb(acc, b["acc"], selection, recount)
         return a
 
     def end_pass(self, state, ctx):
@@ -1295,34 +1294,31 @@ class EventLogBase(Analysis):
             return self._after_main(acc, ctx)
         if state["tail"] is not None:
             self._close_sel(acc, state["tail"], ctx)
-        selectors = self._selectors(ctx)
-        flush_pending(acc, selectors)
-        for name in sorted(selectors):
-            sel = selectors[name]
-            if not sel.done and name in acc.states:
-                sel.advance(acc.states[name])
+        selection = self._selection(ctx)
+        flush_pending(acc, selection)
+        selection.advance(acc.states)
         if ctx.pass_index == 2 and self._recount(ctx) is not None:
             return {"variants": dict(acc.variants), "variants_other": acc.variants_other}
         return {}
 
     def _after_main(self, acc: LogAcc, ctx) -> dict:
         spec = self.spec(ctx)
-        selectors: dict[str, RankSelector] = {}
+        wanted: dict[str, tuple[int, list[int]]] = {}
         per_case = spec["grouped"]
         per_event = spec["grouped"] and spec["time_ordered"]
         if per_case and acc.cases:
             for kind, qs in self.case_quantiles.items():
-                selectors[kind] = _selector(acc.cases, qs)
+                wanted[kind] = (acc.cases, quantile_rank_list(acc.cases, qs))
         if per_event:
             for act, (count, _, _) in acc.wait.items():
                 if self.wait_quantiles and count:
-                    selectors[wait_name(act)] = _selector(count, self.wait_quantiles)
+                    wanted[wait_name(act)] = (count, quantile_rank_list(count, self.wait_quantiles))
         recount = None
         if "variants" in self.features and per_event and acc.mg_decrements:
             recount = dict.fromkeys(acc.mg, 0)
         return {
             "acc": acc,
-            "selectors": selectors,
+            "selection": SelectionSet(wanted),
             "recount": recount,
             "per_second": acc.per_second or 1,
         }
@@ -1332,18 +1328,12 @@ class EventLogBase(Analysis):
             return bool(self.spec(ctx).get("found"))
         if len(ctx.previous) == 2 and self._recount(ctx) is not None:
             return True
-        return not all(s.done for s in self._selectors(ctx).values())
+        return not self._selection(ctx).done
 
     # -- results ------------------------------------------------------------------------
     def quantiles(self, ctx, name: str, qs: tuple[float, ...]) -> dict[float, float | None]:
-        sel = self._selectors(ctx).get(name)
-        if sel is None or not sel.n:
-            return dict.fromkeys(qs)
-        chosen = sel.values()
-        out = {}
-        for q, (prev, nxt, gamma) in quantile_ranks(sel.n, list(qs)).items():
-            out[q] = linear_quantile(chosen[prev], chosen[nxt], gamma)
-        return out
+        selection = self._selection(ctx)
+        return {q: selection.quantile(name, q) for q in qs}
 
     def variant_counts(self, ctx) -> tuple[dict, int, bool]:
         """Variant -> exact count (candidates), cases in no candidate, and exactness."""
@@ -1423,12 +1413,6 @@ class EventLogBase(Analysis):
             columns=self.log_columns(ctx),
             parameters=self.parameters(ctx, not_computed=what),
         )
-
-
-def _selector(n: int, qs: tuple[float, ...]) -> RankSelector:
-    ranks = quantile_ranks(n, list(qs))
-    wanted = sorted({r for prev, nxt, _ in ranks.values() for r in (prev, nxt)})
-    return RankSelector(n, wanted)
 
 
 __all__ = [

@@ -2,19 +2,28 @@
 
 * :class:`ExactSum` — Shewchuk's exact partial sums (what ``math.fsum`` uses), mergeable
   and order-independent: the sum of the same numbers is the same float in any order.
+* :func:`exact_fixed_sum` / :func:`fixed_ratio` — the exact sum of float64 values as a
+  Python integer in units of 2**-1127 (every finite float64 is a multiple of it), and such a
+  sum divided by a count with one correct rounding.
 * :class:`RankSelector` — exact order statistics by multi-pass radix selection over an
-  order-preserving 64-bit key of each float. Pass 1 histograms the top 16 bits of every
+  order-preserving 64-bit key of each float (:func:`float_keys`; :func:`int_keys` for
+  int64). Pass 1 histograms the top 16 bits of every
   value, each later pass either histograms the next 16 bits inside the buckets that hold
   a wanted rank or, once a bucket is small enough, collects it and sorts it. Memory is
   bounded by the histogram and the collection cap, never by the row count, and the result
   is the exact k-th smallest value — as ``numpy.sort(x)[k]`` would give.
+  :class:`KeyRankSelector` reports the selected keys themselves (int64 values exactly).
+* :class:`SelectionSet` — the per-pass driving loop for several named value streams (one
+  selector per column, per activity...): chunk states, merge, advance, quantiles.
 * :func:`linear_quantile` — numpy's default ("linear", Hyndman & Fan type 7) quantile from
-  the two order statistics around it, with numpy's exact float operations.
+  the two order statistics around it, with numpy's exact float operations;
+  :func:`quantile_ranks` / :func:`quantile_rank_list` — the order statistics it needs.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +61,15 @@ def exact_fixed_sum(values: np.ndarray) -> int:
         for s in np.nonzero((hi_sum != 0) | (lo_sum != 0))[0]:
             total += ((int(hi_sum[s]) << 26) + int(lo_sum[s])) << int(s)
     return total
+
+
+def fixed_ratio(total: int, count: int) -> float:
+    """``total`` (2**-1127 units, see :func:`exact_fixed_sum`) divided by ``count``,
+    correctly rounded to float64 (Python's int true division); +-inf past float64."""
+    try:
+        return total / (count << _FIXED_SHIFT)
+    except OverflowError:
+        return math.inf if total > 0 else -math.inf
 
 
 class ExactSum:
@@ -120,10 +138,7 @@ class ExactSum:
         fixed = self.fixed
         for p in self.partials:
             fixed += exact_fixed_sum(np.array([p]))
-        try:
-            return fixed / (1 << _FIXED_SHIFT)
-        except OverflowError:
-            return math.inf if fixed > 0 else -math.inf
+        return fixed_ratio(fixed, 1)
 
 
 def float_keys(values: np.ndarray) -> np.ndarray:
@@ -131,6 +146,11 @@ def float_keys(values: np.ndarray) -> np.ndarray:
     bits = np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
     negative = (bits & _SIGN) != 0
     return np.where(negative, bits ^ _ALL, bits | _SIGN)
+
+
+def int_keys(values: np.ndarray) -> np.ndarray:
+    """Order-preserving map int64 -> uint64."""
+    return np.ascontiguousarray(values, dtype=np.int64).view(np.uint64) ^ _SIGN
 
 
 def keys_to_floats(keys: np.ndarray) -> np.ndarray:
@@ -232,18 +252,102 @@ class RankSelector:
                 t.depth += PREFIX_BITS
                 t.count = int(hist[idx])
                 if t.depth == 64:  # one exact key left: it is the value, however often it occurs
-                    t.value = float(keys_to_floats(np.array([t.prefix], dtype=np.uint64))[0])
+                    t.value = self._key_value(t.prefix)
                 continue
             key = ("c", t.prefix, t.depth)
             if key not in sorted_cache:
                 parts = state.get(key, [])
                 merged = np.concatenate(parts) if parts else np.empty(0, np.uint64)
                 sorted_cache[key] = np.sort(merged)
-            keys = sorted_cache[key]
-            t.value = float(keys_to_floats(keys[t.rank - t.offset : t.rank - t.offset + 1])[0])
+            t.value = self._key_value(int(sorted_cache[key][t.rank - t.offset]))
+
+    def _key_value(self, key: int) -> float:
+        """The value a selected key stands for (here: the float it encodes)."""
+        return float(keys_to_floats(np.array([key], dtype=np.uint64))[0])
 
     def values(self) -> dict[int, float]:
         return {r: t.value for r, t in self.targets.items()}
+
+    @classmethod
+    def for_quantiles(cls, n: int, qs: Iterable[float]) -> RankSelector:
+        """A selector of the order statistics numpy's linear quantiles ``qs`` need."""
+        return cls(n, quantile_rank_list(n, qs))
+
+    def quantiles(self, qs: Iterable[float]) -> dict[float, float]:
+        """numpy's linear quantiles ``qs`` from the selected values (once ``done``; the
+        selector must have been made for them, see :meth:`for_quantiles`)."""
+        chosen = self.values()
+        return {
+            q: linear_quantile(chosen[prev], chosen[nxt], gamma)
+            for q, (prev, nxt, gamma) in quantile_ranks(self.n, list(qs)).items()
+        }
+
+
+class KeyRankSelector(RankSelector):
+    """A RankSelector whose ``values()`` are the selected uint64 keys (as Python ints)."""
+
+    def _key_value(self, key: int) -> int:
+        return key
+
+
+class SelectionSet:
+    """Exact order statistics of several named value streams, selected side by side.
+
+    ``wanted`` maps a stream name to ``(n, ranks)``; streams with ``n = 0`` get no selector.
+    Each pass: ``chunk_state(name, keys)`` per chunk and stream (for the streams that
+    :meth:`wants`), ``merge`` the per-chunk dicts, ``advance`` once per pass; repeat while
+    not ``done``. ``int_keys=True`` selects int64 values exactly (keys from :func:`int_keys`).
+    """
+
+    def __init__(self, wanted: dict[str, tuple[int, Iterable[int]]], *, int_keys: bool = False):
+        cls = KeyRankSelector if int_keys else RankSelector
+        self.int_keys = int_keys
+        self.n = {name: n for name, (n, _) in wanted.items()}
+        self.selectors = {
+            name: cls(n, sorted(set(ranks))) for name, (n, ranks) in sorted(wanted.items()) if n > 0
+        }
+
+    @property
+    def done(self) -> bool:
+        return all(s.done for s in self.selectors.values())
+
+    def pending(self) -> list[str]:
+        return [name for name, s in self.selectors.items() if not s.done]
+
+    def wants(self, name: str) -> bool:
+        """Whether stream ``name`` still needs values in this pass."""
+        sel = self.selectors.get(name)
+        return sel is not None and not sel.done
+
+    def chunk_state(self, name: str, keys: np.ndarray) -> dict:
+        sel = self.selectors.get(name)
+        if sel is None or sel.done or not keys.size:
+            return {}
+        return sel.chunk_state(sel.current_pass(), keys)
+
+    @staticmethod
+    def merge(a: dict, b: dict) -> dict:
+        return {
+            name: RankSelector.merge_states(a.get(name, {}), b.get(name, {}))
+            for name in sorted(set(a) | set(b))
+        }
+
+    def advance(self, states: dict) -> None:
+        for name, sel in self.selectors.items():
+            if not sel.done and states.get(name):
+                sel.advance(states[name])
+
+    def value(self, name: str, rank: int):
+        value = self.selectors[name].values()[rank]
+        if self.int_keys:
+            return int(value) - (1 << 63)
+        return value
+
+    def quantile(self, name: str, q: float) -> float | None:
+        """numpy's linear quantile (float streams only); None for an empty stream."""
+        if not self.n.get(name, 0):
+            return None
+        return self.selectors[name].quantiles([q])[q]
 
 
 def quantile_ranks(n: int, qs: list[float]) -> dict[float, tuple[int, int, float]]:
@@ -257,6 +361,13 @@ def quantile_ranks(n: int, qs: list[float]) -> dict[float, tuple[int, int, float
         prev = math.floor(h)
         out[q] = (prev, prev + 1, float(h - prev))
     return out
+
+
+def quantile_rank_list(n: int, qs: Iterable[float]) -> list[int]:
+    """The order statistics (0-based ranks) numpy's linear quantiles ``qs`` need."""
+    if n <= 0:
+        return []
+    return sorted({r for prev, nxt, _ in quantile_ranks(n, list(qs)).values() for r in (prev, nxt)})
 
 
 def linear_quantile(a: float, b: float, t: float) -> float:

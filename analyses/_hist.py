@@ -1,37 +1,21 @@
 """Helpers shared by the distribution and quality analyses (exact, mergeable, chunk-invariant).
 
-* :func:`finite_values` — a numeric column's finite values, null and non-finite counts.
-* :func:`fixed_sum` / :func:`fixed_ratio` — exact sums of float64 arrays as Python integers
-  in units of 2**-1127 (every finite float64 is an integer multiple of it), so a sum is the
-  same integer for any chunking and merge order; :func:`fixed_ratio` divides it by a count
-  with one correct rounding (Python's int true division).
-* :class:`SelectionSet` — exact order statistics of several value streams at once, driving
-  one :class:`~._exact.RankSelector` per stream; :class:`KeyRankSelector` selects int64
-  values exactly (timestamps in nanoseconds do not fit a float64).
+* :func:`finite_values` — a numeric column's finite values, null and non-finite counts;
+  :func:`int_values` — a temporal or integer column's values as exact int64 counts.
 * :func:`numpy_bin_edges` — numpy's ``histogram_bin_edges`` for the Freedman-Diaconis and
   Sturges rules, from exact summary statistics instead of the whole array.
-* small mergeable pieces: :func:`smallest`, :func:`int_values`, :func:`cap_findings`.
+* small mergeable pieces: :func:`smallest`, :func:`share`, :func:`cap_findings`.
+
+Exact sums and order statistics (``exact_fixed_sum``, ``fixed_ratio``, ``SelectionSet``,
+``quantile_rank_list``, ``int_keys``) live in :mod:`._exact`.
 """
 
 from __future__ import annotations
-
-import math
-from collections.abc import Iterable
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._exact import (
-    PREFIX_BITS,
-    RankSelector,
-    exact_fixed_sum,
-    linear_quantile,
-    quantile_ranks,
-)
-
-FIXED_BITS = 1127  # 1074 (smallest subnormal) + 53 (mantissa): every float64 is k * 2**-1127
-SIGN = np.uint64(1 << 63)
 MAX_EXAMPLES = 20
 
 
@@ -63,113 +47,6 @@ def int_values(chunk, name: str) -> tuple[np.ndarray, np.ndarray, int]:
     data = np.asarray(pc.fill_null(col, 0).to_numpy(), dtype=np.int64)
     idx = np.flatnonzero(mask)
     return data[idx], idx, int(mask.size - idx.size)
-
-
-def int_keys(values: np.ndarray) -> np.ndarray:
-    """Order-preserving map int64 -> uint64."""
-    return np.ascontiguousarray(values, dtype=np.int64).view(np.uint64) ^ SIGN
-
-
-# -- exact sums ---------------------------------------------------------------------------
-def fixed_sum(values: np.ndarray) -> int:
-    """Exact sum of finite float64 values as an integer number of 2**-1127 units."""
-    return exact_fixed_sum(values)
-
-
-def fixed_ratio(total: int, count: int) -> float:
-    """``total`` (2**-1127 units) divided by ``count``, correctly rounded to float64."""
-    try:
-        return total / (count << FIXED_BITS)
-    except OverflowError:
-        return math.inf if total > 0 else -math.inf
-
-
-# -- exact order statistics -----------------------------------------------------------------
-class KeyRankSelector(RankSelector):
-    """A RankSelector whose ``values()`` are the selected uint64 keys (as Python ints)."""
-
-    def advance(self, state: dict) -> None:
-        sorted_cache: dict = {}
-        for t in self.targets.values():
-            if t.value is not None:
-                continue
-            hist = state.get(("h", t.prefix, t.depth))
-            if hist is not None:  # same descent as RankSelector.advance
-                cumulative = np.cumsum(hist)
-                idx = int(np.searchsorted(cumulative, t.rank - t.offset, side="right"))
-                t.offset += int(cumulative[idx - 1]) if idx > 0 else 0
-                t.prefix = (t.prefix << PREFIX_BITS) | idx
-                t.depth += PREFIX_BITS
-                t.count = int(hist[idx])
-                continue
-            key = ("c", t.prefix, t.depth)
-            if key not in sorted_cache:
-                parts = state.get(key, [])
-                merged = np.concatenate(parts) if parts else np.empty(0, np.uint64)
-                sorted_cache[key] = np.sort(merged)
-            t.value = int(sorted_cache[key][t.rank - t.offset])
-
-
-class SelectionSet:
-    """Exact order statistics of several named value streams, selected side by side.
-
-    ``wanted`` maps a stream name to ``(n, ranks)``. Each pass: ``chunk_state(name, keys)``
-    per chunk and stream, ``merge`` the per-chunk dicts, ``advance`` once per pass.
-    """
-
-    def __init__(self, wanted: dict[str, tuple[int, Iterable[int]]], *, int_keys: bool = False):
-        cls = KeyRankSelector if int_keys else RankSelector
-        self.int_keys = int_keys
-        self.n = {name: n for name, (n, _) in wanted.items()}
-        self.selectors = {
-            name: cls(n, sorted(set(ranks))) for name, (n, ranks) in sorted(wanted.items()) if n > 0
-        }
-
-    @property
-    def done(self) -> bool:
-        return all(s.done for s in self.selectors.values())
-
-    def pending(self) -> list[str]:
-        return [name for name, s in self.selectors.items() if not s.done]
-
-    def chunk_state(self, name: str, keys: np.ndarray) -> dict:
-        sel = self.selectors.get(name)
-        if sel is None or sel.done or not keys.size:
-            return {}
-        return sel.chunk_state(sel.current_pass(), keys)
-
-    @staticmethod
-    def merge(a: dict, b: dict) -> dict:
-        return {
-            name: RankSelector.merge_states(a.get(name, {}), b.get(name, {}))
-            for name in sorted(set(a) | set(b))
-        }
-
-    def advance(self, states: dict) -> None:
-        for name, sel in self.selectors.items():
-            if not sel.done and states.get(name):
-                sel.advance(states[name])
-
-    def value(self, name: str, rank: int):
-        value = self.selectors[name].values()[rank]
-        if self.int_keys:
-            return int(value) - (1 << 63)
-        return value
-
-    def quantile(self, name: str, q: float) -> float | None:
-        """numpy's linear quantile (float streams only); None for an empty stream."""
-        n = self.n.get(name, 0)
-        if not n:
-            return None
-        prev, nxt, gamma = quantile_ranks(n, [q])[q]
-        return linear_quantile(self.value(name, prev), self.value(name, nxt), gamma)
-
-
-def quantile_rank_list(n: int, qs: Iterable[float]) -> list[int]:
-    """The order statistics (0-based ranks) numpy's linear quantiles ``qs`` need."""
-    if n <= 0:
-        return []
-    return sorted({r for prev, nxt, _ in quantile_ranks(n, list(qs)).values() for r in (prev, nxt)})
 
 
 # -- histograms ---------------------------------------------------------------------------
@@ -235,19 +112,12 @@ def cap_findings(ctx, detections: list[dict], summary: dict | None = None) -> li
 
 
 __all__ = [
-    "FIXED_BITS",
     "MAX_BINS",
     "MAX_EXAMPLES",
-    "KeyRankSelector",
-    "SelectionSet",
     "cap_findings",
     "finite_values",
-    "fixed_ratio",
-    "fixed_sum",
-    "int_keys",
     "int_values",
     "numpy_bin_edges",
-    "quantile_rank_list",
     "share",
     "smallest",
 ]

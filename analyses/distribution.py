@@ -3,7 +3,7 @@
 Every analysis here reads numeric columns as float64 (``Chunk.floats``), uses only the
 finite values (nulls and NaN are counted as nulls, +-inf as ``nonfinite_count``) and is
 exact: quantiles come from exact order statistics (multi-pass radix selection,
-``_exact.RankSelector``), sums from exact integer accumulation (``_hist.fixed_sum``), so
+``_exact.SelectionSet``), sums from exact integer accumulation (``_exact.exact_fixed_sum``), so
 findings are byte-identical for any chunking. Findings come in plan column order (schema
 order of the numeric columns), a screen summary (Benford) last.
 """
@@ -19,17 +19,19 @@ from scipy import stats
 
 from pytest_statharness import Analysis, ColumnKind, hookimpl
 
-from ._exact import float_keys
+from ._exact import (
+    SelectionSet,
+    exact_fixed_sum,
+    fixed_ratio,
+    float_keys,
+    quantile_rank_list,
+)
 from ._hist import (
     MAX_BINS,
     MAX_EXAMPLES,
-    SelectionSet,
     cap_findings,
     finite_values,
-    fixed_ratio,
-    fixed_sum,
     numpy_bin_edges,
-    quantile_rank_list,
     share,
     smallest,
 )
@@ -790,7 +792,7 @@ class Shape(_PhasedNumeric):
             for c in ctx.columns:
                 vals, _, nulls, nonfinite = finite_values(chunk, c)
                 _stats_update(state[c], vals, nulls, nonfinite)
-                state[c]["sum"] += fixed_sum(vals)
+                state[c]["sum"] += exact_fixed_sum(vals)
             return state
         for c in self.columns_for_pass(ctx):
             vals = finite_values(chunk, c)[0]
@@ -803,9 +805,9 @@ class Shape(_PhasedNumeric):
             if not (np.isfinite(d2).all() and np.isfinite(d3).all() and np.isfinite(d4).all()):
                 s["overflow"] = True
                 continue
-            s["s2"] += fixed_sum(d2)
-            s["s3"] += fixed_sum(d3)
-            s["s4"] += fixed_sum(d4)
+            s["s2"] += exact_fixed_sum(d2)
+            s["s3"] += exact_fixed_sum(d3)
+            s["s4"] += exact_fixed_sum(d4)
         return state
 
     def merge(self, a, b, ctx):

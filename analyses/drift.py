@@ -67,8 +67,7 @@ from scipy.stats.contingency import association
 
 from pytest_statharness import ColumnKind, ComparisonAnalysis, Plan, hookimpl
 
-from ._exact import ExactSum, RankSelector, float_keys, keys_to_floats, linear_quantile
-from ._exact import quantile_ranks as _quantile_ranks
+from ._exact import ExactSum, RankSelector, float_keys
 from ._ks import ExactKS, KSStep, dense_histogram, merge_top, plan_refinement, top_summary
 
 DECILES = [k / 10 for k in range(1, 10)]
@@ -154,10 +153,7 @@ class _NumericWork:
         self.ks: ExactKS | None = None
         self.sel_step = None
         if self.n_a and self.n_b:
-            ranks = _quantile_ranks(self.n_a, DECILES)
-            self.selector = RankSelector(
-                self.n_a, sorted({r for p, q, _ in ranks.values() for r in (p, q)})
-            )
+            self.selector = RankSelector.for_quantiles(self.n_a, DECILES)
             step = self.selector.current_pass()
             if step.hist_buckets == [(0, 0)] and not step.collect_buckets:
                 self.selector.advance({("h", 0, 0): dense_histogram(entry_a["top"])})
@@ -165,20 +161,11 @@ class _NumericWork:
             self.ks = ExactKS(entry_a["top"], entry_b["top"], self.n_a, self.n_b)
 
     def _settle(self) -> None:
-        """Finish targets narrowed to one 64-bit key (their value is the key) and, once
-        every decile is known, the bin edges."""
+        """Once every decile is known, the bin edges; else the next selection step."""
         sel = self.selector
-        for target in sel.targets.values():
-            if target.value is None and target.depth >= 64:
-                key = np.array([target.prefix], dtype=np.uint64)
-                target.value = float(keys_to_floats(key)[0])
         if sel.done and self.edges is None:
-            chosen = sel.values()
             with np.errstate(invalid="ignore"):  # inf - inf around an infinite decile
-                self.edges = [
-                    linear_quantile(chosen[p], chosen[q], g)
-                    for p, q, g in _quantile_ranks(self.n_a, DECILES).values()
-                ]
+                self.edges = list(sel.quantiles(DECILES).values())
         self.sel_step = None if sel.done else sel.current_pass()
 
     @property

@@ -2,7 +2,7 @@
 
 ``profile_numeric`` reports, per numeric column, ``count, null_count, min, max, mean, std``
 (sample, ddof=1) and ``p01 ... p99`` with numpy's default linear quantile definition —
-exact, by multi-pass radix selection (see ``_exact.RankSelector``), never by loading a
+exact, by multi-pass radix selection (see ``_exact.SelectionSet``), never by loading a
 column whole.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from pytest_statharness import Analysis, ColumnKind, hookimpl
 
-from ._exact import ExactSum, RankSelector, float_keys, linear_quantile, quantile_ranks
+from ._exact import ExactSum, RankSelector, SelectionSet, float_keys, quantile_rank_list
 
 QUANTILES = {
     "p01": 0.01,
@@ -60,8 +60,8 @@ class ProfileNumeric(Analysis):
             state[c] = entry
         return state
 
-    def _selectors(self, ctx) -> dict[str, RankSelector]:
-        return ctx.previous[0]["_selectors"]
+    def _selection(self, ctx) -> SelectionSet:
+        return ctx.previous[0]["_selection"]
 
     def update(self, state, chunk, ctx):
         for c in ctx.columns:
@@ -80,10 +80,9 @@ class ProfileNumeric(Analysis):
             if ctx.pass_index == 1 and valid.size:
                 dev = valid - stats["mean"]
                 s["m2"].add_array(dev * dev)
-            selector = self._selectors(ctx)[c]
-            if selector.done or not valid.size:
-                continue
-            s["sel"] = selector.chunk_state(selector.current_pass(), float_keys(valid))
+            selection = self._selection(ctx)
+            if selection.wants(c) and valid.size:
+                s["sel"] = selection.chunk_state(c, float_keys(valid))
         return state
 
     def merge(self, a, b, ctx):
@@ -108,21 +107,16 @@ class ProfileNumeric(Analysis):
     def end_pass(self, state, ctx):
         if ctx.pass_index == 0:
             result = {}
-            selectors = {}
+            wanted = {}
             for c in ctx.columns:
                 s = state[c]
                 n = s["n"]
                 total = s["sum"].value()
                 result[c] = {**s, "sum": total, "mean": total / n if n else None}
-                ranks = quantile_ranks(n, list(QUANTILES.values())) if n else {}
-                wanted = sorted({r for prev, nxt, _ in ranks.values() for r in (prev, nxt)})
-                selectors[c] = RankSelector(n, wanted)
-            result["_selectors"] = selectors
+                wanted[c] = (n, quantile_rank_list(n, QUANTILES.values()))
+            result["_selection"] = SelectionSet(wanted)
             return result
-        selectors = self._selectors(ctx)
-        for c in ctx.columns:
-            if not selectors[c].done and state[c]["sel"]:
-                selectors[c].advance(state[c]["sel"])
+        self._selection(ctx).advance({c: state[c]["sel"] for c in ctx.columns})
         return (
             {c: {"m2": state[c]["m2"].value()} for c in ctx.columns} if ctx.pass_index == 1 else {}
         )
@@ -130,7 +124,7 @@ class ProfileNumeric(Analysis):
     def needs_another_pass(self, ctx):
         if len(ctx.previous) == 1:
             return any(ctx.previous[0][c]["n"] for c in ctx.columns)
-        return not all(s.done for s in self._selectors(ctx).values())
+        return not self._selection(ctx).done
 
     def findings(self, ctx):
         stats = ctx.previous[0]
@@ -147,13 +141,8 @@ class ProfileNumeric(Analysis):
                 "mean": s["mean"],
                 "std": math.sqrt(m2s[c]["m2"] / (n - 1)) if n > 1 else None,
             }
-            if n:
-                chosen = stats["_selectors"][c].values()
-                for name, (prev, nxt, gamma) in quantile_ranks(n, list(QUANTILES.values())).items():
-                    label = next(k for k, v in QUANTILES.items() if v == name)
-                    values[label] = linear_quantile(chosen[prev], chosen[nxt], gamma)
-            else:
-                values.update({k: None for k in QUANTILES})
+            for label, q in QUANTILES.items():
+                values[label] = stats["_selection"].quantile(c, q)  # None when n = 0
             units = {k: ("count" if k in ("count", "null_count") else "value") for k in values}
             out.append(
                 ctx.finding(

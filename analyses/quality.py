@@ -20,15 +20,12 @@ import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
 
-from ._exact import float_keys
+from ._exact import SelectionSet, float_keys, int_keys, quantile_rank_list
 from ._hist import (
     MAX_EXAMPLES,
-    SelectionSet,
     cap_findings,
     finite_values,
-    int_keys,
     int_values,
-    quantile_rank_list,
     share,
     smallest,
 )
