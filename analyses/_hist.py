@@ -4,10 +4,11 @@
   :func:`int_values` — a temporal or integer column's values as exact int64 counts.
 * :func:`numpy_bin_edges` — numpy's ``histogram_bin_edges`` for the Freedman-Diaconis and
   Sturges rules, from exact summary statistics instead of the whole array.
-* small mergeable pieces: :func:`smallest`, :func:`share`, :func:`cap_findings`.
+* :func:`smallest` — the k smallest items of two lists (mergeable example rows).
 
 Exact sums and order statistics (``exact_fixed_sum``, ``fixed_ratio``, ``SelectionSet``,
-``quantile_rank_list``, ``int_keys``) live in :mod:`._exact`.
+``quantile_rank_list``, ``int_keys``) live in :mod:`._exact`; finding caps and severity
+bands (``cap_findings``, ``graded``, ``share``) in :mod:`._report`.
 """
 
 from __future__ import annotations
@@ -90,34 +91,11 @@ def smallest(a: list, b: list, k: int = MAX_EXAMPLES) -> list:
     return sorted(a + b)[:k]
 
 
-def share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-def cap_findings(ctx, detections: list[dict], summary: dict | None = None) -> list[dict]:
-    """Keep at most ``max_findings`` findings (the summary last); record what was cut."""
-    cap = max(ctx.budget.max_findings - (1 if summary is not None else 0), 0)
-    kept = detections[:cap]
-    note = {
-        "count": len(detections) - cap,
-        "cap": "max_findings",
-        "subjects": [f["subject"] for f in detections[cap:]],
-    }
-    if summary is not None:
-        kept.append(summary)
-    if len(detections) > cap and kept:
-        # the summary (or else the last finding kept) says what the cap left out
-        kept[-1]["evidence"]["parameters"]["findings_left_out"] = note
-    return kept
-
-
 __all__ = [
     "MAX_BINS",
     "MAX_EXAMPLES",
-    "cap_findings",
     "finite_values",
     "int_values",
     "numpy_bin_edges",
-    "share",
     "smallest",
 ]

@@ -26,15 +26,8 @@ from ._exact import (
     float_keys,
     quantile_rank_list,
 )
-from ._hist import (
-    MAX_BINS,
-    MAX_EXAMPLES,
-    cap_findings,
-    finite_values,
-    numpy_bin_edges,
-    share,
-    smallest,
-)
+from ._hist import MAX_BINS, MAX_EXAMPLES, finite_values, numpy_bin_edges, smallest
+from ._report import cap_findings, graded, share
 
 SELECTION_PASSES = 5  # RankSelector: at most four 16-bit histogram passes, then a collect pass
 
@@ -524,8 +517,7 @@ class Outliers(_PhasedNumeric):
                 params["mad_zero"] = "MAD = 0: modified z-scores undefined"
             examples = sorted(pos for _, pos in top)
             if detected:
-                frac = mad_count / n
-                severity = "high" if frac >= 0.01 else "medium" if frac >= 0.001 else "low"
+                severity = graded(mad_count / n, ((0.01, "high"), (0.001, "medium")), "low")
                 out.append(
                     ctx.finding(
                         kind="outliers",

@@ -65,10 +65,11 @@ import pyarrow.compute as pc
 import scipy.stats as stats
 from scipy.stats.contingency import association
 
-from pytest_statharness import ColumnKind, ComparisonAnalysis, Plan, hookimpl
+from pytest_statharness import ColumnKind, ComparisonAnalysis, hookimpl
 
 from ._exact import ExactSum, RankSelector, float_keys
 from ._ks import ExactKS, KSStep, dense_histogram, merge_top, plan_refinement, top_summary
+from ._report import plan_within_findings
 
 DECILES = [k / 10 for k in range(1, 10)]
 PSI_EPS = 1e-4
@@ -284,12 +285,7 @@ class Drift(ComparisonAnalysis):
             for c in a.columns_of(*self.requires)
             if c in b.columns_of(*self.requires) and a.kind(c) == b.kind(c)
         ]
-        if not columns:
-            return None
-        limit = max(min(budget.max_columns, budget.max_findings - 1), 1)
-        cap = "max_columns" if budget.max_columns <= budget.max_findings - 1 else "max_findings"
-        kept, left = columns[:limit], columns[limit:]
-        return Plan(tuple(kept), {}, {"columns": left, "cap": cap} if left else {})
+        return plan_within_findings(columns, budget, reserved=1, minimum=1)
 
     def _is_numeric(self, ctx, column: str) -> bool:
         return ctx.dataset.kind(column) == ColumnKind.NUMERIC

@@ -25,14 +25,11 @@ from ._eventlog_columns import (
     one_second_value,
     wait_name,
 )
+from ._report import cap_each, share
 
 REFERENCE_PM = "van der Aalst (2016), Process Mining: Data Science in Action, 2nd ed., Springer"
 REFERENCE_Q = "Hyndman & Fan (1996), Sample Quantiles in Statistical Packages, Am. Stat. 50(4)"
 TOP_VARIANTS = 10
-
-
-def _share(part, whole) -> float | None:
-    return float(Fraction(part, whole)) if whole else None
 
 
 def _seconds(ticks, per_second) -> float | None:
@@ -41,13 +38,7 @@ def _seconds(ticks, per_second) -> float | None:
 
 def _capped(ctx, findings: list[dict], leading: int = 0) -> list[dict]:
     """Cap per-subject findings by max_findings, saying how many were left out."""
-    cap = ctx.budget.max_findings
-    if len(findings) <= cap:
-        return findings
-    kept = findings[:cap]
-    for f in kept[leading:]:
-        f["evidence"]["parameters"]["left_out_by_max_findings"] = len(findings) - cap
-    return kept
+    return cap_each(ctx, findings, key="left_out_by_max_findings", skip=leading)
 
 
 class EventlogOverview(EventLogBase):
@@ -115,7 +106,7 @@ class EventlogOverview(EventLogBase):
                     "variant": text,
                     "activities": list(seq),
                     "cases": n,
-                    "share": _share(n, acc.cases),
+                    "share": share(n, acc.cases),
                 }
                 for text, seq, n in top
             ]
@@ -242,7 +233,7 @@ class Rework(EventLogBase):
                 values={
                     "cases": acc.cases,
                     "cases_with_rework": acc.rework_cases,
-                    "share_of_cases": _share(acc.rework_cases, acc.cases),
+                    "share_of_cases": share(acc.rework_cases, acc.cases),
                     "repeat_events": extra,
                     "repeated_activities": len(acc.rework),
                 },
@@ -266,7 +257,7 @@ class Rework(EventLogBase):
                     subject={**subject, "value": act},
                     values={
                         "cases_with_repeat": cases,
-                        "share_of_cases": _share(cases, acc.cases),
+                        "share_of_cases": share(cases, acc.cases),
                         "repeat_events": repeats,
                     },
                     units={
@@ -318,7 +309,7 @@ class WaitingTime(EventLogBase):
                         "median_s": q[0.5],
                         "p90_s": q[0.9],
                         "total_s": float(Fraction(total, pps)),
-                        "share_of_waiting": _share(total, grand),
+                        "share_of_waiting": share(total, grand),
                     },
                     units={
                         "count": "events",
@@ -391,7 +382,7 @@ class ResourceLoad(EventLogBase):
             busy_s = float(Fraction(busy[1], dps)) if busy and dps else None
             values = {
                 "events": events,
-                "share_of_events": _share(events, with_res),
+                "share_of_events": share(events, with_res),
                 "cases": acc.res_cases.get(res, 0) if spec["grouped"] else None,
                 "busy_time_s": busy_s,
                 "busy_events": busy[0] if busy else 0,

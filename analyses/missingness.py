@@ -35,7 +35,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
+from pytest_statharness import Analysis, ColumnKind, hookimpl
+
+from ._report import graded
 
 if hasattr(np, "bitwise_count"):
 
@@ -48,14 +50,6 @@ else:  # numpy < 2.0
     def _popcount(words: np.ndarray) -> np.ndarray:
         as_bytes = words.view(np.uint8).reshape(*words.shape, 8)
         return _BYTE_COUNTS[as_bytes].sum(axis=-1, dtype=np.int64)
-
-
-def _severity(rate: float) -> str:
-    if rate >= 0.5:
-        return "high"
-    if rate >= 0.1:
-        return "medium"
-    return "low"
 
 
 def _missing_masks(chunk, names) -> tuple[np.ndarray, np.ndarray]:
@@ -107,12 +101,7 @@ class Missingness(Analysis):
     )
     access = "streamed; one pass, bit-packed missing masks, pair counts bounded by max_columns^2"
 
-    def plan(self, dataset, budget):
-        columns = [c.name for c in dataset.columns]
-        if not columns:
-            return None
-        kept, left = columns[: budget.max_columns], columns[budget.max_columns :]
-        return Plan(tuple(kept), {}, {"columns": left, "cap": "max_columns"} if left else {})
+    # plan: the default (every column, of any kind, up to max_columns)
 
     # -- accumulator ------------------------------------------------------------------
     def init(self, ctx):
@@ -224,7 +213,7 @@ class Missingness(Analysis):
                 ctx.finding(
                     kind="null_rate",
                     title=f"Column {name!r} is missing in {nulls[i]} of {rows} rows",
-                    severity=_severity(rate),
+                    severity=graded(rate, ((0.5, "high"), (0.1, "medium")), "low"),
                     subject={"column": name},
                     values={
                         "null_count": nulls[i],

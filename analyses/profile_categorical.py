@@ -42,7 +42,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
+from pytest_statharness import Analysis, ColumnKind, hookimpl
+
+from ._report import plan_within_findings
 
 TOP_K = 10
 HLL_P = 14
@@ -163,13 +165,7 @@ class ProfileCategorical(Analysis):
     access = "streamed; pass 1 value counts or sketches, pass 2 (only past distinct_cap) candidate counts"
 
     def plan(self, dataset, budget):
-        columns = dataset.columns_of(*self.requires)
-        if not columns:
-            return None
-        limit = min(budget.max_columns, budget.max_findings)
-        cap = "max_columns" if budget.max_columns <= budget.max_findings else "max_findings"
-        kept, left = columns[:limit], columns[limit:]
-        return Plan(tuple(kept), {}, {"columns": left, "cap": cap} if left else {})
+        return plan_within_findings(dataset.columns_of(*self.requires), budget)
 
     def _cap(self, ctx) -> int:
         return max(int(ctx.budget.distinct_cap), 1)

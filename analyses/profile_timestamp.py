@@ -33,7 +33,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
+from pytest_statharness import Analysis, ColumnKind, hookimpl
+
+from ._report import plan_within_findings
 
 _PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 _DAY_SECONDS = 86_400
@@ -102,13 +104,7 @@ class ProfileTimestamp(Analysis):
     access = "streamed; one pass, per-day counts bounded by distinct_cap"
 
     def plan(self, dataset, budget):
-        columns = dataset.columns_of(*self.requires)
-        if not columns:
-            return None
-        limit = min(budget.max_columns, budget.max_findings)
-        cap = "max_columns" if budget.max_columns <= budget.max_findings else "max_findings"
-        kept, left = columns[:limit], columns[limit:]
-        return Plan(tuple(kept), {}, {"columns": left, "cap": cap} if left else {})
+        return plan_within_findings(dataset.columns_of(*self.requires), budget)
 
     # -- accumulator ------------------------------------------------------------------
     def init(self, ctx):

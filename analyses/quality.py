@@ -21,14 +21,8 @@ import pyarrow.compute as pc
 from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
 
 from ._exact import SelectionSet, float_keys, int_keys, quantile_rank_list
-from ._hist import (
-    MAX_EXAMPLES,
-    cap_findings,
-    finite_values,
-    int_values,
-    share,
-    smallest,
-)
+from ._hist import MAX_EXAMPLES, finite_values, int_values, smallest
+from ._report import cap_findings, graded, share
 
 ALL_KINDS = tuple(ColumnKind)
 SELECTION_PASSES = 5
@@ -313,7 +307,7 @@ class DuplicateRows(Analysis):
                     parameters=params,
                 )
             ]
-        severity = "high" if frac >= 0.05 else "medium" if frac >= 0.005 else "low"
+        severity = graded(frac, ((0.05, "high"), (0.005, "medium")), "low")
         return [
             ctx.finding(
                 kind="duplicate_rows",
@@ -584,7 +578,7 @@ class DuplicateKeys(Analysis):
             params = {"column_kind": kind_name, "key_share": KEY_SHARE, **extra}
             if repeats:
                 if kind_name == "integer_id":
-                    severity = "high" if frac >= 0.01 else "medium"
+                    severity = graded(frac, ((0.01, "high"),), "medium")
                 else:
                     severity = "low"
                 out.append(
@@ -685,10 +679,9 @@ class ConstantColumns(Analysis):
     access = "streamed; pass 1 per-chunk value counts -> majority candidate, pass 2 exact count"
 
     def plan(self, dataset, budget):
-        columns = [c.name for c in dataset.columns]
-        kept = columns[: budget.max_columns]
-        left = columns[budget.max_columns :]
-        return Plan(tuple(kept), {}, {"columns": left, "cap": "max_columns"} if left else {})
+        # every column up to max_columns (the default); a dataset without columns is
+        # screened too (a summary of 0 columns)
+        return super().plan(dataset, budget) or Plan((), {}, {})
 
     def columns_for_pass(self, ctx):
         if ctx.pass_index == 0:
@@ -1074,15 +1067,11 @@ class ImpossibleValues(Analysis):
     )
 
     def plan(self, dataset, budget):
-        columns = dataset.columns_of(*self.requires)
-        if not columns:
+        plan = super().plan(dataset, budget)
+        if plan is None:
             return None
-        kept = columns[: budget.max_columns]
-        left = columns[budget.max_columns :]
-        kinds = {c: str(dataset.kind(c)) for c in kept}
-        return Plan(
-            tuple(kept), {"kinds": kinds}, {"columns": left, "cap": "max_columns"} if left else {}
-        )
+        kinds = {c: str(dataset.kind(c)) for c in plan.columns}
+        return Plan(plan.columns, {"kinds": kinds}, plan.left_out)
 
     def _kind(self, ctx, c) -> str:
         return ctx.params["kinds"][c]
@@ -1238,7 +1227,7 @@ class ImpossibleValues(Analysis):
                         subject={"column": c},
                         values={**base, "negative_count": s["bad"], "negative_share": frac},
                         units={**units, "negative_count": "count", "negative_share": "ratio"},
-                        severity="high" if frac >= 0.01 else "medium",
+                        severity=graded(frac, ((0.01, "high"),), "medium"),
                         columns=[c],
                         example_rows=s["examples"],
                     )
@@ -1307,7 +1296,7 @@ class ImpossibleValues(Analysis):
                             "p99": "timestamp",
                             "upper_bound": "timestamp",
                         },
-                        severity="high" if frac >= 0.01 else "medium",
+                        severity=graded(frac, ((0.01, "high"),), "medium"),
                         columns=[c],
                         example_rows=smallest(s["examples"], late["examples"]),
                         parameters={

@@ -42,6 +42,7 @@ from ._eventlog_columns import (
     detection_columns,
     plan_eventlog,
 )
+from ._report import bonferroni, cap_each, graded
 
 MIN_IMPROVEMENT_PCT = 1.0
 ALPHA = 0.001
@@ -111,14 +112,6 @@ def welch_greater(n1, s1, q1, n2, s2, q2) -> tuple[float | None, float | None, f
     se2 = v1 / n1 + v2 / n2
     df = se2 * se2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
     return float(res.statistic), float(df), float(res.pvalue)
-
-
-def _severity(pct: float) -> str:
-    if pct >= 25:
-        return "high"
-    if pct >= 10:
-        return "medium"
-    return "low"
 
 
 class Recommendations(EventLogBase):
@@ -270,27 +263,24 @@ class Recommendations(EventLogBase):
         for r in activity_rows + group_rows:
             if r["p_value"] is None or r["improvement_pct"] <= 0:
                 continue
-            r["p_bonferroni"] = min(1.0, r["p_value"] * tests)
+            r["p_bonferroni"] = bonferroni(r["p_value"], tests)
             if r["improvement_pct"] >= MIN_IMPROVEMENT_PCT and r["p_bonferroni"] < ALPHA:
                 candidates.append(r)
         candidates.sort(key=lambda r: (-r["improvement_pct"], dumps(r["subject"])))
-        cap = ctx.budget.max_findings
         out = []
-        for r in candidates[:cap]:
+        for r in candidates:
             params = {
                 "subjects_tested": tests,
                 "min_improvement_pct": MIN_IMPROVEMENT_PCT,
                 "alpha_bonferroni": ALPHA,
             }
-            if len(candidates) > cap:
-                params["left_out_by_max_findings"] = len(candidates) - cap
             if r["kind"] == "reduce_activity_time":
                 params.update(self.parameters(ctx))
             out.append(
                 ctx.finding(
                     kind=r["kind"],
                     title=r["title"],
-                    severity=_severity(r["improvement_pct"]),
+                    severity=graded(r["improvement_pct"], ((25, "high"), (10, "medium")), "low"),
                     subject=r["subject"],
                     values={
                         **r["values"],
@@ -307,7 +297,7 @@ class Recommendations(EventLogBase):
                     },
                 )
             )
-        return out
+        return cap_each(ctx, out, key="left_out_by_max_findings")
 
     def _activity_rows(self, ctx, spec, acc) -> list[dict]:
         pps = acc.per_second or 1

@@ -29,6 +29,7 @@ from scipy import stats
 
 from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
 
+from ._report import bonferroni, cap_each, graded
 from ._series import (
     SCALE_BITS,
     CountMap,
@@ -59,16 +60,6 @@ HIGH_CARDINALITY = 4
 def _finite(chunk, column: str) -> tuple[np.ndarray, np.ndarray]:
     data = chunk.floats(column)
     return data, np.isfinite(data)
-
-
-def _cap_findings(found: list[dict], ctx) -> list[dict]:
-    cap = ctx.budget.max_findings
-    if len(found) <= cap:
-        return found
-    kept = found[:cap]
-    for f in kept:
-        f["evidence"]["parameters"]["findings_left_out"] = len(found) - cap
-    return kept
 
 
 def _sort_key(value, *names):
@@ -508,12 +499,10 @@ class Correlation(Analysis):
             }
             strength = max([abs(v) for v in (pr["r"], rho) if v is not None], default=0.0)
             ps = [p for p in (pr["p"], rho_p) if p is not None]
-            significant = bool(ps) and min(ps) * tested < ALPHA
+            significant = bool(ps) and bonferroni(min(ps), tested) < ALPHA
             severity = "info"
-            if significant and strength >= 0.7:
-                severity = "medium"
-            elif significant and strength >= 0.4:
-                severity = "low"
+            if significant:
+                severity = graded(strength, ((0.7, "medium"), (0.4, "low")), "info")
             params = {"pairs_tested": tested}
             if reason:
                 params["spearman_skipped"] = reason
@@ -540,7 +529,7 @@ class Correlation(Analysis):
                 *f["subject"]["columns"],
             )
         )
-        return _cap_findings(out, ctx)
+        return cap_each(ctx, out)
 
 
 def _add_moments(a: list, b: list) -> list:
@@ -739,12 +728,9 @@ class CramersV(Analysis):
             if other:
                 params["other_bucket"] = other
             severity = "info"
-            if res["p_value"] is not None and res["p_value"] * tested < ALPHA:
+            if res["p_value"] is not None and bonferroni(res["p_value"], tested) < ALPHA:
                 corrected = res["cramers_v_corrected"] or 0.0
-                if corrected >= 0.5:
-                    severity = "medium"
-                elif corrected >= 0.3:
-                    severity = "low"
+                severity = graded(corrected, ((0.5, "medium"), (0.3, "low")), "info")
             units = {
                 "cramers_v": "coefficient",
                 "cramers_v_corrected": "coefficient",
@@ -772,7 +758,7 @@ class CramersV(Analysis):
                 f["measurement"]["values"]["cramers_v"], *f["subject"]["columns"]
             )
         )
-        return _cap_findings(out, ctx)
+        return cap_each(ctx, out)
 
 
 def _cramers(table) -> dict:
@@ -1068,11 +1054,8 @@ class GroupDifferences(Analysis):
                     "distinct values"
                 )
             severity = "info"
-            if res["p_value"] is not None and res["p_value"] * tested < ALPHA:
-                if res["epsilon_squared"] >= 0.14:
-                    severity = "medium"
-                elif res["epsilon_squared"] >= 0.06:
-                    severity = "low"
+            if res["p_value"] is not None and bonferroni(res["p_value"], tested) < ALPHA:
+                severity = graded(res["epsilon_squared"], ((0.14, "medium"), (0.06, "low")), "info")
             units = {
                 "h_statistic": "statistic",
                 "p_value": "probability",
@@ -1101,7 +1084,7 @@ class GroupDifferences(Analysis):
                 f["subject"]["group_by"],
             )
         )
-        return _cap_findings(out, ctx)
+        return cap_each(ctx, out)
 
 
 def _kruskal(counts: list[int], sums: list[int], table: RankTable, labels: list[str]) -> dict:
