@@ -58,6 +58,7 @@ import pyarrow.compute as pc
 from pytest_statharness import Analysis, ColumnKind
 from pytest_statharness.analysis import Plan
 
+from ._counts import misra_gries_add
 from ._exact import RankSelector, SelectionSet, float_keys, quantile_rank_list
 
 ENV_VARS = {
@@ -692,21 +693,6 @@ class Partial:
             if self.res is not None and other.res is not None
             else None,
         )
-
-
-def misra_gries_add(counters: dict, value, k: int) -> int:
-    """One Misra-Gries step; returns 1 when every counter was decremented."""
-    if value in counters:
-        counters[value] += 1
-        return 0
-    if len(counters) < k:
-        counters[value] = 1
-        return 0
-    for key in list(counters):
-        counters[key] -= 1
-        if not counters[key]:
-            del counters[key]
-    return 1
 
 
 def _group_int_sums(codes: np.ndarray, values: np.ndarray, squares: bool):

@@ -61,12 +61,12 @@ import math
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import scipy.stats as stats
 from scipy.stats.contingency import association
 
 from pytest_statharness import ColumnKind, ComparisonAnalysis, hookimpl
 
+from ._counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
 from ._exact import ExactSum, RankSelector, float_keys
 from ._ks import ExactKS, KSStep, dense_histogram, merge_top, plan_refinement, top_summary
 from ._report import plan_within_findings
@@ -102,36 +102,6 @@ def _json_value(value):
     if value is None or isinstance(value, str | bool | int | float):
         return value
     return str(value)
-
-
-def _valid_values(chunk, name: str):
-    col = chunk.column(name)
-    if pa.types.is_dictionary(col.type):
-        col = pc.cast(col, col.type.value_type)
-    return pc.drop_null(col)
-
-
-def _value_counts(array) -> dict:
-    if not len(array):
-        return {}
-    vc = pc.value_counts(array)
-    return dict(zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True))
-
-
-def _add_counts(target: dict, other: dict) -> dict:
-    for value, n in other.items():
-        target[value] = target.get(value, 0) + n
-    return target
-
-
-def mg_reduce(counts: dict, m: int) -> tuple[dict, bool]:
-    """Misra–Gries reduction to at most ``m`` counters (Agarwal et al. 2012): subtract the
-    (m+1)-th largest count from every counter, drop those left at zero. (counts, reduced)."""
-    if len(counts) <= m:
-        return counts, False
-    values = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
-    cut = int(np.partition(values, len(values) - m - 1)[len(values) - m - 1])
-    return {k: v - cut for k, v in counts.items() if v > cut}, True
 
 
 def _numeric_values(chunk, name: str) -> np.ndarray:
@@ -193,7 +163,7 @@ class _CategoricalWork:
         self.nulls_a, self.nulls_b = entry_a["nulls"], entry_b["nulls"]
         self.max_groups = max(int(max_groups), 2)
         self.types = {"a": entry_a["type"], "b": entry_b["type"]}
-        combined = _add_counts(dict(entry_a["counts"]), entry_b["counts"])
+        combined = add_counts(dict(entry_a["counts"]), entry_b["counts"])
         reduced = entry_a["reduced"] or entry_b["reduced"] or len(combined) > cap
         self.exact_levels = not reduced
         self.threshold: int | None = None
@@ -203,7 +173,7 @@ class _CategoricalWork:
         if not reduced:
             self._make_table(entry_a["counts"], entry_b["counts"], eligible=list(combined))
         else:
-            summary, _ = mg_reduce(combined, cap)
+            summary = mg_reduce(combined, cap)
             self.threshold = (self.n_a + self.n_b) // (cap + 1)
             self.candidates = sorted(summary, key=_sort_key)
 
@@ -213,7 +183,7 @@ class _CategoricalWork:
         return self._arrays[side]
 
     def finish(self, counts_a: dict, counts_b: dict) -> None:
-        total = _add_counts(dict(counts_a), counts_b)
+        total = add_counts(dict(counts_a), counts_b)
         eligible = [v for v, n in total.items() if n > self.threshold]
         self._make_table(counts_a, counts_b, eligible)
 
@@ -318,10 +288,7 @@ class Drift(ComparisonAnalysis):
         for c in state:
             w = work[c]
             if isinstance(w, _CategoricalWork):
-                values = _valid_values(chunk, c)
-                if len(values):
-                    values = values.filter(pc.is_in(values, value_set=w.candidate_array(ctx.side)))
-                state[c] = _value_counts(values)
+                state[c] = candidate_counts(chunk, c, w.candidate_array(ctx.side))
                 continue
             values = _numeric_values(chunk, c)
             keys = float_keys(values)
@@ -349,11 +316,13 @@ class Drift(ComparisonAnalysis):
                     s["sum"].add_array(values)
                     s["top"] = top_summary(float_keys(values))
                 continue
-            values = _valid_values(chunk, c)
+            values = valid_values(chunk, c)
             s["n"] += len(values)
             s["nulls"] += chunk.num_rows - len(values)
             s["type"] = values.type
-            s["counts"], s["reduced"] = mg_reduce(_value_counts(values), cap)
+            counts = value_counts(values)
+            s["reduced"] = len(counts) > cap
+            s["counts"] = mg_reduce(counts, cap)
         return state
 
     def merge(self, a, b, ctx):
@@ -369,9 +338,9 @@ class Drift(ComparisonAnalysis):
                     continue
                 if x["type"] is None:
                     x["type"] = y["type"]
-                counts, reduced = mg_reduce(_add_counts(x["counts"], y["counts"]), cap)
-                x["counts"] = counts
-                x["reduced"] = x["reduced"] or y["reduced"] or reduced
+                counts = add_counts(x["counts"], y["counts"])
+                x["reduced"] = x["reduced"] or y["reduced"] or len(counts) > cap
+                x["counts"] = mg_reduce(counts, cap)
             return a
         out = {}
         for c in a:
@@ -380,7 +349,7 @@ class Drift(ComparisonAnalysis):
                 out[c] = dict(y) if x is None and y is not None else x
                 continue
             if not isinstance(self._work(ctx)[c], _NumericWork):
-                out[c] = _add_counts(dict(x), y)
+                out[c] = add_counts(dict(x), y)
                 continue
             entry = dict(x)
             if "sel" in y:

@@ -44,6 +44,7 @@ import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, hookimpl
 
+from ._counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
 from ._report import plan_within_findings
 
 TOP_K = 10
@@ -104,37 +105,9 @@ def hll_estimate(registers: np.ndarray) -> float:
     return estimate
 
 
-# -- Misra–Gries ------------------------------------------------------------------------
-def mg_reduce(counts: dict, m: int) -> dict:
-    """Keep at most ``m`` counters: subtract the (m+1)-th largest count from every counter
-    and drop those left at zero. Each value loses at most ``(N - sum) / (m + 1)`` over any
-    sequence of reductions (Agarwal et al. 2012, mergeable Misra–Gries)."""
-    if len(counts) <= m:
-        return counts
-    values = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
-    cut = int(np.partition(values, len(values) - m - 1)[len(values) - m - 1])
-    return {k: v - cut for k, v in counts.items() if v > cut}
-
-
 def top_items(counts: dict, k: int = TOP_K) -> list[tuple]:
     """The ``k`` (value, count) pairs with the largest counts, ties by value ascending."""
     return heapq.nsmallest(k, counts.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def _valid_values(chunk, name: str):
-    col = chunk.column(name)
-    if pa.types.is_dictionary(col.type):
-        col = pc.cast(col, col.type.value_type)
-    return pc.drop_null(col)
-
-
-def _value_counts(array) -> dict:
-    if not len(array):
-        return {}
-    vc = pc.value_counts(array)
-    values = vc.field("values").to_pylist()
-    counts = vc.field("counts").to_pylist()
-    return dict(zip(values, counts, strict=True))
 
 
 class ProfileCategorical(Analysis):
@@ -190,21 +163,17 @@ class ProfileCategorical(Analysis):
     def update(self, state, chunk, ctx):
         if ctx.pass_index > 0:
             for c in state:
-                candidates = ctx.previous[0][c]["candidate_array"]
-                values = _valid_values(chunk, c)
-                if len(values):
-                    values = values.filter(pc.is_in(values, value_set=candidates))
-                state[c] = _value_counts(values)
+                state[c] = candidate_counts(chunk, c, ctx.previous[0][c]["candidate_array"])
             return state
         for c in ctx.plan.columns:
             s = state[c]
-            values = _valid_values(chunk, c)
+            values = valid_values(chunk, c)
             s["rows"] += chunk.num_rows
             s["valid"] += len(values)
             s["type"] = values.type
             if self._is_bool(ctx, c) and len(values):
                 s["true"] += int(pc.sum(pc.cast(values, pa.int64())).as_py() or 0)
-            s["counts"] = _value_counts(values)
+            s["counts"] = value_counts(values)
             if len(s["counts"]) > self._cap(ctx):
                 self._to_sketch(s, ctx)
         return state
@@ -218,9 +187,7 @@ class ProfileCategorical(Analysis):
     def merge(self, a, b, ctx):
         if ctx.pass_index > 0:
             for c, counts in b.items():
-                target = a[c]
-                for value, n in counts.items():
-                    target[value] = target.get(value, 0) + n
+                add_counts(a[c], counts)
             return a
         cap = self._cap(ctx)
         for c in ctx.plan.columns:
@@ -231,9 +198,7 @@ class ProfileCategorical(Analysis):
             if x["type"] is None:
                 x["type"] = y["type"]
             if x["regs"] is None and y["regs"] is None:
-                counts = x["counts"]
-                for value, n in y["counts"].items():
-                    counts[value] = counts.get(value, 0) + n
+                counts = add_counts(x["counts"], y["counts"])
                 if len(counts) > cap:
                     self._to_sketch(x, ctx)
                 continue
@@ -246,10 +211,7 @@ class ProfileCategorical(Analysis):
             if y_regs is None:
                 y_regs = hll_add(empty, stable_hashes(list(y["counts"])))
             x["regs"] = np.maximum(x["regs"], y_regs)
-            counts = x["counts"]
-            for value, n in y["counts"].items():
-                counts[value] = counts.get(value, 0) + n
-            x["counts"] = mg_reduce(counts, cap)
+            x["counts"] = mg_reduce(add_counts(x["counts"], y["counts"]), cap)
         return a
 
     def end_pass(self, state, ctx):
