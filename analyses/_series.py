@@ -16,7 +16,13 @@
   per-row codes of a chosen list of levels (others go to an "other" code).
 * :func:`time_ticks` and :class:`SeriesAccumulator` — per-day and per-hour series of row
   counts and exact numeric sums over the latest ``max_windows`` calendar days / hours,
-  plus day-of-week and hour-of-day counts over all rows.
+  plus day-of-week and hour-of-day counts over all rows; optionally (``robust=True``) also
+  exact per-day sums of :func:`log_modulus` of every value and of its square: daily means
+  that heavy tails (lognormal amounts, durations) cannot dominate, and the row-level
+  moments of any run of days.
+* :func:`log_modulus` — ``sign(x) * L(1 + |x|)`` with ``L`` the piecewise-linear
+  interpolation of ``log2`` between powers of two, computed with IEEE operations that are
+  exact or correctly rounded only, so it is identical on every platform and chunking.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 import pyarrow as pa
@@ -72,6 +79,25 @@ def exact_sum(values: np.ndarray) -> int | None:
     return total
 
 
+def log_modulus(values: np.ndarray) -> np.ndarray:
+    """``sign(x) * L(1 + |x|)``: the log-modulus transform (John & Draper 1980) in base 2,
+    with ``log2`` replaced by its piecewise-linear interpolation between powers of two
+    (Mitchell 1962): for ``y = m * 2**e`` (``numpy.frexp``, ``0.5 <= m < 1``),
+    ``L(y) = (e - 2) + 2m``. ``L`` is continuous, strictly increasing, equal to ``log2``
+    at every power of two and within 0.0861 of it elsewhere; near 0 the transform is the
+    identity up to the rounding of ``1 + |x|`` (``|x| < 1`` gives ``(1 + |x|) - 1``), for
+    ``|x| >> 1`` it is ``~log2|x|``, so a multiplicative change of a positive variable
+    becomes an additive one.
+
+    Only exact or correctly rounded IEEE operations are used (``1 + |x|``, ``frexp``,
+    ``2m``, one addition), so every value is bit-identical on every platform, whatever the
+    chunking. Finite input only (callers mask non-finite values).
+    """
+    x = np.asarray(values, dtype=np.float64)
+    m, e = np.frexp(1.0 + np.abs(x))
+    return np.copysign((e - 2).astype(np.float64) + 2.0 * m, x)
+
+
 def add_exact(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else a + b
 
@@ -102,6 +128,18 @@ def grouped_exact_sums(groups: np.ndarray, values: np.ndarray) -> dict[int, int]
             else:
                 out.setdefault(g, 0)
     return out
+
+
+def fixed_moments(n: int, total: int, squares: int) -> tuple[float, float] | None:
+    """(mean, sample sd) of ``n`` values from the exact fixed-point sums of the values and
+    of their squares (see :func:`exact_sum`); both correctly rounded from exact rationals.
+    None when ``n < 2``. The sd is 0 when rounding of the squares would make it negative."""
+    if n < 2:
+        return None
+    scale = 1 << SCALE_BITS
+    num = squares * n * scale - total * total
+    var = Fraction(max(num, 0), n * (n - 1) * scale * scale)
+    return fixed_to_float(total, n), math.sqrt(var)
 
 
 def int_sum(values: np.ndarray) -> int:
@@ -308,7 +346,8 @@ def _trim_latest(buckets: dict, cap: int) -> tuple[dict, int]:
 
 
 def _merge_buckets(a: dict, b: dict) -> dict:
-    """Merge bucket maps key -> (rows, {column: (n, exact sum)}); never modifies b."""
+    """Merge bucket maps key -> (rows, {column: (n, exact sum[, exact log-modulus sum])});
+    integer additions only, never modifies b."""
     out = dict(a)
     for key, (rows, sums) in b.items():
         if key not in out:
@@ -316,9 +355,11 @@ def _merge_buckets(a: dict, b: dict) -> dict:
             continue
         rows0, sums0 = out[key]
         merged = dict(sums0)
-        for col, (n, s) in sums.items():
-            n0, s0 = merged.get(col, (0, 0))
-            merged[col] = (n0 + n, s0 + s)
+        for col, acc in sums.items():
+            prev = merged.get(col)
+            merged[col] = (
+                acc if prev is None else tuple(x + y for x, y in zip(prev, acc, strict=True))
+            )
         out[key] = (rows0 + rows, merged)
     return out
 
@@ -329,7 +370,8 @@ class SeriesAccumulator:
     State (all integers, merge exact and order-independent): rows, valid time rows, min
     and max tick, rows whose time of day is not midnight, day-of-week and hour-of-day row
     counts over all rows, and two bucket maps ``key -> (rows, {column: (n, exact sum)})``
-    holding the latest ``windows`` days / hours with rows. Keeping the latest keys at every
+    holding the latest ``windows`` days / hours with rows (with ``robust``, day buckets
+    hold ``(n, exact sum, exact sum of g, exact sum of g*g)``, ``g = log_modulus(x)``). Keeping the latest keys at every
     merge keeps exactly the overall latest keys, whatever the chunking.
     """
 
@@ -341,12 +383,14 @@ class SeriesAccumulator:
         *,
         hourly: bool = True,
         numeric_hourly: bool = True,
+        robust: bool = False,
     ) -> None:
         self.time_column = time_column
         self.numeric = list(numeric)
         self.windows = max(int(windows), 1)
         self.hourly = hourly
         self.numeric_hourly = numeric_hourly
+        self.robust = robust
 
     def init(self) -> dict:
         return {
@@ -364,7 +408,9 @@ class SeriesAccumulator:
             "tps": None,
         }
 
-    def _buckets(self, keys: np.ndarray, chunk, valid_time: np.ndarray, numeric: bool) -> dict:
+    def _buckets(
+        self, keys: np.ndarray, chunk, valid_time: np.ndarray, numeric: bool, robust: bool = False
+    ) -> dict:
         uniq, counts = np.unique(keys, return_counts=True)
         out = {int(k): (int(c), {}) for k, c in zip(uniq.tolist(), counts.tolist(), strict=True)}
         if not numeric:
@@ -377,8 +423,15 @@ class SeriesAccumulator:
             g = keys[ok]
             u, n = np.unique(g, return_counts=True)
             sums = grouped_exact_sums(g, data[ok])
-            for k, c in zip(u.tolist(), n.tolist(), strict=True):
-                out[k][1][col] = (c, sums[k])
+            if robust:
+                lm = log_modulus(data[ok])
+                rsums = grouped_exact_sums(g, lm)
+                rsq = grouped_exact_sums(g, lm * lm)
+                for k, c in zip(u.tolist(), n.tolist(), strict=True):
+                    out[k][1][col] = (c, sums[k], rsums[k], rsq[k])
+            else:
+                for k, c in zip(u.tolist(), n.tolist(), strict=True):
+                    out[k][1][col] = (c, sums[k])
         return out
 
     def update(self, state: dict, chunk) -> dict:
@@ -398,7 +451,7 @@ class SeriesAccumulator:
             part["weekday"] = np.bincount((days + 3) % 7, minlength=7).tolist()
             part["hour_of_day"] = np.bincount(hours % 24, minlength=24).tolist()
             part["days"], part["days_dropped"] = _trim_latest(
-                self._buckets(days, chunk, valid, True), self.windows
+                self._buckets(days, chunk, valid, True, self.robust), self.windows
             )
             if self.hourly:
                 part["hours"], part["hours_dropped"] = _trim_latest(
@@ -439,6 +492,10 @@ class BucketSeries:
     means: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # col -> (keys, n, means)
     sums: dict[str, int]  # col -> exact fixed-point sum over the window
     rows_outside: int  # rows with a valid time outside the window
+    # robust accumulators only, aligned with means[col]: col -> daily means of log_modulus,
+    # and col -> (exact fixed-point sums of g, of g*g) per day (Python ints)
+    robust_means: dict[str, np.ndarray] = field(default_factory=dict)
+    robust_sums: dict[str, tuple[list[int], list[int]]] = field(default_factory=dict)
 
     @property
     def keys(self) -> np.ndarray:
@@ -467,7 +524,9 @@ class Series:
         if state["valid"]:
             last_day = state["max"] // (86400 * tps)
             first_day = state["min"] // (86400 * tps)
-            daily = _filled(state["days"], state["days_dropped"], first_day, last_day, acc)
+            daily = _filled(
+                state["days"], state["days_dropped"], first_day, last_day, acc, acc.robust
+            )
             if acc.hourly:
                 last_hour = state["max"] // (3600 * tps)
                 first_hour = state["min"] // (3600 * tps)
@@ -521,20 +580,28 @@ class Series:
 
 
 def _filled(
-    buckets: dict, dropped: int, first: int, last: int, acc: SeriesAccumulator
+    buckets: dict,
+    dropped: int,
+    first: int,
+    last: int,
+    acc: SeriesAccumulator,
+    robust: bool = False,
 ) -> BucketSeries:
     start = max(first, last - acc.windows + 1)
     counts = np.zeros(last - start + 1, dtype=np.int64)
     outside = dropped
     per_col: dict[str, list] = {c: [] for c in acc.numeric}
+    robust_col: dict[str, list] = {c: [] for c in acc.numeric}
     for key in sorted(buckets):
         rows, sums = buckets[key]
         if key < start:
             outside += rows
             continue
         counts[key - start] = rows
-        for col, (n, s) in sums.items():
+        for col, (n, s, *rest) in sums.items():
             per_col[col].append((key, n, fixed_to_float(s, n)))
+            if rest:
+                robust_col[col].append((fixed_to_float(rest[0], n), rest[0], rest[1]))
     means = {}
     totals = {
         c: sum(buckets[k][1][c][1] for k in buckets if k >= start and c in buckets[k][1])
@@ -547,7 +614,14 @@ def _filled(
             np.array([n for _, n, _ in items], dtype=np.int64),
             np.array([m for _, _, m in items], dtype=np.float64),
         )
-    return BucketSeries(start, counts, means, totals, outside)
+    robust_means: dict[str, np.ndarray] = {}
+    robust_sums: dict[str, tuple[list[int], list[int]]] = {}
+    if robust:
+        for c in acc.numeric:
+            items = robust_col[c]
+            robust_means[c] = np.array([m for m, _, _ in items], dtype=np.float64)
+            robust_sums[c] = ([s for _, s, _ in items], [q for _, _, q in items])
+    return BucketSeries(start, counts, means, totals, outside, robust_means, robust_sums)
 
 
 def finite_or_none(x) -> float | None:
@@ -564,9 +638,11 @@ __all__ = [
     "SeriesAccumulator",
     "Series",
     "exact_sum",
+    "fixed_moments",
     "fixed_to_float",
     "grouped_exact_sums",
     "int_sum",
+    "log_modulus",
     "level_codes",
     "level_counts",
 ]

@@ -12,7 +12,10 @@ window are counted and stated (``rows_outside_window``), never sampled.
   hour, empty days...) and of each numeric column's daily means.
 * ``changepoints`` — level shifts in the daily count series and daily mean series:
   optimal partitioning (the exact minimiser of the penalised l2 cost PELT minimises) with
-  a BIC-like penalty, each change confirmed by a Mann–Whitney U test.
+  a BIC-like penalty, each change confirmed by a Mann–Whitney U test. A numeric column is
+  searched on its daily means of ``log_modulus(x)`` (exact per-day sums, a second sum per
+  day in the same pass), which heavy tails cannot dominate; its reported levels remain
+  the means of the daily means of the values themselves.
 * ``seasonality`` — day-of-week and hour-of-day effects on counts (chi-square goodness of
   fit against the time each weekday/hour was observed) and on means (Kruskal–Wallis).
 * ``trend`` — Mann–Kendall monotonic trend (Kendall's tau against time) with the
@@ -36,6 +39,7 @@ from ._series import (
     Series,
     SeriesAccumulator,
     day_label,
+    fixed_moments,
     fixed_to_float,
     hour_label,
     tick_label,
@@ -87,6 +91,8 @@ class _TimeAnalysis(Analysis):
         }
         return Plan((time_column, *kept), params, left_out)
 
+    robust = False  # also accumulate daily sums of log_modulus (changepoints)
+
     def _acc(self, ctx) -> SeriesAccumulator:
         return SeriesAccumulator(
             ctx.columns[0],
@@ -94,6 +100,7 @@ class _TimeAnalysis(Analysis):
             ctx.budget.max_windows,
             hourly=self.hourly,
             numeric_hourly=self.numeric_hourly,
+            robust=self.robust,
         )
 
     def init(self, ctx):
@@ -360,10 +367,16 @@ def noise_sigma(y: np.ndarray) -> float:
     return float(np.std(np.diff(y)) / math.sqrt(2.0))
 
 
-def _refine(y: np.ndarray, edges: list[int]) -> list[int]:
+def _refine(y: np.ndarray, edges: list[int], weights: np.ndarray | None = None) -> list[int]:
     """Move each inner boundary, left to right, to the split within +-CP_MIN_SEGMENT points
-    that minimises the squared deviations of the original values of its two segments (ranks
-    find a change robustly but place it only roughly: they keep order, not magnitude)."""
+    that minimises the squared deviations of ``y`` from its two segments' means (ranks
+    find a change robustly but place it only roughly: they keep order, not magnitude).
+
+    With ``weights`` (the rows behind each daily mean) deviations and means are weighted:
+    the split is then the least-squares split of the rows themselves (the within-day part
+    of their squared deviations does not depend on the split), so a day of 3 rows moves a
+    boundary less than a day of 50. Ties go to the earliest split.
+    """
     edges = list(edges)
     for k in range(1, len(edges) - 1):
         a, b, c = edges[k - 1], edges[k], edges[k + 1]
@@ -371,71 +384,160 @@ def _refine(y: np.ndarray, edges: list[int]) -> list[int]:
         hi = min(c - CP_MIN_SEGMENT, b + CP_MIN_SEGMENT)
         best, where = math.inf, b
         for split in range(lo, hi + 1):
-            left, right = y[a:split], y[split:c]
-            cost = float(np.sum((left - left.mean()) ** 2) + np.sum((right - right.mean()) ** 2))
+            cost = 0.0
+            for seg in (slice(a, split), slice(split, c)):
+                part = y[seg]
+                if weights is None:
+                    cost += float(np.sum((part - part.mean()) ** 2))
+                else:
+                    w = weights[seg]
+                    centre = float(np.sum(w * part)) / float(np.sum(w))
+                    cost += float(np.sum(w * (part - centre) ** 2))
             if cost < best:
                 best, where = cost, split
         edges[k] = where
     return edges
 
 
-def detect_changes(y: np.ndarray) -> tuple[list[dict], float, float]:
-    """Confirmed level shifts of ``y``: (changes, noise sigma of y, penalty).
+def detect_changes(
+    y: np.ndarray,
+    search: np.ndarray | None = None,
+    rows: tuple[np.ndarray, list[int], list[int]] | None = None,
+) -> tuple[list[dict], float, float]:
+    """Confirmed level shifts of a daily series: (changes, noise sigma of y, penalty).
 
-    The search runs on the ranks of ``y`` (average ranks, standardised by their von Neumann
-    noise estimate), so heavy tails and single outlying days cannot create segments; each
-    candidate is confirmed by a Mann–Whitney U test of the values before and after it.
-    A change is the index of the first point of the new level.
+    ``search`` (default ``y``) is the series the changes are searched, placed and
+    confirmed on; ``y`` is the series whose levels are reported. For a numeric column
+    ``search`` holds the daily means of g = log_modulus(x), ``y`` the daily means of x, and
+    ``rows`` = (values per day, exact fixed-point sums of g per day, of g*g per day).
+
+    The search runs on the ranks of ``search`` (average ranks, standardised by their von
+    Neumann noise estimate), so heavy tails and single outlying days cannot create
+    segments; each boundary is then refined (:func:`_refine`, weighted by the values per
+    day when ``rows`` is given) and confirmed by a Mann–Whitney U test of ``search`` before
+    and after it — and, with ``rows``, also by the pooled-variance two-sample t-test of the
+    rows' g values before and after it (from the exact segment moments): days are then not
+    all equally informative (a day of 1 value is far noisier than a day of 50), which a
+    rank test of daily means alone ignores, so a run of sparse days (the end of a log)
+    could otherwise pass for a level. The variance is pooled because under no change all
+    rows share one distribution (Welch's test would trust the spread of 8 sparse values),
+    and the t-test's p-value is multiplied by the number of admissible split positions as
+    well as by the candidates (Bonferroni): the boundary was chosen by a scan, so its
+    nominal p-value is optimistic. A change is the index of the first point of the new level;
+    ``search_before``/``search_after`` are the segment means of ``search`` (with ``rows``:
+    the exact means of the rows' g values).
     """
     n = int(y.size)
+    search = y if search is None else search
     if n < CP_MIN_POINTS:
         return [], 0.0, 0.0
-    ranks = stats.rankdata(y)
+    ranks = stats.rankdata(search)
     rank_sigma = noise_sigma(ranks)
     if rank_sigma <= 0.0:
         return [], noise_sigma(y), 0.0
     z = (ranks - float(np.median(ranks))) / rank_sigma
     penalty = CP_PENALTY * math.log(n)
     bps = optimal_partition_l2(z, penalty, CP_MIN_SEGMENT)
-    edges = _refine(y, [0, *bps])
+    weights = None if rows is None else rows[0].astype(np.float64)
+    edges = _refine(search, [0, *bps], weights)
     candidates = len(bps) - 1
     out = []
     for k in range(1, len(edges) - 1):
-        before = y[edges[k - 1] : edges[k]]
-        after = y[edges[k] : edges[k + 1]]
-        p = float(stats.mannwhitneyu(before, after, alternative="two-sided").pvalue)
+        seg_before = slice(edges[k - 1], edges[k])
+        seg_after = slice(edges[k], edges[k + 1])
+        p = float(
+            stats.mannwhitneyu(
+                search[seg_before], search[seg_after], alternative="two-sided"
+            ).pvalue
+        )
         if p * candidates >= ALPHA:
             continue
-        out.append(
-            {
-                "index": edges[k],
-                "before": float(np.mean(before)),
-                "after": float(np.mean(after)),
-                "n_before": int(before.size),
-                "n_after": int(after.size),
-                "p": p,
-            }
-        )
+        change = {
+            "index": edges[k],
+            "before": float(np.mean(y[seg_before])),
+            "after": float(np.mean(y[seg_after])),
+            "search_before": float(np.mean(search[seg_before])),
+            "search_after": float(np.mean(search[seg_after])),
+            "n_before": edges[k] - edges[k - 1],
+            "n_after": edges[k + 1] - edges[k],
+            "p": p,
+            "t_p": None,
+            "rows_before": None,
+            "rows_after": None,
+        }
+        if rows is not None:
+            before, after = _row_moments(rows, seg_before), _row_moments(rows, seg_after)
+            t_p = _t_test_p(before, after)
+            # the boundary was chosen by scanning the series: Bonferroni over the
+            # admissible split positions too, so a chosen split is not taken at face value
+            if t_p is None or t_p * candidates * (n - 2 * CP_MIN_SEGMENT + 1) >= ALPHA:
+                continue
+            change.update(
+                {
+                    "search_before": before[1],
+                    "search_after": after[1],
+                    "t_p": t_p,
+                    "rows_before": before[0],
+                    "rows_after": after[0],
+                }
+            )
+        out.append(change)
     return out, noise_sigma(y), penalty
+
+
+def _row_moments(rows, seg: slice) -> tuple[int, float, float]:
+    """(values, mean, sd) of the rows' g values over a run of days, from exact sums."""
+    n = int(rows[0][seg].sum())
+    moments = fixed_moments(n, sum(rows[1][seg]), sum(rows[2][seg]))
+    if moments is None:
+        return n, fixed_to_float(sum(rows[1][seg]), n), 0.0
+    return n, moments[0], moments[1]
+
+
+def _t_test_p(a: tuple[int, float, float], b: tuple[int, float, float]) -> float | None:
+    """Two-sided two-sample t-test (pooled variance) p-value from (n, mean, sd) of two
+    samples (scipy.stats.ttest_ind_from_stats); 0/1 when both samples are constant."""
+    (na, ma, sa), (nb, mb, sb) = a, b
+    if na < 2 or nb < 2:
+        return None
+    if sa == 0.0 and sb == 0.0:
+        return 1.0 if ma == mb else 0.0
+    res = stats.ttest_ind_from_stats(ma, sa, na, mb, sb, nb, equal_var=True)
+    return float(res.pvalue)
 
 
 class Changepoints(_TimeAnalysis):
     id = "changepoints"
     title = "Level shifts in the daily series"
     hourly = False
+    robust = True
     method = (
-        "On the daily row-count series (window days, empty days as 0) and each daily mean "
-        "series (days with values), at least 10 points: the series is replaced by its average "
-        "ranks, standardised by the von Neumann noise estimate sigma_r = sd(first "
+        "Series: the daily row counts (window days, empty days as 0) and, per numeric column, "
+        "its daily means (days with values), at least 10 points. Search series: the counts "
+        "themselves; for a numeric column the daily means of the log-modulus transform "
+        "g(x) = sign(x) * L(1+|x|), L the piecewise-linear interpolation of log2 between "
+        "powers of two (exact per-day sums in the same pass; L is within 0.087 of log2, "
+        "g(x) ~ x for |x| < 1), so lognormal-like heavy tails cannot dominate a day and a "
+        "multiplicative shift becomes an additive one. The search series is replaced by its "
+        "average ranks, standardised by the von Neumann noise estimate sigma_r = sd(first "
         "differences)/sqrt(2); optimal partitioning minimises the l2 cost (squared deviations "
         "from segment means) + penalty per segment — the exact optimum PELT computes — with "
         "segments of at least 5 days and the BIC-like penalty 4 * ln(n) (in units of "
-        "sigma_r^2); a change is reported only when a two-sided Mann–Whitney U test between "
-        "the segments before and after gives p * (candidate changes in the series) < 0.001. "
-        "Each boundary is then moved, within +-5 days, to the split minimising the squared "
-        "deviations of the series' own values in its two segments. "
-        "Levels before/after are segment means of the series itself. Severity: medium when "
-        "the shift is at least 3 noise sigmas of the series (von Neumann), else low; the "
+        "sigma_r^2). Each boundary is then moved, within +-5 days, to the split minimising "
+        "the squared deviations of the search series in its two segments, weighted by the "
+        "values per day for a numeric column (the least-squares split of the rows' g "
+        "values). A change is reported only when a two-sided Mann–Whitney U test of the "
+        "search series between the segments before and after gives p * (candidate changes "
+        "in the series) < 0.001 and, for a numeric column, the two-sample t-test with "
+        "pooled variance (scipy.stats.ttest_ind_from_stats, equal_var=True: with no change "
+        "all rows share one distribution) of the rows' g values before and after (exact "
+        "per-day sums of g and g^2) gives p * (candidate changes) * (admissible split "
+        "positions, n - 9) < 0.001, so that a run of sparse days (the end of a log) cannot "
+        "pass for a level. "
+        "Levels before/after are the segment means of the daily series itself (counts, or "
+        "daily means of the values); for a numeric column robust_level_before/after are the "
+        "means of the rows' g values in the two segments. Severity: medium when the shift "
+        "of the search series is at least 3 of its noise sigmas (von Neumann), else low; the "
         "per-series scan summary is info. Order: series, then summary, then changes by date"
     )
     reference = (
@@ -443,16 +545,32 @@ class Changepoints(_TimeAnalysis):
         "computational cost, JASA 107; Jackson et al. (2005), An algorithm for optimal "
         "partitioning of data on an interval, IEEE SPL 12; von Neumann (1941), Ann. Math. "
         "Stat. 12; Mann & Whitney (1947), Ann. Math. Stat. 18; Pettitt (1979), A "
-        "non-parametric approach to the change-point problem, Appl. Stat. 28"
+        "non-parametric approach to the change-point problem, Appl. Stat. 28; John & Draper "
+        "(1980), An alternative family of transformations, Appl. Stat. 29 (log-modulus); "
+        "Mitchell (1962), Computer multiplication and division using binary logarithms, "
+        "IRE Trans. Electron. Comput. 11 (piecewise-linear log2)"
     )
     access = "streamed; one pass, bounded map of the latest max_windows days"
+
+    def _search_series(self, s: Series, name: str, y: np.ndarray):
+        """(search series, row sums) of a daily series: the counts themselves, or the daily
+        means of log_modulus with (values, exact sums of g and g*g) per day."""
+        if name == ROWS or s.daily is None:
+            return y, None
+        _, n, _ = s.daily.means[name]
+        total, squares = s.daily.robust_sums[name]
+        return s.daily.robust_means[name], (n, total, squares)
 
     def findings(self, ctx):
         s = self._series(ctx)
         t = ctx.columns[0]
         out = []
         for name, keys, y in self._daily_series(s, ctx):
-            changes, sigma, penalty = detect_changes(y)
+            search, rows = self._search_series(s, name, y)
+            changes, sigma, penalty = detect_changes(y, search, rows)
+            numeric = name != ROWS
+            enough = y.size >= CP_MIN_POINTS
+            search_sigma = noise_sigma(search) if enough else 0.0
             cols = [t] if name == ROWS else [t, name]
             unit = "rows/day" if name == ROWS else "value"
             out.append(
@@ -463,23 +581,30 @@ class Changepoints(_TimeAnalysis):
                     values={
                         "points": int(y.size),
                         "changepoints": len(changes),
-                        "noise_sigma": _f(sigma) if y.size >= CP_MIN_POINTS else None,
+                        "noise_sigma": _f(sigma) if enough else None,
+                        "robust_noise_sigma": _f(search_sigma) if enough and numeric else None,
                         "penalty": _f(penalty) if penalty else None,
                     },
                     units={
                         "points": "days",
                         "changepoints": "count",
                         "noise_sigma": unit,
+                        "robust_noise_sigma": "log2 modulus",
                         "penalty": "rank noise variance",
                     },
                     columns=cols,
-                    parameters={"min_segment_days": CP_MIN_SEGMENT, **self._window_params(s)},
+                    parameters={
+                        "min_segment_days": CP_MIN_SEGMENT,
+                        "search_series": "daily mean of log_modulus" if numeric else "counts",
+                        **self._window_params(s),
+                    },
                 )
             )
             for ch in changes:
                 shift = ch["after"] - ch["before"]
+                search_shift = ch["search_after"] - ch["search_before"]
                 date = day_label(keys[ch["index"]])
-                sigmas = abs(shift) / sigma if sigma > 0 else None
+                sigmas = abs(search_shift) / search_sigma if search_sigma > 0 else None
                 out.append(
                     ctx.finding(
                         kind="changepoint",
@@ -491,10 +616,16 @@ class Changepoints(_TimeAnalysis):
                             "level_after": ch["after"],
                             "change": shift,
                             "relative_change": shift / abs(ch["before"]) if ch["before"] else None,
+                            "robust_level_before": ch["search_before"] if numeric else None,
+                            "robust_level_after": ch["search_after"] if numeric else None,
+                            "robust_change": search_shift if numeric else None,
                             "shift_sigmas": sigmas,
                             "days_before": ch["n_before"],
                             "days_after": ch["n_after"],
+                            "values_before": ch["rows_before"],
+                            "values_after": ch["rows_after"],
                             "p_value": ch["p"],
+                            "t_test_p_value": ch["t_p"],
                         },
                         units={
                             "date": "date",
@@ -502,14 +633,23 @@ class Changepoints(_TimeAnalysis):
                             "level_after": unit,
                             "change": unit,
                             "relative_change": "ratio",
+                            "robust_level_before": "log2 modulus",
+                            "robust_level_after": "log2 modulus",
+                            "robust_change": "log2 modulus",
                             "shift_sigmas": "sigma",
                             "days_before": "days",
                             "days_after": "days",
+                            "values_before": "count",
+                            "values_after": "count",
                             "p_value": "probability",
+                            "t_test_p_value": "probability",
                         },
                         severity="medium" if sigmas is None or sigmas >= 3 else "low",
                         columns=cols,
-                        parameters={"min_segment_days": CP_MIN_SEGMENT},
+                        parameters={
+                            "min_segment_days": CP_MIN_SEGMENT,
+                            "search_series": "daily mean of log_modulus" if numeric else "counts",
+                        },
                     )
                 )
         return self._cap(out, ctx)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
+from statharness_analyses._series import log_modulus
 from statharness_analyses.time_series import (
     Changepoints,
     Seasonality,
@@ -219,6 +220,135 @@ def test_changepoints_quiet_on_stationary_series(seed) -> None:
     assert [f for f in result.findings if f["kind"] == "changepoint"] == []
     scans = [f for f in result.findings if f["kind"] == "changepoint_scan"]
     assert [f["measurement"]["values"]["changepoints"] for f in scans] == [0, 0]
+
+
+def heavy_tailed(days: int, seed: int, shift_day: int | None = None, factor: float = 3.0):
+    """Lognormal amounts (log10 sd 1, as the fixture log's ``amount``) on weekday-weighted
+    days (weekends ~1/4 of a weekday), the last 20 days with ever fewer rows (a tail of
+    sparse days, as cases still open at the end of a log); ``factor`` x from ``shift_day``."""
+    rng = np.random.default_rng(seed)
+    stamps, values = [], []
+    for d in range(days):
+        rate = 40.0 * (0.25 if d % 7 >= 5 else 1.0) * min(1.0, (days - d) / 20)
+        k = max(int(rng.poisson(rate)), 1)
+        secs = np.sort(rng.uniform(0, 86400, k))
+        stamps.append(START + pd.Timedelta(days=d) + pd.to_timedelta(secs, unit="s"))
+        v = np.round(np.exp(math.log(150.0) + 2.3 * rng.standard_normal(k)), 2)
+        if shift_day is not None and d >= shift_day:
+            v = v * factor
+        values.append(v)
+    frame = pd.DataFrame({"when": np.concatenate(stamps), "value": np.concatenate(values)})
+    frame["when"] = pd.to_datetime(frame["when"])
+    return frame
+
+
+def mitchell_log_modulus(x: float) -> float:
+    """Independent scalar definition: sign(x) * L(1+|x|), L linear in log2 between powers."""
+    y = 1.0 + abs(x)
+    k = math.floor(math.log2(y))
+    while 2.0**k > y:
+        k -= 1
+    while 2.0 ** (k + 1) <= y:
+        k += 1
+    return math.copysign(k + (y - 2.0**k) / 2.0**k, x)
+
+
+def test_log_modulus_is_exact_piecewise_linear_log2() -> None:
+    rng = np.random.default_rng(0)
+    x = np.concatenate(
+        [
+            rng.lognormal(0.0, 6.0, 2000) * rng.choice([-1.0, 1.0], 2000),
+            [0.0, -0.0, 0.5, -0.75, 1.0, 3.0, 7.0, 1e300, -1e-300, 2.0**52 - 1],
+        ]
+    )
+    got = log_modulus(x)
+    want = np.array([mitchell_log_modulus(float(v)) for v in x])
+    assert np.array_equal(got, want)
+    assert np.array_equal(log_modulus(np.array([1.0, 3.0, 7.0, 1023.0])), [1.0, 2.0, 3.0, 10.0])
+    big = np.abs(x) > 1.0
+    assert np.all(np.abs(got[big] - np.sign(x[big]) * np.log2(1.0 + np.abs(x[big]))) <= 0.0861)
+    small = np.abs(x) < 1.0  # near 0: x, up to the rounding of 1 + |x|
+    assert np.array_equal(got[small], np.copysign((1.0 + np.abs(x[small])) - 1.0, x[small]))
+    order = np.argsort(x, kind="stable")
+    assert np.all(np.diff(got[order]) >= 0)  # monotone
+
+
+def test_changepoints_heavy_tailed_shift_matches_pandas() -> None:
+    # a Wednesday: next to a weekend (few rows) a shift is placed within +-2 days only
+    frame = heavy_tailed(140, seed=1, shift_day=72)
+    result = run_on_frame(Changepoints(), frame)
+    changes = [f for f in result.findings if f["kind"] == "changepoint"]
+    value = [f for f in changes if f["subject"]["series"] == "value"]
+    assert len(value) == 1, [f["measurement"]["values"]["date"] for f in changes]
+    v = value[0]["measurement"]["values"]
+    shift = START + pd.Timedelta(days=72)
+    assert abs(pd.Timestamp(v["date"]) - shift) <= pd.Timedelta(days=1)
+    # independent computation on the whole frame, split at the reported date
+    day = frame["when"].dt.floor("D")
+    g = frame["value"].map(mitchell_log_modulus)
+    robust = g.groupby(day).mean()
+    means = frame.groupby(day)["value"].mean()
+    at = pd.Timestamp(v["date"])
+    before, after = robust.index < at, robust.index >= at
+    assert close(v["level_before"], means[before].mean())
+    assert close(v["level_after"], means[after].mean())
+    assert close(v["robust_level_before"], g[(day < at).to_numpy()].mean())
+    assert close(v["robust_level_after"], g[(day >= at).to_numpy()].mean())
+    assert v["robust_change"] == pytest.approx(math.log2(3.0), abs=0.3)
+    p = stats.mannwhitneyu(robust[before], robust[after], alternative="two-sided").pvalue
+    assert close(v["p_value"], p)
+    rows_before, rows_after = g[(day < at).to_numpy()], g[(day >= at).to_numpy()]
+    t = stats.ttest_ind(rows_before, rows_after, equal_var=True)
+    assert close(v["t_test_p_value"], t.pvalue, 1e-6)  # moments from exact sums vs numpy
+    assert v["values_before"] == rows_before.size and v["values_after"] == rows_after.size
+    assert v["days_before"] == int(before.sum()) and v["days_after"] == int(after.sum())
+    assert value[0]["severity"] in ("low", "medium")
+
+
+def test_changepoints_sparse_tail_is_not_a_level() -> None:
+    """120 busy days, then 10 days of one value each, every one a bit above the typical
+    value: the rank test of daily means sees 10 days above almost all others, but 10 rows
+    are little evidence (row-level t-test, Bonferroni over split positions)."""
+    rng = np.random.default_rng(7)
+    stamps, values = [], []
+    for d in range(130):
+        k = 40 if d < 120 else 1
+        stamps.append(
+            START
+            + pd.Timedelta(days=d)
+            + pd.to_timedelta(np.sort(rng.uniform(0, 86400, k)), unit="s")
+        )
+        v = np.exp(math.log(150.0) + 2.3 * rng.standard_normal(k))
+        values.append(v if d < 120 else np.exp(math.log(150.0) + 2.3 * rng.uniform(0.8, 1.2, 1)))
+    frame = pd.DataFrame({"when": np.concatenate(stamps), "value": np.concatenate(values)})
+    day = frame["when"].dt.floor("D")
+    robust = frame["value"].map(mitchell_log_modulus).groupby(day).mean()
+    mw = stats.mannwhitneyu(robust.iloc[:120], robust.iloc[120:]).pvalue
+    assert mw < 1e-6  # daily means alone would call it a level
+    result = run_on_frame(Changepoints(), frame)
+    changes = [f for f in result.findings if f["kind"] == "changepoint"]
+    assert [f for f in changes if f["subject"]["series"] == "value"] == []
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_changepoints_quiet_on_heavy_tailed_stationary_series(seed) -> None:
+    """Lognormal values with weekends and a sparse tail: the daily means themselves drop on
+    sparse days (a mean of few lognormal values is usually small); nothing is reported."""
+    frame = heavy_tailed(140, seed=100 + seed)
+    result = run_on_frame(Changepoints(), frame)
+    changes = [f for f in result.findings if f["kind"] == "changepoint"]
+    assert [f for f in changes if f["subject"]["series"] == "value"] == []
+
+
+def test_changepoints_heavy_tailed_identical_across_chunkings() -> None:
+    frame = heavy_tailed(60, seed=5, shift_day=30)
+    frame.loc[frame.index % 13 == 0, "value"] = np.nan
+    frame.loc[frame.index % 29 == 0, "value"] *= -1.0
+    whole = run_on_frame(Changepoints(), frame, overrides={"max_windows": 200})
+    split = run_on_frame(Changepoints(), frame, chunk_rows=7, overrides={"max_windows": 200})
+    assert canonical(split.findings) == canonical(whole.findings)
+    tree, reference = tree_fold(Changepoints(), frame, 31, seed=6)
+    assert canonical(tree) == canonical(reference)
 
 
 def test_optimal_partition_matches_ruptures_pelt() -> None:
