@@ -6,7 +6,7 @@ For each seed the script writes three logs with :func:`fixtures.generator.write_
 * *planted*: ``Plant.everything(rows)`` (level shift of ``amount`` x3 from 2024-07-01,
   ``duration_s`` outliers at three rows, a duplicate block, "Pack" 5x slower, discount
   correlated with amount);
-* *benford*: ``Plant(benford_violation=True)`` (``amount`` uniform in [500, 999]), a separate
+* *benford*: ``Plant(benford_violation=True)`` (``amount`` with first digits 5-9 over four decades), a separate
   run because ``Plant.everything`` leaves the Benford violation off;
 * *null*: ``Plant()``, the same seed with nothing planted (the generator draws the same random
   numbers either way, so the null log differs from the planted one only where a plant acts).
@@ -70,9 +70,8 @@ slow_activity (``recommendations``)
 benford_violation (``benford``)
     fired: a ``benford`` finding on ``amount`` in Nigrini's nonconformity band
     (``nigrini_mad`` > 0.015); right place: fired and the observed share of first digits
-    5-9 exceeds Benford's (the planted amounts have first digits 5-9 only). Currently never
-    fired on the Benford log: the analysis' screen does not test a column whose P1..P99
-    spans < 2 decades, and Uniform[500, 999] spans 0.29.
+    5-9 exceeds Benford's (the planted amounts have first digits 5-9 only, over four
+    decades, so the analysis' amount-like screen examines the column).
 correlated_pair (``correlation``)
     fired: a ``correlation`` finding on the pair {discount, amount} of severity >= medium;
     right place: fired with |Spearman rho| >= 0.7.
