@@ -60,6 +60,7 @@ from pytest_statharness.analysis import Plan
 
 from ._counts import misra_gries_add
 from ._exact import RankSelector, SelectionSet, float_keys, quantile_rank_list
+from ._hist import DAY_SECONDS, PER_SECOND, decoded, time_ints
 
 ENV_VARS = {
     "case": "STAT_HARNESS_EVENTLOG_CASE",
@@ -98,22 +99,9 @@ DETECTION_METHOD = (
 # ---------------------------------------------------------------------------------------
 # Reading columns
 # ---------------------------------------------------------------------------------------
-_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
-
-
-def _array(col) -> pa.Array:
-    if isinstance(col, pa.ChunkedArray):
-        if pa.types.is_dictionary(col.type):
-            col = pc.cast(col, col.type.value_type)
-        return col.combine_chunks()
-    if pa.types.is_dictionary(col.type):
-        return pc.cast(col, col.type.value_type)
-    return col
-
-
 def codes_of(col) -> tuple[np.ndarray, list]:
     """Chunk-local integer codes (-1 for null) and the values they stand for."""
-    arr = _array(col)
+    arr = decoded(col)
     enc = pc.dictionary_encode(arr)
     codes = pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False)
     return np.asarray(codes, dtype=np.int64), enc.dictionary.to_pylist()
@@ -121,21 +109,19 @@ def codes_of(col) -> tuple[np.ndarray, list]:
 
 def ticks_of(col) -> tuple[np.ndarray, np.ndarray, int]:
     """Timestamps/durations as int64 ticks, validity mask and ticks per second."""
-    arr = _array(col)
+    arr = decoded(col)
     typ = arr.type
     valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
     scale = 1
     if pa.types.is_timestamp(typ) or pa.types.is_duration(typ):
-        per_second = _PER_SECOND[typ.unit]
-        ints = pc.cast(arr, pa.int64())
+        per_second = PER_SECOND[typ.unit]
     elif pa.types.is_date32(typ):
-        per_second, scale = 1, 86_400
-        ints = pc.cast(pc.cast(arr, pa.int32()), pa.int64())
+        per_second, scale = 1, DAY_SECONDS
     elif pa.types.is_date64(typ):
         per_second = 1_000
-        ints = pc.cast(arr, pa.int64())
     else:
         raise TypeError(f"column of type {typ} is not a timestamp or duration")
+    ints = time_ints(arr)
     ticks = np.asarray(pc.fill_null(ints, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
     if scale != 1:
         ticks = ticks * scale

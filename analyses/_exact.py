@@ -7,7 +7,7 @@
   sum divided by a count with one correct rounding.
 * :class:`RankSelector` — exact order statistics by multi-pass radix selection over an
   order-preserving 64-bit key of each float (:func:`float_keys`; :func:`int_keys` for
-  int64). Pass 1 histograms the top 16 bits of every
+  int64; :func:`in_sorted` tests keys against a sorted set). Pass 1 histograms the top 16 bits of every
   value, each later pass either histograms the next 16 bits inside the buckets that hold
   a wanted rank or, once a bucket is small enough, collects it and sorts it. Memory is
   bounded by the histogram and the collection cap, never by the row count, and the result
@@ -151,6 +151,15 @@ def float_keys(values: np.ndarray) -> np.ndarray:
 def int_keys(values: np.ndarray) -> np.ndarray:
     """Order-preserving map int64 -> uint64."""
     return np.ascontiguousarray(values, dtype=np.int64).view(np.uint64) ^ _SIGN
+
+
+def in_sorted(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Which entries of ``values`` occur in the sorted array ``sorted_set`` (a bool mask)."""
+    if not sorted_set.size or not values.size:
+        return np.zeros(values.size, dtype=bool)
+    idx = np.searchsorted(sorted_set, values)
+    idx[idx == sorted_set.size] = 0
+    return sorted_set[idx] == values
 
 
 def keys_to_floats(keys: np.ndarray) -> np.ndarray:

@@ -1,7 +1,11 @@
-"""Helpers shared by the distribution and quality analyses (exact, mergeable, chunk-invariant).
+"""Column-reading and histogram helpers shared by the distribution, quality and profile
+analyses (exact, mergeable, chunk-invariant).
 
 * :func:`finite_values` — a numeric column's finite values, null and non-finite counts;
-  :func:`int_values` — a temporal or integer column's values as exact int64 counts.
+  :func:`int_values` — a temporal or integer column's values as exact int64 counts;
+  :func:`time_storage` / :func:`time_ints` — the integer storage of a temporal Arrow type
+  and an array as int64 counts of its unit; :data:`PER_SECOND` / :func:`ticks_per_day`;
+  :func:`decoded` — one Arrow array with dictionaries decoded.
 * :func:`numpy_bin_edges` — numpy's ``histogram_bin_edges`` for the Freedman-Diaconis and
   Sturges rules, from exact summary statistics instead of the whole array.
 * :func:`smallest` — the k smallest items of two lists (mergeable example rows).
@@ -20,7 +24,39 @@ import pyarrow.compute as pc
 MAX_EXAMPLES = 20
 
 
+PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+DAY_SECONDS = 86_400
+
+
 # -- values -------------------------------------------------------------------------------
+def decoded(col) -> pa.Array:
+    """``col`` as one Arrow array (chunks combined), dictionary-encoded values decoded."""
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    if pa.types.is_dictionary(arr.type):
+        arr = pc.cast(arr, arr.type.value_type)
+    return arr
+
+
+def time_storage(typ: pa.DataType) -> pa.DataType:
+    """The integer type an Arrow temporal type is stored as (int32 for date32/time32)."""
+    return pa.int32() if pa.types.is_date32(typ) or pa.types.is_time32(typ) else pa.int64()
+
+
+def time_ints(arr):
+    """A temporal (or integer) Arrow array as int64 counts of its unit (dates: days for
+    date32, milliseconds for date64); nulls stay null."""
+    return pc.cast(pc.cast(arr, time_storage(arr.type)), pa.int64())
+
+
+def ticks_per_day(typ: pa.DataType) -> int:
+    """Counts per calendar day of a timestamp or date type."""
+    if pa.types.is_date32(typ):
+        return 1
+    if pa.types.is_date64(typ):
+        return 1000 * DAY_SECONDS
+    return PER_SECOND[typ.unit] * DAY_SECONDS
+
+
 def finite_values(chunk, name: str) -> tuple[np.ndarray, np.ndarray, int, int]:
     """(finite values, their 0-based positions in the chunk, nulls incl. NaN, +-inf count)."""
     data = chunk.floats(name)
@@ -38,12 +74,7 @@ def int_values(chunk, name: str) -> tuple[np.ndarray, np.ndarray, int]:
     Dates (date32) come as days and date64 as milliseconds, timestamps and durations in
     their own unit, integers as themselves.
     """
-    col = chunk.column(name)
-    typ = col.type
-    if pa.types.is_date32(typ):
-        col = pc.cast(pc.cast(col, pa.int32()), pa.int64())
-    else:
-        col = pc.cast(col, pa.int64())
+    col = time_ints(chunk.column(name))
     mask = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False), dtype=bool)
     data = np.asarray(pc.fill_null(col, 0).to_numpy(), dtype=np.int64)
     idx = np.flatnonzero(mask)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._exact import float_keys
+from ._exact import float_keys, in_sorted
 
 TOP_BITS = 16
 BUCKETS = 1 << TOP_BITS
@@ -73,15 +73,6 @@ def dense_histogram(summary: tuple) -> np.ndarray:
     return out
 
 
-def _member_mask(prefixes_of_keys: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Which entries of ``prefixes_of_keys`` are in the sorted array ``wanted``."""
-    if not wanted.size or not prefixes_of_keys.size:
-        return np.zeros(prefixes_of_keys.size, dtype=bool)
-    idx = np.searchsorted(wanted, prefixes_of_keys)
-    idx[idx == wanted.size] = 0
-    return wanted[idx] == prefixes_of_keys
-
-
 def _sparse_add(x: tuple, y: tuple) -> tuple:
     """Sum of two sparse histograms ``(sorted keys, counts)`` (new arrays)."""
     keys = np.concatenate([x[0], y[0]])
@@ -115,10 +106,10 @@ class KSStep:
         """One side's chunk contribution (``keys``: order-preserving keys of its values)."""
         state: dict = {}
         for depth, prefixes in self.collect.items():
-            mask = _member_mask(keys >> np.uint64(64 - depth), prefixes)
+            mask = in_sorted(keys >> np.uint64(64 - depth), prefixes)
             state[("c", depth)] = [keys[mask]]
         for depth, prefixes in self.hist.items():
-            mask = _member_mask(keys >> np.uint64(64 - depth), prefixes)
+            mask = in_sorted(keys >> np.uint64(64 - depth), prefixes)
             sub = keys[mask] >> np.uint64(64 - depth - TOP_BITS)
             uniq, counts = np.unique(sub, return_counts=True)
             state[("h", depth)] = (uniq, counts.astype(np.int64))

@@ -35,20 +35,16 @@ import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, hookimpl
 
+from ._hist import PER_SECOND, ticks_per_day, time_ints
 from ._report import plan_within_findings
-
-_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
-_DAY_SECONDS = 86_400
 
 
 def _layout(typ: pa.DataType) -> tuple[str, int, bool]:
     """(storage kind, ticks per day, tz-aware) of a timestamp/date type."""
     if pa.types.is_timestamp(typ):
-        return "timestamp", _PER_SECOND[typ.unit] * _DAY_SECONDS, typ.tz is not None
-    if pa.types.is_date32(typ):
-        return "date32", 1, False
-    if pa.types.is_date64(typ):
-        return "date64", 1000 * _DAY_SECONDS, False
+        return "timestamp", ticks_per_day(typ), typ.tz is not None
+    if pa.types.is_date32(typ) or pa.types.is_date64(typ):
+        return str(typ), ticks_per_day(typ), False
     raise TypeError(f"not a timestamp or date type: {typ}")
 
 
@@ -58,11 +54,7 @@ def _ticks(chunk, name: str) -> np.ndarray:
     valid = pc.drop_null(col)
     if not len(valid):
         return np.empty(0, dtype=np.int64)
-    if pa.types.is_date32(valid.type):
-        ints = pc.cast(pc.cast(valid, pa.int32()), pa.int64())
-    else:
-        ints = pc.cast(valid, pa.int64())
-    return np.asarray(ints.to_numpy(), dtype=np.int64)
+    return np.asarray(time_ints(valid).to_numpy(), dtype=np.int64)
 
 
 def iso(value: int, typ: pa.DataType, *, as_date: bool = False) -> str:
@@ -73,7 +65,7 @@ def iso(value: int, typ: pa.DataType, *, as_date: bool = False) -> str:
         day = int(value) // per_day
         return str(np.datetime_as_string(np.datetime64(day, "D")))
     unit = typ.unit
-    per_second = _PER_SECOND[unit]
+    per_second = PER_SECOND[unit]
     if value % per_second == 0:
         shown = "s"
     elif unit == "ns" and value % 1000:

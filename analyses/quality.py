@@ -20,8 +20,17 @@ import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
 
-from ._exact import SelectionSet, float_keys, int_keys, quantile_rank_list
-from ._hist import MAX_EXAMPLES, finite_values, int_values, smallest
+from ._exact import SelectionSet, float_keys, in_sorted, int_keys, quantile_rank_list
+from ._hist import (
+    MAX_EXAMPLES,
+    decoded,
+    finite_values,
+    int_values,
+    smallest,
+    ticks_per_day,
+    time_ints,
+    time_storage,
+)
 from ._report import cap_findings, graded, share
 
 ALL_KINDS = tuple(ColumnKind)
@@ -45,13 +54,6 @@ def _mix(z: np.ndarray) -> np.ndarray:
 
 def _blake(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
-
-
-def _decoded(col) -> pa.Array:
-    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if pa.types.is_dictionary(arr.type):
-        arr = pc.cast(arr, arr.type.value_type)
-    return arr
 
 
 def _is_stringish(typ: pa.DataType) -> bool:
@@ -84,7 +86,7 @@ def value_hashes(col) -> np.ndarray:
 
     Equal canonical values (see :func:`canonical_values`) always get equal hashes.
     """
-    arr = _decoded(col)
+    arr = decoded(col)
     typ = arr.type
     n = len(arr)
     if pa.types.is_floating(typ):
@@ -101,14 +103,7 @@ def value_hashes(col) -> np.ndarray:
                 pc.fill_null(pc.cast(arr, pa.uint64()), 0).to_numpy(), dtype=np.uint64
             )
         else:
-            storage = (
-                pa.int32() if pa.types.is_date32(typ) or pa.types.is_time32(typ) else pa.int64()
-            )
-            as_int = (
-                pc.cast(pc.cast(arr, storage), pa.int64())
-                if not pa.types.is_boolean(typ)
-                else pc.cast(arr, pa.int64())
-            )
+            as_int = pc.cast(arr, pa.int64()) if pa.types.is_boolean(typ) else time_ints(arr)
             data = np.asarray(pc.fill_null(as_int, 0).to_numpy(), dtype=np.int64).view(np.uint64)
         out = _mix(data ^ _ROW_K)
         valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
@@ -137,7 +132,7 @@ def value_hashes(col) -> np.ndarray:
 def canonical_values(col) -> list:
     """Python values for exact comparison: floats with NaN as None (and -0.0 == 0.0),
     temporal values as integer counts, nested values by their repr."""
-    arr = _decoded(col)
+    arr = decoded(col)
     typ = arr.type
     if pa.types.is_floating(typ):
         return [
@@ -145,8 +140,7 @@ def canonical_values(col) -> list:
             for v in pc.cast(arr, pa.float64()).to_pylist()
         ]
     if _is_time(typ):
-        storage = pa.int32() if pa.types.is_date32(typ) or pa.types.is_time32(typ) else pa.int64()
-        return pc.cast(arr, storage).to_pylist()
+        return pc.cast(arr, time_storage(typ)).to_pylist()
     if pa.types.is_nested(typ):
         return [None if v is None else repr(v) for v in arr.to_pylist()]
     return arr.to_pylist()
@@ -181,6 +175,14 @@ def _group_rows(keys: list, positions: np.ndarray) -> dict:
             if len(entry[1]) <= MAX_EXAMPLES:
                 entry[1].append(pos)
     return groups
+
+
+def _verified_groups(chunk, columns, local: np.ndarray) -> dict:
+    """Pass 2 of a hash-then-verify search: the chunk rows ``local`` (hash candidates)
+    grouped by their exact canonical values over ``columns``."""
+    taken = chunk.table.select(list(columns)).take(pa.array(local))
+    rows = zip(*(canonical_values(taken.column(c)) for c in columns), strict=True)
+    return _group_rows(list(rows), local + chunk.row_start)
 
 
 def _repeat_summary(groups: dict) -> tuple[int, int, int, list[int]]:
@@ -242,10 +244,7 @@ class DuplicateRows(Analysis):
         local = _positions_in(ctx.previous[0]["candidates"], chunk)
         if not local.size:
             return state
-        taken = chunk.table.take(pa.array(local))
-        columns = [canonical_values(taken.column(c)) for c in ctx.columns]
-        rows = list(zip(*columns, strict=True))
-        return _group_rows(rows, local + chunk.row_start)
+        return _verified_groups(chunk, ctx.columns, local)
 
     def merge(self, a, b, ctx):
         if ctx.pass_index == 0:
@@ -479,14 +478,10 @@ class DuplicateKeys(Analysis):
         for c in self.columns_for_pass(ctx):
             cand = ctx.previous[0]["candidates"][c]
             h = value_hashes(chunk.column(c))
-            valid = np.asarray(chunk.valid(c))
-            pos = np.searchsorted(cand, h)
-            pos[pos >= cand.size] = 0
-            local = np.flatnonzero(valid & (cand[pos] == h))
+            local = np.flatnonzero(np.asarray(chunk.valid(c)) & in_sorted(h, cand))
             if not local.size:
                 continue
-            values = canonical_values(chunk.column(c).take(pa.array(local)))
-            state[c] = _group_rows(values, local + chunk.row_start)
+            state[c] = _verified_groups(chunk, [c], local)
         return state
 
     def merge(self, a, b, ctx):
@@ -628,14 +623,13 @@ NEAR_CONSTANT_SHARE = 0.99
 def _comparable(col) -> pa.Array:
     """Values compared by equality: dictionaries decoded, floats with NaN as null and
     -0.0 as 0.0, temporal values as integer counts."""
-    arr = _decoded(col)
+    arr = decoded(col)
     typ = arr.type
     if pa.types.is_floating(typ):
         arr = pc.cast(arr, pa.float64())
         arr = pc.if_else(pc.is_nan(arr), pa.scalar(None, pa.float64()), pc.add(arr, 0.0))
     elif _is_time(typ):
-        storage = pa.int32() if pa.types.is_date32(typ) or pa.types.is_time32(typ) else pa.int64()
-        arr = pc.cast(pc.cast(arr, storage), pa.int64())
+        arr = time_ints(arr)
     return arr
 
 
@@ -643,12 +637,7 @@ def _display(value, arrow_type: pa.DataType):
     if value is None:
         return None
     if _is_time(arrow_type):
-        storage = (
-            pa.int32()
-            if pa.types.is_date32(arrow_type) or pa.types.is_time32(arrow_type)
-            else pa.int64()
-        )
-        return str(pc.cast(pa.array([value], storage), arrow_type)[0])
+        return str(pc.cast(pa.array([value], time_storage(arrow_type)), arrow_type)[0])
     if isinstance(value, bytes):
         return value.hex()
     if isinstance(value, float) and not math.isfinite(value):
@@ -923,7 +912,7 @@ class MixedTypes(Analysis):
 
     def update(self, state, chunk, ctx):
         for c in ctx.columns:
-            arr = _decoded(chunk.column(c))
+            arr = decoded(chunk.column(c))
             if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
                 arr = pc.cast(arr, pa.string())
             valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
@@ -1025,18 +1014,10 @@ NUMERIC_MAX_NEG_SHARE = 0.001
 NUMERIC_P01_OVER_P50 = 0.05
 
 
-def _per_day(typ: pa.DataType) -> int:
-    if pa.types.is_date32(typ):
-        return 1
-    if pa.types.is_date64(typ):
-        return 86_400_000
-    return 86_400 * {"s": 1, "ms": 1000, "us": 1_000_000, "ns": 1_000_000_000}[typ.unit]
-
-
 def _earliest_count(typ: pa.DataType) -> int:
     """1900-01-01T00:00Z in the type's integer counts since the epoch."""
     days = (EARLIEST.date() - dt.date(1970, 1, 1)).days
-    return days * _per_day(typ)
+    return days * ticks_per_day(typ)
 
 
 class ImpossibleValues(Analysis):
@@ -1193,7 +1174,7 @@ class ImpossibleValues(Analysis):
                     lo, hi = self._lower_ranks(n)
                     p01 = run["ts_sel"].value(c, lo)
                     p99 = run["ts_sel"].value(c, hi)
-                    per_day = _per_day(run["first"][c]["type"])
+                    per_day = ticks_per_day(run["first"][c]["type"])
                     upper = p99 + max(YEAR_DAYS * per_day, p99 - p01)
                     run["upper"][c] = min(upper, (1 << 63) - 1)
                 run["phase"] = "late" if run["upper"] else "done"
