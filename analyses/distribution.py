@@ -88,13 +88,50 @@ class _Run:
 
 
 class _PhasedNumeric(Analysis):
-    """Pass 1 collects column statistics, later passes follow ``run.phase``."""
+    """Pass 1 collects column statistics, later passes follow ``run.phase``: exact order
+    statistics by selection (phases ``select`` and ``mad``), then a counting pass
+    (``_count_update`` / ``_count_merge``, written by the subclass)."""
 
     requires = (ColumnKind.NUMERIC,)
 
     @staticmethod
     def _run(ctx) -> _Run | None:
         return ctx.previous[0] if ctx.previous else None
+
+    def init(self, ctx):
+        if not ctx.previous:
+            return self._first_init(ctx)
+        return {}
+
+    def update(self, state, chunk, ctx):
+        run = self._run(ctx)
+        if run is None:
+            return self._first_update(state, chunk, ctx)
+        if run.phase in ("select", "mad"):
+            return self._select_update(state, chunk, run)
+        return self._count_update(state, chunk, ctx, run)
+
+    def merge(self, a, b, ctx):
+        run = self._run(ctx)
+        if run is None:
+            return self._first_merge(a, b, ctx)
+        if run.phase in ("select", "mad"):
+            return SelectionSet.merge(a, b)
+        return self._count_merge(a, b)
+
+    def _count_update(self, state, chunk, ctx, run: _Run):
+        raise NotImplementedError
+
+    def _count_merge(self, a, b):
+        raise NotImplementedError
+
+    def _start_selection(self, state, ctx, qs: list[float]) -> _Run:
+        """After pass 1: the run, selecting per column the order statistics of ``qs``."""
+        run = _Run(ctx.columns, state)
+        wanted = {c: (s["n"], quantile_rank_list(s["n"], qs)) for c, s in state.items()}
+        run.selection = SelectionSet(wanted)
+        run.phase = "select" if run.selection.selectors else "done"
+        return run
 
     def _first_init(self, ctx) -> dict:
         return {c: _stats_init() for c in ctx.columns}
@@ -108,11 +145,13 @@ class _PhasedNumeric(Analysis):
     def _first_merge(self, a, b, ctx):
         return {c: _stats_merge(a[c], b[c]) for c in ctx.columns}
 
-    def _select_update(self, state, chunk, run: _Run, derive=None):
+    def _select_values(self, run: _Run, column: str, vals: np.ndarray) -> np.ndarray:
+        """The values whose order statistics the current phase selects (the column's)."""
+        return vals
+
+    def _select_update(self, state, chunk, run: _Run):
         for c in run.selection.pending():
-            vals = finite_values(chunk, c)[0]
-            if derive is not None:
-                vals = derive(c, vals)
+            vals = self._select_values(run, c, finite_values(chunk, c)[0])
             part = run.selection.chunk_state(c, float_keys(vals))
             if part:
                 state[c] = part
@@ -155,29 +194,14 @@ class Histogram(_PhasedNumeric):
     )
     access = "streamed; pass 1 min/max/n, 1-5 radix-selection passes for Q1/Q3, 1 counting pass"
 
-    def init(self, ctx):
-        if not ctx.previous:
-            return self._first_init(ctx)
-        return {}
-
-    def update(self, state, chunk, ctx):
-        run = self._run(ctx)
-        if run is None:
-            return self._first_update(state, chunk, ctx)
-        if run.phase == "select":
-            return self._select_update(state, chunk, run)
+    def _count_update(self, state, chunk, ctx, run):
         for c in self.columns_for_pass(ctx):
             edges = run.results[c]["edges"]
             vals = finite_values(chunk, c)[0]
             state[c] = np.histogram(vals, bins=edges)[0].astype(np.int64)
         return state
 
-    def merge(self, a, b, ctx):
-        run = self._run(ctx)
-        if run is None:
-            return self._first_merge(a, b, ctx)
-        if run.phase == "select":
-            return SelectionSet.merge(a, b)
+    def _count_merge(self, a, b):
         out = dict(a)
         for c, counts in b.items():
             out[c] = out[c] + counts if c in out else counts.copy()
@@ -186,13 +210,7 @@ class Histogram(_PhasedNumeric):
     def end_pass(self, state, ctx):
         run = self._run(ctx)
         if run is None:
-            run = _Run(ctx.columns, state)
-            wanted = {
-                c: (s["n"], quantile_rank_list(s["n"], [0.25, 0.75])) for c, s in state.items()
-            }
-            run.selection = SelectionSet(wanted)
-            run.phase = "select" if run.selection.selectors else "done"
-            return run
+            return self._start_selection(state, ctx, [0.25, 0.75])
         if run.phase == "select":
             run.selection.advance(state)
             if run.selection.done:
@@ -339,21 +357,12 @@ class Outliers(_PhasedNumeric):
         "1 counting pass"
     )
 
-    def init(self, ctx):
-        if not ctx.previous:
-            return self._first_init(ctx)
-        return {}
+    def _select_values(self, run, column, vals):
+        if run.phase == "mad":  # the MAD: the median of |x - median|
+            return np.abs(vals - run.results[column]["median"])
+        return vals
 
-    def update(self, state, chunk, ctx):
-        run = self._run(ctx)
-        if run is None:
-            return self._first_update(state, chunk, ctx)
-        if run.phase == "select":
-            return self._select_update(state, chunk, run)
-        if run.phase == "mad":
-            return self._select_update(
-                state, chunk, run, derive=lambda c, v: np.abs(v - run.results[c]["median"])
-            )
+    def _count_update(self, state, chunk, ctx, run):
         for c in self.columns_for_pass(ctx):
             res = run.results[c]
             vals, idx, _, _ = finite_values(chunk, c)
@@ -379,12 +388,7 @@ class Outliers(_PhasedNumeric):
             state[c] = s
         return state
 
-    def merge(self, a, b, ctx):
-        run = self._run(ctx)
-        if run is None:
-            return self._first_merge(a, b, ctx)
-        if run.phase in ("select", "mad"):
-            return SelectionSet.merge(a, b)
+    def _count_merge(self, a, b):
         out = dict(a)
         for c, y in b.items():
             if c not in out:
@@ -399,13 +403,7 @@ class Outliers(_PhasedNumeric):
     def end_pass(self, state, ctx):
         run = self._run(ctx)
         if run is None:
-            run = _Run(ctx.columns, state)
-            wanted = {
-                c: (s["n"], quantile_rank_list(s["n"], [0.25, 0.5, 0.75])) for c, s in state.items()
-            }
-            run.selection = SelectionSet(wanted)
-            run.phase = "select" if run.selection.selectors else "done"
-            return run
+            return self._start_selection(state, ctx, [0.25, 0.5, 0.75])
         if run.phase == "select":
             run.selection.advance(state)
             if run.selection.done:
@@ -515,35 +513,27 @@ class Outliers(_PhasedNumeric):
             }
             if n and not mad_ok:
                 params["mad_zero"] = "MAD = 0: modified z-scores undefined"
-            examples = sorted(pos for _, pos in top)
-            if detected:
-                severity = graded(mad_count / n, ((0.01, "high"), (0.001, "medium")), "low")
-                out.append(
-                    ctx.finding(
-                        kind="outliers",
-                        title=f"{mad_count} outliers in {c!r} (|modified z| > {MAD_Z})",
-                        subject={"column": c},
-                        values=values,
-                        units=units,
-                        severity=severity,
-                        columns=[c],
-                        example_rows=examples,
-                        parameters=params,
-                    )
+            out.append(
+                ctx.finding(
+                    kind="outliers" if detected else "outlier_fences",
+                    title=(
+                        f"{mad_count} outliers in {c!r} (|modified z| > {MAD_Z})"
+                        if detected
+                        else f"Outlier fences of {c!r}"
+                    ),
+                    subject={"column": c},
+                    values=values,
+                    units=units,
+                    severity=(
+                        graded(mad_count / n, ((0.01, "high"), (0.001, "medium")), "low")
+                        if detected
+                        else "info"
+                    ),
+                    columns=[c],
+                    example_rows=sorted(pos for _, pos in top),
+                    parameters=params,
                 )
-            else:
-                out.append(
-                    ctx.finding(
-                        kind="outlier_fences",
-                        title=f"Outlier fences of {c!r}",
-                        subject={"column": c},
-                        values=values,
-                        units=units,
-                        columns=[c],
-                        example_rows=examples,
-                        parameters=params,
-                    )
-                )
+            )
         return cap_findings(ctx, out)
 
 

@@ -426,6 +426,26 @@ class Drift(ComparisonAnalysis):
         return [self._summary(ctx, ordered, alpha), *ordered]
 
     @staticmethod
+    def _side_counts(w) -> tuple[dict, dict]:
+        """Values (and units) every column finding starts with: valid and null counts."""
+        values = {
+            "count_a": w.n_a,
+            "count_b": w.n_b,
+            "null_count_a": w.nulls_a,
+            "null_count_b": w.nulls_b,
+        }
+        return values, dict.fromkeys(values, "count")
+
+    def _verdict(self, w, significant, psi_value, minor, parameters: dict) -> str:
+        """The column's severity; states it (and a one-sided reason) in ``parameters``."""
+        one_sided = bool(w.n_a) != bool(w.n_b)
+        severity = self._severity(significant, psi_value, minor, one_sided)
+        parameters["drifting"] = severity in ("medium", "high")
+        if one_sided:
+            parameters["reason"] = "no valid value on side " + ("b" if w.n_a else "a")
+        return severity
+
+    @staticmethod
     def _severity(significant: bool, psi_value, minor: bool, one_sided: bool) -> str:
         if one_sided:
             return "high"
@@ -438,11 +458,8 @@ class Drift(ComparisonAnalysis):
         return "low" if minor else "info"
 
     def _numeric_finding(self, ctx, c, w: _NumericWork, alpha, names):
-        values = {
-            "count_a": w.n_a,
-            "count_b": w.n_b,
-            "null_count_a": w.nulls_a,
-            "null_count_b": w.nulls_b,
+        values, units = self._side_counts(w)
+        values |= {
             "mean_a": w.mean_a,
             "mean_b": w.mean_b,
             "psi": None,
@@ -452,11 +469,7 @@ class Drift(ComparisonAnalysis):
             "bin_counts_a": None,
             "bin_counts_b": None,
         }
-        units = {
-            "count_a": "count",
-            "count_b": "count",
-            "null_count_a": "count",
-            "null_count_b": "count",
+        units |= {
             "mean_a": "value",
             "mean_b": "value",
             "psi": "index",
@@ -488,17 +501,13 @@ class Drift(ComparisonAnalysis):
                 }
             significant = p_upper is not None and p_upper < alpha
             minor = d_low >= MIN_KS_D
-        one_sided = bool(w.n_a) != bool(w.n_b)
-        severity = self._severity(significant, values["psi"], minor, one_sided)
         title = f"Drift of numeric column {c!r} from {names[0]!r} to {names[1]!r}"
         parameters = {
             "psi_bins": "A deciles (numpy linear), np.digitize bins",
             "psi_eps": PSI_EPS,
             "alpha_bonferroni": alpha,
-            "drifting": severity in ("medium", "high"),
         }
-        if one_sided:
-            parameters["reason"] = "no valid value on side " + ("b" if w.n_a else "a")
+        severity = self._verdict(w, significant, values["psi"], minor, parameters)
         finding = ctx.finding(
             kind="numeric_drift",
             title=title,
@@ -515,11 +524,8 @@ class Drift(ComparisonAnalysis):
 
     def _categorical_finding(self, ctx, c, w: _CategoricalWork, alpha, names):
         levels, count_a, count_b = w.table
-        values = {
-            "count_a": w.n_a,
-            "count_b": w.n_b,
-            "null_count_a": w.nulls_a,
-            "null_count_b": w.nulls_b,
+        values, units = self._side_counts(w)
+        values |= {
             "levels": len(levels),
             "other_count_a": count_a[-1] if w.has_other else 0,
             "other_count_b": count_b[-1] if w.has_other else 0,
@@ -530,11 +536,7 @@ class Drift(ComparisonAnalysis):
             "cramers_v": None,
             "top_changes": [],
         }
-        units = {
-            "count_a": "count",
-            "count_b": "count",
-            "null_count_a": "count",
-            "null_count_b": "count",
+        units |= {
             "levels": "count",
             "other_count_a": "count",
             "other_count_b": "count",
@@ -576,22 +578,18 @@ class Drift(ComparisonAnalysis):
             ]
             significant = values["chi2_pvalue"] < alpha
             minor = values["cramers_v"] >= MIN_CRAMERS_V
-        one_sided = bool(w.n_a) != bool(w.n_b)
-        severity = self._severity(significant, values["psi"], minor, one_sided)
         parameters = {
             "max_levels": w.max_groups,
             "level_order": "count in A and B together descending, then value; other last",
             "levels_exact": w.exact_levels,
             "psi_eps": PSI_EPS,
             "alpha_bonferroni": alpha,
-            "drifting": severity in ("medium", "high"),
         }
         if w.exact_levels:
             parameters["levels_pooled_in_other"] = w.pooled
         else:
             parameters["levels_count_threshold"] = w.threshold
-        if one_sided:
-            parameters["reason"] = "no valid value on side " + ("b" if w.n_a else "a")
+        severity = self._verdict(w, significant, values["psi"], minor, parameters)
         kind_word = "boolean" if ctx.dataset.kind(c) == ColumnKind.BOOLEAN else "categorical"
         finding = ctx.finding(
             kind="categorical_drift",

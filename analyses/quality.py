@@ -294,38 +294,36 @@ class DuplicateRows(Analysis):
             "compared": "all columns",
             "float_equality": "-0.0 == 0.0, NaN == null",
         }
-        if not repeats:
-            return [
-                ctx.finding(
-                    kind="row_uniqueness",
-                    title="No exact duplicate rows",
-                    subject={"scope": "dataset"},
-                    values=values,
-                    units=units,
-                    example_rows=[],
-                    parameters=params,
-                )
-            ]
-        severity = graded(frac, ((0.05, "high"), (0.005, "medium")), "low")
+        kind, title, severity, recommendation = (
+            "row_uniqueness",
+            "No exact duplicate rows",
+            "info",
+            None,
+        )
+        if repeats:
+            kind = "duplicate_rows"
+            title = f"{repeats} exact duplicate rows in {duplicated} groups"
+            severity = graded(frac, ((0.05, "high"), (0.005, "medium")), "low")
+            recommendation = {
+                "action": "drop exact duplicate rows, keeping each first occurrence",
+                "modeled_improvement_pct": 100.0 * frac,
+                "assumptions": [
+                    "the repeated rows are unintended copies (e.g. double ingestion), not "
+                    "legitimate repeated records",
+                    "improvement = share of rows removed",
+                ],
+            }
         return [
             ctx.finding(
-                kind="duplicate_rows",
-                title=f"{repeats} exact duplicate rows in {duplicated} groups",
+                kind=kind,
+                title=title,
                 subject={"scope": "dataset"},
                 values=values,
                 units=units,
                 severity=severity,
-                example_rows=examples,
+                example_rows=examples,  # [] without repeats
                 parameters=params,
-                recommendation={
-                    "action": "drop exact duplicate rows, keeping each first occurrence",
-                    "modeled_improvement_pct": 100.0 * frac,
-                    "assumptions": [
-                        "the repeated rows are unintended copies (e.g. double ingestion), not "
-                        "legitimate repeated records",
-                        "improvement = share of rows removed",
-                    ],
-                },
+                recommendation=recommendation,
             )
         ]
 
@@ -570,38 +568,29 @@ class DuplicateKeys(Analysis):
             }
             units = {k: "count" for k in values}
             units["duplicate_share"] = "ratio"
-            params = {"column_kind": kind_name, "key_share": KEY_SHARE, **extra}
-            if repeats:
-                if kind_name == "integer_id":
-                    severity = graded(frac, ((0.01, "high"),), "medium")
-                else:
-                    severity = "low"
-                out.append(
-                    ctx.finding(
-                        kind="duplicate_keys",
-                        title=f"{repeats} duplicate values in key-like column {c!r}",
-                        subject={"column": c},
-                        values=values,
-                        units=units,
-                        severity=severity,
-                        columns=[c],
-                        example_rows=examples,
-                        parameters=params,
-                    )
-                )
+            if not repeats:
+                severity = "info"
+            elif kind_name == "integer_id":
+                severity = graded(frac, ((0.01, "high"),), "medium")
             else:
-                out.append(
-                    ctx.finding(
-                        kind="unique_key",
-                        title=f"Key-like column {c!r} has no duplicate values",
-                        subject={"column": c},
-                        values=values,
-                        units=units,
-                        columns=[c],
-                        example_rows=[],
-                        parameters=params,
-                    )
+                severity = "low"
+            out.append(
+                ctx.finding(
+                    kind="duplicate_keys" if repeats else "unique_key",
+                    title=(
+                        f"{repeats} duplicate values in key-like column {c!r}"
+                        if repeats
+                        else f"Key-like column {c!r} has no duplicate values"
+                    ),
+                    subject={"column": c},
+                    values=values,
+                    units=units,
+                    severity=severity,
+                    columns=[c],
+                    example_rows=examples if repeats else [],
+                    parameters={"column_kind": kind_name, "key_share": KEY_SHARE, **extra},
                 )
+            )
         key_like = [c for c in ctx.columns if screen[c]["key_like"]]
         summary = ctx.finding(
             kind="key_screen",
@@ -783,36 +772,24 @@ class ConstantColumns(Analysis):
                 "top_count": "count",
                 "top_share": "ratio",
             }
-            examples = counted[c]["examples"] if c in counted else []
             if constant:
                 what = "all null" if not nn else f"always {values['top_value']!r}"
-                out.append(
-                    ctx.finding(
-                        kind="constant_column",
-                        title=f"Column {c!r} is constant ({what})",
-                        subject={"column": c},
-                        values=values,
-                        units=units,
-                        severity="medium",
-                        columns=[c],
-                        example_rows=[],
-                        parameters={"near_constant_share": NEAR_CONSTANT_SHARE},
-                    )
-                )
+                title = f"Column {c!r} is constant ({what})"
             else:
-                out.append(
-                    ctx.finding(
-                        kind="near_constant_column",
-                        title=f"Column {c!r} is near-constant ({top_share:.2%} {values['top_value']!r})",
-                        subject={"column": c},
-                        values=values,
-                        units=units,
-                        severity="low",
-                        columns=[c],
-                        example_rows=examples,
-                        parameters={"near_constant_share": NEAR_CONSTANT_SHARE},
-                    )
+                title = f"Column {c!r} is near-constant ({top_share:.2%} {values['top_value']!r})"
+            out.append(
+                ctx.finding(
+                    kind="constant_column" if constant else "near_constant_column",
+                    title=title,
+                    subject={"column": c},
+                    values=values,
+                    units=units,
+                    severity="medium" if constant else "low",
+                    columns=[c],
+                    example_rows=[] if constant else counted.get(c, {}).get("examples", []),
+                    parameters={"near_constant_share": NEAR_CONSTANT_SHARE},
                 )
+            )
         summary = ctx.finding(
             kind="constant_screen",
             title=f"Constant-column screen: {len(out)} of {len(ctx.columns)} columns flagged",
