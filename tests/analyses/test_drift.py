@@ -15,6 +15,7 @@ import scipy.stats as stats
 import statharness_analyses._exact as exact_mod
 import statharness_analyses._ks as ks_mod
 import statharness_analyses.drift as drift_mod
+from analysis_helpers import by_column
 from statharness_analyses.drift import Drift
 
 from pytest_statharness.analysis import DatasetView
@@ -58,10 +59,6 @@ def run_drift(
     plan = analysis.plan_comparison(DatasetView(ds_a), DatasetView(ds_b), budget)
     assert plan is not None
     return run_comparison(analysis, ds_a, ds_b, budget, plan)
-
-
-def by_column(result) -> dict[str, dict]:
-    return {f["subject"]["column"]: f for f in result.findings if "column" in f["subject"]}
 
 
 def summary(result) -> dict:

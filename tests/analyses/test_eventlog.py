@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_helpers import close, of_kind, vals
 from statharness_analyses.eventlog import (
     ANALYSES,
     CaseThroughput,
@@ -67,18 +68,6 @@ def run(analysis, frame, **kw):
     result = run_on_frame(analysis, frame, **kw)
     assert result is not None
     return result.findings
-
-
-def of_kind(findings, kind):
-    return [f for f in findings if f["kind"] == kind]
-
-
-def vals(finding):
-    return finding["measurement"]["values"]
-
-
-def close(a, b, rel=1e-12):
-    return a == pytest.approx(b, rel=rel, abs=0)
 
 
 def waits(frame: pd.DataFrame) -> pd.DataFrame:

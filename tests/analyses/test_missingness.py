@@ -3,34 +3,22 @@
 from __future__ import annotations
 
 import itertools
-import pickle
-import random
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from hypothesis import HealthCheck, given, settings
+from analysis_helpers import FAST, of_kind, tree_fold
+from hypothesis import given
 from hypothesis import strategies as st
 from statharness_analyses.missingness import Missingness
 
-from pytest_statharness.analysis import AnalysisContext, DatasetView
 from pytest_statharness.canonical_json import dumps
-from pytest_statharness.dataset import open_dataset
-from pytest_statharness.engine import plan_for, run_analysis
 from pytest_statharness.evidence import snapshot_view
-from pytest_statharness.policy.budget import decide_budget
 from pytest_statharness.testing import run_on_file, run_on_frame
 
 ANALYSIS = Missingness()
-FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def of_kind(findings, kind: str) -> list[dict]:
-    return [f for f in findings if f["kind"] == kind]
 
 
 def expected_pairs(frame: pd.DataFrame) -> list[tuple[int, str, str]]:
@@ -181,43 +169,6 @@ def test_max_columns_cap_left_out(frame):
         "cap": "max_columns",
     }
     assert findings[0]["measurement"]["values"]["columns_checked"] == 2
-
-
-def tree_fold(analysis, frame: pd.DataFrame, chunk_rows: int, seed: int):
-    """Merge chunk states in a random binary-tree shape; check ``merge`` leaves its second
-    argument alone. Returns (findings, the engine's findings)."""
-    rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / "frame.parquet"
-        frame.to_parquet(file, index=False)
-        dataset = open_dataset("frame", str(file), chunk_rows=chunk_rows)
-        budget = decide_budget(
-            row_count=dataset.row_count, column_count=len(dataset.columns), analysis_id=analysis.id
-        ).budget
-        plan = plan_for(analysis, dataset, budget)
-        ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
-
-        def fold(states):
-            if len(states) == 1:
-                return states[0]
-            cut = rng.randint(1, len(states) - 1)
-            left, right = fold(states[:cut]), fold(states[cut:])
-            before = pickle.dumps(right)
-            merged = analysis.merge(left, right, ctx)
-            assert pickle.dumps(right) == before, "merge modified its second argument"
-            return merged
-
-        states = [
-            analysis.update(analysis.init(ctx), c, ctx) for c in dataset.iter_chunks(plan.columns)
-        ]
-        state = analysis.merge(analysis.init(ctx), fold(states), ctx)
-        ctx.previous.append(analysis.end_pass(state, ctx))
-        ctx.pass_index += 1
-        findings = analysis.findings(ctx)
-        expected = run_analysis(analysis, dataset, budget, plan).findings
-    for f in findings:
-        f["evidence"]["rows_scanned"] = dataset.row_count
-    return findings, expected
 
 
 masks = st.integers(1, 40).flatmap(

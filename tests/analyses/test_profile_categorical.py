@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import math
-import pickle
-import random
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from analysis_helpers import FAST, tree_fold
+from hypothesis import given
 from hypothesis import strategies as st
 from statharness_analyses.profile_categorical import (
     HLL_M,
@@ -23,16 +20,11 @@ from statharness_analyses.profile_categorical import (
     stable_hashes,
 )
 
-from pytest_statharness.analysis import AnalysisContext, DatasetView
 from pytest_statharness.canonical_json import dumps
-from pytest_statharness.dataset import open_dataset
-from pytest_statharness.engine import plan_for, run_analysis
 from pytest_statharness.evidence import snapshot_view
-from pytest_statharness.policy.budget import decide_budget
 from pytest_statharness.testing import run_on_frame
 
 ANALYSIS = ProfileCategorical()
-FAST = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def by_column(result) -> dict[str, dict]:
@@ -45,51 +37,6 @@ def pandas_top(series: pd.Series, k: int = 10, above: int = 0) -> list[dict]:
         ((v, int(c)) for v, c in counts.items() if c > above), key=lambda vc: (-vc[1], vc[0])
     )
     return [{"value": v, "count": c} for v, c in pairs[:k]]
-
-
-def tree_fold(analysis, frame: pd.DataFrame, chunk_rows: int, seed: int, overrides=None):
-    """Drive ``analysis`` with merges in a random binary-tree shape; check ``merge`` leaves
-    its second argument alone. Returns the findings."""
-    rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / "frame.parquet"
-        frame.to_parquet(file, index=False)
-        dataset = open_dataset("frame", str(file), chunk_rows=chunk_rows)
-        budget = decide_budget(
-            row_count=dataset.row_count,
-            column_count=len(dataset.columns),
-            analysis_id=analysis.id,
-            overrides=overrides,
-        ).budget
-        plan = plan_for(analysis, dataset, budget)
-        ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
-
-        def fold(states):
-            if len(states) == 1:
-                return states[0]
-            cut = rng.randint(1, len(states) - 1)
-            left, right = fold(states[:cut]), fold(states[cut:])
-            before = pickle.dumps(right)
-            merged = analysis.merge(left, right, ctx)
-            assert pickle.dumps(right) == before, "merge modified its second argument"
-            return merged
-
-        while True:
-            columns = list(analysis.columns_for_pass(ctx))
-            states = [
-                analysis.update(analysis.init(ctx), chunk, ctx)
-                for chunk in dataset.iter_chunks(columns)
-            ]
-            state = analysis.merge(analysis.init(ctx), fold(states), ctx)
-            ctx.previous.append(analysis.end_pass(state, ctx))
-            ctx.pass_index += 1
-            if not analysis.needs_another_pass(ctx):
-                break
-        findings = analysis.findings(ctx)
-        expected = run_analysis(analysis, dataset, budget, plan).findings
-    for f in findings:
-        f["evidence"]["rows_scanned"] = dataset.row_count
-    return findings, expected
 
 
 @pytest.fixture(scope="module")

@@ -10,30 +10,15 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_helpers import assert_chunk_invariant, by_column, vals
 from statharness_analyses import quality as q
 
-from pytest_statharness.evidence import canonical_findings
 from pytest_statharness.registry import _validate
 from pytest_statharness.testing import run_on_frame
 
 
-def vals(finding):
-    return finding["measurement"]["values"]
-
-
 def kinds(result):
     return [f["kind"] for f in result.findings]
-
-
-def by_column(result):
-    return {f["subject"]["column"]: f for f in result.findings if "column" in f["subject"]}
-
-
-def assert_chunk_invariant(analysis, frame):
-    small = run_on_frame(analysis, frame, chunk_rows=7)
-    large = run_on_frame(analysis, frame, chunk_rows=65536)
-    assert canonical_findings(small.findings) == canonical_findings(large.findings)
-    return large
 
 
 def test_metadata_valid():

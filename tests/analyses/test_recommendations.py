@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_helpers import close, vals
 from scipy import stats
 from statharness_analyses.recommendations import (
     ALPHA,
@@ -18,14 +19,6 @@ from pytest_statharness.evidence import canonical_findings
 from pytest_statharness.testing import run_on_frame
 
 ANALYSIS = Recommendations()
-
-
-def vals(finding):
-    return finding["measurement"]["values"]
-
-
-def close(a, b, rel=1e-12):
-    return a == pytest.approx(b, rel=rel, abs=0)
 
 
 def intervals(frame: pd.DataFrame) -> pd.DataFrame:

@@ -5,24 +5,20 @@ from __future__ import annotations
 
 import math
 import random
-import tempfile
 from itertools import combinations
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import statharness_analyses.relationships as rel
+from analysis_helpers import analysis_context
 from scipy import stats
 from statharness_analyses._series import exact_sum, fixed_to_float
 from statharness_analyses.relationships import Correlation, CramersV, GroupDifferences
 
-from pytest_statharness.analysis import AnalysisContext, DatasetView
 from pytest_statharness.canonical_json import dumps
-from pytest_statharness.dataset import open_dataset
-from pytest_statharness.engine import plan_for, run_analysis
+from pytest_statharness.engine import run_analysis
 from pytest_statharness.evidence import snapshot_view
-from pytest_statharness.policy.budget import decide_budget
 from pytest_statharness.testing import run_on_frame
 
 REL = 1e-9
@@ -55,18 +51,7 @@ def canonical(result) -> str:
 def tree_fold(analysis, frame: pd.DataFrame, chunk_rows: int, seed: int, overrides=None):
     """Run with merges in a random binary-tree shape (the engine folds left)."""
     rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / "frame.parquet"
-        frame.to_parquet(file, index=False)
-        dataset = open_dataset("frame", str(file), chunk_rows=chunk_rows)
-        budget = decide_budget(
-            row_count=dataset.row_count,
-            column_count=len(dataset.columns),
-            analysis_id=analysis.id,
-            overrides=overrides,
-        ).budget
-        plan = plan_for(analysis, dataset, budget)
-        ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
+    with analysis_context(analysis, frame, chunk_rows, overrides) as (dataset, budget, plan, ctx):
         while True:
             parts = [
                 analysis.update(analysis.init(ctx), chunk, ctx)
