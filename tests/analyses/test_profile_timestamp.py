@@ -44,7 +44,8 @@ def expected_values(series: pd.Series) -> dict:
     out.update(
         min=lo.isoformat(),
         max=hi.isoformat(),
-        span_days=(hi - lo) / DAY,
+        # exact: integer nanoseconds over integer nanoseconds, correctly rounded once
+        span_days=(hi - lo).value / DAY.value,
         distinct_days=int(days.size),
         days_without_rows=int((last - first) / DAY) + 1 - int(days.size),
         rows_per_day_min=int(days.min()),
