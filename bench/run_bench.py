@@ -163,29 +163,46 @@ def vm_hwm_mb(pid: int | str = "self") -> float:
     return 0.0
 
 
-def _poll_tree(psutil, pid: int, hwm: dict[int, float]) -> int:
-    """Sum of the RSS of ``pid`` and its descendants now; records each one's VmHWM."""
+def _status_kb(pid: int, fields: tuple[str, ...]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    try:
+        with open(f"/proc/{pid}/status") as handle:
+            for line in handle:
+                name, _, rest = line.partition(":")
+                if name in fields:
+                    out[name] = int(rest.split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    return out
+
+
+def _poll_tree(psutil, pid: int, hwm: dict[int, float]) -> tuple[int, int]:
+    """(RSS, anonymous RSS) summed over ``pid`` and its descendants now, in bytes; records
+    each process's VmHWM. RSS also counts touched pages of memory-mapped files (the
+    columnar cache), which are page cache shared between processes; RssAnon does not."""
     try:
         root = psutil.Process(pid)
         procs = [root, *root.children(recursive=True)]
     except psutil.Error:
-        return 0
-    total = 0
+        return 0, 0
+    total = anon = 0
     for proc in procs:
         try:
             total += proc.memory_info().rss
         except psutil.Error:
             continue
-        peak = vm_hwm_mb(proc.pid)
-        if peak:
-            hwm[proc.pid] = max(hwm.get(proc.pid, 0.0), peak)
-    return total
+        status = _status_kb(proc.pid, ("VmHWM", "RssAnon"))
+        anon += status.get("RssAnon", 0) * 1024
+        if status.get("VmHWM"):
+            hwm[proc.pid] = max(hwm.get(proc.pid, 0.0), status["VmHWM"] / 1024)
+    return total, anon
 
 
 def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, poll: bool = False):
     """Run ``cmd``; return (exit code, stdout, stderr, wall s, cpu s of the tree (wait4),
     largest single-process peak RSS MB (polled VmHWM), peak RSS MB summed over the process
-    tree (polled every 0.1 s)); the two RSS figures are 0 when not polled."""
+    tree, peak anonymous RSS MB summed over the tree (polled every 0.1 s)); the RSS figures
+    are 0 when not polled."""
     psutil = None
     if poll:
         import psutil
@@ -193,13 +210,14 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, poll: bo
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=err)
-        peak = 0
+        peak = peak_anon = 0
         while True:
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             if psutil is not None:
-                peak = max(peak, _poll_tree(psutil, proc.pid, hwm))
+                rss, anon = _poll_tree(psutil, proc.pid, hwm)
+                peak, peak_anon = max(peak, rss), max(peak_anon, anon)
             time.sleep(0.1 if psutil is not None else 0.01)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -208,7 +226,8 @@ def run_measured(cmd: list[str], *, cwd: Path, env: dict | None = None, poll: bo
         stdout = out.read().decode(errors="replace")
         stderr = err.read().decode(errors="replace")
     cpu = usage.ru_utime + usage.ru_stime  # includes the waited-for xdist workers
-    return proc.returncode, stdout, stderr, wall, cpu, max(hwm.values(), default=0.0), peak / 2**20
+    top = max(hwm.values(), default=0.0)
+    return proc.returncode, stdout, stderr, wall, cpu, top, peak / 2**20, peak_anon / 2**20
 
 
 def run_best(tool: str, file: Path, work: Path, cols: list[str], repeat: int) -> dict:
@@ -246,7 +265,7 @@ def run_child(tool: str, file: Path, work: Path, cols: list[str]) -> dict:
         "--cols",
         ",".join(cols),
     ]
-    code, stdout, stderr, wall, cpu, _, _ = run_measured(cmd, cwd=REPO)
+    code, stdout, stderr, wall, cpu, *_ = run_measured(cmd, cwd=REPO)
     if code != 0:
         last = (stderr.strip().splitlines() or ["?"])[-1]
         return {"tool": tool, "error": f"exit {code}: {last[:120]}"}
@@ -439,7 +458,7 @@ def gauntlet_rows(
                 file=sys.stderr,
                 flush=True,
             )
-            code, stdout, stderr, wall, cpu, rss, tree = _gauntlet(
+            code, stdout, stderr, wall, cpu, rss, tree, anon = _gauntlet(
                 file, base_dir, home, workers, env
             )
             summary = _summary(stdout) or f"exit {code}"
@@ -455,8 +474,8 @@ def gauntlet_rows(
                     "cpu": cpu,
                     "rss": tree,
                     "ratio": None,
-                    "note": f"{summary}; max proc {rss:.0f} MB; exit {code}"
-                    + (f"; cache entries {entries}" if cache == "on" else ""),
+                    "note": f"{summary}; anon RSS peak {anon:.0f} MB; max proc {rss:.0f} MB; "
+                    f"exit {code}" + (f"; cache entries {entries}" if cache == "on" else ""),
                 }
             )
         shutil.rmtree(base_dir, ignore_errors=True)
