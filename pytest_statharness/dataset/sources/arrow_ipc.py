@@ -1,7 +1,8 @@
 """Arrow IPC sources: the file format (also Feather v2) and the stream format.
 
-The file format is memory-mapped, so every process that reads it shares the pages;
-this is also the format of the harness's own columnar cache.
+This is also the format of the harness's own columnar cache. Metadata is read through a
+memory map; batches are read with plain file reads (see ``_batches``) so a process's RSS
+stays bounded by the batch, while the OS page cache shares the file between processes.
 """
 
 from __future__ import annotations
@@ -49,12 +50,17 @@ class ArrowIpcSource:
         return self._rows
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
-        if self._stream:
-            with ipc.open_stream(pa.memory_map(str(self.path), "r")) as reader:
-                yield from reader
-        else:
-            for i in range(self._reader.num_record_batches):
-                yield self._reader.get_batch(i)
+        # Read with ordinary file reads, not the memory map: mapped pages that were touched
+        # stay in the process's RSS for as long as the map lives, so a full pass would grow
+        # it by the size of the columns read. Reads keep RSS at about one batch; the OS
+        # page cache still shares the file between workers.
+        with pa.OSFile(str(self.path), "r") as handle:
+            if self._stream:
+                yield from ipc.open_stream(handle)
+            else:
+                reader = ipc.open_file(handle)
+                for i in range(reader.num_record_batches):
+                    yield reader.get_batch(i)
 
     def iter_part_batches(
         self, part: int, columns: Sequence[str] | None, batch_size: int
