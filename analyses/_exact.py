@@ -187,6 +187,18 @@ class SelectionPass:
     collect_buckets: list[tuple[int, int]] = field(default_factory=list)
 
 
+def bucket_histogram(members: np.ndarray, prefix: int = 0, depth: int = 0) -> dict:
+    """One chunk's histogram of the next 16 key bits inside bucket ``(prefix, depth)``,
+    with the smallest and largest member key (a bucket holding a single key resolves every
+    rank in it at once, however many copies it has)."""
+    shift = np.uint64(64 - depth - PREFIX_BITS)
+    sub = ((members >> shift) & np.uint64(BUCKETS - 1)).astype(np.int64)
+    out = {("h", prefix, depth): np.bincount(sub, minlength=BUCKETS)}
+    if members.size:
+        out[("m", prefix, depth)] = (int(members.min()), int(members.max()))
+    return out
+
+
 class RankSelector:
     """Find the values at given 0-based ranks among ``n`` values, over several passes.
 
@@ -226,9 +238,7 @@ class RankSelector:
         state: dict = {}
         for prefix, depth in step.hist_buckets:
             members = self._members(keys, prefix, depth)
-            shift = np.uint64(64 - depth - PREFIX_BITS)
-            sub = ((members >> shift) & np.uint64(BUCKETS - 1)).astype(np.int64)
-            state[("h", prefix, depth)] = np.bincount(sub, minlength=BUCKETS)
+            state.update(bucket_histogram(members, prefix, depth))
         for prefix, depth in step.collect_buckets:
             state[("c", prefix, depth)] = [self._members(keys, prefix, depth)]
         return state
@@ -238,9 +248,13 @@ class RankSelector:
         out = dict(a)
         for key, value in b.items():
             if key not in out:
-                out[key] = value.copy() if key[0] == "h" else list(value)
+                out[key] = (
+                    value.copy() if key[0] == "h" else (value if key[0] == "m" else list(value))
+                )
             elif key[0] == "h":
                 out[key] = out[key] + value
+            elif key[0] == "m":
+                out[key] = (min(out[key][0], value[0]), max(out[key][1], value[1]))
             else:
                 out[key] = out[key] + list(value)
         return out
@@ -249,6 +263,11 @@ class RankSelector:
         sorted_cache: dict = {}
         for t in self.targets.values():
             if t.value is not None:
+                continue
+            span = state.get(("m", t.prefix, t.depth))
+            if span is not None and span[0] == span[1]:
+                # every value in the bucket is the same key: it is the value at any rank
+                t.value = self._key_value(int(span[0]))
                 continue
             hist = state.get(("h", t.prefix, t.depth))
             if hist is not None:

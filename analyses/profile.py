@@ -14,7 +14,14 @@ import numpy as np
 
 from pytest_statharness import Analysis, ColumnKind, hookimpl
 
-from ._exact import ExactSum, RankSelector, SelectionSet, float_keys, quantile_rank_list
+from ._exact import (
+    ExactSum,
+    RankSelector,
+    SelectionSet,
+    bucket_histogram,
+    float_keys,
+    quantile_rank_list,
+)
 
 QUANTILES = {
     "p01": 0.01,
@@ -44,16 +51,27 @@ class ProfileNumeric(Analysis):
         "Hyndman & Fan (1996), Sample Quantiles in Statistical Packages, Am. Stat. 50(4); "
         "Shewchuk (1997), Adaptive Precision Floating-Point Arithmetic"
     )
-    access = "streamed; pass 1 moments, pass 2 deviations + 16-bit radix histogram, then 1-4 selection passes"
+    access = (
+        "streamed; pass 1 counts, min/max, exact sum and the 16-bit radix histogram of every "
+        "column; pass 2 exact squared deviations + selection inside the quantiles' buckets "
+        "(usually the last); rare further passes read only columns still selecting"
+    )
 
     def init(self, ctx):
         if ctx.pass_index == 0:
             return {
-                c: {"n": 0, "nulls": 0, "min": math.inf, "max": -math.inf, "sum": ExactSum()}
+                c: {
+                    "n": 0,
+                    "nulls": 0,
+                    "min": math.inf,
+                    "max": -math.inf,
+                    "sum": ExactSum(),
+                    "root": {},
+                }
                 for c in ctx.columns
             }
         state = {}
-        for c in ctx.columns:
+        for c in self.columns_for_pass(ctx):
             entry = {"sel": {}}
             if ctx.pass_index == 1:
                 entry["m2"] = ExactSum()
@@ -64,7 +82,7 @@ class ProfileNumeric(Analysis):
         return ctx.previous[0]["_selection"]
 
     def update(self, state, chunk, ctx):
-        for c in ctx.columns:
+        for c in self.columns_for_pass(ctx):
             data = chunk.floats(c)
             valid = data[~np.isnan(data)]
             s = state[c]
@@ -75,6 +93,8 @@ class ProfileNumeric(Analysis):
                     s["min"] = min(s["min"], float(valid.min()))
                     s["max"] = max(s["max"], float(valid.max()))
                     s["sum"].add_array(valid)
+                    # the first selection step rides along: the top-16-bit key histogram
+                    s["root"] = bucket_histogram(float_keys(valid))
                 continue
             stats = ctx.previous[0][c]
             if ctx.pass_index == 1 and valid.size:
@@ -87,7 +107,7 @@ class ProfileNumeric(Analysis):
 
     def merge(self, a, b, ctx):
         out = {}
-        for c in ctx.columns:
+        for c in self.columns_for_pass(ctx):
             x, y = a[c], b[c]
             if ctx.pass_index == 0:
                 out[c] = {
@@ -96,6 +116,7 @@ class ProfileNumeric(Analysis):
                     "min": min(x["min"], y["min"]),
                     "max": max(x["max"], y["max"]),
                     "sum": x["sum"].merged(y["sum"]),
+                    "root": RankSelector.merge_states(x["root"], y["root"]),
                 }
                 continue
             entry = {"sel": RankSelector.merge_states(x["sel"], y["sel"])}
@@ -112,14 +133,25 @@ class ProfileNumeric(Analysis):
                 s = state[c]
                 n = s["n"]
                 total = s["sum"].value()
-                result[c] = {**s, "sum": total, "mean": total / n if n else None}
+                result[c] = {
+                    **{k: v for k, v in s.items() if k != "root"},
+                    "sum": total,
+                    "mean": total / n if n else None,
+                }
                 wanted[c] = (n, quantile_rank_list(n, QUANTILES.values()))
-            result["_selection"] = SelectionSet(wanted)
+            selection = SelectionSet(wanted)
+            selection.advance({c: state[c]["root"] for c in ctx.columns})
+            result["_selection"] = selection
             return result
-        self._selection(ctx).advance({c: state[c]["sel"] for c in ctx.columns})
+        self._selection(ctx).advance({c: state[c]["sel"] for c in self.columns_for_pass(ctx)})
         return (
             {c: {"m2": state[c]["m2"].value()} for c in ctx.columns} if ctx.pass_index == 1 else {}
         )
+
+    def columns_for_pass(self, ctx):
+        if ctx.pass_index <= 1:  # pass 2 computes every column's squared deviations
+            return ctx.plan.columns
+        return tuple(c for c in ctx.plan.columns if self._selection(ctx).wants(c))
 
     def needs_another_pass(self, ctx):
         if len(ctx.previous) == 1:

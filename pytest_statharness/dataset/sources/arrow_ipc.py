@@ -1,8 +1,8 @@
 """Arrow IPC sources: the file format (also Feather v2) and the stream format.
 
-This is also the format of the harness's own columnar cache. Metadata is read through a
-memory map; batches are read with plain file reads (see ``_batches``) so a process's RSS
-stays bounded by the batch, while the OS page cache shares the file between processes.
+This is also the format of the harness's own columnar cache. Files are memory-mapped
+(zero-copy, shared between processes through the page cache) and remapped every few
+batches so the pages a pass touches do not pile up in the process's RSS (see ``_batches``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import pyarrow.ipc as ipc
 from .base import BadRows, dataset_error
 
 IPC_SUFFIXES = (".arrow", ".feather", ".ipc", ".arrows")
+REMAP_BATCHES = 8
 
 
 class ArrowIpcSource:
@@ -50,17 +51,20 @@ class ArrowIpcSource:
         return self._rows
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
-        # Read with ordinary file reads, not the memory map: mapped pages that were touched
-        # stay in the process's RSS for as long as the map lives, so a full pass would grow
-        # it by the size of the columns read. Reads keep RSS at about one batch; the OS
-        # page cache still shares the file between workers.
-        with pa.OSFile(str(self.path), "r") as handle:
-            if self._stream:
+        if self._stream:
+            with pa.OSFile(str(self.path), "r") as handle:
                 yield from ipc.open_stream(handle)
-            else:
-                reader = ipc.open_file(handle)
-                for i in range(reader.num_record_batches):
-                    yield reader.get_batch(i)
+            return
+        # Zero-copy reads through a memory map, remapped every REMAP_BATCHES batches: the
+        # pages a map has touched count in the process's RSS until it is unmapped, so one
+        # map over a whole pass would grow RSS with the rows read. Batches that are still
+        # referenced keep their own map alive, so remapping never invalidates data.
+        total = self._reader.num_record_batches
+        for start in range(0, total, REMAP_BATCHES):
+            reader = ipc.open_file(pa.memory_map(str(self.path), "r"))
+            for i in range(start, min(start + REMAP_BATCHES, total)):
+                yield reader.get_batch(i)
+            del reader
 
     def iter_part_batches(
         self, part: int, columns: Sequence[str] | None, batch_size: int
