@@ -8,7 +8,6 @@ Owns, for one pytest process: the opened datasets, the registry, item generation
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -186,9 +185,7 @@ class HarnessSession:
     def stat_budget(self, request):
         """The budget an item gets on the session's (single) dataset, with its reasons."""
         dataset = request.getfixturevalue("stat_dataset")
-        from .policy.budget import decide_budget as decide
-
-        return decide(
+        return decide_budget(
             row_count=dataset.row_count,
             column_count=len(dataset.columns),
             analysis_id=request.node.name,
@@ -218,7 +215,7 @@ class HarnessSession:
         self.run_dir = write_run_report(self, exitstatus)
 
     def find_unused_snapshots(self) -> dict[tuple[str, str], Path]:
-        if any(not d.exists() for d in [self.options.snapshot_dir]):
+        if not self.options.snapshot_dir.exists():
             return {}
         expected = {(snapshot_key(names), a.id) for a, names, _p, _d in self.planned_items()}
         keys = [s.name for s in self.options.datasets] + [
@@ -254,7 +251,3 @@ class HarnessSession:
             except ValueError:
                 shown = run_dir.name
             tr.write_line(f"report: {shown}/report.md")
-
-
-def _stderr(message: str) -> None:  # pragma: no cover - diagnostics only
-    sys.stderr.write(message + "\n")
