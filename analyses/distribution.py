@@ -326,56 +326,176 @@ TUKEY_K = (1.5, 3.0)
 OUTLIER_ALPHA = 0.001
 # P(|modified z| > 3.5) for a Gaussian sample (population MAD = 0.67449 sigma)
 GAUSS_RATE = float(2 * stats.norm.sf(MAD_Z * stats.norm.ppf(0.75) / MAD_CONST))
+# scale screen: the rules run on log10(x) for a column of magnitudes spread over decades
+LOG_MIN_DECADES = 2.0
+LOG_MIN_POSITIVE = 20
+LOG_SCALE = "log10"
+RAW_SCALE = "raw"
+SCALE_UNITS = {RAW_SCALE: "value", LOG_SCALE: "log10(value)"}
+SCALE_RULE = (
+    f"log10 when the column has no negative value, >= {LOG_MIN_POSITIVE} positive values and "
+    f"the P1..P99 of its positive values span >= {LOG_MIN_DECADES:g} decades (0.01-decade bins "
+    "of log10(x), nearest lower rank); else raw"
+)
+
+
+def _decade_bins(positive: np.ndarray) -> dict[int, int]:
+    """Counts of floor(100*log10(x)) over positive values (0.01-decade bins)."""
+    if not positive.size:
+        return {}
+    bins, counts = np.unique(
+        np.floor(np.log10(positive) * 100).astype(np.int64), return_counts=True
+    )
+    return dict(zip(bins.tolist(), counts.tolist(), strict=True))
+
+
+def _add_counts(a: dict, b: dict) -> dict:
+    """Key-wise sum of two count dicts (a new dict; inputs untouched)."""
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + v
+    return out
+
+
+def _decade_span(bins: dict[int, int], n: int) -> float | None:
+    """P99 - P1 (nearest lower rank) of the binned log10 values, in decades."""
+    if not n:
+        return None
+    keys = sorted(bins)
+    cumulative = np.cumsum([bins[k] for k in keys])
+
+    def at(rank: int) -> int:
+        return keys[int(np.searchsorted(cumulative, rank, side="right"))]
+
+    return (at(math.floor(0.99 * (n - 1))) - at(math.floor(0.01 * (n - 1)))) / 100
+
+
+def _outlier_scale(s: dict) -> tuple[str, float | None, str]:
+    """(scale, decades spanned by P1..P99 of the positive values, why) of a pass-1 summary."""
+    n_pos = sum(s["decades"].values())
+    span = _decade_span(s["decades"], n_pos)
+    if not s["n"]:
+        return RAW_SCALE, span, "no finite values"
+    if s["min"] < 0:
+        return RAW_SCALE, span, "negative values"
+    if n_pos < LOG_MIN_POSITIVE:
+        return RAW_SCALE, span, f"{n_pos} positive values < {LOG_MIN_POSITIVE}"
+    spread = f"P1..P99 of the positive values span {span:.2f} decades"
+    if span < LOG_MIN_DECADES:
+        return RAW_SCALE, span, f"{spread} < {LOG_MIN_DECADES:g}"
+    return LOG_SCALE, span, f"{spread} >= {LOG_MIN_DECADES:g}"
+
+
+def _scaled(scale: str, vals: np.ndarray) -> np.ndarray:
+    """The values the rules score on ``scale``: all finite values (raw), or log10 of the
+    positive ones (log10; zeros have no logarithm and are set aside)."""
+    return vals if scale == RAW_SCALE else np.log10(vals[vals > 0])
+
+
+def _scored(scale: str, vals: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_scaled` and the chunk positions of the scored values."""
+    return _scaled(scale, vals), (idx if scale == RAW_SCALE else idx[vals > 0])
+
+
+def _original(scale: str, t: float) -> float:
+    """A fence on the rule's scale, back on the column's scale (10**t for log10)."""
+    if scale == RAW_SCALE:
+        return t
+    try:
+        return 10.0**t
+    except OverflowError:
+        return math.inf
 
 
 class Outliers(_PhasedNumeric):
     id = "outliers"
     family = "distribution"
-    title = "Outliers (Tukey fences, MAD robust z-scores)"
+    title = "Outliers (Tukey fences, MAD robust z-scores; log scale for magnitudes)"
     exact = True
     passes = 2 + 2 * SELECTION_PASSES
     method = (
-        "per numeric column, over its finite values: exact Q1, median, Q3 (numpy linear "
-        "quantile, multi-pass radix selection); Tukey fences Q1 - k*IQR, Q3 + k*IQR for k = 1.5 "
-        "(inner) and 3.0 (outer) with counts below/above; MAD = exact median of |x - median| "
-        "(a second selection over the derived values); modified z = 0.6745*(x - median)/MAD, "
-        "outlier when |z| > 3.5 (undefined when MAD = 0: no MAD outliers reported). An "
-        "'outliers' finding is emitted when the MAD outlier count is > 0 and a Gaussian sample "
-        "of the same size is implausible: either the count exceeds the Gaussian rate "
-        f"({GAUSS_RATE:.3g}; one-sided binomial test, scipy.stats.binom.sf) or the largest |z| "
-        "does (probability that n Gaussian draws reach it, binom.sf(0, n, p1)), p < 0.001 / "
-        "(2 x number of columns tested) (Bonferroni); else an info 'outlier_fences' profile. Severity by MAD outlier share: >= 1% high, >= 0.1% "
-        "medium, else low. example_rows: dataset-wide positions, ascending, of the (up to) 20 "
-        "points with the largest |z| (ties: earlier row first)"
+        "per numeric column, over its finite values. Scale (decided from pass 1, exact counts): "
+        f"{SCALE_RULE}. On the log10 scale the rules below score t = log10(x) of the positive "
+        "values (unit-free: rescaling the column moves every t alike); zeros have no logarithm, "
+        "are not scored and are counted (zero_count), and q1/median/q3/iqr/mad/z are in log10 "
+        "units; on the raw scale t = x for every finite value. Exact Q1, median, Q3 of t "
+        "(numpy linear quantile, multi-pass radix selection); Tukey fences Q1 - k*IQR, "
+        "Q3 + k*IQR on t for k = 1.5 (inner) and 3.0 (outer), counts of scored values "
+        "below/above, fences reported back on the column's scale (10**fence for log10); "
+        "MAD = exact median of |t - median| (a second selection over the derived values); "
+        f"modified z = {MAD_CONST}*(t - median)/MAD, outlier when |z| > {MAD_Z} (undefined when "
+        "MAD = 0: no MAD outliers reported); max_abs_deviation = max |t - median| (in decades "
+        "on the log10 scale: the most extreme value is 10**d times, or 1/10**d of, "
+        "10**median). An 'outliers' finding is emitted when the MAD outlier count is > 0 and a "
+        "Gaussian sample (on the chosen scale) of the same size is implausible: either the count "
+        f"exceeds the Gaussian rate ({GAUSS_RATE:.3g}; one-sided binomial test, "
+        "scipy.stats.binom.sf) or the largest |z| does (probability that n Gaussian draws reach "
+        f"it, binom.sf(0, n, p1)), p < {OUTLIER_ALPHA} / (2 x number of columns tested) "
+        "(Bonferroni), n = scored values; else an info 'outlier_fences' profile. Severity by "
+        "MAD outlier share of the scored values: >= 1% high, >= 0.1% medium, else low. "
+        "example_rows: dataset-wide positions, ascending, of the (up to) 20 MAD outliers with "
+        "the largest |z| on the chosen scale (ties: earlier row first)"
     )
     reference = (
         "Tukey (1977), Exploratory Data Analysis; Iglewicz & Hoaglin (1993), How to Detect and "
-        "Handle Outliers, ASQC Basic References in Quality Control 16"
+        "Handle Outliers, ASQC Basic References in Quality Control 16; Limpert, Stahel & Abbt "
+        "(2001), Log-normal distributions across the sciences, BioScience 51(5)"
     )
     access = (
-        "streamed; pass 1 n/min/max, 1-5 selection passes for quartiles, 1-5 for the MAD, "
-        "1 counting pass"
+        "streamed; pass 1 n/min/max/zeros and a 0.01-decade log10 histogram, 1-5 selection "
+        "passes for quartiles, 1-5 for the MAD, 1 counting pass"
     )
 
+    # -- pass 1: column statistics and the decade histogram of the positive values ------
+    def _first_init(self, ctx) -> dict:
+        return {c: {**_stats_init(), "zeros": 0, "decades": {}} for c in ctx.columns}
+
+    def _first_update(self, state, chunk, ctx):
+        for c in ctx.columns:
+            vals, _, nulls, nonfinite = finite_values(chunk, c)
+            s = state[c]
+            _stats_update(s, vals, nulls, nonfinite)
+            s["zeros"] += int(np.count_nonzero(vals == 0))
+            s["decades"] = _add_counts(s["decades"], _decade_bins(vals[vals > 0]))
+        return state
+
+    def _first_merge(self, a, b, ctx):
+        return {
+            c: {
+                **_stats_merge(a[c], b[c]),
+                "zeros": a[c]["zeros"] + b[c]["zeros"],
+                "decades": _add_counts(a[c]["decades"], b[c]["decades"]),
+            }
+            for c in ctx.columns
+        }
+
+    # -- selection and counting on the chosen scale -------------------------------------
     def _select_values(self, run, column, vals):
-        if run.phase == "mad":  # the MAD: the median of |x - median|
-            return np.abs(vals - run.results[column]["median"])
-        return vals
+        res = run.results[column]
+        t = _scaled(res["scale"], vals)
+        if run.phase == "mad":  # the MAD: the median of |t - median|
+            with np.errstate(over="ignore"):
+                return np.abs(t - res["median"])
+        return t
 
     def _count_update(self, state, chunk, ctx, run):
         for c in self.columns_for_pass(ctx):
             res = run.results[c]
             vals, idx, _, _ = finite_values(chunk, c)
+            t, idx = _scored(res["scale"], vals, idx)
             s = {}
             for k in TUKEY_K:
                 lo, hi = res["fences"][k]
-                s[f"below_{k}"] = int(np.count_nonzero(vals < lo))
-                s[f"above_{k}"] = int(np.count_nonzero(vals > hi))
+                s[f"below_{k}"] = int(np.count_nonzero(t < lo))
+                s[f"above_{k}"] = int(np.count_nonzero(t > hi))
+            with np.errstate(over="ignore"):
+                dev = np.abs(t - res["median"])
+            s["max_dev"] = float(dev.max()) if dev.size else None
             s["mad_below"] = s["mad_above"] = 0
             s["top"] = []
             if res["mad"] > 0:
                 with np.errstate(over="ignore"):  # a tiny MAD can overflow z to inf
-                    z = MAD_CONST * (vals - res["median"]) / res["mad"]
+                    z = MAD_CONST * (t - res["median"]) / res["mad"]
                 absz = np.abs(z)
                 hit = np.flatnonzero(absz > MAD_Z)
                 s["mad_below"] = int(np.count_nonzero(z[hit] < 0))
@@ -395,21 +515,34 @@ class Outliers(_PhasedNumeric):
                 out[c] = {**y, "top": list(y["top"])}
                 continue
             x = out[c]
-            merged = {k: x[k] + y[k] for k in x if k != "top"}
+            merged = {k: x[k] + y[k] for k in x if k not in ("top", "max_dev")}
             merged["top"] = smallest(x["top"], y["top"])
+            devs = [d for d in (x["max_dev"], y["max_dev"]) if d is not None]
+            merged["max_dev"] = max(devs) if devs else None
             out[c] = merged
         return out
 
     def end_pass(self, state, ctx):
         run = self._run(ctx)
         if run is None:
-            return self._start_selection(state, ctx, [0.25, 0.5, 0.75])
+            run = _Run(ctx.columns, state)
+            wanted = {}
+            for c, s in state.items():
+                scale, span, why = _outlier_scale(s)
+                scored = s["n"] if scale == RAW_SCALE else s["n"] - s["zeros"]
+                run.results[c].update(
+                    scale=scale, decades_p1_p99=span, scale_reason=why, scored=scored
+                )
+                wanted[c] = (scored, quantile_rank_list(scored, [0.25, 0.5, 0.75]))
+            run.selection = SelectionSet(wanted)
+            run.phase = "select" if run.selection.selectors else "done"
+            return run
         if run.phase == "select":
             run.selection.advance(state)
             if run.selection.done:
                 wanted = {}
                 for c in run.columns:
-                    n = run.stats[c]["n"]
+                    n = run.results[c]["scored"]
                     if not n:
                         continue
                     q1, med, q3 = (run.selection.quantile(c, q) for q in (0.25, 0.5, 0.75))
@@ -424,7 +557,7 @@ class Outliers(_PhasedNumeric):
             run.selection.advance(state)
             if run.selection.done:
                 for c in run.columns:
-                    if run.stats[c]["n"]:
+                    if run.results[c]["scored"]:
                         run.results[c]["mad"] = run.selection.quantile(c, 0.5)
                 run.phase = "count"
             return run
@@ -436,28 +569,35 @@ class Outliers(_PhasedNumeric):
     def columns_for_pass(self, ctx):
         run = self._run(ctx)
         if run is not None and run.phase == "count":
-            return [c for c in run.columns if run.stats[c]["n"]]
+            return [c for c in run.columns if run.results[c]["scored"]]
         return super().columns_for_pass(ctx)
 
     def findings(self, ctx):
         run = self._run(ctx)
-        tested = [c for c in run.columns if run.stats[c]["n"] and run.results[c].get("mad", 0) > 0]
+        tested = [
+            c for c in run.columns if run.results[c]["scored"] and run.results[c].get("mad", 0) > 0
+        ]
         alpha = OUTLIER_ALPHA / (2 * len(tested)) if tested else OUTLIER_ALPHA
         out = []
         for c in run.columns:
             s = run.stats[c]
             res = run.results[c]
-            n = s["n"]
+            scale = res["scale"]
+            n = res["scored"]
             counts = res.get("counts")
             values = _stats_values(s)
             units = dict(_STATS_UNITS)
+            values.update(zero_count=s["zeros"], scored_count=n)
+            units.update(zero_count="count", scored_count="count")
             values.update(q1=res.get("q1"), median=res.get("median"), q3=res.get("q3"))
             values.update(iqr=res.get("iqr"), mad=res.get("mad"))
-            units.update(q1="value", median="value", q3="value", iqr="value", mad="value")
+            scale_unit = SCALE_UNITS[scale]
+            units.update(q1=scale_unit, median=scale_unit, q3=scale_unit)
+            units.update(iqr=scale_unit, mad=scale_unit)
             for k, label in zip(TUKEY_K, ("inner", "outer"), strict=True):
                 lo, hi = res["fences"][k] if "fences" in res else (None, None)
-                values[f"lower_{label}_fence"] = lo
-                values[f"upper_{label}_fence"] = hi
+                values[f"lower_{label}_fence"] = _original(scale, lo) if lo is not None else None
+                values[f"upper_{label}_fence"] = _original(scale, hi) if hi is not None else None
                 values[f"below_{label}_fence"] = (
                     counts[f"below_{k}"] if counts else (0 if not n else None)
                 )
@@ -487,6 +627,7 @@ class Outliers(_PhasedNumeric):
                 mad_outliers_above=counts["mad_above"] if mad_ok else None,
                 mad_outlier_share=share(mad_count, n) if mad_ok else None,
                 max_abs_modified_z=-top[0][0] if top else None,
+                max_abs_deviation=counts["max_dev"] if counts else None,
                 expected_gaussian_outliers=n * GAUSS_RATE if n else None,
                 p_value_count=p_count,
                 p_value_extreme=p_extreme,
@@ -497,12 +638,17 @@ class Outliers(_PhasedNumeric):
                 mad_outliers_above="count",
                 mad_outlier_share="ratio",
                 max_abs_modified_z="z_score",
+                max_abs_deviation=scale_unit,
                 expected_gaussian_outliers="count",
                 p_value_count="probability",
                 p_value_extreme="probability",
             )
             detected = bool(mad_count) and min(p_count, p_extreme) < alpha
             params = {
+                "scale": scale,
+                "scale_rule": SCALE_RULE,
+                "scale_reason": res["scale_reason"],
+                "decades_p1_p99": res["decades_p1_p99"],
                 "tukey_k": list(TUKEY_K),
                 "mad_z_threshold": MAD_Z,
                 "mad_constant": MAD_CONST,
@@ -511,15 +657,21 @@ class Outliers(_PhasedNumeric):
                 "bonferroni_tests": 2 * len(tested),
                 "alpha_corrected": alpha,
             }
+            if scale == LOG_SCALE:
+                params["transform"] = (
+                    "t = log10(x) over the positive values; zeros not scored; fences "
+                    "reported as 10**t"
+                )
             if n and not mad_ok:
                 params["mad_zero"] = "MAD = 0: modified z-scores undefined"
+            on_scale = " on the log10 scale" if scale == LOG_SCALE else ""
             out.append(
                 ctx.finding(
                     kind="outliers" if detected else "outlier_fences",
                     title=(
-                        f"{mad_count} outliers in {c!r} (|modified z| > {MAD_Z})"
+                        f"{mad_count} outliers in {c!r} (|modified z| > {MAD_Z}{on_scale})"
                         if detected
-                        else f"Outlier fences of {c!r}"
+                        else f"Outlier fences of {c!r}{' (log10 scale)' if on_scale else ''}"
                     ),
                     subject={"column": c},
                     values=values,

@@ -34,16 +34,24 @@ level_shift (``changepoints``)
     Monday follows a weekend of few rows, so the data themselves sometimes put it on the
     Saturday (2 days early): the least-squares and Mann-Whitney splits of the rows agree.
 outliers (``outliers``)
-    fired: an ``outliers`` finding on ``duration_s`` of severity >= medium whose largest
-    |modified z| is at least 300. The service times are a mixture of lognormals, so the
-    MAD rule alone flags ~15 % of the rows of *every* log (the finding is "high" on null
-    logs too); an extreme row is what marks a recording error: a planted outlier is 1000x
-    its activity's median (|z| ~150 for "Payment", median 45 s; ~5000 for the slow "Pack").
-    The threshold was set on other seeds than the reported ones: on the null logs of
-    seeds 100..119 (20,000 rows) the largest |z| was 61..132, so 300 is > 2x the natural
-    maximum; the table's notes give the range on the reported seeds;
-    right place: fired, and every planted row is among the finding's ``example_rows``
-    (the 20 rows of largest |z|).
+    fired: the ``outliers`` finding on ``duration_s`` (either kind), scored on the log10
+    scale, whose most extreme value lies at least 2.5 decades from the median
+    (``max_abs_deviation`` >= 2.5, i.e. 316x or 1/316 of the geometric median). The
+    service times are a mixture of lognormals over ~2.3 decades (P1..P99), so the analysis
+    scores them on the log10 scale; there the MAD rule flags none or a few natural rows (|z|
+    up to ~4), and the planted outliers (1000x their activity's median: 2.2 decades above
+    the column's median for the fast "Payment", up to 3.8 for the slow "Pack") reach |z|
+    ~3.3..5.7. The analysis' own test compares with a Gaussian on that scale: a few values
+    at |z| ~5 among 20,000 are not implausible for it (p_value_extreme 2e-4..0.3 >
+    0.001/10), so the finding stays ``outlier_fences`` (info) on planted logs as on null
+    logs; the detector reads the effect size instead. The threshold was set on other seeds
+    than the reported ones: on the null logs of seeds 100..119 (20,000 rows) the largest
+    deviation was 1.80..2.13 decades (a value 135x from the median), so 2.5 decades is >
+    2x the natural maximum fold; the table's notes give the range on the reported seeds;
+    right place: fired, and the finding's ``example_rows`` (its MAD outliers, up to 20 of
+    largest |z|) are non-empty and all planted rows (a planted "Payment" or "Send
+    reminder" row, |z| ~3.4, is not a MAD outlier on the log scale: the notes count the
+    planted rows named).
 duplicate_block (``duplicate_rows``)
     fired: any ``duplicate_rows`` finding (exact duplicate rows exist, any severity);
     right place: its ``example_rows`` all lie in the copied block ``[start, start+length)``
@@ -109,7 +117,7 @@ SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3}
 THRESHOLDS: dict[str, float] = {
     "level_shift_min_robust_change": 0.5,  # log2-modulus units (~ x1.41)
     "level_shift_date_tolerance_days": 1,
-    "outlier_min_max_abs_z": 300.0,  # modified z (0.6745 (x - median) / MAD)
+    "outlier_min_decades": 2.5,  # max |log10(x) - median log10(x)| (316x the median)
     "slow_activity_min_improvement_pct": 10.0,
     "benford_nonconformity_mad": 0.015,  # Nigrini (2012)
     "correlation_min_abs_spearman": 0.7,
@@ -191,30 +199,42 @@ def detect_level_shift(findings: list[dict], planted: dict | None) -> Detection:
 
 def detect_outliers(findings: list[dict], planted: dict | None) -> Detection:
     """``outliers`` on ``duration_s`` with an extreme row (see the module docstring)."""
-    hits = [
-        f
-        for f in findings
-        if f["analysis_id"] == "outliers"
-        and f["kind"] == "outliers"
-        and f["subject"].get("column") == "duration_s"
-        and _at_least(f, "medium")
-        and (_values(f).get("max_abs_modified_z") or 0.0) >= THRESHOLDS["outlier_min_max_abs_z"]
-    ]
     everything = [
         f
         for f in findings
         if f["analysis_id"] == "outliers" and f["subject"].get("column") == "duration_s"
     ]
+    hits = [
+        f
+        for f in everything
+        if f["evidence"]["parameters"].get("scale") == "log10"
+        and (_values(f).get("max_abs_deviation") or 0.0) >= THRESHOLDS["outlier_min_decades"]
+    ]
+    dev = max((_values(f).get("max_abs_deviation") or 0.0 for f in everything), default=0.0)
     zmax = max((_values(f).get("max_abs_modified_z") or 0.0 for f in everything), default=0.0)
+    kinds = ", ".join(f"{f['kind']}/{f['severity']}" for f in everything)
+    detail = f"max deviation {dev:.2f} decades, max |z| {zmax:.1f} ({kinds or 'no finding'})"
     right = False
-    detail = f"max |z| {zmax:.0f}"
     if planted and planted.get("outliers"):
         rows = set(planted["outliers"]["rows"])
-        right = any(rows <= set(f["evidence"].get("example_rows", [])) for f in hits)
+        right = any(
+            f["evidence"].get("example_rows") and set(f["evidence"]["example_rows"]) <= rows
+            for f in hits
+        )
         for f in everything:
             found = rows & set(f["evidence"].get("example_rows", []))
             detail += f", planted rows in example_rows {len(found)}/{len(rows)}"
     return Detection(bool(hits), right, detail)
+
+
+def planted_rows_named(findings: list[dict], planted: dict | None) -> tuple[int, int]:
+    """(planted duration_s outlier rows among the outliers finding's example_rows, planted)."""
+    rows = set((planted or {}).get("outliers", {}).get("rows", []))
+    named = set()
+    for f in findings:
+        if f["analysis_id"] == "outliers" and f["subject"].get("column") == "duration_s":
+            named |= rows & set(f["evidence"].get("example_rows", []))
+    return len(named), len(rows)
 
 
 def detect_duplicate_block(findings: list[dict], planted: dict | None) -> Detection:
@@ -403,13 +423,20 @@ def evaluate_seed(rows: int, seed: int, folder: Path, registry: Registry) -> dic
         out["null"][effect] = detect(effect, findings["null"], None, logs["planted"])
     out["null_slowest"] = slowest_activity_recommended(findings["null"])
     out["planted_slowest"] = slowest_activity_recommended(findings["planted"])
-    out["null_max_z"] = max(
+    out["null_max_dev"] = max(
         (
-            _values(f).get("max_abs_modified_z") or 0.0
+            _values(f).get("max_abs_deviation") or 0.0
             for f in findings["null"]
             if f["analysis_id"] == "outliers" and f["subject"].get("column") == "duration_s"
         ),
         default=0.0,
+    )
+    out["planted_rows_named"] = planted_rows_named(findings["planted"], descriptions["planted"])
+    out["planted_outlier_detections"] = sum(
+        f["analysis_id"] == "outliers"
+        and f["kind"] == "outliers"
+        and f["subject"].get("column") == "duration_s"
+        for f in findings["planted"]
     )
     out["slow_target"] = logs["planted"].slow_activity
     outliers = descriptions["planted"].get("outliers") or {}
@@ -458,7 +485,7 @@ def table(results: list[dict[str, Any]], rows: int, seconds: float) -> str:
     lines.append("")
     misses = _grouped(results, "planted", lambda d: not d.right_place)
     fps = _grouped(results, "null", lambda d: d.fired)
-    zs = [r["null_max_z"] for r in results]
+    devs = [r["null_max_dev"] for r in results]
     slowest: dict[str, int] = {}
     for r in results:
         if r["null_slowest"]:
@@ -466,8 +493,17 @@ def table(results: list[dict[str, Any]], rows: int, seconds: float) -> str:
     pct = [r["null_slowest"][1] for r in results if r["null_slowest"]]
     lines.append("Notes:")
     lines.append(
-        f"- null logs, outliers on duration_s: largest |modified z| {min(zs):.0f}..{max(zs):.0f}"
-        f" (threshold {THRESHOLDS['outlier_min_max_abs_z']:.0f})"
+        f"- null logs, outliers on duration_s (log10 scale): largest deviation from the median "
+        f"{min(devs):.2f}..{max(devs):.2f} decades (threshold "
+        f"{THRESHOLDS['outlier_min_decades']:g})"
+    )
+    rows_named = sum(r["planted_rows_named"][0] for r in results)
+    rows_planted = sum(r["planted_rows_named"][1] for r in results)
+    lines.append(
+        f"- planted logs, duration_s: planted rows among the outliers finding's example_rows "
+        f"{rows_named}/{rows_planted} (a planted row with |z| <= 3.5 on the log scale is not a "
+        "MAD outlier); the analysis' own Gaussian test called duration_s significant "
+        f"('outliers') on {_rate(sum(r['planted_outlier_detections'] > 0 for r in results), n)}"
     )
     if pct:
         lines.append(

@@ -160,6 +160,156 @@ def test_outliers_clean_data_many_columns_do_not_fire():
     assert {f["kind"] for f in result.findings} == {"outlier_fences"}
 
 
+# -- outliers on the log10 scale ------------------------------------------------------------
+def decades_p1_p99(x: np.ndarray) -> float:
+    """The screen's span, computed independently: 0.01-decade bins, nearest lower rank."""
+    b = np.sort(np.floor(np.log10(x[x > 0]) * 100))
+    n = b.size
+    return float(b[math.floor(0.99 * (n - 1))] - b[math.floor(0.01 * (n - 1))]) / 100
+
+
+@pytest.fixture(scope="module")
+def log_frame():
+    rng = np.random.default_rng(21)
+    n = 3000
+    amount = np.round(np.exp(rng.normal(3.0, 1.5, n)), 2)
+    high, low = [11, 1500, 2999], [700]
+    amount[high] *= 1e4
+    amount[low] /= 1e4
+    waits = np.round(np.exp(rng.normal(8.0, 1.8, n)), 3)
+    waits[rng.random(n) < 0.1] = 0.0
+    waits[[5, 6]] = np.nan
+    return pd.DataFrame(
+        {
+            "amount": amount,
+            "waits": waits,
+            "signed": rng.normal(0, 1, n) * 10.0 ** rng.integers(0, 4, n),
+            "narrow": rng.uniform(10, 90, n),
+            "few": np.r_[np.exp(rng.normal(0, 3, 15)), np.full(n - 15, np.nan)],
+        }
+    ), sorted(high + low)
+
+
+def check_log_scale(x: np.ndarray, f: dict) -> np.ndarray:
+    """Compare a log10-scale outliers finding with numpy/scipy on log10 of the positive
+    values of ``x`` (the whole column); returns the dataset positions of the MAD outliers."""
+    v = vals(f)
+    params = f["evidence"]["parameters"]
+    finite = x[np.isfinite(x)]
+    pos = np.flatnonzero(np.isfinite(x) & (x > 0))
+    t = np.log10(x[pos])
+    assert params["scale"] == "log10"
+    assert params["decades_p1_p99"] == decades_p1_p99(finite)
+    assert (v["count"], v["zero_count"], v["scored_count"]) == (
+        finite.size,
+        int(np.sum(finite == 0)),
+        t.size,
+    )
+    q1, med, q3 = np.percentile(t, [25, 50, 75])
+    mad = stats.median_abs_deviation(t)
+    assert (v["q1"], v["median"], v["q3"], v["iqr"], v["mad"]) == (q1, med, q3, q3 - q1, mad)
+    assert f["measurement"]["units"]["median"] == "log10(value)"
+    iqr = q3 - q1
+    for k, label in ((1.5, "inner"), (3.0, "outer")):
+        lo, hi = q1 - k * iqr, q3 + k * iqr
+        assert v[f"lower_{label}_fence"] == pytest.approx(np.power(10.0, lo), rel=1e-14)
+        assert v[f"upper_{label}_fence"] == pytest.approx(np.power(10.0, hi), rel=1e-14)
+        assert v[f"below_{label}_fence"] == np.sum(t < lo)
+        assert v[f"above_{label}_fence"] == np.sum(t > hi)
+    z = 0.6745 * (t - med) / mad
+    hits = np.flatnonzero(np.abs(z) > 3.5)
+    assert v["mad_outliers"] == hits.size
+    assert v["mad_outliers_above"] == np.sum(z[hits] > 0)
+    assert v["max_abs_deviation"] == np.abs(t - med).max()
+    assert v["expected_gaussian_outliers"] == pytest.approx(t.size * dist.GAUSS_RATE, rel=REL)
+    p_count = stats.binom.sf(hits.size - 1, t.size, dist.GAUSS_RATE)
+    assert v["p_value_count"] == pytest.approx(p_count, rel=REL)
+    if hits.size:
+        zmax = np.abs(z).max()
+        assert v["max_abs_modified_z"] == pytest.approx(zmax, rel=REL)
+        p1 = 2 * stats.norm.sf(zmax * stats.norm.ppf(0.75) / 0.6745)
+        assert v["p_value_extreme"] == pytest.approx(1 - (1 - p1) ** t.size, rel=1e-6)
+        top = np.argsort(-np.abs(z), kind="stable")[: min(20, hits.size)]
+        assert f["evidence"]["example_rows"] == sorted(pos[top].tolist())
+    return pos[hits]
+
+
+def test_outliers_log_scale_matches_numpy(log_frame):
+    frame, planted = log_frame
+    result = assert_chunk_invariant(dist.Outliers(), frame)
+    found = by_column(result)
+    assert [f["subject"]["column"] for f in result.findings] == list(frame.columns)
+
+    amount = found["amount"]
+    flagged = check_log_scale(frame["amount"].to_numpy(), amount)
+    assert set(planted) <= set(flagged.tolist())  # above and below; plus 2 natural tail rows
+    assert len(flagged) == len(planted) + 2
+    assert amount["kind"] == "outliers" and amount["severity"] == "medium"  # 6 / 3000
+    assert "log10 scale" in amount["title"]
+    assert set(planted) <= set(amount["evidence"]["example_rows"])
+    assert vals(amount)["p_value_extreme"] < 1e-6
+
+    waits = found["waits"]  # lognormal with 10 % zeros: zeros set aside, nothing flagged
+    x = frame["waits"].to_numpy()
+    flagged = check_log_scale(x, waits)
+    assert not set(flagged.tolist()) & set(np.flatnonzero(x == 0).tolist())
+    assert waits["kind"] == "outlier_fences" and waits["severity"] == "info"
+    assert vals(waits)["lower_inner_fence"] > 0  # a fence back on the original scale
+
+    reasons = {c: found[c]["evidence"]["parameters"]["scale_reason"] for c in found}
+    assert reasons["signed"] == "negative values"
+    assert reasons["few"] == "15 positive values < 20"
+    assert reasons["narrow"].endswith("< 2")
+    for col in ("signed", "narrow", "few"):  # the raw scale: as numpy on the values
+        assert found[col]["evidence"]["parameters"]["scale"] == "raw"
+        x = frame[col].dropna().to_numpy()
+        assert vals(found[col])["median"] == np.median(x)
+        assert vals(found[col])["mad"] == stats.median_abs_deviation(x)
+        assert vals(found[col])["scored_count"] == x.size
+
+
+def test_outliers_lognormal_columns_are_at_most_low():
+    """Right-skewed magnitudes over several decades are not 'outliers' on the log scale (on
+    the raw scale the MAD rule flags 5-25 % of their rows)."""
+    rng = np.random.default_rng(42)
+    frame = pd.DataFrame(
+        {f"ln{s}": np.exp(rng.normal(4.0, s, 5000)) for s in (1.0, 1.5, 2.3, 3.0)}
+        | {"with_zeros": np.where(rng.random(5000) < 0.2, 0.0, np.exp(rng.normal(0, 2, 5000)))}
+    )
+    result = run_on_frame(dist.Outliers(), frame)
+    for f in result.findings:
+        assert f["evidence"]["parameters"]["scale"] == "log10"
+        assert f["severity"] in ("info", "low")
+    raw = frame["ln2.3"].to_numpy()
+    z = 0.6745 * (raw - np.median(raw)) / stats.median_abs_deviation(raw)
+    assert np.mean(np.abs(z) > 3.5) > 0.05  # what the raw scale would have said
+
+
+def test_outliers_scale_screen_threshold():
+    """The screen: P1..P99 of the positive values (0.01-decade bins) >= 2 decades."""
+    rng = np.random.default_rng(7)
+    n = 2000
+    frame = pd.DataFrame(
+        {
+            "wide": 10.0 ** rng.uniform(0, 2.2, n),
+            "narrower": 10.0 ** rng.uniform(0, 1.9, n),
+            "zeros_only": np.zeros(n),
+            "empty": np.full(n, np.nan),
+        }
+    )
+    found = by_column(run_on_frame(dist.Outliers(), frame, chunk_rows=333))
+    for col, scale in (("wide", "log10"), ("narrower", "raw")):
+        params = found[col]["evidence"]["parameters"]
+        assert params["scale"] == scale
+        assert params["decades_p1_p99"] == decades_p1_p99(frame[col].to_numpy())
+    v = vals(found["zeros_only"])
+    assert found["zeros_only"]["evidence"]["parameters"]["scale"] == "raw"
+    assert v["zero_count"] == n and v["mad"] == 0.0 and v["mad_outliers"] is None
+    v = vals(found["empty"])
+    assert v["count"] == 0 and v["scored_count"] == 0 and v["median"] is None
+    assert found["empty"]["evidence"]["parameters"]["decades_p1_p99"] is None
+
+
 # -- benford --------------------------------------------------------------------------------
 def first_digit(x: float) -> int:
     return int(next(ch for ch in repr(float(x)) if ch in "123456789"))
