@@ -1,25 +1,27 @@
 """Exact streaming helpers shared by the relationships and time families.
 
-* :func:`exact_sum` — the exact sum of a float64 array as a fixed-point integer (the
-  value is ``I / 2**SCALE_BITS``), vectorised: every float is split into its binary
-  exponent and two integer halves of its 53-bit significand, the halves are summed per
-  exponent with ``np.bincount`` (integer-valued float sums below 2**53, hence exact), and
-  the per-exponent sums are shifted into one Python integer. Integers add exactly, so a
-  sum does not depend on how the rows were chunked or merged.
-* :func:`grouped_exact_sums` — the same, per integer group key (day, hour, level).
+* :func:`grouped_fixed_sums` / :func:`int_group_sums` — exact sums per integer group key
+  (day, hour, level), vectorised: each value is cut into 32-bit limbs at its binary
+  position, the limbs are summed per (group, limb) with ``np.bincount`` (integer-valued
+  float sums below 2**53, hence exact), carries are propagated column by column and each
+  group's limbs are read as one Python integer. Float sums are in the units of
+  :func:`._exact.exact_fixed_sum` (``fixed_ratio`` turns them into means), so a sum does not
+  depend on how the rows were chunked or merged; :func:`fixed_moments` gives the mean and
+  sd of a run of such sums.
 * :class:`CountMap` / :class:`RankTable` — a bounded map value -> count (sorted distinct
   values, mergeable by sorted merge) and the exact average ranks it implies (twice the
   average rank is an integer: ``2 * below + count + 1``), with the tie term
   ``sum(t**3 - t)``. A map that would hold more than its cap of distinct values is
   dropped (``overflow``): exact ranks are then declared unaffordable, never sampled.
-* :func:`level_counts` / :func:`level_codes` — exact categorical level counts and the
-  per-row codes of a chosen list of levels (others go to an "other" code).
+* :func:`choose_levels` / :func:`level_codes` — the categorical levels kept under
+  ``max_groups`` and the per-row codes of those levels (others go to an "other" code).
 * :func:`time_ticks` and :class:`SeriesAccumulator` — per-day and per-hour series of row
   counts and exact numeric sums over the latest ``max_windows`` calendar days / hours,
   plus day-of-week and hour-of-day counts over all rows; optionally (``robust=True``) also
   exact per-day sums of :func:`log_modulus` of every value and of its square: daily means
   that heavy tails (lognormal amounts, durations) cannot dominate, and the row-level
-  moments of any run of days.
+  moments of any run of days. Buckets are bucketed with integer keys and ``np.bincount``;
+  the bucket tables (:class:`Buckets`) are sorted key arrays merged with numpy.
 * :func:`log_modulus` — ``sign(x) * L(1 + |x|)`` with ``L`` the piecewise-linear
   interpolation of ``log2`` between powers of two, computed with IEEE operations that are
   exact or correctly rounded only, so it is identical on every platform and chunking.
@@ -36,47 +38,101 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# frexp exponents of finite float64 values lie in [-1073, 1024]
-EXP_OFFSET = 1100
-EXP_SLOTS = 4096
-# value = I / 2**SCALE_BITS: the smallest unit of a significand is 2**-1126
-SCALE_BITS = 1126
+from ._exact import exact_fixed_sum, fixed_ratio
+from ._hist import PER_SECOND, decoded, time_ints
+from ._report import bonferroni, graded
+
+ALPHA = 0.001  # the family-wise significance level of the relationships and time families
+
+# 1.0 in the units of exact_fixed_sum (2**1127)
+FIXED_ONE = exact_fixed_sum(np.ones(1))
+# exact_fixed_sum's unit is 2**-1127 = 2**-(1074 + 53): a value m * 2**e (frexp, m in
+# [0.5, 1)) is the integer m * 2**53 at bit position e + 1074 >= 1
+_FIXED_POSITION = 1074
+_TWO32 = float(2**32)
 _TWO53 = float(2**53)
-_TWO27 = float(2**27)
-_INV27 = 1.0 / _TWO27
-# np.bincount sums of integers below 2**27 stay exact (< 2**53) for fewer than 2**26 items
-_SLICE = 1 << 25
+_ROUND = 1.5 * 2.0**52  # (x + _ROUND) - _ROUND: x rounded to an integer, exactly, |x| < 2**51
 _LOW32 = np.int64(0xFFFFFFFF)
+# every (group, limb) sum of the pieces of fewer than 2**19 terms (each piece below 2**32
+# in magnitude, at most 3 of one term in a limb, pieces of at most 2 term arrays) stays
+# below 2**53: float64 adds them exactly
+_BLOCK = 1 << 19
+_SLICE = 1 << 13  # values per bincount: temporaries that stay in cache
 
 
-def _split(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(exponent slot, high half, low half) of each finite float: x = (hi*2**27 + lo) * 2**(slot-27-SCALE)."""
-    m, e = np.frexp(values)
-    sig = m * _TWO53  # exact: an integer below 2**53 in magnitude
-    hi = np.trunc(sig * _INV27)
-    lo = sig - hi * _TWO27  # exact, |lo| < 2**27, same sign as hi
-    return e.astype(np.intp) + EXP_OFFSET, hi, lo
+def _limb_sums(index: np.ndarray, terms: list[tuple[np.ndarray, np.ndarray]], groups: int):
+    """Exact ``sum(sig[i] * 2**pos[i])`` per group ``index[i]`` in [0, groups), over the
+    ``(sig, pos)`` term arrays (float64 integers ``|sig| <= 2**53``, int32 ``pos >= 0``),
+    as a list of Python ints.
 
-
-def exact_sum(values: np.ndarray) -> int | None:
-    """Exact sum of a float64 array as ``I`` with value ``I / 2**SCALE_BITS``.
-
-    None when a value is not finite (an overflowed product, for instance).
+    Each term is cut at its 32-bit limb ``q = pos >> 5`` with float operations that are
+    all exact: ``x = sig * 2**(pos % 32 - 64)`` (a power-of-two scaling), ``top`` = x
+    rounded to an integer, ``mid`` = ``(x - top) * 2**32`` rounded (the differences are
+    exact by Sterbenz's lemma), ``low`` the rest times 2**32, so that
+    ``sig * 2**pos = (low + mid * 2**32 + top * 2**64) * 2**(32 q)`` with every piece an
+    integer below 2**32 in magnitude. The pieces are summed per (group, limb) with
+    ``np.bincount`` (in cache-sized slices), carries are propagated limb by limb in int64
+    and each group's limbs are read as one Python integer.
     """
-    values = np.asarray(values, dtype=np.float64)
-    if values.size == 0:
-        return 0
-    if not np.isfinite(values).all():
-        return None
-    total = 0
-    for start in range(0, values.size, _SLICE):
-        slot, hi, lo = _split(values[start : start + _SLICE])
-        sh = np.bincount(slot, weights=hi)
-        sl = np.bincount(slot, weights=lo)
-        nz = np.flatnonzero((sh != 0) | (sl != 0))
-        for k, a, b in zip(nz.tolist(), sh[nz].tolist(), sl[nz].tolist(), strict=True):
-            total += ((int(a) << 27) + int(b)) << (k - 27)
-    return total
+    out = [0] * groups
+    if not index.size or not groups:
+        return out
+    qs = [pos >> 5 for _, pos in terms]
+    low = min(int(q.min()) for q in qs)
+    width = max(int(q.max()) for q in qs) - low + 3
+    size = groups * width
+    for block in range(0, index.size, _BLOCK):
+        acc = np.zeros(size)
+        for start in range(block, min(block + _BLOCK, index.size), _SLICE):
+            cut = slice(start, start + _SLICE)
+            base = index[cut].astype(np.int64) * width - low
+            for (sig, pos), q in zip(terms, qs, strict=True):
+                x = np.ldexp(sig[cut], (pos[cut] & 31) - 64)
+                top = (x + _ROUND) - _ROUND
+                y = (x - top) * _TWO32
+                mid = (y + _ROUND) - _ROUND
+                cells = base + q[cut]
+                for k, piece in enumerate(((y - mid) * _TWO32, mid, top)):  # at limb q + k
+                    acc[k:] += np.bincount(cells, weights=piece, minlength=size)[: size - k]
+        limbs = acc.astype(np.int64).reshape(groups, width)
+        for j in range(width - 1):  # carries: every limb but the top one in [0, 2**32)
+            carry = limbs[:, j] >> 32
+            limbs[:, j] &= _LOW32
+            limbs[:, j + 1] += carry
+        buf = memoryview(limbs[:, :-1].astype("<u4").tobytes())
+        step = 4 * (width - 1)
+        top_shift, shift = 32 * (width - 1), 32 * low
+        for g, top_limb in enumerate(limbs[:, -1].tolist()):
+            value = int.from_bytes(buf[g * step : (g + 1) * step], "little")
+            value += top_limb << top_shift
+            if value:
+                out[g] += value << shift
+    return out
+
+
+def grouped_fixed_sums(index: np.ndarray, values: np.ndarray, groups: int) -> list[int]:
+    """Exact sums of finite float64 ``values`` per group ``index`` in [0, groups), as
+    integers in the units of :func:`._exact.exact_fixed_sum` (the same integers it gives
+    for each group's values)."""
+    m, e = np.frexp(np.asarray(values, dtype=np.float64))
+    return _limb_sums(index, [(m * _TWO53, e + _FIXED_POSITION)], groups)
+
+
+def int_group_sums(codes: np.ndarray, values: np.ndarray, groups: int) -> list[int]:
+    """Exact per-code sums of int64 ``values`` (codes in [0, groups)); one float bincount
+    when no partial sum can reach 2**53 (ranks, counts), else by 32-bit halves."""
+    values = np.asarray(values, dtype=np.int64)
+    if not values.size:
+        return [0] * groups
+    if max(-int(values.min()), int(values.max())) * values.size < 1 << 53:
+        sums = np.bincount(codes, weights=values.astype(np.float64), minlength=groups)
+        return [int(x) for x in sums.tolist()]
+    at = np.zeros(values.size, dtype=np.int32)
+    halves = [
+        ((values & _LOW32).astype(np.float64), at),
+        ((values >> 32).astype(np.float64), at + 32),
+    ]
+    return _limb_sums(codes, halves, groups)
 
 
 def log_modulus(values: np.ndarray) -> np.ndarray:
@@ -98,48 +154,16 @@ def log_modulus(values: np.ndarray) -> np.ndarray:
     return np.copysign((e - 2).astype(np.float64) + 2.0 * m, x)
 
 
-def add_exact(a: int | None, b: int | None) -> int | None:
-    return None if a is None or b is None else a + b
-
-
-def fixed_to_float(total: int | None, count: int = 1) -> float | None:
-    """Correctly rounded ``total / 2**SCALE_BITS / count`` (None for no data)."""
-    if total is None or count <= 0:
-        return None
-    return total / (count << SCALE_BITS)
-
-
-def grouped_exact_sums(groups: np.ndarray, values: np.ndarray) -> dict[int, int]:
-    """Exact sums of finite ``values`` per integer group key (fixed-point, see exact_sum)."""
-    out: dict[int, int] = {}
-    if values.size == 0:
-        return out
-    for start in range(0, values.size, _SLICE):
-        slot, hi, lo = _split(values[start : start + _SLICE])
-        key = groups[start : start + _SLICE].astype(np.int64) * EXP_SLOTS + slot
-        uniq, inv = np.unique(key, return_inverse=True)
-        sh = np.bincount(inv, weights=hi)
-        sl = np.bincount(inv, weights=lo)
-        grp = (uniq // EXP_SLOTS).tolist()
-        slots = (uniq % EXP_SLOTS).tolist()
-        for g, k, a, b in zip(grp, slots, sh.tolist(), sl.tolist(), strict=True):
-            if a or b:
-                out[g] = out.get(g, 0) + (((int(a) << 27) + int(b)) << (k - 27))
-            else:
-                out.setdefault(g, 0)
-    return out
-
-
 def fixed_moments(n: int, total: int, squares: int) -> tuple[float, float] | None:
     """(mean, sample sd) of ``n`` values from the exact fixed-point sums of the values and
-    of their squares (see :func:`exact_sum`); both correctly rounded from exact rationals.
-    None when ``n < 2``. The sd is 0 when rounding of the squares would make it negative."""
+    of their squares (see :func:`grouped_fixed_sums`); both correctly rounded from exact
+    rationals. None when ``n < 2``. The sd is 0 when rounding of the squares would make it
+    negative."""
     if n < 2:
         return None
-    scale = 1 << SCALE_BITS
-    num = squares * n * scale - total * total
-    var = Fraction(max(num, 0), n * (n - 1) * scale * scale)
-    return fixed_to_float(total, n), math.sqrt(var)
+    num = squares * n * FIXED_ONE - total * total
+    var = Fraction(max(num, 0), n * (n - 1) * FIXED_ONE * FIXED_ONE)
+    return fixed_ratio(total, n), math.sqrt(var)
 
 
 def int_sum(values: np.ndarray) -> int:
@@ -149,21 +173,12 @@ def int_sum(values: np.ndarray) -> int:
     return (int(np.sum(values >> 32)) << 32) + int(np.sum(values & _LOW32))
 
 
-def int_group_sums(codes: np.ndarray, values: np.ndarray, groups: int) -> list[int]:
-    """Exact per-code sums of non-negative int64 ``values`` (codes in [0, groups))."""
-    out = [0] * groups
-    if values.size == 0:
-        return out
-    for start in range(0, values.size, _SLICE):
-        c = codes[start : start + _SLICE]
-        v = values[start : start + _SLICE]
-        hi = np.bincount(c, weights=(v >> 26).astype(np.float64), minlength=groups)
-        lo = np.bincount(
-            c, weights=(v & np.int64((1 << 26) - 1)).astype(np.float64), minlength=groups
-        )
-        for g, (h, low) in enumerate(zip(hi.tolist(), lo.tolist(), strict=True)):
-            out[g] += (int(h) << 26) + int(low)
-    return out
+def significant_severity(p: float | None, tests: int, effect, bands) -> str:
+    """``graded(effect, bands)`` (else "info") when ``p`` is significant after Bonferroni
+    over ``tests`` (adjusted p < ALPHA); "info" otherwise, and when there is no p-value."""
+    if p is None or bonferroni(p, tests) >= ALPHA:
+        return "info"
+    return graded(effect, bands, "info")
 
 
 # -- exact ranks ----------------------------------------------------------------------
@@ -221,31 +236,6 @@ class RankTable:
 # -- categorical levels ---------------------------------------------------------------
 
 
-def decoded(col: pa.ChunkedArray | pa.Array):
-    if pa.types.is_dictionary(col.type):
-        return pc.cast(col, col.type.value_type)
-    return col
-
-
-def level_counts(col) -> dict:
-    """Exact counts of the non-null values of a categorical column chunk."""
-    out: dict = {}
-    vc = pc.value_counts(decoded(col))
-    for value, count in zip(
-        vc.field("values").to_pylist(), vc.field("counts").to_pylist(), strict=True
-    ):
-        if value is not None:
-            out[value] = out.get(value, 0) + int(count)
-    return out
-
-
-def merge_counts(a: dict, b: dict) -> dict:
-    out = dict(a)
-    for k, v in b.items():
-        out[k] = out.get(k, 0) + v
-    return out
-
-
 def choose_levels(counts: dict, max_groups: int) -> tuple[list, int, int]:
     """Levels kept (most frequent first, ties by value), levels and rows put in "other"."""
     ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -277,14 +267,13 @@ def level_label(value) -> str:
 
 # -- time buckets ---------------------------------------------------------------------
 
-_UNIT_TICKS = {"s": 1, "ms": 1000, "us": 10**6, "ns": 10**9}
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _EPOCH = _dt.datetime(1970, 1, 1)
 
 
 def ticks_per_second(arrow_type: pa.DataType) -> int:
     if pa.types.is_timestamp(arrow_type):
-        return _UNIT_TICKS[arrow_type.unit]
+        return PER_SECOND[arrow_type.unit]
     if pa.types.is_date64(arrow_type):
         return 1000
     return 1  # date32: converted to seconds below
@@ -298,17 +287,14 @@ def time_ticks(chunk, name: str) -> tuple[np.ndarray, np.ndarray]:
     """
     col = chunk.column(name)
     typ = col.type
-    valid = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False), dtype=bool)
-    if pa.types.is_timestamp(typ):
-        if typ.tz is not None:
-            col = pc.local_timestamp(col)
-        ints = pc.cast(col, pa.int64())
-    elif pa.types.is_date32(typ):
-        ints = pc.multiply(pc.cast(pc.cast(col, pa.int32()), pa.int64()), 86400)
-    elif pa.types.is_date64(typ):
-        ints = pc.cast(col, pa.int64())
-    else:
+    if not (pa.types.is_timestamp(typ) or pa.types.is_date(typ)):
         raise TypeError(f"column {name!r} of type {typ} is not a timestamp")
+    valid = np.asarray(pc.is_valid(col).to_numpy(zero_copy_only=False), dtype=bool)
+    if pa.types.is_timestamp(typ) and typ.tz is not None:
+        col = pc.local_timestamp(col)
+    ints = time_ints(col)
+    if pa.types.is_date32(typ):
+        ints = pc.multiply(ints, 86400)
     ticks = np.asarray(pc.fill_null(ints, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
     return valid, ticks
 
@@ -335,33 +321,93 @@ def weekday_of_day(day: int) -> int:
     return (int(day) + 3) % 7
 
 
-def _trim_latest(buckets: dict, cap: int) -> tuple[dict, int]:
-    """Keep the ``cap`` latest keys; the rows of the others are returned as dropped."""
-    if len(buckets) <= cap:
-        return buckets, 0
-    keys = sorted(buckets)
-    drop = keys[: len(keys) - cap]
-    dropped = sum(buckets[k][0] for k in drop)
-    return {k: buckets[k] for k in keys[len(keys) - cap :]}, dropped
+def _key_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sorted distinct keys, each key's index among them, rows per key) — what
+    ``np.unique(keys, return_inverse=True, return_counts=True)`` gives, by a bincount over
+    the key range when it is dense enough (days and hours of a chunk usually are)."""
+    low = int(keys.min())
+    span = int(keys.max()) - low + 1
+    if span > 4 * keys.size + 4096:
+        uniq, inv, counts = np.unique(keys, return_inverse=True, return_counts=True)
+        return uniq, inv.reshape(-1), counts.astype(np.int64)
+    offset = keys - low
+    dense = np.bincount(offset, minlength=span)
+    present = np.flatnonzero(dense)
+    position = np.cumsum(dense > 0) - 1
+    return present + low, position[offset], dense[present].astype(np.int64)
 
 
-def _merge_buckets(a: dict, b: dict) -> dict:
-    """Merge bucket maps key -> (rows, {column: (n, exact sum[, exact log-modulus sum])});
-    integer additions only, never modifies b."""
-    out = dict(a)
-    for key, (rows, sums) in b.items():
-        if key not in out:
-            out[key] = (rows, dict(sums))
-            continue
-        rows0, sums0 = out[key]
-        merged = dict(sums0)
-        for col, acc in sums.items():
-            prev = merged.get(col)
-            merged[col] = (
-                acc if prev is None else tuple(x + y for x, y in zip(prev, acc, strict=True))
-            )
-        out[key] = (rows0 + rows, merged)
-    return out
+@dataclass
+class _Values:
+    """The finite values of one numeric column among the rows with a valid time."""
+
+    finite: np.ndarray  # bool mask over the rows with a valid time
+    values: np.ndarray  # the finite values
+    _log: np.ndarray | None = None
+
+    @property
+    def log(self) -> np.ndarray:
+        if self._log is None:
+            self._log = log_modulus(self.values)
+        return self._log
+
+    def sums(self, index: np.ndarray, rows: np.ndarray | None, groups: int, robust: bool):
+        """Exact per-group sums (object arrays) of the values (with ``robust`` also of
+        g = log_modulus and of g*g) of the finite values ``rows`` selects (None: all)."""
+        vals = self.values if rows is None else self.values[rows]
+        out = [grouped_fixed_sums(index, vals, groups)]
+        if robust:
+            g = self.log if rows is None else self.log[rows]
+            out += [grouped_fixed_sums(index, g, groups), grouped_fixed_sums(index, g * g, groups)]
+        return tuple(np.array(x, dtype=object) for x in out)
+
+
+@dataclass
+class Buckets:
+    """Per-bucket state of the latest ``windows`` keys (days or hours) with rows.
+
+    ``keys`` sorted int64, ``rows`` per key; per numeric column ``n`` (finite values per
+    key) and ``sums`` (object arrays of exact fixed-point sums: of the values, and with
+    ``robust`` of g and g*g; none when the series holds counts only); ``dropped`` counts
+    the rows of keys pushed out of the window. Integers only, never modified in place:
+    merges build new arrays, so sharing them between states is safe.
+    """
+
+    keys: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    rows: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    n: dict[str, np.ndarray] = field(default_factory=dict)
+    sums: dict[str, tuple] = field(default_factory=dict)
+    dropped: int = 0
+
+    def merged(self, other: Buckets, windows: int) -> Buckets:
+        """Both tables added key by key, then the latest ``windows`` keys kept."""
+        if not other.keys.size or not self.keys.size:
+            only = self if other.keys.size == 0 else other
+            return Buckets(only.keys, only.rows, only.n, only.sums, self.dropped + other.dropped)
+        union = np.union1d(self.keys, other.keys)
+        cut = max(union.size - windows, 0)
+        keys = union[cut:]
+        places = []
+        for side in (self, other):
+            at = np.searchsorted(union, side.keys) - cut
+            inside = at >= 0
+            places.append((at[inside], inside))
+        dropped = self.dropped + other.dropped
+        rows = np.zeros(keys.size, dtype=np.int64)
+        for side, (at, inside) in zip((self, other), places, strict=True):
+            rows[at] += side.rows[inside]
+            dropped += int(side.rows[~inside].sum())
+        n, sums = {}, {}
+        for col in self.n:
+            n[col] = np.zeros(keys.size, dtype=np.int64)
+            totals = [np.zeros(keys.size, dtype=object) for _ in self.sums.get(col, ())]
+            for side, (at, inside) in zip((self, other), places, strict=True):
+                n[col][at] += side.n[col][inside]
+                for total, part in zip(totals, side.sums[col] if totals else (), strict=True):
+                    total[at] += part[inside]
+            if col in self.sums:
+                sums[col] = tuple(totals)
+        return Buckets(keys, rows, n, sums, dropped)
 
 
 class SeriesAccumulator:
@@ -369,10 +415,11 @@ class SeriesAccumulator:
 
     State (all integers, merge exact and order-independent): rows, valid time rows, min
     and max tick, rows whose time of day is not midnight, day-of-week and hour-of-day row
-    counts over all rows, and two bucket maps ``key -> (rows, {column: (n, exact sum)})``
-    holding the latest ``windows`` days / hours with rows (with ``robust``, day buckets
-    hold ``(n, exact sum, exact sum of g, exact sum of g*g)``, ``g = log_modulus(x)``). Keeping the latest keys at every
-    merge keeps exactly the overall latest keys, whatever the chunking.
+    counts over all rows, and two :class:`Buckets` tables holding the latest ``windows``
+    days / hours with rows: rows and finite values per bucket and column, exact sums per
+    day (with ``robust`` also of ``g = log_modulus(x)`` and of ``g*g``) and, with
+    ``hourly_sums``, per hour. Keeping the latest keys at every merge keeps exactly the
+    overall latest keys, whatever the chunking.
     """
 
     def __init__(
@@ -382,14 +429,14 @@ class SeriesAccumulator:
         windows: int,
         *,
         hourly: bool = True,
-        numeric_hourly: bool = True,
+        hourly_sums: bool = True,
         robust: bool = False,
     ) -> None:
         self.time_column = time_column
         self.numeric = list(numeric)
         self.windows = max(int(windows), 1)
         self.hourly = hourly
-        self.numeric_hourly = numeric_hourly
+        self.hourly_sums = hourly_sums
         self.robust = robust
 
     def init(self) -> dict:
@@ -401,38 +448,34 @@ class SeriesAccumulator:
             "timed": 0,
             "weekday": [0] * 7,
             "hour_of_day": [0] * 24,
-            "days": {},
-            "days_dropped": 0,
-            "hours": {},
-            "hours_dropped": 0,
+            "days": Buckets(),
+            "hours": Buckets(),
             "tps": None,
         }
 
     def _buckets(
-        self, keys: np.ndarray, chunk, valid_time: np.ndarray, numeric: bool, robust: bool = False
-    ) -> dict:
-        uniq, counts = np.unique(keys, return_counts=True)
-        out = {int(k): (int(c), {}) for k, c in zip(uniq.tolist(), counts.tolist(), strict=True)}
-        if not numeric:
-            return out
-        for col in self.numeric:
-            data = chunk.floats(col)[valid_time]
-            ok = np.isfinite(data)
-            if not ok.any():
-                continue
-            g = keys[ok]
-            u, n = np.unique(g, return_counts=True)
-            sums = grouped_exact_sums(g, data[ok])
-            if robust:
-                lm = log_modulus(data[ok])
-                rsums = grouped_exact_sums(g, lm)
-                rsq = grouped_exact_sums(g, lm * lm)
-                for k, c in zip(u.tolist(), n.tolist(), strict=True):
-                    out[k][1][col] = (c, sums[k], rsums[k], rsq[k])
-            else:
-                for k, c in zip(u.tolist(), n.tolist(), strict=True):
-                    out[k][1][col] = (c, sums[k])
-        return out
+        self, keys: np.ndarray, columns: dict[str, _Values], summed: bool, robust: bool = False
+    ) -> Buckets:
+        """The bucket table of one chunk: its latest ``windows`` keys; the rows of earlier
+        keys are counted as dropped and their values never summed."""
+        uniq, index, rows = _key_groups(keys)
+        cut = max(uniq.size - self.windows, 0)
+        kept = None
+        dropped = 0
+        if cut:
+            kept = index >= cut
+            dropped = int(rows[:cut].sum())
+            uniq, rows = uniq[cut:], rows[cut:]
+            index = index - cut
+        table = Buckets(uniq, rows, dropped=dropped)
+        for col, vals in columns.items():
+            mask = vals.finite if kept is None else vals.finite & kept
+            at = index[mask]
+            table.n[col] = np.bincount(at, minlength=uniq.size).astype(np.int64)
+            if summed:
+                rows_kept = None if kept is None else kept[vals.finite]
+                table.sums[col] = vals.sums(at, rows_kept, uniq.size, robust)
+        return table
 
     def update(self, state: dict, chunk) -> dict:
         part = self.init()
@@ -450,18 +493,17 @@ class SeriesAccumulator:
             part["timed"] = int(np.count_nonzero(t - days * day_ticks))
             part["weekday"] = np.bincount((days + 3) % 7, minlength=7).tolist()
             part["hour_of_day"] = np.bincount(hours % 24, minlength=24).tolist()
-            part["days"], part["days_dropped"] = _trim_latest(
-                self._buckets(days, chunk, valid, True, self.robust), self.windows
-            )
+            columns = {}
+            for col in self.numeric:
+                data = chunk.floats(col)[valid]
+                finite = np.isfinite(data)
+                columns[col] = _Values(finite, data[finite])
+            part["days"] = self._buckets(days, columns, True, self.robust)
             if self.hourly:
-                part["hours"], part["hours_dropped"] = _trim_latest(
-                    self._buckets(hours, chunk, valid, self.numeric_hourly), self.windows
-                )
+                part["hours"] = self._buckets(hours, columns, self.hourly_sums)
         return self.merge(state, part)
 
     def merge(self, a: dict, b: dict) -> dict:
-        days, d_drop = _trim_latest(_merge_buckets(a["days"], b["days"]), self.windows)
-        hours, h_drop = _trim_latest(_merge_buckets(a["hours"], b["hours"]), self.windows)
         mins = [v for v in (a["min"], b["min"]) if v is not None]
         maxs = [v for v in (a["max"], b["max"]) if v is not None]
         return {
@@ -472,10 +514,8 @@ class SeriesAccumulator:
             "timed": a["timed"] + b["timed"],
             "weekday": [x + y for x, y in zip(a["weekday"], b["weekday"], strict=True)],
             "hour_of_day": [x + y for x, y in zip(a["hour_of_day"], b["hour_of_day"], strict=True)],
-            "days": days,
-            "days_dropped": a["days_dropped"] + b["days_dropped"] + d_drop,
-            "hours": hours,
-            "hours_dropped": a["hours_dropped"] + b["hours_dropped"] + h_drop,
+            "days": a["days"].merged(b["days"], self.windows),
+            "hours": a["hours"].merged(b["hours"], self.windows),
             "tps": a["tps"] if a["tps"] is not None else b["tps"],
         }
 
@@ -489,8 +529,9 @@ class BucketSeries:
 
     start: int  # first bucket key
     counts: np.ndarray  # rows per bucket (int64), zeros for empty buckets
-    means: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]  # col -> (keys, n, means)
-    sums: dict[str, int]  # col -> exact fixed-point sum over the window
+    # col -> (keys, n, means) of the buckets with values (means None when not summed)
+    means: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray | None]]
+    sums: dict[str, int]  # col -> exact fixed-point sum over the window (when summed)
     rows_outside: int  # rows with a valid time outside the window
     # robust accumulators only, aligned with means[col]: col -> daily means of log_modulus,
     # and col -> (exact fixed-point sums of g, of g*g) per day (Python ints)
@@ -524,13 +565,11 @@ class Series:
         if state["valid"]:
             last_day = state["max"] // (86400 * tps)
             first_day = state["min"] // (86400 * tps)
-            daily = _filled(
-                state["days"], state["days_dropped"], first_day, last_day, acc, acc.robust
-            )
+            daily = _filled(state["days"], first_day, last_day, acc.windows)
             if acc.hourly:
                 last_hour = state["max"] // (3600 * tps)
                 first_hour = state["min"] // (3600 * tps)
-                hourly = _filled(state["hours"], state["hours_dropped"], first_hour, last_hour, acc)
+                hourly = _filled(state["hours"], first_hour, last_hour, acc.windows)
         return cls(
             time_column=acc.time_column,
             rows=state["rows"],
@@ -579,70 +618,53 @@ class Series:
         return out
 
 
-def _filled(
-    buckets: dict,
-    dropped: int,
-    first: int,
-    last: int,
-    acc: SeriesAccumulator,
-    robust: bool = False,
-) -> BucketSeries:
-    start = max(first, last - acc.windows + 1)
+def _filled(buckets: Buckets, first: int, last: int, windows: int) -> BucketSeries:
+    start = max(first, last - windows + 1)
+    inside = buckets.keys >= start
+    keys = buckets.keys[inside]
     counts = np.zeros(last - start + 1, dtype=np.int64)
-    outside = dropped
-    per_col: dict[str, list] = {c: [] for c in acc.numeric}
-    robust_col: dict[str, list] = {c: [] for c in acc.numeric}
-    for key in sorted(buckets):
-        rows, sums = buckets[key]
-        if key < start:
-            outside += rows
-            continue
-        counts[key - start] = rows
-        for col, (n, s, *rest) in sums.items():
-            per_col[col].append((key, n, fixed_to_float(s, n)))
-            if rest:
-                robust_col[col].append((fixed_to_float(rest[0], n), rest[0], rest[1]))
-    means = {}
-    totals = {
-        c: sum(buckets[k][1][c][1] for k in buckets if k >= start and c in buckets[k][1])
-        for c in acc.numeric
-    }
-    for col in acc.numeric:
-        items = per_col[col]
-        means[col] = (
-            np.array([k for k, _, _ in items], dtype=np.int64),
-            np.array([n for _, n, _ in items], dtype=np.int64),
-            np.array([m for _, _, m in items], dtype=np.float64),
-        )
+    counts[keys - start] = buckets.rows[inside]
+    outside = buckets.dropped + int(buckets.rows[~inside].sum())
+    means, totals = {}, {}
     robust_means: dict[str, np.ndarray] = {}
     robust_sums: dict[str, tuple[list[int], list[int]]] = {}
-    if robust:
-        for c in acc.numeric:
-            items = robust_col[c]
-            robust_means[c] = np.array([m for m, _, _ in items], dtype=np.float64)
-            robust_sums[c] = ([s for _, s, _ in items], [q for _, _, q in items])
+    for col, n_all in buckets.n.items():
+        n = n_all[inside]
+        has = n > 0
+        n_kept = n[has]
+        sums = [s[inside][has].tolist() for s in buckets.sums.get(col, ())]
+        mean = None
+        if sums:
+            mean = _ratios(sums[0], n_kept)
+            totals[col] = sum(sums[0])
+        means[col] = (keys[has], n_kept, mean)
+        if len(sums) == 3:
+            robust_means[col] = _ratios(sums[1], n_kept)
+            robust_sums[col] = (sums[1], sums[2])
     return BucketSeries(start, counts, means, totals, outside, robust_means, robust_sums)
 
 
-def finite_or_none(x) -> float | None:
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
+def _ratios(sums: list[int], n: np.ndarray) -> np.ndarray:
+    """Correctly rounded ``sums[i] / n[i]`` (fixed-point sums, see :func:`grouped_fixed_sums`)."""
+    return np.array(
+        [fixed_ratio(s, c) for s, c in zip(sums, n.tolist(), strict=True)], dtype=np.float64
+    )
 
 
 __all__ = [
+    "ALPHA",
     "WEEKDAYS",
+    "Buckets",
     "CountMap",
     "RankTable",
     "SeriesAccumulator",
     "Series",
-    "exact_sum",
+    "choose_levels",
+    "significant_severity",
     "fixed_moments",
-    "fixed_to_float",
-    "grouped_exact_sums",
+    "grouped_fixed_sums",
+    "int_group_sums",
     "int_sum",
-    "log_modulus",
     "level_codes",
-    "level_counts",
+    "log_modulus",
 ]

@@ -2,7 +2,7 @@
 
 * ``correlation`` — Pearson and Spearman over pairs of numeric columns (pairwise-complete
   rows). Pearson from exact co-moments: pass 1 exact column sums give the means, pass 2
-  exact sums (``_series.exact_sum``) of deviations and of their products over the rows
+  exact sums (``_exact.exact_fixed_sum``) of deviations and of their products over the rows
   where both values are finite, corrected exactly to the pair's own means. Spearman from
   exact average ranks: distinct-value maps (bounded by ``distinct_cap``) turn every value
   into twice its average rank, an integer, so the rank co-moment is an exact integer sum.
@@ -29,26 +29,24 @@ from scipy import stats
 
 from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
 
-from ._report import bonferroni, cap_each, graded
+from ._counts import add_counts, valid_values, value_counts
+from ._exact import exact_fixed_sum, fixed_ratio
+from ._report import cap_each
 from ._series import (
-    SCALE_BITS,
+    ALPHA,
+    FIXED_ONE,
     CountMap,
     RankTable,
-    add_exact,
     choose_levels,
-    exact_sum,
-    fixed_to_float,
     int_group_sums,
     int_sum,
     level_codes,
-    level_counts,
     level_label,
-    merge_counts,
+    significant_severity,
 )
 
 NUMERIC_KINDS = (ColumnKind.NUMERIC, ColumnKind.DURATION)
 GROUP_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
-ALPHA = 0.001
 # The exact screening pass over all numeric pairs is run when pairs * rows stays below this.
 SCREEN_MAX_WORK = 1_000_000_000
 # Pairwise rank maps built in one pass hold at most MAP_BUDGET_FACTOR * distinct_cap values.
@@ -91,6 +89,36 @@ def _group_columns(dataset, budget) -> tuple[list[str], dict[str, str]]:
         else:
             kept.append(name)
     return kept, skipped
+
+
+def _fixed_sum(values: np.ndarray) -> int | None:
+    """:func:`._exact.exact_fixed_sum` of ``values``; None when one is not finite (an
+    overflowed deviation product)."""
+    return exact_fixed_sum(values) if np.isfinite(values).all() else None
+
+
+def _add_exact(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a + b
+
+
+class _ChunkRanks:
+    """Twice the average ranks of one chunk's values under a rank table ``tables[key]``,
+    ``key = (column, partner)``: a column's own table (``partner == own``) is looked up once
+    per chunk for all its finite values, a pairwise one for the masked rows only."""
+
+    def __init__(self, tables: dict, column, own) -> None:
+        self.tables, self.column, self.own = tables, column, own
+        self.full: dict = {}
+
+    def __call__(self, col, key, mask: np.ndarray) -> np.ndarray:
+        data, ok = self.column(col)
+        if key[1] != self.own:
+            return self.tables[key].twice_ranks(data[mask])
+        if col not in self.full:
+            out = np.zeros(ok.size, dtype=np.int64)
+            out[ok] = self.tables[key].twice_ranks(data[ok])
+            self.full[col] = out
+        return self.full[col][mask]
 
 
 def _t_pvalue(t: float, df: int) -> float:
@@ -191,7 +219,7 @@ class Correlation(Analysis):
                 vals = data[ok]
                 s["n"] += int(vals.size)
                 s["bad"] += int(data.size - vals.size)
-                s["sum"] = add_exact(s["sum"], exact_sum(vals))
+                s["sum"] = _add_exact(s["sum"], _fixed_sum(vals))
                 s["map"] = s["map"].merged(CountMap.of(vals, cap), cap)
             return state
         info = ctx.previous[-1]
@@ -230,48 +258,39 @@ class Correlation(Analysis):
         def col_sum(i):
             if i not in col_sums:
                 d = dev(i)
-                col_sums[i] = (exact_sum(d), exact_sum(d * d))
+                col_sums[i] = (_fixed_sum(d), _fixed_sum(d * d))
             return col_sums[i]
 
+        def pair_sums(i, both):
+            """(sum d, sum d*d) of column i over the rows ``both``: the column's sums less
+            those of its rows the partner lacks (exact integers, so the same as summing
+            the pair's rows; directly when a column sum overflowed)."""
+            total, squares = col_sum(i)
+            extra = column(i)[1] & ~both
+            if not extra.any():
+                return total, squares
+            if total is None or squares is None:  # an overflowed square: the pair's rows
+                d = dev(i)[both]
+                return _fixed_sum(d), _fixed_sum(d * d)
+            d = dev(i)[extra]
+            return total - _fixed_sum(d), squares - _fixed_sum(d * d)
+
         for i, j in info["pearson_pairs"]:
-            _, ok_i = column(i)
-            _, ok_j = column(j)
-            if ok_i.all() and ok_j.all():
-                n = int(ok_i.size)
-                sx, sxx = col_sum(i)
-                sy, syy = col_sum(j)
-                sxy = exact_sum(dev(i) * dev(j))
-            else:
-                m = ok_i & ok_j
-                n = int(np.count_nonzero(m))
-                if not n:
-                    continue
-                di, dj = dev(i)[m], dev(j)[m]
-                sx, sxx, sy, syy, sxy = (
-                    exact_sum(di),
-                    exact_sum(di * di),
-                    exact_sum(dj),
-                    exact_sum(dj * dj),
-                    exact_sum(di * dj),
-                )
+            both = column(i)[1] & column(j)[1]
+            n = int(np.count_nonzero(both))
+            if not n:
+                continue
+            sx, sxx = pair_sums(i, both)
+            sy, syy = pair_sums(j, both)
+            sxy = _fixed_sum(dev(i) * dev(j))  # 0 outside the pair's rows
+            if sxy is None and n < both.size:
+                sxy = _fixed_sum(dev(i)[both] * dev(j)[both])
             old = state["pairs"].get((i, j))
             new = [n, sx, sy, sxx, syy, sxy]
             state["pairs"][(i, j)] = new if old is None else _add_moments(old, new)
 
     def _update_spearman(self, state, ctx, info, column) -> None:
-        tables = info["tables"]
-        full: dict[int, np.ndarray] = {}
-
-        def twice(i, key, mask):
-            data, ok = column(i)
-            if key[1] < 0:
-                if i not in full:
-                    out = np.zeros(ok.size, dtype=np.int64)
-                    out[ok] = tables[key].twice_ranks(data[ok])
-                    full[i] = out
-                return full[i][mask]
-            return tables[key].twice_ranks(data[mask])
-
+        twice = _ChunkRanks(info["tables"], column, own=-1)
         for (i, j), (ki, kj) in info["spearman_pairs"].items():
             _, ok_i = column(i)
             _, ok_j = column(j)
@@ -291,7 +310,7 @@ class Correlation(Analysis):
                 c: {
                     "n": a[c]["n"] + b[c]["n"],
                     "bad": a[c]["bad"] + b[c]["bad"],
-                    "sum": add_exact(a[c]["sum"], b[c]["sum"]),
+                    "sum": _add_exact(a[c]["sum"], b[c]["sum"]),
                     "map": a[c]["map"].merged(b[c]["map"], cap),
                 }
                 for c in ctx.columns
@@ -345,8 +364,9 @@ class Correlation(Analysis):
         }
         means = []
         for c in cols:
-            mean = fixed_to_float(state[c]["sum"], state[c]["n"])
-            means.append(mean if mean is not None and math.isfinite(mean) else 0.0)
+            n = state[c]["n"]
+            mean = fixed_ratio(state[c]["sum"], n) if n else 0.0
+            means.append(mean if math.isfinite(mean) else 0.0)
         tables = {
             (i, -1): RankTable(state[c]["map"])
             for i, c in enumerate(cols)
@@ -498,11 +518,10 @@ class Correlation(Analysis):
                 "spearman_p": "probability",
             }
             strength = max([abs(v) for v in (pr["r"], rho) if v is not None], default=0.0)
-            ps = [p for p in (pr["p"], rho_p) if p is not None]
-            significant = bool(ps) and bonferroni(min(ps), tested) < ALPHA
-            severity = "info"
-            if significant:
-                severity = graded(strength, ((0.7, "medium"), (0.4, "low")), "info")
+            smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
+            severity = significant_severity(
+                smaller_p, tested, strength, ((0.7, "medium"), (0.4, "low"))
+            )
             params = {"pairs_tested": tested}
             if reason:
                 params["spearman_skipped"] = reason
@@ -533,7 +552,7 @@ class Correlation(Analysis):
 
 
 def _add_moments(a: list, b: list) -> list:
-    return [a[0] + b[0], *(add_exact(x, y) for x, y in zip(a[1:], b[1:], strict=True))]
+    return [a[0] + b[0], *(_add_exact(x, y) for x, y in zip(a[1:], b[1:], strict=True))]
 
 
 def _ratio_sqrt(num: int, a: int, b: int) -> float:
@@ -550,10 +569,15 @@ def _pearson(moments) -> dict:
         return {"n": n, "r": None, "p": None, "overflow": True}
     if n < 2:
         return {"n": n, "r": None, "p": None}
-    # co-moments about the pair means, scaled by n * 2**(2*SCALE_BITS): exact integers
-    cxy = n * sxy * (1 << SCALE_BITS) - sx * sy
-    cxx = n * sxx * (1 << SCALE_BITS) - sx * sx
-    cyy = n * syy * (1 << SCALE_BITS) - sy * sy
+    # co-moments about the pair means, scaled by n * FIXED_ONE**2: exact integers. The sums
+    # are halved first (exactly: every float64 is a multiple of 2**-1074, so every sum in
+    # 2**-1127 units is even): the integer square root below is not scale-free in its last
+    # bits, and r is kept as it was computed from sums in 2**-1126 units.
+    sx, sy, sxx, syy, sxy = (v >> 1 for v in (sx, sy, sxx, syy, sxy))
+    unit = FIXED_ONE >> 1
+    cxy = n * sxy * unit - sx * sy
+    cxx = n * sxx * unit - sx * sx
+    cyy = n * syy * unit - sy * sy
     if cxx <= 0 or cyy <= 0:
         return {"n": n, "r": None, "p": None}
     r = _ratio_sqrt(cxy, cxx, cyy)
@@ -595,16 +619,15 @@ class _LevelScan:
     @staticmethod
     def update(state, chunk, columns):
         for c in columns:
-            col = chunk.column(c)
-            state[c]["bad"] += col.null_count
-            state[c]["counts"] = merge_counts(state[c]["counts"], level_counts(col))
+            state[c]["bad"] += chunk.column(c).null_count
+            add_counts(state[c]["counts"], value_counts(valid_values(chunk, c)))
         return state
 
     @staticmethod
     def merge(a, b, columns):
         return {
             c: {
-                "counts": merge_counts(a[c]["counts"], b[c]["counts"]),
+                "counts": add_counts(dict(a[c]["counts"]), b[c]["counts"]),
                 "bad": a[c]["bad"] + b[c]["bad"],
             }
             for c in columns
@@ -727,10 +750,12 @@ class CramersV(Analysis):
             params: dict = {"pairs_tested": tested}
             if other:
                 params["other_bucket"] = other
-            severity = "info"
-            if res["p_value"] is not None and bonferroni(res["p_value"], tested) < ALPHA:
-                corrected = res["cramers_v_corrected"] or 0.0
-                severity = graded(corrected, ((0.5, "medium"), (0.3, "low")), "info")
+            severity = significant_severity(
+                res["p_value"],
+                tested,
+                res["cramers_v_corrected"] or 0.0,
+                ((0.5, "medium"), (0.3, "low")),
+            )
             units = {
                 "cramers_v": "coefficient",
                 "cramers_v_corrected": "coefficient",
@@ -898,6 +923,7 @@ class GroupDifferences(Analysis):
             g: level_codes(chunk.column(g), info["levels"][g]["levels"]) for g in info["groups"]
         }
         nums = {v: _finite(chunk, v) for v in info["numeric"]}
+        ranks = _ChunkRanks(info["tables"], nums.__getitem__, own=None)
         if stage == "maps":
             for v, g in info["map_keys"]:
                 data, ok = nums[v]
@@ -911,7 +937,7 @@ class GroupDifferences(Analysis):
                 continue
             k = len(info["levels"][g]["levels"]) + 1
             c = codes[g][mask]
-            twice = info["tables"][key].twice_ranks(data[mask])
+            twice = ranks(v, key, mask)
             counts = np.bincount(c, minlength=k).tolist()
             sums = int_group_sums(c, twice, k)
             old = state.get((v, g))
@@ -1053,9 +1079,9 @@ class GroupDifferences(Analysis):
                     f"budget of {MAP_BUDGET_FACTOR} x distinct_cap = {MAP_BUDGET_FACTOR * cap} "
                     "distinct values"
                 )
-            severity = "info"
-            if res["p_value"] is not None and bonferroni(res["p_value"], tested) < ALPHA:
-                severity = graded(res["epsilon_squared"], ((0.14, "medium"), (0.06, "low")), "info")
+            severity = significant_severity(
+                res["p_value"], tested, res["epsilon_squared"], ((0.14, "medium"), (0.06, "low"))
+            )
             units = {
                 "h_statistic": "statistic",
                 "p_value": "probability",

@@ -34,18 +34,20 @@ from scipy import stats
 
 from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
 
+from ._exact import fixed_ratio
+from ._report import bonferroni, cap_each
 from ._series import (
+    ALPHA,
     WEEKDAYS,
     Series,
     SeriesAccumulator,
     day_label,
     fixed_moments,
-    fixed_to_float,
     hour_label,
+    significant_severity,
     tick_label,
 )
 
-ALPHA = 0.001
 NUMERIC_KINDS = (ColumnKind.NUMERIC,)
 ROWS = "rows"  # the series name of the row-count series
 
@@ -65,7 +67,7 @@ class _TimeAnalysis(Analysis):
     exact = True
     passes = 1
     hourly = True
-    numeric_hourly = True
+    hourly_sums = True  # exact per-hour sums of the numeric columns (hourly means)
 
     def plan(self, dataset, budget):
         times = dataset.columns_of(ColumnKind.TIMESTAMP)
@@ -99,7 +101,7 @@ class _TimeAnalysis(Analysis):
             list(ctx.columns[1:]),
             ctx.budget.max_windows,
             hourly=self.hourly,
-            numeric_hourly=self.numeric_hourly,
+            hourly_sums=self.hourly_sums,
             robust=self.robust,
         )
 
@@ -131,15 +133,6 @@ class _TimeAnalysis(Analysis):
             keys, _, means = daily.means[c]
             out.append((c, keys, means))
         return out
-
-    def _cap(self, found: list[dict], ctx) -> list[dict]:
-        cap = ctx.budget.max_findings
-        if len(found) <= cap:
-            return found
-        kept = found[:cap]
-        for f in kept:
-            f["evidence"]["parameters"]["findings_left_out"] = len(found) - cap
-        return kept
 
     def _window_params(self, series: Series) -> dict:
         out = {"rows_with_time": series.valid}
@@ -174,13 +167,14 @@ class TimeSeries(_TimeAnalysis):
     )
     reference = "Shewchuk (1997), Adaptive Precision Floating-Point Arithmetic (exact sums)"
     access = "streamed; one pass, bounded maps of the latest max_windows days and hours"
+    hourly_sums = False  # hours_with_values needs the values per hour, not their sums
 
     def findings(self, ctx):
         s = self._series(ctx)
         out = [self._summary(s, ctx)]
         for c in ctx.columns[1:]:
             out.append(self._numeric(s, c, ctx))
-        return self._cap(out, ctx)
+        return cap_each(ctx, out)
 
     def _summary(self, s: Series, ctx) -> dict:
         t = ctx.columns[0]
@@ -306,7 +300,7 @@ class TimeSeries(_TimeAnalysis):
                     {
                         "days_with_values": int(keys.size),
                         "values_in_window": total,
-                        "mean_in_window": _f(fixed_to_float(s.daily.sums[c], total)),
+                        "mean_in_window": _f(fixed_ratio(s.daily.sums[c], total)),
                         "lowest_daily_mean": _f(means[lo]),
                         "lowest_daily_mean_day": day_label(keys[lo]),
                         "highest_daily_mean": _f(means[hi]),
@@ -450,7 +444,7 @@ def detect_changes(
                 search[seg_before], search[seg_after], alternative="two-sided"
             ).pvalue
         )
-        if p * candidates >= ALPHA:
+        if bonferroni(p, candidates) >= ALPHA:
             continue
         change = {
             "index": edges[k],
@@ -470,7 +464,8 @@ def detect_changes(
             t_p = _t_test_p(before, after)
             # the boundary was chosen by scanning the series: Bonferroni over the
             # admissible split positions too, so a chosen split is not taken at face value
-            if t_p is None or t_p * candidates * (n - 2 * CP_MIN_SEGMENT + 1) >= ALPHA:
+            positions = n - 2 * CP_MIN_SEGMENT + 1
+            if t_p is None or bonferroni(bonferroni(t_p, candidates), positions) >= ALPHA:
                 continue
             change.update(
                 {
@@ -488,9 +483,10 @@ def detect_changes(
 def _row_moments(rows, seg: slice) -> tuple[int, float, float]:
     """(values, mean, sd) of the rows' g values over a run of days, from exact sums."""
     n = int(rows[0][seg].sum())
-    moments = fixed_moments(n, sum(rows[1][seg]), sum(rows[2][seg]))
+    total = sum(rows[1][seg])
+    moments = fixed_moments(n, total, sum(rows[2][seg]))
     if moments is None:
-        return n, fixed_to_float(sum(rows[1][seg]), n), 0.0
+        return n, fixed_ratio(total, n) if n else None, 0.0
     return n, moments[0], moments[1]
 
 
@@ -652,7 +648,7 @@ class Changepoints(_TimeAnalysis):
                         },
                     )
                 )
-        return self._cap(out, ctx)
+        return cap_each(ctx, out)
 
 
 # -- seasonality ---------------------------------------------------------------------------
@@ -692,14 +688,10 @@ class Seasonality(_TimeAnalysis):
         out = []
         for test in tests:
             v = test["values"]
-            severity = "info"
-            if v["p_value"] is not None and v["p_value"] * performed < ALPHA:
-                small, large = (0.1, 0.3) if test["effect"] == "cohens_w" else (0.06, 0.14)
-                effect = v[test["effect"]]
-                if effect >= large:
-                    severity = "medium"
-                elif effect >= small:
-                    severity = "low"
+            small, large = (0.1, 0.3) if test["effect"] == "cohens_w" else (0.06, 0.14)
+            severity = significant_severity(
+                v["p_value"], performed, v[test["effect"]], ((large, "medium"), (small, "low"))
+            )
             cols = [t] if test["series"] == ROWS else [t, test["series"]]
             out.append(
                 ctx.finding(
@@ -714,7 +706,7 @@ class Seasonality(_TimeAnalysis):
                     parameters={"tests": performed, **test["params"]},
                 )
             )
-        return self._cap(out, ctx)
+        return cap_each(ctx, out)
 
     @staticmethod
     def _labels(cycle: str) -> list[str]:
@@ -895,12 +887,10 @@ class Trend(_TimeAnalysis):
         tested = sum(1 for _, _, r in results if r["p_value"] is not None)
         out = []
         for name, _, values in results:
-            severity = "info"
-            if values["p_value"] is not None and values["p_value"] * tested < ALPHA:
-                if abs(values["tau"]) >= 0.4:
-                    severity = "medium"
-                elif abs(values["tau"]) >= 0.2:
-                    severity = "low"
+            tau = abs(values["tau"] or 0.0)
+            severity = significant_severity(
+                values["p_value"], tested, tau, ((0.4, "medium"), (0.2, "low"))
+            )
             unit = "rows/day" if name == ROWS else "value"
             out.append(
                 ctx.finding(
@@ -930,7 +920,7 @@ class Trend(_TimeAnalysis):
                     },
                 )
             )
-        return self._cap(out, ctx)
+        return cap_each(ctx, out)
 
     @staticmethod
     def _test(keys: np.ndarray, y: np.ndarray) -> dict:

@@ -4,20 +4,19 @@ chunk sizes and merge shapes, past their caps, and on clean and empty data."""
 from __future__ import annotations
 
 import math
-import random
 from itertools import combinations
 
 import numpy as np
 import pandas as pd
 import pytest
 import statharness_analyses.relationships as rel
-from analysis_helpers import analysis_context
+from analysis_helpers import assert_chunk_invariant, tree_fold
 from scipy import stats
-from statharness_analyses._series import exact_sum, fixed_to_float
+from statharness_analyses._exact import exact_fixed_sum
+from statharness_analyses._series import grouped_fixed_sums, int_group_sums
 from statharness_analyses.relationships import Correlation, CramersV, GroupDifferences
 
 from pytest_statharness.canonical_json import dumps
-from pytest_statharness.engine import run_analysis
 from pytest_statharness.evidence import snapshot_view
 from pytest_statharness.testing import run_on_frame
 
@@ -44,52 +43,37 @@ def by_pair(result) -> dict[tuple[str, str], dict]:
     return {tuple(f["subject"]["columns"]): f for f in result.findings}
 
 
-def canonical(result) -> str:
-    return dumps(snapshot_view(result.findings))
-
-
-def tree_fold(analysis, frame: pd.DataFrame, chunk_rows: int, seed: int, overrides=None):
-    """Run with merges in a random binary-tree shape (the engine folds left)."""
-    rng = random.Random(seed)
-    with analysis_context(analysis, frame, chunk_rows, overrides) as (dataset, budget, plan, ctx):
-        while True:
-            parts = [
-                analysis.update(analysis.init(ctx), chunk, ctx)
-                for chunk in dataset.iter_chunks(list(analysis.columns_for_pass(ctx)))
-            ]
-            while len(parts) > 1:
-                k = rng.randrange(len(parts) - 1)
-                parts[k : k + 2] = [analysis.merge(parts[k], parts[k + 1], ctx)]
-            state = (
-                analysis.merge(analysis.init(ctx), parts[0], ctx) if parts else analysis.init(ctx)
-            )
-            ctx.previous.append(analysis.end_pass(state, ctx))
-            ctx.pass_index += 1
-            if not analysis.needs_another_pass(ctx):
-                break
-        findings = analysis.findings(ctx)
-        reference = run_analysis(analysis, dataset, budget, plan).findings
-        for f in findings:
-            f["evidence"]["rows_scanned"] = dataset.row_count
-        return findings, reference
+def assert_merge_invariant(analysis, frame: pd.DataFrame, chunk_rows: int, seeds) -> None:
+    """chunk_rows 7 and 65536 agree, and so do merges in random tree shapes (``seeds``)."""
+    assert_chunk_invariant(analysis, frame)
+    for seed in seeds:
+        tree, reference = tree_fold(analysis, frame, chunk_rows, seed)
+        assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
 
 
 # -- exact sums ----------------------------------------------------------------------------
 
 
-def test_exact_sum_is_correctly_rounded_and_chunking_free() -> None:
+def test_grouped_sums_are_exact_fixed_sums_per_group() -> None:
     rng = np.random.default_rng(5)
     values = np.concatenate(
         [
             rng.normal(size=1000) * 10.0 ** rng.integers(-300, 300, 1000),
-            [1e308, -1e308, 5e-324, 3.0, -3.0],
+            [1e308, -1e308, 1.7976931348623157e308, 5e-324, -5e-324, 0.0, -0.0, 3.0, -3.0],
         ]
     )
-    whole = exact_sum(values)
-    assert fixed_to_float(whole) == math.fsum(values)
-    parts = sum(exact_sum(values[i : i + 7]) for i in range(0, values.size, 7))
-    assert parts == whole
-    assert exact_sum(np.array([1.0, np.inf])) is None
+    groups = rng.integers(0, 7, values.size)
+    sums = grouped_fixed_sums(groups, values, 8)
+    assert sums == [exact_fixed_sum(values[groups == g]) for g in range(8)]
+    assert sums[7] == 0
+    ints = rng.integers(-(2**63), 2**63 - 1, 500, dtype=np.int64)
+    codes = groups[:500]
+    expected = [sum(int(v) for v in ints[codes == g]) for g in range(7)]
+    assert int_group_sums(codes, ints, 7) == expected
+    small = ints % 1000
+    assert int_group_sums(codes, small, 7) == [
+        sum(int(v) for v in small[codes == g]) for g in range(7)
+    ]
 
 
 # -- correlation ---------------------------------------------------------------------------
@@ -134,12 +118,7 @@ def test_correlation_is_quiet_on_independent_columns(seed) -> None:
 
 
 def test_correlation_identical_across_chunk_sizes_and_merge_shapes() -> None:
-    frame = numeric_frame(seed=1, n=300)
-    whole = run_on_frame(Correlation(), frame)
-    assert canonical(run_on_frame(Correlation(), frame, chunk_rows=7)) == canonical(whole)
-    for seed in range(2):
-        tree, reference = tree_fold(Correlation(), frame, 11, seed)
-        assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
+    assert_merge_invariant(Correlation(), numeric_frame(seed=1, n=300), 11, range(2))
 
 
 def test_correlation_keeps_the_strongest_pairs_under_max_pairs() -> None:
@@ -296,11 +275,7 @@ def test_cramers_v_other_bucket_and_key_columns() -> None:
 
 
 def test_cramers_v_identical_across_chunk_sizes_and_merge_shapes() -> None:
-    frame = categorical_frame(seed=1, n=300)
-    whole = run_on_frame(CramersV(), frame)
-    assert canonical(run_on_frame(CramersV(), frame, chunk_rows=7)) == canonical(whole)
-    tree, reference = tree_fold(CramersV(), frame, 13, 0)
-    assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
+    assert_merge_invariant(CramersV(), categorical_frame(seed=1, n=300), 13, [0])
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -369,11 +344,7 @@ def test_group_differences_quiet_without_effect(seed) -> None:
 
 
 def test_group_differences_identical_across_chunk_sizes_and_merge_shapes() -> None:
-    frame = group_frame(seed=1, n=300)
-    whole = run_on_frame(GroupDifferences(), frame)
-    assert canonical(run_on_frame(GroupDifferences(), frame, chunk_rows=7)) == canonical(whole)
-    tree, reference = tree_fold(GroupDifferences(), frame, 17, 1)
-    assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
+    assert_merge_invariant(GroupDifferences(), group_frame(seed=1, n=300), 17, [1])
 
 
 def test_group_differences_level_cap_and_distinct_cap() -> None:

@@ -4,13 +4,11 @@ frame, with planted effects found at the right place and nothing found on clean 
 from __future__ import annotations
 
 import math
-import random
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from analysis_helpers import tree_fold
 from scipy import stats
 from statharness_analyses._series import log_modulus
 from statharness_analyses.time_series import (
@@ -21,15 +19,12 @@ from statharness_analyses.time_series import (
     optimal_partition_l2,
 )
 
-from pytest_statharness.analysis import AnalysisContext, DatasetView
 from pytest_statharness.canonical_json import dumps
-from pytest_statharness.dataset import open_dataset
-from pytest_statharness.engine import plan_for, run_analysis
 from pytest_statharness.evidence import snapshot_view
-from pytest_statharness.policy.budget import decide_budget
 from pytest_statharness.testing import run_on_frame
 
 START = pd.Timestamp("2024-01-01")  # a Monday
+WINDOWS = {"max_windows": 200}  # fewer than the hours of the chunk-invariance frames
 REL = 1e-9
 
 
@@ -68,33 +63,14 @@ def canonical(findings) -> str:
     return dumps(snapshot_view(findings))
 
 
-def tree_fold(analysis, frame: pd.DataFrame, chunk_rows: int, seed: int):
-    """Run with merges in a random binary-tree shape; return (findings, engine findings)."""
-    rng = random.Random(seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        file = Path(tmp) / "frame.parquet"
-        frame.to_parquet(file, index=False)
-        dataset = open_dataset("frame", str(file), chunk_rows=chunk_rows)
-        budget = decide_budget(
-            row_count=dataset.row_count,
-            column_count=len(dataset.columns),
-            analysis_id=analysis.id,
-            overrides={"max_windows": 200},
-        ).budget
-        plan = plan_for(analysis, dataset, budget)
-        ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
-        parts = [
-            analysis.update(analysis.init(ctx), c, ctx)
-            for c in dataset.iter_chunks(list(plan.columns))
-        ]
-        while len(parts) > 1:
-            k = rng.randrange(len(parts) - 1)
-            parts[k : k + 2] = [analysis.merge(parts[k], parts[k + 1], ctx)]
-        ctx.previous.append(analysis.end_pass(parts[0], ctx))
-        found = analysis.findings(ctx)
-        for f in found:
-            f["evidence"]["rows_scanned"] = dataset.row_count
-        return found, run_analysis(analysis, dataset, budget, plan).findings
+def assert_merge_invariant(analysis, frame: pd.DataFrame, chunk_rows: int, seed: int) -> None:
+    """chunk_rows 7 and 65536 agree, and so does a random merge tree, with a window of
+    fewer hours than the frame spans (so trimming at merges is exercised)."""
+    whole = run_on_frame(analysis, frame, overrides=WINDOWS)
+    split = run_on_frame(analysis, frame, chunk_rows=7, overrides=WINDOWS)
+    assert canonical(split.findings) == canonical(whole.findings)
+    tree, reference = tree_fold(analysis, frame, chunk_rows, seed, WINDOWS)
+    assert canonical(tree) == canonical(reference)
 
 
 # -- time_series ---------------------------------------------------------------------------
@@ -152,11 +128,21 @@ def test_window_truncation_is_counted() -> None:
 def test_identical_across_chunk_sizes_and_merge_shapes(analysis) -> None:
     frame = events(30, lambda d: 15, seed=3)
     frame.loc[frame.index % 11 == 0, "value"] = np.nan
-    whole = run_on_frame(analysis, frame, overrides={"max_windows": 200})
-    split = run_on_frame(analysis, frame, chunk_rows=7, overrides={"max_windows": 200})
-    assert canonical(split.findings) == canonical(whole.findings)
-    tree, reference = tree_fold(analysis, frame, 23, seed=4)
-    assert canonical(tree) == canonical(reference)
+    assert_merge_invariant(analysis, frame, 23, seed=4)
+
+
+def test_row_order_does_not_matter() -> None:
+    """Shuffled rows (every chunk spanning the whole period, so each chunk's own latest
+    hours are trimmed before the merges) give the findings of the time-ordered frame."""
+    frame = events(20, lambda d: 12, seed=8)
+    shuffled = frame.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    for analysis in (TimeSeries(), Seasonality()):
+        ordered = run_on_frame(analysis, frame, overrides={"max_windows": 50})
+        for chunk_rows in (7, 64):
+            mixed = run_on_frame(
+                analysis, shuffled, chunk_rows=chunk_rows, overrides={"max_windows": 50}
+            )
+            assert canonical(mixed.findings) == canonical(ordered.findings)
 
 
 def test_timezone_aware_days_are_local() -> None:
@@ -344,11 +330,7 @@ def test_changepoints_heavy_tailed_identical_across_chunkings() -> None:
     frame = heavy_tailed(60, seed=5, shift_day=30)
     frame.loc[frame.index % 13 == 0, "value"] = np.nan
     frame.loc[frame.index % 29 == 0, "value"] *= -1.0
-    whole = run_on_frame(Changepoints(), frame, overrides={"max_windows": 200})
-    split = run_on_frame(Changepoints(), frame, chunk_rows=7, overrides={"max_windows": 200})
-    assert canonical(split.findings) == canonical(whole.findings)
-    tree, reference = tree_fold(Changepoints(), frame, 31, seed=6)
-    assert canonical(tree) == canonical(reference)
+    assert_merge_invariant(Changepoints(), frame, 31, seed=6)
 
 
 def test_optimal_partition_matches_ruptures_pelt() -> None:
