@@ -219,18 +219,30 @@ class CountMap:
 
 
 class RankTable:
-    """Average ranks (ties averaged, as scipy.stats.rankdata) from a complete CountMap."""
+    """Average ranks (ties averaged, as scipy.stats.rankdata) from a complete CountMap.
 
-    def __init__(self, counts: CountMap) -> None:
+    With ``parent`` (the table of a superset of the values: a column's own table, for the
+    table of its values on the rows where a partner is valid), ``of_parent`` holds twice
+    this table's rank of each parent value: one lookup of a value's position in the
+    parent then serves both tables (positions of values not in this table are unused).
+    """
+
+    def __init__(self, counts: CountMap, parent: RankTable | None = None) -> None:
         self.values = counts.values
         c = counts.counts
         below = np.concatenate([[0], np.cumsum(c)[:-1]]).astype(np.int64) if c.size else c
         self.twice = 2 * below + c + 1  # 2 * average rank, an integer
         self.n = int(c.sum()) if c.size else 0
         self.ties = sum(t * t * t - t for t in c[c > 1].tolist())
+        self.of_parent = None
+        if parent is not None and c.size:
+            at = np.searchsorted(self.values, parent.values)
+            self.of_parent = self.twice[np.minimum(at, c.size - 1)]
 
-    def twice_ranks(self, values: np.ndarray) -> np.ndarray:
-        return self.twice[np.searchsorted(self.values, values)]
+    def positions(self, values: np.ndarray) -> np.ndarray:
+        """Where each of ``values`` (all in the table) stands: ``twice[positions]`` are
+        their doubled average ranks."""
+        return np.searchsorted(self.values, values)
 
 
 # -- categorical levels ---------------------------------------------------------------

@@ -103,22 +103,23 @@ def _add_exact(a: int | None, b: int | None) -> int | None:
 
 class _ChunkRanks:
     """Twice the average ranks of one chunk's values under a rank table ``tables[key]``,
-    ``key = (column, partner)``: a column's own table (``partner == own``) is looked up once
-    per chunk for all its finite values, a pairwise one for the masked rows only."""
+    ``key = (column, partner)``: every finite value's position in the column's own table
+    (``partner == own``) is looked up once per chunk and serves the own table and the
+    pairwise ones (through ``RankTable.of_parent``) alike."""
 
     def __init__(self, tables: dict, column, own) -> None:
         self.tables, self.column, self.own = tables, column, own
-        self.full: dict = {}
+        self.positions: dict = {}
 
     def __call__(self, col, key, mask: np.ndarray) -> np.ndarray:
-        data, ok = self.column(col)
-        if key[1] != self.own:
-            return self.tables[key].twice_ranks(data[mask])
-        if col not in self.full:
-            out = np.zeros(ok.size, dtype=np.int64)
-            out[ok] = self.tables[key].twice_ranks(data[ok])
-            self.full[col] = out
-        return self.full[col][mask]
+        if col not in self.positions:
+            data, ok = self.column(col)
+            at = np.zeros(ok.size, dtype=np.int64)
+            at[ok] = self.tables[(col, self.own)].positions(data[ok])
+            self.positions[col] = at
+        at = self.positions[col][mask]
+        table = self.tables[key]
+        return table.twice[at] if key[1] == self.own else table.of_parent[at]
 
 
 def _t_pvalue(t: float, df: int) -> float:
@@ -422,7 +423,8 @@ class Correlation(Analysis):
 
     def _store_maps(self, state, info) -> None:
         for key, cmap in sorted(state["maps"].items()):
-            info["tables"][key] = None if cmap.overflow else RankTable(cmap)
+            own = info["tables"][(key[0], -1)]
+            info["tables"][key] = None if cmap.overflow else RankTable(cmap, own)
         for key in info["map_keys"]:
             info["tables"].setdefault(key, RankTable(CountMap()))
 
@@ -1017,7 +1019,8 @@ class GroupDifferences(Analysis):
         if stage == "maps":
             for key in info["map_keys"]:
                 cmap = state.get(key, CountMap())
-                info["tables"][key] = None if cmap.overflow else RankTable(cmap)
+                own = info["tables"][(key[0], None)]
+                info["tables"][key] = None if cmap.overflow else RankTable(cmap, own)
             info["next"] = self._rank_plan(ctx, info)
         else:
             info["sums"] = state
