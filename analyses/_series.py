@@ -20,8 +20,11 @@
   plus day-of-week and hour-of-day counts over all rows; optionally (``robust=True``) also
   exact per-day sums of :func:`log_modulus` of every value and of its square: daily means
   that heavy tails (lognormal amounts, durations) cannot dominate, and the row-level
-  moments of any run of days. Buckets are bucketed with integer keys and ``np.bincount``;
-  the bucket tables (:class:`Buckets`) are sorted key arrays merged with numpy.
+  moments of any run of days. Rows are bucketed by integer day / hour keys with
+  ``np.bincount``; the bucket tables (:class:`Buckets`) are sorted key arrays with per-key
+  counts and exact sums, merged with numpy.
+* :func:`significant_severity` — the severity rule of both families: an effect-size band
+  once the Bonferroni-adjusted p-value is below ``ALPHA``.
 * :func:`log_modulus` — ``sign(x) * L(1 + |x|)`` with ``L`` the piecewise-linear
   interpolation of ``log2`` between powers of two, computed with IEEE operations that are
   exact or correctly rounded only, so it is identical on every platform and chunking.
@@ -326,11 +329,6 @@ def tick_label(tick: int, tps: int) -> str:
     nano = (rem * 10**9 // tps) % 1000
     stamp = _EPOCH + _dt.timedelta(seconds=seconds, microseconds=micro)
     return stamp.isoformat() + (f"{nano:03d}" if nano else "")
-
-
-def weekday_of_day(day: int) -> int:
-    """0 = Monday (1970-01-01 was a Thursday)."""
-    return (int(day) + 3) % 7
 
 
 def _key_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -665,18 +663,20 @@ def _ratios(sums: list[int], n: np.ndarray) -> np.ndarray:
 
 __all__ = [
     "ALPHA",
+    "FIXED_ONE",
     "WEEKDAYS",
     "Buckets",
     "CountMap",
     "RankTable",
-    "SeriesAccumulator",
     "Series",
+    "SeriesAccumulator",
     "choose_levels",
-    "significant_severity",
     "fixed_moments",
     "grouped_fixed_sums",
     "int_group_sums",
     "int_sum",
     "level_codes",
     "log_modulus",
+    "significant_severity",
+    "time_ticks",
 ]

@@ -60,8 +60,15 @@ def _finite(chunk, column: str) -> tuple[np.ndarray, np.ndarray]:
     return data, np.isfinite(data)
 
 
-def _sort_key(value, *names):
-    return (value is None, -(value or 0.0), *names)
+def _strongest_first(ctx, findings: list[dict], strength) -> list[dict]:
+    """``findings`` by ``strength(values)`` descending (None last), then by their columns;
+    at most ``max_findings`` (each kept one counts the rest, ``_report.cap_each``)."""
+
+    def key(f):
+        value = strength(f["measurement"]["values"])
+        return (value is None, -(value or 0.0), *f["evidence"]["columns"])
+
+    return cap_each(ctx, sorted(findings, key=key))
 
 
 def _group_columns(dataset, budget) -> tuple[list[str], dict[str, str]]:
@@ -542,15 +549,9 @@ class Correlation(Analysis):
                     parameters=params,
                 )
             )
-        out.sort(
-            key=lambda f: _sort_key(
-                abs(f["measurement"]["values"]["pearson_r"])
-                if f["measurement"]["values"]["pearson_r"] is not None
-                else None,
-                *f["subject"]["columns"],
-            )
+        return _strongest_first(
+            ctx, out, lambda v: abs(v["pearson_r"]) if v["pearson_r"] is not None else None
         )
-        return cap_each(ctx, out)
 
 
 def _add_moments(a: list, b: list) -> list:
@@ -780,12 +781,7 @@ class CramersV(Analysis):
                     parameters=params,
                 )
             )
-        out.sort(
-            key=lambda f: _sort_key(
-                f["measurement"]["values"]["cramers_v"], *f["subject"]["columns"]
-            )
-        )
-        return cap_each(ctx, out)
+        return _strongest_first(ctx, out, lambda v: v["cramers_v"])
 
 
 def _cramers(table) -> dict:
@@ -1106,14 +1102,7 @@ class GroupDifferences(Analysis):
                     parameters=params,
                 )
             )
-        out.sort(
-            key=lambda f: _sort_key(
-                f["measurement"]["values"]["epsilon_squared"],
-                f["subject"]["column"],
-                f["subject"]["group_by"],
-            )
-        )
-        return cap_each(ctx, out)
+        return _strongest_first(ctx, out, lambda v: v["epsilon_squared"])
 
 
 def _kruskal(counts: list[int], sums: list[int], table: RankTable, labels: list[str]) -> dict:

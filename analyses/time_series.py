@@ -142,6 +142,11 @@ class _TimeAnalysis(Analysis):
         return out
 
 
+def _series_columns(time_column: str, series: str) -> list[str]:
+    """The columns a finding on ``series`` reads: the time column (and the numeric one)."""
+    return [time_column] if series == ROWS else [time_column, series]
+
+
 def _f(x) -> float | None:
     if x is None:
         return None
@@ -567,7 +572,7 @@ class Changepoints(_TimeAnalysis):
             numeric = name != ROWS
             enough = y.size >= CP_MIN_POINTS
             search_sigma = noise_sigma(search) if enough else 0.0
-            cols = [t] if name == ROWS else [t, name]
+            cols = _series_columns(t, name)
             unit = "rows/day" if name == ROWS else "value"
             out.append(
                 ctx.finding(
@@ -692,7 +697,6 @@ class Seasonality(_TimeAnalysis):
             severity = significant_severity(
                 v["p_value"], performed, v[test["effect"]], ((large, "medium"), (small, "low"))
             )
-            cols = [t] if test["series"] == ROWS else [t, test["series"]]
             out.append(
                 ctx.finding(
                     kind="seasonality",
@@ -702,7 +706,7 @@ class Seasonality(_TimeAnalysis):
                     values=v,
                     units=test["units"],
                     severity=severity,
-                    columns=cols,
+                    columns=_series_columns(t, test["series"]),
                     parameters={"tests": performed, **test["params"]},
                 )
             )
@@ -912,7 +916,7 @@ class Trend(_TimeAnalysis):
                         "relative_change": "ratio",
                     },
                     severity=severity,
-                    columns=[t] if name == ROWS else [t, name],
+                    columns=_series_columns(t, name),
                     parameters={
                         "series_tested": tested,
                         "confidence": 0.95,
