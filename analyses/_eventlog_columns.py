@@ -38,7 +38,10 @@ The case fold (passes >= 1)
     chunk order: it joins the open case with the next chunk's head when the case value is
     the same, closes what ended, and attributes the waiting time of the first event of the
     chunk. The runs equal the cases exactly when the log is grouped by case, which pass 0
-    verifies (reappearing runs == 0); per-case results are reported only then.
+    verifies (reappearing runs == 0). Up to ``TOLERATED_SHARE`` (2 %) of reappearing runs,
+    each run is analysed as its own case fragment; up to 2 % of within-case steps back in
+    time, those steps wait 0 (``d["wait"]`` is the step clamped at 0). Beyond, per-case
+    (per-event) results are not reported.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ from pytest_statharness.analysis import Plan
 from ._counts import misra_gries_add
 from ._exact import RankSelector, SelectionSet, float_keys, quantile_rank_list
 from ._hist import DAY_SECONDS, PER_SECOND, decoded, time_ints
+from ._report import share
 
 ENV_VARS = {
     "case": "STAT_HARNESS_EVENTLOG_CASE",
@@ -73,6 +77,10 @@ ACTIVITY_MIN_ROWS_PER_VALUE = 5
 CASE_MIN_EVENTS_PER_CASE = 2
 RESOURCE_MIN_ROWS_PER_VALUE = 2
 PENDING_FLUSH = 4096
+EXAMPLE_ROWS = 20
+#: a log is still analysed when at most this share of its case runs reappear (each run is
+#: then a case fragment) / of its within-case steps go back in time (waiting time 0)
+TOLERATED_SHARE = Fraction(1, 50)
 
 DETECTION_METHOD = (
     "Event-log roles from inferred kinds and data, never names: timestamp = first timestamp "
@@ -89,10 +97,18 @@ DETECTION_METHOD = (
     "resource = highest within-case distinct share among the rest that vary within cases. "
     "Overrides: STAT_HARNESS_EVENTLOG_CASE/ACTIVITY/TIMESTAMP/RESOURCE. Streaming assumption: "
     "a case is a run of consecutive rows (the log is grouped by case, events in time order); "
-    "the first pass verifies it and per-case statistics are reported only when it holds "
-    "(case values are remembered up to distinct_cap; past it, unless run values strictly "
-    "increase, reappearances of unremembered cases go unseen and grouping_verified is false). "
-    "Rows with a null case, activity or timestamp are skipped and counted."
+    "the first pass verifies it (case values are remembered up to distinct_cap; past it, "
+    "unless run values strictly increase, reappearances of unremembered cases go unseen and "
+    "grouping_verified is false). Tolerance: when at most 2% of the case runs restart an "
+    "earlier case, each run is analysed as its own case fragment; when at most 2% of the "
+    "within-case steps go back in time, such a step waits 0 s; a log_structure_tolerated "
+    "finding (severity low; first, after the summary in eventlog_overview; outside the "
+    "max_findings cap) then gives the reappearing runs, cases and rows, the time-order "
+    "violations and up to 20 example rows (first rows of reappearing runs, else rows before "
+    "their case's previous event), and parameters event_log.tolerated says so. Beyond 2% "
+    "the per-case (per-event) statistics are not computed and a log_not_grouped_by_case "
+    "(log_not_in_time_order) finding says so. Rows with a null case, activity or timestamp "
+    "are skipped and counted."
 )
 
 
@@ -285,6 +301,22 @@ def detect_init(params: dict) -> dict:
     return {"cand": {c: None for c in params["case_candidates"]}, "rows": 0}
 
 
+def _first_in_run(values: np.ndarray, run_id: np.ndarray, width: int) -> np.ndarray:
+    """Rows whose value does not occur earlier in their run (``run_id`` non-decreasing)."""
+    n = values.size
+    keyed = values.astype(np.int16) if width < (1 << 15) else values  # radix sort
+    order = np.argsort(keyed, kind="stable")
+    first = np.ones(n, dtype=bool)
+    if n > 1:
+        a, b = order[:-1], order[1:]
+        first[b[(values[b] == values[a]) & (run_id[b] == run_id[a])]] = False
+    return first
+
+
+def _chunk_examples(positions: np.ndarray) -> list[int]:
+    return positions[:EXAMPLE_ROWS].tolist()
+
+
 def detect_update(state: dict, chunk, params: dict) -> dict:
     t = chunk.table
     state["raw"] = True
@@ -292,7 +324,7 @@ def detect_update(state: dict, chunk, params: dict) -> dict:
     ts, tsv, _ = ticks_of(t.column(params["timestamp"]))
     cats = _categoricals(params)
     coded = {}
-    for a in set(cats) | set(params["case_candidates"]):
+    for a in dict.fromkeys(cats + params["case_candidates"]):
         coded[a] = codes_of(t.column(a))
     for c in params["case_candidates"]:
         cc, cvals = coded[c]
@@ -307,18 +339,21 @@ def detect_update(state: dict, chunk, params: dict) -> dict:
         starts = np.flatnonzero(start_flag)
         k = starts.size
         run_id = np.cumsum(start_flag) - 1
-        runs = [cvals[i] for i in codes[starts].tolist()]
         tv = tsv[vrows]
         tcodes = codes[tv]
-        tts = ts[vrows][tv]
+        trows = vrows[tv]
+        tts = ts[trows]
         pairs = viol = 0
         first = last = None
+        viol_rows: list[int] = []
         if tcodes.size:
             same = tcodes[1:] == tcodes[:-1]
-            steps = tts[1:] - tts[:-1]
+            back = same & (tts[1:] < tts[:-1])
             pairs = int(same.sum())
-            viol = int((same & (steps < 0)).sum())
-            first = (cvals[int(tcodes[0])], int(tts[0]))
+            viol = int(back.sum())
+            if viol:
+                viol_rows = _chunk_examples(trows[1:][back] + chunk.row_start)
+            first = (cvals[int(tcodes[0])], int(tts[0]), int(trows[0]) + chunk.row_start)
             last = (cvals[int(tcodes[-1])], int(tts[-1]))
         head_sets: dict[str, dict] = {}  # dicts used as ordered sets (stable pickles)
         tail_sets: dict[str, dict] = {}
@@ -346,18 +381,24 @@ def detect_update(state: dict, chunk, params: dict) -> dict:
             }
             if not e_rows[a]:
                 continue
-            width = len(avals)
-            keys = np.unique(run_id[sel] * width + av[sel])
-            run_of = keys // width
-            per_run = np.bincount(run_of, minlength=k)
+            rows = np.flatnonzero(sel)
+            vals, rid = av[rows], run_id[rows]
+            new = _first_in_run(vals, rid, len(avals))
+            per_run = np.bincount(rid[new], minlength=k)
             if k > 2:
                 inner_s[a] = int(per_run[1 : k - 1].sum())
-                inner_rv[a] = int((per_run[1 : k - 1] > 0).sum())
-            head_sets[a] = {avals[x]: None for x in (keys[run_of == 0] % width).tolist()}
+                inner_rv[a] = int(np.count_nonzero(per_run[1 : k - 1]))
+            h = int(np.searchsorted(rid, 1))
+            head_sets[a] = {avals[x]: None for x in np.unique(vals[:h][new[:h]]).tolist()}
             if k > 1:
-                tail_sets[a] = {avals[x]: None for x in (keys[run_of == k - 1] % width).tolist()}
+                t0 = int(np.searchsorted(rid, k - 1))
+                tail = np.unique(vals[t0:][new[t0:]])
+                tail_sets[a] = {avals[x]: None for x in tail.tolist()}
         state["cand"][c] = {
-            "runs": runs,
+            "vals": cvals,
+            "run_codes": codes[starts],
+            "run_rows": vrows[starts] + chunk.row_start,
+            "run_lens": np.diff(np.r_[starts, n]),
             "head_sets": head_sets,
             "tail_sets": tail_sets if k > 1 else None,
             "inner_s": inner_s,
@@ -367,6 +408,7 @@ def detect_update(state: dict, chunk, params: dict) -> dict:
             "later_firsts": later_firsts,
             "pairs": pairs,
             "viol": viol,
+            "viol_rows": viol_rows,
             "first": first,
             "last": last,
         }
@@ -380,10 +422,13 @@ def _fold_init() -> dict:
         "increasing": True,
         "previous": None,
         "reappear_runs": 0,
+        "reappear_rows": 0,
         "reappeared": {},
+        "reappear_examples": [],
         "runs": 0,
         "tail": None,
         "has_tail": False,
+        "tail_reappears": False,
         "tail_sets": {},
         "s": {},
         "rv": {},
@@ -391,6 +436,7 @@ def _fold_init() -> dict:
         "firsts": {},
         "pairs": 0,
         "viol": 0,
+        "viol_examples": [],
         "last": None,
     }
 
@@ -402,22 +448,66 @@ def _close_sets(fold: dict, sets: dict[str, dict]) -> None:
             fold["rv"][a] = fold["rv"].get(a, 0) + 1
 
 
-def _register_run(fold: dict, value, cap: int) -> None:
-    fold["runs"] += 1
-    if fold["increasing"] and fold["previous"] is not None:
-        try:
-            fold["increasing"] = bool(value > fold["previous"])
-        except TypeError:
-            fold["increasing"] = False
-    fold["previous"] = value
-    if value in fold["seen"]:
-        fold["reappear_runs"] += 1
-        if len(fold["reappeared"]) < cap:
-            fold["reappeared"][value] = None
-    elif len(fold["seen"]) < cap:
-        fold["seen"][value] = None
-    else:
+def _still_increasing(previous, vals: list, run_codes: np.ndarray) -> bool:
+    """Whether ``previous`` and the run values continue a strictly increasing sequence."""
+    if any(v != v for v in vals):  # NaN compares false: never increasing
+        return False
+    try:
+        order = sorted(range(len(vals)), key=vals.__getitem__)
+        if previous is not None and not vals[int(run_codes[0])] > previous:
+            return False
+    except TypeError:
+        return False
+    rank = np.empty(len(vals), dtype=np.int64)
+    rank[np.asarray(order, dtype=np.int64)] = np.arange(len(vals))
+    r = rank[run_codes]
+    return bool((r[1:] > r[:-1]).all())
+
+
+def _register_runs(fold: dict, vals: list, codes, rows, lens, cap: int) -> None:
+    """Register new runs (codes into ``vals``, in row order) as the one-run-at-a-time rule
+    would: a run reappears when its value was remembered before it; a value is remembered
+    at its first run while fewer than ``cap`` values are (past it: ``overflow``)."""
+    m = int(codes.size)
+    if not m:
+        return
+    fold["runs"] += m
+    if fold["increasing"]:
+        fold["increasing"] = _still_increasing(fold["previous"], vals, codes)
+    fold["previous"] = vals[int(codes[-1])]
+    seen = fold["seen"]
+    before = np.fromiter((v in seen for v in vals), dtype=bool, count=len(vals))
+    present, first_index = np.unique(codes, return_index=True)
+    fresh = ~before[present]
+    new_codes = present[fresh][np.argsort(first_index[fresh], kind="stable")]
+    room = max(cap - len(seen), 0)
+    added = new_codes[:room]
+    if new_codes.size > room:
         fold["overflow"] = True
+    remembered = before.copy()
+    remembered[added] = True
+    not_first = np.ones(m, dtype=bool)
+    not_first[first_index] = False
+    reappears = before[codes] | (remembered[codes] & not_first)
+    for x in added.tolist():
+        seen[vals[x]] = None
+    fold["tail_reappears"] = bool(reappears[-1])
+    count = int(np.count_nonzero(reappears))
+    if not count:
+        return
+    fold["reappear_runs"] += count
+    fold["reappear_rows"] += int(lens[reappears].sum())
+    room = EXAMPLE_ROWS - len(fold["reappear_examples"])
+    if room > 0:
+        fold["reappear_examples"] += rows[reappears][:room].tolist()
+    reappeared = fold["reappeared"]
+    if len(reappeared) < cap:
+        again = codes[reappears]
+        values, at = np.unique(again, return_index=True)
+        for x in values[np.argsort(at, kind="stable")].tolist():
+            if len(reappeared) >= cap:
+                break
+            reappeared[vals[x]] = None
 
 
 def detect_merge(a: dict, b: dict, cap: int) -> dict:
@@ -435,17 +525,22 @@ def detect_merge(a: dict, b: dict, cap: int) -> dict:
         fold = a["cand"][c]
         if fold is None or "seen" not in fold:
             fold = a["cand"][c] = _fold_init()
-        runs = part["runs"]
-        for x, rows in part["e_rows"].items():
-            fold["e_rows"][x] = fold["e_rows"].get(x, 0) + rows
-        if fold["has_tail"] and fold["tail"] == runs[0]:
+        vals, codes = part["vals"], part["run_codes"]
+        rows, lens = part["run_rows"], part["run_lens"]
+        for x, n in part["e_rows"].items():
+            fold["e_rows"][x] = fold["e_rows"].get(x, 0) + n
+        joined = fold["has_tail"] and fold["tail"] == vals[int(codes[0])]
+        if joined:
             current = {
                 x: fold["tail_sets"].get(x, {}) | part["head_sets"][x] for x in part["head_sets"]
             }
+            if fold["tail_reappears"]:
+                fold["reappear_rows"] += int(lens[0])
+            _register_runs(fold, vals, codes[1:], rows[1:], lens[1:], cap)
         else:
             if fold["has_tail"]:
                 _close_sets(fold, fold["tail_sets"])
-            _register_run(fold, runs[0], cap)
+            _register_runs(fold, vals, codes, rows, lens, cap)
             current = {x: dict(v) for x, v in part["head_sets"].items()}
             for x, value in part["head_first"].items():
                 if value is not None:
@@ -455,24 +550,27 @@ def detect_merge(a: dict, b: dict, cap: int) -> dict:
             box = fold["firsts"].setdefault(x, {})
             for value, n in counts.items():
                 box[value] = box.get(value, 0) + n
-        if len(runs) == 1:
-            fold["tail"], fold["has_tail"], fold["tail_sets"] = runs[0], True, current
+        fold["tail"], fold["has_tail"] = vals[int(codes[-1])], True
+        if codes.size == 1:
+            fold["tail_sets"] = current
         else:
             _close_sets(fold, current)
             for x, s in part["inner_s"].items():
                 fold["s"][x] = fold["s"].get(x, 0) + s
                 fold["rv"][x] = fold["rv"].get(x, 0) + part["inner_rv"][x]
-            for value in runs[1:]:
-                _register_run(fold, value, cap)
-            fold["tail"], fold["has_tail"] = runs[-1], True
             fold["tail_sets"] = {x: dict(v) for x, v in part["tail_sets"].items()}
         first, last = part["first"], part["last"]
         if first is not None:
+            examples = fold["viol_examples"]
             if fold["last"] is not None and fold["last"][0] == first[0]:
                 fold["pairs"] += 1
-                fold["viol"] += int(first[1] < fold["last"][1])
+                if first[1] < fold["last"][1]:
+                    fold["viol"] += 1
+                    if len(examples) < EXAMPLE_ROWS:
+                        examples.append(first[2])
             fold["pairs"] += part["pairs"]
             fold["viol"] += part["viol"]
+            examples += part["viol_rows"][: EXAMPLE_ROWS - len(examples)]
             fold["last"] = last
     return a
 
@@ -539,21 +637,33 @@ def detect_decide(state: dict, params: dict, dataset) -> dict:
             override=overrides.get("resource"),
             fewest=False,
         )
+        runs, reappear, viol = fold["runs"], fold["reappear_runs"], fold["viol"]
+        grouping_tolerated = 0 < reappear and Fraction(reappear, runs) <= TOLERATED_SHARE
+        order_tolerated = 0 < viol and Fraction(viol, fold["pairs"]) <= TOLERATED_SHARE
+        per_case = reappear == 0 or grouping_tolerated
         spec.update(
             found=True,
             reason="",
             case=c,
             activity=activity,
             resource=resource,
-            runs=fold["runs"],
+            runs=runs,
             distinct_cases=distinct_cases,
-            reappearing_runs=fold["reappear_runs"],
+            reappearing_runs=reappear,
             reappearing_cases=len(fold["reappeared"]),
+            reappearing_rows=fold["reappear_rows"],
+            reappearing_examples=list(fold["reappear_examples"]),
             # strictly increasing run values cannot reappear, whatever the set's cap
             grouping_verified=not fold["overflow"] or fold["increasing"],
-            grouped=fold["reappear_runs"] == 0,
-            time_order_violations=fold["viol"],
-            time_ordered=fold["viol"] == 0,
+            grouped=reappear == 0,
+            grouping_tolerated=grouping_tolerated,
+            time_order_violations=viol,
+            time_order_steps=fold["pairs"],
+            time_order_examples=list(fold["viol_examples"]),
+            time_ordered=viol == 0,
+            time_order_tolerated=order_tolerated,
+            per_case=per_case,
+            per_event=per_case and (viol == 0 or order_tolerated),
             within_case_distinct_share={
                 a: float(Fraction(fold["s"].get(a, 0), fold["e_rows"][a]))
                 for a in sorted(fold["e_rows"])
@@ -634,7 +744,23 @@ def spec_parameters(spec: dict) -> dict:
         "start_concentration",
         "selection",
     )
-    return {"event_log": {k: spec.get(k) for k in keys}}
+    out = {k: spec.get(k) for k in keys}
+    if spec.get("grouping_tolerated") or spec.get("time_order_tolerated"):
+        out["tolerated"] = tolerance_parameters(spec)
+    return {"event_log": out}
+
+
+def tolerance_parameters(spec: dict) -> dict:
+    """What a log that is not quite grouped / time-ordered was analysed as."""
+    return {
+        "max_share": float(TOLERATED_SHARE),
+        "grouping": spec["grouping_tolerated"],
+        "time_order": spec["time_order_tolerated"],
+        "reappearing_rows": spec["reappearing_rows"],
+        "time_order_steps": spec["time_order_steps"],
+        "case_fragments": spec["grouping_tolerated"],
+        "negative_waits_as_zero": spec["time_order_violations"],
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -681,6 +807,96 @@ class Partial:
         )
 
 
+FIXED_SHIFT = 1127  # every finite float64 is an integer multiple of 2**-1127
+
+
+class FixedSplit:
+    """Finite float64 values split once for exact grouped sums (:meth:`sums`).
+
+    Each value is an integer mantissa (two halves of at most 27 bits, as float64) times a
+    power of two (its exponent, numbered densely); :meth:`sums` adds the halves per
+    (code, exponent) bin with ``bincount`` (below 2**53, so exactly) and combines the bins
+    as Python integers in units of 2**-1127 (every finite float64 is a multiple of it).
+    """
+
+    __slots__ = ("hi", "lo", "slot", "shifts", "width")
+
+    def __init__(self, values: np.ndarray) -> None:
+        values = np.asarray(values, dtype=np.float64)
+        mant, exp = np.frexp(values)
+        mi = np.ldexp(mant, 53).astype(np.int64)
+        hi = mi >> 26
+        self.hi = hi.astype(np.float64)
+        self.lo = (mi - (hi << 26)).astype(np.float64)
+        exp = exp.astype(np.int64)
+        low = int(exp.min()) if exp.size else 0
+        present = np.bincount(exp - low) > 0 if exp.size else np.zeros(1, dtype=bool)
+        self.slot = (np.cumsum(present) - 1)[exp - low]
+        self.width = max(int(present.sum()), 1)
+        self.shifts = [e + FIXED_SHIFT - 53 for e in (np.flatnonzero(present) + low).tolist()]
+
+    def sums(self, codes: np.ndarray, ncodes: int, rows: np.ndarray | None = None) -> list[int]:
+        """Exact sum per code ``0..ncodes-1`` of the values at ``rows`` (all: None)."""
+        out = [0] * ncodes
+        hi, lo, slot = self.hi, self.lo, self.slot
+        if rows is not None:
+            hi, lo, slot = hi[rows], lo[rows], slot[rows]
+        if not hi.size:
+            return out
+        width = self.width
+        idx = np.asarray(codes, dtype=np.int64) * width + slot
+        bins = ncodes * width
+        shifts = self.shifts
+        for start in range(0, idx.size, 1 << 25):  # every bincount sum stays below 2**53
+            sl = slice(start, start + (1 << 25))
+            hs = np.bincount(idx[sl], weights=hi[sl], minlength=bins)
+            ls = np.bincount(idx[sl], weights=lo[sl], minlength=bins)
+            nz = np.flatnonzero((hs != 0) | (ls != 0))
+            for b, h, lw in zip(nz.tolist(), hs[nz].tolist(), ls[nz].tolist(), strict=True):
+                code, e = divmod(b, width)
+                out[code] += ((int(h) << 26) + int(lw)) << shifts[e]
+        return out
+
+
+def grouped_fixed_sums(codes: np.ndarray, values: np.ndarray, ncodes: int) -> list[int]:
+    """Exact sum of the finite float64 ``values`` of each code ``0..ncodes-1``, as an integer
+    in units of 2**-1127 (so sums of sums are exact and order-free)."""
+    return FixedSplit(values).sums(codes, ncodes)
+
+
+def fixed_fraction(total: int) -> Fraction:
+    return Fraction(total, 1 << FIXED_SHIFT)
+
+
+def log1p_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``y = log1p(x)`` (x >= 0) and ``y*y = p + e`` exactly (Dekker's two-product with
+    Veltkamp's split: ``p`` the rounded square, ``e`` its rounding error; exact unless
+    ``y*y`` underflows, below 1e-154, where the error is below 1e-308)."""
+    y = np.log1p(np.asarray(x, dtype=np.float64))
+    p = y * y
+    c = 134217729.0 * y  # 2**27 + 1
+    big = c - (c - y)
+    small = y - big
+    e = ((big * big - p) + 2.0 * big * small) + small * small
+    return y, p, e
+
+
+def log1p_moment_sums(codes: np.ndarray, x: np.ndarray, ncodes: int) -> list[list[int]]:
+    """Per code: exact [sum y, sum p, sum e] of ``log1p_parts(x)`` (2**-1127 units)."""
+    y, p, e = log1p_parts(x)
+    parts = [grouped_fixed_sums(codes, v, ncodes) for v in (y, p, e)]
+    return [[parts[0][i], parts[1][i], parts[2][i]] for i in range(ncodes)]
+
+
+def log1p_moments(n: int, sy: int, sp: int, se: int) -> tuple[float, float] | None:
+    """Mean and sample variance of log1p values from exact sums (None below 2 values)."""
+    if n < 2:
+        return None
+    s = fixed_fraction(sy)
+    q = fixed_fraction(sp + se)
+    return float(s / n), float((q - s * s / n) / (n - 1))
+
+
 def _group_int_sums(codes: np.ndarray, values: np.ndarray, squares: bool):
     """Per code: (code, count, exact sum, exact sum of squares) with Python ints."""
     if not codes.size:
@@ -710,6 +926,8 @@ class LogAcc:
         self.min_ts: int | None = None
         self.max_ts: int | None = None
         self.wait: dict[str, list[int]] = {}  # act -> [count, sum, sumsq] (ticks)
+        # act -> exact [sum y, sum y*y (rounded), its rounding errors], y = log1p(wait in s)
+        self.logwait: dict[str, list[int]] = {}
         self.service: dict[str, list[int]] = {}  # act -> [count, sum] (duration ticks)
         self.act_res: dict[str, dict] = {}
         self.res_events: dict[str, int] = {}
@@ -740,6 +958,14 @@ class LogAcc:
             slot[0] += count
             slot[1] += total
             slot[2] += sumsq
+
+    def add_logwait(self, act: str, sums: list[int]) -> None:
+        slot = self.logwait.get(act)
+        if slot is None:
+            self.logwait[act] = list(sums)
+        else:
+            for i, v in enumerate(sums):
+                slot[i] += v
 
     # -- cases ----------------------------------------------------------------------
     def add_case_arrays(self, n, mins, maxs, first_pos, viol) -> None:
@@ -797,6 +1023,8 @@ class LogAcc:
             self.max_ts = b.max_ts if self.max_ts is None else max(self.max_ts, b.max_ts)
         for k, v in b.wait.items():
             self.add_wait(k, *v)
+        for k, v in b.logwait.items():
+            self.add_logwait(k, v)
         for k, v in b.service.items():
             slot = self.service.setdefault(k, [0, 0])
             slot[0] += v[0]
@@ -886,6 +1114,7 @@ def scan_chunk(chunk, spec: dict, *, acts_in_case: bool, seq: bool, res: bool, d
     same = ~start_flag
     step = np.zeros(n, dtype=np.int64)
     step[1:] = ts[1:] - ts[:-1]
+    wait = np.maximum(step, 0)  # a step back in time within a case waits 0
     d.update(
         starts=starts,
         ends=ends,
@@ -893,6 +1122,7 @@ def scan_chunk(chunk, spec: dict, *, acts_in_case: bool, seq: bool, res: bool, d
         run_id=run_id,
         same=same,
         step=step,
+        wait=wait,
         lens=ends - starts,
         mins=np.minimum.reduceat(ts, starts),
         maxs=np.maximum.reduceat(ts, starts),
@@ -954,8 +1184,14 @@ def fill_log_acc(acc: LogAcc, scan: ChunkScan) -> None:
     acc.min_ts = lo if acc.min_ts is None else min(acc.min_ts, lo)
     acc.max_ts = hi if acc.max_ts is None else max(acc.max_ts, hi)
     same = d["same"]
-    for code, count, total, sq in _group_int_sums(ac[same], d["step"][same], "squares" in f):
+    waits = d["wait"][same]
+    for code, count, total, sq in _group_int_sums(ac[same], waits, "squares" in f):
         acc.add_wait(anames[code], count, total, sq)
+    if "logwait" in f and waits.size:
+        sums = log1p_moment_sums(ac[same], to_seconds(waits, d["per_second"]), len(anames))
+        for code, count in enumerate(np.bincount(ac[same], minlength=len(anames)).tolist()):
+            if count:
+                acc.add_logwait(anames[code], sums[code])
     if "rc" in d:
         rc, rnames = d["rc"], d["rnames"]
         has = rc >= 0
@@ -1083,7 +1319,7 @@ class EventLogBase(Analysis):
     """Pass 0 detects the log; pass 1 folds cases; later passes select exact quantiles.
 
     Subclasses set ``features`` (costly pass-1 aggregates: variants, rework, res_cases,
-    squares), ``case_quantiles`` / ``wait_quantiles`` (exact quantiles wanted) and whether
+    squares, logwait), ``case_quantiles`` / ``wait_quantiles`` (exact quantiles wanted) and whether
     they read the resource / duration columns, and write ``report(ctx, result)``.
     """
 
@@ -1115,11 +1351,14 @@ class EventLogBase(Analysis):
         candidates and distinct cap: the engine computes it once per process."""
         if ctx.pass_index != 0:
             return None
-        cls = type(self)
+        return self.detect_pass_key(ctx, type(self))
+
+    def detect_pass_key(self, ctx, cls) -> tuple:
+        """The memo key of pass 0 as ``cls``'s methods compute it."""
         # a subclass that overrides pass 0's methods computes something else
         code = tuple(getattr(cls, m).__qualname__ for m in ("init", "update", "merge", "end_pass"))
         return (
-            "eventlog_detect_v1",
+            "eventlog_detect_v2",
             code,
             json.dumps(self.candidates(ctx), sort_keys=True, default=str),
             ctx.budget.distinct_cap,
@@ -1195,7 +1434,7 @@ class EventLogBase(Analysis):
         if self.wait_quantiles:
             same = d["same"]
             codes = d["ac"][same]
-            seconds = to_seconds(d["step"][same], d["per_second"])
+            seconds = to_seconds(d["wait"][same], d["per_second"])
             order = np.argsort(codes, kind="stable")
             codes, seconds = codes[order], seconds[order]
             if not codes.size:
@@ -1226,7 +1465,7 @@ class EventLogBase(Analysis):
         if head is not None:
             tail = a["tail"]
             if tail is not None and tail.case == head.case:
-                boundary = (head.first_act, head.first_ts - tail.last_ts)
+                boundary = (head.first_act, max(head.first_ts - tail.last_ts, 0))
                 joined = tail.join(head)
             else:
                 if tail is not None:
@@ -1243,6 +1482,9 @@ class EventLogBase(Analysis):
             if boundary is not None:
                 act, gap = boundary
                 acc.add_wait(act, 1, gap, gap * gap)
+                if "logwait" in acc.features:
+                    seconds = to_seconds(np.array([gap], dtype=np.int64), acc.per_second or 1)
+                    acc.add_logwait(act, log1p_moment_sums(np.zeros(1, np.int64), seconds, 1)[0])
             acc.absorb(b["acc"])
             return a
         selection = self._selection(ctx)
@@ -1276,8 +1518,8 @@ class EventLogBase(Analysis):
     def _after_main(self, acc: LogAcc, ctx) -> dict:
         spec = self.spec(ctx)
         wanted: dict[str, tuple[int, list[int]]] = {}
-        per_case = spec["grouped"]
-        per_event = spec["grouped"] and spec["time_ordered"]
+        per_case = spec["per_case"]
+        per_event = spec["per_event"]
         if per_case and acc.cases:
             for kind, qs in self.case_quantiles.items():
                 wanted[kind] = (acc.cases, quantile_rank_list(acc.cases, qs))
@@ -1348,10 +1590,80 @@ class EventLogBase(Analysis):
             parameters=self.parameters(ctx, candidate_scores=spec.get("candidate_scores", {})),
         )
 
+    def structure_notes(self, ctx, need: str, what: str) -> list[dict]:
+        """[] on a clean log; [log_structure_tolerated] when ``what`` (needing "case": cases
+        are runs, or "event": also time order) was computed on a log within the tolerance;
+        [log_not_grouped_by_case / log_not_in_time_order] when it was not computed."""
+        spec = self.spec(ctx)
+        if not spec["per_case" if need == "case" else "per_event"]:
+            return [self.structure_problem(ctx, what)]
+        if spec["grouping_tolerated"] or (need == "event" and spec["time_order_tolerated"]):
+            return [self.structure_tolerated(ctx, need, what)]
+        return []
+
+    def structure_tolerated(self, ctx, need: str, what: str) -> dict:
+        spec = self.spec(ctx)
+        grouping = spec["grouping_tolerated"]
+        order = need == "event" and spec["time_order_tolerated"]
+        done = []
+        if grouping:
+            done.append(
+                f"{spec['reappearing_runs']} of {spec['runs']} case runs restart an earlier "
+                f"case ({spec['reappearing_rows']} rows): each run is analysed as a case fragment"
+            )
+        if order:
+            done.append(
+                f"{spec['time_order_violations']} of {spec['time_order_steps']} within-case "
+                "steps go back in time: counted as waiting time 0"
+            )
+        examples = spec["reappearing_examples"] if grouping else spec["time_order_examples"]
+        return ctx.finding(
+            kind="log_structure_tolerated",
+            title=f"{what[:1].upper()}{what[1:]} computed within tolerance: " + "; ".join(done),
+            severity="low",
+            subject={"case": spec["case"], "timestamp": spec["timestamp"]},
+            values={
+                "runs": spec["runs"],
+                "distinct_cases": spec["distinct_cases"],
+                "reappearing_runs": spec["reappearing_runs"],
+                "reappearing_cases": spec["reappearing_cases"],
+                "reappearing_rows": spec["reappearing_rows"],
+                "reappearing_run_share": share(spec["reappearing_runs"], spec["runs"]),
+                "time_order_violations": spec["time_order_violations"],
+                "time_order_steps": spec["time_order_steps"],
+                "time_order_violation_share": share(
+                    spec["time_order_violations"], spec["time_order_steps"]
+                ),
+            },
+            units={
+                "runs": "runs",
+                "distinct_cases": "cases",
+                "reappearing_runs": "runs",
+                "reappearing_cases": "cases",
+                "reappearing_rows": "rows",
+                "reappearing_run_share": "fraction",
+                "time_order_violations": "steps",
+                "time_order_steps": "steps",
+                "time_order_violation_share": "fraction",
+            },
+            columns=self.log_columns(ctx),
+            example_rows=examples,
+            parameters=self.parameters(
+                ctx,
+                computed=what,
+                example_rows_are=(
+                    "first rows of reappearing case runs"
+                    if grouping
+                    else "rows whose timestamp is before the previous event of their case"
+                ),
+                time_order_example_rows=spec["time_order_examples"] if order else [],
+            ),
+        )
+
     def structure_problem(self, ctx, what: str) -> dict:
         """The finding reported instead of per-case statistics the log cannot support."""
         spec = self.spec(ctx)
-        if not spec["grouped"]:
+        if not spec["per_case"]:
             kind = "log_not_grouped_by_case"
             title = (
                 f"Event log is not grouped by case {spec['case']!r}: {spec['reappearing_runs']} "

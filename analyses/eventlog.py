@@ -67,8 +67,8 @@ class EventlogOverview(EventLogBase):
     )
 
     def report(self, ctx, spec, acc):
-        grouped = spec["grouped"]
-        sequenced = grouped and spec["time_ordered"]
+        grouped = spec["per_case"]
+        sequenced = spec["per_event"]
         if grouped:
             cases = acc.cases
         else:
@@ -87,9 +87,10 @@ class EventlogOverview(EventLogBase):
             "events_per_case_mean": (
                 float(Fraction(acc.len_sum, acc.cases)) if grouped and acc.cases else None
             ),
-            "grouped_by_case": grouped,
+            "grouped_by_case": spec["grouped"],
             "reappearing_cases": spec["reappearing_cases"],
             "reappearing_runs": spec["reappearing_runs"],
+            "reappearing_rows": spec["reappearing_rows"],
             "time_order_violations": spec["time_order_violations"],
             "top_variants": None,
         }
@@ -135,6 +136,7 @@ class EventlogOverview(EventLogBase):
             "grouped_by_case": "boolean",
             "reappearing_cases": "cases",
             "reappearing_runs": "runs",
+            "reappearing_rows": "rows",
             "time_order_violations": "steps",
             "top_variants": "cases",
         }
@@ -156,9 +158,10 @@ class EventlogOverview(EventLogBase):
                 parameters=self.parameters(ctx, **params),
             )
         ]
-        if not sequenced:
-            out.append(self.structure_problem(ctx, "variants and events per case"))
-        return out
+        notes = self.structure_notes(ctx, "event", "variants and events per case")
+        if grouped and not sequenced and spec["grouping_tolerated"]:
+            notes = self.structure_notes(ctx, "case", "events per case") + notes
+        return out + notes
 
 
 class CaseThroughput(EventLogBase):
@@ -177,8 +180,9 @@ class CaseThroughput(EventLogBase):
     access = "streamed; pass 0 detection, pass 1 case fold, 1-4 selection passes"
 
     def report(self, ctx, spec, acc):
-        if not spec["grouped"]:
-            return [self.structure_problem(ctx, "case throughput")]
+        notes = self.structure_notes(ctx, "case", "case throughput")
+        if not spec["per_case"]:
+            return notes
         pps = acc.per_second or 1
         q = self.quantiles(ctx, "throughput", (0.5, 0.9, 0.99))
         values = {
@@ -192,7 +196,7 @@ class CaseThroughput(EventLogBase):
             "total_s": float(Fraction(acc.tp_sum, pps)) if acc.cases else None,
         }
         units = {k: ("cases" if k == "cases" else "s") for k in values}
-        return [
+        return notes + [
             ctx.finding(
                 kind="case_throughput",
                 title=f"Case throughput time over {acc.cases} cases",
@@ -221,8 +225,9 @@ class Rework(EventLogBase):
     access = "streamed; pass 0 detection, pass 1 case fold"
 
     def report(self, ctx, spec, acc):
-        if not spec["grouped"]:
-            return [self.structure_problem(ctx, "rework")]
+        notes = self.structure_notes(ctx, "case", "rework")
+        if not spec["per_case"]:
+            return notes
         subject = {"case": spec["case"], "activity": spec["activity"]}
         extra = sum(v[1] for v in acc.rework.values())
         out = [
@@ -269,7 +274,7 @@ class Rework(EventLogBase):
                     parameters=self.parameters(ctx),
                 )
             )
-        return _capped(ctx, out, leading=1)
+        return notes + _capped(ctx, out, leading=1)
 
 
 class WaitingTime(EventLogBase):
@@ -289,8 +294,9 @@ class WaitingTime(EventLogBase):
     access = "streamed; pass 0 detection, pass 1 case fold, 1-4 selection passes"
 
     def report(self, ctx, spec, acc):
-        if not (spec["grouped"] and spec["time_ordered"]):
-            return [self.structure_problem(ctx, "waiting times")]
+        notes = self.structure_notes(ctx, "event", "waiting times")
+        if not spec["per_event"]:
+            return notes
         pps = acc.per_second or 1
         grand = sum(v[1] for v in acc.wait.values())
         rows = [(act, v) for act, v in acc.wait.items() if v[0]]
@@ -335,7 +341,7 @@ class WaitingTime(EventLogBase):
                     parameters=self.parameters(ctx),
                 )
             )
-        return _capped(ctx, out)
+        return notes + _capped(ctx, out)
 
 
 class ResourceLoad(EventLogBase):
@@ -383,7 +389,7 @@ class ResourceLoad(EventLogBase):
             values = {
                 "events": events,
                 "share_of_events": share(events, with_res),
-                "cases": acc.res_cases.get(res, 0) if spec["grouped"] else None,
+                "cases": acc.res_cases.get(res, 0) if spec["per_case"] else None,
                 "busy_time_s": busy_s,
                 "busy_events": busy[0] if busy else 0,
                 "utilisation": (
@@ -426,7 +432,8 @@ class ResourceLoad(EventLogBase):
                     parameters=self.parameters(ctx, events_without_resource=acc.res_null),
                 )
             )
-        return _capped(ctx, out)
+        notes = self.structure_notes(ctx, "case", "cases per resource")
+        return (notes if spec["per_case"] else []) + _capped(ctx, out)
 
 
 class Queueing(EventLogBase):
@@ -454,7 +461,7 @@ class Queueing(EventLogBase):
     access = "streamed; pass 0 detection, pass 1 case fold"
 
     def report(self, ctx, spec, acc):
-        valid = spec["grouped"] and spec["time_ordered"]
+        valid = spec["per_event"]
         pps = acc.per_second or 1
         span = (acc.max_ts - acc.min_ts) if acc.events else 0
         dps = acc.dur_per_second
@@ -503,9 +510,9 @@ class Queueing(EventLogBase):
             )
             for _, act, values in rows
         ]
-        out = _capped(ctx, out)
-        if not valid:
-            out.insert(0, self.structure_problem(ctx, "sojourn times, L and Little's law"))
+        out = self.structure_notes(ctx, "event", "sojourn times, L and Little's law") + _capped(
+            ctx, out
+        )
         if not out:
             out.append(
                 ctx.finding(

@@ -13,16 +13,23 @@
   median of the group means.
 
 A recommendation is reported only when the modeled improvement is >= 1 % and the subject's
-mean is significantly above the rest (one-sided Welch t-test, Bonferroni-corrected over
-every subject tested, p < 0.001). Sums are exact (integers of timestamp ticks; exact
-binary fractions of the measure), so the result does not depend on chunking.
+values are significantly above the rest: a one-sided Welch t-test on ``log1p`` of the
+(non-negative) values, Bonferroni-corrected over every subject tested, p < 0.001. The
+modeled improvement is mean-based; the test is on log1p so that one extreme value (a
+recording error 1000x the median) cannot hide a slow subject by inflating its variance.
+Sums are exact (integers of timestamp ticks; exact binary sums of the measure, of log1p
+and of its square split into a rounded square and its rounding error), so the result does
+not depend on chunking.
+
+Passes: with event-log candidates, pass 0 is the event-log detection shared with the
+``eventlog`` family (the same memo key: computed once per process and dataset) and pass 1
+folds the cases and sums the measures by group; without them, pass 0 sums the measures.
 """
 
 from __future__ import annotations
 
 import math
 from fractions import Fraction
-from operator import mul
 
 import numpy as np
 from scipy import stats
@@ -34,19 +41,24 @@ from pytest_statharness.canonical_json import dumps
 from ._eventlog_columns import (
     DETECTION_METHOD,
     EventLogBase,
+    FixedSplit,
     codes_of,
     detect_decide,
     detect_init,
     detect_merge,
     detect_update,
     detection_columns,
+    fixed_fraction,
+    log1p_parts,
     plan_eventlog,
+    spec_columns,
 )
 from ._report import bonferroni, cap_each, graded
 
 MIN_IMPROVEMENT_PCT = 1.0
 ALPHA = 0.001
 GROUP_MIN_ROWS_PER_LEVEL = 10
+SIGNIFICANCE_TEST = "one-sided Welch t-test on log1p(x) of the subject vs all other rows/events"
 
 ACTIVITY_ASSUMPTIONS = [
     "Time attributed to an activity is the interval from the previous event of the same case "
@@ -64,30 +76,24 @@ GROUP_ASSUMPTIONS = [
 ]
 
 
-def _fraction(value: int, exponent: int) -> Fraction:
-    return Fraction(value << exponent) if exponent >= 0 else Fraction(value, 1 << -exponent)
+def _sums_by_code(splits, codes, ncodes, rows) -> dict[int, list[int]]:
+    """Per code present: [count, sum x, sum y, sum p, sum e] from the splits of x and of
+    :func:`log1p_parts` (y = log1p(max(x, 0)), y*y = p + e); exact, 2**-1127 units."""
+    counts = np.bincount(codes, minlength=ncodes).tolist()
+    sums = [sp.sums(codes, ncodes, rows) for sp in splits]
+    return {c: [n, *(s[c] for s in sums)] for c, n in enumerate(counts) if n}
 
 
-def exact_group_moments(x: np.ndarray, codes: np.ndarray) -> dict[int, list]:
-    """Per code: [count, exact sum, exact sum of squares] as Fractions (binary, exact)."""
-    if not x.size:
-        return {}
-    mant, expo = np.frexp(x)
-    ints = (mant * 2.0**53).astype(np.int64)  # x = ints * 2**(expo-53), exactly
-    exps = expo.astype(np.int64) - 53
-    order = np.lexsort((exps, codes))
-    sc, se, si = codes[order], exps[order], ints[order]
-    change = np.r_[True, (sc[1:] != sc[:-1]) | (se[1:] != se[:-1]), True]
-    bounds = np.flatnonzero(change)
-    out: dict[int, list] = {}
-    for s, e in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
-        part = si[s:e].tolist()
-        exp = int(se[s])
-        slot = out.setdefault(int(sc[s]), [0, Fraction(0), Fraction(0)])
-        slot[0] += e - s
-        slot[1] += _fraction(sum(part), exp)
-        slot[2] += _fraction(sum(map(mul, part, part)), 2 * exp)
-    return out
+def log1p_welch(n1, sy1, sq1, n2, sy2, sq2):
+    """Welch on log1p values from exact sums (2**-1127 units; sq = sum p + sum e)."""
+    return welch_greater(
+        n1,
+        fixed_fraction(sy1),
+        fixed_fraction(sq1),
+        n2,
+        fixed_fraction(sy2),
+        fixed_fraction(sq2),
+    )
 
 
 def welch_greater(n1, s1, q1, n2, s2, q2) -> tuple[float | None, float | None, float | None]:
@@ -114,35 +120,48 @@ def welch_greater(n1, s1, q1, n2, s2, q2) -> tuple[float | None, float | None, f
     return float(res.statistic), float(df), float(res.pvalue)
 
 
+def _mean(total: int, n: int) -> float | None:
+    return float(fixed_fraction(total) / n) if n else None
+
+
 class Recommendations(EventLogBase):
     id = "recommendations"
     family = "recommendations"
     title = "Recommendations with modeled improvement"
     requires = (ColumnKind.TIMESTAMP, ColumnKind.NUMERIC)
-    features = frozenset({"squares"})
+    features = frozenset({"logwait"})
     passes = 2
     method = (
         "Event log (roles as follows) - " + DETECTION_METHOD + " Per activity, the intervals "
-        "from the previous event of the case to the activity's events (waiting + service) "
-        "are summed exactly; the modeled improvement of total case time (sum of case "
-        "throughput times) if the activity's mean interval were brought to the median of the "
-        "other activities' means is 100 * n_a * (mean_a - median_peers) / total. Needs a "
-        "grouped, time-ordered log. Numeric by group: numeric measures with min >= 0 and a "
-        "positive total, by categorical columns with an exact 2..max_groups levels and >= 10 "
-        "rows per level (pairs in schema order, capped by max_pairs); modeled improvement "
-        "of the measure's total if a group's mean were brought to the median of the group "
-        "means: 100 * n_g * (mean_g - median) / total. Reported only when the improvement is "
-        ">= 1 % and a one-sided Welch t-test of the subject against all other rows/events "
-        "(scipy.stats.ttest_ind_from_stats on exact moments) has Bonferroni-corrected p < "
-        "0.001 (correction over every subject tested). Ordered by modeled improvement "
+        "from the previous event of the case to the activity's events (waiting + service; a "
+        "step back in time counts 0) are summed exactly; the modeled improvement of total "
+        "case time (sum of case throughput times) if the activity's mean interval were "
+        "brought to the median of the other activities' means is 100 * n_a * (mean_a - "
+        "median_peers) / total. Needs a log grouped by case and in time order (or within the "
+        "tolerance above: case fragments, negative steps as 0). Numeric by group: numeric "
+        "measures with min >= 0 and a positive total, by categorical columns with an exact "
+        "2..max_groups levels and >= 10 rows per level (pairs in schema order, capped by "
+        "max_pairs); modeled improvement of the measure's total if a group's mean were "
+        "brought to the median of the group means: 100 * n_g * (mean_g - median) / total. "
+        "Reported only when the improvement is >= 1 % and a one-sided Welch t-test of "
+        "log1p(x) of the subject against log1p(x) of all other rows/events (x in the "
+        "measure's unit, intervals in seconds; scipy.stats.ttest_ind_from_stats on exact "
+        "moments: exact sums of log1p(x) and of its square as a rounded square plus its "
+        "exact rounding error) has Bonferroni-corrected p < 0.001 (correction over every "
+        "subject tested). The test is on log1p so that a single extreme value cannot mask a "
+        "slow subject; the improvement stays mean-based. Ordered by modeled improvement "
         "descending, ties by subject (canonical JSON); capped by max_findings."
     )
     reference = (
         "Little (1961), Oper. Res. 9(3); van der Aalst (2016), Process Mining: Data Science in "
         "Action; Welch (1947), Biometrika 34(1/2); Dunn (1961), Multiple comparisons among "
-        "means, JASA 56(293)"
+        "means, JASA 56(293); Dekker (1971), A floating-point technique for extending the "
+        "available precision, Numer. Math. 18(3)"
     )
-    access = "streamed; pass 0 log detection + exact group moments, pass 1 case fold"
+    access = (
+        "streamed; pass 0 log detection (shared with the eventlog family), pass 1 case fold "
+        "+ exact group sums (pass 0 when there is no event-log candidate)"
+    )
 
     # -- planning -----------------------------------------------------------------------
     def plan(self, dataset, budget):
@@ -176,78 +195,114 @@ class Recommendations(EventLogBase):
                     columns.append(c)
         return Plan(tuple(columns), params, left_out)
 
+    def _has_log(self, ctx) -> bool:
+        return self.candidates(ctx) is not None
+
+    def _group_pass(self, ctx) -> int:
+        """The pass that sums the measures by group (and folds the cases, pass 1)."""
+        return 1 if self._has_log(ctx) else 0
+
+    def _log_usable(self, ctx) -> bool:
+        spec = self.spec(ctx)
+        return bool(spec.get("found") and spec["per_event"])
+
     def spec(self, ctx):
-        return ctx.previous[0]["spec"]
+        if not self._has_log(ctx):
+            return {"found": False, "reason": "no event-log candidate columns"}
+        return ctx.previous[0]
+
+    def shared_pass_key(self, ctx):
+        """Pass 0 is the eventlog family's detection, run by the same functions."""
+        if ctx.pass_index != 0 or not self._has_log(ctx):
+            return None
+        return self.detect_pass_key(ctx, EventLogBase)
 
     def columns_for_pass(self, ctx):
-        if ctx.pass_index == 0:
-            cols = []
-            if self.candidates(ctx) is not None:
-                cols = detection_columns(self.candidates(ctx))
-            for pair in ctx.params["group_pairs"]:
-                cols += [c for c in pair if c not in cols]
-            return cols
-        return super().columns_for_pass(ctx)
+        if ctx.pass_index == 0 and self._has_log(ctx):
+            return detection_columns(self.candidates(ctx))
+        cols = []
+        if self._has_log(ctx) and self._log_usable(ctx):
+            cols = spec_columns(self.spec(ctx), resource=False, duration=False)
+        for pair in ctx.params["group_pairs"]:
+            cols += [c for c in pair if c not in cols]
+        return cols
 
-    # -- pass 0: detection + group moments ------------------------------------------------
+    # -- accumulator ----------------------------------------------------------------------
     def init(self, ctx):
-        if ctx.pass_index > 0:
-            return super().init(ctx)
-        cand = self.candidates(ctx)
+        if ctx.pass_index == 0 and self._has_log(ctx):
+            return detect_init(self.candidates(ctx))
+        usable = self._has_log(ctx) and self._log_usable(ctx)
         return {
-            "detect": detect_init(cand) if cand is not None else None,
+            "log": EventLogBase.init(self, ctx) if usable else None,
             "groups": [{"by": {}, "min": None, "excluded": 0} for _ in ctx.params["group_pairs"]],
         }
 
     def update(self, state, chunk, ctx):
-        if ctx.pass_index > 0:
-            return super().update(state, chunk, ctx)
-        if state["detect"] is not None:
-            detect_update(state["detect"], chunk, self.candidates(ctx))
-        cache: dict = {}
+        if ctx.pass_index == 0 and self._has_log(ctx):
+            return detect_update(state, chunk, self.candidates(ctx))
+        state["raw"] = True
+        if state["log"] is not None:
+            EventLogBase.update(self, state["log"], chunk, ctx)
+        splits: dict = {}
+        codes_by: dict = {}
         for (measure, group), slot in zip(ctx.params["group_pairs"], state["groups"], strict=True):
-            if measure not in cache:
-                cache[measure] = chunk.floats(measure)
-            if group not in cache:
-                cache[group] = codes_of(chunk.column(group))
-            x = cache[measure]
-            codes, values = cache[group]
-            sel = np.isfinite(x) & (codes >= 0)
-            slot["excluded"] += int(x.size - sel.sum())
-            xs = x[sel]
-            if xs.size:
-                lo = float(xs.min())
-                slot["min"] = lo if slot["min"] is None else min(slot["min"], lo)
-            for code, moments in exact_group_moments(xs, codes[sel]).items():
-                slot["by"][values[code]] = moments
+            if measure not in splits:
+                x = chunk.floats(measure)
+                finite = np.isfinite(x)
+                clean = np.where(finite, x, 0.0)
+                splits[measure] = (
+                    x,
+                    finite,
+                    [FixedSplit(v) for v in (clean, *log1p_parts(np.maximum(clean, 0.0)))],
+                )
+            if group not in codes_by:
+                codes_by[group] = codes_of(chunk.column(group))
+            x, finite, parts = splits[measure]
+            codes, values = codes_by[group]
+            used = finite & (codes >= 0)
+            kept = int(np.count_nonzero(used))
+            slot["excluded"] += int(x.size - kept)
+            if not kept:
+                continue
+            lo = float(x[used].min())
+            slot["min"] = lo if slot["min"] is None else min(slot["min"], lo)
+            # rows left out go to an extra code (their x reads 0 in ``parts``), dropped here
+            ncodes = len(values)
+            binned = np.where(used, codes, ncodes)
+            for code, sums in _sums_by_code(parts, binned, ncodes + 1, None).items():
+                if code < ncodes:
+                    slot["by"][values[code]] = sums
         return state
 
     def merge(self, a, b, ctx):
-        if ctx.pass_index > 0:
-            return super().merge(a, b, ctx)
-        if a["detect"] is not None:
-            detect_merge(a["detect"], b["detect"], ctx.budget.distinct_cap)
+        if ctx.pass_index == 0 and self._has_log(ctx):
+            return detect_merge(a, b, ctx.budget.distinct_cap)
+        if a.get("raw"):  # a chunk state: fold it into a fresh accumulator first
+            a = self.merge(self.init(ctx), a, ctx)
+        if a["log"] is not None:
+            a["log"] = EventLogBase.merge(self, a["log"], b["log"], ctx)
         for x, y in zip(a["groups"], b["groups"], strict=True):
             x["excluded"] += y["excluded"]
             if y["min"] is not None:
                 x["min"] = y["min"] if x["min"] is None else min(x["min"], y["min"])
-            for g, (n, s, q) in y["by"].items():
+            for g, sums in y["by"].items():
                 slot = x["by"].get(g)
-                x["by"][g] = [n, s, q] if slot is None else [slot[0] + n, slot[1] + s, slot[2] + q]
+                x["by"][g] = (
+                    list(sums) if slot is None else [u + v for u, v in zip(slot, sums, strict=True)]
+                )
         return a
 
     def end_pass(self, state, ctx):
-        if ctx.pass_index > 0:
-            return super().end_pass(state, ctx)
-        spec = {"found": False, "reason": "no event-log candidate columns"}
-        if state["detect"] is not None:
-            spec = detect_decide(state["detect"], self.candidates(ctx), ctx.dataset)
-        return {"spec": spec, "groups": state["groups"]}
+        if ctx.pass_index == 0 and self._has_log(ctx):
+            return detect_decide(state, self.candidates(ctx), ctx.dataset)
+        log = None
+        if state["log"] is not None:
+            log = EventLogBase.end_pass(self, state["log"], ctx)
+        return {"log": log, "groups": state["groups"]}
 
     def needs_another_pass(self, ctx):
-        if len(ctx.previous) == 1:
-            spec = self.spec(ctx)
-            return bool(spec.get("found") and spec["grouped"] and spec["time_ordered"])
+        if self._has_log(ctx) and len(ctx.previous) == 1:
+            return bool(ctx.params["group_pairs"]) or self._log_usable(ctx)
         return False
 
     # -- findings -----------------------------------------------------------------------
@@ -255,9 +310,13 @@ class Recommendations(EventLogBase):
         candidates = []
         spec = self.spec(ctx)
         activity_rows = []
-        if len(ctx.previous) > 1:
-            activity_rows = self._activity_rows(ctx, spec, ctx.previous[1]["acc"])
-        group_rows = self._group_rows(ctx)
+        group_rows = []
+        k = self._group_pass(ctx)
+        if len(ctx.previous) > k:
+            main = ctx.previous[k]
+            if main["log"] is not None:
+                activity_rows = self._activity_rows(ctx, spec, main["log"]["acc"])
+            group_rows = self._group_rows(ctx, main["groups"])
         # Bonferroni over every subject tested (whatever the sign of its modeled saving).
         tests = sum(1 for r in activity_rows + group_rows if r["p_value"] is not None)
         for r in activity_rows + group_rows:
@@ -273,6 +332,7 @@ class Recommendations(EventLogBase):
                 "subjects_tested": tests,
                 "min_improvement_pct": MIN_IMPROVEMENT_PCT,
                 "alpha_bonferroni": ALPHA,
+                "significance_test": SIGNIFICANCE_TEST,
             }
             if r["kind"] == "reduce_activity_time":
                 params.update(self.parameters(ctx))
@@ -307,25 +367,19 @@ class Recommendations(EventLogBase):
         total_s = float(Fraction(total_ticks, pps))
         means = {act: Fraction(s, n * pps) for act, (n, s, _) in acc.wait.items() if n}
         all_n = sum(v[0] for v in acc.wait.values())
-        all_s = sum(v[1] for v in acc.wait.values())
-        all_q = sum(v[2] for v in acc.wait.values())
+        log_all = [sum(v[i] for v in acc.logwait.values()) for i in range(3)]
         rows = []
         for act in sorted(means, key=str):
-            n, s, q = acc.wait[act]
+            n, s, _ = acc.wait[act]
+            sy, sp, se = acc.logwait.get(act, (0, 0, 0))
             peers = [float(m) for other, m in means.items() if other != act]
             if not peers:
                 continue
             target = float(np.median(np.array(sorted(peers))))
             mean = means[act]
             saving = n * (float(mean) - target)
-            t, df, p = welch_greater(
-                n,
-                Fraction(s, pps),
-                Fraction(q, pps * pps),
-                all_n - n,
-                Fraction(all_s - s, pps),
-                Fraction(all_q - q, pps * pps),
-            )
+            rest_y, rest_q = log_all[0] - sy, log_all[1] + log_all[2] - sp - se
+            t, df, p = log1p_welch(n, sy, sp + se, all_n - n, rest_y, rest_q)
             pct = 100.0 * saving / total_s
             rows.append(
                 {
@@ -341,6 +395,8 @@ class Recommendations(EventLogBase):
                         "share_of_case_time": float(Fraction(s, total_ticks)),
                         "total_case_time_s": total_s,
                         "modeled_saving_s": saving,
+                        "log1p_mean": _mean(sy, n),
+                        "log1p_mean_others": _mean(rest_y, all_n - n),
                         "t_statistic": t,
                         "welch_df": df,
                     },
@@ -352,6 +408,8 @@ class Recommendations(EventLogBase):
                         "share_of_case_time": "fraction",
                         "total_case_time_s": "s",
                         "modeled_saving_s": "s",
+                        "log1p_mean": "log1p(s)",
+                        "log1p_mean_others": "log1p(s)",
                         "t_statistic": "t",
                         "welch_df": "degrees of freedom",
                     },
@@ -368,24 +426,26 @@ class Recommendations(EventLogBase):
             )
         return rows
 
-    def _group_rows(self, ctx) -> list[dict]:
+    def _group_rows(self, ctx, groups_state) -> list[dict]:
         rows = []
-        groups_state = ctx.previous[0]["groups"]
         for (measure, group), slot in zip(ctx.params["group_pairs"], groups_state, strict=True):
             by = slot["by"]
             if slot["min"] is None or slot["min"] < 0 or len(by) < 2:
                 continue
             total_n = sum(v[0] for v in by.values())
-            total_s = sum((v[1] for v in by.values()), Fraction(0))
-            total_q = sum((v[2] for v in by.values()), Fraction(0))
+            total_s = fixed_fraction(sum(v[1] for v in by.values()))
+            total_y = sum(v[2] for v in by.values())
+            total_q = sum(v[3] + v[4] for v in by.values())
             if total_s <= 0:
                 continue
-            means = {g: v[1] / v[0] for g, v in by.items()}
+            means = {g: fixed_fraction(v[1]) / v[0] for g, v in by.items()}
             target = float(np.median(np.array(sorted(float(m) for m in means.values()))))
             for g in sorted(by, key=str):
-                n, s, q = by[g]
+                n, sx, sy, sp, se = by[g]
+                s = fixed_fraction(sx)
                 saving = n * (float(means[g]) - target)
-                t, df, p = welch_greater(n, s, q, total_n - n, total_s - s, total_q - q)
+                rest_y, rest_q = total_y - sy, total_q - sp - se
+                t, df, p = log1p_welch(n, sy, sp + se, total_n - n, rest_y, rest_q)
                 pct = 100.0 * saving / float(total_s)
                 rows.append(
                     {
@@ -401,6 +461,8 @@ class Recommendations(EventLogBase):
                             "share_of_total": float(s / total_s),
                             "measure_total": float(total_s),
                             "modeled_saving": saving,
+                            "log1p_mean": _mean(sy, n),
+                            "log1p_mean_others": _mean(rest_y, total_n - n),
                             "t_statistic": t,
                             "welch_df": df,
                         },
@@ -412,6 +474,8 @@ class Recommendations(EventLogBase):
                             "share_of_total": "fraction",
                             "measure_total": "value",
                             "modeled_saving": "value",
+                            "log1p_mean": "log1p(value)",
+                            "log1p_mean_others": "log1p(value)",
                             "t_statistic": "t",
                             "welch_df": "degrees of freedom",
                         },

@@ -65,16 +65,22 @@ slow_activity (``recommendations``)
     slows (on a null log: the activity ``Plant.everything`` would slow):
     fired: a ``reduce_group_measure`` recommendation on measure ``duration_s`` grouped by
     the activity column names that activity with ``modeled_improvement_pct`` >= 10 (a null
-    log recommends "Ship" ~30 %, "Check credit" ~15 %, "Approve order" ~7 %, never "Pack");
-    right place: fired, and it is the *first* ``duration_s``-by-activity recommendation
-    (findings are ordered by modeled improvement). The first recommendation overall is
-    about ``wait_s`` (the week-long natural waits before "Payment"), which this plant does
-    not touch. When a planted outlier (1,500,000 s) falls on a "Pack" row, the
-    recommendation's Welch t-test loses its significance and "Pack" is not recommended at
-    all (the table's notes count these seeds). ``waiting_time`` and ``queueing`` are not
-    relevant: they see only intervals between event start timestamps, to which a longer
-    service time of "Pack" adds before the *next* activity (and on the planted log they
-    refuse to run, see :func:`eventlog_status`).
+    log recommends "Ship" ~30 %, "Check credit" ~15 %, "Approve order" ~7 %, "Pack" at most
+    a few %, never >= 10 %);
+    right place: fired on the planted log (the recommendation names the planted activity,
+    the measure and the activity column: that is the place). It is not required to be the
+    *first* ``duration_s``-by-activity recommendation: the naturally slow "Ship" (~28 %)
+    stays ahead of the planted "Pack" (~23 %) whenever both are significant; the table's
+    notes count the seeds on which "Pack" is first. (With a Welch t-test on raw values, a
+    planted outlier, 1000x its activity's median, anywhere in the rows compared against
+    inflated the variance and masked the subject: on "Pack" rows it hid the planted effect,
+    elsewhere it often hid "Ship" and so made "Pack" first; ``recommendations`` now tests
+    log1p of the values, see its method.) The first recommendation overall is about
+    ``wait_s`` (the week-long natural waits before "Payment"), which this plant does not
+    touch. ``waiting_time`` and ``queueing`` are not relevant: they see only intervals
+    between event start timestamps, to which a longer service time of "Pack" adds before
+    the *next* activity (on the planted log they analyse each case run as a case fragment:
+    the duplicate block makes a few cases reappear, see :func:`eventlog_status`).
 benford_violation (``benford``)
     fired: a ``benford`` finding on ``amount`` in Nigrini's nonconformity band
     (``nigrini_mad`` > 0.015); right place: fired and the observed share of first digits
@@ -284,7 +290,7 @@ def detect_slow_activity(findings: list[dict], planted: dict | None, target: str
         f"{f['subject']['group']} {f['recommendation']['modeled_improvement_pct']:.1f}%"
         for f in recs[:2]
     )
-    right = bool(planted and planted.get("slow_activity")) and bool(hits) and recs[0] is hits[0]
+    right = bool(planted and planted.get("slow_activity")) and bool(hits)
     return Detection(bool(hits), right, detail or "no duration_s/activity recommendation")
 
 
@@ -377,6 +383,15 @@ def eventlog_status(findings: list[dict]) -> str | None:
     return None
 
 
+def eventlog_tolerated(findings: list[dict]) -> tuple[int, int] | None:
+    """(reappearing runs, rows) of a ``log_structure_tolerated`` finding, if any."""
+    for f in findings:
+        if f["kind"] == "log_structure_tolerated":
+            v = _values(f)
+            return v["reappearing_runs"], v["reappearing_rows"]
+    return None
+
+
 # -- running -------------------------------------------------------------------------------
 
 
@@ -443,6 +458,7 @@ def evaluate_seed(rows: int, seed: int, folder: Path, registry: Registry) -> dic
     out["outlier_on_slow"] = out["slow_target"] in outliers.get("activities", [])
     out["eventlog_planted"] = eventlog_status(findings["planted"])
     out["eventlog_null"] = eventlog_status(findings["null"])
+    out["eventlog_tolerated"] = eventlog_tolerated(findings["planted"])
     return out
 
 
@@ -513,10 +529,13 @@ def table(results: list[dict[str, Any]], rows: int, seconds: float) -> str:
             "'any activity >= 10%' detector would fire on every one of them)"
         )
     named = sum(r["planted"]["slow_activity"].fired for r in results)
+    first = sum(
+        bool(r["planted_slowest"]) and r["planted_slowest"][0] == r["slow_target"] for r in results
+    )
     lines.append(
         f"- planted logs: the slow activity is recommended (>= 10%) on {_rate(named, n)}, "
-        f"and first among duration_s-by-activity recommendations on "
-        f"{_rate(sum(r['planted']['slow_activity'].right_place for r in results), n)}"
+        f"and first among duration_s-by-activity recommendations on {_rate(first, n)} "
+        "(else after the naturally slow one)"
     )
     missed = [r for r in results if not r["planted"]["slow_activity"].right_place]
     if missed:
@@ -524,8 +543,7 @@ def table(results: list[dict[str, Any]], rows: int, seconds: float) -> str:
         among = sum(r["outlier_on_slow"] for r in results)
         lines.append(
             f"- slow_activity misses with a planted duration_s outlier on the slow activity: "
-            f"{with_outlier}/{len(missed)} (seeds with such an outlier: {among}/{n}; the "
-            "recommendation's Welch t-test loses significance)"
+            f"{with_outlier}/{len(missed)} (seeds with such an outlier: {among}/{n})"
         )
     refusals = sorted({r["eventlog_planted"] for r in results if r["eventlog_planted"]})
     if refusals:
@@ -533,6 +551,14 @@ def table(results: list[dict[str, Any]], rows: int, seconds: float) -> str:
         lines.append(
             f"- planted logs: waiting_time refuses with {', '.join(refusals)} on {k}/{n} "
             "(the duplicate block makes cases reappear)"
+        )
+    tolerated = [r["eventlog_tolerated"] for r in results if r["eventlog_tolerated"]]
+    if tolerated:
+        lines.append(
+            f"- planted logs: waiting_time analyses case runs as fragments on "
+            f"{_rate(len(tolerated), n)} (log_structure_tolerated: "
+            f"{min(t[0] for t in tolerated)}..{max(t[0] for t in tolerated)} reappearing runs, "
+            f"{min(t[1] for t in tolerated)}..{max(t[1] for t in tolerated)} rows)"
         )
     lines.append("- misses: " + ("; ".join(misses) if misses else "none"))
     lines.append("- false positives: " + ("; ".join(fps) if fps else "none"))

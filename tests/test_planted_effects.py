@@ -135,10 +135,17 @@ def test_places_in_detail(logs) -> None:
     assert dups["measurement"]["values"]["duplicate_rows"] == 50
     assert dups["evidence"]["example_rows"] == list(range(12000, 12020))
 
-    # the slow activity is the first duration_s-by-activity recommendation at this seed;
-    # the first recommendation overall is the natural week-long wait before "Payment"
+    # the slow activity is recommended, after the naturally slow "Ship" (a planted outlier on
+    # a "Ship" row at this seed: the significance screen on log1p is not fooled by it); the
+    # first recommendation overall is the natural week-long wait before "Payment"
     recs = logs.findings("planted", ["recommendations"])
-    assert pe.slowest_activity_recommended(recs)[0] == "Pack"
+    assert planted["outliers"]["activities"][2] == "Ship"
+    by_activity = [
+        (f["subject"]["group"], f["recommendation"]["modeled_improvement_pct"])
+        for f in pe._duration_by_activity(recs)
+    ]
+    assert [a for a, _ in by_activity[:2]] == ["Ship", "Pack"]
+    assert by_activity[1][1] >= pe.THRESHOLDS["slow_activity_min_improvement_pct"]
     assert recs[0]["subject"] == {
         "measure": "wait_s",
         "group_column": "activity",
@@ -172,13 +179,23 @@ def test_benford_detector_fires_on_a_violation_spanning_decades(logs, tmp_path) 
     assert not pe.detect_benford_violation(logs.findings("null", ["benford"]), None).fired
 
 
-def test_event_log_analyses_refuse_the_planted_log(logs) -> None:
-    """Reported, not required: the duplicate block makes 7 cases reappear, so the event-log
-    analyses that need a log grouped by case stop with log_not_grouped_by_case."""
+def test_event_log_analyses_tolerate_the_duplicated_block(logs) -> None:
+    """The duplicate block makes a few cases reappear (well under 2 % of the case runs): the
+    event-log analyses compute every run as a case fragment and say how many runs, cases and
+    rows are affected, with example rows in the copied block."""
     planted = logs.findings("planted", ["waiting_time"])
     null = logs.findings("null", ["waiting_time"])
-    assert pe.eventlog_status(planted) == "log_not_grouped_by_case"
+    assert pe.eventlog_status(planted) is None
     assert pe.eventlog_status(null) is None
+    note = planted[0]
+    assert note["kind"] == "log_structure_tolerated"
+    v = note["measurement"]["values"]
+    assert 0 < v["reappearing_runs"] <= v["runs"] / 50
+    assert 0 < v["reappearing_rows"] <= 2 * 50
+    lo, hi = logs.descriptions["planted"]["duplicate_block"]["rows"]
+    assert all(lo <= r < hi + 50 for r in note["evidence"]["example_rows"])
+    assert [f["kind"] for f in planted[1:]] == ["activity_waiting_time"] * (len(planted) - 1)
+    assert all(f["kind"] == "activity_waiting_time" for f in null)
 
 
 def test_null_plant_is_the_default() -> None:

@@ -1,5 +1,7 @@
 """recommendations against pandas/scipy on the same frame: planted effects found, clean data
-quiet, the modeled improvement and the Welch test recomputed independently."""
+quiet, the modeled improvement (mean-based) and the significance screen (Welch t-test on
+log1p of the values) recomputed independently; one extreme value neither hides a planted
+effect nor makes one."""
 
 from __future__ import annotations
 
@@ -19,6 +21,11 @@ from pytest_statharness.evidence import canonical_findings
 from pytest_statharness.testing import run_on_frame
 
 ANALYSIS = Recommendations()
+
+
+def log1p_welch(x: np.ndarray, rest: np.ndarray):
+    """The significance screen, independently: one-sided Welch on log1p of the values."""
+    return stats.ttest_ind(np.log1p(x), np.log1p(rest), equal_var=False, alternative="greater")
 
 
 def intervals(frame: pd.DataFrame) -> pd.DataFrame:
@@ -77,10 +84,13 @@ def test_activity_model_and_test_match_pandas_and_scipy(slow_log, slow_findings)
         assert close(v["total_case_time_s"], total)
         expected_pct = 100.0 * x.size * (x.mean() - target) / total
         assert close(f["recommendation"]["modeled_improvement_pct"], expected_pct, rel=1e-9)
-        ref = stats.ttest_ind(x, rest, equal_var=False, alternative="greater")
+        ref = log1p_welch(x, rest)
         assert close(v["t_statistic"], ref.statistic, rel=1e-9)
+        assert close(v["welch_df"], ref.df, rel=1e-9)
         assert close(v["p_value"], ref.pvalue, rel=1e-9)
         assert close(v["p_bonferroni"], min(1.0, ref.pvalue * tested), rel=1e-9)
+        assert close(v["log1p_mean"], np.log1p(x).mean())
+        assert close(v["log1p_mean_others"], np.log1p(rest).mean())
         assert v["p_bonferroni"] < ALPHA
 
 
@@ -118,9 +128,11 @@ def test_planted_group_is_recommended_with_pandas_and_scipy_values() -> None:
     assert close(v["measure_total"], frame["cost"].sum())
     pct = 100.0 * x.size * (x.mean() - target) / frame["cost"].sum()
     assert close(f["recommendation"]["modeled_improvement_pct"], pct, rel=1e-9)
-    ref = stats.ttest_ind(x, rest, equal_var=False, alternative="greater")
+    ref = log1p_welch(x, rest)
     assert close(v["t_statistic"], ref.statistic, rel=1e-9)
+    assert close(v["welch_df"], ref.df, rel=1e-9)
     assert close(v["p_value"], ref.pvalue, rel=1e-9)
+    assert close(v["log1p_mean"], np.log1p(x).mean())
     # five dept levels of cost; "noise" takes negative values, so it is no measure
     assert f["evidence"]["parameters"]["subjects_tested"] == 5
     assert f["recommendation"]["assumptions"]
@@ -158,3 +170,82 @@ def test_chunk_size_does_not_change_findings(which, slow_log, slow_findings) -> 
         whole = run_on_frame(ANALYSIS, frame).findings
     split = run_on_frame(ANALYSIS, frame, chunk_rows=7).findings
     assert whole and canonical_findings(split) == canonical_findings(whole)
+
+
+# -- robustness to one extreme value --------------------------------------------------------
+def test_one_extreme_value_does_not_hide_a_planted_group() -> None:
+    # the bench's failure: a recording error 1000x the median on a row of the slow group
+    frame = group_frame(seed=5, planted={"D": 2.0})
+    d_rows = np.flatnonzero((frame["dept"] == "D").to_numpy())
+    frame.loc[d_rows[0], "cost"] = 1000.0 * frame["cost"].median()
+    x = frame.loc[frame["dept"] == "D", "cost"].to_numpy()
+    rest = frame.loc[frame["dept"] != "D", "cost"].to_numpy()
+    raw = stats.ttest_ind(x, rest, equal_var=False, alternative="greater")
+    assert raw.pvalue * 5 > ALPHA  # a Welch test on the raw values misses it
+    findings = run_on_frame(ANALYSIS, frame).findings
+    assert [f["subject"]["group"] for f in findings] == ["D"]
+    assert close(vals(findings[0])["p_value"], log1p_welch(x, rest).pvalue, rel=1e-9)
+
+
+def test_one_extreme_value_does_not_make_a_recommendation() -> None:
+    for seed in (1, 2, 3, 4):
+        frame = group_frame(seed=seed)
+        frame.loc[seed * 7, "cost"] = 1000.0 * frame["cost"].median()
+        assert run_on_frame(ANALYSIS, frame).findings == [], seed
+
+
+def test_outlier_interval_does_not_hide_the_slow_activity(slow_log) -> None:
+    frame = slow_log.copy()
+    # one event 1000x the median interval late: every later event of its case moves too
+    i = int(np.flatnonzero(frame["act"].eq("approve").to_numpy())[3])
+    case = frame["cid"] == frame.loc[i, "cid"]
+    later = case & (frame.index >= i)
+    frame.loc[later, "ts"] += pd.Timedelta(seconds=1000 * 600)
+    findings = run_on_frame(ANALYSIS, frame).findings  # a raw-value Welch test finds nothing
+    assert findings[0]["subject"]["activity"] == "approve"
+
+
+# -- logs within the tolerance --------------------------------------------------------------
+def test_tolerated_log_still_recommends_and_says_so(slow_log) -> None:
+    frame = slow_log.copy()
+    frame.iloc[600:615] = slow_log.iloc[585:600].to_numpy()  # a duplicated block
+    findings = run_on_frame(ANALYSIS, frame).findings
+    assert findings[0]["subject"]["activity"] == "approve"
+    tolerated = findings[0]["evidence"]["parameters"]["event_log"]["tolerated"]
+    assert tolerated["grouping"] is True and tolerated["reappearing_rows"] > 0
+    split = run_on_frame(ANALYSIS, frame, chunk_rows=7).findings
+    assert canonical_findings(split) == canonical_findings(findings)
+
+
+# -- the shared detection pass ----------------------------------------------------------------
+def test_detection_pass_is_shared_with_the_eventlog_family(slow_log, tmp_path) -> None:
+    from statharness_analyses.eventlog import WaitingTime
+
+    from pytest_statharness.dataset import open_dataset
+    from pytest_statharness.engine import plan_for, run_analysis
+    from pytest_statharness.policy.budget import decide_budget
+
+    path = tmp_path / "log.parquet"
+    frame = slow_log.assign(cost=np.arange(len(slow_log), dtype=float) % 7)
+    frame.to_parquet(path, index=False)
+    dataset = open_dataset("log", str(path), chunk_rows=100)
+
+    def go(analysis, memo):
+        budget = decide_budget(
+            row_count=dataset.row_count,
+            column_count=len(dataset.columns),
+            analysis_id=analysis.id,
+        ).budget
+        return run_analysis(
+            analysis, dataset, budget, plan_for(analysis, dataset, budget), memo=memo
+        )
+
+    memo: dict = {}
+    go(WaitingTime(), memo)
+    assert len(memo) == 1
+    shared = go(ANALYSIS, memo)
+    assert len(memo) == 1  # the same key: pass 0 was not computed again
+    alone = go(ANALYSIS, None)
+    assert shared.chunks < alone.chunks
+    assert canonical_findings(shared.findings) == canonical_findings(alone.findings)
+    assert shared.findings and shared.findings[0]["subject"]["activity"] == "approve"
