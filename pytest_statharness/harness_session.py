@@ -97,6 +97,7 @@ class HarnessSession:
     # -- collection -----------------------------------------------------------------
     def budget_for(self, analysis, dataset):
         overrides = {}
+        overrides.update(self.options.caps)
         if self.options.time_limit_s:
             overrides["time_limit_s"] = self.options.time_limit_s
         return decide_budget(

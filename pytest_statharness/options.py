@@ -33,6 +33,7 @@ class StatOptions:
     golden: str
     compare: tuple[tuple[str, str], ...]
     time_limit_s: float | None
+    caps: tuple[tuple[str, int], ...] = ()
 
     @property
     def active(self) -> bool:
@@ -101,6 +102,36 @@ def parse_time_limit(value: str | float) -> float:
     return seconds
 
 
+CAP_NAMES = (
+    "max_columns",
+    "max_pairs",
+    "max_groups",
+    "max_windows",
+    "max_findings",
+    "distinct_cap",
+)
+CAPS_ENV = "STAT_HARNESS_CAPS"
+
+
+def parse_cap(value: str) -> tuple[str, int]:
+    """``NAME=N`` for one of the budget caps (never a row limit: there is none)."""
+    name, sep, raw = str(value).strip().partition("=")
+    name = name.strip()
+    if not sep or name not in CAP_NAMES:
+        raise pytest.UsageError(
+            f"--stat-cap {value!r}: give NAME=N with NAME one of {', '.join(CAP_NAMES)}"
+        )
+    try:
+        number = int(raw.strip().replace("_", ""))
+    except ValueError:
+        raise pytest.UsageError(
+            f"--stat-cap {value!r}: {raw.strip()!r} is not an integer"
+        ) from None
+    if number < 1:
+        raise pytest.UsageError(f"--stat-cap {value!r}: must be at least 1")
+    return name, number
+
+
 def add_options(parser: pytest.Parser) -> None:
     group = parser.getgroup("statharness", "statistical analyses of datasets (pytest-statharness)")
     group.addoption(
@@ -150,6 +181,16 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="SECONDS",
         help="time limit of every analysis item, overriding the size tier's. Ini: stat_time_limit.",
     )
+    group.addoption(
+        "--stat-cap",
+        action="append",
+        default=None,
+        metavar="NAME=N",
+        help="override one budget cap for every item (repeatable): "
+        + ", ".join(CAP_NAMES)
+        + ". Caps bound complexity, never rows. Ini: stat_caps; env STAT_HARNESS_CAPS.",
+    )
+    parser.addini("stat_caps", "budget cap overrides, NAME=N per line", type="linelist", default=[])
     parser.addini(
         "stat_datasets", "datasets to analyse, one NAME=PATH per line", type="linelist", default=[]
     )
@@ -223,6 +264,16 @@ def read_options(config: pytest.Config) -> StatOptions:
                     f"(datasets: {', '.join(names) or 'none'})"
                 )
     limit_raw = config.getoption("stat_time_limit") or _ini(config, "stat_time_limit")
+    import os
+
+    caps: dict[str, int] = {}
+    # lowest to highest precedence: ini, environment, command line
+    for source in (
+        _ini(config, "stat_caps"),
+        [v for v in os.environ.get(CAPS_ENV, "").split(",") if v.strip()],
+        config.getoption("stat_cap") or [],
+    ):
+        caps.update(parse_cap(v) for v in source)
     return StatOptions(
         datasets=specs,
         home=(root / home).resolve() if not Path(home).is_absolute() else Path(home),
@@ -231,4 +282,5 @@ def read_options(config: pytest.Config) -> StatOptions:
         golden=golden,
         compare=compare,
         time_limit_s=parse_time_limit(limit_raw) if limit_raw else None,
+        caps=tuple(sorted(caps.items())),
     )

@@ -90,3 +90,36 @@ def test_policy_json_and_stat_budget_fixture(pytester, parquet_path) -> None:
     assert item["tier"] == "small"
     assert item["reasons"]["tier"].startswith("3,000 rows >= 0")
     assert policy["schema_version"] == 1
+
+
+def test_cap_overrides_from_ini_env_and_option(pytester, parquet_path, monkeypatch) -> None:
+    pytester.makeini("[pytest]\nstat_caps =\n    max_pairs=3\n    max_groups=4\n")
+    monkeypatch.setenv("STAT_HARNESS_CAPS", "max_groups=5,max_windows=6")
+    result = pytester.runpytest(
+        "--stat-dataset",
+        "sales=data/sales.parquet",
+        "--stat-cap",
+        "max_windows=7",
+        "--snapshot-update",
+        "-k",
+        "profile_numeric",
+    )
+    assert result.ret == 0, result.stdout.str()
+    latest = json.loads((pytester.path / "appdata" / "runs" / "LATEST.json").read_text())
+    policy = json.loads(
+        (pytester.path / "appdata" / "runs" / latest["run_id"] / "policy.json").read_text()
+    )
+    item = policy["items"]["profile_numeric[sales]"]
+    assert (item["caps"]["max_pairs"], item["caps"]["max_groups"], item["caps"]["max_windows"]) == (
+        3,
+        5,
+        7,
+    )
+    assert item["reasons"]["max_pairs"] == "override"
+
+
+@pytest.mark.parametrize("bad", ["max_rows=5", "max_pairs=0", "max_pairs=lots", "max_pairs"])
+def test_bad_cap_is_a_usage_error(pytester, bad) -> None:
+    result = pytester.runpytest("--stat-cap", bad)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--stat-cap*"])
