@@ -71,6 +71,10 @@ def _strongest_first(ctx, findings: list[dict], strength) -> list[dict]:
     return cap_each(ctx, sorted(findings, key=key))
 
 
+KEY_MIN_LEVELS = 50
+KEY_ROWS_PER_LEVEL = 20
+
+
 def _group_columns(dataset, budget) -> tuple[list[str], dict[str, str]]:
     """Categorical/boolean columns usable as groups, and the skipped ones with the reason."""
     kept: list[str] = []
@@ -88,10 +92,12 @@ def _group_columns(dataset, budget) -> tuple[list[str], dict[str, str]]:
                 f"high-cardinality key: >= {distinct} distinct values "
                 f"(more than {HIGH_CARDINALITY} x max_groups = {limit})"
             )
-        elif distinct > budget.max_groups and 2 * distinct > non_null:
+        elif distinct > KEY_MIN_LEVELS and distinct * KEY_ROWS_PER_LEVEL > non_null:
+            # an identifier (case id, order number): associations with it restate that
+            # attributes are constant within a case, which is true and unhelpful
             skipped[name] = (
-                f"key-like: {distinct} distinct values > max_groups = {budget.max_groups} "
-                f"and more than half of its {non_null} non-null values"
+                f"key-like: {distinct} distinct values (> {KEY_MIN_LEVELS}), fewer than "
+                f"{KEY_ROWS_PER_LEVEL} of its {non_null} non-null rows per value on average"
             )
         else:
             kept.append(name)
@@ -662,8 +668,8 @@ class CramersV(Analysis):
         "For each pair of categorical/boolean columns, on rows where both are non-null: exact "
         "contingency table (per column the max_groups-1 most frequent levels and an 'other' "
         "level when it has more than max_groups levels; columns with more than 4*max_groups "
-        "distinct values, or more than max_groups distinct values covering over half their "
-        "rows, are skipped as keys), chi-square test of independence without continuity "
+        "distinct values, or more than 50 distinct values with fewer than 20 rows per value "
+        "on average, are skipped as keys), chi-square test of independence without continuity "
         "correction (scipy.stats.chi2_contingency, empty rows/columns dropped), Cramér's V = "
         "sqrt(chi2 / (n * (min(r, c) - 1))) and its bias-corrected form (Bergsma 2013). "
         "Pairs: the first max_pairs in column order. Severity: medium when the corrected V "
@@ -843,7 +849,7 @@ class GroupDifferences(Analysis):
         "rational arithmetic), p-value from chi-square with (levels-1) df, epsilon-squared = "
         "H/(n-1). Levels: the max_groups-1 most frequent and an 'other' level when a column "
         "has more than max_groups levels; columns with more than 4*max_groups distinct values "
-        "(or more than max_groups covering over half their rows) are skipped as keys. Pairs: "
+        "(or more than 50 with fewer than 20 rows per value on average) are skipped as keys. Pairs: "
         "the first max_pairs in column order. Severity: medium when epsilon^2 >= 0.14, low "
         "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001; else info"
     )
