@@ -888,15 +888,6 @@ def log1p_moment_sums(codes: np.ndarray, x: np.ndarray, ncodes: int) -> list[lis
     return [[parts[0][i], parts[1][i], parts[2][i]] for i in range(ncodes)]
 
 
-def log1p_moments(n: int, sy: int, sp: int, se: int) -> tuple[float, float] | None:
-    """Mean and sample variance of log1p values from exact sums (None below 2 values)."""
-    if n < 2:
-        return None
-    s = fixed_fraction(sy)
-    q = fixed_fraction(sp + se)
-    return float(s / n), float((q - s * s / n) / (n - 1))
-
-
 def _group_int_sums(codes: np.ndarray, values: np.ndarray, squares: bool):
     """Per code: (code, count, exact sum, exact sum of squares) with Python ints."""
     if not codes.size:
@@ -1315,6 +1306,44 @@ def wait_name(act: str) -> str:
 # ---------------------------------------------------------------------------------------
 # The base class of the event-log analyses
 # ---------------------------------------------------------------------------------------
+STRUCTURE_UNITS = {
+    "runs": "runs",
+    "distinct_cases": "cases",
+    "reappearing_runs": "runs",
+    "reappearing_cases": "cases",
+    "reappearing_rows": "rows",
+    "reappearing_run_share": "fraction",
+    "time_order_violations": "steps",
+    "time_order_steps": "steps",
+    "time_order_violation_share": "fraction",
+}
+
+
+def _structure_values(spec: dict, *, tolerated: bool) -> dict:
+    """How far the log is from grouped-by-case and in time order (the values of the
+    tolerance and refusal findings; the tolerance finding adds rows and shares)."""
+    values = {
+        k: spec[k]
+        for k in (
+            "runs",
+            "distinct_cases",
+            "reappearing_runs",
+            "reappearing_cases",
+            "time_order_violations",
+        )
+    }
+    if tolerated:
+        values.update(
+            reappearing_rows=spec["reappearing_rows"],
+            reappearing_run_share=share(spec["reappearing_runs"], spec["runs"]),
+            time_order_steps=spec["time_order_steps"],
+            time_order_violation_share=share(
+                spec["time_order_violations"], spec["time_order_steps"]
+            ),
+        )
+    return values
+
+
 class EventLogBase(Analysis):
     """Pass 0 detects the log; pass 1 folds cases; later passes select exact quantiles.
 
@@ -1622,30 +1651,8 @@ class EventLogBase(Analysis):
             title=f"{what[:1].upper()}{what[1:]} computed within tolerance: " + "; ".join(done),
             severity="low",
             subject={"case": spec["case"], "timestamp": spec["timestamp"]},
-            values={
-                "runs": spec["runs"],
-                "distinct_cases": spec["distinct_cases"],
-                "reappearing_runs": spec["reappearing_runs"],
-                "reappearing_cases": spec["reappearing_cases"],
-                "reappearing_rows": spec["reappearing_rows"],
-                "reappearing_run_share": share(spec["reappearing_runs"], spec["runs"]),
-                "time_order_violations": spec["time_order_violations"],
-                "time_order_steps": spec["time_order_steps"],
-                "time_order_violation_share": share(
-                    spec["time_order_violations"], spec["time_order_steps"]
-                ),
-            },
-            units={
-                "runs": "runs",
-                "distinct_cases": "cases",
-                "reappearing_runs": "runs",
-                "reappearing_cases": "cases",
-                "reappearing_rows": "rows",
-                "reappearing_run_share": "fraction",
-                "time_order_violations": "steps",
-                "time_order_steps": "steps",
-                "time_order_violation_share": "fraction",
-            },
+            values=(values := _structure_values(spec, tolerated=True)),
+            units={k: STRUCTURE_UNITS[k] for k in values},
             columns=self.log_columns(ctx),
             example_rows=examples,
             parameters=self.parameters(
@@ -1680,20 +1687,8 @@ class EventLogBase(Analysis):
             title=title,
             severity="medium",
             subject={"case": spec["case"], "timestamp": spec["timestamp"]},
-            values={
-                "runs": spec["runs"],
-                "distinct_cases": spec["distinct_cases"],
-                "reappearing_runs": spec["reappearing_runs"],
-                "reappearing_cases": spec["reappearing_cases"],
-                "time_order_violations": spec["time_order_violations"],
-            },
-            units={
-                "runs": "runs",
-                "distinct_cases": "cases",
-                "reappearing_runs": "runs",
-                "reappearing_cases": "cases",
-                "time_order_violations": "steps",
-            },
+            values=(values := _structure_values(spec, tolerated=False)),
+            units={k: STRUCTURE_UNITS[k] for k in values},
             columns=self.log_columns(ctx),
             parameters=self.parameters(ctx, not_computed=what),
         )

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._exact import float_keys, in_sorted
+from ._exact import in_sorted
 
 TOP_BITS = 16
 BUCKETS = 1 << TOP_BITS
@@ -129,10 +129,6 @@ class KSStep:
         return out
 
 
-def chunk_keys(values: np.ndarray) -> np.ndarray:
-    return float_keys(values)
-
-
 class ExactKS:
     """Branch-and-bound search of the exact two-sample KS statistic (see module doc)."""
 
@@ -145,7 +141,6 @@ class ExactKS:
         self.best = 0
         self.best_counts = (0, 0)
         self.step = KSStep()
-        self.refinement_passes = 0
         prefixes = np.union1d(top_a[0], top_b[0])
         ca = np.zeros(prefixes.size, dtype=np.int64)
         cb = np.zeros(prefixes.size, dtype=np.int64)
@@ -284,7 +279,6 @@ class ExactKS:
             self.pending = self._concat(self.pending, table)
         self._selected = self._bucket_table(*self._empty_table_args())
         self.step = KSStep()
-        self.refinement_passes += 1
         self._prune()
 
     def _starts(self, sel: dict, depth: int, parents: np.ndarray):

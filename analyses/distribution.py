@@ -119,6 +119,10 @@ class _PhasedNumeric(Analysis):
             return SelectionSet.merge(a, b)
         return self._count_merge(a, b)
 
+    def _counted(self, result: dict) -> bool:
+        """Whether the counting pass reads this column (from its result so far)."""
+        raise NotImplementedError
+
     def _count_update(self, state, chunk, ctx, run: _Run):
         raise NotImplementedError
 
@@ -166,6 +170,8 @@ class _PhasedNumeric(Analysis):
             return ctx.columns
         if run.phase in ("select", "mad"):
             return run.selection.pending()
+        if run.phase == "count":
+            return [c for c in run.columns if self._counted(run.results[c])]
         return [c for c in run.columns if run.stats[c]["n"]]
 
 
@@ -238,11 +244,8 @@ class Histogram(_PhasedNumeric):
         run.phase = "done"
         return run
 
-    def columns_for_pass(self, ctx):
-        run = self._run(ctx)
-        if run is not None and run.phase == "count":
-            return [c for c in run.columns if "edges" in run.results[c]]
-        return super().columns_for_pass(ctx)
+    def _counted(self, result: dict) -> bool:
+        return "edges" in result
 
     def findings(self, ctx):
         run = self._run(ctx)
@@ -566,11 +569,8 @@ class Outliers(_PhasedNumeric):
         run.phase = "done"
         return run
 
-    def columns_for_pass(self, ctx):
-        run = self._run(ctx)
-        if run is not None and run.phase == "count":
-            return [c for c in run.columns if run.results[c]["scored"]]
-        return super().columns_for_pass(ctx)
+    def _counted(self, result: dict) -> bool:
+        return result["scored"]
 
     def findings(self, ctx):
         run = self._run(ctx)

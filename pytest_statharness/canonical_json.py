@@ -65,14 +65,3 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
 def dumps_document(value: Any) -> str:
     """Serialise for a file a person reads and diffs: indented, newline-terminated."""
     return dumps(value, indent=1) + "\n"
-
-
-def from_jsonable_float(value: Any) -> Any:
-    """Undo the spelling of non-finite floats (used when reading values back)."""
-    if value == NAN:
-        return math.nan
-    if value == POS_INF:
-        return math.inf
-    if value == NEG_INF:
-        return -math.inf
-    return value

@@ -84,18 +84,5 @@ def finish_run(
         conn.close()
 
 
-def previous_run(home: Path, seq: int) -> str | None:
-    """The finished run with the highest sequence number below ``seq``."""
-    conn = _connect(home)
-    try:
-        row = conn.execute(
-            "SELECT run_id FROM runs WHERE seq < ? AND status = 'finished' ORDER BY seq DESC LIMIT 1",
-            (seq,),
-        ).fetchone()
-        return row[0] if row else None
-    finally:
-        conn.close()
-
-
 def write_latest(home: Path, run_id: str) -> None:
     write_text_atomic(home / "runs" / "LATEST.json", json.dumps({"run_id": run_id}) + "\n")

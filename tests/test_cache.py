@@ -94,6 +94,7 @@ def test_findings_identical_with_cache_on_and_off(tmp_path, registry, kind) -> N
     assert isinstance(reused.source, CachedSource)
     # The fingerprint is the original content's, and the description does not change.
     assert plain.fingerprint == built.fingerprint == reused.fingerprint
+
     def described(ds):  # everything but the cache outcome itself
         return {k: v for k, v in ds.describe().items() if k != "cache"}
 

@@ -24,8 +24,17 @@ SNAPSHOTS = ROOT / "snapshots"
 
 
 def _args(pytester: pytest.Pytester, *extra: str) -> list[str]:
-    args = ["-p", "no:cacheprovider", "--stat-snapshot-dir", str(SNAPSHOTS),
-            "--stat-home", str(pytester.path / "home"), "-m", "statharness", *extra]
+    args = [
+        "-p",
+        "no:cacheprovider",
+        "--stat-snapshot-dir",
+        str(SNAPSHOTS),
+        "--stat-home",
+        str(pytester.path / "home"),
+        "-m",
+        "statharness",
+        *extra,
+    ]
     for name, path in DATASETS.items():
         args += ["--stat-dataset", f"{name}={path}"]
     return args + ["--stat-compare", "events_small:events_planted"]
@@ -43,8 +52,15 @@ def test_every_builtin_analysis_has_committed_snapshots() -> None:
         for analysis in Registry.build():
             if analysis.compares:
                 continue
-            budget = decide_budget(row_count=dataset.row_count, column_count=len(dataset.columns), analysis_id=analysis.id).budget
-            if plan_for(analysis, dataset, budget) is not None and not (SNAPSHOTS / name / f"{analysis.id}.json").is_file():
+            budget = decide_budget(
+                row_count=dataset.row_count,
+                column_count=len(dataset.columns),
+                analysis_id=analysis.id,
+            ).budget
+            if (
+                plan_for(analysis, dataset, budget) is not None
+                and not (SNAPSHOTS / name / f"{analysis.id}.json").is_file()
+            ):
                 missing.append(f"{name}/{analysis.id}")
     assert missing == []
 
@@ -52,7 +68,9 @@ def test_every_builtin_analysis_has_committed_snapshots() -> None:
 @pytest.mark.slow
 @pytest.mark.parametrize("batch_size", ["1000", "65536"])
 def test_fixture_snapshots_hold(pytester: pytest.Pytester, batch_size: str) -> None:
-    result = pytester.runpytest_subprocess(*_args(pytester, "--stat-batch-size", batch_size), timeout=600)
+    result = pytester.runpytest_subprocess(
+        *_args(pytester, "--stat-batch-size", batch_size), timeout=600
+    )
     assert result.ret == 0, result.stdout.str()[-3000:]
     result.stdout.fnmatch_lines(["*snapshots: * match*"])
     assert "missing" not in result.stdout.str()

@@ -10,12 +10,6 @@ import pytest
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
-def _items(result) -> list[str]:
-    return sorted(
-        line.strip() for line in result.outlines if line.strip().startswith("statharness::")
-    )
-
-
 def test_without_dataset_the_plugin_is_inert(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_ok():\n    assert True\n")
     result = pytester.runpytest()
