@@ -593,7 +593,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", default="0-19", help="'0-19' or '1,5,7'")
     parser.add_argument("-v", "--verbose", action="store_true", help="one line per seed")
     args = parser.parse_args(argv)
-    registry = Registry.build()
+    registry = Registry.builtin()
     results = []
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as tmp:

@@ -69,7 +69,7 @@ def _profile_pass(dataset) -> tuple[float, list[str], int]:
     from pytest_statharness.policy.budget import decide_budget
     from pytest_statharness.registry import Registry
 
-    analysis = Registry.build().get("profile_numeric")
+    analysis = Registry.builtin().get("profile_numeric")
     decision = decide_budget(
         row_count=dataset.row_count, column_count=len(dataset.columns), analysis_id=analysis.id
     )

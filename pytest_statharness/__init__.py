@@ -4,6 +4,9 @@ This module only re-exports the names a user imports; the work lives in the modu
 (see docs/architecture.md). Importing it does not import numpy, pandas or pyarrow.
 """
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
 from .analysis import Analysis, AnalysisContext, Budget, ComparisonAnalysis, Plan
 from .column_kinds import ColumnKind
 from .errors import (
@@ -17,6 +20,11 @@ from .errors import (
 )
 from .hookspecs import hookimpl
 from .policy.golden import HarnessSkip, harness_skip
+
+try:  # single source: the installed distribution's metadata (pyproject's version)
+    __version__ = _distribution_version("pytest-statharness")
+except PackageNotFoundError:  # pragma: no cover - imported from a bare source tree
+    __version__ = "0+unknown"
 
 __all__ = [
     "Analysis",
@@ -33,6 +41,7 @@ __all__ = [
     "Plan",
     "StatHarnessError",
     "StatHarnessWarning",
+    "__version__",
     "harness_skip",
     "hookimpl",
 ]

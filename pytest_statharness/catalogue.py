@@ -53,7 +53,7 @@ def render(registry: Registry) -> str:
 
 
 def main() -> int:
-    sys.stdout.write(render(Registry.build()))
+    sys.stdout.write(render(Registry.builtin()))
     return 0
 
 

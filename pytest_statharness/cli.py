@@ -6,6 +6,8 @@
     statharness cache inspect [--home DIR] [--json]
     statharness cache verify  [--home DIR]
     statharness cache clear   [--home DIR] [KEY ...]
+    statharness providers     [--json]
+    statharness --version
 
 ``--home`` is the artifact home of the sessions (``--stat-home``, default ``appdata``);
 the cache lives in ``<home>/cache/datasets`` and the dataset metadata in
@@ -231,11 +233,39 @@ def _cmd_clear(args) -> int:
     return 0
 
 
+def _cmd_providers(args) -> int:
+    """The installed analysis providers; nothing is imported (a broken one is listed too)."""
+    from .registry import installed_providers
+
+    rows = [provider for provider, _ in installed_providers()]
+    if args.json:
+        print(json.dumps([vars(p) for p in rows], indent=2, sort_keys=True))
+        return 0
+    if not rows:
+        print("no analysis providers installed")
+        return 0
+    for p in rows:
+        print(f"{p.name:<24} {p.distribution} {p.version}  ({p.value})")
+    return 0
+
+
+def version_string() -> str:
+    from . import __version__
+
+    return f"{PROG} {__version__} (pytest-statharness)"
+
+
 # -- parsing ---------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="pytest-statharness tools")
+    parser.add_argument("--version", action="version", version=version_string())
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
+    providers = commands.add_parser(
+        "providers", help="list the installed analysis providers (entry points)"
+    )
+    providers.add_argument("--json", action="store_true", help="print JSON")
+    providers.set_defaults(run=_cmd_providers)
     cache = commands.add_parser("cache", help="manage the columnar dataset cache")
     cache.add_argument(
         "--home",

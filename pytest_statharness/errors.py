@@ -42,3 +42,7 @@ class BudgetExceeded(StatHarnessError):
 
 class StatHarnessWarning(UserWarning):
     """Base class of every warning the harness issues."""
+
+
+class ProviderLoadError(StatHarnessError):
+    """An installed analysis provider (an entry point) failed to import or to register."""

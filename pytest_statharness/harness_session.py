@@ -75,7 +75,9 @@ class HarnessSession:
                 and any(attr.startswith("statharness_") for attr in dir(plugin))
             ]
             try:
-                self._registry = Registry.build(extra)
+                self._registry = Registry.build(
+                    extra, providers=self.options.providers, disabled=self.options.disabled
+                )
             except StatHarnessError as exc:
                 raise pytest.UsageError(str(exc)) from None
         return self._registry

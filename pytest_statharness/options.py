@@ -34,6 +34,8 @@ class StatOptions:
     compare: tuple[tuple[str, str], ...]
     time_limit_s: float | None
     caps: tuple[tuple[str, int], ...] = ()
+    providers: tuple[str, ...] = ()  # allow-list of analysis providers (empty: all)
+    disabled: tuple[str, ...] = ()  # analysis providers turned off
 
     @property
     def active(self) -> bool:
@@ -111,6 +113,26 @@ CAP_NAMES = (
     "distinct_cap",
 )
 CAPS_ENV = "STAT_HARNESS_CAPS"
+PROVIDERS_ENV = "STAT_HARNESS_PROVIDERS"
+DISABLE_ENV = "STAT_HARNESS_DISABLE"
+_PROVIDER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+def parse_provider_names(values, option: str) -> tuple[str, ...]:
+    """Entry point or distribution names, given repeatedly and/or comma-separated."""
+    names = []
+    for value in values:
+        for name in str(value).split(","):
+            name = name.strip()
+            if not name:
+                continue
+            if not _PROVIDER.match(name):
+                raise pytest.UsageError(
+                    f"{option} {name!r}: give an analysis provider's entry point name or its "
+                    "distribution name (see 'statharness providers')"
+                )
+            names.append(name)
+    return tuple(dict.fromkeys(names))
 
 
 def parse_cap(value: str) -> tuple[str, int]:
@@ -189,6 +211,31 @@ def add_options(parser: pytest.Parser) -> None:
         help="override one budget cap for every item (repeatable): "
         + ", ".join(CAP_NAMES)
         + ". Caps bound complexity, never rows. Ini: stat_caps; env STAT_HARNESS_CAPS.",
+    )
+    group.addoption(
+        "--stat-providers",
+        action="append",
+        default=None,
+        metavar="NAME[,NAME]",
+        help="use only these analysis providers (entry point or distribution names; "
+        "default: every installed one). Ini: stat_providers; env STAT_HARNESS_PROVIDERS.",
+    )
+    group.addoption(
+        "--stat-disable",
+        action="append",
+        default=None,
+        metavar="NAME[,NAME]",
+        help="turn installed analysis providers off (entry point or distribution names; "
+        "repeatable). Ini: stat_disable; env STAT_HARNESS_DISABLE.",
+    )
+    parser.addini(
+        "stat_providers",
+        "analysis providers to use, one per line (default: all installed)",
+        type="linelist",
+        default=[],
+    )
+    parser.addini(
+        "stat_disable", "analysis providers turned off, one per line", type="linelist", default=[]
     )
     parser.addini("stat_caps", "budget cap overrides, NAME=N per line", type="linelist", default=[])
     parser.addini(
@@ -274,6 +321,18 @@ def read_options(config: pytest.Config) -> StatOptions:
         config.getoption("stat_cap") or [],
     ):
         caps.update(parse_cap(v) for v in source)
+    env_providers = [os.environ.get(PROVIDERS_ENV, "")]
+    providers = (
+        parse_provider_names(config.getoption("stat_providers") or [], "--stat-providers")
+        or parse_provider_names(env_providers, PROVIDERS_ENV)
+        or parse_provider_names(_ini(config, "stat_providers"), "ini stat_providers")
+    )
+    # turning off adds up: the ini's list, the environment's and the command line's
+    disabled = (
+        parse_provider_names(_ini(config, "stat_disable"), "ini stat_disable")
+        + parse_provider_names([os.environ.get(DISABLE_ENV, "")], DISABLE_ENV)
+        + parse_provider_names(config.getoption("stat_disable") or [], "--stat-disable")
+    )
     return StatOptions(
         datasets=specs,
         home=(root / home).resolve() if not Path(home).is_absolute() else Path(home),
@@ -283,4 +342,6 @@ def read_options(config: pytest.Config) -> StatOptions:
         compare=compare,
         time_limit_s=parse_time_limit(limit_raw) if limit_raw else None,
         caps=tuple(sorted(caps.items())),
+        providers=providers,
+        disabled=tuple(dict.fromkeys(disabled)),
     )

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pluggy
 
 from . import hookspecs
 from .analysis import Analysis
 from .column_kinds import ColumnKind
-from .errors import AnalysisDefinitionError
+from .errors import AnalysisDefinitionError, ProviderLoadError
+
+BUILTIN_DISTRIBUTION = "pytest-statharness"
+"""The distribution whose entry points are the built-in analyses (``analyses/``)."""
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _REQUIRED = ("id", "family", "title", "method", "reference")
@@ -34,11 +38,100 @@ class _Manager(pluggy.PluginManager):
         return opts
 
 
-def plugin_manager(extra_plugins: Iterable[object] = (), *, entry_points: bool = True):
+def normalize_name(name: str) -> str:
+    """Distribution and entry-point names compared as PyPI does (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).strip().lower()
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One entry point of the ``statharness.analyses`` group and the distribution shipping it."""
+
+    name: str  # the entry point's name
+    value: str  # "module" or "module:attr"
+    distribution: str
+    version: str
+
+    def selected_by(self, providers: Iterable[str], disabled: Iterable[str]) -> bool:
+        """In the allow-list (empty: all) and not turned off; either by entry point or
+        distribution name."""
+        names = {normalize_name(self.name), normalize_name(self.distribution)}
+        allowed = {normalize_name(p) for p in providers}
+        if allowed and not names & allowed:
+            return False
+        return not names & {normalize_name(d) for d in disabled}
+
+    def describe(self) -> str:
+        return (
+            f"analysis provider {self.name!r} (entry point '{self.name} = {self.value}' "
+            f"of distribution {self.distribution} {self.version})"
+        )
+
+
+def installed_providers() -> list[tuple[Provider, object]]:
+    """Every installed entry point of the group, once, sorted by (distribution, name).
+
+    The entry point objects are not loaded here: nothing is imported until a provider is
+    selected, so an installed-but-broken package costs nothing unless it is used.
+    """
+    from importlib.metadata import distributions
+
+    found: dict[str, tuple[Provider, object]] = {}
+    for dist in distributions():
+        dist_name = dist.metadata["Name"] or "unknown"
+        for ep in dist.entry_points:
+            if ep.group != hookspecs.ENTRY_POINT_GROUP or ep.name in found:
+                continue  # a distribution seen twice on sys.path counts once
+            found[ep.name] = (Provider(ep.name, ep.value, dist_name, dist.version or "?"), ep)
+    return sorted(found.values(), key=lambda pair: (pair[0].distribution, pair[0].name))
+
+
+def load_providers(
+    pm: pluggy.PluginManager, providers: Iterable[str] = (), disabled: Iterable[str] = ()
+) -> list[Provider]:
+    """Import and register the selected providers; a broken one is one clear error."""
+    providers, disabled = tuple(providers), tuple(disabled)
+    loaded = []
+    for provider, entry_point in installed_providers():
+        if not provider.selected_by(providers, disabled) or pm.has_plugin(provider.name):
+            continue
+        try:
+            plugin = entry_point.load()
+        except Exception as exc:  # any import-time failure of third-party code
+            raise ProviderLoadError(
+                f"{provider.describe()} failed to import: {type(exc).__name__}: {exc}. "
+                f"Fix or uninstall {provider.distribution}, or turn it off with "
+                f"--stat-disable={provider.distribution}"
+            ) from None
+        try:
+            pm.register(plugin, name=provider.name)
+        except (ValueError, pluggy.PluginValidationError) as exc:
+            raise ProviderLoadError(
+                f"{provider.describe()} cannot be registered: {exc}. "
+                f"Turn it off with --stat-disable={provider.distribution}"
+            ) from None
+        loaded.append(provider)
+    return loaded
+
+
+def plugin_manager(
+    extra_plugins: Iterable[object] = (),
+    *,
+    entry_points: bool = True,
+    providers: Iterable[str] = (),
+    disabled: Iterable[str] = (),
+):
+    """The ``statharness`` manager: selected entry points, then the session's own plugins.
+
+    ``providers`` is an allow-list of entry point or distribution names (empty: every
+    installed one); ``disabled`` turns providers off. Tests pass
+    ``providers=(BUILTIN_DISTRIBUTION,)`` so that whatever else is installed cannot change
+    what they see.
+    """
     pm = _Manager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     if entry_points:
-        pm.load_setuptools_entrypoints(hookspecs.ENTRY_POINT_GROUP)
+        pm.providers = load_providers(pm, providers, disabled)
     for plugin in extra_plugins:
         if not pm.is_registered(plugin):
             pm.register(plugin)
@@ -81,9 +174,23 @@ class Registry:
         self._analyses = dict(sorted(analyses.items()))
 
     @classmethod
-    def build(cls, extra_plugins: Iterable[object] = (), *, entry_points: bool = True) -> Registry:
-        pm = plugin_manager(extra_plugins, entry_points=entry_points)
+    def build(
+        cls,
+        extra_plugins: Iterable[object] = (),
+        *,
+        entry_points: bool = True,
+        providers: Iterable[str] = (),
+        disabled: Iterable[str] = (),
+    ) -> Registry:
+        pm = plugin_manager(
+            extra_plugins, entry_points=entry_points, providers=providers, disabled=disabled
+        )
         return cls.from_manager(pm)
+
+    @classmethod
+    def builtin(cls) -> Registry:
+        """Only the analyses this package ships, whatever else is installed."""
+        return cls.build(providers=(BUILTIN_DISTRIBUTION,))
 
     @classmethod
     def from_manager(cls, pm: pluggy.PluginManager) -> Registry:

@@ -8,14 +8,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pytest_statharness.registry import Registry
+from pytest_statharness.registry import BUILTIN_DISTRIBUTION, Registry
 
 # pytester's in-process runs restore sys.modules afterwards; pandas registers Arrow
 # extension types on its first Parquet use, which fails when repeated. Do it once here.
 pd.DataFrame({"a": [1]}).to_parquet(io.BytesIO())
 # Likewise import every analysis module (and the C extensions they use, some of which
 # cannot be loaded twice per process) before any in-process pytester run.
-Registry.build()
+Registry.builtin()
+
+
+@pytest.fixture(autouse=True)
+def _only_builtin_providers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hermetic sessions: pytester runs (in-process and subprocess) see only the built-in
+    analyses, whatever third-party provider is installed beside them."""
+    monkeypatch.setenv("STAT_HARNESS_PROVIDERS", BUILTIN_DISTRIBUTION)
+    monkeypatch.delenv("STAT_HARNESS_DISABLE", raising=False)
 
 
 def small_frame(rows: int = 3000, seed: int = 0) -> pd.DataFrame:

@@ -37,7 +37,7 @@ def _cache_on(monkeypatch):
 
 @pytest.fixture(scope="module")
 def registry() -> Registry:
-    return Registry.build()
+    return Registry.builtin()
 
 
 def _findings(registry: Registry, dataset, analysis_id: str = "profile_numeric") -> str | None:

@@ -19,7 +19,7 @@ from pytest_statharness.policy.budget import decide_budget
 from pytest_statharness.registry import Registry
 from pytest_statharness.testing import run_on_frame
 
-REGISTRY = Registry.build()
+REGISTRY = Registry.builtin()
 
 
 def rich_frame(rows: int = 600, seed: int = 3) -> pd.DataFrame:

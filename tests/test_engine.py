@@ -13,7 +13,7 @@ from pytest_statharness.policy.budget import decide_budget
 from pytest_statharness.registry import Registry
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "data" / "events_planted.csv"
-REGISTRY = Registry.build()
+REGISTRY = Registry.builtin()
 
 
 def test_shared_passes_are_computed_once_and_change_nothing() -> None:

@@ -47,7 +47,7 @@ class Logs:
     """The three logs of one seed: descriptions and findings, computed once."""
 
     def __init__(self, folder: Path) -> None:
-        self.registry = Registry.build()
+        self.registry = Registry.builtin()
         self.plants = pe.plants(ROWS)
         self.paths = {name: folder / f"{name}.parquet" for name in self.plants}
         self.descriptions = {
