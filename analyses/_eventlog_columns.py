@@ -1682,10 +1682,19 @@ class EventLogBase(Analysis):
                 f"Events of a case are not in time order ({spec['time_order_violations']} "
                 f"timestamp decreases within cases); {what} not computed"
             )
+        # Declared columns that do not form a usable log are worth a look (medium); columns
+        # merely *inferred* as a log that turn out ungrouped most likely are no event log
+        # at all (a flights table: tail numbers are not cases), so: info, and a hint.
+        declared = bool((self.candidates(ctx) or {}).get("overrides"))
+        if not declared:
+            title += (
+                " (inferred columns: probably not an event log; if it is one, sort it by "
+                "case then time, or declare its columns)"
+            )
         return ctx.finding(
             kind=kind,
             title=title,
-            severity="medium",
+            severity="medium" if declared else "info",
             subject={"case": spec["case"], "timestamp": spec["timestamp"]},
             values=(values := _structure_values(spec, tolerated=False)),
             units={k: STRUCTURE_UNITS[k] for k in values},

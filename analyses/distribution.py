@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import stats
 
-from pytest_statharness import Analysis, ColumnKind, hookimpl
+from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, Plan, hookimpl
 
 from ._exact import (
     SelectionSet,
@@ -27,7 +27,7 @@ from ._exact import (
     quantile_rank_list,
 )
 from ._hist import MAX_BINS, MAX_EXAMPLES, finite_values, numpy_bin_edges, smallest
-from ._report import cap_findings, graded, share
+from ._report import cap_findings, share
 
 SELECTION_PASSES = 5  # RankSelector: at most four 16-bit histogram passes, then a collect pass
 
@@ -93,6 +93,7 @@ class _PhasedNumeric(Analysis):
     (``_count_update`` / ``_count_merge``, written by the subclass)."""
 
     requires = (ColumnKind.NUMERIC,)
+    roles = MEASURE_ROLES  # no shape or outliers of keys, calendar parts or clock codes
 
     @staticmethod
     def _run(ctx) -> _Run | None:
@@ -410,6 +411,28 @@ def _original(scale: str, t: float) -> float:
         return math.inf
 
 
+# -- mixture check and severity --------------------------------------------------------
+MIX_KEY = "\x00mixture"  # state key of the per-group moments (never a column name)
+MIXTURE_MAX_LEVELS = 50
+MIXTURE_MAX_GROUPS = 5
+MIXTURE_ETA2 = 0.5
+EXTREME_Z = 20.0
+NOTABLE_Z = 10.0
+MIXTURE_RULE = (
+    f"pooled mixture: a category column (2..{MIXTURE_MAX_LEVELS} levels, the first "
+    f"{MIXTURE_MAX_GROUPS} in schema order) whose levels explain >= {MIXTURE_ETA2:.0%} of the "
+    "column's variance (eta squared = between-group / total sum of squares, raw scale); "
+    "values far from the pooled median are then a group's ordinary values, not outliers"
+)
+OUTLIER_SEVERITY_RULE = (
+    f"high: under 1% of values flagged, the most extreme >= {EXTREME_Z:g} robust z from the "
+    "median (orders of magnitude beyond the bulk: likely a data error), not a pooled mixture; "
+    f"medium: under 1% of values flagged and the most extreme >= {NOTABLE_Z:g} z; low: "
+    "a pooled mixture, a heavy tail (>= 1% flagged, read as a tail, not as errors), or "
+    "milder outliers; info: no outliers beyond the Gaussian rate"
+)
+
+
 class Outliers(_PhasedNumeric):
     id = "outliers"
     family = "distribution"
@@ -434,8 +457,11 @@ class Outliers(_PhasedNumeric):
         f"exceeds the Gaussian rate ({GAUSS_RATE:.3g}; one-sided binomial test, "
         "scipy.stats.binom.sf) or the largest |z| does (probability that n Gaussian draws reach "
         f"it, binom.sf(0, n, p1)), p < {OUTLIER_ALPHA} / (2 x number of columns tested) "
-        "(Bonferroni), n = scored values; else an info 'outlier_fences' profile. Severity by "
-        "MAD outlier share of the scored values: >= 1% high, >= 0.1% medium, else low. "
+        "(Bonferroni), n = scored values; else an info 'outlier_fences' profile. Severity: "
+        + OUTLIER_SEVERITY_RULE
+        + ". Mixture check: "
+        + MIXTURE_RULE
+        + ". "
         "example_rows: dataset-wide positions, ascending, of the (up to) 20 MAD outliers with "
         "the largest |z| on the chosen scale (ties: earlier row first)"
     )
@@ -449,9 +475,30 @@ class Outliers(_PhasedNumeric):
         "passes for quartiles, 1-5 for the MAD, 1 counting pass"
     )
 
+    def plan(self, dataset, budget):
+        """The measures, plus the category columns that may pool them (mixture check)."""
+        plan = super().plan(dataset, budget)
+        if plan is None:
+            return None
+        groups = [
+            g
+            for g in dataset.columns_of(ColumnKind.CATEGORICAL, roles=(ColumnRole.CATEGORY,))
+            if dataset.column(g).distinct_exact
+            and 2 <= dataset.column(g).distinct_at_least <= MIXTURE_MAX_LEVELS
+        ][:MIXTURE_MAX_GROUPS]
+        return Plan(plan.columns, {**plan.params, "mixture_groups": groups}, plan.left_out)
+
+    def columns_for_pass(self, ctx):
+        if self._run(ctx) is None:
+            groups = [g for g in ctx.params.get("mixture_groups", []) if g not in ctx.columns]
+            return [*ctx.columns, *groups]
+        return super().columns_for_pass(ctx)
+
     # -- pass 1: column statistics and the decade histogram of the positive values ------
     def _first_init(self, ctx) -> dict:
-        return {c: {**_stats_init(), "zeros": 0, "decades": {}} for c in ctx.columns}
+        state = {c: {**_stats_init(), "zeros": 0, "decades": {}} for c in ctx.columns}
+        state[MIX_KEY] = {}
+        return state
 
     def _first_update(self, state, chunk, ctx):
         for c in ctx.columns:
@@ -460,10 +507,11 @@ class Outliers(_PhasedNumeric):
             _stats_update(s, vals, nulls, nonfinite)
             s["zeros"] += int(np.count_nonzero(vals == 0))
             s["decades"] = _add_counts(s["decades"], _decade_bins(vals[vals > 0]))
+        state[MIX_KEY] = _group_moments(chunk, ctx.columns, ctx.params.get("mixture_groups", []))
         return state
 
     def _first_merge(self, a, b, ctx):
-        return {
+        out = {
             c: {
                 **_stats_merge(a[c], b[c]),
                 "zeros": a[c]["zeros"] + b[c]["zeros"],
@@ -471,6 +519,8 @@ class Outliers(_PhasedNumeric):
             }
             for c in ctx.columns
         }
+        out[MIX_KEY] = _merge_group_moments(a[MIX_KEY], b[MIX_KEY])
+        return out
 
     # -- selection and counting on the chosen scale -------------------------------------
     def _select_values(self, run, column, vals):
@@ -528,7 +578,10 @@ class Outliers(_PhasedNumeric):
     def end_pass(self, state, ctx):
         run = self._run(ctx)
         if run is None:
+            state = dict(state)
+            mixture = _mixture_by_column(state.pop(MIX_KEY), ctx.columns)
             run = _Run(ctx.columns, state)
+            run.mixture = mixture
             wanted = {}
             for c, s in state.items():
                 scale, span, why = _outlier_scale(s)
@@ -665,28 +718,106 @@ class Outliers(_PhasedNumeric):
             if n and not mad_ok:
                 params["mad_zero"] = "MAD = 0: modified z-scores undefined"
             on_scale = " on the log10 scale" if scale == LOG_SCALE else ""
+            mixture = getattr(run, "mixture", {}).get(c)
+            params["mixture_rule"] = MIXTURE_RULE
+            if mixture is not None:
+                params["mixture"] = mixture
+            severity, reading = _outlier_severity(
+                detected, mad_count, n, values["max_abs_modified_z"], mixture
+            )
+            params["severity_rule"] = OUTLIER_SEVERITY_RULE
+            if detected:
+                title = f"{mad_count} outliers in {c!r} (|modified z| > {MAD_Z}{on_scale})"
+                if reading:
+                    title += f": {reading}"
+            else:
+                title = f"Outlier fences of {c!r}{' (log10 scale)' if on_scale else ''}"
             out.append(
                 ctx.finding(
                     kind="outliers" if detected else "outlier_fences",
-                    title=(
-                        f"{mad_count} outliers in {c!r} (|modified z| > {MAD_Z}{on_scale})"
-                        if detected
-                        else f"Outlier fences of {c!r}{' (log10 scale)' if on_scale else ''}"
-                    ),
+                    title=title,
                     subject={"column": c},
                     values=values,
                     units=units,
-                    severity=(
-                        graded(mad_count / n, ((0.01, "high"), (0.001, "medium")), "low")
-                        if detected
-                        else "info"
-                    ),
+                    severity=severity,
                     columns=[c],
                     example_rows=sorted(pos for _, pos in top),
                     parameters=params,
                 )
             )
         return cap_findings(ctx, out)
+
+
+def _outlier_severity(detected, count, n, max_z, mixture) -> tuple[str, str]:
+    """(severity, reading): what an analyst should make of the flagged values."""
+    if not detected:
+        return "info", ""
+    if mixture is not None:
+        return "low", (
+            f"pooled over the levels of {mixture['group']!r} "
+            f"(eta² = {mixture['eta_squared']:.2f}); judge within groups"
+        )
+    if count / n >= 0.01:
+        return "low", f"a heavy tail ({count / n:.1%} of values), not isolated errors"
+    if max_z is not None and max_z >= EXTREME_Z:
+        return "high", "values orders of magnitude beyond the bulk"
+    if max_z is not None and max_z >= NOTABLE_Z:
+        return "medium", ""
+    return "low", ""
+
+
+def _group_moments(chunk, columns, groups) -> dict:
+    """Per (group column, measure): {level: [n, sum, sum of squares]} of this chunk."""
+    out: dict = {}
+    for g in groups:
+        levels = chunk.table.column(g)
+        encoded = pc.dictionary_encode(levels).combine_chunks()
+        names = encoded.dictionary.to_pylist()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        code_valid = np.asarray(pc.is_valid(encoded).to_numpy(zero_copy_only=False))
+        for c in columns:
+            vals = np.asarray(
+                chunk.table.column(c).to_numpy(zero_copy_only=False), dtype=np.float64
+            )
+            ok = code_valid & np.isfinite(vals)
+            k, v = codes[ok].astype(np.int64), vals[ok]
+            size = len(names)
+            cnt = np.bincount(k, minlength=size)
+            sums = np.bincount(k, weights=v, minlength=size)
+            sq = np.bincount(k, weights=v * v, minlength=size)
+            out[(g, c)] = {
+                names[i]: [int(cnt[i]), float(sums[i]), float(sq[i])] for i in range(size) if cnt[i]
+            }
+    return out
+
+
+def _merge_group_moments(a: dict, b: dict) -> dict:
+    out = {key: {lvl: list(m) for lvl, m in levels.items()} for key, levels in a.items()}
+    for key, levels in b.items():
+        mine = out.setdefault(key, {})
+        for lvl, (n, s1, s2) in levels.items():
+            x = mine.get(lvl)
+            mine[lvl] = [n, s1, s2] if x is None else [x[0] + n, x[1] + s1, x[2] + s2]
+    return out
+
+
+def _mixture_by_column(moments: dict, columns) -> dict:
+    """The strongest pooling category of each measure, when it explains most variance."""
+    best: dict = {}
+    for (g, c), levels in sorted(moments.items()):
+        n = sum(m[0] for m in levels.values())
+        if n < 3 or len(levels) < 2:
+            continue
+        total = math.fsum(m[1] for m in levels.values())
+        square = math.fsum(m[2] for m in levels.values())
+        ss_total = square - total * total / n
+        ss_between = math.fsum(m[1] * m[1] / m[0] for m in levels.values()) - total * total / n
+        if not ss_total > 0:
+            continue
+        eta2 = min(1.0, max(0.0, ss_between / ss_total))
+        if eta2 >= MIXTURE_ETA2 and (c not in best or eta2 > best[c]["eta_squared"]):
+            best[c] = {"group": g, "eta_squared": eta2, "levels": len(levels)}
+    return best
 
 
 # ======================================================================================
@@ -706,7 +837,7 @@ BAND_SEVERITY = {
     "close_conformity": "info",
     "acceptable_conformity": "info",
     "marginally_acceptable_conformity": "low",
-    "nonconformity": "medium",
+    "nonconformity": "low",  # medium only for a declared KPI/amount (see Benford.findings)
 }
 
 
@@ -723,6 +854,7 @@ class Benford(Analysis):
     family = "distribution"
     title = "Benford's law (first digit)"
     requires = (ColumnKind.NUMERIC,)
+    roles = MEASURE_ROLES
     exact = True
     passes = 1
     method = (
@@ -734,7 +866,9 @@ class Benford(Analysis):
         "log10(1+1/d) (scipy.stats.chi2.sf, df = 8) and Nigrini's MAD = mean |observed - "
         "expected proportion| over the 9 digits with bands: < 0.006 close conformity, "
         "0.006-0.012 acceptable, 0.012-0.015 marginally acceptable, > 0.015 nonconformity "
-        "(severity: info, info, low, medium). A 'benford_screen' summary lists every column's "
+        "(severity: info, info, low, low; nonconformity is medium only for a declared KPI, as "
+        "many natural measurements do not follow Benford's law). A 'benford_screen' summary "
+        "lists every column's "
         "eligibility"
     )
     reference = (
@@ -861,7 +995,11 @@ class Benford(Analysis):
                         "nigrini_mad": "ratio",
                         "decades_p1_p99": "decades",
                     },
-                    severity=BAND_SEVERITY[band],
+                    severity=(
+                        "medium"
+                        if band == "nonconformity" and c in ctx.dataset.kpis
+                        else BAND_SEVERITY[band]
+                    ),
                     columns=[c],
                     parameters={"df": 8, "conformity": band, "mad_bands": [0.006, 0.012, 0.015]},
                 )

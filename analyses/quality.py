@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
+from pytest_statharness import Analysis, ColumnKind, ColumnRole, Plan, hookimpl
 
 from ._exact import SelectionSet, float_keys, in_sorted, int_keys, quantile_rank_list
 from ._hist import (
@@ -784,7 +784,15 @@ class ConstantColumns(Analysis):
                     subject={"column": c},
                     values=values,
                     units=units,
-                    severity="medium" if constant else "low",
+                    # a calendar part constant over the data (one year) is its coverage,
+                    # not a defect
+                    severity=(
+                        "info"
+                        if ctx.dataset.role(c) == ColumnRole.CALENDAR_PART
+                        else "medium"
+                        if constant
+                        else "low"
+                    ),
                     columns=[c],
                     example_rows=[] if constant else counted.get(c, {}).get("examples", []),
                     parameters={"near_constant_share": NEAR_CONSTANT_SHARE},

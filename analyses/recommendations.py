@@ -34,7 +34,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import stats
 
-from pytest_statharness import ColumnKind, hookimpl
+from pytest_statharness import MEASURE_ROLES, ColumnKind, ColumnRole, hookimpl
 from pytest_statharness.analysis import Plan
 from pytest_statharness.canonical_json import dumps
 
@@ -138,7 +138,10 @@ class Recommendations(EventLogBase):
         "case time (sum of case throughput times) if the activity's mean interval were "
         "brought to the median of the other activities' means is 100 * n_a * (mean_a - "
         "median_peers) / total. Needs a log grouped by case and in time order (or within the "
-        "tolerance above: case fragments, negative steps as 0). Numeric by group: numeric "
+        "tolerance above: case fragments, negative steps as 0). Numeric by group (only where "
+        "lower is better: a declared KPI with direction 'lower' by any category column, and "
+        "on a table detected as an event log its numeric process measures by its activity "
+        "and resource columns; never on identifiers, calendar parts or clock codes): numeric "
         "measures with min >= 0 and a positive total, by categorical columns with an exact "
         "2..max_groups levels and >= 10 rows per level (pairs in schema order, capped by "
         "max_pairs); modeled improvement of the measure's total if a group's mean were "
@@ -173,16 +176,40 @@ class Recommendations(EventLogBase):
             params["eventlog_candidates"], left_out = got
             columns = detection_columns(params["eventlog_candidates"])
         rows = dataset.row_count
-        measures = dataset.columns_of(ColumnKind.NUMERIC)
-        groups = [
+        # Numeric-by-group recommendations are made only where lower means better: on a
+        # declared KPI (direction "lower") by any category, and on an event log's process
+        # measures (numeric measures of a table detected as a log) by its activity and
+        # resource columns. A group's mean of anything else (a price, a body mass, a
+        # flight number) describes the group; "bring it to the median" is no action.
+        kpis = [
+            c
+            for c in dataset.columns_of(ColumnKind.NUMERIC, roles=MEASURE_ROLES)
+            if dataset.kpis.get(c) == "lower"
+        ]
+        categories = [
             c
             for c in dataset.columns_of(ColumnKind.CATEGORICAL)
             if dataset.column(c).distinct_exact
+            and dataset.role(c) != ColumnRole.IDENTIFIER
             and 2 <= dataset.column(c).distinct_at_least <= budget.max_groups
             and rows - dataset.column(c).null_count
             >= GROUP_MIN_ROWS_PER_LEVEL * dataset.column(c).distinct_at_least
         ]
-        pairs = [[m, g] for m in measures for g in groups]
+        pairs = [[m, g] for m in kpis for g in categories]
+        if got is not None:
+            cand = params["eventlog_candidates"]
+            process_groups = [
+                g
+                for g in dict.fromkeys([*cand["activity_candidates"], *cand["resource_candidates"]])
+                if g in categories
+            ]
+            process = [
+                m
+                for m in dataset.columns_of(ColumnKind.NUMERIC, roles=MEASURE_ROLES)
+                if m not in kpis
+            ]
+            pairs += [[m, g] for m in process for g in process_groups if [m, g] not in pairs]
+            params["process_pairs_need_log"] = True
         if len(pairs) > budget.max_pairs:
             left_out["group_pairs"] = {"pairs": pairs[budget.max_pairs :], "cap": "max_pairs"}
             pairs = pairs[: budget.max_pairs]
@@ -428,7 +455,11 @@ class Recommendations(EventLogBase):
 
     def _group_rows(self, ctx, groups_state) -> list[dict]:
         rows = []
+        kpis = ctx.dataset.kpis
+        log_found = self._has_log(ctx) and bool(self.spec(ctx).get("found"))
         for (measure, group), slot in zip(ctx.params["group_pairs"], groups_state, strict=True):
+            if kpis.get(measure) != "lower" and not log_found:
+                continue  # a process-measure pair on a table that is not an event log
             by = slot["by"]
             if slot["min"] is None or slot["min"] < 0 or len(by) < 2:
                 continue

@@ -27,7 +27,7 @@ from itertools import combinations
 import numpy as np
 from scipy import stats
 
-from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
+from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, Plan, hookimpl
 
 from ._counts import add_counts, valid_values, value_counts
 from ._exact import exact_fixed_sum, fixed_ratio
@@ -82,6 +82,9 @@ def _group_columns(dataset, budget) -> tuple[list[str], dict[str, str]]:
     limit = HIGH_CARDINALITY * budget.max_groups
     for name in dataset.columns_of(*GROUP_KINDS):
         info = dataset.column(name)
+        if info.role == ColumnRole.IDENTIFIER:
+            skipped[name] = f"identifier ({info.role_reason})"
+            continue
         if info.kind == ColumnKind.BOOLEAN:
             kept.append(name)
             continue
@@ -177,7 +180,7 @@ class Correlation(Analysis):
     )
 
     def plan(self, dataset, budget):
-        columns = dataset.columns_of(*NUMERIC_KINDS)
+        columns = dataset.columns_of(*NUMERIC_KINDS, roles=MEASURE_ROLES)
         if len(columns) < 2:
             return None
         kept = columns[: budget.max_columns]
@@ -864,7 +867,7 @@ class GroupDifferences(Analysis):
     )
 
     def plan(self, dataset, budget):
-        numeric = dataset.columns_of(*NUMERIC_KINDS)
+        numeric = dataset.columns_of(*NUMERIC_KINDS, roles=MEASURE_ROLES)
         groups, skipped = _group_columns(dataset, budget)
         numeric_kept = numeric[: budget.max_columns]
         groups_kept = groups[: budget.max_columns]

@@ -32,7 +32,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
+from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, Plan, hookimpl
 
 from ._exact import fixed_ratio
 from ._report import bonferroni, cap_each
@@ -61,6 +61,9 @@ WEEKDAY_MIN_DAYS = 14
 HOUR_MIN_HOURS = 48
 
 
+COARSE_GRAINS = ("year", "month")
+
+
 class _TimeAnalysis(Analysis):
     family = "time"
     requires = (ColumnKind.TIMESTAMP,)
@@ -70,17 +73,23 @@ class _TimeAnalysis(Analysis):
     hourly_sums = True  # exact per-hour sums of the numeric columns (hourly means)
 
     def plan(self, dataset, budget):
-        times = dataset.columns_of(ColumnKind.TIMESTAMP)
+        all_times = dataset.columns_of(ColumnKind.TIMESTAMP)
+        # Daily and hourly series need dates at least daily: a "Year" stored as a date
+        # (every value on 1 January) has no day-of-week or daily level to speak of.
+        times = [c for c in all_times if dataset.column(c).role_detail not in COARSE_GRAINS]
         if not times:
             return None
         with_values = [c for c in times if dataset.column(c).null_count < dataset.row_count]
         time_column = (with_values or times)[0]
-        numeric = dataset.columns_of(*NUMERIC_KINDS)
+        numeric = dataset.columns_of(*NUMERIC_KINDS, roles=MEASURE_ROLES)
         room = max(budget.max_columns - 1, 0)
         kept = numeric[:room]
         left_out: dict = {}
         if len(numeric) > len(kept):
             left_out.update({"columns": numeric[len(kept) :], "cap": "max_columns"})
+        coarse = [c for c in all_times if c not in times]
+        if coarse:
+            left_out["coarse_time_columns"] = {c: dataset.column(c).role_reason for c in coarse}
         others = [c for c in times if c != time_column]
         if others:
             left_out["time_columns"] = others

@@ -9,6 +9,7 @@ from importlib.metadata import version as _distribution_version
 
 from .analysis import Analysis, AnalysisContext, Budget, ComparisonAnalysis, Plan
 from .column_kinds import ColumnKind
+from .column_roles import MEASURE_ROLES, ColumnRole
 from .errors import (
     AnalysisDefinitionError,
     BudgetExceeded,
@@ -33,6 +34,8 @@ __all__ = [
     "Budget",
     "BudgetExceeded",
     "ColumnKind",
+    "ColumnRole",
+    "MEASURE_ROLES",
     "ComparisonAnalysis",
     "DatasetError",
     "FindingValidationError",

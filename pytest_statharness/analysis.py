@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from .column_kinds import ColumnKind
+from .column_roles import ColumnRole
 from .evidence import FINDING_SCHEMA_VERSION, finding_id
 
 
@@ -72,13 +73,32 @@ class DatasetView:
         self.fingerprint: str = dataset.fingerprint
         self.row_count: int = dataset.row_count
         self.columns = dataset.columns
+        self.kpis: dict[str, str] = dict(getattr(dataset, "kpis", {}))
         self._dataset = dataset
 
-    def columns_of(self, *kinds: ColumnKind) -> list[str]:
-        return self._dataset.columns_of(*kinds)
+    def columns_of(
+        self, *kinds: ColumnKind, roles: Sequence[ColumnRole] | None = None
+    ) -> list[str]:
+        """Columns of these kinds; with ``roles``, only those whose role is one of them."""
+        return self._dataset.columns_of(*kinds, roles=roles)
 
     def kind(self, column: str) -> ColumnKind:
         return self._dataset.column(column).kind
+
+    def role(self, column: str) -> ColumnRole:
+        return self._dataset.column(column).role
+
+    def roles_left_out(
+        self, kinds: Sequence[ColumnKind], roles: Sequence[ColumnRole] | None
+    ) -> dict[str, str]:
+        """Columns of these kinds that ``roles`` excludes, with their roles (for evidence)."""
+        if roles is None:
+            return {}
+        return {
+            c: str(self.role(c))
+            for c in self._dataset.columns_of(*kinds)
+            if self.role(c) not in roles
+        }
 
     def column(self, column: str):
         return self._dataset.column(column)
@@ -172,6 +192,10 @@ class Analysis:
             recommendations, drift); becomes a marker.
         title: a short human title.
         requires: column kinds; the analysis is collected for a dataset having any of them.
+        roles: column roles it analyses (None: any); an identifier, a calendar part or a
+            clock code is stored as a number but is not a measurement, so an analysis of
+            quantities sets ``roles = MEASURE_ROLES``. Columns left out by role are cited
+            in the plan's ``left_out["by_role"]``.
         exact: whether every value it reports is exact (else ``error_bound`` says how far).
         passes: the number of passes it makes (an upper bound when it can stop earlier).
         method / reference: what is computed and the literature or documentation behind it.
@@ -183,6 +207,7 @@ class Analysis:
     family: ClassVar[str]
     title: ClassVar[str]
     requires: ClassVar[tuple[ColumnKind, ...]] = ()
+    roles: ClassVar[tuple[ColumnRole, ...] | None] = None
     exact: ClassVar[bool] = True
     error_bound: ClassVar[str | None] = None
     passes: ClassVar[int] = 1
@@ -200,12 +225,15 @@ class Analysis:
         The default takes every column of the required kinds, up to ``max_columns``, and
         records the ones left out.
         """
-        columns = dataset.columns_of(*self.requires)
+        columns = dataset.columns_of(*self.requires, roles=self.roles)
         if not columns:
             return None
         kept = columns[: budget.max_columns]
         left = columns[budget.max_columns :]
         left_out = {"columns": left, "cap": "max_columns"} if left else {}
+        by_role = dataset.roles_left_out(self.requires, self.roles)
+        if by_role:
+            left_out["by_role"] = by_role
         return Plan(tuple(kept), {}, left_out)
 
     def columns_for_pass(self, ctx: AnalysisContext) -> Sequence[str]:
@@ -267,8 +295,8 @@ class ComparisonAnalysis(Analysis):
         """Columns present in both datasets with the same kind among ``requires``."""
         columns = [
             c
-            for c in a.columns_of(*self.requires)
-            if c in b.columns_of(*self.requires) and a.kind(c) == b.kind(c)
+            for c in a.columns_of(*self.requires, roles=self.roles)
+            if c in b.columns_of(*self.requires, roles=self.roles) and a.kind(c) == b.kind(c)
         ]
         if not columns:
             return None

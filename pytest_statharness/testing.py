@@ -25,8 +25,12 @@ def run_on_frame(
     overrides: dict | None = None,
     name: str = "frame",
     path: Path | None = None,
+    kpis: dict[str, str] | None = None,
 ) -> RunResult | None:
-    """Run ``analysis`` on a pandas DataFrame; None when the analysis does not apply."""
+    """Run ``analysis`` on a pandas DataFrame; None when the analysis does not apply.
+
+    ``kpis``: declared KPIs, column -> "lower" or "higher" (as a dataset spec declares them).
+    """
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(path) if path is not None else Path(tmp) / f"{name}.parquet"
         if path is None:
@@ -38,6 +42,7 @@ def run_on_frame(
             batch_size=batch_size,
             overrides=overrides,
             name=name,
+            kpis=kpis,
         )
 
 
@@ -49,8 +54,10 @@ def run_on_file(
     batch_size: int | None = None,
     overrides: dict | None = None,
     name: str = "frame",
+    kpis: dict[str, str] | None = None,
 ) -> RunResult | None:
     dataset = open_dataset(name, str(file), chunk_rows=chunk_rows)
+    dataset.kpis = dict(kpis or {})
     decision = decide_budget(
         row_count=dataset.row_count,
         column_count=len(dataset.columns),

@@ -14,19 +14,28 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from ..atomic import write_text_atomic
 from ..column_kinds import ColumnKind
+from ..column_roles import ColumnRole
 from ..errors import DatasetError
 from .chunks import DEFAULT_CHUNK_ROWS, Chunk, canonical_chunks
 from .fingerprint import content_key, dataset_fingerprint
 from .full_load import check_full_load
 from .inference import ColumnScan, decide_kind
+from .roles import (
+    RELATION_MATCH_SHARE,
+    RoleDecision,
+    calendar_candidates,
+    decide_role,
+    timestamp_part,
+)
 from .sources import BadRows, Source, detect_format, open_source, split_location
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 1
+META_VERSION = 2  # 2: number domains, date layouts, calendar relations (roles)
 DEFAULT_IO_BATCH_ROWS = 65536
 
 
@@ -38,6 +47,16 @@ class ColumnInfo:
     null_count: int
     distinct_at_least: int
     distinct_exact: bool
+    role: ColumnRole = ColumnRole.OTHER
+    role_reason: str = ""
+    role_confidence: float = 0.0
+    role_detail: str | None = None  # calendar part, date layout
+    date_format: str | None = None  # strings read as timestamps with this layout
+
+    def role_json(self) -> dict:
+        return RoleDecision(
+            self.role, self.role_reason, self.role_confidence, self.role_detail
+        ).as_json()
 
 
 def _schema_to_text(schema: pa.Schema) -> str:
@@ -74,6 +93,8 @@ class Dataset:
         self.row_count = row_count
         self.columns = tuple(columns)
         self.bad_rows = bad_rows
+        #: Declared KPIs: column -> "lower" or "higher" (which direction is better).
+        self.kpis: dict[str, str] = {}
 
     # -- description -----------------------------------------------------------
     @property
@@ -94,9 +115,16 @@ class Dataset:
                 return info
         raise KeyError(name)
 
-    def columns_of(self, *kinds: ColumnKind) -> list[str]:
-        """Names of the columns of the given kinds, in schema order."""
-        return [c.name for c in self.columns if c.kind in kinds]
+    def columns_of(self, *kinds: ColumnKind, roles=None) -> list[str]:
+        """Names of the columns of the given kinds (and roles, when given), in schema order."""
+        return [
+            c.name for c in self.columns if c.kind in kinds and (roles is None or c.role in roles)
+        ]
+
+    @property
+    def date_formats(self) -> dict[str, str]:
+        """String columns read as timestamps, with their layouts."""
+        return {c.name: c.date_format for c in self.columns if c.date_format}
 
     def describe(self) -> dict:
         """The dataset as the report and the evidence cite it (no absolute paths)."""
@@ -118,6 +146,7 @@ class Dataset:
                     "type": c.arrow_type,
                     "kind": str(c.kind),
                     "null_count": c.null_count,
+                    **c.role_json(),
                 }
                 for c in self.columns
             ],
@@ -143,11 +172,15 @@ class Dataset:
             self.source.iter_part_batches(part, names, batch_size)
             for part in range(len(self.source.parts()))
         )
-        target = _analysis_schema(schema)
+        formats = self.date_formats
+        target = _analysis_schema(schema, formats)
         chunks = canonical_chunks(parts, self.chunk_rows, schema)
         if target.equals(schema):
             return chunks
-        return (Chunk(c.index, c.part, c.row_start, _normalise(c.table, target)) for c in chunks)
+        return (
+            Chunk(c.index, c.part, c.row_start, _normalise(c.table, target, formats))
+            for c in chunks
+        )
 
     def to_pandas(self, columns: Sequence[str] | None = None, *, requester: str | None = None):
         """Load the dataset whole — refused above the full-load threshold (see full_load)."""
@@ -185,20 +218,53 @@ def _analysis_type(typ: pa.DataType) -> pa.DataType:
     return typ
 
 
-def _analysis_schema(schema: pa.Schema) -> pa.Schema:
-    """Normalise time units and string types so every format gives the same chunks."""
-    return pa.schema([pa.field(f.name, _analysis_type(f.type)) for f in schema])
+def _analysis_schema(schema: pa.Schema, date_formats: dict[str, str] | None = None) -> pa.Schema:
+    """Normalise time units and string types so every format gives the same chunks;
+    string columns holding dates (``date_formats``) become timestamps."""
+    date_formats = date_formats or {}
+    return pa.schema(
+        [
+            pa.field(f.name, _date_string_type(date_formats[f.name]))
+            if f.name in date_formats
+            else pa.field(f.name, _analysis_type(f.type))
+            for f in schema
+        ]
+    )
 
 
-def _normalise(table: pa.Table, target: pa.Schema) -> pa.Table:
+def _date_string_type(layout: str) -> pa.DataType:
+    return (
+        pa.timestamp("us", tz="UTC")
+        if ("%z" in layout or layout.endswith("Z"))
+        else (pa.timestamp("us"))
+    )
+
+
+def _parse_dates(column, layout: str):
+    import pyarrow.compute as pc
+
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    parsed = pc.strptime(column, format=layout, unit="us", error_is_null=True)
+    if layout.endswith("Z") and parsed.type.tz is None:
+        parsed = pc.assume_timezone(parsed, "UTC")
+    return parsed
+
+
+def _normalise(
+    table: pa.Table, target: pa.Schema, date_formats: dict[str, str] | None = None
+) -> pa.Table:
     """Cast to the analysis schema. Finer time units are floored first (a plain cast
     truncates towards zero, which would move pre-1970 instants to the next microsecond)."""
     import pyarrow.compute as pc
 
+    date_formats = date_formats or {}
     columns = []
     for field, column in zip(target, table.columns, strict=True):
         typ = column.type
-        if pa.types.is_timestamp(typ) and typ.unit == "ns":
+        if field.name in date_formats:
+            column = _parse_dates(column, date_formats[field.name])
+        elif pa.types.is_timestamp(typ) and typ.unit == "ns":
             column = pc.floor_temporal(column, unit="microsecond")
         elif pa.types.is_duration(typ) and typ.unit == "ns":
             ints = pc.cast(column, pa.int64())
@@ -290,6 +356,13 @@ def open_dataset(
         )
     if meta is None:
         row_count, summaries = _typing_scan(source, schema)
+    if row_count == 0:
+        raise DatasetError(
+            f"dataset {name!r} ({file.name}) has no data rows; there is nothing to analyse"
+        )
+    kinds = {f.name: decide_kind(_analysis_type(f.type), summaries[f.name]) for f in schema}
+    if meta is None:
+        relations = _calendar_relations(source, schema, kinds, summaries, row_count)
         bad = source.bad_rows()
         if meta_path is not None:
             write_text_atomic(
@@ -301,25 +374,36 @@ def open_dataset(
                         "row_count": row_count,
                         "bad_rows": {"count": bad.count, "first_lines": list(bad.first_positions)},
                         "columns": summaries,
+                        "relations": {k: list(v) for k, v in relations.items()},
                     },
                     sort_keys=True,
                 ),
             )
-    if row_count == 0:
-        raise DatasetError(
-            f"dataset {name!r} ({file.name}) has no data rows; there is nothing to analyse"
+    else:
+        relations = {k: tuple(v) for k, v in meta["relations"].items()}
+    columns = []
+    for f in schema:
+        summary = summaries[f.name]
+        role = decide_role(
+            f.name, kinds[f.name], summary, row_count=row_count, relation=relations.get(f.name)
         )
-    columns = [
-        ColumnInfo(
-            name=f.name,
-            arrow_type=str(f.type),
-            kind=decide_kind(_analysis_type(f.type), summaries[f.name]),
-            null_count=row_count - summaries[f.name]["non_null"],
-            distinct_at_least=summaries[f.name]["distinct_at_least"],
-            distinct_exact=summaries[f.name]["distinct_exact"],
+        columns.append(
+            ColumnInfo(
+                name=f.name,
+                arrow_type=str(f.type),
+                kind=kinds[f.name],
+                null_count=row_count - summary["non_null"],
+                distinct_at_least=summary["distinct_at_least"],
+                distinct_exact=summary["distinct_exact"],
+                role=role.role,
+                role_reason=role.reason,
+                role_confidence=role.confidence,
+                role_detail=role.detail,
+                date_format=summary.get("date_format")
+                if kinds[f.name] == ColumnKind.TIMESTAMP
+                else None,
+            )
         )
-        for f in schema
-    ]
     dataset = Dataset(
         name,
         location,
@@ -332,6 +416,58 @@ def open_dataset(
     )
     dataset.cache_status = cache_status
     return dataset
+
+
+def _calendar_relations(
+    source: Source, schema: pa.Schema, kinds: dict, summaries: dict, row_count: int
+) -> dict[str, tuple[str, str, float]]:
+    """Number columns that equal a calendar part of a timestamp column of the same table.
+
+    A second pass over just those columns (none when the table has no timestamp or no
+    number fitting a calendar domain): for every candidate (number column, timestamp
+    column, part), the share of rows where both are valid and equal. The best pair above
+    ``RELATION_MATCH_SHARE`` of the number column's valid rows decides its role.
+    """
+    stamps = [f.name for f in schema if kinds[f.name] == ColumnKind.TIMESTAMP]
+    candidates = {
+        f.name: calendar_candidates(summaries[f.name])
+        for f in schema
+        if kinds[f.name] == ColumnKind.NUMERIC
+    }
+    candidates = {k: v for k, v in candidates.items() if v}
+    if not stamps or not candidates:
+        return {}
+    formats = {n: summaries[n]["date_format"] for n in stamps if summaries[n].get("date_format")}
+    names = stamps + list(candidates)
+    sub = pa.schema([schema.field(n) for n in names])
+    target = _analysis_schema(sub, formats)
+    equal: dict[tuple[str, str, str], int] = {}
+    for part_index in range(len(source.parts())):
+        for batch in source.iter_part_batches(part_index, names, DEFAULT_IO_BATCH_ROWS):
+            table = _normalise(pa.Table.from_batches([batch]), target, formats)
+            for ts in stamps:
+                parts = {}
+                for column, wanted in candidates.items():
+                    values = np.asarray(
+                        table.column(column).to_numpy(zero_copy_only=False), dtype=np.float64
+                    )
+                    for part in wanted:
+                        if part not in parts:
+                            parts[part] = timestamp_part(table.column(ts), part)
+                        key = (column, ts, part)
+                        equal[key] = equal.get(key, 0) + int(
+                            np.count_nonzero(values == parts[part])
+                        )
+    out: dict[str, tuple[str, str, float]] = {}
+    for column in candidates:
+        valid = summaries[column]["non_null"]
+        best = max(
+            ((equal[(column, ts, part)], ts, part) for ts in stamps for part in candidates[column]),
+            default=None,
+        )
+        if best and valid and best[0] / valid >= RELATION_MATCH_SHARE:
+            out[column] = (best[1], best[2], best[0] / valid)
+    return out
 
 
 def _check_column_names(file: Path, schema: pa.Schema) -> None:

@@ -12,7 +12,13 @@ Rules (documented in docs/user-guide.md, "How column kinds are inferred"):
 * string -> text when values are long (mean length >= 20 characters) and mostly contain
   spaces (>= 50%) with many distinct values (> 1000, or > half of the non-null values);
   otherwise categorical (including high-cardinality keys such as case ids).
+* string -> timestamp when every non-null value parses with one of ``DATE_FORMATS``
+  (checked on every row; the first format that parses them all wins, and a day/month
+  order that the data cannot settle is read month-first and reported as ambiguous).
 * anything else (binary, nested) -> other; analyses do not use it.
+
+What a column *means* (its role) is decided afterwards from these summaries, in
+:mod:`.roles`.
 """
 
 from __future__ import annotations
@@ -26,6 +32,41 @@ import pyarrow.compute as pc
 from ..column_kinds import ColumnKind
 
 DISTINCT_TRACK_CAP = 10_000
+
+#: Date and date-time layouts recognised in string columns, most specific first.
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%b %d %Y",
+    "%d %b %Y",
+    "%B %d %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %B %Y",
+)
+#: Pairs a value set can satisfy both ways (every day <= 12): read month-first, flagged.
+AMBIGUOUS_DATE_PAIRS = {
+    ("%m/%d/%Y", "%d/%m/%Y"),
+    ("%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S"),
+    ("%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M"),
+}
+CLOCK_MAX = 2400  # midnight is often written 2400
 
 
 @dataclass
@@ -44,6 +85,18 @@ class ColumnScan:
     last: int | None = None
     min: int | None = None
     max: int | None = None
+    # numbers (integers and floats): domain facts that roles are decided from
+    fmin: float | None = None
+    fmax: float | None = None
+    non_integral: int = 0  # finite values with a fractional part
+    clock_bad: int = 0  # values that cannot be a time of day written hhmm
+    negative: int = 0
+    # timestamps: how coarse the values are (a "Year" stored as 1970-01-01 is yearly)
+    off_midnight: int = 0
+    off_first_day: int = 0
+    off_january: int = 0
+    # strings: the date layouts every value seen so far parses with
+    date_formats: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
 
     def update(self, col: pa.ChunkedArray | pa.Array) -> None:
         self.rows += len(col)
@@ -57,11 +110,13 @@ class ColumnScan:
                     pc.sum(pc.cast(pc.match_substring(valid, " "), pa.int64())).as_py() or 0
                 )
             self._track_distinct(valid)
+            self._track_date_formats(valid)
         elif pa.types.is_integer(typ):
             valid = pc.drop_null(col)
             self._track_distinct(valid)
             if len(valid):
                 arr = np.asarray(valid.to_numpy(), dtype=np.int64)
+                self._track_domain(arr.astype(np.float64))
                 lo, hi = int(arr.min()), int(arr.max())
                 self.min = lo if self.min is None else min(self.min, lo)
                 self.max = hi if self.max is None else max(self.max, hi)
@@ -73,8 +128,57 @@ class ColumnScan:
                     elif (diffs == 0).any() or first_step == 0:
                         self.strictly = False
                 self.last = int(arr[-1])
-        elif pa.types.is_floating(typ) or pa.types.is_boolean(typ):
-            pass
+        elif pa.types.is_timestamp(typ):
+            valid = pc.drop_null(col)
+            if len(valid):
+                floor = pc.floor_temporal(valid, unit="day")
+                self.off_midnight += len(valid) - (pc.sum(pc.equal(floor, valid)).as_py() or 0)
+                self.off_first_day += pc.sum(pc.not_equal(pc.day(valid), 1)).as_py() or 0
+                self.off_january += pc.sum(pc.not_equal(pc.month(valid), 1)).as_py() or 0
+        elif pa.types.is_floating(typ):
+            valid = pc.drop_null(col)
+            arr = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=np.float64)
+            arr = arr[np.isfinite(arr)]
+            if len(arr):
+                self._track_distinct(pa.array(arr))
+                self._track_domain(arr)
+
+    def _granularity(self) -> str | None:
+        """year / month / day / instant: the finest calendar unit the timestamps use."""
+        if not pa.types.is_timestamp(self.arrow_type) or self.rows == self.nulls:
+            return None
+        if self.off_midnight:
+            return "instant"
+        if self.off_first_day:
+            return "day"
+        return "month" if self.off_january else "year"
+
+    @property
+    def _is_string(self) -> bool:
+        typ = self.arrow_type
+        return (pa.types.is_string(typ) or pa.types.is_large_string(typ)) and (
+            self.rows > self.nulls
+        )
+
+    def _track_domain(self, arr: np.ndarray) -> None:
+        lo, hi = float(arr.min()), float(arr.max())
+        self.fmin = lo if self.fmin is None else min(self.fmin, lo)
+        self.fmax = hi if self.fmax is None else max(self.fmax, hi)
+        whole = arr == np.floor(arr)
+        self.non_integral += int(len(arr) - np.count_nonzero(whole))
+        self.negative += int(np.count_nonzero(arr < 0))
+        ints = arr[whole]
+        bad = (ints < 0) | (ints > CLOCK_MAX) | (np.mod(ints, 100) >= 60)
+        self.clock_bad += int(np.count_nonzero(bad)) + int(len(arr) - len(ints))
+
+    def _track_date_formats(self, valid) -> None:
+        if not self.date_formats or not len(valid):
+            return
+        self.date_formats = [
+            fmt
+            for fmt in self.date_formats
+            if pc.strptime(valid, format=fmt, unit="us", error_is_null=True).null_count == 0
+        ]
 
     def _track_distinct(self, valid) -> None:
         if self.distinct_overflow or not len(valid):
@@ -100,7 +204,21 @@ class ColumnScan:
             "strictly_increasing": self.sorted_so_far and self.strictly,
             "min": self.min,
             "max": self.max,
+            "fmin": self.fmin,
+            "fmax": self.fmax,
+            "non_integral": self.non_integral,
+            "clock_bad": self.clock_bad,
+            "negative": self.negative,
+            "granularity": self._granularity(),
+            "date_format": date_format_of(self.date_formats) if self._is_string else None,
+            "date_ambiguous": self._is_string
+            and tuple(self.date_formats[:2]) in AMBIGUOUS_DATE_PAIRS,
         }
+
+
+def date_format_of(viable: list[str]) -> str | None:
+    """The layout a string column is read with: the first that parses every value."""
+    return viable[0] if viable else None
 
 
 def decide_kind(arrow_type: pa.DataType, summary: dict) -> ColumnKind:
@@ -126,6 +244,8 @@ def decide_kind(arrow_type: pa.DataType, summary: dict) -> ColumnKind:
         or pa.types.is_large_string(arrow_type)
         or pa.types.is_dictionary(arrow_type)
     ):
+        if summary.get("date_format"):
+            return ColumnKind.TIMESTAMP
         non_null = summary["non_null"]
         distinct = summary["distinct_at_least"]
         many = distinct > 1000 or (non_null and distinct > non_null / 2)

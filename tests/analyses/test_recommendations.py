@@ -34,6 +34,10 @@ def intervals(frame: pd.DataFrame) -> pd.DataFrame:
     return out[same]
 
 
+# Numeric-by-group recommendations are made only for declared KPIs (lower is better).
+KPIS = {"cost": "lower"}
+
+
 def group_frame(seed: int = 1, rows: int = 600, planted: dict | None = None) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     dept = rng.choice(list("ABCDE"), rows)
@@ -102,7 +106,7 @@ def test_clean_log_gives_no_recommendation() -> None:
 
 def test_findings_ordered_by_modeled_improvement() -> None:
     frame = make_log(seed=3, slow={"approve": 6.0, "pay": 3.0})
-    findings = run_on_frame(ANALYSIS, frame).findings
+    findings = run_on_frame(ANALYSIS, frame, kpis=KPIS).findings
     assert [f["subject"]["activity"] for f in findings][:2] == ["approve", "pay"]
     pcts = [f["recommendation"]["modeled_improvement_pct"] for f in findings]
     assert pcts == sorted(pcts, reverse=True)
@@ -111,7 +115,7 @@ def test_findings_ordered_by_modeled_improvement() -> None:
 # -- numeric by group ---------------------------------------------------------------------------
 def test_planted_group_is_recommended_with_pandas_and_scipy_values() -> None:
     frame = group_frame(planted={"D": 3.0})
-    findings = run_on_frame(ANALYSIS, frame).findings
+    findings = run_on_frame(ANALYSIS, frame, kpis=KPIS).findings
     assert [f["subject"]["group"] for f in findings] == ["D"]
     f = findings[0]
     assert f["kind"] == "reduce_group_measure"
@@ -140,24 +144,24 @@ def test_planted_group_is_recommended_with_pandas_and_scipy_values() -> None:
 
 def test_clean_groups_give_no_recommendation() -> None:
     for seed in (1, 2, 3, 4):
-        assert run_on_frame(ANALYSIS, group_frame(seed=seed)).findings == []
+        assert run_on_frame(ANALYSIS, group_frame(seed=seed), kpis=KPIS).findings == []
 
 
 def test_measure_with_negative_values_is_not_used() -> None:
     frame = group_frame(planted={"D": 3.0})
     frame.loc[0, "cost"] = -1.0
-    assert run_on_frame(ANALYSIS, frame).findings == []
+    assert run_on_frame(ANALYSIS, frame, kpis=KPIS).findings == []
 
 
 def test_two_planted_groups_ordered_by_improvement() -> None:
     frame = group_frame(seed=2, rows=1000, planted={"B": 4.0, "E": 2.5})
-    findings = run_on_frame(ANALYSIS, frame).findings
+    findings = run_on_frame(ANALYSIS, frame, kpis=KPIS).findings
     assert [f["subject"]["group"] for f in findings] == ["B", "E"]
 
 
 def test_not_applicable_without_timestamp_or_numeric() -> None:
     frame = pd.DataFrame({"a": ["x", "y"] * 50, "b": ["p", "q", "r", "s"] * 25})
-    assert run_on_frame(ANALYSIS, frame) is None
+    assert run_on_frame(ANALYSIS, frame, kpis=KPIS) is None
 
 
 # -- chunking ------------------------------------------------------------------------------------
@@ -167,8 +171,8 @@ def test_chunk_size_does_not_change_findings(which, slow_log, slow_findings) -> 
         frame, whole = slow_log, slow_findings
     else:
         frame = group_frame(planted={"D": 3.0})
-        whole = run_on_frame(ANALYSIS, frame).findings
-    split = run_on_frame(ANALYSIS, frame, chunk_rows=7).findings
+        whole = run_on_frame(ANALYSIS, frame, kpis=KPIS).findings
+    split = run_on_frame(ANALYSIS, frame, chunk_rows=7, kpis=KPIS).findings
     assert whole and canonical_findings(split) == canonical_findings(whole)
 
 
@@ -182,7 +186,7 @@ def test_one_extreme_value_does_not_hide_a_planted_group() -> None:
     rest = frame.loc[frame["dept"] != "D", "cost"].to_numpy()
     raw = stats.ttest_ind(x, rest, equal_var=False, alternative="greater")
     assert raw.pvalue * 5 > ALPHA  # a Welch test on the raw values misses it
-    findings = run_on_frame(ANALYSIS, frame).findings
+    findings = run_on_frame(ANALYSIS, frame, kpis=KPIS).findings
     assert [f["subject"]["group"] for f in findings] == ["D"]
     assert close(vals(findings[0])["p_value"], log1p_welch(x, rest).pvalue, rel=1e-9)
 
@@ -191,7 +195,7 @@ def test_one_extreme_value_does_not_make_a_recommendation() -> None:
     for seed in (1, 2, 3, 4):
         frame = group_frame(seed=seed)
         frame.loc[seed * 7, "cost"] = 1000.0 * frame["cost"].median()
-        assert run_on_frame(ANALYSIS, frame).findings == [], seed
+        assert run_on_frame(ANALYSIS, frame, kpis=KPIS).findings == [], seed
 
 
 def test_outlier_interval_does_not_hide_the_slow_activity(slow_log) -> None:
@@ -201,7 +205,9 @@ def test_outlier_interval_does_not_hide_the_slow_activity(slow_log) -> None:
     case = frame["cid"] == frame.loc[i, "cid"]
     later = case & (frame.index >= i)
     frame.loc[later, "ts"] += pd.Timedelta(seconds=1000 * 600)
-    findings = run_on_frame(ANALYSIS, frame).findings  # a raw-value Welch test finds nothing
+    findings = run_on_frame(
+        ANALYSIS, frame, kpis=KPIS
+    ).findings  # a raw-value Welch test finds nothing
     assert findings[0]["subject"]["activity"] == "approve"
 
 
@@ -209,11 +215,11 @@ def test_outlier_interval_does_not_hide_the_slow_activity(slow_log) -> None:
 def test_tolerated_log_still_recommends_and_says_so(slow_log) -> None:
     frame = slow_log.copy()
     frame.iloc[600:615] = slow_log.iloc[585:600].to_numpy()  # a duplicated block
-    findings = run_on_frame(ANALYSIS, frame).findings
+    findings = run_on_frame(ANALYSIS, frame, kpis=KPIS).findings
     assert findings[0]["subject"]["activity"] == "approve"
     tolerated = findings[0]["evidence"]["parameters"]["event_log"]["tolerated"]
     assert tolerated["grouping"] is True and tolerated["reappearing_rows"] > 0
-    split = run_on_frame(ANALYSIS, frame, chunk_rows=7).findings
+    split = run_on_frame(ANALYSIS, frame, chunk_rows=7, kpis=KPIS).findings
     assert canonical_findings(split) == canonical_findings(findings)
 
 
@@ -249,3 +255,10 @@ def test_detection_pass_is_shared_with_the_eventlog_family(slow_log, tmp_path) -
     assert shared.chunks < alone.chunks
     assert canonical_findings(shared.findings) == canonical_findings(alone.findings)
     assert shared.findings and shared.findings[0]["subject"]["activity"] == "approve"
+
+
+def test_undeclared_measure_gets_no_group_recommendation() -> None:
+    """A group's mean of a column nobody declared a KPI is a description, not a target."""
+    frame = group_frame(planted={"D": 3.0})
+    assert run_on_frame(ANALYSIS, frame, kpis=KPIS).findings  # the planted group, declared
+    assert run_on_frame(ANALYSIS, frame) is None  # the same data, nothing declared: no item

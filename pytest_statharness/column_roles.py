@@ -1,0 +1,35 @@
+"""The column roles the harness infers, defined once.
+
+A column's *kind* says how its values are stored (numeric, categorical, timestamp...); its
+*role* says what they mean, and analyses choose their columns by role: a month number, a
+flight number and a departure time written ``1347`` are all stored as integers, but only
+a measurement has a meaningful mean, trend or outlier. Roles are inferred from the data by
+:mod:`pytest_statharness.dataset.roles` (each with a reason and a confidence, cited in
+report.json).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ColumnRole(StrEnum):
+    IDENTIFIER = "identifier"  # a key: row ids, case ids, flight numbers, zip codes
+    CALENDAR_PART = "calendar_part"  # year, month, day, hour, minute, weekday as numbers
+    CLOCK_CODE = "clock_code"  # a time of day written as an integer hhmm (1347)
+    MEASUREMENT = "measurement"  # a quantity: amounts, temperatures, durations
+    COUNT = "count"  # a non-negative integer quantity
+    CATEGORY = "category"  # a label from a small vocabulary
+    BOOLEAN = "boolean"
+    TIMESTAMP = "timestamp"  # instants and dates, including parsed date strings
+    DURATION = "duration"
+    GEO_COORDINATE = "geo_coordinate"  # latitude or longitude
+    FREE_TEXT = "free_text"
+    OTHER = "other"
+
+
+#: Roles whose values are quantities: the ones shape, outliers, trends, correlations,
+#: Benford and recommendations are about.
+MEASURE_ROLES = (ColumnRole.MEASUREMENT, ColumnRole.COUNT, ColumnRole.DURATION)
+
+__all__ = ["MEASURE_ROLES", "ColumnRole"]

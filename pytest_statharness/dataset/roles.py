@@ -1,0 +1,210 @@
+"""What each column means (its role), decided from the data once per dataset.
+
+Kinds (:mod:`.inference`) say how values are stored; roles say what they mean, so that
+analyses never compute the mean of a key, the trend of a month number or the outliers of a
+departure time written ``1347``. Every decision carries a reason and a confidence (0..1),
+cited in report.json; the dataset spec can override any of them.
+
+Evidence, strongest first:
+
+1. *Relations to a timestamp column of the same table* (measured in a second pass over
+   just the columns concerned): an integer column equal to the year / month / day / hour /
+   minute / weekday of a timestamp on >= 99% of rows is that calendar part (confidence 0.99).
+2. *Value domains*: integers that are all valid ``hhmm`` times with many distinct values
+   are clock codes; strictly increasing or contiguous integers, or values unique on every
+   row, are identifiers; latitudes lie in [-90, 90], longitudes in [-180, 180].
+3. *Names*, only together with a fitting domain (never alone): ``month`` holding 1..12 is a
+   calendar part (0.8), ``flight`` holding many distinct integers an identifier (0.7),
+   ``lat``/``lon`` in range a coordinate (0.8). A column named ``month`` holding 40..900 is
+   a measurement whatever its name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..column_kinds import ColumnKind
+from ..column_roles import ColumnRole
+
+#: Calendar parts: (name, inclusive domain of its integer values).
+CALENDAR_DOMAINS = {
+    "year": (1000, 2200),
+    "quarter": (1, 4),
+    "month": (1, 12),
+    "week": (1, 53),
+    "day": (1, 31),
+    "weekday": (0, 7),
+    "hour": (0, 23),
+    "minute": (0, 59),
+    "second": (0, 59),
+}
+RELATION_MATCH_SHARE = 0.99
+_CALENDAR_NAMES = {
+    "year": {"year", "yr", "yyyy", "fiscal_year"},
+    "quarter": {"quarter", "qtr"},
+    "month": {"month", "mon", "mm"},
+    "week": {"week", "wk", "weekofyear", "week_of_year"},
+    "day": {"day", "dd", "dayofmonth", "day_of_month", "mday"},
+    "weekday": {"weekday", "dow", "dayofweek", "day_of_week", "wday"},
+    "hour": {"hour", "hr", "hh"},
+    "minute": {"minute", "min", "mi"},
+    "second": {"second", "sec", "ss"},
+}
+_ID_TOKENS = {
+    "id", "key", "code", "number", "num", "no", "nr", "zip", "zipcode", "postcode",
+    "phone", "flight", "account", "uuid", "guid", "ssn", "isbn", "sku", "serial", "tailnum",
+}  # fmt: skip
+_LAT = {"lat", "latitude"}
+_LON = {"lon", "lng", "long", "longitude"}
+
+
+@dataclass(frozen=True)
+class RoleDecision:
+    role: ColumnRole
+    reason: str
+    confidence: float
+    detail: str | None = None  # e.g. which calendar part, the date layout
+
+    def as_json(self) -> dict:
+        out = {"role": str(self.role), "reason": self.reason, "confidence": self.confidence}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+def name_tokens(name: str) -> set[str]:
+    """``DepTime`` -> {dep, time, deptime}; ``case_id`` -> {case, id, case_id}."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    parts = [p for p in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if p]
+    return {*parts, name.lower(), "_".join(parts)}
+
+
+def _whole_numbers(summary: dict) -> bool:
+    return summary.get("fmin") is not None and summary.get("non_integral", 1) == 0
+
+
+def _in_domain(summary: dict, lo: float, hi: float) -> bool:
+    return _whole_numbers(summary) and lo <= summary["fmin"] and summary["fmax"] <= hi
+
+
+def calendar_candidates(summary: dict) -> list[str]:
+    """Calendar parts whose domain the column's values fit (checked against timestamps)."""
+    if not _whole_numbers(summary):
+        return []
+    return [part for part, (lo, hi) in CALENDAR_DOMAINS.items() if _in_domain(summary, lo, hi)]
+
+
+def timestamp_part(values: pa.Array, part: str) -> np.ndarray:
+    """The calendar part of timestamps as float64 (NaN where null)."""
+    if part == "weekday":
+        array = pc.day_of_week(values)  # Monday = 0
+    else:
+        array = getattr(pc, part)(values)
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
+
+
+def decide_role(
+    name: str,
+    kind: ColumnKind,
+    summary: dict,
+    *,
+    row_count: int,
+    relation: tuple[str, str, float] | None = None,
+) -> RoleDecision:
+    """The role of one column. ``relation``: (timestamp column, part, share of rows equal)."""
+    tokens = name_tokens(name)
+    non_null = summary.get("non_null", 0)
+    distinct = summary.get("distinct_at_least", 0)
+    if kind == ColumnKind.BOOLEAN:
+        return RoleDecision(ColumnRole.BOOLEAN, "boolean values", 1.0)
+    if kind == ColumnKind.DURATION:
+        return RoleDecision(ColumnRole.DURATION, "duration type", 1.0)
+    if kind == ColumnKind.TEXT:
+        return RoleDecision(ColumnRole.FREE_TEXT, "long strings with spaces, mostly distinct", 0.8)
+    if kind == ColumnKind.OTHER:
+        return RoleDecision(ColumnRole.OTHER, "binary or nested values", 1.0)
+    if kind == ColumnKind.TIMESTAMP:
+        layout = summary.get("date_format")
+        if layout:
+            reason = f"every value parses as a date with layout {layout!r}"
+            if summary.get("date_ambiguous"):
+                reason += " (day/month order ambiguous: read month-first; declare it in the spec)"
+            return RoleDecision(ColumnRole.TIMESTAMP, reason, 0.95, layout)
+        grain = summary.get("granularity")
+        if grain in ("year", "month", "day"):
+            first = {"year": "1 January", "month": "the 1st", "day": "midnight"}[grain]
+            return RoleDecision(
+                ColumnRole.TIMESTAMP, f"{grain}ly dates: every value falls on {first}", 1.0, grain
+            )
+        return RoleDecision(ColumnRole.TIMESTAMP, "timestamp or date type", 1.0, grain)
+    if kind == ColumnKind.INTEGER_ID:
+        return RoleDecision(
+            ColumnRole.IDENTIFIER, "integers increasing with the rows (a row id)", 0.95
+        )
+    if kind == ColumnKind.CATEGORICAL:
+        if non_null >= 20 and distinct >= non_null and summary.get("distinct_exact", True):
+            return RoleDecision(ColumnRole.IDENTIFIER, "a distinct value on every row", 0.9)
+        if distinct > 1000 and tokens & _ID_TOKENS:
+            return RoleDecision(
+                ColumnRole.IDENTIFIER, "over 1,000 distinct values, named as a key", 0.7
+            )
+        if distinct > 1000 and non_null / max(distinct, 1) < 5:
+            return RoleDecision(
+                ColumnRole.IDENTIFIER, "over 1,000 distinct values, under 5 rows each", 0.6
+            )
+        return RoleDecision(ColumnRole.CATEGORY, "strings from a vocabulary", 0.9)
+    # numbers
+    if relation is not None:
+        ts, part, share = relation
+        return RoleDecision(
+            ColumnRole.CALENDAR_PART,
+            f"equals the {part} of timestamp column {ts!r} on {share:.1%} of rows",
+            0.99,
+            part,
+        )
+    for part in calendar_candidates(summary):
+        if tokens & _CALENDAR_NAMES[part]:
+            return RoleDecision(
+                ColumnRole.CALENDAR_PART,
+                f"whole numbers in the {part} range "
+                f"{CALENDAR_DOMAINS[part][0]}..{CALENDAR_DOMAINS[part][1]}, named as one",
+                0.8,
+                part,
+            )
+    whole = _whole_numbers(summary)
+    if (
+        whole
+        and summary.get("clock_bad", 1) == 0
+        and distinct > 60
+        and (summary.get("fmax") or 0) >= 100
+    ):
+        return RoleDecision(
+            ColumnRole.CLOCK_CODE,
+            f"{distinct if summary.get('distinct_exact') else 'many'} distinct whole numbers, "
+            "every one a valid hhmm time of day (minutes < 60, at most 2400)",
+            0.9,
+        )
+    if whole and non_null >= 200 and distinct >= non_null and summary.get("distinct_exact", True):
+        return RoleDecision(ColumnRole.IDENTIFIER, "a distinct whole number on every row", 0.85)
+    if whole and tokens & _ID_TOKENS and distinct > 20 and not summary.get("negative"):
+        return RoleDecision(
+            ColumnRole.IDENTIFIER,
+            "non-negative whole numbers with many distinct values, named as a key",
+            0.7,
+        )
+    if tokens & _LAT and _in_domain_float(summary, -90, 90):
+        return RoleDecision(ColumnRole.GEO_COORDINATE, "latitude: named so, within ±90", 0.8)
+    if tokens & _LON and _in_domain_float(summary, -180, 180):
+        return RoleDecision(ColumnRole.GEO_COORDINATE, "longitude: named so, within ±180", 0.8)
+    if whole and not summary.get("negative"):
+        return RoleDecision(ColumnRole.COUNT, "non-negative whole numbers", 0.6)
+    return RoleDecision(ColumnRole.MEASUREMENT, "numbers", 0.6)
+
+
+def _in_domain_float(summary: dict, lo: float, hi: float) -> bool:
+    return summary.get("fmin") is not None and lo <= summary["fmin"] and summary["fmax"] <= hi
