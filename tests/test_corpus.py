@@ -93,7 +93,6 @@ def _named_columns(spec: dict) -> set[str]:
     return cols
 
 
-@pytest.mark.slow
 def test_every_label_names_real_columns_of_its_dataset() -> None:
     _corpus_packages()
     labels = corpus.load_labels()["datasets"]
@@ -103,7 +102,6 @@ def test_every_label_names_real_columns_of_its_dataset() -> None:
         assert not unknown, f"{name}: labels name columns it does not have: {sorted(unknown)}"
 
 
-@pytest.mark.slow
 def test_materialise_keeps_shipped_csv_dates_as_strings(tmp_path: Path) -> None:
     _corpus_packages()
     import pyarrow.parquet as pq
