@@ -71,6 +71,38 @@ def _strongest_first(ctx, findings: list[dict], strength) -> list[dict]:
     return cap_each(ctx, sorted(findings, key=key))
 
 
+SHARED_TREND_R = 0.7
+SHARED_TREND_RULE = (
+    f"when both columns correlate with the time axis at |Pearson r| >= {SHARED_TREND_R}, "
+    "their correlation is that of two trends (it appears between any two growing series): "
+    "severity at most low"
+)
+
+
+STRONGEST_PARTNER_RULE = (
+    "medium only for a pair that is the strongest correlation (|Pearson r|) of at least one "
+    "of its two columns; a pair weaker than both columns' strongest is low (in a table of many "
+    "correlated measures every pair would otherwise be flagged)"
+)
+SERIES_LEVELS_RULE = (
+    "one row per time point (>= 90% distinct timestamps): the columns are time series, whose "
+    "levels correlate through trends and cycles whether or not they are related; severity at "
+    "most low (correlate their changes to test an association)"
+)
+
+
+def time_axis(dataset) -> str | None:
+    """The table's time axis: its first timestamp column with values, else a calendar
+    part holding the year (a table indexed by year and quarter has no timestamp)."""
+    for c in dataset.columns_of(ColumnKind.TIMESTAMP):
+        if dataset.column(c).null_count < dataset.row_count:
+            return c
+    for c in dataset.columns_of(ColumnKind.NUMERIC, roles=(ColumnRole.CALENDAR_PART,)):
+        if dataset.column(c).role_detail == "year":
+            return c
+    return None
+
+
 KEY_MIN_LEVELS = 50
 KEY_ROWS_PER_LEVEL = 20
 
@@ -184,6 +216,11 @@ class Correlation(Analysis):
         if len(columns) < 2:
             return None
         kept = columns[: budget.max_columns]
+        axis = time_axis(dataset)
+        if axis is not None and len(kept) > 2:
+            # read along, never reported: two series that both trend over time correlate
+            # whether or not they are related (a shared trend, not an association)
+            kept = [*kept[: budget.max_columns - 1], axis]
         total = len(kept) * (len(kept) - 1) // 2
         if total <= budget.max_pairs:
             selection = "all"
@@ -204,6 +241,14 @@ class Correlation(Analysis):
                 f"would read {total} pairs x {dataset.row_count} rows > {SCREEN_MAX_WORK})"
             )
         params = {"pair_selection": selection, "pairs_total": total, "alpha": ALPHA}
+        if axis is not None and axis in kept:
+            params["time_axis"] = axis
+            params["shared_trend_rule"] = SHARED_TREND_RULE
+            info = dataset.column(axis)
+            non_null = dataset.row_count - info.null_count
+            if info.distinct_exact and non_null >= 20 and info.distinct_at_least >= 0.9 * non_null:
+                # one row per time point: the table is a set of time series
+                params["time_series_table"] = SERIES_LEVELS_RULE
         return Plan(tuple(kept), params, left_out)
 
     # stage bookkeeping: ctx.previous[-1] is the running ``info`` dict
@@ -506,8 +551,28 @@ class Correlation(Analysis):
         if selected is None:  # no finite value anywhere: the pairs a selection would keep
             selected = self._screened_pairs(ctx)[: ctx.budget.max_pairs]
         tested = len(info["pearson_pairs"])
+        axis = ctx.params.get("time_axis")
+        axis_index = cols.index(axis) if axis in cols else None
+        trend: dict[int, float] = {}
+        if axis_index is not None:
+            for i, j in selected:
+                if axis_index in (i, j):
+                    other = j if i == axis_index else i
+                    r_t = (info["pearson"].get((i, j)) or _pearson(None))["r"]
+                    if r_t is not None:
+                        trend[other] = r_t
+        best: dict[int, float] = {}  # each column's strongest |r| with another measure
+        for i, j in selected:
+            if axis_index in (i, j):
+                continue
+            r = (info["pearson"].get((i, j)) or _pearson(None))["r"]
+            if r is not None:
+                for a in (i, j):
+                    best[a] = max(best.get(a, 0.0), abs(r))
         out = []
         for i, j in selected:
+            if axis_index in (i, j):
+                continue  # the time axis is read only to tell shared trends
             pr = info["pearson"].get((i, j)) or _pearson(None)
             n = pr["n"]
             rho = rho_p = None
@@ -541,6 +606,32 @@ class Correlation(Analysis):
                 smaller_p, tested, strength, ((0.7, "medium"), (0.4, "low"))
             )
             params = {"pairs_tested": tested}
+            shared = (
+                i in trend
+                and j in trend
+                and abs(trend[i]) >= SHARED_TREND_R
+                and abs(trend[j]) >= SHARED_TREND_R
+            )
+            if axis_index is not None:
+                params["time_axis"] = axis
+                params["r_with_time"] = [trend.get(i), trend.get(j)]
+            r_ij = abs(pr["r"]) if pr["r"] is not None else None
+            if (
+                severity in ("medium", "high")
+                and r_ij is not None
+                and r_ij < best.get(i, 0.0)
+                and r_ij < best.get(j, 0.0)
+            ):
+                # both columns correlate more strongly with another: among many correlated
+                # measures, each column's strongest relation is the one worth a look
+                severity = "low"
+                params["weaker_than_partners"] = STRONGEST_PARTNER_RULE
+            series_levels = "time_series_table" in ctx.params
+            if (shared or series_levels) and severity in ("medium", "high"):
+                severity = "low"
+                params["severity_capped"] = (
+                    SHARED_TREND_RULE if shared else ctx.params["time_series_table"]
+                )
             if reason:
                 params["spearman_skipped"] = reason
             if pr.get("overflow"):
@@ -549,7 +640,14 @@ class Correlation(Analysis):
             out.append(
                 ctx.finding(
                     kind="correlation",
-                    title=f"Correlation of {x!r} and {y!r}",
+                    title=f"Correlation of {x!r} and {y!r}"
+                    + (
+                        f" (both trend with {axis!r}: a shared trend)"
+                        if shared
+                        else f" (levels of two series over {axis!r})"
+                        if series_levels
+                        else ""
+                    ),
                     subject={"columns": [x, y]},
                     values=values,
                     units=units,

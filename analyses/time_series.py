@@ -59,9 +59,53 @@ CP_PENALTY = 4.0
 TREND_MIN_POINTS = 10
 WEEKDAY_MIN_DAYS = 14
 HOUR_MIN_HOURS = 48
+MONTH_MIN_MONTHS = 12
+MIN_ROWS_RELATIVE_SHIFT = 0.10
+ANNUAL_CYCLE_EPS2 = 0.5
+
+
+def annual_cycle_strength(keys: np.ndarray, y: np.ndarray) -> float:
+    """Kruskal–Wallis epsilon² of daily values grouped by month of year (0 when the days
+    cover fewer than 12 months): how much of the series the annual cycle explains."""
+    if keys.size < 2 * MONTH_MIN_MONTHS:
+        return 0.0
+    months = np.unique(keys.astype("datetime64[D]").astype("datetime64[M]"))
+    if months.size < MONTH_MIN_MONTHS:
+        return 0.0
+    phase = month_of_day(keys)
+    groups = [y[phase == m] for m in range(12) if np.any(phase == m)]
+    if len(groups) < 2 or np.ptp(y) == 0:
+        return 0.0
+    return float(stats.kruskal(*groups).statistic) / (
+        keys.size - 1
+    )  # month-of-year only when the days with values cover 12 months
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_of_day(days: np.ndarray) -> np.ndarray:
+    """Month of year (0..11) of days counted from 1970-01-01."""
+    return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
+
+
+def cycles_for(grain: str | None) -> tuple[str, ...]:
+    """The cycles a time column can show: no hour of day in dates, no weekday in months."""
+    if grain in COARSE_GRAINS:
+        return ()
+    if grain == "week":  # every row on the same weekday
+        return ("month_of_year",)
+    if grain == "day":
+        return ("day_of_week", "month_of_year")
+    return ("day_of_week", "hour_of_day", "month_of_year")
 
 
 COARSE_GRAINS = ("year", "month")
+
+
+def row_series_meaningful(ctx) -> bool:
+    """Rows per day mean nothing when dates are yearly or monthly (one date per period)."""
+    return ctx.params.get("grain") not in COARSE_GRAINS
 
 
 class _TimeAnalysis(Analysis):
@@ -73,10 +117,7 @@ class _TimeAnalysis(Analysis):
     hourly_sums = True  # exact per-hour sums of the numeric columns (hourly means)
 
     def plan(self, dataset, budget):
-        all_times = dataset.columns_of(ColumnKind.TIMESTAMP)
-        # Daily and hourly series need dates at least daily: a "Year" stored as a date
-        # (every value on 1 January) has no day-of-week or daily level to speak of.
-        times = [c for c in all_times if dataset.column(c).role_detail not in COARSE_GRAINS]
+        times = dataset.columns_of(ColumnKind.TIMESTAMP)
         if not times:
             return None
         with_values = [c for c in times if dataset.column(c).null_count < dataset.row_count]
@@ -87,9 +128,6 @@ class _TimeAnalysis(Analysis):
         left_out: dict = {}
         if len(numeric) > len(kept):
             left_out.update({"columns": numeric[len(kept) :], "cap": "max_columns"})
-        coarse = [c for c in all_times if c not in times]
-        if coarse:
-            left_out["coarse_time_columns"] = {c: dataset.column(c).role_reason for c in coarse}
         others = [c for c in times if c != time_column]
         if others:
             left_out["time_columns"] = others
@@ -99,6 +137,9 @@ class _TimeAnalysis(Analysis):
             "calendar": "wall-clock days and hours of the column (its own time zone when set)",
             "window": f"latest max_windows = {budget.max_windows} days / hours",
             "alpha": ALPHA,
+            # how coarse the time column is: a "Year" stored as a date (every value on
+            # 1 January) has no daily row-count level and no weekday; dates have no hour
+            "grain": dataset.column(time_column).role_detail or "instant",
         }
         return Plan((time_column, *kept), params, left_out)
 
@@ -576,6 +617,8 @@ class Changepoints(_TimeAnalysis):
         t = ctx.columns[0]
         out = []
         for name, keys, y in self._daily_series(s, ctx):
+            if name == ROWS and not row_series_meaningful(ctx):
+                continue
             search, rows = self._search_series(s, name, y)
             changes, sigma, penalty = detect_changes(y, search, rows)
             numeric = name != ROWS
@@ -654,7 +697,7 @@ class Changepoints(_TimeAnalysis):
                             "p_value": "probability",
                             "t_test_p_value": "probability",
                         },
-                        severity="medium" if sigmas is None or sigmas >= 3 else "low",
+                        severity=self._severity(ctx, name, keys, y, sigmas, shift, ch),
                         columns=cols,
                         parameters={
                             "min_segment_days": CP_MIN_SEGMENT,
@@ -663,6 +706,19 @@ class Changepoints(_TimeAnalysis):
                     )
                 )
         return cap_each(ctx, out)
+
+    @staticmethod
+    def _severity(ctx, name, keys, y, sigmas, shift, ch) -> str:
+        """medium for a clear level shift; low for a small change in row counts (< 10%:
+        a missing hour on a DST day is no level shift) or a shift in a series that follows
+        the annual cycle (a seasonal swing is not a change of level)."""
+        if sigmas is not None and sigmas < 3:
+            return "low"
+        if name == ROWS and ch["before"] and abs(shift / ch["before"]) < MIN_ROWS_RELATIVE_SHIFT:
+            return "low"
+        if name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2:
+            return "low"
+        return "medium"
 
 
 # -- seasonality ---------------------------------------------------------------------------
@@ -692,12 +748,14 @@ class Seasonality(_TimeAnalysis):
     def findings(self, ctx):
         s = self._series(ctx)
         t = ctx.columns[0]
+        cycles = cycles_for(ctx.params.get("grain"))
         tests = []
-        tests.append(self._count_test(s, "day_of_week"))
-        tests.append(self._count_test(s, "hour_of_day"))
+        for cycle in cycles:
+            if cycle != "month_of_year":  # rows per month: the calendar, not an effect
+                tests.append(self._count_test(s, cycle))
         for c in ctx.columns[1:]:
-            tests.append(self._mean_test(s, c, "day_of_week"))
-            tests.append(self._mean_test(s, c, "hour_of_day"))
+            for cycle in cycles:
+                tests.append(self._mean_test(s, c, cycle))
         performed = sum(1 for x in tests if x["values"]["p_value"] is not None)
         out = []
         for test in tests:
@@ -706,11 +764,14 @@ class Seasonality(_TimeAnalysis):
             severity = significant_severity(
                 v["p_value"], performed, v[test["effect"]], ((large, "medium"), (small, "low"))
             )
+            window = ""
+            if s.daily is not None and s.daily.rows_outside:
+                window = f" (latest {ctx.budget.max_windows} days/hours)"
             out.append(
                 ctx.finding(
                     kind="seasonality",
                     title=f"{test['cycle'].replace('_', ' ').capitalize()} effect on "
-                    f"{test['series']} by {t!r}",
+                    f"{test['series']} by {t!r}{window}",
                     subject={"time_column": t, "series": test["series"], "cycle": test["cycle"]},
                     values=v,
                     units=test["units"],
@@ -723,6 +784,8 @@ class Seasonality(_TimeAnalysis):
 
     @staticmethod
     def _labels(cycle: str) -> list[str]:
+        if cycle == "month_of_year":
+            return list(MONTHS)
         return list(WEEKDAYS) if cycle == "day_of_week" else [f"{h:02d}:00" for h in range(24)]
 
     def _count_test(self, s: Series, cycle: str) -> dict:
@@ -834,6 +897,19 @@ class Seasonality(_TimeAnalysis):
             minimum = WEEKDAY_MIN_DAYS
             phase = lambda k: (k + 3) % 7  # noqa: E731
             test["params"]["observations"] = "daily means"
+        elif cycle == "month_of_year":
+            bucket = s.daily
+            minimum = 2 * MONTH_MIN_MONTHS
+            phase = month_of_day
+            test["params"]["observations"] = "daily means"
+            if bucket is not None:
+                keys = bucket.means[column][0]
+                months = np.unique(keys.astype("datetime64[D]").astype("datetime64[M]"))
+                if months.size < MONTH_MIN_MONTHS:
+                    test["params"]["skipped"] = (
+                        f"days with values cover {months.size} months (< {MONTH_MIN_MONTHS})"
+                    )
+                    return test
         else:
             bucket = s.hourly if s.has_time_of_day else None
             minimum = HOUR_MIN_HOURS
@@ -896,14 +972,20 @@ class Trend(_TimeAnalysis):
         t = ctx.columns[0]
         results = []
         for name, keys, y in self._daily_series(s, ctx):
+            if name == ROWS and not row_series_meaningful(ctx):
+                continue
             results.append((name, keys, self._test(keys, y)))
         tested = sum(1 for _, _, r in results if r["p_value"] is not None)
         out = []
+        daily = {name: (keys, y) for name, keys, y in self._daily_series(s, ctx)}
         for name, _, values in results:
             tau = abs(values["tau"] or 0.0)
             severity = significant_severity(
                 values["p_value"], tested, tau, ((0.4, "medium"), (0.2, "low"))
             )
+            cycle = annual_cycle_strength(*daily[name]) if name != ROWS else 0.0
+            if cycle >= ANNUAL_CYCLE_EPS2 and severity in ("medium", "high"):
+                severity = "low"  # an annual swing read as a line: see seasonality
             unit = "rows/day" if name == ROWS else "value"
             out.append(
                 ctx.finding(

@@ -362,6 +362,7 @@ def open_dataset(
         )
     kinds = {f.name: decide_kind(_analysis_type(f.type), summaries[f.name]) for f in schema}
     if meta is None:
+        _date_string_grains(source, schema, kinds, summaries)
         relations = _calendar_relations(source, schema, kinds, summaries, row_count)
         bad = source.bad_rows()
         if meta_path is not None:
@@ -416,6 +417,32 @@ def open_dataset(
     )
     dataset.cache_status = cache_status
     return dataset
+
+
+def _date_string_grains(source: Source, schema: pa.Schema, kinds: dict, summaries: dict) -> None:
+    """The grain (year/month/day/instant) of string columns read as dates, in place.
+
+    Native timestamps get theirs in the typing scan; strings become timestamps only once
+    their layout is known, so their values are parsed again here (those columns only).
+    """
+    formats = {
+        f.name: summaries[f.name]["date_format"]
+        for f in schema
+        if kinds[f.name] == ColumnKind.TIMESTAMP and summaries[f.name].get("date_format")
+    }
+    if not formats:
+        return
+    names = list(formats)
+    sub = pa.schema([schema.field(n) for n in names])
+    target = _analysis_schema(sub, formats)
+    scans = {n: ColumnScan(target.field(n).type) for n in names}
+    for part_index in range(len(source.parts())):
+        for batch in source.iter_part_batches(part_index, names, DEFAULT_IO_BATCH_ROWS):
+            table = _normalise(pa.Table.from_batches([batch]), target, formats)
+            for n in names:
+                scans[n].update(table.column(n))
+    for n in names:
+        summaries[n]["granularity"] = scans[n].summary()["granularity"]
 
 
 def _calendar_relations(

@@ -95,6 +95,7 @@ class ColumnScan:
     off_midnight: int = 0
     off_first_day: int = 0
     off_january: int = 0
+    weekdays: set = field(default_factory=set)
     # strings: the date layouts every value seen so far parses with
     date_formats: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
 
@@ -130,11 +131,13 @@ class ColumnScan:
                 self.last = int(arr[-1])
         elif pa.types.is_timestamp(typ):
             valid = pc.drop_null(col)
+            self._track_distinct(valid)
             if len(valid):
                 floor = pc.floor_temporal(valid, unit="day")
                 self.off_midnight += len(valid) - (pc.sum(pc.equal(floor, valid)).as_py() or 0)
                 self.off_first_day += pc.sum(pc.not_equal(pc.day(valid), 1)).as_py() or 0
                 self.off_january += pc.sum(pc.not_equal(pc.month(valid), 1)).as_py() or 0
+                self.weekdays |= set(pc.unique(pc.day_of_week(valid)).to_pylist())
         elif pa.types.is_floating(typ):
             valid = pc.drop_null(col)
             arr = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=np.float64)
@@ -150,7 +153,7 @@ class ColumnScan:
         if self.off_midnight:
             return "instant"
         if self.off_first_day:
-            return "day"
+            return "week" if len(self.weekdays) == 1 and self.rows - self.nulls > 2 else "day"
         return "month" if self.off_january else "year"
 
     @property

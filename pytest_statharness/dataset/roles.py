@@ -130,14 +130,21 @@ def decide_role(
         return RoleDecision(ColumnRole.OTHER, "binary or nested values", 1.0)
     if kind == ColumnKind.TIMESTAMP:
         layout = summary.get("date_format")
+        grain = summary.get("granularity")
         if layout:
             reason = f"every value parses as a date with layout {layout!r}"
             if summary.get("date_ambiguous"):
                 reason += " (day/month order ambiguous: read month-first; declare it in the spec)"
-            return RoleDecision(ColumnRole.TIMESTAMP, reason, 0.95, layout)
-        grain = summary.get("granularity")
-        if grain in ("year", "month", "day"):
-            first = {"year": "1 January", "month": "the 1st", "day": "midnight"}[grain]
+            if grain in ("year", "month", "week", "day"):
+                reason += f"; {grain}ly dates"
+            return RoleDecision(ColumnRole.TIMESTAMP, reason, 0.95, grain)
+        if grain in ("year", "month", "week", "day"):
+            first = {
+                "year": "1 January",
+                "month": "the 1st",
+                "week": "one weekday",
+                "day": "midnight",
+            }[grain]
             return RoleDecision(
                 ColumnRole.TIMESTAMP, f"{grain}ly dates: every value falls on {first}", 1.0, grain
             )
