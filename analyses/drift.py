@@ -64,7 +64,7 @@ import pyarrow as pa
 import scipy.stats as stats
 from scipy.stats.contingency import association
 
-from pytest_statharness import ColumnKind, ComparisonAnalysis, hookimpl
+from pytest_statharness import ColumnKind, ColumnRole, ComparisonAnalysis, hookimpl
 
 from ._counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
 from ._exact import ExactSum, RankSelector, float_keys
@@ -209,6 +209,24 @@ class _CategoricalWork:
         return self.table is None
 
 
+class _KeyWork:
+    """Key overlap of an identifier column, from the exact value counts of pass 1."""
+
+    def __init__(self, entry_a: dict, entry_b: dict) -> None:
+        self.n_a, self.n_b = entry_a["n"], entry_b["n"]
+        self.nulls_a, self.nulls_b = entry_a["nulls"], entry_b["nulls"]
+        self.exact = not (entry_a["reduced"] or entry_b["reduced"])
+        keys_a, keys_b = set(entry_a["counts"]), set(entry_b["counts"])
+        self.distinct_a = len(keys_a) if self.exact else None
+        self.distinct_b = len(keys_b) if self.exact else None
+        self.shared = len(keys_a & keys_b) if self.exact else None
+        self.new = len(keys_b - keys_a) if self.exact else None
+        self.vanished = len(keys_a - keys_b) if self.exact else None
+
+    def active(self) -> bool:
+        return False
+
+
 class Drift(ComparisonAnalysis):
     id = "drift"
     family = "drift"
@@ -235,7 +253,10 @@ class Drift(ComparisonAnalysis):
         f"significant at Bonferroni p < {ALPHA:g}/columns; high if PSI > {PSI_MAJOR:g}, "
         f"medium if PSI >= {PSI_MODERATE:g}, low if PSI smaller but KS D >= {MIN_KS_D:g} or "
         f"Cramer's V >= {MIN_CRAMERS_V:g}, else info; high also when one side has no valid "
-        "value. Drifting = medium or high. Findings: summary, then columns by PSI desc, column"
+        "value. Drifting = medium or high. Identifiers (role inferred from the data) are "
+        "keys: a string key gets an info key_overlap finding (distinct keys per side, shared, "
+        "new in B, vanished from A; exact up to distinct_cap), a numeric key is left out. "
+        "Findings: summary, then columns by PSI desc, column"
     )
     reference = (
         "Siddiqi (2006), Credit Risk Scorecards, Wiley (PSI bands 0.1 / 0.25); Smirnov (1948) "
@@ -255,7 +276,23 @@ class Drift(ComparisonAnalysis):
             for c in a.columns_of(*self.requires)
             if c in b.columns_of(*self.requires) and a.kind(c) == b.kind(c)
         ]
-        return plan_within_findings(columns, budget, reserved=1, minimum=1)
+
+        # An identifier does not drift, its keys turn over: a string key gets a key-overlap
+        # finding (new and vanished keys), a numeric one (row ids, flight numbers) none.
+        def is_key(c):
+            return ColumnRole.IDENTIFIER in (a.role(c), b.role(c))
+
+        numeric_keys = [c for c in columns if is_key(c) and a.kind(c) != ColumnKind.CATEGORICAL]
+        columns = [c for c in columns if c not in numeric_keys]
+        keys = [c for c in columns if is_key(c)]
+        plan = plan_within_findings(columns, budget, reserved=1, minimum=1)
+        if plan is None:
+            return None
+        if keys:
+            plan.params["key_columns"] = [c for c in keys if c in plan.columns]
+        if numeric_keys:
+            plan.left_out["by_role"] = dict.fromkeys(numeric_keys, "identifier")
+        return plan
 
     def _is_numeric(self, ctx, column: str) -> bool:
         return ctx.dataset.kind(column) == ColumnKind.NUMERIC
@@ -364,9 +401,12 @@ class Drift(ComparisonAnalysis):
     def end_pass(self, states, ctx):
         if ctx.pass_index == 0:
             work = {}
+            keys = ctx.params.get("key_columns", [])
             for c in ctx.plan.columns:
                 x, y = states["a"][c], states["b"][c]
-                if "sum" in x:
+                if c in keys:
+                    work[c] = _KeyWork(x, y)
+                elif "sum" in x:
                     work[c] = _NumericWork(x, y)
                 else:
                     work[c] = _CategoricalWork(
@@ -416,7 +456,9 @@ class Drift(ComparisonAnalysis):
         column_findings = []
         for c in ctx.plan.columns:
             w = work[c]
-            if isinstance(w, _NumericWork):
+            if isinstance(w, _KeyWork):
+                finding, value = self._key_finding(ctx, c, w, names), None
+            elif isinstance(w, _NumericWork):
                 finding, value = self._numeric_finding(ctx, c, w, alpha, names)
             else:
                 finding, value = self._categorical_finding(ctx, c, w, alpha, names)
@@ -521,6 +563,49 @@ class Drift(ComparisonAnalysis):
             exact=exact,
         )
         return finding, values["psi"]
+
+    def _key_finding(self, ctx, c, w: _KeyWork, names):
+        values, units = self._side_counts(w)
+        values |= {
+            "distinct_keys_a": w.distinct_a,
+            "distinct_keys_b": w.distinct_b,
+            "shared_keys": w.shared,
+            "new_keys": w.new,
+            "vanished_keys": w.vanished,
+            "new_key_share": w.new / w.distinct_b if w.exact and w.distinct_b else None,
+            "vanished_key_share": w.vanished / w.distinct_a if w.exact and w.distinct_a else None,
+        }
+        units |= {
+            "distinct_keys_a": "count",
+            "distinct_keys_b": "count",
+            "shared_keys": "count",
+            "new_keys": "count",
+            "vanished_keys": "count",
+            "new_key_share": "ratio",
+            "vanished_key_share": "ratio",
+        }
+        if not w.exact:
+            title = f"Key column {c!r}: more distinct keys than distinct_cap, overlap not counted"
+        else:
+            title = (
+                f"Keys of {c!r} from {names[0]!r} to {names[1]!r}: {w.new} new, "
+                f"{w.vanished} vanished, {w.shared} shared"
+            )
+        return ctx.finding(
+            kind="key_overlap",
+            title=title,
+            subject={"column": c},
+            values=values,
+            units=units,
+            severity="info",
+            columns=[c],
+            parameters={
+                "role": "identifier",
+                "rule": "an identifier's values are keys: compared by overlap (keys new in B, "
+                "vanished from A), not by a distribution test; exact up to distinct_cap keys",
+                "drifting": False,
+            },
+        )
 
     def _categorical_finding(self, ctx, c, w: _CategoricalWork, alpha, names):
         levels, count_a, count_b = w.table

@@ -199,7 +199,12 @@ class Correlation(Analysis):
         "Pearson pass over all pairs when pairs*rows <= 1e9, else the first max_pairs pairs in "
         "column order. Severity: medium when max(|r|,|rho|) >= 0.7, low when >= 0.4, both only "
         "when the smaller p-value times the number of pairs tested (Bonferroni) < 0.001; "
-        "else info"
+        "else info. Medium becomes low when (a) the pair is weaker than both columns' "
+        "strongest correlation, (b) both columns correlate with the table's time axis (its "
+        "first timestamp, else a year column; read along, never reported) at |r| >= 0.7 "
+        "(a shared trend), or (c) the table holds one row per time point (>= 90% distinct "
+        "timestamps): levels of time series correlate through trends and cycles. Only "
+        "measures (role measurement, count, duration) are paired"
     )
     reference = (
         "Pearson (1895); Spearman (1904), The proof and measurement of association between two "

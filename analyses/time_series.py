@@ -588,8 +588,11 @@ class Changepoints(_TimeAnalysis):
         "Levels before/after are the segment means of the daily series itself (counts, or "
         "daily means of the values); for a numeric column robust_level_before/after are the "
         "means of the rows' g values in the two segments. Severity: medium when the shift "
-        "of the search series is at least 3 of its noise sigmas (von Neumann), else low; the "
-        "per-series scan summary is info. Order: series, then summary, then changes by date"
+        "of the search series is at least 3 of its noise sigmas (von Neumann), else low; low "
+        "also for a row-count shift under 10% and for a numeric series whose daily values the "
+        "month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 months: a seasonal "
+        "swing, not a change of level); the row-count series is not searched for yearly or "
+        "monthly dates; the per-series scan summary is info. Order: series, then summary, then changes by date"
     )
     reference = (
         "Killick, Fearnhead & Eckley (2012), Optimal detection of changepoints with a linear "
@@ -726,8 +729,11 @@ class Changepoints(_TimeAnalysis):
 
 class Seasonality(_TimeAnalysis):
     id = "seasonality"
-    title = "Day-of-week and hour-of-day effects"
+    title = "Day-of-week, hour-of-day and month-of-year effects"
     method = (
+        "Cycles by the time column's grain (inferred: year/month/week/day/instant): none for "
+        "yearly or monthly dates, month of year only for weekly dates, no hour of day for "
+        "dates; month of year (means only) when the days with values cover >= 12 months. "
         "Counts: chi-square goodness of fit (scipy.stats.chisquare) of the rows per weekday "
         "(when the data span >= 14 days) and per hour of day (when the timestamps carry a "
         "time of day and span >= 48 hours) against expected counts proportional to the "
@@ -737,7 +743,9 @@ class Seasonality(_TimeAnalysis):
         "grouped by hour of day (window buckets with values; >= 14 days / 48 hours); effect "
         "size epsilon^2 = H/(n-1). Severity: low when p * (tests in this item) < 0.001 and the "
         "effect is at least small (w >= 0.1, epsilon^2 >= 0.06), medium when large (w >= 0.3, "
-        "epsilon^2 >= 0.14); else info. Order: series, then day of week, then hour of day"
+        "epsilon^2 >= 0.14); else info. Month of year: Kruskal–Wallis of the daily means grouped "
+        "by month, as for weekdays. When rows fall outside the window of max_windows days, the "
+        "title says so. Order: series, then day of week, hour of day, month of year"
     )
     reference = (
         "Pearson (1900), Phil. Mag. 50; Cohen (1988), Statistical Power Analysis for the "
@@ -756,6 +764,7 @@ class Seasonality(_TimeAnalysis):
         for c in ctx.columns[1:]:
             for cycle in cycles:
                 tests.append(self._mean_test(s, c, cycle))
+        tests = [x for x in tests if not x.get("not_applicable")]
         performed = sum(1 for x in tests if x["values"]["p_value"] is not None)
         out = []
         for test in tests:
@@ -906,9 +915,7 @@ class Seasonality(_TimeAnalysis):
                 keys = bucket.means[column][0]
                 months = np.unique(keys.astype("datetime64[D]").astype("datetime64[M]"))
                 if months.size < MONTH_MIN_MONTHS:
-                    test["params"]["skipped"] = (
-                        f"days with values cover {months.size} months (< {MONTH_MIN_MONTHS})"
-                    )
+                    test["not_applicable"] = True  # the span decides the cycles tested
                     return test
         else:
             bucket = s.hourly if s.has_time_of_day else None

@@ -388,6 +388,8 @@ def open_dataset(
         role = decide_role(
             f.name, kinds[f.name], summary, row_count=row_count, relation=relations.get(f.name)
         )
+        if kinds[f.name] == ColumnKind.INTEGER_ID and role.role != ColumnRole.IDENTIFIER:
+            kinds[f.name] = ColumnKind.NUMERIC  # sorted months are a calendar part, no row id
         columns.append(
             ColumnInfo(
                 name=f.name,
@@ -459,7 +461,7 @@ def _calendar_relations(
     candidates = {
         f.name: calendar_candidates(summaries[f.name])
         for f in schema
-        if kinds[f.name] == ColumnKind.NUMERIC
+        if kinds[f.name] in (ColumnKind.NUMERIC, ColumnKind.INTEGER_ID)
     }
     candidates = {k: v for k, v in candidates.items() if v}
     if not stamps or not candidates:

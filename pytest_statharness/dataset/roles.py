@@ -149,7 +149,7 @@ def decide_role(
                 ColumnRole.TIMESTAMP, f"{grain}ly dates: every value falls on {first}", 1.0, grain
             )
         return RoleDecision(ColumnRole.TIMESTAMP, "timestamp or date type", 1.0, grain)
-    if kind == ColumnKind.INTEGER_ID:
+    if kind == ColumnKind.INTEGER_ID and relation is None:
         return RoleDecision(
             ColumnRole.IDENTIFIER, "integers increasing with the rows (a row id)", 0.95
         )

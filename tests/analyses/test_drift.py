@@ -428,3 +428,22 @@ def test_pytest_item_for_compare(pytester: pytest.Pytester) -> None:
     stored = json.loads((pytester.path / "snapshots" / "old-vs-new" / "drift.json").read_text())
     assert stored[0]["kind"] == "drift_summary"
     assert stored[0]["measurement"]["values"]["drifting_columns"] == ["score"]
+
+
+def test_identifier_keys_are_compared_by_overlap_not_drift(tmp_path) -> None:
+    """A case id is a key: new and vanished keys are counted, no chi-square drift."""
+    rng = np.random.default_rng(5)
+    a = pd.DataFrame(
+        {"case_id": [f"C{i // 2:05d}" for i in range(4000)], "x": rng.normal(size=4000)}
+    )
+    b = pd.DataFrame(
+        {"case_id": [f"C{1000 + i // 2:05d}" for i in range(4000)], "x": rng.normal(size=4000)}
+    )
+    result = run_drift(tmp_path, a, b)
+    keys = [f for f in result.findings if f["kind"] == "key_overlap"]
+    assert len(keys) == 1 and keys[0]["severity"] == "info"
+    v = values(keys[0])
+    assert (v["distinct_keys_a"], v["distinct_keys_b"]) == (2000, 2000)
+    assert (v["shared_keys"], v["new_keys"], v["vanished_keys"]) == (1000, 1000, 1000)
+    assert v["new_key_share"] == 0.5
+    assert "case_id" not in values(summary(result))["drifting_columns"]

@@ -1,0 +1,127 @@
+"""Column roles: what a column means, inferred from the data (issue: findings to act on)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pytest_statharness import ColumnRole
+from pytest_statharness.dataset import open_dataset
+
+
+def roles_of(tmp_path, frame: pd.DataFrame, suffix: str = "parquet") -> dict:
+    path = tmp_path / f"t.{suffix}"
+    if suffix == "csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    dataset = open_dataset("t", str(path))
+    return {c.name: c for c in dataset.columns}
+
+
+def flights(rows: int = 3000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    when = pd.Timestamp("2013-01-01") + pd.to_timedelta(
+        np.sort(rng.integers(0, 365 * 24 * 60, rows)), unit="min"
+    )
+    hhmm = when.hour * 100 + when.minute
+    return pd.DataFrame(
+        {
+            "when": when,
+            "yr": when.year,  # a calendar part whatever its name: equals the timestamp's year
+            "mo": when.month,
+            "dep_time": hhmm,  # a clock code
+            "flight": rng.integers(1, 3000, rows),  # a key, by its name and domain
+            "delay": rng.normal(10, 30, rows),
+            "distance": rng.integers(100, 2500, rows),
+            "lat": rng.uniform(20, 60, rows),
+        }
+    )
+
+
+def test_roles_from_relations_domains_and_names(tmp_path) -> None:
+    cols = roles_of(tmp_path, flights())
+    assert cols["yr"].role == ColumnRole.CALENDAR_PART and cols["yr"].role_detail == "year"
+    assert cols["mo"].role == ColumnRole.CALENDAR_PART and cols["mo"].role_detail == "month"
+    assert "equals the month of timestamp column 'when'" in cols["mo"].role_reason
+    assert cols["dep_time"].role == ColumnRole.CLOCK_CODE
+    assert cols["flight"].role == ColumnRole.IDENTIFIER
+    assert cols["delay"].role == ColumnRole.MEASUREMENT
+    assert cols["distance"].role == ColumnRole.COUNT
+    assert cols["lat"].role == ColumnRole.GEO_COORDINATE
+    for c in cols.values():
+        assert 0 < c.role_confidence <= 1 and c.role_reason
+
+
+def test_a_name_alone_never_decides(tmp_path) -> None:
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"month": rng.integers(40, 900, 500), "hour": rng.normal(0, 1, 500)})
+    cols = roles_of(tmp_path, frame)
+    assert cols["month"].role == ColumnRole.COUNT  # 40..900 is no month
+    assert cols["hour"].role == ColumnRole.MEASUREMENT  # fractional values are no hours
+
+
+@pytest.mark.parametrize(
+    "texts, layout",
+    [
+        (["2012/01/01", "2012/01/02", "2013/12/31"], "%Y/%m/%d"),
+        (["Jan 1 2000", "Feb 1 2000", "Mar 1 2000"], "%b %d %Y"),
+        (["2013-01-01T05:00:00Z", "2013-01-01T06:00:00Z", "2013-01-02T06:00:00Z"], None),
+        (["13.01.2012", "14.01.2012", "15.02.2012"], "%d.%m.%Y"),
+        (["01/13/2012", "01/14/2012", "02/15/2012"], "%m/%d/%Y"),
+    ],
+)
+def test_date_strings_are_timestamps(tmp_path, texts, layout) -> None:
+    frame = pd.DataFrame({"d": texts * 10, "x": np.arange(30.0)})
+    cols = roles_of(tmp_path, frame, "csv")
+    assert cols["d"].role == ColumnRole.TIMESTAMP
+    if layout:
+        assert cols["d"].date_format == layout
+
+
+def test_ambiguous_day_month_is_read_month_first_and_said(tmp_path) -> None:
+    frame = pd.DataFrame({"d": ["01/02/2012", "03/04/2012", "05/06/2012"] * 10, "x": range(30)})
+    cols = roles_of(tmp_path, frame, "csv")
+    assert cols["d"].date_format == "%m/%d/%Y"
+    assert "ambiguous" in cols["d"].role_reason
+
+
+def test_yearly_dates_have_a_year_grain(tmp_path) -> None:
+    years = pd.to_datetime([f"{y}-01-01" for y in range(1970, 1983)] * 20)
+    cols = roles_of(tmp_path, pd.DataFrame({"Year": years, "mpg": np.arange(260.0)}))
+    assert cols["Year"].role == ColumnRole.TIMESTAMP and cols["Year"].role_detail == "year"
+
+
+def test_string_keys_and_unique_values_are_identifiers(tmp_path) -> None:
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame(
+        {
+            "case_id": [f"C{i // 3:05d}" for i in range(6000)],
+            "token": [f"t{i}" for i in rng.permutation(6000)],
+            "activity": rng.choice(["a", "b", "c"], 6000),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert cols["case_id"].role == ColumnRole.IDENTIFIER
+    assert cols["token"].role == ColumnRole.IDENTIFIER
+    assert cols["activity"].role == ColumnRole.CATEGORY
+
+
+def test_roles_are_in_the_report(pytester, tmp_path) -> None:
+    import json
+
+    frame = flights(400)
+    (pytester.path / "f.parquet").write_bytes(b"")
+    frame.to_parquet(pytester.path / "f.parquet", index=False)
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "--stat-dataset", "f=f.parquet", "-k", "profile_numeric",
+        "--snapshot-update",
+    )  # fmt: skip
+    assert result.ret == 0
+    runs = pytester.path / "appdata" / "runs"
+    latest = json.loads((runs / "LATEST.json").read_text())["run_id"]
+    report = json.loads((runs / latest / "report.json").read_text())
+    columns = {c["name"]: c for c in report["datasets"][0]["columns"]}
+    assert columns["dep_time"]["role"] == "clock_code"
+    assert columns["mo"]["confidence"] == 0.99 and "month" in columns["mo"]["reason"]
