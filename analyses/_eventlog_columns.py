@@ -174,7 +174,8 @@ def read_overrides() -> dict[str, str]:
 
 def plan_eventlog(dataset, budget) -> tuple[dict, dict] | None:
     """Candidate columns for each role (the plan's params) and what a cap left out."""
-    overrides = read_overrides()
+    # the dataset spec's mapping, then the environment's one-off overrides on top
+    overrides = {**getattr(dataset, "eventlog", {}), **read_overrides()}
     names = [c.name for c in dataset.columns]
     if any(col not in names for col in overrides.values()):
         return None

@@ -74,6 +74,12 @@ class DatasetView:
         self.row_count: int = dataset.row_count
         self.columns = dataset.columns
         self.kpis: dict[str, str] = dict(getattr(dataset, "kpis", {}))
+        spec = getattr(dataset, "spec", None)
+        #: Declarations of the dataset spec (empty without one); its hash is in the evidence.
+        self.spec_hash: str | None = spec.hash if spec is not None else None
+        self.bounds: dict = spec.bounds() if spec is not None else {}
+        self.eventlog: dict[str, str] = spec.eventlog if spec is not None else {}
+        self.cycles: tuple[str, ...] = spec.cycles if spec is not None else ()
         self._dataset = dataset
 
     def columns_of(
@@ -158,6 +164,7 @@ class AnalysisContext:
             "budget": self.budget.caps(),
             "columns": list(columns if columns is not None else self.plan.columns),
             "rows_scanned": 0,
+            **({"dataset_spec": self.dataset.spec_hash} if self.dataset.spec_hash else {}),
             "exact": meta.exact if exact is None else exact,
             "dataset_fingerprint": self.dataset.fingerprint,
         }

@@ -7,6 +7,7 @@
     statharness cache verify  [--home DIR]
     statharness cache clear   [--home DIR] [KEY ...]
     statharness providers     [--json]
+    statharness infer         NAME=PATH [--out statharness.toml]
     statharness --version
 
 ``--home`` is the artifact home of the sessions (``--stat-home``, default ``appdata``);
@@ -249,6 +250,73 @@ def _cmd_providers(args) -> int:
     return 0
 
 
+def _toml_key(key: str) -> str:
+    import re
+
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def render_spec(dataset) -> str:
+    """A dataset spec (statharness.toml) holding what inference found, to edit and keep."""
+    name = _toml_key(dataset.name)
+    lines = [
+        f"# Dataset spec of {dataset.name!r}, inferred by `statharness infer` from "
+        f"{dataset.row_count:,} rows.",
+        "# Check every role, delete what you agree with or keep it to pin it, and declare what",
+        "# the data cannot tell: KPIs, physical bounds, the event-log mapping. See",
+        "# docs/dataset-spec.md.",
+        f"[datasets.{name}]",
+        "# exclude = []                 # columns no analysis should read",
+        '# time_zone = "UTC"            # the wall clock of naive timestamps',
+        '# cycles = ["day_of_week"]     # cycles you expect',
+        "",
+        f"[datasets.{name}.kpis]",
+        '# some_measure = "lower"       # lower is better: recommendations target it',
+        "",
+        f"# [datasets.{name}.eventlog]   # if the table is an event log",
+        '# case = "..."',
+        '# activity = "..."',
+        '# timestamp = "..."',
+        "",
+    ]
+    for c in dataset.columns:
+        lines.append(f"[datasets.{name}.columns.{_toml_key(c.name)}]")
+        lines.append(
+            f"role = {json.dumps(str(c.role))}  # {c.role_reason} "
+            f"(confidence {c.role_confidence:.2f})"
+        )
+        if c.date_format:
+            lines.append(f"format = {json.dumps(c.date_format)}")
+        lines.append('# unit = "..."')
+        if str(c.kind) == "numeric":
+            lines.append("# bounds = [0, 1000]  # values outside are impossible")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _cmd_infer(args) -> int:
+    from .dataset.dataset import open_dataset
+    from .errors import StatHarnessError
+
+    name, location = _parse_spec(args.dataset)
+    try:
+        dataset = open_dataset(name, location, root=Path.cwd())
+    except StatHarnessError as exc:
+        raise UserError(str(exc)) from None
+    text = render_spec(dataset)
+    if args.out in (None, "-"):
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise UserError(f"{out} exists; give --force to overwrite it, or another --out")
+    from .atomic import write_text_atomic
+
+    write_text_atomic(out, text)
+    print(f"wrote {out} ({len(dataset.columns)} columns of {dataset.name!r})")
+    return 0
+
+
 def version_string() -> str:
     from . import __version__
 
@@ -266,6 +334,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     providers.add_argument("--json", action="store_true", help="print JSON")
     providers.set_defaults(run=_cmd_providers)
+    infer = commands.add_parser(
+        "infer", help="write the inferred dataset spec of NAME=PATH (statharness.toml form)"
+    )
+    infer.add_argument("dataset", metavar="NAME=PATH")
+    infer.add_argument("--out", default=None, help="file to write (default: standard output)")
+    infer.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    infer.set_defaults(run=_cmd_infer)
     cache = commands.add_parser("cache", help="manage the columnar dataset cache")
     cache.add_argument(
         "--home",

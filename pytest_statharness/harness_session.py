@@ -44,6 +44,12 @@ class HarnessSession:
         from .policy.network import network_mode
 
         self.network_mode = network_mode()
+        from .dataset.spec import load_specs
+
+        try:
+            self.specs = load_specs(config.rootpath, options.spec_file)
+        except StatHarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
         for spec in options.datasets:
             try:
                 self._datasets[spec.name] = open_dataset(
@@ -52,6 +58,7 @@ class HarnessSession:
                     meta_dir=options.home / "cache" / "meta",
                     root=config.rootpath,
                     cache_dir=options.home / "cache" / "datasets",
+                    spec=self.specs.get(spec.name),
                 )
             except StatHarnessError as exc:
                 raise pytest.UsageError(str(exc)) from None

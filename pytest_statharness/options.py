@@ -34,6 +34,7 @@ class StatOptions:
     compare: tuple[tuple[str, str], ...]
     time_limit_s: float | None
     caps: tuple[tuple[str, int], ...] = ()
+    spec_file: Path | None = None  # a statharness.toml other than the rootdir's
     providers: tuple[str, ...] = ()  # allow-list of analysis providers (empty: all)
     disabled: tuple[str, ...] = ()  # analysis providers turned off
 
@@ -213,6 +214,13 @@ def add_options(parser: pytest.Parser) -> None:
         + ". Caps bound complexity, never rows. Ini: stat_caps; env STAT_HARNESS_CAPS.",
     )
     group.addoption(
+        "--stat-spec",
+        default=None,
+        metavar="FILE",
+        help="dataset spec file (default: statharness.toml at the rootdir, plus "
+        "[tool.statharness.datasets] of pyproject.toml). Ini: stat_spec.",
+    )
+    group.addoption(
         "--stat-providers",
         action="append",
         default=None,
@@ -228,6 +236,7 @@ def add_options(parser: pytest.Parser) -> None:
         help="turn installed analysis providers off (entry point or distribution names; "
         "repeatable). Ini: stat_disable; env STAT_HARNESS_DISABLE.",
     )
+    parser.addini("stat_spec", "dataset spec file (statharness.toml)", type="string", default="")
     parser.addini(
         "stat_providers",
         "analysis providers to use, one per line (default: all installed)",
@@ -344,4 +353,12 @@ def read_options(config: pytest.Config) -> StatOptions:
         caps=tuple(sorted(caps.items())),
         providers=providers,
         disabled=tuple(dict.fromkeys(disabled)),
+        spec_file=_spec_path(root, config.getoption("stat_spec") or _ini(config, "stat_spec")),
     )
+
+
+def _spec_path(root: Path, value: str | None) -> Path | None:
+    if not value:
+        return None
+    path = Path(value)
+    return path if path.is_absolute() else (root / path).resolve()

@@ -33,6 +33,7 @@ from .roles import (
     timestamp_part,
 )
 from .sources import BadRows, Source, detect_format, open_source, split_location
+from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
 META_VERSION = 2  # 2: number domains, date layouts, calendar relations (roles)
@@ -52,6 +53,7 @@ class ColumnInfo:
     role_confidence: float = 0.0
     role_detail: str | None = None  # calendar part, date layout
     date_format: str | None = None  # strings read as timestamps with this layout
+    excluded: bool = False  # left out of every analysis by the dataset spec
 
     def role_json(self) -> dict:
         return RoleDecision(
@@ -93,8 +95,14 @@ class Dataset:
         self.row_count = row_count
         self.columns = tuple(columns)
         self.bad_rows = bad_rows
+        #: The dataset spec (declarations); empty when none is given.
+        self.spec: DatasetSpec = DatasetSpec(name)
         #: Declared KPIs: column -> "lower" or "higher" (which direction is better).
         self.kpis: dict[str, str] = {}
+
+    @property
+    def time_zone(self) -> str | None:
+        return self.spec.time_zone
 
     # -- description -----------------------------------------------------------
     @property
@@ -118,7 +126,9 @@ class Dataset:
     def columns_of(self, *kinds: ColumnKind, roles=None) -> list[str]:
         """Names of the columns of the given kinds (and roles, when given), in schema order."""
         return [
-            c.name for c in self.columns if c.kind in kinds and (roles is None or c.role in roles)
+            c.name
+            for c in self.columns
+            if c.kind in kinds and not c.excluded and (roles is None or c.role in roles)
         ]
 
     @property
@@ -135,6 +145,9 @@ class Dataset:
             "fingerprint": self.fingerprint,
             "row_count": self.row_count,
             "chunk_rows": self.chunk_rows,
+            "spec": {"hash": self.spec.hash, "source": self.spec.source}
+            if self.spec.declared
+            else None,
             "cache": self.cache_status,
             "bad_rows": {
                 "count": self.bad_rows.count,
@@ -147,6 +160,7 @@ class Dataset:
                     "kind": str(c.kind),
                     "null_count": c.null_count,
                     **c.role_json(),
+                    **({"excluded": True} if c.excluded else {}),
                 }
                 for c in self.columns
             ],
@@ -172,13 +186,13 @@ class Dataset:
             self.source.iter_part_batches(part, names, batch_size)
             for part in range(len(self.source.parts()))
         )
-        formats = self.date_formats
-        target = _analysis_schema(schema, formats)
+        formats, zone = self.date_formats, self.time_zone
+        target = _analysis_schema(schema, formats, zone)
         chunks = canonical_chunks(parts, self.chunk_rows, schema)
         if target.equals(schema):
             return chunks
         return (
-            Chunk(c.index, c.part, c.row_start, _normalise(c.table, target, formats))
+            Chunk(c.index, c.part, c.row_start, _normalise(c.table, target, formats, zone))
             for c in chunks
         )
 
@@ -218,18 +232,24 @@ def _analysis_type(typ: pa.DataType) -> pa.DataType:
     return typ
 
 
-def _analysis_schema(schema: pa.Schema, date_formats: dict[str, str] | None = None) -> pa.Schema:
+def _analysis_schema(
+    schema: pa.Schema, date_formats: dict[str, str] | None = None, zone: str | None = None
+) -> pa.Schema:
     """Normalise time units and string types so every format gives the same chunks;
-    string columns holding dates (``date_formats``) become timestamps."""
+    string columns holding dates (``date_formats``) become timestamps; with a declared
+    ``zone`` every timestamp is shown in it (days and hours are that zone's)."""
     date_formats = date_formats or {}
-    return pa.schema(
-        [
-            pa.field(f.name, _date_string_type(date_formats[f.name]))
+    fields = []
+    for f in schema:
+        typ = (
+            _date_string_type(date_formats[f.name])
             if f.name in date_formats
-            else pa.field(f.name, _analysis_type(f.type))
-            for f in schema
-        ]
-    )
+            else (_analysis_type(f.type))
+        )
+        if zone and pa.types.is_timestamp(typ):
+            typ = pa.timestamp("us", tz=zone)
+        fields.append(pa.field(f.name, typ))
+    return pa.schema(fields)
 
 
 def _date_string_type(layout: str) -> pa.DataType:
@@ -252,7 +272,10 @@ def _parse_dates(column, layout: str):
 
 
 def _normalise(
-    table: pa.Table, target: pa.Schema, date_formats: dict[str, str] | None = None
+    table: pa.Table,
+    target: pa.Schema,
+    date_formats: dict[str, str] | None = None,
+    zone: str | None = None,
 ) -> pa.Table:
     """Cast to the analysis schema. Finer time units are floored first (a plain cast
     truncates towards zero, which would move pre-1970 instants to the next microsecond)."""
@@ -271,6 +294,9 @@ def _normalise(
             values = pc.fill_null(ints, 0).to_numpy() // 1000
             valid = pc.is_valid(ints).to_numpy(zero_copy_only=False)
             column = pa.array(values, pa.int64(), mask=~valid).cast(pa.duration("us"))
+        if zone and pa.types.is_timestamp(column.type) and column.type.tz is None:
+            # naive wall-clock times of the declared zone (a repeated DST hour: the earlier)
+            column = pc.assume_timezone(column, zone, ambiguous="earliest", nonexistent="earliest")
         columns.append(column.cast(field.type, safe=False) if column.type != field.type else column)
     return pa.Table.from_arrays(columns, schema=target)
 
@@ -305,8 +331,12 @@ def open_dataset(
     meta_dir: Path | None = None,
     root: Path | None = None,
     cache_dir: Path | None = None,
+    spec: DatasetSpec | None = None,
 ) -> Dataset:
     """Open ``location`` (a path, or ``file.db::table``) as dataset ``name``.
+
+    ``spec``: the dataset's declarations (roles, date layouts, time zone, excluded columns,
+    KPIs, bounds, event-log mapping), applied over what inference finds.
 
     ``meta_dir`` is where resolved metadata is kept between processes (None: not kept).
     ``root`` resolves relative paths (the pytest rootdir).
@@ -325,7 +355,9 @@ def open_dataset(
     fmt = detect_format(file)
     files = _content_files(file, fmt)
     key = content_key(file, files, fmt, table, chunk_rows)
-    meta_path = meta_dir / f"{key}.json" if meta_dir is not None else None
+    spec = spec if spec is not None else DatasetSpec(name)
+    suffix = f"-{spec.hash[7:19]}" if spec.declared else ""  # declarations change the meta
+    meta_path = meta_dir / f"{key}{suffix}.json" if meta_dir is not None else None
     meta = _read_meta(meta_path)
     if meta is not None:
         schema = _schema_from_text(meta["schema"])
@@ -354,15 +386,17 @@ def open_dataset(
             file=file,
             table=table,
         )
+    spec.check_columns(list(schema.names))
     if meta is None:
         row_count, summaries = _typing_scan(source, schema)
+        _apply_declared_formats(spec, schema, summaries)
     if row_count == 0:
         raise DatasetError(
             f"dataset {name!r} ({file.name}) has no data rows; there is nothing to analyse"
         )
     kinds = {f.name: decide_kind(_analysis_type(f.type), summaries[f.name]) for f in schema}
     if meta is None:
-        _date_string_grains(source, schema, kinds, summaries)
+        _date_string_grains(source, schema, kinds, summaries, spec)
         relations = _calendar_relations(source, schema, kinds, summaries, row_count)
         bad = source.bad_rows()
         if meta_path is not None:
@@ -388,6 +422,14 @@ def open_dataset(
         role = decide_role(
             f.name, kinds[f.name], summary, row_count=row_count, relation=relations.get(f.name)
         )
+        declared = spec.column(f.name).get("role")
+        if declared:
+            role = RoleDecision(
+                ColumnRole(declared),
+                f"declared in the dataset spec (inferred: {role.role}, {role.reason})",
+                1.0,
+                role.detail,
+            )
         if kinds[f.name] == ColumnKind.INTEGER_ID and role.role != ColumnRole.IDENTIFIER:
             kinds[f.name] = ColumnKind.NUMERIC  # sorted months are a calendar part, no row id
         columns.append(
@@ -405,6 +447,7 @@ def open_dataset(
                 date_format=summary.get("date_format")
                 if kinds[f.name] == ColumnKind.TIMESTAMP
                 else None,
+                excluded=f.name in spec.exclude,
             )
         )
     dataset = Dataset(
@@ -418,10 +461,36 @@ def open_dataset(
         bad_rows=source.bad_rows(),
     )
     dataset.cache_status = cache_status
+    dataset.spec = spec
+    dataset.kpis = spec.kpis
     return dataset
 
 
-def _date_string_grains(source: Source, schema: pa.Schema, kinds: dict, summaries: dict) -> None:
+def _apply_declared_formats(spec: DatasetSpec, schema: pa.Schema, summaries: dict) -> None:
+    """A declared date layout replaces the inferred one (checked on every row later)."""
+    for f in schema:
+        layout = spec.column(f.name).get("format")
+        if not layout:
+            continue
+        typ = _analysis_type(f.type)
+        if not (pa.types.is_string(typ) or pa.types.is_large_string(typ)):
+            raise SpecError(
+                f"dataset spec of {spec.name!r} ({spec.source}): key columns.{f.name}.format: "
+                f"column {f.name!r} is stored as {f.type}, not as text; a date layout applies "
+                "only to dates written as strings (remove the key)"
+            )
+        summaries[f.name]["date_format"] = layout
+        summaries[f.name]["date_ambiguous"] = False
+        summaries[f.name]["date_declared"] = True
+
+
+def _date_string_grains(
+    source: Source,
+    schema: pa.Schema,
+    kinds: dict,
+    summaries: dict,
+    spec: DatasetSpec | None = None,
+) -> None:
     """The grain (year/month/day/instant) of string columns read as dates, in place.
 
     Native timestamps get theirs in the typing scan; strings become timestamps only once
@@ -438,13 +507,35 @@ def _date_string_grains(source: Source, schema: pa.Schema, kinds: dict, summarie
     sub = pa.schema([schema.field(n) for n in names])
     target = _analysis_schema(sub, formats)
     scans = {n: ColumnScan(target.field(n).type) for n in names}
+    failed: dict[str, tuple[int, str | None]] = {}
     for part_index in range(len(source.parts())):
         for batch in source.iter_part_batches(part_index, names, DEFAULT_IO_BATCH_ROWS):
             table = _normalise(pa.Table.from_batches([batch]), target, formats)
             for n in names:
                 scans[n].update(table.column(n))
+                lost = table.column(n).null_count - batch.column(n).null_count
+                if lost:
+                    count, first = failed.get(n, (0, None))
+                    if first is None:
+                        bad = pc_is_null(table.column(n), batch.column(n))
+                        first = str(batch.column(n)[bad].as_py())
+                    failed[n] = (count + lost, first)
     for n in names:
         summaries[n]["granularity"] = scans[n].summary()["granularity"]
+    for n, (count, first) in failed.items():
+        name = spec.name if spec is not None else "?"
+        raise SpecError(
+            f"dataset {name!r}: column {n!r} has {count} value(s) that do not parse with the "
+            f"declared layout {formats[n]!r} (first: {first!r}); fix the layout in the spec"
+        )
+
+
+def pc_is_null(parsed, raw) -> int:
+    """Position of the first value that is valid text but did not parse."""
+    import pyarrow.compute as pc
+
+    mask = pc.and_(pc.is_null(parsed), pc.is_valid(raw))
+    return int(np.flatnonzero(np.asarray(mask.to_numpy(zero_copy_only=False)))[0])
 
 
 def _calendar_relations(

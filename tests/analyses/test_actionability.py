@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from analysis_helpers import by_column, vals
-
-from pytest_statharness.testing import run_on_frame
 from statharness_analyses import distribution as dist
 from statharness_analyses.relationships import Correlation
+
+from pytest_statharness.testing import run_on_frame
 
 
 def test_a_value_orders_of_magnitude_beyond_the_bulk_is_high() -> None:

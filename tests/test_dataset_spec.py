@@ -1,0 +1,136 @@
+"""The dataset spec: declarations in the user's repo shape roles, layouts, KPIs, bounds."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pytest_statharness.cli import main
+from pytest_statharness.dataset.spec import SpecError, load_specs
+
+
+def weather(rows: int = 400, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    wind = rng.gamma(4.0, 2.5, rows)
+    wind[17] = 1048.0
+    return pd.DataFrame(
+        {
+            "station": rng.choice(["EWR", "JFK", "LGA"], rows),
+            "day": [f"{1 + i % 28:02d}/{1 + (i // 28) % 12:02d}/2013" for i in range(rows)],
+            "flight": rng.integers(1, 60, rows),
+            "wind": wind,
+            "note": ["ok"] * rows,
+        }
+    )
+
+
+SPEC = """
+[tool.statharness.datasets.w]
+exclude = ["note"]
+time_zone = "America/New_York"
+
+[tool.statharness.datasets.w.kpis]
+wind = "lower"
+
+[tool.statharness.datasets.w.columns.day]
+format = "%d/%m/%Y"
+
+[tool.statharness.datasets.w.columns.flight]
+role = "identifier"
+
+[tool.statharness.datasets.w.columns.wind]
+unit = "mph"
+bounds = [0, 200]
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    weather().to_csv(pytester.path / "w.csv", index=False)
+    pytester.makepyprojecttoml(SPEC)
+    return pytester
+
+
+def _report(pytester) -> dict:
+    runs = pytester.path / "appdata" / "runs"
+    latest = json.loads((runs / "LATEST.json").read_text())["run_id"]
+    return json.loads((runs / latest / "report.json").read_text())
+
+
+@pytest.mark.slow
+def test_spec_shapes_roles_layouts_bounds_and_evidence(project) -> None:
+    result = project.runpytest(
+        "-p", "no:cacheprovider", "--stat-dataset", "w=w.csv", "--snapshot-update",
+        "-k", "declared_bounds or profile_timestamp or profile_numeric",
+    )  # fmt: skip
+    assert result.ret == 0, result.stdout.str()
+    report = _report(project)
+    dataset = report["datasets"][0]
+    columns = {c["name"]: c for c in dataset["columns"]}
+    assert dataset["spec"]["hash"].startswith("sha256:")
+    assert columns["day"]["kind"] == "timestamp"  # 13/01/2013: day first, as declared
+    assert columns["flight"]["role"] == "identifier" and columns["flight"]["confidence"] == 1.0
+    assert "declared in the dataset spec" in columns["flight"]["reason"]
+    assert columns["note"]["excluded"] is True
+    findings = [f for item in report["items"] for f in item["findings"]]
+    bounds = next(f for f in findings if f["analysis_id"] == "declared_bounds")
+    assert bounds["severity"] == "high" and bounds["evidence"]["example_rows"] == [17]
+    assert bounds["measurement"]["values"]["above_high"] == 1
+    assert all(f["evidence"]["dataset_spec"] == dataset["spec"]["hash"] for f in findings)
+    assert not any("note" in f["evidence"]["columns"] for f in findings)
+
+
+def test_bad_spec_is_one_line_naming_the_key(pytester: pytest.Pytester) -> None:
+    weather().to_csv(pytester.path / "w.csv", index=False)
+    pytester.makepyprojecttoml(
+        """
+        [tool.statharness.datasets.w.columns.wind]
+        bounds = [0, "lots"]
+        """
+    )
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--stat-dataset", "w=w.csv")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    err = result.stderr.str()
+    assert "columns.wind.bounds.1" in err and "Traceback" not in err
+
+
+def test_unknown_column_and_unparsable_layout_are_errors(tmp_path) -> None:
+    (tmp_path / "statharness.toml").write_text(
+        textwrap.dedent(
+            """
+            [datasets.w.columns.windd]
+            role = "measurement"
+            """
+        )
+    )
+    from pytest_statharness.dataset import open_dataset
+
+    weather().to_csv(tmp_path / "w.csv", index=False)
+    specs = load_specs(tmp_path)
+    with pytest.raises(SpecError, match="windd"):
+        open_dataset("w", str(tmp_path / "w.csv"), spec=specs["w"])
+    (tmp_path / "statharness.toml").write_text('[datasets.w.columns.day]\nformat = "%Y-%m-%d"\n')
+    with pytest.raises(SpecError, match="do not parse with the declared layout"):
+        open_dataset("w", str(tmp_path / "w.csv"), spec=load_specs(tmp_path)["w"])
+
+
+def test_declared_twice_is_an_error(tmp_path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.statharness.datasets.w]\nexclude = ["a"]\n')
+    (tmp_path / "statharness.toml").write_text('[datasets.w]\nexclude = ["b"]\n')
+    with pytest.raises(SpecError, match="declare it once"):
+        load_specs(tmp_path)
+
+
+def test_infer_writes_a_spec_that_loads_back(tmp_path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(tmp_path)
+    weather().to_parquet(tmp_path / "w.parquet", index=False)
+    assert main(["infer", "w=w.parquet", "--out", "statharness.toml"]) == 0
+    spec = load_specs(tmp_path)["w"]
+    assert spec.column("station")["role"] == "category"
+    assert spec.column("wind")["role"] == "measurement"
+    assert main(["infer", "w=w.parquet", "--out", "statharness.toml"]) == 2  # no overwrite
+    assert "--force" in capsys.readouterr().err
