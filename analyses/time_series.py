@@ -64,6 +64,18 @@ MIN_ROWS_RELATIVE_SHIFT = 0.10
 ANNUAL_CYCLE_EPS2 = 0.5
 
 
+def deseasonalised(keys: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``y`` less its month-of-year mean plus the overall mean (exact sums, one rounding)."""
+    phase = month_of_day(keys)
+    overall = math.fsum(y.tolist()) / y.size
+    out = y.astype(np.float64).copy()
+    for m in range(12):
+        mask = phase == m
+        if mask.any():
+            out[mask] = y[mask] - (math.fsum(y[mask].tolist()) / int(mask.sum()) - overall)
+    return out
+
+
 def annual_cycle_strength(keys: np.ndarray, y: np.ndarray) -> float:
     """Kruskal–Wallis epsilon² of daily values grouped by month of year (0 when the days
     cover fewer than 12 months): how much of the series the annual cycle explains."""
@@ -966,7 +978,11 @@ class Trend(_TimeAnalysis):
         "between day and value with its asymptotic normal p-value (scipy.stats.kendalltau, "
         "method='asymptotic', tie-corrected variance) and the Theil–Sen slope per day with its "
         "95% interval (scipy.stats.theilslopes). Severity: low when p * (series tested) < "
-        "0.001 and |tau| >= 0.2, medium when |tau| >= 0.4; else info. Order: series"
+        "0.001 and |tau| >= 0.2, medium when |tau| >= 0.4; else info. A numeric series whose "
+        "daily values the month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 "
+        "months) is tested seasonally adjusted (each value less its month's mean plus the "
+        "overall mean, exact sums), so an annual cycle is not read as a trend; the title "
+        "says so. The row-count series is not tested for yearly or monthly dates. Order: series"
     )
     reference = (
         "Mann (1945), Nonparametric tests against trend, Econometrica 13; Kendall (1975), "
@@ -981,26 +997,28 @@ class Trend(_TimeAnalysis):
         for name, keys, y in self._daily_series(s, ctx):
             if name == ROWS and not row_series_meaningful(ctx):
                 continue
-            results.append((name, keys, self._test(keys, y)))
+            adjusted = name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2
+            # an annual swing is no trend: test what is left once each month's mean is out
+            values = self._test(keys, deseasonalised(keys, y) if adjusted else y)
+            values["seasonally_adjusted"] = adjusted
+            results.append((name, keys, values))
         tested = sum(1 for _, _, r in results if r["p_value"] is not None)
         out = []
-        daily = {name: (keys, y) for name, keys, y in self._daily_series(s, ctx)}
         for name, _, values in results:
             tau = abs(values["tau"] or 0.0)
             severity = significant_severity(
                 values["p_value"], tested, tau, ((0.4, "medium"), (0.2, "low"))
             )
-            cycle = annual_cycle_strength(*daily[name]) if name != ROWS else 0.0
-            if cycle >= ANNUAL_CYCLE_EPS2 and severity in ("medium", "high"):
-                severity = "low"  # an annual swing read as a line: see seasonality
             unit = "rows/day" if name == ROWS else "value"
             out.append(
                 ctx.finding(
                     kind="trend",
-                    title=f"Trend of daily {name} by {t!r}",
+                    title=f"Trend of daily {name} by {t!r}"
+                    + (" (seasonally adjusted)" if values["seasonally_adjusted"] else ""),
                     subject={"time_column": t, "series": name},
                     values=values,
                     units={
+                        "seasonally_adjusted": "flag",
                         "tau": "coefficient",
                         "p_value": "probability",
                         "slope_per_day": f"{unit} per day",

@@ -435,3 +435,22 @@ def test_trend_matches_scipy_and_finds_planted_trend() -> None:
 def test_trend_quiet_on_stationary_series(seed) -> None:
     frame = events(80, lambda d: 40, seed=120 + seed)
     assert {f["severity"] for f in run_on_frame(Trend(), frame).findings} == {"info"}
+
+
+def test_annual_cycle_is_not_a_trend_but_a_real_rise_is_kept() -> None:
+    """A trend test on a seasonal series runs on the seasonally adjusted values."""
+    from statharness_analyses.time_series import Trend
+
+    days = pd.date_range("2010-01-01", periods=3 * 365, freq="D")
+    phase = 2 * np.pi * days.day_of_year.to_numpy() / 365.25
+    rng = np.random.default_rng(4)
+    cycle = 10 * np.sin(phase) + rng.normal(0, 1, days.size)
+    flat = run_on_frame(Trend(), pd.DataFrame({"t": days, "temp": cycle})).findings
+    temp = next(f for f in flat if f["subject"]["series"] == "temp")
+    assert temp["measurement"]["values"]["seasonally_adjusted"] is True
+    assert temp["severity"] in ("info", "low")
+    rising = cycle + np.linspace(0, 15, days.size)
+    found = run_on_frame(Trend(), pd.DataFrame({"t": days, "co2": rising})).findings
+    co2 = next(f for f in found if f["subject"]["series"] == "co2")
+    assert co2["measurement"]["values"]["seasonally_adjusted"] is True
+    assert co2["severity"] == "medium" and co2["measurement"]["values"]["tau"] > 0.4
