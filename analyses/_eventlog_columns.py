@@ -75,6 +75,7 @@ ENV_VARS = {
 ACTIVITY_MAX_DISTINCT = 200
 ACTIVITY_MIN_ROWS_PER_VALUE = 5
 CASE_MIN_EVENTS_PER_CASE = 2
+CASE_MIN_CASES = 20  # an inferred log has cases: three species are no cases
 RESOURCE_MIN_ROWS_PER_VALUE = 2
 PENDING_FLUSH = 4096
 EXAMPLE_ROWS = 20
@@ -196,7 +197,12 @@ def plan_eventlog(dataset, budget) -> tuple[dict, dict] | None:
         if dataset.kind(ts) != ColumnKind.TIMESTAMP:
             return None
     else:
-        stamps = dataset.columns_of(ColumnKind.TIMESTAMP)
+        # an inferred log needs event times: yearly, monthly or weekly dates are periods
+        stamps = [
+            c
+            for c in dataset.columns_of(ColumnKind.TIMESTAMP)
+            if dataset.column(c).role_detail not in ("year", "month", "week")
+        ]
         if not stamps:
             return None
         ts = stamps[0]
@@ -222,7 +228,7 @@ def plan_eventlog(dataset, budget) -> tuple[dict, dict] | None:
             c
             for c in dataset.columns_of(ColumnKind.CATEGORICAL, ColumnKind.INTEGER_ID)
             if c != ts
-            and distinct(c) >= 2
+            and distinct(c) >= CASE_MIN_CASES
             and CASE_MIN_EVENTS_PER_CASE * distinct(c) <= non_null(c)
         ]
     if "case" not in overrides and "activity" not in overrides:

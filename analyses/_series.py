@@ -441,7 +441,12 @@ class SeriesAccumulator:
         hourly: bool = True,
         hourly_sums: bool = True,
         robust: bool = False,
+        sparse: bool = False,
     ) -> None:
+        #: sparse: the dates are weekly, monthly or yearly; the window then counts the
+        #: latest ``windows`` days *with rows* (13 model years stay 13 points), not the
+        #: latest ``windows`` calendar days (which would keep 2 of them)
+        self.sparse = sparse
         self.time_column = time_column
         self.numeric = list(numeric)
         self.windows = max(int(windows), 1)
@@ -575,7 +580,7 @@ class Series:
         if state["valid"]:
             last_day = state["max"] // (86400 * tps)
             first_day = state["min"] // (86400 * tps)
-            daily = _filled(state["days"], first_day, last_day, acc.windows)
+            daily = _filled(state["days"], first_day, last_day, acc.windows, acc.sparse)
             if acc.hourly:
                 last_hour = state["max"] // (3600 * tps)
                 first_hour = state["min"] // (3600 * tps)
@@ -628,8 +633,12 @@ class Series:
         return out
 
 
-def _filled(buckets: Buckets, first: int, last: int, windows: int) -> BucketSeries:
+def _filled(
+    buckets: Buckets, first: int, last: int, windows: int, sparse: bool = False
+) -> BucketSeries:
     start = max(first, last - windows + 1)
+    if sparse and buckets.keys.size:
+        start = max(first, int(buckets.keys[max(buckets.keys.size - windows, 0)]))
     inside = buckets.keys >= start
     keys = buckets.keys[inside]
     counts = np.zeros(last - start + 1, dtype=np.int64)

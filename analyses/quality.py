@@ -1036,8 +1036,22 @@ class ImpossibleValues(Analysis):
         plan = super().plan(dataset, budget)
         if plan is None:
             return None
-        kinds = {c: str(dataset.kind(c)) for c in plan.columns}
-        return Plan(plan.columns, {"kinds": kinds}, plan.left_out)
+        # Historical series (yearly or monthly dates, dates made of a year column) reach back
+        # before 1900 legitimately: their timestamps are not checked for plausibility.
+        historical = [
+            c
+            for c in plan.columns
+            if dataset.kind(c) == ColumnKind.TIMESTAMP
+            and dataset.column(c).role_detail in ("year", "month")
+        ]
+        columns = tuple(c for c in plan.columns if c not in historical)
+        if not columns:
+            return None
+        left_out = dict(plan.left_out)
+        if historical:
+            left_out["historical_time_columns"] = historical
+        kinds = {c: str(dataset.kind(c)) for c in columns}
+        return Plan(columns, {"kinds": kinds}, left_out)
 
     def _kind(self, ctx, c) -> str:
         return ctx.params["kinds"][c]

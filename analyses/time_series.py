@@ -61,6 +61,7 @@ WEEKDAY_MIN_DAYS = 14
 HOUR_MIN_HOURS = 48
 MONTH_MIN_MONTHS = 12
 MIN_ROWS_RELATIVE_SHIFT = 0.10
+WANDERING_CHANGES = 3  # this many level changes in one series: it wanders (all low)
 ANNUAL_CYCLE_EPS2 = 0.5
 
 
@@ -165,6 +166,7 @@ class _TimeAnalysis(Analysis):
             hourly=self.hourly,
             hourly_sums=self.hourly_sums,
             robust=self.robust,
+            sparse=ctx.params.get("grain") in ("year", "month", "week"),
         )
 
     def init(self, ctx):
@@ -604,7 +606,8 @@ class Changepoints(_TimeAnalysis):
         "also for a row-count shift under 10% and for a numeric series whose daily values the "
         "month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 months: a seasonal "
         "swing, not a change of level); the row-count series is not searched for yearly or "
-        "monthly dates; the per-series scan summary is info. Order: series, then summary, then changes by date"
+        "monthly dates; a series with >= 3 changes wanders (all its changes low); the "
+        "per-series scan summary is info. Order: series, then summary, then changes by date"
     )
     reference = (
         "Killick, Fearnhead & Eckley (2012), Optimal detection of changepoints with a linear "
@@ -712,7 +715,9 @@ class Changepoints(_TimeAnalysis):
                             "p_value": "probability",
                             "t_test_p_value": "probability",
                         },
-                        severity=self._severity(ctx, name, keys, y, sigmas, shift, ch),
+                        severity=self._severity(ctx, name, keys, y, sigmas, shift, ch)
+                        if len(changes) < WANDERING_CHANGES
+                        else "low",  # a series that wanders has no level to shift
                         columns=cols,
                         parameters={
                             "min_segment_days": CP_MIN_SEGMENT,

@@ -95,6 +95,8 @@ class Dataset:
         self.row_count = row_count
         self.columns = tuple(columns)
         self.bad_rows = bad_rows
+        #: Columns computed from stored ones (a date from year and quarter columns).
+        self.derived: dict[str, DerivedDate] = {}
         #: The dataset spec (declarations); empty when none is given.
         self.spec: DatasetSpec = DatasetSpec(name)
         #: Declared KPIs: column -> "lower" or "higher" (which direction is better).
@@ -181,6 +183,24 @@ class Dataset:
         """Stream canonical chunks (see :mod:`.chunks`); independent of ``batch_size``."""
         self._check_columns(columns)
         names = list(columns) if columns is not None else self.column_names
+        derived = [n for n in names if n in self.derived]
+        if derived:
+            return self._with_derived(names, batch_size)
+        return self._stored_chunks(names, batch_size)
+
+    def _with_derived(self, names: list[str], batch_size: int) -> Iterator[Chunk]:
+        """Chunks holding derived columns, computed from the stored ones they come from."""
+        stored = [n for n in names if n not in self.derived]
+        parts = [p for n in names if n in self.derived for p in self.derived[n].parts]
+        read = list(dict.fromkeys(stored + parts))
+        for chunk in self._stored_chunks(read, batch_size):
+            arrays = [
+                self.derived[n].compute(chunk.table) if n in self.derived else chunk.column(n)
+                for n in names
+            ]
+            yield Chunk(chunk.index, chunk.part, chunk.row_start, pa.table(arrays, names=names))
+
+    def _stored_chunks(self, names: list[str], batch_size: int) -> Iterator[Chunk]:
         schema = pa.schema([self.schema.field(n) for n in names])
         parts = (
             self.source.iter_part_batches(part, names, batch_size)
@@ -207,7 +227,7 @@ class Dataset:
     def _check_columns(self, columns: Sequence[str] | None) -> None:
         if columns is None:
             return
-        unknown = [c for c in columns if c not in self.schema.names]
+        unknown = [c for c in columns if c not in self.schema.names and c not in self.derived]
         if unknown:
             raise DatasetError(
                 f"dataset {self.name!r} has no column(s) {', '.join(map(repr, unknown))}; "
@@ -460,10 +480,79 @@ def open_dataset(
         columns=columns,
         bad_rows=source.bad_rows(),
     )
+    for derived, grain in _derived_dates(columns):
+        dataset.derived[derived.name] = derived
+        dataset.columns = (
+            *dataset.columns,
+            ColumnInfo(
+                name=derived.name,
+                arrow_type="timestamp[us] (derived)",
+                kind=ColumnKind.TIMESTAMP,
+                null_count=max(dataset.column(p).null_count for p in derived.parts),
+                distinct_at_least=0,
+                distinct_exact=False,
+                role=ColumnRole.TIMESTAMP,
+                role_reason=(
+                    "no timestamp column: a date derived from the calendar part(s) "
+                    + " and ".join(repr(p) for p in derived.parts)
+                ),
+                role_confidence=0.8,
+                role_detail=grain,
+            ),
+        )
     dataset.cache_status = cache_status
     dataset.spec = spec
     dataset.kpis = spec.kpis
     return dataset
+
+
+@dataclass(frozen=True)
+class DerivedDate:
+    """A date made of calendar-part columns: 1 January of ``year``, moved to the first
+    month of the quarter or to the month when one is given."""
+
+    year: str
+    part: str | None = None  # the quarter or month column
+    unit: str | None = None  # "quarter" or "month"
+
+    @property
+    def name(self) -> str:
+        return f"date({self.year}{',' + self.part if self.part else ''})"
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return (self.year, self.part) if self.part else (self.year,)
+
+    def compute(self, table: pa.Table) -> pa.Array:
+        year = np.asarray(table.column(self.year).to_numpy(zero_copy_only=False), np.float64)
+        valid = np.isfinite(year)
+        months = np.zeros(year.size, np.int64)
+        if self.part:
+            part = np.asarray(table.column(self.part).to_numpy(zero_copy_only=False), np.float64)
+            valid &= np.isfinite(part)
+            step = 3 if self.unit == "quarter" else 1
+            months = (np.where(valid, part, 1).astype(np.int64) - 1) * step
+        years = np.where(valid, year, 1970).astype(np.int64) - 1970
+        stamp = (years * 12 + months).astype("datetime64[M]").astype("datetime64[us]")
+        return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(pa.timestamp("us"))
+
+
+def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
+    """A date from calendar parts when the table has no timestamp (a yearly series indexed
+    by its ``year``, a quarterly one by ``year`` and ``quarter``): (derivation, grain)."""
+    if any(c.kind == ColumnKind.TIMESTAMP and not c.excluded for c in columns):
+        return []
+    parts = {
+        c.role_detail: c.name
+        for c in reversed(columns)
+        if c.role == ColumnRole.CALENDAR_PART and not c.excluded
+    }
+    if "year" not in parts:
+        return []
+    for unit in ("month", "quarter"):
+        if unit in parts:
+            return [(DerivedDate(parts["year"], parts[unit], unit), "month")]
+    return [(DerivedDate(parts["year"]), "year")]
 
 
 def _apply_declared_formats(spec: DatasetSpec, schema: pa.Schema, summaries: dict) -> None:
