@@ -120,7 +120,9 @@ def movement(old: Any, new: Any, digits: int | None) -> str:
         if units <= 1.000001
         else "beyond the declared precision: a real change"
     )
-    return f"declared {digits} significant digits, moved {units:.3g} units of the last digit: {hint}"
+    return (
+        f"declared {digits} significant digits, moved {units:.3g} units of the last digit: {hint}"
+    )
 
 
 def _is_number(value: Any) -> bool:
