@@ -28,6 +28,7 @@ new :data:`PRECISION_POLICY_VERSION`, a deliberate event with a CHANGELOG entry.
 
 from __future__ import annotations
 
+import decimal
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -44,18 +45,23 @@ PROBABILITY_DIGITS = 8
 STATISTIC_DIGITS = 12
 
 MIN_DIGITS, MAX_DIGITS = 1, 17
+#: declared values smaller than this in magnitude are written as 0.0: near and below the
+#: subnormal range (2.2e-308) a float has lost significant digits, and scipy releases
+#: differ in whether a far tail underflows to 0 or to a subnormal (seen: a p-value of
+#: 4.7e-320 with scipy 1.11, 0.0 with scipy 1.17).
+TINY = 1e-300
 
 
 def round_significant(value: Any, digits: int) -> Any:
     """``value`` rounded to ``digits`` significant digits (round half even on the decimal
     expansion of the binary value, by Python's correctly rounded ``format``), as the float
-    nearest that decimal. Non-floats (integers, None, strings) and non-finite floats pass
+    nearest that decimal (0.0 below :data:`TINY` in magnitude). Non-floats (integers, None, strings) and non-finite floats pass
     unchanged; so do lists (each element rounded)."""
     if isinstance(value, list | tuple):
         return [round_significant(v, digits) for v in value]
     if isinstance(value, bool) or not isinstance(value, float) or not math.isfinite(value):
         return value
-    if value == 0.0:
+    if abs(value) < TINY:
         return 0.0
     return float(f"{value:.{digits - 1}e}")
 
@@ -112,8 +118,9 @@ def movement(old: Any, new: Any, digits: int | None) -> str:
         else:
             hint = "a real change"
         return f"exact value, relative change {rel:.2g}: {hint}"
-    unit = 10.0 ** (math.floor(math.log10(scale)) - digits + 1)
-    units = abs(new - old) / unit
+    # in decimal: the unit of the last declared digit may be below the smallest float
+    unit = decimal.Decimal(10) ** (math.floor(math.log10(scale)) - digits + 1)
+    units = float(abs(decimal.Decimal(new) - decimal.Decimal(old)) / unit)
     hint = (
         "one unit in the last declared digit: a numeric-environment difference at a rounding "
         "boundary is possible"
