@@ -219,6 +219,7 @@ class Drift(ComparisonAnalysis):
         "chi2": STATISTIC_DIGITS,
         "cramers_v": STATISTIC_DIGITS,
         "psi": STATISTIC_DIGITS,
+        "top_changes[].psi": STATISTIC_DIGITS,
     }
     family = "drift"
     title = "Drift between two datasets (PSI, Kolmogorov-Smirnov, chi-square)"

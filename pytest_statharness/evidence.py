@@ -17,7 +17,12 @@ from typing import Any
 
 from . import canonical_json
 from .errors import FindingValidationError
-from .precision import PRECISION_POLICY_VERSION, SNAPSHOT_FORMAT_VERSION, rounded_finding
+from .precision import (
+    PRECISION_POLICY_VERSION,
+    SNAPSHOT_FORMAT_VERSION,
+    rounded_finding,
+    value_name,
+)
 
 FINDING_SCHEMA_VERSION = 1
 SEVERITIES = ("info", "low", "medium", "high")
@@ -69,7 +74,9 @@ def validate_finding(finding: dict, analysis_id: str) -> None:
             f"analysis {analysis_id!r} finding {finding['id']!r}: values without a unit: "
             f"{', '.join(missing)} (give each value a unit, e.g. 'count', 'ratio', 'seconds')"
         )
-    undeclared = sorted(set(finding["evidence"].get("precision", {})) - set(values))
+    undeclared = sorted(
+        name for name in finding["evidence"].get("precision", {}) if value_name(name) not in values
+    )
     if undeclared:
         raise FindingValidationError(
             f"analysis {analysis_id!r} finding {finding['id']!r}: precision declared for "

@@ -9,7 +9,8 @@ reaches a snapshot is either
   with every digit (shortest round-trip repr); or
 - **declared**: its analysis states the number of significant digits it is stable to
   (``Analysis.precision`` for the analysis, ``ctx.finding(precision=...)`` for one
-  finding). That is a value from a scipy special function (p-values, distribution tails),
+  finding), by value name or by a path into a value (``"top_changes[].psi"``: the key
+  ``psi`` of each element of the list value ``top_changes``). That is a value from a scipy special function (p-values, distribution tails),
   an iterative solver, or an elementary transcendental function through the platform's
   libm (``math.log1p`` and friends are not correctly rounded and differ between operating
   systems). The finding's ``evidence.precision`` names the declared values and their
@@ -75,15 +76,44 @@ def check_declaration(precision: Mapping[str, int], where: str) -> None:
             )
 
 
+def value_name(path: str) -> str:
+    """The measurement value a declaration path starts at: ``"psi"`` -> ``"psi"``,
+    ``"top_changes[].psi"`` -> ``"top_changes"`` (each element of the list ``top_changes``,
+    its key ``psi``)."""
+    return path.split("[", 1)[0].split(".", 1)[0]
+
+
 def declared_for(values: Mapping[str, Any], *declarations: Mapping[str, int] | None) -> dict:
     """The declaration that applies to a finding's values: later declarations win; only
-    names that are values of the finding are kept."""
+    paths that start at a value of the finding are kept."""
     out: dict[str, int] = {}
     for declaration in declarations:
         for name, digits in (declaration or {}).items():
-            if name in values:
+            if value_name(name) in values:
                 out[name] = digits
     return dict(sorted(out.items()))
+
+
+def _round_path(value: Any, steps: list[str], digits: int) -> Any:
+    if not steps:
+        return round_significant(value, digits)
+    step, rest = steps[0], steps[1:]
+    if step == "[]":
+        if isinstance(value, list):
+            return [_round_path(v, rest, digits) for v in value]
+        return value
+    if isinstance(value, dict) and step in value:
+        return {**value, step: _round_path(value[step], rest, digits)}
+    return value
+
+
+def _steps(path: str) -> list[str]:
+    """``"a[].b"`` -> ``["a", "[]", "b"]``."""
+    out: list[str] = []
+    for part in path.replace("[]", ".[].").split("."):
+        if part:
+            out.append(part)
+    return out
 
 
 def rounded_finding(finding: dict) -> dict:
@@ -96,10 +126,10 @@ def rounded_finding(finding: dict) -> dict:
     measurement = dict(finding["measurement"])
     for part in ("values", "intervals", "error_bounds"):
         if part in measurement:
-            measurement[part] = {
-                k: round_significant(v, precision[k]) if k in precision else v
-                for k, v in measurement[part].items()
-            }
+            rounded = dict(measurement[part])
+            for path, digits in precision.items():
+                rounded = _round_path(rounded, _steps(path), digits)
+            measurement[part] = rounded
     return {**finding, "measurement": measurement}
 
 
