@@ -460,7 +460,11 @@ class Outliers(_PhasedNumeric):
         "(Bonferroni), n = scored values; else an info 'outlier_fences' profile. Severity by "
         "MAD outlier share of the scored values: >= 1% high, >= 0.1% medium, else low. "
         "example_rows: dataset-wide positions, ascending, of the (up to) 20 MAD outliers with "
-        "the largest |z| on the chosen scale (ties: earlier row first)"
+        "the largest |z| on the chosen scale (ties: earlier row first). Numerics: the 0.01-decade "
+        "bins floor(100*log10(x)) are exact (compared with 10**(k/100) rounded up); on the log10 "
+        "scale the scored values are math.log10(x) (the platform's libm), so q1, median, q3, "
+        "iqr, mad, the fences, max_abs_modified_z and max_abs_deviation are declared to 12 "
+        "significant digits there; p-values (scipy) to 8"
     )
     reference = (
         "Tukey (1977), Exploratory Data Analysis; Iglewicz & Hoaglin (1993), How to Detect and "
