@@ -2,8 +2,10 @@
 
 Layout: ``<snapshot-dir>/<dataset>/<analysis_id>.json``. Each item owns exactly one file,
 so xdist workers never write the same file, and every write is atomic (temp + fsync +
-rename): ``--snapshot-update -n 2`` cannot lose or half-write a snapshot. The files are
-the same format as :class:`~pytest_statharness.snapshot_extension.FindingsExtension`
+rename): ``--snapshot-update -n 2`` cannot lose or half-write a snapshot. A file is the
+document ``{"findings": [...], "format_version": N, "precision_policy": M}``: the findings
+with their declared values rounded (:mod:`.precision`) and the two versions whose change
+is a deliberate, documented event. The files are the same format as :class:`~pytest_statharness.snapshot_extension.FindingsExtension`
 writes for users' own tests with syrupy's ``snapshot`` fixture.
 
 Unused snapshots are those of (dataset, analysis) pairs the session's registry no longer
