@@ -341,22 +341,20 @@ LOG_MIN_POSITIVE = 20
 LOG_SCALE = "log10"
 RAW_SCALE = "raw"
 SCALE_UNITS = {RAW_SCALE: "value", LOG_SCALE: "log10(value)"}
-# on the log10 scale the rules see math.log10 (libm) values: what comes from them is declared
+# on the log10 scale the rules see math.log10 (libm) values: what comes from them is
+# declared; the fences 10**(q1 - k*iqr) amplify an error of the log values (cancellation,
+# then a power of 10) about 100-fold, so they get two digits fewer
+LOG_FENCE_DIGITS = STATISTIC_DIGITS - 2
 LOG_SCALE_PRECISION = {
-    name: STATISTIC_DIGITS
-    for name in (
-        "q1",
-        "median",
-        "q3",
-        "iqr",
-        "mad",
-        "lower_inner_fence",
-        "upper_inner_fence",
-        "lower_outer_fence",
-        "upper_outer_fence",
-        "max_abs_modified_z",
-        "max_abs_deviation",
-    )
+    **{
+        name: STATISTIC_DIGITS
+        for name in ("q1", "median", "q3", "iqr", "mad", "max_abs_modified_z", "max_abs_deviation")
+    },
+    **{
+        f"{side}_{label}_fence": LOG_FENCE_DIGITS
+        for side in ("lower", "upper")
+        for label in ("inner", "outer")
+    },
 }
 SCALE_RULE = (
     f"log10 when the column has no negative value, >= {LOG_MIN_POSITIVE} positive values and "
@@ -463,8 +461,8 @@ class Outliers(_PhasedNumeric):
         "the largest |z| on the chosen scale (ties: earlier row first). Numerics: the 0.01-decade "
         "bins floor(100*log10(x)) are exact (compared with 10**(k/100) rounded up); on the log10 "
         "scale the scored values are math.log10(x) (the platform's libm), so q1, median, q3, "
-        "iqr, mad, the fences, max_abs_modified_z and max_abs_deviation are declared to 12 "
-        "significant digits there; p-values (scipy) to 8"
+        "iqr, mad, max_abs_modified_z and max_abs_deviation are declared to 12 significant "
+        "digits there, the fences (10**t) to 10; p-values (scipy) to 8"
     )
     reference = (
         "Tukey (1977), Exploratory Data Analysis; Iglewicz & Hoaglin (1993), How to Detect and "

@@ -323,3 +323,32 @@ def test_comparison_values_through_libm_or_scipy_are_declared(
     reference = _comparison_snapshot(analysis_id, frame, tmp_path / "plain")
     request_wobble(monkeypatch)
     assert _comparison_snapshot(analysis_id, frame, tmp_path / "moved") == reference
+
+
+PLANTED = Path(__file__).resolve().parents[1] / "fixtures" / "data" / "events_planted.csv"
+
+
+@pytest.fixture(scope="module")
+def planted_snapshots():
+    from pytest_statharness.testing import run_on_file
+
+    out = {}
+    for analysis_id in IDS:
+        result = run_on_file(REGISTRY.get(analysis_id), PLANTED)
+        out[analysis_id] = canonical_findings(result.findings) if result else None
+    return out
+
+
+@pytest.mark.parametrize("analysis_id", IDS)
+def test_values_through_libm_or_scipy_are_declared_on_planted_effects(
+    analysis_id, planted_snapshots, wobbled
+) -> None:
+    """The same on the fixture log with planted effects (recommendations, trends and
+    outliers that the conformance frame does not produce)."""
+    from pytest_statharness.testing import run_on_file
+
+    reference = planted_snapshots[analysis_id]
+    if reference is None:
+        pytest.skip(f"{analysis_id} does not apply to the planted fixture")
+    moved = run_on_file(REGISTRY.get(analysis_id), PLANTED)
+    assert canonical_findings(moved.findings) == reference, analysis_id
