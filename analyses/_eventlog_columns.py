@@ -64,6 +64,7 @@ from pytest_statharness.analysis import Plan
 from ._counts import misra_gries_add
 from ._exact import RankSelector, SelectionSet, float_keys, quantile_rank_list
 from ._hist import DAY_SECONDS, PER_SECOND, decoded, time_ints
+from ._numeric import log1p_array
 from ._report import share
 
 ENV_VARS = {
@@ -879,7 +880,7 @@ def log1p_parts(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``y = log1p(x)`` (x >= 0) and ``y*y = p + e`` exactly (Dekker's two-product with
     Veltkamp's split: ``p`` the rounded square, ``e`` its rounding error; exact unless
     ``y*y`` underflows, below 1e-154, where the error is below 1e-308)."""
-    y = np.log1p(np.asarray(x, dtype=np.float64))
+    y = log1p_array(x)  # math.log1p: independent of numpy's SIMD dispatch
     p = y * y
     c = 134217729.0 * y  # 2**27 + 1
     big = c - (c - y)

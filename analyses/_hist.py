@@ -17,9 +17,13 @@ bands (``cap_findings``, ``graded``, ``share``) in :mod:`._report`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from ._numeric import inv_cbrt
 
 MAX_EXAMPLES = 20
 
@@ -92,17 +96,19 @@ def numpy_bin_edges(
     ptp/(log2 n + 1) when the IQR is 0 or the width underflows to 0), bins =
     ceil(range/width) clipped to [1, MAX_BINS], edges = numpy.linspace over [min, max]
     ([x - 0.5, x + 0.5] when min == max) — the same floats numpy.histogram_bin_edges(x,
-    'fd' / 'sturges') gives when no clipping happens.
+    'fd' / 'sturges') gives when no clipping happens (n**(-1/3) is computed correctly
+    rounded, by integers, and log2 by the scalar libm: a width only picks the bin count, so
+    the edges differ from numpy's only if range/width falls within an ulp of an integer).
     """
     first, last = np.float64(lo), np.float64(hi)
     ptp = last - first
     if first == last:
         first, last = first - 0.5, last + 0.5
     rule = "freedman_diaconis"
-    width = 2.0 * iqr * n ** (-1.0 / 3.0) if iqr > 0 else 0.0
+    width = 2.0 * iqr * inv_cbrt(n) if iqr > 0 else 0.0  # n**(-1/3), correctly rounded
     if not width > 0:  # IQR = 0 (or a width that underflows to 0)
         rule = "sturges"
-        width = float(ptp / (np.log2(n) + 1.0))
+        width = float(ptp / (math.log2(n) + 1.0))  # scalar libm, not numpy's SIMD loop
     if integer and width < 1:
         width = 1.0
     with np.errstate(over="ignore"):  # a tiny width: more bins than a float holds

@@ -10,6 +10,7 @@ order of the numeric columns), a screen summary (Benford) last.
 
 from __future__ import annotations
 
+import decimal
 import math
 
 import numpy as np
@@ -18,6 +19,7 @@ import pyarrow.compute as pc
 from scipy import stats
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, Plan, hookimpl
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from ._exact import (
     SelectionSet,
@@ -27,6 +29,7 @@ from ._exact import (
     quantile_rank_list,
 )
 from ._hist import MAX_BINS, MAX_EXAMPLES, finite_values, numpy_bin_edges, smallest
+from ._numeric import centidecade_bins, log10_array
 from ._report import cap_findings, share
 
 SELECTION_PASSES = 5  # RankSelector: at most four 16-bit histogram passes, then a collect pass
@@ -329,13 +332,31 @@ MAD_CONST = 0.6745
 TUKEY_K = (1.5, 3.0)
 OUTLIER_ALPHA = 0.001
 # P(|modified z| > 3.5) for a Gaussian sample (population MAD = 0.67449 sigma)
-GAUSS_RATE = float(2 * stats.norm.sf(MAD_Z * stats.norm.ppf(0.75) / MAD_CONST))
+# = 2 * scipy.stats.norm.sf(MAD_Z * NORM_Q75 / MAD_CONST), written out so that it does not
+# depend on the scipy release (tests/analyses check scipy agrees to 12 digits)
+GAUSS_RATE = 0.0004653509966385048
+NORM_Q75 = 0.6744897501960817  # scipy.stats.norm.ppf(0.75)
 # scale screen: the rules run on log10(x) for a column of magnitudes spread over decades
 LOG_MIN_DECADES = 2.0
 LOG_MIN_POSITIVE = 20
 LOG_SCALE = "log10"
 RAW_SCALE = "raw"
 SCALE_UNITS = {RAW_SCALE: "value", LOG_SCALE: "log10(value)"}
+# on the log10 scale the rules see math.log10 (libm) values: what comes from them is
+# declared; the fences 10**(q1 - k*iqr) amplify an error of the log values (cancellation,
+# then a power of 10) about 100-fold, so they get two digits fewer
+LOG_FENCE_DIGITS = STATISTIC_DIGITS - 2
+LOG_SCALE_PRECISION = {
+    **{
+        name: STATISTIC_DIGITS
+        for name in ("q1", "median", "q3", "iqr", "mad", "max_abs_modified_z", "max_abs_deviation")
+    },
+    **{
+        f"{side}_{label}_fence": LOG_FENCE_DIGITS
+        for side in ("lower", "upper")
+        for label in ("inner", "outer")
+    },
+}
 SCALE_RULE = (
     f"log10 when the column has no negative value, >= {LOG_MIN_POSITIVE} positive values and "
     f"the P1..P99 of its positive values span >= {LOG_MIN_DECADES:g} decades (0.01-decade bins "
@@ -347,9 +368,7 @@ def _decade_bins(positive: np.ndarray) -> dict[int, int]:
     """Counts of floor(100*log10(x)) over positive values (0.01-decade bins)."""
     if not positive.size:
         return {}
-    bins, counts = np.unique(
-        np.floor(np.log10(positive) * 100).astype(np.int64), return_counts=True
-    )
+    bins, counts = np.unique(centidecade_bins(positive), return_counts=True)
     return dict(zip(bins.tolist(), counts.tolist(), strict=True))
 
 
@@ -393,7 +412,7 @@ def _outlier_scale(s: dict) -> tuple[str, float | None, str]:
 def _scaled(scale: str, vals: np.ndarray) -> np.ndarray:
     """The values the rules score on ``scale``: all finite values (raw), or log10 of the
     positive ones (log10; zeros have no logarithm and are set aside)."""
-    return vals if scale == RAW_SCALE else np.log10(vals[vals > 0])
+    return vals if scale == RAW_SCALE else log10_array(vals[vals > 0])
 
 
 def _scored(scale: str, vals: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -435,6 +454,8 @@ OUTLIER_SEVERITY_RULE = (
 
 class Outliers(_PhasedNumeric):
     id = "outliers"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {"p_value_count": PROBABILITY_DIGITS, "p_value_extreme": PROBABILITY_DIGITS}
     family = "distribution"
     title = "Outliers (Tukey fences, MAD robust z-scores; log scale for magnitudes)"
     exact = True
@@ -463,7 +484,11 @@ class Outliers(_PhasedNumeric):
         + MIXTURE_RULE
         + ". "
         "example_rows: dataset-wide positions, ascending, of the (up to) 20 MAD outliers with "
-        "the largest |z| on the chosen scale (ties: earlier row first)"
+        "the largest |z| on the chosen scale (ties: earlier row first). Numerics: the 0.01-decade "
+        "bins floor(100*log10(x)) are exact (compared with 10**(k/100) rounded up); on the log10 "
+        "scale the scored values are math.log10(x) (the platform's libm), so q1, median, q3, "
+        "iqr, mad, max_abs_modified_z and max_abs_deviation are declared to 12 significant "
+        "digits there, the fences (10**t) to 10; p-values (scipy) to 8"
     )
     reference = (
         "Tukey (1977), Exploratory Data Analysis; Iglewicz & Hoaglin (1993), How to Detect and "
@@ -672,7 +697,7 @@ class Outliers(_PhasedNumeric):
             p_extreme = None
             if top:
                 # P(|modified z| >= z_max) for one Gaussian draw, then for the largest of n
-                p1 = float(2 * stats.norm.sf(-top[0][0] * stats.norm.ppf(0.75) / MAD_CONST))
+                p1 = float(2 * stats.norm.sf(-top[0][0] * NORM_Q75 / MAD_CONST))
                 p_extreme = float(stats.binom.sf(0, n, p1))
             values.update(
                 mad_outliers=mad_count,
@@ -743,6 +768,7 @@ class Outliers(_PhasedNumeric):
                     columns=[c],
                     example_rows=sorted(pos for _, pos in top),
                     parameters=params,
+                    precision=LOG_SCALE_PRECISION if scale == LOG_SCALE else None,
                 )
             )
         return cap_findings(ctx, out)
@@ -823,7 +849,13 @@ def _mixture_by_column(moments: dict, columns) -> dict:
 # ======================================================================================
 # benford
 # ======================================================================================
-BENFORD_P = [math.log10(1 + 1 / d) for d in range(1, 10)]
+# log10(1 + 1/d) correctly rounded (decimal module at 40 digits, then one rounding to a
+# double), not libm's log10, so the expected proportions and what is computed from them
+# (chi_square, nigrini_mad) are the same on every platform
+BENFORD_P = [
+    float((decimal.Decimal(d + 1) / decimal.Decimal(d)).log10(decimal.Context(prec=40)))
+    for d in range(1, 10)
+]
 BENFORD_MIN_N = 100
 BENFORD_MIN_DECADES = 2.0
 BENFORD_MAX_NEGATIVE_SHARE = 0.01
@@ -851,6 +883,10 @@ def first_digits(positive: np.ndarray) -> np.ndarray:
 
 class Benford(Analysis):
     id = "benford"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+    }
     family = "distribution"
     title = "Benford's law (first digit)"
     requires = (ColumnKind.NUMERIC,)
@@ -903,9 +939,7 @@ class Benford(Analysis):
             if not pos.size:
                 continue
             s["digits"] = s["digits"] + np.bincount(first_digits(pos), minlength=10)[1:]
-            bins, counts = np.unique(
-                np.floor(np.log10(pos) * 100).astype(np.int64), return_counts=True
-            )
+            bins, counts = np.unique(centidecade_bins(pos), return_counts=True)
             s["decades"] = dict(zip(bins.tolist(), counts.tolist(), strict=True))
         return state
 
@@ -1193,10 +1227,15 @@ def _skew_kurtosis(n: int, m2: float, m3: float, m4: float) -> tuple[float | Non
     skew = kurt = None
     try:
         if n > 2:
-            skew = float(math.sqrt((n - 1.0) * n) / (n - 2.0) * m3 / m2**1.5)
+            # m2 * sqrt(m2), not m2**1.5: IEEE * and sqrt are correctly rounded everywhere,
+            # libm's pow is not
+            skew = float(math.sqrt((n - 1.0) * n) / (n - 2.0) * m3 / (m2 * math.sqrt(m2)))
         if n > 3:
             kurt = float(
-                1.0 / (n - 2) / (n - 3) * ((n**2 - 1.0) * m4 / m2**2.0 - 3 * (n - 1) ** 2.0)
+                1.0
+                / (n - 2)
+                / (n - 3)
+                * ((n**2 - 1.0) * m4 / (m2 * m2) - 3.0 * float((n - 1) * (n - 1)))
             )
     except OverflowError:
         return None, None

@@ -65,6 +65,7 @@ import scipy.stats as stats
 from scipy.stats.contingency import association
 
 from pytest_statharness import ColumnKind, ColumnRole, ComparisonAnalysis, hookimpl
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from ._counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
 from ._exact import ExactSum, RankSelector, float_keys
@@ -229,6 +230,15 @@ class _KeyWork:
 
 class Drift(ComparisonAnalysis):
     id = "drift"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "ks_pvalue": PROBABILITY_DIGITS,
+        "chi2_pvalue": PROBABILITY_DIGITS,
+        "chi2": STATISTIC_DIGITS,
+        "cramers_v": STATISTIC_DIGITS,
+        "psi": STATISTIC_DIGITS,
+        "top_changes[].psi": STATISTIC_DIGITS,
+    }
     family = "drift"
     title = "Drift between two datasets (PSI, Kolmogorov-Smirnov, chi-square)"
     requires = (ColumnKind.NUMERIC, ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)

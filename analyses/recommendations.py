@@ -37,6 +37,7 @@ from scipy import stats
 from pytest_statharness import MEASURE_ROLES, ColumnKind, ColumnRole, hookimpl
 from pytest_statharness.analysis import Plan
 from pytest_statharness.canonical_json import dumps
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from ._eventlog_columns import (
     DETECTION_METHOD,
@@ -126,6 +127,15 @@ def _mean(total: int, n: int) -> float | None:
 
 class Recommendations(EventLogBase):
     id = "recommendations"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "p_bonferroni": PROBABILITY_DIGITS,
+        "t_statistic": STATISTIC_DIGITS,
+        "welch_df": STATISTIC_DIGITS,
+        "log1p_mean": STATISTIC_DIGITS,
+        "log1p_mean_others": STATISTIC_DIGITS,
+    }
     family = "recommendations"
     title = "Recommendations with modeled improvement"
     requires = (ColumnKind.TIMESTAMP, ColumnKind.NUMERIC)

@@ -28,6 +28,7 @@ import numpy as np
 from scipy import stats
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, Plan, hookimpl
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from ._counts import add_counts, valid_values, value_counts
 from ._exact import exact_fixed_sum, fixed_ratio
@@ -179,6 +180,8 @@ def _t_pvalue(t: float, df: int) -> float:
 
 class Correlation(Analysis):
     id = "correlation"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {"pearson_p": PROBABILITY_DIGITS, "spearman_p": PROBABILITY_DIGITS}
     family = "relationships"
     title = "Pearson and Spearman correlation of numeric pairs"
     requires = NUMERIC_KINDS
@@ -765,6 +768,13 @@ class _LevelScan:
 
 class CramersV(Analysis):
     id = "cramers_v"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "chi2": STATISTIC_DIGITS,
+        "cramers_v": STATISTIC_DIGITS,
+        "cramers_v_corrected": STATISTIC_DIGITS,
+    }
     family = "relationships"
     title = "Cramér's V between categorical columns"
     requires = GROUP_KINDS
@@ -940,6 +950,8 @@ def _cramers(table) -> dict:
 
 class GroupDifferences(Analysis):
     id = "group_differences"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {"p_value": PROBABILITY_DIGITS}
     family = "relationships"
     title = "Numeric differences across category levels (Kruskal–Wallis)"
     requires = (*NUMERIC_KINDS, *GROUP_KINDS)

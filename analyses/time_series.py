@@ -33,6 +33,7 @@ import numpy as np
 from scipy import stats
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, Plan, hookimpl
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from ._exact import fixed_ratio
 from ._report import bonferroni, cap_each
@@ -573,6 +574,12 @@ def _t_test_p(a: tuple[int, float, float], b: tuple[int, float, float]) -> float
 
 class Changepoints(_TimeAnalysis):
     id = "changepoints"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "t_test_p_value": PROBABILITY_DIGITS,
+        "penalty": STATISTIC_DIGITS,
+    }
     title = "Level shifts in the daily series"
     hourly = False
     robust = True
@@ -746,6 +753,14 @@ class Changepoints(_TimeAnalysis):
 
 class Seasonality(_TimeAnalysis):
     id = "seasonality"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "chi2": STATISTIC_DIGITS,
+        "cohens_w": STATISTIC_DIGITS,
+        "h_statistic": STATISTIC_DIGITS,
+        "epsilon_squared": STATISTIC_DIGITS,
+    }
     title = "Day-of-week, hour-of-day and month-of-year effects"
     method = (
         "Cycles by the time column's grain (inferred: year/month/week/day/instant): none for "
@@ -975,6 +990,13 @@ class Seasonality(_TimeAnalysis):
 
 class Trend(_TimeAnalysis):
     id = "trend"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "tau": STATISTIC_DIGITS,
+        "slope_low": STATISTIC_DIGITS,
+        "slope_high": STATISTIC_DIGITS,
+    }
     title = "Monotonic trend of the daily series"
     hourly = False
     method = (

@@ -29,6 +29,7 @@ from typing import Any, ClassVar
 from .column_kinds import ColumnKind
 from .column_roles import ColumnRole
 from .evidence import FINDING_SCHEMA_VERSION, finding_id
+from .precision import declared_for
 
 
 @dataclass(frozen=True)
@@ -149,8 +150,12 @@ class AnalysisContext:
         parameters: dict[str, Any] | None = None,
         recommendation: dict[str, Any] | None = None,
         exact: bool | None = None,
+        precision: dict[str, int] | None = None,
     ) -> dict[str, Any]:
-        """Build one finding with its evidence. The engine adds rows scanned and validates."""
+        """Build one finding with its evidence. The engine adds rows scanned and validates.
+
+        ``precision`` declares, for this finding, the significant digits some values are
+        stable to (over the analysis's ``precision``; see :mod:`.precision`)."""
         meta = self.analysis
         measurement: dict[str, Any] = {"values": dict(values), "units": dict(units)}
         if intervals:
@@ -174,6 +179,9 @@ class AnalysisContext:
             evidence["example_rows"] = [int(r) for r in example_rows]
         if self.plan.left_out:
             evidence["left_out"] = dict(self.plan.left_out)
+        declared = declared_for(values, meta.precision, precision)
+        if declared:
+            evidence["precision"] = declared
         out = {
             "schema_version": FINDING_SCHEMA_VERSION,
             "id": finding_id(meta.id, kind, subject),
@@ -208,6 +216,9 @@ class Analysis:
         method / reference: what is computed and the literature or documentation behind it.
         access: the data-access pattern, for the generated catalogue.
         memory_heavy: never run at the same time as another memory-heavy item.
+        precision: ``{value name: significant digits}`` for the values that are not exact
+            (scipy special functions, iterative solvers, libm); the snapshot stores them
+            rounded to that many digits (:mod:`pytest_statharness.precision`).
     """
 
     id: ClassVar[str]
@@ -217,6 +228,8 @@ class Analysis:
     roles: ClassVar[tuple[ColumnRole, ...] | None] = None
     exact: ClassVar[bool] = True
     error_bound: ClassVar[str | None] = None
+    # significant digits of the values that are not exact (see pytest_statharness.precision)
+    precision: ClassVar[dict[str, int]] = {}
     passes: ClassVar[int] = 1
     method: ClassVar[str]
     reference: ClassVar[str]

@@ -17,6 +17,9 @@ hand (`tests/test_docs.py` fails when this file and the registry disagree).
 
 Every analysis scans every row (no sampling). *Exact* means every reported value is
 computed exactly from all rows; otherwise the error bound says how far an estimate can be.
+*Declared precision* lists the values that go through scipy special functions or libm
+(p-values, test statistics): snapshots store them to that many significant digits,
+report.json in full (see "Numeric stability" in architecture.md).
 """
 
 
@@ -47,8 +50,11 @@ def render(registry: Registry) -> str:
                 "",
                 f"- Method: {_cell(a.method)}",
                 f"- Reference: {_cell(a.reference)}",
-                "",
             ]
+            if a.precision:
+                declared = ", ".join(f"`{k}` {d}" for k, d in sorted(a.precision.items()))
+                lines.append(f"- Declared precision (significant digits in snapshots): {declared}")
+            lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 
 

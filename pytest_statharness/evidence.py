@@ -17,6 +17,12 @@ from typing import Any
 
 from . import canonical_json
 from .errors import FindingValidationError
+from .precision import (
+    PRECISION_POLICY_VERSION,
+    SNAPSHOT_FORMAT_VERSION,
+    rounded_finding,
+    value_name,
+)
 
 FINDING_SCHEMA_VERSION = 1
 SEVERITIES = ("info", "low", "medium", "high")
@@ -68,6 +74,14 @@ def validate_finding(finding: dict, analysis_id: str) -> None:
             f"analysis {analysis_id!r} finding {finding['id']!r}: values without a unit: "
             f"{', '.join(missing)} (give each value a unit, e.g. 'count', 'ratio', 'seconds')"
         )
+    undeclared = sorted(
+        name for name in finding["evidence"].get("precision", {}) if value_name(name) not in values
+    )
+    if undeclared:
+        raise FindingValidationError(
+            f"analysis {analysis_id!r} finding {finding['id']!r}: precision declared for "
+            f"names that are not values: {', '.join(undeclared)}"
+        )
 
 
 def snapshot_view(findings: list[dict]) -> list[dict]:
@@ -82,5 +96,17 @@ def snapshot_view(findings: list[dict]) -> list[dict]:
     return out
 
 
+def snapshot_document(findings: list[dict]) -> dict:
+    """What a snapshot file holds: the findings (snapshot view, declared values rounded to
+    their declared significant digits) with the snapshot format and precision policy
+    versions (see :mod:`.precision`)."""
+    return {
+        "findings": [rounded_finding(f) for f in snapshot_view(findings)],
+        "format_version": SNAPSHOT_FORMAT_VERSION,
+        "precision_policy": PRECISION_POLICY_VERSION,
+    }
+
+
 def canonical_findings(findings: list[dict]) -> str:
-    return canonical_json.dumps_document(snapshot_view(findings))
+    """The text of a findings snapshot (:func:`snapshot_document`, canonical JSON)."""
+    return canonical_json.dumps_document(snapshot_document(findings))

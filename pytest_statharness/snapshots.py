@@ -2,8 +2,10 @@
 
 Layout: ``<snapshot-dir>/<dataset>/<analysis_id>.json``. Each item owns exactly one file,
 so xdist workers never write the same file, and every write is atomic (temp + fsync +
-rename): ``--snapshot-update -n 2`` cannot lose or half-write a snapshot. The files are
-the same format as :class:`~pytest_statharness.snapshot_extension.FindingsExtension`
+rename): ``--snapshot-update -n 2`` cannot lose or half-write a snapshot. A file is the
+document ``{"findings": [...], "format_version": N, "precision_policy": M}``: the findings
+with their declared values rounded (:mod:`.precision`) and the two versions whose change
+is a deliberate, documented event. The files are the same format as :class:`~pytest_statharness.snapshot_extension.FindingsExtension`
 writes for users' own tests with syrupy's ``snapshot`` fixture.
 
 Unused snapshots are those of (dataset, analysis) pairs the session's registry no longer
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import write_text_atomic
+from .precision import movement
 
 SUFFIX = ".json"
 MAX_DIFF_LINES = 60
@@ -77,20 +80,38 @@ class SnapshotStore:
         return found
 
 
-def _index(text: str) -> dict[str, dict]:
+def _parse(text: str) -> tuple[list, int | None, int | None]:
+    """(findings, format version, precision policy version) of a snapshot text; format 1
+    was a bare list of findings with no precision policy."""
     try:
         data = json.loads(text)
     except ValueError:
-        return {}
-    if not isinstance(data, list):
-        return {}
-    return {f.get("id", str(i)): f for i, f in enumerate(data) if isinstance(f, dict)}
+        return [], None, None
+    if isinstance(data, list):
+        return data, 1, None
+    if isinstance(data, dict) and isinstance(data.get("findings"), list):
+        return data["findings"], data.get("format_version"), data.get("precision_policy")
+    return [], None, None
+
+
+def _index(findings: list) -> dict[str, dict]:
+    return {f.get("id", str(i)): f for i, f in enumerate(findings) if isinstance(f, dict)}
 
 
 def describe_mismatch(stored: str, current: str, rel: str) -> str:
-    """A person-readable account: which findings changed and which values, then a diff."""
-    old, new = _index(stored), _index(current)
+    """A person-readable account: a format or precision-policy change, which findings
+    changed, which values moved and by how much relative to their declared precision
+    (:func:`pytest_statharness.precision.movement`), then a diff."""
+    old_findings, old_format, old_policy = _parse(stored)
+    new_findings, new_format, new_policy = _parse(current)
     lines = [f"findings differ from the snapshot {rel} (run with --snapshot-update to accept):"]
+    if (old_format, old_policy) != (new_format, new_policy):
+        lines.append(
+            f"  ! the snapshot was recorded with snapshot format {old_format} and precision "
+            f"policy {old_policy}; this version writes format {new_format} and precision "
+            f"policy {new_policy}: read the CHANGELOG entry, then re-record"
+        )
+    old, new = _index(old_findings), _index(new_findings)
     for fid in sorted(set(old) - set(new)):
         lines.append(f"  - finding gone: {fid}")
     for fid in sorted(set(new) - set(old)):
@@ -101,10 +122,13 @@ def describe_mismatch(stored: str, current: str, rel: str) -> str:
             continue
         va = a.get("measurement", {}).get("values", {})
         vb = b.get("measurement", {}).get("values", {})
+        declared = b.get("evidence", {}).get("precision", {})
         changed = [k for k in sorted(set(va) | set(vb)) if va.get(k) != vb.get(k)]
         if changed:
             for key in changed:
-                lines.append(f"  ~ {fid}: {key}: {_short(va.get(key))} -> {_short(vb.get(key))}")
+                line = f"  ~ {fid}: {key}: {_short(va.get(key))} -> {_short(vb.get(key))}"
+                how = movement(va.get(key), vb.get(key), declared.get(key))
+                lines.append(f"{line} ({how})" if how else line)
         else:
             lines.append(f"  ~ {fid}: evidence or metadata changed")
     diff = list(

@@ -57,7 +57,10 @@ def test_compare_items_run_over_both_sides(pytester: pytest.Pytester, frame) -> 
     result = pytester.runpytest(*args, "--snapshot-update", "-v")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["*statharness::row_delta[[]old:new[]] PASSED*"])
-    stored = json.loads((pytester.path / "snapshots" / "old-vs-new" / "row_delta.json").read_text())
+    document = json.loads(
+        (pytester.path / "snapshots" / "old-vs-new" / "row_delta.json").read_text()
+    )
+    stored = document["findings"]
     assert stored[0]["measurement"]["values"] == {"a": 3000, "b": 1_000_000}
     assert stored[0]["evidence"]["rows_scanned"] == 4000
     assert pytester.runpytest(*args).ret == 0

@@ -1,5 +1,8 @@
 """The committed snapshots of every built-in analysis on the two fixture datasets hold,
 for IO batch sizes 1000 and 65536 and under ``-n 2`` (the release gate of this repo).
+CI (.ci/run) also runs this file with numpy's SIMD dispatch off, with other
+PYTHONHASHSEED values and with the oldest numpy/scipy/pandas/pyarrow the bounds allow
+(docs/portability.md).
 
 Regenerate them on purpose with::
 
@@ -11,6 +14,8 @@ Regenerate them on purpose with::
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -80,3 +85,42 @@ def test_fixture_snapshots_hold(pytester: pytest.Pytester, batch_size: str) -> N
 def test_fixture_snapshots_hold_under_xdist(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess(*_args(pytester, "-n", "2"), timeout=600)
     assert result.ret == 0, result.stdout.str()[-3000:]
+
+
+def test_committed_snapshots_record_format_and_precision_policy() -> None:
+    """Every committed snapshot says which format and precision policy wrote it; a change of
+    either is a deliberate, documented event (CHANGELOG), never a dependency upgrade."""
+    from pytest_statharness.precision import PRECISION_POLICY_VERSION, SNAPSHOT_FORMAT_VERSION
+
+    stale = []
+    for path in sorted(SNAPSHOTS.rglob("*.json")):
+        document = json.loads(path.read_text(encoding="utf-8"))
+        versions = (document.get("format_version"), document.get("precision_policy"))
+        if versions != (SNAPSHOT_FORMAT_VERSION, PRECISION_POLICY_VERSION):
+            stale.append(f"{path.relative_to(SNAPSHOTS).as_posix()}: {versions}")
+    assert stale == []
+
+
+def test_oldest_constraints_are_the_lower_bounds() -> None:
+    """.ci/constraints-oldest.txt pins exactly pyproject's lower bounds of the numeric
+    libraries, so CI's oldest-dependencies gate tests what the bounds allow."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    bounds = {}
+    for requirement in project["dependencies"]:
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", requirement.replace(" ", ""))
+        if match and match.group(1) in ("numpy", "scipy", "pandas", "pyarrow"):
+            bounds[match.group(1)] = match.group(2)
+    pins = {}
+    for line in (ROOT / ".ci" / "constraints-oldest.txt").read_text().splitlines():
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)==([0-9.]+)", line.strip())
+        if match:
+            pins[match.group(1)] = match.group(2)
+
+    def release(version: str) -> tuple[int, ...]:
+        parts = [int(p) for p in version.split(".")]
+        return tuple(parts + [0] * (3 - len(parts)))
+
+    assert set(pins) == set(bounds) == {"numpy", "scipy", "pandas", "pyarrow"}
+    assert {k: release(v) for k, v in pins.items()} == {k: release(v) for k, v in bounds.items()}

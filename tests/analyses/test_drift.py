@@ -425,7 +425,8 @@ def test_pytest_item_for_compare(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest(*args, "--snapshot-update", "-v")
     assert result.ret == 0, result.stdout.str()
     result.stdout.fnmatch_lines(["*statharness::drift[[]old:new[]] PASSED*"])
-    stored = json.loads((pytester.path / "snapshots" / "old-vs-new" / "drift.json").read_text())
+    document = json.loads((pytester.path / "snapshots" / "old-vs-new" / "drift.json").read_text())
+    stored = document["findings"]
     assert stored[0]["kind"] == "drift_summary"
     assert stored[0]["measurement"]["values"]["drifting_columns"] == ["score"]
 
