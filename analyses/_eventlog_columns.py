@@ -109,8 +109,14 @@ DETECTION_METHOD = (
     "violations and up to 20 example rows (first rows of reappearing runs, else rows before "
     "their case's previous event), and parameters event_log.tolerated says so. Beyond 2% "
     "the per-case (per-event) statistics are not computed and a log_not_grouped_by_case "
-    "(log_not_in_time_order) finding says so. Rows with a null case, activity or timestamp "
-    "are skipped and counted."
+    "(log_not_in_time_order) finding says so (medium for a declared log; info for inferred "
+    "columns, with the hint to sort by case then time or declare the log). An inferred log "
+    "needs event times (not yearly/monthly/weekly dates) and >= 20 cases; its detection "
+    "confidence (event_log.detection) is the share of five checks it passes: the case "
+    "column is an identifier, 2..1000 events per case, 2..50 activities, rows grouped by "
+    "case, timestamps ordered within cases; a declared log (dataset spec eventlog, or "
+    "STAT_HARNESS_EVENTLOG_*) has confidence 1. Rows with a null case, activity or "
+    "timestamp are skipped and counted."
 )
 
 
@@ -687,8 +693,33 @@ def detect_decide(state: dict, params: dict, dataset) -> dict:
                 for role in ("case", "activity", "timestamp", "resource")
             },
         )
+        spec["detection"] = detection_confidence(spec, dataset, overrides)
         return spec
     return spec
+
+
+def detection_confidence(spec: dict, dataset, overrides: dict) -> dict:
+    """How sure the log is a log: declared (1.0), or the share of the checks an event log
+    passes that the inferred columns pass (each named, so a reader can weigh them)."""
+    if {"case", "activity", "timestamp"} <= set(overrides):
+        return {"confidence": 1.0, "basis": "declared (dataset spec or STAT_HARNESS_EVENTLOG_*)"}
+    cases = spec.get("distinct_cases")
+    events_per_case = spec["rows"] / cases if cases else None
+    activity = dataset.column(spec["activity"])
+    checks = {
+        "case column is an identifier": str(dataset.role(spec["case"])) == "identifier",
+        "2..1000 events per case": events_per_case is not None and 2 <= events_per_case <= 1000,
+        "activity vocabulary of 2..50 values": activity.distinct_exact
+        and 2 <= activity.distinct_at_least <= 50,
+        "rows grouped by case": spec["per_case"],
+        "timestamps ordered within cases": spec["per_event"],
+    }
+    passed = sum(checks.values())
+    return {
+        "confidence": round(passed / len(checks), 2),
+        "basis": "inferred",
+        "checks": checks,
+    }
 
 
 def _choose_categorical(fold, candidates, *, exclude, dataset, below, override, fewest):
@@ -753,6 +784,8 @@ def spec_parameters(spec: dict) -> dict:
         "selection",
     )
     out = {k: spec.get(k) for k in keys}
+    if "detection" in spec:
+        out["detection"] = spec["detection"]
     if spec.get("grouping_tolerated") or spec.get("time_order_tolerated"):
         out["tolerated"] = tolerance_parameters(spec)
     return {"event_log": out}
