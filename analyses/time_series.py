@@ -117,6 +117,18 @@ def cycles_for(grain: str | None) -> tuple[str, ...]:
 COARSE_GRAINS = ("year", "month")
 
 
+def _clock_of(dataset, column: str) -> str:
+    """The wall clock hours are read on: the spec's zone, the column's, else none."""
+    info = dataset.column(column)
+    if getattr(dataset, "time_zone", None):
+        return dataset.time_zone
+    if info.date_format and (info.date_format.endswith("Z") or "%z" in info.date_format):
+        return "UTC"
+    if "tz=" in info.arrow_type:
+        return info.arrow_type.split("tz=", 1)[1].rstrip(")]").strip()
+    return "local wall-clock (no zone)"
+
+
 def row_series_meaningful(ctx) -> bool:
     """Rows per day mean nothing when dates are yearly or monthly (one date per period)."""
     return ctx.params.get("grain") not in COARSE_GRAINS
@@ -149,6 +161,7 @@ class _TimeAnalysis(Analysis):
         params = {
             "time_column": time_column,
             "calendar": "wall-clock days and hours of the column (its own time zone when set)",
+            "clock": _clock_of(dataset, time_column),
             "window": f"latest max_windows = {budget.max_windows} days / hours",
             "alpha": ALPHA,
             # how coarse the time column is: a "Year" stored as a date (every value on
@@ -812,7 +825,12 @@ class Seasonality(_TimeAnalysis):
                 ctx.finding(
                     kind="seasonality",
                     title=f"{test['cycle'].replace('_', ' ').capitalize()} effect on "
-                    f"{test['series']} by {t!r}{window}",
+                    f"{test['series']} by {t!r}{window}"
+                    + (
+                        f" ({ctx.params['clock']} hours)"
+                        if test["cycle"] == "hour_of_day" and ctx.params.get("clock")
+                        else ""
+                    ),
                     subject={"time_column": t, "series": test["series"], "cycle": test["cycle"]},
                     values=v,
                     units=test["units"],

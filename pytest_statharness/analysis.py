@@ -81,6 +81,7 @@ class DatasetView:
         self.bounds: dict = spec.bounds() if spec is not None else {}
         self.eventlog: dict[str, str] = spec.eventlog if spec is not None else {}
         self.cycles: tuple[str, ...] = spec.cycles if spec is not None else ()
+        self.time_zone: str | None = spec.time_zone if spec is not None else None
         self._dataset = dataset
 
     def columns_of(
