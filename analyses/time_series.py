@@ -788,8 +788,8 @@ class Seasonality(_TimeAnalysis):
         "grouped by hour of day (window buckets with values; >= 14 days / 48 hours); effect "
         "size epsilon^2 = H/(n-1). Severity: low when p * (tests in this item) < 0.001 and the "
         "effect is at least small (w >= 0.1, epsilon^2 >= 0.06), medium when large (w >= 0.3, "
-        "epsilon^2 >= 0.14); else info. Month of year: Kruskal–Wallis of the daily means grouped "
-        "by month, as for weekdays. When rows fall outside the window of max_windows days, the "
+        "epsilon^2 >= 0.14); else info. Month of year: Kruskal–Wallis of the daily means, less "
+        "their Theil–Sen line (a rising series is no cycle), grouped by month. When rows fall outside the window of max_windows days, the "
         "title says so. Order: series, then day of week, hour of day, month of year"
     )
     reference = (
@@ -980,6 +980,13 @@ class Seasonality(_TimeAnalysis):
         if keys.size < minimum:
             test["params"]["skipped"] = f"fewer than {minimum} buckets with values"
             return test
+        if cycle == "month_of_year" and np.ptp(means) > 0:
+            # a series that rises over the years has higher means in the later months of
+            # its span: the cycle is tested on the values less their Theil–Sen line
+            x = (keys - keys[0]).astype(np.float64)
+            line = stats.theilslopes(means, x)
+            means = means - (line.intercept + line.slope * x)
+            test["params"]["detrended"] = "daily means less their Theil-Sen line"
         phases = phase(keys)
         groups = [(p, means[phases == p]) for p in sorted(set(phases.tolist()))]
         groups = [(p, g) for p, g in groups if g.size]

@@ -359,9 +359,8 @@ def test_small_real_tables_find_their_effects_and_no_noise(capsys) -> None:
     missed = {
         d["dataset"]: [e["id"] for e in d["effects"] if not e["found"]] for d in result["datasets"]
     }
-    # known misses, each a documented limitation (see the closing notes of issue #8):
-    # cars' fuel economy by model year (12 yearly means: not significant after Bonferroni)
-    # and co2's annual cycle (tested on the latest 1,000 weekly means with the rise in them)
+    # a known miss, a documented limitation (see the closing notes of issue #8): cars' fuel
+    # economy by model year (12 yearly means: not significant after Bonferroni)
     assert missed == {
         "penguins": [],
         "iris": [],
@@ -369,7 +368,7 @@ def test_small_real_tables_find_their_effects_and_no_noise(capsys) -> None:
         "cars": ["mpg_rises_by_model_year"],
         "seattle-temps": [],
         "stocks": [],
-        "co2": ["co2_annual_cycle"],
+        "co2": [],
     }
     broken = [
         (d["dataset"], c["title"], c["rules"])
