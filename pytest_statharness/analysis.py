@@ -261,6 +261,14 @@ class Analysis:
         """Columns read in pass ``ctx.pass_index`` (default: the plan's columns)."""
         return ctx.plan.columns
 
+    def grouping(self, ctx: AnalysisContext) -> tuple[str, str] | None:
+        """Read pass ``ctx.pass_index`` with the rows grouped by a column, ordered by a
+        second one within a group: ``(group, order)``. The engine then feeds chunks of a
+        grouped copy the dataset layer spills to disk (bounded memory); their
+        ``Chunk.positions`` (and ``positions_of``) are the dataset's own row positions. None (the default): the
+        dataset's own order."""
+        return None
+
     # -- the accumulator ----------------------------------------------------------
     def init(self, ctx: AnalysisContext) -> Any:
         raise NotImplementedError

@@ -119,8 +119,10 @@ def run_analysis(
         if memo_key is not None and memo_key in memo:
             result, rows = pickle.loads(memo[memo_key]), dataset.row_count
         else:
+            grouping = analysis.grouping(ctx)
+            source = dataset if grouping is None else dataset.grouped_by(*grouping)
             state, rows, pass_chunks = _fold_pass(
-                analysis, ctx, dataset, budget, start_wall, progress
+                analysis, ctx, source, budget, start_wall, progress
             )
             chunks += pass_chunks
             result = analysis.end_pass(state, ctx)

@@ -60,6 +60,8 @@ class HarnessSession:
                     cache_dir=options.home / "cache" / "datasets",
                     spec=self.specs.get(spec.name),
                 )
+                # grouped copies of event logs in file order (dataset/regroup.py) go here
+                self._datasets[spec.name].spill_dir = options.home / "cache" / "grouped"
             except StatHarnessError as exc:
                 raise pytest.UsageError(str(exc)) from None
             except OSError as exc:

@@ -95,6 +95,10 @@ class Dataset:
         self.row_count = row_count
         self.columns = tuple(columns)
         self.bad_rows = bad_rows
+        #: Where grouped copies are spilled (:mod:`.regroup`); the session sets it under
+        #: its home, None means the system's temporary folder.
+        self.spill_dir: Path | None = None
+        self._grouped: dict = {}
         #: Columns computed from stored ones (a date from year and quarter columns).
         self.derived: dict[str, DerivedDate] = {}
         #: The dataset spec (declarations); empty when none is given.
@@ -187,6 +191,16 @@ class Dataset:
         if derived:
             return self._with_derived(names, batch_size)
         return self._stored_chunks(names, batch_size)
+
+    def grouped_by(self, group: str, order: str):
+        """A view of the rows grouped by ``group``, in ``order`` within a group (built once
+        per process, spilled to disk with bounded memory; see :mod:`.regroup`)."""
+        key = (group, order)
+        if key not in self._grouped:
+            from .regroup import grouped_view
+
+            self._grouped[key] = grouped_view(self, group, order, self.spill_dir)
+        return self._grouped[key]
 
     def _with_derived(self, names: list[str], batch_size: int) -> Iterator[Chunk]:
         """Chunks holding derived columns, computed from the stored ones they come from."""
