@@ -115,7 +115,7 @@ DETECTION_METHOD = (
     "confidence (event_log.detection) is the share of five checks it passes: the case "
     "column is an identifier, 2..1000 events per case, 2..50 activities, rows grouped by "
     "case, timestamps ordered within cases; a declared log (dataset spec eventlog, or "
-    "STAT_HARNESS_EVENTLOG_*) has confidence 1. Rows with a null case, activity or "
+    "the event-log environment variables) has confidence 1. Rows with a null case, activity or "
     "timestamp are skipped and counted."
 )
 
@@ -702,7 +702,10 @@ def detection_confidence(spec: dict, dataset, overrides: dict) -> dict:
     """How sure the log is a log: declared (1.0), or the share of the checks an event log
     passes that the inferred columns pass (each named, so a reader can weigh them)."""
     if {"case", "activity", "timestamp"} <= set(overrides):
-        return {"confidence": 1.0, "basis": "declared (dataset spec or STAT_HARNESS_EVENTLOG_*)"}
+        return {
+            "confidence": 1.0,
+            "basis": "declared (dataset spec or the event-log environment variables)",
+        }
     cases = spec.get("distinct_cases")
     events_per_case = spec["rows"] / cases if cases else None
     activity = dataset.column(spec["activity"])

@@ -140,8 +140,11 @@ def test_a_table_without_timestamp_gets_a_date_from_year_and_quarter(tmp_path) -
     assert str(stamps[0]) == "1960-01-01 00:00:00" and str(stamps[5]) == "1961-04-01 00:00:00"
 
 
-def test_inferred_event_log_states_its_confidence(tmp_path) -> None:
+def test_inferred_event_log_states_its_confidence(tmp_path, monkeypatch) -> None:
     from pytest_statharness.registry import Registry
+
+    for role in ("CASE", "ACTIVITY", "TIMESTAMP", "RESOURCE"):
+        monkeypatch.delenv(f"STAT_HARNESS_EVENTLOG_{role}", raising=False)
     from pytest_statharness.testing import run_on_frame
 
     rng = np.random.default_rng(3)
