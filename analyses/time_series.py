@@ -162,7 +162,7 @@ class _TimeAnalysis(Analysis):
             "time_column": time_column,
             "calendar": "wall-clock days and hours of the column (its own time zone when set)",
             "clock": _clock_of(dataset, time_column),
-            "window": f"latest max_windows = {budget.max_windows} days / hours",
+            "window": f"latest max_windows = {budget.max_windows} days (hours: as many days)",
             "alpha": ALPHA,
             # how coarse the time column is: a "Year" stored as a date (every value on
             # 1 January) has no daily row-count level and no weekday; dates have no hour
@@ -819,8 +819,9 @@ class Seasonality(_TimeAnalysis):
                 v["p_value"], performed, v[test["effect"]], ((large, "medium"), (small, "low"))
             )
             window = ""
-            if s.daily is not None and s.daily.rows_outside:
-                window = f" (latest {ctx.budget.max_windows} days/hours)"
+            series = s.hourly if test["cycle"] == "hour_of_day" else s.daily
+            if series is not None and series.rows_outside:
+                window = f" (latest {ctx.budget.max_windows} days)"
             out.append(
                 ctx.finding(
                     kind="seasonality",
