@@ -66,6 +66,16 @@ WANDERING_CHANGES = 3  # this many level changes in one series: it wanders (all 
 ANNUAL_CYCLE_EPS2 = 0.5
 
 
+def within_day(hours: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Hourly values less the mean of their day's hourly values (exact sums)."""
+    days = hours // 24
+    out = y.astype(np.float64).copy()
+    for day in np.unique(days).tolist():
+        mask = days == day
+        out[mask] = y[mask] - math.fsum(y[mask].tolist()) / int(mask.sum())
+    return out
+
+
 def deseasonalised(keys: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``y`` less its month-of-year mean plus the overall mean (exact sums, one rounding)."""
     phase = month_of_day(keys)
@@ -788,7 +798,9 @@ class Seasonality(_TimeAnalysis):
         "grouped by hour of day (window buckets with values; >= 14 days / 48 hours); effect "
         "size epsilon^2 = H/(n-1). Severity: low when p * (tests in this item) < 0.001 and the "
         "effect is at least small (w >= 0.1, epsilon^2 >= 0.06), medium when large (w >= 0.3, "
-        "epsilon^2 >= 0.14); else info. Month of year: Kruskal–Wallis of the daily means, less "
+        "epsilon^2 >= 0.14); else info. Hour of day: the hourly means less their day's mean (the "
+        "diurnal deviation; seasons would drown it). Month of year: Kruskal–Wallis of the "
+        "daily means, less "
         "their Theil–Sen line (a rising series is no cycle), grouped by month. When rows fall outside the window of max_windows days, the "
         "title says so. Order: series, then day of week, hour of day, month of year"
     )
@@ -981,6 +993,11 @@ class Seasonality(_TimeAnalysis):
         if keys.size < minimum:
             test["params"]["skipped"] = f"fewer than {minimum} buckets with values"
             return test
+        if cycle == "hour_of_day" and np.ptp(means) > 0:
+            # the diurnal cycle is the hours' deviation from their own day's level: over a
+            # year the seasons move every hour alike and would drown it
+            means = within_day(keys, means)
+            test["params"]["within_day"] = "hourly means less their day's mean of hourly means"
         if cycle == "month_of_year" and np.ptp(means) > 0:
             # a series that rises over the years has higher means in the later months of
             # its span: the cycle is tested on the values less their Theil–Sen line
