@@ -136,7 +136,16 @@ def _clock_of(dataset, column: str) -> str:
         return "UTC"
     if "tz=" in info.arrow_type:
         return info.arrow_type.split("tz=", 1)[1].rstrip(")]").strip()
-    return "local wall-clock (no zone)"
+    return NAIVE_CLOCK
+
+
+NAIVE_CLOCK = "wall clock, no time zone"
+
+
+def _clock_label(clock: str | None) -> str:
+    if not clock:
+        return ""
+    return f" ({clock})" if clock == NAIVE_CLOCK else f" ({clock} hours)"
 
 
 def row_series_meaningful(ctx) -> bool:
@@ -840,8 +849,8 @@ class Seasonality(_TimeAnalysis):
                     title=f"{test['cycle'].replace('_', ' ').capitalize()} effect on "
                     f"{test['series']} by {t!r}{window}"
                     + (
-                        f" ({ctx.params['clock']} hours)"
-                        if test["cycle"] == "hour_of_day" and ctx.params.get("clock")
+                        _clock_label(ctx.params.get("clock"))
+                        if test["cycle"] == "hour_of_day"
                         else ""
                     ),
                     subject={"time_column": t, "series": test["series"], "cycle": test["cycle"]},
