@@ -33,7 +33,11 @@ ProgressCallback = Callable[[int, int, int], None]  # (pass_index, rows_done, ro
 
 
 def plan_for(analysis: Analysis, dataset, budget: Budget) -> Plan | None:
-    return analysis.plan(DatasetView(dataset), budget)
+    """The analysis's plan, decided under the network guard (plan() is analysis code too)."""
+    from .policy.network import guarded
+
+    with guarded(f"analysis {analysis.id!r} (plan)"):
+        return analysis.plan(DatasetView(dataset), budget)
 
 
 def _fold_pass(analysis, ctx, dataset, budget, start_wall, progress, done_before=0, total=None):

@@ -57,10 +57,13 @@ def parse_dataset_spec(value: str) -> DatasetSpec:
             name = location.rsplit("::", 1)[1]
     if not location:
         raise pytest.UsageError(f"--stat-dataset {value!r}: no path after '='")
-    if not _NAME.match(name):
+    from .confine import NAME_RULE, name_problem  # issue 11: one name rule everywhere
+
+    problem = name_problem(name)
+    if problem is not None:
         raise pytest.UsageError(
-            f"--stat-dataset {value!r}: dataset name {name!r} is not allowed; "
-            "use NAME=PATH with a name of letters, digits, '_', '.' or '-'"
+            f"--stat-dataset {value!r}: dataset name {name!r} {problem}; "
+            f"use NAME=PATH with a name that is a safe folder name ({NAME_RULE})"
         )
     return DatasetSpec(name, location)
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import write_text_atomic
+from .confine import confined
 from .precision import movement
 
 SUFFIX = ".json"
@@ -44,7 +45,7 @@ class SnapshotStore:
         self.root = root
 
     def path_for(self, dataset: str, analysis_id: str) -> Path:
-        return self.root / dataset / f"{analysis_id}{SUFFIX}"
+        return confined(self.root, self.root / dataset / f"{analysis_id}{SUFFIX}")
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -74,7 +75,7 @@ class SnapshotStore:
         found = {}
         for dataset in datasets:
             folder = self.root / dataset
-            if folder.is_dir():
+            if folder.is_dir() and confined(self.root, folder) != self.root:
                 for file in sorted(folder.glob(f"*{SUFFIX}")):
                     found[(dataset, file.stem)] = file
         return found
