@@ -48,7 +48,7 @@ def check_name(name: object, what: str = "dataset name") -> str:
     """Return ``name`` when it is a safe path part; raise :class:`ConfinementError` if not."""
     problem = name_problem(name)
     if problem is not None:
-        raise ConfinementError(f"{what} {_show(name)} {problem}: {NAME_RULE}")
+        raise ConfinementError(f"{what} {_show(name)} is not allowed ({problem}): {NAME_RULE}")
     return name  # type: ignore[return-value]
 
 

@@ -62,8 +62,8 @@ def parse_dataset_spec(value: str) -> DatasetSpec:
     problem = name_problem(name)
     if problem is not None:
         raise pytest.UsageError(
-            f"--stat-dataset {value!r}: dataset name {name!r} {problem}; "
-            f"use NAME=PATH with a name that is a safe folder name ({NAME_RULE})"
+            f"--stat-dataset {value!r}: dataset name {name!r} is not allowed ({problem}); "
+            f"use NAME=PATH and {NAME_RULE}"
         )
     return DatasetSpec(name, location)
 
