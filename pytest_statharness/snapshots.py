@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import write_text_atomic
-from .confine import confined
+from .confine import check_name, confined
 from .precision import movement
 
 SUFFIX = ".json"
@@ -45,6 +45,9 @@ class SnapshotStore:
         self.root = root
 
     def path_for(self, dataset: str, analysis_id: str) -> Path:
+        for part in dataset.split("-vs-"):  # issue 11: a snapshot folder is a dataset name
+            check_name(part, "snapshot folder")
+        check_name(analysis_id, "analysis id")
         return confined(self.root, self.root / dataset / f"{analysis_id}{SUFFIX}")
 
     def relative(self, path: Path) -> str:
