@@ -87,6 +87,21 @@ def sniff_delimiter(path: Path) -> str:
     return best[2] if best[0] > 0 else ","
 
 
+def _check_quotes(path: Path) -> None:
+    """Refuse a file with an odd number of quote characters: a quote left open swallows
+    every later row into one field (pyarrow reads it without an error)."""
+    count = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 24):
+            count += block.count(b'"')
+    if count % 2:
+        raise dataset_error(
+            path,
+            "has a quoted field that is never closed (an odd number of '\"')",
+            "close the quote or escape it as two quotes",
+        )
+
+
 class _RaggedRows:
     def __init__(self) -> None:
         self.count = 0
@@ -184,6 +199,7 @@ class CsvSource:
                     f"every data row is ragged ({ragged.count} rows)",
                     "check the delimiter and quoting",
                 )
+            _check_quotes(self.path)
             total = rows + ragged.count
             if ragged.count > MAX_RAGGED_ROWS and ragged.count > MAX_RAGGED_SHARE * total:
                 raise dataset_error(
