@@ -60,6 +60,7 @@ class HarnessSession:
                     cache_dir=options.home / "cache" / "datasets",
                     spec=self.specs.get(spec.name),
                 )
+                self._datasets[spec.name].redact = options.redact  # issue 11
             except StatHarnessError as exc:
                 raise pytest.UsageError(str(exc)) from None
             except OSError as exc:
