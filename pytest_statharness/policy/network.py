@@ -131,7 +131,11 @@ class _Guard:
         return None
 
 
-_GUARD = _Guard()
+# One state per process, even if this module is imported twice (pytester's in-process runs
+# drop and re-import modules; the audit hook installed by the first copy must see the
+# guards the second copy enters).
+_GUARD = getattr(sys, "_statharness_guard_state", None) or _Guard()
+sys._statharness_guard_state = _GUARD  # type: ignore[attr-defined]
 
 
 def decide(event: str, args, label: str, mode: str) -> str | None:
