@@ -693,6 +693,14 @@ def test_sqlite_opens_read_only_and_never_creates(tmp_path: Path) -> None:
     assert sorted(os.listdir(tmp_path)) == before  # no 'we' or 'we%20ird' file created
 
 
+def test_invalid_utf8_after_the_first_block_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    path.write_bytes(b"a,b\n" + b"1,abc\n" * 900_000 + b"2,caf\xe9\n")
+    assert path.stat().st_size > (4 << 20)
+    with pytest.raises(StatHarnessError, match="column 'b' contains text that is not valid UTF-8"):
+        open_dataset("late", str(path))
+
+
 def test_csv_widening_after_the_first_block(tmp_path: Path) -> None:
     """A float after the first 4 MiB block widens the column instead of failing the file
     (pyarrow >= 26 puts the row number into the conversion error)."""

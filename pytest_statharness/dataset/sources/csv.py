@@ -190,7 +190,14 @@ class CsvSource:
                 if match is None:
                     raise self._translate(exc) from None
                 name = schema.names[int(match.group(1))]
-                current = schema.field(name).type
+                current = self._types.get(name, schema.field(name).type)
+                if pa.types.is_string(current) or match.group(2) in ("string", "utf8"):
+                    # text that does not convert to text: bytes that are not UTF-8
+                    raise dataset_error(
+                        self.path,
+                        f"column {name!r} contains text that is not valid UTF-8",
+                        "re-encode the file as UTF-8",
+                    ) from None
                 self._types[name] = widen.get(str(current), pa.string())
                 continue
             if rows == 0 and ragged.count:
