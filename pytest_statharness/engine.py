@@ -40,6 +40,14 @@ def plan_for(analysis: Analysis, dataset, budget: Budget) -> Plan | None:
         return analysis.plan(DatasetView(dataset), budget)
 
 
+def plan_comparison_for(analysis, dataset_a, dataset_b, budget: Budget) -> Plan | None:
+    """A comparison's plan, decided under the network guard like :func:`plan_for`."""
+    from .policy.network import guarded
+
+    with guarded(f"analysis {analysis.id!r} (plan)"):
+        return analysis.plan_comparison(DatasetView(dataset_a), DatasetView(dataset_b), budget)
+
+
 def _fold_pass(analysis, ctx, dataset, budget, start_wall, progress, done_before=0, total=None):
     """Fold one pass over ``dataset``'s chunks: (state, rows, chunks)."""
     state = analysis.init(ctx)

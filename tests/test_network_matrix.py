@@ -303,6 +303,26 @@ def test_plan_runs_under_the_guard(mode, listener, monkeypatch) -> None:
     assert outcome == (B, A, A)[MODES.index(mode)]
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_comparison_plan_runs_under_the_guard(mode, listener, monkeypatch) -> None:
+    from pytest_statharness.engine import plan_comparison_for
+
+    class Dialer:
+        id = "dialer"
+
+        def plan_comparison(self, a, b, budget):
+            socket.create_connection(listener, timeout=2).close()
+            return None
+
+    monkeypatch.setenv("STAT_HARNESS_NETWORK_MODE", mode)
+    try:
+        plan_comparison_for(Dialer(), _FakeDataset(), _FakeDataset(), None)
+        outcome = A
+    except NetworkBlocked:
+        outcome = B
+    assert outcome == (B, A, A)[MODES.index(mode)]
+
+
 def test_matrix_size() -> None:
     cells = len(VECTORS) * len(MODES)
     blocked = {m: sum(v[1][i] == B for v in VECTORS.values()) for i, m in enumerate(MODES)}
