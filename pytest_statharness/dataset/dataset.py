@@ -20,6 +20,7 @@ import pyarrow as pa
 from ..atomic import write_text_atomic
 from ..column_kinds import ColumnKind
 from ..column_roles import ColumnRole
+from ..confine import check_name
 from ..errors import DatasetError
 from .chunks import DEFAULT_CHUNK_ROWS, Chunk, canonical_chunks
 from .fingerprint import content_key, dataset_fingerprint
@@ -336,11 +337,8 @@ def _normalise(
 
 
 def validate_name(name: str) -> str:
-    if not NAME_PATTERN.match(name):
-        raise DatasetError(
-            f"dataset name {name!r} is not allowed: use letters, digits, '_', '.' and '-'"
-        )
-    return name
+    """The name when it is a safe folder name (see :mod:`pytest_statharness.confine`)."""
+    return check_name(name)
 
 
 def _typing_scan(source: Source, schema: pa.Schema) -> tuple[int, dict[str, dict]]:

@@ -27,8 +27,15 @@ def _fmt(value) -> str:
         shown = ", ".join(_fmt(v) for v in value[:5])
         return f"[{shown}{', …' if len(value) > 5 else ''}]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_fmt(v)}" for k, v in list(value.items())[:3]) + "}"
-    return str(value)
+        return "{" + ", ".join(f"{_esc(k)}: {_fmt(v)}" for k, v in list(value.items())[:3]) + "}"
+    return _esc(value)
+
+
+def _esc(value) -> str:
+    """issue 11: text that may come from the data, made inert in Markdown/HTML."""
+    from ..redaction import escape_markdown
+
+    return escape_markdown(str(value))
 
 
 def _key_values(finding: dict) -> str:
@@ -101,7 +108,7 @@ def render_markdown(report: dict) -> str:
         lines.append("No high or medium severity findings.")
     for n, (item, finding) in enumerate(key[:MAX_KEY_FINDINGS], 1):
         lines.append(
-            f"{n}. **{finding['title']}** ({finding['severity']}; {_where(item, finding)}): "
+            f"{n}. **{_esc(finding['title'])}** ({finding['severity']}; {_where(item, finding)}): "
             f"{_key_values(finding)}"
         )
     if len(key) > MAX_KEY_FINDINGS:
@@ -115,10 +122,10 @@ def render_markdown(report: dict) -> str:
         for n, (item, finding) in enumerate(recs[:MAX_KEY_FINDINGS], 1):
             rec = finding["recommendation"]
             lines.append(
-                f"{n}. **{rec['action']}** — modeled improvement "
+                f"{n}. **{_esc(rec['action'])}** — modeled improvement "
                 f"{rec['modeled_improvement_pct']:.1f}% ({_where(item, finding)})"
             )
-            lines.append(f"   - Assumes: {'; '.join(rec['assumptions'])}")
+            lines.append(f"   - Assumes: {_esc('; '.join(rec['assumptions']))}")
         lines.append("")
 
     for family in sorted(by_family):
@@ -133,7 +140,7 @@ def render_markdown(report: dict) -> str:
         info = [e for e in rest if e[1]["severity"] == "info"]
         for item, finding in (notable + info)[:MAX_PER_FAMILY]:
             lines.append(
-                f"- {finding['title']} ({finding['severity']}; {_where(item, finding)}): {_key_values(finding)}"
+                f"- {_esc(finding['title'])} ({finding['severity']}; {_where(item, finding)}): {_key_values(finding)}"
             )
         hidden = len(notable + info) - MAX_PER_FAMILY
         if hidden > 0:
@@ -172,7 +179,7 @@ def render_markdown(report: dict) -> str:
                 or (item.get("skip") or {}).get("message")
                 or (item.get("snapshot") or {}).get("status", "")
             )
-            lines.append(f"- `{item['nodeid']}`: **{item['outcome']}** {why}")
+            lines.append(f"- `{item['nodeid']}`: **{item['outcome']}** {_esc(why)}")
         lines.append("")
 
     timed = [i for i in items if i.get("telemetry")]
