@@ -103,7 +103,7 @@ def _cmd_build(args) -> int:
 
 
 def _parse_spec(text: str) -> tuple[str, str]:
-    from .dataset.dataset import NAME_PATTERN
+    from .confine import NAME_RULE, name_problem
 
     name, sep, location = text.partition("=")
     if not sep:
@@ -113,11 +113,9 @@ def _parse_spec(text: str) -> tuple[str, str]:
             name = text.rsplit("::", 1)[1]
     if not location:
         raise UserError(f"dataset {text!r}: no path after '='; give NAME=PATH")
-    if not NAME_PATTERN.match(name):
-        raise UserError(
-            f"dataset {text!r}: name {name!r} is not allowed; use NAME=PATH with a name of "
-            "letters, digits, '_', '.' or '-'"
-        )
+    problem = name_problem(name)
+    if problem is not None:
+        raise UserError(f"dataset {text!r}: name {name!r} {problem}; {NAME_RULE}")
     return name, location
 
 
