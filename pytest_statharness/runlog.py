@@ -73,6 +73,7 @@ class RunRecorder:
         self._outcomes: dict[str, str] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._expected_recorded = False
 
     # -- helpers ---------------------------------------------------------------------
     def _harness(self):
@@ -115,6 +116,8 @@ class RunRecorder:
             inipath=self.config.inipath,
             started=self.started,
         )
+        workers = getattr(self.config.option, "numprocesses", None)
+        start["workers"] = workers if isinstance(workers, int) and workers > 0 else 1
         self.seq, self.run_id = store.new_run(
             self.home,
             datasets=[s.name for s in options.datasets],
@@ -129,19 +132,25 @@ class RunRecorder:
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if hasattr(self.config, "workerinput") or self.run_id is None:
             return
-        expected = [i for i in session.items if i.nodeid.startswith("statharness::")]
-        if expected or not self.config.pluginmanager.has_plugin("dsession"):
-            from . import store
-
-            store.heartbeat(self.home, self.run_id, expected=len(expected))
+        if self.config.pluginmanager.has_plugin("dsession"):
+            return  # xdist: the workers collect (pytest_xdist_node_collection_finished)
+        self._expect([i.nodeid for i in session.items])
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        if self.run_id is not None and not self._expected_recorded:
+            self._expect(list(ids))
+
+    def _expect(self, nodeids: list[str]) -> None:
         from . import store
 
-        if self.run_id is not None:
-            count = sum(1 for nodeid in ids if nodeid.startswith("statharness::"))
-            store.heartbeat(self.home, self.run_id, expected=count)
+        rows = []
+        for nodeid in nodeids:
+            if nodeid.startswith("statharness::"):
+                analysis_id, dataset = _parse_nodeid(nodeid)
+                rows.append((nodeid, analysis_id, dataset, self.size_class(dataset)))
+        store.items_expected(self.home, self.run_id, rows)
+        self._expected_recorded = True
 
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
         if self.run_id is None or not nodeid.startswith("statharness::"):

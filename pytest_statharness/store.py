@@ -122,6 +122,26 @@ def new_run(
     return _transaction(home, reserve)
 
 
+def items_expected(
+    home: Path, run_id: str, rows: list[tuple[str, str | None, str | None, str | None]]
+) -> None:
+    """Record the collected items (nodeid, analysis, dataset, size class) as ``pending``
+    and the expected count; items already started or finished keep their rows."""
+
+    def record(conn):
+        conn.executemany(
+            "INSERT OR IGNORE INTO items (run_id, nodeid, outcome, analysis_id, dataset,"
+            " size_class) VALUES (?, ?, 'pending', ?, ?, ?)",
+            [(run_id, *row) for row in rows],
+        )
+        conn.execute(
+            "UPDATE runs SET expected = ?, heartbeat = ? WHERE run_id = ?",
+            (len(rows), time.time(), run_id),
+        )
+
+    _transaction(home, record)
+
+
 def heartbeat(home: Path, run_id: str, *, expected: int | None = None) -> None:
     def beat(conn):
         conn.execute(
@@ -151,8 +171,20 @@ def item_done(
         now = time.time()
         conn.execute(
             "INSERT OR REPLACE INTO items (run_id, nodeid, outcome, telemetry, analysis_id,"
-            " dataset, size_class, wall_s, finished) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?)",
-            (run_id, nodeid, outcome, analysis_id, dataset, size_class, wall_s, now),
+            " dataset, size_class, wall_s, finished) VALUES (?, ?, ?, NULL, ?, ?,"
+            " COALESCE(?, (SELECT size_class FROM items WHERE run_id = ? AND nodeid = ?)), ?, ?)",
+            (
+                run_id,
+                nodeid,
+                outcome,
+                analysis_id,
+                dataset,
+                size_class,
+                run_id,
+                nodeid,
+                wall_s,
+                None if outcome == "running" else now,
+            ),
         )
         conn.execute(
             "UPDATE runs SET heartbeat = ? WHERE run_id = ? AND status = 'running'", (now, run_id)

@@ -159,6 +159,8 @@ def write_run_report(harness, exitstatus: int) -> Path:
         started=started,
         ended=time.time(),
     )
+    workers = getattr(config.option, "numprocesses", None)
+    provenance["workers"] = workers if isinstance(workers, int) and workers > 0 else 1
     report = build_report(harness, run_id, exitstatus, provenance)
     report["scorecard"] = build_scorecard(
         report,
