@@ -51,7 +51,7 @@ def _redact_value(value: str) -> str:
 
 def _redact_path(arg: str, root: Path | None) -> str:
     """No absolute paths in artifacts: relative to the rootdir, else only the file name."""
-    prefix, sep, value = arg.partition("=")
+    prefix, sep, value = arg.rpartition("=")
     target = value if sep else arg
     if not target.startswith("/") and not re.match(r"^[A-Za-z]:[\\/]", target):
         return arg
