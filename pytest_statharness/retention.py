@@ -35,20 +35,17 @@ _UNITS = {
 
 
 def parse_size(text: str) -> int:
-    raw = str(text).strip().lower().replace("_", "")
-    number = raw.rstrip("kmgb")
-    unit = raw[len(number) :]
-    if unit not in _UNITS or not number:
+    """``500``, ``2K``, ``1.5M``, ``1G`` (binary units, an optional trailing ``B``)."""
+    import re
+
+    match = re.fullmatch(
+        r"(\d+(?:\.\d+)?)\s*([kmg]?b?)", str(text).strip().lower().replace("_", "")
+    )
+    if not match:
         raise ValueError(
             f"size {text!r}: give a number with an optional unit K, M or G (e.g. 500M)"
         )
-    try:
-        value = float(number)
-    except ValueError:
-        raise ValueError(f"size {text!r}: {number!r} is not a number") from None
-    if value < 0:
-        raise ValueError(f"size {text!r}: must not be negative")
-    return int(value * _UNITS[unit])
+    return int(float(match[1]) * _UNITS[match[2]])
 
 
 def _tree_size(path: Path) -> int:
