@@ -421,7 +421,7 @@ def render_html(report: dict) -> str:
         body += [f"<li>{_e(a)}</li>" for a in assumptions]
         body.append("</ol>")
 
-    body.append("<h2>Plots</h2>")
+    body.append("<h2 id=plots>Plots</h2>")
     size = sum(len(p) for p in head + body)
     left_out = 0
     for title, figs in plot_sections(report):
