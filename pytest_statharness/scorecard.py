@@ -22,7 +22,7 @@ RULES = {
     "accurate": "10 × share of analysis items that passed with their snapshot matching. "
     "Veto (score 0): an item scanned fewer rows than its dataset has (sampling).",
     "secure": "10 with the network guard off, 8 with localhost, 5 with on. "
-    "Veto (score 0): report.json holds an absolute path, or a user's home folder.",
+    "Veto (score 0): report.json (outside the findings' values) holds an absolute path.",
     "citable": "10 × share of findings whose evidence has method, reference, parameters, "
     "budget, columns, rows scanned and the dataset fingerprint. Veto (score 0): an "
     "uncitable skip (a skip without reason code).",
@@ -39,9 +39,27 @@ def _pillar(score: float, inputs: dict, vetoes: list[str]) -> dict:
     return {"score": round(max(0.0, min(10.0, score)), 1), "inputs": inputs, "vetoes": vetoes}
 
 
+def _text_without_findings(report: dict) -> str:
+    """The report as text minus the findings: values from the data (a column of web paths)
+    are not the harness leaking a path."""
+    import json
+
+    stripped = dict(report)
+    stripped["items"] = [{k: v for k, v in i.items() if k != "findings"} for i in report["items"]]
+    return json.dumps(stripped, sort_keys=True, default=str)
+
+
 def build_scorecard(
-    report: dict, *, report_text: str, network_mode: str | None, policy: dict | None = None
+    report: dict,
+    *,
+    report_text: str | None = None,
+    network_mode: str | None,
+    policy: dict | None = None,
 ) -> dict:
+    """``report_text``: the text to scan for absolute paths (default: the report without
+    its findings)."""
+    if report_text is None:
+        report_text = _text_without_findings(report)
     items = report.get("items", [])
     analysis_items = [i for i in items if i.get("analysis_id")]
     datasets = {d["name"]: d for d in report.get("datasets", [])}

@@ -164,7 +164,6 @@ def write_run_report(harness, exitstatus: int) -> Path:
     report = build_report(harness, run_id, exitstatus, provenance)
     report["scorecard"] = build_scorecard(
         report,
-        report_text=canonical_json.dumps_document(report),
         network_mode=getattr(harness, "network_mode", None),
         policy=policy,
     )
