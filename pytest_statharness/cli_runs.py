@@ -182,6 +182,9 @@ def status_of(home: Path, run: dict, now: float | None = None) -> dict:
 
 
 def _print_status(s: dict) -> None:
+    if s["status"] == "running" and not s["expected"]:
+        print(f"{s['run_id']}  running  collecting items")
+        return
     line = f"{s['run_id']}  {s['status']}  {s['done']}/{s['expected']} items done"
     if s["running"]:
         line += f", {len(s['running'])} running"

@@ -206,3 +206,32 @@ def test_old_state_db_is_migrated(tmp_path) -> None:
     seq, run_id = store.new_run(home, datasets=["a"], settings_hash="sha256:x")
     assert (seq, run_id) == (2, "run-000002")
     assert [r["run_id"] for r in store.list_runs(home)] == ["run-000002", "run-000001"]
+
+
+INTERRUPT = """
+def test_interrupts():
+    raise KeyboardInterrupt
+"""
+
+
+def test_an_interrupted_session_is_recorded_as_interrupted(pytester, parquet_path) -> None:
+    pytester.makepyfile(test_stop=INTERRUPT)
+    result = pytester.runpytest_subprocess(
+        "--stat-dataset", "sales=data/sales.parquet", "-p", "no:cacheprovider"
+    )
+    assert result.ret == 2
+    run = store.list_runs(pytester.path / "appdata")[0]
+    assert run["status"] == "interrupted" and run["exit_status"] == 2
+    assert run["ended"] is not None
+
+
+def test_xdist_run_records_expected_items_and_durations(pytester, parquet_path) -> None:
+    result = pytester.runpytest_subprocess(*ARGS, "--snapshot-update", "-n", "2")
+    assert result.ret == 0, result.stdout.str()
+    home = pytester.path / "appdata"
+    run = store.list_runs(home)[0]
+    assert run["status"] == "passed" and run["expected"] == 3
+    assert run["provenance"]["workers"] == 2
+    items = store.run_items(home, run["run_id"])
+    assert [i["outcome"] for i in items] == ["passed"] * 3
+    assert all(i["wall_s"] is not None for i in items)
