@@ -217,7 +217,11 @@ def cmd_status(args) -> int:
 def cmd_compare(args) -> int:
     from .atomic import write_text_atomic
     from .canonical_json import dumps_document
-    from .report.compare import compare_reports, render_comparison_markdown
+    from .report.compare import (
+        compare_reports,
+        render_comparison_html,
+        render_comparison_markdown,
+    )
 
     home = Path(args.home)
     a = resolve_run(home, args.run_a)
@@ -226,6 +230,7 @@ def cmd_compare(args) -> int:
     out = Path(args.out) if args.out else home / "runs" / b["run_id"] / f"compare-{a['run_id']}"
     write_text_atomic(out / "comparison_summary.json", dumps_document(comparison))
     write_text_atomic(out / "comparison_report.md", render_comparison_markdown(comparison))
+    write_text_atomic(out / "comparison_report.html", render_comparison_html(comparison))
     if args.json:
         print(json.dumps(comparison, indent=1, sort_keys=True))
     else:

@@ -38,6 +38,7 @@ RUN_FILES = (
     "telemetry.json",
     "comparison_summary.json",
     "comparison_report.md",
+    "comparison_report.html",
 )
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 

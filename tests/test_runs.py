@@ -142,6 +142,9 @@ def test_fail_on_new_gates_on_the_previous_comparable_run(pytester, parquet_path
     assert store.get_run(home, report["run_id"])["status"] == "failed"
     summary = json.loads((home / "runs" / report["run_id"] / "comparison_summary.json").read_text())
     assert summary["counts"] == {"added": 3, "removed": 1, "changed": 4}
+    page = (home / "runs" / report["run_id"] / "comparison_report.html").read_text()
+    assert "Column &#x27;units&#x27; is missing in 600 of 3000 rows" in page
+    assert "1e+09" in page  # the delta of amount's max
     changed_amount = next(
         c for c in summary["changed"] if c["id"].endswith("column=amount") and "max" in c["values"]
     )
@@ -179,6 +182,8 @@ def test_cli_runs_show_open_compare(pytester, parquet_path, frame, capsys) -> No
     assert "run-000001 → run-000002" in capsys.readouterr().out
     md = pytester.path / "appdata" / "runs" / "run-000002" / "compare-run-000001"
     assert (md / "comparison_report.md").read_text().startswith("# statharness comparison")
+    page = (md / "comparison_report.html").read_text()
+    assert page.startswith("<!doctype html>") and "run-000001 → run-000002" in page
     assert main(["runs", "show", "run-000009", "--home", home]) == 2
     assert "no run 'run-000009'" in capsys.readouterr().err
 

@@ -223,3 +223,75 @@ def render_comparison_markdown(c: dict) -> str:
             )
         lines.append("")
     return "\n".join(lines) + "\n"
+
+
+def render_comparison_html(c: dict) -> str:
+    """comparison_report.html: the same content as the Markdown, self-contained."""
+    from .html import CSS, _e, _sev
+
+    def rank(f):
+        return (-SEVERITY_RANK[f["severity"]], f["dataset"], f["analysis_id"], f["id"])
+
+    out = [
+        "<!doctype html><html lang=en><head><meta charset=utf-8>",
+        "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; "
+        "style-src 'unsafe-inline'\">",
+        f"<title>statharness {_e(c['run_a'])} → {_e(c['run_b'])}</title><style>{CSS}</style>"
+        "</head><body>",
+        f"<h1>statharness comparison: {_e(c['run_a'])} → {_e(c['run_b'])}</h1>",
+        f"<p>{c['counts']['added']} added, {c['counts']['removed']} removed, "
+        f"{c['counts']['changed']} changed. Datasets: {_e(', '.join(c['datasets_a']))} → "
+        f"{_e(', '.join(c['datasets_b']))}."
+        + (
+            " Settings differ between the two runs."
+            if c["settings_hash_a"] != c["settings_hash_b"]
+            else ""
+        )
+        + "</p>",
+    ]
+    for title, rows in (("Added", c["added"]), ("Removed", c["removed"])):
+        if rows:
+            out.append(
+                f"<h2>{title}</h2><table><tr><th>severity</th><th>finding</th><th>where</th></tr>"
+            )
+            for f in sorted(rows, key=rank):
+                out.append(
+                    f"<tr><td>{_sev(f['severity'])}</td><td>{_e(f['title'])}</td>"
+                    f"<td>{_e(f['dataset'])} · {_e(f['analysis_id'])}</td></tr>"
+                )
+            out.append("</table>")
+    if c["changed"]:
+        out.append(
+            "<h2>Changed</h2><table><tr><th>severity</th><th>finding</th><th>where</th>"
+            "<th>values (before → after, delta)</th></tr>"
+        )
+        for f in sorted(c["changed"], key=rank):
+            sev = _sev(f["severity"])
+            if f["severity_before"] != f["severity"]:
+                sev = f"{_sev(f['severity_before'])} → {sev}"
+            deltas = "<br>".join(
+                f"{_e(name)} {_e(_fmt(d.get('a')))} → {_e(_fmt(d.get('b')))}"
+                + (f" ({d['delta']:+,.4g})" if "delta" in d else "")
+                for name, d in f["values"].items()
+                if "changed" not in d
+            )
+            out.append(
+                f"<tr><td>{sev}</td><td>{_e(f['title'])}</td>"
+                f"<td>{_e(f['dataset'])} · {_e(f['analysis_id'])}</td><td>{deltas}</td></tr>"
+            )
+        out.append("</table>")
+    if c["recommendation_deltas"]:
+        out.append(
+            "<h2>Recommendation deltas (by modeled improvement)</h2><table><tr><th>action</th>"
+            "<th>dataset</th><th>before %</th><th>after %</th><th>delta</th><th>status</th></tr>"
+        )
+        for r in c["recommendation_deltas"]:
+            out.append(
+                f"<tr><td>{_e(r['action'])}</td><td>{_e(r['dataset'])}</td>"
+                f"<td class=num>{_e(_fmt(r['modeled_improvement_pct_a']))}</td>"
+                f"<td class=num>{_e(_fmt(r['modeled_improvement_pct_b']))}</td>"
+                f"<td class=num>{r['delta_pct']:+.1f}</td><td>{_e(r['status'])}</td></tr>"
+            )
+        out.append("</table>")
+    out.append("</body></html>\n")
+    return "".join(out)

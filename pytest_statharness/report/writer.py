@@ -1,6 +1,6 @@
 """Writes a session's run folder: report.json, report.md, report.html, policy.json,
 scorecard.json, telemetry.json and — when there is a previous comparable run —
-comparison_summary.json and comparison_report.md; updates LATEST.json and state.db.
+comparison_summary.json, comparison_report.md and comparison_report.html; updates LATEST.json and state.db.
 
 Runs on the controller (or the single process) only, once per session, from what the
 items reported — so ``-n 0`` and ``-n N`` give the same report, in nodeid order.
@@ -134,7 +134,12 @@ def write_run_report(harness, exitstatus: int) -> Path:
     from .. import provenance as prov
     from ..policy.tiers import tier_for_rows
     from ..scorecard import build_scorecard
-    from .compare import compare_reports, gate, render_comparison_markdown
+    from .compare import (
+        compare_reports,
+        gate,
+        render_comparison_html,
+        render_comparison_markdown,
+    )
     from .html import render_html
 
     home = harness.options.home
@@ -203,6 +208,7 @@ def write_run_report(harness, exitstatus: int) -> Path:
             run_dir / "comparison_summary.json", canonical_json.dumps_document(comparison)
         )
         write_text_atomic(run_dir / "comparison_report.md", render_comparison_markdown(comparison))
+        write_text_atomic(run_dir / "comparison_report.html", render_comparison_html(comparison))
     store.finish_run(
         home,
         run_id,
