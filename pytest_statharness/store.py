@@ -69,9 +69,12 @@ def _connect(home: Path) -> sqlite3.Connection:
                 except sqlite3.OperationalError as exc:  # a concurrent session added it
                     if "duplicate column" not in str(exc):
                         raise
-    conn.execute(
-        "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(STATE_SCHEMA_VERSION),)
-    )
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None or row[0] != str(STATE_SCHEMA_VERSION):  # write only when it changes
+        conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+            (str(STATE_SCHEMA_VERSION),),
+        )
     return conn
 
 

@@ -242,3 +242,11 @@ def test_xdist_run_records_expected_items_and_durations(pytester, parquet_path) 
     items = store.run_items(home, run["run_id"])
     assert [i["outcome"] for i in items] == ["passed"] * 3
     assert all(i["wall_s"] is not None for i in items)
+
+
+def test_state_db_records_its_schema_version(tmp_path) -> None:
+    store.new_run(tmp_path, datasets=["a"])
+    conn = sqlite3.connect(tmp_path / "state.db")
+    (version,) = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    conn.close()
+    assert version == str(store.STATE_SCHEMA_VERSION) == "2"
