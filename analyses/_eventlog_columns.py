@@ -109,8 +109,14 @@ DETECTION_METHOD = (
     "violations and up to 20 example rows (first rows of reappearing runs, else rows before "
     "their case's previous event), and parameters event_log.tolerated says so. Beyond 2% "
     "the per-case (per-event) statistics are not computed and a log_not_grouped_by_case "
-    "(log_not_in_time_order) finding says so. Rows with a null case, activity or timestamp "
-    "are skipped and counted."
+    "(log_not_in_time_order) finding says so (medium for a declared log; info for inferred "
+    "columns, with the hint to sort by case then time or declare the log). An inferred log "
+    "needs event times (not yearly/monthly/weekly dates) and >= 20 cases; its detection "
+    "confidence (event_log.detection) is the share of five checks it passes: the case "
+    "column is an identifier, 2..1000 events per case, 2..50 activities, rows grouped by "
+    "case, timestamps ordered within cases; a declared log (dataset spec eventlog, or "
+    "the event-log environment variables) has confidence 1. Rows with a null case, activity or "
+    "timestamp are skipped and counted."
 )
 
 
@@ -687,8 +693,36 @@ def detect_decide(state: dict, params: dict, dataset) -> dict:
                 for role in ("case", "activity", "timestamp", "resource")
             },
         )
+        spec["detection"] = detection_confidence(spec, dataset, overrides)
         return spec
     return spec
+
+
+def detection_confidence(spec: dict, dataset, overrides: dict) -> dict:
+    """How sure the log is a log: declared (1.0), or the share of the checks an event log
+    passes that the inferred columns pass (each named, so a reader can weigh them)."""
+    if {"case", "activity", "timestamp"} <= set(overrides):
+        return {
+            "confidence": 1.0,
+            "basis": "declared (dataset spec or the event-log environment variables)",
+        }
+    cases = spec.get("distinct_cases")
+    events_per_case = spec["rows"] / cases if cases else None
+    activity = dataset.column(spec["activity"])
+    checks = {
+        "case column is an identifier": str(dataset.role(spec["case"])) == "identifier",
+        "2..1000 events per case": events_per_case is not None and 2 <= events_per_case <= 1000,
+        "activity vocabulary of 2..50 values": activity.distinct_exact
+        and 2 <= activity.distinct_at_least <= 50,
+        "rows grouped by case": spec["per_case"],
+        "timestamps ordered within cases": spec["per_event"],
+    }
+    passed = sum(checks.values())
+    return {
+        "confidence": round(passed / len(checks), 2),
+        "basis": "inferred",
+        "checks": checks,
+    }
 
 
 def _choose_categorical(fold, candidates, *, exclude, dataset, below, override, fewest):
@@ -730,6 +764,45 @@ def spec_columns(spec: dict, *, resource: bool, duration: bool) -> list[str]:
     return cols
 
 
+def declared_log_needs_regroup(ctx, candidates: dict | None) -> bool:
+    """After detection: the log is declared and its rows are not usable in file order."""
+    if ctx.pass_index == 0 or not ctx.previous or candidates is None:
+        return False
+    spec = ctx.previous[0]
+    if not spec.get("found") or spec.get("per_event"):
+        return False
+    return {"case", "activity", "timestamp"} <= set(candidates.get("overrides", {}))
+
+
+def regrouped_spec(spec: dict) -> dict:
+    """The detected log as the passes read it after regrouping: grouped by case, in time
+    order within cases; what the file order was is kept under ``regrouped``."""
+    out = dict(spec)
+    out["regrouped"] = {
+        "by": spec["case"],
+        "order": spec["timestamp"],
+        "reappearing_runs_in_file": spec.get("reappearing_runs"),
+        "time_order_violations_in_file": spec.get("time_order_violations"),
+        "how": "rows grouped by case, in time order within cases (ties: file order), in a "
+        "copy spilled to disk by case-rank partitions",
+    }
+    out.update(
+        grouped=True,
+        time_ordered=True,
+        per_case=True,
+        per_event=True,
+        grouping_tolerated=False,
+        time_order_tolerated=False,
+        reappearing_runs=0,
+        reappearing_cases=0,
+        reappearing_rows=0,
+        reappearing_examples=[],
+        time_order_violations=0,
+        time_order_examples=[],
+    )
+    return out
+
+
 def spec_parameters(spec: dict) -> dict:
     """What every eventlog finding cites about the log it was computed on."""
     if not spec.get("found"):
@@ -753,6 +826,10 @@ def spec_parameters(spec: dict) -> dict:
         "selection",
     )
     out = {k: spec.get(k) for k in keys}
+    if "detection" in spec:
+        out["detection"] = spec["detection"]
+    if "regrouped" in spec:
+        out["regrouped"] = spec["regrouped"]
     if spec.get("grouping_tolerated") or spec.get("time_order_tolerated"):
         out["tolerated"] = tolerance_parameters(spec)
     return {"event_log": out}
@@ -1093,7 +1170,7 @@ def scan_chunk(chunk, spec: dict, *, acts_in_case: bool, seq: bool, res: bool, d
     if not n:
         return ChunkScan(None, None, chunk.num_rows, None)
     cc, ac, ts = cc[rows], ac[rows], ts[rows]
-    pos = rows + chunk.row_start
+    pos = chunk.positions_of(rows)  # dataset positions, also on a regrouped copy
     d: dict[str, Any] = {"cc": cc, "cvals": cvals, "ac": ac, "anames": anames, "ts": ts}
     d["per_second"] = per_second
     d["pos"] = pos
@@ -1405,7 +1482,19 @@ class EventLogBase(Analysis):
         return ctx.params["eventlog_candidates"]
 
     def spec(self, ctx) -> dict:
-        return ctx.previous[0]
+        return regrouped_spec(ctx.previous[0]) if self.regrouped(ctx) else ctx.previous[0]
+
+    def regrouped(self, ctx) -> bool:
+        return declared_log_needs_regroup(ctx, self.candidates(ctx))
+
+    def grouping(self, ctx):
+        """A declared log not grouped by case (or not in time order within cases) is read
+        from pass 1 on from a copy grouped by case in time order (the dataset layer spills
+        it with bounded memory): a log exported in time order is analysed, not refused."""
+        if ctx.pass_index >= 1 and self.regrouped(ctx):
+            spec = ctx.previous[0]
+            return spec["case"], spec["timestamp"]
+        return None
 
     def columns_for_pass(self, ctx):
         if ctx.pass_index == 0:

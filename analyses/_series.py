@@ -450,6 +450,9 @@ class SeriesAccumulator:
         self.time_column = time_column
         self.numeric = list(numeric)
         self.windows = max(int(windows), 1)
+        #: the hourly series covers as many days as the daily one (max_windows days), so an
+        #: hour-of-day test reads the same span as a day-of-week test, not its last 41 days
+        self.hour_windows = self.windows * 24
         self.hourly = hourly
         self.hourly_sums = hourly_sums
         self.robust = robust
@@ -469,12 +472,17 @@ class SeriesAccumulator:
         }
 
     def _buckets(
-        self, keys: np.ndarray, columns: dict[str, _Values], summed: bool, robust: bool = False
+        self,
+        keys: np.ndarray,
+        columns: dict[str, _Values],
+        summed: bool,
+        robust: bool = False,
+        windows: int | None = None,
     ) -> Buckets:
         """The bucket table of one chunk: its latest ``windows`` keys; the rows of earlier
         keys are counted as dropped and their values never summed."""
         uniq, index, rows = _key_groups(keys)
-        cut = max(uniq.size - self.windows, 0)
+        cut = max(uniq.size - (windows or self.windows), 0)
         kept = None
         dropped = 0
         if cut:
@@ -515,7 +523,9 @@ class SeriesAccumulator:
                 columns[col] = _Values(finite, data[finite])
             part["days"] = self._buckets(days, columns, True, self.robust)
             if self.hourly:
-                part["hours"] = self._buckets(hours, columns, self.hourly_sums)
+                part["hours"] = self._buckets(
+                    hours, columns, self.hourly_sums, windows=self.hour_windows
+                )
         return self.merge(state, part)
 
     def merge(self, a: dict, b: dict) -> dict:
@@ -530,7 +540,7 @@ class SeriesAccumulator:
             "weekday": [x + y for x, y in zip(a["weekday"], b["weekday"], strict=True)],
             "hour_of_day": [x + y for x, y in zip(a["hour_of_day"], b["hour_of_day"], strict=True)],
             "days": a["days"].merged(b["days"], self.windows),
-            "hours": a["hours"].merged(b["hours"], self.windows),
+            "hours": a["hours"].merged(b["hours"], self.hour_windows),
             "tps": a["tps"] if a["tps"] is not None else b["tps"],
         }
 
@@ -584,7 +594,7 @@ class Series:
             if acc.hourly:
                 last_hour = state["max"] // (3600 * tps)
                 first_hour = state["min"] // (3600 * tps)
-                hourly = _filled(state["hours"], first_hour, last_hour, acc.windows)
+                hourly = _filled(state["hours"], first_hour, last_hour, acc.hour_windows)
         return cls(
             time_column=acc.time_column,
             rows=state["rows"],

@@ -41,6 +41,13 @@ def _capped(ctx, findings: list[dict], leading: int = 0) -> list[dict]:
     return cap_each(ctx, findings, key="left_out_by_max_findings", skip=leading)
 
 
+def _confidence_note(spec: dict) -> str:
+    detection = spec.get("detection") or {}
+    if detection.get("basis") == "inferred":
+        return f" (inferred as an event log, confidence {detection['confidence']:.2f})"
+    return ""
+
+
 class EventlogOverview(EventLogBase):
     id = "eventlog_overview"
     title = "Event log overview: cases, activities, variants"
@@ -145,7 +152,7 @@ class EventlogOverview(EventLogBase):
                 kind="eventlog_summary",
                 title=(
                     f"Event log: {cases if cases is not None else '?'} cases, {acc.events} "
-                    f"events, {len(acc.act_events)} activities"
+                    f"events, {len(acc.act_events)} activities" + _confidence_note(spec)
                 ),
                 subject={
                     "case": spec["case"],

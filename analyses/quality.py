@@ -202,6 +202,46 @@ def _repeat_summary(groups: dict) -> tuple[int, int, int, list[int]]:
 # ======================================================================================
 # duplicate_rows
 # ======================================================================================
+CHANCE_MAX_DISTINCT = 10_000
+CHANCE_SHARE = 0.1
+CHANCE_RULE = (
+    "expected_by_chance = C(rows, 2) x prod over columns of sum(p_v^2) (p_v: the share of "
+    "value v in the column; computed when every column has at most "
+    f"{CHANCE_MAX_DISTINCT} distinct values): the duplicate pairs independent rows would "
+    f"show. When it is >= {CHANCE_SHARE:.0%} of the duplicate rows found (a survey of a few "
+    "answer codes), duplicates are plausible coincidences: severity low"
+)
+
+
+def _merge_value_counts(a: dict, b: dict) -> dict:
+    """Per-column value counts added (None once a column passes the cap: no estimate)."""
+    if not a["parts"]:
+        return b["counts"]
+    if not b["parts"]:
+        return a["counts"]
+    out = {}
+    for c in set(a["counts"]) | set(b["counts"]):
+        x, y = a["counts"].get(c), b["counts"].get(c)
+        if x is None or y is None:
+            out[c] = None
+            continue
+        merged = dict(x)
+        for key, n in y.items():
+            merged[key] = merged.get(key, 0) + n
+        out[c] = merged if len(merged) <= CHANCE_MAX_DISTINCT else None
+    return out
+
+
+def _chance_collision(counts: dict, columns, rows: int) -> float | None:
+    """prod_c sum_v p_v^2 over the columns (None when a column has too many values)."""
+    if not rows or any(counts.get(c) is None for c in columns):
+        return None
+    product = 1.0
+    for c in columns:
+        product *= math.fsum(n * n for n in counts[c].values()) / (rows * rows)
+    return product
+
+
 class DuplicateRows(Analysis):
     id = "duplicate_rows"
     family = "quality"
@@ -220,7 +260,8 @@ class DuplicateRows(Analysis):
         "duplicate_groups = distinct row contents occurring more than once. Memory: 8 bytes "
         "per row for the hashes (16 MB per 2 million rows) plus, in pass 2, one copy of each "
         "distinct candidate row and at most 21 positions per distinct row. Severity by "
-        "duplicate share: >= 5% high, >= 0.5% medium, else low"
+        "duplicate share: >= 5% high, >= 0.5% medium, else low; low when independent rows "
+        "would show that many by chance (" + CHANCE_RULE + ")"
     )
     reference = (
         "Elmagarmid, Ipeirotis & Verykios (2007), Duplicate Record Detection: A Survey, IEEE "
@@ -233,14 +274,23 @@ class DuplicateRows(Analysis):
         return Plan(tuple(c.name for c in dataset.columns), {}, {})
 
     def init(self, ctx):
-        return [] if ctx.pass_index == 0 else {}
+        return {"parts": [], "counts": {}} if ctx.pass_index == 0 else {}
 
     def update(self, state, chunk, ctx):
         if ctx.pass_index == 0:
             h = np.zeros(chunk.num_rows, dtype=np.uint64)
+            counts: dict = {}
             for c in ctx.columns:
-                h = _mix(h * _ROW_K ^ value_hashes(chunk.column(c)))
-            return [(chunk.row_start, h)]
+                values = value_hashes(chunk.column(c))
+                h = _mix(h * _ROW_K ^ values)
+                keys, n = np.unique(values, return_counts=True)
+                # value counts feed the chance estimate; a column past the cap ends it
+                counts[c] = (
+                    dict(zip(keys.tolist(), n.tolist(), strict=True))
+                    if keys.size <= CHANCE_MAX_DISTINCT
+                    else None
+                )
+            return {"parts": [(chunk.row_start, h)], "counts": counts}
         local = _positions_in(ctx.previous[0]["candidates"], chunk)
         if not local.size:
             return state
@@ -248,20 +298,25 @@ class DuplicateRows(Analysis):
 
     def merge(self, a, b, ctx):
         if ctx.pass_index == 0:
-            return a + b
+            return {"parts": a["parts"] + b["parts"], "counts": _merge_value_counts(a, b)}
         return _merge_groups(a, b)
 
     def end_pass(self, state, ctx):
         if ctx.pass_index == 0:
-            parts = sorted(state, key=lambda p: p[0])
-            hashes = np.concatenate([h for _, h in parts]) if parts else np.empty(0, np.uint64)
+            parts = sorted(state["parts"], key=lambda p: p[0])
+            hashes = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.uint64)
+            chance = _chance_collision(state["counts"], ctx.columns, int(hashes.size))
             order = np.argsort(hashes, kind="stable")
             ordered = hashes[order]
             same = ordered[1:] == ordered[:-1]
             flag = np.zeros(hashes.size, dtype=bool)
             flag[1:] |= same
             flag[:-1] |= same
-            return {"rows": int(hashes.size), "candidates": np.sort(order[flag]).astype(np.int64)}
+            return {
+                "rows": int(hashes.size),
+                "candidates": np.sort(order[flag]).astype(np.int64),
+                "chance_collision": chance,
+            }
         return state
 
     def needs_another_pass(self, ctx):
@@ -300,10 +355,21 @@ class DuplicateRows(Analysis):
             "info",
             None,
         )
+        collision = first.get("chance_collision")
+        expected = None
+        if collision is not None and rows > 1:
+            # duplicate rows if rows were independent draws of their columns' values
+            expected = (rows * (rows - 1) / 2) * collision
+        values["expected_by_chance"] = expected
+        units["expected_by_chance"] = "count"
+        params["chance_rule"] = CHANCE_RULE
         if repeats:
             kind = "duplicate_rows"
             title = f"{repeats} exact duplicate rows in {duplicated} groups"
             severity = graded(frac, ((0.05, "high"), (0.005, "medium")), "low")
+            if expected is not None and expected >= CHANCE_SHARE * repeats:
+                severity = "low"
+                title += f" (about {expected:.3g} expected by chance: few distinct values)"
             recommendation = {
                 "action": "drop exact duplicate rows, keeping each first occurrence",
                 "modeled_improvement_pct": 100.0 * frac,

@@ -44,6 +44,7 @@ from ._eventlog_columns import (
     EventLogBase,
     FixedSplit,
     codes_of,
+    declared_log_needs_regroup,
     detect_decide,
     detect_init,
     detect_merge,
@@ -52,6 +53,7 @@ from ._eventlog_columns import (
     fixed_fraction,
     log1p_parts,
     plan_eventlog,
+    regrouped_spec,
     spec_columns,
 )
 from ._report import bonferroni, cap_each, graded
@@ -246,7 +248,16 @@ class Recommendations(EventLogBase):
     def spec(self, ctx):
         if not self._has_log(ctx):
             return {"found": False, "reason": "no event-log candidate columns"}
+        if declared_log_needs_regroup(ctx, self.candidates(ctx)):
+            return regrouped_spec(ctx.previous[0])
         return ctx.previous[0]
+
+    def grouping(self, ctx):
+        """As the eventlog family: a declared log in file order is read grouped by case."""
+        if self._has_log(ctx) and declared_log_needs_regroup(ctx, self.candidates(ctx)):
+            spec = ctx.previous[0]
+            return spec["case"], spec["timestamp"]
+        return None
 
     def shared_pass_key(self, ctx):
         """Pass 0 is the eventlog family's detection, run by the same functions."""

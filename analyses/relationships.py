@@ -72,6 +72,7 @@ def _strongest_first(ctx, findings: list[dict], strength) -> list[dict]:
     return cap_each(ctx, sorted(findings, key=key))
 
 
+MEDIUM_R = 0.7  # medium only for a strong correlation that is a column's strongest
 SHARED_TREND_R = 0.7
 SHARED_TREND_RULE = (
     f"when both columns correlate with the time axis at |Pearson r| >= {SHARED_TREND_R}, "
@@ -611,7 +612,7 @@ class Correlation(Analysis):
             strength = max([abs(v) for v in (pr["r"], rho) if v is not None], default=0.0)
             smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
             severity = significant_severity(
-                smaller_p, tested, strength, ((0.7, "medium"), (0.4, "low"))
+                smaller_p, tested, strength, ((MEDIUM_R, "medium"), (0.4, "low"))
             )
             params = {"pairs_tested": tested}
             shared = (

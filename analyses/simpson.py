@@ -27,6 +27,7 @@ MAX_LEVELS = 20
 MIN_ROWS_PER_LEVEL = 10
 MIN_POOLED_R = 0.1
 MIN_WITHIN_R = 0.2
+MIN_MEAN_WITHIN_R = 0.4  # the within-group association is at least moderate on average
 MAX_GROUP_COLUMNS = 3
 _SUMS = ("n", "x", "y", "xx", "yy", "xy")
 
@@ -63,8 +64,8 @@ class SimpsonsParadox(Analysis):
         "the count and the exact sums of x, y, x², y², xy (each product rounded once); "
         "Pearson r (r² an exact rational, rounded once) pooled (sums over levels) and within each level with >= "
         f"{MIN_ROWS_PER_LEVEL} rows. Reported (medium) when |pooled r| >= {MIN_POOLED_R}, at "
-        f"least 2 such levels, and every one of them has the opposite sign with |r| >= "
-        f"{MIN_WITHIN_R}"
+        f"least 2 such levels, every one of them has the opposite sign with |r| >= "
+        f"{MIN_WITHIN_R}, and their mean |r| is >= {MIN_MEAN_WITHIN_R}"
     )
     reference = (
         "Simpson (1951), The interpretation of interaction in contingency tables, JRSS B "
@@ -143,6 +144,8 @@ class SimpsonsParadox(Analysis):
                     continue
                 if not all(r * pooled < 0 and abs(r) >= MIN_WITHIN_R for r in rs):
                     continue
+                if sum(abs(r) for r in rs) / len(rs) < MIN_MEAN_WITHIN_R:
+                    continue  # a weak reversal: no group says much either way
                 values = {"pooled_r": pooled, "n": int(pooled_sums[0])}
                 units = {"pooled_r": "coefficient", "n": "count"}
                 for lvl, r in within.items():
@@ -165,6 +168,7 @@ class SimpsonsParadox(Analysis):
                             "min_rows_per_level": MIN_ROWS_PER_LEVEL,
                             "min_pooled_r": MIN_POOLED_R,
                             "min_within_r": MIN_WITHIN_R,
+                            "min_mean_within_r": MIN_MEAN_WITHIN_R,
                         },
                     )
                 )

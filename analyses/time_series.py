@@ -66,6 +66,16 @@ WANDERING_CHANGES = 3  # this many level changes in one series: it wanders (all 
 ANNUAL_CYCLE_EPS2 = 0.5
 
 
+def within_day(hours: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Hourly values less the mean of their day's hourly values (exact sums)."""
+    days = hours // 24
+    out = y.astype(np.float64).copy()
+    for day in np.unique(days).tolist():
+        mask = days == day
+        out[mask] = y[mask] - math.fsum(y[mask].tolist()) / int(mask.sum())
+    return out
+
+
 def deseasonalised(keys: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``y`` less its month-of-year mean plus the overall mean (exact sums, one rounding)."""
     phase = month_of_day(keys)
@@ -117,6 +127,27 @@ def cycles_for(grain: str | None) -> tuple[str, ...]:
 COARSE_GRAINS = ("year", "month")
 
 
+def _clock_of(dataset, column: str) -> str:
+    """The wall clock hours are read on: the spec's zone, the column's, else none."""
+    info = dataset.column(column)
+    if getattr(dataset, "time_zone", None):
+        return dataset.time_zone
+    if info.date_format and (info.date_format.endswith("Z") or "%z" in info.date_format):
+        return "UTC"
+    if "tz=" in info.arrow_type:
+        return info.arrow_type.split("tz=", 1)[1].rstrip(")]").strip()
+    return NAIVE_CLOCK
+
+
+NAIVE_CLOCK = "wall clock, no time zone"
+
+
+def _clock_label(clock: str | None) -> str:
+    if not clock:
+        return ""
+    return f" ({clock})" if clock == NAIVE_CLOCK else f" ({clock} hours)"
+
+
 def row_series_meaningful(ctx) -> bool:
     """Rows per day mean nothing when dates are yearly or monthly (one date per period)."""
     return ctx.params.get("grain") not in COARSE_GRAINS
@@ -149,7 +180,8 @@ class _TimeAnalysis(Analysis):
         params = {
             "time_column": time_column,
             "calendar": "wall-clock days and hours of the column (its own time zone when set)",
-            "window": f"latest max_windows = {budget.max_windows} days / hours",
+            "clock": _clock_of(dataset, time_column),
+            "window": f"latest max_windows = {budget.max_windows} days (hours: as many days)",
             "alpha": ALPHA,
             # how coarse the time column is: a "Year" stored as a date (every value on
             # 1 January) has no daily row-count level and no weekday; dates have no hour
@@ -775,8 +807,10 @@ class Seasonality(_TimeAnalysis):
         "grouped by hour of day (window buckets with values; >= 14 days / 48 hours); effect "
         "size epsilon^2 = H/(n-1). Severity: low when p * (tests in this item) < 0.001 and the "
         "effect is at least small (w >= 0.1, epsilon^2 >= 0.06), medium when large (w >= 0.3, "
-        "epsilon^2 >= 0.14); else info. Month of year: Kruskal–Wallis of the daily means grouped "
-        "by month, as for weekdays. When rows fall outside the window of max_windows days, the "
+        "epsilon^2 >= 0.14); else info. Hour of day: the hourly means less their day's mean (the "
+        "diurnal deviation; seasons would drown it). Month of year: Kruskal–Wallis of the "
+        "daily means, less "
+        "their Theil–Sen line (a rising series is no cycle), grouped by month. When rows fall outside the window of max_windows days, the "
         "title says so. Order: series, then day of week, hour of day, month of year"
     )
     reference = (
@@ -806,13 +840,19 @@ class Seasonality(_TimeAnalysis):
                 v["p_value"], performed, v[test["effect"]], ((large, "medium"), (small, "low"))
             )
             window = ""
-            if s.daily is not None and s.daily.rows_outside:
-                window = f" (latest {ctx.budget.max_windows} days/hours)"
+            series = s.hourly if test["cycle"] == "hour_of_day" else s.daily
+            if series is not None and series.rows_outside:
+                window = f" (latest {ctx.budget.max_windows} days)"
             out.append(
                 ctx.finding(
                     kind="seasonality",
                     title=f"{test['cycle'].replace('_', ' ').capitalize()} effect on "
-                    f"{test['series']} by {t!r}{window}",
+                    f"{test['series']} by {t!r}{window}"
+                    + (
+                        _clock_label(ctx.params.get("clock"))
+                        if test["cycle"] == "hour_of_day"
+                        else ""
+                    ),
                     subject={"time_column": t, "series": test["series"], "cycle": test["cycle"]},
                     values=v,
                     units=test["units"],
@@ -962,6 +1002,18 @@ class Seasonality(_TimeAnalysis):
         if keys.size < minimum:
             test["params"]["skipped"] = f"fewer than {minimum} buckets with values"
             return test
+        if cycle == "hour_of_day" and np.ptp(means) > 0:
+            # the diurnal cycle is the hours' deviation from their own day's level: over a
+            # year the seasons move every hour alike and would drown it
+            means = within_day(keys, means)
+            test["params"]["within_day"] = "hourly means less their day's mean of hourly means"
+        if cycle == "month_of_year" and np.ptp(means) > 0:
+            # a series that rises over the years has higher means in the later months of
+            # its span: the cycle is tested on the values less their Theil–Sen line
+            x = (keys - keys[0]).astype(np.float64)
+            line = stats.theilslopes(means, x)
+            means = means - (line.intercept + line.slope * x)
+            test["params"]["detrended"] = "daily means less their Theil-Sen line"
         phases = phase(keys)
         groups = [(p, means[phases == p]) for p in sorted(set(phases.tolist()))]
         groups = [(p, g) for p, g in groups if g.size]

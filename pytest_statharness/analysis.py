@@ -81,6 +81,7 @@ class DatasetView:
         self.bounds: dict = spec.bounds() if spec is not None else {}
         self.eventlog: dict[str, str] = spec.eventlog if spec is not None else {}
         self.cycles: tuple[str, ...] = spec.cycles if spec is not None else ()
+        self.time_zone: str | None = spec.time_zone if spec is not None else None
         self._dataset = dataset
 
     def columns_of(
@@ -259,6 +260,14 @@ class Analysis:
     def columns_for_pass(self, ctx: AnalysisContext) -> Sequence[str]:
         """Columns read in pass ``ctx.pass_index`` (default: the plan's columns)."""
         return ctx.plan.columns
+
+    def grouping(self, ctx: AnalysisContext) -> tuple[str, str] | None:
+        """Read pass ``ctx.pass_index`` with the rows grouped by a column, ordered by a
+        second one within a group: ``(group, order)``. The engine then feeds chunks of a
+        grouped copy the dataset layer spills to disk (bounded memory); their
+        ``Chunk.positions`` (and ``positions_of``) are the dataset's own row positions. None (the default): the
+        dataset's own order."""
+        return None
 
     # -- the accumulator ----------------------------------------------------------
     def init(self, ctx: AnalysisContext) -> Any:

@@ -33,7 +33,19 @@ ProgressCallback = Callable[[int, int, int], None]  # (pass_index, rows_done, ro
 
 
 def plan_for(analysis: Analysis, dataset, budget: Budget) -> Plan | None:
-    return analysis.plan(DatasetView(dataset), budget)
+    """The analysis's plan, decided under the network guard (plan() is analysis code too)."""
+    from .policy.network import guarded
+
+    with guarded(f"analysis {analysis.id!r} (plan)"):
+        return analysis.plan(DatasetView(dataset), budget)
+
+
+def plan_comparison_for(analysis, dataset_a, dataset_b, budget: Budget) -> Plan | None:
+    """A comparison's plan, decided under the network guard like :func:`plan_for`."""
+    from .policy.network import guarded
+
+    with guarded(f"analysis {analysis.id!r} (plan)"):
+        return analysis.plan_comparison(DatasetView(dataset_a), DatasetView(dataset_b), budget)
 
 
 def _fold_pass(analysis, ctx, dataset, budget, start_wall, progress, done_before=0, total=None):
@@ -91,7 +103,7 @@ def run_comparison(
         ctx.pass_index += 1
         if not analysis.needs_another_pass(ctx):
             break
-    return _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows)
+    return _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows, (dataset_a, dataset_b))
 
 
 def run_analysis(
@@ -119,8 +131,10 @@ def run_analysis(
         if memo_key is not None and memo_key in memo:
             result, rows = pickle.loads(memo[memo_key]), dataset.row_count
         else:
+            grouping = analysis.grouping(ctx)
+            source = dataset if grouping is None else dataset.grouped_by(*grouping)
             state, rows, pass_chunks = _fold_pass(
-                analysis, ctx, dataset, budget, start_wall, progress
+                analysis, ctx, source, budget, start_wall, progress
             )
             chunks += pass_chunks
             result = analysis.end_pass(state, ctx)
@@ -132,11 +146,25 @@ def run_analysis(
         ctx.pass_index += 1
         if not analysis.needs_another_pass(ctx):
             break
-    return _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows)
+    return _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows, (dataset,))
 
 
-def _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows) -> RunResult:
-    findings = list(analysis.findings(ctx))
+def _redact(findings: list[dict], datasets) -> list[dict]:
+    """Secret-looking values replaced (see :mod:`.redaction`), per the dataset's mode."""
+    from .redaction import DEFAULT_MODE, redact_findings, secret_columns
+
+    mode = getattr(datasets[0], "redact", DEFAULT_MODE)
+    if mode == "none":
+        return findings
+    secrets: dict[str, str] = {}
+    for dataset in datasets:
+        if hasattr(dataset, "schema"):
+            secrets.update(secret_columns(dataset))
+    return redact_findings(findings, secrets, mode)
+
+
+def _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows, datasets) -> RunResult:
+    findings = _redact(list(analysis.findings(ctx)), datasets)
     for finding in findings:
         finding["evidence"]["rows_scanned"] = ctx.rows_scanned
         validate_finding(finding, analysis.id)

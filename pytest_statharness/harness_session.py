@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from .analysis import DatasetView
 from .dataset import Dataset, open_dataset
-from .engine import plan_for, run_analysis, run_comparison
+from .engine import plan_comparison_for, plan_for, run_analysis, run_comparison
 from .errors import StatHarnessError
 from .items import RESULT_PROPERTY, AnalysisItem, StatCollector
 from .options import StatOptions
@@ -60,6 +59,9 @@ class HarnessSession:
                     cache_dir=options.home / "cache" / "datasets",
                     spec=self.specs.get(spec.name),
                 )
+                # grouped copies of event logs in file order (dataset/regroup.py) go here
+                self._datasets[spec.name].spill_dir = options.home / "cache" / "grouped"
+                self._datasets[spec.name].redact = options.redact  # issue 11
             except StatHarnessError as exc:
                 raise pytest.UsageError(str(exc)) from None
             except OSError as exc:
@@ -127,9 +129,7 @@ class HarnessSession:
                     a, b = self._datasets[left], self._datasets[right]
                     decision = self.budget_for(analysis, a if a.row_count >= b.row_count else b)
                     try:
-                        plan = analysis.plan_comparison(
-                            DatasetView(a), DatasetView(b), decision.budget
-                        )
+                        plan = plan_comparison_for(analysis, a, b, decision.budget)  # issue 11
                     except StatHarnessError as exc:
                         raise pytest.UsageError(str(exc)) from None
                     if plan is not None:

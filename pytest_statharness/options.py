@@ -36,6 +36,7 @@ class StatOptions:
     caps: tuple[tuple[str, int], ...] = ()
     spec_file: Path | None = None  # a statharness.toml other than the rootdir's
     providers: tuple[str, ...] = ()  # allow-list of analysis providers (empty: all)
+    redact: str = "hash"  # issue 11: hash, mask or none (pytest_statharness.redaction)
     disabled: tuple[str, ...] = ()  # analysis providers turned off
 
     @property
@@ -57,10 +58,13 @@ def parse_dataset_spec(value: str) -> DatasetSpec:
             name = location.rsplit("::", 1)[1]
     if not location:
         raise pytest.UsageError(f"--stat-dataset {value!r}: no path after '='")
-    if not _NAME.match(name):
+    from .confine import NAME_RULE, name_problem  # issue 11: one name rule everywhere
+
+    problem = name_problem(name)
+    if problem is not None:
         raise pytest.UsageError(
-            f"--stat-dataset {value!r}: dataset name {name!r} is not allowed; "
-            "use NAME=PATH with a name of letters, digits, '_', '.' or '-'"
+            f"--stat-dataset {value!r}: dataset name {name!r} is not allowed ({problem}); "
+            f"use NAME=PATH and {NAME_RULE}"
         )
     return DatasetSpec(name, location)
 
@@ -236,6 +240,15 @@ def add_options(parser: pytest.Parser) -> None:
         help="turn installed analysis providers off (entry point or distribution names; "
         "repeatable). Ini: stat_disable; env STAT_HARNESS_DISABLE.",
     )
+    # issue 11: redaction of secret-looking values in snapshots and reports
+    group.addoption(
+        "--stat-redact",
+        default=None,
+        metavar="MODE",
+        help="secret-looking data values in snapshots and reports: hash (default), mask or "
+        "none. Ini: stat_redact.",
+    )
+    parser.addini("stat_redact", "redaction: hash, mask or none", type="string", default="")
     parser.addini("stat_spec", "dataset spec file (statharness.toml)", type="string", default="")
     parser.addini(
         "stat_providers",
@@ -354,7 +367,17 @@ def read_options(config: pytest.Config) -> StatOptions:
         providers=providers,
         disabled=tuple(dict.fromkeys(disabled)),
         spec_file=_spec_path(root, config.getoption("stat_spec") or _ini(config, "stat_spec")),
+        redact=parse_redact(config.getoption("stat_redact") or _ini(config, "stat_redact")),
     )
+
+
+def parse_redact(value: str | None) -> str:
+    """issue 11: the redaction mode (see pytest_statharness.redaction)."""
+    modes = ("hash", "mask", "none")
+    mode = (value or "hash").strip().lower()
+    if mode not in modes:
+        raise pytest.UsageError(f"--stat-redact {value!r}: choose one of {', '.join(modes)}")
+    return mode
 
 
 def _spec_path(root: Path, value: str | None) -> Path | None:

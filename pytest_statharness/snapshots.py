@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .atomic import write_text_atomic
+from .confine import check_name, confined
 from .precision import movement
 
 SUFFIX = ".json"
@@ -44,7 +45,10 @@ class SnapshotStore:
         self.root = root
 
     def path_for(self, dataset: str, analysis_id: str) -> Path:
-        return self.root / dataset / f"{analysis_id}{SUFFIX}"
+        for part in dataset.split("-vs-"):  # issue 11: a snapshot folder is a dataset name
+            check_name(part, "snapshot folder")
+        check_name(analysis_id, "analysis id")
+        return confined(self.root, self.root / dataset / f"{analysis_id}{SUFFIX}")
 
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
@@ -74,7 +78,7 @@ class SnapshotStore:
         found = {}
         for dataset in datasets:
             folder = self.root / dataset
-            if folder.is_dir():
+            if folder.is_dir() and confined(self.root, folder) != self.root:
                 for file in sorted(folder.glob(f"*{SUFFIX}")):
                     found[(dataset, file.stem)] = file
         return found

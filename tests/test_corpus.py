@@ -340,3 +340,40 @@ def test_bench_on_one_dataset(capsys: pytest.CaptureFixture[str]) -> None:
     assert result["session"]["exit_code"] == 0
     # every medium/high finding is classified, with a reason when false
     assert all(c["true"] or c["rules"] for c in pg["classified"])
+
+
+# -- findings on real tables (issue #8): the small corpus datasets, as regression tests ------
+SMALL = ("penguins", "iris", "seattle-weather", "cars", "seattle-temps", "stocks", "co2")
+
+
+@pytest.mark.slow
+def test_small_real_tables_find_their_effects_and_no_noise(capsys) -> None:
+    """Every labelled effect these tables are known for is found at >= its severity, and no
+    medium/high finding breaks a non-finding rule (identifiers, calendar parts, clock codes
+    as measurements, outliers of pooled mixtures, recommendations on dimensions, event-log
+    analyses of tables that are no logs, cycles finer than the data's grain)."""
+    _corpus_packages()
+    assert fq.main(["--dataset", ",".join(SMALL), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["session"]["exit_code"] == 0
+    missed = {
+        d["dataset"]: [e["id"] for e in d["effects"] if not e["found"]] for d in result["datasets"]
+    }
+    # a known miss, a documented limitation (see the closing notes of issue #8): cars' fuel
+    # economy by model year (12 yearly means: not significant after Bonferroni)
+    assert missed == {
+        "penguins": [],
+        "iris": [],
+        "seattle-weather": [],
+        "cars": ["mpg_rises_by_model_year"],
+        "seattle-temps": [],
+        "stocks": [],
+        "co2": [],
+    }
+    broken = [
+        (d["dataset"], c["title"], c["rules"])
+        for d in result["datasets"]
+        for c in d["classified"]
+        if c["rules"]
+    ]
+    assert broken == []

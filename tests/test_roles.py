@@ -125,3 +125,39 @@ def test_roles_are_in_the_report(pytester, tmp_path) -> None:
     columns = {c["name"]: c for c in report["datasets"][0]["columns"]}
     assert columns["dep_time"]["role"] == "clock_code"
     assert columns["mo"]["confidence"] == 0.99 and "month" in columns["mo"]["reason"]
+
+
+def test_a_table_without_timestamp_gets_a_date_from_year_and_quarter(tmp_path) -> None:
+    rows = [(y, q, 100.5 + (4 * (y - 1960) + q)) for y in range(1960, 1990) for q in (1, 2, 3, 4)]
+    frame = pd.DataFrame(rows, columns=["year", "quarter", "gdp"])
+    path = tmp_path / "macro.parquet"
+    frame.to_parquet(path, index=False)
+    dataset = open_dataset("macro", str(path))
+    derived = dataset.column("date(year,quarter)")
+    assert derived.role == ColumnRole.TIMESTAMP and derived.role_detail == "month"
+    chunk = next(dataset.iter_chunks(["gdp", "date(year,quarter)"]))
+    stamps = chunk.column("date(year,quarter)").to_pylist()
+    assert str(stamps[0]) == "1960-01-01 00:00:00" and str(stamps[5]) == "1961-04-01 00:00:00"
+
+
+def test_inferred_event_log_states_its_confidence(tmp_path, monkeypatch) -> None:
+    from pytest_statharness.registry import Registry
+
+    for role in ("CASE", "ACTIVITY", "TIMESTAMP", "RESOURCE"):
+        monkeypatch.delenv(f"STAT_HARNESS_EVENTLOG_{role}", raising=False)
+    from pytest_statharness.testing import run_on_frame
+
+    rng = np.random.default_rng(3)
+    cases = np.repeat([f"C{i:04d}" for i in range(300)], 4)
+    frame = pd.DataFrame(
+        {
+            "case_id": cases,
+            "activity": np.tile(["receive", "check", "approve", "ship"], 300),
+            "ts": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(np.arange(1200) * 60 + rng.integers(0, 30, 1200), unit="s"),
+        }
+    )
+    overview = run_on_frame(Registry.builtin().get("eventlog_overview"), frame).findings[0]
+    detection = overview["evidence"]["parameters"]["event_log"]["detection"]
+    assert detection["basis"] == "inferred" and detection["confidence"] == 1.0
+    assert "confidence 1.00" in overview["title"]

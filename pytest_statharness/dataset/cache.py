@@ -23,14 +23,29 @@ version, and every data file has the recorded size and sha256. A failed check is
 as ``corrupt`` and the entry is rebuilt. Entries are built in a temp folder inside the
 cache folder, fsynced, and renamed into place under the key's lock, so a reader sees either
 no entry or a complete one. ``STAT_HARNESS_DATASET_CACHE=off`` disables the cache.
+
+Three guarantees against a cache shared or tampered with (issue 11):
+
+* **Signed manifests.** Every manifest carries an HMAC-SHA256 over its content made with
+  the cache folder's secret (``.key``, 32 random bytes, mode 600, created once). Editing a
+  data file *and* its recorded sha256 no longer passes the check: the signature breaks, and
+  the entry is reported ``corrupt`` and rebuilt; ``statharness cache verify`` says so.
+* **Pinned files.** A session opens each part file of the entry it uses once and keeps the
+  descriptor: clearing, rebuilding or replacing the entry (which renames it away, then
+  deletes it) does not break a session that is reading it.
+* **No wider than the source.** An entry made from a file that other users may not read
+  is private (folder 700, files 600); otherwise it is 755/644.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import mmap
 import os
 import shutil
+import stat
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -59,6 +74,9 @@ MANIFEST_SCHEMA_VERSION = 1
 ENV_VAR = "STAT_HARNESS_DATASET_CACHE"
 MANIFEST = "manifest.json"
 INDEX = "index.json"
+KEY_FILE = ".key"
+SIGNATURE = "signature"
+MAX_PINNED_PARTS = 256  # parts beyond this are opened by path (descriptor budget)
 BUILD_PREFIX = ".build-"
 TRASH_PREFIX = ".trash-"
 _READ_BATCH_ROWS = 65536
@@ -118,6 +136,49 @@ def _schema_to_text(schema: pa.Schema) -> str:
     return base64.b64encode(schema.serialize().to_pybytes()).decode()
 
 
+# -- signing ---------------------------------------------------------------------------------
+def cache_secret(cache_dir: Path, *, create: bool = False) -> bytes | None:
+    """The cache folder's HMAC secret (None when it cannot be read, or is missing and not
+    ``create``). Created atomically: written to a private temp file, then hard-linked into
+    place, so a concurrent reader sees no file or the whole one."""
+    path = Path(cache_dir) / KEY_FILE
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        if not create:
+            return None
+    fd, tmp = tempfile.mkstemp(prefix=".key-", dir=cache_dir)  # mode 600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(os.urandom(32).hex())
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+    finally:
+        os.unlink(tmp)
+    return cache_secret(cache_dir)
+
+
+def sign_manifest(secret: bytes, manifest: dict) -> str:
+    body = {k: v for k, v in manifest.items() if k != SIGNATURE}
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"))
+    return "hmac-sha256:" + hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+
+
+def _source_is_private(source: Source) -> bool:
+    """True when some content file of ``source`` cannot be read by other users."""
+    for path in source.content_files():
+        try:
+            if not os.stat(path).st_mode & stat.S_IROTH:
+                return True
+        except OSError:
+            return True
+    return False
+
+
 # -- locking ------------------------------------------------------------------------------
 @contextmanager
 def _flock(path: Path) -> Iterator[None]:
@@ -172,6 +233,15 @@ def check_entry(entry: Path, *, key: str | None = None, hashes: bool = True) -> 
         expected = key if key is not None else entry.name
         if manifest.get("key") != expected:
             return Check(False, f"manifest names key {manifest.get('key')!r}")
+        secret = cache_secret(entry.parent)
+        if secret is None:
+            return Check(False, f"the cache folder's {KEY_FILE} is missing or unreadable")
+        if not hmac.compare_digest(
+            str(manifest.get(SIGNATURE, "")), sign_manifest(secret, manifest)
+        ):
+            return Check(
+                False, "manifest signature does not match (written or edited outside the harness)"
+            )
         files = manifest["files"]
         total = 0
         for item in files:
@@ -325,9 +395,15 @@ def _build(
             "created_by": _created_by(),
             "build_s": round(time.perf_counter() - start, 3),
         }
+        manifest[SIGNATURE] = sign_manifest(cache_secret(cache_dir, create=True), manifest)
         write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True))
-        os.chmod(tmp / MANIFEST, 0o644)  # mkstemp/mkdtemp make private files; entries are
-        os.chmod(tmp, 0o755)  # read-only data any user of the cache folder may read
+        # mkstemp/mkdtemp make private files; an entry is read-only data any user of the
+        # cache folder may read, unless its source is private: then so is the copy
+        private = _source_is_private(source)
+        for item in files:
+            os.chmod(tmp / item["path"], 0o600 if private else 0o644)
+        os.chmod(tmp / MANIFEST, 0o600 if private else 0o644)
+        os.chmod(tmp, 0o700 if private else 0o755)
         fsync_dir(tmp)
         if final.exists():  # a corrupt entry: move it aside, then replace it
             trash = Path(tempfile.mkdtemp(prefix=f"{TRASH_PREFIX}{key}-", dir=cache_dir))
@@ -364,6 +440,52 @@ def list_entries(cache_dir: Path) -> list[Path]:
     return sorted(p for p in cache_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+# -- the source that streams from an entry ----------------------------------------------------
+class _PinnedPart:
+    """One cached part file, opened once: the descriptor is kept, so the entry can be
+    renamed away and deleted (``cache clear``, a rebuild) while a session still reads it.
+    Batches come from memory maps of that descriptor, remapped every ``REMAP_BATCHES``
+    batches like :class:`ArrowIpcSource` does (bounded RSS)."""
+
+    REMAP_BATCHES = 8
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd = os.open(path, os.O_RDONLY)
+        try:
+            reader = self._open()
+            self.schema = reader.schema
+            self._batches = reader.num_record_batches
+        except BaseException:
+            os.close(self._fd)
+            raise
+
+    def _open(self):
+        buffer = pa.py_buffer(mmap.mmap(self._fd, 0, access=mmap.ACCESS_READ))
+        return ipc.open_file(pa.BufferReader(buffer))
+
+    def iter_part_batches(
+        self, part: int, columns: Sequence[str] | None, batch_size: int
+    ) -> Iterator[pa.RecordBatch]:
+        for start in range(0, self._batches, self.REMAP_BATCHES):
+            reader = self._open()
+            for i in range(start, min(start + self.REMAP_BATCHES, self._batches)):
+                batch = reader.get_batch(i)
+                if columns is not None:
+                    batch = batch.select(list(columns))
+                for offset in range(0, batch.num_rows, batch_size):
+                    yield batch.slice(offset, batch_size)
+            del reader
+
+    def __del__(self) -> None:
+        fd = getattr(self, "_fd", None)
+        if fd is not None:
+            try:
+                os.close(fd)
+            except OSError:  # pragma: no cover
+                pass
+
+
 # -- the source that streams from an entry ------------------------------------------------
 class CachedSource:
     """A source that streams the rows of ``original`` from a cache entry's IPC files.
@@ -379,7 +501,13 @@ class CachedSource:
         self.entry = Path(entry)
         self.key = manifest["key"]
         self._rows = int(manifest["row_count"])
-        self._parts = [ArrowIpcSource(self.entry / item["path"]) for item in manifest["files"]]
+        files = manifest["files"]
+        self._parts = [
+            _PinnedPart(self.entry / item["path"])
+            if i < MAX_PINNED_PARTS
+            else ArrowIpcSource(self.entry / item["path"])
+            for i, item in enumerate(files)
+        ]
         if len(self._parts) != len(original.parts()):
             raise ValueError("cache entry has a different number of parts than its source")
 
@@ -413,7 +541,7 @@ def _status(hit: bool, reason: str, key: str | None) -> dict:
 def _use(source: Source, entry: Path, check: Check, schema: pa.Schema) -> CachedSource | None:
     try:
         cached = CachedSource(source, entry, check.manifest)
-    except (ValueError, OSError, KeyError, TypeError):
+    except (ValueError, OSError, KeyError, TypeError, pa.ArrowInvalid):
         return None
     for part in cached._parts:
         if not part.schema.equals(schema, check_metadata=False):

@@ -28,6 +28,16 @@ class Chunk:
     part: int
     row_start: int
     table: pa.Table
+    #: Dataset-wide positions of the rows when they are not ``row_start + i`` (a chunk of
+    #: a regrouped view, see :mod:`.regroup`); None for a chunk in the dataset's own order.
+    origin: np.ndarray | None = None
+
+    def positions_of(self, local: np.ndarray) -> np.ndarray:
+        """Dataset-wide positions (what findings cite) of the chunk rows ``local``."""
+        local = np.asarray(local, dtype=np.int64)
+        if self.origin is None:
+            return local + self.row_start
+        return self.origin[local]
 
     @property
     def num_rows(self) -> int:
@@ -73,6 +83,8 @@ class Chunk:
 
     @cached_property
     def positions(self) -> np.ndarray:
+        if self.origin is not None:
+            return self.origin
         return np.arange(self.row_start, self.row_start + self.num_rows, dtype=np.int64)
 
 

@@ -20,6 +20,7 @@ import pyarrow as pa
 from ..atomic import write_text_atomic
 from ..column_kinds import ColumnKind
 from ..column_roles import ColumnRole
+from ..confine import check_name
 from ..errors import DatasetError
 from .chunks import DEFAULT_CHUNK_ROWS, Chunk, canonical_chunks
 from .fingerprint import content_key, dataset_fingerprint
@@ -95,6 +96,10 @@ class Dataset:
         self.row_count = row_count
         self.columns = tuple(columns)
         self.bad_rows = bad_rows
+        #: Where grouped copies are spilled (:mod:`.regroup`); the session sets it under
+        #: its home, None means the system's temporary folder.
+        self.spill_dir: Path | None = None
+        self._grouped: dict = {}
         #: Columns computed from stored ones (a date from year and quarter columns).
         self.derived: dict[str, DerivedDate] = {}
         #: The dataset spec (declarations); empty when none is given.
@@ -187,6 +192,16 @@ class Dataset:
         if derived:
             return self._with_derived(names, batch_size)
         return self._stored_chunks(names, batch_size)
+
+    def grouped_by(self, group: str, order: str):
+        """A view of the rows grouped by ``group``, in ``order`` within a group (built once
+        per process, spilled to disk with bounded memory; see :mod:`.regroup`)."""
+        key = (group, order)
+        if key not in self._grouped:
+            from .regroup import grouped_view
+
+            self._grouped[key] = grouped_view(self, group, order, self.spill_dir)
+        return self._grouped[key]
 
     def _with_derived(self, names: list[str], batch_size: int) -> Iterator[Chunk]:
         """Chunks holding derived columns, computed from the stored ones they come from."""
@@ -322,11 +337,8 @@ def _normalise(
 
 
 def validate_name(name: str) -> str:
-    if not NAME_PATTERN.match(name):
-        raise DatasetError(
-            f"dataset name {name!r} is not allowed: use letters, digits, '_', '.' and '-'"
-        )
-    return name
+    """The name when it is a safe folder name (see :mod:`pytest_statharness.confine`)."""
+    return check_name(name)
 
 
 def _typing_scan(source: Source, schema: pa.Schema) -> tuple[int, dict[str, dict]]:

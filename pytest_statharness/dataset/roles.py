@@ -150,6 +150,14 @@ def decide_role(
             )
         return RoleDecision(ColumnRole.TIMESTAMP, "timestamp or date type", 1.0, grain)
     if kind == ColumnKind.INTEGER_ID and relation is None:
+        for part in calendar_candidates(summary):
+            if tokens & _CALENDAR_NAMES[part]:  # sorted years are a calendar, not row ids
+                return RoleDecision(
+                    ColumnRole.CALENDAR_PART,
+                    f"whole numbers in the {part} range, named as one (sorted with the rows)",
+                    0.8,
+                    part,
+                )
         return RoleDecision(
             ColumnRole.IDENTIFIER, "integers increasing with the rows (a row id)", 0.95
         )
@@ -159,6 +167,12 @@ def decide_role(
         if distinct > 1000 and tokens & _ID_TOKENS:
             return RoleDecision(
                 ColumnRole.IDENTIFIER, "over 1,000 distinct values, named as a key", 0.7
+            )
+        if distinct > 50 and non_null < 20 * distinct and tokens & _ID_TOKENS:
+            return RoleDecision(
+                ColumnRole.IDENTIFIER,
+                "over 50 distinct values with under 20 rows each, named as a key",
+                0.7,
             )
         if distinct > 1000 and non_null / max(distinct, 1) < 5:
             return RoleDecision(

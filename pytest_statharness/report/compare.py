@@ -162,6 +162,13 @@ def _fmt(value) -> str:
     return str(value)
 
 
+def _esc(value) -> str:
+    """Text that may come from the data (titles, actions), inert in Markdown."""
+    from ..redaction import escape_markdown
+
+    return escape_markdown(str(value))
+
+
 def render_comparison_markdown(c: dict) -> str:
     lines = [
         f"# statharness comparison: {c['run_a']} → {c['run_b']}",
@@ -183,7 +190,7 @@ def render_comparison_markdown(c: dict) -> str:
         lines += [f"## {title}", ""]
         for f in sorted(rows, key=rank)[:MAX_MD_ROWS]:
             lines.append(
-                f"- **{f['title']}** ({f['severity']}; {f['dataset']} · `{f['analysis_id']}`)"
+                f"- **{_esc(f['title'])}** ({f['severity']}; {f['dataset']} · `{f['analysis_id']}`)"
             )
         if len(rows) > MAX_MD_ROWS:
             lines.append(f"- … {len(rows) - MAX_MD_ROWS} more in comparison_summary.json")
@@ -197,13 +204,13 @@ def render_comparison_markdown(c: dict) -> str:
                 else f["severity"]
             )
             deltas = "; ".join(
-                f"{name} {_fmt(d.get('a'))} → {_fmt(d.get('b'))}"
+                f"{name} {_esc(_fmt(d.get('a')))} → {_esc(_fmt(d.get('b')))}"
                 + (f" ({d['delta']:+,.4g})" if "delta" in d else "")
                 for name, d in list(f["values"].items())[:4]
                 if "changed" not in d
             )
             lines.append(
-                f"- **{f['title']}** ({sev}; {f['dataset']} · `{f['analysis_id']}`)"
+                f"- **{_esc(f['title'])}** ({sev}; {f['dataset']} · `{f['analysis_id']}`)"
                 + (f": {deltas}" if deltas else "")
             )
         if len(c["changed"]) > MAX_MD_ROWS:
@@ -218,7 +225,7 @@ def render_comparison_markdown(c: dict) -> str:
         ]
         for r in c["recommendation_deltas"][:MAX_MD_ROWS]:
             lines.append(
-                f"| {r['action']} | {r['dataset']} | {_fmt(r['modeled_improvement_pct_a'])} "
+                f"| {_esc(r['action'])} | {r['dataset']} | {_fmt(r['modeled_improvement_pct_a'])} "
                 f"| {_fmt(r['modeled_improvement_pct_b'])} | {r['delta_pct']:+.1f} | {r['status']} |"
             )
         lines.append("")

@@ -50,8 +50,15 @@ def _fmt(value) -> str:
         shown = ", ".join(_fmt(v) for v in value[:5])
         return f"[{shown}{', …' if len(value) > 5 else ''}]"
     if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_fmt(v)}" for k, v in list(value.items())[:3]) + "}"
-    return str(value)
+        return "{" + ", ".join(f"{_esc(k)}: {_fmt(v)}" for k, v in list(value.items())[:3]) + "}"
+    return _esc(value)
+
+
+def _esc(value) -> str:
+    """issue 11: text that may come from the data, made inert in Markdown/HTML."""
+    from ..redaction import escape_markdown
+
+    return escape_markdown(str(value))
 
 
 def key_values(finding: dict) -> str:
@@ -159,7 +166,7 @@ def render_markdown(report: dict) -> str:
         lines.append("No high, medium or low severity findings.")
     for n, (item, finding) in enumerate(heads[:MAX_HEADLINES], 1):
         lines.append(
-            f"{n}. **{finding['title']}** ({finding['severity']}; {_where(item, finding)}): "
+            f"{n}. **{_esc(finding['title'])}** ({finding['severity']}; {_where(item, finding)}): "
             f"{key_values(finding)}"
         )
     if len(heads) > MAX_HEADLINES:
@@ -175,7 +182,7 @@ def render_markdown(report: dict) -> str:
             rec = finding["recommendation"]
             label = sets.setdefault(tuple(rec["assumptions"]), _letters(len(sets)))
             lines.append(
-                f"{n}. **{rec['action']}** — modeled improvement "
+                f"{n}. **{_esc(rec['action'])}** — modeled improvement "
                 f"{rec['modeled_improvement_pct']:.1f}% ({item['dataset']} · "
                 f"`{finding['analysis_id']}`; assumes {label})"
             )
@@ -185,7 +192,9 @@ def render_markdown(report: dict) -> str:
             )
         lines += ["", "Assumptions:", ""]
         for assumptions, label in sets.items():
-            lines.append(f"- **{label}**: " + " ".join(a.rstrip(".") + "." for a in assumptions))
+            lines.append(
+                f"- **{label}**: " + _esc(" ".join(a.rstrip(".") + "." for a in assumptions))
+            )
         lines.append("")
 
     by_family: dict[str, list] = defaultdict(list)
@@ -237,7 +246,7 @@ def render_markdown(report: dict) -> str:
                 or (item.get("skip") or {}).get("message")
                 or (item.get("snapshot") or {}).get("status", "")
             )
-            lines.append(f"- `{item['nodeid']}`: **{item['outcome']}** {why}")
+            lines.append(f"- `{item['nodeid']}`: **{item['outcome']}** {_esc(why)}")
         if len(problems) > MAX_PROBLEMS:
             lines.append(f"- … {len(problems) - MAX_PROBLEMS} more in report.json")
         lines.append("")

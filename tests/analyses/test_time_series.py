@@ -116,7 +116,7 @@ def test_window_truncation_is_counted() -> None:
     inside = frame["when"] >= last - pd.Timedelta(days=9)
     assert summary["days_in_window"] == 10
     assert summary["rows_outside_window"] == int((~inside).sum())
-    assert summary["hours_in_window"] == 10
+    assert summary["hours_in_window"] == 10 * 24  # the hourly window spans as many days
     numeric = one(result, series="value")
     assert numeric["measurement"]["values"]["values_in_window"] == int(inside.sum())
     assert numeric["evidence"]["parameters"]["rows_outside_window"] == int((~inside).sum())

@@ -7,6 +7,8 @@ message that lists the formats the harness reads.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 from .arrow_ipc import IPC_SUFFIXES, ArrowIpcSource
@@ -18,8 +20,30 @@ from .sqlite import SQLITE_SUFFIXES, SqliteSource
 SUPPORTED = "Parquet (file or folder), CSV/TSV, SQLite (file.db::table), Arrow IPC/Feather"
 
 
+def check_file_kind(path: Path) -> None:
+    """Refuse anything but a regular file or a folder, before it is opened: a FIFO or a
+    character device would block the session forever or stream without end."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise dataset_error(path, f"cannot be read: {exc.strerror}") from None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = (
+        "a FIFO (named pipe)"
+        if stat.S_ISFIFO(mode)
+        else "a device"
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+        else "a socket"
+        if stat.S_ISSOCK(mode)
+        else "not a regular file"
+    )
+    raise dataset_error(path, f"is {kind}", "give a regular file or a folder of Parquet files")
+
+
 def detect_format(path: Path) -> str:
     """Name the format of ``path``: parquet, csv, sqlite or arrow_ipc."""
+    check_file_kind(path)
     if path.is_dir():
         return "parquet"
     name = path.name.lower()

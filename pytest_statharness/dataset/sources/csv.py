@@ -27,7 +27,42 @@ CSV_COMPRESSED = (".csv.gz", ".csv.bz2", ".tsv.gz")
 MAX_BAD_ROW_POSITIONS = 20
 _BLOCK_SIZE = 1 << 22
 
-_COLUMN_ERROR = re.compile(r"In CSV column #(\d+): CSV conversion error to (\w+)")
+# pyarrow < 26: "In CSV column #3: CSV conversion error to int64: ..."; pyarrow 26 puts the
+# row in between ("In CSV column #3: Row #1500002: CSV conversion error to int64: ...").
+_COLUMN_ERROR = re.compile(r"In CSV column #(\d+):(?: Row #\d+:)? CSV conversion error to (\w+)")
+#: A file with more ragged rows than this share of its rows (and more than
+#: MAX_RAGGED_ROWS of them) is refused: the delimiter or the quoting is wrong, and dropping
+#: the rows would analyse a different table than the user has.
+MAX_RAGGED_SHARE = 0.01
+MAX_RAGGED_ROWS = 10
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+def check_encoding(path: Path) -> None:
+    """Refuse, with one line, a file that is not UTF-8 text: a UTF-16/32 byte-order mark,
+    or NUL bytes near the start (UTF-16 without a mark, or a binary file)."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(65536)
+    except OSError as exc:
+        raise dataset_error(path, f"cannot be read: {exc.strerror}") from None
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            raise dataset_error(
+                path, f"is {encoding} text (byte-order mark)", "re-encode the file as UTF-8"
+            )
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise dataset_error(
+            path,
+            f"contains a NUL byte at offset {nul}: not UTF-8 text",
+            "re-encode the file as UTF-8 or remove the binary data",
+        )
 
 
 DELIMITERS = (",", ";", "\t", "|")
@@ -50,6 +85,21 @@ def sniff_delimiter(path: Path) -> str:
     counts = [(header.count(d), -i, d) for i, d in enumerate(DELIMITERS)]
     best = max(counts)
     return best[2] if best[0] > 0 else ","
+
+
+def _check_quotes(path: Path) -> None:
+    """Refuse a file with an odd number of quote characters: a quote left open swallows
+    every later row into one field (pyarrow reads it without an error)."""
+    count = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 24):
+            count += block.count(b'"')
+    if count % 2:
+        raise dataset_error(
+            path,
+            "has a quoted field that is never closed (an odd number of '\"')",
+            "close the quote or escape it as two quotes",
+        )
 
 
 class _RaggedRows:
@@ -79,6 +129,7 @@ class CsvSource:
         self._types: dict[str, pa.DataType] = {}
         if column_types is not None:
             self._types = dict(column_types)
+        check_encoding(path)
         self._bad = BadRows()
         self._rows: int | None = None
         self._schema: pa.Schema | None = None
@@ -95,7 +146,7 @@ class CsvSource:
             decimal_point="," if self._delimiter == ";" else ".",
         )
         try:
-            return pacsv.open_csv(
+            reader = pacsv.open_csv(
                 self.path,
                 read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
                 parse_options=pacsv.ParseOptions(
@@ -105,6 +156,13 @@ class CsvSource:
             )
         except pa.ArrowInvalid as exc:
             raise self._translate(exc) from None
+        try:
+            reader.schema.names  # noqa: B018 - a header that is not UTF-8 fails here
+        except UnicodeDecodeError:
+            raise dataset_error(
+                self.path, "has a header that is not valid UTF-8", "re-encode the file as UTF-8"
+            ) from None
+        return reader
 
     def _translate(self, exc: Exception) -> Exception:
         text = str(exc)
@@ -132,7 +190,14 @@ class CsvSource:
                 if match is None:
                     raise self._translate(exc) from None
                 name = schema.names[int(match.group(1))]
-                current = schema.field(name).type
+                current = self._types.get(name, schema.field(name).type)
+                if pa.types.is_string(current) or match.group(2) in ("string", "utf8"):
+                    # text that does not convert to text: bytes that are not UTF-8
+                    raise dataset_error(
+                        self.path,
+                        f"column {name!r} contains text that is not valid UTF-8",
+                        "re-encode the file as UTF-8",
+                    ) from None
                 self._types[name] = widen.get(str(current), pa.string())
                 continue
             if rows == 0 and ragged.count:
@@ -140,6 +205,16 @@ class CsvSource:
                     self.path,
                     f"every data row is ragged ({ragged.count} rows)",
                     "check the delimiter and quoting",
+                )
+            _check_quotes(self.path)
+            total = rows + ragged.count
+            if ragged.count > MAX_RAGGED_ROWS and ragged.count > MAX_RAGGED_SHARE * total:
+                raise dataset_error(
+                    self.path,
+                    f"{ragged.count} of {total} data rows are ragged (more fields or fewer "
+                    f"than the header; first at line {ragged.lines[0] if ragged.lines else '?'})"
+                    f", more than {MAX_RAGGED_SHARE:.0%}",
+                    "check the delimiter (one per file) and the quoting",
                 )
             binary = [
                 f.name

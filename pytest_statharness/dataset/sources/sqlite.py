@@ -8,6 +8,7 @@ becomes string. Rows stream in ``rowid`` order (a stable order for the canonical
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -24,6 +25,15 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def read_only_uri(path: Path) -> str:
+    """A ``file:`` URI opening ``path`` read-only: every character that means something in
+    a URI (``%``, ``?``, ``#``, spaces...) is percent-escaped, so ``we%20ird?x.db`` opens
+    that file and no other, and ``mode=ro`` never creates a missing one."""
+    from urllib.parse import quote
+
+    return "file:" + quote(os.path.abspath(path), safe="/") + "?mode=ro"
+
+
 class SqliteSource:
     format = "sqlite"
 
@@ -33,7 +43,7 @@ class SqliteSource:
         if not path.is_file():
             raise dataset_error(path, "does not exist")
         try:
-            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            self._conn = sqlite3.connect(read_only_uri(path), uri=True)
             tables = [
                 r[0]
                 for r in self._conn.execute(

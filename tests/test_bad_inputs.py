@@ -1,0 +1,739 @@
+"""A corpus of bad and awkward inputs: every case ends cleanly.
+
+Each case writes one dataset into the test's folder and states its outcome:
+
+* ``ok``: the dataset opens and its numbers equal pandas' (row count, and per numeric
+  column the count of values, the sum and the min/max), read with the ``reader`` given;
+* ``error``: opening raises the harness's own error (never a bare exception) whose
+  message is one line, names the file and matches ``match``.
+
+The checks run in-process (the same ``open_dataset`` the session calls: a
+:class:`~pytest_statharness.errors.StatHarnessError` there is a one-line usage error, exit
+4). A few cases also go through a whole pytest session (``slow``) to see exit 4 and no
+traceback.
+"""
+
+from __future__ import annotations
+
+import gzip
+import math
+import os
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.feather as feather
+import pyarrow.parquet as pq
+import pytest
+
+from pytest_statharness.dataset import open_dataset
+from pytest_statharness.errors import StatHarnessError
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    make: Callable[[Path], str]  # writes the input, returns the location
+    outcome: str  # "ok" or "error"
+    match: str = ""  # error: a substring of the message
+    reader: Callable[[str], pd.DataFrame] | None = None  # ok: how pandas reads it
+
+
+CASES: list[Case] = []
+
+
+def case(id, outcome, match="", reader=None):
+    def register(make):
+        CASES.append(Case(id, make, outcome, match, reader))
+        return make
+
+    return register
+
+
+def csv_reader(**kwargs):
+    return lambda location: pd.read_csv(location, **kwargs)
+
+
+def text(name: str, content: str | bytes, encoding: str = "utf-8"):
+    def make(tmp: Path) -> str:
+        path = tmp / name
+        path.write_bytes(content if isinstance(content, bytes) else content.encode(encoding))
+        return str(path)
+
+    return make
+
+
+def rows(n: int, fmt: str = "{i},{j}\n", header: str = "a,b\n") -> str:
+    return header + "".join(fmt.format(i=i, j=(i * 7) % 13, f=i / 4) for i in range(n))
+
+
+def add(id, make, outcome, match="", reader=None):
+    CASES.append(Case(id, make, outcome, match, reader))
+
+
+# -- CSV that must read, with pandas' numbers ------------------------------------------
+R = csv_reader()
+add("csv_plain", text("p.csv", rows(40)), "ok", reader=R)
+add("csv_utf8_bom", text("bom.csv", b"\xef\xbb\xbf" + rows(40).encode()), "ok", reader=R)
+add("csv_crlf", text("crlf.csv", rows(40).replace("\n", "\r\n")), "ok", reader=R)
+add(
+    "csv_quoted_newlines",
+    text("qn.csv", "a,t\n" + "".join(f'{i},"line one\nline {i}"\n' for i in range(30))),
+    "ok",
+    reader=R,
+)
+add(
+    "csv_quoted_delimiters",
+    text("qd.csv", "a,t\n" + "".join(f'{i},"x, y, {i}"\n' for i in range(30))),
+    "ok",
+    reader=R,
+)
+add(
+    "csv_escaped_quotes",
+    text("eq.csv", "a,t\n" + "".join(f'{i},"say ""hi"" {i}"\n' for i in range(30))),
+    "ok",
+    reader=R,
+)
+add(
+    "csv_large_field",
+    text("big.csv", "a,t\n" + "".join(f"{i},{'x' * 200_000}{i}\n" for i in range(5))),
+    "ok",
+    reader=R,
+)
+add("csv_no_final_newline", text("nf.csv", rows(40).rstrip("\n")), "ok", reader=R)
+add("csv_trailing_blank_lines", text("tb.csv", rows(40) + "\n\n\n"), "ok", reader=R)
+add("csv_one_row", text("one.csv", rows(1)), "ok", reader=R)
+add("csv_one_column", text("oc.csv", rows(40, "{i}\n", "a\n")), "ok", reader=R)
+add(
+    "csv_wide_500_columns",
+    text(
+        "wide.csv",
+        ",".join(f"c{k}" for k in range(500))
+        + "\n"
+        + "".join(",".join(str(i * k % 11) for k in range(500)) + "\n" for i in range(20)),
+    ),
+    "ok",
+    reader=R,
+)
+add("csv_all_null_column", text("an.csv", rows(40, "{i},\n")), "ok", reader=R)
+add("csv_sparse_nulls", text("sn.csv", rows(40, "{i},\n").replace("5,\n", "5,3\n")), "ok", reader=R)
+add(
+    "csv_semicolon_decimal_comma",
+    text("eu.csv", rows(40, "{i};{i},5\n", "a;b\n")),
+    "ok",
+    reader=csv_reader(sep=";", decimal=","),
+)
+add(
+    "csv_tab_tsv",
+    text("t.tsv", rows(40, "{i}\t{j}\n", "a\tb\n")),
+    "ok",
+    reader=csv_reader(sep="\t"),
+)
+add("csv_pipe", text("pipe.csv", rows(40, "{i}|{j}\n", "a|b\n")), "ok", reader=csv_reader(sep="|"))
+add("csv_txt_suffix", text("t.txt", rows(40)), "ok", reader=R)
+add("csv_floats_exponents", text("ex.csv", rows(40, "{i}e300,{j}e-300\n")), "ok", reader=R)
+add("csv_negative_numbers", text("neg.csv", rows(40, "-{i},-{f}\n")), "ok", reader=R)
+add("csv_quoted_numbers", text("qnum.csv", rows(40, '"{i}","{j}"\n')), "ok", reader=R)
+add(
+    "csv_inf_nan_words",
+    text("inf.csv", rows(40, "{f},nan\n").replace("2.5,", "inf,")),
+    "ok",
+    reader=R,
+)
+add(
+    "csv_booleans",
+    text("bo.csv", rows(40, "{i},true\n").replace("3,true", "3,false")),
+    "ok",
+    reader=R,
+)
+add(
+    "csv_iso_dates",
+    text("dt.csv", rows(40, "{i},2024-01-{j:02d}\n").replace("-00", "-01")),
+    "ok",
+    reader=R,
+)
+add("csv_unicode_header", text("uh.csv", rows(40, header="größe,🙂\n")), "ok", reader=R)
+add("csv_header_with_spaces", text("hs.csv", rows(40, header="a col, b col \n")), "ok", reader=R)
+add("csv_long_header", text("lh.csv", rows(40, header="h" * 5000 + ",b\n")), "ok", reader=R)
+add("csv_numeric_header", text("nh.csv", rows(40, header="1,2\n")), "ok", reader=R)
+add("csv_unicode_values", text("uv.csv", rows(40, "{i},naïve ☃ {j}\n")), "ok", reader=R)
+add(
+    "csv_few_ragged_rows",
+    text("fr.csv", rows(300) + "1,2,3\n" + rows(2, header="")),
+    "ok",
+    reader=csv_reader(on_bad_lines="skip"),
+)
+add("csv_large_ints", text("li.csv", rows(40, "{i},9223372036854775{j:03d}\n")), "ok", reader=R)
+add("csv_int_then_float_later", text("lf.csv", rows(300) + "2.5,1\n"), "ok", reader=R)
+add("csv_int_then_text_later", text("lt.csv", rows(300) + "x,1\n"), "ok", reader=R)
+add(
+    "csv_symlink_to_file",
+    lambda tmp: (
+        text("real.csv", rows(40))(tmp),
+        os.symlink(tmp / "real.csv", tmp / "ln.csv"),
+        str(tmp / "ln.csv"),
+    )[-1],
+    "ok",
+    reader=R,
+)
+add(
+    "csv_weird_path_chars",
+    lambda tmp: (os.mkdir(tmp / "we ird%20#dir?"), text("we ird%20#dir?/x y%.csv", rows(40))(tmp))[
+        -1
+    ],
+    "ok",
+    reader=R,
+)
+
+# -- CSV that must be refused in one line ------------------------------------------------
+add("csv_empty_file", text("e.csv", ""), "error", "empty")
+add("csv_header_only", text("h.csv", "a,b\n"), "error", "no data rows")
+add("csv_blank_lines_only", text("bl.csv", "\n\n\n"), "error", "")
+add(
+    "csv_duplicate_headers",
+    text("dup.csv", rows(20, header="a,a\n")),
+    "error",
+    "appears more than once",
+)
+add(
+    "csv_mixed_delimiters",
+    text("mix.csv", "a,b\n" + "".join(f"{i},{i}\n" if i % 2 else f"{i};{i}\n" for i in range(500))),
+    "error",
+    "ragged",
+)
+add("csv_all_ragged", text("ar.csv", "a,b\n1,2,3\n4,5,6\n"), "error", "ragged")
+add("csv_many_ragged", text("mr.csv", rows(100) + "1,2,3\n" * 20), "error", "ragged")
+add(
+    "csv_unterminated_quote",
+    text("uq.csv", rows(20) + '5,"never closed\n' + rows(5, header="")),
+    "error",
+    "never closed",
+)
+add("csv_utf16_le_bom", text("u16.csv", rows(30), "utf-16"), "error", "UTF-16")
+add(
+    "csv_utf16_be_bom",
+    text("u16be.csv", b"\xfe\xff" + rows(30).encode("utf-16-be")),
+    "error",
+    "UTF-16",
+)
+add("csv_utf16_no_bom", text("u16n.csv", rows(30).encode("utf-16-le")), "error", "NUL")
+add("csv_utf32", text("u32.csv", rows(30), "utf-32"), "error", "UTF-32")
+add("csv_nul_bytes", text("nul.csv", rows(5) + "3,\x00\x00\n" + rows(5, header="")), "error", "NUL")
+add(
+    "csv_latin1_values",
+    text("l1.csv", rows(30, "{i},caf\xe9\n"), "latin-1"),
+    "error",
+    "not valid UTF-8",
+)
+add(
+    "csv_latin1_header",
+    text("l1h.csv", rows(30, header="caf\xe9,b\n"), "latin-1"),
+    "error",
+    "UTF-8",
+)
+add(
+    "csv_gzip_unknown",
+    lambda tmp: (
+        (tmp / "z.csv.gz").write_bytes(gzip.compress(rows(30).encode())),
+        str(tmp / "z.csv.gz"),
+    )[-1],
+    "error",
+    "unknown format",
+)
+add("csv_no_suffix_text", text("nosuffix", rows(30)), "error", "unknown format")
+add(
+    "png_named_csv_noext",
+    text("image", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
+    "error",
+    "unknown format",
+)
+
+
+# -- files that are not files ------------------------------------------------------------
+def _missing(tmp):
+    return str(tmp / "missing.csv")
+
+
+def _loop(tmp):
+    os.symlink(tmp / "l2.csv", tmp / "l1.csv")
+    os.symlink(tmp / "l1.csv", tmp / "l2.csv")
+    return str(tmp / "l1.csv")
+
+
+def _dangling(tmp):
+    os.symlink(tmp / "nowhere.csv", tmp / "dangling.csv")
+    return str(tmp / "dangling.csv")
+
+
+def _fifo(tmp):
+    os.mkfifo(tmp / "pipe.csv")
+    return str(tmp / "pipe.csv")
+
+
+def _fifo_parquet(tmp):
+    os.mkfifo(tmp / "pipe.parquet")
+    return str(tmp / "pipe.parquet")
+
+
+def _symlink_to_fifo(tmp):
+    os.mkfifo(tmp / "p2")
+    os.symlink(tmp / "p2", tmp / "p2.csv")
+    return str(tmp / "p2.csv")
+
+
+add("missing_file", _missing, "error", "does not exist")
+add("symlink_loop", _loop, "error", "")
+add("dangling_symlink", _dangling, "error", "does not exist")
+add("fifo_csv", _fifo, "error", "FIFO")
+add("fifo_parquet", _fifo_parquet, "error", "FIFO")
+add("symlink_to_fifo", _symlink_to_fifo, "error", "FIFO")
+add("char_device", lambda tmp: os.devnull, "error", "device")
+add("empty_folder", lambda tmp: (os.mkdir(tmp / "empty"), str(tmp / "empty"))[-1], "error", "")
+
+
+# -- SQLite --------------------------------------------------------------------------------
+def sqlite(name: str, table: str, make_rows, decl: str = "a INTEGER, b REAL", ask=None):
+    def make(tmp: Path) -> str:
+        path = tmp / name
+        conn = sqlite3.connect(path)
+        quoted = '"' + table.replace('"', '""') + '"'
+        conn.execute(f"CREATE TABLE {quoted} ({decl})")
+        conn.executemany(
+            f"INSERT INTO {quoted} VALUES ({','.join('?' * len(decl.split(',')))})", make_rows()
+        )
+        conn.commit()
+        conn.close()
+        return f"{path}::{ask if ask is not None else table}"
+
+    return make
+
+
+def sqlite_reader(location: str) -> pd.DataFrame:
+    path, _, table = location.rpartition("::")
+    conn = sqlite3.connect(f"file:{Path(path).as_uri()[7:]}?mode=ro", uri=True)
+    try:
+        return pd.read_sql_query(f'SELECT * FROM "{table.replace(chr(34), chr(34) * 2)}"', conn)
+    finally:
+        conn.close()
+
+
+ROWS = lambda: [(i, i / 4) for i in range(40)]  # noqa: E731
+add("sqlite_plain", sqlite("p.db", "t", ROWS), "ok", reader=sqlite_reader)
+add("sqlite_weird_file_name", sqlite("we%20ird?x#y.db", "t", ROWS), "ok", reader=sqlite_reader)
+add("sqlite_quoted_table_name", sqlite("q.db", 'we"ird ta;ble', ROWS), "ok", reader=sqlite_reader)
+add(
+    "sqlite_mixed_int_real",
+    sqlite("m.db", "t", lambda: [(i, i if i % 2 else i / 3) for i in range(40)]),
+    "ok",
+    reader=sqlite_reader,
+)
+add("sqlite_missing_table", sqlite("mt.db", "t", ROWS, ask="nope"), "error", "has no table")
+add(
+    "sqlite_no_table_given",
+    lambda tmp: sqlite("nt.db", "t", ROWS)(tmp).rpartition("::")[0],
+    "error",
+    "no table was named",
+)
+add("sqlite_empty_table", sqlite("et.db", "t", lambda: []), "error", "no data rows")
+add(
+    "sqlite_garbage_file",
+    lambda tmp: text("g.db", b"not a database" * 100)(tmp) + "::t",
+    "error",
+    "not a readable SQLite",
+)
+add("sqlite_missing_file", lambda tmp: str(tmp / "absent.db") + "::t", "error", "does not exist")
+
+
+# -- Parquet and Arrow IPC -----------------------------------------------------------------
+def parquet(name: str, table_fn, **kwargs):
+    def make(tmp: Path) -> str:
+        pq.write_table(table_fn(), tmp / name, **kwargs)
+        return str(tmp / name)
+
+    return make
+
+
+def base_table(n=40):
+    return pa.table({"a": pa.array(range(n), pa.int64()), "b": pa.array([i / 4 for i in range(n)])})
+
+
+def pq_reader(location: str) -> pd.DataFrame:
+    return pq.read_table(location).to_pandas()
+
+
+def ipc_reader(location: str) -> pd.DataFrame:
+    return feather.read_table(location).to_pandas()
+
+
+def _decimal():
+    import decimal
+
+    return pa.table(
+        {
+            "d": pa.array([decimal.Decimal(f"{i}.25") for i in range(40)], pa.decimal128(10, 2)),
+            "a": pa.array(range(40)),
+        }
+    )
+
+
+add("parquet_plain", parquet("p.parquet", base_table), "ok", reader=pq_reader)
+add("parquet_decimal", parquet("d.parquet", _decimal), "ok", reader=pq_reader)
+add(
+    "parquet_dictionary",
+    parquet(
+        "dict.parquet",
+        lambda: pa.table(
+            {
+                "c": pa.array([f"k{i % 3}" for i in range(40)]).dictionary_encode(),
+                "a": pa.array(range(40)),
+            }
+        ),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_nested_struct",
+    parquet(
+        "s.parquet",
+        lambda: pa.table(
+            {"s": pa.array([{"x": i, "y": "z"} for i in range(40)]), "a": pa.array(range(40))}
+        ),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_list_column",
+    parquet(
+        "l.parquet",
+        lambda: pa.table(
+            {"l": pa.array([[i, i + 1] for i in range(40)]), "a": pa.array(range(40))}
+        ),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_map_column",
+    parquet(
+        "mp.parquet",
+        lambda: pa.table(
+            {
+                "m": pa.array([[("k", i)] for i in range(40)], pa.map_(pa.string(), pa.int64())),
+                "a": pa.array(range(40)),
+            }
+        ),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_tz_timestamps_ns",
+    parquet(
+        "tz.parquet",
+        lambda: pa.table(
+            {
+                "t": pa.array(
+                    np.arange(40, dtype="int64") * 10**9, pa.timestamp("ns", tz="Europe/Paris")
+                ),
+                "a": pa.array(range(40)),
+            }
+        ),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_date32",
+    parquet(
+        "date.parquet",
+        lambda: pa.table(
+            {"d": pa.array(np.arange(40, dtype="int32"), pa.date32()), "a": pa.array(range(40))}
+        ),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_large_string",
+    parquet(
+        "ls.parquet",
+        lambda: pa.table(
+            {
+                "s": pa.array([f"v{i}" for i in range(40)], pa.large_string()),
+                "a": pa.array(range(40)),
+            }
+        ),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_binary",
+    parquet(
+        "bin.parquet",
+        lambda: pa.table(
+            {"b": pa.array([bytes([i]) for i in range(40)]), "a": pa.array(range(40))}
+        ),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_all_null_column",
+    parquet("null.parquet", lambda: pa.table({"n": pa.nulls(40), "a": pa.array(range(40))})),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_uint64_large",
+    parquet(
+        "u64.parquet",
+        lambda: pa.table(
+            {"u": pa.array([2**63 + i for i in range(40)], pa.uint64()), "a": pa.array(range(40))}
+        ),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_int64_extremes",
+    parquet(
+        "i64.parquet",
+        lambda: pa.table({"i": pa.array([2**63 - 1 - i for i in range(40)], pa.int64())}),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_float_specials",
+    parquet(
+        "fs.parquet",
+        lambda: pa.table({"f": pa.array([math.inf, -math.inf, math.nan, 0.0, -0.0] * 8)}),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_many_row_groups",
+    parquet("rg.parquet", lambda: base_table(1000), row_group_size=7),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_snappy",
+    parquet("sn.parquet", base_table, compression="snappy"),
+    "ok",
+    reader=pq_reader,
+)
+add("parquet_zstd", parquet("zs.parquet", base_table, compression="zstd"), "ok", reader=pq_reader)
+add(
+    "parquet_unicode_column_names",
+    parquet(
+        "uc.parquet", lambda: pa.table({"größe 🙂": pa.array(range(40)), "": pa.array(range(40))})
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add(
+    "parquet_duration",
+    parquet(
+        "du.parquet",
+        lambda: pa.table(
+            {
+                "d": pa.array(np.arange(40, dtype="int64"), pa.duration("s")),
+                "a": pa.array(range(40)),
+            }
+        ),
+    ),
+    "ok",
+    reader=pq_reader,
+)
+add("parquet_zero_rows", parquet("z.parquet", lambda: base_table(0)), "error", "no data rows")
+add("parquet_zero_columns", parquet("zc.parquet", lambda: pa.table({})), "error", "")
+add(
+    "parquet_duplicate_columns",
+    parquet(
+        "dc.parquet",
+        lambda: pa.Table.from_arrays([pa.array(range(40)), pa.array(range(40))], names=["a", "a"]),
+    ),
+    "error",
+    "appears more than once",
+)
+
+
+def _truncated(name, fraction=0.5, writer=pq.write_table):
+    def make(tmp: Path) -> str:
+        path = tmp / name
+        writer(base_table(500), path)
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * fraction)])
+        return str(path)
+
+    return make
+
+
+add("parquet_truncated_half", _truncated("t.parquet"), "error", "")
+add("parquet_truncated_tail", _truncated("tt.parquet", 0.98), "error", "")
+add("parquet_header_only", text("h.parquet", b"PAR1"), "error", "")
+add(
+    "parquet_garbage",
+    text("g.parquet", b"PAR1" + os.urandom(0) + b"\x01" * 300 + b"PAR1"),
+    "error",
+    "",
+)
+add("parquet_named_csv_content", text("c.parquet", rows(20)), "error", "")
+
+
+def _partitioned_mismatch(tmp):
+    folder = tmp / "part"
+    folder.mkdir()
+    pq.write_table(base_table(), folder / "a.parquet")
+    pq.write_table(pa.table({"z": pa.array(["x"] * 5)}), folder / "b.parquet")
+    return str(folder)
+
+
+def _partitioned_ok(tmp):
+    folder = tmp / "ok_part"
+    (folder / "k=1").mkdir(parents=True)
+    (folder / "k=2").mkdir(parents=True)
+    pq.write_table(base_table(), folder / "k=1" / "a.parquet")
+    pq.write_table(base_table(), folder / "k=2" / "a.parquet")
+    return str(folder)
+
+
+add("parquet_folder_schema_mismatch", _partitioned_mismatch, "error", "")
+add("parquet_folder_ok", _partitioned_ok, "ok", reader=pd.read_parquet)
+
+
+def ipc(name, table_fn, **kwargs):
+    def make(tmp: Path) -> str:
+        feather.write_feather(table_fn(), tmp / name, **kwargs)
+        return str(tmp / name)
+
+    return make
+
+
+add("arrow_plain", ipc("p.arrow", base_table), "ok", reader=ipc_reader)
+add(
+    "arrow_uncompressed",
+    ipc("u.feather", base_table, compression="uncompressed"),
+    "ok",
+    reader=ipc_reader,
+)
+add("arrow_zero_rows", ipc("z.arrow", lambda: base_table(0)), "error", "no data rows")
+add("arrow_truncated", _truncated("t.arrow", 0.5, feather.write_feather), "error", "")
+add("arrow_garbage", text("g.arrow", b"ARROW1" + b"\x07" * 200), "error", "")
+
+
+# -- the checks ------------------------------------------------------------------------------
+def _numbers(frame: pd.DataFrame) -> dict:
+    out = {"rows": len(frame)}
+    for name in frame.columns:
+        column = frame[name]
+        if (
+            pd.api.types.is_bool_dtype(column)
+            or not pd.api.types.is_numeric_dtype(column)
+            or not column.notna().any()
+        ):
+            out[str(name)] = int(column.notna().sum())
+            continue
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        finite = values[~np.isnan(values)]
+        out[str(name)] = (
+            int(finite.size),
+            math.fsum(finite[np.isfinite(finite)]),
+            float(finite.min()) if finite.size else None,
+            float(finite.max()) if finite.size else None,
+        )
+    return out
+
+
+def _harness_frame(dataset) -> pd.DataFrame:
+    batches = list(dataset.iter_batches())
+    table = pa.Table.from_batches(batches, schema=dataset.schema)
+    return table.to_pandas()
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_bad_input_ends_cleanly(case: Case, tmp_path: Path) -> None:
+    location = case.make(tmp_path)
+    if case.outcome == "error":
+        with pytest.raises(StatHarnessError) as info:
+            open_dataset("d", location)
+        message = str(info.value)
+        assert "\n" not in message and "\r" not in message, message
+        assert case.match in message, message
+        # the file's name, or the location exactly as given, never another absolute path
+        assert str(tmp_path) not in message.replace(location.split("::")[0], ""), message
+        return
+    dataset = open_dataset("d", location)
+    ours = _numbers(_harness_frame(dataset))
+    theirs = _numbers(case.reader(location))
+    assert ours == theirs
+    assert dataset.row_count == theirs["rows"]
+
+
+def test_corpus_size() -> None:
+    assert len(CASES) >= 80
+    assert len({c.id for c in CASES}) == len(CASES)
+
+
+def test_sqlite_opens_read_only_and_never_creates(tmp_path: Path) -> None:
+    location = sqlite("we%20ird?x.db", "t", ROWS)(tmp_path)
+    before = sorted(os.listdir(tmp_path))
+    dataset = open_dataset("d", location)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        dataset.source._conn.execute("CREATE TABLE x (a)")
+    assert sorted(os.listdir(tmp_path)) == before  # no 'we' or 'we%20ird' file created
+
+
+def test_invalid_utf8_after_the_first_block_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "late.csv"
+    path.write_bytes(b"a,b\n" + b"1,abc\n" * 900_000 + b"2,caf\xe9\n")
+    assert path.stat().st_size > (4 << 20)
+    with pytest.raises(StatHarnessError, match="column 'b' contains text that is not valid UTF-8"):
+        open_dataset("late", str(path))
+
+
+def test_csv_widening_after_the_first_block(tmp_path: Path) -> None:
+    """A float after the first 4 MiB block widens the column instead of failing the file
+    (pyarrow >= 26 puts the row number into the conversion error)."""
+    path = tmp_path / "late.csv"
+    body = "1,2\n" * 1_200_000  # 4.8 MB of integers before the first float
+    path.write_text("a,b\n" + body + "12.5,3\n")
+    assert path.stat().st_size > (4 << 20)
+    dataset = open_dataset("late", str(path))
+    assert dataset.row_count == 1_200_001
+    assert str(dataset.schema.field("a").type) == "double"
+    total = sum(float(np.nansum(b.column("a").to_numpy())) for b in dataset.iter_batches())
+    assert total == 1_200_000 + 12.5
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "case_id",
+    [
+        "csv_utf16_le_bom",
+        "csv_mixed_delimiters",
+        "fifo_csv",
+        "csv_latin1_header",
+        "symlink_loop",
+        "parquet_truncated_half",
+        "sqlite_garbage_file",
+    ],
+)
+def test_session_exits_4_in_one_line(pytester: pytest.Pytester, case_id: str) -> None:
+    case = next(c for c in CASES if c.id == case_id)
+    location = case.make(pytester.path)
+    result = pytester.runpytest_subprocess("--stat-dataset", f"d={location}", timeout=120)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert len(errors) == 1, result.stderr.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+    assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
