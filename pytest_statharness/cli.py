@@ -8,6 +8,12 @@
     statharness cache clear   [--home DIR] [KEY ...]
     statharness providers     [--json]
     statharness infer         NAME=PATH [--out statharness.toml]
+    statharness runs list|show|open|pin [--home DIR] [RUN] [--json]
+    statharness status        [--home DIR] [RUN] [--watch] [--json]
+    statharness compare       [--home DIR] RUN_A RUN_B [--out DIR] [--json]
+    statharness evidence pack [--home DIR] [RUN] [--out FILE] [--key-file FILE]
+    statharness evidence verify PACK [--key-file FILE]
+    statharness retention     [--home DIR] [--max-age DAYS] [--max-size SIZE] [--apply]
     statharness --version
 
 ``--home`` is the artifact home of the sessions (``--stat-home``, default ``appdata``);
@@ -16,7 +22,7 @@ the cache lives in ``<home>/cache/datasets`` and the dataset metadata in
 dataset paths are resolved against the current folder.
 
 Exit status: 0 done; 1 ``verify`` found a corrupt entry (or ``build`` could not cache a
-dataset); 2 a user error (bad arguments, a missing dataset, an unknown key), reported on
+dataset), or ``evidence verify`` found a tampered pack; 2 a user error (bad arguments, a missing dataset, an unknown key), reported on
 one line of stderr.
 """
 
@@ -368,6 +374,14 @@ def build_parser() -> argparse.ArgumentParser:
     clear = actions.add_parser("clear", parents=[home], help="remove entries: all, or by key")
     clear.add_argument("keys", nargs="*", metavar="KEY", help="keys (or unique prefixes)")
     clear.set_defaults(run=_cmd_clear)
+
+    from .cli_runs import add_commands
+
+    run_home = _Parser(add_help=False)
+    run_home.add_argument(
+        "--home", default=DEFAULT_HOME, help="artifact home, as --stat-home (default: appdata)"
+    )
+    add_commands(commands, run_home, _Parser)
     return parser
 
 
@@ -378,6 +392,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UserError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `statharness runs list --json | head`: quiet, like cat
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         print(f"{PROG}: error: {exc.strerror or exc}{where}", file=sys.stderr)

@@ -40,6 +40,9 @@ def register_family_marker(config: pytest.Config, family: str) -> None:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
+    from .runlog import add_options as add_run_options  # issue 10: --stat-fail-on-new
+
+    add_run_options(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -63,6 +66,9 @@ def pytest_configure(config: pytest.Config) -> None:
             config.option.dist = "loadgroup"
 
         config.pluginmanager.register(HarnessSession(config, options), SESSION_PLUGIN_NAME)
+        from .runlog import register as register_run_recorder  # issue 10: run row, status
+
+        register_run_recorder(config, options.home)
 
 
 MAX_WORKERS_ENV = "STAT_HARNESS_MAX_WORKERS_ANALYSIS"

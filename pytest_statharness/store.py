@@ -3,23 +3,51 @@
 The run id comes from a monotonic sequence in SQLite (one transaction per new run), so
 two concurrent sessions never share an id and "the previous comparable run" can be
 chosen by sequence number, never by clock.
+
+A run's row is created when its session starts (status ``running``, with a heartbeat
+while it runs, the expected item count after collection and one row per finished item)
+and closed at session end as ``passed``, ``failed`` or ``interrupted``. A ``running`` row
+whose heartbeat is older than :data:`STALE_AFTER_S` belongs to a session that died.
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
+import statistics
 import time
 from pathlib import Path
 
 from .atomic import write_text_atomic
 
-STATE_SCHEMA_VERSION = 1
+STATE_SCHEMA_VERSION = 2
+STALE_AFTER_S = 60.0
+RUN_STATUSES = ("running", "passed", "failed", "interrupted")
+
+# Columns added after schema 1, each with its SQL type: an old state.db gains them on open.
+_RUN_COLUMNS = {
+    "started": "REAL",
+    "ended": "REAL",
+    "heartbeat": "REAL",
+    "expected": "INTEGER",
+    "datasets": "TEXT",
+    "settings_hash": "TEXT",
+    "provenance": "TEXT",
+    "pinned": "INTEGER DEFAULT 0",
+}
+_ITEM_COLUMNS = {
+    "analysis_id": "TEXT",
+    "dataset": "TEXT",
+    "size_class": "TEXT",
+    "wall_s": "REAL",
+    "finished": "REAL",
+}
 
 
 def _connect(home: Path) -> sqlite3.Connection:
     home.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(home / "state.db", timeout=30, isolation_level=None)
+    conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(
         "CREATE TABLE IF NOT EXISTS runs ("
@@ -32,56 +60,333 @@ def _connect(home: Path) -> sqlite3.Connection:
         " PRIMARY KEY (run_id, nodeid))"
     )
     conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-    conn.execute(
-        "INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(STATE_SCHEMA_VERSION),)
-    )
+    for table, wanted in (("runs", _RUN_COLUMNS), ("items", _ITEM_COLUMNS)):
+        have = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        for name, sql_type in wanted.items():
+            if name not in have:
+                try:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {sql_type}")
+                except sqlite3.OperationalError as exc:  # a concurrent session added it
+                    if "duplicate column" not in str(exc):
+                        raise
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None or row[0] != str(STATE_SCHEMA_VERSION):  # write only when it changes
+        conn.execute(
+            "INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)",
+            (str(STATE_SCHEMA_VERSION),),
+        )
     return conn
 
 
-def new_run(home: Path) -> tuple[int, str]:
-    """Reserve the next run sequence number and id."""
+def _transaction(home: Path, fn):
     conn = _connect(home)
     try:
         conn.execute("BEGIN IMMEDIATE")
-        cur = conn.execute(
-            "INSERT INTO runs (run_id, status, created) VALUES (?, 'running', ?)",
-            (f"pending-{time.time_ns()}", time.time()),
-        )
-        seq = int(cur.lastrowid)
-        run_id = f"run-{seq:06d}"
-        conn.execute("UPDATE runs SET run_id = ? WHERE seq = ?", (run_id, seq))
+        out = fn(conn)
         conn.execute("COMMIT")
-        return seq, run_id
+        return out
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
     finally:
         conn.close()
 
 
+def new_run(
+    home: Path,
+    *,
+    datasets: list[str] | tuple[str, ...] = (),
+    settings_hash: str | None = None,
+    provenance: dict | None = None,
+) -> tuple[int, str]:
+    """Reserve the next run sequence number and id; the row starts as ``running``."""
+
+    def reserve(conn):
+        now = time.time()
+        cur = conn.execute(
+            "INSERT INTO runs (run_id, status, created, started, heartbeat, datasets,"
+            " settings_hash, provenance) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
+            (
+                f"pending-{time.time_ns()}",
+                now,
+                now,
+                now,
+                json.dumps(sorted(datasets)),
+                settings_hash,
+                json.dumps(provenance, sort_keys=True) if provenance is not None else None,
+            ),
+        )
+        seq = int(cur.lastrowid)
+        run_id = f"run-{seq:06d}"
+        conn.execute("UPDATE runs SET run_id = ? WHERE seq = ?", (run_id, seq))
+        return seq, run_id
+
+    return _transaction(home, reserve)
+
+
+def items_expected(
+    home: Path, run_id: str, rows: list[tuple[str, str | None, str | None, str | None]]
+) -> None:
+    """Record the collected items (nodeid, analysis, dataset, size class) as ``pending``
+    and the expected count; items already started or finished keep their rows."""
+
+    def record(conn):
+        conn.executemany(
+            "INSERT OR IGNORE INTO items (run_id, nodeid, outcome, analysis_id, dataset,"
+            " size_class) VALUES (?, ?, 'pending', ?, ?, ?)",
+            [(run_id, *row) for row in rows],
+        )
+        conn.execute(
+            "UPDATE runs SET expected = ?, heartbeat = ? WHERE run_id = ?",
+            (len(rows), time.time(), run_id),
+        )
+
+    _transaction(home, record)
+
+
+def heartbeat(home: Path, run_id: str, *, expected: int | None = None) -> None:
+    def beat(conn):
+        conn.execute(
+            "UPDATE runs SET heartbeat = ? WHERE run_id = ? AND status = 'running'",
+            (time.time(), run_id),
+        )
+        if expected is not None:
+            conn.execute("UPDATE runs SET expected = ? WHERE run_id = ?", (expected, run_id))
+
+    _transaction(home, beat)
+
+
+def item_done(
+    home: Path,
+    run_id: str,
+    nodeid: str,
+    *,
+    outcome: str,
+    analysis_id: str | None,
+    dataset: str | None,
+    size_class: str | None,
+    wall_s: float | None,
+) -> None:
+    """Record one finished item while the run goes on (and beat the heart)."""
+
+    def record(conn):
+        now = time.time()
+        conn.execute(
+            "INSERT OR REPLACE INTO items (run_id, nodeid, outcome, telemetry, analysis_id,"
+            " dataset, size_class, wall_s, finished) VALUES (?, ?, ?, NULL, ?, ?,"
+            " COALESCE(?, (SELECT size_class FROM items WHERE run_id = ? AND nodeid = ?)), ?, ?)",
+            (
+                run_id,
+                nodeid,
+                outcome,
+                analysis_id,
+                dataset,
+                size_class,
+                run_id,
+                nodeid,
+                wall_s,
+                None if outcome == "running" else now,
+            ),
+        )
+        conn.execute(
+            "UPDATE runs SET heartbeat = ? WHERE run_id = ? AND status = 'running'", (now, run_id)
+        )
+
+    _transaction(home, record)
+
+
+def status_for_exit(exit_status: int) -> str:
+    if exit_status == 0:
+        return "passed"
+    if exit_status == 2:  # pytest.ExitCode.INTERRUPTED
+        return "interrupted"
+    return "failed"
+
+
 def finish_run(
-    home: Path, run_id: str, exit_status: int, summary: dict, items: dict[str, dict]
+    home: Path,
+    run_id: str,
+    exit_status: int,
+    summary: dict,
+    items: dict[str, dict],
+    *,
+    size_classes: dict[str, str] | None = None,
+    provenance: dict | None = None,
 ) -> None:
     """Record the run's outcome and its items (idempotent: a rerun replaces its rows)."""
-    conn = _connect(home)
-    try:
-        conn.execute("BEGIN IMMEDIATE")
+    size_classes = size_classes or {}
+
+    def record(conn):
+        now = time.time()
         conn.execute(
-            "UPDATE runs SET status = 'finished', exit_status = ?, summary = ? WHERE run_id = ?",
-            (exit_status, json.dumps(summary, sort_keys=True), run_id),
+            "UPDATE runs SET status = ?, exit_status = ?, summary = ?, ended = ?, heartbeat = ?"
+            " WHERE run_id = ?",
+            (
+                status_for_exit(exit_status),
+                exit_status,
+                json.dumps(summary, sort_keys=True),
+                now,
+                now,
+                run_id,
+            ),
         )
+        if provenance is not None:
+            conn.execute(
+                "UPDATE runs SET provenance = ? WHERE run_id = ?",
+                (json.dumps(provenance, sort_keys=True), run_id),
+            )
         conn.executemany(
-            "INSERT OR REPLACE INTO items (run_id, nodeid, outcome, telemetry) VALUES (?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO items (run_id, nodeid, outcome, telemetry, analysis_id,"
+            " dataset, size_class, wall_s, finished) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 (
                     run_id,
                     nodeid,
                     item.get("outcome"),
                     json.dumps(item.get("telemetry"), sort_keys=True),
+                    item.get("analysis_id"),
+                    item.get("dataset"),
+                    size_classes.get(nodeid),
+                    (item.get("telemetry") or {}).get("wall_s"),
+                    now,
                 )
                 for nodeid, item in sorted(items.items())
             ],
         )
-        conn.execute("COMMIT")
+
+    _transaction(home, record)
+
+
+def set_exit_status(home: Path, run_id: str, exit_status: int) -> None:
+    """Change a finished run's exit status (a comparison gate failed it after the report)."""
+
+    def record(conn):
+        conn.execute(
+            "UPDATE runs SET exit_status = ?, status = ? WHERE run_id = ?",
+            (exit_status, status_for_exit(exit_status), run_id),
+        )
+
+    _transaction(home, record)
+
+
+def mark_interrupted(home: Path, run_id: str) -> None:
+    """Close a run that ended without a report (a crash inside the session)."""
+
+    def record(conn):
+        conn.execute(
+            "UPDATE runs SET status = 'interrupted', ended = ? WHERE run_id = ? AND status = "
+            "'running'",
+            (time.time(), run_id),
+        )
+
+    _transaction(home, record)
+
+
+def set_pinned(home: Path, run_id: str, pinned: bool) -> None:
+    _transaction(
+        home,
+        lambda conn: conn.execute(
+            "UPDATE runs SET pinned = ? WHERE run_id = ?", (int(pinned), run_id)
+        ),
+    )
+
+
+# -- reading ------------------------------------------------------------------------------
+def _run_dict(row: sqlite3.Row) -> dict:
+    out = dict(row)
+    for key in ("summary", "provenance", "datasets"):
+        if out.get(key):
+            out[key] = json.loads(out[key])
+    out["pinned"] = bool(out.get("pinned"))
+    if (
+        out["status"] == "running"
+        and out.get("heartbeat")
+        and time.time() - out["heartbeat"] > STALE_AFTER_S
+    ):
+        out["stale"] = True
+    return out
+
+
+def list_runs(home: Path, limit: int | None = None) -> list[dict]:
+    """Runs, newest (highest sequence) first."""
+    if not (Path(home) / "state.db").exists():
+        return []
+    conn = _connect(home)
+    try:
+        sql = "SELECT * FROM runs WHERE run_id NOT LIKE 'pending-%' ORDER BY seq DESC"
+        rows = conn.execute(sql + (f" LIMIT {int(limit)}" if limit else "")).fetchall()
+        return [_run_dict(r) for r in rows]
     finally:
         conn.close()
+
+
+def get_run(home: Path, run_id: str) -> dict | None:
+    if not (Path(home) / "state.db").exists():
+        return None
+    conn = _connect(home)
+    try:
+        row = conn.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return _run_dict(row) if row else None
+    finally:
+        conn.close()
+
+
+def run_items(home: Path, run_id: str) -> list[dict]:
+    conn = _connect(home)
+    try:
+        rows = conn.execute(
+            "SELECT nodeid, outcome, analysis_id, dataset, size_class, wall_s, finished"
+            " FROM items WHERE run_id = ? ORDER BY nodeid",
+            (run_id,),
+        ).fetchall()
+        return [dict(r) for r in rows]
+    finally:
+        conn.close()
+
+
+def previous_comparable(home: Path, run_id: str) -> dict | None:
+    """The latest finished run before ``run_id`` (by sequence, never by clock) with the same
+    dataset names and settings hash."""
+    run = get_run(home, run_id)
+    if run is None:
+        return None
+    conn = _connect(home)
+    try:
+        row = conn.execute(
+            "SELECT * FROM runs WHERE seq < ? AND datasets = ? AND settings_hash IS ?"
+            " AND status IN ('passed', 'failed') ORDER BY seq DESC LIMIT 1",
+            (run["seq"], json.dumps(run.get("datasets") or []), run.get("settings_hash")),
+        ).fetchone()
+        return _run_dict(row) if row else None
+    finally:
+        conn.close()
+
+
+def median_durations(home: Path, before_seq: int) -> dict[tuple[str, str], float]:
+    """Median wall time of each (analysis, size class) over finished items of earlier runs."""
+    conn = _connect(home)
+    try:
+        rows = conn.execute(
+            "SELECT i.analysis_id, i.size_class, i.wall_s FROM items i JOIN runs r"
+            " ON r.run_id = i.run_id WHERE r.seq < ? AND i.wall_s IS NOT NULL"
+            " AND i.analysis_id IS NOT NULL",
+            (before_seq,),
+        ).fetchall()
+    finally:
+        conn.close()
+    samples: dict[tuple[str, str], list[float]] = {}
+    for analysis_id, size_class, wall_s in rows:
+        samples.setdefault((analysis_id, size_class or ""), []).append(float(wall_s))
+    return {key: statistics.median(values) for key, values in samples.items()}
+
+
+def delete_run(home: Path, run_id: str) -> None:
+    def drop(conn):
+        conn.execute("DELETE FROM items WHERE run_id = ?", (run_id,))
+        conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,))
+
+    _transaction(home, drop)
 
 
 def write_latest(home: Path, run_id: str) -> None:

@@ -38,14 +38,11 @@ def test_every_env_variable_is_documented() -> None:
 
 def test_every_option_and_ini_key_is_documented(pytestconfig: pytest.Config) -> None:
     reference = (ROOT / "docs" / "reference.md").read_text()
-    options = set(
-        re.findall(r'"(--stat-[a-z-]+)"', (ROOT / "pytest_statharness" / "options.py").read_text())
+    sources = "\n".join(
+        (ROOT / "pytest_statharness" / name).read_text() for name in ("options.py", "runlog.py")
     )
-    inis = set(
-        re.findall(
-            r'addini\(\s*"(stat_[a-z_]+)"', (ROOT / "pytest_statharness" / "options.py").read_text()
-        )
-    )
+    options = set(re.findall(r'"(--stat-[a-z-]+)"', sources))
+    inis = set(re.findall(r'addini\(\s*"(stat_[a-z_]+)"', sources))
     assert options and inis
     assert sorted(o for o in options if f"`{o}" not in reference) == []
     assert sorted(i for i in inis if f"`{i}`" not in reference) == []

@@ -40,7 +40,7 @@ def test_session_collects_items_and_snapshots_gate_the_run(pytester, parquet_pat
     report = json.loads((pytester.path / "appdata" / "runs" / "LATEST.json").read_text())
     run_dir = pytester.path / "appdata" / "runs" / report["run_id"]
     data = json.loads((run_dir / "report.json").read_text())
-    assert data["schema_version"] == 1
+    assert data["schema_version"] == 2
     assert data["datasets"][0]["fingerprint"].startswith("sha256:")
     assert {i["outcome"] for i in data["items"]} == {"passed"}
     assert (run_dir / "report.md").read_text().startswith("# statharness run")

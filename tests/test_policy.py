@@ -89,7 +89,7 @@ def test_policy_json_and_stat_budget_fixture(pytester, parquet_path) -> None:
     item = policy["items"]["profile_numeric[sales]"]
     assert item["tier"] == "small"
     assert item["reasons"]["tier"].startswith("3,000 rows >= 0")
-    assert policy["schema_version"] == 1
+    assert policy["schema_version"] == 2
 
 
 def test_cap_overrides_from_ini_env_and_option(pytester, parquet_path, monkeypatch) -> None:

@@ -1,9 +1,13 @@
-"""report.md: the run as a person reads it.
+"""report.md: the run as triage, for a person.
 
-Order: what needs attention first (high and medium findings), then the recommendations by
-modeled improvement, then each family's remaining findings (informational ones summarised),
-then the datasets, the items that did not pass and the run's telemetry. Everything here is
-also in report.json, which is the record.
+Order: the verdict (outcomes, scorecard, comparison with the previous comparable run),
+then the headlines — findings of severity high, medium or low ranked by severity, then
+by effect size — then the recommendations by modeled improvement, each naming its set of
+assumptions (every set is written once, below the list), then a count of findings per
+family, the datasets, the items that did not pass and the slowest items. Informational
+findings and the plots are in report.html; everything is in report.json, the record.
+A typical run stays within about 200 lines (:data:`MAX_HEADLINES`,
+:data:`MAX_RECOMMENDATIONS` bound the long lists).
 """
 
 from __future__ import annotations
@@ -11,9 +15,28 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
-MAX_KEY_FINDINGS = 40
-MAX_PER_FAMILY = 25
-MAX_VALUES = 5
+MAX_HEADLINES = 40
+MAX_RECOMMENDATIONS = 15
+MAX_PROBLEMS = 20
+MAX_VALUES = 4
+# Measurement values that state an effect size, in order of preference; the headlines of
+# one severity are ranked by the first one a finding has (absolute value, larger first).
+EFFECT_KEYS = (
+    "effect_size",
+    "cohens_d",
+    "cohens_w",
+    "cramers_v",
+    "epsilon_squared",
+    "psi",
+    "shift_sigmas",
+    "relative_change",
+    "rho",
+    "r",
+    "share",
+    "null_rate",
+    "rate",
+    "ratio",
+)
 
 
 def _fmt(value) -> str:
@@ -38,7 +61,7 @@ def _esc(value) -> str:
     return escape_markdown(str(value))
 
 
-def _key_values(finding: dict) -> str:
+def key_values(finding: dict) -> str:
     values = finding["measurement"]["values"]
     units = finding["measurement"].get("units", {})
     scalars = [(k, v) for k, v in values.items() if not isinstance(v, list | dict)]
@@ -50,10 +73,48 @@ def _key_values(finding: dict) -> str:
     return "; ".join(shown)
 
 
+def effect(finding: dict) -> float:
+    values = finding["measurement"]["values"]
+    for key in EFFECT_KEYS:
+        value = values.get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool) and value == value:
+            return abs(float(value))
+    return 0.0
+
+
+def headline_entries(report: dict) -> list[tuple[dict, dict]]:
+    """Findings of severity high/medium/low (recommendations apart), most important first."""
+    entries = [
+        (item, f)
+        for item in report["items"]
+        for f in item["findings"]
+        if f["severity"] != "info" and "recommendation" not in f
+    ]
+    entries.sort(
+        key=lambda e: (
+            SEVERITY_ORDER[e[1]["severity"]],
+            -effect(e[1]),
+            e[0]["dataset"],
+            e[1]["analysis_id"],
+            e[1]["id"],
+        )
+    )
+    return entries
+
+
 def _where(item: dict, finding: dict) -> str:
     rows = finding["evidence"].get("example_rows")
-    at = f", rows {_fmt(rows)}" if rows else ""
+    at = f", rows {_fmt(rows[:3])}" if rows else ""
     return f"{item['dataset']} · `{finding['analysis_id']}`{at}"
+
+
+def _letters(n: int) -> str:
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
 
 
 def render_markdown(report: dict) -> str:
@@ -62,90 +123,96 @@ def render_markdown(report: dict) -> str:
     summary = report["summary"]
     outcomes = ", ".join(f"{n} {k}" for k, n in summary["outcomes"].items()) or "no items"
     datasets = "; ".join(
-        f"{d['name']} ({d['format']}, {d['row_count']:,} rows × {len(d['columns'])} columns)"
+        f"{d['name']} ({d['row_count']:,} rows × {len(d['columns'])} columns)"
         for d in report["datasets"]
     )
     lines = [
         f"# statharness run {report['run_id']}",
         "",
         f"{summary['items']} items: {outcomes}. Golden policy: {report['golden_policy']}. "
-        f"Datasets: {datasets}.",
+        f"Datasets: {datasets}. Plots and every finding: [report.html](report.html); the "
+        "record: report.json.",
         "",
     ]
+    card = report.get("scorecard")
+    if card:
+        scores = ", ".join(f"{k} {p['score']:.1f}" for k, p in card["pillars"].items())
+        vetoes = [v for p in card["pillars"].values() for v in p["vetoes"]]
+        verdict = "ready for release" if card["release_ready"] else "not ready for release"
+        lines += [f"**Scorecard** (0–10): {scores} — {verdict}."]
+        lines += [f"- veto: {v}" for v in vetoes]
+        lines.append("")
+    gate = report.get("comparison")
+    if gate and gate.get("against"):
+        lines += [
+            f"**Compared with {gate['against']}** (previous comparable run): {gate['added']} "
+            f"new, {gate['removed']} gone, {gate['changed']} changed finding(s); see "
+            "comparison_report.md."
+            + (
+                f" The gate --stat-fail-on-new={gate['level']} failed the run."
+                if gate.get("failed")
+                else ""
+            ),
+            "",
+        ]
 
-    by_family: dict[str, list] = defaultdict(list)
-    for item, finding in entries:
-        by_family[item.get("family") or "other"].append((item, finding))
+    heads = headline_entries(report)
+    counts = Counter(f["severity"] for _i, f in heads)
     lines += [
-        "## At a glance",
+        f"## Headlines ({counts['high']} high, {counts['medium']} medium, {counts['low']} low)",
         "",
-        "| family | findings | high | medium | low | info |",
-        "|---|---|---|---|---|---|",
     ]
-    for family in sorted(by_family):
-        counts = Counter(f["severity"] for _i, f in by_family[family])
-        lines.append(
-            f"| {family} | {len(by_family[family])} | {counts['high']} | {counts['medium']} "
-            f"| {counts['low']} | {counts['info']} |"
-        )
-    lines.append("")
-
-    key = [
-        e
-        for e in entries
-        if e[1]["severity"] in ("high", "medium") and "recommendation" not in e[1]
-    ]
-    key.sort(
-        key=lambda e: (
-            SEVERITY_ORDER[e[1]["severity"]],
-            e[0]["dataset"],
-            e[1]["analysis_id"],
-            e[1]["id"],
-        )
-    )
-    lines += ["## What needs attention", ""]
-    if not key:
-        lines.append("No high or medium severity findings.")
-    for n, (item, finding) in enumerate(key[:MAX_KEY_FINDINGS], 1):
+    if not heads:
+        lines.append("No high, medium or low severity findings.")
+    for n, (item, finding) in enumerate(heads[:MAX_HEADLINES], 1):
         lines.append(
             f"{n}. **{_esc(finding['title'])}** ({finding['severity']}; {_where(item, finding)}): "
-            f"{_key_values(finding)}"
+            f"{key_values(finding)}"
         )
-    if len(key) > MAX_KEY_FINDINGS:
-        lines.append(f"\n… and {len(key) - MAX_KEY_FINDINGS} more in report.json.")
+    if len(heads) > MAX_HEADLINES:
+        lines.append(f"\n… and {len(heads) - MAX_HEADLINES} more in [report.html](report.html).")
     lines.append("")
 
     recs = [e for e in entries if "recommendation" in e[1]]
     recs.sort(key=lambda e: (-e[1]["recommendation"]["modeled_improvement_pct"], e[1]["id"]))
     if recs:
+        sets: dict[tuple[str, ...], str] = {}
         lines += ["## Recommendations (by modeled improvement)", ""]
-        for n, (item, finding) in enumerate(recs[:MAX_KEY_FINDINGS], 1):
+        for n, (item, finding) in enumerate(recs[:MAX_RECOMMENDATIONS], 1):
             rec = finding["recommendation"]
+            label = sets.setdefault(tuple(rec["assumptions"]), _letters(len(sets)))
             lines.append(
                 f"{n}. **{_esc(rec['action'])}** — modeled improvement "
-                f"{rec['modeled_improvement_pct']:.1f}% ({_where(item, finding)})"
+                f"{rec['modeled_improvement_pct']:.1f}% ({item['dataset']} · "
+                f"`{finding['analysis_id']}`; assumes {label})"
             )
-            lines.append(f"   - Assumes: {_esc('; '.join(rec['assumptions']))}")
+        if len(recs) > MAX_RECOMMENDATIONS:
+            lines.append(
+                f"\n… and {len(recs) - MAX_RECOMMENDATIONS} more in [report.html](report.html)."
+            )
+        lines += ["", "Assumptions:", ""]
+        for assumptions, label in sets.items():
+            lines.append(
+                f"- **{label}**: " + _esc(" ".join(a.rstrip(".") + "." for a in assumptions))
+            )
         lines.append("")
 
+    by_family: dict[str, list] = defaultdict(list)
+    for item, finding in entries:
+        by_family[item.get("family") or "other"].append(finding)
+    lines += [
+        "## Findings per family",
+        "",
+        "| family | findings | high | medium | low | info |",
+        "|---|---|---|---|---|---|",
+    ]
     for family in sorted(by_family):
-        rest = [e for e in by_family[family] if e not in key and e not in recs]
-        if not rest:
-            continue
-        rest.sort(
-            key=lambda e: (SEVERITY_ORDER.get(e[1]["severity"], 9), e[0]["dataset"], e[1]["id"])
+        c = Counter(f["severity"] for f in by_family[family])
+        lines.append(
+            f"| {family} | {len(by_family[family])} | {c['high']} | {c['medium']} "
+            f"| {c['low']} | {c['info']} |"
         )
-        lines += [f"## {family.capitalize()}", ""]
-        notable = [e for e in rest if e[1]["severity"] != "info"]
-        info = [e for e in rest if e[1]["severity"] == "info"]
-        for item, finding in (notable + info)[:MAX_PER_FAMILY]:
-            lines.append(
-                f"- {_esc(finding['title'])} ({finding['severity']}; {_where(item, finding)}): {_key_values(finding)}"
-            )
-        hidden = len(notable + info) - MAX_PER_FAMILY
-        if hidden > 0:
-            lines.append(f"- … {hidden} more findings of this family in report.json")
-        lines.append("")
+    lines.append("")
 
     lines += [
         "## Datasets",
@@ -173,13 +240,15 @@ def render_markdown(report: dict) -> str:
     problems = [i for i in items if i["outcome"] != "passed"]
     if problems:
         lines += ["## Items that did not pass", ""]
-        for item in problems:
+        for item in problems[:MAX_PROBLEMS]:
             why = (
                 item.get("error")
                 or (item.get("skip") or {}).get("message")
                 or (item.get("snapshot") or {}).get("status", "")
             )
             lines.append(f"- `{item['nodeid']}`: **{item['outcome']}** {_esc(why)}")
+        if len(problems) > MAX_PROBLEMS:
+            lines.append(f"- … {len(problems) - MAX_PROBLEMS} more in report.json")
         lines.append("")
 
     timed = [i for i in items if i.get("telemetry")]
@@ -191,7 +260,7 @@ def render_markdown(report: dict) -> str:
             "| item | wall s | passes | rows/s | peak RSS MB |",
             "|---|---|---|---|---|",
         ]
-        for item in timed[:10]:
+        for item in timed[:5]:
             t = item["telemetry"]
             lines.append(
                 f"| `{item['analysis_id']}[{item['dataset']}]` | {t['wall_s']:.2f} | {t['passes']} "

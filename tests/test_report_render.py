@@ -1,0 +1,274 @@
+"""report.md as triage, report.html self-contained and bounded (and rendered by a headless
+browser when one is installed), the scorecard's rules and vetoes, schema validation."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from pytest_statharness.errors import StatHarnessError
+from pytest_statharness.report.html import MAX_BYTES, histogram_svg, render_html
+from pytest_statharness.report.markdown import headline_entries, render_markdown
+from pytest_statharness.report.writer import validate
+from pytest_statharness.scorecard import build_scorecard
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+EVIDENCE = {
+    "method": "m",
+    "reference": "r",
+    "parameters": {},
+    "budget": {},
+    "columns": ["x"],
+    "rows_scanned": 1000,
+    "exact": True,
+    "dataset_fingerprint": "sha256:abc",
+}
+ASSUMES = ["The measure is additive over rows.", "Only this group's mean changes."]
+
+
+def _finding(fid, kind, severity, values, **extra):
+    return {
+        "schema_version": 1,
+        "id": f"a/{kind}/{fid}",
+        "analysis_id": "a",
+        "kind": kind,
+        "title": f"{kind} {fid}",
+        "severity": severity,
+        "subject": extra.pop("subject", {"column": fid}),
+        "measurement": {"values": values, "units": {}},
+        "evidence": dict(EVIDENCE),
+        **extra,
+    }
+
+
+def _report(findings, n_items=1) -> dict:
+    items = [
+        {
+            "nodeid": f"statharness::a{k}[sales]",
+            "analysis_id": "a",
+            "dataset": "sales",
+            "family": "profile",
+            "outcome": "passed",
+            "snapshot": {"status": "match", "path": "sales/a.json"},
+            "skip": None,
+            "error": None,
+            "telemetry": {"wall_s": 0.1, "rows_scanned": 1000, "passes": 1, "cpu_s": 0.1},
+            "findings": findings if k == 0 else [],
+        }
+        for k in range(n_items)
+    ]
+    return {
+        "schema_version": 2,
+        "run_id": "run-000001",
+        "exit_status": 0,
+        "golden_policy": "default",
+        "provenance": None,
+        "datasets": [
+            {
+                "name": "sales",
+                "format": "parquet",
+                "fingerprint": "sha256:abc",
+                "row_count": 1000,
+                "columns": [{"name": "x"}],
+                "cache": {"hit": True},
+                "bad_rows": {"count": 0, "first_lines": []},
+            }
+        ],
+        "summary": {"items": n_items, "outcomes": {"passed": n_items}},
+        "items": items,
+        "scorecard": None,
+        "comparison": None,
+    }
+
+
+def _typical() -> dict:
+    findings = []
+    for i in range(120):
+        sev = ("high", "medium", "low", "info")[i % 4]
+        findings.append(_finding(f"c{i}", "null_rate", sev, {"null_rate": i / 1000}))
+    for i in range(60):
+        findings.append(
+            _finding(
+                f"r{i}",
+                "group_mean",
+                "info",
+                {"mean": float(i)},
+                recommendation={
+                    "action": f"Bring group {i} down",
+                    "modeled_improvement_pct": float(i),
+                    "assumptions": ASSUMES,
+                },
+            )
+        )
+    findings.append(
+        _finding(
+            "h",
+            "histogram",
+            "info",
+            {"bin_edges": [0.0, 1.0, 2.0, 3.0], "counts": [5, 0, 7], "count": 12},
+        )
+    )
+    findings.append(
+        _finding(
+            "cat",
+            "column_profile",
+            "info",
+            {"top_values": [{"value": "<script>alert(1)</script>", "count": 3}], "distinct": 1},
+        )
+    )
+    report = _report(findings)
+    report["scorecard"] = build_scorecard(report, report_text="{}", network_mode="off")
+    return report
+
+
+def test_markdown_is_triage_within_200_lines() -> None:
+    report = _typical()
+    md = render_markdown(report)
+    lines = md.splitlines()
+    assert len(lines) <= 200
+    assert "[report.html](report.html)" in lines[2]
+    # each assumption is written once, however many recommendations share it
+    assert md.count(ASSUMES[0].rstrip(".")) == 1
+    assert "assumes A)" in md
+    # headlines: high first, then medium, then low; larger effect first within a severity
+    heads = headline_entries(report)
+    severities = [f["severity"] for _i, f in heads]
+    assert severities == sorted(severities, key=["high", "medium", "low"].index)
+    highs = [f["measurement"]["values"]["null_rate"] for _i, f in heads if f["severity"] == "high"]
+    assert highs == sorted(highs, reverse=True)
+    assert "info" not in severities
+    # recommendations by modeled improvement, capped
+    first = next(line for line in lines if line.startswith("1. **Bring group"))
+    assert "Bring group 59 down" in first
+
+
+def test_html_is_self_contained_escaped_and_bounded() -> None:
+    report = _typical()
+    page = render_html(report)
+    assert page.startswith("<!doctype html>")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert not re.search(r"(src|href)=[\"']?(https?:)?//", page)
+    assert "<script" not in page.replace("&lt;script", "")
+    assert "default-src 'none'" in page
+    assert page.count("<svg") >= 2
+    assert len(page.encode()) < MAX_BYTES
+    # many large histograms: the page stays under its bound and says what it left out
+    big = copy.deepcopy(report)
+    edges = [float(i) for i in range(201)]
+    counts = list(range(1, 201))
+    hist = _finding("big", "histogram", "info", {"bin_edges": edges, "counts": counts})
+    big["items"][0]["findings"] = [
+        dict(hist, id=f"a/histogram/{i}", subject={"column": f"c{i}"}) for i in range(400)
+    ]
+    page = render_html(big)
+    assert len(page.encode()) <= MAX_BYTES + 200_000
+    assert "plot(s) left out to keep this page bounded" in page
+
+
+def test_histogram_svg_plots_every_nonzero_bin() -> None:
+    svg = histogram_svg([0.0, 1.0, 2.0, 3.0], [5, 0, 7])
+    assert svg.count("<rect") == 2
+    assert "[0, 1): 5" in svg and "[2, 3): 7" in svg
+    assert histogram_svg([0.0, 1.0], [1, 2]) == ""  # mismatched arrays: no plot
+
+
+def test_scorecard_rules_and_vetoes() -> None:
+    report = _typical()
+    card = build_scorecard(report, report_text="{}", network_mode="off")
+    assert {p["score"] for p in card["pillars"].values()} == {10.0}
+    assert card["release_ready"]
+    # sampling: an item scanned fewer rows than its dataset holds
+    sampled = copy.deepcopy(report)
+    sampled["items"][0]["telemetry"]["rows_scanned"] = 10
+    card = build_scorecard(sampled, report_text="{}", network_mode="off")
+    assert card["pillars"]["accurate"]["score"] == 0 and not card["release_ready"]
+    # an absolute path in the report
+    card = build_scorecard(report, report_text='{"p": "/home/alice/x"}', network_mode="off")
+    assert card["pillars"]["secure"]["score"] == 0
+    assert (
+        build_scorecard(report, report_text="{}", network_mode="on")["pillars"]["secure"]["score"]
+        == 5
+    )
+    # an uncitable skip and a finding without its reference
+    broken = copy.deepcopy(report)
+    broken["items"][0]["error"] = "uncitable skip"
+    assert (
+        build_scorecard(broken, report_text="{}", network_mode="off")["pillars"]["citable"]["score"]
+        == 0
+    )
+    partial = copy.deepcopy(report)
+    del partial["items"][0]["findings"][0]["evidence"]["reference"]
+    score = build_scorecard(partial, report_text="{}", network_mode="off")["pillars"]["citable"]
+    assert 9.0 <= score["score"] < 10.0
+    # a mismatching snapshot lowers accuracy; a time-budget skip lowers performance
+    slow = _report([], n_items=4)
+    slow["items"][0]["skip"] = {"reason_code": "time_budget_exceeded"}
+    slow["items"][1]["outcome"] = "failed"
+    slow["items"][1]["snapshot"] = {"status": "mismatch"}
+    card = build_scorecard(slow, report_text="{}", network_mode="off")
+    assert card["pillars"]["performant"]["score"] == 7.5
+    assert card["pillars"]["accurate"]["score"] == 7.5
+
+
+def test_report_schema_rejects_a_malformed_report() -> None:
+    report = _typical()
+    del report["provenance"]
+    with pytest.raises(StatHarnessError, match="report.json does not match its schema"):
+        validate(report, "report")
+
+
+def _browser() -> str | None:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def test_html_renders_in_a_headless_browser(tmp_path) -> None:
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium or Chrome on PATH (apt-get install chromium) to render the page")
+    page = tmp_path / "report.html"
+    page.write_text(render_html(_typical()), encoding="utf-8")
+    shot = tmp_path / "report.png"
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            f"--screenshot={shot}",
+            "--window-size=1280,2000",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert shot.is_file() and shot.stat().st_size > 10_000, done.stderr[-2000:]
+    # the DOM as the browser parsed it still holds the plots
+    dom = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert dom.stdout.count("<svg") >= 2, dom.stderr[-2000:]
+    assert json.dumps("statharness run run-000001")[1:-1] in dom.stdout
