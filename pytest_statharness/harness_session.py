@@ -16,7 +16,7 @@ from .analysis import DatasetView
 from .dataset import Dataset, open_dataset
 from .engine import plan_for, run_analysis, run_comparison
 from .errors import StatHarnessError
-from .items import RESULT_PROPERTY, AnalysisItem, StatCollector
+from .items import RESULT_PROPERTY, AnalysisItem, StatCollector, attach_result
 from .options import StatOptions
 from .policy.budget import decide_budget
 from .registry import Registry
@@ -161,6 +161,9 @@ class HarnessSession:
                 AnalysisItem.from_parent(
                     collector,
                     name=f"{analysis.id}[{':'.join(names)}]",
+                    # the id pytest parses back from a report or the cache (--lf, --sw, xdist):
+                    # path "statharness", name the analysis id, params the dataset(s)
+                    nodeid=f"{COLLECTOR_NAME}::{analysis.id}[{':'.join(names)}]",
                     analysis=analysis,
                     dataset_names=names,
                     plan=plan,
@@ -203,16 +206,24 @@ class HarnessSession:
         ).budget
 
     # -- results and report -------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if call.when == "call":
+            attach_result(item, report)
+        return report
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        for name, value in report.user_properties:
-            if name == RESULT_PROPERTY:
-                self.results[report.nodeid] = json.loads(value)
+        value = getattr(report, RESULT_PROPERTY, None)
+        if isinstance(value, str):
+            self.results[report.nodeid] = json.loads(value)
         if report.nodeid in self.results or report.nodeid.startswith(f"{COLLECTOR_NAME}::"):
             if report.when == "call" or report.outcome != "passed":
                 previous = self.outcomes.get(report.nodeid)
                 if previous in (None, "passed"):
                     self.outcomes[report.nodeid] = report.outcome
 
+    @pytest.hookimpl(tryfirst=True)  # before --junitxml writes its file
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if _is_worker(self.config) or self.config.option.collectonly:
             return
@@ -223,6 +234,9 @@ class HarnessSession:
             for path in self.unused.values():
                 path.unlink(missing_ok=True)
         self.run_dir = write_run_report(self, exitstatus)
+        from ._compat import add_junit_suite_property
+
+        add_junit_suite_property(self.config, "statharness.report", self.shown_report_path())
 
     def find_unused_snapshots(self) -> dict[tuple[str, str], Path]:
         if not self.options.snapshot_dir.exists():
@@ -254,10 +268,18 @@ class HarnessSession:
             tr.write_line(f"{len(unused)} snapshot(s) {verb}:")
             for dataset, analysis_id in sorted(unused):
                 tr.write_line(f"  {dataset}/{analysis_id}.json")
-        run_dir = getattr(self, "run_dir", None)
-        if run_dir is not None:
-            try:
-                shown = run_dir.relative_to(self.config.rootpath)
-            except ValueError:
-                shown = run_dir.name
-            tr.write_line(f"report: {shown}/report.md")
+        if getattr(self, "run_dir", None) is not None:
+            tr.write_line(f"report: {self.shown_report_path()}")
+
+    def shown_report_path(self) -> str:
+        """The run's report.md as a path that opens from the folder pytest was started in."""
+        import os
+
+        path = self.run_dir / "report.md"
+        invocation = self.config.invocation_params.dir
+        try:
+            return path.relative_to(invocation).as_posix()
+        except ValueError:
+            relative = os.path.relpath(path, invocation)
+            # a short way up stays readable; otherwise the absolute path
+            return relative if relative.count("..") <= 2 else str(path)

@@ -42,6 +42,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(parser)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config, args: list[str]) -> None:
+    """``--stat-home DIR`` (with a space) must not move the rootdir: see :mod:`._compat`."""
+    from ._compat import redetermine_rootdir
+
+    redetermine_rootdir(early_config, args)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     for name, meaning in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {meaning}")
