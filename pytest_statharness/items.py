@@ -101,8 +101,7 @@ class AnalysisItem(pytest.Item):
             self.user_properties.append(("statharness.snapshot", snapshot["status"]))
 
     def runtest(self) -> None:
-        options = self.harness.options
-        policy = golden_policy_for(self, options.golden)
+        policy = golden_policy_for(self, self.harness.settings.golden)
         progress = self.harness.progress_for(self)
         try:
             try:

@@ -16,6 +16,25 @@ from .engine import RunResult, plan_for, run_analysis
 from .policy.budget import decide_budget
 
 
+def analysis_settings(analysis: Analysis, given: dict[str, str] | None = None) -> dict:
+    """The values of ``analysis``'s declared settings as a session would resolve them from
+    ``given`` (the command line) and the environment."""
+    import os
+
+    from .settings import ENV_PREFIX, RunSettings, resolve_analysis_settings
+
+    run = RunSettings(
+        cli_settings=tuple(sorted((given or {}).items())),
+        environment=tuple(
+            sorted((k, v) for k, v in os.environ.items() if k.startswith(ENV_PREFIX))
+        ),
+    )
+    try:
+        return resolve_analysis_settings(run, analysis.settings)
+    except Exception as exc:  # pytest.UsageError: a plain error outside a session
+        raise ValueError(str(exc)) from None
+
+
 def run_on_frame(
     analysis: Analysis,
     frame,
@@ -26,10 +45,13 @@ def run_on_frame(
     name: str = "frame",
     path: Path | None = None,
     kpis: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> RunResult | None:
     """Run ``analysis`` on a pandas DataFrame; None when the analysis does not apply.
 
     ``kpis``: declared KPIs, column -> "lower" or "higher" (as a dataset spec declares them).
+    ``settings``: the analysis's settings, name -> text (as ``--stat-set`` gives them);
+    the environment variables the analysis declares count as in a session.
     """
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(path) if path is not None else Path(tmp) / f"{name}.parquet"
@@ -43,6 +65,7 @@ def run_on_frame(
             overrides=overrides,
             name=name,
             kpis=kpis,
+            settings=settings,
         )
 
 
@@ -55,9 +78,11 @@ def run_on_file(
     overrides: dict | None = None,
     name: str = "frame",
     kpis: dict[str, str] | None = None,
+    settings: dict[str, str] | None = None,
 ) -> RunResult | None:
     dataset = open_dataset(name, str(file), chunk_rows=chunk_rows)
     dataset.kpis = dict(kpis or {})
+    dataset.analysis_settings = analysis_settings(analysis, settings)
     decision = decide_budget(
         row_count=dataset.row_count,
         column_count=len(dataset.columns),
