@@ -145,6 +145,7 @@ class AnalysisItem(pytest.Item):
             self.analysis.id,
             text,
             update=self.harness.update_snapshots,
+            verbose=self.config.get_verbosity(),
         )
         telemetry = {
             "wall_s": round(result.wall_s, 4),
@@ -167,9 +168,17 @@ class AnalysisItem(pytest.Item):
             snapshot={"status": outcome.status, "path": outcome.path},
             findings=result.findings,
             telemetry=telemetry,
+            **({"snapshot_diff": outcome.diff} if outcome.diff else {}),
         )
         if failed:
-            raise StatHarnessFailure(outcome.message)
+            message = outcome.message
+            if outcome.diff:
+                diff_file = f"diffs/{outcome.path.removesuffix('.json')}.diff"
+                if self.config.get_verbosity() >= 2:
+                    message += "\ndiff:\n" + outcome.diff
+                else:
+                    message += f"\n  full diff: {diff_file} in the run folder (-vv shows it here)"
+            raise StatHarnessFailure(message)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, StatHarnessFailure):

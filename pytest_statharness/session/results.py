@@ -21,6 +21,7 @@ class ResultsPlugin:
         self.config = harness.config
         self.unused: dict[tuple[str, str], Path] = {}
         self.run_dir: Path | None = None
+        self.diffs: list[Path] = []
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
@@ -52,6 +53,7 @@ class ResultsPlugin:
             for path in self.unused.values():
                 path.unlink(missing_ok=True)
         self.run_dir = write_run_report(self.harness, exitstatus)
+        self.diffs = write_snapshot_diffs(self.harness, self.run_dir)
         add_junit_suite_property(self.config, "statharness.report", self.shown_report_path())
 
     def find_unused_snapshots(self) -> dict[tuple[str, str], Path]:
@@ -95,7 +97,25 @@ class ResultsPlugin:
             for dataset, analysis_id in sorted(self.unused):
                 tr.write_line(f"  {dataset}/{analysis_id}.json")
         if self.run_dir is not None:
+            if self.diffs:
+                folder = self.shown_report_path().removesuffix("report.md") + "diffs/"
+                tr.write_line(f"snapshot diffs ({len(self.diffs)}): {folder}")
             tr.write_line(f"report: {self.shown_report_path()}")
+
+
+def write_snapshot_diffs(harness: Harness, run_dir: Path) -> list[Path]:
+    """The full diff of every snapshot mismatch, ``diffs/<dataset>/<analysis>.diff``."""
+    from ..atomic import write_text_atomic
+
+    written = []
+    for result in harness.results.values():
+        diff = result.get("snapshot_diff")
+        path = (result.get("snapshot") or {}).get("path")
+        if diff and path:
+            target = run_dir / "diffs" / f"{path.removesuffix('.json')}.diff"
+            write_text_atomic(target, diff + "\n")
+            written.append(target)
+    return sorted(written)
 
 
 def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
