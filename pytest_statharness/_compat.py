@@ -69,3 +69,48 @@ def redetermine_rootdir(config: pytest.Config, args: list[str]) -> None:
             args, namespace=copy.copy(config.option)
         )
         config.known_args_namespace.confcutdir = ns.confcutdir
+
+
+class TerminalLine:
+    """A transient status written over the terminal's current line, then the line put back.
+
+    pytest's terminal writer keeps the text of the line it is writing (dots, a node id);
+    ``show`` writes ``\\r`` + status over it with capture suspended (so it shows under the
+    default ``--capture=fd``, as pytest's live logging does), ``restore`` writes the line
+    back, leaving pytest's own bookkeeping (width of the current line) untouched.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.reporter = config.pluginmanager.get_plugin("terminalreporter")
+        self.capture = config.pluginmanager.get_plugin("capturemanager")
+        writer = getattr(self.reporter, "_tw", None)
+        self.writer = writer if hasattr(writer, "_current_line") else None
+        self.shown = False
+
+    @property
+    def usable(self) -> bool:
+        return self.writer is not None and bool(self.reporter.isatty)
+
+    def _uncaptured(self):
+        import contextlib
+
+        if self.capture is None:
+            return contextlib.nullcontext()
+        return self.capture.global_and_fixture_disabled()
+
+    def show(self, text: str) -> None:
+        import shutil
+
+        if not self.usable:
+            return
+        width = shutil.get_terminal_size((80, 20)).columns - 1
+        with self._uncaptured():
+            self.writer.write_raw("\r" + text[:width] + "\x1b[K", flush=True)
+        self.shown = True
+
+    def restore(self) -> None:
+        if not self.shown:
+            return
+        with self._uncaptured():
+            self.writer.write_raw("\r\x1b[K" + self.writer._current_line, flush=True)
+        self.shown = False

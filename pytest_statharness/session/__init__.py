@@ -25,12 +25,13 @@ def start_session(config: pytest.Config, settings: RunSettings) -> Harness:
     """Open the datasets and register the session's plugins."""
     from .collection import CollectionPlugin
     from .fixtures import FixturesPlugin
-    from .results import ResultsPlugin
+    from .results import LiveStatusPlugin, ResultsPlugin
 
     harness = Harness(config, settings)
     config.pluginmanager.register(CollectionPlugin(harness), f"{PLUGIN_PREFIX}-collection")
     config.pluginmanager.register(FixturesPlugin(harness), f"{PLUGIN_PREFIX}-fixtures")
     config.pluginmanager.register(ResultsPlugin(harness), f"{PLUGIN_PREFIX}-results")
+    config.pluginmanager.register(LiveStatusPlugin(harness), f"{PLUGIN_PREFIX}-live")
     return harness
 
 

@@ -28,6 +28,10 @@ class Harness:
         self.results: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
         self.pass_memo: dict = {}  # passes several analyses share (engine.run_analysis)
+        from ..progress import RunProgress
+
+        self.run_progress = RunProgress()
+        self.terminal_line = None  # _compat.TerminalLine, made on first use
         from ..dataset.spec import load_specs
 
         try:
@@ -105,8 +109,13 @@ class Harness:
     def progress_for(self, item):
         from ..progress import ProgressLine
 
-        worker = getattr(self.config, "workerinput", {}).get("workerid")
-        return ProgressLine(item.name, worker)
+        if self.is_worker:  # no terminal: the controller shows the run's progress
+            return ProgressLine(item.name, self.config.workerinput.get("workerid"))
+        if self.terminal_line is None:
+            from .._compat import TerminalLine
+
+            self.terminal_line = TerminalLine(self.config)
+        return ProgressLine(item.name, line=self.terminal_line, run=self.run_progress)
 
     # -- budgets and plans ----------------------------------------------------------
     def budget_for(self, analysis_id: str, dataset, memory_heavy: bool = False):

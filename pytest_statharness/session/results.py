@@ -103,6 +103,66 @@ class ResultsPlugin:
             tr.write_line(f"report: {self.shown_report_path()}")
 
 
+class LiveStatusPlugin:
+    """The run's items done and ETA on the terminal: counted here in every mode; under
+    xdist the controller also shows it between reports (restored before pytest writes)."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.harness = harness
+        self.progress = harness.run_progress
+        self.nodes: set[str] = set()
+        self.line = None
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if session.items:
+            self.progress.total = sum(
+                1 for item in session.items if item.nodeid.startswith(f"{COLLECTOR_NAME}::")
+            )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        self.nodes.add(getattr(node, "gateway", node).id if hasattr(node, "gateway") else str(node))
+        self.progress.workers = max(1, len(self.nodes))
+        self.progress.total = sum(1 for i in ids if i.startswith(f"{COLLECTOR_NAME}::"))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.line is not None:
+            self.line.restore()
+        if report.when == "call" and report.nodeid.startswith(f"{COLLECTOR_NAME}::"):
+            self.progress.finished(report.duration)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        if not self.nodes or self.harness.is_worker:  # one process: the item shows it
+            return
+        if self.line is None:
+            from .._compat import TerminalLine
+
+            self.line = TerminalLine(self.harness.config)
+        if self.progress.done and not os.environ.get("CI"):
+            self.line.show(
+                f"statharness: {self.progress.done}/{self.progress.total} items done"
+                + (
+                    f", ~{_eta(self.progress)} left"
+                    if self.progress.done < self.progress.total
+                    else ""
+                )
+            )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        if self.line is not None:
+            self.line.restore()
+
+
+def _eta(progress) -> str:
+    from ..progress import format_seconds
+
+    eta = progress.eta_s()
+    return format_seconds(eta) if eta is not None else "?"
+
+
 def write_snapshot_diffs(harness: Harness, run_dir: Path) -> list[Path]:
     """The full diff of every snapshot mismatch, ``diffs/<dataset>/<analysis>.diff``."""
     from ..atomic import write_text_atomic
@@ -137,8 +197,18 @@ def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
         rank = {s: i for i, s in enumerate(SEVERITIES)}
         notable = [(r, f) for r, f in findings if f.get("severity") in ("high", "medium")]
         notable.sort(key=lambda rf: (rank.get(rf[1].get("severity"), 9), rf[0]["analysis_id"]))
-        limit = len(notable) if verbose else TOP_HEADLINES
-        for r, f in notable[:limit]:
+        if verbose:
+            shown = notable
+        else:  # the most severe first, at most two per item, so one item cannot fill the list
+            per_item: dict[str, int] = {}
+            shown = []
+            for r, f in notable:
+                key = f"{r['analysis_id']}[{r['dataset']}]"
+                if per_item.get(key, 0) < 2 and len(shown) < TOP_HEADLINES:
+                    per_item[key] = per_item.get(key, 0) + 1
+                    shown.append((r, f))
+        limit = len(shown)
+        for r, f in shown:
             lines.append(
                 f"  [{f['severity']}] {f.get('title', f.get('id'))} ({r['analysis_id']}[{r['dataset']}])"
             )
