@@ -69,7 +69,7 @@ def test_two_pass_analysis_uses_the_first_pass(tutorial) -> None:
 def test_a_third_party_runs_the_conformance_suite_in_one_line(pytester) -> None:
     pytester.makepyfile(tutorial_analyses=tutorial_source())
     pytester.makepyfile(
-        test_conformance="""
+        test_third_party_conformance="""
         from pytest_statharness.testing import conformance_suite
         from tutorial_analyses import MeanAbsoluteDeviation, NegativeValues
 
