@@ -47,7 +47,6 @@ The case fold (passes >= 1)
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -59,7 +58,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind
-from pytest_statharness.analysis import Plan
+from pytest_statharness.analysis import Plan, Setting
 
 from ._counts import misra_gries_add
 from ._exact import RankSelector, SelectionSet, float_keys, quantile_rank_list
@@ -73,6 +72,10 @@ ENV_VARS = {
     "timestamp": "STAT_HARNESS_EVENTLOG_TIMESTAMP",
     "resource": "STAT_HARNESS_EVENTLOG_RESOURCE",
 }
+SETTINGS = tuple(
+    Setting(f"eventlog.{role}", f"event-log {role} column (overrides inference)", env=var)
+    for role, var in ENV_VARS.items()
+)
 ACTIVITY_MAX_DISTINCT = 200
 ACTIVITY_MIN_ROWS_PER_VALUE = 5
 CASE_MIN_EVENTS_PER_CASE = 2
@@ -171,19 +174,19 @@ def mean_seconds(total_ticks: int, count: int, per_second: int) -> float | None:
 # ---------------------------------------------------------------------------------------
 # Planning
 # ---------------------------------------------------------------------------------------
-def read_overrides() -> dict[str, str]:
-    out = {}
-    for role, var in ENV_VARS.items():
-        value = os.environ.get(var, "").strip()
-        if value:
-            out[role] = value
-    return out
+def read_overrides(dataset) -> dict[str, str]:
+    """The run's event-log settings (``eventlog.case`` ...: --stat-set, the
+    variables of ENV_VARS or the ini file), resolved by the harness."""
+    settings = getattr(dataset, "settings", {})
+    return {
+        role: settings[f"eventlog.{role}"] for role in ENV_VARS if settings.get(f"eventlog.{role}")
+    }
 
 
 def plan_eventlog(dataset, budget) -> tuple[dict, dict] | None:
     """Candidate columns for each role (the plan's params) and what a cap left out."""
     # the dataset spec's mapping, then the environment's one-off overrides on top
-    overrides = {**getattr(dataset, "eventlog", {}), **read_overrides()}
+    overrides = {**getattr(dataset, "eventlog", {}), **read_overrides(dataset)}
     names = [c.name for c in dataset.columns]
     if any(col not in names for col in overrides.values()):
         return None
@@ -1439,6 +1442,7 @@ class EventLogBase(Analysis):
 
     family = "eventlog"
     requires = (ColumnKind.TIMESTAMP,)
+    settings = SETTINGS
     features: ClassVar[frozenset] = frozenset()
     case_quantiles: ClassVar[dict[str, tuple[float, ...]]] = {}
     wait_quantiles: ClassVar[tuple[float, ...]] = ()
@@ -1804,6 +1808,7 @@ __all__ = [
     "DETECTION_METHOD",
     "EventLogBase",
     "ENV_VARS",
+    "SETTINGS",
     "ChunkScan",
     "LogAcc",
     "Partial",

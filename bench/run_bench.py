@@ -34,24 +34,6 @@ PERCENTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99]
 TOOLS = ("ours", "duckdb", "polars", "pandas")
 GAUNTLET_RUNS = ("cold:0", "warm:0", "cold:2", "warm:2")
 
-# Loaded as the conftest.py of the gauntlet's temp rootdir: passes cache_dir to
-# open_dataset when the plugin does not do so itself yet (the integration line).
-CACHE_SHIM = """
-import pytest_statharness.harness_session as _hs
-
-_open = _hs.open_dataset
-
-
-def _open_with_cache(*args, **kwargs):
-    meta = kwargs.get("meta_dir")
-    if meta is not None and kwargs.get("cache_dir") is None:
-        kwargs["cache_dir"] = meta.parent / "datasets"
-    return _open(*args, **kwargs)
-
-
-_hs.open_dataset = _open_with_cache
-"""
-
 
 # ---------------------------------------------------------------------------------------
 # children: one measurement each, result as the last stdout line (JSON)
@@ -427,11 +409,6 @@ def _with_repeat(row: dict, r: dict) -> dict:
     return row
 
 
-def _cache_integrated() -> bool:
-    text = (REPO / "pytest_statharness" / "harness_session.py").read_text()
-    return "cache_dir=" in text
-
-
 def gauntlet_rows(
     file: Path, rows: int, fmt: str, runs: list[str], cache_modes: list[str], scratch: Path
 ) -> list[dict]:
@@ -439,8 +416,6 @@ def gauntlet_rows(
     for cache in cache_modes:
         base_dir = Path(tempfile.mkdtemp(prefix=f"gauntlet-{cache}-", dir=scratch))
         (base_dir / "pytest.ini").write_text("[pytest]\n")
-        if cache == "on" and not _cache_integrated():
-            (base_dir / "conftest.py").write_text(CACHE_SHIM)
         env = dict(os.environ)
         env["STAT_HARNESS_DATASET_CACHE"] = cache
         homes: dict[str, Path] = {}
@@ -625,8 +600,6 @@ def main(argv=None) -> int:
         f"\n{os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"{_versions()}; total {time.perf_counter() - started:.0f} s"
     )
-    if not args.skip_gauntlet and "on" in caches and not _cache_integrated():
-        print("gauntlet 'IPC cache on': cache_dir passed by a conftest shim (plugin not wired yet)")
     return 0
 
 

@@ -7,7 +7,15 @@ This module only re-exports the names a user imports; the work lives in the modu
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 
-from .analysis import Analysis, AnalysisContext, Budget, ComparisonAnalysis, Plan
+from .analysis import (
+    Analysis,
+    AnalysisContext,
+    Budget,
+    ComparisonAnalysis,
+    DatasetView,
+    Plan,
+    Setting,
+)
 from .column_kinds import ColumnKind
 from .column_roles import MEASURE_ROLES, ColumnRole
 from .errors import (
@@ -27,9 +35,23 @@ try:  # single source: the installed distribution's metadata (pyproject's versio
 except PackageNotFoundError:  # pragma: no cover - imported from a bare source tree
     __version__ = "0+unknown"
 
+
+def __getattr__(name: str):
+    # Chunk needs numpy and pyarrow: imported on first use, so that importing the package
+    # (which pytest does in every session) stays light.
+    if name == "Chunk":
+        from .dataset.chunks import Chunk
+
+        return Chunk
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 __all__ = [
     "Analysis",
     "AnalysisContext",
+    "Chunk",
+    "DatasetView",
+    "Setting",
     "AnalysisDefinitionError",
     "Budget",
     "BudgetExceeded",

@@ -22,7 +22,7 @@ value reports the counts it has (zero) and ``null`` for every statistic that nee
 from __future__ import annotations
 
 import pickle
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -58,6 +58,23 @@ class Budget:
 
 
 @dataclass(frozen=True)
+class Setting:
+    """A setting an analysis takes, declared on the class (``settings = (Setting(...),)``).
+
+    ``name`` is dotted, ``family.key`` (``eventlog.case``); users give it with
+    ``--stat-set NAME=VALUE``, the ini key ``stat_settings`` or the environment variable
+    ``env``, and the analysis reads the parsed value from ``dataset.settings[name]`` (absent
+    when not given). ``parse`` turns the text into the value and raises ``ValueError`` with
+    a message for a bad one; the session stops with that message as a usage error.
+    """
+
+    name: str
+    help: str
+    env: str | None = None
+    parse: Callable[[str], Any] = str
+
+
+@dataclass(frozen=True)
 class Plan:
     """What an analysis will read on a dataset, decided before any row is read."""
 
@@ -82,6 +99,8 @@ class DatasetView:
         self.eventlog: dict[str, str] = spec.eventlog if spec is not None else {}
         self.cycles: tuple[str, ...] = spec.cycles if spec is not None else ()
         self.time_zone: str | None = spec.time_zone if spec is not None else None
+        #: The run's analysis settings (see :class:`Setting`), name -> parsed value.
+        self.settings: dict[str, Any] = dict(getattr(dataset, "analysis_settings", {}))
         self._dataset = dataset
 
     def columns_of(
@@ -238,6 +257,8 @@ class Analysis:
     memory_heavy: ClassVar[bool] = False
     golden: ClassVar[str | None] = None
     compares: ClassVar[bool] = False
+    #: settings this analysis takes (see :class:`Setting`), read from ``dataset.settings``
+    settings: ClassVar[tuple[Setting, ...]] = ()
 
     # -- planning ---------------------------------------------------------------
     def plan(self, dataset: DatasetView, budget: Budget) -> Plan | None:

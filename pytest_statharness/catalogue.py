@@ -54,6 +54,12 @@ def render(registry: Registry) -> str:
             if a.precision:
                 declared = ", ".join(f"`{k}` {d}" for k, d in sorted(a.precision.items()))
                 lines.append(f"- Declared precision (significant digits in snapshots): {declared}")
+            if a.settings:
+                taken = "; ".join(
+                    f"`{s.name}`" + (f" (env `{s.env}`)" if s.env else "") + f": {_cell(s.help)}"
+                    for s in a.settings
+                )
+                lines.append(f"- Settings (`--stat-set NAME=VALUE`): {taken}")
             lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

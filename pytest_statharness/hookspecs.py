@@ -40,3 +40,16 @@ def statharness_analyses() -> Sequence:
         def statharness_analyses():
             return [MyAnalysis()]
     """
+
+
+@hookspec
+def statharness_markers() -> dict[str, str]:
+    """Return pytest markers this plugin's analyses use, name -> one-line meaning.
+
+    Called once per session with datasets, when the registry is built. Every analysis
+    family is registered as a marker without this hook (``-m FAMILY``); use it for
+    markers of your own (for example to group analyses across families)::
+
+        def statharness_markers():
+            return {"finance": "analyses of ledgers (acme-stats)"}
+    """

@@ -21,7 +21,26 @@ from .policy.golden import HarnessSkip, golden_policy_for
 from .policy.network import guarded
 from .snapshots import snapshot_key
 
-RESULT_PROPERTY = "statharness"
+RESULT_PROPERTY = "statharness"  # attribute of a call report: the item's result, as JSON
+RESULT_KEY = pytest.StashKey[dict]()
+SEVERITIES = ("high", "medium", "low", "info")
+
+
+def severity_counts(findings) -> dict[str, int]:
+    """Findings per severity, most severe first (every severity listed, zeros included)."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for finding in findings:
+        severity = finding.get("severity", "info")
+        counts[severity] = counts.get(severity, 0) + 1
+    return counts
+
+
+def attach_result(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Carry the item's full result on its call report (a JSON string, so it survives
+    xdist's report serialisation) for the controller's run report."""
+    result = item.stash.get(RESULT_KEY, None)
+    if result is not None and not hasattr(report, RESULT_PROPERTY):
+        setattr(report, RESULT_PROPERTY, json.dumps(result, sort_keys=True))
 
 
 class StatHarnessFailure(Exception):
@@ -68,11 +87,21 @@ class AnalysisItem(pytest.Item):
             "budget": self.decision.as_dict(),
         }
         base.update(fields)
-        self.user_properties.append((RESULT_PROPERTY, json.dumps(base, sort_keys=True)))
+        self.stash[RESULT_KEY] = base
+        # What --junitxml and other report consumers see: counts, not the findings
+        # (those are in the run's report.json).
+        self.user_properties.append(("statharness.outcome", base["outcome"]))
+        findings = base.get("findings")
+        if findings is not None:
+            self.user_properties.append(("statharness.findings", len(findings)))
+            for severity, count in severity_counts(findings).items():
+                self.user_properties.append((f"statharness.severity.{severity}", count))
+        snapshot = base.get("snapshot")
+        if snapshot:
+            self.user_properties.append(("statharness.snapshot", snapshot["status"]))
 
     def runtest(self) -> None:
-        options = self.harness.options
-        policy = golden_policy_for(self, options.golden)
+        policy = golden_policy_for(self, self.harness.settings.golden)
         progress = self.harness.progress_for(self)
         try:
             try:
@@ -116,6 +145,7 @@ class AnalysisItem(pytest.Item):
             self.analysis.id,
             text,
             update=self.harness.update_snapshots,
+            verbose=self.config.get_verbosity(),
         )
         telemetry = {
             "wall_s": round(result.wall_s, 4),
@@ -138,9 +168,17 @@ class AnalysisItem(pytest.Item):
             snapshot={"status": outcome.status, "path": outcome.path},
             findings=result.findings,
             telemetry=telemetry,
+            **({"snapshot_diff": outcome.diff} if outcome.diff else {}),
         )
         if failed:
-            raise StatHarnessFailure(outcome.message)
+            message = outcome.message
+            if outcome.diff:
+                diff_file = f"diffs/{outcome.path.removesuffix('.json')}.diff"
+                if self.config.get_verbosity() >= 2:
+                    message += "\ndiff:\n" + outcome.diff
+                else:
+                    message += f"\n  full diff: {diff_file} in the run folder (-vv shows it here)"
+            raise StatHarnessFailure(message)
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, StatHarnessFailure):

@@ -1,8 +1,9 @@
-"""Command-line options and ini keys, parsed once into a frozen :class:`StatOptions`.
+"""Command-line options and ini keys, and the parsers of their values.
 
 Every option is also an ini key (``[tool.pytest.ini_options]``); the command line wins.
-Bad values raise ``pytest.UsageError`` with a one-line message. Only the standard library
-and pytest are imported here: this module loads in every pytest session.
+Bad values raise ``pytest.UsageError`` with a one-line message. The values are resolved
+once into the run's :class:`~pytest_statharness.settings.RunSettings`. Only the standard
+library and pytest are imported here: this module loads in every pytest session.
 """
 
 from __future__ import annotations
@@ -24,26 +25,6 @@ class DatasetSpec:
     location: str
 
 
-@dataclass(frozen=True)
-class StatOptions:
-    datasets: tuple[DatasetSpec, ...]
-    home: Path
-    snapshot_dir: Path
-    batch_size: int | None
-    golden: str
-    compare: tuple[tuple[str, str], ...]
-    time_limit_s: float | None
-    caps: tuple[tuple[str, int], ...] = ()
-    spec_file: Path | None = None  # a statharness.toml other than the rootdir's
-    providers: tuple[str, ...] = ()  # allow-list of analysis providers (empty: all)
-    redact: str = "hash"  # issue 11: hash, mask or none (pytest_statharness.redaction)
-    disabled: tuple[str, ...] = ()  # analysis providers turned off
-
-    @property
-    def active(self) -> bool:
-        return bool(self.datasets)
-
-
 def parse_dataset_spec(value: str) -> DatasetSpec:
     """``NAME=PATH`` or a bare ``PATH`` (named after the file's stem)."""
     value = value.strip()
@@ -58,7 +39,7 @@ def parse_dataset_spec(value: str) -> DatasetSpec:
             name = location.rsplit("::", 1)[1]
     if not location:
         raise pytest.UsageError(f"--stat-dataset {value!r}: no path after '='")
-    from .confine import NAME_RULE, name_problem  # issue 11: one name rule everywhere
+    from .confine import NAME_RULE, name_problem  # one name rule everywhere
 
     problem = name_problem(name)
     if problem is not None:
@@ -138,6 +119,38 @@ def parse_provider_names(values, option: str) -> tuple[str, ...]:
                 )
             names.append(name)
     return tuple(dict.fromkeys(names))
+
+
+_SETTING = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+# ini keys of analysis settings from before stat_settings existed; kept so existing ini
+# files keep working (the core does not interpret them: each is a name an analysis declares)
+LEGACY_SETTING_INI_KEYS = {
+    f"stat_eventlog_{role}": f"eventlog.{role}"
+    for role in ("case", "activity", "timestamp", "resource")
+}
+
+
+def parse_setting(value: str, option: str) -> tuple[str, str]:
+    """``NAME=VALUE`` of an analysis setting; NAME is dotted, ``family.key``."""
+    name, sep, raw = str(value).partition("=")
+    name = name.strip()
+    if not sep or not _SETTING.match(name):
+        raise pytest.UsageError(
+            f"{option} {value!r}: give NAME=VALUE with a dotted lower-case NAME such as "
+            "eventlog.case"
+        )
+    return name, raw.strip()
+
+
+REDACT_MODES = ("hash", "mask", "none")
+
+
+def parse_redact(value: str | None) -> str:
+    """The redaction mode (see pytest_statharness.redaction)."""
+    mode = (value or "hash").strip().lower()
+    if mode not in REDACT_MODES:
+        raise pytest.UsageError(f"--stat-redact {value!r}: choose one of {', '.join(REDACT_MODES)}")
+    return mode
 
 
 def parse_cap(value: str) -> tuple[str, int]:
@@ -240,6 +253,14 @@ def add_options(parser: pytest.Parser) -> None:
         help="turn installed analysis providers off (entry point or distribution names; "
         "repeatable). Ini: stat_disable; env STAT_HARNESS_DISABLE.",
     )
+    group.addoption(
+        "--stat-set",
+        action="append",
+        default=None,
+        metavar="NAME=VALUE",
+        help="an analysis setting (repeatable); the analyses declare the names they take "
+        "(see docs/analyses.md). Ini: stat_settings.",
+    )
     # issue 11: redaction of secret-looking values in snapshots and reports
     group.addoption(
         "--stat-redact",
@@ -275,113 +296,11 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini(
         "stat_time_limit", "time limit per analysis item, seconds", type="float", default=0.0
     )
-    for role in EVENTLOG_ROLES:
-        parser.addini(
-            f"stat_eventlog_{role}",
-            f"event-log {role} column (overrides inference; env STAT_HARNESS_EVENTLOG_{role.upper()})",
-            type="string",
-            default="",
-        )
-
-
-EVENTLOG_ROLES = ("case", "activity", "timestamp", "resource")
-
-
-def eventlog_overrides(config: pytest.Config) -> dict[str, str]:
-    """Ini event-log column names as the environment variables the analyses read.
-
-    The environment wins over the ini file, so a one-off run can override a project setting.
-    """
-    out = {}
-    for role in EVENTLOG_ROLES:
-        value = str(_ini(config, f"stat_eventlog_{role}") or "").strip()
-        if value:
-            out[f"STAT_HARNESS_EVENTLOG_{role.upper()}"] = value
-    return out
-
-
-def _ini(config: pytest.Config, name: str):
-    try:
-        return config.getini(name)
-    except ValueError as exc:
-        raise pytest.UsageError(f"ini key {name}: {exc}") from None
-
-
-def read_options(config: pytest.Config) -> StatOptions:
-    raw = config.getoption("stat_dataset") or _ini(config, "stat_datasets")
-    specs = tuple(parse_dataset_spec(v) for v in raw)
-    names = [s.name for s in specs]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise pytest.UsageError(
-            f"--stat-dataset: name(s) {', '.join(dupes)} given twice; name each dataset once"
-        )
-    root = config.rootpath
-    home = config.getoption("stat_home") or _ini(config, "stat_home") or "appdata"
-    snap = config.getoption("stat_snapshot_dir") or _ini(config, "stat_snapshot_dir") or "snapshots"
-    batch_raw = config.getoption("stat_batch_size") or _ini(config, "stat_batch_size")
-    golden = parse_golden(
-        config.getoption("stat_golden") or _ini(config, "stat_golden") or "default"
+    parser.addini(
+        "stat_settings",
+        "analysis settings, NAME=VALUE per line (names are declared by the analyses)",
+        type="linelist",
+        default=[],
     )
-    compare_raw = config.getoption("stat_compare") or _ini(config, "stat_compare")
-    compare = tuple(parse_compare(v) for v in compare_raw)
-    for left, right in compare:
-        for side in (left, right):
-            if side not in names:
-                raise pytest.UsageError(
-                    f"--stat-compare {left}:{right}: {side!r} is not a dataset of this session "
-                    f"(datasets: {', '.join(names) or 'none'})"
-                )
-    limit_raw = config.getoption("stat_time_limit") or _ini(config, "stat_time_limit")
-    import os
-
-    caps: dict[str, int] = {}
-    # lowest to highest precedence: ini, environment, command line
-    for source in (
-        _ini(config, "stat_caps"),
-        [v for v in os.environ.get(CAPS_ENV, "").split(",") if v.strip()],
-        config.getoption("stat_cap") or [],
-    ):
-        caps.update(parse_cap(v) for v in source)
-    env_providers = [os.environ.get(PROVIDERS_ENV, "")]
-    providers = (
-        parse_provider_names(config.getoption("stat_providers") or [], "--stat-providers")
-        or parse_provider_names(env_providers, PROVIDERS_ENV)
-        or parse_provider_names(_ini(config, "stat_providers"), "ini stat_providers")
-    )
-    # turning off adds up: the ini's list, the environment's and the command line's
-    disabled = (
-        parse_provider_names(_ini(config, "stat_disable"), "ini stat_disable")
-        + parse_provider_names([os.environ.get(DISABLE_ENV, "")], DISABLE_ENV)
-        + parse_provider_names(config.getoption("stat_disable") or [], "--stat-disable")
-    )
-    return StatOptions(
-        datasets=specs,
-        home=(root / home).resolve() if not Path(home).is_absolute() else Path(home),
-        snapshot_dir=(root / snap).resolve() if not Path(snap).is_absolute() else Path(snap),
-        batch_size=parse_batch_size(batch_raw) if batch_raw else None,
-        golden=golden,
-        compare=compare,
-        time_limit_s=parse_time_limit(limit_raw) if limit_raw else None,
-        caps=tuple(sorted(caps.items())),
-        providers=providers,
-        disabled=tuple(dict.fromkeys(disabled)),
-        spec_file=_spec_path(root, config.getoption("stat_spec") or _ini(config, "stat_spec")),
-        redact=parse_redact(config.getoption("stat_redact") or _ini(config, "stat_redact")),
-    )
-
-
-def parse_redact(value: str | None) -> str:
-    """issue 11: the redaction mode (see pytest_statharness.redaction)."""
-    modes = ("hash", "mask", "none")
-    mode = (value or "hash").strip().lower()
-    if mode not in modes:
-        raise pytest.UsageError(f"--stat-redact {value!r}: choose one of {', '.join(modes)}")
-    return mode
-
-
-def _spec_path(root: Path, value: str | None) -> Path | None:
-    if not value:
-        return None
-    path = Path(value)
-    return path if path.is_absolute() else (root / path).resolve()
+    for key, name in LEGACY_SETTING_INI_KEYS.items():
+        parser.addini(key, f"deprecated spelling of stat_settings = {name}=...", default="")

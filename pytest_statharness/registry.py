@@ -235,3 +235,14 @@ class Registry:
 
     def families(self) -> list[str]:
         return sorted({a.family for a in self})
+
+    def markers(self) -> dict[str, str]:
+        """The pytest markers the analyses declare: one per family, plus those of the
+        ``statharness_markers`` hook."""
+        out = {f: f"analyses of the {f} family (statharness)" for f in self.families()}
+        pm = getattr(self, "pm", None)
+        if pm is not None:
+            for declared in pm.hook.statharness_markers():
+                for name, meaning in (declared or {}).items():
+                    out.setdefault(str(name), str(meaning))
+        return dict(sorted(out.items()))

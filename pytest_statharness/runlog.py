@@ -62,9 +62,10 @@ def _parse_nodeid(nodeid: str) -> tuple[str | None, str | None]:
 
 
 class RunRecorder:
-    def __init__(self, config: pytest.Config, home) -> None:
+    def __init__(self, config: pytest.Config, home, harness=None) -> None:
         self.config = config
         self.home = home
+        self.harness = harness  # the session's Harness (datasets, settings)
         self.run_id: str | None = None
         self.seq: int | None = None
         self.started: float | None = None
@@ -77,9 +78,7 @@ class RunRecorder:
 
     # -- helpers ---------------------------------------------------------------------
     def _harness(self):
-        from .plugin import SESSION_PLUGIN_NAME
-
-        return self.config.pluginmanager.get_plugin(SESSION_PLUGIN_NAME)
+        return self.harness
 
     def size_class(self, dataset: str | None) -> str | None:
         harness = self._harness()
@@ -229,13 +228,13 @@ class RunRecorder:
                 tr.write_line(f"  {line}")
 
 
-def register(config: pytest.Config, home) -> RunRecorder | None:
+def register(config: pytest.Config, home, harness=None) -> RunRecorder | None:
     """Called by the plugin for a session with datasets (not on xdist workers, not for
     --collect-only)."""
     if hasattr(config, "workerinput") or config.option.collectonly:
         return None
     fail_on_new_level(config)  # a bad value stops the session before anything runs
-    recorder = RunRecorder(config, home)
+    recorder = RunRecorder(config, home, harness)
     config.stash[RECORDER_KEY] = recorder
     config.pluginmanager.register(recorder, RECORDER_PLUGIN_NAME)
     return recorder

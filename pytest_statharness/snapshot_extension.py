@@ -19,7 +19,8 @@ from .evidence import canonical_findings
 
 
 class FindingsExtension(SingleFileSnapshotExtension):
-    _file_extension = "json"
+    file_extension = "json"  # syrupy >= 4.7 (read by syrupy 7; it wrote .raw files before)
+    _file_extension = "json"  # older syrupy
     _write_mode = WriteMode.TEXT
 
     def serialize(self, data: Any, **kwargs: Any) -> str:

@@ -25,7 +25,9 @@ from .confine import check_name, confined
 from .precision import movement
 
 SUFFIX = ".json"
-MAX_DIFF_LINES = 60
+MAX_DIFF_LINES = 60  # unused by the message since 0.4 (the diff goes to a file); kept for callers
+MAX_DETAIL_LINES = 12  # per-finding lines of a mismatch message (-vv: all of them)
+TOP_CHANGES = 5
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class SnapshotOutcome:
     status: str  # "match", "written", "updated", "missing", "mismatch"
     path: str  # relative to the snapshot dir
     message: str = ""
+    diff: str = ""  # mismatch: the full unified diff, snapshot -> current
 
 
 def snapshot_key(dataset_names) -> str:
@@ -53,7 +56,9 @@ class SnapshotStore:
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
-    def check(self, dataset: str, analysis_id: str, text: str, *, update: bool) -> SnapshotOutcome:
+    def check(
+        self, dataset: str, analysis_id: str, text: str, *, update: bool, verbose: int = 0
+    ) -> SnapshotOutcome:
         path = self.path_for(dataset, analysis_id)
         rel = self.relative(path)
         try:
@@ -72,7 +77,12 @@ class SnapshotStore:
                 f"no snapshot stored at {rel} under the snapshot dir; "
                 "run with --snapshot-update to record it",
             )
-        return SnapshotOutcome("mismatch", rel, describe_mismatch(stored, text, rel))
+        return SnapshotOutcome(
+            "mismatch",
+            rel,
+            describe_mismatch(stored, text, rel, verbose=verbose),
+            unified_diff(stored, text),
+        )
 
     def existing(self, datasets: list[str]) -> dict[tuple[str, str], Path]:
         found = {}
@@ -102,49 +112,98 @@ def _index(findings: list) -> dict[str, dict]:
     return {f.get("id", str(i)): f for i, f in enumerate(findings) if isinstance(f, dict)}
 
 
-def describe_mismatch(stored: str, current: str, rel: str) -> str:
-    """A person-readable account: a format or precision-policy change, which findings
-    changed, which values moved and by how much relative to their declared precision
-    (:func:`pytest_statharness.precision.movement`), then a diff."""
+def unified_diff(stored: str, current: str) -> str:
+    return "\n".join(
+        difflib.unified_diff(
+            stored.splitlines(), current.splitlines(), "snapshot", "current", n=2, lineterm=""
+        )
+    )
+
+
+def _rows(findings: list) -> list[int]:
+    rows = {
+        f.get("evidence", {}).get("rows_scanned")
+        for f in findings
+        if isinstance(f, dict) and isinstance(f.get("evidence", {}).get("rows_scanned"), int)
+    }
+    return sorted(r for r in rows if r is not None)
+
+
+def _relative(old, new) -> float | None:
+    numbers = (int, float)
+    if isinstance(old, bool) or isinstance(new, bool):
+        return None
+    if not (isinstance(old, numbers) and isinstance(new, numbers)) or old == new:
+        return None
+    scale = max(abs(old), abs(new))
+    return abs(new - old) / scale if scale else None
+
+
+def describe_mismatch(stored: str, current: str, rel: str, *, verbose: int = 0) -> str:
+    """A person-readable account, summary first: the row count before and after, how many
+    findings were added, removed and changed, the largest value changes; then a format or
+    precision-policy change, which findings changed and which values moved by how much
+    relative to their declared precision (:func:`pytest_statharness.precision.movement`),
+    at most MAX_DETAIL_LINES of them unless ``verbose`` >= 2. The unified diff is not part
+    of the message (:func:`unified_diff`; the run folder keeps it, -vv shows it)."""
     old_findings, old_format, old_policy = _parse(stored)
     new_findings, new_format, new_policy = _parse(current)
     lines = [f"findings differ from the snapshot {rel} (run with --snapshot-update to accept):"]
+    old, new = _index(old_findings), _index(new_findings)
+    gone = sorted(set(old) - set(new))
+    added = sorted(set(new) - set(old))
+    changed = [fid for fid in sorted(set(old) & set(new)) if old[fid] != new[fid]]
+    rows_old, rows_new = _rows(old_findings), _rows(new_findings)
+
+    def _rows_text(rows: list[int]) -> str:
+        return "/".join(f"{r:,}" for r in rows) if rows else "?"
+
+    rows_part = (
+        f"rows {_rows_text(rows_old)} -> {_rows_text(rows_new)}"
+        if rows_old != rows_new
+        else f"rows {_rows_text(rows_new)} (unchanged)"
+    )
+    lines.append(
+        f"  summary: {rows_part}; {len(changed)} of {len(new)} findings changed, "
+        f"{len(added)} new, {len(gone)} gone"
+    )
+    details: list[str] = []
+    moves: list[tuple[float, str]] = []
+    for fid in gone:
+        details.append(f"  - finding gone: {fid}")
+    for fid in added:
+        details.append(f"  + new finding: {fid}")
+    for fid in changed:
+        a, b = old[fid], new[fid]
+        va = a.get("measurement", {}).get("values", {})
+        vb = b.get("measurement", {}).get("values", {})
+        declared = b.get("evidence", {}).get("precision", {})
+        keys = [k for k in sorted(set(va) | set(vb)) if va.get(k) != vb.get(k)]
+        if keys:
+            for key in keys:
+                line = f"  ~ {fid}: {key}: {_short(va.get(key))} -> {_short(vb.get(key))}"
+                how = movement(va.get(key), vb.get(key), declared.get(key))
+                details.append(f"{line} ({how})" if how else line)
+                change = _relative(va.get(key), vb.get(key))
+                if change is not None:
+                    moves.append((change, line))
+        else:
+            details.append(f"  ~ {fid}: evidence or metadata changed")
+    if len(moves) > 1:
+        lines.append("  largest value changes:")
+        moves.sort(key=lambda m: (-m[0], m[1]))
+        for change, line in moves[:TOP_CHANGES]:
+            lines.append(f"  {line} (relative change {change:.3g})")
     if (old_format, old_policy) != (new_format, new_policy):
         lines.append(
             f"  ! the snapshot was recorded with snapshot format {old_format} and precision "
             f"policy {old_policy}; this version writes format {new_format} and precision "
             f"policy {new_policy}: read the CHANGELOG entry, then re-record"
         )
-    old, new = _index(old_findings), _index(new_findings)
-    for fid in sorted(set(old) - set(new)):
-        lines.append(f"  - finding gone: {fid}")
-    for fid in sorted(set(new) - set(old)):
-        lines.append(f"  + new finding: {fid}")
-    for fid in sorted(set(old) & set(new)):
-        a, b = old[fid], new[fid]
-        if a == b:
-            continue
-        va = a.get("measurement", {}).get("values", {})
-        vb = b.get("measurement", {}).get("values", {})
-        declared = b.get("evidence", {}).get("precision", {})
-        changed = [k for k in sorted(set(va) | set(vb)) if va.get(k) != vb.get(k)]
-        if changed:
-            for key in changed:
-                line = f"  ~ {fid}: {key}: {_short(va.get(key))} -> {_short(vb.get(key))}"
-                how = movement(va.get(key), vb.get(key), declared.get(key))
-                lines.append(f"{line} ({how})" if how else line)
-        else:
-            lines.append(f"  ~ {fid}: evidence or metadata changed")
-    diff = list(
-        difflib.unified_diff(
-            stored.splitlines(), current.splitlines(), "snapshot", "current", n=2, lineterm=""
-        )
-    )
-    if diff:
-        lines.append("diff:")
-        lines.extend(diff[:MAX_DIFF_LINES])
-        if len(diff) > MAX_DIFF_LINES:
-            lines.append(f"... {len(diff) - MAX_DIFF_LINES} more diff lines")
+    limit = len(details) if verbose >= 2 else MAX_DETAIL_LINES
+    lines.extend(details[:limit])
+    if len(details) > limit:
+        lines.append(f"  ... {len(details) - limit} more changes (-vv lists them all)")
     return "\n".join(lines)
 
 

@@ -19,44 +19,13 @@ from pytest_statharness.engine import plan_for
 from pytest_statharness.evidence import canonical_findings
 from pytest_statharness.policy.budget import decide_budget
 from pytest_statharness.registry import Registry
-from pytest_statharness.testing import run_on_frame
+from pytest_statharness.testing import conformance_frame, run_on_frame
 
 REGISTRY = Registry.builtin()
 
 
-def rich_frame(rows: int = 600, seed: int = 3) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    cases = np.repeat(np.arange(rows // 6), 6)[:rows]
-    activities = np.tile(["Receive", "Check", "Pick", "Pack", "Ship", "Invoice"], rows // 6 + 1)[
-        :rows
-    ]
-    start = pd.Timestamp("2024-01-01")
-    ts = start + pd.to_timedelta(
-        cases * 3600 * 7
-        + np.tile(np.arange(6), rows // 6 + 1)[:rows] * 600
-        + rng.integers(0, 500, rows),
-        unit="s",
-    )
-    frame = pd.DataFrame(
-        {
-            "row_id": np.arange(rows, dtype=np.int64) * 3 + 1000,
-            "case": [f"C{c:05d}" for c in cases],
-            "activity": activities,
-            "resource": rng.choice([f"R{i:02d}" for i in range(8)], rows),
-            "when": ts,
-            "amount": rng.lognormal(3, 1.5, rows),
-            "duration_s": rng.gamma(2.0, 30.0, rows),
-            "qty": rng.integers(1, 9, rows),
-            "flag": rng.random(rows) < 0.3,
-            "note": [
-                " ".join(rng.choice(["late", "box", "red", "ok", "fast", "call"], 6)) + f" {i}"
-                for i in range(rows)
-            ],
-        }
-    )
-    frame.loc[frame.index % 13 == 0, "amount"] = np.nan
-    frame.loc[frame.index % 29 == 0, "resource"] = None
-    return frame
+# the frame of the conformance suite shipped to analysis authors
+rich_frame = conformance_frame
 
 
 @pytest.fixture(scope="module")

@@ -208,22 +208,3 @@ def test_artifacts_carry_no_absolute_paths_user_or_host(pytester, parquet_path) 
         for word in (user, host):
             if len(word) >= 4:  # short names ("root") would match ordinary words
                 assert f'"{word}"' not in text
-
-
-def test_eventlog_ini_keys_reach_the_analyses(pytester, parquet_path, monkeypatch) -> None:
-    monkeypatch.delenv("STAT_HARNESS_EVENTLOG_CASE", raising=False)
-    monkeypatch.delenv("STAT_HARNESS_EVENTLOG_ACTIVITY", raising=False)
-    monkeypatch.setenv("STAT_HARNESS_EVENTLOG_ACTIVITY", "from_env")
-    pytester.makeini("[pytest]\nstat_eventlog_case = region\nstat_eventlog_activity = from_ini\n")
-    pytester.makepyfile(
-        """
-        import os
-
-        def test_env():
-            assert os.environ["STAT_HARNESS_EVENTLOG_CASE"] == "region"
-            assert os.environ["STAT_HARNESS_EVENTLOG_ACTIVITY"] == "from_env"
-        """
-    )
-    result = pytester.runpytest("--stat-dataset", "sales=data/sales.parquet", "-k", "test_env")
-    result.assert_outcomes(passed=1)
-    monkeypatch.delenv("STAT_HARNESS_EVENTLOG_CASE", raising=False)

@@ -55,10 +55,11 @@ def decide_budget(
     memory_heavy: bool = False,
     batch_size: int | None = None,
     overrides: dict[str, float] | None = None,
+    large_policy: bool | None = None,
 ) -> BudgetDecision:
     """Decide one item's budget. Same inputs, same budget: no clock, no randomness."""
     reasons: dict[str, str] = {}
-    if large_policy_enabled():
+    if large_policy_enabled() if large_policy is None else large_policy:
         tier = tier_for_rows(row_count)
         reasons["tier"] = f"{row_count:,} rows >= {tier.min_rows:,} -> tier {tier.name!r}"
     else:

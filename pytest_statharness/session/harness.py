@@ -1,0 +1,163 @@
+"""The state of one pytest process with datasets: settings, datasets, registry, plans."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..dataset import Dataset, open_dataset
+from ..engine import plan_comparison_for, plan_for, run_analysis, run_comparison
+from ..errors import StatHarnessError
+from ..policy.budget import decide_budget
+from ..registry import Registry
+from ..settings import RunSettings, resolve_analysis_settings
+from ..snapshots import SnapshotStore
+
+COLLECTOR_NAME = "statharness"
+
+
+class Harness:
+    def __init__(self, config: pytest.Config, settings: RunSettings) -> None:
+        self.config = config
+        self.settings = settings
+        self.snapshots = SnapshotStore(settings.snapshot_dir)
+        self.update_snapshots = settings.update_snapshots
+        self.network_mode = settings.network_mode
+        self._datasets: dict[str, Dataset] = {}
+        self._registry: Registry | None = None
+        self.results: dict[str, dict] = {}
+        self.outcomes: dict[str, str] = {}
+        self.pass_memo: dict = {}  # passes several analyses share (engine.run_analysis)
+        from ..progress import RunProgress
+
+        self.run_progress = RunProgress()
+        self.terminal_line = None  # _compat.TerminalLine, made on first use
+        from ..dataset.spec import load_specs
+
+        try:
+            self.specs = load_specs(config.rootpath, settings.spec_file)
+        except StatHarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        for spec in settings.datasets:
+            try:
+                self._datasets[spec.name] = open_dataset(
+                    spec.name,
+                    spec.location,
+                    meta_dir=settings.home / "cache" / "meta",
+                    root=config.rootpath,
+                    cache_dir=settings.home / "cache" / "datasets",
+                    spec=self.specs.get(spec.name),
+                )
+                # grouped copies of event logs in file order (dataset/regroup.py) go here
+                self._datasets[spec.name].spill_dir = settings.home / "cache" / "grouped"
+                self._datasets[spec.name].redact = settings.redact  # issue 11
+            except StatHarnessError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            except OSError as exc:
+                raise pytest.UsageError(
+                    f"dataset {spec.name!r}: cannot read {spec.location!r}: {exc.strerror}"
+                ) from None
+
+    @property
+    def options(self) -> RunSettings:
+        """The run's settings (the name the report writer uses)."""
+        return self.settings
+
+    @property
+    def is_worker(self) -> bool:
+        return hasattr(self.config, "workerinput")
+
+    # -- shared state ---------------------------------------------------------------
+    def dataset(self, name: str) -> Dataset:
+        return self._datasets[name]
+
+    @property
+    def datasets(self) -> dict[str, Dataset]:
+        return dict(self._datasets)
+
+    @property
+    def registry(self) -> Registry:
+        if self._registry is None:
+            extra = [
+                plugin
+                for plugin in self.config.pluginmanager.get_plugins()
+                if not isinstance(plugin, type)
+                and not type(plugin).__module__.startswith(__package__)
+                and any(attr.startswith("statharness_") for attr in dir(plugin))
+            ]
+            try:
+                registry = Registry.build(
+                    extra, providers=self.settings.providers, disabled=self.settings.disabled
+                )
+            except StatHarnessError as exc:
+                raise pytest.UsageError(str(exc)) from None
+            values = resolve_analysis_settings(
+                self.settings,
+                [s for analysis in registry for s in analysis.settings],
+                strict=not (self.settings.providers or self.settings.disabled),
+            )
+            for dataset in self._datasets.values():
+                dataset.analysis_settings = dict(values)
+            self._registry = registry
+        return self._registry
+
+    def run(self, analysis, dataset_names, budget, plan, progress):
+        datasets = [self._datasets[n] for n in dataset_names]
+        if analysis.compares:
+            return run_comparison(analysis, *datasets, budget, plan, progress=progress)
+        return run_analysis(
+            analysis, datasets[0], budget, plan, progress=progress, memo=self.pass_memo
+        )
+
+    def progress_for(self, item):
+        from ..progress import ProgressLine
+
+        if self.is_worker:  # no terminal: the controller shows the run's progress
+            return ProgressLine(item.name, self.config.workerinput.get("workerid"))
+        if self.terminal_line is None:
+            from .._compat import TerminalLine
+
+            self.terminal_line = TerminalLine(self.config)
+        return ProgressLine(item.name, line=self.terminal_line, run=self.run_progress)
+
+    # -- budgets and plans ----------------------------------------------------------
+    def budget_for(self, analysis_id: str, dataset, memory_heavy: bool = False):
+        overrides = dict(self.settings.caps)
+        if self.settings.time_limit_s:
+            overrides["time_limit_s"] = self.settings.time_limit_s
+        return decide_budget(
+            row_count=dataset.row_count,
+            column_count=len(dataset.columns),
+            analysis_id=analysis_id,
+            memory_heavy=memory_heavy,
+            batch_size=self.settings.batch_size,
+            overrides=overrides,
+            large_policy=self.settings.large_dataset_policy,
+        )
+
+    def planned_items(self):
+        """(analysis, dataset names, plan, decision) for every item, in a fixed order."""
+        out = []
+        for analysis in self.registry:
+            if analysis.compares:
+                for left, right in self.settings.compare:
+                    a, b = self._datasets[left], self._datasets[right]
+                    decision = self.budget_for(
+                        analysis.id, a if a.row_count >= b.row_count else b, analysis.memory_heavy
+                    )
+                    try:
+                        plan = plan_comparison_for(analysis, a, b, decision.budget)
+                    except StatHarnessError as exc:
+                        raise pytest.UsageError(str(exc)) from None
+                    if plan is not None:
+                        out.append((analysis, (left, right), plan, decision))
+                continue
+            for spec in self.settings.datasets:
+                dataset = self._datasets[spec.name]
+                decision = self.budget_for(analysis.id, dataset, analysis.memory_heavy)
+                try:
+                    plan = plan_for(analysis, dataset, decision.budget)
+                except StatHarnessError as exc:
+                    raise pytest.UsageError(str(exc)) from None
+                if plan is not None:
+                    out.append((analysis, (spec.name,), plan, decision))
+        return out

@@ -1,0 +1,241 @@
+"""Results of the items, the run's report and the terminal summary (controller side)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ..items import RESULT_PROPERTY, SEVERITIES, attach_result
+from ..snapshots import snapshot_key
+from .harness import COLLECTOR_NAME, Harness
+
+TOP_HEADLINES = 5
+
+
+class ResultsPlugin:
+    def __init__(self, harness: Harness) -> None:
+        self.harness = harness
+        self.config = harness.config
+        self.unused: dict[tuple[str, str], Path] = {}
+        self.run_dir: Path | None = None
+        self.diffs: list[Path] = []
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo):
+        report = yield
+        if call.when == "call":
+            attach_result(item, report)
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        harness = self.harness
+        value = getattr(report, RESULT_PROPERTY, None)
+        if isinstance(value, str):
+            harness.results[report.nodeid] = json.loads(value)
+        if report.nodeid in harness.results or report.nodeid.startswith(f"{COLLECTOR_NAME}::"):
+            if report.when == "call" or report.outcome != "passed":
+                previous = harness.outcomes.get(report.nodeid)
+                if previous in (None, "passed"):
+                    harness.outcomes[report.nodeid] = report.outcome
+
+    @pytest.hookimpl(tryfirst=True)  # before --junitxml writes its file
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.harness.is_worker or self.config.option.collectonly:
+            return
+        from .._compat import add_junit_suite_property
+        from ..report.writer import write_run_report
+
+        self.unused = self.find_unused_snapshots()
+        if self.harness.update_snapshots:
+            for path in self.unused.values():
+                path.unlink(missing_ok=True)
+        self.run_dir = write_run_report(self.harness, exitstatus)
+        self.diffs = write_snapshot_diffs(self.harness, self.run_dir)
+        add_junit_suite_property(self.config, "statharness.report", self.shown_report_path())
+
+    def find_unused_snapshots(self) -> dict[tuple[str, str], Path]:
+        settings = self.harness.settings
+        if not settings.snapshot_dir.exists():
+            return {}
+        expected = {
+            (snapshot_key(names), a.id) for a, names, _p, _d in self.harness.planned_items()
+        }
+        keys = [s.name for s in settings.datasets] + [snapshot_key(p) for p in settings.compare]
+        existing = self.harness.snapshots.existing(keys)
+        return {key: path for key, path in existing.items() if key not in expected}
+
+    def shown_report_path(self) -> str:
+        """The run's report.md as a path that opens from the folder pytest was started in."""
+        assert self.run_dir is not None
+        path = self.run_dir / "report.md"
+        invocation = self.config.invocation_params.dir
+        try:
+            return path.relative_to(invocation).as_posix()
+        except ValueError:
+            relative = os.path.relpath(path, invocation)
+            # a short way up stays readable; otherwise the absolute path
+            return relative if relative.count("..") <= 2 else str(path)
+
+    # -- terminal ------------------------------------------------------------------------
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        if self.harness.is_worker or self.config.option.collectonly:
+            return
+        tr = terminalreporter
+        tr.section("statharness")
+        for line in summary_lines(self.harness, verbose=self.config.get_verbosity() > 0):
+            tr.write_line(line)
+        if self.unused:
+            verb = (
+                "deleted"
+                if self.harness.update_snapshots
+                else "unused (delete with --snapshot-update)"
+            )
+            tr.write_line(f"{len(self.unused)} snapshot(s) {verb}:")
+            for dataset, analysis_id in sorted(self.unused):
+                tr.write_line(f"  {dataset}/{analysis_id}.json")
+        if self.run_dir is not None:
+            if self.diffs:
+                folder = self.shown_report_path().removesuffix("report.md") + "diffs/"
+                tr.write_line(f"snapshot diffs ({len(self.diffs)}): {folder}")
+            tr.write_line(f"report: {self.shown_report_path()}")
+
+
+class LiveStatusPlugin:
+    """The run's items done and ETA on the terminal: counted here in every mode; under
+    xdist the controller also shows it between reports (restored before pytest writes)."""
+
+    def __init__(self, harness: Harness) -> None:
+        self.harness = harness
+        self.progress = harness.run_progress
+        self.nodes: set[str] = set()
+        self.line = None
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        if session.items:
+            self.progress.total = sum(
+                1 for item in session.items if item.nodeid.startswith(f"{COLLECTOR_NAME}::")
+            )
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids) -> None:
+        self.nodes.add(getattr(node, "gateway", node).id if hasattr(node, "gateway") else str(node))
+        self.progress.workers = max(1, len(self.nodes))
+        self.progress.total = sum(1 for i in ids if i.startswith(f"{COLLECTOR_NAME}::"))
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.line is not None:
+            self.line.restore()
+        if report.when == "call" and report.nodeid.startswith(f"{COLLECTOR_NAME}::"):
+            self.progress.finished(report.duration)
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        if not self.nodes or self.harness.is_worker:  # one process: the item shows it
+            return
+        if self.line is None:
+            from .._compat import TerminalLine
+
+            self.line = TerminalLine(self.harness.config)
+        if self.progress.done and not os.environ.get("CI"):
+            self.line.show(
+                f"statharness: {self.progress.done}/{self.progress.total} items done"
+                + (
+                    f", ~{_eta(self.progress)} left"
+                    if self.progress.done < self.progress.total
+                    else ""
+                )
+            )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        if self.line is not None:
+            self.line.restore()
+
+
+def _eta(progress) -> str:
+    from ..progress import format_seconds
+
+    eta = progress.eta_s()
+    return format_seconds(eta) if eta is not None else "?"
+
+
+def write_snapshot_diffs(harness: Harness, run_dir: Path) -> list[Path]:
+    """The full diff of every snapshot mismatch, ``diffs/<dataset>/<analysis>.diff``."""
+    from ..atomic import write_text_atomic
+
+    written = []
+    for result in harness.results.values():
+        diff = result.get("snapshot_diff")
+        path = (result.get("snapshot") or {}).get("path")
+        if diff and path:
+            target = run_dir / "diffs" / f"{path.removesuffix('.json')}.diff"
+            write_text_atomic(target, diff + "\n")
+            written.append(target)
+    return sorted(written)
+
+
+def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
+    """What the run found, for the terminal: findings by severity, the top headlines,
+    rows left out per dataset, snapshot statuses."""
+    lines = []
+    results = [harness.results[k] for k in sorted(harness.results)]
+    findings = [(r, f) for r in results for f in r.get("findings") or ()]
+    if findings:
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for _r, f in findings:
+            severity = f.get("severity", "info")
+            counts[severity] = counts.get(severity, 0) + 1
+        lines.append(
+            f"findings: {len(findings)} ("
+            + ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+            + f") from {len(results)} item(s)"
+        )
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        notable = [(r, f) for r, f in findings if f.get("severity") in ("high", "medium")]
+        notable.sort(key=lambda rf: (rank.get(rf[1].get("severity"), 9), rf[0]["analysis_id"]))
+        if verbose:
+            shown = notable
+        else:  # the most severe first, at most two per item, so one item cannot fill the list
+            per_item: dict[str, int] = {}
+            shown = []
+            for r, f in notable:
+                key = f"{r['analysis_id']}[{r['dataset']}]"
+                if per_item.get(key, 0) < 2 and len(shown) < TOP_HEADLINES:
+                    per_item[key] = per_item.get(key, 0) + 1
+                    shown.append((r, f))
+        limit = len(shown)
+        for r, f in shown:
+            lines.append(
+                f"  [{f['severity']}] {f.get('title', f.get('id'))} ({r['analysis_id']}[{r['dataset']}])"
+            )
+        if len(notable) > limit:
+            lines.append(
+                f"  ... {len(notable) - limit} more high/medium in the report (-v lists all)"
+            )
+    for name, dataset in harness.datasets.items():
+        bad = dataset.bad_rows
+        if bad.count:
+            first = ", ".join(str(n) for n in list(bad.first_positions)[:5])
+            lines.append(
+                f"dataset {name}: {bad.count:,} of {dataset.row_count + bad.count:,} rows "
+                f"left out as malformed (ragged; first at line(s) {first})"
+            )
+    skipped = [r for r in results if r.get("skip")]
+    for r in skipped:
+        skip = r["skip"]
+        lines.append(
+            f"skipped {r['analysis_id']}[{r['dataset']}]: [{skip.get('reason_code')}] "
+            f"threshold {skip.get('threshold')}, measured {skip.get('measured')}"
+        )
+    statuses: dict[str, int] = {}
+    for r in results:
+        status = (r.get("snapshot") or {}).get("status")
+        if status:
+            statuses[status] = statuses.get(status, 0) + 1
+    if statuses:
+        lines.append("snapshots: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
+    return lines

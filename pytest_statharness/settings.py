@@ -1,0 +1,246 @@
+"""The run's settings: one frozen :class:`RunSettings`, resolved once per session.
+
+Precedence, for every value: command line > environment > ini file / dataset spec >
+defaults. :func:`settings_from_config` runs in ``pytest_configure`` of the controller (or
+the single process); the object is kept in ``config.stash[SETTINGS_KEY]`` and sent to
+xdist workers explicitly in ``workerinput`` (:meth:`RunSettings.to_json`), so a worker
+never re-reads the environment and nothing travels through ``os.environ``.
+
+The environment is read here and only here: the ``STAT_HARNESS_*`` variables are copied
+into :attr:`RunSettings.environment` at configure time. Analyses read their own settings
+(declared with :class:`pytest_statharness.Setting`) from ``DatasetView.settings``, resolved
+from this object by :func:`resolve_analysis_settings`.
+
+Only the standard library and pytest are imported here: this module loads in every session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import pytest
+
+from .options import (
+    CAPS_ENV,
+    DISABLE_ENV,
+    LEGACY_SETTING_INI_KEYS,
+    PROVIDERS_ENV,
+    DatasetSpec,
+    parse_batch_size,
+    parse_cap,
+    parse_compare,
+    parse_dataset_spec,
+    parse_golden,
+    parse_provider_names,
+    parse_redact,
+    parse_setting,
+    parse_time_limit,
+)
+
+SETTINGS_KEY = pytest.StashKey["RunSettings"]()
+WORKERINPUT_KEY = "statharness_settings"
+ENV_PREFIX = "STAT_HARNESS_"
+LARGE_POLICY_ENV = "STAT_HARNESS_LARGE_DATASET_POLICY"
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything a session of the harness is configured with, resolved and validated."""
+
+    datasets: tuple[DatasetSpec, ...] = ()
+    home: Path = Path("appdata")
+    snapshot_dir: Path = Path("snapshots")
+    batch_size: int | None = None
+    golden: str = "default"
+    compare: tuple[tuple[str, str], ...] = ()
+    time_limit_s: float | None = None
+    caps: tuple[tuple[str, int], ...] = ()
+    spec_file: Path | None = None  # a statharness.toml other than the rootdir's
+    providers: tuple[str, ...] = ()  # allow-list of analysis providers (empty: all)
+    disabled: tuple[str, ...] = ()  # analysis providers turned off
+    redact: str = "hash"  # secret-looking values: hash, mask or none (redaction.py)
+    update_snapshots: bool = False
+    network_mode: str = "off"
+    large_dataset_policy: bool = True
+    #: analysis settings given in the ini file / on the command line, name -> raw value
+    ini_settings: tuple[tuple[str, str], ...] = ()
+    cli_settings: tuple[tuple[str, str], ...] = ()
+    #: the ``STAT_HARNESS_*`` environment variables as they were at configure time
+    environment: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    @property
+    def active(self) -> bool:
+        return bool(self.datasets)
+
+    def env(self, name: str, default: str = "") -> str:
+        return dict(self.environment).get(name, default)
+
+    # -- to and from xdist workers -------------------------------------------------------
+    def to_json(self) -> str:
+        data = asdict(self)
+        for key in ("home", "snapshot_dir", "spec_file"):
+            data[key] = None if data[key] is None else str(data[key])
+        return json.dumps(data, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> RunSettings:
+        data = json.loads(text)
+        data["datasets"] = tuple(DatasetSpec(**d) for d in data["datasets"])
+        for key in ("home", "snapshot_dir", "spec_file"):
+            data[key] = None if data[key] is None else Path(data[key])
+        for key in ("compare", "caps", "ini_settings", "cli_settings", "environment"):
+            data[key] = tuple(tuple(pair) for pair in data[key])
+        for key in ("providers", "disabled"):
+            data[key] = tuple(data[key])
+        return cls(**data)
+
+
+def _ini(config: pytest.Config, name: str):
+    try:
+        return config.getini(name)
+    except ValueError as exc:
+        raise pytest.UsageError(f"ini key {name}: {exc}") from None
+
+
+def _resolve(root: Path, value: str) -> Path:
+    path = Path(os.path.expanduser(value))
+    return path if path.is_absolute() else (root / path).resolve()
+
+
+def settings_from_config(
+    config: pytest.Config, environ: Mapping[str, str] | None = None
+) -> RunSettings:
+    """Build the run's settings from the command line, the environment and the ini file."""
+    environ = os.environ if environ is None else environ
+    environment = tuple(sorted((k, v) for k, v in environ.items() if k.startswith(ENV_PREFIX)))
+    env = dict(environment)
+    raw = config.getoption("stat_dataset") or _ini(config, "stat_datasets")
+    specs = tuple(parse_dataset_spec(v) for v in raw)
+    names = [s.name for s in specs]
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        raise pytest.UsageError(
+            f"--stat-dataset: name(s) {', '.join(dupes)} given twice; name each dataset once"
+        )
+    root = config.rootpath
+    home = config.getoption("stat_home") or _ini(config, "stat_home") or "appdata"
+    snap = config.getoption("stat_snapshot_dir") or _ini(config, "stat_snapshot_dir") or "snapshots"
+    batch_raw = config.getoption("stat_batch_size") or _ini(config, "stat_batch_size")
+    golden = parse_golden(
+        config.getoption("stat_golden") or _ini(config, "stat_golden") or "default"
+    )
+    compare = tuple(
+        parse_compare(v) for v in (config.getoption("stat_compare") or _ini(config, "stat_compare"))
+    )
+    for left, right in compare:
+        for side in (left, right):
+            if side not in names:
+                raise pytest.UsageError(
+                    f"--stat-compare {left}:{right}: {side!r} is not a dataset of this session "
+                    f"(datasets: {', '.join(names) or 'none'})"
+                )
+    limit_raw = config.getoption("stat_time_limit") or _ini(config, "stat_time_limit")
+    caps: dict[str, int] = {}
+    # lowest to highest precedence: ini, environment, command line
+    for source in (
+        _ini(config, "stat_caps"),
+        [v for v in env.get(CAPS_ENV, "").split(",") if v.strip()],
+        config.getoption("stat_cap") or [],
+    ):
+        caps.update(parse_cap(v) for v in source)
+    providers = (
+        parse_provider_names(config.getoption("stat_providers") or [], "--stat-providers")
+        or parse_provider_names([env.get(PROVIDERS_ENV, "")], PROVIDERS_ENV)
+        or parse_provider_names(_ini(config, "stat_providers"), "ini stat_providers")
+    )
+    # turning off adds up: the ini's list, the environment's and the command line's
+    disabled = (
+        parse_provider_names(_ini(config, "stat_disable"), "ini stat_disable")
+        + parse_provider_names([env.get(DISABLE_ENV, "")], DISABLE_ENV)
+        + parse_provider_names(config.getoption("stat_disable") or [], "--stat-disable")
+    )
+    ini_settings: dict[str, str] = {}
+    for key, name in LEGACY_SETTING_INI_KEYS.items():
+        value = str(_ini(config, key) or "").strip()
+        if value:
+            ini_settings[name] = value
+    ini_settings.update(
+        parse_setting(v, "ini stat_settings") for v in _ini(config, "stat_settings")
+    )
+    cli_settings = dict(parse_setting(v, "--stat-set") for v in config.getoption("stat_set") or [])
+    spec_raw = config.getoption("stat_spec") or _ini(config, "stat_spec")
+    from .policy.network import network_mode
+
+    return RunSettings(
+        datasets=specs,
+        home=_resolve(root, home),
+        snapshot_dir=_resolve(root, snap),
+        batch_size=parse_batch_size(batch_raw) if batch_raw else None,
+        golden=golden,
+        compare=compare,
+        time_limit_s=parse_time_limit(limit_raw) if limit_raw else None,
+        caps=tuple(sorted(caps.items())),
+        spec_file=_resolve(root, spec_raw) if spec_raw else None,
+        providers=providers,
+        disabled=tuple(dict.fromkeys(disabled)),
+        redact=parse_redact(config.getoption("stat_redact") or _ini(config, "stat_redact")),
+        update_snapshots=bool(config.getoption("update_snapshots", default=False)),
+        network_mode=network_mode(env),
+        large_dataset_policy=env.get(LARGE_POLICY_ENV, "on").strip().lower()
+        not in {"off", "0", "false", "no"},
+        ini_settings=tuple(sorted(ini_settings.items())),
+        cli_settings=tuple(sorted(cli_settings.items())),
+        environment=environment,
+    )
+
+
+def settings_for(config: pytest.Config) -> RunSettings:
+    """The run's settings: sent by the controller to a worker, else built from the config."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None and WORKERINPUT_KEY in workerinput:
+        return RunSettings.from_json(workerinput[WORKERINPUT_KEY])
+    return settings_from_config(config)
+
+
+def resolve_analysis_settings(
+    settings: RunSettings, declared: Iterable, *, strict: bool = True
+) -> dict[str, object]:
+    """Values of the analysis settings the registered analyses declare.
+
+    ``declared``: :class:`pytest_statharness.Setting` objects. Precedence: command line
+    (``--stat-set``) > the setting's environment variable > ini (``stat_settings``). A
+    name no analysis declares is a usage error (``strict``); a bad value is one too, with
+    the analysis's own message.
+    """
+    by_name: dict = {}
+    for setting in declared:
+        by_name.setdefault(setting.name, setting)
+    cli, ini = dict(settings.cli_settings), dict(settings.ini_settings)
+    for source, given in (("--stat-set", cli), ("ini stat_settings", ini if strict else {})):
+        unknown = sorted(set(given) - set(by_name))
+        if unknown:
+            known = ", ".join(sorted(by_name)) or "none"
+            raise pytest.UsageError(
+                f"{source}: no analysis of this session declares the setting(s) "
+                f"{', '.join(unknown)} (declared: {known})"
+            )
+    env = dict(settings.environment)
+    values: dict[str, object] = {}
+    for name, setting in sorted(by_name.items()):
+        if name in cli:
+            raw, source = cli[name], f"--stat-set {name}"
+        elif setting.env and env.get(setting.env, "").strip():
+            raw, source = env[setting.env], setting.env
+        elif name in ini:
+            raw, source = ini[name], f"ini setting {name}"
+        else:
+            continue
+        try:
+            values[name] = setting.parse(raw.strip())
+        except (ValueError, TypeError) as exc:
+            raise pytest.UsageError(f"{source}={raw!r}: {exc}") from None
+    return values
