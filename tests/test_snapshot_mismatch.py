@@ -37,7 +37,8 @@ def test_mismatch_starts_with_a_summary_and_writes_the_diff(dropped) -> None:
     )
     assert lines[start + 2] == "  largest value changes:"
     assert "@@" not in result.stdout.str()  # no diff by default
-    assert len(lines) < 60, len(lines)
+    # the failure section is short (header lines vary with the installed plugins)
+    assert len(lines) - start < 45, len(lines) - start
     result.stdout.fnmatch_lines(
         [
             "*more changes (-vv lists them all)*",
