@@ -243,9 +243,18 @@ def plot_sections(report: dict) -> list[tuple[str, list[str]]]:
     sections.append(("Missingness", figs))
 
     figs = []
+    # the top values of an identifier (case ids, order numbers) say nothing: categories only
+    keys = {
+        (d.get("name"), c.get("name"))
+        for d in report.get("datasets", [])
+        for c in d.get("columns", [])
+        if c.get("role") == "identifier"
+    }
     for item, f in kinds.get("column_profile", []):
         top = f["measurement"]["values"].get("top_values")
         if not isinstance(top, list) or not top:
+            continue
+        if (item.get("dataset"), _subject(f, "column")) in keys:
             continue
         pairs = [(str(t.get("value")), float(t.get("count", 0))) for t in top[:12]]
         figs.append(
