@@ -795,6 +795,7 @@ def _outlier_severity(detected, count, n, max_z, mixture) -> tuple[str, str]:
 def _group_moments(chunk, columns, groups) -> dict:
     """Per (group column, measure): {level: [n, sum, sum of squares]} of this chunk."""
     out: dict = {}
+    values = {c: chunk.floats(c) for c in columns} if groups else {}
     for g in groups:
         levels = chunk.table.column(g)
         encoded = pc.dictionary_encode(levels).combine_chunks()
@@ -802,9 +803,7 @@ def _group_moments(chunk, columns, groups) -> dict:
         codes = encoded.indices.to_numpy(zero_copy_only=False)
         code_valid = np.asarray(pc.is_valid(encoded).to_numpy(zero_copy_only=False))
         for c in columns:
-            vals = np.asarray(
-                chunk.table.column(c).to_numpy(zero_copy_only=False), dtype=np.float64
-            )
+            vals = values[c]
             ok = code_valid & np.isfinite(vals)
             k, v = codes[ok].astype(np.int64), vals[ok]
             size = len(names)

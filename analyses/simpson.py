@@ -94,13 +94,13 @@ class SimpsonsParadox(Analysis):
 
     def update(self, state, chunk, ctx):
         table = chunk.table
+        values = {c: chunk.floats(c) for pair in ctx.params["pairs"] for c in pair}
         for g in ctx.params["groups"]:
             encoded = pc.dictionary_encode(table.column(g).cast("string")).combine_chunks()
             names = encoded.dictionary.to_pylist()
             codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
             for x_name, y_name in ctx.params["pairs"]:
-                x = chunk.floats(x_name)
-                y = chunk.floats(y_name)
+                x, y = values[x_name], values[y_name]
                 ok = (codes >= 0) & np.isfinite(x) & np.isfinite(y)
                 k, xv, yv = codes[ok].astype(np.int64), x[ok], y[ok]
                 slot = state.setdefault((g, x_name, y_name), {})

@@ -66,26 +66,28 @@ WANDERING_CHANGES = 3  # this many level changes in one series: it wanders (all 
 ANNUAL_CYCLE_EPS2 = 0.5
 
 
+def _less_group_means(groups: np.ndarray, y: np.ndarray, offset: float = 0.0) -> np.ndarray:
+    """``y`` less the mean of its group plus ``offset`` (exact sums, one rounding each).
+
+    One stable sort splits the values by group in their original order, so each group's
+    ``math.fsum`` sees the values in the order a boolean mask would give them."""
+    order = np.argsort(groups, kind="stable")
+    bounds = np.flatnonzero(np.diff(groups[order])) + 1
+    out = y.astype(np.float64).copy()
+    for idx in np.split(order, bounds):
+        if idx.size:
+            out[idx] = y[idx] - (math.fsum(y[idx].tolist()) / int(idx.size) - offset)
+    return out
+
+
 def within_day(hours: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Hourly values less the mean of their day's hourly values (exact sums)."""
-    days = hours // 24
-    out = y.astype(np.float64).copy()
-    for day in np.unique(days).tolist():
-        mask = days == day
-        out[mask] = y[mask] - math.fsum(y[mask].tolist()) / int(mask.sum())
-    return out
+    return _less_group_means(hours // 24, y)
 
 
 def deseasonalised(keys: np.ndarray, y: np.ndarray) -> np.ndarray:
     """``y`` less its month-of-year mean plus the overall mean (exact sums, one rounding)."""
-    phase = month_of_day(keys)
-    overall = math.fsum(y.tolist()) / y.size
-    out = y.astype(np.float64).copy()
-    for m in range(12):
-        mask = phase == m
-        if mask.any():
-            out[mask] = y[mask] - (math.fsum(y[mask].tolist()) / int(mask.sum()) - overall)
-    return out
+    return _less_group_means(month_of_day(keys), y, math.fsum(y.tolist()) / y.size)
 
 
 def annual_cycle_strength(keys: np.ndarray, y: np.ndarray) -> float:

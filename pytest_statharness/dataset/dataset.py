@@ -618,7 +618,7 @@ def _date_string_grains(
                 if lost:
                     count, first = failed.get(n, (0, None))
                     if first is None:
-                        bad = pc_is_null(table.column(n), batch.column(n))
+                        bad = _first_unparsed(table.column(n), batch.column(n))
                         first = str(batch.column(n)[bad].as_py())
                     failed[n] = (count + lost, first)
     for n in names:
@@ -631,7 +631,7 @@ def _date_string_grains(
         )
 
 
-def pc_is_null(parsed, raw) -> int:
+def _first_unparsed(parsed, raw) -> int:
     """Position of the first value that is valid text but did not parse."""
     import pyarrow.compute as pc
 

@@ -89,7 +89,7 @@ def _whole_numbers(summary: dict) -> bool:
 
 
 def _in_domain(summary: dict, lo: float, hi: float) -> bool:
-    return _whole_numbers(summary) and lo <= summary["fmin"] and summary["fmax"] <= hi
+    return _whole_numbers(summary) and _in_domain_float(summary, lo, hi)
 
 
 def calendar_candidates(summary: dict) -> list[str]:
