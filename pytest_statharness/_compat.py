@@ -114,3 +114,19 @@ class TerminalLine:
         with self._uncaptured():
             self.writer.write_raw("\r\x1b[K" + self.writer._current_line, flush=True)
         self.shown = False
+
+
+def worker_exit_code(node, timeout_s: float = 5.0) -> int | None:
+    """The exit status of a dead xdist worker, as :class:`subprocess.Popen` gives it
+    (negative: the signal that killed it), or None when it cannot be known.
+
+    Reaches into execnet: a popen gateway keeps its ``subprocess.Popen`` at
+    ``gateway._io.popen``. xdist reports a dead worker without saying how it died.
+    """
+    popen = getattr(getattr(getattr(node, "gateway", None), "_io", None), "popen", None)
+    if popen is None or not hasattr(popen, "wait"):
+        return None
+    try:
+        return popen.wait(timeout=timeout_s)
+    except Exception:  # still alive (it closed its channel only) or already reaped elsewhere
+        return getattr(popen, "returncode", None)

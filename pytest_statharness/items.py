@@ -74,8 +74,6 @@ class AnalysisItem(pytest.Item):
         self.harness = harness
         self.add_marker("statharness")
         self.add_marker(analysis.family)
-        if analysis.memory_heavy:
-            self.add_marker(pytest.mark.xdist_group("statharness-memory-heavy"))
         if analysis.golden in ("default", "strict"):
             self.add_marker(f"golden_{analysis.golden}")
 
@@ -101,12 +99,17 @@ class AnalysisItem(pytest.Item):
             self.user_properties.append(("statharness.snapshot", snapshot["status"]))
 
     def runtest(self) -> None:
+        from .session.workers import memory_heavy_slot
+
         policy = golden_policy_for(self, self.harness.settings.golden)
         progress = self.harness.progress_for(self)
         try:
             try:
                 try:
-                    with guarded(f"analysis {self.analysis.id!r}", self.harness.network_mode):
+                    with (
+                        memory_heavy_slot(self.harness, self.analysis.memory_heavy),
+                        guarded(f"analysis {self.analysis.id!r}", self.harness.network_mode),
+                    ):
                         result = self.harness.run(
                             self.analysis,
                             self.dataset_names,

@@ -46,10 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if settings.active:
         from .session import start_session
 
-        # Memory-heavy analyses share one xdist group, so they never run at the same time;
-        # that needs xdist's loadgroup scheduling, which is load plus groups.
-        if getattr(config.option, "dist", "no") == "load":
-            config.option.dist = "loadgroup"
+        # xdist's --dist load is kept as is: its group schedulers hang or raise INTERNALERROR
+        # when a worker dies; memory-heavy items are kept apart by session.workers instead.
         harness = start_session(config, settings)
 
         from .runlog import register as register_run_recorder  # issue 10: run row, status

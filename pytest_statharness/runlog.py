@@ -176,7 +176,12 @@ class RunRecorder:
         if report.outcome != "passed" or nodeid not in self._outcomes:
             if self._outcomes.get(nodeid) in (None, "passed"):
                 self._outcomes[nodeid] = report.outcome
-        if report.when != "teardown":
+        # xdist reports an item whose worker died once, with no phase (when="???"): that
+        # report is the item's last, so its row is closed here or never.
+        crashed = report.when not in ("setup", "call", "teardown")
+        if crashed:
+            self._outcomes[nodeid] = "crashed"
+        elif report.when != "teardown":
             return
         from . import store
 

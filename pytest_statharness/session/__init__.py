@@ -26,12 +26,14 @@ def start_session(config: pytest.Config, settings: RunSettings) -> Harness:
     from .collection import CollectionPlugin
     from .fixtures import FixturesPlugin
     from .results import LiveStatusPlugin, ResultsPlugin
+    from .workers import WorkerCrashPlugin
 
     harness = Harness(config, settings)
     config.pluginmanager.register(CollectionPlugin(harness), f"{PLUGIN_PREFIX}-collection")
     config.pluginmanager.register(FixturesPlugin(harness), f"{PLUGIN_PREFIX}-fixtures")
     config.pluginmanager.register(ResultsPlugin(harness), f"{PLUGIN_PREFIX}-results")
     config.pluginmanager.register(LiveStatusPlugin(harness), f"{PLUGIN_PREFIX}-live")
+    config.pluginmanager.register(WorkerCrashPlugin(harness), f"{PLUGIN_PREFIX}-workers")
     return harness
 
 
