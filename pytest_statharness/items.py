@@ -20,6 +20,7 @@ from .policy.budget import BudgetDecision
 from .policy.golden import HarnessSkip, golden_policy_for
 from .policy.network import guarded
 from .snapshots import snapshot_key
+from .watchdog import time_limit
 
 RESULT_PROPERTY = "statharness"  # attribute of a call report: the item's result, as JSON
 RESULT_KEY = pytest.StashKey[dict]()
@@ -108,6 +109,11 @@ class AnalysisItem(pytest.Item):
                 try:
                     with (
                         memory_heavy_slot(self.harness, self.analysis.memory_heavy),
+                        time_limit(
+                            self.decision.budget.time_limit_s,
+                            f"{self.analysis.id} on {self.dataset_name!r}",
+                            hard_stop=self.harness.is_worker,
+                        ),
                         guarded(f"analysis {self.analysis.id!r}", self.harness.network_mode),
                     ):
                         result = self.harness.run(

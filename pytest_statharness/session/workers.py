@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import signal
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,7 @@ import pytest
 
 from ..items import RESULT_PROPERTY
 from ..runlog import _parse_nodeid
+from ..watchdog import WATCHDOG_EXIT_CODE
 from .harness import COLLECTOR_NAME, Harness
 
 TOKEN_INPUT = "statharness_session_token"  # workerinput key: one value per session
@@ -68,6 +70,8 @@ def describe_exit(code: int | None) -> str:
     """How a process ended, for a person: ``killed by signal 9 (SIGKILL)``."""
     if code is None:
         return "exit status unknown"
+    if code == WATCHDOG_EXIT_CODE:
+        return "stopped by the harness's watchdog, past the item's time limit"
     if code < 0:
         try:
             name = signal.Signals(-code).name
@@ -84,10 +88,14 @@ class WorkerCrashPlugin:
     def __init__(self, harness: Harness) -> None:
         self.harness = harness
         self.crashes: list[dict] = []
+        self.started: dict[str, float] = {}  # nodeid: when the controller saw it start
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node) -> None:
         node.workerinput[TOKEN_INPUT] = session_token(self.harness.config)
+
+    def pytest_runtest_logstart(self, nodeid: str, location) -> None:
+        self.started[nodeid] = time.monotonic()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_handlecrashitem(self, crashitem: str, report, sched) -> None:
@@ -99,6 +107,8 @@ class WorkerCrashPlugin:
         worker_id = getattr(getattr(worker, "gateway", None), "id", "?")
         code = worker_exit_code(worker)
         cause = describe_exit(code)
+        if crashitem in self.started:
+            cause += f", {time.monotonic() - self.started[crashitem]:.1f} s after it started"
         message = (
             f"worker {worker_id} died while running {crashitem} ({cause}); the item is "
             "reported crashed and the session goes on with a replacement worker"
