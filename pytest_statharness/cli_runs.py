@@ -54,7 +54,7 @@ def _when(timestamp: float | None) -> str:
 
 
 def _status_word(run: dict) -> str:
-    return "stale" if run.get("stale") else run["status"]
+    return run["status"]  # a dead session's row reads "interrupted" (store._run_dict)
 
 
 # -- runs ---------------------------------------------------------------------------------

@@ -127,6 +127,34 @@ class RunRecorder:
             target=self._beat, name="statharness-heartbeat", daemon=True
         )
         self._thread.start()
+        self._clean_stale_temp_files()
+        self._end_on_sigterm()
+
+    def _clean_stale_temp_files(self) -> None:
+        """Temp files a killed session left beside snapshots and run files."""
+        from .atomic import clean_stale_temp_files
+
+        options = self._harness().options
+        for root in (options.snapshot_dir, self.home / "runs"):
+            clean_stale_temp_files(root)
+
+    def _end_on_sigterm(self) -> None:
+        """``kill`` (SIGTERM) ends the session like Ctrl-C: the report is written and the
+        row closed as ``interrupted`` (by default SIGTERM ends Python with no cleanup).
+        Only when nobody else installed a handler, and only in the main thread."""
+        import signal
+
+        if threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            return
+
+        def on_sigterm(signum, frame):
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second kill ends it at once
+            raise KeyboardInterrupt("SIGTERM")
+
+        signal.signal(signal.SIGTERM, on_sigterm)
+        self._sigterm_handler = on_sigterm
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if hasattr(self.config, "workerinput") or self.run_id is None:
@@ -206,6 +234,7 @@ class RunRecorder:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self._restore_sigterm()
         if self.run_id is None:
             return
         if self.final_exit_status is not None and self.final_exit_status != session.exitstatus:
@@ -213,6 +242,14 @@ class RunRecorder:
         row = store.get_run(self.home, self.run_id)
         if row is not None and row["status"] == "running":
             store.mark_interrupted(self.home, self.run_id)
+
+    def _restore_sigterm(self) -> None:
+        import signal
+
+        handler = getattr(self, "_sigterm_handler", None)
+        if handler is not None and signal.getsignal(signal.SIGTERM) is handler:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        self._sigterm_handler = None
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
         gate = getattr(self, "gate", None)

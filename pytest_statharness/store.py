@@ -7,12 +7,14 @@ chosen by sequence number, never by clock.
 A run's row is created when its session starts (status ``running``, with a heartbeat
 while it runs, the expected item count after collection and one row per finished item)
 and closed at session end as ``passed``, ``failed`` or ``interrupted``. A ``running`` row
-whose heartbeat is older than :data:`STALE_AFTER_S` belongs to a session that died.
+whose heartbeat is older than :data:`STALE_AFTER_S` belongs to a session that died: it is
+read as ``interrupted`` and closed as such by the next run's start.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import statistics
 import time
@@ -104,6 +106,7 @@ def new_run(
 
     def reserve(conn):
         now = time.time()
+        close_stale_runs(conn, now)
         cur = conn.execute(
             "INSERT INTO runs (run_id, status, created, started, heartbeat, datasets,"
             " settings_hash, provenance) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
@@ -304,8 +307,22 @@ def _run_dict(row: sqlite3.Row) -> dict:
         and out.get("heartbeat")
         and time.time() - out["heartbeat"] > STALE_AFTER_S
     ):
+        # its session died (killed, power cut) before it could close the row: read it as
+        # what it is; the next run's start closes it in the database too
+        out["status"] = "interrupted"
         out["stale"] = True
     return out
+
+
+def close_stale_runs(conn: sqlite3.Connection, now: float) -> int:
+    """Close ``running`` rows whose heartbeat stopped (their session died without closing
+    them) as ``interrupted``, ended at their last heartbeat; how many were closed."""
+    cur = conn.execute(
+        "UPDATE runs SET status = 'interrupted', ended = heartbeat WHERE status = 'running'"
+        " AND heartbeat IS NOT NULL AND heartbeat < ?",
+        (now - STALE_AFTER_S,),
+    )
+    return cur.rowcount
 
 
 def list_runs(home: Path, limit: int | None = None) -> list[dict]:
@@ -389,5 +406,40 @@ def delete_run(home: Path, run_id: str) -> None:
     _transaction(home, drop)
 
 
-def write_latest(home: Path, run_id: str) -> None:
-    write_text_atomic(home / "runs" / "LATEST.json", json.dumps({"run_id": run_id}) + "\n")
+def _sequence_of(home: Path, run_id: str) -> int | None:
+    run = get_run(home, run_id)
+    if run is not None:
+        return int(run["seq"])
+    tail = run_id.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else None
+
+
+def write_latest(home: Path, run_id: str) -> bool:
+    """Point ``runs/LATEST.json`` at ``run_id`` unless it already names a later run.
+
+    Why: two sessions finishing together used to leave whichever wrote last; LATEST.json
+    only moves forward by run sequence. The read-compare-write holds an exclusive lock
+    (``runs/.LATEST.lock``) and the file is replaced atomically. Returns whether it moved.
+    """
+    import fcntl
+
+    runs = Path(home) / "runs"
+    runs.mkdir(parents=True, exist_ok=True)
+    seq = _sequence_of(Path(home), run_id)
+    fd = os.open(runs / ".LATEST.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        latest = runs / "LATEST.json"
+        try:
+            current = json.loads(latest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            current = {}
+        current_seq = current.get("seq") if isinstance(current, dict) else None
+        if current_seq is None and isinstance(current, dict) and current.get("run_id"):
+            current_seq = _sequence_of(Path(home), str(current["run_id"]))
+        if seq is not None and isinstance(current_seq, int) and current_seq > seq:
+            return False
+        write_text_atomic(latest, json.dumps({"run_id": run_id, "seq": seq}) + "\n")
+        return True
+    finally:
+        os.close(fd)
