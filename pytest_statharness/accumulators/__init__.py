@@ -12,7 +12,10 @@ Objects (``update``, ``merge`` returning a new object and never modifying its ar
 * :class:`HeavyHitters` — mergeable Misra–Gries candidates with their error bound.
 * :class:`Histogram` — exact integer counts over fixed bin edges.
 * :class:`Quantiles` — exact quantiles (numpy's linear method) by multi-pass selection.
-* :class:`ExactSum` — an exact running sum (``add_array``, ``merged``, ``value``).
+* :class:`ExactSum` — an exact running sum (``add_array``, ``merged``, ``value``, and
+  ``mean(count)``, finite whenever the mean is).
+* :class:`IntegerMoments` — exact count, sum and sum of squares of int64/uint64 values
+  (no float64 detour); ``mean`` and ``std`` rounded once.
 
 Functions and lower-level pieces: :func:`exact_fixed_sum` and :func:`fixed_ratio` (an
 exact sum as an integer, and a correctly rounded mean from it), :class:`RankSelector`,
@@ -48,12 +51,14 @@ from ._exact import (
     quantile_rank_list,
     quantile_ranks,
 )
+from ._integers import IntegerMoments, int_square_sum, int_sum, ratio_to_float, sqrt_ratio
 from ._objects import Counts, HeavyHitters, Histogram, Quantiles
 
 __all__ = [
     "Counts",
     "ExactSum",
     "HeavyHitters",
+    "IntegerMoments",
     "Histogram",
     "KeyRankSelector",
     "Quantiles",
@@ -66,12 +71,16 @@ __all__ = [
     "float_keys",
     "in_sorted",
     "int_keys",
+    "int_square_sum",
+    "int_sum",
     "keys_to_floats",
     "linear_quantile",
     "mg_reduce",
     "misra_gries_add",
     "quantile_rank_list",
     "quantile_ranks",
+    "ratio_to_float",
+    "sqrt_ratio",
     "valid_values",
     "value_counts",
 ]

@@ -132,6 +132,16 @@ class ExactSum:
         out.special = sorted(set(self.special) | set(other.special), key=repr)
         return out
 
+    def mean(self, count: int) -> float:
+        """The exact sum divided by ``count``, rounded once: finite whenever the mean is,
+        even when the sum itself is past float64 (``value() / count`` gave inf there)."""
+        if self.special:
+            return float(sum(self.special))
+        fixed = self.fixed
+        for p in self.partials:
+            fixed += exact_fixed_sum(np.array([p]))
+        return fixed_ratio(fixed, count)
+
     def value(self) -> float:
         if self.special:
             return float(sum(self.special))

@@ -1,0 +1,130 @@
+"""Exact integer moments and overflow-free means (pytest_statharness.accumulators).
+
+Property tests over int64/uint64 extremes and floats near the overflow limit: every sum
+equals Python's integer (or rational) arithmetic, every result is the one correct rounding.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_statharness.accumulators import (
+    ExactSum,
+    IntegerMoments,
+    int_square_sum,
+    int_sum,
+    ratio_to_float,
+    sqrt_ratio,
+)
+
+INT64 = st.integers(-(2**63), 2**63 - 1)
+UINT64 = st.integers(0, 2**64 - 1)
+EXTREMES = st.sampled_from([-(2**63), -(2**63) + 1, -1, 0, 1, 2**53, 2**53 + 1, 2**63 - 1])
+BIG_FLOATS = st.floats(min_value=1e307, max_value=1.7976931348623157e308)
+
+
+def _is_correct_rounding(value: float, exact: Fraction) -> bool:
+    """``value`` is the float nearest to ``exact`` (ties: either neighbour is accepted)."""
+    down, up = math.nextafter(value, -math.inf), math.nextafter(value, math.inf)
+    low = (Fraction(down) + Fraction(value)) / 2 if math.isfinite(down) else -math.inf
+    high = (Fraction(value) + Fraction(up)) / 2 if math.isfinite(up) else math.inf
+    return low <= exact <= high
+
+
+def _sqrt_is_correct_rounding(value: float, num: int, den: int) -> bool:
+    """Like :func:`_is_correct_rounding` for sqrt(num/den), compared through squares."""
+    target = Fraction(num, den)
+    down, up = math.nextafter(value, 0.0), math.nextafter(value, math.inf)
+    low = (Fraction(down) + Fraction(value)) / 2
+    high = (Fraction(value) + Fraction(up)) / 2
+    return low * low <= target <= high * high
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(INT64, EXTREMES), max_size=300))
+def test_int64_sums_are_python_integers(values) -> None:
+    array = np.array(values, dtype=np.int64)
+    assert int_sum(array) == sum(values)
+    assert int_square_sum(array) == sum(v * v for v in values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(UINT64, max_size=300))
+def test_uint64_sums_are_python_integers(values) -> None:
+    array = np.array(values, dtype=np.uint64)
+    assert int_sum(array) == sum(values)
+    assert int_square_sum(array) == sum(v * v for v in values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(INT64, EXTREMES), min_size=2, max_size=200), st.integers(0, 200))
+def test_moments_split_merge_mean_and_std_are_exact(values, cut) -> None:
+    array = np.array(values, dtype=np.int64)
+    whole = IntegerMoments()
+    whole.add_array(array)
+    left, right = IntegerMoments(), IntegerMoments()
+    left.add_array(array[:cut])
+    right.add_array(array[cut:])
+    before = right.to_state()
+    assert left.merged(right) == whole == right.merged(left)
+    assert right.to_state() == before  # merge leaves its argument alone
+    n = len(values)
+    assert _is_correct_rounding(whole.mean(), Fraction(sum(values), n))
+    num, den = whole.variance_ratio(1)
+    assert Fraction(num, den) == Fraction(
+        n * sum(v * v for v in values) - sum(values) ** 2, n * (n - 1)
+    )
+    assert _sqrt_is_correct_rounding(whole.std(1), num, den)
+    assert math.isfinite(whole.mean()) and math.isfinite(whole.std(1))
+
+
+def test_300_distinct_values_from_2_63_are_not_constant() -> None:
+    values = [2**63 + i for i in range(300)]
+    moments = IntegerMoments()
+    moments.add_array(np.array(values, dtype=np.uint64))
+    assert moments.mean() == float(Fraction(sum(values), 300))
+    # population of 0..299 shifted: sample std = sqrt(300 * 301 / 12) exactly rounded
+    assert moments.std(1) == math.sqrt(300 * 301 / 12)
+    # the float64 detour sees one value only
+    assert len(set(np.array(values, dtype=np.uint64).astype(np.float64).tolist())) == 1
+
+
+def test_std_near_2_53_is_exact() -> None:
+    values = [2**53 + i for i in range(0, 40, 3)]
+    moments = IntegerMoments()
+    moments.add_array(np.array(values, dtype=np.int64))
+    exact = np.std(np.arange(0, 40, 3, dtype=np.float64), ddof=1)  # shift-invariant
+    assert moments.std(1) == exact
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(BIG_FLOATS, BIG_FLOATS.map(lambda x: -x)), min_size=1, max_size=50))
+def test_float_mean_near_overflow_is_finite_and_exact(values) -> None:
+    total = ExactSum()
+    total.add_array(np.array(values, dtype=np.float64))
+    mean = total.mean(len(values))
+    assert math.isfinite(mean)
+    assert _is_correct_rounding(mean, sum(Fraction(v) for v in values) / len(values))
+
+
+def test_a_mean_of_3_6e307_is_not_infinity() -> None:
+    values = np.full(10, 3.6e307)
+    total = ExactSum()
+    total.add_array(values)
+    assert total.value() == math.inf  # the sum is past float64 ...
+    assert total.mean(10) == 3.6e307  # ... its mean is not
+
+
+def test_ratio_and_sqrt_edges() -> None:
+    assert ratio_to_float(10**400, 1) == math.inf
+    assert ratio_to_float(-(10**400), 1) == -math.inf
+    assert ratio_to_float(1, 3) == 1 / 3
+    assert sqrt_ratio(0, 5) == 0.0
+    assert sqrt_ratio(2, 1) == math.sqrt(2)
+    assert sqrt_ratio(10**700, 1) == math.inf
+    assert _sqrt_is_correct_rounding(sqrt_ratio(2**127 + 1, 3), 2**127 + 1, 3)
