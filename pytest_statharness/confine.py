@@ -13,8 +13,10 @@ Only the standard library is imported: this module loads with the plugin.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import StatHarnessError
@@ -72,3 +74,32 @@ def _show(name: object) -> str:
     """A name as an error message may show it: quoted, control characters escaped, short."""
     text = repr(name)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+SCRATCH_FOLDER = "scratch"
+
+
+@contextlib.contextmanager
+def scratch_folder(home: Path, item_name: str) -> Iterator[Path]:
+    """The one folder an analysis item may write while it runs, removed when it ends.
+
+    Why: the guard (:mod:`.policy.network`) refuses writes outside it, so an analysis that
+    needs temporary files gets a place for them: :mod:`tempfile` points here meanwhile
+    (``tempfile.mkstemp()`` lands inside). ``<home>/scratch/<pid>-<hash of the item>``.
+    """
+    import hashlib
+    import shutil
+    import tempfile
+
+    digest = hashlib.sha256(item_name.encode("utf-8")).hexdigest()[:12]
+    folder = Path(home) / SCRATCH_FOLDER / f"{os.getpid()}-{digest}"
+    folder.mkdir(parents=True, exist_ok=True)
+    previous = tempfile.tempdir
+    tempfile.tempdir = str(folder)
+    try:
+        yield folder
+    finally:
+        tempfile.tempdir = previous
+        shutil.rmtree(folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            folder.parent.rmdir()  # only when no other item's folder is left

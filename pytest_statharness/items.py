@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import resource
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .analysis import Analysis, Plan
+from .confine import scratch_folder
 from .errors import BudgetExceeded, StatHarnessError
 from .evidence import canonical_findings
 from .policy.budget import BudgetDecision
@@ -108,13 +110,18 @@ class AnalysisItem(pytest.Item):
             try:
                 try:
                     with (
+                        scratch_folder(self.harness.settings.home, self.nodeid) as scratch,
                         memory_heavy_slot(self.harness, self.analysis.memory_heavy),
                         time_limit(
                             self.decision.budget.time_limit_s,
                             f"{self.analysis.id} on {self.dataset_name!r}",
                             hard_stop=self.harness.is_worker,
                         ),
-                        guarded(f"analysis {self.analysis.id!r}", self.harness.network_mode),
+                        guarded(
+                            f"analysis {self.analysis.id!r}",
+                            self.harness.network_mode,
+                            writable=(scratch, *self._spill_folders()),
+                        ),
                     ):
                         result = self.harness.run(
                             self.analysis,
@@ -188,6 +195,16 @@ class AnalysisItem(pytest.Item):
                 else:
                     message += f"\n  full diff: {diff_file} in the run folder (-vv shows it here)"
             raise StatHarnessFailure(message)
+
+    def _spill_folders(self) -> list:
+        """Where the dataset layer spills grouped copies while this item runs."""
+        folders = []
+        for name in self.dataset_names:
+            folder = getattr(self.harness.dataset(name), "spill_dir", None)
+            if folder is not None:
+                Path(folder).mkdir(parents=True, exist_ok=True)  # before the guard is on
+                folders.append(folder)
+        return folders
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, StatHarnessFailure):

@@ -10,6 +10,7 @@ import math
 from fractions import Fraction
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -128,3 +129,58 @@ def test_ratio_and_sqrt_edges() -> None:
     assert sqrt_ratio(2, 1) == math.sqrt(2)
     assert sqrt_ratio(10**700, 1) == math.inf
     assert _sqrt_is_correct_rounding(sqrt_ratio(2**127 + 1, 3), 2**127 + 1, 3)
+
+
+def test_profile_numeric_keeps_big_integers_exact(pytester) -> None:
+    """profile_numeric on int64/uint64 columns past 2**53 and floats near the overflow limit:
+    exact integer min/max, std of the exact variance, finite means."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    n = 3000
+    index = np.arange(n)
+    big_u = (index % 300).astype(np.uint64) + np.uint64(2**63)
+    big_i = (2**62 + (index % 300) * 3).astype(np.int64)
+    near53 = (2**53 + (index * 7919) % 400).astype(np.int64)
+    huge = np.where(index % 2 == 0, 3.5e307, 3.6e307)
+    spread = np.where(index % 2 == 0, -1.5e307, 1.5e307)
+    table = pa.table(
+        {
+            "big_u": pa.array(big_u, pa.uint64()),
+            "big_i": big_i,
+            "near53": near53,
+            "huge": huge,
+            "spread": spread,
+        }
+    )
+    (pytester.path / "data").mkdir()
+    pq.write_table(table, pytester.path / "data" / "big.parquet")
+    result = pytester.runpytest(
+        "--stat-dataset", "big=data/big.parquet", "-k", "profile_numeric", "--snapshot-update"
+    )
+    assert result.ret == 0, result.stdout.str()
+    import json
+
+    found = json.loads((pytester.path / "snapshots" / "big" / "profile_numeric.json").read_text())
+    found = found if isinstance(found, list) else found["findings"]
+    values = {f["subject"]["column"]: f["measurement"]["values"] for f in found}
+
+    def exact_std(column) -> Fraction:
+        ints = [int(v) for v in column]
+        mean = Fraction(sum(ints), len(ints))
+        return sum((v - mean) ** 2 for v in ints) / (len(ints) - 1)
+
+    for name, column in (("big_u", big_u), ("big_i", big_i), ("near53", near53)):
+        v = values[name]
+        assert v["min"] == int(column.min()) and v["max"] == int(column.max())
+        assert _sqrt_is_correct_rounding(v["std"], *exact_std(column).as_integer_ratio())
+        assert v["mean"] == float(Fraction(sum(int(x) for x in column), n))
+    assert values["big_u"]["std"] > 0  # not a constant column
+    assert values["huge"]["mean"] == float(sum(Fraction(x) for x in huge) / n)
+    assert values["spread"]["std"] == pytest.approx(1.5e307 * math.sqrt(n / (n - 1)), rel=1e-15)
+    assert all(
+        isinstance(x, int | float) and math.isfinite(x)
+        for v in values.values()
+        for x in v.values()
+        if x is not None
+    )

@@ -15,6 +15,13 @@ closed to ``off`` with a warning; the legacy ``STAT_HARNESS_ALLOW_NETWORK=1`` me
   forkserver), which has no audit event, through a wrapper installed when this module loads.
 * **Native code**: loading a library or looking a symbol up with ``ctypes`` is refused while
   an analysis runs (a call through a function pointer taken *before* cannot be seen).
+* **Writes**: while an analysis runs, creating, writing, truncating, renaming, removing or
+  changing the mode of a file outside the folders the item may write (its scratch folder,
+  ``<home>/scratch/``, and the harness's spill folder) is refused — ``open`` for writing,
+  ``os.remove``/``rename``/``mkdir``/``rmdir``/``truncate``/``chmod``/``link``/``symlink``
+  and ``shutil.rmtree`` through their audit events; bytecode caches (``__pycache__``) and
+  ``os.devnull`` stay writable. Defence in depth, not a sandbox: writes from native code
+  are not seen.
 * **Scope**: the state is process-wide, not per thread: while an analysis runs, every
   thread is guarded, and a thread started during an analysis stays guarded after it ends.
 
@@ -63,11 +70,32 @@ _DNS_EVENTS = frozenset(
     }
 )
 _NATIVE_EVENTS = frozenset({"ctypes.dlopen", "ctypes.dlsym", "ctypes.dlsym/handle"})
+# file events that change the disk, with the positions of their path arguments
+_WRITE_EVENTS = {
+    "os.remove": (0,),
+    "os.rename": (0, 1),
+    "os.rmdir": (0,),
+    "os.mkdir": (0,),
+    "os.truncate": (0,),
+    "os.chmod": (0,),
+    "os.chown": (0,),
+    "os.link": (0, 1),
+    "os.symlink": (1,),
+    "shutil.rmtree": (0,),
+}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 
 
 class NetworkBlocked(StatHarnessError):
     """An analysis tried to reach the network or start a process while that is not allowed."""
+
+
+class WriteBlocked(NetworkBlocked, PermissionError):
+    """An analysis tried to change a file outside the folders it may write.
+
+    Also a :class:`PermissionError`, so code that handles an unwritable folder (a bytecode
+    cache, an optional log file) degrades as it would on a read-only disk."""
 
 
 def network_mode(env=None) -> str:
@@ -116,12 +144,14 @@ class _Guard:
     so the thread stays guarded after the analysis returns.
     """
 
-    __slots__ = ("active", "lock", "sticky")
+    __slots__ = ("active", "lock", "sticky", "writable")
 
     def __init__(self) -> None:
         self.active: list[tuple[str, str]] = []
         self.sticky: dict[int, tuple[str, str]] = {}
         self.lock = threading.Lock()
+        #: entry (by id) -> real paths of the folders its analysis may write
+        self.writable: dict[int, tuple[str, ...]] = {}
 
     def current(self) -> tuple[str, str] | None:
         if self.active:
@@ -178,9 +208,57 @@ def _dns(label: str, host, mode: str) -> str:
     )
 
 
+def _path_text(value) -> str | None:
+    if isinstance(value, int) or value is None:
+        return None  # a file descriptor: opened (and checked) before
+    try:
+        value = os.fspath(value)
+    except TypeError:
+        return None
+    if isinstance(value, bytes):
+        value = os.fsdecode(value)
+    return value
+
+
+def _may_write(path: str, roots: tuple[str, ...]) -> bool:
+    if path == os.devnull or "__pycache__" in path.replace("\\", "/").split("/"):
+        return True
+    real = os.path.realpath(path)
+    return any(real == root or real.startswith(root + os.sep) for root in roots)
+
+
+def write_refusal(event: str, args, label: str, roots: tuple[str, ...]) -> str | None:
+    """Why a file event is refused for ``label`` (None: not a write, or allowed)."""
+    if event == "open":
+        mode = args[1] if len(args) > 1 else None
+        flags = args[2] if len(args) > 2 else 0
+        writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (
+            isinstance(flags, int) and flags & _WRITE_FLAGS
+        )
+        paths = (args[0],) if writing and args else ()
+    else:
+        positions = _WRITE_EVENTS.get(event)
+        if positions is None:
+            return None
+        paths = tuple(args[i] for i in positions if i < len(args))
+    for raw in paths:
+        path = _path_text(raw)
+        if path is not None and not _may_write(path, roots):
+            return (
+                f"{label} tried to write {os.path.basename(path)!r} outside its scratch folder "
+                f"({event}); analyses may write only under the run's scratch folder"
+            )
+    return None
+
+
 def _hook(event: str, args) -> None:
     guard = _GUARD.current()
     if guard is None:
+        return
+    if event == "open" or event in _WRITE_EVENTS:
+        reason = write_refusal(event, args, guard[0], _GUARD.writable.get(id(guard), ()))
+        if reason is not None:
+            raise WriteBlocked(reason)
         return
     reason = decide(event, args, *guard)
     if reason is not None:
@@ -247,16 +325,21 @@ def install() -> None:
 
 
 @contextlib.contextmanager
-def guarded(label: str, mode: str | None = None):
-    """Run the body with the guard active for the whole process (every thread)."""
+def guarded(label: str, mode: str | None = None, writable=()):
+    """Run the body with the guard active for the whole process (every thread).
+
+    ``writable``: the folders the body may change files under (none by default)."""
     install()
     entry = (label, mode or network_mode())
+    roots = tuple(os.path.realpath(os.fspath(p)) for p in writable)
     with _GUARD.lock:
         _GUARD.active.append(entry)
+        _GUARD.writable[id(entry)] = roots
     try:
         yield
     finally:
         with _GUARD.lock:
+            _GUARD.writable.pop(id(entry), None)
             # remove this entry (the last one equal to it), whatever nested in between
             for i in range(len(_GUARD.active) - 1, -1, -1):
                 if _GUARD.active[i] is entry:
