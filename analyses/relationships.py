@@ -86,6 +86,13 @@ STRONGEST_PARTNER_RULE = (
     "of its two columns; a pair weaker than both columns' strongest is low (in a table of many "
     "correlated measures every pair would otherwise be flagged)"
 )
+GROUP_MIN_COLUMNS = 3
+GROUP_RULE = (
+    f"3 or more measures linked by strong correlations (medium pairs, |r| >= {MEDIUM_R}) are "
+    "reported once, as a correlated group (medium); the pairs inside the group are low: "
+    "measures that move together (mean and worst of one quantity, a size measured three "
+    "ways) are one fact about the table, worth one look"
+)
 SERIES_LEVELS_RULE = (
     "one row per time point (>= 90% distinct timestamps): the columns are time series, whose "
     "levels correlate through trends and cycles whether or not they are related; severity at "
@@ -207,8 +214,10 @@ class Correlation(Analysis):
         "strongest correlation, (b) both columns correlate with the table's time axis (its "
         "first timestamp, else a year column; read along, never reported) at |r| >= 0.7 "
         "(a shared trend), or (c) the table holds one row per time point (>= 90% distinct "
-        "timestamps): levels of time series correlate through trends and cycles. Only "
-        "measures (role measurement, count, duration) are paired"
+        "timestamps): levels of time series correlate through trends and cycles. 3 or more "
+        "measures linked by medium pairs (before rule (a); connected components) are one "
+        "correlated group, reported first (medium, with its strong pairs), and the pairs "
+        "inside it are low. Only measures (role measurement, count, duration) are paired"
     )
     reference = (
         "Pearson (1895); Spearman (1904), The proof and measurement of association between two "
@@ -579,6 +588,7 @@ class Correlation(Analysis):
                 for a in (i, j):
                     best[a] = max(best.get(a, 0.0), abs(r))
         out = []
+        strong: list[tuple[int, int, dict]] = []  # medium pairs before the partner rule
         for i, j in selected:
             if axis_index in (i, j):
                 continue  # the time axis is read only to tell shared trends
@@ -625,6 +635,8 @@ class Correlation(Analysis):
                 params["time_axis"] = axis
                 params["r_with_time"] = [trend.get(i), trend.get(j)]
             r_ij = abs(pr["r"]) if pr["r"] is not None else None
+            series_levels = "time_series_table" in ctx.params
+            group_edge = severity in ("medium", "high") and not (shared or series_levels)
             if (
                 severity in ("medium", "high")
                 and r_ij is not None
@@ -635,7 +647,6 @@ class Correlation(Analysis):
                 # measures, each column's strongest relation is the one worth a look
                 severity = "low"
                 params["weaker_than_partners"] = STRONGEST_PARTNER_RULE
-            series_levels = "time_series_table" in ctx.params
             if (shared or series_levels) and severity in ("medium", "high"):
                 severity = "low"
                 params["severity_capped"] = (
@@ -665,9 +676,76 @@ class Correlation(Analysis):
                     parameters=params,
                 )
             )
-        return _strongest_first(
+            if group_edge:
+                strong.append((i, j, out[-1]))
+        groups = self._group_findings(ctx, strong, tested)
+        return groups + _strongest_first(
             ctx, out, lambda v: abs(v["pearson_r"]) if v["pearson_r"] is not None else None
         )
+
+    @staticmethod
+    def _group_findings(ctx, strong: list[tuple[int, int, dict]], tested: int) -> list[dict]:
+        """One finding per group of >= 3 measures linked by strong pairs (connected
+        components); the pairs inside a group become low. Groups in column order."""
+        parent = list(range(len(ctx.columns)))
+
+        def root(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for i, j, _ in strong:
+            ri, rj = root(i), root(j)
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+        members: dict[int, list[int]] = {}
+        for i, j, _ in strong:
+            for a in (i, j):
+                group = members.setdefault(root(a), [])
+                if a not in group:
+                    group.append(a)
+        out = []
+        for top in sorted(members):
+            group = sorted(members[top])
+            if len(group) < GROUP_MIN_COLUMNS:
+                continue
+            pairs = [f for i, j, f in strong if root(i) == top]
+            for finding in pairs:
+                finding["severity"] = "low"
+                finding["evidence"]["parameters"]["severity_capped"] = GROUP_RULE
+            rs = [f["measurement"]["values"]["pearson_r"] for f in pairs]
+            rs = [r for r in rs if r is not None]
+            lead = max(pairs, key=lambda f: abs(f["measurement"]["values"]["pearson_r"] or 0))
+            x, y = lead["evidence"]["columns"]
+            names = [ctx.columns[a] for a in group]
+            out.append(
+                ctx.finding(
+                    kind="correlated_group",
+                    title=f"{len(names)} measures move together (strongest: {x!r} and {y!r})",
+                    subject={"columns": names},
+                    values={
+                        "columns_in_group": len(names),
+                        "strong_pairs": len(pairs),
+                        "strongest_pearson_r": lead["measurement"]["values"]["pearson_r"],
+                        "weakest_strong_abs_r": min(abs(r) for r in rs) if rs else None,
+                    },
+                    units={
+                        "columns_in_group": "count",
+                        "strong_pairs": "count",
+                        "strongest_pearson_r": "coefficient",
+                        "weakest_strong_abs_r": "coefficient",
+                    },
+                    severity="medium",
+                    columns=names,
+                    parameters={
+                        "rule": GROUP_RULE,
+                        "pairs_tested": tested,
+                        "strong_pairs": [f["evidence"]["columns"] for f in pairs],
+                    },
+                )
+            )
+        return out
 
 
 def _add_moments(a: list, b: list) -> list:

@@ -246,6 +246,39 @@ def _series_columns(time_column: str, series: str) -> list[str]:
     return [time_column] if series == ROWS else [time_column, series]
 
 
+#: the word for one point of a series at the time column's grain ("daily" for instants and
+#: days: the series are day buckets)
+GRAIN_WORDS = {"year": "yearly", "quarter": "quarterly", "month": "monthly", "week": "weekly"}
+
+#: at least this many measures trending together are reported once (see Trend)
+SHARED_TREND_MIN_SERIES = 3
+SHARED_TREND_RULE = (
+    "3 or more measures with a medium trend over the same time column are reported once, "
+    "as a shared trend (medium); each one's own trend finding is low"
+)
+
+
+#: (shortest, longest) median step in days between a series' points, per word
+STEP_WORDS = (
+    ((360, 367), "yearly"),
+    ((89, 93), "quarterly"),
+    ((28, 32), "monthly"),
+    ((7, 7), "weekly"),
+)
+
+
+def per_point(ctx, keys: np.ndarray) -> str:
+    """'daily', 'quarterly', ... — what one point of a series is, for titles: from the median
+    step between its days (a quarterly table whose dates fall on months reads 'quarterly'),
+    else from the time column's grain."""
+    if keys.size >= 3:
+        step = float(np.median(np.diff(keys)))
+        for (low, high), word in STEP_WORDS:
+            if low <= step <= high:
+                return word
+    return GRAIN_WORDS.get(ctx.params.get("grain"), "daily")
+
+
 def _f(x) -> float | None:
     if x is None:
         return None
@@ -606,6 +639,14 @@ def _t_test_p(a: tuple[int, float, float], b: tuple[int, float, float]) -> float
     return float(res.pvalue)
 
 
+#: a level shift of this many noise sigmas is medium on its own
+SHIFT_SIGMAS_MEDIUM = 3
+#: a smaller shift is medium when it lasts and the evidence is overwhelming
+SUSTAINED_SHIFT_SIGMAS = 1.5
+SUSTAINED_MIN_POINTS = 20
+SUSTAINED_MAX_P = 1e-6
+
+
 class Changepoints(_TimeAnalysis):
     id = "changepoints"
     # not exact: declared significant digits (pytest_statharness.precision)
@@ -643,7 +684,9 @@ class Changepoints(_TimeAnalysis):
         "Levels before/after are the segment means of the daily series itself (counts, or "
         "daily means of the values); for a numeric column robust_level_before/after are the "
         "means of the rows' g values in the two segments. Severity: medium when the shift "
-        "of the search series is at least 3 of its noise sigmas (von Neumann), else low; low "
+        "of the search series is at least 3 of its noise sigmas (von Neumann), or at least "
+        "1.5 sigmas sustained over at least 20 points on each side with the Mann–Whitney "
+        "p < 1e-6 (a moderate shift that lasts, like the Nile's in 1898), else low; low "
         "also for a row-count shift under 10% and for a numeric series whose daily values the "
         "month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 months: a seasonal "
         "swing, not a change of level); the row-count series is not searched for yearly or "
@@ -688,7 +731,7 @@ class Changepoints(_TimeAnalysis):
             out.append(
                 ctx.finding(
                     kind="changepoint_scan",
-                    title=f"Changepoint scan of daily {name} by {t!r}",
+                    title=f"Changepoint scan of {per_point(ctx, keys)} {name} by {t!r}",
                     subject={"time_column": t, "series": name},
                     values={
                         "points": int(y.size),
@@ -720,7 +763,7 @@ class Changepoints(_TimeAnalysis):
                 out.append(
                     ctx.finding(
                         kind="changepoint",
-                        title=f"Daily {name} by {t!r} shifts on {date}",
+                        title=f"{per_point(ctx, keys).capitalize()} {name} by {t!r} shifts on {date}",
                         subject={"time_column": t, "series": name, "date": date},
                         values={
                             "date": date,
@@ -773,8 +816,15 @@ class Changepoints(_TimeAnalysis):
         """medium for a clear level shift; low for a small change in row counts (< 10%:
         a missing hour on a DST day is no level shift) or a shift in a series that follows
         the annual cycle (a seasonal swing is not a change of level)."""
-        if sigmas is not None and sigmas < 3:
-            return "low"
+        if sigmas is not None and sigmas < SHIFT_SIGMAS_MEDIUM:
+            sustained = (
+                sigmas >= SUSTAINED_SHIFT_SIGMAS
+                and min(ch["n_before"], ch["n_after"]) >= SUSTAINED_MIN_POINTS
+                and ch["p"] is not None
+                and ch["p"] < SUSTAINED_MAX_P
+            )
+            if not sustained:
+                return "low"
         if name == ROWS and ch["before"] and abs(shift / ch["before"]) < MIN_ROWS_RELATIVE_SHIFT:
             return "low"
         if name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2:
@@ -1048,6 +1098,8 @@ class Trend(_TimeAnalysis):
     precision = {
         "p_value": PROBABILITY_DIGITS,
         "tau": STATISTIC_DIGITS,
+        "median_abs_tau": STATISTIC_DIGITS,
+        "weakest_abs_tau": STATISTIC_DIGITS,
         "slope_low": STATISTIC_DIGITS,
         "slope_high": STATISTIC_DIGITS,
     }
@@ -1063,7 +1115,12 @@ class Trend(_TimeAnalysis):
         "daily values the month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 "
         "months) is tested seasonally adjusted (each value less its month's mean plus the "
         "overall mean, exact sums), so an annual cycle is not read as a trend; the title "
-        "says so. The row-count series is not tested for yearly or monthly dates. Order: series"
+        "says so. The row-count series is not tested for yearly or monthly dates. When 3 or "
+        "more measures have a medium trend, they are reported once as a shared trend "
+        "(medium, listed strongest |tau| first) and each one's own trend is low: measures "
+        "that grow together (an economy, a business) are one fact about the table. Titles "
+        "name the series by the time column's grain (daily, weekly, monthly, quarterly, "
+        "yearly). Order: the shared trend, then series"
     )
     reference = (
         "Mann (1945), Nonparametric tests against trend, Econometrica 13; Kendall (1975), "
@@ -1084,17 +1141,36 @@ class Trend(_TimeAnalysis):
             values["seasonally_adjusted"] = adjusted
             results.append((name, keys, values))
         tested = sum(1 for _, _, r in results if r["p_value"] is not None)
-        out = []
-        for name, _, values in results:
-            tau = abs(values["tau"] or 0.0)
-            severity = significant_severity(
-                values["p_value"], tested, tau, ((0.4, "medium"), (0.2, "low"))
+        severities = [
+            significant_severity(
+                values["p_value"],
+                tested,
+                abs(values["tau"] or 0.0),
+                ((0.4, "medium"), (0.2, "low")),
             )
+            for _, _, values in results
+        ]
+        shared = [
+            i
+            for i, (name, _, _) in enumerate(results)
+            if name != ROWS and severities[i] == "medium"
+        ]
+        if len(shared) < SHARED_TREND_MIN_SERIES:
+            shared = []
+        out = []
+        for i, (name, keys, values) in enumerate(results):
+            severity = severities[i]
+            parameters = {"series_tested": tested, "confidence": 0.95, **self._window_params(s)}
+            if i in shared:
+                # many measures trending together is one fact about the table (growth of an
+                # economy, of a business): said once, in the shared-trend finding
+                severity = "low"
+                parameters["severity_capped"] = SHARED_TREND_RULE
             unit = "rows/day" if name == ROWS else "value"
             out.append(
                 ctx.finding(
                     kind="trend",
-                    title=f"Trend of daily {name} by {t!r}"
+                    title=f"Trend of {per_point(ctx, keys)} {name} by {t!r}"
                     + (" (seasonally adjusted)" if values["seasonally_adjusted"] else ""),
                     subject={"time_column": t, "series": name},
                     values=values,
@@ -1114,14 +1190,48 @@ class Trend(_TimeAnalysis):
                     },
                     severity=severity,
                     columns=_series_columns(t, name),
-                    parameters={
-                        "series_tested": tested,
-                        "confidence": 0.95,
-                        **self._window_params(s),
-                    },
+                    parameters=parameters,
                 )
             )
+        if shared:
+            out.insert(0, self._shared_finding(ctx, t, [results[i] for i in shared], tested))
         return cap_each(ctx, out)
+
+    @staticmethod
+    def _shared_finding(ctx, t: str, trending: list, tested: int) -> dict:
+        """One medium finding for the measures that trend together, strongest |tau| first."""
+        trending = sorted(trending, key=lambda r: (-abs(r[2]["tau"]), r[0]))
+        word = per_point(ctx, trending[0][1])
+        names = [name for name, _, _ in trending]
+        taus = np.array([values["tau"] for _, _, values in trending])
+        up = int(np.count_nonzero(taus > 0))
+        direction = (
+            "up" if up == len(names) else "down" if up == 0 else f"{up} up, {len(names) - up} down"
+        )
+        return ctx.finding(
+            kind="shared_trend",
+            title=f"{len(names)} of {tested} {word} series trend with {t!r} ({direction})",
+            subject={"time_column": t, "series": names},
+            values={
+                "series_trending": len(names),
+                "series_tested": tested,
+                "series_up": up,
+                "series_down": len(names) - up,
+                "median_abs_tau": float(np.median(np.abs(taus))),
+                "weakest_abs_tau": float(np.min(np.abs(taus))),
+            },
+            units={
+                "series_trending": "count",
+                "series_tested": "count",
+                "series_up": "count",
+                "series_down": "count",
+                "median_abs_tau": "coefficient",
+                "weakest_abs_tau": "coefficient",
+            },
+            severity="medium",
+            columns=[t, *names],
+            parameters={"rule": SHARED_TREND_RULE, "series": names},
+        )
 
     @staticmethod
     def _test(keys: np.ndarray, y: np.ndarray) -> dict:
