@@ -86,6 +86,13 @@ STRONGEST_PARTNER_RULE = (
     "of its two columns; a pair weaker than both columns' strongest is low (in a table of many "
     "correlated measures every pair would otherwise be flagged)"
 )
+#: a correlation with a declared KPI or target (dataset spec) is medium from Cohen's "large"
+INTEREST_MEDIUM_R = 0.5
+INTEREST_RULE = (
+    f"a pair with a declared KPI or target (dataset spec) is medium from |r| >= "
+    f"{INTEREST_MEDIUM_R} (Cohen's large effect), whatever the columns' other partners: each "
+    "strong driver of an outcome is worth a look; it joins no correlated group"
+)
 GROUP_MIN_COLUMNS = 3
 GROUP_RULE = (
     f"3 or more measures linked by strong correlations (medium pairs, |r| >= {MEDIUM_R}) are "
@@ -217,7 +224,9 @@ class Correlation(Analysis):
         "timestamps): levels of time series correlate through trends and cycles. 3 or more "
         "measures linked by medium pairs (before rule (a); connected components) are one "
         "correlated group, reported first (medium, with its strong pairs), and the pairs "
-        "inside it are low. Only measures (role measurement, count, duration) are paired"
+        "inside it are low. A pair with a declared KPI or target (dataset spec) is medium from "
+        "|r| >= 0.5 (Cohen's large), without rule (a), and joins no group. Only measures "
+        "(role measurement, count, duration) are paired"
     )
     reference = (
         "Pearson (1895); Spearman (1904), The proof and measurement of association between two "
@@ -589,6 +598,7 @@ class Correlation(Analysis):
                     best[a] = max(best.get(a, 0.0), abs(r))
         out = []
         strong: list[tuple[int, int, dict]] = []  # medium pairs before the partner rule
+        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
         for i, j in selected:
             if axis_index in (i, j):
                 continue  # the time axis is read only to tell shared trends
@@ -621,10 +631,16 @@ class Correlation(Analysis):
             }
             strength = max([abs(v) for v in (pr["r"], rho) if v is not None], default=0.0)
             smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
+            interest = cols[i] in interesting or cols[j] in interesting
             severity = significant_severity(
-                smaller_p, tested, strength, ((MEDIUM_R, "medium"), (0.4, "low"))
+                smaller_p,
+                tested,
+                strength,
+                ((INTEREST_MEDIUM_R if interest else MEDIUM_R, "medium"), (0.4, "low")),
             )
             params = {"pairs_tested": tested}
+            if interest:
+                params["declared_interest"] = INTEREST_RULE
             shared = (
                 i in trend
                 and j in trend
@@ -636,9 +652,12 @@ class Correlation(Analysis):
                 params["r_with_time"] = [trend.get(i), trend.get(j)]
             r_ij = abs(pr["r"]) if pr["r"] is not None else None
             series_levels = "time_series_table" in ctx.params
-            group_edge = severity in ("medium", "high") and not (shared or series_levels)
+            group_edge = (
+                severity in ("medium", "high") and not (shared or series_levels) and not interest
+            )
             if (
-                severity in ("medium", "high")
+                not interest
+                and severity in ("medium", "high")
                 and r_ij is not None
                 and r_ij < best.get(i, 0.0)
                 and r_ij < best.get(j, 0.0)

@@ -1120,7 +1120,9 @@ class Trend(_TimeAnalysis):
         "(medium, listed strongest |tau| first) and each one's own trend is low: measures "
         "that grow together (an economy, a business) are one fact about the table. Titles "
         "name the series by the time column's grain (daily, weekly, monthly, quarterly, "
-        "yearly). Order: the shared trend, then series"
+        "yearly). A declared KPI or target (dataset spec) is corrected only for the other "
+        "declared series and is never folded into a shared trend. Order: the shared trend, "
+        "then series"
     )
     reference = (
         "Mann (1945), Nonparametric tests against trend, Econometrica 13; Kendall (1975), "
@@ -1141,19 +1143,23 @@ class Trend(_TimeAnalysis):
             values["seasonally_adjusted"] = adjusted
             results.append((name, keys, values))
         tested = sum(1 for _, _, r in results if r["p_value"] is not None)
+        # a declared KPI or target is a hypothesis stated beforehand: corrected only for the
+        # other declared series, not for every measure of the table
+        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
+        declared = sum(1 for n, _, r in results if n in interesting and r["p_value"] is not None)
         severities = [
             significant_severity(
                 values["p_value"],
-                tested,
+                declared if name in interesting else tested,
                 abs(values["tau"] or 0.0),
                 ((0.4, "medium"), (0.2, "low")),
             )
-            for _, _, values in results
+            for name, _, values in results
         ]
         shared = [
             i
             for i, (name, _, _) in enumerate(results)
-            if name != ROWS and severities[i] == "medium"
+            if name != ROWS and name not in interesting and severities[i] == "medium"
         ]
         if len(shared) < SHARED_TREND_MIN_SERIES:
             shared = []
@@ -1161,6 +1167,11 @@ class Trend(_TimeAnalysis):
         for i, (name, keys, values) in enumerate(results):
             severity = severities[i]
             parameters = {"series_tested": tested, "confidence": 0.95, **self._window_params(s)}
+            if name in interesting:
+                parameters["declared_interest"] = (
+                    f"a declared KPI or target: Bonferroni over the {declared} declared "
+                    "series tested, not over every series; never part of a shared trend"
+                )
             if i in shared:
                 # many measures trending together is one fact about the table (growth of an
                 # economy, of a business): said once, in the shared-trend finding

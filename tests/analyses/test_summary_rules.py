@@ -129,3 +129,59 @@ def test_a_short_moderate_blip_stays_low() -> None:
     )
     result = run_on_frame(analysis("changepoints"), frame)
     assert all(f["severity"] != "medium" for f in by_kind(result, "changepoint"))
+
+
+def outcome_table(seed: int = 11, n: int = 440) -> pd.DataFrame:
+    """Two predictors of an outcome at r ~ 0.55 (Cohen's large), one strongly tied pair."""
+    rng = np.random.default_rng(seed)
+    bmi = rng.normal(26, 4, n)
+    s5 = rng.normal(4.6, 0.5, n)
+    s4 = s5 * 1.0 + rng.normal(0, 0.35, n)
+    target = 0.55 * (bmi - 26) / 4 + 0.55 * (s5 - 4.6) / 0.5 + rng.normal(0, 0.63, n)
+    return pd.DataFrame({"bmi": bmi, "s4": s4, "s5": s5, "target": target})
+
+
+def test_a_declared_target_makes_its_large_correlations_medium() -> None:
+    frame = outcome_table()
+    plain = run_on_frame(analysis("correlation"), frame)
+    declared = run_on_frame(analysis("correlation"), frame, targets=("target",))
+
+    def severity(result, x, y):
+        for f in by_kind(result, "correlation"):
+            if set(f["subject"]["columns"]) == {x, y}:
+                return f["severity"], f["measurement"]["values"]["pearson_r"]
+        raise AssertionError((x, y))
+
+    sev, r = severity(plain, "bmi", "target")
+    assert 0.5 <= r < 0.7 and sev == "low"
+    assert severity(declared, "bmi", "target")[0] == "medium"
+    assert severity(declared, "s5", "target")[0] == "medium"  # not the strongest of s5
+    assert severity(declared, "bmi", "s5")[0] != "medium"
+
+
+def test_a_declared_target_trend_is_not_corrected_for_every_series() -> None:
+    """Twelve model years of cars: the yearly mean of the outcome rises (tau ~ 0.76 over 12
+    points, p ~ 6e-4), among six measures; corrected for six it is not significant at
+    0.001, declared beforehand it is."""
+    rng = np.random.default_rng(70)
+    years = np.repeat(np.arange(1970, 1982), 30)
+    n = years.size
+    frame = pd.DataFrame(
+        {
+            "year": pd.to_datetime([f"{y}-01-01" for y in years]),
+            "mpg": 17
+            + 0.9 * (years - 1970)
+            + rng.normal(0, 1.2, n)
+            + np.repeat(rng.normal(0, 1.8, 12), 30),
+            **{f"m{k}": rng.normal(0, 1, n) for k in range(5)},
+        }
+    )
+    plain = run_on_frame(analysis("trend"), frame)
+    declared = run_on_frame(analysis("trend"), frame, targets=("mpg",))
+    mine = {f["subject"]["series"]: f for f in by_kind(declared, "trend")}
+    theirs = {f["subject"]["series"]: f for f in by_kind(plain, "trend")}
+    p = mine["mpg"]["measurement"]["values"]["p_value"]
+    assert 0.001 / 6 < p < 0.001, p
+    assert theirs["mpg"]["severity"] == "info"
+    assert mine["mpg"]["severity"] == "medium"
+    assert "declared" in mine["mpg"]["evidence"]["parameters"]["declared_interest"]
