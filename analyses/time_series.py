@@ -30,7 +30,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import signal, stats
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, Plan, hookimpl
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
@@ -59,6 +59,20 @@ CP_PENALTY = 4.0
 # trend / seasonality
 TREND_MIN_POINTS = 10
 WEEKDAY_MIN_DAYS = 14
+#: a non-calendar cycle (a yearly series' 11-year sunspot cycle) is looked for in regular
+#: yearly series of at least this many points, at periods from 3 points to a quarter of the
+#: series (a period seen fewer than 4 times is no cycle)
+PERIOD_MIN_POINTS = 40
+PERIOD_MIN_STEPS = 3
+PERIOD_MAX_SHARE_OF_SPAN = 4
+#: the peak frequency's share of the detrended variance from which a cycle is medium
+PERIOD_MEDIUM_SHARE = 0.1
+#: (low, medium) effect sizes per effect measure
+EFFECT_BANDS = {
+    "cohens_w": (0.1, 0.3),
+    "epsilon_squared": (0.06, 0.14),
+    "variance_share": (0.0, PERIOD_MEDIUM_SHARE),
+}
 HOUR_MIN_HOURS = 48
 MONTH_MIN_MONTHS = 12
 MIN_ROWS_RELATIVE_SHIFT = 0.10
@@ -844,8 +858,12 @@ class Seasonality(_TimeAnalysis):
         "cohens_w": STATISTIC_DIGITS,
         "h_statistic": STATISTIC_DIGITS,
         "epsilon_squared": STATISTIC_DIGITS,
+        "period": STATISTIC_DIGITS,
+        "variance_share": STATISTIC_DIGITS,
+        "power_ratio": STATISTIC_DIGITS,
+        "lag1_autocorrelation": STATISTIC_DIGITS,
     }
-    title = "Day-of-week, hour-of-day and month-of-year effects"
+    title = "Day-of-week, hour-of-day and month-of-year effects, and cycles of yearly series"
     method = (
         "Cycles by the time column's grain (inferred: year/month/week/day/instant): none for "
         "yearly or monthly dates, month of year only for weekly dates, no hour of day for "
@@ -862,12 +880,20 @@ class Seasonality(_TimeAnalysis):
         "epsilon^2 >= 0.14); else info. Hour of day: the hourly means less their day's mean (the "
         "diurnal deviation; seasons would drown it). Month of year: Kruskal–Wallis of the "
         "daily means, less "
-        "their Theil–Sen line (a rising series is no cycle), grouped by month. When rows fall outside the window of max_windows days, the "
-        "title says so. Order: series, then day of week, hour of day, month of year"
+        "their Theil–Sen line (a rising series is no cycle), grouped by month. Yearly "
+        "series (one value a year, none missing, >= 40 years): the strongest cycle of 3 years "
+        "to a quarter of the span in the periodogram (scipy.signal.periodogram) of the series "
+        "less its Theil–Sen line, each ordinate divided by the AR(1) red-noise spectrum of "
+        "the same lag-1 autocorrelation and mean power; p = 1 - (1 - exp(-ratio))^m over the "
+        "m periods searched; effect: the peak's share of the detrended variance (low from "
+        "any, medium from 0.1). When rows fall outside the window of max_windows days, the "
+        "title says so. Order: series, then day of week, hour of day, month of year, cycle"
     )
     reference = (
         "Pearson (1900), Phil. Mag. 50; Cohen (1988), Statistical Power Analysis for the "
-        "Behavioral Sciences, ch. 7; Kruskal & Wallis (1952), JASA 47; Tomczak & Tomczak (2014)"
+        "Behavioral Sciences, ch. 7; Kruskal & Wallis (1952), JASA 47; Tomczak & Tomczak "
+        "(2014); Gilman, Fuglister & Mitchell (1963), On the power spectrum of red noise, "
+        "J. Atmos. Sci. 20; Schuster (1898), periodogram"
     )
     access = "streamed; one pass, bounded maps of the latest max_windows days and hours"
 
@@ -882,15 +908,20 @@ class Seasonality(_TimeAnalysis):
         for c in ctx.columns[1:]:
             for cycle in cycles:
                 tests.append(self._mean_test(s, c, cycle))
+            if ctx.params.get("grain") == "year":
+                tests.append(self._period_test(s, c))
         tests = [x for x in tests if not x.get("not_applicable")]
         performed = sum(1 for x in tests if x["values"]["p_value"] is not None)
         out = []
         for test in tests:
             v = test["values"]
-            small, large = (0.1, 0.3) if test["effect"] == "cohens_w" else (0.06, 0.14)
+            small, large = EFFECT_BANDS[test["effect"]]
             severity = significant_severity(
                 v["p_value"], performed, v[test["effect"]], ((large, "medium"), (small, "low"))
             )
+            if test["cycle"] == "period":
+                out.append(self._period_finding(ctx, t, test, severity, performed))
+                continue
             window = ""
             series = s.hourly if test["cycle"] == "hour_of_day" else s.daily
             if series is not None and series.rows_outside:
@@ -914,6 +945,107 @@ class Seasonality(_TimeAnalysis):
                 )
             )
         return cap_each(ctx, out)
+
+    @staticmethod
+    def _period_test(s: Series, column: str) -> dict:
+        """The strongest non-calendar cycle of a regular yearly series, tested against red
+        noise: the periodogram of the series less its Theil–Sen line, each ordinate over the
+        AR(1) spectrum of the same lag-1 autocorrelation and mean power (Gilman, Fuglister &
+        Mitchell 1963), so a persistent series' low-frequency power is no cycle."""
+        values = {
+            "period": None,
+            "p_value": None,
+            "variance_share": None,
+            "power_ratio": None,
+            "lag1_autocorrelation": None,
+            "frequencies_tested": None,
+            "n": 0,
+        }
+        units = {
+            "period": "years",
+            "p_value": "probability",
+            "variance_share": "ratio",
+            "power_ratio": "ratio",
+            "lag1_autocorrelation": "coefficient",
+            "frequencies_tested": "count",
+            "n": "count",
+        }
+        test = {
+            "series": column,
+            "cycle": "period",
+            "values": values,
+            "units": units,
+            "effect": "variance_share",
+            "params": {},
+        }
+        if s.daily is None or column not in s.daily.means:
+            test["not_applicable"] = True
+            return test
+        keys, _, y = s.daily.means[column]
+        values["n"] = int(y.size)
+        steps = np.diff(keys)
+        if y.size < PERIOD_MIN_POINTS or not np.all((steps >= 365) & (steps <= 366)):
+            # too short or not one value a year: no cycle is looked for (no finding)
+            test["not_applicable"] = True
+            return test
+        x = np.arange(y.size, dtype=np.float64)
+        line = stats.theilslopes(y, x)
+        r = y - (line.intercept + line.slope * x)
+        r = r - r.mean()
+        if not np.any(r):
+            test["params"]["skipped"] = "the series is a straight line"
+            return test
+        f, power = signal.periodogram(r, detrend=False)
+        inner = (f > 0) & (f < 0.5)
+        with np.errstate(divide="ignore"):
+            period = np.where(f > 0, 1.0 / np.where(f > 0, f, 1.0), np.inf)
+        candidates = (
+            inner & (period >= PERIOD_MIN_STEPS) & (period <= y.size / PERIOD_MAX_SHARE_OF_SPAN)
+        )
+        if not candidates.any():
+            test["params"]["skipped"] = "the series is too short for a cycle of >= 3 years"
+            return test
+        rho = float(np.corrcoef(r[:-1], r[1:])[0, 1])
+        red = (1 - rho**2) / (1 - 2 * rho * np.cos(2 * np.pi * f) + rho**2)
+        ratio = power / (red * (power[inner].mean() / red[inner].mean()))
+        peak = int(np.argmax(np.where(candidates, ratio, -np.inf)))
+        m = int(candidates.sum())
+        # the largest of m ordinates, each ~ Exp(1) over the red-noise spectrum
+        p = float(-np.expm1(m * np.log1p(-math.exp(-ratio[peak]))))
+        values.update(
+            {
+                "period": float(period[peak]),
+                "p_value": p,
+                "variance_share": float(power[peak] / power[inner].sum()),
+                "power_ratio": float(ratio[peak]),
+                "lag1_autocorrelation": rho,
+                "frequencies_tested": m,
+            }
+        )
+        test["params"]["periods_searched"] = (
+            f"{PERIOD_MIN_STEPS} years to a quarter of the span ({y.size / 4:g} years)"
+        )
+        return test
+
+    @staticmethod
+    def _period_finding(ctx, t: str, test: dict, severity: str, performed: int) -> dict:
+        v = test["values"]
+        name = test["series"]
+        title = (
+            f"A cycle of about {v['period']:.1f} years in {name} by {t!r}"
+            if v["period"] is not None
+            else f"Cycle search in yearly {name} by {t!r}"
+        )
+        return ctx.finding(
+            kind="cycle",
+            title=title,
+            subject={"time_column": t, "series": name, "cycle": "period"},
+            values=v,
+            units=test["units"],
+            severity=severity,
+            columns=_series_columns(t, name),
+            parameters={"tests": performed, **test["params"]},
+        )
 
     @staticmethod
     def _labels(cycle: str) -> list[str]:

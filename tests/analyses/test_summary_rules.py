@@ -185,3 +185,43 @@ def test_a_declared_target_trend_is_not_corrected_for_every_series() -> None:
     assert theirs["mpg"]["severity"] == "info"
     assert mine["mpg"]["severity"] == "medium"
     assert "declared" in mine["mpg"]["evidence"]["parameters"]["declared_interest"]
+
+
+def yearly(values: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "year": pd.to_datetime([f"{1700 + i}-01-01" for i in range(values.size)]),
+            "activity": values,
+        }
+    )
+
+
+def test_a_non_calendar_cycle_of_a_yearly_series_is_found() -> None:
+    """An 11-year cycle in 300 years of red noise (the sunspot series' shape)."""
+    rng = np.random.default_rng(11)
+    years = np.arange(300)
+    noise = np.zeros(300)
+    for i in range(1, 300):
+        noise[i] = 0.6 * noise[i - 1] + rng.normal(0, 15)
+    values = 50 + 40 * np.sin(2 * np.pi * years / 11.0) + noise
+    result = run_on_frame(analysis("seasonality"), yearly(values))
+    cycles = by_kind(result, "cycle")
+    assert len(cycles) == 1 and cycles[0]["severity"] == "medium"
+    assert abs(cycles[0]["measurement"]["values"]["period"] - 11.0) < 0.5
+    assert cycles[0]["title"].startswith("A cycle of about 11")
+
+
+def test_red_noise_and_a_random_walk_are_no_cycle() -> None:
+    rng = np.random.default_rng(12)
+    for rho in (0.5, 0.9):
+        y = np.zeros(300)
+        for i in range(1, 300):
+            y[i] = rho * y[i - 1] + rng.normal()
+        for series in (y, np.cumsum(rng.normal(size=300))):
+            result = run_on_frame(analysis("seasonality"), yearly(series))
+            assert all(f["severity"] in ("info", "low") for f in by_kind(result, "cycle"))
+
+
+def test_a_short_yearly_series_gets_no_cycle_search() -> None:
+    result = run_on_frame(analysis("seasonality"), yearly(np.arange(30, dtype=float)))
+    assert result is None or not by_kind(result, "cycle")
