@@ -281,6 +281,13 @@ STEP_WORDS = (
 )
 
 
+PANEL_RULE = (
+    "a balanced panel ({rows} rows in every period, one per entity): the trend of the "
+    "entities' mean mixes their own trends and the mix; severity at most low (look per "
+    "entity, or at a declared KPI)"
+)
+
+
 def per_point(ctx, keys: np.ndarray) -> str:
     """'daily', 'quarterly', ... — what one point of a series is, for titles: from the median
     step between its days (a quarterly table whose dates fall on months reads 'quarterly'),
@@ -1252,7 +1259,11 @@ class Trend(_TimeAnalysis):
         "(medium, listed strongest |tau| first) and each one's own trend is low: measures "
         "that grow together (an economy, a business) are one fact about the table. Titles "
         "name the series by the time column's grain (daily, weekly, monthly, quarterly, "
-        "yearly). A declared KPI or target (dataset spec) is corrected only for the other "
+        "yearly). A balanced panel at a yearly or monthly grain (the same k >= 2 rows in "
+        "every period, one per entity) has its measures' trends capped at low: the mean over "
+        "entities mixes their trends (not a declared KPI or target). A declared KPI or target "
+        "(dataset spec) is corrected "
+        "only for the other "
         "declared series and is never folded into a shared trend. Order: the shared trend, "
         "then series"
     )
@@ -1288,10 +1299,14 @@ class Trend(_TimeAnalysis):
             )
             for name, _, values in results
         ]
+        panel = self._panel_rows(s, ctx)
         shared = [
             i
             for i, (name, _, _) in enumerate(results)
-            if name != ROWS and name not in interesting and severities[i] == "medium"
+            if name != ROWS
+            and name not in interesting
+            and severities[i] == "medium"
+            and panel is None
         ]
         if len(shared) < SHARED_TREND_MIN_SERIES:
             shared = []
@@ -1299,6 +1314,10 @@ class Trend(_TimeAnalysis):
         for i, (name, keys, values) in enumerate(results):
             severity = severities[i]
             parameters = {"series_tested": tested, "confidence": 0.95, **self._window_params(s)}
+            if panel is not None and name not in (ROWS, *interesting) and severity == "medium":
+                # the mean over a fixed set of entities per period mixes their own trends
+                severity = "low"
+                parameters["severity_capped"] = PANEL_RULE.format(rows=panel)
             if name in interesting:
                 parameters["declared_interest"] = (
                     f"a declared KPI or target: Bonferroni over the {declared} declared "
@@ -1339,6 +1358,18 @@ class Trend(_TimeAnalysis):
         if shared:
             out.insert(0, self._shared_finding(ctx, t, [results[i] for i in shared], tested))
         return cap_each(ctx, out)
+
+    @staticmethod
+    def _panel_rows(s: Series, ctx) -> int | None:
+        """k when the table is a balanced panel at a coarse grain: every period holds the
+        same k >= 2 rows (one per entity: a firm, a source), so each series point is a mean
+        over the entities."""
+        if ctx.params.get("grain") not in ("year", "month") or s.daily is None:
+            return None
+        counts = s.daily.counts[s.daily.counts > 0]
+        if counts.size < TREND_MIN_POINTS or counts.min() < 2 or counts.min() != counts.max():
+            return None
+        return int(counts[0])
 
     @staticmethod
     def _shared_finding(ctx, t: str, trending: list, tested: int) -> dict:

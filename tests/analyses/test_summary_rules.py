@@ -225,3 +225,27 @@ def test_red_noise_and_a_random_walk_are_no_cycle() -> None:
 def test_a_short_yearly_series_gets_no_cycle_search() -> None:
     result = run_on_frame(analysis("seasonality"), yearly(np.arange(30, dtype=float)))
     assert result is None or not by_kind(result, "cycle")
+
+
+def test_the_pooled_trend_of_a_balanced_panel_is_low() -> None:
+    """Ten firms a year for 20 years: the firms' mean invest grows, but it is a mean over
+    entities (Grunfeld's panel); a table with one row a year keeps its medium."""
+    rng = np.random.default_rng(1935)
+    years = np.repeat(np.arange(1935, 1955), 10)
+    firm_size = np.tile(rng.lognormal(4, 1, 10), 20)
+    frame = pd.DataFrame(
+        {
+            "year": pd.to_datetime([f"{y}-01-01" for y in years]),
+            "invest": firm_size * (1 + 0.05 * (years - 1935)) * rng.lognormal(0, 0.05, 200),
+        }
+    )
+    panel = run_on_frame(analysis("trend"), frame)
+    own = {f["subject"]["series"]: f for f in by_kind(panel, "trend")}
+    assert own["invest"]["severity"] == "low"
+    assert "balanced panel (10 rows" in own["invest"]["evidence"]["parameters"]["severity_capped"]
+    one_firm = frame.iloc[::10].reset_index(drop=True)
+    single = {
+        f["subject"]["series"]: f
+        for f in by_kind(run_on_frame(analysis("trend"), one_firm), "trend")
+    }
+    assert single["invest"]["severity"] == "medium"
