@@ -149,9 +149,11 @@ SIMD_UFUNC = re.compile(
     r"\bnp\.(log|log1p|log10|log2|exp|exp2|expm1|power|float_power|sin|cos|tan|arcsin|"
     r"arccos|arctan|arctan2|sinh|cosh|tanh|arcsinh|arccosh|arctanh|cbrt|logaddexp)\("
 )
-# analyses/_numeric.py: the np.log10 guess of centidecade_bins is corrected by exact
+# analyses/_shared/numeric.py: the np.log10 guess of centidecade_bins is corrected by exact
 # comparisons, so its result does not depend on the guess's last bits
-SIMD_ALLOWED = {("_numeric", "guess = np.floor(np.log10(positive) * 100).astype(np.int64)")}
+SIMD_ALLOWED = {
+    ("_shared/numeric.py", "guess = np.floor(np.log10(positive) * 100).astype(np.int64)")
+}
 
 
 def test_no_simd_dispatched_transcendentals_in_analyses() -> None:
@@ -159,14 +161,17 @@ def test_no_simd_dispatched_transcendentals_in_analyses() -> None:
 
     folder = Path(statharness_analyses.__file__).parent
     found = []
-    for file in sorted(folder.glob("*.py")):
+    files = sorted(folder.rglob("*.py"))
+    assert len(files) > 30, "the analyses' subpackages were not searched"
+    for file in files:
+        where = file.relative_to(folder).as_posix()
         for number, line in enumerate(file.read_text().splitlines(), 1):
             code = line.split("#", 1)[0]
-            if SIMD_UFUNC.search(code) and (file.stem, code.strip()) not in SIMD_ALLOWED:
-                found.append(f"{file.name}:{number}: {line.strip()}")
+            if SIMD_UFUNC.search(code) and (where, code.strip()) not in SIMD_ALLOWED:
+                found.append(f"{where}:{number}: {line.strip()}")
     assert found == [], (
         "numpy transcendental ufuncs give different last bits under different SIMD "
-        "dispatch; use statharness_analyses._numeric (math.* per element, or an exact "
+        "dispatch; use statharness_analyses._shared.numeric (math.* per element, or an exact "
         "formulation) and declare what derives from them:\n" + "\n".join(found)
     )
 

@@ -11,8 +11,8 @@ analyses (exact, mergeable, chunk-invariant).
 * :func:`smallest` — the k smallest items of two lists (mergeable example rows).
 
 Exact sums and order statistics (``exact_fixed_sum``, ``fixed_ratio``, ``SelectionSet``,
-``quantile_rank_list``, ``int_keys``) live in :mod:`._exact`; finding caps and severity
-bands (``cap_findings``, ``graded``, ``share``) in :mod:`._report`.
+``quantile_rank_list``, ``int_keys``) live in :mod:`_shared.exact`; finding caps and severity
+bands (``cap_findings``, ``graded``, ``share``) in :mod:`_shared.report`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._numeric import inv_cbrt
+from .numeric import inv_cbrt
 
 MAX_EXAMPLES = 20
 

@@ -1,7 +1,7 @@
 """Exact two-sample Kolmogorov–Smirnov statistic over streamed data, in bounded memory.
 
 ``D = sup_x |F_a(x) - F_b(x)|`` is found by branch-and-bound over the radix histogram of
-the order-preserving 64-bit keys of the values (:func:`._exact.float_keys`):
+the order-preserving 64-bit keys of the values (:func:`_shared.exact.float_keys`):
 
 * Pass 1 (done by the caller) histograms both sides on the top 16 bits. At every bucket
   boundary the ECDF difference is known exactly: ``cum_a/n_a - cum_b/n_b``. All
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._exact import in_sorted
+from .exact import in_sorted
 
 TOP_BITS = 16
 BUCKETS = 1 << TOP_BITS

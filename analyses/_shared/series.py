@@ -5,7 +5,7 @@
   position, the limbs are summed per (group, limb) with ``np.bincount`` (integer-valued
   float sums below 2**53, hence exact), carries are propagated column by column and each
   group's limbs are read as one Python integer. Float sums are in the units of
-  :func:`._exact.exact_fixed_sum` (``fixed_ratio`` turns them into means), so a sum does not
+  :func:`_shared.exact.exact_fixed_sum` (``fixed_ratio`` turns them into means), so a sum does not
   depend on how the rows were chunked or merged; :func:`fixed_moments` gives the mean and
   sd of a run of such sums.
 * :class:`CountMap` / :class:`RankTable` — a bounded map value -> count (sorted distinct
@@ -41,9 +41,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ._exact import exact_fixed_sum, fixed_ratio
-from ._hist import PER_SECOND, decoded, time_ints
-from ._report import bonferroni, graded
+from .exact import exact_fixed_sum, fixed_ratio
+from .hist import PER_SECOND, decoded, time_ints
+from .report import bonferroni, graded
 
 ALPHA = 0.001  # the family-wise significance level of the relationships and time families
 
@@ -115,7 +115,7 @@ def _limb_sums(index: np.ndarray, terms: list[tuple[np.ndarray, np.ndarray]], gr
 
 def grouped_fixed_sums(index: np.ndarray, values: np.ndarray, groups: int) -> list[int]:
     """Exact sums of finite float64 ``values`` per group ``index`` in [0, groups), as
-    integers in the units of :func:`._exact.exact_fixed_sum` (the same integers it gives
+    integers in the units of :func:`_shared.exact.exact_fixed_sum` (the same integers it gives
     for each group's values)."""
     m, e = np.frexp(np.asarray(values, dtype=np.float64))
     return _limb_sums(index, [(m * _TWO53, e + _FIXED_POSITION)], groups)

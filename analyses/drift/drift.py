@@ -8,12 +8,12 @@ Numeric columns (finding kind ``numeric_drift``):
 
 * ``psi`` — population stability index over 10 bins cut at A's deciles (numpy's linear
   quantile of A at 0.1 ... 0.9, from exact order statistics found by radix selection,
-  ``_exact.RankSelector``). Bin ``k`` holds ``edges[k-1] <= x < edges[k]`` (``np.digitize``),
+  ``_shared.exact.RankSelector``). Bin ``k`` holds ``edges[k-1] <= x < edges[k]`` (``np.digitize``),
   the outer bins are open. ``PSI = sum_k (b_k - a_k) ln(b_k / a_k)`` over the shares
   ``a_k = count_a / n_a``, ``b_k = count_b / n_b``; an empty bin's share is replaced by
   ``1e-4`` (:data:`PSI_EPS`).
 * ``ks_statistic`` — the two-sample Kolmogorov–Smirnov ``D = sup |F_a - F_b|``, exact from
-  every row of both sides (branch-and-bound over the radix histogram, see ``_ks``), and
+  every row of both sides (branch-and-bound over the radix histogram, see ``_shared/ks.py``), and
   ``ks_pvalue`` as ``scipy.stats.ks_2samp(method="asymp")`` computes it:
   ``kstwo.sf(D, round(n_a n_b / (n_a + n_b)))``.
 * ``count_a/b``, ``null_count_a/b``, ``mean_a/b`` (exact sums), ``decile_edges`` and the
@@ -67,10 +67,10 @@ from scipy.stats.contingency import association
 from pytest_statharness import ColumnKind, ColumnRole, ComparisonAnalysis, hookimpl
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
-from ._counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
-from ._exact import ExactSum, RankSelector, float_keys
-from ._ks import ExactKS, KSStep, dense_histogram, merge_top, plan_refinement, top_summary
-from ._report import plan_within_findings
+from .._shared.counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
+from .._shared.exact import ExactSum, RankSelector, float_keys
+from .._shared.ks import ExactKS, KSStep, dense_histogram, merge_top, plan_refinement, top_summary
+from .._shared.report import plan_within_findings
 
 DECILES = [k / 10 for k in range(1, 10)]
 PSI_EPS = 1e-4

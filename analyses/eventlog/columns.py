@@ -60,11 +60,11 @@ import pyarrow.compute as pc
 from pytest_statharness import Analysis, ColumnKind
 from pytest_statharness.analysis import Plan, Setting
 
-from ._counts import misra_gries_add
-from ._exact import RankSelector, SelectionSet, float_keys, quantile_rank_list
-from ._hist import DAY_SECONDS, PER_SECOND, decoded, time_ints
-from ._numeric import log1p_array
-from ._report import share
+from .._shared.counts import misra_gries_add
+from .._shared.exact import RankSelector, SelectionSet, float_keys, quantile_rank_list
+from .._shared.hist import DAY_SECONDS, PER_SECOND, decoded, time_ints
+from .._shared.numeric import log1p_array
+from .._shared.report import share
 
 ENV_VARS = {
     "case": "STAT_HARNESS_EVENTLOG_CASE",

@@ -44,8 +44,8 @@ import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, hookimpl
 
-from ._counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
-from ._report import plan_within_findings
+from .._shared.counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
+from .._shared.report import plan_within_findings
 
 TOP_K = 10
 HLL_P = 14

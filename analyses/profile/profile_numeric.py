@@ -2,7 +2,7 @@
 
 ``profile_numeric`` reports, per numeric column, ``count, null_count, min, max, mean, std``
 (sample, ddof=1) and ``p01 ... p99`` with numpy's default linear quantile definition —
-exact, by multi-pass radix selection (see ``_exact.SelectionSet``), never by loading a
+exact, by multi-pass radix selection (see ``_shared.exact.SelectionSet``), never by loading a
 column whole.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from pytest_statharness import Analysis, ColumnKind, hookimpl
 
-from ._exact import (
+from .._shared.exact import (
     ExactSum,
     RankSelector,
     SelectionSet,

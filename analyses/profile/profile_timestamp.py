@@ -35,8 +35,8 @@ import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, hookimpl
 
-from ._hist import PER_SECOND, ticks_per_day, time_ints
-from ._report import plan_within_findings
+from .._shared.hist import PER_SECOND, ticks_per_day, time_ints
+from .._shared.report import plan_within_findings
 
 
 def _layout(typ: pa.DataType) -> tuple[str, int, bool]:

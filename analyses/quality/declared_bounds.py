@@ -12,7 +12,7 @@ import numpy as np
 
 from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
 
-from ._hist import MAX_EXAMPLES
+from .._shared.hist import MAX_EXAMPLES
 
 _INF = float("inf")
 

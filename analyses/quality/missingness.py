@@ -37,7 +37,7 @@ import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, hookimpl
 
-from ._report import graded
+from .._shared.report import graded
 
 if hasattr(np, "bitwise_count"):
 

@@ -2,7 +2,7 @@
 
 ``recommendations`` looks at two kinds of data in one dataset:
 
-* an event log (found as in :mod:`._eventlog_columns`): the activities whose time (the
+* an event log (found as in ``eventlog/columns.py``): the activities whose time (the
   interval from the previous event of the case to the activity's event: waiting plus
   service when timestamps mark completions) adds most to total case time, with the
   improvement of total case time modeled if the activity's mean were brought to the
@@ -39,7 +39,8 @@ from pytest_statharness.analysis import Plan
 from pytest_statharness.canonical_json import dumps
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
-from ._eventlog_columns import (
+from .._shared.report import bonferroni, cap_each, graded
+from ..eventlog.columns import (
     DETECTION_METHOD,
     EventLogBase,
     FixedSplit,
@@ -56,7 +57,6 @@ from ._eventlog_columns import (
     regrouped_spec,
     spec_columns,
 )
-from ._report import bonferroni, cap_each, graded
 
 MIN_IMPROVEMENT_PCT = 1.0
 ALPHA = 0.001

@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, Plan, hookimpl
 
-from ._exact import exact_fixed_sum
-from ._report import cap_findings
+from .._shared.exact import exact_fixed_sum
+from .._shared.report import cap_findings
 
 _SCALE = 1 << 1127  # exact_fixed_sum's unit is 2**-1127
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, Plan, hookimpl
 
-from ._hist import MAX_EXAMPLES, int_values
+from .._shared.hist import MAX_EXAMPLES, int_values
 
 MAX_GROUP_LEVELS = 50
 REGULAR_SHARE = 0.9  # the modal step covers >= 90% of consecutive steps
