@@ -420,6 +420,26 @@ class Buckets:
         return Buckets(keys, rows, n, sums, dropped)
 
 
+@dataclass(slots=True)
+class SeriesState:
+    """The state of one :class:`SeriesAccumulator` pass (all integers, merged exactly):
+    rows, rows with a valid time, min and max tick, rows whose time of day is not midnight,
+    day-of-week and hour-of-day row counts, the day and hour :class:`Buckets`, and the
+    column's ticks per second (``tps``, None until a chunk has been seen). A dataclass so
+    the four time analyses and :meth:`Series.from_state` share one spelling of each field."""
+
+    rows: int = 0
+    valid: int = 0
+    min: int | None = None
+    max: int | None = None
+    timed: int = 0
+    weekday: list[int] = field(default_factory=lambda: [0] * 7)
+    hour_of_day: list[int] = field(default_factory=lambda: [0] * 24)
+    days: Buckets = field(default_factory=Buckets)
+    hours: Buckets = field(default_factory=Buckets)
+    tps: int | None = None
+
+
 class SeriesAccumulator:
     """One streamed pass: per-day/per-hour buckets (latest ``windows`` kept) and cycles.
 
@@ -457,19 +477,8 @@ class SeriesAccumulator:
         self.hourly_sums = hourly_sums
         self.robust = robust
 
-    def init(self) -> dict:
-        return {
-            "rows": 0,
-            "valid": 0,
-            "min": None,
-            "max": None,
-            "timed": 0,
-            "weekday": [0] * 7,
-            "hour_of_day": [0] * 24,
-            "days": Buckets(),
-            "hours": Buckets(),
-            "tps": None,
-        }
+    def init(self) -> SeriesState:
+        return SeriesState()
 
     def _buckets(
         self,
@@ -500,51 +509,51 @@ class SeriesAccumulator:
                 table.sums[col] = vals.sums(at, rows_kept, uniq.size, robust)
         return table
 
-    def update(self, state: dict, chunk) -> dict:
+    def update(self, state: SeriesState, chunk) -> SeriesState:
         part = self.init()
-        part["tps"] = ticks_per_second(chunk.column(self.time_column).type)
-        part["rows"] = chunk.num_rows
+        part.tps = ticks_per_second(chunk.column(self.time_column).type)
+        part.rows = chunk.num_rows
         valid, ticks = time_ticks(chunk, self.time_column)
         t = ticks[valid]
         if t.size:
-            tps = part["tps"]
-            part["valid"] = int(t.size)
-            part["min"], part["max"] = int(t.min()), int(t.max())
+            tps = part.tps
+            part.valid = int(t.size)
+            part.min, part.max = int(t.min()), int(t.max())
             day_ticks = 86400 * tps
             days = t // day_ticks
             hours = t // (3600 * tps)
-            part["timed"] = int(np.count_nonzero(t - days * day_ticks))
-            part["weekday"] = np.bincount((days + 3) % 7, minlength=7).tolist()
-            part["hour_of_day"] = np.bincount(hours % 24, minlength=24).tolist()
+            part.timed = int(np.count_nonzero(t - days * day_ticks))
+            part.weekday = np.bincount((days + 3) % 7, minlength=7).tolist()
+            part.hour_of_day = np.bincount(hours % 24, minlength=24).tolist()
             columns = {}
             for col in self.numeric:
                 data = chunk.floats(col)[valid]
                 finite = np.isfinite(data)
                 columns[col] = _Values(finite, data[finite])
-            part["days"] = self._buckets(days, columns, True, self.robust)
+            part.days = self._buckets(days, columns, True, self.robust)
             if self.hourly:
-                part["hours"] = self._buckets(
+                part.hours = self._buckets(
                     hours, columns, self.hourly_sums, windows=self.hour_windows
                 )
         return self.merge(state, part)
 
-    def merge(self, a: dict, b: dict) -> dict:
-        mins = [v for v in (a["min"], b["min"]) if v is not None]
-        maxs = [v for v in (a["max"], b["max"]) if v is not None]
-        return {
-            "rows": a["rows"] + b["rows"],
-            "valid": a["valid"] + b["valid"],
-            "min": min(mins) if mins else None,
-            "max": max(maxs) if maxs else None,
-            "timed": a["timed"] + b["timed"],
-            "weekday": [x + y for x, y in zip(a["weekday"], b["weekday"], strict=True)],
-            "hour_of_day": [x + y for x, y in zip(a["hour_of_day"], b["hour_of_day"], strict=True)],
-            "days": a["days"].merged(b["days"], self.windows),
-            "hours": a["hours"].merged(b["hours"], self.hour_windows),
-            "tps": a["tps"] if a["tps"] is not None else b["tps"],
-        }
+    def merge(self, a: SeriesState, b: SeriesState) -> SeriesState:
+        mins = [v for v in (a.min, b.min) if v is not None]
+        maxs = [v for v in (a.max, b.max) if v is not None]
+        return SeriesState(
+            rows=a.rows + b.rows,
+            valid=a.valid + b.valid,
+            min=min(mins) if mins else None,
+            max=max(maxs) if maxs else None,
+            timed=a.timed + b.timed,
+            weekday=[x + y for x, y in zip(a.weekday, b.weekday, strict=True)],
+            hour_of_day=[x + y for x, y in zip(a.hour_of_day, b.hour_of_day, strict=True)],
+            days=a.days.merged(b.days, self.windows),
+            hours=a.hours.merged(b.hours, self.hour_windows),
+            tps=a.tps if a.tps is not None else b.tps,
+        )
 
-    def finish(self, state: dict) -> Series:
+    def finish(self, state: SeriesState) -> Series:
         return Series.from_state(self, state)
 
 
@@ -584,27 +593,27 @@ class Series:
     windows: int
 
     @classmethod
-    def from_state(cls, acc: SeriesAccumulator, state: dict) -> Series:
-        tps = state["tps"] or 1
+    def from_state(cls, acc: SeriesAccumulator, state: SeriesState) -> Series:
+        tps = state.tps or 1
         daily = hourly = None
-        if state["valid"]:
-            last_day = state["max"] // (86400 * tps)
-            first_day = state["min"] // (86400 * tps)
-            daily = _filled(state["days"], first_day, last_day, acc.windows, acc.sparse)
+        if state.valid:
+            last_day = state.max // (86400 * tps)
+            first_day = state.min // (86400 * tps)
+            daily = _filled(state.days, first_day, last_day, acc.windows, acc.sparse)
             if acc.hourly:
-                last_hour = state["max"] // (3600 * tps)
-                first_hour = state["min"] // (3600 * tps)
-                hourly = _filled(state["hours"], first_hour, last_hour, acc.hour_windows)
+                last_hour = state.max // (3600 * tps)
+                first_hour = state.min // (3600 * tps)
+                hourly = _filled(state.hours, first_hour, last_hour, acc.hour_windows)
         return cls(
             time_column=acc.time_column,
-            rows=state["rows"],
-            valid=state["valid"],
-            first_tick=state["min"],
-            last_tick=state["max"],
+            rows=state.rows,
+            valid=state.valid,
+            first_tick=state.min,
+            last_tick=state.max,
             tps=tps,
-            has_time_of_day=state["timed"] > 0,
-            weekday_counts=list(state["weekday"]),
-            hour_of_day_counts=list(state["hour_of_day"]),
+            has_time_of_day=state.timed > 0,
+            weekday_counts=list(state.weekday),
+            hour_of_day_counts=list(state.hour_of_day),
             daily=daily,
             hourly=hourly,
             windows=acc.windows,

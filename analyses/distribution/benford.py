@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import decimal
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -56,6 +57,21 @@ def first_digits(positive: np.ndarray) -> np.ndarray:
     return np.asarray(pc.cast(lead, pa.int8()).to_numpy(), dtype=np.int64)
 
 
+@dataclass(slots=True)
+class _Digits:
+    """One column's Benford state: finite values, nulls (and non-finite), negatives and
+    zeros counted; first-digit counts 1..9 of the positive values; and their 0.01-decade
+    histogram (bin -> count) from which the P1..P99 span is read exactly. Named fields
+    rather than a string-keyed dict so each is declared once with its type."""
+
+    n: int = 0
+    nulls: int = 0
+    neg: int = 0
+    zero: int = 0
+    digits: np.ndarray = field(default_factory=lambda: np.zeros(9, np.int64))
+    decades: dict[int, int] = field(default_factory=dict)
+
+
 class Benford(Analysis):
     id = "benford"
     # not exact: declared significant digits (pytest_statharness.precision)
@@ -90,49 +106,39 @@ class Benford(Analysis):
     access = "streamed; one pass: digit counts and a log-decade histogram per column"
 
     def init(self, ctx):
-        return {
-            c: {
-                "n": 0,
-                "nulls": 0,
-                "neg": 0,
-                "zero": 0,
-                "digits": np.zeros(9, np.int64),
-                "decades": {},
-            }
-            for c in ctx.columns
-        }
+        return {c: _Digits() for c in ctx.columns}
 
     def update(self, state, chunk, ctx):
         for c in ctx.columns:
             vals, _, nulls, nonfinite = finite_values(chunk, c)
             s = state[c]
-            s["n"] += int(vals.size)
-            s["nulls"] += nulls + nonfinite
-            s["neg"] += int(np.count_nonzero(vals < 0))
-            s["zero"] += int(np.count_nonzero(vals == 0))
+            s.n += int(vals.size)
+            s.nulls += nulls + nonfinite
+            s.neg += int(np.count_nonzero(vals < 0))
+            s.zero += int(np.count_nonzero(vals == 0))
             pos = vals[vals > 0]
             if not pos.size:
                 continue
-            s["digits"] = s["digits"] + np.bincount(first_digits(pos), minlength=10)[1:]
+            s.digits = s.digits + np.bincount(first_digits(pos), minlength=10)[1:]
             bins, counts = np.unique(centidecade_bins(pos), return_counts=True)
-            s["decades"] = dict(zip(bins.tolist(), counts.tolist(), strict=True))
+            s.decades = dict(zip(bins.tolist(), counts.tolist(), strict=True))
         return state
 
     def merge(self, a, b, ctx):
         out = {}
         for c in ctx.columns:
             x, y = a[c], b[c]
-            decades = dict(x["decades"])
-            for k, v in y["decades"].items():
+            decades = dict(x.decades)
+            for k, v in y.decades.items():
                 decades[k] = decades.get(k, 0) + v
-            out[c] = {
-                "n": x["n"] + y["n"],
-                "nulls": x["nulls"] + y["nulls"],
-                "neg": x["neg"] + y["neg"],
-                "zero": x["zero"] + y["zero"],
-                "digits": x["digits"] + y["digits"],
-                "decades": decades,
-            }
+            out[c] = _Digits(
+                n=x.n + y.n,
+                nulls=x.nulls + y.nulls,
+                neg=x.neg + y.neg,
+                zero=x.zero + y.zero,
+                digits=x.digits + y.digits,
+                decades=decades,
+            )
         return out
 
     def end_pass(self, state, ctx):
@@ -158,16 +164,14 @@ class Benford(Analysis):
         screen = {}
         for c in ctx.columns:
             s = state[c]
-            digits = [int(d) for d in s["digits"]]
+            digits = [int(d) for d in s.digits]
             n_pos = sum(digits)
-            span = self._span(s["decades"], n_pos)
+            span = self._span(s.decades, n_pos)
             reasons = []
             if n_pos < BENFORD_MIN_N:
                 reasons.append(f"{n_pos} positive values < {BENFORD_MIN_N}")
-            if s["n"] and s["neg"] > BENFORD_MAX_NEGATIVE_SHARE * s["n"]:
-                reasons.append(
-                    f"negative share {s['neg'] / s['n']:.4g} > {BENFORD_MAX_NEGATIVE_SHARE}"
-                )
+            if s.n and s.neg > BENFORD_MAX_NEGATIVE_SHARE * s.n:
+                reasons.append(f"negative share {s.neg / s.n:.4g} > {BENFORD_MAX_NEGATIVE_SHARE}")
             if span is not None and span < BENFORD_MIN_DECADES:
                 reasons.append(f"P1..P99 spans {span:.2f} decades < {BENFORD_MIN_DECADES}")
             screen[c] = {"eligible": not reasons, "reasons": reasons, "decades_p1_p99": span}

@@ -1432,6 +1432,22 @@ def _structure_values(spec: dict, *, tolerated: bool) -> dict:
     return values
 
 
+@dataclass(slots=True)
+class FoldState:
+    """The state of a case-fold pass (pass 1, and the selection passes after it).
+
+    ``acc`` holds every case closed so far (:class:`LogAcc` in pass 1, :class:`SelAcc`
+    later); ``head`` and ``tail`` are the chunk's first and last cases, still open because
+    they may continue in the neighbouring chunk; ``raw`` marks a chunk state not yet folded
+    into a running accumulator (``merge`` folds it in first). Fields rather than string
+    keys, so the fold's three parts are declared once, here."""
+
+    acc: LogAcc | SelAcc
+    head: Partial | None = None
+    tail: Partial | None = None
+    raw: bool = False
+
+
 class EventLogBase(Analysis):
     """Pass 0 detects the log; pass 1 folds cases; later passes select exact quantiles.
 
@@ -1510,7 +1526,7 @@ class EventLogBase(Analysis):
         if ctx.pass_index == 0:
             return detect_init(self.candidates(ctx))
         acc = LogAcc(self.features, ctx.budget.max_groups) if ctx.pass_index == 1 else SelAcc()
-        return {"head": None, "tail": None, "acc": acc}
+        return FoldState(acc)
 
     def _scan(self, chunk, ctx) -> ChunkScan:
         spec = self.spec(ctx)
@@ -1529,11 +1545,11 @@ class EventLogBase(Analysis):
         if ctx.pass_index == 0:
             return detect_update(state, chunk, self.candidates(ctx))
         scan = self._scan(chunk, ctx)
-        state["head"], state["tail"], state["raw"] = scan.head, scan.tail, True
+        state.head, state.tail, state.raw = scan.head, scan.tail, True
         if ctx.pass_index == 1:
-            fill_log_acc(state["acc"], scan)
+            fill_log_acc(state.acc, scan)
         else:
-            self._fill_sel(state["acc"], scan, ctx)
+            self._fill_sel(state.acc, scan, ctx)
         return state
 
     def _selection(self, ctx) -> SelectionSet:
@@ -1586,14 +1602,14 @@ class EventLogBase(Analysis):
     def merge(self, a, b, ctx):
         if ctx.pass_index == 0:
             return detect_merge(a, b, ctx.budget.distinct_cap)
-        if a.get("raw"):  # a chunk state, not the fold's accumulator: fold it in first
+        if a.raw:  # a chunk state, not the fold's accumulator: fold it in first
             a = self.merge(self.init(ctx), a, ctx)
-        acc = a["acc"]
-        head = b["head"]
+        acc = a.acc
+        head = b.head
         closures: list[Partial] = []
         boundary = None
         if head is not None:
-            tail = a["tail"]
+            tail = a.tail
             if tail is not None and tail.case == head.case:
                 boundary = (head.first_act, max(head.first_ts - tail.last_ts, 0))
                 joined = tail.join(head)
@@ -1601,11 +1617,11 @@ class EventLogBase(Analysis):
                 if tail is not None:
                     closures.append(tail)
                 joined = head
-            if b["tail"] is None:
-                a["tail"] = joined
+            if b.tail is None:
+                a.tail = joined
             else:
                 closures.append(joined)
-                a["tail"] = b["tail"]
+                a.tail = b.tail
         if ctx.pass_index == 1:
             for p in closures:
                 acc.close(p)
@@ -1615,7 +1631,7 @@ class EventLogBase(Analysis):
                 if "logwait" in acc.features:
                     seconds = to_seconds(np.array([gap], dtype=np.int64), acc.per_second or 1)
                     acc.add_logwait(act, log1p_moment_sums(np.zeros(1, np.int64), seconds, 1)[0])
-            acc.absorb(b["acc"])
+            acc.absorb(b.acc)
             return a
         selection = self._selection(ctx)
         for p in closures:
@@ -1625,19 +1641,19 @@ class EventLogBase(Analysis):
             per_second = ctx.previous[1]["per_second"]
             add_pending(acc, selection, wait_name(act), one_second_value(gap, per_second))
         recount = self._recount(ctx) if ctx.pass_index == 2 else None
-        sel_absorb(acc, b["acc"], selection, recount)
+        sel_absorb(acc, b.acc, selection, recount)
         return a
 
     def end_pass(self, state, ctx):
         if ctx.pass_index == 0:
             return detect_decide(state, self.candidates(ctx), ctx.dataset)
-        acc = state["acc"]
+        acc = state.acc
         if ctx.pass_index == 1:
-            if state["tail"] is not None:
-                acc.close(state["tail"])
+            if state.tail is not None:
+                acc.close(state.tail)
             return self._after_main(acc, ctx)
-        if state["tail"] is not None:
-            self._close_sel(acc, state["tail"], ctx)
+        if state.tail is not None:
+            self._close_sel(acc, state.tail, ctx)
         selection = self._selection(ctx)
         flush_pending(acc, selection)
         selection.advance(acc.states)

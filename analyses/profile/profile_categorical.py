@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -110,6 +111,22 @@ def top_items(counts: dict, k: int = TOP_K) -> list[tuple]:
     return heapq.nsmallest(k, counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
+@dataclass(slots=True)
+class _Levels:
+    """One column's first-pass state: rows, non-null values, ``True`` count (booleans), and
+    either exact value counts (``regs`` None) or, past ``distinct_cap``, a Misra-Gries
+    summary in ``counts`` with HyperLogLog registers in ``regs``; ``type``: the Arrow type,
+    to build the candidate array of the second pass. Fields instead of string keys so the
+    exact-or-sketch state is declared in one place."""
+
+    rows: int = 0
+    valid: int = 0
+    true: int = 0
+    counts: dict = field(default_factory=dict)
+    regs: np.ndarray | None = None
+    type: pa.DataType | None = None
+
+
 class ProfileCategorical(Analysis):
     id = "profile_categorical"
     family = "profile"
@@ -154,10 +171,7 @@ class ProfileCategorical(Analysis):
     # -- accumulator ------------------------------------------------------------------
     def init(self, ctx):
         if ctx.pass_index == 0:
-            return {
-                c: {"rows": 0, "valid": 0, "true": 0, "counts": {}, "regs": None, "type": None}
-                for c in ctx.plan.columns
-            }
+            return {c: _Levels() for c in ctx.plan.columns}
         return {c: {} for c in self.columns_for_pass(ctx)}
 
     def update(self, state, chunk, ctx):
@@ -168,21 +182,21 @@ class ProfileCategorical(Analysis):
         for c in ctx.plan.columns:
             s = state[c]
             values = valid_values(chunk, c)
-            s["rows"] += chunk.num_rows
-            s["valid"] += len(values)
-            s["type"] = values.type
+            s.rows += chunk.num_rows
+            s.valid += len(values)
+            s.type = values.type
             if self._is_bool(ctx, c) and len(values):
-                s["true"] += int(pc.sum(pc.cast(values, pa.int64())).as_py() or 0)
-            s["counts"] = value_counts(values)
-            if len(s["counts"]) > self._cap(ctx):
+                s.true += int(pc.sum(pc.cast(values, pa.int64())).as_py() or 0)
+            s.counts = value_counts(values)
+            if len(s.counts) > self._cap(ctx):
                 self._to_sketch(s, ctx)
         return state
 
-    def _to_sketch(self, s: dict, ctx) -> None:
+    def _to_sketch(self, s: _Levels, ctx) -> None:
         """Switch an exact state to (HyperLogLog, Misra–Gries), in place."""
-        regs = np.zeros(HLL_M, dtype=np.uint8) if s["regs"] is None else s["regs"]
-        s["regs"] = hll_add(regs, stable_hashes(list(s["counts"])))
-        s["counts"] = mg_reduce(s["counts"], self._cap(ctx))
+        regs = np.zeros(HLL_M, dtype=np.uint8) if s.regs is None else s.regs
+        s.regs = hll_add(regs, stable_hashes(list(s.counts)))
+        s.counts = mg_reduce(s.counts, self._cap(ctx))
 
     def merge(self, a, b, ctx):
         if ctx.pass_index > 0:
@@ -192,26 +206,26 @@ class ProfileCategorical(Analysis):
         cap = self._cap(ctx)
         for c in ctx.plan.columns:
             x, y = a[c], b[c]
-            x["rows"] += y["rows"]
-            x["valid"] += y["valid"]
-            x["true"] += y["true"]
-            if x["type"] is None:
-                x["type"] = y["type"]
-            if x["regs"] is None and y["regs"] is None:
-                counts = add_counts(x["counts"], y["counts"])
+            x.rows += y.rows
+            x.valid += y.valid
+            x.true += y.true
+            if x.type is None:
+                x.type = y.type
+            if x.regs is None and y.regs is None:
+                counts = add_counts(x.counts, y.counts)
                 if len(counts) > cap:
                     self._to_sketch(x, ctx)
                 continue
             # At least one side is a sketch. An exact side's table is a Misra-Gries summary
             # with no error, and its values go into the registers.
             empty = np.zeros(HLL_M, dtype=np.uint8)
-            if x["regs"] is None:
-                x["regs"] = hll_add(empty, stable_hashes(list(x["counts"])))
-            y_regs = y["regs"]
+            if x.regs is None:
+                x.regs = hll_add(empty, stable_hashes(list(x.counts)))
+            y_regs = y.regs
             if y_regs is None:
-                y_regs = hll_add(empty, stable_hashes(list(y["counts"])))
-            x["regs"] = np.maximum(x["regs"], y_regs)
-            x["counts"] = mg_reduce(add_counts(x["counts"], y["counts"]), cap)
+                y_regs = hll_add(empty, stable_hashes(list(y.counts)))
+            x.regs = np.maximum(x.regs, y_regs)
+            x.counts = mg_reduce(add_counts(x.counts, y.counts), cap)
         return a
 
     def end_pass(self, state, ctx):
@@ -220,22 +234,22 @@ class ProfileCategorical(Analysis):
         out = {}
         for c in ctx.plan.columns:
             s = state[c]
-            entry = {"rows": s["rows"], "valid": s["valid"], "true": s["true"]}
-            if s["regs"] is None:
-                entry.update(exact=True, distinct=len(s["counts"]), top=top_items(s["counts"]))
+            entry = {"rows": s.rows, "valid": s.valid, "true": s.true}
+            if s.regs is None:
+                entry.update(exact=True, distinct=len(s.counts), top=top_items(s.counts))
             else:
-                n = s["valid"]
+                n = s.valid
                 threshold = n // (self._cap(ctx) + 1)
-                lower = top_items(s["counts"])
+                lower = top_items(s.counts)
                 tenth = lower[-1][1] if len(lower) >= TOP_K else 0
                 # A value of the true top ten with more than T rows has f >= tenth and
                 # f_hat >= f - T: it is kept here.
-                kept = sorted(v for v, f in s["counts"].items() if f + threshold >= tenth)
+                kept = sorted(v for v, f in s.counts.items() if f + threshold >= tenth)
                 entry.update(
                     exact=False,
-                    distinct=max(round(hll_estimate(s["regs"])), self._cap(ctx) + 1),
+                    distinct=max(round(hll_estimate(s.regs)), self._cap(ctx) + 1),
                     threshold=threshold,
-                    candidate_array=pa.array(kept, type=s["type"]),
+                    candidate_array=pa.array(kept, type=s.type),
                 )
             out[c] = entry
         return out

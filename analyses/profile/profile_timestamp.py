@@ -29,6 +29,8 @@ A column with no valid value reports its counts and ``null`` for every other val
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -76,6 +78,27 @@ def iso(value: int, typ: pa.DataType, *, as_date: bool = False) -> str:
     return text + "+00:00" if aware else text
 
 
+@dataclass(slots=True)
+class _ColumnTimes:
+    """One timestamp column's chunk state, in the column's own ticks: row and value counts,
+    extremes, the first and last value in row order (so adjacent chunks can tell whether the
+    column stays monotonic across their boundary), and per-day counts until they pass
+    ``distinct_cap`` (then ``days_overflow`` and no map). A dataclass so every field is
+    named once here rather than spelt out at each use."""
+
+    rows: int = 0
+    n: int = 0
+    min: int | None = None
+    max: int | None = None
+    first: int | None = None
+    last: int | None = None
+    nondecreasing: bool = True
+    strict: bool = True
+    days: dict[int, int] = field(default_factory=dict)
+    days_overflow: bool = False
+    type: pa.DataType | None = None
+
+
 class ProfileTimestamp(Analysis):
     id = "profile_timestamp"
     family = "profile"
@@ -100,78 +123,62 @@ class ProfileTimestamp(Analysis):
 
     # -- accumulator ------------------------------------------------------------------
     def init(self, ctx):
-        return {
-            c: {
-                "rows": 0,
-                "n": 0,
-                "min": None,
-                "max": None,
-                "first": None,
-                "last": None,
-                "nondecreasing": True,
-                "strict": True,
-                "days": {},
-                "days_overflow": False,
-                "type": None,
-            }
-            for c in ctx.plan.columns
-        }
+        return {c: _ColumnTimes() for c in ctx.plan.columns}
 
     def update(self, state, chunk, ctx):
         cap = int(ctx.budget.distinct_cap)
         for c in ctx.plan.columns:
             s = state[c]
-            s["rows"] += chunk.num_rows
-            s["type"] = chunk.column(c).type
+            s.rows += chunk.num_rows
+            s.type = chunk.column(c).type
             ticks = _ticks(chunk, c)
             if not ticks.size:
                 continue
-            _, per_day, _ = _layout(s["type"])
+            _, per_day, _ = _layout(s.type)
             steps = np.diff(ticks)
-            s["n"] = int(ticks.size)
-            s["min"] = int(ticks.min())
-            s["max"] = int(ticks.max())
-            s["first"] = int(ticks[0])
-            s["last"] = int(ticks[-1])
-            s["nondecreasing"] = bool((steps >= 0).all())
-            s["strict"] = bool((steps > 0).all())
+            s.n = int(ticks.size)
+            s.min = int(ticks.min())
+            s.max = int(ticks.max())
+            s.first = int(ticks[0])
+            s.last = int(ticks[-1])
+            s.nondecreasing = bool((steps >= 0).all())
+            s.strict = bool((steps > 0).all())
             days, counts = np.unique(ticks // per_day, return_counts=True)
             if days.size > cap:
-                s["days_overflow"] = True
+                s.days_overflow = True
             else:
-                s["days"] = dict(zip(days.tolist(), counts.tolist(), strict=True))
+                s.days = dict(zip(days.tolist(), counts.tolist(), strict=True))
         return state
 
     def merge(self, a, b, ctx):
         cap = int(ctx.budget.distinct_cap)
         for c in ctx.plan.columns:
             x, y = a[c], b[c]
-            x["rows"] += y["rows"]
-            if x["type"] is None:
-                x["type"] = y["type"]
-            if not y["n"]:
+            x.rows += y.rows
+            if x.type is None:
+                x.type = y.type
+            if not y.n:
                 continue
-            if not x["n"]:
-                x.update({k: y[k] for k in ("min", "max", "first", "nondecreasing", "strict")})
+            if not x.n:
+                x.min, x.max, x.first = y.min, y.max, y.first
+                x.nondecreasing, x.strict = y.nondecreasing, y.strict
             else:
-                x["min"] = min(x["min"], y["min"])
-                x["max"] = max(x["max"], y["max"])
-                x["nondecreasing"] = (
-                    x["nondecreasing"] and y["nondecreasing"] and x["last"] <= y["first"]
-                )
-                x["strict"] = x["strict"] and y["strict"] and x["last"] < y["first"]
-            x["last"] = y["last"]
-            x["n"] += y["n"]
-            x["days_overflow"] = x["days_overflow"] or y["days_overflow"]
-            if x["days_overflow"]:
-                x["days"] = {}
+                x.min = min(x.min, y.min)
+                x.max = max(x.max, y.max)
+                x.nondecreasing = x.nondecreasing and y.nondecreasing and x.last <= y.first
+                x.strict = x.strict and y.strict and x.last < y.first
+            x.last = y.last
+            x.n += y.n
+            x.days_overflow = x.days_overflow or y.days_overflow
+            if x.days_overflow:
+                x.days = {}
                 continue
-            days = x["days"]
-            for day, n in y["days"].items():
+            days = x.days
+            for day, n in y.days.items():
                 days[day] = days.get(day, 0) + n
             if len(days) > cap:
-                x["days_overflow"] = True
-                x["days"] = {}
+                x.days_overflow = True
+                x.days = {}
         return a
 
     # -- findings -----------------------------------------------------------------------
@@ -180,14 +187,14 @@ class ProfileTimestamp(Analysis):
         out = []
         for c in ctx.plan.columns:
             s = state[c]
-            n = s["n"]
-            typ = s["type"]
+            n = s.n
+            typ = s.type
             _, per_day, aware = _layout(typ)
             stored = str(ctx.dataset.column(c).arrow_type)
             as_date = stored.startswith("date")
             values = {
                 "count": n,
-                "null_count": s["rows"] - n,
+                "null_count": s.rows - n,
                 "min": None,
                 "max": None,
                 "span_days": None,
@@ -208,18 +215,18 @@ class ProfileTimestamp(Analysis):
             }
             if n:
                 values.update(
-                    min=iso(s["min"], typ, as_date=as_date),
-                    max=iso(s["max"], typ, as_date=as_date),
-                    span_days=(s["max"] - s["min"]) / per_day,
-                    monotonic=s["nondecreasing"],
-                    strictly_increasing=s["strict"],
+                    min=iso(s.min, typ, as_date=as_date),
+                    max=iso(s.max, typ, as_date=as_date),
+                    span_days=(s.max - s.min) / per_day,
+                    monotonic=s.nondecreasing,
+                    strictly_increasing=s.strict,
                 )
-                if s["days_overflow"]:
+                if s.days_overflow:
                     parameters["day_counts_left_out"] = (
                         f"more than distinct_cap={ctx.budget.distinct_cap} distinct days"
                     )
                 else:
-                    days = s["days"]
+                    days = s.days
                     counts = np.sort(np.fromiter(days.values(), np.int64, len(days)))
                     first_day, last_day = min(days), max(days)
                     values.update(

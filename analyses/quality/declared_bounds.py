@@ -8,6 +8,8 @@ positions (dataset-wide, ascending) to cite.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 
 from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
@@ -15,6 +17,18 @@ from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
 from .._shared.hist import MAX_EXAMPLES
 
 _INF = float("inf")
+
+
+@dataclass(slots=True)
+class _Outside:
+    """One declared column's pass state: finite values seen, how many fall below the low
+    and above the high bound, and the first offending row positions (for ``example_rows``).
+    A dataclass rather than a dict so a misspelt field fails loudly instead of adding a key."""
+
+    n: int = 0
+    below: int = 0
+    above: int = 0
+    rows: list[int] = field(default_factory=list)
 
 
 class DeclaredBounds(Analysis):
@@ -47,7 +61,7 @@ class DeclaredBounds(Analysis):
         return Plan(tuple(kept), params, {"columns": left, "cap": "max_columns"} if left else {})
 
     def init(self, ctx):
-        return {c: {"n": 0, "below": 0, "above": 0, "rows": []} for c in ctx.columns}
+        return {c: _Outside() for c in ctx.columns}
 
     def update(self, state, chunk, ctx):
         for c in ctx.columns:
@@ -59,21 +73,21 @@ class DeclaredBounds(Analysis):
             below = finite & (data < lo)
             above = finite & (data > hi)
             s = state[c]
-            s["n"] += int(np.count_nonzero(finite))
-            s["below"] += int(np.count_nonzero(below))
-            s["above"] += int(np.count_nonzero(above))
+            s.n += int(np.count_nonzero(finite))
+            s.below += int(np.count_nonzero(below))
+            s.above += int(np.count_nonzero(above))
             bad = np.flatnonzero(below | above)[:MAX_EXAMPLES]
-            s["rows"] = [chunk.row_start + int(i) for i in bad]
+            s.rows = [chunk.row_start + int(i) for i in bad]
         return state
 
     def merge(self, a, b, ctx):
         return {
-            c: {
-                "n": a[c]["n"] + b[c]["n"],
-                "below": a[c]["below"] + b[c]["below"],
-                "above": a[c]["above"] + b[c]["above"],
-                "rows": sorted(a[c]["rows"] + b[c]["rows"])[:MAX_EXAMPLES],
-            }
+            c: _Outside(
+                n=a[c].n + b[c].n,
+                below=a[c].below + b[c].below,
+                above=a[c].above + b[c].above,
+                rows=sorted(a[c].rows + b[c].rows)[:MAX_EXAMPLES],
+            )
             for c in ctx.columns
         }
 
@@ -83,7 +97,7 @@ class DeclaredBounds(Analysis):
         for c in ctx.columns:
             s = state[c]
             lo, hi = ctx.params["bounds"][c]
-            outside = s["below"] + s["above"]
+            outside = s.below + s.above
             span = f"[{'-inf' if lo is None else lo}, {'inf' if hi is None else hi}]"
             out.append(
                 ctx.finding(
@@ -95,9 +109,9 @@ class DeclaredBounds(Analysis):
                     ),
                     subject={"column": c},
                     values={
-                        "values": s["n"],
-                        "below_low": s["below"],
-                        "above_high": s["above"],
+                        "values": s.n,
+                        "below_low": s.below,
+                        "above_high": s.above,
                         "low": lo,
                         "high": hi,
                     },
@@ -110,7 +124,7 @@ class DeclaredBounds(Analysis):
                     },
                     severity="high" if outside else "info",
                     columns=[c],
-                    example_rows=s["rows"],
+                    example_rows=s.rows,
                 )
             )
         return out

@@ -7,6 +7,7 @@ also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -44,15 +45,37 @@ CHANCE_RULE = (
 )
 
 
-def _merge_value_counts(a: dict, b: dict) -> dict:
+@dataclass(slots=True)
+class _RowHashes:
+    """Pass 1 state: (first row, 64-bit row hashes) per chunk, and per column the value
+    counts that feed the chance estimate (None once a column passes CHANCE_MAX_DISTINCT).
+    Chunks keep their hashes apart so end_pass can order them by row position, whatever
+    the merge order."""
+
+    parts: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    counts: dict[str, dict | None] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class _Candidates:
+    """What pass 1 hands pass 2: rows hashed, the dataset-wide positions of rows whose hash
+    repeats (ascending; pass 2 verifies them on the values), and the chance-collision
+    product (None when a column has too many distinct values)."""
+
+    rows: int
+    candidates: np.ndarray
+    chance_collision: float | None
+
+
+def _merge_value_counts(a: _RowHashes, b: _RowHashes) -> dict:
     """Per-column value counts added (None once a column passes the cap: no estimate)."""
-    if not a["parts"]:
-        return b["counts"]
-    if not b["parts"]:
-        return a["counts"]
+    if not a.parts:
+        return b.counts
+    if not b.parts:
+        return a.counts
     out = {}
-    for c in set(a["counts"]) | set(b["counts"]):
-        x, y = a["counts"].get(c), b["counts"].get(c)
+    for c in set(a.counts) | set(b.counts):
+        x, y = a.counts.get(c), b.counts.get(c)
         if x is None or y is None:
             out[c] = None
             continue
@@ -105,7 +128,7 @@ class DuplicateRows(Analysis):
         return Plan(tuple(c.name for c in dataset.columns), {}, {})
 
     def init(self, ctx):
-        return {"parts": [], "counts": {}} if ctx.pass_index == 0 else {}
+        return _RowHashes() if ctx.pass_index == 0 else {}
 
     def update(self, state, chunk, ctx):
         if ctx.pass_index == 0:
@@ -121,41 +144,41 @@ class DuplicateRows(Analysis):
                     if keys.size <= CHANCE_MAX_DISTINCT
                     else None
                 )
-            return {"parts": [(chunk.row_start, h)], "counts": counts}
-        local = _positions_in(ctx.previous[0]["candidates"], chunk)
+            return _RowHashes([(chunk.row_start, h)], counts)
+        local = _positions_in(ctx.previous[0].candidates, chunk)
         if not local.size:
             return state
         return _verified_groups(chunk, ctx.columns, local)
 
     def merge(self, a, b, ctx):
         if ctx.pass_index == 0:
-            return {"parts": a["parts"] + b["parts"], "counts": _merge_value_counts(a, b)}
+            return _RowHashes(a.parts + b.parts, _merge_value_counts(a, b))
         return _merge_groups(a, b)
 
     def end_pass(self, state, ctx):
         if ctx.pass_index == 0:
-            parts = sorted(state["parts"], key=lambda p: p[0])
+            parts = sorted(state.parts, key=lambda p: p[0])
             hashes = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.uint64)
-            chance = _chance_collision(state["counts"], ctx.columns, int(hashes.size))
+            chance = _chance_collision(state.counts, ctx.columns, int(hashes.size))
             order = np.argsort(hashes, kind="stable")
             ordered = hashes[order]
             same = ordered[1:] == ordered[:-1]
             flag = np.zeros(hashes.size, dtype=bool)
             flag[1:] |= same
             flag[:-1] |= same
-            return {
-                "rows": int(hashes.size),
-                "candidates": np.sort(order[flag]).astype(np.int64),
-                "chance_collision": chance,
-            }
+            return _Candidates(
+                rows=int(hashes.size),
+                candidates=np.sort(order[flag]).astype(np.int64),
+                chance_collision=chance,
+            )
         return state
 
     def needs_another_pass(self, ctx):
-        return len(ctx.previous) == 1 and ctx.previous[0]["candidates"].size > 0
+        return len(ctx.previous) == 1 and ctx.previous[0].candidates.size > 0
 
     def findings(self, ctx):
         first = ctx.previous[0]
-        rows = first["rows"]
+        rows = first.rows
         groups = ctx.previous[1] if len(ctx.previous) > 1 else {}
         repeats, duplicated, singles, examples = _repeat_summary(groups)
         frac = share(repeats, rows)
@@ -164,7 +187,7 @@ class DuplicateRows(Analysis):
             "duplicate_rows": repeats,
             "duplicate_groups": duplicated,
             "duplicate_share": frac,
-            "hash_candidate_rows": int(first["candidates"].size),
+            "hash_candidate_rows": int(first.candidates.size),
             "hash_collision_rows": singles,
         }
         units = {
@@ -186,7 +209,7 @@ class DuplicateRows(Analysis):
             "info",
             None,
         )
-        collision = first.get("chance_collision")
+        collision = first.chance_collision
         expected = None
         if collision is not None and rows > 1:
             # duplicate rows if rows were independent draws of their columns' values

@@ -31,6 +31,8 @@ matrices added together, so any chunking gives the same findings. Memory is boun
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -82,6 +84,18 @@ def _pair_counts(masks: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(slots=True)
+class _Missing:
+    """The pass state: rows seen, rows with at least one missing cell, NaN counts per
+    column, and the column x column matrix of rows missing both (its diagonal: nulls per
+    column). Named fields instead of a string-keyed dict, so a typo fails at once."""
+
+    nans: np.ndarray
+    pairs: np.ndarray
+    rows: int = 0
+    rows_with_missing: int = 0
+
+
 class Missingness(Analysis):
     id = "missingness"
     family = "quality"
@@ -106,40 +120,35 @@ class Missingness(Analysis):
     # -- accumulator ------------------------------------------------------------------
     def init(self, ctx):
         k = len(ctx.plan.columns)
-        return {
-            "rows": 0,
-            "rows_with_missing": 0,
-            "nans": np.zeros(k, dtype=np.int64),
-            "pairs": np.zeros((k, k), dtype=np.int64),
-        }
+        return _Missing(nans=np.zeros(k, dtype=np.int64), pairs=np.zeros((k, k), dtype=np.int64))
 
     def update(self, state, chunk, ctx):
         masks, nans = _missing_masks(chunk, ctx.plan.columns)
-        state["rows"] += chunk.num_rows
-        state["nans"] = state["nans"] + nans
+        state.rows += chunk.num_rows
+        state.nans = state.nans + nans
         if masks.size:
-            state["rows_with_missing"] += int(np.count_nonzero(masks.any(axis=0)))
+            state.rows_with_missing += int(np.count_nonzero(masks.any(axis=0)))
         with_missing = np.flatnonzero(masks.any(axis=1))
         if with_missing.size:
             sub = _pair_counts(masks[with_missing])
-            pairs = state["pairs"]
+            pairs = state.pairs
             pairs[np.ix_(with_missing, with_missing)] += sub
         return state
 
     def merge(self, a, b, ctx):
-        return {
-            "rows": a["rows"] + b["rows"],
-            "rows_with_missing": a["rows_with_missing"] + b["rows_with_missing"],
-            "nans": a["nans"] + b["nans"],
-            "pairs": a["pairs"] + b["pairs"],
-        }
+        return _Missing(
+            rows=a.rows + b.rows,
+            rows_with_missing=a.rows_with_missing + b.rows_with_missing,
+            nans=a.nans + b.nans,
+            pairs=a.pairs + b.pairs,
+        )
 
     # -- findings -----------------------------------------------------------------------
     def findings(self, ctx):
         s = ctx.previous[0]
         columns = list(ctx.plan.columns)
-        rows = int(s["rows"])
-        pairs = s["pairs"]
+        rows = int(s.rows)
+        pairs = s.pairs
         nulls = [int(pairs[i, i]) for i in range(len(columns))]
         missing_cols = [i for i, n in enumerate(nulls) if n]
         budget = ctx.budget
@@ -169,8 +178,8 @@ class Missingness(Analysis):
             "columns_checked": len(columns),
             "rows_checked": rows,
             "columns_with_missing": len(missing_cols),
-            "rows_with_missing": int(s["rows_with_missing"]),
-            "complete_rows": rows - int(s["rows_with_missing"]),
+            "rows_with_missing": int(s.rows_with_missing),
+            "complete_rows": rows - int(s.rows_with_missing),
             "missing_cells": sum(nulls),
             **pair_counts,
             "null_rate_findings_left_out": null_left,
@@ -217,7 +226,7 @@ class Missingness(Analysis):
                     subject={"column": name},
                     values={
                         "null_count": nulls[i],
-                        "nan_count": int(s["nans"][i]),
+                        "nan_count": int(s.nans[i]),
                         "null_rate": rate,
                     },
                     units={"null_count": "rows", "nan_count": "rows", "null_rate": "ratio"},
