@@ -1,7 +1,9 @@
-"""What more than one distribution analysis uses (``_stats_init``, ``_stats_update``, ``_stats_merge``, ``_stats_values``, ``_Run``, ``_PhasedNumeric``).
+"""What more than one distribution analysis uses: the phased driver of exact
+quantile selection (``_PhasedNumeric`` and its per-run record ``_Run``, subclassed by
+histogram, outliers and shape) and the count / null / min / max summary every numeric
+finding starts with (``_stats_*``).
 
-Kept apart so each analysis module holds only its own code; nothing here is
-registered or imported from outside the family.
+Kept apart so each analysis module holds only its own code. Nothing here is registered.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ across chunk boundaries; further passes select exact quantiles).
 * ``resource_load`` — events, cases and busy time per resource.
 * ``queueing`` — per activity arrival rate, sojourn time, time-average load, Little's law.
 
-One module per analysis, named by its id (``<id>.py``); what more than one of them
-uses is in ``_common.py``. The ``eventlog`` entry point registers all six. ``columns.py`` is shared with
-``recommendations``, which builds on the same detection and case fold.
+One module per analysis, named by its id (``<id>.py``); what more than one of them uses
+is in ``_common.py``. The ``eventlog`` entry point registers all six. ``columns.py`` is
+shared with ``recommendations``, which builds on the same detection and case fold.
 """
 
 from pytest_statharness import hookimpl

@@ -1,7 +1,7 @@
-"""What more than one eventlog analysis uses (``_seconds``, ``_capped``).
+"""What more than one event-log analysis uses beyond ``columns.py``: the method
+references cited by several analyses, tick-to-seconds conversion and the finding cap.
 
-Kept apart so each analysis module holds only its own code; nothing here is
-registered or imported from outside the family.
+Kept apart so each analysis module holds only its own code. Nothing here is registered.
 """
 
 from __future__ import annotations

@@ -7,10 +7,11 @@ pass, so a hash collision can never produce a false duplicate. Example row posit
 dataset-wide, ascending. Findings come in plan column order (schema order), a screen
 summary last (when the analysis has one).
 
-One module per analysis, named by its id (``<id>.py``); what more than one of them
-uses is in ``_common.py``. The ``quality`` entry point registers the five analyses above; ``missingness`` and
-``declared_bounds`` (same family, same folder) keep entry points of their own
-(``missingness``, ``bounds``), so ``--stat-providers`` names from 0.3 still select them.
+One module per analysis, named by its id (``<id>.py``); what more than one of them uses
+is in ``_common.py``. The ``quality`` entry point registers the five analyses above;
+``missingness`` and ``declared_bounds`` (same family, same folder) keep entry points of
+their own (``missingness``, ``bounds``), so ``--stat-providers`` names from 0.3 still
+select them.
 """
 
 from pytest_statharness import hookimpl

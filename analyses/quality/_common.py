@@ -1,7 +1,12 @@
-"""What more than one quality analysis uses (``_mix``, ``_blake``, ``_is_stringish``, ``_is_time``, ``_is_fixed``, ``value_hashes``, ``canonical_values``, ``_merge_groups``, ``_group_rows``, ``_verified_groups``, ``_repeat_summary``, ``_display``).
+"""What more than one quality analysis uses: process-stable value and row hashing
+(``value_hashes``: blake2b for variable-length values, splitmix64 for fixed-width ones,
+never Python's ``hash``), the second-pass verification of hash groups on the actual
+values (``_verified_groups``, ``_merge_groups``, ``_repeat_summary``), Arrow type tests
+and value display.
 
-Kept apart so each analysis module holds only its own code; nothing here is
-registered or imported from outside the family.
+Shared by duplicate_rows and duplicate_keys (hashing, verification) and constant_columns
+and impossible_values (display); kept here so each analysis module holds only its own
+code. Nothing here is registered.
 """
 
 from __future__ import annotations

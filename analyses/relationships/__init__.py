@@ -17,9 +17,9 @@ cramers_v by V descending (null last), then names; group_differences by epsilon-
 descending (null last), then numeric and group column names. At most ``max_findings``
 findings, the rest counted in ``parameters.findings_left_out``.
 
-One module per analysis, named by its id (``<id>.py``); what more than one of them
-uses is in ``_common.py``. The ``relationships`` entry point registers these three; ``simpsons_paradox`` (same
-family, same folder) keeps its own entry point ``simpson``.
+One module per analysis, named by its id (``<id>.py``); what more than one of them uses
+is in ``_common.py``. The ``relationships`` entry point registers these three;
+``simpsons_paradox`` (same family, same folder) keeps its own entry point ``simpson``.
 """
 
 from pytest_statharness import hookimpl

@@ -1,7 +1,10 @@
-"""What more than one relationships analysis uses (``_finite``, ``_strongest_first``, ``_group_columns``, ``_ChunkRanks``, ``_LevelScan``).
+"""What more than one relationships analysis uses: the column kinds a pair may have,
+the rank-map memory budget (``MAP_BUDGET_FACTOR``), which categorical columns may group
+(``_group_columns``: not key-like), per-chunk rank and level scans, and the
+strongest-first finding cap.
 
-Kept apart so each analysis module holds only its own code; nothing here is
-registered or imported from outside the family.
+Kept apart so each analysis module holds only its own code. Nothing here is registered.
+A test that patches a constant patches it in the module that reads it.
 """
 
 from __future__ import annotations

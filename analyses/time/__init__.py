@@ -24,9 +24,9 @@ window are counted and stated (``rows_outside_window``), never sampled.
 Finding order: per analysis, the row-count series first, then numeric columns in column
 order; within a series as documented on each analysis. At most ``max_findings``.
 
-One module per analysis, named by its id (``<id>.py``); what more than one of them
-uses is in ``_common.py``. The ``time_series`` entry point registers these four; ``gaps`` (same family, same
-folder) keeps its own entry point ``gaps``.
+One module per analysis, named by its id (``<id>.py``); what more than one of them uses
+is in ``_common.py``. The ``time_series`` entry point registers these four; ``gaps``
+(same family, same folder) keeps its own entry point ``gaps``.
 """
 
 from pytest_statharness import hookimpl

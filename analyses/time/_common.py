@@ -1,7 +1,10 @@
-"""What more than one time analysis uses (``_less_group_means``, ``annual_cycle_strength``, ``month_of_day``, ``_clock_of``, ``row_series_meaningful``, ``_TimeAnalysis``, ``_series_columns``, ``_f``).
+"""What more than one time analysis uses: the shared base class ``_TimeAnalysis`` (one
+streamed :class:`~statharness_analyses._shared.series.SeriesAccumulator` pass over the
+first timestamp column with values), the time-column clock description, whether the
+row-count series means anything, and the group-mean and annual-cycle helpers that
+changepoints, seasonality and trend share.
 
-Kept apart so each analysis module holds only its own code; nothing here is
-registered or imported from outside the family.
+Kept apart so each analysis module holds only its own code. Nothing here is registered.
 """
 
 from __future__ import annotations
