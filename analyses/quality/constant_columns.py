@@ -6,6 +6,8 @@ also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -40,6 +42,30 @@ def _comparable(col) -> pa.Array:
     return arr
 
 
+@dataclass(slots=True)
+class _Majority:
+    """Pass 1 state of one column: rows and non-null values seen, the Boyer-Moore majority
+    candidate with its surplus ``est`` (a value held by more than half the non-null rows is
+    the candidate at the end, whatever the chunking), whether the column is nested (not
+    compared), and its Arrow type (to display the value)."""
+
+    rows: int = 0
+    nn: int = 0
+    cand: object = None
+    est: int = 0
+    nested: bool = False
+    type: pa.DataType | None = None
+
+
+@dataclass(slots=True)
+class _Agreement:
+    """Pass 2 state of one candidate column: rows equal to the candidate (exact count) and
+    the first row positions that differ (examples)."""
+
+    count: int = 0
+    examples: list[int] = field(default_factory=list)
+
+
 class ConstantColumns(Analysis):
     id = "constant_columns"
     family = "quality"
@@ -70,28 +96,25 @@ class ConstantColumns(Analysis):
     def columns_for_pass(self, ctx):
         if ctx.pass_index == 0:
             return ctx.columns
-        return [c for c, s in ctx.previous[0].items() if s["cand"] is not None]
+        return [c for c, s in ctx.previous[0].items() if s.cand is not None]
 
     def init(self, ctx):
         if ctx.pass_index == 0:
-            return {
-                c: {"rows": 0, "nn": 0, "cand": None, "est": 0, "nested": False, "type": None}
-                for c in ctx.columns
-            }
-        return {c: {"count": 0, "examples": []} for c in self.columns_for_pass(ctx)}
+            return {c: _Majority() for c in ctx.columns}
+        return {c: _Agreement() for c in self.columns_for_pass(ctx)}
 
     def update(self, state, chunk, ctx):
         if ctx.pass_index == 0:
             for c in ctx.columns:
                 s = state[c]
-                s["rows"] = chunk.num_rows
-                s["type"] = chunk.column(c).type
-                if pa.types.is_nested(s["type"]):
-                    s["nested"] = True
+                s.rows = chunk.num_rows
+                s.type = chunk.column(c).type
+                if pa.types.is_nested(s.type):
+                    s.nested = True
                     continue
                 arr = _comparable(chunk.column(c))
                 valid = pc.drop_null(arr)
-                s["nn"] = len(valid)
+                s.nn = len(valid)
                 if not len(valid):
                     continue
                 vc = pc.value_counts(valid)
@@ -99,17 +122,17 @@ class ConstantColumns(Analysis):
                 top = int(np.argmax(counts))
                 est = 2 * int(counts[top]) - len(valid)
                 if est > 0:
-                    s["cand"] = vc.field("values")[top].as_py()
-                    s["est"] = est
+                    s.cand = vc.field("values")[top].as_py()
+                    s.est = est
             return state
         for c in self.columns_for_pass(ctx):
             arr = _comparable(chunk.column(c))
-            cand = pa.scalar(ctx.previous[0][c]["cand"], type=arr.type)
+            cand = pa.scalar(ctx.previous[0][c].cand, type=arr.type)
             equal = pc.fill_null(pc.equal(arr, cand), True)
             eq = np.asarray(equal.to_numpy(zero_copy_only=False), dtype=bool)
             valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
             differ = np.flatnonzero(~eq)[:MAX_EXAMPLES] + chunk.row_start
-            state[c] = {"count": int(np.count_nonzero(eq & valid)), "examples": differ.tolist()}
+            state[c] = _Agreement(int(np.count_nonzero(eq & valid)), differ.tolist())
         return state
 
     def merge(self, a, b, ctx):
@@ -117,43 +140,38 @@ class ConstantColumns(Analysis):
         for c in a:
             x, y = a[c], b[c]
             if ctx.pass_index == 1:
-                out[c] = {
-                    "count": x["count"] + y["count"],
-                    "examples": smallest(x["examples"], y["examples"]),
-                }
+                out[c] = _Agreement(x.count + y.count, smallest(x.examples, y.examples))
                 continue
-            if x["cand"] is not None and y["cand"] is not None and x["cand"] == y["cand"]:
-                cand, est = x["cand"], x["est"] + y["est"]
-            elif x["est"] >= y["est"]:
-                cand, est = x["cand"], x["est"] - y["est"]
+            if x.cand is not None and y.cand is not None and x.cand == y.cand:
+                cand, est = x.cand, x.est + y.est
+            elif x.est >= y.est:
+                cand, est = x.cand, x.est - y.est
             else:
-                cand, est = y["cand"], y["est"] - x["est"]
-            out[c] = {
-                "rows": x["rows"] + y["rows"],
-                "nn": x["nn"] + y["nn"],
-                "cand": cand if est > 0 else None,
-                "est": max(est, 0),
-                "nested": x["nested"] or y["nested"],
-                "type": x["type"] if x["type"] is not None else y["type"],
-            }
+                cand, est = y.cand, y.est - x.est
+            out[c] = _Majority(
+                rows=x.rows + y.rows,
+                nn=x.nn + y.nn,
+                cand=cand if est > 0 else None,
+                est=max(est, 0),
+                nested=x.nested or y.nested,
+                type=x.type if x.type is not None else y.type,
+            )
         return out
 
     def needs_another_pass(self, ctx):
-        return len(ctx.previous) == 1 and any(
-            s["cand"] is not None for s in ctx.previous[0].values()
-        )
+        return len(ctx.previous) == 1 and any(s.cand is not None for s in ctx.previous[0].values())
 
     def findings(self, ctx):
         first = ctx.previous[0]
         counted = ctx.previous[1] if len(ctx.previous) > 1 else {}
         out = []
-        nested = [c for c in ctx.columns if first[c]["nested"]]
+        nested = [c for c in ctx.columns if first[c].nested]
         for c in ctx.columns:
             s = first[c]
-            if s["nested"]:
+            if s.nested:
                 continue
-            nn = s["nn"]
-            top_count = counted[c]["count"] if c in counted else None
+            nn = s.nn
+            top_count = counted[c].count if c in counted else None
             if nn and top_count is None:
                 continue  # no majority value: top share <= 1/2
             top_share = share(top_count, nn) if nn else None
@@ -161,11 +179,11 @@ class ConstantColumns(Analysis):
             if not constant and top_share < NEAR_CONSTANT_SHARE:
                 continue
             values = {
-                "rows": s["rows"],
-                "null_count": s["rows"] - nn,
+                "rows": s.rows,
+                "null_count": s.rows - nn,
                 "non_null_count": nn,
                 "distinct_non_null": (1 if nn else 0) if constant else None,
-                "top_value": _display(s["cand"], s["type"]) if nn else None,
+                "top_value": _display(s.cand, s.type) if nn else None,
                 "top_count": top_count if nn else 0,
                 "top_share": top_share,
             }
@@ -200,7 +218,7 @@ class ConstantColumns(Analysis):
                         else "low"
                     ),
                     columns=[c],
-                    example_rows=[] if constant else counted.get(c, {}).get("examples", []),
+                    example_rows=[] if constant or c not in counted else counted[c].examples,
                     parameters={"near_constant_share": NEAR_CONSTANT_SHARE},
                 )
             )

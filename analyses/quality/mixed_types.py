@@ -6,6 +6,8 @@ also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -61,6 +63,20 @@ def classify(strings: pa.Array) -> np.ndarray:
     return out
 
 
+@dataclass(slots=True)
+class _TypeCounts:
+    """One column's state: non-null and null values, counts per value type (in
+    VALUE_TYPES order), and per type the first (row position, text) examples. Named fields
+    rather than a string-keyed dict so the state is declared once with its types."""
+
+    n: int = 0
+    nulls: int = 0
+    counts: list[int] = field(default_factory=lambda: [0] * len(VALUE_TYPES))
+    first: dict[str, list[tuple[int, str]]] = field(
+        default_factory=lambda: {t: [] for t in VALUE_TYPES}
+    )
+
+
 class MixedTypes(Analysis):
     id = "mixed_types"
     family = "quality"
@@ -87,15 +103,7 @@ class MixedTypes(Analysis):
     access = "streamed; one pass, vectorised regex classification per chunk"
 
     def init(self, ctx):
-        return {
-            c: {
-                "n": 0,
-                "nulls": 0,
-                "counts": [0] * len(VALUE_TYPES),
-                "first": {t: [] for t in VALUE_TYPES},
-            }
-            for c in ctx.columns
-        }
+        return {c: _TypeCounts() for c in ctx.columns}
 
     def update(self, state, chunk, ctx):
         for c in ctx.columns:
@@ -107,14 +115,14 @@ class MixedTypes(Analysis):
             strings = arr.filter(pa.array(valid))
             codes = classify(strings)
             s = state[c]
-            s["n"] = int(idx.size)
-            s["nulls"] = int(valid.size - idx.size)
-            s["counts"] = np.bincount(codes, minlength=len(VALUE_TYPES)).tolist()
+            s.n = int(idx.size)
+            s.nulls = int(valid.size - idx.size)
+            s.counts = np.bincount(codes, minlength=len(VALUE_TYPES)).tolist()
             for code, name in enumerate(VALUE_TYPES):
                 where = np.flatnonzero(codes == code)[:MAX_EXAMPLES]
                 if where.size:
                     texts = strings.take(pa.array(where)).to_pylist()
-                    s["first"][name] = [
+                    s.first[name] = [
                         (int(idx[w]) + chunk.row_start, t[:100])
                         for w, t in zip(where.tolist(), texts, strict=True)
                     ]
@@ -124,12 +132,12 @@ class MixedTypes(Analysis):
         out = {}
         for c in ctx.columns:
             x, y = a[c], b[c]
-            out[c] = {
-                "n": x["n"] + y["n"],
-                "nulls": x["nulls"] + y["nulls"],
-                "counts": [p + q for p, q in zip(x["counts"], y["counts"], strict=True)],
-                "first": {t: smallest(x["first"][t], y["first"][t]) for t in VALUE_TYPES},
-            }
+            out[c] = _TypeCounts(
+                n=x.n + y.n,
+                nulls=x.nulls + y.nulls,
+                counts=[p + q for p, q in zip(x.counts, y.counts, strict=True)],
+                first={t: smallest(x.first[t], y.first[t]) for t in VALUE_TYPES},
+            )
         return out
 
     def findings(self, ctx):
@@ -138,8 +146,8 @@ class MixedTypes(Analysis):
         flagged_columns = 0
         for c in ctx.columns:
             s = state[c]
-            n = s["n"]
-            counts = dict(zip(VALUE_TYPES, s["counts"], strict=True))
+            n = s.n
+            counts = dict(zip(VALUE_TYPES, s.counts, strict=True))
             shares = {t: share(counts[t], n) for t in VALUE_TYPES}
             flagged = [t for t in MIXED_TYPES if n and counts[t] > MIXED_MIN_SHARE * n]
             if len(flagged) < 2:
@@ -147,8 +155,8 @@ class MixedTypes(Analysis):
             flagged_columns += 1
             dominant = max(flagged, key=lambda t: (counts[t], -MIXED_TYPES.index(t)))
             minority = [t for t in flagged if t != dominant]
-            examples = sorted(p for t in minority for p, _ in s["first"][t])[:MAX_EXAMPLES]
-            values = {"count": n, "null_count": s["nulls"]}
+            examples = sorted(p for t in minority for p, _ in s.first[t])[:MAX_EXAMPLES]
+            values = {"count": n, "null_count": s.nulls}
             units = {"count": "count", "null_count": "count"}
             for t in VALUE_TYPES:
                 values[f"{t}_count"] = counts[t]
@@ -156,7 +164,7 @@ class MixedTypes(Analysis):
                 units[f"{t}_count"] = "count"
                 units[f"{t}_share"] = "ratio"
             values["example_values"] = {
-                t: [text for _, text in s["first"][t][:EXAMPLE_VALUES]]
+                t: [text for _, text in s.first[t][:EXAMPLE_VALUES]]
                 for t in VALUE_TYPES
                 if counts[t]
             }
