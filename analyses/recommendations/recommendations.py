@@ -29,6 +29,7 @@ folds the cases and sums the measures by group; without them, pass 0 sums the me
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -44,6 +45,7 @@ from ..eventlog.columns import (
     DETECTION_METHOD,
     EventLogBase,
     FixedSplit,
+    FoldState,
     codes_of,
     declared_log_needs_regroup,
     detect_decide,
@@ -125,6 +127,29 @@ def welch_greater(n1, s1, q1, n2, s2, q2) -> tuple[float | None, float | None, f
 
 def _mean(total: int, n: int) -> float | None:
     return float(fixed_fraction(total) / n) if n else None
+
+
+@dataclass(slots=True)
+class _GroupSums:
+    """One (measure, group) pair's state: per group value the exact sums of the measure
+    (count, fixed-point sums of x and of its log1p parts), the smallest value seen (a
+    measure that can be negative is not a time or cost to cut), and rows left out (measure
+    not finite or group null)."""
+
+    by: dict = field(default_factory=dict)
+    min: float | None = None
+    excluded: int = 0
+
+
+@dataclass(slots=True)
+class _PassState:
+    """The case-fold pass: the event-log fold (None when the table is no usable log), one
+    :class:`_GroupSums` per planned pair, and ``raw`` for a chunk state that ``merge`` must
+    fold into a fresh accumulator first."""
+
+    log: FoldState | None
+    groups: list[_GroupSums]
+    raw: bool = False
 
 
 class Recommendations(EventLogBase):
@@ -280,20 +305,20 @@ class Recommendations(EventLogBase):
         if ctx.pass_index == 0 and self._has_log(ctx):
             return detect_init(self.candidates(ctx))
         usable = self._has_log(ctx) and self._log_usable(ctx)
-        return {
-            "log": EventLogBase.init(self, ctx) if usable else None,
-            "groups": [{"by": {}, "min": None, "excluded": 0} for _ in ctx.params["group_pairs"]],
-        }
+        return _PassState(
+            log=EventLogBase.init(self, ctx) if usable else None,
+            groups=[_GroupSums() for _ in ctx.params["group_pairs"]],
+        )
 
     def update(self, state, chunk, ctx):
         if ctx.pass_index == 0 and self._has_log(ctx):
             return detect_update(state, chunk, self.candidates(ctx))
-        state["raw"] = True
-        if state["log"] is not None:
-            EventLogBase.update(self, state["log"], chunk, ctx)
+        state.raw = True
+        if state.log is not None:
+            EventLogBase.update(self, state.log, chunk, ctx)
         splits: dict = {}
         codes_by: dict = {}
-        for (measure, group), slot in zip(ctx.params["group_pairs"], state["groups"], strict=True):
+        for (measure, group), slot in zip(ctx.params["group_pairs"], state.groups, strict=True):
             if measure not in splits:
                 x = chunk.floats(measure)
                 finite = np.isfinite(x)
@@ -309,33 +334,33 @@ class Recommendations(EventLogBase):
             codes, values = codes_by[group]
             used = finite & (codes >= 0)
             kept = int(np.count_nonzero(used))
-            slot["excluded"] += int(x.size - kept)
+            slot.excluded += int(x.size - kept)
             if not kept:
                 continue
             lo = float(x[used].min())
-            slot["min"] = lo if slot["min"] is None else min(slot["min"], lo)
+            slot.min = lo if slot.min is None else min(slot.min, lo)
             # rows left out go to an extra code (their x reads 0 in ``parts``), dropped here
             ncodes = len(values)
             binned = np.where(used, codes, ncodes)
             for code, sums in _sums_by_code(parts, binned, ncodes + 1, None).items():
                 if code < ncodes:
-                    slot["by"][values[code]] = sums
+                    slot.by[values[code]] = sums
         return state
 
     def merge(self, a, b, ctx):
         if ctx.pass_index == 0 and self._has_log(ctx):
             return detect_merge(a, b, ctx.budget.distinct_cap)
-        if a.get("raw"):  # a chunk state: fold it into a fresh accumulator first
+        if a.raw:  # a chunk state: fold it into a fresh accumulator first
             a = self.merge(self.init(ctx), a, ctx)
-        if a["log"] is not None:
-            a["log"] = EventLogBase.merge(self, a["log"], b["log"], ctx)
-        for x, y in zip(a["groups"], b["groups"], strict=True):
-            x["excluded"] += y["excluded"]
-            if y["min"] is not None:
-                x["min"] = y["min"] if x["min"] is None else min(x["min"], y["min"])
-            for g, sums in y["by"].items():
-                slot = x["by"].get(g)
-                x["by"][g] = (
+        if a.log is not None:
+            a.log = EventLogBase.merge(self, a.log, b.log, ctx)
+        for x, y in zip(a.groups, b.groups, strict=True):
+            x.excluded += y.excluded
+            if y.min is not None:
+                x.min = y.min if x.min is None else min(x.min, y.min)
+            for g, sums in y.by.items():
+                slot = x.by.get(g)
+                x.by[g] = (
                     list(sums) if slot is None else [u + v for u, v in zip(slot, sums, strict=True)]
                 )
         return a
@@ -344,9 +369,9 @@ class Recommendations(EventLogBase):
         if ctx.pass_index == 0 and self._has_log(ctx):
             return detect_decide(state, self.candidates(ctx), ctx.dataset)
         log = None
-        if state["log"] is not None:
-            log = EventLogBase.end_pass(self, state["log"], ctx)
-        return {"log": log, "groups": state["groups"]}
+        if state.log is not None:
+            log = EventLogBase.end_pass(self, state.log, ctx)
+        return {"log": log, "groups": state.groups}
 
     def needs_another_pass(self, ctx):
         if self._has_log(ctx) and len(ctx.previous) == 1:
@@ -481,8 +506,8 @@ class Recommendations(EventLogBase):
         for (measure, group), slot in zip(ctx.params["group_pairs"], groups_state, strict=True):
             if kpis.get(measure) != "lower" and not log_found:
                 continue  # a process-measure pair on a table that is not an event log
-            by = slot["by"]
-            if slot["min"] is None or slot["min"] < 0 or len(by) < 2:
+            by = slot.by
+            if slot.min is None or slot.min < 0 or len(by) < 2:
                 continue
             total_n = sum(v[0] for v in by.values())
             total_s = fixed_fraction(sum(v[1] for v in by.values()))
