@@ -25,6 +25,7 @@ Usage (from the repository root)::
     python bench/findings_quality.py                       # every corpus dataset
     python bench/findings_quality.py --dataset penguins --dataset stocks
     python bench/findings_quality.py --json > quality.json
+    python bench/findings_quality.py --specs               # with fixtures/corpus_specs.toml
     python bench/findings_quality.py --report path/to/report.json   # score an existing run
 """
 
@@ -295,10 +296,15 @@ def score_report(report: dict, labels: dict, datasets: list[str] | None = None) 
 # -- running -------------------------------------------------------------------------------
 
 
-def run_session(paths: dict[str, Path], folder: Path) -> tuple[dict, int, float]:
-    """One pytest session over ``paths``; returns (report.json, exit code, seconds)."""
+def run_session(
+    paths: dict[str, Path], folder: Path, spec: Path | None = None
+) -> tuple[dict, int, float]:
+    """One pytest session over ``paths`` (with the dataset ``spec`` file when given);
+    returns (report.json, exit code, seconds)."""
     home, snaps = folder / "home", folder / "snapshots"
     cmd = [sys.executable, "-m", "pytest", "-p", "statharness"]
+    if spec is not None:
+        cmd += ["--stat-spec", str(spec)]
     for name, path in paths.items():
         cmd += ["--stat-dataset", f"{name}={path}"]
     cmd += [
@@ -382,6 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
     parser.add_argument("--report", type=Path, help="score this report.json instead of running")
     parser.add_argument("--labels", type=Path, help="labels TOML (default: the corpus labels)")
+    parser.add_argument(
+        "--specs",
+        action="store_true",
+        help="run with the corpus's shipped dataset specs (fixtures/corpus_specs.toml)",
+    )
     args = parser.parse_args(argv)
 
     from fixtures import corpus
@@ -408,11 +419,13 @@ def main(argv: list[str] | None = None) -> int:
             print("materialising the corpus ...", file=sys.stderr, flush=True)
             paths = corpus.materialise(folder / "data", names)
             print(f"running the plugin on {len(paths)} datasets ...", file=sys.stderr, flush=True)
-            report, code, seconds = run_session(paths, folder)
+            spec = REPO / "fixtures" / "corpus_specs.toml" if args.specs else None
+            report, code, seconds = run_session(paths, folder, spec)
         result = score_report(report, labels, names)
         result["session"] = {"exit_code": code, "seconds": round(seconds, 1)}
         header = (
-            f"Findings quality: {len(result['datasets'])} corpus datasets, one pytest session "
+            f"Findings quality{' with the shipped specs' if args.specs else ''}: "
+            f"{len(result['datasets'])} corpus datasets, one pytest session "
             f"({seconds:.0f} s, exit code {code})"
         )
     if args.json:

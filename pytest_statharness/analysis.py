@@ -117,6 +117,7 @@ class DatasetView:
         self.row_count: int = dataset.row_count
         self.columns = dataset.columns
         self.kpis: dict[str, str] = dict(getattr(dataset, "kpis", {}))
+        self.targets: tuple[str, ...] = tuple(getattr(dataset, "targets", ()))
         spec = getattr(dataset, "spec", None)
         #: Declarations of the dataset spec (empty without one); its hash is in the evidence.
         self.spec_hash: str | None = spec.hash if spec is not None else None

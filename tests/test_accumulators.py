@@ -25,8 +25,8 @@ def _split(values, parts: int = 7):
 
 
 def test_the_analyses_use_these_objects() -> None:
-    import statharness_analyses._counts as counts
-    import statharness_analyses._exact as exact
+    import statharness_analyses._shared.counts as counts
+    import statharness_analyses._shared.exact as exact
 
     assert exact.RankSelector is acc.RankSelector
     assert exact.exact_fixed_sum is acc.exact_fixed_sum

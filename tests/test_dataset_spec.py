@@ -134,3 +134,16 @@ def test_infer_writes_a_spec_that_loads_back(tmp_path, monkeypatch, capsys) -> N
     assert spec.column("wind")["role"] == "measurement"
     assert main(["infer", "w=w.parquet", "--out", "statharness.toml"]) == 2  # no overwrite
     assert "--force" in capsys.readouterr().err
+
+
+def test_targets_reach_the_analyses_and_a_missing_target_is_an_error(tmp_path) -> None:
+    from pytest_statharness.analysis import DatasetView
+    from pytest_statharness.dataset import open_dataset
+
+    weather().to_csv(tmp_path / "w.csv", index=False)
+    (tmp_path / "statharness.toml").write_text('[datasets.w]\ntargets = ["wind"]\n')
+    dataset = open_dataset("w", str(tmp_path / "w.csv"), spec=load_specs(tmp_path)["w"])
+    assert DatasetView(dataset).targets == ("wind",)
+    (tmp_path / "statharness.toml").write_text('[datasets.w]\ntargets = ["wnd"]\n')
+    with pytest.raises(SpecError, match="wnd"):
+        open_dataset("w", str(tmp_path / "w.csv"), spec=load_specs(tmp_path)["w"])

@@ -74,7 +74,7 @@ def test_mismatch_message_says_how_far_values_moved() -> None:
 
 
 def test_centidecade_bins_are_exact() -> None:
-    from statharness_analyses._numeric import centidecade_bins, centidecade_threshold
+    from statharness_analyses._shared.numeric import centidecade_bins, centidecade_threshold
 
     # the threshold of bin k is the smallest double t with t**100 >= 10**k
     for k in (-30000, -200, -1, 0, 1, 50, 100, 199, 300, 30800):
@@ -86,7 +86,7 @@ def test_centidecade_bins_are_exact() -> None:
 
 
 def test_inv_cbrt_is_correctly_rounded() -> None:
-    from statharness_analyses._numeric import inv_cbrt
+    from statharness_analyses._shared.numeric import inv_cbrt
 
     for n in (1, 2, 3, 8, 27, 1000, 5000, 12345, 10**12, 2**62 + 1):
         x = inv_cbrt(n)
@@ -98,9 +98,10 @@ def test_inv_cbrt_is_correctly_rounded() -> None:
 
 def test_constants_written_out_agree_with_scipy() -> None:
     from scipy import stats
-    from statharness_analyses import distribution as d
+    from statharness_analyses.distribution.benford import BENFORD_P
+    from statharness_analyses.distribution.outliers import GAUSS_RATE, MAD_CONST, MAD_Z, NORM_Q75
 
-    assert d.NORM_Q75 == pytest.approx(float(stats.norm.ppf(0.75)), rel=1e-15)
-    rate = 2 * stats.norm.sf(d.MAD_Z * stats.norm.ppf(0.75) / d.MAD_CONST)
-    assert d.GAUSS_RATE == pytest.approx(float(rate), rel=1e-12)
-    assert d.BENFORD_P == pytest.approx([math.log10(1 + 1 / k) for k in range(1, 10)], rel=1e-15)
+    assert NORM_Q75 == pytest.approx(float(stats.norm.ppf(0.75)), rel=1e-15)
+    rate = 2 * stats.norm.sf(MAD_Z * stats.norm.ppf(0.75) / MAD_CONST)
+    assert GAUSS_RATE == pytest.approx(float(rate), rel=1e-12)
+    assert BENFORD_P == pytest.approx([math.log10(1 + 1 / k) for k in range(1, 10)], rel=1e-15)

@@ -106,6 +106,8 @@ class Dataset:
         self.spec: DatasetSpec = DatasetSpec(name)
         #: Declared KPIs: column -> "lower" or "higher" (which direction is better).
         self.kpis: dict[str, str] = {}
+        #: Declared outcome columns (dataset spec ``targets``).
+        self.targets: tuple[str, ...] = ()
 
     @property
     def time_zone(self) -> str | None:
@@ -515,6 +517,7 @@ def open_dataset(
     dataset.cache_status = cache_status
     dataset.spec = spec
     dataset.kpis = spec.kpis
+    dataset.targets = spec.targets
     return dataset
 
 

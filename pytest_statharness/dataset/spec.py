@@ -64,6 +64,10 @@ class DatasetSpec:
         return dict(self.data.get("kpis", {}))
 
     @property
+    def targets(self) -> tuple[str, ...]:
+        return tuple(self.data.get("targets", ()))
+
+    @property
     def eventlog(self) -> dict[str, str]:
         return dict(self.data.get("eventlog", {}))
 
@@ -85,6 +89,7 @@ class DatasetSpec:
     def check_columns(self, columns: list[str]) -> None:
         """Every column the spec names exists (a typo would silently declare nothing)."""
         named = set(self.data.get("columns", {})) | set(self.exclude) | set(self.kpis)
+        named |= set(self.targets)
         named |= set(self.eventlog.values())
         unknown = sorted(named - set(columns))
         if unknown:

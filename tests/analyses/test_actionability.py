@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from analysis_helpers import by_column, vals
-from statharness_analyses import distribution as dist
-from statharness_analyses.relationships import Correlation
+from statharness_analyses.distribution.outliers import Outliers
+from statharness_analyses.relationships.correlation import Correlation
 
 from pytest_statharness.testing import run_on_frame
 
@@ -15,7 +15,7 @@ def test_a_value_orders_of_magnitude_beyond_the_bulk_is_high() -> None:
     rng = np.random.default_rng(0)
     wind = rng.gamma(4.0, 2.5, 5000)
     wind[1234] = 1048.0  # an impossible wind speed
-    found = by_column(run_on_frame(dist.Outliers(), pd.DataFrame({"wind": wind})))
+    found = by_column(run_on_frame(Outliers(), pd.DataFrame({"wind": wind})))
     f = found["wind"]
     assert f["kind"] == "outliers" and f["severity"] == "high"
     assert 1234 in f["evidence"]["example_rows"]
@@ -24,7 +24,7 @@ def test_a_value_orders_of_magnitude_beyond_the_bulk_is_high() -> None:
 def test_a_heavy_tail_is_low_and_called_a_tail() -> None:
     rng = np.random.default_rng(1)
     delay = np.concatenate([rng.normal(0, 5, 8000), rng.exponential(120, 2000)])
-    f = by_column(run_on_frame(dist.Outliers(), pd.DataFrame({"delay": delay})))["delay"]
+    f = by_column(run_on_frame(Outliers(), pd.DataFrame({"delay": delay})))["delay"]
     assert f["kind"] == "outliers" and f["severity"] == "low"
     assert "heavy tail" in f["title"]
 
@@ -35,7 +35,7 @@ def test_a_pooled_mixture_is_low_and_names_its_groups() -> None:
     centre = {"MSFT": 25, "AMZN": 40, "IBM": 90, "AAPL": 30, "GOOG": 500}
     price = np.array([centre[s] for s in symbol]) * rng.lognormal(0, 0.1, symbol.size)
     frame = pd.DataFrame({"symbol": symbol, "price": price})
-    f = by_column(run_on_frame(dist.Outliers(), frame))["price"]
+    f = by_column(run_on_frame(Outliers(), frame))["price"]
     mixture = f["evidence"]["parameters"]["mixture"]
     assert mixture["group"] == "symbol" and mixture["eta_squared"] >= 0.5
     assert f["severity"] in ("info", "low")

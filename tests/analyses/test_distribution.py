@@ -9,9 +9,14 @@ from fractions import Fraction
 import numpy as np
 import pandas as pd
 import pytest
+import statharness_analyses.distribution as distribution_family
 from analysis_helpers import assert_chunk_invariant, by_column, vals
 from scipy import stats
-from statharness_analyses import distribution as dist
+from statharness_analyses._shared.hist import MAX_BINS
+from statharness_analyses.distribution.benford import Benford, first_digits
+from statharness_analyses.distribution.histogram import Histogram
+from statharness_analyses.distribution.outliers import GAUSS_RATE, Outliers
+from statharness_analyses.distribution.shape import Shape
 
 from pytest_statharness.registry import _validate
 from pytest_statharness.testing import run_on_frame
@@ -20,7 +25,7 @@ REL = 1e-9
 
 
 def test_metadata_valid():
-    analyses = dist.statharness_analyses()
+    analyses = distribution_family.statharness_analyses()
     assert [a.id for a in analyses] == ["histogram", "outliers", "benford", "shape"]
     for a in analyses:
         _validate(a, "test")
@@ -52,7 +57,7 @@ def hist_frame():
 
 
 def test_histogram_matches_numpy(hist_frame):
-    result = assert_chunk_invariant(dist.Histogram(), hist_frame)
+    result = assert_chunk_invariant(Histogram(), hist_frame)
     found = by_column(result)
     assert list(found) == list(hist_frame.columns)
     for col, rule in (("normal", "fd"), ("ints", "fd"), ("mostly_zero", "sturges")):
@@ -69,12 +74,12 @@ def test_histogram_matches_numpy(hist_frame):
 
 
 def test_histogram_cap_nonfinite_constant_empty(hist_frame):
-    found = by_column(run_on_frame(dist.Histogram(), hist_frame, chunk_rows=50))
+    found = by_column(run_on_frame(Histogram(), hist_frame, chunk_rows=50))
     x = hist_frame["cauchy"].to_numpy()
     v = vals(found["cauchy"])
-    assert v["bins"] == dist.MAX_BINS
+    assert v["bins"] == MAX_BINS
     assert found["cauchy"]["evidence"]["parameters"]["bins_capped"] is True
-    edges = np.linspace(x.min(), x.max(), dist.MAX_BINS + 1)
+    edges = np.linspace(x.min(), x.max(), MAX_BINS + 1)
     assert v["bin_edges"] == edges.tolist()
     assert v["counts"] == np.histogram(x, bins=edges)[0].tolist()
 
@@ -113,7 +118,7 @@ def outlier_frame():
 
 def test_outliers_match_scipy_and_find_planted(outlier_frame):
     frame, where = outlier_frame
-    result = assert_chunk_invariant(dist.Outliers(), frame)
+    result = assert_chunk_invariant(Outliers(), frame)
     found = by_column(result)
     assert [f["subject"]["column"] for f in result.findings] == list(frame.columns)
 
@@ -136,14 +141,14 @@ def test_outliers_match_scipy_and_find_planted(outlier_frame):
     assert f["kind"] == "outliers" and f["severity"] in ("medium", "high")
     top = sorted(np.argsort(-np.abs(z), kind="stable")[: min(20, hits.size)].tolist())
     assert f["evidence"]["example_rows"] == top
-    p_count = stats.binom.sf(hits.size - 1, x.size, dist.GAUSS_RATE)
+    p_count = stats.binom.sf(hits.size - 1, x.size, GAUSS_RATE)
     assert v["p_value_count"] == pytest.approx(p_count, rel=REL)
     assert v["mad_outlier_share"] == hits.size / x.size
 
 
 def test_outliers_clean_flat_empty(outlier_frame):
     frame, _ = outlier_frame
-    found = by_column(run_on_frame(dist.Outliers(), frame, chunk_rows=64))
+    found = by_column(run_on_frame(Outliers(), frame, chunk_rows=64))
     assert found["clean"]["kind"] == "outlier_fences" and found["clean"]["severity"] == "info"
     v = vals(found["flat"])  # MAD = 0: z undefined, no MAD outliers claimed
     assert v["mad"] == 0.0 and v["mad_outliers"] is None
@@ -156,7 +161,7 @@ def test_outliers_clean_flat_empty(outlier_frame):
 def test_outliers_clean_data_many_columns_do_not_fire():
     rng = np.random.default_rng(99)
     frame = pd.DataFrame({f"c{i}": rng.normal(size=3000) for i in range(6)})
-    result = run_on_frame(dist.Outliers(), frame)
+    result = run_on_frame(Outliers(), frame)
     assert {f["kind"] for f in result.findings} == {"outlier_fences"}
 
 
@@ -221,8 +226,8 @@ def check_log_scale(x: np.ndarray, f: dict) -> np.ndarray:
     assert v["mad_outliers"] == hits.size
     assert v["mad_outliers_above"] == np.sum(z[hits] > 0)
     assert v["max_abs_deviation"] == np.abs(t - med).max()
-    assert v["expected_gaussian_outliers"] == pytest.approx(t.size * dist.GAUSS_RATE, rel=REL)
-    p_count = stats.binom.sf(hits.size - 1, t.size, dist.GAUSS_RATE)
+    assert v["expected_gaussian_outliers"] == pytest.approx(t.size * GAUSS_RATE, rel=REL)
+    p_count = stats.binom.sf(hits.size - 1, t.size, GAUSS_RATE)
     assert v["p_value_count"] == pytest.approx(p_count, rel=REL)
     if hits.size:
         zmax = np.abs(z).max()
@@ -236,7 +241,7 @@ def check_log_scale(x: np.ndarray, f: dict) -> np.ndarray:
 
 def test_outliers_log_scale_matches_numpy(log_frame):
     frame, planted = log_frame
-    result = assert_chunk_invariant(dist.Outliers(), frame)
+    result = assert_chunk_invariant(Outliers(), frame)
     found = by_column(result)
     assert [f["subject"]["column"] for f in result.findings] == list(frame.columns)
 
@@ -279,7 +284,7 @@ def test_outliers_lognormal_columns_are_at_most_low():
         {f"ln{s}": np.exp(rng.normal(4.0, s, 5000)) for s in (1.0, 1.5, 2.3, 3.0)}
         | {"with_zeros": np.where(rng.random(5000) < 0.2, 0.0, np.exp(rng.normal(0, 2, 5000)))}
     )
-    result = run_on_frame(dist.Outliers(), frame)
+    result = run_on_frame(Outliers(), frame)
     for f in result.findings:
         assert f["evidence"]["parameters"]["scale"] == "log10"
         assert f["severity"] in ("info", "low")
@@ -300,7 +305,7 @@ def test_outliers_scale_screen_threshold():
             "empty": np.full(n, np.nan),
         }
     )
-    found = by_column(run_on_frame(dist.Outliers(), frame, chunk_rows=333))
+    found = by_column(run_on_frame(Outliers(), frame, chunk_rows=333))
     for col, scale in (("wide", "log10"), ("narrower", "raw")):
         params = found[col]["evidence"]["parameters"]
         assert params["scale"] == scale
@@ -335,7 +340,7 @@ def benford_frame():
 
 
 def test_benford_matches_scipy(benford_frame):
-    result = assert_chunk_invariant(dist.Benford(), benford_frame)
+    result = assert_chunk_invariant(Benford(), benford_frame)
     found = by_column(result, "benford")
     assert list(found) == ["amount", "fabricated"]
     for col in found:
@@ -367,12 +372,12 @@ def test_benford_matches_scipy(benford_frame):
 
 def test_benford_first_digits_of_awkward_floats():
     x = np.array([0.3, 1e-05, 1e20, 123.456, 2.5e-300, 5e-324, 9.999999999999999e22, 0.07])
-    assert dist.first_digits(x).tolist() == [first_digit(v) for v in x]
+    assert first_digits(x).tolist() == [first_digit(v) for v in x]
 
 
 def test_benford_empty_column():
     frame = pd.DataFrame({"empty": np.full(50, np.nan), "zeros": np.zeros(50)})
-    result = run_on_frame(dist.Benford(), frame)
+    result = run_on_frame(Benford(), frame)
     assert [f["kind"] for f in result.findings] == ["benford_screen"]
     assert vals(result.findings[0])["columns_eligible"] == 0
 
@@ -395,7 +400,7 @@ def shape_frame():
 
 
 def test_shape_matches_scipy(shape_frame):
-    result = assert_chunk_invariant(dist.Shape(), shape_frame)
+    result = assert_chunk_invariant(Shape(), shape_frame)
     found = by_column(result)
     for col in ("normal", "skewed", "heavy"):
         x = shape_frame[col].to_numpy()
@@ -421,12 +426,12 @@ def test_shape_matches_scipy(shape_frame):
 
 def test_shape_mean_exact_under_cancellation():
     x = np.array([1e16, 1.0, -1e16, 1.0] * 25)
-    result = run_on_frame(dist.Shape(), pd.DataFrame({"x": x}), chunk_rows=3)
+    result = run_on_frame(Shape(), pd.DataFrame({"x": x}), chunk_rows=3)
     assert vals(result.findings[0])["mean"] == math.fsum(x) / x.size == 0.5
 
 
 def test_max_findings_cap_is_reported(hist_frame):
-    result = run_on_frame(dist.Histogram(), hist_frame, overrides={"max_findings": 2})
+    result = run_on_frame(Histogram(), hist_frame, overrides={"max_findings": 2})
     assert [f["subject"]["column"] for f in result.findings] == ["normal", "ints"]
     left = result.findings[-1]["evidence"]["parameters"]["findings_left_out"]
     assert left["count"] == 5 and left["cap"] == "max_findings"

@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.stats as stats
-import statharness_analyses._exact as exact_mod
-import statharness_analyses._ks as ks_mod
-import statharness_analyses.drift as drift_mod
+import statharness_analyses._shared.exact as exact_mod
+import statharness_analyses._shared.ks as ks_mod
+import statharness_analyses.drift.drift as drift_mod
 from analysis_helpers import by_column
-from statharness_analyses.drift import Drift
+from statharness_analyses.drift.drift import Drift
 
 from pytest_statharness.analysis import DatasetView
 from pytest_statharness.dataset import open_dataset

@@ -7,8 +7,8 @@ import math
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from statharness_analyses import _exact
-from statharness_analyses._exact import (
+from statharness_analyses._shared import exact as _exact
+from statharness_analyses._shared.exact import (
     ExactSum,
     RankSelector,
     float_keys,

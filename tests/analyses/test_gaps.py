@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from statharness_analyses.gaps import Gaps
+from statharness_analyses.time.gaps import Gaps
 
 from pytest_statharness.testing import run_on_frame
 

@@ -12,7 +12,7 @@ import pytest
 from analysis_helpers import FAST, of_kind, tree_fold
 from hypothesis import given
 from hypothesis import strategies as st
-from statharness_analyses.missingness import Missingness
+from statharness_analyses.quality.missingness import Missingness
 
 from pytest_statharness.canonical_json import dumps
 from pytest_statharness.evidence import snapshot_view

@@ -10,7 +10,7 @@ import pytest
 from analysis_helpers import FAST, tree_fold
 from hypothesis import given
 from hypothesis import strategies as st
-from statharness_analyses.profile_categorical import (
+from statharness_analyses.profile.profile_categorical import (
     HLL_M,
     HLL_RSE,
     ProfileCategorical,

@@ -14,7 +14,7 @@ import pytest
 from analysis_helpers import FAST, tree_fold
 from hypothesis import given
 from hypothesis import strategies as st
-from statharness_analyses.profile_timestamp import ProfileTimestamp, iso
+from statharness_analyses.profile.profile_timestamp import ProfileTimestamp, iso
 
 from pytest_statharness.canonical_json import dumps
 from pytest_statharness.evidence import snapshot_view

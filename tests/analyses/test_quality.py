@@ -10,8 +10,21 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+import statharness_analyses.quality as quality_family
+import statharness_analyses.quality.duplicate_rows as duplicate_rows_module
 from analysis_helpers import assert_chunk_invariant, by_column, vals
-from statharness_analyses import quality as q
+from statharness_analyses.quality._common import _NULL, value_hashes
+from statharness_analyses.quality.constant_columns import ConstantColumns
+from statharness_analyses.quality.duplicate_keys import DuplicateKeys
+from statharness_analyses.quality.duplicate_rows import DuplicateRows
+from statharness_analyses.quality.impossible_values import ImpossibleValues
+from statharness_analyses.quality.mixed_types import (
+    DATE_PATTERN,
+    NUMBER_PATTERN,
+    VALUE_TYPES,
+    MixedTypes,
+    classify,
+)
 
 from pytest_statharness.registry import _validate
 from pytest_statharness.testing import run_on_frame
@@ -22,7 +35,7 @@ def kinds(result):
 
 
 def test_metadata_valid():
-    analyses = q.statharness_analyses()
+    analyses = quality_family.statharness_analyses()
     assert [a.id for a in analyses] == [
         "duplicate_rows",
         "duplicate_keys",
@@ -61,7 +74,7 @@ def expected_duplicates(frame):
 
 
 def test_duplicate_rows_match_pandas(dup_frame):
-    result = assert_chunk_invariant(q.DuplicateRows(), dup_frame)
+    result = assert_chunk_invariant(DuplicateRows(), dup_frame)
     (finding,) = result.findings
     repeats, groups, examples = expected_duplicates(dup_frame)
     assert repeats > 0
@@ -77,8 +90,10 @@ def test_duplicate_rows_match_pandas(dup_frame):
 
 def test_duplicate_rows_survive_hash_collisions(dup_frame, monkeypatch):
     # every value hashes alike: every row is a candidate, pass 2 must sort it out exactly
-    monkeypatch.setattr(q, "value_hashes", lambda col: np.zeros(len(col), dtype=np.uint64))
-    result = assert_chunk_invariant(q.DuplicateRows(), dup_frame)
+    monkeypatch.setattr(
+        duplicate_rows_module, "value_hashes", lambda col: np.zeros(len(col), dtype=np.uint64)
+    )
+    result = assert_chunk_invariant(DuplicateRows(), dup_frame)
     v = vals(result.findings[0])
     repeats, groups, examples = expected_duplicates(dup_frame)
     assert (v["duplicate_rows"], v["duplicate_groups"]) == (repeats, groups)
@@ -89,17 +104,17 @@ def test_duplicate_rows_survive_hash_collisions(dup_frame, monkeypatch):
 def test_duplicate_rows_clean_and_hash_stable():
     rng = np.random.default_rng(2)
     frame = pd.DataFrame({"x": rng.normal(size=300), "s": [f"r{i}" for i in range(300)]})
-    result = run_on_frame(q.DuplicateRows(), frame, chunk_rows=13)
+    result = run_on_frame(DuplicateRows(), frame, chunk_rows=13)
     assert kinds(result) == ["row_uniqueness"]
     assert vals(result.findings[0])["duplicate_rows"] == 0
     # process-stable: fixed values give fixed hashes (blake2b / splitmix64, never hash())
     import pyarrow as pa
 
-    assert q.value_hashes(pa.array(["a", None])).tolist() == [
+    assert value_hashes(pa.array(["a", None])).tolist() == [
         int.from_bytes(__import__("hashlib").blake2b(b"a", digest_size=8).digest(), "little"),
-        int(q._NULL),
+        int(_NULL),
     ]
-    assert q.value_hashes(pa.array([-0.0]))[0] == q.value_hashes(pa.array([0.0]))[0]
+    assert value_hashes(pa.array([-0.0]))[0] == value_hashes(pa.array([0.0]))[0]
 
 
 # -- duplicate_keys ---------------------------------------------------------------------------
@@ -124,7 +139,7 @@ def key_frame():
 
 
 def test_duplicate_keys_match_pandas(key_frame):
-    result = assert_chunk_invariant(q.DuplicateKeys(), key_frame)
+    result = assert_chunk_invariant(DuplicateKeys(), key_frame)
     found = by_column(result)
     assert list(found) == ["id", "clean_id", "key", "clean_key"]  # group, cat not key-like
     for col in ("id", "key"):
@@ -147,7 +162,7 @@ def test_duplicate_keys_match_pandas(key_frame):
 
 def test_duplicate_keys_not_applicable():
     frame = pd.DataFrame({"x": np.linspace(0, 1, 50), "c": ["a", "b"] * 25})
-    result = run_on_frame(q.DuplicateKeys(), frame)
+    result = run_on_frame(DuplicateKeys(), frame)
     assert result is None
 
 
@@ -177,7 +192,7 @@ def const_frame():
 
 
 def test_constant_columns_match_pandas(const_frame):
-    result = assert_chunk_invariant(q.ConstantColumns(), const_frame)
+    result = assert_chunk_invariant(ConstantColumns(), const_frame)
     found = by_column(result)
     assert list(found) == ["const", "near", "spread", "flag", "empty", "when"]
     for col in ("near", "spread", "flag"):
@@ -208,7 +223,7 @@ def test_constant_columns_match_pandas(const_frame):
 def test_constant_columns_clean():
     rng = np.random.default_rng(1)
     frame = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(list("abc"), 200)})
-    result = run_on_frame(q.ConstantColumns(), frame, chunk_rows=9)
+    result = run_on_frame(ConstantColumns(), frame, chunk_rows=9)
     assert kinds(result) == ["constant_screen"]
 
 
@@ -234,17 +249,17 @@ def test_classify_values():
     import pyarrow as pa
 
     for name, texts in TYPED_VALUES.items():
-        codes = q.classify(pa.array(texts))
-        assert [q.VALUE_TYPES[c] for c in codes] == [name] * len(texts), name
+        codes = classify(pa.array(texts))
+        assert [VALUE_TYPES[c] for c in codes] == [name] * len(texts), name
 
 
 def reference_type(text: str) -> str:
     t = text.strip()
     if not t:
         return "empty"
-    if re.search(q.DATE_PATTERN.replace("(?i)", ""), t, re.IGNORECASE):
+    if re.search(DATE_PATTERN.replace("(?i)", ""), t, re.IGNORECASE):
         return "date"
-    if re.search(q.NUMBER_PATTERN, t) and re.search(r"\d", t):
+    if re.search(NUMBER_PATTERN, t) and re.search(r"\d", t):
         return "number"
     if any(ch.isalpha() for ch in t):
         return "word"
@@ -266,14 +281,14 @@ def test_mixed_types_planted_and_clean():
             "few_words": np.r_[rng.integers(0, 99, n - 5).astype(str), ["n/a"] * 5],
         }
     )
-    result = assert_chunk_invariant(q.MixedTypes(), frame)
+    result = assert_chunk_invariant(MixedTypes(), frame)
     found = by_column(result)
     assert list(found) == ["dirty"]  # few_words: 5/800 words < 1%
     f = found["dirty"]
     values = [v for v in frame["dirty"] if pd.notna(v)]
     expected = pd.Series([reference_type(v) for v in values]).value_counts()
     v = vals(f)
-    for name in q.VALUE_TYPES:
+    for name in VALUE_TYPES:
         assert v[f"{name}_count"] == expected.get(name, 0)
         assert v[f"{name}_share"] == expected.get(name, 0) / len(values)
     assert f["severity"] == "medium"  # numbers dominate >= 90%
@@ -288,7 +303,7 @@ def test_mixed_types_planted_and_clean():
 
 def test_mixed_types_empty_column():
     frame = pd.DataFrame({"s": pd.Series([None] * 30, dtype="string")})
-    result = run_on_frame(q.MixedTypes(), frame)
+    result = run_on_frame(MixedTypes(), frame)
     assert kinds(result) == ["mixed_types_screen"]
 
 
@@ -319,7 +334,7 @@ def test_impossible_values_planted():
         }
     )
     assert (frame["gauss"] < 0).any()
-    result = assert_chunk_invariant(q.ImpossibleValues(), frame)
+    result = assert_chunk_invariant(ImpossibleValues(), frame)
     found = by_column(result)
     assert list(found) == ["dur", "ts", "amount", "day"]
 
@@ -351,7 +366,7 @@ def test_impossible_values_upper_bound_exact():
     n = 400
     ts = pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(n), unit="D"))
     ts[150] = pd.Timestamp("2035-01-01")
-    result = run_on_frame(q.ImpossibleValues(), pd.DataFrame({"ts": ts}), chunk_rows=11)
+    result = run_on_frame(ImpossibleValues(), pd.DataFrame({"ts": ts}), chunk_rows=11)
     f = by_column(result)["ts"]
     counts = np.sort(ts.to_numpy().astype("datetime64[D]").astype(np.int64))
     p01, p99 = np.quantile(counts, [0.01, 0.99], method="lower")
@@ -372,7 +387,7 @@ def test_impossible_values_clean_and_empty():
             "nat": pd.Series([pd.NaT] * n, dtype="datetime64[us]"),
         }
     )
-    result = run_on_frame(q.ImpossibleValues(), frame, chunk_rows=300)
+    result = run_on_frame(ImpossibleValues(), frame, chunk_rows=300)
     assert kinds(result) == ["impossible_values_screen"]
     assert vals(result.findings[0])["columns_flagged"] == 0
 
@@ -381,16 +396,16 @@ def test_adjacent_run_join_is_associative():
     rng = np.random.default_rng(17)
     values = np.sort(rng.integers(0, 60, 300))
     positions = np.arange(values.size)
-    whole = q.DuplicateKeys._segment(values, positions)
+    whole = DuplicateKeys._segment(values, positions)
     for _ in range(20):
         cuts = np.sort(rng.choice(np.arange(1, values.size), 12, replace=False))
         parts = [
-            q.DuplicateKeys._segment(v, p)
+            DuplicateKeys._segment(v, p)
             for v, p in zip(np.split(values, cuts), np.split(positions, cuts), strict=True)
         ]
         while len(parts) > 1:  # merge neighbours in a random tree shape
             i = int(rng.integers(0, len(parts) - 1))
-            parts[i : i + 2] = [q.DuplicateKeys._join(parts[i], parts[i + 1])]
+            parts[i : i + 2] = [DuplicateKeys._join(parts[i], parts[i + 1])]
         assert parts[0] == whole
     s = pd.Series(values)
     assert whole["eq"] == s.duplicated().sum()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from analysis_helpers import close, vals
 from scipy import stats
-from statharness_analyses.recommendations import (
+from statharness_analyses.recommendations.recommendations import (
     ALPHA,
     MIN_IMPROVEMENT_PCT,
     Recommendations,
@@ -225,7 +225,7 @@ def test_tolerated_log_still_recommends_and_says_so(slow_log) -> None:
 
 # -- the shared detection pass ----------------------------------------------------------------
 def test_detection_pass_is_shared_with_the_eventlog_family(slow_log, tmp_path) -> None:
-    from statharness_analyses.eventlog import WaitingTime
+    from statharness_analyses.eventlog.waiting_time import WaitingTime
 
     from pytest_statharness.dataset import open_dataset
     from pytest_statharness.engine import plan_for, run_analysis

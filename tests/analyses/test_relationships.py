@@ -9,12 +9,15 @@ from itertools import combinations
 import numpy as np
 import pandas as pd
 import pytest
-import statharness_analyses.relationships as rel
+import statharness_analyses.relationships.correlation as correlation_module
+import statharness_analyses.relationships.group_differences as group_differences_module
 from analysis_helpers import assert_chunk_invariant, tree_fold
 from scipy import stats
-from statharness_analyses._exact import exact_fixed_sum
-from statharness_analyses._series import grouped_fixed_sums, int_group_sums
-from statharness_analyses.relationships import Correlation, CramersV, GroupDifferences
+from statharness_analyses._shared.exact import exact_fixed_sum
+from statharness_analyses._shared.series import grouped_fixed_sums, int_group_sums
+from statharness_analyses.relationships.correlation import Correlation
+from statharness_analyses.relationships.cramers_v import CramersV
+from statharness_analyses.relationships.group_differences import GroupDifferences
 
 from pytest_statharness.canonical_json import dumps
 from pytest_statharness.evidence import snapshot_view
@@ -138,7 +141,7 @@ def test_correlation_keeps_the_strongest_pairs_under_max_pairs() -> None:
 
 
 def test_correlation_takes_the_first_pairs_when_screening_is_unaffordable(monkeypatch) -> None:
-    monkeypatch.setattr(rel, "SCREEN_MAX_WORK", 0)
+    monkeypatch.setattr(correlation_module, "SCREEN_MAX_WORK", 0)
     frame = numeric_frame(seed=3)
     result = run_on_frame(Correlation(), frame, overrides={"max_pairs": 3})
     assert {tuple(f["subject"]["columns"]) for f in result.findings} == {
@@ -162,7 +165,7 @@ def test_spearman_is_skipped_with_a_reason_past_distinct_cap() -> None:
 
 
 def test_pairwise_rank_maps_respect_their_memory_budget(monkeypatch) -> None:
-    monkeypatch.setattr(rel, "MAP_BUDGET_FACTOR", 1)
+    monkeypatch.setattr(correlation_module, "MAP_BUDGET_FACTOR", 1)
     frame = numeric_frame(seed=5)
     result = run_on_frame(Correlation(), frame, overrides={"distinct_cap": 450})
     skipped = [f for f in result.findings if "spearman_skipped" in f["evidence"]["parameters"]]
@@ -179,7 +182,7 @@ def test_pairwise_rank_maps_respect_their_memory_budget(monkeypatch) -> None:
         )
     # the strongest pair needing a pairwise map (x with y, both sides of it) got it first
     assert by_pair(result)[("x", "y")]["measurement"]["values"]["spearman_rho"] is not None
-    monkeypatch.setattr(rel, "MAP_BUDGET_FACTOR", 0)
+    monkeypatch.setattr(group_differences_module, "MAP_BUDGET_FACTOR", 0)
     groups = run_on_frame(GroupDifferences(), group_frame(seed=3))
     f = next(x for x in groups.findings if x["subject"] == {"column": "value", "group_by": "g"})
     assert "per-pass budget" in f["evidence"]["parameters"]["skipped"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from statharness_analyses.simpson import SimpsonsParadox
+from statharness_analyses.relationships.simpsons_paradox import SimpsonsParadox
 
 from pytest_statharness.testing import run_on_frame
 

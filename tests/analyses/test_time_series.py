@@ -10,14 +10,11 @@ import pandas as pd
 import pytest
 from analysis_helpers import tree_fold
 from scipy import stats
-from statharness_analyses._series import log_modulus
-from statharness_analyses.time_series import (
-    Changepoints,
-    Seasonality,
-    TimeSeries,
-    Trend,
-    optimal_partition_l2,
-)
+from statharness_analyses._shared.series import log_modulus
+from statharness_analyses.time.changepoints import Changepoints, optimal_partition_l2
+from statharness_analyses.time.seasonality import Seasonality
+from statharness_analyses.time.time_series import TimeSeries
+from statharness_analyses.time.trend import Trend
 
 from pytest_statharness.canonical_json import dumps
 from pytest_statharness.evidence import snapshot_view
@@ -439,7 +436,7 @@ def test_trend_quiet_on_stationary_series(seed) -> None:
 
 def test_annual_cycle_is_not_a_trend_but_a_real_rise_is_kept() -> None:
     """A trend test on a seasonal series runs on the seasonally adjusted values."""
-    from statharness_analyses.time_series import Trend
+    from statharness_analyses.time.trend import Trend
 
     days = pd.date_range("2010-01-01", periods=3 * 365, freq="D")
     phase = 2 * np.pi * days.day_of_year.to_numpy() / 365.25

@@ -1,0 +1,555 @@
+"""The ``outliers`` analysis (distribution family): outliers (Tukey fences, MAD robust
+z-scores; log scale for magnitudes).
+
+One analysis per module so the file tree leads to it; what other distribution analyses
+also use is in ``_common.py``, the family's overview in ``distribution/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow.compute as pc
+from scipy import stats
+
+from pytest_statharness import ColumnKind, ColumnRole, Plan
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
+
+from .._shared.exact import (
+    SelectionSet,
+    quantile_rank_list,
+)
+from .._shared.hist import MAX_EXAMPLES, finite_values, smallest
+from .._shared.numeric import centidecade_bins, log10_array
+from .._shared.report import cap_findings, share
+from ._common import (
+    _STATS_UNITS,
+    SELECTION_PASSES,
+    _PhasedNumeric,
+    _Run,
+    _stats_init,
+    _stats_merge,
+    _stats_update,
+    _stats_values,
+)
+
+# ======================================================================================
+# outliers
+# ======================================================================================
+MAD_Z = 3.5
+MAD_CONST = 0.6745
+TUKEY_K = (1.5, 3.0)
+OUTLIER_ALPHA = 0.001
+# P(|modified z| > 3.5) for a Gaussian sample (population MAD = 0.67449 sigma)
+# = 2 * scipy.stats.norm.sf(MAD_Z * NORM_Q75 / MAD_CONST), written out so that it does not
+# depend on the scipy release (tests/analyses check scipy agrees to 12 digits)
+GAUSS_RATE = 0.0004653509966385048
+NORM_Q75 = 0.6744897501960817  # scipy.stats.norm.ppf(0.75)
+# scale screen: the rules run on log10(x) for a column of magnitudes spread over decades
+LOG_MIN_DECADES = 2.0
+LOG_MIN_POSITIVE = 20
+LOG_SCALE = "log10"
+RAW_SCALE = "raw"
+SCALE_UNITS = {RAW_SCALE: "value", LOG_SCALE: "log10(value)"}
+# on the log10 scale the rules see math.log10 (libm) values: what comes from them is
+# declared; the fences 10**(q1 - k*iqr) amplify an error of the log values (cancellation,
+# then a power of 10) about 100-fold, so they get two digits fewer
+LOG_FENCE_DIGITS = STATISTIC_DIGITS - 2
+LOG_SCALE_PRECISION = {
+    **{
+        name: STATISTIC_DIGITS
+        for name in ("q1", "median", "q3", "iqr", "mad", "max_abs_modified_z", "max_abs_deviation")
+    },
+    **{
+        f"{side}_{label}_fence": LOG_FENCE_DIGITS
+        for side in ("lower", "upper")
+        for label in ("inner", "outer")
+    },
+}
+SCALE_RULE = (
+    f"log10 when the column has no negative value, >= {LOG_MIN_POSITIVE} positive values and "
+    f"the P1..P99 of its positive values span >= {LOG_MIN_DECADES:g} decades (0.01-decade bins "
+    "of log10(x), nearest lower rank); else raw"
+)
+
+
+def _decade_bins(positive: np.ndarray) -> dict[int, int]:
+    """Counts of floor(100*log10(x)) over positive values (0.01-decade bins)."""
+    if not positive.size:
+        return {}
+    bins, counts = np.unique(centidecade_bins(positive), return_counts=True)
+    return dict(zip(bins.tolist(), counts.tolist(), strict=True))
+
+
+def _add_counts(a: dict, b: dict) -> dict:
+    """Key-wise sum of two count dicts (a new dict; inputs untouched)."""
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = out.get(k, 0) + v
+    return out
+
+
+def _decade_span(bins: dict[int, int], n: int) -> float | None:
+    """P99 - P1 (nearest lower rank) of the binned log10 values, in decades."""
+    if not n:
+        return None
+    keys = sorted(bins)
+    cumulative = np.cumsum([bins[k] for k in keys])
+
+    def at(rank: int) -> int:
+        return keys[int(np.searchsorted(cumulative, rank, side="right"))]
+
+    return (at(math.floor(0.99 * (n - 1))) - at(math.floor(0.01 * (n - 1)))) / 100
+
+
+def _outlier_scale(s: dict) -> tuple[str, float | None, str]:
+    """(scale, decades spanned by P1..P99 of the positive values, why) of a pass-1 summary."""
+    n_pos = sum(s["decades"].values())
+    span = _decade_span(s["decades"], n_pos)
+    if not s["n"]:
+        return RAW_SCALE, span, "no finite values"
+    if s["min"] < 0:
+        return RAW_SCALE, span, "negative values"
+    if n_pos < LOG_MIN_POSITIVE:
+        return RAW_SCALE, span, f"{n_pos} positive values < {LOG_MIN_POSITIVE}"
+    spread = f"P1..P99 of the positive values span {span:.2f} decades"
+    if span < LOG_MIN_DECADES:
+        return RAW_SCALE, span, f"{spread} < {LOG_MIN_DECADES:g}"
+    return LOG_SCALE, span, f"{spread} >= {LOG_MIN_DECADES:g}"
+
+
+def _scaled(scale: str, vals: np.ndarray) -> np.ndarray:
+    """The values the rules score on ``scale``: all finite values (raw), or log10 of the
+    positive ones (log10; zeros have no logarithm and are set aside)."""
+    return vals if scale == RAW_SCALE else log10_array(vals[vals > 0])
+
+
+def _scored(scale: str, vals: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_scaled` and the chunk positions of the scored values."""
+    return _scaled(scale, vals), (idx if scale == RAW_SCALE else idx[vals > 0])
+
+
+def _original(scale: str, t: float) -> float:
+    """A fence on the rule's scale, back on the column's scale (10**t for log10)."""
+    if scale == RAW_SCALE:
+        return t
+    try:
+        return 10.0**t
+    except OverflowError:
+        return math.inf
+
+
+# -- mixture check and severity --------------------------------------------------------
+MIX_KEY = "\x00mixture"  # state key of the per-group moments (never a column name)
+MIXTURE_MAX_LEVELS = 50
+MIXTURE_MAX_GROUPS = 5
+MIXTURE_ETA2 = 0.5
+EXTREME_Z = 20.0
+NOTABLE_Z = 10.0
+MIXTURE_RULE = (
+    f"pooled mixture: a category column (2..{MIXTURE_MAX_LEVELS} levels, the first "
+    f"{MIXTURE_MAX_GROUPS} in schema order) whose levels explain >= {MIXTURE_ETA2:.0%} of the "
+    "column's variance (eta squared = between-group / total sum of squares, raw scale); "
+    "values far from the pooled median are then a group's ordinary values, not outliers"
+)
+OUTLIER_SEVERITY_RULE = (
+    f"high: under 1% of values flagged, the most extreme >= {EXTREME_Z:g} robust z from the "
+    "median (orders of magnitude beyond the bulk: likely a data error), not a pooled mixture; "
+    f"medium: under 1% of values flagged and the most extreme >= {NOTABLE_Z:g} z; low: "
+    "a pooled mixture, a heavy tail (>= 1% flagged, read as a tail, not as errors), or "
+    "milder outliers; info: no outliers beyond the Gaussian rate"
+)
+
+
+class Outliers(_PhasedNumeric):
+    id = "outliers"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {"p_value_count": PROBABILITY_DIGITS, "p_value_extreme": PROBABILITY_DIGITS}
+    family = "distribution"
+    title = "Outliers (Tukey fences, MAD robust z-scores; log scale for magnitudes)"
+    exact = True
+    passes = 2 + 2 * SELECTION_PASSES
+    method = (
+        "per numeric column, over its finite values. Scale (decided from pass 1, exact counts): "
+        f"{SCALE_RULE}. On the log10 scale the rules below score t = log10(x) of the positive "
+        "values (unit-free: rescaling the column moves every t alike); zeros have no logarithm, "
+        "are not scored and are counted (zero_count), and q1/median/q3/iqr/mad/z are in log10 "
+        "units; on the raw scale t = x for every finite value. Exact Q1, median, Q3 of t "
+        "(numpy linear quantile, multi-pass radix selection); Tukey fences Q1 - k*IQR, "
+        "Q3 + k*IQR on t for k = 1.5 (inner) and 3.0 (outer), counts of scored values "
+        "below/above, fences reported back on the column's scale (10**fence for log10); "
+        "MAD = exact median of |t - median| (a second selection over the derived values); "
+        f"modified z = {MAD_CONST}*(t - median)/MAD, outlier when |z| > {MAD_Z} (undefined when "
+        "MAD = 0: no MAD outliers reported); max_abs_deviation = max |t - median| (in decades "
+        "on the log10 scale: the most extreme value is 10**d times, or 1/10**d of, "
+        "10**median). An 'outliers' finding is emitted when the MAD outlier count is > 0 and a "
+        "Gaussian sample (on the chosen scale) of the same size is implausible: either the count "
+        f"exceeds the Gaussian rate ({GAUSS_RATE:.3g}; one-sided binomial test, "
+        "scipy.stats.binom.sf) or the largest |z| does (probability that n Gaussian draws reach "
+        f"it, binom.sf(0, n, p1)), p < {OUTLIER_ALPHA} / (2 x number of columns tested) "
+        "(Bonferroni), n = scored values; else an info 'outlier_fences' profile. Severity: "
+        + OUTLIER_SEVERITY_RULE
+        + ". Mixture check: "
+        + MIXTURE_RULE
+        + ". "
+        "example_rows: dataset-wide positions, ascending, of the (up to) 20 MAD outliers with "
+        "the largest |z| on the chosen scale (ties: earlier row first). Numerics: the 0.01-decade "
+        "bins floor(100*log10(x)) are exact (compared with 10**(k/100) rounded up); on the log10 "
+        "scale the scored values are math.log10(x) (the platform's libm), so q1, median, q3, "
+        "iqr, mad, max_abs_modified_z and max_abs_deviation are declared to 12 significant "
+        "digits there, the fences (10**t) to 10; p-values (scipy) to 8"
+    )
+    reference = (
+        "Tukey (1977), Exploratory Data Analysis; Iglewicz & Hoaglin (1993), How to Detect and "
+        "Handle Outliers, ASQC Basic References in Quality Control 16; Limpert, Stahel & Abbt "
+        "(2001), Log-normal distributions across the sciences, BioScience 51(5)"
+    )
+    access = (
+        "streamed; pass 1 n/min/max/zeros and a 0.01-decade log10 histogram, 1-5 selection "
+        "passes for quartiles, 1-5 for the MAD, 1 counting pass"
+    )
+
+    def plan(self, dataset, budget):
+        """The measures, plus the category columns that may pool them (mixture check)."""
+        plan = super().plan(dataset, budget)
+        if plan is None:
+            return None
+        groups = [
+            g
+            for g in dataset.columns_of(ColumnKind.CATEGORICAL, roles=(ColumnRole.CATEGORY,))
+            if dataset.column(g).distinct_exact
+            and 2 <= dataset.column(g).distinct_at_least <= MIXTURE_MAX_LEVELS
+        ][:MIXTURE_MAX_GROUPS]
+        return Plan(plan.columns, {**plan.params, "mixture_groups": groups}, plan.left_out)
+
+    def columns_for_pass(self, ctx):
+        if self._run(ctx) is None:
+            groups = [g for g in ctx.params.get("mixture_groups", []) if g not in ctx.columns]
+            return [*ctx.columns, *groups]
+        return super().columns_for_pass(ctx)
+
+    # -- pass 1: column statistics and the decade histogram of the positive values ------
+    def _first_init(self, ctx) -> dict:
+        state = {c: {**_stats_init(), "zeros": 0, "decades": {}} for c in ctx.columns}
+        state[MIX_KEY] = {}
+        return state
+
+    def _first_update(self, state, chunk, ctx):
+        for c in ctx.columns:
+            vals, _, nulls, nonfinite = finite_values(chunk, c)
+            s = state[c]
+            _stats_update(s, vals, nulls, nonfinite)
+            s["zeros"] += int(np.count_nonzero(vals == 0))
+            s["decades"] = _add_counts(s["decades"], _decade_bins(vals[vals > 0]))
+        state[MIX_KEY] = _group_moments(chunk, ctx.columns, ctx.params.get("mixture_groups", []))
+        return state
+
+    def _first_merge(self, a, b, ctx):
+        out = {
+            c: {
+                **_stats_merge(a[c], b[c]),
+                "zeros": a[c]["zeros"] + b[c]["zeros"],
+                "decades": _add_counts(a[c]["decades"], b[c]["decades"]),
+            }
+            for c in ctx.columns
+        }
+        out[MIX_KEY] = _merge_group_moments(a[MIX_KEY], b[MIX_KEY])
+        return out
+
+    # -- selection and counting on the chosen scale -------------------------------------
+    def _select_values(self, run, column, vals):
+        res = run.results[column]
+        t = _scaled(res["scale"], vals)
+        if run.phase == "mad":  # the MAD: the median of |t - median|
+            with np.errstate(over="ignore"):
+                return np.abs(t - res["median"])
+        return t
+
+    def _count_update(self, state, chunk, ctx, run):
+        for c in self.columns_for_pass(ctx):
+            res = run.results[c]
+            vals, idx, _, _ = finite_values(chunk, c)
+            t, idx = _scored(res["scale"], vals, idx)
+            s = {}
+            for k in TUKEY_K:
+                lo, hi = res["fences"][k]
+                s[f"below_{k}"] = int(np.count_nonzero(t < lo))
+                s[f"above_{k}"] = int(np.count_nonzero(t > hi))
+            with np.errstate(over="ignore"):
+                dev = np.abs(t - res["median"])
+            s["max_dev"] = float(dev.max()) if dev.size else None
+            s["mad_below"] = s["mad_above"] = 0
+            s["top"] = []
+            if res["mad"] > 0:
+                with np.errstate(over="ignore"):  # a tiny MAD can overflow z to inf
+                    z = MAD_CONST * (t - res["median"]) / res["mad"]
+                absz = np.abs(z)
+                hit = np.flatnonzero(absz > MAD_Z)
+                s["mad_below"] = int(np.count_nonzero(z[hit] < 0))
+                s["mad_above"] = int(hit.size - s["mad_below"])
+                if hit.size:
+                    order = np.lexsort((idx[hit], -absz[hit]))[:MAX_EXAMPLES]
+                    s["top"] = [
+                        (-float(absz[hit[i]]), chunk.row_start + int(idx[hit[i]])) for i in order
+                    ]
+            state[c] = s
+        return state
+
+    def _count_merge(self, a, b):
+        out = dict(a)
+        for c, y in b.items():
+            if c not in out:
+                out[c] = {**y, "top": list(y["top"])}
+                continue
+            x = out[c]
+            merged = {k: x[k] + y[k] for k in x if k not in ("top", "max_dev")}
+            merged["top"] = smallest(x["top"], y["top"])
+            devs = [d for d in (x["max_dev"], y["max_dev"]) if d is not None]
+            merged["max_dev"] = max(devs) if devs else None
+            out[c] = merged
+        return out
+
+    def end_pass(self, state, ctx):
+        run = self._run(ctx)
+        if run is None:
+            state = dict(state)
+            mixture = _mixture_by_column(state.pop(MIX_KEY), ctx.columns)
+            run = _Run(ctx.columns, state)
+            run.mixture = mixture
+            wanted = {}
+            for c, s in state.items():
+                scale, span, why = _outlier_scale(s)
+                scored = s["n"] if scale == RAW_SCALE else s["n"] - s["zeros"]
+                run.results[c].update(
+                    scale=scale, decades_p1_p99=span, scale_reason=why, scored=scored
+                )
+                wanted[c] = (scored, quantile_rank_list(scored, [0.25, 0.5, 0.75]))
+            run.selection = SelectionSet(wanted)
+            run.phase = "select" if run.selection.selectors else "done"
+            return run
+        if run.phase == "select":
+            run.selection.advance(state)
+            if run.selection.done:
+                wanted = {}
+                for c in run.columns:
+                    n = run.results[c]["scored"]
+                    if not n:
+                        continue
+                    q1, med, q3 = (run.selection.quantile(c, q) for q in (0.25, 0.5, 0.75))
+                    iqr = q3 - q1  # Python float: IEEE subtraction as numpy, never warns
+                    fences = {k: (q1 - k * iqr, q3 + k * iqr) for k in TUKEY_K}
+                    run.results[c].update(q1=q1, median=med, q3=q3, iqr=iqr, fences=fences)
+                    wanted[c] = (n, quantile_rank_list(n, [0.5]))
+                run.selection = SelectionSet(wanted)
+                run.phase = "mad"
+            return run
+        if run.phase == "mad":
+            run.selection.advance(state)
+            if run.selection.done:
+                for c in run.columns:
+                    if run.results[c]["scored"]:
+                        run.results[c]["mad"] = run.selection.quantile(c, 0.5)
+                run.phase = "count"
+            return run
+        for c, s in state.items():
+            run.results[c]["counts"] = s
+        run.phase = "done"
+        return run
+
+    def _counted(self, result: dict) -> bool:
+        return result["scored"]
+
+    def findings(self, ctx):
+        run = self._run(ctx)
+        tested = [
+            c for c in run.columns if run.results[c]["scored"] and run.results[c].get("mad", 0) > 0
+        ]
+        alpha = OUTLIER_ALPHA / (2 * len(tested)) if tested else OUTLIER_ALPHA
+        out = []
+        for c in run.columns:
+            s = run.stats[c]
+            res = run.results[c]
+            scale = res["scale"]
+            n = res["scored"]
+            counts = res.get("counts")
+            values = _stats_values(s)
+            units = dict(_STATS_UNITS)
+            values.update(zero_count=s["zeros"], scored_count=n)
+            units.update(zero_count="count", scored_count="count")
+            values.update(q1=res.get("q1"), median=res.get("median"), q3=res.get("q3"))
+            values.update(iqr=res.get("iqr"), mad=res.get("mad"))
+            scale_unit = SCALE_UNITS[scale]
+            units.update(q1=scale_unit, median=scale_unit, q3=scale_unit)
+            units.update(iqr=scale_unit, mad=scale_unit)
+            for k, label in zip(TUKEY_K, ("inner", "outer"), strict=True):
+                lo, hi = res["fences"][k] if "fences" in res else (None, None)
+                values[f"lower_{label}_fence"] = _original(scale, lo) if lo is not None else None
+                values[f"upper_{label}_fence"] = _original(scale, hi) if hi is not None else None
+                values[f"below_{label}_fence"] = (
+                    counts[f"below_{k}"] if counts else (0 if not n else None)
+                )
+                values[f"above_{label}_fence"] = (
+                    counts[f"above_{k}"] if counts else (0 if not n else None)
+                )
+                units.update(
+                    {
+                        f"lower_{label}_fence": "value",
+                        f"upper_{label}_fence": "value",
+                        f"below_{label}_fence": "count",
+                        f"above_{label}_fence": "count",
+                    }
+                )
+            mad_ok = bool(n) and res.get("mad", 0) > 0
+            mad_count = counts["mad_below"] + counts["mad_above"] if mad_ok else None
+            top = counts["top"] if mad_ok else []
+            p_count = float(stats.binom.sf(mad_count - 1, n, GAUSS_RATE)) if mad_ok else None
+            p_extreme = None
+            if top:
+                # P(|modified z| >= z_max) for one Gaussian draw, then for the largest of n
+                p1 = float(2 * stats.norm.sf(-top[0][0] * NORM_Q75 / MAD_CONST))
+                p_extreme = float(stats.binom.sf(0, n, p1))
+            values.update(
+                mad_outliers=mad_count,
+                mad_outliers_below=counts["mad_below"] if mad_ok else None,
+                mad_outliers_above=counts["mad_above"] if mad_ok else None,
+                mad_outlier_share=share(mad_count, n) if mad_ok else None,
+                max_abs_modified_z=-top[0][0] if top else None,
+                max_abs_deviation=counts["max_dev"] if counts else None,
+                expected_gaussian_outliers=n * GAUSS_RATE if n else None,
+                p_value_count=p_count,
+                p_value_extreme=p_extreme,
+            )
+            units.update(
+                mad_outliers="count",
+                mad_outliers_below="count",
+                mad_outliers_above="count",
+                mad_outlier_share="ratio",
+                max_abs_modified_z="z_score",
+                max_abs_deviation=scale_unit,
+                expected_gaussian_outliers="count",
+                p_value_count="probability",
+                p_value_extreme="probability",
+            )
+            detected = bool(mad_count) and min(p_count, p_extreme) < alpha
+            params = {
+                "scale": scale,
+                "scale_rule": SCALE_RULE,
+                "scale_reason": res["scale_reason"],
+                "decades_p1_p99": res["decades_p1_p99"],
+                "tukey_k": list(TUKEY_K),
+                "mad_z_threshold": MAD_Z,
+                "mad_constant": MAD_CONST,
+                "gaussian_rate": GAUSS_RATE,
+                "alpha": OUTLIER_ALPHA,
+                "bonferroni_tests": 2 * len(tested),
+                "alpha_corrected": alpha,
+            }
+            if scale == LOG_SCALE:
+                params["transform"] = (
+                    "t = log10(x) over the positive values; zeros not scored; fences "
+                    "reported as 10**t"
+                )
+            if n and not mad_ok:
+                params["mad_zero"] = "MAD = 0: modified z-scores undefined"
+            on_scale = " on the log10 scale" if scale == LOG_SCALE else ""
+            mixture = getattr(run, "mixture", {}).get(c)
+            params["mixture_rule"] = MIXTURE_RULE
+            if mixture is not None:
+                params["mixture"] = mixture
+            severity, reading = _outlier_severity(
+                detected, mad_count, n, values["max_abs_modified_z"], mixture
+            )
+            params["severity_rule"] = OUTLIER_SEVERITY_RULE
+            if detected:
+                title = f"{mad_count} outliers in {c!r} (|modified z| > {MAD_Z}{on_scale})"
+                if reading:
+                    title += f": {reading}"
+            else:
+                title = f"Outlier fences of {c!r}{' (log10 scale)' if on_scale else ''}"
+            out.append(
+                ctx.finding(
+                    kind="outliers" if detected else "outlier_fences",
+                    title=title,
+                    subject={"column": c},
+                    values=values,
+                    units=units,
+                    severity=severity,
+                    columns=[c],
+                    example_rows=sorted(pos for _, pos in top),
+                    parameters=params,
+                    precision=LOG_SCALE_PRECISION if scale == LOG_SCALE else None,
+                )
+            )
+        return cap_findings(ctx, out)
+
+
+def _outlier_severity(detected, count, n, max_z, mixture) -> tuple[str, str]:
+    """(severity, reading): what an analyst should make of the flagged values."""
+    if not detected:
+        return "info", ""
+    if mixture is not None:
+        return "low", (
+            f"pooled over the levels of {mixture['group']!r} "
+            f"(eta² = {mixture['eta_squared']:.2f}); judge within groups"
+        )
+    if count / n >= 0.01:
+        return "low", f"a heavy tail ({count / n:.1%} of values), not isolated errors"
+    if max_z is not None and max_z >= EXTREME_Z:
+        return "high", "values orders of magnitude beyond the bulk"
+    if max_z is not None and max_z >= NOTABLE_Z:
+        return "medium", ""
+    return "low", ""
+
+
+def _group_moments(chunk, columns, groups) -> dict:
+    """Per (group column, measure): {level: [n, sum, sum of squares]} of this chunk."""
+    out: dict = {}
+    values = {c: chunk.floats(c) for c in columns} if groups else {}
+    for g in groups:
+        levels = chunk.table.column(g)
+        encoded = pc.dictionary_encode(levels).combine_chunks()
+        names = encoded.dictionary.to_pylist()
+        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        code_valid = np.asarray(pc.is_valid(encoded).to_numpy(zero_copy_only=False))
+        for c in columns:
+            vals = values[c]
+            ok = code_valid & np.isfinite(vals)
+            k, v = codes[ok].astype(np.int64), vals[ok]
+            size = len(names)
+            cnt = np.bincount(k, minlength=size)
+            sums = np.bincount(k, weights=v, minlength=size)
+            sq = np.bincount(k, weights=v * v, minlength=size)
+            out[(g, c)] = {
+                names[i]: [int(cnt[i]), float(sums[i]), float(sq[i])] for i in range(size) if cnt[i]
+            }
+    return out
+
+
+def _merge_group_moments(a: dict, b: dict) -> dict:
+    out = {key: {lvl: list(m) for lvl, m in levels.items()} for key, levels in a.items()}
+    for key, levels in b.items():
+        mine = out.setdefault(key, {})
+        for lvl, (n, s1, s2) in levels.items():
+            x = mine.get(lvl)
+            mine[lvl] = [n, s1, s2] if x is None else [x[0] + n, x[1] + s1, x[2] + s2]
+    return out
+
+
+def _mixture_by_column(moments: dict, columns) -> dict:
+    """The strongest pooling category of each measure, when it explains most variance."""
+    best: dict = {}
+    for (g, c), levels in sorted(moments.items()):
+        n = sum(m[0] for m in levels.values())
+        if n < 3 or len(levels) < 2:
+            continue
+        total = math.fsum(m[1] for m in levels.values())
+        square = math.fsum(m[2] for m in levels.values())
+        ss_total = square - total * total / n
+        ss_between = math.fsum(m[1] * m[1] / m[0] for m in levels.values()) - total * total / n
+        if not ss_total > 0:
+            continue
+        eta2 = min(1.0, max(0.0, ss_between / ss_total))
+        if eta2 >= MIXTURE_ETA2 and (c not in best or eta2 > best[c]["eta_squared"]):
+            best[c] = {"group": g, "eta_squared": eta2, "levels": len(levels)}
+    return best

@@ -1,0 +1,28 @@
+"""quality: duplicate rows and keys, constant columns, mixed value types, impossible values.
+
+All counts are exact. Row and value hashes are process-stable (blake2b for variable-length
+values, the splitmix64 finaliser for fixed-width ones — never Python's ``hash``), and
+every duplicate suggested by a 64-bit hash is verified on the actual values in a second
+pass, so a hash collision can never produce a false duplicate. Example row positions are
+dataset-wide, ascending. Findings come in plan column order (schema order), a screen
+summary last (when the analysis has one).
+
+One module per analysis, named by its id (``<id>.py``); what more than one of them uses
+is in ``_common.py``. The ``quality`` entry point registers the five analyses above;
+``missingness`` and ``declared_bounds`` (same family, same folder) keep entry points of
+their own (``missingness``, ``bounds``), so ``--stat-providers`` names from 0.3 still
+select them.
+"""
+
+from pytest_statharness import hookimpl
+
+from .constant_columns import ConstantColumns
+from .duplicate_keys import DuplicateKeys
+from .duplicate_rows import DuplicateRows
+from .impossible_values import ImpossibleValues
+from .mixed_types import MixedTypes
+
+
+@hookimpl
+def statharness_analyses():
+    return [DuplicateRows(), DuplicateKeys(), ConstantColumns(), MixedTypes(), ImpossibleValues()]

@@ -1,0 +1,199 @@
+"""The ``mixed_types`` analysis (quality family): mixed value types in string columns.
+
+One analysis per module so the file tree leads to it; what other quality analyses
+also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pytest_statharness import Analysis, ColumnKind
+
+from .._shared.hist import (
+    MAX_EXAMPLES,
+    decoded,
+    smallest,
+)
+from .._shared.report import cap_findings, share
+
+# ======================================================================================
+# mixed_types
+# ======================================================================================
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_TIME = r"([ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*(z|[ap]m|[+-]\d{2}:?\d{2})?)?"
+DATE_PATTERN = (
+    r"(?i)^("
+    r"\d{4}-\d{1,2}-\d{1,2}" + _TIME + r"|"
+    r"\d{4}/\d{1,2}/\d{1,2}" + _TIME + r"|"
+    r"\d{1,2}[/.-]\d{1,2}[/.-](\d{2}|\d{4})" + _TIME + r"|"
+    r"\d{1,2}[ -]" + _MONTH + r"[ -,]*\d{2,4}" + r"|" + _MONTH + r" \d{1,2}(st|nd|rd|th)?,? \d{4}"
+    r")$"
+)
+NUMBER_PATTERN = r"^[+-]?[$€£¥]?(\d+|\d{1,3}(,\d{3})+)?(\.\d*)?([eE][+-]?\d+)?%?$"
+WORD_PATTERN = r"\pL"
+VALUE_TYPES = ("empty", "date", "number", "word", "other")
+MIXED_TYPES = ("number", "date", "word")
+MIXED_MIN_SHARE = 0.01
+EXAMPLE_VALUES = 5
+
+
+def classify(strings: pa.Array) -> np.ndarray:
+    """Index into VALUE_TYPES of each (non-null) string: empty (blank), date, number (a
+    decimal/scientific/thousands-separated number, optional sign, currency, percent), word
+    (contains a letter), other — the first that matches, in that order."""
+    trimmed = pc.utf8_trim_whitespace(strings)
+
+    def mask(values) -> np.ndarray:
+        return np.asarray(pc.fill_null(values, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+    empty = mask(pc.equal(pc.utf8_length(trimmed), 0))
+    date = mask(pc.match_substring_regex(trimmed, DATE_PATTERN))
+    number = mask(pc.match_substring_regex(trimmed, NUMBER_PATTERN)) & mask(
+        pc.match_substring_regex(trimmed, r"\d")
+    )
+    word = mask(pc.match_substring_regex(trimmed, WORD_PATTERN))
+    out = np.full(len(strings), 4, dtype=np.int64)
+    for code, m in ((3, word), (2, number), (1, date), (0, empty)):  # last assignment wins
+        out[m] = code
+    return out
+
+
+@dataclass(slots=True)
+class _TypeCounts:
+    """One column's state: non-null and null values, counts per value type (in
+    VALUE_TYPES order), and per type the first (row position, text) examples. Named fields
+    rather than a string-keyed dict so the state is declared once with its types."""
+
+    n: int = 0
+    nulls: int = 0
+    counts: list[int] = field(default_factory=lambda: [0] * len(VALUE_TYPES))
+    first: dict[str, list[tuple[int, str]]] = field(
+        default_factory=lambda: {t: [] for t in VALUE_TYPES}
+    )
+
+
+class MixedTypes(Analysis):
+    id = "mixed_types"
+    family = "quality"
+    title = "Mixed value types in string columns"
+    requires = (ColumnKind.CATEGORICAL, ColumnKind.TEXT)
+    exact = True
+    passes = 1
+    method = (
+        "per string column (categorical or text), every non-null value is classified by "
+        "regular expressions (pyarrow.compute, RE2) after trimming whitespace, first match "
+        "wins: empty; date (ISO yyyy-mm-dd, yyyy/mm/dd, dd/mm/yyyy-like with / . -, day-month "
+        "name-year, month name day year; optional time); number (optional sign/currency, "
+        "digits with optional thousands separators, decimals, exponent, percent); word "
+        "(contains a letter); other. A 'mixed_types' finding when two or more of number, "
+        f"date, word each exceed {MIXED_MIN_SHARE:.0%} of the non-null values; severity medium "
+        "when the dominant type holds >= 90% (a typed column polluted by another type), else "
+        "low. example_rows: first 20 rows of the non-dominant flagged types; example values: "
+        "the first 5 per type"
+    )
+    reference = (
+        "Rahm & Do (2000), Data cleaning: problems and current approaches, IEEE Data Eng. Bull. "
+        "23(4); RE2 syntax (github.com/google/re2/wiki/Syntax)"
+    )
+    access = "streamed; one pass, vectorised regex classification per chunk"
+
+    def init(self, ctx):
+        return {c: _TypeCounts() for c in ctx.columns}
+
+    def update(self, state, chunk, ctx):
+        for c in ctx.columns:
+            arr = decoded(chunk.column(c))
+            if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+                arr = pc.cast(arr, pa.string())
+            valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
+            idx = np.flatnonzero(valid)
+            strings = arr.filter(pa.array(valid))
+            codes = classify(strings)
+            s = state[c]
+            s.n = int(idx.size)
+            s.nulls = int(valid.size - idx.size)
+            s.counts = np.bincount(codes, minlength=len(VALUE_TYPES)).tolist()
+            for code, name in enumerate(VALUE_TYPES):
+                where = np.flatnonzero(codes == code)[:MAX_EXAMPLES]
+                if where.size:
+                    texts = strings.take(pa.array(where)).to_pylist()
+                    s.first[name] = [
+                        (int(idx[w]) + chunk.row_start, t[:100])
+                        for w, t in zip(where.tolist(), texts, strict=True)
+                    ]
+        return state
+
+    def merge(self, a, b, ctx):
+        out = {}
+        for c in ctx.columns:
+            x, y = a[c], b[c]
+            out[c] = _TypeCounts(
+                n=x.n + y.n,
+                nulls=x.nulls + y.nulls,
+                counts=[p + q for p, q in zip(x.counts, y.counts, strict=True)],
+                first={t: smallest(x.first[t], y.first[t]) for t in VALUE_TYPES},
+            )
+        return out
+
+    def findings(self, ctx):
+        state = ctx.previous[0]
+        out = []
+        flagged_columns = 0
+        for c in ctx.columns:
+            s = state[c]
+            n = s.n
+            counts = dict(zip(VALUE_TYPES, s.counts, strict=True))
+            shares = {t: share(counts[t], n) for t in VALUE_TYPES}
+            flagged = [t for t in MIXED_TYPES if n and counts[t] > MIXED_MIN_SHARE * n]
+            if len(flagged) < 2:
+                continue
+            flagged_columns += 1
+            dominant = max(flagged, key=lambda t: (counts[t], -MIXED_TYPES.index(t)))
+            minority = [t for t in flagged if t != dominant]
+            examples = sorted(p for t in minority for p, _ in s.first[t])[:MAX_EXAMPLES]
+            values = {"count": n, "null_count": s.nulls}
+            units = {"count": "count", "null_count": "count"}
+            for t in VALUE_TYPES:
+                values[f"{t}_count"] = counts[t]
+                values[f"{t}_share"] = shares[t]
+                units[f"{t}_count"] = "count"
+                units[f"{t}_share"] = "ratio"
+            values["example_values"] = {
+                t: [text for _, text in s.first[t][:EXAMPLE_VALUES]]
+                for t in VALUE_TYPES
+                if counts[t]
+            }
+            units["example_values"] = "text"
+            severity = "medium" if shares[dominant] >= 0.9 else "low"
+            out.append(
+                ctx.finding(
+                    kind="mixed_types",
+                    title=f"Column {c!r} mixes {', '.join(flagged)} values",
+                    subject={"column": c},
+                    values=values,
+                    units=units,
+                    severity=severity,
+                    columns=[c],
+                    example_rows=examples,
+                    parameters={
+                        "types_flagged": flagged,
+                        "dominant_type": dominant,
+                        "min_share": MIXED_MIN_SHARE,
+                        "date_pattern": DATE_PATTERN,
+                        "number_pattern": NUMBER_PATTERN,
+                    },
+                )
+            )
+        summary = ctx.finding(
+            kind="mixed_types_screen",
+            title=f"Mixed-types screen: {flagged_columns} of {len(ctx.columns)} string columns mixed",
+            subject={"scope": "dataset"},
+            values={"columns_screened": len(ctx.columns), "columns_mixed": flagged_columns},
+            units={"columns_screened": "count", "columns_mixed": "count"},
+        )
+        return cap_findings(ctx, out, summary)

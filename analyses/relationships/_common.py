@@ -1,0 +1,142 @@
+"""What more than one relationships analysis uses: the column kinds a pair may have,
+the rank-map memory budget (``MAP_BUDGET_FACTOR``), which categorical columns may group
+(``_group_columns``: not key-like), per-chunk rank and level scans, and the
+strongest-first finding cap.
+
+Kept apart so each analysis module holds only its own code. Nothing here is registered.
+A test that patches a constant patches it in the module that reads it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pytest_statharness import ColumnKind, ColumnRole
+
+from .._shared.counts import add_counts, valid_values, value_counts
+from .._shared.report import cap_each
+from .._shared.series import (
+    choose_levels,
+)
+
+NUMERIC_KINDS = (ColumnKind.NUMERIC, ColumnKind.DURATION)
+GROUP_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
+# Pairwise rank maps built in one pass hold at most MAP_BUDGET_FACTOR * distinct_cap values.
+MAP_BUDGET_FACTOR = 20
+# A categorical column with more than HIGH_CARDINALITY * max_groups distinct values is a key.
+HIGH_CARDINALITY = 4
+
+
+def _finite(chunk, column: str) -> tuple[np.ndarray, np.ndarray]:
+    data = chunk.floats(column)
+    return data, np.isfinite(data)
+
+
+def _strongest_first(ctx, findings: list[dict], strength) -> list[dict]:
+    """``findings`` by ``strength(values)`` descending (None last), then by their columns;
+    at most ``max_findings`` (each kept one counts the rest, ``_shared.report.cap_each``)."""
+
+    def key(f):
+        value = strength(f["measurement"]["values"])
+        return (value is None, -(value or 0.0), *f["evidence"]["columns"])
+
+    return cap_each(ctx, sorted(findings, key=key))
+
+
+KEY_MIN_LEVELS = 50
+KEY_ROWS_PER_LEVEL = 20
+
+
+def _group_columns(dataset, budget) -> tuple[list[str], dict[str, str]]:
+    """Categorical/boolean columns usable as groups, and the skipped ones with the reason."""
+    kept: list[str] = []
+    skipped: dict[str, str] = {}
+    limit = HIGH_CARDINALITY * budget.max_groups
+    for name in dataset.columns_of(*GROUP_KINDS):
+        info = dataset.column(name)
+        if info.role == ColumnRole.IDENTIFIER:
+            skipped[name] = f"identifier ({info.role_reason})"
+            continue
+        if info.kind == ColumnKind.BOOLEAN:
+            kept.append(name)
+            continue
+        distinct = info.distinct_at_least
+        non_null = dataset.row_count - info.null_count
+        if not info.distinct_exact or distinct > limit:
+            skipped[name] = (
+                f"high-cardinality key: >= {distinct} distinct values "
+                f"(more than {HIGH_CARDINALITY} x max_groups = {limit})"
+            )
+        elif distinct > KEY_MIN_LEVELS and distinct * KEY_ROWS_PER_LEVEL > non_null:
+            # an identifier (case id, order number): associations with it restate that
+            # attributes are constant within a case, which is true and unhelpful
+            skipped[name] = (
+                f"key-like: {distinct} distinct values (> {KEY_MIN_LEVELS}), fewer than "
+                f"{KEY_ROWS_PER_LEVEL} of its {non_null} non-null rows per value on average"
+            )
+        else:
+            kept.append(name)
+    return kept, skipped
+
+
+class _ChunkRanks:
+    """Twice the average ranks of one chunk's values under a rank table ``tables[key]``,
+    ``key = (column, partner)``: every finite value's position in the column's own table
+    (``partner == own``) is looked up once per chunk and serves the own table and the
+    pairwise ones (through ``RankTable.of_parent``) alike."""
+
+    def __init__(self, tables: dict, column, own) -> None:
+        self.tables, self.column, self.own = tables, column, own
+        self.positions: dict = {}
+
+    def __call__(self, col, key, mask: np.ndarray) -> np.ndarray:
+        if col not in self.positions:
+            data, ok = self.column(col)
+            at = np.zeros(ok.size, dtype=np.int64)
+            at[ok] = self.tables[(col, self.own)].positions(data[ok])
+            self.positions[col] = at
+        at = self.positions[col][mask]
+        table = self.tables[key]
+        return table.twice[at] if key[1] == self.own else table.of_parent[at]
+
+
+# -- Cramér's V ----------------------------------------------------------------------------
+
+
+class _LevelScan:
+    """Pass 1 of the categorical analyses: exact level counts and nulls per column."""
+
+    @staticmethod
+    def init(columns):
+        return {c: {"counts": {}, "bad": 0} for c in columns}
+
+    @staticmethod
+    def update(state, chunk, columns):
+        for c in columns:
+            state[c]["bad"] += chunk.column(c).null_count
+            add_counts(state[c]["counts"], value_counts(valid_values(chunk, c)))
+        return state
+
+    @staticmethod
+    def merge(a, b, columns):
+        return {
+            c: {
+                "counts": add_counts(dict(a[c]["counts"]), b[c]["counts"]),
+                "bad": a[c]["bad"] + b[c]["bad"],
+            }
+            for c in columns
+        }
+
+    @staticmethod
+    def end(state, columns, max_groups):
+        out = {}
+        for c in columns:
+            levels, other_levels, other_rows = choose_levels(state[c]["counts"], max_groups)
+            out[c] = {
+                "levels": levels,
+                "other_levels": other_levels,
+                "other_rows": other_rows,
+                "bad": state[c]["bad"],
+                "distinct": len(state[c]["counts"]),
+            }
+        return out

@@ -1,0 +1,732 @@
+"""The ``correlation`` analysis (relationships family): pearson and Spearman correlation of
+numeric pairs.
+
+One analysis per module so the file tree leads to it; what other relationships analyses
+also use is in ``_common.py``, the family's overview in ``relationships/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+
+import numpy as np
+from scipy import stats
+
+from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, Plan
+from pytest_statharness.precision import PROBABILITY_DIGITS
+
+from .._shared.exact import exact_fixed_sum, fixed_ratio
+from .._shared.series import (
+    ALPHA,
+    FIXED_ONE,
+    CountMap,
+    RankTable,
+    int_sum,
+    significant_severity,
+)
+from ._common import MAP_BUDGET_FACTOR, NUMERIC_KINDS, _ChunkRanks, _finite, _strongest_first
+
+# The exact screening pass over all numeric pairs is run when pairs * rows stays below this.
+SCREEN_MAX_WORK = 1_000_000_000
+
+
+MEDIUM_R = 0.7  # medium only for a strong correlation that is a column's strongest
+SHARED_TREND_R = 0.7
+SHARED_TREND_RULE = (
+    f"when both columns correlate with the time axis at |Pearson r| >= {SHARED_TREND_R}, "
+    "their correlation is that of two trends (it appears between any two growing series): "
+    "severity at most low"
+)
+
+
+STRONGEST_PARTNER_RULE = (
+    "medium only for a pair that is the strongest correlation (|Pearson r|) of at least one "
+    "of its two columns; a pair weaker than both columns' strongest is low (in a table of many "
+    "correlated measures every pair would otherwise be flagged)"
+)
+SERIES_LEVELS_RULE = (
+    "one row per time point (>= 90% distinct timestamps): the columns are time series, whose "
+    "levels correlate through trends and cycles whether or not they are related; severity at "
+    "most low (correlate their changes to test an association)"
+)
+
+
+def time_axis(dataset) -> str | None:
+    """The table's time axis: its first timestamp column with values, else a calendar
+    part holding the year (a table indexed by year and quarter has no timestamp)."""
+    for c in dataset.columns_of(ColumnKind.TIMESTAMP):
+        if dataset.column(c).null_count < dataset.row_count:
+            return c
+    for c in dataset.columns_of(ColumnKind.NUMERIC, roles=(ColumnRole.CALENDAR_PART,)):
+        if dataset.column(c).role_detail == "year":
+            return c
+    return None
+
+
+def _fixed_sum(values: np.ndarray) -> int | None:
+    """:func:`_shared.exact.exact_fixed_sum` of ``values``; None when one is not finite (an
+    overflowed deviation product)."""
+    return exact_fixed_sum(values) if np.isfinite(values).all() else None
+
+
+def _add_exact(a: int | None, b: int | None) -> int | None:
+    return None if a is None or b is None else a + b
+
+
+def _t_pvalue(t: float, df: int) -> float:
+    return float(2.0 * stats.t.sf(abs(t), df))
+
+
+# -- correlation --------------------------------------------------------------------------
+
+
+#: a correlation with a declared KPI or target (dataset spec) is medium from Cohen's "large"
+INTEREST_MEDIUM_R = 0.5
+
+
+INTEREST_RULE = (
+    f"a pair with a declared KPI or target (dataset spec) is medium from |r| >= "
+    f"{INTEREST_MEDIUM_R} (Cohen's large effect), whatever the columns' other partners: each "
+    "strong driver of an outcome is worth a look; it joins no correlated group"
+)
+
+
+GROUP_MIN_COLUMNS = 3
+
+
+GROUP_RULE = (
+    f"3 or more measures linked by strong correlations (medium pairs, |r| >= {MEDIUM_R}) are "
+    "reported once, as a correlated group (medium); the pairs inside the group are low: "
+    "measures that move together (mean and worst of one quantity, a size measured three "
+    "ways) are one fact about the table, worth one look"
+)
+
+
+class Correlation(Analysis):
+    id = "correlation"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {"pearson_p": PROBABILITY_DIGITS, "spearman_p": PROBABILITY_DIGITS}
+    family = "relationships"
+    title = "Pearson and Spearman correlation of numeric pairs"
+    requires = NUMERIC_KINDS
+    exact = True
+    passes = 4
+    method = (
+        "For each pair of numeric columns, on the rows where both values are finite: Pearson r "
+        "from co-moments summed exactly (pass 1: exact column sums -> means; pass 2: exact sums "
+        "of deviations, squared deviations and deviation products, corrected exactly to the "
+        "pair's own means), p-value two-sided from Student's t with n-2 df "
+        "(t = r*sqrt((n-2)/(1-r^2))); Spearman rho = Pearson r of average ranks (ties "
+        "averaged), from exact distinct-value maps (at most distinct_cap distinct values per "
+        "column; a pair whose partner has nulls needs maps on its complete rows, built "
+        "strongest pair first within 20 x distinct_cap values per pass; else Spearman is "
+        "skipped and the reason stated) and an exact integer rank "
+        "co-moment, p-value by the same t approximation as scipy.stats.spearmanr. Pairs: all "
+        "when at most max_pairs; else the max_pairs strongest by |Pearson r| after an exact "
+        "Pearson pass over all pairs when pairs*rows <= 1e9, else the first max_pairs pairs in "
+        "column order. Severity: medium when max(|r|,|rho|) >= 0.7, low when >= 0.4, both only "
+        "when the smaller p-value times the number of pairs tested (Bonferroni) < 0.001; "
+        "else info. Medium becomes low when (a) the pair is weaker than both columns' "
+        "strongest correlation, (b) both columns correlate with the table's time axis (its "
+        "first timestamp, else a year column; read along, never reported) at |r| >= 0.7 "
+        "(a shared trend), or (c) the table holds one row per time point (>= 90% distinct "
+        "timestamps): levels of time series correlate through trends and cycles. 3 or more "
+        "measures linked by medium pairs (before rule (a); connected components) are one "
+        "correlated group, reported first (medium, with its strong pairs), and the pairs "
+        "inside it are low. A pair with a declared KPI or target (dataset spec) is medium from "
+        "|r| >= 0.5 (Cohen's large), without rule (a), and joins no group. Only measures "
+        "(role measurement, count, duration) are paired"
+    )
+    reference = (
+        "Pearson (1895); Spearman (1904), The proof and measurement of association between two "
+        "things; Zar (1972), Significance testing of the Spearman rank correlation coefficient, "
+        "JASA 67; Shewchuk (1997), Adaptive Precision Floating-Point Arithmetic"
+    )
+    access = (
+        "streamed; pass 1 column sums + distinct-value maps, pass 2 pair co-moments, optional "
+        "pass 3 pairwise distinct-value maps, pass 4 rank co-moments"
+    )
+
+    def plan(self, dataset, budget):
+        columns = dataset.columns_of(*NUMERIC_KINDS, roles=MEASURE_ROLES)
+        if len(columns) < 2:
+            return None
+        kept = columns[: budget.max_columns]
+        axis = time_axis(dataset)
+        if axis is not None and len(kept) > 2:
+            # read along, never reported: two series that both trend over time correlate
+            # whether or not they are related (a shared trend, not an association)
+            kept = [*kept[: budget.max_columns - 1], axis]
+        total = len(kept) * (len(kept) - 1) // 2
+        if total <= budget.max_pairs:
+            selection = "all"
+        elif total * dataset.row_count <= SCREEN_MAX_WORK:
+            selection = "strongest"
+        else:
+            selection = "first"
+        left_out: dict = {}
+        if len(columns) > len(kept):
+            left_out.update({"columns": columns[len(kept) :], "cap": "max_columns"})
+        if total > budget.max_pairs:
+            left_out["pairs"] = total - budget.max_pairs
+            left_out["pairs_cap"] = "max_pairs"
+            left_out["pairs_rule"] = (
+                "kept the max_pairs strongest by |Pearson r| after an exact pass over all pairs"
+                if selection == "strongest"
+                else "kept the first max_pairs pairs in column order (screening all pairs "
+                f"would read {total} pairs x {dataset.row_count} rows > {SCREEN_MAX_WORK})"
+            )
+        params = {"pair_selection": selection, "pairs_total": total, "alpha": ALPHA}
+        if axis is not None and axis in kept:
+            params["time_axis"] = axis
+            params["shared_trend_rule"] = SHARED_TREND_RULE
+            info = dataset.column(axis)
+            non_null = dataset.row_count - info.null_count
+            if info.distinct_exact and non_null >= 20 and info.distinct_at_least >= 0.9 * non_null:
+                # one row per time point: the table is a set of time series
+                params["time_series_table"] = SERIES_LEVELS_RULE
+        return Plan(tuple(kept), params, left_out)
+
+    # stage bookkeeping: ctx.previous[-1] is the running ``info`` dict
+    def _stage(self, ctx) -> str:
+        return "scan" if ctx.pass_index == 0 else ctx.previous[-1]["next"]
+
+    def _screened_pairs(self, ctx) -> list[tuple[int, int]]:
+        pairs = list(combinations(range(len(ctx.columns)), 2))
+        if ctx.params["pair_selection"] == "first":
+            return pairs[: ctx.budget.max_pairs]
+        return pairs
+
+    def init(self, ctx):
+        stage = self._stage(ctx)
+        if stage == "scan":
+            return {c: {"n": 0, "bad": 0, "sum": 0, "map": CountMap()} for c in ctx.columns}
+        if stage == "pearson":
+            return {"pairs": {}, "maps": {}}
+        if stage == "maps":
+            return {"maps": {}}
+        return {"ranks": {}}
+
+    def update(self, state, chunk, ctx):
+        stage = self._stage(ctx)
+        cap = ctx.budget.distinct_cap
+        if stage == "scan":
+            for c in ctx.columns:
+                data, ok = _finite(chunk, c)
+                s = state[c]
+                vals = data[ok]
+                s["n"] += int(vals.size)
+                s["bad"] += int(data.size - vals.size)
+                s["sum"] = _add_exact(s["sum"], _fixed_sum(vals))
+                s["map"] = s["map"].merged(CountMap.of(vals, cap), cap)
+            return state
+        info = ctx.previous[-1]
+        cols = ctx.columns
+        cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+        def column(i):
+            if i not in cache:
+                cache[i] = _finite(chunk, cols[i])
+            return cache[i]
+
+        if stage == "pearson":
+            self._update_pearson(state, chunk, ctx, info, column)
+        if stage in ("pearson", "maps"):
+            for i, j in info.get("map_keys", []):
+                data_i, ok_i = column(i)
+                _, ok_j = column(j)
+                part = CountMap.of(data_i[ok_i & ok_j], cap)
+                old = state["maps"].get((i, j), CountMap())
+                state["maps"][(i, j)] = old.merged(part, cap)
+        if stage == "spearman":
+            self._update_spearman(state, ctx, info, column)
+        return state
+
+    def _update_pearson(self, state, chunk, ctx, info, column) -> None:
+        means = info["means"]
+        devs: dict[int, np.ndarray] = {}
+        col_sums: dict[int, tuple] = {}
+
+        def dev(i):
+            if i not in devs:
+                data, ok = column(i)
+                devs[i] = np.where(ok, data - means[i], 0.0)
+            return devs[i]
+
+        def col_sum(i):
+            if i not in col_sums:
+                d = dev(i)
+                col_sums[i] = (_fixed_sum(d), _fixed_sum(d * d))
+            return col_sums[i]
+
+        def pair_sums(i, both):
+            """(sum d, sum d*d) of column i over the rows ``both``: the column's sums less
+            those of its rows the partner lacks (exact integers, so the same as summing
+            the pair's rows; directly when a column sum overflowed)."""
+            total, squares = col_sum(i)
+            extra = column(i)[1] & ~both
+            if not extra.any():
+                return total, squares
+            if total is None or squares is None:  # an overflowed square: the pair's rows
+                d = dev(i)[both]
+                return _fixed_sum(d), _fixed_sum(d * d)
+            d = dev(i)[extra]
+            return total - _fixed_sum(d), squares - _fixed_sum(d * d)
+
+        for i, j in info["pearson_pairs"]:
+            both = column(i)[1] & column(j)[1]
+            n = int(np.count_nonzero(both))
+            if not n:
+                continue
+            sx, sxx = pair_sums(i, both)
+            sy, syy = pair_sums(j, both)
+            sxy = _fixed_sum(dev(i) * dev(j))  # 0 outside the pair's rows
+            if sxy is None and n < both.size:
+                sxy = _fixed_sum(dev(i)[both] * dev(j)[both])
+            old = state["pairs"].get((i, j))
+            new = [n, sx, sy, sxx, syy, sxy]
+            state["pairs"][(i, j)] = new if old is None else _add_moments(old, new)
+
+    def _update_spearman(self, state, ctx, info, column) -> None:
+        twice = _ChunkRanks(info["tables"], column, own=-1)
+        for (i, j), (ki, kj) in info["spearman_pairs"].items():
+            _, ok_i = column(i)
+            _, ok_j = column(j)
+            mask = ok_i & ok_j
+            if not mask.any():
+                continue
+            centre = info["pearson"][(i, j)]["n"] + 1
+            dx = twice(i, ki, mask) - centre
+            dy = twice(j, kj, mask) - centre
+            state["ranks"][(i, j)] = state["ranks"].get((i, j), 0) + int_sum(dx * dy)
+
+    def merge(self, a, b, ctx):
+        stage = self._stage(ctx)
+        cap = ctx.budget.distinct_cap
+        if stage == "scan":
+            return {
+                c: {
+                    "n": a[c]["n"] + b[c]["n"],
+                    "bad": a[c]["bad"] + b[c]["bad"],
+                    "sum": _add_exact(a[c]["sum"], b[c]["sum"]),
+                    "map": a[c]["map"].merged(b[c]["map"], cap),
+                }
+                for c in ctx.columns
+            }
+        out = {}
+        if "pairs" in a:
+            pairs = dict(a["pairs"])
+            for key, value in b["pairs"].items():
+                pairs[key] = list(value) if key not in pairs else _add_moments(pairs[key], value)
+            out["pairs"] = pairs
+        if "maps" in a:
+            maps = dict(a["maps"])
+            for key, value in b["maps"].items():
+                maps[key] = (
+                    maps[key].merged(value, cap) if key in maps else value.merged(CountMap(), cap)
+                )
+            out["maps"] = maps
+        if "ranks" in a:
+            ranks = dict(a["ranks"])
+            for key, value in b["ranks"].items():
+                ranks[key] = ranks.get(key, 0) + value
+            out["ranks"] = ranks
+        return out
+
+    def end_pass(self, state, ctx):
+        stage = self._stage(ctx)
+        if stage == "scan":
+            return self._end_scan(state, ctx)
+        info = ctx.previous[-1]
+        if stage == "pearson":
+            self._end_pearson(state, ctx, info)
+        elif stage == "maps":
+            self._store_maps(state, info)
+            info["map_keys"] = []
+            info["next"] = self._spearman_plan(ctx, info)
+        else:
+            info["ranks"] = state["ranks"]
+            info["next"] = None
+        return info
+
+    def _end_scan(self, state, ctx) -> dict:
+        cols = ctx.columns
+        scan = {
+            c: {
+                "n": state[c]["n"],
+                "bad": state[c]["bad"],
+                "overflow": state[c]["map"].overflow,
+                "sum_ok": state[c]["sum"] is not None,
+            }
+            for c in cols
+        }
+        means = []
+        for c in cols:
+            n = state[c]["n"]
+            mean = fixed_ratio(state[c]["sum"], n) if n else 0.0
+            means.append(mean if math.isfinite(mean) else 0.0)
+        tables = {
+            (i, -1): RankTable(state[c]["map"])
+            for i, c in enumerate(cols)
+            if not state[c]["map"].overflow and state[c]["n"]
+        }
+        pairs = self._screened_pairs(ctx)
+        info = {
+            "scan": scan,
+            "distinct": [int(state[c]["map"].values.size) for c in cols],
+            "means": means,
+            "tables": tables,
+            "pearson_pairs": pairs,
+            "pearson": {},
+            "selected": None,
+            "map_keys": [],
+            "spearman_pairs": {},
+            "ranks": {},
+        }
+        if ctx.params["pair_selection"] != "strongest":
+            info["selected"] = pairs
+            info["map_keys"] = self._needed_maps(ctx, info)
+        info["next"] = "pearson" if any(scan[c]["n"] for c in cols) else None
+        return info
+
+    def _map_key(self, ctx, info, i, j) -> tuple[int, int]:
+        """Rank map of column i for the pair (i, j): its own when j has no invalid value."""
+        return (i, j) if info["scan"][ctx.columns[j]]["bad"] else (i, -1)
+
+    def _needed_maps(self, ctx, info) -> list[tuple[int, int]]:
+        """Pairwise rank maps to build in the next pass: strongest pairs first, as many as
+        fit in MAP_BUDGET_FACTOR * distinct_cap distinct values (a map of column i holds at
+        most as many values as i's own map)."""
+        budget = MAP_BUDGET_FACTOR * ctx.budget.distinct_cap
+        pairs = list(info["selected"])
+        if info["pearson"]:
+            pairs.sort(key=lambda p: (-abs(info["pearson"][p]["r"] or 0.0), p))
+        keys: set = set()
+        used = 0
+        for i, j in pairs:
+            if (i, -1) not in info["tables"] or (j, -1) not in info["tables"]:
+                continue
+            new = {
+                key
+                for key in (self._map_key(ctx, info, i, j), self._map_key(ctx, info, j, i))
+                if key[1] >= 0 and key not in info["tables"] and key not in keys
+            }
+            cost = sum(info["distinct"][key[0]] for key in new)
+            if used + cost > budget:
+                continue
+            keys |= new
+            used += cost
+        return sorted(keys)
+
+    def _store_maps(self, state, info) -> None:
+        for key, cmap in sorted(state["maps"].items()):
+            own = info["tables"][(key[0], -1)]
+            info["tables"][key] = None if cmap.overflow else RankTable(cmap, own)
+        for key in info["map_keys"]:
+            info["tables"].setdefault(key, RankTable(CountMap()))
+
+    def _end_pearson(self, state, ctx, info) -> None:
+        results = {}
+        for pair in info["pearson_pairs"]:
+            results[pair] = _pearson(state["pairs"].get(pair))
+        if info["selected"] is None:
+            ranked = sorted(
+                info["pearson_pairs"],
+                key=lambda p: (results[p]["r"] is None, -abs(results[p]["r"] or 0.0), p[0], p[1]),
+            )
+            info["selected"] = sorted(ranked[: ctx.budget.max_pairs])
+        info["pearson"] = {p: results[p] for p in info["selected"]}
+        if info["map_keys"]:
+            self._store_maps(state, info)
+        info["map_keys"] = [k for k in self._needed_maps(ctx, info) if k not in info["tables"]]
+        info["next"] = "maps" if info["map_keys"] else self._spearman_plan(ctx, info)
+
+    def _spearman_plan(self, ctx, info) -> str | None:
+        plan = {}
+        for i, j in info["selected"]:
+            if info["pearson"][(i, j)]["n"] < 2:
+                continue
+            ki, kj = self._map_key(ctx, info, i, j), self._map_key(ctx, info, j, i)
+            if info["tables"].get(ki) is None or info["tables"].get(kj) is None:
+                continue
+            plan[(i, j)] = (ki, kj)
+        info["spearman_pairs"] = plan
+        return "spearman" if plan else None
+
+    def needs_another_pass(self, ctx):
+        return ctx.previous[-1]["next"] is not None
+
+    def _spearman_reason(self, ctx, info, i, j) -> str | None:
+        cols = ctx.columns
+        cap = ctx.budget.distinct_cap
+        for a in (i, j):
+            if info["scan"][cols[a]]["overflow"]:
+                return (
+                    f"exact ranks unaffordable: column {cols[a]!r} has more than "
+                    f"distinct_cap = {cap} distinct finite values"
+                )
+        for a, b in ((i, j), (j, i)):
+            key = self._map_key(ctx, info, a, b)
+            if key in info["tables"] and info["tables"][key] is None:
+                return (
+                    f"exact ranks unaffordable: column {cols[a]!r} on the rows where "
+                    f"{cols[b]!r} is valid has more than distinct_cap = {cap} distinct values"
+                )
+            if key[1] >= 0 and key not in info["tables"]:
+                return (
+                    "exact ranks unaffordable: the pairwise rank maps of stronger pairs filled "
+                    f"the per-pass budget of {MAP_BUDGET_FACTOR} x distinct_cap = "
+                    f"{MAP_BUDGET_FACTOR * cap} distinct values"
+                )
+        return None
+
+    def findings(self, ctx):
+        info = ctx.previous[-1]
+        cols = ctx.columns
+        selected = info["selected"]
+        if selected is None:  # no finite value anywhere: the pairs a selection would keep
+            selected = self._screened_pairs(ctx)[: ctx.budget.max_pairs]
+        tested = len(info["pearson_pairs"])
+        axis = ctx.params.get("time_axis")
+        axis_index = cols.index(axis) if axis in cols else None
+        trend: dict[int, float] = {}
+        if axis_index is not None:
+            for i, j in selected:
+                if axis_index in (i, j):
+                    other = j if i == axis_index else i
+                    r_t = (info["pearson"].get((i, j)) or _pearson(None))["r"]
+                    if r_t is not None:
+                        trend[other] = r_t
+        best: dict[int, float] = {}  # each column's strongest |r| with another measure
+        for i, j in selected:
+            if axis_index in (i, j):
+                continue
+            r = (info["pearson"].get((i, j)) or _pearson(None))["r"]
+            if r is not None:
+                for a in (i, j):
+                    best[a] = max(best.get(a, 0.0), abs(r))
+        out = []
+        strong: list[tuple[int, int, dict]] = []  # medium pairs before the partner rule
+        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
+        for i, j in selected:
+            if axis_index in (i, j):
+                continue  # the time axis is read only to tell shared trends
+            pr = info["pearson"].get((i, j)) or _pearson(None)
+            n = pr["n"]
+            rho = rho_p = None
+            reason = None
+            if (i, j) in info["spearman_pairs"]:
+                rho, rho_p = _spearman(
+                    info["ranks"].get((i, j), 0),
+                    n,
+                    info["tables"][info["spearman_pairs"][(i, j)][0]],
+                    info["tables"][info["spearman_pairs"][(i, j)][1]],
+                )
+            else:
+                reason = self._spearman_reason(ctx, info, i, j)
+            values = {
+                "n": n,
+                "pearson_r": pr["r"],
+                "pearson_p": pr["p"],
+                "spearman_rho": rho,
+                "spearman_p": rho_p,
+            }
+            units = {
+                "n": "count",
+                "pearson_r": "coefficient",
+                "pearson_p": "probability",
+                "spearman_rho": "coefficient",
+                "spearman_p": "probability",
+            }
+            strength = max([abs(v) for v in (pr["r"], rho) if v is not None], default=0.0)
+            smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
+            interest = cols[i] in interesting or cols[j] in interesting
+            severity = significant_severity(
+                smaller_p,
+                tested,
+                strength,
+                ((INTEREST_MEDIUM_R if interest else MEDIUM_R, "medium"), (0.4, "low")),
+            )
+            params = {"pairs_tested": tested}
+            if interest:
+                params["declared_interest"] = INTEREST_RULE
+            shared = (
+                i in trend
+                and j in trend
+                and abs(trend[i]) >= SHARED_TREND_R
+                and abs(trend[j]) >= SHARED_TREND_R
+            )
+            if axis_index is not None:
+                params["time_axis"] = axis
+                params["r_with_time"] = [trend.get(i), trend.get(j)]
+            r_ij = abs(pr["r"]) if pr["r"] is not None else None
+            series_levels = "time_series_table" in ctx.params
+            group_edge = (
+                severity in ("medium", "high") and not (shared or series_levels) and not interest
+            )
+            if (
+                not interest
+                and severity in ("medium", "high")
+                and r_ij is not None
+                and r_ij < best.get(i, 0.0)
+                and r_ij < best.get(j, 0.0)
+            ):
+                # both columns correlate more strongly with another: among many correlated
+                # measures, each column's strongest relation is the one worth a look
+                severity = "low"
+                params["weaker_than_partners"] = STRONGEST_PARTNER_RULE
+            if (shared or series_levels) and severity in ("medium", "high"):
+                severity = "low"
+                params["severity_capped"] = (
+                    SHARED_TREND_RULE if shared else ctx.params["time_series_table"]
+                )
+            if reason:
+                params["spearman_skipped"] = reason
+            if pr.get("overflow"):
+                params["pearson_skipped"] = "a deviation product overflowed float64"
+            x, y = cols[i], cols[j]
+            out.append(
+                ctx.finding(
+                    kind="correlation",
+                    title=f"Correlation of {x!r} and {y!r}"
+                    + (
+                        f" (both trend with {axis!r}: a shared trend)"
+                        if shared
+                        else f" (levels of two series over {axis!r})"
+                        if series_levels
+                        else ""
+                    ),
+                    subject={"columns": [x, y]},
+                    values=values,
+                    units=units,
+                    severity=severity,
+                    columns=[x, y],
+                    parameters=params,
+                )
+            )
+            if group_edge:
+                strong.append((i, j, out[-1]))
+        groups = self._group_findings(ctx, strong, tested)
+        return groups + _strongest_first(
+            ctx, out, lambda v: abs(v["pearson_r"]) if v["pearson_r"] is not None else None
+        )
+
+    @staticmethod
+    def _group_findings(ctx, strong: list[tuple[int, int, dict]], tested: int) -> list[dict]:
+        """One finding per group of >= 3 measures linked by strong pairs (connected
+        components); the pairs inside a group become low. Groups in column order."""
+        parent = list(range(len(ctx.columns)))
+
+        def root(a: int) -> int:
+            while parent[a] != a:
+                parent[a] = parent[parent[a]]
+                a = parent[a]
+            return a
+
+        for i, j, _ in strong:
+            ri, rj = root(i), root(j)
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+        members: dict[int, list[int]] = {}
+        for i, j, _ in strong:
+            for a in (i, j):
+                group = members.setdefault(root(a), [])
+                if a not in group:
+                    group.append(a)
+        out = []
+        for top in sorted(members):
+            group = sorted(members[top])
+            if len(group) < GROUP_MIN_COLUMNS:
+                continue
+            pairs = [f for i, j, f in strong if root(i) == top]
+            for finding in pairs:
+                finding["severity"] = "low"
+                finding["evidence"]["parameters"]["severity_capped"] = GROUP_RULE
+            rs = [f["measurement"]["values"]["pearson_r"] for f in pairs]
+            rs = [r for r in rs if r is not None]
+            lead = max(pairs, key=lambda f: abs(f["measurement"]["values"]["pearson_r"] or 0))
+            x, y = lead["evidence"]["columns"]
+            names = [ctx.columns[a] for a in group]
+            out.append(
+                ctx.finding(
+                    kind="correlated_group",
+                    title=f"{len(names)} measures move together (strongest: {x!r} and {y!r})",
+                    subject={"columns": names},
+                    values={
+                        "columns_in_group": len(names),
+                        "strong_pairs": len(pairs),
+                        "strongest_pearson_r": lead["measurement"]["values"]["pearson_r"],
+                        "weakest_strong_abs_r": min(abs(r) for r in rs) if rs else None,
+                    },
+                    units={
+                        "columns_in_group": "count",
+                        "strong_pairs": "count",
+                        "strongest_pearson_r": "coefficient",
+                        "weakest_strong_abs_r": "coefficient",
+                    },
+                    severity="medium",
+                    columns=names,
+                    parameters={
+                        "rule": GROUP_RULE,
+                        "pairs_tested": tested,
+                        "strong_pairs": [f["evidence"]["columns"] for f in pairs],
+                    },
+                )
+            )
+        return out
+
+
+def _add_moments(a: list, b: list) -> list:
+    return [a[0] + b[0], *(_add_exact(x, y) for x, y in zip(a[1:], b[1:], strict=True))]
+
+
+def _ratio_sqrt(num: int, a: int, b: int) -> float:
+    """num / sqrt(a * b) for integers, to within a few units of 2**-128 before rounding."""
+    return (num << 128) / math.isqrt((a * b) << 256)
+
+
+def _pearson(moments) -> dict:
+    """r and its p-value from exact fixed-point moments about the column means."""
+    if moments is None:
+        return {"n": 0, "r": None, "p": None}
+    n, sx, sy, sxx, syy, sxy = moments
+    if any(v is None for v in (sx, sy, sxx, syy, sxy)):
+        return {"n": n, "r": None, "p": None, "overflow": True}
+    if n < 2:
+        return {"n": n, "r": None, "p": None}
+    # co-moments about the pair means, scaled by n * FIXED_ONE**2: exact integers. The sums
+    # are halved first (exactly: every float64 is a multiple of 2**-1074, so every sum in
+    # 2**-1127 units is even): the integer square root below is not scale-free in its last
+    # bits, and r is kept as it was computed from sums in 2**-1126 units.
+    sx, sy, sxx, syy, sxy = (v >> 1 for v in (sx, sy, sxx, syy, sxy))
+    unit = FIXED_ONE >> 1
+    cxy = n * sxy * unit - sx * sy
+    cxx = n * sxx * unit - sx * sx
+    cyy = n * syy * unit - sy * sy
+    if cxx <= 0 or cyy <= 0:
+        return {"n": n, "r": None, "p": None}
+    r = _ratio_sqrt(cxy, cxx, cyy)
+    r = min(1.0, max(-1.0, r))
+    return {"n": n, "r": r, "p": _corr_p(r, n)}
+
+
+def _corr_p(r: float, n: int) -> float | None:
+    if n < 3:
+        return None
+    df = n - 2
+    denom = (1.0 - r) * (1.0 + r)
+    if denom <= 0.0:
+        return 0.0
+    return _t_pvalue(r * math.sqrt(df / denom), df)
+
+
+def _spearman(s: int, n: int, tx: RankTable, ty: RankTable) -> tuple[float | None, float | None]:
+    """rho from the exact integer co-moment of twice-centred ranks; p as scipy.stats.spearmanr."""
+    dx = (n * n * n - n - tx.ties) // 3  # sum of (2*rank - (n+1))**2
+    dy = (n * n * n - n - ty.ties) // 3
+    if dx <= 0 or dy <= 0:
+        return None, None
+    rho = _ratio_sqrt(s, dx, dy)
+    rho = min(1.0, max(-1.0, rho))
+    return rho, _corr_p(rho, n)

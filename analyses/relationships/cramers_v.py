@@ -1,0 +1,202 @@
+"""The ``cramers_v`` analysis (relationships family): cramér's V between categorical columns.
+
+One analysis per module so the file tree leads to it; what other relationships analyses
+also use is in ``_common.py``, the family's overview in ``relationships/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import combinations
+
+import numpy as np
+from scipy import stats
+
+from pytest_statharness import Analysis, Plan
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
+
+from .._shared.series import (
+    ALPHA,
+    level_codes,
+    significant_severity,
+)
+from ._common import GROUP_KINDS, _group_columns, _LevelScan, _strongest_first
+
+
+class CramersV(Analysis):
+    id = "cramers_v"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "chi2": STATISTIC_DIGITS,
+        "cramers_v": STATISTIC_DIGITS,
+        "cramers_v_corrected": STATISTIC_DIGITS,
+    }
+    family = "relationships"
+    title = "Cramér's V between categorical columns"
+    requires = GROUP_KINDS
+    exact = True
+    passes = 2
+    method = (
+        "For each pair of categorical/boolean columns, on rows where both are non-null: exact "
+        "contingency table (per column the max_groups-1 most frequent levels and an 'other' "
+        "level when it has more than max_groups levels; columns with more than 4*max_groups "
+        "distinct values, or more than 50 distinct values with fewer than 20 rows per value "
+        "on average, are skipped as keys), chi-square test of independence without continuity "
+        "correction (scipy.stats.chi2_contingency, empty rows/columns dropped), Cramér's V = "
+        "sqrt(chi2 / (n * (min(r, c) - 1))) and its bias-corrected form (Bergsma 2013). "
+        "Pairs: the first max_pairs in column order. Severity: medium when the corrected V "
+        ">= 0.5, low when >= 0.3, both only when p times the number of pairs (Bonferroni) "
+        "< 0.001; else info. Order: V descending, then column names"
+    )
+    reference = (
+        "Cramér (1946), Mathematical Methods of Statistics, §21.9; Pearson (1900), On the "
+        "criterion that a given system of deviations..., Phil. Mag. 50; Bergsma (2013), A "
+        "bias-correction for Cramér's V and Tschuprow's T, J. Korean Stat. Soc. 42"
+    )
+    access = "streamed; pass 1 exact level counts, pass 2 exact contingency tables per pair"
+
+    def plan(self, dataset, budget):
+        eligible, skipped = _group_columns(dataset, budget)
+        kept = eligible[: budget.max_columns]
+        pairs = list(combinations(kept, 2))
+        if not pairs:
+            return None
+        left_out: dict = {}
+        if len(eligible) > len(kept):
+            left_out.update({"columns": eligible[len(kept) :], "cap": "max_columns"})
+        if skipped:
+            left_out["skipped_columns"] = skipped
+        if len(pairs) > budget.max_pairs:
+            left_out["pairs"] = len(pairs) - budget.max_pairs
+            left_out["pairs_cap"] = "max_pairs"
+            left_out["pairs_rule"] = "kept the first max_pairs pairs in column order"
+        used = {c for p in pairs[: budget.max_pairs] for c in p}
+        columns = tuple(c for c in kept if c in used)
+        return Plan(columns, {"alpha": ALPHA, "pairs_total": len(pairs)}, left_out)
+
+    def _pairs(self, ctx):
+        order = {c: k for k, c in enumerate(ctx.columns)}
+        pairs = list(combinations(ctx.columns, 2))[: ctx.budget.max_pairs]
+        return sorted(pairs, key=lambda p: (order[p[0]], order[p[1]]))
+
+    def init(self, ctx):
+        if ctx.pass_index == 0:
+            return _LevelScan.init(ctx.columns)
+        return {}
+
+    def update(self, state, chunk, ctx):
+        if ctx.pass_index == 0:
+            return _LevelScan.update(state, chunk, ctx.columns)
+        levels = ctx.previous[0]
+        codes = {c: level_codes(chunk.column(c), levels[c]["levels"]) for c in ctx.columns}
+        for a, b in self._pairs(ctx):
+            ka, kb = len(levels[a]["levels"]) + 1, len(levels[b]["levels"]) + 1
+            ca, cb = codes[a], codes[b]
+            m = (ca >= 0) & (cb >= 0)
+            table = np.bincount(ca[m] * kb + cb[m], minlength=ka * kb).reshape(ka, kb)
+            old = state.get((a, b))
+            state[(a, b)] = table if old is None else old + table
+        return state
+
+    def merge(self, a, b, ctx):
+        if ctx.pass_index == 0:
+            return _LevelScan.merge(a, b, ctx.columns)
+        out = dict(a)
+        for key, table in b.items():
+            out[key] = table.copy() if key not in out else out[key] + table
+        return out
+
+    def end_pass(self, state, ctx):
+        if ctx.pass_index == 0:
+            return _LevelScan.end(state, ctx.columns, ctx.budget.max_groups)
+        return state
+
+    def needs_another_pass(self, ctx):
+        return len(ctx.previous) < 2
+
+    def findings(self, ctx):
+        levels = ctx.previous[0]
+        tables = ctx.previous[1] if len(ctx.previous) > 1 else {}
+        pairs = self._pairs(ctx)
+        tested = len(pairs)
+        out = []
+        for a, b in pairs:
+            table = tables.get((a, b))
+            res = _cramers(table)
+            other = {
+                c: {"levels": levels[c]["other_levels"], "rows": levels[c]["other_rows"]}
+                for c in (a, b)
+                if levels[c]["other_levels"]
+            }
+            params: dict = {"pairs_tested": tested}
+            if other:
+                params["other_bucket"] = other
+            severity = significant_severity(
+                res["p_value"],
+                tested,
+                res["cramers_v_corrected"] or 0.0,
+                ((0.5, "medium"), (0.3, "low")),
+            )
+            units = {
+                "cramers_v": "coefficient",
+                "cramers_v_corrected": "coefficient",
+                "chi2": "statistic",
+                "p_value": "probability",
+                "dof": "count",
+                "n": "count",
+                "levels_a": "count",
+                "levels_b": "count",
+            }
+            out.append(
+                ctx.finding(
+                    kind="cramers_v",
+                    title=f"Association of {a!r} and {b!r}",
+                    subject={"columns": [a, b]},
+                    values=res,
+                    units=units,
+                    severity=severity,
+                    columns=[a, b],
+                    parameters=params,
+                )
+            )
+        return _strongest_first(ctx, out, lambda v: v["cramers_v"])
+
+
+def _cramers(table) -> dict:
+    empty = {
+        "cramers_v": None,
+        "cramers_v_corrected": None,
+        "chi2": None,
+        "p_value": None,
+        "dof": None,
+        "n": 0,
+        "levels_a": 0,
+        "levels_b": 0,
+    }
+    if table is None:
+        return empty
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    n = int(table.sum())
+    r, c = table.shape
+    out = {**empty, "n": n, "levels_a": int(r), "levels_b": int(c)}
+    if n == 0 or r < 2 or c < 2:
+        return out
+    res = stats.chi2_contingency(table, correction=False)
+    chi2 = float(res.statistic)
+    phi2 = chi2 / n
+    # Bergsma (2013) bias correction: phi^2, r and c shrunk by their expectation under independence
+    phi2c = max(0.0, phi2 - (r - 1) * (c - 1) / (n - 1))
+    rc = r - (r - 1) ** 2 / (n - 1)
+    cc = c - (c - 1) ** 2 / (n - 1)
+    denom = min(rc - 1, cc - 1)
+    out.update(
+        {
+            "chi2": chi2,
+            "p_value": float(res.pvalue),
+            "dof": int(res.dof),
+            "cramers_v": math.sqrt(phi2 / (min(r, c) - 1)),
+            "cramers_v_corrected": math.sqrt(phi2c / denom) if denom > 0 else None,
+        }
+    )
+    return out

@@ -1,0 +1,347 @@
+"""The ``group_differences`` analysis (relationships family): numeric differences across
+category levels (Kruskal–Wallis).
+
+One analysis per module so the file tree leads to it; what other relationships analyses
+also use is in ``_common.py``, the family's overview in ``relationships/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+from scipy import stats
+
+from pytest_statharness import MEASURE_ROLES, Analysis, Plan
+from pytest_statharness.precision import PROBABILITY_DIGITS
+
+from .._shared.series import (
+    ALPHA,
+    CountMap,
+    RankTable,
+    int_group_sums,
+    level_codes,
+    level_label,
+    significant_severity,
+)
+from ._common import (
+    GROUP_KINDS,
+    MAP_BUDGET_FACTOR,
+    NUMERIC_KINDS,
+    _ChunkRanks,
+    _finite,
+    _group_columns,
+    _LevelScan,
+    _strongest_first,
+)
+
+# -- group differences (Kruskal–Wallis) -------------------------------------------------
+
+
+class GroupDifferences(Analysis):
+    id = "group_differences"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {"p_value": PROBABILITY_DIGITS}
+    family = "relationships"
+    title = "Numeric differences across category levels (Kruskal–Wallis)"
+    requires = (*NUMERIC_KINDS, *GROUP_KINDS)
+    exact = True
+    passes = 3
+    method = (
+        "For each (numeric, categorical/boolean) column pair, on rows where the number is "
+        "finite and the level non-null: Kruskal–Wallis H with tie correction from exact "
+        "average ranks (distinct-value maps of at most distinct_cap values, maps on the rows "
+        "with a non-null level within 20 x distinct_cap values, else skipped with the reason; "
+        "twice a rank is an "
+        "integer, so per-level rank sums are exact integers and H is computed in exact "
+        "rational arithmetic), p-value from chi-square with (levels-1) df, epsilon-squared = "
+        "H/(n-1). Levels: the max_groups-1 most frequent and an 'other' level when a column "
+        "has more than max_groups levels; columns with more than 4*max_groups distinct values "
+        "(or more than 50 with fewer than 20 rows per value on average) are skipped as keys. Pairs: "
+        "the first max_pairs in column order. Severity: medium when epsilon^2 >= 0.14, low "
+        "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001; else info"
+    )
+    reference = (
+        "Kruskal & Wallis (1952), Use of Ranks in One-Criterion Variance Analysis, JASA 47; "
+        "Tomczak & Tomczak (2014), The need to report effect size estimates revisited, "
+        "Trends in Sport Sciences 1(21)"
+    )
+    access = (
+        "streamed; pass 1 distinct-value maps + level counts, optional pass 2 maps on rows "
+        "with a non-null level, pass 3 per-level rank sums"
+    )
+
+    def plan(self, dataset, budget):
+        numeric = dataset.columns_of(*NUMERIC_KINDS, roles=MEASURE_ROLES)
+        groups, skipped = _group_columns(dataset, budget)
+        numeric_kept = numeric[: budget.max_columns]
+        groups_kept = groups[: budget.max_columns]
+        pairs = [(v, g) for v in numeric_kept for g in groups_kept]
+        if not pairs:
+            return None
+        left_out: dict = {}
+        dropped = numeric[len(numeric_kept) :] + groups[len(groups_kept) :]
+        if dropped:
+            left_out.update({"columns": dropped, "cap": "max_columns"})
+        if skipped:
+            left_out["skipped_columns"] = skipped
+        if len(pairs) > budget.max_pairs:
+            left_out["pairs"] = len(pairs) - budget.max_pairs
+            left_out["pairs_cap"] = "max_pairs"
+            left_out["pairs_rule"] = (
+                "kept the first max_pairs (numeric, group) pairs in column order"
+            )
+        used = {c for p in pairs[: budget.max_pairs] for c in p}
+        columns = tuple(c for c in numeric_kept + groups_kept if c in used)
+        params = {"alpha": ALPHA, "pairs_total": len(pairs)}
+        return Plan(columns, params, left_out)
+
+    def _split(self, ctx) -> tuple[list[str], list[str]]:
+        numeric = [c for c in ctx.columns if ctx.dataset.kind(c) in NUMERIC_KINDS]
+        groups = [c for c in ctx.columns if ctx.dataset.kind(c) in GROUP_KINDS]
+        return numeric, groups
+
+    def _pairs(self, ctx) -> list[tuple[str, str]]:
+        numeric, groups = self._split(ctx)
+        return [(v, g) for v in numeric for g in groups][: ctx.budget.max_pairs]
+
+    def _stage(self, ctx) -> str:
+        return "scan" if ctx.pass_index == 0 else ctx.previous[-1]["next"]
+
+    def init(self, ctx):
+        stage = self._stage(ctx)
+        if stage == "scan":
+            numeric, groups = self._split(ctx)
+            return {
+                "num": {c: {"n": 0, "bad": 0, "map": CountMap()} for c in numeric},
+                "grp": _LevelScan.init(groups),
+            }
+        return {}
+
+    def update(self, state, chunk, ctx):
+        stage = self._stage(ctx)
+        cap = ctx.budget.distinct_cap
+        if stage == "scan":
+            for c, s in state["num"].items():
+                data, ok = _finite(chunk, c)
+                vals = data[ok]
+                s["n"] += int(vals.size)
+                s["bad"] += int(data.size - vals.size)
+                s["map"] = s["map"].merged(CountMap.of(vals, cap), cap)
+            _LevelScan.update(state["grp"], chunk, list(state["grp"]))
+            return state
+        info = ctx.previous[-1]
+        codes = {
+            g: level_codes(chunk.column(g), info["levels"][g]["levels"]) for g in info["groups"]
+        }
+        nums = {v: _finite(chunk, v) for v in info["numeric"]}
+        ranks = _ChunkRanks(info["tables"], nums.__getitem__, own=None)
+        if stage == "maps":
+            for v, g in info["map_keys"]:
+                data, ok = nums[v]
+                part = CountMap.of(data[ok & (codes[g] >= 0)], cap)
+                state[(v, g)] = state[(v, g)].merged(part, cap) if (v, g) in state else part
+            return state
+        for (v, g), key in info["rank_pairs"].items():
+            data, ok = nums[v]
+            mask = ok & (codes[g] >= 0)
+            if not mask.any():
+                continue
+            k = len(info["levels"][g]["levels"]) + 1
+            c = codes[g][mask]
+            twice = ranks(v, key, mask)
+            counts = np.bincount(c, minlength=k).tolist()
+            sums = int_group_sums(c, twice, k)
+            old = state.get((v, g))
+            if old is None:
+                state[(v, g)] = (counts, sums)
+            else:
+                state[(v, g)] = (
+                    [x + y for x, y in zip(old[0], counts, strict=True)],
+                    [x + y for x, y in zip(old[1], sums, strict=True)],
+                )
+        return state
+
+    def merge(self, a, b, ctx):
+        stage = self._stage(ctx)
+        cap = ctx.budget.distinct_cap
+        if stage == "scan":
+            return {
+                "num": {
+                    c: {
+                        "n": a["num"][c]["n"] + b["num"][c]["n"],
+                        "bad": a["num"][c]["bad"] + b["num"][c]["bad"],
+                        "map": a["num"][c]["map"].merged(b["num"][c]["map"], cap),
+                    }
+                    for c in a["num"]
+                },
+                "grp": _LevelScan.merge(a["grp"], b["grp"], list(a["grp"])),
+            }
+        out = dict(a)
+        for key, value in b.items():
+            if stage == "maps":
+                out[key] = (
+                    out[key].merged(value, cap) if key in out else value.merged(CountMap(), cap)
+                )
+            elif key not in out:
+                out[key] = (list(value[0]), list(value[1]))
+            else:
+                old = out[key]
+                out[key] = (
+                    [x + y for x, y in zip(old[0], value[0], strict=True)],
+                    [x + y for x, y in zip(old[1], value[1], strict=True)],
+                )
+        return out
+
+    def end_pass(self, state, ctx):
+        stage = self._stage(ctx)
+        if stage == "scan":
+            numeric, groups = self._split(ctx)
+            levels = _LevelScan.end(state["grp"], groups, ctx.budget.max_groups)
+            info = {
+                "numeric": numeric,
+                "groups": groups,
+                "levels": levels,
+                "scan": {
+                    c: {k: s[k] for k in ("n", "bad")} | {"overflow": s["map"].overflow}
+                    for c, s in state["num"].items()
+                },
+                "tables": {
+                    (c, None): RankTable(s["map"])
+                    for c, s in state["num"].items()
+                    if not s["map"].overflow and s["n"]
+                },
+                "sums": {},
+            }
+            # rank maps of v on the rows where g is non-null, within the per-pass budget
+            budget = MAP_BUDGET_FACTOR * ctx.budget.distinct_cap
+            keys, used = set(), 0
+            for v, g in self._pairs(ctx):
+                if (v, None) in info["tables"] and levels[g]["bad"]:
+                    cost = int(state["num"][v]["map"].values.size)
+                    if used + cost <= budget:
+                        keys.add((v, g))
+                        used += cost
+            info["map_keys"] = sorted(keys)
+            info["next"] = "maps" if keys else self._rank_plan(ctx, info)
+            return info
+        info = ctx.previous[-1]
+        if stage == "maps":
+            for key in info["map_keys"]:
+                cmap = state.get(key, CountMap())
+                own = info["tables"][(key[0], None)]
+                info["tables"][key] = None if cmap.overflow else RankTable(cmap, own)
+            info["next"] = self._rank_plan(ctx, info)
+        else:
+            info["sums"] = state
+            info["next"] = None
+        return info
+
+    def _key(self, info, v, g):
+        return (v, g) if info["levels"][g]["bad"] else (v, None)
+
+    def _rank_plan(self, ctx, info) -> str | None:
+        plan = {}
+        for v, g in self._pairs(ctx):
+            key = self._key(info, v, g)
+            if info["tables"].get(key) is not None and info["levels"][g]["levels"]:
+                plan[(v, g)] = key
+        info["rank_pairs"] = plan
+        return "ranks" if plan else None
+
+    def needs_another_pass(self, ctx):
+        return ctx.previous[-1]["next"] is not None
+
+    def findings(self, ctx):
+        info = ctx.previous[-1]
+        pairs = self._pairs(ctx)
+        tested = len(pairs)
+        cap = ctx.budget.distinct_cap
+        out = []
+        for v, g in pairs:
+            lv = info["levels"][g]
+            labels = [level_label(x) for x in lv["levels"]] + ["(other)"]
+            params: dict = {"pairs_tested": tested}
+            if lv["other_levels"]:
+                params["other_bucket"] = {
+                    g: {"levels": lv["other_levels"], "rows": lv["other_rows"]}
+                }
+            key = self._key(info, v, g)
+            res = {
+                "h_statistic": None,
+                "p_value": None,
+                "epsilon_squared": None,
+                "n": 0,
+                "groups": 0,
+                "highest_mean_rank_level": None,
+                "lowest_mean_rank_level": None,
+            }
+            if (v, g) in info.get("rank_pairs", {}):
+                counts, sums = info["sums"].get((v, g), ([], []))
+                res.update(_kruskal(counts, sums, info["tables"][key], labels))
+            elif info["scan"][v]["overflow"] or (
+                key in info["tables"] and info["tables"][key] is None
+            ):
+                params["skipped"] = (
+                    f"exact ranks unaffordable: column {v!r} has more than distinct_cap = {cap} "
+                    "distinct finite values"
+                )
+            elif key[1] is not None and key not in info["tables"]:
+                params["skipped"] = (
+                    "exact ranks unaffordable: the rank maps of earlier pairs filled the per-pass "
+                    f"budget of {MAP_BUDGET_FACTOR} x distinct_cap = {MAP_BUDGET_FACTOR * cap} "
+                    "distinct values"
+                )
+            severity = significant_severity(
+                res["p_value"], tested, res["epsilon_squared"], ((0.14, "medium"), (0.06, "low"))
+            )
+            units = {
+                "h_statistic": "statistic",
+                "p_value": "probability",
+                "epsilon_squared": "ratio",
+                "n": "count",
+                "groups": "count",
+                "highest_mean_rank_level": "level",
+                "lowest_mean_rank_level": "level",
+            }
+            out.append(
+                ctx.finding(
+                    kind="group_difference",
+                    title=f"{v!r} across the levels of {g!r}",
+                    subject={"column": v, "group_by": g},
+                    values=res,
+                    units=units,
+                    severity=severity,
+                    columns=[v, g],
+                    parameters=params,
+                )
+            )
+        return _strongest_first(ctx, out, lambda v: v["epsilon_squared"])
+
+
+def _kruskal(counts: list[int], sums: list[int], table: RankTable, labels: list[str]) -> dict:
+    """Kruskal–Wallis H (tie-corrected) in exact rational arithmetic from twice-rank sums."""
+    live = [(n, s, label) for n, s, label in zip(counts, sums, labels, strict=False) if n > 0]
+    total = sum(n for n, _, _ in live)
+    out = {"n": total, "groups": len(live)}
+    if len(live) < 2:
+        return out
+    mean_ranks = [(Fraction(s, 2 * n), label) for n, s, label in live]
+    out["lowest_mean_rank_level"] = min(mean_ranks, key=lambda x: (x[0], x[1]))[1]
+    out["highest_mean_rank_level"] = min(mean_ranks, key=lambda x: (-x[0], x[1]))[1]
+    cubes = total**3 - total
+    if cubes == 0 or table.ties >= cubes:
+        return out
+    ssbn = sum(Fraction(s * s, 4 * n) for n, s, _ in live)
+    h = (Fraction(12, total * (total + 1)) * ssbn - 3 * (total + 1)) / (
+        1 - Fraction(table.ties, cubes)
+    )
+    h_float = float(h)
+    out.update(
+        {
+            "h_statistic": h_float,
+            "p_value": float(stats.chi2.sf(h_float, len(live) - 1)),
+            "epsilon_squared": float(h / (total - 1)),
+        }
+    )
+    return out

@@ -1,0 +1,420 @@
+"""The ``changepoints`` analysis (time family): level shifts in the daily series.
+
+One analysis per module so the file tree leads to it; what other time analyses
+also use is in ``_common.py``, the family's overview in ``time/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
+
+from .._shared.exact import fixed_ratio
+from .._shared.report import bonferroni, cap_each
+from .._shared.series import (
+    ALPHA,
+    Series,
+    day_label,
+    fixed_moments,
+)
+from ._common import (
+    ANNUAL_CYCLE_EPS2,
+    ROWS,
+    _f,
+    _series_columns,
+    _TimeAnalysis,
+    annual_cycle_strength,
+    per_point,
+    row_series_meaningful,
+)
+
+# changepoints
+CP_MIN_SEGMENT = 5
+CP_MIN_POINTS = 2 * CP_MIN_SEGMENT
+CP_PENALTY = 4.0
+MIN_ROWS_RELATIVE_SHIFT = 0.10
+WANDERING_CHANGES = 3  # this many level changes in one series: it wanders (all low)
+
+
+# -- changepoints --------------------------------------------------------------------------
+
+
+def optimal_partition_l2(y: np.ndarray, penalty: float, min_size: int) -> list[int]:
+    """Breakpoints (segment ends, the last one ``len(y)``) minimising
+    ``sum of within-segment squared deviations + penalty * segments`` with every segment at
+    least ``min_size`` long: optimal partitioning (Jackson et al. 2005), the same optimum
+    PELT (Killick et al. 2012) finds with pruning, computed here without pruning (the series
+    are at most max_windows long)."""
+    n = int(y.size)
+    if n < min_size:
+        return [n]
+    s1 = np.concatenate([[0.0], np.cumsum(y)])
+    s2 = np.concatenate([[0.0], np.cumsum(y * y)])
+    best = np.full(n + 1, np.inf)
+    best[0] = -penalty
+    last = np.zeros(n + 1, dtype=np.int64)
+    for t in range(min_size, n + 1):
+        s = np.arange(0, t - min_size + 1)
+        s = s[np.isfinite(best[s])]
+        cost = (s2[t] - s2[s]) - (s1[t] - s1[s]) ** 2 / (t - s)
+        total = best[s] + cost + penalty
+        k = int(np.argmin(total))
+        best[t] = total[k]
+        last[t] = s[k]
+    out = []
+    t = n
+    while t > 0:
+        out.append(t)
+        t = int(last[t])
+    return sorted(out)
+
+
+def noise_sigma(y: np.ndarray) -> float:
+    """von Neumann's estimate: the standard deviation of first differences over sqrt(2)."""
+    if y.size < 3:
+        return 0.0
+    return float(np.std(np.diff(y)) / math.sqrt(2.0))
+
+
+def _refine(y: np.ndarray, edges: list[int], weights: np.ndarray | None = None) -> list[int]:
+    """Move each inner boundary, left to right, to the split within +-CP_MIN_SEGMENT points
+    that minimises the squared deviations of ``y`` from its two segments' means (ranks
+    find a change robustly but place it only roughly: they keep order, not magnitude).
+
+    With ``weights`` (the rows behind each daily mean) deviations and means are weighted:
+    the split is then the least-squares split of the rows themselves (the within-day part
+    of their squared deviations does not depend on the split), so a day of 3 rows moves a
+    boundary less than a day of 50. Ties go to the earliest split.
+    """
+    edges = list(edges)
+    for k in range(1, len(edges) - 1):
+        a, b, c = edges[k - 1], edges[k], edges[k + 1]
+        lo = max(a + CP_MIN_SEGMENT, b - CP_MIN_SEGMENT)
+        hi = min(c - CP_MIN_SEGMENT, b + CP_MIN_SEGMENT)
+        best, where = math.inf, b
+        for split in range(lo, hi + 1):
+            cost = 0.0
+            for seg in (slice(a, split), slice(split, c)):
+                part = y[seg]
+                if weights is None:
+                    cost += float(np.sum((part - part.mean()) ** 2))
+                else:
+                    w = weights[seg]
+                    centre = float(np.sum(w * part)) / float(np.sum(w))
+                    cost += float(np.sum(w * (part - centre) ** 2))
+            if cost < best:
+                best, where = cost, split
+        edges[k] = where
+    return edges
+
+
+def detect_changes(
+    y: np.ndarray,
+    search: np.ndarray | None = None,
+    rows: tuple[np.ndarray, list[int], list[int]] | None = None,
+) -> tuple[list[dict], float, float]:
+    """Confirmed level shifts of a daily series: (changes, noise sigma of y, penalty).
+
+    ``search`` (default ``y``) is the series the changes are searched, placed and
+    confirmed on; ``y`` is the series whose levels are reported. For a numeric column
+    ``search`` holds the daily means of g = log_modulus(x), ``y`` the daily means of x, and
+    ``rows`` = (values per day, exact fixed-point sums of g per day, of g*g per day).
+
+    The search runs on the ranks of ``search`` (average ranks, standardised by their von
+    Neumann noise estimate), so heavy tails and single outlying days cannot create
+    segments; each boundary is then refined (:func:`_refine`, weighted by the values per
+    day when ``rows`` is given) and confirmed by a Mann–Whitney U test of ``search`` before
+    and after it — and, with ``rows``, also by the pooled-variance two-sample t-test of the
+    rows' g values before and after it (from the exact segment moments): days are then not
+    all equally informative (a day of 1 value is far noisier than a day of 50), which a
+    rank test of daily means alone ignores, so a run of sparse days (the end of a log)
+    could otherwise pass for a level. The variance is pooled because under no change all
+    rows share one distribution (Welch's test would trust the spread of 8 sparse values),
+    and the t-test's p-value is multiplied by the number of admissible split positions as
+    well as by the candidates (Bonferroni): the boundary was chosen by a scan, so its
+    nominal p-value is optimistic. A change is the index of the first point of the new level;
+    ``search_before``/``search_after`` are the segment means of ``search`` (with ``rows``:
+    the exact means of the rows' g values).
+    """
+    n = int(y.size)
+    search = y if search is None else search
+    if n < CP_MIN_POINTS:
+        return [], 0.0, 0.0
+    ranks = stats.rankdata(search)
+    rank_sigma = noise_sigma(ranks)
+    if rank_sigma <= 0.0:
+        return [], noise_sigma(y), 0.0
+    z = (ranks - float(np.median(ranks))) / rank_sigma
+    penalty = CP_PENALTY * math.log(n)
+    bps = optimal_partition_l2(z, penalty, CP_MIN_SEGMENT)
+    weights = None if rows is None else rows[0].astype(np.float64)
+    edges = _refine(search, [0, *bps], weights)
+    candidates = len(bps) - 1
+    out = []
+    for k in range(1, len(edges) - 1):
+        seg_before = slice(edges[k - 1], edges[k])
+        seg_after = slice(edges[k], edges[k + 1])
+        p = float(
+            stats.mannwhitneyu(
+                search[seg_before], search[seg_after], alternative="two-sided"
+            ).pvalue
+        )
+        if bonferroni(p, candidates) >= ALPHA:
+            continue
+        change = {
+            "index": edges[k],
+            "before": float(np.mean(y[seg_before])),
+            "after": float(np.mean(y[seg_after])),
+            "search_before": float(np.mean(search[seg_before])),
+            "search_after": float(np.mean(search[seg_after])),
+            "n_before": edges[k] - edges[k - 1],
+            "n_after": edges[k + 1] - edges[k],
+            "p": p,
+            "t_p": None,
+            "rows_before": None,
+            "rows_after": None,
+        }
+        if rows is not None:
+            before, after = _row_moments(rows, seg_before), _row_moments(rows, seg_after)
+            t_p = _t_test_p(before, after)
+            # the boundary was chosen by scanning the series: Bonferroni over the
+            # admissible split positions too, so a chosen split is not taken at face value
+            positions = n - 2 * CP_MIN_SEGMENT + 1
+            if t_p is None or bonferroni(bonferroni(t_p, candidates), positions) >= ALPHA:
+                continue
+            change.update(
+                {
+                    "search_before": before[1],
+                    "search_after": after[1],
+                    "t_p": t_p,
+                    "rows_before": before[0],
+                    "rows_after": after[0],
+                }
+            )
+        out.append(change)
+    return out, noise_sigma(y), penalty
+
+
+def _row_moments(rows, seg: slice) -> tuple[int, float, float]:
+    """(values, mean, sd) of the rows' g values over a run of days, from exact sums."""
+    n = int(rows[0][seg].sum())
+    total = sum(rows[1][seg])
+    moments = fixed_moments(n, total, sum(rows[2][seg]))
+    if moments is None:
+        return n, fixed_ratio(total, n) if n else None, 0.0
+    return n, moments[0], moments[1]
+
+
+def _t_test_p(a: tuple[int, float, float], b: tuple[int, float, float]) -> float | None:
+    """Two-sided two-sample t-test (pooled variance) p-value from (n, mean, sd) of two
+    samples (scipy.stats.ttest_ind_from_stats); 0/1 when both samples are constant."""
+    (na, ma, sa), (nb, mb, sb) = a, b
+    if na < 2 or nb < 2:
+        return None
+    if sa == 0.0 and sb == 0.0:
+        return 1.0 if ma == mb else 0.0
+    res = stats.ttest_ind_from_stats(ma, sa, na, mb, sb, nb, equal_var=True)
+    return float(res.pvalue)
+
+
+#: a level shift of this many noise sigmas is medium on its own
+SHIFT_SIGMAS_MEDIUM = 3
+
+
+#: a smaller shift is medium when it lasts and the evidence is overwhelming
+SUSTAINED_SHIFT_SIGMAS = 1.5
+
+
+SUSTAINED_MIN_POINTS = 20
+
+
+SUSTAINED_MAX_P = 1e-6
+
+
+class Changepoints(_TimeAnalysis):
+    id = "changepoints"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "t_test_p_value": PROBABILITY_DIGITS,
+        "penalty": STATISTIC_DIGITS,
+    }
+    title = "Level shifts in the daily series"
+    hourly = False
+    robust = True
+    method = (
+        "Series: the daily row counts (window days, empty days as 0) and, per numeric column, "
+        "its daily means (days with values), at least 10 points. Search series: the counts "
+        "themselves; for a numeric column the daily means of the log-modulus transform "
+        "g(x) = sign(x) * L(1+|x|), L the piecewise-linear interpolation of log2 between "
+        "powers of two (exact per-day sums in the same pass; L is within 0.087 of log2, "
+        "g(x) ~ x for |x| < 1), so lognormal-like heavy tails cannot dominate a day and a "
+        "multiplicative shift becomes an additive one. The search series is replaced by its "
+        "average ranks, standardised by the von Neumann noise estimate sigma_r = sd(first "
+        "differences)/sqrt(2); optimal partitioning minimises the l2 cost (squared deviations "
+        "from segment means) + penalty per segment — the exact optimum PELT computes — with "
+        "segments of at least 5 days and the BIC-like penalty 4 * ln(n) (in units of "
+        "sigma_r^2). Each boundary is then moved, within +-5 days, to the split minimising "
+        "the squared deviations of the search series in its two segments, weighted by the "
+        "values per day for a numeric column (the least-squares split of the rows' g "
+        "values). A change is reported only when a two-sided Mann–Whitney U test of the "
+        "search series between the segments before and after gives p * (candidate changes "
+        "in the series) < 0.001 and, for a numeric column, the two-sample t-test with "
+        "pooled variance (scipy.stats.ttest_ind_from_stats, equal_var=True: with no change "
+        "all rows share one distribution) of the rows' g values before and after (exact "
+        "per-day sums of g and g^2) gives p * (candidate changes) * (admissible split "
+        "positions, n - 9) < 0.001, so that a run of sparse days (the end of a log) cannot "
+        "pass for a level. "
+        "Levels before/after are the segment means of the daily series itself (counts, or "
+        "daily means of the values); for a numeric column robust_level_before/after are the "
+        "means of the rows' g values in the two segments. Severity: medium when the shift "
+        "of the search series is at least 3 of its noise sigmas (von Neumann), or at least "
+        "1.5 sigmas sustained over at least 20 points on each side with the Mann–Whitney "
+        "p < 1e-6 (a moderate shift that lasts, like the Nile's in 1898), else low; low "
+        "also for a row-count shift under 10% and for a numeric series whose daily values the "
+        "month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 months: a seasonal "
+        "swing, not a change of level); the row-count series is not searched for yearly or "
+        "monthly dates; a series with >= 3 changes wanders (all its changes low); the "
+        "per-series scan summary is info. Order: series, then summary, then changes by date"
+    )
+    reference = (
+        "Killick, Fearnhead & Eckley (2012), Optimal detection of changepoints with a linear "
+        "computational cost, JASA 107; Jackson et al. (2005), An algorithm for optimal "
+        "partitioning of data on an interval, IEEE SPL 12; von Neumann (1941), Ann. Math. "
+        "Stat. 12; Mann & Whitney (1947), Ann. Math. Stat. 18; Pettitt (1979), A "
+        "non-parametric approach to the change-point problem, Appl. Stat. 28; John & Draper "
+        "(1980), An alternative family of transformations, Appl. Stat. 29 (log-modulus); "
+        "Mitchell (1962), Computer multiplication and division using binary logarithms, "
+        "IRE Trans. Electron. Comput. 11 (piecewise-linear log2)"
+    )
+    access = "streamed; one pass, bounded map of the latest max_windows days"
+
+    def _search_series(self, s: Series, name: str, y: np.ndarray):
+        """(search series, row sums) of a daily series: the counts themselves, or the daily
+        means of log_modulus with (values, exact sums of g and g*g) per day."""
+        if name == ROWS or s.daily is None:
+            return y, None
+        _, n, _ = s.daily.means[name]
+        total, squares = s.daily.robust_sums[name]
+        return s.daily.robust_means[name], (n, total, squares)
+
+    def findings(self, ctx):
+        s = self._series(ctx)
+        t = ctx.columns[0]
+        out = []
+        for name, keys, y in self._daily_series(s, ctx):
+            if name == ROWS and not row_series_meaningful(ctx):
+                continue
+            search, rows = self._search_series(s, name, y)
+            changes, sigma, penalty = detect_changes(y, search, rows)
+            numeric = name != ROWS
+            enough = y.size >= CP_MIN_POINTS
+            search_sigma = noise_sigma(search) if enough else 0.0
+            cols = _series_columns(t, name)
+            unit = "rows/day" if name == ROWS else "value"
+            out.append(
+                ctx.finding(
+                    kind="changepoint_scan",
+                    title=f"Changepoint scan of {per_point(ctx, keys)} {name} by {t!r}",
+                    subject={"time_column": t, "series": name},
+                    values={
+                        "points": int(y.size),
+                        "changepoints": len(changes),
+                        "noise_sigma": _f(sigma) if enough else None,
+                        "robust_noise_sigma": _f(search_sigma) if enough and numeric else None,
+                        "penalty": _f(penalty) if penalty else None,
+                    },
+                    units={
+                        "points": "days",
+                        "changepoints": "count",
+                        "noise_sigma": unit,
+                        "robust_noise_sigma": "log2 modulus",
+                        "penalty": "rank noise variance",
+                    },
+                    columns=cols,
+                    parameters={
+                        "min_segment_days": CP_MIN_SEGMENT,
+                        "search_series": "daily mean of log_modulus" if numeric else "counts",
+                        **self._window_params(s),
+                    },
+                )
+            )
+            for ch in changes:
+                shift = ch["after"] - ch["before"]
+                search_shift = ch["search_after"] - ch["search_before"]
+                date = day_label(keys[ch["index"]])
+                sigmas = abs(search_shift) / search_sigma if search_sigma > 0 else None
+                out.append(
+                    ctx.finding(
+                        kind="changepoint",
+                        title=f"{per_point(ctx, keys).capitalize()} {name} by {t!r} shifts on {date}",
+                        subject={"time_column": t, "series": name, "date": date},
+                        values={
+                            "date": date,
+                            "level_before": ch["before"],
+                            "level_after": ch["after"],
+                            "change": shift,
+                            "relative_change": shift / abs(ch["before"]) if ch["before"] else None,
+                            "robust_level_before": ch["search_before"] if numeric else None,
+                            "robust_level_after": ch["search_after"] if numeric else None,
+                            "robust_change": search_shift if numeric else None,
+                            "shift_sigmas": sigmas,
+                            "days_before": ch["n_before"],
+                            "days_after": ch["n_after"],
+                            "values_before": ch["rows_before"],
+                            "values_after": ch["rows_after"],
+                            "p_value": ch["p"],
+                            "t_test_p_value": ch["t_p"],
+                        },
+                        units={
+                            "date": "date",
+                            "level_before": unit,
+                            "level_after": unit,
+                            "change": unit,
+                            "relative_change": "ratio",
+                            "robust_level_before": "log2 modulus",
+                            "robust_level_after": "log2 modulus",
+                            "robust_change": "log2 modulus",
+                            "shift_sigmas": "sigma",
+                            "days_before": "days",
+                            "days_after": "days",
+                            "values_before": "count",
+                            "values_after": "count",
+                            "p_value": "probability",
+                            "t_test_p_value": "probability",
+                        },
+                        severity=self._severity(ctx, name, keys, y, sigmas, shift, ch)
+                        if len(changes) < WANDERING_CHANGES
+                        else "low",  # a series that wanders has no level to shift
+                        columns=cols,
+                        parameters={
+                            "min_segment_days": CP_MIN_SEGMENT,
+                            "search_series": "daily mean of log_modulus" if numeric else "counts",
+                        },
+                    )
+                )
+        return cap_each(ctx, out)
+
+    @staticmethod
+    def _severity(ctx, name, keys, y, sigmas, shift, ch) -> str:
+        """medium for a clear level shift; low for a small change in row counts (< 10%:
+        a missing hour on a DST day is no level shift) or a shift in a series that follows
+        the annual cycle (a seasonal swing is not a change of level)."""
+        if sigmas is not None and sigmas < SHIFT_SIGMAS_MEDIUM:
+            sustained = (
+                sigmas >= SUSTAINED_SHIFT_SIGMAS
+                and min(ch["n_before"], ch["n_after"]) >= SUSTAINED_MIN_POINTS
+                and ch["p"] is not None
+                and ch["p"] < SUSTAINED_MAX_P
+            )
+            if not sustained:
+                return "low"
+        if name == ROWS and ch["before"] and abs(shift / ch["before"]) < MIN_ROWS_RELATIVE_SHIFT:
+            return "low"
+        if name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2:
+            return "low"
+        return "medium"

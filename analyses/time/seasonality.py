@@ -1,0 +1,459 @@
+"""The ``seasonality`` analysis (time family): day-of-week, hour-of-day and month-of-year
+effects.
+
+One analysis per module so the file tree leads to it; what other time analyses
+also use is in ``_common.py``, the family's overview in ``time/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import signal, stats
+
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
+
+from .._shared.report import cap_each
+from .._shared.series import (
+    WEEKDAYS,
+    Series,
+    significant_severity,
+)
+from ._common import (
+    COARSE_GRAINS,
+    MONTH_MIN_MONTHS,
+    NAIVE_CLOCK,
+    ROWS,
+    _less_group_means,
+    _series_columns,
+    _TimeAnalysis,
+    month_of_day,
+)
+
+WEEKDAY_MIN_DAYS = 14
+HOUR_MIN_HOURS = 48
+
+
+def within_day(hours: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Hourly values less the mean of their day's hourly values (exact sums)."""
+    return _less_group_means(hours // 24, y)
+
+
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def cycles_for(grain: str | None) -> tuple[str, ...]:
+    """The cycles a time column can show: no hour of day in dates, no weekday in months."""
+    if grain in COARSE_GRAINS:
+        return ()
+    if grain == "week":  # every row on the same weekday
+        return ("month_of_year",)
+    if grain == "day":
+        return ("day_of_week", "month_of_year")
+    return ("day_of_week", "hour_of_day", "month_of_year")
+
+
+def _clock_label(clock: str | None) -> str:
+    if not clock:
+        return ""
+    return f" ({clock})" if clock == NAIVE_CLOCK else f" ({clock} hours)"
+
+
+# -- seasonality ---------------------------------------------------------------------------
+
+
+#: a non-calendar cycle (a yearly series' 11-year sunspot cycle) is looked for in regular
+#: yearly series of at least this many points, at periods from 3 points to a quarter of the
+#: series (a period seen fewer than 4 times is no cycle)
+PERIOD_MIN_POINTS = 40
+
+
+PERIOD_MIN_STEPS = 3
+
+
+PERIOD_MAX_SHARE_OF_SPAN = 4
+
+
+#: the peak frequency's share of the detrended variance from which a cycle is medium
+PERIOD_MEDIUM_SHARE = 0.1
+
+
+#: (low, medium) effect sizes per effect measure
+EFFECT_BANDS = {
+    "cohens_w": (0.1, 0.3),
+    "epsilon_squared": (0.06, 0.14),
+    "variance_share": (0.0, PERIOD_MEDIUM_SHARE),
+}
+
+
+class Seasonality(_TimeAnalysis):
+    id = "seasonality"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "chi2": STATISTIC_DIGITS,
+        "cohens_w": STATISTIC_DIGITS,
+        "h_statistic": STATISTIC_DIGITS,
+        "epsilon_squared": STATISTIC_DIGITS,
+        "period": STATISTIC_DIGITS,
+        "variance_share": STATISTIC_DIGITS,
+        "power_ratio": STATISTIC_DIGITS,
+        "lag1_autocorrelation": STATISTIC_DIGITS,
+    }
+    title = "Day-of-week, hour-of-day and month-of-year effects, and cycles of yearly series"
+    method = (
+        "Cycles by the time column's grain (inferred: year/month/week/day/instant): none for "
+        "yearly or monthly dates, month of year only for weekly dates, no hour of day for "
+        "dates; month of year (means only) when the days with values cover >= 12 months. "
+        "Counts: chi-square goodness of fit (scipy.stats.chisquare) of the rows per weekday "
+        "(when the data span >= 14 days) and per hour of day (when the timestamps carry a "
+        "time of day and span >= 48 hours) against expected counts proportional to the "
+        "observed time (first to last timestamp; whole days for dates) falling on each weekday "
+        "/ hour; effect size Cohen's w = sqrt(chi2 / n). Means: Kruskal–Wallis H "
+        "(scipy.stats.kruskal) of the daily means grouped by weekday and of the hourly means "
+        "grouped by hour of day (window buckets with values; >= 14 days / 48 hours); effect "
+        "size epsilon^2 = H/(n-1). Severity: low when p * (tests in this item) < 0.001 and the "
+        "effect is at least small (w >= 0.1, epsilon^2 >= 0.06), medium when large (w >= 0.3, "
+        "epsilon^2 >= 0.14); else info. Hour of day: the hourly means less their day's mean (the "
+        "diurnal deviation; seasons would drown it). Month of year: Kruskal–Wallis of the "
+        "daily means, less "
+        "their Theil–Sen line (a rising series is no cycle), grouped by month. Yearly "
+        "series (one value a year, none missing, >= 40 years): the strongest cycle of 3 years "
+        "to a quarter of the span in the periodogram (scipy.signal.periodogram) of the series "
+        "less its Theil–Sen line, each ordinate divided by the AR(1) red-noise spectrum of "
+        "the same lag-1 autocorrelation and mean power; p = 1 - (1 - exp(-ratio))^m over the "
+        "m periods searched; effect: the peak's share of the detrended variance (low from "
+        "any, medium from 0.1). When rows fall outside the window of max_windows days, the "
+        "title says so. Order: series, then day of week, hour of day, month of year, cycle"
+    )
+    reference = (
+        "Pearson (1900), Phil. Mag. 50; Cohen (1988), Statistical Power Analysis for the "
+        "Behavioral Sciences, ch. 7; Kruskal & Wallis (1952), JASA 47; Tomczak & Tomczak "
+        "(2014); Gilman, Fuglister & Mitchell (1963), On the power spectrum of red noise, "
+        "J. Atmos. Sci. 20; Schuster (1898), periodogram"
+    )
+    access = "streamed; one pass, bounded maps of the latest max_windows days and hours"
+
+    def findings(self, ctx):
+        s = self._series(ctx)
+        t = ctx.columns[0]
+        cycles = cycles_for(ctx.params.get("grain"))
+        tests = []
+        for cycle in cycles:
+            if cycle != "month_of_year":  # rows per month: the calendar, not an effect
+                tests.append(self._count_test(s, cycle))
+        for c in ctx.columns[1:]:
+            for cycle in cycles:
+                tests.append(self._mean_test(s, c, cycle))
+            if ctx.params.get("grain") == "year":
+                tests.append(self._period_test(s, c))
+        tests = [x for x in tests if not x.get("not_applicable")]
+        performed = sum(1 for x in tests if x["values"]["p_value"] is not None)
+        out = []
+        for test in tests:
+            v = test["values"]
+            small, large = EFFECT_BANDS[test["effect"]]
+            severity = significant_severity(
+                v["p_value"], performed, v[test["effect"]], ((large, "medium"), (small, "low"))
+            )
+            if test["cycle"] == "period":
+                out.append(self._period_finding(ctx, t, test, severity, performed))
+                continue
+            window = ""
+            series = s.hourly if test["cycle"] == "hour_of_day" else s.daily
+            if series is not None and series.rows_outside:
+                window = f" (latest {ctx.budget.max_windows} days)"
+            out.append(
+                ctx.finding(
+                    kind="seasonality",
+                    title=f"{test['cycle'].replace('_', ' ').capitalize()} effect on "
+                    f"{test['series']} by {t!r}{window}"
+                    + (
+                        _clock_label(ctx.params.get("clock"))
+                        if test["cycle"] == "hour_of_day"
+                        else ""
+                    ),
+                    subject={"time_column": t, "series": test["series"], "cycle": test["cycle"]},
+                    values=v,
+                    units=test["units"],
+                    severity=severity,
+                    columns=_series_columns(t, test["series"]),
+                    parameters={"tests": performed, **test["params"]},
+                )
+            )
+        return cap_each(ctx, out)
+
+    @staticmethod
+    def _period_test(s: Series, column: str) -> dict:
+        """The strongest non-calendar cycle of a regular yearly series, tested against red
+        noise: the periodogram of the series less its Theil–Sen line, each ordinate over the
+        AR(1) spectrum of the same lag-1 autocorrelation and mean power (Gilman, Fuglister &
+        Mitchell 1963), so a persistent series' low-frequency power is no cycle."""
+        values = {
+            "period": None,
+            "p_value": None,
+            "variance_share": None,
+            "power_ratio": None,
+            "lag1_autocorrelation": None,
+            "frequencies_tested": None,
+            "n": 0,
+        }
+        units = {
+            "period": "years",
+            "p_value": "probability",
+            "variance_share": "ratio",
+            "power_ratio": "ratio",
+            "lag1_autocorrelation": "coefficient",
+            "frequencies_tested": "count",
+            "n": "count",
+        }
+        test = {
+            "series": column,
+            "cycle": "period",
+            "values": values,
+            "units": units,
+            "effect": "variance_share",
+            "params": {},
+        }
+        if s.daily is None or column not in s.daily.means:
+            test["not_applicable"] = True
+            return test
+        keys, _, y = s.daily.means[column]
+        values["n"] = int(y.size)
+        steps = np.diff(keys)
+        if y.size < PERIOD_MIN_POINTS or not np.all((steps >= 365) & (steps <= 366)):
+            # too short or not one value a year: no cycle is looked for (no finding)
+            test["not_applicable"] = True
+            return test
+        x = np.arange(y.size, dtype=np.float64)
+        line = stats.theilslopes(y, x)
+        r = y - (line.intercept + line.slope * x)
+        r = r - r.mean()
+        if not np.any(r):
+            test["params"]["skipped"] = "the series is a straight line"
+            return test
+        f, power = signal.periodogram(r, detrend=False)
+        inner = (f > 0) & (f < 0.5)
+        with np.errstate(divide="ignore"):
+            period = np.where(f > 0, 1.0 / np.where(f > 0, f, 1.0), np.inf)
+        candidates = (
+            inner & (period >= PERIOD_MIN_STEPS) & (period <= y.size / PERIOD_MAX_SHARE_OF_SPAN)
+        )
+        if not candidates.any():
+            test["params"]["skipped"] = "the series is too short for a cycle of >= 3 years"
+            return test
+        rho = float(np.corrcoef(r[:-1], r[1:])[0, 1])
+        red = (1 - rho**2) / (1 - 2 * rho * np.cos(2 * np.pi * f) + rho**2)
+        ratio = power / (red * (power[inner].mean() / red[inner].mean()))
+        peak = int(np.argmax(np.where(candidates, ratio, -np.inf)))
+        m = int(candidates.sum())
+        # the largest of m ordinates, each ~ Exp(1) over the red-noise spectrum
+        p = float(-np.expm1(m * np.log1p(-math.exp(-ratio[peak]))))
+        values.update(
+            {
+                "period": float(period[peak]),
+                "p_value": p,
+                "variance_share": float(power[peak] / power[inner].sum()),
+                "power_ratio": float(ratio[peak]),
+                "lag1_autocorrelation": rho,
+                "frequencies_tested": m,
+            }
+        )
+        test["params"]["periods_searched"] = (
+            f"{PERIOD_MIN_STEPS} years to a quarter of the span ({y.size / 4:g} years)"
+        )
+        return test
+
+    @staticmethod
+    def _period_finding(ctx, t: str, test: dict, severity: str, performed: int) -> dict:
+        v = test["values"]
+        name = test["series"]
+        title = (
+            f"A cycle of about {v['period']:.1f} years in {name} by {t!r}"
+            if v["period"] is not None
+            else f"Cycle search in yearly {name} by {t!r}"
+        )
+        return ctx.finding(
+            kind="cycle",
+            title=title,
+            subject={"time_column": t, "series": name, "cycle": "period"},
+            values=v,
+            units=test["units"],
+            severity=severity,
+            columns=_series_columns(t, name),
+            parameters={"tests": performed, **test["params"]},
+        )
+
+    @staticmethod
+    def _labels(cycle: str) -> list[str]:
+        if cycle == "month_of_year":
+            return list(MONTHS)
+        return list(WEEKDAYS) if cycle == "day_of_week" else [f"{h:02d}:00" for h in range(24)]
+
+    def _count_test(self, s: Series, cycle: str) -> dict:
+        values = {
+            "chi2": None,
+            "p_value": None,
+            "dof": None,
+            "cohens_w": None,
+            "n": s.valid,
+            "peak": None,
+            "peak_ratio": None,
+            "trough": None,
+            "trough_ratio": None,
+        }
+        units = {
+            "chi2": "statistic",
+            "p_value": "probability",
+            "dof": "count",
+            "cohens_w": "coefficient",
+            "n": "count",
+            "peak": "phase",
+            "peak_ratio": "ratio",
+            "trough": "phase",
+            "trough_ratio": "ratio",
+        }
+        test = {
+            "series": ROWS,
+            "cycle": cycle,
+            "values": values,
+            "units": units,
+            "effect": "cohens_w",
+            "params": {},
+        }
+        interval = s.observed_interval()
+        if interval is None or s.valid == 0:
+            test["params"]["skipped"] = "no rows with a timestamp"
+            return test
+        span = interval[1] - interval[0]
+        if cycle == "day_of_week":
+            period, size, offset = 86400 * s.tps, 7, 3
+            observed = s.weekday_counts
+            enough = span >= WEEKDAY_MIN_DAYS * period
+            need = f"the data span fewer than {WEEKDAY_MIN_DAYS} days"
+        else:
+            period, size, offset = 3600 * s.tps, 24, 0
+            observed = s.hour_of_day_counts
+            enough = s.has_time_of_day and span >= HOUR_MIN_HOURS * period
+            need = (
+                f"the data span fewer than {HOUR_MIN_HOURS} hours"
+                if s.has_time_of_day
+                else "the timestamps carry no time of day"
+            )
+        if not enough:
+            test["params"]["skipped"] = need
+            return test
+        exposure = s.exposure(period, size, offset)
+        total_exposure = sum(exposure)
+        n = sum(observed)
+        expected = np.array([n * e / total_exposure for e in exposure], dtype=np.float64)
+        obs = np.array(observed, dtype=np.float64)
+        res = stats.chisquare(obs, f_exp=expected)
+        ratio = obs / expected
+        labels = self._labels(cycle)
+        chi2 = float(res.statistic)
+        values.update(
+            {
+                "chi2": chi2,
+                "p_value": float(res.pvalue),
+                "dof": size - 1,
+                "cohens_w": math.sqrt(chi2 / n),
+                "peak": labels[int(np.argmax(ratio))],
+                "peak_ratio": float(ratio.max()),
+                "trough": labels[int(np.argmin(ratio))],
+                "trough_ratio": float(ratio.min()),
+            }
+        )
+        test["params"]["expected_from"] = "observed time per phase, first to last timestamp"
+        return test
+
+    def _mean_test(self, s: Series, column: str, cycle: str) -> dict:
+        values = {
+            "h_statistic": None,
+            "p_value": None,
+            "dof": None,
+            "epsilon_squared": None,
+            "n": 0,
+            "peak": None,
+            "trough": None,
+        }
+        units = {
+            "h_statistic": "statistic",
+            "p_value": "probability",
+            "dof": "count",
+            "epsilon_squared": "ratio",
+            "n": "buckets",
+            "peak": "phase",
+            "trough": "phase",
+        }
+        test = {
+            "series": column,
+            "cycle": cycle,
+            "values": values,
+            "units": units,
+            "effect": "epsilon_squared",
+            "params": {},
+        }
+        if cycle == "day_of_week":
+            bucket = s.daily
+            minimum = WEEKDAY_MIN_DAYS
+            phase = lambda k: (k + 3) % 7  # noqa: E731
+            test["params"]["observations"] = "daily means"
+        elif cycle == "month_of_year":
+            bucket = s.daily
+            minimum = 2 * MONTH_MIN_MONTHS
+            phase = month_of_day
+            test["params"]["observations"] = "daily means"
+            if bucket is not None:
+                keys = bucket.means[column][0]
+                months = np.unique(keys.astype("datetime64[D]").astype("datetime64[M]"))
+                if months.size < MONTH_MIN_MONTHS:
+                    test["not_applicable"] = True  # the span decides the cycles tested
+                    return test
+        else:
+            bucket = s.hourly if s.has_time_of_day else None
+            minimum = HOUR_MIN_HOURS
+            phase = lambda k: k % 24  # noqa: E731
+            test["params"]["observations"] = "hourly means"
+        if bucket is None:
+            test["params"]["skipped"] = "no hourly series (no rows, or no time of day)"
+            return test
+        keys, _, means = bucket.means[column]
+        values["n"] = int(keys.size)
+        if keys.size < minimum:
+            test["params"]["skipped"] = f"fewer than {minimum} buckets with values"
+            return test
+        if cycle == "hour_of_day" and np.ptp(means) > 0:
+            # the diurnal cycle is the hours' deviation from their own day's level: over a
+            # year the seasons move every hour alike and would drown it
+            means = within_day(keys, means)
+            test["params"]["within_day"] = "hourly means less their day's mean of hourly means"
+        if cycle == "month_of_year" and np.ptp(means) > 0:
+            # a series that rises over the years has higher means in the later months of
+            # its span: the cycle is tested on the values less their Theil–Sen line
+            x = (keys - keys[0]).astype(np.float64)
+            line = stats.theilslopes(means, x)
+            means = means - (line.intercept + line.slope * x)
+            test["params"]["detrended"] = "daily means less their Theil-Sen line"
+        phases = phase(keys)
+        groups = [(p, means[phases == p]) for p in sorted(set(phases.tolist()))]
+        groups = [(p, g) for p, g in groups if g.size]
+        if len(groups) < 2 or np.ptp(means) == 0:
+            test["params"]["skipped"] = "fewer than 2 phases, or constant means"
+            return test
+        res = stats.kruskal(*[g for _, g in groups])
+        h = float(res.statistic)
+        labels = self._labels(cycle)
+        centre = [(float(np.mean(g)), p) for p, g in groups]
+        values.update(
+            {
+                "h_statistic": h,
+                "p_value": float(res.pvalue),
+                "dof": len(groups) - 1,
+                "epsilon_squared": h / (keys.size - 1),
+                "peak": labels[min(centre, key=lambda x: (-x[0], x[1]))[1]],
+                "trough": labels[min(centre)[1]],
+            }
+        )
+        return test

@@ -1,0 +1,276 @@
+"""The ``trend`` analysis (time family): monotonic trend of the daily series.
+
+One analysis per module so the file tree leads to it; what other time analyses
+also use is in ``_common.py``, the family's overview in ``time/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import stats
+
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
+
+from .._shared.report import cap_each
+from .._shared.series import (
+    Series,
+    day_label,
+    significant_severity,
+)
+from ._common import (
+    ANNUAL_CYCLE_EPS2,
+    ROWS,
+    _less_group_means,
+    _series_columns,
+    _TimeAnalysis,
+    annual_cycle_strength,
+    month_of_day,
+    per_point,
+    row_series_meaningful,
+)
+
+# trend / seasonality
+TREND_MIN_POINTS = 10
+
+
+def deseasonalised(keys: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``y`` less its month-of-year mean plus the overall mean (exact sums, one rounding)."""
+    return _less_group_means(month_of_day(keys), y, math.fsum(y.tolist()) / y.size)
+
+
+# -- trend ---------------------------------------------------------------------------------
+
+
+#: at least this many measures trending together are reported once (see Trend)
+SHARED_TREND_MIN_SERIES = 3
+
+
+SHARED_TREND_RULE = (
+    "3 or more measures with a medium trend over the same time column are reported once, "
+    "as a shared trend (medium); each one's own trend finding is low"
+)
+
+
+PANEL_RULE = (
+    "a balanced panel ({rows} rows in every period, one per entity): the trend of the "
+    "entities' mean mixes their own trends and the mix; severity at most low (look per "
+    "entity, or at a declared KPI)"
+)
+
+
+class Trend(_TimeAnalysis):
+    id = "trend"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "tau": STATISTIC_DIGITS,
+        "median_abs_tau": STATISTIC_DIGITS,
+        "weakest_abs_tau": STATISTIC_DIGITS,
+        "slope_low": STATISTIC_DIGITS,
+        "slope_high": STATISTIC_DIGITS,
+    }
+    title = "Monotonic trend of the daily series"
+    hourly = False
+    method = (
+        "On the daily row-count series (window days, empty days as 0) and each daily mean "
+        "series (days with values), at least 10 points: Mann–Kendall test as Kendall's tau-b "
+        "between day and value with its asymptotic normal p-value (scipy.stats.kendalltau, "
+        "method='asymptotic', tie-corrected variance) and the Theil–Sen slope per day with its "
+        "95% interval (scipy.stats.theilslopes). Severity: low when p * (series tested) < "
+        "0.001 and |tau| >= 0.2, medium when |tau| >= 0.4; else info. A numeric series whose "
+        "daily values the month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 "
+        "months) is tested seasonally adjusted (each value less its month's mean plus the "
+        "overall mean, exact sums), so an annual cycle is not read as a trend; the title "
+        "says so. The row-count series is not tested for yearly or monthly dates. When 3 or "
+        "more measures have a medium trend, they are reported once as a shared trend "
+        "(medium, listed strongest |tau| first) and each one's own trend is low: measures "
+        "that grow together (an economy, a business) are one fact about the table. Titles "
+        "name the series by the time column's grain (daily, weekly, monthly, quarterly, "
+        "yearly). A balanced panel at a yearly or monthly grain (the same k >= 2 rows in "
+        "every period, one per entity) has its measures' trends capped at low: the mean over "
+        "entities mixes their trends (not a declared KPI or target). A declared KPI or target "
+        "(dataset spec) is corrected "
+        "only for the other "
+        "declared series and is never folded into a shared trend. Order: the shared trend, "
+        "then series"
+    )
+    reference = (
+        "Mann (1945), Nonparametric tests against trend, Econometrica 13; Kendall (1975), "
+        "Rank Correlation Methods; Sen (1968), JASA 63; Theil (1950)"
+    )
+    access = "streamed; one pass, bounded map of the latest max_windows days"
+
+    def findings(self, ctx):
+        s = self._series(ctx)
+        t = ctx.columns[0]
+        results = []
+        for name, keys, y in self._daily_series(s, ctx):
+            if name == ROWS and not row_series_meaningful(ctx):
+                continue
+            adjusted = name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2
+            # an annual swing is no trend: test what is left once each month's mean is out
+            values = self._test(keys, deseasonalised(keys, y) if adjusted else y)
+            values["seasonally_adjusted"] = adjusted
+            results.append((name, keys, values))
+        tested = sum(1 for _, _, r in results if r["p_value"] is not None)
+        # a declared KPI or target is a hypothesis stated beforehand: corrected only for the
+        # other declared series, not for every measure of the table
+        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
+        declared = sum(1 for n, _, r in results if n in interesting and r["p_value"] is not None)
+        severities = [
+            significant_severity(
+                values["p_value"],
+                declared if name in interesting else tested,
+                abs(values["tau"] or 0.0),
+                ((0.4, "medium"), (0.2, "low")),
+            )
+            for name, _, values in results
+        ]
+        panel = self._panel_rows(s, ctx)
+        shared = [
+            i
+            for i, (name, _, _) in enumerate(results)
+            if name != ROWS
+            and name not in interesting
+            and severities[i] == "medium"
+            and panel is None
+        ]
+        if len(shared) < SHARED_TREND_MIN_SERIES:
+            shared = []
+        out = []
+        for i, (name, keys, values) in enumerate(results):
+            severity = severities[i]
+            parameters = {"series_tested": tested, "confidence": 0.95, **self._window_params(s)}
+            if panel is not None and name not in (ROWS, *interesting) and severity == "medium":
+                # the mean over a fixed set of entities per period mixes their own trends
+                severity = "low"
+                parameters["severity_capped"] = PANEL_RULE.format(rows=panel)
+            if name in interesting:
+                parameters["declared_interest"] = (
+                    f"a declared KPI or target: Bonferroni over the {declared} declared "
+                    "series tested, not over every series; never part of a shared trend"
+                )
+            if i in shared:
+                # many measures trending together is one fact about the table (growth of an
+                # economy, of a business): said once, in the shared-trend finding
+                severity = "low"
+                parameters["severity_capped"] = SHARED_TREND_RULE
+            unit = "rows/day" if name == ROWS else "value"
+            out.append(
+                ctx.finding(
+                    kind="trend",
+                    title=f"Trend of {per_point(ctx, keys)} {name} by {t!r}"
+                    + (" (seasonally adjusted)" if values["seasonally_adjusted"] else ""),
+                    subject={"time_column": t, "series": name},
+                    values=values,
+                    units={
+                        "seasonally_adjusted": "flag",
+                        "tau": "coefficient",
+                        "p_value": "probability",
+                        "slope_per_day": f"{unit} per day",
+                        "slope_low": f"{unit} per day",
+                        "slope_high": f"{unit} per day",
+                        "points": "days",
+                        "first_day": "date",
+                        "last_day": "date",
+                        "fitted_start": unit,
+                        "fitted_end": unit,
+                        "relative_change": "ratio",
+                    },
+                    severity=severity,
+                    columns=_series_columns(t, name),
+                    parameters=parameters,
+                )
+            )
+        if shared:
+            out.insert(0, self._shared_finding(ctx, t, [results[i] for i in shared], tested))
+        return cap_each(ctx, out)
+
+    @staticmethod
+    def _panel_rows(s: Series, ctx) -> int | None:
+        """k when the table is a balanced panel at a coarse grain: every period holds the
+        same k >= 2 rows (one per entity: a firm, a source), so each series point is a mean
+        over the entities."""
+        if ctx.params.get("grain") not in ("year", "month") or s.daily is None:
+            return None
+        counts = s.daily.counts[s.daily.counts > 0]
+        if counts.size < TREND_MIN_POINTS or counts.min() < 2 or counts.min() != counts.max():
+            return None
+        return int(counts[0])
+
+    @staticmethod
+    def _shared_finding(ctx, t: str, trending: list, tested: int) -> dict:
+        """One medium finding for the measures that trend together, strongest |tau| first."""
+        trending = sorted(trending, key=lambda r: (-abs(r[2]["tau"]), r[0]))
+        word = per_point(ctx, trending[0][1])
+        names = [name for name, _, _ in trending]
+        taus = np.array([values["tau"] for _, _, values in trending])
+        up = int(np.count_nonzero(taus > 0))
+        direction = (
+            "up" if up == len(names) else "down" if up == 0 else f"{up} up, {len(names) - up} down"
+        )
+        return ctx.finding(
+            kind="shared_trend",
+            title=f"{len(names)} of {tested} {word} series trend with {t!r} ({direction})",
+            subject={"time_column": t, "series": names},
+            values={
+                "series_trending": len(names),
+                "series_tested": tested,
+                "series_up": up,
+                "series_down": len(names) - up,
+                "median_abs_tau": float(np.median(np.abs(taus))),
+                "weakest_abs_tau": float(np.min(np.abs(taus))),
+            },
+            units={
+                "series_trending": "count",
+                "series_tested": "count",
+                "series_up": "count",
+                "series_down": "count",
+                "median_abs_tau": "coefficient",
+                "weakest_abs_tau": "coefficient",
+            },
+            severity="medium",
+            columns=[t, *names],
+            parameters={"rule": SHARED_TREND_RULE, "series": names},
+        )
+
+    @staticmethod
+    def _test(keys: np.ndarray, y: np.ndarray) -> dict:
+        values = {
+            "tau": None,
+            "p_value": None,
+            "slope_per_day": None,
+            "slope_low": None,
+            "slope_high": None,
+            "points": int(y.size),
+            "first_day": None,
+            "last_day": None,
+            "fitted_start": None,
+            "fitted_end": None,
+            "relative_change": None,
+        }
+        if y.size:
+            values["first_day"] = day_label(keys[0])
+            values["last_day"] = day_label(keys[-1])
+        if y.size < TREND_MIN_POINTS or np.ptp(y) == 0:
+            return values
+        x = (keys - keys[0]).astype(np.float64)
+        tau = stats.kendalltau(x, y, method="asymptotic")
+        ts = stats.theilslopes(y, x, alpha=0.95)
+        start = float(ts.intercept)
+        end = float(ts.intercept + ts.slope * x[-1])
+        values.update(
+            {
+                "tau": float(tau.statistic),
+                "p_value": float(tau.pvalue),
+                "slope_per_day": float(ts.slope),
+                "slope_low": float(ts.low_slope),
+                "slope_high": float(ts.high_slope),
+                "fitted_start": start,
+                "fitted_end": end,
+                "relative_change": (end - start) / abs(start) if start else None,
+            }
+        )
+        return values

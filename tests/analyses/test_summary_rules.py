@@ -1,0 +1,251 @@
+"""Facts said once: measures that trend together, measures that move together, a shift that
+lasts (issue: findings to act on — a list of ten findings about one fact is noise)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pytest_statharness.registry import Registry
+from pytest_statharness.testing import run_on_frame
+
+
+def analysis(analysis_id: str):
+    return Registry.builtin().get(analysis_id)
+
+
+def by_kind(result, kind: str) -> list[dict]:
+    return [f for f in result.findings if f["kind"] == kind]
+
+
+def quarterly_economy(seed: int = 0, quarters: int = 120) -> pd.DataFrame:
+    """A table with one row per quarter: five series that grow, one that does not."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(quarters)
+    frame = pd.DataFrame(
+        {
+            "when": pd.date_range("1980-01-01", periods=quarters, freq="QS"),
+            "gdp": 100 * 1.01**t + rng.normal(0, 1, quarters),
+            "consumption": 70 * 1.01**t + rng.normal(0, 1, quarters),
+            "investment": 20 * 1.012**t + rng.normal(0, 1, quarters),
+            "population": 200 + 0.5 * t + rng.normal(0, 0.5, quarters),
+            "unemployment": 8 - 0.02 * t + rng.normal(0, 0.3, quarters),
+            "noise": rng.normal(0, 1, quarters),
+        }
+    )
+    return frame
+
+
+def test_measures_trending_together_are_one_medium_finding() -> None:
+    result = run_on_frame(analysis("trend"), quarterly_economy())
+    shared = by_kind(result, "shared_trend")
+    assert len(shared) == 1
+    summary = shared[0]
+    assert summary["severity"] == "medium"
+    series = summary["subject"]["series"]
+    assert {"gdp", "consumption", "investment", "population", "unemployment"} <= set(series)
+    assert "noise" not in series
+    values = summary["measurement"]["values"]
+    assert values["series_trending"] == len(series)
+    assert values["series_down"] == 1 and "4 up, 1 down" in summary["title"]
+    assert "quarterly" in summary["title"]
+    # each member's own trend is still reported, at low, pointing at the rule
+    own = {f["subject"]["series"]: f for f in by_kind(result, "trend")}
+    for name in series:
+        assert own[name]["severity"] == "low"
+        assert "shared trend" in own[name]["evidence"]["parameters"]["severity_capped"]
+        assert own[name]["title"].startswith("Trend of quarterly ")
+
+
+def test_two_trending_measures_keep_their_own_findings() -> None:
+    frame = quarterly_economy()[["when", "gdp", "consumption", "noise"]]
+    result = run_on_frame(analysis("trend"), frame)
+    assert not by_kind(result, "shared_trend")
+    own = {f["subject"]["series"]: f for f in by_kind(result, "trend")}
+    assert own["gdp"]["severity"] == own["consumption"]["severity"] == "medium"
+
+
+def test_measures_moving_together_are_one_group() -> None:
+    rng = np.random.default_rng(3)
+    n = 600
+    size = rng.normal(10, 2, n)
+    frame = pd.DataFrame(
+        {
+            "radius": size + rng.normal(0, 0.3, n),
+            "perimeter": 6.28 * size + rng.normal(0, 1.0, n),
+            "area": 3.14 * size**2 + rng.normal(0, 5, n),
+            "age": rng.normal(50, 10, n),
+            "years_married": None,
+            "unrelated": rng.normal(0, 1, n),
+        }
+    )
+    frame["years_married"] = frame["age"] - 22 + rng.normal(0, 3, n)
+    result = run_on_frame(analysis("correlation"), frame)
+    groups = by_kind(result, "correlated_group")
+    assert len(groups) == 1
+    group = groups[0]
+    assert group["severity"] == "medium"
+    assert group["subject"]["columns"] == ["radius", "perimeter", "area"]
+    assert group["measurement"]["values"]["columns_in_group"] == 3
+    assert result.findings[0] is group  # reported first
+    pairs = {tuple(f["subject"]["columns"]): f for f in by_kind(result, "correlation")}
+    assert pairs[("radius", "perimeter")]["severity"] == "low"
+    assert (
+        "correlated group"
+        in pairs[("radius", "perimeter")]["evidence"]["parameters"]["severity_capped"]
+    )
+    # a pair outside any group keeps its own medium
+    assert pairs[("age", "years_married")]["severity"] == "medium"
+
+
+def test_a_moderate_shift_that_lasts_is_medium() -> None:
+    """The Nile's flow: a drop of 250 (about twice the year-to-year noise, sd 120) in year
+    28 of 100, held."""
+    rng = np.random.default_rng(1871)
+    level = np.where(np.arange(100) < 28, 1100.0, 850.0)
+    frame = pd.DataFrame(
+        {
+            "year": pd.date_range("1871-01-01", periods=100, freq="YS"),
+            "volume": level + rng.normal(0, 120, 100),
+        }
+    )
+    result = run_on_frame(analysis("changepoints"), frame)
+    shifts = by_kind(result, "changepoint")
+    assert len(shifts) == 1
+    shift = shifts[0]
+    assert shift["severity"] == "medium", shift["measurement"]["values"]
+    assert shift["title"].startswith("Yearly volume ")
+    assert shift["measurement"]["values"]["shift_sigmas"] < 3  # medium by the lasting rule
+
+
+def test_a_short_moderate_blip_stays_low() -> None:
+    rng = np.random.default_rng(5)
+    level = np.where((np.arange(100) >= 50) & (np.arange(100) < 58), 1250.0, 1100.0)
+    frame = pd.DataFrame(
+        {
+            "year": pd.date_range("1871-01-01", periods=100, freq="YS"),
+            "volume": level + rng.normal(0, 150, 100),
+        }
+    )
+    result = run_on_frame(analysis("changepoints"), frame)
+    assert all(f["severity"] != "medium" for f in by_kind(result, "changepoint"))
+
+
+def outcome_table(seed: int = 11, n: int = 440) -> pd.DataFrame:
+    """Two predictors of an outcome at r ~ 0.55 (Cohen's large), one strongly tied pair."""
+    rng = np.random.default_rng(seed)
+    bmi = rng.normal(26, 4, n)
+    s5 = rng.normal(4.6, 0.5, n)
+    s4 = s5 * 1.0 + rng.normal(0, 0.35, n)
+    target = 0.55 * (bmi - 26) / 4 + 0.55 * (s5 - 4.6) / 0.5 + rng.normal(0, 0.63, n)
+    return pd.DataFrame({"bmi": bmi, "s4": s4, "s5": s5, "target": target})
+
+
+def test_a_declared_target_makes_its_large_correlations_medium() -> None:
+    frame = outcome_table()
+    plain = run_on_frame(analysis("correlation"), frame)
+    declared = run_on_frame(analysis("correlation"), frame, targets=("target",))
+
+    def severity(result, x, y):
+        for f in by_kind(result, "correlation"):
+            if set(f["subject"]["columns"]) == {x, y}:
+                return f["severity"], f["measurement"]["values"]["pearson_r"]
+        raise AssertionError((x, y))
+
+    sev, r = severity(plain, "bmi", "target")
+    assert 0.5 <= r < 0.7 and sev == "low"
+    assert severity(declared, "bmi", "target")[0] == "medium"
+    assert severity(declared, "s5", "target")[0] == "medium"  # not the strongest of s5
+    assert severity(declared, "bmi", "s5")[0] != "medium"
+
+
+def test_a_declared_target_trend_is_not_corrected_for_every_series() -> None:
+    """Twelve model years of cars: the yearly mean of the outcome rises (tau ~ 0.76 over 12
+    points, p ~ 6e-4), among six measures; corrected for six it is not significant at
+    0.001, declared beforehand it is."""
+    rng = np.random.default_rng(70)
+    years = np.repeat(np.arange(1970, 1982), 30)
+    n = years.size
+    frame = pd.DataFrame(
+        {
+            "year": pd.to_datetime([f"{y}-01-01" for y in years]),
+            "mpg": 17
+            + 0.9 * (years - 1970)
+            + rng.normal(0, 1.2, n)
+            + np.repeat(rng.normal(0, 1.8, 12), 30),
+            **{f"m{k}": rng.normal(0, 1, n) for k in range(5)},
+        }
+    )
+    plain = run_on_frame(analysis("trend"), frame)
+    declared = run_on_frame(analysis("trend"), frame, targets=("mpg",))
+    mine = {f["subject"]["series"]: f for f in by_kind(declared, "trend")}
+    theirs = {f["subject"]["series"]: f for f in by_kind(plain, "trend")}
+    p = mine["mpg"]["measurement"]["values"]["p_value"]
+    assert 0.001 / 6 < p < 0.001, p
+    assert theirs["mpg"]["severity"] == "info"
+    assert mine["mpg"]["severity"] == "medium"
+    assert "declared" in mine["mpg"]["evidence"]["parameters"]["declared_interest"]
+
+
+def yearly(values: np.ndarray) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "year": pd.to_datetime([f"{1700 + i}-01-01" for i in range(values.size)]),
+            "activity": values,
+        }
+    )
+
+
+def test_a_non_calendar_cycle_of_a_yearly_series_is_found() -> None:
+    """An 11-year cycle in 300 years of red noise (the sunspot series' shape)."""
+    rng = np.random.default_rng(11)
+    years = np.arange(300)
+    noise = np.zeros(300)
+    for i in range(1, 300):
+        noise[i] = 0.6 * noise[i - 1] + rng.normal(0, 15)
+    values = 50 + 40 * np.sin(2 * np.pi * years / 11.0) + noise
+    result = run_on_frame(analysis("seasonality"), yearly(values))
+    cycles = by_kind(result, "cycle")
+    assert len(cycles) == 1 and cycles[0]["severity"] == "medium"
+    assert abs(cycles[0]["measurement"]["values"]["period"] - 11.0) < 0.5
+    assert cycles[0]["title"].startswith("A cycle of about 11")
+
+
+def test_red_noise_and_a_random_walk_are_no_cycle() -> None:
+    rng = np.random.default_rng(12)
+    for rho in (0.5, 0.9):
+        y = np.zeros(300)
+        for i in range(1, 300):
+            y[i] = rho * y[i - 1] + rng.normal()
+        for series in (y, np.cumsum(rng.normal(size=300))):
+            result = run_on_frame(analysis("seasonality"), yearly(series))
+            assert all(f["severity"] in ("info", "low") for f in by_kind(result, "cycle"))
+
+
+def test_a_short_yearly_series_gets_no_cycle_search() -> None:
+    result = run_on_frame(analysis("seasonality"), yearly(np.arange(30, dtype=float)))
+    assert result is None or not by_kind(result, "cycle")
+
+
+def test_the_pooled_trend_of_a_balanced_panel_is_low() -> None:
+    """Ten firms a year for 20 years: the firms' mean invest grows, but it is a mean over
+    entities (Grunfeld's panel); a table with one row a year keeps its medium."""
+    rng = np.random.default_rng(1935)
+    years = np.repeat(np.arange(1935, 1955), 10)
+    firm_size = np.tile(rng.lognormal(4, 1, 10), 20)
+    frame = pd.DataFrame(
+        {
+            "year": pd.to_datetime([f"{y}-01-01" for y in years]),
+            "invest": firm_size * (1 + 0.05 * (years - 1935)) * rng.lognormal(0, 0.05, 200),
+        }
+    )
+    panel = run_on_frame(analysis("trend"), frame)
+    own = {f["subject"]["series"]: f for f in by_kind(panel, "trend")}
+    assert own["invest"]["severity"] == "low"
+    assert "balanced panel (10 rows" in own["invest"]["evidence"]["parameters"]["severity_capped"]
+    one_firm = frame.iloc[::10].reset_index(drop=True)
+    single = {
+        f["subject"]["series"]: f
+        for f in by_kind(run_on_frame(analysis("trend"), one_firm), "trend")
+    }
+    assert single["invest"]["severity"] == "medium"
