@@ -308,16 +308,22 @@ def cmd_retention(args) -> int:
         raise _user_error("--max-age must not be negative")
     home = Path(args.home)
     plan = plan_retention(home, max_age_days=args.max_age, max_size=max_size)
+    skipped: list[str] = []
     if args.apply:
-        apply_plan(home, plan)
+        skipped = apply_plan(home, plan)
     if args.json:
-        print(json.dumps(plan.as_json() | {"applied": bool(args.apply)}, indent=1, sort_keys=True))
+        extra = {"applied": bool(args.apply), "skipped_in_use": skipped}
+        print(json.dumps(plan.as_json() | extra, indent=1, sort_keys=True))
         return 0
     verb = "removed" if args.apply else "would remove"
     for t in plan.remove:
+        if t.name in skipped:
+            print(f"kept   cache {t.name}: a session started using it; not removed")
+            continue
         print(f"{verb} {t.kind} {t.name} ({_size(t.size)}): {t.reason}")
-    for run_id, why in sorted(plan.protected.items()):
-        print(f"kept   run {run_id}: protected ({why})")
+    for name, why in sorted(plan.protected.items()):
+        kind, _, bare = name.rpartition(":") if name.startswith("cache:") else ("run", "", name)
+        print(f"kept   {kind} {bare}: protected ({why})")
     print(
         f"{verb} {len(plan.remove)} item(s), {_size(plan.freed)} of {_size(plan.total_before)}"
         + ("" if args.apply else "; dry run, give --apply to remove")

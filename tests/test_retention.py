@@ -52,7 +52,7 @@ def test_parse_size() -> None:
     assert parse_size("2K") == 2048
     assert parse_size("1.5m") == int(1.5 * (1 << 20))
     assert parse_size("1G") == 1 << 30
-    with pytest.raises(ValueError, match="unit K, M or G"):
+    with pytest.raises(ValueError, match="unit K, M, G or T"):
         parse_size("12 parsecs")
 
 
