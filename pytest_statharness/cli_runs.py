@@ -228,6 +228,10 @@ def cmd_compare(args) -> int:
     b = resolve_run(home, args.run_b)
     comparison = compare_reports(_load_report(home, a["run_id"]), _load_report(home, b["run_id"]))
     out = Path(args.out) if args.out else home / "runs" / b["run_id"] / f"compare-{a['run_id']}"
+    from .canonical_json import to_jsonable
+    from .report.writer import validate
+
+    validate(to_jsonable(comparison), "comparison_summary")
     write_text_atomic(out / "comparison_summary.json", dumps_document(comparison))
     write_text_atomic(out / "comparison_report.md", render_comparison_markdown(comparison))
     write_text_atomic(out / "comparison_report.html", render_comparison_html(comparison))

@@ -188,6 +188,20 @@ def test_cli_runs_show_open_compare(pytester, parquet_path, frame, capsys) -> No
     assert page.startswith("<!doctype html>") and "run-000001 → run-000002" in page
     assert main(["runs", "show", "run-000009", "--home", home]) == 2
     assert "no run 'run-000009'" in capsys.readouterr().err
+    # every JSON artifact the two runs wrote matches its schema; an edited one does not
+    from pytest_statharness.errors import StatHarnessError
+    from pytest_statharness.report.writer import ARTIFACT_SCHEMAS, validate_file
+
+    run2 = pytester.path / "appdata" / "runs" / "run-000002"
+    written = sorted(p.name for p in run2.glob("*.json"))
+    assert written == sorted(ARTIFACT_SCHEMAS)  # comparison_summary.json included
+    for path in [*run2.glob("*.json"), md / "comparison_summary.json"]:
+        validate_file(path)
+    summary = json.loads((run2 / "comparison_summary.json").read_text())
+    summary["counts"]["changed"] += 1
+    (run2 / "comparison_summary.json").write_text(json.dumps(summary))
+    with pytest.raises(StatHarnessError, match="counts.changed is"):
+        validate_file(run2 / "comparison_summary.json")
 
 
 def test_runs_list_into_a_closed_pipe_is_quiet(tmp_path) -> None:
