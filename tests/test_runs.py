@@ -264,3 +264,54 @@ def test_state_db_records_its_schema_version(tmp_path) -> None:
     (version,) = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     conn.close()
     assert version == str(store.STATE_SCHEMA_VERSION) == "2"
+
+
+def test_status_watch_follows_a_running_run_until_it_ends(tmp_path, capsys) -> None:
+    """``status --watch`` prints the status again every interval (items done, ETA from the
+    median of earlier runs) and returns once the run is no longer running."""
+    import threading
+    import time
+
+    home = tmp_path / "home"
+    nodes = [f"statharness::profile_numeric[d{i}]" for i in range(3)]
+    # an earlier run: profile_numeric on small datasets took 2, 4 and 6 s (median 4)
+    _seq, first = store.new_run(home, datasets=["d"])
+    store.finish_run(
+        home,
+        first,
+        0,
+        {"items": 3},
+        {
+            n: {"outcome": "passed", "analysis_id": "profile_numeric", "telemetry": {"wall_s": w}}
+            for n, w in zip(nodes, (2.0, 4.0, 6.0), strict=True)
+        },
+        size_classes=dict.fromkeys(nodes, "small"),
+    )
+    _seq, run = store.new_run(home, datasets=["d"])
+    store.items_expected(home, run, [(n, "profile_numeric", n[-3:-1], "small") for n in nodes])
+    store.item_done(
+        home,
+        run,
+        nodes[0],
+        outcome="passed",
+        analysis_id="profile_numeric",
+        dataset="d0",
+        size_class="small",
+        wall_s=3.0,
+    )
+
+    def finish_later() -> None:
+        time.sleep(0.6)
+        store.finish_run(home, run, 0, {"items": 3}, {})
+
+    finisher = threading.Thread(target=finish_later)
+    finisher.start()
+    started = time.monotonic()
+    code = main(["status", run, "--home", str(home), "--watch", "--interval", "0.1", "--json"])
+    finisher.join()
+    assert code == 0 and time.monotonic() - started >= 0.5
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) >= 3  # printed again while it ran
+    assert lines[0]["status"] == "running" and lines[0]["done"] == 1 and lines[0]["pending"] == 2
+    assert lines[0]["eta_s"] == 8.0  # two items left × median 4 s, one worker
+    assert lines[-1]["status"] == "passed" and lines[-1]["eta_s"] is None
