@@ -13,7 +13,9 @@ rows as CSV (about 84 MB).
 
 What each column means (every figure is measured in a fresh child process, this script
 re-invoked with ``--child``; times exclude interpreter start and imports; medians of
-``--repeat`` runs):
+``--repeat`` runs, the codecs interleaved run by run so that a change of machine load hits
+them alike). Each time is given as wall / CPU seconds: on a shared machine the CPU time
+(user + system of the child, all threads) is the steadier of the two.
 
 - ``entry MB``: bytes of the cache entry (data files and manifest).
 - ``build s``: ``open_dataset`` with warm metadata and an empty cache folder: sha256 of the
@@ -99,11 +101,12 @@ def child(args) -> dict:
     kwargs = {"cache_compression": args.codec} if cache_dir is not None else {}
     out: dict = {}
     if args.child == "build":
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         dataset = open_dataset(
             "events", args.file, meta_dir=work / "meta", cache_dir=cache_dir, **kwargs
         )
         out["seconds"] = time.perf_counter() - start
+        out["cpu"] = time.process_time() - cpu
         out["status"] = dataset.cache_status
         if cache_dir is not None:
             entry = cache_dir / dataset.cache_status["key"]
@@ -119,12 +122,14 @@ def child(args) -> dict:
     )
     if cache_dir is not None and not dataset.cache_status["hit"]:
         raise SystemExit(f"expected a warm entry, got {dataset.cache_status}")
+    cpu = time.process_time()
     if args.child == "profile":
         out["seconds"] = _profile(dataset)
     else:
         start = time.perf_counter()
         out["touched"] = _scan(dataset)
         out["seconds"] = time.perf_counter() - start
+    out["cpu"] = time.process_time() - cpu
     return out
 
 
@@ -138,30 +143,34 @@ def run_child(kind: str, file: Path, codec: str, work: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def median_of(kind: str, file: Path, codec: str, work: Path, repeat: int) -> float:
-    return statistics.median(run_child(kind, file, codec, work)["seconds"] for _ in range(repeat))
-
-
-def measure(file: Path, codec: str, scratch: Path, repeat: int, log) -> dict:
-    work = Path(tempfile.mkdtemp(prefix=f"cache-{codec}-", dir=scratch))
-    # warm metadata first (cache off), so "build" times the cache, not the typing scan
-    run_child("build", file, "source", work)
-    row: dict = {"source": file.name, "codec": codec}
-    if codec != "source":
-        builds = []
-        for _ in range(repeat):
+def measure(file: Path, codecs: list[str], scratch: Path, repeat: int, log) -> list[dict]:
+    """Rows for ``file``: one per codec (``source`` = no cache)."""
+    works = {c: Path(tempfile.mkdtemp(prefix=f"cache-{c}-", dir=scratch)) for c in codecs}
+    rows = {c: {"source": file.name, "codec": c, "path": str(file)} for c in codecs}
+    for work in works.values():
+        # warm metadata first (cache off), so "build" times the cache, not the typing scan
+        run_child("build", file, "source", work)
+    samples: dict = {}
+    for r in range(repeat):
+        for codec, work in works.items():
+            if codec == "source":
+                continue
+            log(f"  {file.name} {codec}: build {r + 1}/{repeat}")
             shutil.rmtree(work / "cache", ignore_errors=True)
-            builds.append(run_child("build", file, codec, work))
-        row["build_s"] = statistics.median(b["seconds"] for b in builds)
-        row["entry_bytes"] = builds[-1]["bytes"]
-    log(f"  {file.name} {codec}: warm scan")
-    row["warm_scan_s"] = median_of("warm", file, codec, work, repeat)
-    log(f"  {file.name} {codec}: cold scan")
-    row["cold_scan_s"] = median_of("cold", file, codec, work, repeat)
-    log(f"  {file.name} {codec}: warm profile")
-    row["warm_profile_s"] = median_of("profile", file, codec, work, repeat)
-    shutil.rmtree(work, ignore_errors=True)
-    return row
+            got = run_child("build", file, codec, work)
+            samples.setdefault((codec, "build"), []).append(got)
+            rows[codec]["entry_bytes"] = got["bytes"]
+    for kind in ("warm", "cold", "profile"):
+        for r in range(repeat):
+            for codec, work in works.items():
+                log(f"  {file.name} {codec}: {kind} {r + 1}/{repeat}")
+                samples.setdefault((codec, kind), []).append(run_child(kind, file, codec, work))
+    for (codec, kind), got in samples.items():
+        rows[codec][f"{kind}_s"] = statistics.median(g["seconds"] for g in got)
+        rows[codec][f"{kind}_cpu"] = statistics.median(g["cpu"] for g in got)
+    for work in works.values():
+        shutil.rmtree(work, ignore_errors=True)
+    return [rows[c] for c in codecs]
 
 
 def ensure_data(out: Path) -> tuple[Path, Path]:
@@ -184,14 +193,15 @@ def render(rows: list[dict]) -> str:
     for r in rows:
         size = Path(r["path"]).stat().st_size / 1e6
 
-        def num(key: str, r: dict = r) -> str:
-            return f"{r[key]:.2f}" if key in r else "—"
+        def num(kind: str, r: dict = r) -> str:
+            if f"{kind}_s" not in r:
+                return "—"
+            return f"{r[f'{kind}_s']:.2f} / {r[f'{kind}_cpu']:.2f}"
 
+        entry = f"{r['entry_bytes'] / 1e6:.1f}" if "entry_bytes" in r else "—"
         lines.append(
-            f"| {r['source']} | {r['codec']} | {size:.1f} | "
-            + (f"{r['entry_bytes'] / 1e6:.1f}" if "entry_bytes" in r else "—")
-            + f" | {num('build_s')} | {num('warm_scan_s')} | {num('cold_scan_s')} | "
-            f"{num('warm_profile_s')} |"
+            f"| {r['source']} | {r['codec']} | {size:.1f} | {entry} | {num('build')} | "
+            f"{num('warm')} | {num('cold')} | {num('profile')} |"
         )
     return "\n".join(lines)
 
@@ -222,15 +232,16 @@ def main(argv: list[str] | None = None) -> int:
         print(msg, file=sys.stderr, flush=True)
 
     rows = []
+    codecs = ["source", *[c for c in args.codecs.split(",") if c]]
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="cache-bench-") as scratch:
         for file in files:
-            for codec in ["source", *[c for c in args.codecs.split(",") if c]]:
-                log(f"{file.name}: {codec}")
-                row = measure(Path(file), codec, Path(scratch), args.repeat, log)
-                row["path"] = str(file)
-                rows.append(row)
+            rows += measure(Path(file), codecs, Path(scratch), args.repeat, log)
     print(render(rows))
-    print(f"\nrepeat={args.repeat} (medians); cores={os.cpu_count()}; " + _versions())
+    print(
+        f"\ntimes: wall / CPU seconds, medians of {args.repeat}; cores={os.cpu_count()}; "
+        f"load average {load:.1f} at start, {os.getloadavg()[0]:.1f} at end; " + _versions()
+    )
     return 0
 
 

@@ -10,7 +10,7 @@
     statharness infer         NAME=PATH [--out statharness.toml]
     statharness runs list|show|open|pin [--home DIR] [RUN] [--json]
     statharness status        [--home DIR] [RUN] [--watch] [--json]
-    statharness compare       [--home DIR] RUN_A RUN_B [--out DIR] [--json]
+    statharness compare       [--home DIR] RUN_A[:DATASET] RUN_B[:DATASET] [--out DIR] [--json]
     statharness evidence pack [--home DIR] [RUN] [--out FILE] [--key-file FILE]
     statharness evidence verify PACK [--key-file FILE]
     statharness retention     [--home DIR] [--max-age DAYS] [--max-size SIZE] [--apply]
