@@ -315,3 +315,26 @@ def test_status_watch_follows_a_running_run_until_it_ends(tmp_path, capsys) -> N
     assert lines[0]["status"] == "running" and lines[0]["done"] == 1 and lines[0]["pending"] == 2
     assert lines[0]["eta_s"] == 8.0  # two items left × median 4 s, one worker
     assert lines[-1]["status"] == "passed" and lines[-1]["eta_s"] is None
+
+
+@pytest.mark.slow
+def test_strict_golden_requires_the_scorecard_floor(pytester, parquet_path, monkeypatch) -> None:
+    """Under --stat-golden=strict a scorecard that is not release ready fails the session
+    (here: the network guard on scores "secure" 5, under the floor of 7); the default
+    policy only reports it."""
+    args = ["--stat-dataset", "sales=data/sales.parquet", "-k", "profile_numeric"]
+    args += ["-p", "no:cacheprovider", "--snapshot-update"]
+    monkeypatch.setenv("STAT_HARNESS_NETWORK_MODE", "on")
+    loose = pytester.runpytest(*args)
+    assert loose.ret == 0, loose.stdout.str()[-2000:]
+    strict = pytester.runpytest(*args, "--stat-golden=strict")
+    assert strict.ret == 1
+    strict.assert_outcomes(passed=1)
+    strict.stdout.fnmatch_lines(
+        [
+            "*--stat-golden=strict: the scorecard is not release ready; the session fails: secure 5 < 7*"
+        ]
+    )
+    assert _latest(pytester)["exit_status"] == 1
+    monkeypatch.setenv("STAT_HARNESS_NETWORK_MODE", "off")
+    assert pytester.runpytest(*args, "--stat-golden=strict").ret == 0

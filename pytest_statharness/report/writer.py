@@ -161,6 +161,16 @@ def build_telemetry(report: dict) -> dict:
     }
 
 
+def _scorecard_shortfall(card: dict) -> list[str]:
+    """Why the scorecard is not release ready: pillars under the floor, vetoes (empty: it is)."""
+    out = []
+    for name, pillar in card["pillars"].items():
+        if pillar["score"] < card["release_floor"]:
+            out.append(f"{name} {pillar['score']:g} < {card['release_floor']:g}")
+        out += [f"{name}: {veto}" for veto in pillar["vetoes"]]
+    return out
+
+
 def _recorder(harness):
     from ..runlog import RECORDER_KEY
 
@@ -245,6 +255,13 @@ def write_run_report(harness, exitstatus: int) -> Path:
     if verdict["failed"] and exitstatus == 0:
         exitstatus = 1
         report["exit_status"] = 1
+    # the strict golden policy is the release gate: it requires the scorecard's floor too
+    card_failed = (
+        _scorecard_shortfall(report["scorecard"]) if harness.options.golden == "strict" else []
+    )
+    if card_failed and exitstatus == 0:
+        exitstatus = 1
+        report["exit_status"] = 1
     report["comparison"] = verdict
     validate(report, "report")
     # what is validated is what is written (non-finite floats as canonical JSON's strings)
@@ -281,4 +298,5 @@ def write_run_report(harness, exitstatus: int) -> Path:
     if recorder is not None:
         recorder.final_exit_status = exitstatus
         recorder.gate = verdict if (comparison is not None or level != "off") else None
+        recorder.scorecard_shortfall = card_failed
     return run_dir
