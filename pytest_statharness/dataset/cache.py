@@ -26,8 +26,9 @@ cache folder, fsynced, and renamed into place under the key's lock, so a reader 
 no entry or a complete one. ``STAT_HARNESS_DATASET_CACHE=off`` disables the cache.
 
 Size (issue 10). Data files are compressed IPC (lz4 frames by default; ``zstd`` or ``none``
-through ``stat_cache_compression``): a 56 MB zstd Parquet file made a 536 MB uncompressed
-entry; bench/cache_bench.py measures size and read times of each choice. The folder is
+through ``stat_cache_compression``). Measured with bench/cache_bench.py (figures in
+bench/README.md): lz4 halves an entry (a 56 MB Parquet source: 197 → 100 MB) for about 6%
+more CPU on an analysis pass from the warm entry. The folder is
 kept under a size cap (``stat_cache_max_size``, default 2 GiB): after a session attaches
 an entry, least-recently-used entries are evicted whole until the folder fits. Last use is
 the mtime of ``<key>.use``, touched on every attach; a session holds a shared flock on that
