@@ -106,3 +106,14 @@ def test_bad_arguments_are_usage_errors(home, capsys) -> None:
     assert main(["retention", "--home", str(home), "--max-size", "lots"]) == 2
     assert "--max-size" not in capsys.readouterr().out
     assert main(["retention", "--home", str(home), "--max-age", "-1"]) == 2
+
+
+def test_runs_pin_and_unpin_from_the_command_line(home, capsys) -> None:
+    assert main(["runs", "pin", "2", "--home", str(home)]) == 0
+    assert "run-000002 pinned (retention keeps it)" in capsys.readouterr().out
+    assert plan_retention(home, max_size=0).protected["run-000002"] == "pinned"
+    assert main(["runs", "pin", "run-000002", "--unpin", "--home", str(home)]) == 0
+    assert "run-000002 unpinned" in capsys.readouterr().out
+    assert "run-000002" not in plan_retention(home, max_size=0).protected
+    assert main(["runs", "pin", "run-000042", "--home", str(home)]) == 2
+    assert "no run 'run-000042'" in capsys.readouterr().err
