@@ -8,7 +8,8 @@ the default is a dry run). Rules, in order:
 - protected too: cache entries in use by a running session (their in-use flock is held);
 - ``--max-age DAYS``: older runs (by start) and cache entries (by last use) are removed;
 - ``--max-size SIZE``: then the oldest unprotected runs, then the least recently used
-  cache entries, are removed until the total of runs/ and cache/datasets/ fits.
+  cache entries, then the oldest grouped copies of event logs (``cache/grouped``), are
+  removed until the total of runs/, cache/datasets/ and cache/grouped/ fits.
 
 Which run is older is decided by sequence number, never by file times.
 """
@@ -132,6 +133,15 @@ def plan_retention(
             else:
                 cache_targets.append(target)
         cache_targets.sort(key=lambda t: (t.created or 0.0, t.name))
+    # grouped copies of event logs (dataset/regroup.py): rebuilt by the next session that
+    # needs one; a session reading one keeps its open descriptor, so removal cannot break it
+    grouped_dir = Path(home) / "cache" / "grouped"
+    if grouped_dir.is_dir():
+        grouped = [
+            Target("grouped", p.name, p, p.stat().st_size, p.stat().st_mtime)
+            for p in grouped_dir.glob("grouped-*.arrow")
+        ]
+        cache_targets += sorted(grouped, key=lambda t: (t.created or 0.0, t.name))
     plan.total_before = sum(t.size for t in run_targets + plan.keep + cache_targets)
     remaining: list[Target] = []
     for target in run_targets + cache_targets:
@@ -164,6 +174,8 @@ def apply_plan(home: Path, plan: Plan) -> list[str]:
         if target.kind == "run":
             shutil.rmtree(target.path, ignore_errors=True)
             store.delete_run(home, target.name)
+        elif target.kind == "grouped":
+            target.path.unlink(missing_ok=True)
         elif not evict_if_idle(target.path.parent, target.name) and target.path.exists():
             skipped.append(target.name)
     return skipped
