@@ -235,6 +235,15 @@ def test_seasonal_curves_and_daily_trend_are_drawn_from_the_findings() -> None:
     assert curve_svg(["a", "b"], [1.0], y_label="rows") == ""
     assert curve_svg(["a", "b"], [1.0, float("nan")], y_label="rows") == ""
     assert curve_svg(["<b>", "c"], [1.0, 2.0], y_label="rows").count("&lt;b&gt;") == 2
+    # axis labels stay short enough to fit left of the plot
+    from pytest_statharness.report.html import _axis
+
+    assert [_axis(v) for v in (956500.0, 2119.3, 1234567890, -25000.0)] == [
+        "956.5k",
+        "2119",
+        "1.235G",
+        "-25k",
+    ]
 
 
 def test_histogram_svg_plots_every_nonzero_bin() -> None:

@@ -69,6 +69,16 @@ def _num(value) -> str:
     return str(value)
 
 
+def _axis(value: float) -> str:
+    """An axis label that fits left of the plot (at most ~7 characters): 956.5k, 1.2M."""
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return _num(value)
+    for limit, unit, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / unit:.4g}{suffix}"
+    return f"{value:.4g}"
+
+
 def _sev(severity: str) -> str:
     return f'<span class="sev sev-{_e(severity)}">{_e(severity)}</span>'
 
@@ -111,7 +121,7 @@ def histogram_svg(edges: list, counts: list) -> str:
             f'height="{h:.1f}" fill="#4a78b5"><title>[{_num(edges[i])}, {_num(edges[i + 1])}'
             f"): {c:,}</title></rect>"
         )
-    return _frame(bars, "rows (log)", _num(edges[0]), _num(edges[-1]), f"{peak:,}")
+    return _frame(bars, "rows (log)", _num(edges[0]), _num(edges[-1]), _axis(peak))
 
 
 def hbar_svg(pairs: list[tuple[str, float]], *, fmt=_num, color="#4a78b5") -> str:
@@ -212,7 +222,7 @@ def steps_svg(
             f'stroke-width="2" stroke-dasharray="6,3"><title>trend {_e(first)} {_num(y_first)}'
             f" → {_e(last)} {_num(y_last)}</title></line>"
         )
-    return _frame(body, "level", segments[0][0][:10], segments[-1][1][:10], _num(high))
+    return _frame(body, "level", segments[0][0][:10], segments[-1][1][:10], _axis(high))
 
 
 def curve_svg(
@@ -251,7 +261,7 @@ def curve_svg(
             body.append(
                 f'<text x="{x:.1f}" y="{H - PAD_B + 11}" text-anchor="middle">{_e(label)}</text>'
             )
-    return _frame(body, y_label, "", "", _num(peak))
+    return _frame(body, y_label, "", "", _axis(peak))
 
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
