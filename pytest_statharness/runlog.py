@@ -210,6 +210,12 @@ class RunRecorder:
             store.mark_interrupted(self.home, self.run_id)
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
+        shortfall = getattr(self, "scorecard_shortfall", None)
+        if shortfall:
+            terminalreporter.write_line(
+                "--stat-golden=strict: the scorecard is not release ready; the session fails: "
+                + "; ".join(shortfall)
+            )
         gate = getattr(self, "gate", None)
         if not gate:
             return

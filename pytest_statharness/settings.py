@@ -25,12 +25,17 @@ from pathlib import Path
 import pytest
 
 from .options import (
+    CACHE_COMPRESSION_ENV,
+    CACHE_MAX_SIZE_ENV,
     CAPS_ENV,
+    DEFAULT_CACHE_MAX_BYTES,
     DISABLE_ENV,
     LEGACY_SETTING_INI_KEYS,
     PROVIDERS_ENV,
     DatasetSpec,
     parse_batch_size,
+    parse_cache_compression,
+    parse_cache_max_size,
     parse_cap,
     parse_compare,
     parse_dataset_spec,
@@ -63,6 +68,8 @@ class RunSettings:
     providers: tuple[str, ...] = ()  # allow-list of analysis providers (empty: all)
     disabled: tuple[str, ...] = ()  # analysis providers turned off
     redact: str = "hash"  # secret-looking values: hash, mask or none (redaction.py)
+    cache_max_bytes: int | None = DEFAULT_CACHE_MAX_BYTES  # issue 10: None = no cap
+    cache_compression: str = "lz4"  # issue 10: codec of new cache entries
     update_snapshots: bool = False
     network_mode: str = "off"
     large_dataset_policy: bool = True
@@ -188,6 +195,7 @@ def settings_from_config(
         providers=providers,
         disabled=tuple(dict.fromkeys(disabled)),
         redact=parse_redact(config.getoption("stat_redact") or _ini(config, "stat_redact")),
+        **_cache_settings(config, env),  # issue 10
         update_snapshots=bool(config.getoption("update_snapshots", default=False)),
         network_mode=network_mode(env),
         large_dataset_policy=env.get(LARGE_POLICY_ENV, "on").strip().lower()
@@ -196,6 +204,30 @@ def settings_from_config(
         cli_settings=tuple(sorted(cli_settings.items())),
         environment=environment,
     )
+
+
+def _cache_settings(config: pytest.Config, env: Mapping[str, str]) -> dict:
+    """The dataset cache's cap and codec: command line > environment > ini > default."""
+    size = (
+        (config.getoption("stat_cache_max_size"), "--stat-cache-max-size"),
+        (env.get(CACHE_MAX_SIZE_ENV, "").strip(), CACHE_MAX_SIZE_ENV),
+        (_ini(config, "stat_cache_max_size"), "ini stat_cache_max_size"),
+    )
+    codec = (
+        (config.getoption("stat_cache_compression"), "--stat-cache-compression"),
+        (env.get(CACHE_COMPRESSION_ENV, "").strip(), CACHE_COMPRESSION_ENV),
+        (_ini(config, "stat_cache_compression"), "ini stat_cache_compression"),
+    )
+    out: dict = {}
+    for value, where in size:
+        if value:
+            out["cache_max_bytes"] = parse_cache_max_size(value, where)
+            break
+    for value, where in codec:
+        if value:
+            out["cache_compression"] = parse_cache_compression(value, where)
+            break
+    return out
 
 
 def settings_for(config: pytest.Config) -> RunSettings:

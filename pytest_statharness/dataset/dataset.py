@@ -22,6 +22,7 @@ from ..column_kinds import ColumnKind
 from ..column_roles import ColumnRole
 from ..confine import check_name
 from ..errors import DatasetError
+from .cache import DEFAULT_COMPRESSION, DEFAULT_MAX_BYTES
 from .chunks import DEFAULT_CHUNK_ROWS, Chunk, canonical_chunks
 from .fingerprint import content_key, dataset_fingerprint
 from .full_load import check_full_load
@@ -366,6 +367,8 @@ def open_dataset(
     root: Path | None = None,
     cache_dir: Path | None = None,
     spec: DatasetSpec | None = None,
+    cache_compression: str = DEFAULT_COMPRESSION,
+    cache_max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> Dataset:
     """Open ``location`` (a path, or ``file.db::table``) as dataset ``name``.
 
@@ -376,6 +379,8 @@ def open_dataset(
     ``root`` resolves relative paths (the pytest rootdir).
     ``cache_dir``: stream from the columnar cache kept there (see :mod:`.cache`), built on
     first use, unless ``STAT_HARNESS_DATASET_CACHE=off``; None: stream from the source.
+    ``cache_compression`` (codec of a new entry) and ``cache_max_bytes`` (the folder's size
+    cap, None for none): the cache's defaults when not given.
     """
     validate_name(name)
     file, table = split_location(location)
@@ -419,6 +424,8 @@ def open_dataset(
             chunk_rows=chunk_rows,
             file=file,
             table=table,
+            compression=cache_compression,
+            max_bytes=cache_max_bytes,
         )
     spec.check_columns(list(schema.names))
     if meta is None:

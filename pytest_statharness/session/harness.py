@@ -45,6 +45,8 @@ class Harness:
                     meta_dir=settings.home / "cache" / "meta",
                     root=config.rootpath,
                     cache_dir=settings.home / "cache" / "datasets",
+                    cache_compression=settings.cache_compression,
+                    cache_max_bytes=settings.cache_max_bytes,
                     spec=self.specs.get(spec.name),
                 )
                 # grouped copies of event logs in file order (dataset/regroup.py) go here
