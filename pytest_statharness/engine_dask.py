@@ -82,6 +82,7 @@ class DatasetRecipe:
     spec: Any
     redact: str
     fingerprint: str
+    chunk_rows: int
     analysis_settings: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
@@ -96,6 +97,7 @@ class DatasetRecipe:
             spec=dataset.spec,
             redact=getattr(dataset, "redact", "hash"),
             fingerprint=dataset.fingerprint,
+            chunk_rows=dataset.chunk_rows,
         )
 
     def with_settings(self, dataset) -> DatasetRecipe:
@@ -127,6 +129,7 @@ def open_recipe(recipe: DatasetRecipe):
                 root=Path(recipe.root),
                 cache_dir=None if recipe.cache_dir is None else Path(recipe.cache_dir),
                 spec=recipe.spec,
+                chunk_rows=recipe.chunk_rows,
             )
             if dataset.fingerprint != recipe.fingerprint:
                 raise EngineError(
