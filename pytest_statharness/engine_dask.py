@@ -145,8 +145,16 @@ def open_recipe(recipe: DatasetRecipe):
 
 
 def _exempt_engine_threads() -> None:
-    """On a worker: its event loop (the main thread) carries the engine's traffic; the
-    task's own thread stays under the network guard (see policy.network)."""
+    """On a Dask worker: its event loop (the main thread) carries the engine's traffic
+    (heartbeats, results, a restarted worker's connections); the task's own thread stays
+    under the network guard, which it enters to run analysis code (see policy.network).
+    Nothing is exempted outside a worker (the in-process executor of the tests)."""
+    try:
+        from distributed import get_worker
+
+        get_worker()
+    except (ImportError, ValueError):
+        return
     from .policy.network import exempt_thread
 
     exempt_thread(threading.main_thread().ident)

@@ -371,3 +371,56 @@ def test_a_killed_worker_changes_nothing(pytester, multi_chunk_log) -> None:
     assert killed, "no worker was running a harness task to kill"
     assert result.ret == 0, result.stdout.str()[-3000:]
     result.stdout.fnmatch_lines(["*snapshots: 2 match*"])
+
+
+PHONE_HOME = """
+import socket
+
+from pytest_statharness import Analysis, ColumnKind
+
+
+class Phone(Analysis):
+    id = "phone_home"
+    family = "quality"
+    title = "tries the network"
+    requires = (ColumnKind.NUMERIC,)
+    method = "none"
+    reference = "none"
+
+    def init(self, ctx):
+        return 0
+
+    def update(self, state, chunk, ctx):
+        socket.socket().connect(("192.0.2.1", 80))
+        return state
+
+    def merge(self, a, b, ctx):
+        return a
+
+
+def statharness_analyses():
+    return [Phone()]
+"""
+
+
+@pytest.mark.slow
+def test_the_network_guard_holds_on_the_workers(pytester, parquet_path) -> None:
+    """The worker's task thread runs analysis code guarded, though the worker's own event
+    loop (which started it) is exempt."""
+    pytester.makeconftest(PHONE_HOME)
+    result = pytester.runpytest_subprocess(
+        "--stat-dataset",
+        "sales=data/sales.parquet",
+        "-k",
+        "phone_home",
+        "--stat-engine",
+        "dask",
+        "-p",
+        "no:randomly",
+        timeout=300,
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*analysis 'phone_home' tried to connect to ('192.0.2.1', 80)*"])
+    report = _report(pytester.path / "appdata")
+    (item,) = report["items"]
+    assert item["outcome"] == "failed"

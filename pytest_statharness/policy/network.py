@@ -288,6 +288,9 @@ def guarded(label: str, mode: str | None = None):
     install()
     entry = (label, mode or network_mode())
     with _GUARD.lock:
+        # the thread that runs analysis code is never an engine thread, whoever started it
+        # (a Dask worker's task threads are started by its exempt event loop)
+        _GUARD.exempt.discard(threading.get_ident())
         _GUARD.active.append(entry)
     try:
         yield
