@@ -72,7 +72,7 @@ def test_a_range_reads_exactly_the_chunks_of_a_full_pass() -> None:
 
 @pytest.fixture(scope="module")
 def split_dataset(tmp_path_factory):
-    """events_planted in 1,000-row chunks (5 chunks), opened as the session would."""
+    """events_planted in 700-row chunks (8 chunks), opened as the session would."""
     folder = tmp_path_factory.mktemp("split")
     args = {
         "location": str(PLANTED),
@@ -80,13 +80,13 @@ def split_dataset(tmp_path_factory):
         "meta_dir": folder / "meta",
         "cache_dir": folder / "cache",
     }
-    dataset = open_dataset("planted", **args, chunk_rows=1000)
+    dataset = open_dataset("planted", **args, chunk_rows=700)
     dataset.spill_dir = folder / "grouped"
     recipe = DatasetRecipe.of(dataset, **args)
     return dataset, recipe
 
 
-def _local_and_distributed(analysis, dataset, recipe, per_chunk: bool):
+def _local_and_distributed(analysis, dataset, recipe, per_chunk: bool, per_task: int = 2):
     budget = decide_budget(
         row_count=dataset.row_count, column_count=len(dataset.columns), analysis_id=analysis.id
     ).budget
@@ -95,7 +95,11 @@ def _local_and_distributed(analysis, dataset, recipe, per_chunk: bool):
         pytest.skip(f"{analysis.id} does not apply to events_planted")
     local = run_analysis(analysis, dataset, budget, plan)
     fold = DistributedFold(
-        in_process_executor, {"planted": recipe}, "off", chunks_per_task=2, per_chunk=per_chunk
+        in_process_executor,
+        {"planted": recipe},
+        "off",
+        chunks_per_task=per_task,
+        per_chunk=per_chunk,
     )
     distributed = run_analysis(analysis, dataset, budget, plan, fold=fold)
     return local, distributed, fold
@@ -107,7 +111,7 @@ def test_the_per_chunk_fold_gives_the_local_bytes(analysis_id, split_dataset) ->
     local, distributed, fold = _local_and_distributed(
         REGISTRY.get(analysis_id), *split_dataset, per_chunk=True
     )
-    assert fold.record["tasks"] >= 3 and fold.record["fold"] == "chunks"
+    assert fold.record["tasks"] >= 4 and fold.record["fold"] == "chunks"
     assert canonical_findings(distributed.findings) == canonical_findings(local.findings)
     assert distributed.rows_scanned == local.rows_scanned
 
@@ -131,7 +135,7 @@ def test_range_fold_of_an_associative_merge(split_dataset) -> None:
         REGISTRY.get("profile_numeric"), *split_dataset, per_chunk=False
     )
     assert fold.record == {
-        "tasks": 3 * local.passes,  # 5 chunks in ranges of 2, every pass
+        "tasks": 4 * local.passes,  # 8 chunks in ranges of 2, every pass
         "fold": "ranges",
         "local_passes": [],
         "chunks_per_task": 2,
