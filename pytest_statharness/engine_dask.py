@@ -86,7 +86,15 @@ class DatasetRecipe:
     analysis_settings: tuple[tuple[str, Any], ...] = ()
 
     @classmethod
-    def of(cls, dataset, *, location: str, root: Path, meta_dir: Path | None, cache_dir) -> Any:
+    def of(
+        cls,
+        dataset: Any,
+        *,
+        location: str,
+        root: Path,
+        meta_dir: Path | None,
+        cache_dir: Path | None,
+    ) -> DatasetRecipe:
         return cls(
             name=dataset.name,
             location=location,
@@ -100,7 +108,7 @@ class DatasetRecipe:
             chunk_rows=dataset.chunk_rows,
         )
 
-    def with_settings(self, dataset) -> DatasetRecipe:
+    def with_settings(self, dataset: Any) -> DatasetRecipe:
         """This recipe with the analysis settings the session has resolved by now."""
         values = tuple(sorted(dict(getattr(dataset, "analysis_settings", {})).items()))
         if values == self.analysis_settings:
@@ -114,7 +122,7 @@ _OPENED: dict[tuple[str, str], Any] = {}
 _OPENED_LOCK = threading.Lock()
 
 
-def open_recipe(recipe: DatasetRecipe):
+def open_recipe(recipe: DatasetRecipe) -> Any:
     """The dataset of ``recipe``, opened in this process (once) and checked."""
     key = (recipe.name, recipe.fingerprint)
     with _OPENED_LOCK:
@@ -238,7 +246,9 @@ def fold_range(task: RangeTask, start: int, stop: int) -> tuple[list[bytes], int
 Executor = Callable[[RangeTask, list[tuple[int, int]]], Iterator[tuple[list[bytes], int, int]]]
 
 
-def in_process_executor(task: RangeTask, ranges: list[tuple[int, int]]):
+def in_process_executor(
+    task: RangeTask, ranges: list[tuple[int, int]]
+) -> Iterator[tuple[list[bytes], int, int]]:
     """Run the tasks here, one after the other (tests of the plan without a cluster)."""
     for start, stop in ranges:
         yield fold_range(task, start, stop)
@@ -266,15 +276,15 @@ class DistributedFold:
 
     def __call__(
         self,
-        analysis,
+        analysis: Analysis,
         ctx: AnalysisContext,
-        source,
+        source: Any,
         budget: Budget,
         start_wall: float,
-        progress,
+        progress: Callable[[int, int, int], None] | None,
         done_before: int = 0,
         total: int | None = None,
-    ):
+    ) -> tuple[Any, int, int]:
         from .engine import _fold_pass
 
         grouping = None
@@ -326,8 +336,18 @@ class DistributedFold:
             )
 
     def _run(
-        self, analysis, ctx, task, ranges, budget, start_wall, progress, done_before, total, dataset
-    ):
+        self,
+        analysis: Analysis,
+        ctx: AnalysisContext,
+        task: RangeTask,
+        ranges: list[tuple[int, int]],
+        budget: Budget,
+        start_wall: float,
+        progress: Callable[[int, int, int], None] | None,
+        done_before: int,
+        total: int | None,
+        dataset: Any,
+    ) -> tuple[Any, int, int]:
         total = dataset.row_count if total is None else total
         state = analysis.init(ctx)
         rows = chunks = 0
@@ -438,7 +458,9 @@ class DaskEngine:
                 self.cluster.close()
 
     # -- running ------------------------------------------------------------------------
-    def executor(self, task: RangeTask, ranges: list[tuple[int, int]]):
+    def executor(
+        self, task: RangeTask, ranges: list[tuple[int, int]]
+    ) -> Iterator[tuple[list[bytes], int, int]]:
         """Submit one task per range; yield their results in range order.
 
         Each result is released as soon as it is merged, so the client holds at most the
