@@ -3,8 +3,9 @@
 The harness owns the plan; Dask only executes it:
 
 * **Ranges.** A pass over ``n`` canonical chunks is cut into the ranges
-  ``[0, k), [k, 2k), ...`` of ``k = CHUNKS_PER_TASK`` chunks: a function of the chunk count
-  only, never of the number of workers, of their speed or of arrival order.
+  ``[0, k), [k, 2k), ...`` with ``k = max(4, ceil(n / 64))`` (:func:`chunks_per_task`): a
+  function of the chunk count only, never of the number of workers, of their speed or of
+  arrival order.
 * **Tasks.** Each range is one task. The task opens the dataset itself, from its path
   (:class:`DatasetRecipe`: the same arguments the session opened it with, never its rows)
   and checks the fingerprint; it folds its range exactly as :func:`engine._fold_pass` does
@@ -54,12 +55,22 @@ from .errors import BudgetExceeded, EngineError, StatHarnessError
 from .options import DASK_INSTALL_HINT as INSTALL_HINT
 from .options import dask_missing
 
-#: Chunks per task: ranges depend on the chunk count only (65,536-row chunks: 256k rows).
+#: Chunks per task at least (65,536-row chunks: 256k rows), and tasks per pass at most:
+#: past 256 chunks (16.8M rows) ranges grow so a pass stays at 64 tasks. Both depend on
+#: the chunk count only.
 CHUNKS_PER_TASK = 4
+MAX_TASKS_PER_PASS = 64
 
 
-def plan_ranges(chunks: int, per_task: int = CHUNKS_PER_TASK) -> list[tuple[int, int]]:
-    """The chunk ranges of one pass: ``[i*k, min((i+1)*k, chunks))``; data-independent."""
+def chunks_per_task(chunks: int) -> int:
+    """The range length for a pass over ``chunks`` chunks (a function of the count only)."""
+    return max(CHUNKS_PER_TASK, -(-chunks // MAX_TASKS_PER_PASS))
+
+
+def plan_ranges(chunks: int, per_task: int | None = None) -> list[tuple[int, int]]:
+    """The chunk ranges of one pass: ``[i*k, min((i+1)*k, chunks))``; data-independent
+    (``k``: :func:`chunks_per_task` unless given)."""
+    per_task = chunks_per_task(chunks) if per_task is None else per_task
     if per_task < 1:
         raise ValueError(f"chunks per task must be at least 1, not {per_task}")
     return [(start, min(start + per_task, chunks)) for start in range(0, chunks, per_task)]
@@ -269,7 +280,8 @@ class DistributedFold:
     executor: Executor
     recipes: dict[str, DatasetRecipe]
     network_mode: str
-    chunks_per_task: int = CHUNKS_PER_TASK
+    #: None: :func:`chunks_per_task` of the pass's chunk count; a number forces it (tests)
+    chunks_per_task: int | None = None
     #: None: as the analysis declares (``associative_merge``); True/False forces (tests)
     per_chunk: bool | None = None
     record: dict = field(default_factory=lambda: {"tasks": 0, "fold": None, "local_passes": []})
@@ -314,7 +326,7 @@ class DistributedFold:
             )
             ranges = plan_ranges(source.chunk_count(), self.chunks_per_task)
             self.record["fold"] = "chunks" if task.per_chunk else "ranges"
-            self.record["chunks_per_task"] = self.chunks_per_task
+            self.record["chunks_per_task"] = ranges[0][1] - ranges[0][0] if ranges else 0
             return self._run(
                 analysis,
                 ctx,
