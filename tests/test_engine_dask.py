@@ -51,7 +51,7 @@ def test_ranges_depend_on_the_chunk_count_only() -> None:
     assert plan_ranges(5, 2) == [(0, 2), (2, 4), (4, 5)]
     assert plan_ranges(8) == [(0, 4), (4, 8)]
     assert plan_ranges(9) == [(0, 4), (4, 8), (8, 9)]
-    assert len(plan_ranges(3000)) == 64 and plan_ranges(3000)[-1] == (2976, 3000)
+    assert len(plan_ranges(3000)) == 64 and plan_ranges(3000)[-1] == (2961, 3000)
     with pytest.raises(ValueError):
         plan_ranges(3, 0)
 
