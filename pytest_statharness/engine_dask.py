@@ -380,6 +380,12 @@ class DistributedFold:
                 )
             if progress is not None:
                 progress(ctx.pass_index, done_before + rows, total)
+        if rows != dataset.row_count:  # the plan must cover every row, once
+            raise EngineError(
+                f"{analysis.id} on {dataset.name!r}: the Dask tasks of pass "
+                f"{ctx.pass_index + 1} read {rows:,} rows, the dataset has "
+                f"{dataset.row_count:,}; this is a bug of the harness's chunk plan"
+            )
         return state, rows, chunks
 
 
