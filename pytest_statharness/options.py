@@ -142,6 +142,48 @@ def parse_setting(value: str, option: str) -> tuple[str, str]:
     return name, raw.strip()
 
 
+ENGINES = ("local", "dask")
+ENGINE_ENV = "STAT_HARNESS_ENGINE"
+DASK_SCHEDULER_ENV = "STAT_HARNESS_DASK_SCHEDULER"
+
+
+def parse_engine(value: str, option: str = "--stat-engine") -> str:
+    """The engine that folds the chunks: ``local`` (this process) or ``dask``."""
+    engine = str(value).strip().lower()
+    if engine not in ENGINES:
+        raise pytest.UsageError(f"{option} {value!r}: choose one of {', '.join(ENGINES)}")
+    return engine
+
+
+DASK_INSTALL_HINT = (
+    "--stat-engine dask needs Dask: pip install 'pytest-statharness[dask]' (dask and distributed)"
+)
+
+
+def dask_missing() -> str | None:
+    """The first module of the ``dask`` extra that is not installed, or None (no import)."""
+    import importlib.util
+
+    for name in ("dask", "distributed"):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):  # ValueError: sys.modules[name] is None
+            spec = None
+        if spec is None:
+            return name
+    return None
+
+
+def parse_scheduler(value: str, option: str = "--stat-dask-scheduler") -> str:
+    """A Dask scheduler address (``tcp://host:8786``, ``host:8786``, ``tls://...``)."""
+    address = str(value).strip()
+    if not address or any(c.isspace() for c in address):
+        raise pytest.UsageError(
+            f"{option} {value!r}: give a scheduler address such as tcp://127.0.0.1:8786"
+        )
+    return address
+
+
 REDACT_MODES = ("hash", "mask", "none")
 
 
@@ -330,6 +372,30 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="MODE",
         help="secret-looking data values in snapshots and reports: hash (default), mask or "
         "none. Ini: stat_redact.",
+    )
+    # issue 12: the distributed engine
+    group.addoption(
+        "--stat-engine",
+        default=None,
+        metavar="ENGINE",
+        help="what folds the chunks: local (this process, the default) or dask (chunk ranges "
+        "as Dask tasks; pip install 'pytest-statharness[dask]'). Findings are the same "
+        "bytes. Ini: stat_engine; env STAT_HARNESS_ENGINE.",
+    )
+    group.addoption(
+        "--stat-dask-scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --stat-engine dask: the scheduler of an existing cluster (default: a "
+        "local cluster of single-threaded worker processes, one per -n auto worker). "
+        "Ini: stat_dask_scheduler; env STAT_HARNESS_DASK_SCHEDULER.",
+    )
+    parser.addini("stat_engine", "engine: local or dask", type="string", default="")
+    parser.addini(
+        "stat_dask_scheduler",
+        "Dask scheduler address (--stat-engine dask)",
+        type="string",
+        default="",
     )
     parser.addini("stat_redact", "redaction: hash, mask or none", type="string", default="")
     parser.addini("stat_spec", "dataset spec file (statharness.toml)", type="string", default="")

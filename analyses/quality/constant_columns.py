@@ -68,6 +68,7 @@ class _Agreement:
 
 class ConstantColumns(Analysis):
     id = "constant_columns"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "quality"
     title = "Constant and near-constant columns"
     requires = ALL_KINDS

@@ -98,6 +98,7 @@ class _Missing:
 
 class Missingness(Analysis):
     id = "missingness"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "quality"
     title = "Missing values and co-missing columns"
     requires = tuple(ColumnKind)

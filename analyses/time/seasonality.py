@@ -89,6 +89,7 @@ EFFECT_BANDS = {
 
 class Seasonality(_TimeAnalysis):
     id = "seasonality"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,
