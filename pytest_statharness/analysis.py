@@ -285,6 +285,13 @@ class Analysis:
     compares: ClassVar[bool] = False
     #: settings this analysis takes (see :class:`Setting`), read from ``dataset.settings``
     settings: ClassVar[tuple[Setting, ...]] = ()
+    #: Declare True when ``merge(merge(a, b), c)`` equals ``merge(a, merge(b, c))`` bit for
+    #: bit for any states (accumulated ones too, not only single-chunk ones as ``b``) and
+    #: ``merge(init(), s)`` equals ``s``: the Dask engine then folds chunk ranges on the
+    #: workers and merges the range states (the conformance suite checks the claim). False
+    #: (the default, always exact): the workers return one state per chunk and the client
+    #: folds them in chunk order, exactly as the local engine does.
+    associative_merge: ClassVar[bool] = False
 
     # -- planning ---------------------------------------------------------------
     def plan(self, dataset: DatasetView, budget: Budget) -> Plan | None:

@@ -10,7 +10,7 @@
     statharness infer         NAME=PATH [--out statharness.toml]
     statharness runs list|show|open|pin [--home DIR] [RUN] [--json]
     statharness status        [--home DIR] [RUN] [--watch] [--json]
-    statharness compare       [--home DIR] RUN_A RUN_B [--out DIR] [--json]
+    statharness compare       [--home DIR] RUN_A[:DATASET] RUN_B[:DATASET] [--out DIR] [--json]
     statharness evidence pack [--home DIR] [RUN] [--out FILE] [--key-file FILE]
     statharness evidence verify PACK [--key-file FILE]
     statharness retention     [--home DIR] [--max-age DAYS] [--max-size SIZE] [--apply]
@@ -82,6 +82,7 @@ def _cmd_build(args) -> int:
     if duplicates:
         raise UserError(f"dataset name {duplicates[0]!r} is given twice")
     home = Path(args.home)
+    max_bytes, codec = _cache_limits(args)
     failed = 0
     for name, location in specs:
         try:
@@ -91,6 +92,8 @@ def _cmd_build(args) -> int:
                 meta_dir=meta_dir_for(home),
                 cache_dir=cache_dir_for(home),
                 root=Path.cwd(),
+                cache_compression=codec,
+                cache_max_bytes=max_bytes,
             )
         except StatHarnessError as exc:
             raise UserError(str(exc)) from None
@@ -102,10 +105,34 @@ def _cmd_build(args) -> int:
         entry = cache_dir_for(home) / status["key"]
         what = "valid, reused" if status["hit"] else f"built ({status['reason']})"
         print(
-            f"{name}: {what}  key={status['key']}  rows={dataset.row_count:,}  "
+            f"{name}: {what}  key={status['key'][:16]}  rows={dataset.row_count:,}  "
             f"size={_size(_entry_size(entry))}"
         )
+        for key in status.get("evicted", []):
+            print(f"  evicted {key[:16]} (least recently used, over the {_size(max_bytes)} cap)")
     return 1 if failed else 0
+
+
+def _cache_limits(args) -> tuple[int | None, str]:
+    """The size cap and codec of ``cache build``: its options, else the environment
+    variables a session would read, else the defaults (as a session resolves them)."""
+    import os
+
+    from .options import (
+        CACHE_COMPRESSION_ENV,
+        CACHE_MAX_SIZE_ENV,
+        DEFAULT_CACHE_MAX_BYTES,
+        parse_cache_compression,
+        parse_cache_max_size,
+    )
+
+    try:
+        size = args.max_size or os.environ.get(CACHE_MAX_SIZE_ENV, "").strip()
+        codec = args.compression or os.environ.get(CACHE_COMPRESSION_ENV, "").strip()
+        max_bytes = parse_cache_max_size(size, "--max-size") if size else DEFAULT_CACHE_MAX_BYTES
+        return max_bytes, parse_cache_compression(codec, "--compression") if codec else "lz4"
+    except Exception as exc:  # pytest.UsageError: the same one-line message
+        raise UserError(str(exc)) from None
 
 
 def _parse_spec(text: str) -> tuple[str, str]:
@@ -126,15 +153,20 @@ def _parse_spec(text: str) -> tuple[str, str]:
 
 
 def _describe(entry: Path) -> dict:
-    from .dataset.cache import read_manifest
+    from datetime import UTC, datetime
+
+    from .dataset.cache import last_used, read_manifest
 
     manifest = read_manifest(entry) or {}
     source = manifest.get("source") if isinstance(manifest.get("source"), dict) else {}
+    used = datetime.fromtimestamp(last_used(entry.parent, entry.name), UTC)
     return {
         "key": entry.name,
         "rows": manifest.get("row_count"),
         "bytes": _entry_size(entry),
+        "compression": manifest.get("compression", "none"),
         "created": manifest.get("created"),
+        "last_used": used.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "source": source.get("name"),
         "format": source.get("format"),
         "created_by": manifest.get("created_by"),
@@ -153,14 +185,16 @@ def _cmd_inspect(args) -> int:
     if not rows:
         print(f"no cache entries in {cache_dir}")
         return 0
-    table = [("key", "rows", "size", "created", "source")]
+    table = [("key", "rows", "size", "codec", "created", "last_used", "source")]
     for row in rows:
         table.append(
             (
                 row["key"],
                 f"{row['rows']:,}" if isinstance(row["rows"], int) else "?",
                 _size(row["bytes"]),
+                str(row["compression"]),
                 row["created"] or "?",
+                row["last_used"],
                 f"{row['source']} ({row['format']})"
                 if row["readable"]
                 else "(unreadable manifest)",
@@ -200,7 +234,7 @@ def _cmd_verify(args) -> int:
 
 
 def _cmd_clear(args) -> int:
-    from .dataset.cache import BUILD_PREFIX, INDEX, list_entries, remove_entry
+    from .dataset.cache import BUILD_PREFIX, INDEX, USE_SUFFIX, list_entries, remove_entry
 
     cache_dir = cache_dir_for(Path(args.home))
     entries = {e.name: e for e in list_entries(cache_dir)}
@@ -227,8 +261,8 @@ def _cmd_clear(args) -> int:
         entry = cache_dir / key
         size = _entry_size(entry) if entry.is_dir() else 0
         remove_entry(cache_dir, key)
-        lock = cache_dir / f"{key}.lock"
-        lock.unlink(missing_ok=True)
+        for suffix in (".lock", USE_SUFFIX):
+            (cache_dir / f"{key}{suffix}").unlink(missing_ok=True)
         if entry.name in entries or size:
             removed += 1
             freed += size
@@ -361,6 +395,18 @@ def build_parser() -> argparse.ArgumentParser:
         "build", parents=[home], help="parse datasets into the cache (NAME=PATH ...)"
     )
     build.add_argument("datasets", nargs="+", metavar="NAME=PATH")
+    build.add_argument(
+        "--max-size",
+        default=None,
+        help="size cap of the cache folder, e.g. 2G or off (default: "
+        "STAT_HARNESS_CACHE_MAX_SIZE, else 2G); least-recently-used entries go past it",
+    )
+    build.add_argument(
+        "--compression",
+        default=None,
+        help="codec of new entries: lz4, zstd or none (default: "
+        "STAT_HARNESS_CACHE_COMPRESSION, else lz4)",
+    )
     build.set_defaults(run=_cmd_build)
 
     inspect = actions.add_parser("inspect", parents=[home], help="list the cache entries")

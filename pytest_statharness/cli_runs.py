@@ -214,6 +214,14 @@ def cmd_status(args) -> int:
 
 
 # -- compare ------------------------------------------------------------------------------
+def _split_ref(text: str) -> tuple[str, str | None]:
+    """``RUN`` or ``RUN:DATASET`` (dataset names never hold ':')."""
+    run, sep, dataset = text.partition(":")
+    if sep and not dataset:
+        raise _user_error(f"{text!r}: no dataset after ':'; give RUN:DATASET")
+    return run or "latest", dataset if sep else None
+
+
 def cmd_compare(args) -> int:
     from .atomic import write_text_atomic
     from .canonical_json import dumps_document
@@ -224,10 +232,29 @@ def cmd_compare(args) -> int:
     )
 
     home = Path(args.home)
-    a = resolve_run(home, args.run_a)
-    b = resolve_run(home, args.run_b)
-    comparison = compare_reports(_load_report(home, a["run_id"]), _load_report(home, b["run_id"]))
-    out = Path(args.out) if args.out else home / "runs" / b["run_id"] / f"compare-{a['run_id']}"
+    (ref_a, ds_a), (ref_b, ds_b) = _split_ref(args.run_a), _split_ref(args.run_b)
+    if (ds_a is None) != (ds_b is None):
+        raise _user_error(
+            "give a dataset on both sides (RUN:DATASET RUN:DATASET) to compare two datasets, "
+            "or on neither to compare two runs"
+        )
+    a = resolve_run(home, ref_a)
+    b = resolve_run(home, ref_b)
+    report_a, report_b = _load_report(home, a["run_id"]), _load_report(home, b["run_id"])
+    for report, run, dataset in ((report_a, a, ds_a), (report_b, b, ds_b)):
+        names = [d["name"] for d in report.get("datasets", [])]
+        if dataset is not None and dataset not in names:
+            raise _user_error(
+                f"run {run['run_id']} has no dataset {dataset!r} (its datasets: "
+                f"{', '.join(names) or 'none'})"
+            )
+    comparison = compare_reports(report_a, report_b, dataset_a=ds_a, dataset_b=ds_b)
+    name = f"compare-{a['run_id']}" + (f"-{ds_a}-vs-{ds_b}" if ds_a is not None else "")
+    out = Path(args.out) if args.out else home / "runs" / b["run_id"] / name
+    from .canonical_json import to_jsonable
+    from .report.writer import validate
+
+    validate(to_jsonable(comparison), "comparison_summary")
     write_text_atomic(out / "comparison_summary.json", dumps_document(comparison))
     write_text_atomic(out / "comparison_report.md", render_comparison_markdown(comparison))
     write_text_atomic(out / "comparison_report.html", render_comparison_html(comparison))
@@ -235,8 +262,13 @@ def cmd_compare(args) -> int:
         print(json.dumps(comparison, indent=1, sort_keys=True))
     else:
         c = comparison["counts"]
+        sides = (
+            f"{a['run_id']}:{ds_a} → {b['run_id']}:{ds_b}"
+            if ds_a is not None
+            else f"{a['run_id']} → {b['run_id']}"
+        )
         print(
-            f"{a['run_id']} → {b['run_id']}: {c['added']} added, {c['removed']} removed, "
+            f"{sides}: {c['added']} added, {c['removed']} removed, "
             f"{c['changed']} changed; {len(comparison['recommendation_deltas'])} recommendation "
             f"delta(s)"
         )
@@ -308,16 +340,22 @@ def cmd_retention(args) -> int:
         raise _user_error("--max-age must not be negative")
     home = Path(args.home)
     plan = plan_retention(home, max_age_days=args.max_age, max_size=max_size)
+    skipped: list[str] = []
     if args.apply:
-        apply_plan(home, plan)
+        skipped = apply_plan(home, plan)
     if args.json:
-        print(json.dumps(plan.as_json() | {"applied": bool(args.apply)}, indent=1, sort_keys=True))
+        extra = {"applied": bool(args.apply), "skipped_in_use": skipped}
+        print(json.dumps(plan.as_json() | extra, indent=1, sort_keys=True))
         return 0
     verb = "removed" if args.apply else "would remove"
     for t in plan.remove:
+        if t.name in skipped:
+            print(f"kept   cache {t.name}: a session started using it; not removed")
+            continue
         print(f"{verb} {t.kind} {t.name} ({_size(t.size)}): {t.reason}")
-    for run_id, why in sorted(plan.protected.items()):
-        print(f"kept   run {run_id}: protected ({why})")
+    for name, why in sorted(plan.protected.items()):
+        kind, _, bare = name.rpartition(":") if name.startswith("cache:") else ("run", "", name)
+        print(f"kept   {kind} {bare}: protected ({why})")
     print(
         f"{verb} {len(plan.remove)} item(s), {_size(plan.freed)} of {_size(plan.total_before)}"
         + ("" if args.apply else "; dry run, give --apply to remove")
@@ -358,10 +396,13 @@ def add_commands(commands, home_parent: argparse.ArgumentParser, parser_class) -
     p.set_defaults(run=cmd_status)
 
     p = commands.add_parser(
-        "compare", parents=[home_parent], help="findings and recommendation deltas of two runs"
+        "compare",
+        parents=[home_parent],
+        help="findings and recommendation deltas of two runs, or of two datasets "
+        "(RUN:DATASET RUN:DATASET; the same run twice for two datasets of one run)",
     )
-    p.add_argument("run_a", metavar="RUN_A")
-    p.add_argument("run_b", metavar="RUN_B")
+    p.add_argument("run_a", metavar="RUN_A[:DATASET]")
+    p.add_argument("run_b", metavar="RUN_B[:DATASET]")
     p.add_argument("--out", default=None, help="folder for comparison_summary.json and .md")
     p.add_argument("--json", action="store_true", help="print the comparison as JSON")
     p.set_defaults(run=cmd_compare)

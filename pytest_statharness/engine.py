@@ -12,6 +12,7 @@ import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .analysis import Analysis, AnalysisContext, Budget, DatasetView, Plan
 from .errors import BudgetExceeded
@@ -27,9 +28,14 @@ class RunResult:
     wall_s: float
     cpu_s: float
     pass_rows: list[int] = field(default_factory=list)
+    #: which engine folded the chunks, and how (telemetry only; see engine_dask.py)
+    engine: dict = field(default_factory=lambda: {"name": "local"})
 
 
 ProgressCallback = Callable[[int, int, int], None]  # (pass_index, rows_done, rows_total)
+#: Folds one pass: ``fold(analysis, ctx, source, budget, start_wall, progress, done_before,
+#: total) -> (state, rows, chunks)``; :func:`_fold_pass` here, the Dask engine's elsewhere.
+Fold = Callable[..., tuple[Any, int, int]]
 
 
 def plan_for(analysis: Analysis, dataset, budget: Budget) -> Plan | None:
@@ -75,9 +81,19 @@ def _fold_pass(analysis, ctx, dataset, budget, start_wall, progress, done_before
 
 
 def run_comparison(
-    analysis, dataset_a, dataset_b, budget: Budget, plan: Plan, *, progress=None
+    analysis,
+    dataset_a,
+    dataset_b,
+    budget: Budget,
+    plan: Plan,
+    *,
+    progress=None,
+    fold: Fold | None = None,
 ) -> RunResult:
-    """Run a :class:`ComparisonAnalysis`: each pass folds A's chunks, then B's."""
+    """Run a :class:`ComparisonAnalysis`: each pass folds A's chunks, then B's.
+
+    ``fold``: what folds one side's pass (default: this process, chunk by chunk)."""
+    fold = _fold_pass if fold is None else fold
     start_wall = time.perf_counter()
     start_cpu = time.process_time()
     ctx = AnalysisContext(
@@ -91,7 +107,7 @@ def run_comparison(
         rows = 0
         for side, dataset in (("a", dataset_a), ("b", dataset_b)):
             ctx.side = side
-            states[side], side_rows, side_chunks = _fold_pass(
+            states[side], side_rows, side_chunks = fold(
                 analysis, ctx, dataset, budget, start_wall, progress, rows, total
             )
             rows += side_rows
@@ -114,12 +130,16 @@ def run_analysis(
     *,
     progress: ProgressCallback | None = None,
     memo: dict | None = None,
+    fold: Fold | None = None,
 ) -> RunResult:
     """Run ``analysis`` over ``dataset``.
 
     ``memo``: a per-process dict in which passes that analyses declare shared
     (:meth:`Analysis.shared_pass_key`) are kept, so they are computed once per dataset.
+    ``fold``: what folds one pass (default: this process, chunk by chunk); the pass loop,
+    the memo and the findings stay here whatever folds the chunks.
     """
+    fold = _fold_pass if fold is None else fold
     start_wall = time.perf_counter()
     start_cpu = time.process_time()
     ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
@@ -133,9 +153,7 @@ def run_analysis(
         else:
             grouping = analysis.grouping(ctx)
             source = dataset if grouping is None else dataset.grouped_by(*grouping)
-            state, rows, pass_chunks = _fold_pass(
-                analysis, ctx, source, budget, start_wall, progress
-            )
+            state, rows, pass_chunks = fold(analysis, ctx, source, budget, start_wall, progress)
             chunks += pass_chunks
             result = analysis.end_pass(state, ctx)
             if memo_key is not None:

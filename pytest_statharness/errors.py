@@ -28,6 +28,11 @@ class FindingValidationError(StatHarnessError):
     """An analysis produced a finding that does not match the findings JSON Schema."""
 
 
+class EngineError(StatHarnessError):
+    """The distributed engine cannot run: its extra is missing, the scheduler cannot be
+    reached, a worker cannot read a dataset (one line: what, where, what to do)."""
+
+
 class BudgetExceeded(StatHarnessError):
     """An analysis ran past the time limit of its budget.
 

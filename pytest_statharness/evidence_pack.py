@@ -11,7 +11,8 @@ against) and ``MANIFEST.json``: the sha256 and size of every other member. With 
 :func:`verify_pack` reports every problem: a member whose bytes do not match the manifest,
 a member missing from the archive or not listed in the manifest, an unreadable archive, a
 signature that does not match the key, a signed pack checked without a key or an unsigned
-pack checked with one. The archive is written deterministically (sorted members, fixed
+pack checked with one, a JSON artifact that does not match its JSON Schema (or whose totals
+disagree). The archive is written deterministically (sorted members, fixed
 timestamps, stored uncompressed), so packing the same run twice gives the same bytes.
 """
 
@@ -132,6 +133,25 @@ def write_pack(
     return manifest
 
 
+def _schema_problems(contents: dict[str, bytes]) -> list[str]:
+    """JSON members checked against their schemas: an unsigned pack rewritten with a fresh
+    manifest still has to hold artifacts the harness could have written."""
+    from .errors import StatHarnessError
+    from .report.writer import ARTIFACT_SCHEMAS, validate_text
+
+    problems = []
+    for name, schema_name in sorted(ARTIFACT_SCHEMAS.items()):
+        if name not in contents:
+            continue
+        try:
+            validate_text(contents[name].decode("utf-8"), schema_name)
+        except UnicodeDecodeError:
+            problems.append(f"{name}: not UTF-8 text")
+        except StatHarnessError as exc:
+            problems.append(f"{name}: {exc}")
+    return problems
+
+
 def verify_pack(path: Path, *, key: bytes | None = None) -> list[str]:
     """Every problem found in the pack (an empty list: intact, and signed by ``key`` if
     one is given)."""
@@ -168,6 +188,7 @@ def verify_pack(path: Path, *, key: bytes | None = None) -> list[str]:
             problems.append(f"{name}: content does not match its sha256 in the manifest")
     for name in sorted(set(contents) - set(files)):
         problems.append(f"{name}: in the pack but not in the manifest")
+    problems += _schema_problems(contents)
     if signature is not None:
         if key is None:
             problems.append(

@@ -177,6 +177,9 @@ class AnalysisItem(pytest.Item):
                 for n in self.dataset_names
             ),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            # which engine folded the chunks; a pass the Dask engine could not distribute
+            # is listed with the reason (engine_dask.py)
+            "engine": result.engine,
         }
         failed = outcome.status in ("missing", "mismatch")
         self._record(

@@ -142,6 +142,48 @@ def parse_setting(value: str, option: str) -> tuple[str, str]:
     return name, raw.strip()
 
 
+ENGINES = ("local", "dask")
+ENGINE_ENV = "STAT_HARNESS_ENGINE"
+DASK_SCHEDULER_ENV = "STAT_HARNESS_DASK_SCHEDULER"
+
+
+def parse_engine(value: str, option: str = "--stat-engine") -> str:
+    """The engine that folds the chunks: ``local`` (this process) or ``dask``."""
+    engine = str(value).strip().lower()
+    if engine not in ENGINES:
+        raise pytest.UsageError(f"{option} {value!r}: choose one of {', '.join(ENGINES)}")
+    return engine
+
+
+DASK_INSTALL_HINT = (
+    "--stat-engine dask needs Dask: pip install 'pytest-statharness[dask]' (dask and distributed)"
+)
+
+
+def dask_missing() -> str | None:
+    """The first module of the ``dask`` extra that is not installed, or None (no import)."""
+    import importlib.util
+
+    for name in ("dask", "distributed"):
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError):  # ValueError: sys.modules[name] is None
+            spec = None
+        if spec is None:
+            return name
+    return None
+
+
+def parse_scheduler(value: str, option: str = "--stat-dask-scheduler") -> str:
+    """A Dask scheduler address (``tcp://host:8786``, ``host:8786``, ``tls://...``)."""
+    address = str(value).strip()
+    if not address or any(c.isspace() for c in address):
+        raise pytest.UsageError(
+            f"{option} {value!r}: give a scheduler address such as tcp://127.0.0.1:8786"
+        )
+    return address
+
+
 REDACT_MODES = ("hash", "mask", "none")
 
 
@@ -172,7 +214,69 @@ def parse_cap(value: str) -> tuple[str, int]:
     return name, number
 
 
+# -- issue 10: the dataset cache's size cap and codec ----------------------------------------
+CACHE_MAX_SIZE_ENV = "STAT_HARNESS_CACHE_MAX_SIZE"
+CACHE_COMPRESSION_ENV = "STAT_HARNESS_CACHE_COMPRESSION"
+#: the same as dataset.cache.COMPRESSIONS / DEFAULT_MAX_BYTES (not imported: pyarrow)
+CACHE_COMPRESSIONS = ("lz4", "zstd", "none")
+DEFAULT_CACHE_MAX_BYTES = 2 << 30
+_SIZE_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+
+
+def parse_byte_size(text: str) -> int:
+    """``500``, ``2K``, ``1.5M``, ``2G``, ``1T`` (binary units, optional ``B``/``iB``);
+    ValueError with a one-line message otherwise."""
+    match = re.fullmatch(
+        r"(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?", str(text).strip().lower().replace("_", "")
+    )
+    if not match:
+        raise ValueError(f"size {text!r}: give a number with an optional unit K, M, G or T")
+    return int(float(match[1]) * _SIZE_UNITS[match[2]])
+
+
+def parse_cache_max_size(value: str, option: str = "--stat-cache-max-size") -> int | None:
+    """The cache folder's size cap in bytes; ``off`` (or ``none``) for no cap."""
+    text = str(value).strip().lower()
+    if text in ("off", "none", "unlimited"):
+        return None
+    try:
+        return parse_byte_size(text)
+    except ValueError as exc:
+        raise pytest.UsageError(f"{option} {value!r}: {exc}, or off for no cap") from None
+
+
+def parse_cache_compression(value: str, option: str = "--stat-cache-compression") -> str:
+    codec = str(value).strip().lower()
+    if codec not in CACHE_COMPRESSIONS:
+        raise pytest.UsageError(
+            f"{option} {value!r}: choose one of {', '.join(CACHE_COMPRESSIONS)}"
+        )
+    return codec
+
+
+def add_cache_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("statharness")
+    group.addoption(
+        "--stat-cache-max-size",
+        default=None,
+        metavar="SIZE",
+        help="size cap of the columnar dataset cache (e.g. 2G, 500M, off); least-recently-used "
+        "entries not in use are evicted past it (default 2G). Ini: stat_cache_max_size; env "
+        "STAT_HARNESS_CACHE_MAX_SIZE.",
+    )
+    group.addoption(
+        "--stat-cache-compression",
+        default=None,
+        metavar="CODEC",
+        help="codec of new cache entries: lz4 (default), zstd or none. Ini: "
+        "stat_cache_compression; env STAT_HARNESS_CACHE_COMPRESSION.",
+    )
+    parser.addini("stat_cache_max_size", "dataset cache size cap (e.g. 2G, off)", default="")
+    parser.addini("stat_cache_compression", "dataset cache codec: lz4, zstd or none", default="")
+
+
 def add_options(parser: pytest.Parser) -> None:
+    add_cache_options(parser)  # issue 10
     group = parser.getgroup("statharness", "statistical analyses of datasets (pytest-statharness)")
     group.addoption(
         "--stat-dataset",
@@ -268,6 +372,30 @@ def add_options(parser: pytest.Parser) -> None:
         metavar="MODE",
         help="secret-looking data values in snapshots and reports: hash (default), mask or "
         "none. Ini: stat_redact.",
+    )
+    # issue 12: the distributed engine
+    group.addoption(
+        "--stat-engine",
+        default=None,
+        metavar="ENGINE",
+        help="what folds the chunks: local (this process, the default) or dask (chunk ranges "
+        "as Dask tasks; pip install 'pytest-statharness[dask]'). Findings are the same "
+        "bytes. Ini: stat_engine; env STAT_HARNESS_ENGINE.",
+    )
+    group.addoption(
+        "--stat-dask-scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="with --stat-engine dask: the scheduler of an existing cluster (default: a "
+        "local cluster of single-threaded worker processes, one per -n auto worker). "
+        "Ini: stat_dask_scheduler; env STAT_HARNESS_DASK_SCHEDULER.",
+    )
+    parser.addini("stat_engine", "engine: local or dask", type="string", default="")
+    parser.addini(
+        "stat_dask_scheduler",
+        "Dask scheduler address (--stat-engine dask)",
+        type="string",
+        default="",
     )
     parser.addini("stat_redact", "redaction: hash, mask or none", type="string", default="")
     parser.addini("stat_spec", "dataset spec file (statharness.toml)", type="string", default="")

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import pytest
 
+from .concurrency import MAX_WORKERS_ENV, WORKER_MEMORY_MB, auto_worker_count
 from .options import add_options
 from .policy.golden import golden_policy_for
-from .settings import SETTINGS_KEY, WORKERINPUT_KEY, RunSettings, settings_for
+from .settings import (
+    DASK_ADDRESS_KEY,
+    DASK_WORKERINPUT_KEY,
+    SETTINGS_KEY,
+    WORKERINPUT_KEY,
+    RunSettings,
+    settings_for,
+)
 
 # The markers of the core; each analysis family (and any marker a provider declares through
 # the statharness_markers hook) is registered as the analyses are loaded.
@@ -61,41 +69,17 @@ def pytest_configure_node(node) -> None:
     settings = node.config.stash.get(SETTINGS_KEY, None)
     if settings is not None:
         node.workerinput[WORKERINPUT_KEY] = settings.to_json()
+    address = node.config.stash.get(DASK_ADDRESS_KEY, None)
+    if address is not None:  # --stat-engine dask: every worker is a client of one scheduler
+        node.workerinput[DASK_WORKERINPUT_KEY] = address
+
+
+__all__ = ["MAX_WORKERS_ENV", "WORKER_MEMORY_MB", "auto_worker_count"]
 
 
 def run_settings(config: pytest.Config) -> RunSettings | None:
     """The run's settings (None before ``pytest_configure``)."""
     return config.stash.get(SETTINGS_KEY, None)
-
-
-MAX_WORKERS_ENV = "STAT_HARNESS_MAX_WORKERS_ANALYSIS"
-WORKER_MEMORY_MB = 1536  # budgeted peak per worker (measured peaks stay well below)
-
-
-def auto_worker_count(env: dict | None = None) -> int:
-    """Workers for ``-n auto``: cores, bounded by memory and STAT_HARNESS_MAX_WORKERS_ANALYSIS."""
-    import os
-
-    env = os.environ if env is None else env
-    raw = env.get(MAX_WORKERS_ENV, "auto").strip().lower()
-    if raw not in ("", "auto"):
-        try:
-            value = int(raw)
-        except ValueError:
-            raise pytest.UsageError(
-                f"{MAX_WORKERS_ENV}={raw!r}: give 'auto' or a worker count"
-            ) from None
-        if value < 1:
-            raise pytest.UsageError(f"{MAX_WORKERS_ENV}={raw!r}: must be at least 1")
-        return value
-    cores = (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    )
-    try:
-        available_mb = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // (1 << 20)
-    except (ValueError, OSError, AttributeError):
-        available_mb = cores * WORKER_MEMORY_MB
-    return max(1, min(cores, available_mb // WORKER_MEMORY_MB))
 
 
 @pytest.hookimpl(trylast=True)

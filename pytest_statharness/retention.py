@@ -5,9 +5,11 @@ the default is a dry run). Rules, in order:
 
 - protected, never removed: runs started today (UTC), pinned runs (``statharness runs
   pin``), the latest run (LATEST.json) and runs still ``running`` with a fresh heartbeat;
-- ``--max-age DAYS``: older runs and cache entries (by their creation time) are removed;
-- ``--max-size SIZE``: then the oldest unprotected runs, then the least recently created
-  cache entries, are removed until the total of runs/ and cache/datasets/ fits.
+- protected too: cache entries in use by a running session (their in-use flock is held);
+- ``--max-age DAYS``: older runs (by start) and cache entries (by last use) are removed;
+- ``--max-size SIZE``: then the oldest unprotected runs, then the least recently used
+  cache entries, then the oldest grouped copies of event logs (``cache/grouped``), are
+  removed until the total of runs/, cache/datasets/ and cache/grouped/ fits.
 
 Which run is older is decided by sequence number, never by file times.
 """
@@ -22,30 +24,12 @@ from pathlib import Path
 
 from . import store
 
-_UNITS = {
-    "": 1,
-    "b": 1,
-    "k": 1 << 10,
-    "kb": 1 << 10,
-    "m": 1 << 20,
-    "mb": 1 << 20,
-    "g": 1 << 30,
-    "gb": 1 << 30,
-}
-
 
 def parse_size(text: str) -> int:
     """``500``, ``2K``, ``1.5M``, ``1G`` (binary units, an optional trailing ``B``)."""
-    import re
+    from .options import parse_byte_size  # one size syntax for every option
 
-    match = re.fullmatch(
-        r"(\d+(?:\.\d+)?)\s*([kmg]?b?)", str(text).strip().lower().replace("_", "")
-    )
-    if not match:
-        raise ValueError(
-            f"size {text!r}: give a number with an optional unit K, M or G (e.g. 500M)"
-        )
-    return int(float(match[1]) * _UNITS[match[2]])
+    return parse_byte_size(text)
 
 
 def _tree_size(path: Path) -> int:
@@ -136,13 +120,28 @@ def plan_retention(
     cache_targets: list[Target] = []
     cache_dir = cache_dir_for(home)
     if cache_dir.is_dir():
-        from .dataset.cache import list_entries
+        from .dataset.cache import in_use, last_used, list_entries
 
         for entry in list_entries(cache_dir):
-            cache_targets.append(
-                Target("cache", entry.name, entry, _tree_size(entry), entry.stat().st_mtime)
+            # last use, not creation: an entry every session reads is the last to go (LRU)
+            target = Target(
+                "cache", entry.name, entry, _tree_size(entry), last_used(cache_dir, entry.name)
             )
+            if in_use(cache_dir, entry.name):
+                plan.protected[f"cache:{entry.name}"] = "in use by a running session"
+                plan.keep.append(target)
+            else:
+                cache_targets.append(target)
         cache_targets.sort(key=lambda t: (t.created or 0.0, t.name))
+    # grouped copies of event logs (dataset/regroup.py): rebuilt by the next session that
+    # needs one; a session reading one keeps its open descriptor, so removal cannot break it
+    grouped_dir = Path(home) / "cache" / "grouped"
+    if grouped_dir.is_dir():
+        grouped = [
+            Target("grouped", p.name, p, p.stat().st_size, p.stat().st_mtime)
+            for p in grouped_dir.glob("grouped-*.arrow")
+        ]
+        cache_targets += sorted(grouped, key=lambda t: (t.created or 0.0, t.name))
     plan.total_before = sum(t.size for t in run_targets + plan.keep + cache_targets)
     remaining: list[Target] = []
     for target in run_targets + cache_targets:
@@ -165,13 +164,18 @@ def plan_retention(
     return plan
 
 
-def apply_plan(home: Path, plan: Plan) -> None:
-    from .dataset.cache import remove_entry
+def apply_plan(home: Path, plan: Plan) -> list[str]:
+    """Remove what the plan says; returns the cache keys skipped because a session started
+    using them after the plan was made (an entry in use is never removed)."""
+    from .dataset.cache import evict_if_idle
 
+    skipped = []
     for target in plan.remove:
         if target.kind == "run":
             shutil.rmtree(target.path, ignore_errors=True)
             store.delete_run(home, target.name)
-        else:
-            remove_entry(target.path.parent, target.name)
-            (target.path.parent / f"{target.name}.lock").unlink(missing_ok=True)
+        elif target.kind == "grouped":
+            target.path.unlink(missing_ok=True)
+        elif not evict_if_idle(target.path.parent, target.name) and target.path.exists():
+            skipped.append(target.name)
+    return skipped

@@ -252,6 +252,12 @@ class RunRecorder:
         self._sigterm_handler = None
 
     def pytest_terminal_summary(self, terminalreporter) -> None:
+        shortfall = getattr(self, "scorecard_shortfall", None)
+        if shortfall:
+            terminalreporter.write_line(
+                "--stat-golden=strict: the scorecard is not release ready; the session fails: "
+                + "; ".join(shortfall)
+            )
         gate = getattr(self, "gate", None)
         if not gate:
             return

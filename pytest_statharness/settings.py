@@ -25,24 +25,40 @@ from pathlib import Path
 import pytest
 
 from .options import (
+    CACHE_COMPRESSION_ENV,
+    CACHE_MAX_SIZE_ENV,
     CAPS_ENV,
+    DASK_INSTALL_HINT,
+    DASK_SCHEDULER_ENV,
+    DEFAULT_CACHE_MAX_BYTES,
     DISABLE_ENV,
+    ENGINE_ENV,
     LEGACY_SETTING_INI_KEYS,
     PROVIDERS_ENV,
     DatasetSpec,
+    dask_missing,
     parse_batch_size,
+    parse_cache_compression,
+    parse_cache_max_size,
     parse_cap,
     parse_compare,
     parse_dataset_spec,
+    parse_engine,
     parse_golden,
     parse_provider_names,
     parse_redact,
+    parse_scheduler,
     parse_setting,
     parse_time_limit,
 )
 
 SETTINGS_KEY = pytest.StashKey["RunSettings"]()
 WORKERINPUT_KEY = "statharness_settings"
+#: --stat-engine dask: the scheduler address the controller's engine uses, handed to xdist
+#: workers (runtime state, not a setting: the local cluster's address is known only once
+#: it has started)
+DASK_ADDRESS_KEY = pytest.StashKey[str]()
+DASK_WORKERINPUT_KEY = "statharness_dask_scheduler"
 ENV_PREFIX = "STAT_HARNESS_"
 LARGE_POLICY_ENV = "STAT_HARNESS_LARGE_DATASET_POLICY"
 
@@ -63,7 +79,11 @@ class RunSettings:
     providers: tuple[str, ...] = ()  # allow-list of analysis providers (empty: all)
     disabled: tuple[str, ...] = ()  # analysis providers turned off
     redact: str = "hash"  # secret-looking values: hash, mask or none (redaction.py)
+    cache_max_bytes: int | None = DEFAULT_CACHE_MAX_BYTES  # issue 10: None = no cap
+    cache_compression: str = "lz4"  # issue 10: codec of new cache entries
     update_snapshots: bool = False
+    engine: str = "local"  # what folds the chunks: local or dask (engine_dask.py)
+    dask_scheduler: str | None = None  # None: a local cluster started by the session
     network_mode: str = "off"
     large_dataset_policy: bool = True
     #: analysis settings given in the ini file / on the command line, name -> raw value
@@ -173,6 +193,34 @@ def settings_from_config(
     )
     cli_settings = dict(parse_setting(v, "--stat-set") for v in config.getoption("stat_set") or [])
     spec_raw = config.getoption("stat_spec") or _ini(config, "stat_spec")
+    # issue 12: command line > environment > ini > default, like every value
+    engine = parse_engine(
+        *next(
+            (value, source)
+            for value, source in (
+                (config.getoption("stat_engine"), "--stat-engine"),
+                (env.get(ENGINE_ENV, "").strip(), ENGINE_ENV),
+                (_ini(config, "stat_engine"), "ini stat_engine"),
+                ("local", "default"),
+            )
+            if value
+        )
+    )
+    if engine == "dask":
+        if dask_missing() is not None:
+            raise pytest.UsageError(DASK_INSTALL_HINT)
+    scheduler = next(
+        (
+            parse_scheduler(value, source)
+            for value, source in (
+                (config.getoption("stat_dask_scheduler"), "--stat-dask-scheduler"),
+                (env.get(DASK_SCHEDULER_ENV, "").strip(), DASK_SCHEDULER_ENV),
+                (_ini(config, "stat_dask_scheduler"), "ini stat_dask_scheduler"),
+            )
+            if value
+        ),
+        None,
+    )
     from .policy.network import network_mode
 
     return RunSettings(
@@ -188,7 +236,10 @@ def settings_from_config(
         providers=providers,
         disabled=tuple(dict.fromkeys(disabled)),
         redact=parse_redact(config.getoption("stat_redact") or _ini(config, "stat_redact")),
+        **_cache_settings(config, env),  # issue 10
         update_snapshots=bool(config.getoption("update_snapshots", default=False)),
+        engine=engine,
+        dask_scheduler=scheduler,
         network_mode=network_mode(env),
         large_dataset_policy=env.get(LARGE_POLICY_ENV, "on").strip().lower()
         not in {"off", "0", "false", "no"},
@@ -196,6 +247,30 @@ def settings_from_config(
         cli_settings=tuple(sorted(cli_settings.items())),
         environment=environment,
     )
+
+
+def _cache_settings(config: pytest.Config, env: Mapping[str, str]) -> dict:
+    """The dataset cache's cap and codec: command line > environment > ini > default."""
+    size = (
+        (config.getoption("stat_cache_max_size"), "--stat-cache-max-size"),
+        (env.get(CACHE_MAX_SIZE_ENV, "").strip(), CACHE_MAX_SIZE_ENV),
+        (_ini(config, "stat_cache_max_size"), "ini stat_cache_max_size"),
+    )
+    codec = (
+        (config.getoption("stat_cache_compression"), "--stat-cache-compression"),
+        (env.get(CACHE_COMPRESSION_ENV, "").strip(), CACHE_COMPRESSION_ENV),
+        (_ini(config, "stat_cache_compression"), "ini stat_cache_compression"),
+    )
+    out: dict = {}
+    for value, where in size:
+        if value:
+            out["cache_max_bytes"] = parse_cache_max_size(value, where)
+            break
+    for value, where in codec:
+        if value:
+            out["cache_compression"] = parse_cache_compression(value, where)
+            break
+    return out
 
 
 def settings_for(config: pytest.Config) -> RunSettings:

@@ -45,7 +45,15 @@ def test_build_inspect_verify_clear(workdir, capsys) -> None:
 
     assert main(["cache", "inspect"]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].split() == ["key", "rows", "size", "created", "source"]
+    assert out.splitlines()[0].split() == [
+        "key",
+        "rows",
+        "size",
+        "codec",
+        "created",
+        "last_used",
+        "source",
+    ]
     assert all(key in out for key in keys) and "1,500" in out and "a.parquet (parquet)" in out
     assert "2 entries" in out
 

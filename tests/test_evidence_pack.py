@@ -14,29 +14,76 @@ from pytest_statharness.evidence_pack import KEY_ENV, MANIFEST, SIGNATURE, verif
 KEY = b"correct horse battery staple"
 
 
+def _valid_report(run_id: str, root) -> dict:
+    """A report.json that matches its schema (as the writer would make it)."""
+    from pytest_statharness import provenance as prov
+    from pytest_statharness.scorecard import build_scorecard
+    from pytest_statharness.settings import RunSettings
+
+    report = {
+        "schema_version": 2,
+        "run_id": run_id,
+        "exit_status": 0,
+        "golden_policy": "default",
+        "provenance": prov.collect(
+            argv=["pytest"], root=root, options=RunSettings(), inipath=None, started=1.0, ended=2.0
+        ),
+        "datasets": [],
+        "summary": {"items": 1, "outcomes": {"passed": 1}},
+        "items": [
+            {
+                "nodeid": "statharness::histogram[sales]",
+                "analysis_id": "histogram",
+                "dataset": "sales",
+                "family": "distribution",
+                "outcome": "passed",
+                "snapshot": {"status": "match", "path": "sales/histogram.json"},
+                "skip": None,
+                "error": None,
+                "telemetry": {
+                    "wall_s": 0.1,
+                    "cpu_s": 0.1,
+                    "rows_scanned": 10,
+                    "passes": 1,
+                    "chunks": 1,
+                    "rows_per_s": 100.0,
+                    "cache_hit": True,
+                    "peak_rss_mb": 100.0,
+                },
+                "findings": [],
+            }
+        ],
+        "scorecard": None,
+        "comparison": None,
+    }
+    report["scorecard"] = build_scorecard(report, network_mode="off")
+    return report
+
+
 @pytest.fixture
 def home(tmp_path):
+    from pytest_statharness.report.writer import build_telemetry, validate
+
     home = tmp_path / "appdata"
     _seq, run_id = store.new_run(home, datasets=["sales"])
     run_dir = home / "runs" / run_id
     run_dir.mkdir(parents=True)
-    report = {
+    report = _valid_report(run_id, tmp_path)
+    policy = {
+        "schema_version": 2,
         "run_id": run_id,
-        "provenance": {"argv": ["pytest"], "settings_hash": "sha256:" + "0" * 64},
-        "items": [
-            {
-                "nodeid": "statharness::histogram[sales]",
-                "snapshot": {"status": "match", "path": "sales/histogram.json"},
-                "findings": [],
-            }
-        ],
+        "golden_policy": "default",
+        "network_mode": "off",
+        "items": {},
     }
+    for document, name in ((report, "report"), (policy, "policy")):
+        validate(document, name)
     (run_dir / "report.json").write_text(json.dumps(report))
     (run_dir / "report.md").write_text("# statharness run\n")
     (run_dir / "report.html").write_text("<!doctype html><title>r</title>\n")
-    (run_dir / "policy.json").write_text('{"items": {}}\n')
-    (run_dir / "scorecard.json").write_text('{"pillars": {}}\n')
-    (run_dir / "telemetry.json").write_text('{"items": {}}\n')
+    (run_dir / "policy.json").write_text(json.dumps(policy))
+    (run_dir / "scorecard.json").write_text(json.dumps(report["scorecard"]))
+    (run_dir / "telemetry.json").write_text(json.dumps(build_telemetry(report)))
     snapshots = tmp_path / "snapshots" / "sales"
     snapshots.mkdir(parents=True)
     (snapshots / "histogram.json").write_text('{"findings": []}\n')
@@ -128,3 +175,60 @@ def test_cli_pack_and_verify(home, tmp_path, monkeypatch, capsys) -> None:
     assert "unsigned" in capsys.readouterr().out
     assert main(["evidence", "verify", str(unsigned)]) == 0
     assert main(["evidence", "verify", str(tmp_path / "missing.zip")]) == 2
+
+
+def _repack_unsigned(pack, out, change):
+    """What a forger without the key can do: change members and write a fresh manifest."""
+    import hashlib
+
+    with zipfile.ZipFile(pack) as zin:
+        members = {n: zin.read(n) for n in zin.namelist() if n not in (MANIFEST, SIGNATURE)}
+    members = {name: change(name, data) for name, data in members.items()}
+    manifest = json.loads(zipfile.ZipFile(pack).read(MANIFEST))
+    manifest["signed"] = False
+    manifest["files"] = {
+        n: {"sha256": hashlib.sha256(d).hexdigest(), "size": len(d)} for n, d in members.items()
+    }
+    with zipfile.ZipFile(out, "w") as zout:
+        for name, data in members.items():
+            zout.writestr(name, data)
+        zout.writestr(MANIFEST, json.dumps(manifest, sort_keys=True, indent=1) + "\n")
+    return out
+
+
+def _edit_json(target: str, edit):
+    def change(name, data):
+        if name != target:
+            return data
+        document = json.loads(data)
+        edit(document)
+        return json.dumps(document).encode()
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("member", "edit", "problem"),
+    [
+        ("scorecard.json", lambda d: d["pillars"]["secure"].update(score=2.0), "release_ready"),
+        ("scorecard.json", lambda d: d["pillars"].pop("citable"), "'citable' is a required"),
+        ("scorecard.json", lambda d: d.update(schema_version=7), "schema_version"),
+        (
+            "telemetry.json",
+            lambda d: d["items"]["statharness::histogram[sales]"].update(wall_s=-1),
+            "minimum of 0",
+        ),
+        ("telemetry.json", lambda d: d.pop("run_id"), "'run_id' is a required"),
+        ("report.json", lambda d: d["scorecard"].update(release_ready=False), "release_ready"),
+    ],
+)
+def test_a_rewritten_unsigned_pack_with_an_invalid_artifact_is_refused(
+    home, tmp_path, member, edit, problem
+) -> None:
+    pack = tmp_path / "pack.zip"
+    write_pack(home / "runs" / "run-000001", pack, snapshot_dir=tmp_path / "snapshots")
+    assert verify_pack(pack) == []
+    forged = _repack_unsigned(pack, tmp_path / "forged.zip", _edit_json(member, edit))
+    problems = verify_pack(forged)
+    assert len(problems) == 1 and problems[0].startswith(f"{member}: "), problems
+    assert problem in problems[0]

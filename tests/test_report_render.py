@@ -12,7 +12,7 @@ import subprocess
 import pytest
 
 from pytest_statharness.errors import StatHarnessError
-from pytest_statharness.report.html import MAX_BYTES, histogram_svg, render_html
+from pytest_statharness.report.html import MAX_BYTES, curve_svg, histogram_svg, render_html
 from pytest_statharness.report.markdown import headline_entries, render_markdown
 from pytest_statharness.report.writer import validate
 from pytest_statharness.scorecard import build_scorecard
@@ -122,9 +122,60 @@ def _typical() -> dict:
             {"top_values": [{"value": "<script>alert(1)</script>", "count": 3}], "distinct": 1},
         )
     )
+    findings += _time_findings()
     report = _report(findings)
     report["scorecard"] = build_scorecard(report, report_text="{}", network_mode="off")
     return report
+
+
+HOURS = [149, 138, 135, 131, 118, 119, 120, 132, 180, 235, 253, 277]
+HOURS += [277, 278, 299, 280, 305, 271, 258, 232, 212, 205, 202, 194]
+WEEK = {"Monday": 732, "Tuesday": 800, "Wednesday": 770, "Thursday": 960, "Friday": 943}
+WEEK |= {"Saturday": 528, "Sunday": 267}
+
+
+def _time_findings() -> list[dict]:
+    """What the time analyses report: counts per hour and weekday in the time_series
+    finding's evidence, a seasonality test, a changepoint and a trend of the same series."""
+    series = {"series": "rows", "time_column": "ts"}
+    ts = _finding(
+        "ts",
+        "time_series",
+        "info",
+        {"first": "2024-01-01T00:00:00", "last": "2024-12-30T23:00:00"},
+        subject=dict(series),
+    )
+    ts["evidence"] = dict(EVIDENCE, parameters={"hour_of_day_rows": HOURS, "weekday_rows": WEEK})
+    ts["evidence"]["parameters"]["clock"] = "UTC hours"
+    season = _finding(
+        "season",
+        "seasonality",
+        "medium",
+        {"peak": "16:00", "trough": "04:00", "p_value": 2e-84, "peak_ratio": 1.4},
+        subject=dict(series, cycle="hour_of_day"),
+    )
+    change = _finding(
+        "cp",
+        "changepoint",
+        "medium",
+        {"date": "2024-07-01", "level_before": 10.0, "level_after": 30.0},
+        subject=dict(series),
+    )
+    trend = _finding(
+        "trend",
+        "trend",
+        "low",
+        {
+            "first_day": "2024-01-01",
+            "last_day": "2024-12-30",
+            "fitted_start": 12.0,
+            "fitted_end": 28.0,
+            "slope_per_day": 0.044,
+            "p_value": 0.001,
+        },
+        subject=dict(series),
+    )
+    return [ts, season, change, trend]
 
 
 def test_markdown_is_triage_within_200_lines() -> None:
@@ -169,6 +220,30 @@ def test_html_is_self_contained_escaped_and_bounded() -> None:
     page = render_html(big)
     assert len(page.encode()) <= MAX_BYTES + 200_000
     assert "plot(s) left out to keep this page bounded" in page
+
+
+def test_seasonal_curves_and_daily_trend_are_drawn_from_the_findings() -> None:
+    page = render_html(_typical())
+    plots = page[page.index("Seasonal profiles") :]
+    assert plots.count("<polyline") >= 2  # hour of day and weekday curves
+    assert "<title>16: 305</title>" in plots and "<title>Sun: 267</title>" in plots
+    assert "Peak 16:00, trough 04:00" in plots and "UTC hours" in plots
+    daily = page[page.index("Daily series") : page.index("Seasonal profiles")]
+    assert "changepoint 2024-07-01" in daily  # the change date marked
+    assert 'stroke="#2e8b57"' in daily and "trend 2024-01-01 12 → 2024-12-30 28" in daily
+    # a curve is never drawn from values a finding did not hold
+    assert curve_svg(["a", "b"], [1.0], y_label="rows") == ""
+    assert curve_svg(["a", "b"], [1.0, float("nan")], y_label="rows") == ""
+    assert curve_svg(["<b>", "c"], [1.0, 2.0], y_label="rows").count("&lt;b&gt;") == 2
+    # axis labels stay short enough to fit left of the plot
+    from pytest_statharness.report.html import _axis
+
+    assert [_axis(v) for v in (956500.0, 2119.3, 1234567890, -25000.0)] == [
+        "956.5k",
+        "2119",
+        "1.235G",
+        "-25k",
+    ]
 
 
 def test_histogram_svg_plots_every_nonzero_bin() -> None:
@@ -231,6 +306,7 @@ def _browser() -> str | None:
     return None
 
 
+@pytest.mark.slow
 def test_html_renders_in_a_headless_browser(tmp_path) -> None:
     browser = _browser()
     if browser is None:
@@ -272,3 +348,36 @@ def test_html_renders_in_a_headless_browser(tmp_path) -> None:
     )
     assert dom.stdout.count("<svg") >= 2, dom.stderr[-2000:]
     assert json.dumps("statharness run run-000001")[1:-1] in dom.stdout
+    assert dom.stdout.count("<polyline") == 2  # the two seasonal curves
+    # no console message at all (a CSP violation, a failed load, a script error would log)
+    assert _console(browser, page, tmp_path) == []
+    # ...and the check sees one: a page the CSP blocks logs its violations
+    control = tmp_path / "control.html"
+    control.write_text(
+        "<!doctype html><meta http-equiv=Content-Security-Policy content=\"default-src 'none'\">"
+        "<script>console.log(1)</script>",
+        encoding="utf-8",
+    )
+    assert any("Content Security Policy" in line for line in _console(browser, control, tmp_path))
+
+
+def _console(browser: str, page, tmp_path) -> list[str]:
+    """The page's console messages, as Chromium logs them with --enable-logging=stderr."""
+    done = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    return [line for line in done.stderr.splitlines() if ":CONSOLE" in line]

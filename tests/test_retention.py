@@ -52,7 +52,7 @@ def test_parse_size() -> None:
     assert parse_size("2K") == 2048
     assert parse_size("1.5m") == int(1.5 * (1 << 20))
     assert parse_size("1G") == 1 << 30
-    with pytest.raises(ValueError, match="unit K, M or G"):
+    with pytest.raises(ValueError, match="unit K, M, G or T"):
         parse_size("12 parsecs")
 
 
@@ -106,3 +106,32 @@ def test_bad_arguments_are_usage_errors(home, capsys) -> None:
     assert main(["retention", "--home", str(home), "--max-size", "lots"]) == 2
     assert "--max-size" not in capsys.readouterr().out
     assert main(["retention", "--home", str(home), "--max-age", "-1"]) == 2
+
+
+def test_runs_pin_and_unpin_from_the_command_line(home, capsys) -> None:
+    assert main(["runs", "pin", "2", "--home", str(home)]) == 0
+    assert "run-000002 pinned (retention keeps it)" in capsys.readouterr().out
+    assert plan_retention(home, max_size=0).protected["run-000002"] == "pinned"
+    assert main(["runs", "pin", "run-000002", "--unpin", "--home", str(home)]) == 0
+    assert "run-000002 unpinned" in capsys.readouterr().out
+    assert "run-000002" not in plan_retention(home, max_size=0).protected
+    assert main(["runs", "pin", "run-000042", "--home", str(home)]) == 2
+    assert "no run 'run-000042'" in capsys.readouterr().err
+
+
+def test_grouped_copies_are_retained_last_and_removed(home, capsys) -> None:
+    grouped = home / "cache" / "grouped"
+    grouped.mkdir(parents=True)
+    copy = grouped / "grouped-0123.arrow"
+    copy.write_bytes(b"\0" * 3000)
+    stamp = time.time() - 60 * DAY
+    import os
+
+    os.utime(copy, (stamp, stamp))
+    plan = plan_retention(home, max_age_days=45)
+    assert [(t.kind, t.name) for t in plan.remove] == [("cache", "aaaa"), ("grouped", copy.name)]
+    plan = plan_retention(home, max_size=15000)  # 18000 bytes: the oldest runs go first
+    assert [t.kind for t in plan.remove][-1] == "run"
+    assert main(["retention", "--home", str(home), "--max-age", "45", "--apply"]) == 0
+    assert f"removed grouped {copy.name}" in capsys.readouterr().out
+    assert not copy.exists()

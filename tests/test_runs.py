@@ -188,6 +188,20 @@ def test_cli_runs_show_open_compare(pytester, parquet_path, frame, capsys) -> No
     assert page.startswith("<!doctype html>") and "run-000001 → run-000002" in page
     assert main(["runs", "show", "run-000009", "--home", home]) == 2
     assert "no run 'run-000009'" in capsys.readouterr().err
+    # every JSON artifact the two runs wrote matches its schema; an edited one does not
+    from pytest_statharness.errors import StatHarnessError
+    from pytest_statharness.report.writer import ARTIFACT_SCHEMAS, validate_file
+
+    run2 = pytester.path / "appdata" / "runs" / "run-000002"
+    written = sorted(p.name for p in run2.glob("*.json"))
+    assert written == sorted(ARTIFACT_SCHEMAS)  # comparison_summary.json included
+    for path in [*run2.glob("*.json"), md / "comparison_summary.json"]:
+        validate_file(path)
+    summary = json.loads((run2 / "comparison_summary.json").read_text())
+    summary["counts"]["changed"] += 1
+    (run2 / "comparison_summary.json").write_text(json.dumps(summary))
+    with pytest.raises(StatHarnessError, match="counts.changed is"):
+        validate_file(run2 / "comparison_summary.json")
 
 
 def test_runs_list_into_a_closed_pipe_is_quiet(tmp_path) -> None:
@@ -250,3 +264,77 @@ def test_state_db_records_its_schema_version(tmp_path) -> None:
     (version,) = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
     conn.close()
     assert version == str(store.STATE_SCHEMA_VERSION) == "2"
+
+
+def test_status_watch_follows_a_running_run_until_it_ends(tmp_path, capsys) -> None:
+    """``status --watch`` prints the status again every interval (items done, ETA from the
+    median of earlier runs) and returns once the run is no longer running."""
+    import threading
+    import time
+
+    home = tmp_path / "home"
+    nodes = [f"statharness::profile_numeric[d{i}]" for i in range(3)]
+    # an earlier run: profile_numeric on small datasets took 2, 4 and 6 s (median 4)
+    _seq, first = store.new_run(home, datasets=["d"])
+    store.finish_run(
+        home,
+        first,
+        0,
+        {"items": 3},
+        {
+            n: {"outcome": "passed", "analysis_id": "profile_numeric", "telemetry": {"wall_s": w}}
+            for n, w in zip(nodes, (2.0, 4.0, 6.0), strict=True)
+        },
+        size_classes=dict.fromkeys(nodes, "small"),
+    )
+    _seq, run = store.new_run(home, datasets=["d"])
+    store.items_expected(home, run, [(n, "profile_numeric", n[-3:-1], "small") for n in nodes])
+    store.item_done(
+        home,
+        run,
+        nodes[0],
+        outcome="passed",
+        analysis_id="profile_numeric",
+        dataset="d0",
+        size_class="small",
+        wall_s=3.0,
+    )
+
+    def finish_later() -> None:
+        time.sleep(0.6)
+        store.finish_run(home, run, 0, {"items": 3}, {})
+
+    finisher = threading.Thread(target=finish_later)
+    finisher.start()
+    started = time.monotonic()
+    code = main(["status", run, "--home", str(home), "--watch", "--interval", "0.1", "--json"])
+    finisher.join()
+    assert code == 0 and time.monotonic() - started >= 0.5
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(lines) >= 3  # printed again while it ran
+    assert lines[0]["status"] == "running" and lines[0]["done"] == 1 and lines[0]["pending"] == 2
+    assert lines[0]["eta_s"] == 8.0  # two items left × median 4 s, one worker
+    assert lines[-1]["status"] == "passed" and lines[-1]["eta_s"] is None
+
+
+@pytest.mark.slow
+def test_strict_golden_requires_the_scorecard_floor(pytester, parquet_path, monkeypatch) -> None:
+    """Under --stat-golden=strict a scorecard that is not release ready fails the session
+    (here: the network guard on scores "secure" 5, under the floor of 7); the default
+    policy only reports it."""
+    args = ["--stat-dataset", "sales=data/sales.parquet", "-k", "profile_numeric"]
+    args += ["-p", "no:cacheprovider", "--snapshot-update"]
+    monkeypatch.setenv("STAT_HARNESS_NETWORK_MODE", "on")
+    loose = pytester.runpytest(*args)
+    assert loose.ret == 0, loose.stdout.str()[-2000:]
+    strict = pytester.runpytest(*args, "--stat-golden=strict")
+    assert strict.ret == 1
+    strict.assert_outcomes(passed=1)
+    strict.stdout.fnmatch_lines(
+        [
+            "*--stat-golden=strict: the scorecard is not release ready; the session fails: secure 5 < 7*"
+        ]
+    )
+    assert _latest(pytester)["exit_status"] == 1
+    monkeypatch.setenv("STAT_HARNESS_NETWORK_MODE", "off")
+    assert pytester.runpytest(*args, "--stat-golden=strict").ret == 0

@@ -74,6 +74,7 @@ class _Digits:
 
 class Benford(Analysis):
     id = "benford"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,

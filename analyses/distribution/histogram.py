@@ -22,6 +22,7 @@ from ._common import _STATS_UNITS, SELECTION_PASSES, _PhasedNumeric, _stats_valu
 # ======================================================================================
 class Histogram(_PhasedNumeric):
     id = "histogram"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "distribution"
     title = "Histogram (Freedman-Diaconis bins, exact counts)"
     exact = True

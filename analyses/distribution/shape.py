@@ -35,6 +35,7 @@ HEAVY_TAIL_MIN_N = 100
 
 class Shape(_PhasedNumeric):
     id = "shape"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "distribution"
     title = "Shape: skewness and excess kurtosis"
     exact = True

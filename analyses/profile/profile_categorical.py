@@ -129,6 +129,7 @@ class _Levels:
 
 class ProfileCategorical(Analysis):
     id = "profile_categorical"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "profile"
     title = "Categorical and boolean column profile"
     requires = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)

@@ -87,6 +87,7 @@ QUANTILES = {
 
 class ProfileNumeric(Analysis):
     id = "profile_numeric"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "profile"
     title = "Numeric column profile"
     requires = (ColumnKind.NUMERIC,)

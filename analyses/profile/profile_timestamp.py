@@ -101,6 +101,7 @@ class _ColumnTimes:
 
 class ProfileTimestamp(Analysis):
     id = "profile_timestamp"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "profile"
     title = "Timestamp column profile"
     requires = (ColumnKind.TIMESTAMP,)

@@ -68,6 +68,7 @@ class _Agreement:
 
 class ConstantColumns(Analysis):
     id = "constant_columns"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "quality"
     title = "Constant and near-constant columns"
     requires = ALL_KINDS
@@ -77,8 +78,8 @@ class ConstantColumns(Analysis):
         "per column (nested types excepted), over non-null values (NaN counts as null; -0.0 = "
         "0.0): pass 1 finds the only possible majority value with a mergeable Misra-Gries "
         "summary of one counter (per chunk from exact value counts); pass 2 counts it exactly. "
-        "constant: at most one distinct non-null value (an all-null column is constant, "
-        f"severity medium); near-constant: the top value's share of non-null values >= "
+        "constant: at most one distinct non-null value, severity medium (an all-null column "
+        "is constant, severity low: missingness reports it, high); near-constant: the top value's share of non-null values >= "
         f"{NEAR_CONSTANT_SHARE} (severity low). example_rows: first 20 rows whose non-null value "
         "differs from the top value"
     )
@@ -210,9 +211,12 @@ class ConstantColumns(Analysis):
                     units=units,
                     # a calendar part constant over the data (one year) is its coverage,
                     # not a defect
+                    # an all-null column is missingness' finding (high there): low here
                     severity=(
                         "info"
                         if ctx.dataset.role(c) == ColumnRole.CALENDAR_PART
+                        else "low"
+                        if constant and not nn
                         else "medium"
                         if constant
                         else "low"

@@ -98,6 +98,7 @@ def _chance_collision(counts: dict, columns, rows: int) -> float | None:
 
 class DuplicateRows(Analysis):
     id = "duplicate_rows"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "quality"
     title = "Exact duplicate rows"
     requires = ALL_KINDS

@@ -47,6 +47,7 @@ def _earliest_count(typ: pa.DataType) -> int:
 
 class ImpossibleValues(Analysis):
     id = "impossible_values"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "quality"
     title = "Impossible values (negative durations, implausible timestamps)"
     requires = (ColumnKind.DURATION, ColumnKind.TIMESTAMP, ColumnKind.NUMERIC)

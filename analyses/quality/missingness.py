@@ -98,6 +98,7 @@ class _Missing:
 
 class Missingness(Analysis):
     id = "missingness"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "quality"
     title = "Missing values and co-missing columns"
     requires = tuple(ColumnKind)
@@ -107,7 +108,11 @@ class Missingness(Analysis):
         "per column: rows missing (null, or NaN in floating-point columns, as pandas.isna); "
         "per pair of columns with missing values: rows where both are missing, the count "
         "expected if they went missing independently (n_a * n_b / rows) and the lift "
-        "(observed / expected); rows with any missing value"
+        "(observed / expected); rows with any missing value. Severity of a null rate: high "
+        "from 50%, medium from 10%, else low; 3 or more columns each missing in >= 10% of "
+        "the rows whose missing rows coincide (Jaccard >= 0.8, connected) are one "
+        "'missing together' finding with the worst member's severity, reported after the "
+        "summary, and their own null rates are low"
     )
     reference = (
         "Little & Rubin (2019), Statistical Analysis with Missing Data, 3rd ed., Wiley "
@@ -215,14 +220,24 @@ class Missingness(Analysis):
                 )
             )
 
+        groups, grouped = _missing_together(columns, nulls, pairs, rows)
+        for members in groups:
+            out.append(_group_finding(ctx, columns, nulls, members, rows))
         for i in null_findings:
             name = columns[i]
             rate = nulls[i] / rows if rows else None
+            severity = graded(rate, ((0.5, "high"), (0.1, "medium")), "low")
+            parameters = {}
+            if i in grouped:
+                # said once, by the group finding above
+                severity = "low"
+                parameters["severity_capped"] = GROUP_RULE
             out.append(
                 ctx.finding(
                     kind="null_rate",
                     title=f"Column {name!r} is missing in {nulls[i]} of {rows} rows",
-                    severity=graded(rate, ((0.5, "high"), (0.1, "medium")), "low"),
+                    severity=severity,
+                    parameters=parameters,
                     subject={"column": name},
                     values={
                         "null_count": nulls[i],
@@ -253,6 +268,73 @@ class Missingness(Analysis):
                 )
             )
         return out
+
+
+#: columns missing in (nearly) the same rows, >= 10% of them, this many or more: said once
+GROUP_MIN_COLUMNS = 3
+GROUP_MIN_JACCARD = 0.8
+GROUP_RULE = (
+    f"{GROUP_MIN_COLUMNS} or more columns each missing in >= 10% of the rows, whose missing "
+    f"rows coincide (Jaccard >= {GROUP_MIN_JACCARD} between linked columns), are one fact "
+    "(the same records lack them): reported once as a group with the severity of its worst "
+    "column; each column's own null rate is low"
+)
+
+
+def _missing_together(
+    columns: list[str], nulls: list[int], pairs: np.ndarray, rows: int
+) -> tuple[list[list[int]], set[int]]:
+    """Groups (connected components, column order) of >= GROUP_MIN_COLUMNS columns with a
+    null rate >= 10% linked by coinciding missing rows; and the set of their members."""
+    eligible = [i for i, n in enumerate(nulls) if rows and n / rows >= 0.1]
+    parent = {i: i for i in eligible}
+
+    def root(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for p, i in enumerate(eligible):
+        for j in eligible[p + 1 :]:
+            both = int(pairs[i, j])
+            if both and both / (nulls[i] + nulls[j] - both) >= GROUP_MIN_JACCARD:
+                ri, rj = root(i), root(j)
+                if ri != rj:
+                    parent[max(ri, rj)] = min(ri, rj)
+    components: dict[int, list[int]] = {}
+    for i in eligible:
+        components.setdefault(root(i), []).append(i)
+    groups = [m for _, m in sorted(components.items()) if len(m) >= GROUP_MIN_COLUMNS]
+    return groups, {i for m in groups for i in m}
+
+
+def _group_finding(ctx, columns: list[str], nulls: list[int], members: list[int], rows: int):
+    counts = [nulls[i] for i in members]
+    names = [columns[i] for i in members]
+    worst = max(counts) / rows
+    low, high = min(counts), max(counts)
+    span = f"{low}" if low == high else f"{low}-{high}"
+    return ctx.finding(
+        kind="missing_together",
+        title=f"{len(names)} columns are missing in the same rows ({span} of {rows} rows each)",
+        severity=graded(worst, ((0.5, "high"), (0.1, "medium")), "low"),
+        subject={"columns": names},
+        values={
+            "columns_in_group": len(names),
+            "fewest_missing": low,
+            "most_missing": high,
+            "highest_null_rate": worst,
+        },
+        units={
+            "columns_in_group": "columns",
+            "fewest_missing": "rows",
+            "most_missing": "rows",
+            "highest_null_rate": "ratio",
+        },
+        columns=names,
+        parameters={"rule": GROUP_RULE},
+    )
 
 
 @hookimpl

@@ -79,6 +79,7 @@ class _TypeCounts:
 
 class MixedTypes(Analysis):
     id = "mixed_types"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "quality"
     title = "Mixed value types in string columns"
     requires = (ColumnKind.CATEGORICAL, ColumnKind.TEXT)

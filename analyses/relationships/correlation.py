@@ -105,6 +105,7 @@ GROUP_RULE = (
 
 class Correlation(Analysis):
     id = "correlation"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {"pearson_p": PROBABILITY_DIGITS, "spearman_p": PROBABILITY_DIGITS}
     family = "relationships"

@@ -25,6 +25,7 @@ from ._common import GROUP_KINDS, _group_columns, _LevelScan, _strongest_first
 
 class CramersV(Analysis):
     id = "cramers_v"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,

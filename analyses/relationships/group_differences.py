@@ -40,6 +40,7 @@ from ._common import (
 
 class GroupDifferences(Analysis):
     id = "group_differences"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {"p_value": PROBABILITY_DIGITS}
     family = "relationships"

@@ -51,6 +51,7 @@ def pearson(s: list[int]) -> float | None:
 
 class SimpsonsParadox(Analysis):
     id = "simpsons_paradox"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "relationships"
     title = "Correlations that reverse within every group (Simpson's paradox)"
     requires = (ColumnKind.NUMERIC,)

@@ -237,6 +237,7 @@ SUSTAINED_MAX_P = 1e-6
 
 class Changepoints(_TimeAnalysis):
     id = "changepoints"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,

@@ -44,6 +44,7 @@ def _label(period: int, grain: str) -> str:
 
 class Gaps(Analysis):
     id = "gaps"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     family = "time"
     title = "Missing periods in a regular time series"
     requires = (ColumnKind.TIMESTAMP,)

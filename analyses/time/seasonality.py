@@ -89,6 +89,7 @@ EFFECT_BANDS = {
 
 class Seasonality(_TimeAnalysis):
     id = "seasonality"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,
@@ -244,12 +245,14 @@ class Seasonality(_TimeAnalysis):
             test["params"]["skipped"] = "the series is too short for a cycle of >= 3 years"
             return test
         rho = float(np.corrcoef(r[:-1], r[1:])[0, 1])
-        red = (1 - rho**2) / (1 - 2 * rho * np.cos(2 * np.pi * f) + rho**2)
+        # math.cos per element: numpy's SIMD-dispatched cos differs in last bits by CPU
+        cosines = np.array([math.cos(2 * math.pi * x) for x in f.tolist()])
+        red = (1 - rho**2) / (1 - 2 * rho * cosines + rho**2)
         ratio = power / (red * (power[inner].mean() / red[inner].mean()))
         peak = int(np.argmax(np.where(candidates, ratio, -np.inf)))
         m = int(candidates.sum())
         # the largest of m ordinates, each ~ Exp(1) over the red-noise spectrum
-        p = float(-np.expm1(m * np.log1p(-math.exp(-ratio[peak]))))
+        p = -math.expm1(m * math.log1p(-math.exp(-float(ratio[peak]))))
         values.update(
             {
                 "period": float(period[peak]),

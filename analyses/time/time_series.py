@@ -24,6 +24,7 @@ from ._common import ROWS, _f, _TimeAnalysis
 
 class TimeSeries(_TimeAnalysis):
     id = "time_series"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     title = "Per-day and per-hour series"
     method = (
         "One pass over the first timestamp column with values: row counts per calendar day and "

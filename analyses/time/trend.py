@@ -62,6 +62,7 @@ PANEL_RULE = (
 
 class Trend(_TimeAnalysis):
     id = "trend"
+    associative_merge = True  # range states merge to the same bytes (Dask)
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,

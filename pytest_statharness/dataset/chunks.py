@@ -92,11 +92,19 @@ def canonical_chunks(
     parts: Iterable[Iterable[pa.RecordBatch]],
     chunk_rows: int,
     schema: pa.Schema,
+    *,
+    start: int = 0,
+    stop: int | None = None,
 ) -> Iterator[Chunk]:
     """Re-slice each part's batches into chunks of exactly ``chunk_rows`` rows.
 
     Each part restarts the slicing (rows ``[k*C, (k+1)*C)`` *of each part*), so the chunks
     of a partitioned dataset do not depend on how its files were read.
+
+    ``start``/``stop``: yield only the chunks whose index is in ``[start, stop)`` — the
+    range one task of the distributed engine folds (:mod:`..engine_dask`). The chunks
+    before ``start`` are counted, never built (zero-copy slices, no concatenation), and
+    reading stops at ``stop``; the chunks yielded are the very ones a full pass yields.
     """
     index = 0
     row_start = 0
@@ -104,21 +112,41 @@ def canonical_chunks(
         pending: list[pa.RecordBatch] = []
         pending_rows = 0
         for batch in batches:
+            if stop is not None and index >= stop:
+                return
             if batch.num_rows == 0:
                 continue
             pending.append(batch)
             pending_rows += batch.num_rows
             while pending_rows >= chunk_rows:
-                table = pa.Table.from_batches(pending, schema=schema)
-                head = table.slice(0, chunk_rows).combine_chunks()
-                rest = table.slice(chunk_rows)
-                yield Chunk(index, part_index, row_start, head)
+                if index < start:
+                    pending = _drop_rows(pending, chunk_rows)
+                else:
+                    table = pa.Table.from_batches(pending, schema=schema)
+                    head = table.slice(0, chunk_rows).combine_chunks()
+                    rest = table.slice(chunk_rows)
+                    yield Chunk(index, part_index, row_start, head)
+                    pending = rest.to_batches() if rest.num_rows else []
                 index += 1
                 row_start += chunk_rows
-                pending = rest.to_batches() if rest.num_rows else []
                 pending_rows -= chunk_rows
+                if stop is not None and index >= stop:
+                    return
         if pending_rows:
-            table = pa.Table.from_batches(pending, schema=schema).combine_chunks()
-            yield Chunk(index, part_index, row_start, table)
+            if index >= start:
+                table = pa.Table.from_batches(pending, schema=schema).combine_chunks()
+                yield Chunk(index, part_index, row_start, table)
             index += 1
             row_start += pending_rows
+
+
+def _drop_rows(batches: list[pa.RecordBatch], rows: int) -> list[pa.RecordBatch]:
+    """The batches without their first ``rows`` rows (zero-copy slices)."""
+    out: list[pa.RecordBatch] = []
+    for batch in batches:
+        if rows >= batch.num_rows:
+            rows -= batch.num_rows
+            continue
+        out.append(batch.slice(rows) if rows else batch)
+        rows = 0
+    return out

@@ -22,6 +22,7 @@ from ..column_kinds import ColumnKind
 from ..column_roles import ColumnRole
 from ..confine import check_name
 from ..errors import DatasetError
+from .cache import DEFAULT_COMPRESSION, DEFAULT_MAX_BYTES
 from .chunks import DEFAULT_CHUNK_ROWS, Chunk, canonical_chunks
 from .fingerprint import content_key, dataset_fingerprint
 from .full_load import check_full_load
@@ -185,15 +186,36 @@ class Dataset:
             yield from self.source.iter_part_batches(part, columns, batch_size)
 
     def iter_chunks(
-        self, columns: Sequence[str] | None = None, batch_size: int = DEFAULT_IO_BATCH_ROWS
+        self,
+        columns: Sequence[str] | None = None,
+        batch_size: int = DEFAULT_IO_BATCH_ROWS,
+        *,
+        start: int = 0,
+        stop: int | None = None,
     ) -> Iterator[Chunk]:
-        """Stream canonical chunks (see :mod:`.chunks`); independent of ``batch_size``."""
+        """Stream canonical chunks (see :mod:`.chunks`); independent of ``batch_size``.
+
+        ``start``/``stop``: only the chunks with index in ``[start, stop)`` (one task's
+        range in the distributed engine); the same chunks a full pass yields there."""
         self._check_columns(columns)
         names = list(columns) if columns is not None else self.column_names
         derived = [n for n in names if n in self.derived]
         if derived:
-            return self._with_derived(names, batch_size)
-        return self._stored_chunks(names, batch_size)
+            return self._with_derived(names, batch_size, start, stop)
+        return self._stored_chunks(names, batch_size, start, stop)
+
+    def chunk_count(self) -> int:
+        """How many canonical chunks a full pass yields (the slicing restarts at each part,
+        so a folder of Parquet files counts its files' rows one by one)."""
+        parts = len(self.source.parts())
+        if parts == 1:
+            return -(-self.row_count // self.chunk_rows)
+        first = self.schema.names[0]
+        count = 0
+        for part in range(parts):
+            rows = sum(b.num_rows for b in self.source.iter_part_batches(part, [first], 1 << 20))
+            count += -(-rows // self.chunk_rows)
+        return count
 
     def grouped_by(self, group: str, order: str):
         """A view of the rows grouped by ``group``, in ``order`` within a group (built once
@@ -205,19 +227,23 @@ class Dataset:
             self._grouped[key] = grouped_view(self, group, order, self.spill_dir)
         return self._grouped[key]
 
-    def _with_derived(self, names: list[str], batch_size: int) -> Iterator[Chunk]:
+    def _with_derived(
+        self, names: list[str], batch_size: int, start: int = 0, stop: int | None = None
+    ) -> Iterator[Chunk]:
         """Chunks holding derived columns, computed from the stored ones they come from."""
         stored = [n for n in names if n not in self.derived]
         parts = [p for n in names if n in self.derived for p in self.derived[n].parts]
         read = list(dict.fromkeys(stored + parts))
-        for chunk in self._stored_chunks(read, batch_size):
+        for chunk in self._stored_chunks(read, batch_size, start, stop):
             arrays = [
                 self.derived[n].compute(chunk.table) if n in self.derived else chunk.column(n)
                 for n in names
             ]
             yield Chunk(chunk.index, chunk.part, chunk.row_start, pa.table(arrays, names=names))
 
-    def _stored_chunks(self, names: list[str], batch_size: int) -> Iterator[Chunk]:
+    def _stored_chunks(
+        self, names: list[str], batch_size: int, start: int = 0, stop: int | None = None
+    ) -> Iterator[Chunk]:
         schema = pa.schema([self.schema.field(n) for n in names])
         parts = (
             self.source.iter_part_batches(part, names, batch_size)
@@ -225,7 +251,7 @@ class Dataset:
         )
         formats, zone = self.date_formats, self.time_zone
         target = _analysis_schema(schema, formats, zone)
-        chunks = canonical_chunks(parts, self.chunk_rows, schema)
+        chunks = canonical_chunks(parts, self.chunk_rows, schema, start=start, stop=stop)
         if target.equals(schema):
             return chunks
         return (
@@ -366,6 +392,8 @@ def open_dataset(
     root: Path | None = None,
     cache_dir: Path | None = None,
     spec: DatasetSpec | None = None,
+    cache_compression: str = DEFAULT_COMPRESSION,
+    cache_max_bytes: int | None = DEFAULT_MAX_BYTES,
 ) -> Dataset:
     """Open ``location`` (a path, or ``file.db::table``) as dataset ``name``.
 
@@ -376,6 +404,8 @@ def open_dataset(
     ``root`` resolves relative paths (the pytest rootdir).
     ``cache_dir``: stream from the columnar cache kept there (see :mod:`.cache`), built on
     first use, unless ``STAT_HARNESS_DATASET_CACHE=off``; None: stream from the source.
+    ``cache_compression`` (codec of a new entry) and ``cache_max_bytes`` (the folder's size
+    cap, None for none): the cache's defaults when not given.
     """
     validate_name(name)
     file, table = split_location(location)
@@ -419,6 +449,8 @@ def open_dataset(
             chunk_rows=chunk_rows,
             file=file,
             table=table,
+            compression=cache_compression,
+            max_bytes=cache_max_bytes,
         )
     spec.check_columns(list(schema.names))
     if meta is None:

@@ -37,4 +37,4 @@ def schema_text(schema: pa.Schema) -> str:
 
 def dataset_fingerprint(key: str, schema: pa.Schema) -> str:
     digest = hashlib.sha256(f"{key}|{schema_text(schema)}".encode())
-    return "sha256:" + digest.hexdigest()[:32]
+    return "sha256:" + digest.hexdigest()  # full length: 256 bits, as cited

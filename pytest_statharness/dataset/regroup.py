@@ -52,9 +52,19 @@ class GroupedView:
         self.row_count = dataset.row_count
         self.fingerprint = dataset.fingerprint
 
+    def chunk_count(self) -> int:
+        """How many canonical chunks a pass over the copy yields (one part)."""
+        return -(-self.row_count // self.dataset.chunk_rows)
+
     def iter_chunks(
-        self, columns: Sequence[str] | None = None, batch_size: int = 65536
+        self,
+        columns: Sequence[str] | None = None,
+        batch_size: int = 65536,
+        *,
+        start: int = 0,
+        stop: int | None = None,
     ) -> Iterator[Chunk]:
+        """Canonical chunks of the copy; ``start``/``stop`` as in ``Dataset.iter_chunks``."""
         names = list(columns) if columns is not None else self.dataset.column_names
         with pa.memory_map(str(self.path)) as source:
             reader = pa.ipc.open_file(source)
@@ -63,7 +73,10 @@ class GroupedView:
                 reader.get_batch(i).select([*names, ORIGIN])
                 for i in range(reader.num_record_batches)
             )
-            for chunk in canonical_chunks([batches], self.dataset.chunk_rows, schema):
+            chunks = canonical_chunks(
+                [batches], self.dataset.chunk_rows, schema, start=start, stop=stop
+            )
+            for chunk in chunks:
                 origin = np.asarray(chunk.table.column(ORIGIN).to_numpy(), dtype=np.int64)
                 yield Chunk(
                     chunk.index,

@@ -50,7 +50,7 @@ class DatasetSpec:
         if not self.data:
             return None
         text = json.dumps(self.data, sort_keys=True, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()[:32]
+        return "sha256:" + hashlib.sha256(text.encode()).hexdigest()  # full length
 
     def column(self, name: str) -> dict[str, Any]:
         return dict(self.data.get("columns", {}).get(name, {}))

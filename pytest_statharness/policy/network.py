@@ -24,6 +24,10 @@ closed to ``off`` with a warning; the legacy ``STAT_HARNESS_ALLOW_NETWORK=1`` me
   are not seen.
 * **Scope**: the state is process-wide, not per thread: while an analysis runs, every
   thread is guarded, and a thread started during an analysis stays guarded after it ends.
+  The one exception is a thread the harness itself owns for the distributed engine (the
+  Dask client's and the local cluster's event loops, a Dask worker's event loop; see
+  :func:`exempt_thread`), and the threads those start: they carry the engine's own
+  traffic and never run analysis code.
 
 An in-process guard stops accidents and ordinary library calls; code determined to get out
 (a socket opened before the analysis started, a native extension calling libc, writing to
@@ -141,19 +145,23 @@ class _Guard:
 
     ``active`` is a stack of (label, mode) of the analyses running now (nested guards);
     ``sticky`` maps the ident of a thread started while a guard was active to that guard,
-    so the thread stays guarded after the analysis returns.
+    so the thread stays guarded after the analysis returns; ``exempt`` holds the idents
+    of the harness's own engine threads (never guarded).
     """
 
-    __slots__ = ("active", "lock", "sticky", "writable")
+    __slots__ = ("active", "exempt", "lock", "sticky", "writable")
 
     def __init__(self) -> None:
         self.active: list[tuple[str, str]] = []
         self.sticky: dict[int, tuple[str, str]] = {}
+        self.exempt: set[int] = set()
         self.lock = threading.Lock()
         #: entry (by id) -> real paths of the folders its analysis may write
         self.writable: dict[int, tuple[str, ...]] = {}
 
     def current(self) -> tuple[str, str] | None:
+        if self.exempt and threading.get_ident() in self.exempt:
+            return None
         if self.active:
             return self.active[-1]
         if self.sticky:
@@ -284,6 +292,19 @@ def _wrap_thread_start(module, name: str) -> None:
         return
 
     def start(function, *args, **kwargs):
+        if _GUARD.exempt and threading.get_ident() in _GUARD.exempt:
+
+            def run_exempt(*a, **k):  # a thread of an engine thread is the engine's too
+                ident = threading.get_ident()
+                with _GUARD.lock:
+                    _GUARD.exempt.add(ident)
+                try:
+                    return function(*a, **k)
+                finally:
+                    with _GUARD.lock:
+                        _GUARD.exempt.discard(ident)
+
+            return original(run_exempt, *args, **kwargs)
         guard = _GUARD.current()
         if guard is None:
             return original(function, *args, **kwargs)
@@ -324,6 +345,21 @@ def install() -> None:
     sys._statharness_guard_installed = True  # type: ignore[attr-defined]
 
 
+def exempt_thread(ident: int | None = None) -> None:
+    """Never guard the thread ``ident`` (default: the calling one), nor the threads it
+    starts from now on.
+
+    For the distributed engine only: it is called, on their own event loop, by the Dask
+    client and local cluster the harness starts and by a Dask worker before it runs a
+    task, because their traffic (connections to the scheduler and workers, a restarted
+    worker process) is the harness's, not an analysis's. Analysis code never runs on
+    those threads; a task's own thread stays guarded.
+    """
+    install()
+    with _GUARD.lock:
+        _GUARD.exempt.add(threading.get_ident() if ident is None else ident)
+
+
 @contextlib.contextmanager
 def guarded(label: str, mode: str | None = None, writable=()):
     """Run the body with the guard active for the whole process (every thread).
@@ -333,6 +369,9 @@ def guarded(label: str, mode: str | None = None, writable=()):
     entry = (label, mode or network_mode())
     roots = tuple(os.path.realpath(os.fspath(p)) for p in writable)
     with _GUARD.lock:
+        # the thread that runs analysis code is never an engine thread, whoever started it
+        # (a Dask worker's task threads are started by its exempt event loop)
+        _GUARD.exempt.discard(threading.get_ident())
         _GUARD.active.append(entry)
         _GUARD.writable[id(entry)] = roots
     try:

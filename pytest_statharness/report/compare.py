@@ -15,12 +15,25 @@ SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3}
 MAX_MD_ROWS = 40
 
 
-def _findings(report: dict) -> dict[tuple[str, str, str], dict]:
+def _findings(
+    report: dict, dataset: str | None = None, label: str = ""
+) -> dict[tuple[str, str, str], dict]:
+    """Findings by (dataset, analysis, id); with ``dataset``, that dataset's only, keyed
+    under ``label`` so the same finding of two datasets matches."""
     out = {}
     for item in report.get("items", []):
+        if dataset is not None and item.get("dataset") != dataset:
+            continue
+        name = label if dataset is not None else item.get("dataset") or ""
         for finding in item.get("findings", []):
-            out[(item.get("dataset") or "", finding["analysis_id"], finding["id"])] = finding
+            out[(name, finding["analysis_id"], finding["id"])] = finding
     return out
+
+
+def _title(c: dict) -> str:
+    if "dataset_a" in c:
+        return f"{c['run_a']}:{c['dataset_a']} → {c['run_b']}:{c['dataset_b']}"
+    return f"{c['run_a']} → {c['run_b']}"
 
 
 def _number(value) -> bool:
@@ -61,8 +74,16 @@ def _brief(key, finding: dict) -> dict:
     }
 
 
-def compare_reports(a: dict, b: dict) -> dict:
-    fa, fb = _findings(a), _findings(b)
+def compare_reports(
+    a: dict, b: dict, *, dataset_a: str | None = None, dataset_b: str | None = None
+) -> dict:
+    """Run B against run A; with ``dataset_a`` and ``dataset_b``, dataset B of run B against
+    dataset A of run A (the same run twice compares two datasets of one run): a finding is
+    matched by analysis and finding id, which never contain the dataset's name."""
+    if (dataset_a is None) != (dataset_b is None):
+        raise ValueError("give both datasets, or neither")
+    label = f"{dataset_a} → {dataset_b}" if dataset_a is not None else ""
+    fa, fb = _findings(a, dataset_a, label), _findings(b, dataset_b, label)
     added = [_brief(k, fb[k]) for k in sorted(set(fb) - set(fa))]
     removed = [_brief(k, fa[k]) for k in sorted(set(fa) - set(fb))]
     changed = []
@@ -100,12 +121,20 @@ def compare_reports(a: dict, b: dict) -> dict:
     recs.sort(
         key=lambda r: (-(r["modeled_improvement_pct_b"] or 0.0), -abs(r["delta_pct"]), r["id"])
     )
+    datasets = {}
+    if dataset_a is not None:
+        datasets = {"dataset_a": dataset_a, "dataset_b": dataset_b}
     return {
         "schema_version": COMPARISON_SCHEMA_VERSION,
         "run_a": a.get("run_id"),
         "run_b": b.get("run_id"),
-        "datasets_a": sorted(d["name"] for d in a.get("datasets", [])),
-        "datasets_b": sorted(d["name"] for d in b.get("datasets", [])),
+        **datasets,
+        "datasets_a": [dataset_a]
+        if dataset_a is not None
+        else sorted(d["name"] for d in a.get("datasets", [])),
+        "datasets_b": [dataset_b]
+        if dataset_b is not None
+        else sorted(d["name"] for d in b.get("datasets", [])),
         "settings_hash_a": (a.get("provenance") or {}).get("settings_hash"),
         "settings_hash_b": (b.get("provenance") or {}).get("settings_hash"),
         "counts": {"added": len(added), "removed": len(removed), "changed": len(changed)},
@@ -171,7 +200,7 @@ def _esc(value) -> str:
 
 def render_comparison_markdown(c: dict) -> str:
     lines = [
-        f"# statharness comparison: {c['run_a']} → {c['run_b']}",
+        f"# statharness comparison: {_title(c)}",
         "",
         f"{c['counts']['added']} finding(s) added, {c['counts']['removed']} removed, "
         f"{c['counts']['changed']} changed. Datasets: {', '.join(c['datasets_a'])} → "
@@ -243,9 +272,8 @@ def render_comparison_html(c: dict) -> str:
         "<!doctype html><html lang=en><head><meta charset=utf-8>",
         "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; "
         "style-src 'unsafe-inline'\">",
-        f"<title>statharness {_e(c['run_a'])} → {_e(c['run_b'])}</title><style>{CSS}</style>"
-        "</head><body>",
-        f"<h1>statharness comparison: {_e(c['run_a'])} → {_e(c['run_b'])}</h1>",
+        f"<title>statharness {_e(_title(c))}</title><style>{CSS}</style></head><body>",
+        f"<h1>statharness comparison: {_e(_title(c))}</h1>",
         f"<p>{c['counts']['added']} added, {c['counts']['removed']} removed, "
         f"{c['counts']['changed']} changed. Datasets: {_e(', '.join(c['datasets_a']))} → "
         f"{_e(', '.join(c['datasets_b']))}."

@@ -9,10 +9,15 @@ dependency and renders the same on every machine.
 Plots: the distribution of every numeric column (``histogram`` findings, counts on a
 log scale), missing values per column (``null_rate``), top categories
 (``column_profile`` top values), leading digits against Benford's law, event-log
-activities, and the level of each series between its changepoints (``changepoint``
-findings: the series' level before and after each change). Findings carry no per-day
-or per-period arrays, so daily series and seasonal profiles are shown as tables of
-their summary values (peak, trough, ratios), not as curves.
+activities; daily series as the level between their changepoints (``changepoint``
+findings: the level before and after each change, the change dates marked) with the
+fitted Theil–Sen trend line over the same days (``trend`` findings: fitted start and end);
+seasonal profiles as curves of rows per hour of day and per weekday (the counts the
+``time_series`` finding keeps in its evidence), with the flat profile for reference and the
+``seasonality`` finding's peak, trough and p-value in the caption. Findings keep no per-day
+arrays (a 2M-row year would put 365 values per series into every snapshot), so a daily
+series is drawn from its levels and trend, not day by day; the summary table of every
+seasonality test stays below the plots.
 
 Size: at most :data:`MAX_PLOTS` plots per kind and :data:`MAX_BYTES` in total; past the
 bound, further plots are left out and the page says how many.
@@ -64,6 +69,16 @@ def _num(value) -> str:
     return str(value)
 
 
+def _axis(value: float) -> str:
+    """An axis label that fits left of the plot (at most ~7 characters): 956.5k, 1.2M."""
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        return _num(value)
+    for limit, unit, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / unit:.4g}{suffix}"
+    return f"{value:.4g}"
+
+
 def _sev(severity: str) -> str:
     return f'<span class="sev sev-{_e(severity)}">{_e(severity)}</span>'
 
@@ -106,7 +121,7 @@ def histogram_svg(edges: list, counts: list) -> str:
             f'height="{h:.1f}" fill="#4a78b5"><title>[{_num(edges[i])}, {_num(edges[i + 1])}'
             f"): {c:,}</title></rect>"
         )
-    return _frame(bars, "rows (log)", _num(edges[0]), _num(edges[-1]), f"{peak:,}")
+    return _frame(bars, "rows (log)", _num(edges[0]), _num(edges[-1]), _axis(peak))
 
 
 def hbar_svg(pairs: list[tuple[str, float]], *, fmt=_num, color="#4a78b5") -> str:
@@ -160,8 +175,12 @@ def benford_svg(observed: list, expected: list) -> str:
     return _frame(body, "share", "", "", f"{peak:.2f}")
 
 
-def steps_svg(segments: list[tuple[str, str, float]]) -> str:
-    """A series' level between its changepoints: (start date, end date, level) per segment."""
+def steps_svg(
+    segments: list[tuple[str, str, float]],
+    trend: tuple[str, str, float, float] | None = None,
+) -> str:
+    """A series' level between its changepoints: (start date, end date, level) per segment;
+    ``trend``: (first day, last day, fitted start, fitted end), drawn as a dashed line."""
     if not segments:
         return ""
     import datetime as dt
@@ -172,6 +191,8 @@ def steps_svg(segments: list[tuple[str, str, float]]) -> str:
     start, end = day(segments[0][0]), day(segments[-1][1])
     span = max(end - start, 1)
     levels = [lvl for _a, _b, lvl in segments]
+    if trend is not None:
+        levels += [trend[2], trend[3]]
     low, high = min(0.0, min(levels)), max(levels)
     rng = (high - low) or 1.0
     plot_w, plot_h = W - PAD_L - 6, H - PAD_B - PAD_T
@@ -190,7 +211,60 @@ def steps_svg(segments: list[tuple[str, str, float]]) -> str:
             f'<line x1="{x:.1f}" y1="{PAD_T}" x2="{x:.1f}" y2="{H - PAD_B}" stroke="#c0392b" '
             f'stroke-dasharray="3,3"><title>changepoint {_e(a)}</title></line>'
         )
-    return _frame(body, "level", segments[0][0][:10], segments[-1][1][:10], _num(high))
+    if trend is not None:
+        first, last, y_first, y_last = trend
+        x1 = PAD_L + plot_w * min(max(day(first) - start, 0), span) / span
+        x2 = PAD_L + plot_w * min(max(day(last) - start, 0), span) / span
+        y1 = H - PAD_B - plot_h * (y_first - low) / rng
+        y2 = H - PAD_B - plot_h * (y_last - low) / rng
+        body.append(
+            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" stroke="#2e8b57" '
+            f'stroke-width="2" stroke-dasharray="6,3"><title>trend {_e(first)} {_num(y_first)}'
+            f" → {_e(last)} {_num(y_last)}</title></line>"
+        )
+    return _frame(body, "level", segments[0][0][:10], segments[-1][1][:10], _axis(high))
+
+
+def curve_svg(
+    labels: list[str], values: list[float], *, y_label: str, reference: float | None = None
+) -> str:
+    """A profile over a cycle: points joined by a line, every label on the x axis when they
+    fit (else every k-th), ``reference`` as a dashed line (the flat profile)."""
+    if len(labels) != len(values) or len(values) < 2:
+        return ""
+    if any(not isinstance(v, int | float) or not math.isfinite(v) for v in values):
+        return ""
+    peak = max(max(values), reference or 0.0) or 1.0
+    plot_w, plot_h = W - PAD_L - 6, H - PAD_B - PAD_T
+    step = plot_w / len(values)
+
+    def xy(i: int, v: float) -> tuple[float, float]:
+        return PAD_L + (i + 0.5) * step, H - PAD_B - plot_h * max(v, 0.0) / peak
+
+    body = []
+    if reference is not None:
+        y = xy(0, reference)[1]
+        body.append(
+            f'<line x1="{PAD_L}" y1="{y:.1f}" x2="{W - 6}" y2="{y:.1f}" stroke="#888" '
+            f'stroke-dasharray="4,3"><title>flat profile: {_num(reference)}</title></line>'
+        )
+    points = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, v) for i, v in enumerate(values)))
+    body.append(f'<polyline points="{points}" fill="none" stroke="#4a78b5" stroke-width="2"/>')
+    every = max(1, math.ceil(len(labels) / 12))
+    for i, (label, v) in enumerate(zip(labels, values, strict=True)):
+        x, y = xy(i, v)
+        body.append(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.5" fill="#4a78b5">'
+            f"<title>{_e(label)}: {_num(v)}</title></circle>"
+        )
+        if i % every == 0:
+            body.append(
+                f'<text x="{x:.1f}" y="{H - PAD_B + 11}" text-anchor="middle">{_e(label)}</text>'
+            )
+    return _frame(body, y_label, "", "", _axis(peak))
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 # -- sections ------------------------------------------------------------------------------
@@ -275,6 +349,15 @@ def plot_sections(report: dict) -> list[tuple[str, list[str]]]:
     for item, f in kinds.get("changepoint", []):
         key = (item["dataset"], _subject(f, "series"), _subject(f, "time_column"))
         series[key].append(f["measurement"]["values"])
+    trends = {}
+    for item, f in kinds.get("trend", []):
+        v = f["measurement"]["values"]
+        fitted = (v.get("first_day"), v.get("last_day"), v.get("fitted_start"), v.get("fitted_end"))
+        if all(isinstance(x, str) for x in fitted[:2]) and all(
+            isinstance(x, int | float) and math.isfinite(x) for x in fitted[2:]
+        ):
+            key = (item["dataset"], _subject(f, "series"), _subject(f, "time_column"))
+            trends[key] = (fitted, v.get("slope_per_day"), v.get("p_value"))
     for (dataset, name, time_column), cps in sorted(series.items()):
         cps = sorted((c for c in cps if c.get("date")), key=lambda c: c["date"])
         first, last = windows.get((dataset, time_column), (None, None))
@@ -285,14 +368,34 @@ def plot_sections(report: dict) -> list[tuple[str, list[str]]]:
         if any(not isinstance(lv, int | float) for lv in levels):
             continue
         segments = [(bounds[i], bounds[i + 1], float(levels[i])) for i in range(len(levels))]
+        fitted, slope, p = trends.get((dataset, name, time_column), (None, None, None))
+        caption = (
+            f"<b>{_e(name)}</b> per day ({_e(dataset)}, {_e(time_column)}): level between "
+            f"{len(cps)} changepoint(s) (red)"
+        )
+        if fitted is not None:
+            caption += f"; trend (green) {_num(slope)} per day, p = {_num(p)}"
+        figs.append(_figure(steps_svg(segments, fitted), caption))
+    # series with a trend and no changepoint: their mean over the window, and the trend
+    means = {}
+    for item, f in kinds.get("daily_mean_series", []):
+        key = (item["dataset"], _subject(f, "series"), _subject(f, "time_column"))
+        means[key] = f["measurement"]["values"].get("mean_in_window")
+    for key, (fitted, slope, p) in sorted(trends.items()):
+        level = means.get(key)
+        if key in series or not isinstance(level, int | float) or not math.isfinite(level):
+            continue
+        dataset, name, time_column = key
         figs.append(
             _figure(
-                steps_svg(segments),
-                f"<b>{_e(name)}</b> per day ({_e(dataset)}, {_e(time_column)}): level between "
-                f"{len(cps)} changepoint(s)",
+                steps_svg([(fitted[0], fitted[1], float(level))], fitted),
+                f"<b>{_e(name)}</b> daily mean ({_e(dataset)}, {_e(time_column)}): no "
+                f"changepoint, mean {_num(level)}; trend (green) {_num(slope)} per day, "
+                f"p = {_num(p)}",
             )
         )
-    sections.append(("Daily series: levels between changepoints", figs))
+    sections.append(("Daily series: levels between changepoints, trend", figs))
+    sections.append(("Seasonal profiles", _seasonal_figures(kinds)))
 
     figs = []
     for item, f in kinds.get("benford", []):
@@ -315,6 +418,42 @@ def plot_sections(report: dict) -> list[tuple[str, list[str]]]:
             )
     sections.append(("Digits and event log", figs))
     return sections
+
+
+def _seasonal_figures(kinds: dict) -> list[str]:
+    """Rows per hour of day and per weekday (the ``time_series`` finding's evidence), with
+    the row-count ``seasonality`` test of the same cycle in the caption."""
+    tests = {}
+    for item, f in kinds.get("seasonality", []):
+        key = (item["dataset"], _subject(f, "series"), _subject(f, "time_column"))
+        tests[(*key, _subject(f, "cycle"))] = f
+    figs = []
+    for item, f in kinds.get("time_series", []):
+        params = f["evidence"].get("parameters") or {}
+        time_column = _subject(f, "time_column")
+        where = f"{_e(item['dataset'])}, {_e(time_column)}, {_e(params.get('clock', ''))}"
+        hours = params.get("hour_of_day_rows")
+        profiles = []
+        if isinstance(hours, list) and len(hours) == 24:
+            profiles.append(("hour_of_day", [f"{h:02d}" for h in range(24)], hours, "hour"))
+        days = params.get("weekday_rows")
+        if isinstance(days, dict) and set(days) <= set(WEEKDAYS) and days:
+            names = [d for d in WEEKDAYS if d in days]
+            profiles.append(("day_of_week", [d[:3] for d in names], [days[d] for d in names], ""))
+        for cycle, labels, values, _unit in profiles:
+            if not all(isinstance(v, int | float) for v in values):
+                continue
+            flat = sum(values) / len(values)
+            caption = f"<b>rows per {_e(cycle.replace('_', ' '))}</b> ({where}); dashed: flat"
+            test = tests.get((item["dataset"], "rows", time_column, cycle))
+            if test is not None:
+                v = test["measurement"]["values"]
+                caption += (
+                    f". Peak {_e(v.get('peak', '—'))}, trough {_e(v.get('trough', '—'))}, "
+                    f"p = {_num(v.get('p_value'))} {_sev(test['severity'])}"
+                )
+            figs.append(_figure(curve_svg(labels, values, y_label="rows", reference=flat), caption))
+    return figs
 
 
 def _seasonality_table(report: dict) -> list[str]:

@@ -4,8 +4,10 @@ comparison_summary.json, comparison_report.md and comparison_report.html; update
 
 Runs on the controller (or the single process) only, once per session, from what the
 items reported — so ``-n 0`` and ``-n N`` give the same report, in nodeid order.
-report.json and policy.json are validated against their JSON Schemas
-(``schemas/report.schema.json``, ``schemas/policy.schema.json``) before they are written.
+Every JSON artifact is validated against its JSON Schema (``schemas/<name>.schema.json``:
+report, policy, scorecard, telemetry, comparison_summary) before it is written, so a bug
+never writes an artifact a reader would reject; :func:`validate_file` checks a file that
+already exists (``statharness evidence verify`` runs it on the JSON members of a pack).
 """
 
 from __future__ import annotations
@@ -32,16 +34,69 @@ def schema(name: str) -> dict:
     return json.loads(text)
 
 
+#: artifact file name -> schema name
+ARTIFACT_SCHEMAS = {
+    "report.json": "report",
+    "policy.json": "policy",
+    "scorecard.json": "scorecard",
+    "telemetry.json": "telemetry",
+    "comparison_summary.json": "comparison_summary",
+}
+
+
 def validate(document: dict, name: str) -> None:
-    """Raise StatHarnessError naming the first problem of an artifact against its schema."""
+    """Raise StatHarnessError naming the first problem of an artifact against its schema,
+    then against the rules a schema cannot state (totals that must agree)."""
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(schema(name))
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
+    first = jsonschema.exceptions.best_match(validator.iter_errors(document))
+    if first is not None:
         where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
-        raise StatHarnessError(f"{name}.json does not match its schema at {where}: {first.message}")
+        message = first.message if len(first.message) <= 200 else first.message[:197] + "..."
+        raise StatHarnessError(f"{name}.json does not match its schema at {where}: {message}")
+    problem = _inconsistency(document, name)
+    if problem:
+        raise StatHarnessError(f"{name}.json is inconsistent: {problem}")
+
+
+def _inconsistency(document: dict, name: str) -> str | None:
+    """What a schema cannot say: a scorecard's verdict follows from its scores and vetoes,
+    a comparison's counts are the lengths of its lists (an edited file breaks these)."""
+    if name == "scorecard":
+        pillars = document["pillars"].values()
+        ready = all(p["score"] >= document["release_floor"] and not p["vetoes"] for p in pillars)
+        if document["release_ready"] != ready:
+            return f"release_ready is {document['release_ready']} but the pillars say {ready}"
+    if name == "comparison_summary":
+        for key in ("added", "removed", "changed"):
+            if document["counts"][key] != len(document[key]):
+                return (
+                    f"counts.{key} is {document['counts'][key]}, the list has {len(document[key])}"
+                )
+    if name == "report" and isinstance(document.get("scorecard"), dict):
+        return _inconsistency(document["scorecard"], "scorecard")
+    return None
+
+
+def validate_file(path: Path, name: str | None = None) -> None:
+    """Validate an artifact on disk (schema chosen by its file name unless ``name``);
+    StatHarnessError with a one-line message if it is not valid JSON or not valid."""
+    path = Path(path)
+    name = name or ARTIFACT_SCHEMAS.get(path.name)
+    if name is None:
+        raise StatHarnessError(f"{path.name}: no JSON Schema for this file name")
+    validate_text(path.read_text(encoding="utf-8"), name)
+
+
+def validate_text(text: str, name: str) -> None:
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise StatHarnessError(f"{name}.json is not valid JSON: {exc}") from None
+    if not isinstance(document, dict):
+        raise StatHarnessError(f"{name}.json is not a JSON object")
+    validate(document, name)
 
 
 def build_items(harness) -> list[dict]:
@@ -104,6 +159,16 @@ def build_telemetry(report: dict) -> dict:
         "run_id": report["run_id"],
         "items": {i["nodeid"]: i.get("telemetry") for i in report["items"]},
     }
+
+
+def _scorecard_shortfall(card: dict) -> list[str]:
+    """Why the scorecard is not release ready: pillars under the floor, vetoes (empty: it is)."""
+    out = []
+    for name, pillar in card["pillars"].items():
+        if pillar["score"] < card["release_floor"]:
+            out.append(f"{name} {pillar['score']:g} < {card['release_floor']:g}")
+        out += [f"{name}: {veto}" for veto in pillar["vetoes"]]
+    return out
 
 
 def _recorder(harness):
@@ -190,17 +255,28 @@ def write_run_report(harness, exitstatus: int) -> Path:
     if verdict["failed"] and exitstatus == 0:
         exitstatus = 1
         report["exit_status"] = 1
+    # the strict golden policy is the release gate: it requires the scorecard's floor too
+    card_failed = (
+        _scorecard_shortfall(report["scorecard"]) if harness.options.golden == "strict" else []
+    )
+    if card_failed and exitstatus == 0:
+        exitstatus = 1
+        report["exit_status"] = 1
     report["comparison"] = verdict
     validate(report, "report")
+    # what is validated is what is written (non-finite floats as canonical JSON's strings)
+    validate(canonical_json.to_jsonable(report["scorecard"]), "scorecard")
+    telemetry = build_telemetry(report)
+    validate(canonical_json.to_jsonable(telemetry), "telemetry")
+    if comparison is not None:
+        validate(canonical_json.to_jsonable(comparison), "comparison_summary")
     text = canonical_json.dumps_document(report)
     write_text_atomic(run_dir / "report.json", text)
     write_text_atomic(run_dir / "policy.json", canonical_json.dumps_document(policy))
     write_text_atomic(
         run_dir / "scorecard.json", canonical_json.dumps_document(report["scorecard"])
     )
-    write_text_atomic(
-        run_dir / "telemetry.json", canonical_json.dumps_document(build_telemetry(report))
-    )
+    write_text_atomic(run_dir / "telemetry.json", canonical_json.dumps_document(telemetry))
     write_text_atomic(run_dir / "report.html", render_html(report))
     write_text_atomic(run_dir / "report.md", render_markdown(report))
     if comparison is not None:
@@ -222,4 +298,5 @@ def write_run_report(harness, exitstatus: int) -> Path:
     if recorder is not None:
         recorder.final_exit_status = exitstatus
         recorder.gate = verdict if (comparison is not None or level != "off") else None
+        recorder.scorecard_shortfall = card_failed
     return run_dir

@@ -27,6 +27,10 @@ class Harness:
         self.results: dict[str, dict] = {}
         self.outcomes: dict[str, str] = {}
         self.pass_memo: dict = {}  # passes several analyses share (engine.run_analysis)
+        #: --stat-engine dask: the connection to the cluster (set by start_session)
+        self.engine = None
+        #: how to open each dataset again on a Dask worker (engine_dask.DatasetRecipe args)
+        self._open_args: dict[str, dict] = {}
         from ..progress import RunProgress
 
         self.run_progress = RunProgress()
@@ -39,13 +43,16 @@ class Harness:
             raise pytest.UsageError(str(exc)) from None
         for spec in settings.datasets:
             try:
+                self._open_args[spec.name] = {
+                    "location": spec.location,
+                    "root": config.rootpath,
+                    "meta_dir": settings.home / "cache" / "meta",
+                    "cache_dir": settings.home / "cache" / "datasets",
+                    "cache_compression": settings.cache_compression,
+                    "cache_max_bytes": settings.cache_max_bytes,
+                }
                 self._datasets[spec.name] = open_dataset(
-                    spec.name,
-                    spec.location,
-                    meta_dir=settings.home / "cache" / "meta",
-                    root=config.rootpath,
-                    cache_dir=settings.home / "cache" / "datasets",
-                    spec=self.specs.get(spec.name),
+                    spec.name, **self._open_args[spec.name], spec=self.specs.get(spec.name)
                 )
                 # grouped copies of event logs in file order (dataset/regroup.py) go here
                 self._datasets[spec.name].spill_dir = settings.home / "cache" / "grouped"
@@ -102,11 +109,33 @@ class Harness:
 
     def run(self, analysis, dataset_names, budget, plan, progress):
         datasets = [self._datasets[n] for n in dataset_names]
+        fold = None
+        if self.engine is not None:  # --stat-engine dask: chunk ranges folded on the cluster
+            fold = self.engine.fold_for(
+                {n: self.recipe(n) for n in dataset_names}, self.network_mode
+            )
         if analysis.compares:
-            return run_comparison(analysis, *datasets, budget, plan, progress=progress)
-        return run_analysis(
-            analysis, datasets[0], budget, plan, progress=progress, memo=self.pass_memo
-        )
+            result = run_comparison(analysis, *datasets, budget, plan, progress=progress, fold=fold)
+        else:
+            result = run_analysis(
+                analysis,
+                datasets[0],
+                budget,
+                plan,
+                progress=progress,
+                memo=self.pass_memo,
+                fold=fold,
+            )
+        if fold is not None:
+            result.engine = {"name": "dask", **fold.record}
+        return result
+
+    def recipe(self, name: str):
+        """How a Dask worker opens dataset ``name`` (see engine_dask.DatasetRecipe)."""
+        from ..engine_dask import DatasetRecipe
+
+        dataset = self._datasets[name]
+        return DatasetRecipe.of(dataset, **self._open_args[name]).with_settings(dataset)
 
     def progress_for(self, item):
         from ..progress import ProgressLine

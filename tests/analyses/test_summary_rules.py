@@ -249,3 +249,30 @@ def test_the_pooled_trend_of_a_balanced_panel_is_low() -> None:
         for f in by_kind(run_on_frame(analysis("trend"), one_firm), "trend")
     }
     assert single["invest"]["severity"] == "medium"
+
+
+def test_columns_missing_in_the_same_rows_are_one_finding() -> None:
+    """A wide export (one column a year): the same 25 countries lack every early year."""
+    rng = np.random.default_rng(1960)
+    n = 219
+    frame = pd.DataFrame({str(year): rng.normal(3, 1, n) for year in range(1960, 1970)})
+    lacking = rng.choice(n, 25, replace=False)
+    for k, year in enumerate(range(1960, 1970)):
+        rows = lacking if k % 3 else lacking[:-1]  # one country reports some years
+        frame.loc[rows, str(year)] = np.nan
+    frame.loc[rng.choice(n, 40, replace=False), "1969"] = np.nan  # not the same rows
+    frame["all_null"] = np.nan
+    result = run_on_frame(analysis("missingness"), frame)
+    together = by_kind(result, "missing_together")
+    assert len(together) == 1 and together[0]["severity"] == "medium"
+    assert together[0]["subject"]["columns"] == [str(y) for y in range(1960, 1969)]
+    own = {f["subject"]["column"]: f for f in by_kind(result, "null_rate")}
+    assert own["1960"]["severity"] == "low"
+    assert "same records" in own["1960"]["evidence"]["parameters"]["severity_capped"]
+    assert own["1969"]["severity"] == "medium"  # missing elsewhere too: its own finding
+    assert own["all_null"]["severity"] == "high"
+    constant = {
+        f["subject"]["column"]: f
+        for f in by_kind(run_on_frame(analysis("constant_columns"), frame), "constant_column")
+    }
+    assert constant["all_null"]["severity"] == "low"  # missingness says it, high
