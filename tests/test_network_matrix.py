@@ -222,6 +222,116 @@ def _thread_after(mode, address):
     return go, thread
 
 
+# -- more routes out: other APIs over the same events, other socket families ---------------
+def _create_connection_remote(mode, _):
+    _remote(
+        mode,
+        lambda: socket.create_connection(REMOTE, timeout=0.5).close(),
+        "socket.connect",
+        None,
+        REMOTE,
+    )
+
+
+def _connect_ex_loopback(mode, address):
+    sock = socket.socket()
+    sock.settimeout(2)
+    try:
+        sock.connect_ex(address)
+    finally:
+        sock.close()
+
+
+def _unix_connect(mode, _):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.connect("/nonexistent/statharness-probe.sock")  # local by definition
+    finally:
+        sock.close()
+
+
+def _udp_sendmsg_remote(mode, _):
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        _remote(mode, lambda: sock.sendmsg([b"x"], [], 0, REMOTE), "socket.sendmsg", sock, REMOTE)
+    finally:
+        sock.close()
+
+
+def _http_client_loopback(mode, address):
+    import http.client
+
+    conn = http.client.HTTPConnection(address[0], address[1], timeout=2)
+    try:
+        conn.request("GET", "/")
+    finally:
+        conn.close()
+
+
+def _urllib_remote(mode, _):
+    import urllib.request
+
+    _remote(
+        mode,
+        lambda: urllib.request.urlopen(f"http://{REMOTE[0]}:{REMOTE[1]}/", timeout=0.5),
+        "socket.getaddrinfo",
+        REMOTE[0],
+        REMOTE[1],
+        0,
+        socket.SOCK_STREAM,
+        0,
+        0,
+    )
+
+
+def _dns_gethostbyname_ex(mode, _):
+    _remote(
+        mode,
+        lambda: socket.gethostbyname_ex("statharness.invalid"),
+        "socket.gethostbyname",
+        "statharness.invalid",
+    )
+
+
+def _dns_getnameinfo(mode, _):
+    _remote(
+        mode,
+        lambda: socket.getnameinfo((REMOTE[0], 80), 0),
+        "socket.getnameinfo",
+        (REMOTE[0], 80),
+        0,
+    )
+
+
+def _thread_pool_loopback(mode, address):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: socket.create_connection(address, timeout=2).close()).result()
+
+
+def _os_popen(mode, _):
+    os.popen("true").close()
+
+
+def _subprocess_check_output(mode, _):
+    subprocess.check_output(["true"])
+
+
+def _os_spawnv(mode, _):
+    os.spawnv(os.P_WAIT, "/nonexistent/statharness-probe", ["probe"])
+
+
+def _os_posix_spawnp(mode, _):
+    os.posix_spawnp("statharness-probe-nonexistent", ["probe"], {})
+
+
+def _ctypes_symbol(mode, _):
+    import ctypes
+
+    ctypes.pythonapi["Py_GetVersion"]  # a fresh symbol lookup (dlsym) each time: the vector
+
+
 VECTORS = {
     # name: (function, expected in off, localhost, on)
     "connect_remote": (_connect_remote, (B, B, A)),
@@ -246,6 +356,20 @@ VECTORS = {
     "multiprocessing_spawn": (_multiprocessing_spawn, (B, B, B)),
     "multiprocessing_fork": (_multiprocessing_fork, (B, B, B)),
     "ctypes_libc": (_ctypes, (B, B, B)),
+    "create_connection_remote": (_create_connection_remote, (B, B, A)),
+    "connect_ex_loopback": (_connect_ex_loopback, (B, A, A)),
+    "unix_socket_connect": (_unix_connect, (B, A, A)),
+    "udp_sendmsg_remote": (_udp_sendmsg_remote, (B, B, A)),
+    "http_client_loopback": (_http_client_loopback, (B, A, A)),
+    "urllib_remote": (_urllib_remote, (B, B, A)),
+    "dns_gethostbyname_ex_remote": (_dns_gethostbyname_ex, (B, B, A)),
+    "dns_getnameinfo_remote": (_dns_getnameinfo, (B, B, A)),
+    "thread_pool_loopback": (_thread_pool_loopback, (B, A, A)),
+    "os_popen": (_os_popen, (B, B, B)),
+    "subprocess_check_output": (_subprocess_check_output, (B, B, B)),
+    "os_spawnv": (_os_spawnv, (B, B, B)),
+    "os_posix_spawnp": (_os_posix_spawnp, (B, B, B)),
+    "ctypes_symbol_lookup": (_ctypes_symbol, (B, B, B)),
 }
 MODES = ("off", "localhost", "on")
 
@@ -324,7 +448,6 @@ def test_comparison_plan_runs_under_the_guard(mode, listener, monkeypatch) -> No
 
 
 def test_matrix_size() -> None:
-    cells = len(VECTORS) * len(MODES)
     blocked = {m: sum(v[1][i] == B for v in VECTORS.values()) for i, m in enumerate(MODES)}
-    assert cells >= 36
-    assert blocked == {"off": 22, "localhost": 17, "on": 10}
+    assert len(VECTORS) >= 36
+    assert blocked == {"off": 36, "localhost": 27, "on": 15}
