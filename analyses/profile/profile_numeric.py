@@ -12,7 +12,7 @@ import math
 
 import numpy as np
 
-from pytest_statharness import Analysis, ColumnKind, hookimpl
+from pytest_statharness import Analysis, ColumnKind, MemoryModel, hookimpl
 
 from .._shared.exact import (
     ExactSum,
@@ -36,6 +36,8 @@ QUANTILES = {
 
 class ProfileNumeric(Analysis):
     id = "profile_numeric"
+    memory_model = MemoryModel.CONSTANT
+    memory_note = "counts, exact sums and a 16-bit radix histogram per column"
     family = "profile"
     title = "Numeric column profile"
     requires = (ColumnKind.NUMERIC,)
