@@ -24,7 +24,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from .column_kinds import ColumnKind
@@ -62,7 +62,7 @@ class Budget:
         }
 
 
-class MemoryModel(str, Enum):
+class MemoryModel(StrEnum):
     """How an analysis's memory grows with the data (declared on every analysis, shown in
     the catalogue; the conformance suite fails an analysis that does not declare one).
 
@@ -76,9 +76,6 @@ class MemoryModel(str, Enum):
     #: per-row work split into hash or key partitions sized from ``Budget.memory_mb``
     #: (more passes, or partitions spilled under the session's folder, when data grows)
     PARTITIONED = "partitioned"
-
-    def __str__(self) -> str:
-        return self.value
 
 
 @dataclass(frozen=True)

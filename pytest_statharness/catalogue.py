@@ -55,7 +55,8 @@ def render(registry: Registry) -> str:
                 "",
                 f"- Method: {_cell(a.method)}",
                 f"- Reference: {_cell(a.reference)}",
-                f"- Memory: {a.memory_model}" + (f" ({_cell(a.memory_note)})" if a.memory_note else ""),
+                f"- Memory: {a.memory_model}"
+                + (f" ({_cell(a.memory_note)})" if a.memory_note else ""),
             ]
             if a.precision:
                 declared = ", ".join(f"`{k}` {d}" for k, d in sorted(a.precision.items()))
