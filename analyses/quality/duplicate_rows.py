@@ -13,15 +13,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, MemoryModel, Plan, Setting
+from pytest_statharness import Analysis, MemoryModel, Plan
 
 from .._shared.hist import MAX_EXAMPLES, decoded
 from .._shared.report import graded, share
 from ._common import (
     _ROW_K,
     ALL_KINDS,
+    PARTITION_ROWS,
+    PARTITION_ROWS_SETTING,
     _group_rows,
     _mix,
+    _partition_of,
     _repeat_summary,
     canonical_values,
     value_hashes,
@@ -34,14 +37,6 @@ HASH_ROW_BYTES = 40
 #: and hash, the sort and the comparison masks), for a row of ``columns`` columns.
 VERIFY_COLUMN_BYTES = 24
 VERIFY_ROW_BYTES = 64
-PARTITION_ROWS_SETTING = "quality.partition_rows"
-
-
-def _parse_rows(text: str) -> int:
-    rows = int(str(text).replace("_", ""))
-    if rows < 1:
-        raise ValueError(f"{PARTITION_ROWS_SETTING} must be >= 1, not {text!r}")
-    return rows
 
 
 # ======================================================================================
@@ -103,15 +98,6 @@ class _Verified:
     duplicated: int = 0
     singles: int = 0
     examples: list[int] = field(default_factory=list)
-
-
-def _partition_of(hashes: np.ndarray, partitions: int) -> np.ndarray:
-    """Partition of each hash: contiguous ranges of the top 32 bits, so partitions are in
-    hash order and equal rows (equal hashes) always share one."""
-    if partitions == 1:
-        return np.zeros(hashes.size, dtype=np.int64)
-    top = (hashes >> np.uint64(32)).astype(np.int64)
-    return (top * partitions) >> 32
 
 
 def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.ndarray):
@@ -222,15 +208,7 @@ class DuplicateRows(Analysis):
         "passes split the candidate rows (rows whose hash repeats: 16 B each between passes) "
         "into hash sub-ranges sized the same way, comparing Arrow copies vectorised"
     )
-    settings = (
-        Setting(
-            PARTITION_ROWS_SETTING,
-            "rows per hash partition and candidate rows per verification pass of "
-            "duplicate_rows (default: from the item's memory budget, --stat-cap memory_mb=N); "
-            "findings do not depend on it, only passes and memory do",
-            parse=_parse_rows,
-        ),
-    )
+    settings = (PARTITION_ROWS,)
     method = (
         "pass 1: a 64-bit hash of every row over all columns (each value hashed by type: "
         "blake2b-64 of the UTF-8/bytes of strings and binaries, splitmix64 of the bits of "
