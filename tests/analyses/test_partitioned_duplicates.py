@@ -156,7 +156,6 @@ def test_an_analysis_without_a_memory_model_fails_the_conformance_suite():
         suite().test_metadata_is_complete(NoModel())
 
 
-@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.lists(
