@@ -182,7 +182,11 @@ def analysis_ids() -> list[str]:
     return [a.id for a in Registry.builtin() if not a.compares]
 
 
-def bench_table(table: str, file: Path, rows: int, ids: list[str], args, scratch: Path):
+def bench_table(
+    table: str, file: Path, rows: int, ids: list[str], args, scratch: Path, done: list[dict]
+):
+    """Measure one table at one row count; ``done`` (earlier rows) is saved with every new
+    row to ``--json``, so a long run interrupted keeps what it measured."""
     base = Path(tempfile.mkdtemp(prefix=f"scaling-{table}-{rows}-", dir=scratch))
     (base / "pytest.ini").write_text("[pytest]\n")
     home = base / "home"
@@ -205,6 +209,8 @@ def bench_table(table: str, file: Path, rows: int, ids: list[str], args, scratch
         if "duplicates" in tel:
             row["ours"] = tel["duplicates"]
         out.append(row)
+        if args.json:
+            Path(args.json).write_text(json.dumps(done + out, indent=1))
     if "duplicate_rows" in ids and not args.skip_duckdb:
         print(f"  [{table} {rows:,}] duckdb", file=sys.stderr, flush=True)
         duck = duckdb_duplicates(file)
@@ -298,7 +304,7 @@ def main(argv=None) -> int:
                 if table == "events"
                 else ensure_mixed(scratch, rows)
             )
-            table_rows += bench_table(table, file, rows, ids, args, scratch)
+            table_rows += bench_table(table, file, rows, ids, args, scratch, table_rows)
             if args.json:
                 Path(args.json).write_text(json.dumps(table_rows, indent=1))
             print(render(table_rows), file=sys.stderr, flush=True)
