@@ -15,6 +15,7 @@ import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, MemoryModel, Plan
 
+from .._shared.exact import in_sorted
 from .._shared.hist import MAX_EXAMPLES, decoded
 from .._shared.report import graded, share
 from ._common import (
@@ -30,9 +31,10 @@ from ._common import (
     value_hashes,
 )
 
-#: Peak bytes per row of a hash pass (position and hash kept, then sorted: ~5 copies of 8
-#: bytes); a hash pass holds at most memory_mb / HASH_ROW_BYTES rows of its partition.
-HASH_ROW_BYTES = 40
+#: Peak bytes per row of a hash pass (position and hash kept: 16; one sorted copy of the
+#: hashes: 8; a flag: 1; rounded up); a hash pass holds at most memory_mb / HASH_ROW_BYTES
+#: rows of its partition.
+HASH_ROW_BYTES = 32
 #: Bytes per candidate row in a verification pass (the Arrow copy of the row, its position
 #: and hash, the sort and the comparison masks), for a row of ``columns`` columns.
 VERIFY_COLUMN_BYTES = 24
@@ -98,6 +100,36 @@ class _Verified:
     duplicated: int = 0
     singles: int = 0
     examples: list[int] = field(default_factory=list)
+
+
+def _drain(parts: list) -> tuple[np.ndarray, np.ndarray]:
+    """The parts' positions and hashes in row order, in two preallocated arrays, each part
+    released as it is copied (peak: 16 bytes per row plus one chunk, not twice that)."""
+    parts.sort(key=lambda p: p[0])
+    total = sum(int(p[1].size) for p in parts)
+    positions = np.empty(total, dtype=np.int64)
+    hashes = np.empty(total, dtype=np.uint64)
+    at = 0
+    while parts:
+        _, pos, h = parts.pop(0)
+        positions[at : at + pos.size] = pos
+        hashes[at : at + h.size] = h
+        at += pos.size
+    return positions, hashes
+
+
+def _repeated(hashes: np.ndarray, block: int = 1 << 20) -> np.ndarray:
+    """Which hashes occur more than once: one sorted copy (8 bytes per row) gives the
+    repeated values, then membership is tested block by block (bounded scratch)."""
+    ordered = np.sort(hashes)
+    same = ordered[1:] == ordered[:-1]
+    repeated = np.unique(ordered[1:][same])
+    del ordered, same
+    flag = np.zeros(hashes.size, dtype=bool)
+    if repeated.size:
+        for lo in range(0, hashes.size, block):
+            flag[lo : lo + block] = in_sorted(hashes[lo : lo + block], repeated)
+    return flag
 
 
 def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.ndarray):
@@ -312,25 +344,18 @@ class DuplicateRows(Analysis):
 
     def end_pass(self, state, ctx):
         if isinstance(state, _RowHashes):
-            parts = sorted(state.parts, key=lambda p: p[0])
-            positions = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.int64)
-            hashes = np.concatenate([p[2] for p in parts]) if parts else np.empty(0, np.uint64)
-            state.parts.clear()
+            positions, hashes = _drain(state.parts)
             chance = (
                 _chance_collision(state.counts, ctx.columns, state.rows)
                 if ctx.pass_index == 0
                 else None
             )
-            order = np.argsort(hashes, kind="stable")
-            ordered = hashes[order]
-            same = ordered[1:] == ordered[:-1]
-            flag = np.zeros(hashes.size, dtype=bool)
-            flag[1:] |= same
-            flag[:-1] |= same
-            keep = np.sort(order[flag])
+            flag = _repeated(hashes)
+            keep = np.flatnonzero(flag)
+            del flag
             result = _Candidates(
                 rows=state.rows,
-                candidates=positions[keep].astype(np.int64),
+                candidates=positions[keep],
                 hashes=hashes[keep],
                 chance_collision=chance,
             )

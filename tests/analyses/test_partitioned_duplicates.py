@@ -86,7 +86,7 @@ def test_tiny_partitions_give_the_same_findings(analysis, rows):
 
 def test_a_tiny_memory_budget_partitions_duplicate_rows():
     frame = _frame_with_duplicates(5, n=3000)
-    # 1 MB per item / 40 B per row -> 26,214 rows per hash pass: still one pass here, so
+    # 1 MB per item / 32 B per row -> 32,768 rows per hash pass: still one pass here, so
     # the budget is checked through the partition count directly
     budget = decide_budget(
         row_count=10**8, column_count=6, analysis_id="duplicate_rows", overrides={"memory_mb": 1}
@@ -105,7 +105,7 @@ def test_the_partition_count_follows_the_budget():
             self.row_count = rows
             self.settings = {}
 
-    for memory_mb, rows, expected in ((256, 2_000_000, 1), (256, 20_000_000, 3), (1, 10**6, 39)):
+    for memory_mb, rows, expected in ((256, 2_000_000, 1), (256, 20_000_000, 3), (1, 10**6, 31)):
         budget = decide_budget(
             row_count=rows,
             column_count=19,
