@@ -40,6 +40,8 @@ sys.path.insert(0, str(REPO))
 from run_bench import _gauntlet, ensure_data, run_measured  # noqa: E402
 
 MIXED_DUPLICATE_SHARE = 0.01
+#: ``--stat-cap NAME=N`` given to every session (``--cap``), e.g. memory_mb=64
+CAPS: list[str] = []
 
 
 # ---------------------------------------------------------------------------------------
@@ -125,6 +127,7 @@ def _session(file: Path, base: Path, home: Path, select: str, workers: str = "0"
         str(base / "snapshots"),
         "-n",
         workers,
+        *[arg for cap in CAPS for arg in ("--stat-cap", cap)],
         "-q",
         "-c",
         str(base / "pytest.ini"),
@@ -198,7 +201,8 @@ def bench_table(
         rc, stdout, _err, wall, _cpu, top, *_ = run_measured(
             _session(file, base, home, aid), cwd=base, env=env, poll=True
         )
-        row = {"table": table, "rows": rows, "what": aid, "wall": wall, "rss": top}
+        label = aid + "".join(f" [{cap}]" for cap in CAPS)
+        row = {"table": table, "rows": rows, "what": label, "wall": wall, "rss": top}
         tel = _telemetry(home, aid)
         row["item_s"] = tel.get("wall_s")
         row["note"] = (
@@ -288,11 +292,15 @@ def parse_args(argv):
     p.add_argument("--skip-gauntlet", action="store_true")
     p.add_argument("--skip-duckdb", action="store_true")
     p.add_argument("--json", default=None, help="also write the rows as JSON here")
+    p.add_argument(
+        "--cap", action="append", default=[], help="NAME=N: --stat-cap for every session"
+    )
     return p.parse_args(argv)
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    CAPS[:] = args.cap
     scratch = Path(args.scratch or tempfile.mkdtemp(prefix="statharness-scaling-"))
     scratch.mkdir(parents=True, exist_ok=True)
     ids = analysis_ids() if args.analyses == "all" else args.analyses.split(",")
