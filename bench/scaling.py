@@ -164,6 +164,7 @@ def duckdb_duplicates(file: Path) -> dict:
     code = (
         "import duckdb, json, time\n"
         "con = duckdb.connect()\n"
+        "con.execute('SET enable_progress_bar = false')\n"
         "t = time.perf_counter()\n"
         f"src = \"read_parquet('{file}')\"\n"
         "n = con.execute(f'SELECT count(*) FROM {src}').fetchone()[0]\n"
@@ -175,8 +176,8 @@ def duckdb_duplicates(file: Path) -> dict:
     )
     if rc:
         return {"error": (err.strip().splitlines() or ["?"])[-1][:120]}
-    result = json.loads(out.strip().splitlines()[-1])
-    return {**result, "wall": wall, "rss": top}
+    line = next(x for x in reversed(out.strip().splitlines()) if x.startswith("{"))
+    return {**json.loads(line), "wall": wall, "rss": top}
 
 
 def analysis_ids() -> list[str]:
