@@ -13,6 +13,7 @@ from .analysis import (
     Budget,
     ComparisonAnalysis,
     DatasetView,
+    MemoryModel,
     Plan,
     Setting,
 )
@@ -63,6 +64,7 @@ __all__ = [
     "FindingValidationError",
     "FullLoadRefused",
     "HarnessSkip",
+    "MemoryModel",
     "Plan",
     "StatHarnessError",
     "StatHarnessWarning",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from .column_kinds import ColumnKind
@@ -44,6 +45,10 @@ class Budget:
     max_findings: int
     time_limit_s: float
     distinct_cap: int
+    #: Memory an analysis's state may hold, in MB (a partitioned analysis chooses its
+    #: partition count from it). Not a cap: it changes how many passes run, never a result,
+    #: so it is not cited in evidence (see :meth:`caps`).
+    memory_mb: int = 256
 
     def caps(self) -> dict[str, int]:
         """The caps that can shape a result (cited in evidence; IO batch size and time are not)."""
@@ -55,6 +60,22 @@ class Budget:
             "max_findings": self.max_findings,
             "distinct_cap": self.distinct_cap,
         }
+
+
+class MemoryModel(StrEnum):
+    """How an analysis's memory grows with the data (declared on every analysis, shown in
+    the catalogue; the conformance suite fails an analysis that does not declare one).
+
+    Rows never count: streaming makes every model independent of the row count except
+    through distinct values (capped) or partitions (chosen from ``Budget.memory_mb``)."""
+
+    #: fixed-size state (counts, sums, fixed histograms, bounded by the column caps)
+    CONSTANT = "constant"
+    #: one entry per distinct value (or level, day, pair) up to a budget cap
+    PER_DISTINCT = "per distinct value up to a cap"
+    #: per-row work split into hash or key partitions sized from ``Budget.memory_mb``
+    #: (more passes, or partitions spilled under the session's folder, when data grows)
+    PARTITIONED = "partitioned"
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,8 @@ class DatasetView:
         self.time_zone: str | None = spec.time_zone if spec is not None else None
         #: The run's analysis settings (see :class:`Setting`), name -> parsed value.
         self.settings: dict[str, Any] = dict(getattr(dataset, "analysis_settings", {}))
+        #: The session's folder for spilled copies (None: none given, keep data in memory).
+        self.spill_dir = getattr(dataset, "spill_dir", None)
         self._dataset = dataset
 
     def columns_of(
@@ -262,6 +285,8 @@ class Analysis:
         method / reference: what is computed and the literature or documentation behind it.
         access: the data-access pattern, for the generated catalogue.
         memory_heavy: never run at the same time as another memory-heavy item.
+        memory_model: a :class:`MemoryModel`, required (the conformance suite checks it);
+            ``memory_note`` says what the state holds, for the catalogue.
         precision: ``{value name: significant digits}`` for the values that are not exact
             (scipy special functions, iterative solvers, libm); the snapshot stores them
             rounded to that many digits (:mod:`pytest_statharness.precision`).
@@ -281,6 +306,9 @@ class Analysis:
     reference: ClassVar[str]
     access: ClassVar[str] = "streamed canonical chunks"
     memory_heavy: ClassVar[bool] = False
+    #: required: no default, so an analysis that forgets it fails the conformance suite
+    memory_model: ClassVar[MemoryModel | None] = None
+    memory_note: ClassVar[str] = ""
     golden: ClassVar[str | None] = None
     compares: ClassVar[bool] = False
     #: settings this analysis takes (see :class:`Setting`), read from ``dataset.settings``
@@ -387,4 +415,12 @@ class ComparisonAnalysis(Analysis):
         return Plan(tuple(kept), {}, {"columns": left, "cap": "max_columns"} if left else {})
 
 
-__all__ = ["Analysis", "AnalysisContext", "Budget", "ComparisonAnalysis", "DatasetView", "Plan"]
+__all__ = [
+    "Analysis",
+    "AnalysisContext",
+    "Budget",
+    "ComparisonAnalysis",
+    "DatasetView",
+    "MemoryModel",
+    "Plan",
+]

@@ -20,6 +20,10 @@ computed exactly from all rows; otherwise the error bound says how far an estima
 *Declared precision* lists the values that go through scipy special functions or libm
 (p-values, test statistics): snapshots store them to that many significant digits,
 report.json in full (see "Numeric stability" in architecture.md).
+*Memory* is how an analysis's state grows (never with the row count): *constant*, *per
+distinct value up to a cap* (a budget cap such as distinct_cap or max_groups), or
+*partitioned* (per-row work split into hash partitions sized from the item's memory budget,
+`--stat-cap memory_mb=N`; see docs/performance.md).
 """
 
 
@@ -30,14 +34,15 @@ def _cell(text: str) -> str:
 def render(registry: Registry) -> str:
     lines = [
         HEADER,
-        "| id | family | column kinds | exact / bound | passes | data access |",
-        "|---|---|---|---|---|---|",
+        "| id | family | column kinds | exact / bound | passes | memory | data access |",
+        "|---|---|---|---|---|---|---|",
     ]
     for a in registry:
         kinds = ", ".join(str(k) for k in a.requires) or "any"
         exact = "exact" if a.exact else f"estimate: {_cell(a.error_bound or '')}"
         lines.append(
-            f"| `{a.id}` | {a.family} | {kinds} | {exact} | {a.passes} | {_cell(a.access)} |"
+            f"| `{a.id}` | {a.family} | {kinds} | {exact} | {a.passes} | {a.memory_model} "
+            f"| {_cell(a.access)} |"
         )
     lines.append("")
     for family in registry.families():
@@ -50,6 +55,8 @@ def render(registry: Registry) -> str:
                 "",
                 f"- Method: {_cell(a.method)}",
                 f"- Reference: {_cell(a.reference)}",
+                f"- Memory: {a.memory_model}"
+                + (f" ({_cell(a.memory_note)})" if a.memory_note else ""),
             ]
             if a.precision:
                 declared = ", ".join(f"`{k}` {d}" for k, d in sorted(a.precision.items()))

@@ -97,6 +97,7 @@ CAP_NAMES = (
     "max_windows",
     "max_findings",
     "distinct_cap",
+    "memory_mb",  # state memory per item: partition counts, never results
 )
 CAPS_ENV = "STAT_HARNESS_CAPS"
 PROVIDERS_ENV = "STAT_HARNESS_PROVIDERS"

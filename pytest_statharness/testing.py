@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from .analysis import Analysis
+from .analysis import Analysis, MemoryModel
 from .dataset import open_dataset
 from .engine import RunResult, plan_for, run_analysis
 from .policy.budget import decide_budget
@@ -196,6 +196,10 @@ def conformance_suite(analyses, frame=None, *, chunk_rows=(7, 64)):
             for attr in ("id", "family", "title", "method", "reference", "access"):
                 assert str(getattr(analysis, attr, "")).strip(), f"{analysis.id}: no {attr}"
             assert analysis.passes >= 1
+            assert isinstance(analysis.memory_model, MemoryModel), (
+                f"{analysis.id}: declare memory_model (a MemoryModel: constant, per distinct "
+                "value up to a cap, or partitioned)"
+            )
             assert analysis.exact or analysis.error_bound, "an estimate states its error bound"
 
         def test_split_then_merge_equals_whole(self, analysis, whole):

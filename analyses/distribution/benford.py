@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from scipy import stats
 
-from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind
+from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.hist import finite_values
@@ -75,6 +75,8 @@ class _Digits:
 class Benford(Analysis):
     id = "benford"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.CONSTANT
+    memory_note = "digit counts and a fixed log-decade histogram per column"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,

@@ -12,6 +12,8 @@ import math
 import numpy as np
 import pyarrow as pa
 
+from pytest_statharness import MemoryModel
+
 from .._shared.hist import MAX_BINS, finite_values, numpy_bin_edges
 from .._shared.report import cap_findings
 from ._common import _STATS_UNITS, SELECTION_PASSES, _PhasedNumeric, _stats_values
@@ -23,6 +25,8 @@ from ._common import _STATS_UNITS, SELECTION_PASSES, _PhasedNumeric, _stats_valu
 class Histogram(_PhasedNumeric):
     id = "histogram"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.CONSTANT
+    memory_note = "fixed radix histograms and bin counts per column"
     family = "distribution"
     title = "Histogram (Freedman-Diaconis bins, exact counts)"
     exact = True

@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow.compute as pc
 from scipy import stats
 
-from pytest_statharness import ColumnKind, ColumnRole, Plan
+from pytest_statharness import ColumnKind, ColumnRole, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.exact import (
@@ -164,6 +164,8 @@ OUTLIER_SEVERITY_RULE = (
 
 class Outliers(_PhasedNumeric):
     id = "outliers"
+    memory_model = MemoryModel.CONSTANT
+    memory_note = "fixed log10 histograms and radix-selection buckets per column"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {"p_value_count": PROBABILITY_DIGITS, "p_value_extreme": PROBABILITY_DIGITS}
     family = "distribution"

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from pytest_statharness import MemoryModel
+
 from .._shared.exact import (
     exact_fixed_sum,
     fixed_ratio,
@@ -36,6 +38,8 @@ HEAVY_TAIL_MIN_N = 100
 class Shape(_PhasedNumeric):
     id = "shape"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.CONSTANT
+    memory_note = "exact partial sums per column"
     family = "distribution"
     title = "Shape: skewness and excess kurtosis"
     exact = True

@@ -64,7 +64,7 @@ import pyarrow as pa
 import scipy.stats as stats
 from scipy.stats.contingency import association
 
-from pytest_statharness import ColumnKind, ColumnRole, ComparisonAnalysis, hookimpl
+from pytest_statharness import ColumnKind, ColumnRole, ComparisonAnalysis, MemoryModel, hookimpl
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
@@ -230,6 +230,8 @@ class _KeyWork:
 
 class Drift(ComparisonAnalysis):
     id = "drift"
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "per column of both datasets: counts, exact sums, sparse 16-bit key histograms (at most 65,536 keys) and value counts up to distinct_cap"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "ks_pvalue": PROBABILITY_DIGITS,

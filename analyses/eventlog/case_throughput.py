@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from pytest_statharness import MemoryModel
+
 from ._common import REFERENCE_PM, REFERENCE_Q, _seconds
 from .columns import (
     DETECTION_METHOD,
@@ -18,6 +20,8 @@ from .columns import (
 
 class CaseThroughput(EventLogBase):
     id = "case_throughput"
+    memory_model = MemoryModel.PARTITIONED
+    memory_note = "the case grouping, when needed, is a copy spilled to the session's folder by case-rank partitions (peak: one partition); the fold keeps per-activity and per-resource sums (up to max_groups) and a Misra-Gries summary of max_groups variants"
     title = "Case throughput time"
     case_quantiles = {"throughput": (0.5, 0.9, 0.99)}
     method = (

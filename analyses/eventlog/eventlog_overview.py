@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from pytest_statharness import MemoryModel
+
 from .._shared.report import share
 from ._common import REFERENCE_PM, REFERENCE_Q
 from .columns import (
@@ -28,6 +30,8 @@ def _confidence_note(spec: dict) -> str:
 
 class EventlogOverview(EventLogBase):
     id = "eventlog_overview"
+    memory_model = MemoryModel.PARTITIONED
+    memory_note = "the case grouping, when needed, is a copy spilled to the session's folder by case-rank partitions (peak: one partition); the fold keeps per-activity and per-resource sums (up to max_groups) and a Misra-Gries summary of max_groups variants"
     title = "Event log overview: cases, activities, variants"
     features = frozenset({"variants"})
     case_quantiles = {"case_len": (0.5,)}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from pytest_statharness import MemoryModel
+
 from ._common import REFERENCE_PM, _capped, _seconds
 from .columns import (
     DETECTION_METHOD,
@@ -18,6 +20,8 @@ from .columns import (
 
 class Queueing(EventLogBase):
     id = "queueing"
+    memory_model = MemoryModel.PARTITIONED
+    memory_note = "the case grouping, when needed, is a copy spilled to the session's folder by case-rank partitions (peak: one partition); the fold keeps per-activity and per-resource sums (up to max_groups) and a Misra-Gries summary of max_groups variants"
     title = "Queueing view of activities: arrival rate, sojourn, load, Little's law"
     use_resource = True
     use_duration = True

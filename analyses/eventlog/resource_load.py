@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from pytest_statharness import MemoryModel
+
 from .._shared.report import share
 from ._common import REFERENCE_PM, _capped, _seconds
 from .columns import (
@@ -19,6 +21,8 @@ from .columns import (
 
 class ResourceLoad(EventLogBase):
     id = "resource_load"
+    memory_model = MemoryModel.PARTITIONED
+    memory_note = "the case grouping, when needed, is a copy spilled to the session's folder by case-rank partitions (peak: one partition); the fold keeps per-activity and per-resource sums (up to max_groups) and a Misra-Gries summary of max_groups variants"
     title = "Resource load: events, cases and busy time per resource"
     features = frozenset({"res_cases"})
     use_resource = True

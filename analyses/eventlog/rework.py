@@ -6,6 +6,8 @@ also use is in ``_common.py``, the family's overview in ``eventlog/__init__.py``
 
 from __future__ import annotations
 
+from pytest_statharness import MemoryModel
+
 from .._shared.report import share
 from ._common import REFERENCE_PM, _capped
 from .columns import (
@@ -16,6 +18,8 @@ from .columns import (
 
 class Rework(EventLogBase):
     id = "rework"
+    memory_model = MemoryModel.PARTITIONED
+    memory_note = "the case grouping, when needed, is a copy spilled to the session's folder by case-rank partitions (peak: one partition); the fold keeps per-activity and per-resource sums (up to max_groups) and a Misra-Gries summary of max_groups variants"
     title = "Rework: activities repeated within a case"
     features = frozenset({"rework"})
     method = (

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from pytest_statharness import MemoryModel
+
 from .._shared.report import share
 from ._common import REFERENCE_PM, REFERENCE_Q, _capped
 from .columns import (
@@ -20,6 +22,8 @@ from .columns import (
 
 class WaitingTime(EventLogBase):
     id = "waiting_time"
+    memory_model = MemoryModel.PARTITIONED
+    memory_note = "the case grouping, when needed, is a copy spilled to the session's folder by case-rank partitions (peak: one partition); the fold keeps per-activity and per-resource sums (up to max_groups) and a Misra-Gries summary of max_groups variants"
     title = "Waiting time before each activity"
     wait_quantiles = (0.5, 0.9)
     method = (

@@ -43,7 +43,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, ColumnKind, hookimpl
+from pytest_statharness import Analysis, ColumnKind, MemoryModel, hookimpl
 
 from .._shared.counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
 from .._shared.report import plan_within_findings
@@ -130,6 +130,8 @@ class _Levels:
 class ProfileCategorical(Analysis):
     id = "profile_categorical"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "value counts per column up to distinct_cap, then fixed-size sketches"
     family = "profile"
     title = "Categorical and boolean column profile"
     requires = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)

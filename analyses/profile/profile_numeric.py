@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, ColumnKind, hookimpl
+from pytest_statharness import Analysis, ColumnKind, MemoryModel, hookimpl
 from pytest_statharness.accumulators import IntegerMoments, ratio_to_float
 
 from .._shared.exact import (
@@ -88,6 +88,8 @@ QUANTILES = {
 class ProfileNumeric(Analysis):
     id = "profile_numeric"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.CONSTANT
+    memory_note = "counts, exact sums and a 16-bit radix histogram per column"
     family = "profile"
     title = "Numeric column profile"
     requires = (ColumnKind.NUMERIC,)

@@ -35,7 +35,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, ColumnKind, hookimpl
+from pytest_statharness import Analysis, ColumnKind, MemoryModel, hookimpl
 
 from .._shared.hist import PER_SECOND, ticks_per_day, time_ints
 from .._shared.report import plan_within_findings
@@ -102,6 +102,8 @@ class _ColumnTimes:
 class ProfileTimestamp(Analysis):
     id = "profile_timestamp"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "per-day counts per column up to distinct_cap"
     family = "profile"
     title = "Timestamp column profile"
     requires = (ColumnKind.TIMESTAMP,)

@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import ColumnKind
+from pytest_statharness import ColumnKind, Setting
 
 from .._shared.hist import (
     MAX_EXAMPLES,
@@ -29,6 +29,42 @@ from .._shared.hist import (
 )
 
 ALL_KINDS = tuple(ColumnKind)
+
+# -- hash partitions (duplicate_rows, duplicate_keys) ---------------------------------------
+PARTITION_ROWS_SETTING = "quality.partition_rows"
+
+
+def _parse_rows(text: str) -> int:
+    rows = int(str(text).replace("_", ""))
+    if rows < 1:
+        raise ValueError(f"{PARTITION_ROWS_SETTING} must be >= 1, not {text!r}")
+    return rows
+
+
+#: Forces the partition size of the hash-partitioned analyses (tests, tuning); by default
+#: it follows from the item's memory budget. Findings never depend on it.
+PARTITION_ROWS = Setting(
+    PARTITION_ROWS_SETTING,
+    "rows per hash partition (and candidate rows per verification pass) of duplicate_rows "
+    "and duplicate_keys; default: from the item's memory budget (--stat-cap memory_mb=N). "
+    "Findings do not depend on it, only passes and memory do",
+    parse=_parse_rows,
+)
+
+
+def _partition_of(hashes: np.ndarray, partitions: int) -> np.ndarray:
+    """Partition of each hash: contiguous ranges of the top 32 bits, so partitions are in
+    hash order and equal values (equal hashes) always share one."""
+    if partitions == 1:
+        return np.zeros(hashes.size, dtype=np.int64)
+    top = (hashes >> np.uint64(32)).astype(np.int64)
+    return (top * partitions) >> 32
+
+
+def partitions_for(rows: int, rows_per_partition: int) -> int:
+    """Partitions so that one holds at most ``rows_per_partition`` rows on average."""
+    return max(1, -(-rows // max(1, rows_per_partition)))
+
 
 # -- process-stable hashing ----------------------------------------------------------------
 _M1 = np.uint64(0xBF58476D1CE4E5B9)

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, ColumnRole, Plan
+from pytest_statharness import Analysis, ColumnRole, MemoryModel, Plan
 
 from .._shared.hist import (
     MAX_EXAMPLES,
@@ -69,6 +69,10 @@ class _Agreement:
 class ConstantColumns(Analysis):
     id = "constant_columns"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = (
+        "per column the majority candidates' counts (bounded per chunk), then one exact count"
+    )
     family = "quality"
     title = "Constant and near-constant columns"
     requires = ALL_KINDS

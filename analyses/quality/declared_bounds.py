@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pytest_statharness import Analysis, ColumnKind, Plan, hookimpl
+from pytest_statharness import Analysis, ColumnKind, MemoryModel, Plan, hookimpl
 
 from .._shared.hist import MAX_EXAMPLES
 
@@ -33,6 +33,8 @@ class _Outside:
 
 class DeclaredBounds(Analysis):
     id = "declared_bounds"
+    memory_model = MemoryModel.CONSTANT
+    memory_note = "counts and examples per declared column"
     family = "quality"
     title = "Values outside the bounds declared in the dataset spec"
     requires = (ColumnKind.NUMERIC, ColumnKind.DURATION)

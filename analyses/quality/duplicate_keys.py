@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pytest_statharness import Analysis, ColumnKind, Plan
+from pytest_statharness import Analysis, ColumnKind, MemoryModel, Plan
 
 from .._shared.exact import in_sorted
 from .._shared.hist import (
@@ -17,7 +17,16 @@ from .._shared.hist import (
     smallest,
 )
 from .._shared.report import cap_findings, graded, share
-from ._common import _merge_groups, _repeat_summary, _verified_groups, value_hashes
+from ._common import (
+    PARTITION_ROWS,
+    PARTITION_ROWS_SETTING,
+    _merge_groups,
+    _partition_of,
+    _repeat_summary,
+    _verified_groups,
+    partitions_for,
+    value_hashes,
+)
 
 # ======================================================================================
 # duplicate_keys
@@ -26,6 +35,8 @@ KEY_SHARE = 0.99
 KEY_MIN_ID = 20
 KEY_MIN_CATEGORICAL = 100
 KEY_HASH_CAP = 8
+#: Peak bytes per hashed value in a hash pass (the hash, np.unique's sorted copy, counts).
+HASH_VALUE_BYTES = 24
 
 
 class DuplicateKeys(Analysis):
@@ -36,15 +47,25 @@ class DuplicateKeys(Analysis):
     exact = True
     passes = 2
     memory_heavy = True
+    memory_model = MemoryModel.PARTITIONED
+    memory_note = (
+        "integer_id columns: constant (equal neighbours); hashed categorical columns: hash "
+        f"passes over contiguous hash ranges, each holding at most memory_mb / "
+        f"{HASH_VALUE_BYTES} B values of all hashed columns (one pass when the table fits); a "
+        "column is dropped as soon as its repeats rule out key-likeness, so the verification "
+        "pass holds at most 1% of a column's values"
+    )
+    settings = (PARTITION_ROWS,)
     method = (
         f"a column is key-like when >= {KEY_SHARE:.0%} of its non-null values are distinct "
         f"(integer_id: >= {KEY_MIN_ID} values; categorical: >= {KEY_MIN_CATEGORICAL} values). "
         "integer_id columns are non-decreasing (that is how the kind is inferred), so equal "
         "values are adjacent: one pass counts equal neighbours exactly in O(1) memory. "
-        "Categorical columns whose typing scan does not rule out key-likeness: pass 1 keeps a "
-        "blake2b-64 hash per value (8 bytes per row), key-likeness from the distinct hash "
-        "count (a lower bound of the distinct values), pass 2 compares the values of repeated "
-        "hashes exactly. duplicate_rows = rows repeating an earlier value; duplicated_values "
+        "Categorical columns whose typing scan does not rule out key-likeness: hash passes "
+        "over contiguous ranges of blake2b-64 value hashes, each within the budget's "
+        "memory_mb (one pass when the table fits), key-likeness from the distinct hash "
+        "count (a lower bound of the distinct values), then the values of repeated hashes "
+        "compared exactly. duplicate_rows = rows repeating an earlier value; duplicated_values "
         "= values occurring more than once. Severity: duplicate share >= 1% high, else "
         "medium (integer_id); categorical low (key-likeness is a heuristic)"
     )
@@ -137,35 +158,63 @@ class DuplicateKeys(Analysis):
             "examples": examples,
         }
 
+    # -- partitions: a function of (rows, budget, setting, plan) only --------------------
+    def hash_partitions(self, ctx) -> int:
+        """Hash passes over the hashed columns: one holds at most ``memory_mb /
+        HASH_VALUE_BYTES`` values (all hashed columns together) on average."""
+        hashed = len(ctx.params["hashed"])
+        if not hashed:
+            return 1
+        given = ctx.dataset.settings.get(PARTITION_ROWS_SETTING)
+        per_pass = (
+            int(given) if given else ctx.budget.memory_mb * 2**20 // (HASH_VALUE_BYTES * hashed)
+        )
+        return partitions_for(ctx.dataset.row_count, per_pass)
+
+    def _alive(self, ctx) -> list[str]:
+        """Hashed columns read by a hash pass: all of them (the screen reports every hashed
+        column's distinct count), in plan order."""
+        if not ctx.previous:
+            return list(ctx.params["hashed"])
+        return list(ctx.previous[-1]["running"])
+
     # -- the accumulator -------------------------------------------------------------------
     def columns_for_pass(self, ctx):
+        partitions = self.hash_partitions(ctx)
         if ctx.pass_index == 0:
             return ctx.columns
-        return [c for c, cand in ctx.previous[0]["candidates"].items() if cand.size]
+        if ctx.pass_index < partitions:
+            return self._alive(ctx)
+        return [c for c, cand in ctx.previous[partitions - 1]["candidates"].items() if cand.size]
 
     def init(self, ctx):
-        if ctx.pass_index == 0:
-            state = {c: {"n": 0} for c in ctx.params["adjacent"]}
-            state.update({c: {"n": 0, "nulls": 0, "hashes": []} for c in ctx.params["hashed"]})
+        partitions = self.hash_partitions(ctx)
+        if ctx.pass_index < partitions:
+            state = {c: {"n": 0} for c in ctx.params["adjacent"]} if ctx.pass_index == 0 else {}
+            state.update({c: {"n": 0, "nulls": 0, "hashes": []} for c in self._alive(ctx)})
             return state
         return {c: {} for c in self.columns_for_pass(ctx)}
 
     def update(self, state, chunk, ctx):
-        if ctx.pass_index == 0:
-            for c in ctx.params["adjacent"]:
-                vals, idx, nulls = int_values(chunk, c)
-                state[c] = {**self._segment(vals, idx + chunk.row_start), "nulls": nulls}
-            for c in ctx.params["hashed"]:
+        partitions = self.hash_partitions(ctx)
+        if ctx.pass_index < partitions:
+            if ctx.pass_index == 0:
+                for c in ctx.params["adjacent"]:
+                    vals, idx, nulls = int_values(chunk, c)
+                    state[c] = {**self._segment(vals, idx + chunk.row_start), "nulls": nulls}
+            for c in self._alive(ctx):
                 h = value_hashes(chunk.column(c))
                 valid = np.asarray(chunk.valid(c))
+                h = h[valid]
                 state[c] = {
                     "n": int(valid.sum()),
                     "nulls": int((~valid).sum()),
-                    "hashes": [h[valid]],
+                    "hashes": [h[_partition_of(h, partitions) == ctx.pass_index]],
                 }
             return state
+        candidates = ctx.previous[partitions - 1]["candidates"]
         for c in self.columns_for_pass(ctx):
-            cand = ctx.previous[0]["candidates"][c]
+            cand = candidates[c]
             h = value_hashes(chunk.column(c))
             local = np.flatnonzero(np.asarray(chunk.valid(c)) & in_sorted(h, cand))
             if not local.size:
@@ -175,9 +224,10 @@ class DuplicateKeys(Analysis):
 
     def merge(self, a, b, ctx):
         out = {}
+        verifying = ctx.pass_index >= self.hash_partitions(ctx)
         for c in a:
             x, y = a[c], b[c]
-            if ctx.pass_index == 1:
+            if verifying:
                 out[c] = _merge_groups(x, y)
             elif c in ctx.params["adjacent"]:
                 out[c] = {**self._join(x, y), "nulls": x.get("nulls", 0) + y.get("nulls", 0)}
@@ -190,34 +240,81 @@ class DuplicateKeys(Analysis):
         return out
 
     def end_pass(self, state, ctx):
-        if ctx.pass_index == 1:
+        """A hash pass adds its partition's distinct and single hashes and repeated hashes
+        to the running totals; the last one decides key-likeness exactly as one pass over
+        all hashes would (distinct values add up over disjoint hash ranges)."""
+        partitions = self.hash_partitions(ctx)
+        if ctx.pass_index >= partitions:
             return state
-        result = {"adjacent": {}, "hashed": {}, "candidates": {}}
-        for c in ctx.params["adjacent"]:
-            result["adjacent"][c] = state[c]
+        before = ctx.previous[-1] if ctx.previous else None
+        result = {
+            "adjacent": dict(before["adjacent"]) if before else {},
+            "running": {},
+            "hashed": {},
+            "candidates": {},
+        }
+        if ctx.pass_index == 0:
+            for c in ctx.params["adjacent"]:
+                result["adjacent"][c] = state[c]
         for c in ctx.params["hashed"]:
             s = state[c]
+            run = before["running"][c] if before else None
             hashes = np.concatenate(s["hashes"]) if s["hashes"] else np.empty(0, np.uint64)
             uniq, counts = np.unique(hashes, return_counts=True)
-            key_like = s["n"] >= KEY_MIN_CATEGORICAL and uniq.size >= KEY_SHARE * s["n"]
+            n = run["n"] if run else s["n"]
+            nulls = run["nulls"] if run else s["nulls"]
+            distinct = (run["distinct"] if run else 0) + int(uniq.size)
+            singles = (run["singles"] if run else 0) + int(np.count_nonzero(counts == 1))
+            seen = (run["seen"] if run else 0) + int(hashes.size)
+            cand = [*(run["cand"] if run else []), uniq[counts > 1]]
+            # every value not yet seen could still be distinct: key-likeness stays possible
+            possible = n >= KEY_MIN_CATEGORICAL and distinct + (n - seen) >= KEY_SHARE * n
+            last = ctx.pass_index == partitions - 1
+            if possible and not last:
+                result["running"][c] = {
+                    "n": n,
+                    "nulls": nulls,
+                    "distinct": distinct,
+                    "singles": singles,
+                    "seen": seen,
+                    "cand": cand,
+                }
+                continue
+            key_like = n >= KEY_MIN_CATEGORICAL and distinct >= KEY_SHARE * n
+            if not last:  # no longer key-like: drop its candidates, keep counting distinct
+                result["running"][c] = {
+                    "n": n,
+                    "nulls": nulls,
+                    "distinct": distinct,
+                    "singles": singles,
+                    "seen": seen,
+                    "cand": [],
+                }
+                continue
             result["hashed"][c] = {
-                "n": s["n"],
-                "nulls": s["nulls"],
-                "distinct_hashes": int(uniq.size),
-                "single_hashes": int(np.count_nonzero(counts == 1)),
+                "n": n,
+                "nulls": nulls,
+                "distinct_hashes": distinct,
+                "single_hashes": singles,
                 "key_like": bool(key_like),
             }
-            result["candidates"][c] = uniq[counts > 1] if key_like else np.empty(0, np.uint64)
+            result["candidates"][c] = (
+                np.concatenate(cand) if key_like and cand else np.empty(0, np.uint64)
+            )
         return result
 
     def needs_another_pass(self, ctx):
-        return len(ctx.previous) == 1 and any(
-            c.size for c in ctx.previous[0]["candidates"].values()
+        partitions = self.hash_partitions(ctx)
+        if len(ctx.previous) < partitions:
+            return True
+        return len(ctx.previous) == partitions and any(
+            c.size for c in ctx.previous[partitions - 1]["candidates"].values()
         )
 
     def findings(self, ctx):
-        first = ctx.previous[0]
-        verified = ctx.previous[1] if len(ctx.previous) > 1 else {}
+        partitions = self.hash_partitions(ctx)
+        first = ctx.previous[partitions - 1]
+        verified = ctx.previous[partitions] if len(ctx.previous) > partitions else {}
         out, screen = [], {}
         for c in ctx.columns:
             if c in first["adjacent"]:

@@ -10,25 +10,35 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, Plan
+from pytest_statharness import Analysis, MemoryModel, Plan
 
+from .._shared.exact import in_sorted
+from .._shared.hist import MAX_EXAMPLES, decoded
 from .._shared.report import graded, share
 from ._common import (
     _ROW_K,
     ALL_KINDS,
-    _merge_groups,
+    PARTITION_ROWS,
+    PARTITION_ROWS_SETTING,
+    _group_rows,
     _mix,
+    _partition_of,
     _repeat_summary,
-    _verified_groups,
+    canonical_values,
     value_hashes,
 )
 
-
-def _positions_in(sorted_positions: np.ndarray, chunk) -> np.ndarray:
-    lo = np.searchsorted(sorted_positions, chunk.row_start, side="left")
-    hi = np.searchsorted(sorted_positions, chunk.row_start + chunk.num_rows, side="left")
-    return sorted_positions[lo:hi] - chunk.row_start
+#: Peak bytes per row of a hash pass (position and hash kept: 16; one sorted copy of the
+#: hashes: 8; a flag: 1; rounded up); a hash pass holds at most memory_mb / HASH_ROW_BYTES
+#: rows of its partition.
+HASH_ROW_BYTES = 32
+#: Bytes per candidate row in a verification pass (the Arrow copy of the row, its position
+#: and hash, the sort and the comparison masks), for a row of ``columns`` columns.
+VERIFY_COLUMN_BYTES = 24
+VERIFY_ROW_BYTES = 64
 
 
 # ======================================================================================
@@ -47,24 +57,143 @@ CHANCE_RULE = (
 
 @dataclass(slots=True)
 class _RowHashes:
-    """Pass 1 state: (first row, 64-bit row hashes) per chunk, and per column the value
+    """A hash pass's state: per chunk (first row, positions, 64-bit row hashes) of the rows
+    whose hash falls in this pass's partition, and (first pass only) per column the value
     counts that feed the chance estimate (None once a column passes CHANCE_MAX_DISTINCT).
     Chunks keep their hashes apart so end_pass can order them by row position, whatever
     the merge order."""
 
-    parts: list[tuple[int, np.ndarray]] = field(default_factory=list)
+    parts: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
     counts: dict[str, dict | None] = field(default_factory=dict)
+    rows: int = 0
 
 
 @dataclass(slots=True)
 class _Candidates:
-    """What pass 1 hands pass 2: rows hashed, the dataset-wide positions of rows whose hash
-    repeats (ascending; pass 2 verifies them on the values), and the chance-collision
-    product (None when a column has too many distinct values)."""
+    """What a hash pass hands on: rows hashed, the dataset-wide positions of the rows of its
+    partition whose hash repeats (ascending) with their hashes, and (first pass only) the
+    chance-collision product (None when a column has too many distinct values)."""
 
     rows: int
     candidates: np.ndarray
+    hashes: np.ndarray
     chance_collision: float | None
+    #: last hash pass only: every partition's candidates split for the verification passes,
+    #: (positions ascending, their hashes) per hash sub-range
+    verify: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Verify:
+    """A verification pass's state: per chunk the candidate rows of this sub-range, as an
+    Arrow table with their positions and hashes (one copy of each candidate row of the
+    sub-range, which the partitioning sizes to the memory budget)."""
+
+    parts: list[tuple[int, pa.Table]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Verified:
+    """A verification pass's result: counts and the first example rows, all mergeable."""
+
+    repeats: int = 0
+    duplicated: int = 0
+    singles: int = 0
+    examples: list[int] = field(default_factory=list)
+
+
+def _drain(parts: list) -> tuple[np.ndarray, np.ndarray]:
+    """The parts' positions and hashes in row order, in two preallocated arrays, each part
+    released as it is copied (peak: 16 bytes per row plus one chunk, not twice that)."""
+    parts.sort(key=lambda p: p[0])
+    total = sum(int(p[1].size) for p in parts)
+    positions = np.empty(total, dtype=np.int64)
+    hashes = np.empty(total, dtype=np.uint64)
+    at = 0
+    while parts:
+        _, pos, h = parts.pop(0)
+        positions[at : at + pos.size] = pos
+        hashes[at : at + h.size] = h
+        at += pos.size
+    return positions, hashes
+
+
+def _repeated(hashes: np.ndarray, block: int = 1 << 20) -> np.ndarray:
+    """Which hashes occur more than once: one sorted copy (8 bytes per row) gives the
+    repeated values, then membership is tested block by block (bounded scratch)."""
+    ordered = np.sort(hashes)
+    same = ordered[1:] == ordered[:-1]
+    repeated = np.unique(ordered[1:][same])
+    del ordered, same
+    flag = np.zeros(hashes.size, dtype=bool)
+    if repeated.size:
+        for lo in range(0, hashes.size, block):
+            flag[lo : lo + block] = in_sorted(hashes[lo : lo + block], repeated)
+    return flag
+
+
+def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.ndarray):
+    """Exact grouping of candidate rows sorted by (hash, position): vectorised where a hash
+    group's rows all equal its first row (the rule), row tuples only for the rare hash
+    groups holding different contents (a 64-bit collision)."""
+    n = hashes.size
+    out = _Verified()
+    if not n:
+        return out
+    start = np.ones(n, dtype=bool)
+    start[1:] = hashes[1:] != hashes[:-1]
+    first = np.maximum.accumulate(np.where(start, np.arange(n), 0))
+    equal = np.ones(n, dtype=bool)
+    take = pa.array(first)
+    for c in columns:
+        equal &= _equal_to(table.column(c), take, first)
+    group = np.cumsum(start) - 1
+    bad_group = np.zeros(int(group[-1]) + 1, dtype=bool)
+    np.logical_or.at(bad_group, group, ~equal)
+    bad = bad_group[group]
+    good_start = start & ~bad
+    out.duplicated = int(np.count_nonzero(good_start))
+    out.repeats = int(np.count_nonzero(~bad)) - out.duplicated
+    repeat_pos = positions[~bad & ~start]
+    examples = np.sort(repeat_pos)[:MAX_EXAMPLES].tolist()
+    if bad.any():
+        idx = np.flatnonzero(bad)
+        idx = idx[np.argsort(positions[idx], kind="stable")]
+        sub = table.take(pa.array(idx))
+        keys = list(zip(*(canonical_values(sub.column(c)) for c in columns), strict=True))
+        repeats, duplicated, singles, more = _repeat_summary(_group_rows(keys, positions[idx]))
+        out.repeats += repeats
+        out.duplicated += duplicated
+        out.singles += singles
+        examples = sorted(examples + more)[:MAX_EXAMPLES]
+    out.examples = examples
+    return out
+
+
+def _equal_to(col, take: pa.Array, first: np.ndarray) -> np.ndarray:
+    """Row i's value equals row first[i]'s, with the equality of ``canonical_values``
+    (null == null, NaN == null, -0.0 == 0.0, temporal values by their integer counts)."""
+    arr = decoded(col)
+    typ = arr.type
+    if pa.types.is_null(typ):
+        return np.ones(len(arr), dtype=bool)
+    if pa.types.is_floating(typ):
+        f = np.asarray(
+            pc.fill_null(pc.cast(arr, pa.float64()), np.nan).to_numpy(), dtype=np.float64
+        )
+        g = f[first]
+        return (f == g) | (np.isnan(f) & np.isnan(g))
+    valid = np.asarray(pc.is_valid(arr).to_numpy(zero_copy_only=False), dtype=bool)
+    if not pa.types.is_nested(typ):
+        try:
+            same = pc.fill_null(pc.equal(arr, arr.take(take)), False)
+        except (pa.ArrowNotImplementedError, pa.ArrowInvalid, TypeError):
+            same = None
+        if same is not None:
+            same_np = np.asarray(same.to_numpy(zero_copy_only=False), dtype=bool)
+            return np.where(valid, same_np & valid[first], ~valid[first])
+    values = canonical_values(arr)
+    return np.array([values[i] == values[j] for i, j in enumerate(first.tolist())], dtype=bool)
 
 
 def _merge_value_counts(a: _RowHashes, b: _RowHashes) -> dict:
@@ -105,6 +234,14 @@ class DuplicateRows(Analysis):
     exact = True
     passes = 2
     memory_heavy = True
+    memory_model = MemoryModel.PARTITIONED
+    memory_note = (
+        "hash passes split the rows into contiguous hash ranges so one holds at most "
+        f"memory_mb / {HASH_ROW_BYTES} B rows (one pass when the table fits); verification "
+        "passes split the candidate rows (rows whose hash repeats: 16 B each between passes) "
+        "into hash sub-ranges sized the same way, comparing Arrow copies vectorised"
+    )
+    settings = (PARTITION_ROWS,)
     method = (
         "pass 1: a 64-bit hash of every row over all columns (each value hashed by type: "
         "blake2b-64 of the UTF-8/bytes of strings and binaries, splitmix64 of the bits of "
@@ -112,9 +249,11 @@ class DuplicateRows(Analysis):
         "order with a splitmix64 chain); rows whose hash occurs more than once are candidates. "
         "pass 2: the candidate rows' actual values are compared exactly, so a hash collision "
         "never makes a duplicate. duplicate_rows = rows equal to an earlier row; "
-        "duplicate_groups = distinct row contents occurring more than once. Memory: 8 bytes "
-        "per row for the hashes (16 MB per 2 million rows) plus, in pass 2, one copy of each "
-        "distinct candidate row and at most 21 positions per distinct row. Severity by "
+        "duplicate_groups = distinct row contents occurring more than once. Memory: bounded "
+        "by the budget's memory_mb — hash passes over contiguous hash ranges of at most "
+        "memory_mb / 32 B rows each (one pass when the table fits), then verification passes "
+        "over hash sub-ranges of the candidate rows (16 B each between passes), comparing "
+        "their values column by column. Severity by "
         "duplicate share: >= 5% high, >= 0.5% medium, else low; low when independent rows "
         "would show that many by chance (" + CHANCE_RULE + ")"
     )
@@ -123,21 +262,63 @@ class DuplicateRows(Analysis):
         "TKDE 19(1); BLAKE2 (RFC 7693); Steele, Lea & Flood (2014), Fast splittable "
         "pseudorandom number generators (splitmix64)"
     )
-    access = "streamed; pass 1 all columns -> row hashes, pass 2 all columns of candidate rows"
+    access = (
+        "streamed; one hash pass per hash partition (all columns -> row hashes; one pass when "
+        "the table fits the memory budget), then one verification pass per sub-range of "
+        "candidate rows (all columns)"
+    )
 
     def plan(self, dataset, budget):
         return Plan(tuple(c.name for c in dataset.columns), {}, {})
 
+    # -- partitioning: a function of (rows, budget, setting) only, so every worker agrees --
+    def _hash_rows(self, ctx) -> int:
+        given = ctx.dataset.settings.get(PARTITION_ROWS_SETTING)
+        if given:
+            return int(given)
+        return max(1, ctx.budget.memory_mb * 2**20 // HASH_ROW_BYTES)
+
+    def _verify_rows(self, ctx) -> int:
+        given = ctx.dataset.settings.get(PARTITION_ROWS_SETTING)
+        if given:
+            return int(given)
+        per_row = VERIFY_ROW_BYTES + VERIFY_COLUMN_BYTES * max(1, len(ctx.columns))
+        return max(1, ctx.budget.memory_mb * 2**20 // per_row)
+
+    def hash_partitions(self, ctx) -> int:
+        """Hash passes: enough that one holds at most ``_hash_rows`` rows on average."""
+        return max(1, -(-ctx.dataset.row_count // self._hash_rows(ctx)))
+
+    def _split_for_verification(self, ctx, last: _Candidates) -> list:
+        """After the last hash pass: every partition's candidates, split into hash
+        sub-ranges of at most ``_verify_rows`` rows on average, each sorted by position."""
+        found = [*ctx.previous, last]
+        positions = np.concatenate([r.candidates for r in found])
+        hashes = np.concatenate([r.hashes for r in found])
+        parts = max(1, -(-positions.size // self._verify_rows(ctx)))
+        which = _partition_of(hashes, parts)
+        out = []
+        for sub in range(parts):
+            keep = which == sub
+            p, h = positions[keep], hashes[keep]
+            order = np.argsort(p, kind="stable")
+            out.append((p[order], h[order]))
+        return out
+
+    # -- the accumulator -------------------------------------------------------------------
     def init(self, ctx):
-        return _RowHashes() if ctx.pass_index == 0 else {}
+        return _RowHashes() if ctx.pass_index < self.hash_partitions(ctx) else _Verify()
 
     def update(self, state, chunk, ctx):
-        if ctx.pass_index == 0:
+        partitions = self.hash_partitions(ctx)
+        if ctx.pass_index < partitions:
             h = np.zeros(chunk.num_rows, dtype=np.uint64)
             counts: dict = {}
             for c in ctx.columns:
                 values = value_hashes(chunk.column(c))
                 h = _mix(h * _ROW_K ^ values)
+                if ctx.pass_index:
+                    continue
                 keys, n = np.unique(values, return_counts=True)
                 # value counts feed the chance estimate; a column past the cap ends it
                 counts[c] = (
@@ -145,50 +326,83 @@ class DuplicateRows(Analysis):
                     if keys.size <= CHANCE_MAX_DISTINCT
                     else None
                 )
-            return _RowHashes([(chunk.row_start, h)], counts)
-        local = _positions_in(ctx.previous[0].candidates, chunk)
-        if not local.size:
+            local = np.flatnonzero(_partition_of(h, partitions) == ctx.pass_index)
+            positions = local.astype(np.int64) + chunk.row_start
+            return _RowHashes([(chunk.row_start, positions, h[local])], counts, int(chunk.num_rows))
+        positions, hashes = ctx.previous[partitions - 1].verify[ctx.pass_index - partitions]
+        lo = np.searchsorted(positions, chunk.row_start, side="left")
+        hi = np.searchsorted(positions, chunk.row_start + chunk.num_rows, side="left")
+        if lo == hi:
             return state
-        return _verified_groups(chunk, ctx.columns, local)
+        local = positions[lo:hi] - chunk.row_start
+        taken = chunk.table.select(list(ctx.columns)).take(pa.array(local))
+        taken = taken.append_column("__position", pa.array(positions[lo:hi]))
+        taken = taken.append_column("__hash", pa.array(hashes[lo:hi]))
+        return _Verify([(chunk.row_start, taken)])
 
     def merge(self, a, b, ctx):
-        if ctx.pass_index == 0:
-            return _RowHashes(a.parts + b.parts, _merge_value_counts(a, b))
-        return _merge_groups(a, b)
+        if isinstance(a, _RowHashes):
+            return _RowHashes(a.parts + b.parts, _merge_value_counts(a, b), a.rows + b.rows)
+        return _Verify(a.parts + b.parts)
 
     def end_pass(self, state, ctx):
-        if ctx.pass_index == 0:
-            parts = sorted(state.parts, key=lambda p: p[0])
-            hashes = np.concatenate([p[1] for p in parts]) if parts else np.empty(0, np.uint64)
-            chance = _chance_collision(state.counts, ctx.columns, int(hashes.size))
-            order = np.argsort(hashes, kind="stable")
-            ordered = hashes[order]
-            same = ordered[1:] == ordered[:-1]
-            flag = np.zeros(hashes.size, dtype=bool)
-            flag[1:] |= same
-            flag[:-1] |= same
-            return _Candidates(
-                rows=int(hashes.size),
-                candidates=np.sort(order[flag]).astype(np.int64),
+        if isinstance(state, _RowHashes):
+            positions, hashes = _drain(state.parts)
+            chance = (
+                _chance_collision(state.counts, ctx.columns, state.rows)
+                if ctx.pass_index == 0
+                else None
+            )
+            flag = _repeated(hashes)
+            keep = np.flatnonzero(flag)
+            del flag
+            result = _Candidates(
+                rows=state.rows,
+                candidates=positions[keep],
+                hashes=hashes[keep],
                 chance_collision=chance,
             )
-        return state
+            if ctx.pass_index == self.hash_partitions(ctx) - 1:
+                result.verify = self._split_for_verification(ctx, result)
+            return result
+        parts = [t for _, t in sorted(state.parts, key=lambda p: p[0])]
+        if not parts:
+            return _Verified()
+        table = pa.concat_tables(parts)
+        state.parts.clear()
+        hashes = np.asarray(table.column("__hash").to_numpy(), dtype=np.uint64)
+        positions = np.asarray(table.column("__position").to_numpy(), dtype=np.int64)
+        order = np.lexsort((positions, hashes))
+        table = table.take(pa.array(order))
+        return _verify_sorted(table, ctx.columns, hashes[order], positions[order])
 
     def needs_another_pass(self, ctx):
-        return len(ctx.previous) == 1 and ctx.previous[0].candidates.size > 0
+        hash_passes = self.hash_partitions(ctx)
+        done = len(ctx.previous)
+        if done < hash_passes:
+            return True
+        verify = ctx.previous[hash_passes - 1].verify
+        if not any(p.size for p, _ in verify):
+            return False
+        return done < hash_passes + len(verify)
 
     def findings(self, ctx):
+        hash_passes = self.hash_partitions(ctx)
         first = ctx.previous[0]
         rows = first.rows
-        groups = ctx.previous[1] if len(ctx.previous) > 1 else {}
-        repeats, duplicated, singles, examples = _repeat_summary(groups)
+        candidates = sum(int(r.candidates.size) for r in ctx.previous[:hash_passes])
+        verified = ctx.previous[hash_passes:]
+        repeats = sum(v.repeats for v in verified)
+        duplicated = sum(v.duplicated for v in verified)
+        singles = sum(v.singles for v in verified)
+        examples = sorted(e for v in verified for e in v.examples)[:MAX_EXAMPLES]
         frac = share(repeats, rows)
         values = {
             "rows": rows,
             "duplicate_rows": repeats,
             "duplicate_groups": duplicated,
             "duplicate_share": frac,
-            "hash_candidate_rows": int(first.candidates.size),
+            "hash_candidate_rows": candidates,
             "hash_collision_rows": singles,
         }
         units = {

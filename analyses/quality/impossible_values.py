@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pyarrow as pa
 
-from pytest_statharness import Analysis, ColumnKind, Plan
+from pytest_statharness import Analysis, ColumnKind, MemoryModel, Plan
 
 from .._shared.exact import SelectionSet, float_keys, int_keys, quantile_rank_list
 from .._shared.hist import (
@@ -48,6 +48,8 @@ def _earliest_count(typ: pa.DataType) -> int:
 class ImpossibleValues(Analysis):
     id = "impossible_values"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.CONSTANT
+    memory_note = "counts and radix-selection buckets per column"
     family = "quality"
     title = "Impossible values (negative durations, implausible timestamps)"
     requires = (ColumnKind.DURATION, ColumnKind.TIMESTAMP, ColumnKind.NUMERIC)

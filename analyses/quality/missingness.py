@@ -37,7 +37,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, ColumnKind, hookimpl
+from pytest_statharness import Analysis, ColumnKind, MemoryModel, hookimpl
 
 from .._shared.report import graded
 
@@ -99,6 +99,8 @@ class _Missing:
 class Missingness(Analysis):
     id = "missingness"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.CONSTANT
+    memory_note = "bit-packed missing masks per chunk and pair counts bounded by max_columns^2"
     family = "quality"
     title = "Missing values and co-missing columns"
     requires = tuple(ColumnKind)

@@ -12,7 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, ColumnKind
+from pytest_statharness import Analysis, ColumnKind, MemoryModel
 
 from .._shared.hist import (
     MAX_EXAMPLES,
@@ -80,6 +80,8 @@ class _TypeCounts:
 class MixedTypes(Analysis):
     id = "mixed_types"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.CONSTANT
+    memory_note = "per column a count per pattern class"
     family = "quality"
     title = "Mixed value types in string columns"
     requires = (ColumnKind.CATEGORICAL, ColumnKind.TEXT)

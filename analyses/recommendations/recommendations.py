@@ -35,7 +35,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import stats
 
-from pytest_statharness import MEASURE_ROLES, ColumnKind, ColumnRole, hookimpl
+from pytest_statharness import MEASURE_ROLES, ColumnKind, ColumnRole, MemoryModel, hookimpl
 from pytest_statharness.analysis import Plan
 from pytest_statharness.canonical_json import dumps
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
@@ -154,6 +154,8 @@ class _PassState:
 
 class Recommendations(EventLogBase):
     id = "recommendations"
+    memory_model = MemoryModel.PARTITIONED
+    memory_note = "the event-log case fold (case grouping spilled by case-rank partitions when needed) plus exact sums per group level up to max_groups"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,

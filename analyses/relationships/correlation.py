@@ -13,7 +13,7 @@ from itertools import combinations
 import numpy as np
 from scipy import stats
 
-from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, Plan
+from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.exact import exact_fixed_sum, fixed_ratio
@@ -106,6 +106,10 @@ GROUP_RULE = (
 class Correlation(Analysis):
     id = "correlation"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = (
+        "per column distinct-value maps up to distinct_cap, pair co-moments bounded by max_pairs"
+    )
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {"pearson_p": PROBABILITY_DIGITS, "spearman_p": PROBABILITY_DIGITS}
     family = "relationships"

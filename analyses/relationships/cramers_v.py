@@ -12,7 +12,7 @@ from itertools import combinations
 import numpy as np
 from scipy import stats
 
-from pytest_statharness import Analysis, Plan
+from pytest_statharness import Analysis, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.series import (
@@ -26,6 +26,8 @@ from ._common import GROUP_KINDS, _group_columns, _LevelScan, _strongest_first
 class CramersV(Analysis):
     id = "cramers_v"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "level counts and contingency tables per pair, up to max_groups levels"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,

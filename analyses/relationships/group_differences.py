@@ -12,7 +12,7 @@ from fractions import Fraction
 import numpy as np
 from scipy import stats
 
-from pytest_statharness import MEASURE_ROLES, Analysis, Plan
+from pytest_statharness import MEASURE_ROLES, Analysis, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.series import (
@@ -41,6 +41,8 @@ from ._common import (
 class GroupDifferences(Analysis):
     id = "group_differences"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "distinct-value maps up to distinct_cap and per-level rank sums up to max_groups"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {"p_value": PROBABILITY_DIGITS}
     family = "relationships"

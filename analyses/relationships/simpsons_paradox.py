@@ -16,7 +16,15 @@ from itertools import combinations
 import numpy as np
 import pyarrow.compute as pc
 
-from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, Plan, hookimpl
+from pytest_statharness import (
+    MEASURE_ROLES,
+    Analysis,
+    ColumnKind,
+    ColumnRole,
+    MemoryModel,
+    Plan,
+    hookimpl,
+)
 
 from .._shared.exact import exact_fixed_sum
 from .._shared.report import cap_findings
@@ -52,6 +60,8 @@ def pearson(s: list[int]) -> float | None:
 class SimpsonsParadox(Analysis):
     id = "simpsons_paradox"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "moment sums per level up to max_groups"
     family = "relationships"
     title = "Correlations that reverse within every group (Simpson's paradox)"
     requires = (ColumnKind.NUMERIC,)

@@ -11,6 +11,7 @@ import math
 import numpy as np
 from scipy import stats
 
+from pytest_statharness import MemoryModel
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.exact import fixed_ratio
@@ -238,6 +239,8 @@ SUSTAINED_MAX_P = 1e-6
 class Changepoints(_TimeAnalysis):
     id = "changepoints"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "a map of the latest max_windows days"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,

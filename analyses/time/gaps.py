@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from pytest_statharness import Analysis, ColumnKind, ColumnRole, Plan, hookimpl
+from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan, hookimpl
 
 from .._shared.hist import MAX_EXAMPLES, int_values
 
@@ -45,6 +45,8 @@ def _label(period: int, grain: str) -> str:
 class Gaps(Analysis):
     id = "gaps"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "sorted distinct timestamps per series up to distinct_cap"
     family = "time"
     title = "Missing periods in a regular time series"
     requires = (ColumnKind.TIMESTAMP,)

@@ -12,6 +12,7 @@ import math
 import numpy as np
 from scipy import signal, stats
 
+from pytest_statharness import MemoryModel
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.report import cap_each
@@ -90,6 +91,8 @@ EFFECT_BANDS = {
 class Seasonality(_TimeAnalysis):
     id = "seasonality"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "maps of the latest max_windows days and hours"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,

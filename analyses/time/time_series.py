@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pytest_statharness import MemoryModel
+
 from .._shared.exact import fixed_ratio
 from .._shared.report import cap_each
 from .._shared.series import (
@@ -25,6 +27,8 @@ from ._common import ROWS, _f, _TimeAnalysis
 class TimeSeries(_TimeAnalysis):
     id = "time_series"
     associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "maps of the latest max_windows days and hours"
     title = "Per-day and per-hour series"
     method = (
         "One pass over the first timestamp column with values: row counts per calendar day and "

@@ -25,6 +25,10 @@ CAP_NAMES = (
     "time_limit_s",
 )
 DEFAULT_BATCH_SIZE = 65536
+#: State memory per item (MB) when not overridden (``--stat-cap memory_mb=N``): partitioned
+#: analyses (duplicate detection) choose their partition count from it. One value for every
+#: tier on purpose: the point is that memory does not grow with the row count.
+DEFAULT_MEMORY_MB = 256
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class BudgetDecision:
             "tier": self.tier,
             "batch_size": self.budget.batch_size,
             "time_limit_s": self.budget.time_limit_s,
+            "memory_mb": self.budget.memory_mb,
             "caps": self.budget.caps(),
             "reasons": dict(sorted(self.reasons.items())),
         }
@@ -75,6 +80,10 @@ def decide_budget(
             continue
         values[name] = value
         reasons[name] = "override"
+    memory_mb = int((overrides or {}).get("memory_mb", DEFAULT_MEMORY_MB))
+    reasons["memory_mb"] = (
+        "override" if "memory_mb" in (overrides or {}) else "default state memory per item"
+    )
     size = batch_size or DEFAULT_BATCH_SIZE
     reasons["batch_size"] = "--stat-batch-size" if batch_size else "default IO batch size"
     if memory_heavy:
@@ -88,5 +97,6 @@ def decide_budget(
         max_findings=int(values["max_findings"]),
         distinct_cap=int(values["distinct_cap"]),
         time_limit_s=float(values["time_limit_s"]),
+        memory_mb=max(1, memory_mb),
     )
     return BudgetDecision(budget, tier.name, reasons)
