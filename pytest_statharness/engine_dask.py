@@ -436,7 +436,9 @@ class DaskEngine:
                     n_workers=n_workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    # the scheduler serves HTTP (metrics) even without a dashboard, on 8787
+                    # by default: a free port, so two sessions never collide
+                    dashboard_address=":0",
                     silence_logs=logging.ERROR,
                 )
                 client = Client(cluster, set_as_default=False)

@@ -216,7 +216,7 @@ def _cluster(**kwargs):
         n_workers=2,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port: 8787 may be taken by a parallel test
         silence_logs=50,
         **kwargs,
     )
