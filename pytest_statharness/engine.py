@@ -66,18 +66,24 @@ def _fold_pass(analysis, ctx, dataset, budget, start_wall, progress, done_before
         state = analysis.merge(state, part, ctx)
         rows += chunk.num_rows
         chunks += 1
-        elapsed = time.perf_counter() - start_wall
-        if elapsed > budget.time_limit_s:
-            raise BudgetExceeded(
-                f"{analysis.id} on {dataset.name!r} ran {elapsed:.1f} s, past its time "
-                f"limit of {budget.time_limit_s:g} s (pass {ctx.pass_index + 1}, "
-                f"{rows:,}/{dataset.row_count:,} rows); raise it with --stat-time-limit",
-                threshold=budget.time_limit_s,
-                measured=round(elapsed, 3),
-            )
+        check_time_limit(analysis, ctx, dataset, budget, start_wall, rows)
         if progress is not None:
             progress(ctx.pass_index, done_before + rows, total)
     return state, rows, chunks
+
+
+def check_time_limit(analysis, ctx, dataset, budget: Budget, start_wall: float, rows: int) -> None:
+    """Between chunks (or chunk ranges): past the time limit, stop with the rows done so
+    far (the watchdog interrupts an analysis stuck inside one chunk)."""
+    elapsed = time.perf_counter() - start_wall
+    if elapsed > budget.time_limit_s:
+        raise BudgetExceeded(
+            f"{analysis.id} on {dataset.name!r} ran {elapsed:.1f} s, past its time "
+            f"limit of {budget.time_limit_s:g} s (pass {ctx.pass_index + 1}, "
+            f"{rows:,}/{dataset.row_count:,} rows); raise it with --stat-time-limit",
+            threshold=budget.time_limit_s,
+            measured=round(elapsed, 3),
+        )
 
 
 def run_comparison(

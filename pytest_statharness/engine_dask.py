@@ -44,14 +44,14 @@ from __future__ import annotations
 import logging
 import pickle
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .analysis import Analysis, AnalysisContext, Budget, DatasetView
-from .errors import BudgetExceeded, EngineError, StatHarnessError
+from .engine import check_time_limit
+from .errors import EngineError, StatHarnessError
 from .options import DASK_INSTALL_HINT as INSTALL_HINT
 from .options import dask_missing
 
@@ -386,15 +386,7 @@ class DistributedFold:
             rows += range_rows
             chunks += range_chunks
             self.record["tasks"] += 1
-            elapsed = time.perf_counter() - start_wall
-            if elapsed > budget.time_limit_s:
-                raise BudgetExceeded(
-                    f"{analysis.id} on {dataset.name!r} ran {elapsed:.1f} s, past its time "
-                    f"limit of {budget.time_limit_s:g} s (pass {ctx.pass_index + 1}, "
-                    f"{rows:,}/{dataset.row_count:,} rows); raise it with --stat-time-limit",
-                    threshold=budget.time_limit_s,
-                    measured=round(elapsed, 3),
-                )
+            check_time_limit(analysis, ctx, dataset, budget, start_wall, rows)
             if progress is not None:
                 progress(ctx.pass_index, done_before + rows, total)
         if rows != dataset.row_count:  # the plan must cover every row, once
