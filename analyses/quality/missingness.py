@@ -39,6 +39,7 @@ import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, MemoryModel, hookimpl
 
+from .._shared.groups import linked_groups
 from .._shared.report import graded
 
 if hasattr(np, "bitwise_count"):
@@ -289,25 +290,13 @@ def _missing_together(
     """Groups (connected components, column order) of >= GROUP_MIN_COLUMNS columns with a
     null rate >= 10% linked by coinciding missing rows; and the set of their members."""
     eligible = [i for i, n in enumerate(nulls) if rows and n / rows >= 0.1]
-    parent = {i: i for i in eligible}
-
-    def root(a: int) -> int:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
-    for p, i in enumerate(eligible):
-        for j in eligible[p + 1 :]:
-            both = int(pairs[i, j])
-            if both and both / (nulls[i] + nulls[j] - both) >= GROUP_MIN_JACCARD:
-                ri, rj = root(i), root(j)
-                if ri != rj:
-                    parent[max(ri, rj)] = min(ri, rj)
-    components: dict[int, list[int]] = {}
-    for i in eligible:
-        components.setdefault(root(i), []).append(i)
-    groups = [m for _, m in sorted(components.items()) if len(m) >= GROUP_MIN_COLUMNS]
+    edges = [
+        (i, j)
+        for p, i in enumerate(eligible)
+        for j in eligible[p + 1 :]
+        if (both := int(pairs[i, j])) and both / (nulls[i] + nulls[j] - both) >= GROUP_MIN_JACCARD
+    ]
+    groups = linked_groups(edges, GROUP_MIN_COLUMNS)
     return groups, {i for m in groups for i in m}
 
 

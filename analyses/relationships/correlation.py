@@ -17,6 +17,7 @@ from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, 
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.exact import exact_fixed_sum, fixed_ratio
+from .._shared.groups import linked_groups
 from .._shared.series import (
     ALPHA,
     FIXED_ONE,
@@ -621,30 +622,10 @@ class Correlation(Analysis):
     def _group_findings(ctx, strong: list[tuple[int, int, dict]], tested: int) -> list[dict]:
         """One finding per group of >= 3 measures linked by strong pairs (connected
         components); the pairs inside a group become low. Groups in column order."""
-        parent = list(range(len(ctx.columns)))
-
-        def root(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
-
-        for i, j, _ in strong:
-            ri, rj = root(i), root(j)
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-        members: dict[int, list[int]] = {}
-        for i, j, _ in strong:
-            for a in (i, j):
-                group = members.setdefault(root(a), [])
-                if a not in group:
-                    group.append(a)
         out = []
-        for top in sorted(members):
-            group = sorted(members[top])
-            if len(group) < GROUP_MIN_COLUMNS:
-                continue
-            pairs = [f for i, j, f in strong if root(i) == top]
+        for group in linked_groups(((i, j) for i, j, _ in strong), GROUP_MIN_COLUMNS):
+            members = set(group)
+            pairs = [f for i, j, f in strong if i in members]
             for finding in pairs:
                 finding["severity"] = "low"
                 finding["evidence"]["parameters"]["severity_capped"] = GROUP_RULE
