@@ -307,7 +307,13 @@ def render_spec(dataset) -> str:
         "# exclude = []                 # columns no analysis should read",
         '# time_zone = "UTC"            # the wall clock of naive timestamps',
         '# cycles = ["day_of_week"]     # cycles you expect',
-        "# targets = []                 # outcome columns you study (their drivers, trends)",
+        (
+            f"targets = {json.dumps(list(dataset.targets))}  # named like an outcome: keep, "
+            "or [] if it is none"
+            if dataset.targets
+            else "# targets = []                 # outcome columns you study (their drivers, "
+            "trends)"
+        ),
         "",
         f"[datasets.{name}.kpis]",
         '# some_measure = "lower"       # lower is better: recommendations target it',

@@ -46,14 +46,15 @@ def run_on_frame(
     path: Path | None = None,
     kpis: dict[str, str] | None = None,
     settings: dict[str, str] | None = None,
-    targets: tuple[str, ...] = (),
+    targets: tuple[str, ...] | None = None,
 ) -> RunResult | None:
     """Run ``analysis`` on a pandas DataFrame; None when the analysis does not apply.
 
     ``kpis``: declared KPIs, column -> "lower" or "higher" (as a dataset spec declares them).
     ``settings``: the analysis's settings, name -> text (as ``--stat-set`` gives them);
     the environment variables the analysis declares count as in a session. ``targets``:
-    declared outcome columns (a dataset spec's ``targets``).
+    declared outcome columns (a dataset spec's ``targets``); None: as in a session without
+    a spec (measures named ``target``, ``outcome`` or ``response``).
     """
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(path) if path is not None else Path(tmp) / f"{name}.parquet"
@@ -82,11 +83,12 @@ def run_on_file(
     name: str = "frame",
     kpis: dict[str, str] | None = None,
     settings: dict[str, str] | None = None,
-    targets: tuple[str, ...] = (),
+    targets: tuple[str, ...] | None = None,
 ) -> RunResult | None:
     dataset = open_dataset(name, str(file), chunk_rows=chunk_rows)
     dataset.kpis = dict(kpis or {})
-    dataset.targets = tuple(targets)
+    if targets is not None:
+        dataset.targets = tuple(targets)
     dataset.analysis_settings = analysis_settings(analysis, settings)
     decision = decide_budget(
         row_count=dataset.row_count,

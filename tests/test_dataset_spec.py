@@ -147,3 +147,25 @@ def test_targets_reach_the_analyses_and_a_missing_target_is_an_error(tmp_path) -
     (tmp_path / "statharness.toml").write_text('[datasets.w]\ntargets = ["wnd"]\n')
     with pytest.raises(SpecError, match="wnd"):
         open_dataset("w", str(tmp_path / "w.csv"), spec=load_specs(tmp_path)["w"])
+
+
+def test_a_measure_named_target_is_the_target_unless_the_spec_says_otherwise(
+    tmp_path, monkeypatch
+) -> None:
+    """scikit-learn's frames call their outcome ``target``: taken as the dataset's target
+    (recorded in the dataset description and in ``statharness infer``), unless the spec
+    declares targets (``targets = []``: none)."""
+    from pytest_statharness.dataset import open_dataset
+
+    frame = weather().rename(columns={"wind": "target"})
+    frame.to_csv(tmp_path / "w.csv", index=False)
+    inferred = open_dataset("w", str(tmp_path / "w.csv"))
+    assert inferred.targets == ("target",)
+    assert inferred.describe()["targets"]["source"].startswith("a measure named")
+    monkeypatch.chdir(tmp_path)
+    assert main(["infer", "w=w.csv", "--out", "inferred.toml"]) == 0
+    assert 'targets = ["target"]' in (tmp_path / "inferred.toml").read_text()
+    (tmp_path / "statharness.toml").write_text("[datasets.w]\ntargets = []\n")
+    declared = open_dataset("w", str(tmp_path / "w.csv"), spec=load_specs(tmp_path)["w"])
+    assert declared.targets == ()
+    assert declared.describe()["targets"] == {"columns": [], "source": "spec"}

@@ -26,6 +26,7 @@ from .._shared.series import (
     int_sum,
     significant_severity,
 )
+from .._shared.summaries import shared_quantity
 from ._common import MAP_BUDGET_FACTOR, NUMERIC_KINDS, _ChunkRanks, _finite, _strongest_first
 
 # The exact screening pass over all numeric pairs is run when pairs * rows stays below this.
@@ -87,13 +88,21 @@ INTEREST_MEDIUM_R = 0.5
 
 
 INTEREST_RULE = (
-    f"a pair with a declared KPI or target (dataset spec) is medium from |r| >= "
+    f"a pair with a KPI or target (declared in the dataset spec, or a measure named "
+    f"'target', 'outcome' or 'response' when the spec declares no targets) is medium from |r| >= "
     f"{INTEREST_MEDIUM_R} (Cohen's large effect), whatever the columns' other partners: each "
     "strong driver of an outcome is worth a look; it joins no correlated group"
 )
 
 
 GROUP_MIN_COLUMNS = 3
+
+
+SUMMARY_RULE = (
+    "two summaries of one quantity ({quantity!r}: mean and worst, max and min, a period's "
+    "open and close, read from the column names) correlate by construction: severity at most "
+    "low, and the pair links no correlated group"
+)
 
 
 GROUP_RULE = (
@@ -140,8 +149,12 @@ class Correlation(Analysis):
         "timestamps): levels of time series correlate through trends and cycles. 3 or more "
         "measures linked by medium pairs (before rule (a); connected components) are one "
         "correlated group, reported first (medium, with its strong pairs), and the pairs "
-        "inside it are low. A pair with a declared KPI or target (dataset spec) is medium from "
-        "|r| >= 0.5 (Cohen's large), without rule (a), and joins no group. Only measures "
+        "inside it are low. A pair with a KPI or target (declared in the dataset spec; without "
+        "declared targets, a measure named 'target', 'outcome' or 'response') is medium from "
+        "|r| >= 0.5 (Cohen's large), without rule (a), and joins no group. Two summaries of "
+        "one quantity, read from the names ('mean radius' and 'worst radius', 'temp_max' and "
+        "'temp_min', a price's open/high/low/close) are at most low and link no group: they "
+        "correlate by construction. Only measures "
         "(role measurement, count, duration) are paired"
     )
     reference = (
@@ -568,8 +581,12 @@ class Correlation(Analysis):
                 params["r_with_time"] = [trend.get(i), trend.get(j)]
             r_ij = abs(pr["r"]) if pr["r"] is not None else None
             series_levels = "time_series_table" in ctx.params
+            quantity = shared_quantity(cols[i], cols[j])
             group_edge = (
-                severity in ("medium", "high") and not (shared or series_levels) and not interest
+                severity in ("medium", "high")
+                and not (shared or series_levels)
+                and not interest
+                and quantity is None
             )
             if (
                 not interest
@@ -587,6 +604,10 @@ class Correlation(Analysis):
                 params["severity_capped"] = (
                     SHARED_TREND_RULE if shared else ctx.params["time_series_table"]
                 )
+            if quantity is not None and not interest and severity in ("medium", "high"):
+                # mean and worst of one measurement move together by construction
+                severity = "low"
+                params["severity_capped"] = SUMMARY_RULE.format(quantity=quantity)
             if reason:
                 params["spearman_skipped"] = reason
             if pr.get("overflow"):

@@ -32,6 +32,7 @@ from .roles import (
     RoleDecision,
     calendar_candidates,
     decide_role,
+    outcome_by_name,
     timestamp_part,
 )
 from .sources import BadRows, Source, detect_format, open_source, split_location
@@ -107,7 +108,8 @@ class Dataset:
         self.spec: DatasetSpec = DatasetSpec(name)
         #: Declared KPIs: column -> "lower" or "higher" (which direction is better).
         self.kpis: dict[str, str] = {}
-        #: Declared outcome columns (dataset spec ``targets``).
+        #: Outcome columns: the dataset spec's ``targets``, else measures named like an
+        #: outcome (``roles.outcome_by_name``).
         self.targets: tuple[str, ...] = ()
 
     @property
@@ -159,6 +161,14 @@ class Dataset:
             if self.spec.declared
             else None,
             "cache": self.cache_status,
+            "targets": {
+                "columns": list(self.targets),
+                "source": "spec"
+                if self.spec.declares_targets
+                else "a measure named target, outcome or response",
+            }
+            if self.targets or self.spec.declares_targets
+            else None,
             "bad_rows": {
                 "count": self.bad_rows.count,
                 "first_lines": list(self.bad_rows.first_positions),
@@ -549,7 +559,7 @@ def open_dataset(
     dataset.cache_status = cache_status
     dataset.spec = spec
     dataset.kpis = spec.kpis
-    dataset.targets = spec.targets
+    dataset.targets = spec.targets if spec.declares_targets else outcome_by_name(dataset.columns)
     return dataset
 
 

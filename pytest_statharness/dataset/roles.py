@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..column_kinds import ColumnKind
-from ..column_roles import ColumnRole
+from ..column_roles import MEASURE_ROLES, ColumnRole
 
 #: Calendar parts: (name, inclusive domain of its integer values).
 CALENDAR_DOMAINS = {
@@ -229,3 +229,24 @@ def decide_role(
 
 def _in_domain_float(summary: dict, lo: float, hi: float) -> bool:
     return summary.get("fmin") is not None and lo <= summary["fmin"] and summary["fmax"] <= hi
+
+
+#: whole column names that, by a convention of modelling tables (scikit-learn's ``as_frame``
+#: bunches, competition exports), name the outcome the other columns are collected to explain
+OUTCOME_NAMES = frozenset({"target", "outcome", "response"})
+
+
+def outcome_by_name(columns) -> tuple[str, ...]:
+    """Measure columns named like an outcome (``target``, ``outcome``, ``response``), used
+    as the dataset's targets when its spec declares none.
+
+    Why: a table exported for modelling names its outcome so; its drivers are the
+    correlations worth a look (a dataset spec's ``targets`` says the same explicitly, and
+    ``targets = []`` in the spec turns this off). Only measures count: a categorical
+    ``target`` is a class label, handled by the group analyses.
+    """
+    return tuple(
+        c.name
+        for c in columns
+        if c.name.strip().lower() in OUTCOME_NAMES and c.role in MEASURE_ROLES
+    )

@@ -68,6 +68,12 @@ class DatasetSpec:
         return tuple(self.data.get("targets", ()))
 
     @property
+    def declares_targets(self) -> bool:
+        """True when the spec says which columns are outcomes (``targets = []`` included:
+        then no column is taken for one by its name)."""
+        return "targets" in self.data
+
+    @property
     def eventlog(self) -> dict[str, str]:
         return dict(self.data.get("eventlog", {}))
 

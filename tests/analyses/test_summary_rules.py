@@ -138,13 +138,13 @@ def outcome_table(seed: int = 11, n: int = 440) -> pd.DataFrame:
     s5 = rng.normal(4.6, 0.5, n)
     s4 = s5 * 1.0 + rng.normal(0, 0.35, n)
     target = 0.55 * (bmi - 26) / 4 + 0.55 * (s5 - 4.6) / 0.5 + rng.normal(0, 0.63, n)
-    return pd.DataFrame({"bmi": bmi, "s4": s4, "s5": s5, "target": target})
+    return pd.DataFrame({"bmi": bmi, "s4": s4, "s5": s5, "progression": target})
 
 
 def test_a_declared_target_makes_its_large_correlations_medium() -> None:
     frame = outcome_table()
     plain = run_on_frame(analysis("correlation"), frame)
-    declared = run_on_frame(analysis("correlation"), frame, targets=("target",))
+    declared = run_on_frame(analysis("correlation"), frame, targets=("progression",))
 
     def severity(result, x, y):
         for f in by_kind(result, "correlation"):
@@ -152,11 +152,19 @@ def test_a_declared_target_makes_its_large_correlations_medium() -> None:
                 return f["severity"], f["measurement"]["values"]["pearson_r"]
         raise AssertionError((x, y))
 
-    sev, r = severity(plain, "bmi", "target")
+    sev, r = severity(plain, "bmi", "progression")
     assert 0.5 <= r < 0.7 and sev == "low"
-    assert severity(declared, "bmi", "target")[0] == "medium"
-    assert severity(declared, "s5", "target")[0] == "medium"  # not the strongest of s5
+    assert severity(declared, "bmi", "progression")[0] == "medium"
+    assert severity(declared, "s5", "progression")[0] == "medium"  # not the strongest of s5
     assert severity(declared, "bmi", "s5")[0] != "medium"
+    # a measure named "target" (scikit-learn's frames) is the outcome without a spec;
+    # a spec's empty ``targets`` (here: targets=()) says there is none
+    named = frame.rename(columns={"progression": "target"})
+    assert severity(run_on_frame(analysis("correlation"), named), "bmi", "target")[0] == "medium"
+    assert (
+        severity(run_on_frame(analysis("correlation"), named, targets=()), "bmi", "target")[0]
+        == "low"
+    )
 
 
 def test_a_declared_target_trend_is_not_corrected_for_every_series() -> None:
@@ -276,3 +284,46 @@ def test_columns_missing_in_the_same_rows_are_one_finding() -> None:
         for f in by_kind(run_on_frame(analysis("constant_columns"), frame), "constant_column")
     }
     assert constant["all_null"]["severity"] == "low"  # missingness says it, high
+
+
+def test_summaries_of_one_quantity_correlate_by_construction() -> None:
+    """Mean and worst of a cell measurement (breast cancer's layout) and a day's high and
+    low: low, not medium, and no correlated group of them; two quantities keep medium."""
+    from analyses._shared.summaries import shared_quantity
+
+    assert shared_quantity("mean smoothness", "worst smoothness") == "smoothness"
+    assert shared_quantity("temp_max", "temp_min") == "temp"
+    assert shared_quantity("radius", "mean radius") == "radius"
+    assert shared_quantity("open", "close") == "price"
+    assert shared_quantity("meanRadius", "worstRadius") == "radius"
+    assert shared_quantity("p50_latency", "p99_latency") == "latency"
+    assert shared_quantity("mean radius", "mean texture") is None
+    assert shared_quantity("age", "years_married") is None
+    assert shared_quantity("high", "volume") is None
+    assert shared_quantity("mean radius", "mean radius ") is None
+
+    rng = np.random.default_rng(5)
+    n = 500
+    cells = rng.gamma(4, 0.02, (n, 10))
+    day = rng.normal(15, 6, n)
+    frame = pd.DataFrame(
+        {
+            "mean smoothness": cells.mean(axis=1),
+            "smoothness error": cells.std(axis=1),
+            "worst smoothness": np.sort(cells, axis=1)[:, -3:].mean(axis=1),
+            "temp_max": day + 5 + rng.normal(0, 1, n),
+            "temp_min": day - 5 + rng.normal(0, 1, n),
+            "age": rng.normal(50, 10, n),
+        }
+    )
+    frame["years_married"] = frame["age"] - 22 + rng.normal(0, 3, n)
+    result = run_on_frame(analysis("correlation"), frame)
+    assert not by_kind(result, "correlated_group")
+    pairs = {tuple(f["subject"]["columns"]): f for f in by_kind(result, "correlation")}
+    for pair in (("mean smoothness", "worst smoothness"), ("temp_max", "temp_min")):
+        assert pairs[pair]["measurement"]["values"]["pearson_r"] >= 0.7
+        assert pairs[pair]["severity"] == "low"
+        assert (
+            "summaries of one quantity" in pairs[pair]["evidence"]["parameters"]["severity_capped"]
+        )
+    assert pairs[("age", "years_married")]["severity"] == "medium"
