@@ -85,3 +85,58 @@ def shared_quantity(x: str, y: str) -> str | None:
     if set(wx) <= OHLC_WORDS and set(wy) <= OHLC_WORDS:
         return "price"
     return None
+
+
+def quantity_key(name: str) -> tuple[str, ...] | None:
+    """What :func:`shared_quantity` compares: the column name's words less its summary
+    words (``("radius",)`` for 'mean radius'), ``("price",)`` for a bare open/high/low/close,
+    None for a name of summary words only."""
+    words = _words(name)
+    rest = tuple(w for w in words if not _is_summary(w))
+    if rest:
+        return rest
+    if words and set(words) <= OHLC_WORDS:
+        return ("price",)
+    return None
+
+
+def _has_summary_word(name: str) -> bool:
+    return any(_is_summary(w) for w in _words(name))
+
+
+ONE_QUANTITY_RULE = (
+    "findings about several summaries of one quantity ({quantity!r}: {columns}) in the same "
+    "setting are one fact: the first is kept at its severity, the others are at most low"
+)
+
+
+def one_per_quantity(findings: list[dict], measure, context=lambda f: None) -> list[dict]:
+    """Cap at low every medium/high finding whose measure column summarises the same
+    quantity, in the same ``context``, as an earlier medium/high finding of the list.
+
+    Why: a price's open, high, low and close all differ across a trading signal, and all
+    shift on the same week: four headline findings for one fact. The list's order decides
+    which one leads (analyses pass their strongest-first order). ``measure(f)``: the
+    finding's measure column; ``context(f)``: what else must match (the grouping column,
+    the time column). Changes findings in place and returns the list.
+    """
+    groups: dict[tuple, list[dict]] = {}
+    for f in findings:
+        if f["severity"] not in ("medium", "high"):
+            continue
+        key = quantity_key(measure(f))
+        if key is not None:
+            groups.setdefault((key, context(f)), []).append(f)
+    for (key, _), members in groups.items():
+        names = sorted({measure(f) for f in members})
+        if len(names) < 2 or not any(_has_summary_word(n) for n in names):
+            continue
+        rule = ONE_QUANTITY_RULE.format(
+            quantity=" ".join(key), columns=", ".join(repr(n) for n in names)
+        )
+        lead = measure(members[0])
+        for f in members[1:]:
+            f["severity"] = "low"
+            f["evidence"]["parameters"]["severity_capped"] = rule
+            f["evidence"]["parameters"]["same_fact_as"] = lead
+    return findings

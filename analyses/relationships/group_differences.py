@@ -24,6 +24,7 @@ from .._shared.series import (
     level_label,
     significant_severity,
 )
+from .._shared.summaries import one_per_quantity
 from ._common import (
     GROUP_KINDS,
     MAP_BUDGET_FACTOR,
@@ -62,7 +63,10 @@ class GroupDifferences(Analysis):
         "has more than max_groups levels; columns with more than 4*max_groups distinct values "
         "(or more than 50 with fewer than 20 rows per value on average) are skipped as keys. Pairs: "
         "the first max_pairs in column order. Severity: medium when epsilon^2 >= 0.14, low "
-        "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001; else info"
+        "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001; else info. "
+        "Several summaries of one quantity (a price's open/high/low/close, 'mean X' and "
+        "'worst X', read from the names) across the same grouping are one fact: the "
+        "strongest keeps its severity, the others are at most low (same_fact_as)"
     )
     reference = (
         "Kruskal & Wallis (1952), Use of Ranks in One-Criterion Variance Analysis, JASA 47; "
@@ -319,7 +323,10 @@ class GroupDifferences(Analysis):
                     parameters=params,
                 )
             )
-        return _strongest_first(ctx, out, lambda v: v["epsilon_squared"])
+        ordered = _strongest_first(ctx, out, lambda v: v["epsilon_squared"])
+        return one_per_quantity(
+            ordered, lambda f: f["subject"]["column"], lambda f: f["subject"]["group_by"]
+        )
 
 
 def _kruskal(counts: list[int], sums: list[int], table: RankTable, labels: list[str]) -> dict:

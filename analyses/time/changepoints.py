@@ -22,6 +22,7 @@ from .._shared.series import (
     day_label,
     fixed_moments,
 )
+from .._shared.summaries import one_per_quantity
 from ._common import (
     ANNUAL_CYCLE_EPS2,
     ROWS,
@@ -283,7 +284,10 @@ class Changepoints(_TimeAnalysis):
         "month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 months: a seasonal "
         "swing, not a change of level); the row-count series is not searched for yearly or "
         "monthly dates; a series with >= 3 changes wanders (all its changes low); the "
-        "per-series scan summary is info. Order: series, then summary, then changes by date"
+        "per-series scan summary is info. Changes of several summaries of one quantity (a "
+        "price's open/high/low/close, 'mean X' and 'worst X', read from the names) are one "
+        "fact: the largest shift in sigmas keeps its severity, the others are at most low "
+        "(same_fact_as). Order: series, then summary, then changes by date"
     )
     reference = (
         "Killick, Fearnhead & Eckley (2012), Optimal detection of changepoints with a linear "
@@ -401,6 +405,12 @@ class Changepoints(_TimeAnalysis):
                         },
                     )
                 )
+        # open, low and close of one price shifting the same weeks: one fact
+        one_per_quantity(
+            sorted((f for f in out if f["kind"] == "changepoint"), key=_by_strength),
+            lambda f: f["subject"]["series"],
+            lambda f: f["subject"]["time_column"],
+        )
         return cap_each(ctx, out)
 
     @staticmethod
@@ -422,3 +432,15 @@ class Changepoints(_TimeAnalysis):
         if name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2:
             return "low"
         return "medium"
+
+
+def _by_strength(finding: dict) -> tuple:
+    """Largest shift (in noise sigmas) first, then series and date: which of several
+    summaries of one quantity leads."""
+    sigmas = finding["measurement"]["values"]["shift_sigmas"]
+    return (
+        sigmas is None,
+        -(sigmas or 0.0),
+        finding["subject"]["series"],
+        finding["subject"]["date"],
+    )

@@ -327,3 +327,35 @@ def test_summaries_of_one_quantity_correlate_by_construction() -> None:
             "summaries of one quantity" in pairs[pair]["evidence"]["parameters"]["severity_capped"]
         )
     assert pairs[("age", "years_married")]["severity"] == "medium"
+
+
+def test_summaries_of_one_quantity_across_groups_are_one_finding() -> None:
+    """A day's open/high/low/close all differ across a trading signal: one medium finding
+    (the strongest), the other three low and pointing at it; a second quantity keeps its
+    own."""
+    rng = np.random.default_rng(9)
+    n = 400
+    signal = rng.choice(["up", "down", "hold"], n)
+    level = np.where(signal == "up", 30.0, np.where(signal == "down", 20.0, 25.0))
+    price = level + rng.normal(0, 2, n)
+    frame = pd.DataFrame(
+        {
+            "signal": signal,
+            "open": price + rng.normal(0, 0.3, n),
+            "high": price + 1 + rng.normal(0, 0.3, n),
+            "low": price - 1 + rng.normal(0, 0.3, n),
+            "close": price + rng.normal(0, 0.3, n),
+            "volume": np.where(signal == "hold", 1000.0, 3000.0) + rng.normal(0, 200, n),
+        }
+    )
+    result = run_on_frame(analysis("group_differences"), frame)
+    found = {f["subject"]["column"]: f for f in by_kind(result, "group_difference")}
+    prices = [found[c] for c in ("open", "high", "low", "close")]
+    assert sum(f["severity"] == "medium" for f in prices) == 1
+    lead = next(f for f in prices if f["severity"] == "medium")["subject"]["column"]
+    for f in prices:
+        if f["subject"]["column"] != lead:
+            assert f["severity"] == "low"
+            assert f["evidence"]["parameters"]["same_fact_as"] == lead
+            assert "one quantity ('price'" in f["evidence"]["parameters"]["severity_capped"]
+    assert found["volume"]["severity"] == "medium"
