@@ -140,3 +140,46 @@ def one_per_quantity(findings: list[dict], measure, context=lambda f: None) -> l
             f["evidence"]["parameters"]["severity_capped"] = rule
             f["evidence"]["parameters"]["same_fact_as"] = lead
     return findings
+
+
+def _segments(name: str) -> list[str]:
+    return [s for s in name.lower().split("_") if s]
+
+
+def _names_column(segment: str, column: str) -> bool:
+    """``segment`` of a product column's name stands for ``column``: equal, or a prefix
+    covering most of it (``AVSAL`` for ``AVSALK``)."""
+    column = column.lower()
+    return column.startswith(segment) and len(segment) >= max(2, 0.6 * len(column))
+
+
+def _factors(name: str, columns) -> frozenset[str]:
+    """The columns a product column's name joins (``PERSPEN_PCTAF`` -> {PERSPEN, PCTAF}
+    when both, or columns they abbreviate, exist), else just the column itself."""
+    segs = _segments(name)
+    if len(segs) >= 2:
+        named = []
+        for seg in segs:
+            match = [c for c in columns if c != name and _names_column(seg, c)]
+            if not match:
+                return frozenset({name})
+            named.append(min(match, key=len))
+        return frozenset(named)
+    return frozenset({name})
+
+
+def built_from(x: str, y: str, columns) -> str | None:
+    """What makes two columns products of the same factor (``PERMINTE_AVYRSEXP`` beside
+    ``PERMINTE``, or beside ``PERMINTE_AVSAL``), or None.
+
+    Why: modelling tables carry interaction terms (products of their columns, named by
+    joining the names with ``_``) beside the columns; a product correlates with its factors,
+    and with other products of a factor, by construction: not an effect to act on.
+    """
+    fx, fy = _factors(x, columns), _factors(y, columns)
+    if len(fx) < 2 and len(fy) < 2:
+        return None
+    common = sorted(fx & fy)
+    if not common:
+        return None
+    return ", ".join(repr(c) for c in common)

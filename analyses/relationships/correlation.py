@@ -26,7 +26,7 @@ from .._shared.series import (
     int_sum,
     significant_severity,
 )
-from .._shared.summaries import shared_quantity
+from .._shared.summaries import built_from, shared_quantity
 from ._common import MAP_BUDGET_FACTOR, NUMERIC_KINDS, _ChunkRanks, _finite, _strongest_first
 
 # The exact screening pass over all numeric pairs is run when pairs * rows stays below this.
@@ -98,6 +98,15 @@ INTEREST_RULE = (
 GROUP_MIN_COLUMNS = 3
 
 
+DERIVED_RULE = (
+    "{why}: one column is computed from the other, so they correlate by construction; "
+    "severity at most low, and the pair links no correlated group"
+)
+
+#: |Spearman rho| from this on: one column is a monotone function of the other
+MONOTONE_RHO = 1 - 1e-12
+
+
 SUMMARY_RULE = (
     "two summaries of one quantity ({quantity!r}: mean and worst, max and min, a period's "
     "open and close, read from the column names) correlate by construction: severity at most "
@@ -154,8 +163,10 @@ class Correlation(Analysis):
         "|r| >= 0.5 (Cohen's large), without rule (a), and joins no group. Two summaries of "
         "one quantity, read from the names ('mean radius' and 'worst radius', 'temp_max' and "
         "'temp_min', a price's open/high/low/close) are at most low and link no group: they "
-        "correlate by construction. Only measures "
-        "(role measurement, count, duration) are paired"
+        "correlate by construction. So are a pair with |Spearman rho| = 1 (one column a monotone "
+        "function of the other: a log, a square) and interaction terms of a common factor "
+        "('A_B' beside 'A' or 'A_C', named by joining column names): at most low, no group. Measures (role measurement, count, duration) "
+        "and 0/1 flags (point-biserial r) are paired"
     )
     reference = (
         "Pearson (1895); Spearman (1904), The proof and measurement of association between two "
@@ -168,7 +179,8 @@ class Correlation(Analysis):
     )
 
     def plan(self, dataset, budget):
-        columns = dataset.columns_of(*NUMERIC_KINDS, roles=MEASURE_ROLES)
+        # 0/1 flags too: a flag's correlation with a measure is the point-biserial one
+        columns = dataset.columns_of(*NUMERIC_KINDS, roles=(*MEASURE_ROLES, ColumnRole.BOOLEAN))
         if len(columns) < 2:
             return None
         kept = columns[: budget.max_columns]
@@ -582,11 +594,13 @@ class Correlation(Analysis):
             r_ij = abs(pr["r"]) if pr["r"] is not None else None
             series_levels = "time_series_table" in ctx.params
             quantity = shared_quantity(cols[i], cols[j])
+            derived = self._derived(cols, i, j, rho)
             group_edge = (
                 severity in ("medium", "high")
                 and not (shared or series_levels)
                 and not interest
                 and quantity is None
+                and derived is None
             )
             if (
                 not interest
@@ -604,7 +618,11 @@ class Correlation(Analysis):
                 params["severity_capped"] = (
                     SHARED_TREND_RULE if shared else ctx.params["time_series_table"]
                 )
-            if quantity is not None and not interest and severity in ("medium", "high"):
+            if derived is not None and severity in ("medium", "high"):
+                # log(popul) and popul, INCOME and INCOMESQ, a product and its factor
+                severity = "low"
+                params["severity_capped"] = DERIVED_RULE.format(why=derived)
+            elif quantity is not None and not interest and severity in ("medium", "high"):
                 # mean and worst of one measurement move together by construction
                 severity = "low"
                 params["severity_capped"] = SUMMARY_RULE.format(quantity=quantity)
@@ -638,6 +656,18 @@ class Correlation(Analysis):
         return groups + _strongest_first(
             ctx, out, lambda v: abs(v["pearson_r"]) if v["pearson_r"] is not None else None
         )
+
+    @staticmethod
+    def _derived(cols: list[str], i: int, j: int, rho: float | None) -> str | None:
+        """Why one of the pair is computed from the other, or None: a Spearman rho of 1 (a
+        monotone function: a log, a square of a positive number) or a name that joins the
+        other's with more column names (an interaction product)."""
+        if rho is not None and abs(rho) >= MONOTONE_RHO:
+            return f"Spearman rho = {rho:+.0f} (a monotone function of the other)"
+        common = built_from(cols[i], cols[j], cols)
+        if common is not None:
+            return f"interaction terms of a common factor ({common}; named by joining columns)"
+        return None
 
     @staticmethod
     def _group_findings(ctx, strong: list[tuple[int, int, dict]], tested: int) -> list[dict]:

@@ -50,7 +50,9 @@ class CramersV(Analysis):
         "sqrt(chi2 / (n * (min(r, c) - 1))) and its bias-corrected form (Bergsma 2013). "
         "Pairs: the first max_pairs in column order. Severity: medium when the corrected V "
         ">= 0.5, low when >= 0.3, both only when p times the number of pairs (Bonferroni) "
-        "< 0.001; else info. Order: V descending, then column names"
+        "< 0.001; else info. A one-to-one pair (every level of each column meets exactly one "
+        "level of the other, no 'other' bucket: a name and its code) is two labels of one key: "
+        "titled so, at most low. Order: V descending, then column names"
     )
     reference = (
         "Cramér (1946), Mathematical Methods of Statistics, §21.9; Pearson (1900), On the "
@@ -141,6 +143,12 @@ class CramersV(Analysis):
                 res["cramers_v_corrected"] or 0.0,
                 ((0.5, "medium"), (0.3, "low")),
             )
+            title = f"Association of {a!r} and {b!r}"
+            if not other and _one_to_one(table) and severity in ("medium", "high"):
+                # 'Country Name' and 'Country Code': one key spelled twice, not an association
+                severity = "low"
+                params["severity_capped"] = ONE_TO_ONE_RULE
+                title = f"{a!r} and {b!r} label the same key (one to one)"
             units = {
                 "cramers_v": "coefficient",
                 "cramers_v_corrected": "coefficient",
@@ -154,7 +162,7 @@ class CramersV(Analysis):
             out.append(
                 ctx.finding(
                     kind="cramers_v",
-                    title=f"Association of {a!r} and {b!r}",
+                    title=title,
                     subject={"columns": [a, b]},
                     values=res,
                     units=units,
@@ -164,6 +172,24 @@ class CramersV(Analysis):
                 )
             )
         return _strongest_first(ctx, out, lambda v: v["cramers_v"])
+
+
+ONE_TO_ONE_RULE = (
+    "every level of one column occurs with exactly one level of the other and back (a name "
+    "and its code): two labels of one key, worth knowing (drop one) but no association; "
+    "severity at most low"
+)
+
+
+def _one_to_one(table) -> bool:
+    """Each level of either column meets exactly one level of the other."""
+    if table is None:
+        return False
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if table.shape[0] < 2 or table.shape[0] != table.shape[1]:
+        return False
+    nonzero = table > 0
+    return bool((nonzero.sum(axis=1) == 1).all() and (nonzero.sum(axis=0) == 1).all())
 
 
 def _cramers(table) -> dict:

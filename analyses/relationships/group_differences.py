@@ -66,7 +66,9 @@ class GroupDifferences(Analysis):
         "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001; else info. "
         "Several summaries of one quantity (a price's open/high/low/close, 'mean X' and "
         "'worst X', read from the names) across the same grouping are one fact: the "
-        "strongest keeps its severity, the others are at most low (same_fact_as)"
+        "strongest keeps its severity, the others are at most low (same_fact_as); so is a "
+        "measure across a second grouping that gives the same H, n and groups (a name and "
+        "its code split the rows alike)"
     )
     reference = (
         "Kruskal & Wallis (1952), Use of Ranks in One-Criterion Variance Analysis, JASA 47; "
@@ -324,9 +326,36 @@ class GroupDifferences(Analysis):
                 )
             )
         ordered = _strongest_first(ctx, out, lambda v: v["epsilon_squared"])
+        _same_partition(ordered)
         return one_per_quantity(
             ordered, lambda f: f["subject"]["column"], lambda f: f["subject"]["group_by"]
         )
+
+
+SAME_PARTITION_RULE = (
+    "the same H, n and number of groups as by {lead!r}: the two columns split the rows the "
+    "same way (a name and its code), so this is the same fact; severity at most low"
+)
+
+
+def _same_partition(findings: list[dict]) -> None:
+    """Cap at low a medium/high finding whose measure, H statistic, n and group count equal
+    an earlier one's under another grouping column: 'Country Name' and 'Country Code' give
+    identical Kruskal-Wallis results, one fact reported twice."""
+    seen: dict[tuple, str] = {}
+    for f in findings:
+        values = f["measurement"]["values"]
+        if f["severity"] not in ("medium", "high") or values.get("h_statistic") is None:
+            continue
+        key = (f["subject"]["column"], values["h_statistic"], values["n"], values["groups"])
+        if key in seen:
+            f["severity"] = "low"
+            f["evidence"]["parameters"]["severity_capped"] = SAME_PARTITION_RULE.format(
+                lead=seen[key]
+            )
+            f["evidence"]["parameters"]["same_fact_as"] = seen[key]
+        else:
+            seen[key] = f["subject"]["group_by"]
 
 
 def _kruskal(counts: list[int], sums: list[int], table: RankTable, labels: list[str]) -> dict:

@@ -121,14 +121,7 @@ class ColumnScan:
                 lo, hi = int(arr.min()), int(arr.max())
                 self.min = lo if self.min is None else min(self.min, lo)
                 self.max = hi if self.max is None else max(self.max, hi)
-                if self.sorted_so_far:
-                    diffs = np.diff(arr)
-                    first_step = None if self.last is None else int(arr[0]) - self.last
-                    if (diffs < 0).any() or (first_step is not None and first_step < 0):
-                        self.sorted_so_far = False
-                    elif (diffs == 0).any() or first_step == 0:
-                        self.strictly = False
-                self.last = int(arr[-1])
+                self._track_order(arr)
         elif pa.types.is_timestamp(typ):
             valid = pc.drop_null(col)
             self._track_distinct(valid)
@@ -145,6 +138,18 @@ class ColumnScan:
             if len(arr):
                 self._track_distinct(pa.array(arr))
                 self._track_domain(arr)
+                self._track_order(arr)
+
+    def _track_order(self, arr: np.ndarray) -> None:
+        """Whether the values so far never decrease / always increase with the rows."""
+        if self.sorted_so_far:
+            diffs = np.diff(arr)
+            first_step = None if self.last is None else arr[0] - self.last
+            if (diffs < 0).any() or (first_step is not None and first_step < 0):
+                self.sorted_so_far = False
+            elif (diffs == 0).any() or first_step == 0:
+                self.strictly = False
+        self.last = arr[-1].item()
 
     def _granularity(self) -> str | None:
         """year / month / day / instant: the finest calendar unit the timestamps use."""
@@ -247,6 +252,16 @@ def decide_kind(arrow_type: pa.DataType, summary: dict) -> ColumnKind:
                 return ColumnKind.INTEGER_ID
         return ColumnKind.NUMERIC
     if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
+        # 1.0, 2.0, ... n.0 in row order: a row index stored as floats (a "TIME" 1..25)
+        if (
+            summary["non_null"] >= 20
+            and summary.get("non_integral", 1) == 0
+            and summary["strictly_increasing"]
+            and summary["distinct_exact"]
+            and summary.get("fmin") is not None
+            and summary["fmax"] - summary["fmin"] + 1 == summary["distinct_at_least"]
+        ):
+            return ColumnKind.INTEGER_ID
         return ColumnKind.NUMERIC
     if (
         pa.types.is_string(arrow_type)

@@ -200,6 +200,15 @@ def decide_role(
     whole = _whole_numbers(summary)
     if (
         whole
+        and summary.get("distinct_exact", True)
+        and distinct == 2
+        and summary.get("fmin") == 0
+        and summary.get("fmax") == 1
+    ):
+        # a dummy: its mean is a share, its "tail" is the rarer answer, not an outlier
+        return RoleDecision(ColumnRole.BOOLEAN, "only the values 0 and 1: a flag", 0.9)
+    if (
+        whole
         and summary.get("clock_bad", 1) == 0
         and distinct > 60
         and (summary.get("fmax") or 0) >= 100

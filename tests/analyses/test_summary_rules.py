@@ -359,3 +359,83 @@ def test_summaries_of_one_quantity_across_groups_are_one_finding() -> None:
             assert f["evidence"]["parameters"]["same_fact_as"] == lead
             assert "one quantity ('price'" in f["evidence"]["parameters"]["severity_capped"]
     assert found["volume"]["severity"] == "medium"
+
+
+def test_a_column_computed_from_another_is_no_correlation_to_act_on() -> None:
+    """log(popul) beside popul, INCOME beside INCOMESQ, an interaction product beside its
+    factors: low, no group; an unrelated strong pair keeps medium."""
+    rng = np.random.default_rng(96)
+    n = 300
+    popul = rng.lognormal(3, 1.5, n)
+    income = rng.gamma(3, 1.2, n)
+    a, b = rng.normal(10, 2, n), rng.normal(5, 0.3, n)
+    frame = pd.DataFrame(
+        {
+            "popul": popul,
+            "logpopul": np.log(popul + 0.1),
+            "INCOME": income,
+            "INCOMESQ": income**2,
+            "PCTAF": a,
+            "PTRATIO": b,
+            "PTRATIO_PCTAF": a * b,
+            "age": rng.normal(50, 10, n),
+        }
+    )
+    frame["years_married"] = frame["age"] - 22 + rng.normal(0, 3, n)
+    result = run_on_frame(analysis("correlation"), frame)
+    assert not by_kind(result, "correlated_group")
+    pairs = {tuple(f["subject"]["columns"]): f for f in by_kind(result, "correlation")}
+    for pair in (("popul", "logpopul"), ("INCOME", "INCOMESQ"), ("PCTAF", "PTRATIO_PCTAF")):
+        capped = pairs[pair]["evidence"]["parameters"].get("severity_capped", "")
+        assert pairs[pair]["severity"] in ("low", "info"), pair
+        assert "computed from the other" in capped or pairs[pair]["severity"] == "info", pair
+    assert "monotone" in pairs[("INCOME", "INCOMESQ")]["evidence"]["parameters"]["severity_capped"]
+    assert (
+        "interaction terms"
+        in pairs[("PCTAF", "PTRATIO_PCTAF")]["evidence"]["parameters"]["severity_capped"]
+    )
+    assert pairs[("age", "years_married")]["severity"] == "medium"
+
+
+def test_two_labels_of_one_key_are_said_once() -> None:
+    """A country's name and its code: Cramér's V of 1 is no association (low, titled so),
+    and a measure across the code repeats the measure across the name (low, same fact)."""
+    rng = np.random.default_rng(4)
+    names = [f"Country {k}" for k in range(12)]
+    codes = [f"C{k:02d}" for k in range(12)]
+    pick = rng.integers(0, 12, 1200)
+    frame = pd.DataFrame(
+        {
+            "Country Name": np.array(names)[pick],
+            "Country Code": np.array(codes)[pick],
+            "rate": pick * 0.5 + rng.normal(0, 0.5, 1200),
+            "region": rng.choice(["north", "south", "east"], 1200),
+        }
+    )
+    frame["climate"] = np.where(frame["region"] == "north", "cold", "warm")
+    cv = run_on_frame(analysis("cramers_v"), frame)
+    found = {tuple(f["subject"]["columns"]): f for f in by_kind(cv, "cramers_v")}
+    key = found[("Country Name", "Country Code")]
+    assert key["severity"] == "low" and "same key" in key["title"]
+    # a many-to-one relation is not a relabelling: it keeps its severity
+    assert found[("region", "climate")]["severity"] == "medium"
+    gd = run_on_frame(analysis("group_differences"), frame)
+    by_group = {f["subject"]["group_by"]: f for f in by_kind(gd, "group_difference")}
+    severities = {by_group[g]["severity"] for g in ("Country Name", "Country Code")}
+    assert severities == {"medium", "low"}
+    low = next(
+        by_group[g] for g in ("Country Name", "Country Code") if by_group[g]["severity"] == "low"
+    )
+    assert low["evidence"]["parameters"]["same_fact_as"] in ("Country Name", "Country Code")
+
+
+def test_a_zero_one_column_is_a_flag() -> None:
+    """A 0/1 dummy is no count: no shape or outliers of it; correlation pairs it."""
+    rng = np.random.default_rng(2)
+    n = 400
+    gpa = rng.normal(3, 0.5, n)
+    frame = pd.DataFrame({"GPA": gpa, "GRADE": (gpa + rng.normal(0, 0.3, n) > 3.6).astype(int)})
+    shape = run_on_frame(analysis("shape"), frame)
+    assert all("GRADE" not in f["evidence"]["columns"] for f in shape.findings)
+    corr = run_on_frame(analysis("correlation"), frame)
+    assert any(set(f["subject"]["columns"]) == {"GPA", "GRADE"} for f in corr.findings)
