@@ -70,6 +70,9 @@ def test_a_name_alone_never_decides(tmp_path) -> None:
         (["2013-01-01T05:00:00Z", "2013-01-01T06:00:00Z", "2013-01-02T06:00:00Z"], None),
         (["13.01.2012", "14.01.2012", "15.02.2012"], "%d.%m.%Y"),
         (["01/13/2012", "01/14/2012", "02/15/2012"], "%m/%d/%Y"),
+        (["1950-01", "1950-02", "1951-12"], "%Y-%m"),
+        (["1972Q2", "1972Q3", "1973q1"], "%YQ%q"),
+        (["1972-Q2", "1972-Q3", "1973-Q4"], "%Y-Q%q"),
     ],
 )
 def test_date_strings_are_timestamps(tmp_path, texts, layout) -> None:
@@ -85,6 +88,34 @@ def test_ambiguous_day_month_is_read_month_first_and_said(tmp_path) -> None:
     cols = roles_of(tmp_path, frame, "csv")
     assert cols["d"].date_format == "%m/%d/%Y"
     assert "ambiguous" in cols["d"].role_reason
+
+
+def test_day_month_order_is_settled_by_a_constant_day(tmp_path) -> None:
+    """Monthly dates on the 1st, written dd/mm/yyyy (Nightingale's Crimea table): the first
+    field is 01 on every row, so it is the day; written mm/dd/yyyy, the second is."""
+    months = [f"{m:02d}" for m in range(1, 13)]
+    day_first = pd.DataFrame({"d": [f"01/{m}/1855" for m in months] * 3, "x": range(36)})
+    cols = roles_of(tmp_path, day_first, "csv")
+    assert cols["d"].date_format == "%d/%m/%Y"
+    assert "first field is 01 on every row" in cols["d"].role_reason
+    assert "ambiguous" not in cols["d"].role_reason
+    month_first = pd.DataFrame({"d": [f"{m}/01/1855" for m in months] * 3, "x": range(36)})
+    assert roles_of(tmp_path, month_first, "csv")["d"].date_format == "%m/%d/%Y"
+
+
+def test_quarters_are_dated_on_their_first_day(tmp_path) -> None:
+    from pytest_statharness.dataset import open_dataset
+
+    frame = pd.DataFrame({"q": ["1972Q2", "1999Q4", None, "2000Q1"] * 6, "x": np.arange(24.0)})
+    frame.to_csv(tmp_path / "q.csv", index=False)
+    dataset = open_dataset("q", str(tmp_path / "q.csv"))
+    values = next(dataset.iter_chunks(["q"])).table.column("q").to_pylist()[:4]
+    assert [v.date().isoformat() if v else None for v in values] == [
+        "1972-04-01",
+        "1999-10-01",
+        None,
+        "2000-01-01",
+    ]
 
 
 def test_yearly_dates_have_a_year_grain(tmp_path) -> None:

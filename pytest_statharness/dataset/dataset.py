@@ -24,6 +24,7 @@ from ..confine import check_name
 from ..errors import DatasetError
 from .cache import DEFAULT_COMPRESSION, DEFAULT_MAX_BYTES
 from .chunks import DEFAULT_CHUNK_ROWS, Chunk, canonical_chunks
+from .dates import parse as parse_dates
 from .fingerprint import content_key, dataset_fingerprint
 from .full_load import check_full_load
 from .inference import ColumnScan, decide_kind
@@ -334,14 +335,7 @@ def _date_string_type(layout: str) -> pa.DataType:
 
 
 def _parse_dates(column, layout: str):
-    import pyarrow.compute as pc
-
-    if pa.types.is_dictionary(column.type):
-        column = column.cast(column.type.value_type)
-    parsed = pc.strptime(column, format=layout, unit="us", error_is_null=True)
-    if layout.endswith("Z") and parsed.type.tz is None:
-        parsed = pc.assume_timezone(parsed, "UTC")
-    return parsed
+    return parse_dates(column, layout)
 
 
 def _normalise(

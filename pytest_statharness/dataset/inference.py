@@ -30,42 +30,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..column_kinds import ColumnKind
+from .dates import AMBIGUOUS_DATE_PAIRS, DATE_FORMATS, leading_fields, parses_all, settle_order
 
 DISTINCT_TRACK_CAP = 10_000
 
-#: Date and date-time layouts recognised in string columns, most specific first.
-DATE_FORMATS = (
-    "%Y-%m-%d",
-    "%Y-%m-%d %H:%M:%S",
-    "%Y-%m-%dT%H:%M:%S",
-    "%Y-%m-%d %H:%M",
-    "%Y-%m-%dT%H:%M",
-    "%Y-%m-%dT%H:%M:%SZ",
-    "%Y-%m-%dT%H:%M:%S%z",
-    "%Y/%m/%d",
-    "%Y/%m/%d %H:%M:%S",
-    "%Y/%m/%d %H:%M",
-    "%m/%d/%Y",
-    "%d/%m/%Y",
-    "%m/%d/%Y %H:%M:%S",
-    "%d/%m/%Y %H:%M:%S",
-    "%m/%d/%Y %H:%M",
-    "%d/%m/%Y %H:%M",
-    "%d.%m.%Y",
-    "%d.%m.%Y %H:%M:%S",
-    "%b %d %Y",
-    "%d %b %Y",
-    "%B %d %Y",
-    "%b %d, %Y",
-    "%B %d, %Y",
-    "%d %B %Y",
-)
-#: Pairs a value set can satisfy both ways (every day <= 12): read month-first, flagged.
-AMBIGUOUS_DATE_PAIRS = {
-    ("%m/%d/%Y", "%d/%m/%Y"),
-    ("%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S"),
-    ("%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M"),
-}
 CLOCK_MAX = 2400  # midnight is often written 2400
 
 
@@ -98,6 +66,9 @@ class ColumnScan:
     weekdays: set = field(default_factory=set)
     # strings: the date layouts every value seen so far parses with
     date_formats: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
+    # a/b/yyyy dates: the distinct first and second numbers (to settle day/month order)
+    leading_first: set = field(default_factory=set)
+    leading_second: set = field(default_factory=set)
 
     def update(self, col: pa.ChunkedArray | pa.Array) -> None:
         self.rows += len(col)
@@ -151,6 +122,20 @@ class ColumnScan:
                 self.strictly = False
         self.last = arr[-1].item()
 
+    def _date_layout(self) -> dict:
+        """The layout a string column is read with, whether its day/month order is still
+        ambiguous, and (when the data settled it) why."""
+        if not self._is_string:
+            return {"date_format": None, "date_ambiguous": False}
+        viable, why = settle_order(self.date_formats, self.leading_first, self.leading_second)
+        out = {
+            "date_format": date_format_of(viable),
+            "date_ambiguous": not why and tuple(viable[:2]) in AMBIGUOUS_DATE_PAIRS,
+        }
+        if why:
+            out["date_order"] = why
+        return out
+
     def _granularity(self) -> str | None:
         """year / month / day / instant: the finest calendar unit the timestamps use."""
         if not pa.types.is_timestamp(self.arrow_type) or self.rows == self.nulls:
@@ -188,11 +173,12 @@ class ColumnScan:
             return
         head = valid.slice(0, 16)
         self.date_formats = [
-            fmt
-            for fmt in self.date_formats
-            if pc.strptime(head, format=fmt, unit="us", error_is_null=True).null_count == 0
-            and pc.strptime(valid, format=fmt, unit="us", error_is_null=True).null_count == 0
+            fmt for fmt in self.date_formats if parses_all(head, fmt) and parses_all(valid, fmt)
         ]
+        if tuple(self.date_formats[:2]) in AMBIGUOUS_DATE_PAIRS:
+            first, second = leading_fields(valid)
+            self.leading_first |= first
+            self.leading_second |= second
 
     def _track_distinct(self, valid) -> None:
         if self.distinct_overflow or not len(valid):
@@ -224,9 +210,7 @@ class ColumnScan:
             "clock_bad": self.clock_bad,
             "negative": self.negative,
             "granularity": self._granularity(),
-            "date_format": date_format_of(self.date_formats) if self._is_string else None,
-            "date_ambiguous": self._is_string
-            and tuple(self.date_formats[:2]) in AMBIGUOUS_DATE_PAIRS,
+            **self._date_layout(),
         }
 
 

@@ -133,6 +133,8 @@ def decide_role(
         grain = summary.get("granularity")
         if layout:
             reason = f"every value parses as a date with layout {layout!r}"
+            if summary.get("date_order"):
+                reason += f" (day/month order from the data: {summary['date_order']})"
             if summary.get("date_ambiguous"):
                 reason += " (day/month order ambiguous: read month-first; declare it in the spec)"
             if grain in ("year", "month", "week", "day"):

@@ -1,0 +1,123 @@
+"""Dates written as text: the layouts recognised, how a column is parsed with one, and how
+a day/month order the layouts cannot settle is settled from the data.
+
+Why a module of its own: the typing scan (:mod:`.inference`) decides a column's layout
+and the chunk reader (:mod:`.dataset`) parses with it; both must agree on every layout,
+including the two Arrow's ``strptime`` cannot read (quarters such as ``1972Q2``).
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+#: Quarter layouts (no strptime directive reads a quarter): layout -> regex with the year
+#: and the quarter as its two groups. A quarter is dated on its first day.
+QUARTER_LAYOUTS = {
+    "%YQ%q": r"^(\d{4})[Qq]([1-4])$",
+    "%Y-Q%q": r"^(\d{4})-[Qq]([1-4])$",
+    "%Y Q%q": r"^(\d{4}) [Qq]([1-4])$",
+}
+
+#: Date and date-time layouts recognised in string columns, most specific first.
+DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%dT%H:%M:%SZ",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y/%m/%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%m/%d/%Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%d/%m/%Y %H:%M",
+    "%d.%m.%Y",
+    "%d.%m.%Y %H:%M:%S",
+    "%b %d %Y",
+    "%d %b %Y",
+    "%B %d %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d %B %Y",
+    "%Y-%m",
+    "%Y/%m",
+    *QUARTER_LAYOUTS,
+)
+
+#: Layout pairs that differ only in the day/month order: both parse when no day is > 12.
+AMBIGUOUS_DATE_PAIRS = {
+    ("%m/%d/%Y", "%d/%m/%Y"),
+    ("%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S"),
+    ("%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M"),
+}
+#: The two leading numbers of an a/b/yyyy date (the fields whose order is in question).
+LEADING_FIELDS = r"^\s*(?P<a>\d{1,2})/(?P<b>\d{1,2})/"
+
+
+def parse(column, layout: str):
+    """``column`` (strings) as timestamps[us] read with ``layout``; a value that does not
+    parse becomes null."""
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    pattern = QUARTER_LAYOUTS.get(layout)
+    if pattern is not None:
+        return _parse_quarters(column, pattern)
+    parsed = pc.strptime(column, format=layout, unit="us", error_is_null=True)
+    if layout.endswith("Z") and parsed.type.tz is None:
+        parsed = pc.assume_timezone(parsed, "UTC")
+    return parsed
+
+
+def parses_all(values, layout: str) -> bool:
+    """Every (non-null) value of ``values`` parses with ``layout``."""
+    pattern = QUARTER_LAYOUTS.get(layout)
+    if pattern is not None:
+        return bool(pc.all(pc.match_substring_regex(values, pattern)).as_py() is not False)
+    return pc.strptime(values, format=layout, unit="us", error_is_null=True).null_count == 0
+
+
+def _parse_quarters(column, pattern: str):
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array(
+            [_parse_quarters(c, pattern) for c in column.chunks], type=pa.timestamp("us")
+        )
+    named = pattern.replace("(\\d{4})", "(?P<y>\\d{4})", 1).replace("([1-4])", "(?P<q>[1-4])", 1)
+    parts = pc.extract_regex(column, named)
+    year = pc.struct_field(parts, "y")
+    quarter = pc.cast(pc.struct_field(parts, "q"), pa.int64())
+    month = pc.add(pc.multiply(pc.subtract(quarter, 1), 3), 1)
+    text = pc.binary_join_element_wise(
+        year, pc.utf8_lpad(pc.cast(month, pa.string()), 2, "0"), "01", "-"
+    )
+    return pc.strptime(text, format="%Y-%m-%d", unit="us", error_is_null=True)
+
+
+def leading_fields(values) -> tuple[set[int], set[int]]:
+    """The distinct first and second numbers of a/b/yyyy dates (for :func:`settle_order`)."""
+    parts = pc.extract_regex(values, LEADING_FIELDS)
+    first = {int(v) for v in pc.unique(pc.struct_field(parts, "a")).to_pylist() if v is not None}
+    second = {int(v) for v in pc.unique(pc.struct_field(parts, "b")).to_pylist() if v is not None}
+    return first, second
+
+
+def settle_order(viable: list[str], first: set[int], second: set[int]) -> tuple[list[str], str]:
+    """Order an ambiguous pair of layouts from the data: when one field holds a single
+    value on every row and the other varies, the constant one is the day (monthly dates
+    written on the 1st: ``01/04/1854``, ``01/05/1854``); returns the layouts (the settled
+    one first) and why, or the layouts unchanged and "" when the data cannot tell."""
+    if len(viable) < 2 or tuple(viable[:2]) not in AMBIGUOUS_DATE_PAIRS:
+        return viable, ""
+    month_first, day_first = viable[0], viable[1]
+    if len(first) == 1 and len(second) > 1:
+        why = f"the first field is {min(first):02d} on every row: the day of monthly dates"
+        return [day_first, month_first, *viable[2:]], why
+    if len(second) == 1 and len(first) > 1:
+        why = f"the second field is {min(second):02d} on every row: the day of monthly dates"
+        return viable, why
+    return viable, ""
