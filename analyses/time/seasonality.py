@@ -41,11 +41,16 @@ def within_day(hours: np.ndarray, y: np.ndarray) -> np.ndarray:
     return _less_group_means(hours // 24, y)
 
 
+#: month-of-year phases (0-based) on which quarters start
+QUARTER_STARTS = {0, 3, 6, 9}
+
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def cycles_for(grain: str | None) -> tuple[str, ...]:
     """The cycles a time column can show: no hour of day in dates, no weekday in months."""
+    if grain == "month":  # monthly or quarterly values: the season is all there is
+        return ("month_of_year",)
     if grain in COARSE_GRAINS:
         return ()
     if grain == "week":  # every row on the same weekday
@@ -108,8 +113,10 @@ class Seasonality(_TimeAnalysis):
     title = "Day-of-week, hour-of-day and month-of-year effects, and cycles of yearly series"
     method = (
         "Cycles by the time column's grain (inferred: year/month/week/day/instant): none for "
-        "yearly or monthly dates, month of year only for weekly dates, no hour of day for "
-        "dates; month of year (means only) when the days with values cover >= 12 months. "
+        "yearly dates, month of year only for monthly and weekly dates (quarter of year when "
+        "every value falls on 1 Jan/Apr/Jul/Oct: quarterly data), no hour of day for "
+        "dates; month of year (means only) when the days with values cover >= 12 months and "
+        "there are >= 24 values. "
         "Counts: chi-square goodness of fit (scipy.stats.chisquare) of the rows per weekday "
         "(when the data span >= 14 days) and per hour of day (when the timestamps carry a "
         "time of day and span >= 48 hours) against expected counts proportional to the "
@@ -295,6 +302,8 @@ class Seasonality(_TimeAnalysis):
     def _labels(cycle: str) -> list[str]:
         if cycle == "month_of_year":
             return list(MONTHS)
+        if cycle == "quarter_of_year":
+            return [f"Q{m // 3 + 1}" if m in QUARTER_STARTS else "" for m in range(12)]
         return list(WEEKDAYS) if cycle == "day_of_week" else [f"{h:02d}:00" for h in range(24)]
 
     def _count_test(self, s: Series, cycle: str) -> dict:
@@ -443,6 +452,9 @@ class Seasonality(_TimeAnalysis):
             means = means - (line.intercept + line.slope * x)
             test["params"]["detrended"] = "daily means less their Theil-Sen line"
         phases = phase(keys)
+        if cycle == "month_of_year" and set(phases.tolist()) <= QUARTER_STARTS:
+            # quarterly values (1 Jan, 1 Apr, 1 Jul, 1 Oct): four seasons, named so
+            test["cycle"] = cycle = "quarter_of_year"
         groups = [(p, means[phases == p]) for p in sorted(set(phases.tolist()))]
         groups = [(p, g) for p, g in groups if g.size]
         if len(groups) < 2 or np.ptp(means) == 0:

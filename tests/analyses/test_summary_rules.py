@@ -439,3 +439,25 @@ def test_a_zero_one_column_is_a_flag() -> None:
     assert all("GRADE" not in f["evidence"]["columns"] for f in shape.findings)
     corr = run_on_frame(analysis("correlation"), frame)
     assert any(set(f["subject"]["columns"]) == {"GPA", "GRADE"} for f in corr.findings)
+
+
+def test_monthly_and_quarterly_values_get_their_season_tested() -> None:
+    """Monthly sea temperatures with an annual cycle (El Niño's table) and quarterly
+    inflation with a quarter effect: medium; monthly noise: no medium."""
+    rng = np.random.default_rng(1950)
+    months = pd.date_range("1950-01-01", periods=240, freq="MS")
+    cycle = 2 * np.sin(2 * np.pi * (months.month.to_numpy() - 3) / 12)
+    monthly = pd.DataFrame({"date": months, "sst": 25 + cycle + rng.normal(0, 0.5, 240)})
+    found = by_kind(run_on_frame(analysis("seasonality"), monthly), "seasonality")
+    assert [f["severity"] for f in found if f["subject"]["cycle"] == "month_of_year"] == ["medium"]
+    quarters = pd.date_range("1972-04-01", periods=100, freq="QS")
+    effect = np.array([-0.016, 0.003, 0.013, 0.033])[(quarters.month.to_numpy() - 1) // 3]
+    quarterly = pd.DataFrame({"date": quarters, "Dp": effect + rng.normal(0, 0.005, 100)})
+    found = by_kind(run_on_frame(analysis("seasonality"), quarterly), "seasonality")
+    q = [f for f in found if f["subject"]["cycle"] == "quarter_of_year"]
+    assert len(q) == 1 and q[0]["severity"] == "medium"
+    assert q[0]["measurement"]["values"]["peak"] == "Q4"
+    assert q[0]["title"].startswith("Quarter of year effect on Dp")
+    noise = pd.DataFrame({"date": months, "sst": rng.normal(25, 1, 240)})
+    found = by_kind(run_on_frame(analysis("seasonality"), noise), "seasonality")
+    assert all(f["severity"] not in ("medium", "high") for f in found)
