@@ -147,6 +147,11 @@ MIXTURE_MAX_GROUPS = 5
 MIXTURE_ETA2 = 0.5
 EXTREME_Z = 20.0
 NOTABLE_Z = 10.0
+#: at most this many flagged values are isolated points, never a tail (in a small table one
+#: value is already >= 1% of the rows), and medium from ISOLATED_Z robust z
+ISOLATED_MAX = 3
+ISOLATED_SHARE = 0.05
+ISOLATED_Z = 6.0
 MIXTURE_RULE = (
     f"pooled mixture: a category column (2..{MIXTURE_MAX_LEVELS} levels, the first "
     f"{MIXTURE_MAX_GROUPS} in schema order) whose levels explain >= {MIXTURE_ETA2:.0%} of the "
@@ -154,11 +159,13 @@ MIXTURE_RULE = (
     "values far from the pooled median are then a group's ordinary values, not outliers"
 )
 OUTLIER_SEVERITY_RULE = (
-    f"high: under 1% of values flagged, the most extreme >= {EXTREME_Z:g} robust z from the "
-    "median (orders of magnitude beyond the bulk: likely a data error), not a pooled mixture; "
-    f"medium: under 1% of values flagged and the most extreme >= {NOTABLE_Z:g} z; low: "
-    "a pooled mixture, a heavy tail (>= 1% flagged, read as a tail, not as errors), or "
-    "milder outliers; info: no outliers beyond the Gaussian rate"
+    f"high: under 1% of values flagged, or isolated points (at most {ISOLATED_MAX} values, "
+    f"at most {ISOLATED_SHARE:.0%}: one state of 51 is 2%), the most extreme >= {EXTREME_Z:g} "
+    "robust z from the median (orders of magnitude beyond the bulk: likely a data error), "
+    f"not a pooled mixture; medium: the same with the most extreme >= {NOTABLE_Z:g} z, or "
+    f"isolated points making >= 1% of a small table >= {ISOLATED_Z:g} z; low: a pooled mixture, a heavy tail (>= 1% "
+    "flagged and not isolated points: read as a tail, not as errors), or milder outliers; "
+    "info: no outliers beyond the Gaussian rate"
 )
 
 
@@ -464,7 +471,8 @@ class Outliers(_PhasedNumeric):
             )
             params["severity_rule"] = OUTLIER_SEVERITY_RULE
             if detected:
-                title = f"{mad_count} outliers in {c!r} (|modified z| > {MAD_Z}{on_scale})"
+                noun = "outlier" if mad_count == 1 else "outliers"
+                title = f"{mad_count} {noun} in {c!r} (|modified z| > {MAD_Z}{on_scale})"
                 if reading:
                     title += f": {reading}"
             else:
@@ -495,12 +503,17 @@ def _outlier_severity(detected, count, n, max_z, mixture) -> tuple[str, str]:
             f"pooled over the levels of {mixture['group']!r} "
             f"(eta² = {mixture['eta_squared']:.2f}); judge within groups"
         )
-    if count / n >= 0.01:
+    isolated = count <= ISOLATED_MAX and count / n <= ISOLATED_SHARE
+    if count / n >= 0.01 and not isolated:
         return "low", f"a heavy tail ({count / n:.1%} of values), not isolated errors"
+    # in 51 states one far value is 2% of the rows: a point, not a tail
+    point = ("an isolated value" if count == 1 else f"{count} isolated values") if isolated else ""
     if max_z is not None and max_z >= EXTREME_Z:
         return "high", "values orders of magnitude beyond the bulk"
     if max_z is not None and max_z >= NOTABLE_Z:
-        return "medium", ""
+        return "medium", point
+    if isolated and count / n >= 0.01 and max_z is not None and max_z >= ISOLATED_Z:
+        return "medium", point  # a small table: the 1% share is no sign of a tail
     return "low", ""
 
 

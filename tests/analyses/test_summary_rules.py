@@ -461,3 +461,20 @@ def test_monthly_and_quarterly_values_get_their_season_tested() -> None:
     noise = pd.DataFrame({"date": months, "sst": rng.normal(25, 1, 240)})
     found = by_kind(run_on_frame(analysis("seasonality"), noise), "seasonality")
     assert all(f["severity"] not in ("medium", "high") for f in found)
+
+
+def test_one_far_value_in_a_small_table_is_an_isolated_point() -> None:
+    """51 states, one city among them (DC's murder rate): one value is 2% of the rows, yet
+    a point, not a tail: medium. Three far values of 16 are a tail: low."""
+    rng = np.random.default_rng(51)
+    murder = np.round(rng.normal(5, 1.5, 51), 1)
+    murder[8] = 24.2
+    found = by_kind(
+        run_on_frame(analysis("outliers"), pd.DataFrame({"murder": murder})), "outliers"
+    )
+    assert len(found) == 1 and found[0]["severity"] == "medium"
+    assert found[0]["title"].startswith("1 outlier in 'murder'")
+    assert "isolated" in found[0]["title"] and 8 in found[0]["evidence"]["example_rows"]
+    mic = np.concatenate([rng.normal(1.0, 0.1, 13), [40.0, 45.0, 50.0]])
+    found = by_kind(run_on_frame(analysis("outliers"), pd.DataFrame({"mic": mic})), "outliers")
+    assert all(f["severity"] != "medium" for f in found)
