@@ -19,8 +19,10 @@ RULES = {
     "performant": "10 × share of items that finished within their time budget (no "
     "time_budget_exceeded skip), minus 1 if any dataset missed the columnar cache. "
     "Veto (cap 4): an item took more than 80% of its time limit.",
-    "accurate": "10 × share of analysis items that passed with their snapshot matching. "
-    "Veto (score 0): an item scanned fewer rows than its dataset has (sampling).",
+    "accurate": "10 × share of analysis items that passed with their snapshot matching, among "
+    "the items with a stored snapshot. Veto (score 0): an item scanned fewer rows than its "
+    "dataset has (sampling). Veto (score kept): an item has no stored snapshot (a first run: "
+    "nothing verified yet).",
     "secure": "10 with the network guard off, 8 with localhost, 5 with on. "
     "Veto (score 0): report.json (outside the findings' values) holds an absolute path.",
     "citable": "10 × share of findings whose evidence has method, reference, parameters, "
@@ -82,9 +84,13 @@ def build_scorecard(
         perf = min(perf, 4)
 
     # accurate
+    # an item with no stored snapshot was never verified (a first run): it does not count as
+    # inaccurate, it blocks release until recorded with --snapshot-update
+    unrecorded = [i for i in analysis_items if (i.get("snapshot") or {}).get("status") == "missing"]
+    verified = [i for i in analysis_items if i not in unrecorded]
     good = [
         i
-        for i in analysis_items
+        for i in verified
         if i["outcome"] == "passed" and (i.get("snapshot") or {}).get("status") != "mismatch"
     ]
     sampled = []
@@ -94,12 +100,17 @@ def build_scorecard(
         expected = [datasets[n]["row_count"] for n in names if n in datasets]
         if rows is not None and expected and rows < min(expected):
             sampled.append(i["nodeid"])
-    acc = 10 * _share(len(good), len(analysis_items))
+    acc = 10 * _share(len(good), len(verified))
     acc_vetoes = (
         [f"{len(sampled)} item(s) scanned fewer rows than the dataset has"] if sampled else []
     )
     if acc_vetoes:
         acc = 0
+    if unrecorded:
+        acc_vetoes.append(
+            f"{len(unrecorded)} item(s) have no stored snapshot: nothing to verify them against "
+            "yet (record with --snapshot-update)"
+        )
 
     # secure
     mode = network_mode or "off"
@@ -142,6 +153,7 @@ def build_scorecard(
             {
                 "analysis_items": len(analysis_items),
                 "passed_matching": len(good),
+                "without_snapshot": len(unrecorded),
                 "sampled_items": sampled[:20],
             },
             acc_vetoes,

@@ -289,6 +289,18 @@ def test_scorecard_rules_and_vetoes() -> None:
     card = build_scorecard(slow, report_text="{}", network_mode="off")
     assert card["pillars"]["performant"]["score"] == 7.5
     assert card["pillars"]["accurate"]["score"] == 7.5
+    # a first run: items without a stored snapshot are unverified, not inaccurate
+    first = _report([], n_items=4)
+    for item in first["items"]:
+        item["outcome"] = "failed"
+        item["snapshot"] = {"status": "missing"}
+    first["items"][0]["outcome"] = "passed"
+    first["items"][0]["snapshot"] = {"status": "match"}
+    card = build_scorecard(first, report_text="{}", network_mode="off")
+    accurate = card["pillars"]["accurate"]
+    assert accurate["score"] == 10.0 and accurate["inputs"]["without_snapshot"] == 3
+    assert "3 item(s) have no stored snapshot" in accurate["vetoes"][0]
+    assert not card["release_ready"]
 
 
 def test_report_schema_rejects_a_malformed_report() -> None:

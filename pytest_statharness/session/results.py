@@ -238,4 +238,13 @@ def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
             statuses[status] = statuses.get(status, 0) + 1
     if statuses:
         lines.append("snapshots: " + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items())))
+    unrecorded = sorted(
+        {r["dataset"] for r in results if (r.get("snapshot") or {}).get("status") == "missing"}
+    )
+    if unrecorded:
+        # a first run on a dataset fails every item: say why once, and what to do
+        lines.append(
+            f"no snapshots recorded yet for {', '.join(unrecorded)}: the findings above are "
+            "computed but not verified; read them, then record them with --snapshot-update"
+        )
     return lines
