@@ -388,8 +388,9 @@ class Changepoints(_TimeAnalysis):
                             "robust_level_after": "log2 modulus",
                             "robust_change": "log2 modulus",
                             "shift_sigmas": "sigma",
-                            "days_before": "days",
-                            "days_after": "days",
+                            # points of the series: days, or months of a monthly table
+                            "days_before": POINT_UNITS.get(ctx.params.get("grain"), "days"),
+                            "days_after": POINT_UNITS.get(ctx.params.get("grain"), "days"),
                             "values_before": "count",
                             "values_after": "count",
                             "p_value": "probability",
@@ -432,6 +433,10 @@ class Changepoints(_TimeAnalysis):
         if name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2:
             return "low"
         return "medium"
+
+
+#: what one point of a series is, by the time column's grain (the days_before/after units)
+POINT_UNITS = {"year": "years", "month": "months"}
 
 
 def _by_strength(finding: dict) -> tuple:

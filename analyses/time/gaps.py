@@ -196,8 +196,11 @@ class Gaps(Analysis):
                 best = int(np.argmax(counts))  # ties: the smallest step
                 if counts[best] >= REGULAR_SHARE * steps.size and uniq[best] > 0:
                     step = int(uniq[best])
-            if step is None or periods.size < MIN_PERIODS:
-                params["not_regular"] = "no step covers 90% of the differences, or too few periods"
+            if periods.size < MIN_PERIODS:
+                params["not_regular"] = f"fewer than {MIN_PERIODS} periods: too few to judge"
+                title = f"{where}: {periods.size} periods, too few to judge its regularity"
+            elif step is None:
+                params["not_regular"] = "no step covers 90% of the differences"
                 title = f"{where} is not a regular series"
             else:
                 expected = (int(periods[-1]) - int(periods[0])) // step + 1

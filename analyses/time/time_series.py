@@ -19,7 +19,7 @@ from .._shared.series import (
     hour_label,
     tick_label,
 )
-from ._common import ROWS, _f, _TimeAnalysis
+from ._common import ROWS, _f, _TimeAnalysis, per_point
 
 # -- time_series ---------------------------------------------------------------------------
 
@@ -131,7 +131,7 @@ class TimeSeries(_TimeAnalysis):
                 )
         return ctx.finding(
             kind="time_series",
-            title=f"Rows per day and per hour of {t!r}",
+            title=_rows_title(ctx, s, t),
             subject={"time_column": t, "series": ROWS},
             values=values,
             units=units,
@@ -187,10 +187,30 @@ class TimeSeries(_TimeAnalysis):
                 values["hours_with_values"] = int(s.hourly.means[c][0].size)
         return ctx.finding(
             kind="daily_mean_series",
-            title=f"Daily means of {c!r} by {t!r}",
+            title=f"{_series_word(ctx, s, c).capitalize()} means of {c!r} by {t!r}",
             subject={"time_column": t, "series": c},
             values=values,
             units=units,
             columns=[t, c],
             parameters=self._window_params(s),
         )
+
+
+_NOUNS = {"yearly": "year", "quarterly": "quarter", "monthly": "month", "weekly": "week"}
+
+
+def _series_word(ctx, s, column: str | None) -> str:
+    """'daily', 'monthly', ... for the titles: a yearly table's series is no daily one."""
+    if s.daily is None:
+        return "daily"
+    if column is None:
+        counts = s.daily.counts
+        keys = s.daily.start + np.flatnonzero(counts)
+    else:
+        keys = s.daily.means[column][0]
+    return per_point(ctx, np.asarray(keys))
+
+
+def _rows_title(ctx, s, t: str) -> str:
+    noun = _NOUNS.get(_series_word(ctx, s, None))
+    return f"Rows per {noun} of {t!r}" if noun else f"Rows per day and per hour of {t!r}"

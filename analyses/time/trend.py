@@ -275,7 +275,10 @@ class Trend(_TimeAnalysis):
                 "slope_high": float(ts.high_slope),
                 "fitted_start": start,
                 "fitted_end": end,
-                "relative_change": (end - start) / abs(start) if start else None,
+                # a series that crosses zero (a log, a balance) has no relative change
+                "relative_change": (end - start) / abs(start)
+                if start and (start > 0) == (end > 0)
+                else None,
             }
         )
         return values
