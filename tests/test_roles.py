@@ -192,3 +192,30 @@ def test_inferred_event_log_states_its_confidence(tmp_path, monkeypatch) -> None
     detection = overview["evidence"]["parameters"]["event_log"]["detection"]
     assert detection["basis"] == "inferred" and detection["confidence"] == 1.0
     assert "confidence 1.00" in overview["title"]
+
+
+def test_long_format_codes_and_float_ids(tmp_path) -> None:
+    """A choice table in long format (statsmodels' modechoice, loaded as floats): the
+    individual 1,1,1,1,2,... is an id, the alternative 1..4 on exactly a quarter of the rows
+    is a coded factor, the 0/1 choice a flag, a row index 1..n stored as floats an id; a
+    count with unequal frequencies stays a count."""
+    rng = np.random.default_rng(7)
+    people = 60
+    frame = pd.DataFrame(
+        {
+            "individual": np.repeat(np.arange(1.0, people + 1), 4),
+            "mode": np.tile(np.arange(1.0, 5.0), people),
+            "choice": rng.integers(0, 2, 4 * people).astype(float),
+            "psize": rng.choice([1.0, 2.0, 3.0, 4.0], 4 * people, p=[0.4, 0.3, 0.2, 0.1]),
+            "time": np.arange(1.0, 4 * people + 1),
+            "cost": rng.gamma(3, 20, 4 * people),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert cols["individual"].role == ColumnRole.IDENTIFIER
+    assert cols["mode"].role == ColumnRole.CATEGORY
+    assert "coded design factor" in cols["mode"].role_reason
+    assert cols["choice"].role == ColumnRole.BOOLEAN
+    assert cols["psize"].role == ColumnRole.COUNT
+    assert cols["time"].role == ColumnRole.IDENTIFIER
+    assert cols["cost"].role == ColumnRole.MEASUREMENT

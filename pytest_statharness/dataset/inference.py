@@ -34,7 +34,9 @@ from .dates import AMBIGUOUS_DATE_PAIRS, DATE_FORMATS, leading_fields, parses_al
 
 DISTINCT_TRACK_CAP = 10_000
 
-CLOCK_MAX = 2400  # midnight is often written 2400
+CLOCK_MAX = 2400
+#: at most this many values for a numeric column to be read as a coded factor
+CODE_MAX_LEVELS = 12  # midnight is often written 2400
 
 
 @dataclass
@@ -68,6 +70,8 @@ class ColumnScan:
     date_formats: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
     # a/b/yyyy dates: the distinct first and second numbers (to settle day/month order)
     leading_first: set = field(default_factory=set)
+    # numbers: exact counts per value while there are at most CODE_MAX_LEVELS values
+    code_counts: dict | None = field(default_factory=dict)
     leading_second: set = field(default_factory=set)
 
     def update(self, col: pa.ChunkedArray | pa.Array) -> None:
@@ -93,6 +97,7 @@ class ColumnScan:
                 self.min = lo if self.min is None else min(self.min, lo)
                 self.max = hi if self.max is None else max(self.max, hi)
                 self._track_order(arr)
+                self._track_codes(arr)
         elif pa.types.is_timestamp(typ):
             valid = pc.drop_null(col)
             self._track_distinct(valid)
@@ -110,6 +115,7 @@ class ColumnScan:
                 self._track_distinct(pa.array(arr))
                 self._track_domain(arr)
                 self._track_order(arr)
+                self._track_codes(arr)
 
     def _track_order(self, arr: np.ndarray) -> None:
         """Whether the values so far never decrease / always increase with the rows."""
@@ -180,6 +186,30 @@ class ColumnScan:
             self.leading_first |= first
             self.leading_second |= second
 
+    def _track_codes(self, arr: np.ndarray) -> None:
+        """Exact counts per value while a numeric column has at most CODE_MAX_LEVELS
+        values (the alternatives 1..4 of a long-format choice table)."""
+        if self.code_counts is None:
+            return
+        values, counts = np.unique(arr, return_counts=True)
+        for v, n in zip(values.tolist(), counts.tolist(), strict=True):
+            self.code_counts[v] = self.code_counts.get(v, 0) + n
+        if len(self.code_counts) > CODE_MAX_LEVELS:
+            self.code_counts = None
+
+    def _balanced_codes(self) -> int | None:
+        """k when the values are k >= 2 consecutive whole numbers (not just 0 and 1), each
+        on exactly the same number of rows: a coded design factor, not a quantity."""
+        codes = self.code_counts
+        if not codes or len(codes) < 2 or set(codes) == {0, 1}:
+            return None
+        keys = sorted(codes)
+        whole = all(float(k).is_integer() for k in keys)
+        if not whole or keys[-1] - keys[0] + 1 != len(keys):
+            return None
+        counts = set(codes.values())
+        return len(keys) if len(counts) == 1 and min(counts) >= 2 else None
+
     def _track_distinct(self, valid) -> None:
         if self.distinct_overflow or not len(valid):
             return
@@ -207,6 +237,7 @@ class ColumnScan:
             "fmin": self.fmin,
             "fmax": self.fmax,
             "non_integral": self.non_integral,
+            "balanced_codes": self._balanced_codes(),
             "clock_bad": self.clock_bad,
             "negative": self.negative,
             "granularity": self._granularity(),
@@ -236,15 +267,17 @@ def decide_kind(arrow_type: pa.DataType, summary: dict) -> ColumnKind:
                 return ColumnKind.INTEGER_ID
         return ColumnKind.NUMERIC
     if pa.types.is_floating(arrow_type) or pa.types.is_decimal(arrow_type):
-        # 1.0, 2.0, ... n.0 in row order: a row index stored as floats (a "TIME" 1..25)
+        # whole floats in row order over a contiguous range: a row index or an entity id
+        # stored as floats ("TIME" 1..25, "individual" 1,1,1,1,2,...)
         if (
             summary["non_null"] >= 20
             and summary.get("non_integral", 1) == 0
-            and summary["strictly_increasing"]
+            and summary["non_decreasing"]
             and summary["distinct_exact"]
             and summary.get("fmin") is not None
-            and summary["fmax"] - summary["fmin"] + 1 == summary["distinct_at_least"]
+            and summary["fmax"] - summary["fmin"] + 1 == summary["distinct_at_least"] > 1
         ):
+            # 1, 1, 1, 1, 2, 2, ...: the individual of a long-format table
             return ColumnKind.INTEGER_ID
         return ColumnKind.NUMERIC
     if (

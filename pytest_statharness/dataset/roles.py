@@ -209,6 +209,14 @@ def decide_role(
     ):
         # a dummy: its mean is a share, its "tail" is the rarer answer, not an outlier
         return RoleDecision(ColumnRole.BOOLEAN, "only the values 0 and 1: a flag", 0.9)
+    levels = summary.get("balanced_codes")
+    if levels:
+        return RoleDecision(
+            ColumnRole.CATEGORY,
+            f"{levels} consecutive whole numbers, each on exactly the same number of rows: "
+            "a coded design factor (the alternatives of a choice table), not a quantity",
+            0.8,
+        )
     if (
         whole
         and summary.get("clock_bad", 1) == 0
