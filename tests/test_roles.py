@@ -219,3 +219,24 @@ def test_long_format_codes_and_float_ids(tmp_path) -> None:
     assert cols["psize"].role == ColumnRole.COUNT
     assert cols["time"].role == ColumnRole.IDENTIFIER
     assert cols["cost"].role == ColumnRole.MEASUREMENT
+
+
+def test_a_lone_week_is_a_number_a_lone_year_a_calendar_part(tmp_path) -> None:
+    """Rossi's 'week' (of arrest after release) with no date or other calendar part in the
+    table is a count; airquality's Month and Day make a date together; a year alone stays."""
+    rng = np.random.default_rng(3)
+    rossi = pd.DataFrame({"week": rng.integers(1, 53, 400), "age": rng.integers(17, 45, 400)})
+    cols = roles_of(tmp_path, rossi)
+    assert cols["week"].role == ColumnRole.COUNT
+    assert "no date, year or other calendar part" in cols["week"].role_reason
+    air = pd.DataFrame(
+        {
+            "Month": np.repeat([5, 6, 7, 8, 9], 30),
+            "Day": np.tile(np.arange(1, 31), 5),
+            "Ozone": rng.normal(40, 10, 150),
+        }
+    )
+    cols = roles_of(tmp_path, air)
+    assert cols["Day"].role == ColumnRole.CALENDAR_PART
+    cars = pd.DataFrame({"year": rng.integers(1970, 1983, 300), "mpg": rng.normal(20, 5, 300)})
+    assert roles_of(tmp_path, cars)["year"].role == ColumnRole.CALENDAR_PART

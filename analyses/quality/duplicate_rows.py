@@ -51,7 +51,8 @@ CHANCE_RULE = (
     "value v in the column; computed when every column has at most "
     f"{CHANCE_MAX_DISTINCT} distinct values): the duplicate pairs independent rows would "
     f"show. When it is >= {CHANCE_SHARE:.0%} of the duplicate rows found (a survey of a few "
-    "answer codes), duplicates are plausible coincidences: severity low"
+    "answer codes), duplicates are plausible coincidences: severity low, and no "
+    "recommendation to drop them"
 )
 
 
@@ -436,18 +437,25 @@ class DuplicateRows(Analysis):
             kind = "duplicate_rows"
             title = f"{repeats} exact duplicate rows in {duplicated} groups"
             severity = graded(frac, ((0.05, "high"), (0.005, "medium")), "low")
-            if expected is not None and expected >= CHANCE_SHARE * repeats:
+            chance = expected is not None and expected >= CHANCE_SHARE * repeats
+            if chance:
                 severity = "low"
                 title += f" (about {expected:.3g} expected by chance: few distinct values)"
-            recommendation = {
-                "action": "drop exact duplicate rows, keeping each first occurrence",
-                "modeled_improvement_pct": 100.0 * frac,
-                "assumptions": [
-                    "the repeated rows are unintended copies (e.g. double ingestion), not "
-                    "legitimate repeated records",
-                    "improvement = share of rows removed",
-                ],
-            }
+            # repeats that chance explains (a designed experiment's cells, subjects of a
+            # survey) are records, not copies: dropping them would be harmful advice
+            recommendation = (
+                None
+                if chance
+                else {
+                    "action": "drop exact duplicate rows, keeping each first occurrence",
+                    "modeled_improvement_pct": 100.0 * frac,
+                    "assumptions": [
+                        "the repeated rows are unintended copies (e.g. double ingestion), not "
+                        "legitimate repeated records",
+                        "improvement = share of rows removed",
+                    ],
+                }
+            )
         return [
             ctx.finding(
                 kind=kind,

@@ -34,6 +34,7 @@ from .roles import (
     calendar_candidates,
     decide_role,
     outcome_by_name,
+    settle_lone_calendar_parts,
     timestamp_part,
 )
 from .sources import BadRows, Source, detect_format, open_source, split_location
@@ -486,12 +487,21 @@ def open_dataset(
             )
     else:
         relations = {k: tuple(v) for k, v in meta["relations"].items()}
+    decided = {
+        f.name: decide_role(
+            f.name,
+            kinds[f.name],
+            summaries[f.name],
+            row_count=row_count,
+            relation=relations.get(f.name),
+        )
+        for f in schema
+    }
+    decided = settle_lone_calendar_parts(decided, summaries)
     columns = []
     for f in schema:
         summary = summaries[f.name]
-        role = decide_role(
-            f.name, kinds[f.name], summary, row_count=row_count, relation=relations.get(f.name)
-        )
+        role = decided[f.name]
         declared = spec.column(f.name).get("role")
         if declared:
             role = RoleDecision(

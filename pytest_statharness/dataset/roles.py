@@ -269,3 +269,51 @@ def outcome_by_name(columns) -> tuple[str, ...]:
         for c in columns
         if c.name.strip().lower() in OUTCOME_NAMES and c.role in MEASURE_ROLES
     )
+
+
+#: parts whose name alone is ambiguous without a date to place them in: a week or day
+#: count of a study, ``min`` for a minimum (a month or an hour alone is still a season or a
+#: time of day)
+LONE_PART_AMBIGUOUS = frozenset({"week", "day", "minute", "second"})
+
+
+def settle_lone_calendar_parts(
+    decided: dict[str, RoleDecision], summaries: dict[str, dict]
+) -> dict[str, RoleDecision]:
+    """A week, day, minute or second known only by its name and domain, in a table with no
+    date, no year and no other calendar part, is read as a number, not a calendar part.
+
+    Why: ``week`` in a survival table (the week of arrest after release) or ``min`` beside
+    ``max`` fits the domain and the name, but a calendar part alone dates nothing; a year
+    alone does (cars' model year), and parts related to a timestamp were checked against it.
+    """
+    anchors = [
+        name
+        for name, d in decided.items()
+        if d.role == ColumnRole.TIMESTAMP
+        or (
+            d.role == ColumnRole.CALENDAR_PART
+            and (d.detail not in LONE_PART_AMBIGUOUS or "equals" in d.reason)
+        )
+    ]
+    by_name = [
+        name
+        for name, d in decided.items()
+        if d.role == ColumnRole.CALENDAR_PART
+        and d.detail in LONE_PART_AMBIGUOUS
+        and "named as one" in d.reason
+    ]
+    if anchors or len(by_name) >= 2:
+        return decided  # a date to place them in, or parts that make one (month and day)
+    out = dict(decided)
+    for name in by_name:
+        summary = summaries[name]
+        kind = "count" if not summary.get("negative") else "measurement"
+        out[name] = RoleDecision(
+            ColumnRole.COUNT if kind == "count" else ColumnRole.MEASUREMENT,
+            f"whole numbers in the {decided[name].detail} range and named so, but the table has "
+            "no date, year or other calendar part to place them in: read as a number (declare "
+            'role = "calendar_part" in the dataset spec if it is one)',
+            0.5,
+        )
+    return out

@@ -478,3 +478,25 @@ def test_one_far_value_in_a_small_table_is_an_isolated_point() -> None:
     mic = np.concatenate([rng.normal(1.0, 0.1, 13), [40.0, 45.0, 50.0]])
     found = by_kind(run_on_frame(analysis("outliers"), pd.DataFrame({"mic": mic})), "outliers")
     assert all(f["severity"] != "medium" for f in found)
+
+
+def test_duplicates_that_chance_explains_get_no_advice_to_drop_them() -> None:
+    """A designed experiment (ToothGrowth: 60 rows of supp x dose x a coarse length): its
+    repeated rows are records, as chance predicts: low, no recommendation. Copied rows of a
+    table of distinct measurements keep the advice."""
+    rng = np.random.default_rng(60)
+    design = pd.DataFrame(
+        {
+            "supp": np.repeat(["OJ", "VC"], 30),
+            "dose": np.tile(np.repeat([0.5, 1.0, 2.0], 10), 2),
+            "len": np.round(rng.normal(18, 3, 60)),
+        }
+    )
+    found = by_kind(run_on_frame(analysis("duplicate_rows"), design), "duplicate_rows")
+    assert found and found[0]["severity"] == "low"
+    assert "expected by chance" in found[0]["title"]
+    assert not found[0].get("recommendation")
+    measured = pd.DataFrame({"a": rng.normal(0, 1, 500), "b": rng.normal(0, 1, 500)})
+    copied = pd.concat([measured, measured.iloc[:20]], ignore_index=True)
+    found = by_kind(run_on_frame(analysis("duplicate_rows"), copied), "duplicate_rows")
+    assert found[0]["recommendation"]["action"].startswith("drop exact duplicate rows")
