@@ -45,6 +45,10 @@ def _strongest_first(ctx, findings: list[dict], strength) -> list[dict]:
 
 KEY_MIN_LEVELS = 50
 KEY_ROWS_PER_LEVEL = 20
+#: a second, tighter band: over NEAR_KEY_LEVELS levels of under NEAR_KEY_ROWS rows each
+#: (mpg's 38 car models, about 6 rows each) is a near key: each level is a handful of rows
+NEAR_KEY_LEVELS = 20
+NEAR_KEY_ROWS = 10
 
 
 def _group_columns(dataset, budget) -> tuple[list[str], dict[str, str]]:
@@ -73,6 +77,11 @@ def _group_columns(dataset, budget) -> tuple[list[str], dict[str, str]]:
             skipped[name] = (
                 f"key-like: {distinct} distinct values (> {KEY_MIN_LEVELS}), fewer than "
                 f"{KEY_ROWS_PER_LEVEL} of its {non_null} non-null rows per value on average"
+            )
+        elif distinct > NEAR_KEY_LEVELS and distinct * NEAR_KEY_ROWS > non_null:
+            skipped[name] = (
+                f"near key: {distinct} distinct values (> {NEAR_KEY_LEVELS}), fewer than "
+                f"{NEAR_KEY_ROWS} of its {non_null} non-null rows per value on average"
             )
         else:
             kept.append(name)

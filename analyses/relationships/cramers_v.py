@@ -52,7 +52,9 @@ class CramersV(Analysis):
         ">= 0.5, low when >= 0.3, both only when p times the number of pairs (Bonferroni) "
         "< 0.001; else info. A one-to-one pair (every level of each column meets exactly one "
         "level of the other, no 'other' bucket: a name and its code) is two labels of one key: "
-        "titled so, at most low. Order: V descending, then column names"
+        "titled so, at most low; a pair where one column determines the other (each level meets "
+        "one level of the other: a model and its maker) is a hierarchy: titled so, at most "
+        "low. Order: V descending, then column names"
     )
     reference = (
         "Cramér (1946), Mathematical Methods of Statistics, §21.9; Pearson (1900), On the "
@@ -149,6 +151,15 @@ class CramersV(Analysis):
                 severity = "low"
                 params["severity_capped"] = ONE_TO_ONE_RULE
                 title = f"{a!r} and {b!r} label the same key (one to one)"
+            elif not other and severity in ("medium", "high"):
+                finer = _determines(table, a, b)
+                if finer is not None:
+                    # each car model has one maker: a hierarchy, not an association
+                    coarser = b if finer == a else a
+                    severity = "low"
+                    params["severity_capped"] = DETERMINES_RULE
+                    params["determines"] = [finer, coarser]
+                    title = f"{finer!r} determines {coarser!r} (each {finer} has one {coarser})"
             units = {
                 "cramers_v": "coefficient",
                 "cramers_v_corrected": "coefficient",
@@ -179,6 +190,28 @@ ONE_TO_ONE_RULE = (
     "and its code): two labels of one key, worth knowing (drop one) but no association; "
     "severity at most low"
 )
+
+
+DETERMINES_RULE = (
+    "every level of one column occurs with exactly one level of the other (a car model and "
+    "its maker, a city and its state): a hierarchy of the data, worth knowing once but no "
+    "association to act on; severity at most low"
+)
+
+
+def _determines(table, a: str, b: str) -> str | None:
+    """The column whose every level meets exactly one level of the other, or None."""
+    if table is None:
+        return None
+    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    if min(table.shape) < 2:
+        return None
+    nonzero = table > 0
+    if (nonzero.sum(axis=1) == 1).all():
+        return a  # rows are a's levels
+    if (nonzero.sum(axis=0) == 1).all():
+        return b
+    return None
 
 
 def _one_to_one(table) -> bool:

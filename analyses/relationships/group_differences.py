@@ -68,7 +68,8 @@ class GroupDifferences(Analysis):
         "'worst X', read from the names) across the same grouping are one fact: the "
         "strongest keeps its severity, the others are at most low (same_fact_as); so is a "
         "measure across a second grouping that gives the same H, n and groups (a name and "
-        "its code split the rows alike)"
+        "its code split the rows alike), and a second measure with the same H, n and groups "
+        "across the same grouping (one measure a monotone function of the other)"
     )
     reference = (
         "Kruskal & Wallis (1952), Use of Ranks in One-Criterion Variance Analysis, JASA 47; "
@@ -338,6 +339,13 @@ SAME_PARTITION_RULE = (
 )
 
 
+SAME_RANKS_RULE = (
+    "the same H, n and number of groups as {lead!r} across the same grouping: the two "
+    "measures rank the rows alike (one is a monotone function of the other: awake = 24 - "
+    "sleep), so this is the same fact; severity at most low"
+)
+
+
 def _same_partition(findings: list[dict]) -> None:
     """Cap at low a medium/high finding whose measure, H statistic, n and group count equal
     an earlier one's under another grouping column: 'Country Name' and 'Country Code' give
@@ -347,15 +355,20 @@ def _same_partition(findings: list[dict]) -> None:
         values = f["measurement"]["values"]
         if f["severity"] not in ("medium", "high") or values.get("h_statistic") is None:
             continue
-        key = (f["subject"]["column"], values["h_statistic"], values["n"], values["groups"])
-        if key in seen:
+        stats_key = (values["h_statistic"], values["n"], values["groups"])
+        column, group = f["subject"]["column"], f["subject"]["group_by"]
+        lead = seen.get(("by", column, *stats_key))
+        rule = SAME_PARTITION_RULE
+        if lead is None:
+            lead = seen.get(("of", group, *stats_key))
+            rule = SAME_RANKS_RULE
+        if lead is not None:
             f["severity"] = "low"
-            f["evidence"]["parameters"]["severity_capped"] = SAME_PARTITION_RULE.format(
-                lead=seen[key]
-            )
-            f["evidence"]["parameters"]["same_fact_as"] = seen[key]
+            f["evidence"]["parameters"]["severity_capped"] = rule.format(lead=lead)
+            f["evidence"]["parameters"]["same_fact_as"] = lead
         else:
-            seen[key] = f["subject"]["group_by"]
+            seen[("by", column, *stats_key)] = group
+            seen[("of", group, *stats_key)] = column
 
 
 def _kruskal(counts: list[int], sums: list[int], table: RankTable, labels: list[str]) -> dict:

@@ -282,7 +282,9 @@ class Changepoints(_TimeAnalysis):
         "p < 1e-6 (a moderate shift that lasts, like the Nile's in 1898), else low; low "
         "also for a row-count shift under 10% and for a numeric series whose daily values the "
         "month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 months: a seasonal "
-        "swing, not a change of level); the row-count series is not searched for yearly or "
+        "swing, not a change of level), and for a shift in the direction of a steady trend "
+        "(|Kendall tau| of the series against time >= 0.7: a series that rises throughout "
+        "has a step wherever it is cut); the row-count series is not searched for yearly or "
         "monthly dates; a series with >= 3 changes wanders (all its changes low); the "
         "per-series scan summary is info. Changes of several summaries of one quantity (a "
         "price's open/high/low/close, 'mean X' and 'worst X', read from the names) are one "
@@ -432,8 +434,18 @@ class Changepoints(_TimeAnalysis):
             return "low"
         if name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2:
             return "low"
+        if name != ROWS and shift and y.size >= 3:
+            tau = float(stats.kendalltau(keys, y).statistic)
+            if abs(tau) >= STEADY_TREND_TAU and (tau > 0) == (shift > 0):
+                # a series that rises throughout has a 'step' wherever it is cut: the
+                # trend is the fact (trend reports it), not a change of level
+                return "low"
         return "medium"
 
+
+#: |Kendall tau| of a series against time from which it is a steady trend: a shift in the
+#: trend's direction is low
+STEADY_TREND_TAU = 0.7
 
 #: what one point of a series is, by the time column's grain (the days_before/after units)
 POINT_UNITS = {"year": "years", "month": "months"}

@@ -83,9 +83,9 @@ def test_duplicate_rows_match_pandas(dup_frame):
     assert (v["duplicate_rows"], v["duplicate_groups"]) == (repeats, groups)
     assert finding["evidence"]["example_rows"] == examples
     assert v["hash_collision_rows"] == 0
-    assert finding["recommendation"]["modeled_improvement_pct"] == pytest.approx(
-        100 * repeats / len(dup_frame)
-    )
+    # few values per column: the repeats are what chance predicts, so no advice to drop them
+    assert v["expected_by_chance"] >= 0.1 * repeats
+    assert "recommendation" not in finding
 
 
 def test_duplicate_rows_survive_hash_collisions(dup_frame, monkeypatch):

@@ -413,12 +413,20 @@ def test_two_labels_of_one_key_are_said_once() -> None:
         }
     )
     frame["climate"] = np.where(frame["region"] == "north", "cold", "warm")
+    # an association that is no hierarchy keeps its medium
+    frame["coat"] = np.where(
+        (frame["region"] == "north") ^ (rng.random(1200) < 0.1), "heavy", "light"
+    )
     cv = run_on_frame(analysis("cramers_v"), frame)
     found = {tuple(f["subject"]["columns"]): f for f in by_kind(cv, "cramers_v")}
+    assert found[("region", "coat")]["severity"] == "medium"
     key = found[("Country Name", "Country Code")]
     assert key["severity"] == "low" and "same key" in key["title"]
-    # a many-to-one relation is not a relabelling: it keeps its severity
-    assert found[("region", "climate")]["severity"] == "medium"
+    # a many-to-one relation is a hierarchy (each region has one climate): titled so, low
+    hierarchy = found[("region", "climate")]
+    assert hierarchy["severity"] == "low"
+    assert hierarchy["title"] == "'region' determines 'climate' (each region has one climate)"
+    assert hierarchy["evidence"]["parameters"]["determines"] == ["region", "climate"]
     gd = run_on_frame(analysis("group_differences"), frame)
     by_group = {f["subject"]["group_by"]: f for f in by_kind(gd, "group_difference")}
     severities = {by_group[g]["severity"] for g in ("Country Name", "Country Code")}
@@ -500,3 +508,19 @@ def test_duplicates_that_chance_explains_get_no_advice_to_drop_them() -> None:
     copied = pd.concat([measured, measured.iloc[:20]], ignore_index=True)
     found = by_kind(run_on_frame(analysis("duplicate_rows"), copied), "duplicate_rows")
     assert found[0]["recommendation"]["action"].startswith("drop exact duplicate rows")
+    assert found[0]["recommendation"]["modeled_improvement_pct"] == 100 * 20 / 520
+
+
+def test_a_measure_mirrored_by_another_differs_across_groups_once() -> None:
+    """msleep: awake = 24 - sleep_total ranks the animals exactly in reverse, so the
+    Kruskal-Wallis H across 'order' is identical: one fact, the second low."""
+    rng = np.random.default_rng(83)
+    order = rng.choice(["Carnivora", "Primates", "Rodentia", "Chiroptera"], 300)
+    base = {"Carnivora": 10.0, "Primates": 9.0, "Rodentia": 12.5, "Chiroptera": 19.5}
+    sleep = np.array([base[o] for o in order]) + rng.normal(0, 1.5, 300)
+    frame = pd.DataFrame({"order": order, "sleep_total": sleep, "awake": 24 - sleep})
+    found = by_kind(run_on_frame(analysis("group_differences"), frame), "group_difference")
+    severities = sorted(f["severity"] for f in found)
+    assert severities == ["low", "medium"]
+    low = next(f for f in found if f["severity"] == "low")
+    assert "monotone function" in low["evidence"]["parameters"]["severity_capped"]
