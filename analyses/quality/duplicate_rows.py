@@ -6,7 +6,10 @@ also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +46,9 @@ HASH_ROW_BYTES = 32
 #: and hash, the sort and the comparison masks), for a row of ``columns`` columns.
 VERIFY_COLUMN_BYTES = 24
 VERIFY_ROW_BYTES = 64
+#: At most this many candidate rows per verification sub-range in memory; past one
+#: sub-range, the verification pass spills each chunk's candidate rows by sub-range.
+MAX_VERIFY_ROWS = 1 << 16
 
 
 # ======================================================================================
@@ -83,26 +89,59 @@ class _Candidates:
     candidates: np.ndarray
     hashes: np.ndarray
     chance_collision: float | None
-    verify: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    #: for the verification pass: [positions ascending, their hashes, the hash sub-range of
+    #: each (int32), the sub-range count]
+    verify: list = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class _Verify:
-    """A verification pass's state: per chunk the candidate rows of this sub-range, as an
-    Arrow table with their positions and hashes (one copy of each candidate row of the
-    sub-range, which the partitioning sizes to the memory budget)."""
+    """The verification pass's state: per chunk its candidate rows as an Arrow table with
+    their positions and hashes — in memory when the candidates are one sub-range, else an
+    Arrow IPC file (spilled by the task) with one record batch per hash sub-range."""
 
-    parts: list[tuple[int, pa.Table]] = field(default_factory=list)
+    parts: list[tuple[int, pa.Table | str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class _Verified:
-    """A verification pass's result: counts and the first example rows, all mergeable."""
+    """A verification's result: counts and the first example rows, all mergeable."""
 
     repeats: int = 0
     duplicated: int = 0
     singles: int = 0
     examples: list[int] = field(default_factory=list)
+
+    def add(self, other: _Verified) -> None:
+        self.repeats += other.repeats
+        self.duplicated += other.duplicated
+        self.singles += other.singles
+        self.examples = sorted(self.examples + other.examples)[:MAX_EXAMPLES]
+
+
+def _spill_candidates(folder, table: pa.Table, sub: np.ndarray, subranges: int) -> str:
+    """Write a chunk's candidate rows to an Arrow IPC file, record batch s holding the
+    rows of hash sub-range s (dictionary columns decoded: one file, many dictionaries)."""
+    table = pa.table({name: decoded(table.column(name)) for name in table.column_names})
+    order = np.argsort(sub.astype(np.int64), kind="stable")
+    bounds = np.searchsorted(sub[order], np.arange(subranges + 1))
+    table = table.take(pa.array(order))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"candidates-{os.getpid()}-{uuid.uuid4().hex}.arrow"
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            part = table.slice(lo, hi - lo).combine_chunks()
+            batches = part.to_batches()
+            writer.write_batch(
+                batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+            )
+    return str(path)
+
+
+def _read_subrange(path: str, subrange: int) -> pa.Table:
+    with pa.memory_map(path) as source:
+        batch = pa.ipc.open_file(source).get_batch(subrange)
+        return pa.Table.from_batches([batch]).combine_chunks()  # a copy: the map closes
 
 
 def _partition_rows(parts: list, partition: int) -> tuple[np.ndarray, np.ndarray]:
@@ -243,9 +282,10 @@ class DuplicateRows(Analysis):
         "the rows are hashed once; past one partition (more than "
         f"min(memory_mb / {HASH_ROW_BYTES} B, {MAX_PARTITION_ROWS:,}) rows) each chunk's row "
         "hashes are spilled to disk grouped by contiguous hash range (12 B per row) and read "
-        "back one range at a time; verification passes split the candidate rows (rows whose "
-        "hash repeats: 16 B each between passes) into hash sub-ranges sized from the budget, "
-        "comparing Arrow copies vectorised"
+        "back one range at a time; one verification pass takes the candidate rows (rows whose "
+        "hash repeats: 16 B each between the passes); past one hash sub-range (more than "
+        f"min(budget, {MAX_VERIFY_ROWS:,}) candidate rows) each chunk's candidates are "
+        "spilled by sub-range (Arrow IPC) and compared one sub-range at a time, vectorised"
     )
     settings = (PARTITION_ROWS,)
     method = (
@@ -260,9 +300,10 @@ class DuplicateRows(Analysis):
         "duplicate_groups = distinct row contents occurring more than once. Memory: bounded "
         "by the budget's memory_mb — the rows are hashed once; the repeated hashes are "
         "found over contiguous hash ranges of at most min(memory_mb / 32 B, 1,048,576) rows "
-        "each (the hashes spilled to disk when there is more than one range), then "
-        "verification passes over hash sub-ranges of the candidate rows (16 B each between "
-        "passes), comparing their values column by column. Severity by "
+        "each (the hashes spilled to disk when there is more than one range), then one "
+        "verification pass over the candidate rows (16 B each between the passes), compared "
+        "column by column in hash sub-ranges of at most 65,536 rows (spilled to disk when "
+        "there is more than one sub-range). Severity by "
         "duplicate share: >= 5% high, >= 0.5% medium, else low; low when independent rows "
         "would show that many by chance (" + CHANCE_RULE + ")"
     )
@@ -273,7 +314,8 @@ class DuplicateRows(Analysis):
     )
     access = (
         "streamed; one hash pass (all columns -> row hashes, spilled by hash range past one "
-        "partition), then one verification pass per sub-range of candidate rows (all columns)"
+        "partition), then one verification pass over the candidate rows (all columns; spilled "
+        "by hash sub-range past one)"
     )
 
     def plan(self, dataset, budget):
@@ -291,24 +333,19 @@ class DuplicateRows(Analysis):
         if given:
             return int(given)
         per_row = VERIFY_ROW_BYTES + VERIFY_COLUMN_BYTES * max(1, len(ctx.columns))
-        return max(1, ctx.budget.memory_mb * 2**20 // per_row)
+        return max(1, min(MAX_VERIFY_ROWS, ctx.budget.memory_mb * 2**20 // per_row))
 
     def hash_partitions(self, ctx) -> int:
         """Hash partitions: enough that one holds at most ``_hash_rows`` rows on average."""
         return partitions_for(ctx.dataset.row_count, self._hash_rows(ctx))
 
     def _split_for_verification(self, ctx, positions, hashes) -> list:
-        """The candidates split into hash sub-ranges of at most ``_verify_rows`` rows on
-        average, each sorted by position."""
+        """The candidates sorted by position, and the hash sub-range of each: sub-ranges
+        of at most ``_verify_rows`` rows on average (one in memory at a time)."""
         parts = max(1, -(-positions.size // self._verify_rows(ctx)))
-        which = _partition_of(hashes, parts)
-        out = []
-        for sub in range(parts):
-            keep = which == sub
-            p, h = positions[keep], hashes[keep]
-            order = np.argsort(p, kind="stable")
-            out.append((p[order], h[order]))
-        return out
+        order = np.argsort(positions, kind="stable")
+        positions, hashes = positions[order], hashes[order]
+        return [positions, hashes, _partition_of(hashes, parts).astype(np.int32), parts]
 
     def _count_order(self, ctx) -> list[str]:
         """Columns in the order their value counts are tried: columns the typing scan saw
@@ -357,7 +394,7 @@ class DuplicateRows(Analysis):
                 else HashSpill.write(spill_folder(ctx.dataset), h, partitions, positions=True)
             )
             return _RowHashes([(chunk.row_start, part)], counts, int(chunk.num_rows))
-        positions, hashes = ctx.previous[0].verify[ctx.pass_index - 1]
+        positions, hashes, sub, subranges = ctx.previous[0].verify
         lo = np.searchsorted(positions, chunk.row_start, side="left")
         hi = np.searchsorted(positions, chunk.row_start + chunk.num_rows, side="left")
         if lo == hi:
@@ -366,7 +403,10 @@ class DuplicateRows(Analysis):
         taken = chunk.table.select(list(ctx.columns)).take(pa.array(local))
         taken = taken.append_column("__position", pa.array(positions[lo:hi]))
         taken = taken.append_column("__hash", pa.array(hashes[lo:hi]))
-        return _Verify([(chunk.row_start, taken)])
+        if subranges == 1:
+            return _Verify([(chunk.row_start, taken)])
+        folder = spill_folder(ctx.dataset)
+        return _Verify([(chunk.row_start, _spill_candidates(folder, taken, sub[lo:hi], subranges))])
 
     def merge(self, a, b, ctx):
         if isinstance(a, _RowHashes):
@@ -401,10 +441,24 @@ class DuplicateRows(Analysis):
                 verify=self._split_for_verification(ctx, candidates, hashes),
             )
         parts = [t for _, t in sorted(state.parts, key=lambda p: p[0])]
-        if not parts:
-            return _Verified()
-        table = pa.concat_tables(parts)
         state.parts.clear()
+        _, _, _, subranges = ctx.previous[0].verify
+        out = _Verified()
+        try:
+            for subrange in range(subranges):
+                tables = [_read_subrange(p, subrange) if isinstance(p, str) else p for p in parts]
+                tables = [t for t in tables if t.num_rows]
+                if tables:
+                    out.add(self._verify_subrange(pa.concat_tables(tables), ctx))
+                del tables
+        finally:
+            for p in parts:
+                if isinstance(p, str):
+                    with contextlib.suppress(OSError):
+                        os.unlink(p)
+        return out
+
+    def _verify_subrange(self, table: pa.Table, ctx) -> _Verified:
         hashes = np.asarray(table.column("__hash").to_numpy(), dtype=np.uint64)
         positions = np.asarray(table.column("__position").to_numpy(), dtype=np.int64)
         order = np.lexsort((positions, hashes))
@@ -412,10 +466,7 @@ class DuplicateRows(Analysis):
         return _verify_sorted(table, ctx.columns, hashes[order], positions[order])
 
     def needs_another_pass(self, ctx):
-        verify = ctx.previous[0].verify
-        if not any(p.size for p, _ in verify):
-            return False
-        return len(ctx.previous) < 1 + len(verify)
+        return len(ctx.previous) == 1 and bool(ctx.previous[0].verify[0].size)
 
     def findings(self, ctx):
         first = ctx.previous[0]

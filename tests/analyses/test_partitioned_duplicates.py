@@ -85,7 +85,7 @@ def _same(analysis, frame, **kwargs) -> tuple[int, int]:
 @pytest.fixture
 def spills(monkeypatch, tmp_path):
     """Spill files go to a fresh temporary folder (no spill_dir outside a session); yields
-    (folder, list of the spills written)."""
+    (folder, list of the spills written: HashSpill, or a candidates file's path)."""
     from statharness_analyses.quality import _common
 
     written = []
@@ -97,6 +97,16 @@ def spills(monkeypatch, tmp_path):
         return spill
 
     monkeypatch.setattr(_common.HashSpill, "write", classmethod(write))
+    from statharness_analyses.quality import duplicate_rows as rows_module
+
+    spill_candidates = rows_module._spill_candidates
+
+    def candidates(*args):
+        path = spill_candidates(*args)
+        written.append(path)
+        return path
+
+    monkeypatch.setattr(rows_module, "_spill_candidates", candidates)
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     return tmp_path, written
 
@@ -120,7 +130,10 @@ def test_a_one_megabyte_budget_spills_and_finds_the_same(analysis, spills):
     base = run_on_frame(analysis, frame, chunk_rows=16_384)
     assert not written
     capped = run_on_frame(analysis, frame, chunk_rows=16_384, overrides={"memory_mb": 1})
-    assert written and all(len(s.bounds) >= 3 for s in written), "2 or more partitions"
+    hash_spills = [s for s in written if not isinstance(s, str)]
+    assert hash_spills and all(len(s.bounds) >= 3 for s in hash_spills), "2+ partitions"
+    if analysis is ROWS:
+        assert any(isinstance(s, str) for s in written), "candidates spilled by sub-range"
     assert canonical_findings(capped.findings) == canonical_findings(base.findings)
     assert not list(folder.iterdir()), "spill files are removed"
 
