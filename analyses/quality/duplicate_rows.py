@@ -80,17 +80,15 @@ class _RowHashes:
 
 @dataclass(slots=True)
 class _Candidates:
-    """What the hash pass hands on: rows hashed, the dataset-wide positions of the rows
-    whose hash repeats (with their hashes), the chance-collision product (None when a
-    column has too many distinct values), and the candidates split for the verification
-    passes: (positions ascending, their hashes) per hash sub-range."""
+    """What the hash pass hands on: rows hashed, how many rows have a hash that repeats
+    (the candidates), the chance-collision product (None when a column has too many
+    distinct values), and the candidates for the verification pass."""
 
     rows: int
-    candidates: np.ndarray
-    hashes: np.ndarray
+    candidates: int
     chance_collision: float | None
-    #: for the verification pass: [positions ascending, their hashes, the hash sub-range of
-    #: each (int32), the sub-range count]
+    #: [positions ascending, their hashes, the hash sub-range of each (int32), the
+    #: sub-range count]: 20 bytes per candidate row between the passes
     verify: list = field(default_factory=list)
 
 
@@ -283,7 +281,7 @@ class DuplicateRows(Analysis):
         f"min(memory_mb / {HASH_ROW_BYTES} B, {MAX_PARTITION_ROWS:,}) rows) each chunk's row "
         "hashes are spilled to disk grouped by contiguous hash range (12 B per row) and read "
         "back one range at a time; one verification pass takes the candidate rows (rows whose "
-        "hash repeats: 16 B each between the passes); past one hash sub-range (more than "
+        "hash repeats: 20 B each between the passes); past one hash sub-range (more than "
         f"min(budget, {MAX_VERIFY_ROWS:,}) candidate rows) each chunk's candidates are "
         "spilled by sub-range (Arrow IPC) and compared one sub-range at a time, vectorised"
     )
@@ -301,7 +299,7 @@ class DuplicateRows(Analysis):
         "by the budget's memory_mb — the rows are hashed once; the repeated hashes are "
         "found over contiguous hash ranges of at most min(memory_mb / 32 B, 1,048,576) rows "
         "each (the hashes spilled to disk when there is more than one range), then one "
-        "verification pass over the candidate rows (16 B each between the passes), compared "
+        "verification pass over the candidate rows (20 B each between the passes), compared "
         "column by column in hash sub-ranges of at most 65,536 rows (spilled to disk when "
         "there is more than one sub-range). Severity by "
         "duplicate share: >= 5% high, >= 0.5% medium, else low; low when independent rows "
@@ -432,11 +430,12 @@ class DuplicateRows(Analysis):
                         part.remove()
             del parts
             candidates = np.concatenate(found_pos)
+            del found_pos
             hashes = np.concatenate(found_hash)
+            del found_hash
             return _Candidates(
                 rows=state.rows,
-                candidates=candidates,
-                hashes=hashes,
+                candidates=int(candidates.size),
                 chance_collision=chance,
                 verify=self._split_for_verification(ctx, candidates, hashes),
             )
@@ -471,7 +470,7 @@ class DuplicateRows(Analysis):
     def findings(self, ctx):
         first = ctx.previous[0]
         rows = first.rows
-        candidates = int(first.candidates.size)
+        candidates = first.candidates
         verified = ctx.previous[1:]
         repeats = sum(v.repeats for v in verified)
         duplicated = sum(v.duplicated for v in verified)
