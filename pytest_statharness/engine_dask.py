@@ -252,7 +252,12 @@ def fold_range(task: RangeTask, start: int, stop: int) -> tuple[list[bytes], int
     analysis = task.analysis
     out: list[bytes] = []
     rows = chunks = 0
-    with guarded(f"analysis {analysis.id!r}", task.network_mode):
+    # as in the session's item: an analysis may write under the spill folders (the hash
+    # spills of duplicate_rows / duplicate_keys, read back by the client)
+    spills = [Path(d.spill_dir) for d in datasets if getattr(d, "spill_dir", None) is not None]
+    for folder in spills:
+        folder.mkdir(parents=True, exist_ok=True)  # before the guard is on
+    with guarded(f"analysis {analysis.id!r}", task.network_mode, writable=spills):
         columns = list(analysis.columns_for_pass(ctx))
         state = None if task.per_chunk else analysis.init(ctx)
         for chunk in source.iter_chunks(

@@ -131,6 +131,25 @@ def test_a_declared_associative_merge_holds_for_range_states(split_dataset) -> N
         )
 
 
+@pytest.mark.parametrize("analysis_id", ["duplicate_rows", "duplicate_keys"])
+@pytest.mark.parametrize("per_chunk", [True, False])
+def test_hash_spills_written_by_tasks_give_the_local_bytes(
+    analysis_id, per_chunk, split_dataset
+) -> None:
+    """Tiny hash partitions: the tasks spill their chunks' hashes under the spill folder
+    (allowed by the guard), the client reads them back and removes them."""
+    dataset, recipe = split_dataset
+    dataset.analysis_settings = {"quality.partition_rows": 300}
+    try:
+        local, distributed, _ = _local_and_distributed(
+            REGISTRY.get(analysis_id), dataset, recipe.with_settings(dataset), per_chunk
+        )
+    finally:
+        dataset.analysis_settings = {}
+    assert canonical_findings(distributed.findings) == canonical_findings(local.findings)
+    assert not list(Path(dataset.spill_dir).glob("hashes-*")), "spill files are removed"
+
+
 def test_range_fold_of_an_associative_merge(split_dataset) -> None:
     """The range shape itself, on an analysis whose merge is exact and associative."""
     local, distributed, fold = _local_and_distributed(

@@ -1,7 +1,8 @@
 """quality: duplicate rows and keys, constant columns, mixed value types, impossible values.
 
-All counts are exact. Row and value hashes are process-stable (blake2b for variable-length
-values, the splitmix64 finaliser for fixed-width ones — never Python's ``hash``), and
+All counts are exact. Row and value hashes are process-stable (a vectorised 64-bit word-sum
+hash for strings and binaries, the splitmix64 finaliser for fixed-width values, blake2b for
+nested ones — never Python's ``hash``), and
 every duplicate suggested by a 64-bit hash is verified on the actual values in a second
 pass, so a hash collision can never produce a false duplicate. Example row positions are
 dataset-wide, ascending. Findings come in plan column order (schema order), a screen

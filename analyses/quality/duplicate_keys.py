@@ -18,13 +18,15 @@ from .._shared.hist import (
 )
 from .._shared.report import cap_findings, graded, share
 from ._common import (
+    MAX_PARTITION_ROWS,
     PARTITION_ROWS,
     PARTITION_ROWS_SETTING,
+    HashSpill,
     _merge_groups,
-    _partition_of,
     _repeat_summary,
     _verified_groups,
     partitions_for,
+    spill_folder,
     value_hashes,
 )
 
@@ -49,11 +51,12 @@ class DuplicateKeys(Analysis):
     memory_heavy = True
     memory_model = MemoryModel.PARTITIONED
     memory_note = (
-        "integer_id columns: constant (equal neighbours); hashed categorical columns: hash "
-        f"passes over contiguous hash ranges, each holding at most memory_mb / "
-        f"{HASH_VALUE_BYTES} B values of all hashed columns (one pass when the table fits); a "
-        "column is dropped as soon as its repeats rule out key-likeness, so the verification "
-        "pass holds at most 1% of a column's values"
+        "integer_id columns: constant (equal neighbours); hashed categorical columns: hashed "
+        "once; past one partition (more than min(memory_mb / "
+        f"{HASH_VALUE_BYTES} B, {MAX_PARTITION_ROWS:,}) rows) each chunk's value hashes are "
+        "spilled to disk grouped by contiguous hash range (8 B per value) and read back one "
+        "column and range at a time; a column is dropped as soon as its repeats rule out "
+        "key-likeness, so the verification pass holds at most 1% of a column's values"
     )
     settings = (PARTITION_ROWS,)
     method = (
@@ -61,20 +64,24 @@ class DuplicateKeys(Analysis):
         f"(integer_id: >= {KEY_MIN_ID} values; categorical: >= {KEY_MIN_CATEGORICAL} values). "
         "integer_id columns are non-decreasing (that is how the kind is inferred), so equal "
         "values are adjacent: one pass counts equal neighbours exactly in O(1) memory. "
-        "Categorical columns whose typing scan does not rule out key-likeness: hash passes "
-        "over contiguous ranges of blake2b-64 value hashes, each within the budget's "
-        "memory_mb (one pass when the table fits), key-likeness from the distinct hash "
-        "count (a lower bound of the distinct values), then the values of repeated hashes "
-        "compared exactly. duplicate_rows = rows repeating an earlier value; duplicated_values "
-        "= values occurring more than once. Severity: duplicate share >= 1% high, else "
-        "medium (integer_id); categorical low (key-likeness is a heuristic)"
+        "Categorical columns whose typing scan does not rule out key-likeness: one pass "
+        "hashes every value (64-bit word-sum hash of its bytes, as duplicate_rows), the "
+        "hashes are counted over contiguous hash ranges within the budget's memory_mb "
+        "(spilled to disk when there is more than one range), key-likeness from the distinct "
+        "hash count (a lower bound of the distinct values), then the values of repeated "
+        "hashes compared exactly. duplicate_rows = rows repeating an earlier value; "
+        "duplicated_values = values occurring more than once. Severity: duplicate share >= 1% "
+        "high, else medium (integer_id); categorical low (key-likeness is a heuristic)"
     )
     reference = (
         "Codd (1970), A relational model of data for large shared data banks, CACM 13(6) "
         "(candidate keys); Abedjan, Golab & Naumann (2015), Profiling relational data: a "
         "survey, VLDB J. 24(4)"
     )
-    access = "streamed; pass 1 key columns (adjacency counts, value hashes), pass 2 repeated hashes"
+    access = (
+        "streamed; pass 1 key columns (adjacency counts, value hashes, spilled by hash range "
+        "past one partition), pass 2 repeated hashes"
+    )
 
     def plan(self, dataset, budget):
         ids, hashed, ruled_out, capped = [], [], {}, []
@@ -158,61 +165,54 @@ class DuplicateKeys(Analysis):
             "examples": examples,
         }
 
-    # -- partitions: a function of (rows, budget, setting, plan) only --------------------
+    # -- partitions: a function of (rows, budget, setting) only --------------------------
     def hash_partitions(self, ctx) -> int:
-        """Hash passes over the hashed columns: one holds at most ``memory_mb /
-        HASH_VALUE_BYTES`` values (all hashed columns together) on average."""
-        hashed = len(ctx.params["hashed"])
-        if not hashed:
+        """Hash partitions of each hashed column: one holds at most ``memory_mb /
+        HASH_VALUE_BYTES`` values (and at most ``MAX_PARTITION_ROWS``) on average."""
+        if not ctx.params["hashed"]:
             return 1
         given = ctx.dataset.settings.get(PARTITION_ROWS_SETTING)
         per_pass = (
-            int(given) if given else ctx.budget.memory_mb * 2**20 // (HASH_VALUE_BYTES * hashed)
+            int(given)
+            if given
+            else min(MAX_PARTITION_ROWS, ctx.budget.memory_mb * 2**20 // HASH_VALUE_BYTES)
         )
         return partitions_for(ctx.dataset.row_count, per_pass)
 
-    def _alive(self, ctx) -> list[str]:
-        """Hashed columns read by a hash pass: all of them (the screen reports every hashed
-        column's distinct count), in plan order."""
-        if not ctx.previous:
-            return list(ctx.params["hashed"])
-        return list(ctx.previous[-1]["running"])
-
     # -- the accumulator -------------------------------------------------------------------
     def columns_for_pass(self, ctx):
-        partitions = self.hash_partitions(ctx)
         if ctx.pass_index == 0:
             return ctx.columns
-        if ctx.pass_index < partitions:
-            return self._alive(ctx)
-        return [c for c, cand in ctx.previous[partitions - 1]["candidates"].items() if cand.size]
+        return [c for c, cand in ctx.previous[0]["candidates"].items() if cand.size]
 
     def init(self, ctx):
-        partitions = self.hash_partitions(ctx)
-        if ctx.pass_index < partitions:
-            state = {c: {"n": 0} for c in ctx.params["adjacent"]} if ctx.pass_index == 0 else {}
-            state.update({c: {"n": 0, "nulls": 0, "hashes": []} for c in self._alive(ctx)})
+        if ctx.pass_index == 0:
+            state = {c: {"n": 0} for c in ctx.params["adjacent"]}
+            state.update({c: {"n": 0, "nulls": 0, "hashes": []} for c in ctx.params["hashed"]})
             return state
         return {c: {} for c in self.columns_for_pass(ctx)}
 
     def update(self, state, chunk, ctx):
-        partitions = self.hash_partitions(ctx)
-        if ctx.pass_index < partitions:
-            if ctx.pass_index == 0:
-                for c in ctx.params["adjacent"]:
-                    vals, idx, nulls = int_values(chunk, c)
-                    state[c] = {**self._segment(vals, idx + chunk.row_start), "nulls": nulls}
-            for c in self._alive(ctx):
+        if ctx.pass_index == 0:
+            partitions = self.hash_partitions(ctx)
+            for c in ctx.params["adjacent"]:
+                vals, idx, nulls = int_values(chunk, c)
+                state[c] = {**self._segment(vals, idx + chunk.row_start), "nulls": nulls}
+            for c in ctx.params["hashed"]:
                 h = value_hashes(chunk.column(c))
                 valid = np.asarray(chunk.valid(c))
                 h = h[valid]
                 state[c] = {
                     "n": int(valid.sum()),
                     "nulls": int((~valid).sum()),
-                    "hashes": [h[_partition_of(h, partitions) == ctx.pass_index]],
+                    "hashes": [
+                        h
+                        if partitions == 1
+                        else HashSpill.write(spill_folder(ctx.dataset), h, partitions, False)
+                    ],
                 }
             return state
-        candidates = ctx.previous[partitions - 1]["candidates"]
+        candidates = ctx.previous[0]["candidates"]
         for c in self.columns_for_pass(ctx):
             cand = candidates[c]
             h = value_hashes(chunk.column(c))
@@ -224,10 +224,9 @@ class DuplicateKeys(Analysis):
 
     def merge(self, a, b, ctx):
         out = {}
-        verifying = ctx.pass_index >= self.hash_partitions(ctx)
         for c in a:
             x, y = a[c], b[c]
-            if verifying:
+            if ctx.pass_index:
                 out[c] = _merge_groups(x, y)
             elif c in ctx.params["adjacent"]:
                 out[c] = {**self._join(x, y), "nulls": x.get("nulls", 0) + y.get("nulls", 0)}
@@ -240,57 +239,42 @@ class DuplicateKeys(Analysis):
         return out
 
     def end_pass(self, state, ctx):
-        """A hash pass adds its partition's distinct and single hashes and repeated hashes
-        to the running totals; the last one decides key-likeness exactly as one pass over
-        all hashes would (distinct values add up over disjoint hash ranges)."""
-        partitions = self.hash_partitions(ctx)
-        if ctx.pass_index >= partitions:
+        """The hash pass: per hashed column, partition by partition (one in memory at a
+        time), the distinct and single hashes and the repeated hashes. A column whose
+        repeats rule out key-likeness drops its candidates but keeps counting distinct
+        hashes; key-likeness is decided exactly as over all hashes at once (distinct
+        values add up over disjoint hash ranges)."""
+        if ctx.pass_index:
             return state
-        before = ctx.previous[-1] if ctx.previous else None
-        result = {
-            "adjacent": dict(before["adjacent"]) if before else {},
-            "running": {},
-            "hashed": {},
-            "candidates": {},
-        }
-        if ctx.pass_index == 0:
-            for c in ctx.params["adjacent"]:
-                result["adjacent"][c] = state[c]
+        partitions = self.hash_partitions(ctx)
+        result = {"adjacent": {}, "hashed": {}, "candidates": {}}
+        for c in ctx.params["adjacent"]:
+            result["adjacent"][c] = state[c]
         for c in ctx.params["hashed"]:
             s = state[c]
-            run = before["running"][c] if before else None
-            hashes = np.concatenate(s["hashes"]) if s["hashes"] else np.empty(0, np.uint64)
-            uniq, counts = np.unique(hashes, return_counts=True)
-            n = run["n"] if run else s["n"]
-            nulls = run["nulls"] if run else s["nulls"]
-            distinct = (run["distinct"] if run else 0) + int(uniq.size)
-            singles = (run["singles"] if run else 0) + int(np.count_nonzero(counts == 1))
-            seen = (run["seen"] if run else 0) + int(hashes.size)
-            cand = [*(run["cand"] if run else []), uniq[counts > 1]]
-            # every value not yet seen could still be distinct: key-likeness stays possible
-            possible = n >= KEY_MIN_CATEGORICAL and distinct + (n - seen) >= KEY_SHARE * n
-            last = ctx.pass_index == partitions - 1
-            if possible and not last:
-                result["running"][c] = {
-                    "n": n,
-                    "nulls": nulls,
-                    "distinct": distinct,
-                    "singles": singles,
-                    "seen": seen,
-                    "cand": cand,
-                }
-                continue
+            parts = s.pop("hashes")
+            n, nulls = s["n"], s["nulls"]
+            distinct = singles = seen = 0
+            cand: list[np.ndarray] = []
+            possible = n >= KEY_MIN_CATEGORICAL
+            try:
+                for partition in range(partitions):
+                    found = [p.read(partition)[0] if isinstance(p, HashSpill) else p for p in parts]
+                    hashes = np.concatenate(found) if found else np.empty(0, np.uint64)
+                    del found
+                    uniq, counts = np.unique(hashes, return_counts=True)
+                    distinct += int(uniq.size)
+                    singles += int(np.count_nonzero(counts == 1))
+                    seen += int(hashes.size)
+                    # every value not yet seen could still be distinct
+                    possible = possible and distinct + (n - seen) >= KEY_SHARE * n
+                    cand = [*cand, uniq[counts > 1]] if possible else []
+                    del hashes, uniq, counts
+            finally:
+                for p in parts:
+                    if isinstance(p, HashSpill):
+                        p.remove()
             key_like = n >= KEY_MIN_CATEGORICAL and distinct >= KEY_SHARE * n
-            if not last:  # no longer key-like: drop its candidates, keep counting distinct
-                result["running"][c] = {
-                    "n": n,
-                    "nulls": nulls,
-                    "distinct": distinct,
-                    "singles": singles,
-                    "seen": seen,
-                    "cand": [],
-                }
-                continue
             result["hashed"][c] = {
                 "n": n,
                 "nulls": nulls,
@@ -304,17 +288,13 @@ class DuplicateKeys(Analysis):
         return result
 
     def needs_another_pass(self, ctx):
-        partitions = self.hash_partitions(ctx)
-        if len(ctx.previous) < partitions:
-            return True
-        return len(ctx.previous) == partitions and any(
-            c.size for c in ctx.previous[partitions - 1]["candidates"].values()
+        return len(ctx.previous) == 1 and any(
+            c.size for c in ctx.previous[0]["candidates"].values()
         )
 
     def findings(self, ctx):
-        partitions = self.hash_partitions(ctx)
-        first = ctx.previous[partitions - 1]
-        verified = ctx.previous[partitions] if len(ctx.previous) > partitions else {}
+        first = ctx.previous[0]
+        verified = ctx.previous[1] if len(ctx.previous) > 1 else {}
         out, screen = [], {}
         for c in ctx.columns:
             if c in first["adjacent"]:

@@ -6,7 +6,10 @@ also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
 
 from __future__ import annotations
 
+import contextlib
 import math
+import os
+import uuid
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,24 +24,31 @@ from .._shared.report import graded, share
 from ._common import (
     _ROW_K,
     ALL_KINDS,
+    MAX_PARTITION_ROWS,
     PARTITION_ROWS,
     PARTITION_ROWS_SETTING,
+    HashSpill,
     _group_rows,
     _mix,
     _partition_of,
     _repeat_summary,
     canonical_values,
+    partitions_for,
+    spill_folder,
     value_hashes,
 )
 
-#: Peak bytes per row of a hash pass (position and hash kept: 16; one sorted copy of the
-#: hashes: 8; a flag: 1; rounded up); a hash pass holds at most memory_mb / HASH_ROW_BYTES
-#: rows of its partition.
+#: Peak bytes per row of a hash partition in memory (hash and position: 16; one sorted
+#: copy of the hashes: 8; a flag: 1; rounded up); a partition holds at most
+#: memory_mb / HASH_ROW_BYTES rows, and at most MAX_PARTITION_ROWS.
 HASH_ROW_BYTES = 32
 #: Bytes per candidate row in a verification pass (the Arrow copy of the row, its position
 #: and hash, the sort and the comparison masks), for a row of ``columns`` columns.
 VERIFY_COLUMN_BYTES = 24
 VERIFY_ROW_BYTES = 64
+#: At most this many candidate rows per verification sub-range in memory; past one
+#: sub-range, the verification pass spills each chunk's candidate rows by sub-range.
+MAX_VERIFY_ROWS = 1 << 16
 
 
 # ======================================================================================
@@ -58,64 +68,95 @@ CHANCE_RULE = (
 
 @dataclass(slots=True)
 class _RowHashes:
-    """A hash pass's state: per chunk (first row, positions, 64-bit row hashes) of the rows
-    whose hash falls in this pass's partition, and (first pass only) per column the value
-    counts that feed the chance estimate (None once a column passes CHANCE_MAX_DISTINCT).
-    Chunks keep their hashes apart so end_pass can order them by row position, whatever
-    the merge order."""
+    """The hash pass's state: per chunk (first row, its rows' 64-bit hashes) — in memory
+    when the table is one partition, else a :class:`HashSpill` of them grouped by
+    partition — and per column the value counts that feed the chance estimate (None once
+    a column passes CHANCE_MAX_DISTINCT). Chunks keep their hashes apart so end_pass can
+    order them by row position, whatever the merge order."""
 
-    parts: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
+    parts: list[tuple[int, np.ndarray | HashSpill]] = field(default_factory=list)
     counts: dict[str, dict | None] = field(default_factory=dict)
     rows: int = 0
 
 
 @dataclass(slots=True)
 class _Candidates:
-    """What a hash pass hands on: rows hashed, the dataset-wide positions of the rows of its
-    partition whose hash repeats (ascending) with their hashes, and (first pass only) the
-    chance-collision product (None when a column has too many distinct values)."""
+    """What the hash pass hands on: rows hashed, how many rows have a hash that repeats
+    (the candidates), the chance-collision product (None when a column has too many
+    distinct values), and the candidates for the verification pass."""
 
     rows: int
-    candidates: np.ndarray
-    hashes: np.ndarray
+    candidates: int
     chance_collision: float | None
-    #: last hash pass only: every partition's candidates split for the verification passes,
-    #: (positions ascending, their hashes) per hash sub-range
-    verify: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    #: [positions ascending, their hashes, the hash sub-range of each (int32), the
+    #: sub-range count]: 20 bytes per candidate row between the passes
+    verify: list = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class _Verify:
-    """A verification pass's state: per chunk the candidate rows of this sub-range, as an
-    Arrow table with their positions and hashes (one copy of each candidate row of the
-    sub-range, which the partitioning sizes to the memory budget)."""
+    """The verification pass's state: per chunk its candidate rows as an Arrow table with
+    their positions and hashes — in memory when the candidates are one sub-range, else an
+    Arrow IPC file (spilled by the task) with one record batch per hash sub-range."""
 
-    parts: list[tuple[int, pa.Table]] = field(default_factory=list)
+    parts: list[tuple[int, pa.Table | str]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class _Verified:
-    """A verification pass's result: counts and the first example rows, all mergeable."""
+    """A verification's result: counts and the first example rows, all mergeable."""
 
     repeats: int = 0
     duplicated: int = 0
     singles: int = 0
     examples: list[int] = field(default_factory=list)
 
+    def add(self, other: _Verified) -> None:
+        self.repeats += other.repeats
+        self.duplicated += other.duplicated
+        self.singles += other.singles
+        self.examples = sorted(self.examples + other.examples)[:MAX_EXAMPLES]
 
-def _drain(parts: list) -> tuple[np.ndarray, np.ndarray]:
-    """The parts' positions and hashes in row order, in two preallocated arrays, each part
-    released as it is copied (peak: 16 bytes per row plus one chunk, not twice that)."""
-    parts.sort(key=lambda p: p[0])
-    total = sum(int(p[1].size) for p in parts)
-    positions = np.empty(total, dtype=np.int64)
-    hashes = np.empty(total, dtype=np.uint64)
-    at = 0
-    while parts:
-        _, pos, h = parts.pop(0)
-        positions[at : at + pos.size] = pos
-        hashes[at : at + h.size] = h
-        at += pos.size
+
+def _spill_candidates(folder, table: pa.Table, sub: np.ndarray, subranges: int) -> str:
+    """Write a chunk's candidate rows to an Arrow IPC file, record batch s holding the
+    rows of hash sub-range s (dictionary columns decoded: one file, many dictionaries)."""
+    table = pa.table({name: decoded(table.column(name)) for name in table.column_names})
+    order = np.argsort(sub.astype(np.int64), kind="stable")
+    bounds = np.searchsorted(sub[order], np.arange(subranges + 1))
+    table = table.take(pa.array(order))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"candidates-{os.getpid()}-{uuid.uuid4().hex}.arrow"
+    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        for lo, hi in zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+            part = table.slice(lo, hi - lo).combine_chunks()
+            batches = part.to_batches()
+            writer.write_batch(
+                batches[0] if batches else pa.RecordBatch.from_pylist([], schema=table.schema)
+            )
+    return str(path)
+
+
+def _read_subrange(path: str, subrange: int) -> pa.Table:
+    with pa.memory_map(path) as source:
+        batch = pa.ipc.open_file(source).get_batch(subrange)
+        return pa.Table.from_batches([batch]).combine_chunks()  # a copy: the map closes
+
+
+def _partition_rows(parts: list, partition: int) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and hashes of one hash partition's rows, in row order (``parts`` sorted by
+    first row): read from each chunk's spill, or all rows of in-memory chunks."""
+    found = []
+    for start, part in parts:
+        if isinstance(part, HashSpill):
+            hashes, local = part.read(partition)
+            found.append((local.astype(np.int64) + start, hashes))
+        else:
+            found.append((np.arange(start, start + part.size, dtype=np.int64), part))
+    if not found:
+        return np.empty(0, np.int64), np.empty(0, np.uint64)
+    positions = np.concatenate([p for p, _ in found])
+    hashes = np.concatenate([h for _, h in found])
     return positions, hashes
 
 
@@ -237,36 +278,43 @@ class DuplicateRows(Analysis):
     memory_heavy = True
     memory_model = MemoryModel.PARTITIONED
     memory_note = (
-        "hash passes split the rows into contiguous hash ranges so one holds at most "
-        f"memory_mb / {HASH_ROW_BYTES} B rows (one pass when the table fits); verification "
-        "passes split the candidate rows (rows whose hash repeats: 16 B each between passes) "
-        "into hash sub-ranges sized the same way, comparing Arrow copies vectorised"
+        "the rows are hashed once; past one partition (more than "
+        f"min(memory_mb / {HASH_ROW_BYTES} B, {MAX_PARTITION_ROWS:,}) rows) each chunk's row "
+        "hashes are spilled to disk grouped by contiguous hash range (12 B per row) and read "
+        "back one range at a time; one verification pass takes the candidate rows (rows whose "
+        "hash repeats: 20 B each between the passes); past one hash sub-range (more than "
+        f"min(budget, {MAX_VERIFY_ROWS:,}) candidate rows) each chunk's candidates are "
+        "spilled by sub-range (Arrow IPC) and compared one sub-range at a time, vectorised"
     )
     settings = (PARTITION_ROWS,)
     method = (
         "pass 1: a 64-bit hash of every row over all columns (each value hashed by type: "
-        "blake2b-64 of the UTF-8/bytes of strings and binaries, splitmix64 of the bits of "
-        "fixed-width values, floats with -0.0 = 0.0 and NaN = null; columns combined in schema "
-        "order with a splitmix64 chain); rows whose hash occurs more than once are candidates. "
+        "strings and binaries by their bytes, read as little-endian 64-bit words, word j "
+        "contributing splitmix64(word + (j+1) K), summed mod 2^64 and mixed with the length; "
+        "fixed-width values by splitmix64 of their bits, floats with -0.0 = 0.0 and NaN = "
+        "null; other values by blake2b-64 of their repr; columns combined in schema order "
+        "with a splitmix64 chain); rows whose hash occurs more than once are candidates. "
         "pass 2: the candidate rows' actual values are compared exactly, so a hash collision "
         "never makes a duplicate. duplicate_rows = rows equal to an earlier row; "
         "duplicate_groups = distinct row contents occurring more than once. Memory: bounded "
-        "by the budget's memory_mb — hash passes over contiguous hash ranges of at most "
-        "memory_mb / 32 B rows each (one pass when the table fits), then verification passes "
-        "over hash sub-ranges of the candidate rows (16 B each between passes), comparing "
-        "their values column by column. Severity by "
+        "by the budget's memory_mb — the rows are hashed once; the repeated hashes are "
+        "found over contiguous hash ranges of at most min(memory_mb / 32 B, 1,048,576) rows "
+        "each (the hashes spilled to disk when there is more than one range), then one "
+        "verification pass over the candidate rows (20 B each between the passes), compared "
+        "column by column in hash sub-ranges of at most 65,536 rows (spilled to disk when "
+        "there is more than one sub-range). Severity by "
         "duplicate share: >= 5% high, >= 0.5% medium, else low; low when independent rows "
         "would show that many by chance (" + CHANCE_RULE + ")"
     )
     reference = (
         "Elmagarmid, Ipeirotis & Verykios (2007), Duplicate Record Detection: A Survey, IEEE "
-        "TKDE 19(1); BLAKE2 (RFC 7693); Steele, Lea & Flood (2014), Fast splittable "
-        "pseudorandom number generators (splitmix64)"
+        "TKDE 19(1); Steele, Lea & Flood (2014), Fast splittable pseudorandom number "
+        "generators (splitmix64); BLAKE2 (RFC 7693)"
     )
     access = (
-        "streamed; one hash pass per hash partition (all columns -> row hashes; one pass when "
-        "the table fits the memory budget), then one verification pass per sub-range of "
-        "candidate rows (all columns)"
+        "streamed; one hash pass (all columns -> row hashes, spilled by hash range past one "
+        "partition), then one verification pass over the candidate rows (all columns; spilled "
+        "by hash sub-range past one)"
     )
 
     def plan(self, dataset, budget):
@@ -277,60 +325,75 @@ class DuplicateRows(Analysis):
         given = ctx.dataset.settings.get(PARTITION_ROWS_SETTING)
         if given:
             return int(given)
-        return max(1, ctx.budget.memory_mb * 2**20 // HASH_ROW_BYTES)
+        return max(1, min(MAX_PARTITION_ROWS, ctx.budget.memory_mb * 2**20 // HASH_ROW_BYTES))
 
     def _verify_rows(self, ctx) -> int:
         given = ctx.dataset.settings.get(PARTITION_ROWS_SETTING)
         if given:
             return int(given)
         per_row = VERIFY_ROW_BYTES + VERIFY_COLUMN_BYTES * max(1, len(ctx.columns))
-        return max(1, ctx.budget.memory_mb * 2**20 // per_row)
+        return max(1, min(MAX_VERIFY_ROWS, ctx.budget.memory_mb * 2**20 // per_row))
 
     def hash_partitions(self, ctx) -> int:
-        """Hash passes: enough that one holds at most ``_hash_rows`` rows on average."""
-        return max(1, -(-ctx.dataset.row_count // self._hash_rows(ctx)))
+        """Hash partitions: enough that one holds at most ``_hash_rows`` rows on average."""
+        return partitions_for(ctx.dataset.row_count, self._hash_rows(ctx))
 
-    def _split_for_verification(self, ctx, last: _Candidates) -> list:
-        """After the last hash pass: every partition's candidates, split into hash
-        sub-ranges of at most ``_verify_rows`` rows on average, each sorted by position."""
-        found = [*ctx.previous, last]
-        positions = np.concatenate([r.candidates for r in found])
-        hashes = np.concatenate([r.hashes for r in found])
+    def _split_for_verification(self, ctx, positions, hashes) -> list:
+        """The candidates sorted by position, and the hash sub-range of each: sub-ranges
+        of at most ``_verify_rows`` rows on average (one in memory at a time)."""
         parts = max(1, -(-positions.size // self._verify_rows(ctx)))
-        which = _partition_of(hashes, parts)
-        out = []
-        for sub in range(parts):
-            keep = which == sub
-            p, h = positions[keep], hashes[keep]
-            order = np.argsort(p, kind="stable")
-            out.append((p[order], h[order]))
-        return out
+        order = np.argsort(positions, kind="stable")
+        positions, hashes = positions[order], hashes[order]
+        return [positions, hashes, _partition_of(hashes, parts).astype(np.int32), parts]
+
+    def _count_order(self, ctx) -> list[str]:
+        """Columns in the order their value counts are tried: columns the typing scan saw
+        with many distinct values first, as the first column past the cap ends the
+        chance estimate (and the counting) for the chunk."""
+        many = []
+        for c in ctx.columns:
+            try:
+                many.append(not ctx.dataset.column(c).distinct_exact)
+            except (KeyError, AttributeError):
+                many.append(False)
+        return [c for c, m in zip(ctx.columns, many, strict=True) if m] + [
+            c for c, m in zip(ctx.columns, many, strict=True) if not m
+        ]
 
     # -- the accumulator -------------------------------------------------------------------
     def init(self, ctx):
-        return _RowHashes() if ctx.pass_index < self.hash_partitions(ctx) else _Verify()
+        return _RowHashes() if ctx.pass_index == 0 else _Verify()
 
     def update(self, state, chunk, ctx):
-        partitions = self.hash_partitions(ctx)
-        if ctx.pass_index < partitions:
+        if ctx.pass_index == 0:
             h = np.zeros(chunk.num_rows, dtype=np.uint64)
-            counts: dict = {}
+            hashed = {}
             for c in ctx.columns:
                 values = value_hashes(chunk.column(c))
                 h = _mix(h * _ROW_K ^ values)
-                if ctx.pass_index:
+                hashed[c] = values
+            # value counts feed the chance estimate; a column past the cap ends it (and the
+            # counting of this chunk: the estimate needs every column)
+            counts: dict = {}
+            for c in self._count_order(ctx):
+                if counts and any(v is None for v in counts.values()):
+                    counts[c] = None
                     continue
-                keys, n = np.unique(values, return_counts=True)
-                # value counts feed the chance estimate; a column past the cap ends it
+                keys, n = np.unique(hashed[c], return_counts=True)
                 counts[c] = (
                     dict(zip(keys.tolist(), n.tolist(), strict=True))
                     if keys.size <= CHANCE_MAX_DISTINCT
                     else None
                 )
-            local = np.flatnonzero(_partition_of(h, partitions) == ctx.pass_index)
-            positions = local.astype(np.int64) + chunk.row_start
-            return _RowHashes([(chunk.row_start, positions, h[local])], counts, int(chunk.num_rows))
-        positions, hashes = ctx.previous[partitions - 1].verify[ctx.pass_index - partitions]
+            del hashed
+            partitions = self.hash_partitions(ctx)
+            part = (
+                h
+                if partitions == 1
+                else HashSpill.write(spill_folder(ctx.dataset), h, partitions, positions=True)
+            )
+            return _RowHashes([(chunk.row_start, part)], counts, int(chunk.num_rows))
+        positions, hashes, sub, subranges = ctx.previous[0].verify
         lo = np.searchsorted(positions, chunk.row_start, side="left")
         hi = np.searchsorted(positions, chunk.row_start + chunk.num_rows, side="left")
         if lo == hi:
@@ -339,7 +402,10 @@ class DuplicateRows(Analysis):
         taken = chunk.table.select(list(ctx.columns)).take(pa.array(local))
         taken = taken.append_column("__position", pa.array(positions[lo:hi]))
         taken = taken.append_column("__hash", pa.array(hashes[lo:hi]))
-        return _Verify([(chunk.row_start, taken)])
+        if subranges == 1:
+            return _Verify([(chunk.row_start, taken)])
+        folder = spill_folder(ctx.dataset)
+        return _Verify([(chunk.row_start, _spill_candidates(folder, taken, sub[lo:hi], subranges))])
 
     def merge(self, a, b, ctx):
         if isinstance(a, _RowHashes):
@@ -348,29 +414,51 @@ class DuplicateRows(Analysis):
 
     def end_pass(self, state, ctx):
         if isinstance(state, _RowHashes):
-            positions, hashes = _drain(state.parts)
-            chance = (
-                _chance_collision(state.counts, ctx.columns, state.rows)
-                if ctx.pass_index == 0
-                else None
-            )
-            flag = _repeated(hashes)
-            keep = np.flatnonzero(flag)
-            del flag
-            result = _Candidates(
+            parts = sorted(state.parts, key=lambda p: p[0])
+            state.parts.clear()
+            chance = _chance_collision(state.counts, ctx.columns, state.rows)
+            found_pos, found_hash = [], []
+            try:
+                for partition in range(self.hash_partitions(ctx)):
+                    positions, hashes = _partition_rows(parts, partition)
+                    keep = np.flatnonzero(_repeated(hashes))
+                    found_pos.append(positions[keep])
+                    found_hash.append(hashes[keep])
+                    del positions, hashes, keep
+            finally:
+                for _, part in parts:
+                    if isinstance(part, HashSpill):
+                        part.remove()
+            del parts
+            candidates = np.concatenate(found_pos)
+            del found_pos
+            hashes = np.concatenate(found_hash)
+            del found_hash
+            return _Candidates(
                 rows=state.rows,
-                candidates=positions[keep],
-                hashes=hashes[keep],
+                candidates=int(candidates.size),
                 chance_collision=chance,
+                verify=self._split_for_verification(ctx, candidates, hashes),
             )
-            if ctx.pass_index == self.hash_partitions(ctx) - 1:
-                result.verify = self._split_for_verification(ctx, result)
-            return result
         parts = [t for _, t in sorted(state.parts, key=lambda p: p[0])]
-        if not parts:
-            return _Verified()
-        table = pa.concat_tables(parts)
         state.parts.clear()
+        _, _, _, subranges = ctx.previous[0].verify
+        out = _Verified()
+        try:
+            for subrange in range(subranges):
+                tables = [_read_subrange(p, subrange) if isinstance(p, str) else p for p in parts]
+                tables = [t for t in tables if t.num_rows]
+                if tables:
+                    out.add(self._verify_subrange(pa.concat_tables(tables), ctx))
+                del tables
+        finally:
+            for p in parts:
+                if isinstance(p, str):
+                    with contextlib.suppress(OSError):
+                        os.unlink(p)
+        return out
+
+    def _verify_subrange(self, table: pa.Table, ctx) -> _Verified:
         hashes = np.asarray(table.column("__hash").to_numpy(), dtype=np.uint64)
         positions = np.asarray(table.column("__position").to_numpy(), dtype=np.int64)
         order = np.lexsort((positions, hashes))
@@ -378,21 +466,13 @@ class DuplicateRows(Analysis):
         return _verify_sorted(table, ctx.columns, hashes[order], positions[order])
 
     def needs_another_pass(self, ctx):
-        hash_passes = self.hash_partitions(ctx)
-        done = len(ctx.previous)
-        if done < hash_passes:
-            return True
-        verify = ctx.previous[hash_passes - 1].verify
-        if not any(p.size for p, _ in verify):
-            return False
-        return done < hash_passes + len(verify)
+        return len(ctx.previous) == 1 and bool(ctx.previous[0].verify[0].size)
 
     def findings(self, ctx):
-        hash_passes = self.hash_partitions(ctx)
         first = ctx.previous[0]
         rows = first.rows
-        candidates = sum(int(r.candidates.size) for r in ctx.previous[:hash_passes])
-        verified = ctx.previous[hash_passes:]
+        candidates = first.candidates
+        verified = ctx.previous[1:]
         repeats = sum(v.repeats for v in verified)
         duplicated = sum(v.duplicated for v in verified)
         singles = sum(v.singles for v in verified)
