@@ -95,7 +95,8 @@ def secret_reason(values) -> str | None:
     values = [v for v in values if isinstance(v, str) and v.strip()]
     if not values:
         return None
-    hits = [v for v in values if looks_secret(v)]
+    verdicts = {v: looks_secret(v) for v in set(values)}  # each distinct value once
+    hits = [v for v in values if verdicts[v]]
     if len(hits) * 2 < len(values) or len(set(hits)) * 2 < len(hits):
         return None
     kinds = Counter(
