@@ -614,6 +614,10 @@ def open_dataset(
             ),
         )
     dataset.cache_status = cache_status
+    if meta is None:
+        # the first full read freed its blocks; hand the pages back before the analyses
+        # allocate theirs (the allocator keeps them otherwise, on top of the session's peak)
+        pa.default_memory_pool().release_unused()
     dataset.spec = spec
     dataset.kpis = spec.kpis
     dataset.targets = spec.targets

@@ -228,7 +228,8 @@ class CsvSource:
         widen = {"int64": pa.float64(), "double": pa.string(), "float64": pa.string()}
         quotes, breaks_in_quotes = _scan_quotes(self.path)
         block = _BLOCK_SIZE
-        if not breaks_in_quotes and self.path.stat().st_size > _BLOCK_SIZE:
+        compressed = self.path.name.lower().endswith(CSV_COMPRESSED)  # bytes of the archive
+        if not (breaks_in_quotes or compressed) and self.path.stat().st_size > _BLOCK_SIZE:
             inferred = self._inferred_types()
             if inferred is not None:
                 self._types = inferred
