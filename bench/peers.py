@@ -13,7 +13,8 @@
    profile of the same file, ``pl.read_parquet(path).describe(percentiles=...,
    interpolation="linear")``.
 
-Runs alternate ours / peer (A B A B ...) ``--repeat`` times; the table gives the median of
+Sessions run in their temp folder, as in a user's project (run from this repository,
+pytest would also collect its test suite). Runs alternate ours / peer (A B A B ...) ``--repeat`` times; the table gives the median of
 each side, the ratio of the medians (ours / peer) and the peak RSS. Times of ``csv-cold``
 and ``gauntlet`` are whole processes (interpreter start, imports, collection included, for
 both sides); ``profile`` times are the work only, measured inside each child. Peak RSS is
@@ -52,10 +53,10 @@ POLARS_PARQUET = (
 )
 
 
-def _process(cmd: list[str], env: dict | None = None) -> dict:
+def _process(cmd: list[str], cwd: Path = REPO) -> dict:
     """One whole process: wall s, largest process' peak RSS MB, tree peak RSS MB."""
     code, stdout, stderr, wall, cpu, top, tree, _anon = run_bench.run_measured(
-        cmd, cwd=REPO, env=env, poll=True
+        cmd, cwd=cwd, poll=True
     )
     if code not in (0, 1):  # 1: some items failed (a finding test), still timed
         tail = (stderr.strip() or stdout.strip()).splitlines()[-3:]
@@ -122,7 +123,7 @@ def csv_cold(rows: int, out: Path, scratch: Path, repeat: int, log) -> list[dict
 
     def ours_cold():
         home = tmp / f"home-{next(homes)}"  # fresh: no metadata, no cache
-        result = _process(_session(file, home, tmp, "-k", "profile", "-n", "0"))
+        result = _process(_session(file, home, tmp, "-k", "profile", "-n", "0"), tmp)
         shutil.rmtree(home, ignore_errors=True)
         return result
 
@@ -133,10 +134,9 @@ def csv_cold(rows: int, out: Path, scratch: Path, repeat: int, log) -> list[dict
     a, b = _alternate(ours_cold, polars, repeat, log)
     table = [_row("csv-cold", rows, "`-k profile`, cold home", "polars read_csv.describe", a, b)]
     warm_home = tmp / "warm"
-    _process(_session(file, warm_home, tmp, "-k", "profile", "-n", "0"))  # builds the home
-    warm = [_process(_session(file, warm_home, tmp, "-k", "profile", "-n", "0"))]
-    for _ in range(repeat - 1):
-        warm.append(_process(_session(file, warm_home, tmp, "-k", "profile", "-n", "0")))
+    warm_session = _session(file, warm_home, tmp, "-k", "profile", "-n", "0")
+    _process(warm_session, tmp)  # builds the home
+    warm = [_process(warm_session, tmp) for _ in range(repeat)]
     log(f"    warm: {[round(r['wall'], 2) for r in warm]}")
     table.append(
         _row("csv-cold", rows, "`-k profile`, warm home", "polars read_csv.describe", warm, b)
@@ -183,11 +183,11 @@ def gauntlet(rows: int, out: Path, scratch: Path, repeat: int, log) -> list[dict
     tmp = Path(tempfile.mkdtemp(prefix="gauntlet-", dir=scratch))
     home = tmp / "home"
     log(f"  gauntlet -n 2, {rows:,} rows: warming the home ...")
-    warmup = _process(_session(file, home, tmp, "-n", "2"))
+    warmup = _process(_session(file, home, tmp, "-n", "2"), tmp)
     log(f"    warm-up {warmup['wall']:.1f} s: {run_bench._summary(warmup['stdout'])}")
 
     def ours():
-        return _process(_session(file, home, tmp, "-n", "2"))
+        return _process(_session(file, home, tmp, "-n", "2"), tmp)
 
     def polars():
         return _process([sys.executable, "-c", POLARS_PARQUET, str(file)])
