@@ -234,7 +234,15 @@ def _cmd_verify(args) -> int:
 
 
 def _cmd_clear(args) -> int:
-    from .dataset.cache import BUILD_PREFIX, INDEX, USE_SUFFIX, list_entries, remove_entry
+    from .dataset.cache import (
+        BUILD_PREFIX,
+        INDEX,
+        SPOOL_PREFIX,
+        USE_SUFFIX,
+        _remove_dead_spools,
+        list_entries,
+        remove_entry,
+    )
 
     cache_dir = cache_dir_for(Path(args.home))
     entries = {e.name: e for e in list_entries(cache_dir)}
@@ -251,7 +259,10 @@ def _cmd_clear(args) -> int:
         chosen = list(entries)
         # Entries being built now: wait for their builders (remove_entry takes the lock).
         if cache_dir.is_dir():
+            _remove_dead_spools(cache_dir)
             for stale in cache_dir.glob(f"{BUILD_PREFIX}*"):
+                if stale.name.startswith(SPOOL_PREFIX):
+                    continue  # a first read writing an entry: its key is not known yet
                 key = stale.name[len(BUILD_PREFIX) :].split("-", 1)[0]
                 if key not in chosen:
                     chosen.append(key)

@@ -95,7 +95,19 @@ def secret_reason(values) -> str | None:
     values = [v for v in values if isinstance(v, str) and v.strip()]
     if not values:
         return None
-    hits = [v for v in values if looks_secret(v)]
+    verdicts: dict[str, bool] = {}  # each distinct value is tested once
+    hits = []
+    misses = 0
+    for v in values:
+        verdict = verdicts.get(v)
+        if verdict is None:
+            verdict = verdicts[v] = looks_secret(v)
+        if verdict:
+            hits.append(v)
+        else:
+            misses += 1
+            if misses * 2 > len(values):  # hits can no longer reach half
+                return None
     if len(hits) * 2 < len(values) or len(set(hits)) * 2 < len(hits):
         return None
     kinds = Counter(

@@ -321,3 +321,37 @@ def test_two_processes_racing_build_one_valid_entry(tmp_path, method) -> None:
     assert [e.name for e in entries] == [statuses[0]["key"]]
     assert check_entry(entries[0]).ok
     assert not list(cache_dir.glob(".build-*"))
+
+
+@pytest.mark.slow
+def test_two_processes_racing_on_a_cold_csv_one_valid_entry(tmp_path) -> None:
+    """A cold CSV is written while it is read, before its key is known: both processes
+    write a spool, one adopts its own, the other finds the entry and drops its spool."""
+    path = _csv(tmp_path)
+    cache_dir = tmp_path / "cache"
+    log = tmp_path / "builds.log"
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(2)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(
+            target=_race_worker, args=(str(path), str(cache_dir), str(log), barrier, results)
+        )
+        for _ in range(2)
+    ]
+    for proc in procs:
+        proc.start()
+    outcomes = [results.get(timeout=180) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+        assert proc.exitcode == 0
+    statuses = sorted((s for s, _, _ in outcomes), key=lambda s: s["hit"])
+    assert [s["hit"] for s in statuses] == [False, True]
+    assert statuses[0]["reason"] == "new" and statuses[1]["reason"] == "valid"
+    assert statuses[0]["key"] == statuses[1]["key"]
+    assert log.read_text().count("build") == 2  # each read wrote its spool
+    assert len({(rows, fp) for _, rows, fp in outcomes}) == 1
+    entries = list_entries(cache_dir)
+    assert [e.name for e in entries] == [statuses[0]["key"]]
+    assert check_entry(entries[0]).ok
+    assert not list(cache_dir.glob(".build-*"))

@@ -220,3 +220,59 @@ def test_bad_redact_value_is_a_usage_error(pytester: pytest.Pytester) -> None:
     result.stderr.fnmatch_lines(
         ["ERROR: --stat-redact 'sometimes': choose one of hash, mask, none"]
     )
+
+
+def test_secret_reason_equals_testing_every_value() -> None:
+    """Testing each distinct value once, and stopping once hits cannot reach half, gives
+    the answer of testing every value."""
+    import random
+    from collections import Counter as _Counter
+
+    from pytest_statharness.redaction import (
+        _EMAIL,
+        _SSN,
+        looks_like_token,
+        looks_secret,
+        secret_reason,
+    )
+
+    def reference(values):
+        values = [v for v in values if isinstance(v, str) and v.strip()]
+        if not values:
+            return None
+        hits = [v for v in values if looks_secret(v)]
+        if len(hits) * 2 < len(values) or len(set(hits)) * 2 < len(hits):
+            return None
+        kinds = _Counter(
+            "e-mail addresses"
+            if _EMAIL.fullmatch(v.strip())
+            else "SSNs"
+            if _SSN.fullmatch(v.strip())
+            else "tokens"
+            if looks_like_token(v.strip())
+            else "card numbers"
+            for v in hits
+        )
+        kind = max(sorted(kinds), key=kinds.__getitem__)
+        return f"{len(hits)} of {len(values)} values look like {kind}"
+
+    pool = [
+        "ann@example.com",
+        "bob.smith@mail.org",
+        "123-45-6789",
+        "4111 1111 1111 1111",
+        "sk_live_9fA3kL0qZ7",
+        "C0000001",
+        "north",
+        "late delivery, box",
+        "",
+        None,
+        "  ",
+    ]
+    rng = random.Random(5)
+    for _ in range(300):
+        size = rng.randint(0, 40)
+        values = [rng.choice(pool) for _ in range(size)]
+        if rng.random() < 0.5:
+            values += [f"user{i}@example.com" for i in range(rng.randint(0, 20))]
+        assert secret_reason(values) == reference(values), values

@@ -10,6 +10,8 @@ Layout, under a cache folder (the plugin uses ``<home>/cache/datasets``)::
     <key>/part-00000.arrow       one Arrow IPC *file* per source part, compressed (lz4 by
     <key>/part-00001.arrow       default), record batches of exactly the canonical chunk size
     .build-<key>-<random>/       an entry being built (renamed to <key>/ when complete)
+    .build-spool-<pid>-<random>/ an entry written during a CSV's first read, before its key
+                                 is known (see BuildSpool)
 
 ``key`` hashes the cache format version, the *content key* of the original source (the
 bytes of its files, format, table and canonical chunk size, see :mod:`.fingerprint`) and
@@ -345,26 +347,157 @@ def _unsupported(schema: pa.Schema) -> str | None:
 
 
 def _write_part(
-    path: Path, schema: pa.Schema, batches, chunk_rows: int, compression: str = DEFAULT_COMPRESSION
+    path: Path,
+    schema: pa.Schema,
+    batches,
+    chunk_rows: int,
+    compression: str = DEFAULT_COMPRESSION,
+    *,
+    on_batch=None,
+    use_threads: bool = False,
 ) -> tuple[int, int]:
     """Write one part as an IPC file of chunk-sized batches: (rows, batches).
 
     ``compression``: a codec of :data:`COMPRESSIONS`; each column buffer of each batch is
     compressed on its own, so a reader of some columns decompresses only those.
+    ``on_batch``: called with every batch written, in order (the batches a reader of the
+    entry gets back). ``use_threads``: compress the columns of a batch in parallel (the
+    bytes written are the same).
     """
     rows = count = 0
     codec = None if compression == "none" else compression
-    options = ipc.IpcWriteOptions(compression=codec, use_threads=False)
+    options = ipc.IpcWriteOptions(compression=codec, use_threads=use_threads)
     with pa.OSFile(str(path), "wb") as sink:
         with ipc.new_file(sink, schema, options=options) as writer:
             for chunk in canonical_chunks([batches], chunk_rows, schema):
                 for batch in chunk.table.to_batches():
                     writer.write_batch(batch)
+                    if on_batch is not None:
+                        on_batch(batch)
                     count += 1
                 rows += chunk.num_rows
     with open(path, "rb+") as handle:
         os.fsync(handle.fileno())
     return rows, count
+
+
+SPOOL_PREFIX = ".build-spool-"
+
+
+def _remove_dead_spools(cache_dir: Path) -> None:
+    """Remove the spool folders of processes that no longer run (a crashed first read)."""
+    for stale in cache_dir.glob(f"{SPOOL_PREFIX}*"):
+        try:
+            pid = int(stale.name[len(SPOOL_PREFIX) :].split("-", 1)[0])
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            shutil.rmtree(stale, ignore_errors=True)
+        except (ValueError, OSError):
+            continue
+
+
+class BuildSpool:
+    """A cache entry's data file written during the source's *first* full read.
+
+    A CSV is read in full once to resolve its column types (:mod:`.sources.csv`). With a
+    spool, that read also writes the entry's part file and hands every batch written to
+    ``fold`` (the dataset's typing scan): the very batches a reader of the entry gets back,
+    so a cold open parses the file once, not twice, and does not read the new entry again.
+    A read attempt that fails (a column is widened, the read restarts) drops its rows.
+    The entry's key depends on the resolved types, so it is known only after the read:
+    :func:`attach_cache` then adopts the spooled file (:meth:`take`) or, when an entry for
+    the key exists already, the caller drops it (:meth:`discard`). Single-part sources.
+
+    ``fold_factory(schema)`` returns ``(fold, feed)``: ``feed(batch)`` is called with each
+    batch written, ``fold`` is kept as :attr:`fold` once a read completes.
+    """
+
+    def __init__(
+        self,
+        cache_dir: Path,
+        chunk_rows: int,
+        compression: str = DEFAULT_COMPRESSION,
+        fold_factory=None,
+    ) -> None:
+        self.cache_dir = Path(cache_dir)
+        self.chunk_rows = chunk_rows
+        self.compression = compression
+        self._fold_factory = fold_factory
+        self._tmp: Path | None = None
+        self._files: list[dict] = []
+        self.schema: pa.Schema | None = None
+        self.fold = None
+        self.failed = ""
+        self.seconds = 0.0
+
+    def consume(self, schema: pa.Schema, batches, part_name: str) -> None:
+        """Read ``batches`` (the part's rows in order, ending the read) into the part file.
+
+        An error of the read propagates (the spool is dropped); an error of the write
+        (disk full) only drops the spool: the rest of the read continues without it."""
+        self.discard()
+        self.schema, self.fold, self.failed = None, None, ""
+        start = time.perf_counter()
+        fold = feed = None
+        if self._fold_factory is not None:
+            fold, feed = self._fold_factory(schema)
+        name = "part-00000.arrow"
+        try:
+            self.cache_dir.mkdir(parents=True, exist_ok=True)
+            _remove_dead_spools(self.cache_dir)
+            self._tmp = Path(
+                tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=self.cache_dir)
+            )
+            rows, count = _write_part(
+                self._tmp / name,
+                schema,
+                batches,
+                self.chunk_rows,
+                self.compression,
+                on_batch=feed,
+            )
+            info = {
+                "path": name,
+                "part": part_name,
+                "rows": rows,
+                "batches": count,
+                "bytes": (self._tmp / name).stat().st_size,
+                "sha256": _sha256(self._tmp / name),
+            }
+        except OSError as exc:
+            self.discard()
+            self.failed = exc.strerror or str(exc)
+            for _batch in batches:  # finish the read without the spool
+                pass
+            return
+        except BaseException:
+            self.discard()
+            raise
+        self._files = [info]
+        self.schema = schema
+        self.fold = fold
+        self.seconds = time.perf_counter() - start
+
+    def take(
+        self, schema: pa.Schema, chunk_rows: int, compression: str
+    ) -> tuple[Path, list[dict], float] | None:
+        """The spooled folder, its files and the seconds spent, when they hold ``schema``
+        in ``chunk_rows`` chunks with ``compression``; the caller owns the folder then."""
+        if (
+            self._tmp is None
+            or self.schema is None
+            or not self.schema.equals(schema)
+            or chunk_rows != self.chunk_rows
+            or compression != self.compression
+        ):
+            return None
+        tmp, self._tmp = self._tmp, None
+        return tmp, list(self._files), self.seconds
+
+    def discard(self) -> None:
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
 
 
 def _build(
@@ -377,34 +510,41 @@ def _build(
     chunk_rows: int,
     description: dict,
     compression: str = DEFAULT_COMPRESSION,
+    spool: BuildSpool | None = None,
 ) -> Path:
     """Build the entry in a temp folder and rename it to ``<cache_dir>/<key>``.
 
-    Must be called with the key's lock held.
+    Must be called with the key's lock held. ``spool``: the data files already written
+    during the source's first read (see :class:`BuildSpool`), used when they match.
     """
     start = time.perf_counter()
     final = cache_dir / key
     for stale in cache_dir.glob(f"{BUILD_PREFIX}{key}-*"):  # left by a crashed builder
         shutil.rmtree(stale, ignore_errors=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{key}-", dir=cache_dir))
+    taken = spool.take(schema, chunk_rows, compression) if spool is not None else None
+    if taken is not None:  # written while the source was read the first time
+        tmp, files, spent = taken
+        start -= spent
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix=f"{BUILD_PREFIX}{key}-", dir=cache_dir))
     try:
-        files = []
-        total = 0
-        for part in range(len(source.parts())):
-            name = f"part-{part:05d}.arrow"
-            batches = source.iter_part_batches(part, None, _READ_BATCH_ROWS)
-            rows, count = _write_part(tmp / name, schema, batches, chunk_rows, compression)
-            total += rows
-            files.append(
-                {
-                    "path": name,
-                    "part": source.parts()[part],
-                    "rows": rows,
-                    "batches": count,
-                    "bytes": (tmp / name).stat().st_size,
-                    "sha256": _sha256(tmp / name),
-                }
-            )
+        if taken is None:
+            files = []
+            for part in range(len(source.parts())):
+                name = f"part-{part:05d}.arrow"
+                batches = source.iter_part_batches(part, None, _READ_BATCH_ROWS)
+                rows, count = _write_part(tmp / name, schema, batches, chunk_rows, compression)
+                files.append(
+                    {
+                        "path": name,
+                        "part": source.parts()[part],
+                        "rows": rows,
+                        "batches": count,
+                        "bytes": (tmp / name).stat().st_size,
+                        "sha256": _sha256(tmp / name),
+                    }
+                )
+        total = sum(item["rows"] for item in files)
         bad = source.bad_rows()
         manifest = {
             "schema_version": MANIFEST_SCHEMA_VERSION,
@@ -737,6 +877,7 @@ def attach_cache(
     table: str | None,
     compression: str = DEFAULT_COMPRESSION,
     max_bytes: int | None = DEFAULT_MAX_BYTES,
+    spool: BuildSpool | None = None,
 ) -> tuple[Source, dict]:
     """Return (the source to stream from, the cache status) for an opened ``source``.
 
@@ -756,7 +897,16 @@ def attach_cache(
     key = cache_key(content_key, schema)
     try:
         result, status = _attach(
-            source, Path(cache_dir), key, content_key, schema, chunk_rows, file, table, compression
+            source,
+            Path(cache_dir),
+            key,
+            content_key,
+            schema,
+            chunk_rows,
+            file,
+            table,
+            compression,
+            spool,
         )
     except OSError as exc:
         why = exc.strerror or str(exc)
@@ -780,6 +930,7 @@ def _attach(
     file: Path,
     table: str | None,
     compression: str = DEFAULT_COMPRESSION,
+    spool: BuildSpool | None = None,
 ) -> tuple[Source, dict]:
     cache_dir.mkdir(parents=True, exist_ok=True)
     entry = cache_dir / key
@@ -823,6 +974,7 @@ def _attach(
                 "location_id": loc,
             },
             compression=compression,
+            spool=spool,
         )
         check = check_entry(entry, key=key, hashes=False)  # hashed while building
     if not check.ok:  # pragma: no cover - the entry was just written

@@ -374,18 +374,62 @@ def validate_name(name: str) -> str:
     return check_name(name)
 
 
+class TypingScan:
+    """The typing scan's fold: fed every batch of the dataset in order (``update``), gives
+    the row count and each column's summary (``result``)."""
+
+    def __init__(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        self.target = _analysis_schema(schema)
+        self.scans = {f.name: ColumnScan(f.type) for f in self.target}
+        self.rows = 0
+
+    def update(self, batch: pa.RecordBatch) -> None:
+        self.rows += batch.num_rows
+        if not self.target.equals(self.schema):
+            batch = _normalise(pa.Table.from_batches([batch]), self.target)
+        for name, scan in self.scans.items():
+            scan.update(batch.column(name))
+
+    def result(self) -> tuple[int, dict[str, dict]]:
+        return self.rows, {name: scan.summary() for name, scan in self.scans.items()}
+
+
 def _typing_scan(source: Source, schema: pa.Schema) -> tuple[int, dict[str, dict]]:
-    target = _analysis_schema(schema)
-    scans = {f.name: ColumnScan(f.type) for f in target}
-    rows = 0
+    scan = TypingScan(schema)
     for part in range(len(source.parts())):
         for batch in source.iter_part_batches(part, None, DEFAULT_IO_BATCH_ROWS):
-            rows += batch.num_rows
-            if not target.equals(schema):
-                batch = _normalise(pa.Table.from_batches([batch]), target)
-            for name, scan in scans.items():
-                scan.update(batch.column(name))
-    return rows, {name: scan.summary() for name, scan in scans.items()}
+            scan.update(batch)
+    return scan.result()
+
+
+def _first_read_spool(
+    fmt: str, key: str, cache_dir: Path | None, chunk_rows: int, compression: str
+):
+    """A :class:`.cache.BuildSpool` for a CSV opened without metadata when the cache is on
+    and holds no entry of this content yet (the resolving read then writes the entry and
+    runs the typing scan); None otherwise."""
+    if fmt != "csv" or cache_dir is None:
+        return None
+    from .cache import BuildSpool, cache_enabled, read_index
+
+    if not cache_enabled():
+        return None
+    for record in read_index(cache_dir).values():
+        if record.get("content_key") == key and (Path(cache_dir) / str(record.get("key"))).is_dir():
+            return None  # the entry exists: the read only resolves the types
+
+    def fold_factory(schema: pa.Schema):
+        scan = TypingScan(schema)
+
+        def feed(batch: pa.RecordBatch) -> None:
+            # sliced as the cached source yields the entry's batches to _typing_scan
+            for offset in range(0, batch.num_rows, DEFAULT_IO_BATCH_ROWS):
+                scan.update(batch.slice(offset, DEFAULT_IO_BATCH_ROWS))
+
+        return scan, feed
+
+    return BuildSpool(cache_dir, chunk_rows, compression, fold_factory)
 
 
 def open_dataset(
@@ -438,28 +482,51 @@ def open_dataset(
             )
         row_count = meta["row_count"]
         summaries = meta["columns"]
-    else:
-        source = open_source(file, table)
+    spool = None
+    if meta is None:
+        spool = _first_read_spool(fmt, key, cache_dir, chunk_rows, cache_compression)
+        try:
+            source = open_source(file, table, spool=spool) if spool else open_source(file, table)
+        except BaseException:
+            if spool is not None:
+                spool.discard()
+            raise
         schema = source.schema
-        _check_column_names(file, schema)
+        try:
+            _check_column_names(file, schema)
+        except BaseException:
+            if spool is not None:
+                spool.discard()
+            raise
     cache_status = None
     if cache_dir is not None:
-        from .cache import attach_cache
+        from .cache import CachedSource, attach_cache
 
-        source, cache_status = attach_cache(
-            source,
-            cache_dir,
-            content_key=key,
-            schema=schema,
-            chunk_rows=chunk_rows,
-            file=file,
-            table=table,
-            compression=cache_compression,
-            max_bytes=cache_max_bytes,
-        )
+        try:
+            source, cache_status = attach_cache(
+                source,
+                cache_dir,
+                content_key=key,
+                schema=schema,
+                chunk_rows=chunk_rows,
+                file=file,
+                table=table,
+                compression=cache_compression,
+                max_bytes=cache_max_bytes,
+                spool=spool,
+            )
+        finally:
+            if spool is not None:
+                spool.discard()  # not adopted: an entry for the key existed
+        if spool is not None and not isinstance(source, CachedSource):
+            spool.fold = None  # streaming from the file: scan the batches it gives
     spec.check_columns(list(schema.names))
     if meta is None:
-        row_count, summaries = _typing_scan(source, schema)
+        if spool is not None and spool.fold is not None:
+            # the batches of the entry, scanned while they were written
+            row_count, summaries = spool.fold.result()
+        else:
+            row_count, summaries = _typing_scan(source, schema)
         _apply_declared_formats(spec, schema, summaries)
     if row_count == 0:
         raise DatasetError(
@@ -561,6 +628,10 @@ def open_dataset(
             ),
         )
     dataset.cache_status = cache_status
+    if meta is None:
+        # the first full read freed its blocks; hand the pages back before the analyses
+        # allocate theirs (the allocator keeps them otherwise, on top of the session's peak)
+        pa.default_memory_pool().release_unused()
     dataset.spec = spec
     dataset.kpis = spec.kpis
     dataset.targets = spec.targets if spec.declares_targets else outcome_by_name(dataset.columns)

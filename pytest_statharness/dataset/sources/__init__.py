@@ -93,7 +93,7 @@ def open_source(path: Path, table: str | None = None, **options) -> Source:
     if fmt == "parquet":
         return ParquetSource(path)
     if fmt == "csv":
-        return CsvSource(path, column_types=options.get("column_types"))
+        return CsvSource(path, column_types=options.get("column_types"), spool=options.get("spool"))
     return ArrowIpcSource(path)
 
 
