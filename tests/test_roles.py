@@ -240,3 +240,21 @@ def test_a_lone_week_is_a_number_a_lone_year_a_calendar_part(tmp_path) -> None:
     assert cols["Day"].role == ColumnRole.CALENDAR_PART
     cars = pd.DataFrame({"year": rng.integers(1970, 1983, 300), "mpg": rng.normal(20, 5, 300)})
     assert roles_of(tmp_path, cars)["year"].role == ColumnRole.CALENDAR_PART
+
+
+def test_a_growing_total_is_no_key(tmp_path) -> None:
+    """A monthly population (ggplot2's economics): a distinct whole number on every row
+    because it grows, revised down once: a count. Shuffled distinct numbers stay a key."""
+    rng = np.random.default_rng(5)
+    pop = 198712 + np.cumsum(rng.integers(150, 260, 574))
+    pop[300] = pop[299] - 5  # one revision
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("1967-07-01", periods=574, freq="MS"),
+            "pop": pop,
+            "account": rng.permutation(np.arange(10_000, 10_574) * 7),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert cols["pop"].role == ColumnRole.COUNT and "growing total" in cols["pop"].role_reason
+    assert cols["account"].role == ColumnRole.IDENTIFIER

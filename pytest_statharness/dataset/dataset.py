@@ -41,7 +41,8 @@ from .sources import BadRows, Source, detect_format, open_source, split_location
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 2  # 2: number domains, date layouts, calendar relations (roles)
+META_VERSION = 3  # 2: number domains, date layouts, calendar relations (roles); 3: value
+# counts of small codes, descents in row order, order of whole floats, settled day/month order
 DEFAULT_IO_BATCH_ROWS = 65536
 
 

@@ -51,6 +51,7 @@ class ColumnScan:
     length_sum: int = 0
     with_space: int = 0
     sorted_so_far: bool = True
+    descents: int = 0  # consecutive values (in row order) that decrease
     strictly: bool = True
     last: int | None = None
     min: int | None = None
@@ -118,7 +119,11 @@ class ColumnScan:
                 self._track_codes(arr)
 
     def _track_order(self, arr: np.ndarray) -> None:
-        """Whether the values so far never decrease / always increase with the rows."""
+        """Whether the values so far never decrease / always increase with the rows, and
+        how often they decrease (a total that grows, revised now and then)."""
+        self.descents += int(np.count_nonzero(np.diff(arr) < 0))
+        if self.last is not None and arr[0] < self.last:
+            self.descents += 1
         if self.sorted_so_far:
             diffs = np.diff(arr)
             first_step = None if self.last is None else arr[0] - self.last
@@ -232,6 +237,7 @@ class ColumnScan:
             "space_share": (self.with_space / non_null) if non_null else 0.0,
             "non_decreasing": self.sorted_so_far,
             "strictly_increasing": self.sorted_so_far and self.strictly,
+            "descents": self.descents,
             "min": self.min,
             "max": self.max,
             "fmin": self.fmin,

@@ -108,6 +108,11 @@ def timestamp_part(values: pa.Array, part: str) -> np.ndarray:
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
+#: a column of distinct whole numbers whose values fall from one row to the next at most
+#: this share of the time rises with the rows: a growing total (a population), not a key
+GROWING_MAX_DESCENTS = 0.01
+
+
 def decide_role(
     name: str,
     kind: ColumnKind,
@@ -230,6 +235,15 @@ def decide_role(
             0.9,
         )
     if whole and non_null >= 200 and distinct >= non_null and summary.get("distinct_exact", True):
+        if summary.get("descents", non_null) <= GROWING_MAX_DESCENTS * non_null:
+            # a monthly population: distinct because it grows, in row order but for a
+            # revision or two (sorted contiguous ranges are ids, decided as kinds)
+            return RoleDecision(
+                ColumnRole.COUNT,
+                "distinct whole numbers rising with the rows (at most 1% of steps down), with "
+                "gaps: a growing total, not a key",
+                0.6,
+            )
         return RoleDecision(ColumnRole.IDENTIFIER, "a distinct whole number on every row", 0.85)
     if whole and tokens & _ID_TOKENS and distinct > 20 and not summary.get("negative"):
         return RoleDecision(
