@@ -69,7 +69,9 @@ class GroupDifferences(Analysis):
         "strongest keeps its severity, the others are at most low (same_fact_as); so is a "
         "measure across a second grouping that gives the same H, n and groups (a name and "
         "its code split the rows alike), and a second measure with the same H, n and groups "
-        "across the same grouping (one measure a monotone function of the other)"
+        "across the same grouping (one measure a monotone function of the other); so is a "
+        "measure whose levels' mean ranks correlate >= 0.95 (Pearson, >= 5 levels) with a "
+        "stronger finding's over the same grouping (hwy and cty across car classes)"
     )
     reference = (
         "Kruskal & Wallis (1952), Use of Ranks in One-Criterion Variance Analysis, JASA 47; "
@@ -268,6 +270,7 @@ class GroupDifferences(Analysis):
         tested = len(pairs)
         cap = ctx.budget.distinct_cap
         out = []
+        profiles: dict[tuple[str, str], dict[int, float]] = {}
         for v, g in pairs:
             lv = info["levels"][g]
             labels = [level_label(x) for x in lv["levels"]] + ["(other)"]
@@ -289,6 +292,13 @@ class GroupDifferences(Analysis):
             if (v, g) in info.get("rank_pairs", {}):
                 counts, sums = info["sums"].get((v, g), ([], []))
                 res.update(_kruskal(counts, sums, info["tables"][key], labels))
+                # each level's mean rank relative to the mean: the measure's pattern over g
+                total = sum(counts)
+                profiles[(v, g)] = {
+                    i: s_ / (2 * n) / (total + 1)
+                    for i, (n, s_) in enumerate(zip(counts, sums, strict=False))
+                    if n
+                }
             elif info["scan"][v]["overflow"] or (
                 key in info["tables"] and info["tables"][key] is None
             ):
@@ -328,6 +338,7 @@ class GroupDifferences(Analysis):
             )
         ordered = _strongest_first(ctx, out, lambda v: v["epsilon_squared"])
         _same_partition(ordered)
+        _same_pattern(ordered, profiles)
         return one_per_quantity(
             ordered, lambda f: f["subject"]["column"], lambda f: f["subject"]["group_by"]
         )
@@ -344,6 +355,51 @@ SAME_RANKS_RULE = (
     "measures rank the rows alike (one is a monotone function of the other: awake = 24 - "
     "sleep), so this is the same fact; severity at most low"
 )
+
+
+#: per-level mean-rank profiles of two measures over one grouping correlating at least this
+#: much are the same pattern (hwy and cty across car classes)
+SAME_PATTERN_R = 0.95
+SAME_PATTERN_MIN_LEVELS = 5
+
+SAME_PATTERN_RULE = (
+    "across {group!r}, the levels rank in the same order, by the same proportions, as for "
+    "{lead!r} (Pearson r = {r:.3f} of the levels' mean ranks, >= " + f"{SAME_PATTERN_R}" + "): "
+    "one pattern of two related measures (highway and city mileage, a stone's size and "
+    "weight), said once; severity at most low"
+)
+
+
+def _same_pattern(findings: list[dict], profiles: dict) -> None:
+    """Cap at low a medium/high finding whose measure ranks the levels of its grouping
+    like a stronger finding's measure did (the findings arrive strongest first)."""
+    kept: dict[str, list[str]] = {}
+    for f in findings:
+        if f["severity"] not in ("medium", "high"):
+            continue
+        v, g = f["subject"]["column"], f["subject"]["group_by"]
+        mine = profiles.get((v, g))
+        if mine is None:
+            continue
+        for lead in kept.get(g, []):
+            theirs = profiles[(lead, g)]
+            common = sorted(set(mine) & set(theirs))
+            if len(common) < SAME_PATTERN_MIN_LEVELS:
+                continue  # with 3 or 4 levels any two size-like measures correlate
+            x = np.array([theirs[i] for i in common])
+            y = np.array([mine[i] for i in common])
+            if np.ptp(x) == 0 or np.ptp(y) == 0:
+                continue
+            r = float(np.corrcoef(x, y)[0, 1])
+            if r >= SAME_PATTERN_R:
+                f["severity"] = "low"
+                f["evidence"]["parameters"]["severity_capped"] = SAME_PATTERN_RULE.format(
+                    group=g, lead=lead, r=r
+                )
+                f["evidence"]["parameters"]["same_fact_as"] = lead
+                break
+        else:
+            kept.setdefault(g, []).append(v)
 
 
 def _same_partition(findings: list[dict]) -> None:

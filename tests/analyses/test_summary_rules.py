@@ -524,3 +524,36 @@ def test_a_measure_mirrored_by_another_differs_across_groups_once() -> None:
     assert severities == ["low", "medium"]
     low = next(f for f in found if f["severity"] == "low")
     assert "monotone function" in low["evidence"]["parameters"]["severity_capped"]
+
+
+def test_two_related_measures_with_one_pattern_across_groups_are_said_once() -> None:
+    """Highway and city mileage rank the car classes alike: one medium finding, the other
+    low (same_fact_as); engine size ranks them the other way round: its own finding."""
+    rng = np.random.default_rng(234)
+    classes = ["compact", "midsize", "suv", "pickup", "subcompact", "minivan"]
+    economy = {
+        "compact": 28,
+        "midsize": 27,
+        "suv": 18,
+        "pickup": 17,
+        "subcompact": 29,
+        "minivan": 22,
+    }
+    klass = rng.choice(classes, 600)
+    hwy = np.array([economy[c] for c in klass]) + rng.normal(0, 2, 600)
+    frame = pd.DataFrame(
+        {
+            "class": klass,
+            "hwy": hwy,
+            "cty": 0.7 * hwy + rng.normal(0, 1.5, 600),
+            "displ": 9 - 0.2 * np.array([economy[c] for c in klass]) + rng.normal(0, 0.4, 600),
+        }
+    )
+    found = by_kind(run_on_frame(analysis("group_differences"), frame), "group_difference")
+    by_measure = {f["subject"]["column"]: f for f in found}
+    pair = sorted(by_measure[m]["severity"] for m in ("hwy", "cty"))
+    assert pair == ["low", "medium"]
+    low = next(by_measure[m] for m in ("hwy", "cty") if by_measure[m]["severity"] == "low")
+    assert low["evidence"]["parameters"]["same_fact_as"] in ("hwy", "cty")
+    assert "rank in the same order" in low["evidence"]["parameters"]["severity_capped"]
+    assert by_measure["displ"]["severity"] == "medium"
