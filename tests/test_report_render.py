@@ -393,3 +393,16 @@ def _console(browser: str, page, tmp_path) -> list[str]:
         timeout=120,
     )
     return [line for line in done.stderr.splitlines() if ":CONSOLE" in line]
+
+
+def test_a_finding_that_also_recommends_is_a_headline() -> None:
+    """A medium duplicate-rows finding carries advice (drop them) but is a finding first:
+    it is counted in the headlines, so report.md's counts match report.json; the
+    recommendations analysis's own advice stays apart."""
+    advice = {"action": "drop", "modeled_improvement_pct": 3.8, "assumptions": ASSUMES}
+    report = _report([_finding("d", "duplicate_rows", "medium", {"n": 9}, recommendation=advice)])
+    report["items"][0]["analysis_id"] = "duplicate_rows"
+    assert [f["id"] for _i, f in headline_entries(report)] == ["a/duplicate_rows/d"]
+    assert "## Headlines (0 high, 1 medium, 0 low)" in render_markdown(report)
+    report["items"][0]["analysis_id"] = "recommendations"
+    assert headline_entries(report) == []

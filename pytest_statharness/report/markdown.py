@@ -83,12 +83,16 @@ def effect(finding: dict) -> float:
 
 
 def headline_entries(report: dict) -> list[tuple[dict, dict]]:
-    """Findings of severity high/medium/low (recommendations apart), most important first."""
+    """Findings of severity high/medium/low, most important first. The recommendations
+    analysis's own findings are advice and are listed apart; a finding of another analysis
+    that also carries a recommendation (duplicate rows: drop them) is a finding first and
+    is counted here too, so the counts match report.json."""
     entries = [
         (item, f)
         for item in report["items"]
         for f in item["findings"]
-        if f["severity"] != "info" and "recommendation" not in f
+        if f["severity"] != "info"
+        and not ("recommendation" in f and item.get("analysis_id") == "recommendations")
     ]
     entries.sort(
         key=lambda e: (
