@@ -161,7 +161,7 @@ MIXTURE_RULE = (
 OUTLIER_SEVERITY_RULE = (
     f"high: under 1% of values flagged, or isolated points (at most {ISOLATED_MAX} values, "
     f"at most {ISOLATED_SHARE:.0%}: one state of 51 is 2%), the most extreme >= {EXTREME_Z:g} "
-    "robust z from the median (orders of magnitude beyond the bulk: likely a data error), "
+    "robust z from the median (far beyond the bulk: likely a data error), "
     f"not a pooled mixture; medium: the same with the most extreme >= {NOTABLE_Z:g} z, or "
     f"isolated points making >= 1% of a small table >= {ISOLATED_Z:g} z; low: a pooled mixture, a heavy tail (>= 1% "
     "flagged and not isolated points: read as a tail, not as errors), or milder outliers; "
@@ -509,7 +509,7 @@ def _outlier_severity(detected, count, n, max_z, mixture) -> tuple[str, str]:
     # in 51 states one far value is 2% of the rows: a point, not a tail
     point = ("an isolated value" if count == 1 else f"{count} isolated values") if isolated else ""
     if max_z is not None and max_z >= EXTREME_Z:
-        return "high", "values orders of magnitude beyond the bulk"
+        return "high", f"far beyond the bulk (>= {EXTREME_Z:g} robust z): likely data errors"
     if max_z is not None and max_z >= NOTABLE_Z:
         return "medium", point
     if isolated and count / n >= 0.01 and max_z is not None and max_z >= ISOLATED_Z:
