@@ -290,12 +290,9 @@ def _race_worker(path: str, cache_dir: str, log: str, barrier, results) -> None:
     results.put((dataset.cache_status, dataset.row_count, dataset.fingerprint))
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("method", ["spawn"])
-def test_two_processes_racing_build_one_valid_entry(tmp_path, method) -> None:
-    path = _parquet(tmp_path)
-    cache_dir = tmp_path / "cache"
-    log = tmp_path / "builds.log"
+def _race(method: str, path, cache_dir, log) -> tuple[list, list]:
+    """Two processes open ``path`` at once (a barrier); their outcomes, and the cache
+    statuses ordered miss first, checked to be one build and one hit of the same key."""
     ctx = multiprocessing.get_context(method)
     barrier = ctx.Barrier(2)
     results = ctx.Queue()
@@ -315,6 +312,16 @@ def test_two_processes_racing_build_one_valid_entry(tmp_path, method) -> None:
     assert [s["hit"] for s in statuses] == [False, True]
     assert statuses[0]["reason"] == "new" and statuses[1]["reason"] == "valid"
     assert statuses[0]["key"] == statuses[1]["key"]
+    return outcomes, statuses
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", ["spawn"])
+def test_two_processes_racing_build_one_valid_entry(tmp_path, method) -> None:
+    path = _parquet(tmp_path)
+    cache_dir = tmp_path / "cache"
+    log = tmp_path / "builds.log"
+    outcomes, statuses = _race(method, path, cache_dir, log)
     assert log.read_text().count("build") == 1  # one part, built once
     assert len({(rows, fp) for _, rows, fp in outcomes}) == 1
     entries = list_entries(cache_dir)
@@ -330,25 +337,7 @@ def test_two_processes_racing_on_a_cold_csv_one_valid_entry(tmp_path) -> None:
     path = _csv(tmp_path)
     cache_dir = tmp_path / "cache"
     log = tmp_path / "builds.log"
-    ctx = multiprocessing.get_context("spawn")
-    barrier = ctx.Barrier(2)
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(
-            target=_race_worker, args=(str(path), str(cache_dir), str(log), barrier, results)
-        )
-        for _ in range(2)
-    ]
-    for proc in procs:
-        proc.start()
-    outcomes = [results.get(timeout=180) for _ in procs]
-    for proc in procs:
-        proc.join(timeout=60)
-        assert proc.exitcode == 0
-    statuses = sorted((s for s, _, _ in outcomes), key=lambda s: s["hit"])
-    assert [s["hit"] for s in statuses] == [False, True]
-    assert statuses[0]["reason"] == "new" and statuses[1]["reason"] == "valid"
-    assert statuses[0]["key"] == statuses[1]["key"]
+    outcomes, statuses = _race("spawn", path, cache_dir, log)
     assert log.read_text().count("build") == 2  # each read wrote its spool
     assert len({(rows, fp) for _, rows, fp in outcomes}) == 1
     entries = list_entries(cache_dir)
