@@ -258,3 +258,11 @@ def test_a_growing_total_is_no_key(tmp_path) -> None:
     cols = roles_of(tmp_path, frame)
     assert cols["pop"].role == ColumnRole.COUNT and "growing total" in cols["pop"].role_reason
     assert cols["account"].role == ColumnRole.IDENTIFIER
+
+
+def test_a_longitude_east_of_the_date_line_is_a_coordinate(tmp_path) -> None:
+    """R's quakes: 'long' runs 165..188 (0..360 east): a longitude, no outliers of it."""
+    rng = np.random.default_rng(1000)
+    frame = pd.DataFrame({"lat": rng.uniform(-38, -11, 300), "long": rng.uniform(165, 188, 300)})
+    cols = roles_of(tmp_path, frame)
+    assert cols["long"].role == ColumnRole.GEO_COORDINATE

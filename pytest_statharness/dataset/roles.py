@@ -253,8 +253,9 @@ def decide_role(
         )
     if tokens & _LAT and _in_domain_float(summary, -90, 90):
         return RoleDecision(ColumnRole.GEO_COORDINATE, "latitude: named so, within ±90", 0.8)
-    if tokens & _LON and _in_domain_float(summary, -180, 180):
-        return RoleDecision(ColumnRole.GEO_COORDINATE, "longitude: named so, within ±180", 0.8)
+    if tokens & _LON and _in_domain_float(summary, -180, 360):
+        # 0..360 east is the other convention (the Fiji earthquakes cross the date line)
+        return RoleDecision(ColumnRole.GEO_COORDINATE, "longitude: named so, within -180..360", 0.8)
     if whole and not summary.get("negative"):
         return RoleDecision(ColumnRole.COUNT, "non-negative whole numbers", 0.6)
     return RoleDecision(ColumnRole.MEASUREMENT, "numbers", 0.6)
