@@ -206,6 +206,7 @@ def test_long_format_codes_and_float_ids(tmp_path) -> None:
             "individual": np.repeat(np.arange(1.0, people + 1), 4),
             "mode": np.tile(np.arange(1.0, 5.0), people),
             "choice": rng.integers(0, 2, 4 * people).astype(float),
+            "sex": rng.choice([1, 2], 4 * people, p=[0.6, 0.4]),
             "psize": rng.choice([1.0, 2.0, 3.0, 4.0], 4 * people, p=[0.4, 0.3, 0.2, 0.1]),
             "time": np.arange(1.0, 4 * people + 1),
             "cost": rng.gamma(3, 20, 4 * people),
@@ -216,6 +217,7 @@ def test_long_format_codes_and_float_ids(tmp_path) -> None:
     assert cols["mode"].role == ColumnRole.CATEGORY
     assert "coded design factor" in cols["mode"].role_reason
     assert cols["choice"].role == ColumnRole.BOOLEAN
+    assert cols["sex"].role == ColumnRole.BOOLEAN  # a two-level code 1/2
     assert cols["psize"].role == ColumnRole.COUNT
     assert cols["time"].role == ColumnRole.IDENTIFIER
     assert cols["cost"].role == ColumnRole.MEASUREMENT

@@ -209,11 +209,12 @@ def decide_role(
         whole
         and summary.get("distinct_exact", True)
         and distinct == 2
-        and summary.get("fmin") == 0
-        and summary.get("fmax") == 1
+        and (summary.get("fmin"), summary.get("fmax")) in ((0, 1), (1, 2))
     ):
-        # a dummy: its mean is a share, its "tail" is the rarer answer, not an outlier
-        return RoleDecision(ColumnRole.BOOLEAN, "only the values 0 and 1: a flag", 0.9)
+        # a dummy (0/1) or a two-level code (sex 1/2): its mean is a share, its "tail" is
+        # the rarer answer, not an outlier
+        lo, hi = int(summary["fmin"]), int(summary["fmax"])
+        return RoleDecision(ColumnRole.BOOLEAN, f"only the values {lo} and {hi}: a flag", 0.9)
     levels = summary.get("balanced_codes")
     if levels:
         return RoleDecision(
