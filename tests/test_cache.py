@@ -344,3 +344,34 @@ def test_two_processes_racing_on_a_cold_csv_one_valid_entry(tmp_path) -> None:
     assert [e.name for e in entries] == [statuses[0]["key"]]
     assert check_entry(entries[0]).ok
     assert not list(cache_dir.glob(".build-*"))
+
+
+def test_spills_of_dead_sessions_are_removed_and_live_ones_kept(tmp_path) -> None:
+    """A killed session leaves its duplicate-analysis spills (hashes-<pid>-*.bin,
+    candidates-<pid>-*.arrow) under <home>/cache/grouped: the next session removes those
+    of processes that no longer run, never a live one's or another file."""
+    import os
+    import subprocess
+    import sys
+
+    from pytest_statharness.dataset.cache import SPILL_PREFIXES, remove_dead_owners
+
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    dead_pid = int(dead.stdout)
+    live_pid = os.getpid()
+    names = [
+        f"hashes-{dead_pid}-ab.bin",
+        f"candidates-{dead_pid}-cd.arrow",
+        f"hashes-{live_pid}-ef.bin",
+        "grouped-1234.arrow",
+        "hashes-notapid-x.bin",
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+    assert remove_dead_owners(tmp_path, SPILL_PREFIXES) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(names[2:])

@@ -386,14 +386,36 @@ SPOOL_PREFIX = ".build-spool-"
 
 def _remove_dead_spools(cache_dir: Path) -> None:
     """Remove the spool folders of processes that no longer run (a crashed first read)."""
-    for stale in cache_dir.glob(f"{SPOOL_PREFIX}*"):
-        try:
-            pid = int(stale.name[len(SPOOL_PREFIX) :].split("-", 1)[0])
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            shutil.rmtree(stale, ignore_errors=True)
-        except (ValueError, OSError):
-            continue
+    remove_dead_owners(cache_dir, (SPOOL_PREFIX,))
+
+
+#: spill files of the duplicate analyses (``analyses/quality``), named
+#: ``<prefix><pid>-<random>``, under the session's spill folder
+SPILL_PREFIXES = ("hashes-", "candidates-")
+
+
+def remove_dead_owners(folder: Path, prefixes: tuple[str, ...]) -> int:
+    """Remove the files and folders named ``<prefix><pid>-...`` in ``folder`` whose process
+    no longer runs on this machine (a killed session's spills); returns how many.
+
+    Why by pid: a live session on this machine may be writing them; a dead one never
+    removes them (a ``kill -9``, a machine reset), and they can be as large as a table's
+    hashes."""
+    removed = 0
+    for prefix in prefixes:
+        for stale in folder.glob(f"{prefix}*"):
+            try:
+                pid = int(stale.name[len(prefix) :].split("-", 1)[0])
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                if stale.is_dir():
+                    shutil.rmtree(stale, ignore_errors=True)
+                else:
+                    stale.unlink(missing_ok=True)
+                removed += 1
+            except (ValueError, OSError):
+                continue
+    return removed
 
 
 class BuildSpool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ..dataset import Dataset, open_dataset
+from ..dataset.cache import SPILL_PREFIXES, remove_dead_owners
 from ..engine import plan_comparison_for, plan_for, run_analysis, run_comparison
 from ..errors import StatHarnessError
 from ..policy.budget import decide_budget
@@ -54,8 +55,13 @@ class Harness:
                 self._datasets[spec.name] = open_dataset(
                     spec.name, **self._open_args[spec.name], spec=self.specs.get(spec.name)
                 )
-                # grouped copies of event logs in file order (dataset/regroup.py) go here
-                self._datasets[spec.name].spill_dir = settings.home / "cache" / "grouped"
+                # grouped copies of event logs in file order (dataset/regroup.py) go here,
+                # and the hash spills of the duplicate analyses: those of killed sessions
+                # are removed (nothing else ever would)
+                spill_dir = settings.home / "cache" / "grouped"
+                if spill_dir.is_dir():
+                    remove_dead_owners(spill_dir, SPILL_PREFIXES)
+                self._datasets[spec.name].spill_dir = spill_dir
                 self._datasets[spec.name].redact = settings.redact  # issue 11
             except StatHarnessError as exc:
                 raise pytest.UsageError(str(exc)) from None
