@@ -86,13 +86,10 @@ def build_scorecard(
     # accurate
     # an item with no stored snapshot was never verified (a first run): it does not count as
     # inaccurate, it blocks release until recorded with --snapshot-update
-    unrecorded = [i for i in analysis_items if (i.get("snapshot") or {}).get("status") == "missing"]
-    verified = [i for i in analysis_items if i not in unrecorded]
-    good = [
-        i
-        for i in verified
-        if i["outcome"] == "passed" and (i.get("snapshot") or {}).get("status") != "mismatch"
-    ]
+    status = [(i, (i.get("snapshot") or {}).get("status")) for i in analysis_items]
+    unrecorded = [i for i, st in status if st == "missing"]
+    verified = [(i, st) for i, st in status if st != "missing"]
+    good = [i for i, st in verified if i["outcome"] == "passed" and st != "mismatch"]
     sampled = []
     for i in analysis_items:
         rows = (i.get("telemetry") or {}).get("rows_scanned")

@@ -203,10 +203,9 @@ def _determines(table, a: str, b: str) -> str | None:
     """The column whose every level meets exactly one level of the other, or None."""
     if table is None:
         return None
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
-    if min(table.shape) < 2:
+    nonzero = _trimmed(table) > 0
+    if min(nonzero.shape) < 2:
         return None
-    nonzero = table > 0
     if (nonzero.sum(axis=1) == 1).all():
         return a  # rows are a's levels
     if (nonzero.sum(axis=0) == 1).all():
@@ -218,11 +217,15 @@ def _one_to_one(table) -> bool:
     """Each level of either column meets exactly one level of the other."""
     if table is None:
         return False
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
-    if table.shape[0] < 2 or table.shape[0] != table.shape[1]:
+    nonzero = _trimmed(table) > 0
+    if nonzero.shape[0] < 2:
         return False
-    nonzero = table > 0
     return bool((nonzero.sum(axis=1) == 1).all() and (nonzero.sum(axis=0) == 1).all())
+
+
+def _trimmed(table):
+    """The contingency table without its empty rows and columns (levels never seen)."""
+    return table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
 
 
 def _cramers(table) -> dict:
@@ -238,7 +241,7 @@ def _cramers(table) -> dict:
     }
     if table is None:
         return empty
-    table = table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+    table = _trimmed(table)
     n = int(table.sum())
     r, c = table.shape
     out = {**empty, "n": n, "levels_a": int(r), "levels_b": int(c)}

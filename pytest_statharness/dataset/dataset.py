@@ -565,7 +565,7 @@ def open_dataset(
         )
         for f in schema
     }
-    decided = settle_lone_calendar_parts(decided, summaries)
+    decided = settle_lone_calendar_parts(decided, summaries, relations)
     columns = []
     for f in schema:
         summary = summaries[f.name]

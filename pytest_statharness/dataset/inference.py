@@ -121,13 +121,12 @@ class ColumnScan:
     def _track_order(self, arr: np.ndarray) -> None:
         """Whether the values so far never decrease / always increase with the rows, and
         how often they decrease (a total that grows, revised now and then)."""
-        self.descents += int(np.count_nonzero(np.diff(arr) < 0))
-        if self.last is not None and arr[0] < self.last:
-            self.descents += 1
+        diffs = np.diff(arr)
+        first_step = None if self.last is None else arr[0] - self.last
+        down = int(np.count_nonzero(diffs < 0)) + int(first_step is not None and first_step < 0)
+        self.descents += down
         if self.sorted_so_far:
-            diffs = np.diff(arr)
-            first_step = None if self.last is None else arr[0] - self.last
-            if (diffs < 0).any() or (first_step is not None and first_step < 0):
+            if down:
                 self.sorted_so_far = False
             elif (diffs == 0).any() or first_step == 0:
                 self.strictly = False

@@ -22,6 +22,7 @@ Evidence, strongest first:
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -294,39 +295,28 @@ LONE_PART_AMBIGUOUS = frozenset({"week", "day", "minute", "second"})
 
 
 def settle_lone_calendar_parts(
-    decided: dict[str, RoleDecision], summaries: dict[str, dict]
+    decided: dict[str, RoleDecision], summaries: dict[str, dict], related: Collection[str]
 ) -> dict[str, RoleDecision]:
     """A week, day, minute or second known only by its name and domain, in a table with no
     date, no year and no other calendar part, is read as a number, not a calendar part.
+    ``related``: the columns found equal to a part of a timestamp column (checked against
+    it, never settled here).
 
     Why: ``week`` in a survival table (the week of arrest after release) or ``min`` beside
     ``max`` fits the domain and the name, but a calendar part alone dates nothing; a year
     alone does (cars' model year), and parts related to a timestamp were checked against it.
     """
-    anchors = [
-        name
-        for name, d in decided.items()
-        if d.role == ColumnRole.TIMESTAMP
-        or (
-            d.role == ColumnRole.CALENDAR_PART
-            and (d.detail not in LONE_PART_AMBIGUOUS or "equals" in d.reason)
-        )
-    ]
-    by_name = [
-        name
-        for name, d in decided.items()
-        if d.role == ColumnRole.CALENDAR_PART
-        and d.detail in LONE_PART_AMBIGUOUS
-        and "named as one" in d.reason
-    ]
-    if anchors or len(by_name) >= 2:
+    parts = {n: d for n, d in decided.items() if d.role == ColumnRole.CALENDAR_PART}
+    by_name = [n for n, d in parts.items() if d.detail in LONE_PART_AMBIGUOUS and n not in related]
+    anchored = any(d.role == ColumnRole.TIMESTAMP for d in decided.values()) or any(
+        n not in by_name for n in parts
+    )
+    if anchored or len(by_name) >= 2:
         return decided  # a date to place them in, or parts that make one (month and day)
     out = dict(decided)
     for name in by_name:
-        summary = summaries[name]
-        kind = "count" if not summary.get("negative") else "measurement"
         out[name] = RoleDecision(
-            ColumnRole.COUNT if kind == "count" else ColumnRole.MEASUREMENT,
+            ColumnRole.MEASUREMENT if summaries[name].get("negative") else ColumnRole.COUNT,
             f"whole numbers in the {decided[name].detail} range and named so, but the table has "
             "no date, year or other calendar part to place them in: read as a number (declare "
             'role = "calendar_part" in the dataset spec if it is one)',

@@ -42,6 +42,9 @@ class Harness:
             self.specs = load_specs(config.rootpath, settings.spec_file)
         except StatHarnessError as exc:
             raise pytest.UsageError(str(exc)) from None
+        spill_dir = settings.home / "cache" / "grouped"
+        if spill_dir.is_dir():  # spills of killed sessions: nothing else would remove them
+            remove_dead_owners(spill_dir, SPILL_PREFIXES)
         for spec in settings.datasets:
             try:
                 self._open_args[spec.name] = {
@@ -56,11 +59,7 @@ class Harness:
                     spec.name, **self._open_args[spec.name], spec=self.specs.get(spec.name)
                 )
                 # grouped copies of event logs in file order (dataset/regroup.py) go here,
-                # and the hash spills of the duplicate analyses: those of killed sessions
-                # are removed (nothing else ever would)
-                spill_dir = settings.home / "cache" / "grouped"
-                if spill_dir.is_dir():
-                    remove_dead_owners(spill_dir, SPILL_PREFIXES)
+                # and the hash spills of the duplicate analyses
                 self._datasets[spec.name].spill_dir = spill_dir
                 self._datasets[spec.name].redact = settings.redact  # issue 11
             except StatHarnessError as exc:
