@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pytest_statharness import ColumnRole
+from pytest_statharness import ColumnKind, ColumnRole
 from pytest_statharness.dataset import open_dataset
 
 
@@ -268,3 +268,60 @@ def test_a_longitude_east_of_the_date_line_is_a_coordinate(tmp_path) -> None:
     frame = pd.DataFrame({"lat": rng.uniform(-38, -11, 300), "long": rng.uniform(165, 188, 300)})
     cols = roles_of(tmp_path, frame)
     assert cols["long"].role == ColumnRole.GEO_COORDINATE
+
+
+def panel(firms: int = 8, years: int = 25, seed: int = 3) -> pd.DataFrame:
+    """A firm x year panel sorted by firm (statsmodels' Grunfeld): investment scales with
+    the firm, a coded 1..4 factor on exactly a quarter of the rows."""
+    rng = np.random.default_rng(seed)
+    size = np.repeat(rng.uniform(20, 2000, firms), years)
+    return pd.DataFrame(
+        {
+            "firm": np.repeat(np.arange(1, firms + 1), years),
+            "year": np.tile(np.arange(1935, 1935 + years), firms),
+            "inv": size * rng.lognormal(0, 0.2, firms * years),
+            "plant": np.tile(np.arange(1, 5), firms * years // 4),
+        }
+    )
+
+
+def test_a_panel_entity_is_a_category_and_many_entities_are_keys(tmp_path) -> None:
+    """Whole numbers in sorted blocks: 8 firms x 25 years are groups to compare (grouping
+    kind, so the relationship analyses use them); 300 patients x 3 visits are keys."""
+    cols = roles_of(tmp_path, panel())
+    assert cols["firm"].role == ColumnRole.CATEGORY and "long-format" in cols["firm"].role_reason
+    assert cols["firm"].kind == ColumnKind.CATEGORICAL
+    assert cols["plant"].role == ColumnRole.CATEGORY
+    assert cols["plant"].kind == ColumnKind.CATEGORICAL
+    visits = pd.DataFrame({"patient": np.repeat(np.arange(1, 301), 3), "x": np.arange(900.0)})
+    cols = roles_of(tmp_path, visits)
+    assert cols["patient"].role == ColumnRole.IDENTIFIER
+    assert "300 ids" in cols["patient"].role_reason
+
+
+def test_whole_number_groups_run_through_the_whole_gauntlet(pytester) -> None:
+    """Every analysis takes integer-valued groups (no item errors), and the firm effect
+    the panel holds is found."""
+    import json
+
+    panel().to_csv(pytester.path / "p.csv", index=False)
+    result = pytester.runpytest(
+        "-p", "no:cacheprovider", "-p", "no:randomly", "--stat-dataset", "p=p.csv",
+        "--snapshot-update",
+    )  # fmt: skip
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("passed", 0) + outcomes.get("failed", 0) >= 15
+    assert "error" not in outcomes and "errors" not in outcomes, result.stdout.str()[-3000:]
+    runs = pytester.path / "appdata" / "runs"
+    latest = json.loads((runs / "LATEST.json").read_text())["run_id"]
+    report = json.loads((runs / latest / "report.json").read_text())
+    titles = [
+        (f["severity"], f["title"])
+        for item in report["items"]
+        if item["analysis_id"] == "group_differences"
+        for f in item["findings"]
+    ]
+    assert ("high", "'inv' across the levels of 'firm'") in titles or (
+        "medium",
+        "'inv' across the levels of 'firm'",
+    ) in titles, titles

@@ -580,6 +580,10 @@ def open_dataset(
             )
         if kinds[f.name] == ColumnKind.INTEGER_ID and role.role != ColumnRole.IDENTIFIER:
             kinds[f.name] = ColumnKind.NUMERIC  # sorted months are a calendar part, no row id
+        if role.role == ColumnRole.CATEGORY and kinds[f.name] == ColumnKind.NUMERIC:
+            # whole numbers that label groups (a panel's firm 1..10, a coded factor, one
+            # declared a category): analysed as the groups they are, not as a quantity
+            kinds[f.name] = ColumnKind.CATEGORICAL
         columns.append(
             ColumnInfo(
                 name=f.name,

@@ -109,6 +109,12 @@ def timestamp_part(values: pa.Array, part: str) -> np.ndarray:
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
+#: sorted whole numbers in blocks are a panel's entity (a category to compare) when there
+#: are at most this many of them, each on at least PANEL_MIN_ROWS rows on average; more
+#: entities, or fewer rows each, are keys (patients of a visit table)
+PANEL_MAX_ENTITIES = 50
+PANEL_MIN_ROWS = 10
+
 #: a column of distinct whole numbers whose values fall from one row to the next at most
 #: this share of the time rises with the rows: a growing total (a population), not a key
 GROWING_MAX_DESCENTS = 0.01
@@ -166,6 +172,23 @@ def decide_role(
                     0.8,
                     part,
                 )
+        if summary.get("distinct_exact", True) and 1 < distinct < non_null:
+            per_entity = non_null / distinct
+            if distinct <= PANEL_MAX_ENTITIES and per_entity >= PANEL_MIN_ROWS:
+                # 1,1,...,1,2,2,...: the entity of a panel (firm x year); its levels are
+                # groups to compare, as a category's are
+                return RoleDecision(
+                    ColumnRole.CATEGORY,
+                    f"the entity of a long-format table: {distinct} whole numbers in sorted "
+                    f"blocks of {per_entity:.3g} rows on average",
+                    0.7,
+                )
+            return RoleDecision(
+                ColumnRole.IDENTIFIER,
+                f"entity ids in sorted blocks ({distinct} ids, {per_entity:.3g} rows each on "
+                "average)",
+                0.9,
+            )
         return RoleDecision(
             ColumnRole.IDENTIFIER, "integers increasing with the rows (a row id)", 0.95
         )
