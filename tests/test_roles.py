@@ -325,3 +325,67 @@ def test_whole_number_groups_run_through_the_whole_gauntlet(pytester) -> None:
         "medium",
         "'inv' across the levels of 'firm'",
     ) in titles, titles
+
+
+def test_repeated_codes_are_entities_or_keys_never_quantities(tmp_path) -> None:
+    """A balanced panel ordered by year (46 FIPS-like state codes, each on exactly 30 rows,
+    not sorted by state) holds a category; matched sets of 3 (83 strata, one set of 2)
+    hold keys. A count with uneven frequencies stays a count."""
+    rng = np.random.default_rng(12)
+    codes = rng.choice(np.arange(1, 57), 46, replace=False)
+    frame = pd.DataFrame(
+        {
+            "state": np.tile(codes, 30),
+            "year": np.repeat(np.arange(63, 93), 46),
+            "sales": rng.gamma(5, 25, 46 * 30),
+            "visits": rng.poisson(3, 46 * 30),
+        }
+    )
+    cols = roles_of(tmp_path, frame, "csv")
+    assert cols["state"].role == ColumnRole.CATEGORY and "panel" in cols["state"].role_reason
+    assert cols["visits"].role == ColumnRole.COUNT
+    strata = np.concatenate([np.repeat(np.arange(1, 83), 3), [83, 83]])
+    matched = pd.DataFrame({"stratum": rng.permutation(strata), "age": rng.integers(20, 45, 248)})
+    cols = roles_of(tmp_path, matched)
+    assert cols["stratum"].role == ColumnRole.IDENTIFIER
+    assert "83 whole numbers" in cols["stratum"].role_reason
+
+
+def test_time_axes_as_r_and_panels_write_them(tmp_path) -> None:
+    """Two-digit years named 'year' (Cigar's 63..92) date the rows in the 1900s; sorted
+    years named 'time' (R's LakeHuron) are years, not row ids; R's fractional quarters
+    (1945.00, 1945.25, ...) date a quarterly series."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(1)
+    two_digit = pd.DataFrame(
+        {"year": np.repeat(np.arange(63, 93), 4), "sales": rng.gamma(5, 25, 120)}
+    )
+    path = tmp_path / "cigar.csv"
+    two_digit.to_csv(path, index=False)
+    dataset = open_dataset("cigar", str(path))
+    assert dataset.column("year").role == ColumnRole.CALENDAR_PART
+    dates = pa.chunked_array(
+        c.column("date(year)") for c in dataset.iter_chunks(columns=["date(year)"])
+    )
+    assert str(dates[0].as_py().date()) == "1963-01-01"
+    assert str(dates[-1].as_py().date()) == "1992-01-01"
+
+    lake = pd.DataFrame({"time": np.arange(1875, 1973), "level": rng.normal(579, 1, 98)})
+    cols = roles_of(tmp_path, lake, "csv")
+    assert cols["time"].role == ColumnRole.CALENDAR_PART
+
+    quarters = pd.DataFrame(
+        {"time": 1945 + np.arange(120) / 4, "approval": rng.uniform(20, 90, 120).round()}
+    )
+    path = tmp_path / "presidents.csv"
+    quarters.to_csv(path, index=False)
+    dataset = open_dataset("presidents", str(path))
+    assert dataset.column("time").role_detail == "fractional_year"
+    dates = pa.chunked_array(
+        c.column("date(time)") for c in dataset.iter_chunks(columns=["date(time)"])
+    )
+    assert [str(d.as_py().date()) for d in dates[:3]] == ["1945-01-01", "1945-04-01", "1945-07-01"]
+    # a float that is no grid of months (a measurement in the year range) stays a measure
+    noisy = quarters.assign(time=quarters["time"] + rng.uniform(0.001, 0.002, 120))
+    assert roles_of(tmp_path, noisy, "csv")["time"].role == ColumnRole.MEASUREMENT

@@ -18,6 +18,7 @@ from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.exact import exact_fixed_sum, fixed_ratio
 from .._shared.groups import linked_groups
+from .._shared.scale import SIZE_SPAN, size_rule_text, size_span
 from .._shared.series import (
     ALPHA,
     FIXED_ONE,
@@ -105,6 +106,9 @@ DERIVED_RULE = (
 
 #: |Spearman rho| from this on: one column is a monotone function of the other
 MONOTONE_RHO = 1 - 1e-12
+#: two totals of units of every size (``_shared.scale``) correlating at least this much
+#: restate the units' sizes
+SIZE_R = 0.95
 
 
 SUMMARY_RULE = (
@@ -165,7 +169,11 @@ class Correlation(Analysis):
         "'temp_min', a price's open/high/low/close) are at most low and link no group: they "
         "correlate by construction. So are a pair with |Spearman rho| = 1 (one column a monotone "
         "function of the other: a log, a square) and interaction terms of a common factor "
-        "('A_B' beside 'A' or 'A_C', named by joining column names): at most low, no group. Measures (role measurement, count, duration) "
+        "('A_B' beside 'A' or 'A_C', named by joining column names): at most low, no group. "
+        "So is a pair with |r| >= 0.95 of two totals whose positive values each span a "
+        "20-fold range or more (largest >= 20 x smallest: units of every size, a population "
+        "and its adults): it restates the units' sizes; a correlated group of such totals "
+        "only is low. Measures (role measurement, count, duration) "
         "and 0/1 flags (point-biserial r) are paired"
     )
     reference = (
@@ -595,12 +603,20 @@ class Correlation(Analysis):
             series_levels = "time_series_table" in ctx.params
             quantity = shared_quantity(cols[i], cols[j])
             derived = self._derived(cols, i, j, rho)
+            spans = [size_span(ctx.dataset.column(c)) for c in (cols[i], cols[j])]
+            sized = (
+                not interest
+                and r_ij is not None
+                and r_ij >= SIZE_R
+                and all(s is not None and s >= SIZE_SPAN for s in spans)
+            )
             group_edge = (
                 severity in ("medium", "high")
                 and not (shared or series_levels)
                 and not interest
                 and quantity is None
                 and derived is None
+                and not sized
             )
             if (
                 not interest
@@ -626,6 +642,10 @@ class Correlation(Analysis):
                 # mean and worst of one measurement move together by construction
                 severity = "low"
                 params["severity_capped"] = SUMMARY_RULE.format(quantity=quantity)
+            elif sized and severity in ("medium", "high"):
+                # population and population over 16, enrolment and teachers
+                severity = "low"
+                params["severity_capped"] = size_rule_text([cols[i], cols[j]], spans)
             if reason:
                 params["spearman_skipped"] = reason
             if pr.get("overflow"):
@@ -685,6 +705,17 @@ class Correlation(Analysis):
             lead = max(pairs, key=lambda f: abs(f["measurement"]["values"]["pearson_r"] or 0))
             x, y = lead["evidence"]["columns"]
             names = [ctx.columns[a] for a in group]
+            spans = [size_span(ctx.dataset.column(c)) for c in names]
+            params = {
+                "rule": GROUP_RULE,
+                "pairs_tested": tested,
+                "strong_pairs": [f["evidence"]["columns"] for f in pairs],
+            }
+            severity = "medium"
+            if all(s is not None and s >= SIZE_SPAN for s in spans):
+                # a state's output, employment and capital: all grow with the state
+                severity = "low"
+                params["severity_capped"] = size_rule_text(names, spans)
             out.append(
                 ctx.finding(
                     kind="correlated_group",
@@ -702,13 +733,9 @@ class Correlation(Analysis):
                         "strongest_pearson_r": "coefficient",
                         "weakest_strong_abs_r": "coefficient",
                     },
-                    severity="medium",
+                    severity=severity,
                     columns=names,
-                    parameters={
-                        "rule": GROUP_RULE,
-                        "pairs_tested": tested,
-                        "strong_pairs": [f["evidence"]["columns"] for f in pairs],
-                    },
+                    parameters=params,
                 )
             )
         return out

@@ -12,9 +12,10 @@ from fractions import Fraction
 import numpy as np
 from scipy import stats
 
-from pytest_statharness import MEASURE_ROLES, Analysis, MemoryModel, Plan
+from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
+from .._shared.scale import SIZE_SPAN, size_rule_text, size_span
 from .._shared.series import (
     ALPHA,
     CountMap,
@@ -71,7 +72,12 @@ class GroupDifferences(Analysis):
         "its code split the rows alike), and a second measure with the same H, n and groups "
         "across the same grouping (one measure a monotone function of the other); so is a "
         "measure whose levels' mean ranks correlate >= 0.95 (Pearson, >= 5 levels) with a "
-        "stronger finding's over the same grouping (hwy and cty across car classes)"
+        "stronger finding's over the same grouping (hwy and cty across car classes). True by "
+        "construction, so not medium: a measure constant within each level (epsilon^2 = 1, "
+        "an attribute of the level: low); two levels holding disjoint ranges of the measure "
+        "(a cut of it, 'child' of 'age': info); in a table with a time axis (units observed "
+        "over time), a total of units of every size (positive values spanning a 20-fold "
+        "range) with epsilon^2 >= 0.8 across the units (low)"
     )
     reference = (
         "Kruskal & Wallis (1952), Use of Ranks in One-Criterion Variance Analysis, JASA 47; "
@@ -289,6 +295,8 @@ class GroupDifferences(Analysis):
                 "highest_mean_rank_level": None,
                 "lowest_mean_rank_level": None,
             }
+            counts: list[int] = []
+            sums: list[int] = []
             if (v, g) in info.get("rank_pairs", {}):
                 counts, sums = info["sums"].get((v, g), ([], []))
                 res.update(_kruskal(counts, sums, info["tables"][key], labels))
@@ -315,6 +323,10 @@ class GroupDifferences(Analysis):
             severity = significant_severity(
                 res["p_value"], tested, res["epsilon_squared"], ((0.14, "medium"), (0.06, "low"))
             )
+            if severity in ("medium", "high"):
+                structural = _structural(ctx, v, g, counts, sums, res["epsilon_squared"])
+                if structural is not None:
+                    severity, params["severity_capped"] = structural
             units = {
                 "h_statistic": "statistic",
                 "p_value": "probability",
@@ -368,6 +380,52 @@ SAME_PATTERN_RULE = (
     "one pattern of two related measures (highway and city mileage, a stone's size and "
     "weight), said once; severity at most low"
 )
+
+
+#: epsilon^2 from which a measure is constant within each level (ties only)
+ATTRIBUTE_EPSILON = 1 - 1e-9
+#: epsilon^2 from which a total of units of every size differing across them is their size
+SIZE_EPSILON = 0.8
+
+ATTRIBUTE_RULE = (
+    "epsilon^2 = 1: {v!r} takes one value within each level of {g!r}, an attribute of the "
+    "level (recorded per {g!r}), not an effect measured on its rows; severity at most low"
+)
+THRESHOLD_RULE = (
+    "the two levels of {g!r} hold disjoint ranges of {v!r} (no value of one level lies "
+    "between values of the other): {g!r} is a cut of {v!r} (child: age under 18), a "
+    "definition, not an effect; severity info"
+)
+
+
+def _structural(ctx, v: str, g: str, counts, sums, epsilon) -> tuple[str, str] | None:
+    """(severity, rule) when a medium/high group difference is true by the table's
+    construction rather than an effect: the measure is an attribute of the levels, a
+    two-level grouping is a cut of the measure, or the levels are units of every size and
+    the measure one of their totals (``_shared.scale``). None otherwise."""
+    if epsilon is not None and epsilon >= ATTRIBUTE_EPSILON:
+        return "low", ATTRIBUTE_RULE.format(v=v, g=g)
+    filled = [(n, s_) for n, s_ in zip(counts, sums, strict=False) if n]
+    if len(filled) == 2:
+        total = filled[0][0] + filled[1][0]
+        n1, twice = filled[0]
+        # twice the rank sum of a level holding the n1 smallest (or largest) values
+        if twice in (n1 * (n1 + 1), n1 * (2 * total - n1 + 1)):
+            return "info", THRESHOLD_RULE.format(v=v, g=g)
+    span = size_span(ctx.dataset.column(v))
+    panel = any(c.kind == ColumnKind.TIMESTAMP for c in ctx.dataset.columns)
+    if (
+        panel  # the levels are units observed over time (states by year), not kinds (species)
+        and epsilon is not None
+        and epsilon >= SIZE_EPSILON
+        and span is not None
+        and span >= SIZE_SPAN
+    ):
+        return "low", (
+            f"epsilon^2 = {epsilon:.2f} across {g!r}: "
+            + size_rule_text([v], [span]).replace("they grow", "it grows")
+        )
+    return None
 
 
 def _same_pattern(findings: list[dict], profiles: dict) -> None:

@@ -30,6 +30,7 @@ from .full_load import check_full_load
 from .inference import ColumnScan, decide_kind
 from .roles import (
     RELATION_MATCH_SHARE,
+    TWO_DIGIT_YEAR_PIVOT,
     RoleDecision,
     calendar_candidates,
     decide_role,
@@ -41,8 +42,9 @@ from .sources import BadRows, Source, detect_format, open_source, split_location
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 3  # 2: number domains, date layouts, calendar relations (roles); 3: value
-# counts of small codes, descents in row order, order of whole floats, settled day/month order
+META_VERSION = 4  # 2: number domains, date layouts, calendar relations (roles); 3: value
+# counts of small codes, descents in row order, order of whole floats, settled day/month order;
+# 4: repeated codes (panel entities, matched sets), fractional-year grids
 DEFAULT_IO_BATCH_ROWS = 65536
 
 
@@ -60,6 +62,9 @@ class ColumnInfo:
     role_detail: str | None = None  # calendar part, date layout
     date_format: str | None = None  # strings read as timestamps with this layout
     excluded: bool = False  # left out of every analysis by the dataset spec
+    # smallest and largest finite value of a number column (the typing scan's, exact):
+    # how many orders of magnitude a quantity spans tells totals of units of every size
+    value_range: tuple[float, float] | None = None
 
     def role_json(self) -> dict:
         return RoleDecision(
@@ -600,6 +605,9 @@ def open_dataset(
                 if kinds[f.name] == ColumnKind.TIMESTAMP
                 else None,
                 excluded=f.name in spec.exclude,
+                value_range=(summary["fmin"], summary["fmax"])
+                if summary.get("fmin") is not None and summary.get("fmax") is not None
+                else None,
             )
         )
     dataset = Dataset(
@@ -663,6 +671,14 @@ class DerivedDate:
     def compute(self, table: pa.Table) -> pa.Array:
         year = np.asarray(table.column(self.year).to_numpy(zero_copy_only=False), np.float64)
         valid = np.isfinite(year)
+        if self.unit == "fraction":  # 1945.25: the quarter starting in April 1945
+            months = np.round((np.where(valid, year, 1970.0) - 1970.0) * 12).astype(np.int64)
+            stamp = months.astype("datetime64[M]").astype("datetime64[us]")
+            return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(
+                pa.timestamp("us")
+            )
+        # two-digit years (Cigar's 63..92): the 1900s from the pivot on, the 2000s below it
+        year = np.where(year < 100, year + np.where(year >= TWO_DIGIT_YEAR_PIVOT, 1900, 2000), year)
         months = np.zeros(year.size, np.int64)
         if self.part:
             part = np.asarray(table.column(self.part).to_numpy(zero_copy_only=False), np.float64)
@@ -685,6 +701,8 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
         if c.role == ColumnRole.CALENDAR_PART and not c.excluded
     }
     if "year" not in parts:
+        if "fractional_year" in parts:
+            return [(DerivedDate(parts["fractional_year"], None, "fraction"), "month")]
         return []
     for unit in ("month", "quarter"):
         if unit in parts:

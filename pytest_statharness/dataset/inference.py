@@ -37,6 +37,11 @@ DISTINCT_TRACK_CAP = 10_000
 CLOCK_MAX = 2400
 #: at most this many values for a numeric column to be read as a coded factor
 CODE_MAX_LEVELS = 12  # midnight is often written 2400
+#: exact counts per value are kept while a numeric column has at most this many values:
+#: enough for the entities of a panel (50 states, 800 firms) and the sets of a matched design
+CODE_TRACK_CAP = 1000
+#: repeated codes: at least this share of the values on the same (modal) number of rows
+REPEATED_MODAL_SHARE = 0.9
 
 
 @dataclass
@@ -60,6 +65,7 @@ class ColumnScan:
     fmin: float | None = None
     fmax: float | None = None
     non_integral: int = 0  # finite values with a fractional part
+    off_month_grid: int = 0  # finite values that are no whole number of twelfths
     clock_bad: int = 0  # values that cannot be a time of day written hhmm
     negative: int = 0
     # timestamps: how coarse the values are (a "Year" stored as 1970-01-01 is yearly)
@@ -169,6 +175,9 @@ class ColumnScan:
         self.fmax = hi if self.fmax is None else max(self.fmax, hi)
         whole = arr == np.floor(arr)
         self.non_integral += int(len(arr) - np.count_nonzero(whole))
+        twelfths = arr * 12.0
+        # R's time of a monthly or quarterly series (1945.25), written with ~15 digits
+        self.off_month_grid += int(np.count_nonzero(np.abs(twelfths - np.round(twelfths)) > 1e-4))
         self.negative += int(np.count_nonzero(arr < 0))
         ints = arr[whole]
         bad = (ints < 0) | (ints > CLOCK_MAX) | (np.mod(ints, 100) >= 60)
@@ -196,16 +205,19 @@ class ColumnScan:
         if self.code_counts is None:
             return
         values, counts = np.unique(arr, return_counts=True)
+        if len(values) > CODE_TRACK_CAP:
+            self.code_counts = None
+            return
         for v, n in zip(values.tolist(), counts.tolist(), strict=True):
             self.code_counts[v] = self.code_counts.get(v, 0) + n
-        if len(self.code_counts) > CODE_MAX_LEVELS:
+        if len(self.code_counts) > CODE_TRACK_CAP:
             self.code_counts = None
 
     def _balanced_codes(self) -> int | None:
         """k when the values are k >= 2 consecutive whole numbers (not just 0 and 1), each
         on exactly the same number of rows: a coded design factor, not a quantity."""
         codes = self.code_counts
-        if not codes or len(codes) < 2 or set(codes) == {0, 1}:
+        if not codes or len(codes) < 2 or set(codes) == {0, 1} or len(codes) > CODE_MAX_LEVELS:
             return None
         keys = sorted(codes)
         whole = all(float(k).is_integer() for k in keys)
@@ -213,6 +225,24 @@ class ColumnScan:
             return None
         counts = set(codes.values())
         return len(keys) if len(counts) == 1 and min(counts) >= 2 else None
+
+    def _repeated_codes(self) -> dict | None:
+        """Whole numbers (at least 3 of them) nearly all on the same number of rows, at
+        least 2: the entity of a balanced panel (46 states x 30 years) or the matched sets
+        of a design (83 strata of 3), whose values label rows rather than measure them.
+        A quantity's values are almost never that evenly spread. ``{"levels", "rows"}``."""
+        codes = self.code_counts
+        if not codes or len(codes) < 3:
+            return None
+        if not all(float(k).is_integer() for k in codes):
+            return None
+        counts = np.fromiter(codes.values(), dtype=np.int64, count=len(codes))
+        values, freq = np.unique(counts, return_counts=True)
+        modal = int(values[np.argmax(freq)])
+        on_modal = int(freq.max())
+        if modal < 2 or on_modal < REPEATED_MODAL_SHARE * len(codes) or counts.max() > modal:
+            return None  # an entity may miss periods (fewer rows), never have extra ones
+        return {"levels": len(codes), "rows": modal}
 
     def _track_distinct(self, valid) -> None:
         if self.distinct_overflow or not len(valid):
@@ -242,7 +272,9 @@ class ColumnScan:
             "fmin": self.fmin,
             "fmax": self.fmax,
             "non_integral": self.non_integral,
+            "off_month_grid": self.off_month_grid,
             "balanced_codes": self._balanced_codes(),
+            "repeated_codes": self._repeated_codes(),
             "clock_bad": self.clock_bad,
             "negative": self.negative,
             "granularity": self._granularity(),

@@ -56,6 +56,12 @@ _CALENDAR_NAMES = {
     "minute": {"minute", "min", "mi"},
     "second": {"second", "sec", "ss"},
 }
+#: names a time index goes by besides "year": sorted years named so are a calendar too
+#: (R exports a series' index as "time")
+_TIME_INDEX_NAMES = {"time", "period", "date", "t"}
+#: a two-digit year (63..92) below this is in the 2000s, from it in the 1900s; fixed, so
+#: that a table reads the same whatever the day it is analysed
+TWO_DIGIT_YEAR_PIVOT = 50
 _ID_TOKENS = {
     "id", "key", "code", "number", "num", "no", "nr", "zip", "zipcode", "postcode",
     "phone", "flight", "account", "uuid", "guid", "ssn", "isbn", "sku", "serial", "tailnum",
@@ -98,6 +104,46 @@ def calendar_candidates(summary: dict) -> list[str]:
     if not _whole_numbers(summary):
         return []
     return [part for part, (lo, hi) in CALENDAR_DOMAINS.items() if _in_domain(summary, lo, hi)]
+
+
+def _two_digit_years(tokens: set[str], summary: dict) -> RoleDecision | None:
+    """Years written with two digits (a panel's 63..92), named as years, in order or in
+    the blocks of a panel: a calendar part (the derived date adds the century)."""
+    if (
+        tokens & _CALENDAR_NAMES["year"]
+        and _in_domain(summary, 0, 99)
+        and summary.get("distinct_at_least", 0) >= 3
+        and (summary.get("non_decreasing") or summary.get("repeated_codes"))
+    ):
+        return RoleDecision(
+            ColumnRole.CALENDAR_PART,
+            f"two-digit years ({int(summary['fmin'])}..{int(summary['fmax'])}, read as "
+            f"19xx from {TWO_DIGIT_YEAR_PIVOT}, 20xx below), named as one",
+            0.7,
+            "year",
+        )
+    return None
+
+
+def fractional_year_grid(summary: dict) -> str | None:
+    """ "month" or "quarter" when the values are years and twelfths (1945.0, 1945.25, ...)
+    rising by exactly one period from each row to the next: the index R writes for a
+    monthly or quarterly series. Whole years are left to the year rules."""
+    n = summary.get("non_null", 0)
+    lo, hi = summary.get("fmin"), summary.get("fmax")
+    if (
+        n < 8
+        or lo is None
+        or not summary.get("strictly_increasing")
+        or not summary.get("non_integral")
+        or summary.get("off_month_grid", 1)
+        or not (CALENDAR_DOMAINS["year"][0] <= lo and hi < CALENDAR_DOMAINS["year"][1])
+    ):
+        return None
+    for grain, per_year in (("month", 12), ("quarter", 4)):
+        if abs((hi - lo) * per_year - (n - 1)) < 1e-3:
+            return grain  # n strictly rising values on the grid, n - 1 steps: all equal
+    return None
 
 
 def timestamp_part(values: pa.Array, part: str) -> np.ndarray:
@@ -164,8 +210,12 @@ def decide_role(
             )
         return RoleDecision(ColumnRole.TIMESTAMP, "timestamp or date type", 1.0, grain)
     if kind == ColumnKind.INTEGER_ID and relation is None:
+        two_digit = _two_digit_years(tokens, summary)
+        if two_digit is not None:
+            return two_digit
         for part in calendar_candidates(summary):
-            if tokens & _CALENDAR_NAMES[part]:  # sorted years are a calendar, not row ids
+            names = _CALENDAR_NAMES[part] | (_TIME_INDEX_NAMES if part == "year" else set())
+            if tokens & names:  # sorted years are a calendar, not row ids
                 return RoleDecision(
                     ColumnRole.CALENDAR_PART,
                     f"whole numbers in the {part} range, named as one (sorted with the rows)",
@@ -219,6 +269,19 @@ def decide_role(
             0.99,
             part,
         )
+    grid = fractional_year_grid(summary)
+    if grid and tokens & (_TIME_INDEX_NAMES | _CALENDAR_NAMES["year"]):
+        return RoleDecision(
+            ColumnRole.CALENDAR_PART,
+            f"a {grid}ly time written as a fractional year ({summary['fmin']:.2f}, "
+            f"{summary['fmin'] + (0.25 if grid == 'quarter' else 1 / 12):.2f}, ...): one "
+            "row per period, in order",
+            0.9,
+            "fractional_year",
+        )
+    two_digit = _two_digit_years(tokens, summary)
+    if two_digit is not None:
+        return two_digit
     for part in calendar_candidates(summary):
         if tokens & _CALENDAR_NAMES[part]:
             return RoleDecision(
@@ -246,6 +309,22 @@ def decide_role(
             f"{levels} consecutive whole numbers, each on exactly the same number of rows: "
             "a coded design factor (the alternatives of a choice table), not a quantity",
             0.8,
+        )
+    repeated = summary.get("repeated_codes")
+    if whole and repeated:
+        levels, rows = repeated["levels"], repeated["rows"]
+        if levels <= PANEL_MAX_ENTITIES and rows >= PANEL_MIN_ROWS:
+            return RoleDecision(
+                ColumnRole.CATEGORY,
+                f"the entity of a panel: {levels} whole numbers, nearly all on exactly "
+                f"{rows} rows each (a code, not a quantity)",
+                0.7,
+            )
+        return RoleDecision(
+            ColumnRole.IDENTIFIER,
+            f"{levels} whole numbers, nearly all on exactly {rows} rows each: the keys of "
+            "sets of rows (a panel's units, matched sets), not a quantity",
+            0.7,
         )
     if (
         whole

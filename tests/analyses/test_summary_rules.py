@@ -557,3 +557,73 @@ def test_two_related_measures_with_one_pattern_across_groups_are_said_once() -> 
     assert low["evidence"]["parameters"]["same_fact_as"] in ("hwy", "cty")
     assert "rank in the same order" in low["evidence"]["parameters"]["severity_capped"]
     assert by_measure["displ"]["severity"] == "medium"
+
+
+def states_panel(seed: int = 4, states: int = 40, years: int = 20) -> pd.DataFrame:
+    """States of every size over 20 years: output, employment and capital all grow with the
+    state (totals); unemployment is a rate that differs by state less; the number of
+    seats is set per state (one value per state)."""
+    rng = np.random.default_rng(seed)
+    size = np.repeat(np.exp(rng.uniform(np.log(1), np.log(80), states)), years)
+    n = states * years
+    return pd.DataFrame(
+        {
+            "state": np.repeat([f"S{i:02d}" for i in range(states)], years),
+            "year": np.tile(np.arange(1970, 1970 + years), states),
+            "gsp": 1000 * size * rng.lognormal(0, 0.05, n),
+            "emp": 40 * size * rng.lognormal(0, 0.05, n),
+            "pcap": 300 * size * rng.lognormal(0, 0.08, n),
+            "seats": np.repeat(rng.integers(2, 50, states), years).astype(float),
+            "unemp": np.repeat(rng.normal(6, 1.5, states), years) + rng.normal(0, 1.0, n),
+        }
+    )
+
+
+def test_totals_of_units_of_every_size_restate_the_sizes() -> None:
+    """Totals of states spanning an 80-fold range correlate near 1 and differ across states:
+    the states' sizes, low; a pair of measures that are not such totals stays medium."""
+    frame = states_panel()
+    result = run_on_frame(analysis("correlation"), frame)
+    totals = [f for f in result.findings if set(f["evidence"]["columns"]) <= {"gsp", "emp", "pcap"}]
+    assert len(totals) == 3 and all(f["severity"] == "low" for f in totals)
+    assert not by_kind(result, "correlated_group")  # no group made of sizes
+    capped = [f["evidence"]["parameters"].get("severity_capped", "") for f in totals]
+    assert sum("units of every size" in c for c in capped) >= 2
+    gd = run_on_frame(analysis("group_differences"), frame)
+    by_col = {f["subject"]["column"]: f for f in gd.findings}
+    assert by_col["gsp"]["severity"] == "low"
+    assert "units of every size" in by_col["gsp"]["evidence"]["parameters"]["severity_capped"]
+    assert by_col["seats"]["severity"] == "low"  # one value per state: an attribute
+    assert "attribute of the level" in by_col["seats"]["evidence"]["parameters"]["severity_capped"]
+    assert by_col["unemp"]["severity"] == "medium"
+    # a strong pair that is no pair of totals keeps its severity
+    rng = np.random.default_rng(2)
+    x = rng.normal(50, 5, 500)
+    pair = pd.DataFrame({"x": x, "y": 2 * x + rng.normal(0, 2, 500)})
+    kept = run_on_frame(analysis("correlation"), pair).findings
+    assert kept[0]["severity"] == "medium"
+    # kinds (species), not units observed over time: a measure spanning a 20-fold range
+    # that differs across them is an effect
+    kinds = frame.drop(columns=["year", "emp", "pcap"])
+    gd = run_on_frame(analysis("group_differences"), kinds)
+    by_col = {f["subject"]["column"]: f for f in gd.findings}
+    assert by_col["gsp"]["severity"] == "medium"
+
+
+def test_a_two_level_cut_of_a_measure_is_a_definition() -> None:
+    """'child' is age under 18: the two levels hold disjoint ages, info; a flag whose
+    levels overlap in the measure keeps its medium."""
+    rng = np.random.default_rng(9)
+    age = rng.uniform(0, 80, 600).round(1)
+    frame = pd.DataFrame(
+        {
+            "age": age,
+            "child": np.where(age < 18, "yes", "no"),
+            "retired": np.where(age + rng.normal(0, 8, 600) > 62, "yes", "no"),
+        }
+    )
+    result = run_on_frame(analysis("group_differences"), frame)
+    by_group = {f["subject"]["group_by"]: f for f in result.findings}
+    assert by_group["child"]["severity"] == "info"
+    assert "cut of 'age'" in by_group["child"]["evidence"]["parameters"]["severity_capped"]
+    assert by_group["retired"]["severity"] == "medium"
