@@ -15,6 +15,15 @@ Findings, in this order:
 2. Kind ``null_rate``, one per column with a missing value, in column order:
    ``null_count`` (null or NaN), ``nan_count`` (the NaN among them), ``null_rate``. Severity
    ``high`` from a rate of 0.5, ``medium`` from 0.1, ``low`` below.
+   When the dataset's time column (the first timestamp column with values) is
+   non-decreasing in row order, the rows are in time order, and a column whose missing
+   values include a block before its first value or after its last (a series that starts
+   late or ends early) gets instead kind ``missing_outside_span``: ``rows_before_first_value``,
+   ``rows_after_last_value``, ``first_valued_row``, ``last_valued_row``, ``first_date``,
+   ``last_date``, ``missing_inside_span``, ``rows_in_span``; severity ``info``, ``low``
+   when values are also missing inside the span — those are then a ``null_rate`` finding
+   graded by ``inside_span_rate`` (of the rows in the span). The first and last valued row
+   per column are folded as minimum and maximum row positions, so any chunking agrees.
 3. Kind ``co_missing``, subject ``{"columns": [a, b]}`` (a before b in column order), one
    per pair of columns both missing in at least one row: ``co_missing_count`` (rows where
    both are missing), ``expected_count`` (``n_a * n_b / rows``, the count if the two went
@@ -41,6 +50,13 @@ from pytest_statharness import Analysis, ColumnKind, MemoryModel, hookimpl
 
 from .._shared.groups import linked_groups
 from .._shared.report import graded
+from .._shared.series import ticks_per_second, time_ticks
+
+#: no valued row yet (first: larger than any position; last: smaller than any)
+_NO_FIRST = np.iinfo(np.int64).max
+_NO_LAST = -1
+#: no timestamp at a row (its time is null)
+_NO_TIME = np.iinfo(np.int64).min
 
 if hasattr(np, "bitwise_count"):
 
@@ -86,13 +102,46 @@ def _pair_counts(masks: np.ndarray) -> np.ndarray:
 
 
 @dataclass(slots=True)
+class _Order:
+    """Whether the time column's valid values are non-decreasing in row order over the rows
+    seen: the earliest and latest row positions with a time, their times, and whether
+    the times in between never go back. Merged by position, so any merge shape agrees."""
+
+    ordered: bool = True
+    lo_pos: int = _NO_FIRST
+    lo: int = 0
+    hi_pos: int = _NO_LAST
+    hi: int = 0
+
+    def merged(self, other: _Order) -> _Order:
+        if other.hi_pos == _NO_LAST:
+            return _Order(
+                self.ordered and other.ordered, self.lo_pos, self.lo, self.hi_pos, self.hi
+            )
+        if self.hi_pos == _NO_LAST:
+            return _Order(
+                self.ordered and other.ordered, other.lo_pos, other.lo, other.hi_pos, other.hi
+            )
+        x, y = (self, other) if self.lo_pos <= other.lo_pos else (other, self)
+        return _Order(x.ordered and y.ordered and x.hi <= y.lo, x.lo_pos, x.lo, y.hi_pos, y.hi)
+
+
+@dataclass(slots=True)
 class _Missing:
     """The pass state: rows seen, rows with at least one missing cell, NaN counts per
     column, and the column x column matrix of rows missing both (its diagonal: nulls per
-    column). Named fields instead of a string-keyed dict, so a typo fails at once."""
+    column); per column the first and last row positions with a value and the time column's
+    value at them; whether the time column runs in row order. Named fields instead of a
+    string-keyed dict, so a typo fails at once."""
 
     nans: np.ndarray
     pairs: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    first_time: np.ndarray
+    last_time: np.ndarray
+    order: _Order
+    ticks_per_second: int = 0
     rows: int = 0
     rows_with_missing: int = 0
 
@@ -115,7 +164,17 @@ class Missingness(Analysis):
         "from 50%, medium from 10%, else low; 3 or more columns each missing in >= 10% of "
         "the rows whose missing rows coincide (Jaccard >= 0.8, connected) are one "
         "'missing together' finding with the worst member's severity, reported after the "
-        "summary, and their own null rates are low"
+        "summary, and their own null rates are low (the group is low when every member only "
+        "starts late or ends early). When the time column (the first timestamp column with "
+        "values) is non-decreasing in row order, the rows are in time order: per column, "
+        "the first and last row with a value (and the time there) are tracked, and missing "
+        "values before the first or after the last (a block of L rows, unless values "
+        "missing at the rate r of the rows between would leave it by chance: r^L >= 0.001) "
+        "are one 'missing_outside_span' finding "
+        "(the series starts late or ends early: info, low when values are also missing in "
+        "between), not a null rate; the values missing between the first and last value "
+        "are the null rate, graded by their share of the rows in that span. Without a time "
+        "column in row order every missing value counts in the null rate"
     )
     reference = (
         "Little & Rubin (2019), Statistical Analysis with Missing Data, 3rd ed., Wiley "
@@ -128,7 +187,15 @@ class Missingness(Analysis):
     # -- accumulator ------------------------------------------------------------------
     def init(self, ctx):
         k = len(ctx.plan.columns)
-        return _Missing(nans=np.zeros(k, dtype=np.int64), pairs=np.zeros((k, k), dtype=np.int64))
+        return _Missing(
+            nans=np.zeros(k, dtype=np.int64),
+            pairs=np.zeros((k, k), dtype=np.int64),
+            first=np.full(k, _NO_FIRST, dtype=np.int64),
+            last=np.full(k, _NO_LAST, dtype=np.int64),
+            first_time=np.full(k, _NO_TIME, dtype=np.int64),
+            last_time=np.full(k, _NO_TIME, dtype=np.int64),
+            order=_Order(),
+        )
 
     def update(self, state, chunk, ctx):
         masks, nans = _missing_masks(chunk, ctx.plan.columns)
@@ -141,14 +208,24 @@ class Missingness(Analysis):
             sub = _pair_counts(masks[with_missing])
             pairs = state.pairs
             pairs[np.ix_(with_missing, with_missing)] += sub
+        if chunk.num_rows:
+            _edges(state, chunk, masks, time_column(ctx))
         return state
 
     def merge(self, a, b, ctx):
+        take_b_first = b.first < a.first
+        take_b_last = b.last > a.last
         return _Missing(
             rows=a.rows + b.rows,
             rows_with_missing=a.rows_with_missing + b.rows_with_missing,
             nans=a.nans + b.nans,
             pairs=a.pairs + b.pairs,
+            first=np.where(take_b_first, b.first, a.first),
+            last=np.where(take_b_last, b.last, a.last),
+            first_time=np.where(take_b_first, b.first_time, a.first_time),
+            last_time=np.where(take_b_last, b.last_time, a.last_time),
+            order=a.order.merged(b.order),
+            ticks_per_second=max(a.ticks_per_second, b.ticks_per_second),
         )
 
     # -- findings -----------------------------------------------------------------------
@@ -169,10 +246,17 @@ class Missingness(Analysis):
                     co.append((-both, columns[i], columns[j], i, j))
         co.sort()
 
+        spans = _spans(s, columns, nulls, ctx)
         room = max(budget.max_findings - 1, 0)
-        null_findings = missing_cols[:room]
+        null_findings = []
+        for i in missing_cols:
+            # a late start with values also missing inside its span: two findings
+            cost = 2 if i in spans and spans[i]["inside"] else 1
+            if cost > room:
+                break
+            null_findings.append(i)
+            room -= cost
         null_left = len(missing_cols) - len(null_findings)
-        room -= len(null_findings)
         pair_limit = max(min(budget.max_pairs, room), 0)
         reported = co[:pair_limit]
         pair_counts = {
@@ -225,9 +309,12 @@ class Missingness(Analysis):
 
         groups, grouped = _missing_together(columns, nulls, pairs, rows)
         for members in groups:
-            out.append(_group_finding(ctx, columns, nulls, members, rows))
+            out.append(_group_finding(ctx, columns, nulls, members, rows, spans))
         for i in null_findings:
             name = columns[i]
+            if i in spans:
+                out.extend(_span_findings(ctx, s, name, i, nulls[i], rows, spans[i], i in grouped))
+                continue
             rate = nulls[i] / rows if rows else None
             severity = graded(rate, ((0.5, "high"), (0.1, "medium")), "low")
             parameters = {}
@@ -273,6 +360,207 @@ class Missingness(Analysis):
         return out
 
 
+#: a leading (trailing) block of L missing rows is a late start (early end) when values
+#: missing at the rate of the rows between would leave it with probability under this
+SPAN_MAX_CHANCE = 0.001
+SPAN_RULE = (
+    "when the dataset's time column (the first timestamp column with values) is "
+    "non-decreasing in row order (nulls skipped), the rows are in time order: a column's "
+    "missing values before its first value or after its last are a series that starts "
+    "late or ends early (when a block of L rows is less likely than "
+    f"{SPAN_MAX_CHANCE} at the rate r of values missing between: r^L < {SPAN_MAX_CHANCE}), "
+    "reported once (missing_outside_span: info, low when values are "
+    "also missing between its first and last value), not as a null rate; the values "
+    "missing between are the null_rate finding, graded by their share of the rows in that "
+    "span. Without a time column in row order, row order means nothing and every missing "
+    "value is a null rate"
+)
+
+
+def time_column(ctx) -> str | None:
+    """The time column whose order says whether the rows are in time order: the first
+    timestamp column with values (as the time analyses take it), if the plan reads it."""
+    dataset = ctx.dataset
+    stamps = [
+        c
+        for c in dataset.columns_of(ColumnKind.TIMESTAMP)
+        if dataset.column(c).null_count < dataset.row_count
+    ]
+    if stamps and stamps[0] in ctx.plan.columns:
+        return stamps[0]
+    return None
+
+
+def _edges(state: _Missing, chunk, masks: np.ndarray, tcol: str | None) -> None:
+    """Fold a chunk's first and last valued row per column (with the time there) and the
+    time column's row order into ``state``."""
+    positions = chunk.positions_of(np.arange(chunk.num_rows))
+    order = np.argsort(positions, kind="stable")
+    positions = positions[order]
+    times = np.full(positions.size, _NO_TIME, dtype=np.int64)
+    if tcol is not None:
+        state.ticks_per_second = ticks_per_second(chunk.column(tcol).type)
+        valid, ticks = time_ticks(chunk, tcol)
+        valid, ticks = valid[order], ticks[order]
+        times[valid] = ticks[valid]
+        t, at = ticks[valid], positions[valid]
+        if t.size:
+            part = _Order(
+                bool(np.all(np.diff(t) >= 0)), int(at[0]), int(t[0]), int(at[-1]), int(t[-1])
+            )
+            state.order = state.order.merged(part)
+    if not masks.size:
+        return
+    valued = ~masks[:, order]
+    n = positions.size
+    has = valued.any(axis=1)
+    fi = valued.argmax(axis=1)
+    li = n - 1 - valued[:, ::-1].argmax(axis=1)
+    first = np.where(has, positions[fi], _NO_FIRST)
+    last = np.where(has, positions[li], _NO_LAST)
+    earlier, later = first < state.first, last > state.last
+    state.first = np.where(earlier, first, state.first)
+    state.first_time = np.where(earlier, times[fi], state.first_time)
+    state.last = np.where(later, last, state.last)
+    state.last_time = np.where(later, times[li], state.last_time)
+
+
+def _spans(s: _Missing, columns: list[str], nulls: list[int], ctx) -> dict[int, dict]:
+    """Per column whose missing values include a leading or trailing block of a table in
+    time order: rows before its first value, after its last (each 0 when too short to be
+    more than chance), the rows in between and the values missing there."""
+    tcol = time_column(ctx)
+    if tcol is None or not s.order.ordered or s.order.hi_pos == _NO_LAST:
+        return {}
+    out = {}
+    for i, n in enumerate(nulls):
+        first, last = int(s.first[i]), int(s.last[i])
+        if not n or last == _NO_LAST:
+            continue
+        before, after = first, s.rows - 1 - last
+        # a block no longer than values missing at the span's own rate would leave by
+        # chance (a null in the first row of a column missing 10% at random) is not a start
+        rate = (n - before - after) / (last - first + 1)
+        if rate and before and rate**before >= SPAN_MAX_CHANCE:
+            before = 0
+        if rate and after and rate**after >= SPAN_MAX_CHANCE:
+            after = 0
+        if before or after:
+            out[i] = {
+                "before": before,
+                "after": after,
+                "inside": n - before - after,
+                "first": first,
+                "last": last,
+                "rows_in_span": s.rows - before - after,
+                "time_column": tcol,
+            }
+    return out
+
+
+def _time_label(ticks: int, tps: int) -> str | None:
+    """The date (or date and time, when not midnight) of a time value, None when null."""
+    if ticks == _NO_TIME or not tps:
+        return None
+    seconds, _ = divmod(int(ticks), tps)
+    stamp = np.datetime64(seconds, "s")
+    text = str(stamp)
+    return text[:10] if seconds % 86400 == 0 else text
+
+
+def _span_findings(ctx, s: _Missing, name: str, i: int, nulls: int, rows: int, sp: dict, grouped):
+    """The column's leading/trailing block (and, if values are also missing in its span,
+    the null rate of those)."""
+    tps = s.ticks_per_second
+    start = _time_label(int(s.first_time[i]), tps)
+    end = _time_label(int(s.last_time[i]), tps)
+    before, after, inside = sp["before"], sp["after"], sp["inside"]
+    at_start = f"on {start}" if start else f"at row {sp['first']}"
+    at_end = f"on {end}" if end else f"at row {sp['last']}"
+    if before and after:
+        frm = start or f"row {sp['first']}"
+        to = end or f"row {sp['last']}"
+        title = (
+            f"{name!r} has values only from {frm} to {to}: none in the {before} rows before "
+            f"or the {after} rows after"
+        )
+    elif before:
+        title = f"{name!r} starts {at_start}: no values in the {before} rows before"
+    else:
+        title = f"{name!r} ends {at_end}: no values in the {after} rows after"
+    span_rows = sp["rows_in_span"]
+    out = [
+        ctx.finding(
+            kind="missing_outside_span",
+            title=title,
+            severity="low" if inside else "info",
+            subject={"column": name},
+            values={
+                "rows_before_first_value": before,
+                "rows_after_last_value": after,
+                "first_valued_row": sp["first"],
+                "last_valued_row": sp["last"],
+                "first_date": start,
+                "last_date": end,
+                "missing_inside_span": inside,
+                "rows_in_span": span_rows,
+            },
+            units={
+                "rows_before_first_value": "rows",
+                "rows_after_last_value": "rows",
+                "first_valued_row": "row position",
+                "last_valued_row": "row position",
+                "first_date": "date",
+                "last_date": "date",
+                "missing_inside_span": "rows",
+                "rows_in_span": "rows",
+            },
+            columns=[name, sp["time_column"]],
+            example_rows=[sp["first"], sp["last"]],
+            parameters={"rule": SPAN_RULE, "time_column": sp["time_column"]},
+        )
+    ]
+    if inside:
+        where = (
+            "between its start and end"
+            if before and after
+            else ("after it starts" if before else "before it ends")
+        )
+        rate = inside / span_rows
+        severity = graded(rate, ((0.5, "high"), (0.1, "medium")), "low")
+        parameters = {"rule": SPAN_RULE}
+        if grouped:
+            severity = "low"
+            parameters["severity_capped"] = GROUP_RULE
+        out.append(
+            ctx.finding(
+                kind="null_rate",
+                title=(f"Column {name!r} is missing in {inside} of the {span_rows} rows {where}"),
+                severity=severity,
+                parameters=parameters,
+                subject={"column": name},
+                values={
+                    "null_count": nulls,
+                    "nan_count": int(s.nans[i]),
+                    "null_rate": nulls / rows if rows else None,
+                    "missing_inside_span": inside,
+                    "rows_in_span": span_rows,
+                    "inside_span_rate": rate,
+                },
+                units={
+                    "null_count": "rows",
+                    "nan_count": "rows",
+                    "null_rate": "ratio",
+                    "missing_inside_span": "rows",
+                    "rows_in_span": "rows",
+                    "inside_span_rate": "ratio",
+                },
+                columns=[name],
+            )
+        )
+    return out
+
+
 #: columns missing in (nearly) the same rows, >= 10% of them, this many or more: said once
 GROUP_MIN_COLUMNS = 3
 GROUP_MIN_JACCARD = 0.8
@@ -300,16 +588,24 @@ def _missing_together(
     return groups, {i for m in groups for i in m}
 
 
-def _group_finding(ctx, columns: list[str], nulls: list[int], members: list[int], rows: int):
+def _group_finding(
+    ctx, columns: list[str], nulls: list[int], members: list[int], rows: int, spans: dict
+):
     counts = [nulls[i] for i in members]
     names = [columns[i] for i in members]
     worst = max(counts) / rows
     low, high = min(counts), max(counts)
     span = f"{low}" if low == high else f"{low}-{high}"
+    severity = graded(worst, ((0.5, "high"), (0.1, "medium")), "low")
+    parameters = {"rule": GROUP_RULE}
+    if all(i in spans and not spans[i]["inside"] for i in members):
+        # series that start (or end) together: no value is missing inside their spans
+        severity = "low"
+        parameters["severity_capped"] = SPAN_RULE
     return ctx.finding(
         kind="missing_together",
         title=f"{len(names)} columns are missing in the same rows ({span} of {rows} rows each)",
-        severity=graded(worst, ((0.5, "high"), (0.1, "medium")), "low"),
+        severity=severity,
         subject={"columns": names},
         values={
             "columns_in_group": len(names),
@@ -324,7 +620,7 @@ def _group_finding(ctx, columns: list[str], nulls: list[int], members: list[int]
             "highest_null_rate": "ratio",
         },
         columns=names,
-        parameters={"rule": GROUP_RULE},
+        parameters=parameters,
     )
 
 

@@ -248,7 +248,7 @@ class Changepoints(_TimeAnalysis):
         "t_test_p_value": PROBABILITY_DIGITS,
         "penalty": STATISTIC_DIGITS,
     }
-    title = "Level shifts in the daily series"
+    title = "Level shifts in the daily (or weekly, monthly, quarterly, yearly) series"
     hourly = False
     robust = True
     method = (
@@ -262,8 +262,8 @@ class Changepoints(_TimeAnalysis):
         "average ranks, standardised by the von Neumann noise estimate sigma_r = sd(first "
         "differences)/sqrt(2); optimal partitioning minimises the l2 cost (squared deviations "
         "from segment means) + penalty per segment — the exact optimum PELT computes — with "
-        "segments of at least 5 days and the BIC-like penalty 4 * ln(n) (in units of "
-        "sigma_r^2). Each boundary is then moved, within +-5 days, to the split minimising "
+        "segments of at least 5 points and the BIC-like penalty 4 * ln(n) (in units of "
+        "sigma_r^2). Each boundary is then moved, within +-5 points, to the split minimising "
         "the squared deviations of the search series in its two segments, weighted by the "
         "values per day for a numeric column (the least-squares split of the rows' g "
         "values). A change is reported only when a two-sided Mann–Whitney U test of the "
@@ -289,7 +289,11 @@ class Changepoints(_TimeAnalysis):
         "per-series scan summary is info. Changes of several summaries of one quantity (a "
         "price's open/high/low/close, 'mean X' and 'worst X', read from the names) are one "
         "fact: the largest shift in sigmas keeps its severity, the others are at most low "
-        "(same_fact_as). Order: series, then summary, then changes by date"
+        "(same_fact_as). A point is a period of the series: a day, or a week, month, quarter or "
+        "year when the dates step by one (the median step between points; else the time "
+        "column's grain), named by the 'period' parameter; periods_before/after and "
+        "min_segment_periods count those periods. Order: series, then summary, then changes "
+        "by date"
     )
     reference = (
         "Killick, Fearnhead & Eckley (2012), Optimal detection of changepoints with a linear "
@@ -326,10 +330,12 @@ class Changepoints(_TimeAnalysis):
             search_sigma = noise_sigma(search) if enough else 0.0
             cols = _series_columns(t, name)
             unit = "rows/day" if name == ROWS else "value"
+            word = per_point(ctx, keys)
+            period = PERIOD_OF_WORD[word]
             out.append(
                 ctx.finding(
                     kind="changepoint_scan",
-                    title=f"Changepoint scan of {per_point(ctx, keys)} {name} by {t!r}",
+                    title=f"Changepoint scan of {word} {name} by {t!r}",
                     subject={"time_column": t, "series": name},
                     values={
                         "points": int(y.size),
@@ -339,7 +345,7 @@ class Changepoints(_TimeAnalysis):
                         "penalty": _f(penalty) if penalty else None,
                     },
                     units={
-                        "points": "days",
+                        "points": f"{period}s",
                         "changepoints": "count",
                         "noise_sigma": unit,
                         "robust_noise_sigma": "log2 modulus",
@@ -347,7 +353,8 @@ class Changepoints(_TimeAnalysis):
                     },
                     columns=cols,
                     parameters={
-                        "min_segment_days": CP_MIN_SEGMENT,
+                        "period": period,
+                        "min_segment_periods": CP_MIN_SEGMENT,
                         "search_series": "daily mean of log_modulus" if numeric else "counts",
                         **self._window_params(s),
                     },
@@ -361,7 +368,7 @@ class Changepoints(_TimeAnalysis):
                 out.append(
                     ctx.finding(
                         kind="changepoint",
-                        title=f"{per_point(ctx, keys).capitalize()} {name} by {t!r} shifts on {date}",
+                        title=f"{word.capitalize()} {name} by {t!r} shifts on {date}",
                         subject={"time_column": t, "series": name, "date": date},
                         values={
                             "date": date,
@@ -373,8 +380,8 @@ class Changepoints(_TimeAnalysis):
                             "robust_level_after": ch["search_after"] if numeric else None,
                             "robust_change": search_shift if numeric else None,
                             "shift_sigmas": sigmas,
-                            "days_before": ch["n_before"],
-                            "days_after": ch["n_after"],
+                            "periods_before": ch["n_before"],
+                            "periods_after": ch["n_after"],
                             "values_before": ch["rows_before"],
                             "values_after": ch["rows_after"],
                             "p_value": ch["p"],
@@ -391,8 +398,8 @@ class Changepoints(_TimeAnalysis):
                             "robust_change": "log2 modulus",
                             "shift_sigmas": "sigma",
                             # points of the series: days, or months of a monthly table
-                            "days_before": POINT_UNITS.get(ctx.params.get("grain"), "days"),
-                            "days_after": POINT_UNITS.get(ctx.params.get("grain"), "days"),
+                            "periods_before": f"{period}s",
+                            "periods_after": f"{period}s",
                             "values_before": "count",
                             "values_after": "count",
                             "p_value": "probability",
@@ -403,7 +410,8 @@ class Changepoints(_TimeAnalysis):
                         else "low",  # a series that wanders has no level to shift
                         columns=cols,
                         parameters={
-                            "min_segment_days": CP_MIN_SEGMENT,
+                            "period": period,
+                            "min_segment_periods": CP_MIN_SEGMENT,
                             "search_series": "daily mean of log_modulus" if numeric else "counts",
                         },
                     )
@@ -447,8 +455,15 @@ class Changepoints(_TimeAnalysis):
 #: trend's direction is low
 STEADY_TREND_TAU = 0.7
 
-#: what one point of a series is, by the time column's grain (the days_before/after units)
-POINT_UNITS = {"year": "years", "month": "months"}
+#: what one point of a series is (the period periods_before/after count), by the word
+#: :func:`per_point` gives it: a day, or a month of a monthly table, a quarter of a quarterly one
+PERIOD_OF_WORD = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+}
 
 
 def _by_strength(finding: dict) -> tuple:

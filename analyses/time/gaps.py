@@ -66,7 +66,9 @@ class Gaps(Analysis):
         f"that step covers >= {REGULAR_SHARE:.0%} of the differences and it has >= "
         f"{MIN_PERIODS} periods; missing = (last - first) / step + 1 - distinct, listing the "
         f"first {MAX_EXAMPLES} missing periods. Severity: medium when >= 0.1% of the expected "
-        "periods are missing, low when fewer, info when none or not regular"
+        "periods are missing, low when fewer, info when none or not regular. Two or more "
+        f"levels of the grouping with fewer than {MIN_PERIODS} periods are one info finding "
+        "(how many levels, and how many have each count of periods), not one per level"
     )
     reference = (
         "Hyndman & Athanasopoulos (2021), Forecasting: Principles and Practice, 3rd ed., "
@@ -148,10 +150,64 @@ class Gaps(Analysis):
             # several rows per timestamp and no panel grouping: rows are events, not periods
             return [self._events_finding(ctx, t, grain, whole.size, rows)]
         series = state["series"][group] if group else {None: whole}
+        levels = sorted(series, key=lambda v: (v is not None, str(v)))
+        short = [
+            level
+            for level in levels
+            if isinstance(series[level], np.ndarray) and series[level].size < MIN_PERIODS
+        ]
+        if group is None or len(short) < 2:
+            short = []
         out = []
-        for level in sorted(series, key=lambda v: (v is not None, str(v))):
+        for level in levels:
+            if level in short:
+                if level == short[0]:  # where the first of them would be
+                    out.append(self._short_finding(ctx, t, grain, group, short, series))
+                continue
             out.append(self._finding(ctx, t, grain, group, level, series[level], rows))
         return out[: ctx.budget.max_findings]
+
+    def _short_finding(self, ctx, t, grain, group, short, series):
+        """One finding for the levels of ``group`` whose series are too short to judge."""
+        counts = [int(series[level].size) for level in short]
+        low, high = min(counts), max(counts)
+        each = f"{low}" if low == high else f"{low} to {high}"
+        by_count: dict[str, int] = {}
+        for c in sorted(counts):
+            by_count[str(c)] = by_count.get(str(c), 0) + 1
+        return ctx.finding(
+            kind="series_regularity",
+            title=(
+                f"{t!r} for {len(short)} levels of {group!r}: {each} periods each, too few to "
+                "judge their regularity"
+            ),
+            subject={
+                "time_column": t,
+                "series": "levels with too few periods",
+                "group_column": group,
+            },
+            values={
+                "levels": len(short),
+                "fewest_periods": low,
+                "most_periods": high,
+                "levels_by_periods": by_count,
+                "level_names": [str(level) for level in short],
+            },
+            units={
+                "levels": "count",
+                "fewest_periods": "count",
+                "most_periods": "count",
+                "levels_by_periods": "count",
+                "level_names": "levels",
+            },
+            columns=[t, group],
+            parameters={
+                "grain": grain,
+                "regular_share": REGULAR_SHARE,
+                "not_regular": f"fewer than {MIN_PERIODS} periods: too few to judge",
+                "collapsed": "one finding for all levels with too few periods",
+            },
+        )
 
     def _events_finding(self, ctx, t, grain, distinct, rows):
         return ctx.finding(

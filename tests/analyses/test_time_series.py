@@ -284,7 +284,7 @@ def test_changepoints_heavy_tailed_shift_matches_pandas() -> None:
     t = stats.ttest_ind(rows_before, rows_after, equal_var=True)
     assert close(v["t_test_p_value"], t.pvalue, 1e-6)  # moments from exact sums vs numpy
     assert v["values_before"] == rows_before.size and v["values_after"] == rows_after.size
-    assert v["days_before"] == int(before.sum()) and v["days_after"] == int(after.sum())
+    assert v["periods_before"] == int(before.sum()) and v["periods_after"] == int(after.sum())
     assert value[0]["severity"] in ("low", "medium")
 
 
