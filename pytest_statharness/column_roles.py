@@ -32,4 +32,8 @@ class ColumnRole(StrEnum):
 #: Benford and recommendations are about.
 MEASURE_ROLES = (ColumnRole.MEASUREMENT, ColumnRole.COUNT, ColumnRole.DURATION)
 
-__all__ = ["MEASURE_ROLES", "ColumnRole"]
+#: the role detail of an identifier whose values key equal-sized sets of rows (the matched
+#: sets of a case-control design, a panel's units): rows of one set may share every value
+SETS_DETAIL = "sets"
+
+__all__ = ["MEASURE_ROLES", "SETS_DETAIL", "ColumnRole"]

@@ -16,7 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from pytest_statharness import Analysis, MemoryModel, Plan
+from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
+from pytest_statharness.column_roles import SETS_DETAIL
 
 from .._shared.exact import in_sorted
 from .._shared.hist import MAX_EXAMPLES, decoded
@@ -257,6 +258,27 @@ def _merge_value_counts(a: _RowHashes, b: _RowHashes) -> dict:
     return out
 
 
+SET_RULE = (
+    "{key!r} keys equal-sized sets of rows (a matched or blocked design) and the table has no "
+    "time axis: members of one set are matched on some columns and often share the rest, "
+    "so identical rows are records of the design, not copies; severity low, no "
+    "recommendation to drop them"
+)
+
+
+def _set_keys(dataset) -> list[str]:
+    """Identifiers keying equal-sized sets of rows (``roles.SETS_DETAIL``), when the table
+    has no timestamp: a unit seen at several times has no reason to repeat a row, the
+    members of a matched set do."""
+    if any(c.kind == ColumnKind.TIMESTAMP for c in dataset.columns):
+        return []
+    return [
+        c.name
+        for c in dataset.columns
+        if c.role == ColumnRole.IDENTIFIER and c.role_detail == SETS_DETAIL and not c.excluded
+    ]
+
+
 def _chance_collision(counts: dict, columns, rows: int) -> float | None:
     """prod_c sum_v p_v^2 over the columns (None when a column has too many values)."""
     if not rows or any(counts.get(c) is None for c in columns):
@@ -304,7 +326,9 @@ class DuplicateRows(Analysis):
         "column by column in hash sub-ranges of at most 65,536 rows (spilled to disk when "
         "there is more than one sub-range). Severity by "
         "duplicate share: >= 5% high, >= 0.5% medium, else low; low when independent rows "
-        "would show that many by chance (" + CHANCE_RULE + ")"
+        "would show that many by chance (" + CHANCE_RULE + "); low, without the advice to "
+        "drop them, in a table without a time axis whose identifier keys equal-sized sets "
+        "of rows (a matched design's sets: " + SET_RULE.format(key="stratum") + ")"
     )
     reference = (
         "Elmagarmid, Ipeirotis & Verykios (2007), Duplicate Record Detection: A Survey, IEEE "
@@ -518,9 +542,17 @@ class DuplicateRows(Analysis):
             title = f"{repeats} exact duplicate rows in {duplicated} groups"
             severity = graded(frac, ((0.05, "high"), (0.005, "medium")), "low")
             chance = expected is not None and expected >= CHANCE_SHARE * repeats
+            sets = _set_keys(ctx.dataset)
             if chance:
                 severity = "low"
                 title += f" (about {expected:.3g} expected by chance: few distinct values)"
+            elif sets:
+                # infert's 83 matched sets of 3: two controls of one set, matched on age,
+                # education and parity, often share the rest too
+                chance = True
+                severity = "low"
+                title += f" (members of one {sets[0]!r} set: a design's sets of rows)"
+                params["set_rule"] = SET_RULE.format(key=sets[0])
             # repeats that chance explains (a designed experiment's cells, subjects of a
             # survey) are records, not copies: dropping them would be harmful advice
             recommendation = (

@@ -175,9 +175,12 @@ class ColumnScan:
         self.fmax = hi if self.fmax is None else max(self.fmax, hi)
         whole = arr == np.floor(arr)
         self.non_integral += int(len(arr) - np.count_nonzero(whole))
-        twelfths = arr * 12.0
-        # R's time of a monthly or quarterly series (1945.25), written with ~15 digits
-        self.off_month_grid += int(np.count_nonzero(np.abs(twelfths - np.round(twelfths)) > 1e-4))
+        # R's time of a monthly or quarterly series (1945.25), written with ~15 digits; a
+        # value near the float limit overflows to inf and counts as off the grid
+        with np.errstate(over="ignore", invalid="ignore"):
+            twelfths = arr * 12.0
+            on_grid = np.abs(twelfths - np.round(twelfths)) <= 1e-4
+        self.off_month_grid += int(len(arr) - np.count_nonzero(on_grid))
         self.negative += int(np.count_nonzero(arr < 0))
         ints = arr[whole]
         bad = (ints < 0) | (ints > CLOCK_MAX) | (np.mod(ints, 100) >= 60)

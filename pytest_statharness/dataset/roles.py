@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..column_kinds import ColumnKind
-from ..column_roles import MEASURE_ROLES, ColumnRole
+from ..column_roles import MEASURE_ROLES, SETS_DETAIL, ColumnRole
 
 #: Calendar parts: (name, inclusive domain of its integer values).
 CALENDAR_DOMAINS = {
@@ -159,6 +159,7 @@ def timestamp_part(values: pa.Array, part: str) -> np.ndarray:
 #: are at most this many of them, each on at least PANEL_MIN_ROWS rows on average; more
 #: entities, or fewer rows each, are keys (patients of a visit table)
 PANEL_MAX_ENTITIES = 50
+
 PANEL_MIN_ROWS = 10
 
 #: a column of distinct whole numbers whose values fall from one row to the next at most
@@ -325,6 +326,7 @@ def decide_role(
             f"{levels} whole numbers, nearly all on exactly {rows} rows each: the keys of "
             "sets of rows (a panel's units, matched sets), not a quantity",
             0.7,
+            SETS_DETAIL,
         )
     if (
         whole

@@ -627,3 +627,36 @@ def test_a_two_level_cut_of_a_measure_is_a_definition() -> None:
     assert by_group["child"]["severity"] == "info"
     assert "cut of 'age'" in by_group["child"]["evidence"]["parameters"]["severity_capped"]
     assert by_group["retired"]["severity"] == "medium"
+
+
+def matched_sets(seed: int = 3, sets: int = 80) -> pd.DataFrame:
+    """A 1:2 matched case-control table (R's infert): each stratum holds one case and two
+    controls matched on age, education and parity; the controls often share the rest."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s_ in range(1, sets + 1):
+        age, edu, parity = (
+            rng.integers(21, 45),
+            rng.choice(["0-5", "6-11", "12+"]),
+            rng.integers(1, 7),
+        )
+        for case in (1, 0, 0):
+            rows.append((edu, age, parity, rng.integers(0, 2), case, rng.integers(0, 2), s_))
+    frame = pd.DataFrame(
+        rows, columns=["education", "age", "parity", "induced", "case", "spontaneous", "stratum"]
+    )
+    return frame.sample(frac=1, random_state=1).reset_index(drop=True)
+
+
+def test_identical_members_of_a_matched_set_are_no_copies() -> None:
+    """Duplicates within a design's equal-sized sets, with no time axis: low, no advice to
+    drop them; the same rows in a table observed over time keep today's severity."""
+    frame = matched_sets()
+    found = by_kind(run_on_frame(analysis("duplicate_rows"), frame), "duplicate_rows")
+    assert found and found[0]["severity"] == "low", found
+    assert "'stratum' set" in found[0]["title"]
+    assert not found[0].get("recommendation")
+    dated = frame.assign(visit=pd.Timestamp("2020-01-01"))
+    found = by_kind(run_on_frame(analysis("duplicate_rows"), dated), "duplicate_rows")
+    assert found[0]["severity"] in ("medium", "high")
+    assert found[0]["recommendation"]
