@@ -15,6 +15,7 @@ from itertools import combinations
 
 import numpy as np
 import pyarrow.compute as pc
+from scipy import stats
 
 from pytest_statharness import (
     MEASURE_ROLES,
@@ -25,6 +26,8 @@ from pytest_statharness import (
     Plan,
     hookimpl,
 )
+from pytest_statharness.column_roles import SETS_DETAIL
+from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.exact import exact_fixed_sum
 from .._shared.report import cap_findings
@@ -38,6 +41,43 @@ MIN_WITHIN_R = 0.2
 MIN_MEAN_WITHIN_R = 0.4  # the within-group association is at least moderate on average
 MAX_GROUP_COLUMNS = 3
 _SUMS = ("n", "x", "y", "xx", "yy", "xy")
+#: the units of a panel (states observed each year, matched sets): a reversal of the pooled
+#: correlation *within* them (deviations from each unit's means) needs this many units of
+#: >= 2 rows; at most MAX_UNITS units are kept per column
+MIN_UNITS = 5
+MAX_UNITS = 500
+#: the pooled and the within-unit coefficients both differ from zero at this level
+WITHIN_ALPHA = 0.001
+
+
+def within_units(levels: dict) -> tuple[float, int, int] | None:
+    """(r, rows, units) of the within-unit correlation: Pearson r of the deviations of x and
+    y from their unit's means (the fixed-effects coefficient), from the exact per-unit
+    sums; None with fewer than MIN_UNITS units of >= 2 rows or no variance within them."""
+    sxx = syy = sxy = Fraction(0)
+    rows = units = 0
+    for n, sx, sy, xx, yy, xy in levels.values():
+        if n < 2:
+            continue
+        units += 1
+        rows += n
+        sxx += Fraction(n * xx * _SCALE - sx * sx, n)
+        syy += Fraction(n * yy * _SCALE - sy * sy, n)
+        sxy += Fraction(n * xy * _SCALE - sx * sy, n)
+    if units < MIN_UNITS or sxx <= 0 or syy <= 0:
+        return None
+    r = min(math.sqrt(float(sxy * sxy / (sxx * syy))), 1.0)
+    return (r if sxy >= 0 else -r), rows, units
+
+
+def r_p_value(r: float, df: int) -> float | None:
+    """Two-sided p of a correlation coefficient with ``df`` degrees of freedom (t test)."""
+    if df < 1:
+        return None
+    if abs(r) >= 1.0:
+        return 0.0
+    t = r * math.sqrt(df / (1.0 - r * r))
+    return float(2 * stats.t.sf(abs(t), df))
 
 
 def pearson(s: list[int]) -> float | None:
@@ -61,12 +101,14 @@ class SimpsonsParadox(Analysis):
     id = "simpsons_paradox"
     associative_merge = True  # range states merge to the same bytes (Dask)
     memory_model = MemoryModel.PER_DISTINCT
-    memory_note = "moment sums per level up to max_groups"
+    memory_note = "moment sums per level: up to 20 levels of a category, 500 units of a panel"
     family = "relationships"
     title = "Correlations that reverse within every group (Simpson's paradox)"
     requires = (ColumnKind.NUMERIC,)
     roles = MEASURE_ROLES
     exact = True
+    # the p-values of a within-level reversal come from scipy's t distribution
+    precision = {"pooled_p": PROBABILITY_DIGITS, "within_p": PROBABILITY_DIGITS}
     passes = 1
     method = (
         "per pair of measures (max_pairs) and category column (2.."
@@ -76,7 +118,14 @@ class SimpsonsParadox(Analysis):
         "Pearson r (r² an exact rational, rounded once) pooled (sums over levels) and within each level with >= "
         f"{MIN_ROWS_PER_LEVEL} rows. Reported (medium) when |pooled r| >= {MIN_POOLED_R}, at "
         f"least 2 such levels, every one of them has the opposite sign with |r| >= "
-        f"{MIN_WITHIN_R}, and their mean |r| is >= {MIN_MEAN_WITHIN_R}"
+        f"{MIN_WITHIN_R}, and their mean |r| is >= {MIN_MEAN_WITHIN_R}. Otherwise, with >= "
+        f"{MIN_UNITS} levels of >= 2 rows (including, in a table with a time axis, a "
+        f"category of up to {MAX_UNITS} levels: a panel's units; and an identifier keying "
+        "equal-sized sets of rows: a matched design's sets): the within-level correlation "
+        "(Pearson r of the deviations from each level's means, exact rational sums; "
+        "p from Student's t with rows - levels - 1 df, scipy.stats.t) reported (medium) "
+        f"when its sign is opposite to the pooled r's, |within r| >= {MIN_WITHIN_R} and both "
+        f"p < {WITHIN_ALPHA}"
     )
     reference = (
         "Simpson (1951), The interpretation of interaction in contingency tables, JRSS B "
@@ -94,7 +143,23 @@ class SimpsonsParadox(Analysis):
             )
             if dataset.column(g).distinct_exact
             and 2 <= dataset.column(g).distinct_at_least <= MAX_LEVELS
-        ][:MAX_GROUP_COLUMNS]
+        ]
+        # the units of a panel (a table with a time axis) or of a matched design: more
+        # levels, a few rows each
+        timed = any(c.kind == ColumnKind.TIMESTAMP for c in dataset.columns)
+        groups += [
+            c.name
+            for c in dataset.columns
+            if not c.excluded
+            and c.name not in groups
+            and c.distinct_exact
+            and MAX_LEVELS < c.distinct_at_least <= MAX_UNITS
+            and (
+                (c.role == ColumnRole.IDENTIFIER and c.role_detail == SETS_DETAIL)
+                or (timed and c.role == ColumnRole.CATEGORY and c.kind == ColumnKind.CATEGORICAL)
+            )
+        ]
+        groups = groups[:MAX_GROUP_COLUMNS]
         if not pairs or not groups:
             return None
         used = list(dict.fromkeys([c for p in pairs for c in p]))
@@ -112,16 +177,19 @@ class SimpsonsParadox(Analysis):
             codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
             for x_name, y_name in ctx.params["pairs"]:
                 x, y = values[x_name], values[y_name]
-                ok = (codes >= 0) & np.isfinite(x) & np.isfinite(y)
-                k, xv, yv = codes[ok].astype(np.int64), x[ok], y[ok]
+                ok = np.flatnonzero((codes >= 0) & np.isfinite(x) & np.isfinite(y))
+                # the rows by level (stable: each level's values in row order), each level
+                # one slice: one pass over the rows whatever the number of levels
+                order = ok[np.argsort(codes[ok], kind="stable")]
+                k = codes[order]
+                starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if k.size else k
+                ends = np.r_[starts[1:], k.size]
+                xv, yv = x[order], y[order]
                 slot = state.setdefault((g, x_name, y_name), {})
-                for i, level in enumerate(names):
-                    mask = k == i
-                    if not mask.any():
-                        continue
-                    xs, ys = xv[mask], yv[mask]
-                    slot[level] = [
-                        int(mask.sum()),
+                for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+                    xs, ys = xv[a:b], yv[a:b]
+                    slot[names[k[a]]] = [
+                        b - a,
                         *(exact_fixed_sum(v) for v in (xs, ys, xs * xs, ys * ys, xs * ys)),
                     ]
         return state
@@ -149,14 +217,20 @@ class SimpsonsParadox(Analysis):
                     if v[0] >= MIN_ROWS_PER_LEVEL
                 }
                 rs = [r for r in within.values() if r is not None]
-                if pooled is None or abs(pooled) < MIN_POOLED_R or len(rs) < 2:
+                if pooled is None or abs(pooled) < MIN_POOLED_R:
                     continue
-                if len(rs) != len(within):
+                if (
+                    len(rs) < 2
+                    or len(rs) != len(within)
+                    or not all(r * pooled < 0 and abs(r) >= MIN_WITHIN_R for r in rs)
+                    or sum(abs(r) for r in rs) / len(rs) < MIN_MEAN_WITHIN_R
+                ):
+                    # no reversal in every level (or a weak one): the units of a panel may
+                    # still reverse it together
+                    found = self._within_reversal(ctx, g, x_name, y_name, levels, pooled)
+                    if found is not None:
+                        out.append(found)
                     continue
-                if not all(r * pooled < 0 and abs(r) >= MIN_WITHIN_R for r in rs):
-                    continue
-                if sum(abs(r) for r in rs) / len(rs) < MIN_MEAN_WITHIN_R:
-                    continue  # a weak reversal: no group says much either way
                 values = {"pooled_r": pooled, "n": int(pooled_sums[0])}
                 units = {"pooled_r": "coefficient", "n": "count"}
                 for lvl, r in within.items():
@@ -184,6 +258,66 @@ class SimpsonsParadox(Analysis):
                     )
                 )
         return cap_findings(ctx, out)
+
+    @staticmethod
+    def _within_reversal(ctx, g, x_name, y_name, levels, pooled) -> dict | None:
+        """A finding when, with MIN_UNITS or more levels, the within-level correlation
+        (deviations from each level's means) has the opposite sign to the pooled one, both
+        at |r| >= MIN_WITHIN_R and p < WITHIN_ALPHA: beer tax and traffic deaths rise
+        together across states, and fall together within a state over the years."""
+        found = within_units(levels)
+        if found is None:
+            return None
+        r_w, rows, units = found
+        n = int(sum(v[0] for v in levels.values()))
+        p_pooled = r_p_value(pooled, n - 2)
+        p_within = r_p_value(r_w, rows - units - 1)
+        if (
+            r_w * pooled >= 0
+            or abs(r_w) < MIN_WITHIN_R
+            or p_pooled is None
+            or p_within is None
+            or p_pooled >= WITHIN_ALPHA
+            or p_within >= WITHIN_ALPHA
+        ):
+            return None
+        return ctx.finding(
+            kind="within_unit_reversal",
+            title=(
+                f"Correlation of {x_name!r} and {y_name!r} reverses within the levels of "
+                f"{g!r} (pooled r = {pooled:+.2f}; within each level, from its own means, "
+                f"r = {r_w:+.2f} over {units} levels)"
+            ),
+            subject={"x": x_name, "y": y_name, "group_column": g},
+            values={
+                "pooled_r": pooled,
+                "pooled_p": p_pooled,
+                "within_r": r_w,
+                "within_p": p_within,
+                "n": n,
+                "levels": units,
+            },
+            units={
+                "pooled_r": "coefficient",
+                "pooled_p": "probability",
+                "within_r": "coefficient",
+                "within_p": "probability",
+                "n": "count",
+                "levels": "count",
+            },
+            severity="medium",
+            columns=[x_name, y_name, g],
+            parameters={
+                "min_levels": MIN_UNITS,
+                "min_within_r": MIN_WITHIN_R,
+                "alpha": WITHIN_ALPHA,
+                "rule": (
+                    "the pooled coefficient compares the levels (states, firms, matched "
+                    "sets); within them the relation runs the other way: act on the "
+                    "within-level one"
+                ),
+            },
+        )
 
 
 @hookimpl

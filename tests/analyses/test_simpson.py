@@ -44,3 +44,42 @@ def test_chunk_size_does_not_change_findings() -> None:
 def test_same_sign_within_groups_is_no_paradox() -> None:
     frame = paradox_frame(reverse=False)  # negative within and pooled
     assert run_on_frame(SimpsonsParadox(), frame).findings == []
+
+
+def state_panel(reverse: bool = True, states: int = 40, years: int = 7, seed: int = 5):
+    """Fatality-like: across states a higher tax goes with more deaths; within a state,
+    years with a higher tax have fewer (reverse=True) or more (reverse=False) deaths."""
+    rng = np.random.default_rng(seed)
+    level = rng.normal(0, 1, states)
+    tax = np.repeat(level, years) + rng.normal(0, 0.3, states * years)
+    within = tax - np.repeat(level, years)
+    deaths = 2 + np.repeat(level, years) + (-0.8 if reverse else 0.8) * within
+    return pd.DataFrame(
+        {
+            "state": np.repeat([f"S{i:02d}" for i in range(states)], years),
+            "year": np.tile(np.arange(1982, 1982 + years), states),
+            "tax": tax,
+            "deaths": deaths + rng.normal(0, 0.15, states * years),
+        }
+    )
+
+
+def test_a_reversal_within_the_units_of_a_panel_is_reported() -> None:
+    """40 states x 7 years (too few rows per state for a per-state r): the within-state
+    (fixed-effects) coefficient, checked against numpy's on the demeaned values."""
+    frame = state_panel()
+    findings = run_on_frame(SimpsonsParadox(), frame).findings
+    assert len(findings) == 1, [f["title"] for f in findings]
+    f = findings[0]
+    assert f["kind"] == "within_unit_reversal" and f["severity"] == "medium"
+    values = f["measurement"]["values"]
+    dx = frame.tax - frame.groupby("state").tax.transform("mean")
+    dy = frame.deaths - frame.groupby("state").deaths.transform("mean")
+    assert values["within_r"] == pytest.approx(np.corrcoef(dx, dy)[0, 1], rel=1e-9)
+    assert values["pooled_r"] == pytest.approx(np.corrcoef(frame.tax, frame.deaths)[0, 1])
+    assert values["within_r"] < 0 < values["pooled_r"] and values["levels"] == 40
+    split = run_on_frame(SimpsonsParadox(), frame, chunk_rows=13).findings
+    assert [s["measurement"] for s in split] == [f["measurement"]]
+    assert run_on_frame(SimpsonsParadox(), state_panel(reverse=False)).findings == []
+    # the same rows without a time axis: the many-level category is no panel's units
+    assert run_on_frame(SimpsonsParadox(), frame.drop(columns="year")) is None  # not planned
