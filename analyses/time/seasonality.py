@@ -47,6 +47,96 @@ QUARTER_STARTS = {0, 3, 6, 9}
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+def seasonal_residuals(keys: np.ndarray, y: np.ndarray):
+    """(keys, y less its centred 2 x m moving average, m) for a regular series of one value
+    per month (m = 12) or per quarter (m = 4) over at least three years; None otherwise.
+
+    Why a moving average: it follows any smooth trend (growth by a factor of 30, a rise
+    and a fall), and over exactly one year it averages every season once, so what is left
+    is the season plus noise (the classical decomposition, Macaulay 1931)."""
+    if keys.size < 2 or np.ptp(y) == 0:
+        return None
+    months = keys.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    steps = np.diff(months)
+    step = int(steps[0])
+    if step not in (1, 3) or not np.all(steps == step):
+        return None
+    m = 12 // step
+    if y.size < 3 * m:
+        return None
+    weights = np.r_[0.5, np.ones(m - 1), 0.5] / m
+    trend = np.convolve(y, weights, mode="valid")
+    half = m // 2
+    return keys[half:-half], y[half:-half] - trend, m
+
+
+#: a cycle of the year whose phase means span less than this share of the series' standard
+#: deviation is too small to act on (US quarterly population: 0.3%; J&J's quarters: 25%)
+MIN_SEASON_SHARE = 0.05
+
+#: this many measures or more with a medium month-of-year (quarter-of-year) cycle peaking in
+#: the same month are one fact about the table (meat production: every series peaks in Oct)
+SHARED_SEASON_MIN_SERIES = 3
+SHARED_SEASON_RULE = (
+    "3 or more measures with a medium cycle of the year peaking in the same month (quarter) "
+    "over the same time column are reported once, as a shared season (medium); each one's "
+    "own finding is low"
+)
+_YEAR_CYCLES = ("month_of_year", "quarter_of_year")
+
+
+def _shared_season(ctx, t: str, out: list[dict], performed: int) -> list[dict]:
+    """One medium finding, first, for the measures sharing a season of the year (the same
+    peak); their own findings low (the shared-trend rule of ``trend``, for seasons)."""
+    seasonal = [
+        f
+        for f in out
+        if f["kind"] == "seasonality"
+        and f["severity"] == "medium"
+        and f["subject"]["cycle"] in _YEAR_CYCLES
+        and f["subject"]["series"] != ROWS
+    ]
+    peaks = [f["measurement"]["values"]["peak"] for f in seasonal]
+    if len(peaks) < SHARED_SEASON_MIN_SERIES:
+        return out
+    peak = max(sorted(set(peaks)), key=peaks.count)
+    # one season is one fact: the measures peaking in the same month, not every cycle
+    members = [f for f in seasonal if f["measurement"]["values"]["peak"] == peak]
+    if len(members) < SHARED_SEASON_MIN_SERIES:
+        return out
+    for f in members:
+        f["severity"] = "low"
+        f["evidence"]["parameters"]["severity_capped"] = SHARED_SEASON_RULE
+    members.sort(
+        key=lambda f: (-f["measurement"]["values"]["epsilon_squared"], f["subject"]["series"])
+    )
+    effects = np.array([f["measurement"]["values"]["epsilon_squared"] for f in members])
+    cycle = members[0]["subject"]["cycle"]
+    word = "quarter" if cycle == "quarter_of_year" else "month"
+    names = [f["subject"]["series"] for f in members]
+    shared = ctx.finding(
+        kind="shared_season",
+        title=f"{len(members)} series have a {word}-of-year cycle by {t!r}, peaking in {peak}",
+        subject={"time_column": t, "series": names},
+        values={
+            "series_seasonal": len(members),
+            "tests": performed,
+            "median_epsilon_squared": float(np.median(effects)),
+            "weakest_epsilon_squared": float(effects.min()),
+        },
+        units={
+            "series_seasonal": "count",
+            "tests": "count",
+            "median_epsilon_squared": "ratio",
+            "weakest_epsilon_squared": "ratio",
+        },
+        severity="medium",
+        columns=[t, *names],
+        parameters={"rule": SHARED_SEASON_RULE, "peak": peak, "cycle": cycle},
+    )
+    return [shared, *out]
+
+
 def cycles_for(grain: str | None) -> tuple[str, ...]:
     """The cycles a time column can show: no hour of day in dates, no weekday in months."""
     if grain == "month":  # monthly or quarterly values: the season is all there is
@@ -105,10 +195,13 @@ class Seasonality(_TimeAnalysis):
         "cohens_w": STATISTIC_DIGITS,
         "h_statistic": STATISTIC_DIGITS,
         "epsilon_squared": STATISTIC_DIGITS,
+        "median_epsilon_squared": STATISTIC_DIGITS,
+        "weakest_epsilon_squared": STATISTIC_DIGITS,
         "period": STATISTIC_DIGITS,
         "variance_share": STATISTIC_DIGITS,
         "power_ratio": STATISTIC_DIGITS,
         "lag1_autocorrelation": STATISTIC_DIGITS,
+        "season_share_of_spread": STATISTIC_DIGITS,
     }
     title = "Day-of-week, hour-of-day and month-of-year effects, and cycles of yearly series"
     method = (
@@ -129,7 +222,13 @@ class Seasonality(_TimeAnalysis):
         "epsilon^2 >= 0.14); else info. Hour of day: the hourly means less their day's mean (the "
         "diurnal deviation; seasons would drown it). Month of year: Kruskal–Wallis of the "
         "daily means, less "
-        "their Theil–Sen line (a rising series is no cycle), grouped by month. Yearly "
+        "their Theil–Sen line (a rising series is no cycle), grouped by month; a regular monthly "
+        "or quarterly series of >= 3 years: its values less their centred 2x12 (2x4) moving "
+        "average (the classical decomposition: a curved trend is no cycle either), at most low "
+        "when its phase means span < 5% of the series' standard deviation "
+        "(season_share_of_spread: a smooth total's tiny wobble). 3 or more "
+        "measures with a medium cycle of the year peaking in the same month are one shared "
+        "season (medium, first; their own findings low). Yearly "
         "series (one value a year, none missing, >= 40 years): the strongest cycle of 3 years "
         "to a quarter of the span in the periodogram (scipy.signal.periodogram) of the series "
         "less its Theil–Sen line, each ordinate divided by the AR(1) red-noise spectrum of "
@@ -171,6 +270,14 @@ class Seasonality(_TimeAnalysis):
             if test["cycle"] == "period":
                 out.append(self._period_finding(ctx, t, test, severity, performed))
                 continue
+            share = v.get("season_share_of_spread")
+            if share is not None and share < MIN_SEASON_SHARE and severity in ("medium", "high"):
+                severity = "low"
+                test["params"]["severity_capped"] = (
+                    f"the season spans {share:.2%} of the series' standard deviation (< "
+                    f"{MIN_SEASON_SHARE:.0%}): consistent but too small to matter beside the "
+                    "trend and the noise; severity at most low"
+                )
             window = ""
             series = s.hourly if test["cycle"] == "hour_of_day" else s.daily
             if series is not None and series.rows_outside:
@@ -193,7 +300,7 @@ class Seasonality(_TimeAnalysis):
                     parameters={"tests": performed, **test["params"]},
                 )
             )
-        return cap_each(ctx, out)
+        return cap_each(ctx, _shared_season(ctx, t, out, performed))
 
     @staticmethod
     def _period_test(s: Series, column: str) -> dict:
@@ -444,7 +551,20 @@ class Seasonality(_TimeAnalysis):
             # year the seasons move every hour alike and would drown it
             means = within_day(keys, means)
             test["params"]["within_day"] = "hourly means less their day's mean of hourly means"
-        if cycle == "month_of_year" and np.ptp(means) > 0:
+        regular = seasonal_residuals(keys, means) if cycle == "month_of_year" else None
+        if regular is not None:
+            # a regular monthly or quarterly series: the values less their centred moving
+            # average over one year, the trend however curved (J&J's earnings grow 30-fold;
+            # a straight line would leave the curve and drown the quarters)
+            spread = float(np.std(means))  # of the values as they are, trend and all
+            keys, means, per_year = regular
+            values["n"] = int(keys.size)
+            test["params"]["detrended"] = (
+                f"values less their centred 2x{per_year} moving average (classical "
+                "decomposition; the half-year at each end has none)"
+            )
+            test["spread"] = spread
+        elif cycle == "month_of_year" and np.ptp(means) > 0:
             # a series that rises over the years has higher means in the later months of
             # its span: the cycle is tested on the values less their Theil–Sen line
             x = (keys - keys[0]).astype(np.float64)
@@ -474,4 +594,12 @@ class Seasonality(_TimeAnalysis):
                 "trough": labels[min(centre)[1]],
             }
         )
+        if test.get("spread"):
+            # how large the season is beside the series' own spread: a smooth total
+            # (a population) has a consistent, tiny within-year wobble that ranks detect
+            means_by_phase = [c for c, _ in centre]
+            values["season_share_of_spread"] = (max(means_by_phase) - min(means_by_phase)) / test[
+                "spread"
+            ]
+            units["season_share_of_spread"] = "ratio"
         return test

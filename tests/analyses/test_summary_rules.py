@@ -660,3 +660,40 @@ def test_identical_members_of_a_matched_set_are_no_copies() -> None:
     found = by_kind(run_on_frame(analysis("duplicate_rows"), dated), "duplicate_rows")
     assert found[0]["severity"] in ("medium", "high")
     assert found[0]["recommendation"]
+
+
+def test_a_season_under_a_curved_trend_is_found_and_said_once() -> None:
+    """Quarterly earnings growing 30-fold with a multiplicative quarter effect (R's
+    JohnsonJohnson): a straight line leaves the curve and drowns the quarters, the
+    moving average does not. Three monthly series with one season: one shared finding."""
+    rng = np.random.default_rng(1960)
+    quarters = pd.date_range("1960-01-01", periods=84, freq="QS")
+    level = 0.5 * np.exp(np.linspace(0, np.log(30), 84))
+    factor = np.array([1.0, 1.02, 1.12, 0.86])[(quarters.month.to_numpy() - 1) // 3]
+    frame = pd.DataFrame({"date": quarters, "eps": level * factor * rng.lognormal(0, 0.03, 84)})
+    found = by_kind(run_on_frame(analysis("seasonality"), frame), "seasonality")
+    assert found[0]["severity"] == "medium" and found[0]["measurement"]["values"]["peak"] == "Q3"
+    assert "moving average" in found[0]["evidence"]["parameters"]["detrended"]
+    months = pd.date_range("1990-01-01", periods=180, freq="MS")
+    cycle = np.cos(2 * np.pi * (months.month.to_numpy() - 10) / 12)
+    three = pd.DataFrame(
+        {"date": months}
+        | {name: 100 + 10 * cycle + rng.normal(0, 2, 180) for name in ("beef", "pork", "veal")}
+    )
+    result = run_on_frame(analysis("seasonality"), three)
+    shared = by_kind(result, "shared_season")
+    assert len(shared) == 1 and shared[0]["severity"] == "medium"
+    assert shared[0]["title"] == "3 series have a month-of-year cycle by 'date', peaking in Oct"
+    assert all(f["severity"] == "low" for f in by_kind(result, "seasonality"))
+
+
+def test_a_tiny_wobble_of_a_smooth_total_is_no_season() -> None:
+    """A quarterly population interpolated from yearly figures: its within-year wobble is
+    consistent (ranks find it) but a fraction of a percent of its spread: at most low."""
+    quarters = pd.date_range("1959-01-01", periods=200, freq="QS")
+    t = np.arange(200)
+    wobble = np.array([0.0, 0.02, 0.05, 0.01])[t % 4]
+    frame = pd.DataFrame({"date": quarters, "pop": 177 + 0.6 * t + 0.001 * t**2 + wobble})
+    found = by_kind(run_on_frame(analysis("seasonality"), frame), "seasonality")
+    assert found[0]["measurement"]["values"]["season_share_of_spread"] < 0.05
+    assert found[0]["severity"] in ("low", "info")
