@@ -35,5 +35,8 @@ MEASURE_ROLES = (ColumnRole.MEASUREMENT, ColumnRole.COUNT, ColumnRole.DURATION)
 #: the role detail of an identifier whose values key equal-sized sets of rows (the matched
 #: sets of a case-control design, a panel's units): rows of one set may share every value
 SETS_DETAIL = "sets"
+#: the role detail of a category whose levels are a panel's units (states, firms observed
+#: over time): groups to compare even with a few rows each
+ENTITY_DETAIL = "entity"
 
-__all__ = ["MEASURE_ROLES", "SETS_DETAIL", "ColumnRole"]
+__all__ = ["ENTITY_DETAIL", "MEASURE_ROLES", "SETS_DETAIL", "ColumnRole"]

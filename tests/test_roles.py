@@ -389,3 +389,34 @@ def test_time_axes_as_r_and_panels_write_them(tmp_path) -> None:
     # a float that is no grid of months (a measurement in the year range) stays a measure
     noisy = quarters.assign(time=quarters["time"] + rng.uniform(0.001, 0.002, 120))
     assert roles_of(tmp_path, noisy, "csv")["time"].role == ColumnRole.MEASUREMENT
+
+
+def test_units_of_a_short_panel_are_a_category_only_with_a_time_axis(tmp_path) -> None:
+    """48 state codes x 7 years: with the year they are a panel's units (a category to
+    compare); the same codes with no time axis are the keys of sets (a matched design).
+    A constant column is no calendar part of a daily date (an open interest always 0)."""
+    rng = np.random.default_rng(48)
+    codes = rng.choice(np.arange(1, 57), 48, replace=False)
+    frame = pd.DataFrame(
+        {
+            "state": np.repeat(codes, 7),
+            "year": np.tile(np.arange(1982, 1989), 48),
+            "rate": rng.gamma(4, 0.5, 336),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert (
+        cols["state"].role == ColumnRole.CATEGORY
+        and "units of a panel" in cols["state"].role_reason
+    )
+    assert cols["state"].kind == ColumnKind.CATEGORICAL
+    cols = roles_of(tmp_path, frame.drop(columns="year"))
+    assert cols["state"].role == ColumnRole.IDENTIFIER
+    daily = pd.DataFrame(
+        {
+            "Date": pd.date_range("2000-01-03", periods=300, freq="D"),
+            "Close": rng.normal(50, 2, 300),
+            "OpenInt": np.zeros(300, dtype=np.int64),
+        }
+    )
+    assert roles_of(tmp_path, daily)["OpenInt"].role != ColumnRole.CALENDAR_PART

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytest_statharness import ColumnKind, ColumnRole
+from pytest_statharness.column_roles import ENTITY_DETAIL
 
 from .._shared.counts import add_counts, valid_values, value_counts
 from .._shared.report import cap_each
@@ -71,6 +72,8 @@ def _group_columns(dataset, budget) -> tuple[list[str], dict[str, str]]:
                 f"high-cardinality key: >= {distinct} distinct values "
                 f"(more than {HIGH_CARDINALITY} x max_groups = {limit})"
             )
+        elif info.role_detail == ENTITY_DETAIL:
+            kept.append(name)  # a panel's units: a few periods each, compared all the same
         elif distinct > KEY_MIN_LEVELS and distinct * KEY_ROWS_PER_LEVEL > non_null:
             # an identifier (case id, order number): associations with it restate that
             # attributes are constant within a case, which is true and unhelpful

@@ -13,6 +13,7 @@ import numpy as np
 from scipy import stats
 
 from pytest_statharness import Analysis, MemoryModel, Plan
+from pytest_statharness.column_roles import ENTITY_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.series import (
@@ -54,7 +55,8 @@ class CramersV(Analysis):
         "level of the other, no 'other' bucket: a name and its code) is two labels of one key: "
         "titled so, at most low; a pair where one column determines the other (each level meets "
         "one level of the other: a model and its maker) is a hierarchy: titled so, at most "
-        "low. Order: V descending, then column names"
+        "low; a category associated with a panel's units (states observed over time) is an "
+        "attribute of the units: at most low. Order: V descending, then column names"
     )
     reference = (
         "Cramér (1946), Mathematical Methods of Statistics, §21.9; Pearson (1900), On the "
@@ -160,6 +162,15 @@ class CramersV(Analysis):
                     params["severity_capped"] = DETERMINES_RULE
                     params["determines"] = [finer, coarser]
                     title = f"{finer!r} determines {coarser!r} (each {finer} has one {coarser})"
+                else:
+                    units_of = [
+                        c for c in (a, b) if ctx.dataset.column(c).role_detail == ENTITY_DETAIL
+                    ]
+                    if units_of and len(units_of) == 1:
+                        # a state's laws, a firm's sector: attributes of the units, mostly
+                        # constant within each over the years
+                        severity = "low"
+                        params["severity_capped"] = UNIT_ATTRIBUTE_RULE.format(unit=units_of[0])
             units = {
                 "cramers_v": "coefficient",
                 "cramers_v_corrected": "coefficient",
@@ -189,6 +200,13 @@ ONE_TO_ONE_RULE = (
     "every level of one column occurs with exactly one level of the other and back (a name "
     "and its code): two labels of one key, worth knowing (drop one) but no association; "
     "severity at most low"
+)
+
+
+UNIT_ATTRIBUTE_RULE = (
+    "{unit!r} holds the units of a panel (observed over time): a category associated with it "
+    "is an attribute of the units (a state's laws), mostly constant within each; severity "
+    "at most low"
 )
 
 

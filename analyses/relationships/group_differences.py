@@ -77,7 +77,8 @@ class GroupDifferences(Analysis):
         "an attribute of the level: low); two levels holding disjoint ranges of the measure "
         "(a cut of it, 'child' of 'age': info); in a table with a time axis (units observed "
         "over time), a total of units of every size (positive values spanning a 20-fold "
-        "range) with epsilon^2 >= 0.8 across the units (low)"
+        "range) with epsilon^2 >= 0.8 across the units (low). 3 or more measures differing "
+        "(medium/high) across one grouping are one finding (medium, first; their own low)"
     )
     reference = (
         "Kruskal & Wallis (1952), Use of Ranks in One-Criterion Variance Analysis, JASA 47; "
@@ -351,9 +352,10 @@ class GroupDifferences(Analysis):
         ordered = _strongest_first(ctx, out, lambda v: v["epsilon_squared"])
         _same_partition(ordered)
         _same_pattern(ordered, profiles)
-        return one_per_quantity(
+        kept = one_per_quantity(
             ordered, lambda f: f["subject"]["column"], lambda f: f["subject"]["group_by"]
         )
+        return _shared_groupings(ctx, kept, tested)
 
 
 SAME_PARTITION_RULE = (
@@ -426,6 +428,60 @@ def _structural(ctx, v: str, g: str, counts, sums, epsilon) -> tuple[str, str] |
             + size_rule_text([v], [span]).replace("they grow", "it grows")
         )
     return None
+
+
+#: this many measures or more differing (medium/high) across one grouping are one fact
+SHARED_GROUPING_MIN = 3
+SHARED_GROUPING_RULE = (
+    "3 or more measures differing across the same grouping are reported once, as one "
+    "finding (medium, listed strongest first); each one's own finding is low: the levels "
+    "(species, counties, countries) differ in many respects at once"
+)
+
+
+def _shared_groupings(ctx, findings: list[dict], tested: int) -> list[dict]:
+    """One medium finding per grouping across which 3 or more measures differ (medium or
+    high), before the rest; their own findings low. Groupings in the order of their
+    strongest member."""
+    by_group: dict[str, list[dict]] = {}
+    for f in findings:
+        if f["kind"] == "group_difference" and f["severity"] in ("medium", "high"):
+            by_group.setdefault(f["subject"]["group_by"], []).append(f)
+    shared = []
+    for g, members in by_group.items():
+        if len(members) < SHARED_GROUPING_MIN:
+            continue
+        for f in members:
+            f["severity"] = "low"
+            f["evidence"]["parameters"]["severity_capped"] = SHARED_GROUPING_RULE
+        effects = [f["measurement"]["values"]["epsilon_squared"] for f in members]
+        names = [f["subject"]["column"] for f in members]
+        shared.append(
+            ctx.finding(
+                kind="shared_group_difference",
+                title=(
+                    f"{len(members)} measures differ across the levels of {g!r} (strongest: "
+                    f"{names[0]!r}, epsilon^2 = {effects[0]:.2f})"
+                ),
+                subject={"columns": names, "group_by": g},
+                values={
+                    "measures_differing": len(members),
+                    "pairs_tested": tested,
+                    "strongest_epsilon_squared": effects[0],
+                    "weakest_epsilon_squared": min(effects),
+                },
+                units={
+                    "measures_differing": "count",
+                    "pairs_tested": "count",
+                    "strongest_epsilon_squared": "ratio",
+                    "weakest_epsilon_squared": "ratio",
+                },
+                severity="medium",
+                columns=[*names, g],
+                parameters={"rule": SHARED_GROUPING_RULE},
+            )
+        )
+    return shared + findings
 
 
 def _same_pattern(findings: list[dict], profiles: dict) -> None:

@@ -226,7 +226,8 @@ class Seasonality(_TimeAnalysis):
         "or quarterly series of >= 3 years: its values less their centred 2x12 (2x4) moving "
         "average (the classical decomposition: a curved trend is no cycle either), at most low "
         "when its phase means span < 5% of the series' standard deviation "
-        "(season_share_of_spread: a smooth total's tiny wobble). 3 or more "
+        "(season_share_of_spread: a smooth total's tiny wobble). Rows per weekday with no row "
+        "at all on some weekdays (a trading calendar) are info. 3 or more "
         "measures with a medium cycle of the year peaking in the same month are one shared "
         "season (medium, first; their own findings low). Yearly "
         "series (one value a year, none missing, >= 40 years): the strongest cycle of 3 years "
@@ -270,6 +271,8 @@ class Seasonality(_TimeAnalysis):
             if test["cycle"] == "period":
                 out.append(self._period_finding(ctx, t, test, severity, performed))
                 continue
+            if test.get("closed_days"):
+                severity = "info"
             share = v.get("season_share_of_spread")
             if share is not None and share < MIN_SEASON_SHARE and severity in ("medium", "high"):
                 severity = "low"
@@ -488,6 +491,14 @@ class Seasonality(_TimeAnalysis):
             }
         )
         test["params"]["expected_from"] = "observed time per phase, first to last timestamp"
+        closed = [labels[i] for i, count in enumerate(observed) if count == 0]
+        if cycle == "day_of_week" and closed:
+            # a market's or an office's table: no row ever falls on its closed days
+            test["params"]["severity_capped"] = (
+                f"no rows on {', '.join(closed)} over the whole span: a calendar of open days "
+                "(trading or business days), not an effect on them; severity info"
+            )
+            test["closed_days"] = True
         return test
 
     def _mean_test(self, s: Series, column: str, cycle: str) -> dict:

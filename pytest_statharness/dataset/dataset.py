@@ -36,6 +36,7 @@ from .roles import (
     decide_role,
     outcome_by_name,
     settle_lone_calendar_parts,
+    settle_panel_units,
     timestamp_part,
 )
 from .sources import BadRows, Source, detect_format, open_source, split_location
@@ -571,6 +572,7 @@ def open_dataset(
         for f in schema
     }
     decided = settle_lone_calendar_parts(decided, summaries, relations)
+    decided = settle_panel_units(decided, summaries, row_count)
     columns = []
     for f in schema:
         summary = summaries[f.name]
@@ -797,6 +799,9 @@ def _calendar_relations(
         f.name: calendar_candidates(summaries[f.name])
         for f in schema
         if kinds[f.name] in (ColumnKind.NUMERIC, ColumnKind.INTEGER_ID)
+        # a constant (an open interest always 0) equals the hour of any daily date: it
+        # measures nothing of the calendar
+        and summaries[f.name].get("distinct_at_least", 0) >= 2
     }
     candidates = {k: v for k, v in candidates.items() if v}
     if not stamps or not candidates:

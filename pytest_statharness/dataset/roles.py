@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..column_kinds import ColumnKind
-from ..column_roles import MEASURE_ROLES, SETS_DETAIL, ColumnRole
+from ..column_roles import ENTITY_DETAIL, MEASURE_ROLES, SETS_DETAIL, ColumnRole
 
 #: Calendar parts: (name, inclusive domain of its integer values).
 CALENDAR_DOMAINS = {
@@ -233,12 +233,14 @@ def decide_role(
                     f"the entity of a long-format table: {distinct} whole numbers in sorted "
                     f"blocks of {per_entity:.3g} rows on average",
                     0.7,
+                    ENTITY_DETAIL,
                 )
             return RoleDecision(
                 ColumnRole.IDENTIFIER,
                 f"entity ids in sorted blocks ({distinct} ids, {per_entity:.3g} rows each on "
                 "average)",
                 0.9,
+                SETS_DETAIL,
             )
         return RoleDecision(
             ColumnRole.IDENTIFIER, "integers increasing with the rows (a row id)", 0.95
@@ -320,6 +322,7 @@ def decide_role(
                 f"the entity of a panel: {levels} whole numbers, nearly all on exactly "
                 f"{rows} rows each (a code, not a quantity)",
                 0.7,
+                ENTITY_DETAIL,
             )
         return RoleDecision(
             ColumnRole.IDENTIFIER,
@@ -396,6 +399,49 @@ def outcome_by_name(columns) -> tuple[str, ...]:
 #: count of a study, ``min`` for a minimum (a month or an hour alone is still a season or a
 #: time of day)
 LONE_PART_AMBIGUOUS = frozenset({"week", "day", "minute", "second"})
+
+
+#: a panel's units as a category: at most this many, each on at least PANEL_MIN_PERIODS
+#: rows, in a table with a time axis (48 states x 7 years; 90 counties x 7 years)
+PANEL_MAX_UNITS = 200
+PANEL_MIN_PERIODS = 5
+
+
+def settle_panel_units(
+    decided: dict[str, RoleDecision], summaries: dict[str, dict], row_count: int
+) -> dict[str, RoleDecision]:
+    """Keys of equal-sized sets of rows are a panel's units, a category to compare, when the
+    table has a time axis (a timestamp or a year) and each unit holds a few periods.
+
+    Why: in Fatality (48 states x 7 years) the states differ in death rates (epsilon^2 =
+    0.91) and beer tax works the other way within them; read as keys, neither is looked
+    at. Without a time axis the same shape is a matched design's sets (infert): keys."""
+    timed = any(
+        d.role == ColumnRole.TIMESTAMP
+        or (d.role == ColumnRole.CALENDAR_PART and d.detail in ("year", "fractional_year"))
+        for d in decided.values()
+    )
+    if not timed:
+        return decided
+    out = dict(decided)
+    for name, d in decided.items():
+        if d.role != ColumnRole.IDENTIFIER or d.detail != SETS_DETAIL:
+            continue
+        summary = summaries[name]
+        units = summary.get("distinct_at_least", 0)
+        if not summary.get("distinct_exact") or not 2 <= units <= PANEL_MAX_UNITS:
+            continue
+        per_unit = summary.get("non_null", 0) / units
+        if per_unit < PANEL_MIN_PERIODS:
+            continue
+        out[name] = RoleDecision(
+            ColumnRole.CATEGORY,
+            f"the units of a panel: {units} whole numbers on {per_unit:.3g} rows each on "
+            "average, in a table with a time axis (a code, not a quantity)",
+            0.7,
+            ENTITY_DETAIL,
+        )
+    return out
 
 
 def settle_lone_calendar_parts(

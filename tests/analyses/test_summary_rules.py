@@ -697,3 +697,44 @@ def test_a_tiny_wobble_of_a_smooth_total_is_no_season() -> None:
     found = by_kind(run_on_frame(analysis("seasonality"), frame), "seasonality")
     assert found[0]["measurement"]["values"]["season_share_of_spread"] < 0.05
     assert found[0]["severity"] in ("low", "info")
+
+
+def test_many_measures_differing_across_one_grouping_are_one_finding() -> None:
+    """Counties differ in wages, taxes and crime alike: one medium finding listing them,
+    each one's own low; a lone strong difference keeps its medium."""
+    rng = np.random.default_rng(90)
+    units = np.repeat(np.arange(30), 20)
+    frame = pd.DataFrame({"county": np.array([f"C{u:02d}" for u in units])})
+    for name in ("wage", "tax", "crime"):
+        frame[name] = rng.normal(0, 1, 30)[units] * 5 + rng.normal(0, 1, 600)
+    frame["noise"] = rng.normal(0, 1, 600)
+    result = run_on_frame(analysis("group_differences"), frame)
+    shared = by_kind(result, "shared_group_difference")
+    assert len(shared) == 1 and shared[0]["severity"] == "medium"
+    assert set(shared[0]["subject"]["columns"]) == {"wage", "tax", "crime"}
+    assert shared[0]["title"].startswith("3 measures differ across the levels of 'county'")
+    assert all(
+        f["severity"] == "low"
+        for f in by_kind(result, "group_difference")
+        if f["subject"]["column"] != "noise"
+    )
+    single = run_on_frame(analysis("group_differences"), frame[["county", "wage", "noise"]])
+    assert not by_kind(single, "shared_group_difference")
+    wage = [f for f in single.findings if f["subject"]["column"] == "wage"]
+    assert wage[0]["severity"] == "medium"
+
+
+def test_a_trading_calendar_is_no_weekday_effect() -> None:
+    """Daily prices on business days only: no rows on Saturday and Sunday is the calendar of
+    a market (info), not a weekday effect."""
+    days = pd.bdate_range("2015-01-01", periods=700)
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({"Date": days, "Close": 50 + rng.normal(0, 1, 700).cumsum()})
+    found = by_kind(run_on_frame(analysis("seasonality"), frame), "seasonality")
+    rows = [
+        f
+        for f in found
+        if f["subject"]["series"] == "rows" and f["subject"]["cycle"] == "day_of_week"
+    ]
+    assert rows and rows[0]["severity"] == "info"
+    assert "no rows on Saturday, Sunday" in rows[0]["evidence"]["parameters"]["severity_capped"]
