@@ -9,13 +9,10 @@ coefficient; the pooled coefficient comes from the same sums added over levels.
 
 from __future__ import annotations
 
-import math
-from fractions import Fraction
 from itertools import combinations
 
 import numpy as np
 import pyarrow.compute as pc
-from scipy import stats
 
 from pytest_statharness import (
     MEASURE_ROLES,
@@ -29,10 +26,8 @@ from pytest_statharness import (
 from pytest_statharness.column_roles import SETS_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
-from .._shared.exact import exact_fixed_sum
+from .._shared.moments import MIN_UNITS, add_levels, level_moments, pearson, r_p_value, within_units
 from .._shared.report import cap_findings
-
-_SCALE = 1 << 1127  # exact_fixed_sum's unit is 2**-1127
 
 MAX_LEVELS = 20
 MIN_ROWS_PER_LEVEL = 10
@@ -42,59 +37,11 @@ MIN_MEAN_WITHIN_R = 0.4  # the within-group association is at least moderate on 
 MAX_GROUP_COLUMNS = 3
 _SUMS = ("n", "x", "y", "xx", "yy", "xy")
 #: the units of a panel (states observed each year, matched sets): a reversal of the pooled
-#: correlation *within* them (deviations from each unit's means) needs this many units of
-#: >= 2 rows; at most MAX_UNITS units are kept per column
-MIN_UNITS = 5
+#: correlation *within* them (deviations from each unit's means) needs MIN_UNITS units of
+#: >= 2 rows (``_shared.moments``); at most MAX_UNITS units are kept per column
 MAX_UNITS = 500
 #: the pooled and the within-unit coefficients both differ from zero at this level
 WITHIN_ALPHA = 0.001
-
-
-def within_units(levels: dict) -> tuple[float, int, int] | None:
-    """(r, rows, units) of the within-unit correlation: Pearson r of the deviations of x and
-    y from their unit's means (the fixed-effects coefficient), from the exact per-unit
-    sums; None with fewer than MIN_UNITS units of >= 2 rows or no variance within them."""
-    sxx = syy = sxy = Fraction(0)
-    rows = units = 0
-    for n, sx, sy, xx, yy, xy in levels.values():
-        if n < 2:
-            continue
-        units += 1
-        rows += n
-        sxx += Fraction(n * xx * _SCALE - sx * sx, n)
-        syy += Fraction(n * yy * _SCALE - sy * sy, n)
-        sxy += Fraction(n * xy * _SCALE - sx * sy, n)
-    if units < MIN_UNITS or sxx <= 0 or syy <= 0:
-        return None
-    r = min(math.sqrt(float(sxy * sxy / (sxx * syy))), 1.0)
-    return (r if sxy >= 0 else -r), rows, units
-
-
-def r_p_value(r: float, df: int) -> float | None:
-    """Two-sided p of a correlation coefficient with ``df`` degrees of freedom (t test)."""
-    if df < 1:
-        return None
-    if abs(r) >= 1.0:
-        return 0.0
-    t = r * math.sqrt(df / (1.0 - r * r))
-    return float(2 * stats.t.sf(abs(t), df))
-
-
-def pearson(s: list[int]) -> float | None:
-    """Pearson r from [n, Σx, Σy, Σx², Σy², Σxy] held exactly (sums in units of 2**-1127;
-    products x*y rounded once each, so the sums do not depend on chunking). r² is an exact
-    rational, rounded once; its square root is correctly rounded: no platform dependence."""
-    n, sx, sy, sxx, syy, sxy = s
-    if n < 3:
-        return None
-    cov = n * sxy * _SCALE - sx * sy
-    vx = n * sxx * _SCALE - sx * sx
-    vy = n * syy * _SCALE - sy * sy
-    if vx <= 0 or vy <= 0:
-        return None
-    r = math.sqrt(float(Fraction(cov * cov, vx * vy)))
-    r = min(r, 1.0)
-    return r if cov >= 0 else -r
 
 
 class SimpsonsParadox(Analysis):
@@ -176,31 +123,14 @@ class SimpsonsParadox(Analysis):
             names = encoded.dictionary.to_pylist()
             codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
             for x_name, y_name in ctx.params["pairs"]:
-                x, y = values[x_name], values[y_name]
-                ok = np.flatnonzero((codes >= 0) & np.isfinite(x) & np.isfinite(y))
-                # the rows by level (stable: each level's values in row order), each level
-                # one slice: one pass over the rows whatever the number of levels
-                order = ok[np.argsort(codes[ok], kind="stable")]
-                k = codes[order]
-                starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if k.size else k
-                ends = np.r_[starts[1:], k.size]
-                xv, yv = x[order], y[order]
                 slot = state.setdefault((g, x_name, y_name), {})
-                for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-                    xs, ys = xv[a:b], yv[a:b]
-                    slot[names[k[a]]] = [
-                        b - a,
-                        *(exact_fixed_sum(v) for v in (xs, ys, xs * xs, ys * ys, xs * ys)),
-                    ]
+                slot.update(level_moments(codes, names, values[x_name], values[y_name]))
         return state
 
     def merge(self, a, b, ctx):
-        out = {key: {lvl: list(v) for lvl, v in levels.items()} for key, levels in a.items()}
+        out = {key: add_levels(levels, {}) for key, levels in a.items()}
         for key, levels in b.items():
-            mine = out.setdefault(key, {})
-            for lvl, v in levels.items():
-                x = mine.get(lvl)
-                mine[lvl] = list(v) if x is None else [p + q for p, q in zip(x, v, strict=True)]
+            out[key] = add_levels(out.get(key, {}), levels)
         return out
 
     def findings(self, ctx):

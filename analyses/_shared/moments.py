@@ -1,0 +1,104 @@
+"""Exact per-level moment sums of a pair of columns, and the coefficients made of them.
+
+Shared by ``relationships.simpsons_paradox`` (x and y: two measures) and
+``time.panel_trends`` (x: time, y: a measure). Per level of a grouping: the count and the
+exact sums of x, y, x², y², xy (``exact_fixed_sum``, each product rounded once), so the
+sums, and all that is computed from them, do not depend on chunking or merge order.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+from scipy import stats
+
+from .exact import exact_fixed_sum
+
+_SCALE = 1 << 1127  # exact_fixed_sum's unit is 2**-1127
+#: a within-level coefficient needs at least this many levels of >= 2 rows
+MIN_UNITS = 5
+
+
+def level_moments(codes: np.ndarray, names: list, x: np.ndarray, y: np.ndarray) -> dict:
+    """``{level: [n, Σx, Σy, Σx², Σy², Σxy]}`` over the rows where the level (code >= 0)
+    and both values are present and finite. One stable sort of the rows by level, each
+    level one slice: one pass over the rows whatever the number of levels."""
+    ok = np.flatnonzero((codes >= 0) & np.isfinite(x) & np.isfinite(y))
+    order = ok[np.argsort(codes[ok], kind="stable")]
+    k = codes[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if k.size else k
+    ends = np.r_[starts[1:], k.size]
+    xv, yv = x[order], y[order]
+    out = {}
+    for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+        xs, ys = xv[a:b], yv[a:b]
+        out[names[k[a]]] = [
+            b - a,
+            *(exact_fixed_sum(v) for v in (xs, ys, xs * xs, ys * ys, xs * ys)),
+        ]
+    return out
+
+
+def add_levels(a: dict, b: dict) -> dict:
+    """The per-level sums of ``a`` and ``b`` added (new lists; the inputs are untouched)."""
+    out = {lvl: list(v) for lvl, v in a.items()}
+    for lvl, v in b.items():
+        mine = out.get(lvl)
+        out[lvl] = list(v) if mine is None else [p + q for p, q in zip(mine, v, strict=True)]
+    return out
+
+
+def covariance_sign(s: list[int]) -> int:
+    """The sign of the covariance of x and y within one level (exact): +1, 0 or -1."""
+    n, sx, sy, _xx, _yy, sxy = s
+    cov = n * sxy * _SCALE - sx * sy
+    return (cov > 0) - (cov < 0)
+
+
+def within_units(levels: dict) -> tuple[float, int, int] | None:
+    """(r, rows, units) of the within-unit correlation: Pearson r of the deviations of x and
+    y from their unit's means (the fixed-effects coefficient), from the exact per-unit
+    sums; None with fewer than MIN_UNITS units of >= 2 rows or no variance within them."""
+    sxx = syy = sxy = Fraction(0)
+    rows = units = 0
+    for n, sx, sy, xx, yy, xy in levels.values():
+        if n < 2:
+            continue
+        units += 1
+        rows += n
+        sxx += Fraction(n * xx * _SCALE - sx * sx, n)
+        syy += Fraction(n * yy * _SCALE - sy * sy, n)
+        sxy += Fraction(n * xy * _SCALE - sx * sy, n)
+    if units < MIN_UNITS or sxx <= 0 or syy <= 0:
+        return None
+    r = min(math.sqrt(float(sxy * sxy / (sxx * syy))), 1.0)
+    return (r if sxy >= 0 else -r), rows, units
+
+
+def r_p_value(r: float, df: int) -> float | None:
+    """Two-sided p of a correlation coefficient with ``df`` degrees of freedom (t test)."""
+    if df < 1:
+        return None
+    if abs(r) >= 1.0:
+        return 0.0
+    t = r * math.sqrt(df / (1.0 - r * r))
+    return float(2 * stats.t.sf(abs(t), df))
+
+
+def pearson(s: list[int]) -> float | None:
+    """Pearson r from [n, Σx, Σy, Σx², Σy², Σxy] held exactly (sums in units of 2**-1127;
+    products x*y rounded once each, so the sums do not depend on chunking). r² is an exact
+    rational, rounded once; its square root is correctly rounded: no platform dependence."""
+    n, sx, sy, sxx, syy, sxy = s
+    if n < 3:
+        return None
+    cov = n * sxy * _SCALE - sx * sy
+    vx = n * sxx * _SCALE - sx * sx
+    vy = n * syy * _SCALE - sy * sy
+    if vx <= 0 or vy <= 0:
+        return None
+    r = math.sqrt(float(Fraction(cov * cov, vx * vy)))
+    r = min(r, 1.0)
+    return r if cov >= 0 else -r
