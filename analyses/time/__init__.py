@@ -26,7 +26,9 @@ order; within a series as documented on each analysis. At most ``max_findings``.
 
 One module per analysis, named by its id (``<id>.py``); what more than one of them uses
 is in ``_common.py``. The ``time_series`` entry point registers these four; ``gaps``
-(same family, same folder) keeps its own entry point ``gaps``.
+(same family, same folder) keeps its own entry point ``gaps``, and so does
+``panel_trends`` (trends within the units of a panel: per-unit exact moment sums, not the
+per-day series above).
 """
 
 from pytest_statharness import hookimpl

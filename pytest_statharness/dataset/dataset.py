@@ -631,8 +631,12 @@ def open_dataset(
                 arrow_type="timestamp[us] (derived)",
                 kind=ColumnKind.TIMESTAMP,
                 null_count=max(dataset.column(p).null_count for p in derived.parts),
-                distinct_at_least=0,
-                distinct_exact=False,
+                # one part (a year, a fractional year): one date per distinct value of it
+                distinct_at_least=dataset.column(derived.parts[0]).distinct_at_least
+                if len(derived.parts) == 1
+                else 0,
+                distinct_exact=len(derived.parts) == 1
+                and dataset.column(derived.parts[0]).distinct_exact,
                 role=ColumnRole.TIMESTAMP,
                 role_reason=(
                     "no timestamp column: a date derived from the calendar part(s) "

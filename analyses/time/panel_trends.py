@@ -1,0 +1,321 @@
+"""Trends within the units of a panel: does each state's output grow over the years?
+
+A panel (states, firms, people observed period after period) changes in two ways: between
+its units (a big state and a small one) and within each unit over time. ``trend`` tests
+the mean over the units per period, which mixes both, and caps it at low. This analysis
+asks what an analyst asks of a panel: in how many units does the measure rise, and how
+closely does it follow time within them?
+
+One streamed pass: per (unit, measure), the count and the exact sums of t, y, t², y², ty
+(t in days; ``_shared.moments``). Each unit's direction is the sign of its own covariance
+of time and the measure (exact); the within-unit (fixed-effects) correlation comes from the
+same sums. Nothing per row is kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow.compute as pc
+from scipy import stats
+
+from pytest_statharness import (
+    MEASURE_ROLES,
+    Analysis,
+    ColumnKind,
+    ColumnRole,
+    MemoryModel,
+    Plan,
+    hookimpl,
+)
+from pytest_statharness.column_roles import ENTITY_DETAIL, SETS_DETAIL
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
+
+from .._shared.moments import (
+    add_levels,
+    covariance_sign,
+    level_moments,
+    pearson,
+    r_p_value,
+    within_units,
+)
+from .._shared.report import cap_findings
+from .._shared.series import ALPHA, significant_severity
+
+#: units per column: at most this many (memory: six exact sums per unit and measure)
+MAX_UNITS = 1000
+#: a unit's direction needs this many rows of it
+MIN_UNIT_ROWS = 3
+#: at most this many unit columns are read
+MAX_UNIT_COLUMNS = 2
+#: medium: the majority direction holds in at least this share of the units ...
+MEDIUM_SHARE = 0.75
+#: ... and the within-unit correlation with time is at least this strong
+MEDIUM_R = 0.4
+LOW_SHARE = 0.6
+SHARED_MIN_MEASURES = 3
+#: a measure following time this closely within the units moves by construction
+LOCKSTEP_R = 0.999
+LOCKSTEP_RULE = (
+    "|within r| >= 0.999: the measure moves in lockstep with time within every unit (an "
+    "experience or an age that grows by one each period): by construction; severity at "
+    "most low"
+)
+_US_PER_DAY = 86_400_000_000.0
+#: the grains of a time axis whose values are periods (a panel's years, months, days)
+PERIOD_GRAINS = ("year", "month", "week", "day")
+
+SHARED_RULE = (
+    "3 or more measures trending within most units of the same column are reported once "
+    "(medium, strongest first); each one's own finding is low"
+)
+
+
+def time_axis(dataset) -> str | None:
+    """The first timestamp column with values (a derived date counts)."""
+    for c in dataset.columns_of(ColumnKind.TIMESTAMP):
+        if dataset.column(c).null_count < dataset.row_count:
+            return c
+    return None
+
+
+def unit_columns(dataset, time_column: str) -> list[str]:
+    """Columns whose levels are a panel's units: categories marked as a panel's entity, the
+    keys of equal-sized sets of rows, and (when the time column holds periods: years,
+    months, weeks, days) categories with at most as many rows per level on average as the
+    time column has distinct values (one row per period), at least 3 rows each."""
+    periods = dataset.column(time_column)
+    out = []
+    for c in dataset.columns:
+        if c.excluded or not c.distinct_exact or not 2 <= c.distinct_at_least <= MAX_UNITS:
+            continue
+        rows = dataset.row_count - c.null_count
+        per_unit = rows / c.distinct_at_least
+        if per_unit < MIN_UNIT_ROWS:
+            continue
+        if c.role_detail == ENTITY_DETAIL or (
+            c.role == ColumnRole.IDENTIFIER and c.role_detail == SETS_DETAIL
+        ):
+            out.append(c.name)
+        elif (
+            c.role == ColumnRole.CATEGORY
+            and c.kind == ColumnKind.CATEGORICAL
+            # periods, not instants: an event log's region is no unit observed each period
+            and periods.role_detail in PERIOD_GRAINS
+            and periods.distinct_exact
+            and c.distinct_at_least >= 3
+            and per_unit <= periods.distinct_at_least
+        ):
+            out.append(c.name)
+    return out[:MAX_UNIT_COLUMNS]
+
+
+class PanelTrends(Analysis):
+    id = "panel_trends"
+    family = "time"
+    associative_merge = True  # per-unit exact sums add up in any order (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = f"six exact sums per (unit, measure), up to {MAX_UNITS} units"
+    title = "Trends within the units of a panel"
+    requires = (ColumnKind.TIMESTAMP,)
+    roles = MEASURE_ROLES
+    exact = True
+    passes = 1
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "sign_test_p": PROBABILITY_DIGITS,
+        "median_within_r": STATISTIC_DIGITS,
+    }
+    method = (
+        "In a table with a time axis (its first timestamp column with values, a derived date "
+        "included) and a column whose levels are a panel's units (a category marked as a "
+        "panel's entity, an identifier keying equal-sized sets of rows, or, with a time axis of "
+        "yearly/monthly/weekly/daily dates, a category of 3.."
+        f"{MAX_UNITS} levels with at least {MIN_UNIT_ROWS} and at most as many rows per level "
+        "on average as there are distinct times; the first "
+        f"{MAX_UNIT_COLUMNS}): per (unit, measure), over rows with both present and finite, "
+        "the count and exact sums of t (days), y, t², y², ty. Each unit with >= "
+        f"{MIN_UNIT_ROWS} rows rises or falls by the sign of its exact covariance of t and "
+        "y; sign test (scipy.stats.binomtest, two-sided, p = 0.5) of rising against falling "
+        "units (sign_test_p); within-unit r: Pearson r of the deviations of t and y from "
+        "their unit's means (exact rational sums), p_value from Student's t with rows - "
+        "units - 1 df (scipy.stats.t). Severity: medium when p_value times the (unit column, "
+        f"measure) pairs tested < {ALPHA}, at least {MEDIUM_SHARE:.0%} of the units move in "
+        f"the majority direction and |within r| >= {MEDIUM_R}; low from {LOW_SHARE:.0%}; "
+        "else info; at most low when |within r| >= 0.999 (lockstep with time: experience, "
+        "age). 3 or more measures with a medium trend within the units of one column "
+        "are one finding (medium, first), their own low"
+    )
+    reference = (
+        "Dixon & Mood (1946), The statistical sign test, JASA 41; Wooldridge (2010), "
+        "Econometric Analysis of Cross Section and Panel Data, ch. 10 (the within estimator)"
+    )
+    access = "streamed; one pass, exact moment sums per unit and measure"
+
+    def plan(self, dataset, budget):
+        t = time_axis(dataset)
+        if t is None:
+            return None
+        units = unit_columns(dataset, t)
+        measures = dataset.columns_of(ColumnKind.NUMERIC, roles=self.roles)[: budget.max_columns]
+        if not units or not measures:
+            return None
+        return Plan((t, *units, *measures), {"time": t, "units": units, "measures": measures})
+
+    def init(self, ctx):
+        return {}
+
+    def update(self, state, chunk, ctx):
+        t = chunk.floats(ctx.params["time"]) / _US_PER_DAY
+        for g in ctx.params["units"]:
+            encoded = pc.dictionary_encode(chunk.table.column(g).cast("string")).combine_chunks()
+            names = encoded.dictionary.to_pylist()
+            codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+            for m in ctx.params["measures"]:
+                state[(g, m)] = level_moments(codes, names, t, chunk.floats(m))
+        return state
+
+    def merge(self, a, b, ctx):
+        out = {key: add_levels(levels, {}) for key, levels in a.items()}
+        for key, levels in b.items():
+            out[key] = add_levels(out.get(key, {}), levels)
+        return out
+
+    def findings(self, ctx):
+        state = ctx.previous[0]
+        t = ctx.params["time"]
+        results = []
+        for g in ctx.params["units"]:
+            for m in ctx.params["measures"]:
+                results.append((g, m, self._test(state.get((g, m), {}))))
+        tested = sum(1 for _, _, v in results if v["p_value"] is not None)
+        out = []
+        for g, m, values in results:
+            share = values["majority_share"]
+            severity = significant_severity(
+                values["p_value"],
+                tested,
+                share or 0.0,
+                ((MEDIUM_SHARE, "medium"), (LOW_SHARE, "low")),
+            )
+            within = values["within_r"]
+            params = {"tests": tested, "min_unit_rows": MIN_UNIT_ROWS}
+            if severity == "medium" and abs(within or 0.0) < MEDIUM_R:
+                severity = "low"  # most units move one way, but time explains little
+            if within is not None and abs(within) >= LOCKSTEP_R and severity == "medium":
+                # experience, age, a counter: one more each period in every unit
+                severity = "low"
+                params["severity_capped"] = LOCKSTEP_RULE
+            word = "rises" if values["units_up"] >= values["units_down"] else "falls"
+            majority = max(values["units_up"], values["units_down"])
+            if values["units_up"] + values["units_down"] == 0:
+                title = f"{m!r} does not change within the levels of {g!r} over {t!r}"
+            else:
+                title = (
+                    f"{m!r} {word} within {majority} of {values['units']} levels of {g!r} "
+                    f"over {t!r}" + (f" (within r = {within:+.2f})" if within is not None else "")
+                )
+            out.append(
+                ctx.finding(
+                    kind="panel_trend",
+                    title=title,
+                    subject={"time_column": t, "series": m, "unit_column": g},
+                    values=values,
+                    units={
+                        "units": "count",
+                        "units_up": "count",
+                        "units_down": "count",
+                        "units_flat": "count",
+                        "majority_share": "ratio",
+                        "p_value": "probability",
+                        "sign_test_p": "probability",
+                        "within_r": "coefficient",
+                        "median_within_r": "coefficient",
+                        "n": "count",
+                    },
+                    severity=severity,
+                    columns=[t, g, m],
+                    parameters=params,
+                )
+            )
+        return cap_findings(ctx, self._shared(ctx, t, out, tested))
+
+    @staticmethod
+    def _test(levels: dict) -> dict:
+        signs = [covariance_sign(v) for v in levels.values() if v[0] >= MIN_UNIT_ROWS]
+        up = sum(1 for s in signs if s > 0)
+        down = sum(1 for s in signs if s < 0)
+        found = within_units(levels)
+        rs = [r for v in levels.values() if v[0] >= MIN_UNIT_ROWS and (r := pearson(v)) is not None]
+        values = {
+            "units": len(signs),
+            "units_up": up,
+            "units_down": down,
+            "units_flat": len(signs) - up - down,
+            "majority_share": max(up, down) / (up + down) if up + down else None,
+            "sign_test_p": float(stats.binomtest(max(up, down), up + down, 0.5).pvalue)
+            if up + down
+            else None,
+            # the within-unit r against zero (rows - units - 1 df): 10 firms cannot make a
+            # sign test small, 200 firm-years can
+            "p_value": r_p_value(found[0], found[1] - found[2] - 1) if found else None,
+            "within_r": found[0] if found else None,
+            "median_within_r": float(np.median(rs)) if rs else None,
+            "n": int(sum(v[0] for v in levels.values())),
+        }
+        return values
+
+    @staticmethod
+    def _shared(ctx, t: str, out: list[dict], tested: int) -> list[dict]:
+        by_unit: dict[str, list[dict]] = {}
+        for f in out:
+            if f["severity"] == "medium":
+                by_unit.setdefault(f["subject"]["unit_column"], []).append(f)
+        shared = []
+        for g, members in by_unit.items():
+            if len(members) < SHARED_MIN_MEASURES:
+                continue
+            members.sort(
+                key=lambda f: (
+                    -abs(f["measurement"]["values"]["within_r"] or 0.0),
+                    f["subject"]["series"],
+                )
+            )
+            for f in members:
+                f["severity"] = "low"
+                f["evidence"]["parameters"]["severity_capped"] = SHARED_RULE
+            names = [f["subject"]["series"] for f in members]
+            rising = sum(
+                1
+                for f in members
+                if f["measurement"]["values"]["units_up"]
+                >= f["measurement"]["values"]["units_down"]
+            )
+            direction = (
+                "up"
+                if rising == len(names)
+                else "down"
+                if rising == 0
+                else f"{rising} up, {len(names) - rising} down"
+            )
+            shared.append(
+                ctx.finding(
+                    kind="shared_panel_trend",
+                    title=(
+                        f"{len(names)} measures trend within most levels of {g!r} over {t!r} "
+                        f"({direction}; strongest: {names[0]!r})"
+                    ),
+                    subject={"time_column": t, "series": names, "unit_column": g},
+                    values={"measures_trending": len(names), "tests": tested},
+                    units={"measures_trending": "count", "tests": "count"},
+                    severity="medium",
+                    columns=[t, g, *names],
+                    parameters={"rule": SHARED_RULE},
+                )
+            )
+        return shared + out
+
+
+@hookimpl
+def statharness_analyses():
+    return [PanelTrends()]
