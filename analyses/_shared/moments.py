@@ -12,9 +12,9 @@ import math
 from fractions import Fraction
 
 import numpy as np
-from scipy import stats
 
 from .exact import exact_fixed_sum
+from .lazy_scipy import stats
 
 _SCALE = 1 << 1127  # exact_fixed_sum's unit is 2**-1127
 #: a within-level coefficient needs at least this many levels of >= 2 rows

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from scipy import stats
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.hist import finite_values
+from .._shared.lazy_scipy import stats
 from .._shared.numeric import centidecade_bins
 from .._shared.report import cap_findings
 

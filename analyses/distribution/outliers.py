@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 import pyarrow.compute as pc
-from scipy import stats
 
 from pytest_statharness import ColumnKind, ColumnRole, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
@@ -21,6 +20,7 @@ from .._shared.exact import (
     quantile_rank_list,
 )
 from .._shared.hist import MAX_EXAMPLES, finite_values, smallest
+from .._shared.lazy_scipy import stats
 from .._shared.numeric import centidecade_bins, log10_array
 from .._shared.report import cap_findings, share
 from ._common import (

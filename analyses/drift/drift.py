@@ -61,8 +61,6 @@ import math
 
 import numpy as np
 import pyarrow as pa
-import scipy.stats as stats
-from scipy.stats.contingency import association
 
 from pytest_statharness import ColumnKind, ColumnRole, ComparisonAnalysis, MemoryModel, hookimpl
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
@@ -70,6 +68,7 @@ from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 from .._shared.counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
 from .._shared.exact import ExactSum, RankSelector, float_keys
 from .._shared.ks import ExactKS, KSStep, dense_histogram, merge_top, plan_refinement, top_summary
+from .._shared.lazy_scipy import contingency, stats
 from .._shared.report import plan_within_findings
 
 DECILES = [k / 10 for k in range(1, 10)]
@@ -654,7 +653,7 @@ class Drift(ComparisonAnalysis):
                 values["chi2"] = float(result.statistic)
                 values["dof"] = int(result.dof)
                 values["chi2_pvalue"] = float(result.pvalue)
-                values["cramers_v"] = float(association(table, method="cramer"))
+                values["cramers_v"] = float(contingency.association(table, method="cramer"))
             else:
                 values.update(chi2=0.0, dof=0, chi2_pvalue=1.0, cramers_v=0.0)
             order = sorted(

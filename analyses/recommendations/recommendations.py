@@ -33,13 +33,13 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
-from scipy import stats
 
 from pytest_statharness import MEASURE_ROLES, ColumnKind, ColumnRole, MemoryModel, hookimpl
 from pytest_statharness.analysis import Plan
 from pytest_statharness.canonical_json import dumps
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
+from .._shared.lazy_scipy import stats
 from .._shared.report import bonferroni, cap_each, graded
 from ..eventlog.columns import (
     DETECTION_METHOD,

@@ -11,13 +11,13 @@ import math
 from itertools import combinations
 
 import numpy as np
-from scipy import stats
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.exact import exact_fixed_sum, fixed_ratio
 from .._shared.groups import linked_groups
+from .._shared.lazy_scipy import stats
 from .._shared.scale import SIZE_SPAN, size_rule_text, size_span
 from .._shared.series import (
     ALPHA,

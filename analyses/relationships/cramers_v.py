@@ -10,12 +10,12 @@ import math
 from itertools import combinations
 
 import numpy as np
-from scipy import stats
 
 from pytest_statharness import Analysis, MemoryModel, Plan
 from pytest_statharness.column_roles import ENTITY_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
+from .._shared.lazy_scipy import stats
 from .._shared.series import (
     ALPHA,
     level_codes,

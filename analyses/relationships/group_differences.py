@@ -10,11 +10,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-from scipy import stats
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
+from .._shared.lazy_scipy import stats
 from .._shared.scale import SIZE_SPAN, size_rule_text, size_span
 from .._shared.series import (
     ALPHA,

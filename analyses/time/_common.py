@@ -12,10 +12,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, Plan
 
+from .._shared.lazy_scipy import stats
 from .._shared.series import (
     ALPHA,
     Series,

@@ -9,12 +9,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from pytest_statharness import MemoryModel
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.exact import fixed_ratio
+from .._shared.lazy_scipy import stats
 from .._shared.report import bonferroni, cap_each
 from .._shared.series import (
     ALPHA,

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import numpy as np
 import pyarrow.compute as pc
-from scipy import stats
 
 from pytest_statharness import (
     MEASURE_ROLES,
@@ -30,6 +29,7 @@ from pytest_statharness import (
 from pytest_statharness.column_roles import ENTITY_DETAIL, SETS_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
+from .._shared.lazy_scipy import stats
 from .._shared.moments import (
     add_levels,
     covariance_sign,

@@ -10,11 +10,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import signal, stats
 
 from pytest_statharness import MemoryModel
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
+from .._shared.lazy_scipy import signal, stats
 from .._shared.report import cap_each
 from .._shared.series import (
     WEEKDAYS,
