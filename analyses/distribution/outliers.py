@@ -158,13 +158,17 @@ MIXTURE_RULE = (
     "column's variance (eta squared = between-group / total sum of squares, raw scale); "
     "values far from the pooled median are then a group's ordinary values, not outliers"
 )
+#: flagged values making at least this share of a column are a second cluster, not a tail
+CLUSTER_SHARE = 0.2
 OUTLIER_SEVERITY_RULE = (
     f"high: under 1% of values flagged, or isolated points (at most {ISOLATED_MAX} values, "
     f"at most {ISOLATED_SHARE:.0%}: one state of 51 is 2%), the most extreme >= {EXTREME_Z:g} "
     "robust z from the median (far beyond the bulk: likely a data error), "
     f"not a pooled mixture; medium: the same with the most extreme >= {NOTABLE_Z:g} z, or "
     f"isolated points making >= 1% of a small table >= {ISOLATED_Z:g} z; low: a pooled mixture, a heavy tail (>= 1% "
-    "flagged and not isolated points: read as a tail, not as errors), or milder outliers; "
+    "flagged and not isolated points: read as a tail, not as errors; "
+    f">= {CLUSTER_SHARE:.0%} flagged: a "
+    "second cluster, two groups in one column), or milder outliers; "
     "info: no outliers beyond the Gaussian rate"
 )
 
@@ -504,6 +508,13 @@ def _outlier_severity(detected, count, n, max_z, mixture) -> tuple[str, str]:
             f"(eta² = {mixture['eta_squared']:.2f}); judge within groups"
         )
     isolated = count <= ISOLATED_MAX and count / n <= ISOLATED_SHARE
+    if count / n >= CLUSTER_SHARE:
+        # a fifth of the values far from the median is a second group (swiss provinces:
+        # mostly Protestant or mostly Catholic), not a tail
+        return "low", (
+            f"a second cluster ({count / n:.1%} of values far from the median): two groups "
+            "mixed in one column, not outliers"
+        )
     if count / n >= 0.01 and not isolated:
         return "low", f"a heavy tail ({count / n:.1%} of values), not isolated errors"
     # in 51 states one far value is 2% of the rows: a point, not a tail

@@ -738,3 +738,15 @@ def test_a_trading_calendar_is_no_weekday_effect() -> None:
     ]
     assert rows and rows[0]["severity"] == "info"
     assert "no rows on Saturday, Sunday" in rows[0]["evidence"]["parameters"]["severity_capped"]
+
+
+def test_a_second_cluster_is_no_tail_of_outliers() -> None:
+    """Swiss provinces' share of Catholics: mostly under 20% or over 80%; the MAD rule
+    flags a third of them: a second cluster, said so, low."""
+    rng = np.random.default_rng(47)
+    share = np.r_[rng.uniform(2, 22, 31), rng.uniform(88, 100, 16)]
+    found = by_kind(
+        run_on_frame(analysis("outliers"), pd.DataFrame({"Catholic": share})), "outliers"
+    )
+    assert found and found[0]["severity"] == "low"
+    assert "second cluster" in found[0]["title"]
