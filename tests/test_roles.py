@@ -420,3 +420,15 @@ def test_units_of_a_short_panel_are_a_category_only_with_a_time_axis(tmp_path) -
         }
     )
     assert roles_of(tmp_path, daily)["OpenInt"].role != ColumnRole.CALENDAR_PART
+
+
+def test_an_r_quarterly_time_with_a_missing_quarter_still_dates_the_rows(tmp_path) -> None:
+    """R's fractional quarters with one quarter left out (a null written as an empty cell):
+    still quarterly dates; whole years never go through this rule."""
+    rng = np.random.default_rng(4)
+    times = 1945 + np.arange(120) / 4
+    frame = pd.DataFrame({"time": times, "approval": rng.uniform(20, 90, 120)})
+    frame.loc[3, "time"] = np.nan
+    cols = roles_of(tmp_path, frame, "csv")
+    assert cols["time"].role_detail == "fractional_year"
+    assert "quarterly" in cols["time"].role_reason

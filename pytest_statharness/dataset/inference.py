@@ -66,6 +66,7 @@ class ColumnScan:
     fmax: float | None = None
     non_integral: int = 0  # finite values with a fractional part
     off_month_grid: int = 0  # finite values that are no whole number of twelfths
+    off_quarter_grid: int = 0  # ... of quarters
     clock_bad: int = 0  # values that cannot be a time of day written hhmm
     negative: int = 0
     # timestamps: how coarse the values are (a "Year" stored as 1970-01-01 is yearly)
@@ -180,7 +181,10 @@ class ColumnScan:
         with np.errstate(over="ignore", invalid="ignore"):
             twelfths = arr * 12.0
             on_grid = np.abs(twelfths - np.round(twelfths)) <= 1e-4
+            quarters = arr * 4.0
+            on_quarters = np.abs(quarters - np.round(quarters)) <= 1e-4
         self.off_month_grid += int(len(arr) - np.count_nonzero(on_grid))
+        self.off_quarter_grid += int(len(arr) - np.count_nonzero(on_quarters))
         self.negative += int(np.count_nonzero(arr < 0))
         ints = arr[whole]
         bad = (ints < 0) | (ints > CLOCK_MAX) | (np.mod(ints, 100) >= 60)
@@ -276,6 +280,7 @@ class ColumnScan:
             "fmax": self.fmax,
             "non_integral": self.non_integral,
             "off_month_grid": self.off_month_grid,
+            "off_quarter_grid": self.off_quarter_grid,
             "balanced_codes": self._balanced_codes(),
             "repeated_codes": self._repeated_codes(),
             "clock_bad": self.clock_bad,

@@ -125,6 +125,11 @@ def _two_digit_years(tokens: set[str], summary: dict) -> RoleDecision | None:
     return None
 
 
+#: a fractional-year time may miss periods: its span holds at most this many times as
+#: many periods as it has values less one
+FRACTIONAL_MAX_GAPS = 1.25
+
+
 def fractional_year_grid(summary: dict) -> str | None:
     """ "month" or "quarter" when the values are years and twelfths (1945.0, 1945.25, ...)
     rising by exactly one period from each row to the next: the index R writes for a
@@ -140,9 +145,17 @@ def fractional_year_grid(summary: dict) -> str | None:
         or not (CALENDAR_DOMAINS["year"][0] <= lo and hi < CALENDAR_DOMAINS["year"][1])
     ):
         return None
-    for grain, per_year in (("month", 12), ("quarter", 4)):
-        if abs((hi - lo) * per_year - (n - 1)) < 1e-3:
-            return grain  # n strictly rising values on the grid, n - 1 steps: all equal
+    grains = (
+        (("quarter", 4), ("month", 12))
+        if not summary.get("off_quarter_grid", 1)
+        else (("month", 12),)
+    )
+    for grain, per_year in grains:
+        periods = (hi - lo) * per_year
+        # n strictly rising values on the grid over that many periods: every period, or
+        # most of them (a few missing periods: a gap in the series, not another grain)
+        if n - 1 - 1e-3 <= periods <= FRACTIONAL_MAX_GAPS * (n - 1) + 1e-3:
+            return grain
     return None
 
 
