@@ -432,3 +432,24 @@ def test_an_r_quarterly_time_with_a_missing_quarter_still_dates_the_rows(tmp_pat
     cols = roles_of(tmp_path, frame, "csv")
     assert cols["time"].role_detail == "fractional_year"
     assert "quarterly" in cols["time"].role_reason
+
+
+def test_small_year_indexes_and_weekdays_are_no_calendar_or_panel(tmp_path) -> None:
+    """An airline panel's 'year' 1..15 is an index of years, not 2001..2015; weekdays of a
+    daily series are no panel's units."""
+    from statharness_analyses._shared.panel import unit_columns
+
+    rng = np.random.default_rng(15)
+    airline = pd.DataFrame(
+        {
+            "airline": np.repeat(np.arange(1, 7), 15),
+            "year": np.tile(np.arange(1, 16), 6),
+            "cost": rng.gamma(5, 100, 90),
+        }
+    )
+    assert roles_of(tmp_path, airline)["year"].role != ColumnRole.CALENDAR_PART
+    days = pd.bdate_range("1980-01-02", periods=600)
+    daily = pd.DataFrame({"date": days, "day": days.day_name(), "dm": rng.normal(2, 0.1, 600)})
+    path = tmp_path / "garch.parquet"
+    daily.to_parquet(path, index=False)
+    assert unit_columns(open_dataset("garch", str(path))) == []

@@ -21,12 +21,10 @@ from pytest_statharness import (
     MEASURE_ROLES,
     Analysis,
     ColumnKind,
-    ColumnRole,
     MemoryModel,
     Plan,
     hookimpl,
 )
-from pytest_statharness.column_roles import ENTITY_DETAIL, SETS_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.lazy_scipy import stats
@@ -38,13 +36,10 @@ from .._shared.moments import (
     r_p_value,
     within_units,
 )
+from .._shared.panel import MAX_UNITS, MIN_UNIT_ROWS, time_axis, unit_columns
 from .._shared.report import cap_findings
 from .._shared.series import ALPHA, significant_severity
 
-#: units per column: at most this many (memory: six exact sums per unit and measure)
-MAX_UNITS = 1000
-#: a unit's direction needs this many rows of it
-MIN_UNIT_ROWS = 3
 #: at most this many unit columns are read
 MAX_UNIT_COLUMNS = 2
 #: medium: the majority direction holds in at least this share of the units ...
@@ -61,52 +56,11 @@ LOCKSTEP_RULE = (
     "most low"
 )
 _US_PER_DAY = 86_400_000_000.0
-#: the grains of a time axis whose values are periods (a panel's years, months, days)
-PERIOD_GRAINS = ("year", "month", "week", "day")
 
 SHARED_RULE = (
     "3 or more measures trending within most units of the same column are reported once "
     "(medium, strongest first); each one's own finding is low"
 )
-
-
-def time_axis(dataset) -> str | None:
-    """The first timestamp column with values (a derived date counts)."""
-    for c in dataset.columns_of(ColumnKind.TIMESTAMP):
-        if dataset.column(c).null_count < dataset.row_count:
-            return c
-    return None
-
-
-def unit_columns(dataset, time_column: str) -> list[str]:
-    """Columns whose levels are a panel's units: categories marked as a panel's entity, the
-    keys of equal-sized sets of rows, and (when the time column holds periods: years,
-    months, weeks, days) categories with at most as many rows per level on average as the
-    time column has distinct values (one row per period), at least 3 rows each."""
-    periods = dataset.column(time_column)
-    out = []
-    for c in dataset.columns:
-        if c.excluded or not c.distinct_exact or not 2 <= c.distinct_at_least <= MAX_UNITS:
-            continue
-        rows = dataset.row_count - c.null_count
-        per_unit = rows / c.distinct_at_least
-        if per_unit < MIN_UNIT_ROWS:
-            continue
-        if c.role_detail == ENTITY_DETAIL or (
-            c.role == ColumnRole.IDENTIFIER and c.role_detail == SETS_DETAIL
-        ):
-            out.append(c.name)
-        elif (
-            c.role == ColumnRole.CATEGORY
-            and c.kind == ColumnKind.CATEGORICAL
-            # periods, not instants: an event log's region is no unit observed each period
-            and periods.role_detail in PERIOD_GRAINS
-            and periods.distinct_exact
-            and c.distinct_at_least >= 3
-            and per_unit <= periods.distinct_at_least
-        ):
-            out.append(c.name)
-    return out[:MAX_UNIT_COLUMNS]
 
 
 class PanelTrends(Analysis):
@@ -131,8 +85,8 @@ class PanelTrends(Analysis):
         "included) and a column whose levels are a panel's units (a category marked as a "
         "panel's entity, an identifier keying equal-sized sets of rows, or, with a time axis of "
         "yearly/monthly/weekly/daily dates, a category of 3.."
-        f"{MAX_UNITS} levels with at least {MIN_UNIT_ROWS} and at most as many rows per level "
-        "on average as there are distinct times; the first "
+        f"{MAX_UNITS} levels with at least {MIN_UNIT_ROWS} rows and between half and all of "
+        "the distinct times in rows per level on average; the first "
         f"{MAX_UNIT_COLUMNS}): per (unit, measure), over rows with both present and finite, "
         "the count and exact sums of t (days), y, t², y², ty. Each unit with >= "
         f"{MIN_UNIT_ROWS} rows rises or falls by the sign of its exact covariance of t and "
@@ -156,7 +110,7 @@ class PanelTrends(Analysis):
         t = time_axis(dataset)
         if t is None:
             return None
-        units = unit_columns(dataset, t)
+        units = unit_columns(dataset, t)[:MAX_UNIT_COLUMNS]
         measures = dataset.columns_of(ColumnKind.NUMERIC, roles=self.roles)[: budget.max_columns]
         if not units or not measures:
             return None

@@ -70,6 +70,72 @@ def seasonal_residuals(keys: np.ndarray, y: np.ndarray):
     return keys[half:-half], y[half:-half] - trend, m
 
 
+#: a cycle of the year is seen to repeat over years holding at least this many months
+#: each; with fewer than two such years only a dominant one is medium
+REPEAT_MIN_MONTHS = 6
+DOMINANT_SEASON_EPS2 = 0.5
+#: the years' month profiles must correlate this much on average for a medium cycle
+REPEAT_MIN_R = 0.3
+
+
+def _year_profiles(
+    keys: np.ndarray, y: np.ndarray, phases: np.ndarray, least: int = REPEAT_MIN_MONTHS
+) -> list[dict]:
+    """Per calendar year with >= ``least`` phases (months, or quarters): {phase: mean}."""
+    years = keys.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+    out = []
+    for year in np.unique(years):
+        mask = years == year
+        phase_means = {
+            int(p): float(np.mean(y[mask & (phases == p)]))
+            for p in np.unique(phases[mask]).tolist()
+        }
+        if len(phase_means) >= least:
+            out.append(phase_means)
+    return out
+
+
+def repeat_correlation(profiles: list[dict]) -> float | None:
+    """Mean Pearson r of the month (quarter) profiles of every two years, on their common
+    phases (at least 3); None with fewer than two years to compare."""
+    rs = []
+    for i in range(len(profiles)):
+        for j in range(i + 1, len(profiles)):
+            common = sorted(set(profiles[i]) & set(profiles[j]))
+            if len(common) < 3:
+                continue
+            a = np.array([profiles[i][m] for m in common])
+            b = np.array([profiles[j][m] for m in common])
+            if np.ptp(a) == 0 or np.ptp(b) == 0:
+                continue
+            rs.append(float(np.corrcoef(a, b)[0, 1]))
+    return float(np.mean(rs)) if rs else None
+
+
+def _unrepeated_season(test: dict, values: dict) -> str | None:
+    """Why a medium cycle of the year is at most low, or None: a season is a pattern that
+    comes back every year. An exchange rate wandering for three years, or a level shift in
+    a 14-month log, gives each month its own level once; that is no season."""
+    if test["cycle"] not in _YEAR_CYCLES or "repeat_r" not in test:
+        return None
+    r, years = test["repeat_r"], test["years_compared"]
+    if r is None:
+        if (values.get("epsilon_squared") or 0.0) >= DOMINANT_SEASON_EPS2:
+            return None  # one year of a dominant cycle (temperatures): said as found
+        return (
+            f"fewer than two years with {REPEAT_MIN_MONTHS}+ months of data: the month "
+            "pattern cannot be seen to repeat, and only a dominant one (epsilon^2 >= "
+            f"{DOMINANT_SEASON_EPS2}) is medium; severity at most low"
+        )
+    if r < REPEAT_MIN_R:
+        return (
+            f"the month profiles of the {years} years correlate r = {r:.2f} on average "
+            f"(< {REPEAT_MIN_R}): the pattern does not repeat from year to year (a wander "
+            "or a shift, not a season); severity at most low"
+        )
+    return None
+
+
 #: a cycle of the year whose phase means span less than this share of the series' standard
 #: deviation is too small to act on (US quarterly population: 0.3%; J&J's quarters: 25%)
 MIN_SEASON_SHARE = 0.05
@@ -202,6 +268,7 @@ class Seasonality(_TimeAnalysis):
         "power_ratio": STATISTIC_DIGITS,
         "lag1_autocorrelation": STATISTIC_DIGITS,
         "season_share_of_spread": STATISTIC_DIGITS,
+        "year_profile_r": STATISTIC_DIGITS,
     }
     title = "Day-of-week, hour-of-day and month-of-year effects, and cycles of yearly series"
     method = (
@@ -226,7 +293,11 @@ class Seasonality(_TimeAnalysis):
         "or quarterly series of >= 3 years: its values less their centred 2x12 (2x4) moving "
         "average (the classical decomposition: a curved trend is no cycle either), at most low "
         "when its phase means span < 5% of the series' standard deviation "
-        "(season_share_of_spread: a smooth total's tiny wobble). Rows per weekday with no row "
+        "(season_share_of_spread: a smooth total's tiny wobble). A cycle of the year must "
+        "repeat: with two or more calendar years of >= 6 months (3 quarters), the years' profiles "
+        "(means of the tested values) must correlate r >= 0.3 on average (year_profile_r); "
+        "with fewer, only a dominant cycle (epsilon^2 >= 0.5) is medium; else at most low. "
+        "Rows per weekday with no row "
         "at all on some weekdays (a trading calendar) are info. 3 or more "
         "measures with a medium cycle of the year peaking in the same month are one shared "
         "season (medium, first; their own findings low). Yearly "
@@ -273,6 +344,10 @@ class Seasonality(_TimeAnalysis):
                 continue
             if test.get("closed_days"):
                 severity = "info"
+            capped = _unrepeated_season(test, v) if severity in ("medium", "high") else None
+            if capped is not None:
+                severity = "low"
+                test["params"]["severity_capped"] = capped
             share = v.get("season_share_of_spread")
             if share is not None and share < MIN_SEASON_SHARE and severity in ("medium", "high"):
                 severity = "low"
@@ -586,6 +661,14 @@ class Seasonality(_TimeAnalysis):
         if cycle == "month_of_year" and set(phases.tolist()) <= QUARTER_STARTS:
             # quarterly values (1 Jan, 1 Apr, 1 Jul, 1 Oct): four seasons, named so
             test["cycle"] = cycle = "quarter_of_year"
+        if test["cycle"] in _YEAR_CYCLES:
+            least = 3 if test["cycle"] == "quarter_of_year" else REPEAT_MIN_MONTHS
+            profiles = _year_profiles(keys, means, phases, least)
+            test["repeat_r"] = repeat_correlation(profiles)
+            test["years_compared"] = len(profiles)
+            if test["repeat_r"] is not None:
+                values["year_profile_r"] = test["repeat_r"]
+                test["units"]["year_profile_r"] = "coefficient"
         groups = [(p, means[phases == p]) for p in sorted(set(phases.tolist()))]
         groups = [(p, g) for p, g in groups if g.size]
         if len(groups) < 2 or np.ptp(means) == 0:

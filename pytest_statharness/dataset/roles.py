@@ -59,8 +59,9 @@ _CALENDAR_NAMES = {
 #: names a time index goes by besides "year": sorted years named so are a calendar too
 #: (R exports a series' index as "time")
 _TIME_INDEX_NAMES = {"time", "period", "date", "t"}
-#: a two-digit year (63..92) below this is in the 2000s, from it in the 1900s; fixed, so
-#: that a table reads the same whatever the day it is analysed
+#: two-digit years (63..92) are read as such from this value on (19xx); a "year" below it
+#: (1..15) is an index of years, not the 2000s. Fixed, so that a table reads the same
+#: whatever the day it is analysed
 TWO_DIGIT_YEAR_PIVOT = 50
 _ID_TOKENS = {
     "id", "key", "code", "number", "num", "no", "nr", "zip", "zipcode", "postcode",
@@ -111,14 +112,15 @@ def _two_digit_years(tokens: set[str], summary: dict) -> RoleDecision | None:
     the blocks of a panel: a calendar part (the derived date adds the century)."""
     if (
         tokens & _CALENDAR_NAMES["year"]
-        and _in_domain(summary, 0, 99)
+        # 50..99: 1950-1999; a "year" of 1..15 is the index of a study's years, not 2001
+        and _in_domain(summary, TWO_DIGIT_YEAR_PIVOT, 99)
         and summary.get("distinct_at_least", 0) >= 3
         and (summary.get("non_decreasing") or summary.get("repeated_codes"))
     ):
         return RoleDecision(
             ColumnRole.CALENDAR_PART,
             f"two-digit years ({int(summary['fmin'])}..{int(summary['fmax'])}, read as "
-            f"19xx from {TWO_DIGIT_YEAR_PIVOT}, 20xx below), named as one",
+            "19xx), named as one",
             0.7,
             "year",
         )

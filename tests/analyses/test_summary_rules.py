@@ -750,3 +750,41 @@ def test_a_second_cluster_is_no_tail_of_outliers() -> None:
     )
     assert found and found[0]["severity"] == "low"
     assert "second cluster" in found[0]["title"]
+
+
+def test_a_season_must_come_back_every_year() -> None:
+    """Three years of a wandering exchange rate give each month its own level, but not the
+    same one each year: low. Three years of temperatures repeat: medium. One year cannot
+    tell a season from a shift: a moderate one-year pattern (a log's level shift) is low."""
+    rng = np.random.default_rng(1980)
+    days = pd.date_range("1980-01-01", periods=1000, freq="D")
+    walk = pd.DataFrame({"date": days, "dm": 2 + np.cumsum(rng.normal(0, 0.02, 1000))})
+    found = [
+        f
+        for f in by_kind(run_on_frame(analysis("seasonality"), walk), "seasonality")
+        if f["subject"]["cycle"] == "month_of_year"
+    ]
+    assert found[0]["severity"] in ("low", "info")
+    doy = days.day_of_year.to_numpy()
+    temps = pd.DataFrame(
+        {"date": days, "t": 12 - 8 * np.cos(2 * np.pi * doy / 365) + rng.normal(0, 2, 1000)}
+    )
+    found = [
+        f
+        for f in by_kind(run_on_frame(analysis("seasonality"), temps), "seasonality")
+        if f["subject"]["cycle"] == "month_of_year"
+    ]
+    assert found[0]["severity"] == "medium"
+    assert found[0]["measurement"]["values"]["year_profile_r"] > 0.9
+    year = pd.date_range("2024-01-01", periods=420, freq="D")
+    rng = np.random.default_rng(5)
+    level = np.where(year >= "2024-07-01", 18.0, 10.0) + rng.normal(0, 4, 420)
+    shift = pd.DataFrame({"date": year, "amount": level})
+    found = [
+        f
+        for f in by_kind(run_on_frame(analysis("seasonality"), shift), "seasonality")
+        if f["subject"]["cycle"] == "month_of_year"
+    ]
+    assert found[0]["severity"] == "low"
+    assert found[0]["measurement"]["values"]["epsilon_squared"] >= 0.14  # medium without the rule
+    assert "cannot be seen to repeat" in found[0]["evidence"]["parameters"]["severity_capped"]
