@@ -453,3 +453,23 @@ def test_small_year_indexes_and_weekdays_are_no_calendar_or_panel(tmp_path) -> N
     path = tmp_path / "garch.parquet"
     daily.to_parquet(path, index=False)
     assert unit_columns(open_dataset("garch", str(path))) == []
+
+
+def test_whole_numbers_named_as_a_grouping_are_its_codes(tmp_path) -> None:
+    """'sector' 1..9 of a firm panel is a category (its mean is no quantity); a count named
+    so but with many values, or a measure with a grouping word and negatives, is not."""
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame(
+        {
+            "sector": rng.choice([1, 2, 3, 5, 7, 9], 400, p=[0.3, 0.2, 0.2, 0.1, 0.1, 0.1]),
+            "class_size": rng.integers(10, 60, 400),
+            "region_change": rng.integers(-3, 4, 400),
+            "patents": rng.poisson(2, 400),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert cols["sector"].role == ColumnRole.CATEGORY
+    assert cols["sector"].kind == ColumnKind.CATEGORICAL
+    assert cols["class_size"].role == ColumnRole.COUNT  # 50 values: a quantity
+    assert cols["region_change"].role != ColumnRole.CATEGORY  # negatives: a change
+    assert cols["patents"].role == ColumnRole.COUNT

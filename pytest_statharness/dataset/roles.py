@@ -67,6 +67,14 @@ _ID_TOKENS = {
     "id", "key", "code", "number", "num", "no", "nr", "zip", "zipcode", "postcode",
     "phone", "flight", "account", "uuid", "guid", "ssn", "isbn", "sku", "serial", "tailnum",
 }  # fmt: skip
+#: words naming a grouping: whole numbers so named, with a few values, are its codes
+_CODE_NAMES = {
+    "sector", "industry", "region", "geo", "type", "class", "category", "cat", "group",
+    "grp", "code", "kind", "status", "state", "country", "county", "district", "zone",
+    "race", "ethnic", "ethnicity", "occupation", "occ", "marital", "religion", "party",
+    "cluster", "segment", "brand", "species", "treatment", "arm", "site", "school",
+}  # fmt: skip
+CODE_NAME_MAX_LEVELS = 30
 _LAT = {"lat", "latitude"}
 _LON = {"lon", "lng", "long", "longitude"}
 
@@ -374,6 +382,21 @@ def decide_role(
             ColumnRole.IDENTIFIER,
             "non-negative whole numbers with many distinct values, named as a key",
             0.7,
+        )
+    if (
+        whole
+        and tokens & _CODE_NAMES
+        and summary.get("distinct_exact", True)
+        and 3 <= distinct <= CODE_NAME_MAX_LEVELS
+        and not summary.get("negative")
+    ):
+        # sector 1..9, region 1..4, class 1..3: labels written as numbers; their mean is
+        # no quantity and their levels are groups to compare
+        return RoleDecision(
+            ColumnRole.CATEGORY,
+            f"{distinct} whole numbers, named as a grouping ({', '.join(sorted(tokens & _CODE_NAMES))}): "
+            "codes of a category, not a count",
+            0.6,
         )
     if tokens & _LAT and _in_domain_float(summary, -90, 90):
         return RoleDecision(ColumnRole.GEO_COORDINATE, "latitude: named so, within ±90", 0.8)
