@@ -12,6 +12,7 @@ import math
 from fractions import Fraction
 
 import numpy as np
+import pyarrow.compute as pc
 
 from .exact import exact_fixed_sum
 from .lazy_scipy import stats
@@ -48,6 +49,23 @@ def add_levels(a: dict, b: dict) -> dict:
         mine = out.get(lvl)
         out[lvl] = list(v) if mine is None else [p + q for p, q in zip(mine, v, strict=True)]
     return out
+
+
+def merge_keyed(a: dict, b: dict) -> dict:
+    """Two states ``{key: {level: sums}}`` added key by key (new dicts)."""
+    out = {key: add_levels(levels, {}) for key, levels in a.items()}
+    for key, levels in b.items():
+        out[key] = add_levels(out.get(key, {}), levels)
+    return out
+
+
+def level_codes(column) -> tuple[np.ndarray, list]:
+    """(code per row, -1 where null; the level names) of an Arrow column, any type: its
+    values as text, so integer codes and strings group alike."""
+    encoded = pc.dictionary_encode(column.cast("string")).combine_chunks()
+    names = encoded.dictionary.to_pylist()
+    codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+    return codes, names
 
 
 def covariance_sign(s: list[int]) -> int:

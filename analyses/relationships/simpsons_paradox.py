@@ -11,9 +11,6 @@ from __future__ import annotations
 
 from itertools import combinations
 
-import numpy as np
-import pyarrow.compute as pc
-
 from pytest_statharness import (
     MEASURE_ROLES,
     Analysis,
@@ -26,7 +23,15 @@ from pytest_statharness import (
 from pytest_statharness.column_roles import SETS_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
-from .._shared.moments import MIN_UNITS, add_levels, level_moments, pearson, r_p_value, within_units
+from .._shared.moments import (
+    MIN_UNITS,
+    level_codes,
+    level_moments,
+    merge_keyed,
+    pearson,
+    r_p_value,
+    within_units,
+)
 from .._shared.report import cap_findings
 
 MAX_LEVELS = 20
@@ -119,19 +124,14 @@ class SimpsonsParadox(Analysis):
         table = chunk.table
         values = {c: chunk.floats(c) for pair in ctx.params["pairs"] for c in pair}
         for g in ctx.params["groups"]:
-            encoded = pc.dictionary_encode(table.column(g).cast("string")).combine_chunks()
-            names = encoded.dictionary.to_pylist()
-            codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+            codes, names = level_codes(table.column(g))
             for x_name, y_name in ctx.params["pairs"]:
                 slot = state.setdefault((g, x_name, y_name), {})
                 slot.update(level_moments(codes, names, values[x_name], values[y_name]))
         return state
 
     def merge(self, a, b, ctx):
-        out = {key: add_levels(levels, {}) for key, levels in a.items()}
-        for key, levels in b.items():
-            out[key] = add_levels(out.get(key, {}), levels)
-        return out
+        return merge_keyed(a, b)
 
     def findings(self, ctx):
         state = ctx.previous[0]

@@ -15,7 +15,6 @@ same sums. Nothing per row is kept.
 from __future__ import annotations
 
 import numpy as np
-import pyarrow.compute as pc
 
 from pytest_statharness import (
     MEASURE_ROLES,
@@ -29,9 +28,10 @@ from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.lazy_scipy import stats
 from .._shared.moments import (
-    add_levels,
     covariance_sign,
+    level_codes,
     level_moments,
+    merge_keyed,
     pearson,
     r_p_value,
     within_units,
@@ -122,18 +122,13 @@ class PanelTrends(Analysis):
     def update(self, state, chunk, ctx):
         t = chunk.floats(ctx.params["time"]) / _US_PER_DAY
         for g in ctx.params["units"]:
-            encoded = pc.dictionary_encode(chunk.table.column(g).cast("string")).combine_chunks()
-            names = encoded.dictionary.to_pylist()
-            codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+            codes, names = level_codes(chunk.table.column(g))
             for m in ctx.params["measures"]:
                 state[(g, m)] = level_moments(codes, names, t, chunk.floats(m))
         return state
 
     def merge(self, a, b, ctx):
-        out = {key: add_levels(levels, {}) for key, levels in a.items()}
-        for key, levels in b.items():
-            out[key] = add_levels(out.get(key, {}), levels)
-        return out
+        return merge_keyed(a, b)
 
     def findings(self, ctx):
         state = ctx.previous[0]
