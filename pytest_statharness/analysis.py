@@ -320,6 +320,12 @@ class Analysis:
     #: (the default, always exact): the workers return one state per chunk and the client
     #: folds them in chunk order, exactly as the local engine does.
     associative_merge: ClassVar[bool] = False
+    #: Modules the harness imports before the analysis runs under the network guard: an
+    #: analysis that imports a heavy module on first use (the built-in ones load
+    #: ``scipy.stats`` lazily, see ``analyses/_shared/lazy_scipy.py``) names it here,
+    #: because some versions start a process or load native code while importing, which
+    #: the guard refuses inside the run.
+    imports: ClassVar[tuple[str, ...]] = ()
 
     # -- planning ---------------------------------------------------------------
     def plan(self, dataset: DatasetView, budget: Budget) -> Plan | None:

@@ -38,6 +38,18 @@ ProgressCallback = Callable[[int, int, int], None]  # (pass_index, rows_done, ro
 Fold = Callable[..., tuple[Any, int, int]]
 
 
+def import_declared(analysis: Analysis) -> None:
+    """Import the modules ``analysis`` declares (:attr:`Analysis.imports`), outside the
+    network guard; an import that fails is left to fail where the analysis uses it."""
+    import importlib
+
+    for name in analysis.imports:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            continue
+
+
 def plan_for(analysis: Analysis, dataset, budget: Budget) -> Plan | None:
     """The analysis's plan, decided under the network guard (plan() is analysis code too)."""
     from .policy.network import guarded

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from .analysis import Analysis, AnalysisContext, Budget, DatasetView
-from .engine import check_time_limit
+from .engine import check_time_limit, import_declared
 from .errors import EngineError, StatHarnessError
 from .options import DASK_INSTALL_HINT as INSTALL_HINT
 from .options import dask_missing
@@ -257,6 +257,7 @@ def fold_range(task: RangeTask, start: int, stop: int) -> tuple[list[bytes], int
     spills = [Path(d.spill_dir) for d in datasets if getattr(d, "spill_dir", None) is not None]
     for folder in spills:
         folder.mkdir(parents=True, exist_ok=True)  # before the guard is on
+    import_declared(analysis)  # before the guard too: an import may start a process
     with guarded(f"analysis {analysis.id!r}", task.network_mode, writable=spills):
         columns = list(analysis.columns_for_pass(ctx))
         state = None if task.per_chunk else analysis.init(ctx)

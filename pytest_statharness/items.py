@@ -16,6 +16,7 @@ import pytest
 
 from .analysis import Analysis, Plan
 from .confine import scratch_folder
+from .engine import import_declared
 from .errors import BudgetExceeded, StatHarnessError
 from .evidence import canonical_findings
 from .policy.budget import BudgetDecision
@@ -105,6 +106,7 @@ class AnalysisItem(pytest.Item):
         from .session.workers import memory_heavy_slot
 
         policy = golden_policy_for(self, self.harness.settings.golden)
+        import_declared(self.analysis)  # before the guard: an import may start a process
         progress = self.harness.progress_for(self)
         try:
             try:

@@ -86,3 +86,19 @@ def statharness_analyses():
     result = pytester.runpytest("--stat-dataset", "sales=data/sales.parquet", "-k", "phone_home")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*analysis 'phone_home' tried to connect to ('192.0.2.1', 80)*"])
+
+
+def test_built_in_analyses_declare_the_modules_they_load_lazily() -> None:
+    """An analysis module using a lazy scipy proxy names the module in its class's
+    ``imports``: the harness imports it before the guarded run (older scipy versions start
+    a process while importing, which the guard refuses inside the run)."""
+    import sys
+
+    from statharness_analyses._shared.lazy_scipy import LazyModule
+
+    from pytest_statharness.registry import Registry
+
+    for analysis in Registry.builtin():
+        module = sys.modules[type(analysis).__module__]
+        lazy = {v._name for v in vars(module).values() if isinstance(v, LazyModule)}
+        assert lazy <= set(analysis.imports), (analysis.id, lazy, analysis.imports)

@@ -18,7 +18,7 @@ from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.hist import finite_values
-from .._shared.lazy_scipy import stats
+from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.numeric import centidecade_bins
 from .._shared.report import cap_findings
 
@@ -74,6 +74,7 @@ class _Digits:
 
 class Benford(Analysis):
     id = "benford"
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     associative_merge = True  # range states merge to the same bytes (Dask)
     memory_model = MemoryModel.CONSTANT
     memory_note = "digit counts and a fixed log-decade histogram per column"

@@ -20,7 +20,7 @@ from .._shared.exact import (
     quantile_rank_list,
 )
 from .._shared.hist import MAX_EXAMPLES, finite_values, smallest
-from .._shared.lazy_scipy import stats
+from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.numeric import centidecade_bins, log10_array
 from .._shared.report import cap_findings, share
 from ._common import (
@@ -175,6 +175,7 @@ OUTLIER_SEVERITY_RULE = (
 
 class Outliers(_PhasedNumeric):
     id = "outliers"
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     memory_model = MemoryModel.CONSTANT
     memory_note = "fixed log10 histograms and radix-selection buckets per column"
     # not exact: declared significant digits (pytest_statharness.precision)

@@ -68,7 +68,7 @@ from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 from .._shared.counts import add_counts, candidate_counts, mg_reduce, valid_values, value_counts
 from .._shared.exact import ExactSum, RankSelector, float_keys
 from .._shared.ks import ExactKS, KSStep, dense_histogram, merge_top, plan_refinement, top_summary
-from .._shared.lazy_scipy import contingency, stats
+from .._shared.lazy_scipy import SCIPY_CONTINGENCY, contingency, stats
 from .._shared.report import plan_within_findings
 
 DECILES = [k / 10 for k in range(1, 10)]
@@ -229,6 +229,7 @@ class _KeyWork:
 
 class Drift(ComparisonAnalysis):
     id = "drift"
+    imports = SCIPY_CONTINGENCY  # loaded lazily: imported before the guarded run
     memory_model = MemoryModel.PER_DISTINCT
     memory_note = "per column of both datasets: counts, exact sums, sparse 16-bit key histograms (at most 65,536 keys) and value counts up to distinct_cap"
     # not exact: declared significant digits (pytest_statharness.precision)

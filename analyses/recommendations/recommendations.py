@@ -39,7 +39,7 @@ from pytest_statharness.analysis import Plan
 from pytest_statharness.canonical_json import dumps
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
-from .._shared.lazy_scipy import stats
+from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.report import bonferroni, cap_each, graded
 from ..eventlog.columns import (
     DETECTION_METHOD,
@@ -154,6 +154,7 @@ class _PassState:
 
 class Recommendations(EventLogBase):
     id = "recommendations"
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     memory_model = MemoryModel.PARTITIONED
     memory_note = "the event-log case fold (case grouping spilled by case-rank partitions when needed) plus exact sums per group level up to max_groups"
     # not exact: declared significant digits (pytest_statharness.precision)

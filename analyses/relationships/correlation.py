@@ -17,7 +17,7 @@ from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.exact import exact_fixed_sum, fixed_ratio
 from .._shared.groups import linked_groups
-from .._shared.lazy_scipy import stats
+from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.scale import SIZE_SPAN, size_rule_text, size_span
 from .._shared.series import (
     ALPHA,
@@ -128,6 +128,7 @@ GROUP_RULE = (
 
 class Correlation(Analysis):
     id = "correlation"
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     associative_merge = True  # range states merge to the same bytes (Dask)
     memory_model = MemoryModel.PER_DISTINCT
     memory_note = (

@@ -15,7 +15,7 @@ from pytest_statharness import Analysis, MemoryModel, Plan
 from pytest_statharness.column_roles import ENTITY_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
-from .._shared.lazy_scipy import stats
+from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.series import (
     ALPHA,
     level_codes,
@@ -26,6 +26,7 @@ from ._common import GROUP_KINDS, _group_columns, _LevelScan, _strongest_first
 
 class CramersV(Analysis):
     id = "cramers_v"
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     associative_merge = True  # range states merge to the same bytes (Dask)
     memory_model = MemoryModel.PER_DISTINCT
     memory_note = "level counts and contingency tables per pair, up to max_groups levels"

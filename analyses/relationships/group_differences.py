@@ -14,7 +14,7 @@ import numpy as np
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
-from .._shared.lazy_scipy import stats
+from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.scale import SIZE_SPAN, size_rule_text, size_span
 from .._shared.series import (
     ALPHA,
@@ -42,6 +42,7 @@ from ._common import (
 
 class GroupDifferences(Analysis):
     id = "group_differences"
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     associative_merge = True  # range states merge to the same bytes (Dask)
     memory_model = MemoryModel.PER_DISTINCT
     memory_note = "distinct-value maps up to distinct_cap and per-level rank sums up to max_groups"

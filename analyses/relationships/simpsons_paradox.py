@@ -23,6 +23,7 @@ from pytest_statharness import (
 from pytest_statharness.column_roles import SETS_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
+from .._shared.lazy_scipy import SCIPY_STATS
 from .._shared.moments import (
     MIN_UNITS,
     level_codes,
@@ -51,6 +52,7 @@ WITHIN_ALPHA = 0.001
 
 class SimpsonsParadox(Analysis):
     id = "simpsons_paradox"
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     associative_merge = True  # range states merge to the same bytes (Dask)
     memory_model = MemoryModel.PER_DISTINCT
     memory_note = "moment sums per level: up to 20 levels of a category, 500 units of a panel"

@@ -15,7 +15,7 @@ import numpy as np
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, Plan
 
-from .._shared.lazy_scipy import stats
+from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.series import (
     ALPHA,
     Series,
@@ -88,6 +88,7 @@ def row_series_meaningful(ctx) -> bool:
 
 
 class _TimeAnalysis(Analysis):
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     family = "time"
     requires = (ColumnKind.TIMESTAMP,)
     exact = True

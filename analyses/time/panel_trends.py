@@ -26,7 +26,7 @@ from pytest_statharness import (
 )
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
-from .._shared.lazy_scipy import stats
+from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.moments import (
     covariance_sign,
     level_codes,
@@ -65,6 +65,7 @@ SHARED_RULE = (
 
 class PanelTrends(Analysis):
     id = "panel_trends"
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     family = "time"
     associative_merge = True  # per-unit exact sums add up in any order (Dask)
     memory_model = MemoryModel.PER_DISTINCT

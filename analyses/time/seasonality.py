@@ -14,7 +14,7 @@ import numpy as np
 from pytest_statharness import MemoryModel
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
-from .._shared.lazy_scipy import signal, stats
+from .._shared.lazy_scipy import SCIPY_SIGNAL, signal, stats
 from .._shared.report import cap_each
 from .._shared.series import (
     WEEKDAYS,
@@ -251,6 +251,7 @@ EFFECT_BANDS = {
 
 class Seasonality(_TimeAnalysis):
     id = "seasonality"
+    imports = SCIPY_SIGNAL  # loaded lazily: imported before the guarded run
     associative_merge = True  # range states merge to the same bytes (Dask)
     memory_model = MemoryModel.PER_DISTINCT
     memory_note = "maps of the latest max_windows days and hours"
