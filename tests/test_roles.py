@@ -462,7 +462,7 @@ def test_whole_numbers_named_as_a_grouping_are_its_codes(tmp_path) -> None:
     frame = pd.DataFrame(
         {
             "sector": rng.choice([1, 2, 3, 5, 7, 9], 400, p=[0.3, 0.2, 0.2, 0.1, 0.1, 0.1]),
-            "class_size": rng.integers(10, 60, 400),
+            "class_size": rng.integers(10, 30, 400),
             "region_change": rng.integers(-3, 4, 400),
             "patents": rng.poisson(2, 400),
         }
@@ -470,6 +470,6 @@ def test_whole_numbers_named_as_a_grouping_are_its_codes(tmp_path) -> None:
     cols = roles_of(tmp_path, frame)
     assert cols["sector"].role == ColumnRole.CATEGORY
     assert cols["sector"].kind == ColumnKind.CATEGORICAL
-    assert cols["class_size"].role == ColumnRole.COUNT  # 50 values: a quantity
+    assert cols["class_size"].role == ColumnRole.COUNT  # named as a quantity (size)
     assert cols["region_change"].role != ColumnRole.CATEGORY  # negatives: a change
     assert cols["patents"].role == ColumnRole.COUNT

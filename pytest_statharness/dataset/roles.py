@@ -72,7 +72,12 @@ _CODE_NAMES = {
     "sector", "industry", "region", "geo", "type", "class", "category", "cat", "group",
     "grp", "code", "kind", "status", "state", "country", "county", "district", "zone",
     "race", "ethnic", "ethnicity", "occupation", "occ", "marital", "religion", "party",
-    "cluster", "segment", "brand", "species", "treatment", "arm", "site", "school",
+    "cluster", "segment", "brand", "species", "treatment", "arm", "site",
+}  # fmt: skip
+#: words naming a quantity: a name holding one ('class_size', 'school_years') is no code
+_QUANTITY_NAMES = {
+    "size", "count", "cnt", "num", "number", "years", "yrs", "amount", "total", "rate",
+    "pct", "percent", "share", "age", "score", "income", "wage", "price", "level",
 }  # fmt: skip
 CODE_NAME_MAX_LEVELS = 30
 _LAT = {"lat", "latitude"}
@@ -386,6 +391,7 @@ def decide_role(
     if (
         whole
         and tokens & _CODE_NAMES
+        and not tokens & _QUANTITY_NAMES
         and summary.get("distinct_exact", True)
         and 3 <= distinct <= CODE_NAME_MAX_LEVELS
         and not summary.get("negative")
