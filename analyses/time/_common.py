@@ -174,6 +174,15 @@ class _TimeAnalysis(Analysis):
         return out
 
 
+def window_label(ctx, series: Series) -> str:
+    """' (latest N days)' when rows fall before the window of max_windows days: a title
+    says so, never silently (issue 8: a cap is stated where the finding is read)."""
+    daily = series.daily
+    if daily is not None and daily.rows_outside:
+        return f" (latest {ctx.budget.max_windows} days)"
+    return ""
+
+
 def _series_columns(time_column: str, series: str) -> list[str]:
     """The columns a finding on ``series`` reads: the time column (and the numeric one)."""
     return [time_column] if series == ROWS else [time_column, series]

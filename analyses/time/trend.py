@@ -30,6 +30,7 @@ from ._common import (
     month_of_day,
     per_point,
     row_series_meaningful,
+    window_label,
 )
 
 # trend / seasonality
@@ -167,7 +168,8 @@ class Trend(_TimeAnalysis):
                 ctx.finding(
                     kind="trend",
                     title=f"Trend of {per_point(ctx, keys)} {name} by {t!r}"
-                    + (" (seasonally adjusted)" if values["seasonally_adjusted"] else ""),
+                    + (" (seasonally adjusted)" if values["seasonally_adjusted"] else "")
+                    + window_label(ctx, s),
                     subject={"time_column": t, "series": name},
                     values=values,
                     units={
@@ -190,7 +192,8 @@ class Trend(_TimeAnalysis):
                 )
             )
         if shared:
-            out.insert(0, self._shared_finding(ctx, t, [results[i] for i in shared], tested))
+            trending = [results[i] for i in shared]
+            out.insert(0, self._shared_finding(ctx, t, trending, tested, window_label(ctx, s)))
         return cap_each(ctx, out)
 
     @staticmethod
@@ -206,7 +209,7 @@ class Trend(_TimeAnalysis):
         return int(counts[0])
 
     @staticmethod
-    def _shared_finding(ctx, t: str, trending: list, tested: int) -> dict:
+    def _shared_finding(ctx, t: str, trending: list, tested: int, suffix: str = "") -> dict:
         """One medium finding for the measures that trend together, strongest |tau| first."""
         trending = sorted(trending, key=lambda r: (-abs(r[2]["tau"]), r[0]))
         word = per_point(ctx, trending[0][1])
@@ -218,7 +221,7 @@ class Trend(_TimeAnalysis):
         )
         return ctx.finding(
             kind="shared_trend",
-            title=f"{len(names)} of {tested} {word} series trend with {t!r} ({direction})",
+            title=f"{len(names)} of {tested} {word} series trend with {t!r} ({direction})" + suffix,
             subject={"time_column": t, "series": names},
             values={
                 "series_trending": len(names),

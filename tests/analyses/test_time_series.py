@@ -451,3 +451,20 @@ def test_annual_cycle_is_not_a_trend_but_a_real_rise_is_kept() -> None:
     co2 = next(f for f in found if f["subject"]["series"] == "co2")
     assert co2["measurement"]["values"]["seasonally_adjusted"] is True
     assert co2["severity"] == "medium" and co2["measurement"]["values"]["tau"] > 0.4
+
+
+def test_a_trend_over_the_latest_window_says_so_in_its_title() -> None:
+    """Daily prices over 3,000 days, with max_windows = 1000 by default: the trend is read
+    over the latest 1000 days, and its title says so."""
+    from pytest_statharness.registry import Registry
+
+    rng = np.random.default_rng(3000)
+    days = pd.date_range("2000-01-01", periods=3000, freq="D")
+    frame = pd.DataFrame(
+        {"date": days, "close": np.linspace(10, 40, 3000) + rng.normal(0, 1, 3000)}
+    )
+    found = run_on_frame(Registry.builtin().get("trend"), frame).findings
+    titles = [f["title"] for f in found if f["subject"].get("series") == "close"]
+    assert titles and titles[0].endswith("(latest 1000 days)")
+    short = run_on_frame(Registry.builtin().get("trend"), frame.iloc[:500]).findings
+    assert not any("latest" in f["title"] for f in short)
