@@ -474,6 +474,16 @@ class Outliers(_PhasedNumeric):
             severity, reading = _outlier_severity(
                 detected, mad_count, n, values["max_abs_modified_z"], mixture
             )
+            extreme = sum(1 for z, _ in top if -z >= EXTREME_Z)
+            if severity == "high" and mad_count and extreme < min(mad_count, MAX_EXAMPLES):
+                # BudgetFood's household sizes: one 37 among 130 large families; the error
+                # is the far value, the rest a tail of real ones
+                others = mad_count - extreme
+                rest = "the other one nearer" if others == 1 else f"the other {others} a tail"
+                reading = (
+                    f"{extreme} far beyond the bulk (>= {EXTREME_Z:g} robust z): likely data "
+                    f"error{'s' if extreme > 1 else ''}; {rest}"
+                )
             params["severity_rule"] = OUTLIER_SEVERITY_RULE
             if detected:
                 noun = "outlier" if mad_count == 1 else "outliers"

@@ -788,3 +788,14 @@ def test_a_season_must_come_back_every_year() -> None:
     assert found[0]["severity"] == "low"
     assert found[0]["measurement"]["values"]["epsilon_squared"] >= 0.14  # medium without the rule
     assert "cannot be seen to repeat" in found[0]["evidence"]["parameters"]["severity_capped"]
+
+
+def test_one_error_in_a_tail_is_named_as_one() -> None:
+    """Household sizes: 1..8 mostly, 60 large families of 9..17 and one 37 (an entry
+    error): high for the 37, and the title says the others are a tail."""
+    rng = np.random.default_rng(37)
+    size = np.r_[rng.integers(1, 6, 12000), rng.integers(9, 18, 60), [37]]
+    found = by_kind(run_on_frame(analysis("outliers"), pd.DataFrame({"size": size})), "outliers")
+    assert found and found[0]["severity"] == "high"
+    assert "1 far beyond the bulk" in found[0]["title"] and "error;" in found[0]["title"]
+    assert "a tail" in found[0]["title"]
