@@ -799,3 +799,31 @@ def test_one_error_in_a_tail_is_named_as_one() -> None:
     assert found and found[0]["severity"] == "high"
     assert "1 far beyond the bulk" in found[0]["title"] and "error;" in found[0]["title"]
     assert "a tail" in found[0]["title"]
+
+
+def test_a_category_of_a_panels_units_is_their_attribute() -> None:
+    """Fatality: 40 state codes x 7 years, each state's jail law mostly fixed over the
+    years: the association of state and law is an attribute of the units (low); two laws
+    going together across the rows keep their medium."""
+    rng = np.random.default_rng(82)
+    law = rng.random(40) < 0.4
+    frame = pd.DataFrame(
+        {
+            "state": np.repeat(rng.choice(np.arange(1, 57), 40, replace=False), 7),
+            "year": np.tile(np.arange(1982, 1989), 40),
+            "jaild": np.where(np.repeat(law, 7), "yes", "no"),
+            "rate": rng.gamma(4, 0.5, 280),
+        }
+    )
+    frame["comserd"] = np.where((frame.jaild == "yes") ^ (rng.random(280) < 0.05), "yes", "no")
+    found = {
+        tuple(f["evidence"]["columns"]): f
+        for f in run_on_frame(analysis("cramers_v"), frame).findings
+    }
+    unit = [f for cols, f in found.items() if "state" in cols]
+    assert unit and all(f["severity"] == "low" for f in unit)
+    assert any(
+        "units of a panel" in f["evidence"]["parameters"].get("severity_capped", "") for f in unit
+    )
+    laws = [f for cols, f in found.items() if set(cols) == {"jaild", "comserd"}]
+    assert laws[0]["severity"] == "medium"
