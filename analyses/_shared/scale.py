@@ -33,7 +33,8 @@ def scales_with_size(info) -> bool:
 
 def size_rule_text(columns: list[str], spans: list[float]) -> str:
     parts = ", ".join(f"{c!r} x{s:,.0f}" for c, s in zip(columns, spans, strict=True))
+    grow = "it grows" if len(columns) == 1 else "they grow"
     return (
-        f"totals of units of every size (largest / smallest value: {parts}): they grow with "
+        f"totals of units of every size (largest / smallest value: {parts}): {grow} with "
         "the unit's size whatever else is true; severity at most low (compare them per unit)"
     )

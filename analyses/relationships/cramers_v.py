@@ -167,7 +167,7 @@ class CramersV(Analysis):
                     units_of = [
                         c for c in (a, b) if ctx.dataset.column(c).role_detail == ENTITY_DETAIL
                     ]
-                    if units_of and len(units_of) == 1:
+                    if len(units_of) == 1:
                         # a state's laws, a firm's sector: attributes of the units, mostly
                         # constant within each over the years
                         severity = "low"

@@ -424,10 +424,7 @@ def _structural(ctx, v: str, g: str, counts, sums, epsilon) -> tuple[str, str] |
         and span is not None
         and span >= SIZE_SPAN
     ):
-        return "low", (
-            f"epsilon^2 = {epsilon:.2f} across {g!r}: "
-            + size_rule_text([v], [span]).replace("they grow", "it grows")
-        )
+        return "low", (f"epsilon^2 = {epsilon:.2f} across {g!r}: " + size_rule_text([v], [span]))
     return None
 
 

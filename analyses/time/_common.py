@@ -174,11 +174,11 @@ class _TimeAnalysis(Analysis):
         return out
 
 
-def window_label(ctx, series: Series) -> str:
-    """' (latest N days)' when rows fall before the window of max_windows days: a title
-    says so, never silently (issue 8: a cap is stated where the finding is read)."""
-    daily = series.daily
-    if daily is not None and daily.rows_outside:
+def window_label(ctx, bucket) -> str:
+    """' (latest N days)' when rows fall before the window of max_windows days of
+    ``bucket`` (a series' daily or hourly buckets, or None): a title says so, never
+    silently (issue 8: a cap is stated where the finding is read)."""
+    if bucket is not None and bucket.rows_outside:
         return f" (latest {ctx.budget.max_windows} days)"
     return ""
 

@@ -30,6 +30,7 @@ from ._common import (
     _series_columns,
     _TimeAnalysis,
     month_of_day,
+    window_label,
 )
 
 WEEKDAY_MIN_DAYS = 14
@@ -357,10 +358,7 @@ class Seasonality(_TimeAnalysis):
                     f"{MIN_SEASON_SHARE:.0%}): consistent but too small to matter beside the "
                     "trend and the noise; severity at most low"
                 )
-            window = ""
-            series = s.hourly if test["cycle"] == "hour_of_day" else s.daily
-            if series is not None and series.rows_outside:
-                window = f" (latest {ctx.budget.max_windows} days)"
+            window = window_label(ctx, s.hourly if test["cycle"] == "hour_of_day" else s.daily)
             out.append(
                 ctx.finding(
                     kind="seasonality",

@@ -169,7 +169,7 @@ class Trend(_TimeAnalysis):
                     kind="trend",
                     title=f"Trend of {per_point(ctx, keys)} {name} by {t!r}"
                     + (" (seasonally adjusted)" if values["seasonally_adjusted"] else "")
-                    + window_label(ctx, s),
+                    + window_label(ctx, s.daily),
                     subject={"time_column": t, "series": name},
                     values=values,
                     units={
@@ -193,7 +193,9 @@ class Trend(_TimeAnalysis):
             )
         if shared:
             trending = [results[i] for i in shared]
-            out.insert(0, self._shared_finding(ctx, t, trending, tested, window_label(ctx, s)))
+            out.insert(
+                0, self._shared_finding(ctx, t, trending, tested, window_label(ctx, s.daily))
+            )
         return cap_each(ctx, out)
 
     @staticmethod
