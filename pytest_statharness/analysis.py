@@ -150,6 +150,11 @@ class DatasetView:
         self.settings: dict[str, Any] = dict(getattr(dataset, "analysis_settings", {}))
         #: The session's folder for spilled copies (None: none given, keep data in memory).
         self.spill_dir = getattr(dataset, "spill_dir", None)
+        #: Columns the harness derives (a date from year and quarter) -> the columns they
+        #: are made of, year first.
+        self.derived_from: dict[str, tuple[str, ...]] = {
+            name: d.parts for name, d in getattr(dataset, "derived", {}).items()
+        }
         self._dataset = dataset
 
     def columns_of(

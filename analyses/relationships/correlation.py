@@ -67,6 +67,32 @@ def time_axis(dataset) -> str | None:
     return None
 
 
+#: periods per year of the calendar parts that split a year axis (year and quarter columns)
+_PERIODS_PER_YEAR = {"quarter": 4, "month": 12}
+
+
+def _one_row_per_time_point(dataset, axis: str) -> bool:
+    """Whether the table holds at most one row per time point of ``axis``: >= 90% distinct
+    axis values, or a year axis with a quarter (month) column and at most 4 (12) rows per
+    year (macrodata's year and quarter: a quarterly series with no timestamp column)."""
+    parts = dataset.derived_from.get(axis)
+    if parts:  # date(year,quarter): judged by the columns it is made of
+        axis = parts[0]
+    info = dataset.column(axis)
+    non_null = dataset.row_count - info.null_count
+    if not info.distinct_exact or non_null < 20:
+        return False
+    if info.distinct_at_least >= 0.9 * non_null:
+        return True
+    if info.role_detail != "year":
+        return False
+    for c in dataset.columns_of(ColumnKind.NUMERIC, roles=(ColumnRole.CALENDAR_PART,)):
+        periods = _PERIODS_PER_YEAR.get(dataset.column(c).role_detail)
+        if periods and non_null <= periods * info.distinct_at_least:
+            return True
+    return False
+
+
 def _fixed_sum(values: np.ndarray) -> int | None:
     """:func:`_shared.exact.exact_fixed_sum` of ``values``; None when one is not finite (an
     overflowed deviation product)."""
@@ -97,6 +123,17 @@ INTEREST_RULE = (
 
 
 GROUP_MIN_COLUMNS = 3
+
+#: a pair that is the strongest correlation of *both* its columns is medium from Cohen's
+#: "large" effect: each column's one clear partner (price and lot size, crime rate and
+#: density, food share and total spending) is worth a look even under MEDIUM_R
+MUTUAL_MEDIUM_R = 0.5
+
+MUTUAL_RULE = (
+    f"medium from |r| >= {MUTUAL_MEDIUM_R} (Cohen's large effect) for a pair that is the "
+    f"strongest correlation of both its columns (under {MEDIUM_R} otherwise): each column's "
+    "one clear partner is worth a look; such a pair links no correlated group"
+)
 
 
 DERIVED_RULE = (
@@ -160,12 +197,15 @@ class Correlation(Analysis):
         "strongest correlation, (b) both columns correlate with the table's time axis (its "
         "first timestamp, else a year column; read along, never reported) at |r| >= 0.7 "
         "(a shared trend), or (c) the table holds one row per time point (>= 90% distinct "
-        "timestamps): levels of time series correlate through trends and cycles. 3 or more "
+        "timestamps, or year and quarter (month) columns with at most 4 (12) rows per "
+        "year): levels of time series correlate through trends and cycles. 3 or more "
         "measures linked by medium pairs (before rule (a); connected components) are one "
         "correlated group, reported first (medium, with its strong pairs), and the pairs "
         "inside it are low. A pair with a KPI or target (declared in the dataset spec; without "
         "declared targets, a measure named 'target', 'outcome' or 'response') is medium from "
-        "|r| >= 0.5 (Cohen's large), without rule (a), and joins no group. Two summaries of "
+        "|r| >= 0.5 (Cohen's large), without rule (a), and joins no group. A pair that is the "
+        "strongest correlation of both its columns is medium from |r| >= 0.5 too (each "
+        "column's one clear partner), subject to the caps that follow, and joins no group. Two summaries of "
         "one quantity, read from the names ('mean radius' and 'worst radius', 'temp_max' and "
         "'temp_min', a price's open/high/low/close) are at most low and link no group: they "
         "correlate by construction. So are a pair with |Spearman rho| = 1 (one column a monotone "
@@ -221,9 +261,7 @@ class Correlation(Analysis):
         if axis is not None and axis in kept:
             params["time_axis"] = axis
             params["shared_trend_rule"] = SHARED_TREND_RULE
-            info = dataset.column(axis)
-            non_null = dataset.row_count - info.null_count
-            if info.distinct_exact and non_null >= 20 and info.distinct_at_least >= 0.9 * non_null:
+            if _one_row_per_time_point(dataset, axis):
                 # one row per time point: the table is a set of time series
                 params["time_series_table"] = SERIES_LEVELS_RULE
         return Plan(tuple(kept), params, left_out)
@@ -591,6 +629,18 @@ class Correlation(Analysis):
             params = {"pairs_tested": tested}
             if interest:
                 params["declared_interest"] = INTEREST_RULE
+            mutual = False
+            if (
+                not interest
+                and severity == "low"
+                and pr["r"] is not None
+                and abs(pr["r"]) >= MUTUAL_MEDIUM_R
+                and abs(pr["r"]) >= best.get(i, 0.0)
+                and abs(pr["r"]) >= best.get(j, 0.0)
+            ):
+                severity = "medium"
+                mutual = True
+                params["mutual_strongest"] = MUTUAL_RULE
             shared = (
                 i in trend
                 and j in trend
@@ -613,6 +663,7 @@ class Correlation(Analysis):
             )
             group_edge = (
                 severity in ("medium", "high")
+                and not mutual
                 and not (shared or series_levels)
                 and not interest
                 and quantity is None

@@ -108,8 +108,52 @@ def test_correlation_order_and_severity() -> None:
     top = result.findings[0]
     assert top["subject"]["columns"] in (["x", "w"], ["x", "y"])
     severities = {tuple(f["subject"]["columns"]): f["severity"] for f in result.findings}
-    assert severities[("x", "y")] == "low"  # r about 0.5, p tiny
+    pair = by_pair(result)[("x", "y")]
+    assert 0.5 <= pair["measurement"]["values"]["pearson_r"] < 0.7
+    # under MEDIUM_R, but the strongest correlation of both x and y: medium by the mutual rule
+    assert severities[("x", "y")] == "medium"
+    assert "mutual_strongest" in pair["evidence"]["parameters"]
     assert severities[("x", "z")] == "info"
+
+
+def test_a_pair_under_medium_r_with_a_stronger_partner_stays_low() -> None:
+    """The mutual rule needs both columns: y's strongest partner is u (r ~ 0.9), so x ~ y
+    (r ~ 0.55, x's strongest) is low, and u ~ y is medium on its own strength."""
+    rng = np.random.default_rng(3)
+    n = 600
+    x = rng.normal(size=n)
+    y = 0.65 * x + 0.75 * rng.normal(size=n)
+    u = y + 0.45 * rng.normal(size=n)
+    result = run_on_frame(Correlation(), pd.DataFrame({"x": x, "y": y, "u": u}))
+    pairs = by_pair(result)
+    r_xy = abs(pairs[("x", "y")]["measurement"]["values"]["pearson_r"])
+    assert 0.5 <= r_xy < 0.7 and r_xy < abs(pairs[("y", "u")]["measurement"]["values"]["pearson_r"])
+    assert pairs[("x", "y")]["severity"] == "low"
+    assert "mutual_strongest" not in pairs[("x", "y")]["evidence"]["parameters"]
+    assert pairs[("y", "u")]["severity"] == "medium"
+
+
+def test_year_and_quarter_columns_make_a_series_table() -> None:
+    """macrodata's shape: one row per (year, quarter) and no timestamp column. Levels of
+    two series over time are low (they correlate through their trends), however strong."""
+    rng = np.random.default_rng(5)
+    years = np.repeat(np.arange(1960, 2000), 4)
+    quarter = np.tile(np.arange(1, 5), 40)
+    walk = rng.normal(size=years.size)  # a common cycle, no trend
+    frame = pd.DataFrame(
+        {
+            "year": years,
+            "quarter": quarter,
+            "gdp": walk + rng.normal(scale=0.3, size=years.size),
+            "cons": walk + rng.normal(scale=0.3, size=years.size),
+            "rate": rng.normal(size=years.size),
+        }
+    )
+    result = run_on_frame(Correlation(), frame)
+    pair = by_pair(result)[("gdp", "cons")]
+    assert abs(pair["measurement"]["values"]["pearson_r"]) >= 0.7
+    assert pair["severity"] == "low"
+    assert "levels of two series" in pair["title"]
 
 
 @pytest.mark.parametrize("seed", range(4))
