@@ -42,7 +42,9 @@ given); the functions the workers run are the module-level ones below.
 from __future__ import annotations
 
 import logging
+import os
 import pickle
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -59,6 +61,8 @@ from .options import dask_missing
 #: past 256 chunks (16.8M rows) ranges grow so a pass stays at 64 tasks. Both depend on
 #: the chunk count only.
 CHUNKS_PER_TASK = 4
+#: how long closing the client and a local cluster may take before its workers are killed
+CLOSE_TIMEOUT_S = 30.0
 MAX_TASKS_PER_PASS = 64
 
 
@@ -487,10 +491,44 @@ class DaskEngine:
 
     def close(self) -> None:
         try:
-            self.client.close()
+            self.client.close(timeout=CLOSE_TIMEOUT_S)
+        except Exception as exc:  # a client that cannot say goodbye changes no finding
+            _say(f"--stat-engine dask: closing the client: {_one_line(exc)}")
         finally:
             if self.cluster is not None:
-                self.cluster.close()
+                close_cluster(self.cluster)
+
+
+def close_cluster(cluster, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
+    """Close a local cluster within ``timeout_s``; its worker processes still alive then
+    are killed.
+
+    Why: ``LocalCluster.close()`` has no deadline of its own, and was seen waiting forever
+    on its workers after a session had finished (a test run held until CI's deadline). A
+    session must end: the findings are already written when the engine closes.
+    """
+    import psutil
+
+    pids = [getattr(worker, "pid", None) for worker in list(cluster.workers.values())]
+    try:
+        cluster.close(timeout=timeout_s)
+        return
+    except Exception as exc:  # TimeoutError, or a close that failed half-way
+        _say(
+            f"--stat-engine dask: the local cluster did not close in {timeout_s:g} s "
+            f"({_one_line(exc)}); killing its workers"
+        )
+    own = os.getpid()
+    for worker in list(cluster.workers.values()):
+        if hasattr(worker, "auto_restart"):
+            worker.auto_restart = False  # a nanny would start the killed worker again
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid) if pid else None
+            if proc is not None and proc.ppid() == own:  # ours, not a reused pid
+                proc.kill()
+        except psutil.Error:
+            pass
 
     # -- running ------------------------------------------------------------------------
     def executor(
@@ -540,6 +578,11 @@ def _token() -> str:
     import uuid
 
     return uuid.uuid4().hex[:12]
+
+
+def _say(line: str) -> None:
+    """One line on stderr for a problem after the findings are written (nothing to fail)."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def _one_line(exc: BaseException) -> str:

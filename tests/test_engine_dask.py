@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -28,6 +29,7 @@ from pytest_statharness.engine import plan_for, run_analysis
 from pytest_statharness.engine_dask import (
     DatasetRecipe,
     DistributedFold,
+    close_cluster,
     in_process_executor,
     plan_ranges,
 )
@@ -228,10 +230,13 @@ def test_unreachable_scheduler_is_one_line(pytester, parquet_path) -> None:
 
 
 # -- sessions on a cluster ---------------------------------------------------------------
+@contextlib.contextmanager
 def _cluster(**kwargs):
+    """A 2-worker local cluster, closed within a deadline (``close_cluster``): a plain
+    ``with LocalCluster(...)`` was seen waiting forever in its ``__exit__``."""
     from distributed import LocalCluster
 
-    return LocalCluster(
+    cluster = LocalCluster(
         n_workers=2,
         threads_per_worker=1,
         processes=True,
@@ -239,6 +244,10 @@ def _cluster(**kwargs):
         silence_logs=50,
         **kwargs,
     )
+    try:
+        yield cluster
+    finally:
+        close_cluster(cluster)
 
 
 def _fixture_args(home: Path, *extra: str) -> list[str]:
@@ -303,6 +312,40 @@ def test_xdist_workers_share_the_sessions_local_cluster(pytester) -> None:
 
 
 @pytest.mark.slow
+def test_a_cluster_that_does_not_close_in_time_has_its_workers_killed(monkeypatch, capsys):
+    import psutil
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+    )
+    pids = [w.pid for w in cluster.workers.values()]
+    real_close = cluster.close
+
+    def stuck(timeout=None):
+        raise TimeoutError(f"simulated: still closing after {timeout} s")
+
+    monkeypatch.setattr(cluster, "close", stuck)
+    try:
+        close_cluster(cluster, timeout_s=1)
+
+        def ended(pid: int) -> bool:  # gone, or dead and not yet reaped by its nanny
+            try:
+                return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+            except psutil.NoSuchProcess:
+                return True
+
+        deadline = time.monotonic() + 10
+        while not all(ended(p) for p in pids) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(ended(p) for p in pids)
+        err = capsys.readouterr().err
+        assert "did not close in 1 s (simulated: still closing after 1 s); killing" in err
+    finally:
+        real_close(timeout=30)
+
+
+@pytest.mark.slow
 def test_a_worker_that_cannot_read_the_file_is_one_line(pytester, parquet_path) -> None:
     hidden = pytester.path / "data" / "hidden-from-workers.parquet"
     parquet_path.rename(hidden)
@@ -363,7 +406,8 @@ def test_a_killed_worker_changes_nothing(pytester, multi_chunk_log) -> None:
 
     from distributed import Client
 
-    with _cluster() as cluster, Client(cluster, set_as_default=False) as client:
+    with _cluster() as cluster:
+        client = Client(cluster, set_as_default=False)
         pids = client.run(os.getpid)
         killed: list[str] = []
         stop = threading.Event()
@@ -393,6 +437,7 @@ def test_a_killed_worker_changes_nothing(pytester, multi_chunk_log) -> None:
         finally:
             stop.set()
             killer.join(10)
+            client.close(timeout=30)
     assert killed, "no worker was running a harness task to kill"
     assert result.ret == 0, result.stdout.str()[-3000:]
     result.stdout.fnmatch_lines(["*snapshots: 1 match*"])
