@@ -498,38 +498,6 @@ class DaskEngine:
             if self.cluster is not None:
                 close_cluster(self.cluster)
 
-
-def close_cluster(cluster, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
-    """Close a local cluster within ``timeout_s``; its worker processes still alive then
-    are killed.
-
-    Why: ``LocalCluster.close()`` has no deadline of its own, and was seen waiting forever
-    on its workers after a session had finished (a test run held until CI's deadline). A
-    session must end: the findings are already written when the engine closes.
-    """
-    import psutil
-
-    pids = [getattr(worker, "pid", None) for worker in list(cluster.workers.values())]
-    try:
-        cluster.close(timeout=timeout_s)
-        return
-    except Exception as exc:  # TimeoutError, or a close that failed half-way
-        _say(
-            f"--stat-engine dask: the local cluster did not close in {timeout_s:g} s "
-            f"({_one_line(exc)}); killing its workers"
-        )
-    own = os.getpid()
-    for worker in list(cluster.workers.values()):
-        if hasattr(worker, "auto_restart"):
-            worker.auto_restart = False  # a nanny would start the killed worker again
-    for pid in pids:
-        try:
-            proc = psutil.Process(pid) if pid else None
-            if proc is not None and proc.ppid() == own:  # ours, not a reused pid
-                proc.kill()
-        except psutil.Error:
-            pass
-
     # -- running ------------------------------------------------------------------------
     def executor(
         self, task: RangeTask, ranges: list[tuple[int, int]]
@@ -588,3 +556,35 @@ def _say(line: str) -> None:
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split()) or type(exc).__name__
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def close_cluster(cluster, timeout_s: float = CLOSE_TIMEOUT_S) -> None:
+    """Close a local cluster within ``timeout_s``; its worker processes still alive then
+    are killed.
+
+    Why: ``LocalCluster.close()`` has no deadline of its own, and was seen waiting forever
+    on its workers after a session had finished (a test run held until CI's deadline). A
+    session must end: the findings are already written when the engine closes.
+    """
+    import psutil
+
+    pids = [getattr(worker, "pid", None) for worker in list(cluster.workers.values())]
+    try:
+        cluster.close(timeout=timeout_s)
+        return
+    except Exception as exc:  # TimeoutError, or a close that failed half-way
+        _say(
+            f"--stat-engine dask: the local cluster did not close in {timeout_s:g} s "
+            f"({_one_line(exc)}); killing its workers"
+        )
+    own = os.getpid()
+    for worker in list(cluster.workers.values()):
+        if hasattr(worker, "auto_restart"):
+            worker.auto_restart = False  # a nanny would start the killed worker again
+    for pid in pids:
+        try:
+            proc = psutil.Process(pid) if pid else None
+            if proc is not None and proc.ppid() == own:  # ours, not a reused pid
+                proc.kill()
+        except psutil.Error:
+            pass
