@@ -236,13 +236,19 @@ add(
     "UTF-8",
 )
 add(
-    "csv_gzip_unknown",
+    "csv_gzip_damaged",
     lambda tmp: (
-        (tmp / "z.csv.gz").write_bytes(gzip.compress(rows(30).encode())),
+        (tmp / "z.csv.gz").write_bytes(gzip.compress(rows(30).encode())[:-12]),
         str(tmp / "z.csv.gz"),
     )[-1],
     "error",
-    "unknown format",
+    "cannot be",
+)
+add(
+    "csv_gzip_not_gzip",
+    lambda tmp: ((tmp / "y.csv.gz").write_text(rows(30)), str(tmp / "y.csv.gz"))[-1],
+    "error",
+    "Not a gzipped file",
 )
 add("csv_no_suffix_text", text("nosuffix", rows(30)), "error", "unknown format")
 add(

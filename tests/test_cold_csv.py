@@ -224,3 +224,25 @@ def test_scan_quotes(tmp_path) -> None:
     assert csv_mod._scan_quotes(path) == (8, False)
     path.write_bytes(b'a,b\n1,"open\n')
     assert csv_mod._scan_quotes(path) == (1, True)  # the last line break is inside
+
+
+@pytest.mark.parametrize("suffix", [".csv.gz", ".csv.bz2"])
+def test_a_compressed_csv_reads_as_the_csv_it_holds(tmp_path, registry, suffix) -> None:
+    """``log.csv.gz`` (``.bz2``) is the CSV it holds: same types, rows, bad rows and findings
+    (only the file's fingerprint differs: it is taken of the bytes on disk)."""
+    import bz2
+    import gzip
+
+    path = _csv(tmp_path, quoted_break=True)
+    packed = path.with_name("log" + suffix)
+    compress = gzip.compress if suffix.endswith(".gz") else bz2.compress
+    packed.write_bytes(compress(path.read_bytes()))
+    plain = _open(path, tmp_path / "plain")
+    opened = _open(packed, tmp_path / "packed")
+    assert opened.schema == plain.schema and opened.row_count == plain.row_count == 6000
+    assert opened.bad_rows.count == plain.bad_rows.count == 2
+    expected = {
+        k: v if v is None else v.replace(plain.fingerprint, opened.fingerprint)
+        for k, v in _findings(registry, plain).items()
+    }
+    assert _findings(registry, opened) == expected

@@ -17,7 +17,9 @@ from .csv import CSV_SUFFIXES, CsvSource
 from .parquet import PARQUET_SUFFIXES, ParquetSource
 from .sqlite import SQLITE_SUFFIXES, SqliteSource
 
-SUPPORTED = "Parquet (file or folder), CSV/TSV, SQLite (file.db::table), Arrow IPC/Feather"
+SUPPORTED = (
+    "Parquet (file or folder), CSV/TSV (also .gz/.bz2), SQLite (file.db::table), Arrow IPC/Feather"
+)
 
 
 def check_file_kind(path: Path) -> None:

@@ -13,6 +13,8 @@ Two problems plain streaming has, and what this module does about them:
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -23,8 +25,8 @@ import pyarrow.csv as pacsv
 
 from .base import BadRows, dataset_error
 
-CSV_SUFFIXES = (".csv", ".tsv", ".txt")
-CSV_COMPRESSED = (".csv.gz", ".csv.bz2", ".tsv.gz")
+CSV_COMPRESSED = (".csv.gz", ".csv.bz2", ".tsv.gz", ".tsv.bz2", ".txt.gz", ".txt.bz2")
+CSV_SUFFIXES = (".csv", ".tsv", ".txt", *CSV_COMPRESSED)
 MAX_BAD_ROW_POSITIONS = 20
 _BLOCK_SIZE = 1 << 22
 #: Block size of the resolving read of a file larger than _BLOCK_SIZE whose line breaks are
@@ -49,14 +51,28 @@ _BOMS = (
 )
 
 
+def open_text_bytes(path: Path):
+    """The file's bytes as a binary stream, decompressed for a ``.gz``/``.bz2`` CSV (as
+    pyarrow reads those: by the name's ending). Why: the checks below read the text itself,
+    and a compressed file's own bytes would read as binary data."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if name.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    return open(path, "rb")
+
+
 def check_encoding(path: Path) -> None:
     """Refuse, with one line, a file that is not UTF-8 text: a UTF-16/32 byte-order mark,
     or NUL bytes near the start (UTF-16 without a mark, or a binary file)."""
     try:
-        with open(path, "rb") as handle:
+        with open_text_bytes(path) as handle:
             head = handle.read(65536)
-    except OSError as exc:
-        raise dataset_error(path, f"cannot be read: {exc.strerror}") from None
+    except (OSError, EOFError) as exc:  # a damaged .gz/.bz2 too
+        raise dataset_error(
+            path, f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
+        ) from None
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             raise dataset_error(
@@ -83,9 +99,9 @@ def sniff_delimiter(path: Path) -> str:
     if ".tsv" in path.name.lower():
         return "\t"
     try:
-        with open(path, "rb") as handle:
+        with open_text_bytes(path) as handle:
             head = handle.read(65536)
-    except OSError:
+    except (OSError, EOFError):  # the full read reports it
         return ","
     header = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
     counts = [(header.count(d), -i, d) for i, d in enumerate(DELIMITERS)]
@@ -102,22 +118,32 @@ def _scan_quotes(path: Path) -> tuple[int, bool]:
     A '"' inside an unquoted field counts too: it can only make the answer ``True``."""
     count = 0
     inside = False
-    with open(path, "rb") as handle:
-        while block := handle.read(_SCAN_BLOCK):
-            data = np.frombuffer(block, np.uint8)
-            quotes = np.flatnonzero(data == 34)
-            if len(quotes) and not inside:
-                breaks = np.flatnonzero((data == 10) | (data == 13))
-                inside = bool(np.any((np.searchsorted(quotes, breaks) + count) & 1))
-            count += len(quotes)
+    try:
+        with open_text_bytes(path) as handle:
+            while block := handle.read(_SCAN_BLOCK):
+                data = np.frombuffer(block, np.uint8)
+                quotes = np.flatnonzero(data == 34)
+                if len(quotes) and not inside:
+                    breaks = np.flatnonzero((data == 10) | (data == 13))
+                    inside = bool(np.any((np.searchsorted(quotes, breaks) + count) & 1))
+                count += len(quotes)
+    except (OSError, EOFError) as exc:  # a damaged or truncated .gz/.bz2
+        raise dataset_error(
+            path,
+            f"cannot be read to its end: {getattr(exc, 'strerror', None) or exc}",
+            "check the file is complete (a download or copy that stopped early?)",
+        ) from None
     return count, inside
 
 
 def _first_block(path: Path) -> bytes | None:
     """The bytes pyarrow's first block of _BLOCK_SIZE holds (up to its last line break),
     from which it infers the column types; None when they hold no line break."""
-    with open(path, "rb") as handle:
-        head = handle.read(_BLOCK_SIZE)
+    try:
+        with open_text_bytes(path) as handle:
+            head = handle.read(_BLOCK_SIZE)
+    except (OSError, EOFError):  # _scan_quotes, which reads to the end, reports it
+        return None
     cut = max(head.rfind(b"\n"), head.rfind(b"\r"))
     return head[: cut + 1] if cut >= 0 else None
 
