@@ -35,8 +35,17 @@ MEASURE_ROLES = (ColumnRole.MEASUREMENT, ColumnRole.COUNT, ColumnRole.DURATION)
 #: the role detail of an identifier whose values key equal-sized sets of rows (the matched
 #: sets of a case-control design, a panel's units): rows of one set may share every value
 SETS_DETAIL = "sets"
+#: role_detail of a calendar part that numbers a panel's periods 1, 2, ... (Airline's
+#: ``year`` 1..15 beside 6 airlines): the order of time, with no date to place it
+PERIOD_INDEX_DETAIL = "period_index"
 #: the role detail of a category whose levels are a panel's units (states, firms observed
 #: over time): groups to compare even with a few rows each
 ENTITY_DETAIL = "entity"
 
-__all__ = ["ENTITY_DETAIL", "MEASURE_ROLES", "SETS_DETAIL", "ColumnRole"]
+__all__ = [
+    "ENTITY_DETAIL",
+    "MEASURE_ROLES",
+    "PERIOD_INDEX_DETAIL",
+    "SETS_DETAIL",
+    "ColumnRole",
+]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from pytest_statharness import ColumnKind, ColumnRole
+from pytest_statharness.column_roles import PERIOD_INDEX_DETAIL
 from pytest_statharness.dataset import open_dataset
 
 
@@ -435,8 +436,8 @@ def test_an_r_quarterly_time_with_a_missing_quarter_still_dates_the_rows(tmp_pat
 
 
 def test_small_year_indexes_and_weekdays_are_no_calendar_or_panel(tmp_path) -> None:
-    """An airline panel's 'year' 1..15 is an index of years, not 2001..2015; weekdays of a
-    daily series are no panel's units."""
+    """An airline panel's 'year' 1..15 is an index of years (the panel's periods in order),
+    not 2001..2015: no date is made of it; weekdays of a daily series are no panel's units."""
     from statharness_analyses._shared.panel import unit_columns
 
     rng = np.random.default_rng(15)
@@ -447,7 +448,22 @@ def test_small_year_indexes_and_weekdays_are_no_calendar_or_panel(tmp_path) -> N
             "cost": rng.gamma(5, 100, 90),
         }
     )
-    assert roles_of(tmp_path, airline)["year"].role != ColumnRole.CALENDAR_PART
+    year = roles_of(tmp_path, airline)["year"]
+    assert (year.role, year.role_detail) == (ColumnRole.CALENDAR_PART, PERIOD_INDEX_DETAIL)
+    path = tmp_path / "airline.parquet"
+    airline.to_parquet(path, index=False)
+    opened = open_dataset("airline", str(path))
+    assert [c.name for c in opened.columns if c.kind == ColumnKind.TIMESTAMP] == []
+    assert unit_columns(opened) == ["airline"]  # over the period index
+    # not an index: starting at 3, or a gap, or a name that is no time
+    for frame in (
+        airline.assign(year=airline.year + 2),
+        airline.assign(year=np.where(airline.year == 15, 16, airline.year)),
+        airline.rename(columns={"year": "grade"}),
+    ):
+        decided = roles_of(tmp_path, frame)
+        col = "grade" if "grade" in decided else "year"
+        assert decided[col].role_detail != PERIOD_INDEX_DETAIL
     days = pd.bdate_range("1980-01-02", periods=600)
     daily = pd.DataFrame({"date": days, "day": days.day_name(), "dm": rng.normal(2, 0.1, 600)})
     path = tmp_path / "garch.parquet"

@@ -9,7 +9,7 @@ levels each hold about one row per period.
 from __future__ import annotations
 
 from pytest_statharness import ColumnKind, ColumnRole
-from pytest_statharness.column_roles import ENTITY_DETAIL, SETS_DETAIL
+from pytest_statharness.column_roles import ENTITY_DETAIL, PERIOD_INDEX_DETAIL, SETS_DETAIL
 
 #: units per column: at most this many
 MAX_UNITS = 1000
@@ -23,9 +23,13 @@ MIN_PERIOD_SHARE = 0.5
 
 
 def time_axis(dataset) -> str | None:
-    """The first timestamp column with values (a derived date counts)."""
+    """The first timestamp column with values (a derived date counts), else a panel's
+    period index (periods numbered 1, 2, ...: the order of time without dates)."""
     for c in dataset.columns_of(ColumnKind.TIMESTAMP):
         if dataset.column(c).null_count < dataset.row_count:
+            return c
+    for c in dataset.columns_of(ColumnKind.NUMERIC, roles=(ColumnRole.CALENDAR_PART,)):
+        if dataset.column(c).role_detail == PERIOD_INDEX_DETAIL:
             return c
     return None
 

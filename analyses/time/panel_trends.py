@@ -83,13 +83,14 @@ class PanelTrends(Analysis):
     }
     method = (
         "In a table with a time axis (its first timestamp column with values, a derived date "
-        "included) and a column whose levels are a panel's units (a category marked as a "
+        "included; without one, a panel's period index: consecutive whole numbers 0/1..T "
+        "named as a time, each on the same number of rows, Airline's 'year' 1..15) and a column whose levels are a panel's units (a category marked as a "
         "panel's entity, an identifier keying equal-sized sets of rows, or, with a time axis of "
         "yearly/monthly/weekly/daily dates, a category of 3.."
         f"{MAX_UNITS} levels with at least {MIN_UNIT_ROWS} rows and between half and all of "
         "the distinct times in rows per level on average; the first "
         f"{MAX_UNIT_COLUMNS}): per (unit, measure), over rows with both present and finite, "
-        "the count and exact sums of t (days), y, t², y², ty. Each unit with >= "
+        "the count and exact sums of t (days; periods for an index), y, t², y², ty. Each unit with >= "
         f"{MIN_UNIT_ROWS} rows rises or falls by the sign of its exact covariance of t and "
         "y; sign test (scipy.stats.binomtest, two-sided, p = 0.5) of rising against falling "
         "units (sign_test_p); within-unit r: Pearson r of the deviations of t and y from "
@@ -121,7 +122,9 @@ class PanelTrends(Analysis):
         return {}
 
     def update(self, state, chunk, ctx):
-        t = chunk.floats(ctx.params["time"]) / _US_PER_DAY
+        t = chunk.floats(ctx.params["time"])
+        if ctx.dataset.kind(ctx.params["time"]) == ColumnKind.TIMESTAMP:
+            t = t / _US_PER_DAY  # days; a period index counts periods already
         for g in ctx.params["units"]:
             codes, names = level_codes(chunk.table.column(g))
             for m in ctx.params["measures"]:

@@ -30,7 +30,13 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..column_kinds import ColumnKind
-from ..column_roles import ENTITY_DETAIL, MEASURE_ROLES, SETS_DETAIL, ColumnRole
+from ..column_roles import (
+    ENTITY_DETAIL,
+    MEASURE_ROLES,
+    PERIOD_INDEX_DETAIL,
+    SETS_DETAIL,
+    ColumnRole,
+)
 
 #: Calendar parts: (name, inclusive domain of its integer values).
 CALENDAR_DOMAINS = {
@@ -59,6 +65,10 @@ _CALENDAR_NAMES = {
 #: names a time index goes by besides "year": sorted years named so are a calendar too
 #: (R exports a series' index as "time")
 _TIME_INDEX_NAMES = {"time", "period", "date", "t"}
+#: names of a panel's period numbers (1, 2, ..., each on the same number of rows)
+_PERIOD_INDEX_NAMES = _TIME_INDEX_NAMES | _CALENDAR_NAMES["year"] | {"wave", "round"}
+#: a period index numbers at least this many periods
+PERIOD_INDEX_MIN = 5
 #: two-digit years (63..92) are read as such from this value on (19xx); a "year" below it
 #: (1..15) is an index of years, not the 2000s. Fixed, so that a table reads the same
 #: whatever the day it is analysed
@@ -344,6 +354,22 @@ def decide_role(
     repeated = summary.get("repeated_codes")
     if whole and repeated:
         levels, rows = repeated["levels"], repeated["rows"]
+        if (
+            tokens & _PERIOD_INDEX_NAMES
+            and summary.get("fmin") in (0, 1)
+            and levels >= PERIOD_INDEX_MIN
+            and summary["fmax"] - summary["fmin"] + 1 == levels == distinct
+        ):
+            # Airline's year 1..15, each on its 6 airlines' rows: the panel's periods in
+            # order (not the years 2001..2015, not a quantity, not keys of sets)
+            return RoleDecision(
+                ColumnRole.CALENDAR_PART,
+                f"{levels} consecutive whole numbers {int(summary['fmin'])}.."
+                f"{int(summary['fmax'])}, each on {rows} rows, named as time: a panel's "
+                "periods numbered in order (no date to place them in)",
+                0.7,
+                PERIOD_INDEX_DETAIL,
+            )
         if levels <= PANEL_MAX_ENTITIES and rows >= PANEL_MIN_ROWS:
             return RoleDecision(
                 ColumnRole.CATEGORY,

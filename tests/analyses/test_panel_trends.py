@@ -56,6 +56,31 @@ def test_growth_within_every_unit_is_found_with_exact_values() -> None:
     assert [f["measurement"] for f in split.findings] == [f["measurement"] for f in result.findings]
 
 
+def test_a_period_index_orders_time_when_the_table_has_no_date() -> None:
+    """Airline's shape: 6 airlines x 'year' 1..15 (periods numbered, no date). The trend
+    within the airlines is read over the index itself: within r as numpy has it."""
+    rng = np.random.default_rng(21)
+    unit = np.repeat(np.arange(1, 7), 15)
+    t = np.tile(np.arange(1, 16), 6)
+    frame = pd.DataFrame(
+        {
+            "airline": unit,
+            "year": t,
+            "output": rng.lognormal(0, 1, 6)[unit - 1] * 1.06**t * rng.lognormal(0, 0.03, 90),
+        }
+    )
+    result = run_on_frame(PanelTrends(), frame)
+    output = by_series(result.findings)["output"]
+    assert output["severity"] == "medium"
+    assert output["title"].startswith(
+        "'output' rises within 6 of 6 levels of 'airline' over 'year'"
+    )
+    dt = frame.year - frame.year.groupby(frame.airline).transform("mean")
+    dy = frame.output - frame.output.groupby(frame.airline).transform("mean")
+    within = output["measurement"]["values"]["within_r"]
+    assert within == pytest.approx(np.corrcoef(dt, dy)[0, 1], rel=1e-9)
+
+
 def test_many_measures_trending_in_the_units_are_one_finding() -> None:
     frame = states()
     frame["pcap"] = frame.gsp * 3.1
