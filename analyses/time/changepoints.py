@@ -283,8 +283,9 @@ class Changepoints(_TimeAnalysis):
         "also for a row-count shift under 10% and for a numeric series whose daily values the "
         "month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 months: a seasonal "
         "swing, not a change of level), and for a shift in the direction of a steady trend "
-        "(|Kendall tau| of the series against time >= 0.7: a series that rises throughout "
-        "has a step wherever it is cut); the row-count series is not searched for yearly or "
+        "(|Kendall tau| of the series against time >= 0.7, or of its full years' means against "
+        "the year for a series with several points a year and >= 4 full years: a series that "
+        "rises throughout has a step wherever it is cut); the row-count series is not searched for yearly or "
         "monthly dates; a series with >= 3 changes wanders (all its changes low); the "
         "per-series scan summary is info. Changes of several summaries of one quantity (a "
         "price's open/high/low/close, 'mean X' and 'worst X', read from the names) are one "
@@ -444,6 +445,10 @@ class Changepoints(_TimeAnalysis):
             return "low"
         if name != ROWS and shift and y.size >= 3:
             tau = float(stats.kendalltau(keys, y).statistic)
+            if abs(tau) < STEADY_TREND_TAU:
+                # a quarterly series' seasons hide its growth from tau; its years' means
+                # show it (UKgas: tau 0.63 over the quarters, 0.99 over the years)
+                tau = yearly_means_tau(keys, y)
             if abs(tau) >= STEADY_TREND_TAU and (tau > 0) == (shift > 0):
                 # a series that rises throughout has a 'step' wherever it is cut: the
                 # trend is the fact (trend reports it), not a change of level
@@ -454,6 +459,24 @@ class Changepoints(_TimeAnalysis):
 #: |Kendall tau| of a series against time from which it is a steady trend: a shift in the
 #: trend's direction is low
 STEADY_TREND_TAU = 0.7
+#: the yearly means of a sub-annual series are read for its trend from this many full years
+YEARLY_TAU_MIN_YEARS = 4
+
+
+def yearly_means_tau(keys: np.ndarray, y: np.ndarray) -> float:
+    """Kendall tau of the means of the full years (those with the most points) against the
+    year, for a series with several points a year; 0.0 when it has under
+    YEARLY_TAU_MIN_YEARS full years or one point a year."""
+    years = keys.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+    labels, inverse, counts = np.unique(years, return_inverse=True, return_counts=True)
+    if counts.max() < 2:
+        return 0.0
+    full = counts == counts.max()
+    if int(full.sum()) < YEARLY_TAU_MIN_YEARS:
+        return 0.0
+    means = np.bincount(inverse, weights=y, minlength=labels.size)[full] / counts[full]
+    return float(stats.kendalltau(labels[full], means).statistic)
+
 
 #: what one point of a series is (the period periods_before/after count), by the word
 #: :func:`per_point` gives it: a day, or a month of a monthly table, a quarter of a quarterly one

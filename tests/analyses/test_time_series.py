@@ -468,3 +468,26 @@ def test_a_trend_over_the_latest_window_says_so_in_its_title() -> None:
     assert titles and titles[0].endswith("(latest 1000 days)")
     short = run_on_frame(Registry.builtin().get("trend"), frame.iloc[:500]).findings
     assert not any("latest" in f["title"] for f in short)
+
+
+def test_a_seasonal_series_growing_year_after_year_has_no_level_shift() -> None:
+    """UKgas' shape: quarterly, 27 years, growing 6% a year under a 3-to-1 winter/summer
+    swing. Over the quarters Kendall tau is under 0.7 (the seasons), over the years' means
+    it is 1: a step in the growth's direction is the trend, at most low."""
+    from statharness_analyses.time.changepoints import yearly_means_tau
+
+    quarters = pd.date_range("1960-01-01", periods=108, freq="QS")
+    t = np.arange(108)
+    season = np.array([3.0, 1.6, 1.0, 2.2])[t % 4]
+    rng = np.random.default_rng(4)
+    gas = 100 * season * 1.06 ** (t / 4) * rng.lognormal(0, 0.03, t.size)
+    frame = pd.DataFrame({"date": quarters, "gas": gas})
+    keys = ((quarters - pd.Timestamp(0)).days).to_numpy()
+    assert abs(stats.kendalltau(keys, gas).statistic) < 0.7
+    assert yearly_means_tau(keys, gas) == pytest.approx(1.0)
+    changes = [
+        f
+        for f in run_on_frame(Changepoints(), frame).findings
+        if f["kind"] == "changepoint" and f["subject"].get("series") == "gas"
+    ]
+    assert changes and all(f["severity"] == "low" for f in changes)
