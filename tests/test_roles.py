@@ -455,6 +455,19 @@ def test_small_year_indexes_and_weekdays_are_no_calendar_or_panel(tmp_path) -> N
     opened = open_dataset("airline", str(path))
     assert [c.name for c in opened.columns if c.kind == ColumnKind.TIMESTAMP] == []
     assert unit_columns(opened) == ["airline"]  # over the period index
+    # sleepstudy: Days 0..9 on each of 18 subjects (balanced) is the time, not a design
+    # factor; a balanced 'dose' 1..5 stays one
+    sleep = pd.DataFrame(
+        {
+            "Reaction": rng.normal(300, 40, 180),
+            "Days": np.tile(np.arange(10), 18),
+            "Subject": np.repeat(np.arange(308, 326), 10),
+        }
+    )
+    days = roles_of(tmp_path, sleep)["Days"]
+    assert (days.role, days.role_detail) == (ColumnRole.CALENDAR_PART, PERIOD_INDEX_DETAIL)
+    dose = roles_of(tmp_path, sleep.rename(columns={"Days": "dose"}))["dose"]
+    assert dose.role == ColumnRole.CATEGORY
     # not an index: starting at 3, or a gap, or a name that is no time
     for frame in (
         airline.assign(year=airline.year + 2),
@@ -481,9 +494,11 @@ def test_whole_numbers_named_as_a_grouping_are_its_codes(tmp_path) -> None:
             "class_size": rng.integers(10, 30, 400),
             "region_change": rng.integers(-3, 4, 400),
             "patents": rng.poisson(2, 400),
+            "inst": rng.choice([1.0, 3.0, 11.0, 12.0, 22.0, np.nan], 400),  # lung's institutions
         }
     )
     cols = roles_of(tmp_path, frame)
+    assert cols["inst"].role == ColumnRole.CATEGORY
     assert cols["sector"].role == ColumnRole.CATEGORY
     assert cols["sector"].kind == ColumnKind.CATEGORICAL
     assert cols["class_size"].role == ColumnRole.COUNT  # named as a quantity (size)

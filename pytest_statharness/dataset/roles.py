@@ -66,7 +66,9 @@ _CALENDAR_NAMES = {
 #: (R exports a series' index as "time")
 _TIME_INDEX_NAMES = {"time", "period", "date", "t"}
 #: names of a panel's period numbers (1, 2, ..., each on the same number of rows)
-_PERIOD_INDEX_NAMES = _TIME_INDEX_NAMES | _CALENDAR_NAMES["year"] | {"wave", "round"}
+_PERIOD_INDEX_NAMES = _TIME_INDEX_NAMES | _CALENDAR_NAMES["year"] | {
+    "wave", "round", "visit", "day", "days", "week", "weeks", "month", "months", "years",
+}  # fmt: skip
 #: a period index numbers at least this many periods
 PERIOD_INDEX_MIN = 5
 #: two-digit years (63..92) are read as such from this value on (19xx); a "year" below it
@@ -82,7 +84,8 @@ _CODE_NAMES = {
     "sector", "industry", "region", "geo", "type", "class", "category", "cat", "group",
     "grp", "code", "kind", "status", "state", "country", "county", "district", "zone",
     "race", "ethnic", "ethnicity", "occupation", "occ", "marital", "religion", "party",
-    "cluster", "segment", "brand", "species", "treatment", "arm", "site",
+    "cluster", "segment", "brand", "species", "treatment", "arm", "site", "inst",
+    "institution", "hospital", "clinic", "center", "centre",
 }  # fmt: skip
 #: words naming a quantity: a name holding one ('class_size', 'school_years') is no code
 _QUANTITY_NAMES = {
@@ -343,6 +346,9 @@ def decide_role(
         # the rarer answer, not an outlier
         lo, hi = int(summary["fmin"]), int(summary["fmax"])
         return RoleDecision(ColumnRole.BOOLEAN, f"only the values {lo} and {hi}: a flag", 0.9)
+    period = _period_index(tokens, summary, distinct)
+    if whole and period is not None:
+        return period
     levels = summary.get("balanced_codes")
     if levels:
         return RoleDecision(
@@ -354,22 +360,6 @@ def decide_role(
     repeated = summary.get("repeated_codes")
     if whole and repeated:
         levels, rows = repeated["levels"], repeated["rows"]
-        if (
-            tokens & _PERIOD_INDEX_NAMES
-            and summary.get("fmin") in (0, 1)
-            and levels >= PERIOD_INDEX_MIN
-            and summary["fmax"] - summary["fmin"] + 1 == levels == distinct
-        ):
-            # Airline's year 1..15, each on its 6 airlines' rows: the panel's periods in
-            # order (not the years 2001..2015, not a quantity, not keys of sets)
-            return RoleDecision(
-                ColumnRole.CALENDAR_PART,
-                f"{levels} consecutive whole numbers {int(summary['fmin'])}.."
-                f"{int(summary['fmax'])}, each on {rows} rows, named as time: a panel's "
-                "periods numbered in order (no date to place them in)",
-                0.7,
-                PERIOD_INDEX_DETAIL,
-            )
         if levels <= PANEL_MAX_ENTITIES and rows >= PANEL_MIN_ROWS:
             return RoleDecision(
                 ColumnRole.CATEGORY,
@@ -438,6 +428,31 @@ def decide_role(
     if whole and not summary.get("negative"):
         return RoleDecision(ColumnRole.COUNT, "non-negative whole numbers", 0.6)
     return RoleDecision(ColumnRole.MEASUREMENT, "numbers", 0.6)
+
+
+def _period_index(tokens: set[str], summary: dict, distinct: int) -> RoleDecision | None:
+    """A panel's periods numbered in order: 5+ consecutive whole numbers from 0 or 1, each
+    on the same number of rows (nearly all, for an unbalanced panel), named as a time.
+
+    Why: Airline's ``year`` 1..15 (6 airlines) is no year 2001..2015, no quantity and no
+    key; sleepstudy's ``Days`` 0..9 (18 subjects) is no design factor. Read as the order of
+    time, ``panel_trends`` finds the growth within the airlines and the slowing reactions
+    within the subjects."""
+    repeated = summary.get("repeated_codes") or {}
+    levels = summary.get("balanced_codes") or repeated.get("levels")
+    if not (levels and tokens & _PERIOD_INDEX_NAMES):
+        return None
+    lo, hi = summary.get("fmin"), summary.get("fmax")
+    if lo not in (0, 1) or levels < PERIOD_INDEX_MIN or hi - lo + 1 != levels or levels != distinct:
+        return None
+    rows = repeated.get("rows") or summary.get("non_null", 0) // levels
+    return RoleDecision(
+        ColumnRole.CALENDAR_PART,
+        f"{levels} consecutive whole numbers {int(lo)}..{int(hi)}, each on {rows} rows, "
+        "named as time: a panel's periods numbered in order (no date to place them in)",
+        0.7,
+        PERIOD_INDEX_DETAIL,
+    )
 
 
 def _in_domain_float(summary: dict, lo: float, hi: float) -> bool:
