@@ -504,3 +504,36 @@ def test_whole_numbers_named_as_a_grouping_are_its_codes(tmp_path) -> None:
     assert cols["class_size"].role == ColumnRole.COUNT  # named as a quantity (size)
     assert cols["region_change"].role != ColumnRole.CATEGORY  # negatives: a change
     assert cols["patents"].role == ColumnRole.COUNT
+
+
+def test_a_month_with_no_date_is_a_grouping(tmp_path) -> None:
+    """airquality: Month 5..9 and Day, no year. The months are groups to compare (the
+    summer shows as Temp across Month); with a year beside them, seasonality reads the
+    cycle from the derived date and Month stays a number."""
+    from statharness_analyses.relationships.group_differences import GroupDifferences
+
+    from pytest_statharness.testing import run_on_frame
+
+    rng = np.random.default_rng(12)
+    month = np.repeat(np.arange(5, 10), 30)
+    frame = pd.DataFrame(
+        {
+            "Temp": 60 + 4 * (month - 5) * (9 - month) + rng.normal(0, 4, month.size),
+            "Month": month,
+            "Day": np.tile(np.arange(1, 31), 5),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert (cols["Month"].role, cols["Month"].kind) == (
+        ColumnRole.CALENDAR_PART,
+        ColumnKind.CATEGORICAL,
+    )
+    assert cols["Day"].kind == ColumnKind.NUMERIC  # a day of month is no cycle's phase
+    dated = roles_of(tmp_path, frame.assign(Year=1973))
+    assert dated["Month"].kind == ColumnKind.NUMERIC
+    found = {
+        f["subject"]["group_by"]: f
+        for f in run_on_frame(GroupDifferences(), frame).findings
+        if f["kind"] == "group_difference"
+    }
+    assert found["Month"]["severity"] == "medium"

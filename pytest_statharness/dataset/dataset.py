@@ -38,6 +38,7 @@ from .roles import (
     settle_lone_calendar_parts,
     settle_panel_units,
     timestamp_part,
+    undated_cycle_parts,
 )
 from .sources import BadRows, Source, detect_format, open_source, split_location
 from .spec import DatasetSpec, SpecError
@@ -573,6 +574,7 @@ def open_dataset(
     }
     decided = settle_lone_calendar_parts(decided, summaries, relations)
     decided = settle_panel_units(decided, summaries, row_count)
+    cycles = undated_cycle_parts(decided)
     columns = []
     for f in schema:
         summary = summaries[f.name]
@@ -591,6 +593,8 @@ def open_dataset(
             # whole numbers that label groups (a panel's firm 1..10, a coded factor, one
             # declared a category): analysed as the groups they are, not as a quantity
             kinds[f.name] = ColumnKind.CATEGORICAL
+        if f.name in cycles and not declared and kinds[f.name] == ColumnKind.NUMERIC:
+            kinds[f.name] = ColumnKind.CATEGORICAL  # a month with no date: its phases are groups
         columns.append(
             ColumnInfo(
                 name=f.name,

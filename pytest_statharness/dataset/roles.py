@@ -529,6 +529,31 @@ def settle_panel_units(
     return out
 
 
+#: calendar parts that are a cycle's phases: in a table with no date, groups to compare
+CYCLE_PARTS = ("quarter", "month", "weekday", "hour")
+
+
+def undated_cycle_parts(decided: dict[str, RoleDecision]) -> set[str]:
+    """Calendar parts naming a cycle's phase (month, quarter, weekday, hour) in a table with
+    no date to place them in (no timestamp, no year): they are analysed as groups.
+
+    Why: airquality has Month 5..9 and Day but no year, so no time analysis runs and its
+    summer (Temp across Month: epsilon^2 = 0.48) went unseen; as groups, group_differences
+    compares the months. With a date, seasonality reads the cycle instead."""
+    dated = any(
+        d.role == ColumnRole.TIMESTAMP
+        or (d.role == ColumnRole.CALENDAR_PART and d.detail in ("year", "fractional_year"))
+        for d in decided.values()
+    )
+    if dated:
+        return set()
+    return {
+        n
+        for n, d in decided.items()
+        if d.role == ColumnRole.CALENDAR_PART and d.detail in CYCLE_PARTS
+    }
+
+
 def settle_lone_calendar_parts(
     decided: dict[str, RoleDecision], summaries: dict[str, dict], related: Collection[str]
 ) -> dict[str, RoleDecision]:
