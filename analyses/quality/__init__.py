@@ -12,7 +12,8 @@ One module per analysis, named by its id (``<id>.py``); what more than one of th
 is in ``_common.py``. The ``quality`` entry point registers the five analyses above;
 ``missingness`` and ``declared_bounds`` (same family, same folder) keep entry points of
 their own (``missingness``, ``bounds``), so ``--stat-providers`` names from 0.3 still
-select them.
+select them; so does ``capped_values`` (``capped``: values piled up at a measure's
+maximum or minimum).
 """
 
 from pytest_statharness import hookimpl

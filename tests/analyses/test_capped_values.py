@@ -1,0 +1,88 @@
+"""capped_values: a spike at a measure's end is named (a cap, a floor, a missing-value
+code), exactly counted, whatever the chunking; continuous ends, a percentage's 100 and a
+count's low end are not."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from analysis_helpers import FAST, assert_chunk_invariant, tree_fold
+from hypothesis import given
+from hypothesis import strategies as st
+from statharness_analyses.quality.capped_values import CappedValues
+
+from pytest_statharness.canonical_json import dumps
+from pytest_statharness.evidence import snapshot_view
+from pytest_statharness.testing import run_on_frame
+
+
+def boston_like(seed: int = 0, n: int = 500) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    value = np.round(rng.lognormal(3.0, 0.35, n), 1)
+    value[:16] = 50.0  # the survey's top code
+    value = np.minimum(value, 50.0)
+    income = rng.normal(40_000, 9_000, n)
+    income[rng.choice(n, 9, replace=False)] = -999.0  # "not known"
+    return pd.DataFrame(
+        {
+            "medv": value,
+            "income": income,
+            "height": rng.normal(170, 9, n),  # continuous: each value once
+            "pct_old": np.minimum(rng.uniform(20, 140, n), 100.0).round(1),  # 100% is a bound
+            "patents": rng.geometric(0.3, n),  # a count piles up at 1 by nature
+        }
+    )
+
+
+def by_column(result) -> dict:
+    return {
+        (f["subject"]["column"], f["subject"]["end"]): f
+        for f in result.findings
+        if f["kind"] == "capped_values"
+    }
+
+
+def test_a_top_code_and_a_missing_value_code_are_found_exactly() -> None:
+    frame = boston_like()
+    found = by_column(run_on_frame(CappedValues(), frame))
+    assert set(found) == {("medv", "maximum"), ("income", "minimum")}
+    medv = found[("medv", "maximum")]
+    values = medv["measurement"]["values"]
+    assert values["value"] == 50.0 and values["rows_at_value"] == int((frame.medv == 50).sum())
+    assert values["distinct_values"] == frame.medv.nunique()
+    assert medv["severity"] == "medium" and "a cap" in medv["title"]
+    income = found[("income", "minimum")]
+    assert income["measurement"]["values"]["rows_at_value"] == 9
+    assert income["severity"] == "high" and "missing-value code" in income["title"]
+    summary = [f for f in run_on_frame(CappedValues(), frame).findings if f["severity"] == "info"]
+    assert summary[-1]["measurement"]["values"]["columns_flagged"] == 2
+
+
+def test_the_same_findings_whatever_the_chunks_and_merge_shapes() -> None:
+    frame = boston_like(seed=3, n=700)
+    assert_chunk_invariant(CappedValues(), frame)
+    for seed in range(3):
+        tree, reference = tree_fold(CappedValues(), frame, 37, seed)
+        assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
+
+
+@FAST
+@given(
+    values=st.lists(st.integers(-3, 60), min_size=60, max_size=300),
+    chunk_rows=st.integers(1, 50),
+)
+def test_extremes_and_their_counts_match_numpy(values, chunk_rows) -> None:
+    """Whatever the values and the chunking, the end counts are numpy's (the rule may or
+    may not flag them: the measured values are checked wherever a finding cites them)."""
+    data = np.array(values + [values[0]] * 10, dtype=float) + 0.5  # not whole numbers
+    top = np.arange(data.size, dtype=float) * 1.5
+    top[-10:] = top[-11]  # 11 rows at the top of a column of distinct values: always a cap
+    frame = pd.DataFrame({"x": data, "y": top})
+    result = run_on_frame(CappedValues(), frame, chunk_rows=chunk_rows)
+    found = by_column(result)
+    assert ("y", "maximum") in found
+    for (column, end), f in found.items():
+        col = frame[column]
+        target = col.max() if end == "maximum" else col.min()
+        assert f["measurement"]["values"]["value"] == target
+        assert f["measurement"]["values"]["rows_at_value"] == int((col == target).sum())
