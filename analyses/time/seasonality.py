@@ -71,6 +71,45 @@ def seasonal_residuals(keys: np.ndarray, y: np.ndarray):
     return keys[half:-half], y[half:-half] - trend, m
 
 
+def per_year_half(regular) -> int:
+    """Points lost at each end by the centred moving average of ``seasonal_residuals``."""
+    return regular[2] // 2
+
+
+#: the years' seasonal swing follows their level at least this closely (Spearman): the
+#: season is multiplicative (airline passengers: the summer peak grows with the traffic)
+MULTIPLICATIVE_R = 0.8
+#: ... when the largest year's swing is at least this many times the smallest's
+MULTIPLICATIVE_GROWTH = 2.0
+MULTIPLICATIVE_MIN_YEARS = 4
+MULTIPLICATIVE_RULE = (
+    "the seasonal swing grows with the series' level (Spearman r = {r:.2f} of the full "
+    "years' mean level and their swing, the largest swing >= 2x the smallest): a "
+    "multiplicative season; compare log values, or the ratio to the trend"
+)
+
+
+def swing_with_level(
+    keys: np.ndarray, level: np.ndarray, residual: np.ndarray, per_year: int
+) -> float | None:
+    """Spearman r of the full years' mean level (the moving average) and their seasonal
+    swing (standard deviation of the residuals), when >= MULTIPLICATIVE_MIN_YEARS full
+    years differ in level and the largest swing is >= MULTIPLICATIVE_GROWTH x the smallest;
+    None otherwise (no growth to follow)."""
+    years = keys.astype("datetime64[D]").astype("datetime64[Y]").astype(np.int64)
+    levels, swings = [], []
+    for year in np.unique(years):
+        mask = years == year
+        if int(mask.sum()) == per_year:
+            levels.append(float(np.mean(level[mask])))
+            swings.append(float(np.std(residual[mask])))
+    if len(levels) < MULTIPLICATIVE_MIN_YEARS or min(swings) <= 0:
+        return None
+    if max(swings) < MULTIPLICATIVE_GROWTH * min(swings) or np.ptp(levels) == 0:
+        return None
+    return float(stats.spearmanr(levels, swings).statistic)
+
+
 #: a cycle of the year is seen to repeat over years holding at least this many months
 #: each; with fewer than two such years only a dominant one is medium
 REPEAT_MIN_MONTHS = 6
@@ -271,6 +310,7 @@ class Seasonality(_TimeAnalysis):
         "lag1_autocorrelation": STATISTIC_DIGITS,
         "season_share_of_spread": STATISTIC_DIGITS,
         "year_profile_r": STATISTIC_DIGITS,
+        "swing_level_r": STATISTIC_DIGITS,
     }
     title = "Day-of-week, hour-of-day and month-of-year effects, and cycles of yearly series"
     method = (
@@ -295,7 +335,10 @@ class Seasonality(_TimeAnalysis):
         "or quarterly series of >= 3 years: its values less their centred 2x12 (2x4) moving "
         "average (the classical decomposition: a curved trend is no cycle either), at most low "
         "when its phase means span < 5% of the series' standard deviation "
-        "(season_share_of_spread: a smooth total's tiny wobble). A cycle of the year must "
+        "(season_share_of_spread: a smooth total's tiny wobble); its title says "
+        "'multiplicative' when the full years' swing (sd of the values less the moving "
+        "average) follows their level (the moving average's mean), Spearman r >= 0.8 over "
+        ">= 4 years with the largest swing >= 2x the smallest (swing_level_r). A cycle of the year must "
         "repeat: with two or more calendar years of >= 6 months (3 quarters), the years' profiles "
         "(means of the tested values) must correlate r >= 0.3 on average (year_profile_r); "
         "with fewer, only a dominant cycle (epsilon^2 >= 0.5) is medium; else at most low. "
@@ -364,6 +407,11 @@ class Seasonality(_TimeAnalysis):
                     kind="seasonality",
                     title=f"{test['cycle'].replace('_', ' ').capitalize()} effect on "
                     f"{test['series']} by {t!r}{window}"
+                    + (
+                        " (multiplicative: the swing grows with the level)"
+                        if test.get("multiplicative")
+                        else ""
+                    )
                     + (
                         _clock_label(ctx.params.get("clock"))
                         if test["cycle"] == "hour_of_day"
@@ -642,7 +690,15 @@ class Seasonality(_TimeAnalysis):
             # average over one year, the trend however curved (J&J's earnings grow 30-fold;
             # a straight line would leave the curve and drown the quarters)
             spread = float(np.std(means))  # of the values as they are, trend and all
+            level = means[per_year_half(regular) : -per_year_half(regular)] - regular[1]
             keys, means, per_year = regular
+            grows = swing_with_level(keys, level, means, per_year)
+            if grows is not None:
+                values["swing_level_r"] = grows
+                units["swing_level_r"] = "coefficient"
+                if grows >= MULTIPLICATIVE_R:
+                    test["multiplicative"] = True
+                    test["params"]["multiplicative"] = MULTIPLICATIVE_RULE.format(r=grows)
             values["n"] = int(keys.size)
             test["params"]["detrended"] = (
                 f"values less their centred 2x{per_year} moving average (classical "

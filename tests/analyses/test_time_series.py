@@ -491,3 +491,27 @@ def test_a_seasonal_series_growing_year_after_year_has_no_level_shift() -> None:
         if f["kind"] == "changepoint" and f["subject"].get("series") == "gas"
     ]
     assert changes and all(f["severity"] == "low" for f in changes)
+
+
+@pytest.mark.parametrize("multiplicative", [True, False])
+def test_a_season_that_grows_with_the_level_is_called_multiplicative(multiplicative) -> None:
+    """AirPassengers' shape: monthly, 12 years, traffic x4 and the summer peak with it. An
+    additive season (the same swing every year) over the same growth is not so called."""
+    months = pd.date_range("1949-01-01", periods=144, freq="MS")
+    t = np.arange(144)
+    level = 100 * 1.012**t
+    season = np.sin(2 * np.pi * (t % 12) / 12)
+    rng = np.random.default_rng(6)
+    y = level * (1 + 0.2 * season) if multiplicative else level + 20 * season
+    frame = pd.DataFrame({"date": months, "passengers": y + rng.normal(0, 1, t.size)})
+    (found,) = [
+        f
+        for f in run_on_frame(Seasonality(), frame).findings
+        if f["subject"].get("series") == "passengers" and f["subject"]["cycle"] == "month_of_year"
+    ]
+    assert found["severity"] == "medium"
+    assert ("multiplicative" in found["title"]) is multiplicative
+    r = found["measurement"]["values"].get("swing_level_r")
+    if multiplicative:
+        assert r is not None and r >= 0.8
+        assert "log values" in found["evidence"]["parameters"]["multiplicative"]
