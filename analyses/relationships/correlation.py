@@ -29,6 +29,7 @@ from .._shared.series import (
 )
 from .._shared.summaries import built_from, shared_quantity
 from ._common import MAP_BUDGET_FACTOR, NUMERIC_KINDS, _ChunkRanks, _finite, _strongest_first
+from .identities import IDENTITY_R2, MAX_TERMS, find_identities
 
 # The exact screening pass over all numeric pairs is run when pairs * rows stays below this.
 SCREEN_MAX_WORK = 1_000_000_000
@@ -124,6 +125,18 @@ INTEREST_RULE = (
 
 GROUP_MIN_COLUMNS = 3
 
+IDENTITY_PAIR_RULE = (
+    "{column!r} is a linear identity of other measures (see its linear_identity finding): "
+    "its correlations restate theirs; severity at most low, and it links no correlated group"
+)
+IDENTITY_RULE = (
+    f"a complete measure that a least-squares fit on at most {MAX_TERMS} other complete "
+    f"measures reproduces to R^2 >= {IDENTITY_R2} (stepwise on the exact Pearson "
+    "correlations, plain float arithmetic): a column computed from others (a mean, a total, "
+    "a difference, a rescaling), which adds no information of its own; medium, said once "
+    "per set of columns"
+)
+
 #: a pair that is the strongest correlation of *both* its columns is medium from Cohen's
 #: "large" effect: each column's one clear partner (price and lot size, crime rate and
 #: density, food share and total spending) is worth a look even under MEDIUM_R
@@ -214,7 +227,12 @@ class Correlation(Analysis):
         "So is a pair with |r| >= 0.95 of two totals whose positive values each span a "
         "20-fold range or more (largest >= 20 x smallest: units of every size, a population "
         "and its adults): it restates the units' sizes; a correlated group of such totals "
-        "only is low. Measures (role measurement, count, duration) "
+        "only is low. Linear identities: a complete measure (no missing or non-finite value) "
+        "that a stepwise least-squares fit on at most 4 other complete measures reproduces "
+        "to R^2 >= 1 - 1e-5 (from the exact correlations, when every pair was correlated; "
+        "plain float arithmetic) is one medium finding, first, with its coefficients "
+        "(testscr = 0.5 readscr + 0.5 mathscr); the pairs of that column are at most low and "
+        "link no group. Measures (role measurement, count, duration) "
         "and 0/1 flags (point-biserial r) are paired"
     )
     reference = (
@@ -586,6 +604,10 @@ class Correlation(Analysis):
                     best[a] = max(best.get(a, 0.0), abs(r))
         out = []
         strong: list[tuple[int, int, dict]] = []  # medium pairs before the partner rule
+        identities = self._identity_findings(ctx, info, axis_index)
+        # a column computed from others restates them: no pair of it is medium, none links
+        # a correlated group (awake = 24 - sleep_total)
+        derived_cols = {cols.index(f["subject"]["derived"]) for f in identities}
         interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
         for i, j in selected:
             if axis_index in (i, j):
@@ -661,8 +683,10 @@ class Correlation(Analysis):
                 and r_ij >= SIZE_R
                 and all(s is not None and s >= SIZE_SPAN for s in spans)
             )
+            restated = i in derived_cols or j in derived_cols
             group_edge = (
                 severity in ("medium", "high")
+                and not restated
                 and not mutual
                 and not (shared or series_levels)
                 and not interest
@@ -686,7 +710,12 @@ class Correlation(Analysis):
                 params["severity_capped"] = (
                     SHARED_TREND_RULE if shared else ctx.params["time_series_table"]
                 )
-            if derived is not None and severity in ("medium", "high"):
+            if restated and severity in ("medium", "high"):
+                severity = "low"
+                params["severity_capped"] = IDENTITY_PAIR_RULE.format(
+                    column=cols[i] if i in derived_cols else cols[j]
+                )
+            elif derived is not None and severity in ("medium", "high"):
                 # log(popul) and popul, INCOME and INCOMESQ, a product and its factor
                 severity = "low"
                 params["severity_capped"] = DERIVED_RULE.format(why=derived)
@@ -725,9 +754,73 @@ class Correlation(Analysis):
             if group_edge:
                 strong.append((i, j, out[-1]))
         groups = self._group_findings(ctx, strong, tested)
-        return groups + _strongest_first(
-            ctx, out, lambda v: abs(v["pearson_r"]) if v["pearson_r"] is not None else None
+        return (
+            identities
+            + groups
+            + _strongest_first(
+                ctx, out, lambda v: abs(v["pearson_r"]) if v["pearson_r"] is not None else None
+            )
         )
+
+    @staticmethod
+    def _identity_findings(ctx, info, axis_index: int | None) -> list[dict]:
+        """One finding per linear identity among the complete measures (``identities``),
+        when every pair of them was correlated."""
+        if ctx.params["pair_selection"] != "all":
+            return []
+        cols = ctx.columns
+        rows = ctx.dataset.row_count
+        complete = [
+            i
+            for i, c in enumerate(cols)
+            if i != axis_index
+            and ctx.dataset.role(c) in MEASURE_ROLES
+            and info["scan"][c]["n"] == rows
+            and info["scan"][c]["bad"] == 0
+        ]
+        pearson = info["pearson"]
+
+        def r(i: int, j: int) -> float:
+            value = pearson.get((min(i, j), max(i, j)), {}).get("r")
+            return 0.0 if value is None else value
+
+        def paired(i: int, j: int) -> bool:
+            return i == j or (pearson.get((min(i, j), max(i, j))) or {}).get("r") is not None
+
+        usable = [i for i in complete if all(paired(i, j) for j in complete)]
+        out = []
+        for found in find_identities(usable, r):
+            t = found.target
+            scale = {
+                j: math.sqrt(_spread(pearson, t, usable) / _spread(pearson, j, usable))
+                for j in found.terms
+            }
+            coefficients = {
+                cols[j]: b * scale[j] for j, b in zip(found.terms, found.betas, strict=True)
+            }
+            means = info["means"]
+            constant = means[t] - sum(coefficients[cols[j]] * means[j] for j in found.terms)
+            shown = f"{cols[t]!r} = " + _linear_text(coefficients, constant, means[t])
+            out.append(
+                ctx.finding(
+                    kind="linear_identity",
+                    title=f"Linear identity: {shown} (R^2 = {found.r_squared:.6f})",
+                    subject={
+                        "columns": [cols[t], *(cols[j] for j in found.terms)],
+                        "derived": cols[t],
+                    },
+                    values={"r_squared": found.r_squared, "terms": len(found.terms)},
+                    units={"r_squared": "ratio", "terms": "count"},
+                    severity="medium",
+                    columns=[cols[t], *(cols[j] for j in found.terms)],
+                    parameters={
+                        "rule": IDENTITY_RULE,
+                        "coefficients": coefficients,
+                        "constant": constant,
+                    },
+                )
+            )
+        return out
 
     @staticmethod
     def _derived(cols: list[str], i: int, j: int, rho: float | None) -> str | None:
@@ -793,6 +886,31 @@ class Correlation(Analysis):
         return out
 
 
+def _linear_text(coefficients: dict[str, float], constant: float, mean: float) -> str:
+    """'0.5 x 'read' + 0.5 x 'math'', '-1 x 'sleep' + 24.01': 4 significant digits; a
+    constant under 1e-4 of the target's mean is rounding and left out."""
+    text = ""
+    for name, c in coefficients.items():
+        sign = "-" if c < 0 else "+"
+        text += (
+            f"{'-' if c < 0 else ''}" if not text else f" {sign} "
+        ) + f"{abs(c):.4g} x {name!r}"
+    if abs(constant) > 1e-4 * abs(mean):
+        text += f" {'-' if constant < 0 else '+'} {abs(constant):.4g}"
+    return text
+
+
+def _spread(pearson: dict, i: int, among: list[int]) -> int:
+    """Column i's exact sum of squared deviations (scaled) from a pair holding it; the rows
+    are the same in every pair of complete columns."""
+    for (a, b), result in pearson.items():
+        if a == i and b in among:
+            return result["cxx"]
+        if b == i and a in among:
+            return result["cyy"]
+    raise KeyError(i)
+
+
 def _add_moments(a: list, b: list) -> list:
     return [a[0] + b[0], *(_add_exact(x, y) for x, y in zip(a[1:], b[1:], strict=True))]
 
@@ -824,7 +942,7 @@ def _pearson(moments) -> dict:
         return {"n": n, "r": None, "p": None}
     r = _ratio_sqrt(cxy, cxx, cyy)
     r = min(1.0, max(-1.0, r))
-    return {"n": n, "r": r, "p": _corr_p(r, n)}
+    return {"n": n, "r": r, "p": _corr_p(r, n), "cxx": cxx, "cyy": cyy}
 
 
 def _corr_p(r: float, n: int) -> float | None:

@@ -414,3 +414,53 @@ def test_group_differences_all_null() -> None:
     frame = pd.DataFrame({"v": [np.nan] * 40, "g": ["a", "b"] * 20})
     values = run_on_frame(GroupDifferences(), frame).findings[0]["measurement"]["values"]
     assert values["n"] == 0 and values["h_statistic"] is None
+
+
+def _identities(result) -> list[dict]:
+    return [f for f in result.findings if f["kind"] == "linear_identity"]
+
+
+def test_a_column_computed_from_others_is_one_linear_identity() -> None:
+    """Caschool's testscr = (readscr + mathscr) / 2, stored to 2 decimals: one medium
+    finding naming the formula, R^2 and coefficients as numpy's least squares has them; its
+    pairs are low and it links no correlated group."""
+    rng = np.random.default_rng(11)
+    n = 420
+    read = rng.normal(655, 20, n)
+    math_ = read + rng.normal(0, 8, n)
+    frame = pd.DataFrame(
+        {
+            "read": read.round(2),
+            "math": math_.round(2),
+            "test": ((read + math_) / 2).round(2),
+            "income": rng.lognormal(2.6, 0.4, n),
+        }
+    )
+    result = run_on_frame(Correlation(), frame)
+    (identity,) = _identities(result)
+    assert identity["severity"] == "medium"
+    assert identity["title"].startswith("Linear identity: 'test' = 0.5 x 'read' + 0.5 x 'math'")
+    x = np.c_[np.ones(n), frame.read, frame.math]
+    coef, residual, *_ = np.linalg.lstsq(x, frame.test, rcond=None)
+    r2 = 1 - residual[0] / ((frame.test - frame.test.mean()) ** 2).sum()
+    assert identity["measurement"]["values"]["r_squared"] == pytest.approx(r2, abs=1e-9)
+    found = identity["evidence"]["parameters"]["coefficients"]
+    assert found["read"] == pytest.approx(coef[1], rel=1e-6)
+    assert found["math"] == pytest.approx(coef[2], rel=1e-6)
+    pairs = by_pair(result)
+    assert pairs[("read", "test")]["severity"] == "low"
+    assert "linear identity" in pairs[("read", "test")]["evidence"]["parameters"]["severity_capped"]
+    assert not [f for f in result.findings if f["kind"] == "correlated_group"]
+    assert_merge_invariant(Correlation(), frame, 29, range(2))
+
+
+def test_a_rescaled_column_is_an_identity_and_noise_is_none() -> None:
+    rng = np.random.default_rng(12)
+    celsius = rng.normal(15, 8, 300)
+    frame = pd.DataFrame(
+        {"celsius": celsius, "fahrenheit": celsius * 1.8 + 32, "rain": rng.gamma(2, 3, 300)}
+    )
+    (identity,) = _identities(run_on_frame(Correlation(), frame))
+    assert identity["title"].startswith("Linear identity: 'fahrenheit' = 1.8 x 'celsius' + 32")
+    noise = pd.DataFrame({c: rng.normal(size=300) for c in "abcd"})
+    assert _identities(run_on_frame(Correlation(), noise)) == []
