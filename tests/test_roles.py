@@ -537,3 +537,35 @@ def test_a_month_with_no_date_is_a_grouping(tmp_path) -> None:
         if f["kind"] == "group_difference"
     }
     assert found["Month"]["severity"] == "medium"
+
+
+def test_dates_on_the_last_day_of_the_month_are_monthly(tmp_path) -> None:
+    """ggplot2's economics: 1967-06-30, 1967-07-31, ... (478 months) is a monthly series,
+    not irregular days (whose analyses would keep the latest 1000 days: 33 months); dates
+    all on 31 December are yearly; a daily series stays daily."""
+    from statharness_analyses.time.trend import Trend
+
+    from pytest_statharness.testing import run_on_frame
+
+    ends = pd.date_range("1967-06-30", periods=478, freq="ME")
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {"date": ends, "pce": np.linspace(500, 12000, 478) + rng.normal(0, 30, 478)}
+    )
+    date = roles_of(tmp_path, frame)["date"]
+    assert (date.role, date.role_detail) == (ColumnRole.TIMESTAMP, "month")
+    assert "the last day of a month" in date.role_reason
+    as_text = roles_of(tmp_path, frame.assign(date=ends.strftime("%Y-%m-%d")), suffix="csv")
+    assert as_text["date"].role_detail == "month"
+    years = roles_of(
+        tmp_path, pd.DataFrame({"d": pd.date_range("1950-12-31", periods=40, freq="YE")})
+    )
+    assert years["d"].role_detail == "year"
+    days = roles_of(
+        tmp_path, pd.DataFrame({"d": pd.date_range("2020-01-31", periods=90, freq="D")})
+    )
+    assert days["d"].role_detail == "day"
+    (pce,) = [
+        f for f in run_on_frame(Trend(), frame).findings if f["subject"].get("series") == "pce"
+    ]
+    assert pce["measurement"]["values"]["points"] == 478 and "latest" not in pce["title"]

@@ -42,9 +42,6 @@ def within_day(hours: np.ndarray, y: np.ndarray) -> np.ndarray:
     return _less_group_means(hours // 24, y)
 
 
-#: month-of-year phases (0-based) on which quarters start
-QUARTER_STARTS = {0, 3, 6, 9}
-
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -69,6 +66,12 @@ def seasonal_residuals(keys: np.ndarray, y: np.ndarray):
     trend = np.convolve(y, weights, mode="valid")
     half = m // 2
     return keys[half:-half], y[half:-half] - trend, m
+
+
+def _quarterly(phases: np.ndarray) -> bool:
+    """Months of one phase of the quarter only (Jan/Apr/Jul/Oct, or Mar/Jun/Sep/Dec)."""
+    months = set(phases.tolist())
+    return len({m % 3 for m in months}) == 1 and 2 <= len(months) <= 4
 
 
 def per_year_half(regular) -> int:
@@ -316,7 +319,8 @@ class Seasonality(_TimeAnalysis):
     method = (
         "Cycles by the time column's grain (inferred: year/month/week/day/instant): none for "
         "yearly dates, month of year only for monthly and weekly dates (quarter of year when "
-        "every value falls on 1 Jan/Apr/Jul/Oct: quarterly data), no hour of day for "
+        "every value falls on 1 Jan/Apr/Jul/Oct, or on the last day of Mar/Jun/Sep/Dec: "
+        "quarterly data), no hour of day for "
         "dates; month of year (means only) when the days with values cover >= 12 months and "
         "there are >= 24 values. "
         "Counts: chi-square goodness of fit (scipy.stats.chisquare) of the rows per weekday "
@@ -535,7 +539,7 @@ class Seasonality(_TimeAnalysis):
         if cycle == "month_of_year":
             return list(MONTHS)
         if cycle == "quarter_of_year":
-            return [f"Q{m // 3 + 1}" if m in QUARTER_STARTS else "" for m in range(12)]
+            return [f"Q{m // 3 + 1}" for m in range(12)]  # a quarter's first or last month
         return list(WEEKDAYS) if cycle == "day_of_week" else [f"{h:02d}:00" for h in range(24)]
 
     def _count_test(self, s: Series, cycle: str) -> dict:
@@ -713,8 +717,9 @@ class Seasonality(_TimeAnalysis):
             means = means - (line.intercept + line.slope * x)
             test["params"]["detrended"] = "daily means less their Theil-Sen line"
         phases = phase(keys)
-        if cycle == "month_of_year" and set(phases.tolist()) <= QUARTER_STARTS:
-            # quarterly values (1 Jan, 1 Apr, 1 Jul, 1 Oct): four seasons, named so
+        if cycle == "month_of_year" and _quarterly(phases):
+            # quarterly values (1 Jan, 1 Apr, 1 Jul, 1 Oct; or 31 Mar, 30 Jun, ...): four
+            # seasons, named so
             test["cycle"] = cycle = "quarter_of_year"
         if test["cycle"] in _YEAR_CYCLES:
             least = 3 if test["cycle"] == "quarter_of_year" else REPEAT_MIN_MONTHS

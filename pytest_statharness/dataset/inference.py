@@ -32,6 +32,9 @@ import pyarrow.compute as pc
 from ..column_kinds import ColumnKind
 from .dates import AMBIGUOUS_DATE_PAIRS, DATE_FORMATS, leading_fields, parses_all, settle_order
 
+#: timestamp ticks per second, by unit
+_TICKS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+
 DISTINCT_TRACK_CAP = 10_000
 
 CLOCK_MAX = 2400
@@ -73,6 +76,8 @@ class ColumnScan:
     off_midnight: int = 0
     off_first_day: int = 0
     off_january: int = 0
+    off_month_end: int = 0  # values not on the last day of their month
+    months: set = field(default_factory=set)
     weekdays: set = field(default_factory=set)
     # strings: the date layouts every value seen so far parses with
     date_formats: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
@@ -114,6 +119,12 @@ class ColumnScan:
                 self.off_midnight += len(valid) - (pc.sum(pc.equal(floor, valid)).as_py() or 0)
                 self.off_first_day += pc.sum(pc.not_equal(pc.day(valid), 1)).as_py() or 0
                 self.off_january += pc.sum(pc.not_equal(pc.month(valid), 1)).as_py() or 0
+                # the last day of a month: the next day is the 1st (monthly data stamped at
+                # month end, as economic and financial exports do: 1967-07-31, 1967-08-31)
+                one_day = pa.scalar(86_400 * _TICKS[typ.unit], type=pa.duration(typ.unit))
+                following = pc.add(pc.floor_temporal(valid, unit="day"), one_day)
+                self.off_month_end += pc.sum(pc.not_equal(pc.day(following), 1)).as_py() or 0
+                self.months |= set(pc.unique(pc.month(valid)).to_pylist())
                 self.weekdays |= set(pc.unique(pc.day_of_week(valid)).to_pylist())
         elif pa.types.is_floating(typ):
             valid = pc.drop_null(col)
@@ -160,6 +171,9 @@ class ColumnScan:
         if self.off_midnight:
             return "instant"
         if self.off_first_day:
+            if not self.off_month_end and self.rows - self.nulls > 2:
+                # every value the last day of its month: monthly (yearly: all in one month)
+                return "year" if len(self.months) == 1 else "month"
             return "week" if len(self.weekdays) == 1 and self.rows - self.nulls > 2 else "day"
         return "month" if self.off_january else "year"
 
@@ -286,6 +300,7 @@ class ColumnScan:
             "clock_bad": self.clock_bad,
             "negative": self.negative,
             "granularity": self._granularity(),
+            "month_end": self._granularity() in ("month", "year") and bool(self.off_first_day),
             **self._date_layout(),
         }
 

@@ -247,6 +247,10 @@ def decide_role(
                 "week": "one weekday",
                 "day": "midnight",
             }[grain]
+            if summary.get("month_end") and grain in ("year", "month"):
+                first = "the last day of a month" + (
+                    " (one month of the year)" if grain == "year" else ""
+                )
             return RoleDecision(
                 ColumnRole.TIMESTAMP, f"{grain}ly dates: every value falls on {first}", 1.0, grain
             )

@@ -515,3 +515,16 @@ def test_a_season_that_grows_with_the_level_is_called_multiplicative(multiplicat
     if multiplicative:
         assert r is not None and r >= 0.8
         assert "log values" in found["evidence"]["parameters"]["multiplicative"]
+
+
+def test_quarters_stamped_at_their_end_are_quarters() -> None:
+    """31 Mar, 30 Jun, 30 Sep, 31 Dec: a quarterly series as exports date it; its season is
+    a quarter-of-year effect with Q1..Q4 named, as for 1 Jan, 1 Apr, ..."""
+    ends = pd.date_range("1990-03-31", periods=60, freq="QE")
+    rng = np.random.default_rng(8)
+    sales = 100 + np.array([0.0, 10.0, 30.0, 5.0])[np.arange(60) % 4] + rng.normal(0, 2, 60)
+    findings = run_on_frame(Seasonality(), pd.DataFrame({"end": ends, "sales": sales})).findings
+    (season,) = [f for f in findings if f["subject"].get("series") == "sales"]
+    assert season["subject"]["cycle"] == "quarter_of_year"
+    assert season["measurement"]["values"]["peak"] == "Q3"
+    assert season["severity"] == "medium"
