@@ -8,14 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pytest_statharness.engine import import_declared
 from pytest_statharness.registry import BUILTIN_DISTRIBUTION, Registry
 
 # pytester's in-process runs restore sys.modules afterwards; pandas registers Arrow
 # extension types on its first Parquet use, which fails when repeated. Do it once here.
 pd.DataFrame({"a": [1]}).to_parquet(io.BytesIO())
 # Likewise import every analysis module (and the C extensions they use, some of which
-# cannot be loaded twice per process) before any in-process pytester run.
-Registry.builtin()
+# cannot be loaded twice per process) before any in-process pytester run, with the modules
+# they import lazily (scipy.stats, scipy.signal: see Analysis.imports).
+for _analysis in Registry.builtin():
+    import_declared(_analysis)
 
 
 @pytest.fixture(autouse=True)

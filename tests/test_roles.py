@@ -569,3 +569,23 @@ def test_dates_on_the_last_day_of_the_month_are_monthly(tmp_path) -> None:
         f for f in run_on_frame(Trend(), frame).findings if f["subject"].get("series") == "pce"
     ]
     assert pce["measurement"]["values"]["points"] == 478 and "latest" not in pce["title"]
+
+
+def test_a_total_growing_with_every_row_is_no_row_id_and_rownames_are(tmp_path) -> None:
+    """economics' pop rises every month by about 200 (a growing total: a count, with
+    trends); a row id counts up by one; R's exported 'rownames' are keys whatever their
+    order (birthwt's follow birth weight)."""
+    rng = np.random.default_rng(5)
+    n = 478
+    frame = pd.DataFrame(
+        {
+            "pop": 198_712 + np.cumsum(rng.integers(150, 280, n)),
+            "row": np.arange(1, n + 1),
+            "rownames": rng.permutation(np.arange(85, 85 + n)),
+            "bwt": rng.normal(2900, 700, n).round(),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert cols["pop"].role == ColumnRole.COUNT and "growing total" in cols["pop"].role_reason
+    assert cols["row"].role == ColumnRole.IDENTIFIER
+    assert cols["rownames"].role == ColumnRole.IDENTIFIER

@@ -65,6 +65,10 @@ _CALENDAR_NAMES = {
 #: names a time index goes by besides "year": sorted years named so are a calendar too
 #: (R exports a series' index as "time")
 _TIME_INDEX_NAMES = {"time", "period", "date", "t"}
+#: strictly rising whole numbers spanning at least this many times their count (steps of 10
+#: and more on average), over at least GROWING_MIN_ROWS rows, are a growing total, not ids
+GROWING_MIN_SPAN = 10
+GROWING_MIN_ROWS = 200
 #: names of a panel's period numbers (1, 2, ..., each on the same number of rows)
 _PERIOD_INDEX_NAMES = _TIME_INDEX_NAMES | _CALENDAR_NAMES["year"] | {
     "wave", "round", "visit", "day", "days", "week", "weeks", "month", "months", "years",
@@ -78,6 +82,7 @@ TWO_DIGIT_YEAR_PIVOT = 50
 _ID_TOKENS = {
     "id", "key", "code", "number", "num", "no", "nr", "zip", "zipcode", "postcode",
     "phone", "flight", "account", "uuid", "guid", "ssn", "isbn", "sku", "serial", "tailnum",
+    "rownames", "rowname", "unnamed",
 }  # fmt: skip
 #: words naming a grouping: whole numbers so named, with a few values, are its codes
 _CODE_NAMES = {
@@ -286,6 +291,22 @@ def decide_role(
                 "average)",
                 0.9,
                 SETS_DETAIL,
+            )
+        lo, hi = summary.get("fmin"), summary.get("fmax")
+        if (
+            non_null >= GROWING_MIN_ROWS
+            and distinct >= non_null
+            and lo is not None
+            and hi - lo + 1 >= GROWING_MIN_SPAN * distinct
+            and not tokens & _ID_TOKENS
+        ):
+            # economics' pop 198712, 198911, ...: distinct because it grows, by hundreds a
+            # month; a row id counts up by one (or nearly: a few deleted rows)
+            return RoleDecision(
+                ColumnRole.COUNT,
+                f"whole numbers rising with every row by {(hi - lo) / max(distinct - 1, 1):.3g} on "
+                "average (ids count up by about one): a growing total, not a key",
+                0.6,
             )
         return RoleDecision(
             ColumnRole.IDENTIFIER, "integers increasing with the rows (a row id)", 0.95
