@@ -57,10 +57,14 @@ class CramersV(Analysis):
         "titled so, at most low; a pair where one column determines the other (each level meets "
         "one level of the other: a model and its maker) is a hierarchy: titled so, at most "
         "low; a category associated with a panel's units (states observed over time) is an "
-        "attribute of the units: at most low. Order: V descending, then column names"
+        "attribute of the units: at most low; a table with fewer than 5 rows per cell on "
+        "average (Roscoe & Byars 1971) is too sparse for the test: at most low. Order: V "
+        "descending, then column names"
     )
     reference = (
-        "Cramér (1946), Mathematical Methods of Statistics, §21.9; Pearson (1900), On the "
+        "Roscoe & Byars (1971), An investigation of the restraints with respect to sample "
+        "size commonly imposed on the use of the chi-square statistic, JASA 66; Cramér (1946), Mathematical Methods of Statistics, §21.9; Pearson "
+        "(1900), On the "
         "criterion that a given system of deviations..., Phil. Mag. 50; Bergsma (2013), A "
         "bias-correction for Cramér's V and Tschuprow's T, J. Korean Stat. Soc. 42"
     )
@@ -172,6 +176,11 @@ class CramersV(Analysis):
                         # constant within each over the years
                         severity = "low"
                         params["severity_capped"] = UNIT_ATTRIBUTE_RULE.format(unit=units_of[0])
+            sparse = _mean_expected(table) if severity in ("medium", "high") else None
+            if sparse is not None and sparse[0] < SPARSE_MIN_MEAN_EXPECTED:
+                # msleep's diet by taxonomic order: 76 animals in a 4 x 19 table
+                severity = "low"
+                params["severity_capped"] = SPARSE_RULE.format(mean=sparse[0], cells=sparse[1])
             units = {
                 "cramers_v": "coefficient",
                 "cramers_v_corrected": "coefficient",
@@ -245,6 +254,28 @@ def _one_to_one(table) -> bool:
 def _trimmed(table):
     """The contingency table without its empty rows and columns (levels never seen)."""
     return table[table.sum(axis=1) > 0][:, table.sum(axis=0) > 0]
+
+
+#: a chi-square test is trusted when the table expects at least this many rows per cell on
+#: average (Roscoe & Byars 1971)
+SPARSE_MIN_MEAN_EXPECTED = 5.0
+SPARSE_RULE = (
+    "{mean:.2g} rows per cell of the {cells}-cell table on average (under 5: Roscoe & Byars "
+    "1971): too few rows per level pair for the chi-square test or V to be trusted, "
+    "sparse levels decide it; severity at most low"
+)
+
+
+def _mean_expected(table) -> tuple[float, int] | None:
+    """(rows per cell on average, cells) of the trimmed table: every cell's expected count
+    under independence averages n / cells."""
+    if table is None:
+        return None
+    table = _trimmed(table)
+    if min(table.shape) < 2:
+        return None
+    cells = int(table.size)
+    return float(table.sum()) / cells, cells
 
 
 def _cramers(table) -> dict:

@@ -464,3 +464,24 @@ def test_a_rescaled_column_is_an_identity_and_noise_is_none() -> None:
     assert identity["title"].startswith("Linear identity: 'fahrenheit' = 1.8 x 'celsius' + 32")
     noise = pd.DataFrame({c: rng.normal(size=300) for c in "abcd"})
     assert _identities(run_on_frame(Correlation(), noise)) == []
+
+
+def test_a_strong_association_in_a_sparse_table_is_low() -> None:
+    """msleep's diet by taxonomic order: 76 animals over 4 x 19 levels, one row per cell on
+    average (a chi-square test wants 5): too sparse to trust, low; the same strength in a
+    dense table stays medium."""
+    rng = np.random.default_rng(4)
+    order = np.repeat([f"o{k:02d}" for k in range(19)], 4)
+    kinds = np.array(["carni", "herbi", "omni", "insecti"])
+    diet = kinds[np.arange(19) % 4][np.arange(76) // 4]
+    diet[::4] = kinds[(np.arange(19) + 1) % 4]  # one animal per order eats otherwise
+    sparse = pd.DataFrame({"order": order, "vore": diet})
+    (finding,) = run_on_frame(CramersV(), sparse).findings
+    assert finding["measurement"]["values"]["cramers_v_corrected"] >= 0.5
+    assert finding["severity"] == "low"
+    assert "Roscoe & Byars" in finding["evidence"]["parameters"]["severity_capped"]
+    group = rng.choice(["a", "b", "c"], 900)
+    yes = rng.random(900) < np.where(group == "a", 0.95, 0.03)
+    dense = pd.DataFrame({"group": group, "flag": np.where(yes, "yes", "no")})
+    (strong,) = run_on_frame(CramersV(), dense).findings
+    assert strong["severity"] == "medium"
