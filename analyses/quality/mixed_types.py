@@ -77,6 +77,15 @@ class _TypeCounts:
     )
 
 
+#: a word column whose distinct values are at least this share of its values is names
+NAME_MIN_DISTINCT_SHARE = 0.5
+NAMES_RULE = (
+    "mostly words with at least half of its values distinct: names or labels, some of which "
+    "are numbers (a car model '90', a street '42'), not a number column polluted with "
+    "words; severity at most low"
+)
+
+
 class MixedTypes(Analysis):
     id = "mixed_types"
     associative_merge = True  # range states merge to the same bytes (Dask)
@@ -96,7 +105,8 @@ class MixedTypes(Analysis):
         "(contains a letter); other. A 'mixed_types' finding when two or more of number, "
         f"date, word each exceed {MIXED_MIN_SHARE:.0%} of the non-null values; severity medium "
         "when the dominant type holds >= 90% (a typed column polluted by another type), else "
-        "low. example_rows: first 20 rows of the non-dominant flagged types; example values: "
+        "low; low too when words dominate a column of names (distinct values >= 50% of its "
+        "values: some names are numbers). example_rows: first 20 rows of the non-dominant flagged types; example values: "
         "the first 5 per type"
     )
     reference = (
@@ -173,6 +183,13 @@ class MixedTypes(Analysis):
             }
             units["example_values"] = "text"
             severity = "medium" if shares[dominant] >= 0.9 else "low"
+            info = ctx.dataset.column(c)
+            names = dominant == "word" and info.distinct_at_least >= NAME_MIN_DISTINCT_SHARE * n
+            params = {}
+            if names and severity == "medium":
+                # Cars93's Model: 'Integra', 'Legend', '90', '323' (names may be numbers)
+                severity = "low"
+                params["severity_capped"] = NAMES_RULE
             out.append(
                 ctx.finding(
                     kind="mixed_types",
@@ -189,6 +206,7 @@ class MixedTypes(Analysis):
                         "min_share": MIXED_MIN_SHARE,
                         "date_pattern": DATE_PATTERN,
                         "number_pattern": NUMBER_PATTERN,
+                        **params,
                     },
                 )
             )

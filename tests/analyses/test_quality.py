@@ -318,6 +318,22 @@ def test_mixed_types_planted_and_clean():
     assert result.findings[-1]["kind"] == "mixed_types_screen"
 
 
+def test_names_that_are_sometimes_numbers_are_low_and_a_polluted_code_list_medium():
+    """Cars93's Model: 93 names, five of them numbers ('90', '323'): names, low. A short
+    list of words with some numbers in it (few distinct values) stays medium."""
+    rng = np.random.default_rng(13)
+    models = [f"Model{chr(65 + i % 26)}{i}" for i in range(93)]
+    for i in (5, 17, 40, 61, 88):
+        models[i] = str(100 + i)
+    codes = rng.choice(["red", "green", "blue"], 300).astype(object)
+    codes[rng.choice(300, 9, replace=False)] = "17"
+    found = by_column(run_on_frame(MixedTypes(), pd.DataFrame({"Model": models})))
+    assert found["Model"]["severity"] == "low"
+    assert "names" in found["Model"]["evidence"]["parameters"]["severity_capped"]
+    found = by_column(run_on_frame(MixedTypes(), pd.DataFrame({"colour": codes})))
+    assert found["colour"]["severity"] == "medium"
+
+
 def test_mixed_types_empty_column():
     frame = pd.DataFrame({"s": pd.Series([None] * 30, dtype="string")})
     result = run_on_frame(MixedTypes(), frame)
