@@ -56,6 +56,11 @@ LOCKSTEP_RULE = (
     "most low"
 )
 _US_PER_DAY = 86_400_000_000.0
+COMMON_RULE = (
+    "the same values in every unit, period by period (identical exact sums in each unit): "
+    "one common series repeated per unit (a national price index beside the states), whose "
+    "trend is not the units'; severity at most low"
+)
 
 SHARED_RULE = (
     "3 or more measures trending within most units of the same column are reported once "
@@ -99,7 +104,8 @@ class PanelTrends(Analysis):
         f"measure) pairs tested < {ALPHA}, at least {MEDIUM_SHARE:.0%} of the units move in "
         f"the majority direction and |within r| >= {MEDIUM_R}; low from {LOW_SHARE:.0%}; "
         "else info; at most low when |within r| >= 0.999 (lockstep with time: experience, "
-        "age). 3 or more measures with a medium trend within the units of one column "
+        "age), and when every unit holds the same values (identical exact sums: one common "
+        "series, a national index repeated per state). 3 or more measures with a medium trend within the units of one column "
         "are one finding (medium, first), their own low"
     )
     reference = (
@@ -155,7 +161,11 @@ class PanelTrends(Analysis):
             params = {"tests": tested, "min_unit_rows": MIN_UNIT_ROWS}
             if severity == "medium" and abs(within or 0.0) < MEDIUM_R:
                 severity = "low"  # most units move one way, but time explains little
-            if within is not None and abs(within) >= LOCKSTEP_R and severity == "medium":
+            if values.pop("common_series") and severity == "medium":
+                # Cigarette's cpi: one national index repeated in every state
+                severity = "low"
+                params["severity_capped"] = COMMON_RULE
+            elif within is not None and abs(within) >= LOCKSTEP_R and severity == "medium":
                 # experience, age, a counter: one more each period in every unit
                 severity = "low"
                 params["severity_capped"] = LOCKSTEP_RULE
@@ -216,6 +226,8 @@ class PanelTrends(Analysis):
             "median_within_r": float(np.median(rs)) if rs else None,
             "n": int(sum(v[0] for v in levels.values())),
         }
+        sums = [tuple(v) for v in levels.values() if v[0] >= MIN_UNIT_ROWS]
+        values["common_series"] = len(sums) >= 2 and len(set(sums)) == 1
         return values
 
     @staticmethod
@@ -244,12 +256,22 @@ class PanelTrends(Analysis):
                 if f["measurement"]["values"]["units_up"]
                 >= f["measurement"]["values"]["units_down"]
             )
+            falling = [
+                f["subject"]["series"]
+                for f in members
+                if f["measurement"]["values"]["units_up"] < f["measurement"]["values"]["units_down"]
+            ]
+            minority = falling if len(falling) <= rising else [n for n in names if n not in falling]
             direction = (
                 "up"
                 if rising == len(names)
                 else "down"
                 if rising == 0
-                else f"{rising} up, {len(names) - rising} down"
+                else f"{rising} up, {len(names) - rising} down; "
+                + ("down" if minority is falling else "up")
+                + ": "
+                + ", ".join(repr(n) for n in minority[:3])
+                + (", ..." if len(minority) > 3 else "")
             )
             shared.append(
                 ctx.finding(

@@ -104,3 +104,22 @@ def test_an_event_log_has_no_panel() -> None:
         }
     )
     assert run_on_frame(PanelTrends(), frame) is None
+
+
+def test_a_series_common_to_every_unit_is_low_and_a_lone_falling_measure_is_named() -> None:
+    """Cigarette's shape: a national cpi repeated in every state rises in all 48 (the same
+    values per year: not the states' trend, low); packs per head fall while prices, taxes
+    and incomes rise: the shared finding names the one that falls."""
+    frame = states()
+    years = frame.year - 1970
+    rng = np.random.default_rng(2)
+    frame["cpi"] = 100 * 1.05**years  # the same in every state
+    frame["price"] = frame.gsp * 0 + 1.04**years * rng.lognormal(0, 0.01, len(frame))
+    frame["packs"] = 120 * 0.97**years * rng.lognormal(0, 0.01, len(frame))
+    found = run_on_frame(PanelTrends(), frame).findings
+    series = by_series(found)
+    assert series["cpi"]["severity"] == "low"
+    assert "common series" in series["cpi"]["evidence"]["parameters"]["severity_capped"]
+    (shared,) = [f for f in found if f["kind"] == "shared_panel_trend"]
+    assert "down: 'packs'" in shared["title"]
+    assert "cpi" not in shared["subject"].get("series", []) and "'cpi'" not in shared["title"]
