@@ -581,6 +581,7 @@ def test_a_total_growing_with_every_row_is_no_row_id_and_rownames_are(tmp_path) 
         {
             "pop": 198_712 + np.cumsum(rng.integers(150, 280, n)),
             "row": np.arange(1, n + 1),
+            "ticket": np.arange(1, n + 1) * 10,  # evenly numbered: still ids
             "rownames": rng.permutation(np.arange(85, 85 + n)),
             "bwt": rng.normal(2900, 700, n).round(),
         }
@@ -588,4 +589,5 @@ def test_a_total_growing_with_every_row_is_no_row_id_and_rownames_are(tmp_path) 
     cols = roles_of(tmp_path, frame)
     assert cols["pop"].role == ColumnRole.COUNT and "growing total" in cols["pop"].role_reason
     assert cols["row"].role == ColumnRole.IDENTIFIER
+    assert cols["ticket"].role == ColumnRole.IDENTIFIER
     assert cols["rownames"].role == ColumnRole.IDENTIFIER

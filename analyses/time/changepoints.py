@@ -285,7 +285,10 @@ class Changepoints(_TimeAnalysis):
         "swing, not a change of level), and for a shift in the direction of a steady trend "
         "(|Kendall tau| of the series against time >= 0.7, or of its full years' means against "
         "the year for a series with several points a year and >= 4 full years: a series that "
-        "rises throughout has a step wherever it is cut); the row-count series is not searched for yearly or "
+        "rises throughout has a step wherever it is cut), and for two opposite changes in a "
+        "series of under two years whose level comes back to within half the smaller change "
+        "(a seasonal swing, which one year cannot tell from shifts); the row-count series is "
+        "not searched for yearly or "
         "monthly dates; a series with >= 3 changes wanders (all its changes low); the "
         "per-series scan summary is info. Changes of several summaries of one quantity (a "
         "price's open/high/low/close, 'mean X' and 'worst X', read from the names) are one "
@@ -417,6 +420,12 @@ class Changepoints(_TimeAnalysis):
                         },
                     )
                 )
+            if _returning_swing(keys, changes):
+                # NOx at a Swiss site, one year: down in April, back up in late September
+                for f in out[-len(changes) :]:
+                    if f["severity"] in ("medium", "high"):
+                        f["severity"] = "low"
+                        f["evidence"]["parameters"]["severity_capped"] = RETURN_RULE
         # open, low and close of one price shifting the same weeks: one fact
         one_per_quantity(
             sorted((f for f in out if f["kind"] == "changepoint"), key=_by_strength),
@@ -454,6 +463,34 @@ class Changepoints(_TimeAnalysis):
                 # trend is the fact (trend reports it), not a change of level
                 return "low"
         return "medium"
+
+
+#: a series shorter than this many days cannot tell a seasonal swing from shifts of level
+RETURN_MAX_SPAN_DAYS = 2 * 365
+#: ... when its two changes go opposite ways and the level comes back within this share of
+#: the smaller change
+RETURN_TOLERANCE = 0.5
+RETURN_RULE = (
+    "two changes in opposite directions in a series of under two years, the level coming "
+    "back to where it was (within half the smaller change): a swing of one season (winter "
+    "and summer) looks like this, and one year cannot tell the two apart; severity at most "
+    "low (a longer series would show whether it recurs)"
+)
+
+
+def _returning_swing(keys: np.ndarray, changes: list[dict]) -> bool:
+    """Two changes of opposite sign in a series spanning under RETURN_MAX_SPAN_DAYS whose
+    level returns to within RETURN_TOLERANCE of the smaller change."""
+    if len(changes) != 2 or keys.size < 2:
+        return False
+    if float(keys[-1] - keys[0]) >= RETURN_MAX_SPAN_DAYS:
+        return False
+    first, second = sorted(changes, key=lambda ch: ch["index"])
+    up, down = first["after"] - first["before"], second["after"] - second["before"]
+    if not up or not down or (up > 0) == (down > 0):
+        return False
+    back = abs(second["after"] - first["before"])
+    return back <= RETURN_TOLERANCE * min(abs(up), abs(down))
 
 
 #: |Kendall tau| of a series against time from which it is a steady trend: a shift in the

@@ -187,7 +187,8 @@ MIN_SEASON_SHARE = 0.05
 #: the same month are one fact about the table (meat production: every series peaks in Oct)
 SHARED_SEASON_MIN_SERIES = 3
 SHARED_SEASON_RULE = (
-    "3 or more measures with a medium cycle of the year peaking in the same month (quarter) "
+    "3 or more measures with a medium cycle of the same kind (of the year, the week or the "
+    "day) peaking in the same month (quarter, weekday, hour), else lowest in the same one, "
     "over the same time column are reported once, as a shared season (medium); each one's "
     "own finding is low"
 )
@@ -195,55 +196,76 @@ _YEAR_CYCLES = ("month_of_year", "quarter_of_year")
 
 
 def _shared_season(ctx, t: str, out: list[dict], performed: int) -> list[dict]:
-    """One medium finding, first, for the measures sharing a season of the year (the same
-    peak); their own findings low (the shared-trend rule of ``trend``, for seasons)."""
-    seasonal = [
-        f
-        for f in out
-        if f["kind"] == "seasonality"
-        and f["severity"] == "medium"
-        and f["subject"]["cycle"] in _YEAR_CYCLES
-        and f["subject"]["series"] != ROWS
-    ]
-    peaks = [f["measurement"]["values"]["peak"] for f in seasonal]
-    if len(peaks) < SHARED_SEASON_MIN_SERIES:
-        return out
-    peak = max(sorted(set(peaks)), key=peaks.count)
-    # one season is one fact: the measures peaking in the same month, not every cycle
-    members = [f for f in seasonal if f["measurement"]["values"]["peak"] == peak]
-    if len(members) < SHARED_SEASON_MIN_SERIES:
-        return out
-    for f in members:
-        f["severity"] = "low"
-        f["evidence"]["parameters"]["severity_capped"] = SHARED_SEASON_RULE
-    members.sort(
-        key=lambda f: (-f["measurement"]["values"]["epsilon_squared"], f["subject"]["series"])
-    )
-    effects = np.array([f["measurement"]["values"]["epsilon_squared"] for f in members])
-    cycle = members[0]["subject"]["cycle"]
-    word = "quarter" if cycle == "quarter_of_year" else "month"
-    names = [f["subject"]["series"] for f in members]
-    shared = ctx.finding(
-        kind="shared_season",
-        title=f"{len(members)} series have a {word}-of-year cycle by {t!r}, peaking in {peak}",
-        subject={"time_column": t, "series": names},
-        values={
-            "series_seasonal": len(members),
-            "tests": performed,
-            "median_epsilon_squared": float(np.median(effects)),
-            "weakest_epsilon_squared": float(effects.min()),
-        },
-        units={
-            "series_seasonal": "count",
-            "tests": "count",
-            "median_epsilon_squared": "ratio",
-            "weakest_epsilon_squared": "ratio",
-        },
-        severity="medium",
-        columns=[t, *names],
-        parameters={"rule": SHARED_SEASON_RULE, "peak": peak, "cycle": cycle},
-    )
-    return [shared, *out]
+    """One medium finding, first, per cycle (of the year, of the week, of the day) that 3
+    or more measures share: the same peak, else the same trough (13 air-quality sites, all
+    lowest on Sundays); their own findings low (the shared-trend rule of ``trend``)."""
+    shared = []
+    for family in (_YEAR_CYCLES, ("day_of_week",), ("hour_of_day",)):
+        seasonal = [
+            f
+            for f in out
+            if f["kind"] == "seasonality"
+            and f["severity"] == "medium"
+            and f["subject"]["cycle"] in family
+            and f["subject"]["series"] != ROWS
+        ]
+        found = _common_phase(seasonal)
+        if found is None:
+            continue
+        side, phase, members = found
+        for f in members:
+            f["severity"] = "low"
+            f["evidence"]["parameters"]["severity_capped"] = SHARED_SEASON_RULE
+        members.sort(
+            key=lambda f: (-f["measurement"]["values"]["epsilon_squared"], f["subject"]["series"])
+        )
+        effects = np.array([f["measurement"]["values"]["epsilon_squared"] for f in members])
+        cycle = members[0]["subject"]["cycle"]
+        word = {"quarter_of_year": "quarter-of-year", "day_of_week": "day-of-week"}.get(
+            cycle, "hour-of-day" if cycle == "hour_of_day" else "month-of-year"
+        )
+        where = "in" if cycle in _YEAR_CYCLES else ("at" if cycle == "hour_of_day" else "on")
+        how = "peaking" if side == "peak" else "lowest"
+        names = [f["subject"]["series"] for f in members]
+        shared.append(
+            ctx.finding(
+                kind="shared_season",
+                title=f"{len(members)} series have a {word} cycle by {t!r}, {how} {where} {phase}",
+                subject={"time_column": t, "series": names},
+                values={
+                    "series_seasonal": len(members),
+                    "tests": performed,
+                    "median_epsilon_squared": float(np.median(effects)),
+                    "weakest_epsilon_squared": float(effects.min()),
+                },
+                units={
+                    "series_seasonal": "count",
+                    "tests": "count",
+                    "median_epsilon_squared": "ratio",
+                    "weakest_epsilon_squared": "ratio",
+                },
+                severity="medium",
+                columns=[t, *names],
+                parameters={"rule": SHARED_SEASON_RULE, side: phase, "cycle": cycle},
+            )
+        )
+    return [*shared, *out]
+
+
+def _common_phase(seasonal: list[dict]) -> tuple[str, str, list[dict]] | None:
+    """("peak" or "trough", the phase, the members) shared by >= SHARED_SEASON_MIN_SERIES
+    of the findings: the most common peak or the most common trough, whichever more share
+    (the peak on a tie)."""
+    if len(seasonal) < SHARED_SEASON_MIN_SERIES:
+        return None
+    best = None
+    for side in ("peak", "trough"):
+        phases = [f["measurement"]["values"][side] for f in seasonal]
+        phase = max(sorted(set(phases)), key=phases.count)
+        members = [f for f in seasonal if f["measurement"]["values"][side] == phase]
+        if best is None or len(members) > len(best[2]):
+            best = (side, phase, members)
+    return best if len(best[2]) >= SHARED_SEASON_MIN_SERIES else None
 
 
 def cycles_for(grain: str | None) -> tuple[str, ...]:
@@ -348,8 +370,9 @@ class Seasonality(_TimeAnalysis):
         "with fewer, only a dominant cycle (epsilon^2 >= 0.5) is medium; else at most low. "
         "Rows per weekday with no row "
         "at all on some weekdays (a trading calendar) are info. 3 or more "
-        "measures with a medium cycle of the year peaking in the same month are one shared "
-        "season (medium, first; their own findings low). Yearly "
+        "measures with a medium cycle of the same kind (year, week, day) peaking in the same "
+        "month (quarter, weekday, hour), else lowest in the same one, are one shared season "
+        "(medium, first; their own findings low). Yearly "
         "series (one value a year, none missing, >= 40 years): the strongest cycle of 3 years "
         "to a quarter of the span in the periodogram (scipy.signal.periodogram) of the series "
         "less its Theil–Sen line, each ordinate divided by the AR(1) red-noise spectrum of "

@@ -298,6 +298,7 @@ def decide_role(
             and distinct >= non_null
             and lo is not None
             and hi - lo + 1 >= GROWING_MIN_SPAN * distinct
+            and (hi - lo) % max(distinct - 1, 1) != 0  # ids numbered 10, 20, 30, ... stay ids
             and not tokens & _ID_TOKENS
         ):
             # economics' pop 198712, 198911, ...: distinct because it grows, by hundreds a

@@ -528,3 +528,50 @@ def test_quarters_stamped_at_their_end_are_quarters() -> None:
     assert season["subject"]["cycle"] == "quarter_of_year"
     assert season["measurement"]["values"]["peak"] == "Q3"
     assert season["severity"] == "medium"
+
+
+def test_one_year_swing_that_returns_is_no_level_shift_but_a_step_is() -> None:
+    """NOx at a site over 2004: lower from April to September, back up after. Two opposite
+    changes returning to the first level in under two years: a season, at most low. A step
+    that stays (the same year) is not read as a returning swing."""
+    days = pd.date_range("2004-01-01", "2004-12-31", freq="D")
+    rng = np.random.default_rng(10)
+    summer = ((days >= "2004-04-03") & (days < "2004-09-27")).astype(float)
+    frame = pd.DataFrame(
+        {
+            "date": days,
+            "nox": 30 - 8 * summer + rng.normal(0, 5, days.size),
+            "step": 30 - 8 * (days >= "2004-06-01") + rng.normal(0, 5, days.size),
+        }
+    )
+    found = [f for f in run_on_frame(Changepoints(), frame).findings if f["kind"] == "changepoint"]
+    nox = [f for f in found if f["subject"]["series"] == "nox"]
+    step = [f for f in found if f["subject"]["series"] == "step"]
+    assert len(nox) == 2 and all(f["severity"] == "low" for f in nox)
+    assert "one year cannot tell" in nox[0]["evidence"]["parameters"]["severity_capped"]
+    # one change that stays is no returning swing (whatever else may lower it in one year)
+    assert len(step) == 1
+    assert "one year cannot tell" not in step[0]["evidence"]["parameters"].get(
+        "severity_capped", ""
+    )
+
+
+def test_series_sharing_a_weekly_trough_are_one_finding() -> None:
+    """13 air-quality sites, all lowest on Sundays, peaking on different weekdays: one
+    shared day-of-week cycle, 'lowest on Sunday'; the sites' own findings low."""
+    days = pd.date_range("2004-01-01", periods=364, freq="D")
+    rng = np.random.default_rng(11)
+    weekday = days.day_of_week.to_numpy()
+    frame = pd.DataFrame({"date": days})
+    for k in range(4):
+        profile = np.array([20.0, 21, 22, 23, 24, 15, 5])
+        profile[k] += 6  # each site's busiest weekday differs
+        frame[f"site{k}"] = profile[weekday] + rng.normal(0, 1.5, days.size)
+    findings = run_on_frame(Seasonality(), frame).findings
+    shared = [f for f in findings if f["kind"] == "shared_season"]
+    assert len(shared) == 1 and "day-of-week cycle" in shared[0]["title"]
+    assert shared[0]["title"].endswith("lowest on Sunday")
+    own = [
+        f for f in findings if f["kind"] == "seasonality" and f["subject"]["cycle"] == "day_of_week"
+    ]
+    assert own and all(f["severity"] != "medium" for f in own)
