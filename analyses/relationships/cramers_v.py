@@ -55,8 +55,9 @@ class CramersV(Analysis):
         "< 0.001; else info. A one-to-one pair (every level of each column meets exactly one "
         "level of the other, no 'other' bucket: a name and its code) is two labels of one key: "
         "titled so, at most low; a pair where one column determines the other (each level meets "
-        "one level of the other: a model and its maker) is a hierarchy: titled so, at most "
-        "low; a category associated with a panel's units (states observed over time) is an "
+        "one level of the other: a model and its maker; with at least twice the other's "
+        "levels, up to 10% of its rows off their level's usual partner) is a hierarchy: "
+        "titled so, at most low; a category associated with a panel's units (states observed over time) is an "
         "attribute of the units: at most low; a table with fewer than 5 rows per cell on "
         "average (Roscoe & Byars 1971) is too sparse for the test: at most low. Order: V "
         "descending, then column names"
@@ -159,14 +160,18 @@ class CramersV(Analysis):
                 params["severity_capped"] = ONE_TO_ONE_RULE
                 title = f"{a!r} and {b!r} label the same key (one to one)"
             elif not other and severity in ("medium", "high"):
-                finer = _determines(table, a, b)
+                finer, exceptions = _determines(table, a, b)
                 if finer is not None:
                     # each car model has one maker: a hierarchy, not an association
                     coarser = b if finer == a else a
                     severity = "low"
                     params["severity_capped"] = DETERMINES_RULE
                     params["determines"] = [finer, coarser]
-                    title = f"{finer!r} determines {coarser!r} (each {finer} has one {coarser})"
+                    title = f"{finer!r} determines {coarser!r} (each {finer} has one {coarser}"
+                    if exceptions:
+                        params["rows_off_hierarchy"] = exceptions
+                        title += f" but for {exceptions} rows"
+                    title += ")"
                 else:
                     units_of = [
                         c for c in (a, b) if ctx.dataset.column(c).role_detail == ENTITY_DETAIL
@@ -221,24 +226,45 @@ UNIT_ATTRIBUTE_RULE = (
 
 
 DETERMINES_RULE = (
-    "every level of one column occurs with exactly one level of the other (a car model and "
-    "its maker, a city and its state): a hierarchy of the data, worth knowing once but no "
-    "association to act on; severity at most low"
+    "every level of one column occurs with one level of the other (a car model and its "
+    "maker, a city and its state; with at least twice the other's levels, the finer column's "
+    "rows off their level's usual partner at most 10%: 24 team codes in 2 leagues, a code "
+    "shared by two clubs): a hierarchy of the data, "
+    "worth knowing once but no association to act on; severity at most low"
 )
 
 
-def _determines(table, a: str, b: str) -> str | None:
-    """The column whose every level meets exactly one level of the other, or None."""
+#: a column determines another when its levels' rows meet their one usual partner level
+#: on all but this share of the rows (a few players traded between a team and a league)
+HIERARCHY_EXCEPTIONS = 0.1
+
+
+def _determines(table, a: str, b: str) -> tuple[str | None, int]:
+    """(the column whose every level meets one level of the other, the rows that do not),
+    allowing HIERARCHY_EXCEPTIONS of the rows off their level's usual partner; the finer
+    column (more levels) first when both qualify; (None, 0) when neither does."""
     if table is None:
-        return None
-    nonzero = _trimmed(table) > 0
-    if min(nonzero.shape) < 2:
-        return None
-    if (nonzero.sum(axis=1) == 1).all():
-        return a  # rows are a's levels
-    if (nonzero.sum(axis=0) == 1).all():
-        return b
-    return None
+        return None, 0
+    table = _trimmed(table)
+    if min(table.shape) < 2:
+        return None, 0
+    n = int(table.sum())
+    off_rows = int(n - table.max(axis=1).sum())  # a's levels: rows off their modal b
+    off_cols = int(n - table.max(axis=0).sum())
+    candidates = []
+    # with exceptions, only a column of at least twice the other's levels nests in it (24
+    # teams in 2 leagues); a 3-level factor nearly fixing a yes/no is an association
+    if off_rows <= HIERARCHY_EXCEPTIONS * n and table.shape[0] >= 2 * table.shape[1]:
+        candidates.append((a, off_rows))
+    if off_cols <= HIERARCHY_EXCEPTIONS * n and table.shape[1] >= 2 * table.shape[0]:
+        candidates.append((b, off_cols))
+    if not off_rows:
+        candidates.append((a, 0))
+    if not off_cols:
+        candidates.append((b, 0))
+    if not candidates:
+        return None, 0
+    return min(candidates, key=lambda c: c[1])
 
 
 def _one_to_one(table) -> bool:

@@ -485,3 +485,19 @@ def test_a_strong_association_in_a_sparse_table_is_low() -> None:
     dense = pd.DataFrame({"group": group, "flag": np.where(yes, "yes", "no")})
     (strong,) = run_on_frame(CramersV(), dense).findings
     assert strong["severity"] == "medium"
+
+
+def test_a_hierarchy_with_a_few_exceptions_is_still_a_hierarchy() -> None:
+    """Baseball's team86 and league86: each team code plays in one league but for 22 of 322
+    players ('Chi', 'NY': two clubs, one code). Under 10% of the rows off their team's usual
+    league: a hierarchy (low, the exceptions counted); a 2 x 2 association is not one."""
+    rng = np.random.default_rng(14)
+    team = rng.choice([f"T{k:02d}" for k in range(24)], 322)
+    league = np.where(np.char.add(team, "").astype("U3") < "T12", "A", "N").astype(object)
+    league[:22] = np.where(league[:22] == "A", "N", "A")
+    (finding,) = run_on_frame(CramersV(), pd.DataFrame({"team": team, "league": league})).findings
+    assert finding["severity"] == "low"
+    assert (
+        finding["title"] == "'team' determines 'league' (each team has one league but for 22 rows)"
+    )
+    assert finding["evidence"]["parameters"]["rows_off_hierarchy"] == 22
