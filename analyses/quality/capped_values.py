@@ -15,7 +15,7 @@ scan), an upper bound when that count is a lower bound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -40,21 +40,35 @@ MIN_ROWS = 5
 MIN_SHARE = 0.005
 #: ... and this many times the column's average rows per distinct value
 MIN_RATIO = 5.0
-#: numbers surveys and exports write for "not known": at an extreme, a code, not a value
+#: numbers surveys and exports write for "not known", "refused", "not asked": beyond the
+#: rest of a column's values, codes, not values
 SENTINELS = frozenset(
-    {-9.0, -99.0, -999.0, -9999.0, -99999.0, 99.0, 999.0, 9999.0, 99999.0, 999999.0, 9999999.0}
-)
+    {
+        -9.0, -99.0, -999.0, -9999.0, -99999.0, -98.0, -998.0,
+        98.0, 99.0, 998.0, 999.0, 9998.0, 9999.0, 99999.0, 999999.0, 9999999.0,
+    }
+)  # fmt: skip
+_SENTINEL_ARRAY = np.array(sorted(SENTINELS))
+#: codes are reported from this many rows, when beyond twice the column's other values
+MIN_CODE_ROWS = 3
+#: columns with this many distinct values or more are screened for codes (a count of
+#: children 0..10 with 98 and 99 is one)
+MIN_CODE_DISTINCT = 3
 
 
 @dataclass(slots=True)
 class _Ends:
-    """One column's pass state: finite values, and each extreme with its row count."""
+    """One column's pass state: finite values, each extreme with its row count, the
+    extremes of the values that are no code, and the rows holding each code."""
 
     n: int = 0
     top: float | None = None
     at_top: int = 0
     bottom: float | None = None
     at_bottom: int = 0
+    plain_top: float | None = None
+    plain_bottom: float | None = None
+    codes: dict = field(default_factory=dict)
 
 
 def _merge_end(v1, c1, v2, c2, larger: bool) -> tuple[float | None, int]:
@@ -79,17 +93,24 @@ class CappedValues(Analysis):
     passes = 1
     method = (
         "per numeric measure with at least "
-        f"{MIN_DISTINCT} distinct values (the dataset's scan) and {MIN_VALUES} finite values: "
-        "the largest and smallest finite value and the exact number of rows holding each. "
-        f"An end is piled up when at least {MIN_ROWS} rows and {MIN_SHARE:.1%} of the values "
-        f"sit exactly on it, and at least {MIN_RATIO:g} times the column's rows per distinct "
-        "value (finite values / distinct values: what a value holds on average). A minimum "
-        "of 0 is never reported (zeros are a quantity's floor: nothing bought, no rain). "
-        "Severity: high when the value is a missing-value code (-9, -99, -999, -9999, "
-        "-99999, 99, 999, 9999, 99999, 999999, 9999999: 'not known' written as a number), "
-        "else medium (a cap or a floor: top-coded, censored, clipped or at a detection "
-        "limit; the column's mean, spread and correlations are biased by it). One info "
-        "summary per analysis"
+        f"{MIN_CODE_DISTINCT} distinct values (the dataset's scan) and {MIN_VALUES} finite "
+        "values, in one exact pass: the largest and smallest finite value and the rows "
+        "holding each, the largest and smallest value that is no missing-value code, and the "
+        "rows holding each code (-9, -99, -999, -9999, -99999, -98, -998, 98, 99, 998, 999, "
+        "9998, 9999, 99999, 999999, 9999999). Codes: those beyond twice the column's other "
+        "values (above 2 x max(largest other value, 1), or below 2 x min(smallest other "
+        f"value, -1)) holding {MIN_CODE_ROWS} or more rows together are one high finding "
+        "('not known' written as a number: PSID's years of schooling 0..17 with 98 and 99). "
+        f"Caps and floors, for a column with at least {MIN_DISTINCT} distinct values: an end "
+        f"is piled up when at least {MIN_ROWS} rows and {MIN_SHARE:.1%} of the values sit "
+        f"exactly on it, and at least {MIN_RATIO:g} times the column's rows per distinct "
+        "value (finite values / distinct values: what a value holds on average): medium (a "
+        "cap or a floor: top-coded, censored, clipped or at a detection limit; the column's "
+        "mean, spread and correlations are biased by it), high when the end is itself a code. "
+        "Not reported: a minimum of 0 (zeros are a quantity's floor: nothing bought, no "
+        "rain), a maximum of 1 or 100 of a column with no negative value (a share's or a "
+        "percentage's own bound), the minimum of a whole-number count (counts pile up at "
+        "their low end by nature). One info summary per analysis"
     )
     reference = (
         "Tobin (1958), Estimation of relationships for limited dependent variables, "
@@ -102,7 +123,7 @@ class CappedValues(Analysis):
         screened = []
         for c in dataset.columns_of(*self.requires, roles=self.roles):
             info = dataset.column(c)
-            if info.distinct_at_least >= MIN_DISTINCT:
+            if info.distinct_at_least >= MIN_CODE_DISTINCT:
                 screened.append(c)
         if not screened:
             return None
@@ -124,12 +145,18 @@ class CappedValues(Analysis):
             if not values.size:
                 continue
             top, bottom = float(values.max()), float(values.min())
+            coded = np.isin(values, _SENTINEL_ARRAY)
+            plain = values[~coded]
+            code_values, code_rows = np.unique(values[coded], return_counts=True)
             part = _Ends(
                 int(values.size),
                 top,
                 int(np.count_nonzero(values == top)),
                 bottom,
                 int(np.count_nonzero(values == bottom)),
+                float(plain.max()) if plain.size else None,
+                float(plain.min()) if plain.size else None,
+                {float(v): int(k) for v, k in zip(code_values, code_rows, strict=True)},
             )
             state[c] = self._merge_one(state[c], part)
         return state
@@ -138,7 +165,21 @@ class CappedValues(Analysis):
     def _merge_one(a: _Ends, b: _Ends) -> _Ends:
         top, at_top = _merge_end(a.top, a.at_top, b.top, b.at_top, larger=True)
         bottom, at_bottom = _merge_end(a.bottom, a.at_bottom, b.bottom, b.at_bottom, larger=False)
-        return _Ends(a.n + b.n, top, at_top, bottom, at_bottom)
+        tops = [v for v in (a.plain_top, b.plain_top) if v is not None]
+        bottoms = [v for v in (a.plain_bottom, b.plain_bottom) if v is not None]
+        codes = dict(a.codes)
+        for v, k in b.codes.items():
+            codes[v] = codes.get(v, 0) + k
+        return _Ends(
+            a.n + b.n,
+            top,
+            at_top,
+            bottom,
+            at_bottom,
+            max(tops) if tops else None,
+            min(bottoms) if bottoms else None,
+            dict(sorted(codes.items())),
+        )
 
     def merge(self, a, b, ctx):
         return {c: self._merge_one(a[c], b[c]) for c in ctx.columns}
@@ -152,6 +193,11 @@ class CappedValues(Analysis):
                 continue
             distinct = ctx.params["distinct"][c]
             per_value = s.n / max(distinct, 1)
+            coded = _beyond_codes(s)
+            if coded:
+                out.append(self._codes_finding(ctx, c, s, coded))
+            if distinct < MIN_DISTINCT:
+                continue  # a rating 1..5 piles up at 5 by design: only codes are read
             # whole-number counts pile up at their low end by nature (most firms have one
             # patent, most patients one node): only their top is read
             count = ctx.dataset.role(c) == ColumnRole.COUNT
@@ -165,6 +211,8 @@ class CappedValues(Analysis):
                     continue  # a share's or a percentage's own bound (all owners, 100%)
                 if rows < MIN_ROWS or rows < MIN_SHARE * s.n or rows < MIN_RATIO * per_value:
                     continue
+                if value in coded:
+                    continue  # named as a code above
                 code = value in SENTINELS
                 what = (
                     "a missing-value code written as a number?"
@@ -213,6 +261,51 @@ class CappedValues(Analysis):
             )
         )
         return out
+
+    @staticmethod
+    def _codes_finding(ctx, c: str, s: _Ends, coded: dict[float, int]) -> dict:
+        rows = sum(coded.values())
+        shown = ", ".join(f"{v:g}" for v in coded)
+        beyond = f"largest other value {s.plain_top:g}" if s.plain_top is not None else ""
+        if any(v < 0 for v in coded) and s.plain_bottom is not None:
+            beyond = f"smallest other value {s.plain_bottom:g}"
+        return ctx.finding(
+            kind="missing_value_codes",
+            title=f"{rows} rows of {c!r} hold {shown}, far beyond its other values ({beyond}): "
+            "missing-value codes written as numbers?",
+            subject={"column": c, "codes": list(coded)},
+            values={
+                "rows_with_codes": rows,
+                "share": rows / s.n,
+                "values": s.n,
+                "largest_other_value": s.plain_top,
+                "smallest_other_value": s.plain_bottom,
+            },
+            units={
+                "rows_with_codes": "count",
+                "share": "ratio",
+                "values": "count",
+                "largest_other_value": "value",
+                "smallest_other_value": "value",
+            },
+            severity="high",
+            columns=[c],
+            parameters={"rows_per_code": {f"{v:g}": k for v, k in coded.items()}},
+        )
+
+
+def _beyond_codes(s: _Ends) -> dict[float, int]:
+    """The codes (SENTINELS) a column holds beyond twice its other values' range: above
+    2 x the largest other value (or below 2 x the smallest, for negative codes), when they
+    hold MIN_CODE_ROWS rows or more together; {} otherwise. PSID's years of education
+    0..17 with 98 and 99 (225 rows); an age column whose values reach 99 does not qualify."""
+    out = {}
+    for v, k in s.codes.items():
+        if v > 0 and s.plain_top is not None and v >= 2 * max(s.plain_top, 1.0):
+            out[v] = k
+        elif v < 0 and s.plain_bottom is not None and v <= 2 * min(s.plain_bottom, -1.0):
+            out[v] = k
+    return out if sum(out.values()) >= MIN_CODE_ROWS else {}
 
 
 @hookimpl

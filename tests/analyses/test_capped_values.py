@@ -35,25 +35,33 @@ def boston_like(seed: int = 0, n: int = 500) -> pd.DataFrame:
 
 
 def by_column(result) -> dict:
-    return {
+    out = {
         (f["subject"]["column"], f["subject"]["end"]): f
         for f in result.findings
         if f["kind"] == "capped_values"
     }
+    out.update(
+        {
+            (f["subject"]["column"], "codes"): f
+            for f in result.findings
+            if f["kind"] == "missing_value_codes"
+        }
+    )
+    return out
 
 
 def test_a_top_code_and_a_missing_value_code_are_found_exactly() -> None:
     frame = boston_like()
     found = by_column(run_on_frame(CappedValues(), frame))
-    assert set(found) == {("medv", "maximum"), ("income", "minimum")}
+    assert set(found) == {("medv", "maximum"), ("income", "codes")}
     medv = found[("medv", "maximum")]
     values = medv["measurement"]["values"]
     assert values["value"] == 50.0 and values["rows_at_value"] == int((frame.medv == 50).sum())
     assert values["distinct_values"] == frame.medv.nunique()
     assert medv["severity"] == "medium" and "a cap" in medv["title"]
-    income = found[("income", "minimum")]
-    assert income["measurement"]["values"]["rows_at_value"] == 9
-    assert income["severity"] == "high" and "missing-value code" in income["title"]
+    income = found[("income", "codes")]
+    assert income["measurement"]["values"]["rows_with_codes"] == 9
+    assert income["severity"] == "high" and "missing-value codes" in income["title"]
     summary = [f for f in run_on_frame(CappedValues(), frame).findings if f["severity"] == "info"]
     assert summary[-1]["measurement"]["values"]["columns_flagged"] == 2
 
@@ -64,6 +72,23 @@ def test_the_same_findings_whatever_the_chunks_and_merge_shapes() -> None:
     for seed in range(3):
         tree, reference = tree_fold(CappedValues(), frame, 37, seed)
         assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
+
+
+def test_survey_codes_beyond_a_small_count_are_named_and_a_real_99_is_not() -> None:
+    """PSID: children 0..10 with 98 ('don't know') and 99 ('not asked') on 118 rows: codes,
+    high, though the column has 13 values (no cap rule reads it). Ages reaching 99 are ages."""
+    rng = np.random.default_rng(5)
+    kids = rng.poisson(2, 900).clip(0, 10)
+    kids[:73] = 98
+    kids[73:118] = 99
+    ages = rng.integers(18, 100, 900)
+    found = by_column(run_on_frame(CappedValues(), pd.DataFrame({"kids": kids, "age": ages})))
+    assert list(found) == [("kids", "codes")]
+    codes = found[("kids", "codes")]
+    assert codes["severity"] == "high"
+    assert codes["measurement"]["values"]["rows_with_codes"] == 118
+    assert codes["evidence"]["parameters"]["rows_per_code"] == {"98": 73, "99": 45}
+    assert codes["title"].startswith("118 rows of 'kids' hold 98, 99, far beyond its other values")
 
 
 @FAST
