@@ -169,7 +169,8 @@ SUMMARY_RULE = (
 
 
 GROUP_RULE = (
-    f"3 or more measures linked by strong correlations (medium pairs, |r| >= {MEDIUM_R}) are "
+    "3 or more measures linked by strong correlations (medium pairs: Pearson |r| or Spearman "
+    f"|rho| >= {MEDIUM_R}; a pair strong by ranks only can have a small Pearson r) are "
     "reported once, as a correlated group (medium); the pairs inside the group are low: "
     "measures that move together (mean and worst of one quantity, a size measured three "
     "ways) are one fact about the table, worth one look"
