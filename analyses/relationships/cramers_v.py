@@ -161,6 +161,9 @@ class CramersV(Analysis):
                 title = f"{a!r} and {b!r} label the same key (one to one)"
             elif not other and severity in ("medium", "high"):
                 finer, exceptions = _determines(table, a, b)
+                units_of = [c for c in (a, b) if ctx.dataset.column(c).role_detail == ENTITY_DETAIL]
+                if finer is not None and exceptions and len(units_of) == 1:
+                    finer = None  # a panel unit's attribute, said as such below
                 if finer is not None:
                     # each car model has one maker: a hierarchy, not an association
                     coarser = b if finer == a else a
@@ -172,15 +175,11 @@ class CramersV(Analysis):
                         params["rows_off_hierarchy"] = exceptions
                         title += f" but for {exceptions} rows"
                     title += ")"
-                else:
-                    units_of = [
-                        c for c in (a, b) if ctx.dataset.column(c).role_detail == ENTITY_DETAIL
-                    ]
-                    if len(units_of) == 1:
-                        # a state's laws, a firm's sector: attributes of the units, mostly
-                        # constant within each over the years
-                        severity = "low"
-                        params["severity_capped"] = UNIT_ATTRIBUTE_RULE.format(unit=units_of[0])
+                elif len(units_of) == 1:
+                    # a state's laws, a firm's sector: attributes of the units, mostly
+                    # constant within each over the years
+                    severity = "low"
+                    params["severity_capped"] = UNIT_ATTRIBUTE_RULE.format(unit=units_of[0])
             sparse = _mean_expected(table) if severity in ("medium", "high") else None
             if sparse is not None and sparse[0] < SPARSE_MIN_MEAN_EXPECTED:
                 # msleep's diet by taxonomic order: 76 animals in a 4 x 19 table
