@@ -531,6 +531,15 @@ def test_a_month_with_no_date_is_a_grouping(tmp_path) -> None:
     assert cols["Day"].kind == ColumnKind.NUMERIC  # a day of month is no cycle's phase
     dated = roles_of(tmp_path, frame.assign(Year=1973))
     assert dated["Month"].kind == ColumnKind.NUMERIC
+    # the inferred spec pinned (statharness infer): the same roles, the same kinds
+    from pytest_statharness.dataset.spec import load_specs
+
+    frame.to_csv(tmp_path / "aq.csv", index=False)
+    (tmp_path / "statharness.toml").write_text(
+        '[datasets.aq.columns.Month]\nrole = "calendar_part"\n'
+    )
+    pinned = open_dataset("aq", str(tmp_path / "aq.csv"), spec=load_specs(tmp_path)["aq"])
+    assert pinned.column("Month").kind == ColumnKind.CATEGORICAL
     found = {
         f["subject"]["group_by"]: f
         for f in run_on_frame(GroupDifferences(), frame).findings

@@ -594,7 +594,11 @@ def open_dataset(
             # whole numbers that label groups (a panel's firm 1..10, a coded factor, one
             # declared a category): analysed as the groups they are, not as a quantity
             kinds[f.name] = ColumnKind.CATEGORICAL
-        if f.name in cycles and not declared and kinds[f.name] == ColumnKind.NUMERIC:
+        if (
+            f.name in cycles
+            and role.role == ColumnRole.CALENDAR_PART  # as inferred, or declared the same
+            and kinds[f.name] == ColumnKind.NUMERIC
+        ):
             kinds[f.name] = ColumnKind.CATEGORICAL  # a month with no date: its phases are groups
         columns.append(
             ColumnInfo(
