@@ -570,6 +570,9 @@ def test_dates_on_the_last_day_of_the_month_are_monthly(tmp_path) -> None:
         tmp_path, pd.DataFrame({"d": pd.date_range("1950-12-31", periods=40, freq="YE")})
     )
     assert years["d"].role_detail == "year"
+    # zoned: on the wall clock (24 hours after 31 Oct 2004 00:00 in Zurich is still 31 Oct)
+    zoned = roles_of(tmp_path, pd.DataFrame({"d": ends.tz_localize("Europe/Zurich")}))
+    assert zoned["d"].role_detail == "month"
     days = roles_of(
         tmp_path, pd.DataFrame({"d": pd.date_range("2020-01-31", periods=90, freq="D")})
     )

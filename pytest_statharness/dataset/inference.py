@@ -122,7 +122,9 @@ class ColumnScan:
                 # the last day of a month: the next day is the 1st (monthly data stamped at
                 # month end, as economic and financial exports do: 1967-07-31, 1967-08-31)
                 one_day = pa.scalar(86_400 * _TICKS[typ.unit], type=pa.duration(typ.unit))
-                following = pc.add(pc.floor_temporal(valid, unit="day"), one_day)
+                # on the wall clock: 24 hours after midnight is not the next day across DST
+                wall = pc.local_timestamp(valid) if typ.tz else valid
+                following = pc.add(pc.floor_temporal(wall, unit="day"), one_day)
                 self.off_month_end += pc.sum(pc.not_equal(pc.day(following), 1)).as_py() or 0
                 self.months |= set(pc.unique(pc.month(valid)).to_pylist())
                 self.weekdays |= set(pc.unique(pc.day_of_week(valid)).to_pylist())
