@@ -8,7 +8,8 @@ how the value was recorded, and means, correlations and tail statistics of the c
 biased by it. ``outliers`` calls such a spike a "tail"; this analysis names it.
 
 One streamed pass keeps, per column, the largest and the smallest finite value and how
-many rows hold each (exact; states merge by comparing the extremes). The expected
+many rows hold each, the extremes of the values that are no missing-value code, and the
+rows per code (exact; states merge by comparing the extremes and adding counts). The expected
 multiplicity of a value is the column's rows over its distinct values (the dataset's own
 scan), an upper bound when that count is a lower bound.
 """

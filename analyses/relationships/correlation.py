@@ -781,23 +781,25 @@ class Correlation(Analysis):
         ]
         pearson = info["pearson"]
 
-        def r(i: int, j: int) -> float:
-            value = pearson.get((min(i, j), max(i, j)), {}).get("r")
-            return 0.0 if value is None else value
+        def pair(i: int, j: int) -> dict:
+            return pearson.get((min(i, j), max(i, j))) or {}
 
-        def paired(i: int, j: int) -> bool:
-            return i == j or (pearson.get((min(i, j), max(i, j))) or {}).get("r") is not None
-
-        usable = [i for i in complete if all(paired(i, j) for j in complete)]
+        usable = [
+            i for i in complete if all(i == j or pair(i, j).get("r") is not None for j in complete)
+        ]
+        # each column's exact sum of squared deviations (scaled), from any pair holding it:
+        # the rows are the same in every pair of complete columns
+        spread = {}
+        for i in usable:
+            j = next((j for j in usable if j != i), None)
+            if j is not None:
+                spread[i] = pair(i, j)["cxx" if i < j else "cyy"]
         out = []
-        for found in find_identities(usable, r):
+        for found in find_identities(usable, lambda i, j: pair(i, j)["r"]):
             t = found.target
-            scale = {
-                j: math.sqrt(_spread(pearson, t, usable) / _spread(pearson, j, usable))
-                for j in found.terms
-            }
             coefficients = {
-                cols[j]: b * scale[j] for j, b in zip(found.terms, found.betas, strict=True)
+                cols[j]: b * math.sqrt(spread[t] / spread[j])
+                for j, b in zip(found.terms, found.betas, strict=True)
             }
             means = info["means"]
             constant = means[t] - sum(coefficients[cols[j]] * means[j] for j in found.terms)
@@ -890,26 +892,13 @@ class Correlation(Analysis):
 def _linear_text(coefficients: dict[str, float], constant: float, mean: float) -> str:
     """'0.5 x 'read' + 0.5 x 'math'', '-1 x 'sleep' + 24.01': 4 significant digits; a
     constant under 1e-4 of the target's mean is rounding and left out."""
-    text = ""
-    for name, c in coefficients.items():
-        sign = "-" if c < 0 else "+"
-        text += (
-            f"{'-' if c < 0 else ''}" if not text else f" {sign} "
-        ) + f"{abs(c):.4g} x {name!r}"
+    terms = [(c, f"{abs(c):.4g} x {name!r}") for name, c in coefficients.items()]
     if abs(constant) > 1e-4 * abs(mean):
-        text += f" {'-' if constant < 0 else '+'} {abs(constant):.4g}"
+        terms.append((constant, f"{abs(constant):.4g}"))
+    text = ("-" if terms[0][0] < 0 else "") + terms[0][1]
+    for c, shown in terms[1:]:
+        text += f" {'-' if c < 0 else '+'} {shown}"
     return text
-
-
-def _spread(pearson: dict, i: int, among: list[int]) -> int:
-    """Column i's exact sum of squared deviations (scaled) from a pair holding it; the rows
-    are the same in every pair of complete columns."""
-    for (a, b), result in pearson.items():
-        if a == i and b in among:
-            return result["cxx"]
-        if b == i and a in among:
-            return result["cyy"]
-    raise KeyError(i)
 
 
 def _add_moments(a: list, b: list) -> list:

@@ -248,22 +248,22 @@ def _determines(table, a: str, b: str) -> tuple[str | None, int]:
     if min(table.shape) < 2:
         return None, 0
     n = int(table.sum())
-    off_rows = int(n - table.max(axis=1).sum())  # a's levels: rows off their modal b
-    off_cols = int(n - table.max(axis=0).sum())
-    candidates = []
-    # with exceptions, only a column of at least twice the other's levels nests in it (24
-    # teams in 2 leagues); a 3-level factor nearly fixing a yes/no is an association
-    if off_rows <= HIERARCHY_EXCEPTIONS * n and table.shape[0] >= 2 * table.shape[1]:
-        candidates.append((a, off_rows))
-    if off_cols <= HIERARCHY_EXCEPTIONS * n and table.shape[1] >= 2 * table.shape[0]:
-        candidates.append((b, off_cols))
-    if not off_rows:
-        candidates.append((a, 0))
-    if not off_cols:
-        candidates.append((b, 0))
-    if not candidates:
-        return None, 0
-    return min(candidates, key=lambda c: c[1])
+
+    def nests(off: int, levels: int, other: int) -> bool:
+        # exactly; or, with exceptions, only a column of at least twice the other's levels
+        # (24 teams in 2 leagues): a 3-level factor nearly fixing a yes/no is an association
+        return off == 0 or (off <= HIERARCHY_EXCEPTIONS * n and levels >= 2 * other)
+
+    r, c = table.shape
+    candidates = [  # a's levels are the rows: rows off their modal partner, per side
+        (name, off)
+        for name, off, levels, other in (
+            (a, int(n - table.max(axis=1).sum()), r, c),
+            (b, int(n - table.max(axis=0).sum()), c, r),
+        )
+        if nests(off, levels, other)
+    ]
+    return min(candidates, key=lambda x: x[1]) if candidates else (None, 0)
 
 
 def _one_to_one(table) -> bool:

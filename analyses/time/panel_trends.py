@@ -146,10 +146,11 @@ class PanelTrends(Analysis):
         results = []
         for g in ctx.params["units"]:
             for m in ctx.params["measures"]:
-                results.append((g, m, self._test(state.get((g, m), {}))))
-        tested = sum(1 for _, _, v in results if v["p_value"] is not None)
+                levels = state.get((g, m), {})
+                results.append((g, m, self._test(levels), _common_series(levels)))
+        tested = sum(1 for _, _, v, _ in results if v["p_value"] is not None)
         out = []
-        for g, m, values in results:
+        for g, m, values, common in results:
             share = values["majority_share"]
             severity = significant_severity(
                 values["p_value"],
@@ -161,7 +162,7 @@ class PanelTrends(Analysis):
             params = {"tests": tested, "min_unit_rows": MIN_UNIT_ROWS}
             if severity == "medium" and abs(within or 0.0) < MEDIUM_R:
                 severity = "low"  # most units move one way, but time explains little
-            if values.pop("common_series") and severity == "medium":
+            if common and severity == "medium":
                 # Cigarette's cpi: one national index repeated in every state
                 severity = "low"
                 params["severity_capped"] = COMMON_RULE
@@ -226,8 +227,6 @@ class PanelTrends(Analysis):
             "median_within_r": float(np.median(rs)) if rs else None,
             "n": int(sum(v[0] for v in levels.values())),
         }
-        sums = [tuple(v) for v in levels.values() if v[0] >= MIN_UNIT_ROWS]
-        values["common_series"] = len(sums) >= 2 and len(set(sums)) == 1
         return values
 
     @staticmethod
@@ -250,29 +249,23 @@ class PanelTrends(Analysis):
                 f["severity"] = "low"
                 f["evidence"]["parameters"]["severity_capped"] = SHARED_RULE
             names = [f["subject"]["series"] for f in members]
-            rising = sum(
-                1
-                for f in members
-                if f["measurement"]["values"]["units_up"]
-                >= f["measurement"]["values"]["units_down"]
-            )
             falling = [
                 f["subject"]["series"]
                 for f in members
                 if f["measurement"]["values"]["units_up"] < f["measurement"]["values"]["units_down"]
             ]
-            minority = falling if len(falling) <= rising else [n for n in names if n not in falling]
-            direction = (
-                "up"
-                if rising == len(names)
-                else "down"
-                if rising == 0
-                else f"{rising} up, {len(names) - rising} down; "
-                + ("down" if minority is falling else "up")
-                + ": "
-                + ", ".join(repr(n) for n in minority[:3])
-                + (", ..." if len(minority) > 3 else "")
-            )
+            rising = [n for n in names if n not in falling]
+            if not falling or not rising:
+                direction = "up" if rising else "down"
+            else:  # name the fewer (the one that falls while the rest rise), ties to 'down'
+                word, minority = (
+                    ("down", falling) if len(falling) <= len(rising) else ("up", rising)
+                )
+                direction = (
+                    f"{len(rising)} up, {len(falling)} down; {word}: "
+                    + ", ".join(repr(n) for n in minority[:3])
+                    + (", ..." if len(minority) > 3 else "")
+                )
             shared.append(
                 ctx.finding(
                     kind="shared_panel_trend",
@@ -289,6 +282,13 @@ class PanelTrends(Analysis):
                 )
             )
         return shared + out
+
+
+def _common_series(levels: dict) -> bool:
+    """Whether every unit (of MIN_UNIT_ROWS rows or more, two or more units) holds the same
+    exact sums: one series repeated per unit, period by period."""
+    sums = [tuple(v) for v in levels.values() if v[0] >= MIN_UNIT_ROWS]
+    return len(sums) >= 2 and len(set(sums)) == 1
 
 
 @hookimpl

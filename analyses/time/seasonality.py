@@ -46,8 +46,10 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 
 def seasonal_residuals(keys: np.ndarray, y: np.ndarray):
-    """(keys, y less its centred 2 x m moving average, m) for a regular series of one value
-    per month (m = 12) or per quarter (m = 4) over at least three years; None otherwise.
+    """(keys, y less its centred 2 x m moving average, m, that moving average) for a regular
+    series of one value per month (m = 12) or per quarter (m = 4) over at least three
+    years; None otherwise. The keys are those the average covers (half a year less at
+    each end).
 
     Why a moving average: it follows any smooth trend (growth by a factor of 30, a rise
     and a fall), and over exactly one year it averages every season once, so what is left
@@ -65,18 +67,13 @@ def seasonal_residuals(keys: np.ndarray, y: np.ndarray):
     weights = np.r_[0.5, np.ones(m - 1), 0.5] / m
     trend = np.convolve(y, weights, mode="valid")
     half = m // 2
-    return keys[half:-half], y[half:-half] - trend, m
+    return keys[half:-half], y[half:-half] - trend, m, trend
 
 
 def _quarterly(phases: np.ndarray) -> bool:
     """Months of one phase of the quarter only (Jan/Apr/Jul/Oct, or Mar/Jun/Sep/Dec)."""
     months = set(phases.tolist())
     return len({m % 3 for m in months}) == 1 and 2 <= len(months) <= 4
-
-
-def per_year_half(regular) -> int:
-    """Points lost at each end by the centred moving average of ``seasonal_residuals``."""
-    return regular[2] // 2
 
 
 #: the years' seasonal swing follows their level at least this closely (Spearman): the
@@ -193,6 +190,13 @@ SHARED_SEASON_RULE = (
     "own finding is low"
 )
 _YEAR_CYCLES = ("month_of_year", "quarter_of_year")
+#: how a shared finding names a cycle, and the preposition of its phase ("in July")
+_CYCLE_WORDS = {
+    "month_of_year": ("month-of-year", "in"),
+    "quarter_of_year": ("quarter-of-year", "in"),
+    "day_of_week": ("day-of-week", "on"),
+    "hour_of_day": ("hour-of-day", "at"),
+}
 
 
 def _shared_season(ctx, t: str, out: list[dict], performed: int) -> list[dict]:
@@ -221,10 +225,7 @@ def _shared_season(ctx, t: str, out: list[dict], performed: int) -> list[dict]:
         )
         effects = np.array([f["measurement"]["values"]["epsilon_squared"] for f in members])
         cycle = members[0]["subject"]["cycle"]
-        word = {"quarter_of_year": "quarter-of-year", "day_of_week": "day-of-week"}.get(
-            cycle, "hour-of-day" if cycle == "hour_of_day" else "month-of-year"
-        )
-        where = "in" if cycle in _YEAR_CYCLES else ("at" if cycle == "hour_of_day" else "on")
+        word, where = _CYCLE_WORDS[cycle]
         how = "peaking" if side == "peak" else "lowest"
         names = [f["subject"]["series"] for f in members]
         shared.append(
@@ -717,8 +718,7 @@ class Seasonality(_TimeAnalysis):
             # average over one year, the trend however curved (J&J's earnings grow 30-fold;
             # a straight line would leave the curve and drown the quarters)
             spread = float(np.std(means))  # of the values as they are, trend and all
-            level = means[per_year_half(regular) : -per_year_half(regular)] - regular[1]
-            keys, means, per_year = regular
+            keys, means, per_year, level = regular
             grows = swing_with_level(keys, level, means, per_year)
             if grows is not None:
                 values["swing_level_r"] = grows

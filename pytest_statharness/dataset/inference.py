@@ -119,14 +119,8 @@ class ColumnScan:
                 self.off_midnight += len(valid) - (pc.sum(pc.equal(floor, valid)).as_py() or 0)
                 self.off_first_day += pc.sum(pc.not_equal(pc.day(valid), 1)).as_py() or 0
                 self.off_january += pc.sum(pc.not_equal(pc.month(valid), 1)).as_py() or 0
-                # the last day of a month: the next day is the 1st (monthly data stamped at
-                # month end, as economic and financial exports do: 1967-07-31, 1967-08-31)
-                one_day = pa.scalar(86_400 * _TICKS[typ.unit], type=pa.duration(typ.unit))
-                # on the wall clock: 24 hours after midnight is not the next day across DST
-                wall = pc.local_timestamp(valid) if typ.tz else valid
-                following = pc.add(pc.floor_temporal(wall, unit="day"), one_day)
-                self.off_month_end += pc.sum(pc.not_equal(pc.day(following), 1)).as_py() or 0
-                self.months |= set(pc.unique(pc.month(valid)).to_pylist())
+                if not (self.off_midnight or self.off_month_end):
+                    self._track_month_ends(valid, floor)
                 self.weekdays |= set(pc.unique(pc.day_of_week(valid)).to_pylist())
         elif pa.types.is_floating(typ):
             valid = pc.drop_null(col)
@@ -137,6 +131,19 @@ class ColumnScan:
                 self._track_domain(arr)
                 self._track_order(arr)
                 self._track_codes(arr)
+
+    def _track_month_ends(self, valid: pa.Array, floor: pa.Array) -> None:
+        """Count values off the last day of their month (the next day is the 1st: monthly
+        data stamped at month end, as economic and financial exports do: 1967-07-31,
+        1967-08-31) and note the months seen. Only while it can still matter: instants
+        (a time of day) or one value off a month end settle the grain without it."""
+        typ = valid.type
+        one_day = pa.scalar(86_400 * _TICKS[typ.unit], type=pa.duration(typ.unit))
+        # on the wall clock: 24 hours after midnight is not the next day across DST
+        wall = pc.floor_temporal(pc.local_timestamp(valid), unit="day") if typ.tz else floor
+        following = pc.add(wall, one_day)
+        self.off_month_end += pc.sum(pc.not_equal(pc.day(following), 1)).as_py() or 0
+        self.months |= set(pc.unique(pc.month(valid)).to_pylist())
 
     def _track_order(self, arr: np.ndarray) -> None:
         """Whether the values so far never decrease / always increase with the rows, and

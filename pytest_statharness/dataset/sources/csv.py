@@ -63,6 +63,11 @@ def open_text_bytes(path: Path):
     return open(path, "rb")
 
 
+def _reason(exc: Exception) -> object:
+    """An OSError's own text, else the exception (a damaged archive's EOFError)."""
+    return getattr(exc, "strerror", None) or exc
+
+
 def check_encoding(path: Path) -> None:
     """Refuse, with one line, a file that is not UTF-8 text: a UTF-16/32 byte-order mark,
     or NUL bytes near the start (UTF-16 without a mark, or a binary file)."""
@@ -70,9 +75,7 @@ def check_encoding(path: Path) -> None:
         with open_text_bytes(path) as handle:
             head = handle.read(65536)
     except (OSError, EOFError) as exc:  # a damaged .gz/.bz2 too
-        raise dataset_error(
-            path, f"cannot be read: {getattr(exc, 'strerror', None) or exc}"
-        ) from None
+        raise dataset_error(path, f"cannot be read: {_reason(exc)}") from None
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             raise dataset_error(
@@ -130,7 +133,7 @@ def _scan_quotes(path: Path) -> tuple[int, bool]:
     except (OSError, EOFError) as exc:  # a damaged or truncated .gz/.bz2
         raise dataset_error(
             path,
-            f"cannot be read to its end: {getattr(exc, 'strerror', None) or exc}",
+            f"cannot be read to its end: {_reason(exc)}",
             "check the file is complete (a download or copy that stopped early?)",
         ) from None
     return count, inside
