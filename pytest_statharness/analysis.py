@@ -139,6 +139,8 @@ class DatasetView:
         self.columns = dataset.columns
         self.kpis: dict[str, str] = dict(getattr(dataset, "kpis", {}))
         self.targets: tuple[str, ...] = tuple(getattr(dataset, "targets", ()))
+        #: Whether ``targets`` are declared (else named like an outcome).
+        self.targets_declared: bool = bool(getattr(dataset, "targets_declared", False))
         spec = getattr(dataset, "spec", None)
         #: Declarations of the dataset spec (empty without one); its hash is in the evidence.
         self.spec_hash: str | None = spec.hash if spec is not None else None

@@ -54,7 +54,7 @@ def run_on_frame(
     ``settings``: the analysis's settings, name -> text (as ``--stat-set`` gives them);
     the environment variables the analysis declares count as in a session. ``targets``:
     declared outcome columns (a dataset spec's ``targets``); None: as in a session without
-    a spec (measures named ``target``, ``outcome`` or ``response``).
+    a spec (measures named like an outcome: ``roles.outcome_by_name``).
     """
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(path) if path is not None else Path(tmp) / f"{name}.parquet"
@@ -89,6 +89,7 @@ def run_on_file(
     dataset.kpis = dict(kpis or {})
     if targets is not None:
         dataset.targets = tuple(targets)
+        dataset.targets_declared = True
     dataset.analysis_settings = analysis_settings(analysis, settings)
     decision = decide_budget(
         row_count=dataset.row_count,

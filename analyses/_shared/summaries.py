@@ -183,3 +183,37 @@ def built_from(x: str, y: str, columns) -> str | None:
     if not common:
         return None
     return ", ".join(repr(c) for c in common)
+
+
+#: a column name ending in a period: a year (1800..2099) or a two-digit season (86, 87)
+_PERIOD_NAME = re.compile(r"^(?P<stem>.*?)[ _.-]?(?P<period>(?:18|19|20)\d\d|\d\d)$")
+
+
+PERIODS_RULE = (
+    "{stem!s} in {a} and in {b}: one measure of the same units in two periods (a wide "
+    "table's columns: 1960, 1961, ...; team86, team87), which agree by persistence; "
+    "severity at most low"
+)
+
+
+def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
+    """(stem, period of x, period of y) when two column names are one measure in two
+    periods, else None: ``1960`` and ``1961`` (a wide table of years), ``team86`` and
+    ``team87``, ``pop_2000`` and ``pop_2010``.
+
+    Why: a wide export stores one measure per period as columns; the same units' values
+    in two periods agree by persistence (a country's fertility in 2004 and 2005, a player's
+    team in 1986 and 1987), which is the table's layout, not an effect. Two-digit periods
+    need a stem of letters (``x1``/``x2`` or ``v12``/``v13`` are feature numbers, not
+    seasons) and differ by at most 10.
+    """
+    mx, my = _PERIOD_NAME.match(x.strip()), _PERIOD_NAME.match(y.strip())
+    if mx is None or my is None or mx["stem"].lower() != my["stem"].lower():
+        return None
+    px, py = mx["period"], my["period"]
+    if px == py or len(px) != len(py):
+        return None
+    stem = mx["stem"]
+    if len(px) == 2 and not (len(stem) >= 2 and stem.isalpha() and abs(int(px) - int(py)) <= 10):
+        return None
+    return stem, px, py

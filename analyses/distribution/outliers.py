@@ -169,7 +169,17 @@ OUTLIER_SEVERITY_RULE = (
     "flagged and not isolated points: read as a tail, not as errors; "
     f">= {CLUSTER_SHARE:.0%} flagged: a "
     "second cluster, two groups in one column), or milder outliers; "
-    "info: no outliers beyond the Gaussian rate"
+    "info: no outliers beyond the Gaussian rate; a medium finding on a column of at most "
+    "12 distinct values (a scale, a binned share) is low"
+)
+
+
+#: a measure with at most this many distinct values is a scale or a binning
+FEW_VALUES = 12
+FEW_VALUES_RULE = (
+    "the column takes {distinct} distinct values (at most " + str(FEW_VALUES) + "): a scale "
+    f"or a binned measure, whose rarer levels are not errors; medium at most low (values "
+    f">= {EXTREME_Z:g} robust z stay high)"
 )
 
 
@@ -474,6 +484,17 @@ class Outliers(_PhasedNumeric):
             severity, reading = _outlier_severity(
                 detected, mad_count, n, values["max_abs_modified_z"], mixture
             )
+            info = ctx.dataset.column(c)
+            if (
+                severity == "medium"
+                and info is not None
+                and info.distinct_exact
+                and info.distinct_at_least <= FEW_VALUES
+            ):
+                # a binned share (4.5, 14.5, ... 94.5) or a rating scale: its rarer levels
+                # are values the column takes again and again, not errors
+                severity = "low"
+                params["severity_capped"] = FEW_VALUES_RULE.format(distinct=info.distinct_at_least)
             extreme = sum(1 for z, _ in top if -z >= EXTREME_Z)
             if severity == "high" and mad_count and extreme < min(mad_count, MAX_EXAMPLES):
                 # BudgetFood's household sizes: one 37 among 130 large families; the error

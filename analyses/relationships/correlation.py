@@ -27,7 +27,12 @@ from .._shared.series import (
     int_sum,
     significant_severity,
 )
-from .._shared.summaries import built_from, shared_quantity
+from .._shared.summaries import (
+    PERIODS_RULE,
+    built_from,
+    same_measure_two_periods,
+    shared_quantity,
+)
 from ._common import MAP_BUDGET_FACTOR, NUMERIC_KINDS, _ChunkRanks, _finite, _strongest_first
 from .identities import IDENTITY_R2, MAX_TERMS, find_identities
 
@@ -104,6 +109,47 @@ def _add_exact(a: int | None, b: int | None) -> int | None:
     return None if a is None or b is None else a + b
 
 
+#: a target's partner correlating at least this much with a stronger partner of the same
+#: target is that partner again (a diamond's x, y, z after its carat)
+SAME_DRIVER_R = 0.95
+SAME_DRIVER_RULE = (
+    "{partner!r} correlates with {stronger!r} at |r| = {r:.3f} >= {limit}, and {stronger!r} "
+    "is the stronger partner of {target!r}: the same driver measured twice (a diamond's "
+    "width after its weight); severity at most low"
+)
+
+
+def _same_driver(findings: list[dict], pearson: dict, cols: list[str], targets) -> None:
+    """Cap at low each medium pair of a target whose other column restates a stronger
+    partner of the same target (|r| >= SAME_DRIVER_R between the two partners)."""
+    index = {c: k for k, c in enumerate(cols)}
+    for target in sorted(targets):
+        pairs = []
+        for f in findings:
+            x, y = f["subject"]["columns"]
+            r = f["measurement"]["values"]["pearson_r"]
+            if f["severity"] == "medium" and target in (x, y) and r is not None:
+                pairs.append((-abs(r), y if x == target else x, f))
+        pairs.sort(key=lambda t: (t[0], t[1]))
+        kept: list[str] = []
+        for _, partner, f in pairs:
+            for stronger in kept:
+                a, b = sorted((index[partner], index[stronger]))
+                r = (pearson.get((a, b)) or {}).get("r")
+                if r is not None and abs(r) >= SAME_DRIVER_R:
+                    f["severity"] = "low"
+                    f["evidence"]["parameters"]["severity_capped"] = SAME_DRIVER_RULE.format(
+                        partner=partner,
+                        stronger=stronger,
+                        r=abs(r),
+                        limit=SAME_DRIVER_R,
+                        target=target,
+                    )
+                    break
+            else:
+                kept.append(partner)
+
+
 def _t_pvalue(t: float, df: int) -> float:
     return float(2.0 * stats.t.sf(abs(t), df))
 
@@ -111,14 +157,16 @@ def _t_pvalue(t: float, df: int) -> float:
 # -- correlation --------------------------------------------------------------------------
 
 
-#: a correlation with a declared KPI or target (dataset spec) is medium from Cohen's "large"
-INTEREST_MEDIUM_R = 0.5
+#: a correlation with a KPI or target is medium from Cohen's "medium" effect: an outcome's
+#: moderate drivers are what its table is read for (wages ~ age, r = 0.36)
+INTEREST_MEDIUM_R = 0.3
 
 
 INTEREST_RULE = (
-    f"a pair with a KPI or target (declared in the dataset spec, or a measure named "
-    f"'target', 'outcome' or 'response' when the spec declares no targets) is medium from |r| >= "
-    f"{INTEREST_MEDIUM_R} (Cohen's large effect), whatever the columns' other partners: each "
+    f"a pair with a KPI or target (declared in the dataset spec, or, when the spec declares "
+    f"no targets, a measure named 'target', 'outcome', 'response', 'y', 'price', 'wage', "
+    f"'wages', 'lwage', 'salary' or 'earnings') is medium from |r| >= {INTEREST_MEDIUM_R} "
+    "(Cohen's medium effect), whatever the columns' other partners: each "
     "strong driver of an outcome is worth a look; it joins no correlated group"
 )
 
@@ -216,15 +264,19 @@ class Correlation(Analysis):
         "measures linked by medium pairs (before rule (a); connected components) are one "
         "correlated group, reported first (medium, with its strong pairs), and the pairs "
         "inside it are low. A pair with a KPI or target (declared in the dataset spec; without "
-        "declared targets, a measure named 'target', 'outcome' or 'response') is medium from "
-        "|r| >= 0.5 (Cohen's large), without rule (a), and joins no group. A pair that is the "
+        "declared targets, a measure named like an outcome: see declared_interest) is medium from "
+        "|r| >= 0.3 (Cohen's medium), without rule (a), and joins no group; of a target's "
+        "medium partners, one correlating at |r| >= 0.95 with a stronger partner is that "
+        "driver again (a diamond's width after its weight): at most low. A pair that is the "
         "strongest correlation of both its columns is medium from |r| >= 0.5 too (each "
         "column's one clear partner), subject to the caps that follow, and joins no group. Two summaries of "
         "one quantity, read from the names ('mean radius' and 'worst radius', 'temp_max' and "
         "'temp_min', a price's open/high/low/close) are at most low and link no group: they "
         "correlate by construction. So are a pair with |Spearman rho| = 1 (one column a monotone "
         "function of the other: a log, a square) and interaction terms of a common factor "
-        "('A_B' beside 'A' or 'A_C', named by joining column names): at most low, no group. "
+        "('A_B' beside 'A' or 'A_C', named by joining column names): at most low, no group; "
+        "so is one measure in two periods, read from the names (a wide table's '1960' and "
+        "'1961', 'hits86' and 'hits87'): persistence, not an effect. "
         "So is a pair with |r| >= 0.95 of two totals whose positive values each span a "
         "20-fold range or more (largest >= 20 x smallest: units of every size, a population "
         "and its adults): it restates the units' sizes; a correlated group of such totals "
@@ -647,7 +699,9 @@ class Correlation(Analysis):
                 smaller_p,
                 tested,
                 strength,
-                ((INTEREST_MEDIUM_R if interest else MEDIUM_R, "medium"), (0.4, "low")),
+                ((INTEREST_MEDIUM_R, "medium"),)
+                if interest
+                else ((MEDIUM_R, "medium"), (0.4, "low")),
             )
             params = {"pairs_tested": tested}
             if interest:
@@ -676,6 +730,7 @@ class Correlation(Analysis):
             r_ij = abs(pr["r"]) if pr["r"] is not None else None
             series_levels = "time_series_table" in ctx.params
             quantity = shared_quantity(cols[i], cols[j])
+            periods = same_measure_two_periods(cols[i], cols[j])
             derived = self._derived(cols, i, j, rho)
             spans = [size_span(ctx.dataset.column(c)) for c in (cols[i], cols[j])]
             sized = (
@@ -692,6 +747,7 @@ class Correlation(Analysis):
                 and not (shared or series_levels)
                 and not interest
                 and quantity is None
+                and periods is None
                 and derived is None
                 and not sized
             )
@@ -724,6 +780,12 @@ class Correlation(Analysis):
                 # mean and worst of one measurement move together by construction
                 severity = "low"
                 params["severity_capped"] = SUMMARY_RULE.format(quantity=quantity)
+            elif periods is not None and severity in ("medium", "high"):
+                # a wide table's 2004 and 2005 columns: the same units a year apart
+                severity = "low"
+                params["severity_capped"] = PERIODS_RULE.format(
+                    stem=periods[0] or "one measure", a=periods[1], b=periods[2]
+                )
             elif sized and severity in ("medium", "high"):
                 # population and population over 16, enrolment and teachers
                 severity = "low"
@@ -755,6 +817,7 @@ class Correlation(Analysis):
             if group_edge:
                 strong.append((i, j, out[-1]))
         groups = self._group_findings(ctx, strong, tested)
+        _same_driver(out, info["pearson"], cols, interesting)
         return (
             identities
             + groups

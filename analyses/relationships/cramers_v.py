@@ -21,6 +21,7 @@ from .._shared.series import (
     level_codes,
     significant_severity,
 )
+from .._shared.summaries import PERIODS_RULE, same_measure_two_periods
 from ._common import GROUP_KINDS, _group_columns, _LevelScan, _strongest_first
 
 
@@ -59,7 +60,9 @@ class CramersV(Analysis):
         "levels, up to 10% of its rows off their level's usual partner) is a hierarchy: "
         "titled so, at most low; a category associated with a panel's units (states observed over time) is an "
         "attribute of the units: at most low; a table with fewer than 5 rows per cell on "
-        "average (Roscoe & Byars 1971) is too sparse for the test: at most low. Order: V "
+        "average (Roscoe & Byars 1971) is too sparse for the test: at most low; two columns "
+        "named as one attribute in two periods (team86, team87) agree by persistence: at "
+        "most low. Order: V "
         "descending, then column names"
     )
     reference = (
@@ -180,6 +183,13 @@ class CramersV(Analysis):
                     # constant within each over the years
                     severity = "low"
                     params["severity_capped"] = UNIT_ATTRIBUTE_RULE.format(unit=units_of[0])
+            periods = same_measure_two_periods(a, b)
+            if periods is not None and severity in ("medium", "high"):
+                # a player's team in 1986 and in 1987: most stayed
+                severity = "low"
+                params["severity_capped"] = PERIODS_RULE.format(
+                    stem=periods[0] or "one attribute", a=periods[1], b=periods[2]
+                )
             sparse = _mean_expected(table) if severity in ("medium", "high") else None
             if sparse is not None and sparse[0] < SPARSE_MIN_MEAN_EXPECTED:
                 # msleep's diet by taxonomic order: 76 animals in a 4 x 19 table

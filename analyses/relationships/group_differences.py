@@ -40,6 +40,18 @@ from ._common import (
 # -- group differences (Kruskal–Wallis) -------------------------------------------------
 
 
+#: a KPI's or target's difference across a grouping is medium from this epsilon^2 (two
+#: equal groups: Cohen's d of about 0.4): what an outcome's table is read for, moderate
+#: effects included (a 25-30% wage gap by sex is epsilon^2 0.05)
+INTEREST_MEDIUM_EPSILON = 0.04
+INTEREST_RULE = (
+    "the measure is a KPI or target (declared in the dataset spec, or named like an outcome "
+    f"when the spec declares none): medium from epsilon^2 >= {INTEREST_MEDIUM_EPSILON} (two "
+    "equal groups: Cohen's d of about 0.4), not 0.14: an outcome's moderate differences are "
+    "what its table is read for"
+)
+
+
 class GroupDifferences(Analysis):
     id = "group_differences"
     imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
@@ -65,7 +77,9 @@ class GroupDifferences(Analysis):
         "has more than max_groups levels; columns with more than 4*max_groups distinct values "
         "(or more than 50 with fewer than 20 rows per value on average) are skipped as keys. Pairs: "
         "the first max_pairs in column order. Severity: medium when epsilon^2 >= 0.14, low "
-        "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001; else info. "
+        "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001; else info; "
+        "a KPI or target (declared, or a measure named like an outcome: see declared_interest) "
+        f"is medium from epsilon^2 >= {INTEREST_MEDIUM_EPSILON}. "
         "Several summaries of one quantity (a price's open/high/low/close, 'mean X' and "
         "'worst X', read from the names) across the same grouping are one fact: the "
         "strongest keeps its severity, the others are at most low (same_fact_as); so is a "
@@ -279,6 +293,7 @@ class GroupDifferences(Analysis):
         cap = ctx.budget.distinct_cap
         out = []
         profiles: dict[tuple[str, str], dict[int, float]] = {}
+        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
         for v, g in pairs:
             lv = info["levels"][g]
             labels = [level_label(x) for x in lv["levels"]] + ["(other)"]
@@ -322,9 +337,17 @@ class GroupDifferences(Analysis):
                     f"budget of {MAP_BUDGET_FACTOR} x distinct_cap = {MAP_BUDGET_FACTOR * cap} "
                     "distinct values"
                 )
+            interest = v in interesting
             severity = significant_severity(
-                res["p_value"], tested, res["epsilon_squared"], ((0.14, "medium"), (0.06, "low"))
+                res["p_value"],
+                tested,
+                res["epsilon_squared"],
+                ((INTEREST_MEDIUM_EPSILON, "medium"),)
+                if interest
+                else ((0.14, "medium"), (0.06, "low")),
             )
+            if interest:
+                params["declared_interest"] = INTEREST_RULE
             if severity in ("medium", "high"):
                 structural = _structural(ctx, v, g, counts, sums, res["epsilon_squared"])
                 if structural is not None:

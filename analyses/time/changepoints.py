@@ -420,6 +420,10 @@ class Changepoints(_TimeAnalysis):
                         },
                     )
                 )
+                capped = _not_a_step(search, ch, keys, y) if numeric else None
+                if capped is not None and out[-1]["severity"] in ("medium", "high"):
+                    out[-1]["severity"] = "low"
+                    out[-1]["evidence"]["parameters"]["severity_capped"] = capped
             if _returning_swing(keys, changes):
                 # NOx at a Swiss site, one year: down in April, back up in late September
                 for f in out[-len(changes) :]:
@@ -470,6 +474,62 @@ RETURN_MAX_SPAN_DAYS = 2 * 365
 #: ... when its two changes go opposite ways and the level comes back within this share of
 #: the smaller change
 RETURN_TOLERANCE = 0.5
+#: points on each side of a change whose means are compared: a step shows between them
+ABRUPT_POINTS = 5
+#: ... by at least this share of the change between the segments' means
+ABRUPT_SHARE = 0.5
+#: ... in a series trending the way of the change with at least this |Kendall tau|
+DRIFT_TAU = 0.3
+GRADUAL_RULE = (
+    "the {k} points either side of the change differ by {local:.0%} of the change between "
+    "the segments (< {share:.0%}) and the series trends the same way (|tau| >= "
+    f"{DRIFT_TAU}): the level drifts through the date rather than stepping at it (a cut "
+    "through a gradual change, which trend describes); severity at most low"
+)
+#: a segment whose periods hold on average under this share of the other's rows per period
+SPARSE_PERIOD_SHARE = 0.25
+SPARSE_RULE = (
+    "the periods {side} the change hold {sparse:.1f} rows each against {dense:.1f} {other}: "
+    "a change between sparse and dense periods (a collection's early years) is one of "
+    "composition and noise, not of level; severity at most low"
+)
+
+
+def _not_a_step(search: np.ndarray, ch: dict, keys, y) -> str | None:
+    """Why a numeric series' change is not a level shift worth a look (None: it is one):
+    one side's periods are sparse, or the series drifts (|tau| >= DRIFT_TAU) the way of
+    the change and the change's neighbourhood shows that drift, not a step."""
+    if ch["rows_before"] is None or ch["rows_after"] is None:
+        return None
+    before_rows = ch["rows_before"] / max(ch["n_before"], 1)
+    after_rows = ch["rows_after"] / max(ch["n_after"], 1)
+    if min(before_rows, after_rows) < SPARSE_PERIOD_SHARE * max(before_rows, after_rows):
+        sparse_before = before_rows < after_rows
+        return SPARSE_RULE.format(
+            side="before" if sparse_before else "after",
+            sparse=min(before_rows, after_rows),
+            dense=max(before_rows, after_rows),
+            other="after" if sparse_before else "before",
+        )
+    i = ch["index"]
+    # the change between the segments' means of the per-period search series, and
+    # between the ABRUPT_POINTS periods either side of the date
+    shift = float(np.mean(search[i : i + ch["n_after"]]) - np.mean(search[i - ch["n_before"] : i]))
+    before = search[max(0, i - ABRUPT_POINTS) : i]
+    after = search[i : i + ABRUPT_POINTS]
+    if before.size == 0 or after.size == 0 or not shift:
+        return None
+    local = float(np.mean(after) - np.mean(before)) / shift
+    if local < ABRUPT_SHARE and y.size >= 3:
+        # a dip and its recovery (a recession in monthly job changes) is an episode the
+        # cut marks, not a drift: only a change along the series' own trend is capped
+        tau = float(stats.kendalltau(keys, y).statistic)
+        if not (abs(tau) >= DRIFT_TAU and (tau > 0) == (shift > 0)):
+            return None
+        return GRADUAL_RULE.format(k=ABRUPT_POINTS, local=max(local, 0.0), share=ABRUPT_SHARE)
+    return None
+
+
 RETURN_RULE = (
     "two changes in opposite directions in a series of under two years, the level coming "
     "back to where it was (within half the smaller change): a swing of one season (winter "

@@ -96,8 +96,8 @@ class Trend(_TimeAnalysis):
         "yearly). A balanced panel at a yearly or monthly grain (the same k >= 2 rows in "
         "every period, one per entity) has its measures' trends capped at low: the mean over "
         "entities mixes their trends (not a declared KPI or target). A KPI or target (declared "
-        "in the dataset spec; without declared targets, a measure named 'target', 'outcome' "
-        "or 'response') is corrected "
+        "in the dataset spec; without declared targets, a measure named like an outcome: "
+        "'target', 'outcome', 'response', 'price', 'wage', 'salary'...) is corrected "
         "only for the other "
         "declared series and is never folded into a shared trend. Order: the shared trend, "
         "then series"
@@ -149,7 +149,12 @@ class Trend(_TimeAnalysis):
         for i, (name, keys, values) in enumerate(results):
             severity = severities[i]
             parameters = {"series_tested": tested, "confidence": 0.95, **self._window_params(s)}
-            if panel is not None and name not in (ROWS, *interesting) and severity == "medium":
+            # a name says what a column measures, not that its mean over a panel's
+            # entities is a series: only declarations lift the cap
+            declared_here = set(ctx.dataset.kpis) | (
+                set(ctx.dataset.targets) if ctx.dataset.targets_declared else set()
+            )
+            if panel is not None and name not in (ROWS, *declared_here) and severity == "medium":
                 # the mean over a fixed set of entities per period mixes their own trends
                 severity = "low"
                 parameters["severity_capped"] = PANEL_RULE.format(rows=panel)

@@ -122,6 +122,8 @@ class Dataset:
         #: Outcome columns: the dataset spec's ``targets``, else measures named like an
         #: outcome (``roles.outcome_by_name``).
         self.targets: tuple[str, ...] = ()
+        #: Whether ``targets`` are the spec's declaration (not names).
+        self.targets_declared: bool = False
 
     @property
     def time_zone(self) -> str | None:
@@ -663,6 +665,7 @@ def open_dataset(
     dataset.spec = spec
     dataset.kpis = spec.kpis
     dataset.targets = spec.targets if spec.declares_targets else outcome_by_name(dataset.columns)
+    dataset.targets_declared = spec.declares_targets
     return dataset
 
 

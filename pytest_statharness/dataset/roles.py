@@ -486,23 +486,35 @@ def _in_domain_float(summary: dict, lo: float, hi: float) -> bool:
 
 
 #: whole column names that, by a convention of modelling tables (scikit-learn's ``as_frame``
-#: bunches, competition exports), name the outcome the other columns are collected to explain
-OUTCOME_NAMES = frozenset({"target", "outcome", "response"})
+#: bunches, competition exports, R's regression datasets), name the outcome the other
+#: columns are collected to explain; and the outcomes of the most common applied tables:
+#: a market's price, a labour table's wage or salary
+OUTCOME_NAMES = frozenset(
+    {"target", "outcome", "response", "y", "price", "wage", "wages", "lwage", "salary", "earnings"}
+)
 
 
 def outcome_by_name(columns) -> tuple[str, ...]:
-    """Measure columns named like an outcome (``target``, ``outcome``, ``response``), used
-    as the dataset's targets when its spec declares none.
+    """Measure columns named like an outcome (``target``, ``outcome``, ``response``, ``y``
+    when it is the table's only one-letter name, ``price``, ``wage(s)``, ``lwage``, ``salary``, ``earnings``), used as the dataset's
+    targets when its spec declares none.
 
-    Why: a table exported for modelling names its outcome so; its drivers are the
-    correlations worth a look (a dataset spec's ``targets`` says the same explicitly, and
-    ``targets = []`` in the spec turns this off). Only measures count: a categorical
-    ``target`` is a class label, handled by the group analyses.
+    Why: a table exported for modelling names its outcome so, and a price or a wage is what
+    a table of goods or of workers is collected to explain; an expert reads such a table
+    for the outcome's drivers, moderate ones included (a 25% wage gap by sex is epsilon^2
+    0.05). A dataset spec's ``targets`` says the same explicitly, and ``targets = []`` in
+    the spec turns this off. Only measures count: a categorical ``target`` is a class
+    label, handled by the group analyses.
     """
+    one_letter = sum(1 for c in columns if len(c.name.strip()) == 1)
     return tuple(
         c.name
         for c in columns
-        if c.name.strip().lower() in OUTCOME_NAMES and c.role in MEASURE_ROLES
+        if c.name.strip().lower() in OUTCOME_NAMES
+        and c.role in MEASURE_ROLES
+        # ``y`` among other one-letter names is one symbol of many (x, y, z of a
+        # diamond; a firm panel's n, w, y, k), not the outcome
+        and not (c.name.strip().lower() == "y" and one_letter > 1)
     )
 
 

@@ -1,0 +1,125 @@
+"""Facts of a table's layout are not effects: a drift cut into a 'changepoint', a change
+between a collection's sparse early years and its dense later ones, a binned share's rarer
+levels as 'outliers', one measure in two periods (a wide table's 1960 and 1961, a player's
+team86 and team87) as an association. Each is at most low, with the rule said; the real
+thing next to it keeps its severity (issue: findings an expert acts on)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pytest_statharness.registry import Registry
+from pytest_statharness.testing import run_on_frame
+
+
+def analysis(analysis_id: str):
+    return Registry.builtin().get(analysis_id)
+
+
+def changes(result, series: str) -> list[dict]:
+    return [
+        f
+        for f in result.findings
+        if f["kind"] == "changepoint" and f["subject"]["series"] == series
+    ]
+
+
+def yearly(values: dict[str, np.ndarray], start: int = 1900, rows_per_year=None) -> pd.DataFrame:
+    """One row per year per value (or rows_per_year[k] rows in year k, same value)."""
+    n = len(next(iter(values.values())))
+    reps = np.ones(n, dtype=int) if rows_per_year is None else np.asarray(rows_per_year)
+    years = np.repeat(np.arange(start, start + n), reps)
+    frame = {"year": pd.to_datetime([f"{y}-01-01" for y in years])}
+    for name, v in values.items():
+        frame[name] = np.repeat(v, reps)
+    return pd.DataFrame(frame)
+
+
+def test_a_drift_through_the_cut_is_low_a_step_stays_medium() -> None:
+    rng = np.random.default_rng(4)
+    n = 100
+    t = np.arange(n)
+    # flat, a 30-year ramp down, flat (a vote share over film years): the search cuts
+    # the ramp, and both cuts are medium without the rule
+    ramp = np.where(t < 40, 20.0, np.where(t >= 70, 14.0, 20.0 - 6.0 * (t - 40) / 30))
+    step = np.where(t < 50, 20.0, 14.0)
+    frame = yearly({"drift": ramp + rng.normal(0, 0.5, n)})
+    frame["step"] = np.repeat(step, 1) + np.random.default_rng(6).normal(0, 0.5, n)
+    result = run_on_frame(analysis("changepoints"), frame)
+    drift, step_changes = changes(result, "drift"), changes(result, "step")
+    assert drift and all(f["severity"] == "low" for f in drift)
+    assert all(
+        "drifts through the date" in f["evidence"]["parameters"]["severity_capped"] for f in drift
+    )
+    assert [f["severity"] for f in step_changes] == ["medium"]
+
+
+def test_a_change_between_sparse_and_dense_periods_is_low() -> None:
+    rng = np.random.default_rng(9)
+    n = 60
+    # the first 12 years hold 3 rows each, the rest 300: early years of a collection
+    rows = np.where(np.arange(n) < 12, 3, 300)
+    level = np.where(np.arange(n) < 12, 30.0, 15.0) + rng.normal(0, 1.0, n)
+    frame = yearly({"share": level}, rows_per_year=rows)
+    frame["share"] += rng.normal(0, 0.5, len(frame))
+    result = run_on_frame(analysis("changepoints"), frame)
+    found = changes(result, "share")
+    assert found and all(f["severity"] == "low" for f in found)
+    assert "sparse and dense periods" in found[0]["evidence"]["parameters"]["severity_capped"]
+
+
+def test_a_binned_shares_rare_levels_are_low_a_real_outlier_is_not() -> None:
+    rng = np.random.default_rng(2)
+    n = 20_000
+    bins = np.array([0, 4.5, 14.5, 24.5, 34.5, 44.5, 64.5, 84.5, 100.0])
+    # median 4.5, MAD 4.5 (a film's share of 2-star votes): under 1% beyond 3.5 robust z
+    share = rng.choice(bins, n, p=[0.3, 0.25, 0.3, 0.1415, 0.004, 0.002, 0.001, 0.001, 0.0005])
+    weight = rng.normal(70, 8, n)
+    weight[7] = 700.0  # a typo: ten times a body weight
+    result = run_on_frame(analysis("outliers"), pd.DataFrame({"share": share, "weight": weight}))
+    by_column = {f["subject"]["column"]: f for f in result.findings}
+    assert by_column["share"]["kind"] == "outliers"
+    assert by_column["share"]["severity"] == "low"
+    assert "distinct values" in by_column["share"]["evidence"]["parameters"]["severity_capped"]
+    assert by_column["weight"]["severity"] in ("medium", "high")
+
+
+def test_one_measure_in_two_periods_is_persistence_not_an_effect() -> None:
+    rng = np.random.default_rng(4)
+    n = 200
+    base = rng.lognormal(1.0, 0.4, n)
+    frame = pd.DataFrame(
+        {
+            "country": [f"C{k}" for k in range(n)],
+            **{
+                str(y): base * (1 - 0.01 * (y - 2000)) + rng.normal(0, 0.05, n)
+                for y in range(2000, 2006)
+            },
+            "gdp": rng.lognormal(8, 1, n),
+        }
+    )
+    corr = run_on_frame(analysis("correlation"), frame)
+    year_pairs = [
+        f
+        for f in corr.findings
+        if f["kind"] == "correlation" and all(c.isdigit() for c in f["subject"]["columns"])
+    ]
+    assert year_pairs and all(f["severity"] == "low" for f in year_pairs)
+    assert not [f for f in corr.findings if f["kind"] == "correlated_group"]
+
+    teams = [f"T{k}" for k in range(8)]
+    team86 = rng.choice(teams, 600)
+    team87 = np.where(rng.random(600) < 0.85, team86, rng.choice(teams, 600))
+    frame = pd.DataFrame({"team86": team86, "team87": team87})
+    frame["league86"] = np.where(np.isin(team86, teams[:4]), "A", "N")
+    frame["league87"] = np.where(np.isin(team87, teams[:4]), "A", "N")
+    cv = run_on_frame(analysis("cramers_v"), frame)
+    persistence = [
+        f
+        for f in cv.findings
+        if set(f["subject"].get("columns", [])) in ({"team86", "team87"}, {"league86", "league87"})
+    ]
+    assert len(persistence) == 2
+    assert all(f["severity"] == "low" for f in persistence)
+    assert all("two periods" in f["evidence"]["parameters"]["severity_capped"] for f in persistence)

@@ -1,0 +1,141 @@
+"""An outcome's moderate drivers (a wage gap of 25%, wages ~ age at r = 0.35) are what a
+table of workers or of goods is read for: measures named like an outcome get Cohen's medium
+thresholds; everything else keeps the strict ones (issue: findings an expert acts on)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pytest_statharness.column_roles import ColumnRole
+from pytest_statharness.dataset.roles import outcome_by_name
+from pytest_statharness.registry import Registry
+from pytest_statharness.testing import run_on_frame
+
+
+def analysis(analysis_id: str):
+    return Registry.builtin().get(analysis_id)
+
+
+def workers(outcome: str = "wage", seed: int = 3, n: int = 1500) -> pd.DataFrame:
+    """A labour table: wages 25% higher for one sex (epsilon^2 ~ 0.05), rising with age
+    (r ~ 0.35); hours unrelated to both."""
+    rng = np.random.default_rng(seed)
+    sex = rng.choice(["female", "male"], n)
+    age = rng.uniform(18, 65, n)
+    log_wage = 2.5 + 0.22 * (sex == "male") + 0.012 * (age - 40) + rng.normal(0, 0.42, n)
+    return pd.DataFrame(
+        {
+            "sex": sex,
+            "age": age,
+            "hours": rng.normal(38, 6, n),
+            outcome: np.exp(log_wage),
+        }
+    )
+
+
+def severity_of(result, kind: str, *columns: str) -> str:
+    for f in result.findings:
+        if f["kind"] != kind:
+            continue
+        subject = f["subject"]
+        named = set(subject.get("columns", [])) | {subject.get("column"), subject.get("group_by")}
+        if set(columns) <= named:
+            return f["severity"]
+    raise AssertionError((kind, columns))
+
+
+def test_a_wage_gap_and_an_age_gradient_are_medium_for_a_wage_not_for_another_name() -> None:
+    named = workers("wage")
+    gd = run_on_frame(analysis("group_differences"), named)
+    eps = next(
+        f["measurement"]["values"]["epsilon_squared"]
+        for f in gd.findings
+        if f["kind"] == "group_difference" and f["subject"]["column"] == "wage"
+    )
+    assert 0.04 <= eps < 0.14, eps  # moderate: below the general medium of 0.14
+    assert severity_of(gd, "group_difference", "wage", "sex") == "medium"
+    corr = run_on_frame(analysis("correlation"), named)
+    assert severity_of(corr, "correlation", "age", "wage") == "medium"
+
+    plain = workers("amount")  # the same numbers under a name that says nothing
+    assert severity_of(
+        run_on_frame(analysis("group_differences"), plain), "group_difference", "amount", "sex"
+    ) in ("info", "low")
+    assert severity_of(
+        run_on_frame(analysis("correlation"), plain), "correlation", "age", "amount"
+    ) in ("info", "low")
+    # a spec saying there is no outcome turns the names off
+    assert severity_of(
+        run_on_frame(analysis("group_differences"), named, targets=()),
+        "group_difference",
+        "wage",
+        "sex",
+    ) in ("info", "low")
+
+
+def columns(*names: str):
+    return [SimpleNamespace(name=n, role=ColumnRole.MEASUREMENT) for n in names]
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (("price", "carat", "x", "y", "z"), ("price",)),  # a diamond's y is a dimension
+        (("year", "day", "limit", "y"), ("y",)),  # R's regression tables: y the response
+        (("firm", "n", "w", "y", "k"), ()),  # a firm panel's symbols
+        (("Salary", "rank"), ("Salary",)),
+        (("lwage", "ed", "exp"), ("lwage",)),
+        (("pay", "hours"), ()),
+    ],
+)
+def test_outcomes_by_name(names, expected) -> None:
+    assert outcome_by_name(columns(*names)) == expected
+
+
+def test_a_drivers_restatement_is_low() -> None:
+    """A diamond's price by its weight and by its width: one driver measured twice."""
+    rng = np.random.default_rng(8)
+    n = 800
+    carat = rng.lognormal(-0.4, 0.45, n)
+    width = 6.4 * carat ** (1 / 3) + rng.normal(0, 0.02, n)
+    frame = pd.DataFrame(
+        {
+            "carat": carat,
+            "width": width,
+            "price": 4000 * carat**1.6 * rng.lognormal(0, 0.25, n),
+            "depth": rng.normal(61.7, 1.4, n),
+        }
+    )
+    result = run_on_frame(analysis("correlation"), frame)
+    assert severity_of(result, "correlation", "carat", "price") == "medium"
+    restated = next(
+        f
+        for f in result.findings
+        if f["kind"] == "correlation" and set(f["subject"]["columns"]) == {"width", "price"}
+    )
+    assert restated["severity"] == "low"
+    assert "the same driver" in restated["evidence"]["parameters"]["severity_capped"]
+
+
+def test_a_named_outcome_in_a_panel_keeps_the_panel_cap_a_declared_one_does_not() -> None:
+    """48 states x 30 years: the yearly mean price over states mixes their trends; a name
+    does not lift that cap (only a declaration does)."""
+    rng = np.random.default_rng(11)
+    years = np.arange(1960, 1990)
+    states = [f"S{k:02d}" for k in range(48)]
+    rows = [
+        (f"{y}-01-01", s, 20 + 0.8 * (y - 1960) + rng.normal(0, 3)) for y in years for s in states
+    ]
+    frame = pd.DataFrame(rows, columns=["year", "state", "price"])
+    frame["year"] = pd.to_datetime(frame["year"])
+    named = run_on_frame(analysis("trend"), frame)
+    declared = run_on_frame(analysis("trend"), frame, targets=("price",))
+    price_named = next(f for f in named.findings if f["subject"].get("series") == "price")
+    price_declared = next(f for f in declared.findings if f["subject"].get("series") == "price")
+    assert price_named["severity"] == "low"
+    assert "severity_capped" in price_named["evidence"]["parameters"]
+    assert price_declared["severity"] == "medium"
