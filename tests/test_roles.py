@@ -603,3 +603,43 @@ def test_a_total_growing_with_every_row_is_no_row_id_and_rownames_are(tmp_path) 
     assert cols["row"].role == ColumnRole.IDENTIFIER
     assert cols["ticket"].role == ColumnRole.IDENTIFIER
     assert cols["rownames"].role == ColumnRole.IDENTIFIER
+
+
+def test_strings_mostly_new_when_the_distinct_count_stops_are_names_not_a_vocabulary(
+    tmp_path,
+) -> None:
+    """56,007 film titles in 58,788 rows: the distinct count stops at its cap of 10,000,
+    but nearly every value read until then was new (a name), whereas 12,000 districts over
+    80,000 rows repeat (a vocabulary too wide to group by, still not a key). The position
+    where the count stopped is exact, so the role is the same whatever the batch size."""
+    rng = np.random.default_rng(2)
+    n = 80_000
+    film = np.arange(n)
+    film[5::7] = film[4::7][: len(film[5::7])]  # a few remakes share a title
+    frame = pd.DataFrame(
+        {
+            "title": [f"Film {k}" for k in film],
+            "district": [f"D{k:05d}" for k in rng.integers(0, 12_000, n)],
+        }
+    )
+    for batch in (1000, 65536):
+        cols = roles_of_batched(tmp_path / str(batch), frame, batch)
+        assert cols["title"].role == ColumnRole.IDENTIFIER, cols["title"].role_reason
+        assert "within its first" in cols["title"].role_reason
+        assert cols["district"].role == ColumnRole.CATEGORY, cols["district"].role_reason
+
+
+def roles_of_batched(folder, frame: pd.DataFrame, batch: int) -> dict:
+    folder.mkdir(parents=True)
+    path = folder / "t.parquet"
+    frame.to_parquet(path, row_group_size=batch)
+    ds = open_dataset("t", str(path), chunk_rows=batch)
+    return {c.name: c for c in ds.columns}
+
+
+def test_an_empty_column_says_it_is_empty(tmp_path) -> None:
+    path = tmp_path / "wide.csv"
+    path.write_text("country,2011,2012\nA,1.5,\nB,2.5,\n" + "C,3.5,\n" * 30)
+    ds = open_dataset("wide", str(path))
+    empty = next(c for c in ds.columns if c.name == "2012")
+    assert empty.role == ColumnRole.OTHER and empty.role_reason == "no values (every row is empty)"

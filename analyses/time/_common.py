@@ -87,6 +87,11 @@ def row_series_meaningful(ctx) -> bool:
     return ctx.params.get("grain") not in COARSE_GRAINS
 
 
+#: time-column grains whose window counts dates with rows, not calendar days (13 model
+#: years stay 13 points)
+SPARSE_GRAINS = ("year", "month", "week")
+
+
 class _TimeAnalysis(Analysis):
     imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     family = "time"
@@ -116,7 +121,12 @@ class _TimeAnalysis(Analysis):
             "time_column": time_column,
             "calendar": "wall-clock days and hours of the column (its own time zone when set)",
             "clock": _clock_of(dataset, time_column),
-            "window": f"latest max_windows = {budget.max_windows} days (hours: as many days)",
+            "window": (
+                f"latest max_windows = {budget.max_windows} dates with rows (weekly, monthly "
+                "or yearly dates)"
+                if dataset.column(time_column).role_detail in SPARSE_GRAINS
+                else f"latest max_windows = {budget.max_windows} days (hours: as many days)"
+            ),
             "alpha": ALPHA,
             # how coarse the time column is: a "Year" stored as a date (every value on
             # 1 January) has no daily row-count level and no weekday; dates have no hour
@@ -134,7 +144,7 @@ class _TimeAnalysis(Analysis):
             hourly=self.hourly,
             hourly_sums=self.hourly_sums,
             robust=self.robust,
-            sparse=ctx.params.get("grain") in ("year", "month", "week"),
+            sparse=ctx.params.get("grain") in SPARSE_GRAINS,
         )
 
     def init(self, ctx):
@@ -177,9 +187,11 @@ class _TimeAnalysis(Analysis):
 def window_label(ctx, bucket) -> str:
     """' (latest N days)' when rows fall before the window of max_windows days of
     ``bucket`` (a series' daily or hourly buckets, or None): a title says so, never
-    silently (issue 8: a cap is stated where the finding is read)."""
+    silently (issue 8: a cap is stated where the finding is read). For weekly, monthly or
+    yearly dates the window counts dates with rows: ' (latest N dates)'."""
     if bucket is not None and bucket.rows_outside:
-        return f" (latest {ctx.budget.max_windows} days)"
+        unit = "dates" if ctx.params.get("grain") in SPARSE_GRAINS else "days"
+        return f" (latest {ctx.budget.max_windows} {unit})"
     return ""
 
 

@@ -198,8 +198,10 @@ class Trend(_TimeAnalysis):
             )
         if shared:
             trending = [results[i] for i in shared]
+            # "3 of 4 series" counts measures: the row-count series is not one of them
+            measures = sum(1 for n, _, r in results if n != ROWS and r["p_value"] is not None)
             out.insert(
-                0, self._shared_finding(ctx, t, trending, tested, window_label(ctx, s.daily))
+                0, self._shared_finding(ctx, t, trending, measures, window_label(ctx, s.daily))
             )
         return cap_each(ctx, out)
 

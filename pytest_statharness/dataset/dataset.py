@@ -44,10 +44,10 @@ from .sources import BadRows, Source, detect_format, open_source, split_location
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 6  # 2: number domains, date layouts, calendar relations (roles); 3: value
+META_VERSION = 7  # 2: number domains, date layouts, calendar relations (roles); 3: value
 # counts of small codes, descents in row order, order of whole floats, settled day/month order;
 # 4: repeated codes (panel entities, matched sets), fractional-year grids; 5: quarter grid;
-# 6: month-end dates are monthly (granularity)
+# 6: month-end dates are monthly (granularity); 7: where a distinct count passed its cap
 DEFAULT_IO_BATCH_ROWS = 65536
 
 

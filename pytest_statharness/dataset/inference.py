@@ -56,6 +56,8 @@ class ColumnScan:
     nulls: int = 0
     distinct: set = field(default_factory=set)
     distinct_overflow: bool = False
+    valid_seen: int = 0  # values passed to the distinct tracker so far
+    overflow_at: int = 0  # ... when the distinct count passed DISTINCT_TRACK_CAP
     length_sum: int = 0
     with_space: int = 0
     sorted_so_far: bool = True
@@ -277,11 +279,18 @@ class ColumnScan:
     def _track_distinct(self, valid) -> None:
         if self.distinct_overflow or not len(valid):
             return
+        before = self.valid_seen
+        self.valid_seen += len(valid)
         for value in pc.unique(valid).to_pylist():
             self.distinct.add(value)
             if len(self.distinct) > DISTINCT_TRACK_CAP:
                 self.distinct_overflow = True
                 self.distinct = set()
+                # where the count stopped, exactly (the first row of the value that passed
+                # the cap): how densely new values came, whatever the batch boundaries
+                self.overflow_at = (
+                    before + pc.index(valid, pa.scalar(value, valid.type)).as_py() + 1
+                )
                 return
 
     def summary(self) -> dict:
@@ -292,6 +301,8 @@ class ColumnScan:
             if self.distinct_overflow
             else len(self.distinct),
             "distinct_exact": not self.distinct_overflow,
+            # values read when the distinct count passed its cap (None: it never did)
+            "distinct_overflow_at": self.overflow_at if self.distinct_overflow else None,
             "mean_length": (self.length_sum / non_null) if non_null and self.length_sum else 0.0,
             "space_share": (self.with_space / non_null) if non_null else 0.0,
             "non_decreasing": self.sorted_so_far,

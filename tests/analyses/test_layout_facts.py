@@ -123,3 +123,32 @@ def test_one_measure_in_two_periods_is_persistence_not_an_effect() -> None:
     assert len(persistence) == 2
     assert all(f["severity"] == "low" for f in persistence)
     assert all("two periods" in f["evidence"]["parameters"]["severity_capped"] for f in persistence)
+
+
+def test_a_cap_on_a_monthly_series_is_counted_in_dates_and_rows_are_no_measure() -> None:
+    """90 years of monthly river levels (1,080 dates) under max_windows = 1000: the title
+    says the latest 1000 dates, not days; a shared trend counts measures, not the row
+    counts."""
+    rng = np.random.default_rng(1)
+    n = 1080
+    t = np.arange(n)
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("1903-01-01", periods=n, freq="MS"),
+            "level": 0.002 * t + rng.normal(0, 1, n),
+        }
+    )
+    result = run_on_frame(analysis("trend"), frame)
+    level = next(f for f in result.findings if f["subject"].get("series") == "level")
+    assert level["title"].endswith("(latest 1000 dates)"), level["title"]
+
+    growing = pd.DataFrame(
+        {
+            "date": pd.date_range("1975-01-03", periods=700, freq="W-FRI"),
+            **{k: 300 - 0.2 * np.arange(700) + rng.normal(0, 5, 700) for k in ("s", "f", "s30")},
+        }
+    )
+    shared = next(
+        f for f in run_on_frame(analysis("trend"), growing).findings if f["kind"] == "shared_trend"
+    )
+    assert shared["title"].startswith("3 of 3 "), shared["title"]
