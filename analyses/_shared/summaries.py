@@ -176,6 +176,16 @@ def built_from(x: str, y: str, columns) -> str | None:
     joining the names with ``_``) beside the columns; a product correlates with its factors,
     and with other products of a factor, by construction: not an effect to act on.
     """
+    for product, factor in ((x, y), (y, x)):
+        # COUTAX_FEMALEUNEMP beside COUTAX: a product of the other column and a factor
+        # whose name is not a column's (female unemployment is UNEMPF)
+        segs = _segments(product)
+        if (
+            len(segs) >= 2
+            and len(_segments(factor)) == 1
+            and any(_names_column(seg, factor) for seg in segs)
+        ):
+            return repr(factor)
     fx, fy = _factors(x, columns), _factors(y, columns)
     if len(fx) < 2 and len(fy) < 2:
         return None

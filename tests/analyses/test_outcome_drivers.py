@@ -139,3 +139,28 @@ def test_a_named_outcome_in_a_panel_keeps_the_panel_cap_a_declared_one_does_not(
     assert price_named["severity"] == "low"
     assert "severity_capped" in price_named["evidence"]["parameters"]
     assert price_declared["severity"] == "medium"
+
+
+def test_a_product_named_after_one_column_is_built_from_it() -> None:
+    """COUTAX_FEMALEUNEMP beside COUTAX (scotland): the council tax times female
+    unemployment, whose own column is UNEMPF; the two correlate by construction."""
+    rng = np.random.default_rng(12)
+    n = 300
+    coutax = rng.normal(900, 80, n)
+    frame = pd.DataFrame(
+        {
+            "COUTAX": coutax,
+            "COUTAX_FEMALEUNEMP": coutax * rng.normal(7, 0.3, n),
+            "UNEMPF": rng.normal(7, 1.2, n),
+        }
+    )
+    result = run_on_frame(analysis("correlation"), frame)
+    product = next(
+        f
+        for f in result.findings
+        if f["kind"] == "correlation"
+        and set(f["subject"]["columns"]) == {"COUTAX", "COUTAX_FEMALEUNEMP"}
+    )
+    assert abs(product["measurement"]["values"]["pearson_r"]) >= 0.7
+    assert product["severity"] == "low"
+    assert "interaction terms" in product["evidence"]["parameters"]["severity_capped"]
