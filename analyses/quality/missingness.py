@@ -40,6 +40,7 @@ matrices added together, so any chunking gives the same findings. Memory is boun
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -146,6 +147,22 @@ class _Missing:
     rows_with_missing: int = 0
 
 
+#: whole column names (or their last word) of optional annotations, empty by design
+ANNOTATION_WORDS = frozenset(
+    {"note", "notes", "remark", "remarks", "comment", "comments", "memo", "annotation"}
+)
+ANNOTATION_RULE = (
+    "an optional annotation, read from the name (note, remark, comment, memo): written "
+    "only when there is something to say, so its empty rows are not lost data; severity at "
+    "most low"
+)
+
+
+def is_annotation(name: str) -> bool:
+    words = [w for w in re.split(r"[^a-z]+", name.lower()) if w]
+    return bool(words) and words[-1] in ANNOTATION_WORDS
+
+
 class Missingness(Analysis):
     id = "missingness"
     associative_merge = True  # range states merge to the same bytes (Dask)
@@ -161,7 +178,8 @@ class Missingness(Analysis):
         "per pair of columns with missing values: rows where both are missing, the count "
         "expected if they went missing independently (n_a * n_b / rows) and the lift "
         "(observed / expected); rows with any missing value. Severity of a null rate: high "
-        "from 50%, medium from 10%, else low; 3 or more columns each missing in >= 10% of "
+        "from 50%, medium from 10%, else low (an optional annotation, named note, remark, "
+        "comment or memo: at most low); 3 or more columns each missing in >= 10% of "
         "the rows whose missing rows coincide (Jaccard >= 0.8, connected) are one "
         "'missing together' finding with the worst member's severity, reported after the "
         "summary, and their own null rates are low (the group is low when every member only "
@@ -322,6 +340,10 @@ class Missingness(Analysis):
                 # said once, by the group finding above
                 severity = "low"
                 parameters["severity_capped"] = GROUP_RULE
+            elif is_annotation(name) and severity in ("medium", "high"):
+                # a poll's 'remark', an order's 'comment': written only when there is one
+                severity = "low"
+                parameters["severity_capped"] = ANNOTATION_RULE
             out.append(
                 ctx.finding(
                     kind="null_rate",

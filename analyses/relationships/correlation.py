@@ -119,6 +119,50 @@ SAME_DRIVER_RULE = (
 )
 
 
+TWIN_RULE = (
+    "{twin!r} is a monotone function of {lead!r} (|Spearman rho| = 1: a log, a centred "
+    "copy), so its pair with {other!r} restates the stronger pair of {lead!r}; severity at "
+    "most low"
+)
+
+
+def _monotone_twins(findings: list[dict]) -> None:
+    """Cap at low a medium pair (X, A) when A is a monotone function of B (|rho| >=
+    MONOTONE_RHO) and (X, B) is at least as strong: epil's y with log(base) after y with
+    base is one fact."""
+    pairs = {}
+    twins: dict[str, set[str]] = {}
+    for f in findings:
+        x, y = f["subject"]["columns"]
+        pairs[frozenset((x, y))] = f
+        rho = f["measurement"]["values"].get("spearman_rho")
+        if rho is not None and abs(rho) >= MONOTONE_RHO:
+            twins.setdefault(x, set()).add(y)
+            twins.setdefault(y, set()).add(x)
+
+    def strength(f: dict) -> float:
+        v = f["measurement"]["values"]
+        return max(abs(v["pearson_r"] or 0.0), abs(v["spearman_rho"] or 0.0))
+
+    for f in findings:
+        if f["severity"] not in ("medium", "high"):
+            continue
+        x, y = f["subject"]["columns"]
+        for other, member in ((x, y), (y, x)):
+            for lead in sorted(twins.get(member, ())):
+                rival = pairs.get(frozenset((other, lead)))
+                if rival is None or lead == other:
+                    continue
+                if (strength(rival), lead) > (strength(f), member):
+                    f["severity"] = "low"
+                    f["evidence"]["parameters"]["severity_capped"] = TWIN_RULE.format(
+                        twin=member, lead=lead, other=other
+                    )
+                    break
+            if f["severity"] == "low":
+                break
+
+
 def _same_driver(findings: list[dict], pearson: dict, cols: list[str], targets) -> None:
     """Cap at low each medium pair of a target whose other column restates a stronger
     partner of the same target (|r| >= SAME_DRIVER_R between the two partners)."""
@@ -818,6 +862,7 @@ class Correlation(Analysis):
                 strong.append((i, j, out[-1]))
         groups = self._group_findings(ctx, strong, tested)
         _same_driver(out, info["pearson"], cols, interesting)
+        _monotone_twins(out)
         return (
             identities
             + groups

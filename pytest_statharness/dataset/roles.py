@@ -214,6 +214,16 @@ PANEL_MIN_ROWS = 10
 GROWING_MAX_DESCENTS = 0.01
 
 
+#: the adjective of a grain ("dayly" is no word)
+GRAIN_ADJECTIVES = {
+    "year": "yearly",
+    "quarter": "quarterly",
+    "month": "monthly",
+    "week": "weekly",
+    "day": "daily",
+}
+
+
 def occupancy_estimate(distinct: int, draws: int) -> float | None:
     """The number K of equally likely values for which ``draws`` draws show ``distinct``
     distinct ones on average, K (1 - exp(-draws / K)) = distinct (the occupancy problem);
@@ -266,7 +276,7 @@ def decide_role(
             if summary.get("date_ambiguous"):
                 reason += " (day/month order ambiguous: read month-first; declare it in the spec)"
             if grain in ("year", "month", "week", "day"):
-                reason += f"; {grain}ly dates"
+                reason += f"; {GRAIN_ADJECTIVES[grain]} dates"
             return RoleDecision(ColumnRole.TIMESTAMP, reason, 0.95, grain)
         if grain in ("year", "month", "week", "day"):
             first = {
@@ -280,7 +290,10 @@ def decide_role(
                     " (one month of the year)" if grain == "year" else ""
                 )
             return RoleDecision(
-                ColumnRole.TIMESTAMP, f"{grain}ly dates: every value falls on {first}", 1.0, grain
+                ColumnRole.TIMESTAMP,
+                f"{GRAIN_ADJECTIVES[grain]} dates: every value falls on {first}",
+                1.0,
+                grain,
             )
         return RoleDecision(ColumnRole.TIMESTAMP, "timestamp or date type", 1.0, grain)
     if kind == ColumnKind.INTEGER_ID and relation is None:
@@ -378,7 +391,7 @@ def decide_role(
     if grid and tokens & (_TIME_INDEX_NAMES | _CALENDAR_NAMES["year"]):
         return RoleDecision(
             ColumnRole.CALENDAR_PART,
-            f"a {grid}ly time written as a fractional year ({summary['fmin']:.2f}, "
+            f"a {GRAIN_ADJECTIVES[grid]} time written as a fractional year ({summary['fmin']:.2f}, "
             f"{summary['fmin'] + (0.25 if grid == 'quarter' else 1 / 12):.2f}, ...): one "
             "row per period, in order",
             0.9,

@@ -152,3 +152,34 @@ def test_a_cap_on_a_monthly_series_is_counted_in_dates_and_rows_are_no_measure()
         f for f in run_on_frame(analysis("trend"), growing).findings if f["kind"] == "shared_trend"
     )
     assert shared["title"].startswith("3 of 3 "), shared["title"]
+
+
+def test_an_optional_note_is_not_lost_data_and_a_log_twin_restates_its_pair() -> None:
+    """A poll's 'remark' is written only when there is one (low, however empty); a
+    required field missing as often stays medium. epil's lbase is log(base): y with lbase
+    after y with base is the same fact."""
+    rng = np.random.default_rng(3)
+    n = 240
+    remark = np.where(rng.random(n) < 0.45, None, "face to face")
+    size = rng.normal(1000, 100, n)
+    size[rng.random(n) < 0.3] = np.nan
+    result = run_on_frame(
+        analysis("missingness"), pd.DataFrame({"remark": remark, "sampleSize": size})
+    )
+    by = {f["subject"].get("column"): f for f in result.findings if f["kind"] == "null_rate"}
+    assert by["remark"]["severity"] == "low"
+    assert "annotation" in by["remark"]["evidence"]["parameters"]["severity_capped"]
+    assert by["sampleSize"]["severity"] == "medium"
+
+    base = rng.lognormal(3.0, 0.6, n)
+    frame = pd.DataFrame(
+        {"base": base, "lbase": np.log(base / 4) - 0.75, "y": 0.35 * base + rng.normal(0, 4, n)}
+    )
+    corr = run_on_frame(analysis("correlation"), frame)
+    pair = {
+        frozenset(f["subject"]["columns"]): f for f in corr.findings if f["kind"] == "correlation"
+    }
+    assert pair[frozenset(("y", "base"))]["severity"] == "medium"
+    twin = pair[frozenset(("y", "lbase"))]
+    assert twin["severity"] == "low"
+    assert "monotone function" in twin["evidence"]["parameters"]["severity_capped"]
