@@ -8,9 +8,11 @@ also use is in ``_common.py``, the family's overview in ``relationships/__init__
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 from itertools import combinations
 
 import numpy as np
+import pyarrow.compute as pc
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS
@@ -24,6 +26,7 @@ from .._shared.series import (
     FIXED_ONE,
     CountMap,
     RankTable,
+    grouped_fixed_sums,
     int_sum,
     significant_severity,
 )
@@ -117,6 +120,81 @@ SAME_DRIVER_RULE = (
     "is the stronger partner of {target!r}: the same driver measured twice (a diamond's "
     "width after its weight); severity at most low"
 )
+
+
+#: categories that may pool a pair (penguins' species, wine's cultivar): at most this many,
+#: each with 2..MIXTURE_MAX_LEVELS levels
+MIXTURE_MAX_GROUPS = 3
+MIXTURE_MAX_LEVELS = 20
+#: a pooled correlation whose within-level correlation keeps under this share of it (or
+#: turns) is carried by the levels' differences
+MIXTURE_KEEP = 0.5
+MIXTURE_RULE = (
+    "pooled over the levels of {group!r}: within them r = {within:+.2f} against {pooled:+.2f} "
+    "pooled (within-level correlation from the levels' exact moments), so the levels' "
+    "differences carry the correlation, not the measures' relation (Simpson); severity "
+    "at most low"
+)
+
+
+def _within_r(info: dict, i: int, j: int, group: str) -> float | None:
+    """The pooled within-level correlation of columns i and j over the levels of
+    ``group``: the pair's co-moments less their between-level parts (level means from each
+    column's per-level exact sums; exact for complete columns, an approximation where a
+    column has nulls). None when not computable."""
+    moments = info.get("moments", {}).get((i, j))
+    li, lj = info.get("levels", {}).get((group, i)), info.get("levels", {}).get((group, j))
+    if moments is None or not li or not lj or any(v is None for v in moments):
+        return None
+    n, sx, sy, sxx, syy, sxy = moments
+    if n < 3:
+        return None
+    unit = Fraction(FIXED_ONE)
+    cxx = sxx / unit - Fraction(sx * sx) / (n * unit * unit)
+    cyy = syy / unit - Fraction(sy * sy) / (n * unit * unit)
+    cxy = sxy / unit - Fraction(sx * sy) / (n * unit * unit)
+    bxx = byy = bxy = Fraction(0)
+    tx = ty = Fraction(0)
+    total = 0
+    for name in set(li) & set(lj):
+        nx, s1x, _ = li[name]
+        ny, s1y, _ = lj[name]
+        if None in (s1x, s1y) or not nx or not ny:
+            return None
+        m = min(nx, ny)
+        mx, my = Fraction(s1x) / (nx * unit), Fraction(s1y) / (ny * unit)
+        bxx += m * mx * mx
+        byy += m * my * my
+        bxy += m * mx * my
+        tx += m * mx
+        ty += m * my
+        total += m
+    if total < 3:
+        return None
+    bxx -= tx * tx / total
+    byy -= ty * ty / total
+    bxy -= tx * ty / total
+    wxx, wyy, wxy = cxx - bxx, cyy - byy, cxy - bxy
+    if wxx <= 0 or wyy <= 0:
+        return None
+    return max(-1.0, min(1.0, float(wxy) / math.sqrt(float(wxx) * float(wyy))))
+
+
+def _pooled_over(
+    ctx, info: dict, i: int, j: int, r: float | None, floor: float = 0.0
+) -> tuple[str, float] | None:
+    """(group, within r) when a category's levels carry the pair's correlation r: within
+    them it turns, keeps under MIXTURE_KEEP of r, or falls under ``floor`` (the |r| from
+    which a column's one-sided strongest pair is medium)."""
+    if r is None:
+        return None
+    for group in ctx.params.get("mixture_groups", []):
+        within = _within_r(info, i, j, group)
+        if within is None:
+            continue
+        if within * r <= 0 or abs(within) < max(MIXTURE_KEEP * abs(r), floor):
+            return group, within
+    return None
 
 
 TWIN_RULE = (
@@ -241,6 +319,16 @@ MUTUAL_RULE = (
 )
 
 
+#: ... and of *one* of its columns, outside every correlated group, from the same |r|
+ONE_SIDED_MEDIUM_R = 0.5
+ONE_SIDED_RULE = (
+    f"medium from |r| >= {ONE_SIDED_MEDIUM_R} (Cohen's large effect) for a pair that is the "
+    "strongest correlation of one of its columns, when neither column is in a correlated "
+    "group, no category's levels carry it and no cap applies: that column's one clear "
+    "partner (a bill and the party's size, a patient's age and death)"
+)
+
+
 DERIVED_RULE = (
     "{why}: one column is computed from the other, so they correlate by construction; "
     "severity at most low, and the pair links no correlated group"
@@ -313,7 +401,13 @@ class Correlation(Analysis):
         "medium partners, one correlating at |r| >= 0.95 with a stronger partner is that "
         "driver again (a diamond's width after its weight): at most low. A pair that is the "
         "strongest correlation of both its columns is medium from |r| >= 0.5 too (each "
-        "column's one clear partner), subject to the caps that follow, and joins no group. Two summaries of "
+        "column's one clear partner), subject to the caps that follow, and joins no group; so is "
+        "the strongest correlation of one of its columns when neither column is in a "
+        "correlated group and no cap applies. A medium pair whose correlation the levels of "
+        "a category carry (up to 3 categories of 2..20 levels; the pooled within-level r, "
+        "from the pair's exact co-moments less the levels' between-level parts, turns or "
+        "keeps under half of r: Simpson) is at most low, and the strongest pair of one column "
+        "is medium only when its within-level r stays >= 0.5. Two summaries of "
         "one quantity, read from the names ('mean radius' and 'worst radius', 'temp_max' and "
         "'temp_min', a price's open/high/low/close) are at most low and link no group: they "
         "correlate by construction. So are a pair with |Spearman rho| = 1 (one column a monotone "
@@ -373,6 +467,14 @@ class Correlation(Analysis):
                 f"would read {total} pairs x {dataset.row_count} rows > {SCREEN_MAX_WORK})"
             )
         params = {"pair_selection": selection, "pairs_total": total, "alpha": ALPHA}
+        groups = [
+            g
+            for g in dataset.columns_of(ColumnKind.CATEGORICAL, roles=(ColumnRole.CATEGORY,))
+            if dataset.column(g).distinct_exact
+            and 2 <= dataset.column(g).distinct_at_least <= MIXTURE_MAX_LEVELS
+        ][:MIXTURE_MAX_GROUPS]
+        if groups:
+            params["mixture_groups"] = groups
         if axis is not None and axis in kept:
             params["time_axis"] = axis
             params["shared_trend_rule"] = SHARED_TREND_RULE
@@ -380,6 +482,13 @@ class Correlation(Analysis):
                 # one row per time point: the table is a set of time series
                 params["time_series_table"] = SERIES_LEVELS_RULE
         return Plan(tuple(kept), params, left_out)
+
+    def columns_for_pass(self, ctx):
+        """The pair co-moments' pass also reads the categories that may pool the pairs."""
+        groups = ctx.params.get("mixture_groups", [])
+        if ctx.pass_index > 0 and groups and self._stage(ctx) == "pearson":
+            return [*ctx.plan.columns, *(g for g in groups if g not in ctx.plan.columns)]
+        return ctx.plan.columns
 
     # stage bookkeeping: ctx.previous[-1] is the running ``info`` dict
     def _stage(self, ctx) -> str:
@@ -396,7 +505,7 @@ class Correlation(Analysis):
         if stage == "scan":
             return {c: {"n": 0, "bad": 0, "sum": 0, "map": CountMap()} for c in ctx.columns}
         if stage == "pearson":
-            return {"pairs": {}, "maps": {}}
+            return {"pairs": {}, "maps": {}, "levels": {}}
         if stage == "maps":
             return {"maps": {}}
         return {"ranks": {}}
@@ -480,6 +589,26 @@ class Correlation(Analysis):
             old = state["pairs"].get((i, j))
             new = [n, sx, sy, sxx, syy, sxy]
             state["pairs"][(i, j)] = new if old is None else _add_moments(old, new)
+        for g in ctx.params.get("mixture_groups", []):
+            encoded = pc.dictionary_encode(chunk.table.column(g)).combine_chunks()
+            names = encoded.dictionary.to_pylist()
+            codes = encoded.indices.to_numpy(zero_copy_only=False)
+            valid = np.asarray(pc.is_valid(encoded).to_numpy(zero_copy_only=False))
+            for i in range(len(ctx.columns)):
+                ok = valid & column(i)[1]
+                k = codes[ok].astype(np.int64)
+                d = dev(i)[ok]
+                squares = d * d
+                if not np.isfinite(squares).all():
+                    continue  # a square overflowed: no guard for this column
+                counts = np.bincount(k, minlength=len(names))
+                s1 = grouped_fixed_sums(k, d, len(names))
+                s2 = grouped_fixed_sums(k, squares, len(names))
+                levels = state["levels"].setdefault((g, i), {})
+                for code in np.flatnonzero(counts).tolist():
+                    add = [int(counts[code]), s1[code], s2[code]]
+                    name = names[code]
+                    levels[name] = add if name not in levels else _add_moments(levels[name], add)
 
     def _update_spearman(self, state, ctx, info, column) -> None:
         twice = _ChunkRanks(info["tables"], column, own=-1)
@@ -520,6 +649,18 @@ class Correlation(Analysis):
                     maps[key].merged(value, cap) if key in maps else value.merged(CountMap(), cap)
                 )
             out["maps"] = maps
+        if "levels" in a:
+            levels = {key: dict(value) for key, value in a["levels"].items()}
+            for key, value in b["levels"].items():
+                mine = levels.setdefault(key, {})
+                for name, moments in value.items():
+                    mine[name] = (
+                        list(moments) if name not in mine else _add_moments(mine[name], moments)
+                    )
+            out["levels"] = {
+                key: dict(sorted(value.items(), key=lambda kv: repr(kv[0])))
+                for key, value in sorted(levels.items(), key=lambda kv: (kv[0][0], kv[0][1]))
+            }
         if "ranks" in a:
             ranks = dict(a["ranks"])
             for key, value in b["ranks"].items():
@@ -620,6 +761,8 @@ class Correlation(Analysis):
             info["tables"].setdefault(key, RankTable(CountMap()))
 
     def _end_pearson(self, state, ctx, info) -> None:
+        info["levels"] = state.get("levels", {})
+        info["moments"] = dict(state["pairs"])
         results = {}
         for pair in info["pearson_pairs"]:
             results[pair] = _pearson(state["pairs"].get(pair))
@@ -701,6 +844,7 @@ class Correlation(Analysis):
                     best[a] = max(best.get(a, 0.0), abs(r))
         out = []
         strong: list[tuple[int, int, dict]] = []  # medium pairs before the partner rule
+        one_sided: list[tuple[int, int, dict]] = []  # the strongest pair of one column
         identities = self._identity_findings(ctx, info, axis_index)
         # a column computed from others restates them: no pair of it is medium, none links
         # a correlated group (awake = 24 - sleep_total)
@@ -762,6 +906,17 @@ class Correlation(Analysis):
                 severity = "medium"
                 mutual = True
                 params["mutual_strongest"] = MUTUAL_RULE
+            pooled = (
+                _pooled_over(ctx, info, i, j, pr["r"]) if severity in ("medium", "high") else None
+            )
+            if pooled is not None:
+                # penguins' bill depth and flipper length: negative over the three species,
+                # positive within each
+                severity = "low"
+                mutual = False
+                params["severity_capped"] = MIXTURE_RULE.format(
+                    group=pooled[0], within=pooled[1], pooled=pr["r"]
+                )
             shared = (
                 i in trend
                 and j in trend
@@ -860,7 +1015,28 @@ class Correlation(Analysis):
             )
             if group_edge:
                 strong.append((i, j, out[-1]))
+            if (
+                not interest
+                and severity == "low"
+                and r_ij is not None
+                and r_ij >= ONE_SIDED_MEDIUM_R
+                and (r_ij >= best.get(i, 0.0) or r_ij >= best.get(j, 0.0))
+                and not (shared or series_levels or restated or sized)
+                and quantity is None
+                and periods is None
+                and derived is None
+                and "severity_capped" not in params
+                and _pooled_over(ctx, info, i, j, pr["r"], ONE_SIDED_MEDIUM_R) is None
+            ):
+                one_sided.append((i, j, out[-1]))
         groups = self._group_findings(ctx, strong, tested)
+        grouped = {c for g in groups for c in g["subject"]["columns"]}
+        for i, j, finding in one_sided:
+            # tips' party size and bill, a patient's age and death: the clear partner of one
+            # column, outside any correlated group (a group says its members once)
+            if cols[i] not in grouped and cols[j] not in grouped:
+                finding["severity"] = "medium"
+                finding["evidence"]["parameters"]["one_sided_strongest"] = ONE_SIDED_RULE
         _same_driver(out, info["pearson"], cols, interesting)
         _monotone_twins(out)
         return (

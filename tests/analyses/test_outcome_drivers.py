@@ -164,3 +164,72 @@ def test_a_product_named_after_one_column_is_built_from_it() -> None:
     assert abs(product["measurement"]["values"]["pearson_r"]) >= 0.7
     assert product["severity"] == "low"
     assert "interaction terms" in product["evidence"]["parameters"]["severity_capped"]
+
+
+def penguin_like(seed: int = 5) -> pd.DataFrame:
+    """Three species: deeper bills go with longer flippers within each, but the species
+    with the longest flippers has the shallowest bills (pooled r < 0, within r > 0)."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for species, flipper, depth in (
+        ("Adelie", 190, 18.4),
+        ("Chinstrap", 196, 18.4),
+        ("Gentoo", 217, 15.0),
+    ):
+        size = rng.normal(0, 1, 110)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "species": species,
+                    "flipper_length_mm": flipper + 6 * size + rng.normal(0, 3, 110),
+                    "bill_depth_mm": depth + 0.5 * size + rng.normal(0, 0.6, 110),
+                    "island_temp": rng.normal(2, 1, 110),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def test_a_correlation_the_levels_of_a_category_carry_is_low() -> None:
+    frame = penguin_like()
+    result = run_on_frame(analysis("correlation"), frame)
+    pair = next(
+        f
+        for f in result.findings
+        if f["kind"] == "correlation"
+        and set(f["subject"]["columns"]) == {"flipper_length_mm", "bill_depth_mm"}
+    )
+    assert pair["measurement"]["values"]["pearson_r"] <= -0.5
+    assert pair["severity"] == "low"
+    assert (
+        "pooled over the levels of 'species'" in pair["evidence"]["parameters"]["severity_capped"]
+    )
+    # without the category, the same numbers are a column's one clear partner
+    plain = run_on_frame(analysis("correlation"), frame.drop(columns="species"))
+    alone = next(
+        f
+        for f in plain.findings
+        if f["kind"] == "correlation"
+        and set(f["subject"]["columns"]) == {"flipper_length_mm", "bill_depth_mm"}
+    )
+    assert alone["severity"] == "medium"
+
+
+def test_the_mixture_guard_is_the_same_whatever_the_chunks() -> None:
+    frame = penguin_like(seed=9)
+    runs = [
+        run_on_frame(analysis("correlation"), frame, chunk_rows=rows, batch_size=batch)
+        for rows, batch in ((65536, None), (37, 11), (100, 7))
+    ]
+    views = [
+        sorted(
+            (
+                tuple(f["subject"].get("columns", [])),
+                f["severity"],
+                f["measurement"]["values"].get("pearson_r"),
+            )
+            for f in r.findings
+        )
+        for r in runs
+    ]
+    assert views[0] == views[1] == views[2]

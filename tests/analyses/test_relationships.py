@@ -116,9 +116,10 @@ def test_correlation_order_and_severity() -> None:
     assert severities[("x", "z")] == "info"
 
 
-def test_a_pair_under_medium_r_with_a_stronger_partner_stays_low() -> None:
-    """The mutual rule needs both columns: y's strongest partner is u (r ~ 0.9), so x ~ y
-    (r ~ 0.55, x's strongest) is low, and u ~ y is medium on its own strength."""
+def test_a_pair_under_medium_r_is_medium_only_as_a_columns_strongest() -> None:
+    """y's strongest partner is u (r ~ 0.9), x's is y (r ~ 0.55): x ~ y is x's one clear
+    partner (medium, one-sided, not mutual), u ~ y medium on its own strength. With w, x's
+    stronger partner, x ~ y is weaker than both columns' partners: low."""
     rng = np.random.default_rng(3)
     n = 600
     x = rng.normal(size=n)
@@ -128,9 +129,15 @@ def test_a_pair_under_medium_r_with_a_stronger_partner_stays_low() -> None:
     pairs = by_pair(result)
     r_xy = abs(pairs[("x", "y")]["measurement"]["values"]["pearson_r"])
     assert 0.5 <= r_xy < 0.7 and r_xy < abs(pairs[("y", "u")]["measurement"]["values"]["pearson_r"])
-    assert pairs[("x", "y")]["severity"] == "low"
+    assert pairs[("x", "y")]["severity"] == "medium"
+    assert "one_sided_strongest" in pairs[("x", "y")]["evidence"]["parameters"]
     assert "mutual_strongest" not in pairs[("x", "y")]["evidence"]["parameters"]
     assert pairs[("y", "u")]["severity"] == "medium"
+
+    w = x + 0.3 * rng.normal(size=n)
+    frame = pd.DataFrame({"x": x, "y": y, "u": u, "w": w})
+    pairs = by_pair(run_on_frame(Correlation(), frame))
+    assert pairs[("x", "y")]["severity"] == "low"
 
 
 def test_year_and_quarter_columns_make_a_series_table() -> None:

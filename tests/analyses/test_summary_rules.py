@@ -132,12 +132,13 @@ def test_a_short_moderate_blip_stays_low() -> None:
 
 
 def outcome_table(seed: int = 11, n: int = 440) -> pd.DataFrame:
-    """Two predictors of an outcome at r ~ 0.55 (Cohen's large), one strongly tied pair."""
+    """Two predictors of an outcome, at r ~ 0.45 (between Cohen's medium and large) and
+    r ~ 0.6, and one strongly tied pair."""
     rng = np.random.default_rng(seed)
     bmi = rng.normal(26, 4, n)
     s5 = rng.normal(4.6, 0.5, n)
     s4 = s5 * 1.0 + rng.normal(0, 0.35, n)
-    target = 0.55 * (bmi - 26) / 4 + 0.55 * (s5 - 4.6) / 0.5 + rng.normal(0, 0.63, n)
+    target = 0.42 * (bmi - 26) / 4 + 0.55 * (s5 - 4.6) / 0.5 + rng.normal(0, 0.63, n)
     return pd.DataFrame({"bmi": bmi, "s4": s4, "s5": s5, "progression": target})
 
 
@@ -153,7 +154,7 @@ def test_a_declared_target_makes_its_large_correlations_medium() -> None:
         raise AssertionError((x, y))
 
     sev, r = severity(plain, "bmi", "progression")
-    assert 0.5 <= r < 0.7 and sev == "low"
+    assert 0.4 <= r < 0.5 and sev == "low"  # under the 0.5 of a column's clear partner
     assert severity(declared, "bmi", "progression")[0] == "medium"
     assert severity(declared, "s5", "progression")[0] == "medium"  # not the strongest of s5
     assert severity(declared, "bmi", "s5")[0] != "medium"
