@@ -168,6 +168,12 @@ def _factors(name: str, columns) -> frozenset[str]:
     return frozenset({name})
 
 
+def is_product(name: str, columns) -> bool:
+    """Whether ``name`` joins the names of two or more other columns (``PERSPEN_PTRATIO``):
+    an interaction term, whose correlations come from its factors."""
+    return len(_factors(name, columns)) >= 2
+
+
 def built_from(x: str, y: str, columns) -> str | None:
     """What makes two columns products of the same factor (``PERMINTE_AVYRSEXP`` beside
     ``PERMINTE``, or beside ``PERMINTE_AVSAL``), or None.

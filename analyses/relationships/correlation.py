@@ -20,6 +20,7 @@ from pytest_statharness.precision import PROBABILITY_DIGITS
 from .._shared.exact import exact_fixed_sum, fixed_ratio
 from .._shared.groups import linked_groups
 from .._shared.lazy_scipy import SCIPY_STATS, stats
+from .._shared.panel import unit_columns
 from .._shared.scale import SIZE_SPAN, size_rule_text, size_span
 from .._shared.series import (
     ALPHA,
@@ -33,6 +34,7 @@ from .._shared.series import (
 from .._shared.summaries import (
     PERIODS_RULE,
     built_from,
+    is_product,
     same_measure_two_periods,
     shared_quantity,
 )
@@ -324,7 +326,9 @@ ONE_SIDED_MEDIUM_R = 0.5
 ONE_SIDED_RULE = (
     f"medium from |r| >= {ONE_SIDED_MEDIUM_R} (Cohen's large effect) for a pair that is the "
     "strongest correlation of one of its columns, when neither column is in a correlated "
-    "group, no category's levels carry it and no cap applies: that column's one clear "
+    "group, no category's levels carry it, no cap applies, the table is no panel (units "
+    "observed period after period: a pooled pair mixes the units' levels) and neither "
+    "column is a product named after others (PERSPEN_PTRATIO): that column's one clear "
     "partner (a bill and the party's size, a patient's age and death)"
 )
 
@@ -467,6 +471,9 @@ class Correlation(Analysis):
                 f"would read {total} pairs x {dataset.row_count} rows > {SCREEN_MAX_WORK})"
             )
         params = {"pair_selection": selection, "pairs_total": total, "alpha": ALPHA}
+        if axis is not None and unit_columns(dataset, axis):
+            # units observed period after period: a pooled pair mixes the units' levels
+            params["panel_units"] = unit_columns(dataset, axis)
         groups = [
             g
             for g in dataset.columns_of(ColumnKind.CATEGORICAL, roles=(ColumnRole.CATEGORY,))
@@ -1027,6 +1034,9 @@ class Correlation(Analysis):
                 and derived is None
                 and "severity_capped" not in params
                 and _pooled_over(ctx, info, i, j, pr["r"], ONE_SIDED_MEDIUM_R) is None
+                and "panel_units" not in ctx.params
+                and not is_product(cols[i], cols)
+                and not is_product(cols[j], cols)
             ):
                 one_sided.append((i, j, out[-1]))
         groups = self._group_findings(ctx, strong, tested)

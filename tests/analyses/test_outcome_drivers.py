@@ -233,3 +233,38 @@ def test_the_mixture_guard_is_the_same_whatever_the_chunks() -> None:
         for r in runs
     ]
     assert views[0] == views[1] == views[2]
+
+
+def test_no_one_sided_partner_in_a_panel_or_for_a_product_column() -> None:
+    """Wages of two sectors over 30 counties x 7 years pool the counties' levels; an
+    interaction term's partners come from its factors: neither is a clear partner."""
+    rng = np.random.default_rng(21)
+    counties, years = 30, 7
+    level = np.repeat(rng.normal(0, 1, counties), years)
+    frame = pd.DataFrame(
+        {
+            "county": np.repeat([f"C{k:02d}" for k in range(counties)], years),
+            "year": np.tile(np.arange(1981, 1981 + years), counties),
+            "wfir": level + rng.normal(0, 0.9, counties * years),
+            "wfed": 0.7 * level + rng.normal(0, 0.8, counties * years),
+            "other": rng.normal(0, 1, counties * years),
+        }
+    )
+    frame["wloc"] = frame["wfed"] + rng.normal(0, 0.2, counties * years)  # wfed's strongest
+    result = run_on_frame(analysis("correlation"), frame)
+    pair = next(
+        f
+        for f in result.findings
+        if f["kind"] == "correlation" and set(f["subject"]["columns"]) == {"wfir", "wfed"}
+    )
+    assert 0.5 <= abs(pair["measurement"]["values"]["pearson_r"]) < 0.7
+    assert "panel_units" in pair["evidence"]["parameters"]
+    assert pair["severity"] == "low"
+    # the same numbers with no panel (no year): wfir's one clear partner
+    alone = run_on_frame(analysis("correlation"), frame.drop(columns=["year"]))
+    pair = next(
+        f
+        for f in alone.findings
+        if f["kind"] == "correlation" and set(f["subject"]["columns"]) == {"wfir", "wfed"}
+    )
+    assert pair["severity"] == "medium"
