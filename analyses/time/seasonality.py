@@ -315,6 +315,28 @@ EFFECT_BANDS = {
 }
 
 
+#: a weekday holding this many times its share of the observed days' rows: the rows follow
+#: a schedule (who or what is recorded on which day)
+SCHEDULE_PEAK_RATIO = 2.5
+
+
+def _scheduled_weekdays(tests: list[dict]) -> str | None:
+    """The rule text when the rows themselves crowd onto a weekday (its rows >=
+    SCHEDULE_PEAK_RATIO times the share of the days it covers), else None. Then a measure's
+    weekday differences may be those of whatever is scheduled on each day (a pollster's
+    fieldwork day), not an effect of the day."""
+    for test in tests:
+        if test["series"] == ROWS and test["cycle"] == "day_of_week":
+            ratio = test["values"].get("peak_ratio")
+            if ratio is not None and ratio >= SCHEDULE_PEAK_RATIO:
+                return (
+                    f"the rows crowd onto {test['values']['peak']} ({ratio:.1f} times its share "
+                    "of the days): a schedule of who or what is recorded on which weekday, "
+                    "whose differences the weekdays then carry; severity at most low"
+                )
+    return None
+
+
 class Seasonality(_TimeAnalysis):
     id = "seasonality"
     imports = SCIPY_SIGNAL  # loaded lazily: imported before the guarded run
@@ -370,7 +392,9 @@ class Seasonality(_TimeAnalysis):
         "(means of the tested values) must correlate r >= 0.3 on average (year_profile_r); "
         "with fewer, only a dominant cycle (epsilon^2 >= 0.5) is medium; else at most low. "
         "Rows per weekday with no row "
-        "at all on some weekdays (a trading calendar) are info. 3 or more "
+        "at all on some weekdays (a trading calendar) are info. A measure's weekday effect is "
+        "at most low when the rows crowd onto one weekday (>= 2.5 times its share of the "
+        "days: a schedule, such as a pollster's fieldwork day). 3 or more "
         "measures with a medium cycle of the same kind (year, week, day) peaking in the same "
         "month (quarter, weekday, hour), else lowest in the same one, are one shared season "
         "(medium, first; their own findings low). Yearly "
@@ -405,6 +429,7 @@ class Seasonality(_TimeAnalysis):
                 tests.append(self._period_test(s, c))
         tests = [x for x in tests if not x.get("not_applicable")]
         performed = sum(1 for x in tests if x["values"]["p_value"] is not None)
+        scheduled = _scheduled_weekdays(tests)
         out = []
         for test in tests:
             v = test["values"]
@@ -417,6 +442,15 @@ class Seasonality(_TimeAnalysis):
                 continue
             if test.get("closed_days"):
                 severity = "info"
+            if (
+                scheduled is not None
+                and test["cycle"] == "day_of_week"
+                and test["series"] != ROWS
+                and severity in ("medium", "high")
+            ):
+                # polls: each pollster starts its fieldwork on its own weekday
+                severity = "low"
+                test["params"]["severity_capped"] = scheduled
             capped = _unrepeated_season(test, v) if severity in ("medium", "high") else None
             if capped is not None:
                 severity = "low"

@@ -183,3 +183,40 @@ def test_an_optional_note_is_not_lost_data_and_a_log_twin_restates_its_pair() ->
     twin = pair[frozenset(("y", "lbase"))]
     assert twin["severity"] == "low"
     assert "monotone function" in twin["evidence"]["parameters"]["severity_capped"]
+
+
+def test_a_weekday_effect_of_rows_on_a_schedule_is_low() -> None:
+    """Polls: one pollster always starts on Saturday, another on Friday, with its own house
+    effect; a measure's 'weekday effect' is the pollsters'. A daily series with the same
+    weekday swing keeps it."""
+    rng = np.random.default_rng(17)
+    weeks = 160
+    start = pd.Timestamp("2004-01-03")  # a Saturday
+    saturday = [start + pd.Timedelta(weeks=k) for k in range(weeks)]
+    friday = [start + pd.Timedelta(weeks=k, days=-1) for k in range(0, weeks, 2)]
+    polls = pd.DataFrame(
+        {
+            "startDate": saturday + friday,
+            "Green": np.r_[rng.normal(9.0, 0.8, len(saturday)), rng.normal(6.0, 0.8, len(friday))],
+        }
+    ).sort_values("startDate")
+    result = run_on_frame(analysis("seasonality"), polls)
+    green = next(
+        f
+        for f in result.findings
+        if f["subject"].get("series") == "Green" and f["subject"].get("cycle") == "day_of_week"
+    )
+    assert green["severity"] == "low"
+    assert "crowd onto" in green["evidence"]["parameters"]["severity_capped"]
+
+    days = pd.date_range("2004-01-01", periods=700, freq="D")
+    daily = pd.DataFrame(
+        {"date": days, "nox": 40 - 12 * (days.day_of_week == 6) + rng.normal(0, 4, days.size)}
+    )
+    result = run_on_frame(analysis("seasonality"), daily)
+    nox = next(
+        f
+        for f in result.findings
+        if f["subject"].get("series") == "nox" and f["subject"].get("cycle") == "day_of_week"
+    )
+    assert nox["severity"] == "medium"
