@@ -41,9 +41,18 @@ PERIOD_INDEX_DETAIL = "period_index"
 #: the role detail of a category whose levels are a panel's units (states, firms observed
 #: over time): groups to compare even with a few rows each
 ENTITY_DETAIL = "entity"
+#: the adjective of a time grain, for reasons and titles ("dayly" is no word)
+GRAIN_ADJECTIVES = {
+    "year": "yearly",
+    "quarter": "quarterly",
+    "month": "monthly",
+    "week": "weekly",
+    "day": "daily",
+}
 
 __all__ = [
     "ENTITY_DETAIL",
+    "GRAIN_ADJECTIVES",
     "MEASURE_ROLES",
     "PERIOD_INDEX_DETAIL",
     "SETS_DETAIL",

@@ -159,8 +159,8 @@ def _within_r(info: dict, i: int, j: int, group: str) -> float | None:
     tx = ty = Fraction(0)
     total = 0
     for name in set(li) & set(lj):
-        nx, s1x, _ = li[name]
-        ny, s1y, _ = lj[name]
+        nx, s1x = li[name]
+        ny, s1y = lj[name]
         if None in (s1x, s1y) or not nx or not ny:
             return None
         m = min(nx, ny)
@@ -471,9 +471,10 @@ class Correlation(Analysis):
                 f"would read {total} pairs x {dataset.row_count} rows > {SCREEN_MAX_WORK})"
             )
         params = {"pair_selection": selection, "pairs_total": total, "alpha": ALPHA}
-        if axis is not None and unit_columns(dataset, axis):
+        units = unit_columns(dataset, axis) if axis is not None else []
+        if units:
             # units observed period after period: a pooled pair mixes the units' levels
-            params["panel_units"] = unit_columns(dataset, axis)
+            params["panel_units"] = units
         groups = [
             g
             for g in dataset.columns_of(ColumnKind.CATEGORICAL, roles=(ColumnRole.CATEGORY,))
@@ -596,24 +597,25 @@ class Correlation(Analysis):
             old = state["pairs"].get((i, j))
             new = [n, sx, sy, sxx, syy, sxy]
             state["pairs"][(i, j)] = new if old is None else _add_moments(old, new)
+        # per category level: each measure's row count and exact sum of deviations, the
+        # level means the Simpson guard (_within_r) subtracts; the time axis is never paired
+        measures = [i for i, c in enumerate(ctx.columns) if c != ctx.params.get("time_axis")]
         for g in ctx.params.get("mixture_groups", []):
             encoded = pc.dictionary_encode(chunk.table.column(g)).combine_chunks()
             names = encoded.dictionary.to_pylist()
             codes = encoded.indices.to_numpy(zero_copy_only=False)
             valid = np.asarray(pc.is_valid(encoded).to_numpy(zero_copy_only=False))
-            for i in range(len(ctx.columns)):
+            for i in measures:
                 ok = valid & column(i)[1]
                 k = codes[ok].astype(np.int64)
                 d = dev(i)[ok]
-                squares = d * d
-                if not np.isfinite(squares).all():
-                    continue  # a square overflowed: no guard for this column
+                if not np.isfinite(d).all():
+                    continue  # a deviation overflowed: no guard for this column
                 counts = np.bincount(k, minlength=len(names))
-                s1 = grouped_fixed_sums(k, d, len(names))
-                s2 = grouped_fixed_sums(k, squares, len(names))
+                sums = grouped_fixed_sums(k, d, len(names))
                 levels = state["levels"].setdefault((g, i), {})
                 for code in np.flatnonzero(counts).tolist():
-                    add = [int(counts[code]), s1[code], s2[code]]
+                    add = [int(counts[code]), sums[code]]
                     name = names[code]
                     levels[name] = add if name not in levels else _add_moments(levels[name], add)
 
@@ -1033,10 +1035,10 @@ class Correlation(Analysis):
                 and periods is None
                 and derived is None
                 and "severity_capped" not in params
-                and _pooled_over(ctx, info, i, j, pr["r"], ONE_SIDED_MEDIUM_R) is None
                 and "panel_units" not in ctx.params
                 and not is_product(cols[i], cols)
                 and not is_product(cols[j], cols)
+                and _pooled_over(ctx, info, i, j, pr["r"], ONE_SIDED_MEDIUM_R) is None
             ):
                 one_sided.append((i, j, out[-1]))
         groups = self._group_findings(ctx, strong, tested)

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, Plan
+from pytest_statharness.column_roles import GRAIN_ADJECTIVES
 
 from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.series import (
@@ -207,11 +208,6 @@ def _f(x) -> float | None:
     return x if math.isfinite(x) else None
 
 
-#: the word for one point of a series at the time column's grain ("daily" for instants and
-#: days: the series are day buckets)
-GRAIN_WORDS = {"year": "yearly", "quarter": "quarterly", "month": "monthly", "week": "weekly"}
-
-
 #: (shortest, longest) median step in days between a series' points, per word
 STEP_WORDS = (
     ((360, 367), "yearly"),
@@ -230,4 +226,5 @@ def per_point(ctx, keys: np.ndarray) -> str:
         for (low, high), word in STEP_WORDS:
             if low <= step <= high:
                 return word
-    return GRAIN_WORDS.get(ctx.params.get("grain"), "daily")
+    # "daily" for instants and days too: the series are day buckets
+    return GRAIN_ADJECTIVES.get(ctx.params.get("grain"), "daily")

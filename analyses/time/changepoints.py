@@ -420,8 +420,9 @@ class Changepoints(_TimeAnalysis):
                         },
                     )
                 )
-                capped = _not_a_step(search, ch, keys, y) if numeric else None
-                if capped is not None and out[-1]["severity"] in ("medium", "high"):
+                medium = out[-1]["severity"] in ("medium", "high")
+                capped = _not_a_step(search, ch, keys, y) if numeric and medium else None
+                if capped is not None:
                     out[-1]["severity"] = "low"
                     out[-1]["evidence"]["parameters"]["severity_capped"] = capped
             if _returning_swing(keys, changes):

@@ -135,6 +135,11 @@ class Trend(_TimeAnalysis):
             for name, _, values in results
         ]
         panel = self._panel_rows(s, ctx)
+        # a name says what a column measures, not that its mean over a panel's entities is
+        # a series: only declarations lift the panel cap
+        declared_here = set(ctx.dataset.kpis) | (
+            set(ctx.dataset.targets) if ctx.dataset.targets_declared else set()
+        )
         shared = [
             i
             for i, (name, _, _) in enumerate(results)
@@ -149,11 +154,6 @@ class Trend(_TimeAnalysis):
         for i, (name, keys, values) in enumerate(results):
             severity = severities[i]
             parameters = {"series_tested": tested, "confidence": 0.95, **self._window_params(s)}
-            # a name says what a column measures, not that its mean over a panel's
-            # entities is a series: only declarations lift the cap
-            declared_here = set(ctx.dataset.kpis) | (
-                set(ctx.dataset.targets) if ctx.dataset.targets_declared else set()
-            )
             if panel is not None and name not in (ROWS, *declared_here) and severity == "medium":
                 # the mean over a fixed set of entities per period mixes their own trends
                 severity = "low"

@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from ..column_kinds import ColumnKind
 from ..column_roles import (
     ENTITY_DETAIL,
+    GRAIN_ADJECTIVES,
     MEASURE_ROLES,
     PERIOD_INDEX_DETAIL,
     SETS_DETAIL,
@@ -214,33 +215,20 @@ PANEL_MIN_ROWS = 10
 GROWING_MAX_DESCENTS = 0.01
 
 
-#: the adjective of a grain ("dayly" is no word)
-GRAIN_ADJECTIVES = {
-    "year": "yearly",
-    "quarter": "quarterly",
-    "month": "monthly",
-    "week": "weekly",
-    "day": "daily",
-}
-
-
 def occupancy_estimate(distinct: int, draws: int) -> float | None:
     """The number K of equally likely values for which ``draws`` draws show ``distinct``
     distinct ones on average, K (1 - exp(-draws / K)) = distinct (the occupancy problem);
     None when every draw was new (K unbounded). Unequal frequencies show more repeats, so
     K is an underestimate: a column is called a key only when even K leaves it under 5
-    rows per value. Bisection in plain floats: the same answer on every machine."""
+    rows per value. Reached only when a distinct count passes its cap, so scipy is
+    imported then, not with the plugin."""
     if draws <= distinct:
         return None
+    from scipy.optimize import brentq
+
     ratio = distinct / draws  # (1 - e^-x) / x with x = draws / K: falls from 1 as x grows
-    lo, hi = 1e-12, 1e6
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if (1 - math.exp(-mid)) / mid > ratio:
-            lo = mid
-        else:
-            hi = mid
-    return draws / ((lo + hi) / 2)
+    x = brentq(lambda x: -math.expm1(-x) / x - ratio, 1e-12, 1e6, xtol=1e-15, rtol=1e-15)
+    return draws / x
 
 
 def decide_role(
