@@ -205,6 +205,17 @@ def built_from(x: str, y: str, columns) -> str | None:
 _PERIOD_NAME = re.compile(r"^(?P<stem>.*?)[ _.-]?(?P<period>(?:18|19|20)\d\d|\d\d)$")
 
 
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+#: a column name that is a month (``JAN``, ``March``), alone or after a stem and a separator
+_MONTH_NAME = re.compile(
+    r"^(?:(?P<stem>.*?)[ _.-])?(?P<period>"
+    + "|".join(sorted({m[:3] for m in _MONTHS} | set(_MONTHS) | {"sept"}, key=len, reverse=True))
+    + r")$",
+    re.IGNORECASE,
+)
+
 PERIODS_RULE = (
     "{stem!s} in {a} and in {b}: one measure of the same units in two periods (a wide "
     "table's columns: 1960, 1961, ...; team86, team87), which agree by persistence; "
@@ -215,7 +226,7 @@ PERIODS_RULE = (
 def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
     """(stem, period of x, period of y) when two column names are one measure in two
     periods, else None: ``1960`` and ``1961`` (a wide table of years), ``team86`` and
-    ``team87``, ``pop_2000`` and ``pop_2010``.
+    ``team87``, ``pop_2000`` and ``pop_2010``, ``JAN`` and ``FEB``.
 
     Why: a wide export stores one measure per period as columns; the same units' values
     in two periods agree by persistence (a country's fertility in 2004 and 2005, a player's
@@ -223,6 +234,14 @@ def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
     need a stem of letters (``x1``/``x2`` or ``v12``/``v13`` are feature numbers, not
     seasons) and differ by at most 10.
     """
+    months = _MONTH_NAME.match(x.strip()), _MONTH_NAME.match(y.strip())
+    if months[0] is not None and months[1] is not None:
+        # a wide table of months (El Nino's JAN..DEC sea temperatures by year)
+        stems = [(m["stem"] or "").lower() for m in months]
+        px, py = (m["period"] for m in months)
+        if stems[0] == stems[1] and px.lower()[:3] != py.lower()[:3]:
+            return months[0]["stem"] or "", px, py
+        return None
     mx, my = _PERIOD_NAME.match(x.strip()), _PERIOD_NAME.match(y.strip())
     if mx is None or my is None or mx["stem"].lower() != my["stem"].lower():
         return None

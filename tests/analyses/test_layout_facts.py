@@ -220,3 +220,79 @@ def test_a_weekday_effect_of_rows_on_a_schedule_is_low() -> None:
         if f["subject"].get("series") == "nox" and f["subject"].get("cycle") == "day_of_week"
     )
     assert nox["severity"] == "medium"
+
+
+def test_a_wide_table_of_months_is_persistence_not_a_group() -> None:
+    """El Nino's JAN..DEC sea temperatures by year: neighbouring months agree because a
+    warm year is warm for months, which is the table's layout."""
+    rng = np.random.default_rng(8)
+    n = 60
+    level = np.zeros(n)
+    frame = {"YEAR": np.arange(1950, 1950 + n)}
+    state = rng.normal(0, 1, n)
+    for month in ("JAN", "FEB", "MAR", "APR", "MAY", "JUN"):
+        state = 0.95 * state + rng.normal(0, 0.3, n)
+        frame[month] = 26 + state + level
+    corr = run_on_frame(analysis("correlation"), pd.DataFrame(frame))
+    months = [
+        f
+        for f in corr.findings
+        if f["kind"] == "correlation" and "YEAR" not in f["subject"]["columns"]
+    ]
+    assert months and all(f["severity"] == "low" for f in months)
+    assert not [f for f in corr.findings if f["kind"] == "correlated_group"]
+
+
+def monthly_pair(deviation_link: float, seed: int = 5, n: int = 96) -> pd.DataFrame:
+    """Two monthly series trending apart; their deviations from the trends are linked
+    with this weight (1: a mirror image such as approval and disapproval)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    shock = rng.normal(0, 4, n)
+    other = rng.normal(0, 4, n)
+    return pd.DataFrame(
+        {
+            "date": pd.date_range("2001-01-01", periods=n, freq="MS"),
+            "approve": 70 - 0.12 * t + shock,
+            "disapprove": 20
+            + 0.12 * t
+            - deviation_link * shock
+            + (1 - deviation_link) * other
+            + rng.normal(0, 0.4, n),
+        }
+    )
+
+
+def test_series_that_mirror_each_other_beyond_their_trends_are_medium() -> None:
+    pair = ("approve", "disapprove")
+    mirrored = run_on_frame(analysis("correlation"), monthly_pair(1.0))
+    finding = next(f for f in mirrored.findings if set(f["subject"]["columns"]) == set(pair))
+    assert finding["severity"] == "medium"
+    assert finding["evidence"]["parameters"]["detrended_r"] < -0.9
+    assert "beyond their trends" in finding["title"]
+    # only the trends in common: the shared-trend cap holds
+    trends = run_on_frame(analysis("correlation"), monthly_pair(0.0))
+    finding = next(f for f in trends.findings if set(f["subject"]["columns"]) == set(pair))
+    assert finding["severity"] == "low"
+    assert "detrended_r" not in finding["evidence"]["parameters"]
+
+
+def test_two_compounding_series_do_not_move_together_beyond_a_line() -> None:
+    """Real GDP and consumption both grow by a percentage a year: a straight line leaves
+    the same curvature in both, so their residuals correlate without any link."""
+    rng = np.random.default_rng(6)
+    n = 200
+    t = np.arange(n)
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("1959-01-01", periods=n, freq="QS"),
+            "realgdp": 2700 * np.exp(0.008 * t + np.cumsum(rng.normal(0, 0.004, n))),
+            "realcons": 1700 * np.exp(0.009 * t + np.cumsum(rng.normal(0, 0.004, n))),
+        }
+    )
+    corr = run_on_frame(analysis("correlation"), frame)
+    finding = next(
+        f for f in corr.findings if set(f["subject"]["columns"]) == {"realgdp", "realcons"}
+    )
+    assert finding["severity"] == "low"
+    assert "detrended_r" not in finding["evidence"]["parameters"]

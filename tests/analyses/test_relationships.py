@@ -142,25 +142,32 @@ def test_a_pair_under_medium_r_is_medium_only_as_a_columns_strongest() -> None:
 
 def test_year_and_quarter_columns_make_a_series_table() -> None:
     """macrodata's shape: one row per (year, quarter) and no timestamp column. Levels of
-    two series over time are low (they correlate through their trends), however strong."""
+    two series over time are low (they correlate through their trends and cycles), unless
+    their deviations from the trends still correlate at |r| >= 0.9."""
     rng = np.random.default_rng(5)
     years = np.repeat(np.arange(1960, 2000), 4)
     quarter = np.tile(np.arange(1, 5), 40)
     walk = rng.normal(size=years.size)  # a common cycle, no trend
-    frame = pd.DataFrame(
-        {
-            "year": years,
-            "quarter": quarter,
-            "gdp": walk + rng.normal(scale=0.3, size=years.size),
-            "cons": walk + rng.normal(scale=0.3, size=years.size),
-            "rate": rng.normal(size=years.size),
-        }
-    )
-    result = run_on_frame(Correlation(), frame)
-    pair = by_pair(result)[("gdp", "cons")]
-    assert abs(pair["measurement"]["values"]["pearson_r"]) >= 0.7
+
+    def gdp_and_cons(noise: float) -> dict:
+        frame = pd.DataFrame(
+            {
+                "year": years,
+                "quarter": quarter,
+                "gdp": walk + rng.normal(scale=noise, size=years.size),
+                "cons": walk + rng.normal(scale=noise, size=years.size),
+                "rate": rng.normal(size=years.size),
+            }
+        )
+        return by_pair(run_on_frame(Correlation(), frame))[("gdp", "cons")]
+
+    pair = gdp_and_cons(0.6)
+    assert 0.7 <= abs(pair["measurement"]["values"]["pearson_r"]) < 0.9
     assert pair["severity"] == "low"
     assert "levels of two series" in pair["title"]
+    pair = gdp_and_cons(0.2)
+    assert pair["evidence"]["parameters"]["detrended_r"] >= 0.9
+    assert pair["severity"] == "medium"
 
 
 @pytest.mark.parametrize("seed", range(4))
