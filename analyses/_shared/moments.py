@@ -95,6 +95,18 @@ def within_units(levels: dict) -> tuple[float, int, int] | None:
     return (r if sxy >= 0 else -r), rows, units
 
 
+def within_slope(levels: dict) -> float | None:
+    """The within-unit (fixed-effects) slope of y on x, from the exact per-unit sums; None
+    when x does not vary within the units of >= 2 rows."""
+    sxx = sxy = Fraction(0)
+    for n, sx, sy, xx, _, xy in levels.values():
+        if n < 2:
+            continue
+        sxx += Fraction(n * xx * _SCALE - sx * sx, n)
+        sxy += Fraction(n * xy * _SCALE - sx * sy, n)
+    return float(sxy / sxx) if sxx > 0 else None
+
+
 def r_p_value(r: float, df: int) -> float | None:
     """Two-sided p of a correlation coefficient with ``df`` degrees of freedom (t test)."""
     if df < 1:

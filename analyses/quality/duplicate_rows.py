@@ -56,6 +56,14 @@ MAX_VERIFY_ROWS = 1 << 16
 # duplicate_rows
 # ======================================================================================
 CHANCE_MAX_DISTINCT = 10_000
+#: a table whose every column holds at most this many values is a table of codes
+CODES_MAX_DISTINCT = 20
+CODES_RULE = (
+    f"every column holds at most {CODES_MAX_DISTINCT} distinct values (a survey's answer "
+    "codes): answers are correlated (the healthy answer 0 to every count), so the "
+    "independence estimate understates chance and identical rows are respondents who "
+    "answered alike, not copies; severity low, no recommendation to drop them"
+)
 CHANCE_SHARE = 0.1
 CHANCE_RULE = (
     "expected_by_chance = C(rows, 2) x prod over columns of sum(p_v^2) (p_v: the share of "
@@ -327,6 +335,9 @@ class DuplicateRows(Analysis):
         "there is more than one sub-range). Severity by "
         "duplicate share: >= 5% high, >= 0.5% medium, else low; low when independent rows "
         "would show that many by chance (" + CHANCE_RULE + "); low, without the advice to "
+        "drop them, when "
+        + CODES_RULE.split(": answers")[0]
+        + " (answer codes); low, without the advice to "
         "drop them, in a table without a time axis whose identifier keys equal-sized sets "
         "of rows (a matched design's sets: " + SET_RULE.format(key="stratum") + ")"
     )
@@ -546,6 +557,16 @@ class DuplicateRows(Analysis):
             if chance:
                 severity = "low"
                 title += f" (about {expected:.3g} expected by chance: few distinct values)"
+            elif all(
+                ctx.dataset.column(c).distinct_exact
+                and ctx.dataset.column(c).distinct_at_least <= CODES_MAX_DISTINCT
+                for c in ctx.columns
+            ):
+                # DoctorAUS: 15 coded columns, 610 repeats where independence expects 19
+                chance = True
+                severity = "low"
+                title += f" (every column holds at most {CODES_MAX_DISTINCT} values: answer codes)"
+                params["codes_rule"] = CODES_RULE
             elif sets:
                 # infert's 83 matched sets of 3: two controls of one set, matched on age,
                 # education and parity, often share the rest too

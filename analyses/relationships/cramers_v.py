@@ -11,7 +11,7 @@ from itertools import combinations
 
 import numpy as np
 
-from pytest_statharness import Analysis, MemoryModel, Plan
+from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
 from pytest_statharness.column_roles import ENTITY_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
@@ -23,6 +23,11 @@ from .._shared.series import (
 )
 from .._shared.summaries import PERIODS_RULE, same_measure_two_periods
 from ._common import GROUP_KINDS, _group_columns, _LevelScan, _strongest_first
+
+
+def _pairs_of(columns: list[str], flags: set[str]) -> list[tuple[str, str]]:
+    """Every pair in column order except two 0/1 numbers (correlation pairs those)."""
+    return [(a, b) for a, b in combinations(columns, 2) if not (a in flags and b in flags)]
 
 
 class CramersV(Analysis):
@@ -44,7 +49,9 @@ class CramersV(Analysis):
     exact = True
     passes = 2
     method = (
-        "For each pair of categorical/boolean columns, on rows where both are non-null: exact "
+        "For each pair of categorical/boolean columns (0/1 numeric columns too, paired with "
+        "the categorical ones: two 0/1 numbers are correlation's), on rows where both are "
+        "non-null: exact "
         "contingency table (per column the max_groups-1 most frequent levels and an 'other' "
         "level when it has more than max_groups levels; columns with more than 4*max_groups "
         "distinct values, or more than 50 distinct values with fewer than 20 rows per value "
@@ -76,13 +83,23 @@ class CramersV(Analysis):
 
     def plan(self, dataset, budget):
         eligible, skipped = _group_columns(dataset, budget)
-        kept = eligible[: budget.max_columns]
-        pairs = list(combinations(kept, 2))
+        # 0/1 numbers (dem, female) are two-level categories too; with each other they are
+        # correlation's (phi = Pearson r), with a category (a vote's three levels) ours
+        flags = [
+            c
+            for c in dataset.columns_of(ColumnKind.NUMERIC, roles=(ColumnRole.BOOLEAN,))
+            if c not in eligible
+        ]
+        kept = [*eligible[: budget.max_columns], *flags][: budget.max_columns]
+        if not any(c in eligible for c in kept):
+            return None
+        pairs = _pairs_of(kept, set(flags))
         if not pairs:
             return None
         left_out: dict = {}
-        if len(eligible) > len(kept):
-            left_out.update({"columns": eligible[len(kept) :], "cap": "max_columns"})
+        dropped = [c for c in [*eligible, *flags] if c not in kept]
+        if dropped:
+            left_out.update({"columns": dropped, "cap": "max_columns"})
         if skipped:
             left_out["skipped_columns"] = skipped
         if len(pairs) > budget.max_pairs:
@@ -91,11 +108,16 @@ class CramersV(Analysis):
             left_out["pairs_rule"] = "kept the first max_pairs pairs in column order"
         used = {c for p in pairs[: budget.max_pairs] for c in p}
         columns = tuple(c for c in kept if c in used)
-        return Plan(columns, {"alpha": ALPHA, "pairs_total": len(pairs)}, left_out)
+        params = {"alpha": ALPHA, "pairs_total": len(pairs)}
+        flags_used = [c for c in flags if c in used]
+        if flags_used:
+            params["numeric_flags"] = flags_used
+        return Plan(columns, params, left_out)
 
     def _pairs(self, ctx):
         order = {c: k for k, c in enumerate(ctx.columns)}
-        pairs = list(combinations(ctx.columns, 2))[: ctx.budget.max_pairs]
+        flags = set(ctx.params.get("numeric_flags", ()))
+        pairs = _pairs_of(list(ctx.columns), flags)[: ctx.budget.max_pairs]
         return sorted(pairs, key=lambda p: (order[p[0]], order[p[1]]))
 
     def init(self, ctx):

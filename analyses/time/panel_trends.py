@@ -34,6 +34,7 @@ from .._shared.moments import (
     merge_keyed,
     pearson,
     r_p_value,
+    within_slope,
     within_units,
 )
 from .._shared.panel import MAX_UNITS, MIN_UNIT_ROWS, time_axis, unit_columns
@@ -55,7 +56,18 @@ LOCKSTEP_RULE = (
     "experience or an age that grows by one each period): by construction; severity at "
     "most low"
 )
+#: ... and so does one that grows by one per year within the units (an age, years of
+#: experience) while following time at |within r| >= COUNTER_R (a few misrecorded ages
+#: keep r under LOCKSTEP_R)
+COUNTER_R = 0.95
+COUNTER_SLOPE_TOLERANCE = 0.05
+COUNTER_RULE = (
+    f"grows by one per year within the units (within-unit slope 1 +/- "
+    f"{COUNTER_SLOPE_TOLERANCE:g} per year, |within r| >= {COUNTER_R}): an age or years of "
+    "experience counting the periods, by construction; severity at most low"
+)
 _US_PER_DAY = 86_400_000_000.0
+_DAYS_PER_YEAR = 365.2425
 COMMON_RULE = (
     "the same values in every unit, period by period (identical exact sums in each unit): "
     "one common series repeated per unit (a national price index beside the states), whose "
@@ -104,7 +116,8 @@ class PanelTrends(Analysis):
         f"measure) pairs tested < {ALPHA}, at least {MEDIUM_SHARE:.0%} of the units move in "
         f"the majority direction and |within r| >= {MEDIUM_R}; low from {LOW_SHARE:.0%}; "
         "else info; at most low when |within r| >= 0.999 (lockstep with time: experience, "
-        "age), and when every unit holds the same values (identical exact sums: one common "
+        "age) or when it grows by one per year within the units (slope 1 +/- 0.05 per year at "
+        "|within r| >= 0.95: an age with a few misrecorded values), and when every unit holds the same values (identical exact sums: one common "
         "series, a national index repeated per state). 3 or more measures with a medium trend within the units of one column "
         "are one finding (medium, first), their own low"
     )
@@ -170,6 +183,15 @@ class PanelTrends(Analysis):
                 # experience, age, a counter: one more each period in every unit
                 severity = "low"
                 params["severity_capped"] = LOCKSTEP_RULE
+            elif (
+                severity == "medium"
+                and within is not None
+                and abs(within) >= COUNTER_R
+                and self._counts_years(ctx, state.get((g, m), {}))
+            ):
+                # LaborSupply's age: +1 a year in 531 of 532 people, a few ages misrecorded
+                severity = "low"
+                params["severity_capped"] = COUNTER_RULE
             word = "rises" if values["units_up"] >= values["units_down"] else "falls"
             majority = max(values["units_up"], values["units_down"])
             if values["units_up"] + values["units_down"] == 0:
@@ -203,6 +225,19 @@ class PanelTrends(Analysis):
                 )
             )
         return cap_findings(ctx, self._shared(ctx, t, out, tested))
+
+    @staticmethod
+    def _counts_years(ctx, levels: dict) -> bool:
+        """Whether the measure grows by one per year within the units (time in days for a
+        timestamp, else in its own units: a year column)."""
+        slope = within_slope(levels)
+        if slope is None:
+            return False
+        if ctx.dataset.kind(ctx.params["time"]) == ColumnKind.TIMESTAMP:
+            slope *= _DAYS_PER_YEAR
+        elif ctx.dataset.column(ctx.params["time"]).role_detail != "year":
+            return False
+        return abs(slope - 1.0) <= COUNTER_SLOPE_TOLERANCE
 
     @staticmethod
     def _test(levels: dict) -> dict:

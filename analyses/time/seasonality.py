@@ -463,7 +463,11 @@ class Seasonality(_TimeAnalysis):
                     f"{MIN_SEASON_SHARE:.0%}): consistent but too small to matter beside the "
                     "trend and the noise; severity at most low"
                 )
-            window = window_label(ctx, s.hourly if test["cycle"] == "hour_of_day" else s.daily)
+            window = (
+                ""  # rows per weekday / hour of day are counted over every row, not a window
+                if test["series"] == ROWS and test["cycle"] in ("day_of_week", "hour_of_day")
+                else window_label(ctx, s.hourly if test["cycle"] == "hour_of_day" else s.daily)
+            )
             out.append(
                 ctx.finding(
                     kind="seasonality",

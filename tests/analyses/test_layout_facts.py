@@ -296,3 +296,93 @@ def test_two_compounding_series_do_not_move_together_beyond_a_line() -> None:
     )
     assert finding["severity"] == "low"
     assert "detrended_r" not in finding["evidence"]["parameters"]
+
+
+def test_rows_of_a_weekly_table_are_counted_per_date_not_per_calendar_day() -> None:
+    """778 weekly dates span 5,440 days: the rows series has one point per date (the days
+    between dates are no zero counts; an O(n^2) slope estimator over them took 900 MB)."""
+    rng = np.random.default_rng(9)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("1975-01-03", periods=n, freq="7D"),
+            "rate": np.cumsum(rng.normal(0, 0.01, n)) + 2.0,
+        }
+    )
+    trend = run_on_frame(analysis("trend"), frame)
+    rows = [f for f in trend.findings if f["subject"].get("series") == "rows"]
+    assert rows and all(f["measurement"]["values"]["points"] == n for f in rows)
+
+
+def test_rows_per_weekday_count_every_row_and_say_no_window() -> None:
+    """Rows per weekday are counted over every row: a '(latest 1000 days)' in their title
+    would misstate what was read; a daily measure's test is windowed and says so."""
+    rng = np.random.default_rng(10)
+    days = pd.date_range("2000-01-01", periods=1500, freq="D")
+    reps = np.where(days.day_of_week == 5, 6, 1)
+    frame = pd.DataFrame(
+        {
+            "date": np.repeat(days, reps),
+            "temp": np.repeat(10 + 8 * np.sin(2 * np.pi * days.day_of_year / 365.25), reps)
+            + rng.normal(0, 1, reps.sum()),
+        }
+    )
+    result = run_on_frame(analysis("seasonality"), frame)
+    titles = {
+        (f["subject"].get("series"), f["subject"].get("cycle")): f["title"]
+        for f in result.findings
+        if f["kind"] == "seasonality"
+    }
+    assert "latest" not in titles[("rows", "day_of_week")]
+    assert "(latest 1000 days)" in titles[("temp", "day_of_week")]
+
+
+def test_an_age_counting_the_years_of_a_panel_is_low_a_growth_is_not() -> None:
+    """LaborSupply's age: +1 a year in every person, a few ages misrecorded (within r
+    0.99, under the lockstep 0.999). Growth within the units (a pig's weight) stays."""
+    rng = np.random.default_rng(11)
+    people, years = 200, np.arange(1979, 1989)
+    ids = np.repeat(np.arange(people), years.size)
+    year = np.tile(years, people)
+    age = np.repeat(rng.integers(25, 50, people), years.size) + (year - 1979)
+    age = age + np.where(rng.random(age.size) < 0.03, rng.integers(-3, 4, age.size), 0)
+    weight = 20 + np.repeat(rng.normal(0, 3, people), years.size) + 6.0 * (year - 1979)
+    frame = pd.DataFrame(
+        {
+            "id": ids,
+            "year": year,
+            "age": age,
+            "weight": weight + rng.normal(0, 4, age.size),
+            "hours": rng.normal(7.6, 0.3, age.size),
+        }
+    )
+    result = run_on_frame(analysis("panel_trends"), frame)
+    by_series = {f["subject"]["series"]: f for f in result.findings if "series" in f["subject"]}
+    age_finding = by_series["age"]
+    assert age_finding["measurement"]["values"]["within_r"] < 0.999
+    assert age_finding["severity"] == "low"
+    assert "one per year" in age_finding["evidence"]["parameters"]["severity_capped"]
+    assert by_series["weight"]["severity"] == "medium"
+
+
+def test_identical_answers_in_a_table_of_codes_are_not_copies() -> None:
+    """DoctorAUS: 15 coded columns whose answers go together (the healthy answer 0 to
+    every count); 610 identical rows where independent columns would show 19. A table
+    with a continuous measure keeps its duplicates medium/high and the advice to drop."""
+    rng = np.random.default_rng(12)
+    n = 3000
+    healthy = rng.random(n) < 0.6
+    codes = {f"q{k}": np.where(healthy, 0, rng.integers(0, 16, n)) for k in range(12)}
+    frame = pd.DataFrame({"sex": rng.integers(0, 2, n), "age": rng.integers(1, 13, n), **codes})
+    result = run_on_frame(analysis("duplicate_rows"), frame)
+    finding = next(f for f in result.findings if f["kind"] == "duplicate_rows")
+    assert finding["measurement"]["values"]["duplicate_rows"] >= 0.05 * n
+    assert finding["severity"] == "low"
+    assert "answer codes" in finding["title"]
+    assert not finding.get("recommendation")
+
+    measured = frame.assign(income=rng.lognormal(10, 1, n).round(2))
+    copied = pd.concat([measured, measured.iloc[:300]], ignore_index=True)
+    result = run_on_frame(analysis("duplicate_rows"), copied)
+    finding = next(f for f in result.findings if f["kind"] == "duplicate_rows")
+    assert finding["severity"] in ("medium", "high")

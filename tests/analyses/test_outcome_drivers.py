@@ -268,3 +268,28 @@ def test_no_one_sided_partner_in_a_panel_or_for_a_product_column() -> None:
         if f["kind"] == "correlation" and set(f["subject"]["columns"]) == {"wfir", "wfed"}
     )
     assert pair["severity"] == "medium"
+
+
+def test_a_01_flag_is_paired_with_a_category_not_with_another_flag() -> None:
+    """vote92: party flags coded 0/1 against a vote of three levels; the flags' own pair is
+    correlation's (phi is Pearson's r on 0/1)."""
+    rng = np.random.default_rng(13)
+    n = 900
+    party = rng.choice(["dem", "rep", "ind"], n, p=[0.4, 0.35, 0.25])
+    vote = np.where(
+        rng.random(n) < 0.8,
+        np.select([party == "dem", party == "rep"], ["Clinton", "Bush"], "Perot"),
+        rng.choice(["Clinton", "Bush", "Perot"], n),
+    )
+    frame = pd.DataFrame(
+        {
+            "vote": vote,
+            "dem": (party == "dem").astype(int),
+            "rep": (party == "rep").astype(int),
+            "age": rng.integers(18, 90, n),
+        }
+    )
+    result = run_on_frame(analysis("cramers_v"), frame)
+    pairs = {frozenset(f["subject"]["columns"]): f for f in result.findings}
+    assert pairs[frozenset({"vote", "dem"})]["severity"] == "medium"
+    assert frozenset({"dem", "rep"}) not in pairs
