@@ -41,6 +41,17 @@ MIN_ROWS = 5
 MIN_SHARE = 0.005
 #: ... and this many times the column's average rows per distinct value
 MIN_RATIO = 5.0
+#: a spike at zero: at least this share of a measure's values (with MIN_DISTINCT values
+#: or more) are exactly 0
+ZERO_SPIKE_SHARE = 0.10
+ZERO_SPIKE_NAMED = 5
+ZERO_SPIKE_RULE = (
+    f"at least {ZERO_SPIKE_SHARE:.0%} of a measure's values (one with {MIN_DISTINCT} or more "
+    "distinct values) are exactly 0: two populations in one column (those who do not work "
+    "beside the hours of those who do; zero earnings), or 0 written for 'not recorded'. "
+    "Means, spreads and correlations mix them: check what 0 means, and model the zeros "
+    "apart (a hurdle or a two-part model). One finding per table, medium"
+)
 #: numbers surveys and exports write for "not known", "refused", "not asked": beyond the
 #: rest of a column's values, codes, not values
 SENTINELS = frozenset(
@@ -111,7 +122,10 @@ class CappedValues(Analysis):
         "Not reported: a minimum of 0 (zeros are a quantity's floor: nothing bought, no "
         "rain), a maximum of 1 or 100 of a column with no negative value (a share's or a "
         "percentage's own bound), the minimum of a whole-number count (counts pile up at "
-        "their low end by nature). One info summary per analysis"
+        "their low end by nature); these are read as one table-wide finding instead: "
+        "measures with 20 or more distinct values of which at least 10% are exactly 0 (a "
+        "spike at zero: the hours of those who do not work; medium, the shares in its "
+        "parameters). One info summary per analysis"
     )
     reference = (
         "Tobin (1958), Estimation of relationships for limited dependent variables, "
@@ -250,6 +264,9 @@ class CappedValues(Analysis):
                     )
                 )
         flagged = len({f["subject"]["column"] for f in out})
+        spikes = self._zero_spikes(ctx, state)
+        if spikes:
+            out.append(spikes)
         out.append(
             ctx.finding(
                 kind="capped_values_screen",
@@ -262,6 +279,45 @@ class CappedValues(Analysis):
             )
         )
         return out
+
+    @staticmethod
+    def _zero_spikes(ctx, state: dict) -> dict | None:
+        """One finding naming the measures with a spike at zero (hours of those who do not
+        work, earnings of the unemployed), said once for the table."""
+        shares = {}
+        for c in ctx.columns:
+            s = state[c]
+            if s.n < MIN_VALUES or s.bottom != 0 or ctx.params["distinct"][c] < MIN_DISTINCT:
+                continue
+            if s.at_bottom >= ZERO_SPIKE_SHARE * s.n:
+                shares[c] = s.at_bottom / s.n
+        if not shares:
+            return None
+        ordered = sorted(shares, key=lambda c: (-shares[c], c))
+        if len(ordered) == 1:
+            c = ordered[0]
+            title = (
+                f"{shares[c]:.0%} of {c!r} are exactly 0 beside "
+                f"{ctx.params['distinct'][c] - 1} other values: a spike at zero"
+            )
+        else:
+            named = ", ".join(f"{c!r} {shares[c]:.0%}" for c in ordered[:ZERO_SPIKE_NAMED])
+            left = len(ordered) - ZERO_SPIKE_NAMED
+            more = f" and {left} more" if left > 0 else ""
+            title = f"Spikes at zero in {len(ordered)} measures: {named}{more}"
+        return ctx.finding(
+            kind="zero_spike",
+            title=title,
+            subject={"columns": ordered},
+            values={
+                "measures_with_spike": len(ordered),
+                "largest_share": shares[ordered[0]],
+            },
+            units={"measures_with_spike": "count", "largest_share": "ratio"},
+            severity="medium",
+            columns=ordered,
+            parameters={"rule": ZERO_SPIKE_RULE, "shares": {c: shares[c] for c in ordered}},
+        )
 
     @staticmethod
     def _codes_finding(ctx, c: str, s: _Ends, coded: dict[float, int]) -> dict:

@@ -69,7 +69,8 @@ class CramersV(Analysis):
         "attribute of the units: at most low; a table with fewer than 5 rows per cell on "
         "average (Roscoe & Byars 1971) is too sparse for the test: at most low; two columns "
         "named as one attribute in two periods (team86, team87) agree by persistence: at "
-        "most low. Order: V "
+        "most low; a column recoding an earlier one level for level (one to one) repeats its "
+        "associations: at most low, same_fact_as the original's pair. Order: V "
         "descending, then column names"
     )
     reference = (
@@ -161,6 +162,16 @@ class CramersV(Analysis):
         pairs = self._pairs(ctx)
         tested = len(pairs)
         out = []
+        copy_of: dict[str, str] = {}  # a column recoding an earlier one level for level
+        for a, b in pairs:
+            table = tables.get((a, b))
+            if (
+                table is not None
+                and b not in copy_of
+                and not (levels[a]["other_levels"] or levels[b]["other_levels"])
+                and _one_to_one(table)
+            ):
+                copy_of[b] = copy_of.get(a, a)
         for a, b in pairs:
             table = tables.get((a, b))
             res = _cramers(table)
@@ -212,6 +223,15 @@ class CramersV(Analysis):
                 params["severity_capped"] = PERIODS_RULE.format(
                     stem=periods[0] or "one attribute", a=periods[1], b=periods[2]
                 )
+            copied = [c for c in (a, b) if c in copy_of and copy_of[c] not in (a, b)]
+            if copied and severity in ("medium", "high"):
+                # Schooling's nomomed repeats nodaded row for row: its associations are
+                # nodaded's, said once
+                original = copy_of[copied[0]]
+                other_column = b if copied[0] == a else a
+                severity = "low"
+                params["same_fact_as"] = sorted([original, other_column])
+                params["severity_capped"] = COPY_RULE.format(copy=copied[0], original=original)
             sparse = _mean_expected(table) if severity in ("medium", "high") else None
             if sparse is not None and sparse[0] < SPARSE_MIN_MEAN_EXPECTED:
                 # msleep's diet by taxonomic order: 76 animals in a 4 x 19 table
@@ -246,6 +266,12 @@ ONE_TO_ONE_RULE = (
     "every level of one column occurs with exactly one level of the other and back (a name "
     "and its code): two labels of one key, worth knowing (drop one) but no association; "
     "severity at most low"
+)
+
+
+COPY_RULE = (
+    "{copy!r} recodes {original!r} level for level (one to one): its associations are "
+    "{original!r}'s, said with it; severity at most low"
 )
 
 
