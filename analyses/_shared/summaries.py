@@ -243,6 +243,17 @@ def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
             return months[0]["stem"] or "", px, py
         return None
     mx, my = _PERIOD_NAME.match(x.strip()), _PERIOD_NAME.match(y.strip())
+    for bare, dated in ((x.strip(), my), (y.strip(), mx)):
+        # a survey's first wave unsuffixed beside a later one (Griliches' age and age80):
+        # a year-like suffix only (1940s on, or four digits; pop16 is no wave)
+        if (
+            dated is not None
+            and len(bare) >= 2
+            and bare.isalpha()
+            and dated["stem"].lower() == bare.lower()
+            and (len(dated["period"]) == 4 or int(dated["period"]) >= 40)
+        ):
+            return dated["stem"], "the unsuffixed wave", dated["period"]
     if mx is None or my is None or mx["stem"].lower() != my["stem"].lower():
         return None
     px, py = mx["period"], my["period"]

@@ -431,3 +431,30 @@ def test_a_spike_at_zero_is_said_once_for_the_table() -> None:
     assert spikes[0]["severity"] == "medium"
     assert set(spikes[0]["subject"]["columns"]) == {"hours", "earnings"}
     assert "Spikes at zero in 2 measures" in spikes[0]["title"]
+
+
+def test_a_first_wave_without_suffix_and_a_later_wave_are_one_measure() -> None:
+    """Griliches' age and age80, expr and expr80: one person's measure at two survey waves."""
+    rng = np.random.default_rng(16)
+    n = 700
+    age = rng.uniform(16, 30, n)
+    expr = rng.gamma(2, 1, n)
+    frame = pd.DataFrame(
+        {
+            "age": age,
+            "age80": age + rng.integers(0, 13, n),
+            "expr": expr,
+            "expr80": expr + rng.gamma(3, 1, n),
+            "pop": rng.lognormal(8, 1, n),
+        }
+    )
+    frame["pop16"] = frame["pop"] * rng.uniform(0.7, 0.8, n)
+    corr = run_on_frame(analysis("correlation"), frame)
+    pairs = {frozenset(f["subject"]["columns"]): f for f in corr.findings}
+    for a, b in (("age", "age80"), ("expr", "expr80")):
+        assert pairs[frozenset({a, b})]["severity"] == "low"
+        assert (
+            "two periods" in pairs[frozenset({a, b})]["evidence"]["parameters"]["severity_capped"]
+        )
+    capped = pairs[frozenset({"pop", "pop16"})]["evidence"]["parameters"].get("severity_capped", "")
+    assert "two periods" not in capped
