@@ -342,7 +342,10 @@ def test_a_cluster_that_does_not_close_in_time_has_its_workers_killed(monkeypatc
         err = capsys.readouterr().err
         assert "did not close in 1 s (simulated: still closing after 1 s); killing" in err
     finally:
-        real_close(timeout=30)
+        # cleanup only: the workers were killed above, and a scheduler waiting for them may
+        # outlast any timeout under load (seen once in CI); that is not what is tested
+        with contextlib.suppress(TimeoutError):
+            real_close(timeout=30)
 
 
 @pytest.mark.slow
