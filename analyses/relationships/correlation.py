@@ -315,7 +315,8 @@ INTEREST_MEDIUM_R = 0.3
 INTEREST_RULE = (
     f"a pair with a KPI or target (declared in the dataset spec, or, when the spec declares "
     f"no targets, a measure named 'target', 'outcome', 'response', 'y', 'price', 'wage', "
-    f"'wages', 'lwage', 'salary' or 'earnings') is medium from |r| >= {INTEREST_MEDIUM_R} "
+    f"'wages', 'lwage', 'salary' or 'earnings', or a 0/1 flag named like a result: 'death', "
+    f"'deny', 'vote', 'lfp'...) is medium from |r| >= {INTEREST_MEDIUM_R} "
     "(Cohen's medium effect), whatever the columns' other partners: each "
     "strong driver of an outcome is worth a look; it joins no correlated group"
 )

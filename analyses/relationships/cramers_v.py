@@ -24,6 +24,16 @@ from .._shared.series import (
 from .._shared.summaries import PERIODS_RULE, same_measure_two_periods
 from ._common import GROUP_KINDS, _group_columns, _LevelScan, _strongest_first
 
+#: an association with a class outcome is medium from this corrected V: the strength of
+#: the measures' epsilon^2 0.04 (its square root), a risk of 28% against 9% on 2,400 loans
+INTEREST_MEDIUM_V = 0.2
+INTEREST_RULE = (
+    "one column is a target (declared in the dataset spec, or a category named like an "
+    "outcome when the spec declares none: deny, death, vote, lfp...): medium from "
+    f"corrected V >= {INTEREST_MEDIUM_V} (the strength of a target's epsilon^2 0.04), not "
+    "0.5: an outcome's moderate associations are what its table is read for"
+)
+
 
 def _pairs_of(columns: list[str], flags: set[str]) -> list[tuple[str, str]]:
     """Every pair in column order except two 0/1 numbers (correlation pairs those)."""
@@ -60,7 +70,8 @@ class CramersV(Analysis):
         "sqrt(chi2 / (n * (min(r, c) - 1))) and its bias-corrected form (Bergsma 2013). "
         "Pairs: the first max_pairs in column order. Severity: medium when the corrected V "
         ">= 0.5, low when >= 0.3, both only when p times the number of pairs (Bonferroni) "
-        "< 0.001; else info. A one-to-one pair (every level of each column meets exactly one "
+        "< 0.001; else info; a pair with a target (see declared_interest) is medium from "
+        "corrected V >= 0.2. A one-to-one pair (every level of each column meets exactly one "
         "level of the other, no 'other' bucket: a name and its code) is two labels of one key: "
         "titled so, at most low; a pair where one column determines the other (each level meets "
         "one level of the other: a model and its maker; with at least twice the other's "
@@ -162,6 +173,7 @@ class CramersV(Analysis):
         pairs = self._pairs(ctx)
         tested = len(pairs)
         out = []
+        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
         copy_of: dict[str, str] = {}  # a column recoding an earlier one level for level
         for a, b in pairs:
             table = tables.get((a, b))
@@ -183,12 +195,15 @@ class CramersV(Analysis):
             params: dict = {"pairs_tested": tested}
             if other:
                 params["other_bucket"] = other
+            interest = a in interesting or b in interesting
             severity = significant_severity(
                 res["p_value"],
                 tested,
                 res["cramers_v_corrected"] or 0.0,
-                ((0.5, "medium"), (0.3, "low")),
+                ((INTEREST_MEDIUM_V, "medium"),) if interest else ((0.5, "medium"), (0.3, "low")),
             )
+            if interest:
+                params["declared_interest"] = INTEREST_RULE
             title = f"Association of {a!r} and {b!r}"
             if not other and _one_to_one(table) and severity in ("medium", "high"):
                 # 'Country Name' and 'Country Code': one key spelled twice, not an association

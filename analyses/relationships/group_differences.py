@@ -45,7 +45,8 @@ from ._common import (
 #: effects included (a 25-30% wage gap by sex is epsilon^2 0.05)
 INTEREST_MEDIUM_EPSILON = 0.04
 INTEREST_RULE = (
-    "the measure is a KPI or target (declared in the dataset spec, or named like an outcome "
+    "the measure, or the grouping (a class outcome: denied or approved, died or not), is a "
+    "KPI or target (declared in the dataset spec, or named like an outcome "
     f"when the spec declares none): medium from epsilon^2 >= {INTEREST_MEDIUM_EPSILON} (two "
     "equal groups: Cohen's d of about 0.4), not 0.14: an outcome's moderate differences are "
     "what its table is read for"
@@ -78,8 +79,10 @@ class GroupDifferences(Analysis):
         "(or more than 50 with fewer than 20 rows per value on average) are skipped as keys. Pairs: "
         "the first max_pairs in column order. Severity: medium when epsilon^2 >= 0.14, low "
         "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001; else info; "
-        "a KPI or target (declared, or a measure named like an outcome: see declared_interest) "
-        f"is medium from epsilon^2 >= {INTEREST_MEDIUM_EPSILON}. "
+        "a KPI or target (declared, or a measure named like an outcome: see declared_interest), "
+        "or a measure across a class outcome's levels (a category or 0/1 flag declared as a "
+        f"target or named like one: deny, death, vote), is medium from epsilon^2 >= "
+        f"{INTEREST_MEDIUM_EPSILON}. "
         "Several summaries of one quantity (a price's open/high/low/close, 'mean X' and "
         "'worst X', read from the names) across the same grouping are one fact: the "
         "strongest keeps its severity, the others are at most low (same_fact_as); so is a "
@@ -337,7 +340,9 @@ class GroupDifferences(Analysis):
                     f"budget of {MAP_BUDGET_FACTOR} x distinct_cap = {MAP_BUDGET_FACTOR * cap} "
                     "distinct values"
                 )
-            interest = v in interesting
+            # a measure that is an outcome, or one differing across a class outcome's
+            # levels (a loan's debt ratio by denied / approved)
+            interest = v in interesting or g in interesting
             severity = significant_severity(
                 res["p_value"],
                 tested,

@@ -530,6 +530,18 @@ OUTCOME_NAMES = frozenset(
 )
 
 
+#: categories and 0/1 flags named like a result a table is collected to explain: a loan
+#: denied, a patient's death or relapse, a vote, a woman's labour-force participation
+CLASS_OUTCOME_NAMES = frozenset(
+    {
+        "target", "outcome", "response", "label", "y",
+        "deny", "denied", "default", "churn", "churned", "survived", "died", "death",
+        "dead", "relapse", "diagnosis", "lfp", "inlf", "participation", "vote",
+        "admit", "admitted", "approved", "infected",
+    }
+)  # fmt: skip
+
+
 def outcome_by_name(columns) -> tuple[str, ...]:
     """Measure columns named like an outcome (``target``, ``outcome``, ``response``, ``y``
     when it is the table's only one-letter name, ``price``, ``wage(s)``, ``lwage``, ``salary``, ``earnings``), used as the dataset's
@@ -539,15 +551,24 @@ def outcome_by_name(columns) -> tuple[str, ...]:
     a table of goods or of workers is collected to explain; an expert reads such a table
     for the outcome's drivers, moderate ones included (a 25% wage gap by sex is epsilon^2
     0.05). A dataset spec's ``targets`` says the same explicitly, and ``targets = []`` in
-    the spec turns this off. Only measures count: a categorical ``target`` is a class
-    label, handled by the group analyses.
+    the spec turns this off. Categories and 0/1 flags count under the names of
+    ``CLASS_OUTCOME_NAMES`` (deny, death, vote, lfp...): the measures differing across
+    their levels and the categories associated with them are the outcome's drivers.
     """
     one_letter = sum(1 for c in columns if len(c.name.strip()) == 1)
+
+    def named(c) -> bool:
+        name = c.name.strip().lower()
+        if c.role in (ColumnRole.CATEGORY, ColumnRole.BOOLEAN):
+            # a class outcome: its levels split the rows to compare (Hdma's deny, flchain's
+            # death); a day number called death is a measure and stays one
+            return name in CLASS_OUTCOME_NAMES
+        return name in OUTCOME_NAMES and c.role in MEASURE_ROLES
+
     return tuple(
         c.name
         for c in columns
-        if c.name.strip().lower() in OUTCOME_NAMES
-        and c.role in MEASURE_ROLES
+        if named(c)
         # ``y`` among other one-letter names is one symbol of many (x, y, z of a
         # diamond; a firm panel's n, w, y, k), not the outcome
         and not (c.name.strip().lower() == "y" and one_letter > 1)

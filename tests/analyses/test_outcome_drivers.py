@@ -293,3 +293,43 @@ def test_a_01_flag_is_paired_with_a_category_not_with_another_flag() -> None:
     pairs = {frozenset(f["subject"]["columns"]): f for f in result.findings}
     assert pairs[frozenset({"vote", "dem"})]["severity"] == "medium"
     assert frozenset({"dem", "rep"}) not in pairs
+
+
+def loans(outcome: str, seed: int = 17, n: int = 2400) -> pd.DataFrame:
+    """Hdma's shape: a loan denied 28% of the time for one group and 9% for the other
+    (corrected V about 0.2), and a debt ratio higher among the denied (epsilon^2 ~ 0.05)."""
+    rng = np.random.default_rng(seed)
+    black = rng.random(n) < 0.15
+    denied = rng.random(n) < np.where(black, 0.28, 0.09)
+    return pd.DataFrame(
+        {
+            "black": np.where(black, "yes", "no"),
+            outcome: np.where(denied, "yes", "no"),
+            "dir": rng.normal(0.33, 0.08, n) + 0.06 * denied,
+            "lvr": rng.uniform(0.2, 1.0, n),
+        }
+    )
+
+
+def test_a_class_outcomes_moderate_associations_are_medium_by_name() -> None:
+    named = loans("deny")
+    cv = run_on_frame(analysis("cramers_v"), named)
+    assert severity_of(cv, "cramers_v", "black", "deny") == "medium"
+    gd = run_on_frame(analysis("group_differences"), named)
+    assert severity_of(gd, "group_difference", "dir", "deny") == "medium"
+
+    other = loans("flag2")
+    cv = run_on_frame(analysis("cramers_v"), other)
+    assert severity_of(cv, "cramers_v", "black", "flag2") in ("info", "low")
+    gd = run_on_frame(analysis("group_differences"), other)
+    assert severity_of(gd, "group_difference", "dir", "flag2") in ("info", "low")
+
+
+def test_a_day_number_called_death_is_no_class_outcome() -> None:
+    columns = [
+        SimpleNamespace(name="death", role=ColumnRole.MEASUREMENT),
+        SimpleNamespace(name="vote", role=ColumnRole.CATEGORY),
+        SimpleNamespace(name="lfp", role=ColumnRole.BOOLEAN),
+        SimpleNamespace(name="class", role=ColumnRole.CATEGORY),
+    ]
+    assert outcome_by_name(columns) == ("vote", "lfp")
