@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from . import store
+from .scorecard import score_text
 
 
 def _user_error(message: str):
@@ -20,10 +21,19 @@ def _user_error(message: str):
     return UserError(message)
 
 
+def _no_runs(home: Path) -> str:
+    """'no runs recorded' and where to look instead: a session with --stat-home DIR
+    records in DIR, which this command reads only when given --home DIR."""
+    return (
+        f"no runs recorded in {home}; a session run with --stat-home DIR records there: "
+        "pass --home DIR"
+    )
+
+
 def resolve_run(home: Path, text: str | None) -> dict:
     runs = store.list_runs(home)
     if not runs:
-        raise _user_error(f"no runs recorded in {Path(home).name}/state.db")
+        raise _user_error(_no_runs(Path(home)))
     if text in (None, "latest"):
         return runs[0]
     wanted = text
@@ -64,7 +74,7 @@ def cmd_runs_list(args) -> int:
         print(json.dumps([_public(r) for r in runs], indent=1, sort_keys=True))
         return 0
     if not runs:
-        print("no runs recorded")
+        print(_no_runs(Path(args.home)))
         return 0
     print(f"{'run':<12} {'status':<12} {'started':<21} {'items':>6}  datasets")
     for run in runs:
@@ -114,7 +124,7 @@ def cmd_runs_show(args) -> int:
         if card:
             print(
                 "  score    "
-                + ", ".join(f"{k} {p['score']:.1f}" for k, p in card["pillars"].items())
+                + ", ".join(f"{k} {score_text(k, p)}" for k, p in card["pillars"].items())
                 + ("  (release ready)" if card.get("release_ready") else "")
             )
         print(f"  folder   runs/{run['run_id']}/")

@@ -37,6 +37,19 @@ def _share(good: int, total: int) -> float:
     return 1.0 if total == 0 else good / total
 
 
+def score_text(name: str, pillar: dict, scale: str = "") -> str:
+    """A pillar's score as shown to people: accuracy with no stored snapshot at all verified
+    nothing, and says so instead of a 10 (report.json keeps the number and the veto)."""
+    inputs = pillar.get("inputs") or {}
+    if (
+        name == "accurate"
+        and inputs.get("analysis_items")
+        and inputs.get("without_snapshot") == inputs.get("analysis_items")
+    ):
+        return f"not verified (0 of {inputs['analysis_items']} items had a snapshot)"
+    return f"{pillar['score']:.1f}{scale}"
+
+
 def _pillar(score: float, inputs: dict, vetoes: list[str]) -> dict:
     return {"score": round(max(0.0, min(10.0, score)), 1), "inputs": inputs, "vetoes": vetoes}
 
@@ -185,7 +198,7 @@ def render_scorecard_markdown(card: dict) -> list[str]:
         "|---|---|---|",
     ]
     for name, p in card["pillars"].items():
-        lines.append(f"| {name} | {p['score']:.1f}/10 | {'; '.join(p['vetoes']) or '—'} |")
+        lines.append(f"| {name} | {score_text(name, p, '/10')} | {'; '.join(p['vetoes']) or '—'} |")
     verdict = "ready for release" if card["release_ready"] else "not ready for release"
     lines += ["", f"{verdict} (every pillar ≥ {card['release_floor']:g}, no veto).", ""]
     return lines

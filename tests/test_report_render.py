@@ -406,3 +406,35 @@ def test_a_finding_that_also_recommends_is_a_headline() -> None:
     assert "## Headlines (0 high, 1 medium, 0 low)" in render_markdown(report)
     report["items"][0]["analysis_id"] = "recommendations"
     assert headline_entries(report) == []
+
+
+def test_report_md_lists_every_medium_finding_and_fills_with_low_ones() -> None:
+    """62 medium/high findings of a run are what it asks the reader to act on: report.md
+    lists them all (it used to stop at 40 headlines); low ones only fill up to 40."""
+    findings = [_finding(f"m{k}", "effect", "medium", {"r": 0.5}) for k in range(62)]
+    findings += [_finding(f"l{k}", "effect", "low", {"r": 0.2}) for k in range(10)]
+    md = render_markdown(_report(findings))
+    assert all(f"effect m{k}**" in md for k in range(62))
+    assert "effect l0**" not in md
+    assert "… and 10 more" in md
+    few = [_finding(f"m{k}", "effect", "medium", {"r": 0.5}) for k in range(5)]
+    few += [_finding(f"l{k}", "effect", "low", {"r": 0.2}) for k in range(50)]
+    md = render_markdown(_report(few))
+    assert md.count("(low;") == 35
+
+
+def test_accuracy_with_nothing_verified_is_not_shown_as_a_ten() -> None:
+    """A first run has no snapshot to compare with: its accuracy is 'not verified', not
+    10.0 (the number and the veto stay in report.json)."""
+    from pytest_statharness.scorecard import render_scorecard_markdown, score_text
+
+    first = {
+        "score": 10.0,
+        "inputs": {"analysis_items": 254, "passed_matching": 0, "without_snapshot": 254},
+        "vetoes": ["254 item(s) have no stored snapshot"],
+    }
+    assert score_text("accurate", first) == "not verified (0 of 254 items had a snapshot)"
+    verified = {**first, "inputs": {**first["inputs"], "without_snapshot": 0}}
+    assert score_text("accurate", verified, "/10") == "10.0/10"
+    card = {"pillars": {"accurate": first}, "release_ready": False, "release_floor": 7.0}
+    assert "not verified (0 of 254" in "\n".join(render_scorecard_markdown(card))

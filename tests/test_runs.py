@@ -338,3 +338,13 @@ def test_strict_golden_requires_the_scorecard_floor(pytester, parquet_path, monk
     assert _latest(pytester)["exit_status"] == 1
     monkeypatch.setenv("STAT_HARNESS_NETWORK_MODE", "off")
     assert pytester.runpytest(*args, "--stat-golden=strict").ret == 0
+
+
+def test_an_empty_home_says_where_a_session_records(tmp_path, capsys) -> None:
+    """A session run with --stat-home DIR records in DIR; 'runs list' without --home reads
+    the default home and must say how to look in DIR, not only 'no runs recorded'."""
+    assert main(["runs", "list", "--home", str(tmp_path / "empty")]) == 0
+    out = capsys.readouterr().out
+    assert "no runs recorded" in out and "--stat-home DIR" in out and "--home DIR" in out
+    assert main(["runs", "show", "--home", str(tmp_path / "empty")]) != 0
+    assert "--home DIR" in capsys.readouterr().err

@@ -29,6 +29,8 @@ import html
 import math
 from collections import defaultdict
 
+from ..scorecard import score_text
+
 MAX_BYTES = 3_000_000
 MAX_PLOTS = 40
 MAX_TABLE_ROWS = 200
@@ -509,7 +511,7 @@ def render_html(report: dict) -> str:
         )
         for name, p in card["pillars"].items():
             body.append(
-                f"<tr><td>{_e(name)}</td><td class=num>{p['score']:.1f}/10</td>"
+                f"<tr><td>{_e(name)}</td><td class=num>{_e(score_text(name, p, '/10'))}</td>"
                 f"<td>{_e('; '.join(p['vetoes']) or '—')}</td></tr>"
             )
         verdict = "ready for release" if card["release_ready"] else "not ready for release"

@@ -7,15 +7,20 @@ assumptions (every set is written once, below the list), then a count of finding
 family, the datasets, the items that did not pass and the slowest items. Informational
 findings and the plots are in report.html; everything is in report.json, the record.
 A typical run stays within about 200 lines (:data:`MAX_HEADLINES`,
-:data:`MAX_RECOMMENDATIONS` bound the long lists).
+:data:`MAX_RECOMMENDATIONS` bound the long lists); every high and medium finding is listed
+(up to :data:`MAX_ATTENTION`), low ones fill the headlines up to MAX_HEADLINES.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 
+from ..scorecard import score_text
+
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 MAX_HEADLINES = 40
+#: high and medium findings are all listed, up to this many
+MAX_ATTENTION = 300
 MAX_RECOMMENDATIONS = 15
 MAX_PROBLEMS = 20
 MAX_VALUES = 4
@@ -140,7 +145,7 @@ def render_markdown(report: dict) -> str:
     ]
     card = report.get("scorecard")
     if card:
-        scores = ", ".join(f"{k} {p['score']:.1f}" for k, p in card["pillars"].items())
+        scores = ", ".join(f"{k} {score_text(k, p)}" for k, p in card["pillars"].items())
         vetoes = [v for p in card["pillars"].values() for v in p["vetoes"]]
         verdict = "ready for release" if card["release_ready"] else "not ready for release"
         lines += [f"**Scorecard** (0–10): {scores} — {verdict}."]
@@ -168,13 +173,18 @@ def render_markdown(report: dict) -> str:
     ]
     if not heads:
         lines.append("No high, medium or low severity findings.")
-    for n, (item, finding) in enumerate(heads[:MAX_HEADLINES], 1):
+    # every high and medium finding is listed (they are what the run asks you to read);
+    # low ones fill the list up to MAX_HEADLINES
+    attention = [e for e in heads if e[1]["severity"] in ("high", "medium")][:MAX_ATTENTION]
+    rest = [e for e in heads if e[1]["severity"] not in ("high", "medium")]
+    shown = attention + rest[: max(MAX_HEADLINES - len(attention), 0)]
+    for n, (item, finding) in enumerate(shown, 1):
         lines.append(
             f"{n}. **{_esc(finding['title'])}** ({finding['severity']}; {_where(item, finding)}): "
             f"{key_values(finding)}"
         )
-    if len(heads) > MAX_HEADLINES:
-        lines.append(f"\n… and {len(heads) - MAX_HEADLINES} more in [report.html](report.html).")
+    if len(heads) > len(shown):
+        lines.append(f"\n… and {len(heads) - len(shown)} more in [report.html](report.html).")
     lines.append("")
 
     recs = [e for e in entries if "recommendation" in e[1]]
