@@ -372,6 +372,10 @@ class _Values:
         return tuple(np.array(x, dtype=object) for x in out)
 
 
+#: a window no chunk reaches: every key kept
+_ALL = 1 << 62
+
+
 @dataclass
 class Buckets:
     """Per-bucket state of the latest ``windows`` keys (days or hours) with rows.
@@ -388,6 +392,32 @@ class Buckets:
     n: dict[str, np.ndarray] = field(default_factory=dict)
     sums: dict[str, tuple] = field(default_factory=dict)
     dropped: int = 0
+
+    def rolled_up(self, groups: np.ndarray) -> Buckets:
+        """The buckets summed into coarser ones: ``groups`` gives each key's coarser key,
+        non-decreasing along ``keys`` (days into months or years)."""
+        if not self.keys.size:
+            return Buckets(dropped=self.dropped)
+        starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+        n = {col: np.add.reduceat(v, starts) for col, v in self.n.items()}
+        sums = {
+            col: tuple(np.add.reduceat(part, starts) for part in parts)
+            for col, parts in self.sums.items()
+        }
+        return Buckets(groups[starts], np.add.reduceat(self.rows, starts), n, sums, self.dropped)
+
+    def latest(self, windows: int) -> Buckets:
+        """The latest ``windows`` keys; the rows of the others counted as dropped."""
+        cut = max(self.keys.size - windows, 0)
+        if not cut:
+            return self
+        return Buckets(
+            self.keys[cut:],
+            self.rows[cut:],
+            {col: v[cut:] for col, v in self.n.items()},
+            {col: tuple(part[cut:] for part in parts) for col, parts in self.sums.items()},
+            self.dropped + int(self.rows[:cut].sum()),
+        )
 
     def merged(self, other: Buckets, windows: int) -> Buckets:
         """Both tables added key by key, then the latest ``windows`` keys kept."""
@@ -438,6 +468,10 @@ class SeriesState:
     days: Buckets = field(default_factory=Buckets)
     hours: Buckets = field(default_factory=Buckets)
     tps: int | None = None
+    #: with ``coarse``: the same sums per calendar month and per year (latest ``windows``
+    #: of each), for a span longer than the daily window
+    months: Buckets = field(default_factory=Buckets)
+    years: Buckets = field(default_factory=Buckets)
 
 
 class SeriesAccumulator:
@@ -462,7 +496,11 @@ class SeriesAccumulator:
         hourly_sums: bool = True,
         robust: bool = False,
         sparse: bool = False,
+        coarse: bool = False,
     ) -> None:
+        #: coarse: also sum per month and per year, so a span longer than the daily window
+        #: is read whole, in monthly (else yearly) buckets (trend, changepoints)
+        self.coarse = coarse
         #: sparse: the dates are weekly, monthly or yearly; the window then counts the
         #: latest ``windows`` days *with rows* (13 model years stay 13 points), not the
         #: latest ``windows`` calendar days (which would keep 2 of them)
@@ -530,7 +568,17 @@ class SeriesAccumulator:
                 data = chunk.floats(col)[valid]
                 finite = np.isfinite(data)
                 columns[col] = _Values(finite, data[finite])
-            part.days = self._buckets(days, columns, True, self.robust)
+            if self.coarse:
+                # every day of the chunk, rolled up into months and years (sums of the
+                # days' exact sums: no second pass over the rows), then the day window
+                every_day = self._buckets(days, columns, True, self.robust, windows=_ALL)
+                month_of = every_day.keys.astype("datetime64[D]").astype("datetime64[M]")
+                part.months = every_day.rolled_up(month_of.astype(np.int64))
+                year_of = every_day.keys.astype("datetime64[D]").astype("datetime64[Y]")
+                part.years = every_day.rolled_up(year_of.astype(np.int64))
+                part.days = every_day.latest(self.windows)
+            else:
+                part.days = self._buckets(days, columns, True, self.robust)
             if self.hourly:
                 part.hours = self._buckets(
                     hours, columns, self.hourly_sums, windows=self.hour_windows
@@ -551,6 +599,8 @@ class SeriesAccumulator:
             days=a.days.merged(b.days, self.windows),
             hours=a.hours.merged(b.hours, self.hour_windows),
             tps=a.tps if a.tps is not None else b.tps,
+            months=a.months.merged(b.months, self.windows),
+            years=a.years.merged(b.years, self.windows),
         )
 
     def finish(self, state: SeriesState) -> Series:
@@ -571,10 +621,15 @@ class BucketSeries:
     # and col -> (exact fixed-point sums of g, of g*g) per day (Python ints)
     robust_means: dict[str, np.ndarray] = field(default_factory=dict)
     robust_sums: dict[str, tuple[list[int], list[int]]] = field(default_factory=dict)
+    #: None for day (hour) buckets; "month" or "year" when a span longer than the daily
+    #: window is read whole in coarser buckets (keys and means' keys are then the day
+    #: numbers of each period's first day)
+    coarsened: str | None = None
 
     @property
     def keys(self) -> np.ndarray:
-        return np.arange(self.start, self.start + self.counts.size, dtype=np.int64)
+        index = np.arange(self.start, self.start + self.counts.size, dtype=np.int64)
+        return index if self.coarsened is None else period_days(index, self.coarsened)
 
 
 @dataclass
@@ -600,6 +655,8 @@ class Series:
             last_day = state.max // (86400 * tps)
             first_day = state.min // (86400 * tps)
             daily = _filled(state.days, first_day, last_day, acc.windows, acc.sparse)
+            if acc.coarse and daily.rows_outside:
+                daily = _coarse(state, first_day, last_day, acc.windows) or daily
             if acc.hourly:
                 last_hour = state.max // (3600 * tps)
                 first_hour = state.min // (3600 * tps)
@@ -680,6 +737,35 @@ def _filled(
             robust_means[col] = _ratios(sums[1], n_kept)
             robust_sums[col] = (sums[1], sums[2])
     return BucketSeries(start, counts, means, totals, outside, robust_means, robust_sums)
+
+
+def period_days(index: np.ndarray, unit: str) -> np.ndarray:
+    """Day numbers (days since 1970-01-01) of the first day of months or years counted
+    from 1970 (``datetime64[M]``/``[Y]`` integers)."""
+    kind = "datetime64[M]" if unit == "month" else "datetime64[Y]"
+    return index.astype(kind).astype("datetime64[D]").astype(np.int64)
+
+
+def _coarse(state: SeriesState, first_day: int, last_day: int, windows: int) -> BucketSeries | None:
+    """The whole span in monthly buckets when it holds at most ``windows`` months, else in
+    yearly ones (the latest ``windows`` years); None when neither was accumulated."""
+    for unit, buckets in (("month", state.months), ("year", state.years)):
+        if not buckets.keys.size:
+            return None
+        kind = "datetime64[M]" if unit == "month" else "datetime64[Y]"
+        first, last = (
+            int(np.array([d], dtype="datetime64[D]").astype(kind).astype(np.int64)[0])
+            for d in (first_day, last_day)
+        )
+        if last - first + 1 <= windows or unit == "year":
+            series = _filled(buckets, first, last, windows)
+            series.coarsened = unit
+            series.means = {
+                col: (period_days(keys, unit), n, mean)
+                for col, (keys, n, mean) in series.means.items()
+            }
+            return series
+    return None
 
 
 def _ratios(sums: list[int], n: np.ndarray) -> np.ndarray:

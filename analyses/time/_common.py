@@ -136,6 +136,8 @@ class _TimeAnalysis(Analysis):
         return Plan((time_column, *kept), params, left_out)
 
     robust = False  # also accumulate daily sums of log_modulus (changepoints)
+    #: read a span longer than the daily window whole, in monthly (else yearly) buckets
+    coarse = False
 
     def _acc(self, ctx) -> SeriesAccumulator:
         return SeriesAccumulator(
@@ -146,6 +148,7 @@ class _TimeAnalysis(Analysis):
             hourly_sums=self.hourly_sums,
             robust=self.robust,
             sparse=ctx.params.get("grain") in SPARSE_GRAINS,
+            coarse=self.coarse,
         )
 
     def init(self, ctx):
@@ -186,10 +189,28 @@ class _TimeAnalysis(Analysis):
 
     def _window_params(self, series: Series) -> dict:
         out = {"rows_with_time": series.valid}
-        if series.daily is not None:
+        if series.daily is not None and series.daily.coarsened:
+            out["buckets"] = series.daily.coarsened
+            out["buckets_in_series"] = int(series.daily.counts.size)
+            out["rows_outside_window"] = series.daily.rows_outside
+            out["coarsened"] = COARSE_RULE.format(unit=series.daily.coarsened)
+        elif series.daily is not None:
             out["days_in_window"] = int(series.daily.counts.size)
             out["rows_outside_window"] = series.daily.rows_outside
         return out
+
+
+def rows_unit(series: Series) -> str:
+    """The unit of a row-count series: rows per day, or per month (year) when coarsened."""
+    bucket = series.daily.coarsened if series.daily is not None else None
+    return f"rows/{bucket or 'day'}"
+
+
+COARSE_RULE = (
+    "the dates span more than the window of max_windows days (dates with rows): the whole "
+    "span is read in {unit}ly buckets (each a mean of its rows; yearly when the months "
+    "exceed the window too), not its latest days"
+)
 
 
 def window_label(ctx, bucket) -> str:

@@ -32,6 +32,7 @@ from ._common import (
     annual_cycle_strength,
     per_point,
     row_series_meaningful,
+    rows_unit,
 )
 
 # changepoints
@@ -241,7 +242,7 @@ class Changepoints(_TimeAnalysis):
     id = "changepoints"
     associative_merge = True  # range states merge to the same bytes (Dask)
     memory_model = MemoryModel.PER_DISTINCT
-    memory_note = "a map of the latest max_windows days"
+    memory_note = "maps of the latest max_windows days, months and years"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,
@@ -251,7 +252,12 @@ class Changepoints(_TimeAnalysis):
     title = "Level shifts in the daily (or weekly, monthly, quarterly, yearly) series"
     hourly = False
     robust = True
+    coarse = True  # a span longer than the window is read whole, in months or years
     method = (
+        "When the dates span more than the window (rows fall before it), the whole span is "
+        "read in monthly buckets instead (yearly when the months exceed the window too): each "
+        "bucket's count and mean from exact sums rolled up from the days, the series titled "
+        "monthly or yearly, parameters buckets and coarsened. "
         "Series: the daily row counts (window days, empty days as 0) and, per numeric column, "
         "its daily means (days with values), at least 10 points. Search series: the counts "
         "themselves; for a numeric column the daily means of the log-modulus transform "
@@ -289,7 +295,9 @@ class Changepoints(_TimeAnalysis):
         "series of under two years whose level comes back to within half the smaller change "
         "(a seasonal swing, which one year cannot tell from shifts); the row-count series is "
         "not searched for yearly or "
-        "monthly dates; a series with >= 3 changes wanders (all its changes low); the "
+        "monthly dates; a series with >= 3 changes wanders (all its changes low), and so does "
+        "a series read in coarser buckets whose deviations from its segments' means keep a "
+        "lag-1 autocorrelation >= 0.6 (a random walk's monthly means); the "
         "per-series scan summary is info. Changes of several summaries of one quantity (a "
         "price's open/high/low/close, 'mean X' and 'worst X', read from the names) are one "
         "fact: the largest shift in sigmas keeps its severity, the others are at most low "
@@ -309,7 +317,7 @@ class Changepoints(_TimeAnalysis):
         "Mitchell (1962), Computer multiplication and division using binary logarithms, "
         "IRE Trans. Electron. Comput. 11 (piecewise-linear log2)"
     )
-    access = "streamed; one pass, bounded map of the latest max_windows days"
+    access = "streamed; one pass, bounded maps of the latest max_windows days, months, years"
 
     def _search_series(self, s: Series, name: str, y: np.ndarray):
         """(search series, row sums) of a daily series: the counts themselves, or the daily
@@ -333,7 +341,7 @@ class Changepoints(_TimeAnalysis):
             enough = y.size >= CP_MIN_POINTS
             search_sigma = noise_sigma(search) if enough else 0.0
             cols = _series_columns(t, name)
-            unit = "rows/day" if name == ROWS else "value"
+            unit = rows_unit(s) if name == ROWS else "value"
             word = per_point(ctx, keys)
             period = PERIOD_OF_WORD[word]
             out.append(
@@ -425,6 +433,18 @@ class Changepoints(_TimeAnalysis):
                 if capped is not None:
                     out[-1]["severity"] = "low"
                     out[-1]["evidence"]["parameters"]["severity_capped"] = capped
+            coarse = s.daily is not None and s.daily.coarsened is not None
+            persistence = _wanders(search, changes) if numeric and changes and coarse else None
+            if persistence is not None:
+                # exchange rates over 8 years of days, read in months: a random walk's
+                # monthly means, split into 'levels' (a native yearly series keeps its
+                # changes: a smooth social series shifts for real, Hartnagel's theft rates)
+                for f in out[-len(changes) :]:
+                    if f["severity"] in ("medium", "high"):
+                        f["severity"] = "low"
+                        f["evidence"]["parameters"]["severity_capped"] = WANDER_RULE.format(
+                            r1=persistence
+                        )
             if _returning_swing(keys, changes):
                 # NOx at a Swiss site, one year: down in April, back up in late September
                 for f in out[-len(changes) :]:
@@ -494,6 +514,35 @@ SPARSE_RULE = (
     "a change between sparse and dense periods (a collection's early years) is one of "
     "composition and noise, not of level; severity at most low"
 )
+
+
+#: the deviations from the segments' levels persisting this much (lag-1 autocorrelation)
+#: make a wandering series: a random walk split into levels keeps r1 of 0.7-0.98, a step
+#: in noise about 0
+WANDER_R1 = 0.6
+WANDER_RULE = (
+    "read in coarser buckets (its span exceeds the daily window), the series wanders: its deviations from the segments' levels persist (lag-1 "
+    "autocorrelation {r1:.2f} >= " + f"{WANDER_R1}" + ", a random walk's signature), so its "
+    "changes split a drift into levels; severity at most low"
+)
+
+
+def _wanders(search: np.ndarray, changes: list[dict]) -> float | None:
+    """The lag-1 autocorrelation of the search series' deviations from its segments'
+    means when it is at least WANDER_R1 (the series wanders), else None."""
+    if search.size < CP_MIN_POINTS:
+        return None
+    cuts = [0, *sorted(ch["index"] for ch in changes), search.size]
+    levels = np.empty(search.size)
+    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+        levels[a:b] = np.mean(search[a:b]) if b > a else 0.0
+    e = search - levels
+    d0, d1 = e[:-1], e[1:]
+    denominator = math.sqrt(float(np.dot(d0, d0)) * float(np.dot(d1, d1)))
+    if not denominator > 0:
+        return None
+    r1 = float(np.dot(d0, d1)) / denominator
+    return r1 if r1 >= WANDER_R1 else None
 
 
 def _not_a_step(search: np.ndarray, ch: dict, keys, y) -> str | None:

@@ -30,6 +30,7 @@ from ._common import (
     month_of_day,
     per_point,
     row_series_meaningful,
+    rows_unit,
     window_label,
 )
 
@@ -66,7 +67,7 @@ class Trend(_TimeAnalysis):
     id = "trend"
     associative_merge = True  # range states merge to the same bytes (Dask)
     memory_model = MemoryModel.PER_DISTINCT
-    memory_note = "a map of the latest max_windows days"
+    memory_note = "maps of the latest max_windows days, months and years"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,
@@ -78,7 +79,12 @@ class Trend(_TimeAnalysis):
     }
     title = "Monotonic trend of the daily series"
     hourly = False
+    coarse = True  # a span longer than the window is read whole, in months or years
     method = (
+        "When the dates span more than the window (rows fall before it), the whole span is "
+        "read in monthly buckets instead (yearly when the months exceed the window too): each "
+        "bucket's count and mean from exact sums rolled up from the days, the series titled "
+        "monthly or yearly, parameters buckets and coarsened. "
         "On the daily row-count series (window days, empty days as 0) and each daily mean "
         "series (days with values), at least 10 points: Mann–Kendall test as Kendall's tau-b "
         "between day and value with its asymptotic normal p-value (scipy.stats.kendalltau, "
@@ -106,7 +112,7 @@ class Trend(_TimeAnalysis):
         "Mann (1945), Nonparametric tests against trend, Econometrica 13; Kendall (1975), "
         "Rank Correlation Methods; Sen (1968), JASA 63; Theil (1950)"
     )
-    access = "streamed; one pass, bounded map of the latest max_windows days"
+    access = "streamed; one pass, bounded maps of the latest max_windows days, months, years"
 
     def findings(self, ctx):
         s = self._series(ctx)
@@ -168,7 +174,7 @@ class Trend(_TimeAnalysis):
                 # economy, of a business): said once, in the shared-trend finding
                 severity = "low"
                 parameters["severity_capped"] = SHARED_TREND_RULE
-            unit = "rows/day" if name == ROWS else "value"
+            unit = rows_unit(s) if name == ROWS else "value"
             out.append(
                 ctx.finding(
                     kind="trend",

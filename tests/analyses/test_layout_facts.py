@@ -126,9 +126,9 @@ def test_one_measure_in_two_periods_is_persistence_not_an_effect() -> None:
 
 
 def test_a_cap_on_a_monthly_series_is_counted_in_dates_and_rows_are_no_measure() -> None:
-    """90 years of monthly river levels (1,080 dates) under max_windows = 1000: the title
-    says the latest 1000 dates, not days; a shared trend counts measures, not the row
-    counts."""
+    """90 years of monthly river levels (1,080 dates) under max_windows = 1000: a windowed
+    title says the latest 1000 dates, not days (trend reads the whole span in years); a
+    shared trend counts measures, not the row counts."""
     rng = np.random.default_rng(1)
     n = 1080
     t = np.arange(n)
@@ -138,9 +138,13 @@ def test_a_cap_on_a_monthly_series_is_counted_in_dates_and_rows_are_no_measure()
             "level": 0.002 * t + rng.normal(0, 1, n),
         }
     )
-    result = run_on_frame(analysis("trend"), frame)
+    result = run_on_frame(analysis("seasonality"), frame)
     level = next(f for f in result.findings if f["subject"].get("series") == "level")
     assert level["title"].endswith("(latest 1000 dates)"), level["title"]
+    # trend reads the whole span, in years
+    result = run_on_frame(analysis("trend"), frame)
+    level = next(f for f in result.findings if f["subject"].get("series") == "level")
+    assert "latest" not in level["title"] and "yearly" in level["title"], level["title"]
 
     growing = pd.DataFrame(
         {
@@ -458,3 +462,56 @@ def test_a_first_wave_without_suffix_and_a_later_wave_are_one_measure() -> None:
         )
     capped = pairs[frozenset({"pop", "pop16"})]["evidence"]["parameters"].get("severity_capped", "")
     assert "two periods" not in capped
+
+
+def test_a_span_longer_than_the_window_is_read_whole_in_months() -> None:
+    """Four years of days: trend and changepoints read every month (a shift in the first
+    year is found), not the latest 1,000 days; the same for every chunking."""
+    rng = np.random.default_rng(18)
+    days = pd.date_range("2000-01-01", periods=1461, freq="D")
+    level = np.where(days < pd.Timestamp("2000-10-01"), 20.0, 30.0)
+    frame = pd.DataFrame({"date": days, "load": level + rng.normal(0, 2, days.size)})
+    results = [
+        run_on_frame(analysis("changepoints"), frame, chunk_rows=rows, batch_size=rows)
+        for rows in (65536, 97)
+    ]
+    seen = [[(f["title"], f["severity"], f["measurement"]) for f in r.findings] for r in results]
+    assert seen[0] == seen[1]  # the file's row groups differ, so does its fingerprint
+    scan = next(
+        f
+        for f in results[0].findings
+        if f["kind"] == "changepoint_scan" and f["subject"]["series"] == "load"
+    )
+    assert scan["title"].startswith("Changepoint scan of monthly load")
+    assert scan["evidence"]["parameters"]["buckets"] == "month"
+    assert scan["measurement"]["values"]["points"] == 48
+    shifts = [
+        f
+        for f in results[0].findings
+        if f["kind"] == "changepoint" and f["subject"]["series"] == "load"
+    ]
+    assert any("2000-10-01" in f["title"] and f["severity"] == "medium" for f in shifts)
+
+
+def test_a_random_walk_read_in_months_has_no_level_shifts() -> None:
+    """Eight years of daily exchange rates: their monthly means split into 'levels' are a
+    random walk's, whose deviations persist (lag-1 autocorrelation near 1): low."""
+    rng = np.random.default_rng(33)  # a walk whose monthly means the search splits in 3
+    days = pd.date_range("1980-01-02", periods=2900, freq="D")
+    frame = pd.DataFrame({"date": days, "dm": 2.0 + np.cumsum(rng.normal(0, 0.01, days.size))})
+    found = run_on_frame(analysis("changepoints"), frame).findings
+    shifts = [f for f in found if f["kind"] == "changepoint" and f["subject"]["series"] == "dm"]
+    assert shifts
+    assert all(f["severity"] == "low" for f in shifts)
+    assert any("wanders" in f["evidence"]["parameters"].get("severity_capped", "") for f in shifts)
+
+
+def test_monthly_dates_over_centuries_are_read_in_years() -> None:
+    months = pd.date_range("1749-01-01", periods=3000, freq="MS")
+    rng = np.random.default_rng(19)
+    frame = pd.DataFrame({"date": months, "spots": rng.gamma(2, 40, months.size)})
+    trend = run_on_frame(analysis("trend"), frame)
+    finding = next(f for f in trend.findings if f["subject"]["series"] == "spots")
+    assert finding["evidence"]["parameters"]["buckets"] == "year"
+    assert finding["measurement"]["values"]["points"] == 250
+    assert "latest" not in finding["title"]

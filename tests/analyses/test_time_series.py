@@ -453,9 +453,10 @@ def test_annual_cycle_is_not_a_trend_but_a_real_rise_is_kept() -> None:
     assert co2["severity"] == "medium" and co2["measurement"]["values"]["tau"] > 0.4
 
 
-def test_a_trend_over_the_latest_window_says_so_in_its_title() -> None:
-    """Daily prices over 3,000 days, with max_windows = 1000 by default: the trend is read
-    over the latest 1000 days, and its title says so."""
+def test_a_trend_over_a_span_longer_than_the_window_reads_it_whole_in_months() -> None:
+    """Daily prices over 3,000 days, with max_windows = 1000 by default: the trend reads
+    all 99 months (not the latest 1000 days), and its title says monthly; a capped window
+    would say so in the title."""
     from pytest_statharness.registry import Registry
 
     rng = np.random.default_rng(3000)
@@ -464,8 +465,12 @@ def test_a_trend_over_the_latest_window_says_so_in_its_title() -> None:
         {"date": days, "close": np.linspace(10, 40, 3000) + rng.normal(0, 1, 3000)}
     )
     found = run_on_frame(Registry.builtin().get("trend"), frame).findings
-    titles = [f["title"] for f in found if f["subject"].get("series") == "close"]
-    assert titles and titles[0].endswith("(latest 1000 days)")
+    close = [f for f in found if f["subject"].get("series") == "close"]
+    assert close and close[0]["title"].startswith("Trend of monthly close")
+    assert close[0]["measurement"]["values"]["points"] == 99
+    assert close[0]["evidence"]["parameters"]["buckets"] == "month"
+    windowed = run_on_frame(Registry.builtin().get("seasonality"), frame).findings
+    assert any(f["title"].endswith("(latest 1000 days)") for f in windowed)
     short = run_on_frame(Registry.builtin().get("trend"), frame.iloc[:500]).findings
     assert not any("latest" in f["title"] for f in short)
 
