@@ -9,7 +9,8 @@ dataset-wide, ascending. Findings come in plan column order (schema order), a sc
 summary last (when the analysis has one).
 
 One module per analysis, named by its id (``<id>.py``); what more than one of them uses
-is in ``_common.py``. The ``quality`` entry point registers the five analyses above;
+is in ``_common.py``. The ``quality`` entry point registers the five analyses above and
+``missing_by_group`` (where values go missing);
 ``missingness`` and ``declared_bounds`` (same family, same folder) keep entry points of
 their own (``missingness``, ``bounds``), so ``--stat-providers`` names from 0.3 still
 select them; so does ``capped_values`` (``capped``: values piled up at a measure's
@@ -22,9 +23,17 @@ from .constant_columns import ConstantColumns
 from .duplicate_keys import DuplicateKeys
 from .duplicate_rows import DuplicateRows
 from .impossible_values import ImpossibleValues
+from .missing_by_group import MissingByGroup
 from .mixed_types import MixedTypes
 
 
 @hookimpl
 def statharness_analyses():
-    return [DuplicateRows(), DuplicateKeys(), ConstantColumns(), MixedTypes(), ImpossibleValues()]
+    return [
+        DuplicateRows(),
+        DuplicateKeys(),
+        ConstantColumns(),
+        MixedTypes(),
+        ImpossibleValues(),
+        MissingByGroup(),
+    ]

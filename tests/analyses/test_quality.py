@@ -42,6 +42,7 @@ def test_metadata_valid():
         "constant_columns",
         "mixed_types",
         "impossible_values",
+        "missing_by_group",
     ]
     for a in analyses:
         _validate(a, "test")

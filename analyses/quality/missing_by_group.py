@@ -1,0 +1,292 @@
+"""The ``missing_by_group`` analysis (quality family): where values go missing.
+
+A column's missing values that concentrate in some levels of a category are not missing at
+random: an IQ score missing for 58% of one group and 24% of the other biases every mean
+and correlation computed on the rows that have it; a cause of death missing exactly where
+the patient is alive is "not applicable", not lost. ``missingness`` counts the nulls and
+which columns go missing together; this analysis says *where*.
+
+One streamed pass: per grouping column, its rows per level, and per (column with missing
+values, grouping) the missing rows per level. Counts are exact integers keyed by the
+level's value, so every chunking gives the same tables.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyarrow.compute as pc
+
+from pytest_statharness import (
+    Analysis,
+    ColumnKind,
+    ColumnRole,
+    MemoryModel,
+    Plan,
+)
+from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
+
+from .._shared.hist import decoded
+from .._shared.lazy_scipy import SCIPY_STATS, stats
+from .._shared.series import ALPHA, significant_severity
+from ._common import ALL_KINDS
+from .missingness import is_annotation
+
+#: a column is read when it misses at least this many values and has at least as many
+MIN_MISSING = 5
+#: groupings: categories and flags of 2..MAX_LEVELS values (numbers too: a period 1..12)
+MAX_LEVELS = 12
+#: Cramér's V between "missing" and the grouping from which the dependence is medium
+MEDIUM_V = 0.3
+LOW_V = 0.1
+RULE = (
+    "per column with missing values, the grouping whose levels best predict them (largest "
+    "Cramér's V of the missing / present by level table, chi-square test without "
+    f"continuity correction, Bonferroni over the pairs tested at {ALPHA}): medium from V >= "
+    f"{MEDIUM_V} (not missing at random: analyses of the rows present are biased toward "
+    f"some levels), low from {LOW_V}"
+)
+
+ANNOTATION_RULE = (
+    "an optional annotation (a column named note, remark, comment or memo) is written when "
+    "there is something to say, more often by some sources than others; severity at most low"
+)
+
+
+class MissingByGroup(Analysis):
+    id = "missing_by_group"
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
+    associative_merge = True  # range states merge to the same bytes (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = "rows and missing rows per level of each grouping (at most 12 levels)"
+    # not exact: declared significant digits (pytest_statharness.precision)
+    precision = {
+        "p_value": PROBABILITY_DIGITS,
+        "chi2": STATISTIC_DIGITS,
+        "cramers_v": STATISTIC_DIGITS,
+    }
+    family = "quality"
+    title = "Where values go missing: missing rates across the levels of a grouping"
+    requires = ALL_KINDS
+    exact = True
+    passes = 1
+    method = (
+        f"columns with at least {MIN_MISSING} missing values (null, or NaN in a float "
+        f"column) and {MIN_MISSING} present ones; groupings: category, flag, calendar-part "
+        f"and numeric columns with 2..{MAX_LEVELS} distinct values (exact, from the dataset's scan), "
+        "each other than the column. One exact pass counts, per grouping, its rows per "
+        "level and, per pair, the column's missing rows per level (rows where the grouping "
+        "is null left out). Per column, the grouping with the largest V is reported: "
+        + RULE
+        + "; an optional annotation (note, remark, comment, memo) at most low; when the column is missing in every row of some levels and in no row of the "
+        "others, the title says it is missing exactly there (structurally: not applicable)"
+    )
+    reference = (
+        "Rubin (1976), Inference and missing data, Biometrika 63 (missing at random); Little "
+        "(1988), A test of missing completely at random for multivariate data with missing "
+        "values, JASA 83; Cramér (1946), Mathematical Methods of Statistics"
+    )
+    access = "streamed; one pass of exact counts per level"
+
+    def plan(self, dataset, budget):
+        rows = dataset.row_count
+        gappy = [
+            c.name
+            for c in dataset.columns
+            if not c.excluded
+            and MIN_MISSING <= c.null_count <= rows - MIN_MISSING
+            and c.role not in (ColumnRole.IDENTIFIER,)
+        ]
+        groups = [
+            c.name
+            for c in dataset.columns
+            if not c.excluded
+            and c.distinct_exact
+            and 2 <= c.distinct_at_least <= MAX_LEVELS
+            and c.role != ColumnRole.IDENTIFIER
+            and c.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN, ColumnKind.NUMERIC)
+        ]
+        pairs = [(c, g) for c in gappy for g in groups if g != c]
+        if not pairs:
+            return None
+        kept = pairs[: budget.max_pairs]
+        left_out = {}
+        if len(pairs) > len(kept):
+            left_out = {"pairs": len(pairs) - len(kept), "pairs_cap": "max_pairs"}
+        columns = tuple(dict.fromkeys([c for c, _ in kept] + [g for _, g in kept]))
+        return Plan(
+            columns,
+            {"pairs": [list(p) for p in kept], "alpha": ALPHA, "rule": RULE},
+            left_out,
+        )
+
+    def init(self, ctx):
+        return {"levels": {}, "missing": {}}
+
+    def update(self, state, chunk, ctx):
+        pairs = [tuple(p) for p in ctx.params["pairs"]]
+        masks = {}
+        for c in dict.fromkeys(c for c, _ in pairs):
+            masks[c] = np.asarray(
+                pc.is_null(chunk.column(c), nan_is_null=True).to_numpy(zero_copy_only=False),
+                dtype=bool,
+            )
+        for g in dict.fromkeys(g for _, g in pairs):
+            encoded = pc.dictionary_encode(decoded(chunk.column(g)))
+            values = encoded.dictionary.to_pylist()
+            codes = np.asarray(
+                pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
+            )
+            valid = codes >= 0
+            _add(state["levels"].setdefault(g, {}), values, codes[valid])
+            for c, g2 in pairs:
+                if g2 == g:
+                    _add(
+                        state["missing"].setdefault(f"{c}\x00{g}", {}),
+                        values,
+                        codes[valid & masks[c]],
+                    )
+        return state
+
+    def merge(self, a, b, ctx):
+        out = {"levels": {}, "missing": {}}
+        for part in ("levels", "missing"):
+            for key in sorted(set(a[part]) | set(b[part])):
+                merged = dict(a[part].get(key, {}))
+                for level, n in b[part].get(key, {}).items():
+                    merged[level] = merged.get(level, 0) + n
+                out[part][key] = dict(sorted(merged.items(), key=lambda kv: _order(kv[0])))
+        return out
+
+    def findings(self, ctx):
+        state = ctx.previous[0]
+        pairs = [tuple(p) for p in ctx.params["pairs"]]
+        tested = len(pairs)
+        best: dict[str, tuple] = {}
+        for c, g in pairs:
+            totals = state["levels"].get(g, {})
+            missing = state["missing"].get(f"{c}\x00{g}", {})
+            result = _dependence(totals, missing)
+            if result is None:
+                continue
+            current = best.get(c)
+            if current is None or result["cramers_v"] > current[1]["cramers_v"]:
+                best[c] = (g, result)
+        out = []
+        for c in dict.fromkeys(c for c, _ in pairs):
+            if c not in best:
+                continue
+            g, res = best[c]
+            severity = significant_severity(
+                res["p_value"], tested, res["cramers_v"], ((MEDIUM_V, "medium"), (LOW_V, "low"))
+            )
+            parameters = {"pairs_tested": tested, "rule": RULE}
+            if is_annotation(c) and severity in ("medium", "high"):
+                # a poll's remark is written when there is something to remark
+                severity = "low"
+                parameters["severity_capped"] = ANNOTATION_RULE
+            high, low = res["highest_level"], res["lowest_level"]
+            if res["structural"]:
+                title = (
+                    f"{c!r} is missing exactly where {g!r} is {_label(res['missing_levels'])} "
+                    f"({res['missing']} rows) and present at every other level"
+                )
+            else:
+                title = (
+                    f"{c!r} goes missing with {g!r}: {res['highest_rate']:.0%} of rows at "
+                    f"{high!s} against {res['lowest_rate']:.0%} at {low!s}"
+                )
+            out.append(
+                ctx.finding(
+                    kind="missing_by_group",
+                    title=title,
+                    subject={"column": c, "group_by": g},
+                    values={
+                        "cramers_v": res["cramers_v"],
+                        "chi2": res["chi2"],
+                        "p_value": res["p_value"],
+                        "n": res["n"],
+                        "missing": res["missing"],
+                        "highest_rate": res["highest_rate"],
+                        "lowest_rate": res["lowest_rate"],
+                        "highest_level": str(high),
+                        "lowest_level": str(low),
+                    },
+                    units={
+                        "cramers_v": "coefficient",
+                        "chi2": "statistic",
+                        "p_value": "probability",
+                        "n": "count",
+                        "missing": "count",
+                        "highest_rate": "ratio",
+                        "lowest_rate": "ratio",
+                        "highest_level": "level",
+                        "lowest_level": "level",
+                    },
+                    severity=severity,
+                    columns=[c, g],
+                    parameters={
+                        **parameters,
+                        "missing_by_level": {
+                            str(k): [state["missing"][f"{c}\x00{g}"].get(k, 0), n]
+                            for k, n in state["levels"][g].items()
+                        },
+                    },
+                )
+            )
+        return out
+
+
+def _order(value) -> tuple:
+    """A total order over level values of any type (numbers before text)."""
+    if isinstance(value, bool | int | float):
+        return (0, float(value), "")
+    return (1, 0.0, str(value))
+
+
+def _add(counts: dict, values: list, codes: np.ndarray) -> None:
+    if not codes.size:
+        return
+    for code, n in enumerate(np.bincount(codes, minlength=len(values)).tolist()):
+        if n:
+            counts[values[code]] = counts.get(values[code], 0) + n
+
+
+def _label(levels: list) -> str:
+    shown = " or ".join(repr(v) if isinstance(v, str) else f"{v:g}" for v in levels[:3])
+    return shown + (f" (and {len(levels) - 3} more levels)" if len(levels) > 3 else "")
+
+
+def _dependence(totals: dict, missing: dict) -> dict | None:
+    """Cramér's V and chi-square of the missing / present by level table (levels with
+    rows), with the levels of highest and lowest missing rate; None when the table has
+    fewer than 2 levels or no variation."""
+    levels = [k for k, n in totals.items() if n > 0]
+    if len(levels) < 2:
+        return None
+    miss = np.array([missing.get(k, 0) for k in levels], dtype=np.int64)
+    rows = np.array([totals[k] for k in levels], dtype=np.int64)
+    n, m = int(rows.sum()), int(miss.sum())
+    if m == 0 or m == n:
+        return None
+    table = np.vstack([miss, rows - miss])
+    chi2, p, _, _ = stats.chi2_contingency(table, correction=False)
+    v = math.sqrt(float(chi2) / n)  # a 2 x k table: min(r, c) - 1 = 1
+    rates = miss / rows
+    order = sorted(range(len(levels)), key=lambda i: (-rates[i], _order(levels[i])))
+    full = [levels[i] for i in order if rates[i] == 1.0]
+    structural = bool(full) and all(rates[i] in (0.0, 1.0) for i in range(len(levels)))
+    return {
+        "cramers_v": min(v, 1.0),
+        "chi2": float(chi2),
+        "p_value": float(p),
+        "n": n,
+        "missing": m,
+        "highest_rate": float(rates[order[0]]),
+        "lowest_rate": float(rates[order[-1]]),
+        "highest_level": levels[order[0]],
+        "lowest_level": levels[order[-1]],
+        "structural": structural,
+        "missing_levels": full,
+    }

@@ -1,0 +1,86 @@
+"""Where values go missing (missing_by_group): a column missing more in some levels of a
+grouping is not missing at random; missing in exactly some levels, it is not applicable
+there. Checked against pandas/scipy, for every chunking, and quiet on random gaps."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from pytest_statharness.registry import Registry
+from pytest_statharness.testing import run_on_frame
+
+
+def analysis():
+    return Registry.builtin().get("missing_by_group")
+
+
+def survey(seed: int = 21, n: int = 3000) -> pd.DataFrame:
+    """An IQ score missing for 58% of one group and 24% of the other; a cause of death
+    missing exactly where the person is alive; an income missing at random."""
+    rng = np.random.default_rng(seed)
+    black = rng.random(n) < 0.25
+    iq = rng.normal(100, 15, n)
+    iq[rng.random(n) < np.where(black, 0.58, 0.24)] = np.nan
+    dead = rng.random(n) < 0.3
+    income = rng.lognormal(10, 0.5, n)
+    income[rng.random(n) < 0.2] = np.nan
+    return pd.DataFrame(
+        {
+            "black": np.where(black, "yes", "no"),
+            "death": dead.astype(int),
+            "iqscore": iq,
+            "chapter": np.where(dead, rng.choice(["Circulatory", "Neoplasms"], n), None),
+            "income": income,
+            "region": rng.choice(["N", "S", "E", "W"], n),
+        }
+    )
+
+
+def by_column(result) -> dict[str, dict]:
+    return {f["subject"]["column"]: f for f in result.findings}
+
+
+def test_missing_more_in_one_group_matches_scipy_and_is_medium() -> None:
+    frame = survey()
+    found = by_column(run_on_frame(analysis(), frame))
+    iq = found["iqscore"]
+    assert iq["severity"] == "medium" and iq["subject"]["group_by"] == "black"
+    table = pd.crosstab(frame["iqscore"].isna(), frame["black"])
+    chi2, p, _, _ = stats.chi2_contingency(table.to_numpy(), correction=False)
+    values = iq["measurement"]["values"]
+    assert math.isclose(values["chi2"], chi2, rel_tol=1e-12)
+    assert math.isclose(values["cramers_v"], math.sqrt(chi2 / len(frame)), rel_tol=1e-12)
+    rate = frame.groupby("black")["iqscore"].apply(lambda s: s.isna().mean())
+    assert math.isclose(values["highest_rate"], rate["yes"], rel_tol=1e-12)
+    assert values["highest_level"] == "yes" and values["lowest_level"] == "no"
+
+
+def test_missing_in_exactly_some_levels_is_said_so() -> None:
+    chapter = by_column(run_on_frame(analysis(), survey()))["chapter"]
+    assert chapter["severity"] == "medium"
+    assert chapter["measurement"]["values"]["cramers_v"] == 1.0
+    assert "is missing exactly where 'death' is 0" in chapter["title"]
+
+
+def test_random_gaps_are_no_finding_worth_a_look() -> None:
+    income = by_column(run_on_frame(analysis(), survey()))["income"]
+    assert income["severity"] == "info"
+
+
+def test_the_same_for_every_chunking() -> None:
+    frame = survey(seed=22, n=1500)
+    runs = [run_on_frame(analysis(), frame, chunk_rows=r, batch_size=r) for r in (65536, 113)]
+    seen = [[(f["title"], f["measurement"], f["severity"]) for f in r.findings] for r in runs]
+    assert seen[0] == seen[1]
+
+
+def test_an_optional_remark_is_low() -> None:
+    frame = survey()
+    frame["remark"] = np.where(frame["black"] == "yes", "see note", None)
+    remark = by_column(run_on_frame(analysis(), frame))["remark"]
+    assert remark["severity"] == "low"
+    assert "annotation" in remark["evidence"]["parameters"]["severity_capped"]
