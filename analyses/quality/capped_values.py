@@ -45,9 +45,12 @@ MIN_RATIO = 5.0
 #: or more) are exactly 0
 ZERO_SPIKE_SHARE = 0.10
 ZERO_SPIKE_NAMED = 5
+#: ... and the zeros at least this many times the rows of the next smallest value
+ZERO_SPIKE_OVER_NEXT = 2
 ZERO_SPIKE_RULE = (
     f"at least {ZERO_SPIKE_SHARE:.0%} of a measure's values (one with {MIN_DISTINCT} or more "
-    "distinct values) are exactly 0: two populations in one column (those who do not work "
+    f"distinct values) are exactly 0, at least {ZERO_SPIKE_OVER_NEXT} times as many as hold "
+    "its next smallest value (a count decaying from a mode of 0 is no spike): two populations in one column (those who do not work "
     "beside the hours of those who do; zero earnings), or 0 written for 'not recorded'. "
     "Means, spreads and correlations mix them: check what 0 means, and model the zeros "
     "apart (a hurdle or a two-part model). One finding per table, medium"
@@ -81,6 +84,9 @@ class _Ends:
     plain_top: float | None = None
     plain_bottom: float | None = None
     codes: dict = field(default_factory=dict)
+    #: the second-smallest value and its rows: a spike at the bottom towers over it
+    second: float | None = None
+    at_second: int = 0
 
 
 def _merge_end(v1, c1, v2, c2, larger: bool) -> tuple[float | None, int]:
@@ -123,7 +129,8 @@ class CappedValues(Analysis):
         "rain), a maximum of 1 or 100 of a column with no negative value (a share's or a "
         "percentage's own bound), the minimum of a whole-number count (counts pile up at "
         "their low end by nature); these are read as one table-wide finding instead: "
-        "measures with 20 or more distinct values of which at least 10% are exactly 0 (a "
+        "measures with 20 or more distinct values of which at least 10% are exactly 0, twice "
+        "the rows of the next smallest value (a "
         "spike at zero: the hours of those who do not work; medium, the shares in its "
         "parameters). One info summary per analysis"
     )
@@ -173,6 +180,10 @@ class CappedValues(Analysis):
                 float(plain.min()) if plain.size else None,
                 {float(v): int(k) for v, k in zip(code_values, code_rows, strict=True)},
             )
+            above = values[values > bottom]
+            if above.size:
+                part.second = float(above.min())
+                part.at_second = int(np.count_nonzero(above == part.second))
             state[c] = self._merge_one(state[c], part)
         return state
 
@@ -185,6 +196,17 @@ class CappedValues(Analysis):
         codes = dict(a.codes)
         for v, k in b.codes.items():
             codes[v] = codes.get(v, 0) + k
+        lowest: dict[float, int] = {}
+        for v, k in (
+            (a.bottom, a.at_bottom),
+            (a.second, a.at_second),
+            (b.bottom, b.at_bottom),
+            (b.second, b.at_second),
+        ):
+            if v is not None:
+                lowest[v] = lowest.get(v, 0) + k
+        ordered = sorted(lowest)
+        second = ordered[1] if len(ordered) > 1 else None
         return _Ends(
             a.n + b.n,
             top,
@@ -194,6 +216,8 @@ class CappedValues(Analysis):
             max(tops) if tops else None,
             min(bottoms) if bottoms else None,
             dict(sorted(codes.items())),
+            second,
+            lowest[second] if second is not None else 0,
         )
 
     def merge(self, a, b, ctx):
@@ -289,7 +313,12 @@ class CappedValues(Analysis):
             s = state[c]
             if s.n < MIN_VALUES or s.bottom != 0 or ctx.params["distinct"][c] < MIN_DISTINCT:
                 continue
-            if s.at_bottom >= ZERO_SPIKE_SHARE * s.n:
+            # a spike towers over the next value; a count decaying from its mode of 0
+            # (tenure in years: 26%, 17%, 14%...) has none
+            if (
+                s.at_bottom >= ZERO_SPIKE_SHARE * s.n
+                and s.at_bottom >= ZERO_SPIKE_OVER_NEXT * s.at_second
+            ):
                 shares[c] = s.at_bottom / s.n
         if not shares:
             return None

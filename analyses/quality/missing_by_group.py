@@ -37,6 +37,8 @@ from .missingness import is_annotation
 MIN_MISSING = 5
 #: groupings: categories and flags of 2..MAX_LEVELS values (numbers too: a period 1..12)
 MAX_LEVELS = 12
+#: levels with fewer rows are left out of the table: they show no rate
+MIN_LEVEL_ROWS = 5
 #: Cramér's V between "missing" and the grouping from which the dependence is medium
 MEDIUM_V = 0.3
 LOW_V = 0.1
@@ -77,7 +79,8 @@ class MissingByGroup(Analysis):
         f"and numeric columns with 2..{MAX_LEVELS} distinct values (exact, from the dataset's scan), "
         "each other than the column. One exact pass counts, per grouping, its rows per "
         "level and, per pair, the column's missing rows per level (rows where the grouping "
-        "is null left out). Per column, the grouping with the largest V is reported: "
+        "is null left out); levels of fewer than 5 rows are left out of the table (they show "
+        "no rate). Per column, the grouping with the largest V is reported: "
         + RULE
         + "; an optional annotation (note, remark, comment, memo) at most low; when the column is missing in every row of some levels and in no row of the "
         "others, the title says it is missing exactly there (structurally: not applicable)"
@@ -262,7 +265,8 @@ def _dependence(totals: dict, missing: dict) -> dict | None:
     """Cramér's V and chi-square of the missing / present by level table (levels with
     rows), with the levels of highest and lowest missing rate; None when the table has
     fewer than 2 levels or no variation."""
-    levels = [k for k, n in totals.items() if n > 0]
+    # a level of a row or two shows no rate (Palau's one airport without a state)
+    levels = [k for k, n in totals.items() if n >= MIN_LEVEL_ROWS]
     if len(levels) < 2:
         return None
     miss = np.array([missing.get(k, 0) for k in levels], dtype=np.int64)

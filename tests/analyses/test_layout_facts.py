@@ -417,7 +417,8 @@ def test_a_recoded_copy_of_a_column_repeats_its_associations_once() -> None:
 def test_a_spike_at_zero_is_said_once_for_the_table() -> None:
     """Workinghours: 26% of the wives work 0 hours beside 1,100 other values; earnings
     zero for the same. One medium finding names both; a count of children 0..9 (under
-    20 values) and a measure with a few zeros are not named."""
+    20 values), a measure with a few zeros and a count decaying from a mode of 0 (no
+    spike over its next value) are not named."""
     rng = np.random.default_rng(15)
     n = 3000
     works = rng.random(n) > 0.26
@@ -427,9 +428,17 @@ def test_a_spike_at_zero_is_said_once_for_the_table() -> None:
             "earnings": np.where(works, rng.lognormal(9, 0.8, n).round(0), 0.0),
             "children": rng.integers(0, 10, n),
             "income": np.where(rng.random(n) < 0.02, 0.0, rng.lognormal(10, 0.6, n).round(0)),
+            # years in a job: a count decaying from its mode of 0 (26%, 19%, 14%...)
+            "tenure": np.minimum(rng.geometric(0.26, n) - 1, 40),
         }
     )
-    result = run_on_frame(analysis("capped_values"), frame)
+    assert (frame["tenure"] == 0).mean() > 0.2 and frame["tenure"].nunique() >= 20
+    runs = [
+        run_on_frame(analysis("capped_values"), frame, chunk_rows=rows, batch_size=rows)
+        for rows in (65536, 101)
+    ]
+    assert [f["title"] for f in runs[0].findings] == [f["title"] for f in runs[1].findings]
+    result = runs[0]
     spikes = [f for f in result.findings if f["kind"] == "zero_spike"]
     assert len(spikes) == 1
     assert spikes[0]["severity"] == "medium"

@@ -84,3 +84,20 @@ def test_an_optional_remark_is_low() -> None:
     remark = by_column(run_on_frame(analysis(), frame))["remark"]
     assert remark["severity"] == "low"
     assert "annotation" in remark["evidence"]["parameters"]["severity_capped"]
+
+
+def test_levels_of_a_row_or_two_show_no_rate() -> None:
+    """airports: the state is missing for Palau's one airport and for 8 of 3,372 US ones;
+    a one-row level at 100% is no dependence."""
+    rng = np.random.default_rng(23)
+    n = 3000
+    state = rng.choice(["CA", "TX", "NY"], n).astype(object)
+    state[rng.choice(n, 8, replace=False)] = None
+    frame = pd.DataFrame(
+        {
+            "country": ["USA"] * n + ["Palau", "Thailand", "Palau"],
+            "state": [*state, None, None, None],
+        }
+    )
+    result = run_on_frame(analysis(), frame)
+    assert result is None or all(f["severity"] == "info" for f in result.findings)
