@@ -82,7 +82,9 @@ class MissingByGroup(Analysis):
         "is null left out); levels of fewer than 5 rows are left out of the table (they show "
         "no rate). Per column, the grouping with the largest V is reported: "
         + RULE
-        + "; an optional annotation (note, remark, comment, memo) at most low; when the column is missing in every row of some levels and in no row of the "
+        + "; an optional annotation (note, remark, comment, memo) at most low; columns missing "
+        "by the same grouping at per-level rates within 5% of a stronger one's are one fact "
+        "(same_fact_as, low); when the column is missing in every row of some levels and in no row of the "
         "others, the title says it is missing exactly there (structurally: not applicable)"
     )
     reference = (
@@ -238,7 +240,52 @@ class MissingByGroup(Analysis):
                     },
                 )
             )
+        _same_gaps(out)
         return out
+
+
+#: two columns whose missing rates per level of one grouping differ by at most this much
+#: go missing in the same rows: one fact
+SAME_GAPS_RATE = 0.05
+SAME_GAPS_RULE = (
+    "{lead!r} goes missing in the same levels at the same rates (within "
+    + f"{SAME_GAPS_RATE:.0%}"
+    + " per level): one fact (a wave or a block of columns absent together), said there; "
+    "severity at most low"
+)
+
+
+def _same_gaps(out: list[dict]) -> None:
+    """Columns missing by the same grouping at the same per-level rates (RetSchool's 1976
+    wave: experience, grade and region all absent where smsa76 is 0) are one fact: the
+    strongest keeps its severity, the others are low and say same_fact_as."""
+    kept: list[tuple[dict, dict]] = []
+    for f in sorted(out, key=lambda f: -f["measurement"]["values"]["cramers_v"]):
+        if f["severity"] not in ("medium", "high"):
+            continue
+        rates = {
+            level: m / n
+            for level, (m, n) in f["evidence"]["parameters"]["missing_by_level"].items()
+        }
+        lead = next(
+            (
+                k
+                for k, k_rates in kept
+                if k["subject"]["group_by"] == f["subject"]["group_by"]
+                and all(
+                    abs(k_rates[level] - rate) <= SAME_GAPS_RATE for level, rate in rates.items()
+                )
+            ),
+            None,
+        )
+        if lead is None:
+            kept.append((f, rates))
+            continue
+        f["severity"] = "low"
+        f["evidence"]["parameters"]["same_fact_as"] = lead["subject"]["column"]
+        f["evidence"]["parameters"]["severity_capped"] = SAME_GAPS_RULE.format(
+            lead=lead["subject"]["column"]
+        )
 
 
 def _order(value) -> tuple:

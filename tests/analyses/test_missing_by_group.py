@@ -101,3 +101,24 @@ def test_levels_of_a_row_or_two_show_no_rate() -> None:
     )
     result = run_on_frame(analysis(), frame)
     assert result is None or all(f["severity"] == "info" for f in result.findings)
+
+
+def test_columns_absent_together_are_one_fact() -> None:
+    """RetSchool's 1976 wave: grade, experience and region all absent where smsa76 is 0;
+    the strongest is medium, the others low with same_fact_as."""
+    rng = np.random.default_rng(24)
+    n = 3000
+    smsa = rng.random(n) < 0.6
+    absent = rng.random(n) < np.where(smsa, 0.01, 0.58)
+    frame = pd.DataFrame(
+        {
+            "smsa76": smsa.astype(int),
+            "grade76": np.where(absent, np.nan, rng.integers(8, 18, n)),
+            "exp76": np.where(absent, np.nan, rng.integers(0, 15, n)),
+        }
+    )
+    found = by_column(run_on_frame(analysis(), frame))
+    severities = sorted(f["severity"] for f in found.values())
+    assert severities == ["low", "medium"]
+    low = next(f for f in found.values() if f["severity"] == "low")
+    assert low["evidence"]["parameters"]["same_fact_as"] in ("grade76", "exp76")
