@@ -92,6 +92,15 @@ def _detrended_r(r_xy: float | None, r_xt: float | None, r_yt: float | None) -> 
     return max(-1.0, min(1.0, (r_xy - r_xt * r_yt) / math.sqrt(denominator)))
 
 
+def _pair_title(x: str, y: str, r: float | None, note: str | None) -> str:
+    """'Correlation of 'x' and 'y' (r = +0.62; note)': the direction and the size read
+    where the finding is listed, with what caps it."""
+    notes = [f"r = {r:+.2f}"] if r is not None else []
+    if note:
+        notes.append(note)
+    return f"Correlation of {x!r} and {y!r}" + (f" ({'; '.join(notes)})" if notes else "")
+
+
 def time_axis(dataset) -> str | None:
     """The table's time axis: its first timestamp column with values, else a calendar
     part holding the year (a table indexed by year and quarter has no timestamp)."""
@@ -1053,15 +1062,18 @@ class Correlation(Analysis):
             out.append(
                 ctx.finding(
                     kind="correlation",
-                    title=f"Correlation of {x!r} and {y!r}"
-                    + (
-                        f" (moving together beyond their trends over {axis!r}: detrended r {beyond:.2f})"
+                    title=_pair_title(
+                        x,
+                        y,
+                        pr["r"],
+                        f"moving together beyond their trends over {axis!r}: detrended r "
+                        f"{beyond:.2f}"
                         if beyond is not None
-                        else f" (both trend with {axis!r}: a shared trend)"
+                        else f"both trend with {axis!r}: a shared trend"
                         if shared
-                        else f" (levels of two series over {axis!r})"
+                        else f"levels of two series over {axis!r}"
                         if series_levels
-                        else ""
+                        else None,
                     ),
                     subject={"columns": [x, y]},
                     values=values,

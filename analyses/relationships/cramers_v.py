@@ -204,7 +204,9 @@ class CramersV(Analysis):
             )
             if interest:
                 params["declared_interest"] = INTEREST_RULE
-            title = f"Association of {a!r} and {b!r}"
+            title = f"Association of {a!r} and {b!r}" + (
+                f" (V = {res['cramers_v']:.2f})" if res["cramers_v"] is not None else ""
+            )
             if not other and _one_to_one(table) and severity in ("medium", "high"):
                 # 'Country Name' and 'Country Code': one key spelled twice, not an association
                 severity = "low"

@@ -369,7 +369,14 @@ class GroupDifferences(Analysis):
             out.append(
                 ctx.finding(
                     kind="group_difference",
-                    title=f"{v!r} across the levels of {g!r}",
+                    title=f"{v!r} across the levels of {g!r}"
+                    + (
+                        f" (highest: {res['highest_mean_rank_level']}; epsilon² = "
+                        f"{res['epsilon_squared']:.2f})"
+                        if res["epsilon_squared"] is not None
+                        and res["highest_mean_rank_level"] is not None
+                        else ""
+                    ),
                     subject={"column": v, "group_by": g},
                     values=res,
                     units=units,
