@@ -75,10 +75,9 @@ def covariance_sign(s: list[int]) -> int:
     return (cov > 0) - (cov < 0)
 
 
-def within_units(levels: dict) -> tuple[float, int, int] | None:
-    """(r, rows, units) of the within-unit correlation: Pearson r of the deviations of x and
-    y from their unit's means (the fixed-effects coefficient), from the exact per-unit
-    sums; None with fewer than MIN_UNITS units of >= 2 rows or no variance within them."""
+def _within_sums(levels: dict) -> tuple[Fraction, Fraction, Fraction, int, int]:
+    """Exact within-unit sums of squares and products (sxx, syy, sxy) over the units of
+    >= 2 rows, with their rows and units: what the fixed-effects r and slope are made of."""
     sxx = syy = sxy = Fraction(0)
     rows = units = 0
     for n, sx, sy, xx, yy, xy in levels.values():
@@ -89,6 +88,14 @@ def within_units(levels: dict) -> tuple[float, int, int] | None:
         sxx += Fraction(n * xx * _SCALE - sx * sx, n)
         syy += Fraction(n * yy * _SCALE - sy * sy, n)
         sxy += Fraction(n * xy * _SCALE - sx * sy, n)
+    return sxx, syy, sxy, rows, units
+
+
+def within_units(levels: dict) -> tuple[float, int, int] | None:
+    """(r, rows, units) of the within-unit correlation: Pearson r of the deviations of x and
+    y from their unit's means (the fixed-effects coefficient), from the exact per-unit
+    sums; None with fewer than MIN_UNITS units of >= 2 rows or no variance within them."""
+    sxx, syy, sxy, rows, units = _within_sums(levels)
     if units < MIN_UNITS or sxx <= 0 or syy <= 0:
         return None
     r = min(math.sqrt(float(sxy * sxy / (sxx * syy))), 1.0)
@@ -98,12 +105,7 @@ def within_units(levels: dict) -> tuple[float, int, int] | None:
 def within_slope(levels: dict) -> float | None:
     """The within-unit (fixed-effects) slope of y on x, from the exact per-unit sums; None
     when x does not vary within the units of >= 2 rows."""
-    sxx = sxy = Fraction(0)
-    for n, sx, sy, xx, _, xy in levels.values():
-        if n < 2:
-            continue
-        sxx += Fraction(n * xx * _SCALE - sx * sx, n)
-        sxy += Fraction(n * xy * _SCALE - sx * sy, n)
+    sxx, _, sxy, _, _ = _within_sums(levels)
     return float(sxy / sxx) if sxx > 0 else None
 
 

@@ -572,10 +572,8 @@ class SeriesAccumulator:
                 # every day of the chunk, rolled up into months and years (sums of the
                 # days' exact sums: no second pass over the rows), then the day window
                 every_day = self._buckets(days, columns, True, self.robust, windows=_ALL)
-                month_of = every_day.keys.astype("datetime64[D]").astype("datetime64[M]")
-                part.months = every_day.rolled_up(month_of.astype(np.int64))
-                year_of = every_day.keys.astype("datetime64[D]").astype("datetime64[Y]")
-                part.years = every_day.rolled_up(year_of.astype(np.int64))
+                part.months = every_day.rolled_up(period_of(every_day.keys, "month"))
+                part.years = every_day.rolled_up(period_of(every_day.keys, "year"))
                 part.days = every_day.latest(self.windows)
             else:
                 part.days = self._buckets(days, columns, True, self.robust)
@@ -739,11 +737,18 @@ def _filled(
     return BucketSeries(start, counts, means, totals, outside, robust_means, robust_sums)
 
 
+_PERIOD_KIND = {"month": "datetime64[M]", "year": "datetime64[Y]"}
+
+
+def period_of(days: np.ndarray, unit: str) -> np.ndarray:
+    """The month or year (counted from 1970) of each day number (days since 1970-01-01)."""
+    return np.asarray(days, dtype="datetime64[D]").astype(_PERIOD_KIND[unit]).astype(np.int64)
+
+
 def period_days(index: np.ndarray, unit: str) -> np.ndarray:
-    """Day numbers (days since 1970-01-01) of the first day of months or years counted
-    from 1970 (``datetime64[M]``/``[Y]`` integers)."""
-    kind = "datetime64[M]" if unit == "month" else "datetime64[Y]"
-    return index.astype(kind).astype("datetime64[D]").astype(np.int64)
+    """Day numbers of the first day of months or years counted from 1970: the inverse of
+    :func:`period_of` on a period's first day."""
+    return index.astype(_PERIOD_KIND[unit]).astype("datetime64[D]").astype(np.int64)
 
 
 def _coarse(state: SeriesState, first_day: int, last_day: int, windows: int) -> BucketSeries | None:
@@ -752,11 +757,7 @@ def _coarse(state: SeriesState, first_day: int, last_day: int, windows: int) -> 
     for unit, buckets in (("month", state.months), ("year", state.years)):
         if not buckets.keys.size:
             return None
-        kind = "datetime64[M]" if unit == "month" else "datetime64[Y]"
-        first, last = (
-            int(np.array([d], dtype="datetime64[D]").astype(kind).astype(np.int64)[0])
-            for d in (first_day, last_day)
-        )
+        first, last = (int(p) for p in period_of(np.array([first_day, last_day]), unit))
         if last - first + 1 <= windows or unit == "year":
             series = _filled(buckets, first, last, windows)
             series.coarsened = unit

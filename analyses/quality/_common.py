@@ -399,3 +399,19 @@ def _display(value, arrow_type: pa.DataType):
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     return value
+
+
+def missing_masks(chunk, names) -> tuple[np.ndarray, np.ndarray]:
+    """(missing mask per column, shape (columns, rows); NaN count per column): missing is
+    null, or NaN in a float column (what ``pandas.isna`` says)."""
+    masks = np.empty((len(names), chunk.num_rows), dtype=bool)
+    nans = np.zeros(len(names), dtype=np.int64)
+    for i, name in enumerate(names):
+        col = chunk.column(name)
+        missing = pc.is_null(col)
+        if pa.types.is_floating(col.type):
+            nan = pc.fill_null(pc.is_nan(col), False)
+            nans[i] = int(pc.sum(pc.cast(nan, pa.int64())).as_py() or 0)
+            missing = pc.or_(missing, nan)
+        masks[i] = np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)
+    return masks, nans

@@ -58,9 +58,11 @@ MAX_VERIFY_ROWS = 1 << 16
 CHANCE_MAX_DISTINCT = 10_000
 #: a table whose every column holds at most this many values is a table of codes
 CODES_MAX_DISTINCT = 20
+CODES_CONDITION = (
+    f"every column holds at most {CODES_MAX_DISTINCT} distinct values (a survey's answer codes)"
+)
 CODES_RULE = (
-    f"every column holds at most {CODES_MAX_DISTINCT} distinct values (a survey's answer "
-    "codes): answers are correlated (the healthy answer 0 to every count), so the "
+    CODES_CONDITION + ": answers are correlated (the healthy answer 0 to every count), so the "
     "independence estimate understates chance and identical rows are respondents who "
     "answered alike, not copies; severity low, no recommendation to drop them"
 )
@@ -335,9 +337,7 @@ class DuplicateRows(Analysis):
         "there is more than one sub-range). Severity by "
         "duplicate share: >= 5% high, >= 0.5% medium, else low; low when independent rows "
         "would show that many by chance (" + CHANCE_RULE + "); low, without the advice to "
-        "drop them, when "
-        + CODES_RULE.split(": answers")[0]
-        + " (answer codes); low, without the advice to "
+        "drop them, when " + CODES_CONDITION + " (answer codes); low, without the advice to "
         "drop them, in a table without a time axis whose identifier keys equal-sized sets "
         "of rows (a matched design's sets: " + SET_RULE.format(key="stratum") + ")"
     )

@@ -30,7 +30,7 @@ from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 from .._shared.hist import decoded
 from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.series import ALPHA, significant_severity
-from ._common import ALL_KINDS
+from ._common import ALL_KINDS, missing_masks
 from .missingness import is_annotation
 
 #: a column is read when it misses at least this many values and has at least as many
@@ -131,12 +131,8 @@ class MissingByGroup(Analysis):
 
     def update(self, state, chunk, ctx):
         pairs = [tuple(p) for p in ctx.params["pairs"]]
-        masks = {}
-        for c in dict.fromkeys(c for c, _ in pairs):
-            masks[c] = np.asarray(
-                pc.is_null(chunk.column(c), nan_is_null=True).to_numpy(zero_copy_only=False),
-                dtype=bool,
-            )
+        gappy = list(dict.fromkeys(c for c, _ in pairs))
+        masks = dict(zip(gappy, missing_masks(chunk, gappy)[0], strict=True))
         for g in dict.fromkeys(g for _, g in pairs):
             encoded = pc.dictionary_encode(decoded(chunk.column(g)))
             values = encoded.dictionary.to_pylist()

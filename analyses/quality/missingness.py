@@ -44,14 +44,13 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, MemoryModel, hookimpl
 
 from .._shared.groups import linked_groups
 from .._shared.report import graded
 from .._shared.series import ticks_per_second, time_ticks
+from ._common import missing_masks
 
 #: no valued row yet (first: larger than any position; last: smaller than any)
 _NO_FIRST = np.iinfo(np.int64).max
@@ -70,21 +69,6 @@ else:  # numpy < 2.0
     def _popcount(words: np.ndarray) -> np.ndarray:
         as_bytes = words.view(np.uint8).reshape(*words.shape, 8)
         return _BYTE_COUNTS[as_bytes].sum(axis=-1, dtype=np.int64)
-
-
-def _missing_masks(chunk, names) -> tuple[np.ndarray, np.ndarray]:
-    """(missing mask per column, shape (columns, rows); NaN count per column)."""
-    masks = np.empty((len(names), chunk.num_rows), dtype=bool)
-    nans = np.zeros(len(names), dtype=np.int64)
-    for i, name in enumerate(names):
-        col = chunk.column(name)
-        missing = pc.is_null(col)
-        if pa.types.is_floating(col.type):
-            nan = pc.fill_null(pc.is_nan(col), False)
-            nans[i] = int(pc.sum(pc.cast(nan, pa.int64())).as_py() or 0)
-            missing = pc.or_(missing, nan)
-        masks[i] = np.asarray(missing.to_numpy(zero_copy_only=False), dtype=bool)
-    return masks, nans
 
 
 def _pair_counts(masks: np.ndarray) -> np.ndarray:
@@ -216,7 +200,7 @@ class Missingness(Analysis):
         )
 
     def update(self, state, chunk, ctx):
-        masks, nans = _missing_masks(chunk, ctx.plan.columns)
+        masks, nans = missing_masks(chunk, ctx.plan.columns)
         state.rows += chunk.num_rows
         state.nans = state.nans + nans
         if masks.size:

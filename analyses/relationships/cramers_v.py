@@ -174,15 +174,17 @@ class CramersV(Analysis):
         tested = len(pairs)
         out = []
         interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
-        copy_of: dict[str, str] = {}  # a column recoding an earlier one level for level
+        # one-to-one pairs (no 'other' bucket): two labels of one key; the later column of
+        # each recodes the earlier one level for level
+        one_to_one = {
+            (a, b)
+            for a, b in pairs
+            if not (levels[a]["other_levels"] or levels[b]["other_levels"])
+            and _one_to_one(tables.get((a, b)))
+        }
+        copy_of: dict[str, str] = {}
         for a, b in pairs:
-            table = tables.get((a, b))
-            if (
-                table is not None
-                and b not in copy_of
-                and not (levels[a]["other_levels"] or levels[b]["other_levels"])
-                and _one_to_one(table)
-            ):
+            if (a, b) in one_to_one and b not in copy_of:
                 copy_of[b] = copy_of.get(a, a)
         for a, b in pairs:
             table = tables.get((a, b))
@@ -207,7 +209,7 @@ class CramersV(Analysis):
             title = f"Association of {a!r} and {b!r}" + (
                 f" (V = {res['cramers_v']:.2f})" if res["cramers_v"] is not None else ""
             )
-            if not other and _one_to_one(table) and severity in ("medium", "high"):
+            if (a, b) in one_to_one and severity in ("medium", "high"):
                 # 'Country Name' and 'Country Code': one key spelled twice, not an association
                 severity = "low"
                 params["severity_capped"] = ONE_TO_ONE_RULE

@@ -439,18 +439,10 @@ class Changepoints(_TimeAnalysis):
                 # exchange rates over 8 years of days, read in months: a random walk's
                 # monthly means, split into 'levels' (a native yearly series keeps its
                 # changes: a smooth social series shifts for real, Hartnagel's theft rates)
-                for f in out[-len(changes) :]:
-                    if f["severity"] in ("medium", "high"):
-                        f["severity"] = "low"
-                        f["evidence"]["parameters"]["severity_capped"] = WANDER_RULE.format(
-                            r1=persistence
-                        )
+                _cap_all(out[-len(changes) :], WANDER_RULE.format(r1=persistence))
             if _returning_swing(keys, changes):
                 # NOx at a Swiss site, one year: down in April, back up in late September
-                for f in out[-len(changes) :]:
-                    if f["severity"] in ("medium", "high"):
-                        f["severity"] = "low"
-                        f["evidence"]["parameters"]["severity_capped"] = RETURN_RULE
+                _cap_all(out[-len(changes) :], RETURN_RULE)
         # open, low and close of one price shifting the same weeks: one fact
         one_per_quantity(
             sorted((f for f in out if f["kind"] == "changepoint"), key=_by_strength),
@@ -525,6 +517,14 @@ WANDER_RULE = (
     "autocorrelation {r1:.2f} >= " + f"{WANDER_R1}" + ", a random walk's signature), so its "
     "changes split a drift into levels; severity at most low"
 )
+
+
+def _cap_all(changes: list[dict], rule: str) -> None:
+    """Every medium or high change of one series low, for ``rule``."""
+    for f in changes:
+        if f["severity"] in ("medium", "high"):
+            f["severity"] = "low"
+            f["evidence"]["parameters"]["severity_capped"] = rule
 
 
 def _wanders(search: np.ndarray, changes: list[dict]) -> float | None:
