@@ -63,6 +63,23 @@ def test_a_name_alone_never_decides(tmp_path) -> None:
     assert cols["hour"].role == ColumnRole.MEASUREMENT  # fractional values are no hours
 
 
+def test_a_sampling_weight_is_a_design_variable_not_a_measurement(tmp_path) -> None:
+    """HI's wght (5,182..1,136,869: how many women a respondent stands for) got an outlier
+    finding; a body weight keeps its role."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "wght": np.round(rng.lognormal(12, 0.5, 800)),
+            "weight": rng.normal(70, 10, 800),
+            "hours": rng.normal(40, 5, 800),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert cols["wght"].role == ColumnRole.OTHER
+    assert "sampling weight" in cols["wght"].role_reason
+    assert cols["weight"].role == ColumnRole.MEASUREMENT
+
+
 @pytest.mark.parametrize(
     "texts, layout",
     [

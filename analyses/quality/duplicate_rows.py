@@ -66,6 +66,18 @@ CODES_RULE = (
     "independence estimate understates chance and identical rows are respondents who "
     "answered alike, not copies; severity low, no recommendation to drop them"
 )
+#: a repeat is an incomplete record when every column holding more values than a code
+#: list is empty in at least this share of the repeated rows
+EMPTY_SHARE = 0.9
+EMPTY_CONDITION = (
+    f"every column holding more than {CODES_MAX_DISTINCT} distinct values is empty in at "
+    f"least {EMPTY_SHARE:.0%} of the repeated rows (incomplete records)"
+)
+EMPTY_RULE = (
+    EMPTY_CONDITION + ": with the measures that tell rows apart missing, what is left are "
+    "codes, and records that share them are different subjects with the same answers, not "
+    "copies; severity low, no recommendation to drop them"
+)
 CHANCE_SHARE = 0.1
 CHANCE_RULE = (
     "expected_by_chance = C(rows, 2) x prod over columns of sum(p_v^2) (p_v: the share of "
@@ -121,11 +133,15 @@ class _Verified:
     duplicated: int = 0
     singles: int = 0
     examples: list[int] = field(default_factory=list)
+    #: per column, the repeated rows (of those compared column by column) where it is empty
+    empty: dict[str, int] = field(default_factory=dict)
 
     def add(self, other: _Verified) -> None:
         self.repeats += other.repeats
         self.duplicated += other.duplicated
         self.singles += other.singles
+        for c, n in other.empty.items():
+            self.empty[c] = self.empty.get(c, 0) + n
         self.examples = sorted(self.examples + other.examples)[:MAX_EXAMPLES]
 
 
@@ -207,7 +223,15 @@ def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.n
     good_start = start & ~bad
     out.duplicated = int(np.count_nonzero(good_start))
     out.repeats = int(np.count_nonzero(~bad)) - out.duplicated
-    repeat_pos = positions[~bad & ~start]
+    repeat = ~bad & ~start
+    for c in columns:
+        arr = decoded(table.column(c))
+        if pa.types.is_null(arr.type):
+            out.empty[c] = int(np.count_nonzero(repeat))
+            continue
+        empty = pc.is_null(arr, nan_is_null=True).to_numpy(zero_copy_only=False)
+        out.empty[c] = int(np.count_nonzero(np.asarray(empty, dtype=bool) & repeat))
+    repeat_pos = positions[repeat]
     examples = np.sort(repeat_pos)[:MAX_EXAMPLES].tolist()
     if bad.any():
         idx = np.flatnonzero(bad)
@@ -247,6 +271,19 @@ def _equal_to(col, take: pa.Array, first: np.ndarray) -> np.ndarray:
             return np.where(valid, same_np & valid[first], ~valid[first])
     values = canonical_values(arr)
     return np.array([values[i] == values[j] for i, j in enumerate(first.tolist())], dtype=bool)
+
+
+def _incomplete_records(ctx, empty: dict[str, int], repeats: int) -> bool:
+    """Whether every many-valued column is empty in nearly all repeated rows."""
+    wide = [
+        c
+        for c in ctx.columns
+        if not (
+            ctx.dataset.column(c).distinct_exact
+            and ctx.dataset.column(c).distinct_at_least <= CODES_MAX_DISTINCT
+        )
+    ]
+    return bool(wide) and all(empty.get(c, 0) >= EMPTY_SHARE * repeats for c in wide)
 
 
 def _merge_value_counts(a: _RowHashes, b: _RowHashes) -> dict:
@@ -338,6 +375,7 @@ class DuplicateRows(Analysis):
         "duplicate share: >= 5% high, >= 0.5% medium, else low; low when independent rows "
         "would show that many by chance (" + CHANCE_RULE + "); low, without the advice to "
         "drop them, when " + CODES_CONDITION + " (answer codes); low, without the advice to "
+        "drop them, when " + EMPTY_CONDITION + "; low, without the advice to "
         "drop them, in a table without a time axis whose identifier keys equal-sized sets "
         "of rows (a matched design's sets: " + SET_RULE.format(key="stratum") + ")"
     )
@@ -512,6 +550,10 @@ class DuplicateRows(Analysis):
         duplicated = sum(v.duplicated for v in verified)
         singles = sum(v.singles for v in verified)
         examples = sorted(e for v in verified for e in v.examples)[:MAX_EXAMPLES]
+        empty: dict[str, int] = {}
+        for v in verified:
+            for c, n in v.empty.items():
+                empty[c] = empty.get(c, 0) + n
         frac = share(repeats, rows)
         values = {
             "rows": rows,
@@ -567,6 +609,14 @@ class DuplicateRows(Analysis):
                 severity = "low"
                 title += f" (every column holds at most {CODES_MAX_DISTINCT} values: answer codes)"
                 params["codes_rule"] = CODES_RULE
+            elif _incomplete_records(ctx, empty, repeats):
+                # RetSchool: 118 repeats, wage and experience missing in 96-99% of them
+                chance = True
+                severity = "low"
+                title += (
+                    " (the measures that tell rows apart are empty in them: incomplete records)"
+                )
+                params["empty_rule"] = EMPTY_RULE
             elif sets:
                 # infert's 83 matched sets of 3: two controls of one set, matched on age,
                 # education and parity, often share the rest too

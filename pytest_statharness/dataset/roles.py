@@ -100,6 +100,14 @@ _QUANTITY_NAMES = {
     "pct", "percent", "share", "age", "score", "income", "wage", "price", "level",
 }  # fmt: skip
 CODE_NAME_MAX_LEVELS = 30
+#: names of a survey's sampling (design) weight: how many people a respondent stands for.
+#: Its spread is the sampling plan's, not a measured quantity's; plain "weight" and "wt"
+#: are left alone (body weight, mtcars' wt)
+_SAMPLING_WEIGHT_NAMES = {
+    "wght", "wgt", "pweight", "perwt", "hhwt", "hwt", "fnlwgt", "finalwgt", "sampwt",
+    "sampweight", "sample_weight", "sampling_weight", "survey_weight", "design_weight",
+    "weight_sample", "pwgt", "perweight", "wtfinl", "wtssall",
+}  # fmt: skip
 _LAT = {"lat", "latitude"}
 _LON = {"lon", "lng", "long", "longitude"}
 
@@ -397,6 +405,16 @@ def decide_role(
                 0.8,
                 part,
             )
+    if tokens & _SAMPLING_WEIGHT_NAMES and (summary.get("fmin") or 0) > 0:
+        return RoleDecision(
+            ColumnRole.OTHER,
+            "positive numbers named as a survey's sampling weight "
+            f"({', '.join(sorted(tokens & _SAMPLING_WEIGHT_NAMES))}): a design variable (how "
+            "many people a row stands for), not a measurement; declare it a measurement in "
+            "the spec to analyse it",
+            0.7,
+            "sampling_weight",
+        )
     whole = _whole_numbers(summary)
     if (
         whole

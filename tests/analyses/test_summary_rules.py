@@ -512,6 +512,33 @@ def test_duplicates_that_chance_explains_get_no_advice_to_drop_them() -> None:
     assert found[0]["recommendation"]["modeled_improvement_pct"] == 100 * 20 / 520
 
 
+def test_duplicates_among_incomplete_records_get_no_advice_to_drop_them() -> None:
+    """RetSchool: 118 repeats, all among the respondents whose wage and experience are
+    missing: the flags left over are shared by different people, not copies. The same
+    repeats with their wages present keep the advice."""
+    rng = np.random.default_rng(76)
+    n = 2000
+    frame = pd.DataFrame(
+        {
+            "wage": rng.lognormal(1.5, 0.4, n),
+            "exp": rng.integers(0, 30, n).astype(float),
+            "black": rng.integers(0, 2, n),
+            "south": rng.integers(0, 2, n),
+            "region": rng.integers(1, 10, n),
+            "age": rng.integers(24, 35, n),
+        }
+    )
+    frame.loc[:299, ["wage", "exp"]] = np.nan
+    found = by_kind(run_on_frame(analysis("duplicate_rows"), frame), "duplicate_rows")
+    assert found and found[0]["severity"] == "low", found
+    assert "incomplete records" in found[0]["title"]
+    assert not found[0].get("recommendation")
+    copied = pd.concat([frame.iloc[300:], frame.iloc[300:360]], ignore_index=True)
+    found = by_kind(run_on_frame(analysis("duplicate_rows"), copied), "duplicate_rows")
+    assert found[0]["severity"] in ("medium", "high")
+    assert found[0]["recommendation"]
+
+
 def test_a_measure_mirrored_by_another_differs_across_groups_once() -> None:
     """msleep: awake = 24 - sleep_total ranks the animals exactly in reverse, so the
     Kruskal-Wallis H across 'order' is identical: one fact, the second low."""
