@@ -161,7 +161,7 @@ def test_a_measure_named_target_is_the_target_unless_the_spec_says_otherwise(
     frame.to_csv(tmp_path / "w.csv", index=False)
     inferred = open_dataset("w", str(tmp_path / "w.csv"))
     assert inferred.targets == ("target",)
-    assert inferred.describe()["targets"]["source"].startswith("a measure named")
+    assert inferred.describe()["targets"]["source"].startswith("inferred from the names")
     monkeypatch.chdir(tmp_path)
     assert main(["infer", "w=w.csv", "--out", "inferred.toml"]) == 0
     assert 'targets = ["target"]' in (tmp_path / "inferred.toml").read_text()

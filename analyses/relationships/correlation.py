@@ -319,14 +319,22 @@ def _t_pvalue(t: float, df: int) -> float:
 #: a correlation with a KPI or target is medium from Cohen's "medium" effect: an outcome's
 #: moderate drivers are what its table is read for (wages ~ age, r = 0.36)
 INTEREST_MEDIUM_R = 0.3
+#: ... and from this |r| when one of the two is a 0/1 flag: a point-biserial r (a phi for
+#: two flags) of 0.2 is epsilon^2 0.04 (a measure across two levels) and Cramér's V 0.2,
+#: the bars the same pair meets in group_differences and cramers_v when the flag is text
+#: (colon's positive nodes and recurrence or death, r = 0.26)
+INTEREST_MEDIUM_R_FLAG = 0.2
 
 
 INTEREST_RULE = (
     f"a pair with a KPI or target (declared in the dataset spec, or, when the spec declares "
     f"no targets, a measure named 'target', 'outcome', 'response', 'y', 'price', 'wage', "
     f"'wages', 'lwage', 'salary' or 'earnings', or a 0/1 flag named like a result: 'death', "
-    f"'deny', 'vote', 'lfp'...) is medium from |r| >= {INTEREST_MEDIUM_R} "
-    "(Cohen's medium effect), whatever the columns' other partners: each "
+    f"'deny', 'vote', 'lfp'..., or a survival table's event flag beside its follow-up time: "
+    f"'status', 'cens', 'event' with 'time') is medium from |r| >= {INTEREST_MEDIUM_R} "
+    f"(Cohen's medium effect), from |r| >= {INTEREST_MEDIUM_R_FLAG} when either column is a "
+    "0/1 flag (point-biserial r 0.2 is epsilon^2 0.04, the bar of a measure across a text "
+    "flag's two levels), whatever the columns' other partners: each "
     "strong driver of an outcome is worth a look; it joins no correlated group"
 )
 
@@ -441,7 +449,8 @@ class Correlation(Analysis):
         "correlated group, reported first (medium, with its strong pairs), and the pairs "
         "inside it are low. A pair with a KPI or target (declared in the dataset spec; without "
         "declared targets, a measure named like an outcome: see declared_interest) is medium from "
-        "|r| >= 0.3 (Cohen's medium), without rule (a), and joins no group; of a target's "
+        "|r| >= 0.3 (Cohen's medium; 0.2 when either column is a 0/1 flag), without rule (a), "
+        "and joins no group; of a target's "
         "medium partners, one correlating at |r| >= 0.95 with a stronger partner is that "
         "driver again (a diamond's width after its weight): at most low. A pair that is the "
         "strongest correlation of both its columns is medium from |r| >= 0.5 too (each "
@@ -932,11 +941,12 @@ class Correlation(Analysis):
             strength = max([abs(v) for v in (pr["r"], rho) if v is not None], default=0.0)
             smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
             interest = cols[i] in interesting or cols[j] in interesting
+            flag = any(ctx.dataset.column(cols[k]).role == ColumnRole.BOOLEAN for k in (i, j))
             severity = significant_severity(
                 smaller_p,
                 tested,
                 strength,
-                ((INTEREST_MEDIUM_R, "medium"),)
+                ((INTEREST_MEDIUM_R_FLAG if flag else INTEREST_MEDIUM_R, "medium"),)
                 if interest
                 else ((MEDIUM_R, "medium"), (0.4, "low")),
             )

@@ -178,7 +178,9 @@ class Dataset:
                 "columns": list(self.targets),
                 "source": "spec"
                 if self.spec.declares_targets
-                else "a measure named target, outcome or response",
+                else "inferred from the names (roles.outcome_by_name): a measure or class named "
+                "like an outcome (target, price, wage, deny, vote...), or a survival table's "
+                "event flag beside its follow-up time (status and time)",
             }
             if self.targets or self.spec.declares_targets
             else None,

@@ -560,6 +560,54 @@ CLASS_OUTCOME_NAMES = frozenset(
 )  # fmt: skip
 
 
+#: a survival table's event indicator (censored 0 / event 1, or a status code): the outcome
+#: when a follow-up time stands beside it (colon's status and time, gbsg2's cens and time,
+#: nwtco's rel and edrel, lifelines' E and T)
+EVENT_NAMES = frozenset(
+    {
+        "status", "event", "events", "cens", "censor", "censored", "censoring", "fstat",
+        "rel", "relapse", "recur", "recurrence", "fail", "failure", "arrest", "observed",
+        "e", "d", "delta", "dead", "death", "died",
+    }
+)  # fmt: skip
+#: names of the follow-up time of a survival table
+FOLLOW_UP_NAMES = frozenset(
+    {
+        "time", "futime", "fu", "stime", "survtime", "survival", "surv", "days", "weeks",
+        "months", "week", "duration", "followup", "follow_up", "tte", "edrel", "t",
+        "lenfol", "dftime", "rfstime", "time_to_event",
+    }
+)  # fmt: skip
+
+
+def survival_events(columns) -> tuple[str, ...]:
+    """The event indicators of a survival table: a 0/1 flag (or a status code of at most
+    3 levels) named like an event, beside a follow-up time (a measure named ``time``,
+    ``futime``, ``days``...).
+
+    Why: survival tables (clinical trials, recidivism, failures) are the commonest tables
+    whose outcome is not named "outcome"; what differs between those who had the event
+    and those censored (treatment arm, nodes, grade) is what they are read for. The time
+    alone does not make it: ``status`` elsewhere is a code, and a flag called ``e`` or
+    ``d`` is one only beside a ``t``/``time``.
+    """
+    names = {c.name.strip().lower(): c for c in columns}
+    times = [c for n, c in names.items() if n in FOLLOW_UP_NAMES and c.role in MEASURE_ROLES]
+    if not times:
+        return ()
+    one_letter_time = all(len(c.name.strip()) == 1 for c in times)
+    out = []
+    for n, c in names.items():
+        if n not in EVENT_NAMES or c.role not in (ColumnRole.BOOLEAN, ColumnRole.CATEGORY):
+            continue
+        if c.role == ColumnRole.CATEGORY and getattr(c, "distinct_at_least", 0) > 3:
+            continue  # censored / transplanted / dead at most; more levels are some code
+        if len(n) == 1 and not one_letter_time:
+            continue  # E beside T, not a lone e beside a 'time'
+        out.append(c.name)
+    return tuple(out)
+
+
 def outcome_by_name(columns) -> tuple[str, ...]:
     """Measure columns named like an outcome (``target``, ``outcome``, ``response``, ``y``
     when it is the table's only one-letter name, ``price``, ``wage(s)``, ``lwage``, ``salary``, ``earnings``), used as the dataset's
@@ -583,14 +631,16 @@ def outcome_by_name(columns) -> tuple[str, ...]:
             return name in CLASS_OUTCOME_NAMES
         return name in OUTCOME_NAMES and c.role in MEASURE_ROLES
 
-    return tuple(
+    named_ones = [
         c.name
         for c in columns
         if named(c)
         # ``y`` among other one-letter names is one symbol of many (x, y, z of a
         # diamond; a firm panel's n, w, y, k), not the outcome
         and not (c.name.strip().lower() == "y" and one_letter > 1)
-    )
+    ]
+    events = survival_events(columns)
+    return tuple(c.name for c in columns if c.name in named_ones or c.name in events)
 
 
 #: parts whose name alone is ambiguous without a date to place them in: a week or day

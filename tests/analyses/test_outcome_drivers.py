@@ -333,3 +333,43 @@ def test_a_day_number_called_death_is_no_class_outcome() -> None:
         SimpleNamespace(name="class", role=ColumnRole.CATEGORY),
     ]
     assert outcome_by_name(columns) == ("vote", "lfp")
+
+
+def test_a_survival_tables_event_indicator_is_its_outcome() -> None:
+    """colon's status (0/1) beside its follow-up time, gbsg2's cens, lifelines' E beside T;
+    a status code with no follow-up time, or a lone e beside a time, is no outcome."""
+
+    def cols(*spec):
+        return [SimpleNamespace(name=n, role=r, distinct_at_least=d) for n, r, d in spec]
+
+    B, C, M = ColumnRole.BOOLEAN, ColumnRole.CATEGORY, ColumnRole.COUNT
+    assert outcome_by_name(cols(("rx", C, 3), ("status", B, 2), ("time", M, 900))) == ("status",)
+    assert outcome_by_name(cols(("horTh", C, 2), ("cens", B, 2), ("time", M, 600))) == ("cens",)
+    assert outcome_by_name(cols(("T", M, 50), ("E", B, 2), ("group", C, 2))) == ("E",)
+    assert outcome_by_name(cols(("rel", B, 2), ("edrel", M, 3000))) == ("rel",)
+    assert outcome_by_name(cols(("status", C, 3), ("income", M, 500))) == ()
+    assert outcome_by_name(cols(("e", B, 2), ("time", M, 500))) == ()
+    assert outcome_by_name(cols(("status", C, 7), ("time", M, 500))) == ()
+
+
+def test_a_measure_related_to_a_survival_event_is_medium() -> None:
+    """Patients with the event have more positive nodes (point-biserial r ~ 0.35): medium
+    beside a follow-up time, at most low when nothing says the flag is an event."""
+    rng = np.random.default_rng(11)
+    n = 900
+    nodes = rng.poisson(3, n) + rng.normal(0, 0.01, n)
+    event = rng.random(n) < 1 / (1 + np.exp(-(nodes - 3.5) * 0.5))
+    frame = pd.DataFrame(
+        {"nodes": nodes, "status": event.astype(int), "time": rng.integers(30, 3000, n)}
+    )
+    corr = run_on_frame(analysis("correlation"), frame)
+    r = next(
+        f["measurement"]["values"]["pearson_r"]
+        for f in corr.findings
+        if f["kind"] == "correlation" and set(f["subject"]["columns"]) == {"nodes", "status"}
+    )
+    assert 0.3 <= r < 0.5, r
+    assert severity_of(corr, "correlation", "nodes", "status") == "medium"
+    plain = frame.rename(columns={"time": "amount"})
+    corr = run_on_frame(analysis("correlation"), plain)
+    assert severity_of(corr, "correlation", "nodes", "status") in ("info", "low")
