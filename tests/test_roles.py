@@ -80,6 +80,27 @@ def test_a_sampling_weight_is_a_design_variable_not_a_measurement(tmp_path) -> N
     assert cols["weight"].role == ColumnRole.MEASUREMENT
 
 
+def test_whole_numbers_named_as_the_unit_rows_are_collected_in_are_its_key(tmp_path) -> None:
+    """Star's schidkn (79 schools) and nlschools' class (133 classes) were read as counts,
+    and got outlier and Benford findings; a class code of 3 levels stays a category."""
+    rng = np.random.default_rng(4)
+    n = 2000
+    frame = pd.DataFrame(
+        {
+            "schidkn": rng.integers(1, 80, n),
+            "class": rng.integers(180, 313, n),
+            "cls": rng.integers(1, 4, n),
+            "kids": rng.integers(0, 40, n),
+        }
+    ).rename(columns={"cls": "class_"})
+    cols = roles_of(tmp_path, frame)
+    assert cols["schidkn"].role == ColumnRole.IDENTIFIER
+    assert "named as the unit rows are collected in" in cols["schidkn"].role_reason
+    assert cols["class"].role == ColumnRole.IDENTIFIER
+    assert cols["class_"].role == ColumnRole.CATEGORY
+    assert cols["kids"].role == ColumnRole.COUNT
+
+
 @pytest.mark.parametrize(
     "texts, layout",
     [

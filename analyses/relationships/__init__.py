@@ -8,6 +8,9 @@
   into twice its average rank, an integer, so the rank co-moment is an exact integer sum.
 * ``cramers_v`` — Cramér's V and the chi-square test of independence over pairs of
   categorical/boolean columns, from exact contingency tables.
+* ``clustered_rows`` — the share of each measure's variance between the groups of a key
+  with many levels (pupils by school, answers by interviewer): ICC(1) of a one-way ANOVA
+  from exact per-group sums.
 * ``group_differences`` — Kruskal–Wallis H (tie-corrected) of each numeric column across
   the levels of each categorical/boolean column, from exact per-level rank sums, with the
   epsilon-squared effect size.
@@ -24,6 +27,7 @@ is in ``_common.py``. The ``relationships`` entry point registers these three;
 
 from pytest_statharness import hookimpl
 
+from .clustered_rows import ClusteredRows
 from .correlation import Correlation
 from .cramers_v import CramersV
 from .group_differences import GroupDifferences
@@ -31,4 +35,4 @@ from .group_differences import GroupDifferences
 
 @hookimpl
 def statharness_analyses():
-    return [Correlation(), CramersV(), GroupDifferences()]
+    return [Correlation(), CramersV(), GroupDifferences(), ClusteredRows()]

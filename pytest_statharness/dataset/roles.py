@@ -86,6 +86,17 @@ _ID_TOKENS = {
     "phone", "flight", "account", "uuid", "guid", "ssn", "isbn", "sku", "serial", "tailnum",
     "rownames", "rowname", "unnamed",
 }  # fmt: skip
+#: words naming the units rows are collected in (pupils in classes and schools, patients
+#: in hospitals, answers by interviewer): whole numbers so named, with more values than a
+#: code list, are those units' keys, not a quantity (Star's schidkn, nlschools' class)
+_GROUP_KEY_NAMES = {
+    "school", "schoolid", "schid", "class", "classroom", "classid", "teacher", "interviewer",
+    "hospital", "clinic", "household", "hh", "hhid", "family", "famid", "subject", "patient",
+    "person", "pid", "cluster", "batch", "plate", "village", "herd", "litter", "ward",
+}  # fmt: skip
+#: ... and names starting with such a key's abbreviation (schidkn: the school id in
+#: kindergarten)
+_GROUP_KEY_PREFIX = re.compile(r"^(sch|school|class|cls|hh|fam|hosp|pat|subj|int|tch)_?id")
 #: words naming a grouping: whole numbers so named, with a few values, are its codes
 _CODE_NAMES = {
     "sector", "industry", "region", "geo", "type", "class", "category", "cat", "group",
@@ -482,6 +493,21 @@ def decide_role(
         return RoleDecision(
             ColumnRole.IDENTIFIER,
             "non-negative whole numbers with many distinct values, named as a key",
+            0.7,
+        )
+    if (
+        whole
+        and (tokens & _GROUP_KEY_NAMES or _GROUP_KEY_PREFIX.match(name.strip().lower()))
+        and not tokens & _QUANTITY_NAMES
+        and distinct > CODE_NAME_MAX_LEVELS
+        and distinct < non_null
+        and not summary.get("negative")
+    ):
+        return RoleDecision(
+            ColumnRole.IDENTIFIER,
+            f"{distinct if summary.get('distinct_exact') else 'many'} whole numbers, each on "
+            "several rows, named as the unit rows are collected in (school, class, "
+            "household, patient...): its key, not a quantity",
             0.7,
         )
     if (

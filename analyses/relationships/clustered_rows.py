@@ -1,0 +1,314 @@
+"""The ``clustered_rows`` analysis (relationships family): measures that cluster within the
+groups a key column forms (pupils in schools, answers by interviewer, records per patient).
+
+Why: rows collected in groups are not independent. A fifth of the variance of test scores
+lying between schools (Star's ``schidkn``), a class explaining a quarter of language
+scores (nlschools), an interviewer effect of 15% (politicalInformation's ``id``): an
+analyst who does not know it reads pooled statistics with far too much confidence, and an
+interviewer or a batch effect is itself a data-quality problem. ``group_differences``
+compares the levels of a grouping with a few levels; these keys have tens to thousands,
+a few rows each, so the question is the share of variance between them (the intraclass
+correlation of a one-way random-effects model), not which level is highest.
+
+One streamed pass: per (key, measure) and key level, the count, the exact sums of the
+values and of their squares (``_shared.series.grouped_fixed_sums``, each square rounded
+once) and the level's min and max. The one-way ANOVA is computed from exact rationals, so
+the result does not depend on chunking or merge order.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from pytest_statharness import (
+    MEASURE_ROLES,
+    Analysis,
+    ColumnKind,
+    ColumnRole,
+    MemoryModel,
+    Plan,
+)
+from pytest_statharness.precision import PROBABILITY_DIGITS
+
+from .._shared.lazy_scipy import SCIPY_STATS, stats
+from .._shared.moments import level_codes
+from .._shared.report import bonferroni
+from .._shared.series import ALPHA, FIXED_ONE, grouped_fixed_sums
+from ._common import NUMERIC_KINDS, _group_columns
+
+#: a key forms at least this many groups ...
+MIN_GROUPS = 5
+#: ... and at most this many (the state holds sums per group) ...
+MAX_GROUPS = 20_000
+#: ... with at most this many (group, measure) cells per key: fewer measures for a key
+#: with many groups
+MAX_CELLS = 100_000
+#: ... of at least this many rows on average (a key on every row forms no groups)
+MIN_ROWS_PER_GROUP = 2
+#: at most this many key columns and measures per key
+MAX_KEYS = 2
+MAX_MEASURES = 15
+#: a measure is clustered from this intraclass correlation (a tenth of its variance between
+#: the groups: multilevel modelling's usual threshold for a design effect worth modelling)
+MEDIUM_ICC = 0.1
+CLUSTER_RULE = (
+    f"medium when a measure's intraclass correlation ICC(1) >= {MEDIUM_ICC} (a tenth of its "
+    "variance between the key's groups) with the ANOVA F test's p times the number of "
+    f"(key, measure) pairs < {ALPHA}; measures constant within every group (attributes of "
+    "the key: a patient's age on each of his rows) are listed, and alone make the finding "
+    "low"
+)
+
+
+def _keys(dataset, budget) -> list[str]:
+    """Columns whose values key groups of rows that group_differences does not compare:
+    identifiers repeated on several rows, and categories with more levels than it keeps."""
+    usable, _ = _group_columns(dataset, budget)
+    if any(
+        c.kind == ColumnKind.TIMESTAMP or c.role == ColumnRole.CALENDAR_PART
+        for c in dataset.columns
+    ):
+        # units observed over time (a panel: persons x years): that a person's rows are
+        # alike is what a panel is, and panel_trends reads it over its periods
+        return []
+    out = []
+    for c in dataset.columns:
+        if c.excluded or c.name in usable or not c.distinct_exact:
+            continue
+        if c.role not in (ColumnRole.IDENTIFIER, ColumnRole.CATEGORY):
+            continue
+        if c.kind not in (ColumnKind.CATEGORICAL, ColumnKind.NUMERIC, ColumnKind.INTEGER_ID):
+            continue
+        groups = c.distinct_at_least
+        rows = dataset.row_count - c.null_count
+        if MIN_GROUPS <= groups <= MAX_GROUPS and rows >= MIN_ROWS_PER_GROUP * groups:
+            out.append(c.name)
+    return out[:MAX_KEYS]
+
+
+class ClusteredRows(Analysis):
+    id = "clustered_rows"
+    imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
+    associative_merge = True  # exact integer sums and min/max: range states merge alike
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = (
+        f"count, two exact sums, min and max per group: at most {MAX_KEYS} keys of "
+        f"{MAX_CELLS:,} (group, measure) cells"
+    )
+    precision = {"p_value": PROBABILITY_DIGITS}
+    family = "relationships"
+    title = "Measures clustered within the groups of a key (intraclass correlation)"
+    requires = (*NUMERIC_KINDS,)
+    exact = True
+    passes = 1
+    method = (
+        "Keys, in a table with no time axis (no timestamp or calendar part: a panel's units "
+        "over time are panel_trends'): identifiers repeated on several rows and categories "
+        "with more levels than group_differences keeps (not key-like there), with an exact "
+        f"{MIN_GROUPS}..{MAX_GROUPS} distinct values and at least {MIN_ROWS_PER_GROUP} rows "
+        f"per value on average (the first {MAX_KEYS} in schema order). Measures: the first "
+        f"{MAX_MEASURES} measurement, count and duration columns (fewer when the key's groups "
+        f"times the measures would exceed {MAX_CELLS:,}). Per (key, measure), over "
+        "rows where both are present and the measure finite: per group the count n_g, the "
+        "exact sums S_g of the values and Q_g of their squares (each square rounded once), "
+        "min and max. One-way ANOVA in exact rationals: SSB = sum S_g^2/n_g - S^2/N, SSW = "
+        "sum Q_g - sum S_g^2/n_g, MSB = SSB/(k-1), MSW = SSW/(N-k), n0 = (N - sum "
+        "n_g^2/N)/(k-1); ICC(1) = (MSB - MSW)/(MSB + (n0-1) MSW) (Shrout & Fleiss), eta^2 = "
+        "SSB/(SSB+SSW), F = MSB/MSW with p from scipy.stats.f (k-1, N-k df). A measure "
+        "whose min equals its max in every group is constant within the groups (an "
+        "attribute of the key), not tested. One finding per key, its measures by ICC "
+        "descending. " + CLUSTER_RULE
+    )
+    reference = (
+        "Shrout & Fleiss (1979), Intraclass correlations: uses in assessing rater "
+        "reliability, Psychological Bulletin 86(2); Kish (1965), Survey Sampling (the "
+        "design effect 1 + (n0 - 1) ICC)"
+    )
+    access = "streamed; one pass, per-group counts, exact sums, min and max"
+
+    def plan(self, dataset, budget):
+        keys = _keys(dataset, budget)
+        if not keys:
+            return None
+        widest = max(dataset.column(k).distinct_at_least for k in keys)
+        measures = [
+            m for m in dataset.columns_of(*NUMERIC_KINDS, roles=MEASURE_ROLES) if m not in keys
+        ][: min(budget.max_columns, MAX_MEASURES, max(1, MAX_CELLS // widest))]
+        if not measures:
+            return None
+        return Plan(tuple(keys + measures), {"keys": keys, "measures": measures})
+
+    def init(self, ctx):
+        return {}
+
+    def update(self, state, chunk, ctx):
+        values = {m: chunk.floats(m) for m in ctx.params["measures"]}
+        for key in ctx.params["keys"]:
+            codes, names = level_codes(chunk.table.column(key))
+            for m, x in values.items():
+                ok = np.flatnonzero((codes >= 0) & np.isfinite(x))
+                if not ok.size:
+                    continue
+                idx, v = codes[ok], x[ok]
+                groups = len(names)
+                counts = np.bincount(idx, minlength=groups)
+                sums = grouped_fixed_sums(idx, v, groups)
+                squares = grouped_fixed_sums(idx, v * v, groups)
+                order = np.argsort(idx, kind="stable")
+                sorted_idx, sorted_v = idx[order], v[order]
+                starts = np.flatnonzero(np.r_[True, sorted_idx[1:] != sorted_idx[:-1]])
+                lows = np.minimum.reduceat(sorted_v, starts)
+                highs = np.maximum.reduceat(sorted_v, starts)
+                slot = state.setdefault((key, m), {})
+                for g, lo, hi in zip(
+                    sorted_idx[starts].tolist(), lows.tolist(), highs.tolist(), strict=True
+                ):
+                    entry = [int(counts[g]), sums[g], squares[g], lo, hi]
+                    mine = slot.get(names[g])
+                    slot[names[g]] = entry if mine is None else _add(mine, entry)
+        return state
+
+    def merge(self, a, b, ctx):
+        out = {k: dict(v) for k, v in a.items()}
+        for k, levels in b.items():
+            slot = out.setdefault(k, {})
+            for level, entry in levels.items():
+                mine = slot.get(level)
+                slot[level] = list(entry) if mine is None else _add(mine, entry)
+        return out
+
+    def findings(self, ctx):
+        state = ctx.previous[0]
+        keys, measures = ctx.params["keys"], ctx.params["measures"]
+        tests = sum(
+            1
+            for key in keys
+            for m in measures
+            if state.get((key, m)) and not _constant_within(state[(key, m)])
+        )
+        out = []
+        for key in keys:
+            rows: dict[str, dict] = {}
+            attributes = []
+            for m in measures:
+                levels = state.get((key, m))
+                if not levels:
+                    continue
+                if _constant_within(levels):
+                    if len(levels) >= MIN_GROUPS:
+                        attributes.append(m)
+                    continue
+                fit = _anova(list(levels.values()))
+                if fit is not None:
+                    rows[m] = fit
+            if not rows and not attributes:
+                continue
+            out.append(self._finding(ctx, key, rows, attributes, tests))
+        return out
+
+    def _finding(self, ctx, key, rows, attributes, tests) -> dict:
+        info = ctx.dataset.column(key)
+        groups = info.distinct_at_least
+        n = ctx.dataset.row_count - info.null_count
+        ranked = sorted(rows.items(), key=lambda kv: (-kv[1]["icc"], kv[0]))
+        clustered = [
+            m
+            for m, fit in ranked
+            if fit["icc"] >= MEDIUM_ICC and bonferroni(fit["p_value"], tests) < ALPHA
+        ]
+        values: dict = {"groups": groups, "rows": n, "rows_per_group": n / groups}
+        units: dict = {"groups": "count", "rows": "count", "rows_per_group": "count"}
+        for m, fit in ranked:
+            for name, unit in (
+                ("icc", "coefficient"),
+                ("eta_squared", "ratio"),
+                ("f", "statistic"),
+                ("p_value", "probability"),
+            ):
+                values[f"{name}[{m}]"] = fit[name]
+                units[f"{name}[{m}]"] = unit
+        size = f"{groups} groups of {n / groups:.3g} rows on average"
+        if clustered:
+            top = clustered[0]
+            more = (
+                f" and {len(clustered) - 1} more measure{'s' if len(clustered) > 2 else ''} cluster"
+                if len(clustered) > 1
+                else " clusters"
+            )
+            title = (
+                f"{top!r}{more} by {key!r} ({size}): "
+                f"{rows[top]['icc']:.0%} of its variance lies between them (ICC = "
+                f"{rows[top]['icc']:.2f})"
+            )
+            severity = "medium"
+        elif attributes:
+            title = (
+                f"{len(attributes)} measures are constant within each {key!r} ({size}): "
+                "attributes of the key, repeated on its rows"
+            )
+            severity = "low"
+        else:
+            best = ranked[0][0]
+            title = (
+                f"Measures barely cluster by {key!r} ({size}; highest ICC: {best!r} "
+                f"{rows[best]['icc']:.2f})"
+            )
+            severity = "info"
+        return ctx.finding(
+            kind="clustered_rows",
+            title=title,
+            subject={"column": key, "clustered": clustered, "constant_within": attributes},
+            values=values,
+            units=units,
+            severity=severity,
+            columns=[key, *rows, *attributes],
+            parameters={"tests": tests, "rule": CLUSTER_RULE},
+        )
+
+
+def _add(a: list, b: list) -> list:
+    return [a[0] + b[0], a[1] + b[1], a[2] + b[2], min(a[3], b[3]), max(a[4], b[4])]
+
+
+def _constant_within(levels: dict) -> bool:
+    return all(entry[3] == entry[4] for entry in levels.values())
+
+
+def _anova(entries: list) -> dict | None:
+    """ICC(1), eta^2, F and p of a one-way ANOVA from exact per-group sums (None when the
+    groups or the rows are too few, or nothing varies)."""
+    k = len(entries)
+    total_n = sum(e[0] for e in entries)
+    if k < MIN_GROUPS or total_n - k < 1:
+        return None
+    one = FIXED_ONE
+    s = sum(e[1] for e in entries)
+    q = sum(e[2] for e in entries)
+    # sum S_g^2 / n_g: the integer sums of S_g^2 per group size, then one fraction per
+    # size (a few distinct sizes, instead of a fraction per group)
+    by_size: dict[int, int] = {}
+    for e in entries:
+        by_size[e[0]] = by_size.get(e[0], 0) + e[1] * e[1]
+    between_terms = sum(Fraction(total, size) for size, total in sorted(by_size.items()))
+    # in units of FIXED_ONE^2 (sums) and FIXED_ONE (squares): bring both to one unit
+    ssb = (between_terms - Fraction(s * s, total_n)) / (one * one)
+    ssw = Fraction(q, one) - between_terms / (one * one)
+    if ssw <= 0 or ssb + ssw <= 0:
+        return None
+    msb = ssb / (k - 1)
+    msw = ssw / (total_n - k)
+    n0 = (total_n - Fraction(sum(e[0] * e[0] for e in entries), total_n)) / (k - 1)
+    icc = (msb - msw) / (msb + (n0 - 1) * msw)
+    f = float(msb / msw)
+    p = float(stats.f.sf(f, k - 1, total_n - k))
+    return {
+        "icc": float(icc),
+        "eta_squared": float(ssb / (ssb + ssw)),
+        "f": f,
+        "p_value": p,
+    }
+
+
+__all__ = ["ClusteredRows"]

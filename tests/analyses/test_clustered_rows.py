@@ -1,0 +1,134 @@
+"""clustered_rows: the share of a measure's variance between the groups of a key with many
+levels (pupils in schools, answers by interviewer), as ICC(1) of a one-way ANOVA from
+exact sums (issue: findings an expert acts on)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_statharness.registry import Registry
+from pytest_statharness.testing import run_on_frame
+
+
+def analysis():
+    return Registry.builtin().get("clustered_rows")
+
+
+def pupils(seed: int = 5, schools: int = 60, per: int = 30, between_sd: float = 0.5):
+    """Scores with a school effect (ICC about between_sd^2 / (between_sd^2 + 1)); the
+    school's size is an attribute, repeated on each pupil's row."""
+    rng = np.random.default_rng(seed)
+    school = np.repeat(np.arange(101, 101 + schools), per)
+    effect = rng.normal(0, between_sd, schools)[school - 101]
+    return pd.DataFrame(
+        {
+            "score": 500 + 40 * (effect + rng.normal(0, 1, school.size)),
+            "hours": rng.normal(20, 4, school.size),
+            "schid": school,
+            "size": np.repeat(rng.integers(200, 900, schools), per),
+        }
+    ).sample(frac=1, random_state=seed)
+
+
+def reference_icc(frame: pd.DataFrame, key: str, measure: str) -> float:
+    """ICC(1) from pandas' group means, the textbook one-way ANOVA."""
+    d = frame[[key, measure]].dropna()
+    groups = d.groupby(key)[measure]
+    n_g, mean_g = groups.size(), groups.mean()
+    k, n = len(n_g), len(d)
+    ssb = float((n_g * (mean_g - d[measure].mean()) ** 2).sum())
+    ssw = float(((d[measure] - groups.transform("mean")) ** 2).sum())
+    msb, msw = ssb / (k - 1), ssw / (n - k)
+    n0 = (n - float((n_g**2).sum()) / n) / (k - 1)
+    return (msb - msw) / (msb + (n0 - 1) * msw)
+
+
+def only(result) -> dict:
+    found = [f for f in result.findings if f["kind"] == "clustered_rows"]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_scores_clustered_by_school_are_medium_and_match_pandas() -> None:
+    frame = pupils()
+    finding = only(run_on_frame(analysis(), frame))
+    values = finding["measurement"]["values"]
+    assert finding["severity"] == "medium"
+    assert finding["subject"]["column"] == "schid"
+    assert finding["subject"]["clustered"] == ["score"]
+    assert finding["subject"]["constant_within"] == ["size"]
+    assert values["icc[score]"] == pytest.approx(reference_icc(frame, "schid", "score"), 1e-12)
+    assert values["icc[score]"] > 0.15
+    assert abs(values["icc[hours]"]) < MEDIUM
+    assert finding["title"].startswith("'score' clusters by 'schid' (60 groups of 30 rows")
+
+
+MEDIUM = 0.1
+
+
+def test_no_school_effect_is_info_and_attributes_alone_are_low() -> None:
+    frame = pupils(between_sd=0.0)
+    finding = only(run_on_frame(analysis(), frame))
+    assert finding["severity"] == "low"
+    assert "constant within each 'schid'" in finding["title"]
+    finding = only(run_on_frame(analysis(), frame.drop(columns="size")))
+    assert finding["severity"] == "info"
+
+
+def test_a_panel_over_time_is_left_to_panel_trends() -> None:
+    frame = pupils()
+    frame["year"] = np.tile(np.arange(1991, 2021), 60)[: len(frame)]
+    assert run_on_frame(analysis(), frame) is None
+
+
+def test_the_result_does_not_depend_on_chunking() -> None:
+    frame = pupils(seed=9)
+    one = run_on_frame(analysis(), frame, chunk_rows=65536)
+    many = run_on_frame(analysis(), frame, chunk_rows=97, batch_size=97)
+
+    def facts(result) -> str:
+        keep = ("title", "severity", "subject", "measurement")
+        return json.dumps([{k: f[k] for k in keep} for f in result.findings], sort_keys=True)
+
+    assert facts(one) == facts(many)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 6), st.floats(-1e6, 1e6, allow_nan=False)),
+        min_size=12,
+        max_size=60,
+    ),
+    st.integers(1, 11),
+)
+def test_merging_chunk_states_in_any_split_gives_the_same_state(rows, cut) -> None:
+    """The per-group exact sums and min/max merge to the same state however the rows are
+    split between two chunks (the property the Dask engine's tree merge relies on)."""
+    from types import SimpleNamespace
+
+    import pyarrow as pa
+
+    a = analysis()
+    frame = pd.DataFrame(rows, columns=["k", "x"])
+    ctx = SimpleNamespace(params={"keys": ["k"], "measures": ["x"]})
+
+    def chunk(part: pd.DataFrame):
+        table = pa.Table.from_pandas(part, preserve_index=False)
+        return SimpleNamespace(
+            table=table, floats=lambda name: table.column(name).to_numpy().astype(float)
+        )
+
+    whole = a.update(a.init(ctx), chunk(frame), ctx)
+    split = a.merge(
+        a.update(a.init(ctx), chunk(frame.iloc[:cut]), ctx),
+        a.update(a.init(ctx), chunk(frame.iloc[cut:]), ctx),
+        ctx,
+    )
+    assert whole == split
