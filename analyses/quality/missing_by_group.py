@@ -19,6 +19,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from pytest_statharness import (
+    MEASURE_ROLES,
     Analysis,
     ColumnKind,
     ColumnRole,
@@ -37,6 +38,9 @@ from .missingness import is_annotation
 MIN_MISSING = 5
 #: groupings: categories and flags of 2..MAX_LEVELS values (numbers too: a period 1..12)
 MAX_LEVELS = 12
+#: a measure with more values than MAX_LEVELS groups in this many equal-width bins over its
+#: range (the typing scan's exact min and max)
+BINS = 8
 #: levels with fewer rows are left out of the table: they show no rate
 MIN_LEVEL_ROWS = 5
 #: Cramér's V between "missing" and the grouping from which the dependence is medium
@@ -61,7 +65,7 @@ class MissingByGroup(Analysis):
     imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
     associative_merge = True  # range states merge to the same bytes (Dask)
     memory_model = MemoryModel.PER_DISTINCT
-    memory_note = "rows and missing rows per level of each grouping (at most 12 levels)"
+    memory_note = "rows and missing rows per level of each grouping (at most 12 levels, or 8 bins)"
     # not exact: declared significant digits (pytest_statharness.precision)
     precision = {
         "p_value": PROBABILITY_DIGITS,
@@ -77,7 +81,11 @@ class MissingByGroup(Analysis):
         f"columns with at least {MIN_MISSING} missing values (null, or NaN in a float "
         f"column) and {MIN_MISSING} present ones; groupings: category, flag, calendar-part "
         f"and numeric columns with 2..{MAX_LEVELS} distinct values (exact, from the dataset's scan), "
-        "each other than the column. One exact pass counts, per grouping, its rows per "
+        f"and measures with more values cut into {BINS} equal-width bins over their exact "
+        "range (education missing among the young), each other than the column; pairs "
+        "within max_pairs taken grouping by grouping for every column (categories and "
+        "flags, then calendar parts, then binned measures, then other numbers of a few "
+        "values), so that each column gets its first groupings. One exact pass counts, per grouping, its rows per "
         "level and, per pair, the column's missing rows per level (rows where the grouping "
         "is null left out); levels of fewer than 5 rows are left out of the table (they show "
         "no rate). Per column, the grouping with the largest V is reported: "
@@ -103,8 +111,8 @@ class MissingByGroup(Analysis):
             and MIN_MISSING <= c.null_count <= rows - MIN_MISSING
             and c.role not in (ColumnRole.IDENTIFIER,)
         ]
-        groups = [
-            c.name
+        coded = [
+            c
             for c in dataset.columns
             if not c.excluded
             and c.distinct_exact
@@ -112,7 +120,30 @@ class MissingByGroup(Analysis):
             and c.role != ColumnRole.IDENTIFIER
             and c.kind in (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN, ColumnKind.NUMERIC)
         ]
-        pairs = [(c, g) for c in gappy for g in groups if g != c]
+        # groupings in the order they are tried within the pair cap: categories and flags,
+        # calendar parts, measures cut into bins (education missing among the young),
+        # then other numbers of a few values (a questionnaire's answer codes)
+        first = [
+            c.name for c in coded if c.kind != ColumnKind.NUMERIC or c.role == ColumnRole.BOOLEAN
+        ]
+        parts = [
+            c.name for c in coded if c.name not in first and c.role == ColumnRole.CALENDAR_PART
+        ]
+        binned = [
+            c.name
+            for c in dataset.columns
+            if not c.excluded
+            and c.kind == ColumnKind.NUMERIC
+            and c.role in MEASURE_ROLES
+            and not (c.distinct_exact and c.distinct_at_least <= MAX_LEVELS)
+            and c.value_range is not None
+            and all(math.isfinite(v) for v in c.value_range)
+            and c.value_range[0] < c.value_range[1]
+        ]
+        rest = [c.name for c in coded if c.name not in first and c.name not in parts]
+        groups = first + parts + binned + rest
+        # every column with gaps gets its first groupings before any gets more
+        pairs = [(c, g) for g in groups for c in gappy if g != c]
         if not pairs:
             return None
         kept = pairs[: budget.max_pairs]
@@ -120,9 +151,17 @@ class MissingByGroup(Analysis):
         if len(pairs) > len(kept):
             left_out = {"pairs": len(pairs) - len(kept), "pairs_cap": "max_pairs"}
         columns = tuple(dict.fromkeys([c for c, _ in kept] + [g for _, g in kept]))
+        used = {g for _, g in kept}
         return Plan(
             columns,
-            {"pairs": [list(p) for p in kept], "alpha": ALPHA, "rule": RULE},
+            {
+                "pairs": [list(p) for p in kept],
+                # by name only: the edges come from the dataset's exact range when read, so
+                # that a changed range changes only the findings grouped by that measure
+                "binned": [g for g in binned if g in used],
+                "alpha": ALPHA,
+                "rule": RULE,
+            },
             left_out,
         )
 
@@ -133,12 +172,17 @@ class MissingByGroup(Analysis):
         pairs = [tuple(p) for p in ctx.params["pairs"]]
         gappy = list(dict.fromkeys(c for c, _ in pairs))
         masks = dict(zip(gappy, missing_masks(chunk, gappy)[0], strict=True))
+        bins = _bin_ranges(ctx)
         for g in dict.fromkeys(g for _, g in pairs):
-            encoded = pc.dictionary_encode(decoded(chunk.column(g)))
-            values = encoded.dictionary.to_pylist()
-            codes = np.asarray(
-                pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False), dtype=np.int64
-            )
+            if g in bins:
+                values, codes = list(range(BINS)), _bin_codes(chunk.floats(g), *bins[g])
+            else:
+                encoded = pc.dictionary_encode(decoded(chunk.column(g)))
+                values = encoded.dictionary.to_pylist()
+                codes = np.asarray(
+                    pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False),
+                    dtype=np.int64,
+                )
             valid = codes >= 0
             _add(state["levels"].setdefault(g, {}), values, codes[valid])
             for c, g2 in pairs:
@@ -165,10 +209,22 @@ class MissingByGroup(Analysis):
         pairs = [tuple(p) for p in ctx.params["pairs"]]
         tested = len(pairs)
         best: dict[str, tuple] = {}
-        for c, g in pairs:
+        bins = _bin_ranges(ctx)
+
+        def tables(c: str, g: str) -> tuple[dict, dict]:
+            """Rows and missing rows per level (a binned measure's levels by their edges)."""
             totals = state["levels"].get(g, {})
             missing = state["missing"].get(f"{c}\x00{g}", {})
-            result = _dependence(totals, missing)
+            if g not in bins:
+                return totals, missing
+            label = {k: _bin_label(k, *bins[g]) for k in totals}
+            return (
+                {label[k]: n for k, n in totals.items()},
+                {label[k]: n for k, n in missing.items()},
+            )
+
+        for c, g in pairs:
+            result = _dependence(*tables(c, g))
             if result is None:
                 continue
             current = best.get(c)
@@ -230,9 +286,14 @@ class MissingByGroup(Analysis):
                     parameters={
                         **parameters,
                         "missing_by_level": {
-                            str(k): [state["missing"][f"{c}\x00{g}"].get(k, 0), n]
-                            for k, n in state["levels"][g].items()
+                            str(k): [tables(c, g)[1].get(k, 0), n]
+                            for k, n in tables(c, g)[0].items()
                         },
+                        **(
+                            {"bins": {"equal_width": BINS, "range": list(bins[g])}}
+                            if g in bins
+                            else {}
+                        ),
                     },
                 )
             )
@@ -282,6 +343,29 @@ def _same_gaps(out: list[dict]) -> None:
         f["evidence"]["parameters"]["severity_capped"] = SAME_GAPS_RULE.format(
             lead=lead["subject"]["column"]
         )
+
+
+def _bin_ranges(ctx) -> dict[str, tuple[float, float]]:
+    """The binned measures' exact (min, max), from the dataset's typing scan."""
+    return {g: tuple(ctx.dataset.column(g).value_range) for g in ctx.params.get("binned", [])}
+
+
+def _bin_codes(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """The equal-width bin (0..BINS-1) of each value over [lo, hi], -1 where not finite."""
+    codes = np.full(x.size, -1, dtype=np.int64)
+    ok = np.isfinite(x)
+    codes[ok] = np.clip(np.floor((x[ok] - lo) / (hi - lo) * BINS), 0, BINS - 1).astype(np.int64)
+    return codes
+
+
+def _bin_label(index: int, lo: float, hi: float) -> str:
+    """'11.3..19.6': the bin's edges, as the title and the evidence show them."""
+    width = (hi - lo) / BINS
+
+    def edge(v: float) -> str:
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
+
+    return f"{edge(lo + index * width)}..{edge(lo + (index + 1) * width)}"
 
 
 def _order(value) -> tuple:

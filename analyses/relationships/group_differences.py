@@ -96,7 +96,7 @@ class GroupDifferences(Analysis):
         "(a cut of it, 'child' of 'age': info); in a table with a time axis (units observed "
         "over time), a total of units of every size (positive values spanning a 20-fold "
         "range) with epsilon^2 >= 0.8 across the units (low). 3 or more measures differing "
-        "(medium/high) across one grouping are one finding (medium, first; their own low)"
+        "(medium/high) across one grouping are one finding (medium, first; their own low), a target or KPI apart (its own finding kept)"
     )
     reference = (
         "Kruskal & Wallis (1952), Use of Ranks in One-Criterion Variance Analysis, JASA 47; "
@@ -468,7 +468,8 @@ SHARED_GROUPING_MIN = 3
 SHARED_GROUPING_RULE = (
     "3 or more measures differing across the same grouping are reported once, as one "
     "finding (medium, listed strongest first); each one's own finding is low: the levels "
-    "(species, counties, countries) differ in many respects at once"
+    "(species, counties, countries) differ in many respects at once. A target or KPI is "
+    "never folded: its own finding keeps its severity"
 )
 
 
@@ -477,8 +478,15 @@ def _shared_groupings(ctx, findings: list[dict], tested: int) -> list[dict]:
     high), before the rest; their own findings low. Groupings in the order of their
     strongest member."""
     by_group: dict[str, list[dict]] = {}
+    # a target's or KPI's difference is what the table is read for: it keeps its own
+    # finding, named, instead of being folded among the others (Salaries' salary by rank)
+    interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
     for f in findings:
-        if f["kind"] == "group_difference" and f["severity"] in ("medium", "high"):
+        if (
+            f["kind"] == "group_difference"
+            and f["severity"] in ("medium", "high")
+            and f["subject"]["column"] not in interesting
+        ):
             by_group.setdefault(f["subject"]["group_by"], []).append(f)
     shared = []
     for g, members in by_group.items():

@@ -122,3 +122,43 @@ def test_columns_absent_together_are_one_fact() -> None:
     assert severities == ["low", "medium"]
     low = next(f for f in found.values() if f["severity"] == "low")
     assert low["evidence"]["parameters"]["same_fact_as"] in ("grade76", "exp76")
+
+
+def test_missing_among_the_young_is_found_by_binned_age() -> None:
+    """bfi: education is missing for most of the teenage respondents and hardly anyone
+    older; age has too many values to be a grouping, so its range is cut in 8 equal-width
+    bins. The counts per bin match pandas' cut of the same range."""
+    rng = np.random.default_rng(8)
+    n = 2800
+    age = np.round(rng.gamma(4, 7, n) + 12).clip(3, 86)
+    education = rng.integers(1, 6, n).astype(float)
+    education[rng.random(n) < np.where(age < 20, 0.6, 0.01)] = np.nan
+    frame = pd.DataFrame({"age": age, "education": education})
+    found = [f for f in run_on_frame(analysis(), frame).findings if f["kind"] == "missing_by_group"]
+    assert len(found) == 1 and found[0]["severity"] == "medium", found
+    f = found[0]
+    assert f["subject"] == {"column": "education", "group_by": "age"}
+    assert f["title"].startswith("'education' goes missing with 'age'")
+    lo, hi = float(age.min()), float(age.max())
+    edges = lo + (hi - lo) / 8 * np.arange(9)
+    codes = np.clip(np.floor((age - lo) / (hi - lo) * 8), 0, 7).astype(int)
+    by_level = f["evidence"]["parameters"]["missing_by_level"]
+    assert list(by_level) == [f"{edges[i]:.4g}..{edges[i + 1]:.4g}" for i in sorted(set(codes))]
+    assert "'wait' goes missing with 'hours': " in missing_title(hours=True)
+    for i, label in zip(sorted(set(codes)), by_level, strict=True):
+        rows = codes == i
+        assert by_level[label] == [int(np.isnan(education[rows]).sum()), int(rows.sum())]
+
+
+def missing_title(hours: bool) -> str:
+    """Bins of a measure in the thousands are labelled with thousands separators."""
+    rng = np.random.default_rng(2)
+    n = 1000
+    spent = rng.uniform(0, 40_000, n)
+    wait = rng.normal(5, 1, n)
+    wait[spent < 5_000] = np.nan
+    frame = pd.DataFrame({"hours": spent, "wait": wait})
+    found = [f for f in run_on_frame(analysis(), frame).findings if f["kind"] == "missing_by_group"]
+    title = found[0]["title"]
+    assert "..5,0" in title or "5,00" in title, title
+    return title
