@@ -87,6 +87,8 @@ class _Ends:
     #: the second-smallest value and its rows: a spike at the bottom towers over it
     second: float | None = None
     at_second: int = 0
+    #: the largest value below the top: a lone 9 beyond a 1..5 rating scale
+    below_top: float | None = None
 
 
 def _merge_end(v1, c1, v2, c2, larger: bool) -> tuple[float | None, int]:
@@ -96,6 +98,21 @@ def _merge_end(v1, c1, v2, c2, larger: bool) -> tuple[float | None, int]:
         return v1, c1 + (c2 if v2 is not None else 0)
     better = v1 > v2 if larger else v1 < v2
     return (v1, c1) if better else (v2, c2)
+
+
+#: the answer codes a questionnaire writes past its scale ("don't know", "no answer")
+SCALE_CODES = (8.0, 9.0, 88.0, 99.0)
+#: a rating scale: starts at 0 or 1, tops at most at this value, few distinct values
+SCALE_MAX = 7.0
+SCALE_MAX_DISTINCT = 12
+#: the code sits at least this far past the scale's top
+SCALE_GAP = 2.0
+SCALE_RULE = (
+    f"a rating scale (whole numbers from 1 to at most {SCALE_MAX:g}, at most "
+    f"{SCALE_MAX_DISTINCT} distinct values) with a value of 8, 9, 88 or 99 at least "
+    f"{SCALE_GAP:g} past its top: a "
+    "questionnaire's 'no answer' code or a typo, averaged in as an answer; medium"
+)
 
 
 class CappedValues(Analysis):
@@ -132,7 +149,7 @@ class CappedValues(Analysis):
         "measures with 20 or more distinct values of which at least 10% are exactly 0, twice "
         "the rows of the next smallest value (a "
         "spike at zero: the hours of those who do not work; medium, the shares in its "
-        "parameters). One info summary per analysis"
+        "parameters). Past a scale: " + SCALE_RULE + ". One info summary per analysis"
     )
     reference = (
         "Tobin (1958), Estimation of relationships for limited dependent variables, "
@@ -184,6 +201,9 @@ class CappedValues(Analysis):
             if above.size:
                 part.second = float(above.min())
                 part.at_second = int(np.count_nonzero(above == part.second))
+            under = values[values < top]
+            if under.size:
+                part.below_top = float(under.max())
             state[c] = self._merge_one(state[c], part)
         return state
 
@@ -207,6 +227,8 @@ class CappedValues(Analysis):
                 lowest[v] = lowest.get(v, 0) + k
         ordered = sorted(lowest)
         second = ordered[1] if len(ordered) > 1 else None
+        highest = sorted({v for v in (a.top, a.below_top, b.top, b.below_top) if v is not None})
+        below_top = highest[-2] if len(highest) > 1 else None
         return _Ends(
             a.n + b.n,
             top,
@@ -218,6 +240,7 @@ class CappedValues(Analysis):
             dict(sorted(codes.items())),
             second,
             lowest[second] if second is not None else 0,
+            below_top,
         )
 
     def merge(self, a, b, ctx):
@@ -235,6 +258,10 @@ class CappedValues(Analysis):
             coded = _beyond_codes(s)
             if coded:
                 out.append(self._codes_finding(ctx, c, s, coded))
+            elif ctx.dataset.role(c) == ColumnRole.COUNT and _beyond_scale(s, distinct):
+                # whole numbers only: Clothing's npart (1, 1.2833, ... part-time workers) with
+                # one store of 9 is a quantity
+                out.append(self._scale_code_finding(ctx, c, s))
             if distinct < MIN_DISTINCT:
                 continue  # a rating 1..5 piles up at 5 by design: only codes are read
             # whole-number counts pile up at their low end by nature (most firms have one
@@ -349,6 +376,33 @@ class CappedValues(Analysis):
         )
 
     @staticmethod
+    def _scale_code_finding(ctx, c: str, s: _Ends) -> dict:
+        return ctx.finding(
+            kind="scale_code",
+            title=(
+                f"{s.at_top} row{'s' if s.at_top > 1 else ''} of {c!r} hold{'' if s.at_top > 1 else 's'} "
+                f"{s.top:g}, past its scale {s.bottom:g}..{s.below_top:g}: a 'no answer' code "
+                "or a typo, averaged in as an answer?"
+            ),
+            subject={"column": c, "codes": [s.top]},
+            values={
+                "rows_with_code": s.at_top,
+                "values": s.n,
+                "scale_min": s.bottom,
+                "scale_max": s.below_top,
+            },
+            units={
+                "rows_with_code": "count",
+                "values": "count",
+                "scale_min": "value",
+                "scale_max": "value",
+            },
+            severity="medium",
+            columns=[c],
+            parameters={"rule": SCALE_RULE},
+        )
+
+    @staticmethod
     def _codes_finding(ctx, c: str, s: _Ends, coded: dict[float, int]) -> dict:
         rows = sum(coded.values())
         shown = ", ".join(f"{v:g}" for v in coded)
@@ -378,6 +432,19 @@ class CappedValues(Analysis):
             columns=[c],
             parameters={"rows_per_code": {f"{v:g}": k for v, k in coded.items()}},
         )
+
+
+def _beyond_scale(s: _Ends, distinct: int) -> bool:
+    """Kakadu's 'future' (1..5) with a 9 on one row. A scale starts at 1: a count of
+    children 0..7 with a family of 9 is a quantity, not a scale, and is left alone."""
+    if s.top not in SCALE_CODES or s.below_top is None or s.bottom is None:
+        return False
+    return (
+        distinct <= SCALE_MAX_DISTINCT
+        and s.bottom == 1.0
+        and s.below_top <= SCALE_MAX
+        and s.top - s.below_top >= SCALE_GAP
+    )
 
 
 def _beyond_codes(s: _Ends) -> dict[float, int]:

@@ -111,3 +111,28 @@ def test_extremes_and_their_counts_match_numpy(values, chunk_rows) -> None:
         target = col.max() if end == "maximum" else col.min()
         assert f["measurement"]["values"]["value"] == target
         assert f["measurement"]["values"]["rows_at_value"] == int((col == target).sum())
+
+
+def test_a_code_past_a_rating_scale_is_named() -> None:
+    """Kakadu: 'future' rated 1..5 with a 9 on one row, 'tvenv' 1..7 with a 9: a 'no answer'
+    code or a typo averaged in as an answer. A count of children 0..7 with a family of 9,
+    and a scale whose top answer is 9 with 8 present, are left alone."""
+    rng = np.random.default_rng(12)
+    n = 1800
+    future = rng.integers(1, 6, n).astype(float)
+    future[17] = 9
+    kids = rng.integers(0, 8, n).astype(float)
+    kids[5] = 9
+    nine = rng.integers(1, 10, n).astype(float)
+    part = rng.choice([1.0, 1.2833, 2.0, 3.0, 4.0, 5.0], n)
+    part[3] = 9
+    frame = pd.DataFrame({"future": future, "kids": kids, "nine": nine, "npart": part})
+    result = run_on_frame(CappedValues(), frame)
+    found = [f for f in result.findings if f["kind"] == "scale_code"]
+    assert [f["subject"]["column"] for f in found] == ["future"]
+    assert found[0]["severity"] == "medium"
+    assert found[0]["title"] == (
+        "1 row of 'future' holds 9, past its scale 1..5: a 'no answer' code or a typo, "
+        "averaged in as an answer?"
+    )
+    assert found[0]["measurement"]["values"]["rows_with_code"] == 1
