@@ -10,7 +10,8 @@ summary last (when the analysis has one).
 
 One module per analysis, named by its id (``<id>.py``); what more than one of them uses
 is in ``_common.py``. The ``quality`` entry point registers the five analyses above and
-``missing_by_group`` (where values go missing);
+``missing_by_group`` (where values go missing) and ``flag_consistency`` (0/1 flags that
+are a cut of a measure, and the rows contradicting it);
 ``missingness`` and ``declared_bounds`` (same family, same folder) keep entry points of
 their own (``missingness``, ``bounds``), so ``--stat-providers`` names from 0.3 still
 select them; so does ``capped_values`` (``capped``: values piled up at a measure's
@@ -22,6 +23,7 @@ from pytest_statharness import hookimpl
 from .constant_columns import ConstantColumns
 from .duplicate_keys import DuplicateKeys
 from .duplicate_rows import DuplicateRows
+from .flag_consistency import FlagConsistency
 from .impossible_values import ImpossibleValues
 from .missing_by_group import MissingByGroup
 from .mixed_types import MixedTypes
@@ -36,4 +38,5 @@ def statharness_analyses():
         MixedTypes(),
         ImpossibleValues(),
         MissingByGroup(),
+        FlagConsistency(),
     ]

@@ -43,6 +43,7 @@ def test_metadata_valid():
         "mixed_types",
         "impossible_values",
         "missing_by_group",
+        "flag_consistency",
     ]
     for a in analyses:
         _validate(a, "test")
