@@ -60,8 +60,10 @@ def _flags(dataset) -> list[str]:
             continue
         if c.kind == ColumnKind.BOOLEAN:
             out.append(c.name)  # two values by type (the scan counts no distinct booleans)
-        elif c.distinct_exact and c.distinct_at_least == 2 and (
-            c.role == ColumnRole.BOOLEAN or c.kind == ColumnKind.CATEGORICAL
+        elif (
+            c.distinct_exact
+            and c.distinct_at_least == 2
+            and (c.role == ColumnRole.BOOLEAN or c.kind == ColumnKind.CATEGORICAL)
         ):
             out.append(c.name)
     return out

@@ -20,8 +20,13 @@ from dataclasses import dataclass
 #: R² from which a fit is an identity: the residual spread is at most 0.32% of the column's
 #: (values stored rounded to a few decimals still qualify)
 IDENTITY_R2 = 1 - 1e-5
-#: an identity names at most this many other columns
-MAX_TERMS = 4
+#: a term whose standardised weight is below this is dropped from an identity found with
+#: it, when the fit without it stays within ROUNDING_SLACK of IDENTITY_R2
+MIN_BETA = 0.01
+ROUNDING_SLACK = 1e-5
+#: an identity names at most this many other columns (a budget's six shares sum to 1:
+#: one share is 1 less the other five)
+MAX_TERMS = 6
 
 
 @dataclass(frozen=True)
@@ -97,8 +102,19 @@ def find_identities(columns: Sequence[int], r: Callable[[int, int], float]) -> l
         named = _named_target(members, r)
         rest = [c for c in members if c != named]
         refit = _fit(r, named, rest)
-        if refit is None:
-            continue
+        if refit is None or refit[1] < IDENTITY_R2:
+            # a member added on the way that the identity does not need (its weight is
+            # ~0) cannot be written as the others: keep the fit that was found
+            named, rest, refit = target, sorted(terms), _fit(r, target, sorted(terms))
+            if refit is None:
+                continue
+        # a term taken only for the last digits of rounding (weight ~0: totexp beside a
+        # budget's shares) is no part of the identity
+        slim = [c for c, b in zip(rest, refit[0], strict=True) if abs(b) >= MIN_BETA]
+        if len(slim) < len(rest):
+            again = _fit(r, named, slim) if slim else None
+            if again is not None and again[1] >= IDENTITY_R2 - ROUNDING_SLACK:
+                rest, refit = slim, again
         found.append(Identity(named, tuple(rest), tuple(refit[0]), refit[1]))
         used.update(members)
     return found

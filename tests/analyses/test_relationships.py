@@ -480,6 +480,25 @@ def test_a_rescaled_column_is_an_identity_and_noise_is_none() -> None:
     assert _identities(run_on_frame(Correlation(), noise)) == []
 
 
+def test_budget_shares_summing_to_one_are_one_identity_without_stray_terms() -> None:
+    """BudgetUK: six budget shares, stored to 4 decimals, sum to 1: one share is 1 less
+    the other five (five terms), and total spending, taken by the stepwise fit only for
+    the last digits of rounding, is no part of it."""
+    rng = np.random.default_rng(15)
+    n = 1500
+    raw = rng.dirichlet([6, 2, 2, 1, 3, 4], n)
+    shares = pd.DataFrame(
+        raw, columns=["wfood", "wfuel", "wcloth", "walc", "wtrans", "wother"]
+    ).round(4)
+    shares["wother"] = (1 - shares.drop(columns="wother").sum(axis=1)).round(4)
+    frame = shares.assign(totexp=rng.lognormal(4.5, 0.5, n), age=rng.integers(20, 60, n))
+    (identity,) = _identities(run_on_frame(Correlation(), frame))
+    params = identity["evidence"]["parameters"]["coefficients"]
+    assert set(identity["subject"]["columns"]) == set(shares.columns)
+    assert identity["subject"]["derived"] not in params
+    assert all(c == pytest.approx(-1, abs=1e-3) for c in params.values())
+
+
 def test_a_strong_association_in_a_sparse_table_is_low() -> None:
     """msleep's diet by taxonomic order: 76 animals over 4 x 19 levels, one row per cell on
     average (a chi-square test wants 5): too sparse to trust, low; the same strength in a
