@@ -263,3 +263,19 @@ def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
     if len(px) == 2 and not (len(stem) >= 2 and stem.isalpha() and abs(int(px) - int(py)) <= 10):
         return None
     return stem, px, py
+
+
+#: a flag named after a measure shares this many leading letters with it
+FLAG_STEM = 3
+
+
+def named_after(flag: str, measure: str) -> bool:
+    """node4 and nodes, age80 and age, highinc and inc: a flag named after a measure (the
+    measure's letters inside the flag's, or the same first FLAG_STEM letters). Such a
+    flag is a cut of the measure (``quality.flag_consistency`` checks it row by row)."""
+    a, b = flag.strip().lower(), measure.strip().lower()
+    letters_a = "".join(ch for ch in a if ch.isalpha())
+    letters_b = "".join(ch for ch in b if ch.isalpha())
+    if len(letters_b) >= FLAG_STEM and letters_b in letters_a:
+        return True
+    return len(a) >= FLAG_STEM and len(b) >= FLAG_STEM and a[:FLAG_STEM] == b[:FLAG_STEM]

@@ -29,6 +29,7 @@ from pytest_statharness import (
 )
 
 from .._shared.hist import MAX_EXAMPLES, decoded
+from .._shared.summaries import FLAG_STEM, named_after
 
 #: a flag's rarer level needs this many rows, and the pair this many rows, to show a cut
 MIN_LEVEL_ROWS = 10
@@ -38,9 +39,9 @@ MIN_ROWS = 50
 #: the measure
 MAX_ERROR_SHARE = 0.02
 MAX_MINORITY_ERROR_SHARE = 0.1
-#: ... and its contradictions are data errors when the two names share a stem of this
-#: many letters (node4 and nodes, age80 and age): a cut named after its measure
-MIN_STEM = 3
+#: ... and its contradictions are data errors when the flag is named after the measure
+#: (``_shared.summaries.named_after``: node4 and nodes, age80 and age)
+MIN_STEM = FLAG_STEM
 RULE = (
     "a 0/1 flag equal to (measure > t) or (measure <= t) on every row but a few: at most "
     f"{MAX_ERROR_SHARE:.0%} of the rows with both values and {MAX_MINORITY_ERROR_SHARE:.0%} "
@@ -199,7 +200,7 @@ class FlagConsistency(Analysis):
         for (flag, measure), cut in sorted(first["cuts"].items()):
             n, errors = cut["n"], cut["errors"]
             rule = f"{cut['above']!s} exactly where {measure!r} > {cut['threshold']:g}"
-            if errors and _named_after(flag, measure):
+            if errors and named_after(flag, measure):
                 title = (
                     f"{flag!r} is {rule} except on {errors} of {n} rows: "
                     "a flag derived from the measure, contradicted by data errors?"
@@ -237,16 +238,6 @@ class FlagConsistency(Analysis):
                 )
             )
         return out
-
-
-def _named_after(flag: str, measure: str) -> bool:
-    """node4 and nodes, age80 and age, highinc and inc: a flag named after its measure."""
-    a, b = flag.strip().lower(), measure.strip().lower()
-    letters_a = "".join(ch for ch in a if ch.isalpha())
-    letters_b = "".join(ch for ch in b if ch.isalpha())
-    if len(letters_b) >= MIN_STEM and letters_b in letters_a:
-        return True
-    return len(a) >= MIN_STEM and len(b) >= MIN_STEM and a[:MIN_STEM] == b[:MIN_STEM]
 
 
 def _levels(column) -> tuple[list[str], np.ndarray]:

@@ -35,6 +35,7 @@ from .._shared.summaries import (
     PERIODS_RULE,
     built_from,
     is_product,
+    named_after,
     same_measure_two_periods,
     shared_quantity,
 )
@@ -278,9 +279,19 @@ def _monotone_twins(findings: list[dict]) -> None:
                 break
 
 
-def _same_driver(findings: list[dict], pearson: dict, cols: list[str], targets) -> None:
+SAME_CUT_RULE = (
+    "{partner!r} and {stronger!r} are one driver of {target!r}, one a flag named after the "
+    "other (a cut of it: node4 of nodes); the stronger partner keeps its severity, this "
+    "pair is at most low"
+)
+
+
+def _same_driver(
+    findings: list[dict], pearson: dict, cols: list[str], targets, flags=frozenset()
+) -> None:
     """Cap at low each medium pair of a target whose other column restates a stronger
-    partner of the same target (|r| >= SAME_DRIVER_R between the two partners)."""
+    partner of the same target (|r| >= SAME_DRIVER_R between the two partners, or one a
+    flag named after the other)."""
     index = {c: k for k, c in enumerate(cols)}
     for target in sorted(targets):
         pairs = []
@@ -295,6 +306,15 @@ def _same_driver(findings: list[dict], pearson: dict, cols: list[str], targets) 
             for stronger in kept:
                 a, b = sorted((index[partner], index[stronger]))
                 r = (pearson.get((a, b)) or {}).get("r")
+                if (partner in flags and named_after(partner, stronger)) or (
+                    stronger in flags and named_after(stronger, partner)
+                ):
+                    # colon's node4 ('more than 4 nodes') after nodes: one driver, cut
+                    f["severity"] = "low"
+                    f["evidence"]["parameters"]["severity_capped"] = SAME_CUT_RULE.format(
+                        partner=partner, stronger=stronger, target=target
+                    )
+                    break
                 if r is not None and abs(r) >= SAME_DRIVER_R:
                     f["severity"] = "low"
                     f["evidence"]["parameters"]["severity_capped"] = SAME_DRIVER_RULE.format(
@@ -337,6 +357,19 @@ INTEREST_RULE = (
     "flag's two levels), whatever the columns' other partners: each "
     "strong driver of an outcome is worth a look; it joins no correlated group"
 )
+
+
+def _flag_of(ctx, x: str, y: str) -> str | None:
+    """Why a 0/1 flag restates the measure it is paired with (colon's node4, 'more than 4
+    nodes', beside nodes), or None."""
+    for flag, measure in ((x, y), (y, x)):
+        if (
+            ctx.dataset.column(flag).role == ColumnRole.BOOLEAN
+            and ctx.dataset.column(measure).role != ColumnRole.BOOLEAN
+            and named_after(flag, measure)
+        ):
+            return f"{flag!r} is a flag named after {measure!r} (a cut of it)"
+    return None
 
 
 GROUP_MIN_COLUMNS = 3
@@ -451,7 +484,8 @@ class Correlation(Analysis):
         "declared targets, a measure named like an outcome: see declared_interest) is medium from "
         "|r| >= 0.3 (Cohen's medium; 0.2 when either column is a 0/1 flag), without rule (a), "
         "and joins no group; of a target's "
-        "medium partners, one correlating at |r| >= 0.95 with a stronger partner is that "
+        "medium partners, one correlating at |r| >= 0.95 with a stronger partner, or a flag "
+        "named after it (node4 after nodes), is that "
         "driver again (a diamond's width after its weight): at most low. A pair that is the "
         "strongest correlation of both its columns is medium from |r| >= 0.5 too (each "
         "column's one clear partner), subject to the caps that follow, and joins no group; so is "
@@ -465,7 +499,9 @@ class Correlation(Analysis):
         "'temp_min', a price's open/high/low/close) are at most low and link no group: they "
         "correlate by construction. So are a pair with |Spearman rho| = 1 (one column a monotone "
         "function of the other: a log, a square) and interaction terms of a common factor "
-        "('A_B' beside 'A' or 'A_C', named by joining column names): at most low, no group; "
+        "('A_B' beside 'A' or 'A_C', named by joining column names), and a 0/1 flag named "
+        "after the measure it is paired with (node4 and nodes, age80 and age: a cut of it, "
+        "checked row by row by flag_consistency): at most low, no group; "
         "so is one measure in two periods, read from the names (a wide table's '1960' and "
         "'1961', 'hits86' and 'hits87', 'JAN' and 'FEB'): persistence, not an effect. "
         "So is a pair with |r| >= 0.95 of two totals whose positive values each span a "
@@ -1007,7 +1043,7 @@ class Correlation(Analysis):
                 beyond = None
             quantity = shared_quantity(cols[i], cols[j])
             periods = same_measure_two_periods(cols[i], cols[j])
-            derived = self._derived(cols, i, j, rho)
+            derived = self._derived(cols, i, j, rho) or _flag_of(ctx, cols[i], cols[j])
             spans = [size_span(ctx.dataset.column(c)) for c in (cols[i], cols[j])]
             sized = (
                 not interest
@@ -1122,7 +1158,8 @@ class Correlation(Analysis):
             if cols[i] not in grouped and cols[j] not in grouped:
                 finding["severity"] = "medium"
                 finding["evidence"]["parameters"]["one_sided_strongest"] = ONE_SIDED_RULE
-        _same_driver(out, info["pearson"], cols, interesting)
+        flags = {c for c in cols if ctx.dataset.column(c).role == ColumnRole.BOOLEAN}
+        _same_driver(out, info["pearson"], cols, interesting, flags)
         _monotone_twins(out)
         return (
             identities

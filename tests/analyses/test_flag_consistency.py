@@ -69,3 +69,27 @@ def test_the_same_findings_whatever_the_chunks_and_merge_shapes() -> None:
     for seed in range(3):
         tree, reference = tree_fold(FlagConsistency(), frame, 37, seed)
         assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
+
+
+def test_the_correlation_of_a_flag_with_its_measure_is_low() -> None:
+    """node4 beside nodes correlate by construction (r ~ 0.8): low in correlation, and as
+    drivers of an outcome the flag is the measure again."""
+    from pytest_statharness.registry import Registry
+
+    frame = patients()
+    rng = np.random.default_rng(1)
+    frame["status"] = (rng.random(len(frame)) < 0.2 + 0.08 * frame.nodes.clip(0, 7)).astype(int)
+    frame["time"] = rng.integers(10, 3000, len(frame))
+    result = run_on_frame(Registry.builtin().get("correlation"), frame)
+    pairs = {
+        tuple(sorted(f["subject"]["columns"])): f
+        for f in result.findings
+        if f["kind"] == "correlation"
+    }
+    assert pairs[("node4", "nodes")]["severity"] == "low"
+    assert (
+        "named after 'nodes'"
+        in pairs[("node4", "nodes")]["evidence"]["parameters"]["severity_capped"]
+    )
+    drivers = [pairs[("nodes", "status")], pairs[("node4", "status")]]
+    assert sorted(f["severity"] for f in drivers) == ["low", "medium"]
