@@ -139,6 +139,11 @@ class DatasetView:
         self.columns = dataset.columns
         self.kpis: dict[str, str] = dict(getattr(dataset, "kpis", {}))
         self.targets: tuple[str, ...] = tuple(getattr(dataset, "targets", ()))
+        #: (event flag, follow-up time) pairs of a survival table (``roles.survival_pairs``):
+        #: associated by construction (an event ends the follow-up).
+        self.survival_pairs: tuple[tuple[str, str], ...] = tuple(
+            getattr(dataset, "survival_pairs", ())
+        )
         #: Whether ``targets`` are declared (else named like an outcome).
         self.targets_declared: bool = bool(getattr(dataset, "targets_declared", False))
         spec = getattr(dataset, "spec", None)

@@ -101,6 +101,28 @@ def test_whole_numbers_named_as_the_unit_rows_are_collected_in_are_its_key(tmp_p
     assert cols["kids"].role == ColumnRole.COUNT
 
 
+def test_keys_in_a_few_hours_are_no_clock_and_few_panelists_are_a_category(tmp_path) -> None:
+    """grouseticks' BROOD 501..621 are valid hhmm values but span two 'hours': keys, not
+    times of day (a departure time spans the day). french_fries' 12 subjects are a
+    category, not a count; a 'school' of 3..16 stays a quantity (years of schooling)."""
+    rng = np.random.default_rng(6)
+    n = 600
+    brood = rng.choice([h * 100 + m for h in (5, 6) for m in range(1, 60)], n)
+    frame = pd.DataFrame(
+        {
+            "BROOD": brood,
+            "dep": rng.choice([h * 100 + m for h in range(5, 23) for m in range(60)], n),
+            "subject": rng.integers(1, 13, n),
+            "school": rng.integers(3, 17, n),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert cols["BROOD"].role != ColumnRole.CLOCK_CODE
+    assert cols["dep"].role == ColumnRole.CLOCK_CODE
+    assert cols["subject"].role == ColumnRole.CATEGORY
+    assert cols["school"].role == ColumnRole.COUNT
+
+
 @pytest.mark.parametrize(
     "texts, layout",
     [

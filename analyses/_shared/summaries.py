@@ -274,6 +274,8 @@ def named_after(flag: str, measure: str) -> bool:
     measure's letters inside the flag's, or the same first FLAG_STEM letters). Such a
     flag is a cut of the measure (``quality.flag_consistency`` checks it row by row)."""
     a, b = flag.strip().lower(), measure.strip().lower()
+    if a.rstrip("0123456789") == b and a != b:
+        return True  # uis' IV3 (IV == 3) beside IV
     letters_a = "".join(ch for ch in a if ch.isalpha())
     letters_b = "".join(ch for ch in b if ch.isalpha())
     if len(letters_b) >= FLAG_STEM and letters_b in letters_a:

@@ -410,6 +410,13 @@ ONE_SIDED_RULE = (
 )
 
 
+CENSORING_RULE = (
+    "a survival table's event flag and its follow-up time (roles.survival_pairs): an event "
+    "ends the follow-up, so time is shorter where the event happened, by construction (the "
+    "censoring of the table, not a driver of the event); severity at most low"
+)
+
+
 DERIVED_RULE = (
     "{why}: one column is computed from the other, so they correlate by construction; "
     "severity at most low, and the pair links no correlated group"
@@ -499,7 +506,8 @@ class Correlation(Analysis):
         "'temp_min', a price's open/high/low/close) are at most low and link no group: they "
         "correlate by construction. So are a pair with |Spearman rho| = 1 (one column a monotone "
         "function of the other: a log, a square) and interaction terms of a common factor "
-        "('A_B' beside 'A' or 'A_C', named by joining column names), and a 0/1 flag named "
+        "('A_B' beside 'A' or 'A_C', named by joining column names), a survival table's "
+        "event flag and its follow-up time (censoring), and a 0/1 flag named "
         "after the measure it is paired with (node4 and nodes, age80 and age: a cut of it, "
         "checked row by row by flag_consistency): at most low, no group; "
         "so is one measure in two periods, read from the names (a wide table's '1960' and "
@@ -946,6 +954,7 @@ class Correlation(Analysis):
         # a correlated group (awake = 24 - sleep_total)
         derived_cols = {cols.index(f["subject"]["derived"]) for f in identities}
         interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
+        censoring = {frozenset(p) for p in getattr(ctx.dataset, "survival_pairs", ())}
         for i, j in selected:
             if axis_index in (i, j):
                 continue  # the time axis is read only to tell shared trends
@@ -1079,7 +1088,11 @@ class Correlation(Analysis):
                 params["severity_capped"] = (
                     SHARED_TREND_RULE if shared else ctx.params["time_series_table"]
                 )
-            if restated and severity in ("medium", "high"):
+            if frozenset((cols[i], cols[j])) in censoring and severity in ("medium", "high"):
+                # uis' TIME and CENSOR, mgus' futime and death: the event ends the follow-up
+                severity = "low"
+                params["severity_capped"] = CENSORING_RULE
+            elif restated and severity in ("medium", "high"):
                 severity = "low"
                 params["severity_capped"] = IDENTITY_PAIR_RULE.format(
                     column=cols[i] if i in derived_cols else cols[j]

@@ -37,6 +37,7 @@ from .roles import (
     outcome_by_name,
     settle_lone_calendar_parts,
     settle_panel_units,
+    survival_pairs,
     timestamp_part,
     undated_cycle_parts,
 )
@@ -667,6 +668,7 @@ def open_dataset(
     dataset.spec = spec
     dataset.kpis = spec.kpis
     dataset.targets = spec.targets if spec.declares_targets else outcome_by_name(dataset.columns)
+    dataset.survival_pairs = tuple(survival_pairs(dataset.columns))
     dataset.targets_declared = spec.declares_targets
     return dataset
 

@@ -93,6 +93,15 @@ _GROUP_KEY_NAMES = {
     "school", "schoolid", "schid", "class", "classroom", "classid", "teacher", "interviewer",
     "hospital", "clinic", "household", "hh", "hhid", "family", "famid", "subject", "patient",
     "person", "pid", "cluster", "batch", "plate", "village", "herd", "litter", "ward",
+    "commune", "brood", "nest", "panelist", "respondent", "rater", "judge",
+}  # fmt: skip
+#: of those, the ones that name units even when there are only a few of them (12 tasting
+#: panelists, 30 households): with 3..30 values, codes of a category. Not 'school': a
+#: whole number named school is as often years of schooling
+_FEW_UNIT_NAMES = {
+    "subject", "commune", "brood", "nest", "panelist", "respondent", "rater", "judge",
+    "household", "hh", "village", "herd", "litter", "cluster", "batch", "plate", "patient",
+    "person", "family",
 }  # fmt: skip
 #: ... and names starting with such a key's abbreviation (schidkn: the school id in
 #: kindergarten)
@@ -111,6 +120,8 @@ _QUANTITY_NAMES = {
     "pct", "percent", "share", "age", "score", "income", "wage", "price", "level",
 }  # fmt: skip
 CODE_NAME_MAX_LEVELS = 30
+#: hhmm clock codes span at least this many hours of the day (first to last)
+CLOCK_MIN_HOURS = 6
 #: names of a survey's sampling (design) weight: how many people a respondent stands for.
 #: Its spread is the sampling plan's, not a measured quantity's; plain "weight" and "wt"
 #: are left alone (body weight, mtcars' wt)
@@ -471,11 +482,15 @@ def decide_role(
         and summary.get("clock_bad", 1) == 0
         and distinct > 60
         and (summary.get("fmax") or 0) >= 100
+        # times of day spread over the day; grouseticks' BROOD 501..621 are valid hhmm
+        # values too, but two "hours" of them are keys, not times
+        and (summary["fmax"] // 100) - ((summary.get("fmin") or 0) // 100) >= CLOCK_MIN_HOURS
     ):
         return RoleDecision(
             ColumnRole.CLOCK_CODE,
             f"{distinct if summary.get('distinct_exact') else 'many'} distinct whole numbers, "
-            "every one a valid hhmm time of day (minutes < 60, at most 2400)",
+            f"every one a valid hhmm time of day (minutes < 60, at most 2400), over at least "
+            f"{CLOCK_MIN_HOURS} hours",
             0.9,
         )
     if whole and non_null >= 200 and distinct >= non_null and summary.get("distinct_exact", True):
@@ -512,7 +527,7 @@ def decide_role(
         )
     if (
         whole
-        and tokens & _CODE_NAMES
+        and tokens & (_CODE_NAMES | _FEW_UNIT_NAMES)
         and not tokens & _QUANTITY_NAMES
         and summary.get("distinct_exact", True)
         and 3 <= distinct <= CODE_NAME_MAX_LEVELS
@@ -601,9 +616,22 @@ FOLLOW_UP_NAMES = frozenset(
     {
         "time", "futime", "fu", "stime", "survtime", "survival", "surv", "days", "weeks",
         "months", "week", "duration", "followup", "follow_up", "tte", "edrel", "t",
-        "lenfol", "dftime", "rfstime", "time_to_event",
+        "lenfol", "dftime", "rfstime", "time_to_event", "tstop", "stop", "stoptime",
     }
 )  # fmt: skip
+
+
+def survival_pairs(columns) -> list[tuple[str, str]]:
+    """(event flag, follow-up time) pairs of a survival table: each event of
+    :func:`survival_events` with each follow-up time beside it. Their association is the
+    table's censoring (an event ends the follow-up early), true by construction."""
+    events = survival_events(columns)
+    times = [
+        c.name
+        for c in columns
+        if c.name.strip().lower() in FOLLOW_UP_NAMES and c.role in MEASURE_ROLES
+    ]
+    return [(e, t) for e in events for t in times]
 
 
 def survival_events(columns) -> tuple[str, ...]:

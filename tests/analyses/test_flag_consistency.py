@@ -93,3 +93,12 @@ def test_the_correlation_of_a_flag_with_its_measure_is_low() -> None:
     )
     drivers = [pairs[("nodes", "status")], pairs[("node4", "status")]]
     assert sorted(f["severity"] for f in drivers) == ["low", "medium"]
+
+
+def test_a_flag_named_measure_plus_level_is_named_after_it() -> None:
+    """uis' IV3 (IV == 3) beside IV; two different measures sharing no stem are not."""
+    from statharness_analyses._shared.summaries import named_after
+
+    assert named_after("IV3", "IV") and named_after("node4", "nodes")
+    assert named_after("age80", "age")
+    assert not named_after("HC", "IV") and not named_after("IV", "IV")

@@ -197,3 +197,27 @@ def test_merge_tree_shape_does_not_matter(columns, chunk_rows, seed):
     assert expected[0]["measurement"]["values"]["rows_with_missing"] == int(
         df.isna().any(axis=1).sum()
     )
+
+
+def test_two_columns_missing_in_the_same_rows_are_one_finding() -> None:
+    """mgus: pcdx and pctime are both absent for the 182 patients without a plasma-cell
+    disease: one finding for the pair, not two high ones."""
+    from pytest_statharness.registry import Registry
+    from pytest_statharness.testing import run_on_frame
+
+    rng = np.random.default_rng(3)
+    n = 241
+    none = rng.random(n) < 0.75
+    frame = pd.DataFrame(
+        {
+            "pcdx": np.where(none, None, rng.choice(["MM", "LP", "AM"], n)),
+            "pctime": np.where(none, np.nan, rng.integers(100, 5000, n)),
+            "age": rng.integers(40, 90, n),
+        }
+    )
+    result = run_on_frame(Registry.builtin().get("missingness"), frame)
+    together = [f for f in result.findings if f["kind"] == "missing_together"]
+    assert len(together) == 1 and set(together[0]["subject"]["columns"]) == {"pcdx", "pctime"}
+    assert together[0]["severity"] == "high"
+    own = [f for f in result.findings if f["subject"].get("column") in ("pcdx", "pctime")]
+    assert own and all(f["severity"] == "low" for f in own)

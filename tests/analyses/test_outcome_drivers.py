@@ -373,3 +373,23 @@ def test_a_measure_related_to_a_survival_event_is_medium() -> None:
     plain = frame.rename(columns={"time": "amount"})
     corr = run_on_frame(analysis("correlation"), plain)
     assert severity_of(corr, "correlation", "nodes", "status") in ("info", "low")
+
+
+def test_an_events_follow_up_time_is_censoring_not_a_driver() -> None:
+    """uis' TIME and CENSOR (r = -0.82): an event ends the follow-up, by construction;
+    low. A real driver of the event stays medium."""
+    rng = np.random.default_rng(21)
+    n = 600
+    dose = rng.normal(0, 1, n)
+    event = rng.random(n) < 1 / (1 + np.exp(-1.2 * dose))
+    time = np.where(event, rng.integers(5, 300, n), rng.integers(250, 400, n))
+    frame = pd.DataFrame({"dose": dose, "CENSOR": event.astype(int), "TIME": time})
+    corr = run_on_frame(analysis("correlation"), frame)
+    assert severity_of(corr, "correlation", "TIME", "CENSOR") == "low"
+    capped = [
+        f
+        for f in corr.findings
+        if f["kind"] == "correlation" and set(f["subject"]["columns"]) == {"TIME", "CENSOR"}
+    ][0]
+    assert "ends the follow-up" in capped["evidence"]["parameters"]["severity_capped"]
+    assert severity_of(corr, "correlation", "dose", "CENSOR") == "medium"
