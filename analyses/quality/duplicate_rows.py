@@ -135,6 +135,10 @@ class _Verified:
     examples: list[int] = field(default_factory=list)
     #: per column, the repeated rows (of those compared column by column) where it is empty
     empty: dict[str, int] = field(default_factory=dict)
+    #: the most common distances from a repeated row back to its first copy:
+    #: {distance: [repeats, first repeat position, last repeat position]} (a copied block
+    #: shows one distance for all its rows)
+    offsets: dict[int, list[int]] = field(default_factory=dict)
 
     def add(self, other: _Verified) -> None:
         self.repeats += other.repeats
@@ -142,6 +146,11 @@ class _Verified:
         self.singles += other.singles
         for c, n in other.empty.items():
             self.empty[c] = self.empty.get(c, 0) + n
+        for d, (n, lo, hi) in other.offsets.items():
+            mine = self.offsets.get(d)
+            self.offsets[d] = (
+                [n, lo, hi] if mine is None else [mine[0] + n, min(mine[1], lo), max(mine[2], hi)]
+            )
         self.examples = sorted(self.examples + other.examples)[:MAX_EXAMPLES]
 
 
@@ -232,6 +241,7 @@ def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.n
         empty = pc.is_null(arr, nan_is_null=True).to_numpy(zero_copy_only=False)
         out.empty[c] = int(np.count_nonzero(np.asarray(empty, dtype=bool) & repeat))
     repeat_pos = positions[repeat]
+    out.offsets = _top_offsets(repeat_pos - positions[first[repeat]], repeat_pos)
     examples = np.sort(repeat_pos)[:MAX_EXAMPLES].tolist()
     if bad.any():
         idx = np.flatnonzero(bad)
@@ -271,6 +281,56 @@ def _equal_to(col, take: pa.Array, first: np.ndarray) -> np.ndarray:
             return np.where(valid, same_np & valid[first], ~valid[first])
     values = canonical_values(arr)
     return np.array([values[i] == values[j] for i, j in enumerate(first.tolist())], dtype=bool)
+
+
+#: distances kept per verified sub-range: a copied block's one distance is always among them
+TOP_OFFSETS = 8
+
+
+def _top_offsets(distances: np.ndarray, positions: np.ndarray) -> dict[int, list[int]]:
+    """The TOP_OFFSETS most common distances (ties: the shorter) with their repeats' count,
+    first and last position."""
+    if not distances.size:
+        return {}
+    values, counts = np.unique(distances, return_counts=True)
+    keep = np.lexsort((values, -counts))[:TOP_OFFSETS]
+    out = {}
+    for k in keep.tolist():
+        at = positions[distances == values[k]]
+        out[int(values[k])] = [int(counts[k]), int(at.min()), int(at.max())]
+    return out
+
+
+#: a copied block: one distance back to the first copy for at least this share of the
+#: repeated rows, and at least BLOCK_MIN_ROWS of them
+BLOCK_SHARE = 0.5
+BLOCK_MIN_ROWS = 20
+#: ... filling at least this share of the positions between the first and the last of them
+BLOCK_DENSITY = 0.8
+BLOCK_RULE = (
+    f"at least {BLOCK_SHARE:.0%} of the repeated rows (and {BLOCK_MIN_ROWS} or more) lie the "
+    f"same number of rows after their first copy and fill at least {BLOCK_DENSITY:.0%} of "
+    "the positions from the first of them to the last: a block of the table copied (appended "
+    "twice, an export or a join run twice), whatever chance or codes would explain; "
+    "severity at least medium, high from 5% of the rows"
+)
+
+
+def _copied_block(verified, repeats: int) -> dict | None:
+    """The distance, count and position span of the repeats that form a copied block."""
+    merged: dict[int, list[int]] = {}
+    for v in verified:
+        for d, (n, lo, hi) in v.offsets.items():
+            mine = merged.get(d)
+            merged[d] = (
+                [n, lo, hi] if mine is None else [mine[0] + n, min(mine[1], lo), max(mine[2], hi)]
+            )
+    if not merged:
+        return None
+    d, (n, lo, hi) = min(merged.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    if n < BLOCK_MIN_ROWS or n < BLOCK_SHARE * repeats or n < BLOCK_DENSITY * (hi - lo + 1):
+        return None  # scattered repeats one distance apart (adjacent pairs) are no block
+    return {"distance": d, "rows": n, "first": lo, "last": hi}
 
 
 def _incomplete_records(ctx, empty: dict[str, int], repeats: int) -> bool:
@@ -377,7 +437,9 @@ class DuplicateRows(Analysis):
         "drop them, when " + CODES_CONDITION + " (answer codes); low, without the advice to "
         "drop them, when " + EMPTY_CONDITION + "; low, without the advice to "
         "drop them, in a table without a time axis whose identifier keys equal-sized sets "
-        "of rows (a matched design's sets: " + SET_RULE.format(key="stratum") + ")"
+        "of rows (a matched design's sets: " + SET_RULE.format(key="stratum") + "). "
+        "Before those: " + BLOCK_RULE + " (the verification keeps, per hash sub-range, the "
+        f"{TOP_OFFSETS} most common distances from a repeat back to its first copy)"
     )
     reference = (
         "Elmagarmid, Ipeirotis & Verykios (2007), Duplicate Record Detection: A Survey, IEEE "
@@ -596,7 +658,23 @@ class DuplicateRows(Analysis):
             severity = graded(frac, ((0.05, "high"), (0.005, "medium")), "low")
             chance = expected is not None and expected >= CHANCE_SHARE * repeats
             sets = _set_keys(ctx.dataset)
-            if chance:
+            block = _copied_block(verified, repeats)
+            if block is not None:
+                # voteincome: rows 1000..1499 repeat rows 500..999 exactly
+                chance = False
+                severity = "high" if severity == "high" else "medium"
+                d = block["distance"]
+                title += (
+                    f": {block['rows']} of them copy the rows {d} before them (positions "
+                    f"{block['first'] - d}..{block['last'] - d} again at {block['first']}.."
+                    f"{block['last']}): a copied block"
+                )
+                params["block_rule"] = BLOCK_RULE
+                values["block_rows"] = block["rows"]
+                values["block_distance"] = d
+                units["block_rows"] = "count"
+                units["block_distance"] = "rows"
+            elif chance:
                 severity = "low"
                 title += f" (about {expected:.3g} expected by chance: few distinct values)"
             elif all(

@@ -512,6 +512,33 @@ def test_duplicates_that_chance_explains_get_no_advice_to_drop_them() -> None:
     assert found[0]["recommendation"]["modeled_improvement_pct"] == 100 * 20 / 520
 
 
+def test_a_copied_block_of_rows_is_named_whatever_chance_would_say() -> None:
+    """voteincome: rows 1000..1499 repeat rows 500..999 in a table of a few coded columns,
+    where independence expects many duplicates: the block is a copy (high), named with its
+    positions; the same table without the copy has only chance repeats (low)."""
+    rng = np.random.default_rng(2000)
+    n = 1000
+    frame = pd.DataFrame(
+        {
+            "state": rng.choice(["Indiana", "Arkansas"], n),
+            "income": rng.integers(4, 18, n),
+            "age": rng.integers(18, 85, n),
+            "female": rng.integers(0, 2, n),
+            "vote": rng.integers(0, 2, n),
+        }
+    )
+    copied = pd.concat([frame, frame.iloc[500:1000]], ignore_index=True)
+    found = by_kind(run_on_frame(analysis("duplicate_rows"), copied), "duplicate_rows")
+    assert found[0]["severity"] == "high", found[0]["title"]
+    assert "copy the rows 500 before them (positions 50" in found[0]["title"]
+    assert found[0]["title"].endswith("a copied block")
+    values = found[0]["measurement"]["values"]
+    assert values["block_distance"] == 500 and values["block_rows"] >= 400
+    assert found[0]["recommendation"]
+    alone = by_kind(run_on_frame(analysis("duplicate_rows"), frame), "duplicate_rows")
+    assert "copied block" not in alone[0]["title"]
+
+
 def test_duplicates_among_incomplete_records_get_no_advice_to_drop_them() -> None:
     """RetSchool: 118 repeats, all among the respondents whose wage and experience are
     missing: the flags left over are shared by different people, not copies. The same
