@@ -236,7 +236,7 @@ def _pooled_over(
 
 
 TWIN_RULE = (
-    "{twin!r} is a monotone function of {lead!r} (|Spearman rho| = 1: a log, a centred "
+    "{twin!r} is a monotone function of {lead!r} (|Spearman rho| >= 0.9999: a log, a centred "
     "copy), so its pair with {other!r} restates the stronger pair of {lead!r}; severity at "
     "most low"
 )
@@ -422,8 +422,9 @@ DERIVED_RULE = (
     "severity at most low, and the pair links no correlated group"
 )
 
-#: |Spearman rho| from this on: one column is a monotone function of the other
-MONOTONE_RHO = 1 - 1e-12
+#: |Spearman rho| from this on: one column is a monotone function of the other (1 less a
+#: rounding's few swapped ranks: uis' ND2 = ND1 log(ND1), stored rounded, has rho -0.99997)
+MONOTONE_RHO = 1 - 1e-4
 #: two totals of units of every size (``_shared.scale``) correlating at least this much
 #: restate the units' sizes
 SIZE_R = 0.95
@@ -504,7 +505,7 @@ class Correlation(Analysis):
         "is medium only when its within-level r stays >= 0.5. Two summaries of "
         "one quantity, read from the names ('mean radius' and 'worst radius', 'temp_max' and "
         "'temp_min', a price's open/high/low/close) are at most low and link no group: they "
-        "correlate by construction. So are a pair with |Spearman rho| = 1 (one column a monotone "
+        "correlate by construction. So are a pair with |Spearman rho| >= 0.9999 (one column a monotone "
         "function of the other: a log, a square) and interaction terms of a common factor "
         "('A_B' beside 'A' or 'A_C', named by joining column names), a survival table's "
         "event flag and its follow-up time (censoring), and a 0/1 flag named "
@@ -1250,7 +1251,7 @@ class Correlation(Analysis):
         monotone function: a log, a square of a positive number) or a name that joins the
         other's with more column names (an interaction product)."""
         if rho is not None and abs(rho) >= MONOTONE_RHO:
-            return f"Spearman rho = {rho:+.0f} (a monotone function of the other)"
+            return f"Spearman rho = {rho:+.4f} (a monotone function of the other)"
         common = built_from(cols[i], cols[j], cols)
         if common is not None:
             return f"interaction terms of a common factor ({common}; named by joining columns)"

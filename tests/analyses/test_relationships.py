@@ -499,6 +499,29 @@ def test_budget_shares_summing_to_one_are_one_identity_without_stray_terms() -> 
     assert all(c == pytest.approx(-1, abs=1e-3) for c in params.values())
 
 
+def test_a_rounded_monotone_transform_is_derived_and_links_no_group() -> None:
+    """uis: ND1 = 10 / (NDT + 1) and ND2 = ND1 log(ND1), stored rounded: Spearman rho
+    -0.99997, not -1; the transforms are one column (pairs low, no correlated group)."""
+    rng = np.random.default_rng(17)
+    ndt = rng.integers(0, 40, 600).astype(float)
+    nd1 = np.round(10 / (ndt + 1), 4)
+    frame = pd.DataFrame(
+        {
+            "NDT": ndt,
+            "ND1": nd1,
+            "ND2": np.round(np.sqrt(nd1), 2),  # rounded: two ranks tie, rho 0.99996
+            "LNDT": np.round(np.log(ndt + 1), 4),
+            "AGE": rng.normal(32, 6, 600),
+        }
+    )
+    result = run_on_frame(Correlation(), frame)
+    assert not [f for f in result.findings if f["kind"] == "correlated_group"]
+    pairs = by_pair(result)
+    assert all(pairs[p]["severity"] in ("low", "info") for p in pairs if "AGE" not in p), {
+        p: pairs[p]["severity"] for p in pairs
+    }
+
+
 def test_a_strong_association_in_a_sparse_table_is_low() -> None:
     """msleep's diet by taxonomic order: 76 animals over 4 x 19 levels, one row per cell on
     average (a chi-square test wants 5): too sparse to trust, low; the same strength in a
