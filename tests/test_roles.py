@@ -123,6 +123,16 @@ def test_keys_in_a_few_hours_are_no_clock_and_few_panelists_are_a_category(tmp_p
     assert cols["school"].role == ColumnRole.COUNT
 
 
+def test_a_single_year_is_no_time_axis(tmp_path) -> None:
+    """voteincome: year is 2000 on every row; no date is derived from it (a constant
+    'date(year)' was reported medium, and trends ran over one point)."""
+    rng = np.random.default_rng(8)
+    frame = pd.DataFrame({"year": np.full(300, 2000), "income": rng.integers(4, 18, 300)})
+    assert "date(year)" not in roles_of(tmp_path, frame)
+    frame["year"] = np.repeat([1999, 2000, 2001], 100)
+    assert "date(year)" in roles_of(tmp_path, frame)
+
+
 @pytest.mark.parametrize(
     "texts, layout",
     [

@@ -722,6 +722,11 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
         for c in reversed(columns)
         if c.role == ColumnRole.CALENDAR_PART and not c.excluded
     }
+    by_name = {c.name: c for c in columns}
+    if "year" in parts and by_name[parts["year"]].distinct_at_least < 2:
+        # voteincome's year is 2000 on every row: one year is no time axis (no trend, no
+        # constant derived date reported beside the constant year)
+        del parts["year"]
     if "year" not in parts:
         if "fractional_year" in parts:
             return [(DerivedDate(parts["fractional_year"], None, "fraction"), "month")]

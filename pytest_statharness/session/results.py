@@ -12,7 +12,7 @@ from ..items import RESULT_PROPERTY, SEVERITIES, attach_result
 from ..snapshots import snapshot_key
 from .harness import COLLECTOR_NAME, Harness
 
-TOP_HEADLINES = 5
+TOP_HEADLINES = 10
 
 
 class ResultsPlugin:
