@@ -82,7 +82,8 @@ class FlagConsistency(Analysis):
     passes = 2
     method = (
         "pairs of a two-level column (a 0/1 flag, a boolean, a two-level category) and a "
-        "numeric measure with more than 2 distinct values (max_pairs, schema order). Pass "
+        "numeric measure with more than 2 and at most distinct_cap distinct values (the "
+        "dataset's exact scan; max_pairs, schema order). Pass "
         "1: per pair, over rows where both are present and the measure finite, the rows of "
         "each flag level at each distinct value of the measure (exact; a pair whose "
         "measure passes distinct_cap values is dropped). The cut: the threshold t between "
@@ -103,7 +104,12 @@ class FlagConsistency(Analysis):
         measures = [
             m
             for m in dataset.columns_of(ColumnKind.NUMERIC, roles=MEASURE_ROLES)
-            if dataset.column(m).distinct_at_least > 2 and m not in flags
+            if dataset.column(m).distinct_at_least > 2
+            and m not in flags
+            # the scan's exact distinct count: a measure past distinct_cap values would fill
+            # a map per chunk only to be dropped
+            and dataset.column(m).distinct_exact
+            and dataset.column(m).distinct_at_least <= budget.distinct_cap
         ]
         pairs = [(f, m) for f in flags for m in measures][: budget.max_pairs]
         if not pairs:
