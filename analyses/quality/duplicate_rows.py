@@ -316,15 +316,9 @@ BLOCK_RULE = (
 )
 
 
-def _copied_block(verified, repeats: int) -> dict | None:
+def _copied_block(total: _Verified, repeats: int) -> dict | None:
     """The distance, count and position span of the repeats that form a copied block."""
-    merged: dict[int, list[int]] = {}
-    for v in verified:
-        for d, (n, lo, hi) in v.offsets.items():
-            mine = merged.get(d)
-            merged[d] = (
-                [n, lo, hi] if mine is None else [mine[0] + n, min(mine[1], lo), max(mine[2], hi)]
-            )
+    merged = total.offsets
     if not merged:
         return None
     d, (n, lo, hi) = min(merged.items(), key=lambda kv: (-kv[1][0], kv[0]))
@@ -607,15 +601,11 @@ class DuplicateRows(Analysis):
         first = ctx.previous[0]
         rows = first.rows
         candidates = first.candidates
-        verified = ctx.previous[1:]
-        repeats = sum(v.repeats for v in verified)
-        duplicated = sum(v.duplicated for v in verified)
-        singles = sum(v.singles for v in verified)
-        examples = sorted(e for v in verified for e in v.examples)[:MAX_EXAMPLES]
-        empty: dict[str, int] = {}
-        for v in verified:
-            for c, n in v.empty.items():
-                empty[c] = empty.get(c, 0) + n
+        total = _Verified()  # the verification passes' results, added
+        for v in ctx.previous[1:]:
+            total.add(v)
+        repeats, duplicated, singles = total.repeats, total.duplicated, total.singles
+        examples, empty = total.examples, total.empty
         frac = share(repeats, rows)
         values = {
             "rows": rows,
@@ -658,7 +648,7 @@ class DuplicateRows(Analysis):
             severity = graded(frac, ((0.05, "high"), (0.005, "medium")), "low")
             chance = expected is not None and expected >= CHANCE_SHARE * repeats
             sets = _set_keys(ctx.dataset)
-            block = _copied_block(verified, repeats)
+            block = _copied_block(total, repeats)
             if block is not None:
                 # voteincome: rows 1000..1499 repeat rows 500..999 exactly
                 chance = False
