@@ -47,8 +47,9 @@ MAX_GROUPS = 20_000
 MAX_CELLS = 100_000
 #: ... of at least this many rows on average (a key on every row forms no groups)
 MIN_ROWS_PER_GROUP = 2
-#: at most this many key columns and measures per key
+#: at most this many key columns and measures per key, and time columns read
 MAX_KEYS = 2
+MAX_TIME_COLUMNS = 2
 MAX_MEASURES = 15
 #: a measure is clustered from this intraclass correlation (a tenth of its variance between
 #: the groups: multilevel modelling's usual threshold for a design effect worth modelling)
@@ -66,13 +67,6 @@ def _keys(dataset, budget) -> list[str]:
     """Columns whose values key groups of rows that group_differences does not compare:
     identifiers repeated on several rows, and categories with more levels than it keeps."""
     usable, _ = _group_columns(dataset, budget)
-    if any(
-        c.kind == ColumnKind.TIMESTAMP or c.role == ColumnRole.CALENDAR_PART
-        for c in dataset.columns
-    ):
-        # units observed over time (a panel: persons x years): that a person's rows are
-        # alike is what a panel is, and panel_trends reads it over its periods
-        return []
     out = []
     for c in dataset.columns:
         if c.excluded or c.name in usable or not c.distinct_exact:
@@ -104,8 +98,7 @@ class ClusteredRows(Analysis):
     exact = True
     passes = 1
     method = (
-        "Keys, in a table with no time axis (no timestamp or calendar part: a panel's units "
-        "over time are panel_trends'): identifiers repeated on several rows and categories "
+        "Keys: identifiers repeated on several rows and categories "
         "with more levels than group_differences keeps (not key-like there), with an exact "
         f"{MIN_GROUPS}..{MAX_GROUPS} distinct values and at least {MIN_ROWS_PER_GROUP} rows "
         f"per value on average (the first {MAX_KEYS} in schema order). Measures: the first "
@@ -119,7 +112,9 @@ class ClusteredRows(Analysis):
         "SSB/(SSB+SSW), F = MSB/MSW with p from scipy.stats.f (k-1, N-k df). A measure "
         "whose min equals its max in every group is constant within the groups (an "
         "attribute of the key), not tested. One finding per key, its measures by ICC "
-        "descending. " + CLUSTER_RULE
+        "descending. A key whose groups span several values of the table's time axis (a "
+        f"timestamp or calendar part, the first {MAX_TIME_COLUMNS}; min and max per group) is "
+        "a panel's unit observed over time, left to panel_trends: no finding. " + CLUSTER_RULE
     )
     reference = (
         "Shrout & Fleiss (1979), Intraclass correlations: uses in assessing rater "
@@ -138,13 +133,29 @@ class ClusteredRows(Analysis):
         ][: min(budget.max_columns, MAX_MEASURES, max(1, MAX_CELLS // widest))]
         if not measures:
             return None
-        return Plan(tuple(keys + measures), {"keys": keys, "measures": measures})
+        # a key whose rows span several times is a panel's unit (persons x years): that a
+        # person's rows are alike is what a panel is, and panel_trends reads it over its
+        # periods; the time axis is read to tell (cgd's randomisation date is one per
+        # patient: its rows are records of one patient, clustered)
+        time_axis = [
+            c.name
+            for c in dataset.columns
+            if not c.excluded
+            and (c.kind == ColumnKind.TIMESTAMP or c.role == ColumnRole.CALENDAR_PART)
+            and c.name not in keys
+        ][:MAX_TIME_COLUMNS]
+        return Plan(
+            tuple(keys + measures + time_axis),
+            {"keys": keys, "measures": measures, "time_axis": time_axis},
+        )
 
     def init(self, ctx):
         return {}
 
     def update(self, state, chunk, ctx):
-        values = {m: chunk.floats(m) for m in ctx.params["measures"]}
+        values = {
+            m: chunk.floats(m) for m in [*ctx.params["measures"], *ctx.params.get("time_axis", [])]
+        }
         for key in ctx.params["keys"]:
             codes, names = level_codes(chunk.table.column(key))
             for m, x in values.items():
@@ -190,6 +201,11 @@ class ClusteredRows(Analysis):
         )
         out = []
         for key in keys:
+            if any(
+                state.get((key, t)) and not _constant_within(state[(key, t)])
+                for t in ctx.params.get("time_axis", [])
+            ):
+                continue  # a panel's unit, observed over time
             rows: dict[str, dict] = {}
             attributes = []
             for m in measures:

@@ -82,9 +82,18 @@ def test_no_school_effect_is_info_and_attributes_alone_are_low() -> None:
 
 
 def test_a_panel_over_time_is_left_to_panel_trends() -> None:
-    frame = pupils()
-    frame["year"] = np.tile(np.arange(1991, 2021), 60)[: len(frame)]
-    assert run_on_frame(analysis(), frame) is None
+    """Schools observed over 30 years are a panel's units: no finding. A date that is one
+    per school (cgd's randomisation date, one per patient) leaves the clustering."""
+    frame = pupils().sample(frac=0.8, random_state=2)  # unequal sizes: no panel entity
+    frame["year"] = np.random.default_rng(3).integers(1991, 2021, len(frame))
+    result = run_on_frame(analysis(), frame)
+    assert result is not None  # schid is a key here ...
+    assert not [f for f in result.findings if f["kind"] == "clustered_rows"]  # ... over time
+    dated = pupils().sample(frac=0.8, random_state=1)  # schools of unequal sizes
+    entry = pd.Timestamp("2001-01-01") + pd.to_timedelta((dated["schid"] - 101) * 7, unit="D")
+    dated["entered"] = entry
+    finding = only(run_on_frame(analysis(), dated))
+    assert finding["severity"] == "medium" and finding["subject"]["clustered"] == ["score"]
 
 
 def test_the_result_does_not_depend_on_chunking() -> None:
