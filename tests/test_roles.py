@@ -133,6 +133,13 @@ def test_a_single_year_is_no_time_axis(tmp_path) -> None:
     assert "date(year)" in roles_of(tmp_path, frame)
 
 
+def test_a_number_named_as_a_code_is_a_key(tmp_path) -> None:
+    """dd's cowcode2 (a country's code, 2..990) was a measure across 'regime'."""
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"cowcode2": rng.integers(2, 990, 500), "x": rng.normal(0, 1, 500)})
+    assert roles_of(tmp_path, frame)["cowcode2"].role == ColumnRole.IDENTIFIER
+
+
 @pytest.mark.parametrize(
     "texts, layout",
     [

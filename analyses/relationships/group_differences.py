@@ -74,7 +74,8 @@ class GroupDifferences(Analysis):
         "twice a rank is an "
         "integer, so per-level rank sums are exact integers and H is computed in exact "
         "rational arithmetic), p-value from chi-square with (levels-1) df, epsilon-squared = "
-        "H/(n-1). Levels: the max_groups-1 most frequent and an 'other' level when a column "
+        "H/(n-1); the title names the level of highest mean rank among levels of >= 5 rows "
+        "(any level when fewer than two have 5). Levels: the max_groups-1 most frequent and an 'other' level when a column "
         "has more than max_groups levels; columns with more than 4*max_groups distinct values "
         "(or more than 50 with fewer than 20 rows per value on average) are skipped as keys. Pairs: "
         "the first max_pairs in column order. Severity: medium when epsilon^2 >= 0.14, low "
@@ -582,6 +583,10 @@ def _same_partition(findings: list[dict]) -> None:
             seen[("of", group, *stats_key)] = column
 
 
+#: a level is named highest or lowest in a title from this many rows
+NAMED_LEVEL_ROWS = 5
+
+
 def _kruskal(counts: list[int], sums: list[int], table: RankTable, labels: list[str]) -> dict:
     """Kruskal–Wallis H (tie-corrected) in exact rational arithmetic from twice-rank sums."""
     live = [(n, s, label) for n, s, label in zip(counts, sums, labels, strict=False) if n > 0]
@@ -589,7 +594,12 @@ def _kruskal(counts: list[int], sums: list[int], table: RankTable, labels: list[
     out = {"n": total, "groups": len(live)}
     if len(live) < 2:
         return out
-    mean_ranks = [(Fraction(s, 2 * n), label) for n, s, label in live]
+    # the highest and lowest level among those of NAMED_LEVEL_ROWS rows or more, when
+    # there are two: one car from England is no level to name (car90)
+    named = [x for x in live if x[0] >= NAMED_LEVEL_ROWS]
+    mean_ranks = [
+        (Fraction(s, 2 * n), label) for n, s, label in (named if len(named) >= 2 else live)
+    ]
     out["lowest_mean_rank_level"] = min(mean_ranks, key=lambda x: (x[0], x[1]))[1]
     out["highest_mean_rank_level"] = min(mean_ranks, key=lambda x: (-x[0], x[1]))[1]
     cubes = total**3 - total

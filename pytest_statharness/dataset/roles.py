@@ -152,7 +152,10 @@ def name_tokens(name: str) -> set[str]:
     """``DepTime`` -> {dep, time, deptime}; ``case_id`` -> {case, id, case_id}."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
     parts = [p for p in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if p]
-    return {*parts, name.lower(), "_".join(parts)}
+    tokens = {*parts, name.lower(), "_".join(parts)}
+    if name.lower().rstrip("0123456789").endswith("code"):
+        tokens.add("code")  # dd's cowcode2, a country code: a key, not a quantity
+    return tokens
 
 
 def _whole_numbers(summary: dict) -> bool:

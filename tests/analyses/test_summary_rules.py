@@ -512,6 +512,17 @@ def test_duplicates_that_chance_explains_get_no_advice_to_drop_them() -> None:
     assert found[0]["recommendation"]["modeled_improvement_pct"] == 100 * 20 / 520
 
 
+def test_a_level_of_one_row_is_not_named_highest() -> None:
+    """car90: the one car from England had the highest mean rank; the title names the
+    highest level among those of 5 rows or more."""
+    rng = np.random.default_rng(90)
+    country = np.repeat(["USA", "Japan", "Germany"], 40).tolist() + ["England"]
+    price = np.r_[rng.normal(15, 3, 40), rng.normal(14, 3, 40), rng.normal(30, 3, 40), [90]]
+    frame = pd.DataFrame({"Country": country, "Price": price})
+    found = by_kind(run_on_frame(analysis("group_differences"), frame), "group_difference")
+    assert "(highest: Germany;" in found[0]["title"], found[0]["title"]
+
+
 def test_a_copied_block_of_rows_is_named_whatever_chance_would_say() -> None:
     """voteincome: rows 1000..1499 repeat rows 500..999 in a table of a few coded columns,
     where independence expects many duplicates: the block is a copy (high), named with its
