@@ -515,7 +515,9 @@ class Correlation(Analysis):
         "'1961', 'hits86' and 'hits87', 'JAN' and 'FEB'): persistence, not an effect. "
         "So is a pair with |r| >= 0.95 of two totals whose positive values each span a "
         "20-fold range or more (largest >= 20 x smallest: units of every size, a population "
-        "and its adults): it restates the units' sizes; a correlated group of such totals "
+        "and its adults), in a table with a time axis or when both are counts (whole "
+        "numbers): it restates the units' sizes (a cross-section's cost and output of firms "
+        "of every size is the relation itself); a correlated group of such totals "
         "only is low. Linear identities: a complete measure (no missing or non-finite value) "
         f"that a stepwise least-squares fit on at most {MAX_TERMS} other complete measures "
         "reproduces to R^2 >= 1 - 1e-5 (terms of standardised weight under 0.01, taken "
@@ -1060,6 +1062,15 @@ class Correlation(Analysis):
                 and r_ij is not None
                 and r_ij >= SIZE_R
                 and all(s is not None and s >= SIZE_SPAN for s in spans)
+                # units observed over time (states' output and employment), or counts of
+                # every size (a county's population and its adults); a cross-section's
+                # cost and output (Nerlove's utilities) is the relation the table is about
+                and (
+                    axis_index is not None
+                    or all(
+                        ctx.dataset.column(c).role == ColumnRole.COUNT for c in (cols[i], cols[j])
+                    )
+                )
             )
             restated = i in derived_cols or j in derived_cols
             group_edge = (

@@ -512,6 +512,28 @@ def test_duplicates_that_chance_explains_get_no_advice_to_drop_them() -> None:
     assert found[0]["recommendation"]["modeled_improvement_pct"] == 100 * 20 / 520
 
 
+def test_cost_and_output_of_firms_of_every_size_is_the_relation_itself() -> None:
+    """Nerlove's 145 utilities: cost follows output (r = 0.96) over a 1,000-fold range of
+    sizes. In a cross-section of measurements that is the cost function the table is
+    about: medium. The same pair as counts (people of every county) restates the sizes."""
+    rng = np.random.default_rng(1955)
+    output = np.exp(rng.uniform(np.log(2), np.log(16000), 145))
+    frame = pd.DataFrame(
+        {"output": output.round(1), "cost": 0.03 * output**0.9 * rng.lognormal(0, 0.25, 145)}
+    )
+    found = by_kind(run_on_frame(analysis("correlation"), frame), "correlation")
+    assert found[0]["severity"] == "medium", found[0]["evidence"]["parameters"]
+    counts = pd.DataFrame(
+        {
+            "poptotal": np.round(output * 100).astype(int),
+            "popadults": np.round(output * 70 * rng.lognormal(0, 0.05, 145)).astype(int),
+        }
+    )
+    found = by_kind(run_on_frame(analysis("correlation"), counts), "correlation")
+    assert found[0]["severity"] == "low"
+    assert "units of every size" in found[0]["evidence"]["parameters"]["severity_capped"]
+
+
 def test_a_level_of_one_row_is_not_named_highest() -> None:
     """car90: the one car from England had the highest mean rank; the title names the
     highest level among those of 5 rows or more."""
