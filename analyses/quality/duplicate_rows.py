@@ -223,8 +223,9 @@ def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.n
     first = np.maximum.accumulate(np.where(start, np.arange(n), 0))
     equal = np.ones(n, dtype=bool)
     take = pa.array(first)
-    for c in columns:
-        equal &= _equal_to(table.column(c), take, first)
+    arrays = [decoded(table.column(c)) for c in columns]  # read once: equality, emptiness
+    for arr in arrays:
+        equal &= _equal_to(arr, take, first)
     group = np.cumsum(start) - 1
     bad_group = np.zeros(int(group[-1]) + 1, dtype=bool)
     np.logical_or.at(bad_group, group, ~equal)
@@ -233,8 +234,7 @@ def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.n
     out.duplicated = int(np.count_nonzero(good_start))
     out.repeats = int(np.count_nonzero(~bad)) - out.duplicated
     repeat = ~bad & ~start
-    for c in columns:
-        arr = decoded(table.column(c))
+    for c, arr in zip(columns, arrays, strict=True):
         if pa.types.is_null(arr.type):
             out.empty[c] = int(np.count_nonzero(repeat))
             continue
@@ -257,10 +257,10 @@ def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.n
     return out
 
 
-def _equal_to(col, take: pa.Array, first: np.ndarray) -> np.ndarray:
-    """Row i's value equals row first[i]'s, with the equality of ``canonical_values``
-    (null == null, NaN == null, -0.0 == 0.0, temporal values by their integer counts)."""
-    arr = decoded(col)
+def _equal_to(arr, take: pa.Array, first: np.ndarray) -> np.ndarray:
+    """Row i's value equals row first[i]'s (``arr`` decoded), with the equality of
+    ``canonical_values`` (null == null, NaN == null, -0.0 == 0.0, temporal values by their
+    integer counts)."""
     typ = arr.type
     if pa.types.is_null(typ):
         return np.ones(len(arr), dtype=bool)
@@ -327,16 +327,15 @@ def _copied_block(total: _Verified, repeats: int) -> dict | None:
     return {"distance": d, "rows": n, "first": lo, "last": hi}
 
 
+def _coded(ctx, column: str) -> bool:
+    """A column of at most CODES_MAX_DISTINCT values (exact): answer codes."""
+    info = ctx.dataset.column(column)
+    return info.distinct_exact and info.distinct_at_least <= CODES_MAX_DISTINCT
+
+
 def _incomplete_records(ctx, empty: dict[str, int], repeats: int) -> bool:
     """Whether every many-valued column is empty in nearly all repeated rows."""
-    wide = [
-        c
-        for c in ctx.columns
-        if not (
-            ctx.dataset.column(c).distinct_exact
-            and ctx.dataset.column(c).distinct_at_least <= CODES_MAX_DISTINCT
-        )
-    ]
+    wide = [c for c in ctx.columns if not _coded(ctx, c)]
     return bool(wide) and all(empty.get(c, 0) >= EMPTY_SHARE * repeats for c in wide)
 
 
@@ -667,11 +666,7 @@ class DuplicateRows(Analysis):
             elif chance:
                 severity = "low"
                 title += f" (about {expected:.3g} expected by chance: few distinct values)"
-            elif all(
-                ctx.dataset.column(c).distinct_exact
-                and ctx.dataset.column(c).distinct_at_least <= CODES_MAX_DISTINCT
-                for c in ctx.columns
-            ):
+            elif all(_coded(ctx, c) for c in ctx.columns):
                 # DoctorAUS: 15 coded columns, 610 repeats where independence expects 19
                 chance = True
                 severity = "low"

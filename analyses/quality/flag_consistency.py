@@ -17,7 +17,6 @@ pairs, for their positions.
 from __future__ import annotations
 
 import numpy as np
-import pyarrow.compute as pc
 
 from pytest_statharness import (
     MEASURE_ROLES,
@@ -28,7 +27,8 @@ from pytest_statharness import (
     Plan,
 )
 
-from .._shared.hist import MAX_EXAMPLES, decoded
+from .._shared.hist import MAX_EXAMPLES
+from .._shared.moments import level_codes
 from .._shared.summaries import FLAG_STEM, named_after
 
 #: a flag's rarer level needs this many rows, and the pair this many rows, to show a cut
@@ -41,14 +41,13 @@ MAX_ERROR_SHARE = 0.02
 MAX_MINORITY_ERROR_SHARE = 0.1
 #: ... and its contradictions are data errors when the flag is named after the measure
 #: (``_shared.summaries.named_after``: node4 and nodes, age80 and age)
-MIN_STEM = FLAG_STEM
 RULE = (
     "a 0/1 flag equal to (measure > t) or (measure <= t) on every row but a few: at most "
     f"{MAX_ERROR_SHARE:.0%} of the rows with both values and {MAX_MINORITY_ERROR_SHARE:.0%} "
     f"of the rarer level's rows contradict the best cut (the rarer level has at least "
     f"{MIN_LEVEL_ROWS} rows). No contradiction: the flag restates the measure (low). "
     "Contradictions, when the flag is named after the measure (the two names share their "
-    f"first {MIN_STEM} letters, or one holds the other: node4 and nodes): the flag is "
+    f"first {FLAG_STEM} letters, or one holds the other: node4 and nodes): the flag is "
     "derived from the measure and the contradicting rows are data errors (medium, the "
     "rows cited); otherwise a near-cut (low)"
 )
@@ -127,12 +126,12 @@ class FlagConsistency(Analysis):
 
     def _count(self, state, chunk, ctx):
         cap = ctx.budget.distinct_cap
+        flags, measures = _read(chunk, ctx.params["pairs"])
         for flag, measure in ctx.params["pairs"]:
             slot = state.setdefault((flag, measure), {})
             if slot is None:
                 continue
-            levels, codes = _levels(chunk.column(flag))
-            x = chunk.floats(measure)
+            (codes, levels), x = flags[flag], measures[measure]
             ok = (codes >= 0) & np.isfinite(x)
             if not ok.any():
                 continue
@@ -148,12 +147,13 @@ class FlagConsistency(Analysis):
         return state
 
     def _contradictions(self, state, chunk, ctx):
-        for (flag, measure), cut in ctx.previous[0]["cuts"].items():
-            levels, codes = _levels(chunk.column(flag))
-            x = chunk.floats(measure)
+        cuts = ctx.previous[0]["cuts"]
+        flags, measures = _read(chunk, list(cuts))
+        for (flag, measure), cut in cuts.items():
+            (codes, levels), x = flags[flag], measures[measure]
             ok = (codes >= 0) & np.isfinite(x)
             above = x > cut["threshold"]
-            names = np.array([str(v) for v in levels], dtype=object)
+            names = np.array(levels, dtype=object)
             level = names[np.where(codes >= 0, codes, 0)]
             expected = np.where(above, cut["above"], cut["below"])
             wrong = np.flatnonzero(ok & (level != expected))
@@ -246,15 +246,12 @@ class FlagConsistency(Analysis):
         return out
 
 
-def _levels(column) -> tuple[list[str], np.ndarray]:
-    """The two levels as text (0/1 flags, booleans and categories alike) and the code of
-    each row (-1 where null)."""
-    encoded = pc.dictionary_encode(decoded(column).cast("string"))
-    if hasattr(encoded, "combine_chunks"):
-        encoded = encoded.combine_chunks()
-    levels = [str(v) for v in encoded.dictionary.to_pylist()]
-    codes = np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False))
-    return levels, codes.astype(np.int64)
+def _read(chunk, pairs) -> tuple[dict, dict]:
+    """Each flag's (codes, levels as text) and each measure's floats of the chunk, read once
+    however many pairs share them."""
+    flags = {f: level_codes(chunk.column(f)) for f, _ in pairs}
+    measures = {m: chunk.floats(m) for _, m in pairs}
+    return flags, measures
 
 
 def _best_cut(slot: dict) -> dict | None:

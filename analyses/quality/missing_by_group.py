@@ -173,7 +173,10 @@ class MissingByGroup(Analysis):
         gappy = list(dict.fromkeys(c for c, _ in pairs))
         masks = dict(zip(gappy, missing_masks(chunk, gappy)[0], strict=True))
         bins = _bin_ranges(ctx)
-        for g in dict.fromkeys(g for _, g in pairs):
+        by_grouping: dict[str, list[str]] = {}
+        for c, g in pairs:
+            by_grouping.setdefault(g, []).append(c)
+        for g, gapped in by_grouping.items():
             if g in bins:
                 values, codes = list(range(BINS)), _bin_codes(chunk.floats(g), *bins[g])
             else:
@@ -185,13 +188,10 @@ class MissingByGroup(Analysis):
                 )
             valid = codes >= 0
             _add(state["levels"].setdefault(g, {}), values, codes[valid])
-            for c, g2 in pairs:
-                if g2 == g:
-                    _add(
-                        state["missing"].setdefault(f"{c}\x00{g}", {}),
-                        values,
-                        codes[valid & masks[c]],
-                    )
+            for c in gapped:
+                _add(
+                    state["missing"].setdefault(f"{c}\x00{g}", {}), values, codes[valid & masks[c]]
+                )
         return state
 
     def merge(self, a, b, ctx):
@@ -243,6 +243,7 @@ class MissingByGroup(Analysis):
                 # a poll's remark is written when there is something to remark
                 severity = "low"
                 parameters["severity_capped"] = ANNOTATION_RULE
+            totals, missing = tables(c, g)
             high, low = res["highest_level"], res["lowest_level"]
             if res["structural"]:
                 title = (
@@ -286,8 +287,7 @@ class MissingByGroup(Analysis):
                     parameters={
                         **parameters,
                         "missing_by_level": {
-                            str(k): [tables(c, g)[1].get(k, 0), n]
-                            for k, n in tables(c, g)[0].items()
+                            str(k): [missing.get(k, 0), n] for k, n in totals.items()
                         },
                         **(
                             {"bins": {"equal_width": BINS, "range": list(bins[g])}}

@@ -629,12 +629,14 @@ def survival_pairs(columns) -> list[tuple[str, str]]:
     :func:`survival_events` with each follow-up time beside it. Their association is the
     table's censoring (an event ends the follow-up early), true by construction."""
     events = survival_events(columns)
-    times = [
-        c.name
-        for c in columns
-        if c.name.strip().lower() in FOLLOW_UP_NAMES and c.role in MEASURE_ROLES
+    return [(e, t.name) for e in events for t in _follow_up_times(columns)]
+
+
+def _follow_up_times(columns) -> list:
+    """Measures named like a survival table's follow-up time (``FOLLOW_UP_NAMES``)."""
+    return [
+        c for c in columns if c.name.strip().lower() in FOLLOW_UP_NAMES and c.role in MEASURE_ROLES
     ]
-    return [(e, t) for e in events for t in times]
 
 
 def survival_events(columns) -> tuple[str, ...]:
@@ -649,7 +651,7 @@ def survival_events(columns) -> tuple[str, ...]:
     ``d`` is one only beside a ``t``/``time``.
     """
     names = {c.name.strip().lower(): c for c in columns}
-    times = [c for n, c in names.items() if n in FOLLOW_UP_NAMES and c.role in MEASURE_ROLES]
+    times = _follow_up_times(columns)
     if not times:
         return ()
     one_letter_time = all(len(c.name.strip()) == 1 for c in times)
