@@ -720,3 +720,29 @@ def test_an_empty_column_says_it_is_empty(tmp_path) -> None:
     ds = open_dataset("wide", str(path))
     empty = next(c for c in ds.columns if c.name == "2012")
     assert empty.role == ColumnRole.OTHER and empty.role_reason == "no values (every row is empty)"
+
+
+def test_the_nth_purchase_of_households_that_leave_is_an_order_not_a_key(tmp_path) -> None:
+    """Ketchup's ``id`` numbers each household's purchases 1, 2, 3 ...: fewer households
+    reach each next number. It is the order of a unit's rows, not 24 groups to cluster; a
+    count with the same falling shape but no such name stays a count."""
+    rng = np.random.default_rng(3)
+    lengths = rng.geometric(0.3, 400)
+    frame = pd.DataFrame(
+        {
+            "hid": np.repeat(np.arange(1, 401), lengths),
+            "id": np.concatenate([np.arange(1, k + 1) for k in lengths]),
+            "price": rng.normal(1.2, 0.1, lengths.sum()),
+        }
+    )
+    frame["children"] = frame["id"]
+    cols = roles_of(tmp_path, frame)
+    assert (cols["id"].role, cols["id"].role_detail) == (
+        ColumnRole.CALENDAR_PART,
+        PERIOD_INDEX_DETAIL,
+    )
+    assert "leave one by one" in cols["id"].role_reason
+    assert cols["children"].role == ColumnRole.COUNT
+    # a key whose counts do not fall in order stays a key
+    shuffled = frame.assign(id=frame["hid"])
+    assert roles_of(tmp_path, shuffled)["id"].role != ColumnRole.CALENDAR_PART

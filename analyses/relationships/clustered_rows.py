@@ -63,6 +63,14 @@ CLUSTER_RULE = (
 )
 
 
+#: the largest magnitude whose square is finite in float64 (2**511)
+SQUARE_LIMIT = 2.0**511
+
+
+def _squares_overflow(value_range: tuple[float, float] | None) -> bool:
+    return value_range is not None and max(abs(value_range[0]), abs(value_range[1])) >= SQUARE_LIMIT
+
+
 def _keys(dataset, budget) -> list[str]:
     """Columns whose values key groups of rows that group_differences does not compare:
     identifiers repeated on several rows, and categories with more levels than it keeps."""
@@ -128,9 +136,14 @@ class ClusteredRows(Analysis):
         if not keys:
             return None
         widest = max(dataset.column(k).distinct_at_least for k in keys)
-        measures = [
+        candidates = [
             m for m in dataset.columns_of(*NUMERIC_KINDS, roles=MEASURE_ROLES) if m not in keys
-        ][: min(budget.max_columns, MAX_MEASURES, max(1, MAX_CELLS // widest))]
+        ]
+        # a square beyond float64's range is inf: such a measure cannot be summed exactly
+        # here, and is said to be left out rather than silently dropped
+        overflow = [m for m in candidates if _squares_overflow(dataset.column(m).value_range)]
+        candidates = [m for m in candidates if m not in overflow]
+        measures = candidates[: min(budget.max_columns, MAX_MEASURES, max(1, MAX_CELLS // widest))]
         if not measures:
             return None
         # a key whose rows span several times is a panel's unit (persons x years): that a
@@ -144,9 +157,11 @@ class ClusteredRows(Analysis):
             and (c.kind == ColumnKind.TIMESTAMP or c.role == ColumnRole.CALENDAR_PART)
             and c.name not in keys
         ][:MAX_TIME_COLUMNS]
+        left_out = {"squares_overflow_float64": overflow} if overflow else {}
         return Plan(
             tuple(keys + measures + time_axis),
             {"keys": keys, "measures": measures, "time_axis": time_axis},
+            left_out,
         )
 
     def init(self, ctx):

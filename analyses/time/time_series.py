@@ -36,7 +36,9 @@ class TimeSeries(_TimeAnalysis):
         "hours (earlier rows counted as rows_outside_window), exact per-day sums of each "
         "numeric column (exact integer-based summation, means correctly rounded), day-of-week "
         "and hour-of-day counts over all rows. Reported: span, buckets, empty days, busiest / "
-        "quietest day, busiest hour, busiest weekday and hour of day; per numeric column the "
+        "quietest day, busiest hour, busiest weekday and hour of day (a yearly, quarterly, monthly "
+        "or weekly table gets the periods in its span, those with rows and the first empty "
+        "one instead of the day-level fields); per numeric column the "
         "lowest and highest daily mean. Descriptive only: severity info. Ties go to the "
         "earliest bucket"
     )
@@ -119,6 +121,9 @@ class TimeSeries(_TimeAnalysis):
                     "busiest_weekday": WEEKDAYS[int(np.argmax(s.weekday_counts))],
                 }
             )
+            noun = _NOUNS.get(_series_word(ctx, s, None))
+            if noun:
+                values.update(_period_counts(d.start, counts, noun))
             if s.has_time_of_day and s.hourly is not None:
                 h = s.hourly
                 values.update(
@@ -129,6 +134,17 @@ class TimeSeries(_TimeAnalysis):
                         "busiest_hour_of_day": int(np.argmax(s.hour_of_day_counts)),
                     }
                 )
+        if values.get("grain"):
+            units.update(
+                {
+                    "grain": "grain",
+                    "periods_in_span": "count",
+                    "periods_with_rows": "count",
+                    "empty_periods": "count",
+                    "first_empty_period": "date",
+                    "rows_per_period_mean": "rows/period",
+                }
+            )
         return ctx.finding(
             kind="time_series",
             title=_rows_title(ctx, s, t),
@@ -194,6 +210,53 @@ class TimeSeries(_TimeAnalysis):
             columns=[t, c],
             parameters=self._window_params(s),
         )
+
+
+def _period_of(days: np.ndarray, noun: str) -> np.ndarray:
+    """The calendar period (year, quarter, month or Monday-aligned week number) of days
+    since the epoch."""
+    if noun == "week":
+        return (days + 3) // 7  # 1970-01-01 was a Thursday
+    months = days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    if noun == "year":
+        return months // 12
+    return months // 3 if noun == "quarter" else months
+
+
+def _period_counts(start: int, counts: np.ndarray, noun: str) -> dict:
+    """Rows per period of a yearly, quarterly, monthly or weekly table, in place of the
+    day-level fields: a yearly table has no busiest weekday, and its "empty days" are the
+    364 days between its points, not missing data."""
+    days = start + np.flatnonzero(counts)
+    periods = _period_of(days.astype(np.int64), noun)
+    present = np.unique(periods)
+    span = int(present[-1] - present[0]) + 1
+    missing = np.setdiff1d(np.arange(present[0], present[-1] + 1), present)
+    first_missing = None
+    if missing.size:
+        # the first day of the first missing period, as a date
+        p = int(missing[0])
+        if noun == "week":
+            day = p * 7 - 3
+        else:
+            month = p * 12 if noun == "year" else p * 3 if noun == "quarter" else p
+            day = int(np.datetime64(month, "M").astype("datetime64[D]").astype(np.int64))
+        first_missing = day_label(day)
+    return {
+        "grain": noun,
+        "periods_in_span": span,
+        "periods_with_rows": int(present.size),
+        "empty_periods": int(missing.size),
+        "first_empty_period": first_missing,
+        "rows_per_period_mean": int(counts.sum()) / int(present.size),
+        # day-level fields say nothing of a coarse table
+        "empty_days": None,
+        "rows_per_day_mean": None,
+        "rows_per_day_median": None,
+        "quietest_day": None,
+        "quietest_day_rows": None,
+        "busiest_weekday": None,
+    }
 
 
 _NOUNS = {"yearly": "year", "quarterly": "quarter", "monthly": "month", "weekly": "week"}

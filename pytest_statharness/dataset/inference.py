@@ -23,6 +23,7 @@ What a column *means* (its role) is decided afterwards from these summaries, in
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -276,6 +277,24 @@ class ColumnScan:
             return None  # an entity may miss periods (fewer rows), never have extra ones
         return {"levels": len(codes), "rows": modal}
 
+    def _dropout_codes(self) -> dict | None:
+        """Consecutive whole numbers from 0 or 1 (at least 5), each on no more rows than the
+        one before and the last on fewer than the first: the n-th visit, purchase or wave
+        of units that leave one by one (a panel with dropout), not a key of sets of rows.
+        ``{"levels", "first_rows", "last_rows"}``."""
+        codes = self.code_counts
+        if not codes or len(codes) < 5:
+            return None
+        keys = sorted(codes)
+        if not all(float(k).is_integer() for k in keys) or keys[0] not in (0, 1):
+            return None
+        if keys[-1] - keys[0] + 1 != len(keys):
+            return None
+        counts = [codes[k] for k in keys]
+        if counts[-1] >= counts[0] or any(b > a for a, b in itertools.pairwise(counts)):
+            return None
+        return {"levels": len(keys), "first_rows": counts[0], "last_rows": counts[-1]}
+
     def _track_distinct(self, valid) -> None:
         if self.distinct_overflow or not len(valid):
             return
@@ -317,6 +336,7 @@ class ColumnScan:
             "off_quarter_grid": self.off_quarter_grid,
             "balanced_codes": self._balanced_codes(),
             "repeated_codes": self._repeated_codes(),
+            "dropout_codes": self._dropout_codes(),
             "clock_bad": self.clock_bad,
             "negative": self.negative,
             "granularity": self._granularity(),

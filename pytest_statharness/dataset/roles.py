@@ -75,6 +75,11 @@ GROWING_MIN_ROWS = 200
 _PERIOD_INDEX_NAMES = _TIME_INDEX_NAMES | _CALENDAR_NAMES["year"] | {
     "wave", "round", "visit", "day", "days", "week", "weeks", "month", "months", "years",
 }  # fmt: skip
+#: names of a unit's n-th row (Ketchup's ``id``: a household's 1st, 2nd ... purchase); read
+#: as such only with counts that fall from the first number to the last (dropout)
+_OCCASION_NAMES = {
+    "id", "seq", "sequence", "occasion", "spell", "episode", "trip", "purchase", "obs",
+}  # fmt: skip
 #: a period index numbers at least this many periods
 PERIOD_INDEX_MIN = 5
 #: two-digit years (63..92) are read as such from this value on (19xx); a "year" below it
@@ -562,6 +567,19 @@ def _period_index(tokens: set[str], summary: dict, distinct: int) -> RoleDecisio
     key; sleepstudy's ``Days`` 0..9 (18 subjects) is no design factor. Read as the order of
     time, ``panel_trends`` finds the growth within the airlines and the slowing reactions
     within the subjects."""
+    dropout = summary.get("dropout_codes")
+    if dropout and tokens & (_PERIOD_INDEX_NAMES | _OCCASION_NAMES):
+        lo, hi = summary.get("fmin"), summary.get("fmax")
+        if dropout["levels"] >= PERIOD_INDEX_MIN and dropout["levels"] == distinct:
+            return RoleDecision(
+                ColumnRole.CALENDAR_PART,
+                f"{distinct} consecutive whole numbers {int(lo)}..{int(hi)}, each on no more "
+                f"rows than the one before ({dropout['first_rows']} down to "
+                f"{dropout['last_rows']}): the n-th visit or purchase of units that leave "
+                "one by one, numbered in order (not a key)",
+                0.7,
+                PERIOD_INDEX_DETAIL,
+            )
     repeated = summary.get("repeated_codes") or {}
     levels = summary.get("balanced_codes") or repeated.get("levels")
     if not (levels and tokens & _PERIOD_INDEX_NAMES):

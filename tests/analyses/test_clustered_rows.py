@@ -141,3 +141,14 @@ def test_merging_chunk_states_in_any_split_gives_the_same_state(rows, cut) -> No
         ctx,
     )
     assert whole == split
+
+
+def test_a_measure_whose_squares_overflow_is_left_out_and_said() -> None:
+    """Values near 1e300 square to inf in float64: such a measure cannot be summed here, and
+    the evidence says it was left out instead of dropping it silently."""
+    frame = pupils()
+    frame["huge"] = np.round(frame["score"]) * 1e298
+    finding = only(run_on_frame(analysis(), frame))
+    assert finding["evidence"]["left_out"] == {"squares_overflow_float64": ["huge"]}
+    assert "icc[huge]" not in finding["measurement"]["values"]
+    assert "icc[score]" in finding["measurement"]["values"]

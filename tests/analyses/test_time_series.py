@@ -158,6 +158,24 @@ def test_date_column_has_no_hours() -> None:
     assert summary["busiest_hour"] is None and summary["hours_in_window"] is None
 
 
+@pytest.mark.parametrize(
+    ("freq", "grain", "skip"),
+    [("YS", "year", "1903-01-01"), ("MS", "month", "1900-04-01"), ("QS", "quarter", "1900-10-01")],
+)
+def test_a_coarse_table_counts_periods_not_weekdays(freq, grain, skip) -> None:
+    """A yearly table has no busiest weekday and no 'empty days' between its points: its
+    rows are counted per period, and a missing period is named."""
+    stamps = pd.date_range("1900-01-01", periods=40, freq=freq)
+    stamps = stamps[stamps != pd.Timestamp(skip)]
+    frame = pd.DataFrame({"when": stamps, "value": np.arange(float(stamps.size))})
+    summary = one(run_on_frame(TimeSeries(), frame), series="rows")["measurement"]["values"]
+    assert summary["grain"] == grain
+    assert summary["periods_in_span"] == 40 and summary["periods_with_rows"] == 39
+    assert summary["empty_periods"] == 1 and summary["first_empty_period"] == skip
+    assert summary["busiest_weekday"] is None and summary["empty_days"] is None
+    assert summary["rows_per_period_mean"] == 1.0
+
+
 def test_all_null_timestamps() -> None:
     frame = pd.DataFrame(
         {"when": pd.Series([pd.NaT] * 30, dtype="datetime64[ns]"), "value": np.arange(30.0)}
