@@ -269,6 +269,28 @@ def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
 FLAG_STEM = 3
 
 
+def _lag_stem(name: str) -> tuple[str, bool]:
+    """The name less a trailing period number and its separators (logr3 -> logr,
+    sales_lag1 -> sales), and whether there was one."""
+    n = name.strip().lower()
+    stem = n.rstrip("0123456789")
+    numbered = stem != n
+    stem = stem.rstrip("_.- ")
+    if numbered and stem.endswith("lag"):
+        stem = stem[:-3].rstrip("_.- ")
+    return stem, numbered
+
+
+def lagged_copies(a: str, b: str) -> bool:
+    """logr and logr3, logr1 and logr4, sales and sales_lag1: one series and its lags (or
+    two lags of it), named by the same stem and a period number. Within a panel's short
+    units their correlation is biased towards -1/(T-1) (Nickell 1981): a "reversal" of it
+    is the demeaning, not the data."""
+    stem_a, num_a = _lag_stem(a)
+    stem_b, num_b = _lag_stem(b)
+    return bool(num_a or num_b) and stem_a == stem_b and sum(ch.isalpha() for ch in stem_a) >= 2
+
+
 def named_after(flag: str, measure: str) -> bool:
     """node4 and nodes, age80 and age, highinc and inc: a flag named after a measure (the
     measure's letters inside the flag's, or the same first FLAG_STEM letters). Such a

@@ -372,6 +372,65 @@ def _flag_of(ctx, x: str, y: str) -> str | None:
     return None
 
 
+#: a 2x2 cell this many rows would fill under independence, found empty, is a rule of the
+#: data (a one-hot code's dummies are never 1 together), not chance
+NESTED_MIN_EXPECTED = 5.0
+#: ... and whose two margins hold at least this many rows each: 12 crisis years of one
+#: country all among another's is a strong association of rare events; 300 young-kid
+#: households all among the households with kids is how the columns were made
+NESTED_MIN_ROWS = 30
+
+
+def _nested_flags(ctx, info: dict, i: int, j: int, pr: dict) -> str | None:
+    """Why two 0/1 flags are tied by construction: never 1 together (medpar's type1 and
+    type2, dummies of one admission type), or one 1 only where the other is (Benefits'
+    young kids and kids), the empty cell expecting >= NESTED_MIN_EXPECTED rows with
+    margins of >= NESTED_MIN_ROWS.
+
+    The 2 x 2 table of two complete flags is their counts of ones and r (phi): n11 =
+    (r sqrt(a (n - a) b (n - b)) + a b) / n, an integer up to rounding."""
+    x, y = ctx.columns[i], ctx.columns[j]
+    n, r = pr["n"], pr["r"]
+    if r is None or any(ctx.dataset.column(c).role != ColumnRole.BOOLEAN for c in (x, y)):
+        return None
+    if info["scan"][x]["n"] != n or info["scan"][y]["n"] != n:
+        return None  # a flag missing on some rows: its counts of ones are not the pair's
+    ranges = [ctx.dataset.column(c).value_range for c in (x, y)]
+    if any(v is None or v[1] <= v[0] for v in ranges):
+        return None
+    # counts of the higher code (1 of 0/1, 2 of 1/2): phi is the same for either coding
+    a, b = (
+        round((info["means"][k] - lo) / (hi - lo) * n)
+        for k, (lo, hi) in zip((i, j), ranges, strict=True)
+    )
+    both = (r * math.sqrt(a * (n - a) * b * (n - b)) + a * b) / n
+    if abs(both - round(both)) > 0.01:
+        return None  # not two 0/1 columns after all
+    both = round(both)
+    cells = {
+        (1, 1): (both, a * b),
+        (1, 0): (a - both, a * (n - b)),
+        (0, 1): (b - both, (n - a) * b),
+        (0, 0): (n - a - b + both, (n - a) * (n - b)),
+    }
+    margins = {1: (a, b), 0: (n - a, n - b)}
+    empty = [
+        (u, v)
+        for (u, v), (count, expected) in cells.items()
+        if count == 0
+        and expected >= NESTED_MIN_EXPECTED * n
+        and min(margins[u][0], margins[v][1]) >= NESTED_MIN_ROWS
+    ]
+    if len(empty) != 1:
+        return None
+    if empty[0] == (1, 1):
+        return f"{x!r} and {y!r} are never 1 together (exclusive codes, as one-hot dummies)"
+    if empty[0] == (0, 0):
+        return f"every row has {x!r} or {y!r} at 1 (complementary codes)"
+    inner, outer = (x, y) if empty[0] == (1, 0) else (y, x)
+    return f"{inner!r} is 1 only where {outer!r} is 1 (nested codes)"
+
+
 GROUP_MIN_COLUMNS = 3
 
 IDENTITY_PAIR_RULE = (
@@ -494,7 +553,11 @@ class Correlation(Analysis):
         "and joins no group; of a target's "
         "medium partners, one correlating at |r| >= 0.95 with a stronger partner, or a flag "
         "named after it (node4 after nodes), is that "
-        "driver again (a diamond's width after its weight): at most low. A pair that is the "
+        "driver again (a diamond's width after its weight): at most low. Two complete 0/1 "
+        "(or 1/2) flags whose 2 x 2 table has one empty cell that >= 5 rows would fill under "
+        "independence, both its margins >= 30 rows (never 1 together: one-hot dummies; one "
+        "1 only where the other is: young kids and kids; the table from the counts of ones "
+        "and phi), are coded so by construction: derived, at most low. A pair that is the "
         "strongest correlation of both its columns is medium from |r| >= 0.5 too (each "
         "column's one clear partner), subject to the caps that follow, and joins no group; so is "
         "the strongest correlation of one of its columns when neither column is in a "
@@ -1055,7 +1118,11 @@ class Correlation(Analysis):
                 beyond = None
             quantity = shared_quantity(cols[i], cols[j])
             periods = same_measure_two_periods(cols[i], cols[j])
-            derived = self._derived(cols, i, j, rho) or _flag_of(ctx, cols[i], cols[j])
+            derived = (
+                self._derived(cols, i, j, rho)
+                or _flag_of(ctx, cols[i], cols[j])
+                or _nested_flags(ctx, info, i, j, pr)
+            )
             spans = [size_span(ctx.dataset.column(c)) for c in (cols[i], cols[j])]
             sized = (
                 not interest

@@ -81,7 +81,10 @@ class CramersV(Analysis):
         "average (Roscoe & Byars 1971) is too sparse for the test: at most low; two columns "
         "named as one attribute in two periods (team86, team87) agree by persistence: at "
         "most low; a column recoding an earlier one level for level (one to one) repeats its "
-        "associations: at most low, same_fact_as the original's pair. Order: V "
+        "associations: at most low, same_fact_as the original's pair; two two-level columns "
+        "with one empty cell that >= 5 rows would fill under independence, its row and "
+        "column holding >= 30 rows each, are nested or exclusive codes (young kids only where "
+        "there are kids): titled so, at most low, the cell in empty_cell. Order: V "
         "descending, then column names"
     )
     reference = (
@@ -235,6 +238,16 @@ class CramersV(Analysis):
                     # constant within each over the years
                     severity = "low"
                     params["severity_capped"] = UNIT_ATTRIBUTE_RULE.format(unit=units_of[0])
+            nested = _empty_cell(table, levels[a]["levels"], levels[b]["levels"])
+            if nested is not None and severity in ("medium", "high"):
+                # young kids only where there are kids: a rule of the data, not an effect
+                severity = "low"
+                params["severity_capped"] = NESTED_RULE
+                params["empty_cell"] = {a: nested[0], b: nested[1]}
+                title = (
+                    f"{a!r} = {nested[0]} never occurs with {b!r} = {nested[1]}: "
+                    "nested or exclusive codes"
+                )
             periods = same_measure_two_periods(a, b)
             if periods is not None and severity in ("medium", "high"):
                 # a player's team in 1986 and in 1987: most stayed
@@ -279,6 +292,44 @@ class CramersV(Analysis):
                 )
             )
         return _strongest_first(ctx, out, lambda v: v["cramers_v"])
+
+
+NESTED_RULE = (
+    "two yes/no columns with one empty cell that >= 5 rows would fill under independence, "
+    "its row and column holding >= 30 rows each "
+    "(young kids only where there are kids; two dummies of one code never set together): "
+    "nested or exclusive by construction, a rule of the data rather than an association; "
+    "severity at most low"
+)
+#: rows an empty 2 x 2 cell would hold under independence, for it to be a rule of the data
+NESTED_MIN_EXPECTED = 5.0
+#: ... with both margins of the cell holding at least this many rows (rare events that
+#: always co-occur are an association, see correlation.NESTED_MIN_ROWS)
+NESTED_MIN_ROWS = 30
+
+
+def _empty_cell(table, levels_a: list, levels_b: list) -> tuple | None:
+    """(level of a, level of b) of the one empty cell of a 2 x 2 table (no 'other' bucket)
+    that would expect >= NESTED_MIN_EXPECTED rows under independence; else None."""
+    if table is None or len(levels_a) != 2 or len(levels_b) != 2:
+        return None
+    if table[-1].any() or table[:, -1].any():
+        return None  # rows in the 'other' bucket: more than two levels seen
+    t = table[:2, :2]
+    n = int(t.sum())
+    rows, cols = t.sum(axis=1), t.sum(axis=0)
+    empty = [
+        (i, j)
+        for i in range(2)
+        for j in range(2)
+        if t[i, j] == 0
+        and int(rows[i]) * int(cols[j]) >= NESTED_MIN_EXPECTED * n
+        and min(int(rows[i]), int(cols[j])) >= NESTED_MIN_ROWS
+    ]
+    if len(empty) != 1:
+        return None
+    i, j = empty[0]
+    return levels_a[i], levels_b[j]
 
 
 ONE_TO_ONE_RULE = (

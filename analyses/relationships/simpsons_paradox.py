@@ -34,6 +34,7 @@ from .._shared.moments import (
     within_units,
 )
 from .._shared.report import cap_findings
+from .._shared.summaries import lagged_copies
 
 MAX_LEVELS = 20
 MIN_ROWS_PER_LEVEL = 10
@@ -79,17 +80,23 @@ class SimpsonsParadox(Analysis):
         "(Pearson r of the deviations from each level's means, exact rational sums; "
         "p from Student's t with rows - levels - 1 df, scipy.stats.t) reported (medium) "
         f"when its sign is opposite to the pooled r's, |within r| >= {MIN_WITHIN_R} and both "
-        f"p < {WITHIN_ALPHA}"
+        f"p < {WITHIN_ALPHA}. A series and its lags (logr, logr3: one stem and a period "
+        "number) are not paired: within short units their correlation is biased towards "
+        "-1/(T-1) (Nickell 1981). A group column keying the same groups as an earlier one "
+        "(identical sums level by level) is not reported again"
     )
     reference = (
         "Simpson (1951), The interpretation of interaction in contingency tables, JRSS B "
-        "13(2); Pearl (2014), Comment: understanding Simpson's paradox, Am. Stat. 68(1)"
+        "13(2); Pearl (2014), Comment: understanding Simpson's paradox, Am. Stat. 68(1); "
+        "Nickell (1981), Biases in dynamic models with fixed effects, Econometrica 49(6)"
     )
     access = "streamed; one pass, per-level moment sums of each measure pair"
 
     def plan(self, dataset, budget):
         measures = dataset.columns_of(ColumnKind.NUMERIC, roles=self.roles)[: budget.max_columns]
-        pairs = list(combinations(measures, 2))[: budget.max_pairs]
+        # a series and its own lags (logr, logr3) are left out: demeaned within short units
+        # their correlation turns negative by construction (Nickell 1981)
+        pairs = [p for p in combinations(measures, 2) if not lagged_copies(*p)][: budget.max_pairs]
         groups = [
             g
             for g in dataset.columns_of(
@@ -138,7 +145,17 @@ class SimpsonsParadox(Analysis):
     def findings(self, ctx):
         state = ctx.previous[0]
         out = []
+        seen: set = set()
         for g in ctx.params["groups"]:
+            # two columns keying the same groups (a firm's number and its code) give the
+            # same sums level by level: the second would repeat every finding
+            partition = tuple(
+                tuple(sorted(tuple(v) for v in state.get((g, *pair), {}).values()))
+                for pair in map(tuple, ctx.params["pairs"])
+            )
+            if partition in seen:
+                continue
+            seen.add(partition)
             for x_name, y_name in ctx.params["pairs"]:
                 levels = state.get((g, x_name, y_name), {})
                 pooled_sums = [sum(v[i] for v in levels.values()) for i in range(6)]

@@ -557,3 +557,53 @@ def test_a_hierarchy_with_a_few_exceptions_is_still_a_hierarchy() -> None:
         finding["title"] == "'team' determines 'league' (each team has one league but for 22 rows)"
     )
     assert finding["evidence"]["parameters"]["rows_off_hierarchy"] == 22
+
+
+def nested_and_exclusive_flags(rows: int = 2000, seed: int = 8) -> pd.DataFrame:
+    """Households: young kids only where there are kids (nested), one-hot dummies of an
+    admission type (exclusive), and two rare flags that always co-occur (12 of 12)."""
+    rng = np.random.default_rng(seed)
+    kids = rng.random(rows) < 0.4
+    young = kids & (rng.random(rows) < 0.5)
+    kind = rng.choice(3, rows, p=[0.6, 0.3, 0.1])
+    rare = np.zeros(rows, dtype=bool)
+    rare[rng.choice(rows, 14, replace=False)] = True
+    rarer = rare.copy()
+    rarer[np.flatnonzero(rare)[:2]] = False
+    return pd.DataFrame(
+        {
+            "kids": kids.astype(int),
+            "ykids": young.astype(int),
+            "type1": (kind == 0).astype(int),
+            "type2": (kind == 1).astype(int),
+            "crisis_a": rare.astype(int),
+            "crisis_b": rarer.astype(int),
+        }
+    )
+
+
+def test_nested_and_exclusive_flags_are_by_construction_but_rare_co_occurrence_is_not() -> None:
+    frame = nested_and_exclusive_flags()
+    found = by_pair(run_on_frame(Correlation(), frame))
+    for pair, why in (
+        (("kids", "ykids"), "'ykids' is 1 only where 'kids' is 1"),
+        (("type1", "type2"), "never 1 together"),
+    ):
+        f = found[pair]
+        assert f["severity"] == "low", f["title"]
+        assert why in f["evidence"]["parameters"]["severity_capped"]
+    rare = found[("crisis_a", "crisis_b")]
+    assert rare["severity"] == "medium" and "severity_capped" not in rare["evidence"]["parameters"]
+    # coded 1/2 instead of 0/1: the same table, the same reading
+    recoded = by_pair(run_on_frame(Correlation(), frame + 1))
+    assert "nested codes" in recoded[("kids", "ykids")]["evidence"]["parameters"]["severity_capped"]
+
+
+def test_nested_yes_no_columns_are_a_rule_of_the_data_in_cramers_v() -> None:
+    frame = nested_and_exclusive_flags().replace({0: "no", 1: "yes"})
+    found = by_pair(run_on_frame(CramersV(), frame))
+    f = found[("kids", "ykids")]
+    assert f["severity"] == "low"
+    assert f["title"] == "'kids' = no never occurs with 'ykids' = yes: nested or exclusive codes"
+    assert f["evidence"]["parameters"]["empty_cell"] == {"kids": "no", "ykids": "yes"}
+    assert found[("crisis_a", "crisis_b")]["severity"] == "medium"

@@ -83,3 +83,19 @@ def test_a_reversal_within_the_units_of_a_panel_is_reported() -> None:
     assert run_on_frame(SimpsonsParadox(), state_panel(reverse=False)).findings == []
     # the same rows without a time axis: the many-level category is no panel's units
     assert run_on_frame(SimpsonsParadox(), frame.drop(columns="year")) is None  # not planned
+
+
+def test_a_series_and_its_lags_are_no_paradox_and_a_twin_key_is_not_repeated() -> None:
+    """PatentsHGH: R&D (logr) and its lags (logr3) correlate across firms; demeaned within
+    a firm's few years their correlation turns negative by construction (Nickell). Named
+    as a series and its lag, a reversal is not reported; the same values under other names
+    are. And a state's code beside its name keys the same groups: one finding, not two."""
+    frame = state_panel()
+    assert [f["kind"] for f in run_on_frame(SimpsonsParadox(), frame).findings] == [
+        "within_unit_reversal"
+    ]
+    lagged = frame.rename(columns={"tax": "logr", "deaths": "logr3"})
+    assert run_on_frame(SimpsonsParadox(), lagged) is None  # no pair left to test
+    twin = frame.assign(code=lambda d: d["state"].str.lower())
+    found = run_on_frame(SimpsonsParadox(), twin).findings
+    assert [f["subject"]["group_column"] for f in found] == ["state"]
