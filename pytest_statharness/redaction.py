@@ -208,6 +208,33 @@ def _walk(value, mode: str, words: bool, key: str | None = None, every: bool = F
     return value
 
 
+def _strings(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in (*_strings(k), *_strings(v))]
+    return []
+
+
+def _same_in_title(original: dict, redacted: dict) -> None:
+    """A measured string replaced in a finding about a secret column is replaced in its
+    title too: AEP's 'source' (URLs) goes missing by 'org', and the title must not print
+    'Newspoll' where the values say redacted:sha256:... (nor leak what they hide)."""
+    before = _strings((original.get("measurement") or {}).get("values"))
+    after = _strings((redacted.get("measurement") or {}).get("values"))
+    swaps = {b: a for b, a in zip(before, after, strict=False) if b != a and b.strip()}
+    title = redacted.get("title")
+    if not swaps or not isinstance(title, str):
+        return
+    for old in sorted(swaps, key=lambda t: (-len(t), t)):
+        # whole values only: a level "1" is not the 1 of "21%"
+        pattern = re.compile(r"(?<![\w.])" + re.escape(old) + r"(?![\w])")
+        title = pattern.sub(lambda _m, new=swaps[old]: new, title)
+    redacted["title"] = title
+
+
 def _keep_fixed(finding: dict) -> dict:
     """Parts of a finding that are never data: ids, fingerprints, columns, methods."""
     evidence = finding.get("evidence", {})
@@ -231,6 +258,8 @@ def redact_findings(findings: list[dict], secrets: dict[str, str], mode: str) ->
         columns = set(finding.get("evidence", {}).get("columns") or [])
         words = bool(columns & set(secrets))
         redacted = _walk(finding, mode, words)
+        if words:
+            _same_in_title(finding, redacted)
         evidence = redacted.get("evidence")
         if isinstance(evidence, dict):
             for key, value in _keep_fixed(finding).items():

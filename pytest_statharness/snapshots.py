@@ -53,6 +53,15 @@ class SnapshotStore:
         check_name(analysis_id, "analysis id")
         return confined(self.root, self.root / dataset / f"{analysis_id}{SUFFIX}")
 
+    def shown_root(self) -> str:
+        """The snapshot dir as a user finds it: relative to the working directory when
+        inside it (``snapshots/``), else as it is."""
+        try:
+            shown = self.root.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        except ValueError:
+            return str(self.root)
+        return "./" if shown == "." else shown + "/"
+
     def relative(self, path: Path) -> str:
         return path.relative_to(self.root).as_posix()
 
@@ -74,8 +83,8 @@ class SnapshotStore:
             return SnapshotOutcome(
                 "missing",
                 rel,
-                f"no snapshot stored at {rel} under the snapshot dir; "
-                "run with --snapshot-update to record it",
+                f"no snapshot stored at {rel} under the snapshot dir "
+                f"{self.shown_root()}; run with --snapshot-update to record it",
             )
         return SnapshotOutcome(
             "mismatch",

@@ -25,7 +25,9 @@ def test_session_collects_items_and_snapshots_gate_the_run(pytester, parquet_pat
     first = pytester.runpytest(*args)
     assert first.ret == 1
     first.stdout.fnmatch_lines(
-        ["*no snapshot stored at sales/profile_numeric.json*--snapshot-update*"]
+        [
+            "*no snapshot stored at sales/profile_numeric.json under the snapshot dir snapshots/;*--snapshot-update*"
+        ]
     )
     # said once at the end, too: a first run fails every item, and why is one line
     first.stdout.fnmatch_lines(

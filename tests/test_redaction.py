@@ -276,3 +276,20 @@ def test_secret_reason_equals_testing_every_value() -> None:
         if rng.random() < 0.5:
             values += [f"user{i}@example.com" for i in range(rng.randint(0, 20))]
         assert secret_reason(values) == reference(values), values
+
+
+def test_a_value_redacted_in_the_measurement_is_redacted_in_the_title_too() -> None:
+    """AEP: 'source' (URLs with tokens) goes missing by 'org'. The org levels under the
+    values are replaced (a finding about a secret column); the title said them in clear."""
+    finding = {
+        "title": "'source' goes missing with 'org': 69% of rows at Newspoll against 0% at 1",
+        "measurement": {"values": {"highest_level": "Newspoll", "lowest_level": "1", "rate": 0.69}},
+        "evidence": {"columns": ["source", "org"]},
+    }
+    [out] = redact_findings([finding], {"source": "tokens"}, "hash")
+    high = out["measurement"]["values"]["highest_level"]
+    low = out["measurement"]["values"]["lowest_level"]
+    assert high.startswith("redacted:sha256:") and low.startswith("redacted:sha256:")
+    assert out["title"] == (
+        f"'source' goes missing with 'org': 69% of rows at {high} against 0% at {low}"
+    )

@@ -746,3 +746,20 @@ def test_the_nth_purchase_of_households_that_leave_is_an_order_not_a_key(tmp_pat
     # a key whose counts do not fall in order stays a key
     shuffled = frame.assign(id=frame["hid"])
     assert roles_of(tmp_path, shuffled)["id"].role != ColumnRole.CALENDAR_PART
+
+
+def test_numbered_places_and_providers_are_keys_not_counts(tmp_path) -> None:
+    """Benefits' 'state' (51 codes) and medpar's 'provnum' (54 hospitals) are the units the
+    rows are collected in; a count named otherwise with as many values stays a count."""
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {
+            "state": rng.integers(1, 57, 3000),
+            "provnum": rng.choice(np.arange(30001, 30300, 5), 3000),
+            "visits": rng.integers(0, 60, 3000),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert cols["state"].role == ColumnRole.IDENTIFIER
+    assert cols["provnum"].role == ColumnRole.IDENTIFIER
+    assert cols["visits"].role == ColumnRole.COUNT

@@ -99,6 +99,9 @@ _GROUP_KEY_NAMES = {
     "hospital", "clinic", "household", "hh", "hhid", "family", "famid", "subject", "patient",
     "person", "pid", "cluster", "batch", "plate", "village", "herd", "litter", "ward",
     "commune", "brood", "nest", "panelist", "respondent", "rater", "judge",
+    # places and providers numbered by a code (Benefits' 50 state codes, medpar's provnum)
+    "state", "county", "country", "province", "district", "municipality", "provider",
+    "provnum", "facility", "firm", "store", "site", "center", "centre",
 }  # fmt: skip
 #: of those, the ones that name units even when there are only a few of them (12 tasting
 #: panelists, 30 households): with 3..30 values, codes of a category. Not 'school': a
