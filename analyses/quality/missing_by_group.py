@@ -54,6 +54,12 @@ RULE = (
     f"some levels), low from {LOW_V}"
 )
 
+FEW_MISSING_RULE = (
+    "the highest rate rests on {rows} missing rows (fewer than "
+    f"{MIN_MISSING}): a share two or three rows make, on cells too small for the "
+    "chi-square test; severity at most low"
+)
+
 ANNOTATION_RULE = (
     "an optional annotation (a column named note, remark, comment or memo) is written when "
     "there is something to say, more often by some sources than others; severity at most low"
@@ -90,7 +96,9 @@ class MissingByGroup(Analysis):
         "is null left out); levels of fewer than 5 rows are left out of the table (they show "
         "no rate). Per column, the grouping with the largest V is reported: "
         + RULE
-        + "; an optional annotation (note, remark, comment, memo) at most low; columns missing "
+        + "; an optional annotation (note, remark, comment, memo) at most low; a rate whose "
+        f"level holds fewer than {MIN_MISSING} missing rows (not structural) at most low; "
+        "columns missing "
         "by the same grouping at per-level rates within 5% of a stronger one's are one fact "
         "(same_fact_as, low); when the column is missing in every row of some levels and in no row of the "
         "others, the title says it is missing exactly there (structurally: not applicable)"
@@ -243,6 +251,15 @@ class MissingByGroup(Analysis):
                 # a poll's remark is written when there is something to remark
                 severity = "low"
                 parameters["severity_capped"] = ANNOTATION_RULE
+            elif (
+                not res["structural"]
+                and res["highest_missing"] < MIN_MISSING
+                and severity in ("medium", "high")
+            ):
+                # Davis: 2 reported weights missing among 9 short people is a rate of 22%
+                # that two rows make; the chi-square on such cells is not to be trusted
+                severity = "low"
+                parameters["severity_capped"] = FEW_MISSING_RULE.format(rows=res["highest_missing"])
             totals, missing = tables(c, g)
             high, low = res["highest_level"], res["lowest_level"]
             if res["structural"]:
@@ -414,6 +431,7 @@ def _dependence(totals: dict, missing: dict) -> dict | None:
         "p_value": float(p),
         "n": n,
         "missing": m,
+        "highest_missing": int(miss[order[0]]),
         "highest_rate": float(rates[order[0]]),
         "lowest_rate": float(rates[order[-1]]),
         "highest_level": levels[order[0]],

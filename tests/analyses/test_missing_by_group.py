@@ -162,3 +162,23 @@ def missing_title(hours: bool) -> str:
     title = found[0]["title"]
     assert "..5,0" in title or "5,00" in title, title
     return title
+
+
+def test_a_rate_two_missing_rows_make_is_at_most_low() -> None:
+    """Davis: 2 reported weights missing among the 9 shortest people read as '22% against
+    0%' at medium; a rate that few rows make, on cells too small for chi-square, is low.
+    The same pattern over 30 missing rows stays medium."""
+    rng = np.random.default_rng(2)
+    site = np.array(["A"] * 5 + ["B"] * 95 + ["C"] * 100)
+    weight = rng.normal(60, 8, site.size)
+    weight[[0, 1, 5, 6, 7]] = np.nan  # 2 of A's 5 rows, 3 of B's 95
+    f = by_column(run_on_frame(analysis(), pd.DataFrame({"site": site, "repwt": weight})))
+    f = f["repwt"]
+    assert f["severity"] == "low", f["title"]
+    assert "rests on 2 missing rows" in f["evidence"]["parameters"]["severity_capped"]
+    many = np.array(["A"] * 60 + ["B"] * 570 + ["C"] * 600)
+    weight = rng.normal(60, 8, many.size)
+    weight[:24] = np.nan
+    weight[60:66] = np.nan
+    g = by_column(run_on_frame(analysis(), pd.DataFrame({"site": many, "repwt": weight})))
+    assert g["repwt"]["severity"] == "medium"
