@@ -165,7 +165,9 @@ OUTLIER_SEVERITY_RULE = (
     f"at most {ISOLATED_SHARE:.0%}: one state of 51 is 2%), the most extreme >= {EXTREME_Z:g} "
     "robust z from the median (far beyond the bulk: likely a data error), "
     f"not a pooled mixture; medium: the same with the most extreme >= {NOTABLE_Z:g} z, or "
-    f"isolated points making >= 1% of a small table >= {ISOLATED_Z:g} z; low: a pooled mixture, a heavy tail (>= 1% "
+    f"isolated points making >= 1% of a small table >= {ISOLATED_Z:g} z, or the most "
+    f"extreme value >= {EXTREME_Z:g} z and >= 2 times the next outlier's z beyond a tail; "
+    "low: a pooled mixture, a heavy tail (>= 1% "
     "flagged and not isolated points: read as a tail, not as errors; "
     f">= {CLUSTER_SHARE:.0%} flagged: a "
     "second cluster, two groups in one column), or milder outliers; "
@@ -484,6 +486,16 @@ class Outliers(_PhasedNumeric):
             severity, reading = _outlier_severity(
                 detected, mad_count, n, values["max_abs_modified_z"], mixture
             )
+            beyond = _beyond_the_tail(top) if severity == "low" and mixture is None else None
+            if beyond is not None and mad_count / n < CLUSTER_SHARE:
+                # MCAS' special-needs spending: a tail of 4 high districts, and one at
+                # 53,569 (z 30) three times the next: the one is worth a look
+                severity = "medium"
+                reading = (
+                    f"a tail, and one value far beyond it (robust z {beyond[0]:.3g}, the next "
+                    f"{beyond[1]:.3g})"
+                )
+                params["beyond_the_tail"] = BEYOND_TAIL_RULE
             info = ctx.dataset.column(c)
             if (
                 severity == "medium"
@@ -528,6 +540,26 @@ class Outliers(_PhasedNumeric):
                 )
             )
         return cap_findings(ctx, out)
+
+
+#: the most extreme value stands this many times further out than the next outlier
+BEYOND_TAIL_RATIO = 2.0
+BEYOND_TAIL_RULE = (
+    f"the most extreme value is >= {EXTREME_Z:g} robust z from the median and >= "
+    f"{BEYOND_TAIL_RATIO:g} times as far as the next outlier: one point beyond the tail "
+    "(a likely error or a case to check), medium whatever the tail"
+)
+
+
+def _beyond_the_tail(top: list) -> tuple[float, float] | None:
+    """(z of the most extreme value, z of the next) when the first stands alone beyond
+    the others: >= EXTREME_Z and >= BEYOND_TAIL_RATIO times the next outlier's |z|."""
+    if len(top) < 2:
+        return None
+    first, second = -top[0][0], -top[1][0]
+    if first >= EXTREME_Z and first >= BEYOND_TAIL_RATIO * second:
+        return first, second
+    return None
 
 
 def _outlier_severity(detected, count, n, max_z, mixture) -> tuple[str, str]:

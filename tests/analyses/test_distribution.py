@@ -435,3 +435,22 @@ def test_max_findings_cap_is_reported(hist_frame):
     assert [f["subject"]["column"] for f in result.findings] == ["normal", "ints"]
     left = result.findings[-1]["evidence"]["parameters"]["findings_left_out"]
     assert left["count"] == 5 and left["cap"] == "max_findings"
+
+
+def test_one_value_far_beyond_a_tail_is_medium_the_tail_alone_low():
+    """MCAS' special-needs spending: districts with a tail of high values (low), and one
+    at 53,569, three times the next: that one is worth a look (medium, cited first)."""
+    rng = np.random.default_rng(9)
+    base = rng.normal(5000, 800, 220)
+    base[:6] = [9000, 9500, 10200, 11000, 12500, 13000]  # a tail: 2.7% flagged
+    tail = base.copy()
+    beyond = base.copy()
+    beyond[100] = 60000.0
+    result = by_column(run_on_frame(Outliers(), pd.DataFrame({"tail": tail, "beyond": beyond})))
+    assert result["tail"]["severity"] == "low"
+    f = result["beyond"]
+    assert f["severity"] == "medium", f["title"]
+    assert "one value far beyond it" in f["title"]
+    assert 100 in f["evidence"]["example_rows"]
+    z = 0.6745 * (beyond - np.median(beyond)) / stats.median_abs_deviation(beyond)
+    assert f["measurement"]["values"]["max_abs_modified_z"] == pytest.approx(np.abs(z).max())
