@@ -269,6 +269,19 @@ def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
 FLAG_STEM = 3
 
 
+#: whole column names (or their last word) of optional annotations, empty by design
+ANNOTATION_WORDS = frozenset(
+    {"note", "notes", "remark", "remarks", "comment", "comments", "memo", "annotation"}
+)
+
+
+def is_annotation(name: str) -> bool:
+    """A note, remark, comment or memo column: written when someone saw fit, so its empty
+    rows are no lost data and its values no grouping."""
+    words = [w for w in re.split(r"[^a-z]+", name.lower()) if w]
+    return bool(words) and words[-1] in ANNOTATION_WORDS
+
+
 def _lag_stem(name: str) -> tuple[str, bool]:
     """The name less a trailing period number and its separators (logr3 -> logr,
     sales_lag1 -> sales), and whether there was one."""

@@ -31,8 +31,8 @@ from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 from .._shared.hist import decoded
 from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.series import ALPHA, significant_severity
+from .._shared.summaries import is_annotation
 from ._common import ALL_KINDS, missing_masks
-from .missingness import is_annotation
 
 #: a column is read when it misses at least this many values and has at least as many
 MIN_MISSING = 5

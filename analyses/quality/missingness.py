@@ -40,7 +40,6 @@ matrices added together, so any chunking gives the same findings. Memory is boun
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +49,7 @@ from pytest_statharness import Analysis, ColumnKind, MemoryModel, hookimpl
 from .._shared.groups import linked_groups
 from .._shared.report import graded
 from .._shared.series import ticks_per_second, time_ticks
+from .._shared.summaries import is_annotation
 from ._common import missing_masks
 
 #: no valued row yet (first: larger than any position; last: smaller than any)
@@ -131,20 +131,11 @@ class _Missing:
     rows_with_missing: int = 0
 
 
-#: whole column names (or their last word) of optional annotations, empty by design
-ANNOTATION_WORDS = frozenset(
-    {"note", "notes", "remark", "remarks", "comment", "comments", "memo", "annotation"}
-)
 ANNOTATION_RULE = (
     "an optional annotation, read from the name (note, remark, comment, memo): written "
     "only when there is something to say, so its empty rows are not lost data; severity at "
     "most low"
 )
-
-
-def is_annotation(name: str) -> bool:
-    words = [w for w in re.split(r"[^a-z]+", name.lower()) if w]
-    return bool(words) and words[-1] in ANNOTATION_WORDS
 
 
 class Missingness(Analysis):

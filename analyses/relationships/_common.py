@@ -19,6 +19,7 @@ from .._shared.report import cap_each
 from .._shared.series import (
     choose_levels,
 )
+from .._shared.summaries import is_annotation
 
 NUMERIC_KINDS = (ColumnKind.NUMERIC, ColumnKind.DURATION)
 GROUP_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
@@ -61,6 +62,11 @@ def _group_columns(dataset, budget) -> tuple[list[str], dict[str, str]]:
         info = dataset.column(name)
         if info.role == ColumnRole.IDENTIFIER:
             skipped[name] = f"identifier ({info.role_reason})"
+            continue
+        if is_annotation(name) and info.kind != ColumnKind.BOOLEAN:
+            # a poll's remark ('face-to-face', 'Face to Face', ...) is written as someone
+            # saw fit: grouping by it restates who wrote it
+            skipped[name] = "an annotation (named note, remark, comment or memo), not a grouping"
             continue
         if info.kind == ColumnKind.BOOLEAN:
             kept.append(name)

@@ -65,7 +65,7 @@ class CramersV(Analysis):
         "contingency table (per column the max_groups-1 most frequent levels and an 'other' "
         "level when it has more than max_groups levels; columns with more than 4*max_groups "
         "distinct values, or more than 50 distinct values with fewer than 20 rows per value "
-        "on average, are skipped as keys), chi-square test of independence without continuity "
+        "on average, are skipped as keys, and annotations named note, remark, comment or memo), chi-square test of independence without continuity "
         "correction (scipy.stats.chi2_contingency, empty rows/columns dropped), Cramér's V = "
         "sqrt(chi2 / (n * (min(r, c) - 1))) and its bias-corrected form (Bergsma 2013). "
         "Pairs: the first max_pairs in column order. Severity: medium when the corrected V "

@@ -607,3 +607,21 @@ def test_nested_yes_no_columns_are_a_rule_of_the_data_in_cramers_v() -> None:
     assert f["title"] == "'kids' = no never occurs with 'ykids' = yes: nested or exclusive codes"
     assert f["evidence"]["parameters"]["empty_cell"] == {"kids": "no", "ykids": "yes"}
     assert found[("crisis_a", "crisis_b")]["severity"] == "medium"
+
+
+def test_an_annotation_column_is_no_grouping() -> None:
+    """AEP's 'remark' ('face-to-face', 'Face to Face', ...) differs with the pollster who
+    wrote it; grouping by it restates the pollster: skipped, and said so."""
+    rng = np.random.default_rng(6)
+    house = rng.choice(["Newspoll", "Morgan", "Galaxy"], 600)
+    frame = pd.DataFrame(
+        {
+            "org": house,
+            "remark": np.where(house == "Morgan", "face-to-face", "phone"),
+            "Nat": np.where(house == "Morgan", 5.0, 1.0) + rng.normal(0, 0.5, 600),
+        }
+    )
+    result = run_on_frame(GroupDifferences(), frame)
+    assert {f["subject"].get("group_by") for f in result.findings} == {"org"}
+    skipped = result.findings[0]["evidence"]["left_out"]["skipped_columns"]
+    assert "an annotation" in skipped["remark"]
