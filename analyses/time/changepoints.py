@@ -29,6 +29,7 @@ from ._common import (
     _f,
     _series_columns,
     _TimeAnalysis,
+    administrative_censoring,
     annual_cycle_strength,
     per_point,
     row_series_meaningful,
@@ -293,7 +294,9 @@ class Changepoints(_TimeAnalysis):
         "the year for a series with several points a year and >= 4 full years: a series that "
         "rises throughout has a step wherever it is cut), and for two opposite changes in a "
         "series of under two years whose level comes back to within half the smaller change "
-        "(a seasonal swing, which one year cannot tell from shifts); the row-count series is "
+        "(a seasonal swing, which one year cannot tell from shifts), and for a fall of a "
+        "survival table's follow-up time (administrative censoring: later entries followed "
+        "for less time); the row-count series is "
         "not searched for yearly or "
         "monthly dates; a series with >= 3 changes wanders (all its changes low), and so does "
         "a series read in coarser buckets whose deviations from its segments' means keep a "
@@ -430,6 +433,8 @@ class Changepoints(_TimeAnalysis):
                 )
                 medium = out[-1]["severity"] in ("medium", "high")
                 capped = _not_a_step(search, ch, keys, y) if numeric and medium else None
+                if capped is None and medium and shift < 0:
+                    capped = administrative_censoring(ctx, name)
                 if capped is not None:
                     out[-1]["severity"] = "low"
                     out[-1]["evidence"]["parameters"]["severity_capped"] = capped

@@ -26,6 +26,7 @@ from ._common import (
     _less_group_means,
     _series_columns,
     _TimeAnalysis,
+    administrative_censoring,
     annual_cycle_strength,
     month_of_day,
     per_point,
@@ -105,8 +106,11 @@ class Trend(_TimeAnalysis):
         "in the dataset spec; without declared targets, a measure named like an outcome: "
         "'target', 'outcome', 'response', 'price', 'wage', 'salary'...) is corrected "
         "only for the other "
-        "declared series and is never folded into a shared trend. Order: the shared trend, "
-        "then series"
+        "declared series and is never folded into a shared trend. A survival table's "
+        "follow-up time (beside its event flag: roles.survival_pairs) falling over the time "
+        "axis is titled as administrative censoring (later entries followed for less time "
+        "until the study closed), reading in parameters. Order: the shared trend, then "
+        "series"
     )
     reference = (
         "Mann (1945), Nonparametric tests against trend, Econometrica 13; Kendall (1975), "
@@ -169,6 +173,10 @@ class Trend(_TimeAnalysis):
                     f"a declared KPI or target: Bonferroni over the {declared} declared "
                     "series tested, not over every series; never part of a shared trend"
                 )
+            censored = administrative_censoring(ctx, name) if (values["tau"] or 0.0) < 0 else None
+            if censored is not None:
+                # worth seeing once, read for what it is: the study's closing date
+                parameters["reading"] = censored.split("; severity")[0]
             if i in shared:
                 # many measures trending together is one fact about the table (growth of an
                 # economy, of a business): said once, in the shared-trend finding
@@ -180,7 +188,12 @@ class Trend(_TimeAnalysis):
                     kind="trend",
                     title=f"Trend of {per_point(ctx, keys)} {name} by {t!r}"
                     + (" (seasonally adjusted)" if values["seasonally_adjusted"] else "")
-                    + window_label(ctx, s.daily),
+                    + window_label(ctx, s.daily)
+                    + (
+                        ": later entries followed for less time (administrative censoring)"
+                        if censored is not None
+                        else ""
+                    ),
                     subject={"time_column": t, "series": name},
                     values=values,
                     units={

@@ -4,6 +4,7 @@ frame, with planted effects found at the right place and nothing found on clean 
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 from analysis_helpers import tree_fold
 from scipy import stats
 from statharness_analyses._shared.series import log_modulus
+from statharness_analyses.time._common import administrative_censoring
 from statharness_analyses.time.changepoints import Changepoints, optimal_partition_l2
 from statharness_analyses.time.seasonality import Seasonality
 from statharness_analyses.time.time_series import TimeSeries
@@ -598,3 +600,29 @@ def test_series_sharing_a_weekly_trough_are_one_finding() -> None:
         f for f in findings if f["kind"] == "seasonality" and f["subject"]["cycle"] == "day_of_week"
     ]
     assert own and all(f["severity"] != "medium" for f in own)
+
+
+def test_follow_up_falling_over_entry_dates_is_read_as_administrative_censoring() -> None:
+    """dd's spells by start year, cgd's tstop by randomisation date: in a survival table
+    the follow-up time falls over the entry dates because the study closed, not because
+    the subjects changed. The trend is kept and said so; a 'shift' of it is low."""
+    rng = np.random.default_rng(12)
+    entry = pd.Timestamp("2001-01-01") + pd.to_timedelta(rng.integers(0, 1500, 800), unit="D")
+    entry = entry.sort_values()
+    open_days = (pd.Timestamp("2005-12-31") - entry).days.to_numpy()
+    event = rng.random(800) < 0.4
+    time = np.where(event, open_days * rng.uniform(0.05, 1.0, 800), open_days)
+    frame = pd.DataFrame({"entry": entry, "time": time, "status": event.astype(int)})
+    trend = one(run_on_frame(Trend(), frame), series="time")
+    assert trend["severity"] == "medium"
+    assert trend["title"].endswith(
+        "later entries followed for less time (administrative censoring)"
+    )
+    assert "'status'" in trend["evidence"]["parameters"]["reading"]
+    # the rule a falling shift of it is capped with (changepoints), and only for it
+    view = SimpleNamespace(dataset=SimpleNamespace(survival_pairs=(("status", "time"),)))
+    assert "administrative censoring" in administrative_censoring(view, "time")
+    assert administrative_censoring(view, "spend") is None
+    # the same columns under other names are an ordinary trend
+    plain = one(run_on_frame(Trend(), frame.rename(columns={"time": "spend"})), series="spend")
+    assert "censoring" not in plain["title"]
