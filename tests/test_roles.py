@@ -763,3 +763,27 @@ def test_numbered_places_and_providers_are_keys_not_counts(tmp_path) -> None:
     assert cols["state"].role == ColumnRole.IDENTIFIER
     assert cols["provnum"].role == ColumnRole.IDENTIFIER
     assert cols["visits"].role == ColumnRole.COUNT
+
+
+def test_a_date_stored_as_the_number_yyyymmdd_is_a_date(tmp_path) -> None:
+    """Pound's 'date' 19750103, 19750110, ...: every value a calendar date written as a
+    number. Read as a count ('a growing total') no time analysis ran; now a date is derived
+    from it. Numbers of 8 digits that are no dates (a month 13, a 30 February) stay numbers."""
+    days = pd.date_range("1975-01-03", periods=60, freq="7D")
+    frame = pd.DataFrame(
+        {
+            "date": days.strftime("%Y%m%d").astype(int),
+            "rate": np.linspace(0.4, 0.6, 60),
+            "code": 19751301 + np.arange(60),  # month 13: no date
+        }
+    )
+    path = tmp_path / "pound.csv"
+    frame.to_csv(path, index=False)
+    opened = open_dataset("pound", str(path))
+    cols = {c.name: c for c in opened.columns}
+    assert (cols["date"].role, cols["date"].role_detail) == (ColumnRole.CALENDAR_PART, "yyyymmdd")
+    assert cols["code"].role != ColumnRole.CALENDAR_PART
+    assert cols["date(date)"].kind == ColumnKind.TIMESTAMP
+    [chunk] = list(opened.iter_chunks(["date(date)"]))
+    stamps = chunk.column("date(date)").to_pandas()
+    assert list(stamps) == list(days)

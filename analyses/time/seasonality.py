@@ -176,6 +176,56 @@ def _unrepeated_season(test: dict, values: dict) -> str | None:
     return None
 
 
+#: month means that follow each other closely (lag-1 autocorrelation from this on) and
+#: change over 12 months at least WANDER_RATIO as much as over 6 (variance ratio) wander:
+#: a season makes the 12-month changes the smaller (the same phase a year later), a random
+#: walk the larger. Seasonal series read 0.01..0.36 (nottem 0.02, UKDriverDeaths 0.36);
+#: exchange rates over 33 months 0.57..0.84 with autocorrelation 0.84; monthly strike
+#: counts (noisy, autocorrelation 0.49) are left to the other tests
+WANDER_RATIO = 0.5
+WANDER_AUTOCORRELATION = 0.8
+WANDER_MIN_MONTHS = 24
+
+
+def month_change_ratio(keys: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
+    """(var(12-month changes) / var(6-month changes), lag-1 autocorrelation) of the month
+    means of a daily series (pairs of months both present), or None with fewer than
+    WANDER_MIN_MONTHS months or constant changes."""
+    months = keys.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    present, inverse = np.unique(months, return_inverse=True)
+    if present.size < WANDER_MIN_MONTHS:
+        return None
+    sums = np.bincount(inverse, weights=y)
+    means = dict(zip(present.tolist(), (sums / np.bincount(inverse)).tolist(), strict=True))
+
+    def pairs(lag: int) -> tuple[np.ndarray, np.ndarray]:
+        later = [m for m in means if m + lag in means]
+        return np.array([means[m] for m in later]), np.array([means[m + lag] for m in later])
+
+    (a1, b1), (a6, b6), (a12, b12) = pairs(1), pairs(6), pairs(12)
+    six, twelve = b6 - a6, b12 - a12
+    if six.size < 2 or twelve.size < 2 or np.var(six) == 0 or np.ptp(a1) == 0 or np.ptp(b1) == 0:
+        return None
+    return float(np.var(twelve) / np.var(six)), float(np.corrcoef(a1, b1)[0, 1])
+
+
+def _wandering_months(test: dict) -> str | None:
+    """Why a month-of-year cycle is at most low: the month means wander (an exchange rate
+    over three years gives each month its own level once), or None."""
+    found = test.get("wander_ratio")
+    if found is None:
+        return None
+    ratio, r1 = found
+    if ratio < WANDER_RATIO or r1 < WANDER_AUTOCORRELATION:
+        return None
+    return (
+        f"the month means follow each other (lag-1 r = {r1:.2f} >= {WANDER_AUTOCORRELATION}) "
+        f"and change over 12 months {ratio:.2f} times as much as over 6 (>= {WANDER_RATIO}): "
+        "they wander like a random walk, where a season would bring each month back to its "
+        "level a year later; severity at most low"
+    )
+
+
 #: a cycle of the year whose phase means span less than this share of the series' standard
 #: deviation is too small to act on (US quarterly population: 0.3%; J&J's quarters: 25%)
 MIN_SEASON_SHARE = 0.05
@@ -391,6 +441,9 @@ class Seasonality(_TimeAnalysis):
         "repeat: with two or more calendar years of >= 6 months (3 quarters), the years' profiles "
         "(means of the tested values) must correlate r >= 0.3 on average (year_profile_r); "
         "with fewer, only a dominant cycle (epsilon^2 >= 0.5) is medium; else at most low. "
+        "Month means of >= 24 months that follow each other (lag-1 r >= 0.8) and change over "
+        "12 months >= 0.5 times as much as over 6 (variance ratio) wander like a random walk "
+        "(an exchange rate): their month effect is at most low. "
         "Rows per weekday with no row "
         "at all on some weekdays (a trading calendar) are info. A measure's weekday effect is "
         "at most low when the rows crowd onto one weekday (>= 2.5 times its share of the "
@@ -452,6 +505,8 @@ class Seasonality(_TimeAnalysis):
                 severity = "low"
                 test["params"]["severity_capped"] = scheduled
             capped = _unrepeated_season(test, v) if severity in ("medium", "high") else None
+            if capped is None and severity in ("medium", "high"):
+                capped = _wandering_months(test)
             if capped is not None:
                 severity = "low"
                 test["params"]["severity_capped"] = capped
@@ -750,6 +805,8 @@ class Seasonality(_TimeAnalysis):
             # year the seasons move every hour alike and would drown it
             means = within_day(keys, means)
             test["params"]["within_day"] = "hourly means less their day's mean of hourly means"
+        if cycle == "month_of_year":
+            test["wander_ratio"] = month_change_ratio(keys, means)
         regular = seasonal_residuals(keys, means) if cycle == "month_of_year" else None
         if regular is not None:
             # a regular monthly or quarterly series: the values less their centred moving

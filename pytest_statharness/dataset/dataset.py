@@ -19,7 +19,7 @@ import pyarrow as pa
 
 from ..atomic import write_text_atomic
 from ..column_kinds import ColumnKind
-from ..column_roles import ColumnRole
+from ..column_roles import YYYYMMDD_DETAIL, ColumnRole
 from ..confine import check_name
 from ..errors import DatasetError
 from .cache import DEFAULT_COMPRESSION, DEFAULT_MAX_BYTES
@@ -693,6 +693,14 @@ class DerivedDate:
     def compute(self, table: pa.Table) -> pa.Array:
         year = np.asarray(table.column(self.year).to_numpy(zero_copy_only=False), np.float64)
         valid = np.isfinite(year)
+        if self.unit == "yyyymmdd":  # 19800104: 4 January 1980
+            v = np.where(valid, year, 19700101).astype(np.int64)
+            months = (v // 10000 - 1970) * 12 + (v // 100) % 100 - 1
+            days = months.astype("datetime64[M]").astype("datetime64[D]") + (v % 100 - 1)
+            stamp = days.astype("datetime64[us]")
+            return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(
+                pa.timestamp("us")
+            )
         if self.unit == "fraction":  # 1945.25: the quarter starting in April 1945
             months = np.round((np.where(valid, year, 1970.0) - 1970.0) * 12).astype(np.int64)
             stamp = months.astype("datetime64[M]").astype("datetime64[us]")
@@ -727,6 +735,9 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
         # voteincome's year is 2000 on every row: one year is no time axis (no trend, no
         # constant derived date reported beside the constant year)
         del parts["year"]
+    if YYYYMMDD_DETAIL in parts:
+        # a date stored as a number (19800104) is the date itself, at the grain of a day
+        return [(DerivedDate(parts[YYYYMMDD_DETAIL], None, "yyyymmdd"), "day")]
     if "year" not in parts:
         if "fractional_year" in parts:
             return [(DerivedDate(parts["fractional_year"], None, "fraction"), "month")]

@@ -74,6 +74,7 @@ class ColumnScan:
     off_month_grid: int = 0  # finite values that are no whole number of twelfths
     off_quarter_grid: int = 0  # ... of quarters
     clock_bad: int = 0  # values that cannot be a time of day written hhmm
+    yyyymmdd_bad: int = 0  # values that cannot be a date written as the number yyyymmdd
     negative: int = 0
     # timestamps: how coarse the values are (a "Year" stored as 1970-01-01 is yearly)
     off_midnight: int = 0
@@ -215,6 +216,7 @@ class ColumnScan:
         ints = arr[whole]
         bad = (ints < 0) | (ints > CLOCK_MAX) | (np.mod(ints, 100) >= 60)
         self.clock_bad += int(np.count_nonzero(bad)) + int(len(arr) - len(ints))
+        self.yyyymmdd_bad += int(len(arr) - np.count_nonzero(yyyymmdd_valid(ints)))
 
     def _track_date_formats(self, valid) -> None:
         """Keep the layouts that parse every value. A layout is rejected as soon as one
@@ -338,11 +340,28 @@ class ColumnScan:
             "repeated_codes": self._repeated_codes(),
             "dropout_codes": self._dropout_codes(),
             "clock_bad": self.clock_bad,
+            "yyyymmdd_bad": self.yyyymmdd_bad,
             "negative": self.negative,
             "granularity": self._granularity(),
             "month_end": self._granularity() in ("month", "year") and bool(self.off_first_day),
             **self._date_layout(),
         }
+
+
+#: the years a date written as the number yyyymmdd may fall in
+YYYYMMDD_YEARS = (1800, 2200)
+
+
+def yyyymmdd_valid(ints: np.ndarray) -> np.ndarray:
+    """Which whole numbers are calendar dates written yyyymmdd (19850102): a year in
+    YYYYMMDD_YEARS, a month 1..12 and a day that month has (29 February in leap years)."""
+    v = ints.astype(np.int64, copy=False)
+    year, month, day = v // 10000, (v // 100) % 100, v % 100
+    ok = (year >= YYYYMMDD_YEARS[0]) & (year <= YYYYMMDD_YEARS[1]) & (month >= 1) & (month <= 12)
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
+    days = days + ((month == 2) & leap)
+    return ok & (day >= 1) & (day <= days)
 
 
 def date_format_of(viable: list[str]) -> str | None:

@@ -37,6 +37,7 @@ from ..column_roles import (
     MEASURE_ROLES,
     PERIOD_INDEX_DETAIL,
     SETS_DETAIL,
+    YYYYMMDD_DETAIL,
     ColumnRole,
 )
 
@@ -80,6 +81,10 @@ _PERIOD_INDEX_NAMES = _TIME_INDEX_NAMES | _CALENDAR_NAMES["year"] | {
 _OCCASION_NAMES = {
     "id", "seq", "sequence", "occasion", "spell", "episode", "trip", "purchase", "obs",
 }  # fmt: skip
+#: a column whose every value is a date written yyyymmdd is read as one from this many
+#: distinct values (fewer: only when named as a date)
+YYYYMMDD_MIN_DISTINCT = 5
+_DATE_NAMES = {"date", "day", "dt", "time", "when", "period"}
 #: a period index numbers at least this many periods
 PERIOD_INDEX_MIN = 5
 #: two-digit years (63..92) are read as such from this value on (19xx); a "year" below it
@@ -325,6 +330,22 @@ def decide_role(
                 grain,
             )
         return RoleDecision(ColumnRole.TIMESTAMP, "timestamp or date type", 1.0, grain)
+    if (
+        kind in (ColumnKind.NUMERIC, ColumnKind.INTEGER_ID)
+        and _whole_numbers(summary)
+        and summary.get("yyyymmdd_bad", 1) == 0
+        and (distinct >= YYYYMMDD_MIN_DISTINCT or tokens & _DATE_NAMES)
+        and non_null > 0
+    ):
+        # Pound's 'date' 19800104, 19800111, ...: every value a calendar date written as a
+        # number (a random 8-digit number is one with odds of about 1 in 30)
+        return RoleDecision(
+            ColumnRole.CALENDAR_PART,
+            f"whole numbers {int(summary['fmin'])}..{int(summary['fmax'])}, every one a "
+            "calendar date written yyyymmdd: a date stored as a number",
+            0.9,
+            YYYYMMDD_DETAIL,
+        )
     if kind == ColumnKind.INTEGER_ID and relation is None:
         two_digit = _two_digit_years(tokens, summary)
         if two_digit is not None:

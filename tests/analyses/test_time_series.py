@@ -626,3 +626,19 @@ def test_follow_up_falling_over_entry_dates_is_read_as_administrative_censoring(
     # the same columns under other names are an ordinary trend
     plain = one(run_on_frame(Trend(), frame.rename(columns={"time": "spend"})), series="spend")
     assert "censoring" not in plain["title"]
+
+
+def test_a_wandering_weekly_rate_has_no_season_but_a_real_cycle_keeps_it() -> None:
+    """DM's exchange rates over 1000 days: month means that wander get each month its own
+    level once, and read as a 'month of year effect' (medium). Their 12-month changes are
+    as large as their 6-month ones; a season's are the smaller."""
+    days = pd.date_range("2001-01-05", periods=143, freq="7D")
+    rng = np.random.default_rng(39)
+    walk = pd.DataFrame({"when": days, "rate": 1.5 + np.cumsum(rng.normal(0, 0.02, 143))})
+    f = one(run_on_frame(Seasonality(), walk), series="rate", cycle="month_of_year")
+    assert f["severity"] == "low"
+    assert "wander like a random walk" in f["evidence"]["parameters"]["severity_capped"]
+    phase = 2 * np.pi * days.day_of_year.to_numpy() / 365.25
+    season = walk.assign(rate=10 + 3 * np.sin(phase) + rng.normal(0, 0.5, 143))
+    g = one(run_on_frame(Seasonality(), season), series="rate", cycle="month_of_year")
+    assert g["severity"] == "medium"
