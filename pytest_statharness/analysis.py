@@ -144,6 +144,9 @@ class DatasetView:
         self.survival_pairs: tuple[tuple[str, str], ...] = tuple(
             getattr(dataset, "survival_pairs", ())
         )
+        #: Categories and flags named as a trial's arms (``roles.treatments_by_name``):
+        #: their pairs get an outcome's bar.
+        self.treatments: tuple[str, ...] = tuple(getattr(dataset, "treatments", ()))
         #: Whether ``targets`` are declared (else named like an outcome).
         self.targets_declared: bool = bool(getattr(dataset, "targets_declared", False))
         spec = getattr(dataset, "spec", None)

@@ -82,6 +82,13 @@ SERIES_LEVELS_RULE = (
 )
 
 
+TREATMENT_NOTE = (
+    "; a trial's arms (a category or flag named treat, trt, rx, dose, arm...: "
+    "roles.treatments_by_name) get the same bar: what differs between them is the "
+    "trial's result, or an imbalance of its randomisation"
+)
+
+
 def _detrended_r(r_xy: float | None, r_xt: float | None, r_yt: float | None) -> float | None:
     """The correlation of two columns with a linear time trend partialled out (the
     correlation of their residuals from straight lines in time); None when undefined."""
@@ -547,7 +554,8 @@ class Correlation(Analysis):
         "the two move together beyond their trends (approval and disapproval). 3 or more "
         "measures linked by medium pairs (before rule (a); connected components) are one "
         "correlated group, reported first (medium, with its strong pairs), and the pairs "
-        "inside it are low. A pair with a KPI or target (declared in the dataset spec; without "
+        "inside it are low. A pair with a KPI, a trial's arm (a flag named treat, trt, rx, dose, "
+        "arm...) or target (declared in the dataset spec; without "
         "declared targets, a measure named like an outcome: see declared_interest) is medium from "
         "|r| >= 0.3 (Cohen's medium; 0.2 when either column is a 0/1 flag), without rule (a), "
         "and joins no group; of a target's "
@@ -1019,7 +1027,7 @@ class Correlation(Analysis):
         # a column computed from others restates them: no pair of it is medium, none links
         # a correlated group (awake = 24 - sleep_total)
         derived_cols = {cols.index(f["subject"]["derived"]) for f in identities}
-        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
+        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets) | set(ctx.dataset.treatments)
         censoring = {frozenset(p) for p in getattr(ctx.dataset, "survival_pairs", ())}
         for i, j in selected:
             if axis_index in (i, j):
@@ -1065,7 +1073,9 @@ class Correlation(Analysis):
             )
             params = {"pairs_tested": tested}
             if interest:
-                params["declared_interest"] = INTEREST_RULE
+                params["declared_interest"] = INTEREST_RULE + (
+                    TREATMENT_NOTE if {cols[i], cols[j]} & set(ctx.dataset.treatments) else ""
+                )
             mutual = False
             if (
                 not interest

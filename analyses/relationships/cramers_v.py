@@ -35,6 +35,13 @@ INTEREST_RULE = (
 )
 
 
+TREATMENT_NOTE = (
+    "; a trial's arms (a category or flag named treat, trt, rx, dose, arm...: "
+    "roles.treatments_by_name) get the same bar: what differs between them is the "
+    "trial's result, or an imbalance of its randomisation"
+)
+
+
 def _pairs_of(columns: list[str], flags: set[str]) -> list[tuple[str, str]]:
     """Every pair in column order except two 0/1 numbers (correlation pairs those)."""
     return [(a, b) for a, b in combinations(columns, 2) if not (a in flags and b in flags)]
@@ -70,7 +77,8 @@ class CramersV(Analysis):
         "sqrt(chi2 / (n * (min(r, c) - 1))) and its bias-corrected form (Bergsma 2013). "
         "Pairs: the first max_pairs in column order. Severity: medium when the corrected V "
         ">= 0.5, low when >= 0.3, both only when p times the number of pairs (Bonferroni) "
-        "< 0.001; else info; a pair with a target (see declared_interest) is medium from "
+        "< 0.001; else info; a pair with a target or a trial's arm (a category named treat, "
+        "trt, rx, dose, arm...; see declared_interest) is medium from "
         "corrected V >= 0.2. A one-to-one pair (every level of each column meets exactly one "
         "level of the other, no 'other' bucket: a name and its code) is two labels of one key: "
         "titled so, at most low; a pair where one column determines the other (each level meets "
@@ -176,7 +184,7 @@ class CramersV(Analysis):
         pairs = self._pairs(ctx)
         tested = len(pairs)
         out = []
-        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
+        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets) | set(ctx.dataset.treatments)
         # one-to-one pairs (no 'other' bucket): two labels of one key; the later column of
         # each recodes the earlier one level for level
         one_to_one = {
@@ -208,7 +216,9 @@ class CramersV(Analysis):
                 ((INTEREST_MEDIUM_V, "medium"),) if interest else ((0.5, "medium"), (0.3, "low")),
             )
             if interest:
-                params["declared_interest"] = INTEREST_RULE
+                params["declared_interest"] = INTEREST_RULE + (
+                    TREATMENT_NOTE if {a, b} & set(ctx.dataset.treatments) else ""
+                )
             title = f"Association of {a!r} and {b!r}" + (
                 f" (V = {res['cramers_v']:.2f})" if res["cramers_v"] is not None else ""
             )

@@ -81,7 +81,8 @@ class GroupDifferences(Analysis):
         "annotations (named note, remark, comment or memo) as no grouping. Pairs: "
         "the first max_pairs in column order. Severity: medium when epsilon^2 >= 0.14, low "
         "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001; else info; "
-        "a KPI or target (declared, or a measure named like an outcome: see declared_interest), "
+        "a KPI or target (declared, or a measure named like an outcome: see declared_interest) "
+        "or a trial's arm (a grouping named treat, trt, rx, dose, arm...), "
         "or a measure across a class outcome's levels (a category or 0/1 flag declared as a "
         f"target or named like one: deny, death, vote), is medium from epsilon^2 >= "
         f"{INTEREST_MEDIUM_EPSILON}. "
@@ -298,7 +299,7 @@ class GroupDifferences(Analysis):
         cap = ctx.budget.distinct_cap
         out = []
         profiles: dict[tuple[str, str], dict[int, float]] = {}
-        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
+        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets) | set(ctx.dataset.treatments)
         for v, g in pairs:
             lv = info["levels"][g]
             labels = [level_label(x) for x in lv["levels"]] + ["(other)"]
@@ -354,7 +355,9 @@ class GroupDifferences(Analysis):
                 else ((0.14, "medium"), (0.06, "low")),
             )
             if interest:
-                params["declared_interest"] = INTEREST_RULE
+                params["declared_interest"] = INTEREST_RULE + (
+                    TREATMENT_NOTE if {v, g} & set(ctx.dataset.treatments) else ""
+                )
             if severity in ("medium", "high"):
                 structural = _structural(ctx, v, g, counts, sums, res["epsilon_squared"])
                 if structural is not None:
@@ -438,6 +441,13 @@ THRESHOLD_RULE = (
 )
 
 
+TREATMENT_NOTE = (
+    "; a trial's arms (a category or flag named treat, trt, rx, dose, arm...: "
+    "roles.treatments_by_name) get the same bar: what differs between them is the "
+    "trial's result, or an imbalance of its randomisation"
+)
+
+
 def _structural(ctx, v: str, g: str, counts, sums, epsilon) -> tuple[str, str] | None:
     """(severity, rule) when a medium/high group difference is true by the table's
     construction rather than an effect: the measure is an attribute of the levels, a
@@ -482,7 +492,7 @@ def _shared_groupings(ctx, findings: list[dict], tested: int) -> list[dict]:
     by_group: dict[str, list[dict]] = {}
     # a target's or KPI's difference is what the table is read for: it keeps its own
     # finding, named, instead of being folded among the others (Salaries' salary by rank)
-    interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets)
+    interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets) | set(ctx.dataset.treatments)
     for f in findings:
         if (
             f["kind"] == "group_difference"

@@ -39,6 +39,7 @@ from .roles import (
     settle_panel_units,
     survival_pairs,
     timestamp_part,
+    treatments_by_name,
     undated_cycle_parts,
 )
 from .sources import BadRows, Source, detect_format, open_source, split_location
@@ -184,6 +185,13 @@ class Dataset:
                 "event flag beside its follow-up time (status and time)",
             }
             if self.targets or self.spec.declares_targets
+            else None,
+            "treatments": {
+                "columns": list(self.treatments),
+                "source": "inferred from the names (roles.treatments_by_name): a category or "
+                "0/1 flag of 2..8 levels named as a trial's arms (treat, trt, rx, dose, arm...)",
+            }
+            if getattr(self, "treatments", ())
             else None,
             "bad_rows": {
                 "count": self.bad_rows.count,
@@ -669,6 +677,9 @@ def open_dataset(
     dataset.kpis = spec.kpis
     dataset.targets = spec.targets if spec.declares_targets else outcome_by_name(dataset.columns)
     dataset.survival_pairs = tuple(survival_pairs(dataset.columns))
+    dataset.treatments = tuple(
+        t for t in treatments_by_name(dataset.columns) if t not in dataset.targets
+    )
     dataset.targets_declared = spec.declares_targets
     return dataset
 

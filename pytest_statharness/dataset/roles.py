@@ -709,6 +709,34 @@ def survival_events(columns) -> tuple[str, ...]:
     return tuple(out)
 
 
+#: names of a trial's or an experiment's arms: what was done to the rows
+TREATMENT_NAMES = {
+    "treat", "treatment", "treated", "trt", "tx", "rx", "arm", "dose", "drug", "therapy",
+    "intervention", "placebo", "regimen",
+}  # fmt: skip
+#: an arm column has at most this many levels (placebo, low, medium, high dose ...)
+TREATMENT_MAX_LEVELS = 8
+
+
+def treatments_by_name(columns) -> tuple[str, ...]:
+    """Categories and 0/1 flags named as a trial's arms (``treat``, ``trt``, ``rx``,
+    ``dose``, ``arm``...), of 2..TREATMENT_MAX_LEVELS levels.
+
+    Why: a trial or an experiment is read for what differs between its arms; cgd's
+    infections by ``treat`` (V = 0.23), liver's enzymes by ``dose`` (epsilon^2 = 0.06) and
+    a covariate unbalanced between the arms are its results, moderate as they are. Their
+    pairs get the bar of an outcome's (see ``outcome_by_name``)."""
+    out = []
+    for c in columns:
+        if c.excluded or c.role not in (ColumnRole.CATEGORY, ColumnRole.BOOLEAN):
+            continue
+        if not 2 <= getattr(c, "distinct_at_least", 0) <= TREATMENT_MAX_LEVELS:
+            continue
+        if name_tokens(c.name) & TREATMENT_NAMES:
+            out.append(c.name)
+    return tuple(out)
+
+
 def outcome_by_name(columns) -> tuple[str, ...]:
     """Measure columns named like an outcome (``target``, ``outcome``, ``response``, ``y``
     when it is the table's only one-letter name, ``price``, ``wage(s)``, ``lwage``, ``salary``, ``earnings``), used as the dataset's

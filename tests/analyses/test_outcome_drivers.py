@@ -393,3 +393,41 @@ def test_an_events_follow_up_time_is_censoring_not_a_driver() -> None:
     ][0]
     assert "ends the follow-up" in capped["evidence"]["parameters"]["severity_capped"]
     assert severity_of(corr, "correlation", "dose", "CENSOR") == "medium"
+
+
+def trial(arm: str = "dose", seed: int = 8, n: int = 600) -> pd.DataFrame:
+    """A dose trial: an enzyme about 0.5 sd higher at the top dose (epsilon^2 ~ 0.06), and
+    more men in that arm (V ~ 0.25): the result and an imbalance of the randomisation."""
+    rng = np.random.default_rng(seed)
+    dose = rng.choice(["A", "B", "C", "D"], n)
+    top = dose == "D"
+    sex = np.where(rng.random(n) < np.where(top, 0.75, 0.45), "M", "F")
+    return pd.DataFrame({arm: dose, "sex": sex, "alt": rng.normal(40, 10, n) + 9.0 * top})
+
+
+def test_a_trials_arms_get_an_outcomes_bar() -> None:
+    """liver's enzymes by dose (epsilon^2 0.06, p 2e-7) were info; named as an arm, the
+    dose's effect and the arms' sex imbalance are medium. The same columns named 'batch'
+    keep the strict bars."""
+    from pytest_statharness.dataset.roles import treatments_by_name
+
+    named = run_on_frame(analysis("group_differences"), trial())
+    [f] = [f for f in named.findings if f["subject"].get("group_by") == "dose"]
+    assert f["severity"] == "medium", f["title"]
+    assert "trial's arms" in f["evidence"]["parameters"]["declared_interest"]
+    imbalance = run_on_frame(analysis("cramers_v"), trial()).findings[0]
+    assert imbalance["severity"] == "medium"
+    plain = run_on_frame(analysis("group_differences"), trial("batch"))
+    [g] = [g for g in plain.findings if g["subject"].get("group_by") == "batch"]
+    assert g["severity"] in ("info", "low")
+    assert run_on_frame(analysis("cramers_v"), trial("batch")).findings[0]["severity"] != "medium"
+    columns = [
+        SimpleNamespace(name=n, role=r, distinct_at_least=k, excluded=False)
+        for n, r, k in (
+            ("trt", ColumnRole.BOOLEAN, 2),
+            ("rx", ColumnRole.CATEGORY, 3),
+            ("dose", ColumnRole.MEASUREMENT, 40),  # a dose measured, not an arm
+            ("treat", ColumnRole.CATEGORY, 30),  # too many levels for arms
+        )
+    ]
+    assert treatments_by_name(columns) == ("trt", "rx")
