@@ -787,3 +787,12 @@ def test_a_date_stored_as_the_number_yyyymmdd_is_a_date(tmp_path) -> None:
     [chunk] = list(opened.iter_chunks(["date(date)"]))
     stamps = chunk.column("date(date)").to_pandas()
     assert list(stamps) == list(days)
+
+
+def test_rows_sorted_by_a_flag_are_not_two_entities_of_a_panel(tmp_path) -> None:
+    """ohio's smoke 0,0,...,1,1 (children sorted by their mother's smoking): a flag the
+    rows are sorted by, not 'the entity of a long-format table' with two entities."""
+    frame = pd.DataFrame({"smoke": np.repeat([0, 1], [1400, 700]), "resp": np.tile([0, 1, 0], 700)})
+    cols = roles_of(tmp_path, frame)
+    assert cols["smoke"].role == ColumnRole.BOOLEAN
+    assert "sorted" in cols["smoke"].role_reason

@@ -359,6 +359,18 @@ def decide_role(
                     0.8,
                     part,
                 )
+        if (
+            summary.get("distinct_exact", True)
+            and distinct == 2
+            and (summary.get("fmin"), summary.get("fmax")) in ((0, 1), (1, 2))
+        ):
+            # ohio's smoke 0,0,...,1,1: rows sorted by a flag, not two entities of a panel
+            lo, hi = int(summary["fmin"]), int(summary["fmax"])
+            return RoleDecision(
+                ColumnRole.BOOLEAN,
+                f"only the values {lo} and {hi}: a flag (rows sorted by it)",
+                0.9,
+            )
         if summary.get("distinct_exact", True) and 1 < distinct < non_null:
             per_entity = non_null / distinct
             if distinct <= PANEL_MAX_ENTITIES and per_entity >= PANEL_MIN_ROWS:
