@@ -11,7 +11,8 @@ summary last (when the analysis has one).
 One module per analysis, named by its id (``<id>.py``); what more than one of them uses
 is in ``_common.py``. The ``quality`` entry point registers the five analyses above and
 ``missing_by_group`` (where values go missing) and ``flag_consistency`` (0/1 flags that
-are a cut of a measure, and the rows contradicting it);
+are a cut of a measure, and the rows contradicting it) and ``broken_identities`` (sums
+and differences of measures kept by nearly every row, and the rows breaking them);
 ``missingness`` and ``declared_bounds`` (same family, same folder) keep entry points of
 their own (``missingness``, ``bounds``), so ``--stat-providers`` names from 0.3 still
 select them; so does ``capped_values`` (``capped``: values piled up at a measure's
@@ -20,6 +21,7 @@ maximum or minimum).
 
 from pytest_statharness import hookimpl
 
+from .broken_identities import BrokenIdentities
 from .constant_columns import ConstantColumns
 from .duplicate_keys import DuplicateKeys
 from .duplicate_rows import DuplicateRows
@@ -39,4 +41,5 @@ def statharness_analyses():
         ImpossibleValues(),
         MissingByGroup(),
         FlagConsistency(),
+        BrokenIdentities(),
     ]

@@ -44,6 +44,7 @@ def test_metadata_valid():
         "impossible_values",
         "missing_by_group",
         "flag_consistency",
+        "broken_identities",
     ]
     for a in analyses:
         _validate(a, "test")
