@@ -188,9 +188,9 @@ WANDER_MIN_MONTHS = 24
 
 
 def month_change_ratio(keys: np.ndarray, y: np.ndarray) -> tuple[float, float] | None:
-    """(var(12-month changes) / var(6-month changes), lag-1 autocorrelation) of the month
-    means of a daily series (pairs of months both present), or None with fewer than
-    WANDER_MIN_MONTHS months or constant changes."""
+    """(var(12-month changes) / var(6-month changes), lag-1 autocorrelation of consecutive
+    present months) of the month means of a daily series (pairs of months both present),
+    or None with fewer than WANDER_MIN_MONTHS months or constant changes."""
     months = keys.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
     present, inverse = np.unique(months, return_inverse=True)
     if present.size < WANDER_MIN_MONTHS:
@@ -202,8 +202,11 @@ def month_change_ratio(keys: np.ndarray, y: np.ndarray) -> tuple[float, float] |
         later = [m for m in means if m + lag in means]
         return np.array([means[m] for m in later]), np.array([means[m + lag] for m in later])
 
-    (a1, b1), (a6, b6), (a12, b12) = pairs(1), pairs(6), pairs(12)
+    (a6, b6), (a12, b12) = pairs(6), pairs(12)
     six, twelve = b6 - a6, b12 - a12
+    # one month mean and the next present one (a quarterly series steps by three)
+    ordered = np.array([means[m] for m in sorted(means)])
+    a1, b1 = ordered[:-1], ordered[1:]
     if six.size < 2 or twelve.size < 2 or np.var(six) == 0 or np.ptp(a1) == 0 or np.ptp(b1) == 0:
         return None
     return float(np.var(twelve) / np.var(six)), float(np.corrcoef(a1, b1)[0, 1])
@@ -441,7 +444,8 @@ class Seasonality(_TimeAnalysis):
         "repeat: with two or more calendar years of >= 6 months (3 quarters), the years' profiles "
         "(means of the tested values) must correlate r >= 0.3 on average (year_profile_r); "
         "with fewer, only a dominant cycle (epsilon^2 >= 0.5) is medium; else at most low. "
-        "Month means of >= 24 months that follow each other (lag-1 r >= 0.8) and change over "
+        "Month means of a daily or weekly series (>= 24 months) that follow each other (lag-1 "
+        "r >= 0.8) and change over "
         "12 months >= 0.5 times as much as over 6 (variance ratio) wander like a random walk "
         "(an exchange rate): their month effect is at most low. "
         "Rows per weekday with no row "
@@ -805,9 +809,11 @@ class Seasonality(_TimeAnalysis):
             # year the seasons move every hour alike and would drown it
             means = within_day(keys, means)
             test["params"]["within_day"] = "hourly means less their day's mean of hourly means"
-        if cycle == "month_of_year":
-            test["wander_ratio"] = month_change_ratio(keys, means)
         regular = seasonal_residuals(keys, means) if cycle == "month_of_year" else None
+        if cycle == "month_of_year" and regular is None:
+            # a daily or weekly series, tested less a straight line: a wander stays in it (a
+            # regular monthly series' moving average takes it out)
+            test["wander_ratio"] = month_change_ratio(keys, means)
         if regular is not None:
             # a regular monthly or quarterly series: the values less their centred moving
             # average over one year, the trend however curved (J&J's earnings grow 30-fold;

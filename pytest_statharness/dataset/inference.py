@@ -355,13 +355,14 @@ YYYYMMDD_YEARS = (1800, 2200)
 def yyyymmdd_valid(ints: np.ndarray) -> np.ndarray:
     """Which whole numbers are calendar dates written yyyymmdd (19850102): a year in
     YYYYMMDD_YEARS, a month 1..12 and a day that month has (29 February in leap years)."""
-    v = ints.astype(np.int64, copy=False)
+    inside = (ints >= YYYYMMDD_YEARS[0] * 10000 + 101) & (ints <= YYYYMMDD_YEARS[1] * 10000 + 1231)
+    v = np.where(inside, ints, 0).astype(np.int64)  # no cast of a value beyond int64
     year, month, day = v // 10000, (v // 100) % 100, v % 100
     ok = (year >= YYYYMMDD_YEARS[0]) & (year <= YYYYMMDD_YEARS[1]) & (month >= 1) & (month <= 12)
     leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
     days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])[np.clip(month, 0, 12)]
     days = days + ((month == 2) & leap)
-    return ok & (day >= 1) & (day <= days)
+    return inside & ok & (day >= 1) & (day <= days)
 
 
 def date_format_of(viable: list[str]) -> str | None:
