@@ -110,7 +110,8 @@ class ClusteredRows(Analysis):
         "with more levels than group_differences keeps (not key-like there), with an exact "
         f"{MIN_GROUPS}..{MAX_GROUPS} distinct values and at least {MIN_ROWS_PER_GROUP} rows "
         f"per value on average (the first {MAX_KEYS} in schema order). Measures: the first "
-        f"{MAX_MEASURES} measurement, count and duration columns (fewer when the key's groups "
+        f"{MAX_MEASURES} measurement, count, duration and numeric 0/1 flag columns (a yes/no "
+        "answer is its 0/1 measure; fewer when the key's groups "
         f"times the measures would exceed {MAX_CELLS:,}). Per (key, measure), over "
         "rows where both are present and the measure finite: per group the count n_g, the "
         "exact sums S_g of the values and Q_g of their squares (each square rounded once), "
@@ -137,7 +138,9 @@ class ClusteredRows(Analysis):
             return None
         widest = max(dataset.column(k).distinct_at_least for k in keys)
         candidates = [
-            m for m in dataset.columns_of(*NUMERIC_KINDS, roles=MEASURE_ROLES) if m not in keys
+            m
+            for m in dataset.columns_of(*NUMERIC_KINDS, roles=(*MEASURE_ROLES, ColumnRole.BOOLEAN))
+            if m not in keys
         ]
         # a square beyond float64's range is inf: such a measure cannot be summed exactly
         # here, and is said to be left out rather than silently dropped

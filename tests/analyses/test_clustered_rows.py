@@ -152,3 +152,21 @@ def test_a_measure_whose_squares_overflow_is_left_out_and_said() -> None:
     assert finding["evidence"]["left_out"] == {"squares_overflow_float64": ["huge"]}
     assert "icc[huge]" not in finding["measurement"]["values"]
     assert "icc[score]" in finding["measurement"]["values"]
+
+
+def test_a_yes_no_answer_clusters_by_its_unit_too() -> None:
+    """ohio: wheeze (0/1) at four ages of 537 children: a child who wheezes at one age
+    wheezes at the others (ICC 0.35). A flag is analysed as the 0/1 measure it is."""
+    rng = np.random.default_rng(17)
+    children, ages = 400, 4
+    prone = np.repeat(rng.random(children) < 0.3, ages)
+    resp = np.where(prone, rng.random(children * ages) < 0.6, rng.random(children * ages) < 0.05)
+    frame = pd.DataFrame(
+        {"id": np.repeat(np.arange(1, children + 1), ages), "resp": resp.astype(int)}
+    )
+    finding = only(run_on_frame(analysis(), frame))
+    assert finding["severity"] == "medium"
+    assert finding["title"].startswith("'resp' clusters by 'id'")
+    assert finding["measurement"]["values"]["icc[resp]"] == pytest.approx(
+        reference_icc(frame, "id", "resp"), rel=1e-9
+    )
