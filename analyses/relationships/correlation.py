@@ -100,10 +100,22 @@ def _detrended_r(r_xy: float | None, r_xt: float | None, r_yt: float | None) -> 
     return max(-1.0, min(1.0, (r_xy - r_xt * r_yt) / math.sqrt(denominator)))
 
 
-def _pair_title(x: str, y: str, r: float | None, note: str | None) -> str:
+#: Spearman's rho is shown beside Pearson's r when they differ in sign or by this much: a
+#: few extreme rows decide r (attenu: r -0.47, rho -0.81; Depredations: +0.32, -0.39)
+RHO_SHOWN_GAP = 0.2
+
+
+def _pair_title(x: str, y: str, r: float | None, note: str | None, rho: float | None = None) -> str:
     """'Correlation of 'x' and 'y' (r = +0.62; note)': the direction and the size read
-    where the finding is listed, with what caps it."""
+    where the finding is listed, with what caps it; Spearman's rho too when it tells
+    another story than r."""
     notes = [f"r = {r:+.2f}"] if r is not None else []
+    if (
+        r is not None
+        and rho is not None
+        and (abs(rho - r) >= RHO_SHOWN_GAP or (rho * r < 0 and abs(rho) >= 0.1))
+    ):
+        notes[0] += f", Spearman rho = {rho:+.2f}"
     if note:
         notes.append(note)
     return f"Correlation of {x!r} and {y!r}" + (f" ({'; '.join(notes)})" if notes else "")
@@ -1224,6 +1236,7 @@ class Correlation(Analysis):
                         else f"levels of two series over {axis!r}"
                         if series_levels
                         else None,
+                        rho,
                     ),
                     subject={"columns": [x, y]},
                     values=values,

@@ -125,7 +125,7 @@ _CODE_NAMES = {
     "grp", "code", "kind", "status", "state", "country", "county", "district", "zone",
     "race", "ethnic", "ethnicity", "occupation", "occ", "marital", "religion", "party",
     "cluster", "segment", "brand", "species", "treatment", "arm", "site", "inst",
-    "institution", "hospital", "clinic", "center", "centre",
+    "institution", "hospital", "clinic", "center", "centre", "dept", "department",
 }  # fmt: skip
 #: words naming a quantity: a name holding one ('class_size', 'school_years') is no code
 _QUANTITY_NAMES = {
