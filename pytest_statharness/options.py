@@ -374,6 +374,15 @@ def add_options(parser: pytest.Parser) -> None:
         help="secret-looking data values in snapshots and reports: hash (default), mask or "
         "none. Ini: stat_redact.",
     )
+    # a first look at new data: findings read, nothing recorded, no wall of failures
+    group.addoption(
+        "--stat-explore",
+        action="store_true",
+        default=None,
+        help="explore data before recording it: an item whose snapshot is not stored yet is "
+        "skipped ('no snapshot recorded yet'), its findings in the report; stored snapshots "
+        "are still checked. Ini: stat_explore.",
+    )
     # issue 12: the distributed engine
     group.addoption(
         "--stat-engine",
@@ -399,6 +408,12 @@ def add_options(parser: pytest.Parser) -> None:
         default="",
     )
     parser.addini("stat_redact", "redaction: hash, mask or none", type="string", default="")
+    parser.addini(
+        "stat_explore",
+        "skip items whose snapshot is not stored yet instead of failing them",
+        type="bool",
+        default=False,
+    )
     parser.addini("stat_spec", "dataset spec file (statharness.toml)", type="string", default="")
     parser.addini(
         "stat_providers",

@@ -82,6 +82,8 @@ class RunSettings:
     cache_max_bytes: int | None = DEFAULT_CACHE_MAX_BYTES  # issue 10: None = no cap
     cache_compression: str = "lz4"  # issue 10: codec of new cache entries
     update_snapshots: bool = False
+    #: --stat-explore / ini stat_explore: a snapshot not stored yet skips its item
+    explore: bool = False
     engine: str = "local"  # what folds the chunks: local or dask (engine_dask.py)
     dask_scheduler: str | None = None  # None: a local cluster started by the session
     network_mode: str = "off"
@@ -238,6 +240,9 @@ def settings_from_config(
         redact=parse_redact(config.getoption("stat_redact") or _ini(config, "stat_redact")),
         **_cache_settings(config, env),  # issue 10
         update_snapshots=bool(config.getoption("update_snapshots", default=False)),
+        explore=bool(
+            config.getoption("stat_explore", default=None) or _ini(config, "stat_explore")
+        ),
         engine=engine,
         dask_scheduler=scheduler,
         network_mode=network_mode(env),

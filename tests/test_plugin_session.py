@@ -52,6 +52,28 @@ def test_session_collects_items_and_snapshots_gate_the_run(pytester, parquet_pat
     assert (run_dir / "report.md").read_text().startswith("# statharness run")
 
 
+def test_explore_skips_items_with_no_snapshot_yet_but_checks_recorded_ones(
+    pytester, parquet_path, frame
+) -> None:
+    """A first look at new data is no wall of failures: unrecorded items are skipped with
+    their findings reported; a recorded snapshot that no longer matches still fails."""
+    args = ["--stat-dataset", "sales=data/sales.parquet", "-p", "no:cacheprovider"]
+    first = pytester.runpytest(*args, "--stat-explore", "-rs")
+    assert first.ret == 0, first.stdout.str()
+    first.stdout.fnmatch_lines(["findings: *", "*no snapshot recorded yet (--stat-explore)*"])
+    report = json.loads((pytester.path / "appdata" / "runs" / "LATEST.json").read_text())
+    data = json.loads(
+        (pytester.path / "appdata" / "runs" / report["run_id"] / "report.json").read_text()
+    )
+    assert {i["outcome"] for i in data["items"]} == {"skipped"}
+    assert pytester.runpytest(*args, "--snapshot-update").ret == 0
+    changed = frame.copy()
+    changed.loc[5, "amount"] = 1e9
+    changed.to_parquet(parquet_path, index=False)
+    pytester.makeini("[pytest]\nstat_explore = true\n")
+    assert pytester.runpytest(*args).ret == 1  # recorded and changed: still a failure
+
+
 def test_altered_value_fails_only_affected_items_with_readable_diff(
     pytester, parquet_path, frame
 ) -> None:

@@ -22,6 +22,7 @@ class Harness:
         self.settings = settings
         self.snapshots = SnapshotStore(settings.snapshot_dir)
         self.update_snapshots = settings.update_snapshots
+        self.explore = settings.explore
         self.network_mode = settings.network_mode
         self._datasets: dict[str, Dataset] = {}
         self._registry: Registry | None = None
