@@ -47,8 +47,18 @@ WINDOW = 2
 #: an identity holds on at least this share of the complete rows, and fails on some
 HOLD_SHARE = 0.95
 MIN_ROWS = 30
+#: the smallest bin width read (a tolerance near the subnormals would divide to inf)
+MIN_TOLERANCE = 1e-290
 #: a residual's bins are counted up to this many (past it, no identity: dropped)
 MAX_BINS = 2000
+
+
+#: magnitudes whose squares and products stay finite in float64 (2**511)
+SQUARE_LIMIT = 2.0**511
+
+
+def _too_large(value_range: tuple[float, float] | None) -> bool:
+    return value_range is not None and max(abs(value_range[0]), abs(value_range[1])) >= SQUARE_LIMIT
 
 
 def _complete_sums(x: dict[str, np.ndarray], cols: list[str]) -> tuple[int, list[int]]:
@@ -145,17 +155,23 @@ class BrokenIdentities(Analysis):
     )
 
     def plan(self, dataset, budget):
+        candidates = dataset.columns_of(ColumnKind.NUMERIC, roles=MEASURE_ROLES)
+        # a square or product past float64's range is inf: such a measure cannot be summed
+        # exactly here, and is said to be left out
+        overflow = [m for m in candidates if _too_large(dataset.column(m).value_range)]
         measures = [
             m
-            for m in dataset.columns_of(ColumnKind.NUMERIC, roles=MEASURE_ROLES)
-            if dataset.column(m).distinct_at_least > 2
+            for m in candidates
+            if m not in overflow
+            and dataset.column(m).distinct_at_least > 2
             # the moments are over the rows where every measure is present: a column
             # missing on many rows would take them from every other
             and dataset.column(m).null_count <= MAX_MISSING_SHARE * dataset.row_count
         ][: min(MAX_COLUMNS, budget.max_columns)]
         if len(measures) < 2:
             return None
-        return Plan(tuple(measures), {"measures": measures})
+        left_out = {"squares_overflow_float64": overflow} if overflow else {}
+        return Plan(tuple(measures), {"measures": measures}, left_out)
 
     def init(self, ctx):
         return {}
@@ -358,5 +374,7 @@ def _candidates(measures: list[str], moments: dict) -> list[dict]:
     out = []
     for share, y, terms in found[:MAX_CANDIDATES]:
         spread = max(math.sqrt(var[n]) for n in [y, *(t for _, t in terms)])
+        if not TOL_SHARE * spread >= MIN_TOLERANCE:
+            continue  # spreads near the smallest floats: bins of them are not numbers
         out.append({"y": y, "terms": terms, "share": share, "tol": TOL_SHARE * spread})
     return out

@@ -89,3 +89,13 @@ def test_the_breaking_rows_are_found_whatever_they_are(broken, chunk) -> None:
     [f] = run_on_frame(BrokenIdentities(), frame, chunk_rows=chunk).findings
     assert f["evidence"]["example_rows"] == sorted(broken)
     assert f["measurement"]["values"]["rows_broken"] == len(broken)
+
+
+def test_measures_whose_products_overflow_are_left_out_and_said() -> None:
+    """Values near 1e300 square to inf in float64: such a measure is left out of the
+    screen, named in the evidence, and the identity among the others is still found."""
+    frame = residents()
+    frame["huge"] = np.round(frame["weight"]) * 1e300
+    [f] = run_on_frame(BrokenIdentities(), frame).findings
+    assert f["evidence"]["left_out"] == {"squares_overflow_float64": ["huge"]}
+    assert f["measurement"]["values"]["rows_broken"] == 2
