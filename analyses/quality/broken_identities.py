@@ -2,7 +2,7 @@
 that hold on nearly every row, and the rows that break them.
 
 channing's ``time`` is ``age`` less ``ageentry`` (months in the home) on 460 of 462 rows;
-Nerlove's cost shares ``sl + sk + sf`` are 1 on 155 of 159 utilities. An identity kept by
+Nerlove's cost shares ``sl + sk + sf`` are 1 on 154 of 159 utilities. An identity kept by
 nearly every row is how the columns were made; the few rows off it are data errors an
 analyst must resolve (and a reason the exact identity was not found by ``correlation``,
 which reports identities that hold on every row).
