@@ -335,7 +335,14 @@ def render_spec(dataset) -> str:
         '# timestamp = "..."',
         "",
     ]
+    derived = getattr(dataset, "derived", {})
     for c in dataset.columns:
+        if c.name in derived:
+            # a date made of other columns is no column of the file: a spec naming it would
+            # not load; it follows from the roles of the columns it is made of
+            lines.append(f"# {c.name}: {c.role_reason} (derived, not a column of the file)")
+            lines.append("")
+            continue
         lines.append(f"[datasets.{name}.columns.{_toml_key(c.name)}]")
         lines.append(
             f"role = {json.dumps(str(c.role))}  # {c.role_reason} "

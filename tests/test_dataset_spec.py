@@ -136,6 +136,25 @@ def test_infer_writes_a_spec_that_loads_back(tmp_path, monkeypatch, capsys) -> N
     assert "--force" in capsys.readouterr().err
 
 
+def test_an_inferred_spec_of_a_table_with_a_derived_date_loads_back(tmp_path, monkeypatch) -> None:
+    """A yearly table gets date(year), a weekly one stored as yyyymmdd numbers date(date):
+    neither is a column of the file, so the inferred spec names it only in a comment (a
+    spec naming it did not load), and the date is derived again under the spec."""
+    from pytest_statharness.dataset import open_dataset
+
+    monkeypatch.chdir(tmp_path)
+    days = pd.date_range("1975-01-03", periods=60, freq="7D")
+    frame = pd.DataFrame(
+        {"date": days.strftime("%Y%m%d").astype(int), "rate": np.linspace(0.4, 0.6, 60)}
+    )
+    frame.to_csv(tmp_path / "p.csv", index=False)
+    assert main(["infer", "p=p.csv", "--out", "statharness.toml"]) == 0
+    text = (tmp_path / "statharness.toml").read_text()
+    assert "# date(date):" in text and '"date(date)"]' not in text
+    dataset = open_dataset("p", str(tmp_path / "p.csv"), spec=load_specs(tmp_path)["p"])
+    assert "date(date)" in [c.name for c in dataset.columns]
+
+
 def test_targets_reach_the_analyses_and_a_missing_target_is_an_error(tmp_path) -> None:
     from pytest_statharness.analysis import DatasetView
     from pytest_statharness.dataset import open_dataset
