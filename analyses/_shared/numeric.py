@@ -87,3 +87,14 @@ def inv_cbrt(n: int) -> float:
     integer approximation below 2**-70, then one correct rounding)."""
     r = _icbrt(int(n) << 210)  # floor(cbrt(n) * 2**70)
     return float(Fraction(1 << 70, r))
+
+
+#: the largest magnitude whose square (and product with another such value) is finite in
+#: float64: 2**511
+SQUARE_LIMIT = 2.0**511
+
+
+def squares_overflow(value_range: tuple[float, float] | None) -> bool:
+    """Whether a column's exact value range reaches SQUARE_LIMIT: its squares would be inf,
+    and exact sums of them garbage (the column is left out, and said to be)."""
+    return value_range is not None and max(abs(value_range[0]), abs(value_range[1])) >= SQUARE_LIMIT

@@ -29,6 +29,7 @@ from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel,
 
 from .._shared.exact import fixed_ratio
 from .._shared.hist import MAX_EXAMPLES, smallest
+from .._shared.numeric import squares_overflow
 from .._shared.series import grouped_fixed_sums
 
 #: the measures screened (schema order; missing on at most MAX_MISSING_SHARE of the rows),
@@ -51,14 +52,6 @@ MIN_ROWS = 30
 MIN_TOLERANCE = 1e-290
 #: a residual's bins are counted up to this many (past it, no identity: dropped)
 MAX_BINS = 2000
-
-
-#: magnitudes whose squares and products stay finite in float64 (2**511)
-SQUARE_LIMIT = 2.0**511
-
-
-def _too_large(value_range: tuple[float, float] | None) -> bool:
-    return value_range is not None and max(abs(value_range[0]), abs(value_range[1])) >= SQUARE_LIMIT
 
 
 def _complete_sums(x: dict[str, np.ndarray], cols: list[str]) -> tuple[int, list[int]]:
@@ -158,7 +151,7 @@ class BrokenIdentities(Analysis):
         candidates = dataset.columns_of(ColumnKind.NUMERIC, roles=MEASURE_ROLES)
         # a square or product past float64's range is inf: such a measure cannot be summed
         # exactly here, and is said to be left out
-        overflow = [m for m in candidates if _too_large(dataset.column(m).value_range)]
+        overflow = [m for m in candidates if squares_overflow(dataset.column(m).value_range)]
         measures = [
             m
             for m in candidates
@@ -216,8 +209,8 @@ class BrokenIdentities(Analysis):
     def merge(self, a, b, ctx):
         out = dict(a)
         for key, value in b.items():
-            old = out.get(key, "absent")
-            if isinstance(old, str):
+            old = out.get(key)
+            if key not in out:
                 out[key] = value
             elif ctx.pass_index == 0:
                 out[key] = (

@@ -1,7 +1,8 @@
 """What more than one relationships analysis uses: the column kinds a pair may have,
 the rank-map memory budget (``MAP_BUDGET_FACTOR``), which categorical columns may group
-(``_group_columns``: not key-like), per-chunk rank and level scans, and the
-strongest-first finding cap.
+(``_group_columns``: not key-like), per-chunk rank and level scans, the
+strongest-first finding cap, the columns whose pairs get an outcome's bar
+(``interest_columns``) and the one empty cell of two yes/no columns (``nested_cell``).
 
 Kept apart so each analysis module holds only its own code. Nothing here is registered.
 A test that patches a constant patches it in the module that reads it.
@@ -27,6 +28,46 @@ GROUP_KINDS = (ColumnKind.CATEGORICAL, ColumnKind.BOOLEAN)
 MAP_BUDGET_FACTOR = 20
 # A categorical column with more than HIGH_CARDINALITY * max_groups distinct values is a key.
 HIGH_CARDINALITY = 4
+
+
+TREATMENT_NOTE = (
+    "; a trial's arms (a category or flag named treat, trt, rx, dose, arm...: "
+    "roles.treatments_by_name) get the same bar: what differs between them is the "
+    "trial's result, or an imbalance of its randomisation"
+)
+
+
+def interest_columns(dataset) -> set[str]:
+    """KPIs, targets and a trial's arms: the columns whose pairs get an outcome's bar."""
+    return set(dataset.kpis) | set(dataset.targets) | set(dataset.treatments)
+
+
+#: a 2x2 cell this many rows would fill under independence, found empty, is a rule of the
+#: data (a one-hot code's dummies are never 1 together), not chance
+NESTED_MIN_EXPECTED = 5.0
+#: ... and whose row and column hold at least this many rows each: 12 crisis years of one
+#: country all among another's is a strong association of rare events; 300 young-kid
+#: households all among the households with kids is how the columns were made
+NESTED_MIN_ROWS = 30
+
+
+def nested_cell(table) -> tuple[int, int] | None:
+    """(row, column) of the one empty cell of a 2 x 2 count table that would expect >=
+    NESTED_MIN_EXPECTED rows under independence, its row and column holding >=
+    NESTED_MIN_ROWS each: two yes/no columns nested or exclusive by construction; else
+    None (no such cell, or two)."""
+    t = np.asarray(table, dtype=np.int64)
+    n = int(t.sum())
+    rows, cols = t.sum(axis=1), t.sum(axis=0)
+    empty = [
+        (i, j)
+        for i in range(2)
+        for j in range(2)
+        if t[i, j] == 0
+        and int(rows[i]) * int(cols[j]) >= NESTED_MIN_EXPECTED * n
+        and min(int(rows[i]), int(cols[j])) >= NESTED_MIN_ROWS
+    ]
+    return empty[0] if len(empty) == 1 else None
 
 
 def _finite(chunk, column: str) -> tuple[np.ndarray, np.ndarray]:

@@ -34,6 +34,7 @@ from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.moments import level_codes
+from .._shared.numeric import squares_overflow
 from .._shared.report import bonferroni
 from .._shared.series import ALPHA, FIXED_ONE, grouped_fixed_sums
 from ._common import NUMERIC_KINDS, _group_columns
@@ -61,14 +62,6 @@ CLUSTER_RULE = (
     "the key: a patient's age on each of his rows) are listed, and alone make the finding "
     "low"
 )
-
-
-#: the largest magnitude whose square is finite in float64 (2**511)
-SQUARE_LIMIT = 2.0**511
-
-
-def _squares_overflow(value_range: tuple[float, float] | None) -> bool:
-    return value_range is not None and max(abs(value_range[0]), abs(value_range[1])) >= SQUARE_LIMIT
 
 
 def _keys(dataset, budget) -> list[str]:
@@ -144,7 +137,7 @@ class ClusteredRows(Analysis):
         ]
         # a square beyond float64's range is inf: such a measure cannot be summed exactly
         # here, and is said to be left out rather than silently dropped
-        overflow = [m for m in candidates if _squares_overflow(dataset.column(m).value_range)]
+        overflow = [m for m in candidates if squares_overflow(dataset.column(m).value_range)]
         candidates = [m for m in candidates if m not in overflow]
         measures = candidates[: min(budget.max_columns, MAX_MEASURES, max(1, MAX_CELLS // widest))]
         if not measures:

@@ -39,7 +39,16 @@ from .._shared.summaries import (
     same_measure_two_periods,
     shared_quantity,
 )
-from ._common import MAP_BUDGET_FACTOR, NUMERIC_KINDS, _ChunkRanks, _finite, _strongest_first
+from ._common import (
+    MAP_BUDGET_FACTOR,
+    NUMERIC_KINDS,
+    TREATMENT_NOTE,
+    _ChunkRanks,
+    _finite,
+    _strongest_first,
+    interest_columns,
+    nested_cell,
+)
 from .identities import IDENTITY_R2, MAX_TERMS, find_identities
 
 # The exact screening pass over all numeric pairs is run when pairs * rows stays below this.
@@ -79,13 +88,6 @@ SERIES_LEVELS_RULE = (
     "one row per time point (>= 90% distinct timestamps): the columns are time series, whose "
     "levels correlate through trends and cycles whether or not they are related; severity at "
     "most low (correlate their changes to test an association)"
-)
-
-
-TREATMENT_NOTE = (
-    "; a trial's arms (a category or flag named treat, trt, rx, dose, arm...: "
-    "roles.treatments_by_name) get the same bar: what differs between them is the "
-    "trial's result, or an imbalance of its randomisation"
 )
 
 
@@ -391,20 +393,10 @@ def _flag_of(ctx, x: str, y: str) -> str | None:
     return None
 
 
-#: a 2x2 cell this many rows would fill under independence, found empty, is a rule of the
-#: data (a one-hot code's dummies are never 1 together), not chance
-NESTED_MIN_EXPECTED = 5.0
-#: ... and whose two margins hold at least this many rows each: 12 crisis years of one
-#: country all among another's is a strong association of rare events; 300 young-kid
-#: households all among the households with kids is how the columns were made
-NESTED_MIN_ROWS = 30
-
-
 def _nested_flags(ctx, info: dict, i: int, j: int, pr: dict) -> str | None:
     """Why two 0/1 flags are tied by construction: never 1 together (medpar's type1 and
     type2, dummies of one admission type), or one 1 only where the other is (Benefits'
-    young kids and kids), the empty cell expecting >= NESTED_MIN_EXPECTED rows with
-    margins of >= NESTED_MIN_ROWS.
+    young kids and kids): ``_common.nested_cell`` of their 2 x 2 table.
 
     The 2 x 2 table of two complete flags is their counts of ones and r (phi): n11 =
     (r sqrt(a (n - a) b (n - b)) + a b) / n, an integer up to rounding."""
@@ -426,27 +418,15 @@ def _nested_flags(ctx, info: dict, i: int, j: int, pr: dict) -> str | None:
     if abs(both - round(both)) > 0.01:
         return None  # not two 0/1 columns after all
     both = round(both)
-    cells = {
-        (1, 1): (both, a * b),
-        (1, 0): (a - both, a * (n - b)),
-        (0, 1): (b - both, (n - a) * b),
-        (0, 0): (n - a - b + both, (n - a) * (n - b)),
-    }
-    margins = {1: (a, b), 0: (n - a, n - b)}
-    empty = [
-        (u, v)
-        for (u, v), (count, expected) in cells.items()
-        if count == 0
-        and expected >= NESTED_MIN_EXPECTED * n
-        and min(margins[u][0], margins[v][1]) >= NESTED_MIN_ROWS
-    ]
-    if len(empty) != 1:
+    # rows: x at its lower, higher code; columns: y likewise
+    cell = nested_cell([[n - a - b + both, b - both], [a - both, both]])
+    if cell is None:
         return None
-    if empty[0] == (1, 1):
+    if cell == (1, 1):
         return f"{x!r} and {y!r} are never 1 together (exclusive codes, as one-hot dummies)"
-    if empty[0] == (0, 0):
+    if cell == (0, 0):
         return f"every row has {x!r} or {y!r} at 1 (complementary codes)"
-    inner, outer = (x, y) if empty[0] == (1, 0) else (y, x)
+    inner, outer = (x, y) if cell == (1, 0) else (y, x)
     return f"{inner!r} is 1 only where {outer!r} is 1 (nested codes)"
 
 
@@ -1039,7 +1019,7 @@ class Correlation(Analysis):
         # a column computed from others restates them: no pair of it is medium, none links
         # a correlated group (awake = 24 - sleep_total)
         derived_cols = {cols.index(f["subject"]["derived"]) for f in identities}
-        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets) | set(ctx.dataset.treatments)
+        interesting = interest_columns(ctx.dataset)
         censoring = {frozenset(p) for p in getattr(ctx.dataset, "survival_pairs", ())}
         for i, j in selected:
             if axis_index in (i, j):

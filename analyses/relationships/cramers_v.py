@@ -22,7 +22,15 @@ from .._shared.series import (
     significant_severity,
 )
 from .._shared.summaries import PERIODS_RULE, same_measure_two_periods
-from ._common import GROUP_KINDS, _group_columns, _LevelScan, _strongest_first
+from ._common import (
+    GROUP_KINDS,
+    TREATMENT_NOTE,
+    _group_columns,
+    _LevelScan,
+    _strongest_first,
+    interest_columns,
+    nested_cell,
+)
 
 #: an association with a class outcome is medium from this corrected V: the strength of
 #: the measures' epsilon^2 0.04 (its square root), a risk of 28% against 9% on 2,400 loans
@@ -32,13 +40,6 @@ INTEREST_RULE = (
     "outcome when the spec declares none: deny, death, vote, lfp...): medium from "
     f"corrected V >= {INTEREST_MEDIUM_V} (the strength of a target's epsilon^2 0.04), not "
     "0.5: an outcome's moderate associations are what its table is read for"
-)
-
-
-TREATMENT_NOTE = (
-    "; a trial's arms (a category or flag named treat, trt, rx, dose, arm...: "
-    "roles.treatments_by_name) get the same bar: what differs between them is the "
-    "trial's result, or an imbalance of its randomisation"
 )
 
 
@@ -184,7 +185,7 @@ class CramersV(Analysis):
         pairs = self._pairs(ctx)
         tested = len(pairs)
         out = []
-        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets) | set(ctx.dataset.treatments)
+        interesting = interest_columns(ctx.dataset)
         # one-to-one pairs (no 'other' bucket): two labels of one key; the later column of
         # each recodes the earlier one level for level
         one_to_one = {
@@ -311,35 +312,17 @@ NESTED_RULE = (
     "nested or exclusive by construction, a rule of the data rather than an association; "
     "severity at most low"
 )
-#: rows an empty 2 x 2 cell would hold under independence, for it to be a rule of the data
-NESTED_MIN_EXPECTED = 5.0
-#: ... with both margins of the cell holding at least this many rows (rare events that
-#: always co-occur are an association, see correlation.NESTED_MIN_ROWS)
-NESTED_MIN_ROWS = 30
 
 
 def _empty_cell(table, levels_a: list, levels_b: list) -> tuple | None:
     """(level of a, level of b) of the one empty cell of a 2 x 2 table (no 'other' bucket)
-    that would expect >= NESTED_MIN_EXPECTED rows under independence; else None."""
+    that marks nested or exclusive codes (``_common.nested_cell``); else None."""
     if table is None or len(levels_a) != 2 or len(levels_b) != 2:
         return None
     if table[-1].any() or table[:, -1].any():
         return None  # rows in the 'other' bucket: more than two levels seen
-    t = table[:2, :2]
-    n = int(t.sum())
-    rows, cols = t.sum(axis=1), t.sum(axis=0)
-    empty = [
-        (i, j)
-        for i in range(2)
-        for j in range(2)
-        if t[i, j] == 0
-        and int(rows[i]) * int(cols[j]) >= NESTED_MIN_EXPECTED * n
-        and min(int(rows[i]), int(cols[j])) >= NESTED_MIN_ROWS
-    ]
-    if len(empty) != 1:
-        return None
-    i, j = empty[0]
-    return levels_a[i], levels_b[j]
+    cell = nested_cell(table[:2, :2])
+    return None if cell is None else (levels_a[cell[0]], levels_b[cell[1]])
 
 
 ONE_TO_ONE_RULE = (

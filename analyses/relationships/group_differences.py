@@ -30,11 +30,13 @@ from ._common import (
     GROUP_KINDS,
     MAP_BUDGET_FACTOR,
     NUMERIC_KINDS,
+    TREATMENT_NOTE,
     _ChunkRanks,
     _finite,
     _group_columns,
     _LevelScan,
     _strongest_first,
+    interest_columns,
 )
 
 # -- group differences (Kruskal–Wallis) -------------------------------------------------
@@ -299,7 +301,7 @@ class GroupDifferences(Analysis):
         cap = ctx.budget.distinct_cap
         out = []
         profiles: dict[tuple[str, str], dict[int, float]] = {}
-        interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets) | set(ctx.dataset.treatments)
+        interesting = interest_columns(ctx.dataset)
         for v, g in pairs:
             lv = info["levels"][g]
             labels = [level_label(x) for x in lv["levels"]] + ["(other)"]
@@ -441,13 +443,6 @@ THRESHOLD_RULE = (
 )
 
 
-TREATMENT_NOTE = (
-    "; a trial's arms (a category or flag named treat, trt, rx, dose, arm...: "
-    "roles.treatments_by_name) get the same bar: what differs between them is the "
-    "trial's result, or an imbalance of its randomisation"
-)
-
-
 def _structural(ctx, v: str, g: str, counts, sums, epsilon) -> tuple[str, str] | None:
     """(severity, rule) when a medium/high group difference is true by the table's
     construction rather than an effect: the measure is an attribute of the levels, a
@@ -492,7 +487,7 @@ def _shared_groupings(ctx, findings: list[dict], tested: int) -> list[dict]:
     by_group: dict[str, list[dict]] = {}
     # a target's or KPI's difference is what the table is read for: it keeps its own
     # finding, named, instead of being folded among the others (Salaries' salary by rank)
-    interesting = set(ctx.dataset.kpis) | set(ctx.dataset.targets) | set(ctx.dataset.treatments)
+    interesting = interest_columns(ctx.dataset)
     for f in findings:
         if (
             f["kind"] == "group_difference"

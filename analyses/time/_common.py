@@ -258,19 +258,20 @@ def per_point(ctx, keys: np.ndarray) -> str:
     return GRAIN_ADJECTIVES.get(ctx.params.get("grain"), "daily")
 
 
-ADMINISTRATIVE_CENSORING_RULE = (
+ADMINISTRATIVE_CENSORING = (
     "{series!r} is the follow-up time of a survival table (beside its event flag "
     "{event!r}: roles.survival_pairs): over the entry dates it falls by construction, as "
     "those who entered later were followed for less time until the study closed "
-    "(administrative censoring), not a change in the subjects; severity at most low"
+    "(administrative censoring), not a change in the subjects"
 )
 
 
 def administrative_censoring(ctx, series: str) -> str | None:
-    """The rule text when ``series`` is a survival table's follow-up time: its trend or
-    shift over the time axis is the study's closing date (dd's spells by start year, cgd's
-    tstop by randomisation date, Melanoma's follow-up by year of operation)."""
+    """Why ``series`` falls over the time axis when it is a survival table's follow-up time:
+    the study's closing date (dd's spells by start year, cgd's tstop by randomisation date,
+    Melanoma's follow-up by year of operation); None otherwise. trend says it as the
+    reading, changepoints caps a fall with it."""
     for event, time in getattr(ctx.dataset, "survival_pairs", ()):
         if time == series:
-            return ADMINISTRATIVE_CENSORING_RULE.format(series=series, event=event)
+            return ADMINISTRATIVE_CENSORING.format(series=series, event=event)
     return None

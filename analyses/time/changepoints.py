@@ -434,7 +434,8 @@ class Changepoints(_TimeAnalysis):
                 medium = out[-1]["severity"] in ("medium", "high")
                 capped = _not_a_step(search, ch, keys, y) if numeric and medium else None
                 if capped is None and medium and shift < 0:
-                    capped = administrative_censoring(ctx, name)
+                    reading = administrative_censoring(ctx, name)
+                    capped = None if reading is None else reading + "; severity at most low"
                 if capped is not None:
                     out[-1]["severity"] = "low"
                     out[-1]["evidence"]["parameters"]["severity_capped"] = capped

@@ -215,7 +215,7 @@ def month_change_ratio(keys: np.ndarray, y: np.ndarray) -> tuple[float, float] |
 def _wandering_months(test: dict) -> str | None:
     """Why a month-of-year cycle is at most low: the month means wander (an exchange rate
     over three years gives each month its own level once), or None."""
-    found = test.get("wander_ratio")
+    found = test.get("wander")
     if found is None:
         return None
     ratio, r1 = found
@@ -813,7 +813,7 @@ class Seasonality(_TimeAnalysis):
         if cycle == "month_of_year" and regular is None:
             # a daily or weekly series, tested less a straight line: a wander stays in it (a
             # regular monthly series' moving average takes it out)
-            test["wander_ratio"] = month_change_ratio(keys, means)
+            test["wander"] = month_change_ratio(keys, means)
         if regular is not None:
             # a regular monthly or quarterly series: the values less their centred moving
             # average over one year, the trend however curved (J&J's earnings grow 30-fold;

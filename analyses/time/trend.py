@@ -176,7 +176,7 @@ class Trend(_TimeAnalysis):
             censored = administrative_censoring(ctx, name) if (values["tau"] or 0.0) < 0 else None
             if censored is not None:
                 # worth seeing once, read for what it is: the study's closing date
-                parameters["reading"] = censored.split("; severity")[0]
+                parameters["reading"] = censored
             if i in shared:
                 # many measures trending together is one fact about the table (growth of an
                 # economy, of a business): said once, in the shared-trend finding
