@@ -583,6 +583,25 @@ def test_whole_numbers_named_as_a_grouping_are_its_codes(tmp_path) -> None:
     assert cols["patents"].role == ColumnRole.COUNT
 
 
+def test_a_vote_coded_as_whole_numbers_is_a_class_outcome(tmp_path) -> None:
+    """mexico's vote88 (1 PRI, 2 PAN, 3 FDN) is the classes of a result, compared across
+    and associated with, not a count; a 1..5 rating called y stays on its scale."""
+    from pytest_statharness.dataset.roles import outcome_by_name
+
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {
+            "vote88": rng.choice([1, 2, 3], 500),
+            "y": rng.choice([1, 2, 3, 4, 5], 500),
+            "age": rng.integers(18, 80, 500),
+        }
+    )
+    cols = roles_of(tmp_path, frame)
+    assert cols["vote88"].role == ColumnRole.CATEGORY
+    assert cols["y"].role != ColumnRole.CATEGORY
+    assert "vote88" in outcome_by_name(list(cols.values()))
+
+
 def test_a_month_with_no_date_is_a_grouping(tmp_path) -> None:
     """airquality: Month 5..9 and Day, no year. The months are groups to compare (the
     summer shows as Temp across Month); with a year beside them, seasonality reads the

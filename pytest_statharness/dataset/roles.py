@@ -585,6 +585,20 @@ def decide_role(
             "codes of a category, not a count",
             0.6,
         )
+    if (
+        whole
+        and _outcome_stem(name.strip().lower()) in CODED_CLASS_NAMES
+        and summary.get("distinct_exact", True)
+        and 3 <= distinct <= CODED_CLASS_MAX_LEVELS
+        and not summary.get("negative")
+    ):
+        # mexico's vote88: 1 PRI, 2 PAN, 3 FDN; a mean vote is no quantity
+        return RoleDecision(
+            ColumnRole.CATEGORY,
+            f"{distinct} whole numbers named as a result (vote, decision, diagnosis...): "
+            "the codes of its classes, not a count",
+            0.6,
+        )
     if tokens & _LAT and _in_domain_float(summary, -90, 90):
         return RoleDecision(ColumnRole.GEO_COORDINATE, "latitude: named so, within ±90", 0.8)
     if tokens & _LON and _in_domain_float(summary, -180, 360):
@@ -653,9 +667,32 @@ CLASS_OUTCOME_NAMES = frozenset(
         "target", "outcome", "response", "label", "y",
         "deny", "denied", "default", "churn", "churned", "survived", "died", "death",
         "dead", "relapse", "diagnosis", "lfp", "inlf", "participation", "vote",
-        "admit", "admitted", "approved", "infected",
+        "admit", "admitted", "approved", "infected", "decision",
     }
 )  # fmt: skip
+
+
+#: a class outcome written as whole numbers (a vote coded 1, 2, 3) has at most this many
+#: codes; a day number called death has many
+CODED_CLASS_MAX_LEVELS = 8
+#: results whose codes are never amounts: a vote's 1, 2, 3 are parties. Not ``y`` or
+#: ``outcome``: a rating 1..5 so named is a measure on a scale
+CODED_CLASS_NAMES = frozenset({"vote", "decision", "diagnosis"})
+
+
+def _outcome_stem(name: str) -> str:
+    """``vote88`` -> ``vote``: a result named with its year or wave (mexico's vote in 1988)
+    is the same result; stems of under 3 letters keep their digits (``y2``, ``x1``)."""
+    stem = name.rstrip("0123456789")
+    return stem if len(stem) >= 3 else name
+
+
+def _y_prefixed(name: str, lowered_names: set[str]) -> bool:
+    """``y.net``, ``y_growth``: the response ``y`` of a regression table, qualified
+    (barro's net growth rate), unless an ``x`` twin stands beside it (``x_coord`` and
+    ``y_coord`` are a position's two axes, not an outcome and a driver)."""
+    m = re.fullmatch(r"y[._]([a-z][a-z0-9._]*)", name)
+    return bool(m) and f"x{name[1:]}" not in lowered_names
 
 
 #: a survival table's event indicator (censored 0 / event 1, or a status code): the outcome
@@ -668,6 +705,34 @@ EVENT_NAMES = frozenset(
         "e", "d", "delta", "dead", "death", "died",
     }
 )  # fmt: skip
+#: an event indicator named with its endpoint's prefix (stagec's ``pgstat`` beside ``pgtime``:
+#: progression status and time; ``dfsstatus`` beside ``dfstime``)
+EVENT_SUFFIXES = ("status", "stat", "event", "cens", "censor")
+#: ... and the follow-up time of the same endpoint
+FOLLOW_UP_SUFFIXES = ("futime", "time", "days")
+
+
+def _prefixed_endpoints(columns) -> list[tuple]:
+    """(event column, time column) pairs named with one endpoint prefix: ``pgstat`` and
+    ``pgtime``. Both suffixes must match and the prefix must be the same, so ``mstat``
+    (marital status) beside ``worktime`` is no pair."""
+    out = []
+    for e in columns:
+        en = e.name.strip().lower()
+        if e.role not in (ColumnRole.BOOLEAN, ColumnRole.CATEGORY):
+            continue
+        for es in EVENT_SUFFIXES:
+            prefix = en[: -len(es)] if en.endswith(es) else ""
+            if len(prefix) < 2 or not prefix.isalpha():
+                continue
+            for t in columns:
+                tn = t.name.strip().lower()
+                if t.role in MEASURE_ROLES and any(tn == prefix + ts for ts in FOLLOW_UP_SUFFIXES):
+                    out.append((e, t))
+            break
+    return out
+
+
 #: names of the follow-up time of a survival table
 FOLLOW_UP_NAMES = frozenset(
     {
@@ -683,7 +748,9 @@ def survival_pairs(columns) -> list[tuple[str, str]]:
     :func:`survival_events` with each follow-up time beside it. Their association is the
     table's censoring (an event ends the follow-up early), true by construction."""
     events = survival_events(columns)
-    return [(e, t.name) for e in events for t in _follow_up_times(columns)]
+    pairs = [(e, t.name) for e in events for t in _follow_up_times(columns)]
+    pairs += [(e.name, t.name) for e, t in _prefixed_endpoints(columns) if e.name in events]
+    return list(dict.fromkeys(pairs))
 
 
 def _follow_up_times(columns) -> list:
@@ -691,6 +758,12 @@ def _follow_up_times(columns) -> list:
     return [
         c for c in columns if c.name.strip().lower() in FOLLOW_UP_NAMES and c.role in MEASURE_ROLES
     ]
+
+
+def _few_levels(c) -> bool:
+    """An event indicator is a flag or a status of at most 3 levels (censored /
+    transplanted / dead); more levels are some other code."""
+    return not (c.role == ColumnRole.CATEGORY and getattr(c, "distinct_at_least", 0) > 3)
 
 
 def survival_events(columns) -> tuple[str, ...]:
@@ -705,15 +778,19 @@ def survival_events(columns) -> tuple[str, ...]:
     ``d`` is one only beside a ``t``/``time``.
     """
     names = {c.name.strip().lower(): c for c in columns}
+    prefixed = {e.name for e, _ in _prefixed_endpoints(columns)}
     times = _follow_up_times(columns)
     if not times:
-        return ()
+        return tuple(c.name for c in columns if c.name in prefixed and _few_levels(c))
     one_letter_time = all(len(c.name.strip()) == 1 for c in times)
     out = []
     for n, c in names.items():
+        if c.name in prefixed and _few_levels(c):
+            out.append(c.name)
+            continue
         if n not in EVENT_NAMES or c.role not in (ColumnRole.BOOLEAN, ColumnRole.CATEGORY):
             continue
-        if c.role == ColumnRole.CATEGORY and getattr(c, "distinct_at_least", 0) > 3:
+        if not _few_levels(c):
             continue  # censored / transplanted / dead at most; more levels are some code
         if len(n) == 1 and not one_letter_time:
             continue  # E beside T, not a lone e beside a 'time'
@@ -751,8 +828,9 @@ def treatments_by_name(columns) -> tuple[str, ...]:
 
 def outcome_by_name(columns) -> tuple[str, ...]:
     """Measure columns named like an outcome (``target``, ``outcome``, ``response``, ``y``
-    when it is the table's only one-letter name, ``price``, ``wage(s)``, ``lwage``, ``salary``, ``earnings``), used as the dataset's
-    targets when its spec declares none.
+    when it is the table's only one-letter name or qualified (``y.net``), ``price``,
+    ``wage(s)``, ``lwage``, ``salary``, ``earnings``; with a year appended too: ``wage76``),
+    used as the dataset's targets when its spec declares none.
 
     Why: a table exported for modelling names its outcome so, and a price or a wage is what
     a table of goods or of workers is collected to explain; an expert reads such a table
@@ -763,14 +841,21 @@ def outcome_by_name(columns) -> tuple[str, ...]:
     their levels and the categories associated with them are the outcome's drivers.
     """
     one_letter = sum(1 for c in columns if len(c.name.strip()) == 1)
+    lowered = {c.name.strip().lower() for c in columns}
 
     def named(c) -> bool:
         name = c.name.strip().lower()
         if c.role in (ColumnRole.CATEGORY, ColumnRole.BOOLEAN):
             # a class outcome: its levels split the rows to compare (Hdma's deny, flchain's
             # death); a day number called death is a measure and stays one
-            return name in CLASS_OUTCOME_NAMES
-        return name in OUTCOME_NAMES and c.role in MEASURE_ROLES
+            return name in CLASS_OUTCOME_NAMES or _outcome_stem(name) in CLASS_OUTCOME_NAMES
+        if c.role not in MEASURE_ROLES:
+            return False
+        return (
+            name in OUTCOME_NAMES
+            or _outcome_stem(name) in OUTCOME_NAMES
+            or _y_prefixed(name, lowered)
+        )
 
     named_ones = [
         c.name

@@ -90,6 +90,10 @@ def columns(*names: str):
         (("Salary", "rank"), ("Salary",)),
         (("lwage", "ed", "exp"), ("lwage",)),
         (("pay", "hours"), ()),
+        (("country_year", "y.net", "lgdp2"), ("y.net",)),  # barro: the response, qualified
+        (("x_coord", "y_coord", "depth"), ()),  # a position's two axes
+        (("wage76", "grade76"), ("wage76",)),  # a wage of 1976 is a wage
+        (("y2", "x2"), ()),  # two-letter stems keep their digits
     ],
 )
 def test_outcomes_by_name(names, expected) -> None:
@@ -333,6 +337,8 @@ def test_a_day_number_called_death_is_no_class_outcome() -> None:
         SimpleNamespace(name="class", role=ColumnRole.CATEGORY),
     ]
     assert outcome_by_name(columns) == ("vote", "lfp")
+    decided = [SimpleNamespace(name="decision", role=ColumnRole.CATEGORY)]
+    assert outcome_by_name(decided) == ("decision",)  # Greene's refugee appeals
 
 
 def test_a_survival_tables_event_indicator_is_its_outcome() -> None:
@@ -350,6 +356,11 @@ def test_a_survival_tables_event_indicator_is_its_outcome() -> None:
     assert outcome_by_name(cols(("status", C, 3), ("income", M, 500))) == ()
     assert outcome_by_name(cols(("e", B, 2), ("time", M, 500))) == ()
     assert outcome_by_name(cols(("status", C, 7), ("time", M, 500))) == ()
+    # stagec's progression: an endpoint's status beside its time, named by one prefix
+    assert outcome_by_name(cols(("pgtime", M, 140), ("pgstat", B, 2), ("age", M, 30))) == (
+        "pgstat",
+    )
+    assert outcome_by_name(cols(("mstat", C, 3), ("worktime", M, 300))) == ()
 
 
 def test_a_measure_related_to_a_survival_event_is_medium() -> None:
