@@ -202,7 +202,7 @@ def built_from(x: str, y: str, columns) -> str | None:
 
 
 #: a column name ending in a period: a year (1800..2099) or a two-digit season (86, 87)
-_PERIOD_NAME = re.compile(r"^(?P<stem>.*?)[ _.-]?(?P<period>(?:18|19|20)\d\d|\d\d)$")
+_PERIOD_NAME = re.compile(r"^(?P<stem>.*?)[ _.-]?(?P<period>(?:18|19|20)\d\d|\d{2,3})$")
 
 
 _MONTHS = (
@@ -226,13 +226,14 @@ PERIODS_RULE = (
 def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
     """(stem, period of x, period of y) when two column names are one measure in two
     periods, else None: ``1960`` and ``1961`` (a wide table of years), ``team86`` and
-    ``team87``, ``pop_2000`` and ``pop_2010``, ``JAN`` and ``FEB``.
+    ``team87``, ``pop_2000`` and ``pop_2010``, ``BILLS103`` and ``BILLS104`` (two
+    congresses), ``JAN`` and ``FEB``.
 
     Why: a wide export stores one measure per period as columns; the same units' values
     in two periods agree by persistence (a country's fertility in 2004 and 2005, a player's
     team in 1986 and 1987), which is the table's layout, not an effect. Two-digit periods
     need a stem of letters (``x1``/``x2`` or ``v12``/``v13`` are feature numbers, not
-    seasons) and differ by at most 10.
+    seasons) and differ by at most 10; three-digit ones a stem of 3 letters or more.
     """
     months = _MONTH_NAME.match(x.strip()), _MONTH_NAME.match(y.strip())
     if months[0] is not None and months[1] is not None:
@@ -262,6 +263,8 @@ def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
     stem = mx["stem"]
     if len(px) == 2 and not (len(stem) >= 2 and stem.isalpha() and abs(int(px) - int(py)) <= 10):
         return None
+    if len(px) == 3 and not (len(stem) >= 3 and stem.isalpha() and abs(int(px) - int(py)) <= 10):
+        return None  # a congress or a wave numbered past 99 (BILLS103, BILLS104), not v101
     return stem, px, py
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pytest_statharness.registry import Registry
 from pytest_statharness.testing import run_on_frame
@@ -524,3 +525,36 @@ def test_monthly_dates_over_centuries_are_read_in_years() -> None:
     assert finding["evidence"]["parameters"]["buckets"] == "year"
     assert finding["measurement"]["values"]["points"] == 250
     assert "latest" not in finding["title"]
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "expected"),
+    [
+        ("BILLS103", "BILLS104", ("BILLS", "103", "104")),  # two congresses
+        ("team86", "team87", ("team", "86", "87")),
+        ("v101", "v102", None),  # feature numbers
+        ("x1", "x2", None),
+        ("BILLS103", "BILLS203", None),  # a hundred apart: no two periods of one series
+    ],
+)
+def test_two_periods_read_from_the_names(x, y, expected) -> None:
+    from statharness_analyses._shared.summaries import same_measure_two_periods
+
+    assert same_measure_two_periods(x, y) == expected
+
+
+def test_event_counts_of_units_of_every_size_restate_their_size() -> None:
+    """statsmodels' cancer: deaths per county (0 in the smallest) against the county's
+    population, r = 0.97: the counties' sizes, compared per capita instead."""
+    rng = np.random.default_rng(21)
+    population = np.round(rng.lognormal(8.8, 0.9, 300))
+    population[:3] = 300  # the smallest counties: no death in the year
+    frame = pd.DataFrame(
+        {"cancer": rng.poisson(population * 0.0035), "population": population.astype(int)}
+    )
+    assert frame["cancer"].min() == 0
+    corr = run_on_frame(analysis("correlation"), frame)
+    pair = next(f for f in corr.findings if f["kind"] == "correlation")
+    assert pair["measurement"]["values"]["pearson_r"] > 0.95
+    assert pair["severity"] == "low"
+    assert "every size" in pair["evidence"]["parameters"]["severity_capped"]
