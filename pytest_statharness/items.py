@@ -157,6 +157,14 @@ class AnalysisItem(pytest.Item):
         except StatHarnessError as exc:
             self._record(outcome="failed", error=str(exc))
             raise StatHarnessFailure(str(exc)) from None
+        except Exception as exc:
+            # a defect of the analysis: report.json and report.md name the item, its
+            # analysis and dataset and the error; pytest shows the traceback to report
+            self._record(
+                outcome="failed",
+                error=f"{type(exc).__name__} in analysis {self.analysis.id!r}: {exc}",
+            )
+            raise
         text = canonical_findings(result.findings)
         outcome = self.harness.snapshots.check(
             snapshot_key(self.dataset_names),

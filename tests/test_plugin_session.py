@@ -236,3 +236,51 @@ def test_artifacts_carry_no_absolute_paths_user_or_host(pytester, parquet_path) 
         for word in (user, host):
             if len(word) >= 4:  # short names ("root") would match ordinary words
                 assert f'"{word}"' not in text
+
+
+def test_an_analysis_that_raises_is_named_in_the_run_report(pytester, parquet_path) -> None:
+    """A defect in an analysis fails its item only; report.json and report.md say which
+    analysis on which dataset failed and why, not an item of nulls."""
+    pytester.makeconftest(
+        """
+from pytest_statharness import Analysis, ColumnKind
+
+
+class Broken(Analysis):
+    id = "broken_one"
+    family = "quality"
+    title = "raises in update"
+    requires = (ColumnKind.NUMERIC,)
+    method = "none"
+    reference = "none"
+
+    def init(self, ctx):
+        return 0
+
+    def update(self, state, chunk, ctx):
+        raise ValueError("zip() argument 2 is longer than argument 1")
+
+    def merge(self, a, b, ctx):
+        return a
+
+
+def statharness_analyses():
+    return [Broken()]
+"""
+    )
+    result = pytester.runpytest(
+        "--stat-dataset", "sales=data/sales.parquet", "-p", "no:cacheprovider", "-k", "broken_one"
+    )
+    result.assert_outcomes(failed=1)
+    latest = json.loads((pytester.path / "appdata" / "runs" / "LATEST.json").read_text())
+    run_dir = pytester.path / "appdata" / "runs" / latest["run_id"]
+    (item,) = json.loads((run_dir / "report.json").read_text())["items"]
+    assert (item["analysis_id"], item["dataset"], item["outcome"]) == (
+        "broken_one",
+        "sales",
+        "failed",
+    )
+    assert item["error"] == (
+        "ValueError in analysis 'broken_one': zip() argument 2 is longer than argument 1"
+    )
+    assert "zip() argument 2 is longer" in (run_dir / "report.md").read_text()

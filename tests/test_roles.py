@@ -346,6 +346,18 @@ def test_a_longitude_east_of_the_date_line_is_a_coordinate(tmp_path) -> None:
     frame = pd.DataFrame({"lat": rng.uniform(-38, -11, 300), "long": rng.uniform(165, 188, 300)})
     cols = roles_of(tmp_path, frame)
     assert cols["long"].role == ColumnRole.GEO_COORDINATE
+    # seals' movements: a change of latitude is a measurement, not a place
+    moves = pd.DataFrame(
+        {
+            "lat": rng.uniform(28, 50, 300),
+            "delta_lat": rng.normal(0, 0.5, 300),
+            "delta_long": rng.normal(0, 0.5, 300),
+        }
+    )
+    cols = roles_of(tmp_path, moves)
+    assert cols["lat"].role == ColumnRole.GEO_COORDINATE
+    assert cols["delta_lat"].role == ColumnRole.MEASUREMENT
+    assert cols["delta_long"].role == ColumnRole.MEASUREMENT
 
 
 def panel(firms: int = 8, years: int = 25, seed: int = 3) -> pd.DataFrame:

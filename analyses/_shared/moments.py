@@ -27,9 +27,11 @@ def level_moments(codes: np.ndarray, names: list, x: np.ndarray, y: np.ndarray) 
     and both values are present and finite. One stable sort of the rows by level, each
     level one slice: one pass over the rows whatever the number of levels."""
     ok = np.flatnonzero((codes >= 0) & np.isfinite(x) & np.isfinite(y))
+    if not ok.size:
+        return {}  # no row of this chunk has both values and a level (msq's split items)
     order = ok[np.argsort(codes[ok], kind="stable")]
     k = codes[order]
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]]) if k.size else k
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     ends = np.r_[starts[1:], k.size]
     xv, yv = x[order], y[order]
     out = {}

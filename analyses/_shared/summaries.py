@@ -270,6 +270,15 @@ def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
 
 #: a flag named after a measure shares this many leading letters with it
 FLAG_STEM = 3
+#: ... or its last word, of at least this many letters (prevAllies, yearsAllies)
+FLAG_WORD = 4
+
+
+def _last_word(name: str) -> str:
+    """The last word of a name split at camelCase and separators: yearsAllies -> allies."""
+    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name.strip())
+    words = [w for w in re.split(r"[^A-Za-z]+", spaced.lower()) if w]
+    return words[-1] if words else ""
 
 
 #: whole column names (or their last word) of optional annotations, empty by design
@@ -308,9 +317,13 @@ def lagged_copies(a: str, b: str) -> bool:
 
 
 def named_after(flag: str, measure: str) -> bool:
-    """node4 and nodes, age80 and age, highinc and inc: a flag named after a measure (the
-    measure's letters inside the flag's, or the same first FLAG_STEM letters). Such a
+    """node4 and nodes, age80 and age, highinc and inc, prevAllies and yearsAllies: a flag
+    named after a measure (the measure's letters inside the flag's, the same first
+    FLAG_STEM letters, or the same last word of FLAG_WORD letters or more). Such a
     flag is a cut of the measure (``quality.flag_consistency`` checks it row by row)."""
+    last = [_last_word(flag), _last_word(measure)]
+    if last[0] == last[1] and len(last[0]) >= FLAG_WORD and flag.strip() != measure.strip():
+        return True  # Quarrels' prevAllies (allied before) and yearsAllies (for how long)
     a, b = flag.strip().lower(), measure.strip().lower()
     if a.rstrip("0123456789") == b and a != b:
         return True  # uis' IV3 (IV == 3) beside IV

@@ -107,6 +107,20 @@ def _detrended_r(r_xy: float | None, r_xt: float | None, r_yt: float | None) -> 
 RHO_SHOWN_GAP = 0.2
 
 
+def _sparse_side(info, i: int, j: int) -> tuple[int, int, object] | None:
+    """(column, rows off its mode, the mode) of the sparser column of a pair when it holds
+    fewer than SPARSE_MIN_ROWS rows off its most common value, else None."""
+    sides = [(k, *info["off_mode"][k]) for k in (i, j) if info["off_mode"][k] is not None]
+    sides = [s for s in sides if s[1] < SPARSE_MIN_ROWS]
+    return min(sides, key=lambda s: (s[1], s[0])) if sides else None
+
+
+def _plain(value):
+    """A numpy scalar as the plain number a rule text prints (0, not np.float64(0.0))."""
+    value = value.item() if hasattr(value, "item") else value
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _pair_title(x: str, y: str, r: float | None, note: str | None, rho: float | None = None) -> str:
     """'Correlation of 'x' and 'y' (r = +0.62; note)': the direction and the size read
     where the finding is listed, with what caps it; Spearman's rho too when it tells
@@ -436,10 +450,14 @@ IDENTITY_PAIR_RULE = (
     "{column!r} is a linear identity of other measures (see its linear_identity finding): "
     "its correlations restate theirs; severity at most low, and it links no correlated group"
 )
+#: a linear identity needs this many rows beyond its coefficients (residual degrees of
+#: freedom): 2 rows fit any line exactly, 12 rows that keep b = a + 1 are a rule
+IDENTITY_MIN_DF = 10
 IDENTITY_RULE = (
     f"a complete measure that a least-squares fit on at most {MAX_TERMS} other complete "
     f"measures reproduces to R^2 >= {IDENTITY_R2} (stepwise on the exact Pearson "
-    "correlations, plain float arithmetic): a column computed from others (a mean, a total, "
+    f"correlations, plain float arithmetic) on at least {IDENTITY_MIN_DF} rows more than it has "
+    "coefficients: a column computed from others (a mean, a total, "
     "a difference, a rescaling), which adds no information of its own; medium, said once "
     "per set of columns"
 )
@@ -472,6 +490,19 @@ CENSORING_RULE = (
     "a survival table's event flag and its follow-up time (roles.survival_pairs): an event "
     "ends the follow-up, so time is shorter where the event happened, by construction (the "
     "censoring of the table, not a driver of the event); severity at most low"
+)
+
+
+#: a pair in which a column holds fewer than this many rows off its most common value
+#: rests on those few rows (Quarrels' 'ignorance' coded on 6 of 779 wars): anecdotes, not
+#: an association; 10 is the events-per-variable rule of thumb of regression (Peduzzi et al.
+#: 1996) and keeps 12 crisis years that two countries share
+SPARSE_MIN_ROWS = 10
+SPARSE_RULE = (
+    "{column!r} holds {rows} row(s) off its most common value ({mode!r}): the "
+    "correlation rests on those few rows (fewer than " + str(SPARSE_MIN_ROWS) + "), an "
+    "anecdote rather than an association; severity at most low, and the pair links no "
+    "correlated group"
 )
 
 
@@ -557,7 +588,10 @@ class Correlation(Analysis):
         "(or 1/2) flags whose 2 x 2 table has one empty cell that >= 5 rows would fill under "
         "independence, both its margins >= 30 rows (never 1 together: one-hot dummies; one "
         "1 only where the other is: young kids and kids; the table from the counts of ones "
-        "and phi), are coded so by construction: derived, at most low. A pair that is the "
+        "and phi), are coded so by construction: derived, at most low. A pair in which a "
+        f"column holds fewer than {SPARSE_MIN_ROWS} rows off its most common value rests on "
+        "those rows (an anecdote: Quarrels' reasons coded on 6 of 779 wars): at most low, "
+        "no group. A pair that is the "
         "strongest correlation of both its columns is medium from |r| >= 0.5 too (each "
         "column's one clear partner), subject to the caps that follow, and joins no group; so is "
         "the strongest correlation of one of its columns when neither column is in a "
@@ -572,7 +606,7 @@ class Correlation(Analysis):
         "function of the other: a log, a square) and interaction terms of a common factor "
         "('A_B' beside 'A' or 'A_C', named by joining column names), a survival table's "
         "event flag and its follow-up time (censoring), and a 0/1 flag named "
-        "after the measure it is paired with (node4 and nodes, age80 and age: a cut of it, "
+        "after the measure it is paired with (node4 and nodes, age80 and age, prevAllies and yearsAllies: a cut of it, "
         "checked row by row by flag_consistency): at most low, no group; "
         "so is one measure in two periods, read from the names (a wide table's '1960' and "
         "'1961', 'hits86' and 'hits87', 'BILLS103' and 'BILLS104', 'JAN' and 'FEB'): "
@@ -587,7 +621,8 @@ class Correlation(Analysis):
         "reproduces to R^2 >= 1 - 1e-5 (terms of standardised weight under 0.01, taken "
         "only for rounding, dropped when the fit stays within 1e-5 of that; from the exact "
         "correlations, when every pair was correlated; "
-        "plain float arithmetic) is one medium finding, first, with its coefficients "
+        f"plain float arithmetic; at least {IDENTITY_MIN_DF} rows more than coefficients) is "
+        "one medium finding, first, with its coefficients "
         "(testscr = 0.5 readscr + 0.5 mathscr); the pairs of that column are at most low and "
         "link no group. Measures (role measurement, count, duration) "
         "and 0/1 flags (point-biserial r) are paired"
@@ -871,6 +906,14 @@ class Correlation(Analysis):
             n = state[c]["n"]
             mean = fixed_ratio(state[c]["sum"], n) if n else 0.0
             means.append(mean if math.isfinite(mean) else 0.0)
+        off_mode = []
+        for c in cols:
+            cmap = state[c]["map"]
+            if cmap.overflow or not cmap.counts.size:
+                off_mode.append(None)  # past distinct_cap values: never a handful of rows
+            else:
+                top = int(np.argmax(cmap.counts))  # the first of tied modes: deterministic
+                off_mode.append((int(cmap.counts.sum() - cmap.counts[top]), cmap.values[top]))
         tables = {
             (i, -1): RankTable(state[c]["map"])
             for i, c in enumerate(cols)
@@ -880,6 +923,7 @@ class Correlation(Analysis):
         info = {
             "scan": scan,
             "distinct": [int(state[c]["map"].values.size) for c in cols],
+            "off_mode": off_mode,
             "means": means,
             "tables": tables,
             "pearson_pairs": pairs,
@@ -1143,8 +1187,10 @@ class Correlation(Analysis):
                 )
             )
             restated = i in derived_cols or j in derived_cols
+            sparse = _sparse_side(info, i, j)
             group_edge = (
                 severity in ("medium", "high")
+                and sparse is None
                 and not restated
                 and not mutual
                 and not (shared or series_levels)
@@ -1197,6 +1243,12 @@ class Correlation(Analysis):
                 # population and population over 16, enrolment and teachers
                 severity = "low"
                 params["severity_capped"] = size_rule_text([cols[i], cols[j]], spans)
+            if sparse is not None and severity in ("medium", "high"):
+                # Quarrels' 'ignorance' and 'pride', coded on 6 and 13 of 779 wars
+                severity = "low"
+                params["severity_capped"] = SPARSE_RULE.format(
+                    column=cols[sparse[0]], rows=sparse[1], mode=_plain(sparse[2])
+                )
             if reason:
                 params["spearman_skipped"] = reason
             if pr.get("overflow"):
@@ -1236,6 +1288,7 @@ class Correlation(Analysis):
                 and r_ij >= ONE_SIDED_MEDIUM_R
                 and (r_ij >= best.get(i, 0.0) or r_ij >= best.get(j, 0.0))
                 and not (shared or series_levels or restated or sized)
+                and sparse is None
                 and quantity is None
                 and periods is None
                 and derived is None
@@ -1298,6 +1351,8 @@ class Correlation(Analysis):
                 spread[i] = pair(i, j)["cxx" if i < j else "cyy"]
         out = []
         for found in find_identities(usable, lambda i, j: pair(i, j)["r"]):
+            if rows - len(found.terms) - 1 < IDENTITY_MIN_DF:
+                continue  # any 2 points lie on a line: a fit needs rows to spare to be a rule
             t = found.target
             coefficients = {
                 cols[j]: b * math.sqrt(spread[t] / spread[j])

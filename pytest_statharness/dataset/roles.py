@@ -143,6 +143,12 @@ _SAMPLING_WEIGHT_NAMES = {
     "sampweight", "sample_weight", "sampling_weight", "survey_weight", "design_weight",
     "weight_sample", "pwgt", "perweight", "wtfinl", "wtssall",
 }  # fmt: skip
+#: words saying a latitude/longitude is a change or an error, not a place: seals'
+#: ``delta_lat`` and ``delta_long`` are movements, measurements to analyse
+_NOT_POSITION = {
+    "delta", "diff", "difference", "change", "chg", "shift", "error", "err", "speed",
+    "velocity", "vel", "displacement", "drift",
+}  # fmt: skip
 _LAT = {"lat", "latitude"}
 _LON = {"lon", "lng", "long", "longitude"}
 
@@ -599,9 +605,9 @@ def decide_role(
             "the codes of its classes, not a count",
             0.6,
         )
-    if tokens & _LAT and _in_domain_float(summary, -90, 90):
+    if tokens & _LAT and not tokens & _NOT_POSITION and _in_domain_float(summary, -90, 90):
         return RoleDecision(ColumnRole.GEO_COORDINATE, "latitude: named so, within ±90", 0.8)
-    if tokens & _LON and _in_domain_float(summary, -180, 360):
+    if tokens & _LON and not tokens & _NOT_POSITION and _in_domain_float(summary, -180, 360):
         # 0..360 east is the other convention (the Fiji earthquakes cross the date line)
         return RoleDecision(ColumnRole.GEO_COORDINATE, "longitude: named so, within -180..360", 0.8)
     if whole and not summary.get("negative"):
@@ -680,11 +686,22 @@ CODED_CLASS_MAX_LEVELS = 8
 CODED_CLASS_NAMES = frozenset({"vote", "decision", "diagnosis"})
 
 
-def _outcome_stem(name: str) -> str:
-    """``vote88`` -> ``vote``: a result named with its year or wave (mexico's vote in 1988)
-    is the same result; stems of under 3 letters keep their digits (``y2``, ``x1``)."""
+def _outcome_stem(name: str, siblings: Collection[str] = ()) -> str:
+    """``vote88`` -> ``vote``, ``wage1992`` -> ``wage``: a result named with the year of its
+    survey (mexico's vote in 1988) is the same result. The suffix must read as a year (two
+    digits from 40, or 18xx..20xx) after a stem of 3 letters or more, and no other name of
+    ``siblings`` may share the stem: ``price1``, ``price2`` are a choice experiment's two
+    alternatives, ``wage75``, ``wage78`` two waves, neither one the outcome."""
     stem = name.rstrip("0123456789")
-    return stem if len(stem) >= 3 else name
+    digits = name[len(stem) :]
+    year_like = (len(digits) == 2 and int(digits) >= 40) or (
+        len(digits) == 4 and digits[:2] in ("18", "19", "20")
+    )
+    if len(stem) < 3 or not year_like:
+        return name
+    if any(o != name and o.rstrip("0123456789") == stem for o in siblings):
+        return name
+    return stem
 
 
 def _y_prefixed(name: str, lowered_names: set[str]) -> bool:
@@ -848,12 +865,14 @@ def outcome_by_name(columns) -> tuple[str, ...]:
         if c.role in (ColumnRole.CATEGORY, ColumnRole.BOOLEAN):
             # a class outcome: its levels split the rows to compare (Hdma's deny, flchain's
             # death); a day number called death is a measure and stays one
-            return name in CLASS_OUTCOME_NAMES or _outcome_stem(name) in CLASS_OUTCOME_NAMES
+            return (
+                name in CLASS_OUTCOME_NAMES or _outcome_stem(name, lowered) in CLASS_OUTCOME_NAMES
+            )
         if c.role not in MEASURE_ROLES:
             return False
         return (
             name in OUTCOME_NAMES
-            or _outcome_stem(name) in OUTCOME_NAMES
+            or _outcome_stem(name, lowered) in OUTCOME_NAMES
             or _y_prefixed(name, lowered)
         )
 

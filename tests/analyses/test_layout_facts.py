@@ -558,3 +558,19 @@ def test_event_counts_of_units_of_every_size_restate_their_size() -> None:
     assert pair["measurement"]["values"]["pearson_r"] > 0.95
     assert pair["severity"] == "low"
     assert "every size" in pair["evidence"]["parameters"]["severity_capped"]
+
+
+@pytest.mark.parametrize(
+    ("flag", "measure", "expected"),
+    [
+        ("prevAllies", "yearsAllies", True),  # allied before, and for how many years
+        ("node4", "nodes", True),
+        ("age80", "age", True),
+        ("smoke", "age", False),
+        ("isOld", "yearsNew", False),
+    ],
+)
+def test_a_flag_named_after_a_measure(flag, measure, expected) -> None:
+    from statharness_analyses._shared.summaries import named_after
+
+    assert named_after(flag, measure) is expected

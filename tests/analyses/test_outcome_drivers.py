@@ -94,6 +94,9 @@ def columns(*names: str):
         (("x_coord", "y_coord", "depth"), ()),  # a position's two axes
         (("wage76", "grade76"), ("wage76",)),  # a wage of 1976 is a wage
         (("y2", "x2"), ()),  # two-letter stems keep their digits
+        (("price1", "time1", "price2", "time2", "choice"), ()),  # a choice's alternatives
+        (("ipip", "wage1992", "ideol"), ("wage1992",)),
+        (("wage75", "wage78", "educ"), ()),  # two waves: neither is the outcome
     ],
 )
 def test_outcomes_by_name(names, expected) -> None:

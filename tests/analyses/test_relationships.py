@@ -478,6 +478,11 @@ def test_a_rescaled_column_is_an_identity_and_noise_is_none() -> None:
     assert identity["title"].startswith("Linear identity: 'fahrenheit' = 1.8 x 'celsius' + 32")
     noise = pd.DataFrame({c: rng.normal(size=300) for c in "abcd"})
     assert _identities(run_on_frame(Correlation(), noise)) == []
+    # 2 rows lie on any line: no identity; 12 rows keeping b = a + 1 are one
+    two = pd.DataFrame({"a": [1.0, 5.0], "b": [2.0, 6.0]})
+    assert _identities(run_on_frame(Correlation(), two)) == []
+    twelve = pd.DataFrame({"a": np.arange(12.0) ** 1.5, "b": np.arange(12.0) ** 1.5 + 1})
+    assert len(_identities(run_on_frame(Correlation(), twelve))) == 1
 
 
 def test_budget_shares_summing_to_one_are_one_identity_without_stray_terms() -> None:
@@ -625,3 +630,24 @@ def test_an_annotation_column_is_no_grouping() -> None:
     assert {f["subject"].get("group_by") for f in result.findings} == {"org"}
     skipped = result.findings[0]["evidence"]["left_out"]["skipped_columns"]
     assert "an annotation" in skipped["remark"]
+
+
+def test_a_correlation_resting_on_a_handful_of_rows_is_an_anecdote() -> None:
+    """Quarrels: 'ignorance' is coded (1 or 2) on 6 of 779 wars, 'pride' on 13, mostly the
+    same wars: r = 0.7 from 6 rows is low; 12 shared crisis years stay medium (above)."""
+    rng = np.random.default_rng(30)
+    rows = 779
+    ignorance = np.zeros(rows, dtype=int)
+    at = rng.choice(rows, 6, replace=False)
+    ignorance[at] = rng.choice([1, 2], 6)
+    pride = np.zeros(rows, dtype=int)
+    pride[at[:5]] = rng.choice([1, 2], 5)
+    pride[rng.choice(np.setdiff1d(np.arange(rows), at), 8, replace=False)] = 1
+    frame = pd.DataFrame({"ignorance": ignorance, "pride": pride, "year": rng.normal(0, 1, rows)})
+    f = by_pair(run_on_frame(Correlation(), frame))[("ignorance", "pride")]
+    assert f["measurement"]["values"]["pearson_r"] > 0.5
+    assert f["severity"] == "low"
+    assert (
+        "'ignorance' holds 6 row(s) off its most common value (0)"
+        in (f["evidence"]["parameters"]["severity_capped"])
+    )

@@ -99,3 +99,27 @@ def test_a_series_and_its_lags_are_no_paradox_and_a_twin_key_is_not_repeated() -
     twin = frame.assign(code=lambda d: d["state"].str.lower())
     found = run_on_frame(SimpsonsParadox(), twin).findings
     assert [f["subject"]["group_column"] for f in found] == ["state"]
+
+
+@pytest.mark.parametrize("chunk_rows", [7, 1000])
+def test_two_measures_never_filled_on_one_row_are_no_pair(chunk_rows: int) -> None:
+    """msq: items asked in different experiments are never filled in together; a chunk
+    (or the whole table) with no complete row for a pair adds nothing, and does not fail."""
+    rng = np.random.default_rng(5)
+    rows = 120
+    first = rng.normal(0, 1, rows)
+    second = rng.normal(0, 1, rows)
+    first[rows // 2 :] = np.nan
+    second[: rows // 2] = np.nan
+    frame = pd.DataFrame(
+        {
+            "exper": np.repeat(["a", "b", "c"], rows // 3),
+            "active": first,
+            "calm": second,
+            "other": rng.normal(0, 1, rows),
+        }
+    )
+    result = run_on_frame(SimpsonsParadox(), frame, chunk_rows=chunk_rows)
+    assert not [
+        f for f in result.findings if set(f["subject"].get("columns", [])) == {"active", "calm"}
+    ]
