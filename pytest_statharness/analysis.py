@@ -160,6 +160,10 @@ class DatasetView:
         self.settings: dict[str, Any] = dict(getattr(dataset, "analysis_settings", {}))
         #: The session's folder for spilled copies (None: none given, keep data in memory).
         self.spill_dir = getattr(dataset, "spill_dir", None)
+        #: Missing-value codes per column, read as nulls (declared, or found in the data).
+        self.missing_codes: dict[str, tuple[float, ...]] = dict(
+            getattr(dataset, "missing_codes", {})
+        )
         #: Columns the harness derives (a date from year and quarter) -> the columns they
         #: are made of, year first.
         self.derived_from: dict[str, tuple[str, ...]] = {
@@ -341,6 +345,10 @@ class Analysis:
     #: because some versions start a process or load native code while importing, which
     #: the guard refuses inside the run.
     imports: ClassVar[tuple[str, ...]] = ()
+    #: True for the analysis that reports missing-value codes (999 for "not known"): it
+    #: reads them as written; every other analysis reads them as nulls
+    #: (``pytest_statharness.dataset.missing_codes``).
+    reads_missing_codes: ClassVar[bool] = False
 
     # -- planning ---------------------------------------------------------------
     def plan(self, dataset: DatasetView, budget: Budget) -> Plan | None:

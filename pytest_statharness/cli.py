@@ -350,6 +350,13 @@ def render_spec(dataset) -> str:
         )
         if c.date_format:
             lines.append(f"format = {json.dumps(c.date_format)}")
+        codes = getattr(dataset, "missing_codes", {}).get(c.name)
+        if codes:
+            shown = ", ".join(f"{v:g}" for v in codes)
+            lines.append(
+                f"missing_codes = [{shown}]  # found beyond the other values: read as missing "
+                "([] keeps them as values)"
+            )
         lines.append('# unit = "..."')
         if str(c.kind) == "numeric":
             lines.append("# bounds = [0, 1000]  # values outside are impossible")

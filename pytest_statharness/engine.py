@@ -72,7 +72,9 @@ def _fold_pass(analysis, ctx, dataset, budget, start_wall, progress, done_before
     rows = chunks = 0
     total = dataset.row_count if total is None else total
     for chunk in dataset.iter_chunks(
-        list(analysis.columns_for_pass(ctx)), batch_size=budget.batch_size
+        list(analysis.columns_for_pass(ctx)),
+        batch_size=budget.batch_size,
+        raw_codes=analysis.reads_missing_codes,
     ):
         part = analysis.update(analysis.init(ctx), chunk, ctx)
         state = analysis.merge(state, part, ctx)

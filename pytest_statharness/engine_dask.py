@@ -266,7 +266,11 @@ def fold_range(task: RangeTask, start: int, stop: int) -> tuple[list[bytes], int
         columns = list(analysis.columns_for_pass(ctx))
         state = None if task.per_chunk else analysis.init(ctx)
         for chunk in source.iter_chunks(
-            columns, batch_size=task.budget.batch_size, start=start, stop=stop
+            columns,
+            batch_size=task.budget.batch_size,
+            start=start,
+            stop=stop,
+            raw_codes=analysis.reads_missing_codes,
         ):
             part = analysis.update(analysis.init(ctx), chunk, ctx)
             if task.per_chunk:

@@ -228,7 +228,11 @@ def conformance_suite(analyses, frame=None, *, chunk_rows=(7, 64)):
             ).budget
             plan = plan_for(analysis, dataset, budget)
             ctx = AnalysisContext(analysis, DatasetView(dataset), budget, plan)
-            chunks = list(dataset.iter_chunks(list(analysis.columns_for_pass(ctx))))
+            chunks = list(
+                dataset.iter_chunks(
+                    list(analysis.columns_for_pass(ctx)), raw_codes=analysis.reads_missing_codes
+                )
+            )
             a = analysis.update(analysis.init(ctx), chunks[0], ctx)
             b = analysis.update(analysis.init(ctx), chunks[1], ctx)
             before = pickle.dumps(b)

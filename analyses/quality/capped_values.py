@@ -29,6 +29,12 @@ from pytest_statharness import (
     Plan,
     hookimpl,
 )
+from pytest_statharness.dataset.missing_codes import (
+    MIN_CODE_ROWS,
+    SENTINEL_ARRAY,
+    SENTINELS,
+    beyond_codes,
+)
 
 #: a column is screened when it has at least this many distinct values (a continuous
 #: measure; a 1..5 rating piles up at 5 by design) ...
@@ -55,17 +61,7 @@ ZERO_SPIKE_RULE = (
     "Means, spreads and correlations mix them: check what 0 means, and model the zeros "
     "apart (a hurdle or a two-part model). One finding per table, medium"
 )
-#: numbers surveys and exports write for "not known", "refused", "not asked": beyond the
-#: rest of a column's values, codes, not values
-SENTINELS = frozenset(
-    {
-        -9.0, -99.0, -999.0, -9999.0, -99999.0, -98.0, -998.0,
-        98.0, 99.0, 998.0, 999.0, 9998.0, 9999.0, 99999.0, 999999.0, 9999999.0,
-    }
-)  # fmt: skip
-_SENTINEL_ARRAY = np.array(sorted(SENTINELS))
-#: codes are reported from this many rows, when beyond twice the column's other values
-MIN_CODE_ROWS = 3
+
 #: columns with this many distinct values or more are screened for codes (a count of
 #: children 0..10 with 98 and 99 is one)
 MIN_CODE_DISTINCT = 3
@@ -124,6 +120,7 @@ class CappedValues(Analysis):
     title = "Values piled up at a measure's maximum or minimum (a cap, a floor, a code)"
     requires = (ColumnKind.NUMERIC,)
     roles = MEASURE_ROLES
+    reads_missing_codes = True  # it reports them: every other analysis reads nulls
     exact = True
     passes = 1
     method = (
@@ -184,7 +181,7 @@ class CappedValues(Analysis):
             if not values.size:
                 continue
             top, bottom = float(values.max()), float(values.min())
-            coded = np.isin(values, _SENTINEL_ARRAY)
+            coded = np.isin(values, SENTINEL_ARRAY)
             plain = values[~coded]
             code_values, code_rows = np.unique(values[coded], return_counts=True)
             part = _Ends(
@@ -409,10 +406,15 @@ class CappedValues(Analysis):
         beyond = f"largest other value {s.plain_top:g}" if s.plain_top is not None else ""
         if any(v < 0 for v in coded) and s.plain_bottom is not None:
             beyond = f"smallest other value {s.plain_bottom:g}"
+        read = (
+            "read as missing by the other analyses"
+            if c in ctx.dataset.missing_codes
+            else "left as values by the dataset spec"
+        )
         return ctx.finding(
             kind="missing_value_codes",
             title=f"{rows} rows of {c!r} hold {shown}, far beyond its other values ({beyond}): "
-            "missing-value codes written as numbers?",
+            f"missing-value codes written as numbers? ({read})",
             subject={"column": c, "codes": list(coded)},
             values={
                 "rows_with_codes": rows,
@@ -448,17 +450,11 @@ def _beyond_scale(s: _Ends, distinct: int) -> bool:
 
 
 def _beyond_codes(s: _Ends) -> dict[float, int]:
-    """The codes (SENTINELS) a column holds beyond twice its other values' range: above
-    2 x the largest other value (or below 2 x the smallest, for negative codes), when they
-    hold MIN_CODE_ROWS rows or more together; {} otherwise. PSID's years of education
-    0..17 with 98 and 99 (225 rows); an age column whose values reach 99 does not qualify."""
-    out = {}
-    for v, k in s.codes.items():
-        if v > 0 and s.plain_top is not None and v >= 2 * max(s.plain_top, 1.0):
-            out[v] = k
-        elif v < 0 and s.plain_bottom is not None and v <= 2 * min(s.plain_bottom, -1.0):
-            out[v] = k
-    return out if sum(out.values()) >= MIN_CODE_ROWS else {}
+    """The codes (SENTINELS) a column holds beyond twice its other values' range, held by
+    MIN_CODE_ROWS rows or more together (``dataset.missing_codes.beyond_codes``, the rule
+    the dataset reads them as nulls by); {} otherwise. PSID's years of education 0..17
+    with 98 and 99 (225 rows); an age column whose values reach 99 does not qualify."""
+    return beyond_codes(s.codes, s.plain_top, s.plain_bottom)
 
 
 @hookimpl

@@ -149,7 +149,9 @@ class Missingness(Analysis):
     exact = True
     passes = 1
     method = (
-        "per column: rows missing (null, or NaN in floating-point columns, as pandas.isna); "
+        "per column: rows missing (null, or NaN in floating-point columns, as pandas.isna; "
+        "a column's missing-value codes, 999 for 'not known', count as missing and the title "
+        "says so); "
         "per pair of columns with missing values: rows where both are missing, the count "
         "expected if they went missing independently (n_a * n_b / rows) and the lift "
         "(observed / expected); rows with any missing value. Severity of a null rate: high "
@@ -319,10 +321,16 @@ class Missingness(Analysis):
                 # a poll's 'remark', an order's 'comment': written only when there is one
                 severity = "low"
                 parameters["severity_capped"] = ANNOTATION_RULE
+            codes = ctx.dataset.missing_codes.get(name)
+            said = ""
+            if codes:
+                # 999 written for "not known" counts as missing (capped_values names it)
+                parameters["missing_codes"] = list(codes)
+                said = f" (the code {', '.join(f'{v:g}' for v in codes)} counted)"
             out.append(
                 ctx.finding(
                     kind="null_rate",
-                    title=f"Column {name!r} is missing in {nulls[i]} of {rows} rows",
+                    title=f"Column {name!r} is missing in {nulls[i]} of {rows} rows{said}",
                     severity=severity,
                     parameters=parameters,
                     subject={"column": name},

@@ -8,6 +8,7 @@ by content, so every xdist worker and every later session reuses it instead of r
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -22,6 +23,7 @@ from ..column_kinds import ColumnKind
 from ..column_roles import YYYYMMDD_DETAIL, ColumnRole
 from ..confine import check_name
 from ..errors import DatasetError
+from . import missing_codes
 from .cache import DEFAULT_COMPRESSION, DEFAULT_MAX_BYTES
 from .chunks import DEFAULT_CHUNK_ROWS, Chunk, canonical_chunks
 from .dates import parse as parse_dates
@@ -126,6 +128,10 @@ class Dataset:
         self.targets: tuple[str, ...] = ()
         #: Whether ``targets`` are the spec's declaration (not names).
         self.targets_declared: bool = False
+        #: Missing-value codes per column (999 for "not known"): declared in the spec or
+        #: found in the data (:mod:`.missing_codes`); chunks hold them as nulls unless an
+        #: analysis asks for the values as written (``reads_missing_codes``).
+        self.missing_codes: dict[str, tuple[float, ...]] = {}
 
     @property
     def time_zone(self) -> str | None:
@@ -205,6 +211,11 @@ class Dataset:
                     "null_count": c.null_count,
                     **c.role_json(),
                     **({"excluded": True} if c.excluded else {}),
+                    **(
+                        {"missing_codes": list(self.missing_codes[c.name])}
+                        if c.name in self.missing_codes
+                        else {}
+                    ),
                 }
                 for c in self.columns
             ],
@@ -226,17 +237,20 @@ class Dataset:
         *,
         start: int = 0,
         stop: int | None = None,
+        raw_codes: bool = False,
     ) -> Iterator[Chunk]:
         """Stream canonical chunks (see :mod:`.chunks`); independent of ``batch_size``.
 
         ``start``/``stop``: only the chunks with index in ``[start, stop)`` (one task's
-        range in the distributed engine); the same chunks a full pass yields there."""
+        range in the distributed engine); the same chunks a full pass yields there.
+        ``raw_codes``: the columns' missing-value codes as written (else nulls)."""
         self._check_columns(columns)
         names = list(columns) if columns is not None else self.column_names
         derived = [n for n in names if n in self.derived]
+        codes = {} if raw_codes else self.missing_codes
         if derived:
-            return self._with_derived(names, batch_size, start, stop)
-        return self._stored_chunks(names, batch_size, start, stop)
+            return self._with_derived(names, batch_size, start, stop, codes)
+        return self._stored_chunks(names, batch_size, start, stop, codes)
 
     def chunk_count(self) -> int:
         """How many canonical chunks a full pass yields (the slicing restarts at each part,
@@ -262,13 +276,18 @@ class Dataset:
         return self._grouped[key]
 
     def _with_derived(
-        self, names: list[str], batch_size: int, start: int = 0, stop: int | None = None
+        self,
+        names: list[str],
+        batch_size: int,
+        start: int = 0,
+        stop: int | None = None,
+        codes: dict | None = None,
     ) -> Iterator[Chunk]:
         """Chunks holding derived columns, computed from the stored ones they come from."""
         stored = [n for n in names if n not in self.derived]
         parts = [p for n in names if n in self.derived for p in self.derived[n].parts]
         read = list(dict.fromkeys(stored + parts))
-        for chunk in self._stored_chunks(read, batch_size, start, stop):
+        for chunk in self._stored_chunks(read, batch_size, start, stop, codes):
             arrays = [
                 self.derived[n].compute(chunk.table) if n in self.derived else chunk.column(n)
                 for n in names
@@ -276,7 +295,12 @@ class Dataset:
             yield Chunk(chunk.index, chunk.part, chunk.row_start, pa.table(arrays, names=names))
 
     def _stored_chunks(
-        self, names: list[str], batch_size: int, start: int = 0, stop: int | None = None
+        self,
+        names: list[str],
+        batch_size: int,
+        start: int = 0,
+        stop: int | None = None,
+        codes: dict | None = None,
     ) -> Iterator[Chunk]:
         schema = pa.schema([self.schema.field(n) for n in names])
         parts = (
@@ -286,6 +310,12 @@ class Dataset:
         formats, zone = self.date_formats, self.time_zone
         target = _analysis_schema(schema, formats, zone)
         chunks = canonical_chunks(parts, self.chunk_rows, schema, start=start, stop=stop)
+        codes = {n: v for n, v in (codes or {}).items() if n in names}
+        if codes:
+            chunks = (
+                Chunk(c.index, c.part, c.row_start, missing_codes.masked(c.table, codes))
+                for c in chunks
+            )
         if target.equals(schema):
             return chunks
         return (
@@ -644,6 +674,7 @@ def open_dataset(
         columns=columns,
         bad_rows=source.bad_rows(),
     )
+    _settle_missing_codes(dataset, spec)
     for derived, grain in _derived_dates(columns):
         dataset.derived[derived.name] = derived
         dataset.columns = (
@@ -682,6 +713,38 @@ def open_dataset(
     )
     dataset.targets_declared = spec.declares_targets
     return dataset
+
+
+def _settle_missing_codes(dataset: Dataset, spec: DatasetSpec) -> None:
+    """The dataset's missing-value codes: the spec's (``missing_codes`` of a column; an
+    empty list keeps its values), else found in the data (:mod:`.missing_codes`). A
+    column's null count then counts its codes, and its value range leaves them out."""
+    declared = {
+        name: tuple(float(v) for v in entry["missing_codes"])
+        for name, entry in spec.data.get("columns", {}).items()
+        if "missing_codes" in entry
+    }
+    found = {}
+    names = [c for c in missing_codes.candidates(dataset.columns) if c not in declared]
+    if names:
+        found = missing_codes.detect(dataset._stored_chunks(names, DEFAULT_IO_BATCH_ROWS), names)
+    codes = {n: v for n, v in {**declared, **found}.items() if v}
+    if not codes:
+        return
+    counted = missing_codes.count_rows(
+        dataset._stored_chunks(sorted(codes), DEFAULT_IO_BATCH_ROWS), codes
+    )
+    dataset.missing_codes = {n: codes[n] for n in sorted(codes)}
+    dataset.columns = tuple(
+        dataclasses.replace(
+            c,
+            null_count=c.null_count + counted[c.name][0],
+            value_range=counted[c.name][1],
+        )
+        if c.name in codes
+        else c
+        for c in dataset.columns
+    )
 
 
 @dataclass(frozen=True)

@@ -63,8 +63,12 @@ class GroupedView:
         *,
         start: int = 0,
         stop: int | None = None,
+        raw_codes: bool = False,
     ) -> Iterator[Chunk]:
-        """Canonical chunks of the copy; ``start``/``stop`` as in ``Dataset.iter_chunks``."""
+        """Canonical chunks of the copy; ``start``/``stop`` as in ``Dataset.iter_chunks``.
+        The copy holds the rows as analyses read them, missing-value codes as nulls
+        (``raw_codes`` is accepted for the engine's sake: the one analysis reading codes
+        as written, capped_values, reads the dataset in its own order)."""
         names = list(columns) if columns is not None else self.dataset.column_names
         with pa.memory_map(str(self.path)) as source:
             reader = pa.ipc.open_file(source)

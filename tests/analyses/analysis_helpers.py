@@ -70,7 +70,7 @@ def tree_fold(analysis, frame: pd.DataFrame, chunk_rows: int, seed: int, overrid
             columns = list(analysis.columns_for_pass(ctx))
             states = [
                 analysis.update(analysis.init(ctx), chunk, ctx)
-                for chunk in dataset.iter_chunks(columns)
+                for chunk in dataset.iter_chunks(columns, raw_codes=analysis.reads_missing_codes)
             ]
             state = analysis.merge(analysis.init(ctx), fold(states), ctx)
             ctx.previous.append(analysis.end_pass(state, ctx))

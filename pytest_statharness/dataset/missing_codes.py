@@ -1,0 +1,128 @@
+"""Missing-value codes: 999 or -99 written where a survey or an export did not know.
+
+Why: a code is no value. Left in, 98 rows of 999 beside years that end at 350 turn a
+correlation of -0.004 into -0.33 (Quarrels' ``sameGovYrs``), lift a mean and a spread, and
+make "outliers". Once the dataset knows a column's codes, every analysis reads them as
+missing; ``quality.capped_values`` alone reads them as written, to report them (high).
+
+The codes of a column are declared in the dataset spec (``missing_codes = [999]``;
+``missing_codes = []`` keeps the values as they are) or found here, from the data: values
+of :data:`SENTINELS` beyond twice the column's other values (above 2 x max(largest other
+value, 1), below 2 x min(smallest other value, -1) for negative codes), together on at
+least :data:`MIN_CODE_ROWS` rows. PSID's years of schooling 0..17 with 98 and 99 have
+them; an age reaching 99 does not (99 is no farther than twice 90).
+
+Only numeric measures whose typing-scan extreme is itself a sentinel are read again (one
+pass over those columns alone): most tables cost nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ..column_roles import MEASURE_ROLES
+
+#: numbers surveys and exports write for "not known", "refused", "not asked"
+SENTINELS = frozenset(
+    {
+        -9.0, -99.0, -999.0, -9999.0, -99999.0, -98.0, -998.0,
+        98.0, 99.0, 998.0, 999.0, 9998.0, 9999.0, 99999.0, 999999.0, 9999999.0,
+    }
+)  # fmt: skip
+SENTINEL_ARRAY = np.array(sorted(SENTINELS))
+#: codes count from this many rows together
+MIN_CODE_ROWS = 3
+
+
+def beyond_codes(
+    codes: Mapping[float, int], plain_top: float | None, plain_bottom: float | None
+) -> dict[float, int]:
+    """The codes (``{code: rows}`` of SENTINELS held) beyond twice the column's other
+    values (``plain_top``/``plain_bottom``: its extremes without codes), when they hold
+    MIN_CODE_ROWS rows or more together; {} otherwise."""
+    out = {}
+    for v, k in sorted(codes.items()):
+        if v > 0 and plain_top is not None and v >= 2 * max(plain_top, 1.0):
+            out[v] = k
+        elif v < 0 and plain_bottom is not None and v <= 2 * min(plain_bottom, -1.0):
+            out[v] = k
+    return out if sum(out.values()) >= MIN_CODE_ROWS else {}
+
+
+def candidates(columns: Iterable) -> list[str]:
+    """Numeric measures whose smallest or largest value is a sentinel: the only columns
+    whose codes can be beyond their other values."""
+    out = []
+    for c in columns:
+        if c.excluded or c.role not in MEASURE_ROLES or c.value_range is None:
+            continue
+        if c.value_range[0] in SENTINELS or c.value_range[1] in SENTINELS:
+            out.append(c.name)
+    return out
+
+
+def detect(chunks: Iterable, names: list[str]) -> dict[str, tuple[float, ...]]:
+    """The codes of each of ``names`` found in ``chunks`` (raw, codes as written)."""
+    codes: dict[str, dict[float, int]] = {n: {} for n in names}
+    tops: dict[str, float | None] = dict.fromkeys(names)
+    bottoms: dict[str, float | None] = dict.fromkeys(names)
+    for chunk in chunks:
+        for n in names:
+            data = chunk.floats(n)
+            values = data[np.isfinite(data)]
+            coded = np.isin(values, SENTINEL_ARRAY)
+            plain = values[~coded]
+            if plain.size:
+                top, bottom = float(plain.max()), float(plain.min())
+                tops[n] = top if tops[n] is None else max(tops[n], top)
+                bottoms[n] = bottom if bottoms[n] is None else min(bottoms[n], bottom)
+            found, rows = np.unique(values[coded], return_counts=True)
+            for v, k in zip(found.tolist(), rows.tolist(), strict=True):
+                codes[n][v] = codes[n].get(v, 0) + k
+    out = {}
+    for n in names:
+        found = beyond_codes(codes[n], tops[n], bottoms[n])
+        if found:
+            out[n] = tuple(found)
+    return out
+
+
+def masked(table: pa.Table, codes: Mapping[str, tuple[float, ...]]) -> pa.Table:
+    """``table`` with each listed column's codes replaced by null (its type kept)."""
+    for name, values in codes.items():
+        if name not in table.column_names:
+            continue
+        at = table.column_names.index(name)
+        col = table.column(name)
+        hit = pc.is_in(col, value_set=pa.array(values).cast(col.type, safe=False))
+        table = table.set_column(at, name, pc.if_else(hit, pa.nulls(len(col), col.type), col))
+    return table
+
+
+def count_rows(
+    chunks: Iterable, codes: Mapping[str, tuple[float, ...]]
+) -> dict[str, tuple[int, tuple[float, float] | None]]:
+    """Per column of ``codes``: the rows holding one of its codes, and the smallest and
+    largest of its other finite values (None when none is left)."""
+    rows = dict.fromkeys(codes, 0)
+    low: dict[str, float | None] = dict.fromkeys(codes)
+    high: dict[str, float | None] = dict.fromkeys(codes)
+    for chunk in chunks:
+        for n, values in codes.items():
+            data = chunk.floats(n)
+            data = data[np.isfinite(data)]
+            hit = np.isin(data, np.asarray(values, dtype=np.float64))
+            rows[n] += int(np.count_nonzero(hit))
+            plain = data[~hit]
+            if plain.size:
+                lo, hi = float(plain.min()), float(plain.max())
+                low[n] = lo if low[n] is None else min(low[n], lo)
+                high[n] = hi if high[n] is None else max(high[n], hi)
+    return {
+        n: (rows[n], (low[n], high[n]) if low[n] is not None and high[n] is not None else None)
+        for n in codes
+    }
