@@ -63,7 +63,7 @@ import stat
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +72,7 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 
 from ..atomic import fsync_dir, write_text_atomic
+from .background import BackgroundFeed
 from .chunks import canonical_chunks
 from .sources.arrow_ipc import ArrowIpcSource
 from .sources.base import BadRows, Source
@@ -376,6 +377,7 @@ def _write_part(
                         on_batch(batch)
                     count += 1
                 rows += chunk.num_rows
+                del chunk, batch  # not held while the next chunk is parsed (peak RSS)
     with open(path, "rb+") as handle:
         os.fsync(handle.fileno())
     return rows, count
@@ -470,14 +472,17 @@ class BuildSpool:
             self._tmp = Path(
                 tempfile.mkdtemp(prefix=f"{SPOOL_PREFIX}{os.getpid()}-", dir=self.cache_dir)
             )
-            rows, count = _write_part(
-                self._tmp / name,
-                schema,
-                batches,
-                self.chunk_rows,
-                self.compression,
-                on_batch=feed,
-            )
+            # the typing scan runs on a helper thread, in batch order, while this one
+            # parses and writes the next batches (see .background)
+            with BackgroundFeed(feed) if feed is not None else nullcontext() as background:
+                rows, count = _write_part(
+                    self._tmp / name,
+                    schema,
+                    batches,
+                    self.chunk_rows,
+                    self.compression,
+                    on_batch=background.put if background is not None else None,
+                )
             info = {
                 "path": name,
                 "part": part_name,

@@ -126,7 +126,11 @@ def canonical_chunks(
                     head = table.slice(0, chunk_rows).combine_chunks()
                     rest = table.slice(chunk_rows)
                     yield Chunk(index, part_index, row_start, head)
+                    # not held while the next chunk is gathered: the chunk just yielded and
+                    # the blocks it was copied from (``rest`` keeps only the last of them)
+                    del table, head
                     pending = rest.to_batches() if rest.num_rows else []
+                    del rest
                 index += 1
                 row_start += chunk_rows
                 pending_rows -= chunk_rows
