@@ -118,9 +118,14 @@ def test_one_read_equals_two_reads(tmp_path, monkeypatch, registry, quoted_break
     monkeypatch.setattr(csv_mod.CsvSource, "_reader", spy)
     one = _open(path, tmp_path / "one")
     assert one.cache_status["reason"] == "new" and isinstance(one.source, CachedSource)
-    # no line break inside quotes: small blocks; else the usual block size throughout
-    expected_block = csv_mod._BLOCK_SIZE if quoted_break else csv_mod._RESOLVE_BLOCK_SIZE
-    assert blocks and set(blocks) == {expected_block}
+    # no line break inside quotes: small blocks; else small blocks until the scan for quotes
+    # (beside the read) finds the break, then the usual block size throughout
+    if quoted_break:
+        first = blocks.index(csv_mod._BLOCK_SIZE)
+        assert set(blocks[:first]) <= {csv_mod._RESOLVE_BLOCK_SIZE}
+        assert set(blocks[first:]) == {csv_mod._BLOCK_SIZE}
+    else:
+        assert blocks and set(blocks) == {csv_mod._RESOLVE_BLOCK_SIZE}
     assert not list((tmp_path / "one" / "datasets").glob(".build-*"))
 
     # the path before: resolve with a full read, then read the file again to build
@@ -224,6 +229,47 @@ def test_scan_quotes(tmp_path) -> None:
     assert csv_mod._scan_quotes(path) == (8, False)
     path.write_bytes(b'a,b\n1,"open\n')
     assert csv_mod._scan_quotes(path) == (1, True)  # the last line break is inside
+
+
+def test_scan_quotes_across_blocks(tmp_path, monkeypatch) -> None:
+    """A quoted field open across a block with no quote at all is still seen (the scan
+    reads small blocks beside the read)."""
+    monkeypatch.setattr(csv_mod, "_SCAN_BLOCK", 8)
+    path = tmp_path / "q.csv"
+    path.write_bytes(b'a,b\n1,"x' + b"y" * 20 + b"\nz" + b"y" * 20 + b'"\n2,q\n')
+    assert csv_mod._scan_quotes(path) == (2, True)
+    path.write_bytes(b'a,b\n1,"x' + b"y" * 20 + b'"\n2,q' + b"w" * 20 + b"\r\n3,r\n")
+    assert csv_mod._scan_quotes(path) == (2, False)
+
+
+def test_a_row_longer_than_the_small_block_reads_as_before(tmp_path, monkeypatch, registry):
+    """A row that does not fit in a resolving block (16 KiB here) sends the read back to
+    the usual block size: same types, rows, entry and findings as the two-read path."""
+    path = _csv(tmp_path)
+    lines = path.read_text().splitlines()
+    long_note = '"' + "long text " * 3000 + '"'  # 30 KB: > 16 KiB, < 64 KiB
+    lines[5000] = ",".join(lines[5000].split(",", 6)[:6] + [long_note])  # its note
+    path.write_text("\n".join(lines) + "\n")
+    blocks: list[int] = []
+    reader = csv_mod.CsvSource._reader
+
+    def spy(self, columns, ragged, block_size, data=None):
+        if data is None:
+            blocks.append(block_size)
+        return reader(self, columns, ragged, block_size, data)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(csv_mod.CsvSource, "_reader", spy)
+        one = _open(path, tmp_path / "one")
+    assert blocks[0] == csv_mod._RESOLVE_BLOCK_SIZE and blocks[-1] == csv_mod._BLOCK_SIZE
+    with monkeypatch.context() as patched:
+        patched.setattr(dataset_mod, "_first_read_spool", lambda *args: None)
+        patched.setattr(csv_mod, "_RESOLVE_BLOCK_SIZE", csv_mod._BLOCK_SIZE)
+        two = _open(path, tmp_path / "two")
+    assert one.row_count == two.row_count == 6000
+    assert _meta_bytes(tmp_path / "one") == _meta_bytes(tmp_path / "two")
+    assert one.cache_status["key"] == two.cache_status["key"]
+    assert _findings(registry, one) == _findings(registry, two)
 
 
 @pytest.mark.parametrize("suffix", [".csv.gz", ".csv.bz2"])
