@@ -37,6 +37,8 @@ from .dates import AMBIGUOUS_DATE_PAIRS, DATE_FORMATS, leading_fields, parses_al
 _TICKS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 
 DISTINCT_TRACK_CAP = 10_000
+#: unique values converted to Python at a time by the distinct tracker
+_DISTINCT_SLICE = 4096
 
 CLOCK_MAX = 2400
 #: at most this many values for a numeric column to be read as a coded factor
@@ -96,7 +98,7 @@ class ColumnScan:
         self.nulls += col.null_count
         typ = self.arrow_type
         if pa.types.is_string(typ) or pa.types.is_large_string(typ):
-            valid = pc.drop_null(col)
+            valid = _non_null(col)
             if len(valid):
                 self.length_sum += pc.sum(pc.utf8_length(valid)).as_py() or 0
                 self.with_space += (
@@ -105,7 +107,7 @@ class ColumnScan:
             self._track_distinct(valid)
             self._track_date_formats(valid)
         elif pa.types.is_integer(typ):
-            valid = pc.drop_null(col)
+            valid = _non_null(col)
             self._track_distinct(valid)
             if len(valid):
                 arr = np.asarray(valid.to_numpy(), dtype=np.int64)
@@ -116,7 +118,7 @@ class ColumnScan:
                 self._track_order(arr)
                 self._track_codes(arr)
         elif pa.types.is_timestamp(typ):
-            valid = pc.drop_null(col)
+            valid = _non_null(col)
             self._track_distinct(valid)
             if len(valid):
                 floor = pc.floor_temporal(valid, unit="day")
@@ -127,7 +129,7 @@ class ColumnScan:
                     self._track_month_ends(valid, floor)
                 self.weekdays |= set(pc.unique(pc.day_of_week(valid)).to_pylist())
         elif pa.types.is_floating(typ):
-            valid = pc.drop_null(col)
+            valid = _non_null(col)
             arr = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=np.float64)
             arr = arr[np.isfinite(arr)]
             if len(arr):
@@ -302,17 +304,22 @@ class ColumnScan:
             return
         before = self.valid_seen
         self.valid_seen += len(valid)
-        for value in pc.unique(valid).to_pylist():
-            self.distinct.add(value)
-            if len(self.distinct) > DISTINCT_TRACK_CAP:
-                self.distinct_overflow = True
-                self.distinct = set()
-                # where the count stopped, exactly (the first row of the value that passed
-                # the cap): how densely new values came, whatever the batch boundaries
-                self.overflow_at = (
-                    before + pc.index(valid, pa.scalar(value, valid.type)).as_py() + 1
-                )
-                return
+        uniques = pc.unique(valid)
+        # converted to Python a slice at a time: a column of unique values (a timestamp, a
+        # key) passes the cap within its first batch, and converting the batch's 65,536
+        # values (datetimes) cost more than the rest of its typing scan
+        for start in range(0, len(uniques), _DISTINCT_SLICE):
+            for value in uniques.slice(start, _DISTINCT_SLICE).to_pylist():
+                self.distinct.add(value)
+                if len(self.distinct) > DISTINCT_TRACK_CAP:
+                    self.distinct_overflow = True
+                    self.distinct = set()
+                    # where the count stopped, exactly (the first row of the value that
+                    # passed the cap): how densely new values came, whatever the batches
+                    self.overflow_at = (
+                        before + pc.index(valid, pa.scalar(value, valid.type)).as_py() + 1
+                    )
+                    return
 
     def summary(self) -> dict:
         non_null = self.rows - self.nulls
@@ -348,6 +355,12 @@ class ColumnScan:
         }
 
 
+def _non_null(col: pa.ChunkedArray | pa.Array) -> pa.ChunkedArray | pa.Array:
+    """The column without its nulls: the column itself when it has none (drop_null
+    copies every value, a tenth of a text column's typing scan)."""
+    return col if col.null_count == 0 else pc.drop_null(col)
+
+
 #: the years a date written as the number yyyymmdd may fall in
 YYYYMMDD_YEARS = (1800, 2200)
 
@@ -356,6 +369,8 @@ def yyyymmdd_valid(ints: np.ndarray) -> np.ndarray:
     """Which whole numbers are calendar dates written yyyymmdd (19850102): a year in
     YYYYMMDD_YEARS, a month 1..12 and a day that month has (29 February in leap years)."""
     inside = (ints >= YYYYMMDD_YEARS[0] * 10000 + 101) & (ints <= YYYYMMDD_YEARS[1] * 10000 + 1231)
+    if not inside.any():  # most columns: no value in range, so none is such a date
+        return inside
     v = np.where(inside, ints, 0).astype(np.int64)  # no cast of a value beyond int64
     year, month, day = v // 10000, (v // 100) % 100, v % 100
     ok = (year >= YYYYMMDD_YEARS[0]) & (year <= YYYYMMDD_YEARS[1]) & (month >= 1) & (month <= 12)
