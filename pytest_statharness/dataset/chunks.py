@@ -125,12 +125,14 @@ def canonical_chunks(
                     table = pa.Table.from_batches(pending, schema=schema)
                     head = table.slice(0, chunk_rows).combine_chunks()
                     rest = table.slice(chunk_rows)
-                    yield Chunk(index, part_index, row_start, head)
-                    # not held while the next chunk is gathered: the chunk just yielded and
-                    # the blocks it was copied from (``rest`` keeps only the last of them)
-                    del table, head
                     pending = rest.to_batches() if rest.num_rows else []
-                    del rest
+                    # the blocks copied into ``head`` are not held while it is used (the
+                    # rest keeps only the last of them), nor ``head`` while the next chunk
+                    # is gathered: peak memory is one chunk, not three
+                    del table, rest
+                    batch = None  # (the while may cut a second chunk from it: in pending)
+                    yield Chunk(index, part_index, row_start, head)
+                    del head
                 index += 1
                 row_start += chunk_rows
                 pending_rows -= chunk_rows

@@ -38,7 +38,7 @@ _BLOCK_SIZE = 1 << 22
 #: first _BLOCK_SIZE bytes. A row longer than a block makes the read start again with
 #: _BLOCK_SIZE blocks, as a file with line breaks inside quotes is read.
 _RESOLVE_BLOCK_SIZE = 1 << 17
-_SCAN_BLOCK = 1 << 20
+_SCAN_BLOCK = 1 << 18
 
 # pyarrow < 26: "In CSV column #3: CSV conversion error to int64: ..."; pyarrow 26 puts the
 # row in between ("In CSV column #3: Row #1500002: CSV conversion error to int64: ...").
