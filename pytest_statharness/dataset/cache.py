@@ -377,7 +377,7 @@ def _write_part(
                         on_batch(batch)
                     count += 1
                 rows += chunk.num_rows
-                del chunk, batch  # not held while the next chunk is parsed (peak RSS)
+                chunk = batch = None  # not held while the next chunk is parsed (peak RSS)
     with open(path, "rb+") as handle:
         os.fsync(handle.fileno())
     return rows, count

@@ -34,16 +34,16 @@ _BLOCK_SIZE = 1 << 22
 #: all outside quotes: pyarrow reads up to 32 blocks ahead, so this keeps ~4 MB in flight
 #: instead of ~130 MB (measured on the 2M-row benchmark log: the peak RSS of the read and
 #: cache write is ~50 MB lower than with 1 MiB blocks, at the same CPU time; of the parse
-#: alone, 173 -> 127 MB). The types are still inferred from the
-#: first _BLOCK_SIZE bytes. A row longer than a block makes the read start again with
-#: _BLOCK_SIZE blocks, as a file with line breaks inside quotes is read.
+#: alone, 173 -> 127 MB). The types are still inferred from the first _BLOCK_SIZE bytes.
+#: A row longer than a block makes the read start again with _BLOCK_SIZE blocks, as a file
+#: with line breaks inside quotes is read.
 _RESOLVE_BLOCK_SIZE = 1 << 17
 _SCAN_BLOCK = 1 << 18
 
-# pyarrow < 26: "In CSV column #3: CSV conversion error to int64: ..."; pyarrow 26 puts the
-# row in between ("In CSV column #3: Row #1500002: CSV conversion error to int64: ...").
 #: pyarrow's error for a row that does not fit in one block
 _STRADDLING = "straddling object straddles two block boundaries"
+# pyarrow < 26: "In CSV column #3: CSV conversion error to int64: ..."; pyarrow 26 puts the
+# row in between ("In CSV column #3: Row #1500002: CSV conversion error to int64: ...").
 _COLUMN_ERROR = re.compile(r"In CSV column #(\d+):(?: Row #\d+:)? CSV conversion error to (\w+)")
 #: A file with more ragged rows than this share of its rows (and more than
 #: MAX_RAGGED_ROWS of them) is refused: the delimiter or the quoting is wrong, and dropping
