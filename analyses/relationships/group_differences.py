@@ -95,7 +95,11 @@ class GroupDifferences(Analysis):
         "its code split the rows alike), and a second measure with the same H, n and groups "
         "across the same grouping (one measure a monotone function of the other); so is a "
         "measure whose levels' mean ranks correlate >= 0.95 (Pearson, >= 5 levels) with a "
-        "stronger finding's over the same grouping (hwy and cty across car classes). True by "
+        "stronger finding's over the same grouping (hwy and cty across car classes); so is a "
+        "measure across a coarsening of another grouping whose finding for it is medium or "
+        "high (each level of the finer one within one level of the coarser, from their joint "
+        "level counts, the first 12 groupings without an 'other' bucket: method and method2, "
+        "age and age.group; a coarsening's epsilon^2 is never larger). True by "
         "construction, so not medium: a measure constant within each level (epsilon^2 = 1, "
         "an attribute of the level: low); two levels holding disjoint ranges of the measure "
         "(a cut of it, 'child' of 'age': info); in a table with a time axis (units observed "
@@ -202,6 +206,18 @@ class GroupDifferences(Analysis):
                     [x + y for x, y in zip(old[0], counts, strict=True)],
                     [x + y for x, y in zip(old[1], sums, strict=True)],
                 )
+        for g1, g2 in _grouping_pairs(info):
+            k1, k2 = (len(info["levels"][g]["levels"]) + 1 for g in (g1, g2))
+            both = (codes[g1] >= 0) & (codes[g2] >= 0)
+            cells = np.bincount(codes[g1][both] * k2 + codes[g2][both], minlength=k1 * k2)
+            key = (JOINT_KEY, g1, g2)
+            old = state.get(key)
+            state[key] = (
+                cells.tolist()
+                if old is None
+                else [x + y for x, y in zip(old[0], cells.tolist(), strict=True)],
+                [],
+            )
         return state
 
     def merge(self, a, b, ctx):
@@ -394,6 +410,7 @@ class GroupDifferences(Analysis):
             )
         ordered = _strongest_first(ctx, out, lambda v: v["epsilon_squared"])
         _same_partition(ordered)
+        _coarser_groupings(ordered, _coarsenings(info), interesting)
         _same_pattern(ordered, profiles)
         kept = one_per_quantity(
             ordered, lambda f: f["subject"]["column"], lambda f: f["subject"]["group_by"]
@@ -587,6 +604,66 @@ def _same_partition(findings: list[dict]) -> None:
         else:
             seen[("by", column, *stats_key)] = group
             seen[("of", group, *stats_key)] = column
+
+
+#: state key of the joint level counts of two groupings (never a (measure, grouping) pair)
+JOINT_KEY = "\x00joint"
+#: joint level counts are kept for the pairs of the first this many groupings
+JOINT_MAX_GROUPS = 12
+
+COARSER_RULE = (
+    "{coarse!r} is a coarsening of {fine!r} (each level of {fine!r} lies within one level of "
+    "{coarse!r}: method and method2, age and age.group), so {measure!r} across it restates "
+    "its difference across {fine!r}, reported as {severity}; severity at most low"
+)
+
+
+def _grouping_pairs(info) -> list[tuple[str, str]]:
+    """Pairs of groupings (schema order, the first JOINT_MAX_GROUPS, neither with an
+    'other' bucket) whose joint level counts tell a coarsening."""
+    groups = [g for g in info["groups"] if not info["levels"][g]["other_levels"]]
+    groups = groups[:JOINT_MAX_GROUPS]
+    return [(a, b) for i, a in enumerate(groups) for b in groups[i + 1 :]]
+
+
+def _coarsenings(info) -> dict[str, str]:
+    """{coarse grouping: finer grouping}: every level of the finer one (with rows) falls in
+    one level of the coarse one, which has fewer levels in use."""
+    out: dict[str, str] = {}
+    for (_tag, g1, g2), (cells, _) in sorted(
+        (k, v) for k, v in info.get("sums", {}).items() if k[0] == JOINT_KEY
+    ):
+        k2 = len(info["levels"][g2]["levels"]) + 1
+        table = np.asarray(cells, dtype=np.int64).reshape(-1, k2)
+        used = table > 0
+        rows_in, cols_in = int(used.any(axis=1).sum()), int(used.any(axis=0).sum())
+        if not rows_in or not cols_in:
+            continue
+        if (used.sum(axis=1) <= 1).all() and cols_in < rows_in:
+            out.setdefault(g2, g1)  # g2 is a function of g1
+        elif (used.sum(axis=0) <= 1).all() and rows_in < cols_in:
+            out.setdefault(g1, g2)
+    return out
+
+
+def _coarser_groupings(findings: list[dict], coarser: dict[str, str], interesting) -> None:
+    """Cap at low a measure's medium/high difference across a coarsening of a grouping
+    whose own finding for the measure is medium/high: Suicide's counts by method2 (a
+    coarsening of method) restate the counts by method. A coarsening can only lose the
+    finer grouping's between-level ranks, so its epsilon^2 is never larger."""
+    severity = {(f["subject"]["column"], f["subject"]["group_by"]): f["severity"] for f in findings}
+    for f in findings:
+        v, g = f["subject"]["column"], f["subject"]["group_by"]
+        fine = coarser.get(g)
+        if fine is None or g in interesting or f["severity"] not in ("medium", "high"):
+            continue
+        lead = severity.get((v, fine))
+        if lead in ("medium", "high"):
+            f["severity"] = "low"
+            f["evidence"]["parameters"]["severity_capped"] = COARSER_RULE.format(
+                coarse=g, fine=fine, measure=v, severity=lead
+            )
+            f["evidence"]["parameters"]["same_fact_as"] = fine
 
 
 #: a level is named highest or lowest in a title from this many rows

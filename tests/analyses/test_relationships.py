@@ -651,3 +651,28 @@ def test_a_correlation_resting_on_a_handful_of_rows_is_an_anecdote() -> None:
         "'ignorance' holds 6 row(s) off its most common value (0)"
         in (f["evidence"]["parameters"]["severity_capped"])
     )
+
+
+@pytest.mark.parametrize("chunk_rows", [50, 65536])
+def test_a_difference_across_a_coarsening_restates_the_finer_one(chunk_rows: int) -> None:
+    """Suicide: deaths by method (9 levels) and by method2 (3 groups of methods): the
+    coarser grouping restates the finer; the finer is the finding. A grouping of its own
+    (sex) is no coarsening of method and keeps its severity."""
+    rng = np.random.default_rng(40)
+    methods = [f"m{k}" for k in range(9)]
+    method = rng.choice(methods, 900)
+    method2 = np.array([f"g{int(m[1]) // 3}" for m in method])
+    sex = rng.choice(["f", "m"], 900)
+    level = {m: k * 10.0 for k, m in enumerate(methods)}
+    freq = np.array([level[m] for m in method]) + 8 * (sex == "m") + rng.normal(0, 4, 900)
+    frame = pd.DataFrame({"method": method, "method2": method2, "sex": sex, "Freq": freq})
+    result = run_on_frame(GroupDifferences(), frame, chunk_rows=chunk_rows)
+    found = {
+        f["subject"]["group_by"]: f for f in result.findings if f["kind"] == "group_difference"
+    }
+    assert found["method"]["severity"] == "medium"
+    coarse = found["method2"]
+    assert coarse["severity"] == "low"
+    assert coarse["evidence"]["parameters"]["same_fact_as"] == "method"
+    assert "coarsening of 'method'" in coarse["evidence"]["parameters"]["severity_capped"]
+    assert "same_fact_as" not in found["sex"]["evidence"]["parameters"]
