@@ -164,6 +164,7 @@ class DatasetView:
         self.missing_codes: dict[str, tuple[float, ...]] = dict(
             getattr(dataset, "missing_codes", {})
         )
+        self.missing_code_rows: dict[str, int] = dict(getattr(dataset, "missing_code_rows", {}))
         #: Columns the harness derives (a date from year and quarter) -> the columns they
         #: are made of, year first.
         self.derived_from: dict[str, tuple[str, ...]] = {

@@ -95,3 +95,18 @@ def test_infer_writes_the_codes_it_found_and_the_spec_loads_back(tmp_path, monke
     assert spec.column("sameGovYrs")["missing_codes"] == [999]
     dataset = open_dataset("q", str(tmp_path / "q.csv"), spec=spec)
     assert dataset.missing_codes == {"sameGovYrs": (999.0,)}
+
+
+def test_a_null_rate_made_of_codes_only_is_said_once() -> None:
+    from statharness_analyses.quality.missingness import Missingness
+
+    frame = quarrels()
+    result = run_on_frame(Missingness(), frame)
+    (rate,) = [
+        f
+        for f in result.findings
+        if f["kind"] == "null_rate" and f["subject"]["column"] == "sameGovYrs"
+    ]
+    assert rate["title"].endswith("(the code 999 counted)")
+    assert rate["severity"] == "low"
+    assert "capped_values reports (high)" in rate["evidence"]["parameters"]["severity_capped"]

@@ -131,6 +131,10 @@ class _Missing:
     rows_with_missing: int = 0
 
 
+CODES_RULE = (
+    "every missing row of the column holds a missing-value code (999 for 'not known'), "
+    "which capped_values reports (high): the same rows said once; severity at most low"
+)
 ANNOTATION_RULE = (
     "an optional annotation, read from the name (note, remark, comment, memo): written "
     "only when there is something to say, so its empty rows are not lost data; severity at "
@@ -151,7 +155,8 @@ class Missingness(Analysis):
     method = (
         "per column: rows missing (null, or NaN in floating-point columns, as pandas.isna; "
         "a column's missing-value codes, 999 for 'not known', count as missing and the title "
-        "says so); "
+        "says so; a null rate made of codes only is at most low, capped_values reporting "
+        "them); "
         "per pair of columns with missing values: rows where both are missing, the count "
         "expected if they went missing independently (n_a * n_b / rows) and the lift "
         "(observed / expected); rows with any missing value. Severity of a null rate: high "
@@ -327,6 +332,11 @@ class Missingness(Analysis):
                 # 999 written for "not known" counts as missing (capped_values names it)
                 parameters["missing_codes"] = list(codes)
                 said = f" (the code {', '.join(f'{v:g}' for v in codes)} counted)"
+                coded = ctx.dataset.missing_code_rows.get(name, 0)
+                if coded >= nulls[i] and severity in ("medium", "high"):
+                    # every missing row is a code: capped_values says it, high, once
+                    severity = "low"
+                    parameters["severity_capped"] = CODES_RULE
             out.append(
                 ctx.finding(
                     kind="null_rate",

@@ -132,6 +132,8 @@ class Dataset:
         #: found in the data (:mod:`.missing_codes`); chunks hold them as nulls unless an
         #: analysis asks for the values as written (``reads_missing_codes``).
         self.missing_codes: dict[str, tuple[float, ...]] = {}
+        #: ... and the rows holding them, per column
+        self.missing_code_rows: dict[str, int] = {}
 
     @property
     def time_zone(self) -> str | None:
@@ -735,6 +737,7 @@ def _settle_missing_codes(dataset: Dataset, spec: DatasetSpec) -> None:
         dataset._stored_chunks(sorted(codes), DEFAULT_IO_BATCH_ROWS), codes
     )
     dataset.missing_codes = {n: codes[n] for n in sorted(codes)}
+    dataset.missing_code_rows = {n: counted[n][0] for n in sorted(codes)}
     dataset.columns = tuple(
         dataclasses.replace(
             c,
