@@ -298,7 +298,10 @@ class Changepoints(_TimeAnalysis):
         "survival table's follow-up time (administrative censoring: later entries followed "
         "for less time); the row-count series is "
         "not searched for yearly or "
-        "monthly dates; a series with >= 3 changes wanders (all its changes low), and so does "
+        "monthly dates; a series off its most common value at fewer than 10 points, "
+        "scattered (under 80% of the segment before or after the change), has no level to "
+        "shift (low: Quarrels' reasons coded in 5 years); a series with >= 3 changes wanders "
+        "(all its changes low), and so does "
         "a series read in coarser buckets whose deviations from its segments' means keep a "
         "lag-1 autocorrelation >= 0.6 (a random walk's monthly means); the "
         "per-series scan summary is info. Changes of several summaries of one quantity (a "
@@ -433,6 +436,8 @@ class Changepoints(_TimeAnalysis):
                 )
                 medium = out[-1]["severity"] in ("medium", "high")
                 capped = _not_a_step(search, ch, keys, y) if numeric and medium else None
+                if capped is None and medium:
+                    capped = _sparse_series(y, ch["index"])
                 if capped is None and medium and shift < 0:
                     reading = administrative_censoring(ctx, name)
                     capped = None if reading is None else reading + "; severity at most low"
@@ -523,6 +528,40 @@ WANDER_RULE = (
     "autocorrelation {r1:.2f} >= " + f"{WANDER_R1}" + ", a random walk's signature), so its "
     "changes split a drift into levels; severity at most low"
 )
+
+
+#: a series off its most common value at fewer than this many points has no level to
+#: shift: its change rests on those few points (Quarrels' 'ignorance', coded in 5 years)
+FEW_POINTS = 10
+#: ... unless they fill this share of the segment before or after the change
+FEW_POINTS_FILL = 0.8
+FEW_POINTS_RULE = (
+    "the series differs from its most common value ({mode:g}) at {off} of its {points} "
+    "points (fewer than "
+    + str(FEW_POINTS)
+    + "), scattered (under "
+    + f"{FEW_POINTS_FILL:.0%}"
+    + " of either segment): a change resting on those few points, "
+    "not a level that shifts; severity at most low"
+)
+
+
+def _sparse_series(y: np.ndarray, at: int) -> str | None:
+    """The rule text when ``y`` sits at one value at all but FEW_POINTS - 1 points
+    or fewer, scattered (they fill under FEW_POINTS_FILL of the segment before or after the
+    change ``at``), else None. Filling a segment is a regime: AustralianElectionPolling's
+    Nat share, 0 until mid-2007 and reported in each of the 8 months after."""
+    values, counts = np.unique(y, return_counts=True)
+    if not counts.size:
+        return None
+    top = int(np.argmax(counts))
+    off = y != values[top]
+    if int(off.sum()) >= FEW_POINTS:
+        return None
+    for part in (off[:at], off[at:]):
+        if part.size and part.mean() >= FEW_POINTS_FILL:
+            return None
+    return FEW_POINTS_RULE.format(mode=float(values[top]), off=int(off.sum()), points=int(y.size))
 
 
 def _cap_all(changes: list[dict], rule: str) -> None:

@@ -574,3 +574,29 @@ def test_a_flag_named_after_a_measure(flag, measure, expected) -> None:
     from statharness_analyses._shared.summaries import named_after
 
     assert named_after(flag, measure) is expected
+
+
+def test_a_change_resting_on_a_few_scattered_points_is_low_a_new_regime_is_not() -> None:
+    """Quarrels' 'ignorance', coded on 5 rows of 5 early years of 140: no level shifts.
+    A share first reported in the last 8 years, every one of them, is a regime change."""
+    rng = np.random.default_rng(7)
+    years = np.repeat(np.arange(1810, 1950), 5)
+    ignorance = np.zeros(years.size, dtype=int)
+    for y, v in [(1823, 1), (1839, 1), (1856, 2), (1857, 2), (1859, 2)]:
+        ignorance[np.flatnonzero(years == y)[0]] = v
+    nat = np.where(years >= 1942, rng.uniform(3, 5, years.size), 0.0)
+    frame = pd.DataFrame(
+        {
+            "year": years,
+            "ignorance": ignorance,
+            "nat": nat,
+            "deaths": rng.lognormal(8, 2, years.size),
+        }
+    )
+    result = run_on_frame(analysis("changepoints"), frame)
+    sparse = changes(result, "ignorance")
+    assert sparse and all(f["severity"] == "low" for f in sparse)
+    assert all(
+        "at 5 of its 140 points" in f["evidence"]["parameters"]["severity_capped"] for f in sparse
+    )
+    assert [f["severity"] for f in changes(result, "nat")] == ["medium"]
