@@ -407,6 +407,65 @@ def _flag_of(ctx, x: str, y: str) -> str | None:
     return None
 
 
+def _flag_codes(ctx, state) -> dict[int, tuple[float, float]]:
+    """{column index: (low code, high code)} of the yes/no flags (boolean role) holding
+    exactly two values (0/1, 1/2), from the scan's value maps."""
+    out = {}
+    for i, c in enumerate(ctx.columns):
+        cmap = state[c]["map"]
+        if ctx.dataset.column(c).role != ColumnRole.BOOLEAN:
+            continue  # mfblong's var3 (0 / 0.707, a contrast code) is no yes/no flag
+        if not cmap.overflow and cmap.values.size == 2:
+            out[i] = (float(cmap.values[0]), float(cmap.values[1]))
+    return out
+
+
+def _ranges_by_code(flag: np.ndarray, other: np.ndarray, codes) -> list:
+    """[min, max] of ``other`` where ``flag`` holds its low code, then where its high code
+    (None for a code with no row)."""
+    out = []
+    for code in codes:
+        at = other[flag == code]
+        out += [float(at.min()), float(at.max())] if at.size else [None, None]
+    return out
+
+
+def _merge_ranges(a: list | None, b: list) -> list:
+    if a is None:
+        return list(b)
+    out = []
+    for k, (x, y) in enumerate(zip(a, b, strict=True)):
+        if x is None or y is None:
+            out.append(y if x is None else x)
+        else:
+            out.append(min(x, y) if k % 2 == 0 else max(x, y))
+    return out
+
+
+def _cut_of(ctx, info: dict, i: int, j: int) -> str | None:
+    """Why a 0/1 flag is a cut of the measure it is paired with: the measure's values at
+    its two codes do not overlap (lbw's 'low' is 1 exactly where 'bwt' is under 2,500 g),
+    or None."""
+    cols = ctx.columns
+    for flag, other in ((i, j), (j, i)):
+        ranges = info.get("cuts", {}).get((flag, other))
+        if ranges is None or None in ranges:
+            continue
+        lo_min, lo_max, hi_min, hi_max = ranges
+        codes = info["flag_codes"][flag]
+        if lo_max < hi_min:
+            where = f"above {lo_max:g}"
+        elif hi_max < lo_min:
+            where = f"below {lo_min:g}"
+        else:
+            continue
+        return (
+            f"{cols[flag]!r} is {codes[1]:g} exactly where {cols[other]!r} is {where} (its "
+            f"values at the two codes do not overlap): a cut of it"
+        )
+    return None
+
+
 def _nested_flags(ctx, info: dict, i: int, j: int, pr: dict) -> str | None:
     """Why two 0/1 flags are tied by construction: never 1 together (medpar's type1 and
     type2, dummies of one admission type), or one 1 only where the other is (Benefits'
@@ -588,7 +647,9 @@ class Correlation(Analysis):
         "(or 1/2) flags whose 2 x 2 table has one empty cell that >= 5 rows would fill under "
         "independence, both its margins >= 30 rows (never 1 together: one-hot dummies; one "
         "1 only where the other is: young kids and kids; the table from the counts of ones "
-        "and phi), are coded so by construction: derived, at most low. A pair in which a "
+        "and phi), are coded so by construction: derived, at most low; so is a yes/no flag "
+        "whose partner's values at its two codes do not overlap (exact ranges per code: a "
+        "cut of the measure, lbw's 'low' of 'bwt'). A pair in which a "
         f"column holds fewer than {SPARSE_MIN_ROWS} rows off its most common value rests on "
         "those rows (an anecdote: Quarrels' reasons coded on 6 of 779 wars): at most low, "
         "no group. A pair that is the "
@@ -710,7 +771,7 @@ class Correlation(Analysis):
         if stage == "scan":
             return {c: {"n": 0, "bad": 0, "sum": 0, "map": CountMap()} for c in ctx.columns}
         if stage == "pearson":
-            return {"pairs": {}, "maps": {}, "levels": {}}
+            return {"pairs": {}, "maps": {}, "levels": {}, "cuts": {}}
         if stage == "maps":
             return {"maps": {}}
         return {"ranks": {}}
@@ -794,6 +855,14 @@ class Correlation(Analysis):
             old = state["pairs"].get((i, j))
             new = [n, sx, sy, sxx, syy, sxy]
             state["pairs"][(i, j)] = new if old is None else _add_moments(old, new)
+            for flag, other in ((i, j), (j, i)):
+                codes = info["flag_codes"].get(flag)
+                if codes is None or other in info["flag_codes"]:
+                    continue
+                f_values, o_values = column(flag)[0][both], column(other)[0][both]
+                part = _ranges_by_code(f_values, o_values, codes)
+                key = (flag, other)
+                state["cuts"][key] = _merge_ranges(state["cuts"].get(key), part)
         # per category level: each measure's row count and exact sum of deviations, the
         # level means the Simpson guard (_within_r) subtracts; the time axis is never paired
         measures = [i for i, c in enumerate(ctx.columns) if c != ctx.params.get("time_axis")]
@@ -867,6 +936,11 @@ class Correlation(Analysis):
                 key: dict(sorted(value.items(), key=lambda kv: repr(kv[0])))
                 for key, value in sorted(levels.items(), key=lambda kv: (kv[0][0], kv[0][1]))
             }
+        if "cuts" in a:
+            cuts = dict(a["cuts"])
+            for key, value in b["cuts"].items():
+                cuts[key] = _merge_ranges(cuts.get(key), value)
+            out["cuts"] = dict(sorted(cuts.items()))
         if "ranks" in a:
             ranks = dict(a["ranks"])
             for key, value in b["ranks"].items():
@@ -924,6 +998,7 @@ class Correlation(Analysis):
             "scan": scan,
             "distinct": [int(state[c]["map"].values.size) for c in cols],
             "off_mode": off_mode,
+            "flag_codes": _flag_codes(ctx, state),
             "means": means,
             "tables": tables,
             "pearson_pairs": pairs,
@@ -977,6 +1052,7 @@ class Correlation(Analysis):
 
     def _end_pearson(self, state, ctx, info) -> None:
         info["levels"] = state.get("levels", {})
+        info["cuts"] = state.get("cuts", {})
         info["moments"] = dict(state["pairs"])
         results = {}
         for pair in info["pearson_pairs"]:
@@ -1169,6 +1245,7 @@ class Correlation(Analysis):
                 self._derived(cols, i, j, rho)
                 or _flag_of(ctx, cols[i], cols[j])
                 or _nested_flags(ctx, info, i, j, pr)
+                or _cut_of(ctx, info, i, j)
             )
             spans = [size_span(ctx.dataset.column(c)) for c in (cols[i], cols[j])]
             sized = (

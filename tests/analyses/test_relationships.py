@@ -676,3 +676,26 @@ def test_a_difference_across_a_coarsening_restates_the_finer_one(chunk_rows: int
     assert coarse["evidence"]["parameters"]["same_fact_as"] == "method"
     assert "coarsening of 'method'" in coarse["evidence"]["parameters"]["severity_capped"]
     assert "same_fact_as" not in found["sex"]["evidence"]["parameters"]
+
+
+@pytest.mark.parametrize("chunk_rows", [37, 65536])
+def test_a_flag_cut_from_a_measure_restates_it(chunk_rows: int) -> None:
+    """lbw: 'low' is 1 exactly where the birth weight is under 2,500 g (r = -0.78): a cut
+    of it, found from the data (the name says nothing); a flag that merely goes with the
+    measure (smoking) overlaps it and is no cut."""
+    rng = np.random.default_rng(50)
+    bwt = np.round(rng.normal(2950, 700, 400))
+    smoke = (rng.random(400) < 0.3 + 0.3 * (bwt < 2800)).astype(int)
+    frame = pd.DataFrame({"low": (bwt < 2500).astype(int), "bwt": bwt, "smoke": smoke})
+    found = by_pair(run_on_frame(Correlation(), frame, chunk_rows=chunk_rows))
+    cut = found[("low", "bwt")]
+    assert abs(cut["measurement"]["values"]["pearson_r"]) > 0.7
+    assert cut["severity"] == "low"
+    below = float(bwt[bwt >= 2500].min())
+    assert (
+        f"'low' is 1 exactly where 'bwt' is below {below:g}"
+        in (cut["evidence"]["parameters"]["severity_capped"])
+    )
+    assert "a cut of it" not in found[("bwt", "smoke")]["evidence"]["parameters"].get(
+        "severity_capped", ""
+    )
