@@ -15,6 +15,7 @@ import numpy as np
 import pyarrow.compute as pc
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
+from pytest_statharness.dataset.roles import name_tokens
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.exact import exact_fixed_sum, fixed_ratio
@@ -407,6 +408,26 @@ def _flag_of(ctx, x: str, y: str) -> str | None:
     return None
 
 
+_BMI_NAMES = frozenset({"bmi", "body_mass_index", "bodymassindex", "quetelet"})
+_WEIGHT_NAMES = frozenset({"weight", "wt", "wgt", "mass", "kg"})
+_HEIGHT_NAMES = frozenset({"height", "ht", "hgt", "stature", "cm"})
+
+
+def _body_mass_index(cols: list[str], i: int, j: int) -> str | None:
+    """Why a body-mass index and a weight or height of the same table are tied: BMI is
+    weight / height^2 (CrohnD's BMI against weight, r = 0.82), computed, not measured;
+    only when both a weight and a height column stand in the table."""
+    tokens = [name_tokens(c) for c in cols]
+    weights = [k for k, t in enumerate(tokens) if t & _WEIGHT_NAMES]
+    heights = [k for k, t in enumerate(tokens) if t & _HEIGHT_NAMES]
+    if not weights or not heights:
+        return None
+    for bmi, other in ((i, j), (j, i)):
+        if tokens[bmi] & _BMI_NAMES and other in weights + heights:
+            return f"{cols[bmi]!r} is a body-mass index, weight / height^2: computed from {cols[other]!r}"
+    return None
+
+
 def _flag_codes(ctx, state) -> dict[int, tuple[float, float]]:
     """{column index: (low code, high code)} of the yes/no flags (boolean role) holding
     exactly two values (0/1, 1/2), from the scan's value maps."""
@@ -649,7 +670,9 @@ class Correlation(Analysis):
         "1 only where the other is: young kids and kids; the table from the counts of ones "
         "and phi), are coded so by construction: derived, at most low; so is a yes/no flag "
         "whose partner's values at its two codes do not overlap (exact ranges per code: a "
-        "cut of the measure, lbw's 'low' of 'bwt'). A pair in which a "
+        "cut of the measure, lbw's 'low' of 'bwt'), and a body-mass index (named bmi) with "
+        "a weight or a height when both stand in the table (weight / height^2). A pair in "
+        "which a "
         f"column holds fewer than {SPARSE_MIN_ROWS} rows off its most common value rests on "
         "those rows (an anecdote: Quarrels' reasons coded on 6 of 779 wars): at most low, "
         "no group. A pair that is the "
@@ -1469,7 +1492,7 @@ class Correlation(Analysis):
         common = built_from(cols[i], cols[j], cols)
         if common is not None:
             return f"interaction terms of a common factor ({common}; named by joining columns)"
-        return None
+        return _body_mass_index(cols, i, j)
 
     @staticmethod
     def _group_findings(ctx, strong: list[tuple[int, int, dict]], tested: int) -> list[dict]:

@@ -699,3 +699,25 @@ def test_a_flag_cut_from_a_measure_restates_it(chunk_rows: int) -> None:
     assert "a cut of it" not in found[("bwt", "smoke")]["evidence"]["parameters"].get(
         "severity_capped", ""
     )
+
+
+def test_a_body_mass_index_beside_weight_and_height_is_computed_from_them() -> None:
+    """CrohnD: BMI = weight / height^2 against weight, r = 0.82: computed, not an effect.
+    Without a height column a 'bmi' is what it is, a measure of its own."""
+    rng = np.random.default_rng(51)
+    height = rng.normal(1.70, 0.09, 300)
+    weight = rng.normal(70, 14, 300)
+    frame = pd.DataFrame(
+        {
+            "weight": weight,
+            "height": height,
+            "BMI": weight / height**2,
+            "age": rng.uniform(20, 70, 300),
+        }
+    )
+    pair = by_pair(run_on_frame(Correlation(), frame))[("weight", "BMI")]
+    assert pair["measurement"]["values"]["pearson_r"] > 0.7
+    assert pair["severity"] == "low"
+    assert "body-mass index" in pair["evidence"]["parameters"]["severity_capped"]
+    alone = by_pair(run_on_frame(Correlation(), frame.drop(columns="height")))[("weight", "BMI")]
+    assert alone["severity"] == "medium"
