@@ -176,10 +176,11 @@ def int_sum(values: np.ndarray) -> int:
     return (int(np.sum(values >> 32)) << 32) + int(np.sum(values & _LOW32))
 
 
-def significant_severity(p: float | None, tests: int, effect, bands) -> str:
+def significant_severity(p: float | None, tests: int, effect, bands, alpha: float = ALPHA) -> str:
     """``graded(effect, bands)`` (else "info") when ``p`` is significant after Bonferroni
-    over ``tests`` (adjusted p < ALPHA); "info" otherwise, and when there is no p-value."""
-    if p is None or bonferroni(p, tests) >= ALPHA:
+    over ``tests`` (adjusted p < ``alpha``, ALPHA unless a caller states one hypothesis);
+    "info" otherwise, and when there is no p-value."""
+    if p is None or bonferroni(p, tests) >= alpha:
         return "info"
     return graded(effect, bands, "info")
 

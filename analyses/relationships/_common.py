@@ -18,6 +18,7 @@ from pytest_statharness.column_roles import ENTITY_DETAIL
 from .._shared.counts import add_counts, valid_values, value_counts
 from .._shared.report import cap_each
 from .._shared.series import (
+    ALPHA,
     choose_levels,
 )
 from .._shared.summaries import is_annotation
@@ -40,6 +41,32 @@ TREATMENT_NOTE = (
 def interest_columns(dataset) -> set[str]:
     """KPIs, targets and a trial's arms: the columns whose pairs get an outcome's bar."""
     return set(dataset.kpis) | set(dataset.targets) | set(dataset.treatments)
+
+
+#: the level of a trial's primary comparison (its arm against its outcome): one
+#: hypothesis stated by the design, tested alone at the level trials report (1%, stricter
+#: than their usual 5%), not corrected for every other pair of the table
+PRIMARY_ALPHA = 0.01
+PRIMARY_NOTE = (
+    "; the pair of a trial's arm and its outcome is the trial's primary comparison, one "
+    f"hypothesis of the design: significant at p < {PRIMARY_ALPHA} alone, not Bonferroni "
+    "over the table's pairs"
+)
+
+
+def primary_comparison(dataset, a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` are a trial's arm and its outcome (``dataset.treatments``
+    and ``dataset.targets``, inferred from the names or declared)."""
+    arms, outcomes = set(dataset.treatments), set(dataset.targets)
+    return (a in arms and b in outcomes) or (b in arms and a in outcomes)
+
+
+def gate(dataset, a: str, b: str, tested: int) -> tuple[int, float]:
+    """(tests, alpha) of a pair's significance: (1, PRIMARY_ALPHA) for a trial's primary
+    comparison, else (tested, ALPHA): Bonferroni over the table's pairs."""
+    if primary_comparison(dataset, a, b):
+        return 1, PRIMARY_ALPHA
+    return tested, ALPHA
 
 
 #: a 2x2 cell this many rows would fill under independence, found empty, is a rule of the

@@ -43,10 +43,12 @@ from .._shared.summaries import (
 from ._common import (
     MAP_BUDGET_FACTOR,
     NUMERIC_KINDS,
+    PRIMARY_NOTE,
     TREATMENT_NOTE,
     _ChunkRanks,
     _finite,
     _strongest_first,
+    gate,
     interest_columns,
     nested_cell,
 )
@@ -661,7 +663,9 @@ class Correlation(Analysis):
         "arm...) or target (declared in the dataset spec; without "
         "declared targets, a measure named like an outcome: see declared_interest) is medium from "
         "|r| >= 0.3 (Cohen's medium; 0.2 when either column is a 0/1 flag), without rule (a), "
-        "and joins no group; of a target's "
+        "and joins no group; a trial's arm against its outcome (treatment and target) is "
+        "its primary comparison, one hypothesis: significant at p < 0.01 alone, not "
+        "Bonferroni over the pairs; of a target's "
         "medium partners, one correlating at |r| >= 0.95 with a stronger partner, or a flag "
         "named after it (node4 after nodes), is that "
         "driver again (a diamond's width after its weight): at most low. Two complete 0/1 "
@@ -1199,18 +1203,22 @@ class Correlation(Analysis):
             smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
             interest = cols[i] in interesting or cols[j] in interesting
             flag = any(ctx.dataset.column(cols[k]).role == ColumnRole.BOOLEAN for k in (i, j))
+            tests, alpha = gate(ctx.dataset, cols[i], cols[j], tested)
             severity = significant_severity(
                 smaller_p,
-                tested,
+                tests,
                 strength,
                 ((INTEREST_MEDIUM_R_FLAG if flag else INTEREST_MEDIUM_R, "medium"),)
                 if interest
                 else ((MEDIUM_R, "medium"), (0.4, "low")),
+                alpha,
             )
             params = {"pairs_tested": tested}
             if interest:
-                params["declared_interest"] = INTEREST_RULE + (
-                    TREATMENT_NOTE if {cols[i], cols[j]} & set(ctx.dataset.treatments) else ""
+                params["declared_interest"] = (
+                    INTEREST_RULE
+                    + (TREATMENT_NOTE if {cols[i], cols[j]} & set(ctx.dataset.treatments) else "")
+                    + (PRIMARY_NOTE if tests == 1 else "")
                 )
             mutual = False
             if (

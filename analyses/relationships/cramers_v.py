@@ -24,10 +24,12 @@ from .._shared.series import (
 from .._shared.summaries import PERIODS_RULE, same_measure_two_periods
 from ._common import (
     GROUP_KINDS,
+    PRIMARY_NOTE,
     TREATMENT_NOTE,
     _group_columns,
     _LevelScan,
     _strongest_first,
+    gate,
     interest_columns,
     nested_cell,
 )
@@ -80,7 +82,8 @@ class CramersV(Analysis):
         ">= 0.5, low when >= 0.3, both only when p times the number of pairs (Bonferroni) "
         "< 0.001; else info; a pair with a target or a trial's arm (a category named treat, "
         "trt, rx, dose, arm...; see declared_interest) is medium from "
-        "corrected V >= 0.2. A one-to-one pair (every level of each column meets exactly one "
+        "corrected V >= 0.2 (a trial's arm against its outcome, its primary comparison: "
+        "significant at p < 0.01 alone, not Bonferroni over the pairs). A one-to-one pair (every level of each column meets exactly one "
         "level of the other, no 'other' bucket: a name and its code) is two labels of one key: "
         "titled so, at most low; a pair where one column determines the other (each level meets "
         "one level of the other: a model and its maker; with at least twice the other's "
@@ -210,15 +213,19 @@ class CramersV(Analysis):
             if other:
                 params["other_bucket"] = other
             interest = a in interesting or b in interesting
+            tests, alpha = gate(ctx.dataset, a, b, tested)
             severity = significant_severity(
                 res["p_value"],
-                tested,
+                tests,
                 res["cramers_v_corrected"] or 0.0,
                 ((INTEREST_MEDIUM_V, "medium"),) if interest else ((0.5, "medium"), (0.3, "low")),
+                alpha,
             )
             if interest:
-                params["declared_interest"] = INTEREST_RULE + (
-                    TREATMENT_NOTE if {a, b} & set(ctx.dataset.treatments) else ""
+                params["declared_interest"] = (
+                    INTEREST_RULE
+                    + (TREATMENT_NOTE if {a, b} & set(ctx.dataset.treatments) else "")
+                    + (PRIMARY_NOTE if tests == 1 else "")
                 )
             title = f"Association of {a!r} and {b!r}" + (
                 f" (V = {res['cramers_v']:.2f})" if res["cramers_v"] is not None else ""

@@ -30,12 +30,14 @@ from ._common import (
     GROUP_KINDS,
     MAP_BUDGET_FACTOR,
     NUMERIC_KINDS,
+    PRIMARY_NOTE,
     TREATMENT_NOTE,
     _ChunkRanks,
     _finite,
     _group_columns,
     _LevelScan,
     _strongest_first,
+    gate,
     interest_columns,
 )
 
@@ -87,7 +89,8 @@ class GroupDifferences(Analysis):
         "or a trial's arm (a grouping named treat, trt, rx, dose, arm...), "
         "or a measure across a class outcome's levels (a category or 0/1 flag declared as a "
         f"target or named like one: deny, death, vote), is medium from epsilon^2 >= "
-        f"{INTEREST_MEDIUM_EPSILON}. "
+        f"{INTEREST_MEDIUM_EPSILON} (a trial's outcome across its arms, the primary "
+        "comparison: significant at p < 0.01 alone, not Bonferroni over the pairs). "
         "Several summaries of one quantity (a price's open/high/low/close, 'mean X' and "
         "'worst X', read from the names) across the same grouping are one fact: the "
         "strongest keeps its severity, the others are at most low (same_fact_as); so is a "
@@ -364,17 +367,21 @@ class GroupDifferences(Analysis):
             # a measure that is an outcome, or one differing across a class outcome's
             # levels (a loan's debt ratio by denied / approved)
             interest = v in interesting or g in interesting
+            tests, alpha = gate(ctx.dataset, v, g, tested)
             severity = significant_severity(
                 res["p_value"],
-                tested,
+                tests,
                 res["epsilon_squared"],
                 ((INTEREST_MEDIUM_EPSILON, "medium"),)
                 if interest
                 else ((0.14, "medium"), (0.06, "low")),
+                alpha,
             )
             if interest:
-                params["declared_interest"] = INTEREST_RULE + (
-                    TREATMENT_NOTE if {v, g} & set(ctx.dataset.treatments) else ""
+                params["declared_interest"] = (
+                    INTEREST_RULE
+                    + (TREATMENT_NOTE if {v, g} & set(ctx.dataset.treatments) else "")
+                    + (PRIMARY_NOTE if tests == 1 else "")
                 )
             if severity in ("medium", "high"):
                 structural = _structural(ctx, v, g, counts, sums, res["epsilon_squared"])

@@ -445,3 +445,35 @@ def test_a_trials_arms_get_an_outcomes_bar() -> None:
         )
     ]
     assert treatments_by_name(columns) == ("trt", "rx")
+
+
+def test_a_trials_primary_comparison_is_one_hypothesis() -> None:
+    """rats: tumours in 42% of treated and 19% of control rats (p = 0.005), among the
+    pairs of a table that Bonferroni would divide by: the arm against the outcome is the
+    trial's one stated hypothesis, medium at p < 0.01; the same pair named 'batch' and
+    'flag2' is one pair among many and stays info."""
+    rng = np.random.default_rng(9)
+    rx = np.repeat([0, 1], [100, 50])
+    status = np.r_[np.ones(19), np.zeros(81), np.ones(21), np.zeros(29)].astype(int)
+    frame = pd.DataFrame(
+        {
+            "rx": rx,
+            "status": status,
+            "time": rng.uniform(30, 104, 150).round(),
+            **{f"m{k}": rng.normal(0, 1, 150) for k in range(6)},
+        }
+    )
+    corr = run_on_frame(analysis("correlation"), frame)
+    pair = next(
+        f for f in corr.findings if set(f["subject"].get("columns", [])) == {"rx", "status"}
+    )
+    assert 0.001 < pair["measurement"]["values"]["pearson_p"] < 0.01
+    assert pair["severity"] == "medium"
+    assert "primary comparison" in pair["evidence"]["parameters"]["declared_interest"]
+    renamed = frame.rename(columns={"rx": "batch", "status": "flag2"})
+    other = next(
+        f
+        for f in run_on_frame(analysis("correlation"), renamed).findings
+        if set(f["subject"].get("columns", [])) == {"batch", "flag2"}
+    )
+    assert other["severity"] == "info"
