@@ -27,6 +27,9 @@ from ._common import ALL_KINDS, _display, _is_time
 # constant_columns
 # ======================================================================================
 NEAR_CONSTANT_SHARE = 0.99
+#: a column is medium-constant from this many non-null values: every column of a 1-row
+#: table (a ragged CSV that lost its other rows) holds one value, which says nothing
+CONSTANT_MIN_VALUES = 10
 
 
 def _comparable(col) -> pa.Array:
@@ -82,7 +85,9 @@ class ConstantColumns(Analysis):
         "per column (nested types excepted), over non-null values (NaN counts as null; -0.0 = "
         "0.0): pass 1 finds the only possible majority value with a mergeable Misra-Gries "
         "summary of one counter (per chunk from exact value counts); pass 2 counts it exactly. "
-        "constant: at most one distinct non-null value, severity medium (an all-null column "
+        "constant: at most one distinct non-null value, severity medium from "
+        f"{CONSTANT_MIN_VALUES} non-null values (fewer: low; any column of 1 row is constant; "
+        "an all-null column "
         "is constant, severity low: missingness reports it, high); near-constant: the top value's share of non-null values >= "
         f"{NEAR_CONSTANT_SHARE} (severity low). example_rows: first 20 rows whose non-null value "
         "differs from the top value"
@@ -222,7 +227,7 @@ class ConstantColumns(Analysis):
                         else "low"
                         if constant and not nn
                         else "medium"
-                        if constant
+                        if constant and nn >= CONSTANT_MIN_VALUES
                         else "low"
                     ),
                     columns=[c],

@@ -447,3 +447,15 @@ def test_adjacent_run_join_is_associative():
     assert whole["eq"] == s.duplicated().sum()
     assert whole["groups"] == s[s.duplicated(keep=False)].nunique()
     assert whole["examples"] == np.flatnonzero(s.duplicated())[:20].tolist()
+
+
+def test_a_column_of_a_handful_of_rows_is_not_called_constant_at_medium() -> None:
+    """A ragged CSV that kept 1 of its rows: every column holds one value. Constant says
+    something from 10 values on."""
+    one = run_on_frame(ConstantColumns(), pd.DataFrame({"a": [1.0], "b": [2.0]}))
+    assert {f["severity"] for f in one.findings if f["kind"] == "constant_column"} == {"low"}
+    many = pd.DataFrame({"a": np.arange(12.0), "b": np.full(12, 2.0)})
+    (b,) = [
+        f for f in run_on_frame(ConstantColumns(), many).findings if f["kind"] == "constant_column"
+    ]
+    assert b["severity"] == "medium"
