@@ -252,7 +252,7 @@ class CappedValues(Analysis):
                 continue
             distinct = ctx.params["distinct"][c]
             per_value = s.n / max(distinct, 1)
-            coded = _beyond_codes(s)
+            coded = beyond_codes(s.codes, s.plain_top, s.plain_bottom)
             if coded:
                 out.append(self._codes_finding(ctx, c, s, coded))
             elif ctx.dataset.role(c) == ColumnRole.COUNT and _beyond_scale(s, distinct):
@@ -447,14 +447,6 @@ def _beyond_scale(s: _Ends, distinct: int) -> bool:
         and s.below_top <= SCALE_MAX
         and s.top - s.below_top >= SCALE_GAP
     )
-
-
-def _beyond_codes(s: _Ends) -> dict[float, int]:
-    """The codes (SENTINELS) a column holds beyond twice its other values' range, held by
-    MIN_CODE_ROWS rows or more together (``dataset.missing_codes.beyond_codes``, the rule
-    the dataset reads them as nulls by); {} otherwise. PSID's years of education 0..17
-    with 98 and 99 (225 rows); an age column whose values reach 99 does not qualify."""
-    return beyond_codes(s.codes, s.plain_top, s.plain_bottom)
 
 
 @hookimpl

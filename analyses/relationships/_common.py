@@ -61,12 +61,12 @@ def primary_comparison(dataset, a: str, b: str) -> bool:
     return (a in arms and b in outcomes) or (b in arms and a in outcomes)
 
 
-def gate(dataset, a: str, b: str, tested: int) -> tuple[int, float]:
-    """(tests, alpha) of a pair's significance: (1, PRIMARY_ALPHA) for a trial's primary
-    comparison, else (tested, ALPHA): Bonferroni over the table's pairs."""
+def gate(dataset, a: str, b: str, tested: int) -> tuple[int, float, str]:
+    """(tests, alpha, note) of a pair's significance: (1, PRIMARY_ALPHA, PRIMARY_NOTE) for
+    a trial's primary comparison, else (tested, ALPHA, ""): Bonferroni over the pairs."""
     if primary_comparison(dataset, a, b):
-        return 1, PRIMARY_ALPHA
-    return tested, ALPHA
+        return 1, PRIMARY_ALPHA, PRIMARY_NOTE
+    return tested, ALPHA, ""
 
 
 #: a 2x2 cell this many rows would fill under independence, found empty, is a rule of the

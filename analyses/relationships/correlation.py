@@ -7,6 +7,7 @@ also use is in ``_common.py``, the family's overview in ``relationships/__init__
 
 from __future__ import annotations
 
+import functools
 import math
 from fractions import Fraction
 from itertools import combinations
@@ -43,7 +44,6 @@ from .._shared.summaries import (
 from ._common import (
     MAP_BUDGET_FACTOR,
     NUMERIC_KINDS,
-    PRIMARY_NOTE,
     TREATMENT_NOTE,
     _ChunkRanks,
     _finite,
@@ -419,15 +419,23 @@ def _body_mass_index(cols: list[str], i: int, j: int) -> str | None:
     """Why a body-mass index and a weight or height of the same table are tied: BMI is
     weight / height^2 (CrohnD's BMI against weight, r = 0.82), computed, not measured;
     only when both a weight and a height column stand in the table."""
+    for bmi, other in ((i, j), (j, i)):
+        if (bmi, other) in _bmi_sources(tuple(cols)):
+            return f"{cols[bmi]!r} is a body-mass index, weight / height^2: computed from {cols[other]!r}"
+    return None
+
+
+@functools.lru_cache(maxsize=16)
+def _bmi_sources(cols: tuple[str, ...]) -> frozenset[tuple[int, int]]:
+    """(bmi column, weight or height column) index pairs of a table, read from the names
+    once per table (the pairs are many)."""
     tokens = [name_tokens(c) for c in cols]
     weights = [k for k, t in enumerate(tokens) if t & _WEIGHT_NAMES]
     heights = [k for k, t in enumerate(tokens) if t & _HEIGHT_NAMES]
     if not weights or not heights:
-        return None
-    for bmi, other in ((i, j), (j, i)):
-        if tokens[bmi] & _BMI_NAMES and other in weights + heights:
-            return f"{cols[bmi]!r} is a body-mass index, weight / height^2: computed from {cols[other]!r}"
-    return None
+        return frozenset()
+    bmis = [k for k, t in enumerate(tokens) if t & _BMI_NAMES]
+    return frozenset((b, o) for b in bmis for o in weights + heights)
 
 
 def _flag_codes(ctx, state) -> dict[int, tuple[float, float]]:
@@ -582,7 +590,7 @@ CENSORING_RULE = (
 SPARSE_MIN_ROWS = 10
 SPARSE_RULE = (
     "{column!r} holds {rows} row(s) off its most common value ({mode!r}): the "
-    "correlation rests on those few rows (fewer than " + str(SPARSE_MIN_ROWS) + "), an "
+    f"correlation rests on those few rows (fewer than {SPARSE_MIN_ROWS}), an "
     "anecdote rather than an association; severity at most low, and the pair links no "
     "correlated group"
 )
@@ -1203,7 +1211,7 @@ class Correlation(Analysis):
             smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
             interest = cols[i] in interesting or cols[j] in interesting
             flag = any(ctx.dataset.column(cols[k]).role == ColumnRole.BOOLEAN for k in (i, j))
-            tests, alpha = gate(ctx.dataset, cols[i], cols[j], tested)
+            tests, alpha, primary = gate(ctx.dataset, cols[i], cols[j], tested)
             severity = significant_severity(
                 smaller_p,
                 tests,
@@ -1218,7 +1226,7 @@ class Correlation(Analysis):
                 params["declared_interest"] = (
                     INTEREST_RULE
                     + (TREATMENT_NOTE if {cols[i], cols[j]} & set(ctx.dataset.treatments) else "")
-                    + (PRIMARY_NOTE if tests == 1 else "")
+                    + primary
                 )
             mutual = False
             if (

@@ -24,7 +24,6 @@ from .._shared.series import (
 from .._shared.summaries import PERIODS_RULE, same_measure_two_periods
 from ._common import (
     GROUP_KINDS,
-    PRIMARY_NOTE,
     TREATMENT_NOTE,
     _group_columns,
     _LevelScan,
@@ -213,7 +212,7 @@ class CramersV(Analysis):
             if other:
                 params["other_bucket"] = other
             interest = a in interesting or b in interesting
-            tests, alpha = gate(ctx.dataset, a, b, tested)
+            tests, alpha, primary = gate(ctx.dataset, a, b, tested)
             severity = significant_severity(
                 res["p_value"],
                 tests,
@@ -225,7 +224,7 @@ class CramersV(Analysis):
                 params["declared_interest"] = (
                     INTEREST_RULE
                     + (TREATMENT_NOTE if {a, b} & set(ctx.dataset.treatments) else "")
-                    + (PRIMARY_NOTE if tests == 1 else "")
+                    + primary
                 )
             title = f"Association of {a!r} and {b!r}" + (
                 f" (V = {res['cramers_v']:.2f})" if res["cramers_v"] is not None else ""

@@ -30,7 +30,6 @@ from ._common import (
     GROUP_KINDS,
     MAP_BUDGET_FACTOR,
     NUMERIC_KINDS,
-    PRIMARY_NOTE,
     TREATMENT_NOTE,
     _ChunkRanks,
     _finite,
@@ -367,7 +366,7 @@ class GroupDifferences(Analysis):
             # a measure that is an outcome, or one differing across a class outcome's
             # levels (a loan's debt ratio by denied / approved)
             interest = v in interesting or g in interesting
-            tests, alpha = gate(ctx.dataset, v, g, tested)
+            tests, alpha, primary = gate(ctx.dataset, v, g, tested)
             severity = significant_severity(
                 res["p_value"],
                 tests,
@@ -381,7 +380,7 @@ class GroupDifferences(Analysis):
                 params["declared_interest"] = (
                     INTEREST_RULE
                     + (TREATMENT_NOTE if {v, g} & set(ctx.dataset.treatments) else "")
-                    + (PRIMARY_NOTE if tests == 1 else "")
+                    + primary
                 )
             if severity in ("medium", "high"):
                 structural = _structural(ctx, v, g, counts, sums, res["epsilon_squared"])

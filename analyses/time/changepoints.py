@@ -537,12 +537,9 @@ FEW_POINTS = 10
 FEW_POINTS_FILL = 0.8
 FEW_POINTS_RULE = (
     "the series differs from its most common value ({mode:g}) at {off} of its {points} "
-    "points (fewer than "
-    + str(FEW_POINTS)
-    + "), scattered (under "
-    + f"{FEW_POINTS_FILL:.0%}"
-    + " of either segment): a change resting on those few points, "
-    "not a level that shifts; severity at most low"
+    f"points (fewer than {FEW_POINTS}), scattered (under {FEW_POINTS_FILL:.0%} of either "
+    "segment): a change resting on those few points, not a level that shifts; severity at "
+    "most low"
 )
 
 

@@ -722,29 +722,27 @@ def _settle_missing_codes(dataset: Dataset, spec: DatasetSpec) -> None:
     empty list keeps its values), else found in the data (:mod:`.missing_codes`). A
     column's null count then counts its codes, and its value range leaves them out."""
     declared = {
-        name: tuple(float(v) for v in entry["missing_codes"])
+        name: tuple(entry["missing_codes"])
         for name, entry in spec.data.get("columns", {}).items()
         if "missing_codes" in entry
     }
-    found = {}
-    names = [c for c in missing_codes.candidates(dataset.columns) if c not in declared]
-    if names:
-        found = missing_codes.detect(dataset._stored_chunks(names, DEFAULT_IO_BATCH_ROWS), names)
-    codes = {n: v for n, v in {**declared, **found}.items() if v}
-    if not codes:
+    names = [n for n, v in declared.items() if v]
+    names += [c for c in missing_codes.candidates(dataset.columns) if c not in declared]
+    if not names:
         return
-    counted = missing_codes.count_rows(
-        dataset._stored_chunks(sorted(codes), DEFAULT_IO_BATCH_ROWS), codes
+    names = sorted(names)
+    found = missing_codes.scan(
+        dataset._stored_chunks(names, DEFAULT_IO_BATCH_ROWS), names, declared
     )
-    dataset.missing_codes = {n: codes[n] for n in sorted(codes)}
-    dataset.missing_code_rows = {n: counted[n][0] for n in sorted(codes)}
+    if not found:
+        return
+    dataset.missing_codes = {n: found[n].values for n in sorted(found)}
+    dataset.missing_code_rows = {n: found[n].rows for n in sorted(found)}
     dataset.columns = tuple(
         dataclasses.replace(
-            c,
-            null_count=c.null_count + counted[c.name][0],
-            value_range=counted[c.name][1],
+            c, null_count=c.null_count + found[c.name].rows, value_range=found[c.name].value_range
         )
-        if c.name in codes
+        if c.name in found
         else c
         for c in dataset.columns
     )

@@ -12,13 +12,15 @@ value, 1), below 2 x min(smallest other value, -1) for negative codes), together
 least :data:`MIN_CODE_ROWS` rows. PSID's years of schooling 0..17 with 98 and 99 have
 them; an age reaching 99 does not (99 is no farther than twice 90).
 
-Only numeric measures whose typing-scan extreme is itself a sentinel are read again (one
-pass over those columns alone): most tables cost nothing.
+Only numeric measures whose typing-scan extreme is itself a sentinel, and the columns the
+spec declares codes for, are read again, in one pass over those columns alone: most
+tables cost nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
@@ -65,29 +67,57 @@ def candidates(columns: Iterable) -> list[str]:
     return out
 
 
-def detect(chunks: Iterable, names: list[str]) -> dict[str, tuple[float, ...]]:
-    """The codes of each of ``names`` found in ``chunks`` (raw, codes as written)."""
-    codes: dict[str, dict[float, int]] = {n: {} for n in names}
+@dataclass(frozen=True)
+class Codes:
+    """One column's missing-value codes, the rows holding them, and the smallest and
+    largest of its other finite values (None when none is left)."""
+
+    values: tuple[float, ...]
+    rows: int
+    value_range: tuple[float, float] | None
+
+
+def scan(chunks: Iterable, names: list[str], declared: Mapping[str, tuple]) -> dict[str, Codes]:
+    """The codes of each of ``names`` in ``chunks`` (raw, codes as written), in one pass:
+    the spec's ``declared`` ones, else the SENTINELS beyond the other values. Each column
+    counts the rows of every candidate value (its declared codes, or the sentinels) and
+    the extremes of the rest; the codes' rows and the range without them follow."""
+    special = {
+        n: np.asarray(declared[n], dtype=np.float64) if n in declared else SENTINEL_ARRAY
+        for n in names
+    }
+    held: dict[str, dict[float, int]] = {n: {} for n in names}
     tops: dict[str, float | None] = dict.fromkeys(names)
     bottoms: dict[str, float | None] = dict.fromkeys(names)
     for chunk in chunks:
         for n in names:
             data = chunk.floats(n)
             values = data[np.isfinite(data)]
-            coded = np.isin(values, SENTINEL_ARRAY)
-            plain = values[~coded]
+            hit = np.isin(values, special[n])
+            plain = values[~hit]
             if plain.size:
                 top, bottom = float(plain.max()), float(plain.min())
                 tops[n] = top if tops[n] is None else max(tops[n], top)
                 bottoms[n] = bottom if bottoms[n] is None else min(bottoms[n], bottom)
-            found, rows = np.unique(values[coded], return_counts=True)
+            found, rows = np.unique(values[hit], return_counts=True)
             for v, k in zip(found.tolist(), rows.tolist(), strict=True):
-                codes[n][v] = codes[n].get(v, 0) + k
+                held[n][v] = held[n].get(v, 0) + k
     out = {}
     for n in names:
-        found = beyond_codes(codes[n], tops[n], bottoms[n])
-        if found:
-            out[n] = tuple(found)
+        if n in declared:
+            codes = tuple(float(v) for v in declared[n])
+        else:
+            codes = tuple(beyond_codes(held[n], tops[n], bottoms[n]))
+        if not codes:
+            continue
+        # the range without the codes: the other values, and candidates that are no code
+        rest = [v for v in (tops[n], bottoms[n]) if v is not None]
+        rest += [v for v in held[n] if v not in codes]
+        out[n] = Codes(
+            codes,
+            sum(k for v, k in held[n].items() if v in codes),
+            (min(rest), max(rest)) if rest else None,
+        )
     return out
 
 
@@ -101,28 +131,3 @@ def masked(table: pa.Table, codes: Mapping[str, tuple[float, ...]]) -> pa.Table:
         hit = pc.is_in(col, value_set=pa.array(values).cast(col.type, safe=False))
         table = table.set_column(at, name, pc.if_else(hit, pa.nulls(len(col), col.type), col))
     return table
-
-
-def count_rows(
-    chunks: Iterable, codes: Mapping[str, tuple[float, ...]]
-) -> dict[str, tuple[int, tuple[float, float] | None]]:
-    """Per column of ``codes``: the rows holding one of its codes, and the smallest and
-    largest of its other finite values (None when none is left)."""
-    rows = dict.fromkeys(codes, 0)
-    low: dict[str, float | None] = dict.fromkeys(codes)
-    high: dict[str, float | None] = dict.fromkeys(codes)
-    for chunk in chunks:
-        for n, values in codes.items():
-            data = chunk.floats(n)
-            data = data[np.isfinite(data)]
-            hit = np.isin(data, np.asarray(values, dtype=np.float64))
-            rows[n] += int(np.count_nonzero(hit))
-            plain = data[~hit]
-            if plain.size:
-                lo, hi = float(plain.min()), float(plain.max())
-                low[n] = lo if low[n] is None else min(low[n], lo)
-                high[n] = hi if high[n] is None else max(high[n], hi)
-    return {
-        n: (rows[n], (low[n], high[n]) if low[n] is not None and high[n] is not None else None)
-        for n in codes
-    }
