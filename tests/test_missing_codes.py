@@ -110,3 +110,12 @@ def test_a_null_rate_made_of_codes_only_is_said_once() -> None:
     assert rate["title"].endswith("(the code 999 counted)")
     assert rate["severity"] == "low"
     assert "capped_values reports (high)" in rate["evidence"]["parameters"]["severity_capped"]
+
+
+def test_codes_declared_on_a_text_column_are_one_clear_error(tmp_path) -> None:
+    from pytest_statharness.dataset.spec import SpecError
+
+    (tmp_path / "t.csv").write_text("a,b\nx,1\ny,2\nz,3\n")
+    (tmp_path / "statharness.toml").write_text("[datasets.t.columns.a]\nmissing_codes = [999]\n")
+    with pytest.raises(SpecError, match=r"columns\.a\.missing_codes: column 'a' holds string"):
+        open_dataset("t", str(tmp_path / "t.csv"), spec=load_specs(tmp_path)["t"])

@@ -727,6 +727,15 @@ def _settle_missing_codes(dataset: Dataset, spec: DatasetSpec) -> None:
         if "missing_codes" in entry
     }
     names = [n for n, v in declared.items() if v]
+    for name in names:
+        typ = dataset.schema.field(name).type
+        if not (pa.types.is_integer(typ) or pa.types.is_floating(typ) or pa.types.is_decimal(typ)):
+            raise SpecError(
+                f"dataset spec of {dataset.name!r} ({spec.source}): key "
+                f"columns.{name}.missing_codes: column {name!r} holds {typ}, not numbers; "
+                "missing-value codes are numbers written for 'not known' (999): remove the "
+                "key, or declare the column's role instead"
+            )
     names += [c for c in missing_codes.candidates(dataset.columns) if c not in declared]
     if not names:
         return
