@@ -733,6 +733,7 @@ def test_csv_widening_after_the_first_block(tmp_path: Path) -> None:
         "csv_utf16_le_bom",
         "csv_mixed_delimiters",
         "fifo_csv",
+        "csv_duplicate_headers",
         "csv_latin1_header",
         "symlink_loop",
         "parquet_truncated_half",

@@ -497,13 +497,12 @@ def _cut_of(ctx, info: dict, i: int, j: int) -> str | None:
     return None
 
 
-def _nested_flags(ctx, info: dict, i: int, j: int, pr: dict) -> str | None:
-    """Why two 0/1 flags are tied by construction: never 1 together (medpar's type1 and
-    type2, dummies of one admission type), or one 1 only where the other is (Benefits'
-    young kids and kids): ``_common.nested_cell`` of their 2 x 2 table.
+def _flag_table(ctx, info: dict, i: int, j: int, pr: dict) -> list[list[int]] | None:
+    """The 2 x 2 count table of two complete 0/1 (or 1/2) flags, rows the first flag's
+    lower and higher code, columns the second's; None when either is not such a flag.
 
-    The 2 x 2 table of two complete flags is their counts of ones and r (phi): n11 =
-    (r sqrt(a (n - a) b (n - b)) + a b) / n, an integer up to rounding."""
+    It is their counts of ones and r (phi): n11 = (r sqrt(a (n - a) b (n - b)) + a b) / n,
+    an integer up to rounding."""
     x, y = ctx.columns[i], ctx.columns[j]
     n, r = pr["n"], pr["r"]
     if r is None or any(ctx.dataset.column(c).role != ColumnRole.BOOLEAN for c in (x, y)):
@@ -522,8 +521,16 @@ def _nested_flags(ctx, info: dict, i: int, j: int, pr: dict) -> str | None:
     if abs(both - round(both)) > 0.01:
         return None  # not two 0/1 columns after all
     both = round(both)
-    # rows: x at its lower, higher code; columns: y likewise
-    cell = nested_cell([[n - a - b + both, b - both], [a - both, both]])
+    return [[n - a - b + both, b - both], [a - both, both]]
+
+
+def _nested_flags(ctx, info: dict, i: int, j: int, pr: dict) -> str | None:
+    """Why two 0/1 flags are tied by construction: never 1 together (medpar's type1 and
+    type2, dummies of one admission type), or one 1 only where the other is (Benefits'
+    young kids and kids): ``_common.nested_cell`` of their 2 x 2 table."""
+    x, y = ctx.columns[i], ctx.columns[j]
+    table = _flag_table(ctx, info, i, j, pr)
+    cell = None if table is None else nested_cell(table)
     if cell is None:
         return None
     if cell == (1, 1):
@@ -532,6 +539,59 @@ def _nested_flags(ctx, info: dict, i: int, j: int, pr: dict) -> str | None:
         return f"every row has {x!r} or {y!r} at 1 (complementary codes)"
     inner, outer = (x, y) if cell == (1, 0) else (y, x)
     return f"{inner!r} is 1 only where {outer!r} is 1 (nested codes)"
+
+
+#: an odds ratio this far from 1 (or its inverse) is a strong association of a yes/no
+#: outcome with a yes/no factor, however small phi: a rare outcome (1.8% deaths) keeps
+#: phi small when its risk is 9 times higher in one group
+STRONG_ODDS_RATIO = 3.0
+ODDS_RULE = (
+    f"a 0/1 target against a 0/1 factor: medium when significant and the odds ratio is >= "
+    f"{STRONG_ODDS_RATIO:g} or <= 1/{STRONG_ODDS_RATIO:g} (a strong association, however "
+    "small phi: a rare outcome keeps phi small when its risk is many times higher in one "
+    "group); the outcome's share at each of the factor's two codes is in the title"
+)
+
+
+def _outcome_risks(ctx, info: dict, i: int, j: int, pr: dict) -> dict | None:
+    """For a 0/1 target and a 0/1 factor: the target's share of its higher code at each
+    of the factor's codes, and the odds ratio (None when a cell is empty); None when the
+    pair is not a target flag and a factor flag."""
+    x, y = ctx.columns[i], ctx.columns[j]
+    targets = set(ctx.dataset.targets)
+    if (x in targets) == (y in targets):
+        return None
+    table = _flag_table(ctx, info, i, j, pr)
+    if table is None:
+        return None
+    if x in targets:  # rows: the factor's codes, columns: the outcome's
+        table = [[table[0][0], table[1][0]], [table[0][1], table[1][1]]]
+        outcome, factor = x, y
+    else:
+        outcome, factor = y, x
+    (n00, n01), (n10, n11) = table
+    if min(n00 + n01, n10 + n11) == 0:
+        return None
+    cells = n00 * n11, n01 * n10
+    return {
+        "outcome": outcome,
+        "factor": factor,
+        "codes": [_plain(v) for v in ctx.dataset.column(factor).value_range],
+        "outcome_code": _plain(ctx.dataset.column(outcome).value_range[1]),
+        "risks": [n01 / (n00 + n01), n11 / (n10 + n11)],
+        "odds_ratio": cells[0] / cells[1] if cells[1] else None,
+    }
+
+
+def _risk_note(risks: dict) -> str:
+    """ "'died' = 1 in 3.4% of rows where 'procedure' = 1, 0.4% where 0": what an expert
+    reads first of a yes/no outcome against a yes/no factor."""
+    low, high = risks["risks"]
+    lo_code, hi_code = risks["codes"]
+    return (
+        f"{risks['outcome']!r} = {risks['outcome_code']} in {high:.1%} of rows where "
+        f"{risks['factor']!r} = {hi_code}, {low:.1%} where {lo_code}"
+    )
 
 
 GROUP_MIN_COLUMNS = 3
@@ -670,7 +730,10 @@ class Correlation(Analysis):
         "inside it are low. A pair with a KPI, a trial's arm (a flag named treat, trt, rx, dose, "
         "arm...) or target (declared in the dataset spec; without "
         "declared targets, a measure named like an outcome: see declared_interest) is medium from "
-        "|r| >= 0.3 (Cohen's medium; 0.2 when either column is a 0/1 flag), without rule (a), "
+        "|r| >= 0.3 (Cohen's medium; 0.2 when either column is a 0/1 flag; a 0/1 target against "
+        f"a 0/1 factor also when its odds ratio is >= {STRONG_ODDS_RATIO:g} or <= "
+        f"1/{STRONG_ODDS_RATIO:g}, as a rare outcome keeps phi small, with the target's share "
+        "at each of the factor's codes in the title), without rule (a), "
         "and joins no group; a trial's arm against its outcome (treatment and target) is "
         "its primary comparison, one hypothesis: significant at p < 0.01 alone, not "
         "Bonferroni over the pairs; of a target's "
@@ -1228,6 +1291,25 @@ class Correlation(Analysis):
                     + (TREATMENT_NOTE if {cols[i], cols[j]} & set(ctx.dataset.treatments) else "")
                     + primary
                 )
+            risks = _outcome_risks(ctx, info, i, j, pr) if interest and flag else None
+            if risks is not None:
+                values["outcome_share_at_low"], values["outcome_share_at_high"] = risks["risks"]
+                values["odds_ratio"] = risks["odds_ratio"]
+                units.update(
+                    outcome_share_at_low="ratio", outcome_share_at_high="ratio", odds_ratio="ratio"
+                )
+                odds = risks["odds_ratio"]
+                odds_strength = math.inf if not odds else max(odds, 1 / odds)
+                if (
+                    severity not in ("medium", "high")
+                    and significant_severity(
+                        smaller_p, tests, odds_strength, ((STRONG_ODDS_RATIO, "medium"),), alpha
+                    )
+                    == "medium"
+                ):
+                    # azcabgptca: 3.4% deaths after bypass surgery, 0.4% after angioplasty
+                    severity = "medium"
+                    params["strong_odds"] = ODDS_RULE
             mutual = False
             if (
                 not interest
@@ -1384,6 +1466,8 @@ class Correlation(Analysis):
                         if shared
                         else f"levels of two series over {axis!r}"
                         if series_levels
+                        else _risk_note(risks)
+                        if risks is not None
                         else None,
                         rho,
                     ),

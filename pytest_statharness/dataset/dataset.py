@@ -45,6 +45,7 @@ from .roles import (
     undated_cycle_parts,
 )
 from .sources import BadRows, Source, detect_format, open_source, split_location
+from .sources.base import check_column_names
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -547,7 +548,7 @@ def open_dataset(
             raise
         schema = source.schema
         try:
-            _check_column_names(file, schema)
+            check_column_names(file, schema.names)
         except BaseException:
             if spool is not None:
                 spool.discard()
@@ -957,19 +958,6 @@ def _calendar_relations(
         if best and valid and best[0] / valid >= RELATION_MATCH_SHARE:
             out[column] = (best[1], best[2], best[0] / valid)
     return out
-
-
-def _check_column_names(file: Path, schema: pa.Schema) -> None:
-    seen: set[str] = set()
-    for name in schema.names:
-        if name in seen:
-            raise DatasetError(
-                f"dataset file {file.name!r}: column name {name!r} appears more than once; "
-                "give every column a distinct name"
-            )
-        seen.add(name)
-    if not schema.names:
-        raise DatasetError(f"dataset file {file.name!r} has no columns")
 
 
 def _content_files(file: Path, fmt: str) -> list[Path]:

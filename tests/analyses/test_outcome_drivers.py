@@ -477,3 +477,44 @@ def test_a_trials_primary_comparison_is_one_hypothesis() -> None:
         if set(f["subject"].get("columns", [])) == {"batch", "flag2"}
     )
     assert other["severity"] == "info"
+
+
+def test_a_rare_yes_no_outcome_many_times_likelier_in_one_group_is_medium() -> None:
+    """azcabgptca: 3.4% deaths after bypass surgery against 0.4% after angioplasty (odds
+    ratio 9, p 5e-7) has phi 0.11, under the flag bar of 0.2: the odds ratio says what
+    phi hides. The title gives the two shares; the same table with the outcome's odds
+    ratio near 1 (2.0% against 1.6%) stays under medium."""
+
+    def table(deaths_after: int) -> pd.DataFrame:
+        rng = np.random.default_rng(4)
+        procedure = np.repeat([0, 1], [1030, 929])
+        died = np.r_[
+            np.ones(4), np.zeros(1026), np.ones(deaths_after), np.zeros(929 - deaths_after)
+        ]
+        return pd.DataFrame(
+            {
+                "procedure": procedure,
+                "died": died.astype(int),
+                "age": rng.normal(65, 9, procedure.size).round(),
+                "los": rng.gamma(2.0, 4.0, procedure.size).round(),
+            }
+        )
+
+    strong = run_on_frame(analysis("correlation"), table(32))
+    pair = next(
+        f for f in strong.findings if set(f["subject"].get("columns", [])) == {"procedure", "died"}
+    )
+    values = pair["measurement"]["values"]
+    assert abs(values["pearson_r"]) < 0.2
+    assert values["outcome_share_at_high"] == pytest.approx(32 / 929)
+    assert values["outcome_share_at_low"] == pytest.approx(4 / 1030)
+    assert values["odds_ratio"] == pytest.approx((1026 * 32) / (4 * 897))
+    assert pair["severity"] == "medium"
+    assert "odds ratio" in pair["evidence"]["parameters"]["strong_odds"]
+    assert "'died' = 1 in 3.4% of rows where 'procedure' = 1, 0.4% where 0" in pair["title"]
+    weak = run_on_frame(analysis("correlation"), table(15))
+    other = next(
+        f for f in weak.findings if set(f["subject"].get("columns", [])) == {"procedure", "died"}
+    )
+    assert other["severity"] in ("info", "low")
+    assert "strong_odds" not in other["evidence"]["parameters"]

@@ -59,3 +59,19 @@ def dataset_error(path: Path, problem: str, hint: str = "") -> DatasetError:
     if hint:
         message += f" ({hint})"
     return DatasetError(message)
+
+
+def check_column_names(path: Path, names: list[str]) -> None:
+    """One line for a header that names a column twice (``a,a,b``) or names none: every
+    analysis addresses columns by name, and Arrow refuses to pick one of two alike."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise dataset_error(
+                path,
+                f"column name {name!r} appears more than once",
+                "give every column a distinct name",
+            )
+        seen.add(name)
+    if not names:
+        raise dataset_error(path, "has no columns")

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..background import BackgroundCall
-from .base import BadRows, dataset_error
+from .base import BadRows, check_column_names, dataset_error
 
 CSV_COMPRESSED = (".csv.gz", ".csv.bz2", ".tsv.gz", ".tsv.bz2", ".txt.gz", ".txt.bz2")
 CSV_SUFFIXES = (".csv", ".tsv", ".txt", *CSV_COMPRESSED)
@@ -237,11 +237,12 @@ class CsvSource:
         except pa.ArrowInvalid as exc:
             raise self._translate(exc) from None
         try:
-            reader.schema.names  # noqa: B018 - a header that is not UTF-8 fails here
+            names = reader.schema.names  # a header that is not UTF-8 fails here
         except UnicodeDecodeError:
             raise dataset_error(
                 self.path, "has a header that is not valid UTF-8", "re-encode the file as UTF-8"
             ) from None
+        check_column_names(self.path, names)  # before a row is read: Arrow refuses 'a,a'
         return reader
 
     def _translate(self, exc: Exception) -> Exception:
