@@ -124,3 +124,18 @@ def test_unknown_column_is_a_clear_error(tmp_path) -> None:
     ds = open_dataset("a", str(tmp_path / "a.parquet"))
     with pytest.raises(DatasetError, match="has no column"):
         list(ds.iter_chunks(["y"]))
+
+
+@pytest.mark.filterwarnings("error")
+def test_values_near_the_type_limits_open_without_overflow(tmp_path) -> None:
+    """The row-order scan subtracted neighbours: two floats near 1.7e308 overflowed (a
+    RuntimeWarning, an INTERNALERROR where warnings are errors) and two int64 near the
+    limits wrapped to the wrong sign. It compares them now."""
+    floats = np.tile([1.7e308, -1.7e308, 0.0, 1.0, 2.0], 10)
+    ints = np.array([-(2**62) * 3 // 2, 2**62 * 3 // 2] * 25, dtype=np.int64)
+    path = tmp_path / "limits.parquet"
+    pq.write_table(pa.table({"f": floats, "i": ints, "up": np.arange(50)}), path)
+    dataset = open_dataset(
+        "limits", str(path), meta_dir=tmp_path / "meta", cache_dir=tmp_path / "cache"
+    )
+    assert dataset.row_count == 50

@@ -348,3 +348,57 @@ def test_an_empty_home_says_where_a_session_records(tmp_path, capsys) -> None:
     assert "no runs recorded" in out and "--stat-home DIR" in out and "--home DIR" in out
     assert main(["runs", "show", "--home", str(tmp_path / "empty")]) != 0
     assert "--home DIR" in capsys.readouterr().err
+
+
+SLOPE = """
+import math
+
+from pytest_statharness import Analysis, ColumnKind
+
+
+class Slope(Analysis):
+    id = "slope"
+    family = "quality"
+    title = "a ratio that can be infinite"
+    requires = (ColumnKind.NUMERIC,)
+    method = "none"
+    reference = "none"
+
+    def init(self, ctx):
+        return 0
+
+    def update(self, state, chunk, ctx):
+        return state + chunk.num_rows
+
+    def merge(self, a, b, ctx):
+        return a + b
+
+    def findings(self, ctx):
+        values = {"rows": ctx.previous[0], "ratio": math.inf, "spread": math.nan}
+        units = {"rows": "count", "ratio": "ratio", "spread": "value"}
+        return [ctx.finding(kind="slope", title="Slope", subject={"scope": "dataset"},
+                            values=values, units=units)]
+
+
+def statharness_analyses():
+    return [Slope()]
+"""
+
+
+def test_the_same_data_twice_changes_nothing_even_with_non_finite_values(
+    pytester, parquet_path
+) -> None:
+    """A stored run writes inf and NaN as canonical JSON's "Infinity" and "NaN": the next
+    run compared those strings with its own floats and called the finding changed (a new
+    user's identical re-run: "1 changed finding"). It now compares the run as written."""
+    pytester.makeconftest(SLOPE)
+    args = ["--stat-dataset", "sales=data/sales.parquet", "-k", "slope", "-p", "no:cacheprovider"]
+    assert pytester.runpytest(*args, "--snapshot-update").ret == 0
+    first = _latest(pytester)
+    [finding] = [f for item in first["items"] for f in item["findings"]]
+    assert finding["measurement"]["values"]["ratio"] == "Infinity"
+    again = pytester.runpytest(*args)
+    assert again.ret == 0, again.stdout.str()
+    gate = _latest(pytester)["comparison"]
+    assert gate["against"] == first["run_id"]
+    assert (gate["added"], gate["removed"], gate["changed"]) == (0, 0, 0), gate

@@ -218,7 +218,10 @@ class Outliers(_PhasedNumeric):
         + OUTLIER_SEVERITY_RULE
         + ". Mixture check: "
         + MIXTURE_RULE
-        + ". "
+        + ". One case, said once: a medium/high finding whose rows (its values >= 20 robust "
+        "z when it is read by them, else all its outliers) are all among the outliers of a "
+        "more extreme medium/high finding is low (same_rows_as), and the kept one names it "
+        "in its title and in same_rows_in. "
         "example_rows: dataset-wide positions, ascending, of the (up to) 20 MAD outliers with "
         "the largest |z| on the chosen scale (ties: earlier row first). Numerics: the 0.01-decade "
         "bins floor(100*log10(x)) are exact (compared with 10**(k/100) rounded up); on the log10 "
@@ -393,6 +396,7 @@ class Outliers(_PhasedNumeric):
         ]
         alpha = OUTLIER_ALPHA / (2 * len(tested)) if tested else OUTLIER_ALPHA
         out = []
+        headline: dict[str, tuple[list[int], float]] = {}  # medium/high: (rows, max |z|)
         for c in run.columns:
             s = run.stats[c]
             res = run.results[c]
@@ -525,6 +529,10 @@ class Outliers(_PhasedNumeric):
                     title += f": {reading}"
             else:
                 title = f"Outlier fences of {c!r}{' (log10 scale)' if on_scale else ''}"
+            if severity in ("medium", "high"):
+                # the rows a reader is sent to: the far ones (one beyond a tail), else all
+                far = [pos for z, pos in top if -z >= EXTREME_Z] if beyond or extreme else []
+                headline[c] = (far or [pos for _, pos in top], -top[0][0])
             out.append(
                 ctx.finding(
                     kind="outliers" if detected else "outlier_fences",
@@ -539,7 +547,45 @@ class Outliers(_PhasedNumeric):
                     precision=LOG_SCALE_PRECISION if scale == LOG_SCALE else None,
                 )
             )
+        _same_rows(out, headline)
         return cap_findings(ctx, out)
+
+
+SAME_ROWS_RULE = (
+    "the rows this finding points to (its values >= {z:g} robust z, else all its outliers) "
+    "are among the outliers of {column!r}, reported first: one case (a row extreme in "
+    "several measures, often one unit's size) said once there; at most low"
+)
+
+
+def _same_rows(out: list[dict], headline: dict[str, tuple[list[int], float]]) -> None:
+    """Cap at low a medium/high finding whose headline rows are all among the outlier
+    rows of a stronger one (more extreme first, then column order): UScereal's potassium
+    outliers are the fibre outliers' three bran cereals, seizure's y2 outlier the patient
+    already extreme in y1; the first finding names the others (``same_rows_in``)."""
+    order = sorted(headline, key=lambda c: -headline[c][1])  # stable: column order on ties
+    by_column = {f["subject"]["column"]: f for f in out}
+    kept: list[str] = []
+    for c in order:
+        rows = set(headline[c][0])
+        first = next(
+            (k for k in kept if rows <= set(by_column[k]["evidence"]["example_rows"])), None
+        )
+        if first is None:
+            kept.append(c)
+            continue
+        finding = by_column[c]
+        finding["severity"] = "low"
+        finding["evidence"]["parameters"]["same_rows_as"] = SAME_ROWS_RULE.format(
+            z=EXTREME_Z, column=first
+        )
+        also = by_column[first]["evidence"]["parameters"].setdefault("same_rows_in", [])
+        also.append(c)
+    for c in kept:
+        also = by_column[c]["evidence"]["parameters"].get("same_rows_in")
+        if also:
+            names = ", ".join(repr(a) for a in also)
+            by_column[c]["title"] += f"; the same rows stand out in {names}"
 
 
 #: the most extreme value stands this many times further out than the next outlier

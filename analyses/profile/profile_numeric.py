@@ -85,6 +85,9 @@ QUANTILES = {
 }
 
 
+_COUNTS = ("count", "null_count", "nonfinite_count")
+
+
 class ProfileNumeric(Analysis):
     id = "profile_numeric"
     associative_merge = True  # range states merge to the same bytes (Dask)
@@ -96,7 +99,8 @@ class ProfileNumeric(Analysis):
     exact = True
     passes = 6
     method = (
-        "count, nulls (null or NaN), min, max; mean from an exact (Shewchuk) sum; sample std "
+        "count (finite values), nulls (null or NaN), non-finite values (+inf, -inf: counted, "
+        "left out of every statistic; impossible_values reports them), min, max; mean from an exact (Shewchuk) sum; sample std "
         "(ddof=1) from exact sums of squared deviations about the mean (two-pass); quantiles "
         "p01..p99 by numpy's linear (Hyndman-Fan type 7) definition from order statistics "
         "found exactly by multi-pass radix selection"
@@ -117,6 +121,7 @@ class ProfileNumeric(Analysis):
                 c: {
                     "n": 0,
                     "nulls": 0,
+                    "nonfinite": 0,
                     "min": math.inf,
                     "max": -math.inf,
                     "sum": ExactSum(),
@@ -142,11 +147,13 @@ class ProfileNumeric(Analysis):
     def update(self, state, chunk, ctx):
         for c in self.columns_for_pass(ctx):
             data = chunk.floats(c)
-            valid = data[~np.isnan(data)]
+            valid = data[np.isfinite(data)]  # ±inf is no value: counted apart, left out
             s = state[c]
             if ctx.pass_index == 0:
+                nulls = int(np.count_nonzero(np.isnan(data)))
                 s["n"] += valid.size
-                s["nulls"] += data.size - valid.size
+                s["nulls"] += nulls
+                s["nonfinite"] += data.size - valid.size - nulls
                 if valid.size:
                     s["min"] = min(s["min"], float(valid.min()))
                     s["max"] = max(s["max"], float(valid.max()))
@@ -187,6 +194,7 @@ class ProfileNumeric(Analysis):
                 out[c] = {
                     "n": x["n"] + y["n"],
                     "nulls": x["nulls"] + y["nulls"],
+                    "nonfinite": x["nonfinite"] + y["nonfinite"],
                     "min": min(x["min"], y["min"]),
                     "max": max(x["max"], y["max"]),
                     "sum": x["sum"].merged(y["sum"]),
@@ -267,6 +275,7 @@ class ProfileNumeric(Analysis):
                 values = {
                     "count": n,
                     "null_count": s["nulls"],
+                    "nonfinite_count": s["nonfinite"],
                     "min": s["min"] if n else None,
                     "max": s["max"] if n else None,
                     "mean": s["mean"],
@@ -274,7 +283,7 @@ class ProfileNumeric(Analysis):
                 }
                 for label, q in QUANTILES.items():
                     values[label] = stats["_selection"].quantile(c, q)  # None when n = 0
-            units = {k: ("count" if k in ("count", "null_count") else "value") for k in values}
+            units = {k: ("count" if k in _COUNTS else "value") for k in values}
             out.append(
                 ctx.finding(
                     kind="column_profile",
@@ -294,6 +303,7 @@ class ProfileNumeric(Analysis):
         values = {
             "count": n,
             "null_count": s["nulls"],
+            "nonfinite_count": s["nonfinite"],
             "min": low,
             "max": high,
             "mean": moments.mean(),

@@ -37,6 +37,11 @@ YEAR_DAYS = 365
 NUMERIC_MIN_N = 1000
 NUMERIC_MAX_NEG_SHARE = 0.001
 NUMERIC_P01_OVER_P50 = 0.05
+INFINITE_RULE = (
+    "numeric columns: +inf and -inf values (no measurement is infinite: a division by zero "
+    "or an overflow wrote them; every analysis leaves them out, counted as non-finite), "
+    "severity high when >= 1% of the non-null values, else medium"
+)
 
 
 def _earliest_count(typ: pa.DataType) -> int:
@@ -65,7 +70,9 @@ class ImpossibleValues(Analysis):
         f"at most {NUMERIC_MAX_NEG_SHARE:.1%} of them negative, and its values pile up against "
         f"zero: 0 <= P1 <= {NUMERIC_P01_OVER_P50} * P50 (exact numpy linear quantiles) — a "
         "Gaussian-like column with a soft tail below zero never qualifies (its P1/P50 >= 0.24 "
-        "when <= 0.1% is negative). example_rows: the first 20 offending rows"
+        "when <= 0.1% is negative); "
+        + INFINITE_RULE
+        + ". example_rows: the first 20 offending rows"
     )
     reference = (
         "Rahm & Do (2000), Data cleaning: problems and current approaches, IEEE Data Eng. Bull. "
@@ -117,7 +124,17 @@ class ImpossibleValues(Analysis):
         run = self._run(ctx)
         if run is None:
             return {
-                c: {"n": 0, "nulls": 0, "bad": 0, "examples": [], "type": None} for c in ctx.columns
+                c: {
+                    "n": 0,
+                    "nulls": 0,
+                    "bad": 0,
+                    "examples": [],
+                    "type": None,
+                    "posinf": 0,
+                    "neginf": 0,
+                    "inf_examples": [],
+                }
+                for c in ctx.columns
             }
         if run["phase"] == "select":
             return {"ts": {}, "num": {}}
@@ -128,10 +145,12 @@ class ImpossibleValues(Analysis):
         if run is None:
             for c in ctx.columns:
                 kind = self._kind(ctx, c)
+                infinite = None
                 if kind == "numeric":
                     vals, idx, nulls, nonfinite = finite_values(chunk, c)
                     bad = np.flatnonzero(vals < 0)
-                    nulls += nonfinite
+                    if nonfinite:
+                        infinite = np.isinf(chunk.floats(c))
                 else:
                     vals, idx, nulls = int_values(chunk, c)
                     if kind == "duration":
@@ -144,7 +163,16 @@ class ImpossibleValues(Analysis):
                     "bad": int(bad.size),
                     "examples": (idx[bad[:MAX_EXAMPLES]] + chunk.row_start).tolist(),
                     "type": chunk.column(c).type,
+                    "posinf": 0,
+                    "neginf": 0,
+                    "inf_examples": [],
                 }
+                if infinite is not None:
+                    data = chunk.floats(c)
+                    at = np.flatnonzero(infinite)
+                    state[c]["posinf"] = int(np.count_nonzero(data[at] > 0))
+                    state[c]["neginf"] = int(at.size) - state[c]["posinf"]
+                    state[c]["inf_examples"] = (at[:MAX_EXAMPLES] + chunk.row_start).tolist()
             return state
         if run["phase"] == "select":
             for c in run["ts_sel"].pending():
@@ -177,8 +205,10 @@ class ImpossibleValues(Analysis):
         out = {}
         for c in a:
             x, y = a[c], b[c]
-            out[c] = {k: x[k] + y[k] for k in x if k not in ("examples", "type")}
+            out[c] = {k: x[k] + y[k] for k in x if k not in ("examples", "type", "inf_examples")}
             out[c]["examples"] = smallest(x["examples"], y["examples"])
+            if "inf_examples" in x:
+                out[c]["inf_examples"] = smallest(x["inf_examples"], y["inf_examples"])
             if "type" in x:
                 out[c]["type"] = x["type"] if x["type"] is not None else y["type"]
         return out
@@ -226,6 +256,40 @@ class ImpossibleValues(Analysis):
         return run
 
     @staticmethod
+    def _infinite(ctx, c: str, s: dict, base: dict, units: dict, infinite: int) -> dict:
+        """±inf in a numeric column: no measurement is infinite, a division by zero (or
+        an overflow) upstream wrote it; every analysis leaves these rows out."""
+        share = infinite / (s["n"] + infinite)
+        signs = ", ".join(
+            f"{count} {sign}inf"
+            for sign, count in (("+", s["posinf"]), ("-", s["neginf"]))
+            if count
+        )
+        return ctx.finding(
+            kind="infinite_values",
+            title=f"{infinite} infinite values in {c!r} ({signs}): a division by zero upstream?",
+            subject={"column": c},
+            values={
+                **base,
+                "infinite_count": infinite,
+                "positive_infinite": s["posinf"],
+                "negative_infinite": s["neginf"],
+                "infinite_share": share,
+            },
+            units={
+                **units,
+                "infinite_count": "count",
+                "positive_infinite": "count",
+                "negative_infinite": "count",
+                "infinite_share": "ratio",
+            },
+            severity=graded(share, ((0.01, "high"),), "medium"),
+            columns=[c],
+            example_rows=s["inf_examples"],
+            parameters={"rule": INFINITE_RULE},
+        )
+
+    @staticmethod
     def _lower_ranks(n: int) -> list[int]:
         return [math.floor((n - 1) * 0.01), math.floor((n - 1) * 0.99)]
 
@@ -241,6 +305,9 @@ class ImpossibleValues(Analysis):
             n = s["n"]
             base = {"count": n, "null_count": s["nulls"]}
             units = {"count": "count", "null_count": "count"}
+            infinite = s.get("posinf", 0) + s.get("neginf", 0)
+            if infinite:
+                out.append(self._infinite(ctx, c, s, base, units, infinite))
             if kind == "duration" and s["bad"]:
                 frac = s["bad"] / n
                 out.append(
@@ -328,15 +395,16 @@ class ImpossibleValues(Analysis):
                         },
                     )
                 )
+        flagged = {f["subject"]["column"] for f in out}
         summary = ctx.finding(
             kind="impossible_values_screen",
-            title=f"Impossible-values screen: {len(out)} of {len(ctx.columns)} columns flagged",
+            title=f"Impossible-values screen: {len(flagged)} of {len(ctx.columns)} columns flagged",
             subject={"scope": "dataset"},
             values={
                 "duration_columns": sum(self._kind(ctx, c) == "duration" for c in ctx.columns),
                 "timestamp_columns": sum(self._kind(ctx, c) == "timestamp" for c in ctx.columns),
                 "numeric_columns": sum(self._kind(ctx, c) == "numeric" for c in ctx.columns),
-                "columns_flagged": len(out),
+                "columns_flagged": len(flagged),
             },
             units={
                 "duration_columns": "count",

@@ -162,14 +162,17 @@ class ColumnScan:
     def _track_order(self, arr: np.ndarray) -> None:
         """Whether the values so far never decrease / always increase with the rows, and
         how often they decrease (a total that grows, revised now and then)."""
-        diffs = np.diff(arr)
-        first_step = None if self.last is None else arr[0] - self.last
-        down = int(np.count_nonzero(diffs < 0)) + int(first_step is not None and first_step < 0)
+        # compared, never subtracted: a difference of two values near the float64 (or
+        # int64) limit overflows, and an int64 one wraps to the wrong sign
+        before, after = arr[:-1], arr[1:]
+        first_down = self.last is not None and arr[0] < self.last
+        first_same = self.last is not None and arr[0] == self.last
+        down = int(np.count_nonzero(after < before)) + int(first_down)
         self.descents += down
         if self.sorted_so_far:
             if down:
                 self.sorted_so_far = False
-            elif (diffs == 0).any() or first_step == 0:
+            elif (after == before).any() or first_same:
                 self.strictly = False
         self.last = arr[-1].item()
 

@@ -250,7 +250,13 @@ def write_run_report(harness, exitstatus: int) -> Path:
 
     level = fail_on_new_level(config)
     previous = _previous_report(home, run_id)
-    comparison = compare_reports(previous, report) if previous is not None else None
+    # against this run as it will be written: a stored run holds non-finite floats as
+    # canonical JSON's strings ("Infinity"), this one as floats until written
+    comparison = (
+        compare_reports(previous, canonical_json.to_jsonable(report))
+        if previous is not None
+        else None
+    )
     verdict = gate(comparison, level)
     if verdict["failed"] and exitstatus == 0:
         exitstatus = 1

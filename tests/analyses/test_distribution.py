@@ -454,3 +454,28 @@ def test_one_value_far_beyond_a_tail_is_medium_the_tail_alone_low():
     assert 100 in f["evidence"]["example_rows"]
     z = 0.6745 * (beyond - np.median(beyond)) / stats.median_abs_deviation(beyond)
     assert f["measurement"]["values"]["max_abs_modified_z"] == pytest.approx(np.abs(z).max())
+
+
+def test_outliers_on_the_same_rows_as_a_stronger_columns_are_said_once():
+    """UScereal: the three bran cereals are the outliers of fibre and of potassium, two
+    medium findings for one case. The more extreme keeps its severity and names the
+    other; the other is low. A column whose outliers are other rows keeps its own severity."""
+    rng = np.random.default_rng(8)
+    n = 80
+    fibre = rng.normal(2.0, 0.5, n)
+    potassium = 40 + 20 * fibre + rng.normal(0, 5, n)
+    sodium = rng.normal(200, 30, n)
+    fibre[[0, 1, 2]] = [30.0, 28.0, 29.0]
+    potassium[[0, 1, 2]] = [900.0, 880.0, 850.0]
+    sodium[[40, 41]] = [900.0, 950.0]
+    frame = pd.DataFrame({"fibre": fibre, "potassium": potassium, "sodium": sodium})
+    result = assert_chunk_invariant(Outliers(), frame)
+    found = by_column(result)
+    # potassium's values stand further out (robust z), so it is the one kept
+    assert found["potassium"]["severity"] == "high"
+    assert found["potassium"]["evidence"]["parameters"]["same_rows_in"] == ["fibre"]
+    assert found["potassium"]["title"].endswith("; the same rows stand out in 'fibre'")
+    assert found["fibre"]["severity"] == "low"
+    assert "'potassium'" in found["fibre"]["evidence"]["parameters"]["same_rows_as"]
+    assert found["sodium"]["severity"] in ("medium", "high")
+    assert "same_rows_as" not in found["sodium"]["evidence"]["parameters"]

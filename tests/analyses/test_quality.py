@@ -459,3 +459,40 @@ def test_a_column_of_a_handful_of_rows_is_not_called_constant_at_medium() -> Non
         f for f in run_on_frame(ConstantColumns(), many).findings if f["kind"] == "constant_column"
     ]
     assert b["severity"] == "medium"
+
+
+def test_infinite_values_are_reported_and_left_out_of_the_profile():
+    """±inf in a CSV column (a division by zero upstream) was reported by nothing: the
+    profile said max Infinity, mean NaN, p99 NaN. impossible_values now cites the rows
+    (high from 1%), and the profile describes the finite values, counting the rest."""
+    from statharness_analyses.profile.profile_numeric import ProfileNumeric
+
+    rng = np.random.default_rng(1)
+    b = rng.normal(10, 2, 200)
+    b[[5, 50, 90]] = np.inf
+    b[7] = -np.inf
+    frame = pd.DataFrame({"x": rng.normal(0, 1, 200), "b": b})
+    result = assert_chunk_invariant(ImpossibleValues(), frame)
+    [inf] = [f for f in result.findings if f["kind"] == "infinite_values"]
+    assert inf["severity"] == "high"
+    assert inf["evidence"]["example_rows"] == [5, 7, 50, 90]
+    assert vals(inf)["positive_infinite"] == 3 and vals(inf)["negative_infinite"] == 1
+    assert "4 infinite values in 'b' (3 +inf, 1 -inf)" in inf["title"]
+    finite = b[np.isfinite(b)]
+    profile = next(
+        f
+        for f in run_on_frame(ProfileNumeric(), frame, chunk_rows=7).findings
+        if f["subject"]["column"] == "b"
+    )
+    values = vals(profile)
+    assert values["count"] == 196 and values["nonfinite_count"] == 4
+    assert values["max"] == finite.max() and values["min"] == finite.min()
+    assert values["mean"] == pytest.approx(finite.mean(), rel=1e-15)
+    assert values["p99"] == pytest.approx(np.quantile(finite, 0.99), rel=1e-15)
+    one = frame.assign(b=np.where(np.arange(200) == 5, np.inf, frame["x"] + 10))
+    [single] = [
+        f
+        for f in run_on_frame(ImpossibleValues(), pd.concat([one] * 5)).findings
+        if f["kind"] == "infinite_values"
+    ]
+    assert single["severity"] == "medium"  # 5 of 1000 rows: under 1%
