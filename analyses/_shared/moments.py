@@ -93,12 +93,12 @@ def _within_sums(levels: dict) -> tuple[Fraction, Fraction, Fraction, int, int]:
     return sxx, syy, sxy, rows, units
 
 
-def within_units(levels: dict) -> tuple[float, int, int] | None:
+def within_units(levels: dict, min_units: int = MIN_UNITS) -> tuple[float, int, int] | None:
     """(r, rows, units) of the within-unit correlation: Pearson r of the deviations of x and
     y from their unit's means (the fixed-effects coefficient), from the exact per-unit
-    sums; None with fewer than MIN_UNITS units of >= 2 rows or no variance within them."""
+    sums; None with fewer than ``min_units`` units of >= 2 rows or no variance within them."""
     sxx, syy, sxy, rows, units = _within_sums(levels)
-    if units < MIN_UNITS or sxx <= 0 or syy <= 0:
+    if units < min_units or sxx <= 0 or syy <= 0:
         return None
     r = min(math.sqrt(float(sxy * sxy / (sxx * syy))), 1.0)
     return (r if sxy >= 0 else -r), rows, units

@@ -609,7 +609,9 @@ IDENTITY_RULE = (
     f"correlations, plain float arithmetic) on at least {IDENTITY_MIN_DF} rows more than it has "
     "coefficients: a column computed from others (a mean, a total, "
     "a difference, a rescaling), which adds no information of its own; medium, said once "
-    "per set of columns"
+    "per set of columns; none is claimed when a column outside it would close half or more "
+    "of the fit's remaining gap (1 - R^2): the relation is larger than the fit (a total of "
+    "more columns than an identity names)"
 )
 
 #: a pair that is the strongest correlation of *both* its columns is medium from Cohen's

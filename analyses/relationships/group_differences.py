@@ -103,7 +103,7 @@ class GroupDifferences(Analysis):
         "level counts, the first 12 groupings without an 'other' bucket: method and method2, "
         "age and age.group; a coarsening's epsilon^2 is never larger). True by "
         "construction, so not medium: a measure constant within each level (epsilon^2 = 1, "
-        "an attribute of the level: low); two levels holding disjoint ranges of the measure "
+        "an attribute of the level: low); levels holding disjoint ranges of the measure "
         "(a cut of it, 'child' of 'age': info); in a table with a time axis (units observed "
         "over time), a total of units of every size (positive values spanning a 20-fold "
         "range) with epsilon^2 >= 0.8 across the units (low). 3 or more measures differing "
@@ -466,6 +466,25 @@ THRESHOLD_RULE = (
 )
 
 
+BINNING_RULE = (
+    "the levels of {g!r} hold disjoint ranges of {v!r}, one after the other (no value of "
+    "a level lies between values of another): {g!r} is a binning of {v!r} (DrinksWages' "
+    "wage classes), a definition, not an effect; severity info"
+)
+
+
+def _contiguous_blocks(filled: list[tuple[int, int]]) -> bool:
+    """Whether each level holds one block of the sorted values: ordered by mean rank,
+    the level after ``c`` rows holds exactly ranks c+1..c+n, whose twice-sum is
+    n (2c + n + 1). A value shared by two levels (tied ranks across them) breaks it."""
+    at = 0
+    for n, twice in sorted(filled, key=lambda level: Fraction(level[1], level[0])):
+        if twice != n * (2 * at + n + 1):
+            return False
+        at += n
+    return True
+
+
 def _structural(ctx, v: str, g: str, counts, sums, epsilon) -> tuple[str, str] | None:
     """(severity, rule) when a medium/high group difference is true by the table's
     construction rather than an effect: the measure is an attribute of the levels, a
@@ -474,12 +493,9 @@ def _structural(ctx, v: str, g: str, counts, sums, epsilon) -> tuple[str, str] |
     if epsilon is not None and epsilon >= ATTRIBUTE_EPSILON:
         return "low", ATTRIBUTE_RULE.format(v=v, g=g)
     filled = [(n, s_) for n, s_ in zip(counts, sums, strict=False) if n]
-    if len(filled) == 2:
-        total = filled[0][0] + filled[1][0]
-        n1, twice = filled[0]
-        # twice the rank sum of a level holding the n1 smallest (or largest) values
-        if twice in (n1 * (n1 + 1), n1 * (2 * total - n1 + 1)):
-            return "info", THRESHOLD_RULE.format(v=v, g=g)
+    if len(filled) >= 2 and _contiguous_blocks(filled):
+        rule = THRESHOLD_RULE if len(filled) == 2 else BINNING_RULE
+        return "info", rule.format(v=v, g=g)
     span = size_span(ctx.dataset.column(v))
     panel = any(c.kind == ColumnKind.TIMESTAMP for c in ctx.dataset.columns)
     if (

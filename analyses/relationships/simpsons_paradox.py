@@ -49,6 +49,11 @@ _SUMS = ("n", "x", "y", "xx", "yy", "xy")
 MAX_UNITS = 500
 #: the pooled and the within-unit coefficients both differ from zero at this level
 WITHIN_ALPHA = 0.001
+#: a reversal within a category's levels: the pooled coefficient and the within-level one
+#: (from each level's own means, all levels of >= 2 rows) both differ from zero at this
+#: level; car.test.frame's Reliability and HP (pooled p 0.21, within r +0.08, p 0.61)
+#: reversed in its four larger car types by chance
+LEVEL_ALPHA = 0.01
 
 
 class SimpsonsParadox(Analysis):
@@ -73,7 +78,11 @@ class SimpsonsParadox(Analysis):
         "Pearson r (r² an exact rational, rounded once) pooled (sums over levels) and within each level with >= "
         f"{MIN_ROWS_PER_LEVEL} rows. Reported (medium) when |pooled r| >= {MIN_POOLED_R}, at "
         f"least 2 such levels, every one of them has the opposite sign with |r| >= "
-        f"{MIN_WITHIN_R}, and their mean |r| is >= {MIN_MEAN_WITHIN_R}. Otherwise, with >= "
+        f"{MIN_WITHIN_R}, their mean |r| is >= {MIN_MEAN_WITHIN_R}, and both the pooled r and "
+        "the within-level r (deviations from each level's means over every level of >= 2 "
+        f"rows, p from Student's t with rows - levels - 1 df) are significant at p < "
+        f"{LEVEL_ALPHA} with opposite signs; the title says when smaller levels were left "
+        "out. Otherwise, with >= "
         f"{MIN_UNITS} levels of >= 2 rows (including, in a table with a time axis, a "
         f"category of up to {MAX_UNITS} levels: a panel's units; and an identifier keying "
         "equal-sized sets of rows: a matched design's sets): the within-level correlation "
@@ -180,17 +189,34 @@ class SimpsonsParadox(Analysis):
                     if found is not None:
                         out.append(found)
                     continue
-                values = {"pooled_r": pooled, "n": int(pooled_sums[0])}
-                units = {"pooled_r": "coefficient", "n": "count"}
+                n = int(pooled_sums[0])
+                tested = _level_tests(levels, pooled, n)
+                if tested is None:
+                    continue  # chance: the pooled or the within-level r is not significant
+                values = {"pooled_r": pooled, "n": n, **tested}
+                units = {
+                    "pooled_r": "coefficient",
+                    "n": "count",
+                    "pooled_p": "probability",
+                    "within_r": "coefficient",
+                    "within_p": "probability",
+                }
                 for lvl, r in within.items():
                     values[f"r[{lvl}]"] = r
                     units[f"r[{lvl}]"] = "coefficient"
+                small = len(levels) - len(within)
+                where = (
+                    f"every level of {g!r}"
+                    if not small
+                    else f"every level of {g!r} with {MIN_ROWS_PER_LEVEL}+ rows "
+                    f"({len(within)} of {len(levels)})"
+                )
                 out.append(
                     ctx.finding(
                         kind="simpsons_paradox",
                         title=(
-                            f"Correlation of {x_name!r} and {y_name!r} reverses within every "
-                            f"level of {g!r} (pooled r = {pooled:+.2f}, within "
+                            f"Correlation of {x_name!r} and {y_name!r} reverses within "
+                            f"{where} (pooled r = {pooled:+.2f}, within "
                             f"{min(rs):+.2f}..{max(rs):+.2f})"
                         ),
                         subject={"x": x_name, "y": y_name, "group_column": g},
@@ -200,6 +226,7 @@ class SimpsonsParadox(Analysis):
                         columns=[x_name, y_name, g],
                         parameters={
                             "min_rows_per_level": MIN_ROWS_PER_LEVEL,
+                            "alpha": LEVEL_ALPHA,
                             "min_pooled_r": MIN_POOLED_R,
                             "min_within_r": MIN_WITHIN_R,
                             "min_mean_within_r": MIN_MEAN_WITHIN_R,
@@ -267,6 +294,27 @@ class SimpsonsParadox(Analysis):
                 ),
             },
         )
+
+
+def _level_tests(levels: dict, pooled: float, n: int) -> dict | None:
+    """pooled_p, within_r and within_p of a reversal across a category's levels, when the
+    pooled r and the within-level r (deviations from each level's means, every level of
+    >= 2 rows) are both significant at LEVEL_ALPHA with opposite signs; else None."""
+    found = within_units(levels, min_units=2)
+    if found is None:
+        return None
+    r_w, rows, units = found
+    p_pooled = r_p_value(pooled, n - 2)
+    p_within = r_p_value(r_w, rows - units - 1)
+    if (
+        r_w * pooled >= 0
+        or p_pooled is None
+        or p_within is None
+        or p_pooled >= LEVEL_ALPHA
+        or p_within >= LEVEL_ALPHA
+    ):
+        return None
+    return {"pooled_p": p_pooled, "within_r": r_w, "within_p": p_within}
 
 
 @hookimpl

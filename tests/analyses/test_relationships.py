@@ -504,6 +504,24 @@ def test_budget_shares_summing_to_one_are_one_identity_without_stray_terms() -> 
     assert all(c == pytest.approx(-1, abs=1e-3) for c in params.values())
 
 
+def test_a_total_of_more_columns_than_an_identity_names_is_no_identity() -> None:
+    """Florida: Total is the sum of ten candidates' votes. Four of them fit it to R^2
+    0.999995 ('Total = 1.003 GORE + 0.9986 BUSH + 1.236 NADER + 5.381 PHILLIPS + 74.59'), a
+    formula no one wrote: a fifth candidate left out closes most of the fit's remaining
+    gap, so the relation is larger than the fit, and no identity is claimed."""
+    rng = np.random.default_rng(21)
+    n = 67
+    size = rng.lognormal(10, 1, n)
+    shares = {"GORE": 0.48, "BUSH": 0.47, "NADER": 0.02, "BUCHANAN": 0.004, "BROWNE": 0.002}
+    shares |= {"HAGELIN": 0.0005, "HARRIS": 0.0003, "MCREYNOLDS": 0.0004}
+    shares |= {"MOOREHEAD": 0.0004, "PHILLIPS": 0.0002}
+    frame = pd.DataFrame(
+        {c: np.round(size * s * rng.lognormal(0, 0.25, n)) for c, s in shares.items()}
+    )
+    frame["Total"] = frame.sum(axis=1)
+    assert _identities(run_on_frame(Correlation(), frame)) == []
+
+
 def test_a_rounded_monotone_transform_is_derived_and_links_no_group() -> None:
     """uis: ND1 = 10 / (NDT + 1) and ND2 = ND1 log(ND1), stored rounded: Spearman rho
     -0.99997, not -1; the transforms are one column (pairs low, no correlated group)."""
@@ -721,3 +739,28 @@ def test_a_body_mass_index_beside_weight_and_height_is_computed_from_them() -> N
     assert "body-mass index" in pair["evidence"]["parameters"]["severity_capped"]
     alone = by_pair(run_on_frame(Correlation(), frame.drop(columns="height")))[("weight", "BMI")]
     assert alone["severity"] == "medium"
+
+
+def test_levels_that_bin_the_measure_are_its_definition() -> None:
+    """DrinksWages: 'class' A, B, C are wage bands; wage across them (epsilon^2 ~0.9) is
+    the bands' definition, not an effect: info, as a two-level cut already was. Bands that
+    share one value at a boundary are no binning and keep their severity."""
+    rng = np.random.default_rng(5)
+    wage = rng.uniform(10, 40, 90)
+    band = np.where(wage < 20, "A", np.where(wage < 30, "B", "C"))
+    frame = pd.DataFrame({"wage": wage, "class": band, "hours": rng.normal(40, 5, 90)})
+    [f] = [
+        f
+        for f in run_on_frame(GroupDifferences(), frame).findings
+        if f["subject"].get("group_by") == "class" and f["subject"].get("column") == "wage"
+    ]
+    assert f["severity"] == "info"
+    assert "binning of 'wage'" in f["evidence"]["parameters"]["severity_capped"]
+    overlap = frame.copy()
+    overlap.loc[overlap["class"] == "B", "wage"] += 5.0  # B now reaches into C
+    [g] = [
+        f
+        for f in run_on_frame(GroupDifferences(), overlap).findings
+        if f["subject"].get("group_by") == "class" and f["subject"].get("column") == "wage"
+    ]
+    assert g["severity"] == "medium"

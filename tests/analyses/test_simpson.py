@@ -123,3 +123,37 @@ def test_two_measures_never_filled_on_one_row_are_no_pair(chunk_rows: int) -> No
     assert not [
         f for f in result.findings if set(f["subject"].get("columns", [])) == {"active", "calm"}
     ]
+
+
+def test_a_reversal_by_chance_is_not_a_paradox():
+    """car.test.frame: Reliability and HP 'reversed within every level of Type' with a
+    pooled r of p 0.21 and a within-type r of +0.08: nothing to reverse, and nothing
+    reversed. Three car types of 12 rows whose pooled r (-0.13, p 0.46) is chance are not
+    reported; the old rule (signs and sizes per level only) fired on them."""
+    from scipy import stats
+
+    rng = np.random.default_rng(2)
+    parts = []
+    for k, level in enumerate("abc"):
+        x = rng.normal(0, 1, 12) + k
+        y = 0.5 * (x - k) + rng.normal(0, 1, 12) - 0.9 * k
+        parts.append(pd.DataFrame({"x": x, "y": y, "g": level}))
+    frame = pd.concat(parts, ignore_index=True)
+    pooled = stats.pearsonr(frame["x"], frame["y"])
+    assert pooled[0] < -0.1 and pooled[1] > 0.05
+    assert all(stats.pearsonr(p["x"], p["y"])[0] >= 0.2 for p in parts)
+    result = run_on_frame(SimpsonsParadox(), frame)
+    assert result is None or not result.findings
+
+
+def test_levels_too_small_to_judge_are_named_in_the_title() -> None:
+    """'every level' was said of the levels of 10+ rows alone; a level of 4 rows left out
+    is now said: 'every level of 'group' with 10+ rows (3 of 4)'."""
+    frame = paradox_frame()
+    small = pd.DataFrame({"x": [50.0, 51.0, 52.0, 53.0], "y": [-9.0, -9.5, -10.0, -10.5]})
+    frame = pd.concat([frame, small.assign(group="d")], ignore_index=True)
+    [f] = run_on_frame(SimpsonsParadox(), frame).findings
+    assert "every level of 'group' with 10+ rows (3 of 4)" in f["title"]
+    values = f["measurement"]["values"]
+    assert values["within_r"] > 0 > values["pooled_r"]
+    assert values["pooled_p"] < 0.01 and values["within_p"] < 0.01
