@@ -86,6 +86,35 @@ NAMES_RULE = (
 )
 
 
+#: a category of at most this many distinct values whose minority type is one text is a
+#: level named so ('100%' beside 'none' and 'enriched'), not pollution
+LABEL_MAX_LEVELS = 12
+LABEL_RULE = (
+    "a category of at most " + str(LABEL_MAX_LEVELS) + " levels whose other-typed values are "
+    "all one text, {label!r}: a level labelled that way, not a column polluted by another "
+    "type; severity at most low"
+)
+MARKERS_NOTE = (
+    "values with neither a letter nor a digit ('?', '-', '.') among numbers or dates are "
+    "'other': markers of a missing value read as text, which make the whole column a "
+    "category (no profile, correlation or outlier test reads it as numbers); declare them "
+    "as nulls (read the file with them as missing) or clean them upstream"
+)
+
+
+def _one_label(s: _TypeCounts, minority: list[str], counts: dict, info) -> str | None:
+    """The one text of a few-level category's minority type(s), when every minority
+    value was kept as an example and all are that text; else None."""
+    if info is None or not info.distinct_exact or info.distinct_at_least > LABEL_MAX_LEVELS:
+        return None
+    texts = set()
+    for t in minority:
+        if counts[t] > MAX_EXAMPLES:
+            return None  # not every value seen: no claim
+        texts.update(text.strip() for _, text in s.first[t])
+    return texts.pop() if len(texts) == 1 else None
+
+
 class MixedTypes(Analysis):
     id = "mixed_types"
     associative_merge = True  # range states merge to the same bytes (Dask)
@@ -106,7 +135,10 @@ class MixedTypes(Analysis):
         f"date, word each exceed {MIXED_MIN_SHARE:.0%} of the non-null values; severity medium "
         "when the dominant type holds >= 90% (a typed column polluted by another type), else "
         "low; low too when words dominate a column of names (distinct values >= 50% of its "
-        "values: some names are numbers). example_rows: first 20 rows of the non-dominant flagged types; example values: "
+        "values: some names are numbers), and in a category of at most 12 levels whose "
+        "other-typed values are all one text (a level labelled '100%'). Values with neither "
+        "a letter nor a digit ('?', '-') count as mixed too when numbers or dates are the "
+        "column's one flagged type (markers of a missing value). example_rows: first 20 rows of the non-dominant flagged types; example values: "
         "the first 5 per type"
     )
     reference = (
@@ -163,10 +195,19 @@ class MixedTypes(Analysis):
             counts = dict(zip(VALUE_TYPES, s.counts, strict=True))
             shares = {t: share(counts[t], n) for t in VALUE_TYPES}
             flagged = [t for t in MIXED_TYPES if n and counts[t] > MIXED_MIN_SHARE * n]
+            if (
+                len(flagged) == 1
+                and flagged[0] in ("number", "date")
+                and counts[flagged[0]] > counts["other"] > MIXED_MIN_SHARE * n
+                and not any(ch.isdigit() for _, text in s.first["other"] for ch in text)
+            ):
+                # '?', '-', '.' among numbers: markers of a missing value read as text,
+                # which turn the whole column into a category (its correlations vanish)
+                flagged.append("other")
             if len(flagged) < 2:
                 continue
             flagged_columns += 1
-            dominant = max(flagged, key=lambda t: (counts[t], -MIXED_TYPES.index(t)))
+            dominant = max(flagged, key=lambda t: (counts[t], -(*MIXED_TYPES, "other").index(t)))
             minority = [t for t in flagged if t != dominant]
             examples = sorted(p for t in minority for p, _ in s.first[t])[:MAX_EXAMPLES]
             values = {"count": n, "null_count": s.nulls}
@@ -186,10 +227,17 @@ class MixedTypes(Analysis):
             info = ctx.dataset.column(c)
             names = dominant == "word" and info.distinct_at_least >= NAME_MIN_DISTINCT_SHARE * n
             params = {}
+            label = _one_label(s, minority, counts, info)
             if names and severity == "medium":
                 # Cars93's Model: 'Integra', 'Legend', '90', '323' (names may be numbers)
                 severity = "low"
                 params["severity_capped"] = NAMES_RULE
+            elif label is not None and severity == "medium":
+                # UScereal's vitamins: 'none', 'enriched', '100%'
+                severity = "low"
+                params["severity_capped"] = LABEL_RULE.format(label=label)
+            if "other" in flagged:
+                params["markers"] = MARKERS_NOTE
             out.append(
                 ctx.finding(
                     kind="mixed_types",

@@ -496,3 +496,32 @@ def test_infinite_values_are_reported_and_left_out_of_the_profile():
         if f["kind"] == "infinite_values"
     ]
     assert single["severity"] == "medium"  # 5 of 1000 rows: under 1%
+
+
+def test_a_level_labelled_by_a_number_is_no_pollution_and_question_marks_are():
+    """UScereal's vitamins ('none', 'enriched', '100%'): the one numeric-looking text is a
+    level's label, low. A number column with '?' on 3 of 100 rows (a missing-value
+    marker) was 'not mixed' and silently became a category: it is medium now."""
+    labels = pd.DataFrame({"vitamins": ["enriched"] * 55 + ["none"] * 5 + ["100%"] * 5})
+    [label] = [f for f in run_on_frame(MixedTypes(), labels).findings if f["kind"] == "mixed_types"]
+    assert label["severity"] == "low"
+    assert "'100%'" in label["evidence"]["parameters"]["severity_capped"]
+    rng = np.random.default_rng(2)
+    values = [f"{v:.2f}" for v in rng.normal(50, 10, 100)]
+    for i in (10, 40, 70):
+        values[i] = "?"
+    marked = pd.DataFrame({"weight": values})
+    [mixed] = [f for f in run_on_frame(MixedTypes(), marked).findings if f["kind"] == "mixed_types"]
+    assert mixed["severity"] == "medium"
+    assert mixed["title"] == "Column 'weight' mixes number, other values"
+    assert mixed["evidence"]["example_rows"] == [10, 40, 70]
+    assert "markers" in mixed["evidence"]["parameters"]
+    # car90's tyre sizes ('175/70') are neither numbers nor markers: no finding
+    tyres = pd.DataFrame({"Tires": ["175/70", "185/70", "205/60"] * 30 + ["185"] * 5})
+    assert not [f for f in run_on_frame(MixedTypes(), tyres).findings if f["kind"] == "mixed_types"]
+    # a number column polluted by several different words stays medium
+    words = pd.DataFrame({"amount": ["12.5"] * 95 + ["abc", "n/a?", "zz", "abc", "qq"]})
+    [polluted] = [
+        f for f in run_on_frame(MixedTypes(), words).findings if f["kind"] == "mixed_types"
+    ]
+    assert polluted["severity"] == "medium"
