@@ -61,11 +61,41 @@ def primary_comparison(dataset, a: str, b: str) -> bool:
     return (a in arms and b in outcomes) or (b in arms and a in outcomes)
 
 
-def gate(dataset, a: str, b: str, tested: int) -> tuple[int, float, str]:
+ARMS_NOTE = (
+    "; with no outcome named, what the table measures across a trial's arms is the trial's "
+    "comparisons (its result, or its randomisation's balance): significant at p < "
+    f"{PRIMARY_ALPHA} after Bonferroni over the {{k}} pair(s) of that arm this analysis "
+    "tests, not over every pair of the table"
+)
+
+
+def arm_tests(dataset, pairs) -> dict[str, int]:
+    """How many of ``pairs`` (column names) each trial's arm is in, when the table names
+    no outcome (``dataset.targets`` empty): the family its comparisons are corrected over.
+    Empty when an outcome is named (its pair with the arm is the primary comparison)."""
+    if dataset.targets:
+        return {}
+    arms = set(dataset.treatments)
+    counts: dict[str, int] = {}
+    for pair in pairs:
+        for c in set(pair) & arms:
+            counts[c] = counts.get(c, 0) + 1
+    return counts
+
+
+def gate(
+    dataset, a: str, b: str, tested: int, arms: dict[str, int] | None = None
+) -> tuple[int, float, str]:
     """(tests, alpha, note) of a pair's significance: (1, PRIMARY_ALPHA, PRIMARY_NOTE) for
-    a trial's primary comparison, else (tested, ALPHA, ""): Bonferroni over the pairs."""
+    a trial's primary comparison; (pairs of the arm, PRIMARY_ALPHA, ARMS_NOTE) for a pair
+    with an arm of a trial whose outcome is not named (``arms``: :func:`arm_tests`;
+    Sitka's tree size, anorexia's weight after treatment); else (tested, ALPHA, ""):
+    Bonferroni over the pairs."""
     if primary_comparison(dataset, a, b):
         return 1, PRIMARY_ALPHA, PRIMARY_NOTE
+    arm = next((c for c in (a, b) if arms and c in arms), None)
+    if arm is not None and not ({a, b} <= set(arms)):
+        return arms[arm], PRIMARY_ALPHA, ARMS_NOTE.format(k=arms[arm])
     return tested, ALPHA, ""
 
 

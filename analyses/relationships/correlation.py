@@ -48,6 +48,7 @@ from ._common import (
     _ChunkRanks,
     _finite,
     _strongest_first,
+    arm_tests,
     gate,
     interest_columns,
     nested_cell,
@@ -738,7 +739,8 @@ class Correlation(Analysis):
         "at each of the factor's codes in the title), without rule (a), "
         "and joins no group; a trial's arm against its outcome (treatment and target) is "
         "its primary comparison, one hypothesis: significant at p < 0.01 alone, not "
-        "Bonferroni over the pairs; of a target's "
+        "Bonferroni over the pairs (with no outcome named, any pair with a trial's arm: p < "
+        "0.01 after Bonferroni over that arm's pairs); of a target's "
         "medium partners, one correlating at |r| >= 0.95 with a stronger partner, or a flag "
         "named after it (node4 after nodes), is that "
         "driver again (a diamond's width after its weight): at most low. Two complete 0/1 "
@@ -1215,6 +1217,7 @@ class Correlation(Analysis):
         if selected is None:  # no finite value anywhere: the pairs a selection would keep
             selected = self._screened_pairs(ctx)[: ctx.budget.max_pairs]
         tested = len(info["pearson_pairs"])
+        arms = arm_tests(ctx.dataset, [(cols[i], cols[j]) for i, j in info["pearson_pairs"]])
         axis = ctx.params.get("time_axis")
         axis_index = cols.index(axis) if axis in cols else None
         trend: dict[int, float] = {}
@@ -1276,7 +1279,7 @@ class Correlation(Analysis):
             smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
             interest = cols[i] in interesting or cols[j] in interesting
             flag = any(ctx.dataset.column(cols[k]).role == ColumnRole.BOOLEAN for k in (i, j))
-            tests, alpha, primary = gate(ctx.dataset, cols[i], cols[j], tested)
+            tests, alpha, primary = gate(ctx.dataset, cols[i], cols[j], tested, arms)
             severity = significant_severity(
                 smaller_p,
                 tests,

@@ -36,6 +36,7 @@ from ._common import (
     _group_columns,
     _LevelScan,
     _strongest_first,
+    arm_tests,
     gate,
     interest_columns,
 )
@@ -89,7 +90,7 @@ class GroupDifferences(Analysis):
         "or a measure across a class outcome's levels (a category or 0/1 flag declared as a "
         f"target or named like one: deny, death, vote), is medium from epsilon^2 >= "
         f"{INTEREST_MEDIUM_EPSILON} (a trial's outcome across its arms, the primary "
-        "comparison: significant at p < 0.01 alone, not Bonferroni over the pairs). "
+        "comparison: significant at p < 0.01 alone, not Bonferroni over the pairs; with no outcome named, any pair with a trial's arm: p < 0.01 after Bonferroni over that arm's pairs). "
         "Several summaries of one quantity (a price's open/high/low/close, 'mean X' and "
         "'worst X', read from the names) across the same grouping are one fact: the "
         "strongest keeps its severity, the others are at most low (same_fact_as); so is a "
@@ -316,6 +317,7 @@ class GroupDifferences(Analysis):
         info = ctx.previous[-1]
         pairs = self._pairs(ctx)
         tested = len(pairs)
+        arms = arm_tests(ctx.dataset, pairs)
         cap = ctx.budget.distinct_cap
         out = []
         profiles: dict[tuple[str, str], dict[int, float]] = {}
@@ -366,7 +368,7 @@ class GroupDifferences(Analysis):
             # a measure that is an outcome, or one differing across a class outcome's
             # levels (a loan's debt ratio by denied / approved)
             interest = v in interesting or g in interesting
-            tests, alpha, primary = gate(ctx.dataset, v, g, tested)
+            tests, alpha, primary = gate(ctx.dataset, v, g, tested, arms)
             severity = significant_severity(
                 res["p_value"],
                 tests,

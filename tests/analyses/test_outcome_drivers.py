@@ -518,3 +518,26 @@ def test_a_rare_yes_no_outcome_many_times_likelier_in_one_group_is_medium() -> N
     )
     assert other["severity"] in ("info", "low")
     assert "strong_odds" not in other["evidence"]["parameters"]
+
+
+def test_a_trials_arms_without_a_named_outcome_are_corrected_over_their_own_pairs() -> None:
+    """anorexia: weight after treatment across three arms (epsilon^2 0.18, p 0.0016) was
+    info: no outcome is named, so the pair was one of the table's and Bonferroni at 0.001
+    over all of them. The arm's pairs are the trial's comparisons: p < 0.01 over those.
+    The same columns with the grouping named 'batch' keep the table-wide bar."""
+    rng = np.random.default_rng(7)
+    arms = np.repeat(["CBT", "Cont", "FT"], [29, 26, 17])
+    pre = rng.normal(82, 5, arms.size)
+    gain = np.select([arms == "FT", arms == "CBT"], [7.0, 3.0], 0.0)
+    frame = pd.DataFrame(
+        {"Treat": arms, "Prewt": pre, "Postwt": pre + gain + rng.normal(0, 5, arms.size)}
+    )
+    found = run_on_frame(analysis("group_differences"), frame).findings
+    post = next(f for f in found if f["subject"].get("column") == "Postwt")
+    p = post["measurement"]["values"]["p_value"]
+    assert 0.001 / 2 < p * 2 < 0.01, p  # over the arm's 2 pairs: under 1%, not under 0.1%
+    assert post["severity"] == "medium"
+    assert "2 pair(s) of that arm" in post["evidence"]["parameters"]["declared_interest"]
+    plain = run_on_frame(analysis("group_differences"), frame.rename(columns={"Treat": "batch"}))
+    other = next(f for f in plain.findings if f["subject"].get("column") == "Postwt")
+    assert other["severity"] in ("info", "low")
