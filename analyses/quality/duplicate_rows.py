@@ -333,6 +333,27 @@ def _coded(ctx, column: str) -> bool:
     return info.distinct_exact and info.distinct_at_least <= CODES_MAX_DISTINCT
 
 
+#: a count column (non-negative whole numbers) of at most this many values is a small count
+SMALL_COUNT_MAX_DISTINCT = 50
+SMALL_COUNTS_RULE = (
+    f"every column holds codes (at most {CODES_MAX_DISTINCT} values) or small counts (whole "
+    f"numbers, at most {SMALL_COUNT_MAX_DISTINCT} values; nitrofen's broods and their "
+    "total): such columns move together (a total is the sum of its parts), so the "
+    "independence estimate understates chance, and identical rows are subjects that "
+    "counted alike, not copies; severity low, no recommendation to drop them"
+)
+
+
+def _small_count(ctx, column: str) -> bool:
+    """A count column of at most SMALL_COUNT_MAX_DISTINCT values (exact)."""
+    info = ctx.dataset.column(column)
+    return (
+        info.role == ColumnRole.COUNT
+        and info.distinct_exact
+        and info.distinct_at_least <= SMALL_COUNT_MAX_DISTINCT
+    )
+
+
 def _incomplete_records(ctx, empty: dict[str, int], repeats: int) -> bool:
     """Whether every many-valued column is empty in nearly all repeated rows."""
     wide = [c for c in ctx.columns if not _coded(ctx, c)]
@@ -427,7 +448,9 @@ class DuplicateRows(Analysis):
         "there is more than one sub-range). Severity by "
         "duplicate share: >= 5% high, >= 0.5% medium, else low; low when independent rows "
         "would show that many by chance (" + CHANCE_RULE + "); low, without the advice to "
-        "drop them, when " + CODES_CONDITION + " (answer codes); low, without the advice to "
+        "drop them, when " + CODES_CONDITION + " (answer codes), or every column holds "
+        f"codes or small counts (whole-number counts of at most {SMALL_COUNT_MAX_DISTINCT} "
+        "values: broods and their total); low, without the advice to "
         "drop them, when " + EMPTY_CONDITION + "; low, without the advice to "
         "drop them, in a table without a time axis whose identifier keys equal-sized sets "
         "of rows (a matched design's sets: " + SET_RULE.format(key="stratum") + "). "
@@ -672,6 +695,13 @@ class DuplicateRows(Analysis):
                 severity = "low"
                 title += f" (every column holds at most {CODES_MAX_DISTINCT} values: answer codes)"
                 params["codes_rule"] = CODES_RULE
+            elif all(_coded(ctx, c) or _small_count(ctx, c) for c in ctx.columns):
+                # nitrofen: 8 of 50 daphnia repeat brood counts that the sum 'total' makes
+                # look rare under independence (0.07 expected)
+                chance = True
+                severity = "low"
+                title += " (codes and small counts only: subjects that counted alike)"
+                params["codes_rule"] = SMALL_COUNTS_RULE
             elif _incomplete_records(ctx, empty, repeats):
                 # RetSchool: 118 repeats, wage and experience missing in 96-99% of them
                 chance = True

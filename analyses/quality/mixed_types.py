@@ -91,8 +91,9 @@ NAMES_RULE = (
 LABEL_MAX_LEVELS = 12
 LABEL_RULE = (
     "a category of at most " + str(LABEL_MAX_LEVELS) + " levels whose other-typed values are "
-    "all one text, {label!r}: a level labelled that way, not a column polluted by another "
-    "type; severity at most low"
+    "all one text written with a sign or a unit, {label!r}: a level labelled that way, not a "
+    "column polluted by another type (a bare number among words still is); severity at most "
+    "low"
 )
 MARKERS_NOTE = (
     "values with neither a letter nor a digit ('?', '-', '.') among numbers or dates are "
@@ -112,7 +113,12 @@ def _one_label(s: _TypeCounts, minority: list[str], counts: dict, info) -> str |
         if counts[t] > MAX_EXAMPLES:
             return None  # not every value seen: no claim
         texts.update(text.strip() for _, text in s.first[t])
-    return texts.pop() if len(texts) == 1 else None
+    if len(texts) != 1:
+        return None
+    text = texts.pop()
+    # a bare number among words ('17' among colours) is a value of the wrong type; one
+    # written with a sign or a unit ('100%', '2x') names a level
+    return None if text.replace(".", "", 1).isdigit() else text
 
 
 class MixedTypes(Analysis):
@@ -136,7 +142,8 @@ class MixedTypes(Analysis):
         "when the dominant type holds >= 90% (a typed column polluted by another type), else "
         "low; low too when words dominate a column of names (distinct values >= 50% of its "
         "values: some names are numbers), and in a category of at most 12 levels whose "
-        "other-typed values are all one text (a level labelled '100%'). Values with neither "
+        "other-typed values are all one text with a sign or unit (a level labelled '100%'; "
+        "a bare number among words is still pollution). Values with neither "
         "a letter nor a digit ('?', '-') count as mixed too when numbers or dates are the "
         "column's one flagged type (markers of a missing value). example_rows: first 20 rows of the non-dominant flagged types; example values: "
         "the first 5 per type"

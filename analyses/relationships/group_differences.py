@@ -7,11 +7,13 @@ also use is in ``_common.py``, the family's overview in ``relationships/__init__
 
 from __future__ import annotations
 
+from collections import Counter
 from fractions import Fraction
 
 import numpy as np
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel, Plan
+from pytest_statharness.column_roles import ENTITY_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.lazy_scipy import SCIPY_STATS, stats
@@ -30,6 +32,7 @@ from ._common import (
     GROUP_KINDS,
     MAP_BUDGET_FACTOR,
     NUMERIC_KINDS,
+    PRIMARY_ALPHA,
     TREATMENT_NOTE,
     _ChunkRanks,
     _finite,
@@ -105,7 +108,8 @@ class GroupDifferences(Analysis):
         "age and age.group; a coarsening's epsilon^2 is never larger). True by "
         "construction, so not medium: a measure constant within each level (epsilon^2 = 1, "
         "an attribute of the level: low); levels holding disjoint ranges of the measure "
-        "(a cut of it, 'child' of 'age': info); in a table with a time axis (units observed "
+        "(a cut of it, 'child' of 'age': info); a measure across a panel's units (30+ firms "
+        "observed over the years: low, the panel's between-unit spread); in a table with a time axis (units observed "
         "over time), a total of units of every size (positive values spanning a 20-fold "
         "range) with epsilon^2 >= 0.8 across the units (low). 3 or more measures differing "
         "(medium/high) across one grouping are one finding (medium, first; their own low), a target or KPI apart (its own finding kept)"
@@ -318,6 +322,7 @@ class GroupDifferences(Analysis):
         pairs = self._pairs(ctx)
         tested = len(pairs)
         arms = arm_tests(ctx.dataset, pairs)
+        per_grouping = Counter(g for _, g in pairs)
         cap = ctx.budget.distinct_cap
         out = []
         profiles: dict[tuple[str, str], dict[int, float]] = {}
@@ -367,8 +372,18 @@ class GroupDifferences(Analysis):
                 )
             # a measure that is an outcome, or one differing across a class outcome's
             # levels (a loan's debt ratio by denied / approved)
-            interest = v in interesting or g in interesting
+            design = (
+                not ctx.dataset.targets
+                and g not in arms
+                and not lv["other_levels"]
+                and _balanced(counts)
+            )
+            interest = v in interesting or g in interesting or design
             tests, alpha, primary = gate(ctx.dataset, v, g, tested, arms)
+            if design:
+                # warpbreaks: 9 rows per wool x tension cell; breaks by tension, p 0.0045
+                tests, alpha = per_grouping[g], PRIMARY_ALPHA
+                primary = DESIGN_NOTE.format(k=tests)
             severity = significant_severity(
                 res["p_value"],
                 tests,
@@ -380,7 +395,7 @@ class GroupDifferences(Analysis):
             )
             if interest:
                 params["declared_interest"] = (
-                    INTEREST_RULE
+                    ("" if design else INTEREST_RULE)
                     + (TREATMENT_NOTE if {v, g} & set(ctx.dataset.treatments) else "")
                     + primary
                 )
@@ -468,6 +483,41 @@ THRESHOLD_RULE = (
 )
 
 
+#: a grouping whose levels hold exactly the same number of rows, at least this many each,
+#: with 2..DESIGN_MAX_LEVELS levels, is a factor of a designed experiment (or of a sample
+#: stratified by it): observed categories are almost never that even
+DESIGN_MIN_ROWS = 3
+DESIGN_MAX_LEVELS = 8
+DESIGN_NOTE = (
+    f"the levels of this grouping hold the same number of rows each (>= {DESIGN_MIN_ROWS}, "
+    f"2..{DESIGN_MAX_LEVELS} levels): a factor of a designed experiment (warpbreaks' wool and "
+    "tension, 9 rows a cell), set by the design, and with no outcome named its measures "
+    "are the experiment's responses: medium from epsilon^2 >= "
+    f"{INTEREST_MEDIUM_EPSILON} when p < {PRIMARY_ALPHA} after Bonferroni over the {{k}} "
+    "measure(s) compared across it, not over every pair of the table"
+)
+
+
+def _balanced(counts: list[int]) -> bool:
+    """Whether the filled levels all hold the same number of rows, >= DESIGN_MIN_ROWS,
+    with 2..DESIGN_MAX_LEVELS of them: a design's factor."""
+    filled = [n for n in counts if n]
+    return (
+        2 <= len(filled) <= DESIGN_MAX_LEVELS
+        and len(set(filled)) == 1
+        and filled[0] >= DESIGN_MIN_ROWS
+    )
+
+
+#: a panel's units from this many: firms, states (5 periods or 15 replicates are levels
+#: of a design, compared as such)
+UNITS_MIN_LEVELS = 30
+UNITS_RULE = (
+    "{g!r} holds a panel's units (firms, states observed over time): that {v!r} differs "
+    "between them is how a panel is made (its between-unit spread, which clustered_rows "
+    "states as an ICC), not an effect; severity at most low"
+)
+
 BINNING_RULE = (
     "the levels of {g!r} hold disjoint ranges of {v!r}, one after the other (no value of "
     "a level lies between values of another): {g!r} is a binning of {v!r} (DrinksWages' "
@@ -498,6 +548,9 @@ def _structural(ctx, v: str, g: str, counts, sums, epsilon) -> tuple[str, str] |
     if len(filled) >= 2 and _contiguous_blocks(filled):
         rule = THRESHOLD_RULE if len(filled) == 2 else BINNING_RULE
         return "info", rule.format(v=v, g=g)
+    info = ctx.dataset.column(g)
+    if info.role_detail == ENTITY_DETAIL and info.distinct_at_least >= UNITS_MIN_LEVELS:
+        return "low", UNITS_RULE.format(v=v, g=g)
     span = size_span(ctx.dataset.column(v))
     panel = any(c.kind == ColumnKind.TIMESTAMP for c in ctx.dataset.columns)
     if (

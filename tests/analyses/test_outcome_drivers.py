@@ -541,3 +541,28 @@ def test_a_trials_arms_without_a_named_outcome_are_corrected_over_their_own_pair
     plain = run_on_frame(analysis("group_differences"), frame.rename(columns={"Treat": "batch"}))
     other = next(f for f in plain.findings if f["subject"].get("column") == "Postwt")
     assert other["severity"] in ("info", "low")
+
+
+def test_a_balanced_factor_of_a_designed_experiment_gets_the_arms_bar() -> None:
+    """warpbreaks: 9 looms per wool x tension cell, breaks by tension p 0.0045, epsilon^2
+    0.20, info under Bonferroni at 0.001 over the table's pairs. Levels holding exactly the
+    same number of rows are a design's factor: with no outcome named, the measure is the
+    experiment's response, medium at p < 0.01 over the factor's pairs. The same measure
+    across an uneven grouping keeps the table-wide bar."""
+    rng = np.random.default_rng(11)
+    wool = np.repeat(["A", "B"], 27)
+    tension = np.tile(np.repeat(["L", "M", "H"], 9), 2)
+    effect = np.select([tension == "L", tension == "M"], [10.0, 3.0], 0.0)
+    frame = pd.DataFrame(
+        {"breaks": np.round(24 + effect + rng.normal(0, 11, 54)), "wool": wool, "tension": tension}
+    )
+    found = run_on_frame(analysis("group_differences"), frame).findings
+    by_tension = next(f for f in found if f["subject"].get("group_by") == "tension")
+    p = by_tension["measurement"]["values"]["p_value"]
+    assert 0.001 < p * 2 and p < 0.01, p
+    assert by_tension["severity"] == "medium"
+    assert "designed experiment" in by_tension["evidence"]["parameters"]["declared_interest"]
+    uneven = frame.iloc[3:]  # the first cell loses 3 rows: no longer a balanced design
+    found = run_on_frame(analysis("group_differences"), uneven).findings
+    other = next(f for f in found if f["subject"].get("group_by") == "tension")
+    assert other["severity"] in ("info", "low")

@@ -525,3 +525,26 @@ def test_a_level_labelled_by_a_number_is_no_pollution_and_question_marks_are():
         f for f in run_on_frame(MixedTypes(), words).findings if f["kind"] == "mixed_types"
     ]
     assert polluted["severity"] == "medium"
+
+
+def test_repeated_small_counts_are_subjects_alike_not_copies():
+    """nitrofen: 50 daphnia, 5 concentrations, three brood counts and their total; 8 rows
+    repeat another (animals that counted alike), which independence, fooled by the total,
+    put at 0.07 expected: high with the advice to drop 16% of an experiment. Codes and
+    small counts only: low, no advice. A measured column among them keeps the old rule."""
+    rng = np.random.default_rng(3)
+    conc = np.repeat([0, 80, 160, 235, 310], 10)
+    b1 = rng.poisson(np.where(conc > 200, 5, 6))
+    b2 = np.where(conc > 300, 0, rng.poisson(11, 50))
+    b3 = np.where(conc > 300, 0, rng.poisson(14, 50))
+    frame = pd.DataFrame({"conc": conc, "brood1": b1, "brood2": b2, "brood3": b3})
+    frame["total"] = frame[["brood1", "brood2", "brood3"]].sum(axis=1)
+    frame = pd.concat([frame, frame.iloc[[3, 11, 20, 40]]], ignore_index=True)
+    [dup] = [f for f in run_on_frame(DuplicateRows(), frame).findings]
+    assert dup["kind"] == "duplicate_rows"
+    assert dup["severity"] == "low" and dup.get("recommendation") is None
+    assert "small counts" in dup["evidence"]["parameters"]["codes_rule"]
+    measured = frame.assign(weight=np.round(rng.normal(2.0, 0.3, len(frame)), 2))
+    measured.loc[len(measured) - 4 :, "weight"] = measured.loc[[3, 11, 20, 40], "weight"].values
+    [again] = [f for f in run_on_frame(DuplicateRows(), measured).findings]
+    assert again["severity"] == "high"

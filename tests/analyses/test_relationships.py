@@ -764,3 +764,28 @@ def test_levels_that_bin_the_measure_are_its_definition() -> None:
         if f["subject"].get("group_by") == "class" and f["subject"].get("column") == "wage"
     ]
     assert g["severity"] == "medium"
+
+
+def test_a_measure_across_a_panels_units_is_the_panel_not_an_effect() -> None:
+    """PatentsRD: R&D spending across 181 firms observed 1983-91 (epsilon^2 0.95) says
+    that firms differ, which is how a firm panel is made: low. The same measure across a
+    sector of those firms keeps its severity."""
+    rng = np.random.default_rng(4)
+    firms, years = 40, 9
+    level = rng.lognormal(3, 1, firms)
+    sector = rng.choice(["chem", "tech", "food"], firms)
+    level = level * np.select([sector == "chem", sector == "tech"], [4.0, 2.0], 1.0)
+    frame = pd.DataFrame(
+        {
+            "fi": np.repeat(np.arange(1, firms + 1), years),  # firm numbers, as PatentsRD's
+            "sector": np.repeat(sector, years),
+            "year": np.tile(np.arange(1983, 1983 + years), firms),
+            "rdexp": np.repeat(level, years) * rng.lognormal(0, 0.1, firms * years),
+        }
+    )
+    found = run_on_frame(GroupDifferences(), frame).findings
+    by_firm = next(f for f in found if f["subject"].get("group_by") == "fi")
+    assert by_firm["severity"] == "low"
+    assert "panel's units" in by_firm["evidence"]["parameters"]["severity_capped"]
+    by_sector = next(f for f in found if f["subject"].get("group_by") == "sector")
+    assert by_sector["severity"] == "medium"
