@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from fractions import Fraction
 from itertools import combinations
 
@@ -398,6 +399,55 @@ INTEREST_RULE = (
 )
 
 
+#: a Pearson r that ranks do not support: Spearman's rho of the other sign, or under this
+RANKS_DISAGREE_RHO = 0.2
+#: ... with r this far above it (two 0/1 flags have rho = r: no disagreement)
+RANKS_DISAGREE_GAP = 0.3
+RANKS_DISAGREE_RULE = (
+    "Pearson r = {r:+.2f} but Spearman rho = {rho:+.2f}: the ranks do not move together, so "
+    "r rests on a few extreme rows (one year, one unit), not on the bulk of the table; "
+    "severity at most low; look at the extreme rows instead"
+)
+
+#: two columns named alike but for a last 1 and 2, each of at most this many distinct
+#: whole numbers, are one item's first and second code
+PAIRED_CODES_MAX = 20
+PAIRED_STEM = 4
+PAIRED_TAG = re.compile(r"[._-][A-Za-z]{1,3}[12]$")
+
+
+def _paired_codes(ctx, x: str, y: str) -> str | None:
+    """Why two columns are the first and second code of one item (aldh2's 'EXON1.a1' and
+    'EXON1.a2', the two alleles of a locus, r 0.80): names equal but for a last '1' and
+    '2' after an item's name and a short tag ('.a', '_al'), both whole numbers of at most
+    PAIRED_CODES_MAX values. Codes are not quantities, and a pair written in
+    order (smaller allele first) or with one missing code (0/0) correlates by how it was
+    written; None otherwise."""
+    a, b = sorted((x.strip(), y.strip()))
+    if len(a) != len(b) or a[:-1] != b[:-1] or (a[-1], b[-1]) != ("1", "2"):
+        return None
+    # '<item>.a1': a short tag after a separator names the copy ('change1' and 'change2'
+    # are two alternatives' counts, compared as such)
+    if len(a) < PAIRED_STEM + 2 or not PAIRED_TAG.search(a):
+        return None
+    for c in (x, y):
+        info = ctx.dataset.column(c)
+        lo_hi = info.value_range
+        if (
+            not info.distinct_exact
+            or info.distinct_at_least > PAIRED_CODES_MAX
+            or lo_hi is None
+            or not all(float(v).is_integer() for v in lo_hi)
+        ):
+            return None
+    return (
+        f"{a!r} and {b!r} are the first and second code of one item (two alleles of a "
+        f"locus, a pair's two answers): whole-number codes of at most {PAIRED_CODES_MAX} "
+        "values, written in order or with a shared missing code, whose correlation is how "
+        "they were written, not an effect"
+    )
+
+
 def _flag_of(ctx, x: str, y: str) -> str | None:
     """Why a 0/1 flag restates the measure it is paired with (colon's node4, 'more than 4
     nodes', beside nodes), or None."""
@@ -750,7 +800,13 @@ class Correlation(Analysis):
         "and phi), are coded so by construction: derived, at most low; so is a yes/no flag "
         "whose partner's values at its two codes do not overlap (exact ranges per code: a "
         "cut of the measure, lbw's 'low' of 'bwt'), and a body-mass index (named bmi) with "
-        "a weight or a height when both stand in the table (weight / height^2). A pair in "
+        "a weight or a height when both stand in the table (weight / height^2), and two "
+        "whole-number codes of at most 20 values named alike but for a last 1 and 2 after a "
+        "short tag ('EXON1.a1', 'EXON1.a2': the two alleles of a locus, one item's first and "
+        "second code). A pair whose Pearson r "
+        f"is medium while Spearman's rho has the other sign, or |rho| < {RANKS_DISAGREE_RHO} "
+        f"with r {RANKS_DISAGREE_GAP} or more above it, "
+        "rests on a few extreme rows (Arbuthnot's plague year 1665): at most low. A pair in "
         "which a "
         f"column holds fewer than {SPARSE_MIN_ROWS} rows off its most common value rests on "
         "those rows (an anecdote: Quarrels' reasons coded on 6 of 779 wars): at most low, "
@@ -1369,6 +1425,7 @@ class Correlation(Analysis):
             periods = same_measure_two_periods(cols[i], cols[j])
             derived = (
                 self._derived(cols, i, j, rho)
+                or _paired_codes(ctx, cols[i], cols[j])
                 or _flag_of(ctx, cols[i], cols[j])
                 or _nested_flags(ctx, info, i, j, pr)
                 or _cut_of(ctx, info, i, j)
@@ -1446,6 +1503,22 @@ class Correlation(Analysis):
                 # population and population over 16, enrolment and teachers
                 severity = "low"
                 params["severity_capped"] = size_rule_text([cols[i], cols[j]], spans)
+            if (
+                severity in ("medium", "high")
+                and pr["r"] is not None
+                and rho is not None
+                and (
+                    rho * pr["r"] < 0
+                    or (
+                        abs(rho) < RANKS_DISAGREE_RHO
+                        and abs(pr["r"]) >= abs(rho) + RANKS_DISAGREE_GAP
+                    )
+                )
+            ):
+                # Arbuthnot: plague deaths and mortality, r 0.86 from the year 1665 alone
+                # (without it r -0.06; Spearman -0.59)
+                severity = "low"
+                params["severity_capped"] = RANKS_DISAGREE_RULE.format(rho=rho, r=pr["r"])
             if sparse is not None and severity in ("medium", "high"):
                 # Quarrels' 'ignorance' and 'pride', coded on 6 and 13 of 779 wars
                 severity = "low"

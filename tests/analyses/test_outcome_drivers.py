@@ -566,3 +566,59 @@ def test_a_balanced_factor_of_a_designed_experiment_gets_the_arms_bar() -> None:
     found = run_on_frame(analysis("group_differences"), uneven).findings
     other = next(f for f in found if f["subject"].get("group_by") == "tension")
     assert other["severity"] in ("info", "low")
+
+
+def test_the_two_codes_of_one_item_are_no_correlation_worth_a_look() -> None:
+    """aldh2: each locus's two allele codes ('EXON1.a1', 'EXON1.a2'; smaller first, 0/0
+    when untyped) correlated at r 0.52..0.80, seven mediums an expert rated meaningless.
+    Names equal but for a last 1 and 2, both whole-number codes: derived, at most low.
+    Twins' birth weights ('bwt1', 'bwt2', measures) keep their correlation."""
+    rng = np.random.default_rng(6)
+    n = 260
+    a = rng.integers(1, 9, n)
+    b = rng.integers(1, 9, n)
+    first, second = np.minimum(a, b), np.maximum(a, b)
+    untyped = rng.random(n) < 0.1
+    first[untyped] = second[untyped] = 0
+    base = rng.normal(3000, 450, n)
+    frame = pd.DataFrame(
+        {
+            "EXON1.a1": first,
+            "EXON1.a2": second,
+            "bwt1": base + rng.normal(0, 150, n),
+            "bwt2": base + rng.normal(0, 150, n),
+        }
+    )
+    pairs = {
+        frozenset(f["subject"]["columns"]): f
+        for f in run_on_frame(analysis("correlation"), frame).findings
+        if f["kind"] == "correlation"
+    }
+    alleles = pairs[frozenset({"EXON1.a1", "EXON1.a2"})]
+    assert alleles["measurement"]["values"]["pearson_r"] > 0.5
+    assert alleles["severity"] == "low"
+    assert (
+        "first and second code of one item" in alleles["evidence"]["parameters"]["severity_capped"]
+    )
+    assert pairs[frozenset({"bwt1", "bwt2"})]["severity"] == "medium"
+
+
+def test_a_pearson_r_the_ranks_do_not_support_rests_on_a_few_rows() -> None:
+    """Arbuthnot: plague deaths and total mortality by year, r 0.86, all from 1665 (without
+    it r -0.06, Spearman -0.59): a medium finding about one year. A Pearson r whose
+    Spearman rho has the other sign (or is under 0.2) is at most low, and says why."""
+    rng = np.random.default_rng(3)
+    n = 80
+    plague = rng.poisson(2, n).astype(float)
+    mortality = 10000 - 300 * plague + rng.normal(0, 400, n)
+    plague[40], mortality[40] = 68596.0, 97306.0  # the great plague
+    frame = pd.DataFrame({"Plague": plague, "Mortality": mortality, "Other": rng.normal(size=n)})
+    pair = next(
+        f
+        for f in run_on_frame(analysis("correlation"), frame).findings
+        if set(f["subject"].get("columns", [])) == {"Plague", "Mortality"}
+    )
+    values = pair["measurement"]["values"]
+    assert values["pearson_r"] > 0.7 and values["spearman_rho"] < 0
+    assert pair["severity"] == "low"
+    assert "few extreme rows" in pair["evidence"]["parameters"]["severity_capped"]
