@@ -836,7 +836,11 @@ def treatments_by_name(columns) -> tuple[str, ...]:
     for c in columns:
         if c.excluded or c.role not in (ColumnRole.CATEGORY, ColumnRole.BOOLEAN):
             continue
-        if not 2 <= getattr(c, "distinct_at_least", 0) <= TREATMENT_MAX_LEVELS:
+        # a true/false column has two levels whatever its distinct count says (the typing
+        # scan counts none for Arrow booleans: Treatment's 'treat' was no arm)
+        boolean = getattr(c, "kind", None) == ColumnKind.BOOLEAN
+        levels = 2 if boolean else getattr(c, "distinct_at_least", 0)
+        if not 2 <= levels <= TREATMENT_MAX_LEVELS:
             continue
         if name_tokens(c.name) & TREATMENT_NAMES:
             out.append(c.name)

@@ -445,6 +445,18 @@ def test_a_trials_arms_get_an_outcomes_bar() -> None:
         )
     ]
     assert treatments_by_name(columns) == ("trt", "rx")
+    # Arrow booleans (true/false text) have no distinct count from the typing scan: the
+    # column is two levels all the same (Treatment's 'treat' was no arm)
+    from pytest_statharness import ColumnKind
+
+    flag = SimpleNamespace(
+        name="treat",
+        role=ColumnRole.BOOLEAN,
+        kind=ColumnKind.BOOLEAN,
+        distinct_at_least=0,
+        excluded=False,
+    )
+    assert treatments_by_name([flag]) == ("treat",)
 
 
 def test_a_trials_primary_comparison_is_one_hypothesis() -> None:
