@@ -849,7 +849,8 @@ def treatments_by_name(columns) -> tuple[str, ...]:
 
 def outcome_by_name(columns) -> tuple[str, ...]:
     """Measure columns named like an outcome (``target``, ``outcome``, ``response``, ``y``
-    when it is the table's only one-letter name or qualified (``y.net``), ``price``,
+    when it is the table's only one-letter name, or its last column with no ``x``, or
+    qualified (``y.net``), ``price``,
     ``wage(s)``, ``lwage``, ``salary``, ``earnings``; with a year appended too: ``wage76``),
     used as the dataset's targets when its spec declares none.
 
@@ -880,14 +881,18 @@ def outcome_by_name(columns) -> tuple[str, ...]:
             or _y_prefixed(name, lowered)
         )
 
-    named_ones = [
-        c.name
-        for c in columns
-        if named(c)
-        # ``y`` among other one-letter names is one symbol of many (x, y, z of a
-        # diamond; a firm panel's n, w, y, k), not the outcome
-        and not (c.name.strip().lower() == "y" and one_letter > 1)
-    ]
+    last = columns[-1].name if columns else None
+
+    def symbol(c) -> bool:
+        # ``y`` among other one-letter names is one symbol of many (x, y, z of a diamond;
+        # a firm panel's n, w, y, k), not the outcome; unless it closes the table with no
+        # ``x`` beside it, where a regression table puts its response (UScrime's M ... y,
+        # InstEval's s, d ... y)
+        if c.name.strip().lower() != "y" or one_letter <= 1:
+            return False
+        return not (c.name == last and "x" not in lowered)
+
+    named_ones = [c.name for c in columns if named(c) and not symbol(c)]
     events = survival_events(columns)
     return tuple(c.name for c in columns if c.name in named_ones or c.name in events)
 

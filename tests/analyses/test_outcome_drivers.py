@@ -87,6 +87,9 @@ def columns(*names: str):
         (("price", "carat", "x", "y", "z"), ("price",)),  # a diamond's y is a dimension
         (("year", "day", "limit", "y"), ("y",)),  # R's regression tables: y the response
         (("firm", "n", "w", "y", "k"), ()),  # a firm panel's symbols
+        (("M", "So", "Ed", "Po1", "Prob", "y"), ("y",)),  # UScrime: the last column, no x
+        (("s", "d", "studage", "dept", "y"), ("y",)),  # InstEval's rating closes the table
+        (("well", "x", "y"), ()),  # npr1's x/y: a position, even when y is last
         (("Salary", "rank"), ("Salary",)),
         (("lwage", "ed", "exp"), ("lwage",)),
         (("pay", "hours"), ()),
