@@ -139,3 +139,14 @@ def test_values_near_the_type_limits_open_without_overflow(tmp_path) -> None:
         "limits", str(path), meta_dir=tmp_path / "meta", cache_dir=tmp_path / "cache"
     )
     assert dataset.row_count == 50
+
+
+def test_uint64_ids_near_two_to_the_64_keep_their_range(tmp_path) -> None:
+    """The typing scan cast uint64 to int64: ids near 2**64 read as -50..-1, and the cap
+    screen, on float64, saw 50 rows at the maximum and the minimum at once."""
+    ids = np.arange(50, dtype=np.uint64) + np.uint64(2**64 - 100)
+    path = tmp_path / "u.parquet"
+    pq.write_table(pa.table({"u64": pa.array(ids, pa.uint64()), "x": np.arange(50.0)}), path)
+    dataset = open_dataset("u", str(path))
+    low, high = dataset.column("u64").value_range
+    assert low >= 2.0**63 and high >= low

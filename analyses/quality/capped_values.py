@@ -111,6 +111,24 @@ SCALE_RULE = (
 )
 
 
+#: whole numbers past this magnitude are not all distinct as float64 (2**53)
+FLOAT_EXACT = 2**53
+INEXACT_REASON = (
+    "integers past 2**53 in magnitude: their float64 values collapse (uint64 ids near "
+    "2**64 read as one value, a 'cap' and a 'floor' at once), so ends cannot be counted; "
+    "left out"
+)
+
+
+def _past_float(info) -> bool:
+    """An integer column whose values reach past FLOAT_EXACT: the ends' counts, taken on
+    float64, would merge neighbouring values."""
+    bounds = info.value_range
+    if bounds is None or "int" not in str(info.arrow_type):
+        return False
+    return max(abs(bounds[0]), abs(bounds[1])) > FLOAT_EXACT
+
+
 class CappedValues(Analysis):
     id = "capped_values"
     associative_merge = True  # range states merge to the same bytes (Dask)
@@ -157,18 +175,27 @@ class CappedValues(Analysis):
 
     def plan(self, dataset, budget):
         screened = []
+        inexact = []
         for c in dataset.columns_of(*self.requires, roles=self.roles):
             info = dataset.column(c)
-            if info.distinct_at_least >= MIN_CODE_DISTINCT:
+            if _past_float(info):
+                inexact.append(c)
+            elif info.distinct_at_least >= MIN_CODE_DISTINCT:
                 screened.append(c)
         if not screened:
             return None
         kept = screened[: budget.max_columns]
         left = screened[len(kept) :]
+        left_out: dict = {"columns": left, "cap": "max_columns"} if left else {}
+        if inexact:
+            left_out["past_float_precision"] = {
+                "columns": inexact,
+                "reason": INEXACT_REASON,
+            }
         return Plan(
             tuple(kept),
             {"distinct": {c: dataset.column(c).distinct_at_least for c in kept}},
-            {"columns": left, "cap": "max_columns"} if left else {},
+            left_out,
         )
 
     def init(self, ctx):

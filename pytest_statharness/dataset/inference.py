@@ -118,7 +118,10 @@ class ColumnScan:
             valid = _non_null(col)
             self._track_distinct(valid)
             if len(valid):
-                arr = np.asarray(valid.to_numpy(), dtype=np.int64)
+                raw = valid.to_numpy()
+                # uint64 stays unsigned: past 2**63 an int64 cast wraps to negative values
+                # (ids near 2**64 were read as -50..-1)
+                arr = raw if raw.dtype == np.uint64 else np.asarray(raw, dtype=np.int64)
                 self._track_domain(arr.astype(np.float64))
                 lo, hi = int(arr.min()), int(arr.max())
                 self.min = lo if self.min is None else min(self.min, lo)

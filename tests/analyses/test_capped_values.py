@@ -136,3 +136,19 @@ def test_a_code_past_a_rating_scale_is_named() -> None:
         "averaged in as an answer?"
     )
     assert found[0]["measurement"]["values"]["rows_with_code"] == 1
+
+
+def test_integers_past_float_precision_are_left_out_not_capped_and_floored(tmp_path) -> None:
+    """uint64 ids near 2**64 collapse to one float64: all 50 rows sat 'at the maximum' and
+    'at the minimum', a cap and a floor at once. Such a column is left out."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from pytest_statharness.testing import run_on_file
+
+    ids = np.uint64(2**64 - 1) - np.arange(50, dtype=np.uint64)  # as the rater's file
+    path = tmp_path / "ids.parquet"
+    pq.write_table(pa.table({"a": np.arange(50), "u64": pa.array(ids, pa.uint64())}), path)
+    result = run_on_file(CappedValues(), path)
+    findings = [] if result is None else result.findings
+    assert not [f for f in findings if f["subject"].get("column") == "u64"]
