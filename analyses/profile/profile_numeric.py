@@ -150,10 +150,11 @@ class ProfileNumeric(Analysis):
             valid = data[np.isfinite(data)]  # ±inf is no value: counted apart, left out
             s = state[c]
             if ctx.pass_index == 0:
-                nulls = int(np.count_nonzero(np.isnan(data)))
+                rest = data.size - valid.size  # nulls (NaN) and ±inf
+                infinite = int(np.count_nonzero(np.isinf(data))) if rest else 0
                 s["n"] += valid.size
-                s["nulls"] += nulls
-                s["nonfinite"] += data.size - valid.size - nulls
+                s["nulls"] += rest - infinite
+                s["nonfinite"] += infinite
                 if valid.size:
                     s["min"] = min(s["min"], float(valid.min()))
                     s["max"] = max(s["max"], float(valid.max()))

@@ -44,6 +44,14 @@ INFINITE_RULE = (
 )
 
 
+def _infinities(chunk, column: str) -> tuple[int, int, list[int]]:
+    """(+inf count, -inf count, first dataset-wide rows of either) of one chunk's column."""
+    data = chunk.floats(column)
+    at = np.flatnonzero(np.isinf(data))
+    positive = int(np.count_nonzero(data[at] > 0))
+    return positive, int(at.size) - positive, (at[:MAX_EXAMPLES] + chunk.row_start).tolist()
+
+
 def _earliest_count(typ: pa.DataType) -> int:
     """1900-01-01T00:00Z in the type's integer counts since the epoch."""
     days = (EARLIEST.date() - dt.date(1970, 1, 1)).days
@@ -145,12 +153,12 @@ class ImpossibleValues(Analysis):
         if run is None:
             for c in ctx.columns:
                 kind = self._kind(ctx, c)
-                infinite = None
+                infinite = (0, 0, [])
                 if kind == "numeric":
                     vals, idx, nulls, nonfinite = finite_values(chunk, c)
                     bad = np.flatnonzero(vals < 0)
                     if nonfinite:
-                        infinite = np.isinf(chunk.floats(c))
+                        infinite = _infinities(chunk, c)
                 else:
                     vals, idx, nulls = int_values(chunk, c)
                     if kind == "duration":
@@ -163,16 +171,10 @@ class ImpossibleValues(Analysis):
                     "bad": int(bad.size),
                     "examples": (idx[bad[:MAX_EXAMPLES]] + chunk.row_start).tolist(),
                     "type": chunk.column(c).type,
-                    "posinf": 0,
-                    "neginf": 0,
-                    "inf_examples": [],
+                    "posinf": infinite[0],
+                    "neginf": infinite[1],
+                    "inf_examples": infinite[2],
                 }
-                if infinite is not None:
-                    data = chunk.floats(c)
-                    at = np.flatnonzero(infinite)
-                    state[c]["posinf"] = int(np.count_nonzero(data[at] > 0))
-                    state[c]["neginf"] = int(at.size) - state[c]["posinf"]
-                    state[c]["inf_examples"] = (at[:MAX_EXAMPLES] + chunk.row_start).tolist()
             return state
         if run["phase"] == "select":
             for c in run["ts_sel"].pending():

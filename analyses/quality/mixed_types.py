@@ -39,6 +39,8 @@ WORD_PATTERN = r"\pL"
 VALUE_TYPES = ("empty", "date", "number", "word", "other")
 MIXED_TYPES = ("number", "date", "word")
 MIXED_MIN_SHARE = 0.01
+#: on equal counts the dominant type is the first of these (a number before a date)
+DOMINANT_ORDER = (*MIXED_TYPES, "other")
 EXAMPLE_VALUES = 5
 
 
@@ -214,7 +216,7 @@ class MixedTypes(Analysis):
             if len(flagged) < 2:
                 continue
             flagged_columns += 1
-            dominant = max(flagged, key=lambda t: (counts[t], -(*MIXED_TYPES, "other").index(t)))
+            dominant = max(flagged, key=lambda t: (counts[t], -DOMINANT_ORDER.index(t)))
             minority = [t for t in flagged if t != dominant]
             examples = sorted(p for t in minority for p, _ in s.first[t])[:MAX_EXAMPLES]
             values = {"count": n, "null_count": s.nulls}

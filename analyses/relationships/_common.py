@@ -70,9 +70,10 @@ ARMS_NOTE = (
 
 
 TARGET_NOTE = (
-    "; a pair with a declared target or KPI is one of the hypotheses its declaration states (what drives "
-    f"the outcome): significant at p < {PRIMARY_ALPHA} after Bonferroni over the {{k}} "
-    "pair(s) of that column this analysis tests, not over every pair of the table"
+    "; a pair with a declared target or KPI is one of the hypotheses its declaration "
+    f"states (what drives the outcome): significant at p < {PRIMARY_ALPHA} after Bonferroni "
+    "over the {k} pair(s) of that column this analysis tests, not over every pair of the "
+    "table"
 )
 
 
@@ -85,36 +86,36 @@ def _declared_outcomes(dataset) -> set[str]:
     return declared
 
 
-def arm_tests(dataset, pairs) -> dict[str, int]:
+def focus_tests(dataset, pairs) -> dict[str, int]:
     """How many of ``pairs`` (column names) each focus column is in: the family its
     comparisons are corrected over. Focus columns are the declared targets and KPIs (their
     pairs are the drivers a user asks for: nuclear's cost by date, 32 plants, r 0.61, was
     info under Bonferroni over every pair), and a trial's arms when the table names no
     outcome (with one named, an arm's pair with it is the primary comparison)."""
-    focus = set(_declared_outcomes(dataset))
+    columns = _declared_outcomes(dataset)
     if not dataset.targets:
-        focus |= set(dataset.treatments)
+        columns |= set(dataset.treatments)
     counts: dict[str, int] = {}
     for pair in pairs:
-        for c in set(pair) & focus:
+        for c in set(pair) & columns:
             counts[c] = counts.get(c, 0) + 1
     return counts
 
 
 def gate(
-    dataset, a: str, b: str, tested: int, arms: dict[str, int] | None = None
+    dataset, a: str, b: str, tested: int, focus: dict[str, int] | None = None
 ) -> tuple[int, float, str]:
     """(tests, alpha, note) of a pair's significance: (1, PRIMARY_ALPHA, PRIMARY_NOTE) for
     a trial's primary comparison; (pairs of the column, PRIMARY_ALPHA, note) for a pair
-    with one focus column (``arms``: :func:`arm_tests`; a target's driver, nuclear's cost
+    with one focus column (``focus``: :func:`focus_tests`; a target's driver, nuclear's cost
     by date in 32 plants; an arm of a trial whose outcome is not named, anorexia's weight
     after treatment); else (tested, ALPHA, ""): Bonferroni over the pairs."""
     if primary_comparison(dataset, a, b):
         return 1, PRIMARY_ALPHA, PRIMARY_NOTE
-    focus = [c for c in (a, b) if arms and c in arms]
-    if len(focus) == 1:
-        k = arms[focus[0]]
-        outcome = focus[0] in _declared_outcomes(dataset)
+    named = [c for c in (a, b) if focus and c in focus]
+    if len(named) == 1:
+        k = focus[named[0]]
+        outcome = named[0] in _declared_outcomes(dataset)
         return k, PRIMARY_ALPHA, (TARGET_NOTE if outcome else ARMS_NOTE).format(k=k)
     return tested, ALPHA, ""
 

@@ -49,7 +49,7 @@ from ._common import (
     _ChunkRanks,
     _finite,
     _strongest_first,
-    arm_tests,
+    focus_tests,
     gate,
     interest_columns,
     nested_cell,
@@ -408,6 +408,17 @@ RANKS_DISAGREE_RULE = (
     "r rests on a few extreme rows (one year, one unit), not on the bulk of the table; "
     "severity at most low; look at the extreme rows instead"
 )
+
+
+def _ranks_disagree(r: float | None, rho: float | None) -> bool:
+    """Whether Spearman's rho contradicts Pearson's r: the other sign, or |rho| under
+    RANKS_DISAGREE_RHO with r RANKS_DISAGREE_GAP or more above it."""
+    if r is None or rho is None:
+        return False
+    if rho * r < 0:
+        return True
+    return abs(rho) < RANKS_DISAGREE_RHO and abs(r) >= abs(rho) + RANKS_DISAGREE_GAP
+
 
 #: two columns named alike but for a last 1 and 2, each of at most this many distinct
 #: whole numbers, are one item's first and second code
@@ -1273,7 +1284,7 @@ class Correlation(Analysis):
         if selected is None:  # no finite value anywhere: the pairs a selection would keep
             selected = self._screened_pairs(ctx)[: ctx.budget.max_pairs]
         tested = len(info["pearson_pairs"])
-        arms = arm_tests(ctx.dataset, [(cols[i], cols[j]) for i, j in info["pearson_pairs"]])
+        focus = focus_tests(ctx.dataset, [(cols[i], cols[j]) for i, j in info["pearson_pairs"]])
         axis = ctx.params.get("time_axis")
         axis_index = cols.index(axis) if axis in cols else None
         trend: dict[int, float] = {}
@@ -1335,7 +1346,7 @@ class Correlation(Analysis):
             smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
             interest = cols[i] in interesting or cols[j] in interesting
             flag = any(ctx.dataset.column(cols[k]).role == ColumnRole.BOOLEAN for k in (i, j))
-            tests, alpha, primary = gate(ctx.dataset, cols[i], cols[j], tested, arms)
+            tests, alpha, primary = gate(ctx.dataset, cols[i], cols[j], tested, focus)
             severity = significant_severity(
                 smaller_p,
                 tests,
@@ -1503,18 +1514,7 @@ class Correlation(Analysis):
                 # population and population over 16, enrolment and teachers
                 severity = "low"
                 params["severity_capped"] = size_rule_text([cols[i], cols[j]], spans)
-            if (
-                severity in ("medium", "high")
-                and pr["r"] is not None
-                and rho is not None
-                and (
-                    rho * pr["r"] < 0
-                    or (
-                        abs(rho) < RANKS_DISAGREE_RHO
-                        and abs(pr["r"]) >= abs(rho) + RANKS_DISAGREE_GAP
-                    )
-                )
-            ):
+            if severity in ("medium", "high") and _ranks_disagree(pr["r"], rho):
                 # Arbuthnot: plague deaths and mortality, r 0.86 from the year 1665 alone
                 # (without it r -0.06; Spearman -0.59)
                 severity = "low"

@@ -28,7 +28,7 @@ from ._common import (
     _group_columns,
     _LevelScan,
     _strongest_first,
-    arm_tests,
+    focus_tests,
     gate,
     interest_columns,
     nested_cell,
@@ -83,7 +83,9 @@ class CramersV(Analysis):
         "< 0.001; else info; a pair with a target or a trial's arm (a category named treat, "
         "trt, rx, dose, arm...; see declared_interest) is medium from "
         "corrected V >= 0.2 (a trial's arm against its outcome, its primary comparison: "
-        "significant at p < 0.01 alone, not Bonferroni over the pairs; with no outcome named, any pair with a trial's arm: p < 0.01 after Bonferroni over that arm's pairs). A one-to-one pair (every level of each column meets exactly one "
+        "significant at p < 0.01 alone, not Bonferroni over the pairs; with no outcome "
+        "named, any pair with a trial's arm: p < 0.01 after Bonferroni over that arm's "
+        "pairs). A one-to-one pair (every level of each column meets exactly one "
         "level of the other, no 'other' bucket: a name and its code) is two labels of one key: "
         "titled so, at most low; a pair where one column determines the other (each level meets "
         "one level of the other: a model and its maker; with at least twice the other's "
@@ -187,7 +189,7 @@ class CramersV(Analysis):
         tables = ctx.previous[1] if len(ctx.previous) > 1 else {}
         pairs = self._pairs(ctx)
         tested = len(pairs)
-        arms = arm_tests(ctx.dataset, pairs)
+        focus = focus_tests(ctx.dataset, pairs)
         out = []
         interesting = interest_columns(ctx.dataset)
         # one-to-one pairs (no 'other' bucket): two labels of one key; the later column of
@@ -214,7 +216,7 @@ class CramersV(Analysis):
             if other:
                 params["other_bucket"] = other
             interest = a in interesting or b in interesting
-            tests, alpha, primary = gate(ctx.dataset, a, b, tested, arms)
+            tests, alpha, primary = gate(ctx.dataset, a, b, tested, focus)
             severity = significant_severity(
                 res["p_value"],
                 tests,

@@ -39,7 +39,7 @@ from ._common import (
     _group_columns,
     _LevelScan,
     _strongest_first,
-    arm_tests,
+    focus_tests,
     gate,
     interest_columns,
 )
@@ -93,7 +93,9 @@ class GroupDifferences(Analysis):
         "or a measure across a class outcome's levels (a category or 0/1 flag declared as a "
         f"target or named like one: deny, death, vote), is medium from epsilon^2 >= "
         f"{INTEREST_MEDIUM_EPSILON} (a trial's outcome across its arms, the primary "
-        "comparison: significant at p < 0.01 alone, not Bonferroni over the pairs; with no outcome named, any pair with a trial's arm: p < 0.01 after Bonferroni over that arm's pairs). "
+        "comparison: significant at p < 0.01 alone, not Bonferroni over the pairs; with no "
+        "outcome named, any pair with a trial's arm: p < 0.01 after Bonferroni over that "
+        "arm's pairs). "
         "Several summaries of one quantity (a price's open/high/low/close, 'mean X' and "
         "'worst X', read from the names) across the same grouping are one fact: the "
         "strongest keeps its severity, the others are at most low (same_fact_as); so is a "
@@ -109,7 +111,8 @@ class GroupDifferences(Analysis):
         "construction, so not medium: a measure constant within each level (epsilon^2 = 1, "
         "an attribute of the level: low); levels holding disjoint ranges of the measure "
         "(a cut of it, 'child' of 'age': info); a measure across a panel's units (30+ firms "
-        "observed over the years: low, the panel's between-unit spread); in a table with a time axis (units observed "
+        "observed over the years: low, the panel's between-unit spread); in a table with a "
+        "time axis (units observed "
         "over time), a total of units of every size (positive values spanning a 20-fold "
         "range) with epsilon^2 >= 0.8 across the units (low). 3 or more measures differing "
         "(medium/high) across one grouping are one finding (medium, first; their own low), a target or KPI apart (its own finding kept)"
@@ -321,7 +324,7 @@ class GroupDifferences(Analysis):
         info = ctx.previous[-1]
         pairs = self._pairs(ctx)
         tested = len(pairs)
-        arms = arm_tests(ctx.dataset, pairs)
+        focus = focus_tests(ctx.dataset, pairs)
         per_grouping = Counter(g for _, g in pairs)
         cap = ctx.budget.distinct_cap
         out = []
@@ -374,12 +377,12 @@ class GroupDifferences(Analysis):
             # levels (a loan's debt ratio by denied / approved)
             design = (
                 not ctx.dataset.targets
-                and g not in arms
+                and g not in focus
                 and not lv["other_levels"]
                 and _balanced(counts)
             )
             interest = v in interesting or g in interesting or design
-            tests, alpha, primary = gate(ctx.dataset, v, g, tested, arms)
+            tests, alpha, primary = gate(ctx.dataset, v, g, tested, focus)
             if design:
                 # warpbreaks: 9 rows per wool x tension cell; breaks by tension, p 0.0045
                 tests, alpha = per_grouping[g], PRIMARY_ALPHA

@@ -192,7 +192,7 @@ class SimpsonsParadox(Analysis):
                 n = int(pooled_sums[0])
                 tested = _level_tests(levels, pooled, n)
                 if tested is None:
-                    continue  # chance: the pooled or the within-level r is not significant
+                    continue  # chance: the within-level r is not significant (or not reversed)
                 values = {"pooled_r": pooled, "n": n, **tested}
                 units = {
                     "pooled_r": "coefficient",
