@@ -55,6 +55,20 @@ MAX_MEASURES = 15
 #: a measure is clustered from this intraclass correlation (a tenth of its variance between
 #: the groups: multilevel modelling's usual threshold for a design effect worth modelling)
 MEDIUM_ICC = 0.1
+#: at most this many grouping columns are read beside each key, to tell a key that labels
+#: the cells of a design (Soils' 'Group' = Contour x Depth) or the strata of a matched
+#: experiment (RockTheVote's 'strata', each holding treated and control systems)
+MAX_FACTORS = 6
+#: a key is a matched design's strata when a trial's arm varies within this share of its
+#: groups of two or more rows
+MATCHED_SHARE = 0.8
+DESIGN_RULE = (
+    "a key that labels the cells of the design's own factors (one grouping column with as "
+    "many levels, or two whose levels multiply to its groups, each constant within a "
+    "group) gets no ICC: the factors' differences are group_differences' findings; a key "
+    f"within {MATCHED_SHARE:.0%}+ of whose groups a trial's arm varies is the strata of a "
+    "matched design, alike by construction: low"
+)
 CLUSTER_RULE = (
     f"medium when a measure's intraclass correlation ICC(1) >= {MEDIUM_ICC} (a tenth of its "
     "variance between the key's groups) with the ANOVA F test's p times the number of "
@@ -116,7 +130,9 @@ class ClusteredRows(Analysis):
         "attribute of the key), not tested. One finding per key, its measures by ICC "
         "descending. A key whose groups span several values of the table's time axis (a "
         f"timestamp or calendar part, the first {MAX_TIME_COLUMNS}; min and max per group) is "
-        "a panel's unit observed over time, left to panel_trends: no finding. " + CLUSTER_RULE
+        "a panel's unit observed over time, left to panel_trends: no finding. Beside each "
+        f"key, the first {MAX_FACTORS} grouping columns (a trial's arms first) are read: per "
+        "group the one value each shows, or that it varies; " + DESIGN_RULE + ". " + CLUSTER_RULE
     )
     reference = (
         "Shrout & Fleiss (1979), Intraclass correlations: uses in assessing rater "
@@ -153,10 +169,15 @@ class ClusteredRows(Analysis):
             and (c.kind == ColumnKind.TIMESTAMP or c.role == ColumnRole.CALENDAR_PART)
             and c.name not in keys
         ][:MAX_TIME_COLUMNS]
+        # the grouping columns beside the keys, a trial's arms first: what tells a key
+        # that labels a design's cells or a matched design's strata (see DESIGN_RULE)
+        usable, _ = _group_columns(dataset, budget)
+        arms = list(getattr(dataset, "treatments", ()))  # a 0/1 arm is numeric: not in usable
+        factors = [g for g in dict.fromkeys(arms + usable) if g not in keys][:MAX_FACTORS]
         left_out = {"squares_overflow_float64": overflow} if overflow else {}
         return Plan(
-            tuple(keys + measures + time_axis),
-            {"keys": keys, "measures": measures, "time_axis": time_axis},
+            tuple(dict.fromkeys(keys + measures + time_axis + factors)),
+            {"keys": keys, "measures": measures, "time_axis": time_axis, "factors": factors},
             left_out,
         )
 
@@ -190,12 +211,18 @@ class ClusteredRows(Analysis):
                     entry = [int(counts[g]), sums[g], squares[g], lo, hi]
                     mine = slot.get(names[g])
                     slot[names[g]] = entry if mine is None else _add(mine, entry)
+            for f in ctx.params.get("factors", []):
+                _note_levels(state.setdefault(("factor", key, f), {}), codes, names, chunk, f)
         return state
 
     def merge(self, a, b, ctx):
         out = {k: dict(v) for k, v in a.items()}
         for k, levels in b.items():
             slot = out.setdefault(k, {})
+            if k[0] == "factor":
+                for level, seen in levels.items():
+                    _join_level(slot, level, seen)
+                continue
             for level, entry in levels.items():
                 mine = slot.get(level)
                 slot[level] = list(entry) if mine is None else _add(mine, entry)
@@ -217,6 +244,9 @@ class ClusteredRows(Analysis):
                 for t in ctx.params.get("time_axis", [])
             ):
                 continue  # a panel's unit, observed over time
+            design = _design_of(state, key, ctx.params.get("factors", []), ctx.dataset)
+            if design and design[0] == "cells":
+                continue  # the cells of the design's own factors: group_differences' to say
             rows: dict[str, dict] = {}
             attributes = []
             for m in measures:
@@ -232,10 +262,10 @@ class ClusteredRows(Analysis):
                     rows[m] = fit
             if not rows and not attributes:
                 continue
-            out.append(self._finding(ctx, key, rows, attributes, tests))
+            out.append(self._finding(ctx, key, rows, attributes, tests, design))
         return out
 
-    def _finding(self, ctx, key, rows, attributes, tests) -> dict:
+    def _finding(self, ctx, key, rows, attributes, tests, design=None) -> dict:
         info = ctx.dataset.column(key)
         groups = info.distinct_at_least
         n = ctx.dataset.row_count - info.null_count
@@ -270,6 +300,14 @@ class ClusteredRows(Analysis):
                 f"{rows[top]['icc']:.2f})"
             )
             severity = "medium"
+            if design:  # ("strata", arm): alike by construction
+                title += (
+                    f"; {design[1]!r} varies within its groups: the strata of a matched "
+                    "design, alike by construction"
+                )
+                severity = "low"
+                units["matched_by"] = "label"
+                values["matched_by"] = design[1]
         elif attributes:
             title = (
                 f"{len(attributes)} measures are constant within each {key!r} ({size}): "
@@ -291,8 +329,70 @@ class ClusteredRows(Analysis):
             units=units,
             severity=severity,
             columns=[key, *rows, *attributes],
-            parameters={"tests": tests, "rule": CLUSTER_RULE},
+            parameters={"tests": tests, "rule": CLUSTER_RULE, "design_rule": DESIGN_RULE},
         )
+
+
+#: a key level within which a grouping column takes more than one value
+VARIES = None
+
+
+def _join_level(slot: dict, level: str, seen) -> None:
+    """Record that ``level`` of a key showed the grouping value ``seen`` (or VARIES)."""
+    if level not in slot:
+        slot[level] = seen
+    elif slot[level] != seen:
+        slot[level] = VARIES
+
+
+def _note_levels(slot: dict, key_codes, key_names, chunk, factor: str) -> None:
+    """Per key level, the one value of ``factor`` seen on its rows, or VARIES."""
+    codes, names = level_codes(chunk.table.column(factor))
+    ok = (key_codes >= 0) & (codes >= 0)
+    pairs = np.unique(key_codes[ok].astype(np.int64) * (len(names) + 1) + codes[ok])
+    keys_of, values_of = np.divmod(pairs, len(names) + 1)
+    for k, v in zip(keys_of.tolist(), values_of.tolist(), strict=True):
+        _join_level(slot, key_names[k], names[v])
+    # a level whose rows show two values in this chunk appears twice above: VARIES already
+
+
+def _design_of(state: dict, key: str, factors: list, dataset) -> tuple | None:
+    """("cells", factors) when the key labels the cells of the design's own grouping
+    columns; ("strata", arm) when a trial's arm varies within most of its groups; else None.
+
+    Why: Soils' 'Group' numbers the 12 cells of Contour x Depth (and repeats 'Gp'): its
+    "ICC" restates the factors' effects, which group_differences reports per factor.
+    RockTheVote's 40 strata each hold a treated and a control cable system matched on
+    past turnout: that turnout is alike within a stratum is how the design was made."""
+    seen = {f: state.get(("factor", key, f), {}) for f in factors}
+    groups = dataset.column(key).distinct_at_least  # exact: keys are counted exactly
+    constant = [f for f in factors if seen[f] and VARIES not in seen[f].values()]
+    for f in constant:
+        if len(set(seen[f].values())) == groups:
+            return ("cells", (f,))
+    for i, a in enumerate(constant):
+        for b in constant[i + 1 :]:
+            levels = len(set(seen[a].values())) * len(set(seen[b].values()))
+            cells = {(seen[a][k], seen[b].get(k)) for k in seen[a]}
+            if levels == groups == len(cells):
+                return ("cells", (a, b))
+    for arm in (f for f in factors if f in set(getattr(dataset, "treatments", ()))):
+        multi = [k for k, n in _group_sizes(state, key).items() if n >= 2]
+        varies = sum(1 for k in multi if seen[arm].get(k, "") is VARIES)
+        if multi and varies >= MATCHED_SHARE * len(multi):
+            return ("strata", arm)
+    return None
+
+
+def _group_sizes(state: dict, key: str) -> dict:
+    """Rows per key level, from the first measure's counts that has them (the widest)."""
+    best: dict = {}
+    for k, levels in state.items():
+        if k[0] == key and len(k) == 2:
+            sizes = {level: entry[0] for level, entry in levels.items()}
+            if sum(sizes.values()) > sum(best.values()):
+                best = sizes
+    return best
 
 
 def _add(a: list, b: list) -> list:

@@ -111,7 +111,7 @@ def test_the_result_does_not_depend_on_chunking() -> None:
 @settings(max_examples=25, deadline=None)
 @given(
     st.lists(
-        st.tuples(st.integers(0, 6), st.floats(-1e6, 1e6, allow_nan=False)),
+        st.tuples(st.integers(0, 6), st.floats(-1e6, 1e6, allow_nan=False), st.sampled_from("ab")),
         min_size=12,
         max_size=60,
     ),
@@ -125,8 +125,8 @@ def test_merging_chunk_states_in_any_split_gives_the_same_state(rows, cut) -> No
     import pyarrow as pa
 
     a = analysis()
-    frame = pd.DataFrame(rows, columns=["k", "x"])
-    ctx = SimpleNamespace(params={"keys": ["k"], "measures": ["x"]})
+    frame = pd.DataFrame(rows, columns=["k", "x", "f"])
+    ctx = SimpleNamespace(params={"keys": ["k"], "measures": ["x"], "factors": ["f"]})
 
     def chunk(part: pd.DataFrame):
         table = pa.Table.from_pandas(part, preserve_index=False)
@@ -170,3 +170,60 @@ def test_a_yes_no_answer_clusters_by_its_unit_too() -> None:
     assert finding["measurement"]["values"]["icc[resp]"] == pytest.approx(
         reference_icc(frame, "id", "resp"), rel=1e-9
     )
+
+
+def soil_cores(seed: int = 4) -> pd.DataFrame:
+    """Soils: 12 cells of Contour x Depth, 4 blocks each, numbered 'Group' 1..12 and coded
+    'Gp' T0..S6; the measures differ by depth."""
+    rng = np.random.default_rng(seed)
+    contour, depth, block = np.meshgrid(range(3), range(4), range(4), indexing="ij")
+    contour, depth, block = contour.ravel(), depth.ravel(), block.ravel()
+    return pd.DataFrame(
+        {
+            "Group": 1 + contour * 4 + depth,
+            "Contour": np.array(["Top", "Slope", "Depression"])[contour],
+            "Depth": np.array(["0-10", "10-30", "30-60", "60-90"])[depth],
+            "Block": block + 1,
+            "pH": 5.5 - 0.4 * depth + rng.normal(0, 0.2, depth.size),
+            "Ca": 12 - 2.5 * depth + rng.normal(0, 1.0, depth.size),
+        }
+    )
+
+
+def test_a_key_that_numbers_the_cells_of_the_design_gets_no_icc() -> None:
+    """Soils' 'Group' numbers the cells of Contour x Depth: its 'ICC' restates the depth
+    effect group_differences reports. A key nested in a coarser factor (schools within
+    districts) is still a key whose groups cluster."""
+    frame = soil_cores()
+    result = run_on_frame(analysis(), frame)
+    assert result is None or not [f for f in result.findings if f["kind"] == "clustered_rows"]
+    coded = frame.drop(columns=["Contour", "Depth"]).assign(
+        Gp=lambda d: "G" + d["Group"].astype(str)
+    )  # one factor with as many levels as the key: a relabelling
+    result = run_on_frame(analysis(), coded)
+    assert result is None or not [f for f in result.findings if f["kind"] == "clustered_rows"]
+    nested = pupils()
+    nested["district"] = np.array(["north", "south", "east"])[(nested["schid"] - 101) % 3]
+    assert only(run_on_frame(analysis(), nested))["severity"] == "medium"
+
+
+def test_the_strata_of_a_matched_experiment_are_low() -> None:
+    """RockTheVote: 40 strata, each a treated and a control cable system matched on past
+    turnout: turnout alike within a stratum is the design, said at low. The same table
+    without a trial's arm keeps its medium."""
+    rng = np.random.default_rng(8)
+    strata = np.repeat(np.arange(1, 41), 2)
+    level = np.repeat(rng.normal(0.6, 0.1, 40), 2)
+    frame = pd.DataFrame(
+        {
+            "strata": strata,
+            "treated": np.tile([0, 1], 40),
+            "p": level + rng.normal(0, 0.03, 80),
+        }
+    )
+    finding = only(run_on_frame(analysis(), frame))
+    assert finding["severity"] == "low"
+    assert "'treated' varies within its groups: the strata of a matched design" in finding["title"]
+    assert finding["measurement"]["values"]["matched_by"] == "treated"
+    plain = frame.rename(columns={"treated": "cable"})
+    assert only(run_on_frame(analysis(), plain))["severity"] == "medium"
