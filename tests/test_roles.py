@@ -827,3 +827,33 @@ def test_rows_sorted_by_a_flag_are_not_two_entities_of_a_panel(tmp_path) -> None
     cols = roles_of(tmp_path, frame)
     assert cols["smoke"].role == ColumnRole.BOOLEAN
     assert "sorted" in cols["smoke"].role_reason
+
+
+def test_sparse_numbers_repeated_on_sets_are_a_quantity_of_the_set(tmp_path) -> None:
+    """Migration: flows between 10 provinces repeat each origin's population on its 9 rows
+    and each route's distance on its two: quantities of the set's unit, sparse in their
+    range, not keys. Strata numbered 1..45, each on two rows, stay keys; so does a sparse
+    number named as a key."""
+    rng = np.random.default_rng(21)
+    provinces = np.arange(10)
+    source, dest = (a.ravel() for a in np.meshgrid(provinces, provinces, indexing="ij"))
+    keep = source != dest
+    source, dest = source[keep], dest[keep]
+    population = rng.integers(100_000, 7_000_000, 10)
+    route = np.minimum(source, dest) * 10 + np.maximum(source, dest)
+    distance = dict(zip(np.unique(route), rng.integers(150, 5000, 45), strict=True))
+    frame = pd.DataFrame(
+        {
+            "origin": np.array(list("ABCDEFGHIJ"))[source],
+            "pop_origin": population[source],
+            "distance": [distance[r] for r in route],
+            "migrants": rng.integers(100, 100_000, source.size),
+            "strata": pd.factorize(route)[0] + 1,
+            "patient_id": [distance[r] * 7 for r in route],
+        }
+    ).sample(frac=1, random_state=3)
+    cols = roles_of(tmp_path, frame, "csv")
+    assert cols["pop_origin"].role == ColumnRole.COUNT, cols["pop_origin"].role_reason
+    assert cols["distance"].role == ColumnRole.COUNT, cols["distance"].role_reason
+    assert cols["strata"].role == ColumnRole.IDENTIFIER
+    assert cols["patient_id"].role == ColumnRole.IDENTIFIER

@@ -55,6 +55,9 @@ MAX_MEASURES = 15
 #: a measure is clustered from this intraclass correlation (a tenth of its variance between
 #: the groups: multilevel modelling's usual threshold for a design effect worth modelling)
 MEDIUM_ICC = 0.1
+#: ... and below this one: a measure with nearly all its variance between the groups is an
+#: attribute of the key that moves a little (an age on each visit), listed, not clustered
+ATTRIBUTE_ICC = 0.98
 #: at most this many grouping columns are read beside each key, to tell a key that labels
 #: the cells of a design (Soils' 'Group' = Contour x Depth) or the strata of a matched
 #: experiment (RockTheVote's 'strata', each holding treated and control systems)
@@ -74,7 +77,7 @@ CLUSTER_RULE = (
     "variance between the key's groups) with the ANOVA F test's p times the number of "
     f"(key, measure) pairs < {ALPHA}; measures constant within every group (attributes of "
     "the key: a patient's age on each of his rows) are listed, and alone make the finding "
-    "low"
+    f"low; so are measures with ICC >= {ATTRIBUTE_ICC} (nearly constant within every group)"
 )
 
 
@@ -270,11 +273,15 @@ class ClusteredRows(Analysis):
         groups = info.distinct_at_least
         n = ctx.dataset.row_count - info.null_count
         ranked = sorted(rows.items(), key=lambda kv: (-kv[1]["icc"], kv[0]))
-        clustered = [
+        significant = [
             m
             for m, fit in ranked
             if fit["icc"] >= MEDIUM_ICC and bonferroni(fit["p_value"], tests) < ALPHA
         ]
+        # nearly all of its variance between the groups: an attribute of the key that moves
+        # a little (kidney's age at each of a patient's two infections), not a clustering
+        clustered = [m for m in significant if rows[m]["icc"] < ATTRIBUTE_ICC]
+        nearly_constant = [m for m in significant if m not in clustered]
         values: dict = {"groups": groups, "rows": n, "rows_per_group": n / groups}
         units: dict = {"groups": "count", "rows": "count", "rows_per_group": "count"}
         for m, fit in ranked:
@@ -308,6 +315,14 @@ class ClusteredRows(Analysis):
                 severity = "low"
                 units["matched_by"] = "label"
                 values["matched_by"] = design[1]
+        elif nearly_constant:
+            top = nearly_constant[0]
+            title = (
+                f"{top!r}{' and more' if len(nearly_constant) > 1 else ''} nearly constant "
+                f"within each {key!r} ({size}; ICC = {rows[top]['icc']:.2f}): an attribute of "
+                "the key, repeated on its rows"
+            )
+            severity = "low"
         elif attributes:
             title = (
                 f"{len(attributes)} measures are constant within each {key!r} ({size}): "
@@ -324,7 +339,12 @@ class ClusteredRows(Analysis):
         return ctx.finding(
             kind="clustered_rows",
             title=title,
-            subject={"column": key, "clustered": clustered, "constant_within": attributes},
+            subject={
+                "column": key,
+                "clustered": clustered,
+                "constant_within": attributes,
+                "nearly_constant_within": nearly_constant,
+            },
             values=values,
             units=units,
             severity=severity,

@@ -510,7 +510,7 @@ def decide_role(
             0.8,
         )
     repeated = summary.get("repeated_codes")
-    if whole and repeated:
+    if whole and repeated and not _sparse_quantity(tokens, summary, repeated["levels"]):
         levels, rows = repeated["levels"], repeated["rows"]
         if levels <= PANEL_MAX_ENTITIES and rows >= PANEL_MIN_ROWS:
             return RoleDecision(
@@ -613,6 +613,28 @@ def decide_role(
     if whole and not summary.get("negative"):
         return RoleDecision(ColumnRole.COUNT, "non-negative whole numbers", 0.6)
     return RoleDecision(ColumnRole.MEASUREMENT, "numbers", 0.6)
+
+
+#: whole numbers repeated on sets of rows but this sparse in their range (levels over the
+#: width max - min + 1), and reaching SPARSE_MIN_MAX, are a quantity of each set's unit
+SPARSE_MAX_DENSITY = 0.02
+SPARSE_MIN_MAX = 1000
+
+
+def _sparse_quantity(tokens: set[str], summary: dict, levels: int) -> bool:
+    """Whether whole numbers repeated on equal sets of rows are a quantity of each set's
+    unit rather than the sets' key.
+
+    Why: Migration's flows between 10 provinces repeat each province's population on its
+    9 rows (pops66: 10 values between 122,000 and 6,960,000) and each route's distance on
+    its two (45 values between 164 and 4838 km). A key numbers its units densely (1..38,
+    101..160); such sparse values are measured. A name that says key keeps the key."""
+    lo, hi = summary.get("fmin"), summary.get("fmax")
+    if lo is None or hi is None or hi < SPARSE_MIN_MAX or lo < 0:
+        return False
+    if tokens & (_ID_TOKENS | _GROUP_KEY_NAMES | _FEW_UNIT_NAMES):
+        return False
+    return levels <= SPARSE_MAX_DENSITY * (hi - lo + 1)
 
 
 def _period_index(tokens: set[str], summary: dict, distinct: int) -> RoleDecision | None:

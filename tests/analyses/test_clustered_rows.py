@@ -227,3 +227,26 @@ def test_the_strata_of_a_matched_experiment_are_low() -> None:
     assert finding["measurement"]["values"]["matched_by"] == "treated"
     plain = frame.rename(columns={"treated": "cable"})
     assert only(run_on_frame(analysis(), plain))["severity"] == "medium"
+
+
+def test_a_measure_nearly_constant_within_each_group_is_an_attribute() -> None:
+    """kidney: a patient's age on each of his two infections (the same, or one year more):
+    ICC 1.00 is an attribute of the patient, not a clustering; alone it makes the finding
+    low. A measure that clusters beside it keeps the finding medium."""
+    rng = np.random.default_rng(6)
+    patients = 60
+    age = np.repeat(rng.integers(10, 70, patients), 2) + np.tile([0, 1], patients)
+    frame = pd.DataFrame(
+        {
+            "id": np.repeat(np.arange(1, patients + 1), 2),
+            "age": age,
+            "time": rng.exponential(100, 2 * patients),
+        }
+    )
+    finding = only(run_on_frame(analysis(), frame))
+    assert finding["severity"] == "low"
+    assert finding["subject"]["nearly_constant_within"] == ["age"]
+    assert finding["title"].startswith("'age' nearly constant within each 'id'")
+    frame["frail"] = np.repeat(rng.normal(0, 1, patients), 2) + rng.normal(0, 0.7, 2 * patients)
+    finding = only(run_on_frame(analysis(), frame))
+    assert finding["severity"] == "medium" and finding["subject"]["clustered"] == ["frail"]
