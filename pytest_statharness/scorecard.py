@@ -50,6 +50,35 @@ def score_text(name: str, pillar: dict, scale: str = "") -> str:
     return f"{pillar['score']:.1f}{scale}"
 
 
+def explored_items(items: list[dict]) -> list[dict]:
+    """Items skipped by ``--stat-explore`` because no snapshot is stored yet: computed and
+    reported, not verified (not failures)."""
+    return [
+        i
+        for i in items
+        if i.get("outcome") == "skipped" and (i.get("snapshot") or {}).get("status") == "missing"
+    ]
+
+
+def verdict_text(card: dict, items: list[dict]) -> str:
+    """The scorecard's one-line verdict. A first look with ``--stat-explore`` whose only
+    shortfall is that nothing was recorded yet is an exploration, said so with the next
+    step, not "not ready for release" over a run that worked."""
+    if card["release_ready"]:
+        return "ready for release"
+    explored = explored_items(items)
+    others = [i for i in items if i.get("outcome") != "passed" and i not in explored]
+    accurate = card["pillars"].get("accurate", {})
+    vetoes = [v for name, p in card["pillars"].items() for v in p["vetoes"] if name != "accurate"]
+    if explored and not others and not vetoes and len(accurate.get("vetoes", [])) <= 1:
+        return (
+            f"an exploration: {len(explored)} item(s) computed with no snapshot to verify them "
+            "yet; read the findings, then record them with --snapshot-update to make this a "
+            "release gate"
+        )
+    return "not ready for release"
+
+
 def _pillar(score: float, inputs: dict, vetoes: list[str]) -> dict:
     return {"score": round(max(0.0, min(10.0, score)), 1), "inputs": inputs, "vetoes": vetoes}
 

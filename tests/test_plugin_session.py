@@ -66,6 +66,12 @@ def test_explore_skips_items_with_no_snapshot_yet_but_checks_recorded_ones(
         (pytester.path / "appdata" / "runs" / report["run_id"] / "report.json").read_text()
     )
     assert {i["outcome"] for i in data["items"]} == {"skipped"}
+    markdown = (pytester.path / "appdata" / "runs" / report["run_id"] / "report.md").read_text()
+    # a first look is an exploration, with the next step: not "not ready for release", and
+    # its unrecorded items are no list of failures
+    assert "an exploration:" in markdown and "not ready for release" not in markdown
+    assert "## Items that did not pass" not in markdown
+    assert "have no snapshot yet (--stat-explore" in markdown
     assert pytester.runpytest(*args, "--snapshot-update").ret == 0
     changed = frame.copy()
     changed.loc[5, "amount"] = 1e9

@@ -29,7 +29,7 @@ import html
 import math
 from collections import defaultdict
 
-from ..scorecard import score_text
+from ..scorecard import explored_items, score_text, verdict_text
 
 MAX_BYTES = 3_000_000
 MAX_PLOTS = 40
@@ -514,8 +514,8 @@ def render_html(report: dict) -> str:
                 f"<tr><td>{_e(name)}</td><td class=num>{_e(score_text(name, p, '/10'))}</td>"
                 f"<td>{_e('; '.join(p['vetoes']) or '—')}</td></tr>"
             )
-        verdict = "ready for release" if card["release_ready"] else "not ready for release"
-        body.append(f"</table><p>{verdict}</p>")
+        verdict = verdict_text(card, report.get("items", []))
+        body.append(f"</table><p>{_e(verdict)}</p>")
     gate = report.get("comparison")
     if gate and gate.get("against"):
         body.append(
@@ -603,7 +603,15 @@ def render_html(report: dict) -> str:
             f"<td><code>{_e(ds['fingerprint'])}</code></td></tr>"
         )
     body.append("</table>")
-    problems = [i for i in report.get("items", []) if i["outcome"] != "passed"]
+    explored = explored_items(report.get("items", []))
+    problems = [
+        i for i in report.get("items", []) if i["outcome"] != "passed" and i not in explored
+    ]
+    if explored:
+        body.append(
+            f"<p>{len(explored)} item(s) have no snapshot yet (--stat-explore: computed and "
+            "reported, not verified); record them with --snapshot-update.</p>"
+        )
     if problems:
         body.append("<h2>Items that did not pass</h2><ul>")
         for item in problems[:MAX_TABLE_ROWS]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from ..scorecard import score_text
+from ..scorecard import explored_items, score_text, verdict_text
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 MAX_HEADLINES = 40
@@ -147,7 +147,7 @@ def render_markdown(report: dict) -> str:
     if card:
         scores = ", ".join(f"{k} {score_text(k, p)}" for k, p in card["pillars"].items())
         vetoes = [v for p in card["pillars"].values() for v in p["vetoes"]]
-        verdict = "ready for release" if card["release_ready"] else "not ready for release"
+        verdict = verdict_text(card, items)
         lines += [f"**Scorecard** (0–10): {scores} — {verdict}."]
         lines += [f"- veto: {v}" for v in vetoes]
         lines.append("")
@@ -251,7 +251,14 @@ def render_markdown(report: dict) -> str:
             )
     lines.append("")
 
-    problems = [i for i in items if i["outcome"] != "passed"]
+    explored = explored_items(items)
+    problems = [i for i in items if i["outcome"] != "passed" and i not in explored]
+    if explored:
+        lines += [
+            f"{len(explored)} item(s) have no snapshot yet (--stat-explore: computed and "
+            "reported, not verified); record them with --snapshot-update.",
+            "",
+        ]
     if problems:
         lines += ["## Items that did not pass", ""]
         for item in problems[:MAX_PROBLEMS]:
