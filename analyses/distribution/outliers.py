@@ -654,8 +654,9 @@ def _group_moments(chunk, columns, groups) -> dict:
             k, v = codes[ok].astype(np.int64), vals[ok]
             size = len(names)
             cnt = np.bincount(k, minlength=size)
-            sums = np.bincount(k, weights=v, minlength=size)
-            sq = np.bincount(k, weights=v * v, minlength=size)
+            with np.errstate(over="ignore", invalid="ignore"):  # inf near 1e308: no mixture
+                sums = np.bincount(k, weights=v, minlength=size)
+                sq = np.bincount(k, weights=v * v, minlength=size)
             out[(g, c)] = {
                 names[i]: [int(cnt[i]), float(sums[i]), float(sq[i])] for i in range(size) if cnt[i]
             }

@@ -161,11 +161,13 @@ class Missingness(Analysis):
         "expected if they went missing independently (n_a * n_b / rows) and the lift "
         "(observed / expected); rows with any missing value. Severity of a null rate: high "
         "from 50%, medium from 10%, else low (an optional annotation, named note, remark, "
-        "comment or memo: at most low); 3 or more columns each missing in >= 10% of "
-        "the rows whose missing rows coincide (Jaccard >= 0.8, connected) are one "
+        "comment or memo: at most low); 2 or more columns each missing in >= 10% of "
+        "the rows (not on every row) whose missing rows coincide (Jaccard >= 0.8, "
+        "connected) are one "
         "'missing together' finding with the worst member's severity, reported after the "
         "summary, and their own null rates are low (the group is low when every member only "
-        "starts late or ends early). When the time column (the first timestamp column with "
+        "starts late or ends early); 2 or more empty columns (missing on every row) are one "
+        "'empty_columns' finding (high), their own null rates low. When the time column (the first timestamp column with "
         "values) is non-decreasing in row order, the rows are in time order: per column, "
         "the first and last row with a value (and the time there) are tracked, and missing "
         "values before the first or after the last (a block of L rows, unless values "
@@ -310,6 +312,25 @@ class Missingness(Analysis):
         groups, grouped = _missing_together(columns, nulls, pairs, rows)
         for members in groups:
             out.append(_group_finding(ctx, columns, nulls, members, rows, spans))
+        empty = [i for i in missing_cols if rows and nulls[i] == rows]
+        if len(empty) >= GROUP_MIN_COLUMNS:
+            # fertility's '2012' and '2013', exported before they were filled: one fact
+            names = [columns[i] for i in empty]
+            out.append(
+                ctx.finding(
+                    kind="empty_columns",
+                    title=f"{len(names)} columns are empty (missing in all {rows} rows): "
+                    + ", ".join(repr(n) for n in names[:5])
+                    + (f" and {len(names) - 5} more" if len(names) > 5 else ""),
+                    severity="high",
+                    subject={"columns": names},
+                    values={"empty_columns": len(names), "rows": rows},
+                    units={"empty_columns": "columns", "rows": "rows"},
+                    columns=names,
+                    parameters={"rule": EMPTY_RULE},
+                )
+            )
+            grouped |= set(empty)
         for i in null_findings:
             name = columns[i]
             if i in spans:
@@ -321,7 +342,7 @@ class Missingness(Analysis):
             if i in grouped:
                 # said once, by the group finding above
                 severity = "low"
-                parameters["severity_capped"] = GROUP_RULE
+                parameters["severity_capped"] = EMPTY_RULE if nulls[i] == rows else GROUP_RULE
             elif is_annotation(name) and severity in ("medium", "high"):
                 # a poll's 'remark', an order's 'comment': written only when there is one
                 severity = "low"
@@ -584,7 +605,14 @@ GROUP_RULE = (
     f"{GROUP_MIN_COLUMNS} or more columns each missing in >= 10% of the rows, whose missing "
     f"rows coincide (Jaccard >= {GROUP_MIN_JACCARD} between linked columns), are one fact "
     "(the same records lack them): reported once as a group with the severity of its worst "
-    "column; each column's own null rate is low"
+    "column; each column's own null rate is low. An empty column joins no group (missing "
+    "on every row, it coincides with every other column by construction)"
+)
+
+
+EMPTY_RULE = (
+    f"{GROUP_MIN_COLUMNS} or more empty columns (missing on every row) are one fact, "
+    "reported once (high) with their names; each column's own null rate is low"
 )
 
 
@@ -592,8 +620,10 @@ def _missing_together(
     columns: list[str], nulls: list[int], pairs: np.ndarray, rows: int
 ) -> tuple[list[list[int]], set[int]]:
     """Groups (connected components, column order) of >= GROUP_MIN_COLUMNS columns with a
-    null rate >= 10% linked by coinciding missing rows; and the set of their members."""
-    eligible = [i for i, n in enumerate(nulls) if rows and n / rows >= 0.1]
+    null rate >= 10% linked by coinciding missing rows; and the set of their members.
+    An empty column (missing on every row) joins no group: its missing rows coincide with
+    every other column's by construction, and its own finding says it is empty."""
+    eligible = [i for i, n in enumerate(nulls) if rows and 0.1 <= n / rows and n < rows]
     edges = [
         (i, j)
         for p, i in enumerate(eligible)

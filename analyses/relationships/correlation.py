@@ -131,6 +131,9 @@ def _pair_title(x: str, y: str, r: float | None, note: str | None, rho: float | 
     where the finding is listed, with what caps it; Spearman's rho too when it tells
     another story than r."""
     notes = [f"r = {r:+.2f}"] if r is not None else []
+    if r is None and rho is not None:
+        # no Pearson r (a product beyond float64's range, values near 1e308): the ranks'
+        notes = [f"Spearman rho = {rho:+.2f}; no Pearson r: its products overflow float64"]
     if (
         r is not None
         and rho is not None
@@ -178,6 +181,14 @@ def _one_row_per_time_point(dataset, axis: str) -> bool:
         if periods and non_null <= periods * info.distinct_at_least:
             return True
     return False
+
+
+def _times(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a * b``, inf where the product overflows float64 (values near 1e308), without
+    numpy's warning: :func:`_fixed_sum` turns such a product into a None sum, said in
+    the finding."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return a * b
 
 
 def _fixed_sum(values: np.ndarray) -> int | None:
@@ -988,13 +999,14 @@ class Correlation(Analysis):
         def dev(i):
             if i not in devs:
                 data, ok = column(i)
-                devs[i] = np.where(ok, data - means[i], 0.0)
+                with np.errstate(over="ignore", invalid="ignore"):  # inf: said, see _times
+                    devs[i] = np.where(ok, data - means[i], 0.0)
             return devs[i]
 
         def col_sum(i):
             if i not in col_sums:
                 d = dev(i)
-                col_sums[i] = (_fixed_sum(d), _fixed_sum(d * d))
+                col_sums[i] = (_fixed_sum(d), _fixed_sum(_times(d, d)))
             return col_sums[i]
 
         def pair_sums(i, both):
@@ -1007,9 +1019,9 @@ class Correlation(Analysis):
                 return total, squares
             if total is None or squares is None:  # an overflowed square: the pair's rows
                 d = dev(i)[both]
-                return _fixed_sum(d), _fixed_sum(d * d)
+                return _fixed_sum(d), _fixed_sum(_times(d, d))
             d = dev(i)[extra]
-            return total - _fixed_sum(d), squares - _fixed_sum(d * d)
+            return total - _fixed_sum(d), squares - _fixed_sum(_times(d, d))
 
         for i, j in info["pearson_pairs"]:
             both = column(i)[1] & column(j)[1]
@@ -1018,9 +1030,9 @@ class Correlation(Analysis):
                 continue
             sx, sxx = pair_sums(i, both)
             sy, syy = pair_sums(j, both)
-            sxy = _fixed_sum(dev(i) * dev(j))  # 0 outside the pair's rows
+            sxy = _fixed_sum(_times(dev(i), dev(j)))  # 0 outside the pair's rows
             if sxy is None and n < both.size:
-                sxy = _fixed_sum(dev(i)[both] * dev(j)[both])
+                sxy = _fixed_sum(_times(dev(i)[both], dev(j)[both]))
             old = state["pairs"].get((i, j))
             new = [n, sx, sy, sxx, syy, sxy]
             state["pairs"][(i, j)] = new if old is None else _add_moments(old, new)

@@ -33,6 +33,7 @@ from .._shared.moments import (
     r_p_value,
     within_units,
 )
+from .._shared.numeric import squares_overflow
 from .._shared.report import cap_findings
 from .._shared.summaries import lagged_copies
 
@@ -103,6 +104,10 @@ class SimpsonsParadox(Analysis):
 
     def plan(self, dataset, budget):
         measures = dataset.columns_of(ColumnKind.NUMERIC, roles=self.roles)[: budget.max_columns]
+        # a square or product beyond float64's range is inf: exact sums of it would be
+        # garbage, so such a measure is left out, and said to be
+        overflow = [m for m in measures if squares_overflow(dataset.column(m).value_range)]
+        measures = [m for m in measures if m not in overflow]
         # a series and its own lags (logr, logr3) are left out: demeaned within short units
         # their correlation turns negative by construction (Nickell 1981)
         pairs = [p for p in combinations(measures, 2) if not lagged_copies(*p)][: budget.max_pairs]
@@ -133,7 +138,10 @@ class SimpsonsParadox(Analysis):
         if not pairs or not groups:
             return None
         used = list(dict.fromkeys([c for p in pairs for c in p]))
-        return Plan(tuple(used + groups), {"pairs": [list(p) for p in pairs], "groups": groups})
+        left_out = {"squares_overflow_float64": overflow} if overflow else {}
+        return Plan(
+            tuple(used + groups), {"pairs": [list(p) for p in pairs], "groups": groups}, left_out
+        )
 
     def init(self, ctx):
         return {}

@@ -158,49 +158,88 @@ def detect_changes(
     weights = None if rows is None else rows[0].astype(np.float64)
     edges = _refine(search, [0, *bps], weights)
     candidates = len(bps) - 1
+    # each boundary is confirmed between its neighbours as the search placed them; one that
+    # is not is dropped, and the levels of the confirmed ones are measured between
+    # confirmed changes (or an end): a level is the mean of the segment it names
+    tested = [_confirm(y, search, rows, edges, k, candidates, n) for k in range(1, len(edges) - 1)]
+    kept = [0, *(c["index"] for c in tested if c is not None), n]
     out = []
-    for k in range(1, len(edges) - 1):
-        seg_before = slice(edges[k - 1], edges[k])
-        seg_after = slice(edges[k], edges[k + 1])
-        p = float(
-            stats.mannwhitneyu(
-                search[seg_before], search[seg_after], alternative="two-sided"
-            ).pvalue
-        )
-        if bonferroni(p, candidates) >= ALPHA:
-            continue
-        change = {
-            "index": edges[k],
-            "before": float(np.mean(y[seg_before])),
-            "after": float(np.mean(y[seg_after])),
-            "search_before": float(np.mean(search[seg_before])),
-            "search_after": float(np.mean(search[seg_after])),
-            "n_before": edges[k] - edges[k - 1],
-            "n_after": edges[k + 1] - edges[k],
-            "p": p,
-            "t_p": None,
-            "rows_before": None,
-            "rows_after": None,
-        }
-        if rows is not None:
-            before, after = _row_moments(rows, seg_before), _row_moments(rows, seg_after)
-            t_p = _t_test_p(before, after)
-            # the boundary was chosen by scanning the series: Bonferroni over the
-            # admissible split positions too, so a chosen split is not taken at face value
-            positions = n - 2 * CP_MIN_SEGMENT + 1
-            if t_p is None or bonferroni(bonferroni(t_p, candidates), positions) >= ALPHA:
-                continue
-            change.update(
-                {
-                    "search_before": before[1],
-                    "search_after": after[1],
-                    "t_p": t_p,
-                    "rows_before": before[0],
-                    "rows_after": after[0],
-                }
-            )
-        out.append(change)
+    for k in range(1, len(kept) - 1):
+        confirmed = next(c for c in tested if c is not None and c["index"] == kept[k])
+        levels = _levels(y, search, rows, kept, k)
+        out.append({**confirmed, **levels})
     return out, noise_sigma(y), penalty
+
+
+def _levels(y, search, rows, edges: list[int], k: int) -> dict:
+    """The levels either side of ``edges[k]``: the means of ``y`` and ``search`` (with
+    ``rows``: of the rows' g values) over the segments up to its neighbouring edges."""
+    seg_before = slice(edges[k - 1], edges[k])
+    seg_after = slice(edges[k], edges[k + 1])
+    out = {
+        "before": float(np.mean(y[seg_before])),
+        "after": float(np.mean(y[seg_after])),
+        "search_before": float(np.mean(search[seg_before])),
+        "search_after": float(np.mean(search[seg_after])),
+        "n_before": edges[k] - edges[k - 1],
+        "n_after": edges[k + 1] - edges[k],
+    }
+    if rows is not None:
+        before, after = _row_moments(rows, seg_before), _row_moments(rows, seg_after)
+        out.update(
+            search_before=before[1],
+            search_after=after[1],
+            rows_before=before[0],
+            rows_after=after[0],
+        )
+    return out
+
+
+def _boundary_p(search: np.ndarray, edges: list[int], k: int) -> float:
+    """The Mann–Whitney p of the boundary ``edges[k]`` between its two segments."""
+    before, after = search[edges[k - 1] : edges[k]], search[edges[k] : edges[k + 1]]
+    return float(stats.mannwhitneyu(before, after, alternative="two-sided").pvalue)
+
+
+def _confirm(y, search, rows, edges: list[int], k: int, candidates: int, n: int) -> dict | None:
+    """The change at ``edges[k]`` between its neighbouring boundaries, or None when the
+    tests of :func:`detect_changes` do not confirm it."""
+    seg_before = slice(edges[k - 1], edges[k])
+    seg_after = slice(edges[k], edges[k + 1])
+    p = _boundary_p(search, edges, k)
+    if bonferroni(p, candidates) >= ALPHA:
+        return None
+    change = {
+        "index": edges[k],
+        "before": float(np.mean(y[seg_before])),
+        "after": float(np.mean(y[seg_after])),
+        "search_before": float(np.mean(search[seg_before])),
+        "search_after": float(np.mean(search[seg_after])),
+        "n_before": edges[k] - edges[k - 1],
+        "n_after": edges[k + 1] - edges[k],
+        "p": p,
+        "t_p": None,
+        "rows_before": None,
+        "rows_after": None,
+    }
+    if rows is not None:
+        before, after = _row_moments(rows, seg_before), _row_moments(rows, seg_after)
+        t_p = _t_test_p(before, after)
+        # the boundary was chosen by scanning the series: Bonferroni over the admissible
+        # split positions too, so a chosen split is not taken at face value
+        positions = n - 2 * CP_MIN_SEGMENT + 1
+        if t_p is None or bonferroni(bonferroni(t_p, candidates), positions) >= ALPHA:
+            return None
+        change.update(
+            {
+                "search_before": before[1],
+                "search_after": after[1],
+                "t_p": t_p,
+                "rows_before": before[0],
+                "rows_after": after[0],
+            }
+        )
+    return change
 
 
 def _row_moments(rows, seg: slice) -> tuple[int, float, float]:
@@ -280,7 +319,9 @@ class Changepoints(_TimeAnalysis):
         "all rows share one distribution) of the rows' g values before and after (exact "
         "per-day sums of g and g^2) gives p * (candidate changes) * (admissible split "
         "positions, n - 9) < 0.001, so that a run of sparse days (the end of a log) cannot "
-        "pass for a level. "
+        "pass for a level. Each boundary is confirmed between its neighbours as the search "
+        "placed them; an unconfirmed one is dropped, and levels are measured between "
+        "confirmed changes (or an end). "
         "Levels before/after are the segment means of the daily series itself (counts, or "
         "daily means of the values); for a numeric column robust_level_before/after are the "
         "means of the rows' g values in the two segments. Severity: medium when the shift "

@@ -596,7 +596,11 @@ def test_a_change_resting_on_a_few_scattered_points_is_low_a_new_regime_is_not()
     result = run_on_frame(analysis("changepoints"), frame)
     sparse = changes(result, "ignorance")
     assert sparse and all(f["severity"] == "low" for f in sparse)
+    # measured between confirmed changes, the few points make a small shift of the mean
+    # (under the medium bar of 3 sigmas); otherwise the few-points rule says why it is low
     assert all(
-        "at 5 of its 140 points" in f["evidence"]["parameters"]["severity_capped"] for f in sparse
+        f["measurement"]["values"]["shift_sigmas"] < 3
+        or "at 5 of its 140 points" in f["evidence"]["parameters"]["severity_capped"]
+        for f in sparse
     )
     assert [f["severity"] for f in changes(result, "nat")] == ["medium"]

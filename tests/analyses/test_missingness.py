@@ -221,3 +221,33 @@ def test_two_columns_missing_in_the_same_rows_are_one_finding() -> None:
     assert together[0]["severity"] == "high"
     own = [f for f in result.findings if f["subject"].get("column") in ("pcdx", "pctime")]
     assert own and all(f["severity"] == "low" for f in own)
+
+
+def test_empty_columns_are_not_missing_together() -> None:
+    """Two empty columns are missing on the same rows by construction: no group finding
+    (it was high); each column's own finding says it is empty."""
+    from pytest_statharness.registry import Registry
+    from pytest_statharness.testing import run_on_frame
+
+    frame = pd.DataFrame({"x": [np.nan] * 50, "y": pd.Series([None] * 50, dtype=object)})
+    frame["z"] = np.arange(50)
+    result = run_on_frame(Registry.builtin().get("missingness"), frame)
+    assert not [f for f in result.findings if f["kind"] == "missing_together"]
+    own = {f["subject"].get("column"): f for f in result.findings if f["subject"].get("column")}
+    assert {"x", "y"} <= set(own)
+
+
+def test_empty_columns_are_one_finding_with_their_names() -> None:
+    """fertility: the columns '2012' and '2013' are empty (exported before they were
+    filled): one high finding naming both, their own null rates low."""
+    from pytest_statharness.registry import Registry
+    from pytest_statharness.testing import run_on_frame
+
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"2011": rng.normal(2, 1, 219), "2012": np.nan, "2013": np.nan})
+    result = run_on_frame(Registry.builtin().get("missingness"), frame)
+    empty = [f for f in result.findings if f["kind"] == "empty_columns"]
+    assert len(empty) == 1 and empty[0]["severity"] == "high"
+    assert empty[0]["title"] == "2 columns are empty (missing in all 219 rows): '2012', '2013'"
+    own = [f for f in result.findings if f["subject"].get("column") in ("2012", "2013")]
+    assert len(own) == 2 and all(f["severity"] == "low" for f in own)

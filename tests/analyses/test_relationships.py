@@ -789,3 +789,32 @@ def test_a_measure_across_a_panels_units_is_the_panel_not_an_effect() -> None:
     assert "panel's units" in by_firm["evidence"]["parameters"]["severity_capped"]
     by_sector = next(f for f in found if f["subject"].get("group_by") == "sector")
     assert by_sector["severity"] == "medium"
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_values_near_the_float_limit_give_ranks_and_no_warning() -> None:
+    """One value of 1e308 in each of two columns: their products overflow float64, so there
+    is no Pearson r. The finding says so and gives Spearman's rho (scipy's on the same
+    rows) in its title, numpy warns nowhere, and simpsons_paradox leaves the columns out
+    instead of summing inf."""
+    from statharness_analyses.relationships.simpsons_paradox import SimpsonsParadox
+
+    from pytest_statharness.registry import Registry
+
+    rows = np.arange(60, dtype=float)
+    frame = pd.DataFrame(
+        {"a": np.r_[rows[:-1], 1e308], "b": np.r_[2 * rows[:-1], -1e308], "g": ["x", "y"] * 30}
+    )
+    f = by_pair(run_on_frame(Correlation(), frame))[("a", "b")]
+    values = f["measurement"]["values"]
+    assert values["pearson_r"] is None
+    rho = stats.spearmanr(frame["a"], frame["b"]).statistic
+    assert close(values["spearman_rho"], rho)
+    assert f["title"] == (
+        f"Correlation of 'a' and 'b' (Spearman rho = {rho:+.2f}; no Pearson r: its products "
+        "overflow float64)"
+    )
+    result = run_on_frame(SimpsonsParadox(), frame)
+    assert result is None or not result.findings
+    outliers = run_on_frame(Registry.builtin().get("outliers"), frame)  # mixture sums: inf
+    assert any(f["measurement"]["values"]["max"] == 1e308 for f in outliers.findings)

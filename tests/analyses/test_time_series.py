@@ -642,3 +642,23 @@ def test_a_wandering_weekly_rate_has_no_season_but_a_real_cycle_keeps_it() -> No
     season = walk.assign(rate=10 + 3 * np.sin(phase) + rng.normal(0, 0.5, 143))
     g = one(run_on_frame(Seasonality(), season), series="rate", cycle="month_of_year")
     assert g["severity"] == "medium"
+
+
+@pytest.mark.parametrize("seed", [175, 177, 3, 41])
+def test_levels_are_the_means_between_confirmed_changes(seed) -> None:
+    """A boundary the search finds but the tests do not confirm is dropped and its two
+    segments joined: each reported level is the mean of the series between two confirmed
+    changes (ambientNOxCH's la reported 10.71 before its March change, the mean from an
+    unconfirmed January boundary; the segment's own mean is 10.10)."""
+    from statharness_analyses.time.changepoints import detect_changes
+
+    rng = np.random.default_rng(seed)
+    k = rng.integers(2, 6)
+    lengths, levels = rng.integers(12, 80, k), rng.normal(0, 1.5, k)
+    y = np.concatenate([rng.standard_t(3, n) + m for n, m in zip(lengths, levels, strict=True)])
+    changes, _, _ = detect_changes(y)
+    edges = [0, *(c["index"] for c in changes), y.size]
+    for j, change in enumerate(changes, 1):
+        assert change["before"] == pytest.approx(y[edges[j - 1] : edges[j]].mean(), rel=1e-12)
+        assert change["after"] == pytest.approx(y[edges[j] : edges[j + 1]].mean(), rel=1e-12)
+        assert change["n_before"] == edges[j] - edges[j - 1]
