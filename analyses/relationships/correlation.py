@@ -43,6 +43,8 @@ from .._shared.summaries import (
     shared_quantity,
 )
 from ._common import (
+    LARGE_R,
+    LARGE_RULE,
     MAP_BUDGET_FACTOR,
     NUMERIC_KINDS,
     TREATMENT_NOTE,
@@ -789,7 +791,8 @@ class Correlation(Analysis):
         "when at most max_pairs; else the max_pairs strongest by |Pearson r| after an exact "
         "Pearson pass over all pairs when pairs*rows <= 1e9, else the first max_pairs pairs in "
         "column order. Severity: medium when max(|r|,|rho|) >= 0.7, low when >= 0.4, both only "
-        "when the smaller p-value times the number of pairs tested (Bonferroni) < 0.001; "
+        "when the smaller p-value times the number of pairs tested (Bonferroni) < 0.001 (< "
+        "0.01 for a large effect, max(|r|,|rho|) >= 0.5: " + LARGE_RULE + "); "
         "else info. Medium becomes low when (a) the pair is weaker than both columns' "
         "strongest correlation, (b) both columns correlate with the table's time axis (its "
         "first timestamp, else a year column; read along, never reported) at |r| >= 0.7 "
@@ -1358,7 +1361,8 @@ class Correlation(Analysis):
             smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
             interest = cols[i] in interesting or cols[j] in interesting
             flag = any(ctx.dataset.column(cols[k]).role == ColumnRole.BOOLEAN for k in (i, j))
-            tests, alpha, primary = gate(ctx.dataset, cols[i], cols[j], tested, focus)
+            large = strength >= LARGE_R
+            tests, alpha, primary = gate(ctx.dataset, cols[i], cols[j], tested, focus, large)
             severity = significant_severity(
                 smaller_p,
                 tests,

@@ -24,6 +24,8 @@ from .._shared.series import (
 from .._shared.summaries import PERIODS_RULE, same_measure_two_periods
 from ._common import (
     GROUP_KINDS,
+    LARGE_RULE,
+    LARGE_V,
     TREATMENT_NOTE,
     _group_columns,
     _LevelScan,
@@ -80,7 +82,9 @@ class CramersV(Analysis):
         "sqrt(chi2 / (n * (min(r, c) - 1))) and its bias-corrected form (Bergsma 2013). "
         "Pairs: the first max_pairs in column order. Severity: medium when the corrected V "
         ">= 0.5, low when >= 0.3, both only when p times the number of pairs (Bonferroni) "
-        "< 0.001; else info; a pair with a target or a trial's arm (a category named treat, "
+        "< 0.001 (< 0.01 for a large effect, corrected V >= 0.5: "
+        + LARGE_RULE
+        + "); else info; a pair with a target or a trial's arm (a category named treat, "
         "trt, rx, dose, arm...; see declared_interest) is medium from "
         "corrected V >= 0.2 (a trial's arm against its outcome, its primary comparison: "
         "significant at p < 0.01 alone, not Bonferroni over the pairs; with no outcome "
@@ -216,7 +220,8 @@ class CramersV(Analysis):
             if other:
                 params["other_bucket"] = other
             interest = a in interesting or b in interesting
-            tests, alpha, primary = gate(ctx.dataset, a, b, tested, focus)
+            large = (res["cramers_v_corrected"] or 0.0) >= LARGE_V
+            tests, alpha, primary = gate(ctx.dataset, a, b, tested, focus, large)
             severity = significant_severity(
                 res["p_value"],
                 tests,

@@ -30,6 +30,8 @@ from .._shared.series import (
 from .._shared.summaries import one_per_quantity
 from ._common import (
     GROUP_KINDS,
+    LARGE_EPSILON,
+    LARGE_RULE,
     MAP_BUDGET_FACTOR,
     NUMERIC_KINDS,
     PRIMARY_ALPHA,
@@ -87,7 +89,8 @@ class GroupDifferences(Analysis):
         "(or more than 50 with fewer than 20 rows per value on average) are skipped as keys, "
         "annotations (named note, remark, comment or memo) as no grouping. Pairs: "
         "the first max_pairs in column order. Severity: medium when epsilon^2 >= 0.14, low "
-        "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001; else info; "
+        "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001 (< 0.01 "
+        "for a large effect, epsilon^2 >= 0.14: " + LARGE_RULE + "); else info; "
         "a KPI or target (declared, or a measure named like an outcome: see declared_interest) "
         "or a trial's arm (a grouping named treat, trt, rx, dose, arm...), "
         "or a measure across a class outcome's levels (a category or 0/1 flag declared as a "
@@ -96,6 +99,9 @@ class GroupDifferences(Analysis):
         "comparison: significant at p < 0.01 alone, not Bonferroni over the pairs; with no "
         "outcome named, any pair with a trial's arm: p < 0.01 after Bonferroni over that "
         "arm's pairs). "
+        "A grouping of 3+ levels holding disjoint consecutive blocks of a measure's values, "
+        "with more distinct values than levels (a binning of it), makes every other measure "
+        "across it at most low: it restates their correlation with that measure. "
         "Several summaries of one quantity (a price's open/high/low/close, 'mean X' and "
         "'worst X', read from the names) across the same grouping are one fact: the "
         "strongest keeps its severity, the others are at most low (same_fact_as); so is a "
@@ -330,6 +336,7 @@ class GroupDifferences(Analysis):
         out = []
         profiles: dict[tuple[str, str], dict[int, float]] = {}
         interesting = interest_columns(ctx.dataset)
+        binned = _binned_groupings(ctx.dataset, info, pairs)
         for v, g in pairs:
             lv = info["levels"][g]
             labels = [level_label(x) for x in lv["levels"]] + ["(other)"]
@@ -382,7 +389,8 @@ class GroupDifferences(Analysis):
                 and _balanced(counts)
             )
             interest = v in interesting or g in interesting or design
-            tests, alpha, primary = gate(ctx.dataset, v, g, tested, focus)
+            large = (res["epsilon_squared"] or 0.0) >= LARGE_EPSILON
+            tests, alpha, primary = gate(ctx.dataset, v, g, tested, focus, large)
             if design:
                 # warpbreaks: 9 rows per wool x tension cell; breaks by tension, p 0.0045
                 tests, alpha = per_grouping[g], PRIMARY_ALPHA
@@ -406,6 +414,11 @@ class GroupDifferences(Analysis):
                 structural = _structural(ctx, v, g, counts, sums, res["epsilon_squared"])
                 if structural is not None:
                     severity, params["severity_capped"] = structural
+                elif g in binned and binned[g] != v:
+                    # age groups cut from an age: income across them is income against
+                    # age, which correlation reports
+                    severity = "low"
+                    params["severity_capped"] = RECODED_RULE.format(v=v, g=g, x=binned[g])
             units = {
                 "h_statistic": "statistic",
                 "p_value": "probability",
@@ -526,6 +539,35 @@ BINNING_RULE = (
     "a level lies between values of another): {g!r} is a binning of {v!r} (DrinksWages' "
     "wage classes), a definition, not an effect; severity info"
 )
+
+
+RECODED_RULE = (
+    "{g!r} is a binning of the measure {x!r} (each level holds its own block of {x!r}'s "
+    "values): {v!r} across its levels restates {v!r} against {x!r}, which correlation "
+    "reports; severity at most low"
+)
+
+
+def _binned_groupings(dataset, info: dict, pairs) -> dict[str, str]:
+    """{grouping: measure} for groupings of 3+ levels that hold disjoint, consecutive
+    blocks of a measure's ranks, with more distinct values of the measure than levels (a
+    binning of it: age groups of an age, DrinksWages' wage classes), the first such
+    measure in pair order. One value per level is no binning: a measure that is an
+    attribute of the levels (Migration's destination population, one per province) says
+    nothing about what else differs across them."""
+    out: dict[str, str] = {}
+    for v, g in pairs:
+        if g in out or (v, g) not in info.get("rank_pairs", {}):
+            continue
+        counts, sums = info["sums"].get((v, g), ([], []))
+        filled = [(n, s_) for n, s_ in zip(counts, sums, strict=False) if n]
+        if (
+            len(filled) >= 3
+            and dataset.column(v).distinct_at_least > len(filled)
+            and _contiguous_blocks(filled)
+        ):
+            out[g] = v
+    return out
 
 
 def _contiguous_blocks(filled: list[tuple[int, int]]) -> bool:

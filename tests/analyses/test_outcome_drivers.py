@@ -539,7 +539,8 @@ def test_a_trials_arms_without_a_named_outcome_are_corrected_over_their_own_pair
     """anorexia: weight after treatment across three arms (epsilon^2 0.18, p 0.0016) was
     info: no outcome is named, so the pair was one of the table's and Bonferroni at 0.001
     over all of them. The arm's pairs are the trial's comparisons: p < 0.01 over those.
-    The same columns with the grouping named 'batch' keep the table-wide bar."""
+    The same columns with the grouping named 'batch' keep the table-wide correction (a
+    large effect, epsilon^2 >= 0.14, is medium there at 1%: see LARGE_RULE)."""
     rng = np.random.default_rng(7)
     arms = np.repeat(["CBT", "Cont", "FT"], [29, 26, 17])
     pre = rng.normal(82, 5, arms.size)
@@ -555,7 +556,9 @@ def test_a_trials_arms_without_a_named_outcome_are_corrected_over_their_own_pair
     assert "2 pair(s) of that arm" in post["evidence"]["parameters"]["declared_interest"]
     plain = run_on_frame(analysis("group_differences"), frame.rename(columns={"Treat": "batch"}))
     other = next(f for f in plain.findings if f["subject"].get("column") == "Postwt")
-    assert other["severity"] in ("info", "low")
+    assert "declared_interest" not in other["evidence"]["parameters"]
+    large = other["measurement"]["values"]["epsilon_squared"] >= 0.14
+    assert other["severity"] == ("medium" if large else "info")
 
 
 def test_a_balanced_factor_of_a_designed_experiment_gets_the_arms_bar() -> None:
@@ -675,3 +678,63 @@ def test_a_declared_targets_drivers_are_corrected_over_its_own_pairs() -> None:
         )
     )
     assert guessed["severity"] in ("info", "low")
+
+
+def diets(seed: int = 3) -> pd.DataFrame:
+    """WeightLoss: 34 dieters in three arms (12, 12, 10) and five unrelated scores: weight
+    loss differs across the arms with epsilon^2 0.43, p 0.00076 (x 6 pairs = 0.0046)."""
+    rng = np.random.default_rng(seed)
+    diet = np.repeat(["control", "diet", "dietex"], [12, 12, 10])
+    shift = np.select([diet == "control", diet == "diet", diet == "dietex"], [3.0, 4.2, 5.5])
+    frame = pd.DataFrame({"group": diet, "wl": rng.normal(0, 1.6, 34) + shift})
+    for k in range(5):
+        frame[f"score{k}"] = np.random.default_rng(100 + k).normal(50, 10, 34)
+    return frame
+
+
+def test_a_large_effect_in_a_small_table_is_medium_at_one_percent() -> None:
+    """Cohen's large effect (epsilon^2 >= 0.14) is significant at 1% family-wise: 34
+    dieters cannot reach 0.1% over 6 pairs. The same p for a moderate effect stays info,
+    and the rule is cited."""
+    from scipy import stats
+
+    frame = diets()
+    p = stats.kruskal(*[g["wl"] for _, g in frame.groupby("group")]).pvalue
+    assert 0.001 < 6 * p < 0.01
+    result = run_on_frame(analysis("group_differences"), frame)
+    assert severity_of(result, "group_difference", "wl", "group") == "medium"
+    assert "Cohen's large" in analysis("group_differences").method
+
+
+def test_measures_across_a_binning_of_a_measure_are_low() -> None:
+    """Age groups cut from an age: income across them is income against age, which
+    correlation reports: low, with the rule cited. A grouping that holds one value of a
+    measure per level (a province and its population) is no binning: income across an
+    unrelated grouping keeps its medium, and so does a measure across levels that each
+    carry one attribute value."""
+    rng = np.random.default_rng(11)
+    age = rng.integers(18, 80, 400)
+    frame = pd.DataFrame(
+        {
+            "age": age,
+            "agegrp": np.select([age < 35, age < 55], ["18-34", "35-54"], "55+"),
+            "income": 20 + 0.8 * age + rng.normal(0, 8, 400),
+            "region": rng.choice(["north", "south", "east", "west"], 400),
+        }
+    )
+    frame["income"] += frame["region"].map({"north": 0, "south": 25, "east": 5, "west": 10})
+    frame["region_pop"] = frame["region"].map(
+        {"north": 1.2e6, "south": 3.4e6, "east": 0.8e6, "west": 2.1e6}
+    )
+    result = run_on_frame(analysis("group_differences"), frame)
+    income = next(
+        f
+        for f in result.findings
+        if f["subject"].get("column") == "income" and f["subject"].get("group_by") == "agegrp"
+    )
+    assert income["severity"] == "low"
+    assert (
+        "'agegrp' is a binning of the measure 'age'"
+        in (income["evidence"]["parameters"]["severity_capped"])
+    )
+    assert severity_of(result, "group_difference", "income", "region") == "medium"
