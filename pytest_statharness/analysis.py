@@ -147,6 +147,9 @@ class DatasetView:
         #: Categories and flags named as a trial's arms (``roles.treatments_by_name``):
         #: their pairs get an outcome's bar.
         self.treatments: tuple[str, ...] = tuple(getattr(dataset, "treatments", ()))
+        #: The count column of a contingency table in long form (``Freq``): the number of
+        #: observations each row stands for (``roles.settle_frequency_weight``), or None.
+        self.frequency_weight: str | None = getattr(dataset, "frequency_weight", None)
         #: Whether ``targets`` are declared (else named like an outcome).
         self.targets_declared: bool = bool(getattr(dataset, "targets_declared", False))
         spec = getattr(dataset, "spec", None)

@@ -38,6 +38,10 @@ SETS_DETAIL = "sets"
 #: role_detail of a calendar part that numbers a panel's periods 1, 2, ... (Airline's
 #: ``year`` 1..15 beside 6 airlines): the order of time, with no date to place it
 PERIOD_INDEX_DETAIL = "period_index"
+#: role_detail of the count column of a contingency table in long form (R's
+#: as.data.frame(table): one row per combination of categories, ``Freq`` observations
+#: each): a weight, not a measurement
+FREQUENCY_WEIGHT_DETAIL = "frequency_weight"
 #: role detail of a date stored as the number yyyymmdd (19800104): a date is derived from it
 YYYYMMDD_DETAIL = "yyyymmdd"
 #: the role detail of a category whose levels are a panel's units (states, firms observed

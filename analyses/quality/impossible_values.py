@@ -13,9 +13,16 @@ import math
 import numpy as np
 import pyarrow as pa
 
-from pytest_statharness import Analysis, ColumnKind, MemoryModel, Plan
+from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel, Plan
 
-from .._shared.exact import SelectionSet, float_keys, int_keys, quantile_rank_list
+from .._shared.exact import (
+    SelectionSet,
+    float_keys,
+    int_keys,
+    linear_quantile,
+    quantile_rank_list,
+    quantile_ranks,
+)
 from .._shared.hist import (
     MAX_EXAMPLES,
     finite_values,
@@ -37,6 +44,32 @@ YEAR_DAYS = 365
 NUMERIC_MIN_N = 1000
 NUMERIC_MAX_NEG_SHARE = 0.001
 NUMERIC_P01_OVER_P50 = 0.05
+#: zeros standing for missing values: a measure with a few exact zeros (at most this share
+#: of its values) ...
+ZERO_MAX_SHARE = 0.05
+#: ... of at least this many values ...
+ZERO_MIN_N = 50
+#: ... whose smallest positive value is at least this share of the positives' median
+#: (the values live far from zero: a stone's length 3.7..10.7 mm, a blood pressure) ...
+ZERO_GAP = 0.25
+#: ... and, for whole numbers, at least this value (a count 1, 2, 3 of children reaches
+#: zero in one step of its grain: zero children is a value) ...
+ZERO_MIN_WHOLE = 10
+#: ... and at least this many times the step from the smallest positive value to the next
+#: (Hedonic's rad, the log of an index 1..24: 0, 0.69, 1.10, ... reach 0 in the grid's own
+#: steps; a stone of 0 mm sits 3.73 mm below sizes 0.01 mm apart)
+ZERO_STEP_RATIO = 3
+ZERO_RULE = (
+    f"measurements and counts with no negative value, at least {ZERO_MIN_N} finite values, "
+    f"exact zeros on at most {ZERO_MAX_SHARE:.0%} of them, and a smallest positive value of "
+    f"at least {ZERO_GAP} times the positives' median (exact numpy linear quantile; for "
+    f"whole numbers also at least {ZERO_MIN_WHOLE}) and at least {ZERO_STEP_RATIO} times "
+    "the step from it to the next positive value (zero does not continue the values' own "
+    "grid: the log of an index 1, 2, 3 is 0 at 1): the values live far from zero, so "
+    "the zeros are placeholders for missing values (diamonds' x, y, z of 0 mm; a blood "
+    "pressure of 0), which means and models read as measurements; severity high from 1% "
+    "of the values, else medium"
+)
 INFINITE_RULE = (
     "numeric columns: +inf and -inf values (no measurement is infinite: a division by zero "
     "or an overflow wrote them; every analysis leaves them out, counted as non-finite), "
@@ -50,6 +83,15 @@ def _infinities(chunk, column: str) -> tuple[int, int, list[int]]:
     at = np.flatnonzero(np.isinf(data))
     positive = int(np.count_nonzero(data[at] > 0))
     return positive, int(at.size) - positive, (at[:MAX_EXAMPLES] + chunk.row_start).tolist()
+
+
+def _two_smallest(values: np.ndarray) -> list[float]:
+    """The two smallest distinct values (fewer when there are fewer), ascending."""
+    if not values.size:
+        return []
+    first = float(values.min())
+    rest = values[values > first]
+    return [first] if not rest.size else [first, float(rest.min())]
 
 
 def _earliest_count(typ: pa.DataType) -> int:
@@ -80,6 +122,8 @@ class ImpossibleValues(Analysis):
         "Gaussian-like column with a soft tail below zero never qualifies (its P1/P50 >= 0.24 "
         "when <= 0.1% is negative); "
         + INFINITE_RULE
+        + "; zeros far below the bulk: "
+        + ZERO_RULE
         + ". example_rows: the first 20 offending rows"
     )
     reference = (
@@ -141,6 +185,10 @@ class ImpossibleValues(Analysis):
                     "posinf": 0,
                     "neginf": 0,
                     "inf_examples": [],
+                    "zeros": 0,
+                    "fractional": 0,
+                    "zero_examples": [],
+                    "low_positives": [],
                 }
                 for c in ctx.columns
             }
@@ -154,11 +202,16 @@ class ImpossibleValues(Analysis):
             for c in ctx.columns:
                 kind = self._kind(ctx, c)
                 infinite = (0, 0, [])
+                zeros = np.empty(0, dtype=np.int64)
+                fractional, low_positives = 0, []
                 if kind == "numeric":
                     vals, idx, nulls, nonfinite = finite_values(chunk, c)
                     bad = np.flatnonzero(vals < 0)
                     if nonfinite:
                         infinite = _infinities(chunk, c)
+                    zeros = np.flatnonzero(vals == 0)
+                    low_positives = _two_smallest(vals[vals > 0])
+                    fractional = int(np.count_nonzero(vals != np.floor(vals)))
                 else:
                     vals, idx, nulls = int_values(chunk, c)
                     if kind == "duration":
@@ -174,6 +227,10 @@ class ImpossibleValues(Analysis):
                     "posinf": infinite[0],
                     "neginf": infinite[1],
                     "inf_examples": infinite[2],
+                    "zeros": int(zeros.size),
+                    "fractional": fractional,
+                    "zero_examples": (idx[zeros[:MAX_EXAMPLES]] + chunk.row_start).tolist(),
+                    "low_positives": low_positives,
                 }
             return state
         if run["phase"] == "select":
@@ -207,8 +264,12 @@ class ImpossibleValues(Analysis):
         out = {}
         for c in a:
             x, y = a[c], b[c]
-            out[c] = {k: x[k] + y[k] for k in x if k not in ("examples", "type", "inf_examples")}
+            skip = ("examples", "type", "inf_examples", "zero_examples", "low_positives")
+            out[c] = {k: x[k] + y[k] for k in x if k not in skip}
             out[c]["examples"] = smallest(x["examples"], y["examples"])
+            if "zero_examples" in x:
+                out[c]["zero_examples"] = smallest(x["zero_examples"], y["zero_examples"])
+                out[c]["low_positives"] = sorted({*x["low_positives"], *y["low_positives"]})[:2]
             if "inf_examples" in x:
                 out[c]["inf_examples"] = smallest(x["inf_examples"], y["inf_examples"])
             if "type" in x:
@@ -230,6 +291,10 @@ class ImpossibleValues(Analysis):
                     and 0 < s["bad"] <= NUMERIC_MAX_NEG_SHARE * s["n"]
                 ):
                     num_wanted[c] = (s["n"], quantile_rank_list(s["n"], [0.01, 0.5]))
+                elif kind == "numeric" and self._zero_candidate(ctx, c, s):
+                    positives = s["n"] - s["zeros"]
+                    ranks = quantile_rank_list(positives, [0.5])
+                    num_wanted[c] = (s["n"], [s["zeros"] + r for r in ranks])
             run = {
                 "first": state,
                 "ts_sel": SelectionSet(ts_wanted, int_keys=True),
@@ -292,6 +357,66 @@ class ImpossibleValues(Analysis):
         )
 
     @staticmethod
+    def _zero_candidate(ctx, c: str, s: dict) -> bool:
+        """A measure with a few exact zeros, no negative value and a positive value
+        (pass 1's facts; the positives' median decides, see ZERO_RULE)."""
+        return (
+            ctx.dataset.column(c).role in MEASURE_ROLES
+            and not s["bad"]
+            and s["n"] >= ZERO_MIN_N
+            and 0 < s["zeros"] <= ZERO_MAX_SHARE * s["n"]
+            and len(s["low_positives"]) == 2
+        )
+
+    @staticmethod
+    def _zero_finding(ctx, c: str, s: dict, run: dict, base: dict, units: dict) -> dict | None:
+        """Zeros far below a measure's bulk: placeholders for missing values.
+
+        Why: diamonds' x, y and z hold 8, 7 and 20 stones of 0 mm among 53,940 whose
+        sizes start at 3.7, 3.7 and 1.1 mm; a blood pressure of 0 in a clinic's table.
+        Summaries, outlier fences and models read them as measurements."""
+        positives = s["n"] - s["zeros"]
+        prev, nxt, gamma = quantile_ranks(positives, [0.5])[0.5]
+        sel = run["num_sel"]
+        median = linear_quantile(
+            sel.value(c, s["zeros"] + prev), sel.value(c, s["zeros"] + nxt), gamma
+        )
+        low, second = s["low_positives"]
+        if not (median > 0 and low >= ZERO_GAP * median):
+            return None
+        if low < ZERO_STEP_RATIO * (second - low):
+            return None  # zero continues the grid of the smallest values
+        if not s["fractional"] and low < ZERO_MIN_WHOLE:
+            return None
+        share = s["zeros"] / s["n"]
+        return ctx.finding(
+            kind="zero_placeholders",
+            title=(
+                f"{s['zeros']} zeros in {c!r}, whose other values start at {low:g} (median "
+                f"{median:g}): missing values written as 0?"
+            ),
+            subject={"column": c},
+            values={
+                **base,
+                "zero_count": s["zeros"],
+                "zero_share": share,
+                "smallest_positive": low,
+                "positive_median": median,
+            },
+            units={
+                **units,
+                "zero_count": "count",
+                "zero_share": "ratio",
+                "smallest_positive": "value",
+                "positive_median": "value",
+            },
+            severity=graded(share, ((0.01, "high"),), "medium"),
+            columns=[c],
+            example_rows=s["zero_examples"],
+            parameters={"rule": ZERO_RULE},
+        )
+
+    @staticmethod
     def _lower_ranks(n: int) -> list[int]:
         return [math.floor((n - 1) * 0.01), math.floor((n - 1) * 0.99)]
 
@@ -324,6 +449,10 @@ class ImpossibleValues(Analysis):
                         example_rows=s["examples"],
                     )
                 )
+            elif kind == "numeric" and c in run["num_sel"].selectors and not s["bad"]:
+                zero = self._zero_finding(ctx, c, s, run, base, units)
+                if zero is not None:
+                    out.append(zero)
             elif kind == "numeric" and c in run["num_sel"].selectors:
                 p01 = run["num_sel"].quantile(c, 0.01)
                 p50 = run["num_sel"].quantile(c, 0.5)

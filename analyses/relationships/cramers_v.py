@@ -10,6 +10,7 @@ import math
 from itertools import combinations
 
 import numpy as np
+import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
 from pytest_statharness.column_roles import ENTITY_DETAIL
@@ -103,7 +104,9 @@ class CramersV(Analysis):
         "with one empty cell that >= 5 rows would fill under independence, its row and "
         "column holding >= 30 rows each, are nested or exclusive codes (young kids only where "
         "there are kids): titled so, at most low, the cell in empty_cell. Order: V "
-        "descending, then column names"
+        "descending, then column names. A contingency table in long form (a column named "
+        "Freq beside only categories: roles.settle_frequency_weight) counts each row as its "
+        "Freq observations: the tables are the sums of Freq per cell"
     )
     reference = (
         "Roscoe & Byars (1971), An investigation of the restraints with respect to sample "
@@ -142,39 +145,64 @@ class CramersV(Analysis):
         used = {c for p in pairs[: budget.max_pairs] for c in p}
         columns = tuple(c for c in kept if c in used)
         params = {"alpha": ALPHA, "pairs_total": len(pairs)}
+        weight = getattr(dataset, "frequency_weight", None)
+        if weight is not None:
+            # a contingency table in long form: each row stands for its Freq observations
+            columns = (*columns, weight)
+            params["frequency_weight"] = weight
         flags_used = [c for c in flags if c in used]
         if flags_used:
             params["numeric_flags"] = flags_used
         return Plan(columns, params, left_out)
 
+    @staticmethod
+    def _classifying(ctx) -> list[str]:
+        """The plan's columns without the frequency weight (which is no category)."""
+        weight = ctx.params.get("frequency_weight")
+        return [c for c in ctx.columns if c != weight]
+
     def _pairs(self, ctx):
         order = {c: k for k, c in enumerate(ctx.columns)}
         flags = set(ctx.params.get("numeric_flags", ()))
-        pairs = _pairs_of(list(ctx.columns), flags)[: ctx.budget.max_pairs]
+        pairs = _pairs_of(self._classifying(ctx), flags)[: ctx.budget.max_pairs]
         return sorted(pairs, key=lambda p: (order[p[0]], order[p[1]]))
 
     def init(self, ctx):
         if ctx.pass_index == 0:
-            return _LevelScan.init(ctx.columns)
+            return _LevelScan.init(self._classifying(ctx))
         return {}
 
     def update(self, state, chunk, ctx):
         if ctx.pass_index == 0:
-            return _LevelScan.update(state, chunk, ctx.columns)
+            return _LevelScan.update(state, chunk, self._classifying(ctx))
         levels = ctx.previous[0]
-        codes = {c: level_codes(chunk.column(c), levels[c]["levels"]) for c in ctx.columns}
+        columns = self._classifying(ctx)
+        codes = {c: level_codes(chunk.column(c), levels[c]["levels"]) for c in columns}
+        weight = ctx.params.get("frequency_weight")
+        counts = None
+        if weight is not None:
+            # whole numbers (checked by the role): exact as int64; a missing count is 0
+            counts = np.asarray(
+                pc.fill_null(chunk.column(weight), 0).cast("int64").to_numpy(), dtype=np.int64
+            )
         for a, b in self._pairs(ctx):
             ka, kb = len(levels[a]["levels"]) + 1, len(levels[b]["levels"]) + 1
             ca, cb = codes[a], codes[b]
             m = (ca >= 0) & (cb >= 0)
-            table = np.bincount(ca[m] * kb + cb[m], minlength=ka * kb).reshape(ka, kb)
+            cells = ca[m] * kb + cb[m]
+            if counts is None:
+                table = np.bincount(cells, minlength=ka * kb).reshape(ka, kb)
+            else:
+                table = np.zeros(ka * kb, dtype=np.int64)
+                np.add.at(table, cells, counts[m])
+                table = table.reshape(ka, kb)
             old = state.get((a, b))
             state[(a, b)] = table if old is None else old + table
         return state
 
     def merge(self, a, b, ctx):
         if ctx.pass_index == 0:
-            return _LevelScan.merge(a, b, ctx.columns)
+            return _LevelScan.merge(a, b, self._classifying(ctx))
         out = dict(a)
         for key, table in b.items():
             out[key] = table.copy() if key not in out else out[key] + table
@@ -182,7 +210,7 @@ class CramersV(Analysis):
 
     def end_pass(self, state, ctx):
         if ctx.pass_index == 0:
-            return _LevelScan.end(state, ctx.columns, ctx.budget.max_groups)
+            return _LevelScan.end(state, self._classifying(ctx), ctx.budget.max_groups)
         return state
 
     def needs_another_pass(self, ctx):

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from ..atomic import write_text_atomic
 from ..column_kinds import ColumnKind
-from ..column_roles import YYYYMMDD_DETAIL, ColumnRole
+from ..column_roles import FREQUENCY_WEIGHT_DETAIL, YYYYMMDD_DETAIL, ColumnRole
 from ..confine import check_name
 from ..errors import DatasetError
 from . import missing_codes
@@ -37,6 +37,7 @@ from .roles import (
     calendar_candidates,
     decide_role,
     outcome_by_name,
+    settle_frequency_weight,
     settle_lone_calendar_parts,
     settle_panel_units,
     survival_pairs,
@@ -621,6 +622,7 @@ def open_dataset(
     }
     decided = settle_lone_calendar_parts(decided, summaries, relations)
     decided = settle_panel_units(decided, summaries, row_count)
+    decided = settle_frequency_weight(decided, summaries)
     cycles = undated_cycle_parts(decided)
     columns = []
     for f in schema:
@@ -715,6 +717,9 @@ def open_dataset(
         t for t in treatments_by_name(dataset.columns) if t not in dataset.targets
     )
     dataset.targets_declared = spec.declares_targets
+    dataset.frequency_weight = next(
+        (c.name for c in dataset.columns if c.role_detail == FREQUENCY_WEIGHT_DETAIL), None
+    )
     return dataset
 
 

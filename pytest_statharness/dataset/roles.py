@@ -33,6 +33,7 @@ import pyarrow.compute as pc
 from ..column_kinds import ColumnKind
 from ..column_roles import (
     ENTITY_DETAIL,
+    FREQUENCY_WEIGHT_DETAIL,
     GRAIN_ADJECTIVES,
     MEASURE_ROLES,
     PERIOD_INDEX_DETAIL,
@@ -929,6 +930,46 @@ LONE_PART_AMBIGUOUS = frozenset({"week", "day", "minute", "second"})
 #: rows, in a table with a time axis (48 states x 7 years; 90 counties x 7 years)
 PANEL_MAX_UNITS = 200
 PANEL_MIN_PERIODS = 5
+
+
+#: names of a contingency table's count column
+_FREQUENCY_NAMES = {"freq", "frequency", "frequencies"}
+#: the roles of the columns such a table classifies its counts by
+_CLASSIFYING_ROLES = (ColumnRole.CATEGORY, ColumnRole.BOOLEAN, ColumnRole.CALENDAR_PART)
+
+
+def settle_frequency_weight(
+    decided: dict[str, RoleDecision], summaries: dict[str, dict]
+) -> dict[str, RoleDecision]:
+    """The count column of a contingency table in long form is a frequency weight.
+
+    Why: R's as.data.frame(table) writes one row per combination of categories and the
+    number of observations in ``Freq`` (Punishment, JointSports, VisualAcuity). Read as a
+    measurement, 'Freq across memory' reports the sample's composition as a group
+    difference, and the categories' association, computed over the rows (one per cell),
+    is V = 0.00 by construction. A single column so named, of non-negative whole numbers,
+    beside only categories (flags, calendar parts) is the weight of each row."""
+    named = [
+        n
+        for n, d in decided.items()
+        if name_tokens(n) & _FREQUENCY_NAMES
+        and d.role in (ColumnRole.COUNT, ColumnRole.MEASUREMENT)
+        and _whole_numbers(summaries[n])
+        and not summaries[n].get("negative")
+    ]
+    others = [d for n, d in decided.items() if n not in named]
+    if len(named) != 1 or not others or any(d.role not in _CLASSIFYING_ROLES for d in others):
+        return decided
+    out = dict(decided)
+    out[named[0]] = RoleDecision(
+        ColumnRole.OTHER,
+        "non-negative whole numbers named as a frequency beside only categories: the number "
+        "of observations each row (one combination of the categories) stands for, as R's "
+        "as.data.frame(table) writes it; cramers_v weights its tables by it",
+        0.8,
+        FREQUENCY_WEIGHT_DETAIL,
+    )
+    return out
 
 
 def settle_panel_units(

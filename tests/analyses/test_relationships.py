@@ -818,3 +818,37 @@ def test_values_near_the_float_limit_give_ranks_and_no_warning() -> None:
     assert result is None or not result.findings
     outliers = run_on_frame(Registry.builtin().get("outliers"), frame)  # mixture sums: inf
     assert any(f["measurement"]["values"]["max"] == 1e308 for f in outliers.findings)
+
+
+def test_a_contingency_table_in_long_form_is_weighted_by_its_freq_column(tmp_path) -> None:
+    """JointSports (R's as.data.frame(table)): one row per combination, the observations in
+    'Freq'. Over the rows the association is V = 0.00 by construction; weighted by Freq
+    it is the table's (scipy's chi2_contingency on the weighted crosstab). Freq is a weight:
+    no measure, so no 'Freq across gender'. A column named Freq beside a measurement is
+    left alone."""
+    from pytest_statharness.dataset import open_dataset
+
+    cells = pd.MultiIndex.from_product(
+        [["very good", "good", "bad"], ["Boy", "Girl"], ["1st", "2nd"]],
+        names=["opinion", "gender", "grade"],
+    ).to_frame(index=False)
+    cells["Freq"] = [31, 103, 42, 77, 60, 50, 55, 52, 90, 20, 80, 22]
+    path = tmp_path / "t.csv"
+    cells.to_csv(path, index=False)
+    dataset = open_dataset("t", str(path))
+    assert dataset.frequency_weight == "Freq"
+    assert dataset.column("Freq").role_detail == "frequency_weight"
+    found = by_pair(run_on_frame(CramersV(), cells))
+    weighted = pd.crosstab(cells["opinion"], cells["gender"], values=cells["Freq"], aggfunc="sum")
+    chi2 = stats.chi2_contingency(weighted.to_numpy(), correction=False).statistic
+    v = math.sqrt(chi2 / (weighted.to_numpy().sum() * 1))
+    values = (found.get(("opinion", "gender")) or found[("gender", "opinion")])["measurement"]
+    assert close(values["values"]["cramers_v"], v)
+    groups = run_on_frame(GroupDifferences(), cells)
+    assert groups is None or not [
+        f for f in groups.findings if f["subject"].get("column") == "Freq"
+    ]
+    measured = cells.assign(score=np.arange(12.0))
+    path.unlink()
+    measured.to_csv(path, index=False)
+    assert open_dataset("t", str(path)).frequency_weight is None
