@@ -438,3 +438,15 @@ def test_accuracy_with_nothing_verified_is_not_shown_as_a_ten() -> None:
     assert score_text("accurate", verified, "/10") == "10.0/10"
     card = {"pillars": {"accurate": first}, "release_ready": False, "release_floor": 7.0}
     assert "not verified (0 of 254" in "\n".join(render_scorecard_markdown(card))
+
+
+def test_the_column_count_is_the_files_with_derived_columns_said_apart() -> None:
+    """JointSports has 5 columns; the harness adds 'date(year)'. The header said 6."""
+    from pytest_statharness.report.markdown import column_count
+
+    columns = [
+        {"name": c, "type": "string"} for c in ("Freq", "opinion", "year", "grade", "gender")
+    ]
+    dataset = {"columns": [*columns, {"name": "date(year)", "type": "timestamp[us] (derived)"}]}
+    assert column_count(dataset) == "5 columns (+1 derived)"
+    assert column_count({"columns": columns}) == "5 columns"

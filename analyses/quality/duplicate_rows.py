@@ -83,7 +83,10 @@ CHANCE_RULE = (
     "expected_by_chance = C(rows, 2) x prod over columns of sum(p_v^2) (p_v: the share of "
     "value v in the column; computed when every column has at most "
     f"{CHANCE_MAX_DISTINCT} distinct values): the duplicate pairs independent rows would "
-    f"show. When it is >= {CHANCE_SHARE:.0%} of the duplicate rows found (a survey of a few "
+    "show (duplicate_pairs: the pairs found, sum of C(k, 2) over the groups of k equal "
+    "rows); expected_duplicate_rows = min(expected_by_chance, rows - 1), the duplicate rows "
+    "chance would make at most (each needs a pair; a table has at most rows - 1). When it "
+    f"is >= {CHANCE_SHARE:.0%} of the duplicate rows found (a survey of a few "
     "answer codes), duplicates are plausible coincidences: severity low, and no "
     "recommendation to drop them"
 )
@@ -132,6 +135,8 @@ class _Verified:
     repeats: int = 0
     duplicated: int = 0
     singles: int = 0
+    #: pairs of equal rows, sum of C(k, 2) over the groups: what chance is compared with
+    pairs: int = 0
     examples: list[int] = field(default_factory=list)
     #: per column, the repeated rows (of those compared column by column) where it is empty
     empty: dict[str, int] = field(default_factory=dict)
@@ -144,6 +149,7 @@ class _Verified:
         self.repeats += other.repeats
         self.duplicated += other.duplicated
         self.singles += other.singles
+        self.pairs += other.pairs
         for c, n in other.empty.items():
             self.empty[c] = self.empty.get(c, 0) + n
         for d, (n, lo, hi) in other.offsets.items():
@@ -233,6 +239,8 @@ def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.n
     good_start = start & ~bad
     out.duplicated = int(np.count_nonzero(good_start))
     out.repeats = int(np.count_nonzero(~bad)) - out.duplicated
+    sizes = np.bincount(group[~bad]).astype(np.int64)
+    out.pairs = int(np.sum(sizes * (sizes - 1) // 2))
     repeat = ~bad & ~start
     for c, arr in zip(columns, arrays, strict=True):
         if pa.types.is_null(arr.type):
@@ -248,7 +256,9 @@ def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.n
         idx = idx[np.argsort(positions[idx], kind="stable")]
         sub = table.take(pa.array(idx))
         keys = list(zip(*(canonical_values(sub.column(c)) for c in columns), strict=True))
-        repeats, duplicated, singles, more = _repeat_summary(_group_rows(keys, positions[idx]))
+        groups = _group_rows(keys, positions[idx])
+        repeats, duplicated, singles, more = _repeat_summary(groups)
+        out.pairs += sum(count * (count - 1) // 2 for count, _ in groups.values())
         out.repeats += repeats
         out.duplicated += duplicated
         out.singles += singles
@@ -636,6 +646,7 @@ class DuplicateRows(Analysis):
             "duplicate_share": frac,
             "hash_candidate_rows": candidates,
             "hash_collision_rows": singles,
+            "duplicate_pairs": total.pairs,
         }
         units = {
             "rows": "count",
@@ -644,6 +655,7 @@ class DuplicateRows(Analysis):
             "duplicate_share": "ratio",
             "hash_candidate_rows": "count",
             "hash_collision_rows": "count",
+            "duplicate_pairs": "count",
         }
         params = {
             "hash_bits": 64,
@@ -659,16 +671,20 @@ class DuplicateRows(Analysis):
         collision = first.chance_collision
         expected = None
         if collision is not None and rows > 1:
-            # duplicate rows if rows were independent draws of their columns' values
+            # duplicate pairs if rows were independent draws of their columns' values
             expected = (rows * (rows - 1) / 2) * collision
         values["expected_by_chance"] = expected
         units["expected_by_chance"] = "count"
+        # duplicate rows chance would make: each needs an equal pair, and at most rows - 1
+        expected_rows = None if expected is None else min(expected, rows - 1)
+        values["expected_duplicate_rows"] = expected_rows
+        units["expected_duplicate_rows"] = "count"
         params["chance_rule"] = CHANCE_RULE
         if repeats:
             kind = "duplicate_rows"
             title = f"{repeats} exact duplicate rows in {duplicated} groups"
             severity = graded(frac, ((0.05, "high"), (0.005, "medium")), "low")
-            chance = expected is not None and expected >= CHANCE_SHARE * repeats
+            chance = expected_rows is not None and expected_rows >= CHANCE_SHARE * repeats
             sets = _set_keys(ctx.dataset)
             block = _copied_block(total, repeats)
             if block is not None:
@@ -688,7 +704,9 @@ class DuplicateRows(Analysis):
                 units["block_distance"] = "rows"
             elif chance:
                 severity = "low"
-                title += f" (about {expected:.3g} expected by chance: few distinct values)"
+                title += (
+                    f" (up to about {expected_rows:.3g} expected by chance: few distinct values)"
+                )
             elif all(_coded(ctx, c) for c in ctx.columns):
                 # DoctorAUS: 15 coded columns, 610 repeats where independence expects 19
                 chance = True

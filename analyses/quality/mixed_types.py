@@ -105,6 +105,17 @@ MARKERS_NOTE = (
 )
 
 
+#: a column of numbers but for a few values (any count under 1% included) ...
+STRAY_NUMBER_SHARE = 0.95
+STRAY_NOTE = (
+    f"at least {STRAY_NUMBER_SHARE:.0%} of the values are numbers and the rest (even one) are "
+    "words without a digit or other text ('N/A', '--', '6.2\\x1a'; not '136A', an id's "
+    "variant): the file's reader kept the whole column "
+    "as text, so no profile, correlation or outlier test reads it as numbers; clean or "
+    "declare those values as missing"
+)
+
+
 def _one_label(s: _TypeCounts, minority: list[str], counts: dict, info) -> str | None:
     """The one text of a few-level category's minority type(s), when every minority
     value was kept as an example and all are that text; else None."""
@@ -147,7 +158,10 @@ class MixedTypes(Analysis):
         "other-typed values are all one text with a sign or unit (a level labelled '100%'; "
         "a bare number among words is still pollution). Values with neither "
         "a letter nor a digit ('?', '-') count as mixed too when numbers or dates are the "
-        "column's one flagged type (markers of a missing value). example_rows: first 20 rows of the non-dominant flagged types; example values: "
+        "column's one flagged type (markers of a missing value); and any word or other "
+        "value, even one, in a column of numbers otherwise ("
+        + STRAY_NOTE
+        + "). example_rows: first 20 rows of the non-dominant flagged types; example values: "
         "the first 5 per type"
     )
     reference = (
@@ -213,6 +227,20 @@ class MixedTypes(Analysis):
                 # '?', '-', '.' among numbers: markers of a missing value read as text,
                 # which turn the whole column into a category (its correlations vanish)
                 flagged.append("other")
+            strays = counts["word"] + counts["other"]
+            if (
+                flagged == ["number"]
+                and strays
+                and counts["number"] >= STRAY_NUMBER_SHARE * n
+                # '136A' among family numbers 1..205 is an id's variant, not pollution
+                and not any(ch.isdigit() for _, text in s.first["word"] for ch in text)
+            ):
+                # Mofa's netinc: one '6.2\x1a' among numbers made it a 29-level category;
+                # a few 'N/A', '--', 'inf' do the same: every numeric analysis loses it
+                flagged += [t for t in ("word", "other") if counts[t]]
+                stray = True
+            else:
+                stray = False
             if len(flagged) < 2:
                 continue
             flagged_columns += 1
@@ -247,6 +275,8 @@ class MixedTypes(Analysis):
                 params["severity_capped"] = LABEL_RULE.format(label=label)
             if "other" in flagged:
                 params["markers"] = MARKERS_NOTE
+            if stray:
+                params["stray_values"] = STRAY_NOTE
             out.append(
                 ctx.finding(
                     kind="mixed_types",

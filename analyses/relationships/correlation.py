@@ -350,12 +350,19 @@ def _same_driver(
         pairs = []
         for f in findings:
             x, y = f["subject"]["columns"]
-            r = f["measurement"]["values"]["pearson_r"]
-            if f["severity"] == "medium" and target in (x, y) and r is not None:
+            values = f["measurement"]["values"]
+            r = values["pearson_r"]
+            # a partner whose r rests on a few rows is still the stronger one: hbk's X1 is
+            # X3 (r 0.96), both lifted by the same leverage points
+            few_rows = _ranks_disagree(r, values.get("spearman_rho"))
+            if (f["severity"] == "medium" or few_rows) and target in (x, y) and r is not None:
                 pairs.append((-abs(r), y if x == target else x, f))
         pairs.sort(key=lambda t: (t[0], t[1]))
         kept: list[str] = []
         for _, partner, f in pairs:
+            if f["severity"] != "medium":
+                kept.append(partner)
+                continue
             for stronger in kept:
                 a, b = sorted((index[partner], index[stronger]))
                 r = (pearson.get((a, b)) or {}).get("r")
@@ -416,6 +423,10 @@ INTEREST_RULE = (
 RANKS_DISAGREE_RHO = 0.2
 #: ... with r this far above it (two 0/1 flags have rho = r: no disagreement)
 RANKS_DISAGREE_GAP = 0.3
+#: ... or, whatever rho, r this far above |rho|: hbk's X3 and Y, r 0.76 from 14 leverage
+#: points, rho 0.22 (a real relation that ranks blur stays within it: Gasoline's cars and
+#: fuel per car, r -0.69, rho -0.35)
+RANKS_FAR_GAP = 0.4
 RANKS_DISAGREE_RULE = (
     "Pearson r = {r:+.2f} but Spearman rho = {rho:+.2f}: the ranks do not move together, so "
     "r rests on a few extreme rows (one year, one unit), not on the bulk of the table; "
@@ -428,7 +439,7 @@ def _ranks_disagree(r: float | None, rho: float | None) -> bool:
     RANKS_DISAGREE_RHO with r RANKS_DISAGREE_GAP or more above it."""
     if r is None or rho is None:
         return False
-    if rho * r < 0:
+    if rho * r < 0 or abs(r) >= abs(rho) + RANKS_FAR_GAP:
         return True
     return abs(rho) < RANKS_DISAGREE_RHO and abs(r) >= abs(rho) + RANKS_DISAGREE_GAP
 
@@ -830,8 +841,10 @@ class Correlation(Analysis):
         "short tag ('EXON1.a1', 'EXON1.a2': the two alleles of a locus, one item's first and "
         "second code). A pair whose Pearson r "
         f"is medium while Spearman's rho has the other sign, or |rho| < {RANKS_DISAGREE_RHO} "
-        f"with r {RANKS_DISAGREE_GAP} or more above it, "
-        "rests on a few extreme rows (Arbuthnot's plague year 1665): at most low. A pair in "
+        f"with r {RANKS_DISAGREE_GAP} or more above it, or |r| {RANKS_FAR_GAP} or more above "
+        "|rho|, "
+        "rests on a few extreme rows (Arbuthnot's plague year 1665): at most low, and it "
+        "links no correlated group. A pair in "
         "which a "
         f"column holds fewer than {SPARSE_MIN_ROWS} rows off its most common value rests on "
         "those rows (an anecdote: Quarrels' reasons coded on 6 of 779 wars): at most low, "
@@ -1478,6 +1491,9 @@ class Correlation(Analysis):
             group_edge = (
                 severity in ("medium", "high")
                 and sparse is None
+                # r resting on a few extreme rows links no group: hbk's X1..X3, r 0.95+ from
+                # 14 leverage points, rho 0.5
+                and not _ranks_disagree(pr["r"], rho)
                 and not restated
                 and not mutual
                 and not (shared or series_levels)

@@ -479,7 +479,7 @@ def _seasonality_table(report: dict) -> list[str]:
 
 
 def render_html(report: dict) -> str:
-    from .markdown import headline_entries
+    from .markdown import column_count, headline_entries
 
     summary = report["summary"]
     outcomes = ", ".join(f"{n} {k}" for k, n in summary["outcomes"].items()) or "no items"
@@ -599,7 +599,7 @@ def render_html(report: dict) -> str:
     for ds in report.get("datasets", []):
         body.append(
             f"<tr><td>{_e(ds['name'])}</td><td>{_e(ds['format'])}</td>"
-            f"<td class=num>{ds['row_count']:,}</td><td class=num>{len(ds['columns'])}</td>"
+            f"<td class=num>{ds['row_count']:,}</td><td class=num>{_e(column_count(ds))}</td>"
             f"<td><code>{_e(ds['fingerprint'])}</code></td></tr>"
         )
     body.append("</table>")

@@ -126,14 +126,21 @@ def _letters(n: int) -> str:
     return out
 
 
+def column_count(dataset: dict) -> str:
+    """'5 columns', or '5 columns (+1 derived)' when the harness added columns (a date
+    made from a year column): the count a user sees in the file first."""
+    derived = sum(1 for c in dataset["columns"] if str(c.get("type", "")).endswith("(derived)"))
+    text = f"{len(dataset['columns']) - derived} columns"
+    return text + (f" (+{derived} derived)" if derived else "")
+
+
 def render_markdown(report: dict) -> str:
     items = report["items"]
     entries = [(item, f) for item in items for f in item["findings"]]
     summary = report["summary"]
     outcomes = ", ".join(f"{n} {k}" for k, n in summary["outcomes"].items()) or "no items"
     datasets = "; ".join(
-        f"{d['name']} ({d['row_count']:,} rows × {len(d['columns'])} columns)"
-        for d in report["datasets"]
+        f"{d['name']} ({d['row_count']:,} rows × {column_count(d)})" for d in report["datasets"]
     )
     lines = [
         f"# statharness run {report['run_id']}",
@@ -240,7 +247,7 @@ def render_markdown(report: dict) -> str:
             ("hit" if cache.get("hit") else f"miss ({cache.get('reason')})") if cache else "off"
         )
         lines.append(
-            f"| {ds['name']} | {ds['format']} | {ds['row_count']:,} | {len(ds['columns'])} "
+            f"| {ds['name']} | {ds['format']} | {ds['row_count']:,} | {column_count(ds)} "
             f"| `{ds['fingerprint']}` | {cached} |"
         )
     for ds in report["datasets"]:

@@ -642,6 +642,27 @@ def test_a_pearson_r_the_ranks_do_not_support_rests_on_a_few_rows() -> None:
     assert "few extreme rows" in pair["evidence"]["parameters"]["severity_capped"]
 
 
+def test_leverage_points_make_no_strong_correlation_and_no_group() -> None:
+    """hbk: 14 leverage points far out on X1..X3 and Y make r 0.95+ among the X's and 0.76
+    with Y, where the ranks of the other 61 rows say 0.2-0.5. A Pearson r 0.4 or more
+    above |rho| rests on those rows: low, and it links no correlated group. A relation
+    the ranks blur but keep (r -0.69, rho -0.35) stays as it was."""
+    rng = np.random.default_rng(9)
+    n, far = 61, 14
+    x = rng.normal(2, 1, (n, 3)) + 0.3 * rng.normal(0, 1, (n, 1))  # weakly related
+    y = rng.normal(0, 1, n)
+    lever = rng.normal(30, 2, (far, 3))
+    frame = pd.DataFrame(np.vstack([x, lever]), columns=["X1", "X2", "X3"])
+    frame["Y"] = np.r_[y, rng.normal(10, 1, far)]
+    found = run_on_frame(analysis("correlation"), frame).findings
+    assert not [f for f in found if f["kind"] == "correlated_group"]
+    pairs = [f for f in found if f["kind"] == "correlation"]
+    assert pairs and all(f["severity"] not in ("medium", "high") for f in pairs)
+    x3y = next(f for f in pairs if set(f["subject"]["columns"]) == {"X3", "Y"})
+    v = x3y["measurement"]["values"]
+    assert abs(v["pearson_r"]) - abs(v["spearman_rho"]) >= 0.4
+
+
 def test_a_declared_targets_drivers_are_corrected_over_its_own_pairs() -> None:
     """nuclear: 32 plants, cost ~ date r 0.61 (p 2e-4). Declared as the target in a spec,
     nothing changed: Bonferroni over the table's 55 pairs at 0.001 needs r ~0.65 in 32

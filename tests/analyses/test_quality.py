@@ -303,7 +303,11 @@ def test_mixed_types_planted_and_clean():
     )
     result = assert_chunk_invariant(MixedTypes(), frame)
     found = by_column(result)
-    assert list(found) == ["dirty"]  # few_words: 5/800 words < 1%
+    # few_words: 5 'n/a' among 795 numbers, under 1%, still make the column text: stray
+    # values, reported (they were not, before session 12)
+    assert list(found) == ["dirty", "few_words"]
+    assert "stray_values" in found["few_words"]["evidence"]["parameters"]
+    assert "stray_values" not in found["dirty"]["evidence"]["parameters"]
     f = found["dirty"]
     values = [v for v in frame["dirty"] if pd.notna(v)]
     expected = pd.Series([reference_type(v) for v in values]).value_counts()
@@ -585,3 +589,22 @@ def test_zeros_far_below_a_measure_are_placeholders_for_missing_values():
         if f["kind"] == "zero_placeholders"
     ]
     assert z["severity"] == "high"
+
+
+def test_one_stray_value_in_a_number_column_is_mixed(tmp_path):
+    """Mofa's netinc: one '6.2\\x1a' among numbers made the column text (a 29-level
+    category, no numeric analysis) and mixed_types said '0 mixed'. Any word or other value
+    in a column of numbers otherwise is reported, medium, citing its row; a column of
+    numbers alone is not."""
+    rng = np.random.default_rng(3)
+    values = [f"{v:.1f}" for v in rng.normal(50, 10, 300)]
+    values[123] = "6.2\x1a"
+    values[200] = "N/A?"
+    frame = pd.DataFrame({"netinc": values, "clean": [f"{v:.2f}" for v in rng.normal(0, 1, 300)]})
+    result = run_on_frame(MixedTypes(), frame)
+    mixed = [f for f in result.findings if f["kind"] == "mixed_types"]
+    assert [f["subject"]["column"] for f in mixed] == ["netinc"]
+    (f,) = mixed
+    assert f["severity"] == "medium"
+    assert f["evidence"]["example_rows"] == [123, 200]
+    assert "stray_values" in f["evidence"]["parameters"]

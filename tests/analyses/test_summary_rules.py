@@ -923,3 +923,20 @@ def test_a_category_of_a_panels_units_is_their_attribute() -> None:
     )
     laws = [f for cols, f in found.items() if set(cols) == {"jaild", "comserd"}]
     assert laws[0]["severity"] == "medium"
+
+
+def test_chance_is_compared_with_duplicate_pairs_not_rows() -> None:
+    """100 rows of 5 values: 95 duplicate rows, 950 equal pairs (sum of C(k, 2)), and
+    C(100, 2) x sum(p^2) = 990 pairs expected by chance. The title said '95 duplicate
+    rows (about 990 expected by chance)': pairs set against rows. Chance makes at most
+    min(990, 99) duplicate rows, and the title says that."""
+    frame = pd.DataFrame({"code": np.repeat(list("abcde"), 20)})
+    (found,) = by_kind(run_on_frame(analysis("duplicate_rows"), frame), "duplicate_rows")
+    sizes = frame.groupby("code").size()
+    pairs = int((sizes * (sizes - 1) // 2).sum())
+    values = found["measurement"]["values"]
+    assert values["duplicate_rows"] == 95 and values["duplicate_pairs"] == pairs == 950
+    expected = 100 * 99 / 2 * float(((sizes / 100) ** 2).sum())
+    assert abs(values["expected_by_chance"] - expected) <= 1e-9 * expected
+    assert values["expected_duplicate_rows"] == 99
+    assert "(up to about 99 expected by chance" in found["title"]
