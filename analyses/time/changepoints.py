@@ -204,41 +204,27 @@ def _boundary_p(search: np.ndarray, edges: list[int], k: int) -> float:
 def _confirm(y, search, rows, edges: list[int], k: int, candidates: int, n: int) -> dict | None:
     """The change at ``edges[k]`` between its neighbouring boundaries, or None when the
     tests of :func:`detect_changes` do not confirm it."""
-    seg_before = slice(edges[k - 1], edges[k])
-    seg_after = slice(edges[k], edges[k + 1])
     p = _boundary_p(search, edges, k)
     if bonferroni(p, candidates) >= ALPHA:
         return None
     change = {
         "index": edges[k],
-        "before": float(np.mean(y[seg_before])),
-        "after": float(np.mean(y[seg_after])),
-        "search_before": float(np.mean(search[seg_before])),
-        "search_after": float(np.mean(search[seg_after])),
-        "n_before": edges[k] - edges[k - 1],
-        "n_after": edges[k + 1] - edges[k],
         "p": p,
         "t_p": None,
         "rows_before": None,
         "rows_after": None,
+        **_levels(y, search, rows, edges, k),
     }
     if rows is not None:
-        before, after = _row_moments(rows, seg_before), _row_moments(rows, seg_after)
+        before = _row_moments(rows, slice(edges[k - 1], edges[k]))
+        after = _row_moments(rows, slice(edges[k], edges[k + 1]))
         t_p = _t_test_p(before, after)
         # the boundary was chosen by scanning the series: Bonferroni over the admissible
         # split positions too, so a chosen split is not taken at face value
         positions = n - 2 * CP_MIN_SEGMENT + 1
         if t_p is None or bonferroni(bonferroni(t_p, candidates), positions) >= ALPHA:
             return None
-        change.update(
-            {
-                "search_before": before[1],
-                "search_after": after[1],
-                "t_p": t_p,
-                "rows_before": before[0],
-                "rows_after": after[0],
-            }
-        )
+        change["t_p"] = t_p
     return change
 
 
