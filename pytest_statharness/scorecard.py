@@ -50,14 +50,30 @@ def score_text(name: str, pillar: dict, scale: str = "") -> str:
     return f"{pillar['score']:.1f}{scale}"
 
 
+def _explored(item: dict) -> bool:
+    """Skipped by ``--stat-explore`` because no snapshot is stored yet: computed and
+    reported, not verified (not a failure)."""
+    return (
+        item.get("outcome") == "skipped" and (item.get("snapshot") or {}).get("status") == "missing"
+    )
+
+
 def explored_items(items: list[dict]) -> list[dict]:
-    """Items skipped by ``--stat-explore`` because no snapshot is stored yet: computed and
-    reported, not verified (not failures)."""
-    return [
-        i
-        for i in items
-        if i.get("outcome") == "skipped" and (i.get("snapshot") or {}).get("status") == "missing"
-    ]
+    """The items :func:`_explored` names."""
+    return [i for i in items if _explored(i)]
+
+
+def problem_items(items: list[dict]) -> list[dict]:
+    """Items that did not pass, other than explored ones."""
+    return [i for i in items if i.get("outcome") != "passed" and not _explored(i)]
+
+
+def explored_line(count: int) -> str:
+    """The one line that counts a run's explored items in report.md and report.html."""
+    return (
+        f"{count} item(s) have no snapshot yet (--stat-explore: computed and reported, not "
+        "verified); record them with --snapshot-update."
+    )
 
 
 def verdict_text(card: dict, items: list[dict]) -> str:
@@ -67,7 +83,7 @@ def verdict_text(card: dict, items: list[dict]) -> str:
     if card["release_ready"]:
         return "ready for release"
     explored = explored_items(items)
-    others = [i for i in items if i.get("outcome") != "passed" and i not in explored]
+    others = problem_items(items)
     accurate = card["pillars"].get("accurate", {})
     vetoes = [v for name, p in card["pillars"].items() for v in p["vetoes"] if name != "accurate"]
     if explored and not others and not vetoes and len(accurate.get("vetoes", [])) <= 1:

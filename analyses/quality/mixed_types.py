@@ -227,20 +227,17 @@ class MixedTypes(Analysis):
                 # '?', '-', '.' among numbers: markers of a missing value read as text,
                 # which turn the whole column into a category (its correlations vanish)
                 flagged.append("other")
-            strays = counts["word"] + counts["other"]
-            if (
+            # Mofa's netinc: one '6.2\x1a' among numbers made it a 29-level category; a
+            # few 'N/A', '--', 'inf' do the same: every numeric analysis loses it
+            stray = (
                 flagged == ["number"]
-                and strays
+                and counts["word"] + counts["other"] > 0
                 and counts["number"] >= STRAY_NUMBER_SHARE * n
                 # '136A' among family numbers 1..205 is an id's variant, not pollution
                 and not any(ch.isdigit() for _, text in s.first["word"] for ch in text)
-            ):
-                # Mofa's netinc: one '6.2\x1a' among numbers made it a 29-level category;
-                # a few 'N/A', '--', 'inf' do the same: every numeric analysis loses it
+            )
+            if stray:
                 flagged += [t for t in ("word", "other") if counts[t]]
-                stray = True
-            else:
-                stray = False
             if len(flagged) < 2:
                 continue
             flagged_columns += 1

@@ -396,8 +396,9 @@ def _design_of(state: dict, key: str, factors: list, dataset) -> tuple | None:
             cells = {(seen[a][k], seen[b].get(k)) for k in seen[a]}
             if levels == groups == len(cells):
                 return ("cells", (a, b))
-    for arm in (f for f in factors if f in set(getattr(dataset, "treatments", ()))):
-        multi = [k for k, n in _group_sizes(state, key).items() if n >= 2]
+    arms = [f for f in factors if f in set(getattr(dataset, "treatments", ()))]
+    multi = [k for k, n in _group_sizes(state, key).items() if n >= 2] if arms else []
+    for arm in arms:
         varies = sum(1 for k in multi if seen[arm].get(k, "") is VARIES)
         if multi and varies >= MATCHED_SHARE * len(multi):
             return ("strata", arm)
@@ -405,7 +406,7 @@ def _design_of(state: dict, key: str, factors: list, dataset) -> tuple | None:
 
 
 def _group_sizes(state: dict, key: str) -> dict:
-    """Rows per key level, from the first measure's counts that has them (the widest)."""
+    """Rows per key level, from the measure whose counts cover the most rows."""
     best: dict = {}
     for k, levels in state.items():
         if k[0] == key and len(k) == 2:

@@ -435,8 +435,9 @@ RANKS_DISAGREE_RULE = (
 
 
 def _ranks_disagree(r: float | None, rho: float | None) -> bool:
-    """Whether Spearman's rho contradicts Pearson's r: the other sign, or |rho| under
-    RANKS_DISAGREE_RHO with r RANKS_DISAGREE_GAP or more above it."""
+    """Whether Spearman's rho contradicts Pearson's r: the other sign, |r| RANKS_FAR_GAP
+    or more above |rho|, or |rho| under RANKS_DISAGREE_RHO with r RANKS_DISAGREE_GAP or
+    more above it."""
     if r is None or rho is None:
         return False
     if rho * r < 0 or abs(r) >= abs(rho) + RANKS_FAR_GAP:
@@ -1488,12 +1489,13 @@ class Correlation(Analysis):
             )
             restated = i in derived_cols or j in derived_cols
             sparse = _sparse_side(info, i, j)
+            # r resting on a few extreme rows links no group (hbk's X1..X3, r 0.95+ from 14
+            # leverage points, rho 0.5) and is at most low
+            few_rows = _ranks_disagree(pr["r"], rho)
             group_edge = (
                 severity in ("medium", "high")
                 and sparse is None
-                # r resting on a few extreme rows links no group: hbk's X1..X3, r 0.95+ from
-                # 14 leverage points, rho 0.5
-                and not _ranks_disagree(pr["r"], rho)
+                and not few_rows
                 and not restated
                 and not mutual
                 and not (shared or series_levels)
@@ -1546,7 +1548,7 @@ class Correlation(Analysis):
                 # population and population over 16, enrolment and teachers
                 severity = "low"
                 params["severity_capped"] = size_rule_text([cols[i], cols[j]], spans)
-            if severity in ("medium", "high") and _ranks_disagree(pr["r"], rho):
+            if severity in ("medium", "high") and few_rows:
                 # Arbuthnot: plague deaths and mortality, r 0.86 from the year 1665 alone
                 # (without it r -0.06; Spearman -0.59)
                 severity = "low"

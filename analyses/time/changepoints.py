@@ -161,13 +161,10 @@ def detect_changes(
     # each boundary is confirmed between its neighbours as the search placed them; one that
     # is not is dropped, and the levels of the confirmed ones are measured between
     # confirmed changes (or an end): a level is the mean of the segment it names
-    tested = [_confirm(y, search, rows, edges, k, candidates, n) for k in range(1, len(edges) - 1)]
-    kept = [0, *(c["index"] for c in tested if c is not None), n]
-    out = []
-    for k in range(1, len(kept) - 1):
-        confirmed = next(c for c in tested if c is not None and c["index"] == kept[k])
-        levels = _levels(y, search, rows, kept, k)
-        out.append({**confirmed, **levels})
+    tested = [_confirm(search, rows, edges, k, candidates, n) for k in range(1, len(edges) - 1)]
+    confirmed = [c for c in tested if c is not None]
+    kept = [0, *(c["index"] for c in confirmed), n]
+    out = [{**c, **_levels(y, search, rows, kept, k)} for k, c in enumerate(confirmed, 1)]
     return out, noise_sigma(y), penalty
 
 
@@ -183,6 +180,8 @@ def _levels(y, search, rows, edges: list[int], k: int) -> dict:
         "search_after": float(np.mean(search[seg_after])),
         "n_before": edges[k] - edges[k - 1],
         "n_after": edges[k + 1] - edges[k],
+        "rows_before": None,
+        "rows_after": None,
     }
     if rows is not None:
         before, after = _row_moments(rows, seg_before), _row_moments(rows, seg_after)
@@ -201,20 +200,14 @@ def _boundary_p(search: np.ndarray, edges: list[int], k: int) -> float:
     return float(stats.mannwhitneyu(before, after, alternative="two-sided").pvalue)
 
 
-def _confirm(y, search, rows, edges: list[int], k: int, candidates: int, n: int) -> dict | None:
-    """The change at ``edges[k]`` between its neighbouring boundaries, or None when the
-    tests of :func:`detect_changes` do not confirm it."""
+def _confirm(search, rows, edges: list[int], k: int, candidates: int, n: int) -> dict | None:
+    """The tests of the change at ``edges[k]`` between its neighbouring boundaries
+    ({"index", "p", "t_p"}), or None when they do not confirm it (see
+    :func:`detect_changes`); its levels are measured once the confirmed changes are known."""
     p = _boundary_p(search, edges, k)
     if bonferroni(p, candidates) >= ALPHA:
         return None
-    change = {
-        "index": edges[k],
-        "p": p,
-        "t_p": None,
-        "rows_before": None,
-        "rows_after": None,
-        **_levels(y, search, rows, edges, k),
-    }
+    t_p = None
     if rows is not None:
         before = _row_moments(rows, slice(edges[k - 1], edges[k]))
         after = _row_moments(rows, slice(edges[k], edges[k + 1]))
@@ -224,8 +217,7 @@ def _confirm(y, search, rows, edges: list[int], k: int, candidates: int, n: int)
         positions = n - 2 * CP_MIN_SEGMENT + 1
         if t_p is None or bonferroni(bonferroni(t_p, candidates), positions) >= ALPHA:
             return None
-        change["t_p"] = t_p
-    return change
+    return {"index": edges[k], "p": p, "t_p": t_p}
 
 
 def _row_moments(rows, seg: slice) -> tuple[int, float, float]:

@@ -29,7 +29,7 @@ import html
 import math
 from collections import defaultdict
 
-from ..scorecard import explored_items, score_text, verdict_text
+from ..scorecard import explored_items, explored_line, problem_items, score_text, verdict_text
 
 MAX_BYTES = 3_000_000
 MAX_PLOTS = 40
@@ -604,14 +604,9 @@ def render_html(report: dict) -> str:
         )
     body.append("</table>")
     explored = explored_items(report.get("items", []))
-    problems = [
-        i for i in report.get("items", []) if i["outcome"] != "passed" and i not in explored
-    ]
+    problems = problem_items(report.get("items", []))
     if explored:
-        body.append(
-            f"<p>{len(explored)} item(s) have no snapshot yet (--stat-explore: computed and "
-            "reported, not verified); record them with --snapshot-update.</p>"
-        )
+        body.append(f"<p>{_e(explored_line(len(explored)))}</p>")
     if problems:
         body.append("<h2>Items that did not pass</h2><ul>")
         for item in problems[:MAX_TABLE_ROWS]:

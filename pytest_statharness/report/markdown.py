@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 
-from ..scorecard import explored_items, score_text, verdict_text
+from ..scorecard import explored_items, explored_line, problem_items, score_text, verdict_text
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
 MAX_HEADLINES = 40
@@ -259,13 +259,9 @@ def render_markdown(report: dict) -> str:
     lines.append("")
 
     explored = explored_items(items)
-    problems = [i for i in items if i["outcome"] != "passed" and i not in explored]
+    problems = problem_items(items)
     if explored:
-        lines += [
-            f"{len(explored)} item(s) have no snapshot yet (--stat-explore: computed and "
-            "reported, not verified); record them with --snapshot-update.",
-            "",
-        ]
+        lines += [explored_line(len(explored)), ""]
     if problems:
         lines += ["## Items that did not pass", ""]
         for item in problems[:MAX_PROBLEMS]:
