@@ -23,7 +23,7 @@ from ..column_kinds import ColumnKind
 from ..column_roles import FREQUENCY_WEIGHT_DETAIL, YYYYMMDD_DETAIL, ColumnRole
 from ..confine import check_name
 from ..errors import DatasetError
-from . import missing_codes
+from . import missing_codes, numbers
 from .cache import DEFAULT_COMPRESSION, DEFAULT_MAX_BYTES
 from .chunks import DEFAULT_CHUNK_ROWS, Chunk, canonical_chunks
 from .dates import parse as parse_dates
@@ -50,10 +50,11 @@ from .sources.base import check_column_names
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 7  # 2: number domains, date layouts, calendar relations (roles); 3: value
+META_VERSION = 8  # 2: number domains, date layouts, calendar relations (roles); 3: value
 # counts of small codes, descents in row order, order of whole floats, settled day/month order;
 # 4: repeated codes (panel entities, matched sets), fractional-year grids; 5: quarter grid;
-# 6: month-end dates are monthly (granularity); 7: where a distinct count passed its cap
+# 6: month-end dates are monthly (granularity); 7: where a distinct count passed its cap;
+# 8: numbers written as text (number_format)
 DEFAULT_IO_BATCH_ROWS = 65536
 
 
@@ -70,6 +71,7 @@ class ColumnInfo:
     role_confidence: float = 0.0
     role_detail: str | None = None  # calendar part, date layout
     date_format: str | None = None  # strings read as timestamps with this layout
+    number_format: str | None = None  # strings read as numbers written so (see .numbers)
     excluded: bool = False  # left out of every analysis by the dataset spec
     # smallest and largest finite value of a number column (the typing scan's, exact):
     # how many orders of magnitude a quantity spans tells totals of units of every size
@@ -173,6 +175,11 @@ class Dataset:
         """String columns read as timestamps, with their layouts."""
         return {c.name: c.date_format for c in self.columns if c.date_format}
 
+    @property
+    def number_formats(self) -> dict[str, str]:
+        """String columns read as numbers (thousands separators, percent signs...)."""
+        return {c.name: c.number_format for c in self.columns if c.number_format}
+
     def describe(self) -> dict:
         """The dataset as the report and the evidence cite it (no absolute paths)."""
         return {
@@ -214,6 +221,7 @@ class Dataset:
                     "kind": str(c.kind),
                     "null_count": c.null_count,
                     **c.role_json(),
+                    **({"number_format": c.number_format} if c.number_format else {}),
                     **({"excluded": True} if c.excluded else {}),
                     **(
                         {"missing_codes": list(self.missing_codes[c.name])}
@@ -311,8 +319,8 @@ class Dataset:
             self.source.iter_part_batches(part, names, batch_size)
             for part in range(len(self.source.parts()))
         )
-        formats, zone = self.date_formats, self.time_zone
-        target = _analysis_schema(schema, formats, zone)
+        formats, zone, numeric = self.date_formats, self.time_zone, self.number_formats
+        target = _analysis_schema(schema, formats, zone, numeric)
         chunks = canonical_chunks(parts, self.chunk_rows, schema, start=start, stop=stop)
         codes = {n: v for n, v in (codes or {}).items() if n in names}
         if codes:
@@ -323,7 +331,9 @@ class Dataset:
         if target.equals(schema):
             return chunks
         return (
-            Chunk(c.index, c.part, c.row_start, _normalise(c.table, target, formats, zone))
+            Chunk(
+                c.index, c.part, c.row_start, _normalise(c.table, target, formats, zone, numeric)
+            )
             for c in chunks
         )
 
@@ -364,19 +374,25 @@ def _analysis_type(typ: pa.DataType) -> pa.DataType:
 
 
 def _analysis_schema(
-    schema: pa.Schema, date_formats: dict[str, str] | None = None, zone: str | None = None
+    schema: pa.Schema,
+    date_formats: dict[str, str] | None = None,
+    zone: str | None = None,
+    number_formats: dict[str, str] | None = None,
 ) -> pa.Schema:
     """Normalise time units and string types so every format gives the same chunks;
-    string columns holding dates (``date_formats``) become timestamps; with a declared
-    ``zone`` every timestamp is shown in it (days and hours are that zone's)."""
+    string columns holding dates (``date_formats``) become timestamps, those holding
+    numbers written as text (``number_formats``) numbers; with a declared ``zone`` every
+    timestamp is shown in it (days and hours are that zone's)."""
     date_formats = date_formats or {}
+    number_formats = number_formats or {}
     fields = []
     for f in schema:
-        typ = (
-            _date_string_type(date_formats[f.name])
-            if f.name in date_formats
-            else (_analysis_type(f.type))
-        )
+        if f.name in date_formats:
+            typ = _date_string_type(date_formats[f.name])
+        elif f.name in number_formats:
+            typ = numbers.number_type(number_formats[f.name])
+        else:
+            typ = _analysis_type(f.type)
         if zone and pa.types.is_timestamp(typ):
             typ = pa.timestamp("us", tz=zone)
         fields.append(pa.field(f.name, typ))
@@ -400,17 +416,21 @@ def _normalise(
     target: pa.Schema,
     date_formats: dict[str, str] | None = None,
     zone: str | None = None,
+    number_formats: dict[str, str] | None = None,
 ) -> pa.Table:
     """Cast to the analysis schema. Finer time units are floored first (a plain cast
     truncates towards zero, which would move pre-1970 instants to the next microsecond)."""
     import pyarrow.compute as pc
 
     date_formats = date_formats or {}
+    number_formats = number_formats or {}
     columns = []
     for field, column in zip(target, table.columns, strict=True):
         typ = column.type
         if field.name in date_formats:
             column = _parse_dates(column, date_formats[field.name])
+        elif field.name in number_formats:
+            column = numbers.parse(column, number_formats[field.name])
         elif pa.types.is_timestamp(typ) and typ.unit == "ns":
             column = pc.floor_temporal(column, unit="microsecond")
         elif pa.types.is_duration(typ) and typ.unit == "ns":
@@ -584,6 +604,7 @@ def open_dataset(
         else:
             row_count, summaries = _typing_scan(source, schema)
         _apply_declared_formats(spec, schema, summaries)
+        _number_string_summaries(source, schema, summaries)
     if row_count == 0:
         raise DatasetError(
             f"dataset {name!r} ({file.name}) has no data rows; there is nothing to analyse"
@@ -651,17 +672,24 @@ def open_dataset(
         columns.append(
             ColumnInfo(
                 name=f.name,
-                arrow_type=str(f.type),
+                arrow_type=str(numbers.number_type(summary["number_format"]))
+                if summary.get("number_format")
+                else str(f.type),
                 kind=kinds[f.name],
                 null_count=row_count - summary["non_null"],
                 distinct_at_least=summary["distinct_at_least"],
                 distinct_exact=summary["distinct_exact"],
                 role=role.role,
-                role_reason=role.reason,
+                role_reason=f"{role.reason}; {numbers.describe(summary['number_format'])}"
+                if summary.get("number_format")
+                else role.reason,
                 role_confidence=role.confidence,
                 role_detail=role.detail,
                 date_format=summary.get("date_format")
                 if kinds[f.name] == ColumnKind.TIMESTAMP
+                else None,
+                number_format=summary.get("number_format")
+                if kinds[f.name] == ColumnKind.NUMERIC
                 else None,
                 excluded=f.name in spec.exclude,
                 value_range=(summary["fmin"], summary["fmax"])
@@ -854,6 +882,31 @@ def _apply_declared_formats(spec: DatasetSpec, schema: pa.Schema, summaries: dic
         summaries[f.name]["date_format"] = layout
         summaries[f.name]["date_ambiguous"] = False
         summaries[f.name]["date_declared"] = True
+        summaries[f.name]["number_format"] = None  # a declared date is no number
+
+
+def _number_string_summaries(source: Source, schema: pa.Schema, summaries: dict) -> None:
+    """The typing-scan summaries of string columns read as numbers (:mod:`.numbers`),
+    in place: their values are parsed again and scanned as the numbers they are, so roles
+    are decided from a number's domain (those columns only; most tables cost nothing)."""
+    formats = {
+        f.name: summaries[f.name]["number_format"]
+        for f in schema
+        if summaries[f.name].get("number_format")
+    }
+    if not formats:
+        return
+    names = list(formats)
+    sub = pa.schema([schema.field(n) for n in names])
+    target = _analysis_schema(sub, number_formats=formats)
+    scans = {n: ColumnScan(target.field(n).type) for n in names}
+    for part_index in range(len(source.parts())):
+        for batch in source.iter_part_batches(part_index, names, DEFAULT_IO_BATCH_ROWS):
+            table = _normalise(pa.Table.from_batches([batch]), target, number_formats=formats)
+            for n in names:
+                scans[n].update(table.column(n))
+    for n in names:
+        summaries[n] = {**scans[n].summary(), "number_format": formats[n]}
 
 
 def _date_string_grains(

@@ -15,6 +15,8 @@ Rules (documented in docs/user-guide.md, "How column kinds are inferred"):
 * string -> timestamp when every non-null value parses with one of ``DATE_FORMATS``
   (checked on every row; the first format that parses them all wins, and a day/month
   order that the data cannot settle is read month-first and reported as ambiguous).
+* string -> numeric when every non-null value is a number written as text with thousands
+  separators, percent signs, currency symbols or accounting parentheses (:mod:`.numbers`).
 * anything else (binary, nested) -> other; analyses do not use it.
 
 What a column *means* (its role) is decided afterwards from these summaries, in
@@ -31,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..column_kinds import ColumnKind
+from . import numbers
 from .dates import AMBIGUOUS_DATE_PAIRS, DATE_FORMATS, leading_fields, parses_all, settle_order
 
 #: timestamp ticks per second, by unit
@@ -92,6 +95,9 @@ class ColumnScan:
     # numbers: exact counts per value while there are at most CODE_MAX_LEVELS values
     code_counts: dict | None = field(default_factory=dict)
     leading_second: set = field(default_factory=set)
+    # strings: what every value seen so far shows as a number written as text (None: one
+    # value is no such number); see .numbers
+    number_features: set | None = field(default_factory=set)
 
     def update(self, col: pa.ChunkedArray | pa.Array) -> None:
         self.rows += len(col)
@@ -114,6 +120,7 @@ class ColumnScan:
                 )
             self._track_distinct(valid, uniques)
             self._track_date_formats(valid)
+            self._track_number_text(valid if uniques is None else uniques)
         elif pa.types.is_integer(typ):
             valid = _non_null(col)
             self._track_distinct(valid)
@@ -250,6 +257,15 @@ class ColumnScan:
             self.leading_first |= first
             self.leading_second |= second
 
+    def _track_number_text(self, values) -> None:
+        """Keep the features of numbers written as text while every value is one; tried on
+        the first values first, as dates are (most text columns fail at once)."""
+        if self.number_features is None or not len(values):
+            return
+        head = numbers.features_of(values.slice(0, 16))
+        found = numbers.features_of(values) if head is not None else None
+        self.number_features = None if found is None else self.number_features | found
+
     def _track_codes(self, arr: np.ndarray) -> None:
         """Exact counts per value while a numeric column has at most CODE_MAX_LEVELS
         values (the alternatives 1..4 of a long-format choice table)."""
@@ -368,6 +384,9 @@ class ColumnScan:
             "granularity": self._granularity(),
             "month_end": self._granularity() in ("month", "year") and bool(self.off_first_day),
             **self._date_layout(),
+            "number_format": numbers.layout_of(self.number_features)
+            if self._is_string
+            else None,
         }
 
 
@@ -445,6 +464,8 @@ def decide_kind(arrow_type: pa.DataType, summary: dict) -> ColumnKind:
     ):
         if summary.get("date_format"):
             return ColumnKind.TIMESTAMP
+        if summary.get("number_format"):
+            return ColumnKind.NUMERIC
         non_null = summary["non_null"]
         distinct = summary["distinct_at_least"]
         many = distinct > 1000 or (non_null and distinct > non_null / 2)
