@@ -92,7 +92,7 @@ def test_a_declared_date_layout_wins(tmp_path) -> None:
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(
-        st.decimals(min_value=-10**9, max_value=10**9, places=2, allow_nan=False),
+        st.decimals(min_value=-(10**9), max_value=10**9, places=2, allow_nan=False),
         min_size=1,
         max_size=40,
     )

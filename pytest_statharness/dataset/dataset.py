@@ -331,9 +331,7 @@ class Dataset:
         if target.equals(schema):
             return chunks
         return (
-            Chunk(
-                c.index, c.part, c.row_start, _normalise(c.table, target, formats, zone, numeric)
-            )
+            Chunk(c.index, c.part, c.row_start, _normalise(c.table, target, formats, zone, numeric))
             for c in chunks
         )
 

@@ -384,9 +384,7 @@ class ColumnScan:
             "granularity": self._granularity(),
             "month_end": self._granularity() in ("month", "year") and bool(self.off_first_day),
             **self._date_layout(),
-            "number_format": numbers.layout_of(self.number_features)
-            if self._is_string
-            else None,
+            "number_format": numbers.layout_of(self.number_features) if self._is_string else None,
         }
 
 
