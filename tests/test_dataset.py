@@ -150,3 +150,33 @@ def test_uint64_ids_near_two_to_the_64_keep_their_range(tmp_path) -> None:
     dataset = open_dataset("u", str(path))
     low, high = dataset.column("u64").value_range
     assert low >= 2.0**63 and high >= low
+
+
+def test_dates_centuries_away_with_a_null_are_floats(tmp_path) -> None:
+    """Microseconds of a date before 1685 pass 2**53: Arrow's checked cast refused them
+    when the column had a null, and correlation and clustered_rows crashed."""
+    path = tmp_path / "h.csv"
+    lines = ["date,v"] + [f"{1600 + i}-06-01,{i * 0.5}" for i in range(40)] + [",1.0"]
+    path.write_text("\n".join(lines) + "\n")
+    dataset = open_dataset("h", str(path))
+    assert dataset.column("date").kind == ColumnKind.TIMESTAMP
+    (chunk,) = list(dataset.iter_chunks(["date"]))
+    floats = chunk.floats("date")
+    assert np.isnan(floats[-1]) and not np.isnan(floats[:-1]).any()
+    expected = np.array(
+        [dt.datetime(1600 + i, 6, 1) - dt.datetime(1970, 1, 1) for i in range(40)]
+    ) // dt.timedelta(microseconds=1)
+    assert floats[:-1].tolist() == expected.astype(np.float64).tolist()
+
+
+def test_genotypes_are_no_dates(tmp_path) -> None:
+    """strptime's %Y reads '3/4' as April of the year 3: a date needs a four-digit year."""
+    path = tmp_path / "g.csv"
+    path.write_text(
+        "apoe,x\n"
+        + "".join(
+            f"{a}/{b},{i}\n"
+            for i, (a, b) in enumerate([(2, 3), (3, 3), (3, 4), (4, 4), (2, 4)] * 8)
+        )
+    )
+    assert open_dataset("g", str(path)).column("apoe").kind == ColumnKind.CATEGORICAL

@@ -69,12 +69,15 @@ class Chunk:
             )
         if pa.types.is_boolean(col.type):
             col = pc.cast(col, pa.int8())
-        arr = (
-            col.to_numpy()
-            if col.null_count == 0
-            else pc.fill_null(pc.cast(col, pa.float64()), float("nan")).to_numpy()
-        )
-        return np.asarray(arr, dtype=np.float64)
+        if col.null_count == 0:
+            return np.asarray(col.to_numpy(), dtype=np.float64)
+        if pa.types.is_floating(col.type):
+            return np.asarray(pc.fill_null(col, float("nan")).to_numpy(), dtype=np.float64)
+        # whole numbers converted by numpy, as without nulls: Arrow's checked cast refuses
+        # integers beyond 2**53 (microseconds of a date before 1685), numpy rounds them
+        arr = np.asarray(pc.fill_null(col, 0).to_numpy(), dtype=np.float64)
+        arr[np.asarray(pc.is_null(col).to_numpy(zero_copy_only=False))] = np.nan
+        return arr
 
     def values(self, name: str) -> np.ndarray:
         """Only the valid values of a numeric column, as float64."""

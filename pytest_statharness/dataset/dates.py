@@ -74,12 +74,20 @@ def parse(column, layout: str):
     return parsed
 
 
+#: a value read as a date has a year of four digits: strptime's %Y takes "1/2" as the year 1,
+#: February (genotypes 1/2, 3/4 became dates of years 1..4)
+MIN_YEAR = 1000
+
+
 def parses_all(values, layout: str) -> bool:
-    """Every (non-null) value of ``values`` parses with ``layout``."""
+    """Every (non-null) value of ``values`` parses with ``layout``, in a year from MIN_YEAR."""
     pattern = QUARTER_LAYOUTS.get(layout)
     if pattern is not None:
         return bool(pc.all(pc.match_substring_regex(values, pattern)).as_py() is not False)
-    return pc.strptime(values, format=layout, unit="us", error_is_null=True).null_count == 0
+    parsed = pc.strptime(values, format=layout, unit="us", error_is_null=True)
+    if parsed.null_count:
+        return False
+    return not len(parsed) or "%Y" not in layout or pc.min(pc.year(parsed)).as_py() >= MIN_YEAR
 
 
 def _parse_quarters(column, pattern: str):
