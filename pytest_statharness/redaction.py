@@ -34,7 +34,8 @@ DEFAULT_MODE = "hash"
 DETECT_ROWS = 65536
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _SSN = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
-_CARD = re.compile(r"(?<![\w-])(?:\d[ -]?){12,18}\d(?![\w-])")
+#: digits after a decimal point are a number's fraction, not a card (54.463745723640116)
+_CARD = re.compile(r"(?<![\w.-])(?:\d[ -]?){12,18}\d(?![\w-]|\.\d)")
 _WORD = re.compile(r"[^\s'\"`<>()\[\]{},;]+")
 
 

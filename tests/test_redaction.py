@@ -14,6 +14,7 @@ from pytest_statharness.redaction import (
     escape_markdown,
     looks_secret,
     redact_findings,
+    redact_text,
     secret_columns,
     secret_reason,
 )
@@ -137,6 +138,15 @@ def test_findings_without_secrets_are_returned_as_they_are() -> None:
         }
     ]
     assert redact_findings(findings, {}, "hash")[0] is findings[0]
+
+
+def test_a_numbers_fraction_digits_are_no_card_number() -> None:
+    """54.463745723640116: 15 digits after the point pass the Luhn check, and a mixed
+    column's example value was shown as '54.redacted:sha256:...'."""
+    text = "examples: 54.463745723640116, 0.4111111111111111 and -7.4111111111111111e3"
+    assert redact_text(text, "hash", words=False) == text
+    card = "paid with 4111111111111111."
+    assert redact_text(card, "mask", words=False) == "paid with redacted."
 
 
 def test_modes_hash_mask_none() -> None:
