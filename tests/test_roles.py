@@ -857,3 +857,17 @@ def test_sparse_numbers_repeated_on_sets_are_a_quantity_of_the_set(tmp_path) -> 
     assert cols["distance"].role == ColumnRole.COUNT, cols["distance"].role_reason
     assert cols["strata"].role == ColumnRole.IDENTIFIER
     assert cols["patient_id"].role == ColumnRole.IDENTIFIER
+
+
+def test_a_bare_no_with_repeated_values_is_nitric_oxide_not_a_key(tmp_path) -> None:
+    rng = np.random.default_rng(5)
+    no = rng.integers(5, 140, 578)
+    frame = pd.DataFrame(
+        {"NO2": no // 2 + rng.integers(0, 20, 578), "NO": no, "SO2": rng.integers(1, 60, 578)}
+    )
+    cols = roles_of(tmp_path, frame, "csv")
+    assert cols["NO"].role in (ColumnRole.MEASUREMENT, ColumnRole.COUNT)
+    # mostly distinct, a bare 'no' is still the number of the row's unit
+    frame["No"] = rng.permutation(np.arange(1000, 1578))
+    frame.loc[:30, "No"] = 1000
+    assert roles_of(tmp_path, frame, "csv")["No"].role == ColumnRole.IDENTIFIER

@@ -95,8 +95,13 @@ TWO_DIGIT_YEAR_PIVOT = 50
 _ID_TOKENS = {
     "id", "key", "code", "number", "num", "no", "nr", "zip", "zipcode", "postcode",
     "phone", "flight", "account", "uuid", "guid", "ssn", "isbn", "sku", "serial", "tailnum",
-    "rownames", "rowname", "unnamed",
+    "rownames", "rowname", "unnamed", "fips", "ansi", "geoid",
 }  # fmt: skip
+#: key words that are also ordinary words or chemistry: a bare 'NO' is nitric oxide as often
+#: as a number; so named, whole numbers are a key only when mostly distinct (summer's NO: 133
+#: values over 578 rows, beside NO2 and SO2, is a measurement)
+_WEAK_ID_TOKENS = {"no", "nr", "num", "number"}
+WEAK_ID_DISTINCT_SHARE = 0.5
 #: words naming the units rows are collected in (pupils in classes and schools, patients
 #: in hospitals, answers by interviewer): whole numbers so named, with more values than a
 #: code list, are those units' keys, not a quantity (Star's schidkn, nlschools' class)
@@ -555,7 +560,13 @@ def decide_role(
                 0.6,
             )
         return RoleDecision(ColumnRole.IDENTIFIER, "a distinct whole number on every row", 0.85)
-    if whole and tokens & _ID_TOKENS and distinct > 20 and not summary.get("negative"):
+    if (
+        whole
+        and tokens & _ID_TOKENS
+        and distinct > 20
+        and not summary.get("negative")
+        and (tokens - _WEAK_ID_TOKENS or distinct >= WEAK_ID_DISTINCT_SHARE * non_null)
+    ):
         return RoleDecision(
             ColumnRole.IDENTIFIER,
             "non-negative whole numbers with many distinct values, named as a key",

@@ -223,6 +223,28 @@ def test_two_columns_missing_in_the_same_rows_are_one_finding() -> None:
     assert own and all(f["severity"] == "low" for f in own)
 
 
+def test_nearly_empty_columns_overlap_by_chance_and_are_no_group() -> None:
+    """PD: diag, race and comments are 90-95% empty each, independently: their missing rows
+    overlap with a Jaccard of 0.86 by chance alone (lift 0.99). No "missing in the same
+    rows" (it was high); each column's own finding stands."""
+    from pytest_statharness.registry import Registry
+    from pytest_statharness.testing import run_on_frame
+
+    rng = np.random.default_rng(8)
+    n = 825
+    frame = pd.DataFrame(
+        {
+            "diag": np.where(rng.random(n) < 0.95, None, "x"),
+            "race": np.where(rng.random(n) < 0.9, None, "w"),
+            "age": rng.integers(40, 90, n),
+        }
+    )
+    result = run_on_frame(Registry.builtin().get("missingness"), frame)
+    assert not [f for f in result.findings if f["kind"] == "missing_together"]
+    own = {f["subject"].get("column"): f for f in result.findings if f["subject"].get("column")}
+    assert own["diag"]["severity"] == own["race"]["severity"] == "high"
+
+
 def test_empty_columns_are_not_missing_together() -> None:
     """Two empty columns are missing on the same rows by construction: no group finding
     (it was high); each column's own finding says it is empty."""
