@@ -83,8 +83,9 @@ class _Ends:
     #: the second-smallest value and its rows: a spike at the bottom towers over it
     second: float | None = None
     at_second: int = 0
-    #: the largest value below the top: a lone 9 beyond a 1..5 rating scale
+    #: the largest value below the top (a lone 9 beyond a 1..5 rating scale) and its rows
     below_top: float | None = None
+    at_below_top: int = 0
 
 
 def _merge_end(v1, c1, v2, c2, larger: bool) -> tuple[float | None, int]:
@@ -103,10 +104,14 @@ SCALE_MAX = 7.0
 SCALE_MAX_DISTINCT = 12
 #: the code sits at least this far past the scale's top
 SCALE_GAP = 2.0
+#: a scale's top answer is given on at least this share of the rows; a count's tail thins
+#: out (Doctor's children 1..7: 4 of 485 families have 7, and one has 9: a family, no code)
+SCALE_TOP_MIN_SHARE = 0.02
 SCALE_RULE = (
     f"a rating scale (whole numbers from 1 to at most {SCALE_MAX:g}, at most "
     f"{SCALE_MAX_DISTINCT} distinct values) with a value of 8, 9, 88 or 99 at least "
-    f"{SCALE_GAP:g} past its top: a "
+    f"{SCALE_GAP:g} past its top, which at least {SCALE_TOP_MIN_SHARE:.0%} of the rows give "
+    "(a count's tail thins out instead): a "
     "questionnaire's 'no answer' code or a typo, averaged in as an answer; medium"
 )
 
@@ -228,6 +233,7 @@ class CappedValues(Analysis):
             under = values[values < top]
             if under.size:
                 part.below_top = float(under.max())
+                part.at_below_top = int(np.count_nonzero(under == part.below_top))
             state[c] = self._merge_one(state[c], part)
         return state
 
@@ -251,8 +257,16 @@ class CappedValues(Analysis):
                 lowest[v] = lowest.get(v, 0) + k
         ordered = sorted(lowest)
         second = ordered[1] if len(ordered) > 1 else None
-        highest = sorted({v for v in (a.top, a.below_top, b.top, b.below_top) if v is not None})
-        below_top = highest[-2] if len(highest) > 1 else None
+        highest: dict[float, int] = {}
+        for v, k in (
+            (a.top, a.at_top),
+            (a.below_top, a.at_below_top),
+            (b.top, b.at_top),
+            (b.below_top, b.at_below_top),
+        ):
+            if v is not None:
+                highest[v] = highest.get(v, 0) + k
+        below_top = sorted(highest)[-2] if len(highest) > 1 else None
         return _Ends(
             a.n + b.n,
             top,
@@ -265,6 +279,7 @@ class CappedValues(Analysis):
             second,
             lowest[second] if second is not None else 0,
             below_top,
+            highest[below_top] if below_top is not None else 0,
         )
 
     def merge(self, a, b, ctx):
@@ -473,6 +488,7 @@ def _beyond_scale(s: _Ends, distinct: int) -> bool:
         and s.bottom == 1.0
         and s.below_top <= SCALE_MAX
         and s.top - s.below_top >= SCALE_GAP
+        and s.at_below_top >= SCALE_TOP_MIN_SHARE * s.n
     )
 
 

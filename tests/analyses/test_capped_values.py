@@ -116,7 +116,8 @@ def test_extremes_and_their_counts_match_numpy(values, chunk_rows) -> None:
 def test_a_code_past_a_rating_scale_is_named() -> None:
     """Kakadu: 'future' rated 1..5 with a 9 on one row, 'tvenv' 1..7 with a 9: a 'no answer'
     code or a typo averaged in as an answer. A count of children 0..7 with a family of 9,
-    and a scale whose top answer is 9 with 8 present, are left alone."""
+    one of 1..7 whose top is rare (a count's thinning tail), and a scale whose top answer
+    is 9 with 8 present, are left alone."""
     rng = np.random.default_rng(12)
     n = 1800
     future = rng.integers(1, 6, n).astype(float)
@@ -126,7 +127,14 @@ def test_a_code_past_a_rating_scale_is_named() -> None:
     nine = rng.integers(1, 10, n).astype(float)
     part = rng.choice([1.0, 1.2833, 2.0, 3.0, 4.0, 5.0], n)
     part[3] = 9
-    frame = pd.DataFrame({"future": future, "kids": kids, "nine": nine, "npart": part})
+    # Doctor's children: 1..7 thinning out (7 in 0.8% of families), one family of 9
+    children = np.minimum(rng.geometric(0.35, n), 7).astype(float)
+    children[children == 7] = np.where(rng.random(int((children == 7).sum())) < 0.15, 7.0, 6.0)
+    children[9] = 9
+    frame = pd.DataFrame(
+        {"future": future, "kids": kids, "nine": nine, "npart": part, "children": children}
+    )
+    assert 0 < (children == 7).mean() < 0.02
     result = run_on_frame(CappedValues(), frame)
     found = [f for f in result.findings if f["kind"] == "scale_code"]
     assert [f["subject"]["column"] for f in found] == ["future"]
