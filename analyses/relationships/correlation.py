@@ -687,6 +687,20 @@ IDENTITY_PAIR_RULE = (
     "{column!r} is a linear identity of other measures (see its linear_identity finding): "
     "its correlations restate theirs; severity at most low, and it links no correlated group"
 )
+#: two columns equal on at least this many shared rows are a copy
+COPY_MIN_ROWS = 10
+#: relative tolerance of a copy: the deviations the moments are summed from are rounded
+COPY_TOLERANCE = 1e-9
+#: ... and both have at least this many distinct values (no flags or short codes)
+COPY_MIN_DISTINCT = 10
+COPY_RULE = (
+    f"two measures of at least {COPY_MIN_DISTINCT} distinct values each, equal on every row "
+    f"where both have a value (at least {COPY_MIN_ROWS} rows; r = 1 with the same mean and "
+    f"spread there, to a relative {COPY_TOLERANCE:g}): one is a copy of the other, under "
+    "another name, made on purpose or by mistake; medium, said once; the "
+    "copy (the column with more missing values, else the later one) restates the "
+    "original: its pairs are at most low and link no correlated group"
+)
 #: a linear identity needs this many rows beyond its coefficients (residual degrees of
 #: freedom): 2 rows fit any line exactly, 12 rows that keep b = a + 1 are a rule
 IDENTITY_MIN_DF = 10
@@ -882,7 +896,9 @@ class Correlation(Analysis):
         f"plain float arithmetic; at least {IDENTITY_MIN_DF} rows more than coefficients) is "
         "one medium finding, first, with its coefficients "
         "(testscr = 0.5 readscr + 0.5 mathscr); the pairs of that column are at most low and "
-        "link no group. Measures (role measurement, count, duration) "
+        "link no group. A measure equal to another on every row both have a value (at least "
+        f"{COPY_MIN_ROWS} rows, {COPY_MIN_DISTINCT} distinct values each) is a copied column: one medium finding; the copy's pairs are at "
+        "most low and link no group. Measures (role measurement, count, duration) "
         "and 0/1 flags (point-biserial r) are paired"
     )
     reference = (
@@ -1339,6 +1355,8 @@ class Correlation(Analysis):
         # a column computed from others restates them: no pair of it is medium, none links
         # a correlated group (awake = 24 - sleep_total)
         derived_cols = {cols.index(f["subject"]["derived"]) for f in identities}
+        copies = self._copy_findings(ctx, info, selected, identities, axis_index)
+        derived_cols |= {cols.index(f["subject"]["copy"]) for f in copies}
         interesting = interest_columns(ctx.dataset)
         censoring = {frozenset(p) for p in getattr(ctx.dataset, "survival_pairs", ())}
         for i, j in selected:
@@ -1624,6 +1642,7 @@ class Correlation(Analysis):
         _monotone_twins(out)
         return (
             identities
+            + copies
             + groups
             + _strongest_first(
                 ctx, out, lambda v: abs(v["pearson_r"]) if v["pearson_r"] is not None else None
@@ -1690,6 +1709,52 @@ class Correlation(Analysis):
                         "coefficients": coefficients,
                         "constant": constant,
                     },
+                )
+            )
+        return out
+
+    @staticmethod
+    def _copy_findings(ctx, info, selected, identities, axis_index) -> list[dict]:
+        """One finding per column equal to another on every row both have a value (exact
+        sums): a copy, made once (a duplicated variable) or by mistake (affect's BDI is
+        EA1 on each of the 160 rows where BDI is present). The copy is the column with
+        more missing values (else the later one); its pairs restate the original's."""
+        cols = ctx.columns
+        named = {frozenset(f["subject"]["columns"]) for f in identities}
+        out = []
+        copied: set[int] = set()
+        for i, j in selected:
+            pr = info["pearson"].get((i, j)) or {}
+            if (
+                axis_index in (i, j)
+                or not _equal_values(pr, info["means"][i], info["means"][j])
+                or pr["n"] < COPY_MIN_ROWS
+                or not all(_many_values(ctx.dataset.column(cols[k])) for k in (i, j))
+                or frozenset((cols[i], cols[j])) in named
+                or i in copied
+                or j in copied
+            ):
+                continue
+            missing = {k: ctx.dataset.row_count - info["scan"][cols[k]]["n"] for k in (i, j)}
+            copy, original = (i, j) if missing[i] > missing[j] else (j, i)
+            copied.add(copy)
+            n = pr["n"]
+            where = (
+                f"every row ({n})"
+                if n == ctx.dataset.row_count
+                else f"all {n} rows where both have a value ({missing[copy]} rows of "
+                f"{cols[copy]!r} are empty)"
+            )
+            out.append(
+                ctx.finding(
+                    kind="identical_columns",
+                    title=f"{cols[copy]!r} equals {cols[original]!r} on {where}: a copied column",
+                    subject={"columns": [cols[original], cols[copy]], "copy": cols[copy]},
+                    values={"rows_compared": n, "rows_missing_in_copy": missing[copy]},
+                    units={"rows_compared": "rows", "rows_missing_in_copy": "rows"},
+                    severity="medium",
+                    columns=[cols[original], cols[copy]],
+                    parameters={"rule": COPY_RULE},
                 )
             )
         return out
@@ -1801,7 +1866,46 @@ def _pearson(moments) -> dict:
         return {"n": n, "r": None, "p": None}
     r = _ratio_sqrt(cxy, cxx, cyy)
     r = min(1.0, max(-1.0, r))
-    return {"n": n, "r": r, "p": _corr_p(r, n), "cxx": cxx, "cyy": cyy}
+    return {
+        "n": n,
+        "r": r,
+        "p": _corr_p(r, n),
+        "cxx": cxx,
+        "cyy": cyy,
+        # the pair's rows' means and spreads, about the column means (a copied column)
+        **_pair_spreads(sx, sy, cxx, cyy, unit, n),
+    }
+
+
+def _pair_spreads(sx: int, sy: int, cxx: int, cyy: int, unit: int, n: int) -> dict:
+    """Means (about the column means) and standard deviations of a pair's rows, as floats;
+    none when a value passes float64 (sums of values near 1e308)."""
+    try:
+        return {
+            "dx": sx / (unit * n),
+            "dy": sy / (unit * n),
+            "sdx": math.sqrt(cxx / unit**2) / n,
+            "sdy": math.sqrt(cyy / unit**2) / n,
+        }
+    except OverflowError:
+        return {}
+
+
+def _many_values(info) -> bool:
+    """A column with enough distinct values for equality with another to be no chance (two
+    countries' 0/1 crisis flags can agree year by year)."""
+    return info.role != ColumnRole.BOOLEAN and info.distinct_at_least >= COPY_MIN_DISTINCT
+
+
+def _equal_values(pr: dict, mean_x: float, mean_y: float) -> bool:
+    """Two columns equal on the rows they share: r of 1, the same spread and the same
+    mean there (to COPY_TOLERANCE: each deviation from a column mean is rounded once)."""
+    if pr.get("r") is None or pr["r"] < 1 - 1e-12 or not pr.get("sdx"):
+        return False
+    sdx, sdy = pr["sdx"], pr["sdy"]
+    mx, my = mean_x + pr["dx"], mean_y + pr["dy"]
+    scale = sdx + abs(mx)
+    return abs(sdx - sdy) <= COPY_TOLERANCE * sdx and abs(mx - my) <= COPY_TOLERANCE * scale
 
 
 def _corr_p(r: float, n: int) -> float | None:

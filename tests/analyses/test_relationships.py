@@ -434,6 +434,33 @@ def _identities(result) -> list[dict]:
     return [f for f in result.findings if f["kind"] == "linear_identity"]
 
 
+def test_a_copied_column_is_said_once_and_its_pairs_restate_the_original() -> None:
+    """affect: BDI equals EA1 on each of the 160 rows where BDI has a value. It was a low
+    "monotone function" pair, and it made a correlated group of EA1, PA1 and BDI. Now one
+    medium finding names the copy; the copy's pairs are low and link no group. A column
+    shifted by a constant, or scaled, is no copy."""
+    rng = np.random.default_rng(4)
+    n = 330
+    ea1 = rng.integers(0, 30, n).astype(float)
+    pa1 = ea1 + rng.normal(0, 4, n)
+    bdi = np.where(np.arange(n) < 160, ea1, np.nan)
+    frame = pd.DataFrame(
+        {"EA1": ea1, "PA1": pa1, "BDI": bdi, "EA1c": ea1 + 3, "noise": rng.normal(0, 1, n)}
+    )
+    result = run_on_frame(Correlation(), frame)
+    (copy,) = [f for f in result.findings if f["kind"] == "identical_columns"]
+    assert copy["severity"] == "medium"
+    assert copy["subject"]["copy"] == "BDI" and copy["subject"]["columns"] == ["EA1", "BDI"]
+    assert copy["title"] == (
+        "'BDI' equals 'EA1' on all 160 rows where both have a value (170 rows of 'BDI' are "
+        "empty): a copied column"
+    )
+    pairs = by_pair(result)
+    assert pairs[("PA1", "BDI")]["severity"] == "low"
+    assert not [f for f in result.findings if f["kind"] == "correlated_group"]
+    assert_merge_invariant(Correlation(), frame, 29, range(2))
+
+
 def test_a_column_computed_from_others_is_one_linear_identity() -> None:
     """Caschool's testscr = (readscr + mathscr) / 2, stored to 2 decimals: one medium
     finding naming the formula, R^2 and coefficients as numpy's least squares has them; its
