@@ -43,6 +43,7 @@ from .._shared.summaries import (
     shared_quantity,
 )
 from ._common import (
+    LARGE_ALPHA,
     LARGE_R,
     LARGE_RULE,
     MAP_BUDGET_FACTOR,
@@ -818,7 +819,7 @@ class Correlation(Analysis):
         "Pearson pass over all pairs when pairs*rows <= 1e9, else the first max_pairs pairs in "
         "column order. Severity: medium when max(|r|,|rho|) >= 0.7, low when >= 0.4, both only "
         "when the smaller p-value times the number of pairs tested (Bonferroni) < 0.001 (< "
-        "0.01 for a large effect, max(|r|,|rho|) >= 0.5: " + LARGE_RULE + "); "
+        f"{LARGE_ALPHA:g} for a large effect, max(|r|,|rho|) >= 0.5: " + LARGE_RULE + "); "
         "else info. Medium becomes low when (a) the pair is weaker than both columns' "
         "strongest correlation, (b) both columns correlate with the table's time axis (its "
         "first timestamp, else a year column; read along, never reported) at |r| >= 0.7 "

@@ -25,6 +25,7 @@ from .._shared.series import (
 from .._shared.summaries import PERIODS_RULE, same_measure_two_periods
 from ._common import (
     GROUP_KINDS,
+    LARGE_ALPHA,
     LARGE_RULE,
     LARGE_V,
     TREATMENT_NOTE,
@@ -83,7 +84,7 @@ class CramersV(Analysis):
         "sqrt(chi2 / (n * (min(r, c) - 1))) and its bias-corrected form (Bergsma 2013). "
         "Pairs: the first max_pairs in column order. Severity: medium when the corrected V "
         ">= 0.5, low when >= 0.3, both only when p times the number of pairs (Bonferroni) "
-        "< 0.001 (< 0.01 for a large effect, corrected V >= 0.5: "
+        f"< 0.001 (< {LARGE_ALPHA:g} for a large effect, corrected V >= 0.5: "
         + LARGE_RULE
         + "); else info; a pair with a target or a trial's arm (a category named treat, "
         "trt, rx, dose, arm...; see declared_interest) is medium from "

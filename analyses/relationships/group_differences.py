@@ -30,6 +30,7 @@ from .._shared.series import (
 from .._shared.summaries import one_per_quantity
 from ._common import (
     GROUP_KINDS,
+    LARGE_ALPHA,
     LARGE_EPSILON,
     LARGE_RULE,
     MAP_BUDGET_FACTOR,
@@ -89,8 +90,8 @@ class GroupDifferences(Analysis):
         "(or more than 50 with fewer than 20 rows per value on average) are skipped as keys, "
         "annotations (named note, remark, comment or memo) as no grouping. Pairs: "
         "the first max_pairs in column order. Severity: medium when epsilon^2 >= 0.14, low "
-        "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001 (< 0.01 "
-        "for a large effect, epsilon^2 >= 0.14: " + LARGE_RULE + "); else info; "
+        "when >= 0.06, both only when p times the number of pairs (Bonferroni) < 0.001 (< "
+        f"{LARGE_ALPHA:g} for a large effect, epsilon^2 >= 0.14: " + LARGE_RULE + "); else info; "
         "a KPI or target (declared, or a measure named like an outcome: see declared_interest) "
         "or a trial's arm (a grouping named treat, trt, rx, dose, arm...), "
         "or a measure across a class outcome's levels (a category or 0/1 flag declared as a "
