@@ -771,3 +771,23 @@ def test_measures_across_a_binning_of_a_measure_are_low() -> None:
         in (income["evidence"]["parameters"]["severity_capped"])
     )
     assert severity_of(result, "group_difference", "income", "region") == "medium"
+
+
+def test_a_target_inferred_from_its_name_is_significant_at_one_percent() -> None:
+    """Traffic: accidents 'y' by speed limit, epsilon^2 0.05 at p 0.002, the table's one
+    pair: info under the table-wide 0.1%. A target guessed from its name keeps the
+    table-wide correction, at 1%: medium, the rule cited. The same pair with the measure
+    named 'count' (no target) stays under the 0.1% bar."""
+    rng = np.random.default_rng(9)
+    limit = np.repeat(["no", "yes"], [115, 69])
+    frame = pd.DataFrame(
+        {"limit": limit, "y": np.round(np.where(limit == "no", 23.1, 18.9) + rng.normal(0, 8, 184))}
+    )
+    result = run_on_frame(analysis("group_differences"), frame)
+    finding = next(f for f in result.findings if f["subject"].get("group_by") == "limit")
+    assert 0.001 < finding["measurement"]["values"]["p_value"] < 0.01
+    assert finding["severity"] == "medium"
+    assert "inferred from its name" in finding["evidence"]["parameters"]["declared_interest"]
+    plain = run_on_frame(analysis("group_differences"), frame.rename(columns={"y": "count"}))
+    other = next(f for f in plain.findings if f["subject"].get("group_by") == "limit")
+    assert other["severity"] in ("info", "low")
