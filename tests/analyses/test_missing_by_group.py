@@ -182,3 +182,32 @@ def test_a_rate_two_missing_rows_make_is_at_most_low() -> None:
     weight[60:66] = np.nan
     g = by_column(run_on_frame(analysis(), pd.DataFrame({"site": many, "repwt": weight})))
     assert g["repwt"]["severity"] == "medium"
+
+
+def test_missing_outcomes_by_a_trials_arm_are_its_attrition() -> None:
+    """Arthritis: 'Improved' missing for 67% of the placebo patients and 32% of the treated
+    (p 0.001) was info: Bonferroni at 0.1% over every pair, and age bins predicted the
+    gaps more strongly without being significant. A trial's arm predicting the gaps is
+    its differential attrition: medium at 1% over the arm's pairs. The same columns with
+    the grouping named 'batch' keep the table-wide bar."""
+    rng = np.random.default_rng(5)
+    arm = np.repeat(["Placebo", "Treated"], [43, 41])
+    gone = np.r_[rng.permutation(np.arange(43) < 29), rng.permutation(np.arange(41) < 13)]
+    frame = pd.DataFrame(
+        {
+            "Treatment": arm,
+            "Sex": rng.choice(["Female", "Male"], 84),
+            "Age": rng.integers(23, 75, 84),
+            "Improved": np.where(gone, None, rng.choice(["Some", "Marked"], 84)),
+        }
+    )
+    found = run_on_frame(analysis(), frame).findings
+    (finding,) = [f for f in found if f["subject"]["column"] == "Improved"]
+    assert finding["subject"]["group_by"] == "Treatment"
+    assert finding["severity"] == "medium"
+    assert "trial_arm" in finding["evidence"]["parameters"]
+    assert finding["title"] == (
+        "'Improved' goes missing with 'Treatment': 67% of rows at Placebo against 32% at Treated"
+    )
+    batch = run_on_frame(analysis(), frame.rename(columns={"Treatment": "batch"})).findings
+    assert all(f["severity"] in ("info", "low") for f in batch)
