@@ -554,6 +554,34 @@ def test_repeated_small_counts_are_subjects_alike_not_copies():
     assert again["severity"] == "high"
 
 
+def test_spells_in_weeks_and_answer_codes_coincide_by_chance():
+    """Unemployment: spells of 0..117 weeks (55 values) beside answer codes and flags; 35
+    rows repeat another (short spells of the commonest profile), where independence
+    expected 3: high, with the advice to drop 8% of the respondents. Whole-number counts
+    of up to 100 values are small counts: low, no advice."""
+    rng = np.random.default_rng(2)
+    n = 452
+    weeks = np.minimum(rng.geometric(0.06, n) - 1, 117)
+    common = np.arange(n) < 60
+    weeks[:60] = rng.integers(1, 4, 60)  # the commonest profile's short spells
+    columns = {
+        "duration": weeks,
+        "race": np.where(common, "white", rng.choice(["white", "nonwhite"], n)),
+        "sex": np.where(common, "female", rng.choice(["male", "female"], n)),
+        "reason": np.where(common, "lose", rng.choice(["lose", "leave", "reentr", "new"], n)),
+        "search": np.where(common, "no", rng.choice(["yes", "no"], n)),
+        "nobs": np.where(common, 1, rng.integers(1, 5, n)),
+    }
+    for k in range(1, 5):
+        columns[f"ftp{k}"] = np.where(common, 0, rng.integers(0, 2, n))
+    frame = pd.DataFrame(columns)
+    assert 50 < frame["duration"].nunique() <= 100
+    [dup] = run_on_frame(DuplicateRows(), frame).findings
+    assert dup["kind"] == "duplicate_rows"
+    assert dup["measurement"]["values"]["expected_duplicate_rows"] < 0.1 * 58
+    assert dup["severity"] == "low" and dup.get("recommendation") is None
+
+
 def test_zeros_far_below_a_measure_are_placeholders_for_missing_values():
     """diamonds: 8 stones of 0 mm among sizes from 3.7 mm: missing values written as 0,
     cited with their rows (medium under 1%, high from 1%; the positives' median matches
