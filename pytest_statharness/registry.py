@@ -91,8 +91,11 @@ def load_providers(
 ) -> list[Provider]:
     """Import and register the selected providers; a broken one is one clear error."""
     providers, disabled = tuple(providers), tuple(disabled)
+    installed = installed_providers()
+    _check_names(installed, providers, "--stat-providers")
+    _check_names(installed, disabled, "--stat-disable")
     loaded = []
-    for provider, entry_point in installed_providers():
+    for provider, entry_point in installed:
         if not provider.selected_by(providers, disabled) or pm.has_plugin(provider.name):
             continue
         try:
@@ -112,6 +115,20 @@ def load_providers(
             ) from None
         loaded.append(provider)
     return loaded
+
+
+def _check_names(installed, names: tuple[str, ...], option: str) -> None:
+    """A name that no installed provider has is a typo: an allow-list of only typos ran
+    nothing (pytest's exit 5, no word of why)."""
+    known = {normalize_name(n) for p, _ in installed for n in (p.name, p.distribution)}
+    unknown = [n for n in names if normalize_name(n) not in known]
+    if unknown:
+        shown = ", ".join(sorted({p.name for p, _ in installed}))
+        raise ProviderLoadError(
+            f"{option}: no installed analysis provider is named "
+            f"{', '.join(repr(n) for n in unknown)}; installed: {shown} (or their "
+            "distributions' names; `statharness providers` lists them)"
+        )
 
 
 def plugin_manager(

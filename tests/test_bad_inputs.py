@@ -749,3 +749,49 @@ def test_session_exits_4_in_one_line(pytester: pytest.Pytester, case_id: str) ->
     assert len(errors) == 1, result.stderr.str()
     assert "Traceback" not in result.stdout.str() + result.stderr.str()
     assert "INTERNALERROR" not in result.stdout.str() + result.stderr.str()
+
+
+def test_values_at_the_float_limit_run_the_whole_gauntlet(pytester: pytest.Pytester) -> None:
+    """A column holding 1e308 once in each group beside ordinary amounts, another spanning
+    -1e308..1e308, and a column with gaps: every analysis runs (outliers' mixture check
+    summed past float64 and crashed with an OverflowError; missing_by_group cut bins over
+    a width past float64, with numpy overflow warnings), and no warning leaks."""
+    lines = ["amount,wide,group,note"]
+    for i in range(200):
+        amount = 1e308 if i in (3, 4, 5) else 20.0 + (i * 37) % 50  # one in each group
+        wide = {0: 1e308, 1: -1e308}.get(i, i * 1.5)
+        note = "" if i % 5 == 0 else f"n{i % 3}"
+        lines.append(f"{amount!r},{wide!r},{'ABC'[i % 3]},{note}")
+    (pytester.path / "limit.csv").write_text("\n".join(lines) + "\n")
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "statharness",
+        "-m",
+        "statharness",
+        "--stat-explore",
+        "--stat-dataset",
+        "limit=limit.csv",
+        "-W",
+        "error::RuntimeWarning",
+        timeout=300,
+    )
+    out = result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK, out
+    assert "failed" not in out.splitlines()[-1] and "Traceback" not in out
+
+
+@pytest.mark.parametrize("option", ["--stat-providers", "--stat-disable"])
+def test_a_provider_name_nothing_installed_has_is_a_usage_error(
+    pytester: pytest.Pytester, option: str
+) -> None:
+    """`--stat-providers nosuch` ran nothing and exited 5 without a word; a mistyped
+    `--stat-disable` turned nothing off. One line naming the typo and what is installed."""
+    (pytester.path / "t.csv").write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    result = pytester.runpytest_subprocess(
+        "-p", "statharness", "--stat-dataset", "t=t.csv", option, "profle", timeout=120
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert len(errors) == 1, result.stderr.str()
+    assert f"{option}: no installed analysis provider is named 'profle'" in errors[0]
+    assert "profile" in errors[0].split("installed:")[1]

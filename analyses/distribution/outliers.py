@@ -680,11 +680,14 @@ def _mixture_by_column(moments: dict, columns) -> dict:
         n = sum(m[0] for m in levels.values())
         if n < 3 or len(levels) < 2:
             continue
-        total = math.fsum(m[1] for m in levels.values())
-        square = math.fsum(m[2] for m in levels.values())
-        ss_total = square - total * total / n
-        ss_between = math.fsum(m[1] * m[1] / m[0] for m in levels.values()) - total * total / n
-        if not ss_total > 0:
+        try:
+            total = math.fsum(m[1] for m in levels.values())
+            square = math.fsum(m[2] for m in levels.values())
+            ss_total = square - total * total / n
+            ss_between = math.fsum(m[1] * m[1] / m[0] for m in levels.values()) - total * total / n
+        except OverflowError:
+            continue  # values near 1e308: their squares pass float64, no share to measure
+        if not (ss_total > 0 and math.isfinite(ss_total) and math.isfinite(ss_between)):
             continue
         eta2 = min(1.0, max(0.0, ss_between / ss_total))
         if eta2 >= MIXTURE_ETA2 and (c not in best or eta2 > best[c]["eta_squared"]):

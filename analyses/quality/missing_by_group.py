@@ -162,6 +162,8 @@ class MissingByGroup(Analysis):
             and c.value_range is not None
             and all(math.isfinite(v) for v in c.value_range)
             and c.value_range[0] < c.value_range[1]
+            # -1e308..1e308: the width passes float64, no bin edges to cut
+            and math.isfinite(c.value_range[1] - c.value_range[0])
         ]
         rest = [c.name for c in coded if c.name not in first and c.name not in parts]
         groups = first + parts + binned + rest
