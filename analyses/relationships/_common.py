@@ -155,6 +155,13 @@ def gate(
     return tested, LARGE_ALPHA if large else ALPHA, ""
 
 
+CENSORING_RULE = (
+    "a survival table's event flag and its follow-up time (roles.survival_pairs): an event "
+    "ends the follow-up, so time is shorter where the event happened, by construction (the "
+    "censoring of the table, not a driver of the event); severity at most low"
+)
+
+
 #: a 2x2 cell this many rows would fill under independence, found empty, is a rule of the
 #: data (a one-hot code's dummies are never 1 together), not chance
 NESTED_MIN_EXPECTED = 5.0

@@ -43,6 +43,7 @@ from .._shared.summaries import (
     shared_quantity,
 )
 from ._common import (
+    CENSORING_RULE,
     LARGE_ALPHA,
     LARGE_R,
     LARGE_RULE,
@@ -739,13 +740,6 @@ ONE_SIDED_RULE = (
     "observed period after period: a pooled pair mixes the units' levels) and neither "
     "column is a product named after others (PERSPEN_PTRATIO): that column's one clear "
     "partner (a bill and the party's size, a patient's age and death)"
-)
-
-
-CENSORING_RULE = (
-    "a survival table's event flag and its follow-up time (roles.survival_pairs): an event "
-    "ends the follow-up, so time is shorter where the event happened, by construction (the "
-    "censoring of the table, not a driver of the event); severity at most low"
 )
 
 

@@ -29,6 +29,7 @@ from .._shared.series import (
 )
 from .._shared.summaries import one_per_quantity
 from ._common import (
+    CENSORING_RULE,
     GROUP_KINDS,
     LARGE_ALPHA,
     LARGE_EPSILON,
@@ -338,6 +339,7 @@ class GroupDifferences(Analysis):
         profiles: dict[tuple[str, str], dict[int, float]] = {}
         interesting = interest_columns(ctx.dataset)
         binned = _binned_groupings(ctx.dataset, info, pairs)
+        censoring = {frozenset(p) for p in getattr(ctx.dataset, "survival_pairs", ())}
         for v, g in pairs:
             lv = info["levels"][g]
             labels = [level_label(x) for x in lv["levels"]] + ["(other)"]
@@ -413,7 +415,11 @@ class GroupDifferences(Analysis):
                 )
             if severity in ("medium", "high"):
                 structural = _structural(ctx, v, g, counts, sums, res["epsilon_squared"])
-                if structural is not None:
+                if frozenset((v, g)) in censoring:
+                    # mastectomy's follow-up time across its True/False event flag
+                    severity = "low"
+                    params["severity_capped"] = CENSORING_RULE
+                elif structural is not None:
                     severity, params["severity_capped"] = structural
                 elif g in binned and binned[g] != v:
                     # age groups cut from an age: income across them is income against

@@ -791,3 +791,26 @@ def test_a_target_inferred_from_its_name_is_significant_at_one_percent() -> None
     plain = run_on_frame(analysis("group_differences"), frame.rename(columns={"y": "count"}))
     other = next(f for f in plain.findings if f["subject"].get("group_by") == "limit")
     assert other["severity"] in ("info", "low")
+
+
+def test_follow_up_time_across_its_event_flag_is_the_censoring() -> None:
+    """mastectomy: 'time' across its True/False 'event' (epsilon^2 0.48) was medium; the
+    censored were followed longer, by construction. correlation caps the same pair when
+    the flag is 0/1; group_differences now does too. Another measure across the flag
+    keeps its bar."""
+    rng = np.random.default_rng(8)
+    n = 44
+    event = rng.random(n) < 0.6
+    frame = pd.DataFrame(
+        {
+            "time": np.where(event, rng.integers(5, 80, n), rng.integers(90, 230, n)),
+            "event": event,
+            "size": np.where(event, rng.normal(30, 5, n), rng.normal(20, 5, n)),
+        }
+    )
+    found = run_on_frame(analysis("group_differences"), frame).findings
+    time = next(f for f in found if f["subject"].get("column") == "time")
+    assert time["severity"] == "low"
+    assert "survival" in time["evidence"]["parameters"]["severity_capped"]
+    size = next(f for f in found if f["subject"].get("column") == "size")
+    assert size["severity"] == "medium"
