@@ -641,7 +641,7 @@ def open_dataset(
     }
     decided = settle_lone_calendar_parts(decided, summaries, relations)
     decided = settle_panel_units(decided, summaries, row_count)
-    decided = settle_frequency_weight(decided, summaries)
+    decided = settle_frequency_weight(decided, summaries, row_count)
     cycles = undated_cycle_parts(decided)
     columns = []
     for f in schema:

@@ -950,7 +950,7 @@ _CLASSIFYING_ROLES = (ColumnRole.CATEGORY, ColumnRole.BOOLEAN, ColumnRole.CALEND
 
 
 def settle_frequency_weight(
-    decided: dict[str, RoleDecision], summaries: dict[str, dict]
+    decided: dict[str, RoleDecision], summaries: dict[str, dict], row_count: int | None = None
 ) -> dict[str, RoleDecision]:
     """The count column of a contingency table in long form is a frequency weight.
 
@@ -959,7 +959,9 @@ def settle_frequency_weight(
     measurement, 'Freq across memory' reports the sample's composition as a group
     difference, and the categories' association, computed over the rows (one per cell),
     is V = 0.00 by construction. A single column so named, of non-negative whole numbers,
-    beside only categories (flags, calendar parts) is the weight of each row."""
+    beside only categories (flags, calendar parts) is the weight of each row; so is one
+    beside columns whose every combination is one row (a full grid: Macdonell's 22
+    heights x 42 finger lengths in 924 rows, 67% of them empty cells of count 0)."""
     named = [
         n
         for n, d in decided.items()
@@ -969,18 +971,41 @@ def settle_frequency_weight(
         and not summaries[n].get("negative")
     ]
     others = [d for n, d in decided.items() if n not in named]
-    if len(named) != 1 or not others or any(d.role not in _CLASSIFYING_ROLES for d in others):
+    if len(named) != 1 or not others:
+        return decided
+    grid = row_count is not None and _full_grid(
+        [summaries[n] for n in decided if n not in named], row_count
+    )
+    if not grid and any(d.role not in _CLASSIFYING_ROLES for d in others):
         return decided
     out = dict(decided)
+    beside = (
+        "beside columns whose every combination is one row (a full grid of cells)"
+        if grid
+        else "beside only categories"
+    )
     out[named[0]] = RoleDecision(
         ColumnRole.OTHER,
-        "non-negative whole numbers named as a frequency beside only categories: the number "
-        "of observations each row (one combination of the categories) stands for, as R's "
-        "as.data.frame(table) writes it; cramers_v weights its tables by it",
+        f"non-negative whole numbers named as a frequency {beside}: the number of "
+        "observations each row (one combination) stands for, as R's as.data.frame(table) "
+        "writes it; cramers_v weights its tables by it, other analyses read the rows "
+        "unweighted (one per cell)",
         0.8,
         FREQUENCY_WEIGHT_DETAIL,
     )
     return out
+
+
+def _full_grid(summaries: list[dict], row_count: int) -> bool:
+    """Every combination of the columns' values on one row: as many rows as the product
+    of their exact distinct counts, no value missing (a long-form table of cells). Distinct
+    rows are not checked: a grid with a repeated cell would have a cell missing."""
+    product = 1
+    for summary in summaries:
+        if not summary.get("distinct_exact") or summary.get("non_null") != row_count:
+            return False
+        product *= summary["distinct_at_least"]
+    return len(summaries) >= 2 and product == row_count
 
 
 def settle_panel_units(

@@ -881,6 +881,28 @@ def test_a_contingency_table_in_long_form_is_weighted_by_its_freq_column(tmp_pat
     assert open_dataset("t", str(path)).frequency_weight is None
 
 
+def test_a_count_over_a_full_grid_of_measures_is_a_frequency_weight(tmp_path) -> None:
+    """Macdonell: 22 heights x 42 finger lengths, one row per cell, the criminals counted
+    in 'frequency' (0 in 67% of the cells): a 'spike at zero' of a measure (rated FALSE).
+    Every combination of the other columns on one row is a long-form table: the count is
+    its weight. A missing cell (no longer a grid) leaves it a count."""
+    from pytest_statharness.dataset import open_dataset
+
+    rng = np.random.default_rng(3)
+    cells = pd.MultiIndex.from_product(
+        [np.round(np.linspace(4.6, 6.4, 22), 3), np.round(np.arange(9.4, 13.6, 0.1), 1)],
+        names=["height", "finger"],
+    ).to_frame(index=False)
+    cells["frequency"] = np.where(rng.random(len(cells)) < 0.67, 0, rng.integers(1, 60, len(cells)))
+    path = tmp_path / "t.csv"
+    cells.to_csv(path, index=False)
+    dataset = open_dataset("t", str(path))
+    assert dataset.frequency_weight == "frequency"
+    assert "full grid" in dataset.column("frequency").role_reason
+    cells.iloc[1:].to_csv(path, index=False)
+    assert open_dataset("t", str(path)).frequency_weight is None
+
+
 def test_a_skewed_measures_clear_partner_by_ranks_is_medium() -> None:
     """VA: the Karnofsky score and survival time (skewed, a few long survivors) are each
     other's strongest correlation, rho 0.57 but r 0.38: the mutual-partner rule read r
