@@ -316,6 +316,12 @@ def lagged_copies(a: str, b: str) -> bool:
     return bool(num_a or num_b) and stem_a == stem_b and sum(ch.isalpha() for ch in stem_a) >= 2
 
 
+def _numbered(name: str) -> bool:
+    """A name ending in a number after a stem (loc10, q2, x1)."""
+    stem = name.rstrip("0123456789")
+    return bool(stem) and stem != name
+
+
 def named_after(flag: str, measure: str) -> bool:
     """node4 and nodes, age80 and age, highinc and inc, prevAllies and yearsAllies: a flag
     named after a measure (the measure's letters inside the flag's, the same first
@@ -327,6 +333,8 @@ def named_after(flag: str, measure: str) -> bool:
     a, b = flag.strip().lower(), measure.strip().lower()
     if a.rstrip("0123456789") == b and a != b:
         return True  # uis' IV3 (IV == 3) beside IV
+    if _numbered(a) and _numbered(b) and a.rstrip("0123456789") == b.rstrip("0123456789"):
+        return False  # cf's loc10 and loc16, a survey's q1 and q2: siblings of a series
     letters_a = "".join(ch for ch in a if ch.isalpha())
     letters_b = "".join(ch for ch in b if ch.isalpha())
     if len(letters_b) >= FLAG_STEM and letters_b in letters_a:

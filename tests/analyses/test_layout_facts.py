@@ -568,6 +568,9 @@ def test_event_counts_of_units_of_every_size_restate_their_size() -> None:
         ("age80", "age", True),
         ("smoke", "age", False),
         ("isOld", "yearsNew", False),
+        ("loc16", "loc10", False),  # cf's markers: siblings of a numbered series
+        ("q2", "q1", False),
+        ("IV3", "IV", True),
     ],
 )
 def test_a_flag_named_after_a_measure(flag, measure, expected) -> None:
