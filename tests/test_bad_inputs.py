@@ -218,6 +218,14 @@ add(
     "error",
     "never closed",
 )
+add(
+    # the only data row opens a quote: the rest reads as one ragged row, but the quote is
+    # the cause (it was refused as "every data row is ragged")
+    "csv_unterminated_quote_first_row",
+    text("uq1.csv", 'a,b,c\n1,"x,2\n3,4,5\n'),
+    "error",
+    "never closed",
+)
 add("csv_utf16_le_bom", text("u16.csv", rows(30), "utf-16"), "error", "UTF-16")
 add(
     "csv_utf16_be_bom",

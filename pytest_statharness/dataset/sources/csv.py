@@ -349,17 +349,19 @@ class CsvSource:
             if small and breaks_in_quotes:
                 raise _QuotedBreak
             rows = counted[0]
-            if rows == 0 and ragged.count:
-                raise dataset_error(
-                    self.path,
-                    f"every data row is ragged ({ragged.count} rows)",
-                    "check the delimiter and quoting",
-                )
+            # an unclosed quote swallows the rest of the file into one field, which then
+            # reads as ragged rows: the quote is the cause to name
             if quotes % 2:
                 raise dataset_error(
                     self.path,
                     "has a quoted field that is never closed (an odd number of '\"')",
                     "close the quote or escape it as two quotes",
+                )
+            if rows == 0 and ragged.count:
+                raise dataset_error(
+                    self.path,
+                    f"every data row is ragged ({ragged.count} rows)",
+                    "check the delimiter and quoting",
                 )
             total = rows + ragged.count
             if ragged.count > MAX_RAGGED_ROWS and ragged.count > MAX_RAGGED_SHARE * total:
