@@ -88,6 +88,15 @@ class _Ends:
     at_below_top: int = 0
 
 
+def _rows_per_value(*pairs: tuple[float | None, int]) -> dict[float, int]:
+    """(value, rows) pairs of two states' ends, the rows of equal values added."""
+    out: dict[float, int] = {}
+    for v, k in pairs:
+        if v is not None:
+            out[v] = out.get(v, 0) + k
+    return out
+
+
 def _merge_end(v1, c1, v2, c2, larger: bool) -> tuple[float | None, int]:
     if v1 is None:
         return v2, c2
@@ -246,26 +255,16 @@ class CappedValues(Analysis):
         codes = dict(a.codes)
         for v, k in b.codes.items():
             codes[v] = codes.get(v, 0) + k
-        lowest: dict[float, int] = {}
-        for v, k in (
-            (a.bottom, a.at_bottom),
-            (a.second, a.at_second),
-            (b.bottom, b.at_bottom),
-            (b.second, b.at_second),
-        ):
-            if v is not None:
-                lowest[v] = lowest.get(v, 0) + k
+        lowest = _rows_per_value(
+            (a.bottom, a.at_bottom), (a.second, a.at_second),
+            (b.bottom, b.at_bottom), (b.second, b.at_second),
+        )  # fmt: skip
         ordered = sorted(lowest)
         second = ordered[1] if len(ordered) > 1 else None
-        highest: dict[float, int] = {}
-        for v, k in (
-            (a.top, a.at_top),
-            (a.below_top, a.at_below_top),
-            (b.top, b.at_top),
-            (b.below_top, b.at_below_top),
-        ):
-            if v is not None:
-                highest[v] = highest.get(v, 0) + k
+        highest = _rows_per_value(
+            (a.top, a.at_top), (a.below_top, a.at_below_top),
+            (b.top, b.at_top), (b.below_top, b.at_below_top),
+        )  # fmt: skip
         below_top = sorted(highest)[-2] if len(highest) > 1 else None
         return _Ends(
             a.n + b.n,
