@@ -64,3 +64,7 @@ __all__ = [
     "SETS_DETAIL",
     "ColumnRole",
 ]
+
+#: the role detail of a number that is an entry of a correlation matrix stored as a table
+#: (role other): coefficients, not observations (dataset.matrix_layout)
+MATRIX_ENTRY_DETAIL = "matrix_entry"

@@ -871,3 +871,23 @@ def test_a_bare_no_with_repeated_values_is_nitric_oxide_not_a_key(tmp_path) -> N
     frame["No"] = rng.permutation(np.arange(1000, 1578))
     frame.loc[:30, "No"] = 1000
     assert roles_of(tmp_path, frame, "csv")["No"].role == ColumnRole.IDENTIFIER
+
+
+def test_a_correlation_matrix_stored_as_a_table_holds_no_measures(tmp_path) -> None:
+    """neo: the 30 x 30 correlation matrix of the NEO-PI-R facets, written as a CSV. Read
+    as 30 measures, every column 'moved together' and diagonal 1.0s were 'isolated
+    outliers' (4 findings rated FALSE). Square, symmetric, unit diagonal, values in
+    [-1, 1]: entries of a matrix, role other. Random numbers in [-1, 1] stay measures."""
+    rng = np.random.default_rng(2)
+    data = rng.normal(size=(200, 6)) @ rng.normal(size=(6, 6))
+    matrix = np.round(np.corrcoef(data, rowvar=False), 2)
+    np.fill_diagonal(matrix, 1.0)
+    names = [f"F{i}" for i in range(6)]
+    frame = pd.DataFrame(matrix, columns=names)
+    cols = roles_of(tmp_path, frame, "csv")
+    assert all(cols[n].role == ColumnRole.OTHER for n in names)
+    assert cols["F0"].role_detail == "matrix_entry"
+    assert "correlation matrix" in cols["F0"].role_reason
+    noise = pd.DataFrame(rng.uniform(-1, 1, (6, 6)), columns=names)
+    cols = roles_of(tmp_path, noise, "csv")
+    assert all(cols[n].role == ColumnRole.MEASUREMENT for n in names)
