@@ -168,6 +168,32 @@ def detect_changes(
     return out, noise_sigma(y), penalty
 
 
+#: a series whose values are typically held this many periods or more (the median length
+#: of its runs of equal consecutive values) is a step function: a level set for a term, not noise around one
+HELD_PERIODS = 3.0
+HELD_MIN_POINTS = 9
+
+
+def _held_levels(y) -> str | None:
+    """Why a series' shift is no change of level against noise, or None: hoff's yearly
+    Just503R holds each of its 9 values for a 4-year presidential term; the test counts 36
+    independent years where there are 9 levels, and every step is a 'change'."""
+    values = np.asarray(y, dtype=np.float64)
+    if values.size < HELD_MIN_POINTS:
+        return None
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
+    lengths = np.diff(np.r_[starts, values.size])
+    typical = float(np.median(lengths))
+    if typical < HELD_PERIODS:
+        return None  # a long flat stretch then moving values is a change of regime
+    return (
+        f"the series holds its values for {typical:g} periods typically ({lengths.size} runs "
+        f"of equal values in {values.size} points, median run >= {HELD_PERIODS:g}): a step "
+        "function of levels set for terms, whose steps are all 'changes' and whose points "
+        "are not independent; severity at most low"
+    )
+
+
 def _levels(y, search, rows, edges: list[int], k: int) -> dict:
     """The levels either side of ``edges[k]``: the means of ``y`` and ``search`` (with
     ``rows``: of the rows' g values) over the segments up to its neighbouring edges."""
@@ -319,7 +345,10 @@ class Changepoints(_TimeAnalysis):
         "not searched for yearly or "
         "monthly dates; a series off its most common value at fewer than 10 points, "
         "scattered (under 80% of the segment before or after the change), has no level to "
-        "shift (low: Quarrels' reasons coded in 5 years); a series with >= 3 changes wanders "
+        "shift (low: Quarrels' reasons coded in 5 years); a series that typically holds its "
+        f"value for >= {HELD_PERIODS:g} periods (median run of equal values; at least "
+        f"{HELD_MIN_POINTS} points) is a step function of levels set for terms (low: hoff's "
+        "policy index held per presidential term); a series with >= 3 changes wanders "
         "(all its changes low), and so does "
         "a series read in coarser buckets whose deviations from its segments' means keep a "
         "lag-1 autocorrelation >= 0.6 (a random walk's monthly means); the "
@@ -457,6 +486,8 @@ class Changepoints(_TimeAnalysis):
                 capped = _not_a_step(search, ch, keys, y) if numeric and medium else None
                 if capped is None and medium:
                     capped = _sparse_series(y, ch["index"])
+                if capped is None and medium and numeric:
+                    capped = _held_levels(y)
                 if capped is None and medium and shift < 0:
                     reading = administrative_censoring(ctx, name)
                     capped = None if reading is None else reading + "; severity at most low"

@@ -662,3 +662,27 @@ def test_levels_are_the_means_between_confirmed_changes(seed) -> None:
         assert change["before"] == pytest.approx(y[edges[j - 1] : edges[j]].mean(), rel=1e-12)
         assert change["after"] == pytest.approx(y[edges[j] : edges[j + 1]].mean(), rel=1e-12)
         assert change["n_before"] == edges[j] - edges[j - 1]
+
+
+def test_a_level_held_for_terms_is_a_step_function_not_a_change() -> None:
+    """hoff: a policy index set per 4-year presidential term (9 values held 4 years each)
+    'shifted on 1964' at medium: every step of a step function is a change, and its 36
+    years are 9 levels. A level that moves every year keeps its change."""
+    years = pd.to_datetime([f"{y}-01-01" for y in range(1948, 1984)])
+    held = np.repeat([2.1, 2.3, 2.2, 4.6, 4.9, 4.4, 4.7, 2.3, 2.5], 4)
+    frame = pd.DataFrame({"date": years, "index": held})
+    changes = [
+        f for f in run_on_frame(Changepoints(), frame).findings if f["kind"] == "changepoint"
+    ]
+    assert changes and all(f["severity"] == "low" for f in changes)
+    assert any(
+        "step function" in f["evidence"]["parameters"].get("severity_capped", "") for f in changes
+    )
+    rng = np.random.default_rng(1)
+    moving = np.where(np.arange(36) < 16, 2.2, 4.6) + rng.normal(0, 0.15, 36)
+    moved = [
+        f
+        for f in run_on_frame(Changepoints(), frame.assign(index=moving)).findings
+        if f["kind"] == "changepoint"
+    ]
+    assert any(f["severity"] == "medium" for f in moved)
