@@ -212,6 +212,8 @@ add(
 )
 add("csv_all_ragged", text("ar.csv", "a,b\n1,2,3\n4,5,6\n"), "error", "ragged")
 add("csv_many_ragged", text("mr.csv", rows(100) + "1,2,3\n" * 20), "error", "ragged")
+# a tiny file losing most of its rows to raggedness is refused too (2 of 3 were dropped)
+add("csv_tiny_mostly_ragged", text("tr.csv", "a,b\n1,2\n3,4,5\n6,7,8\n"), "error", "ragged")
 add(
     "csv_unterminated_quote",
     text("uq.csv", rows(20) + '5,"never closed\n' + rows(5, header="")),

@@ -46,8 +46,9 @@ _STRADDLING = "straddling object straddles two block boundaries"
 # row in between ("In CSV column #3: Row #1500002: CSV conversion error to int64: ...").
 _COLUMN_ERROR = re.compile(r"In CSV column #(\d+):(?: Row #\d+:)? CSV conversion error to (\w+)")
 #: A file with more ragged rows than this share of its rows (and more than
-#: MAX_RAGGED_ROWS of them) is refused: the delimiter or the quoting is wrong, and dropping
-#: the rows would analyse a different table than the user has.
+#: MAX_RAGGED_ROWS of them, or half its rows or more: a 3-row file losing 2) is refused:
+#: the delimiter or the quoting is wrong, and dropping the rows would analyse a different
+#: table than the user has.
 MAX_RAGGED_SHARE = 0.01
 MAX_RAGGED_ROWS = 10
 _BOMS = (
@@ -364,7 +365,9 @@ class CsvSource:
                     "check the delimiter and quoting",
                 )
             total = rows + ragged.count
-            if ragged.count > MAX_RAGGED_ROWS and ragged.count > MAX_RAGGED_SHARE * total:
+            if ragged.count > MAX_RAGGED_SHARE * total and (
+                ragged.count > MAX_RAGGED_ROWS or 2 * ragged.count >= total
+            ):
                 raise dataset_error(
                     self.path,
                     f"{ragged.count} of {total} data rows are ragged (more fields or fewer "
