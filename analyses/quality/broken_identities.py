@@ -48,6 +48,9 @@ WINDOW = 2
 #: an identity holds on at least this share of the complete rows, and fails on some
 HOLD_SHARE = 0.95
 MIN_ROWS = 30
+#: a one-term form (y = x + c) needs both columns to hold at least this many values: codes
+#: of a few values agree on most rows whenever they are associated
+PAIR_MIN_DISTINCT = 10
 #: the smallest bin width read (a tolerance near the subnormals would divide to inf)
 MIN_TOLERANCE = 1e-290
 #: a residual's bins are counted up to this many (past it, no identity: dropped)
@@ -135,7 +138,8 @@ class BrokenIdentities(Analysis):
         f"{HOLD_SHARE:.0%} of >= {MIN_ROWS} rows and some are not (one finding per set of "
         "columns): the constant c (the kept rows' mean residual from exact sums, rounded to "
         "the bins' decimals), the rows kept and broken; pass 3 reads the first breaking "
-        "rows. An identity "
+        f"rows. A one-term form needs both columns to hold >= {PAIR_MIN_DISTINCT} values "
+        "(codes of a few values agree on most rows when associated). An identity "
         "kept by every row is correlation's (linear_identity), not reported here"
     )
     reference = (
@@ -164,7 +168,9 @@ class BrokenIdentities(Analysis):
         if len(measures) < 2:
             return None
         left_out = {"squares_overflow_float64": overflow} if overflow else {}
-        return Plan(tuple(measures), {"measures": measures}, left_out)
+        # few values: equal on most rows by association (two linked markers coded 0/1/2)
+        coarse = [m for m in measures if dataset.column(m).distinct_at_least < PAIR_MIN_DISTINCT]
+        return Plan(tuple(measures), {"measures": measures, "coarse": coarse}, left_out)
 
     def init(self, ctx):
         return {}
@@ -232,7 +238,8 @@ class BrokenIdentities(Analysis):
         if ctx.pass_index == 0:
             cols = ctx.params["measures"]
             moments = _pair_moments(cols, state.get("n", 0), state.get("sums") or [])
-            return {"candidates": _candidates(cols, moments), "held": {}}
+            found = _candidates(cols, moments, set(ctx.params.get("coarse", ())))
+            return {"candidates": found, "held": {}}
         run = ctx.previous[-1]
         if ctx.pass_index == 1:
             run["held"] = _held(run["candidates"], state)
@@ -319,8 +326,9 @@ def _held(candidates: list[dict], counted: dict) -> dict[int, dict]:
     return held
 
 
-def _candidates(measures: list[str], moments: dict) -> list[dict]:
-    """The forms worth a row check (see the module doc), smallest residual share first."""
+def _candidates(measures: list[str], moments: dict, coarse: set[str] = frozenset()) -> list[dict]:
+    """The forms worth a row check (see the module doc), smallest residual share first;
+    no one-term form between ``coarse`` columns (few values)."""
     cov: dict[tuple[str, str], float] = {}
     var: dict[str, float] = {}
     for (a, b), m in moments.items():
@@ -346,6 +354,8 @@ def _candidates(measures: list[str], moments: dict) -> list[dict]:
     for y in usable:
         others = [m for m in usable if m != y]
         for t in others:
+            if y in coarse or t in coarse:
+                continue  # cf's loc6 and loc7 (0/1/2) agree on 181 of 186 rows: linkage
             for s in (1, -1):
                 share = residual(y, [(s, t)]) / var[y]
                 if math.isfinite(share) and share <= SCREEN_SHARE:

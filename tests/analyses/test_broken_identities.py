@@ -56,6 +56,24 @@ def test_shares_that_add_up_read_as_a_sum_with_their_constant() -> None:
     assert f["measurement"]["values"]["constant"] == 1.0
 
 
+def test_two_linked_codes_of_a_few_values_are_no_broken_identity() -> None:
+    """cf: markers loc6 and loc7, coded 0/1/2, agree on 181 of 186 rows (linkage): 'loc7 =
+    loc6, 5 rows break it' sent a user hunting data errors (rated FALSE). A one-term form
+    needs 10+ values in both columns; the same agreement of two measures is reported."""
+    rng = np.random.default_rng(6)
+    loc6 = rng.choice([0, 1, 2], 186, p=[0.45, 0.45, 0.1])
+    loc7 = loc6.copy()
+    loc7[[3, 40, 77, 120, 150]] = (loc7[[3, 40, 77, 120, 150]] + 1) % 3
+    frame = pd.DataFrame({"loc6": loc6, "loc7": loc7, "other": rng.normal(0, 1, 186)})
+    result = run_on_frame(BrokenIdentities(), frame)
+    assert result is None or not result.findings
+    measured = frame.assign(loc6=loc6 * 10.0 + rng.integers(0, 9, 186))
+    measured["loc7"] = measured["loc6"]
+    measured.loc[[3, 40, 77, 120, 150], "loc7"] += 0.5
+    [f] = run_on_frame(BrokenIdentities(), measured).findings
+    assert f["title"].endswith("5 rows break it")
+
+
 def test_an_exact_identity_or_none_at_all_is_not_reported() -> None:
     exact = residents(broken=())
     result = run_on_frame(BrokenIdentities(), exact)
