@@ -100,6 +100,34 @@ def _earliest_count(typ: pa.DataType) -> int:
     return days * ticks_per_day(typ)
 
 
+def _share_finding(
+    ctx,
+    c: str,
+    *,
+    kind: str,
+    title: str,
+    base: tuple[dict, dict],
+    measured: dict[str, tuple],
+    share: float,
+    example_rows,
+    rule: str,
+) -> dict:
+    """A finding about some values of column ``c``: the column's base values and units,
+    plus ``measured`` (name -> (value, unit)); high from 1% of the values, else medium."""
+    values, units = base
+    return ctx.finding(
+        kind=kind,
+        title=title,
+        subject={"column": c},
+        values={**values, **{k: v for k, (v, _) in measured.items()}},
+        units={**units, **{k: u for k, (_, u) in measured.items()}},
+        severity=graded(share, ((0.01, "high"),), "medium"),
+        columns=[c],
+        example_rows=example_rows,
+        parameters={"rule": rule},
+    )
+
+
 class ImpossibleValues(Analysis):
     id = "impossible_values"
     associative_merge = True  # range states merge to the same bytes (Dask)
@@ -332,28 +360,21 @@ class ImpossibleValues(Analysis):
             for sign, count in (("+", s["posinf"]), ("-", s["neginf"]))
             if count
         )
-        return ctx.finding(
+        return _share_finding(
+            ctx,
+            c,
             kind="infinite_values",
             title=f"{infinite} infinite values in {c!r} ({signs}): a division by zero upstream?",
-            subject={"column": c},
-            values={
-                **base,
-                "infinite_count": infinite,
-                "positive_infinite": s["posinf"],
-                "negative_infinite": s["neginf"],
-                "infinite_share": share,
+            base=(base, units),
+            measured={
+                "infinite_count": (infinite, "count"),
+                "positive_infinite": (s["posinf"], "count"),
+                "negative_infinite": (s["neginf"], "count"),
+                "infinite_share": (share, "ratio"),
             },
-            units={
-                **units,
-                "infinite_count": "count",
-                "positive_infinite": "count",
-                "negative_infinite": "count",
-                "infinite_share": "ratio",
-            },
-            severity=graded(share, ((0.01, "high"),), "medium"),
-            columns=[c],
+            share=share,
             example_rows=s["inf_examples"],
-            parameters={"rule": INFINITE_RULE},
+            rule=INFINITE_RULE,
         )
 
     @staticmethod
@@ -389,31 +410,24 @@ class ImpossibleValues(Analysis):
         if not s["fractional"] and low < ZERO_MIN_WHOLE:
             return None
         share = s["zeros"] / s["n"]
-        return ctx.finding(
+        return _share_finding(
+            ctx,
+            c,
             kind="zero_placeholders",
             title=(
                 f"{s['zeros']} zeros in {c!r}, whose other values start at {low:g} (median "
                 f"{median:g}): missing values written as 0?"
             ),
-            subject={"column": c},
-            values={
-                **base,
-                "zero_count": s["zeros"],
-                "zero_share": share,
-                "smallest_positive": low,
-                "positive_median": median,
+            base=(base, units),
+            measured={
+                "zero_count": (s["zeros"], "count"),
+                "zero_share": (share, "ratio"),
+                "smallest_positive": (low, "value"),
+                "positive_median": (median, "value"),
             },
-            units={
-                **units,
-                "zero_count": "count",
-                "zero_share": "ratio",
-                "smallest_positive": "value",
-                "positive_median": "value",
-            },
-            severity=graded(share, ((0.01, "high"),), "medium"),
-            columns=[c],
+            share=share,
             example_rows=s["zero_examples"],
-            parameters={"rule": ZERO_RULE},
+            rule=ZERO_RULE,
         )
 
     @staticmethod

@@ -26,6 +26,7 @@ from pytest_statharness import (
     MemoryModel,
     Plan,
 )
+from pytest_statharness.evidence import SEVERITIES
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.hist import decoded
@@ -58,7 +59,6 @@ ARM_RULE = (
     f"predicts the gaps more strongly), medium from V >= {ARM_MEDIUM_V} at p < {ARM_ALPHA} "
     "after Bonferroni over the arm's pairs"
 )
-SEVERITY_ORDER = ("info", "low", "medium", "high")
 RULE = (
     "per column with missing values, the grouping whose levels best predict them (largest "
     "Cramér's V of the missing / present by level table, chi-square test without "
@@ -285,7 +285,7 @@ class MissingByGroup(Analysis):
                 g, res, severity = by_arm[c]
                 parameters["trial_arm"] = ARM_RULE
             elif c in by_arm:
-                severity = max(severity, by_arm[c][2], key=SEVERITY_ORDER.index)
+                severity = max(severity, by_arm[c][2], key=SEVERITIES.index)
                 parameters["trial_arm"] = ARM_RULE
             if is_annotation(c) and severity in ("medium", "high"):
                 # a poll's remark is written when there is something to remark

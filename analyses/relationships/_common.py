@@ -162,6 +162,12 @@ CENSORING_RULE = (
 )
 
 
+def censoring_pairs(dataset) -> set[frozenset]:
+    """The (event flag, follow-up time) pairs of a survival table (roles.survival_pairs),
+    each as a set: what CENSORING_RULE caps."""
+    return {frozenset(p) for p in getattr(dataset, "survival_pairs", ())}
+
+
 #: a 2x2 cell this many rows would fill under independence, found empty, is a rule of the
 #: data (a one-hot code's dummies are never 1 together), not chance
 NESTED_MIN_EXPECTED = 5.0

@@ -53,6 +53,7 @@ from ._common import (
     _ChunkRanks,
     _finite,
     _strongest_first,
+    censoring_pairs,
     focus_tests,
     gate,
     interest_columns,
@@ -1355,7 +1356,7 @@ class Correlation(Analysis):
         copies = self._copy_findings(ctx, info, selected, identities, axis_index)
         derived_cols |= {cols.index(f["subject"]["copy"]) for f in copies}
         interesting = interest_columns(ctx.dataset)
-        censoring = {frozenset(p) for p in getattr(ctx.dataset, "survival_pairs", ())}
+        censoring = censoring_pairs(ctx.dataset)
         for i, j in selected:
             if axis_index in (i, j):
                 continue  # the time axis is read only to tell shared trends

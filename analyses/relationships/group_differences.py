@@ -43,6 +43,7 @@ from ._common import (
     _group_columns,
     _LevelScan,
     _strongest_first,
+    censoring_pairs,
     focus_tests,
     gate,
     interest_columns,
@@ -341,7 +342,7 @@ class GroupDifferences(Analysis):
         profiles: dict[tuple[str, str], dict[int, float]] = {}
         interesting = interest_columns(ctx.dataset)
         binned = _binned_groupings(ctx.dataset, info, pairs)
-        censoring = {frozenset(p) for p in getattr(ctx.dataset, "survival_pairs", ())}
+        censoring = censoring_pairs(ctx.dataset)
         for v, g in pairs:
             lv = info["levels"][g]
             labels = [level_label(x) for x in lv["levels"]] + ["(other)"]

@@ -20,12 +20,7 @@ import pyarrow as pa
 
 from ..atomic import write_text_atomic
 from ..column_kinds import ColumnKind
-from ..column_roles import (
-    FREQUENCY_WEIGHT_DETAIL,
-    MATRIX_ENTRY_DETAIL,
-    YYYYMMDD_DETAIL,
-    ColumnRole,
-)
+from ..column_roles import FREQUENCY_WEIGHT_DETAIL, YYYYMMDD_DETAIL, ColumnRole
 from ..confine import check_name
 from ..errors import DatasetError
 from . import matrix_layout, missing_codes, numbers
@@ -647,7 +642,8 @@ def open_dataset(
     decided = settle_lone_calendar_parts(decided, summaries, relations)
     decided = settle_panel_units(decided, summaries, row_count)
     decided = settle_frequency_weight(decided, summaries, row_count)
-    decided = _settle_matrix_entries(source, schema, kinds, summaries, row_count, decided)
+    numeric = [f.name for f in schema if kinds[f.name] == ColumnKind.NUMERIC]
+    decided = matrix_layout.settle_matrix_entries(source, numeric, summaries, row_count, decided)
     cycles = undated_cycle_parts(decided)
     columns = []
     for f in schema:
@@ -868,34 +864,6 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
         if unit in parts:
             return [(DerivedDate(parts["year"], parts[unit], unit), "month")]
     return [(DerivedDate(parts["year"]), "year")]
-
-
-def _settle_matrix_entries(source, schema, kinds, summaries, row_count, decided) -> dict:
-    """The numbers of a table that is a correlation matrix are its entries, no measures
-    (:mod:`.matrix_layout`; small tables only, read once more)."""
-    numeric = [f.name for f in schema if kinds[f.name] in (ColumnKind.NUMERIC,)]
-    names = matrix_layout.candidates(summaries, numeric, row_count)
-    if not names:
-        return decided
-    columns: dict[str, list] = {n: [] for n in names}
-    for part in range(len(source.parts())):
-        for batch in source.iter_part_batches(part, names, DEFAULT_IO_BATCH_ROWS):
-            for n in names:
-                columns[n].extend(batch.column(n).to_pylist())
-    values = np.array([columns[n] for n in names], dtype=np.float64).T
-    if not matrix_layout.is_correlation_matrix(values):
-        return decided
-    out = dict(decided)
-    for n in names:
-        out[n] = RoleDecision(
-            ColumnRole.OTHER,
-            f"an entry of a {len(names)} x {len(names)} correlation matrix (the table's "
-            "numbers are square, symmetric, with 1 on the diagonal and values in [-1, 1]): "
-            "coefficients, not observations",
-            0.9,
-            MATRIX_ENTRY_DETAIL,
-        )
-    return out
 
 
 def _apply_declared_formats(spec: DatasetSpec, schema: pa.Schema, summaries: dict) -> None:

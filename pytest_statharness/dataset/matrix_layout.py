@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..column_roles import MATRIX_ENTRY_DETAIL, ColumnRole
+from .roles import RoleDecision
+
 #: a correlation matrix of more variables than this is not read as one (no extra pass)
 MAX_ROWS = 500
 #: at least this many variables: a 2 x 2 matrix is as likely two measures of two rows
@@ -46,3 +49,29 @@ def is_correlation_matrix(values: np.ndarray) -> bool:
     if not np.all(np.diag(values) == 1.0):
         return False
     return bool(np.all(np.abs(values - values.T) <= SYMMETRY_TOLERANCE))
+
+
+def settle_matrix_entries(source, numeric: list[str], summaries, row_count: int, decided):
+    """``decided`` (column -> RoleDecision) with the numbers of a table that is a
+    correlation matrix made its entries (role other); read once more, small tables only."""
+    names = candidates(summaries, numeric, row_count)
+    if not names:
+        return decided
+    columns: dict[str, list] = {n: [] for n in names}
+    for part in range(len(source.parts())):
+        for batch in source.iter_part_batches(part, names, MAX_ROWS):
+            for n in names:
+                columns[n].extend(batch.column(n).to_pylist())
+    if not is_correlation_matrix(np.array([columns[n] for n in names], dtype=np.float64).T):
+        return decided
+    out = dict(decided)
+    for n in names:
+        out[n] = RoleDecision(
+            ColumnRole.OTHER,
+            f"an entry of a {len(names)} x {len(names)} correlation matrix (the table's "
+            "numbers are square, symmetric, with 1 on the diagonal and values in [-1, 1]): "
+            "coefficients, not observations",
+            0.9,
+            MATRIX_ENTRY_DETAIL,
+        )
+    return out
