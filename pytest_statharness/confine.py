@@ -79,6 +79,23 @@ def _show(name: object) -> str:
 SCRATCH_FOLDER = "scratch"
 
 
+#: attempts at making a scratch folder whose parent another worker may remove meanwhile
+SCRATCH_ATTEMPTS = 5
+
+
+def _make_folder(folder: Path) -> None:
+    """``folder`` and its parents. Another xdist worker ending its item removes the shared
+    ``scratch`` parent when it is empty, which can fall between this worker's making the
+    parent and its own folder (an item then failed with FileNotFoundError): try again."""
+    for attempt in range(SCRATCH_ATTEMPTS):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            return
+        except FileNotFoundError:
+            if attempt == SCRATCH_ATTEMPTS - 1:
+                raise
+
+
 @contextlib.contextmanager
 def scratch_folder(home: Path, item_name: str) -> Iterator[Path]:
     """The one folder an analysis item may write while it runs, removed when it ends.
@@ -93,7 +110,7 @@ def scratch_folder(home: Path, item_name: str) -> Iterator[Path]:
 
     digest = hashlib.sha256(item_name.encode("utf-8")).hexdigest()[:12]
     folder = Path(home) / SCRATCH_FOLDER / f"{os.getpid()}-{digest}"
-    folder.mkdir(parents=True, exist_ok=True)
+    _make_folder(folder)
     previous = tempfile.tempdir
     tempfile.tempdir = str(folder)
     try:
