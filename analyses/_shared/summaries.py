@@ -12,6 +12,7 @@ a severity, it only keeps a layout fact from reaching the headline list.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 #: words that name a summary statistic of a quantity rather than the quantity itself
 SUMMARY_WORDS = frozenset(
@@ -49,8 +50,19 @@ SUMMARY_WORDS = frozenset(
         "q3",
     }
 )
-#: the four prices of a trading period: summaries of one price even with no other word
+#: the four prices of a trading period: summaries of one price even with no other word,
+#: in a table that has at least OHLC_MIN of them (a bare 'low' and 'high' alone are two
+#: scores: students' risk-taking under three treatments, ranked differently on each)
 OHLC_WORDS = frozenset({"open", "high", "low", "close"})
+OHLC_MIN = 3
+
+
+def _price_table(columns: Collection[str]) -> bool:
+    """``columns`` name at least OHLC_MIN of a trading period's four prices, bare."""
+    bare = {tuple(_words(c)) for c in columns}
+    return sum((w,) in bare for w in OHLC_WORDS) >= OHLC_MIN
+
+
 _PERCENTILE = re.compile(r"p\d{1,2}")
 
 
@@ -63,12 +75,13 @@ def _is_summary(word: str) -> bool:
     return word in SUMMARY_WORDS or bool(_PERCENTILE.fullmatch(word))
 
 
-def shared_quantity(x: str, y: str) -> str | None:
+def shared_quantity(x: str, y: str, columns: Collection[str] = ()) -> str | None:
     """The quantity two columns both summarise, or None.
 
     ``shared_quantity("mean smoothness", "worst smoothness") == "smoothness"``;
     ``shared_quantity("temp_max", "temp_min") == "temp"``; ``shared_quantity("open",
-    "close") == "price"``; ``shared_quantity("radius", "mean radius") == "radius"``;
+    "close", columns) == "price"`` when ``columns`` (the table's) name 3 of open, high, low,
+    close; ``shared_quantity("radius", "mean radius") == "radius"``;
     ``shared_quantity("mean radius", "mean texture") is None``.
     """
     wx, wy = _words(x), _words(y)
@@ -82,20 +95,20 @@ def shared_quantity(x: str, y: str) -> str | None:
         return None
     if rest_x:
         return " ".join(rest_x)
-    if set(wx) <= OHLC_WORDS and set(wy) <= OHLC_WORDS:
+    if set(wx) <= OHLC_WORDS and set(wy) <= OHLC_WORDS and _price_table(columns):
         return "price"
     return None
 
 
-def quantity_key(name: str) -> tuple[str, ...] | None:
+def quantity_key(name: str, columns: Collection[str] = ()) -> tuple[str, ...] | None:
     """What :func:`shared_quantity` compares: the column name's words less its summary
-    words (``("radius",)`` for 'mean radius'), ``("price",)`` for a bare open/high/low/close,
-    None for a name of summary words only."""
+    words (``("radius",)`` for 'mean radius'), ``("price",)`` for a bare open/high/low/close
+    of a table of prices (``columns``), None for a name of summary words only."""
     words = _words(name)
     rest = tuple(w for w in words if not _is_summary(w))
     if rest:
         return rest
-    if words and set(words) <= OHLC_WORDS:
+    if words and set(words) <= OHLC_WORDS and _price_table(columns):
         return ("price",)
     return None
 
@@ -110,7 +123,9 @@ ONE_QUANTITY_RULE = (
 )
 
 
-def one_per_quantity(findings: list[dict], measure, context=lambda f: None) -> list[dict]:
+def one_per_quantity(
+    findings: list[dict], measure, context=lambda f: None, columns: Collection[str] = ()
+) -> list[dict]:
     """Cap at low every medium/high finding whose measure column summarises the same
     quantity, in the same ``context``, as an earlier medium/high finding of the list.
 
@@ -118,13 +133,14 @@ def one_per_quantity(findings: list[dict], measure, context=lambda f: None) -> l
     shift on the same week: four headline findings for one fact. The list's order decides
     which one leads (analyses pass their strongest-first order). ``measure(f)``: the
     finding's measure column; ``context(f)``: what else must match (the grouping column,
-    the time column). Changes findings in place and returns the list.
+    the time column); ``columns``: the table's column names (see :func:`quantity_key`).
+    Changes findings in place and returns the list.
     """
     groups: dict[tuple, list[dict]] = {}
     for f in findings:
         if f["severity"] not in ("medium", "high"):
             continue
-        key = quantity_key(measure(f))
+        key = quantity_key(measure(f), columns)
         if key is not None:
             groups.setdefault((key, context(f)), []).append(f)
     for (key, _), members in groups.items():

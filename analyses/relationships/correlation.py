@@ -871,7 +871,7 @@ class Correlation(Analysis):
         "keeps under half of r: Simpson) is at most low, and the strongest pair of one column "
         "is medium only when its within-level r stays >= 0.5. Two summaries of "
         "one quantity, read from the names ('mean radius' and 'worst radius', 'temp_max' and "
-        "'temp_min', a price's open/high/low/close) are at most low and link no group: they "
+        "'temp_min', a price's open/high/low/close, 3 or more of them in the table) are at most low and link no group: they "
         "correlate by construction. So are a pair with |Spearman rho| >= 0.9999 (one column a monotone "
         "function of the other: a log, a square) and interaction terms of a common factor "
         "('A_B' beside 'A' or 'A_C', named by joining column names), a survival table's "
@@ -1328,6 +1328,7 @@ class Correlation(Analysis):
             selected = self._screened_pairs(ctx)[: ctx.budget.max_pairs]
         tested = len(info["pearson_pairs"])
         focus = focus_tests(ctx.dataset, [(cols[i], cols[j]) for i, j in info["pearson_pairs"]])
+        table_names = [c.name for c in ctx.dataset.columns]
         axis = ctx.params.get("time_axis")
         axis_index = cols.index(axis) if axis in cols else None
         trend: dict[int, float] = {}
@@ -1478,7 +1479,7 @@ class Correlation(Analysis):
                 beyond = detrended
             else:
                 beyond = None
-            quantity = shared_quantity(cols[i], cols[j])
+            quantity = shared_quantity(cols[i], cols[j], table_names)
             periods = same_measure_two_periods(cols[i], cols[j])
             derived = (
                 self._derived(cols, i, j, rho)

@@ -105,7 +105,7 @@ class GroupDifferences(Analysis):
         "A grouping of 3+ levels holding disjoint consecutive blocks of a measure's values, "
         "with more distinct values than levels (a binning of it), makes every other measure "
         "across it at most low: it restates their correlation with that measure. "
-        "Several summaries of one quantity (a price's open/high/low/close, 'mean X' and "
+        "Several summaries of one quantity (a price's open/high/low/close, 3 or more of them in the table, 'mean X' and "
         "'worst X', read from the names) across the same grouping are one fact: the "
         "strongest keeps its severity, the others are at most low (same_fact_as); so is a "
         "measure across a second grouping that gives the same H, n and groups (a name and "
@@ -462,7 +462,10 @@ class GroupDifferences(Analysis):
         _coarser_groupings(ordered, _coarsenings(info), interesting)
         _same_pattern(ordered, profiles)
         kept = one_per_quantity(
-            ordered, lambda f: f["subject"]["column"], lambda f: f["subject"]["group_by"]
+            ordered,
+            lambda f: f["subject"]["column"],
+            lambda f: f["subject"]["group_by"],
+            [c.name for c in ctx.dataset.columns],
         )
         return _shared_groupings(ctx, kept, tested)
 

@@ -353,7 +353,7 @@ class Changepoints(_TimeAnalysis):
         "a series read in coarser buckets whose deviations from its segments' means keep a "
         "lag-1 autocorrelation >= 0.6 (a random walk's monthly means); the "
         "per-series scan summary is info. Changes of several summaries of one quantity (a "
-        "price's open/high/low/close, 'mean X' and 'worst X', read from the names) are one "
+        "price's open/high/low/close, 3 or more of them in the table, 'mean X' and 'worst X', read from the names) are one "
         "fact: the largest shift in sigmas keeps its severity, the others are at most low "
         "(same_fact_as). A point is a period of the series: a day, or a week, month, quarter or "
         "year when the dates step by one (the median step between points; else the time "
@@ -509,6 +509,7 @@ class Changepoints(_TimeAnalysis):
             sorted((f for f in out if f["kind"] == "changepoint"), key=_by_strength),
             lambda f: f["subject"]["series"],
             lambda f: f["subject"]["time_column"],
+            [c.name for c in ctx.dataset.columns],
         )
         return cap_each(ctx, out)
 

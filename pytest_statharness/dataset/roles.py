@@ -976,12 +976,20 @@ def settle_frequency_weight(
     grid = row_count is not None and _full_grid(
         [summaries[n] for n in decided if n not in named], row_count
     )
-    if not grid and any(d.role not in _CLASSIFYING_ROLES for d in others):
+    cells = (
+        not grid
+        and row_count is not None
+        and _value_cells({n: d for n, d in decided.items() if n not in named}, summaries, row_count)
+    )
+    if not (grid or cells) and any(d.role not in _CLASSIFYING_ROLES for d in others):
         return decided
     out = dict(decided)
     beside = (
         "beside columns whose every combination is one row (a full grid of cells)"
         if grid
+        else "beside categories and a few whole-number values, no more rows than their "
+        "combinations (one row per observed cell)"
+        if cells
         else "beside only categories"
     )
     out[named[0]] = RoleDecision(
@@ -994,6 +1002,39 @@ def settle_frequency_weight(
         FREQUENCY_WEIGHT_DETAIL,
     )
     return out
+
+
+#: a value a frequency table tallies (cells per square, children per family) has at most
+#: this many distinct whole numbers
+CELL_VALUE_MAX_DISTINCT = 50
+
+
+def _value_cells(
+    others: dict[str, RoleDecision], summaries: dict[str, dict], row_count: int
+) -> bool:
+    """A frequency table of a value per group in long form, its empty cells left out:
+    categories and non-negative whole numbers of a few distinct values, and no more rows
+    than their combinations. Yeast: 4 samples, the number of cells in a square (0..12), and
+    ``freq`` the squares that held that many (each sample's sum is its 400 squares):
+    correlating the value with its frequency restates the distribution's shape."""
+    product = 1
+    classifying = 0
+    for name, d in others.items():
+        summary = summaries[name]
+        if not summary.get("distinct_exact") or summary.get("non_null") != row_count:
+            return False
+        if d.role in _CLASSIFYING_ROLES:
+            classifying += 1
+        elif not (
+            d.role in (ColumnRole.COUNT, ColumnRole.MEASUREMENT)
+            and _whole_numbers(summary)
+            and not summary.get("negative")
+            and summary["distinct_at_least"] <= CELL_VALUE_MAX_DISTINCT
+            and 2 * summary["distinct_at_least"] <= row_count  # tallied in several groups
+        ):
+            return False
+        product *= summary["distinct_at_least"]
+    return classifying >= 1 and len(others) >= 2 and row_count <= product
 
 
 def _full_grid(summaries: list[dict], row_count: int) -> bool:

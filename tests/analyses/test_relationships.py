@@ -903,6 +903,37 @@ def test_a_count_over_a_full_grid_of_measures_is_a_frequency_weight(tmp_path) ->
     assert open_dataset("t", str(path)).frequency_weight is None
 
 
+def test_a_tally_of_a_value_per_group_is_a_frequency_weight(tmp_path) -> None:
+    """Yeast: per sample, the number of cells in a square ('count', 0..12) and how many of
+    400 squares held that many ('freq'), empty cells left out. 'count' and 'freq'
+    correlated at medium (r -0.62, rated FALSE: the shape of the distribution). No more
+    rows than combinations of the other columns: 'freq' is the rows' weight. The same
+    names over more rows than combinations (a survey's visits and how often) stay
+    measures."""
+    from pytest_statharness.dataset import open_dataset
+
+    rng = np.random.default_rng(4)
+    rows = []
+    for sample, mean in zip("ABCD", (0.7, 1.5, 2.0, 4.7), strict=True):
+        tally = np.bincount(rng.poisson(mean, 400))
+        rows += [(sample, k, int(f)) for k, f in enumerate(tally) if f or rng.random() < 0.5]
+    frame = pd.DataFrame(rows, columns=["sample", "count", "freq"])
+    path = tmp_path / "yeast.csv"
+    frame.to_csv(path, index=False)
+    dataset = open_dataset("yeast", str(path))
+    assert dataset.frequency_weight == "freq"
+    assert "one row per observed cell" in dataset.column("freq").role_reason
+    survey = pd.DataFrame(
+        {
+            "region": rng.choice(["n", "s"], 300),
+            "visits": rng.integers(0, 6, 300),
+            "freq": rng.integers(0, 8, 300),
+        }
+    )
+    survey.to_csv(path, index=False)
+    assert open_dataset("yeast", str(path)).frequency_weight is None
+
+
 def test_a_skewed_measures_clear_partner_by_ranks_is_medium() -> None:
     """VA: the Karnofsky score and survival time (skewed, a few long survivors) are each
     other's strongest correlation, rho 0.57 but r 0.38: the mutual-partner rule read r

@@ -295,7 +295,10 @@ def test_summaries_of_one_quantity_correlate_by_construction() -> None:
     assert shared_quantity("mean smoothness", "worst smoothness") == "smoothness"
     assert shared_quantity("temp_max", "temp_min") == "temp"
     assert shared_quantity("radius", "mean radius") == "radius"
-    assert shared_quantity("open", "close") == "price"
+    ohlc = ("open", "high", "low", "close", "volume")
+    assert shared_quantity("open", "close", ohlc) == "price"
+    assert shared_quantity("low", "high", ("low", "high", "close")) == "price"
+    assert shared_quantity("low", "high", ("treatment", "low", "high")) is None
     assert shared_quantity("meanRadius", "worstRadius") == "radius"
     assert shared_quantity("p50_latency", "p99_latency") == "latency"
     assert shared_quantity("mean radius", "mean texture") is None
@@ -360,6 +363,21 @@ def test_summaries_of_one_quantity_across_groups_are_one_finding() -> None:
             assert f["evidence"]["parameters"]["same_fact_as"] == lead
             assert "one quantity ('price'" in f["evidence"]["parameters"]["severity_capped"]
     assert found["volume"]["severity"] == "medium"
+
+
+def test_a_bare_low_and_high_without_a_price_table_are_two_scores() -> None:
+    """students: risk-taking scored 'low' and 'high' under three treatments, the arms
+    ranked differently on each (C in the middle on one, lowest on the other). Without open
+    or close beside them they are two measures: both differences keep medium."""
+    rng = np.random.default_rng(12)
+    arm = np.repeat(["AA", "C", "NC"], 40)
+    low = np.where(arm == "AA", 12.0, np.where(arm == "C", 38.0, 57.0)) + rng.normal(0, 6, 120)
+    high = np.where(arm == "AA", 30.0, np.where(arm == "C", 14.0, 45.0)) + rng.normal(0, 6, 120)
+    frame = pd.DataFrame({"treatment": arm, "low": low, "high": high})
+    result = run_on_frame(analysis("group_differences"), frame)
+    found = {f["subject"]["column"]: f for f in by_kind(result, "group_difference")}
+    assert found["low"]["severity"] == found["high"]["severity"] == "medium"
+    assert "same_fact_as" not in found["high"]["evidence"]["parameters"]
 
 
 def test_a_column_computed_from_another_is_no_correlation_to_act_on() -> None:
