@@ -68,3 +68,7 @@ __all__ = [
 #: the role detail of a number that is an entry of a correlation matrix stored as a table
 #: (role other): coefficients, not observations (dataset.matrix_layout)
 MATRIX_ENTRY_DETAIL = "matrix_entry"
+
+#: the role detail of a pedigree's parent columns (father and mother, fid and mid, dadid
+#: and momid): the id of another row (0 or empty for a founder), a key, not a quantity
+PARENT_REFERENCE_DETAIL = "parent_reference"

@@ -891,3 +891,40 @@ def test_a_correlation_matrix_stored_as_a_table_holds_no_measures(tmp_path) -> N
     noise = pd.DataFrame(rng.uniform(-1, 1, (6, 6)), columns=names)
     cols = roles_of(tmp_path, noise, "csv")
     assert all(cols[n].role == ColumnRole.MEASUREMENT for n in names)
+
+
+def test_a_pedigrees_parent_columns_are_ids_not_counts(tmp_path) -> None:
+    """lukas, crohn, l51: 'father'/'mother' ('fid'/'mid') hold the id of another row, 0 for
+    a founder. Read as counts they gave 'spikes at zero' and 'mid moves with crohn' (rated
+    FALSE). Beside the rows' id they are identifiers; without an id column, or named
+    alone, they stay what they were."""
+    rng = np.random.default_rng(8)
+    founders = np.arange(1, 41)
+    children = np.arange(41, 121)
+    father = np.r_[np.zeros(40, int), rng.choice(founders[:20], 80)]
+    mother = np.r_[np.zeros(40, int), rng.choice(founders[20:], 80)]
+    frame = pd.DataFrame(
+        {
+            "id": rng.permutation(np.r_[founders, children]),
+            "father": father,
+            "mother": mother,
+            "sex": rng.choice(["F", "M"], 120),
+        }
+    )
+    cols = roles_of(tmp_path, frame, "csv")
+    for name in ("father", "mother"):
+        assert cols[name].role == ColumnRole.IDENTIFIER
+        assert cols[name].role_detail == "parent_reference"
+    # founders share the code 0: no 'affected cluster by father' (all founders unaffected)
+    from pytest_statharness.registry import Registry
+    from pytest_statharness.testing import run_on_frame
+
+    affected = frame.assign(aff=np.r_[np.zeros(40), rng.integers(0, 2, 80)] + rng.random(120))
+    clustered = run_on_frame(Registry.builtin().get("clustered_rows"), affected)
+    assert clustered is None or not [
+        f for f in clustered.findings if f["subject"]["column"] in ("father", "mother")
+    ]
+    alone = roles_of(tmp_path, frame.drop(columns=["mother"]), "csv")
+    assert alone["father"].role != ColumnRole.IDENTIFIER
+    frame["id"] = rng.choice(["a", "b", "c"], 120)  # no identifier of the rows
+    assert roles_of(tmp_path, frame, "csv")["father"].role != ColumnRole.IDENTIFIER

@@ -332,6 +332,15 @@ def lagged_copies(a: str, b: str) -> bool:
     return bool(num_a or num_b) and stem_a == stem_b and sum(ch.isalpha() for ch in stem_a) >= 2
 
 
+#: the rule as the analyses' method texts state it
+PARALLEL_METHOD = (
+    "A finding equal in every statistic to an earlier one between numbered copies of its "
+    "columns (names alike but for their numbers: 'pollution4' across 'fuel4' beside "
+    "'pollution3' across 'fuel3') is that finding again: at most low (same_fact_as; "
+    "columns of one number lead)"
+)
+
+
 def _numbered(name: str) -> bool:
     """A name ending in a number after a stem (loc10, q2, x1)."""
     stem = name.rstrip("0123456789")
@@ -356,3 +365,80 @@ def named_after(flag: str, measure: str) -> bool:
     if len(letters_b) >= FLAG_STEM and letters_b in letters_a:
         return True
     return len(a) >= FLAG_STEM and len(b) >= FLAG_STEM and a[:FLAG_STEM] == b[:FLAG_STEM]
+
+
+# -- the same relation again: pairs of numbered columns ---------------------------------
+
+#: a column name ending in a number: the stem and the number ('speed2' -> ('speed', 2),
+#: 'loc19.a1' -> ('loc19.a', 1)); the stem must end in a letter or a separator
+_NUMBERED = re.compile(r"^(.*[A-Za-z._])(\d{1,3})$")
+
+PARALLEL_RULE = (
+    "the same relation, to the last digit, between numbered columns that copy the columns "
+    "of an earlier finding (names alike but for their numbers, every statistic equal: "
+    "'pollution4' across 'fuel4' where 'pollution3' across 'fuel3' was found, the "
+    "attributes of a stated-choice table's alternatives written twice) is that finding "
+    "again: the first (columns of one number first, then strongest) keeps its severity, "
+    "the others are at most low"
+)
+
+
+def _numbered(name: str) -> tuple[str, int] | None:
+    m = _NUMBERED.match(name.strip())
+    return (m.group(1).lower(), int(m.group(2))) if m else None
+
+
+def _statistics(finding: dict) -> tuple:
+    """The finding's numbers, in key order: equal for the same relation between copies."""
+    values = finding.get("measurement", {}).get("values", {})
+    return tuple(
+        (k, v) for k, v in sorted(values.items()) if isinstance(v, int | float) or v is None
+    )
+
+
+def one_per_parallel(findings: list[dict], columns_of) -> list[dict]:
+    """Cap at low every medium/high finding that restates an earlier one between copies of
+    its columns (see PARALLEL_RULE).
+
+    Why: Car, a stated-choice table, writes each alternative's attributes twice
+    ('pollution3' = 'pollution4', 'fuel3' = 'fuel4', 'speed1' = 'speed2'): 'pollution4'
+    across 'fuel4' and 'speed2' across 'fuel2' were medium beside their originals, rated
+    FALSE as the same fact again. Every column of a finding must be numbered with at least
+    two stems, the two findings must share at least two stems and half of the smaller's,
+    and every statistic must be equal (a different relation between other numbers, a
+    weight loss in month 2 and self-esteem in month 3 beside month 3's, is its own fact).
+    Of such findings, one whose columns share one number leads, then the list's order.
+    ``columns_of(f)``: the finding's columns, or None to leave it alone. Changes findings
+    in place."""
+    candidates = []
+    for f in findings:
+        if f["severity"] not in ("medium", "high"):
+            continue
+        columns = columns_of(f)
+        numbered = [_numbered(c) for c in columns] if columns else [None]
+        if None in numbered:
+            continue
+        stems = {s for s, _ in numbered}
+        if len(stems) < 2:
+            continue
+        aligned = len({i for _, i in numbered}) == 1
+        candidates.append((not aligned, len(candidates), f, frozenset(stems), _statistics(f)))
+    kept: list[tuple[frozenset, tuple, dict]] = []
+    for _, _, f, stems, numbers in sorted(candidates, key=lambda c: c[:2]):
+        lead = next(
+            (
+                g
+                for s, n, g in kept
+                if n == numbers
+                and len(s & stems) >= 2
+                and 2 * len(s & stems) >= min(len(s), len(stems))
+            ),
+            None,
+        )
+        if lead is None:
+            kept.append((stems, numbers, f))
+            continue
+        f["severity"] = "low"
+        f["evidence"]["parameters"]["severity_capped"] = PARALLEL_RULE
+        f["evidence"]["parameters"]["same_fact_as"] = columns_of(lead)
+    return findings

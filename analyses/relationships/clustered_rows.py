@@ -30,6 +30,7 @@ from pytest_statharness import (
     MemoryModel,
     Plan,
 )
+from pytest_statharness.column_roles import PARENT_REFERENCE_DETAIL
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.lazy_scipy import SCIPY_STATS, stats
@@ -91,6 +92,8 @@ def _keys(dataset, budget) -> list[str]:
             continue
         if c.role not in (ColumnRole.IDENTIFIER, ColumnRole.CATEGORY):
             continue
+        if c.role_detail == PARENT_REFERENCE_DETAIL:
+            continue  # a pedigree's founders share the parent code 0: one group of strangers
         if c.kind not in (ColumnKind.CATEGORICAL, ColumnKind.NUMERIC, ColumnKind.INTEGER_ID):
             continue
         groups = c.distinct_at_least
@@ -116,7 +119,8 @@ class ClusteredRows(Analysis):
     exact = True
     passes = 1
     method = (
-        "Keys: identifiers repeated on several rows and categories "
+        "Keys: identifiers repeated on several rows (not a pedigree's parent columns: its "
+        "founders share the code 0) and categories "
         "with more levels than group_differences keeps (not key-like there), with an exact "
         f"{MIN_GROUPS}..{MAX_GROUPS} distinct values and at least {MIN_ROWS_PER_GROUP} rows "
         f"per value on average (the first {MAX_KEYS} in schema order). Measures: the first "

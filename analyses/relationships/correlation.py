@@ -35,10 +35,12 @@ from .._shared.series import (
     significant_severity,
 )
 from .._shared.summaries import (
+    PARALLEL_METHOD,
     PERIODS_RULE,
     built_from,
     is_product,
     named_after,
+    one_per_parallel,
     same_measure_two_periods,
     shared_quantity,
 )
@@ -897,7 +899,7 @@ class Correlation(Analysis):
         "link no group. A measure equal to another on every row both have a value (at least "
         f"{COPY_MIN_ROWS} rows, {COPY_MIN_DISTINCT} distinct values each) is a copied column: one medium finding; the copy's pairs are at "
         "most low and link no group. Measures (role measurement, count, duration) "
-        "and 0/1 flags (point-biserial r) are paired"
+        "and 0/1 flags (point-biserial r) are paired. " + PARALLEL_METHOD
     )
     reference = (
         "Pearson (1895); Spearman (1904), The proof and measurement of association between two "
@@ -1639,13 +1641,21 @@ class Correlation(Analysis):
         flags = {c for c in cols if ctx.dataset.column(c).role == ColumnRole.BOOLEAN}
         _same_driver(out, info["pearson"], cols, interesting, flags)
         _monotone_twins(out)
-        return (
+        ordered = (
             identities
             + copies
             + groups
             + _strongest_first(
                 ctx, out, lambda v: abs(v["pearson_r"]) if v["pearson_r"] is not None else None
             )
+        )
+        return one_per_parallel(
+            ordered,
+            lambda f: (
+                f["subject"]["columns"]
+                if f["kind"] in ("correlation", "correlated_group")
+                else None
+            ),
         )
 
     @staticmethod

@@ -22,7 +22,12 @@ from .._shared.series import (
     level_codes,
     significant_severity,
 )
-from .._shared.summaries import PERIODS_RULE, same_measure_two_periods
+from .._shared.summaries import (
+    PARALLEL_METHOD,
+    PERIODS_RULE,
+    one_per_parallel,
+    same_measure_two_periods,
+)
 from ._common import (
     GROUP_KINDS,
     LARGE_ALPHA,
@@ -107,7 +112,7 @@ class CramersV(Analysis):
         "there are kids): titled so, at most low, the cell in empty_cell. Order: V "
         "descending, then column names. A contingency table in long form (a column named "
         "Freq beside only categories: roles.settle_frequency_weight) counts each row as its "
-        "Freq observations: the tables are the sums of Freq per cell"
+        "Freq observations: the tables are the sums of Freq per cell. " + PARALLEL_METHOD
     )
     reference = (
         "Roscoe & Byars (1971), An investigation of the restraints with respect to sample "
@@ -346,7 +351,10 @@ class CramersV(Analysis):
                     parameters=params,
                 )
             )
-        return _strongest_first(ctx, out, lambda v: v["cramers_v"])
+        return one_per_parallel(
+            _strongest_first(ctx, out, lambda v: v["cramers_v"]),
+            lambda f: f["subject"]["columns"],
+        )
 
 
 NESTED_RULE = (

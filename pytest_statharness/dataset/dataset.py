@@ -40,6 +40,7 @@ from .roles import (
     settle_frequency_weight,
     settle_lone_calendar_parts,
     settle_panel_units,
+    settle_parent_references,
     survival_pairs,
     timestamp_part,
     treatments_by_name,
@@ -642,6 +643,7 @@ def open_dataset(
     decided = settle_lone_calendar_parts(decided, summaries, relations)
     decided = settle_panel_units(decided, summaries, row_count)
     decided = settle_frequency_weight(decided, summaries, row_count)
+    decided = settle_parent_references(decided, summaries)
     numeric = [f.name for f in schema if kinds[f.name] == ColumnKind.NUMERIC]
     decided = matrix_layout.settle_matrix_entries(source, numeric, summaries, row_count, decided)
     cycles = undated_cycle_parts(decided)

@@ -36,6 +36,7 @@ from ..column_roles import (
     FREQUENCY_WEIGHT_DETAIL,
     GRAIN_ADJECTIVES,
     MEASURE_ROLES,
+    PARENT_REFERENCE_DETAIL,
     PERIOD_INDEX_DETAIL,
     SETS_DETAIL,
     YYYYMMDD_DETAIL,
@@ -1047,6 +1048,58 @@ def _full_grid(summaries: list[dict], row_count: int) -> bool:
             return False
         product *= summary["distinct_at_least"]
     return len(summaries) >= 2 and product == row_count
+
+
+#: a pedigree's two parent columns, named as a pair
+PARENT_PAIRS = (
+    ("father", "mother"),
+    ("fid", "mid"),
+    ("dadid", "momid"),
+    ("dad", "mom"),
+    ("sire", "dam"),
+    ("fatherid", "motherid"),
+    ("father_id", "mother_id"),
+    ("paternal_id", "maternal_id"),
+    ("pat", "mat"),
+)
+
+
+def settle_parent_references(
+    decided: dict[str, RoleDecision], summaries: dict[str, dict]
+) -> dict[str, RoleDecision]:
+    """A pedigree's father and mother columns are ids of other rows, not quantities.
+
+    Why: crohn's ``fid``/``mid``, lukas' ``father``/``mother`` (0 for a founder) were read
+    as counts: 'spikes at zero' (the founders) and 'mid moves with crohn' (the affected
+    are the children, who have parents) were medium findings, rated FALSE four times. Both
+    columns of a pair named so, whole non-negative numbers, beside an identifier of the
+    rows (the ids they point to): both are identifiers."""
+    ids = [n for n, d in decided.items() if d.role == ColumnRole.IDENTIFIER]
+    if not ids:
+        return decided
+    lowered = {n.strip().lower(): n for n in decided}
+    out = dict(decided)
+    for pair in PARENT_PAIRS:
+        names = [lowered.get(p) for p in pair]
+        if None in names:
+            continue
+        if not all(
+            decided[n].role in MEASURE_ROLES + (ColumnRole.CATEGORY,)
+            and _whole_numbers(summaries[n])
+            and not summaries[n].get("negative")
+            for n in names
+        ):
+            continue
+        for n in names:
+            out[n] = RoleDecision(
+                ColumnRole.IDENTIFIER,
+                f"one of a pedigree's parent columns ({pair[0]!r}, {pair[1]!r}) of whole "
+                f"numbers beside the rows' identifier {ids[0]!r}: the id of another row (0 for "
+                "a founder), not a quantity",
+                0.7,
+                PARENT_REFERENCE_DETAIL,
+            )
+    return out
 
 
 def settle_panel_units(

@@ -958,3 +958,39 @@ def test_chance_is_compared_with_duplicate_pairs_not_rows() -> None:
     assert abs(values["expected_by_chance"] - expected) <= 1e-9 * expected
     assert values["expected_duplicate_rows"] == 99
     assert "(up to about 99 expected by chance" in found["title"]
+
+
+def test_the_same_relation_between_numbered_copies_is_one_finding() -> None:
+    """Car (stated choice) writes each alternative's attributes twice: 'pollution4' =
+    'pollution3', 'fuel4' = 'fuel3'. 'pollution4' across 'fuel4' was medium beside
+    'pollution3' across 'fuel3' (rated FALSE: the same fact again): low, pointing at it.
+    A different relation between other numbers ('speed1' across 'fuel1') keeps medium."""
+    from analyses._shared.summaries import PARALLEL_RULE
+
+    rng = np.random.default_rng(21)
+    n = 600
+    fuel3 = rng.choice(["gasoline", "electric", "cng"], n)
+    fuel1 = rng.choice(["gasoline", "electric", "cng"], n)
+    pollution3 = np.where(fuel3 == "electric", 0.1, 0.6) + rng.normal(0, 0.2, n)
+    speed1 = np.where(fuel1 == "cng", 140.0, 95.0) + rng.normal(0, 20, n)
+    frame = pd.DataFrame(
+        {
+            "fuel1": fuel1,
+            "fuel3": fuel3,
+            "fuel4": fuel3,
+            "speed1": speed1,
+            "pollution3": pollution3,
+            "pollution4": pollution3,
+        }
+    )
+    result = run_on_frame(analysis("group_differences"), frame)
+    found = {
+        (f["subject"]["column"], f["subject"]["group_by"]): f
+        for f in by_kind(result, "group_difference")
+    }
+    assert found[("pollution3", "fuel3")]["severity"] == "medium"
+    copy = found[("pollution4", "fuel4")]
+    assert copy["severity"] == "low"
+    assert copy["evidence"]["parameters"]["severity_capped"] == PARALLEL_RULE
+    assert copy["evidence"]["parameters"]["same_fact_as"] == ["pollution3", "fuel3"]
+    assert found[("speed1", "fuel1")]["severity"] == "medium"
