@@ -928,3 +928,16 @@ def test_a_pedigrees_parent_columns_are_ids_not_counts(tmp_path) -> None:
     assert alone["father"].role != ColumnRole.IDENTIFIER
     frame["id"] = rng.choice(["a", "b", "c"], 120)  # no identifier of the rows
     assert roles_of(tmp_path, frame, "csv")["father"].role != ColumnRole.IDENTIFIER
+
+
+def test_a_chromosome_number_is_a_label(tmp_path) -> None:
+    """hr1420: 'CHR' holds chromosomes 6 and 20: read as a count, 'CHR and POS correlate'
+    (chromosome 20 is shorter) and 'CHR across colour' were medium (rated FALSE). Named as
+    a chromosome it is a category, with 2 values or 22."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {"CHR": rng.choice([6, 20], 400), "POS": rng.integers(1, 10**8, 400), "P": rng.random(400)}
+    )
+    assert roles_of(tmp_path, frame, "csv")["CHR"].role == ColumnRole.CATEGORY
+    frame["CHR"] = rng.integers(1, 23, 400)
+    assert roles_of(tmp_path, frame, "csv")["CHR"].role == ColumnRole.CATEGORY

@@ -86,6 +86,8 @@ class _Ends:
     #: the largest value below the top (a lone 9 beyond a 1..5 rating scale) and its rows
     below_top: float | None = None
     at_below_top: int = 0
+    #: finite values that are whole numbers: a rating scale with a few imputed fractions
+    whole: int = 0
 
 
 def _rows_per_value(*pairs: tuple[float | None, int]) -> dict[float, int]:
@@ -111,6 +113,9 @@ SCALE_CODES = (8.0, 9.0, 88.0, 99.0)
 #: a rating scale: starts at 0 or 1, tops at most at this value, few distinct values
 SCALE_MAX = 7.0
 SCALE_MAX_DISTINCT = 12
+#: a scale answered in whole numbers, a few values imputed between them: at least this
+#: share of the values whole, on a range of at most SCALE_MAX_DISTINCT
+SCALE_WHOLE_SHARE = 0.9
 #: the code sits at least this far past the scale's top
 SCALE_GAP = 2.0
 #: a scale's top answer is given on at least this share of the rows; a count's tail thins
@@ -120,7 +125,8 @@ SCALE_RULE = (
     f"a rating scale (whole numbers from 1 to at most {SCALE_MAX:g}, at most "
     f"{SCALE_MAX_DISTINCT} distinct values) with a value of 8, 9, 88 or 99 at least "
     f"{SCALE_GAP:g} past its top, which at least {SCALE_TOP_MIN_SHARE:.0%} of the rows give "
-    "(a count's tail thins out instead): a "
+    "(a count's tail thins out instead), every whole number of the scale given (design "
+    "levels 1, 2, 4, 6, 8 are no scale): a "
     "questionnaire's 'no answer' code or a typo, averaged in as an answer; medium"
 )
 
@@ -165,7 +171,9 @@ class CappedValues(Analysis):
         "values (above 2 x max(largest other value, 1), or below 2 x min(smallest other "
         f"value, -1)) holding {MIN_CODE_ROWS} or more rows together are one high finding "
         "('not known' written as a number: PSID's years of schooling 0..17 with 98 and 99). "
-        f"Caps and floors, for a column with at least {MIN_DISTINCT} distinct values: an end "
+        f"Caps and floors, for a column with at least {MIN_DISTINCT} distinct values (not "
+        f"a scale with a few imputed fractions: >= {SCALE_WHOLE_SHARE:.0%} whole values on a "
+        f"range of at most {SCALE_MAX_DISTINCT}): an end "
         f"is piled up when at least {MIN_ROWS} rows and {MIN_SHARE:.1%} of the values sit "
         f"exactly on it, and at least {MIN_RATIO:g} times the column's rows per distinct "
         "value (finite values / distinct values: what a value holds on average): medium (a "
@@ -243,6 +251,7 @@ class CappedValues(Analysis):
             if under.size:
                 part.below_top = float(under.max())
                 part.at_below_top = int(np.count_nonzero(under == part.below_top))
+            part.whole = int(np.count_nonzero(values == np.floor(values)))
             state[c] = self._merge_one(state[c], part)
         return state
 
@@ -279,6 +288,7 @@ class CappedValues(Analysis):
             lowest[second] if second is not None else 0,
             below_top,
             highest[below_top] if below_top is not None else 0,
+            a.whole + b.whole,
         )
 
     def merge(self, a, b, ctx):
@@ -300,7 +310,7 @@ class CappedValues(Analysis):
                 # whole numbers only: Clothing's npart (1, 1.2833, ... part-time workers) with
                 # one store of 9 is a quantity
                 out.append(self._scale_code_finding(ctx, c, s))
-            if distinct < MIN_DISTINCT:
+            if distinct < MIN_DISTINCT or _imputed_scale(s):
                 continue  # a rating 1..5 piles up at 5 by design: only codes are read
             # whole-number counts pile up at their low end by nature (most firms have one
             # patent, most patients one node): only their top is read
@@ -477,13 +487,26 @@ class CappedValues(Analysis):
         )
 
 
+def _imputed_scale(s: _Ends) -> bool:
+    """immi5's party identification 1..7 with 2% imputed fractions (3.59, 1.94, -0.66):
+    47 distinct values pass the cap screen, and its top answer (strong Republican, 11% of
+    the rows) was called 'a cap'. Whole numbers on a short range are a scale's answers,
+    whose ends are answers too."""
+    if s.top is None or s.bottom is None or not s.n:
+        return False
+    return s.whole >= SCALE_WHOLE_SHARE * s.n and s.top - s.bottom <= SCALE_MAX_DISTINCT
+
+
 def _beyond_scale(s: _Ends, distinct: int) -> bool:
     """Kakadu's 'future' (1..5) with a 9 on one row. A scale starts at 1: a count of
-    children 0..7 with a family of 9 is a quantity, not a scale, and is left alone."""
+    children 0..7 with a family of 9 is a quantity, not a scale, and is left alone. A
+    scale has every answer from 1 to its top: Car's operating cost takes the design levels
+    1, 2, 4, 6 and 8 (8 the most common), no code past a scale 1..6."""
     if s.top not in SCALE_CODES or s.below_top is None or s.bottom is None:
         return False
     return (
         distinct <= SCALE_MAX_DISTINCT
+        and distinct == s.below_top - s.bottom + 2  # 1..below_top all given, and the code
         and s.bottom == 1.0
         and s.below_top <= SCALE_MAX
         and s.top - s.below_top >= SCALE_GAP

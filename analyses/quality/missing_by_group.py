@@ -100,8 +100,9 @@ class MissingByGroup(Analysis):
         f"columns with at least {MIN_MISSING} missing values (null, or NaN in a float "
         f"column) and {MIN_MISSING} present ones; groupings: category, flag, calendar-part "
         f"and numeric columns with 2..{MAX_LEVELS} distinct values (exact, from the dataset's scan), "
-        f"and measures with more values cut into {BINS} equal-width bins over their exact "
-        "range (education missing among the young), each other than the column; pairs "
+        f"and measures and years with more values cut into {BINS} equal-width bins over "
+        "their exact range (education missing among the young; statistics not yet recorded "
+        "in the early years, years first among the bins), each other than the column; pairs "
         "within max_pairs taken grouping by grouping for every column (categories and "
         "flags, then calendar parts, then binned measures, then other numbers of a few "
         "values), so that each column gets its first groupings. One exact pass counts, per grouping, its rows per "
@@ -152,12 +153,18 @@ class MissingByGroup(Analysis):
         parts = [
             c.name for c in coded if c.name not in first and c.role == ColumnRole.CALENDAR_PART
         ]
+        # years cut into eras come first among the bins: what was not yet recorded in the
+        # early years (baseball's gidp and sf) is missing by era, and a measure of those
+        # years (sacrifice hits, common then) only stands in for it
         binned = [
             c.name
-            for c in dataset.columns
+            for c in sorted(dataset.columns, key=lambda c: c.role != ColumnRole.CALENDAR_PART)
             if not c.excluded
             and c.kind == ColumnKind.NUMERIC
-            and c.role in MEASURE_ROLES
+            and (
+                c.role in MEASURE_ROLES
+                or (c.role == ColumnRole.CALENDAR_PART and c.role_detail == "year")
+            )
             and not (c.distinct_exact and c.distinct_at_least <= MAX_LEVELS)
             and c.value_range is not None
             and all(math.isfinite(v) for v in c.value_range)
@@ -242,7 +249,8 @@ class MissingByGroup(Analysis):
             missing = state["missing"].get(f"{c}\x00{g}", {})
             if g not in bins:
                 return totals, missing
-            label = {k: _bin_label(k, *bins[g]) for k in totals}
+            years = ctx.dataset.column(g).role == ColumnRole.CALENDAR_PART
+            label = {k: _bin_label(k, *bins[g], years=years) for k in totals}
             return (
                 {label[k]: n for k, n in totals.items()},
                 {label[k]: n for k, n in missing.items()},
@@ -415,9 +423,14 @@ def _bin_codes(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
     return codes
 
 
-def _bin_label(index: int, lo: float, hi: float) -> str:
-    """'11.3..19.6': the bin's edges, as the title and the evidence show them."""
+def _bin_label(index: int, lo: float, hi: float, years: bool = False) -> str:
+    """'11.3..19.6': the bin's edges, as the title and the evidence show them; for
+    ``years``, the first and last whole year in the bin ('1871..1887')."""
     width = (hi - lo) / BINS
+    if years:
+        first = math.ceil(lo + index * width)
+        last = int(hi) if index == BINS - 1 else math.ceil(lo + (index + 1) * width) - 1
+        return f"{first}..{last}"
 
     def edge(v: float) -> str:
         return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"

@@ -133,7 +133,11 @@ _CODE_NAMES = {
     "race", "ethnic", "ethnicity", "occupation", "occ", "marital", "religion", "party",
     "cluster", "segment", "brand", "species", "treatment", "arm", "site", "inst",
     "institution", "hospital", "clinic", "center", "centre", "dept", "department",
+    "chr", "chrom", "chromosome",
 }  # fmt: skip
+#: a chromosome's number is a label even when a table holds two (hr1420's 6 and 20: 'CHR
+#: and POS correlate' and 'CHR across colour' were medium, rated FALSE)
+_CHROMOSOME_NAMES = {"chr", "chrom", "chromosome"}
 #: words naming a quantity: a name holding one ('class_size', 'school_years') is no code
 _QUANTITY_NAMES = {
     "size", "count", "cnt", "num", "number", "years", "yrs", "amount", "total", "rate",
@@ -593,7 +597,7 @@ def decide_role(
         and tokens & (_CODE_NAMES | _FEW_UNIT_NAMES)
         and not tokens & _QUANTITY_NAMES
         and summary.get("distinct_exact", True)
-        and 3 <= distinct <= CODE_NAME_MAX_LEVELS
+        and (3 if not tokens & _CHROMOSOME_NAMES else 1) <= distinct <= CODE_NAME_MAX_LEVELS
         and not summary.get("negative")
     ):
         # sector 1..9, region 1..4, class 1..3: labels written as numbers; their mean is

@@ -146,6 +146,28 @@ def test_a_code_past_a_rating_scale_is_named() -> None:
     assert found[0]["measurement"]["values"]["rows_with_code"] == 1
 
 
+def test_design_levels_and_an_imputed_scale_have_no_code_and_no_cap() -> None:
+    """Car's operating cost takes the design levels 1, 2, 4, 6, 8 (8 the most common): no
+    'no answer code past scale 1..6' (rated FALSE). immi5's party identification 1..7 with
+    2% imputed fractions: its top answer on 11% of the rows is no 'cap' (rated FALSE); the
+    same share piled on a measure's maximum still is."""
+    rng = np.random.default_rng(31)
+    n = 2400
+    cost = rng.choice([1.0, 2.0, 4.0, 6.0, 8.0], n, p=[0.18, 0.24, 0.25, 0.07, 0.26])
+    party = rng.choice(np.arange(1.0, 8.0), n, p=[0.18, 0.17, 0.14, 0.12, 0.13, 0.15, 0.11])
+    imputed = rng.random(n) < 0.02
+    party[imputed] = rng.normal(3.7, 2.0, int(imputed.sum()))
+    party = np.minimum(party, 7.0)
+    income = np.minimum(rng.lognormal(3, 0.6, n), 60.0)  # top-coded at 60
+    frame = pd.DataFrame({"cost1": cost, "prtyid": party, "income": income})
+    assert frame["prtyid"].nunique() >= 20 and (party == 7).mean() > 0.1
+    result = run_on_frame(CappedValues(), frame)
+    found = by_column(result)
+    assert not [f for f in result.findings if f["kind"] == "scale_code"]
+    assert ("prtyid", "maximum") not in found
+    assert ("income", "maximum") in found
+
+
 def test_integers_past_float_precision_are_left_out_not_capped_and_floored(tmp_path) -> None:
     """uint64 ids near 2**64 collapse to one float64: all 50 rows sat 'at the maximum' and
     'at the minimum', a cap and a floor at once. Such a column is left out."""

@@ -211,3 +211,31 @@ def test_missing_outcomes_by_a_trials_arm_are_its_attrition() -> None:
     )
     batch = run_on_frame(analysis(), frame.rename(columns={"Treatment": "batch"})).findings
     assert all(f["severity"] in ("info", "low") for f in batch)
+
+
+def test_a_statistic_not_yet_recorded_is_missing_by_era() -> None:
+    """baseball (1871..2007): double plays and sacrifice flies were not recorded in the
+    early years. 'year' has too many values to be a grouping and was no bin either, so
+    the missing rows were 'missing with sh' (sacrifice hits, common then: rated FALSE, a
+    proxy of the era). Years are cut into eras like measures, first among the bins, and
+    labelled by whole years; per era the counts match pandas."""
+    rng = np.random.default_rng(14)
+    n = 4000
+    year = rng.integers(1871, 2008, n)
+    sh = np.round(np.clip(rng.normal(np.where(year < 1930, 25, 5), 4), 0, None))
+    gidp = rng.poisson(8, n).astype(float)
+    gidp[year < 1945] = np.nan  # within the era 1939..1955
+    frame = pd.DataFrame({"year": year, "sh": sh, "gidp": gidp})
+    found = by_column(run_on_frame(analysis(), frame))
+    f = found["gidp"]
+    assert f["subject"] == {"column": "gidp", "group_by": "year"}
+    assert f["severity"] == "medium"
+    assert f["title"].startswith("'gidp' goes missing with 'year': 100% of rows at 1871..")
+    by_level = f["evidence"]["parameters"]["missing_by_level"]
+    lo, hi = 1871, 2007
+    codes = np.clip(np.floor((year - lo) / (hi - lo) * 8), 0, 7).astype(int)
+    for i, (label, counts) in enumerate(by_level.items()):
+        first, last = (int(v) for v in label.split(".."))
+        rows = (year >= first) & (year <= last)
+        assert (rows == (codes == i)).all()
+        assert counts == [int(np.isnan(gidp[rows]).sum()), int(rows.sum())]
