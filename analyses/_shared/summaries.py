@@ -442,3 +442,81 @@ def one_per_parallel(findings: list[dict], columns_of) -> list[dict]:
         f["evidence"]["parameters"]["severity_capped"] = PARALLEL_RULE
         f["evidence"]["parameters"]["same_fact_as"] = columns_of(lead)
     return findings
+
+
+# -- a table of alternatives: the same attributes numbered per alternative ---------------
+
+#: a wide table repeats at least this many attributes (stems) for at least this many
+#: numbers (alternatives, periods): Car's type1..type6, fuel1..fuel6, price1..price6
+WIDE_MIN_STEMS = 3
+WIDE_MIN_NUMBERS = 3
+
+CROSS_RULE = (
+    "the attributes of two different alternatives of a wide table (the same attributes "
+    "numbered per alternative: 'type1'..'type6', 'fuel1'..'fuel6'; a stated-choice design, "
+    "or one measure per period) are set together by its design or persist from one to the "
+    "next: 'type2' with 'fuel3' is no relation of a type and a fuel (two attributes of "
+    "two alternatives; one attribute across alternatives is left alone: the items of a "
+    "battery); severity at most low"
+)
+
+
+#: the rule as the analyses' method texts state it
+CROSS_METHOD = (
+    f"In a wide table (at least {WIDE_MIN_STEMS} attributes numbered alike for at least "
+    f"{WIDE_MIN_NUMBERS} numbers: 'type1'..'type6', 'fuel1'..'fuel6'), a finding between "
+    "two attributes with different numbers ('type2' and 'fuel3': two alternatives of a "
+    "stated-choice design, or two periods) is at most low"
+)
+
+
+def wide_layout(columns: Collection[str]) -> dict[str, tuple[str, int]]:
+    """The columns of a table's repeated block: name -> (stem, number) for numbered
+    columns whose stem is one of at least WIDE_MIN_STEMS stems that all carry the same at
+    least WIDE_MIN_NUMBERS numbers; empty when the table has no such block."""
+    numbered = {c: _numbered(c) for c in columns}
+    by_stem: dict[str, set[int]] = {}
+    for parsed in numbered.values():
+        if parsed is not None:
+            by_stem.setdefault(parsed[0], set()).add(parsed[1])
+    wide = {s: n for s, n in by_stem.items() if len(n) >= WIDE_MIN_NUMBERS}
+    if len(wide) < WIDE_MIN_STEMS:
+        return {}
+    shared = set.intersection(*wide.values())
+    if len(shared) < WIDE_MIN_NUMBERS:
+        return {}
+    return {
+        c: parsed
+        for c, parsed in numbered.items()
+        if parsed is not None and parsed[0] in wide and parsed[1] in shared
+    }
+
+
+def cap_cross_alternatives(
+    findings: list[dict], columns_of, table_columns: Collection[str]
+) -> list[dict]:
+    """Cap at low every medium/high finding between two columns of a wide table's block
+    (:func:`wide_layout`) with different numbers (see CROSS_RULE).
+
+    Why: Car, a stated-choice table of six alternatives, had 'type2' with 'fuel3' and
+    'pollution1' across 'type2' at medium, 9 findings rated FALSE as the design of the
+    experiment; an alternative's own attributes ('speed1' across 'fuel1') were the true
+    ones. One attribute across alternatives ('type2' with 'type4') is left alone: bfi's
+    items 'N1'..'N5' form the same layout, and N1 with N2 is its neuroticism scale. ``columns_of(f)``: the finding's two columns, or None to leave it
+    alone. Changes findings in place."""
+    layout = wide_layout(table_columns)
+    if not layout:
+        return findings
+    for f in findings:
+        if f["severity"] not in ("medium", "high"):
+            continue
+        columns = columns_of(f)
+        if not columns or len(columns) != 2 or not all(c in layout for c in columns):
+            continue
+        (stem_a, number_a), (stem_b, number_b) = layout[columns[0]], layout[columns[1]]
+        # one attribute across alternatives ('type2', 'type4') is left alone: in a battery
+        # of items ('N1'..'N5' of bfi's neuroticism) those are the scale's own items
+        if number_a != number_b and stem_a != stem_b:
+            f["severity"] = "low"
+            f["evidence"]["parameters"]["severity_capped"] = CROSS_RULE
+    return findings

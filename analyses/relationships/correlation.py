@@ -35,9 +35,11 @@ from .._shared.series import (
     significant_severity,
 )
 from .._shared.summaries import (
+    CROSS_METHOD,
     PARALLEL_METHOD,
     PERIODS_RULE,
     built_from,
+    cap_cross_alternatives,
     is_product,
     named_after,
     one_per_parallel,
@@ -899,7 +901,7 @@ class Correlation(Analysis):
         "link no group. A measure equal to another on every row both have a value (at least "
         f"{COPY_MIN_ROWS} rows, {COPY_MIN_DISTINCT} distinct values each) is a copied column: one medium finding; the copy's pairs are at "
         "most low and link no group. Measures (role measurement, count, duration) "
-        "and 0/1 flags (point-biserial r) are paired. " + PARALLEL_METHOD
+        "and 0/1 flags (point-biserial r) are paired. " + PARALLEL_METHOD + ". " + CROSS_METHOD
     )
     reference = (
         "Pearson (1895); Spearman (1904), The proof and measurement of association between two "
@@ -1648,6 +1650,11 @@ class Correlation(Analysis):
             + _strongest_first(
                 ctx, out, lambda v: abs(v["pearson_r"]) if v["pearson_r"] is not None else None
             )
+        )
+        cap_cross_alternatives(
+            ordered,
+            lambda f: f["subject"]["columns"] if f["kind"] == "correlation" else None,
+            table_names,
         )
         return one_per_parallel(
             ordered,

@@ -23,8 +23,10 @@ from .._shared.series import (
     significant_severity,
 )
 from .._shared.summaries import (
+    CROSS_METHOD,
     PARALLEL_METHOD,
     PERIODS_RULE,
+    cap_cross_alternatives,
     one_per_parallel,
     same_measure_two_periods,
 )
@@ -112,7 +114,10 @@ class CramersV(Analysis):
         "there are kids): titled so, at most low, the cell in empty_cell. Order: V "
         "descending, then column names. A contingency table in long form (a column named "
         "Freq beside only categories: roles.settle_frequency_weight) counts each row as its "
-        "Freq observations: the tables are the sums of Freq per cell. " + PARALLEL_METHOD
+        "Freq observations: the tables are the sums of Freq per cell. "
+        + PARALLEL_METHOD
+        + ". "
+        + CROSS_METHOD
     )
     reference = (
         "Roscoe & Byars (1971), An investigation of the restraints with respect to sample "
@@ -351,10 +356,12 @@ class CramersV(Analysis):
                     parameters=params,
                 )
             )
-        return one_per_parallel(
+        ordered = cap_cross_alternatives(
             _strongest_first(ctx, out, lambda v: v["cramers_v"]),
             lambda f: f["subject"]["columns"],
+            [c.name for c in ctx.dataset.columns],
         )
+        return one_per_parallel(ordered, lambda f: f["subject"]["columns"])
 
 
 NESTED_RULE = (

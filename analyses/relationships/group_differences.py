@@ -27,7 +27,13 @@ from .._shared.series import (
     level_label,
     significant_severity,
 )
-from .._shared.summaries import PARALLEL_METHOD, one_per_parallel, one_per_quantity
+from .._shared.summaries import (
+    CROSS_METHOD,
+    PARALLEL_METHOD,
+    cap_cross_alternatives,
+    one_per_parallel,
+    one_per_quantity,
+)
 from ._common import (
     CENSORING_RULE,
     GROUP_KINDS,
@@ -128,6 +134,8 @@ class GroupDifferences(Analysis):
         "range) with epsilon^2 >= 0.8 across the units (low). 3 or more measures differing "
         "(medium/high) across one grouping are one finding (medium, first; their own low), a target or KPI apart (its own finding kept). "
         + PARALLEL_METHOD
+        + ". "
+        + CROSS_METHOD
     )
     reference = (
         "Kruskal & Wallis (1952), Use of Ranks in One-Criterion Variance Analysis, JASA 47; "
@@ -466,6 +474,15 @@ class GroupDifferences(Analysis):
             ordered,
             lambda f: f["subject"]["column"],
             lambda f: f["subject"]["group_by"],
+            [c.name for c in ctx.dataset.columns],
+        )
+        cap_cross_alternatives(
+            kept,
+            lambda f: (
+                [f["subject"]["column"], f["subject"]["group_by"]]
+                if f["kind"] == "group_difference"
+                else None
+            ),
             [c.name for c in ctx.dataset.columns],
         )
         one_per_parallel(

@@ -994,3 +994,59 @@ def test_the_same_relation_between_numbered_copies_is_one_finding() -> None:
     assert copy["evidence"]["parameters"]["severity_capped"] == PARALLEL_RULE
     assert copy["evidence"]["parameters"]["same_fact_as"] == ["pollution3", "fuel3"]
     assert found[("speed1", "fuel1")]["severity"] == "medium"
+
+
+def test_attributes_of_two_alternatives_of_a_wide_table_are_no_relation() -> None:
+    """Car: six alternatives, each with a type, a fuel and a pollution ('type1'..'type6',
+    'fuel1'..'fuel6', 'pollution1'..'pollution6'), set together by the design. 'pollution1'
+    across 'type2' was medium (rated FALSE); 'pollution1' across 'fuel1', an alternative's
+    own attributes, keeps medium. Two alternatives' numbers alone (WeightLoss' wl1..wl3
+    and se1..se3) are no wide table: their cross pairs are left alone."""
+    from analyses._shared.summaries import CROSS_RULE, wide_layout
+
+    rng = np.random.default_rng(40)
+    n = 900
+    data = {}
+    design = rng.choice(["van", "regcar", "truck"], n)
+    for k in (1, 2, 3):
+        fuel = rng.choice(["electric", "gasoline"], n)
+        data[f"type{k}"] = design if k != 1 else rng.choice(["van", "regcar", "truck"], n)
+        data[f"fuel{k}"] = fuel
+        data[f"pollution{k}"] = (
+            np.where(fuel == "electric", 0.1, 0.6)
+            + np.where(design == "truck", 0.5, 0.0) * (k == 1)
+            + rng.normal(0, 0.1, n)
+        )
+    frame = pd.DataFrame(data)
+    assert set(wide_layout(frame.columns)) == set(frame.columns)
+    assert not wide_layout(["wl1", "wl2", "wl3", "se1", "se2", "se3", "group"])
+    result = run_on_frame(analysis("group_differences"), frame)
+    found = {
+        (f["subject"]["column"], f["subject"]["group_by"]): f
+        for f in by_kind(result, "group_difference")
+    }
+    assert found[("pollution1", "fuel1")]["severity"] == "medium"
+    cross = found[("pollution1", "type2")]
+    assert cross["severity"] == "low"
+    assert cross["evidence"]["parameters"]["severity_capped"] == CROSS_RULE
+
+
+def test_items_of_one_scale_in_a_battery_keep_their_correlation() -> None:
+    """bfi: 25 items, five scales numbered 1..5 ('N1'..'N5'): the layout of a wide table,
+    but two items of one scale (N1 with N2, r 0.71) are its reliability, not an artefact:
+    medium as before."""
+    rng = np.random.default_rng(41)
+    n = 800
+    traits = {s: rng.normal(0, 1, n) for s in "ACENO"}
+    frame = pd.DataFrame(
+        {f"{s}{k}": traits[s] + rng.normal(0, 0.7, n) for s in "ACENO" for k in range(1, 6)}
+    )
+    pairs = {
+        tuple(f["subject"]["columns"]): f
+        for f in by_kind(run_on_frame(analysis("correlation"), frame), "correlation")
+    }
+    assert all(
+        "severity_capped" not in f["evidence"]["parameters"]
+        or "alternatives" not in f["evidence"]["parameters"]["severity_capped"]
+        for f in pairs.values()
+    )
