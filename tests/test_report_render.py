@@ -450,3 +450,27 @@ def test_the_column_count_is_the_files_with_derived_columns_said_apart() -> None
     dataset = {"columns": [*columns, {"name": "date(year)", "type": "timestamp[us] (derived)"}]}
     assert column_count(dataset) == "5 columns (+1 derived)"
     assert column_count({"columns": columns}) == "5 columns"
+
+
+def test_a_capped_finding_says_why_in_its_headline() -> None:
+    """students: 'high' across treatment (epsilon^2 0.70) at low, the reason only in
+    report.json: a reader asked why. The headline now carries the rule's first clause
+    (escaped: column names come from the data) and what it restates."""
+    capped = _finding("high", "group_difference", "low", {"epsilon_squared": 0.70})
+    capped["evidence"] = {
+        **EVIDENCE,
+        "parameters": {
+            "severity_capped": "findings about several summaries of one quantity ('<b>') in "
+            "the same setting are one fact; the first is kept at its severity",
+            "same_fact_as": "low",
+        },
+    }
+    plain = _finding("x", "group_difference", "low", {"epsilon_squared": 0.10})
+    md = render_markdown(_report([capped, plain]))
+    line = next(line for line in md.splitlines() if "group_difference high" in line)
+    assert line.endswith(
+        "— held at low: findings about several summaries of one quantity ('&lt;b&gt;') in "
+        "the same setting are one fact (same fact as low)"
+    ), line
+    other = next(line for line in md.splitlines() if "group_difference x" in line)
+    assert "held at" not in other

@@ -111,6 +111,26 @@ def headline_entries(report: dict) -> list[tuple[dict, dict]]:
     return entries
 
 
+#: a cap's reason as a headline shows it: its first clause, at most this many characters
+CAP_REASON_CHARS = 160
+
+
+def _capped(finding: dict) -> str:
+    """' — held at low: <the rule's first clause>' for a finding whose severity a rule
+    capped (its reason is in report.json's parameters; a user reading a large effect at
+    low asks why here: students' 'high' across treatment, epsilon^2 0.70)."""
+    params = finding["evidence"].get("parameters", {})
+    reason = params.get("severity_capped")
+    if not isinstance(reason, str) or finding["severity"] not in ("low", "info"):
+        return ""
+    clause = reason.split(";")[0].strip()
+    if len(clause) > CAP_REASON_CHARS:
+        clause = clause[: CAP_REASON_CHARS - 1].rstrip() + "…"
+    same = params.get("same_fact_as")
+    also = f" (same fact as {_esc(same)})" if isinstance(same, str) else ""
+    return f" — held at {finding['severity']}: {_esc(clause)}{also}"
+
+
 def _where(item: dict, finding: dict) -> str:
     rows = finding["evidence"].get("example_rows")
     at = f", rows {_fmt(rows[:3])}" if rows else ""
@@ -188,7 +208,7 @@ def render_markdown(report: dict) -> str:
     for n, (item, finding) in enumerate(shown, 1):
         lines.append(
             f"{n}. **{_esc(finding['title'])}** ({finding['severity']}; {_where(item, finding)}): "
-            f"{key_values(finding)}"
+            f"{key_values(finding)}{_capped(finding)}"
         )
     if len(heads) > len(shown):
         lines.append(f"\n… and {len(heads) - len(shown)} more in [report.html](report.html).")
