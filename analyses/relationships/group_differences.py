@@ -470,30 +470,20 @@ class GroupDifferences(Analysis):
         _same_partition(ordered)
         _coarser_groupings(ordered, _coarsenings(info), interesting)
         _same_pattern(ordered, profiles)
+        names = [c.name for c in ctx.dataset.columns]
         kept = one_per_quantity(
-            ordered,
-            lambda f: f["subject"]["column"],
-            lambda f: f["subject"]["group_by"],
-            [c.name for c in ctx.dataset.columns],
+            ordered, lambda f: f["subject"]["column"], lambda f: f["subject"]["group_by"], names
         )
-        cap_cross_alternatives(
-            kept,
-            lambda f: (
-                [f["subject"]["column"], f["subject"]["group_by"]]
-                if f["kind"] == "group_difference"
-                else None
-            ),
-            [c.name for c in ctx.dataset.columns],
-        )
-        one_per_parallel(
-            kept,
-            lambda f: (
-                [f["subject"]["column"], f["subject"]["group_by"]]
-                if f["kind"] == "group_difference"
-                else None
-            ),
-        )
+        cap_cross_alternatives(kept, _pair_of, names)
+        one_per_parallel(kept, _pair_of)
         return _shared_groupings(ctx, kept, tested)
+
+
+def _pair_of(finding: dict) -> list[str] | None:
+    """A group difference's measure and grouping (None for the other kinds)."""
+    if finding["kind"] != "group_difference":
+        return None
+    return [finding["subject"]["column"], finding["subject"]["group_by"]]
 
 
 SAME_PARTITION_RULE = (
