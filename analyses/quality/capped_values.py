@@ -88,6 +88,11 @@ class _Ends:
     at_below_top: int = 0
     #: finite values that are whole numbers: a rating scale with a few imputed fractions
     whole: int = 0
+    #: the smallest and largest whole value, and the values that are no multiple of 1/4
+    #: (arbitrary fractions: imputed or computed, not a half point of a rating)
+    whole_min: float | None = None
+    whole_max: float | None = None
+    odd: int = 0
 
 
 def _rows_per_value(*pairs: tuple[float | None, int]) -> dict[float, int]:
@@ -118,6 +123,24 @@ SCALE_MAX_DISTINCT = 12
 SCALE_WHOLE_SHARE = 0.9
 #: the code sits at least this far past the scale's top
 SCALE_GAP = 2.0
+#: a scale answered in whole numbers with arbitrary fractions among its answers: at least
+#: this share of whole values, and at least FRACTIONS_MIN_SHARE (and FRACTIONS_MIN_ROWS)
+#: of values that are no multiple of 1/4 (a half point is a rating's own)
+FRACTIONS_WHOLE_SHARE = 0.6
+FRACTIONS_MIN_SHARE = 0.01
+FRACTIONS_MIN_ROWS = 5
+#: ... of at least this many answers (a Likert scale: 1..5, 1..7, 0..4)
+FRACTIONS_MIN_ANSWERS = 5
+FRACTIONS_RULE = (
+    f"a rating scale answered in whole numbers (at least {FRACTIONS_WHOLE_SHARE:.0%} of the "
+    f"values, from 0 or 1 to at most {SCALE_MAX:g}, at least {FRACTIONS_MIN_ANSWERS} "
+    f"answers, no value more than {SCALE_GAP:g} past its whole ends) with at least "
+    f"{FRACTIONS_MIN_SHARE:.0%} (and {FRACTIONS_MIN_ROWS}) values that are no multiple of "
+    "1/4: imputed or computed values among the answers, often past the scale's ends; "
+    "medium"
+)
+
+
 #: a scale's top answer is given on at least this share of the rows; a count's tail thins
 #: out (Doctor's children 1..7: 4 of 485 families have 7, and one has 9: a family, no code)
 SCALE_TOP_MIN_SHARE = 0.02
@@ -186,7 +209,11 @@ class CappedValues(Analysis):
         "measures with 20 or more distinct values of which at least 10% are exactly 0, twice "
         "the rows of the next smallest value (a "
         "spike at zero: the hours of those who do not work; medium, the shares in its "
-        "parameters). Past a scale: " + SCALE_RULE + ". One info summary per analysis"
+        "parameters). Past a scale: "
+        + SCALE_RULE
+        + ". Fractions on a scale: "
+        + FRACTIONS_RULE
+        + ". One info summary per analysis"
     )
     reference = (
         "Tobin (1958), Estimation of relationships for limited dependent variables, "
@@ -251,7 +278,13 @@ class CappedValues(Analysis):
             if under.size:
                 part.below_top = float(under.max())
                 part.at_below_top = int(np.count_nonzero(under == part.below_top))
-            part.whole = int(np.count_nonzero(values == np.floor(values)))
+            whole = values == np.floor(values)
+            part.whole = int(np.count_nonzero(whole))
+            if part.whole:
+                part.whole_min = float(values[whole].min())
+                part.whole_max = float(values[whole].max())
+            quarters = (values - np.floor(values)) * 4.0  # the fraction: no overflow at 1e308
+            part.odd = int(np.count_nonzero(quarters != np.floor(quarters)))
             state[c] = self._merge_one(state[c], part)
         return state
 
@@ -289,6 +322,9 @@ class CappedValues(Analysis):
             below_top,
             highest[below_top] if below_top is not None else 0,
             a.whole + b.whole,
+            _min_of(a.whole_min, b.whole_min),
+            _max_of(a.whole_max, b.whole_max),
+            a.odd + b.odd,
         )
 
     def merge(self, a, b, ctx):
@@ -306,6 +342,8 @@ class CappedValues(Analysis):
             coded = beyond_codes(s.codes, s.plain_top, s.plain_bottom)
             if coded:
                 out.append(self._codes_finding(ctx, c, s, coded))
+            elif _fractions_on_scale(s):
+                out.append(self._fractions_finding(ctx, c, s))
             elif ctx.dataset.role(c) == ColumnRole.COUNT and _beyond_scale(s, distinct):
                 # whole numbers only: Clothing's npart (1, 1.2833, ... part-time workers) with
                 # one store of 9 is a quantity
@@ -451,6 +489,43 @@ class CappedValues(Analysis):
         )
 
     @staticmethod
+    def _fractions_finding(ctx, c: str, s: _Ends) -> dict:
+        below = s.bottom is not None and s.bottom < s.whole_min
+        above = s.top is not None and s.top > s.whole_max
+        past = [f"down to {s.bottom:.4g}"] * below + [f"up to {s.top:.4g}"] * above
+        return ctx.finding(
+            kind="scale_fractions",
+            title=f"{s.odd} values of {c!r} ({s.odd / s.n:.1%}) are fractions on a scale "
+            f"answered in whole numbers {s.whole_min:g}..{s.whole_max:g}"
+            + (f" ({', '.join(past)})" if past else "")
+            + ": imputed or computed values among the answers?",
+            subject={"column": c},
+            values={
+                "fractional_values": s.odd,
+                "share": s.odd / s.n,
+                "values": s.n,
+                "whole_values": s.whole,
+                "scale_min": s.whole_min,
+                "scale_max": s.whole_max,
+                "min": s.bottom,
+                "max": s.top,
+            },
+            units={
+                "fractional_values": "count",
+                "share": "ratio",
+                "values": "count",
+                "whole_values": "count",
+                "scale_min": "value",
+                "scale_max": "value",
+                "min": "value",
+                "max": "value",
+            },
+            severity="medium",
+            columns=[c],
+            parameters={"rule": FRACTIONS_RULE},
+        )
+
+    @staticmethod
     def _codes_finding(ctx, c: str, s: _Ends, coded: dict[float, int]) -> dict:
         rows = sum(coded.values())
         shown = ", ".join(f"{v:g}" for v in coded)
@@ -485,6 +560,32 @@ class CappedValues(Analysis):
             columns=[c],
             parameters={"rows_per_code": {f"{v:g}": k for v, k in coded.items()}},
         )
+
+
+def _min_of(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max_of(a: float | None, b: float | None) -> float | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def _fractions_on_scale(s: _Ends) -> bool:
+    """immi2..immi5: party identification and ideology answered 1..7, with imputed values
+    3.59, 1.94 and -0.85..8.76 among them (up to 27% of the rows): listed by four raters
+    as the tables' data error, and nothing said it."""
+    if s.whole_min is None or s.whole_max is None or not s.n:
+        return False
+    return (
+        s.whole >= FRACTIONS_WHOLE_SHARE * s.n
+        and s.whole_min in (0.0, 1.0)
+        and FRACTIONS_MIN_ANSWERS - 1 <= s.whole_max - s.whole_min
+        and s.whole_max <= SCALE_MAX
+        # near the scale: a continuous rating of 0..15 with whole marks to 3 is no scale
+        and s.whole_min - SCALE_GAP <= s.bottom
+        and s.top <= s.whole_max + SCALE_GAP
+        and s.odd >= max(FRACTIONS_MIN_ROWS, FRACTIONS_MIN_SHARE * s.n)
+    )
 
 
 def _imputed_scale(s: _Ends) -> bool:

@@ -182,3 +182,32 @@ def test_integers_past_float_precision_are_left_out_not_capped_and_floored(tmp_p
     result = run_on_file(CappedValues(), path)
     findings = [] if result is None else result.findings
     assert not [f for f in findings if f["subject"].get("column") == "u64"]
+
+
+def test_fractions_among_a_scales_whole_answers_are_named() -> None:
+    """immi1..immi5: party identification answered 1..7, 1.6% imputed values among the
+    answers (3.59, -0.85, 8.76), listed by four raters as the table's data error. Named at
+    medium, with the scale and how far past it they go. Half points of a rating, heights in
+    whole inches with a few fractions (58..69) and a 0..15 line scale are left alone."""
+    rng = np.random.default_rng(33)
+    n = 2485
+    party = rng.integers(1, 8, n).astype(float)
+    imputed = rng.choice(n, 40, replace=False)
+    party[imputed] = np.clip(rng.normal(3.7, 2.2, 40), -0.8, 8.76)
+    party[imputed[0]] = -0.85
+    halves = rng.integers(2, 11, n) / 2.0  # a 1..5 rating in half points
+    height = rng.integers(58, 70, n).astype(float)
+    height[:60] += rng.random(60)
+    line = np.where(rng.random(n) < 0.7, rng.integers(0, 4, n), rng.uniform(0, 15, n))
+    frame = pd.DataFrame({"prtyid": party, "rating": halves, "mother": height, "grassy": line})
+    result = run_on_frame(CappedValues(), frame)
+    found = [f for f in result.findings if f["kind"] == "scale_fractions"]
+    assert [f["subject"]["column"] for f in found] == ["prtyid"]
+    f = found[0]
+    assert f["severity"] == "medium"
+    odd = int((party * 4 != np.floor(party * 4)).sum())
+    assert f["measurement"]["values"]["fractional_values"] == odd
+    assert f["title"].startswith(
+        f"{odd} values of 'prtyid' ({odd / n:.1%}) are fractions on a scale answered in whole "
+        "numbers 1..7 (down to -0.85"
+    )
