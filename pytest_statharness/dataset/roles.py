@@ -178,13 +178,25 @@ class RoleDecision:
         return out
 
 
+#: key words glued to the unit they key, without a separator ('countyid', 'statefips')
+_GLUED_KEY_SUFFIXES = ("id", "fips", "fip")
+
+
 def name_tokens(name: str) -> set[str]:
-    """``DepTime`` -> {dep, time, deptime}; ``case_id`` -> {case, id, case_id}."""
+    """``DepTime`` -> {dep, time, deptime}; ``case_id`` -> {case, id, case_id};
+    ``countyid`` -> {countyid, county, id} (a unit's name glued to a key word)."""
     spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
     parts = [p for p in re.split(r"[^A-Za-z0-9]+", spaced.lower()) if p]
     tokens = {*parts, name.lower(), "_".join(parts)}
     if name.lower().rstrip("0123456789").endswith("code"):
         tokens.add("code")  # dd's cowcode2, a country code: a key, not a quantity
+    for part in parts:
+        for suffix in _GLUED_KEY_SUFFIXES:
+            # countymurders' countyid, statefips, countyfips: the unit must be a known one
+            # ('valid', 'paid' and 'acid' end in 'id' too)
+            unit = part[: -len(suffix)]
+            if part.endswith(suffix) and unit in _GROUP_KEY_NAMES:
+                tokens |= {unit, suffix}
     return tokens
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from pytest_statharness.registry import Registry
 from pytest_statharness.testing import run_on_frame
@@ -528,6 +529,43 @@ def test_duplicates_that_chance_explains_get_no_advice_to_drop_them() -> None:
     found = by_kind(run_on_frame(analysis("duplicate_rows"), copied), "duplicate_rows")
     assert found[0]["recommendation"]["action"].startswith("drop exact duplicate rows")
     assert found[0]["recommendation"]["modeled_improvement_pct"] == 100 * 20 / 520
+
+
+def test_card_holders_with_a_bill_of_zero_are_records_by_chance() -> None:
+    """credit_cards: 30,000 holders, two late flags, an age and a bill that takes 20,000+
+    values but is 0 for 13%: no chance estimate (too many values to count), so its 4,507
+    repeats were high with advice to drop 15% of the holders. The bill's zeros bound the
+    estimate from below (p_0^2), the flags' and age's counts are kept: low, no advice.
+    The floor is the same however the rows are chunked."""
+    rng = np.random.default_rng(61)
+    n = 30_000
+    bill = np.where(rng.random(n) < 0.13, 0.0, np.round(rng.lognormal(3, 1.5, n), 3))
+    frame = pd.DataFrame(
+        {
+            "LateSept": (rng.random(n) < 0.2).astype(int),
+            "LateApril": (rng.random(n) < 0.1).astype(int),
+            "BillApril": bill,
+            "AGE": rng.integers(21, 77, n),
+        }
+    )
+    assert frame["BillApril"].nunique() > 10_000
+    results = [
+        run_on_frame(analysis("duplicate_rows"), frame, chunk_rows=rows) for rows in (65536, 7000)
+    ]
+    found = [by_kind(r, "duplicate_rows")[0] for r in results]
+    assert found[0]["measurement"] == found[1]["measurement"]
+    assert found[0]["title"] == found[1]["title"]
+    f = found[0]
+    assert f["severity"] == "low" and not f.get("recommendation")
+    values = f["measurement"]["values"]
+    assert values["expected_by_chance"] is None
+    q = np.prod(
+        [
+            (frame[c].value_counts(normalize=True) ** 2).sum()
+            for c in ("LateSept", "LateApril", "AGE")
+        ]
+    ) * ((bill == 0).mean() ** 2)
+    assert values["expected_by_chance_at_least"] == pytest.approx(n * (n - 1) / 2 * q, rel=1e-9)
 
 
 def test_cost_and_output_of_firms_of_every_size_is_the_relation_itself() -> None:
