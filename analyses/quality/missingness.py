@@ -40,11 +40,11 @@ matrices added together, so any chunking gives the same findings. Memory is boun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from pytest_statharness import Analysis, ColumnKind, MemoryModel, hookimpl
+from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, hookimpl
 
 from .._shared.groups import linked_groups
 from .._shared.report import graded
@@ -129,6 +129,83 @@ class _Missing:
     ticks_per_second: int = 0
     rows: int = 0
     rows_with_missing: int = 0
+    #: per 0/1 flag and value, its rows; per (column, flag, value), the column's missing
+    #: rows there: where a column is not applicable (pregnancies of men)
+    flag_rows: dict = field(default_factory=dict)
+    flag_missing: dict = field(default_factory=dict)
+
+
+#: a column missing on (nearly) exactly the rows where a 0/1 flag holds one value is not
+#: applicable there: at least this share of its missing rows on that value, and at least
+#: STRUCTURAL_LEVEL_SHARE of that value's rows missing
+STRUCTURAL_MISSING_SHARE = 0.5
+STRUCTURAL_LEVEL_SHARE = 0.95
+#: flags looked at, in column order
+MAX_FLAGS = 10
+STRUCTURAL_RULE = (
+    f"at least {STRUCTURAL_LEVEL_SHARE:.0%} of the rows of one value of a 0/1 flag are "
+    f"missing, and they are at least {STRUCTURAL_MISSING_SHARE:.0%} of the column's missing "
+    "rows: the column does not apply there (pregnancies of men, a date of death of those "
+    "alive), by design rather than lost: worth a look, no data error; severity at most "
+    "medium (null_rate_elsewhere: the rate on the other rows; missing_by_group names the "
+    "flag)"
+)
+
+
+def _flags(ctx) -> list[str]:
+    """The plan's 0/1 flags (role boolean), in column order, at most MAX_FLAGS."""
+    out = []
+    for c in ctx.plan.columns:
+        info = ctx.dataset.column(c)
+        if info.role == ColumnRole.BOOLEAN and info.kind in (
+            ColumnKind.NUMERIC,
+            ColumnKind.BOOLEAN,
+        ):
+            out.append(c)
+    return out[:MAX_FLAGS]
+
+
+def _count_flags(state, chunk, masks, ctx) -> None:
+    """Adds the chunk's rows per flag value, and each gappy column's missing rows there."""
+    columns = ctx.plan.columns
+    gappy = [i for i, c in enumerate(columns) if ctx.dataset.column(c).null_count]
+    for f in _flags(ctx):
+        values = chunk.floats(f)
+        known = ~np.isnan(values)
+        levels, counts = np.unique(values[known], return_counts=True)
+        for v, n in zip(levels.tolist(), counts.tolist(), strict=True):
+            state.flag_rows[(f, v)] = state.flag_rows.get((f, v), 0) + n
+        for i in gappy:
+            if columns[i] == f:
+                continue
+            hit = masks[i] & known
+            lv, cn = np.unique(values[hit], return_counts=True)
+            for v, n in zip(lv.tolist(), cn.tolist(), strict=True):
+                key = (columns[i], f, v)
+                state.flag_missing[key] = state.flag_missing.get(key, 0) + n
+
+
+def _add_counts(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for key, n in b.items():
+        out[key] = out.get(key, 0) + n
+    return out
+
+
+def _not_applicable(state, name: str, missing: int) -> tuple[str, float, int, int] | None:
+    """(flag, value, missing rows there, the value's rows) where ``name`` is structurally
+    missing (see STRUCTURAL_RULE); None when no flag explains it."""
+    for (column, f, v), n in sorted(state.flag_missing.items(), key=lambda kv: str(kv[0])):
+        if column != name:
+            continue
+        total = state.flag_rows.get((f, v), 0)
+        if (
+            n >= STRUCTURAL_MISSING_SHARE * missing
+            and total
+            and n >= STRUCTURAL_LEVEL_SHARE * total
+        ):
+            return f, v, n, total
+    return None
 
 
 CODES_RULE = (
@@ -161,7 +238,10 @@ class Missingness(Analysis):
         "expected if they went missing independently (n_a * n_b / rows) and the lift "
         "(observed / expected); rows with any missing value. Severity of a null rate: high "
         "from 50%, medium from 10%, else low (an optional annotation, named note, remark, "
-        "comment or memo: at most low); 2 or more columns each missing in >= 10% of "
+        "comment or memo: at most low; a column that does not apply where a 0/1 flag has "
+        "one value, and a group all of whose members do not apply there: "
+        + STRUCTURAL_RULE
+        + "); 2 or more columns each missing in >= 10% of "
         "the rows (not on every row) whose missing rows coincide (Jaccard >= 0.8, "
         "connected) are one "
         "'missing together' finding with the worst member's severity, reported after the "
@@ -212,6 +292,7 @@ class Missingness(Analysis):
             pairs[np.ix_(with_missing, with_missing)] += sub
         if chunk.num_rows:
             _edges(state, chunk, masks, time_column(ctx))
+            _count_flags(state, chunk, masks, ctx)
         return state
 
     def merge(self, a, b, ctx):
@@ -228,6 +309,8 @@ class Missingness(Analysis):
             last_time=np.where(take_b_last, b.last_time, a.last_time),
             order=a.order.merged(b.order),
             ticks_per_second=max(a.ticks_per_second, b.ticks_per_second),
+            flag_rows=_add_counts(a.flag_rows, b.flag_rows),
+            flag_missing=_add_counts(a.flag_missing, b.flag_missing),
         )
 
     # -- findings -----------------------------------------------------------------------
@@ -347,12 +430,30 @@ class Missingness(Analysis):
                 # a poll's 'remark', an order's 'comment': written only when there is one
                 severity = "low"
                 parameters["severity_capped"] = ANNOTATION_RULE
+            elif severity in ("medium", "high") and (where := _not_applicable(s, name, nulls[i])):
+                # nhefs: pregnancies missing for every man, high (rated FALSE); PD's age
+                # of onset, missing for the controls, medium (rated TRUE: worth a look)
+                severity = "medium"
+                parameters["severity_capped"] = STRUCTURAL_RULE
+                parameters["null_rate_elsewhere"] = (nulls[i] - where[2]) / max(rows - where[3], 1)
+                parameters["not_applicable_where"] = {
+                    "flag": where[0],
+                    "value": where[1],
+                    "missing_there": where[2],
+                    "rows_there": where[3],
+                }
             codes = ctx.dataset.missing_codes.get(name)
-            said = ""
+            there = parameters.get("not_applicable_where")
+            said = (
+                f" ({there['missing_there']} of them where {there['flag']!r} is "
+                f"{there['value']:g}: not applicable there)"
+                if there
+                else ""
+            )
             if codes:
                 # 999 written for "not known" counts as missing (capped_values names it)
                 parameters["missing_codes"] = list(codes)
-                said = f" (the code {', '.join(f'{v:g}' for v in codes)} counted)"
+                said += f" (the code {', '.join(f'{v:g}' for v in codes)} counted)"
                 coded = ctx.dataset.missing_code_rows.get(name, 0)
                 if coded >= nulls[i] and severity in ("medium", "high"):
                     # every missing row is a code: capped_values says it, high, once
@@ -664,6 +765,13 @@ def _group_finding(
         # series that start (or end) together: no value is missing inside their spans
         severity = "low"
         parameters["severity_capped"] = SPAN_RULE
+    elif severity in ("medium", "high"):
+        # nhefs: year, month and day of death, missing together for those alive
+        where = [_not_applicable(ctx.previous[0], columns[i], nulls[i]) for i in members]
+        if all(w is not None for w in where) and len({w[:2] for w in where}) == 1:
+            severity = "medium"
+            parameters["severity_capped"] = STRUCTURAL_RULE
+            parameters["not_applicable_where"] = {"flag": where[0][0], "value": where[0][1]}
     return ctx.finding(
         kind="missing_together",
         title=f"{len(names)} columns are missing in the same rows ({span} of {rows} rows each)",

@@ -273,3 +273,41 @@ def test_empty_columns_are_one_finding_with_their_names() -> None:
     assert empty[0]["title"] == "2 columns are empty (missing in all 219 rows): '2012', '2013'"
     own = [f for f in result.findings if f["subject"].get("column") in ("2012", "2013")]
     assert len(own) == 2 and all(f["severity"] == "low" for f in own)
+
+
+def test_a_column_that_does_not_apply_to_one_value_of_a_flag_is_no_data_error() -> None:
+    """nhefs: pregnancies missing for every man (799 rows) and 13% of the women; the year,
+    month and day of death missing together for those alive. Both were high (rated FALSE:
+    by design). They are at most medium, the title says where the column does not apply,
+    and the rate on the other rows is kept; a column missing at random stays high."""
+    rng = np.random.default_rng(71)
+    n = 1629
+    sex = (rng.random(n) < 0.51).astype(int)
+    death = (rng.random(n) < 0.2).astype(int)
+    pregnancies = np.where(rng.random(n) < 0.87, rng.integers(0, 6, n), -1).astype(float)
+    pregnancies[(sex == 0) | (pregnancies < 0)] = np.nan
+    year = np.where(death == 1, rng.integers(83, 93, n), -1).astype(float)
+    year[year < 0] = np.nan
+    frame = pd.DataFrame(
+        {
+            "sex": sex,
+            "death": death,
+            "pregnancies": pregnancies,
+            "yrdth": year,
+            "modth": np.where(np.isnan(year), np.nan, rng.integers(1, 13, n)),
+            "dadth": np.where(np.isnan(year), np.nan, rng.integers(1, 29, n)),
+            "lost": np.where(rng.random(n) < 0.6, np.nan, rng.normal(0, 1, n)),
+        }
+    )
+    result = run_on_frame(ANALYSIS, frame)
+    rates = {f["subject"]["column"]: f for f in result.findings if f["kind"] == "null_rate"}
+    f = rates["pregnancies"]
+    men = int((sex == 0).sum())
+    assert f["severity"] == "medium"
+    assert f["title"].endswith(f"({men} of them where 'sex' is 0: not applicable there)")
+    women_missing = int(np.isnan(pregnancies[sex == 1]).sum())
+    assert f["evidence"]["parameters"]["null_rate_elsewhere"] == women_missing / (n - men)
+    assert rates["lost"]["severity"] == "high"
+    together = [f for f in result.findings if f["kind"] == "missing_together"]
+    assert together and together[0]["severity"] == "medium"
+    assert together[0]["evidence"]["parameters"]["not_applicable_where"]["flag"] == "death"
