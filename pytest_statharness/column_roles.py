@@ -72,3 +72,8 @@ MATRIX_ENTRY_DETAIL = "matrix_entry"
 #: the role detail of a pedigree's parent columns (father and mother, fid and mid, dadid
 #: and momid): the id of another row (0 or empty for a founder), a key, not a quantity
 PARENT_REFERENCE_DETAIL = "parent_reference"
+
+#: the role detail of a column named as a square or a lag of another column of the table
+#: ('expersq' beside 'exper', 'def_1' beside 'def'): a regression's design term, whose
+#: findings restate its base column's (role other)
+DERIVED_TERM_DETAIL = "derived_term"

@@ -941,3 +941,28 @@ def test_a_chromosome_number_is_a_label(tmp_path) -> None:
     assert roles_of(tmp_path, frame, "csv")["CHR"].role == ColumnRole.CATEGORY
     frame["CHR"] = rng.integers(1, 23, 400)
     assert roles_of(tmp_path, frame, "csv")["CHR"].role == ColumnRole.CATEGORY
+
+
+def test_a_square_or_a_lag_named_after_its_base_is_a_design_term(tmp_path) -> None:
+    """Wooldridge's tables: 'expersq' beside 'exper', 'def_1' beside 'def'. Their findings
+    restated the base's (rated FALSE: 'expersq rises within every worker', 'def_1 shifts
+    a year after def'): role other, detail derived_term. 'price_1' with no 'price' beside
+    it (a wide table's first alternative) stays a measure."""
+    rng = np.random.default_rng(17)
+    exper = rng.integers(1, 30, 300).astype(float)
+    deficit = rng.normal(0, 2, 300)
+    frame = pd.DataFrame(
+        {
+            "exper": exper,
+            "expersq": exper**2,
+            "def": deficit,
+            "def_1": np.r_[np.nan, deficit[:-1]],
+            "price_1": rng.normal(10, 2, 300),
+        }
+    )
+    cols = roles_of(tmp_path, frame, "csv")
+    for name in ("expersq", "def_1"):
+        assert cols[name].role == ColumnRole.OTHER
+        assert cols[name].role_detail == "derived_term"
+    assert cols["exper"].role != ColumnRole.OTHER
+    assert cols["price_1"].role == ColumnRole.MEASUREMENT

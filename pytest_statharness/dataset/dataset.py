@@ -37,6 +37,7 @@ from .roles import (
     calendar_candidates,
     decide_role,
     outcome_by_name,
+    settle_derived_terms,
     settle_frequency_weight,
     settle_lone_calendar_parts,
     settle_panel_units,
@@ -644,6 +645,7 @@ def open_dataset(
     decided = settle_panel_units(decided, summaries, row_count)
     decided = settle_frequency_weight(decided, summaries, row_count)
     decided = settle_parent_references(decided, summaries)
+    decided = settle_derived_terms(decided, summaries)
     numeric = [f.name for f in schema if kinds[f.name] == ColumnKind.NUMERIC]
     decided = matrix_layout.settle_matrix_entries(source, numeric, summaries, row_count, decided)
     cycles = undated_cycle_parts(decided)

@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 
 from ..column_kinds import ColumnKind
 from ..column_roles import (
+    DERIVED_TERM_DETAIL,
     ENTITY_DETAIL,
     FREQUENCY_WEIGHT_DETAIL,
     GRAIN_ADJECTIVES,
@@ -1064,6 +1065,45 @@ def _full_grid(summaries: list[dict], row_count: int) -> bool:
             return False
         product *= summary["distinct_at_least"]
     return len(summaries) >= 2 and product == row_count
+
+
+#: how a regression table names a square or a lag of a column: (suffix, what it is)
+_DERIVED_SUFFIXES = (("sq", "square"), ("_sq", "square"), ("squared", "square"), ("_1", "lag"))
+
+
+def settle_derived_terms(
+    decided: dict[str, RoleDecision], summaries: dict[str, dict]
+) -> dict[str, RoleDecision]:
+    """A column named as the square or the lag of another number column of the table is
+    a design term of a regression, not a quantity of its own (role other).
+
+    Why: Wooldridge's tables carry expersq beside exper, hsizesq beside hsize, def_1 and
+    i3_1 beside def and i3: 'expersq rises within every worker' (exper was already capped
+    as a clock), 'age and comtensq correlate', 'def_1 shifts in 1976' (a year after def)
+    were medium, rated FALSE as the base column's finding again. The base must be in the
+    table, both numbers (a wide table's 'price_1' with no 'price' is left alone)."""
+    numeric = {
+        n for n, d in decided.items() if d.role in MEASURE_ROLES or d.role == ColumnRole.BOOLEAN
+    }
+    lowered = {n.strip().lower(): n for n in decided}
+    out = dict(decided)
+    for name in decided:
+        if name not in numeric or summaries[name].get("fmin") is None:
+            continue
+        low = name.strip().lower()
+        for suffix, what in _DERIVED_SUFFIXES:
+            base = lowered.get(low[: -len(suffix)]) if low.endswith(suffix) else None
+            if base is None or base == name or base not in numeric:
+                continue
+            out[name] = RoleDecision(
+                ColumnRole.OTHER,
+                f"named as the {what} of {base!r}, a number column of the table: a design term "
+                "of a regression, whose findings restate its base's",
+                0.7,
+                DERIVED_TERM_DETAIL,
+            )
+            break
+    return out
 
 
 #: a pedigree's two parent columns, named as a pair

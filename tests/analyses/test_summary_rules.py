@@ -382,8 +382,9 @@ def test_a_bare_low_and_high_without_a_price_table_are_two_scores() -> None:
 
 
 def test_a_column_computed_from_another_is_no_correlation_to_act_on() -> None:
-    """log(popul) beside popul, INCOME beside INCOMESQ, an interaction product beside its
-    factors: low, no group; an unrelated strong pair keeps medium."""
+    """log(popul) beside popul, INCOME beside its square INCOMEPOW, an interaction product
+    beside its factors: low, no group; an unrelated strong pair keeps medium. Named
+    INCOMESQ, the square is a design term (roles.settle_derived_terms): not paired."""
     rng = np.random.default_rng(96)
     n = 300
     popul = rng.lognormal(3, 1.5, n)
@@ -394,7 +395,7 @@ def test_a_column_computed_from_another_is_no_correlation_to_act_on() -> None:
             "popul": popul,
             "logpopul": np.log(popul + 0.1),
             "INCOME": income,
-            "INCOMESQ": income**2,
+            "INCOMEPOW": income**2,
             "PCTAF": a,
             "PTRATIO": b,
             "PTRATIO_PCTAF": a * b,
@@ -405,16 +406,18 @@ def test_a_column_computed_from_another_is_no_correlation_to_act_on() -> None:
     result = run_on_frame(analysis("correlation"), frame)
     assert not by_kind(result, "correlated_group")
     pairs = {tuple(f["subject"]["columns"]): f for f in by_kind(result, "correlation")}
-    for pair in (("popul", "logpopul"), ("INCOME", "INCOMESQ"), ("PCTAF", "PTRATIO_PCTAF")):
+    for pair in (("popul", "logpopul"), ("INCOME", "INCOMEPOW"), ("PCTAF", "PTRATIO_PCTAF")):
         capped = pairs[pair]["evidence"]["parameters"].get("severity_capped", "")
         assert pairs[pair]["severity"] in ("low", "info"), pair
         assert "computed from the other" in capped or pairs[pair]["severity"] == "info", pair
-    assert "monotone" in pairs[("INCOME", "INCOMESQ")]["evidence"]["parameters"]["severity_capped"]
+    assert "monotone" in pairs[("INCOME", "INCOMEPOW")]["evidence"]["parameters"]["severity_capped"]
     assert (
         "interaction terms"
         in pairs[("PCTAF", "PTRATIO_PCTAF")]["evidence"]["parameters"]["severity_capped"]
     )
     assert pairs[("age", "years_married")]["severity"] == "medium"
+    named = run_on_frame(analysis("correlation"), frame.rename(columns={"INCOMEPOW": "INCOMESQ"}))
+    assert not [f for f in named.findings if "INCOMESQ" in f["subject"].get("columns", [])]
 
 
 def test_two_labels_of_one_key_are_said_once() -> None:
