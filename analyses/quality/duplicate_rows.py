@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
 from pytest_statharness.column_roles import SETS_DETAIL
 
+from .._shared.counts import value_counts
 from .._shared.exact import in_sorted
 from .._shared.hist import MAX_EXAMPLES, decoded
 from .._shared.report import graded, share
@@ -424,23 +425,18 @@ def _set_keys(dataset) -> list[str]:
     ]
 
 
-def _spike_counts(column) -> list[int]:
+def _spike_counts(chunk, c: str) -> list[int]:
     """[rows at 0, rows empty] of one chunk's column: nulls and NaN are empty; zeros are
     counted in number columns only."""
-    empty = int(column.null_count)
-    zeros = 0
-    typ = column.type
-    if pa.types.is_floating(typ):
-        values = column.to_numpy(zero_copy_only=False)
-        empty += int(np.count_nonzero(np.isnan(values))) - int(column.null_count)
-        zeros = int(np.count_nonzero(values == 0))
-    elif pa.types.is_integer(typ):
-        zeros = int(pc.sum(pc.equal(column, 0)).as_py() or 0)
-    return [zeros, empty]
+    typ = chunk.column(c).type
+    if not (pa.types.is_floating(typ) or pa.types.is_integer(typ)):
+        return [0, int(chunk.column(c).null_count)]
+    values = chunk.floats(c)  # nulls as NaN
+    return [int(np.count_nonzero(values == 0)), int(np.count_nonzero(np.isnan(values)))]
 
 
-#: a column the typing scan saw with at most this many values is counted for the floor
-#: even after another column ended the estimate (a hash table per chunk: cheap)
+#: a column the typing scan saw with at most this many values is counted even after
+#: another column ended the estimate (a hash table per chunk: cheap): the floor needs it
 FLOOR_MAX_DISTINCT = 1000
 
 
@@ -450,27 +446,6 @@ def _few_values(ctx, c: str) -> bool:
     except (KeyError, AttributeError):
         return False
     return bool(info.distinct_exact) and info.distinct_at_least <= FLOOR_MAX_DISTINCT
-
-
-def _hash_counts(hashes: np.ndarray) -> dict:
-    """The counts of each value hash, by Arrow's hash table (no sort)."""
-    counted = pc.value_counts(pa.array(hashes, pa.uint64()))
-    return dict(
-        zip(counted.field("values").to_pylist(), counted.field("counts").to_pylist(), strict=True)
-    )
-
-
-def _merge_spikes(x, y):
-    """[zeros, empties] added, or value counts added (None past CHANCE_MAX_DISTINCT: the
-    floor then falls back on the zeros and empties)."""
-    if x is None or y is None:
-        return None
-    if isinstance(x, dict):
-        merged = dict(x)
-        for key, n in y.items():
-            merged[key] = merged.get(key, 0) + n
-        return merged if len(merged) <= CHANCE_MAX_DISTINCT else None
-    return [a + b for a, b in zip(x, y, strict=True)]
 
 
 def _chance_floor(state: _RowHashes, columns) -> float | None:
@@ -485,8 +460,6 @@ def _chance_floor(state: _RowHashes, columns) -> float | None:
     product = 1.0
     for c in columns:
         counts = state.counts.get(c)
-        if counts is None:
-            counts = state.spikes.get(f"counts:{c}")
         if counts is not None:
             product *= math.fsum(n * n for n in counts.values()) / (rows * rows)
         else:
@@ -623,9 +596,13 @@ class DuplicateRows(Analysis):
                 h = _mix(h * _ROW_K ^ values)
                 hashed[c] = values
             # value counts feed the chance estimate; a column past the cap ends it (and the
-            # counting of this chunk: the estimate needs every column)
+            # counting of this chunk: the estimate needs every column), except for columns
+            # of a few values, always counted (a hash table, no sort): the floor needs them
             counts: dict = {}
             for c in self._count_order(ctx):
+                if _few_values(ctx, c):
+                    counts[c] = value_counts(pa.array(hashed[c], pa.uint64()))
+                    continue
                 if counts and any(v is None for v in counts.values()):
                     counts[c] = None
                     continue
@@ -635,12 +612,7 @@ class DuplicateRows(Analysis):
                     if keys.size <= CHANCE_MAX_DISTINCT
                     else None
                 )
-            spikes = {c: _spike_counts(chunk.column(c)) for c in ctx.columns}
-            # columns of a few values, counted in every chunk for the floor (a hash table
-            # per chunk: no sort)
-            spikes.update(
-                {f"counts:{c}": _hash_counts(hashed[c]) for c in ctx.columns if _few_values(ctx, c)}
-            )
+            spikes = {c: _spike_counts(chunk, c) for c in ctx.columns}
             del hashed
             partitions = self.hash_partitions(ctx)
             part = (
@@ -670,7 +642,10 @@ class DuplicateRows(Analysis):
                 if not a.parts
                 else a.spikes
                 if not b.parts
-                else {c: _merge_spikes(a.spikes[c], b.spikes[c]) for c in a.spikes}
+                else {
+                    c: [x + y for x, y in zip(a.spikes[c], b.spikes[c], strict=True)]
+                    for c in a.spikes
+                }
             )
             return _RowHashes(a.parts + b.parts, _merge_value_counts(a, b), a.rows + b.rows, spikes)
         return _Verify(a.parts + b.parts)

@@ -46,6 +46,7 @@ import numpy as np
 
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, hookimpl
 
+from .._shared.counts import add_counts
 from .._shared.groups import linked_groups
 from .._shared.report import graded
 from .._shared.series import ticks_per_second, time_ticks
@@ -185,13 +186,6 @@ def _count_flags(state, chunk, masks, ctx) -> None:
                 state.flag_missing[key] = state.flag_missing.get(key, 0) + n
 
 
-def _add_counts(a: dict, b: dict) -> dict:
-    out = dict(a)
-    for key, n in b.items():
-        out[key] = out.get(key, 0) + n
-    return out
-
-
 def _not_applicable(state, name: str, missing: int) -> tuple[str, float, int, int] | None:
     """(flag, value, missing rows there, the value's rows) where ``name`` is structurally
     missing (see STRUCTURAL_RULE); None when no flag explains it."""
@@ -309,8 +303,8 @@ class Missingness(Analysis):
             last_time=np.where(take_b_last, b.last_time, a.last_time),
             order=a.order.merged(b.order),
             ticks_per_second=max(a.ticks_per_second, b.ticks_per_second),
-            flag_rows=_add_counts(a.flag_rows, b.flag_rows),
-            flag_missing=_add_counts(a.flag_missing, b.flag_missing),
+            flag_rows=add_counts(dict(a.flag_rows), b.flag_rows),
+            flag_missing=add_counts(dict(a.flag_missing), b.flag_missing),
         )
 
     # -- findings -----------------------------------------------------------------------
