@@ -966,3 +966,29 @@ def test_a_square_or_a_lag_named_after_its_base_is_a_design_term(tmp_path) -> No
         assert cols[name].role_detail == "derived_term"
     assert cols["exper"].role != ColumnRole.OTHER
     assert cols["price_1"].role == ColumnRole.MEASUREMENT
+
+
+def test_a_log_named_after_its_base_is_a_transformed_copy(tmp_path) -> None:
+    """hprice2's 'lprice' beside 'price': its cap repeated price's on the same rows (rated
+    FALSE). A log named after a positive base whose ends are its ends' logs is role other,
+    detail derived_term; 'lsat' beside 'sat' whose ends are no logs stays a measure."""
+    rng = np.random.default_rng(5)
+    price = rng.lognormal(10, 0.4, 300).round(0)
+    sat = rng.normal(1000, 100, 300).round(0)
+    frame = pd.DataFrame(
+        {
+            "price": price,
+            "lprice": np.log(price).round(6),
+            "log10_area": np.log10(price / 10).round(4),
+            "area": price / 10,
+            "sat": sat,
+            "lsat": rng.normal(155, 8, 300).round(0),
+        }
+    )
+    cols = roles_of(tmp_path, frame, "csv")
+    for name in ("lprice", "log10_area"):
+        assert cols[name].role == ColumnRole.OTHER
+        assert cols[name].role_detail == "derived_term"
+        assert "log of" in cols[name].role_reason
+    for name in ("price", "area", "sat", "lsat"):
+        assert cols[name].role != ColumnRole.OTHER

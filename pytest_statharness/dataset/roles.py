@@ -1071,6 +1071,46 @@ def _full_grid(summaries: list[dict], row_count: int) -> bool:
 _DERIVED_SUFFIXES = (("sq", "square"), ("_sq", "square"), ("squared", "square"), ("_1", "lag"))
 
 
+#: how a table names a column's log: ``lwage``, ``logprice``, ``ln_income``, ``log10_pop``
+_LOG_PREFIXES = ("log10_", "log10", "log_", "ln_", "log", "ln", "l")
+#: largest gap, on the log scale, between a log column's end and the log of its base's end
+#: (tables store logs rounded to a few decimals)
+LOG_END_TOLERANCE = 0.01
+
+
+def _log_of(
+    low: str,
+    lowered: dict[str, str],
+    numeric: set[str],
+    summaries: dict[str, dict],
+    summary: dict,
+) -> str | None:
+    """The column ``low`` is the log of: a positive number column named by ``low`` without
+    a log prefix, whose smallest and largest values are ``low``'s under exp (or 10**).
+
+    Why the ends: the name alone would make ``lsat`` (a law school test) the log of
+    ``sat``; a log column's minimum and maximum are the logs of its base's, to the
+    rounding of the stored values, and a column that is no log misses that."""
+    for prefix in _LOG_PREFIXES:
+        if not low.startswith(prefix) or len(low) - len(prefix) < 2:
+            continue
+        base = lowered.get(low[len(prefix) :])
+        if base is None or base not in numeric:
+            continue
+        ends = summaries[base]
+        lo, hi = ends.get("fmin"), ends.get("fmax")
+        if lo is None or hi is None or lo <= 0 or summary.get("fmax") is None:
+            continue
+        log = np.log10 if prefix.startswith("log10") else np.log
+        if (
+            abs(float(log(lo)) - summary["fmin"]) <= LOG_END_TOLERANCE
+            and abs(float(log(hi)) - summary["fmax"]) <= LOG_END_TOLERANCE
+            and hi > lo
+        ):
+            return base
+    return None
+
+
 def settle_derived_terms(
     decided: dict[str, RoleDecision], summaries: dict[str, dict]
 ) -> dict[str, RoleDecision]:
@@ -1081,7 +1121,10 @@ def settle_derived_terms(
     i3_1 beside def and i3: 'expersq rises within every worker' (exper was already capped
     as a clock), 'age and comtensq correlate', 'def_1 shifts in 1976' (a year after def)
     were medium, rated FALSE as the base column's finding again. The base must be in the
-    table, both numbers (a wide table's 'price_1' with no 'price' is left alone)."""
+    table, both numbers (a wide table's 'price_1' with no 'price' is left alone). A log
+    named after its base (``lprice`` beside ``price``, ends matching) is a copy likewise:
+    hprice2's 'lprice sits at its maximum' repeated price's cap on the same 16 rows, and
+    sleep75's hourly wage and its log were 'missing in the same rows' (rated FALSE)."""
     numeric = {
         n for n, d in decided.items() if d.role in MEASURE_ROLES or d.role == ColumnRole.BOOLEAN
     }
@@ -1091,6 +1134,17 @@ def settle_derived_terms(
         if name not in numeric or summaries[name].get("fmin") is None:
             continue
         low = name.strip().lower()
+        log_base = _log_of(low, lowered, numeric, summaries, summaries[name])
+        if log_base is not None:
+            out[name] = RoleDecision(
+                ColumnRole.OTHER,
+                f"named as the log of {log_base!r}, a positive number column of the table, and "
+                "its smallest and largest values are the logs of that column's: a "
+                "transformed copy, whose findings restate its base's",
+                0.8,
+                DERIVED_TERM_DETAIL,
+            )
+            continue
         for suffix, what in _DERIVED_SUFFIXES:
             base = lowered.get(low[: -len(suffix)]) if low.endswith(suffix) else None
             if base is None or base == name or base not in numeric:
