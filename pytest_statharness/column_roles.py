@@ -77,3 +77,9 @@ PARENT_REFERENCE_DETAIL = "parent_reference"
 #: ('expersq' beside 'exper', 'def_1' beside 'def'): a regression's design term, whose
 #: findings restate its base column's (role other)
 DERIVED_TERM_DETAIL = "derived_term"
+
+#: the role detail of a measure named as the change or growth of another from the period
+#: before ('clsales' beside 'lsales', 'gwage' beside 'wage'): a quantity of its own (its
+#: relations are the panel's first differences), missing in the first periods by
+#: construction, which the missing-value analyses leave out
+PERIOD_CHANGE_DETAIL = "period_change"

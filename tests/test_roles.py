@@ -992,3 +992,38 @@ def test_a_log_named_after_its_base_is_a_transformed_copy(tmp_path) -> None:
         assert "log of" in cols[name].role_reason
     for name in ("price", "area", "sat", "lsat"):
         assert cols[name].role != ColumnRole.OTHER
+
+
+def test_a_change_or_a_lag_named_after_its_base_is_a_transformed_copy(tmp_path) -> None:
+    """jtrain: 'clsales' (the change of lsales from the year before) and minwage's
+    'gwage_12' (a 12th lag) are missing in the first periods by construction ('missing
+    with year 1987', rated FALSE). Named after a number column and agreeing with it (both
+    signs, more missing rows, within its span; a lag within its range): the lag is role
+    other, detail derived_term; the change stays a measure, detail period_change. 'cost' beside 'ost'-less names, a 'dprice' of one sign, and
+    'score_2' beside a 'score' it exceeds stay measures."""
+    rng = np.random.default_rng(9)
+    firms, years = 60, 3
+    sales = rng.lognormal(5, 1, firms * years)
+    change = np.diff(sales.reshape(firms, years), axis=1, prepend=np.nan).ravel()
+    g = rng.normal(0, 1, firms * years)
+    frame = pd.DataFrame(
+        {
+            "sales": sales,
+            "csales": change,
+            "g": g,
+            "g_12": np.r_[[np.nan] * 12, g[:-12]],
+            "price": rng.normal(100, 5, firms * years),
+            "dprice": np.r_[np.nan, rng.uniform(1, 2, firms * years - 1)],
+            "score": rng.normal(50, 5, firms * years),
+            "score_2": np.r_[np.nan, rng.normal(500, 5, firms * years - 1)],
+        }
+    )
+    cols = roles_of(tmp_path, frame, "csv")
+    assert cols["g_12"].role == ColumnRole.OTHER, cols["g_12"].role_reason
+    assert cols["g_12"].role_detail == "derived_term"
+    # a change is a quantity of its own (first differences), its first periods missing
+    assert cols["csales"].role == ColumnRole.MEASUREMENT
+    assert cols["csales"].role_detail == "period_change"
+    for name in ("dprice", "score_2", "sales", "price", "score"):
+        assert cols[name].role != ColumnRole.OTHER, name
+        assert cols[name].role_detail != "period_change", name

@@ -104,6 +104,55 @@ def within_units(levels: dict, min_units: int = MIN_UNITS) -> tuple[float, int, 
     return (r if sxy >= 0 else -r), rows, units
 
 
+def two_way_within(units: dict, periods: dict) -> tuple[float, int, int, int, float, float] | None:
+    """(r, rows, units, periods, x share, y share) of the two-way within correlation of a
+    balanced panel, the shares being the parts of x's and y's variance left within the
+    units once the periods' means are removed too:
+    Pearson r of the deviations of x and y from their unit's and their period's means
+    (x - x_unit - x_period + x_all: the unit-and-time fixed-effects coefficient), from the
+    exact per-unit and per-period sums. None unless every unit holds the same number of
+    rows (>= 2), every period as many rows as there are units, and units x periods = rows:
+    in an unbalanced panel the two sets of means are not orthogonal and the deviations
+    are no function of the sums. Also None without variance left.
+
+    Why: states' alcohol sales fall and their black share rises year after year; within
+    each state the two then correlate at -0.40, a 'reversal' of their +0.15 across states
+    that is only two national trends (rated FALSE on texas and prison, 18 times). Removing
+    each year's mean leaves +0.01."""
+    sizes = {v[0] for v in units.values()}
+    across = {v[0] for v in periods.values()}
+    if len(sizes) != 1 or len(across) != 1:
+        return None
+    per_unit, per_period = sizes.pop(), across.pop()
+    rows = per_unit * len(units)
+    if per_unit < 2 or per_unit != len(periods) or per_period != len(units):
+        return None
+    if rows != per_period * len(periods):
+        return None
+    sxx, syy, sxy, _, _ = _within_sums(units)
+    totals = [sum(v[i] for v in periods.values()) for i in range(6)]
+
+    def between(i: int, j: int) -> Fraction:
+        """The periods' means' sum of squares (products), in _within_sums' units."""
+        part = sum(Fraction(v[i] * v[j], v[0]) for v in periods.values())
+        return part - Fraction(totals[i] * totals[j], rows)
+
+    sxx, syy, sxy = sxx - between(1, 1), syy - between(2, 2), sxy - between(1, 2)
+    if sxx <= 0 or syy <= 0:
+        return None
+    r = min(math.sqrt(float(sxy * sxy / (sxx * syy))), 1.0)
+    total_xx = totals[3] * _SCALE - Fraction(totals[1] * totals[1], rows)
+    total_yy = totals[4] * _SCALE - Fraction(totals[2] * totals[2], rows)
+    return (
+        (r if sxy >= 0 else -r),
+        rows,
+        len(units),
+        len(periods),
+        float(sxx / total_xx),
+        float(syy / total_yy),
+    )
+
+
 def within_slope(levels: dict) -> float | None:
     """The within-unit (fixed-effects) slope of y on x, from the exact per-unit sums; None
     when x does not vary within the units of >= 2 rows."""

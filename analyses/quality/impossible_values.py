@@ -94,6 +94,31 @@ def _two_smallest(values: np.ndarray) -> list[float]:
     return [first] if not rest.size else [first, float(rest.min())]
 
 
+#: dates before 1900 are history, not errors, when they take at least this many distinct
+#: values ...
+HISTORY_MIN_DISTINCT = 4
+#: ... and run on into the 1900s with no gap longer than this many years: Canada's
+#: senators appointed from 1867 on. A sentinel (1899-12-30, 1800-01-01) is one value; a
+#: typo (1019 for 2019) lies centuries before the bulk
+HISTORY_MAX_GAP_YEARS = 10
+HISTORY_KEYS = ("early", "early_max", "modern_min")
+
+
+def _extreme(pick, a: int | None, b: int | None) -> int | None:
+    return a if b is None else b if a is None else pick(a, b)
+
+
+def _historical(s: dict) -> bool:
+    """The column's dates before 1900 are a record reaching back in time: several distinct
+    dates, continuous with those from 1900 on (or no date from 1900 on at all)."""
+    if len(s.get("early", ())) < HISTORY_MIN_DISTINCT or s["type"] is None:
+        return False
+    if s["modern_min"] is None:
+        return True
+    gap = s["modern_min"] - s["early_max"]
+    return gap <= HISTORY_MAX_GAP_YEARS * YEAR_DAYS * ticks_per_day(s["type"])
+
+
 def _earliest_count(typ: pa.DataType) -> int:
     """1900-01-01T00:00Z in the type's integer counts since the epoch."""
     days = (EARLIEST.date() - dt.date(1970, 1, 1)).days
@@ -140,7 +165,10 @@ class ImpossibleValues(Analysis):
     passes = 2 + SELECTION_PASSES
     method = (
         "duration columns: values < 0 (severity high when >= 1% of values, else medium). "
-        "timestamp/date columns: values before 1900-01-01T00:00 UTC, or later than P99 + "
+        "timestamp/date columns: values before 1900-01-01T00:00 UTC (unless they are a "
+        f"record reaching back in time: >= {HISTORY_MIN_DISTINCT} distinct such dates, the "
+        f"latest of them at most {HISTORY_MAX_GAP_YEARS} years before the first date from "
+        "1900 on), or later than P99 + "
         f"max({YEAR_DAYS} days, P99 - P1), with P1/P99 the column's own exact order statistics "
         "(numpy 'lower' method, multi-pass radix selection on the integer counts) (severity "
         "high when >= 1%, else medium). numeric columns (conservative): values < 0 are "
@@ -217,6 +245,9 @@ class ImpossibleValues(Analysis):
                     "fractional": 0,
                     "zero_examples": [],
                     "low_positives": [],
+                    "early": [],
+                    "early_max": None,
+                    "modern_min": None,
                 }
                 for c in ctx.columns
             }
@@ -232,6 +263,7 @@ class ImpossibleValues(Analysis):
                 infinite = (0, 0, [])
                 zeros = np.empty(0, dtype=np.int64)
                 fractional, low_positives = 0, []
+                history = {"early": [], "early_max": None, "modern_min": None}
                 if kind == "numeric":
                     vals, idx, nulls, nonfinite = finite_values(chunk, c)
                     bad = np.flatnonzero(vals < 0)
@@ -246,6 +278,12 @@ class ImpossibleValues(Analysis):
                         bad = np.flatnonzero(vals < 0)
                     else:
                         bad = np.flatnonzero(vals < _earliest_count(chunk.column(c).type))
+                        modern = vals[vals >= _earliest_count(chunk.column(c).type)]
+                        history = {
+                            "early": np.unique(vals[bad])[:HISTORY_MIN_DISTINCT].tolist(),
+                            "early_max": int(vals[bad].max()) if bad.size else None,
+                            "modern_min": int(modern.min()) if modern.size else None,
+                        }
                 state[c] = {
                     "n": int(vals.size),
                     "nulls": nulls,
@@ -260,6 +298,7 @@ class ImpossibleValues(Analysis):
                     "zero_examples": (idx[zeros[:MAX_EXAMPLES]] + chunk.row_start).tolist(),
                     "low_positives": low_positives,
                 }
+                state[c].update(history)
             return state
         if run["phase"] == "select":
             for c in run["ts_sel"].pending():
@@ -293,7 +332,12 @@ class ImpossibleValues(Analysis):
         for c in a:
             x, y = a[c], b[c]
             skip = ("examples", "type", "inf_examples", "zero_examples", "low_positives")
+            skip += tuple(HISTORY_KEYS)
             out[c] = {k: x[k] + y[k] for k in x if k not in skip}
+            if x.get("early") is not None:
+                out[c]["early"] = sorted({*x["early"], *y["early"]})[:HISTORY_MIN_DISTINCT]
+                out[c]["early_max"] = _extreme(max, x["early_max"], y["early_max"])
+                out[c]["modern_min"] = _extreme(min, x["modern_min"], y["modern_min"])
             out[c]["examples"] = smallest(x["examples"], y["examples"])
             if "zero_examples" in x:
                 out[c]["zero_examples"] = smallest(x["zero_examples"], y["zero_examples"])
@@ -502,7 +546,8 @@ class ImpossibleValues(Analysis):
                 )
             elif kind == "timestamp" and c in run["upper"]:
                 late = run["late"][c]
-                bad = s["bad"] + late["late"]
+                early = 0 if _historical(s) else s["bad"]
+                bad = early + late["late"]
                 if not bad:
                     continue
                 typ = s["type"]
@@ -515,7 +560,7 @@ class ImpossibleValues(Analysis):
                         subject={"column": c},
                         values={
                             **base,
-                            "before_1900": s["bad"],
+                            "before_1900": early,
                             "after_upper_bound": late["late"],
                             "implausible_share": frac,
                             "p01": _display(run["ts_sel"].value(c, lo), typ),

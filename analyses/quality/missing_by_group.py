@@ -26,6 +26,7 @@ from pytest_statharness import (
     MemoryModel,
     Plan,
 )
+from pytest_statharness.column_roles import DERIVED_TERM_DETAIL, PERIOD_CHANGE_DETAIL
 from pytest_statharness.evidence import SEVERITIES
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
@@ -98,7 +99,9 @@ class MissingByGroup(Analysis):
     passes = 1
     method = (
         f"columns with at least {MIN_MISSING} missing values (null, or NaN in a float "
-        f"column) and {MIN_MISSING} present ones; groupings: category, flag, calendar-part "
+        f"column) and {MIN_MISSING} present ones, not identifiers nor transformed copies "
+        "of another column (a log, a lag, a change: missing in the first periods by "
+        "construction); groupings: category, flag, calendar-part "
         f"and numeric columns with 2..{MAX_LEVELS} distinct values (exact, from the dataset's scan), "
         f"and measures and years with more values cut into {BINS} equal-width bins over "
         "their exact range (education missing among the young; statistics not yet recorded "
@@ -134,6 +137,8 @@ class MissingByGroup(Analysis):
             if not c.excluded
             and MIN_MISSING <= c.null_count <= rows - MIN_MISSING
             and c.role not in (ColumnRole.IDENTIFIER,)
+            # a lag or a change is missing in the first periods by construction
+            and c.role_detail not in (DERIVED_TERM_DETAIL, PERIOD_CHANGE_DETAIL)
         ]
         coded = [
             c

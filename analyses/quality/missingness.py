@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, hookimpl
+from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan, hookimpl
+from pytest_statharness.column_roles import DERIVED_TERM_DETAIL, PERIOD_CHANGE_DETAIL
 
 from .._shared.counts import add_counts
 from .._shared.groups import linked_groups
@@ -52,6 +53,9 @@ from .._shared.report import graded
 from .._shared.series import ticks_per_second, time_ticks
 from .._shared.summaries import is_annotation
 from ._common import missing_masks
+
+#: columns whose missing values are another's, or its first periods': left out
+_COPIES = (DERIVED_TERM_DETAIL, PERIOD_CHANGE_DETAIL)
 
 #: no valued row yet (first: larger than any position; last: smaller than any)
 _NO_FIRST = np.iinfo(np.int64).max
@@ -224,7 +228,9 @@ class Missingness(Analysis):
     exact = True
     passes = 1
     method = (
-        "per column: rows missing (null, or NaN in floating-point columns, as pandas.isna; "
+        "per column (not a transformed copy of another: a log, a lag or a change, role "
+        "detail derived_term, whose missing values are its base's or its first periods'): "
+        "rows missing (null, or NaN in floating-point columns, as pandas.isna; "
         "a column's missing-value codes, 999 for 'not known', count as missing and the title "
         "says so; a null rate made of codes only is at most low, capped_values reporting "
         "them); "
@@ -258,7 +264,22 @@ class Missingness(Analysis):
     )
     access = "streamed; one pass, bit-packed missing masks, pair counts bounded by max_columns^2"
 
-    # plan: the default (every column, of any kind, up to max_columns)
+    def plan(self, dataset, budget):
+        """Every column of any kind, up to max_columns, but a transformed copy of another
+        (a log, a lag, a change: role detail derived_term): its missing values are its
+        base's, and a lag's or a change's first periods by construction (jtrain's avgsal
+        and lavgsal 'missing in the same rows', its changes 'missing in 220 rows', rated
+        FALSE)."""
+        plan = super().plan(dataset, budget)
+        if plan is None:
+            return None
+        copies = [c for c in plan.columns if dataset.column(c).role_detail in _COPIES]
+        if not copies:
+            return plan
+        kept = tuple(c for c in plan.columns if c not in copies)
+        if not kept:
+            return None
+        return Plan(kept, dict(plan.params), {**plan.left_out, "derived_terms": copies})
 
     # -- accumulator ------------------------------------------------------------------
     def init(self, ctx):

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from itertools import combinations
 
+import numpy as np
+
 from pytest_statharness import (
     MEASURE_ROLES,
     Analysis,
@@ -31,9 +33,11 @@ from .._shared.moments import (
     merge_keyed,
     pearson,
     r_p_value,
+    two_way_within,
     within_units,
 )
 from .._shared.numeric import squares_overflow
+from .._shared.panel import time_axis, unit_columns
 from .._shared.report import cap_findings
 from .._shared.summaries import lagged_copies
 
@@ -55,6 +59,18 @@ WITHIN_ALPHA = 0.001
 #: Reliability and HP (within r +0.08, p 0.61) reversed in its four larger car types by
 #: chance
 LEVEL_ALPHA = 0.01
+#: a panel's units (a table with a time axis) reverse the pooled coefficient only with the
+#: periods' common movements removed too (two-way within r, a balanced panel of at least
+#: this many periods) ...
+MIN_PANEL_PERIODS = 3
+#: ... at least this strongly (Cohen's medium): prison's black share and crime within
+#: states (-0.22 once the years are removed) was rated noise
+PANEL_MIN_WITHIN_R = 0.3
+#: ... between two measures that each keep at least this share of their variance within
+#: the units once the periods' means are removed: prison's black share (0.1% of its
+#: variance: census figures interpolated year to year) 'reversed' with prisoners and police
+PANEL_MIN_WITHIN_SHARE = 0.05
+PERIOD = "@period"
 
 
 class SimpsonsParadox(Analysis):
@@ -84,13 +100,21 @@ class SimpsonsParadox(Analysis):
         "Student's t with rows - levels - 1 df) has the opposite sign to the pooled r and p "
         f"< {LEVEL_ALPHA}; the title says when smaller levels were left out. Otherwise, "
         "with >= "
-        f"{MIN_UNITS} levels of >= 2 rows (including, in a table with a time axis, a "
-        f"category of up to {MAX_UNITS} levels: a panel's units; and an identifier keying "
-        "equal-sized sets of rows: a matched design's sets): the within-level correlation "
+        f"{MIN_UNITS} levels of >= 2 rows (an identifier keying equal-sized sets of rows: "
+        "a matched design's sets): the within-level correlation "
         "(Pearson r of the deviations from each level's means, exact rational sums; "
         "p from Student's t with rows - levels - 1 df, scipy.stats.t) reported (medium) "
         f"when its sign is opposite to the pooled r's, |within r| >= {MIN_WITHIN_R} and both "
-        f"p < {WITHIN_ALPHA}. A series and its lags (logr, logr3: one stem and a period "
+        f"p < {WITHIN_ALPHA}. In a table with a time axis, a category of up to {MAX_UNITS} "
+        "levels repeated over its periods (a panel's units, as panel_trends reads them) is "
+        "read with each period's mean removed too: the two-way within r (deviations "
+        "x - x_unit - x_period + x_all from exact per-unit and per-period sums; p with "
+        "rows - units - periods df) of a balanced panel (every unit in every period once) "
+        f"of >= {MIN_PANEL_PERIODS} periods, reported (medium) when reversed at |r| >= "
+        f"{PANEL_MIN_WITHIN_R}, both measures keeping >= {PANEL_MIN_WITHIN_SHARE:.0%} of "
+        "their variance within the units and periods; national trends shared by the units "
+        "are no relation within them, a share interpolated between censuses hardly moves "
+        "within a state, and an unbalanced panel's reversal is not reported. A series and its lags (logr, logr3: one stem and a period "
         "number) are not paired: within short units their correlation is biased towards "
         "-1/(T-1) (Nickell 1981). A group column keying the same groups as an earlier one "
         "(identical sums level by level) is not reported again"
@@ -122,6 +146,10 @@ class SimpsonsParadox(Analysis):
         # the units of a panel (a table with a time axis) or of a matched design: more
         # levels, a few rows each
         timed = any(c.kind == ColumnKind.TIMESTAMP for c in dataset.columns)
+        time = time_axis(dataset) if timed else None
+        # a category is a panel's units when its levels repeat over the periods (a state
+        # each year; not a state seen twice: 2 rows per unit make no within-unit relation)
+        units = set(unit_columns(dataset, time)) if time is not None else set()
         groups += [
             c.name
             for c in dataset.columns
@@ -131,17 +159,27 @@ class SimpsonsParadox(Analysis):
             and MAX_LEVELS < c.distinct_at_least <= MAX_UNITS
             and (
                 (c.role == ColumnRole.IDENTIFIER and c.role_detail == SETS_DETAIL)
-                or (timed and c.role == ColumnRole.CATEGORY and c.kind == ColumnKind.CATEGORICAL)
+                or (
+                    c.name in units
+                    and c.role == ColumnRole.CATEGORY
+                    and c.kind == ColumnKind.CATEGORICAL
+                )
             )
         ]
         groups = groups[:MAX_GROUP_COLUMNS]
         if not pairs or not groups:
             return None
+        # a panel's units are read with the periods of its time axis: their common
+        # movements (national trends) are no relation within the units
+        panels = [g for g in groups if g in units]
+        time = time if panels else None
         used = list(dict.fromkeys([c for p in pairs for c in p]))
         left_out = {"squares_overflow_float64": overflow} if overflow else {}
-        return Plan(
-            tuple(used + groups), {"pairs": [list(p) for p in pairs], "groups": groups}, left_out
-        )
+        params = {"pairs": [list(p) for p in pairs], "groups": groups}
+        if time is not None:
+            params.update(time=time, panels=panels)
+        extra = [time] if time is not None and time not in used + groups else []
+        return Plan(tuple(used + groups + extra), params, left_out)
 
     def init(self, ctx):
         return {}
@@ -149,11 +187,21 @@ class SimpsonsParadox(Analysis):
     def update(self, state, chunk, ctx):
         table = chunk.table
         values = {c: chunk.floats(c) for pair in ctx.params["pairs"] for c in pair}
+        time = ctx.params.get("time")
+        periods = level_codes(table.column(time)) if time is not None else None
         for g in ctx.params["groups"]:
             codes, names = level_codes(table.column(g))
             for x_name, y_name in ctx.params["pairs"]:
                 slot = state.setdefault((g, x_name, y_name), {})
                 slot.update(level_moments(codes, names, values[x_name], values[y_name]))
+            if g not in ctx.params.get("panels", ()):
+                continue
+            # the same rows by period (those with a unit): the periods' sums
+            pcodes = np.where(codes >= 0, periods[0], -1)
+            for x_name, y_name in ctx.params["pairs"]:
+                state[(g, PERIOD, x_name, y_name)] = level_moments(
+                    pcodes, periods[1], values[x_name], values[y_name]
+                )
         return state
 
     def merge(self, a, b, ctx):
@@ -185,15 +233,19 @@ class SimpsonsParadox(Analysis):
                 rs = [r for r in within.values() if r is not None]
                 if pooled is None or abs(pooled) < MIN_POOLED_R:
                     continue
+                panel = g in ctx.params.get("panels", ())
                 if (
-                    len(rs) < 2
+                    # a panel unit's own r runs over its periods: read with theirs removed
+                    panel
+                    or len(rs) < 2
                     or len(rs) != len(within)
                     or not all(r * pooled < 0 and abs(r) >= MIN_WITHIN_R for r in rs)
                     or sum(abs(r) for r in rs) / len(rs) < MIN_MEAN_WITHIN_R
                 ):
                     # no reversal in every level (or a weak one): the units of a panel may
                     # still reverse it together
-                    found = self._within_reversal(ctx, g, x_name, y_name, levels, pooled)
+                    periods = state.get((g, PERIOD, x_name, y_name), {}) if panel else None
+                    found = self._within_reversal(ctx, g, x_name, y_name, levels, pooled, periods)
                     if found is not None:
                         out.append(found)
                     continue
@@ -244,32 +296,57 @@ class SimpsonsParadox(Analysis):
         return cap_findings(ctx, out)
 
     @staticmethod
-    def _within_reversal(ctx, g, x_name, y_name, levels, pooled) -> dict | None:
+    def _within_reversal(ctx, g, x_name, y_name, levels, pooled, periods) -> dict | None:
         """A finding when, with MIN_UNITS or more levels, the within-level correlation
         (deviations from each level's means) has the opposite sign to the pooled one, both
         at |r| >= MIN_WITHIN_R and p < WITHIN_ALPHA: beer tax and traffic deaths rise
-        together across states, and fall together within a state over the years."""
-        found = within_units(levels)
-        if found is None:
-            return None
-        r_w, rows, units = found
+        together across states, and fall together within a state over the years.
+
+        The units of a panel (``periods``: the same rows' sums by period) are read with
+        each period's mean removed too, in a balanced panel of MIN_PANEL_PERIODS periods
+        or more, at |r| >= PANEL_MIN_WITHIN_R: two national trends are no relation within
+        a state. An unbalanced panel's reversal cannot be told from such trends by sums
+        and is not reported."""
+        min_r, extra = MIN_WITHIN_R, {}
+        if periods is not None:
+            found = two_way_within(levels, periods)
+            if (
+                found is None
+                or found[3] < MIN_PANEL_PERIODS
+                or min(found[4:]) < PANEL_MIN_WITHIN_SHARE
+            ):
+                return None
+            r_w, rows, units, n_periods = found[:4]
+            df = rows - units - n_periods
+            min_r, extra = PANEL_MIN_WITHIN_R, {"periods": n_periods}
+        else:
+            found = within_units(levels)
+            if found is None:
+                return None
+            r_w, rows, units = found
+            df = rows - units - 1
         n = int(sum(v[0] for v in levels.values()))
         p_pooled = r_p_value(pooled, n - 2)
-        p_within = r_p_value(r_w, rows - units - 1)
+        p_within = r_p_value(r_w, df)
         if (
             r_w * pooled >= 0
-            or abs(r_w) < MIN_WITHIN_R
+            or abs(r_w) < min_r
             or p_pooled is None
             or p_within is None
             or p_pooled >= WITHIN_ALPHA
             or p_within >= WITHIN_ALPHA
         ):
             return None
+        means = (
+            f"from its own and each {ctx.params['time']!r} period's means"
+            if extra
+            else "from its own means"
+        )
         return ctx.finding(
             kind="within_unit_reversal",
             title=(
                 f"Correlation of {x_name!r} and {y_name!r} reverses within the levels of "
-                f"{g!r} (pooled r = {pooled:+.2f}; within each level, from its own means, "
+                f"{g!r} (pooled r = {pooled:+.2f}; within each level, {means}, "
                 f"r = {r_w:+.2f} over {units} levels)"
             ),
             subject={"x": x_name, "y": y_name, "group_column": g},
@@ -280,6 +357,7 @@ class SimpsonsParadox(Analysis):
                 "within_p": p_within,
                 "n": n,
                 "levels": units,
+                **extra,
             },
             units={
                 "pooled_r": "coefficient",
@@ -288,12 +366,13 @@ class SimpsonsParadox(Analysis):
                 "within_p": "probability",
                 "n": "count",
                 "levels": "count",
+                **{k: "count" for k in extra},
             },
             severity="medium",
             columns=[x_name, y_name, g],
             parameters={
                 "min_levels": MIN_UNITS,
-                "min_within_r": MIN_WITHIN_R,
+                "min_within_r": min_r,
                 "alpha": WITHIN_ALPHA,
                 "rule": (
                     "the pooled coefficient compares the levels (states, firms, matched "

@@ -119,7 +119,9 @@ class PanelTrends(Analysis):
         "age) or when it grows by one per year within the units (slope 1 +/- 0.05 per year at "
         "|within r| >= 0.95: an age with a few misrecorded values), and when every unit holds the same values (identical exact sums: one common "
         "series, a national index repeated per state). 3 or more measures with a medium trend within the units of one column "
-        "are one finding (medium, first), their own low"
+        "are one finding (medium, first), their own low. A unit column keying the same "
+        "units as an earlier one (identical sums level by level: a state's FIPS code beside "
+        "its name) is not read again"
     )
     reference = (
         "Dixon & Mood (1946), The statistical sign test, JASA 41; Wooldridge (2010), "
@@ -157,7 +159,7 @@ class PanelTrends(Analysis):
         state = ctx.previous[0]
         t = ctx.params["time"]
         results = []
-        for g in ctx.params["units"]:
+        for g in _distinct_partitions(state, ctx.params["units"], ctx.params["measures"]):
             for m in ctx.params["measures"]:
                 levels = state.get((g, m), {})
                 results.append((g, m, self._test(levels), _common_series(levels)))
@@ -324,6 +326,24 @@ def _common_series(levels: dict) -> bool:
     exact sums: one series repeated per unit, period by period."""
     sums = [tuple(v) for v in levels.values() if v[0] >= MIN_UNIT_ROWS]
     return len(sums) >= 2 and len(set(sums)) == 1
+
+
+def _distinct_partitions(state: dict, units: list[str], measures: list[str]) -> list[str]:
+    """The unit columns that key groups of their own: a second column keying the same groups
+    as an earlier one (a state's name and its FIPS code, a state and its postal code) gives
+    the same sums level by level and would repeat every finding. Rated FALSE twice: texas'
+    statefip beside state, munnell's ST_ABB beside STATE."""
+    seen: set = set()
+    out = []
+    for g in units:
+        partition = tuple(
+            tuple(sorted(tuple(v) for v in state.get((g, m), {}).values())) for m in measures
+        )
+        if partition in seen:
+            continue
+        seen.add(partition)
+        out.append(g)
+    return out
 
 
 @hookimpl

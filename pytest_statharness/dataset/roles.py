@@ -38,6 +38,7 @@ from ..column_roles import (
     GRAIN_ADJECTIVES,
     MEASURE_ROLES,
     PARENT_REFERENCE_DETAIL,
+    PERIOD_CHANGE_DETAIL,
     PERIOD_INDEX_DETAIL,
     SETS_DETAIL,
     YYYYMMDD_DETAIL,
@@ -1111,6 +1112,73 @@ def _log_of(
     return None
 
 
+#: how a panel or a series names a column's change or growth from the period before:
+#: (prefix, what it is, whether the values are differences of the base's)
+_CHANGE_PREFIXES = (
+    ("chg_", "change", True),
+    ("diff_", "change", True),
+    ("delta_", "change", True),
+    ("d_", "change", True),
+    ("growth_", "growth", False),
+    ("c", "change", True),
+    ("d", "change", True),
+    ("g", "growth", False),
+)
+#: a column named as the k-th lag of another (``gwage_12`` beside ``gwage``) for k >= 2
+_LAG_SUFFIX = re.compile(r"^(?P<base>.+?)_(?P<k>[2-9]|[1-9][0-9])$")
+
+
+def _change_of(
+    low: str,
+    lowered: dict[str, str],
+    numeric: set[str],
+    summaries: dict[str, dict],
+    summary: dict,
+) -> tuple[str, str] | None:
+    """(base, what) when ``low`` is the change, growth or k-th lag of a number column of
+    the table, read from the name and checked on the values.
+
+    Why: jtrain's clsales, chrsemp, cgrant (changes from the year before) and minwage's
+    gwage_12 (a growth rate's 12th lag) are missing in the first periods by construction:
+    'missing with year 1987' and 'missing with the employment level' (a proxy of time)
+    were medium, rated FALSE nine times. A change has values of both signs, more missing
+    rows than its base (the first period has none) and, as a difference, stays within
+    the base's span; a lag's values lie within its base's range. One letter (``c``, ``d``,
+    ``g``) alone names nothing: the values must agree."""
+    non_null = summary.get("non_null")
+    lo, hi = summary.get("fmin"), summary.get("fmax")
+    if non_null is None or lo is None or hi is None:
+        return None
+    lag = _LAG_SUFFIX.match(low)
+    if lag is not None:
+        base = lowered.get(lag.group("base"))
+        ends = summaries.get(base) if base in numeric else None
+        if (
+            ends is not None
+            and ends.get("fmin") is not None
+            and ends.get("non_null", 0) > non_null
+            and ends["fmin"] <= lo
+            and hi <= ends["fmax"]
+        ):
+            return base, f"lag {lag.group('k')}"
+    if not lo < 0 < hi:
+        return None
+    for prefix, what, differences in _CHANGE_PREFIXES:
+        if not low.startswith(prefix) or len(low) - len(prefix) < 3:
+            continue
+        base = lowered.get(low[len(prefix) :])
+        if base is None or base not in numeric:
+            continue
+        ends = summaries[base]
+        if ends.get("fmin") is None or ends.get("non_null", 0) <= non_null:
+            continue
+        span = ends["fmax"] - ends["fmin"]
+        if differences and not (-span <= lo and hi <= span):
+            continue
+        return base, what
+    return None
+
+
 def settle_derived_terms(
     decided: dict[str, RoleDecision], summaries: dict[str, dict]
 ) -> dict[str, RoleDecision]:
@@ -1143,6 +1211,30 @@ def settle_derived_terms(
                 "transformed copy, whose findings restate its base's",
                 0.8,
                 DERIVED_TERM_DETAIL,
+            )
+            continue
+        changed = _change_of(low, lowered, numeric, summaries, summaries[name])
+        if changed is not None and changed[1].startswith("lag"):
+            base, what = changed
+            out[name] = RoleDecision(
+                ColumnRole.OTHER,
+                f"named as the {what} of {base!r}, a number column of the table, with fewer "
+                "values, all within that column's range: a regression's design term, whose "
+                "findings restate its base's",
+                0.7,
+                DERIVED_TERM_DETAIL,
+            )
+            continue
+        if changed is not None:
+            base, what = changed
+            own = decided[name]
+            out[name] = RoleDecision(
+                own.role,
+                f"{own.reason}; named as the {what} of {base!r} from the period before, with "
+                "values of both signs, missing on more rows (the first period has none) and "
+                "within that column's span: its first periods are missing by construction",
+                own.confidence,
+                PERIOD_CHANGE_DETAIL,
             )
             continue
         for suffix, what in _DERIVED_SUFFIXES:

@@ -239,3 +239,27 @@ def test_a_statistic_not_yet_recorded_is_missing_by_era() -> None:
         rows = (year >= first) & (year <= last)
         assert (rows == (codes == i)).all()
         assert counts == [int(np.isnan(gidp[rows]).sum()), int(rows.sum())]
+
+
+def test_a_change_missing_in_the_first_year_is_no_finding() -> None:
+    """jtrain's chrsemp, clemploy, cgrant_1 'missing exactly where year is 1987' (rated
+    FALSE four times): a change from the year before has none in the first year. A
+    transformed copy (role detail derived_term) is left to its base; a measure missing
+    in one year still is reported."""
+    rng = np.random.default_rng(6)
+    firms, years = 150, 3
+    employ = rng.lognormal(4, 1, firms * years)
+    frame = pd.DataFrame(
+        {
+            "year": np.tile([1987, 1988, 1989], firms),
+            "employ": employ,
+            "cemploy": np.diff(employ.reshape(firms, years), axis=1, prepend=np.nan).ravel(),
+            "sales": np.where(np.tile([1, 0, 0], firms) == 1, np.nan, rng.lognormal(8, 1, 450)),
+        }
+    )
+    found = {
+        f["subject"].get("column")
+        for f in run_on_frame(analysis(), frame).findings
+        if f["severity"] in ("medium", "high")
+    }
+    assert "sales" in found and "cemploy" not in found

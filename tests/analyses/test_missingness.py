@@ -311,3 +311,25 @@ def test_a_column_that_does_not_apply_to_one_value_of_a_flag_is_no_data_error() 
     together = [f for f in result.findings if f["kind"] == "missing_together"]
     assert together and together[0]["severity"] == "medium"
     assert together[0]["evidence"]["parameters"]["not_applicable_where"]["flag"] == "death"
+
+
+def test_a_log_and_a_change_are_left_to_their_base() -> None:
+    """jtrain: avgsal and its log 'missing in the same rows', its year-on-year changes
+    'missing in 220 rows' (by construction: the first year has none), rated FALSE. A
+    transformed copy (role detail derived_term) is not read; the plan says so."""
+    rng = np.random.default_rng(4)
+    firms, years = 80, 3
+    wage = rng.lognormal(3, 0.5, firms * years)
+    wage[rng.choice(wage.size, 60, replace=False)] = np.nan
+    frame = pd.DataFrame(
+        {
+            "wage": wage,
+            "lwage": np.log(wage),
+            "cwage": np.diff(wage.reshape(firms, years), axis=1, prepend=np.nan).ravel(),
+            "hours": rng.normal(40, 5, firms * years),
+        }
+    )
+    result = run_on_frame(ANALYSIS, frame)
+    named = {c for f in result.findings for c in f["evidence"].get("columns", [])}
+    assert "wage" in named and not named & {"lwage", "cwage"}
+    assert result.findings[0]["evidence"]["left_out"]["derived_terms"] == ["lwage", "cwage"]

@@ -123,3 +123,15 @@ def test_a_series_common_to_every_unit_is_low_and_a_lone_falling_measure_is_name
     (shared,) = [f for f in found if f["kind"] == "shared_panel_trend"]
     assert "down: 'packs'" in shared["title"]
     assert "cpi" not in shared["subject"].get("series", []) and "'cpi'" not in shared["title"]
+
+
+def test_a_second_key_of_the_same_units_is_not_reported_again() -> None:
+    """texas' statefip beside state, munnell's ST_ABB beside STATE: two columns keying the
+    same units gave every trend twice (rated FALSE as a duplicate). Only the first is read."""
+    frame = states()
+    frame["fips"] = frame["state"].str[1:].astype(int) * 2 + 1
+    frame = frame[["state", "fips", "year", "gsp", "unemp", "exper"]]
+    result = run_on_frame(PanelTrends(), frame)
+    units = {f["subject"]["unit_column"] for f in result.findings if f["kind"] == "panel_trend"}
+    assert units == {"state"}
+    assert by_series(result.findings)["gsp"]["severity"] == "medium"

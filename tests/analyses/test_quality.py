@@ -402,6 +402,29 @@ def test_impossible_values_planted():
     assert result.findings[-1]["kind"] == "impossible_values_screen"
 
 
+def test_impossible_values_history_before_1900_is_no_error():
+    """canadian_senators: appointments from 1867 on were '220 implausible timestamps'
+    (high, rated FALSE). Many distinct dates before 1900 that run on into the 1900s are a
+    record reaching back in time; one sentinel date, or typos centuries before the bulk,
+    are still flagged, whatever the chunking."""
+    rng = np.random.default_rng(8)
+    n = 600
+    appointed = pd.Series(
+        pd.Timestamp("1867-07-01") + pd.to_timedelta(np.sort(rng.integers(0, 55000, n)), unit="D")
+    )
+    assert (appointed < pd.Timestamp("1900-01-01")).sum() > 50
+    sentinel = appointed.where(appointed >= pd.Timestamp("1900-01-01"), pd.Timestamp("1800-01-01"))
+    typos = appointed.copy()
+    old_rows = np.flatnonzero(appointed < pd.Timestamp("1900-01-01"))
+    typos[old_rows] = appointed[old_rows] - pd.Timedelta(days=365 * 900)
+    frame = pd.DataFrame({"appointed": appointed, "sentinel": sentinel, "typos": typos})
+    result = assert_chunk_invariant(ImpossibleValues(), frame)
+    found = by_column(result)
+    assert "appointed" not in found
+    assert vals(found["sentinel"])["before_1900"] == len(old_rows)
+    assert vals(found["typos"])["before_1900"] == len(old_rows)
+
+
 def test_impossible_values_upper_bound_exact():
     n = 400
     ts = pd.Series(pd.Timestamp("2020-01-01") + pd.to_timedelta(np.arange(n), unit="D"))

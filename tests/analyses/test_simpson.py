@@ -73,16 +73,62 @@ def test_a_reversal_within_the_units_of_a_panel_is_reported() -> None:
     f = findings[0]
     assert f["kind"] == "within_unit_reversal" and f["severity"] == "medium"
     values = f["measurement"]["values"]
-    dx = frame.tax - frame.groupby("state").tax.transform("mean")
-    dy = frame.deaths - frame.groupby("state").deaths.transform("mean")
+
+    def two_way(v: pd.Series) -> pd.Series:
+        by_state, by_year = v.groupby(frame.state), v.groupby(frame.year)
+        return v - by_state.transform("mean") - by_year.transform("mean") + v.mean()
+
+    dx, dy = two_way(frame.tax), two_way(frame.deaths)
     assert values["within_r"] == pytest.approx(np.corrcoef(dx, dy)[0, 1], rel=1e-9)
     assert values["pooled_r"] == pytest.approx(np.corrcoef(frame.tax, frame.deaths)[0, 1])
     assert values["within_r"] < 0 < values["pooled_r"] and values["levels"] == 40
+    assert values["periods"] == 7 and "each 'date(year)' period's means" in f["title"]
     split = run_on_frame(SimpsonsParadox(), frame, chunk_rows=13).findings
     assert [s["measurement"] for s in split] == [f["measurement"]]
     assert run_on_frame(SimpsonsParadox(), state_panel(reverse=False)).findings == []
     # the same rows without a time axis: the many-level category is no panel's units
     assert run_on_frame(SimpsonsParadox(), frame.drop(columns="year")) is None  # not planned
+
+
+def test_two_national_trends_are_no_reversal_within_the_units() -> None:
+    """texas, prison: alcohol sales fall and the black share rises in every state year
+    after year; within a state the two correlate negatively (one-way within r -0.4)
+    against +0.15 across states, but each year's mean removed leaves nothing (rated FALSE
+    18 times). Nor is an unbalanced panel's reversal reported, nor one over 2 periods."""
+    rng = np.random.default_rng(11)
+    states, years = 40, 12
+    level = np.repeat(rng.normal(0, 3, states), years)
+    t = np.tile(np.arange(years), states)
+    frame = pd.DataFrame(
+        {
+            "state": np.repeat([f"S{i:02d}" for i in range(states)], years),
+            "year": 1990 + t,
+            "alcohol": level - 0.3 * t + rng.normal(0, 0.3, t.size),
+            "black": level + 0.3 * t + rng.normal(0, 0.3, t.size),
+        }
+    )
+    one_way = frame[["alcohol", "black"]] - frame.groupby("state")[["alcohol", "black"]].transform(
+        "mean"
+    )
+    assert one_way.corr().iloc[0, 1] < -0.5 < 0 < frame[["alcohol", "black"]].corr().iloc[0, 1]
+    assert run_on_frame(SimpsonsParadox(), frame).findings == []
+    unbalanced = state_panel().drop(index=[3, 50, 51])
+    assert run_on_frame(SimpsonsParadox(), unbalanced).findings == []
+    assert run_on_frame(SimpsonsParadox(), state_panel(years=2)) is None  # no panel's units
+
+
+def test_a_measure_that_hardly_moves_within_the_units_reverses_nothing() -> None:
+    """prison: a state's black share (census figures interpolated year to year) keeps 0.1%
+    of its variance within the states; its 'reversal' with prisoners per capita (-0.55
+    within, +0.71 across states) rests on those wiggles (rated FALSE). A measure keeping
+    under 5% of its variance within units and periods is not read for a reversal."""
+    frame = state_panel()
+    level = frame.groupby("state").tax.transform("mean")
+    wiggle = frame.tax - level
+    frame["tax"] = level * 10 + wiggle  # the same within-state moves, 100x the spread across
+    share = (wiggle**2).sum() / ((frame.tax - frame.tax.mean()) ** 2).sum()
+    assert share < 0.05
+    assert run_on_frame(SimpsonsParadox(), frame).findings == []
 
 
 def test_a_series_and_its_lags_are_no_paradox_and_a_twin_key_is_not_repeated() -> None:
