@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_statharness import ColumnKind, DatasetError
+from pytest_statharness import ColumnKind, ColumnRole, DatasetError
 from pytest_statharness.dataset import open_dataset
 from pytest_statharness.dataset.chunks import canonical_chunks
 
@@ -150,6 +150,28 @@ def test_uint64_ids_near_two_to_the_64_keep_their_range(tmp_path) -> None:
     dataset = open_dataset("u", str(path))
     low, high = dataset.column("u64").value_range
     assert low >= 2.0**63 and high >= low
+
+
+def test_integers_past_int64_in_a_csv_keep_every_digit(tmp_path) -> None:
+    """pyarrow reads a CSV integer past int64's range as a double: 50 keys 10**25 + i all
+    became 1e25 and 'Column a is constant' was medium (two raters, silently wrong). A
+    column written only in whole numbers, some of 16+ digits, is read as text; real
+    numbers in exponent form (1.5e25) and a column with a decimal point stay doubles."""
+    lines = ["key,big_real,mixed,x"]
+    for i in range(50):
+        lines.append(f"{10**25 + i},{1.5 + i}e25,{2**63 + i if i else '3.5'},{i}")
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n")
+    for _ in range(2):  # cold, then from the cache
+        dataset = open_dataset(
+            "long", str(path), meta_dir=tmp_path / "meta", cache_dir=tmp_path / "cache"
+        )
+        key = dataset.column("key")
+        assert key.kind == ColumnKind.CATEGORICAL and key.role == ColumnRole.IDENTIFIER
+        (chunk,) = list(dataset.iter_chunks(["key", "big_real", "mixed"]))
+        assert chunk.column("key").to_pylist()[:2] == [str(10**25), str(10**25 + 1)]
+        assert dataset.column("big_real").kind == ColumnKind.NUMERIC
+        assert dataset.column("mixed").kind == ColumnKind.NUMERIC
 
 
 def test_dates_centuries_away_with_a_null_are_floats(tmp_path) -> None:

@@ -71,6 +71,22 @@ def test_unknown_or_malformed_settings_are_usage_errors(pytester, parquet_path) 
     bad.stderr.fnmatch_lines(["*--stat-set 'CASE': give NAME=VALUE*"])
 
 
+def test_an_unknown_setting_stops_before_a_run_folder_and_under_xdist(
+    pytester, parquet_path
+) -> None:
+    """A mistyped --stat-set failed in each xdist worker at collection: the controller had
+    opened a run whose report said 'ready for release', became the latest run, and under
+    -n 2 printed no error at all. The name is checked at the session's start."""
+    home = pytester.path / "home"
+    result = pytester.runpytest_subprocess(
+        "-p", "xdist", "-n", "2", "--stat-home", str(home),
+        "--stat-dataset", "sales=data/sales.parquet", "--stat-set", "eventlog.cse=x",
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--stat-set: no analysis of this session declares*eventlog.cse*"])
+    assert not (home / "runs").exists()
+
+
 def test_an_analysis_declares_and_validates_its_settings(pytester, parquet_path) -> None:
     pytester.makeconftest(
         """

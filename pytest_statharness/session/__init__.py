@@ -29,6 +29,10 @@ def start_session(config: pytest.Config, settings: RunSettings) -> Harness:
     from .workers import WorkerCrashPlugin
 
     harness = Harness(config, settings)
+    if getattr(config, "workerinput", None) is None and (
+        settings.cli_settings or settings.ini_settings
+    ):
+        harness.check_analysis_settings()  # before a run folder exists
     if settings.engine == "dask":
         harness.engine = _start_engine(config, settings, harness)
         config.pluginmanager.register(EnginePlugin(harness), f"{PLUGIN_PREFIX}-engine")

@@ -90,28 +90,43 @@ class Harness:
     @property
     def registry(self) -> Registry:
         if self._registry is None:
-            extra = [
-                plugin
-                for plugin in self.config.pluginmanager.get_plugins()
-                if not isinstance(plugin, type)
-                and not type(plugin).__module__.startswith(__package__)
-                and any(attr.startswith("statharness_") for attr in dir(plugin))
-            ]
-            try:
-                registry = Registry.build(
-                    extra, providers=self.settings.providers, disabled=self.settings.disabled
-                )
-            except StatHarnessError as exc:
-                raise pytest.UsageError(str(exc)) from None
-            values = resolve_analysis_settings(
-                self.settings,
-                [s for analysis in registry for s in analysis.settings],
-                strict=not (self.settings.providers or self.settings.disabled),
-            )
+            registry, values = self._build_registry()
             for dataset in self._datasets.values():
                 dataset.analysis_settings = dict(values)
             self._registry = registry
         return self._registry
+
+    def check_analysis_settings(self) -> None:
+        """Resolve ``--stat-set`` and ``stat_settings`` against the analyses registered so
+        far, raising the usage error of a name no analysis declares or a bad value.
+
+        Why: the registry is built lazily, at collection, in each xdist worker; a mistyped
+        ``--stat-set`` then failed there, after the controller had opened a run folder
+        whose report said 'ready for release', and under ``-n 2`` the error was not shown
+        at all. The session's start checks the names first (the registry itself is still
+        built at collection, with the plugins and conftests loaded by then)."""
+        self._build_registry()
+
+    def _build_registry(self) -> tuple[Registry, dict]:
+        extra = [
+            plugin
+            for plugin in self.config.pluginmanager.get_plugins()
+            if not isinstance(plugin, type)
+            and not type(plugin).__module__.startswith(__package__)
+            and any(attr.startswith("statharness_") for attr in dir(plugin))
+        ]
+        try:
+            registry = Registry.build(
+                extra, providers=self.settings.providers, disabled=self.settings.disabled
+            )
+        except StatHarnessError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        values = resolve_analysis_settings(
+            self.settings,
+            [s for analysis in registry for s in analysis.settings],
+            strict=not (self.settings.providers or self.settings.disabled),
+        )
+        return registry, values
 
     def run(self, analysis, dataset_names, budget, plan, progress):
         datasets = [self._datasets[n] for n in dataset_names]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from ..background import BackgroundCall
@@ -49,6 +50,13 @@ _COLUMN_ERROR = re.compile(r"In CSV column #(\d+):(?: Row #\d+:)? CSV conversion
 #: MAX_RAGGED_ROWS of them, or half its rows or more: a 3-row file losing 2) is refused:
 #: the delimiter or the quoting is wrong, and dropping the rows would analyse a different
 #: table than the user has.
+#: float64 holds every whole number up to 2**53 exactly; pyarrow reads an integer past
+#: int64's range as a double, which keeps only its first 15-17 digits
+_EXACT_FLOAT_LIMIT = float(2**53)
+#: a whole number written in digits, with an optional sign
+_INTEGER_TEXT = r"^\s*[+-]?[0-9]+\s*$"
+#: more digits than float64 keeps exactly
+_LONG_DIGITS = 16
 MAX_RAGGED_SHARE = 0.01
 MAX_RAGGED_ROWS = 10
 _BOMS = (
@@ -309,15 +317,21 @@ class CsvSource:
         ``small`` (blocks chosen before the scan's answer) and the scan finds a line break
         inside quotes."""
         widen = {"int64": pa.float64(), "double": pa.string(), "float64": pa.string()}
+        checked: set[str] = set()  # doubles whose text was read: not long integers
         for _attempt in range(64):
             ragged = _RaggedRows()
             reader = self._reader(None, ragged, block)
             schema = reader.schema
             counted = [0]
+            doubles = [
+                f.name for f in schema if pa.types.is_floating(f.type) and f.name not in checked
+            ]
+            suspects: set[str] = set()
 
-            def batches(reader=reader, counted=counted):
+            def batches(reader=reader, counted=counted, doubles=doubles, suspects=suspects):
                 for batch in reader:
                     counted[0] += batch.num_rows
+                    suspects.update(_beyond_exact(batch, doubles))
                     yield batch
 
             try:
@@ -386,12 +400,48 @@ class CsvSource:
                     f"column {binary[0]!r} contains text that is not valid UTF-8",
                     "re-encode the file as UTF-8",
                 )
+            if suspects:
+                checked.update(suspects)
+                long_integers = self._long_integers(sorted(suspects))
+                if long_integers:
+                    # read those columns as text: 10**25 + i are 50 keys, not one 1e25
+                    self._types.update(dict.fromkeys(long_integers, pa.string()))
+                    continue
             self._schema = schema
             self._rows = rows
             self._bad = BadRows(ragged.count, tuple(ragged.lines))
             self._types = {f.name: f.type for f in schema}
             return
         raise dataset_error(self.path, "column types could not be resolved")  # pragma: no cover
+
+    def _long_integers(self, names: list[str]) -> list[str]:
+        """The columns of ``names`` written as whole numbers only, some of more digits than
+        float64 keeps: identifiers (account numbers, 20-digit keys) that a double would
+        merge. Read once more, as text, only when such a double was seen."""
+        convert = pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            include_columns=names,
+            strings_can_be_null=True,
+        )
+        reader = pacsv.open_csv(
+            self.path,
+            read_options=pacsv.ReadOptions(block_size=_BLOCK_SIZE, use_threads=False),
+            parse_options=pacsv.ParseOptions(
+                delimiter=self._delimiter, invalid_row_handler=_RaggedRows()
+            ),
+            convert_options=convert,
+        )
+        whole, long = set(names), set()
+        for batch in reader:
+            for name in list(whole):
+                text = batch.column(name)
+                if pc.any(pc.invert(pc.match_substring_regex(text, _INTEGER_TEXT))).as_py():
+                    whole.discard(name)  # a decimal point or an exponent: a real number
+                elif pc.any(
+                    pc.greater_equal(pc.utf8_length(pc.utf8_trim_whitespace(text)), _LONG_DIGITS)
+                ).as_py():
+                    long.add(name)
+        return [n for n in names if n in whole and n in long]
 
     # -- the Source protocol -------------------------------------------------------
     @property
@@ -432,3 +482,15 @@ class CsvSource:
 
     def set_bad_rows(self, bad: BadRows) -> None:
         self._bad = bad
+
+
+def _beyond_exact(batch: pa.RecordBatch, names: list[str]) -> list[str]:
+    """The columns of ``names`` (doubles) holding a whole number beyond 2**53: an integer
+    of the file past int64's range that the double may have rounded."""
+    out = []
+    for name in names:
+        values = batch.column(name)
+        big = pc.greater_equal(pc.abs(values), _EXACT_FLOAT_LIMIT)
+        if pc.any(big).as_py() and pc.any(pc.and_(big, pc.equal(values, pc.floor(values)))).as_py():
+            out.append(name)
+    return out
