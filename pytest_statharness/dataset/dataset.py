@@ -42,6 +42,7 @@ from .roles import (
     settle_lone_calendar_parts,
     settle_panel_units,
     settle_parent_references,
+    settle_skewed_totals,
     survival_pairs,
     timestamp_part,
     treatments_by_name,
@@ -646,6 +647,7 @@ def open_dataset(
     decided = settle_frequency_weight(decided, summaries, row_count)
     decided = settle_parent_references(decided, summaries)
     decided = settle_derived_terms(decided, summaries)
+    decided = settle_skewed_totals(source, decided, summaries)
     numeric = [f.name for f in schema if kinds[f.name] == ColumnKind.NUMERIC]
     decided = matrix_layout.settle_matrix_entries(source, numeric, summaries, row_count, decided)
     cycles = undated_cycle_parts(decided)

@@ -37,8 +37,15 @@ DATE_FORMATS = (
     "%d/%m/%Y %H:%M:%S",
     "%m/%d/%Y %H:%M",
     "%d/%m/%Y %H:%M",
+    "%m-%d-%Y",
+    "%d-%m-%Y",
+    "%m-%d-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M:%S",
+    "%m-%d-%Y %H:%M",
+    "%d-%m-%Y %H:%M",
     "%d.%m.%Y",
     "%d.%m.%Y %H:%M:%S",
+    "%d-%b-%Y",
     "%b %d %Y",
     "%d %b %Y",
     "%B %d %Y",
@@ -55,9 +62,13 @@ AMBIGUOUS_DATE_PAIRS = {
     ("%m/%d/%Y", "%d/%m/%Y"),
     ("%m/%d/%Y %H:%M:%S", "%d/%m/%Y %H:%M:%S"),
     ("%m/%d/%Y %H:%M", "%d/%m/%Y %H:%M"),
+    ("%m-%d-%Y", "%d-%m-%Y"),
+    ("%m-%d-%Y %H:%M:%S", "%d-%m-%Y %H:%M:%S"),
+    ("%m-%d-%Y %H:%M", "%d-%m-%Y %H:%M"),
 }
-#: The two leading numbers of an a/b/yyyy date (the fields whose order is in question).
-LEADING_FIELDS = r"^\s*(?P<a>\d{1,2})/(?P<b>\d{1,2})/"
+#: The two leading numbers of an a/b/yyyy (a-b-yyyy) date: the fields whose order is in
+#: question.
+LEADING_FIELDS = r"^\s*(?P<a>\d{1,2})[/-](?P<b>\d{1,2})[/-]"
 
 
 def parse(column, layout: str):

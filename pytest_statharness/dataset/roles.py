@@ -578,7 +578,7 @@ def decide_role(
                 "gaps: a growing total, not a key",
                 0.6,
             )
-        return RoleDecision(ColumnRole.IDENTIFIER, "a distinct whole number on every row", 0.85)
+        return RoleDecision(ColumnRole.IDENTIFIER, DISTINCT_WHOLE_REASON, 0.85)
     if (
         whole
         and tokens & _ID_TOKENS
@@ -780,6 +780,9 @@ EVENT_NAMES = frozenset(
 EVENT_SUFFIXES = ("status", "stat", "event", "cens", "censor")
 #: ... and the follow-up time of the same endpoint
 FOLLOW_UP_SUFFIXES = ("futime", "time", "days")
+#: an event indicator named with its endpoint after the event word (lymph_node's
+#: ``censrec`` beside ``rectime``, ``censdead`` beside ``survtime``)
+EVENT_PREFIXES = ("status", "event", "censor", "cens")
 
 
 def _prefixed_endpoints(columns) -> list[tuple]:
@@ -791,6 +794,17 @@ def _prefixed_endpoints(columns) -> list[tuple]:
         en = e.name.strip().lower()
         if e.role not in (ColumnRole.BOOLEAN, ColumnRole.CATEGORY):
             continue
+        for ep in EVENT_PREFIXES:
+            endpoint = en[len(ep) :].lstrip("_") if en.startswith(ep) else ""
+            if len(endpoint) < 3 or not endpoint.isalpha():
+                continue
+            for t in columns:
+                tn = t.name.strip().lower()
+                if t.role in MEASURE_ROLES and any(
+                    tn in (endpoint + ts, f"{endpoint}_{ts}") for ts in FOLLOW_UP_SUFFIXES
+                ):
+                    out.append((e, t))
+            break
         for es in EVENT_SUFFIXES:
             prefix = en[: -len(es)] if en.endswith(es) else ""
             if len(prefix) < 2 or not prefix.isalpha():
@@ -858,7 +872,14 @@ def survival_events(columns) -> tuple[str, ...]:
         if c.name in prefixed and _few_levels(c):
             out.append(c.name)
             continue
-        if n not in EVENT_NAMES or c.role not in (ColumnRole.BOOLEAN, ColumnRole.CATEGORY):
+        if c.role not in (ColumnRole.BOOLEAN, ColumnRole.CATEGORY):
+            continue
+        # 'censdead' beside 'survtime': the event word first, then the endpoint
+        prefixed_word = any(
+            n.startswith(p) and n[len(p) :].lstrip("_").isalpha() and len(n[len(p) :]) >= 3
+            for p in EVENT_PREFIXES
+        )
+        if n not in EVENT_NAMES and not prefixed_word:
             continue
         if not _few_levels(c):
             continue  # censored / transplanted / dead at most; more levels are some code
@@ -1249,6 +1270,66 @@ def settle_derived_terms(
                 DERIVED_TERM_DETAIL,
             )
             break
+    return out
+
+
+#: the reason of a key read from its values alone: distinct whole numbers on every row
+DISTINCT_WHOLE_REASON = "a distinct whole number on every row"
+#: keys spread evenly over their range (numbered in order, sampled, hashed): at least
+#: three quarters of them lie at or above a quarter of the largest; sizes and totals pile
+#: up low, a few large ones far above (gapminder's populations: 1.4% of them; meap01's
+#: school spending: 49%). Fewer than this share up there is no key
+SKEWED_TOTAL_MAX_TOP_SHARE = 0.6
+
+
+def _stored_as_number(typ: pa.DataType) -> bool:
+    return pa.types.is_integer(typ) or pa.types.is_floating(typ)
+
+
+def settle_skewed_totals(
+    source, decided: dict[str, RoleDecision], summaries: dict[str, dict]
+) -> dict[str, RoleDecision]:
+    """Distinct whole numbers (not named as keys) that pile up low are totals, not keys.
+
+    Why: gapminder's 'pop' and meap01's 'expend' (a population, a district's spending)
+    are distinct on every row because they are large and precise; read as identifiers,
+    they were never analysed (two raters). A key's values spread evenly over their range;
+    a total's are skewed: fewer than SKEWED_TOTAL_MAX_TOP_SHARE of them at or above a
+    quarter of the largest. Counted exactly over the column, read once more (only such
+    columns)."""
+    names = [
+        n
+        for n, d in decided.items()
+        if d.role == ColumnRole.IDENTIFIER
+        and d.reason == DISTINCT_WHOLE_REASON
+        and not name_tokens(n) & (_ID_TOKENS | _WEAK_ID_TOKENS)
+        and (summaries[n].get("fmin") or 0) >= 0
+        and (summaries[n].get("fmax") or 0) > 0
+        and _stored_as_number(source.schema.field(n).type)
+    ]
+    if not names:
+        return decided
+    top = dict.fromkeys(names, 0)
+    for part in range(len(source.parts())):
+        for batch in source.iter_part_batches(part, names, 1 << 16):
+            for n in names:
+                values = batch.column(n)
+                quarter = summaries[n]["fmax"] / 4
+                top[n] += (
+                    pc.sum(pc.cast(pc.greater_equal(values, quarter), pa.int64())).as_py() or 0
+                )
+    out = dict(decided)
+    for n in names:
+        share = top[n] / max(summaries[n]["non_null"], 1)
+        if share >= SKEWED_TOTAL_MAX_TOP_SHARE:
+            continue
+        out[n] = RoleDecision(
+            ColumnRole.COUNT,
+            f"distinct whole numbers, but only {share:.0%} of them at or above a quarter of "
+            "the largest: sizes or totals piling up low (a key's values spread evenly over "
+            "their range)",
+            0.7,
+        )
     return out
 
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from pytest_statharness.column_roles import ColumnRole
-from pytest_statharness.dataset.roles import outcome_by_name
+from pytest_statharness.dataset.roles import outcome_by_name, survival_pairs
 from pytest_statharness.registry import Registry
 from pytest_statharness.testing import run_on_frame
 
@@ -367,6 +367,15 @@ def test_a_survival_tables_event_indicator_is_its_outcome() -> None:
         "pgstat",
     )
     assert outcome_by_name(cols(("mstat", C, 3), ("worktime", M, 300))) == ()
+    # lymph_node: the event word first, then the endpoint ('censrec' beside 'rectime';
+    # 'censdead' beside the follow-up 'survtime'): both were read as plain flags
+    lymph = cols(
+        ("rectime", M, 900), ("censrec", B, 2), ("survtime", M, 1000), ("censdead", B, 2),
+        ("nodes", M, 30),
+    )  # fmt: skip
+    assert outcome_by_name(lymph) == ("censrec", "censdead")
+    assert ("censrec", "rectime") in survival_pairs(lymph)
+    assert outcome_by_name(cols(("census", C, 3), ("income", M, 500))) == ()
 
 
 def test_a_measure_related_to_a_survival_event_is_medium() -> None:
