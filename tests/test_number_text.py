@@ -103,3 +103,52 @@ def test_thousands_text_parses_back_to_the_number(values) -> None:
     layout = numbers.layout_of(numbers.features_of(column) | {"thousands"})
     parsed = numbers.parse(column, layout).to_pylist()
     assert parsed == [float(f"{v:.2f}") for v in values]
+
+
+def test_missing_value_markers_among_numbers_are_missing(tmp_path) -> None:
+    """countymurders' arrests ('.' where not known) became a 176-level category and
+    birthweight's parents' schooling a code: numbers with '.', '?' or '-' markers are
+    numbers with those rows missing. A column of markers alone, or markers among words,
+    stays text."""
+    rows = 60
+    arrests = [str(i % 17) if i % 7 else "." for i in range(rows)]
+    shares = [f"{i / 10:.1f}" if i % 9 else "?" for i in range(rows)]
+    frame = pd.DataFrame(
+        {
+            "arrests": arrests,
+            "share": shares,
+            "dashes": ["-"] * rows,
+            "grade": ["A" if i % 2 else "-" for i in range(rows)],
+            "x": np.arange(rows, dtype=float),
+        }
+    )
+    path = tmp_path / "m.csv"
+    frame.to_csv(path, index=False)
+    dataset = open_dataset("m", str(path))
+    cols = {c.name: c for c in dataset.columns}
+    assert cols["arrests"].kind == ColumnKind.NUMERIC and cols["arrests"].number_format == "markers"
+    assert cols["arrests"].null_count == arrests.count(".")
+    assert cols["share"].kind == ColumnKind.NUMERIC and "markers" in cols["share"].number_format
+    assert cols["dashes"].kind != ColumnKind.NUMERIC
+    assert cols["grade"].kind != ColumnKind.NUMERIC
+    (chunk,) = list(dataset.iter_chunks(["arrests", "share"]))
+    got = chunk.column("arrests").to_pylist()
+    assert got == [None if a == "." else int(a) for a in arrests]
+    assert chunk.column("share").to_pylist() == [None if v == "?" else float(v) for v in shares]
+
+
+def test_missingness_says_the_markers_were_read_as_missing(tmp_path) -> None:
+    """The raters rated 'arrests mixes number, other values' TRUE: 504 '.' in a count.
+    Read as missing now, the null rate says how they were written."""
+    from statharness_analyses.quality.missingness import Missingness
+
+    from pytest_statharness.testing import run_on_file
+
+    rows = 50
+    path = tmp_path / "m.csv"
+    path.write_text("arrests,x\n" + "".join(f"{'.' if i % 5 == 0 else i},{i}\n" for i in range(rows)))
+    result = run_on_file(Missingness(), path)
+    (rate,) = [f for f in result.findings if f["kind"] == "null_rate"]
+    assert rate["title"] == (
+        "Column 'arrests' is missing in 10 of 50 rows (written as a marker such as '.' or '?')"
+    )

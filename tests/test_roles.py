@@ -1060,3 +1060,38 @@ def test_distinct_totals_that_pile_up_low_are_no_key(tmp_path) -> None:
         assert "piling up low" in cols[name].role_reason
     for name in ("account", "order_id"):
         assert cols[name].role == ColumnRole.IDENTIFIER, name
+
+
+def test_a_flags_interaction_named_after_it_is_a_design_term(tmp_path) -> None:
+    """kielmc's y81ldist (y81 x ldist), traffic2's spdt (spdlaw x t): 0 wherever the flag
+    is 0, named after the flag and another column; 'spikes at zero' and 'correlates with
+    the 1981 dummy' were medium (rated FALSE). A worker's hours, 0 wherever inlf is 0, is
+    no interaction (not named so); nor is a column named so that is not 0 where the flag
+    is 0."""
+    rng = np.random.default_rng(21)
+    n = 300
+    y81 = (np.arange(n) % 2).astype(int)
+    ldist = rng.normal(9, 0.5, n)
+    spdlaw = (np.arange(n) > 120).astype(int)
+    t = np.arange(1, n + 1)
+    inlf = (rng.random(n) < 0.6).astype(int)
+    frame = pd.DataFrame(
+        {
+            "y81": y81,
+            "ldist": ldist,
+            "y81ldist": y81 * ldist,
+            "spdlaw": spdlaw,
+            "t": t,
+            "spdt": spdlaw * t,
+            "inlf": inlf,
+            "hours": inlf * rng.integers(100, 2500, n),
+            "spdx": rng.normal(5, 1, n),
+            "x": rng.normal(0, 1, n),
+        }
+    )
+    cols = roles_of(tmp_path, frame, "csv")
+    for name in ("y81ldist", "spdt"):
+        assert cols[name].role == ColumnRole.OTHER, cols[name].role_reason
+        assert cols[name].role_detail == "derived_term"
+    for name in ("hours", "spdx", "ldist"):
+        assert cols[name].role != ColumnRole.OTHER, name

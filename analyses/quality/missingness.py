@@ -54,6 +54,10 @@ from .._shared.series import ticks_per_second, time_ticks
 from .._shared.summaries import is_annotation
 from ._common import missing_masks
 
+MARKERS_NOTE = (
+    "the column is numbers written as text with missing-value markers ('.', '?', '-', '..', "
+    "':'): read as numbers, the markers as missing"
+)
 #: columns whose missing values are another's, or its first periods': left out
 _COPIES = (DERIVED_TERM_DETAIL, PERIOD_CHANGE_DETAIL)
 
@@ -465,6 +469,11 @@ class Missingness(Analysis):
                 if there
                 else ""
             )
+            layout = getattr(ctx.dataset.column(name), "number_format", None) or ""
+            if "markers" in layout.split("+"):
+                # Stata's '.' among numbers: the column is read as numbers, those rows missing
+                said += " (written as a marker such as '.' or '?')"
+                parameters["markers"] = MARKERS_NOTE
             if codes:
                 # 999 written for "not known" counts as missing (capped_values names it)
                 parameters["missing_codes"] = list(codes)

@@ -39,6 +39,7 @@ from .roles import (
     outcome_by_name,
     settle_derived_terms,
     settle_frequency_weight,
+    settle_interaction_terms,
     settle_lone_calendar_parts,
     settle_panel_units,
     settle_parent_references,
@@ -648,6 +649,7 @@ def open_dataset(
     decided = settle_parent_references(decided, summaries)
     decided = settle_derived_terms(decided, summaries)
     decided = settle_skewed_totals(source, decided, summaries)
+    decided = settle_interaction_terms(source, decided, summaries)
     numeric = [f.name for f in schema if kinds[f.name] == ColumnKind.NUMERIC]
     decided = matrix_layout.settle_matrix_entries(source, numeric, summaries, row_count, decided)
     cycles = undated_cycle_parts(decided)

@@ -15,6 +15,10 @@ thousands separator, a percent sign, a currency symbol or accounting parentheses
 digits stored as text (zip codes, zero-padded codes) stay text, and so does a column with
 a single value in another form (``mixed_types`` reports that). Comma decimals
 (``12,5``) are not read: ``1,500`` would be ambiguous between the two conventions.
+
+Missing-value markers (``.``, ``?``, ``-``, ``..``, ``:``) among numbers make the column
+numbers with those rows missing, as the export meant (Stata's and SAS' ``.``): a count
+with a few ``.`` is still a count.
 """
 
 from __future__ import annotations
@@ -39,8 +43,15 @@ FEATURES = {
     "parentheses": r"\(",
     "decimal": r"\.\d",
 }
+#: a missing-value marker among numbers: Stata's and SAS' '.', a '?', a dash, '..' or ':'
+#: (statistics offices). pyarrow reads such a column as text; countymurders' arrests (a
+#: count, '.' where not known) became a 176-level category, birthweight's parents'
+#: schooling a code, and every numeric analysis lost them. Read as missing.
+MARKER_TEXT = r"^\s*(?:\.{1,2}|\?|-{1,2}|\*|:)\s*$"
 #: features that make text of a number: one of them must be seen for the column to be read
-FORMATTING = ("thousands", "percent", "currency", "parentheses")
+FORMATTING = ("thousands", "percent", "currency", "parentheses", "markers")
+#: internal: the values hold at least one number (a column of markers alone is no number)
+_DIGITS = "digits"
 #: more digits than this: read as float64 (an int64 of 16+ digits is no measure anyway)
 MAX_INT_DIGITS = 15
 
@@ -50,9 +61,17 @@ def features_of(values: pa.Array | pa.ChunkedArray) -> set[str] | None:
     number written as text."""
     if not len(values):
         return set()
+    markers = pc.match_substring_regex(values, MARKER_TEXT)
+    found = set()
+    if pc.any(markers).as_py():
+        found.add("markers")
+        values = pc.filter(values, pc.invert(markers))
+        if not len(values):
+            return found
     if not pc.all(pc.match_substring_regex(values, NUMBER_TEXT)).as_py():
         return None
-    found = {
+    found.add(_DIGITS)
+    found |= {
         name
         for name, pattern in FEATURES.items()
         if pc.any(pc.match_substring_regex(values, pattern)).as_py()
@@ -65,9 +84,9 @@ def features_of(values: pa.Array | pa.ChunkedArray) -> set[str] | None:
 
 def layout_of(features: set[str] | None) -> str | None:
     """The column's ``number_format`` (None: not read as numbers)."""
-    if not features or not any(f in features for f in FORMATTING):
+    if not features or _DIGITS not in features or not any(f in features for f in FORMATTING):
         return None
-    return "+".join(sorted(features))
+    return "+".join(sorted(features - {_DIGITS}))
 
 
 def number_type(layout: str) -> pa.DataType:
@@ -83,6 +102,7 @@ def describe(layout: str) -> str:
         "percent": "percent signs (read as written: 13.9% is 13.9)",
         "currency": "currency symbols",
         "parentheses": "accounting parentheses for negatives",
+        "markers": "missing-value markers ('.', '?', '-') read as missing",
     }
     shown = [words[p] for p in layout.split("+") if p in words]
     return "numbers written as text with " + ", ".join(shown)

@@ -1273,6 +1273,83 @@ def settle_derived_terms(
     return out
 
 
+#: a flag's name is cut to this many letters at least in an interaction's name
+#: ('hisp' of 'hispan' in 'hisppb', 'spd' of 'spdlaw' in 'spdt')
+INTERACTION_MIN_PREFIX = 3
+
+
+def _interaction_names(
+    decided: dict[str, RoleDecision], summaries: dict[str, dict]
+) -> dict[str, str]:
+    """{column: flag} for number columns named as a 0/1 flag's interaction with another
+    column: the flag's name (or its first INTERACTION_MIN_PREFIX+ letters) followed by the
+    start of another column's name (``y81ldist``: y81 x ldist; ``spdt``: spdlaw x t)."""
+    flags = [
+        n
+        for n, d in decided.items()
+        if d.role == ColumnRole.BOOLEAN
+        and (summaries[n].get("fmin"), summaries[n].get("fmax")) == (0, 1)
+    ]
+    others = [n.strip().lower() for n in decided]
+    out = {}
+    for name, d in decided.items():
+        low = name.strip().lower()
+        if d.role not in MEASURE_ROLES or name in flags:
+            continue
+        for flag in flags:
+            fl = flag.strip().lower()
+            for cut in range(len(fl), INTERACTION_MIN_PREFIX - 1, -1):
+                rest = low[cut:] if low.startswith(fl[:cut]) else ""
+                if not rest or rest == low:
+                    continue
+                if any(
+                    o != low and o != fl and (o == rest or (len(rest) >= 2 and o.startswith(rest)))
+                    for o in others
+                ):
+                    out[name] = flag
+                    break
+            if name in out:
+                break
+    return out
+
+
+def settle_interaction_terms(
+    source, decided: dict[str, RoleDecision], summaries: dict[str, dict]
+) -> dict[str, RoleDecision]:
+    """A number column named as a 0/1 flag's interaction with another column, and 0 on
+    every row where the flag is 0, is a regression's design term (role other).
+
+    Why: kielmc's y81ldist (1981 x log distance), mlb1's hisppb (Hispanic x city share),
+    traffic2's spdt (speed law x time) are 0 wherever their flag is 0: 'spikes at zero'
+    and 'correlates with the 1981 dummy' were medium, rated FALSE as true by
+    construction. The name must say it (a worker's hours are 0 wherever 'inlf' is 0 too,
+    and are the study's outcome); the values must agree, read once more (such columns)."""
+    named = _interaction_names(decided, summaries)
+    if not named:
+        return decided
+    columns = sorted({*named, *named.values()})
+    stray = dict.fromkeys(named, 0)
+    for part in range(len(source.parts())):
+        for batch in source.iter_part_batches(part, columns, 1 << 16):
+            for name, flag in named.items():
+                off = pc.equal(batch.column(flag), 0)
+                nonzero = pc.and_(off, pc.not_equal(batch.column(name), 0))
+                stray[name] += pc.sum(pc.cast(nonzero, pa.int64())).as_py() or 0
+    out = dict(decided)
+    for name, flag in named.items():
+        if stray[name]:
+            continue
+        out[name] = RoleDecision(
+            ColumnRole.OTHER,
+            f"named as the interaction of the 0/1 flag {flag!r} with another column, and 0 "
+            f"on every row where {flag!r} is 0: a regression's design term, whose findings "
+            "restate the flag's",
+            0.7,
+            DERIVED_TERM_DETAIL,
+        )
+    return out
+
+
 #: the reason of a key read from its values alone: distinct whole numbers on every row
 DISTINCT_WHOLE_REASON = "a distinct whole number on every row"
 #: keys spread evenly over their range (numbered in order, sampled, hashed): at least
