@@ -146,7 +146,9 @@ def test_missingness_says_the_markers_were_read_as_missing(tmp_path) -> None:
 
     rows = 50
     path = tmp_path / "m.csv"
-    path.write_text("arrests,x\n" + "".join(f"{'.' if i % 5 == 0 else i},{i}\n" for i in range(rows)))
+    path.write_text(
+        "arrests,x\n" + "".join(f"{'.' if i % 5 == 0 else i},{i}\n" for i in range(rows))
+    )
     result = run_on_file(Missingness(), path)
     (rate,) = [f for f in result.findings if f["kind"] == "null_rate"]
     assert rate["title"] == (

@@ -302,10 +302,12 @@ TWIN_RULE = (
 )
 
 
-def _monotone_twins(findings: list[dict]) -> None:
+def _monotone_twins(findings: list[dict], interesting=frozenset()) -> None:
     """Cap at low a medium pair (X, A) when A is a monotone function of B (|rho| >=
     MONOTONE_RHO) and (X, B) is at least as strong: epil's y with log(base) after y with
-    base is one fact."""
+    base is one fact. A target, KPI or arm (``interesting``) is not capped for a twin that
+    is none: loanapp's 'approve' is 1 - 'reject', and its pairs, not reject's, are the
+    table's question (the approval gap by race was low)."""
     pairs = {}
     twins: dict[str, set[str]] = {}
     for f in findings:
@@ -328,6 +330,8 @@ def _monotone_twins(findings: list[dict]) -> None:
             for lead in sorted(twins.get(member, ())):
                 rival = pairs.get(frozenset((other, lead)))
                 if rival is None or lead == other:
+                    continue
+                if member in interesting and lead not in interesting:
                     continue
                 if (strength(rival), lead) > (strength(f), member):
                     f["severity"] = "low"
@@ -1642,7 +1646,7 @@ class Correlation(Analysis):
                 finding["evidence"]["parameters"]["one_sided_strongest"] = ONE_SIDED_RULE
         flags = {c for c in cols if ctx.dataset.column(c).role == ColumnRole.BOOLEAN}
         _same_driver(out, info["pearson"], cols, interesting, flags)
-        _monotone_twins(out)
+        _monotone_twins(out, interesting)
         ordered = (
             identities
             + copies

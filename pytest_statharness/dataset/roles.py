@@ -726,7 +726,8 @@ CLASS_OUTCOME_NAMES = frozenset(
         "target", "outcome", "response", "label", "y",
         "deny", "denied", "default", "churn", "churned", "survived", "died", "death",
         "dead", "relapse", "diagnosis", "lfp", "inlf", "participation", "vote",
-        "admit", "admitted", "approved", "infected", "decision",
+        "admit", "admitted", "approve", "approved", "accept", "accepted", "infected",
+        "decision",
     }
 )  # fmt: skip
 

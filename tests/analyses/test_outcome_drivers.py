@@ -345,6 +345,13 @@ def test_a_day_number_called_death_is_no_class_outcome() -> None:
     assert outcome_by_name(columns) == ("vote", "lfp")
     decided = [SimpleNamespace(name="decision", role=ColumnRole.CATEGORY)]
     assert outcome_by_name(decided) == ("decision",)  # Greene's refugee appeals
+    # loanapp: 'approve' beside a 'price' (the outcome was the price; the approval gap by
+    # race, 90% against 67.5%, stayed info)
+    loans = [
+        SimpleNamespace(name="approve", role=ColumnRole.BOOLEAN),
+        SimpleNamespace(name="price", role=ColumnRole.MEASUREMENT),
+    ]
+    assert outcome_by_name(loans) == ("approve", "price")
 
 
 def test_a_survival_tables_event_indicator_is_its_outcome() -> None:
@@ -823,3 +830,25 @@ def test_follow_up_time_across_its_event_flag_is_the_censoring() -> None:
     assert "survival" in time["evidence"]["parameters"]["severity_capped"]
     size = next(f for f in found if f["subject"].get("column") == "size")
     assert size["severity"] == "medium"
+
+
+def test_a_target_keeps_its_pairs_beside_its_complement() -> None:
+    """loanapp: 'approve' is 1 - 'reject'; the monotone-twin rule capped approve's pairs
+    for reject's, equally strong, and the approval gap by race (90% against 71%) was low.
+    A target's pair is not capped for a twin that is no target."""
+    from statharness_analyses.relationships.correlation import Correlation
+
+    rng = np.random.default_rng(14)
+    n = 2000
+    white = (rng.random(n) < 0.8).astype(int)
+    approve = (rng.random(n) < np.where(white == 1, 0.91, 0.71)).astype(int)
+    frame = pd.DataFrame(
+        {"approve": approve, "reject": 1 - approve, "white": white, "x": rng.normal(0, 1, n)}
+    )
+    found = {
+        tuple(f["subject"]["columns"]): f
+        for f in run_on_frame(Correlation(), frame).findings
+        if f["kind"] == "correlation"
+    }
+    pair = found.get(("approve", "white")) or found[("white", "approve")]
+    assert pair["severity"] == "medium", pair["evidence"]["parameters"].get("severity_capped")
