@@ -152,5 +152,10 @@ def test_missingness_says_the_markers_were_read_as_missing(tmp_path) -> None:
     result = run_on_file(Missingness(), path)
     (rate,) = [f for f in result.findings if f["kind"] == "null_rate"]
     assert rate["title"] == (
-        "Column 'arrests' is missing in 10 of 50 rows (written as a marker such as '.' or '?')"
+        "Column 'arrests' is missing in 10 of 50 rows (written as a marker such as '.' or "
+        "'?': other readers take the column for text)"
     )
+    assert rate["severity"] == "medium"  # 20% would be medium anyway: see below
+    path.write_text("arrests,x\n" + "".join(f"{'.' if i == 3 else i},{i}\n" for i in range(rows)))
+    (rate,) = [f for f in run_on_file(Missingness(), path).findings if f["kind"] == "null_rate"]
+    assert rate["severity"] == "medium"  # one marker: still a file other readers misread

@@ -85,6 +85,13 @@ def test_an_unknown_setting_stops_before_a_run_folder_and_under_xdist(
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--stat-set: no analysis of this session declares*eventlog.cse*"])
     assert not (home / "runs").exists()
+    for option in ("--stat-providers", "--stat-disable"):
+        result = pytester.runpytest_subprocess(
+            "--stat-home", str(home), "--stat-dataset", "sales=data/sales.parquet", option, "nope"
+        )
+        assert result.ret == pytest.ExitCode.USAGE_ERROR, option
+        assert "nope" in result.stderr.str()
+        assert not (home / "runs").exists(), option
 
 
 def test_an_analysis_declares_and_validates_its_settings(pytester, parquet_path) -> None:

@@ -56,7 +56,9 @@ from ._common import missing_masks
 
 MARKERS_NOTE = (
     "the column is numbers written as text with missing-value markers ('.', '?', '-', '..', "
-    "':'): read as numbers, the markers as missing"
+    "':'): read as numbers, the markers as missing; pandas, polars and DuckDB read such a "
+    "column as text, so the null rate is at least medium (write the missing values as "
+    "empty cells)"
 )
 #: columns whose missing values are another's, or its first periods': left out
 _COPIES = (DERIVED_TERM_DETAIL, PERIOD_CHANGE_DETAIL)
@@ -471,9 +473,12 @@ class Missingness(Analysis):
             )
             layout = getattr(ctx.dataset.column(name), "number_format", None) or ""
             if "markers" in layout.split("+"):
-                # Stata's '.' among numbers: the column is read as numbers, those rows missing
-                said += " (written as a marker such as '.' or '?')"
+                # Stata's '.' among numbers: read as numbers here, those rows missing; but
+                # the file itself is broken for other readers (two raters: worth a look)
+                said += " (written as a marker such as '.' or '?': other readers take the column for text)"
                 parameters["markers"] = MARKERS_NOTE
+                if severity == "low" and i not in grouped:
+                    severity = "medium"
             if codes:
                 # 999 written for "not known" counts as missing (capped_values names it)
                 parameters["missing_codes"] = list(codes)

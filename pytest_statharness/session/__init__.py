@@ -30,9 +30,10 @@ def start_session(config: pytest.Config, settings: RunSettings) -> Harness:
 
     harness = Harness(config, settings)
     if getattr(config, "workerinput", None) is None and (
-        settings.cli_settings or settings.ini_settings
+        settings.cli_settings or settings.ini_settings or settings.providers or settings.disabled
     ):
-        harness.check_analysis_settings()  # before a run folder exists
+        # a mistyped --stat-set, --stat-providers or --stat-disable: before a run folder
+        harness.check_analysis_settings()
     if settings.engine == "dask":
         harness.engine = _start_engine(config, settings, harness)
         config.pluginmanager.register(EnginePlugin(harness), f"{PLUGIN_PREFIX}-engine")
