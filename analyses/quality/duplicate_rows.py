@@ -79,6 +79,12 @@ EMPTY_RULE = (
     "codes, and records that share them are different subjects with the same answers, not "
     "copies; severity low, no recommendation to drop them"
 )
+PLAIN_RULE = (
+    "every column holding more than 100 distinct values is empty, 0 or at "
+    f"its smallest or largest value in at least {EMPTY_SHARE:.0%} of the repeated rows: "
+    "people with no earnings or top-coded ones share those values and their few codes; "
+    "different subjects, not copies; severity low, no recommendation to drop them"
+)
 CHANCE_SHARE = 0.1
 CHANCE_FLOOR_RULE = (
     f"when a column holds more than {CHANCE_MAX_DISTINCT} distinct values, its sum(p_v^2) "
@@ -153,6 +159,9 @@ class _Verified:
     examples: list[int] = field(default_factory=list)
     #: per column, the repeated rows (of those compared column by column) where it is empty
     empty: dict[str, int] = field(default_factory=dict)
+    #: per column, the repeated rows where it is empty, 0 or at its smallest or largest
+    #: value (a floor or a cap: no earnings, top-coded earnings)
+    plain: dict[str, int] = field(default_factory=dict)
     #: the most common distances from a repeated row back to its first copy:
     #: {distance: [repeats, first repeat position, last repeat position]} (a copied block
     #: shows one distance for all its rows)
@@ -165,6 +174,8 @@ class _Verified:
         self.pairs += other.pairs
         for c, n in other.empty.items():
             self.empty[c] = self.empty.get(c, 0) + n
+        for c, n in other.plain.items():
+            self.plain[c] = self.plain.get(c, 0) + n
         for d, (n, lo, hi) in other.offsets.items():
             mine = self.offsets.get(d)
             self.offsets[d] = (
@@ -229,7 +240,9 @@ def _repeated(hashes: np.ndarray, block: int = 1 << 20) -> np.ndarray:
     return flag
 
 
-def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.ndarray):
+def _verify_sorted(
+    table: pa.Table, columns, hashes: np.ndarray, positions: np.ndarray, ends: dict | None = None
+):
     """Exact grouping of candidate rows sorted by (hash, position): vectorised where a hash
     group's rows all equal its first row (the rule), row tuples only for the rare hash
     groups holding different contents (a 64-bit collision)."""
@@ -260,7 +273,9 @@ def _verify_sorted(table: pa.Table, columns, hashes: np.ndarray, positions: np.n
             out.empty[c] = int(np.count_nonzero(repeat))
             continue
         empty = pc.is_null(arr, nan_is_null=True).to_numpy(zero_copy_only=False)
-        out.empty[c] = int(np.count_nonzero(np.asarray(empty, dtype=bool) & repeat))
+        empty = np.asarray(empty, dtype=bool)
+        out.empty[c] = int(np.count_nonzero(empty & repeat))
+        out.plain[c] = int(np.count_nonzero((empty | _at_ends(arr, (ends or {}).get(c))) & repeat))
     repeat_pos = positions[repeat]
     out.offsets = _top_offsets(repeat_pos - positions[first[repeat]], repeat_pos)
     examples = np.sort(repeat_pos)[:MAX_EXAMPLES].tolist()
@@ -377,6 +392,34 @@ def _small_count(ctx, column: str) -> bool:
         and info.distinct_exact
         and info.distinct_at_least <= SMALL_COUNT_MAX_DISTINCT
     )
+
+
+def _at_ends(arr, ends) -> np.ndarray:
+    """Where a numeric column holds 0 or its smallest or largest value (False elsewhere,
+    and for other types)."""
+    out = np.zeros(len(arr), dtype=bool)
+    if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)):
+        return out
+    values = np.asarray(pc.fill_null(pc.cast(arr, pa.float64()), np.nan).to_numpy(), dtype=float)
+    out |= values == 0
+    if ends is not None and ends[0] is not None:
+        out |= (values == float(ends[0])) | (values == float(ends[1]))
+    return out
+
+
+def _plain_records(ctx, plain: dict[str, int], repeats: int) -> bool:
+    """Whether every many-valued column holds nothing, 0 or its floor or cap in nearly all
+    repeated rows: cps_mixtape's 1,716 'duplicates' are workers with no earnings or
+    top-coded earnings in both years, alike in their few codes (rated FALSE at high)."""
+    wide = [c for c in ctx.columns if not _coded(ctx, c) and not _few_hundred(ctx, c)]
+    return bool(wide) and all(plain.get(c, 0) >= EMPTY_SHARE * repeats for c in wide)
+
+
+def _few_hundred(ctx, column: str) -> bool:
+    """A column of at most SMALL_COUNT_MAX_DISTINCT values (exact): an age, years of
+    schooling; like codes, such values coincide between people."""
+    info = ctx.dataset.column(column)
+    return info.distinct_exact and info.distinct_at_least <= SMALL_COUNT_MAX_DISTINCT
 
 
 def _incomplete_records(ctx, empty: dict[str, int], repeats: int) -> bool:
@@ -523,7 +566,11 @@ class DuplicateRows(Analysis):
         "drop them, when " + CODES_CONDITION + " (answer codes), or every column holds "
         f"codes or small counts (whole-number counts of at most {SMALL_COUNT_MAX_DISTINCT} "
         "values: broods and their total); low, without the advice to "
-        "drop them, when " + EMPTY_CONDITION + "; low, without the advice to "
+        "drop them, when " + EMPTY_CONDITION + "; low, without the advice to drop "
+        "them, when every column of more than 100 distinct values is empty, 0 or at its "
+        "smallest or largest value in "
+        f"at least {EMPTY_SHARE:.0%} of the repeated rows (no earnings, top-coded "
+        "earnings); low, without the advice to "
         "drop them, in a table without a time axis whose identifier keys equal-sized sets "
         "of rows (a matched design's sets: " + SET_RULE.format(key="stratum") + "). "
         "Before those: " + BLOCK_RULE + " (the verification keeps, per hash sub-range, the "
@@ -703,7 +750,8 @@ class DuplicateRows(Analysis):
         positions = np.asarray(table.column("__position").to_numpy(), dtype=np.int64)
         order = np.lexsort((positions, hashes))
         table = table.take(pa.array(order))
-        return _verify_sorted(table, ctx.columns, hashes[order], positions[order])
+        ends = {c: ctx.dataset.column(c).value_range for c in ctx.columns}
+        return _verify_sorted(table, ctx.columns, hashes[order], positions[order], ends)
 
     def needs_another_pass(self, ctx):
         return len(ctx.previous) == 1 and bool(ctx.previous[0].verify[0].size)
@@ -813,6 +861,15 @@ class DuplicateRows(Analysis):
                     " (the measures that tell rows apart are empty in them: incomplete records)"
                 )
                 params["empty_rule"] = EMPTY_RULE
+            elif _plain_records(ctx, total.plain, repeats):
+                # cps_mixtape: 1,716 repeats, earnings 0 or top-coded in both years
+                chance = True
+                severity = "low"
+                title += (
+                    " (the measures that tell rows apart hold nothing, 0 or their floor or cap "
+                    "in them: alike, not copies)"
+                )
+                params["plain_rule"] = PLAIN_RULE
             elif sets:
                 # infert's 83 matched sets of 3: two controls of one set, matched on age,
                 # education and parity, often share the rest too

@@ -658,6 +658,43 @@ def test_duplicates_among_incomplete_records_get_no_advice_to_drop_them() -> Non
     assert found[0]["recommendation"]
 
 
+def test_duplicates_at_no_or_top_coded_earnings_get_no_advice_to_drop_them() -> None:
+    """cps_mixtape: 1,716 'exact duplicate rows' (high, drop 10.7%) were workers with no
+    earnings or top-coded earnings in both years, alike in their few codes (rated FALSE).
+    Repeats whose many-valued columns hold 0 or their cap are alike, not copies; the same
+    rows copied with real earnings keep the advice."""
+    rng = np.random.default_rng(78)
+    n = 3000
+    re74 = np.round(rng.lognormal(9, 0.8, n), 2)
+    re75 = np.round(rng.lognormal(9, 0.8, n), 2)
+    none = rng.random(n) < 0.1
+    re74[none], re75[none] = 0.0, 0.0
+    capped = rng.random(n) < 0.04
+    re74[capped], re75[capped] = 25862.32, 25243.55
+    frame = pd.DataFrame(
+        {
+            "re74": np.minimum(re74, 25862.32),
+            "re75": np.minimum(re75, 25243.55),
+            "black": rng.integers(0, 2, n),
+            "married": rng.integers(0, 2, n),
+            "nodegree": rng.integers(0, 2, n),
+            "educ": rng.integers(8, 13, n),
+            # 40+ ages, most between 30 and 33: like cps' ages, values people share
+            "age": np.where(rng.random(n) < 0.05, rng.integers(16, 65, n), rng.integers(30, 34, n)),
+        }
+    )
+    assert frame["age"].nunique() > 40
+    found = by_kind(run_on_frame(analysis("duplicate_rows"), frame), "duplicate_rows")
+    assert found and found[0]["severity"] == "low", found
+    assert "floor or cap" in found[0]["title"]
+    assert not found[0].get("recommendation")
+    real = frame[(frame.re74 > 0) & (frame.re74 < 25862.32)]
+    copied = pd.concat([real, real.iloc[:200]], ignore_index=True)
+    found = by_kind(run_on_frame(analysis("duplicate_rows"), copied), "duplicate_rows")
+    assert found[0]["severity"] in ("medium", "high")
+    assert found[0]["recommendation"]
+
+
 def test_a_measure_mirrored_by_another_differs_across_groups_once() -> None:
     """msleep: awake = 24 - sleep_total ranks the animals exactly in reverse, so the
     Kruskal-Wallis H across 'order' is identical: one fact, the second low."""
