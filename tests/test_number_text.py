@@ -120,6 +120,9 @@ def test_missing_value_markers_among_numbers_are_missing(tmp_path) -> None:
             "dashes": ["-"] * rows,
             "grade": ["A" if i % 2 else "-" for i in range(rows)],
             "x": np.arange(rows, dtype=float),
+            # a timestamp beside counts of 0..16: the calendar-part scan reads 'arrests'
+            # too, and crashed on its '.' (an INTERNALERROR, caught trying the wheel)
+            "when": pd.date_range("2020-01-01", periods=rows, freq="h").strftime("%Y-%m-%d %H:%M"),
         }
     )
     path = tmp_path / "m.csv"

@@ -995,12 +995,16 @@ def _calendar_relations(
         return {}
     formats = {n: summaries[n]["date_format"] for n in stamps if summaries[n].get("date_format")}
     names = stamps + list(candidates)
+    # numbers written as text ('.' markers among counts) are parsed as the chunks parse them
+    written = {n: summaries[n]["number_format"] for n in names if summaries[n].get("number_format")}
     sub = pa.schema([schema.field(n) for n in names])
-    target = _analysis_schema(sub, formats)
+    target = _analysis_schema(sub, formats, number_formats=written)
     equal: dict[tuple[str, str, str], int] = {}
     for part_index in range(len(source.parts())):
         for batch in source.iter_part_batches(part_index, names, DEFAULT_IO_BATCH_ROWS):
-            table = _normalise(pa.Table.from_batches([batch]), target, formats)
+            table = _normalise(
+                pa.Table.from_batches([batch]), target, formats, number_formats=written
+            )
             for ts in stamps:
                 parts = {}
                 for column, wanted in candidates.items():

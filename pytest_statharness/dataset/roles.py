@@ -1325,7 +1325,13 @@ def settle_interaction_terms(
     and 'correlates with the 1981 dummy' were medium, rated FALSE as true by
     construction. The name must say it (a worker's hours are 0 wherever 'inlf' is 0 too,
     and are the study's outcome); the values must agree, read once more (such columns)."""
-    named = _interaction_names(decided, summaries)
+    named = {
+        n: flag
+        for n, flag in _interaction_names(decided, summaries).items()
+        # read as stored: numbers written as text are parsed only for the chunks
+        if _stored_as_number(source.schema.field(n).type)
+        and _stored_as_number(source.schema.field(flag).type)
+    }
     if not named:
         return decided
     columns = sorted({*named, *named.values()})
