@@ -1294,24 +1294,30 @@ def _interaction_names(
     others = [n.strip().lower() for n in decided]
     out = {}
     for name, d in decided.items():
-        low = name.strip().lower()
         if d.role not in MEASURE_ROLES or name in flags:
             continue
-        for flag in flags:
-            fl = flag.strip().lower()
-            for cut in range(len(fl), INTERACTION_MIN_PREFIX - 1, -1):
-                rest = low[cut:] if low.startswith(fl[:cut]) else ""
-                if not rest or rest == low:
-                    continue
-                if any(
-                    o != low and o != fl and (o == rest or (len(rest) >= 2 and o.startswith(rest)))
-                    for o in others
-                ):
-                    out[name] = flag
-                    break
-            if name in out:
-                break
+        flag = next((f for f in flags if _names_interaction(name, f, others)), None)
+        if flag is not None:
+            out[name] = flag
     return out
+
+
+def _names_interaction(name: str, flag: str, others: list[str]) -> bool:
+    """``name`` is ``flag`` (or its first INTERACTION_MIN_PREFIX+ letters) followed by the
+    start of another column's name (``others``, lower case)."""
+    low, fl = name.strip().lower(), flag.strip().lower()
+    for cut in range(len(fl), INTERACTION_MIN_PREFIX - 1, -1):
+        rest = low[cut:] if low.startswith(fl[:cut]) else ""
+        if (
+            rest
+            and rest != low
+            and any(
+                o not in (low, fl) and (o == rest or (len(rest) >= 2 and o.startswith(rest)))
+                for o in others
+            )
+        ):
+            return True
+    return False
 
 
 def settle_interaction_terms(

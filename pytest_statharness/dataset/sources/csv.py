@@ -225,10 +225,12 @@ class CsvSource:
         ragged: _RaggedRows,
         block_size: int,
         data: bytes | None = None,
+        types: dict[str, pa.DataType] | None = None,
     ):
-        """A streaming reader of the file (or of ``data``, bytes of it)."""
+        """A streaming reader of the file (or of ``data``, bytes of it), with the resolved
+        column types (or ``types`` instead)."""
         convert = pacsv.ConvertOptions(
-            column_types=self._types or None,
+            column_types=(self._types if types is None else types) or None,
             include_columns=list(columns) if columns is not None else None,
             strings_can_be_null=True,
             # ';'-separated files are the European convention, whose decimal mark is ','.
@@ -418,18 +420,8 @@ class CsvSource:
         """The columns of ``names`` written as whole numbers only, some of more digits than
         float64 keeps: identifiers (account numbers, 20-digit keys) that a double would
         merge. Read once more, as text, only when such a double was seen."""
-        convert = pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            include_columns=names,
-            strings_can_be_null=True,
-        )
-        reader = pacsv.open_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(block_size=_BLOCK_SIZE, use_threads=False),
-            parse_options=pacsv.ParseOptions(
-                delimiter=self._delimiter, invalid_row_handler=_RaggedRows()
-            ),
-            convert_options=convert,
+        reader = self._reader(
+            names, _RaggedRows(), _BLOCK_SIZE, types=dict.fromkeys(names, pa.string())
         )
         whole, long = set(names), set()
         for batch in reader:
