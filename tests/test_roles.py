@@ -1095,3 +1095,31 @@ def test_a_flags_interaction_named_after_it_is_a_design_term(tmp_path) -> None:
         assert cols[name].role_detail == "derived_term"
     for name in ("hours", "spdx", "ldist"):
         assert cols[name].role != ColumnRole.OTHER, name
+
+
+def test_a_date_stored_as_a_count_is_no_measure(tmp_path) -> None:
+    """beveridge's 'month' 11292.0, 11323.0, ... (Stata days since 1960, stored as doubles,
+    rising with every row) is a time code, not a count to trend; a 'month' 1..12 stays a
+    calendar part, and a rising total named otherwise stays a measure."""
+    rng = np.random.default_rng(3)
+    n = 60
+    days = pd.date_range("1990-12-01", periods=n, freq="MS")
+    stata = ((days - pd.Timestamp("1960-01-01")).days).astype(float)
+    frame = pd.DataFrame(
+        {
+            "month": stata,
+            "urate": rng.normal(5, 1, n),
+            "t": np.arange(1, n + 1),
+            "pop": np.cumsum(rng.integers(100, 200, n)).astype(float),
+        }
+    )
+    roles = roles_of(tmp_path, frame, suffix="csv")
+    assert (roles["month"].role, roles["month"].role_detail) == (
+        ColumnRole.CALENDAR_PART,
+        "time_code",
+    )
+    assert roles["pop"].role in (ColumnRole.COUNT, ColumnRole.MEASUREMENT)
+    assert roles["t"].role_detail == "series_index"
+    assert "period(t)" in roles  # the series' time axis
+    calendar = roles_of(tmp_path, frame.assign(month=np.tile(np.arange(1.0, 13.0), 5)))
+    assert calendar["month"].role_detail == "month"

@@ -1491,6 +1491,7 @@ class Correlation(Analysis):
             periods = same_measure_two_periods(cols[i], cols[j])
             derived = (
                 self._derived(cols, i, j, rho)
+                or _name_variant(cols[i], cols[j], pr["r"])
                 or _paired_codes(ctx, cols[i], cols[j])
                 or _flag_of(ctx, cols[i], cols[j])
                 or _nested_flags(ctx, info, i, j, pr)
@@ -1841,6 +1842,34 @@ class Correlation(Analysis):
                 )
             )
         return out
+
+
+#: |Pearson r| from which two columns whose names differ by one letter are one quantity
+#: twice: traffic2's fatacc and nfatacc (its non-interstate part), totacc and rtotacc (a
+#: rate); a father's ``feduc`` beside ``educ`` correlates far less and stays a finding
+VARIANT_R = 0.9
+#: ... and the shorter name has at least this many characters ("age" and "page" are words)
+VARIANT_MIN_NAME = 4
+
+
+def _name_variant(a: str, b: str, r: float | None) -> str | None:
+    """Why two strongly correlated columns are variants of one quantity, or None: one
+    name is the other with one letter added (``nfatacc`` = 'n' + ``fatacc``, ``prcnfat``
+    = ``prcfat`` with an 'n'), the convention of econometric tables for a part, a rate or
+    a transform of a series; their correlation is by construction."""
+    if r is None or abs(r) < VARIANT_R:
+        return None
+    short, long = sorted((a.lower(), b.lower()), key=len)
+    if len(short) < VARIANT_MIN_NAME or len(long) != len(short) + 1:
+        return None
+    for k in range(len(long)):
+        if long[:k] + long[k + 1 :] == short and long[k].isalpha():
+            base, variant = (a, b) if a.lower() == short else (b, a)
+            return (
+                f"{variant!r} is {base!r} with the letter {long[k]!r} added: a part, rate or "
+                "transform of the same quantity, named so"
+            )
+    return None
 
 
 def _linear_text(coefficients: dict[str, float], constant: float, mean: float) -> str:

@@ -14,13 +14,14 @@ import math
 import numpy as np
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, Plan
-from pytest_statharness.column_roles import GRAIN_ADJECTIVES
+from pytest_statharness.column_roles import GRAIN_ADJECTIVES, SERIES_GRAIN
 
 from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.series import (
     ALPHA,
     Series,
     SeriesAccumulator,
+    day_label,
 )
 
 NUMERIC_KINDS = (ColumnKind.NUMERIC,)
@@ -65,7 +66,9 @@ def month_of_day(days: np.ndarray) -> np.ndarray:
     return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
 
 
-COARSE_GRAINS = ("year", "month")
+#: grains with no day or hour inside a point: no weekday, no hour of day, no rows per day
+#: (a series numbered 1..N has periods of unknown length: no calendar cycle either)
+COARSE_GRAINS = ("year", "month", SERIES_GRAIN)
 
 
 def _clock_of(dataset, column: str) -> str:
@@ -90,7 +93,7 @@ def row_series_meaningful(ctx) -> bool:
 
 #: time-column grains whose window counts dates with rows, not calendar days (13 model
 #: years stay 13 points)
-SPARSE_GRAINS = ("year", "month", "week")
+SPARSE_GRAINS = ("year", "month", "week", SERIES_GRAIN)
 
 
 class _TimeAnalysis(Analysis):
@@ -133,6 +136,9 @@ class _TimeAnalysis(Analysis):
             # 1 January) has no daily row-count level and no weekday; dates have no hour
             "grain": dataset.column(time_column).role_detail or "instant",
         }
+        if params["grain"] == SERIES_GRAIN:
+            # the derived column is named period(<counter>) (dataset.DerivedDate.name)
+            params["index_column"] = time_column[len("period(") : -1]
         return Plan((time_column, *kept), params, left_out)
 
     robust = False  # also accumulate daily sums of log_modulus (changepoints)
@@ -198,6 +204,19 @@ class _TimeAnalysis(Analysis):
             out["days_in_window"] = int(series.daily.counts.size)
             out["rows_outside_window"] = series.daily.rows_outside
         return out
+
+
+def point_label(ctx, day: int) -> str:
+    """The label of a point of a series: its date, or ``t = 57`` when the time axis is a
+    series numbered 1..N (the derived date of its k-th period falls on day k)."""
+    if ctx.params.get("grain") == SERIES_GRAIN:
+        return f"{ctx.params['index_column']} = {int(day)}"
+    return day_label(day)
+
+
+def point_unit(ctx) -> str:
+    """The unit of a point label: a date, or a period number."""
+    return "period number" if ctx.params.get("grain") == SERIES_GRAIN else "date"
 
 
 def rows_unit(series: Series) -> str:

@@ -11,6 +11,7 @@ import math
 import numpy as np
 
 from pytest_statharness import MemoryModel
+from pytest_statharness.column_roles import GRAIN_ADJECTIVES, SERIES_GRAIN
 from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 
 from .._shared.exact import fixed_ratio
@@ -19,7 +20,6 @@ from .._shared.report import bonferroni, cap_each
 from .._shared.series import (
     ALPHA,
     Series,
-    day_label,
     fixed_moments,
 )
 from .._shared.summaries import one_per_quantity
@@ -32,6 +32,8 @@ from ._common import (
     administrative_censoring,
     annual_cycle_strength,
     per_point,
+    point_label,
+    point_unit,
     row_series_meaningful,
     rows_unit,
 )
@@ -336,8 +338,10 @@ class Changepoints(_TimeAnalysis):
         "month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 months: a seasonal "
         "swing, not a change of level), and for a shift in the direction of a steady trend "
         "(|Kendall tau| of the series against time >= 0.7, or of its full years' means against "
-        "the year for a series with several points a year and >= 4 full years: a series that "
-        "rises throughout has a step wherever it is cut), and for two opposite changes in a "
+        "the year for a series with several points a year and >= 4 full years, or of the "
+        "means of consecutive blocks of 12 points for a series numbered 1..N unless the "
+        "points either side of the change hold no trend of their own, |tau| < 0.3: a series "
+        "that rises throughout has a step wherever it is cut), and for two opposite changes in a "
         "series of under two years whose level comes back to within half the smaller change "
         "(a seasonal swing, which one year cannot tell from shifts), and for a fall of a "
         "survival table's follow-up time (administrative censoring: later entries followed "
@@ -355,9 +359,12 @@ class Changepoints(_TimeAnalysis):
         "per-series scan summary is info. Changes of several summaries of one quantity (a "
         "price's open/high/low/close, 3 or more of them in the table, 'mean X' and 'worst X', read from the names) are one "
         "fact: the largest shift in sigmas keeps its severity, the others are at most low "
-        "(same_fact_as). A point is a period of the series: a day, or a week, month, quarter or "
+        "(same_fact_as). Series shifting at medium at the same point (2 or more) are one "
+        "event: a shared_shift finding (medium) names them, strongest first, and their own "
+        "changes are low. A point is a period of the series: a day, or a week, month, quarter or "
         "year when the dates step by one (the median step between points; else the time "
-        "column's grain), named by the 'period' parameter; periods_before/after and "
+        "column's grain; a series numbered 1..N: its period, labelled 't = k'), named by "
+        "the 'period' parameter; periods_before/after and "
         "min_segment_periods count those periods. Order: series, then summary, then changes "
         "by date"
     )
@@ -429,12 +436,14 @@ class Changepoints(_TimeAnalysis):
             for ch in changes:
                 shift = ch["after"] - ch["before"]
                 search_shift = ch["search_after"] - ch["search_before"]
-                date = day_label(keys[ch["index"]])
+                date = point_label(ctx, keys[ch["index"]])
                 sigmas = abs(search_shift) / search_sigma if search_sigma > 0 else None
                 out.append(
                     ctx.finding(
                         kind="changepoint",
-                        title=f"{word.capitalize()} {name} by {t!r} shifts on {date}",
+                        title=f"{word.capitalize()} {name} by {t!r} shifts "
+                        + ("at" if ctx.params.get("grain") == SERIES_GRAIN else "on")
+                        + f" {date}",
                         subject={"time_column": t, "series": name, "date": date},
                         values={
                             "date": date,
@@ -454,7 +463,7 @@ class Changepoints(_TimeAnalysis):
                             "t_test_p_value": ch["t_p"],
                         },
                         units={
-                            "date": "date",
+                            "date": point_unit(ctx),
                             "level_before": unit,
                             "level_after": unit,
                             "change": unit,
@@ -511,7 +520,61 @@ class Changepoints(_TimeAnalysis):
             lambda f: f["subject"]["time_column"],
             [c.name for c in ctx.dataset.columns],
         )
+        out.extend(self._shared_shifts(ctx, out))
         return cap_each(ctx, out)
+
+    @staticmethod
+    def _shared_shifts(ctx, out: list[dict]) -> list[dict]:
+        """One finding per point at which 2 or more series shift at medium: the series'
+        own findings become low (traffic2's injury accidents, their non-interstate part and
+        their rate all step up at t = 63: one event, said once)."""
+        by_point: dict[str, list[dict]] = {}
+        for f in out:
+            if f["kind"] == "changepoint" and f["severity"] == "medium":
+                by_point.setdefault(f["subject"]["date"], []).append(f)
+        t = ctx.columns[0]
+        shared = []
+        for point, members in sorted(by_point.items()):
+            if len(members) < SHARED_SHIFT_MIN_SERIES:
+                continue
+            members = sorted(members, key=_by_strength)
+            names = [f["subject"]["series"] for f in members]
+            up = sum(f["measurement"]["values"]["change"] > 0 for f in members)
+            for f in members:
+                f["severity"] = "low"
+                f["evidence"]["parameters"]["severity_capped"] = SHARED_SHIFT_RULE
+            direction = (
+                "up"
+                if up == len(names)
+                else "down"
+                if up == 0
+                else f"{up} up, {len(names) - up} down"
+            )
+            preposition = "at" if ctx.params.get("grain") == SERIES_GRAIN else "on"
+            shared.append(
+                ctx.finding(
+                    kind="shared_shift",
+                    title=f"{len(names)} series by {t!r} shift {preposition} {point} ({direction}; "
+                    f"strongest: {names[0]!r})",
+                    subject={"time_column": t, "date": point, "series": names},
+                    values={
+                        "date": point,
+                        "series_shifting": len(names),
+                        "series_up": up,
+                        "series_down": len(names) - up,
+                    },
+                    units={
+                        "date": point_unit(ctx),
+                        "series_shifting": "count",
+                        "series_up": "count",
+                        "series_down": "count",
+                    },
+                    severity="medium",
+                    columns=[t, *names],
+                    parameters={"rule": SHARED_SHIFT_RULE, "series": names},
+                )
+            )
+        return shared
 
     @staticmethod
     def _severity(ctx, name, keys, y, sigmas, shift, ch) -> str:
@@ -533,7 +596,12 @@ class Changepoints(_TimeAnalysis):
             return "low"
         if name != ROWS and shift and y.size >= 3:
             tau = float(stats.kendalltau(keys, y).statistic)
-            if abs(tau) < STEADY_TREND_TAU:
+            if abs(tau) < STEADY_TREND_TAU and ctx.params.get("grain") == SERIES_GRAIN:
+                # a numbered series has no years: its blocks of 12 periods stand for them,
+                # and a single step between two flat stretches orders them as well as a
+                # trend does, so the stretches must not be flat
+                tau = 0.0 if _flat_sides(y, ch) else block_means_tau(y)
+            elif abs(tau) < STEADY_TREND_TAU:
                 # a quarterly series' seasons hide its growth from tau; its years' means
                 # show it (UKgas: tau 0.63 over the quarters, 0.99 over the years)
                 tau = yearly_means_tau(keys, y)
@@ -542,6 +610,15 @@ class Changepoints(_TimeAnalysis):
                 # trend is the fact (trend reports it), not a change of level
                 return "low"
         return "medium"
+
+
+#: series shifting at medium at the same point from which they are one event
+SHARED_SHIFT_MIN_SERIES = 2
+SHARED_SHIFT_RULE = (
+    f"{SHARED_SHIFT_MIN_SERIES} or more series shifting (medium) at the same point are one "
+    "event, reported once as a shared_shift finding (medium, the series strongest first); "
+    "each series' own changepoint is low"
+)
 
 
 #: a series shorter than this many days cannot tell a seasonal swing from shifts of level
@@ -718,6 +795,39 @@ def yearly_means_tau(keys: np.ndarray, y: np.ndarray) -> float:
     return float(stats.kendalltau(labels[full], means).statistic)
 
 
+#: a series numbered 1..N has no years: its trend is read from the means of consecutive
+#: blocks of this many points (a year of a monthly series, the commonest numbered one)
+PERIOD_BLOCK = 12
+
+
+#: |Kendall tau| under which the points on each side of a change hold no trend of their own
+FLAT_SIDE_TAU = 0.3
+
+
+def _flat_sides(y: np.ndarray, ch: dict) -> bool:
+    """Whether the segments either side of change ``ch`` are both flat (|Kendall tau|
+    against their order under FLAT_SIDE_TAU): a step, not a cut through a trend."""
+    k = ch["index"]
+    sides = (y[k - ch["n_before"] : k], y[k : k + ch["n_after"]])
+    for side in sides:
+        if side.size >= 3 and np.ptp(side) > 0:
+            if abs(float(stats.kendalltau(np.arange(side.size), side).statistic)) >= FLAT_SIDE_TAU:
+                return False
+    return True
+
+
+def block_means_tau(y: np.ndarray) -> float:
+    """Kendall tau of the means of consecutive full blocks of PERIOD_BLOCK points against
+    their order (the yearly means of a numbered monthly series: traffic2's injury
+    accidents rise year after year behind their seasons); 0.0 under YEARLY_TAU_MIN_YEARS
+    blocks."""
+    blocks = y.size // PERIOD_BLOCK
+    if blocks < YEARLY_TAU_MIN_YEARS:
+        return 0.0
+    means = y[: blocks * PERIOD_BLOCK].reshape(blocks, PERIOD_BLOCK).mean(axis=1)
+    return float(stats.kendalltau(np.arange(blocks), means).statistic)
+
+
 #: what one point of a series is (the period periods_before/after count), by the word
 #: :func:`per_point` gives it: a day, or a month of a monthly table, a quarter of a quarterly one
 PERIOD_OF_WORD = {
@@ -726,6 +836,7 @@ PERIOD_OF_WORD = {
     "monthly": "month",
     "quarterly": "quarter",
     "yearly": "year",
+    GRAIN_ADJECTIVES[SERIES_GRAIN]: "period",
 }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan, hookimpl
+from pytest_statharness.column_roles import SERIES_GRAIN
 
 from .._shared.hist import MAX_EXAMPLES, int_values
 
@@ -93,6 +94,8 @@ class Gaps(Analysis):
             and 2 <= dataset.column(g).distinct_at_least <= MAX_GROUP_LEVELS
         ][:3]
         grain = dataset.column(t).role_detail or "instant"
+        if grain == SERIES_GRAIN:
+            return None  # periods numbered 1..N without a gap: none to miss, by construction
         return Plan((t, *groups), {"time_column": t, "group_candidates": groups, "grain": grain})
 
     def init(self, ctx):

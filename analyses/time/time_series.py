@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from pytest_statharness import MemoryModel
+from pytest_statharness.column_roles import SERIES_GRAIN
 
 from .._shared.exact import fixed_ratio
 from .._shared.report import cap_each
@@ -19,7 +20,14 @@ from .._shared.series import (
     hour_label,
     tick_label,
 )
-from ._common import ROWS, _f, _TimeAnalysis, per_point
+from ._common import (
+    ROWS,
+    _f,
+    _TimeAnalysis,
+    per_point,
+    point_label,
+    point_unit,
+)
 
 # -- time_series ---------------------------------------------------------------------------
 
@@ -48,7 +56,8 @@ class TimeSeries(_TimeAnalysis):
 
     def findings(self, ctx):
         s = self._series(ctx)
-        out = [self._summary(s, ctx)]
+        # a series numbered 1..N holds one row per period by construction: no row counts
+        out = [] if ctx.params.get("grain") == SERIES_GRAIN else [self._summary(s, ctx)]
         for c in ctx.columns[1:]:
             out.append(self._numeric(s, c, ctx))
         return cap_each(ctx, out)
@@ -176,9 +185,9 @@ class TimeSeries(_TimeAnalysis):
             "values_in_window": "count",
             "mean_in_window": "value",
             "lowest_daily_mean": "value",
-            "lowest_daily_mean_day": "date",
+            "lowest_daily_mean_day": point_unit(ctx),
             "highest_daily_mean": "value",
-            "highest_daily_mean_day": "date",
+            "highest_daily_mean_day": point_unit(ctx),
             "last_daily_mean": "value",
             "hours_with_values": "count",
         }
@@ -193,9 +202,9 @@ class TimeSeries(_TimeAnalysis):
                         "values_in_window": total,
                         "mean_in_window": _f(fixed_ratio(s.daily.sums[c], total)),
                         "lowest_daily_mean": _f(means[lo]),
-                        "lowest_daily_mean_day": day_label(keys[lo]),
+                        "lowest_daily_mean_day": point_label(ctx, keys[lo]),
                         "highest_daily_mean": _f(means[hi]),
-                        "highest_daily_mean_day": day_label(keys[hi]),
+                        "highest_daily_mean_day": point_label(ctx, keys[hi]),
                         "last_daily_mean": _f(means[-1]),
                     }
                 )

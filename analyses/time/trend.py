@@ -30,6 +30,8 @@ from ._common import (
     annual_cycle_strength,
     month_of_day,
     per_point,
+    point_label,
+    point_unit,
     row_series_meaningful,
     rows_unit,
     window_label,
@@ -128,6 +130,9 @@ class Trend(_TimeAnalysis):
             adjusted = name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2
             # an annual swing is no trend: test what is left once each month's mean is out
             values = self._test(keys, deseasonalised(keys, y) if adjusted else y)
+            if values["first_day"] is not None:
+                values["first_day"] = point_label(ctx, keys[0])
+                values["last_day"] = point_label(ctx, keys[-1])
             values["seasonally_adjusted"] = adjusted
             results.append((name, keys, values))
         tested = sum(1 for _, _, r in results if r["p_value"] is not None)
@@ -204,8 +209,8 @@ class Trend(_TimeAnalysis):
                         "slope_low": f"{unit} per day",
                         "slope_high": f"{unit} per day",
                         "points": "days",
-                        "first_day": "date",
-                        "last_day": "date",
+                        "first_day": point_unit(ctx),
+                        "last_day": point_unit(ctx),
                         "fitted_start": unit,
                         "fitted_end": unit,
                         "relative_change": "ratio",

@@ -20,7 +20,13 @@ import pyarrow as pa
 
 from ..atomic import write_text_atomic
 from ..column_kinds import ColumnKind
-from ..column_roles import FREQUENCY_WEIGHT_DETAIL, YYYYMMDD_DETAIL, ColumnRole
+from ..column_roles import (
+    FREQUENCY_WEIGHT_DETAIL,
+    SERIES_GRAIN,
+    SERIES_INDEX_DETAIL,
+    YYYYMMDD_DETAIL,
+    ColumnRole,
+)
 from ..confine import check_name
 from ..errors import DatasetError
 from . import matrix_layout, missing_codes, numbers
@@ -43,6 +49,7 @@ from .roles import (
     settle_lone_calendar_parts,
     settle_panel_units,
     settle_parent_references,
+    settle_series_index,
     settle_skewed_totals,
     survival_pairs,
     timestamp_part,
@@ -644,6 +651,7 @@ def open_dataset(
         for f in schema
     }
     decided = settle_lone_calendar_parts(decided, summaries, relations)
+    decided = settle_series_index(decided)
     decided = settle_panel_units(decided, summaries, row_count)
     decided = settle_frequency_weight(decided, summaries, row_count)
     decided = settle_parent_references(decided, summaries)
@@ -802,7 +810,10 @@ def _settle_missing_codes(dataset: Dataset, spec: DatasetSpec) -> None:
 @dataclass(frozen=True)
 class DerivedDate:
     """A date made of calendar-part columns: 1 January of ``year``, moved to the first
-    month of the quarter or to the month when one is given."""
+    month of the quarter or to the month when one is given; the date yyyymmdd; a
+    fractional year; or (unit "index") the k-th period of a series numbered 1..N, placed
+    on day k after 1970-01-01 so that every time analysis reads the periods in order (its
+    labels give the number back, see ``SERIES_GRAIN``)."""
 
     year: str
     part: str | None = None  # the quarter or month column
@@ -810,6 +821,8 @@ class DerivedDate:
 
     @property
     def name(self) -> str:
+        if self.unit == "index":
+            return f"period({self.year})"
         return f"date({self.year}{',' + self.part if self.part else ''})"
 
     @property
@@ -819,6 +832,12 @@ class DerivedDate:
     def compute(self, table: pa.Table) -> pa.Array:
         year = np.asarray(table.column(self.year).to_numpy(zero_copy_only=False), np.float64)
         valid = np.isfinite(year)
+        if self.unit == "index":  # the k-th period of a series: day k after 1970-01-01
+            days = np.where(valid, year, 0).astype(np.int64).astype("datetime64[D]")
+            stamp = days.astype("datetime64[us]")
+            return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(
+                pa.timestamp("us")
+            )
         if self.unit == "yyyymmdd":  # 19800104: 4 January 1980
             v = np.where(valid, year, 19700101).astype(np.int64)
             months = (v // 10000 - 1970) * 12 + (v // 100) % 100 - 1
@@ -861,6 +880,14 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
         # voteincome's year is 2000 on every row: one year is no time axis (no trend, no
         # constant derived date reported beside the constant year)
         del parts["year"]
+    series = parts.get(SERIES_INDEX_DETAIL)
+    if series is not None and (
+        "year" not in parts
+        or by_name[parts["year"]].distinct_at_least < by_name[series].distinct_at_least
+    ):
+        # a series numbered 1..N (traffic2's t beside its 9 years of 12 months): the
+        # periods in order, each a point of the series (labelled by their number)
+        return [(DerivedDate(series, None, "index"), SERIES_GRAIN)]
     if YYYYMMDD_DETAIL in parts:
         # a date stored as a number (19800104) is the date itself, at the grain of a day
         return [(DerivedDate(parts[YYYYMMDD_DETAIL], None, "yyyymmdd"), "day")]

