@@ -51,6 +51,8 @@ SERIES_GRAIN = "period"
 FREQUENCY_WEIGHT_DETAIL = "frequency_weight"
 #: role detail of a date stored as the number yyyymmdd (19800104): a date is derived from it
 YYYYMMDD_DETAIL = "yyyymmdd"
+#: role detail of a month stored as the number yyyy.mm (1947.01: January 1947)
+YYYY_MM_DETAIL = "yyyy.mm"
 #: the role detail of a category whose levels are a panel's units (states, firms observed
 #: over time): groups to compare even with a few rows each
 ENTITY_DETAIL = "entity"

@@ -6,6 +6,7 @@ import datetime as dt
 import decimal
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -91,6 +92,26 @@ def test_semicolon_csv_with_decimal_commas(tmp_path) -> None:
         ("b", "double"),
         ("c", "string"),
     ]
+
+
+def test_semicolon_csv_with_decimal_points(tmp_path) -> None:
+    """pandas' to_csv(sep=';') writes 2.5: read as numbers, not as text (it was read with
+    ',' as the decimal mark, and every decimal column became an identifier, silently)."""
+    frame = pd.DataFrame({"a": [1, 3, 5], "b": [2.5, 4.25, -0.5], "c": ["x", "y", "z"]})
+    frame.to_csv(tmp_path / "dots.csv", sep=";", index=False)
+    ds = open_dataset("dots", str(tmp_path / "dots.csv"))
+    assert [(c.name, c.arrow_type) for c in ds.columns] == [
+        ("a", "int64"),
+        ("b", "double"),
+        ("c", "string"),
+    ]
+    assert next(ds.iter_chunks()).floats("b").tolist() == [2.5, 4.25, -0.5]
+
+
+def test_a_blank_header_line_is_refused(tmp_path) -> None:
+    (tmp_path / "blank.csv").write_text("   \n  \n")
+    with pytest.raises(DatasetError, match="blank first line where the header should be"):
+        open_dataset("blank", str(tmp_path / "blank.csv"))
 
 
 def test_csv_type_widening_when_late_rows_differ(tmp_path) -> None:

@@ -1123,3 +1123,50 @@ def test_a_date_stored_as_a_count_is_no_measure(tmp_path) -> None:
     assert "period(t)" in roles  # the series' time axis
     calendar = roles_of(tmp_path, frame.assign(month=np.tile(np.arange(1.0, 13.0), 5)))
     assert calendar["month"].role_detail == "month"
+
+
+def test_months_written_year_dot_month_are_a_date(tmp_path) -> None:
+    """volat's 'date' 1947.01 .. 1993.06 (stored as float32: 1947.010009765625) is a month
+    written yyyy.mm: a calendar part from which a monthly date is derived; R's fractional
+    years (1945.0833) are not, and neither is a measure named otherwise."""
+    months = pd.period_range("1947-01", periods=60, freq="M")
+    code = np.array([p.year + p.month / 100 for p in months], dtype=np.float32)
+    rng = np.random.default_rng(2)
+    frame = pd.DataFrame({"date": code, "sp500": rng.normal(100, 5, 60)})
+    roles = roles_of(tmp_path, frame)
+    assert (roles["date"].role, roles["date"].role_detail) == (ColumnRole.CALENDAR_PART, "yyyy.mm")
+    path = tmp_path / "volat.parquet"
+    frame.to_parquet(path, index=False)
+    opened = open_dataset("volat", str(path))
+    derived = opened.column("date(date)")
+    assert (derived.kind, derived.role_detail) == (ColumnKind.TIMESTAMP, "month")
+    chunk = next(opened.iter_chunks())
+    stamps = chunk.table.column("date(date)").to_pylist()
+    assert (stamps[0].year, stamps[0].month, stamps[-1].year, stamps[-1].month) == (
+        1947,
+        1,
+        1951,
+        12,
+    )
+    twelfths = frame.assign(date=1945 + np.arange(60) / 12)
+    assert roles_of(tmp_path, twelfths)["date"].role_detail != "yyyy.mm"
+    assert roles_of(tmp_path, frame.rename(columns={"date": "spread"}))["spread"].role_detail != (
+        "yyyy.mm"
+    )
+
+
+def test_a_flag_named_like_a_clock_part_is_a_flag(tmp_path) -> None:
+    """injury's 'mi' (Michigan, 0/1) is no minute; crime2's 'year' 82/87 alternating over
+    46 cities is two two-digit years, not a count."""
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "mi": rng.integers(0, 2, 200),
+            "ky": rng.integers(0, 2, 200),
+            "year": np.tile([82, 87], 100),
+            "crimes": rng.poisson(300, 200),
+        }
+    )
+    roles = roles_of(tmp_path, frame)
+    assert roles["mi"].role == ColumnRole.BOOLEAN
+    assert (roles["year"].role, roles["year"].role_detail) == (ColumnRole.CALENDAR_PART, "year")

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel, Plan
+from pytest_statharness.dataset.roles import name_tokens
 
 from .._shared.exact import (
     SelectionSet,
@@ -75,6 +76,50 @@ INFINITE_RULE = (
     "or an overflow wrote them; every analysis leaves them out, counted as non-finite), "
     "severity high when >= 1% of the non-null values, else medium"
 )
+
+
+#: a percentage or an age checked against its scale from this many values
+SCALE_MIN_N = 20
+#: ... when at most this share of them (at least one value) lies beyond it: the rest
+#: keep to the scale, so the few beyond are errors, not another unit
+SCALE_MAX_SHARE = 0.01
+#: name tokens of a percentage (College's 'Grad.Rate', 'pctstu', 'prcfat', 'share_%')
+PERCENT_TOKENS = ("pct", "perc", "prc")
+PERCENT_WORDS = {"rate", "share", "percent", "percentage", "pc"}
+#: ... and a 'rate' or 'share' has at least this share of its values at 90 or more
+SCALE_TOP_SHARE = 0.05
+SCALE_RULE = (
+    f"a measure named as a percentage (a name token starting pct/perc/prc or a '%' in the "
+    f"name; or the words rate, share, percent, pc with at least {SCALE_TOP_SHARE:.0%} of the "
+    f"values at 90 or more) with no negative value, at least {SCALE_MIN_N} values and "
+    f"at most {SCALE_MAX_SHARE:.0%} of them (at least one) above 100; or named 'age' with at "
+    f"most {SCALE_MAX_SHARE:.0%} above 100 and some above 120 (no person's age in years): "
+    "the rest keep to the scale, so the few beyond it are errors of entry or of units "
+    "(College's graduation rate of 118%, a patient aged 138); medium, the rows cited"
+)
+OVER_LISTS = ("over_100_examples", "over_120_examples", "over_values")
+
+
+def _percent_named(name: str, tokens: set[str], strict: bool = False) -> bool:
+    """Whether a name says percentage; ``strict``: by a '%' or a pct/perc/prc token alone
+    (not the words rate, share, pc, which name other quantities too)."""
+    if "%" in name or any(t.startswith(PERCENT_TOKENS) for t in tokens):
+        return True
+    return not strict and bool(tokens & PERCENT_WORDS)
+
+
+def _over_scale(vals: np.ndarray, rows: np.ndarray) -> dict:
+    """Counts, first rows and largest values of a chunk's values above 100 and 120."""
+    above = np.flatnonzero(vals > 100)
+    beyond = above[vals[above] > 120]
+    return {
+        "near_100": int(np.count_nonzero((vals >= 90) & (vals <= 100))),
+        "over_100": int(above.size),
+        "over_120": int(beyond.size),
+        "over_100_examples": rows[above[:MAX_EXAMPLES]].tolist(),
+        "over_120_examples": rows[beyond[:MAX_EXAMPLES]].tolist(),
+        "over_values": np.unique(vals[above])[-MAX_EXAMPLES:].tolist(),
+    }
 
 
 def _infinities(chunk, column: str) -> tuple[int, int, list[int]]:
@@ -180,6 +225,8 @@ class ImpossibleValues(Analysis):
         + INFINITE_RULE
         + "; zeros far below the bulk: "
         + ZERO_RULE
+        + "; values beyond their scale: "
+        + SCALE_RULE
         + ". example_rows: the first 20 offending rows"
     )
     reference = (
@@ -245,6 +292,12 @@ class ImpossibleValues(Analysis):
                     "fractional": 0,
                     "zero_examples": [],
                     "low_positives": [],
+                    "near_100": 0,
+                    "over_100": 0,
+                    "over_120": 0,
+                    "over_100_examples": [],
+                    "over_120_examples": [],
+                    "over_values": [],
                     "early": [],
                     "early_max": None,
                     "modern_min": None,
@@ -263,6 +316,14 @@ class ImpossibleValues(Analysis):
                 infinite = (0, 0, [])
                 zeros = np.empty(0, dtype=np.int64)
                 fractional, low_positives = 0, []
+                over = {
+                    "near_100": 0,
+                    "over_100": 0,
+                    "over_120": 0,
+                    "over_100_examples": [],
+                    "over_120_examples": [],
+                    "over_values": [],
+                }
                 history = {"early": [], "early_max": None, "modern_min": None}
                 if kind == "numeric":
                     vals, idx, nulls, nonfinite = finite_values(chunk, c)
@@ -272,6 +333,7 @@ class ImpossibleValues(Analysis):
                     zeros = np.flatnonzero(vals == 0)
                     low_positives = _two_smallest(vals[vals > 0])
                     fractional = int(np.count_nonzero(vals != np.floor(vals)))
+                    over = _over_scale(vals, idx + chunk.row_start)
                 else:
                     vals, idx, nulls = int_values(chunk, c)
                     if kind == "duration":
@@ -299,6 +361,7 @@ class ImpossibleValues(Analysis):
                     "low_positives": low_positives,
                 }
                 state[c].update(history)
+                state[c].update(over)
             return state
         if run["phase"] == "select":
             for c in run["ts_sel"].pending():
@@ -332,7 +395,7 @@ class ImpossibleValues(Analysis):
         for c in a:
             x, y = a[c], b[c]
             skip = ("examples", "type", "inf_examples", "zero_examples", "low_positives")
-            skip += tuple(HISTORY_KEYS)
+            skip += tuple(HISTORY_KEYS) + OVER_LISTS
             out[c] = {k: x[k] + y[k] for k in x if k not in skip}
             if x.get("early") is not None:
                 out[c]["early"] = sorted({*x["early"], *y["early"]})[:HISTORY_MIN_DISTINCT]
@@ -344,6 +407,12 @@ class ImpossibleValues(Analysis):
                 out[c]["low_positives"] = sorted({*x["low_positives"], *y["low_positives"]})[:2]
             if "inf_examples" in x:
                 out[c]["inf_examples"] = smallest(x["inf_examples"], y["inf_examples"])
+            if "over_values" in x:
+                for key in ("over_100_examples", "over_120_examples"):
+                    out[c][key] = smallest(x[key], y[key])
+                out[c]["over_values"] = sorted({*x["over_values"], *y["over_values"]})[
+                    -MAX_EXAMPLES:
+                ]
             if "type" in x:
                 out[c]["type"] = x["type"] if x["type"] is not None else y["type"]
         return out
@@ -393,6 +462,54 @@ class ImpossibleValues(Analysis):
         run["late"] = state
         run["phase"] = "done"
         return run
+
+    @staticmethod
+    def _beyond_scale(ctx, c: str, s: dict, base: dict, units: dict) -> dict | None:
+        """A percentage above 100 or a person's age above 120, or None (SCALE_RULE)."""
+        n = s["n"]
+        if n < SCALE_MIN_N or s["bad"] or "over_100" not in s:
+            return None
+        tokens = name_tokens(c)
+        allowed = max(1, int(SCALE_MAX_SHARE * n))
+        if (
+            _percent_named(c, tokens)
+            and 0 < s["over_100"] <= allowed
+            # a 'rate' or 'share' is a percentage only when its values reach up to 100
+            # (graduation rates of 90..100%); epilepsy's seizure.rate counts 0..102 seizures
+            and (_percent_named(c, tokens, strict=True) or s["near_100"] >= SCALE_TOP_SHARE * n)
+        ):
+            over, bound, what = s["over_100"], 100, "a percentage"
+            examples = s["over_100_examples"]
+        elif "age" in tokens and 0 < s["over_120"] <= allowed and s["over_100"] <= allowed:
+            over, bound, what = s["over_120"], 120, "an age in years"
+            examples = s["over_120_examples"]
+        else:
+            return None
+        largest = [v for v in s["over_values"] if v > bound]
+        return ctx.finding(
+            kind="beyond_scale",
+            title=f"{over} value{'s' if over > 1 else ''} of {c!r} above {bound}, "
+            f"impossible for {what} (largest {largest[-1]:g})",
+            subject={"column": c},
+            values={
+                **base,
+                "above_bound": over,
+                "above_bound_share": over / n,
+                "bound": bound,
+                "largest_values": largest,
+            },
+            units={
+                **units,
+                "above_bound": "count",
+                "above_bound_share": "ratio",
+                "bound": "value",
+                "largest_values": "value",
+            },
+            severity="medium",
+            columns=[c],
+            example_rows=examples,
+            parameters={"rule": SCALE_RULE, "max_share": SCALE_MAX_SHARE},
+        )
 
     @staticmethod
     def _infinite(ctx, c: str, s: dict, base: dict, units: dict, infinite: int) -> dict:
@@ -544,7 +661,11 @@ class ImpossibleValues(Analysis):
                         },
                     )
                 )
-            elif kind == "timestamp" and c in run["upper"]:
+            if kind == "numeric":
+                scale = self._beyond_scale(ctx, c, s, base, units)
+                if scale is not None:
+                    out.append(scale)
+            if kind == "timestamp" and c in run["upper"]:
                 late = run["late"][c]
                 early = 0 if _historical(s) else s["bad"]
                 bad = early + late["late"]

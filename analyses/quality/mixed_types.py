@@ -6,6 +6,7 @@ also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -105,12 +106,15 @@ MARKERS_NOTE = (
 )
 
 
+#: a number with a letter or two after it ('136A', '12bis' no): a variant of an id number
+ID_VARIANT = re.compile(r"^\d+[A-Za-z]{1,2}$")
 #: a column of numbers but for a few values (any count under 1% included) ...
 STRAY_NUMBER_SHARE = 0.95
 STRAY_NOTE = (
     f"at least {STRAY_NUMBER_SHARE:.0%} of the values are numbers and the rest (even one) are "
-    "words without a digit or other text ('N/A', '--', '6.2\\x1a'; not '136A', an id's "
-    "variant): the file's reader kept the whole column "
+    "words or other text ('N/A', '--', 'x1', '6.2\\x1a'; not when every word is a number "
+    "with a letter or two after it, '136A', an id's variant): the file's reader kept the "
+    "whole column "
     "as text, so no profile, correlation or outlier test reads it as numbers; clean or "
     "declare those values as missing"
 )
@@ -233,8 +237,12 @@ class MixedTypes(Analysis):
                 flagged == ["number"]
                 and counts["word"] + counts["other"] > 0
                 and counts["number"] >= STRAY_NUMBER_SHARE * n
-                # '136A' among family numbers 1..205 is an id's variant, not pollution
-                and not any(ch.isdigit() for _, text in s.first["word"] for ch in text)
+                # '136A' among family numbers 1..205 is an id's variant, not pollution;
+                # 'x1' or '1O5' among measures is a typo that still costs the column
+                and not (
+                    s.first["word"]
+                    and all(ID_VARIANT.match(text.strip()) for _, text in s.first["word"])
+                )
             )
             if stray:
                 flagged += [t for t in ("word", "other") if counts[t]]

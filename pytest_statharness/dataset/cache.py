@@ -83,8 +83,9 @@ except ImportError:  # pragma: no cover - Windows: no cross-process lock
     fcntl = None
 
 #: Bump when the layout or the bytes written change: old entries then stop matching.
-#: 2: compressed data files, full-length sha256 keys.
-CACHE_FORMAT_VERSION = 2
+#: 2: compressed data files, full-length sha256 keys. 3: a ';'-separated CSV's decimal
+#: mark is sniffed ('.' decimals were cached as text columns).
+CACHE_FORMAT_VERSION = 3
 #: Codecs of the data files; the reader needs no setting (IPC records the codec).
 COMPRESSIONS = ("lz4", "zstd", "none")
 DEFAULT_COMPRESSION = "lz4"

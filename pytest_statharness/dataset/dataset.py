@@ -24,6 +24,7 @@ from ..column_roles import (
     FREQUENCY_WEIGHT_DETAIL,
     SERIES_GRAIN,
     SERIES_INDEX_DETAIL,
+    YYYY_MM_DETAIL,
     YYYYMMDD_DETAIL,
     ColumnRole,
 )
@@ -61,11 +62,11 @@ from .sources.base import check_column_names
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 8  # 2: number domains, date layouts, calendar relations (roles); 3: value
+META_VERSION = 9  # 2: number domains, date layouts, calendar relations (roles); 3: value
 # counts of small codes, descents in row order, order of whole floats, settled day/month order;
 # 4: repeated codes (panel entities, matched sets), fractional-year grids; 5: quarter grid;
 # 6: month-end dates are monthly (granularity); 7: where a distinct count passed its cap;
-# 8: numbers written as text (number_format)
+# 8: numbers written as text (number_format); 9: months written yyyy.mm (off_yyyymm_grid)
 DEFAULT_IO_BATCH_ROWS = 65536
 
 
@@ -846,6 +847,16 @@ class DerivedDate:
             return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(
                 pa.timestamp("us")
             )
+        if self.unit == "yyyy.mm":  # 1947.01: January 1947
+            v = np.where(valid, year, 1970.01)
+            whole = np.floor(v)
+            months = (whole.astype(np.int64) - 1970) * 12 + (
+                np.round((v - whole) * 100).astype(np.int64) - 1
+            )
+            stamp = months.astype("datetime64[M]").astype("datetime64[us]")
+            return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(
+                pa.timestamp("us")
+            )
         if self.unit == "fraction":  # 1945.25: the quarter starting in April 1945
             months = np.round((np.where(valid, year, 1970.0) - 1970.0) * 12).astype(np.int64)
             stamp = months.astype("datetime64[M]").astype("datetime64[us]")
@@ -888,6 +899,8 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
         # a series numbered 1..N (traffic2's t beside its 9 years of 12 months): the
         # periods in order, each a point of the series (labelled by their number)
         return [(DerivedDate(series, None, "index"), SERIES_GRAIN)]
+    if YYYY_MM_DETAIL in parts:
+        return [(DerivedDate(parts[YYYY_MM_DETAIL], None, "yyyy.mm"), "month")]
     if YYYYMMDD_DETAIL in parts:
         # a date stored as a number (19800104) is the date itself, at the grain of a day
         return [(DerivedDate(parts[YYYYMMDD_DETAIL], None, "yyyymmdd"), "day")]

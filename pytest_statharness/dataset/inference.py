@@ -78,6 +78,7 @@ class ColumnScan:
     non_integral: int = 0  # finite values with a fractional part
     off_month_grid: int = 0  # finite values that are no whole number of twelfths
     off_quarter_grid: int = 0  # ... of quarters
+    off_yyyymm_grid: int = 0  # ... of a year and a month written .01 .. .12 (1947.01)
     clock_bad: int = 0  # values that cannot be a time of day written hhmm
     yyyymmdd_bad: int = 0  # values that cannot be a date written as the number yyyymmdd
     negative: int = 0
@@ -235,6 +236,14 @@ class ColumnScan:
             on_quarters = np.abs(quarters - np.round(quarters)) <= 1e-4
         self.off_month_grid += int(len(arr) - np.count_nonzero(on_grid))
         self.off_quarter_grid += int(len(arr) - np.count_nonzero(on_quarters))
+        with np.errstate(over="ignore", invalid="ignore"):
+            # volat's date 1947.01 .. 1993.06: the month in the hundredths, 01 .. 12
+            hundredths = (arr - np.floor(arr)) * 100.0
+            months = np.round(hundredths)
+            # 0.02 of a month: a float32 1947.01 reads 1947.010009765625 (R's twelfths,
+            # 1945.0833, sit a third of a unit off; their January is .00)
+            on_yyyymm = (np.abs(hundredths - months) <= 0.02) & (months >= 1) & (months <= 12)
+        self.off_yyyymm_grid += int(len(arr) - np.count_nonzero(on_yyyymm))
         self.negative += int(np.count_nonzero(arr < 0))
         ints = arr[whole]
         bad = (ints < 0) | (ints > CLOCK_MAX) | (np.mod(ints, 100) >= 60)
@@ -375,6 +384,7 @@ class ColumnScan:
             "non_integral": self.non_integral,
             "off_month_grid": self.off_month_grid,
             "off_quarter_grid": self.off_quarter_grid,
+            "off_yyyymm_grid": self.off_yyyymm_grid,
             "balanced_codes": self._balanced_codes(),
             "repeated_codes": self._repeated_codes(),
             "dropout_codes": self._dropout_codes(),

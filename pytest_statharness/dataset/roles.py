@@ -42,6 +42,7 @@ from ..column_roles import (
     PERIOD_INDEX_DETAIL,
     SERIES_INDEX_DETAIL,
     SETS_DETAIL,
+    YYYY_MM_DETAIL,
     YYYYMMDD_DETAIL,
     ColumnRole,
 )
@@ -218,6 +219,11 @@ def calendar_candidates(summary: dict) -> list[str]:
     return [part for part, (lo, hi) in CALENDAR_DOMAINS.items() if _in_domain(summary, lo, hi)]
 
 
+def _flag_values(summary: dict) -> bool:
+    """Whether a two-valued column holds 0 and 1 (or 1 and 2): a flag's values."""
+    return (summary.get("fmin"), summary.get("fmax")) in ((0, 1), (1, 2))
+
+
 def _two_digit_years(tokens: set[str], summary: dict) -> RoleDecision | None:
     """Years written with two digits (a panel's 63..92), named as years, in order or in
     the blocks of a panel: a calendar part (the derived date adds the century)."""
@@ -225,8 +231,14 @@ def _two_digit_years(tokens: set[str], summary: dict) -> RoleDecision | None:
         tokens & _CALENDAR_NAMES["year"]
         # 50..99: 1950-1999; a "year" of 1..15 is the index of a study's years, not 2001
         and _in_domain(summary, TWO_DIGIT_YEAR_PIVOT, 99)
-        and summary.get("distinct_at_least", 0) >= 3
-        and (summary.get("non_decreasing") or summary.get("repeated_codes"))
+        # crime2's 82 and 87 alternate over 46 cities: the two years of a panel
+        and (
+            summary.get("distinct_at_least", 0) == 2
+            or (
+                summary.get("distinct_at_least", 0) >= 3
+                and (summary.get("non_decreasing") or summary.get("repeated_codes"))
+            )
+        )
     ):
         return RoleDecision(
             ColumnRole.CALENDAR_PART,
@@ -270,6 +282,29 @@ def fractional_year_grid(summary: dict) -> str | None:
         if n - 1 - 1e-3 <= periods <= FRACTIONAL_MAX_GAPS * (n - 1) + 1e-3:
             return grain
     return None
+
+
+def yyyy_mm_grid(summary: dict) -> bool:
+    """Whether the values are months written yyyy.mm (1947.01 .. 1993.06), rising with the
+    rows over about as many months as there are values (a few may be missing).
+
+    Why: volat's ``date`` read as a measure gave a 558-month series no time axis, and a
+    correlated group led by 'date'. R's fractional years (1945.0833) are off this grid,
+    and so is any January of theirs (1945.00: month 00)."""
+    n = summary.get("non_null", 0)
+    lo, hi = summary.get("fmin"), summary.get("fmax")
+    if (
+        n < 8
+        or lo is None
+        or not summary.get("strictly_increasing")
+        or not summary.get("non_integral")
+        or summary.get("off_yyyymm_grid", 1)
+        or not (CALENDAR_DOMAINS["year"][0] <= lo and hi < CALENDAR_DOMAINS["year"][1] + 1)
+    ):
+        return False
+    first = int(math.floor(lo)) * 12 + round((lo - math.floor(lo)) * 100)
+    last = int(math.floor(hi)) * 12 + round((hi - math.floor(hi)) * 100)
+    return n - 1 <= last - first <= FRACTIONAL_MAX_GAPS * (n - 1)
 
 
 def timestamp_part(values: pa.Array, part: str) -> np.ndarray:
@@ -390,7 +425,8 @@ def decide_role(
             return series
         for part in calendar_candidates(summary):
             names = _CALENDAR_NAMES[part] | (_TIME_INDEX_NAMES if part == "year" else set())
-            if tokens & names:  # sorted years are a calendar, not row ids
+            if tokens & names and not (distinct == 2 and _flag_values(summary)):
+                # sorted years are a calendar, not row ids (a 0/1 'mi' is a flag)
                 return RoleDecision(
                     ColumnRole.CALENDAR_PART,
                     f"whole numbers in the {part} range, named as one (sorted with the rows)",
@@ -487,6 +523,17 @@ def decide_role(
             0.99,
             part,
         )
+    if yyyy_mm_grid(summary) and tokens & (
+        _TIME_INDEX_NAMES | _DATE_NAMES | _CALENDAR_NAMES["year"]
+    ):
+        return RoleDecision(
+            ColumnRole.CALENDAR_PART,
+            f"months written as year.month ({summary['fmin']:.2f} .. {summary['fmax']:.2f}: the "
+            "month in the hundredths, 01 to 12), one row per month, in order: a date stored "
+            "as a number",
+            0.9,
+            YYYY_MM_DETAIL,
+        )
     grid = fractional_year_grid(summary)
     if grid and tokens & (_TIME_INDEX_NAMES | _CALENDAR_NAMES["year"]):
         return RoleDecision(
@@ -501,7 +548,8 @@ def decide_role(
     if two_digit is not None:
         return two_digit
     for part in calendar_candidates(summary):
-        if tokens & _CALENDAR_NAMES[part]:
+        # injury's 'mi' (Michigan) holds 0 and 1: a flag, whatever a minute is called
+        if tokens & _CALENDAR_NAMES[part] and not (distinct == 2 and _flag_values(summary)):
             return RoleDecision(
                 ColumnRole.CALENDAR_PART,
                 f"whole numbers in the {part} range "

@@ -660,3 +660,49 @@ def test_one_stray_value_in_a_number_column_is_mixed(tmp_path):
     assert f["severity"] == "medium"
     assert f["evidence"]["example_rows"] == [123, 200]
     assert "stray_values" in f["evidence"]["parameters"]
+
+
+def test_a_typo_with_a_digit_among_numbers_is_still_stray():
+    """'x1' or '1O5' among 500 numbers cost the column every numeric analysis, yet a digit
+    in them hid the stray values (a single 'abc' was reported); an id's variant ('136A'
+    among family numbers) is still no pollution."""
+    rng = np.random.default_rng(4)
+    values = [f"{v:.1f}" for v in rng.normal(50, 10, 500)]
+    values[10], values[20], values[30] = "abc", "x1", "1O5"
+    ids = [str(i) for i in range(1, 501)]
+    ids[135] = "136A"
+    result = run_on_frame(MixedTypes(), pd.DataFrame({"v": values, "family": ids}))
+    mixed = {f["subject"]["column"]: f for f in result.findings if f["kind"] == "mixed_types"}
+    assert list(mixed) == ["v"]
+    assert mixed["v"]["severity"] == "medium"
+    assert mixed["v"]["evidence"]["example_rows"] == [10, 20, 30]
+
+
+def test_a_percentage_above_100_and_an_age_above_120_are_impossible():
+    """College's graduation rate of 118% and a patient aged 138 among 0..100 values; a
+    weight in kg above 100 (no percentage, no age), a 'rate' that is mostly above 100
+    (a rate per 100,000) and a count of seizures named 'rate' that never nears 100 but
+    once passes it are no errors."""
+    rng = np.random.default_rng(6)
+    n = 700
+    rate = np.clip(rng.normal(70, 18, n).round(), 10, 100)
+    rate[95] = 118
+    age = rng.integers(18, 95, n).astype(float)
+    age[40] = 138
+    frame = pd.DataFrame(
+        {
+            "Grad.Rate": rate,
+            "age": age,
+            "weight_kg": rng.normal(75, 15, n),
+            "crime_rate": rng.gamma(4, 80, n),
+            "seizure.rate": np.minimum(rng.poisson(6, n), 80) + (np.arange(n) == 7) * 96,
+        }
+    )
+    result = assert_chunk_invariant(ImpossibleValues(), frame)
+    beyond = {f["subject"]["column"]: f for f in result.findings if f["kind"] == "beyond_scale"}
+    assert sorted(beyond) == ["Grad.Rate", "age"]
+    assert beyond["Grad.Rate"]["evidence"]["example_rows"] == [95]
+    assert vals(beyond["Grad.Rate"])["largest_values"] == [118.0]
+    assert vals(beyond["age"])["bound"] == 120
+    assert beyond["age"]["evidence"]["example_rows"] == [40]
+    assert all(f["severity"] == "medium" for f in beyond.values())

@@ -75,3 +75,10 @@ def check_column_names(path: Path, names: list[str]) -> None:
         seen.add(name)
     if not names:
         raise dataset_error(path, "has no columns")
+    if all(not name.strip() for name in names):
+        # a file of spaces and line breaks read as one column named '   '
+        raise dataset_error(
+            path,
+            "has a blank first line where the header should be",
+            "write the column names on the first line",
+        )

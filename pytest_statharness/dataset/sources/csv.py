@@ -128,6 +128,37 @@ def sniff_delimiter(path: Path) -> str:
     return best[2] if best[0] > 0 else ","
 
 
+_COMMA_DECIMAL = re.compile(rb"^\s*[-+]?\d*,\d+\s*$")
+_DOT_DECIMAL = re.compile(rb"^\s*[-+]?\d*\.\d+(?:[eE][-+]?\d+)?\s*$")
+
+
+def sniff_decimal_mark(path: Path, delimiter: str) -> str:
+    """The decimal mark of a ';'-separated file: ',' (the European convention such files
+    usually follow: ``2,5``) unless the values of its first 64 KB are written with '.'
+    more often (pandas' ``to_csv(sep=';')`` writes ``2.5``); '.' for every other delimiter.
+
+    Why: assuming ',' read every '.'-decimal column of such a file as text, silently (a
+    measure became an identifier); a value written with the other mark still fails to
+    parse as a number and keeps its column text, as before."""
+    if delimiter != ";":
+        return "."
+    try:
+        with open_text_bytes(path) as handle:
+            head = handle.read(65536)
+    except (OSError, EOFError):  # the full read reports it
+        return ","
+    lines = head.splitlines()[1:-1] or head.splitlines()[1:]
+    comma = dot = 0
+    for line in lines:
+        for field in line.split(b";"):
+            field = field.strip(b'"')
+            if _COMMA_DECIMAL.match(field):
+                comma += 1
+            elif _DOT_DECIMAL.match(field):
+                dot += 1
+    return "." if dot > comma else ","
+
+
 def _scan_quotes(path: Path) -> tuple[int, bool]:
     """(number of '"' in the file, whether some line break follows an odd number of them).
 
@@ -202,6 +233,7 @@ class CsvSource:
         ``column_types`` is None) writes the cache entry through, so the file is parsed once."""
         self.path = path
         self._delimiter = sniff_delimiter(path)
+        self._decimal = sniff_decimal_mark(path, self._delimiter)
         try:
             size = path.stat().st_size
         except OSError as exc:
@@ -233,8 +265,8 @@ class CsvSource:
             column_types=(self._types if types is None else types) or None,
             include_columns=list(columns) if columns is not None else None,
             strings_can_be_null=True,
-            # ';'-separated files are the European convention, whose decimal mark is ','.
-            decimal_point="," if self._delimiter == ";" else ".",
+            # ';'-separated files usually write decimals with ',' (sniff_decimal_mark)
+            decimal_point=self._decimal,
         )
         try:
             reader = pacsv.open_csv(
