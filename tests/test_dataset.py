@@ -108,6 +108,15 @@ def test_semicolon_csv_with_decimal_points(tmp_path) -> None:
     assert next(ds.iter_chunks()).floats("b").tolist() == [2.5, 4.25, -0.5]
 
 
+def test_a_lone_space_is_missing_in_a_csv(tmp_path) -> None:
+    """R's write.csv leaves ' ' for an empty level (Hawks' ReleaseTime): missing, as ''
+    and 'NA' are, in text and in number columns alike."""
+    (tmp_path / "space.csv").write_text("t,v\n 9:30,1\n ,2\n10:15, \n ,4\n")
+    ds = open_dataset("space", str(tmp_path / "space.csv"))
+    assert ds.column("t").null_count == 2
+    assert (ds.column("v").arrow_type, ds.column("v").null_count) == ("int64", 1)
+
+
 def test_a_blank_header_line_is_refused(tmp_path) -> None:
     (tmp_path / "blank.csv").write_text("   \n  \n")
     with pytest.raises(DatasetError, match="blank first line where the header should be"):

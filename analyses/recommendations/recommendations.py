@@ -47,6 +47,7 @@ from ..eventlog.columns import (
     FixedSplit,
     FoldState,
     codes_of,
+    convincing_log,
     declared_log_needs_regroup,
     detect_decide,
     detect_init,
@@ -180,7 +181,8 @@ class Recommendations(EventLogBase):
         "median_peers) / total. Needs a log grouped by case and in time order (or within the "
         "tolerance above: case fragments, negative steps as 0). Numeric by group (only where "
         "lower is better: a declared KPI with direction 'lower' by any category column, and "
-        "on a table detected as an event log its numeric process measures by its activity "
+        "on a table detected as an event log (declared, or inferred with detection "
+        "confidence >= 0.8: 4 of its 5 checks) its numeric process measures by its activity "
         "and resource columns; never on identifiers, calendar parts or clock codes): numeric "
         "measures with min >= 0 and a positive total, by categorical columns with an exact "
         "2..max_groups levels and >= 10 rows per level (pairs in schema order, capped by "
@@ -505,7 +507,7 @@ class Recommendations(EventLogBase):
     def _group_rows(self, ctx, groups_state) -> list[dict]:
         rows = []
         kpis = ctx.dataset.kpis
-        log_found = self._has_log(ctx) and bool(self.spec(ctx).get("found"))
+        log_found = self._has_log(ctx) and convincing_log(self.spec(ctx))
         for (measure, group), slot in zip(ctx.params["group_pairs"], groups_state, strict=True):
             if kpis.get(measure) != "lower" and not log_found:
                 continue  # a process-measure pair on a table that is not an event log

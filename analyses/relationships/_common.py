@@ -158,14 +158,20 @@ def gate(
 CENSORING_RULE = (
     "a survival table's event flag and its follow-up time (roles.survival_pairs): an event "
     "ends the follow-up, so time is shorter where the event happened, by construction (the "
-    "censoring of the table, not a driver of the event); severity at most low"
+    "censoring of the table, not a driver of the event); so are two follow-up times of "
+    "one table's endpoints (the time to recurrence is the time to death for those who did "
+    "not recur); severity at most low"
 )
 
 
 def censoring_pairs(dataset) -> set[frozenset]:
     """The (event flag, follow-up time) pairs of a survival table (roles.survival_pairs),
     each as a set: what CENSORING_RULE caps."""
-    return {frozenset(p) for p in getattr(dataset, "survival_pairs", ())}
+    pairs = list(getattr(dataset, "survival_pairs", ()))
+    times = sorted({t for _, t in pairs})
+    return {frozenset(p) for p in pairs} | {
+        frozenset((a, b)) for i, a in enumerate(times) for b in times[i + 1 :]
+    }
 
 
 #: a 2x2 cell this many rows would fill under independence, found empty, is a rule of the

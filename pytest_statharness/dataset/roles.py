@@ -855,7 +855,7 @@ CLASS_OUTCOME_NAMES = frozenset(
         "deny", "denied", "default", "churn", "churned", "survived", "died", "death",
         "dead", "relapse", "diagnosis", "lfp", "inlf", "participation", "vote",
         "admit", "admitted", "approve", "approved", "accept", "accepted", "infected",
-        "decision",
+        "decision", "respond", "responded",
     }
 )  # fmt: skip
 
@@ -943,6 +943,13 @@ def _prefixed_endpoints(columns) -> list[tuple]:
                 if t.role in MEASURE_ROLES and any(tn == prefix + ts for ts in FOLLOW_UP_SUFFIXES):
                     out.append((e, t))
             break
+        if en in EVENT_NAMES and len(en) >= 3 and _few_levels(e):
+            # rotterdam's 'recur' beside 'rtime', 'death' beside 'dtime': the endpoint's
+            # initial and a follow-up suffix
+            for t in columns:
+                tn = t.name.strip().lower()
+                if t.role in MEASURE_ROLES and tn in (en[0] + ts for ts in FOLLOW_UP_SUFFIXES):
+                    out.append((e, t))
     return out
 
 
@@ -962,7 +969,10 @@ def survival_pairs(columns) -> list[tuple[str, str]]:
     table's censoring (an event ends the follow-up early), true by construction."""
     events = survival_events(columns)
     pairs = [(e, t.name) for e in events for t in _follow_up_times(columns)]
-    pairs += [(e.name, t.name) for e, t in _prefixed_endpoints(columns) if e.name in events]
+    prefixed = [(e.name, t.name) for e, t in _prefixed_endpoints(columns) if e.name in events]
+    # rotterdam's recur/rtime and death/dtime: each event ends the other's follow-up too
+    # (rtime is dtime for those who did not recur), so every event with every time
+    pairs += [(e, t) for e, _ in prefixed for _, t in prefixed]
     return list(dict.fromkeys(pairs))
 
 
@@ -1021,7 +1031,7 @@ def survival_events(columns) -> tuple[str, ...]:
 #: names of a trial's or an experiment's arms: what was done to the rows
 TREATMENT_NAMES = {
     "treat", "treatment", "treated", "trt", "tx", "rx", "arm", "dose", "drug", "therapy",
-    "intervention", "placebo", "regimen",
+    "intervention", "placebo", "regimen", "train", "trained", "training",
 }  # fmt: skip
 #: an arm column has at most this many levels (placebo, low, medium, high dose ...)
 TREATMENT_MAX_LEVELS = 8

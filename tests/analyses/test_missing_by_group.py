@@ -263,3 +263,28 @@ def test_a_change_missing_in_the_first_year_is_no_finding() -> None:
         if f["severity"] in ("medium", "high")
     }
     assert "sales" in found and "cemploy" not in found
+
+
+def test_a_perfect_split_of_a_few_rows_does_not_explain_the_rest() -> None:
+    """Hawks: Sex is not recorded for red-tails (99% missing, < 3% for the others); Tarsus,
+    measured on 75 of 908 birds, splits those few rows perfectly. The species is what the
+    missing values follow, not the tarsus bins."""
+    rng = np.random.default_rng(31)
+    n = 900
+    species = rng.choice(["RT", "CH", "SS"], n, p=[0.65, 0.1, 0.25])
+    sex = np.where(rng.uniform(size=n) < 0.5, "F", "M").astype(object)
+    sex[(species == "RT") & (rng.uniform(size=n) < 0.99)] = None
+    sex[(species != "RT") & (rng.uniform(size=n) < 0.02)] = None
+    tarsus = np.full(n, np.nan)
+    measured = np.flatnonzero(rng.uniform(size=n) < 0.08)
+    tarsus[measured] = np.where(pd.isna(sex[measured]), 90.0, 40.0) + rng.normal(
+        0, 2, measured.size
+    )
+    frame = pd.DataFrame({"Species": species, "Sex": sex, "Tarsus": tarsus})
+    found = [
+        f
+        for f in run_on_frame(analysis(), frame).findings
+        if f["kind"] == "missing_by_group" and f["subject"]["column"] == "Sex"
+    ]
+    assert [f["subject"]["group_by"] for f in found] == ["Species"]
+    assert found[0]["severity"] in ("medium", "high")

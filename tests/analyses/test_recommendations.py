@@ -262,3 +262,29 @@ def test_undeclared_measure_gets_no_group_recommendation() -> None:
     frame = group_frame(planted={"D": 3.0})
     assert run_on_frame(ANALYSIS, frame, kpis=KPIS).findings  # the planted group, declared
     assert run_on_frame(ANALYSIS, frame) is None  # the same data, nothing declared: no item
+
+
+def test_a_table_that_is_probably_no_log_gets_no_process_recommendation() -> None:
+    """epa2021's car models: a release date, a body class with ~50 models each (case), a
+    transmission (activity), dates out of order within classes: detected at confidence
+    0.6, 'probably not an event log'. Its measures by group are no process measures: no
+    'bring mean model_type_index to the median'. The same table sorted by class and date
+    (4 of 5 checks) is acted on."""
+    rng = np.random.default_rng(9)
+    n = 600
+    frame = pd.DataFrame(
+        {
+            "release_date": pd.Timestamp("2021-01-01")
+            + pd.to_timedelta(rng.integers(0, 300, n), unit="D"),
+            "cls": np.sort(rng.choice([f"class{i:02d}" for i in range(25)], n)),
+            "transmission": rng.choice(["A", "M", "CVT", "AM"], n),
+            "model_type_index": rng.integers(1, 999, n).astype(float),
+        }
+    )
+    frame.loc[frame.transmission == "A", "model_type_index"] *= 3
+    assert run_on_frame(ANALYSIS, frame) is None or not [
+        f for f in run_on_frame(ANALYSIS, frame).findings if f["kind"] == "reduce_group_measure"
+    ]
+    ordered = frame.sort_values(["cls", "release_date"], kind="stable").reset_index(drop=True)
+    found = run_on_frame(ANALYSIS, ordered).findings
+    assert [f for f in found if f["kind"] == "reduce_group_measure"]

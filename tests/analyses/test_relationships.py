@@ -976,3 +976,27 @@ def test_a_column_named_as_a_variant_of_another_restates_it() -> None:
     assert family["severity"] == "medium"
     renamed = by_pair(run_on_frame(Correlation(), frame.rename(columns={"nfatacc": "injury"})))
     assert renamed[("fatacc", "injury")]["severity"] == "medium"
+
+
+def test_two_endpoints_named_by_their_initials_are_censoring() -> None:
+    """rotterdam: 'recur' beside 'rtime', 'death' beside 'dtime'. Each event with each
+    follow-up time, and the two times with each other, are the table's censoring (low);
+    nodes against recurrence is what the table is read for (medium)."""
+    rng = np.random.default_rng(21)
+    n = 800
+    nodes = rng.poisson(2.5, n)
+    risk = 0.15 + 0.08 * np.minimum(nodes, 8)
+    recur = (rng.uniform(size=n) < risk).astype(int)
+    death = (rng.uniform(size=n) < 0.2 + 0.5 * recur).astype(int)
+    dtime = np.where(death == 1, rng.uniform(200, 3000, n), rng.uniform(2500, 6000, n))
+    rtime = np.where(recur == 1, dtime * rng.uniform(0.3, 0.9, n), dtime)
+    frame = pd.DataFrame(
+        {"nodes": nodes, "rtime": rtime, "recur": recur, "dtime": dtime, "death": death}
+    )
+    pairs = by_pair(run_on_frame(Correlation(), frame))
+    for key in (("rtime", "recur"), ("rtime", "death"), ("dtime", "death"), ("rtime", "dtime")):
+        pair = pairs.get(key) or pairs[key[::-1]]
+        assert pair["severity"] == "low", key
+        assert "follow-up" in pair["evidence"]["parameters"]["severity_capped"], key
+    nodes_recur = pairs.get(("nodes", "recur")) or pairs[("recur", "nodes")]
+    assert nodes_recur["severity"] == "medium"

@@ -128,6 +128,11 @@ def sniff_delimiter(path: Path) -> str:
     return best[2] if best[0] > 0 else ","
 
 
+#: values read as missing: pyarrow's defaults (pandas' too: '', 'NA', 'N/A', 'NULL',
+#: 'nan', ...) and a lone space, which R's write.csv leaves for an empty factor level
+#: (Hawks' ReleaseTime: 842 rows of ' ' counted as one level, 'missing in 1 of 908 rows')
+NULL_VALUES = [*pacsv.ConvertOptions().null_values, " "]
+
 _COMMA_DECIMAL = re.compile(rb"^\s*[-+]?\d*,\d+\s*$")
 _DOT_DECIMAL = re.compile(rb"^\s*[-+]?\d*\.\d+(?:[eE][-+]?\d+)?\s*$")
 
@@ -265,6 +270,7 @@ class CsvSource:
             column_types=(self._types if types is None else types) or None,
             include_columns=list(columns) if columns is not None else None,
             strings_can_be_null=True,
+            null_values=NULL_VALUES,
             # ';'-separated files usually write decimals with ',' (sniff_decimal_mark)
             decimal_point=self._decimal,
         )
