@@ -32,7 +32,12 @@ from collections import Counter
 REDACT_MODES = ("hash", "mask", "none")
 DEFAULT_MODE = "hash"
 DETECT_ROWS = 65536
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# a match starts only where a run of address characters starts (the look-behind): a
+# 200,000-letter value with no '@' was tried from every one of its letters, O(n^2), and
+# took minutes; the leftmost match is the same either way
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+)
 _SSN = re.compile(r"(?<![\w-])\d{3}-\d{2}-\d{4}(?![\w-])")
 #: digits after a decimal point are a number's fraction, not a card (54.463745723640116)
 _CARD = re.compile(r"(?<![\w.-])(?:\d[ -]?){12,18}\d(?![\w-]|\.\d)")

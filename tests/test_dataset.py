@@ -232,3 +232,22 @@ def test_genotypes_are_no_dates(tmp_path) -> None:
         )
     )
     assert open_dataset("g", str(path)).column("apoe").kind == ColumnKind.CATEGORICAL
+
+
+def test_an_impossible_day_is_no_date(tmp_path) -> None:
+    """Arrow's strptime reads 2021-02-30 as 2 March: a silently different date. Such a
+    value parses with no layout, so its column is no timestamp; without it the column is
+    one, and a declared layout names the value that does not parse."""
+    from pytest_statharness.dataset.dates import parse, parses_all
+
+    values = pa.array(["2021-02-30", "2021-02-28", "2021-2-3"])
+    assert parse(values, "%Y-%m-%d").to_pylist()[0] is None
+    assert not parses_all(values, "%Y-%m-%d")
+    assert parses_all(values[1:], "%Y-%m-%d")
+    assert parse(pa.array(["30-Feb-2021", "17-Aug-1984"]), "%d-%b-%Y").null_count == 1
+    rows = [f"2021-02-{d:02d},{d}" for d in range(1, 29)]
+    (tmp_path / "ok.csv").write_text("day,v\n" + "\n".join(rows) + "\n")
+    (tmp_path / "bad.csv").write_text("day,v\n" + "\n".join(rows) + "\n2021-02-30,30\n")
+    assert open_dataset("ok", str(tmp_path / "ok.csv")).column("day").kind == ColumnKind.TIMESTAMP
+    bad = open_dataset("bad", str(tmp_path / "bad.csv")).column("day")
+    assert bad.kind != ColumnKind.TIMESTAMP

@@ -8,6 +8,8 @@ including the two Arrow's ``strptime`` cannot read (quarters such as ``1972Q2``)
 
 from __future__ import annotations
 
+import re
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -80,6 +82,9 @@ def parse(column, layout: str):
     if pattern is not None:
         return _parse_quarters(column, pattern)
     parsed = pc.strptime(column, format=layout, unit="us", error_is_null=True)
+    rolled = _rolled_over(column, parsed, layout)
+    if rolled is not None:
+        parsed = pc.if_else(rolled, pa.scalar(None, parsed.type), parsed)
     if layout.endswith("Z") and parsed.type.tz is None:
         parsed = pc.assume_timezone(parsed, "UTC")
     return parsed
@@ -98,7 +103,34 @@ def parses_all(values, layout: str) -> bool:
     parsed = pc.strptime(values, format=layout, unit="us", error_is_null=True)
     if parsed.null_count:
         return False
+    rolled = _rolled_over(values, parsed, layout)
+    if rolled is not None and pc.any(rolled).as_py():
+        return False  # 2021-02-30 is no date (strptime rolls it over to 2 March)
     return not len(parsed) or "%Y" not in layout or pc.min(pc.year(parsed)).as_py() >= MIN_YEAR
+
+
+#: the numeric strptime directives, each read from one run of digits of a value
+_NUMERIC_DIRECTIVES = ("Y", "y", "m", "d", "H", "M", "S", "j")
+
+
+def _rolled_over(values, parsed, layout: str):
+    """True where a value's day of month is not the parsed date's (None when the layout
+    has no %d): Arrow's strptime reads 2021-02-30 as 2 March instead of failing, a
+    silently different date. The day is the value's k-th run of digits, k the place of
+    %d among the layout's numeric directives (month names hold none)."""
+    directives = [d for d in re.findall(r"%([A-Za-z])", layout) if d in _NUMERIC_DIRECTIVES]
+    if "d" not in directives:
+        return None
+    parsed_day = pc.day(parsed)
+    # a rolled-over date lands on day 1, 2 or 3 of the next month: the digits are read
+    # only when some value does (most columns cost one day() pass)
+    if not pc.any(pc.less_equal(parsed_day, 3)).as_py():
+        return None
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
+    digits = pc.split_pattern_regex(pc.replace_substring_regex(values, r"^\D+", ""), r"\D+")
+    day = pc.cast(pc.list_element(digits, directives.index("d")), pa.int64())
+    return pc.fill_null(pc.not_equal(day, parsed_day), False)
 
 
 def _parse_quarters(column, pattern: str):
