@@ -255,10 +255,10 @@ def _two_digit_years(tokens: set[str], summary: dict) -> RoleDecision | None:
 FRACTIONAL_MAX_GAPS = 1.25
 
 
-def fractional_year_grid(summary: dict) -> str | None:
-    """ "month" or "quarter" when the values are years and twelfths (1945.0, 1945.25, ...)
-    rising by exactly one period from each row to the next: the index R writes for a
-    monthly or quarterly series. Whole years are left to the year rules."""
+def _rising_years(summary: dict, off_grid: str, margin: int = 0) -> tuple | None:
+    """(values, lowest, highest) of a column of 8+ non-whole values rising with the rows,
+    on the grid the ``off_grid`` count checks, within the years' domain (to ``margin``
+    above it); None otherwise. Shared by the two ways of writing months in a number."""
     n = summary.get("non_null", 0)
     lo, hi = summary.get("fmin"), summary.get("fmax")
     if (
@@ -266,10 +266,21 @@ def fractional_year_grid(summary: dict) -> str | None:
         or lo is None
         or not summary.get("strictly_increasing")
         or not summary.get("non_integral")
-        or summary.get("off_month_grid", 1)
-        or not (CALENDAR_DOMAINS["year"][0] <= lo and hi < CALENDAR_DOMAINS["year"][1])
+        or summary.get(off_grid, 1)
+        or not (CALENDAR_DOMAINS["year"][0] <= lo and hi < CALENDAR_DOMAINS["year"][1] + margin)
     ):
         return None
+    return n, lo, hi
+
+
+def fractional_year_grid(summary: dict) -> str | None:
+    """ "month" or "quarter" when the values are years and twelfths (1945.0, 1945.25, ...)
+    rising by exactly one period from each row to the next: the index R writes for a
+    monthly or quarterly series. Whole years are left to the year rules."""
+    rising = _rising_years(summary, "off_month_grid")
+    if rising is None:
+        return None
+    n, lo, hi = rising
     grains = (
         (("quarter", 4), ("month", 12))
         if not summary.get("off_quarter_grid", 1)
@@ -291,17 +302,10 @@ def yyyy_mm_grid(summary: dict) -> bool:
     Why: volat's ``date`` read as a measure gave a 558-month series no time axis, and a
     correlated group led by 'date'. R's fractional years (1945.0833) are off this grid,
     and so is any January of theirs (1945.00: month 00)."""
-    n = summary.get("non_null", 0)
-    lo, hi = summary.get("fmin"), summary.get("fmax")
-    if (
-        n < 8
-        or lo is None
-        or not summary.get("strictly_increasing")
-        or not summary.get("non_integral")
-        or summary.get("off_yyyymm_grid", 1)
-        or not (CALENDAR_DOMAINS["year"][0] <= lo and hi < CALENDAR_DOMAINS["year"][1] + 1)
-    ):
+    rising = _rising_years(summary, "off_yyyymm_grid", margin=1)
+    if rising is None:
         return False
+    n, lo, hi = rising
     first = int(math.floor(lo)) * 12 + round((lo - math.floor(lo)) * 100)
     last = int(math.floor(hi)) * 12 + round((hi - math.floor(hi)) * 100)
     return n - 1 <= last - first <= FRACTIONAL_MAX_GAPS * (n - 1)

@@ -109,6 +109,16 @@ def check_encoding(path: Path) -> None:
 DELIMITERS = (",", ";", "\t", "|")
 
 
+def _head(path: Path) -> bytes | None:
+    """The first 64 KB of the (decompressed) file, from which its delimiter and decimal
+    mark are sniffed; None when it cannot be read (the full read reports why)."""
+    try:
+        with open_text_bytes(path) as handle:
+            return handle.read(65536)
+    except (OSError, EOFError):
+        return None
+
+
 def sniff_delimiter(path: Path) -> str:
     """Pick the delimiter from the header line: the candidate it contains most often.
 
@@ -117,10 +127,8 @@ def sniff_delimiter(path: Path) -> str:
     """
     if ".tsv" in path.name.lower():
         return "\t"
-    try:
-        with open_text_bytes(path) as handle:
-            head = handle.read(65536)
-    except (OSError, EOFError):  # the full read reports it
+    head = _head(path)
+    if head is None:
         return ","
     header = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
     counts = [(header.count(d), -i, d) for i, d in enumerate(DELIMITERS)]
@@ -147,10 +155,8 @@ def sniff_decimal_mark(path: Path, delimiter: str) -> str:
     parse as a number and keeps its column text, as before."""
     if delimiter != ";":
         return "."
-    try:
-        with open_text_bytes(path) as handle:
-            head = handle.read(65536)
-    except (OSError, EOFError):  # the full read reports it
+    head = _head(path)
+    if head is None:
         return ","
     lines = head.splitlines()[1:-1] or head.splitlines()[1:]
     comma = dot = 0
