@@ -213,7 +213,8 @@ class ImpossibleValues(Analysis):
         "timestamp/date columns: values before 1900-01-01T00:00 UTC (unless they are a "
         f"record reaching back in time: >= {HISTORY_MIN_DISTINCT} distinct such dates, the "
         f"latest of them at most {HISTORY_MAX_GAP_YEARS} years before the first date from "
-        "1900 on), or later than P99 + "
+        "1900 on; and not for yearly or monthly dates, a historical series' own: "
+        "historical_time_columns), or later than P99 + "
         f"max({YEAR_DAYS} days, P99 - P1), with P1/P99 the column's own exact order statistics "
         "(numpy 'lower' method, multi-pass radix selection on the integer counts) (severity "
         "high when >= 1%, else medium). numeric columns (conservative): values < 0 are "
@@ -242,21 +243,19 @@ class ImpossibleValues(Analysis):
         if plan is None:
             return None
         # Historical series (yearly or monthly dates, dates made of a year column) reach back
-        # before 1900 legitimately: their timestamps are not checked for plausibility.
+        # before 1900 legitimately: only their late dates are checked (a year 2150 typed
+        # among 1950..2020 is still one)
         historical = [
             c
             for c in plan.columns
             if dataset.kind(c) == ColumnKind.TIMESTAMP
             and dataset.column(c).role_detail in ("year", "month")
         ]
-        columns = tuple(c for c in plan.columns if c not in historical)
-        if not columns:
-            return None
-        left_out = dict(plan.left_out)
+        kinds = {c: str(dataset.kind(c)) for c in plan.columns}
+        params: dict = {"kinds": kinds}
         if historical:
-            left_out["historical_time_columns"] = historical
-        kinds = {c: str(dataset.kind(c)) for c in columns}
-        return Plan(columns, {"kinds": kinds}, left_out)
+            params["historical_time_columns"] = historical
+        return Plan(plan.columns, params, dict(plan.left_out))
 
     def _kind(self, ctx, c) -> str:
         return ctx.params["kinds"][c]
@@ -667,7 +666,8 @@ class ImpossibleValues(Analysis):
                     out.append(scale)
             if kind == "timestamp" and c in run["upper"]:
                 late = run["late"][c]
-                early = 0 if _historical(s) else s["bad"]
+                yearly = c in ctx.params.get("historical_time_columns", ())
+                early = 0 if yearly or _historical(s) else s["bad"]
                 bad = early + late["late"]
                 if not bad:
                     continue
@@ -699,7 +699,7 @@ class ImpossibleValues(Analysis):
                         },
                         severity=graded(frac, ((0.01, "high"),), "medium"),
                         columns=[c],
-                        example_rows=smallest(s["examples"], late["examples"]),
+                        example_rows=smallest(s["examples"] if early else [], late["examples"]),
                         parameters={
                             "earliest": "1900-01-01T00:00:00Z",
                             "min_margin_days": YEAR_DAYS,

@@ -732,3 +732,18 @@ def test_an_exports_row_numbers_do_not_hide_duplicate_rows():
     assert not [
         f for f in run_on_frame(DuplicateRows(), keyed).findings if f["kind"] == "duplicate_rows"
     ]
+
+
+def test_a_far_future_year_among_yearly_dates_is_implausible():
+    """Yearly dates (1 January each) reach back before 1900 legitimately, so only their
+    late end is checked: a year 2150 typed among 1950..2020 is flagged, 1850 is not."""
+    years = list(range(1950, 2021)) * 3
+    stamps = pd.to_datetime([f"{y}-01-01" for y in years])
+    frame = pd.DataFrame({"year_start": stamps, "v": np.arange(len(years), dtype=float)})
+    frame.loc[10, "year_start"] = pd.Timestamp("2150-01-01")
+    frame.loc[20, "year_start"] = pd.Timestamp("1850-01-01")
+    result = run_on_frame(ImpossibleValues(), frame)
+    found = by_column(result)["year_start"]
+    assert vals(found)["after_upper_bound"] == 1
+    assert vals(found)["before_1900"] == 0
+    assert found["evidence"]["example_rows"] == [10]
