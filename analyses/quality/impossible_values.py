@@ -122,6 +122,11 @@ def _over_scale(vals: np.ndarray, rows: np.ndarray) -> dict:
     }
 
 
+def _no_over() -> dict:
+    """The counts of :func:`_over_scale` for no values (a column that is no number)."""
+    return _over_scale(np.empty(0), np.empty(0, dtype=np.int64))
+
+
 def _infinities(chunk, column: str) -> tuple[int, int, list[int]]:
     """(+inf count, -inf count, first dataset-wide rows of either) of one chunk's column."""
     data = chunk.floats(column)
@@ -181,9 +186,12 @@ def _share_finding(
     share: float,
     example_rows,
     rule: str,
+    severity: str | None = None,
+    parameters: dict | None = None,
 ) -> dict:
     """A finding about some values of column ``c``: the column's base values and units,
-    plus ``measured`` (name -> (value, unit)); high from 1% of the values, else medium."""
+    plus ``measured`` (name -> (value, unit)); high from 1% of the values, else medium
+    (or ``severity``); ``parameters`` beside the rule."""
     values, units = base
     return ctx.finding(
         kind=kind,
@@ -191,10 +199,10 @@ def _share_finding(
         subject={"column": c},
         values={**values, **{k: v for k, (v, _) in measured.items()}},
         units={**units, **{k: u for k, (_, u) in measured.items()}},
-        severity=graded(share, ((0.01, "high"),), "medium"),
+        severity=severity or graded(share, ((0.01, "high"),), "medium"),
         columns=[c],
         example_rows=example_rows,
-        parameters={"rule": rule},
+        parameters={"rule": rule, **(parameters or {})},
     )
 
 
@@ -291,12 +299,7 @@ class ImpossibleValues(Analysis):
                     "fractional": 0,
                     "zero_examples": [],
                     "low_positives": [],
-                    "near_100": 0,
-                    "over_100": 0,
-                    "over_120": 0,
-                    "over_100_examples": [],
-                    "over_120_examples": [],
-                    "over_values": [],
+                    **_no_over(),
                     "early": [],
                     "early_max": None,
                     "modern_min": None,
@@ -315,14 +318,7 @@ class ImpossibleValues(Analysis):
                 infinite = (0, 0, [])
                 zeros = np.empty(0, dtype=np.int64)
                 fractional, low_positives = 0, []
-                over = {
-                    "near_100": 0,
-                    "over_100": 0,
-                    "over_120": 0,
-                    "over_100_examples": [],
-                    "over_120_examples": [],
-                    "over_values": [],
-                }
+                over = _no_over()
                 history = {"early": [], "early_max": None, "modern_min": None}
                 if kind == "numeric":
                     vals, idx, nulls, nonfinite = finite_values(chunk, c)
@@ -485,29 +481,24 @@ class ImpossibleValues(Analysis):
         else:
             return None
         largest = [v for v in s["over_values"] if v > bound]
-        return ctx.finding(
+        return _share_finding(
+            ctx,
+            c,
             kind="beyond_scale",
             title=f"{over} value{'s' if over > 1 else ''} of {c!r} above {bound}, "
             f"impossible for {what} (largest {largest[-1]:g})",
-            subject={"column": c},
-            values={
-                **base,
-                "above_bound": over,
-                "above_bound_share": over / n,
-                "bound": bound,
-                "largest_values": largest,
+            base=(base, units),
+            measured={
+                "above_bound": (over, "count"),
+                "above_bound_share": (over / n, "ratio"),
+                "bound": (bound, "value"),
+                "largest_values": (largest, "value"),
             },
-            units={
-                **units,
-                "above_bound": "count",
-                "above_bound_share": "ratio",
-                "bound": "value",
-                "largest_values": "value",
-            },
-            severity="medium",
-            columns=[c],
+            share=over / n,
             example_rows=examples,
-            parameters={"rule": SCALE_RULE, "max_share": SCALE_MAX_SHARE},
+            rule=SCALE_RULE,
+            severity="medium",
+            parameters={"max_share": SCALE_MAX_SHARE},
         )
 
     @staticmethod

@@ -214,6 +214,17 @@ def point_label(ctx, day: int) -> str:
     return day_label(day)
 
 
+def point_preposition(ctx) -> str:
+    """'on' a date, 'at' a period number ('shifts at t = 61')."""
+    return "at" if ctx.params.get("grain") == SERIES_GRAIN else "on"
+
+
+def direction_text(up: int, total: int) -> str:
+    """'up', 'down' or '3 up, 2 down': which way a group of series moves (trend's shared
+    trends, changepoints' shared shifts)."""
+    return "up" if up == total else "down" if up == 0 else f"{up} up, {total - up} down"
+
+
 def point_unit(ctx) -> str:
     """The unit of a point label: a date, or a period number."""
     return "period number" if ctx.params.get("grain") == SERIES_GRAIN else "date"

@@ -31,8 +31,10 @@ from ._common import (
     _TimeAnalysis,
     administrative_censoring,
     annual_cycle_strength,
+    direction_text,
     per_point,
     point_label,
+    point_preposition,
     point_unit,
     row_series_meaningful,
     rows_unit,
@@ -442,8 +444,7 @@ class Changepoints(_TimeAnalysis):
                     ctx.finding(
                         kind="changepoint",
                         title=f"{word.capitalize()} {name} by {t!r} shifts "
-                        + ("at" if ctx.params.get("grain") == SERIES_GRAIN else "on")
-                        + f" {date}",
+                        f"{point_preposition(ctx)} {date}",
                         subject={"time_column": t, "series": name, "date": date},
                         values={
                             "date": date,
@@ -543,18 +544,12 @@ class Changepoints(_TimeAnalysis):
             for f in members:
                 f["severity"] = "low"
                 f["evidence"]["parameters"]["severity_capped"] = SHARED_SHIFT_RULE
-            direction = (
-                "up"
-                if up == len(names)
-                else "down"
-                if up == 0
-                else f"{up} up, {len(names) - up} down"
-            )
-            preposition = "at" if ctx.params.get("grain") == SERIES_GRAIN else "on"
+            direction = direction_text(up, len(names))
             shared.append(
                 ctx.finding(
                     kind="shared_shift",
-                    title=f"{len(names)} series by {t!r} shift {preposition} {point} ({direction}; "
+                    title=f"{len(names)} series by {t!r} shift {point_preposition(ctx)} {point} "
+                    f"({direction}; "
                     f"strongest: {names[0]!r})",
                     subject={"time_column": t, "date": point, "series": names},
                     values={

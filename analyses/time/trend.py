@@ -17,7 +17,6 @@ from .._shared.lazy_scipy import stats
 from .._shared.report import cap_each
 from .._shared.series import (
     Series,
-    day_label,
     significant_severity,
 )
 from ._common import (
@@ -28,6 +27,7 @@ from ._common import (
     _TimeAnalysis,
     administrative_censoring,
     annual_cycle_strength,
+    direction_text,
     month_of_day,
     per_point,
     point_label,
@@ -130,7 +130,7 @@ class Trend(_TimeAnalysis):
             adjusted = name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2
             # an annual swing is no trend: test what is left once each month's mean is out
             values = self._test(keys, deseasonalised(keys, y) if adjusted else y)
-            if values["first_day"] is not None:
+            if y.size:
                 values["first_day"] = point_label(ctx, keys[0])
                 values["last_day"] = point_label(ctx, keys[-1])
             values["seasonally_adjusted"] = adjusted
@@ -249,9 +249,7 @@ class Trend(_TimeAnalysis):
         names = [name for name, _, _ in trending]
         taus = np.array([values["tau"] for _, _, values in trending])
         up = int(np.count_nonzero(taus > 0))
-        direction = (
-            "up" if up == len(names) else "down" if up == 0 else f"{up} up, {len(names) - up} down"
-        )
+        direction = direction_text(up, len(names))
         return ctx.finding(
             kind="shared_trend",
             title=f"{len(names)} of {tested} {word} series trend with {t!r} ({direction})" + suffix,
@@ -292,9 +290,7 @@ class Trend(_TimeAnalysis):
             "fitted_end": None,
             "relative_change": None,
         }
-        if y.size:
-            values["first_day"] = day_label(keys[0])
-            values["last_day"] = day_label(keys[-1])
+        # first_day / last_day: labelled by the caller (point_label: a date or 't = k')
         if y.size < TREND_MIN_POINTS or np.ptp(y) == 0:
             return values
         x = (keys - keys[0]).astype(np.float64)

@@ -834,18 +834,12 @@ class DerivedDate:
         year = np.asarray(table.column(self.year).to_numpy(zero_copy_only=False), np.float64)
         valid = np.isfinite(year)
         if self.unit == "index":  # the k-th period of a series: day k after 1970-01-01
-            days = np.where(valid, year, 0).astype(np.int64).astype("datetime64[D]")
-            stamp = days.astype("datetime64[us]")
-            return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(
-                pa.timestamp("us")
-            )
+            return _stamps(np.where(valid, year, 0).astype(np.int64).astype("datetime64[D]"), valid)
         if self.unit == "yyyymmdd":  # 19800104: 4 January 1980
             v = np.where(valid, year, 19700101).astype(np.int64)
             months = (v // 10000 - 1970) * 12 + (v // 100) % 100 - 1
-            days = months.astype("datetime64[M]").astype("datetime64[D]") + (v % 100 - 1)
-            stamp = days.astype("datetime64[us]")
-            return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(
-                pa.timestamp("us")
+            return _stamps(
+                months.astype("datetime64[M]").astype("datetime64[D]") + (v % 100 - 1), valid
             )
         if self.unit == "yyyy.mm":  # 1947.01: January 1947
             v = np.where(valid, year, 1970.01)
@@ -853,16 +847,10 @@ class DerivedDate:
             months = (whole.astype(np.int64) - 1970) * 12 + (
                 np.round((v - whole) * 100).astype(np.int64) - 1
             )
-            stamp = months.astype("datetime64[M]").astype("datetime64[us]")
-            return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(
-                pa.timestamp("us")
-            )
+            return _stamps(months.astype("datetime64[M]"), valid)
         if self.unit == "fraction":  # 1945.25: the quarter starting in April 1945
             months = np.round((np.where(valid, year, 1970.0) - 1970.0) * 12).astype(np.int64)
-            stamp = months.astype("datetime64[M]").astype("datetime64[us]")
-            return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(
-                pa.timestamp("us")
-            )
+            return _stamps(months.astype("datetime64[M]"), valid)
         # two-digit years (Cigar's 63..92): the 1900s from the pivot on, the 2000s below it
         year = np.where(year < 100, year + np.where(year >= TWO_DIGIT_YEAR_PIVOT, 1900, 2000), year)
         months = np.zeros(year.size, np.int64)
@@ -872,8 +860,13 @@ class DerivedDate:
             step = 3 if self.unit == "quarter" else 1
             months = (np.where(valid, part, 1).astype(np.int64) - 1) * step
         years = np.where(valid, year, 1970).astype(np.int64) - 1970
-        stamp = (years * 12 + months).astype("datetime64[M]").astype("datetime64[us]")
-        return pa.array(stamp.astype(np.int64), pa.int64(), mask=~valid).cast(pa.timestamp("us"))
+        return _stamps((years * 12 + months).astype("datetime64[M]"), valid)
+
+
+def _stamps(dates: np.ndarray, valid: np.ndarray) -> pa.Array:
+    """numpy dates (any unit) as timestamp[us], null where not ``valid``."""
+    micros = dates.astype("datetime64[us]").astype(np.int64)
+    return pa.array(micros, pa.int64(), mask=~valid).cast(pa.timestamp("us"))
 
 
 def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:

@@ -437,11 +437,7 @@ def decide_role(
                     0.8,
                     part,
                 )
-        if (
-            summary.get("distinct_exact", True)
-            and distinct == 2
-            and (summary.get("fmin"), summary.get("fmax")) in ((0, 1), (1, 2))
-        ):
+        if summary.get("distinct_exact", True) and distinct == 2 and _flag_values(summary):
             # ohio's smoke 0,0,...,1,1: rows sorted by a flag, not two entities of a panel
             lo, hi = int(summary["fmin"]), int(summary["fmax"])
             return RoleDecision(
@@ -572,12 +568,7 @@ def decide_role(
             "sampling_weight",
         )
     whole = _whole_numbers(summary)
-    if (
-        whole
-        and summary.get("distinct_exact", True)
-        and distinct == 2
-        and (summary.get("fmin"), summary.get("fmax")) in ((0, 1), (1, 2))
-    ):
+    if whole and summary.get("distinct_exact", True) and distinct == 2 and _flag_values(summary):
         # a dummy (0/1) or a two-level code (sex 1/2): its mean is a share, its "tail" is
         # the rarer answer, not an outlier
         lo, hi = int(summary["fmin"]), int(summary["fmax"])

@@ -119,15 +119,16 @@ def _head(path: Path) -> bytes | None:
         return None
 
 
-def sniff_delimiter(path: Path) -> str:
+def sniff_delimiter(path: Path, head: bytes | None = None) -> str:
     """Pick the delimiter from the header line: the candidate it contains most often.
 
     European exports use ';', database dumps '|' or tabs; a header with none of them is a
-    one-column file and keeps ','. Ties go to the order of DELIMITERS.
+    one-column file and keeps ','. Ties go to the order of DELIMITERS. ``head``: the
+    file's first bytes when already read (:func:`_head`).
     """
     if ".tsv" in path.name.lower():
         return "\t"
-    head = _head(path)
+    head = _head(path) if head is None else head
     if head is None:
         return ","
     header = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
@@ -145,8 +146,8 @@ _COMMA_DECIMAL = re.compile(rb"^\s*[-+]?\d*,\d+\s*$")
 _DOT_DECIMAL = re.compile(rb"^\s*[-+]?\d*\.\d+(?:[eE][-+]?\d+)?\s*$")
 
 
-def sniff_decimal_mark(path: Path, delimiter: str) -> str:
-    """The decimal mark of a ';'-separated file: ',' (the European convention such files
+def sniff_decimal_mark(head: bytes | None, delimiter: str) -> str:
+    """The decimal mark of a ';'-separated file (``head``: its first bytes): ',' (the European convention such files
     usually follow: ``2,5``) unless the values of its first 64 KB are written with '.'
     more often (pandas' ``to_csv(sep=';')`` writes ``2.5``); '.' for every other delimiter.
 
@@ -155,8 +156,7 @@ def sniff_decimal_mark(path: Path, delimiter: str) -> str:
     parse as a number and keeps its column text, as before."""
     if delimiter != ";":
         return "."
-    head = _head(path)
-    if head is None:
+    if head is None:  # unreadable: the full read reports why
         return ","
     lines = head.splitlines()[1:-1] or head.splitlines()[1:]
     comma = dot = 0
@@ -243,8 +243,9 @@ class CsvSource:
         """``spool``: a :class:`..cache.BuildSpool` that the resolving read (when
         ``column_types`` is None) writes the cache entry through, so the file is parsed once."""
         self.path = path
-        self._delimiter = sniff_delimiter(path)
-        self._decimal = sniff_decimal_mark(path, self._delimiter)
+        head = _head(path)  # read once for both sniffs
+        self._delimiter = sniff_delimiter(path, head)
+        self._decimal = sniff_decimal_mark(head, self._delimiter)
         try:
             size = path.stat().st_size
         except OSError as exc:
