@@ -119,3 +119,32 @@ def test_codes_declared_on_a_text_column_are_one_clear_error(tmp_path) -> None:
     (tmp_path / "statharness.toml").write_text("[datasets.t.columns.a]\nmissing_codes = [999]\n")
     with pytest.raises(SpecError, match=r"columns\.a\.missing_codes: column 'a' holds string"):
         open_dataset("t", str(tmp_path / "t.csv"), spec=load_specs(tmp_path)["t"])
+
+
+@pytest.mark.parametrize("placeholder", [1e308, -1e308, float(np.finfo(np.float32).max)])
+def test_a_placeholder_magnitude_is_a_code_from_one_row(tmp_path, placeholder: float) -> None:
+    """1e308 written where an export had no value is no cap and no outlier: one row of it
+    is a code, read as missing by the analyses and reported (high) as written."""
+    frame = quarrels()
+    frame["weight"] = np.random.default_rng(3).normal(70.0, 8.0, len(frame))
+    frame.loc[5, "weight"] = placeholder
+    path = tmp_path / "placeholder.csv"
+    frame.to_csv(path, index=False)
+    dataset = open_dataset("placeholder", str(path))
+    assert dataset.missing_codes["weight"] == (placeholder,)
+    assert dataset.column("weight").null_count == 1
+    (codes,) = [
+        f
+        for f in run_on_frame(CappedValues(), frame).findings
+        if f["kind"] == "missing_value_codes" and f["subject"]["column"] == "weight"
+    ]
+    assert codes["severity"] == "high"
+    assert codes["measurement"]["values"]["rows_with_codes"] == 1
+
+
+def test_a_column_of_huge_values_holds_no_placeholder(tmp_path) -> None:
+    """Masses of stars in grams are all beyond 1e30: none is a code."""
+    frame = pd.DataFrame({"mass_g": np.random.default_rng(4).uniform(1e32, 9e33, 200)})
+    path = tmp_path / "stars.parquet"
+    frame.to_parquet(path, index=False)
+    assert open_dataset("stars", str(path)).missing_codes == {}

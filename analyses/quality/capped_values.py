@@ -31,9 +31,10 @@ from pytest_statharness import (
 )
 from pytest_statharness.dataset.missing_codes import (
     MIN_CODE_ROWS,
-    SENTINEL_ARRAY,
-    SENTINELS,
+    PLACEHOLDER_MAGNITUDE,
     beyond_codes,
+    code_mask,
+    is_code,
 )
 
 #: a column is screened when it has at least this many distinct values (a continuous
@@ -190,9 +191,11 @@ class CappedValues(Analysis):
         "values, in one exact pass: the largest and smallest finite value and the rows "
         "holding each, the largest and smallest value that is no missing-value code, and the "
         "rows holding each code (-9, -99, -999, -9999, -99999, -98, -998, 98, 99, 998, 999, "
-        "9998, 9999, 99999, 999999, 9999999). Codes: those beyond twice the column's other "
-        "values (above 2 x max(largest other value, 1), or below 2 x min(smallest other "
-        f"value, -1)) holding {MIN_CODE_ROWS} or more rows together are one high finding "
+        "9998, 9999, 99999, 999999, 9999999, and any value of magnitude "
+        f"{PLACEHOLDER_MAGNITUDE:g} or more: 1e308 written for no value). Codes: those beyond "
+        "twice the column's other values (above 2 x max(largest other value, 1), or below 2 "
+        f"x min(smallest other value, -1)) holding {MIN_CODE_ROWS} or more rows together (a "
+        "placeholder magnitude from one row) are one high finding "
         "('not known' written as a number: PSID's years of schooling 0..17 with 98 and 99). "
         f"Caps and floors, for a column with at least {MIN_DISTINCT} distinct values (not "
         f"a scale with a few imputed fractions: >= {SCALE_WHOLE_SHARE:.0%} whole values on a "
@@ -257,7 +260,7 @@ class CappedValues(Analysis):
             if not values.size:
                 continue
             top, bottom = float(values.max()), float(values.min())
-            coded = np.isin(values, SENTINEL_ARRAY)
+            coded = code_mask(values)
             plain = values[~coded]
             code_values, code_rows = np.unique(values[coded], return_counts=True)
             part = _Ends(
@@ -365,7 +368,7 @@ class CappedValues(Analysis):
                     continue
                 if value in coded:
                     continue  # named as a code above
-                code = value in SENTINELS
+                code = is_code(value)
                 what = (
                     "a missing-value code written as a number?"
                     if code

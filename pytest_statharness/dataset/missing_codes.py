@@ -7,10 +7,11 @@ missing; ``quality.capped_values`` alone reads them as written, to report them (
 
 The codes of a column are declared in the dataset spec (``missing_codes = [999]``;
 ``missing_codes = []`` keeps the values as they are) or found here, from the data: values
-of :data:`SENTINELS` beyond twice the column's other values (above 2 x max(largest other
-value, 1), below 2 x min(smallest other value, -1) for negative codes), together on at
-least :data:`MIN_CODE_ROWS` rows. PSID's years of schooling 0..17 with 98 and 99 have
-them; an age reaching 99 does not (99 is no farther than twice 90).
+of :data:`SENTINELS`, or of a placeholder magnitude (1e30 and beyond: 1e308), beyond twice
+the column's other values (above 2 x max(largest other value, 1), below 2 x min(smallest
+other value, -1) for negative codes), together on at least :data:`MIN_CODE_ROWS` rows (one
+row of a placeholder magnitude is enough). PSID's years of schooling 0..17 with 98 and 99
+have them; an age reaching 99 does not (99 is no farther than twice 90).
 
 Only numeric measures whose typing-scan extreme is itself a sentinel, and the columns the
 spec declares codes for, are read again, in one pass over those columns alone: most
@@ -36,8 +37,23 @@ SENTINELS = frozenset(
     }
 )  # fmt: skip
 SENTINEL_ARRAY = np.array(sorted(SENTINELS))
+#: a magnitude no measurement reaches: 1e308 (near the largest double) or float32's
+#: 3.4e38 written where an export had no value, a placeholder like 999; one row of it is
+#: enough to be a code
+PLACEHOLDER_MAGNITUDE = 1e30
 #: codes count from this many rows together
 MIN_CODE_ROWS = 3
+
+
+def is_code(value: float) -> bool:
+    """Whether ``value`` is written like a missing-value code: a sentinel, or a
+    placeholder magnitude."""
+    return value in SENTINELS or abs(value) >= PLACEHOLDER_MAGNITUDE
+
+
+def code_mask(values: np.ndarray) -> np.ndarray:
+    """Which of ``values`` (finite floats) are written like a missing-value code."""
+    return np.isin(values, SENTINEL_ARRAY) | (np.abs(values) >= PLACEHOLDER_MAGNITUDE)
 
 
 def beyond_codes(
@@ -45,14 +61,15 @@ def beyond_codes(
 ) -> dict[float, int]:
     """The codes (``{code: rows}`` of SENTINELS held) beyond twice the column's other
     values (``plain_top``/``plain_bottom``: its extremes without codes), when they hold
-    MIN_CODE_ROWS rows or more together; {} otherwise."""
+    MIN_CODE_ROWS rows or more together, or one is a placeholder magnitude; {} otherwise."""
     out = {}
     for v, k in sorted(codes.items()):
         if v > 0 and plain_top is not None and v >= 2 * max(plain_top, 1.0):
             out[v] = k
         elif v < 0 and plain_bottom is not None and v <= 2 * min(plain_bottom, -1.0):
             out[v] = k
-    return out if sum(out.values()) >= MIN_CODE_ROWS else {}
+    huge = any(abs(v) >= PLACEHOLDER_MAGNITUDE for v in out)
+    return out if huge or sum(out.values()) >= MIN_CODE_ROWS else {}
 
 
 def candidates(columns: Iterable) -> list[str]:
@@ -62,7 +79,7 @@ def candidates(columns: Iterable) -> list[str]:
     for c in columns:
         if c.excluded or c.role not in MEASURE_ROLES or c.value_range is None:
             continue
-        if c.value_range[0] in SENTINELS or c.value_range[1] in SENTINELS:
+        if is_code(c.value_range[0]) or is_code(c.value_range[1]):
             out.append(c.name)
     return out
 
@@ -82,10 +99,7 @@ def scan(chunks: Iterable, names: list[str], declared: Mapping[str, tuple]) -> d
     the spec's ``declared`` ones, else the SENTINELS beyond the other values. Each column
     counts the rows of every candidate value (its declared codes, or the sentinels) and
     the extremes of the rest; the codes' rows and the range without them follow."""
-    special = {
-        n: np.asarray(declared[n], dtype=np.float64) if n in declared else SENTINEL_ARRAY
-        for n in names
-    }
+    special = {n: np.asarray(declared[n], dtype=np.float64) for n in names if n in declared}
     held: dict[str, dict[float, int]] = {n: {} for n in names}
     tops: dict[str, float | None] = dict.fromkeys(names)
     bottoms: dict[str, float | None] = dict.fromkeys(names)
@@ -93,7 +107,7 @@ def scan(chunks: Iterable, names: list[str], declared: Mapping[str, tuple]) -> d
         for n in names:
             data = chunk.floats(n)
             values = data[np.isfinite(data)]
-            hit = np.isin(values, special[n])
+            hit = np.isin(values, special[n]) if n in special else code_mask(values)
             plain = values[~hit]
             if plain.size:
                 top, bottom = float(plain.max()), float(plain.min())
