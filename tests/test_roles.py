@@ -91,9 +91,12 @@ def test_whole_numbers_named_as_the_unit_rows_are_collected_in_are_its_key(tmp_p
             "class": rng.integers(180, 313, n),
             "cls": rng.integers(1, 4, n),
             "kids": rng.integers(0, 40, n),
+            # Exam's pupils numbered within their school (1..n again in each)
+            "student": rng.integers(1, 200, n),
         }
     ).rename(columns={"cls": "class_"})
     cols = roles_of(tmp_path, frame)
+    assert cols["student"].role == ColumnRole.IDENTIFIER
     assert cols["schidkn"].role == ColumnRole.IDENTIFIER
     assert "named as the unit rows are collected in" in cols["schidkn"].role_reason
     assert cols["class"].role == ColumnRole.IDENTIFIER
@@ -1095,6 +1098,28 @@ def test_a_flags_interaction_named_after_it_is_a_design_term(tmp_path) -> None:
         assert cols[name].role_detail == "derived_term"
     for name in ("hours", "spdx", "ldist"):
         assert cols[name].role != ColumnRole.OTHER, name
+
+
+def test_a_date_written_as_a_decimal_year_is_no_measure(tmp_path) -> None:
+    """hotel_rates' 'arrival_date_num' (2016.5 for July 2016) in booking order beside its
+    date gave "Trend of daily arrival_date_num": a date written as a number is a time
+    code; a price in the same range, not named as a date, stays a measure."""
+    rng = np.random.default_rng(5)
+    n = 400
+    days = pd.Timestamp("2016-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D")
+    frame = pd.DataFrame(
+        {
+            "arrival_date": days,
+            "arrival_date_num": (days.year + (days.day_of_year - 1) / 366).round(2),
+            "price": rng.uniform(1200, 2100, n).round(1),
+        }
+    )
+    roles = roles_of(tmp_path, frame, suffix="csv")
+    assert (roles["arrival_date_num"].role, roles["arrival_date_num"].role_detail) == (
+        ColumnRole.CALENDAR_PART,
+        "time_code",
+    )
+    assert roles["price"].role == ColumnRole.MEASUREMENT
 
 
 def test_a_date_stored_as_a_count_is_no_measure(tmp_path) -> None:

@@ -115,6 +115,9 @@ _GROUP_KEY_NAMES = {
     "hospital", "clinic", "household", "hh", "hhid", "family", "famid", "subject", "patient",
     "person", "pid", "cluster", "batch", "plate", "village", "herd", "litter", "ward",
     "commune", "brood", "nest", "panelist", "respondent", "rater", "judge",
+    # units numbered within their group (Exam's 'student' 1..n in each school)
+    "student", "pupil", "participant", "individual", "player", "customer", "employee",
+    "tree", "animal",
     # places and providers numbered by a code (Benefits' 50 state codes, medpar's provnum)
     "state", "county", "country", "province", "district", "municipality", "provider",
     "provnum", "facility", "firm", "store", "site", "center", "centre",
@@ -544,6 +547,9 @@ def decide_role(
             0.9,
             "fractional_year",
         )
+    decimal = _decimal_years(tokens, summary)
+    if decimal is not None:
+        return decimal
     two_digit = _two_digit_years(tokens, summary)
     if two_digit is not None:
         return two_digit
@@ -716,6 +722,33 @@ def _sparse_quantity(tokens: set[str], summary: dict, levels: int) -> bool:
     if tokens & (_ID_TOKENS | _GROUP_KEY_NAMES | _FEW_UNIT_NAMES):
         return False
     return levels <= SPARSE_MAX_DENSITY * (hi - lo + 1)
+
+
+#: names of a date written as a decimal year (not 'time': a duration of 1850.5 seconds is
+#: one)
+_DECIMAL_YEAR_NAMES = {"date", "dt"} | _CALENDAR_NAMES["year"]
+
+
+def _decimal_years(tokens: set[str], summary: dict) -> RoleDecision | None:
+    """A date written as a decimal year in any row order: numbers with fractions, all in
+    the years' range, named as a date or a year.
+
+    Why: hotel_rates' ``arrival_date_num`` (2016.5 for 2 July 2016) beside its
+    ``arrival_date`` gave "Trend of daily arrival_date_num": the passing of time itself.
+    Rows in time order with a month or quarter step are a series' own index
+    (``fractional_year_grid``); any other order is a date kept out of the measures."""
+    lo, hi = summary.get("fmin"), summary.get("fmax")
+    if lo is None or not summary.get("non_integral") or not tokens & _DECIMAL_YEAR_NAMES:
+        return None
+    if not (CALENDAR_DOMAINS["year"][0] <= lo and hi <= CALENDAR_DOMAINS["year"][1]):
+        return None
+    return RoleDecision(
+        ColumnRole.CALENDAR_PART,
+        f"numbers with fractions {lo:g}..{hi:g}, all in the years' range, named as a date: "
+        "a date written as a decimal year (2016.5 for July 2016), not a measure",
+        0.8,
+        TIME_CODE_DETAIL,
+    )
 
 
 #: names of a time series' own period counter (``t``, ``time``: 1, 2, ..., one row each)
