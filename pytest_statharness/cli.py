@@ -34,6 +34,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .errors import StateStoreError
+
 PROG = "statharness"
 DEFAULT_HOME = "appdata"
 
@@ -467,7 +469,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return int(args.run(args))
-    except UserError as exc:
+    except (UserError, StateStoreError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 2
     except BrokenPipeError:  # `statharness runs list --json | head`: quiet, like cat

@@ -16,6 +16,11 @@ class DatasetError(StatHarnessError):
     """A dataset cannot be opened or read: missing, empty, corrupt, unknown format."""
 
 
+class StateStoreError(StatHarnessError):
+    """The artifact home's ``state.db`` is not a state database (another file under that
+    name, a truncated copy): runs cannot be recorded or listed there."""
+
+
 class FullLoadRefused(StatHarnessError):
     """A whole-dataset in-memory load was asked for above the full-load threshold."""
 

@@ -15,6 +15,8 @@ import time
 
 import pytest
 
+from .errors import StateStoreError
+
 RECORDER_KEY = pytest.StashKey["RunRecorder"]()
 RECORDER_PLUGIN_NAME = "statharness-runlog"
 HEARTBEAT_S = 5.0
@@ -117,12 +119,15 @@ class RunRecorder:
         )
         workers = getattr(self.config.option, "numprocesses", None)
         start["workers"] = workers if isinstance(workers, int) and workers > 0 else 1
-        self.seq, self.run_id = store.new_run(
-            self.home,
-            datasets=[s.name for s in options.datasets],
-            settings_hash=start["settings_hash"],
-            provenance=start,
-        )
+        try:
+            self.seq, self.run_id = store.new_run(
+                self.home,
+                datasets=[s.name for s in options.datasets],
+                settings_hash=start["settings_hash"],
+                provenance=start,
+            )
+        except StateStoreError as exc:
+            raise pytest.UsageError(str(exc)) from None
         self._thread = threading.Thread(
             target=self._beat, name="statharness-heartbeat", daemon=True
         )

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 from .atomic import write_text_atomic
+from .errors import StateStoreError
 
 STATE_SCHEMA_VERSION = 2
 STALE_AFTER_S = 60.0
@@ -47,8 +48,24 @@ _ITEM_COLUMNS = {
 
 
 def _connect(home: Path) -> sqlite3.Connection:
+    """The home's state database, its tables created or completed; a file there that is
+    no SQLite database is a StateStoreError naming it (never a traceback)."""
     home.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(home / "state.db", timeout=30, isolation_level=None)
+    path = home / "state.db"
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        return _prepare(conn)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            raise
+        raise StateStoreError(
+            f"{path}: not a statharness state database ({exc}); move the file aside, or "
+            "choose another artifact home (--stat-home, or --home of the statharness command)"
+        ) from None
+
+
+def _prepare(conn: sqlite3.Connection) -> sqlite3.Connection:
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(

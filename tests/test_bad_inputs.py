@@ -805,3 +805,56 @@ def test_a_provider_name_nothing_installed_has_is_a_usage_error(
     assert len(errors) == 1, result.stderr.str()
     assert f"{option}: no installed analysis provider is named 'profle'" in errors[0]
     assert "profile" in errors[0].split("installed:")[1]
+
+
+def test_a_state_db_that_is_no_database_is_one_line(pytester: pytest.Pytester, capsys) -> None:
+    """A file named state.db that is no SQLite database (a truncated copy, another file)
+    gave a sqlite3 traceback from `statharness runs list`/`status`/`compare` and an
+    INTERNALERROR from the session: one line naming the file, exit 2 and exit 4."""
+    from pytest_statharness.cli import main
+
+    home = pytester.path / "home"
+    home.mkdir()
+    (home / "state.db").write_bytes(b"not a database, just text" * 20)
+    for argv in (["runs", "list"], ["status"], ["compare", "a", "b"]):
+        assert main([*argv, "--home", str(home)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "not a statharness state database" in err[0], err
+    (pytester.path / "t.csv").write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    result = pytester.runpytest_subprocess(
+        "-p", "statharness", "--stat-home", str(home), "--stat-dataset", "t=t.csv", "-k", "profile"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    text = result.stdout.str() + result.stderr.str()
+    assert "not a statharness state database" in text
+    assert "Traceback" not in text and "INTERNALERROR" not in text
+
+
+def test_a_spec_file_that_is_no_text_is_one_line(pytester: pytest.Pytester) -> None:
+    """A binary --stat-spec file was an INTERNALERROR (UnicodeDecodeError)."""
+    (pytester.path / "t.csv").write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    (pytester.path / "spec.toml").write_bytes(bytes(range(128, 256)) * 3)
+    result = pytester.runpytest_subprocess(
+        "-p", "statharness", "--stat-spec", "spec.toml", "--stat-dataset", "t=t.csv"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    text = result.stdout.str() + result.stderr.str()
+    assert "spec.toml: not a TOML text file" in text
+    assert "Traceback" not in text and "INTERNALERROR" not in text
+
+
+def test_a_declared_log_time_that_holds_numbers_is_a_spec_error(tmp_path: Path) -> None:
+    """An eventlog mapping whose timestamp is a number column turned the whole eventlog
+    family off without a word."""
+    from pytest_statharness.dataset.spec import SpecError, load_specs
+
+    frame = pd.DataFrame(
+        {"case": np.repeat(np.arange(30), 4), "act": list("ABCD") * 30, "ts": np.arange(120.0)}
+    )
+    frame.to_csv(tmp_path / "log.csv", index=False)
+    (tmp_path / "statharness.toml").write_text(
+        '[datasets.log.eventlog]\ncase = "case"\nactivity = "act"\ntimestamp = "ts"\n'
+    )
+    specs = load_specs(tmp_path)
+    with pytest.raises(SpecError, match=r"key eventlog\.timestamp: column 'ts' holds numbers"):
+        open_dataset("log", str(tmp_path / "log.csv"), spec=specs["log"])

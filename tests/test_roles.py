@@ -1195,3 +1195,25 @@ def test_a_flag_named_like_a_clock_part_is_a_flag(tmp_path) -> None:
     roles = roles_of(tmp_path, frame)
     assert roles["mi"].role == ColumnRole.BOOLEAN
     assert (roles["year"].role, roles["year"].role_detail) == (ColumnRole.CALENDAR_PART, "year")
+
+
+def test_distinct_whole_numbers_named_as_a_quantity_are_measured(tmp_path) -> None:
+    """A house's price and square feet, whole and distinct on each of 400 rows, were read
+    as identifiers (dropped from every analysis); floats near 1e300 have no fraction but
+    are no whole numbers to count or key. A distinct 'code' stays a key."""
+    rng = np.random.default_rng(1)
+    n = 400
+    sqft = rng.permutation(np.arange(800, 4000))[:n]
+    frame = pd.DataFrame(
+        {
+            "sqft": sqft,
+            "price": sqft * 150 + rng.permutation(np.arange(0, 100_000, 7))[:n],
+            "code": rng.permutation(np.arange(10_000, 99_999))[:n],
+            "big": rng.uniform(1e299, 1e300, n),
+        }
+    )
+    roles = roles_of(tmp_path, frame, suffix="csv")
+    assert roles["price"].role == ColumnRole.MEASUREMENT
+    assert roles["sqft"].role == ColumnRole.MEASUREMENT
+    assert roles["code"].role == ColumnRole.IDENTIFIER
+    assert roles["big"].role == ColumnRole.MEASUREMENT

@@ -620,6 +620,7 @@ def open_dataset(
             f"dataset {name!r} ({file.name}) has no data rows; there is nothing to analyse"
         )
     kinds = {f.name: decide_kind(_analysis_type(f.type), summaries[f.name]) for f in schema}
+    _check_declared_log_times(spec, kinds)
     if meta is None:
         _date_string_grains(source, schema, kinds, summaries, spec)
         relations = _calendar_relations(source, schema, kinds, summaries, row_count)
@@ -905,6 +906,26 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
         if unit in parts:
             return [(DerivedDate(parts["year"], parts[unit], unit), "month")]
     return [(DerivedDate(parts["year"]), "year")]
+
+
+def _check_declared_log_times(spec: DatasetSpec, kinds: dict[str, ColumnKind]) -> None:
+    """A declared event log's timestamp must hold dates or times: the log's waits and
+    durations are read from it, and a number column would silently turn the whole
+    eventlog family off."""
+    ts = spec.eventlog.get("timestamp")
+    if ts is None or ts not in kinds or kinds[ts] == ColumnKind.TIMESTAMP:
+        return
+    held = {
+        ColumnKind.NUMERIC: "numbers",
+        ColumnKind.INTEGER_ID: "numbers",
+        ColumnKind.BOOLEAN: "true/false values",
+        ColumnKind.DURATION: "durations",
+    }.get(kinds[ts], "text that is no date")
+    raise SpecError(
+        f"dataset spec of {spec.name!r} ({spec.source}): key eventlog.timestamp: column "
+        f"{ts!r} holds {held}, not dates or times; name the column with "
+        f"the events' times, or give its date layout in columns.{ts}.format"
+    )
 
 
 def _apply_declared_formats(spec: DatasetSpec, schema: pa.Schema, summaries: dict) -> None:

@@ -207,8 +207,16 @@ def name_tokens(name: str) -> set[str]:
     return tokens
 
 
+#: whole numbers (counts, codes, keys) lie below 2**53: every float past it has no
+#: fraction, and 1e300 is no count
+WHOLE_MAX_MAGNITUDE = 2.0**53
+
+
 def _whole_numbers(summary: dict) -> bool:
-    return summary.get("fmin") is not None and summary.get("non_integral", 1) == 0
+    lo, hi = summary.get("fmin"), summary.get("fmax")
+    if lo is None or summary.get("non_integral", 1) != 0:
+        return False
+    return max(abs(lo), abs(hi if hi is not None else lo)) < WHOLE_MAX_MAGNITUDE
 
 
 def _in_domain(summary: dict, lo: float, hi: float) -> bool:
@@ -625,6 +633,15 @@ def decide_role(
             0.9,
         )
     if whole and non_null >= 200 and distinct >= non_null and summary.get("distinct_exact", True):
+        if tokens & MEASURE_NAMES and not tokens & _ID_TOKENS:
+            # a house's price and its square feet, whole and distinct in a few hundred
+            # rows, are what the table measures
+            return RoleDecision(
+                ColumnRole.MEASUREMENT,
+                "distinct whole numbers on every row, named as a quantity "
+                f"({', '.join(sorted(tokens & MEASURE_NAMES))}): measured, not a key",
+                0.6,
+            )
         if summary.get("descents", non_null) <= GROWING_MAX_DESCENTS * non_null:
             # a monthly population: distinct because it grows, in row order but for a
             # revision or two (sorted contiguous ranges are ids, decided as kinds)
@@ -1527,6 +1544,18 @@ def settle_interaction_terms(
             DERIVED_TERM_DETAIL,
         )
     return out
+
+
+#: names of what a table measures: distinct whole numbers so named are no key
+MEASURE_NAMES = (
+    _QUANTITY_NAMES
+    | OUTCOME_NAMES
+    | {
+        "sqft", "area", "weight", "height", "length", "width", "cost", "value", "revenue",
+        "sales", "salary", "earnings", "spend", "spending", "expend", "balance", "volume",
+        "population", "pop", "distance", "duration", "mass",
+    }
+)  # fmt: skip
 
 
 #: the reason of a key read from its values alone: distinct whole numbers on every row

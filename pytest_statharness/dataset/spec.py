@@ -150,13 +150,16 @@ def validate(name: str, data: Any, source: str) -> dict:
 
 
 def _read_toml(path: Path, root: Path) -> dict:
+    shown = path.relative_to(root) if path.is_relative_to(root) else path.name
     try:
-        return tomllib.loads(path.read_text())
-    except tomllib.TOMLDecodeError as exc:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
         raise SpecError(
-            f"{path.relative_to(root) if path.is_relative_to(root) else path.name}: "
-            f"not valid TOML: {exc}"
+            f"{shown}: not a TOML text file (byte {exc.start} is not UTF-8); give a dataset "
+            "spec written in TOML (see docs/dataset-spec.md)"
         ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{shown}: not valid TOML: {exc}") from None
 
 
 def load_specs(root: Path, spec_file: Path | None = None) -> dict[str, DatasetSpec]:
