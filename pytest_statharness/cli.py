@@ -380,6 +380,10 @@ def _cmd_infer(args) -> int:
         sys.stdout.write(text)
         return 0
     out = Path(args.out)
+    if out.is_dir():
+        raise UserError(f"{out} is a folder; give --out a file path ({out / 'statharness.toml'})")
+    if not out.parent.is_dir():
+        raise UserError(f"{out.parent}: no such folder; create it first, or give another --out")
     if out.exists() and not args.force:
         raise UserError(f"{out} exists; give --force to overwrite it, or another --out")
     from .atomic import write_text_atomic

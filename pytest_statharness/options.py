@@ -50,16 +50,32 @@ def parse_dataset_spec(value: str) -> DatasetSpec:
     return DatasetSpec(name, location)
 
 
-def parse_batch_size(value: str | int) -> int:
+def parse_batch_size(value: str | int, source: str = "--stat-batch-size") -> int:
     try:
-        number = int(str(value).replace("_", ""))
+        number = int(str(value).strip().replace("_", ""))
     except ValueError:
         raise pytest.UsageError(
-            f"--stat-batch-size {value!r}: not an integer; give a row count such as 65536"
+            f"{source} {value!r}: not an integer; give a row count such as 65536"
         ) from None
     if number < 1:
-        raise pytest.UsageError(f"--stat-batch-size {value!r}: must be at least 1 row")
+        raise pytest.UsageError(f"{source} {value!r}: must be at least 1 row")
     return number
+
+
+#: the words an on/off environment variable takes
+SWITCH_WORDS = {"on": True, "1": True, "true": True, "yes": True}
+SWITCH_WORDS.update({"off": False, "0": False, "false": False, "no": False})
+
+
+def parse_switch(value: str, source: str, default: bool = True) -> bool:
+    """An on/off setting (``STAT_HARNESS_DATASET_CACHE=off``): empty is the default; a
+    word outside on/off/1/0/true/false/yes/no is a usage error, not a silent 'on'."""
+    word = str(value).strip().lower()
+    if not word:
+        return default
+    if word not in SWITCH_WORDS:
+        raise pytest.UsageError(f"{source}={value!r}: give on or off")
+    return SWITCH_WORDS[word]
 
 
 def parse_golden(value: str) -> str:
@@ -196,22 +212,20 @@ def parse_redact(value: str | None) -> str:
     return mode
 
 
-def parse_cap(value: str) -> tuple[str, int]:
+def parse_cap(value: str, source: str = "--stat-cap") -> tuple[str, int]:
     """``NAME=N`` for one of the budget caps (never a row limit: there is none)."""
     name, sep, raw = str(value).strip().partition("=")
     name = name.strip()
     if not sep or name not in CAP_NAMES:
         raise pytest.UsageError(
-            f"--stat-cap {value!r}: give NAME=N with NAME one of {', '.join(CAP_NAMES)}"
+            f"{source} {value!r}: give NAME=N with NAME one of {', '.join(CAP_NAMES)}"
         )
     try:
         number = int(raw.strip().replace("_", ""))
     except ValueError:
-        raise pytest.UsageError(
-            f"--stat-cap {value!r}: {raw.strip()!r} is not an integer"
-        ) from None
+        raise pytest.UsageError(f"{source} {value!r}: {raw.strip()!r} is not an integer") from None
     if number < 1:
-        raise pytest.UsageError(f"--stat-cap {value!r}: must be at least 1")
+        raise pytest.UsageError(f"{source} {value!r}: must be at least 1")
     return name, number
 
 
@@ -430,7 +444,7 @@ def add_options(parser: pytest.Parser) -> None:
     )
     parser.addini("stat_home", "artifact home folder", type="string", default="")
     parser.addini("stat_snapshot_dir", "findings snapshot folder", type="string", default="")
-    parser.addini("stat_batch_size", "rows per IO batch", type="int", default=0)
+    parser.addini("stat_batch_size", "rows per IO batch", type="string", default="")
     parser.addini(
         "stat_golden", "golden policy: default or strict", type="string", default="default"
     )

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from .concurrency import MAX_WORKERS_ENV, auto_worker_count
 from .options import (
     CACHE_COMPRESSION_ENV,
     CACHE_MAX_SIZE_ENV,
@@ -49,6 +50,7 @@ from .options import (
     parse_redact,
     parse_scheduler,
     parse_setting,
+    parse_switch,
     parse_time_limit,
 )
 
@@ -61,6 +63,8 @@ DASK_ADDRESS_KEY = pytest.StashKey[str]()
 DASK_WORKERINPUT_KEY = "statharness_dask_scheduler"
 ENV_PREFIX = "STAT_HARNESS_"
 LARGE_POLICY_ENV = "STAT_HARNESS_LARGE_DATASET_POLICY"
+#: read by the dataset cache (dataset/cache.py), checked here with the other settings
+DATASET_CACHE_ENV = "STAT_HARNESS_DATASET_CACHE"
 
 
 @dataclass(frozen=True)
@@ -128,6 +132,17 @@ def _ini(config: pytest.Config, name: str):
         raise pytest.UsageError(f"ini key {name}: {exc}") from None
 
 
+def _folder(path: Path, option: str, used: object = True) -> Path:
+    """A folder the harness writes into (when ``used``: a session with datasets): a file
+    (or a device) at its path is a usage error naming the option, not a failure blamed
+    on a dataset or on every item."""
+    if used and path.exists() and not path.is_dir():
+        raise pytest.UsageError(
+            f"{option} {path}: not a folder (a file is there); give a folder path"
+        )
+    return path
+
+
 def _resolve(root: Path, value: str) -> Path:
     path = Path(os.path.expanduser(value))
     return path if path.is_absolute() else (root / path).resolve()
@@ -151,7 +166,17 @@ def settings_from_config(
     root = config.rootpath
     home = config.getoption("stat_home") or _ini(config, "stat_home") or "appdata"
     snap = config.getoption("stat_snapshot_dir") or _ini(config, "stat_snapshot_dir") or "snapshots"
-    batch_raw = config.getoption("stat_batch_size") or _ini(config, "stat_batch_size")
+    batch_raw, batch_source = next(
+        (
+            (value, source)
+            for value, source in (
+                (config.getoption("stat_batch_size"), "--stat-batch-size"),
+                (str(_ini(config, "stat_batch_size") or "").strip(), "ini stat_batch_size"),
+            )
+            if value
+        ),
+        (None, ""),
+    )
     golden = parse_golden(
         config.getoption("stat_golden") or _ini(config, "stat_golden") or "default"
     )
@@ -168,12 +193,14 @@ def settings_from_config(
     limit_raw = config.getoption("stat_time_limit") or _ini(config, "stat_time_limit")
     caps: dict[str, int] = {}
     # lowest to highest precedence: ini, environment, command line
-    for source in (
-        _ini(config, "stat_caps"),
-        [v for v in env.get(CAPS_ENV, "").split(",") if v.strip()],
-        config.getoption("stat_cap") or [],
+    for values, source in (
+        (_ini(config, "stat_caps"), "ini stat_caps"),
+        # the environment is read when the session has datasets: an idle session is left
+        # alone whatever a shell exports
+        ([v for v in env.get(CAPS_ENV, "").split(",") if v.strip()] if specs else [], CAPS_ENV),
+        (config.getoption("stat_cap") or [], "--stat-cap"),
     ):
-        caps.update(parse_cap(v) for v in source)
+        caps.update(parse_cap(v, source) for v in values)
     providers = (
         parse_provider_names(config.getoption("stat_providers") or [], "--stat-providers")
         or parse_provider_names([env.get(PROVIDERS_ENV, "")], PROVIDERS_ENV)
@@ -225,11 +252,18 @@ def settings_from_config(
     )
     from .policy.network import network_mode
 
+    if specs:
+        # on/off and count variables read deeper down: a typo is one line now, not a
+        # silent default later (a session without datasets reads none of them)
+        parse_switch(env.get(DATASET_CACHE_ENV, ""), DATASET_CACHE_ENV)
+        if env.get(MAX_WORKERS_ENV, "").strip():
+            auto_worker_count(env)
+
     return RunSettings(
         datasets=specs,
-        home=_resolve(root, home),
-        snapshot_dir=_resolve(root, snap),
-        batch_size=parse_batch_size(batch_raw) if batch_raw else None,
+        home=_folder(_resolve(root, home), "--stat-home", specs),
+        snapshot_dir=_folder(_resolve(root, snap), "--stat-snapshot-dir", specs),
+        batch_size=parse_batch_size(batch_raw, batch_source) if batch_raw else None,
         golden=golden,
         compare=compare,
         time_limit_s=parse_time_limit(limit_raw) if limit_raw else None,
@@ -246,8 +280,9 @@ def settings_from_config(
         engine=engine,
         dask_scheduler=scheduler,
         network_mode=network_mode(env),
-        large_dataset_policy=env.get(LARGE_POLICY_ENV, "on").strip().lower()
-        not in {"off", "0", "false", "no"},
+        large_dataset_policy=parse_switch(
+            env.get(LARGE_POLICY_ENV, "") if specs else "", LARGE_POLICY_ENV
+        ),
         ini_settings=tuple(sorted(ini_settings.items())),
         cli_settings=tuple(sorted(cli_settings.items())),
         environment=environment,

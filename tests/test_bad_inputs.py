@@ -858,3 +858,79 @@ def test_a_declared_log_time_that_holds_numbers_is_a_spec_error(tmp_path: Path) 
     specs = load_specs(tmp_path)
     with pytest.raises(SpecError, match=r"key eventlog\.timestamp: column 'ts' holds numbers"):
         open_dataset("log", str(tmp_path / "log.csv"), spec=specs["log"])
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "expected"),
+    [
+        (["--stat-home", "afile"], {}, "--stat-home"),
+        (["--stat-snapshot-dir", "afile"], {}, "--stat-snapshot-dir"),
+        ([], {"STAT_HARNESS_CAPS": "nope=3"}, "STAT_HARNESS_CAPS 'nope=3'"),
+        ([], {"STAT_HARNESS_DATASET_CACHE": "maybe"}, "STAT_HARNESS_DATASET_CACHE='maybe'"),
+        ([], {"STAT_HARNESS_LARGE_DATASET_POLICY": "x"}, "STAT_HARNESS_LARGE_DATASET_POLICY"),
+        ([], {"STAT_HARNESS_MAX_WORKERS_ANALYSIS": "lots"}, "STAT_HARNESS_MAX_WORKERS_ANALYSIS"),
+        (["-o", "stat_batch_size=abc"], {}, "ini stat_batch_size 'abc': not an integer"),
+    ],
+)
+def test_a_bad_place_or_setting_is_one_line_naming_it(
+    pytester: pytest.Pytester, monkeypatch, args: list, env: dict, expected: str
+) -> None:
+    """A file where the home or the snapshot folder should be failed every item with a
+    NotADirectoryError (or blamed the dataset); typos in on/off and count variables were
+    silently 'on'; an ini batch size error was int()'s. One line naming the setting, exit
+    4 — and a session without datasets reads none of them."""
+    (pytester.path / "afile").write_text("x")
+    (pytester.path / "t.csv").write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    result = pytester.runpytest_subprocess("-p", "statharness", *args, "--stat-dataset", "t=t.csv")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert len(errors) == 1 and expected in errors[0], result.stderr.str()
+    if not args:
+        pytester.makepyfile(test_idle="def test_idle():\n    pass\n")
+        assert pytester.runpytest_subprocess("-p", "statharness").ret == pytest.ExitCode.OK
+
+
+def test_infer_out_refuses_a_folder_and_a_missing_parent(tmp_path: Path, capsys) -> None:
+    from pytest_statharness.cli import main
+
+    (tmp_path / "t.csv").write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    data = f"t={tmp_path / 't.csv'}"
+    assert main(["infer", data, "--out", str(tmp_path), "--force"]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    missing = tmp_path / "nowhere" / "s.toml"
+    assert main(["infer", data, "--out", str(missing)]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert not missing.parent.exists()
+
+
+def test_a_binary_file_named_as_a_csv_says_what_it_is(tmp_path: Path) -> None:
+    pd.DataFrame({"a": [1, 2, 3]}).to_parquet(tmp_path / "data.csv")
+    with pytest.raises(StatHarnessError, match="is a Parquet file named as a CSV"):
+        open_dataset("d", str(tmp_path / "data.csv"))
+
+
+def test_a_row_longer_than_a_block_is_named_so(tmp_path: Path) -> None:
+    """pyarrow's 'straddling object ... (try to increase block size?)' named an option
+    nobody can set."""
+    (tmp_path / "big.csv").write_text("a,b\n1," + "x" * (5 << 20) + "\n2,y\n")
+    with pytest.raises(StatHarnessError, match="holds a row longer than 4 MB") as info:
+        open_dataset("d", str(tmp_path / "big.csv"))
+    assert "block" not in str(info.value)
+
+
+def test_excluded_columns_make_no_duplicate_rows(tmp_path: Path) -> None:
+    """With every column excluded, 'exact duplicate rows' were still counted over them."""
+    from statharness_analyses.quality.duplicate_rows import DuplicateRows
+
+    from pytest_statharness.dataset.spec import load_specs
+    from pytest_statharness.policy.budget import decide_budget
+
+    pd.DataFrame({"a": [1, 1, 2, 3] * 20, "b": [5, 5, 6, 7] * 20}).to_csv(
+        tmp_path / "t.csv", index=False
+    )
+    (tmp_path / "statharness.toml").write_text('[datasets.t]\nexclude = ["a", "b"]\n')
+    dataset = open_dataset("t", str(tmp_path / "t.csv"), spec=load_specs(tmp_path)["t"])
+    budget = decide_budget(row_count=80, column_count=2, analysis_id="duplicate_rows").budget
+    assert DuplicateRows().plan(dataset, budget) is None

@@ -42,7 +42,7 @@ class DeclaredBounds(Analysis):
     passes = 1
     method = (
         "per numeric column with declared bounds [low, high] (dataset spec, columns.X.bounds; "
-        "null for an open end): counts of finite values < low and > high over every row; "
+        "-inf or inf for an open end): counts of finite values < low and > high over every row; "
         f"example_rows: the first {MAX_EXAMPLES} offending rows. Severity high when any value "
         "is outside (declared impossible), else info"
     )

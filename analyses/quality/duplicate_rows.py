@@ -606,10 +606,18 @@ class DuplicateRows(Analysis):
             for c in dataset.columns
             if c.name.strip().lower() in ROW_NUMBER_NAMES and c.role == ColumnRole.IDENTIFIER
         ]
-        kept = tuple(c.name for c in dataset.columns if c.name not in numbers)
+        # columns the dataset spec excludes are read by no analysis: rows equal on the rest
+        # are duplicates of what is analysed
+        excluded = [c.name for c in dataset.columns if c.excluded]
+        read = [c.name for c in dataset.columns if not c.excluded]
+        if not read:
+            return None
+        kept = tuple(c for c in read if c not in numbers)
+        left_out = {"excluded_columns": excluded} if excluded else {}
         if numbers and kept:
-            return Plan(kept, {}, {"row_number_columns": numbers, "rule": ROW_NUMBER_RULE})
-        return Plan(tuple(c.name for c in dataset.columns), {}, {})
+            left_out |= {"row_number_columns": numbers, "rule": ROW_NUMBER_RULE}
+            return Plan(kept, {}, left_out)
+        return Plan(tuple(read), {}, left_out)
 
     # -- partitioning: a function of (rows, budget, setting) only, so every worker agrees --
     def _hash_rows(self, ctx) -> int:

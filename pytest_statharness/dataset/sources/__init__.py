@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .arrow_ipc import IPC_SUFFIXES, ArrowIpcSource
 from .base import BadRows, Source, dataset_error
-from .csv import CSV_SUFFIXES, CsvSource
+from .csv import CSV_COMPRESSED, CSV_SUFFIXES, CsvSource
 from .parquet import PARQUET_SUFFIXES, ParquetSource
 from .sqlite import SQLITE_SUFFIXES, SqliteSource
 
@@ -52,11 +52,28 @@ def detect_format(path: Path) -> str:
     if name.endswith(PARQUET_SUFFIXES):
         return "parquet"
     if name.endswith(CSV_SUFFIXES):
+        binary = _magic_format(path) if not name.endswith(CSV_COMPRESSED) else None
+        if binary is not None:
+            # a Parquet file saved as 'x.csv' would fail on a NUL byte, naming no format
+            raise dataset_error(
+                path, f"is a {_FORMAT_NAMES[binary]} file named as a CSV", "rename it"
+            )
         return "csv"
     if name.endswith(SQLITE_SUFFIXES):
         return "sqlite"
     if name.endswith(IPC_SUFFIXES):
         return "arrow_ipc"
+    found = _magic_format(path)
+    if found is None:
+        raise dataset_error(path, "has an unknown format", f"supported: {SUPPORTED}")
+    return found
+
+
+_FORMAT_NAMES = {"parquet": "Parquet", "arrow_ipc": "Arrow IPC (Feather)", "sqlite": "SQLite"}
+
+
+def _magic_format(path: Path) -> str | None:
+    """The binary format ``path``'s first bytes name (Parquet, Arrow IPC, SQLite), or None."""
     try:
         with open(path, "rb") as handle:
             head = handle.read(16)
@@ -68,7 +85,7 @@ def detect_format(path: Path) -> str:
         return "arrow_ipc"
     if head.startswith(b"SQLite format 3"):
         return "sqlite"
-    raise dataset_error(path, "has an unknown format", f"supported: {SUPPORTED}")
+    return None
 
 
 def split_location(location: str) -> tuple[Path, str | None]:

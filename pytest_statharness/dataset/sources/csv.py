@@ -309,6 +309,13 @@ class CsvSource:
             return dataset_error(
                 self.path, "contains text that is not valid UTF-8", "re-encode the file as UTF-8"
             )
+        if _STRADDLING in text:
+            return dataset_error(
+                self.path,
+                f"holds a row longer than {_BLOCK_SIZE >> 20} MB (a field of that much text, or "
+                "an unclosed quote that runs on)",
+                "close the quote, or keep such long texts out of the CSV (Parquet holds them)",
+            )
         return dataset_error(self.path, f"cannot be parsed as CSV: {text.splitlines()[0]}")
 
     def _inferred_types(self) -> dict[str, pa.DataType] | None:
