@@ -43,6 +43,17 @@ def interest_columns(dataset) -> set[str]:
     return set(dataset.kpis) | set(dataset.targets) | set(dataset.treatments)
 
 
+def interest_pair(dataset, a: str, b: str, interesting: set[str]) -> bool:
+    """Whether the pair of ``a`` and ``b`` gets an outcome's bar: one of them is of
+    interest, and they are not two event flags of one survival table (bmt's death and
+    relapse: endpoints of one follow-up, related by the course of the disease, not one
+    driving the other)."""
+    if a not in interesting and b not in interesting:
+        return False
+    events = {e for e, _ in getattr(dataset, "survival_pairs", ())}
+    return not (a in events and b in events)
+
+
 #: the level of a trial's primary comparison (its arm against its outcome): one
 #: hypothesis stated by the design, tested alone at the level trials report (1%, stricter
 #: than their usual 5%), not corrected for every other pair of the table
@@ -160,7 +171,7 @@ CENSORING_RULE = (
     "ends the follow-up, so time is shorter where the event happened, by construction (the "
     "censoring of the table, not a driver of the event); so are two follow-up times of "
     "one table's endpoints (the time to recurrence is the time to death for those who did "
-    "not recur); severity at most low"
+    "not recur); severity at most low, and the pair links no correlated group"
 )
 
 

@@ -61,6 +61,7 @@ from ._common import (
     focus_tests,
     gate,
     interest_columns,
+    interest_pair,
     nested_cell,
 )
 from .identities import IDENTITY_R2, MAX_TERMS, find_identities
@@ -1398,7 +1399,7 @@ class Correlation(Analysis):
             }
             strength = max([abs(v) for v in (pr["r"], rho) if v is not None], default=0.0)
             smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
-            interest = cols[i] in interesting or cols[j] in interesting
+            interest = interest_pair(ctx.dataset, cols[i], cols[j], interesting)
             flag = any(ctx.dataset.column(cols[k]).role == ColumnRole.BOOLEAN for k in (i, j))
             large = strength >= LARGE_R
             tests, alpha, primary = gate(ctx.dataset, cols[i], cols[j], tested, focus, large)
@@ -1438,8 +1439,10 @@ class Correlation(Analysis):
                     severity = "medium"
                     params["strong_odds"] = ODDS_RULE
             mutual = False
+            censored = frozenset((cols[i], cols[j])) in censoring
             if (
                 not interest
+                and not censored
                 and severity == "low"
                 and pr["r"] is not None
                 and strength >= MUTUAL_MEDIUM_R
@@ -1530,6 +1533,8 @@ class Correlation(Analysis):
                 and periods is None
                 and derived is None
                 and not sized
+                # a survival table's times and events: the censoring, not a group of measures
+                and not censored
             )
             if (
                 not interest
@@ -1547,7 +1552,7 @@ class Correlation(Analysis):
                 params["severity_capped"] = (
                     SHARED_TREND_RULE if shared else ctx.params["time_series_table"]
                 )
-            if frozenset((cols[i], cols[j])) in censoring and severity in ("medium", "high"):
+            if censored and severity in ("medium", "high"):
                 # uis' TIME and CENSOR, mgus' futime and death: the event ends the follow-up
                 severity = "low"
                 params["severity_capped"] = CENSORING_RULE
@@ -1631,6 +1636,7 @@ class Correlation(Analysis):
                 and periods is None
                 and derived is None
                 and "severity_capped" not in params
+                and not censored
                 and "panel_units" not in ctx.params
                 and not is_product(cols[i], cols)
                 and not is_product(cols[j], cols)

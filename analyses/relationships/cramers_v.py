@@ -42,6 +42,7 @@ from ._common import (
     focus_tests,
     gate,
     interest_columns,
+    interest_pair,
     nested_cell,
 )
 
@@ -258,7 +259,7 @@ class CramersV(Analysis):
             params: dict = {"pairs_tested": tested}
             if other:
                 params["other_bucket"] = other
-            interest = a in interesting or b in interesting
+            interest = interest_pair(ctx.dataset, a, b, interesting)
             large = (res["cramers_v_corrected"] or 0.0) >= LARGE_V
             tests, alpha, primary = gate(ctx.dataset, a, b, tested, focus, large)
             severity = significant_severity(

@@ -34,6 +34,9 @@ from ._common import (
 )
 
 WEEKDAY_MIN_DAYS = 14
+#: rows per weekday are an effect on activity when the table holds at least this many rows
+#: a day on average; fewer are the dates of a sparse schedule (a poll a month)
+SPARSE_ROWS_PER_DAY = 0.5
 HOUR_MIN_HOURS = 48
 
 
@@ -425,7 +428,9 @@ class Seasonality(_TimeAnalysis):
         "(when the data span >= 14 days) and per hour of day (when the timestamps carry a "
         "time of day and span >= 48 hours) against expected counts proportional to the "
         "observed time (first to last timestamp; whole days for dates) falling on each weekday "
-        "/ hour; effect size Cohen's w = sqrt(chi2 / n). Means: Kruskal–Wallis H "
+        "/ hour; effect size Cohen's w = sqrt(chi2 / n); rows per weekday of a table with "
+        f"fewer than {SPARSE_ROWS_PER_DAY} rows a day on average (a poll a month) are the days "
+        "a sparse schedule falls on: severity at most low. Means: Kruskal–Wallis H "
         "(scipy.stats.kruskal) of the daily means grouped by weekday and of the hourly means "
         "grouped by hour of day (window buckets with values; >= 14 days / 48 hours); effect "
         "size epsilon^2 = H/(n-1). Severity: low when p * (tests in this item) < 0.001 and the "
@@ -499,6 +504,8 @@ class Seasonality(_TimeAnalysis):
                 continue
             if test.get("closed_days"):
                 severity = "info"
+            if test.get("sparse_schedule") and severity in ("medium", "high"):
+                severity = "low"
             if (
                 scheduled is not None
                 and test["cycle"] == "day_of_week"
@@ -738,6 +745,15 @@ class Seasonality(_TimeAnalysis):
             }
         )
         test["params"]["expected_from"] = "observed time per phase, first to last timestamp"
+        if cycle == "day_of_week" and n < SPARSE_ROWS_PER_DAY * span / period:
+            # thatcher's monthly polls, brexit's polls every few days: the weekday a
+            # schedule starts on, not an effect on activity
+            test["params"]["severity_capped"] = (
+                f"{n} rows over {span / period:.0f} days (< {SPARSE_ROWS_PER_DAY} a day): the "
+                "weekdays of a sparse schedule (polls, reports), not an effect on activity; "
+                "severity at most low"
+            )
+            test["sparse_schedule"] = True
         closed = [labels[i] for i, count in enumerate(observed) if count == 0]
         if cycle == "day_of_week" and closed:
             # a market's or an office's table: no row ever falls on its closed days

@@ -959,6 +959,29 @@ FOLLOW_UP_SUFFIXES = ("futime", "time", "days")
 EVENT_PREFIXES = ("status", "event", "censor", "cens")
 
 
+#: a follow-up time named by its unit or 'time' before its endpoint (HELPrct's
+#: ``dayslink`` for the days to linkage, KMsurv's ``t1``, ``ta`` for the times to death and
+#: to acute GVHD); 't' only before a one- or two-character endpoint
+TIME_PREFIXES = ("days", "time", "months", "weeks", "years", "t")
+#: ... and the event's flag: the endpoint itself (``link``), the endpoint with an event
+#: suffix (``linkstatus``), or an indicator letter or word before it (KMsurv's ``d1``, ``da``)
+EVENT_LETTERS = ("d", "e", "delta", "status", "event", "cens")
+
+
+def _time_named_endpoint(event: str, time: str) -> bool:
+    """Whether ``time`` names the follow-up to ``event``'s endpoint by a prefix:
+    ``dayslink`` and ``link`` or ``linkstatus``, ``t1`` and ``d1``."""
+    for prefix in TIME_PREFIXES:
+        endpoint = time[len(prefix) :].lstrip("._") if time.startswith(prefix) else ""
+        if not endpoint or (prefix == "t" and len(endpoint) > 2):
+            continue
+        names = {endpoint, *(endpoint + s for s in EVENT_SUFFIXES)}
+        names |= {letter + endpoint for letter in EVENT_LETTERS}
+        if event in names:
+            return True
+    return False
+
+
 def _prefixed_endpoints(columns) -> list[tuple]:
     """(event column, time column) pairs named with one endpoint prefix: ``pgstat`` and
     ``pgtime``. Both suffixes must match and the prefix must be the same, so ``mstat``
@@ -988,6 +1011,12 @@ def _prefixed_endpoints(columns) -> list[tuple]:
                 if t.role in MEASURE_ROLES and any(tn == prefix + ts for ts in FOLLOW_UP_SUFFIXES):
                     out.append((e, t))
             break
+        if _few_levels(e):
+            out += [
+                (e, t)
+                for t in columns
+                if t.role in MEASURE_ROLES and _time_named_endpoint(en, t.name.strip().lower())
+            ]
         if en in EVENT_NAMES and len(en) >= 3 and _few_levels(e):
             # rotterdam's 'recur' beside 'rtime', 'death' beside 'dtime': the endpoint's
             # initial and a follow-up suffix
@@ -1004,6 +1033,8 @@ FOLLOW_UP_NAMES = frozenset(
         "time", "futime", "fu", "stime", "survtime", "survival", "surv", "days", "weeks",
         "months", "week", "duration", "followup", "follow_up", "tte", "edrel", "t",
         "lenfol", "dftime", "rfstime", "time_to_event", "tstop", "stop", "stoptime",
+        # a lifetime beside an event flag: cricketer's 'life' (years lived) and 'dead'
+        "life", "lifetime", "lifespan",
     }
 )  # fmt: skip
 
@@ -1080,6 +1111,9 @@ TREATMENT_NAMES = {
 }  # fmt: skip
 #: an arm column has at most this many levels (placebo, low, medium, high dose ...)
 TREATMENT_MAX_LEVELS = 8
+#: names that mark the arm only when nothing else does: indo_rct's 'train' (a trainee took
+#: part) beside its arm 'rx' is a covariate; jtrain's 'train' alone is the job training
+WEAK_TREATMENT_NAMES = {"train", "trained", "training", "dose", "drug", "therapy"}
 
 
 def treatments_by_name(columns) -> tuple[str, ...]:
@@ -1102,6 +1136,9 @@ def treatments_by_name(columns) -> tuple[str, ...]:
             continue
         if name_tokens(c.name) & TREATMENT_NAMES:
             out.append(c.name)
+    strong = [n for n in out if name_tokens(n) & (TREATMENT_NAMES - WEAK_TREATMENT_NAMES)]
+    if strong:
+        out = [n for n in out if n in strong]
     return tuple(out)
 
 

@@ -227,6 +227,39 @@ def test_a_weekday_effect_of_rows_on_a_schedule_is_low() -> None:
     assert nox["severity"] == "medium"
 
 
+def test_rows_per_weekday_of_a_sparse_schedule_are_low() -> None:
+    """thatcher's monthly polls (most fielded on a Thursday) and brexit's polls every few
+    days: the weekday a schedule falls on, not an effect on activity. A log of 30 events a
+    day with quiet Sundays keeps its medium."""
+    rng = np.random.default_rng(21)
+    months = pd.date_range("1980-01-01", periods=130, freq="MS")
+    # most fielded on the month's first Thursday, some dated the 1st
+    dates = [
+        m if k % 3 == 0 else m + pd.Timedelta(days=(3 - m.day_of_week) % 7 + 7 * (k % 2))
+        for k, m in enumerate(months)
+    ]
+    polls = pd.DataFrame({"date": dates, "sat": rng.normal(40, 5, len(dates))})
+    result = run_on_frame(analysis("seasonality"), polls)
+    rows = next(
+        f
+        for f in result.findings
+        if f["subject"].get("series") == "rows" and f["subject"].get("cycle") == "day_of_week"
+    )
+    assert rows["severity"] == "low"
+    assert "sparse schedule" in rows["evidence"]["parameters"]["severity_capped"]
+
+    days = pd.date_range("2020-01-01", periods=120, freq="D")
+    per_day = np.where(days.day_of_week == 6, 5, 30)
+    log = pd.DataFrame({"ts": np.repeat(days, per_day), "v": rng.normal(0, 1, per_day.sum())})
+    result = run_on_frame(analysis("seasonality"), log)
+    rows = next(
+        f
+        for f in result.findings
+        if f["subject"].get("series") == "rows" and f["subject"].get("cycle") == "day_of_week"
+    )
+    assert rows["severity"] == "medium"
+
+
 def test_a_wide_table_of_months_is_persistence_not_a_group() -> None:
     """El Nino's JAN..DEC sea temperatures by year: neighbouring months agree because a
     warm year is warm for months, which is the table's layout."""

@@ -1000,3 +1000,58 @@ def test_two_endpoints_named_by_their_initials_are_censoring() -> None:
         assert "follow-up" in pair["evidence"]["parameters"]["severity_capped"], key
     nodes_recur = pairs.get(("nodes", "recur")) or pairs[("recur", "nodes")]
     assert nodes_recur["severity"] == "medium"
+
+
+def test_times_named_by_a_prefix_before_their_endpoint_are_censoring() -> None:
+    """HELPrct's 'dayslink' beside 'link' and 'linkstatus'; KMsurv bmt's 't1', 'ta' beside
+    'd1', 'da': each event with each time and the times with each other are the censoring
+    (low; they form no correlated group, and a weaker time pair is not promoted as a
+    column's clear partner). Two events of one follow-up (death and relapse) are no
+    outcome and its driver; a measure against an event still is."""
+    rng = np.random.default_rng(5)
+    n = 600
+    age = rng.normal(50, 10, n)
+    d1 = (rng.uniform(size=n) < 0.05 + 0.03 * (age - 45).clip(0)).astype(int)
+    d2 = (rng.uniform(size=n) < 0.2 + 0.4 * d1).astype(int)
+    t1 = np.where(d1 == 1, rng.uniform(10, 700, n), rng.uniform(600, 2600, n))
+    t2 = np.where(d2 == 1, t1 * rng.uniform(0.2, 0.9, n), t1)
+    ta = np.minimum(t1, rng.uniform(5, 2600, n))
+    link = (rng.uniform(size=n) < 0.5).astype(int)
+    dayslink = np.where(link == 1, rng.uniform(1, 200, n), rng.uniform(300, 365, n))
+    frame = pd.DataFrame(
+        {
+            "age": age, "t1": t1, "d1": d1, "t2": t2, "d2": d2, "ta": ta,
+            "da": (ta < t1).astype(int),
+            "dayslink": dayslink, "link": link, "linkstatus": link,
+        }
+    )  # fmt: skip
+    result = run_on_frame(Correlation(), frame)
+    pairs = by_pair(result)
+    for key in (("t1", "d1"), ("t1", "ta"), ("dayslink", "linkstatus"), ("ta", "da")):
+        pair = pairs.get(key) or pairs[key[::-1]]
+        assert pair["severity"] in ("low", "info"), key
+    assert not [f for f in result.findings if f["kind"] == "correlation_group"]
+    deaths = pairs.get(("d1", "d2")) or pairs[("d2", "d1")]
+    assert deaths["severity"] != "medium"
+    driver = pairs.get(("age", "d1")) or pairs[("d1", "age")]
+    assert driver["severity"] == "medium"
+
+
+def test_a_weak_arm_name_gives_way_to_a_strong_one(tmp_path) -> None:
+    """indo_rct's 'train' (a trainee took part) beside its arm 'rx' is a covariate; a
+    'train' alone (jtrain's job training) is the arm."""
+    from pytest_statharness.dataset import open_dataset
+
+    rng = np.random.default_rng(2)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "rx": rng.choice(["placebo", "indomethacin"], n),
+            "train": rng.choice(["yes", "no"], n),
+            "outcome": rng.choice(["yes", "no"], n),
+        }
+    )
+    frame.to_csv(tmp_path / "trial.csv", index=False)
+    assert open_dataset("t", str(tmp_path / "trial.csv")).treatments == ("rx",)
+    frame.drop(columns="rx").to_csv(tmp_path / "jobs.csv", index=False)
+    assert open_dataset("j", str(tmp_path / "jobs.csv")).treatments == ("train",)
