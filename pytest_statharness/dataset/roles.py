@@ -633,16 +633,18 @@ def decide_role(
             0.9,
         )
     if whole and non_null >= 200 and distinct >= non_null and summary.get("distinct_exact", True):
-        if tokens & MEASURE_NAMES and not tokens & _ID_TOKENS:
+        growing = summary.get("descents", non_null) <= GROWING_MAX_DESCENTS * non_null
+        if not growing and tokens & MEASURE_NAMES and not tokens & _ID_TOKENS:
             # a house's price and its square feet, whole and distinct in a few hundred
-            # rows, are what the table measures
+            # rows, are what the table measures (totals that pile up low are settled from
+            # their values: settle_skewed_totals)
             return RoleDecision(
-                ColumnRole.MEASUREMENT,
+                ColumnRole.COUNT if (summary.get("fmin") or 0) >= 0 else ColumnRole.MEASUREMENT,
                 "distinct whole numbers on every row, named as a quantity "
                 f"({', '.join(sorted(tokens & MEASURE_NAMES))}): measured, not a key",
                 0.6,
             )
-        if summary.get("descents", non_null) <= GROWING_MAX_DESCENTS * non_null:
+        if growing:
             # a monthly population: distinct because it grows, in row order but for a
             # revision or two (sorted contiguous ranges are ids, decided as kinds)
             return RoleDecision(
@@ -888,8 +890,15 @@ def _in_domain_float(summary: dict, lo: float, hi: float) -> bool:
 #: columns are collected to explain; and the outcomes of the most common applied tables:
 #: a market's price, a labour table's wage or salary
 OUTCOME_NAMES = frozenset(
-    {"target", "outcome", "response", "y", "price", "wage", "wages", "lwage", "salary", "earnings"}
-)
+    {
+        "target", "outcome", "response", "y", "price", "wage", "wages", "lwage", "salary",
+        "earnings",
+        # the classic outcomes of applied tables: a birth weight, a hospital stay, a
+        # teaching evaluation, a car's fuel economy, insurance charges, a house value
+        "bwt", "birthweight", "birth_weight", "los", "length_of_stay", "eval", "mpg",
+        "charges", "medv",
+    }
+)  # fmt: skip
 
 
 #: categories and 0/1 flags named like a result a table is collected to explain: a loan
@@ -901,6 +910,10 @@ CLASS_OUTCOME_NAMES = frozenset(
         "dead", "relapse", "diagnosis", "lfp", "inlf", "participation", "vote",
         "admit", "admitted", "approve", "approved", "accept", "accepted", "infected",
         "decision", "respond", "responded",
+        # a household switching wells, a tumour's malignancy, a fraud, a customer's
+        # purchase or conversion, a patient's readmission, recovery or improvement
+        "switch", "switched", "malignant", "fraud", "attrition", "readmitted", "purchased",
+        "converted", "success", "recovered", "cured", "improved",
     }
 )  # fmt: skip
 
@@ -1589,8 +1602,7 @@ MEASURE_NAMES = (
     | OUTCOME_NAMES
     | {
         "sqft", "area", "weight", "height", "length", "width", "cost", "value", "revenue",
-        "sales", "salary", "earnings", "spend", "spending", "expend", "balance", "volume",
-        "population", "pop", "distance", "duration", "mass",
+        "sales", "salary", "earnings", "balance", "volume", "distance", "duration", "mass",
     }
 )  # fmt: skip
 

@@ -852,3 +852,44 @@ def test_a_target_keeps_its_pairs_beside_its_complement() -> None:
     }
     pair = found.get(("approve", "white")) or found[("white", "approve")]
     assert pair["severity"] == "medium", pair["evidence"]["parameters"].get("severity_capped")
+
+
+def test_an_outcome_across_two_unequal_groups_is_graded_as_if_they_were_equal() -> None:
+    """Churners (14% of customers) make more service calls: epsilon^2 0.02 only because
+    the group is small; the same separation between two equal groups is epsilon^2 0.05.
+    Across two unequal groups an outcome's difference is graded by epsilon^2 / (4pq)."""
+    rng = np.random.default_rng(12)
+    n = 3000
+    churn = np.where(rng.uniform(size=n) < 0.14, "yes", "no")
+    calls = rng.poisson(1.5, n) + (churn == "yes") * rng.poisson(0.7, n)
+    frame = pd.DataFrame({"churn": churn, "calls": calls, "minutes": rng.normal(180, 50, n)})
+    result = run_on_frame(analysis("group_differences"), frame)
+    pair = next(f for f in result.findings if f["subject"].get("column") == "calls")
+    eps = pair["measurement"]["values"]["epsilon_squared"]
+    share = (churn == "yes").mean()
+    assert eps < 0.04 <= eps / (4 * share * (1 - share))
+    assert pair["severity"] == "medium"
+    assert pair["evidence"]["parameters"]["balanced_epsilon_squared"] == pytest.approx(
+        eps / (4 * share * (1 - share)), abs=1e-4
+    )
+    # not an outcome: the same data under a neutral name keeps the general bars
+    neutral = run_on_frame(analysis("group_differences"), frame.rename(columns={"churn": "plan"}))
+    assert severity_of(neutral, "group_difference", "calls", "plan") != "medium"
+
+
+@pytest.mark.parametrize(
+    ("names", "expected"),
+    [
+        (("switch", "arsenic", "dist"), ("switch",)),  # Wells: households switching wells
+        (("eval", "beauty", "gender"), ("eval",)),  # a teaching evaluation
+        (("los", "procedure", "age75"), ("los",)),  # a hospital stay's length
+        (("bwt", "smoke", "age"), ("bwt",)),
+    ],
+)
+def test_classic_outcomes_by_name(names, expected) -> None:
+    roles = {"switch": ColumnRole.BOOLEAN, "gender": ColumnRole.CATEGORY}
+    columns = [
+        SimpleNamespace(name=n, role=roles.get(n, ColumnRole.MEASUREMENT), excluded=False)
+        for n in names
+    ]
+    assert outcome_by_name(columns) == expected

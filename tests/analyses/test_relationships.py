@@ -820,17 +820,18 @@ def test_a_measure_across_a_panels_units_is_the_panel_not_an_effect() -> None:
 
 @pytest.mark.filterwarnings("error::RuntimeWarning")
 def test_values_near_the_float_limit_give_ranks_and_no_warning() -> None:
-    """One value of 1e308 in each of two columns: their products overflow float64, so there
-    is no Pearson r. The finding says so and gives Spearman's rho (scipy's on the same
-    rows) in its title, numpy warns nowhere, and simpsons_paradox leaves the columns out
-    instead of summing inf."""
+    """Two columns of values near 1e161 and -1e162 (no placeholder: every value is that
+    large): their products overflow float64, so there is no Pearson r. The finding says so
+    and gives Spearman's rho (scipy's on the same rows) in its title, numpy warns nowhere,
+    and simpsons_paradox leaves the columns out instead of summing inf. (A lone 1e308
+    beside ordinary values is a missing-value code: see test_missing_codes.)"""
     from statharness_analyses.relationships.simpsons_paradox import SimpsonsParadox
 
     from pytest_statharness.registry import Registry
 
     rows = np.arange(60, dtype=float)
     frame = pd.DataFrame(
-        {"a": np.r_[rows[:-1], 1e308], "b": np.r_[2 * rows[:-1], -1e308], "g": ["x", "y"] * 30}
+        {"a": (rows + 1) * 1e160, "b": -(2 * rows + 3) * 1e160, "g": ["x", "y"] * 30}
     )
     f = by_pair(run_on_frame(Correlation(), frame))[("a", "b")]
     values = f["measurement"]["values"]
@@ -844,7 +845,7 @@ def test_values_near_the_float_limit_give_ranks_and_no_warning() -> None:
     result = run_on_frame(SimpsonsParadox(), frame)
     assert result is None or not result.findings
     outliers = run_on_frame(Registry.builtin().get("outliers"), frame)  # mixture sums: inf
-    assert any(f["measurement"]["values"]["max"] == 1e308 for f in outliers.findings)
+    assert any(f["measurement"]["values"]["max"] == 60e160 for f in outliers.findings)
 
 
 def test_a_contingency_table_in_long_form_is_weighted_by_its_freq_column(tmp_path) -> None:
