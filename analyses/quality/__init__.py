@@ -12,7 +12,8 @@ One module per analysis, named by its id (``<id>.py``); what more than one of th
 is in ``_common.py``. The ``quality`` entry point registers the five analyses above and
 ``missing_by_group`` (where values go missing) and ``flag_consistency`` (0/1 flags that
 are a cut of a measure, and the rows contradicting it) and ``broken_identities`` (sums
-and differences of measures kept by nearly every row, and the rows breaking them);
+and differences of measures kept by nearly every row, and the rows breaking them) and
+``label_variants`` (one label written several ways, placeholders written as labels);
 ``missingness`` and ``declared_bounds`` (same family, same folder) keep entry points of
 their own (``missingness``, ``bounds``), so ``--stat-providers`` names from 0.3 still
 select them; so does ``capped_values`` (``capped``: values piled up at a measure's
@@ -27,6 +28,7 @@ from .duplicate_keys import DuplicateKeys
 from .duplicate_rows import DuplicateRows
 from .flag_consistency import FlagConsistency
 from .impossible_values import ImpossibleValues
+from .label_variants import LabelVariants
 from .missing_by_group import MissingByGroup
 from .mixed_types import MixedTypes
 
@@ -42,4 +44,5 @@ def statharness_analyses():
         MissingByGroup(),
         FlagConsistency(),
         BrokenIdentities(),
+        LabelVariants(),
     ]

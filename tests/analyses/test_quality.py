@@ -45,6 +45,7 @@ def test_metadata_valid():
         "missing_by_group",
         "flag_consistency",
         "broken_identities",
+        "label_variants",
     ]
     for a in analyses:
         _validate(a, "test")

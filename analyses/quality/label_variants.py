@@ -1,0 +1,216 @@
+"""The ``label_variants`` analysis (quality family): one label written several ways, and
+placeholders written as labels.
+
+Why: 'Versailles' beside 'versailles', 'Male' beside ' Male' split one group in two, and
+every count, rate and comparison by that column is then wrong without a word. A
+placeholder written as a label ('*', 'NA_NA') becomes a level of its own: Titanic's
+PClass '*' is a fourth class in every test by class. Both are what a data engineer fixes
+first, and neither shows in a profile's top values.
+
+One analysis per module so the file tree leads to it; what other quality analyses
+also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+
+import numpy as np
+import pyarrow.compute as pc
+
+from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
+
+from .._shared.hist import decoded
+from .._shared.report import cap_findings
+
+#: exact value counts are kept for columns of at most this many distinct values (a
+#: category's levels; a column of names or ids has more, and is no set of labels)
+MAX_LEVELS = 1000
+#: two codes this short that differ only in case are distinct codes (a genotype's 'Aa'
+#: and 'aa', a blood group's 'a' and 'A' in some code books)
+SHORT_CODE = 3
+#: groups of variants shown in a title; the finding lists up to MAX_GROUPS
+TITLE_GROUPS = 2
+MAX_GROUPS = 10
+#: a placeholder label: punctuation alone ('*', '?', '--', '.'), or missing-value words
+#: joined (indo_rct's 'NA_NA'); a lone 'NA' is read as null by the readers already
+PLACEHOLDER = re.compile(
+    r"^(?:[\W_]+|(?:n/?a|nan|null)(?:[\s_./|-]+(?:n/?a|nan|null))+)$", re.IGNORECASE
+)
+#: a placeholder is reported among at least this many other labels (a column of '*' and
+#: '-' marks only is a code of its own)
+PLACEHOLDER_MIN_LEVELS = 2
+
+VARIANT_RULE = (
+    "labels equal once surrounding and repeated spaces are dropped and case is ignored "
+    f"(not codes of at most {SHORT_CODE} characters that differ only in case: a "
+    "genotype's 'Aa' and 'aa') are one label written several ways: each way is a group of "
+    "its own in every count and comparison by the column; medium"
+)
+PLACEHOLDER_RULE = (
+    "a label made of punctuation alone ('*', '?', '--') or of missing-value words joined "
+    f"('NA_NA'), beside at least {PLACEHOLDER_MIN_LEVELS} other labels: a placeholder "
+    "counted as a level of its own; medium"
+)
+
+
+def normalized(label: str) -> str:
+    """The label with surrounding and repeated spaces dropped, case folded."""
+    return " ".join(label.split()).casefold()
+
+
+def variant_groups(counts: dict[str, int]) -> list[list[tuple[str, int]]]:
+    """Groups of two or more labels that :func:`normalized` makes equal, each sorted by
+    rows (most first, then label), the groups by the rows of their minor variants (most
+    first, then first label); short codes differing only in case are left out."""
+    by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for label, rows in counts.items():
+        by_key[normalized(label)].append((label, rows))
+    out = []
+    for key, members in by_key.items():
+        if len(members) < 2:
+            continue
+        spaced = all(label == " ".join(label.split()) for label, _ in members)
+        if spaced and len(key) <= SHORT_CODE:
+            continue  # case alone tells short codes apart
+        out.append(sorted(members, key=lambda m: (-m[1], m[0])))
+    return sorted(out, key=lambda g: (-sum(r for _, r in g[1:]), g[0][0]))
+
+
+def _shown(label: str) -> str:
+    return repr(label)
+
+
+class LabelVariants(Analysis):
+    id = "label_variants"
+    associative_merge = True  # count maps add up to the same bytes in any order (Dask)
+    memory_model = MemoryModel.PER_DISTINCT
+    memory_note = f"exact label counts per text column of at most {MAX_LEVELS} distinct values"
+    family = "quality"
+    title = "One label written several ways; placeholders written as labels"
+    requires = (ColumnKind.CATEGORICAL,)
+    exact = True
+    passes = 1
+    method = (
+        f"per text column of at most {MAX_LEVELS} distinct values (the dataset's exact "
+        "count; not free text), exact row counts of every label in one pass. Variants: "
+        + VARIANT_RULE
+        + ". Placeholders: "
+        + PLACEHOLDER_RULE
+        + ". One info summary per analysis"
+    )
+    reference = (
+        "Rahm & Do (2000), Data cleaning: problems and current approaches, IEEE Data Eng. "
+        "Bull. 23(4) (inconsistent values, dummy values)"
+    )
+    access = "streamed; one pass of exact label counts"
+
+    def plan(self, dataset, budget):
+        kept = [
+            c
+            for c in dataset.columns_of(ColumnKind.CATEGORICAL)
+            if dataset.column(c).distinct_exact
+            and 2 <= dataset.column(c).distinct_at_least <= min(MAX_LEVELS, budget.distinct_cap)
+            and dataset.column(c).role != ColumnRole.FREE_TEXT
+        ]
+        if not kept:
+            return None
+        return Plan(tuple(kept[: budget.max_columns]), {}, {})
+
+    def init(self, ctx):
+        return {c: {} for c in ctx.columns}
+
+    def update(self, state, chunk, ctx):
+        for c in ctx.columns:
+            values = pc.drop_null(decoded(chunk.column(c)))
+            if not len(values):
+                continue
+            vc = pc.value_counts(values)
+            labels = vc.field("values").to_pylist()
+            rows = np.asarray(vc.field("counts").to_numpy(), dtype=np.int64).tolist()
+            counts = state[c]
+            for label, k in zip(labels, rows, strict=True):
+                if isinstance(label, str):
+                    counts[label] = counts.get(label, 0) + k
+        return state
+
+    def merge(self, a, b, ctx):
+        out = {}
+        for c in a:
+            merged = dict(a[c])
+            for label, k in b[c].items():
+                merged[label] = merged.get(label, 0) + k
+            out[c] = dict(sorted(merged.items()))
+        return out
+
+    def findings(self, ctx):
+        state = ctx.previous[0]
+        out = []
+        for c in ctx.columns:
+            counts = state[c]
+            groups = variant_groups(counts)
+            if groups:
+                out.append(self._variants(ctx, c, groups))
+            placeholders = sorted(
+                (label, k) for label, k in counts.items() if PLACEHOLDER.match(label.strip())
+            )
+            others = len(counts) - len(placeholders)
+            if placeholders and others >= PLACEHOLDER_MIN_LEVELS:
+                out.append(self._placeholders(ctx, c, placeholders, sum(counts.values())))
+        flagged = len({f["subject"]["column"] for f in out})
+        summary = ctx.finding(
+            kind="label_variants_screen",
+            title=f"Label screen: {flagged} of {len(ctx.columns)} text columns write a label "
+            "several ways or hold a placeholder",
+            subject={"columns": list(ctx.columns)},
+            values={"columns_screened": len(ctx.columns), "columns_flagged": flagged},
+            units={"columns_screened": "count", "columns_flagged": "count"},
+            severity="info",
+            columns=list(ctx.columns),
+        )
+        return cap_findings(ctx, out, summary)
+
+    @staticmethod
+    def _variants(ctx, c: str, groups: list) -> dict:
+        minor = sum(k for g in groups for _, k in g[1:])
+        shown = "; ".join(
+            " / ".join(f"{_shown(label)} ({k})" for label, k in g) for g in groups[:TITLE_GROUPS]
+        )
+        more = f"; {len(groups) - TITLE_GROUPS} more" if len(groups) > TITLE_GROUPS else ""
+        return ctx.finding(
+            kind="label_variants",
+            title=f"{c!r} writes {len(groups)} label{'s' if len(groups) > 1 else ''} more "
+            f"than one way: {shown}{more}",
+            subject={"column": c},
+            values={
+                "variant_groups": len(groups),
+                "rows_in_minor_variants": minor,
+                "groups": [
+                    [{"label": label, "rows": k} for label, k in g] for g in groups[:MAX_GROUPS]
+                ],
+            },
+            units={"variant_groups": "count", "rows_in_minor_variants": "count", "groups": "count"},
+            severity="medium",
+            columns=[c],
+            parameters={"rule": VARIANT_RULE},
+        )
+
+    @staticmethod
+    def _placeholders(ctx, c: str, placeholders: list, total: int) -> dict:
+        rows = sum(k for _, k in placeholders)
+        shown = ", ".join(f"{_shown(label)} ({k})" for label, k in placeholders[:5])
+        return ctx.finding(
+            kind="placeholder_labels",
+            title=f"{c!r} holds {shown} among its labels: a placeholder counted as a level",
+            subject={"column": c},
+            values={
+                "placeholder_rows": rows,
+                "share": rows / total if total else None,
+                "placeholders": [{"label": label, "rows": k} for label, k in placeholders],
+            },
+            units={"placeholder_rows": "count", "share": "ratio", "placeholders": "count"},
+            severity="medium",
+            columns=[c],
+            parameters={"rule": PLACEHOLDER_RULE},
+        )

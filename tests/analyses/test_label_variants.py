@@ -1,0 +1,63 @@
+"""label_variants: one label written several ways, and placeholders written as labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from analysis_helpers import assert_chunk_invariant
+from statharness_analyses.quality.label_variants import LabelVariants, variant_groups
+
+
+def salaries(n: int = 400, seed: int = 4) -> pd.DataFrame:
+    """blizzard_salary's 'Versailles' written once as 'versailles', a title written three
+    ways; a genotype column whose 'Aa' and 'aa' are distinct codes; Titanic's class '*'."""
+    rng = np.random.default_rng(seed)
+    location = rng.choice(["Irvine", "Versailles", "Austin"], n).astype(object)
+    location[17] = "versailles"
+    title = rng.choice(["Test Analyst", "Game Designer", "Producer"], n).astype(object)
+    title[[3, 250]] = ["test analyst", "Test Analyst "]
+    pclass = rng.choice(["1st", "2nd", "3rd"], n).astype(object)
+    pclass[99] = "*"
+    return pd.DataFrame(
+        {
+            "location": location,
+            "title": title,
+            "genotype": rng.choice(["AA", "Aa", "aa"], n),
+            "pclass": pclass,
+            "asa": np.where(np.arange(n) == 5, "NA_NA", rng.choice(["0_no", "1_yes"], n)),
+        }
+    )
+
+
+def test_variants_and_placeholders_are_found_exactly_whatever_the_chunks() -> None:
+    frame = salaries()
+    result = assert_chunk_invariant(LabelVariants(), frame)
+    by = {(f["kind"], f["subject"].get("column")): f for f in result.findings}
+    location = by[("label_variants", "location")]
+    assert location["severity"] == "medium"
+    group = location["measurement"]["values"]["groups"][0]
+    assert group[1] == {"label": "versailles", "rows": 1}
+    assert group[0]["rows"] == int((frame["location"] == "Versailles").sum())
+    title = by[("label_variants", "title")]["measurement"]["values"]
+    assert title["rows_in_minor_variants"] == 2
+    assert ("label_variants", "genotype") not in by  # short codes told apart by case
+    assert by[("placeholder_labels", "pclass")]["measurement"]["values"]["placeholders"] == [
+        {"label": "*", "rows": 1}
+    ]
+    assert ("placeholder_labels", "asa") in by
+    assert result.findings[-1]["kind"] == "label_variants_screen"
+
+
+def test_clean_labels_give_only_the_screen() -> None:
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame({"sex": rng.choice(["female", "male"], 300), "x": rng.normal(size=300)})
+    result = assert_chunk_invariant(LabelVariants(), frame)
+    assert [f["kind"] for f in result.findings] == ["label_variants_screen"]
+
+
+def test_variant_groups_order_is_deterministic() -> None:
+    counts = {"b ": 1, "B": 5, "b": 2, "a": 3, " A": 3, "Zed": 1, "zed": 1}
+    assert variant_groups(counts) == [
+        [(" A", 3), ("a", 3)],  # a stray space is a variant however short the code
+        [("B", 5), ("b", 2), ("b ", 1)],
+    ]  # 'Zed' / 'zed': a short code told apart by case
