@@ -158,6 +158,9 @@ def test_a_number_named_as_a_code_is_a_key(tmp_path) -> None:
         (["1950-01", "1950-02", "1951-12"], "%Y-%m"),
         (["1972Q2", "1972Q3", "1973q1"], "%YQ%q"),
         (["1972-Q2", "1972-Q3", "1973-Q4"], "%Y-Q%q"),
+        # blizzard_salary's survey timestamps, as a spreadsheet exports them
+        (["8/6/20 18:57", "8/6/20 18:56", "8/13/20 9:02"], "%m/%d/%y %H:%M"),
+        (["13/01/12", "14/01/12", "15/02/99"], "%d/%m/%y"),
     ],
 )
 def test_date_strings_are_timestamps(tmp_path, texts, layout) -> None:

@@ -299,8 +299,12 @@ def _last_word(name: str) -> str:
 
 #: whole column names (or their last word) of optional annotations, empty by design
 ANNOTATION_WORDS = frozenset(
-    {"note", "notes", "remark", "remarks", "comment", "comments", "memo", "annotation"}
-)
+    {
+        "note", "notes", "remark", "remarks", "comment", "comments", "memo", "annotation",
+        # blizzard_salary's optional 'other_info'; a free 'details' or 'description' field
+        "info", "details", "description", "explanation",
+    }
+)  # fmt: skip
 
 
 def is_annotation(name: str) -> bool:

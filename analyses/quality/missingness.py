@@ -217,7 +217,8 @@ CODES_RULE = (
     "which capped_values reports (high): the same rows said once; severity at most low"
 )
 ANNOTATION_RULE = (
-    "an optional annotation, read from the name (note, remark, comment, memo): written "
+    "an optional annotation, read from the name (note, remark, comment, memo, info, "
+    "details, description): written "
     "only when there is something to say, so its empty rows are not lost data; severity at "
     "most low"
 )
@@ -244,7 +245,7 @@ class Missingness(Analysis):
         "expected if they went missing independently (n_a * n_b / rows) and the lift "
         "(observed / expected); rows with any missing value. Severity of a null rate: high "
         "from 50%, medium from 10%, else low (an optional annotation, named note, remark, "
-        "comment or memo: at most low; a column that does not apply where a 0/1 flag has "
+        "comment, memo, info, details or description: at most low; a column that does not apply where a 0/1 flag has "
         "one value, and a group all of whose members do not apply there: "
         + STRUCTURAL_RULE
         + "); 2 or more columns each missing in >= 10% of "

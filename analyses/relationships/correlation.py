@@ -721,10 +721,17 @@ IDENTITY_RULE = (
     f"measures reproduces to R^2 >= {IDENTITY_R2} (stepwise on the exact Pearson "
     f"correlations, plain float arithmetic) on at least {IDENTITY_MIN_DF} rows more than it has "
     "coefficients: a column computed from others (a mean, a total, "
-    "a difference, a rescaling), which adds no information of its own; medium, said once "
+    "a difference, a rescaling), which adds no information of its own; medium (low for one "
+    "measure times a factor other than 1: a unit conversion), said once "
     "per set of columns; none is claimed when a column outside it would close half or more "
     "of the fit's remaining gap (1 - R^2): the relation is larger than the fit (a total of "
     "more columns than an identity names)"
+)
+
+RESCALED_RULE = (
+    "one other measure times a factor other than 1 (plus a constant): the same quantity in "
+    "other units (grams from ounces, a share from a percentage), made by construction; "
+    "severity low"
 )
 
 #: a pair that is the strongest correlation of *both* its columns is medium from Cohen's
@@ -1719,6 +1726,11 @@ class Correlation(Analysis):
             means = info["means"]
             constant = means[t] - sum(coefficients[cols[j]] * means[j] for j in found.terms)
             shown = f"{cols[t]!r} = " + _linear_text(coefficients, constant, means[t])
+            extra = {}
+            (scale,) = coefficients.values() if len(coefficients) == 1 else (1.0,)
+            if not math.isclose(abs(scale), 1.0, rel_tol=0.01):
+                # NCbirths' BirthWeightGm = 28.35 x BirthWeightOz: one quantity in two units
+                extra["severity_capped"] = RESCALED_RULE
             out.append(
                 ctx.finding(
                     kind="linear_identity",
@@ -1729,12 +1741,13 @@ class Correlation(Analysis):
                     },
                     values={"r_squared": found.r_squared, "terms": len(found.terms)},
                     units={"r_squared": "ratio", "terms": "count"},
-                    severity="medium",
+                    severity="low" if extra else "medium",
                     columns=[cols[t], *(cols[j] for j in found.terms)],
                     parameters={
                         "rule": IDENTITY_RULE,
                         "coefficients": coefficients,
                         "constant": constant,
+                        **extra,
                     },
                 )
             )

@@ -45,6 +45,9 @@ CP_MIN_SEGMENT = 5
 CP_MIN_POINTS = 2 * CP_MIN_SEGMENT
 CP_PENALTY = 4.0
 MIN_ROWS_RELATIVE_SHIFT = 0.10
+#: rows per period shift (medium) only when rows fall on at least this share of the
+#: periods: a one-off collection's burst has no level to change
+ROWS_ACTIVE_MIN_SHARE = 0.5
 WANDERING_CHANGES = 3  # this many level changes in one series: it wanders (all low)
 
 
@@ -336,7 +339,9 @@ class Changepoints(_TimeAnalysis):
         "of the search series is at least 3 of its noise sigmas (von Neumann), or at least "
         "1.5 sigmas sustained over at least 20 points on each side with the Mann–Whitney "
         "p < 1e-6 (a moderate shift that lasts, like the Nile's in 1898), else low; low "
-        "also for a row-count shift under 10% and for a numeric series whose daily values the "
+        "also for a row-count shift under 10%, for a row-count series with rows in fewer than "
+        f"{ROWS_ACTIVE_MIN_SHARE:.0%} of its periods (a one-off collection's burst), and for "
+        "a numeric series whose daily values the "
         "month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 months: a seasonal "
         "swing, not a change of level), and for a shift in the direction of a steady trend "
         "(|Kendall tau| of the series against time >= 0.7, or of its full years' means against "
@@ -586,6 +591,10 @@ class Changepoints(_TimeAnalysis):
             if not sustained:
                 return "low"
         if name == ROWS and ch["before"] and abs(shift / ch["before"]) < MIN_ROWS_RELATIVE_SHIFT:
+            return "low"
+        if name == ROWS and y.size and np.count_nonzero(y) < ROWS_ACTIVE_MIN_SHARE * y.size:
+            # a survey answered in a burst (rows on 18 of 233 days): the end of the burst
+            # is no change of a process's level
             return "low"
         if name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2:
             return "low"

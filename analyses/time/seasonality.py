@@ -37,6 +37,9 @@ WEEKDAY_MIN_DAYS = 14
 #: rows per weekday are an effect on activity when the table holds at least this many rows
 #: a day on average; fewer are the dates of a sparse schedule (a poll a month)
 SPARSE_ROWS_PER_DAY = 0.5
+#: ... and when rows fall on at least this share of the days spanned (the latest
+#: max_windows days): a survey answered on 18 of 233 days has no weekly rhythm to test
+ACTIVE_DAYS_MIN_SHARE = 0.5
 HOUR_MIN_HOURS = 48
 
 
@@ -428,9 +431,11 @@ class Seasonality(_TimeAnalysis):
         "(when the data span >= 14 days) and per hour of day (when the timestamps carry a "
         "time of day and span >= 48 hours) against expected counts proportional to the "
         "observed time (first to last timestamp; whole days for dates) falling on each weekday "
-        "/ hour; effect size Cohen's w = sqrt(chi2 / n); rows per weekday of a table with "
-        f"fewer than {SPARSE_ROWS_PER_DAY} rows a day on average (a poll a month) are the days "
-        "a sparse schedule falls on: severity at most low. Means: Kruskal–Wallis H "
+        "/ hour; effect size Cohen's w = sqrt(chi2 / n); rows per weekday or hour of a table "
+        f"with fewer than {SPARSE_ROWS_PER_DAY} rows a day on average (a poll a month), or "
+        f"with rows on fewer than {ACTIVE_DAYS_MIN_SHARE:.0%} of the days spanned (a survey "
+        "answered in a burst), are the days a schedule or a collection fell on: severity at "
+        "most low. Means: Kruskal–Wallis H "
         "(scipy.stats.kruskal) of the daily means grouped by weekday and of the hourly means "
         "grouped by hour of day (window buckets with values; >= 14 days / 48 hours); effect "
         "size epsilon^2 = H/(n-1). Severity: low when p * (tests in this item) < 0.001 and the "
@@ -745,13 +750,23 @@ class Seasonality(_TimeAnalysis):
             }
         )
         test["params"]["expected_from"] = "observed time per phase, first to last timestamp"
-        if cycle == "day_of_week" and n < SPARSE_ROWS_PER_DAY * span / period:
-            # thatcher's monthly polls, brexit's polls every few days: the weekday a
-            # schedule starts on, not an effect on activity
+        days = 86400 * s.tps
+        active = s.daily.counts if s.daily is not None else None
+        active_share = (
+            float(np.count_nonzero(active)) / active.size
+            if active is not None and active.size
+            else 1.0
+        )
+        if n < SPARSE_ROWS_PER_DAY * span / days or active_share < ACTIVE_DAYS_MIN_SHARE:
+            # thatcher's monthly polls, brexit's polls every few days, a salary survey
+            # answered on 18 of 233 days: the days a schedule or a collection fell on, not
+            # a rhythm of activity
             test["params"]["severity_capped"] = (
-                f"{n} rows over {span / period:.0f} days (< {SPARSE_ROWS_PER_DAY} a day): the "
-                "weekdays of a sparse schedule (polls, reports), not an effect on activity; "
-                "severity at most low"
+                f"{n} rows on {active_share:.0%} of the {span / days:.0f} days spanned (fewer "
+                f"than {SPARSE_ROWS_PER_DAY} rows a day, or rows on fewer than "
+                f"{ACTIVE_DAYS_MIN_SHARE:.0%} of the days): the days a sparse schedule or a "
+                "one-off collection fell on (polls, a survey's answers), not a rhythm of "
+                "activity; severity at most low"
             )
             test["sparse_schedule"] = True
         closed = [labels[i] for i, count in enumerate(observed) if count == 0]

@@ -248,6 +248,18 @@ def test_rows_per_weekday_of_a_sparse_schedule_are_low() -> None:
     assert rows["severity"] == "low"
     assert "sparse schedule" in rows["evidence"]["parameters"]["severity_capped"]
 
+    # a salary survey answered in a burst: 420 answers over its first 6 days, a trickle
+    # over the next 230 (rows on 20 of 236 days): no weekly or daily rhythm, no shift
+    start = pd.Timestamp("2020-07-31 09:00")
+    burst = start + pd.to_timedelta(rng.uniform(0, 6 * 24, 420), unit="h")
+    trickle = start + pd.to_timedelta(rng.choice(np.arange(8, 236), 14) * 24.0, unit="h")
+    survey = pd.DataFrame({"timestamp": np.sort(np.r_[burst, trickle])})
+    survey["salary"] = rng.normal(80, 10, len(survey))
+    for name in ("seasonality", "changepoints"):
+        result = run_on_frame(analysis(name), survey)
+        rows = [f for f in result.findings if f["subject"].get("series") == "rows"]
+        assert rows and all(f["severity"] in ("low", "info") for f in rows), name
+
     days = pd.date_range("2020-01-01", periods=120, freq="D")
     per_day = np.where(days.day_of_week == 6, 5, 30)
     log = pd.DataFrame({"ts": np.repeat(days, per_day), "v": rng.normal(0, 1, per_day.sum())})

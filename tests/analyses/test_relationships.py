@@ -503,6 +503,13 @@ def test_a_rescaled_column_is_an_identity_and_noise_is_none() -> None:
     )
     (identity,) = _identities(run_on_frame(Correlation(), frame))
     assert identity["title"].startswith("Linear identity: 'fahrenheit' = 1.8 x 'celsius' + 32")
+    # one quantity in two units (NCbirths' grams and ounces) is low; a copy under another
+    # name (HELPrct's avg_drinks = 1 x i1) stays medium: drop one
+    assert identity["severity"] == "low"
+    assert "other units" in identity["evidence"]["parameters"]["severity_capped"]
+    copy = frame.assign(fahrenheit=celsius + 0.0, rain2=frame["rain"] - 3)
+    shifted = [f for f in _identities(run_on_frame(Correlation(), copy)) if "rain" in f["title"]]
+    assert [f["severity"] for f in shifted] == ["medium"]
     noise = pd.DataFrame({c: rng.normal(size=300) for c in "abcd"})
     assert _identities(run_on_frame(Correlation(), noise)) == []
     # 2 rows lie on any line: no identity; 12 rows keeping b = a + 1 are one
