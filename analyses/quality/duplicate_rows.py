@@ -376,6 +376,30 @@ def _copied_block(total: _Verified, repeats: int) -> dict | None:
     return {"distance": d, "rows": n, "first": lo, "last": hi}
 
 
+#: a table none of whose columns holds this share of distinct values (of its rows) is
+#: made of coarse records: codes, years, small counts, rounded amounts
+COARSE_MAX_DISTINCT_SHARE = 0.1
+COARSE_RULE = (
+    f"no column holds {COARSE_MAX_DISTINCT_SHARE:.0%} of the rows' count in distinct values "
+    "(no key, no precise measure: cricketer's birth years and lifetimes, charity's rounded "
+    "gifts): the columns are coarse and depend on each other (a lifetime is the years from "
+    "birth to the data's year for the living), so the independence estimate understates "
+    "chance and identical rows are units alike, not copies; severity low, no "
+    "recommendation to drop them"
+)
+
+
+def _coarse_records(ctx) -> bool:
+    """Every column holds under COARSE_MAX_DISTINCT_SHARE of the rows in distinct values
+    (a column past its distinct cap counts as varied)."""
+    rows = ctx.dataset.row_count
+    for c in ctx.columns:
+        info = ctx.dataset.column(c)
+        if not info.distinct_exact or info.distinct_at_least >= COARSE_MAX_DISTINCT_SHARE * rows:
+            return False
+    return rows > 0
+
+
 def _coded(ctx, column: str) -> bool:
     """A column of at most CODES_MAX_DISTINCT values (exact): answer codes."""
     info = ctx.dataset.column(column)
@@ -583,7 +607,9 @@ class DuplicateRows(Analysis):
         "them, when every column of more than 100 distinct values is empty, 0 or at its "
         "smallest or largest value in "
         f"at least {EMPTY_SHARE:.0%} of the repeated rows (no earnings, top-coded "
-        "earnings); low, without the advice to "
+        "earnings); low, without the advice to drop them, when "
+        + COARSE_RULE.split(", so ")[0]
+        + " (coarse records); low, without the advice to "
         "drop them, in a table without a time axis whose identifier keys equal-sized sets "
         "of rows (a matched design's sets: " + SET_RULE.format(key="stratum") + "). "
         "Before those: " + BLOCK_RULE + " (the verification keeps, per hash sub-range, the "
@@ -899,6 +925,16 @@ class DuplicateRows(Analysis):
                     "in them: alike, not copies)"
                 )
                 params["plain_rule"] = PLAIN_RULE
+            elif _coarse_records(ctx):
+                # cricketer: 5,960 players by hand, birth year, lifetime and cause of death
+                # (the most varied column, year, holds 2% distinct values): players alike
+                chance = True
+                severity = "low"
+                title += (
+                    f" (no column holds {COARSE_MAX_DISTINCT_SHARE:.0%} distinct values: "
+                    "coarse records of different units coincide)"
+                )
+                params["coarse_rule"] = COARSE_RULE
             elif sets:
                 # infert's 83 matched sets of 3: two controls of one set, matched on age,
                 # education and parity, often share the rest too

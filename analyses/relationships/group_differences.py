@@ -91,6 +91,16 @@ def balanced_epsilon(epsilon: float | None, counts) -> float | None:
     return epsilon / (4 * p * q)
 
 
+#: epsilon^2 from which the levels set the measure's values nearly exactly: a grade that
+#: fixes a rate, a result read off a measurement (species' body sizes stay below: 0.8-0.9)
+DETERMINED_EPSILON = 0.97
+DETERMINED_RULE = (
+    "epsilon^2 = {eps:.2f} (>= 0.97) across {g!r}: the levels of {g!r} all but fix {v!r} (a "
+    "grade that sets a rate, a result read off the measurement): one column is defined "
+    "by the other, not an effect measured on the rows; severity at most low"
+)
+
+
 class GroupDifferences(Analysis):
     id = "group_differences"
     imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
@@ -146,7 +156,9 @@ class GroupDifferences(Analysis):
         "construction, so not medium: a survival table's follow-up time across its event "
         "flag (the censoring, roles.survival_pairs: low); a measure constant within each "
         "level (epsilon^2 = 1, "
-        "an attribute of the level: low); levels holding disjoint ranges of the measure "
+        "an attribute of the level: low); levels that all but fix the measure (epsilon^2 "
+        f">= {DETERMINED_EPSILON}: a grade that sets a rate, a result read off the measure: "
+        "low); levels holding disjoint ranges of the measure "
         "(a cut of it, 'child' of 'age': info); a measure across a panel's units (30+ firms "
         "observed over the years: low, the panel's between-unit spread); in a table with a "
         "time axis (units observed "
@@ -660,6 +672,10 @@ def _structural(ctx, v: str, g: str, counts, sums, epsilon) -> tuple[str, str] |
         and span >= SIZE_SPAN
     ):
         return "low", (f"epsilon^2 = {epsilon:.2f} across {g!r}: " + size_rule_text([v], [span]))
+    if epsilon is not None and epsilon >= DETERMINED_EPSILON:
+        # lending_club's int_rate by sub_grade (epsilon^2 1.00: the grade sets the rate),
+        # covid_testing's ct_result by result (0.98: the result is read off the Ct value)
+        return "low", DETERMINED_RULE.format(v=v, g=g, eps=epsilon)
     return None
 
 

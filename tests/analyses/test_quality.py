@@ -775,3 +775,26 @@ def test_a_far_future_year_among_yearly_dates_is_implausible():
     assert vals(found)["after_upper_bound"] == 1
     assert vals(found)["before_1900"] == 0
     assert found["evidence"]["example_rows"] == [10]
+
+
+def test_duplicates_among_coarse_records_are_units_alike():
+    """cricketer: 5,960 players by hand, birth year, lifetime and cause (the most varied
+    column holds 2% distinct values; a lifetime is 1992 less the birth year for the living):
+    3,229 identical rows are players alike, not copies (low, no advice to drop). One
+    precise column (a salary to the cent) makes the same repeats copies again."""
+    rng = np.random.default_rng(31)
+    n = 4000
+    year = rng.integers(1840, 1960, n)
+    dead = (rng.uniform(size=n) < np.clip((1992 - year - 30) / 80, 0, 1)).astype(int)
+    life = np.where(dead == 1, rng.integers(40, 95, n), 1992 - year)
+    frame = pd.DataFrame(
+        {"left": rng.choice(["left", "right"], n, p=[0.2, 0.8]), "year": year, "life": life,
+         "dead": dead, "cause": np.where(dead == 1, "inbed", "alive")}
+    )  # fmt: skip
+    (dup,) = [f for f in run_on_frame(DuplicateRows(), frame).findings]
+    assert dup["kind"] == "duplicate_rows" and dup["severity"] == "low"
+    assert "coarse_rule" in dup["evidence"]["parameters"]
+    precise = frame.assign(pay=rng.normal(50_000, 9_000, n).round(2))
+    precise = pd.concat([precise, precise.iloc[:300]], ignore_index=True)
+    (dup,) = [f for f in run_on_frame(DuplicateRows(), precise).findings]
+    assert dup["severity"] == "high" and "coarse_rule" not in dup["evidence"]["parameters"]

@@ -1063,3 +1063,25 @@ def test_a_weak_arm_name_gives_way_to_a_strong_one(tmp_path) -> None:
     assert open_dataset("t", str(tmp_path / "trial.csv")).treatments == ("rx",)
     frame.drop(columns="rx").to_csv(tmp_path / "jobs.csv", index=False)
     assert open_dataset("j", str(tmp_path / "jobs.csv")).treatments == ("train",)
+
+
+def test_levels_that_all_but_fix_a_measure_define_it() -> None:
+    """lending_club's int_rate by sub_grade (epsilon^2 1.00): the grade sets the rate, a
+    definition (low). Body mass across three species (epsilon^2 ~0.8) is an effect."""
+    rng = np.random.default_rng(14)
+    n = 900
+    grade = rng.choice([f"{g}{k}" for g in "ABCD" for k in range(1, 6)], n)
+    rate = np.array([5.0 + 1.1 * (ord(g[0]) - 65) * 5 + 1.1 * int(g[1]) for g in grade])
+    species = rng.choice(["Adelie", "Chinstrap", "Gentoo"], n)
+    mass = np.where(species == "Gentoo", 5000.0, 3700.0) + rng.normal(0, 320, n)
+    frame = pd.DataFrame(
+        {"sub_grade": grade, "int_rate": rate + rng.normal(0, 0.4, n), "species": species,
+         "body_mass": mass}
+    )  # fmt: skip
+    result = run_on_frame(GroupDifferences(), frame)
+    by = {(f["subject"].get("column"), f["subject"].get("group_by")): f for f in result.findings}
+    rate_f = by[("int_rate", "sub_grade")]
+    assert rate_f["severity"] == "low"
+    assert "all but fix" in rate_f["evidence"]["parameters"]["severity_capped"]
+    assert by[("int_rate", "sub_grade")]["measurement"]["values"]["epsilon_squared"] >= 0.97
+    assert by[("body_mass", "species")]["severity"] == "medium"
