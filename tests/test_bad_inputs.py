@@ -265,7 +265,8 @@ add(
     "error",
     "Not a gzipped file",
 )
-add("csv_no_suffix_text", text("nosuffix", rows(30)), "error", "unknown format")
+# a CSV saved without a suffix is read by its content: UTF-8 text with a delimiter
+add("csv_no_suffix_text", text("nosuffix", rows(30)), "ok", reader=R)
 add(
     "png_named_csv_noext",
     text("image", b"\x89PNG\r\n\x1a\n" + b"\x00" * 40),
@@ -934,3 +935,59 @@ def test_excluded_columns_make_no_duplicate_rows(tmp_path: Path) -> None:
     dataset = open_dataset("t", str(tmp_path / "t.csv"), spec=load_specs(tmp_path)["t"])
     budget = decide_budget(row_count=80, column_count=2, analysis_id="duplicate_rows").budget
     assert DuplicateRows().plan(dataset, budget) is None
+
+
+def test_a_column_named_like_a_derived_date_is_kept_and_nothing_breaks(
+    pytester: pytest.Pytester,
+) -> None:
+    """A CSV with a column 'date(year)' beside 'year' (a table exported by this tool) made
+    a second 'date(year)': 9 items failed with 'Field exists 2 times in schema'."""
+    rows = "".join(f"{1950 + i},{2.0 * i},{(i * 37) % 11}\n" for i in range(60))
+    (pytester.path / "dy.csv").write_text("year,date(year),v\n" + rows)
+    result = pytester.runpytest_subprocess(
+        "-p", "statharness", "-m", "statharness", "--stat-explore", "--stat-dataset", "d=dy.csv"
+    )
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+
+def test_a_column_of_the_largest_floats_has_a_finite_median_and_no_warning() -> None:
+    """-1.7e308 on half the rows, 1.7e308 on the other: numpy's lerp overflows (-inf); the
+    median is 0.0, and no overflow warning leaks."""
+    import warnings
+
+    from statharness_analyses.profile.profile_numeric import ProfileNumeric
+
+    from pytest_statharness.testing import run_on_frame
+
+    frame = pd.DataFrame({"x": np.r_[np.full(50, -1.7e308), np.full(50, 1.7e308)]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        result = run_on_frame(ProfileNumeric(), frame)
+    (profile,) = [f for f in result.findings if f["kind"] == "column_profile"]
+    assert profile["measurement"]["values"]["p50"] == 0.0
+
+
+def test_codes_of_a_column_of_two_values_are_reported(tmp_path: Path) -> None:
+    """-1.7e308 on 50 rows beside one other value: read as a code (missing) but reported
+    nowhere, as capped_values screened columns of 3+ values only."""
+    from statharness_analyses.quality.capped_values import CappedValues
+
+    from pytest_statharness.testing import run_on_frame
+
+    frame = pd.DataFrame({"x": np.r_[np.full(50, -1.7e308), np.full(50, 1e-3)]})
+    codes = [
+        f
+        for f in run_on_frame(CappedValues(), frame).findings
+        if f["kind"] == "missing_value_codes"
+    ]
+    assert [f["severity"] for f in codes] == ["high"]
+
+
+def test_a_csv_without_a_suffix_is_read_as_one(tmp_path: Path) -> None:
+    (tmp_path / "export").write_text("a;b\n1;2\n3;4\n")
+    dataset = open_dataset("e", str(tmp_path / "export"))
+    assert dataset.row_count == 2 and [c.name for c in dataset.columns] == ["a", "b"]
+    (tmp_path / "noise").write_bytes(bytes(range(256)))
+    with pytest.raises(StatHarnessError, match="unknown format"):
+        open_dataset("n", str(tmp_path / "noise"))

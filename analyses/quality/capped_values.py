@@ -232,7 +232,9 @@ class CappedValues(Analysis):
             info = dataset.column(c)
             if _past_float(info):
                 inexact.append(c)
-            elif info.distinct_at_least >= MIN_CODE_DISTINCT:
+            elif info.distinct_at_least >= MIN_CODE_DISTINCT or c in dataset.missing_codes:
+                # a column whose codes the dataset reads as missing is reported, however
+                # few values are left (-1.7e308 on half the rows beside one other value)
                 screened.append(c)
         if not screened:
             return None

@@ -409,8 +409,12 @@ def quantile_rank_list(n: int, qs: Iterable[float]) -> list[int]:
 
 
 def linear_quantile(a: float, b: float, t: float) -> float:
-    """numpy's ``_lerp``: a + (b-a)*t, computed from b's side when t >= 0.5."""
+    """numpy's ``_lerp``: a + (b-a)*t, computed from b's side when t >= 0.5. When b - a
+    overflows (a = -1.7e308, b = 1.7e308) numpy's answer is -inf or nan; the same point
+    is then a*(1-t) + b*t, which stays finite (0.0 for the median of the two)."""
     a64, b64, t64 = np.float64(a), np.float64(b), np.float64(t)
+    if not math.isfinite(float(b) - float(a)) and math.isfinite(a) and math.isfinite(b):
+        return float(a) * (1.0 - float(t)) + float(b) * float(t)
     diff = b64 - a64
     if t64 >= 0.5:
         return float(b64 - diff * (np.float64(1) - t64))

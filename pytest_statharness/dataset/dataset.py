@@ -728,6 +728,10 @@ def open_dataset(
     )
     _settle_missing_codes(dataset, spec)
     for derived, grain in _derived_dates(columns):
+        if derived.name in {c.name for c in dataset.columns}:
+            # the file has a column of that name already (a table exported by this tool,
+            # or named so by hand): its own column wins, no second one is made
+            continue
         dataset.derived[derived.name] = derived
         dataset.columns = (
             *dataset.columns,

@@ -1085,3 +1085,41 @@ def test_levels_that_all_but_fix_a_measure_define_it() -> None:
     assert "all but fix" in rate_f["evidence"]["parameters"]["severity_capped"]
     assert by[("int_rate", "sub_grade")]["measurement"]["values"]["epsilon_squared"] >= 0.97
     assert by[("body_mass", "species")]["severity"] == "medium"
+
+
+def test_a_measure_across_a_two_level_cut_of_another_restates_their_relation() -> None:
+    """pharmacoSmoking's ageGroup2 (21-49, 50+) is a cut of age: years smoked across it
+    restate years smoked against age (low). A cut that is the table's outcome (a low birth
+    weight flag) keeps its medium: what differs across it is what the table is read for."""
+    rng = np.random.default_rng(23)
+    n = 600
+    age = rng.integers(21, 86, n)
+    frame = pd.DataFrame(
+        {
+            "age": age,
+            "ageGroup2": np.where(age >= 50, "50+", "21-49"),
+            "yearsSmoking": (age - 15) * rng.uniform(0.5, 0.9, n),
+        }
+    )
+    result = run_on_frame(GroupDifferences(), frame)
+    f = next(
+        f
+        for f in result.findings
+        if f["subject"].get("column") == "yearsSmoking"
+        and f["subject"].get("group_by") == "ageGroup2"
+    )
+    assert f["severity"] == "low"
+    assert "binning of the measure 'age'" in f["evidence"]["parameters"]["severity_capped"]
+    bwt = rng.normal(3000, 600, n)
+    smokes = rng.uniform(size=n) < 0.3
+    births = pd.DataFrame(
+        {"bwt": bwt - 250 * smokes, "low": np.where(bwt - 250 * smokes < 2500, "yes", "no"),
+         "cigs": np.where(smokes, rng.integers(1, 30, n), 0) + (bwt < 2400) * 8}
+    )  # fmt: skip
+    result = run_on_frame(GroupDifferences(), births, targets=("low",))
+    f = next(
+        f
+        for f in result.findings
+        if f["subject"].get("column") == "cigs" and f["subject"].get("group_by") == "low"
+    )
+    assert f["severity"] == "medium"

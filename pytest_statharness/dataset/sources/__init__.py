@@ -63,10 +63,34 @@ def detect_format(path: Path) -> str:
         return "sqlite"
     if name.endswith(IPC_SUFFIXES):
         return "arrow_ipc"
-    found = _magic_format(path)
+    found = _magic_format(path) or _text_table(path)
     if found is None:
         raise dataset_error(path, "has an unknown format", f"supported: {SUPPORTED}")
     return found
+
+
+#: delimiters a header line of a CSV without a suffix may hold
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _text_table(path: Path) -> str | None:
+    """'csv' when a file without a known suffix is UTF-8 text whose first line holds a
+    delimiter (a CSV saved as 'data' or 'export.dat'); None otherwise."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(1 << 16)
+    except OSError as exc:
+        raise dataset_error(path, f"cannot be read: {exc.strerror}") from None
+    if not head or b"\x00" in head:
+        return None
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not a character cut at the block's end
+            return None
+        text = head[: exc.start].decode("utf-8")
+    first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
+    return "csv" if any(d in first for d in _DELIMITERS) else None
 
 
 _FORMAT_NAMES = {"parquet": "Parquet", "arrow_ipc": "Arrow IPC (Feather)", "sqlite": "SQLite"}
