@@ -172,7 +172,8 @@ OUTLIER_SEVERITY_RULE = (
     f">= {CLUSTER_SHARE:.0%} flagged: a "
     "second cluster, two groups in one column), or milder outliers; "
     "info: no outliers beyond the Gaussian rate; a medium finding on a column of at most "
-    "12 distinct values (a scale, a binned share) is low"
+    "12 distinct values (a scale, a binned share), or on a survival table's follow-up time "
+    "(beside its event flag: the follow-up's own spread), is low"
 )
 
 
@@ -390,6 +391,7 @@ class Outliers(_PhasedNumeric):
         return result["scored"]
 
     def findings(self, ctx):
+        follow_up = {t for _, t in getattr(ctx.dataset, "survival_pairs", ())}
         run = self._run(ctx)
         tested = [
             c for c in run.columns if run.results[c]["scored"] and run.results[c].get("mad", 0) > 0
@@ -511,6 +513,12 @@ class Outliers(_PhasedNumeric):
                 # are values the column takes again and again, not errors
                 severity = "low"
                 params["severity_capped"] = FEW_VALUES_RULE.format(distinct=info.distinct_at_least)
+            elif severity == "medium" and c in follow_up:
+                # burn's T1 (32, 39, 49 days) and bmt's tc: a survival table's follow-up
+                # times are right-skewed and cut short by the events; their isolated
+                # values are the tail of the follow-up, not errors
+                severity = "low"
+                params["severity_capped"] = FOLLOW_UP_RULE
             extreme = sum(1 for z, _ in top if -z >= EXTREME_Z)
             if severity == "high" and mad_count and extreme < min(mad_count, MAX_EXAMPLES):
                 # BudgetFood's household sizes: one 37 among 130 large families; the error
@@ -549,6 +557,14 @@ class Outliers(_PhasedNumeric):
             )
         _same_rows(out, headline)
         return cap_findings(ctx, out)
+
+
+FOLLOW_UP_RULE = (
+    "a survival table's follow-up time (beside its event flag: roles.survival_pairs): "
+    "right-skewed and cut short where the event happened, so values apart from the bulk are "
+    "the follow-up's own spread, not errors; severity at most low (far values, 20+ robust "
+    "z, stay high)"
+)
 
 
 SAME_ROWS_RULE = (

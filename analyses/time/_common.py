@@ -86,6 +86,12 @@ def _clock_of(dataset, column: str) -> str:
 NAIVE_CLOCK = "wall clock, no time zone"
 
 
+#: a series of rows per period says something about a rate only when rows fall in at
+#: least this share of its periods: a survey answered in a burst, a course's submissions
+#: or a poll a month have no level, trend or weekly rhythm of activity
+ROWS_ACTIVE_MIN_SHARE = 0.5
+
+
 def row_series_meaningful(ctx) -> bool:
     """Rows per day mean nothing when dates are yearly or monthly (one date per period)."""
     return ctx.params.get("grain") not in COARSE_GRAINS

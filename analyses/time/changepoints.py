@@ -26,6 +26,7 @@ from .._shared.summaries import one_per_quantity
 from ._common import (
     ANNUAL_CYCLE_EPS2,
     ROWS,
+    ROWS_ACTIVE_MIN_SHARE,
     _f,
     _series_columns,
     _TimeAnalysis,
@@ -45,9 +46,6 @@ CP_MIN_SEGMENT = 5
 CP_MIN_POINTS = 2 * CP_MIN_SEGMENT
 CP_PENALTY = 4.0
 MIN_ROWS_RELATIVE_SHIFT = 0.10
-#: rows per period shift (medium) only when rows fall on at least this share of the
-#: periods: a one-off collection's burst has no level to change
-ROWS_ACTIVE_MIN_SHARE = 0.5
 WANDERING_CHANGES = 3  # this many level changes in one series: it wanders (all low)
 
 

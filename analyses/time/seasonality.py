@@ -26,6 +26,7 @@ from ._common import (
     MONTH_MIN_MONTHS,
     NAIVE_CLOCK,
     ROWS,
+    ROWS_ACTIVE_MIN_SHARE,
     _less_group_means,
     _series_columns,
     _TimeAnalysis,
@@ -37,9 +38,9 @@ WEEKDAY_MIN_DAYS = 14
 #: rows per weekday are an effect on activity when the table holds at least this many rows
 #: a day on average; fewer are the dates of a sparse schedule (a poll a month)
 SPARSE_ROWS_PER_DAY = 0.5
-#: ... and when rows fall on at least this share of the days spanned (the latest
-#: max_windows days): a survey answered on 18 of 233 days has no weekly rhythm to test
-ACTIVE_DAYS_MIN_SHARE = 0.5
+#: ... and when rows fall on at least ROWS_ACTIVE_MIN_SHARE of the days spanned (the
+#: latest max_windows days): a survey answered on 18 of 233 days has no weekly rhythm
+ACTIVE_DAYS_MIN_SHARE = ROWS_ACTIVE_MIN_SHARE
 HOUR_MIN_HOURS = 48
 
 

@@ -479,3 +479,23 @@ def test_outliers_on_the_same_rows_as_a_stronger_columns_are_said_once():
     assert "'potassium'" in found["fibre"]["evidence"]["parameters"]["same_rows_as"]
     assert found["sodium"]["severity"] in ("medium", "high")
     assert "same_rows_as" not in found["sodium"]["evidence"]["parameters"]
+
+
+def test_isolated_follow_up_times_of_a_survival_table_are_its_spread() -> None:
+    """burn's T1 (days to excision: 32, 39, 49 apart from the bulk) beside its event flag
+    D1: the follow-up's own spread (low). The same values in a column that is no
+    follow-up time are isolated values (medium)."""
+    from pytest_statharness.registry import Registry
+    from pytest_statharness.testing import run_on_frame
+
+    rng = np.random.default_rng(9)
+    n = 150
+    t1 = np.r_[rng.uniform(10, 16, n - 3).round(1), [32, 39, 49]]
+    frame = pd.DataFrame({"T1": t1, "D1": (rng.uniform(size=n) < 0.5).astype(int)})
+    outliers = Registry.builtin().get("outliers")
+    (f,) = [x for x in run_on_frame(outliers, frame).findings if x["subject"]["column"] == "T1"]
+    assert f["severity"] == "low"
+    assert "follow-up time" in f["evidence"]["parameters"]["severity_capped"]
+    plain = frame.rename(columns={"T1": "dose", "D1": "flag"})
+    (f,) = [x for x in run_on_frame(outliers, plain).findings if x["subject"]["column"] == "dose"]
+    assert f["severity"] == "medium"
