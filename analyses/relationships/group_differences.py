@@ -101,11 +101,6 @@ DETERMINED_RULE = (
 )
 
 
-#: a two-level cut restates its measure when the measure holds more distinct values than
-#: this (a flag that splits 3 doses is no cut of a measure)
-CUT_MIN_DISTINCT = 10
-
-
 class GroupDifferences(Analysis):
     id = "group_differences"
     imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
@@ -144,9 +139,7 @@ class GroupDifferences(Analysis):
         "outcome named, any pair with a trial's arm: p < 0.01 after Bonferroni over that "
         "arm's pairs). "
         "A grouping of 3+ levels holding disjoint consecutive blocks of a measure's values, "
-        "with more distinct values than levels (a binning of it), or of 2 levels cutting a "
-        f"measure of more than {CUT_MIN_DISTINCT} distinct values (a cut of it, unless the "
-        "cut is a target), makes every other measure "
+        "with more distinct values than levels (a binning of it), makes every other measure "
         "across it at most low: it restates their correlation with that measure. "
         "Several summaries of one quantity (a price's open/high/low/close, 3 or more of them in the table, 'mean X' and "
         "'worst X', read from the names) across the same grouping are one fact: the "
@@ -622,25 +615,20 @@ RECODED_RULE = (
 
 
 def _binned_groupings(dataset, info: dict, pairs) -> dict[str, str]:
-    """{grouping: measure} for groupings of 3+ levels (or 2: a cut) that hold disjoint, consecutive
+    """{grouping: measure} for groupings of 3+ levels that hold disjoint, consecutive
     blocks of a measure's ranks, with more distinct values of the measure than levels (a
     binning of it: age groups of an age, DrinksWages' wage classes), the first such
     measure in pair order. One value per level is no binning: a measure that is an
     attribute of the levels (Migration's destination population, one per province) says
     nothing about what else differs across them."""
     out: dict[str, str] = {}
-    targets = set(dataset.targets)
     for v, g in pairs:
         if g in out or (v, g) not in info.get("rank_pairs", {}):
             continue
         counts, sums = info["sums"].get((v, g), ([], []))
         filled = [(n, s_) for n, s_ in zip(counts, sums, strict=False) if n]
-        # two levels cut a measure too (pharmacoSmoking's ageGroup2, 21-49 and 50+, of
-        # age), when the measure is varied and the cut is no outcome of the table (a low
-        # birth weight flag is what its table is read for)
-        two = len(filled) == 2 and dataset.column(v).distinct_at_least > CUT_MIN_DISTINCT
         if (
-            (len(filled) >= 3 or (two and g not in targets))
+            len(filled) >= 3
             and dataset.column(v).distinct_at_least > len(filled)
             and _contiguous_blocks(filled)
         ):
