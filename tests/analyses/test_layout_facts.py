@@ -190,6 +190,15 @@ def test_an_optional_note_is_not_lost_data_and_a_log_twin_restates_its_pair() ->
     assert "monotone function" in twin["evidence"]["parameters"]["severity_capped"]
 
 
+def _cycle(result, series: str, cycle: str) -> dict:
+    """The seasonality finding of one series and cycle."""
+    return next(
+        f
+        for f in result.findings
+        if f["subject"].get("series") == series and f["subject"].get("cycle") == cycle
+    )
+
+
 def test_a_weekday_effect_of_rows_on_a_schedule_is_low() -> None:
     """Polls: one pollster always starts on Saturday, another on Friday, with its own house
     effect; a measure's 'weekday effect' is the pollsters'. A daily series with the same
@@ -206,11 +215,7 @@ def test_a_weekday_effect_of_rows_on_a_schedule_is_low() -> None:
         }
     ).sort_values("startDate")
     result = run_on_frame(analysis("seasonality"), polls)
-    green = next(
-        f
-        for f in result.findings
-        if f["subject"].get("series") == "Green" and f["subject"].get("cycle") == "day_of_week"
-    )
+    green = _cycle(result, "Green", "day_of_week")
     assert green["severity"] == "low"
     assert "crowd onto" in green["evidence"]["parameters"]["severity_capped"]
 
@@ -219,11 +224,7 @@ def test_a_weekday_effect_of_rows_on_a_schedule_is_low() -> None:
         {"date": days, "nox": 40 - 12 * (days.day_of_week == 6) + rng.normal(0, 4, days.size)}
     )
     result = run_on_frame(analysis("seasonality"), daily)
-    nox = next(
-        f
-        for f in result.findings
-        if f["subject"].get("series") == "nox" and f["subject"].get("cycle") == "day_of_week"
-    )
+    nox = _cycle(result, "nox", "day_of_week")
     assert nox["severity"] == "medium"
 
 
@@ -240,11 +241,7 @@ def test_rows_per_weekday_of_a_sparse_schedule_are_low() -> None:
     ]
     polls = pd.DataFrame({"date": dates, "sat": rng.normal(40, 5, len(dates))})
     result = run_on_frame(analysis("seasonality"), polls)
-    rows = next(
-        f
-        for f in result.findings
-        if f["subject"].get("series") == "rows" and f["subject"].get("cycle") == "day_of_week"
-    )
+    rows = _cycle(result, "rows", "day_of_week")
     assert rows["severity"] == "low"
     assert "sparse schedule" in rows["evidence"]["parameters"]["severity_capped"]
 
@@ -264,11 +261,7 @@ def test_rows_per_weekday_of_a_sparse_schedule_are_low() -> None:
     per_day = np.where(days.day_of_week == 6, 5, 30)
     log = pd.DataFrame({"ts": np.repeat(days, per_day), "v": rng.normal(0, 1, per_day.sum())})
     result = run_on_frame(analysis("seasonality"), log)
-    rows = next(
-        f
-        for f in result.findings
-        if f["subject"].get("series") == "rows" and f["subject"].get("cycle") == "day_of_week"
-    )
+    rows = _cycle(result, "rows", "day_of_week")
     assert rows["severity"] == "medium"
 
 
