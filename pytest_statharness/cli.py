@@ -403,6 +403,11 @@ def version_string() -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="pytest-statharness tools")
     parser.add_argument("--version", action="version", version=version_string())
+    # --home before the command (statharness --home DIR runs list) or after it: the
+    # commands' own --home has no default, so it never overwrites this one
+    parser.add_argument(
+        "--home", default=DEFAULT_HOME, help="artifact home, as --stat-home (default: appdata)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     providers = commands.add_parser(
@@ -420,7 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     cache = commands.add_parser("cache", help="manage the columnar dataset cache")
     cache.add_argument(
         "--home",
-        default=DEFAULT_HOME,
+        default=argparse.SUPPRESS,
         help="artifact home, as --stat-home of the sessions (default: appdata)",
     )
     actions = cache.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
@@ -463,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     run_home = _Parser(add_help=False)
     run_home.add_argument(
-        "--home", default=DEFAULT_HOME, help="artifact home, as --stat-home (default: appdata)"
+        "--home", default=argparse.SUPPRESS, help="artifact home, as --stat-home (default: appdata)"
     )
     add_commands(commands, run_home, _Parser)
     return parser

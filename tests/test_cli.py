@@ -147,3 +147,23 @@ def test_console_script_in_a_subprocess(workdir) -> None:
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "missing.csv" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--home", "{home}", "runs", "list"],
+        ["runs", "list", "--home", "{home}"],
+        ["--home", "{home}", "cache", "inspect"],
+        ["cache", "--home", "{home}", "inspect"],
+        ["cache", "inspect", "--home", "{home}"],
+    ],
+)
+def test_home_is_read_before_or_after_the_command(tmp_path, capsys, argv) -> None:
+    """`statharness --home DIR runs list` failed ('unrecognized arguments'): the option
+    is read in any of its places, and the default home only when none is given."""
+    home = tmp_path / "elsewhere"
+    home.mkdir()
+    assert main([a.format(home=home) for a in argv]) == 0
+    out = capsys.readouterr().out
+    assert str(home) in out and "appdata" not in out
