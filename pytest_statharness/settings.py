@@ -132,15 +132,13 @@ def _ini(config: pytest.Config, name: str):
         raise pytest.UsageError(f"ini key {name}: {exc}") from None
 
 
-def _folder(path: Path, option: str, used: object = True) -> Path:
-    """A folder the harness writes into (when ``used``: a session with datasets): a file
-    (or a device) at its path is a usage error naming the option, not a failure blamed
-    on a dataset or on every item."""
-    if used and path.exists() and not path.is_dir():
+def _check_folder(path: Path, option: str) -> None:
+    """A folder the harness writes into: a file (or a device) at its path is a usage error
+    naming the option, not a failure blamed on a dataset or on every item."""
+    if path.exists() and not path.is_dir():
         raise pytest.UsageError(
             f"{option} {path}: not a folder (a file is there); give a folder path"
         )
-    return path
 
 
 def _resolve(root: Path, value: str) -> Path:
@@ -252,17 +250,21 @@ def settings_from_config(
     )
     from .policy.network import network_mode
 
+    home_path, snapshot_path = _resolve(root, home), _resolve(root, snap)
     if specs:
-        # on/off and count variables read deeper down: a typo is one line now, not a
-        # silent default later (a session without datasets reads none of them)
+        # the folders written into, and on/off and count variables read deeper down: a
+        # mistake is one line now, not a failure later (a session without datasets reads
+        # none of them)
+        _check_folder(home_path, "--stat-home")
+        _check_folder(snapshot_path, "--stat-snapshot-dir")
         parse_switch(env.get(DATASET_CACHE_ENV, ""), DATASET_CACHE_ENV)
         if env.get(MAX_WORKERS_ENV, "").strip():
             auto_worker_count(env)
 
     return RunSettings(
         datasets=specs,
-        home=_folder(_resolve(root, home), "--stat-home", specs),
-        snapshot_dir=_folder(_resolve(root, snap), "--stat-snapshot-dir", specs),
+        home=home_path,
+        snapshot_dir=snapshot_path,
         batch_size=parse_batch_size(batch_raw, batch_source) if batch_raw else None,
         golden=golden,
         compare=compare,

@@ -16,12 +16,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
-import numpy as np
-import pyarrow.compute as pc
-
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
 
-from .._shared.hist import decoded
+from .._shared.counts import add_counts, valid_values, value_counts
 from .._shared.report import cap_findings
 
 #: exact value counts are kept for columns of at most this many distinct values (a
@@ -78,10 +75,6 @@ def variant_groups(counts: dict[str, int]) -> list[list[tuple[str, int]]]:
     return sorted(out, key=lambda g: (-sum(r for _, r in g[1:]), g[0][0]))
 
 
-def _shown(label: str) -> str:
-    return repr(label)
-
-
 class LabelVariants(Analysis):
     id = "label_variants"
     associative_merge = True  # count maps add up to the same bytes in any order (Dask)
@@ -123,32 +116,18 @@ class LabelVariants(Analysis):
 
     def update(self, state, chunk, ctx):
         for c in ctx.columns:
-            values = pc.drop_null(decoded(chunk.column(c)))
-            if not len(values):
-                continue
-            vc = pc.value_counts(values)
-            labels = vc.field("values").to_pylist()
-            rows = np.asarray(vc.field("counts").to_numpy(), dtype=np.int64).tolist()
-            counts = state[c]
-            for label, k in zip(labels, rows, strict=True):
-                if isinstance(label, str):
-                    counts[label] = counts.get(label, 0) + k
+            add_counts(state[c], value_counts(valid_values(chunk, c)))
         return state
 
     def merge(self, a, b, ctx):
-        out = {}
-        for c in a:
-            merged = dict(a[c])
-            for label, k in b[c].items():
-                merged[label] = merged.get(label, 0) + k
-            out[c] = dict(sorted(merged.items()))
-        return out
+        return {c: dict(sorted(add_counts(dict(a[c]), b[c]).items())) for c in a}
 
     def findings(self, ctx):
         state = ctx.previous[0]
         out = []
         for c in ctx.columns:
-            counts = state[c]
+            # labels only: a calendar part analysed as a grouping is categorical too
+            counts = {label: k for label, k in state[c].items() if isinstance(label, str)}
             groups = variant_groups(counts)
             if groups:
                 out.append(self._variants(ctx, c, groups))
@@ -175,7 +154,7 @@ class LabelVariants(Analysis):
     def _variants(ctx, c: str, groups: list) -> dict:
         minor = sum(k for g in groups for _, k in g[1:])
         shown = "; ".join(
-            " / ".join(f"{_shown(label)} ({k})" for label, k in g) for g in groups[:TITLE_GROUPS]
+            " / ".join(f"{label!r} ({k})" for label, k in g) for g in groups[:TITLE_GROUPS]
         )
         more = f"; {len(groups) - TITLE_GROUPS} more" if len(groups) > TITLE_GROUPS else ""
         return ctx.finding(
@@ -199,7 +178,7 @@ class LabelVariants(Analysis):
     @staticmethod
     def _placeholders(ctx, c: str, placeholders: list, total: int) -> dict:
         rows = sum(k for _, k in placeholders)
-        shown = ", ".join(f"{_shown(label)} ({k})" for label, k in placeholders[:5])
+        shown = ", ".join(f"{label!r} ({k})" for label, k in placeholders[:5])
         return ctx.finding(
             kind="placeholder_labels",
             title=f"{c!r} holds {shown} among its labels: a placeholder counted as a level",

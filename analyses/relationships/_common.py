@@ -43,14 +43,19 @@ def interest_columns(dataset) -> set[str]:
     return set(dataset.kpis) | set(dataset.targets) | set(dataset.treatments)
 
 
-def interest_pair(dataset, a: str, b: str, interesting: set[str]) -> bool:
+def event_flags(dataset) -> frozenset[str]:
+    """The event flags of a survival table (the first of its roles.survival_pairs)."""
+    return frozenset(e for e, _ in getattr(dataset, "survival_pairs", ()))
+
+
+def interest_pair(a: str, b: str, interesting: set[str], events: frozenset[str]) -> bool:
     """Whether the pair of ``a`` and ``b`` gets an outcome's bar: one of them is of
-    interest, and they are not two event flags of one survival table (bmt's death and
-    relapse: endpoints of one follow-up, related by the course of the disease, not one
-    driving the other)."""
+    interest (``interesting``: :func:`interest_columns`), and they are not two event flags
+    (``events``: :func:`event_flags`) of one survival table (bmt's death and relapse:
+    endpoints of one follow-up, related by the course of the disease, not one driving
+    the other)."""
     if a not in interesting and b not in interesting:
         return False
-    events = {e for e, _ in getattr(dataset, "survival_pairs", ())}
     return not (a in events and b in events)
 
 

@@ -58,6 +58,7 @@ from ._common import (
     _finite,
     _strongest_first,
     censoring_pairs,
+    event_flags,
     focus_tests,
     gate,
     interest_columns,
@@ -1373,6 +1374,7 @@ class Correlation(Analysis):
         copies = self._copy_findings(ctx, info, selected, identities, axis_index)
         derived_cols |= {cols.index(f["subject"]["copy"]) for f in copies}
         interesting = interest_columns(ctx.dataset)
+        events = event_flags(ctx.dataset)
         censoring = censoring_pairs(ctx.dataset)
         for i, j in selected:
             if axis_index in (i, j):
@@ -1406,7 +1408,7 @@ class Correlation(Analysis):
             }
             strength = max([abs(v) for v in (pr["r"], rho) if v is not None], default=0.0)
             smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
-            interest = interest_pair(ctx.dataset, cols[i], cols[j], interesting)
+            interest = interest_pair(cols[i], cols[j], interesting, events)
             flag = any(ctx.dataset.column(cols[k]).role == ColumnRole.BOOLEAN for k in (i, j))
             large = strength >= LARGE_R
             tests, alpha, primary = gate(ctx.dataset, cols[i], cols[j], tested, focus, large)

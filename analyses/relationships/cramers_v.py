@@ -39,6 +39,7 @@ from ._common import (
     _group_columns,
     _LevelScan,
     _strongest_first,
+    event_flags,
     focus_tests,
     gate,
     interest_columns,
@@ -236,6 +237,7 @@ class CramersV(Analysis):
         focus = focus_tests(ctx.dataset, pairs)
         out = []
         interesting = interest_columns(ctx.dataset)
+        events = event_flags(ctx.dataset)
         # one-to-one pairs (no 'other' bucket): two labels of one key; the later column of
         # each recodes the earlier one level for level
         one_to_one = {
@@ -259,7 +261,7 @@ class CramersV(Analysis):
             params: dict = {"pairs_tested": tested}
             if other:
                 params["other_bucket"] = other
-            interest = interest_pair(ctx.dataset, a, b, interesting)
+            interest = interest_pair(a, b, interesting, events)
             large = (res["cramers_v_corrected"] or 0.0) >= LARGE_V
             tests, alpha, primary = gate(ctx.dataset, a, b, tested, focus, large)
             severity = significant_severity(

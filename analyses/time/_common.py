@@ -92,6 +92,13 @@ NAIVE_CLOCK = "wall clock, no time zone"
 ROWS_ACTIVE_MIN_SHARE = 0.5
 
 
+def active_share(counts: np.ndarray | None) -> float:
+    """The share of periods holding at least one row (1.0 for no periods)."""
+    if counts is None or not counts.size:
+        return 1.0
+    return float(np.count_nonzero(counts)) / counts.size
+
+
 def row_series_meaningful(ctx) -> bool:
     """Rows per day mean nothing when dates are yearly or monthly (one date per period)."""
     return ctx.params.get("grain") not in COARSE_GRAINS

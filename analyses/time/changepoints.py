@@ -30,6 +30,7 @@ from ._common import (
     _f,
     _series_columns,
     _TimeAnalysis,
+    active_share,
     administrative_censoring,
     annual_cycle_strength,
     direction_text,
@@ -590,7 +591,7 @@ class Changepoints(_TimeAnalysis):
                 return "low"
         if name == ROWS and ch["before"] and abs(shift / ch["before"]) < MIN_ROWS_RELATIVE_SHIFT:
             return "low"
-        if name == ROWS and y.size and np.count_nonzero(y) < ROWS_ACTIVE_MIN_SHARE * y.size:
+        if name == ROWS and active_share(y) < ROWS_ACTIVE_MIN_SHARE:
             # a survey answered in a burst (rows on 18 of 233 days): the end of the burst
             # is no change of a process's level
             return "low"

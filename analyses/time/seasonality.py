@@ -30,6 +30,7 @@ from ._common import (
     _less_group_means,
     _series_columns,
     _TimeAnalysis,
+    active_share,
     month_of_day,
     window_label,
 )
@@ -40,7 +41,6 @@ WEEKDAY_MIN_DAYS = 14
 SPARSE_ROWS_PER_DAY = 0.5
 #: ... and when rows fall on at least ROWS_ACTIVE_MIN_SHARE of the days spanned (the
 #: latest max_windows days): a survey answered on 18 of 233 days has no weekly rhythm
-ACTIVE_DAYS_MIN_SHARE = ROWS_ACTIVE_MIN_SHARE
 HOUR_MIN_HOURS = 48
 
 
@@ -434,7 +434,7 @@ class Seasonality(_TimeAnalysis):
         "observed time (first to last timestamp; whole days for dates) falling on each weekday "
         "/ hour; effect size Cohen's w = sqrt(chi2 / n); rows per weekday or hour of a table "
         f"with fewer than {SPARSE_ROWS_PER_DAY} rows a day on average (a poll a month), or "
-        f"with rows on fewer than {ACTIVE_DAYS_MIN_SHARE:.0%} of the days spanned (a survey "
+        f"with rows on fewer than {ROWS_ACTIVE_MIN_SHARE:.0%} of the days spanned (a survey "
         "answered in a burst), are the days a schedule or a collection fell on: severity at "
         "most low. Means: Kruskal–Wallis H "
         "(scipy.stats.kruskal) of the daily means grouped by weekday and of the hourly means "
@@ -752,20 +752,15 @@ class Seasonality(_TimeAnalysis):
         )
         test["params"]["expected_from"] = "observed time per phase, first to last timestamp"
         days = 86400 * s.tps
-        active = s.daily.counts if s.daily is not None else None
-        active_share = (
-            float(np.count_nonzero(active)) / active.size
-            if active is not None and active.size
-            else 1.0
-        )
-        if n < SPARSE_ROWS_PER_DAY * span / days or active_share < ACTIVE_DAYS_MIN_SHARE:
+        active = active_share(s.daily.counts if s.daily is not None else None)
+        if n < SPARSE_ROWS_PER_DAY * span / days or active < ROWS_ACTIVE_MIN_SHARE:
             # thatcher's monthly polls, brexit's polls every few days, a salary survey
             # answered on 18 of 233 days: the days a schedule or a collection fell on, not
             # a rhythm of activity
             test["params"]["severity_capped"] = (
-                f"{n} rows on {active_share:.0%} of the {span / days:.0f} days spanned (fewer "
+                f"{n} rows on {active:.0%} of the {span / days:.0f} days spanned (fewer "
                 f"than {SPARSE_ROWS_PER_DAY} rows a day, or rows on fewer than "
-                f"{ACTIVE_DAYS_MIN_SHARE:.0%} of the days): the days a sparse schedule or a "
+                f"{ROWS_ACTIVE_MIN_SHARE:.0%} of the days): the days a sparse schedule or a "
                 "one-off collection fell on (polls, a survey's answers), not a rhythm of "
                 "activity; severity at most low"
             )

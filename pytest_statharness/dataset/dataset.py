@@ -727,8 +727,9 @@ def open_dataset(
         bad_rows=source.bad_rows(),
     )
     _settle_missing_codes(dataset, spec)
+    names = {c.name for c in columns}
     for derived, grain in _derived_dates(columns):
-        if derived.name in {c.name for c in dataset.columns}:
+        if derived.name in names:
             # the file has a column of that name already (a table exported by this tool,
             # or named so by hand): its own column wins, no second one is made
             continue

@@ -756,11 +756,11 @@ def _decimal_years(tokens: set[str], summary: dict) -> RoleDecision | None:
     ``arrival_date`` gave "Trend of daily arrival_date_num": the passing of time itself.
     Rows in time order with a month or quarter step are a series' own index
     (``fractional_year_grid``); any other order is a date kept out of the measures."""
-    lo, hi = summary.get("fmin"), summary.get("fmax")
-    if lo is None or not summary.get("non_integral") or not tokens & _DECIMAL_YEAR_NAMES:
+    if not summary.get("non_integral") or not tokens & _DECIMAL_YEAR_NAMES:
         return None
-    if not (CALENDAR_DOMAINS["year"][0] <= lo and hi <= CALENDAR_DOMAINS["year"][1]):
+    if not _in_domain_float(summary, *CALENDAR_DOMAINS["year"]):
         return None
+    lo, hi = summary["fmin"], summary["fmax"]
     return RoleDecision(
         ColumnRole.CALENDAR_PART,
         f"numbers with fractions {lo:g}..{hi:g}, all in the years' range, named as a date: "
@@ -1127,6 +1127,7 @@ TREATMENT_MAX_LEVELS = 8
 #: names that mark the arm only when nothing else does: indo_rct's 'train' (a trainee took
 #: part) beside its arm 'rx' is a covariate; jtrain's 'train' alone is the job training
 WEAK_TREATMENT_NAMES = {"train", "trained", "training", "dose", "drug", "therapy"}
+STRONG_TREATMENT_NAMES = TREATMENT_NAMES - WEAK_TREATMENT_NAMES
 
 
 def treatments_by_name(columns) -> tuple[str, ...]:
@@ -1149,7 +1150,7 @@ def treatments_by_name(columns) -> tuple[str, ...]:
             continue
         if name_tokens(c.name) & TREATMENT_NAMES:
             out.append(c.name)
-    strong = [n for n in out if name_tokens(n) & (TREATMENT_NAMES - WEAK_TREATMENT_NAMES)]
+    strong = [n for n in out if name_tokens(n) & STRONG_TREATMENT_NAMES]
     if strong:
         out = [n for n in out if n in strong]
     return tuple(out)
@@ -1602,7 +1603,7 @@ MEASURE_NAMES = (
     | OUTCOME_NAMES
     | {
         "sqft", "area", "weight", "height", "length", "width", "cost", "value", "revenue",
-        "sales", "salary", "earnings", "balance", "volume", "distance", "duration", "mass",
+        "sales", "balance", "volume", "distance", "duration", "mass",
     }
 )  # fmt: skip
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .arrow_ipc import IPC_SUFFIXES, ArrowIpcSource
 from .base import BadRows, Source, dataset_error
-from .csv import CSV_COMPRESSED, CSV_SUFFIXES, CsvSource
+from .csv import CSV_COMPRESSED, CSV_SUFFIXES, DELIMITERS, CsvSource
 from .parquet import PARQUET_SUFFIXES, ParquetSource
 from .sqlite import SQLITE_SUFFIXES, SqliteSource
 
@@ -52,7 +52,7 @@ def detect_format(path: Path) -> str:
     if name.endswith(PARQUET_SUFFIXES):
         return "parquet"
     if name.endswith(CSV_SUFFIXES):
-        binary = _magic_format(path) if not name.endswith(CSV_COMPRESSED) else None
+        binary = _magic_format(_first_bytes(path)) if not name.endswith(CSV_COMPRESSED) else None
         if binary is not None:
             # a Parquet file saved as 'x.csv' would fail on a NUL byte, naming no format
             raise dataset_error(
@@ -63,24 +63,24 @@ def detect_format(path: Path) -> str:
         return "sqlite"
     if name.endswith(IPC_SUFFIXES):
         return "arrow_ipc"
-    found = _magic_format(path) or _text_table(path)
+    head = _first_bytes(path, 1 << 16)
+    found = _magic_format(head) or _text_table(head)
     if found is None:
         raise dataset_error(path, "has an unknown format", f"supported: {SUPPORTED}")
     return found
 
 
-#: delimiters a header line of a CSV without a suffix may hold
-_DELIMITERS = (",", ";", "\t", "|")
-
-
-def _text_table(path: Path) -> str | None:
-    """'csv' when a file without a known suffix is UTF-8 text whose first line holds a
-    delimiter (a CSV saved as 'data' or 'export.dat'); None otherwise."""
+def _first_bytes(path: Path, size: int = 16) -> bytes:
     try:
         with open(path, "rb") as handle:
-            head = handle.read(1 << 16)
+            return handle.read(size)
     except OSError as exc:
         raise dataset_error(path, f"cannot be read: {exc.strerror}") from None
+
+
+def _text_table(head: bytes) -> str | None:
+    """'csv' when a file without a known suffix (``head``: its first 64 KB) is UTF-8 text
+    whose first line holds a delimiter (a CSV saved as 'data' or 'export.dat')."""
     if not head or b"\x00" in head:
         return None
     try:
@@ -90,19 +90,14 @@ def _text_table(path: Path) -> str | None:
             return None
         text = head[: exc.start].decode("utf-8")
     first = text.lstrip("\ufeff").splitlines()[0] if text.strip() else ""
-    return "csv" if any(d in first for d in _DELIMITERS) else None
+    return "csv" if any(d in first for d in DELIMITERS) else None
 
 
 _FORMAT_NAMES = {"parquet": "Parquet", "arrow_ipc": "Arrow IPC (Feather)", "sqlite": "SQLite"}
 
 
-def _magic_format(path: Path) -> str | None:
-    """The binary format ``path``'s first bytes name (Parquet, Arrow IPC, SQLite), or None."""
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(16)
-    except OSError as exc:
-        raise dataset_error(path, f"cannot be read: {exc.strerror}") from None
+def _magic_format(head: bytes) -> str | None:
+    """The binary format a file's first bytes name (Parquet, Arrow IPC, SQLite), or None."""
     if head.startswith(b"PAR1"):
         return "parquet"
     if head.startswith(b"ARROW1") or head[:4] == b"\xff\xff\xff\xff":
