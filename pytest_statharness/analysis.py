@@ -87,12 +87,15 @@ class Setting:
     ``env``, and the analysis reads the parsed value from ``dataset.settings[name]`` (absent
     when not given). ``parse`` turns the text into the value and raises ``ValueError`` with
     a message for a bad one; the session stops with that message as a usage error.
+    ``column=True`` settings name a column, checked against the session's datasets.
     """
 
     name: str
     help: str
     env: str | None = None
     parse: Callable[[str], Any] = str
+    #: the value names a column: one no dataset of the session has is a usage error
+    column: bool = False
 
 
 LEFT_OUT_SHOWN = 20  # left-out columns named in a finding's evidence; the rest are counted

@@ -8,6 +8,8 @@ rows scanned and validated before they leave the engine.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import pickle
 import time
 from collections.abc import Callable
@@ -219,13 +221,25 @@ def _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows, datasets) -
 
 
 def _check_unique_ids(analysis: Analysis, findings: list[dict]) -> None:
+    """Make ids unique or fail. An id spells the subject's column names with characters
+    outside ``[A-Za-z0-9_.-]`` turned into ``_``, so the pairs ('a_b', 'c') and ('a',
+    'b_c') both read ``columns=a_b_c``: findings whose ids meet with different subjects
+    each get a suffix hashed from their exact subject (the same on every run, and ids that
+    do not meet keep their plain form). Two findings of one kind and one subject are an
+    analysis's bug and fail the item."""
     from .errors import FindingValidationError
 
-    seen = set()
+    groups: dict[str, list[dict]] = {}
     for finding in findings:
-        if finding["id"] in seen:
+        groups.setdefault(finding["id"], []).append(finding)
+    for fid, group in groups.items():
+        if len(group) < 2:
+            continue
+        exact = [json.dumps([f["kind"], f["subject"]], sort_keys=True) for f in group]
+        if len(set(exact)) < len(exact):
             raise FindingValidationError(
-                f"analysis {analysis.id!r} produced two findings with id {finding['id']!r}; "
+                f"analysis {analysis.id!r} produced two findings with id {fid!r}; "
                 "give them different subjects or kinds"
             )
-        seen.add(finding["id"])
+        for finding, text in zip(group, exact, strict=True):
+            finding["id"] = f"{fid}~{hashlib.sha256(text.encode()).hexdigest()[:10]}"

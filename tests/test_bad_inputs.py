@@ -16,6 +16,7 @@ traceback.
 from __future__ import annotations
 
 import gzip
+import json
 import math
 import os
 import sqlite3
@@ -991,3 +992,38 @@ def test_a_csv_without_a_suffix_is_read_as_one(tmp_path: Path) -> None:
     (tmp_path / "noise").write_bytes(bytes(range(256)))
     with pytest.raises(StatHarnessError, match="unknown format"):
         open_dataset("n", str(tmp_path / "noise"))
+
+
+@pytest.mark.slow
+def test_infinities_among_whole_numbers_make_no_id_and_are_reported(
+    pytester: pytest.Pytester,
+) -> None:
+    """1e400 and -1e400 (read as +-inf) beside 1..60: the column was typed an entity id
+    (its finite values are whole), duplicate_keys cast inf to int64 and crashed, and no
+    analysis saw the infinities. Now the column is a measure, the session ends cleanly and
+    impossible_values reports both rows as high."""
+    rows = ["1e400,1", "-1e400,2"] + [f"{i},{i % 7}" for i in range(1, 61)]
+    (pytester.path / "overflow.csv").write_text("v,w\n" + "\n".join(rows) + "\n")
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "statharness",
+        "-m",
+        "statharness",
+        "--stat-explore",
+        "--stat-dataset",
+        "o=overflow.csv",
+        timeout=300,
+    )
+    out = result.stdout.str()
+    assert result.ret == pytest.ExitCode.OK, out
+    assert "Traceback" not in out
+    [report] = list(pytester.path.glob("appdata/runs/*/report.json"))
+    findings = [
+        f
+        for item in json.loads(report.read_text())["items"]
+        if item["analysis_id"] == "impossible_values"
+        for f in item.get("findings") or []
+    ]
+    assert any(
+        "2 infinite values in 'v'" in f["title"] and f["severity"] == "high" for f in findings
+    )

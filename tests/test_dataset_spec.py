@@ -188,3 +188,25 @@ def test_a_measure_named_target_is_the_target_unless_the_spec_says_otherwise(
     declared = open_dataset("w", str(tmp_path / "w.csv"), spec=load_specs(tmp_path)["w"])
     assert declared.targets == ()
     assert declared.describe()["targets"] == {"columns": [], "source": "spec"}
+
+
+@pytest.mark.slow
+def test_a_spec_naming_no_dataset_of_the_session_is_said(project) -> None:
+    """[datasets.w] beside a dataset named 'weather' was not applied, and nothing said so:
+    the summary names the spec, its file and the closest dataset name."""
+    result = project.runpytest(
+        "-p", "no:cacheprovider", "--stat-dataset", "weather=w.csv", "--stat-explore",
+        "-k", "profile_numeric",
+    )  # fmt: skip
+    assert result.ret == 0, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "dataset spec 'w' (pyproject.toml [[]tool.statharness.datasets[]]) names no dataset "
+            "of this session ('weather'): not applied*"
+        ]
+    )
+    matched = project.runpytest(
+        "-p", "no:cacheprovider", "--stat-dataset", "w=w.csv", "--stat-explore",
+        "-k", "profile_numeric",
+    )  # fmt: skip
+    assert "names no dataset" not in matched.stdout.str()

@@ -34,7 +34,7 @@ def test_eventlog_settings_reach_the_analyses_without_touching_the_environment(
     pytester, parquet_path, monkeypatch
 ) -> None:
     monkeypatch.delenv("STAT_HARNESS_EVENTLOG_CASE", raising=False)
-    monkeypatch.setenv("STAT_HARNESS_EVENTLOG_ACTIVITY", "from_env")
+    monkeypatch.setenv("STAT_HARNESS_EVENTLOG_ACTIVITY", "score")
     pytester.makeini(
         "[pytest]\nstat_eventlog_case = region\nstat_eventlog_activity = from_ini\n"
         "stat_settings =\n    eventlog.resource = units\n"
@@ -45,7 +45,7 @@ def test_eventlog_settings_reach_the_analyses_without_touching_the_environment(
     settings, env_case = _shown(result)
     # ini < environment; the deprecated ini keys and stat_settings both count
     assert settings == {
-        "eventlog.activity": "from_env",
+        "eventlog.activity": "score",
         "eventlog.case": "region",
         "eventlog.resource": "units",
     }
@@ -55,9 +55,9 @@ def test_eventlog_settings_reach_the_analyses_without_touching_the_environment(
 def test_command_line_setting_wins(pytester, parquet_path, monkeypatch) -> None:
     monkeypatch.setenv("STAT_HARNESS_EVENTLOG_CASE", "from_env")
     pytester.makepyfile(SHOW_SETTINGS)
-    result = pytester.runpytest(*ARGS, "--stat-set", "eventlog.case=from_cli", "-k", "show", "-s")
+    result = pytester.runpytest(*ARGS, "--stat-set", "eventlog.case=region", "-k", "show", "-s")
     result.assert_outcomes(passed=1)
-    assert _shown(result)[0] == {"eventlog.case": "from_cli"}
+    assert _shown(result)[0] == {"eventlog.case": "region"}
 
 
 def test_unknown_or_malformed_settings_are_usage_errors(pytester, parquet_path) -> None:
@@ -66,6 +66,14 @@ def test_unknown_or_malformed_settings_are_usage_errors(pytester, parquet_path) 
     )
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--stat-set: no analysis of this session declares*eventlog.cse*"])
+    # a column no dataset has: the event-log items were left out, and nothing said why
+    ghost = pytester.runpytest(
+        "--stat-dataset", "sales=data/sales.parquet", "--stat-set", "eventlog.case=custid"
+    )
+    assert ghost.ret == pytest.ExitCode.USAGE_ERROR
+    ghost.stderr.fnmatch_lines(
+        ["*eventlog.case='custid': no dataset of this session has a column 'custid' (sales: *"]
+    )
     bad = pytester.runpytest("--stat-set", "CASE")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
     bad.stderr.fnmatch_lines(["*--stat-set 'CASE': give NAME=VALUE*"])

@@ -221,6 +221,45 @@ def built_from(x: str, y: str, columns) -> str | None:
 _PERIOD_NAME = re.compile(r"^(?P<stem>.*?)[ _.-]?(?P<period>(?:18|19|20)\d\d|\d{2,3})$")
 
 
+#: a name part that marks when a measure was taken: a number with a time unit
+#: (``pacu30min``, ``postOp4hour``, ``pod1am``, ``bdi.2m``), a numbered visit or wave
+#: (``day1``, ``t0``, ``visit2``), or a word for before / after
+_TIME_MARK = re.compile(
+    r"\d+(?:h|hr|hrs|hour|hours|min|mins|minute|minutes|m|mo|mon|month|months|d|day|days|"
+    r"w|wk|wks|week|weeks|y|yr|yrs|year|years|am|pm)$|"
+    r"^(?:day|week|month|year|visit|wave|time|t|v|w|wk|m|d|y)\d+$",
+    re.IGNORECASE,
+)
+_TIME_WORDS = frozenset(
+    "pre post before after base baseline bl initial final start end followup fu preop "
+    "postop admission discharge entry exit".split()
+)
+
+
+def _time_point(part: str) -> bool:
+    return part.lower() in _TIME_WORDS or _TIME_MARK.search(part) is not None
+
+
+def _time_points(x: str, y: str) -> tuple[str, str, str] | None:
+    """(stem, when x, when y) when two names differ only in the one part that says when a
+    measure was taken (``pacu30min_cough`` and ``pacu90min_cough``, ``bdi.pre`` and
+    ``bdi.2m``), the parts they share naming the measure (3 letters or more), else None.
+    Parts are split at spaces, underscores, dots and hyphens."""
+    px, py = re.split(r"[ _.\-]+", x.strip()), re.split(r"[ _.\-]+", y.strip())
+    if len(px) != len(py) or len(px) < 2:
+        return None
+    differ = [k for k, (a, b) in enumerate(zip(px, py, strict=True)) if a.lower() != b.lower()]
+    if len(differ) != 1:
+        return None
+    k = differ[0]
+    shared = [p for n, p in enumerate(px) if n != k]
+    if sum(ch.isalpha() for p in shared for ch in p) < 3:
+        return None
+    if not (_time_point(px[k]) and _time_point(py[k])):
+        return None
+    return "_".join(shared), px[k], py[k]
+
+
 _MONTHS = (
     "january february march april may june july august september october november december"
 ).split()
@@ -251,6 +290,9 @@ def same_measure_two_periods(x: str, y: str) -> tuple[str, str, str] | None:
     need a stem of letters (``x1``/``x2`` or ``v12``/``v13`` are feature numbers, not
     seasons) and differ by at most 10; three-digit ones a stem of 3 letters or more.
     """
+    points = _time_points(x, y)
+    if points is not None:
+        return points
     months = _MONTH_NAME.match(x.strip()), _MONTH_NAME.match(y.strip())
     if months[0] is not None and months[1] is not None:
         # a wide table of months (El Nino's JAN..DEC sea temperatures by year)
@@ -524,3 +566,18 @@ def cap_cross_alternatives(
             f["severity"] = "low"
             f["evidence"]["parameters"]["severity_capped"] = CROSS_RULE
     return findings
+
+
+#: a level that says the value is not known: 'Unknown', 'Not recorded', 'Refused', a
+#: placeholder of punctuation ('*', '?', '--') or of missing-value words ('NA_NA')
+UNKNOWN_LABEL = re.compile(
+    r"^(?:unknown|unk|not known|not recorded|not stated|not reported|not available|"
+    r"unavailable|missing|undetermined|unspecified|refused|no answer|don'?t know|"
+    r"(?:n/?a|nan|null)(?:[\s_./|-]+(?:n/?a|nan|null))*|[\W_]+)$",
+    re.IGNORECASE,
+)
+
+
+def unknown_level(value) -> bool:
+    """Whether a category's level says its value is not known (``UNKNOWN_LABEL``)."""
+    return isinstance(value, str) and UNKNOWN_LABEL.match(value.strip()) is not None

@@ -73,7 +73,9 @@ ENV_VARS = {
     "resource": "STAT_HARNESS_EVENTLOG_RESOURCE",
 }
 SETTINGS = tuple(
-    Setting(f"eventlog.{role}", f"event-log {role} column (overrides inference)", env=var)
+    Setting(
+        f"eventlog.{role}", f"event-log {role} column (overrides inference)", env=var, column=True
+    )
     for role, var in ENV_VARS.items()
 )
 ACTIVITY_MAX_DISTINCT = 200

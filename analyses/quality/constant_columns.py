@@ -31,6 +31,14 @@ NEAR_CONSTANT_SHARE = 0.99
 #: table (a ragged CSV that lost its other rows) holds one value, which says nothing
 CONSTANT_MIN_VALUES = 10
 
+#: this many medium constant columns or more are one fact (an extract of one site, one
+#: unit, one product: its state, county, code and coordinates), reported once
+CONSTANT_GROUP_MIN = 3
+CONSTANT_GROUP_RULE = (
+    "{k} columns are constant: one fact about the table (an extract of one site, one "
+    "selection), reported once (medium); each column's own finding is low"
+)
+
 
 def _comparable(col) -> pa.Array:
     """Values compared by equality: dictionaries decoded, floats with NaN as null and
@@ -89,7 +97,9 @@ class ConstantColumns(Analysis):
         f"{CONSTANT_MIN_VALUES} non-null values (fewer: low; any column of 1 row is constant; "
         "an all-null column "
         "is constant, severity low: missingness reports it, high); near-constant: the top value's share of non-null values >= "
-        f"{NEAR_CONSTANT_SHARE} (severity low). example_rows: first 20 rows whose non-null value "
+        f"{NEAR_CONSTANT_SHARE} (severity low). {CONSTANT_GROUP_MIN} or more medium constant "
+        "columns are one fact (one site's state, county, codes): one medium finding naming "
+        "them, each column's own low. example_rows: first 20 rows whose non-null value "
         "differs from the top value"
     )
     reference = (
@@ -235,6 +245,7 @@ class ConstantColumns(Analysis):
                     parameters={"near_constant_share": NEAR_CONSTANT_SHARE},
                 )
             )
+        group = _one_fact(ctx, out)
         summary = ctx.finding(
             kind="constant_screen",
             title=f"Constant-column screen: {len(out)} of {len(ctx.columns)} columns flagged",
@@ -251,4 +262,37 @@ class ConstantColumns(Analysis):
             },
             parameters={"not_screened_nested": nested},
         )
-        return cap_findings(ctx, out, summary)
+        return cap_findings(ctx, group + out, summary)
+
+
+def _one_fact(ctx, out: list[dict]) -> list[dict]:
+    """[one medium finding] for CONSTANT_GROUP_MIN or more medium constant columns (pm25's
+    state, county, codes and coordinates of its one site: twelve findings of one fact),
+    their own findings made low; [] otherwise."""
+    members = [f for f in out if f["kind"] == "constant_column" and f["severity"] == "medium"]
+    if len(members) < CONSTANT_GROUP_MIN:
+        return []
+    rule = CONSTANT_GROUP_RULE.format(k=len(members))
+    for f in members:
+        f["severity"] = "low"
+        f["evidence"]["parameters"]["severity_capped"] = rule
+    names = [f["subject"]["column"] for f in members]
+    shown = ", ".join(repr(c) for c in names[:4])
+    more = f" and {len(names) - 4} more" if len(names) > 4 else ""
+    return [
+        ctx.finding(
+            kind="constant_columns",
+            title=f"{len(names)} columns are constant: {shown}{more}",
+            subject={"columns": names},
+            values={
+                "constant_columns": len(names),
+                "values": {
+                    f["subject"]["column"]: f["measurement"]["values"]["top_value"] for f in members
+                },
+            },
+            units={"constant_columns": "count", "values": "value"},
+            severity="medium",
+            columns=names,
+            parameters={"rule": rule, "min_columns": CONSTANT_GROUP_MIN},
+        )
+    ]

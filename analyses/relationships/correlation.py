@@ -11,7 +11,7 @@ import functools
 import math
 import re
 from fractions import Fraction
-from itertools import combinations
+from itertools import combinations, pairwise
 
 import numpy as np
 import pyarrow.compute as pc
@@ -551,13 +551,60 @@ def _flag_codes(ctx, state) -> dict[int, tuple[float, float]]:
     return out
 
 
+#: a column of whole-number codes with 3..BIN_MAX_CODES values (an age group 1..3, an
+#: education level 1..4) is checked for being a binning of the measures paired with it
+BIN_MAX_CODES = 12
+
+
+def _bin_codes(ctx, state, flags) -> dict[int, tuple[float, ...]]:
+    """{column index: its codes, ascending} of the columns holding 3..BIN_MAX_CODES whole
+    numbers (a yes/no flag is checked by _flag_codes): the candidates for a binning of a
+    measure, whose rows are tracked per code by the pearson pass."""
+    out = {}
+    for i, c in enumerate(ctx.columns):
+        cmap = state[c]["map"]
+        if i in flags or cmap.overflow or not 3 <= cmap.values.size <= BIN_MAX_CODES:
+            continue
+        values = np.asarray(cmap.values, dtype=float)
+        if np.all(values == np.round(values)):
+            out[i] = tuple(float(v) for v in values)
+    return out
+
+
 def _ranges_by_code(flag: np.ndarray, other: np.ndarray, codes) -> list:
-    """[min, max] of ``other`` where ``flag`` holds its low code, then where its high code
-    (None for a code with no row)."""
+    """[min, max] of ``other`` at each code of ``flag`` in turn, codes in the given order
+    (None, None for a code with no row)."""
     out = []
     for code in codes:
         at = other[flag == code]
         out += [float(at.min()), float(at.max())] if at.size else [None, None]
+    return out
+
+
+def _code_blocks(data: np.ndarray, ok: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
+    """(row order, start of each code's block) of one chunk's code column: its rows sorted
+    by code, stably, the rows without a code last. Sorted once per chunk, it serves every
+    measure paired with the column (_ranges_by_block), one gather per pair instead of one
+    scan per code."""
+    index = np.where(ok, np.searchsorted(np.asarray(codes), data), len(codes))
+    order = np.argsort(index, kind="stable")
+    starts = np.concatenate(([0], np.cumsum(np.bincount(index, minlength=len(codes) + 1))))
+    return order, starts
+
+
+def _ranges_by_block(blocks, other: np.ndarray, both: np.ndarray, n_codes: int) -> list:
+    """[min, max] of ``other`` at each code in turn over the rows ``both`` (None, None for
+    a code with none), from _code_blocks' order."""
+    order, starts = blocks
+    with np.errstate(invalid="ignore"):
+        values = np.where(both, other, np.nan)[order]
+    out: list = []
+    for k in range(n_codes):
+        block = values[starts[k] : starts[k + 1]]
+        if block.size and not np.isnan(block).all():
+            out += [float(np.nanmin(block)), float(np.nanmax(block))]
+        else:
+            out += [None, None]
     return out
 
 
@@ -580,6 +627,17 @@ def _cut_of(ctx, info: dict, i: int, j: int) -> str | None:
     cols = ctx.columns
     for flag, other in ((i, j), (j, i)):
         ranges = info.get("cuts", {}).get((flag, other))
+        if ranges is not None and flag in info.get("bin_codes", {}):
+            rows = (info.get("moments", {}).get((min(i, j), max(i, j))) or [0])[0]
+            if 2 * rows < ctx.dataset.row_count - ctx.dataset.column(cols[flag]).null_count:
+                continue  # a measure on a few rows falls in blocks by chance (cgd0's etime4)
+            binning = _binning_of(info["bin_codes"][flag], ranges)
+            if binning is not None:
+                return (
+                    f"{cols[flag]!r} holds one block of the values of {cols[other]!r} per code "
+                    f"({binning}): a binning of it"
+                )
+            continue
         if ranges is None or None in ranges:
             continue
         lo_min, lo_max, hi_min, hi_max = ranges
@@ -595,6 +653,24 @@ def _cut_of(ctx, info: dict, i: int, j: int) -> str | None:
             f"values at the two codes do not overlap): a cut of it"
         )
     return None
+
+
+def _binning_of(codes, ranges: list) -> str | None:
+    """How a code column bins a measure, from the measure's [min, max] at each code: the
+    codes with rows hold ranges that do not overlap and follow the codes' order, up or
+    down (ICU's AgeGroup 1, 2, 3 holding ages 16-49, 50-69, 70-92), or None."""
+    held = [
+        (code, ranges[2 * k], ranges[2 * k + 1])
+        for k, code in enumerate(codes)
+        if ranges[2 * k] is not None
+    ]
+    if len(held) < 3:
+        return None
+    rising = all(a[2] < b[1] for a, b in pairwise(held))
+    falling = all(a[1] > b[2] for a, b in pairwise(held))
+    if not (rising or falling):
+        return None
+    return ", ".join(f"{lo:g}..{hi:g} at {code:g}" for code, lo, hi in held)
 
 
 def _flag_table(ctx, info: dict, i: int, j: int, pr: dict) -> list[list[int]] | None:
@@ -774,6 +850,14 @@ SPARSE_RULE = (
 )
 
 
+#: |r| from which two measures are one quantity twice (a transform, a second reading)
+NEAR_COPY_R = 0.99
+NEAR_COPY_RULE = (
+    "r = {r:+.4f}: one column all but determines the other (a transform or a rescaling of "
+    "it, or a second reading of one quantity: pm25's AQI of its PM2.5, a race's gun and "
+    "net times), redundant rather than an effect; severity at most low unless a target "
+    "or an arm is one of them"
+)
 DERIVED_RULE = (
     "{why}: one column is computed from the other, so they correlate by construction; "
     "severity at most low, and the pair links no correlated group"
@@ -894,10 +978,18 @@ class Correlation(Analysis):
         "('A_B' beside 'A' or 'A_C', named by joining column names), a survival table's "
         "event flag and its follow-up time (censoring), and a 0/1 flag named "
         "after the measure it is paired with (node4 and nodes, age80 and age, prevAllies and yearsAllies: a cut of it, "
-        "checked row by row by flag_consistency): at most low, no group; "
+        "checked row by row by flag_consistency): at most low, no group; so is a column "
+        f"of 3..{BIN_MAX_CODES} whole-number codes whose codes hold disjoint ranges of the "
+        "measure paired with it, in the codes' order, on at least half the code column's "
+        "rows (ICU's AgeGroup 1, 2, 3 of Age: a binning of it); "
         "so is one measure in two periods, read from the names (a wide table's '1960' and "
-        "'1961', 'hits86' and 'hits87', 'BILLS103' and 'BILLS104', 'JAN' and 'FEB'): "
+        "'1961', 'hits86' and 'hits87', 'BILLS103' and 'BILLS104', 'JAN' and 'FEB') or "
+        "at two times (names that differ in one part only, both parts marking a time: "
+        "'pacu30min_cough' and 'pacu90min_cough', 'bdi.pre' and 'bdi.2m'): "
         "persistence, not an effect. "
+        f"A pair with |r| >= {NEAR_COPY_R} (and ranks that agree) is one quantity twice "
+        "(a transform, a rescaling, a second reading: pm25's AQI of its PM2.5): at most low "
+        "unless a target or an arm is one of them. "
         "So is a pair with |r| >= 0.95 of two totals whose positive values each span a "
         "20-fold range or more (largest >= 20 x smallest, x 1 for a count that is 0 in some "
         "rows: units of every size, a population and its adults, a county's deaths), in a table with a time axis or when both are counts (whole "
@@ -1071,6 +1163,7 @@ class Correlation(Analysis):
             d = dev(i)[extra]
             return total - _fixed_sum(d), squares - _fixed_sum(_times(d, d))
 
+        blocks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # a code column's rows by code
         for i, j in info["pearson_pairs"]:
             both = column(i)[1] & column(j)[1]
             n = int(np.count_nonzero(both))
@@ -1085,11 +1178,18 @@ class Correlation(Analysis):
             new = [n, sx, sy, sxx, syy, sxy]
             state["pairs"][(i, j)] = new if old is None else _add_moments(old, new)
             for flag, other in ((i, j), (j, i)):
-                codes = info["flag_codes"].get(flag)
+                codes = info["flag_codes"].get(flag) or info.get("bin_codes", {}).get(flag)
                 if codes is None or other in info["flag_codes"]:
                     continue
-                f_values, o_values = column(flag)[0][both], column(other)[0][both]
-                part = _ranges_by_code(f_values, o_values, codes)
+                if len(codes) > 2:
+                    if info["distinct"][other] <= len(codes):
+                        continue  # as few values as codes: a recoding at most, no binning
+                    if flag not in blocks:
+                        blocks[flag] = _code_blocks(*column(flag), codes)
+                    part = _ranges_by_block(blocks[flag], column(other)[0], both, len(codes))
+                else:
+                    f_values, o_values = column(flag)[0][both], column(other)[0][both]
+                    part = _ranges_by_code(f_values, o_values, codes)
                 key = (flag, other)
                 state["cuts"][key] = _merge_ranges(state["cuts"].get(key), part)
         # per category level: each measure's row count and exact sum of deviations, the
@@ -1237,6 +1337,7 @@ class Correlation(Analysis):
             "spearman_pairs": {},
             "ranks": {},
         }
+        info["bin_codes"] = _bin_codes(ctx, state, info["flag_codes"])
         if ctx.params["pair_selection"] != "strongest":
             info["selected"] = pairs
             info["map_keys"] = self._needed_maps(ctx, info)
@@ -1588,6 +1689,16 @@ class Correlation(Analysis):
                 # population and population over 16, enrolment and teachers
                 severity = "low"
                 params["severity_capped"] = size_rule_text([cols[i], cols[j]], spans)
+            elif (
+                not interest
+                and not few_rows  # r from one extreme row is no copy (Arbuthnot's plague)
+                and r_ij is not None
+                and r_ij >= NEAR_COPY_R
+                and severity in ("medium", "high")
+            ):
+                # pm25's AQI of its PM2.5 (EPA breakpoints), a race's gun and net times
+                severity = "low"
+                params["severity_capped"] = NEAR_COPY_RULE.format(r=pr["r"])
             if severity in ("medium", "high") and few_rows:
                 # Arbuthnot: plague deaths and mortality, r 0.86 from the year 1665 alone
                 # (without it r -0.06; Spearman -0.59)

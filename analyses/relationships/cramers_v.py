@@ -29,6 +29,7 @@ from .._shared.summaries import (
     cap_cross_alternatives,
     one_per_parallel,
     same_measure_two_periods,
+    unknown_level,
 )
 from ._common import (
     GROUP_KINDS,
@@ -113,7 +114,11 @@ class CramersV(Analysis):
         "associations: at most low, same_fact_as the original's pair; two two-level columns "
         "with one empty cell that >= 5 rows would fill under independence, its row and "
         "column holding >= 30 rows each, are nested or exclusive codes (young kids only where "
-        "there are kids): titled so, at most low, the cell in empty_cell. Order: V "
+        "there are kids): titled so, at most low, the cell in empty_cell. A medium pair "
+        "where a column has a level saying the value is not known ('Unknown', 'Not "
+        "recorded', 'NA_NA', '*') is recomputed without those levels' rows; when V falls "
+        "under the medium bar the unknowns go together, not the categories (MplsStops' "
+        "race and gender): at most low, unknown_levels and the V without them cited. Order: V "
         "descending, then column names. A contingency table in long form (a column named "
         "Freq beside only categories: roles.settle_frequency_weight) counts each row as its "
         "Freq observations: the tables are the sums of Freq per cell. "
@@ -332,6 +337,23 @@ class CramersV(Analysis):
                 severity = "low"
                 params["same_fact_as"] = sorted([original, other_column])
                 params["severity_capped"] = COPY_RULE.format(copy=copied[0], original=original)
+            known = (
+                _known_levels(table, {a: levels[a]["levels"], b: levels[b]["levels"]})
+                if severity in ("medium", "high")
+                else None
+            )
+            if known is not None:
+                unknown, known_v = known
+                bar = INTEREST_MEDIUM_V if interest else LARGE_V
+                if known_v is None or known_v < bar:
+                    # MplsStops' race and gender: 'Unknown' in both on the same 6,235 stops
+                    severity = "low"
+                    params["unknown_levels"] = unknown
+                    params["cramers_v_corrected_without_unknown"] = known_v
+                    params["severity_capped"] = UNKNOWN_RULE.format(
+                        levels=", ".join(f"{c}={v!r}" for c in unknown for v in unknown[c]),
+                        v=known_v if known_v is not None else 0.0,
+                    )
             sparse = _mean_expected(table) if severity in ("medium", "high") else None
             if sparse is not None and sparse[0] < SPARSE_MIN_MEAN_EXPECTED:
                 # msleep's diet by taxonomic order: 76 animals in a 4 x 19 table
@@ -365,6 +387,33 @@ class CramersV(Analysis):
             [c.name for c in ctx.dataset.columns],
         )
         return one_per_parallel(ordered, lambda f: f["subject"]["columns"])
+
+
+UNKNOWN_RULE = (
+    "the association rests on levels that say the value is not known ({levels}): without "
+    "their rows corrected V is {v:.2f}, under the medium bar; the unknowns go together "
+    "(one record left blank), not the categories; severity at most low"
+)
+
+
+def _known_levels(table, levels: dict[str, list]) -> tuple[dict, float | None] | None:
+    """({column: its levels that say the value is not known}, corrected V of the table
+    without their rows) when a level of either column is one ('Unknown', 'NA_NA'), else
+    None. ``levels`` holds the table's row column first, then its column column."""
+    if table is None:
+        return None
+    unknown: dict[str, list[str]] = {}
+    keep = []
+    for (name, values), size in zip(levels.items(), table.shape, strict=True):
+        mask = np.ones(size, dtype=bool)  # the 'other' bucket (last) is kept
+        drop = [k for k, v in enumerate(values) if unknown_level(v)]
+        mask[drop] = False
+        keep.append(mask)
+        if drop:
+            unknown[name] = [str(values[k]) for k in drop]
+    if not unknown:
+        return None
+    return unknown, _cramers(table[keep[0]][:, keep[1]])["cramers_v_corrected"]
 
 
 NESTED_RULE = (

@@ -62,12 +62,12 @@ from .sources.base import check_column_names
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 10  # 2: number domains, date layouts, calendar relations (roles); 3: value
+META_VERSION = 11  # 2: number domains, date layouts, calendar relations (roles); 3: value
 # counts of small codes, descents in row order, order of whole floats, settled day/month order;
 # 4: repeated codes (panel entities, matched sets), fractional-year grids; 5: quarter grid;
 # 6: month-end dates are monthly (granularity); 7: where a distinct count passed its cap;
 # 8: numbers written as text (number_format); 9: months written yyyy.mm (off_yyyymm_grid);
-# 10: dates with two-digit years (8/6/20 18:57)
+# 10: dates with two-digit years (8/6/20 18:57); 11: infinities are no whole numbers
 DEFAULT_IO_BATCH_ROWS = 65536
 
 

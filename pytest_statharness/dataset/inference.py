@@ -75,7 +75,7 @@ class ColumnScan:
     # numbers (integers and floats): domain facts that roles are decided from
     fmin: float | None = None
     fmax: float | None = None
-    non_integral: int = 0  # finite values with a fractional part
+    non_integral: int = 0  # values with a fractional part, or infinite
     off_month_grid: int = 0  # finite values that are no whole number of twelfths
     off_quarter_grid: int = 0  # ... of quarters
     off_yyyymm_grid: int = 0  # ... of a year and a month written .01 .. .12 (1947.01)
@@ -150,7 +150,10 @@ class ColumnScan:
         elif pa.types.is_floating(typ):
             valid = _non_null(col)
             arr = np.asarray(valid.to_numpy(zero_copy_only=False), dtype=np.float64)
-            arr = arr[np.isfinite(arr)]
+            finite = np.isfinite(arr)
+            # an infinity (1e400 in a CSV) is no whole number: the column is no id or count
+            self.non_integral += int(np.count_nonzero(np.isinf(arr)))
+            arr = arr[finite]
             if len(arr):
                 self._track_distinct(pa.array(arr))
                 self._track_domain(arr)

@@ -960,6 +960,8 @@ EVENT_NAMES = frozenset(
         "status", "event", "events", "cens", "censor", "censored", "censoring", "fstat",
         "rel", "relapse", "recur", "recurrence", "fail", "failure", "arrest", "observed",
         "e", "d", "delta", "dead", "death", "died",
+        # heart_transplant's 'survived' (alive / dead) beside 'survtime'
+        "survived", "survive", "alive", "deceased", "vstatus", "vital_status", "vitalstatus",
     }
 )  # fmt: skip
 #: an event indicator named with its endpoint's prefix (stagec's ``pgstat`` beside ``pgtime``:

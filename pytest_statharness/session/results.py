@@ -87,6 +87,8 @@ class ResultsPlugin:
         tr.section("statharness")
         for line in summary_lines(self.harness, verbose=self.config.get_verbosity() > 0):
             tr.write_line(line)
+        for line in unmatched_spec_lines(self.harness):
+            tr.write_line(line)
         if self.unused:
             verb = (
                 "deleted"
@@ -101,6 +103,31 @@ class ResultsPlugin:
                 folder = self.shown_report_path().removesuffix("report.md") + "diffs/"
                 tr.write_line(f"snapshot diffs ({len(self.diffs)}): {folder}")
             tr.write_line(f"report: {self.shown_report_path()}")
+
+
+def unmatched_spec_lines(harness: Harness) -> list[str]:
+    """One line per dataset spec that names no dataset of the session, with the closest
+    dataset name when there is one.
+
+    Why: a spec is found by its dataset's name; ``[datasets.penguin]`` beside a dataset
+    named ``penguins`` was simply not applied, with nothing said, and the run looked as if
+    the declared roles and targets had changed nothing."""
+    import difflib
+
+    names = [s.name for s in harness.settings.datasets]
+    if not names:
+        return []
+    lines = []
+    for spec_name, spec in sorted(harness.specs.items()):
+        if spec_name in names:
+            continue
+        close = difflib.get_close_matches(spec_name, names, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        lines.append(
+            f"dataset spec {spec_name!r} ({spec.source}) names no dataset of this session "
+            f"({', '.join(map(repr, names))}): not applied{hint}"
+        )
+    return lines
 
 
 class LiveStatusPlugin:

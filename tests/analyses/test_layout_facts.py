@@ -301,7 +301,7 @@ def monthly_pair(deviation_link: float, seed: int = 5, n: int = 96) -> pd.DataFr
             + 0.12 * t
             - deviation_link * shock
             + (1 - deviation_link) * other
-            + rng.normal(0, 0.4, n),
+            + rng.normal(0, 1.0, n),  # r -0.98 mirrored: under the near-copy bar (0.99)
         }
     )
 
@@ -573,6 +573,14 @@ def test_monthly_dates_over_centuries_are_read_in_years() -> None:
         ("v101", "v102", None),  # feature numbers
         ("x1", "x2", None),
         ("BILLS103", "BILLS203", None),  # a hundred apart: no two periods of one series
+        # one measure at two times, the time in one part of the name (licorice_gargle)
+        ("pacu30min_cough", "pacu90min_cough", ("cough", "pacu30min", "pacu90min")),
+        ("postOp4hour_throatPain", "pod1am_throatPain", ("throatPain", "postOp4hour", "pod1am")),
+        ("bdi.pre", "bdi.2m", ("bdi", "pre", "2m")),
+        ("postOp4hour_cough", "postOp4hour_throatPain", None),  # two measures at one time
+        ("preOp_gender", "preOp_asa", None),
+        ("t1", "t2", None),  # no shared measure name: two survival times
+        ("x_1", "x_2", None),
     ],
 )
 def test_two_periods_read_from_the_names(x, y, expected) -> None:

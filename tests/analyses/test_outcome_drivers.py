@@ -383,6 +383,11 @@ def test_a_survival_tables_event_indicator_is_its_outcome() -> None:
     assert outcome_by_name(lymph) == ("censrec", "censdead")
     assert ("censrec", "rectime") in survival_pairs(lymph)
     assert outcome_by_name(cols(("census", C, 3), ("income", M, 500))) == ()
+    # heart_transplant: 'survived' (alive / dead) beside 'survtime'; ICU's 'Survive' with
+    # no follow-up time is no survival table's event
+    heart = cols(("survived", C, 2), ("survtime", M, 90), ("age", M, 40))
+    assert ("survived", "survtime") in survival_pairs(heart)
+    assert survival_pairs(cols(("Survive", B, 2), ("Age", M, 70))) == []
 
 
 def test_a_measure_related_to_a_survival_event_is_medium() -> None:
@@ -787,6 +792,34 @@ def test_measures_across_a_binning_of_a_measure_are_low() -> None:
         in (income["evidence"]["parameters"]["severity_capped"])
     )
     assert severity_of(result, "group_difference", "income", "region") == "medium"
+
+
+def test_measures_across_a_two_level_cut_of_a_measure_are_low() -> None:
+    """pharmacoSmoking: 'ageGroup2' 21-49 / 50+ is a cut of 'age'; years of smoking
+    across it is years of smoking against age, which correlation reports: low, the rule
+    cited."""
+    rng = np.random.default_rng(12)
+    age = rng.integers(22, 87, 300)
+    frame = pd.DataFrame(
+        {
+            "age": age,
+            "ageGroup2": np.where(age < 50, "21-49", "50+"),
+            "yearsSmoking": np.clip(age - 18 - rng.integers(0, 15, 300), 1, None),
+        }
+    )
+    result = run_on_frame(analysis("group_differences"), frame)
+    years = next(
+        f
+        for f in result.findings
+        if f["subject"].get("column") == "yearsSmoking"
+        and f["subject"].get("group_by") == "ageGroup2"
+    )
+    assert years["measurement"]["values"]["epsilon_squared"] > 0.3
+    assert years["severity"] == "low"
+    assert (
+        "'ageGroup2' is a binning of the measure 'age'"
+        in years["evidence"]["parameters"]["severity_capped"]
+    )
 
 
 def test_a_target_inferred_from_its_name_is_significant_at_one_percent() -> None:

@@ -241,6 +241,31 @@ def test_constant_columns_match_pandas(const_frame):
     }
 
 
+def test_many_constant_columns_are_one_fact():
+    """pm25_2011_durham: the state, county, codes and coordinates of its one site are 12
+    constant columns, 12 medium findings of one fact. Three or more are one medium finding
+    naming them; each column's own finding is low. Two keep their medium."""
+    rng = np.random.default_rng(3)
+    n = 120
+    site = {"state": "North Carolina", "county": "Durham", "county_code": 63, "lat": 36.03}
+    frame = pd.DataFrame({"pm25": rng.gamma(3, 3, n), **site})
+    result = run_on_frame(ConstantColumns(), frame)
+    [group] = [f for f in result.findings if f["kind"] == "constant_columns"]
+    assert group["severity"] == "medium"
+    assert group["title"] == "4 columns are constant: 'state', 'county', 'county_code', 'lat'"
+    assert vals(group)["values"] == site
+    own = [f for f in result.findings if f["kind"] == "constant_column"]
+    assert [f["severity"] for f in own] == ["low"] * 4
+    assert "one fact" in own[0]["evidence"]["parameters"]["severity_capped"]
+    assert result.findings[-1]["measurement"]["values"]["constant_columns"] == 4
+    two = run_on_frame(ConstantColumns(), frame[["pm25", "state", "county"]])
+    assert [f["severity"] for f in two.findings if f["kind"] == "constant_column"] == [
+        "medium",
+        "medium",
+    ]
+    assert not [f for f in two.findings if f["kind"] == "constant_columns"]
+
+
 def test_constant_columns_clean():
     rng = np.random.default_rng(1)
     frame = pd.DataFrame({"x": rng.normal(size=200), "c": rng.choice(list("abc"), 200)})

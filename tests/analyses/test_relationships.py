@@ -666,6 +666,29 @@ def test_nested_yes_no_columns_are_a_rule_of_the_data_in_cramers_v() -> None:
     assert found[("crisis_a", "crisis_b")]["severity"] == "medium"
 
 
+def test_an_association_of_unknowns_is_no_association_of_the_categories() -> None:
+    """MplsStops: race and gender (V = 0.55) is 'Unknown' in both on the same stops (a
+    record left blank); without those rows V is near 0: low, the levels and the V
+    without them cited. A real association beside an 'Unknown' level keeps its medium."""
+    rng = np.random.default_rng(54)
+    n = 3000
+    blank = rng.random(n) < 0.3
+    race = np.where(blank, "Unknown", rng.choice(["White", "Black", "Asian"], n))
+    gender = np.where(blank, "Unknown", rng.choice(["Male", "Female"], n))
+    searched = rng.random(n) < np.where(race == "Black", 0.75, 0.1)  # by race, blank or not
+    search = np.where(searched, "YES", "NO")
+    frame = pd.DataFrame({"race": race, "gender": gender, "search": search})
+    found = by_pair(run_on_frame(CramersV(), frame))
+    f = found[("race", "gender")]
+    assert f["measurement"]["values"]["cramers_v_corrected"] > 0.5
+    assert f["severity"] == "low"
+    params = f["evidence"]["parameters"]
+    assert params["unknown_levels"] == {"race": ["Unknown"], "gender": ["Unknown"]}
+    assert params["cramers_v_corrected_without_unknown"] < 0.1
+    assert "not known" in params["severity_capped"]
+    assert found[("race", "search")]["severity"] == "medium"
+
+
 def test_an_annotation_column_is_no_grouping() -> None:
     """AEP's 'remark' ('face-to-face', 'Face to Face', ...) differs with the pollster who
     wrote it; grouping by it restates the pollster: skipped, and said so."""
@@ -751,6 +774,54 @@ def test_a_flag_cut_from_a_measure_restates_it(chunk_rows: int) -> None:
     assert "a cut of it" not in found[("bwt", "smoke")]["evidence"]["parameters"].get(
         "severity_capped", ""
     )
+
+
+@pytest.mark.parametrize("chunk_rows", [41, 65536])
+def test_a_numbered_group_cut_from_a_measure_restates_it(chunk_rows: int) -> None:
+    """ICU: 'AgeGroup' 1, 2, 3 holds ages 16-49, 50-69 and 70-92 (r = 0.90 with 'Age'): a
+    binning of it, found from the data, at most low with the blocks cited. Codes that
+    merely go with the measure (overlapping ranges) are no binning and keep medium."""
+    rng = np.random.default_rng(52)
+    age = rng.integers(16, 93, 300)
+    group = np.select([age < 50, age < 70], [1, 2], 3)
+    loose = np.clip(group + rng.choice([-1, 0, 0, 0, 1], 300), 1, 3)
+    frame = pd.DataFrame({"Age": age, "AgeGroup": group})
+    found = by_pair(run_on_frame(Correlation(), frame, chunk_rows=chunk_rows))
+    cut = found[("Age", "AgeGroup")]
+    assert cut["measurement"]["values"]["pearson_r"] > 0.8
+    assert cut["severity"] == "low"
+    blocks = ", ".join(
+        f"{age[group == k].min()}..{age[group == k].max()} at {k}" for k in (1, 2, 3)
+    )
+    assert (
+        f"'AgeGroup' holds one block of the values of 'Age' per code ({blocks})"
+        in cut["evidence"]["parameters"]["severity_capped"]
+    )
+    loose_frame = pd.DataFrame({"Age": age, "Loose": loose})
+    loose_pair = by_pair(run_on_frame(Correlation(), loose_frame, chunk_rows=chunk_rows))[
+        ("Age", "Loose")
+    ]
+    assert loose_pair["measurement"]["values"]["pearson_r"] > 0.5
+    assert loose_pair["severity"] == "medium"
+
+
+def test_a_near_copy_of_a_measure_is_redundant_not_an_effect() -> None:
+    """pm25: the daily AQI is the EPA's piecewise-linear index of the PM2.5 mean, rounded
+    (r = 0.997, Spearman 0.9996, under the monotone-transform bar): one quantity twice, at
+    most low with r cited. A pair at r 0.98 keeps its medium."""
+    rng = np.random.default_rng(53)
+    pm = np.round(rng.gamma(6, 1.1, 400), 1)  # 5% above 12, where AQI's slope halves
+    aqi = np.round(np.where(pm <= 12, pm * 50 / 12, 50 + (pm - 12.1) * 49 / 23.4))
+    other = pm + rng.normal(0, 0.6, 400)
+    frame = pd.DataFrame({"pm25": pm, "aqi": aqi, "other": other})
+    found = by_pair(run_on_frame(Correlation(), frame[["pm25", "aqi"]]))
+    pair = found[("pm25", "aqi")]
+    assert pair["measurement"]["values"]["pearson_r"] >= 0.99
+    assert pair["severity"] == "low"
+    assert "all but determines the other" in pair["evidence"]["parameters"]["severity_capped"]
+    loose = by_pair(run_on_frame(Correlation(), frame[["pm25", "other"]]))[("pm25", "other")]
+    assert 0.9 < loose["measurement"]["values"]["pearson_r"] < 0.99
+    assert loose["severity"] == "medium"
 
 
 def test_a_body_mass_index_beside_weight_and_height_is_computed_from_them() -> None:
