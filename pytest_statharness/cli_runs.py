@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -42,9 +43,7 @@ def resolve_run(home: Path, text: str | None) -> dict:
     for run in runs:
         if run["run_id"] == wanted:
             return run
-    raise _user_error(
-        f"no run {text!r} in {Path(home).name}/state.db (see 'statharness runs list')"
-    )
+    raise _user_error(f"no run {text!r} in {Path(home) / 'state.db'} (see 'statharness runs list')")
 
 
 def _load_report(home: Path, run_id: str) -> dict:
@@ -232,6 +231,33 @@ def _split_ref(text: str) -> tuple[str, str | None]:
     return run or "latest", dataset if sep else None
 
 
+def _unrelated(report_a: dict, report_b: dict, ds_a: str | None, ds_b: str | None) -> str:
+    """Why the two sides have nothing to compare, or '': two datasets with no column in
+    common, two runs with no dataset in common. Every finding is then 'added' or
+    'removed', which reads like a large change (a rater compared Mroz with Fatalities and
+    got '543 added, 54 removed' without a word)."""
+
+    def datasets(report: dict) -> dict[str, set[str]]:
+        return {
+            d["name"]: {c["name"] for c in d.get("columns", [])} for d in report.get("datasets", [])
+        }
+
+    da, db = datasets(report_a), datasets(report_b)
+    if ds_a is not None and ds_b is not None:
+        if da.get(ds_a) and db.get(ds_b) and not da[ds_a] & db[ds_b]:
+            return (
+                f"{ds_a!r} and {ds_b!r} share no column: every finding is added or removed; "
+                "compare a dataset with another version of itself"
+            )
+        return ""
+    if da and db and not set(da) & set(db):
+        return (
+            "the two runs share no dataset name: every finding is added or removed; name "
+            "one dataset on each side (RUN:DATASET RUN:DATASET) to compare two datasets"
+        )
+    return ""
+
+
 def cmd_compare(args) -> int:
     from .atomic import write_text_atomic
     from .canonical_json import dumps_document
@@ -259,6 +285,9 @@ def cmd_compare(args) -> int:
                 f"{', '.join(names) or 'none'})"
             )
     comparison = compare_reports(report_a, report_b, dataset_a=ds_a, dataset_b=ds_b)
+    unrelated = _unrelated(report_a, report_b, ds_a, ds_b)
+    if unrelated:
+        print(f"note: {unrelated}", file=sys.stderr)
     name = f"compare-{a['run_id']}" + (f"-{ds_a}-vs-{ds_b}" if ds_a is not None else "")
     out = Path(args.out) if args.out else home / "runs" / b["run_id"] / name
     from .canonical_json import to_jsonable

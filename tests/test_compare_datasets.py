@@ -86,3 +86,24 @@ def test_cli_compares_two_datasets_of_one_run(tmp_path, capsys) -> None:
         assert main(["compare", *args, "--home", str(home)]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1
+
+
+def test_two_datasets_with_no_column_in_common_are_said_unrelated(tmp_path, capsys) -> None:
+    """Mroz against Fatalities gave '543 added, 54 removed' and no word that the two
+    tables share nothing: a note on stderr says so (the comparison is still written)."""
+    home = tmp_path / "home"
+    _seq, run_id = store.new_run(home, datasets=["y2024", "y2025"])
+    report = _report(run_id)
+    report["datasets"] = [
+        {"name": "y2024", "columns": [{"name": "amount"}, {"name": "gone"}]},
+        {"name": "y2025", "columns": [{"name": "price"}]},
+    ]
+    (home / "runs" / run_id).mkdir(parents=True)
+    (home / "runs" / run_id / "report.json").write_text(json.dumps(report))
+    assert main(["compare", "latest:y2024", "latest:y2025", "--home", str(home)]) == 0
+    err = capsys.readouterr().err
+    assert "note: 'y2024' and 'y2025' share no column" in err
+    report["datasets"][1]["columns"].append({"name": "amount"})
+    (home / "runs" / run_id / "report.json").write_text(json.dumps(report))
+    assert main(["compare", "latest:y2024", "latest:y2025", "--home", str(home)]) == 0
+    assert "note:" not in capsys.readouterr().err

@@ -248,6 +248,27 @@ def test_roles_are_in_the_report(pytester, tmp_path) -> None:
     assert columns["mo"]["confidence"] == 0.99 and "month" in columns["mo"]["reason"]
 
 
+def test_a_date_joins_a_year_and_a_month_of_the_same_event(tmp_path) -> None:
+    """GrinnellHouses: 'YearBuilt' before 'YearSold' and 'MonthSold'; the date was
+    date(YearBuilt,MonthSold), a month nobody observed, and every time finding followed
+    it. The month joins the year of its event; with no such year, years alone."""
+    rng = np.random.default_rng(9)
+    n = 400
+    frame = pd.DataFrame(
+        {
+            "YearBuilt": rng.integers(1880, 2005, n),
+            "YearSold": rng.integers(2005, 2016, n),
+            "MonthSold": rng.integers(1, 13, n),
+            "SalePrice": rng.gamma(4, 30000, n),
+        }
+    )
+    names = roles_of(tmp_path, frame)
+    assert "date(YearSold,MonthSold)" in names
+    assert not [c for c in names if c.startswith("date(YearBuilt")]
+    alone = roles_of(tmp_path, frame.drop(columns="YearSold"))
+    assert not [c for c in alone if c.startswith("date(YearBuilt,")]
+
+
 def test_a_table_without_timestamp_gets_a_date_from_year_and_quarter(tmp_path) -> None:
     rows = [(y, q, 100.5 + (4 * (y - 1960) + q)) for y in range(1960, 1990) for q in (1, 2, 3, 4)]
     frame = pd.DataFrame(rows, columns=["year", "quarter", "gdp"])

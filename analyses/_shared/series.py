@@ -234,6 +234,7 @@ class RankTable:
     def __init__(self, counts: CountMap, parent: RankTable | None = None) -> None:
         self.values = counts.values
         c = counts.counts
+        self.counts = c
         below = np.concatenate([[0], np.cumsum(c)[:-1]]).astype(np.int64) if c.size else c
         self.twice = 2 * below + c + 1  # 2 * average rank, an integer
         self.n = int(c.sum()) if c.size else 0

@@ -644,9 +644,29 @@ def _binned_groupings(dataset, info: dict, pairs) -> dict[str, str]:
             and min(n for n, _ in filled) >= BINNING_MIN_ROWS
             and dataset.column(v).distinct_at_least > len(filled)
             and _contiguous_blocks(filled)
+            # a two-level gate (0 wherever the wife did not work) is no binning; Oxboys'
+            # 9 occasions, each at one age or nearly, are
+            and not (
+                len(filled) == 2
+                and _one_value_level(filled, info["tables"].get(info["rank_pairs"][(v, g)]))
+            )
         ):
             out[g] = v
     return out
+
+
+def _one_value_level(filled: list[tuple[int, int]], table) -> bool:
+    """Whether a level of a binning holds one value only: a measure recorded only at the
+    other levels (Mroz's wage, 0 wherever the wife did not work), which the grouping gates
+    rather than bins. What else differs across such a grouping (experience by work) is
+    about the grouping itself, not a restated correlation with the measure."""
+    if table is None:
+        return False
+    ties = {
+        (int(t), int(c)) for t, c in zip(table.twice.tolist(), table.counts.tolist(), strict=True)
+    }
+    # a level of n rows all at one value sits at that value's doubled mid-rank
+    return any(s_ % n == 0 and (s_ // n, n) in ties for n, s_ in filled)
 
 
 def _contiguous_blocks(filled: list[tuple[int, int]]) -> bool:

@@ -908,10 +908,50 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
         if "fractional_year" in parts:
             return [(DerivedDate(parts["fractional_year"], None, "fraction"), "month")]
         return []
+    years = [
+        c.name
+        for c in columns
+        if c.role == ColumnRole.CALENDAR_PART
+        and c.role_detail == "year"
+        and not c.excluded
+        and c.distinct_at_least >= 2
+    ] or [parts["year"]]
     for unit in ("month", "quarter"):
-        if unit in parts:
-            return [(DerivedDate(parts["year"], parts[unit], unit), "month")]
+        if unit not in parts:
+            continue
+        units = [
+            c.name
+            for c in columns
+            if c.role == ColumnRole.CALENDAR_PART and c.role_detail == unit and not c.excluded
+        ]
+        for name in units:
+            for year in years:
+                if _same_event(year, name, unit):
+                    return [(DerivedDate(year, name, unit), "month")]
+        break  # parts of different events (GrinnellHouses' YearBuilt, MonthSold): years
     return [(DerivedDate(parts["year"]), "year")]
+
+
+#: the words of a calendar part's name; what is left names the event it dates
+_CALENDAR_WORDS = {
+    "year": re.compile(r"year|yyyy|yr", re.IGNORECASE),
+    "month": re.compile(r"month|mth|mon|mo", re.IGNORECASE),
+    "quarter": re.compile(r"quarter|qtr|q", re.IGNORECASE),
+}
+
+
+def _same_event(year: str, part: str, unit: str) -> bool:
+    """Whether a year column and a month (or quarter) column date the same event: their
+    names without the calendar words agree (``YearSold`` and ``MonthSold``, ``yr_sold``
+    and ``mo_sold``), or one of them says no event (``year`` and ``month``). Why: a date
+    built from GrinnellHouses' ``YearBuilt`` and ``MonthSold`` dated every house to a
+    month nobody observed, and every time finding of the table followed it."""
+
+    def event(name: str, words: re.Pattern) -> str:
+        return re.sub(r"[\W_]+", "", words.sub("", name, count=1)).lower()
+
+    a, b = event(year, _CALENDAR_WORDS["year"]), event(part, _CALENDAR_WORDS[unit])
+    return not a or not b or a == b
 
 
 def _check_declared_log_times(spec: DatasetSpec, kinds: dict[str, ColumnKind]) -> None:

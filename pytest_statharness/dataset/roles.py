@@ -1123,6 +1123,9 @@ def survival_events(columns) -> tuple[str, ...]:
 TREATMENT_NAMES = {
     "treat", "treatment", "treated", "trt", "tx", "rx", "arm", "dose", "drug", "therapy",
     "intervention", "placebo", "regimen", "train", "trained", "training",
+    # laryngoscope's 'Randomization' (0/1): the arm a patient was randomised to
+    "randomization", "randomisation", "randomized", "randomised", "allocation",
+    "assignment",
 }  # fmt: skip
 #: an arm column has at most this many levels (placebo, low, medium, high dose ...)
 TREATMENT_MAX_LEVELS = 8

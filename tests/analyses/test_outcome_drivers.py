@@ -481,6 +481,11 @@ def test_a_trials_arms_get_an_outcomes_bar() -> None:
         excluded=False,
     )
     assert treatments_by_name([flag]) == ("treat",)
+    # laryngoscope's arm is named 'Randomization' (0/1)
+    randomised = SimpleNamespace(
+        name="Randomization", role=ColumnRole.BOOLEAN, distinct_at_least=2, excluded=False
+    )
+    assert treatments_by_name([randomised]) == ("Randomization",)
 
 
 def test_a_trials_primary_comparison_is_one_hypothesis() -> None:
@@ -820,6 +825,31 @@ def test_measures_across_a_two_level_cut_of_a_measure_are_low() -> None:
         "'ageGroup2' is a binning of the measure 'age'"
         in years["evidence"]["parameters"]["severity_capped"]
     )
+
+
+def test_a_flag_that_gates_a_measure_is_no_binning_of_it() -> None:
+    """Mroz: hours worked are 0 wherever the wife did not work, so 'work' holds disjoint
+    blocks of 'hoursw'; read as a binning, experience across work (the table's question)
+    was made low as 'restating experience against hours'. A level all at one value is a
+    gate, not a bin: experience across work keeps its medium."""
+    rng = np.random.default_rng(13)
+    n = 700
+    work = rng.random(n) < 0.57
+    frame = pd.DataFrame(
+        {
+            "work": np.where(work, "yes", "no"),
+            "hoursw": np.where(work, rng.integers(100, 3000, n), 0),
+            "experience": np.round(rng.gamma(3, 3, n) + np.where(work, 5.0, 0.0)),
+        }
+    )
+    result = run_on_frame(analysis("group_differences"), frame)
+    experience = next(
+        f
+        for f in result.findings
+        if f["subject"].get("column") == "experience" and f["subject"].get("group_by") == "work"
+    )
+    assert experience["measurement"]["values"]["epsilon_squared"] > 0.1
+    assert experience["severity"] == "medium"
 
 
 def test_a_target_inferred_from_its_name_is_significant_at_one_percent() -> None:
