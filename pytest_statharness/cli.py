@@ -477,6 +477,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        home = getattr(args, "home", None)
+        if home is not None and Path(home).exists() and not Path(home).is_dir():
+            # a file given as --home read as a home without runs: 'no runs recorded'
+            raise UserError(
+                f"--home {home}: is a file, not a folder; pass the folder a session "
+                "writes (--stat-home, default appdata)"
+            )
         return int(args.run(args))
     except (UserError, StateStoreError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)

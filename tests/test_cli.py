@@ -167,3 +167,16 @@ def test_home_is_read_before_or_after_the_command(tmp_path, capsys, argv) -> Non
     assert main([a.format(home=home) for a in argv]) == 0
     out = capsys.readouterr().out
     assert str(home) in out and "appdata" not in out
+
+
+@pytest.mark.parametrize("command", [["runs", "list"], ["status"], ["cache", "inspect"]])
+def test_a_file_given_as_home_is_one_line(tmp_path, capsys, command) -> None:
+    """`runs list --home FILE` answered 'no runs recorded', as if the file were an empty
+    home; `cache inspect --home /dev/null` alike. A file is no home: one line, exit 2."""
+    from pytest_statharness.cli import main
+
+    afile = tmp_path / "notes.txt"
+    afile.write_text("x\n")
+    assert main([*command, "--home", str(afile)]) == 2
+    err = capsys.readouterr().err
+    assert "is a file, not a folder" in err and err.count("\n") == 1

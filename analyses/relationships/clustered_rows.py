@@ -135,7 +135,9 @@ class ClusteredRows(Analysis):
         "SSB/(SSB+SSW), F = MSB/MSW with p from scipy.stats.f (k-1, N-k df). A measure "
         "whose min equals its max in every group is constant within the groups (an "
         "attribute of the key), not tested. One finding per key, its measures by ICC "
-        "descending. A key whose groups span several values of the table's time axis (a "
+        "descending; a key whose every measure has the same per-group counts and sums as an "
+        "earlier key's splits the rows the same way (a county's number and its name): at "
+        "most low, same_fact_as the earlier key. A key whose groups span several values of the table's time axis (a "
         f"timestamp or calendar part, the first {MAX_TIME_COLUMNS}; min and max per group) is "
         "a panel's unit observed over time, left to panel_trends: no finding. Beside each "
         f"key, the first {MAX_FACTORS} grouping columns (a trial's arms first) are read: per "
@@ -245,6 +247,7 @@ class ClusteredRows(Analysis):
             if state.get((key, m)) and not _constant_within(state[(key, m)])
         )
         out = []
+        seen: dict[tuple, str] = {}  # the per-level sums of every measure -> first key
         for key in keys:
             if any(
                 state.get((key, t)) and not _constant_within(state[(key, t)])
@@ -269,7 +272,17 @@ class ClusteredRows(Analysis):
                     rows[m] = fit
             if not rows and not attributes:
                 continue
-            out.append(self._finding(ctx, key, rows, attributes, tests, design))
+            finding = self._finding(ctx, key, rows, attributes, tests, design)
+            signature = _partition_signature(state, key, measures)
+            first = seen.setdefault(signature, key)
+            if first != key and finding["severity"] in ("medium", "high"):
+                # radon's county and county.name, tinting's case and id: one grouping
+                finding["severity"] = "low"
+                finding["evidence"]["parameters"]["same_fact_as"] = first
+                finding["evidence"]["parameters"]["severity_capped"] = SAME_PARTITION_RULE.format(
+                    key=key, first=first
+                )
+            out.append(finding)
         return out
 
     def _finding(self, ctx, key, rows, attributes, tests, design=None) -> dict:
@@ -422,6 +435,23 @@ def _group_sizes(state: dict, key: str) -> dict:
 
 def _add(a: list, b: list) -> list:
     return [a[0] + b[0], a[1] + b[1], a[2] + b[2], min(a[3], b[3]), max(a[4], b[4])]
+
+
+SAME_PARTITION_RULE = (
+    "{key!r} splits the rows exactly as {first!r} does (every measure's per-group counts "
+    "and sums are the same): one grouping under two names, reported with {first!r}; "
+    "severity at most low"
+)
+
+
+def _partition_signature(state: dict, key: str, measures) -> tuple:
+    """Every measure's per-group (rows, sum, sum of squares), sorted: equal for two keys
+    that split the rows the same way (a county's number and its name)."""
+    return tuple(
+        (m, tuple(sorted(tuple(e[:3]) for e in state[(key, m)].values())))
+        for m in measures
+        if state.get((key, m))
+    )
 
 
 def _constant_within(levels: dict) -> bool:

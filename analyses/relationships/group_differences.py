@@ -643,6 +643,9 @@ def _binned_groupings(dataset, info: dict, pairs) -> dict[str, str]:
             and 2 * sum(n for n, _ in filled) >= dataset.row_count - dataset.column(g).null_count
             and min(n for n, _ in filled) >= BINNING_MIN_ROWS
             and dataset.column(v).distinct_at_least > len(filled)
+            # levels of one size are a design's factor (tinting's 91 younger and 91 older
+            # drivers): what differs across them is the experiment's result
+            and not _balanced([n for n, _ in filled])
             and _contiguous_blocks(filled)
             # a two-level gate (0 wherever the wife did not work) is no binning; Oxboys'
             # 9 occasions, each at one age or nearly, are

@@ -250,3 +250,20 @@ def test_a_measure_nearly_constant_within_each_group_is_an_attribute() -> None:
     frame["frail"] = np.repeat(rng.normal(0, 1, patients), 2) + rng.normal(0, 0.7, 2 * patients)
     finding = only(run_on_frame(analysis(), frame))
     assert finding["severity"] == "medium" and finding["subject"]["clustered"] == ["frail"]
+
+
+def test_one_grouping_under_two_names_is_reported_once() -> None:
+    """radon: 'county' and 'county.name' split the homes the same way; the same ICC was
+    two medium findings. The second name is low, same_fact_as the first."""
+    frame = pupils(schools=120, per=10)  # more schools than group_differences compares
+    frame["school_name"] = "school " + frame["schid"].astype(str)
+    found = {
+        f["subject"]["column"]: f
+        for f in run_on_frame(analysis(), frame).findings
+        if f["kind"] == "clustered_rows"
+    }
+    assert found["schid"]["severity"] == "medium"
+    named = found["school_name"]
+    assert named["severity"] == "low"
+    assert named["evidence"]["parameters"]["same_fact_as"] == "schid"
+    assert "one grouping under two names" in named["evidence"]["parameters"]["severity_capped"]

@@ -825,6 +825,22 @@ def test_measures_across_a_two_level_cut_of_a_measure_are_low() -> None:
         "'ageGroup2' is a binning of the measure 'age'"
         in years["evidence"]["parameters"]["severity_capped"]
     )
+    # tinting: 91 younger and 91 older drivers, sampled so: the age groups are the
+    # design's factor, and reaction time across them is the experiment's result
+    young, old = rng.uniform(21, 28, 91), rng.uniform(70, 79, 91)
+    design = pd.DataFrame(
+        {
+            "age": np.r_[young, old],
+            "agegp": ["younger"] * 91 + ["older"] * 91,
+            "it": np.r_[rng.gamma(4, 10, 91), rng.gamma(4, 20, 91)],
+        }
+    )
+    [it] = [
+        f
+        for f in run_on_frame(analysis("group_differences"), design).findings
+        if f["subject"].get("column") == "it" and f["subject"].get("group_by") == "agegp"
+    ]
+    assert it["severity"] == "medium"
 
 
 def test_a_flag_that_gates_a_measure_is_no_binning_of_it() -> None:
