@@ -251,3 +251,19 @@ def test_an_impossible_day_is_no_date(tmp_path) -> None:
     assert open_dataset("ok", str(tmp_path / "ok.csv")).column("day").kind == ColumnKind.TIMESTAMP
     bad = open_dataset("bad", str(tmp_path / "bad.csv")).column("day")
     assert bad.kind != ColumnKind.TIMESTAMP
+
+
+def test_a_time_of_day_column_is_a_duration_since_midnight(tmp_path) -> None:
+    """boston_marathon: 'Time' written 02:55:10 is read by the CSV reader as a time of
+    day; it was left out of every analysis ("binary or nested values"). It is the time
+    elapsed since midnight: a duration, in microseconds, nulls kept."""
+    from pytest_statharness import ColumnKind, ColumnRole
+
+    path = tmp_path / "marathon.csv"
+    path.write_text("Year,Time\n1897,02:55:10\n1898,02:42:00\n1899,\n1900,02:39:44\n")
+    dataset = open_dataset("marathon", str(path))
+    column = dataset.column("Time")
+    assert column.kind == ColumnKind.DURATION and column.role == ColumnRole.DURATION
+    chunk = next(dataset.iter_chunks(["Time"]))
+    values = chunk.column("Time").cast("int64").to_pylist()
+    assert values == [10510 * 10**6, 9720 * 10**6, None, 9584 * 10**6]

@@ -568,11 +568,13 @@ def cap_cross_alternatives(
     return findings
 
 
-#: a level that says the value is not known: 'Unknown', 'Not recorded', 'Refused', a
+#: a level that says the value is not known: 'Unknown', 'Not recorded', 'Refused', 'nk', a
 #: placeholder of punctuation ('*', '?', '--') or of missing-value words ('NA_NA')
 UNKNOWN_LABEL = re.compile(
     r"^(?:unknown|unk|not known|not recorded|not stated|not reported|not available|"
     r"unavailable|missing|undetermined|unspecified|refused|no answer|don'?t know|"
+    # monica's 'nk' (not known) in seven yes/no histories; 'dk' (don't know)
+    r"nk|n/k|dk|d/k|"
     r"(?:n/?a|nan|null)(?:[\s_./|-]+(?:n/?a|nan|null))*|[\W_]+)$",
     re.IGNORECASE,
 )

@@ -48,6 +48,16 @@ MIN_ROWS = 5
 MIN_SHARE = 0.005
 #: ... and this many times the column's average rows per distinct value
 MIN_RATIO = 5.0
+#: a maximum repeated on this many rows or more ...
+FAR_TOP_MIN_ROWS = 2
+#: ... at least this many times the next value below it is a top code or a sentinel
+FAR_TOP_RATIO = 5.0
+FAR_TOP_RULE = (
+    f"a maximum held by {FAR_TOP_MIN_ROWS} or more rows and at least {FAR_TOP_RATIO:g} "
+    "times every other value: measured values seldom repeat exactly that far beyond the "
+    "rest; a survey's top code (the mean of the top values written on each of their rows) "
+    "or a sentinel does. Severity medium"
+)
 #: a spike at zero: at least this share of a measure's values (with MIN_DISTINCT values
 #: or more) are exactly 0
 ZERO_SPIKE_SHARE = 0.10
@@ -205,9 +215,14 @@ class CappedValues(Analysis):
         "value (finite values / distinct values: what a value holds on average): medium (a "
         "cap or a floor: top-coded, censored, clipped or at a detection limit; the column's "
         "mean, spread and correlations are biased by it), high when the end is itself a code. "
+        f"A maximum held by {FAR_TOP_MIN_ROWS} or more rows and {FAR_TOP_RATIO:g} times the "
+        "next value or more (positive, not 1 or 100, not a code) is a top code or a "
+        "sentinel, whatever its share: medium, with the next value and the ratio. "
         "Not reported: a minimum of 0 (zeros are a quantity's floor: nothing bought, no "
         "rain), a maximum of 1 or 100 of a column with no negative value (a share's or a "
-        "percentage's own bound), the minimum of a whole-number count (counts pile up at "
+        "percentage's own bound), a maximum at the bound of the calendar unit the column is "
+        "named after (weeks 52 or 53, months 12, days 7/28..31/365/366, hours 24/168, "
+        "minutes 60: weeks_reporting at 52), the minimum of a whole-number count (counts pile up at "
         "their low end by nature); these are read as one table-wide finding instead: "
         "measures with 20 or more distinct values of which at least 10% are exactly 0, twice "
         "the rows of the next smallest value (a "
@@ -358,6 +373,9 @@ class CappedValues(Analysis):
             # whole-number counts pile up at their low end by nature (most firms have one
             # patent, most patients one node): only their top is read
             count = ctx.dataset.role(c) == ColumnRole.COUNT
+            far = _far_top(s)
+            if far is not None:
+                out.append(self._far_top_finding(ctx, c, s, far, distinct))
             for end, value, rows in (
                 ("maximum", s.top, s.at_top),
                 ("minimum", s.bottom, s.at_bottom),
@@ -366,9 +384,11 @@ class CappedValues(Analysis):
                     continue
                 if end == "maximum" and value in (1.0, 100.0) and (s.bottom or 0) >= 0:
                     continue  # a share's or a percentage's own bound (all owners, 100%)
+                if end == "maximum" and _calendar_bound(c, value):
+                    continue  # 52 weeks reporting of 52: the year's own bound
                 if rows < MIN_ROWS or rows < MIN_SHARE * s.n or rows < MIN_RATIO * per_value:
                     continue
-                if value in coded:
+                if value in coded or (end == "maximum" and far is not None):
                     continue  # named as a code above
                 code = is_code(value)
                 what = (
@@ -421,6 +441,38 @@ class CappedValues(Analysis):
             )
         )
         return out
+
+    @staticmethod
+    def _far_top_finding(ctx, c: str, s: _Ends, ratio: float, distinct: int) -> dict:
+        return ctx.finding(
+            kind="capped_values",
+            title=(
+                f"{s.at_top} rows of {c!r} hold the same maximum {s.top:.10g}, {ratio:.3g} times "
+                f"the next value {s.below_top:.10g}: a top code (values replaced) or a sentinel"
+            ),
+            subject={"column": c, "end": "maximum"},
+            values={
+                "value": s.top,
+                "rows_at_value": s.at_top,
+                "share": s.at_top / s.n,
+                "values": s.n,
+                "distinct_values": distinct,
+                "next_value": s.below_top,
+                "ratio_to_next": ratio,
+            },
+            units={
+                "value": "value",
+                "rows_at_value": "count",
+                "share": "ratio",
+                "values": "count",
+                "distinct_values": "count",
+                "next_value": "value",
+                "ratio_to_next": "ratio",
+            },
+            severity="medium",
+            columns=[c],
+            parameters={"rule": FAR_TOP_RULE},
+        )
 
     @staticmethod
     def _zero_spikes(ctx, state: dict) -> dict | None:
@@ -565,6 +617,43 @@ class CappedValues(Analysis):
             columns=[c],
             parameters={"rows_per_code": {f"{v:g}": k for v, k in coded.items()}},
         )
+
+
+#: the most a count of calendar units can hold, by the unit its name says: a year's weeks,
+#: months and days, a day's hours, an hour's minutes
+CALENDAR_BOUNDS = (
+    ("week", (52.0, 53.0)),
+    ("month", (12.0,)),
+    ("day", (7.0, 28.0, 29.0, 30.0, 31.0, 365.0, 366.0)),
+    ("hour", (24.0, 168.0)),
+    ("minute", (60.0,)),
+)
+
+
+def _calendar_bound(column: str, value: float) -> bool:
+    """Whether ``value`` is the natural bound of a count of the calendar unit the column
+    is named after (us_contagious_diseases' weeks_reporting at 52 on 2,036 rows: every
+    week of the year reported, not top-coded)."""
+    name = column.lower()
+    return any(unit in name and value in bounds for unit, bounds in CALENDAR_BOUNDS)
+
+
+def _far_top(s: _Ends) -> float | None:
+    """How many times the next value the maximum is, when a repeated maximum stands
+    FAR_TOP_RATIO times or more above every other value (nlsyV's income 1,057,448 on 3
+    rows, the next 100,001: the survey's top code, the mean of the top incomes written
+    on each of their rows), else None."""
+    if (
+        s.top is None
+        or s.below_top is None
+        or s.at_top < FAR_TOP_MIN_ROWS
+        or s.below_top <= 0
+        or s.top in (1.0, 100.0)
+        or is_code(s.top)
+    ):
+        return None
+    ratio = s.top / s.below_top
+    return ratio if ratio >= FAR_TOP_RATIO else None
 
 
 def _min_of(a: float | None, b: float | None) -> float | None:

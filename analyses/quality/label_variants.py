@@ -20,6 +20,7 @@ from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Pl
 
 from .._shared.counts import add_counts, valid_values, value_counts
 from .._shared.report import cap_findings
+from .._shared.summaries import unknown_level
 
 #: exact value counts are kept for columns of at most this many distinct values (a
 #: category's levels; a column of names or ids has more, and is no set of labels)
@@ -42,14 +43,72 @@ PLACEHOLDER_MIN_LEVELS = 2
 VARIANT_RULE = (
     "labels equal once surrounding and repeated spaces are dropped and case is ignored "
     f"(not codes of at most {SHORT_CODE} characters that differ only in case: a "
-    "genotype's 'Aa' and 'aa') are one label written several ways: each way is a group of "
+    "genotype's 'Aa' and 'aa'; nor labels differing only in case in a column holding every "
+    "label once: keys such as Journals' 'JoFI' and 'JoFi') are one label written several "
+    "ways: each way is a group of "
     "its own in every count and comparison by the column; medium"
 )
 PLACEHOLDER_RULE = (
-    "a label made of punctuation alone ('*', '?', '--') or of missing-value words joined "
-    f"('NA_NA'), beside at least {PLACEHOLDER_MIN_LEVELS} other labels: a placeholder "
-    "counted as a level of its own; medium"
+    "a label made of punctuation alone ('*', '?', '--'), of missing-value words joined "
+    "('NA_NA'), or saying the value is not known ('Unknown', 'Not recorded', 'nk'), beside "
+    f"at least {PLACEHOLDER_MIN_LEVELS} other labels: a placeholder counted as a level of "
+    "its own; medium"
 )
+
+
+#: this many columns or more holding the same placeholder label are one fact (monica's
+#: 'nk' in seven yes/no histories: one way the form was filled in)
+PLACEHOLDER_GROUP_MIN = 3
+PLACEHOLDER_GROUP_RULE = (
+    "{k} columns hold the placeholder {label!r}: one way the data were recorded, reported "
+    "once (medium); each column's own finding is low"
+)
+
+
+def _one_placeholder_fact(ctx, out: list[dict]) -> list[dict]:
+    """One medium finding per placeholder label held by PLACEHOLDER_GROUP_MIN columns or
+    more, their own findings made low; [] when none is."""
+    by_label: dict[str, list[dict]] = {}
+    for f in out:
+        if f["kind"] != "placeholder_labels":
+            continue
+        for p in f["measurement"]["values"]["placeholders"]:
+            by_label.setdefault(p["label"].strip().casefold(), []).append(f)
+    groups = []
+    for label, members in sorted(by_label.items()):
+        members = [f for f in members if f["severity"] == "medium"]
+        if len(members) < PLACEHOLDER_GROUP_MIN:
+            continue
+        written = members[0]["measurement"]["values"]["placeholders"][0]["label"]
+        rule = PLACEHOLDER_GROUP_RULE.format(k=len(members), label=written)
+        for f in members:
+            f["severity"] = "low"
+            f["evidence"]["parameters"]["severity_capped"] = rule
+        names = [f["subject"]["column"] for f in members]
+        rows = {
+            f["subject"]["column"]: sum(
+                p["rows"]
+                for p in f["measurement"]["values"]["placeholders"]
+                if p["label"].strip().casefold() == label
+            )
+            for f in members
+        }
+        shown = ", ".join(repr(c) for c in names[:4]) + (
+            f" and {len(names) - 4} more" if len(names) > 4 else ""
+        )
+        groups.append(
+            ctx.finding(
+                kind="placeholder_labels_shared",
+                title=f"{len(names)} columns hold {written!r} among their labels: {shown}",
+                subject={"label": written, "columns": names},
+                values={"columns": len(names), "rows": rows},
+                units={"columns": "count", "rows": "count"},
+                severity="medium",
+                columns=names,
+                parameters={"rule": rule},
+            )
+        )
+    return groups
 
 
 def normalized(label: str) -> str:
@@ -60,17 +119,21 @@ def normalized(label: str) -> str:
 def variant_groups(counts: dict[str, int]) -> list[list[tuple[str, int]]]:
     """Groups of two or more labels that :func:`normalized` makes equal, each sorted by
     rows (most first, then label), the groups by the rows of their minor variants (most
-    first, then first label); short codes differing only in case are left out."""
+    first, then first label); short codes differing only in case are left out, and so
+    are labels differing only in case in a column that holds every label once (keys)."""
     by_key: dict[str, list[tuple[str, int]]] = defaultdict(list)
     for label, rows in counts.items():
         by_key[normalized(label)].append((label, rows))
+    # every label on one row: the column keys its rows (Journals' abbreviations), and
+    # labels that differ in case only are two keys ('JoFI' and 'JoFi'), not one label
+    keys = all(rows == 1 for rows in counts.values())
     out = []
     for key, members in by_key.items():
         if len(members) < 2:
             continue
         spaced = all(label == " ".join(label.split()) for label, _ in members)
-        if spaced and len(key) <= SHORT_CODE:
-            continue  # case alone tells short codes apart
+        if spaced and (len(key) <= SHORT_CODE or keys):
+            continue  # case alone tells short codes and keys apart
         out.append(sorted(members, key=lambda m: (-m[1], m[0])))
     return sorted(out, key=lambda g: (-sum(r for _, r in g[1:]), g[0][0]))
 
@@ -91,7 +154,9 @@ class LabelVariants(Analysis):
         + VARIANT_RULE
         + ". Placeholders: "
         + PLACEHOLDER_RULE
-        + ". One info summary per analysis"
+        + f". {PLACEHOLDER_GROUP_MIN} or more columns holding the same placeholder are one "
+        "medium finding naming them (monica's 'nk' in seven histories), each column's own "
+        "low. One info summary per analysis"
     )
     reference = (
         "Rahm & Do (2000), Data cleaning: problems and current approaches, IEEE Data Eng. "
@@ -132,12 +197,15 @@ class LabelVariants(Analysis):
             if groups:
                 out.append(self._variants(ctx, c, groups))
             placeholders = sorted(
-                (label, k) for label, k in counts.items() if PLACEHOLDER.match(label.strip())
+                (label, k)
+                for label, k in counts.items()
+                if PLACEHOLDER.match(label.strip()) or unknown_level(label)
             )
             others = len(counts) - len(placeholders)
             if placeholders and others >= PLACEHOLDER_MIN_LEVELS:
                 out.append(self._placeholders(ctx, c, placeholders, sum(counts.values())))
         flagged = len({f["subject"]["column"] for f in out})
+        out = _one_placeholder_fact(ctx, out) + out
         summary = ctx.finding(
             kind="label_variants_screen",
             title=f"Label screen: {flagged} of {len(ctx.columns)} text columns write a label "
@@ -177,11 +245,19 @@ class LabelVariants(Analysis):
 
     @staticmethod
     def _placeholders(ctx, c: str, placeholders: list, total: int) -> dict:
+        """One column's placeholder labels: punctuation or joined missing-value words
+        ('*', 'NA_NA'), or words saying the value is not known ('Unknown', 'nk')."""
         rows = sum(k for _, k in placeholders)
-        shown = ", ".join(f"{label!r} ({k})" for label, k in placeholders[:5])
+        share = f"{rows / total:.1%}" if total else "-"
+        shown = (
+            f"{placeholders[0][0]!r} ({rows} row{'s' if rows != 1 else ''}, {share})"
+            if len(placeholders) == 1
+            else ", ".join(f"{label!r} ({k})" for label, k in placeholders[:5])
+            + f" ({rows} rows, {share})"
+        )
         return ctx.finding(
             kind="placeholder_labels",
-            title=f"{c!r} holds {shown} among its labels: a placeholder counted as a level",
+            title=f"{c!r} holds {shown} among its labels: values not known, counted as a level",
             subject={"column": c},
             values={
                 "placeholder_rows": rows,

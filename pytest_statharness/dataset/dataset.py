@@ -375,7 +375,9 @@ def _analysis_type(typ: pa.DataType) -> pa.DataType:
         return pa.timestamp("us", tz=typ.tz)
     if pa.types.is_date(typ):
         return pa.timestamp("us")
-    if pa.types.is_duration(typ):
+    if pa.types.is_duration(typ) or pa.types.is_time(typ):
+        # a time of day ('02:55:10', read so by the CSV reader) is the time elapsed since
+        # midnight: a race's finishing time, a shift's length; as a duration it is measured
         return pa.duration("us")
     if pa.types.is_large_string(typ):
         return pa.string()
@@ -444,6 +446,8 @@ def _normalise(
             column = numbers.parse(column, number_formats[field.name])
         elif pa.types.is_timestamp(typ) and typ.unit == "ns":
             column = pc.floor_temporal(column, unit="microsecond")
+        elif pa.types.is_time(typ):
+            column = _time_of_day_as_duration(column)
         elif pa.types.is_duration(typ) and typ.unit == "ns":
             ints = pc.cast(column, pa.int64())
             values = pc.fill_null(ints, 0).to_numpy() // 1000
@@ -454,6 +458,25 @@ def _normalise(
             column = pc.assume_timezone(column, zone, ambiguous="earliest", nonexistent="earliest")
         columns.append(column.cast(field.type, safe=False) if column.type != field.type else column)
     return pa.Table.from_arrays(columns, schema=target)
+
+
+#: microseconds per tick of each time-of-day unit
+_US_PER_TICK = {"s": 1_000_000, "ms": 1_000, "us": 1, "ns": None}
+
+
+def _time_of_day_as_duration(column):
+    """A time32/time64 column as duration('us') since midnight (ns floored to us)."""
+    import pyarrow.compute as pc
+
+    unit = column.type.unit
+    ints = pc.cast(
+        pc.cast(column, pa.int64() if column.type.bit_width == 64 else pa.int32()), pa.int64()
+    )
+    values = pc.fill_null(ints, 0).to_numpy(zero_copy_only=False).astype("int64")
+    per_tick = _US_PER_TICK[unit]
+    values = values // 1000 if per_tick is None else values * per_tick
+    valid = pc.is_valid(ints).to_numpy(zero_copy_only=False)
+    return pa.array(values, pa.duration("us"), mask=~valid)
 
 
 def validate_name(name: str) -> str:

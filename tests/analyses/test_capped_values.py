@@ -211,3 +211,44 @@ def test_fractions_among_a_scales_whole_answers_are_named() -> None:
         f"{odd} values of 'prtyid' ({odd / n:.1%}) are fractions on a scale answered in whole "
         "numbers 1..7 (down to -0.85"
     )
+
+
+def test_a_repeated_maximum_far_beyond_the_rest_is_a_top_code() -> None:
+    """nlsyV: income 1,057,448 on 3 of 318 rows, the next value 100,001: the survey's top
+    code (the mean of the top incomes written on each of their rows), 0.9% of the rows,
+    under the cap screen's share. Medium, the ratio cited. The same maximum on one row, or
+    a repeated maximum near the rest, is no code."""
+    rng = np.random.default_rng(56)
+    income = np.round(rng.gamma(2, 12000, 315))
+    income = np.minimum(income, 99000)
+    frame = pd.DataFrame({"income": np.r_[income, [1057448.0] * 3]})
+    found = [
+        f for f in run_on_frame(CappedValues(), frame).findings if f["kind"] == "capped_values"
+    ]
+    [top] = found
+    values = top["measurement"]["values"]
+    assert top["severity"] == "medium"
+    assert values["rows_at_value"] == 3 and values["next_value"] == income.max()
+    assert values["ratio_to_next"] == 1057448.0 / income.max()
+    assert "1057448" in top["title"] and "top code" in top["title"]
+    once = pd.DataFrame({"income": np.r_[income, [1057448.0]]})
+    assert not [
+        f for f in run_on_frame(CappedValues(), once).findings if f["kind"] == "capped_values"
+    ]
+    near = pd.DataFrame({"income": np.r_[income, [income.max() * 1.5] * 3]})
+    assert not [
+        f for f in run_on_frame(CappedValues(), near).findings if f["kind"] == "capped_values"
+    ]
+
+
+def test_a_count_of_weeks_at_52_is_the_years_bound_not_a_cap() -> None:
+    """us_contagious_diseases: 'weeks_reporting' is 52 on 2,036 rows: every week of the
+    year reported, not top-coded. The same pile named 'cases' is a cap."""
+    rng = np.random.default_rng(57)
+    weeks = np.r_[rng.integers(0, 52, 600), np.full(400, 52)]
+    for name, capped in (("weeks_reporting", False), ("cases", True)):
+        frame = pd.DataFrame({name: weeks})
+        found = [
+            f for f in run_on_frame(CappedValues(), frame).findings if f["kind"] == "capped_values"
+        ]
+        assert bool(found) is capped, name

@@ -7,6 +7,8 @@ import pandas as pd
 from analysis_helpers import assert_chunk_invariant
 from statharness_analyses.quality.label_variants import LabelVariants, variant_groups
 
+from pytest_statharness.testing import run_on_frame
+
 
 def salaries(n: int = 400, seed: int = 4) -> pd.DataFrame:
     """blizzard_salary's 'Versailles' written once as 'versailles', a title written three
@@ -61,3 +63,31 @@ def test_variant_groups_order_is_deterministic() -> None:
         [(" A", 3), ("a", 3)],  # a stray space is a variant however short the code
         [("B", 5), ("b", 2), ("b ", 1)],
     ]  # 'Zed' / 'zed': a short code told apart by case
+
+
+def test_unknown_levels_are_placeholders_and_shared_ones_are_one_fact() -> None:
+    """monica: 'nk' (not known) in seven yes/no histories; MplsStops: 'Unknown' race and
+    gender. Each is a placeholder counted as a level; three or more columns holding the
+    same one are one medium finding, each column's own low. Journals' abbreviations
+    'JoFI' and 'JoFi' (each on one row: keys) are two journals, not one label."""
+    rng = np.random.default_rng(7)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            name: rng.choice(["y", "n", "nk"], n, p=[0.3, 0.55, 0.15])
+            for name in ("diabetes", "highbp", "stroke")
+        }
+    )
+    frame["sex"] = rng.choice(["f", "m", "Unknown"], n, p=[0.5, 0.45, 0.05])
+    found = run_on_frame(LabelVariants(), frame).findings
+    [shared] = [f for f in found if f["kind"] == "placeholder_labels_shared"]
+    assert shared["severity"] == "medium"
+    assert (
+        shared["title"] == "3 columns hold 'nk' among their labels: 'diabetes', 'highbp', 'stroke'"
+    )
+    own = {f["subject"]["column"]: f for f in found if f["kind"] == "placeholder_labels"}
+    assert [own[c]["severity"] for c in ("diabetes", "highbp", "stroke")] == ["low"] * 3
+    assert own["sex"]["severity"] == "medium" and "'Unknown'" in own["sex"]["title"]
+    journals = pd.DataFrame({"abbrev": ["JoFI", "JoFi"] + [f"J{k}" for k in range(40)]})
+    kinds = [f["kind"] for f in run_on_frame(LabelVariants(), journals).findings]
+    assert "label_variants" not in kinds

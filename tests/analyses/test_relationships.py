@@ -687,6 +687,11 @@ def test_an_association_of_unknowns_is_no_association_of_the_categories() -> Non
     assert params["cramers_v_corrected_without_unknown"] < 0.1
     assert "not known" in params["severity_capped"]
     assert found[("race", "search")]["severity"] == "medium"
+    # monica: 'nk' (not known) in seven yes/no histories made 27 medium associations
+    monica = frame.replace({"Unknown": "nk"})
+    nk = by_pair(run_on_frame(CramersV(), monica))[("race", "gender")]
+    assert nk["severity"] == "low"
+    assert nk["evidence"]["parameters"]["unknown_levels"] == {"race": ["nk"], "gender": ["nk"]}
 
 
 def test_an_annotation_column_is_no_grouping() -> None:
