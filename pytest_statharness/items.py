@@ -25,6 +25,9 @@ from .policy.network import guarded
 from .snapshots import snapshot_key
 from .watchdog import time_limit
 
+#: the skip of an item computed under --stat-explore whose snapshot is not recorded yet;
+#: the terminal counts such items as "explored" (``ResultsPlugin.pytest_report_teststatus``)
+EXPLORED_REASON = "no snapshot recorded yet (--stat-explore); --snapshot-update records it"
 RESULT_PROPERTY = "statharness"  # attribute of a call report: the item's result, as JSON
 RESULT_KEY = pytest.StashKey[dict]()
 SEVERITIES = ("high", "medium", "low", "info")
@@ -211,7 +214,7 @@ class AnalysisItem(pytest.Item):
             raise StatHarnessFailure(message)
         if explored:
             # --stat-explore: read the findings first, record them when they are right
-            pytest.skip("no snapshot recorded yet (--stat-explore); --snapshot-update records it")
+            pytest.skip(EXPLORED_REASON)
 
     def _spill_folders(self) -> list:
         """Where the dataset layer spills grouped copies while this item runs."""

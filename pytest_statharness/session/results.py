@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ..items import RESULT_PROPERTY, SEVERITIES, attach_result
+from ..items import EXPLORED_REASON, RESULT_PROPERTY, SEVERITIES, attach_result
 from ..snapshots import snapshot_key
 from .harness import COLLECTOR_NAME, Harness
 
@@ -29,6 +29,15 @@ class ResultsPlugin:
         if call.when == "call":
             attach_result(item, report)
         return report
+
+    def pytest_report_teststatus(self, report, config):
+        """An item computed under --stat-explore with no snapshot yet is counted as
+        'explored' ('e'), not 'skipped' ('s'): three first-contact raters read '273
+        skipped' as 'nothing ran'. Its outcome stays a skip (exit status, junit, the
+        scorecard's 'exploration')."""
+        if report.when == "call" and report.skipped and EXPLORED_REASON in str(report.longrepr):
+            return "explored", "e", "EXPLORED"
+        return None
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         harness = self.harness
