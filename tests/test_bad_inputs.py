@@ -775,21 +775,21 @@ def test_values_at_the_float_limit_run_the_whole_gauntlet(pytester: pytest.Pytes
         note = "" if i % 5 == 0 else f"n{i % 3}"
         lines.append(f"{amount!r},{wide!r},{'ABC'[i % 3]},{note}")
     (pytester.path / "limit.csv").write_text("\n".join(lines) + "\n")
+    out = _explore_cleanly(pytester, "limit=limit.csv", "-W", "error::RuntimeWarning")
+    assert "failed" not in out.splitlines()[-1]
+
+
+def _explore_cleanly(pytester: pytest.Pytester, dataset: str, *extra: str) -> str:
+    """The output of an explore session over ``dataset`` (NAME=FILE) in a subprocess,
+    checked to end with exit status 0 and no traceback."""
     result = pytester.runpytest_subprocess(
-        "-p",
-        "statharness",
-        "-m",
-        "statharness",
-        "--stat-explore",
-        "--stat-dataset",
-        "limit=limit.csv",
-        "-W",
-        "error::RuntimeWarning",
-        timeout=300,
-    )
+        "-p", "statharness", "-m", "statharness", "--stat-explore", "--stat-dataset", dataset,
+        *extra, timeout=300,
+    )  # fmt: skip
     out = result.stdout.str()
     assert result.ret == pytest.ExitCode.OK, out
-    assert "failed" not in out.splitlines()[-1] and "Traceback" not in out
+    assert "Traceback" not in out
+    return out
 
 
 @pytest.mark.parametrize("option", ["--stat-providers", "--stat-disable"])
@@ -1004,19 +1004,7 @@ def test_infinities_among_whole_numbers_make_no_id_and_are_reported(
     impossible_values reports both rows as high."""
     rows = ["1e400,1", "-1e400,2"] + [f"{i},{i % 7}" for i in range(1, 61)]
     (pytester.path / "overflow.csv").write_text("v,w\n" + "\n".join(rows) + "\n")
-    result = pytester.runpytest_subprocess(
-        "-p",
-        "statharness",
-        "-m",
-        "statharness",
-        "--stat-explore",
-        "--stat-dataset",
-        "o=overflow.csv",
-        timeout=300,
-    )
-    out = result.stdout.str()
-    assert result.ret == pytest.ExitCode.OK, out
-    assert "Traceback" not in out
+    _explore_cleanly(pytester, "o=overflow.csv")
     [report] = list(pytester.path.glob("appdata/runs/*/report.json"))
     findings = [
         f

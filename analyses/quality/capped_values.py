@@ -405,22 +405,9 @@ class CappedValues(Analysis):
                         kind="capped_values",
                         title=f"{rows} rows of {c!r} sit at its {end} {value:g} ({rows / s.n:.1%}): {what}",
                         subject={"column": c, "end": end},
-                        values={
-                            "value": value,
-                            "rows_at_value": rows,
-                            "share": rows / s.n,
-                            "values": s.n,
-                            "distinct_values": distinct,
-                            "ratio_to_average": rows / per_value,
-                        },
-                        units={
-                            "value": "value",
-                            "rows_at_value": "count",
-                            "share": "ratio",
-                            "values": "count",
-                            "distinct_values": "count",
-                            "ratio_to_average": "ratio",
-                        },
+                        **_pile(
+                            value, rows, s.n, distinct, ratio_to_average=(rows / per_value, "ratio")
+                        ),
                         severity="high" if code else "medium",
                         columns=[c],
                     )
@@ -451,24 +438,14 @@ class CappedValues(Analysis):
                 f"the next value {s.below_top:.10g}: a top code (values replaced) or a sentinel"
             ),
             subject={"column": c, "end": "maximum"},
-            values={
-                "value": s.top,
-                "rows_at_value": s.at_top,
-                "share": s.at_top / s.n,
-                "values": s.n,
-                "distinct_values": distinct,
-                "next_value": s.below_top,
-                "ratio_to_next": ratio,
-            },
-            units={
-                "value": "value",
-                "rows_at_value": "count",
-                "share": "ratio",
-                "values": "count",
-                "distinct_values": "count",
-                "next_value": "value",
-                "ratio_to_next": "ratio",
-            },
+            **_pile(
+                s.top,
+                s.at_top,
+                s.n,
+                distinct,
+                next_value=(s.below_top, "value"),
+                ratio_to_next=(ratio, "ratio"),
+            ),
             severity="medium",
             columns=[c],
             parameters={"rule": FAR_TOP_RULE},
@@ -617,6 +594,28 @@ class CappedValues(Analysis):
             columns=[c],
             parameters={"rows_per_code": {f"{v:g}": k for v, k in coded.items()}},
         )
+
+
+def _pile(value: float, rows: int, n: int, distinct: int, **extra: tuple) -> dict:
+    """The values and units of a finding about rows piled on one value, with ``extra``
+    values given as name=(value, unit)."""
+    values = {
+        "value": value,
+        "rows_at_value": rows,
+        "share": rows / n,
+        "values": n,
+        "distinct_values": distinct,
+    }
+    units = {
+        "value": "value",
+        "rows_at_value": "count",
+        "share": "ratio",
+        "values": "count",
+        "distinct_values": "count",
+    }
+    for name, (v, unit) in extra.items():
+        values[name], units[name] = v, unit
+    return {"values": values, "units": units}
 
 
 #: the most a count of calendar units can hold, by the unit its name says: a year's weeks,
