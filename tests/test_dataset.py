@@ -267,3 +267,28 @@ def test_a_time_of_day_column_is_a_duration_since_midnight(tmp_path) -> None:
     chunk = next(dataset.iter_chunks(["Time"]))
     values = chunk.column("Time").cast("int64").to_pylist()
     assert values == [10510 * 10**6, 9720 * 10**6, None, 9584 * 10**6]
+
+
+def test_an_impossible_date_among_dates_is_missing_and_reported(tmp_path) -> None:
+    """One '2021-02-30' among 199 ISO dates turned the column into a 200-level text
+    column, and nothing said why (rater BA). The column is read as dates, that value as
+    missing, and impossible_values reports it, high. Twenty such values (10%) are no
+    date column, nor is a value that is not even shaped like a date."""
+    from statharness_analyses.quality.impossible_values import ImpossibleValues
+
+    from pytest_statharness import ColumnKind
+    from pytest_statharness.testing import run_on_frame
+
+    days = [str(dt.date(2021, 1, 1) + dt.timedelta(days=k)) for k in range(199)]
+    frame = pd.DataFrame({"day": days[:60] + ["2021-02-30"] + days[60:], "v": range(200)})
+    result = run_on_frame(ImpossibleValues(), frame)
+    [bad] = [f for f in result.findings if f["kind"] == "impossible_dates"]
+    assert bad["severity"] == "high"
+    assert bad["title"] == "1 value of 'day' is no calendar date ('2021-02-30'): read as missing"
+    many = pd.DataFrame({"day": days[:180] + ["2021-02-30"] * 20, "v": range(200)})
+    word = pd.DataFrame({"day": days[:199] + ["soon"], "v": range(200)})
+    for k, frame in enumerate((many, word)):
+        path = tmp_path / f"days{k}.parquet"
+        frame.to_parquet(path, index=False)
+        column = open_dataset(f"days{k}", str(path)).column("day")
+        assert column.kind == ColumnKind.CATEGORICAL and not column.date_bad

@@ -62,12 +62,13 @@ from .sources.base import check_column_names
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 11  # 2: number domains, date layouts, calendar relations (roles); 3: value
+META_VERSION = 12  # 2: number domains, date layouts, calendar relations (roles); 3: value
 # counts of small codes, descents in row order, order of whole floats, settled day/month order;
 # 4: repeated codes (panel entities, matched sets), fractional-year grids; 5: quarter grid;
 # 6: month-end dates are monthly (granularity); 7: where a distinct count passed its cap;
 # 8: numbers written as text (number_format); 9: months written yyyy.mm (off_yyyymm_grid);
-# 10: dates with two-digit years (8/6/20 18:57); 11: infinities are no whole numbers
+# 10: dates with two-digit years (8/6/20 18:57); 11: infinities are no whole numbers;
+# 12: a few impossible dates (2021-02-30) among dates (date_bad)
 DEFAULT_IO_BATCH_ROWS = 65536
 
 
@@ -84,6 +85,8 @@ class ColumnInfo:
     role_confidence: float = 0.0
     role_detail: str | None = None  # calendar part, date layout
     date_format: str | None = None  # strings read as timestamps with this layout
+    # values shaped like the layout that are no date (2021-02-30): read as missing
+    date_bad: tuple[str, ...] = ()
     number_format: str | None = None  # strings read as numbers written so (see .numbers)
     excluded: bool = False  # left out of every analysis by the dataset spec
     # smallest and largest finite value of a number column (the typing scan's, exact):
@@ -730,6 +733,9 @@ def open_dataset(
                 date_format=summary.get("date_format")
                 if kinds[f.name] == ColumnKind.TIMESTAMP
                 else None,
+                date_bad=tuple(summary.get("date_bad") or ())
+                if kinds[f.name] == ColumnKind.TIMESTAMP
+                else (),
                 number_format=summary.get("number_format")
                 if kinds[f.name] == ColumnKind.NUMERIC
                 else None,
@@ -1079,6 +1085,10 @@ def _date_string_grains(
     for n in names:
         summaries[n]["granularity"] = scans[n].summary()["granularity"]
     for n, (count, first) in failed.items():
+        if not summaries[n].get("date_declared") and count <= len(
+            summaries[n].get("date_bad") or ()
+        ):
+            continue  # the typing scan's impossible dates (2021-02-30): missing, reported
         name = spec.name if spec is not None else "?"
         raise SpecError(
             f"dataset {name!r}: column {n!r} has {count} value(s) that do not parse with the "

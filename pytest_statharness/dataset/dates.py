@@ -120,6 +120,66 @@ def parses_all(values, layout: str) -> bool:
     return not len(parsed) or "%Y" not in layout or pc.min(pc.year(parsed)).as_py() >= MIN_YEAR
 
 
+#: a date column may hold this many values shaped like its layout that are no date
+#: (2021-02-30, 2019-13-01) and at most DATE_BAD_SHARE of its values: they are read as
+#: missing and reported (impossible_values), instead of the column turning into text
+DATE_BAD_MAX = 5
+DATE_BAD_SHARE = 0.01
+#: what each strptime directive's field looks like in a value
+_DIRECTIVE_SHAPES = {
+    "Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,2}", "H": r"\d{1,2}",
+    "M": r"\d{1,2}", "S": r"\d{1,2}", "j": r"\d{1,3}", "b": r"[A-Za-z]{3}",
+    "B": r"[A-Za-z]{3,9}", "%": "%",
+}  # fmt: skip
+
+
+def layout_shape(layout: str) -> str | None:
+    """A regex matching the values that look written with ``layout`` (digits where its
+    numbers go), or None for a layout with other directives (no tolerance then)."""
+    out, k = ["^\\s*"], 0
+    while k < len(layout):
+        ch = layout[k]
+        if ch == "%" and k + 1 < len(layout):
+            shape = _DIRECTIVE_SHAPES.get(layout[k + 1])
+            if shape is None:
+                return None
+            out.append(shape)
+            k += 2
+        else:
+            out.append(re.escape(ch))
+            k += 1
+    return "".join(out) + "\\s*$"
+
+
+def failures(values, layout: str):
+    """The values that do not read as dates with ``layout`` (unparsed, rolled over such
+    as 2021-02-30, or before MIN_YEAR), or None when one of them is not even shaped like
+    the layout (the column is no date column). A quarter layout tolerates nothing."""
+    pattern = QUARTER_LAYOUTS.get(layout)
+    if pattern is not None:
+        return values.slice(0, 0) if parses_all(values, layout) else None
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
+    parsed = pc.strptime(values, format=layout, unit="us", error_is_null=True)
+    unparsed = pc.is_null(parsed)
+    read, dates = values.filter(pc.invert(unparsed)), parsed.filter(pc.invert(unparsed))
+    wrong = pc.fill_null(pc.less(pc.year(dates), MIN_YEAR), False) if "%Y" in layout else None
+    rolled = _rolled_over(read, dates, layout)  # digits of parsed values only
+    if rolled is not None:
+        wrong = rolled if wrong is None else pc.or_(wrong, rolled)
+    failed = values.filter(unparsed)
+    if wrong is not None and pc.any(wrong).as_py():
+        failed = pa.concat_arrays([failed, read.filter(wrong)])
+    if not len(failed):
+        return failed
+    shape = layout_shape(layout)
+    if shape is None or not pc.all(pc.match_substring_regex(failed, shape)).as_py():
+        return None
+    return failed
+
+
 #: the numeric strptime directives, each read from one run of digits of a value
 _NUMERIC_DIRECTIVES = ("Y", "y", "m", "d", "H", "M", "S", "j")
 

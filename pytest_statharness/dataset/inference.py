@@ -34,7 +34,16 @@ import pyarrow.compute as pc
 
 from ..column_kinds import ColumnKind
 from . import numbers
-from .dates import AMBIGUOUS_DATE_PAIRS, DATE_FORMATS, leading_fields, parses_all, settle_order
+from .dates import (
+    AMBIGUOUS_DATE_PAIRS,
+    DATE_BAD_MAX,
+    DATE_BAD_SHARE,
+    DATE_FORMATS,
+    failures,
+    leading_fields,
+    parses_all,
+    settle_order,
+)
 
 #: timestamp ticks per second, by unit
 _TICKS = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
@@ -89,8 +98,10 @@ class ColumnScan:
     off_month_end: int = 0  # values not on the last day of their month
     months: set = field(default_factory=set)
     weekdays: set = field(default_factory=set)
-    # strings: the date layouts every value seen so far parses with
+    # strings: the date layouts every value seen so far parses with, but for at most
+    # DATE_BAD_MAX values shaped like the layout that are no date (2021-02-30)
     date_formats: list[str] = field(default_factory=lambda: list(DATE_FORMATS))
+    date_bad: dict = field(default_factory=dict)  # layout -> such values, in order
     # a/b/yyyy dates: the distinct first and second numbers (to settle day/month order)
     leading_first: set = field(default_factory=set)
     # numbers: exact counts per value while there are at most CODE_MAX_LEVELS values
@@ -195,10 +206,19 @@ class ColumnScan:
         ambiguous, and (when the data settled it) why."""
         if not self._is_string:
             return {"date_format": None, "date_ambiguous": False}
-        viable, why = settle_order(self.date_formats, self.leading_first, self.leading_second)
+        values = self.rows - self.nulls
+        tolerable = [
+            fmt
+            for fmt in self.date_formats
+            if len(self.date_bad.get(fmt, ())) <= DATE_BAD_SHARE * values
+        ]
+        viable, why = settle_order(tolerable, self.leading_first, self.leading_second)
+        layout = date_format_of(viable)
         out = {
-            "date_format": date_format_of(viable),
+            "date_format": layout,
             "date_ambiguous": not why and tuple(viable[:2]) in AMBIGUOUS_DATE_PAIRS,
+            # values shaped like the layout that are no date: read as missing, reported
+            "date_bad": list(self.date_bad.get(layout, [])) if layout else [],
         }
         if why:
             out["date_order"] = why
@@ -261,9 +281,21 @@ class ColumnScan:
         if not self.date_formats or not len(valid):
             return
         head = valid.slice(0, 16)
-        self.date_formats = [
-            fmt for fmt in self.date_formats if parses_all(head, fmt) and parses_all(valid, fmt)
-        ]
+        kept = []
+        for fmt in self.date_formats:
+            if parses_all(head, fmt) and parses_all(valid, fmt):
+                kept.append(fmt)
+                continue
+            if failures(head, fmt) is None:
+                continue
+            failed = failures(valid, fmt)
+            if failed is None:
+                continue
+            bad = self.date_bad.get(fmt, []) + failed.to_pylist()
+            if len(bad) <= DATE_BAD_MAX:
+                self.date_bad[fmt] = bad
+                kept.append(fmt)
+        self.date_formats = kept
         if tuple(self.date_formats[:2]) in AMBIGUOUS_DATE_PAIRS:
             first, second = leading_fields(valid)
             self.leading_first |= first
