@@ -374,7 +374,8 @@ def _cmd_infer(args) -> int:
     try:
         dataset = open_dataset(name, location, root=Path.cwd())
     except StatHarnessError as exc:
-        raise UserError(str(exc)) from None
+        # the dataset layer speaks to a pytest session; here the path came as NAME=PATH
+        raise UserError(str(exc).replace("--stat-dataset", "infer NAME=PATH")) from None
     text = render_spec(dataset)
     if args.out in (None, "-"):
         sys.stdout.write(text)

@@ -180,3 +180,12 @@ def test_a_file_given_as_home_is_one_line(tmp_path, capsys, command) -> None:
     assert main([*command, "--home", str(afile)]) == 2
     err = capsys.readouterr().err
     assert "is a file, not a folder" in err and err.count("\n") == 1
+
+
+def test_infer_errors_speak_of_infer_not_of_a_pytest_option(tmp_path, capsys, monkeypatch) -> None:
+    """`statharness infer x=nosuch.csv` said 'check the path given to --stat-dataset', an
+    option the user did not use (rater BA)."""
+    monkeypatch.chdir(tmp_path)
+    assert main(["infer", "x=nosuch.csv"]) == 2
+    err = capsys.readouterr().err
+    assert "infer NAME=PATH" in err and "--stat-dataset" not in err
