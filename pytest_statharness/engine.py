@@ -208,7 +208,7 @@ def _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows, datasets) -
     for finding in findings:
         finding["evidence"]["rows_scanned"] = ctx.rows_scanned
         validate_finding(finding, analysis.id)
-    _check_unique_ids(analysis, findings)
+    _make_ids_unique(analysis, findings)
     return RunResult(
         findings=findings,
         rows_scanned=ctx.rows_scanned,
@@ -220,7 +220,7 @@ def _finish(analysis, ctx, start_wall, start_cpu, chunks, pass_rows, datasets) -
     )
 
 
-def _check_unique_ids(analysis: Analysis, findings: list[dict]) -> None:
+def _make_ids_unique(analysis: Analysis, findings: list[dict]) -> None:
     """Make ids unique or fail. An id spells the subject's column names with characters
     outside ``[A-Za-z0-9_.-]`` turned into ``_``, so the pairs ('a_b', 'c') and ('a',
     'b_c') both read ``columns=a_b_c``: findings whose ids meet with different subjects

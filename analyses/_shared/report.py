@@ -88,11 +88,18 @@ def share(part, whole) -> float | None:
     return part / whole if whole else None
 
 
+def named(names: Sequence[str], shown: int = 4) -> str:
+    """Names for a title: the first ``shown`` quoted, then how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(repr(n) for n in names[:shown]) + more
+
+
 __all__ = [
     "bonferroni",
     "cap_each",
     "cap_findings",
     "graded",
+    "named",
     "plan_within_findings",
     "share",
 ]

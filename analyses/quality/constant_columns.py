@@ -20,7 +20,7 @@ from .._shared.hist import (
     smallest,
     time_ints,
 )
-from .._shared.report import cap_findings, share
+from .._shared.report import cap_findings, named, share
 from ._common import ALL_KINDS, _display, _is_time
 
 # ======================================================================================
@@ -277,12 +277,10 @@ def _one_fact(ctx, out: list[dict]) -> list[dict]:
         f["severity"] = "low"
         f["evidence"]["parameters"]["severity_capped"] = rule
     names = [f["subject"]["column"] for f in members]
-    shown = ", ".join(repr(c) for c in names[:4])
-    more = f" and {len(names) - 4} more" if len(names) > 4 else ""
     return [
         ctx.finding(
             kind="constant_columns",
-            title=f"{len(names)} columns are constant: {shown}{more}",
+            title=f"{len(names)} columns are constant: {named(names)}",
             subject={"columns": names},
             values={
                 "constant_columns": len(names),

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel, Plan
+from pytest_statharness.dataset.dates import DATE_BAD_MAX, DATE_BAD_SHARE
 from pytest_statharness.dataset.roles import name_tokens
 
 from .._shared.exact import (
@@ -236,8 +237,8 @@ def _share_finding(
 
 NO_DATE_RULE = (
     "values of a column of dates shaped like its layout but no calendar date (a 30 "
-    "February, a 13th month; at most 5 and 1% of the values, found by the typing scan) "
-    "are read as missing: a data error at the source; high"
+    f"February, a 13th month; at most {DATE_BAD_MAX} and {DATE_BAD_SHARE:.0%} of the "
+    "values, found by the typing scan) are read as missing: a data error at the source; high"
 )
 
 

@@ -13,13 +13,12 @@ also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
 
 from .._shared.counts import add_counts, valid_values, value_counts
-from .._shared.report import cap_findings
+from .._shared.report import cap_findings, named
 from .._shared.summaries import unknown_level
 
 #: exact value counts are kept for columns of at most this many distinct values (a
@@ -31,11 +30,6 @@ SHORT_CODE = 3
 #: groups of variants shown in a title; the finding lists up to MAX_GROUPS
 TITLE_GROUPS = 2
 MAX_GROUPS = 10
-#: a placeholder label: punctuation alone ('*', '?', '--', '.'), or missing-value words
-#: joined (indo_rct's 'NA_NA'); a lone 'NA' is read as null by the readers already
-PLACEHOLDER = re.compile(
-    r"^(?:[\W_]+|(?:n/?a|nan|null)(?:[\s_./|-]+(?:n/?a|nan|null))+)$", re.IGNORECASE
-)
 #: a placeholder is reported among at least this many other labels (a column of '*' and
 #: '-' marks only is a code of its own)
 PLACEHOLDER_MIN_LEVELS = 2
@@ -93,13 +87,10 @@ def _one_placeholder_fact(ctx, out: list[dict]) -> list[dict]:
             )
             for f in members
         }
-        shown = ", ".join(repr(c) for c in names[:4]) + (
-            f" and {len(names) - 4} more" if len(names) > 4 else ""
-        )
         groups.append(
             ctx.finding(
                 kind="placeholder_labels_shared",
-                title=f"{len(names)} columns hold {written!r} among their labels: {shown}",
+                title=f"{len(names)} columns hold {written!r} among their labels: {named(names)}",
                 subject={"label": written, "columns": names},
                 values={"columns": len(names), "rows": rows},
                 units={"columns": "count", "rows": "count"},
@@ -199,7 +190,7 @@ class LabelVariants(Analysis):
             placeholders = sorted(
                 (label, k)
                 for label, k in counts.items()
-                if PLACEHOLDER.match(label.strip()) or unknown_level(label)
+                if unknown_level(label)  # '*', 'NA_NA', 'Unknown', 'nk' (_shared.summaries)
             )
             others = len(counts) - len(placeholders)
             if placeholders and others >= PLACEHOLDER_MIN_LEVELS:

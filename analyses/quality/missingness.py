@@ -49,7 +49,7 @@ from pytest_statharness.column_roles import DERIVED_TERM_DETAIL, PERIOD_CHANGE_D
 
 from .._shared.counts import add_counts
 from .._shared.groups import linked_groups
-from .._shared.report import graded
+from .._shared.report import graded, named
 from .._shared.series import ticks_per_second, time_ticks
 from .._shared.summaries import is_annotation
 from ._common import missing_masks
@@ -425,8 +425,7 @@ class Missingness(Analysis):
                 ctx.finding(
                     kind="empty_columns",
                     title=f"{len(names)} columns are empty (missing in all {rows} rows): "
-                    + ", ".join(repr(n) for n in names[:5])
-                    + (f" and {len(names) - 5} more" if len(names) > 5 else ""),
+                    + named(names, shown=5),
                     severity="high",
                     subject={"columns": names},
                     values={"empty_columns": len(names), "rows": rows},

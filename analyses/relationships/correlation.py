@@ -571,21 +571,11 @@ def _bin_codes(ctx, state, flags) -> dict[int, tuple[float, ...]]:
     return out
 
 
-def _ranges_by_code(flag: np.ndarray, other: np.ndarray, codes) -> list:
-    """[min, max] of ``other`` at each code of ``flag`` in turn, codes in the given order
-    (None, None for a code with no row)."""
-    out = []
-    for code in codes:
-        at = other[flag == code]
-        out += [float(at.min()), float(at.max())] if at.size else [None, None]
-    return out
-
-
 def _code_blocks(data: np.ndarray, ok: np.ndarray, codes) -> tuple[np.ndarray, np.ndarray]:
-    """(row order, start of each code's block) of one chunk's code column: its rows sorted
-    by code, stably, the rows without a code last. Sorted once per chunk, it serves every
-    measure paired with the column (_ranges_by_block), one gather per pair instead of one
-    scan per code."""
+    """(row order, start of each code's block) of one chunk's code column (a 0/1 flag or
+    numbered codes, ascending): its rows sorted by code, stably, the rows without a code
+    last. Sorted once per chunk, it serves every measure paired with the column
+    (_ranges_by_block), one gather per pair instead of one scan per code."""
     index = np.where(ok, np.searchsorted(np.asarray(codes), data), len(codes))
     order = np.argsort(index, kind="stable")
     starts = np.concatenate(([0], np.cumsum(np.bincount(index, minlength=len(codes) + 1))))
@@ -1181,15 +1171,11 @@ class Correlation(Analysis):
                 codes = info["flag_codes"].get(flag) or info.get("bin_codes", {}).get(flag)
                 if codes is None or other in info["flag_codes"]:
                     continue
-                if len(codes) > 2:
-                    if info["distinct"][other] <= len(codes):
-                        continue  # as few values as codes: a recoding at most, no binning
-                    if flag not in blocks:
-                        blocks[flag] = _code_blocks(*column(flag), codes)
-                    part = _ranges_by_block(blocks[flag], column(other)[0], both, len(codes))
-                else:
-                    f_values, o_values = column(flag)[0][both], column(other)[0][both]
-                    part = _ranges_by_code(f_values, o_values, codes)
+                if len(codes) > 2 and info["distinct"][other] <= len(codes):
+                    continue  # as few values as codes: a recoding at most, no binning
+                if flag not in blocks:
+                    blocks[flag] = _code_blocks(*column(flag), codes)
+                part = _ranges_by_block(blocks[flag], column(other)[0], both, len(codes))
                 key = (flag, other)
                 state["cuts"][key] = _merge_ranges(state["cuts"].get(key), part)
         # per category level: each measure's row count and exact sum of deviations, the

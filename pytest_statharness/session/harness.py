@@ -106,26 +106,22 @@ class Harness:
         at all. The session's start checks the names first (the registry itself is still
         built at collection, with the plugins and conftests loaded by then)."""
         registry, values = self._build_registry()
-        columns = {
-            s.name
-            for analysis in registry
-            for s in analysis.settings
-            if s.column and values.get(s.name)
-        }
+        if not self._datasets:
+            return
+        columns = {s.name for a in registry for s in a.settings if s.column and values.get(s.name)}
         for name in sorted(columns):
             column = values[name]
-            if self._datasets and not any(
-                column in d.schema.names for d in self._datasets.values()
-            ):
-                shown = {n: d.schema.names[:8] for n, d in self._datasets.items()}
-                listing = "; ".join(
-                    f"{n}: {', '.join(map(repr, cols))}{' ...' if len(cols) == 8 else ''}"
-                    for n, cols in shown.items()
-                )
-                raise pytest.UsageError(
-                    f"setting {name}={column!r}: no dataset of this session has a column "
-                    f"{column!r} ({listing}); name one of its columns"
-                )
+            if any(column in d.schema.names for d in self._datasets.values()):
+                continue
+            listing = "; ".join(
+                f"{n}: {', '.join(map(repr, d.schema.names[:8]))}"
+                + (" ..." if len(d.schema.names) > 8 else "")
+                for n, d in self._datasets.items()
+            )
+            raise pytest.UsageError(
+                f"setting {name}={column!r}: no dataset of this session has a column "
+                f"{column!r} ({listing}); name one of its columns"
+            )
 
     def _build_registry(self) -> tuple[Registry, dict]:
         extra = [
