@@ -94,11 +94,11 @@ def check_time_limit(analysis, ctx, dataset, budget: Budget, start_wall: float, 
     elapsed = time.perf_counter() - start_wall
     if elapsed > budget.time_limit_s:
         raise BudgetExceeded(
-            f"{analysis.id} on {dataset.name!r} ran {elapsed:.1f} s, past its time "
+            f"{analysis.id} on {dataset.name!r} ran {elapsed:.3g} s, past its time "
             f"limit of {budget.time_limit_s:g} s (pass {ctx.pass_index + 1}, "
             f"{rows:,}/{dataset.row_count:,} rows); raise it with --stat-time-limit",
             threshold=budget.time_limit_s,
-            measured=round(elapsed, 3),
+            measured=float(f"{elapsed:.3g}"),  # 3 digits: a limit of 1e-6 s is met in µs
         )
 
 

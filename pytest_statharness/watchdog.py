@@ -81,10 +81,10 @@ def time_limit(limit_s: float | None, label: str, *, hard_stop: bool) -> Iterato
             return
         elapsed = time.perf_counter() - start
         raise BudgetExceeded(
-            f"{label} ran {elapsed:.1f} s, past its time limit of {limit_s:g} s, and was "
+            f"{label} ran {elapsed:.3g} s, past its time limit of {limit_s:g} s, and was "
             f"interrupted in {_where(frame)}; raise it with --stat-time-limit",
             threshold=limit_s,
-            measured=round(elapsed, 3),
+            measured=float(f"{elapsed:.3g}"),  # 3 digits: a limit of 1e-6 s is met in µs
         )
 
     previous_handler = None

@@ -184,3 +184,49 @@ def test_profile_numeric_keeps_big_integers_exact(pytester) -> None:
         for x in v.values()
         if x is not None
     )
+
+
+def test_moments_of_tiny_and_huge_measures_are_not_lost(pytester) -> None:
+    """Squares of values near 1e-300 underflow to 0 and fourth powers of values near 1e200
+    overflow: std, skewness, kurtosis and Pearson r are folded scaled by a power of two
+    (exact), so they equal numpy's/scipy's on the same values brought near 1, scaled back."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from scipy import stats
+
+    base = np.random.default_rng(1).normal(size=500)
+    other = base + np.random.default_rng(2).normal(size=500)
+    table = pa.table({"tiny": base * 1e-300, "huge": base * 1e200, "tiny2": other * 1e-300})
+    (pytester.path / "data").mkdir()
+    pq.write_table(table, pytester.path / "data" / "scales.parquet")
+    result = pytester.runpytest(
+        "--stat-dataset",
+        "s=data/scales.parquet",
+        "-k",
+        "profile_numeric or shape or correlation",
+        "--snapshot-update",
+    )
+    assert result.ret == 0, result.stdout.str()
+    for analysis in ("profile_numeric", "shape"):
+        found = json.loads((pytester.path / "snapshots" / "s" / f"{analysis}.json").read_text())
+        found = found if isinstance(found, list) else found["findings"]
+        values = {f["subject"]["column"]: f["measurement"]["values"] for f in found}
+        for name, scale in (("tiny", 1e-300), ("huge", 1e200)):
+            expected_std = np.std(table[name].to_numpy() / scale, ddof=1) * scale
+            assert values[name]["std"] == pytest.approx(expected_std, rel=1e-12), analysis
+            if analysis == "shape":
+                assert values[name]["skewness"] == pytest.approx(
+                    stats.skew(base, bias=False), rel=1e-9
+                )
+                assert values[name]["excess_kurtosis"] == pytest.approx(
+                    stats.kurtosis(base, bias=False), rel=1e-9
+                )
+                assert values[name]["variance"] is None  # past float64 either way
+    found = json.loads((pytester.path / "snapshots" / "s" / "correlation.json").read_text())
+    found = found if isinstance(found, list) else found["findings"]
+    r = {tuple(f["subject"]["columns"]): f["measurement"]["values"]["pearson_r"] for f in found}
+    expected = np.corrcoef(base, other)[0, 1]
+    assert r[("tiny", "tiny2")] == pytest.approx(expected, rel=1e-12)
+    assert r[("huge", "tiny2")] == pytest.approx(expected, rel=1e-12)

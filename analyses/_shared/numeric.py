@@ -98,3 +98,22 @@ def squares_overflow(value_range: tuple[float, float] | None) -> bool:
     """Whether a column's exact value range reaches SQUARE_LIMIT: its squares would be inf,
     and exact sums of them garbage (the column is left out, and said to be)."""
     return value_range is not None and max(abs(value_range[0]), abs(value_range[1])) >= SQUARE_LIMIT
+
+
+#: magnitudes past 2**+-MOMENT_SCALE_EXPONENT are folded scaled by a power of two: fourth
+#: powers of deviations stay in float64's normal range only within about 2**+-250
+MOMENT_SCALE_EXPONENT = 120
+
+
+def moment_scale(value_range: tuple[float, float] | None) -> int:
+    """k such that a column's values scaled by 2**-k lie near 1, when its magnitude is past
+    2**+-MOMENT_SCALE_EXPONENT (values near 1e-300 whose squares underflow to 0, near 1e200
+    whose fourth powers overflow); 0 for ordinary data, whose bytes stay as they were.
+    Scaling by a power of two is exact, and r, skewness and kurtosis are scale-free."""
+    if value_range is None:
+        return 0
+    magnitude = max(abs(value_range[0]), abs(value_range[1]))
+    if not math.isfinite(magnitude) or magnitude == 0:
+        return 0
+    exponent = math.frexp(magnitude)[1]
+    return exponent if abs(exponent) > MOMENT_SCALE_EXPONENT else 0

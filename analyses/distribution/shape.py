@@ -17,6 +17,7 @@ from .._shared.exact import (
     fixed_ratio,
 )
 from .._shared.hist import finite_values
+from .._shared.numeric import moment_scale
 from .._shared.report import cap_findings
 from ._common import (
     _STATS_UNITS,
@@ -78,8 +79,12 @@ class Shape(_PhasedNumeric):
             return state
         for c in self.columns_for_pass(ctx):
             vals = finite_values(chunk, c)[0]
+            k = run.results[c]["scale"]
             with np.errstate(over="ignore", invalid="ignore"):
-                d = vals - run.results[c]["mean"]
+                if k:
+                    d = np.ldexp(vals, -k) - math.ldexp(run.results[c]["mean"], -k)
+                else:
+                    d = vals - run.results[c]["mean"]
                 d2 = d * d
                 d3 = d2 * d
                 d4 = d2 * d2
@@ -114,6 +119,7 @@ class Shape(_PhasedNumeric):
             run = _Run(ctx.columns, state)
             for c, s in state.items():
                 run.results[c]["mean"] = fixed_ratio(s["sum"], s["n"]) if s["n"] else None
+                run.results[c]["scale"] = moment_scale((s["min"], s["max"])) if s["n"] else 0
             ok = [c for c in run.columns if run.results[c]["mean"] is not None]
             run.phase = (
                 "moments" if any(math.isfinite(run.results[c]["mean"]) for c in ok) else "done"
@@ -149,11 +155,15 @@ class Shape(_PhasedNumeric):
                 m3 = fixed_ratio(res["s3"], n)
                 m4 = fixed_ratio(res["s4"], n)
                 variance = fixed_ratio(res["s2"], n - 1) if n > 1 else None
-                skew, kurt = _skew_kurtosis(n, m2, m3, m4)
+                skew, kurt = _skew_kurtosis(n, m2, m3, m4)  # scale-free
+            std = math.sqrt(variance) if variance is not None else None
+            if variance is not None and res["scale"]:
+                std = _unscaled(std, res["scale"])
+                variance = _unscaled(variance, 2 * res["scale"])
             heavy = kurt is not None and n >= HEAVY_TAIL_MIN_N and kurt > HEAVY_TAIL_KURTOSIS
             values.update(
                 variance=variance,
-                std=math.sqrt(variance) if variance is not None else None,
+                std=std,
                 skewness=skew,
                 excess_kurtosis=kurt,
                 heavy_tailed=heavy if n else None,
@@ -193,6 +203,16 @@ class Shape(_PhasedNumeric):
                 )
             )
         return cap_findings(ctx, out)
+
+
+def _unscaled(value: float, exponent: int) -> float | None:
+    """``value * 2**exponent``; None when float64 cannot hold it (the variance of values
+    near 1e200 overflows, of values near 1e-300 underflows to 0: neither is the variance)."""
+    try:
+        out = math.ldexp(value, exponent)
+    except OverflowError:
+        return None
+    return None if (out == 0) != (value == 0) else out
 
 
 def _skew_kurtosis(n: int, m2: float, m3: float, m4: float) -> tuple[float | None, float | None]:

@@ -10,7 +10,8 @@ profiled without float64: min, max and order statistics as exact integers, mean 
 from exact integer sums, rounded once (``IntegerMoments``). Below 2**53 every value is a
 float exactly and the float path gives the same numbers it always did. A float mean is
 finite whenever it is (the sum may pass float64), and squared deviations of values past
-2**500 are summed scaled by a power of two, so a finite std never overflows.
+2**500 (or all under 2**-400) are summed scaled by a power of two, so a finite std never
+overflows and a tiny one never underflows to 0.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from .._shared.exact import (
 
 FLOAT_EXACT_LIMIT = 2**53  # float64 holds every integer of at most this magnitude
 SCALE_ABOVE_EXPONENT = 500  # past 2**500, squared deviations are summed scaled down
+SCALE_BELOW_EXPONENT = -400  # under 2**-400 they are summed scaled up (squares underflow)
 _UINT_OFFSET = 1 << 63
 
 
@@ -67,11 +69,15 @@ def _integer_quantile(low: int, high: int, gamma: float):
 
 
 def _scale_exponent(low: float, high: float) -> int:
-    """k such that values scaled by 2**-k stay below 2**500 (0 for ordinary data)."""
+    """k such that values scaled by 2**-k stay below 2**500, or lie near 1 when they are all
+    under 2**-400 (their squares would underflow to 0); 0 for ordinary data."""
     magnitude = max(abs(low), abs(high))
     if not math.isfinite(magnitude) or magnitude == 0:
         return 0
-    return max(0, math.frexp(magnitude)[1] - SCALE_ABOVE_EXPONENT)
+    exponent = math.frexp(magnitude)[1]
+    if exponent < SCALE_BELOW_EXPONENT:
+        return exponent
+    return max(0, exponent - SCALE_ABOVE_EXPONENT)
 
 
 QUANTILES = {

@@ -23,6 +23,7 @@ from pytest_statharness.precision import PROBABILITY_DIGITS
 from .._shared.exact import exact_fixed_sum, fixed_ratio
 from .._shared.groups import linked_groups
 from .._shared.lazy_scipy import SCIPY_STATS, stats
+from .._shared.numeric import moment_scale
 from .._shared.panel import unit_columns
 from .._shared.scale import SIZE_SPAN, size_rule_text, size_span
 from .._shared.series import (
@@ -1123,14 +1124,21 @@ class Correlation(Analysis):
 
     def _update_pearson(self, state, chunk, ctx, info, column) -> None:
         means = info["means"]
+        scales = info["scales"]
         devs: dict[int, np.ndarray] = {}
         col_sums: dict[int, tuple] = {}
 
         def dev(i):
+            """Deviations from the column mean, scaled by 2**-k for tiny or huge columns
+            (moment_scale: exact, and every use of them is scale-free or unscaled)."""
             if i not in devs:
                 data, ok = column(i)
+                k = scales[i]
                 with np.errstate(over="ignore", invalid="ignore"):  # inf: said, see _times
-                    devs[i] = np.where(ok, data - means[i], 0.0)
+                    if k:
+                        devs[i] = np.where(ok, np.ldexp(data, -k) - math.ldexp(means[i], -k), 0.0)
+                    else:
+                        devs[i] = np.where(ok, data - means[i], 0.0)
             return devs[i]
 
         def col_sum(i):
@@ -1315,6 +1323,7 @@ class Correlation(Analysis):
             "off_mode": off_mode,
             "flag_codes": _flag_codes(ctx, state),
             "means": means,
+            "scales": [moment_scale(ctx.dataset.column(c).value_range) for c in cols],
             "tables": tables,
             "pearson_pairs": pairs,
             "pearson": {},
@@ -1372,7 +1381,9 @@ class Correlation(Analysis):
         info["moments"] = dict(state["pairs"])
         results = {}
         for pair in info["pearson_pairs"]:
-            results[pair] = _pearson(state["pairs"].get(pair))
+            results[pair] = _unscaled(
+                _pearson(state["pairs"].get(pair)), *(info["scales"][k] for k in pair)
+            )
         if info["selected"] is None:
             ranked = sorted(
                 info["pearson_pairs"],
@@ -1818,12 +1829,18 @@ class Correlation(Analysis):
             if rows - len(found.terms) - 1 < IDENTITY_MIN_DF:
                 continue  # any 2 points lie on a line: a fit needs rows to spare to be a rule
             t = found.target
-            coefficients = {
-                cols[j]: b * math.sqrt(spread[t] / spread[j])
-                for j, b in zip(found.terms, found.betas, strict=True)
-            }
-            means = info["means"]
-            constant = means[t] - sum(coefficients[cols[j]] * means[j] for j in found.terms)
+            k = info["scales"]  # spreads of scaled deviations: the ratio's power of two
+            try:
+                coefficients = {
+                    cols[j]: math.ldexp(b * math.sqrt(spread[t] / spread[j]), k[t] - k[j])
+                    for j, b in zip(found.terms, found.betas, strict=True)
+                }
+                means = info["means"]
+                constant = means[t] - sum(coefficients[cols[j]] * means[j] for j in found.terms)
+            except OverflowError:
+                continue  # a coefficient past float64 (1e-300 x a column near 1e200): no rule
+            if not all(math.isfinite(v) for v in (constant, *coefficients.values())):
+                continue
             shown = f"{cols[t]!r} = " + _linear_text(coefficients, constant, means[t])
             extra = {}
             (scale,) = coefficients.values() if len(coefficients) == 1 else (1.0,)
@@ -2042,6 +2059,24 @@ def _pearson(moments) -> dict:
         # the pair's rows' means and spreads, about the column means (a copied column)
         **_pair_spreads(sx, sy, cxx, cyy, unit, n),
     }
+
+
+def _unscaled(result: dict, kx: int, ky: int) -> dict:
+    """A pair's :func:`_pearson` result with the pair rows' means and spreads back in the
+    columns' units (deviations of tiny or huge columns are folded scaled by 2**-k); they are
+    left out when float64 cannot hold them, as :func:`_pair_spreads` does."""
+    if not (kx or ky) or "dx" not in result:
+        return result
+    try:
+        spreads = {
+            "dx": math.ldexp(result["dx"], kx),
+            "dy": math.ldexp(result["dy"], ky),
+            "sdx": math.ldexp(result["sdx"], kx),
+            "sdy": math.ldexp(result["sdy"], ky),
+        }
+    except OverflowError:
+        return {k: v for k, v in result.items() if k not in ("dx", "dy", "sdx", "sdy")}
+    return {**result, **spreads}
 
 
 def _pair_spreads(sx: int, sy: int, cxx: int, cyy: int, unit: int, n: int) -> dict:

@@ -62,13 +62,14 @@ from .sources.base import check_column_names
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 12  # 2: number domains, date layouts, calendar relations (roles); 3: value
+META_VERSION = 13  # 2: number domains, date layouts, calendar relations (roles); 3: value
 # counts of small codes, descents in row order, order of whole floats, settled day/month order;
 # 4: repeated codes (panel entities, matched sets), fractional-year grids; 5: quarter grid;
 # 6: month-end dates are monthly (granularity); 7: where a distinct count passed its cap;
 # 8: numbers written as text (number_format); 9: months written yyyy.mm (off_yyyymm_grid);
 # 10: dates with two-digit years (8/6/20 18:57); 11: infinities are no whole numbers;
-# 12: a few impossible dates (2021-02-30) among dates (date_bad)
+# 12: a few impossible dates (2021-02-30) among dates (date_bad); 13: a blank CSV header
+# cell names its column 'Unnamed: <position>'
 DEFAULT_IO_BATCH_ROWS = 65536
 
 
@@ -167,6 +168,12 @@ class Dataset:
     @property
     def schema(self) -> pa.Schema:
         return self.source.schema
+
+    @property
+    def renamed_blank_names(self) -> list[str]:
+        """Names given to blank CSV header cells ('Unnamed: 0'), said in the summary."""
+        source = getattr(self.source, "original", self.source)  # behind the columnar cache
+        return list(getattr(source, "renamed_blank_names", ()))
 
     @property
     def column_names(self) -> list[str]:

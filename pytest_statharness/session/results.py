@@ -214,6 +214,10 @@ def write_snapshot_diffs(harness: Harness, run_dir: Path) -> list[Path]:
     return sorted(written)
 
 
+#: fewer rows than this and a dataset is said to be too small for statistics (1 row)
+FEW_ROWS = 3
+
+
 def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
     """What the run found, for the terminal: findings by severity, the top headlines,
     rows left out per dataset, snapshot statuses."""
@@ -259,6 +263,17 @@ def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
             lines.append(
                 f"dataset {name}: {bad.count:,} of {dataset.row_count + bad.count:,} rows "
                 f"left out as malformed (ragged; first at line(s) {first})"
+            )
+        renamed = dataset.renamed_blank_names
+        if renamed:
+            lines.append(
+                f"dataset {name}: blank column name(s) in the header, called "
+                f"{', '.join(map(repr, renamed))} as pandas calls them"
+            )
+        if dataset.row_count < FEW_ROWS:
+            lines.append(
+                f"dataset {name}: only {dataset.row_count} row(s); spreads, shapes, tests and "
+                "relations need more, and constant columns are constant by default"
             )
     skipped = [r for r in results if r.get("skip")]
     for r in skipped:

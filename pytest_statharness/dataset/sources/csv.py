@@ -256,6 +256,7 @@ class CsvSource:
         if column_types is not None:
             self._types = dict(column_types)
         check_encoding(path)
+        self._names: list[str] | None = None  # set when the header leaves a name blank
         self._bad = BadRows()
         self._rows: int | None = None
         self._schema: pa.Schema | None = None
@@ -281,10 +282,17 @@ class CsvSource:
             # ';'-separated files usually write decimals with ',' (sniff_decimal_mark)
             decimal_point=self._decimal,
         )
+        if self._names is None:
+            self._names = self._header_names(data)
+        read = pacsv.ReadOptions(block_size=block_size, use_threads=False)
+        if self._names:
+            read = pacsv.ReadOptions(
+                block_size=block_size, use_threads=False, column_names=self._names, skip_rows=1
+            )
         try:
             reader = pacsv.open_csv(
                 self.path if data is None else pa.BufferReader(data),
-                read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
+                read_options=read,
                 parse_options=pacsv.ParseOptions(
                     delimiter=self._delimiter, invalid_row_handler=ragged
                 ),
@@ -300,6 +308,51 @@ class CsvSource:
             ) from None
         check_column_names(self.path, names)  # before a row is read: Arrow refuses 'a,a'
         return reader
+
+    def _header_names(self, data: bytes | None) -> list[str]:
+        """The header's names with blank ones named as pandas names them ('Unnamed: 0' for
+        the first column), or [] when none is blank.
+
+        Why: ``df.to_csv(path)`` and R's ``write.csv`` write the row index under an empty
+        header cell. Every analysis and the dataset spec address columns by name, and a
+        column named '' reads as "Correlation of '' and 'b'"; pandas' name is the one a
+        user comparing numbers with pandas already sees."""
+        names = self._header_names_raw(data)
+        if not names or all(name.strip() for name in names) or not any(n.strip() for n in names):
+            return []
+        taken = set(names)
+        renamed = []
+        for position, name in enumerate(names):
+            if not name.strip():
+                name = f"Unnamed: {position}"
+                while name in taken:
+                    name += "_"
+                taken.add(name)
+            renamed.append(name)
+        return renamed
+
+    def _header_names_raw(self, data: bytes | None = None) -> list[str]:
+        """The header's names as written; [] when the header cannot be read (the reading
+        proper says why)."""
+        try:
+            return pacsv.open_csv(
+                self.path if data is None else pa.BufferReader(data),
+                read_options=pacsv.ReadOptions(block_size=_BLOCK_SIZE, use_threads=False),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self._delimiter, invalid_row_handler=_RaggedRows()
+                ),
+                convert_options=pacsv.ConvertOptions(column_types={}),
+            ).schema.names
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            return []
+
+    @property
+    def renamed_blank_names(self) -> list[str]:
+        """The names given to blank header cells ('Unnamed: 0'), for the terminal summary."""
+        if self._names is None:
+            self._names = self._header_names(None)
+        original = [] if not self._names else self._header_names_raw()
+        return [n for n, o in zip(self._names, original, strict=False) if not o.strip()]
 
     def _translate(self, exc: Exception) -> Exception:
         text = str(exc)
