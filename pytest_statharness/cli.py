@@ -301,10 +301,17 @@ def _cmd_providers(args) -> int:
     return 0
 
 
+def _toml_value(value) -> str:
+    """A string (or list of strings) as a TOML basic string: JSON's escapes are TOML's, but
+    characters past U+FFFF stay literal (JSON's surrogate pairs are no Unicode scalar values
+    in TOML, so a spec naming '😀' would not load back) and DEL is escaped."""
+    return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def _toml_key(key: str) -> str:
     import re
 
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
 
 
 def render_spec(dataset) -> str:
@@ -321,7 +328,7 @@ def render_spec(dataset) -> str:
         '# time_zone = "UTC"            # the wall clock of naive timestamps',
         '# cycles = ["day_of_week"]     # cycles you expect',
         (
-            f"targets = {json.dumps(list(dataset.targets))}  # named like an outcome: keep, "
+            f"targets = {_toml_value(list(dataset.targets))}  # named like an outcome: keep, "
             "or [] if it is none"
             if dataset.targets
             else "# targets = []                 # outcome columns you study (their drivers, "
@@ -347,11 +354,11 @@ def render_spec(dataset) -> str:
             continue
         lines.append(f"[datasets.{name}.columns.{_toml_key(c.name)}]")
         lines.append(
-            f"role = {json.dumps(str(c.role))}  # {c.role_reason} "
+            f"role = {_toml_value(str(c.role))}  # {c.role_reason} "
             f"(confidence {c.role_confidence:.2f})"
         )
         if c.date_format:
-            lines.append(f"format = {json.dumps(c.date_format)}")
+            lines.append(f"format = {_toml_value(c.date_format)}")
         codes = getattr(dataset, "missing_codes", {}).get(c.name)
         if codes:
             shown = ", ".join(f"{v:g}" for v in codes)

@@ -139,6 +139,19 @@ def _check_folder(path: Path, option: str) -> None:
         raise pytest.UsageError(
             f"{option} {path}: not a folder (a file is there); give a folder path"
         )
+    if path.exists():
+        return
+    ancestor = next((p for p in path.parents if p.exists()), None)
+    if ancestor is not None and not ancestor.is_dir():
+        raise pytest.UsageError(
+            f"{option} {path}: cannot be created ({ancestor} is a file, not a folder); "
+            "give a folder path"
+        )
+    if ancestor is not None and not os.access(ancestor, os.W_OK | os.X_OK):
+        raise pytest.UsageError(
+            f"{option} {path}: cannot be created (no permission to write in {ancestor}); "
+            "give a folder you can write to"
+        )
 
 
 def _resolve(root: Path, value: str) -> Path:
@@ -257,6 +270,13 @@ def settings_from_config(
         # none of them)
         _check_folder(home_path, "--stat-home")
         _check_folder(snapshot_path, "--stat-snapshot-dir")
+        try:  # the home is written in every session with datasets (runs, cache)
+            home_path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise pytest.UsageError(
+                f"--stat-home {home_path}: cannot be created ({exc.strerror}); "
+                "give a folder you can write to"
+            ) from None
         parse_switch(env.get(DATASET_CACHE_ENV, ""), DATASET_CACHE_ENV)
         if env.get(MAX_WORKERS_ENV, "").strip():
             auto_worker_count(env)

@@ -867,6 +867,10 @@ def test_a_declared_log_time_that_holds_numbers_is_a_spec_error(tmp_path: Path) 
     [
         (["--stat-home", "afile"], {}, "--stat-home"),
         (["--stat-snapshot-dir", "afile"], {}, "--stat-snapshot-dir"),
+        # below a file: every item failed with NotADirectoryError (13,000 lines), or the
+        # dataset was blamed for a home that could not be made
+        (["--stat-snapshot-dir", "afile/snaps"], {}, "afile is a file, not a folder"),
+        (["--stat-home", "afile/home"], {}, "--stat-home"),
         ([], {"STAT_HARNESS_CAPS": "nope=3"}, "STAT_HARNESS_CAPS 'nope=3'"),
         ([], {"STAT_HARNESS_DATASET_CACHE": "maybe"}, "STAT_HARNESS_DATASET_CACHE='maybe'"),
         ([], {"STAT_HARNESS_LARGE_DATASET_POLICY": "x"}, "STAT_HARNESS_LARGE_DATASET_POLICY"),
@@ -892,6 +896,53 @@ def test_a_bad_place_or_setting_is_one_line_naming_it(
     if not args:
         pytester.makepyfile(test_idle="def test_idle():\n    pass\n")
         assert pytester.runpytest_subprocess("-p", "statharness").ret == pytest.ExitCode.OK
+
+
+def test_infer_writes_names_past_the_basic_plane_as_toml_reads_them(tmp_path: Path) -> None:
+    """json.dumps wrote '😀' as a surrogate pair ("\\ud83d\\ude00"), no Unicode scalar
+    value in TOML: the spec infer wrote did not load back. DEL is escaped."""
+    import tomllib
+
+    from pytest_statharness.cli import main
+
+    (tmp_path / "t.csv").write_text(
+        "été 😀,b\x7fc,n\n" + "".join(f"{i},{i % 3},x{i % 4}\n" for i in range(30)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "s.toml"
+    assert main(["infer", f"t={tmp_path / 't.csv'}", "--out", str(out)]) == 0
+    columns = tomllib.loads(out.read_text(encoding="utf-8"))["datasets"]["t"]["columns"]
+    assert sorted(columns) == ["b\x7fc", "n", "été 😀"]
+
+
+def test_blank_header_names_are_pandas_names_and_a_tiny_table_is_said(
+    pytester: pytest.Pytester,
+) -> None:
+    """df.to_csv(path) writes the index under a blank header cell: the column was named ''
+    ("Correlation of '' and 'b'"), and two blank names crashed correlation. They are named
+    as pandas names them, and said; a table of one row is said to be too small."""
+    pytester.path.joinpath("t.csv").write_text(
+        ", ,b\n" + "".join(f"{i},{i * 2 % 7},{i % 5}\n" for i in range(40))
+    )
+    pytester.path.joinpath("one.csv").write_text("a,b\n1,2\n")
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "statharness",
+        "--stat-explore",
+        "--stat-dataset",
+        "t=t.csv",
+        "--stat-dataset",
+        "one=one.csv",
+    )
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        [
+            "dataset t: blank column name(s) in the header, called 'Unnamed: 0', "
+            "'Unnamed: 1' as pandas calls them",
+            "dataset one: only 1 row(s)*",
+        ]
+    )
+    assert "failed" not in result.stdout.str()
 
 
 def test_infer_out_refuses_a_folder_and_a_missing_parent(tmp_path: Path, capsys) -> None:

@@ -1241,3 +1241,42 @@ def test_distinct_whole_numbers_named_as_a_quantity_are_measured(tmp_path) -> No
     assert roles["sqft"].role == ColumnRole.COUNT
     assert roles["code"].role == ColumnRole.IDENTIFIER
     assert roles["big"].role == ColumnRole.MEASUREMENT
+
+
+def test_a_count_named_num_of_things_is_no_key(tmp_path) -> None:
+    """openintro loans' num_satisfactory_accounts (45 values over 10,000 rows) was a key:
+    the weak key words (num, number, no, nr) were excused only when every other word of
+    the name was one too. A weak word alone makes a key only when mostly distinct."""
+    rng = np.random.default_rng(3)
+    n = 2000
+    frame = pd.DataFrame(
+        {
+            "num_satisfactory_accounts": rng.poisson(10, n),
+            "Sample Number": rng.permutation(n) + 1000,
+            "account_id": rng.integers(0, 400, n),
+        }
+    )
+    roles = roles_of(tmp_path, frame)
+    assert roles["num_satisfactory_accounts"].role == ColumnRole.COUNT
+    assert roles["Sample Number"].role == ColumnRole.IDENTIFIER
+    assert roles["account_id"].role == ColumnRole.IDENTIFIER
+
+
+def test_cdisc_arm_and_event_flag_names_are_read(tmp_path) -> None:
+    """gt's rx_adsl (a CDISC ADaM subject-level table): the trial's comparison TRTA x
+    EVNTFL (V 0.25, p 0.0009) was info, since neither name was known as an arm or an
+    outcome."""
+    rng = np.random.default_rng(4)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "USUBJID": [f"GT{1000 + i}" for i in range(n)],
+            "TRTA": rng.choice(["Placebo", "Drug 1"], n),
+            "AGE": rng.integers(20, 70, n),
+            "EVNTFL": rng.choice(["Y", "N"], n),
+        }
+    )
+    frame.to_csv(tmp_path / "adsl.csv", index=False)
+    dataset = open_dataset("adsl", str(tmp_path / "adsl.csv"))
+    assert dataset.treatments == ("TRTA",)
+    assert dataset.targets == ("EVNTFL",)

@@ -583,3 +583,28 @@ UNKNOWN_LABEL = re.compile(
 def unknown_level(value) -> bool:
     """Whether a category's level says its value is not known (``UNKNOWN_LABEL``)."""
     return isinstance(value, str) and UNKNOWN_LABEL.match(value.strip()) is not None
+
+
+_NUMBERED = re.compile(r"^(?P<stem>.*?[A-Za-z_.])(?P<number>\d+)$")
+#: a stem numbered at least this many times is a series of copies (wk1, wk2, wk3 ...)
+NUMBERED_SERIES_MIN = 3
+
+
+def numbered_series(names) -> dict[str, str]:
+    """Column -> stem for columns that are numbered copies of one measure: the same stem
+    with a trailing number, at least NUMBERED_SERIES_MIN of them (billboard's wk1..wk76, a
+    panel's x1990..x1999).
+
+    Why: a wide table keeps one measure per period (or per item) as columns; relations
+    between its copies are the layout (persistence, attrition), said once, not per pair."""
+    stems: dict[str, list[str]] = {}
+    for name in names:
+        m = _NUMBERED.match(name.strip())
+        if m:
+            stems.setdefault(m["stem"].lower(), []).append(name)
+    return {
+        name: stem
+        for stem, members in stems.items()
+        if len(members) >= NUMBERED_SERIES_MIN
+        for name in members
+    }

@@ -102,9 +102,25 @@ def _one_placeholder_fact(ctx, out: list[dict]) -> list[dict]:
     return groups
 
 
+#: words closing a company's name that say its legal form: 'AIRBUS' and 'AIRBUS
+#: INDUSTRIE', 'CANADAIR' and 'CANADAIR LTD' are one maker written two ways ('limited'
+#: is not: 'buick century limited' is a trim of the 'buick century')
+LEGAL_FORMS = frozenset(
+    {
+        "inc", "incorporated", "ltd", "co", "corp", "corporation", "company",
+        "llc", "gmbh", "ag", "sa", "plc", "industrie", "industries", "holdings",
+    }
+)  # fmt: skip
+
+
 def normalized(label: str) -> str:
-    """The label with surrounding and repeated spaces dropped, case folded."""
-    return " ".join(label.split()).casefold()
+    """The label with surrounding and repeated spaces dropped, case folded, and closing
+    legal-form words ('LTD', 'Corp.', 'INDUSTRIE') dropped when a name remains."""
+    words = label.casefold().split()
+    while len(words) > 1 and words[-1].strip(".,") in LEGAL_FORMS:
+        words.pop()
+        words[-1] = words[-1].rstrip(",")
+    return " ".join(words)
 
 
 def variant_groups(counts: dict[str, int]) -> list[list[tuple[str, int]]]:

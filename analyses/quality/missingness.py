@@ -43,6 +43,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan, hookimpl
 from pytest_statharness.column_roles import DERIVED_TERM_DETAIL, PERIOD_CHANGE_DETAIL
@@ -51,7 +52,7 @@ from .._shared.counts import add_counts
 from .._shared.groups import linked_groups
 from .._shared.report import graded, named
 from .._shared.series import ticks_per_second, time_ticks
-from .._shared.summaries import is_annotation
+from .._shared.summaries import is_annotation, numbered_series
 from ._common import missing_masks
 
 MARKERS_NOTE = (
@@ -164,7 +165,8 @@ STRUCTURAL_RULE = (
 
 
 def _flags(ctx) -> list[str]:
-    """The plan's 0/1 flags (role boolean), in column order, at most MAX_FLAGS."""
+    """The plan's 0/1 flags (role boolean) and two-level labels (a trial's RANDFL 'Y' /
+    'N'), in column order, at most MAX_FLAGS."""
     out = []
     for c in ctx.plan.columns:
         info = ctx.dataset.column(c)
@@ -173,7 +175,38 @@ def _flags(ctx) -> list[str]:
             ColumnKind.BOOLEAN,
         ):
             out.append(c)
+        elif _two_labels(info):
+            out.append(c)
     return out[:MAX_FLAGS]
+
+
+def _two_labels(info) -> bool:
+    return (
+        info.kind == ColumnKind.CATEGORICAL
+        and info.role in (ColumnRole.CATEGORY, ColumnRole.BOOLEAN)
+        and info.distinct_at_least == 2
+        and info.distinct_exact
+    )
+
+
+def _flag_levels(chunk, f: str, labels: bool):
+    """(level of each row, -1 where null; the levels' values): numbers for a 0/1 flag
+    (the same floats as before), strings for a two-level label."""
+    if not labels:
+        values = chunk.floats(f)
+        known = ~np.isnan(values)
+        levels, codes = np.unique(values[known], return_inverse=True)
+        out = np.full(values.size, -1, dtype=np.int64)
+        out[known] = codes
+        return out, levels.tolist()
+    encoded = pc.dictionary_encode(chunk.table.column(f)).combine_chunks()
+    codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+    return codes, encoded.dictionary.to_pylist()
+
+
+def _shown(value) -> str:
+    """A flag's value in a title: 1 for a 0/1 flag, 'Y' for a label."""
+    return f"{value:g}" if isinstance(value, float | int) else repr(value)
 
 
 def _count_flags(state, chunk, masks, ctx) -> None:
@@ -181,24 +214,29 @@ def _count_flags(state, chunk, masks, ctx) -> None:
     columns = ctx.plan.columns
     gappy = [i for i, c in enumerate(columns) if ctx.dataset.column(c).null_count]
     for f in _flags(ctx):
-        values = chunk.floats(f)
-        known = ~np.isnan(values)
-        levels, counts = np.unique(values[known], return_counts=True)
-        for v, n in zip(levels.tolist(), counts.tolist(), strict=True):
-            state.flag_rows[(f, v)] = state.flag_rows.get((f, v), 0) + n
+        codes, levels = _flag_levels(chunk, f, _two_labels(ctx.dataset.column(f)))
+        known = codes >= 0
+        counts = np.bincount(codes[known], minlength=len(levels))
+        for v, n in zip(levels, counts.tolist(), strict=True):
+            if n:
+                state.flag_rows[(f, v)] = state.flag_rows.get((f, v), 0) + n
         for i in gappy:
             if columns[i] == f:
                 continue
             hit = masks[i] & known
-            lv, cn = np.unique(values[hit], return_counts=True)
-            for v, n in zip(lv.tolist(), cn.tolist(), strict=True):
-                key = (columns[i], f, v)
-                state.flag_missing[key] = state.flag_missing.get(key, 0) + n
+            cn = np.bincount(codes[hit], minlength=len(levels))
+            for v, n in zip(levels, cn.tolist(), strict=True):
+                if n:
+                    key = (columns[i], f, v)
+                    state.flag_missing[key] = state.flag_missing.get(key, 0) + n
 
 
 def _not_applicable(state, name: str, missing: int) -> tuple[str, float, int, int] | None:
     """(flag, value, missing rows there, the value's rows) where ``name`` is structurally
-    missing (see STRUCTURAL_RULE); None when no flag explains it."""
+    missing (see STRUCTURAL_RULE); None when no flag explains it. Of several, the one
+    that holds most of the missing rows (rx_adsl's SCRFREAS, missing on 180 of 182 rows:
+    RANDFL 'Y' holds all 180, an age group 95)."""
+    best = None
     for (column, f, v), n in sorted(state.flag_missing.items(), key=lambda kv: str(kv[0])):
         if column != name:
             continue
@@ -207,9 +245,10 @@ def _not_applicable(state, name: str, missing: int) -> tuple[str, float, int, in
             n >= STRUCTURAL_MISSING_SHARE * missing
             and total
             and n >= STRUCTURAL_LEVEL_SHARE * total
+            and (best is None or n > best[2])
         ):
-            return f, v, n, total
-    return None
+            best = f, v, n, total
+    return best
 
 
 CODES_RULE = (
@@ -467,7 +506,7 @@ class Missingness(Analysis):
             there = parameters.get("not_applicable_where")
             said = (
                 f" ({there['missing_there']} of them where {there['flag']!r} is "
-                f"{there['value']:g}: not applicable there)"
+                f"{_shown(there['value'])}: not applicable there)"
                 if there
                 else ""
             )
@@ -523,7 +562,46 @@ class Missingness(Analysis):
                     parameters={"rank": rank, **pair_counts},
                 )
             )
+        _one_series_one_fact(out, numbered_series(columns))
         return out
+
+
+SERIES_RULE = (
+    "every column here is a numbered copy of one measure ({stem!r}1, {stem!r}2, ...: a "
+    "wide table's periods) whose missing values {lead!r} already reports: units leaving "
+    "the table period by period (attrition) are one fact; severity at most low"
+)
+
+
+def _one_series_one_fact(out: list[dict], series: dict[str, str]) -> None:
+    """Missing blocks and null rates of one wide series (billboard's wk1..wk76: a song
+    leaves the chart, so each later week misses more rows) are one fact: the most severe
+    (the earliest in column order: where the attrition starts) keeps its severity, the
+    others are low, same_fact_as it. Empty columns stay: a column with no value at all is a
+    column to drop."""
+    leads: dict[str, dict] = {}
+    rank = {"high": 0, "medium": 1}
+    kinds = ("missing_together", "null_rate")
+    candidates = [
+        f for f in out if f["kind"] in kinds and f["severity"] in rank and f["evidence"]["columns"]
+    ]
+    order = {c: i for i, c in enumerate(series)}  # where the attrition starts first
+    candidates.sort(
+        key=lambda f: (rank[f["severity"]], min(order.get(c, 0) for c in f["evidence"]["columns"]))
+    )
+    for f in candidates:
+        stems = {series.get(c) for c in f["evidence"]["columns"]}
+        if len(stems) != 1 or None in stems:
+            continue
+        (stem,) = stems
+        lead = leads.setdefault(stem, f)
+        if lead is f:
+            continue
+        f["severity"] = "low"
+        parameters = f["evidence"].setdefault("parameters", {})
+        first = lead["subject"].get("column") or lead["subject"]["columns"][0]
+        parameters["same_fact_as"] = first
+        parameters["severity_capped"] = SERIES_RULE.format(stem=stem, lead=first)
 
 
 #: a leading (trailing) block of L missing rows is a late start (early end) when values

@@ -37,6 +37,7 @@ DATE_PATTERN = (
 )
 NUMBER_PATTERN = r"^[+-]?[$€£¥]?(\d+|\d{1,3}(,\d{3})+)?(\.\d*)?([eE][+-]?\d+)?%?$"
 WORD_PATTERN = r"\pL"
+MANTISSA_DIGIT = r"^[+-]?[$€£¥]?\.?\d"
 VALUE_TYPES = ("empty", "date", "number", "word", "other")
 MIXED_TYPES = ("number", "date", "word")
 MIXED_MIN_SHARE = 0.01
@@ -56,8 +57,9 @@ def classify(strings: pa.Array) -> np.ndarray:
 
     empty = mask(pc.equal(pc.utf8_length(trimmed), 0))
     date = mask(pc.match_substring_regex(trimmed, DATE_PATTERN))
+    # a digit in the mantissa: 'E1'..'E5' (loan sub-grades) match the exponent alone
     number = mask(pc.match_substring_regex(trimmed, NUMBER_PATTERN)) & mask(
-        pc.match_substring_regex(trimmed, r"\d")
+        pc.match_substring_regex(trimmed, MANTISSA_DIGIT)
     )
     word = mask(pc.match_substring_regex(trimmed, WORD_PATTERN))
     out = np.full(len(strings), 4, dtype=np.int64)

