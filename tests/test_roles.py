@@ -1246,13 +1246,16 @@ def test_distinct_whole_numbers_named_as_a_quantity_are_measured(tmp_path) -> No
 def test_a_count_named_num_of_things_is_no_key(tmp_path) -> None:
     """openintro loans' num_satisfactory_accounts (45 values over 10,000 rows) was a key:
     the weak key words (num, number, no, nr) were excused only when every other word of
-    the name was one too. A weak word alone makes a key only when mostly distinct."""
+    the name was one too. Opening a name, a weak word counts things (a key only when
+    mostly distinct); closing it ('Sample Number', penguins' number within a study) it
+    names a key."""
     rng = np.random.default_rng(3)
     n = 2000
     frame = pd.DataFrame(
         {
             "num_satisfactory_accounts": rng.poisson(10, n),
-            "Sample Number": rng.permutation(n) + 1000,
+            # a sample's number within each of 3 studies: 667 values over 2,000 rows
+            "Sample Number": np.tile(np.arange(1, 668), 3)[:n],
             "account_id": rng.integers(0, 400, n),
         }
     )

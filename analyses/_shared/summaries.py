@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
+from itertools import pairwise
 
 #: words that name a summary statistic of a quantity rather than the quantity itself
 SUMMARY_WORDS = frozenset(
@@ -586,8 +587,9 @@ def unknown_level(value) -> bool:
 
 
 _NUMBERED = re.compile(r"^(?P<stem>.*?[A-Za-z_.])(?P<number>\d+)$")
-#: a stem numbered at least this many times is a series of copies (wk1, wk2, wk3 ...)
-NUMBERED_SERIES_MIN = 3
+#: a stem numbered at least this many times is a wide series of copies (wk1, wk2, wk3
+#: ...); nswdemo's re74, re75, re78 (three years of earnings) are three measures still
+NUMBERED_SERIES_MIN = 6
 
 
 def numbered_series(names) -> dict[str, str]:
@@ -608,3 +610,25 @@ def numbered_series(names) -> dict[str, str]:
         if len(members) >= NUMBERED_SERIES_MIN
         for name in members
     }
+
+
+def attrition_series(columns) -> dict[str, str]:
+    """Column -> stem for the :func:`numbered_series` whose missing values grow with the
+    number and never shrink (billboard's wk1..wk76: 0, 5, 10, ... 317 songs off the
+    chart; cgd0's etime1..etime7, one column per infection): units leaving the table
+    period by period. ``columns``: the dataset's ColumnInfo (name, null_count). Not a
+    row of electrodes whose readings go missing where they saturate (neuro's V1..V6:
+    429, 51, 0, 1, 24, 379 missing)."""
+    columns = list(columns)
+    series = numbered_series(c.name for c in columns)
+    nulls = {c.name: c.null_count for c in columns}
+    members: dict[str, list[tuple[int, str]]] = {}
+    for name, stem in series.items():
+        number = int(_NUMBERED.match(name.strip())["number"])
+        members.setdefault(stem, []).append((number, name))
+    out = {}
+    for stem, named in members.items():
+        counts = [nulls[name] for _, name in sorted(named)]
+        if counts[-1] > counts[0] and all(a <= b for a, b in pairwise(counts)):
+            out.update({name: stem for _, name in named})
+    return out

@@ -33,7 +33,7 @@ from pytest_statharness.precision import PROBABILITY_DIGITS, STATISTIC_DIGITS
 from .._shared.hist import decoded
 from .._shared.lazy_scipy import SCIPY_STATS, stats
 from .._shared.series import ALPHA, significant_severity
-from .._shared.summaries import is_annotation, numbered_series
+from .._shared.summaries import attrition_series, is_annotation
 from ._common import ALL_KINDS, missing_masks
 
 #: a column is read when it misses at least this many values and has at least as many
@@ -79,7 +79,8 @@ FEW_MISSING_RULE = (
 
 SERIES_RULE = (
     "the column and its grouping are numbered copies of one measure ({stem!r}1, "
-    "{stem!r}2, ...: a wide table's periods): a unit missing in a later period given its "
+    "{stem!r}2, ... at least 6, missing more with each number and never less: a wide "
+    "table's periods): a unit missing in a later period given its "
     "value in an earlier one is attrition across the table's periods, one fact said by "
     "missingness; severity at most low"
 )
@@ -301,7 +302,7 @@ class MissingByGroup(Analysis):
                 ):
                     by_arm[c] = (g, result, severity)
         out = []
-        series = numbered_series(c.name for c in ctx.dataset.columns)
+        series = attrition_series(ctx.dataset.columns)
         for c in dict.fromkeys(c for c, _ in pairs):
             if c not in best:
                 continue

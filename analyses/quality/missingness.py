@@ -52,7 +52,7 @@ from .._shared.counts import add_counts
 from .._shared.groups import linked_groups
 from .._shared.report import graded, named
 from .._shared.series import ticks_per_second, time_ticks
-from .._shared.summaries import is_annotation, numbered_series
+from .._shared.summaries import attrition_series, is_annotation
 from ._common import missing_masks
 
 MARKERS_NOTE = (
@@ -562,13 +562,14 @@ class Missingness(Analysis):
                     parameters={"rank": rank, **pair_counts},
                 )
             )
-        _one_series_one_fact(out, numbered_series(columns))
+        _one_series_one_fact(out, attrition_series(ctx.dataset.columns))
         return out
 
 
 SERIES_RULE = (
-    "every column here is a numbered copy of one measure ({stem!r}1, {stem!r}2, ...: a "
-    "wide table's periods) whose missing values {lead!r} already reports: units leaving "
+    "every column here is a numbered copy of one measure ({stem!r}1, {stem!r}2, ... at "
+    "least 6, missing more with each number and never less: a wide table's periods) whose "
+    "missing values {lead!r} already reports: units leaving "
     "the table period by period (attrition) are one fact; severity at most low"
 )
 

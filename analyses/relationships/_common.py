@@ -347,3 +347,44 @@ class _LevelScan:
                 "distinct": len(state[c]["counts"]),
             }
         return out
+
+
+#: the strongest significant pair of an outcome is medium from these effects (about
+#: Cohen's small-to-medium: r 0.2, epsilon² 0.02, V 0.15)
+DRIVER_FLOOR = {"correlation": 0.2, "group_difference": 0.02, "association": 0.15}
+DRIVER_RULE = (
+    "{target!r} is the table's outcome (dataset.targets: declared, or named like one): its "
+    "strongest pair in this analysis, significant at p < "
+    f"{ALPHA} after Bonferroni over the table's pairs and at least a small-to-medium effect "
+    "(|r| >= 0.2, epsilon² >= 0.02, corrected V >= 0.15), is the relation the table was "
+    "collected to show (Wages1's wage against schooling, r 0.28; its gap by sex, epsilon² "
+    "0.03); at least medium"
+)
+
+
+def strongest_driver_pairs(
+    dataset, kind: str, candidates, *, measures_only: bool = False
+) -> set[tuple[str, str]]:
+    """Each outcome's strongest pair (``candidates``: (a, b, effect, p, tests) per pair),
+    when it is significant (p x tests < ALPHA) and at least DRIVER_FLOOR[kind]: such a
+    pair is at least medium (DRIVER_RULE), before the rules that cap a pair made by
+    construction. Why: a first look that leaves the table's main relation at info
+    (Wages1's returns to schooling, r 0.28, under the outcome bar of 0.3) misses what the
+    table was collected to show. ``measures_only``: not a 0/1 outcome (how Titanic's
+    survivors differ in their number of parents aboard is no driver of survival)."""
+    floor = DRIVER_FLOOR[kind]
+    out = set()
+    for target in dataset.targets:
+        if measures_only and dataset.column(target).role == ColumnRole.BOOLEAN:
+            continue
+        best = None
+        for a, b, effect, p, tests in candidates:
+            if target not in (a, b) or effect is None or p is None:
+                continue
+            if effect < floor or p * tests >= ALPHA:
+                continue
+            if best is None or effect > best[2]:
+                best = (a, b, effect)
+        if best is not None:
+            out.add((best[0], best[1]))
+    return out

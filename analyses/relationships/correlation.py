@@ -50,6 +50,7 @@ from .._shared.summaries import (
 )
 from ._common import (
     CENSORING_RULE,
+    DRIVER_RULE,
     LARGE_ALPHA,
     LARGE_R,
     LARGE_RULE,
@@ -66,6 +67,7 @@ from ._common import (
     interest_columns,
     interest_pair,
     nested_cell,
+    strongest_driver_pairs,
 )
 from .identities import IDENTITY_R2, MAX_TERMS, find_identities
 
@@ -1475,21 +1477,43 @@ class Correlation(Analysis):
         interesting = interest_columns(ctx.dataset)
         events = event_flags(ctx.dataset)
         censoring = censoring_pairs(ctx.dataset)
+
+        def spearman(i: int, j: int):
+            if (i, j) not in info["spearman_pairs"]:
+                return None, None
+            return _spearman(
+                info["ranks"].get((i, j), 0),
+                (info["pearson"].get((i, j)) or _pearson(None))["n"],
+                info["tables"][info["spearman_pairs"][(i, j)][0]],
+                info["tables"][info["spearman_pairs"][(i, j)][1]],
+            )
+
+        def effect(i: int, j: int) -> tuple[float, float | None]:
+            """max(|r|, |rho|) and the smaller of their p-values."""
+            pr = info["pearson"].get((i, j)) or _pearson(None)
+            r, p = pr["r"], pr["p"]
+            rho, rho_p = spearman(i, j)
+            strength = max([abs(v) for v in (r, rho) if v is not None], default=0.0)
+            return strength, min((x for x in (p, rho_p) if x is not None), default=None)
+
+        drivers = strongest_driver_pairs(
+            ctx.dataset,
+            "correlation",
+            [
+                (cols[i], cols[j], *effect(i, j), tested)
+                for i, j in selected
+                if axis_index not in (i, j)
+            ],
+            measures_only=True,
+        )
         for i, j in selected:
             if axis_index in (i, j):
                 continue  # the time axis is read only to tell shared trends
             pr = info["pearson"].get((i, j)) or _pearson(None)
             n = pr["n"]
-            rho = rho_p = None
             reason = None
-            if (i, j) in info["spearman_pairs"]:
-                rho, rho_p = _spearman(
-                    info["ranks"].get((i, j), 0),
-                    n,
-                    info["tables"][info["spearman_pairs"][(i, j)][0]],
-                    info["tables"][info["spearman_pairs"][(i, j)][1]],
-                )
-            else:
+            rho, rho_p = spearman(i, j)
+            if (i, j) not in info["spearman_pairs"]:
                 reason = self._spearman_reason(ctx, info, i, j)
             values = {
                 "n": n,
@@ -1521,6 +1545,11 @@ class Correlation(Analysis):
                 alpha,
             )
             params = {"pairs_tested": tested}
+            if (cols[i], cols[j]) in drivers and severity in ("low", "info"):
+                # Wages1: wage against schooling, r 0.28, under the outcome bar
+                severity = "medium"
+                target = next(t for t in ctx.dataset.targets if t in (cols[i], cols[j]))
+                params["strongest_driver"] = DRIVER_RULE.format(target=target)
             if interest:
                 params["declared_interest"] = (
                     INTEREST_RULE

@@ -32,6 +32,7 @@ from .._shared.summaries import (
     unknown_level,
 )
 from ._common import (
+    DRIVER_RULE,
     GROUP_KINDS,
     LARGE_ALPHA,
     LARGE_RULE,
@@ -46,6 +47,7 @@ from ._common import (
     interest_columns,
     interest_pair,
     nested_cell,
+    strongest_driver_pairs,
 )
 
 #: an association with a class outcome is medium from this corrected V: the strength of
@@ -255,9 +257,18 @@ class CramersV(Analysis):
         for a, b in pairs:
             if (a, b) in one_to_one and b not in copy_of:
                 copy_of[b] = copy_of.get(a, a)
+        results = {(a, b): _cramers(tables.get((a, b))) for a, b in pairs}
+        drivers = strongest_driver_pairs(
+            ctx.dataset,
+            "association",
+            [
+                (a, b, results[(a, b)]["cramers_v_corrected"], results[(a, b)]["p_value"], tested)
+                for a, b in pairs
+            ],
+        )
         for a, b in pairs:
             table = tables.get((a, b))
-            res = _cramers(table)
+            res = results[(a, b)]
             other = {
                 c: {"levels": levels[c]["other_levels"], "rows": levels[c]["other_rows"]}
                 for c in (a, b)
@@ -276,6 +287,11 @@ class CramersV(Analysis):
                 ((INTEREST_MEDIUM_V, "medium"),) if interest else ((0.5, "medium"), (0.3, "low")),
                 alpha,
             )
+            if (a, b) in drivers and severity in ("low", "info"):
+                # prostateSurvival: status by grade, V 0.19, under the outcome bar of 0.2
+                severity = "medium"
+                target = next(t for t in ctx.dataset.targets if t in (a, b))
+                params["strongest_driver"] = DRIVER_RULE.format(target=target)
             if interest:
                 params["declared_interest"] = (
                     INTEREST_RULE

@@ -37,6 +37,7 @@ from .._shared.summaries import (
 )
 from ._common import (
     CENSORING_RULE,
+    DRIVER_RULE,
     GROUP_KINDS,
     LARGE_ALPHA,
     LARGE_EPSILON,
@@ -54,6 +55,7 @@ from ._common import (
     focus_tests,
     gate,
     interest_columns,
+    strongest_driver_pairs,
 )
 
 # -- group differences (Kruskal–Wallis) -------------------------------------------------
@@ -389,9 +391,42 @@ class GroupDifferences(Analysis):
         binned = _binned_groupings(
             ctx.dataset, info, [p for p in pairs if frozenset(p) not in censoring]
         )
+        kruskal: dict[tuple[str, str], dict] = {}
+
+        def kruskal_of(v: str, g: str) -> dict:
+            """The pair's Kruskal-Wallis result (computed once: the driver screen and the
+            findings read it)."""
+            if (v, g) not in kruskal:
+                labels = [level_label(x) for x in info["levels"][g]["levels"]] + ["(other)"]
+                counts, sums = info["sums"].get((v, g), ([], []))
+                kruskal[(v, g)] = _kruskal(
+                    counts, sums, info["tables"][self._key(info, v, g)], labels
+                )
+            return kruskal[(v, g)]
+
+        # an outcome measure across groupings (not a measure across a class outcome's levels)
+        ranked = [
+            (v, g)
+            for v, g in pairs
+            if (v, g) in info.get("rank_pairs", {}) and v in ctx.dataset.targets
+        ]
+        drivers = strongest_driver_pairs(
+            ctx.dataset,
+            "group_difference",
+            [
+                (
+                    v,
+                    g,
+                    kruskal_of(v, g).get("epsilon_squared"),
+                    kruskal_of(v, g).get("p_value"),
+                    tested,
+                )
+                for v, g in ranked
+            ],
+            measures_only=True,
+        )
         for v, g in pairs:
             lv = info["levels"][g]
-            labels = [level_label(x) for x in lv["levels"]] + ["(other)"]
             params: dict = {"pairs_tested": tested}
             if lv["other_levels"]:
                 params["other_bucket"] = {
@@ -411,7 +446,7 @@ class GroupDifferences(Analysis):
             sums: list[int] = []
             if (v, g) in info.get("rank_pairs", {}):
                 counts, sums = info["sums"].get((v, g), ([], []))
-                res.update(_kruskal(counts, sums, info["tables"][key], labels))
+                res.update(kruskal_of(v, g))
                 # each level's mean rank relative to the mean: the measure's pattern over g
                 total = sum(counts)
                 profiles[(v, g)] = {
@@ -461,6 +496,11 @@ class GroupDifferences(Analysis):
                 else ((0.14, "medium"), (0.06, "low")),
                 alpha,
             )
+            if (v, g) in drivers and severity in ("low", "info"):
+                # Wages1: wage by sex, epsilon² 0.03, under the outcome bar of 0.04
+                severity = "medium"
+                target = next(t for t in ctx.dataset.targets if t in (v, g))
+                params["strongest_driver"] = DRIVER_RULE.format(target=target)
             if interest:
                 params["declared_interest"] = (
                     ("" if design else INTEREST_RULE)

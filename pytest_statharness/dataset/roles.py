@@ -107,6 +107,8 @@ _ID_TOKENS = {
 #: values over 578 rows, beside NO2 and SO2, is a measurement)
 _WEAK_ID_TOKENS = {"no", "nr", "num", "number"}
 WEAK_ID_DISTINCT_SHARE = 0.5
+#: a name opening with a weak key word counts things: num_accounts, number_of_children
+_COUNT_PREFIX = re.compile(r"^(num|number|no|nr|n)(_of)?[ _.]")
 #: words naming the units rows are collected in (pupils in classes and schools, patients
 #: in hospitals, answers by interviewer): whole numbers so named, with more values than a
 #: code list, are those units' keys, not a quantity (Star's schidkn, nlschools' class)
@@ -660,7 +662,11 @@ def decide_role(
         and distinct > 20
         and not summary.get("negative")
         and (
-            tokens & (_ID_TOKENS - _WEAK_ID_TOKENS) or distinct >= WEAK_ID_DISTINCT_SHARE * non_null
+            tokens & (_ID_TOKENS - _WEAK_ID_TOKENS)
+            # 'Sample Number', 'BatterNumber': a weak word closing a name names a key;
+            # opening it ('num_satisfactory_accounts', 'number_of_children') a count
+            or (tokens - _WEAK_ID_TOKENS and not _COUNT_PREFIX.match(name.strip().lower()))
+            or distinct >= WEAK_ID_DISTINCT_SHARE * non_null
         )
     ):
         return RoleDecision(

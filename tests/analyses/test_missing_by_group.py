@@ -320,3 +320,19 @@ def test_attrition_across_a_wide_series_is_one_fact() -> None:
     assert len([f for f in notable if f["kind"] != "empty_columns"]) == 1, [
         f["title"] for f in notable
     ]
+
+
+def test_numbered_columns_that_do_not_lose_rows_in_order_are_no_attrition() -> None:
+    """neuro's V1..V6 (electrodes, missing where the reading saturates: 429, 51, 0, 1,
+    24, 379) are numbered like a wide series but do not lose rows number by number: how
+    one goes missing with another's extreme readings stays medium."""
+    rng = np.random.default_rng(6)
+    n = 500
+    base = rng.normal(0, 50, n)
+    frame = pd.DataFrame({f"V{k}": base + rng.normal(0, 10, n) for k in range(1, 7)})
+    frame.loc[frame["V2"] < -60, "V1"] = np.nan  # V1 saturates where V2 reads low
+    frame.loc[frame["V5"] > 60, "V6"] = np.nan
+    result = run_on_frame(analysis(), frame)
+    found = {f["subject"]["column"]: f for f in result.findings if f["kind"] == "missing_by_group"}
+    assert found["V1"]["severity"] == "medium"
+    assert "severity_capped" not in found["V1"]["evidence"]["parameters"]

@@ -1205,3 +1205,41 @@ def test_a_relation_on_a_sliver_of_the_table_is_low() -> None:
         if f["subject"].get("group_by") == "engine"
     }
     assert groups["speed"]["severity"] in ("low", "info")
+
+
+def test_an_outcomes_strongest_pair_is_medium_from_a_small_effect() -> None:
+    """Wages1: wage against schooling (r 0.28) and by sex (epsilon² 0.03) sat at info,
+    under the outcome bars of 0.3 and 0.04 - the relations the table was collected for.
+    An outcome's strongest significant pair of each analysis is medium from r 0.2,
+    epsilon² 0.02, V 0.15; its weaker pairs keep their severity, and a measure across a
+    0/1 outcome's levels is no driver."""
+    rng = np.random.default_rng(28)
+    n = 3000
+    school = rng.normal(12, 2, n)
+    sex = rng.choice(["female", "male"], n)
+    exper = rng.normal(8, 3, n)
+    wage = 0.28 * (school - 12) / 2 + 0.35 * (sex == "male") + rng.normal(0, 1, n)
+    frame = pd.DataFrame({"exper": exper, "sex": sex, "school": school, "wage": wage})
+    corr = by_pair(run_on_frame(Correlation(), frame))
+    assert corr[("school", "wage")]["severity"] == "medium"
+    assert "strongest_driver" in corr[("school", "wage")]["evidence"]["parameters"]
+    assert corr[("exper", "wage")]["severity"] == "info"
+    groups = {
+        (f["subject"].get("column"), f["subject"].get("group_by")): f
+        for f in run_on_frame(GroupDifferences(), frame).findings
+    }
+    assert groups[("wage", "sex")]["severity"] == "medium"
+    assert groups[("school", "sex")]["severity"] == "info"
+    grades = rng.choice(["1", "2", "3"], n)
+    died = rng.random(n) < np.where(grades == "3", 0.45, 0.25)
+    classes = pd.DataFrame(
+        {
+            "grade": grades,
+            "outcome": np.where(died, "dead", "alive"),
+            "region": rng.choice(["n", "s"], n),
+        }
+    )
+    assoc = {tuple(f["subject"]["columns"]): f for f in run_on_frame(CramersV(), classes).findings}
+    found = assoc[("grade", "outcome")]
+    assert found["severity"] == "medium"
+    assert 0.15 <= found["measurement"]["values"]["cramers_v_corrected"] < 0.2
