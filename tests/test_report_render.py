@@ -474,3 +474,26 @@ def test_a_capped_finding_says_why_in_its_headline() -> None:
     ), line
     other = next(line for line in md.splitlines() if "group_difference x" in line)
     assert "held at" not in other
+
+
+def test_a_series_indexed_by_a_period_counter_is_drawn_and_reported(pytester) -> None:
+    """PeaceBridge2003 (t = 1..156 beside Year and Month): the trend of a series without a
+    changepoint is drawn from segment bounds 't = 1' .. 't = 60', which steps_svg read as
+    ISO dates: a ValueError in the session's last hook, and no report.md or report.html
+    for any dataset of the run."""
+    import numpy as np
+
+    values = np.random.default_rng(1).normal(10, 1, 60)
+    pytester.path.joinpath("t.csv").write_text(
+        "t,y\n" + "".join(f"{i + 1},{v:.4f}\n" for i, v in enumerate(values))
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "statharness", "--stat-explore", "--stat-dataset", "t=t.csv"
+    )
+    assert result.ret == 0, result.stdout.str() + result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+    run = next(pytester.path.glob("appdata/runs/run-*"))
+    assert (run / "report.md").is_file() and (run / "report.html").is_file()
+    from pytest_statharness.report.html import steps_svg
+
+    assert "<line" in steps_svg([("t = 1", "t = 60", 10.0)], ("t = 1", "t = 60", 9.8, 10.2))

@@ -49,6 +49,15 @@ SUMMARY_WORDS = frozenset(
         "close",
         "q1",
         "q3",
+        # a quantity as a total and as a share of something (bakers' total_episodes_appeared
+        # and percent_episodes_appeared, a loan's total and open credit lines)
+        "total",
+        "sum",
+        "percent",
+        "pct",
+        "share",
+        "proportion",
+        "fraction",
     }
 )
 #: the four prices of a trading period: summaries of one price even with no other word,

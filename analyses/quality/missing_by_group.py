@@ -344,7 +344,16 @@ class MissingByGroup(Analysis):
                 parameters["severity_capped"] = FEW_MISSING_RULE.format(rows=res["highest_missing"])
             totals, missing = tables(c, g)
             high, low = res["highest_level"], res["lowest_level"]
-            if res["structural"]:
+            missing_rows = ctx.dataset.column(c).null_count
+            if res["structural"] and res["missing"] < missing_rows:
+                # penguins_raw: 'Delta 15 N' missing at one comment (7 rows) and on 7 rows
+                # with no comment at all: not "exactly where"
+                title = (
+                    f"{c!r} is missing wherever {g!r} is {_label(res['missing_levels'])} "
+                    f"({res['missing']} of its {missing_rows} missing rows) and present at "
+                    f"the other levels of {g!r}"
+                )
+            elif res["structural"]:
                 title = (
                     f"{c!r} is missing exactly where {g!r} is {_label(res['missing_levels'])} "
                     f"({res['missing']} rows) and present at every other level"

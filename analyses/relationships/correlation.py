@@ -766,6 +766,11 @@ def _risk_note(risks: dict) -> str:
 
 GROUP_MIN_COLUMNS = 3
 
+TRANSFORM_PAIR_RULE = (
+    "{column!r} is a monotone function of {base!r} (Spearman rho 1: a log, a square): its "
+    "correlations with other measures restate those of {base!r}; severity at most low, and "
+    "it links no correlated group"
+)
 IDENTITY_PAIR_RULE = (
     "{column!r} is a linear identity of other measures (see its linear_identity finding): "
     "its correlations restate theirs; severity at most low, and it links no correlated group"
@@ -1496,6 +1501,16 @@ class Correlation(Analysis):
             strength = max([abs(v) for v in (r, rho) if v is not None], default=0.0)
             return strength, min((x for x in (p, rho_p) if x is not None), default=None)
 
+        # a column that is a monotone function of an earlier one (Caterpillars' LogMass of
+        # Mass, rho 1): its pairs with the others restate the original's, and a correlated
+        # group of 15 "measures" held 7 such copies
+        transforms: dict[int, int] = {}
+        for i, j in selected:
+            rho = spearman(i, j)[0] if axis_index not in (i, j) else None
+            if rho is not None and abs(rho) >= MONOTONE_RHO:
+                copy, base = _transform_and_base(cols, i, j)
+                if copy not in transforms and base not in transforms:
+                    transforms[copy] = base
         drivers = strongest_driver_pairs(
             ctx.dataset,
             "correlation",
@@ -1654,6 +1669,9 @@ class Correlation(Analysis):
                 )
             )
             restated = i in derived_cols or j in derived_cols
+            transformed = next(
+                (k for k in (i, j) if k in transforms and transforms[k] not in (i, j)), None
+            )
             sparse = _sparse_side(info, i, j)
             # r resting on a few extreme rows links no group (hbk's X1..X3, r 0.95+ from 14
             # leverage points, rho 0.5) and is at most low
@@ -1663,6 +1681,7 @@ class Correlation(Analysis):
                 and sparse is None
                 and not few_rows
                 and not restated
+                and transformed is None
                 and not mutual
                 and not (shared or series_levels)
                 and not interest
@@ -1697,6 +1716,11 @@ class Correlation(Analysis):
                 severity = "low"
                 params["severity_capped"] = IDENTITY_PAIR_RULE.format(
                     column=cols[i] if i in derived_cols else cols[j]
+                )
+            elif transformed is not None and severity in ("medium", "high"):
+                severity = "low"
+                params["severity_capped"] = TRANSFORM_PAIR_RULE.format(
+                    column=cols[transformed], base=cols[transforms[transformed]]
                 )
             elif derived is not None and severity in ("medium", "high"):
                 # log(popul) and popul, INCOME and INCOMESQ, a product and its factor
@@ -2051,6 +2075,17 @@ def _linear_text(coefficients: dict[str, float], constant: float, mean: float) -
     for c, shown in terms[1:]:
         text += f" {'-' if c < 0 else '+'} {shown}"
     return text
+
+
+def _transform_and_base(cols: list[str], i: int, j: int) -> tuple[int, int]:
+    """(the transformed column, its original) of a pair at Spearman rho 1: the one whose
+    name holds the other's ('LogMass' of 'Mass', 'lwage' of 'wage'), else the later one."""
+    a, b = cols[i].casefold(), cols[j].casefold()
+    if a != b and a in b:
+        return j, i
+    if a != b and b in a:
+        return i, j
+    return j, i
 
 
 def _add_moments(a: list, b: list) -> list:

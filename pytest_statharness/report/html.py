@@ -25,8 +25,10 @@ bound, further plots are left out and the page says how many.
 
 from __future__ import annotations
 
+import functools
 import html
 import math
+import re
 from collections import defaultdict
 
 from ..scorecard import explored_items, explored_line, problem_items, score_text, verdict_text
@@ -104,6 +106,22 @@ def _frame(body: list[str], y_label: str, x_left: str, x_right: str, y_max: str)
     return "".join(parts)
 
 
+def _never_raises(draw):
+    """A chart that cannot be drawn is left out; it never takes the report with it (a
+    series indexed 't = 1', 't = 2' made steps_svg raise, and no report.md or report.html
+    was written for any dataset of the run)."""
+
+    @functools.wraps(draw)
+    def guarded(*args, **kwargs) -> str:
+        try:
+            return draw(*args, **kwargs)
+        except (ValueError, TypeError, ZeroDivisionError, OverflowError, IndexError):
+            return ""
+
+    return guarded
+
+
+@_never_raises
 def histogram_svg(edges: list, counts: list) -> str:
     """Bars of the counts on a log10(1 + count) scale (heavy tails stay visible)."""
     if not counts or len(edges) != len(counts) + 1:
@@ -126,6 +144,7 @@ def histogram_svg(edges: list, counts: list) -> str:
     return _frame(bars, "rows (log)", _num(edges[0]), _num(edges[-1]), _axis(peak))
 
 
+@_never_raises
 def hbar_svg(pairs: list[tuple[str, float]], *, fmt=_num, color="#4a78b5") -> str:
     """Horizontal bars, one per (label, value), largest scale = largest value."""
     if not pairs:
@@ -153,6 +172,7 @@ def hbar_svg(pairs: list[tuple[str, float]], *, fmt=_num, color="#4a78b5") -> st
     return "".join(parts)
 
 
+@_never_raises
 def benford_svg(observed: list, expected: list) -> str:
     if len(observed) != 9 or len(expected) != 9:
         return ""
@@ -177,6 +197,7 @@ def benford_svg(observed: list, expected: list) -> str:
     return _frame(body, "share", "", "", f"{peak:.2f}")
 
 
+@_never_raises
 def steps_svg(
     segments: list[tuple[str, str, float]],
     trend: tuple[str, str, float, float] | None = None,
@@ -188,7 +209,15 @@ def steps_svg(
     import datetime as dt
 
     def day(text):
-        return dt.date.fromisoformat(text[:10]).toordinal()
+        """A segment bound's position: a date's day number, or the number of a period
+        index ('t = 12')."""
+        try:
+            return dt.date.fromisoformat(text[:10]).toordinal()
+        except ValueError:
+            number = re.search(r"-?\d+(?:\.\d+)?", text)
+            if number is None:
+                raise
+            return float(number.group())
 
     start, end = day(segments[0][0]), day(segments[-1][1])
     span = max(end - start, 1)
@@ -227,6 +256,7 @@ def steps_svg(
     return _frame(body, "level", segments[0][0][:10], segments[-1][1][:10], _axis(high))
 
 
+@_never_raises
 def curve_svg(
     labels: list[str], values: list[float], *, y_label: str, reference: float | None = None
 ) -> str:

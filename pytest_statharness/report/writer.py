@@ -283,8 +283,9 @@ def write_run_report(harness, exitstatus: int) -> Path:
         run_dir / "scorecard.json", canonical_json.dumps_document(report["scorecard"])
     )
     write_text_atomic(run_dir / "telemetry.json", canonical_json.dumps_document(telemetry))
-    write_text_atomic(run_dir / "report.html", render_html(report))
+    # the text report first: it holds every finding, whatever a chart of the page does
     write_text_atomic(run_dir / "report.md", render_markdown(report))
+    write_text_atomic(run_dir / "report.html", render_html(report))
     if comparison is not None:
         write_text_atomic(
             run_dir / "comparison_summary.json", canonical_json.dumps_document(comparison)

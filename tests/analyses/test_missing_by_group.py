@@ -336,3 +336,22 @@ def test_numbered_columns_that_do_not_lose_rows_in_order_are_no_attrition() -> N
     found = {f["subject"]["column"]: f for f in result.findings if f["kind"] == "missing_by_group"}
     assert found["V1"]["severity"] == "medium"
     assert "severity_capped" not in found["V1"]["evidence"]["parameters"]
+
+
+def test_a_column_missing_at_one_level_and_elsewhere_is_not_missing_exactly_there() -> None:
+    """penguins_raw's 'Delta 15 N' is missing at the comment 'Not enough blood' (7 rows)
+    and on rows with no comment: the title said "missing exactly where ... and present at
+    every other level", which was not so."""
+    rng = np.random.default_rng(7)
+    n = 300
+    comment = np.array([None] * n, dtype=object)
+    comment[:8] = "Not enough blood for isotopes."
+    comment[8:30] = "Nest never observed with full clutch."
+    value = rng.normal(9, 0.5, n)
+    value[:8] = np.nan
+    value[200:207] = np.nan  # no comment there
+    frame = pd.DataFrame({"Comments": comment, "Delta 15 N": value})
+    result = run_on_frame(analysis(), frame)
+    f = next(f for f in result.findings if f["subject"].get("group_by") == "Comments")
+    assert "exactly" not in f["title"]
+    assert "(8 of its 15 missing rows)" in f["title"]

@@ -1243,3 +1243,28 @@ def test_an_outcomes_strongest_pair_is_medium_from_a_small_effect() -> None:
     found = assoc[("grade", "outcome")]
     assert found["severity"] == "medium"
     assert 0.15 <= found["measurement"]["values"]["cramers_v_corrected"] < 0.2
+
+
+def test_log_copies_restate_their_originals_and_link_no_group() -> None:
+    """Caterpillars keeps each measure and its log10 (LogMass of Mass, Spearman rho 1):
+    '15 measures move together' counted 7 copies. A column that is a monotone function of
+    another restates its correlations: low, outside every group."""
+    rng = np.random.default_rng(31)
+    n = 300
+    size = rng.lognormal(0, 1, n)
+    frame = pd.DataFrame(
+        {
+            "Mass": size * rng.lognormal(0, 0.1, n),
+            "Intake": size * rng.lognormal(0, 0.1, n),
+            "Frass": size * rng.lognormal(0, 0.1, n),
+        }
+    )
+    for c in ("Mass", "Intake", "Frass"):
+        frame[f"Log{c}"] = np.log10(frame[c])
+    result = run_on_frame(Correlation(), frame)
+    groups = [f for f in result.findings if f["kind"] == "correlated_group"]
+    assert all(not any(c.startswith("Log") for c in g["subject"]["columns"]) for g in groups)
+    pairs = by_pair(result)
+    capped = pairs[("LogMass", "LogFrass")]
+    assert capped["severity"] == "low"
+    assert "monotone function of 'Mass'" in capped["evidence"]["parameters"]["severity_capped"]

@@ -306,6 +306,15 @@ def test_summaries_of_one_quantity_correlate_by_construction() -> None:
     assert shared_quantity("age", "years_married") is None
     assert shared_quantity("high", "volume") is None
     assert shared_quantity("mean radius", "mean radius ") is None
+    # a total and a share of one count (bakers' episodes appeared), a total and the open
+    # part (a loan's credit lines); a total and one of its parts is no summary
+    assert (
+        shared_quantity("total_episodes_appeared", "percent_episodes_appeared")
+        == "episodes appeared"
+    )
+    assert shared_quantity("total_credit_lines", "open_credit_lines") == "credit lines"
+    assert shared_quantity("paid_total", "paid_principal") is None
+    assert shared_quantity("pct_white", "pct_black") is None
 
     rng = np.random.default_rng(5)
     n = 500
