@@ -161,6 +161,12 @@ def build_scorecard(
     )
     if acc_vetoes:
         acc = 0
+    if datasets and not analysis_items:
+        # --stat-disable of every provider, or -k selecting none: nothing was verified
+        acc = 0
+        acc_vetoes.append(
+            "no analysis ran on the dataset(s): nothing was verified (check --stat-disable and -k)"
+        )
     if unrecorded:
         acc_vetoes.append(
             f"{len(unrecorded)} item(s) have no stored snapshot: nothing to verify them against "

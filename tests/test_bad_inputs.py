@@ -1066,3 +1066,25 @@ def test_infinities_among_whole_numbers_make_no_id_and_are_reported(
     assert any(
         "2 infinite values in 'v'" in f["title"] and f["severity"] == "high" for f in findings
     )
+
+
+def test_columns_past_max_columns_are_said_in_the_terminal(pytester: pytest.Pytester) -> None:
+    """A 600-column table lost 400 columns of every analysis to max_columns and only
+    report.json's evidence.left_out said so: the summary names the cap and how to raise
+    it."""
+    header = ",".join(f"c{i}" for i in range(210))
+    rows = "".join(",".join(str((i * 7 + j) % 13) for j in range(210)) + "\n" for i in range(40))
+    pytester.path.joinpath("wide.csv").write_text(header + "\n" + rows)
+    result = pytester.runpytest_subprocess(
+        "-p",
+        "statharness",
+        "--stat-explore",
+        "--stat-dataset",
+        "w=wide.csv",
+        "-k",
+        "profile_numeric",
+    )
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["dataset w: up to 10 column(s) left out of 1 analysis item(s) by max_columns = 200*"]
+    )

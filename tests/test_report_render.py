@@ -497,3 +497,14 @@ def test_a_series_indexed_by_a_period_counter_is_drawn_and_reported(pytester) ->
     from pytest_statharness.report.html import steps_svg
 
     assert "<line" in steps_svg([("t = 1", "t = 60", 10.0)], ("t = 1", "t = 60", 9.8, 10.2))
+
+
+def test_a_run_where_no_analysis_ran_is_not_ready_for_release() -> None:
+    """--stat-disable=pytest-statharness ran 0 items on a dataset, and the scorecard said
+    10/10, 'ready for release'."""
+    from pytest_statharness.scorecard import build_scorecard
+
+    report = {"datasets": [{"name": "t", "row_count": 100}], "items": []}
+    card = build_scorecard(report, report_text="{}", network_mode="off")
+    assert not card["release_ready"]
+    assert any("no analysis ran" in v for v in card["pillars"]["accurate"]["vetoes"])

@@ -1283,3 +1283,17 @@ def test_cdisc_arm_and_event_flag_names_are_read(tmp_path) -> None:
     dataset = open_dataset("adsl", str(tmp_path / "adsl.csv"))
     assert dataset.treatments == ("TRTA",)
     assert dataset.targets == ("EVNTFL",)
+
+
+@pytest.mark.parametrize("name", ["docvis", "numvisit", "absent"])
+def test_the_counts_health_tables_explain_are_outcomes(tmp_path, name) -> None:
+    """COUNT's mdvis (numvisit), rwm5yr (docvis), schooldays (absent): the count each
+    table is collected to explain stayed a plain measure, so its main relations (numvisit
+    by bad health, r 0.37) were info."""
+    rng = np.random.default_rng(2)
+    n = 300
+    frame = pd.DataFrame(
+        {name: rng.poisson(3, n), "age": rng.integers(20, 70, n), "female": rng.integers(0, 2, n)}
+    )
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    assert open_dataset("t", str(tmp_path / "t.csv")).targets == (name,)

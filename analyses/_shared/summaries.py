@@ -45,6 +45,8 @@ SUMMARY_WORDS = frozenset(
         "lower",
         "upper",
         "peak",
+        "highest",
+        "lowest",
         "open",
         "close",
         "q1",
@@ -58,6 +60,12 @@ SUMMARY_WORDS = frozenset(
         "share",
         "proportion",
         "fraction",
+        # one quantity as recorded and as corrected (polls' rawpoll_clinton and
+        # adjpoll_clinton)
+        "raw",
+        "adj",
+        "adjusted",
+        "unadjusted",
     }
 )
 #: the four prices of a trading period: summaries of one price even with no other word,
@@ -85,6 +93,30 @@ def _is_summary(word: str) -> bool:
     return word in SUMMARY_WORDS or bool(_PERCENTILE.fullmatch(word))
 
 
+_VERSION_PREFIX = re.compile(r"(raw|adj)([a-z]{3,})")
+
+
+def _split_versions(words: list[str]) -> list[str]:
+    """'rawpoll' -> 'raw', 'poll': a recorded or adjusted version prefixed to a word."""
+    out = []
+    for w in words:
+        m = _VERSION_PREFIX.fullmatch(w)
+        out.extend(m.groups() if m else (w,))
+    return out
+
+
+def _seasonally_adjusted(wx: list[str], wy: list[str]) -> bool:
+    """Hstarts' 'hs' and 'hssa': one series and its seasonally adjusted ('sa') or not
+    adjusted ('nsa') version, the suffix on the last word or as a word of its own."""
+    for a, b in ((wx, wy), (wy, wx)):
+        if len(b) == len(a) + 1 and b[:-1] == a and b[-1] in ("sa", "nsa"):
+            return True
+        if len(a) == len(b) and a and a[:-1] == b[:-1]:
+            if b[-1] in (a[-1] + "sa", a[-1] + "nsa") and len(a[-1]) >= 2:
+                return True
+    return False
+
+
 def shared_quantity(x: str, y: str, columns: Collection[str] = ()) -> str | None:
     """The quantity two columns both summarise, or None.
 
@@ -99,8 +131,15 @@ def shared_quantity(x: str, y: str, columns: Collection[str] = ()) -> str | None
         return None
     rest_x = [w for w in wx if not _is_summary(w)]
     rest_y = [w for w in wy if not _is_summary(w)]
+    if _seasonally_adjusted(wx, wy):
+        return " ".join(wx if len("".join(wx)) < len("".join(wy)) else wy)
     if rest_x != rest_y:
-        return None
+        # 'rawpoll_clinton' and 'adjpoll_clinton': the version written into the word
+        wx, wy = _split_versions(wx), _split_versions(wy)
+        rest_x = [w for w in wx if not _is_summary(w)]
+        rest_y = [w for w in wy if not _is_summary(w)]
+        if rest_x != rest_y:
+            return None
     if not any(_is_summary(w) for w in wx + wy):
         return None
     if rest_x:

@@ -1462,14 +1462,6 @@ class Correlation(Analysis):
                     r_t = (info["pearson"].get((i, j)) or _pearson(None))["r"]
                     if r_t is not None:
                         trend[other] = r_t
-        best: dict[int, float] = {}  # each column's strongest |r| with another measure
-        for i, j in selected:
-            if axis_index in (i, j):
-                continue
-            r = (info["pearson"].get((i, j)) or _pearson(None))["r"]
-            if r is not None:
-                for a in (i, j):
-                    best[a] = max(best.get(a, 0.0), abs(r))
         out = []
         strong: list[tuple[int, int, dict]] = []  # medium pairs before the partner rule
         one_sided: list[tuple[int, int, dict]] = []  # the strongest pair of one column
@@ -1509,8 +1501,21 @@ class Correlation(Analysis):
             rho = spearman(i, j)[0] if axis_index not in (i, j) else None
             if rho is not None and abs(rho) >= MONOTONE_RHO:
                 copy, base = _transform_and_base(cols, i, j)
+                if cols[copy] in interesting and cols[base] not in interesting:
+                    # cps91's lwage (the outcome) of hrwage: the outcome keeps its pairs
+                    copy, base = base, copy
                 if copy not in transforms and base not in transforms:
                     transforms[copy] = base
+        # a column's strongest partner among the others, a transform of it aside (crime2's
+        # pop and lpop, r 0.9: pop's pair with crimes was 'weaker than its partners')
+        best: dict[int, float] = {}  # each column's strongest |r| with another measure
+        for i, j in selected:
+            if axis_index in (i, j) or i in transforms or j in transforms:
+                continue
+            r = (info["pearson"].get((i, j)) or _pearson(None))["r"]
+            if r is not None:
+                for a in (i, j):
+                    best[a] = max(best.get(a, 0.0), abs(r))
         drivers = strongest_driver_pairs(
             ctx.dataset,
             "correlation",

@@ -905,6 +905,10 @@ OUTCOME_NAMES = frozenset(
         # teaching evaluation, a car's fuel economy, insurance charges, a house value
         "bwt", "birthweight", "birth_weight", "los", "length_of_stay", "eval", "mpg",
         "charges", "medv",
+        # the counts health and insurance tables are collected to explain: doctor visits,
+        # days absent, claims (COUNT's mdvis numvisit, rwm5yr docvis, schooldays absent);
+        # not a bare 'visits' (births14's prenatal visits are a covariate)
+        "docvis", "numvisit", "absent", "absences", "claims",
     }
 )  # fmt: skip
 

@@ -214,6 +214,25 @@ def write_snapshot_diffs(harness: Harness, run_dir: Path) -> list[Path]:
     return sorted(written)
 
 
+def _columns_left_out(results: list[dict], dataset: str) -> tuple[int, int, int] | None:
+    """(most columns one item left out, items that left some out, the cap) for the
+    columns past max_columns, or None. Why: a 600-column table lost 400 columns of every
+    analysis and only report.json said so."""
+    most, items, cap = 0, 0, None
+    for r in results:
+        if r.get("dataset") != dataset:
+            continue
+        for f in r.get("findings") or ():
+            left = (f.get("evidence") or {}).get("left_out") or {}
+            if left.get("cap") != "max_columns":
+                continue
+            count = left.get("columns_count", len(left.get("columns") or ()))
+            most, items = max(most, count), items + 1
+            cap = (f.get("evidence") or {}).get("budget", {}).get("max_columns")
+            break
+    return (most, items, cap) if items else None
+
+
 #: fewer rows than this and a dataset is said to be too small for statistics (1 row)
 FEW_ROWS = 3
 
@@ -265,6 +284,14 @@ def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
             lines.append(
                 f"dataset {name}: {bad.count:,} of {dataset.row_count + bad.count:,} rows "
                 f"left out as malformed (ragged; first at line(s) {first})"
+            )
+        left = _columns_left_out(results, name)
+        if left:
+            most, analyses, cap = left
+            lines.append(
+                f"dataset {name}: up to {most:,} column(s) left out of {analyses} analysis item(s) "
+                f"by max_columns = {cap} (see each finding's evidence.left_out; raise it with "
+                f"--stat-cap max_columns=N)"
             )
         renamed = dataset.renamed_blank_names
         if renamed:

@@ -315,6 +315,11 @@ def test_summaries_of_one_quantity_correlate_by_construction() -> None:
     assert shared_quantity("total_credit_lines", "open_credit_lines") == "credit lines"
     assert shared_quantity("paid_total", "paid_principal") is None
     assert shared_quantity("pct_white", "pct_black") is None
+    assert shared_quantity("rawpoll_clinton", "adjpoll_clinton") == "poll clinton"
+    assert shared_quantity("rawpoll_clinton", "adjpoll_trump") is None
+    assert shared_quantity("hs", "hssa") == "hs"  # Hstarts: housing starts, adjusted
+    assert shared_quantity("starts_sa", "starts") == "starts"
+    assert shared_quantity("usa", "u") is None
 
     rng = np.random.default_rng(5)
     n = 500
