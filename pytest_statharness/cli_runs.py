@@ -347,6 +347,13 @@ def cmd_evidence_pack(args) -> int:
         raise _user_error(str(exc)) from None
     signed = "signed (HMAC-SHA256)" if key is not None else "unsigned"
     print(f"wrote {out}: {len(manifest['files'])} member(s), {signed}")
+    if run.get("status") in ("interrupted", "running"):
+        # a pack of a run that never finished holds what it got to write, not a verdict
+        print(
+            f"note: run {run['run_id']} is {run['status']}: it never finished, so the pack "
+            "holds a partial run (its report may be missing)",
+            file=sys.stderr,
+        )
     return 0
 
 

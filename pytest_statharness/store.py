@@ -25,7 +25,7 @@ from .errors import StateStoreError
 
 STATE_SCHEMA_VERSION = 2
 STALE_AFTER_S = 60.0
-RUN_STATUSES = ("running", "passed", "failed", "interrupted")
+RUN_STATUSES = ("running", "passed", "explored", "failed", "interrupted")
 
 # Columns added after schema 1, each with its SQL type: an old state.db gains them on open.
 _RUN_COLUMNS = {
@@ -216,9 +216,17 @@ def item_done(
     _transaction(home, record)
 
 
-def status_for_exit(exit_status: int) -> str:
+def status_for_exit(exit_status: int, items: dict[str, dict] | None = None) -> str:
+    """A run's status from its exit status; ``explored`` when it passed with items that
+    were computed but had no snapshot to verify (``--stat-explore``'s first look: runs
+    list called it "passed" while pytest said "explored" and the scorecard "not
+    verified")."""
     if exit_status == 0:
-        return "passed"
+        explored = any(
+            i.get("outcome") == "skipped" and (i.get("snapshot") or {}).get("status") == "missing"
+            for i in (items or {}).values()
+        )
+        return "explored" if explored else "passed"
     if exit_status == 2:  # pytest.ExitCode.INTERRUPTED
         return "interrupted"
     return "failed"
@@ -243,7 +251,7 @@ def finish_run(
             "UPDATE runs SET status = ?, exit_status = ?, summary = ?, ended = ?, heartbeat = ?"
             " WHERE run_id = ?",
             (
-                status_for_exit(exit_status),
+                status_for_exit(exit_status, items),
                 exit_status,
                 json.dumps(summary, sort_keys=True),
                 now,
@@ -389,7 +397,7 @@ def previous_comparable(home: Path, run_id: str) -> dict | None:
     try:
         row = conn.execute(
             "SELECT * FROM runs WHERE seq < ? AND datasets = ? AND settings_hash IS ?"
-            " AND status IN ('passed', 'failed') ORDER BY seq DESC LIMIT 1",
+            " AND status IN ('passed', 'explored', 'failed') ORDER BY seq DESC LIMIT 1",
             (run["seq"], json.dumps(run.get("datasets") or []), run.get("settings_hash")),
         ).fetchone()
         return _run_dict(row) if row else None

@@ -232,3 +232,19 @@ def test_a_rewritten_unsigned_pack_with_an_invalid_artifact_is_refused(
     problems = verify_pack(forged)
     assert len(problems) == 1 and problems[0].startswith(f"{member}: "), problems
     assert problem in problems[0]
+
+
+def test_a_pack_of_a_run_that_never_finished_says_so(home, tmp_path, capsys) -> None:
+    """A pack of a crashed (interrupted) run was built without a word: it holds what the
+    run got to write, not a finished run's verdict."""
+    run_id = store.list_runs(home)[0]["run_id"]
+    out = tmp_path / "p.zip"
+    assert (
+        main(["evidence", "pack", run_id, "--home", str(home), "--out", str(out), "--no-sign"]) == 0
+    )
+    assert "never finished" in capsys.readouterr().err
+    store.finish_run(home, run_id, 0, {}, {})
+    assert (
+        main(["evidence", "pack", run_id, "--home", str(home), "--out", str(out), "--no-sign"]) == 0
+    )
+    assert "never finished" not in capsys.readouterr().err

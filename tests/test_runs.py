@@ -402,3 +402,16 @@ def test_the_same_data_twice_changes_nothing_even_with_non_finite_values(
     gate = _latest(pytester)["comparison"]
     assert gate["against"] == first["run_id"]
     assert (gate["added"], gate["removed"], gate["changed"]) == (0, 0, 0), gate
+
+
+def test_an_exploration_is_listed_as_explored_not_passed(pytester, parquet_path) -> None:
+    """A first look with --stat-explore computes every item and verifies none (no
+    snapshot yet): runs list said 'passed' while pytest said 'explored' and the scorecard
+    'not verified'. Once recorded, the next run passes."""
+    args = ("-p", "statharness", f"--stat-dataset=sales={parquet_path}", "-k", "profile")
+    assert pytester.runpytest(*args, "--stat-explore").ret == 0
+    home = pytester.path / "appdata"
+    assert store.get_run(home, "run-000001")["status"] == "explored"
+    assert pytester.runpytest(*args, "--snapshot-update").ret == 0
+    assert pytester.runpytest(*args).ret == 0
+    assert store.get_run(home, "run-000003")["status"] == "passed"
