@@ -1088,3 +1088,16 @@ def test_columns_past_max_columns_are_said_in_the_terminal(pytester: pytest.Pyte
     result.stdout.fnmatch_lines(
         ["dataset w: up to 10 column(s) left out of 1 analysis item(s) by max_columns = 200*"]
     )
+
+
+def test_a_timestamp_role_on_a_column_of_numbers_is_refused(tmp_path: Path) -> None:
+    """beav1's hhmm 'time' declared role = "timestamp" was accepted, and then no time
+    analysis ran, with nothing said."""
+    from pytest_statharness.dataset.spec import SpecError, load_specs
+
+    pd.DataFrame({"time": [930, 940, 950, 1000] * 10, "temp": np.arange(40.0)}).to_csv(
+        tmp_path / "b.csv", index=False
+    )
+    (tmp_path / "statharness.toml").write_text('[datasets.b.columns.time]\nrole = "timestamp"\n')
+    with pytest.raises(SpecError, match=r"key columns\.time\.role: column 'time' holds numbers"):
+        open_dataset("b", str(tmp_path / "b.csv"), spec=load_specs(tmp_path)["b"])

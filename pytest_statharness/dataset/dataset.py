@@ -702,6 +702,19 @@ def open_dataset(
         summary = summaries[f.name]
         role = decided[f.name]
         declared = spec.column(f.name).get("role")
+        if declared == ColumnRole.TIMESTAMP.value and kinds[f.name] != ColumnKind.TIMESTAMP:
+            # an hhmm integer declared a timestamp was accepted and no time analysis ran
+            held = (
+                "numbers"
+                if kinds[f.name] in (ColumnKind.NUMERIC, ColumnKind.INTEGER_ID)
+                else ("values that are no dates")
+            )
+            raise SpecError(
+                f"dataset spec of {spec.name!r} ({spec.source}): key columns.{f.name}.role: "
+                f"column {f.name!r} holds {held}, not dates or times, so it cannot be the "
+                "timestamp; for dates written as text give columns."
+                f"{f.name}.format, or remove the role"
+            )
         if declared:
             role = RoleDecision(
                 ColumnRole(declared),
