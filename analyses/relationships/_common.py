@@ -364,16 +364,16 @@ DRIVER_RULE = (
 
 def strongest_driver_pairs(
     dataset, kind: str, candidates, *, measures_only: bool = False
-) -> set[tuple[str, str]]:
-    """Each outcome's strongest pair (``candidates``: (a, b, effect, p, tests) per pair),
-    when it is significant (p x tests < ALPHA) and at least DRIVER_FLOOR[kind]: such a
-    pair is at least medium (DRIVER_RULE), before the rules that cap a pair made by
-    construction. Why: a first look that leaves the table's main relation at info
+) -> dict[tuple[str, str], str]:
+    """{pair: outcome} for each outcome's strongest pair (``candidates``: (a, b, effect, p,
+    tests) per pair), when it is significant (p x tests < ALPHA) and at least
+    DRIVER_FLOOR[kind]: such a pair is at least medium (:func:`lift_driver`), before the
+    rules that cap a pair made by construction. Why: a first look that leaves the table's main relation at info
     (Wages1's returns to schooling, r 0.28, under the outcome bar of 0.3) misses what the
     table was collected to show. ``measures_only``: not a 0/1 outcome (how Titanic's
     survivors differ in their number of parents aboard is no driver of survival)."""
     floor = DRIVER_FLOOR[kind]
-    out = set()
+    out: dict[tuple[str, str], str] = {}  # pair -> the outcome it drives
     for target in dataset.targets:
         if measures_only and dataset.column(target).role == ColumnRole.BOOLEAN:
             continue
@@ -386,5 +386,15 @@ def strongest_driver_pairs(
             if best is None or effect > best[2]:
                 best = (a, b, effect)
         if best is not None:
-            out.add((best[0], best[1]))
+            out.setdefault((best[0], best[1]), target)
     return out
+
+
+def lift_driver(drivers: dict[tuple[str, str], str], pair, severity: str, params: dict) -> str:
+    """The pair's severity, lifted to medium (and the rule cited) when it is an outcome's
+    strongest pair (:func:`strongest_driver_pairs`) left under medium by the bars."""
+    target = drivers.get(tuple(pair))
+    if target is None or severity not in ("low", "info"):
+        return severity
+    params["strongest_driver"] = DRIVER_RULE.format(target=target)
+    return "medium"

@@ -50,7 +50,6 @@ from .._shared.summaries import (
 )
 from ._common import (
     CENSORING_RULE,
-    DRIVER_RULE,
     LARGE_ALPHA,
     LARGE_R,
     LARGE_RULE,
@@ -66,6 +65,7 @@ from ._common import (
     gate,
     interest_columns,
     interest_pair,
+    lift_driver,
     nested_cell,
     strongest_driver_pairs,
 )
@@ -1475,15 +1475,21 @@ class Correlation(Analysis):
         events = event_flags(ctx.dataset)
         censoring = censoring_pairs(ctx.dataset)
 
+        rhos: dict[tuple[int, int], tuple] = {}
+
         def spearman(i: int, j: int):
+            """The pair's (rho, p), computed once (the transform and driver screens and the
+            findings read it)."""
             if (i, j) not in info["spearman_pairs"]:
                 return None, None
-            return _spearman(
-                info["ranks"].get((i, j), 0),
-                (info["pearson"].get((i, j)) or _pearson(None))["n"],
-                info["tables"][info["spearman_pairs"][(i, j)][0]],
-                info["tables"][info["spearman_pairs"][(i, j)][1]],
-            )
+            if (i, j) not in rhos:
+                rhos[(i, j)] = _spearman(
+                    info["ranks"].get((i, j), 0),
+                    (info["pearson"].get((i, j)) or _pearson(None))["n"],
+                    info["tables"][info["spearman_pairs"][(i, j)][0]],
+                    info["tables"][info["spearman_pairs"][(i, j)][1]],
+                )
+            return rhos[(i, j)]
 
         def effect(i: int, j: int) -> tuple[float, float | None]:
             """max(|r|, |rho|) and the smaller of their p-values."""
@@ -1549,8 +1555,7 @@ class Correlation(Analysis):
                 "spearman_rho": "coefficient",
                 "spearman_p": "probability",
             }
-            strength = max([abs(v) for v in (pr["r"], rho) if v is not None], default=0.0)
-            smaller_p = min((x for x in (pr["p"], rho_p) if x is not None), default=None)
+            strength, smaller_p = effect(i, j)
             interest = interest_pair(cols[i], cols[j], interesting, events)
             flag = any(ctx.dataset.column(cols[k]).role == ColumnRole.BOOLEAN for k in (i, j))
             large = strength >= LARGE_R
@@ -1565,11 +1570,8 @@ class Correlation(Analysis):
                 alpha,
             )
             params = {"pairs_tested": tested}
-            if (cols[i], cols[j]) in drivers and severity in ("low", "info"):
-                # Wages1: wage against schooling, r 0.28, under the outcome bar
-                severity = "medium"
-                target = next(t for t in ctx.dataset.targets if t in (cols[i], cols[j]))
-                params["strongest_driver"] = DRIVER_RULE.format(target=target)
+            # Wages1: wage against schooling, r 0.28, under the outcome bar
+            severity = lift_driver(drivers, (cols[i], cols[j]), severity, params)
             if interest:
                 params["declared_interest"] = (
                     INTEREST_RULE

@@ -32,7 +32,6 @@ from .._shared.summaries import (
     unknown_level,
 )
 from ._common import (
-    DRIVER_RULE,
     GROUP_KINDS,
     LARGE_ALPHA,
     LARGE_RULE,
@@ -46,6 +45,7 @@ from ._common import (
     gate,
     interest_columns,
     interest_pair,
+    lift_driver,
     nested_cell,
     strongest_driver_pairs,
 )
@@ -287,11 +287,8 @@ class CramersV(Analysis):
                 ((INTEREST_MEDIUM_V, "medium"),) if interest else ((0.5, "medium"), (0.3, "low")),
                 alpha,
             )
-            if (a, b) in drivers and severity in ("low", "info"):
-                # prostateSurvival: status by grade, V 0.19, under the outcome bar of 0.2
-                severity = "medium"
-                target = next(t for t in ctx.dataset.targets if t in (a, b))
-                params["strongest_driver"] = DRIVER_RULE.format(target=target)
+            # prostateSurvival: status by grade, V 0.19, under the outcome bar of 0.2
+            severity = lift_driver(drivers, (a, b), severity, params)
             if interest:
                 params["declared_interest"] = (
                     INTEREST_RULE

@@ -37,7 +37,6 @@ from .._shared.summaries import (
 )
 from ._common import (
     CENSORING_RULE,
-    DRIVER_RULE,
     GROUP_KINDS,
     LARGE_ALPHA,
     LARGE_EPSILON,
@@ -55,6 +54,7 @@ from ._common import (
     focus_tests,
     gate,
     interest_columns,
+    lift_driver,
     strongest_driver_pairs,
 )
 
@@ -496,11 +496,8 @@ class GroupDifferences(Analysis):
                 else ((0.14, "medium"), (0.06, "low")),
                 alpha,
             )
-            if (v, g) in drivers and severity in ("low", "info"):
-                # Wages1: wage by sex, epsilon² 0.03, under the outcome bar of 0.04
-                severity = "medium"
-                target = next(t for t in ctx.dataset.targets if t in (v, g))
-                params["strongest_driver"] = DRIVER_RULE.format(target=target)
+            # Wages1: wage by sex, epsilon² 0.03, under the outcome bar of 0.04
+            severity = lift_driver(drivers, (v, g), severity, params)
             if interest:
                 params["declared_interest"] = (
                     ("" if design else INTEREST_RULE)
