@@ -246,8 +246,9 @@ def _unrelated(report_a: dict, report_b: dict, ds_a: str | None, ds_b: str | Non
     if ds_a is not None and ds_b is not None:
         if da.get(ds_a) and db.get(ds_b) and not da[ds_a] & db[ds_b]:
             return (
-                f"{ds_a!r} and {ds_b!r} share no column: every finding is added or removed; "
-                "compare a dataset with another version of itself"
+                f"{ds_a!r} and {ds_b!r} share no column: no finding about a column can match "
+                "(only table-level ones, such as duplicate rows, are compared); compare a "
+                "dataset with another version of itself"
             )
         return ""
     if da and db and not set(da) & set(db):

@@ -269,6 +269,31 @@ def test_a_time_of_day_column_is_a_duration_since_midnight(tmp_path) -> None:
     assert values == [10510 * 10**6, 9720 * 10**6, None, 9584 * 10**6]
 
 
+def test_an_impossible_time_of_day_among_times_is_missing_and_reported(tmp_path) -> None:
+    """One '25:99:00' among 299 times of day made the CSV reader type the column as text,
+    silently (rater BF's bad input). It is read as durations since midnight, that value as
+    missing, and impossible_values reports it, high; single-digit hours ('9:05:00') read
+    the same. Scores written '2:1' are no times of day."""
+    from statharness_analyses.quality.impossible_values import ImpossibleValues
+
+    from pytest_statharness import ColumnKind
+    from pytest_statharness.testing import run_on_frame
+
+    times = [f"{k % 24}:{(7 * k) % 60:02d}:{k % 60:02d}" for k in range(299)]
+    frame = pd.DataFrame({"t": times[:100] + ["25:99:00"] + times[100:], "v": range(300)})
+    result = run_on_frame(ImpossibleValues(), frame)
+    [bad] = [f for f in result.findings if f["kind"] == "impossible_dates"]
+    assert bad["severity"] == "high"
+    assert bad["title"] == "1 value of 't' is no time of day ('25:99:00'): read as missing"
+    path = tmp_path / "times.csv"
+    frame.assign(score=[f"{k % 4}:{k % 3}" for k in range(300)]).to_csv(path, index=False)
+    dataset = open_dataset("times", str(path))
+    assert dataset.column("t").kind == ColumnKind.DURATION
+    assert dataset.column("score").kind == ColumnKind.CATEGORICAL
+    values = next(dataset.iter_chunks(["t"])).column("t").cast("int64").to_pylist()
+    assert values[99:102] == [(3 * 3600 + 33 * 60 + 39) * 10**6, None, (4 * 3600 + 40 * 60 + 40) * 10**6]
+
+
 def test_an_impossible_date_among_dates_is_missing_and_reported(tmp_path) -> None:
     """One '2021-02-30' among 199 ISO dates turned the column into a 200-level text
     column, and nothing said why (rater BA). The column is read as dates, that value as

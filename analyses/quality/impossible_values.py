@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel, Plan
-from pytest_statharness.dataset.dates import DATE_BAD_MAX, DATE_BAD_SHARE
+from pytest_statharness.dataset.dates import DATE_BAD_MAX, DATE_BAD_SHARE, is_time_of_day
 from pytest_statharness.dataset.roles import name_tokens
 
 from .._shared.exact import (
@@ -236,8 +236,8 @@ def _share_finding(
 
 
 NO_DATE_RULE = (
-    "values of a column of dates shaped like its layout but no calendar date (a 30 "
-    f"February, a 13th month; at most {DATE_BAD_MAX} and {DATE_BAD_SHARE:.0%} of the "
+    "values of a column of dates (times of day) shaped like its layout but no calendar date "
+    f"(a 30 February, a 13th month; '25:99:00'; at most {DATE_BAD_MAX} and {DATE_BAD_SHARE:.0%} of the "
     "values, found by the typing scan) are read as missing: a data error at the source; high"
 )
 
@@ -672,11 +672,14 @@ class ImpossibleValues(Analysis):
         """Values of a date column shaped like its layout that are no calendar date
         (2021-02-30 among 199 dates): read as missing. The column was a 29-level text
         column instead, and nothing said why."""
-        shown = ", ".join(repr(v) for v in values[:3])
+        distinct = list(dict.fromkeys(values))
+        shown = ", ".join(repr(v) for v in distinct[:3])
+        layout = ctx.dataset.column(c).date_format or ""
+        what = "time of day" if is_time_of_day(layout) else "calendar date"
         return ctx.finding(
             kind="impossible_dates",
             title=f"{len(values)} value{'s' if len(values) > 1 else ''} of {c!r} "
-            f"{'are' if len(values) > 1 else 'is'} no calendar date ({shown}): read as missing",
+            f"{'are' if len(values) > 1 else 'is'} no {what} ({shown}): read as missing",
             subject={"column": c},
             values={**base, "impossible_dates": len(values), "examples": list(values)},
             units={**units, "impossible_dates": "count", "examples": "value"},

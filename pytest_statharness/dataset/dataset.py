@@ -33,6 +33,7 @@ from ..errors import DatasetError
 from . import matrix_layout, missing_codes, numbers
 from .cache import DEFAULT_COMPRESSION, DEFAULT_MAX_BYTES
 from .chunks import DEFAULT_CHUNK_ROWS, Chunk, canonical_chunks
+from .dates import is_time_of_day
 from .dates import parse as parse_dates
 from .fingerprint import content_key, dataset_fingerprint
 from .full_load import check_full_load
@@ -62,14 +63,15 @@ from .sources.base import check_column_names
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 13  # 2: number domains, date layouts, calendar relations (roles); 3: value
+META_VERSION = 14  # 2: number domains, date layouts, calendar relations (roles); 3: value
 # counts of small codes, descents in row order, order of whole floats, settled day/month order;
 # 4: repeated codes (panel entities, matched sets), fractional-year grids; 5: quarter grid;
 # 6: month-end dates are monthly (granularity); 7: where a distinct count passed its cap;
 # 8: numbers written as text (number_format); 9: months written yyyy.mm (off_yyyymm_grid);
 # 10: dates with two-digit years (8/6/20 18:57); 11: infinities are no whole numbers;
 # 12: a few impossible dates (2021-02-30) among dates (date_bad); 13: a blank CSV header
-# cell names its column 'Unnamed: <position>'
+# cell names its column 'Unnamed: <position>'; 14: times of day written as text ('9:05:00',
+# a few '25:99:00') are read as durations (date_format %H:%M:%S / %H:%M)
 DEFAULT_IO_BATCH_ROWS = 65536
 
 
@@ -377,6 +379,10 @@ class Dataset:
             )
 
 
+#: kinds a string column is read as with a layout of :mod:`.dates` (dates; times of day)
+_WRITTEN_TIME = (ColumnKind.TIMESTAMP, ColumnKind.DURATION)
+
+
 def _analysis_type(typ: pa.DataType) -> pa.DataType:
     """The type analyses see: one unit for time, plain strings (no dictionary/large)."""
     if pa.types.is_dictionary(typ):
@@ -423,6 +429,8 @@ def _analysis_schema(
 
 
 def _date_string_type(layout: str) -> pa.DataType:
+    if is_time_of_day(layout):
+        return pa.duration("us")  # as Arrow's own times of day are read (_analysis_type)
     return (
         pa.timestamp("us", tz="UTC")
         if ("%z" in layout or layout.endswith("Z"))
@@ -750,11 +758,9 @@ def open_dataset(
                 else role.reason,
                 role_confidence=role.confidence,
                 role_detail=role.detail,
-                date_format=summary.get("date_format")
-                if kinds[f.name] == ColumnKind.TIMESTAMP
-                else None,
+                date_format=summary.get("date_format") if kinds[f.name] in _WRITTEN_TIME else None,
                 date_bad=tuple(summary.get("date_bad") or ())
-                if kinds[f.name] == ColumnKind.TIMESTAMP
+                if kinds[f.name] in _WRITTEN_TIME
                 else (),
                 number_format=summary.get("number_format")
                 if kinds[f.name] == ColumnKind.NUMERIC

@@ -21,6 +21,16 @@ QUARTER_LAYOUTS = {
     "%Y Q%q": r"^(\d{4}) [Qq]([1-4])$",
 }
 
+#: Times of day written as text, each with the regex its values match (minutes and seconds
+#: of two digits: '2:1' is a score, not a time). Arrow's CSV reader types a column of such
+#: values as a time of day only while every value is one: one '25:99:00' made the column
+#: text, silently. They are read as the time elapsed since midnight (a duration), as
+#: Arrow's times of day are (:mod:`.dataset`).
+TIME_OF_DAY_LAYOUTS = {
+    "%H:%M:%S": r"^\s*\d{1,2}:\d{2}:\d{2}\s*$",
+    "%H:%M": r"^\s*\d{1,2}:\d{2}\s*$",
+}
+
 #: Date and date-time layouts recognised in string columns, most specific first.
 DATE_FORMATS = (
     "%Y-%m-%d",
@@ -65,6 +75,7 @@ DATE_FORMATS = (
     "%Y-%m",
     "%Y/%m",
     *QUARTER_LAYOUTS,
+    *TIME_OF_DAY_LAYOUTS,
 )
 
 #: Layout pairs that differ only in the day/month order: both parse when no day is > 12.
@@ -84,11 +95,18 @@ AMBIGUOUS_DATE_PAIRS = {
 LEADING_FIELDS = r"^\s*(?P<a>\d{1,2})[/-](?P<b>\d{1,2})[/-]"
 
 
+def is_time_of_day(layout: str) -> bool:
+    """The layout reads times of day (durations since midnight), not dates."""
+    return layout in TIME_OF_DAY_LAYOUTS
+
+
 def parse(column, layout: str):
-    """``column`` (strings) as timestamps[us] read with ``layout``; a value that does not
-    parse becomes null."""
+    """``column`` (strings) as timestamps[us] read with ``layout`` (a time-of-day layout:
+    as durations[us] since midnight); a value that does not parse becomes null."""
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
+    if is_time_of_day(layout):
+        return _parse_time_of_day(column, layout)
     pattern = QUARTER_LAYOUTS.get(layout)
     if pattern is not None:
         return _parse_quarters(column, pattern)
@@ -111,6 +129,9 @@ def parses_all(values, layout: str) -> bool:
     pattern = QUARTER_LAYOUTS.get(layout)
     if pattern is not None:
         return bool(pc.all(pc.match_substring_regex(values, pattern)).as_py() is not False)
+    shape = TIME_OF_DAY_LAYOUTS.get(layout)
+    if shape is not None and pc.all(pc.match_substring_regex(values, shape)).as_py() is False:
+        return False
     parsed = pc.strptime(values, format=layout, unit="us", error_is_null=True)
     if parsed.null_count:
         return False
@@ -136,6 +157,8 @@ _DIRECTIVE_SHAPES = {
 def layout_shape(layout: str) -> str | None:
     """A regex matching the values that look written with ``layout`` (digits where its
     numbers go), or None for a layout with other directives (no tolerance then)."""
+    if is_time_of_day(layout):
+        return TIME_OF_DAY_LAYOUTS[layout]
     out, k = ["^\\s*"], 0
     while k < len(layout):
         ch = layout[k]
@@ -164,6 +187,9 @@ def failures(values, layout: str):
         values = values.cast(values.type.value_type)
     parsed = pc.strptime(values, format=layout, unit="us", error_is_null=True)
     unparsed = pc.is_null(parsed)
+    if is_time_of_day(layout):  # '2:1' parses with %H:%M but is no time written so
+        shaped = pc.match_substring_regex(values, TIME_OF_DAY_LAYOUTS[layout])
+        unparsed = pc.or_(unparsed, pc.invert(pc.fill_null(shaped, False)))
     read, dates = values.filter(pc.invert(unparsed)), parsed.filter(pc.invert(unparsed))
     wrong = pc.fill_null(pc.less(pc.year(dates), MIN_YEAR), False) if "%Y" in layout else None
     rolled = _rolled_over(read, dates, layout)  # digits of parsed values only
@@ -202,6 +228,24 @@ def _rolled_over(values, parsed, layout: str):
     digits = pc.split_pattern_regex(pc.replace_substring_regex(values, r"^\D+", ""), r"\D+")
     day = pc.cast(pc.list_element(digits, directives.index("d")), pa.int64())
     return pc.fill_null(pc.not_equal(day, parsed_day), False)
+
+
+#: 1900-01-01 in microseconds since 1970: the date strptime gives a value without one
+_STRPTIME_DAY_US = -2_208_988_800_000_000
+
+
+def _parse_time_of_day(column, layout: str):
+    """Durations[us] since midnight; a value not shaped like ``layout`` or no time of day
+    ('25:99:00') becomes null."""
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array(
+            [_parse_time_of_day(c, layout) for c in column.chunks], type=pa.duration("us")
+        )
+    shaped = pc.match_substring_regex(column, TIME_OF_DAY_LAYOUTS[layout])
+    parsed = pc.strptime(column, format=layout, unit="us", error_is_null=True)
+    parsed = pc.if_else(pc.fill_null(shaped, False), parsed, pa.scalar(None, parsed.type))
+    since = pc.subtract(pc.cast(parsed, pa.int64()), _STRPTIME_DAY_US)
+    return since.cast(pa.duration("us"))
 
 
 def _parse_quarters(column, pattern: str):

@@ -40,6 +40,7 @@ from .dates import (
     DATE_BAD_SHARE,
     DATE_FORMATS,
     failures,
+    is_time_of_day,
     leading_fields,
     parses_all,
     settle_order,
@@ -506,6 +507,8 @@ def decide_kind(arrow_type: pa.DataType, summary: dict) -> ColumnKind:
         or pa.types.is_dictionary(arrow_type)
     ):
         if summary.get("date_format"):
+            if is_time_of_day(summary["date_format"]):
+                return ColumnKind.DURATION
             return ColumnKind.TIMESTAMP
         if summary.get("number_format"):
             return ColumnKind.NUMERIC
