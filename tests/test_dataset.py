@@ -291,7 +291,11 @@ def test_an_impossible_time_of_day_among_times_is_missing_and_reported(tmp_path)
     assert dataset.column("t").kind == ColumnKind.DURATION
     assert dataset.column("score").kind == ColumnKind.CATEGORICAL
     values = next(dataset.iter_chunks(["t"])).column("t").cast("int64").to_pylist()
-    assert values[99:102] == [(3 * 3600 + 33 * 60 + 39) * 10**6, None, (4 * 3600 + 40 * 60 + 40) * 10**6]
+    assert values[99:102] == [
+        (3 * 3600 + 33 * 60 + 39) * 10**6,
+        None,
+        (4 * 3600 + 40 * 60 + 40) * 10**6,
+    ]
 
 
 def test_an_impossible_date_among_dates_is_missing_and_reported(tmp_path) -> None:
