@@ -98,7 +98,8 @@ def _cmd_build(args) -> int:
                 cache_max_bytes=max_bytes,
             )
         except StatHarnessError as exc:
-            raise UserError(str(exc)) from None
+            # the dataset layer speaks to a pytest session; here the path came as NAME=PATH
+            raise UserError(str(exc).replace("--stat-dataset", "cache build NAME=PATH")) from None
         status = dataset.cache_status or {}
         if status.get("key") is None or str(status.get("reason")).startswith(cache.BUILD_FAILED):
             print(f"{name}: not cached ({status.get('reason')})")

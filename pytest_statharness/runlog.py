@@ -272,6 +272,11 @@ class RunRecorder:
             f"statharness compare with {against}: {gate['added']} new, {gate['removed']} gone, "
             f"{gate['changed']} changed finding(s)"
         )
+        for name in gate.get("other_data") or ():
+            tr.write_line(
+                f"  note: dataset {name!r} shares no column with its namesake in {against}: "
+                "other data under the same name, so its findings read as new or gone"
+            )
         if gate.get("failed"):
             tr.write_line(
                 f"--stat-fail-on-new={gate['level']}: {len(gate['offending'])} finding(s) new or "

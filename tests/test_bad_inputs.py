@@ -260,6 +260,19 @@ add(
     "error",
     "cannot be",
 )
+# a sound gzip header over deflate data that are not: zlib's own error is no OSError (it
+# ended the session with an INTERNALERROR, rater BF)
+add(
+    "csv_gzip_corrupt_deflate",
+    lambda tmp: (
+        (tmp / "d.csv.gz").write_bytes(
+            gzip.compress(rows(30).encode())[:10] + bytes(range(7, 200)) + b"\0" * 8
+        ),
+        str(tmp / "d.csv.gz"),
+    )[-1],
+    "error",
+    "invalid block type",
+)
 add(
     "csv_gzip_not_gzip",
     lambda tmp: ((tmp / "y.csv.gz").write_text(rows(30)), str(tmp / "y.csv.gz"))[-1],
@@ -1100,4 +1113,24 @@ def test_a_timestamp_role_on_a_column_of_numbers_is_refused(tmp_path: Path) -> N
     )
     (tmp_path / "statharness.toml").write_text('[datasets.b.columns.time]\nrole = "timestamp"\n')
     with pytest.raises(SpecError, match=r"key columns\.time\.role: column 'time' holds numbers"):
+        open_dataset("b", str(tmp_path / "b.csv"), spec=load_specs(tmp_path)["b"])
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ('[datasets.b.columns.treat]\nrole = "measurement"\n', r"columns\.treat\.role"),
+        ('[datasets.b.kpis]\ntreat = "lower"\n', r"kpis\.treat"),
+    ],
+)
+def test_a_quantity_declared_on_a_text_column_is_refused(tmp_path: Path, toml, key) -> None:
+    """role = "measurement" and a KPI on a text column were accepted and did nothing
+    (rater BG): no mean to compare, no KPI to recommend on. One line names the key."""
+    from pytest_statharness.dataset.spec import SpecError, load_specs
+
+    pd.DataFrame({"treat": ["a", "b", "c", "d"] * 10, "temp": np.arange(40.0)}).to_csv(
+        tmp_path / "b.csv", index=False
+    )
+    (tmp_path / "statharness.toml").write_text(toml)
+    with pytest.raises(SpecError, match=key + r": column 'treat' holds text, not numbers"):
         open_dataset("b", str(tmp_path / "b.csv"), spec=load_specs(tmp_path)["b"])

@@ -189,3 +189,6 @@ def test_infer_errors_speak_of_infer_not_of_a_pytest_option(tmp_path, capsys, mo
     assert main(["infer", "x=nosuch.csv"]) == 2
     err = capsys.readouterr().err
     assert "infer NAME=PATH" in err and "--stat-dataset" not in err
+    assert main(["cache", "build", "x=nosuch.csv", "--home", str(tmp_path / "h")]) == 2
+    err = capsys.readouterr().err
+    assert "cache build NAME=PATH" in err and "--stat-dataset" not in err

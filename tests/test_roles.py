@@ -1297,3 +1297,28 @@ def test_the_counts_health_tables_explain_are_outcomes(tmp_path, name) -> None:
     )
     frame.to_csv(tmp_path / "t.csv", index=False)
     assert open_dataset("t", str(tmp_path / "t.csv")).targets == (name,)
+
+
+def test_a_pair_of_planar_map_coordinates_is_a_place(tmp_path) -> None:
+    """Oslo's soil samples: XC and YC (a transect's grid position) were read as counts,
+    and four medium findings restated the map of the sampling design (rater BF). Named as
+    a pair they are geo coordinates; a lone 'xc', or a diamond's one-letter x and y, stay
+    measures."""
+    rng = np.random.default_rng(5)
+    n = 80
+    frame = pd.DataFrame(
+        {
+            "XC": rng.integers(580, 620, n),
+            "YC": rng.integers(640, 700, n),
+            "x": rng.normal(5, 1, n),
+            "y": rng.normal(5, 1, n),
+            "Mn": rng.lognormal(5, 1, n),
+        }
+    )
+    roles = roles_of(tmp_path, frame)
+    assert roles["XC"].role == roles["YC"].role == ColumnRole.GEO_COORDINATE
+    assert "pair of 'YC'" in roles["XC"].role_reason
+    assert roles["x"].role == roles["y"].role == ColumnRole.MEASUREMENT
+    (tmp_path / "lone").mkdir()
+    lone = roles_of(tmp_path / "lone", frame.drop(columns="YC"))
+    assert lone["XC"].role == ColumnRole.COUNT

@@ -120,6 +120,25 @@ def test_provenance_run_row_status_and_eta(pytester, parquet_path) -> None:
     assert store.get_run(home, "run-000002")["status"] == "passed"
 
 
+def test_other_data_under_a_reused_name_is_said_when_comparing(pytester, parquet_path) -> None:
+    """Another file run under the same dataset name gave 'compare with run-000001: 4 new,
+    14 gone' and no word that the data were other data (rater BG)."""
+    import pandas as pd
+
+    assert pytester.runpytest(*ARGS, "--stat-explore").ret == 0
+    pd.DataFrame({"speed": [float(k % 17) for k in range(300)]}).to_parquet(
+        parquet_path, index=False
+    )
+    result = pytester.runpytest(*ARGS, "--stat-explore")
+    result.stdout.fnmatch_lines(
+        [
+            "*compare with run-000001:*",
+            "*note: dataset 'sales' shares no column with its namesake in run-000001*",
+        ]
+    )
+    assert _latest(pytester)["comparison"]["other_data"] == ["sales"]
+
+
 def test_fail_on_new_gates_on_the_previous_comparable_run(pytester, parquet_path, frame) -> None:
     assert pytester.runpytest(*ARGS, "--snapshot-update").ret == 0
     # a run with other settings is not comparable: it is skipped when choosing "previous"

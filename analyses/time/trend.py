@@ -59,11 +59,23 @@ SHARED_TREND_RULE = (
 )
 
 
+FLAT_SLOPE_RULE = (
+    "the Theil–Sen slope's 95% interval holds 0 (tied counts that step once, 11 rows a day "
+    "then 10): a rank trend with no slope to speak of; severity at most low (a level shift "
+    "is the changepoints analysis' finding)"
+)
+
+
 PANEL_RULE = (
     "a balanced panel ({rows} rows in every period, one per entity): the trend of the "
     "entities' mean mixes their own trends and the mix; severity at most low (look per "
     "entity, or at a declared KPI)"
 )
+
+
+def _slope_holds_zero(values: dict) -> bool:
+    low, high = values.get("slope_low"), values.get("slope_high")
+    return low is not None and high is not None and low <= 0.0 <= high
 
 
 class Trend(_TimeAnalysis):
@@ -93,7 +105,9 @@ class Trend(_TimeAnalysis):
         "between day and value with its asymptotic normal p-value (scipy.stats.kendalltau, "
         "method='asymptotic', tie-corrected variance) and the Theil–Sen slope per day with its "
         "95% interval (scipy.stats.theilslopes). Severity: low when p * (series tested) < "
-        "0.001 and |tau| >= 0.2, medium when |tau| >= 0.4; else info. A numeric series whose "
+        "0.001 and |tau| >= 0.2, medium when |tau| >= 0.4 and the slope's 95% interval "
+        "excludes 0 (tied counts stepping once have a rank trend and no slope: low); else "
+        "info. A numeric series whose "
         "daily values the month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 "
         "months) is tested seasonally adjusted (each value less its month's mean plus the "
         "overall mean, exact sums), so an annual cycle is not read as a trend; the title "
@@ -161,6 +175,7 @@ class Trend(_TimeAnalysis):
             if name != ROWS
             and name not in interesting
             and severities[i] == "medium"
+            and not _slope_holds_zero(results[i][2])
             and panel is None
         ]
         if len(shared) < SHARED_TREND_MIN_SERIES:
@@ -169,6 +184,9 @@ class Trend(_TimeAnalysis):
         for i, (name, keys, values) in enumerate(results):
             severity = severities[i]
             parameters = {"series_tested": tested, "confidence": 0.95, **self._window_params(s)}
+            if severity == "medium" and _slope_holds_zero(values):
+                severity = "low"
+                parameters["severity_capped"] = FLAT_SLOPE_RULE
             if panel is not None and name not in (ROWS, *declared_here) and severity == "medium":
                 # the mean over a fixed set of entities per period mixes their own trends
                 severity = "low"

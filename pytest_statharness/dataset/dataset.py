@@ -22,6 +22,7 @@ from ..atomic import write_text_atomic
 from ..column_kinds import ColumnKind
 from ..column_roles import (
     FREQUENCY_WEIGHT_DETAIL,
+    MEASURE_ROLES,
     SERIES_GRAIN,
     SERIES_INDEX_DETAIL,
     YYYY_MM_DETAIL,
@@ -51,6 +52,7 @@ from .roles import (
     settle_lone_calendar_parts,
     settle_panel_units,
     settle_parent_references,
+    settle_planar_coordinates,
     settle_series_index,
     settle_skewed_totals,
     survival_pairs,
@@ -71,7 +73,7 @@ META_VERSION = 14  # 2: number domains, date layouts, calendar relations (roles)
 # 10: dates with two-digit years (8/6/20 18:57); 11: infinities are no whole numbers;
 # 12: a few impossible dates (2021-02-30) among dates (date_bad); 13: a blank CSV header
 # cell names its column 'Unnamed: <position>'; 14: times of day written as text ('9:05:00',
-# a few '25:99:00') are read as durations (date_format %H:%M:%S / %H:%M)
+# a few '25:99:00') are read as durations (date_format %H:%M:%S / %H:%M); up to 5% bad dates
 DEFAULT_IO_BATCH_ROWS = 65536
 
 
@@ -663,6 +665,7 @@ def open_dataset(
         )
     kinds = {f.name: decide_kind(_analysis_type(f.type), summaries[f.name]) for f in schema}
     _check_declared_log_times(spec, kinds)
+    _check_declared_quantities(spec, kinds)
     if meta is None:
         _date_string_grains(source, schema, kinds, summaries, spec)
         relations = _calendar_relations(source, schema, kinds, summaries, row_count)
@@ -702,6 +705,7 @@ def open_dataset(
     decided = settle_derived_terms(decided, summaries)
     decided = settle_skewed_totals(source, decided, summaries)
     decided = settle_interaction_terms(source, decided, summaries)
+    decided = settle_planar_coordinates(decided)
     numeric = [f.name for f in schema if kinds[f.name] == ColumnKind.NUMERIC]
     decided = matrix_layout.settle_matrix_entries(source, numeric, summaries, row_count, decided)
     cycles = undated_cycle_parts(decided)
@@ -1007,6 +1011,39 @@ def _same_event(year: str, part: str, unit: str) -> bool:
 
     a, b = event(year, _CALENDAR_WORDS["year"]), event(part, _CALENDAR_WORDS[unit])
     return not a or not b or a == b
+
+
+#: kinds that hold quantities: a measurement, count, duration or KPI can be one of them
+_QUANTITY_KINDS = (
+    ColumnKind.NUMERIC,
+    ColumnKind.INTEGER_ID,
+    ColumnKind.DURATION,
+    ColumnKind.BOOLEAN,
+)
+
+
+def _check_declared_quantities(spec: DatasetSpec, kinds: dict[str, ColumnKind]) -> None:
+    """A column declared a measurement, count or duration, or a KPI, must hold numbers:
+    on text the declaration was accepted and silently did nothing (no mean to compare,
+    no KPI to recommend on; rater BG)."""
+    declared = [
+        (f"columns.{name}.role", name, entry["role"])
+        for name, entry in spec.data.get("columns", {}).items()
+        if entry.get("role") in {r.value for r in MEASURE_ROLES}
+    ]
+    declared += [(f"kpis.{name}", name, "KPI") for name in spec.kpis]
+    for key, name, what in declared:
+        if name not in kinds or kinds[name] in _QUANTITY_KINDS:
+            continue
+        held = {
+            ColumnKind.TIMESTAMP: "dates or times",
+            ColumnKind.OTHER: "no values it can read",
+        }.get(kinds[name], "text")
+        raise SpecError(
+            f"dataset spec of {spec.name!r} ({spec.source}): key {key}: column {name!r} holds "
+            f"{held}, not numbers, so it cannot be a {what}; name a column of numbers, or "
+            "remove the key"
+        )
 
 
 def _check_declared_log_times(spec: DatasetSpec, kinds: dict[str, ColumnKind]) -> None:

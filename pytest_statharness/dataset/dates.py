@@ -145,7 +145,7 @@ def parses_all(values, layout: str) -> bool:
 #: (2021-02-30, 2019-13-01) and at most DATE_BAD_SHARE of its values: they are read as
 #: missing and reported (impossible_values), instead of the column turning into text
 DATE_BAD_MAX = 5
-DATE_BAD_SHARE = 0.01
+DATE_BAD_SHARE = 0.05
 #: what each strptime directive's field looks like in a value
 _DIRECTIVE_SHAPES = {
     "Y": r"\d{4}", "y": r"\d{2}", "m": r"\d{1,2}", "d": r"\d{1,2}", "H": r"\d{1,2}",

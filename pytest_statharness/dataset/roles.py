@@ -1744,6 +1744,41 @@ def settle_parent_references(
     return out
 
 
+#: the two names of a planar position (map coordinates in metres or grid units), as
+#: written without separators and in lower case: Oslo's XC / YC, meuse's x / y are not
+#: here (one-letter x and y are a diamond's dimensions as often as a place)
+_PLANAR_PAIRS = (
+    ("xc", "yc"), ("xcoord", "ycoord"), ("coordx", "coordy"), ("xcoordinate", "ycoordinate"),
+    ("easting", "northing"), ("utmx", "utmy"), ("xutm", "yutm"), ("utme", "utmn"),
+    ("xpos", "ypos"), ("posx", "posy"), ("xlocation", "ylocation"),
+)  # fmt: skip
+
+
+def settle_planar_coordinates(decided: dict[str, RoleDecision]) -> dict[str, RoleDecision]:
+    """Two measures named as the x and y of a map position (``XC``/``YC``, ``easting``/
+    ``northing``) are a place, as a latitude and longitude are.
+
+    Why: Oslo's soil samples along a transect: 'XC across the levels of forest', 'YC
+    across litho', 'XC, YC and altitude move together' were four medium findings restating
+    the map of the sampling design (rater BF), while the element differences the table was
+    collected for stayed low. Both names must be there: a lone ``xc`` is no position."""
+    squashed = {re.sub(r"[^a-z0-9]", "", n.lower()): n for n in decided}
+    out = dict(decided)
+    for x, y in _PLANAR_PAIRS:
+        if x not in squashed or y not in squashed:
+            continue
+        names = (squashed[x], squashed[y])
+        if not all(decided[n].role in MEASURE_ROLES for n in names):
+            continue
+        for n, partner in zip(names, reversed(names), strict=True):
+            out[n] = RoleDecision(
+                ColumnRole.GEO_COORDINATE,
+                f"a planar map coordinate: named as the pair of {partner!r}",
+                0.7,
+            )
+    return out
+
+
 def settle_series_index(decided: dict[str, RoleDecision]) -> dict[str, RoleDecision]:
     """A series index is a row id when the table's rows come in sets of units (a key or
     an entity in blocks: a long-format choice table's individuals, a panel's firms).

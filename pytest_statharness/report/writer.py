@@ -202,6 +202,7 @@ def write_run_report(harness, exitstatus: int) -> Path:
     from .compare import (
         compare_reports,
         gate,
+        other_data,
         render_comparison_html,
         render_comparison_markdown,
     )
@@ -258,6 +259,8 @@ def write_run_report(harness, exitstatus: int) -> Path:
         else None
     )
     verdict = gate(comparison, level)
+    if previous is not None:
+        verdict["other_data"] = other_data(previous, report)
     if verdict["failed"] and exitstatus == 0:
         exitstatus = 1
         report["exit_status"] = 1

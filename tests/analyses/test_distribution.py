@@ -293,6 +293,40 @@ def test_outliers_lognormal_columns_are_at_most_low():
     assert np.mean(np.abs(z) > 3.5) > 0.05  # what the raw scale would have said
 
 
+def test_a_uniform_share_near_zero_stays_on_the_raw_scale():
+    """U(0, 1) on 100 rows spans two decades from P1 to P99, so the screen chose log10, and
+    its smallest values (0.002) read as medium 'isolated outliers' (rater BF's bad input).
+    Its quartiles are symmetric raw and skewed in log10: the raw scale is kept, nothing is
+    flagged. A log-uniform column still goes to log10."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "u": np.concatenate([[0.002, 0.004], rng.uniform(0, 1, 98)]),
+            "loguniform": 10.0 ** rng.uniform(0, 3, 100),
+        }
+    )
+    found = by_column(run_on_frame(Outliers(), frame))
+    u = found["u"]["evidence"]["parameters"]
+    assert u["scale"] == "raw" and "no more symmetric in log10" in u["scale_reason"]
+    assert found["u"]["severity"] == "info"
+    assert found["loguniform"]["evidence"]["parameters"]["scale"] == "log10"
+
+
+def test_the_largest_values_of_a_small_skewed_table_are_no_isolated_points():
+    """GHR04's urban growth (rater BE): 7.35, 4.79, 4.10 flagged, then 3.92, 3.62 just
+    inside the cut-off. Three flagged values that continue the bulk are its end, not
+    isolated points: low, the gap cited. One value far from every other stays medium."""
+    rng = np.random.default_rng(1)
+    bulk = np.clip(rng.normal(1.8, 0.7, 175), -0.4, 3.45)
+    ends = [3.53, 3.62, 3.92, 4.10, 4.79, 7.35]
+    tail = pd.DataFrame({"growth": np.concatenate([bulk, ends])})
+    found = by_column(run_on_frame(Outliers(), tail))["growth"]
+    assert found["severity"] == "low"
+    assert found["evidence"]["parameters"]["isolation_gap_z"] < 1.0
+    error = pd.DataFrame({"growth": np.concatenate([bulk, [9.5]])})
+    assert by_column(run_on_frame(Outliers(), error))["growth"]["severity"] in ("medium", "high")
+
+
 def test_outliers_scale_screen_threshold():
     """The screen: P1..P99 of the positive values (0.01-decade bins) >= 2 decades."""
     rng = np.random.default_rng(7)

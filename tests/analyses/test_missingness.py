@@ -310,6 +310,15 @@ def test_a_column_that_does_not_apply_to_one_value_of_a_flag_is_no_data_error() 
     assert rates["lost"]["severity"] == "high"
     together = [f for f in result.findings if f["kind"] == "missing_together"]
     assert together and together[0]["severity"] == "medium"
+    # missing (nearly) everywhere, the flag explains nothing (rater BF: an empty column
+    # was 'not applicable where g is u', duke_forest's hoa on 97 of 98 houses likewise)
+    empty = frame.assign(hoa=np.where(np.arange(n) == 0, 1.0, np.nan))
+    hoa = [
+        f
+        for f in run_on_frame(ANALYSIS, empty).findings
+        if f["kind"] == "null_rate" and f["subject"]["column"] == "hoa"
+    ]
+    assert hoa[0]["severity"] == "high" and "not applicable" not in hoa[0]["title"]
     assert together[0]["evidence"]["parameters"]["not_applicable_where"]["flag"] == "death"
 
 

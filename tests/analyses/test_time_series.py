@@ -448,6 +448,19 @@ def test_trend_matches_scipy_and_finds_planted_trend() -> None:
     assert value["severity"] in ("low", "medium")
 
 
+def test_a_count_that_steps_once_has_a_rank_trend_but_no_slope() -> None:
+    """11 rows a day, then 10 (rater BG's bad input): Kendall's tau is -0.71 and the trend
+    was medium, while the Theil–Sen slope's interval reaches 0 (ties). A step is the
+    changepoints analysis' finding; the trend is low, the rule cited."""
+    days = pd.date_range("2020-01-01", periods=120)
+    when = np.repeat(days.to_numpy(), [11 if k < 60 else 10 for k in range(120)])
+    rows = one(run_on_frame(Trend(), pd.DataFrame({"when": when})), series="rows")
+    values = rows["measurement"]["values"]
+    assert values["tau"] < -0.4 and values["slope_low"] <= 0 <= values["slope_high"]
+    assert rows["severity"] == "low"
+    assert "interval holds 0" in rows["evidence"]["parameters"]["severity_capped"]
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_trend_quiet_on_stationary_series(seed) -> None:
     frame = events(80, lambda d: 40, seed=120 + seed)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import bz2
 import gzip
 import re
+import zlib
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -79,6 +80,12 @@ def open_text_bytes(path: Path):
     return open(path, "rb")
 
 
+#: what reading a damaged file raises: an OSError, a truncated archive's EOFError, and
+#: zlib's own error for a .gz whose header is sound but whose deflate data are not (it is
+#: no OSError: it ended the session with an INTERNALERROR)
+_DAMAGED = (OSError, EOFError, zlib.error)
+
+
 def _reason(exc: Exception) -> object:
     """An OSError's own text, else the exception (a damaged archive's EOFError)."""
     return getattr(exc, "strerror", None) or exc
@@ -90,7 +97,7 @@ def check_encoding(path: Path) -> None:
     try:
         with open_text_bytes(path) as handle:
             head = handle.read(65536)
-    except (OSError, EOFError) as exc:  # a damaged .gz/.bz2 too
+    except _DAMAGED as exc:  # a damaged .gz/.bz2 too
         raise dataset_error(path, f"cannot be read: {_reason(exc)}") from None
     for bom, encoding in _BOMS:
         if head.startswith(bom):
@@ -115,7 +122,7 @@ def _head(path: Path) -> bytes | None:
     try:
         with open_text_bytes(path) as handle:
             return handle.read(65536)
-    except (OSError, EOFError):
+    except _DAMAGED:
         return None
 
 
@@ -196,7 +203,7 @@ def _scan_quotes(path: Path) -> tuple[int, bool]:
                     breaks = np.flatnonzero(newline)
                     inside = bool(np.any((np.searchsorted(quotes, breaks) + count) & 1))
                 count += len(quotes)
-    except (OSError, EOFError) as exc:  # a damaged or truncated .gz/.bz2
+    except _DAMAGED as exc:  # a damaged or truncated .gz/.bz2
         raise dataset_error(
             path,
             f"cannot be read to its end: {_reason(exc)}",
@@ -211,7 +218,7 @@ def _first_block(path: Path) -> bytes | None:
     try:
         with open_text_bytes(path) as handle:
             head = handle.read(_BLOCK_SIZE)
-    except (OSError, EOFError):  # _scan_quotes, which reads to the end, reports it
+    except _DAMAGED:  # _scan_quotes, which reads to the end, reports it
         return None
     cut = max(head.rfind(b"\n"), head.rfind(b"\r"))
     return head[: cut + 1] if cut >= 0 else None
