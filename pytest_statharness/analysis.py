@@ -142,6 +142,9 @@ class DatasetView:
         self.columns = dataset.columns
         self.kpis: dict[str, str] = dict(getattr(dataset, "kpis", {}))
         self.targets: tuple[str, ...] = tuple(getattr(dataset, "targets", ()))
+        #: The first column presumed the outcome when none is named or declared
+        #: (``roles.outcome_by_position``): its strongest pairs only are lifted.
+        self.presumed_outcome: str | None = getattr(dataset, "presumed_outcome", None)
         #: (event flag, follow-up time) pairs of a survival table (``roles.survival_pairs``):
         #: associated by construction (an event ends the follow-up).
         self.survival_pairs: tuple[tuple[str, str], ...] = tuple(

@@ -50,7 +50,7 @@ def score_text(name: str, pillar: dict, scale: str = "") -> str:
     return f"{pillar['score']:.1f}{scale}"
 
 
-def _explored(item: dict) -> bool:
+def is_explored(item: dict) -> bool:
     """Skipped by ``--stat-explore`` because no snapshot is stored yet: computed and
     reported, not verified (not a failure)."""
     return (
@@ -59,13 +59,13 @@ def _explored(item: dict) -> bool:
 
 
 def explored_items(items: list[dict]) -> list[dict]:
-    """The items :func:`_explored` names."""
-    return [i for i in items if _explored(i)]
+    """The items :func:`is_explored` names."""
+    return [i for i in items if is_explored(i)]
 
 
 def problem_items(items: list[dict]) -> list[dict]:
     """Items that did not pass, other than explored ones."""
-    return [i for i in items if i.get("outcome") != "passed" and not _explored(i)]
+    return [i for i in items if i.get("outcome") != "passed" and not is_explored(i)]
 
 
 def explored_line(count: int) -> str:

@@ -90,6 +90,7 @@ def run_on_file(
     if targets is not None:
         dataset.targets = tuple(targets)
         dataset.targets_declared = True
+        dataset.presumed_outcome = None  # declared: nothing is presumed
     dataset.analysis_settings = analysis_settings(analysis, settings)
     decision = decide_budget(
         row_count=dataset.row_count,

@@ -206,6 +206,8 @@ def test_quarters_are_dated_on_their_first_day(tmp_path) -> None:
         None,
         "2000-01-01",
     ]
+    # us_change's '1970 Q1' was described as 'monthly dates' (rater BF)
+    assert dataset.column("q").role_reason.endswith("; quarterly dates")
 
 
 def test_yearly_dates_have_a_year_grain(tmp_path) -> None:
@@ -1322,3 +1324,64 @@ def test_a_pair_of_planar_map_coordinates_is_a_place(tmp_path) -> None:
     (tmp_path / "lone").mkdir()
     lone = roles_of(tmp_path / "lone", frame.drop(columns="YC"))
     assert lone["XC"].role == ColumnRole.COUNT
+
+
+def test_a_product_named_after_its_factors_is_a_design_term(tmp_path) -> None:
+    """FlightResponse's AltLat is Altitude x Lateral: 'Lateral and AltLat correlate (r
+    0.79)' was medium, true by construction (rater BF). Named by joining its factors'
+    names and equal to their product, it is a derived term; a column so named that is no
+    product (a typo'd sum) stays a measure."""
+    rng = np.random.default_rng(8)
+    n = 120
+    altitude, lateral = rng.uniform(0.3, 9.2, n), rng.uniform(0.5, 30, n)
+    frame = pd.DataFrame(
+        {
+            "Altitude": altitude,
+            "Lateral": lateral,
+            "AltLat": altitude * lateral,
+            "age": rng.integers(20, 60, n).astype(float),
+            "educ": rng.integers(8, 20, n).astype(float),
+        }
+    )
+    frame["age_educ"] = frame["age"] + frame["educ"]
+    roles = roles_of(tmp_path, frame)
+    assert roles["AltLat"].role == ColumnRole.OTHER
+    assert "product of 'Altitude' and 'Lateral'" in roles["AltLat"].role_reason
+    assert roles["age_educ"].role in (ColumnRole.MEASUREMENT, ColumnRole.COUNT)
+
+
+def test_a_year_naming_an_attribute_is_no_time_axis(tmp_path) -> None:
+    """duke_forest's year_built dates the house, not the row: a time axis made of it gave
+    'Trend of yearly bath by date(year_built)' on a cross-section (rater BF). A year named
+    'built', 'birth', 'founded'... stays a calendar part and makes no date; a plain year
+    still does."""
+    rng = np.random.default_rng(9)
+    n = 98
+    frame = pd.DataFrame({"year_built": rng.integers(1920, 2020, n), "bath": rng.integers(1, 5, n)})
+    roles = roles_of(tmp_path, frame)
+    assert roles["year_built"].role == ColumnRole.CALENDAR_PART
+    assert not any(name.startswith("date(") for name in roles)
+    (tmp_path / "plain").mkdir()
+    plain = roles_of(tmp_path / "plain", frame.rename(columns={"year_built": "year"}))
+    assert "date(year)" in plain
+
+
+def test_whole_numbers_counting_from_zero_are_a_count_whatever_the_name(tmp_path) -> None:
+    """NMES1988's 'hospital' (stays in hospital, 0..8, most people none) was read as a
+    9-level grouping by its name, and 'emergency across the levels of hospital' was medium
+    (rater BG). Counts from 0, each value rarer than the one before (a thin tail aside), are
+    a count; codes named 'region' 0..4 on groups of any size stay a category."""
+    counts = {0: 3541, 1: 599, 2: 176, 3: 48, 4: 20, 5: 12, 6: 5, 7: 1, 8: 4}
+    hospital = np.repeat(list(counts), list(counts.values()))
+    rng = np.random.default_rng(10)
+    n = hospital.size
+    frame = pd.DataFrame(
+        {
+            "hospital": rng.permutation(hospital),
+            "region": rng.choice(5, n, p=[0.1, 0.3, 0.2, 0.25, 0.15]),
+            "visits": rng.poisson(5, n),
+        }
+    )
+    roles = roles_of(tmp_path, frame)
+    assert roles["hospital"].role == ColumnRole.COUNT
+    assert roles["region"].role == ColumnRole.CATEGORY

@@ -126,6 +126,10 @@ def test_other_data_under_a_reused_name_is_said_when_comparing(pytester, parquet
     import pandas as pd
 
     assert pytester.runpytest(*ARGS, "--stat-explore").ret == 0
+    # an exploration's items are computed, not skipped: report.md said '280 skipped' (BF)
+    assert _latest(pytester)["summary"]["outcomes"] == {"explored": 3}
+    page = next((pytester.path / "appdata" / "runs").glob("*/report.md")).read_text()
+    assert "3 items: 3 explored." in page
     pd.DataFrame({"speed": [float(k % 17) for k in range(300)]}).to_parquet(
         parquet_path, index=False
     )

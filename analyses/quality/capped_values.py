@@ -145,7 +145,8 @@ FRACTIONS_MIN_ANSWERS = 5
 FRACTIONS_RULE = (
     f"a rating scale answered in whole numbers (at least {FRACTIONS_WHOLE_SHARE:.0%} of the "
     f"values, from 0 or 1 to at most {SCALE_MAX:g}, at least {FRACTIONS_MIN_ANSWERS} "
-    f"answers, no value more than {SCALE_GAP:g} past its whole ends) with at least "
+    f"answers, no value more than {SCALE_GAP:g} past its whole ends, and as many of the "
+    "values above the smallest whole: zeros alone make no scale) with at least "
     f"{FRACTIONS_MIN_SHARE:.0%} (and {FRACTIONS_MIN_ROWS}) values that are no multiple of "
     "1/4: imputed or computed values among the answers, often past the scale's ends; "
     "medium"
@@ -678,7 +679,18 @@ def _fractions_on_scale(s: _Ends) -> bool:
         and s.whole_min - SCALE_GAP <= s.bottom
         and s.top <= s.whole_max + SCALE_GAP
         and s.odd >= max(FRACTIONS_MIN_ROWS, FRACTIONS_MIN_SHARE * s.n)
+        and _whole_beyond_the_bottom(s)
     )
+
+
+def _whole_beyond_the_bottom(s: _Ends) -> bool:
+    """The values above the smallest are whole too: spam7's 'make' (a word's percentage)
+    is 0 on 77% of the emails, and those zeros alone made it 'answered in whole numbers
+    0..4' with 'fractions' among the answers (rater BF). A scale's answers are whole
+    beyond its bottom answer as well."""
+    bottom_whole = s.bottom is not None and float(s.bottom).is_integer()
+    whole = s.whole - (s.at_bottom if bottom_whole else 0)
+    return whole >= FRACTIONS_WHOLE_SHARE * (s.n - s.at_bottom)
 
 
 def _imputed_scale(s: _Ends) -> bool:

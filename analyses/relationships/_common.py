@@ -360,21 +360,32 @@ DRIVER_RULE = (
     "collected to show (Wages1's wage against schooling, r 0.28; its gap by sex, epsilon² "
     "0.03); at least medium"
 )
+PRESUMED_DRIVER_RULE = (
+    "{target!r} is the table's first column, presumed its outcome: no column is named or "
+    "declared one, and modelling tables put the response first (AER's BankWages: job, "
+    "education, gender; DoctorVisits: visits, ...). Its strongest pair in this analysis, "
+    f"significant at p < {ALPHA} after Bonferroni over the table's pairs and at least a "
+    "small-to-medium effect (|r| >= 0.2, epsilon² >= 0.02, corrected V >= 0.15), is at least "
+    "medium; declare targets in the dataset spec (targets = [] for none) to say otherwise"
+)
 
 
 def strongest_driver_pairs(
     dataset, kind: str, candidates, *, measures_only: bool = False
 ) -> dict[tuple[str, str], str]:
-    """{pair: outcome} for each outcome's strongest pair (``candidates``: (a, b, effect, p,
-    tests) per pair), when it is significant (p x tests < ALPHA) and at least
+    """{pair: the rule naming its outcome} for each outcome's strongest pair (``candidates``:
+    (a, b, effect, p, tests) per pair); the outcomes are ``dataset.targets`` and, when none
+    is named or declared, the first column presumed one (``presumed_outcome``); when it is significant (p x tests < ALPHA) and at least
     DRIVER_FLOOR[kind]: such a pair is at least medium (:func:`lift_driver`), before the
     rules that cap a pair made by construction. Why: a first look that leaves the table's main relation at info
     (Wages1's returns to schooling, r 0.28, under the outcome bar of 0.3) misses what the
     table was collected to show. ``measures_only``: not a 0/1 outcome (how Titanic's
     survivors differ in their number of parents aboard is no driver of survival)."""
     floor = DRIVER_FLOOR[kind]
-    out: dict[tuple[str, str], str] = {}  # pair -> the outcome it drives
-    for target in dataset.targets:
+    out: dict[tuple[str, str], str] = {}  # pair -> the rule, naming the outcome it drives
+    presumed = getattr(dataset, "presumed_outcome", None)
+    for target in (*dataset.targets, *((presumed,) if presumed else ())):
+        rule = (PRESUMED_DRIVER_RULE if target == presumed else DRIVER_RULE).format(target=target)
         if measures_only and dataset.column(target).role == ColumnRole.BOOLEAN:
             continue
         best = None
@@ -386,15 +397,15 @@ def strongest_driver_pairs(
             if best is None or effect > best[2]:
                 best = (a, b, effect)
         if best is not None:
-            out.setdefault((best[0], best[1]), target)
+            out.setdefault((best[0], best[1]), rule)
     return out
 
 
 def lift_driver(drivers: dict[tuple[str, str], str], pair, severity: str, params: dict) -> str:
     """The pair's severity, lifted to medium (and the rule cited) when it is an outcome's
     strongest pair (:func:`strongest_driver_pairs`) left under medium by the bars."""
-    target = drivers.get(tuple(pair))
-    if target is None or severity not in ("low", "info"):
+    rule = drivers.get(tuple(pair))
+    if rule is None or severity not in ("low", "info"):
         return severity
-    params["strongest_driver"] = DRIVER_RULE.format(target=target)
+    params["strongest_driver"] = rule
     return "medium"

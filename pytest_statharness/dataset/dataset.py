@@ -45,7 +45,9 @@ from .roles import (
     RoleDecision,
     calendar_candidates,
     decide_role,
+    name_tokens,
     outcome_by_name,
+    outcome_by_position,
     settle_derived_terms,
     settle_frequency_weight,
     settle_interaction_terms,
@@ -53,6 +55,7 @@ from .roles import (
     settle_panel_units,
     settle_parent_references,
     settle_planar_coordinates,
+    settle_product_terms,
     settle_series_index,
     settle_skewed_totals,
     survival_pairs,
@@ -65,7 +68,7 @@ from .sources.base import check_column_names
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 14  # 2: number domains, date layouts, calendar relations (roles); 3: value
+META_VERSION = 15  # 2: number domains, date layouts, calendar relations (roles); 3: value
 # counts of small codes, descents in row order, order of whole floats, settled day/month order;
 # 4: repeated codes (panel entities, matched sets), fractional-year grids; 5: quarter grid;
 # 6: month-end dates are monthly (granularity); 7: where a distinct count passed its cap;
@@ -73,7 +76,8 @@ META_VERSION = 14  # 2: number domains, date layouts, calendar relations (roles)
 # 10: dates with two-digit years (8/6/20 18:57); 11: infinities are no whole numbers;
 # 12: a few impossible dates (2021-02-30) among dates (date_bad); 13: a blank CSV header
 # cell names its column 'Unnamed: <position>'; 14: times of day written as text ('9:05:00',
-# a few '25:99:00') are read as durations (date_format %H:%M:%S / %H:%M); up to 5% bad dates
+# a few '25:99:00') are read as durations (date_format %H:%M:%S / %H:%M); up to 5% bad dates;
+# 15: whole numbers counting from 0 (counts_from_zero)
 DEFAULT_IO_BATCH_ROWS = 65536
 
 
@@ -153,6 +157,9 @@ class Dataset:
         self.targets: tuple[str, ...] = ()
         #: Whether ``targets`` are the spec's declaration (not names).
         self.targets_declared: bool = False
+        #: The first column, presumed the outcome when no column is named or declared one
+        #: (``roles.outcome_by_position``); only its strongest pairs are lifted.
+        self.presumed_outcome: str | None = None
         #: Missing-value codes per column (999 for "not known"): declared in the spec or
         #: found in the data (:mod:`.missing_codes`); chunks hold them as nulls unless an
         #: analysis asks for the values as written (``reads_missing_codes``).
@@ -229,6 +236,14 @@ class Dataset:
                 "event flag beside its follow-up time (status and time)",
             }
             if self.targets or self.spec.declares_targets
+            else {
+                "columns": [],
+                "presumed": self.presumed_outcome,
+                "source": "no column is named or declared an outcome: the first column is "
+                "presumed one (roles.outcome_by_position), for its strongest pairs only; "
+                "declare targets in the dataset spec to say otherwise",
+            }
+            if self.presumed_outcome
             else None,
             "treatments": {
                 "columns": list(self.treatments),
@@ -705,6 +720,7 @@ def open_dataset(
     decided = settle_derived_terms(decided, summaries)
     decided = settle_skewed_totals(source, decided, summaries)
     decided = settle_interaction_terms(source, decided, summaries)
+    decided = settle_product_terms(source, decided, summaries)
     decided = settle_planar_coordinates(decided)
     numeric = [f.name for f in schema if kinds[f.name] == ColumnKind.NUMERIC]
     decided = matrix_layout.settle_matrix_entries(source, numeric, summaries, row_count, decided)
@@ -828,6 +844,8 @@ def open_dataset(
         t for t in treatments_by_name(dataset.columns) if t not in dataset.targets
     )
     dataset.targets_declared = spec.declares_targets
+    if not dataset.targets and not spec.declares_targets:
+        dataset.presumed_outcome = outcome_by_position(dataset.columns)
     dataset.frequency_weight = next(
         (c.name for c in dataset.columns if c.role_detail == FREQUENCY_WEIGHT_DETAIL), None
     )
@@ -943,7 +961,11 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
     parts = {
         c.role_detail: c.name
         for c in reversed(columns)
-        if c.role == ColumnRole.CALENDAR_PART and not c.excluded
+        if c.role == ColumnRole.CALENDAR_PART
+        and not c.excluded
+        # duke_forest's year_built dates the house, not the row: 'trend of yearly bath by
+        # date(year_built)' read a cross-section as a series (rater BF)
+        and not (c.role_detail == "year" and _names_an_attribute(c.name))
     }
     by_name = {c.name: c for c in columns}
     if "year" in parts and by_name[parts["year"]].distinct_at_least < 2:
@@ -974,6 +996,7 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
         and c.role_detail == "year"
         and not c.excluded
         and c.distinct_at_least >= 2
+        and not _names_an_attribute(c.name)
     ] or [parts["year"]]
     for unit in ("month", "quarter"):
         if unit not in parts:
@@ -989,6 +1012,18 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
                     return [(DerivedDate(year, name, unit), "month")]
         break  # parts of different events (GrinnellHouses' YearBuilt, MonthSold): years
     return [(DerivedDate(parts["year"]), "year")]
+
+
+#: words naming a year as an attribute of the unit (when a house was built, a person
+#: born, a firm founded), not as the time its row was observed: no time axis is made of it
+ATTRIBUTE_YEAR_WORDS = frozenset(
+    {"built", "build", "birth", "born", "founded", "established", "construction",
+     "constructed", "incorporated", "yob", "dob"}
+)  # fmt: skip
+
+
+def _names_an_attribute(name: str) -> bool:
+    return bool(name_tokens(name) & ATTRIBUTE_YEAR_WORDS)
 
 
 #: the words of a calendar part's name; what is left names the event it dates

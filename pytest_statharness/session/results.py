@@ -233,6 +233,20 @@ def _columns_left_out(results: list[dict], dataset: str) -> tuple[int, int, int]
     return (most, items, cap) if items else None
 
 
+def _presumed_outcome_used(results: list[dict], dataset: str) -> bool:
+    """Whether a medium finding of ``dataset`` rests on its first column presumed the
+    outcome (no column named or declared one): said on screen, since it shapes severity
+    and a spec's targets turn it off."""
+    for r in results:
+        if r.get("dataset") != dataset:
+            continue
+        for f in r.get("findings") or ():
+            rule = ((f.get("evidence") or {}).get("parameters") or {}).get("strongest_driver")
+            if rule and "presumed its outcome" in rule:
+                return True
+    return False
+
+
 #: fewer rows than this and a dataset is said to be too small for statistics (1 row)
 FEW_ROWS = 3
 
@@ -292,6 +306,13 @@ def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
                 f"dataset {name}: up to {most:,} column(s) left out of {analyses} analysis item(s) "
                 f"by max_columns = {cap} (see each finding's evidence.left_out; raise it with "
                 f"--stat-cap max_columns=N)"
+            )
+        presumed = getattr(dataset, "presumed_outcome", None)
+        if presumed and _presumed_outcome_used(results, name):
+            lines.append(
+                f"dataset {name}: no column is named or declared an outcome; the first, "
+                f"{presumed!r}, is presumed one for its strongest pairs (declare targets in "
+                "the dataset spec to say otherwise)"
             )
         renamed = dataset.renamed_blank_names
         if renamed:

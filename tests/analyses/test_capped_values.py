@@ -199,7 +199,13 @@ def test_fractions_among_a_scales_whole_answers_are_named() -> None:
     height = rng.integers(58, 70, n).astype(float)
     height[:60] += rng.random(60)
     line = np.where(rng.random(n) < 0.7, rng.integers(0, 4, n), rng.uniform(0, 15, n))
-    frame = pd.DataFrame({"prtyid": party, "rating": halves, "mother": height, "grassy": line})
+    # spam7's 'make': a word's percentage, 0 on 77% of the emails (rater BF): the zeros
+    # alone are no scale answered in whole numbers
+    make = np.where(rng.random(n) < 0.77, 0.0, np.round(rng.uniform(0.01, 4.5, n), 2))
+    make[:10] = [1.0, 2.0, 3.0, 4.0, 1.0, 2.0, 3.0, 4.0, 1.0, 2.0]
+    frame = pd.DataFrame(
+        {"prtyid": party, "rating": halves, "mother": height, "grassy": line, "make": make}
+    )
     result = run_on_frame(CappedValues(), frame)
     found = [f for f in result.findings if f["kind"] == "scale_fractions"]
     assert [f["subject"]["column"] for f in found] == ["prtyid"]

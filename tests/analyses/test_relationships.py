@@ -102,7 +102,7 @@ def test_correlation_matches_scipy_on_pairwise_complete_rows() -> None:
 
 
 def test_correlation_order_and_severity() -> None:
-    result = run_on_frame(Correlation(), numeric_frame())
+    result = run_on_frame(Correlation(), numeric_frame(), targets=())  # no outcome
     strengths = [abs(f["measurement"]["values"]["pearson_r"]) for f in result.findings]
     assert strengths == sorted(strengths, reverse=True)
     top = result.findings[0]
@@ -125,7 +125,8 @@ def test_a_pair_under_medium_r_is_medium_only_as_a_columns_strongest() -> None:
     x = rng.normal(size=n)
     y = 0.65 * x + 0.75 * rng.normal(size=n)
     u = y + 0.45 * rng.normal(size=n)
-    result = run_on_frame(Correlation(), pd.DataFrame({"x": x, "y": y, "u": u}))
+    # targets=(): no outcome, not even x presumed one as the first column
+    result = run_on_frame(Correlation(), pd.DataFrame({"x": x, "y": y, "u": u}), targets=())
     pairs = by_pair(result)
     r_xy = abs(pairs[("x", "y")]["measurement"]["values"]["pearson_r"])
     assert 0.5 <= r_xy < 0.7 and r_xy < abs(pairs[("y", "u")]["measurement"]["values"]["pearson_r"])
@@ -136,7 +137,7 @@ def test_a_pair_under_medium_r_is_medium_only_as_a_columns_strongest() -> None:
 
     w = x + 0.3 * rng.normal(size=n)
     frame = pd.DataFrame({"x": x, "y": y, "u": u, "w": w})
-    pairs = by_pair(run_on_frame(Correlation(), frame))
+    pairs = by_pair(run_on_frame(Correlation(), frame, targets=()))
     assert pairs[("x", "y")]["severity"] == "low"
 
 
@@ -1027,7 +1028,7 @@ def test_a_skewed_measures_clear_partner_by_ranks_is_medium() -> None:
     frame = pd.DataFrame({"karn": karn, "stime": stime, "age": rng.integers(35, 80, n)})
     r, rho = stats.pearsonr(karn, stime)[0], stats.spearmanr(karn, stime)[0]
     assert r < 0.5 <= rho
-    finding = by_pair(run_on_frame(Correlation(), frame))[("karn", "stime")]
+    finding = by_pair(run_on_frame(Correlation(), frame, targets=()))[("karn", "stime")]
     assert finding["severity"] == "medium"
     assert "mutual_strongest" in finding["evidence"]["parameters"]
 

@@ -145,7 +145,7 @@ def outcome_table(seed: int = 11, n: int = 440) -> pd.DataFrame:
 
 def test_a_declared_target_makes_its_large_correlations_medium() -> None:
     frame = outcome_table()
-    plain = run_on_frame(analysis("correlation"), frame)
+    plain = run_on_frame(analysis("correlation"), frame, targets=())
     declared = run_on_frame(analysis("correlation"), frame, targets=("progression",))
 
     def severity(result, x, y):
@@ -397,8 +397,8 @@ def test_a_bare_low_and_high_without_a_price_table_are_two_scores() -> None:
 
 def test_a_column_computed_from_another_is_no_correlation_to_act_on() -> None:
     """log(popul) beside popul, INCOME beside its square INCOMEPOW, an interaction product
-    beside its factors: low, no group; an unrelated strong pair keeps medium. Named
-    INCOMESQ, the square is a design term (roles.settle_derived_terms): not paired."""
+    beside its factors: low or not paired, no group; an unrelated strong pair keeps medium.
+    Named INCOMESQ, the square is a design term (roles.settle_derived_terms): not paired."""
     rng = np.random.default_rng(96)
     n = 300
     popul = rng.lognormal(3, 1.5, n)
@@ -420,15 +420,14 @@ def test_a_column_computed_from_another_is_no_correlation_to_act_on() -> None:
     result = run_on_frame(analysis("correlation"), frame)
     assert not by_kind(result, "correlated_group")
     pairs = {tuple(f["subject"]["columns"]): f for f in by_kind(result, "correlation")}
-    for pair in (("popul", "logpopul"), ("INCOME", "INCOMEPOW"), ("PCTAF", "PTRATIO_PCTAF")):
+    for pair in (("popul", "logpopul"), ("INCOME", "INCOMEPOW")):
         capped = pairs[pair]["evidence"]["parameters"].get("severity_capped", "")
         assert pairs[pair]["severity"] in ("low", "info"), pair
         assert "computed from the other" in capped or pairs[pair]["severity"] == "info", pair
     assert "monotone" in pairs[("INCOME", "INCOMEPOW")]["evidence"]["parameters"]["severity_capped"]
-    assert (
-        "interaction terms"
-        in pairs[("PCTAF", "PTRATIO_PCTAF")]["evidence"]["parameters"]["severity_capped"]
-    )
+    # the product, named after its factors and equal to their product, is a design term
+    # (roles.settle_product_terms): not paired at all
+    assert not [p for p in pairs if "PTRATIO_PCTAF" in p]
     assert pairs[("age", "years_married")]["severity"] == "medium"
     named = run_on_frame(analysis("correlation"), frame.rename(columns={"INCOMEPOW": "INCOMESQ"}))
     assert not [f for f in named.findings if "INCOMESQ" in f["subject"].get("columns", [])]
