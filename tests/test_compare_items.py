@@ -71,3 +71,22 @@ def test_compare_needs_known_datasets(pytester, frame) -> None:
     result = pytester.runpytest("--stat-dataset", "old=old.parquet", "--stat-compare", "old:nope")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*'nope' is not a dataset of this session*"])
+
+
+def test_a_comparison_of_tables_sharing_no_column_is_said(pytester, frame) -> None:
+    """`--stat-compare a:b` over two tables with no column in common ran nothing and said
+    nothing (rater BI): the summary says why no comparison ran."""
+    frame.to_parquet(pytester.path / "old.parquet", index=False)
+    frame.add_prefix("x_").to_parquet(pytester.path / "other.parquet", index=False)
+    result = pytester.runpytest(
+        "--stat-dataset",
+        "old=old.parquet",
+        "--stat-dataset",
+        "other=other.parquet",
+        "--stat-compare",
+        "old:other",
+        "--stat-explore",
+        "-k",
+        "drift or profile_numeric",
+    )
+    result.stdout.fnmatch_lines(["--stat-compare old:other: the two datasets share no column*"])

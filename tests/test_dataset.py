@@ -327,3 +327,20 @@ def test_an_impossible_date_among_dates_is_missing_and_reported(tmp_path) -> Non
         frame.to_parquet(path, index=False)
         column = open_dataset(f"days{k}", str(path)).column("day")
         assert column.kind == ColumnKind.CATEGORICAL and not column.date_bad
+
+
+def test_a_database_exports_null_marker_is_missing(tmp_path) -> None:
+    r"""MySQL's and PostgreSQL's text exports write a null as \N: a numeric column with 10%
+    of them was read as text and 'no missing values' reported (rater BI)."""
+    from pytest_statharness import ColumnKind
+
+    null = "\\N"
+    rows = [
+        ",".join([str(k), null if k % 10 == 0 else str(k * 1.5), null if k % 3 == 0 else "web"])
+        for k in range(60)
+    ]
+    (tmp_path / "db.csv").write_text("id,amount,note\n" + "\n".join(rows) + "\n")
+    dataset = open_dataset("db", str(tmp_path / "db.csv"))
+    assert dataset.column("amount").kind == ColumnKind.NUMERIC
+    assert dataset.column("amount").null_count == 6
+    assert dataset.column("note").null_count == 20

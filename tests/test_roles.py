@@ -1385,3 +1385,34 @@ def test_whole_numbers_counting_from_zero_are_a_count_whatever_the_name(tmp_path
     roles = roles_of(tmp_path, frame)
     assert roles["hospital"].role == ColumnRole.COUNT
     assert roles["region"].role == ColumnRole.CATEGORY
+
+
+def test_oncology_endpoints_and_short_weights_are_read_for_what_they_are(tmp_path) -> None:
+    """hepatoCellular's OS beside Death and RFS beside Recurrence are survival times and
+    their events ('OS and Death correlate, r -0.66' was medium); MASS's cats: Hwt beside
+    Bwt is a heart's weight, not a survey's household weight (rater BH)."""
+    rng = np.random.default_rng(12)
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "OS": rng.exponential(30, n),
+            "Death": rng.integers(0, 2, n),
+            "RFS": rng.exponential(20, n),
+            "Recurrence": rng.integers(0, 2, n),
+            "Bwt": rng.normal(2.7, 0.5, n),
+            "Hwt": rng.normal(10.6, 2.4, n),
+        }
+    )
+    dataset = open_dataset("h", str(_write(tmp_path, frame)))
+    assert {("Death", "OS"), ("Recurrence", "RFS")} <= set(dataset.survival_pairs)
+    assert dataset.column("Hwt").role == ColumnRole.MEASUREMENT
+    survey = frame[["Bwt"]].assign(hhwt=rng.uniform(50, 900, n))
+    weighted = open_dataset("s", str(_write(tmp_path / "s", survey)))
+    assert weighted.column("hhwt").role == ColumnRole.OTHER  # a real survey weight stays one
+
+
+def _write(folder, frame: pd.DataFrame):
+    folder.mkdir(exist_ok=True)
+    path = folder / "t.parquet"
+    frame.to_parquet(path, index=False)
+    return path

@@ -221,7 +221,8 @@ class CappedValues(Analysis):
         "sentinel, whatever its share: medium, with the next value and the ratio. "
         "Not reported: a minimum of 0 (zeros are a quantity's floor: nothing bought, no "
         "rain), a maximum of 1 or 100 of a column with no negative value (a share's or a "
-        "percentage's own bound), a maximum at the bound of the calendar unit the column is "
+        "percentage's own bound), a maximum of 10 of a column with no negative value and "
+        "some fractions (a measure on a scale of 10: cloud cover in tenths), a maximum at the bound of the calendar unit the column is "
         "named after (weeks 52 or 53, months 12, days 7/28..31/365/366, hours 24/168, "
         "minutes 60: weeks_reporting at 52), the minimum of a whole-number count (counts pile up at "
         "their low end by nature); these are read as one table-wide finding instead: "
@@ -385,6 +386,10 @@ class CappedValues(Analysis):
                     continue
                 if end == "maximum" and value in (1.0, 100.0) and (s.bottom or 0) >= 0:
                     continue  # a share's or a percentage's own bound (all owners, 100%)
+                if end == "maximum" and value == 10.0 and (s.bottom or 0) >= 0 and s.whole < s.n:
+                    # a measure on a scale of 10 (RailTrail's cloud cover in tenths: 10 is a
+                    # full overcast, rater BI); whole counts top-coded at 10 are still read
+                    continue
                 if end == "maximum" and _calendar_bound(c, value):
                     continue  # 52 weeks reporting of 52: the year's own bound
                 if rows < MIN_ROWS or rows < MIN_SHARE * s.n or rows < MIN_RATIO * per_value:

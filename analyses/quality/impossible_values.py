@@ -96,7 +96,8 @@ SCALE_RULE = (
     f"at most {SCALE_MAX_SHARE:.0%} of them (at least one) above 100; or named 'age' with at "
     f"most {SCALE_MAX_SHARE:.0%} above 100 and some above 120 (no person's age in years): "
     "the rest keep to the scale, so the few beyond it are errors of entry or of units "
-    "(College's graduation rate of 118%, a patient aged 138); medium, the rows cited"
+    "(College's graduation rate of 118%, a patient aged 138); medium for a percentage, "
+    "high for an age, the rows cited"
 )
 OVER_LISTS = ("over_100_examples", "over_120_examples", "over_values")
 
@@ -576,7 +577,9 @@ class ImpossibleValues(Analysis):
             share=over / n,
             example_rows=examples,
             rule=SCALE_RULE,
-            severity="medium",
+            # no person is 121 years old (TIPI's age 5555, rater BH): an error, as a negative
+            # age is; a percentage above 100 may be a change or a ratio named so
+            severity="high" if bound == 120 else "medium",
             parameters={"max_share": SCALE_MAX_SHARE},
         )
 

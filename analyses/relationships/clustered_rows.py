@@ -31,6 +31,7 @@ from pytest_statharness import (
     Plan,
 )
 from pytest_statharness.column_roles import PARENT_REFERENCE_DETAIL
+from pytest_statharness.dataset.roles import name_tokens
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.lazy_scipy import SCIPY_STATS, stats
@@ -52,6 +53,27 @@ MIN_ROWS_PER_GROUP = 2
 #: at most this many key columns and measures per key, and time columns read
 MAX_KEYS = 2
 MAX_TIME_COLUMNS = 2
+
+
+def _time_index(column, rows: int) -> bool:
+    """A measure named as a time (TIME_INDEX_NAMES) whose values the units share: day or
+    visit numbers, at most a quarter as many distinct values as rows. kidney's 'time' to
+    each infection, nearly one value per row, is a duration measured, no index."""
+    return (
+        column.role in MEASURE_ROLES
+        and bool(name_tokens(column.name) & TIME_INDEX_NAMES)
+        and column.distinct_exact
+        and column.distinct_at_least * TIME_INDEX_SHARED <= rows - column.null_count
+    )
+
+
+#: ... its distinct values at most this many times fewer than its rows
+TIME_INDEX_SHARED = 4
+#: a measure so named, with values the units share, numbers the units' times (day, week
+#: or visit numbers of a diary or a follow-up): no measure to cluster
+TIME_INDEX_NAMES = frozenset(
+    {"time", "day", "days", "week", "weeks", "visit", "wave", "period", "occasion", "dos"}
+)
 MAX_MEASURES = 15
 #: a measure is clustered from this intraclass correlation (a tenth of its variance between
 #: the groups: multilevel modelling's usual threshold for a design effect worth modelling)
@@ -125,7 +147,9 @@ class ClusteredRows(Analysis):
         f"{MIN_GROUPS}..{MAX_GROUPS} distinct values and at least {MIN_ROWS_PER_GROUP} rows "
         f"per value on average (the first {MAX_KEYS} in schema order). Measures: the first "
         f"{MAX_MEASURES} measurement, count, duration and numeric 0/1 flag columns (a yes/no "
-        "answer is its 0/1 measure; fewer when the key's groups "
+        "answer is its 0/1 measure; not a measure named as a time index, time, day, week, "
+        "visit, wave, dos..., whose units share its values, at most a quarter as many "
+        "distinct values as rows: a diary's day numbers; fewer when the key's groups "
         f"times the measures would exceed {MAX_CELLS:,}). Per (key, measure), over "
         "rows where both are present and the measure finite: per group the count n_g, the "
         "exact sums S_g of the values and Q_g of their squares (each square rounded once), "
@@ -159,6 +183,9 @@ class ClusteredRows(Analysis):
             m
             for m in dataset.columns_of(*NUMERIC_KINDS, roles=(*MEASURE_ROLES, ColumnRole.BOOLEAN))
             if m not in keys
+            # KosteckiDillon's 'time' and 'dos' (day of study) number a patient's diary
+            # days: that they 'cluster by id' (ICC 0.41, medium) is the design (rater BG)
+            and not _time_index(dataset.column(m), dataset.row_count)
         ]
         # a square beyond float64's range is inf: such a measure cannot be summed exactly
         # here, and is said to be left out rather than silently dropped

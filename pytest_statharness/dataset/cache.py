@@ -84,8 +84,8 @@ except ImportError:  # pragma: no cover - Windows: no cross-process lock
 
 #: Bump when the layout or the bytes written change: old entries then stop matching.
 #: 2: compressed data files, full-length sha256 keys. 3: a ';'-separated CSV's decimal
-#: mark is sniffed ('.' decimals were cached as text columns).
-CACHE_FORMAT_VERSION = 3
+#: mark is sniffed ('.' decimals were cached as text columns). 4: '\N' is read as missing.
+CACHE_FORMAT_VERSION = 4
 #: Codecs of the data files; the reader needs no setting (IPC records the codec).
 COMPRESSIONS = ("lz4", "zstd", "none")
 DEFAULT_COMPRESSION = "lz4"

@@ -52,6 +52,7 @@ from .roles import (
     settle_frequency_weight,
     settle_interaction_terms,
     settle_lone_calendar_parts,
+    settle_measured_weights,
     settle_panel_units,
     settle_parent_references,
     settle_planar_coordinates,
@@ -68,7 +69,7 @@ from .sources.base import check_column_names
 from .spec import DatasetSpec, SpecError
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+$")
-META_VERSION = 15  # 2: number domains, date layouts, calendar relations (roles); 3: value
+META_VERSION = 16  # 2: number domains, date layouts, calendar relations (roles); 3: value
 # counts of small codes, descents in row order, order of whole floats, settled day/month order;
 # 4: repeated codes (panel entities, matched sets), fractional-year grids; 5: quarter grid;
 # 6: month-end dates are monthly (granularity); 7: where a distinct count passed its cap;
@@ -77,7 +78,7 @@ META_VERSION = 15  # 2: number domains, date layouts, calendar relations (roles)
 # 12: a few impossible dates (2021-02-30) among dates (date_bad); 13: a blank CSV header
 # cell names its column 'Unnamed: <position>'; 14: times of day written as text ('9:05:00',
 # a few '25:99:00') are read as durations (date_format %H:%M:%S / %H:%M); up to 5% bad dates;
-# 15: whole numbers counting from 0 (counts_from_zero)
+# 15: whole numbers counting from 0 (counts_from_zero); 16: '\N' read as missing in a CSV
 DEFAULT_IO_BATCH_ROWS = 65536
 
 
@@ -722,6 +723,7 @@ def open_dataset(
     decided = settle_interaction_terms(source, decided, summaries)
     decided = settle_product_terms(source, decided, summaries)
     decided = settle_planar_coordinates(decided)
+    decided = settle_measured_weights(decided)
     numeric = [f.name for f in schema if kinds[f.name] == ColumnKind.NUMERIC]
     decided = matrix_layout.settle_matrix_entries(source, numeric, summaries, row_count, decided)
     cycles = undated_cycle_parts(decided)

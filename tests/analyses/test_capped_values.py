@@ -258,3 +258,18 @@ def test_a_count_of_weeks_at_52_is_the_years_bound_not_a_cap() -> None:
             f for f in run_on_frame(CappedValues(), frame).findings if f["kind"] == "capped_values"
         ]
         assert bool(found) is capped, name
+
+
+def test_a_measure_on_a_scale_of_ten_tops_at_its_own_bound() -> None:
+    """RailTrail's cloud cover in tenths: 9 days at 10, a full overcast, read as 'a cap'
+    (rater BI). A fractional measure on 0..10 tops at its own bound; the same pile at 12
+    is still a cap."""
+    rng = np.random.default_rng(58)
+    cover = np.r_[np.round(rng.uniform(0, 9.9, 81), 1), np.full(9, 10.0)]
+    past = np.r_[np.round(rng.uniform(0, 11.9, 81), 1), np.full(9, 12.0)]
+    for name, values, capped in (("cloudcover", cover, False), ("reading", past, True)):
+        frame = pd.DataFrame({name: values})
+        found = [
+            f for f in run_on_frame(CappedValues(), frame).findings if f["kind"] == "capped_values"
+        ]
+        assert bool(found) is capped, name

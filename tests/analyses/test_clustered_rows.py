@@ -94,6 +94,13 @@ def test_a_panel_over_time_is_left_to_panel_trends() -> None:
     dated["entered"] = entry
     finding = only(run_on_frame(analysis(), dated))
     assert finding["severity"] == "medium" and finding["subject"]["clustered"] == ["score"]
+    # KosteckiDillon: a diary's day numbers ('dos', day of study) are no measure that
+    # 'clusters by id' (rater BG); the unit's own measure still does
+    diary = pupils().sample(frac=0.8, random_state=2)
+    diary["dos"] = (diary.groupby("schid").cumcount() + 1) * 1.0
+    diary["dos"] += (diary["schid"] % 5) * 15  # units start on different days
+    finding = only(run_on_frame(analysis(), diary))
+    assert finding["subject"]["clustered"] == ["score"], finding["title"]
 
 
 def test_the_result_does_not_depend_on_chunking() -> None:

@@ -145,9 +145,11 @@ def sniff_delimiter(path: Path, head: bytes | None = None) -> str:
 
 
 #: values read as missing: pyarrow's defaults (pandas' too: '', 'NA', 'N/A', 'NULL',
-#: 'nan', ...) and a lone space, which R's write.csv leaves for an empty factor level
-#: (Hawks' ReleaseTime: 842 rows of ' ' counted as one level, 'missing in 1 of 908 rows')
-NULL_VALUES = [*pacsv.ConvertOptions().null_values, " "]
+#: 'nan', ...), a lone space, which R's write.csv leaves for an empty factor level
+#: (Hawks' ReleaseTime: 842 rows of ' ' counted as one level, 'missing in 1 of 908 rows'),
+#: and '\N', the null of MySQL's and PostgreSQL's text exports (a numeric column with 10%
+#: of them was read as text, and 892 of 1,151 breach descriptions as a value: rater BI)
+NULL_VALUES = [*pacsv.ConvertOptions().null_values, " ", "\\N"]
 
 _COMMA_DECIMAL = re.compile(rb"^\s*[-+]?\d*,\d+\s*$")
 _DOT_DECIMAL = re.compile(rb"^\s*[-+]?\d*\.\d+(?:[eE][-+]?\d+)?\s*$")
