@@ -1059,6 +1059,21 @@ _QUANTITY_KINDS = (
 )
 
 
+#: what a column of each kind holds, as a refused declaration says it
+_HELD = {
+    ColumnKind.NUMERIC: "numbers",
+    ColumnKind.INTEGER_ID: "numbers",
+    ColumnKind.BOOLEAN: "true/false values",
+    ColumnKind.DURATION: "durations",
+    ColumnKind.TIMESTAMP: "dates or times",
+    ColumnKind.OTHER: "no values it can read",
+}
+
+
+def _held(kind: ColumnKind, text: str = "text") -> str:
+    return _HELD.get(kind, text)
+
+
 def _check_declared_quantities(spec: DatasetSpec, kinds: dict[str, ColumnKind]) -> None:
     """A column declared a measurement, count or duration, or a KPI, must hold numbers:
     on text the declaration was accepted and silently did nothing (no mean to compare,
@@ -1072,10 +1087,7 @@ def _check_declared_quantities(spec: DatasetSpec, kinds: dict[str, ColumnKind]) 
     for key, name, what in declared:
         if name not in kinds or kinds[name] in _QUANTITY_KINDS:
             continue
-        held = {
-            ColumnKind.TIMESTAMP: "dates or times",
-            ColumnKind.OTHER: "no values it can read",
-        }.get(kinds[name], "text")
+        held = _held(kinds[name])
         raise SpecError(
             f"dataset spec of {spec.name!r} ({spec.source}): key {key}: column {name!r} holds "
             f"{held}, not numbers, so it cannot be a {what}; name a column of numbers, or "
@@ -1090,12 +1102,7 @@ def _check_declared_log_times(spec: DatasetSpec, kinds: dict[str, ColumnKind]) -
     ts = spec.eventlog.get("timestamp")
     if ts is None or ts not in kinds or kinds[ts] == ColumnKind.TIMESTAMP:
         return
-    held = {
-        ColumnKind.NUMERIC: "numbers",
-        ColumnKind.INTEGER_ID: "numbers",
-        ColumnKind.BOOLEAN: "true/false values",
-        ColumnKind.DURATION: "durations",
-    }.get(kinds[ts], "text that is no date")
+    held = _held(kinds[ts], text="text that is no date")
     raise SpecError(
         f"dataset spec of {spec.name!r} ({spec.source}): key eventlog.timestamp: column "
         f"{ts!r} holds {held}, not dates or times; name the column with "
