@@ -236,13 +236,9 @@ def _unrelated(report_a: dict, report_b: dict, ds_a: str | None, ds_b: str | Non
     common, two runs with no dataset in common. Every finding is then 'added' or
     'removed', which reads like a large change (a rater compared Mroz with Fatalities and
     got '543 added, 54 removed' without a word)."""
+    from .report.compare import dataset_columns
 
-    def datasets(report: dict) -> dict[str, set[str]]:
-        return {
-            d["name"]: {c["name"] for c in d.get("columns", [])} for d in report.get("datasets", [])
-        }
-
-    da, db = datasets(report_a), datasets(report_b)
+    da, db = dataset_columns(report_a), dataset_columns(report_b)
     if ds_a is not None and ds_b is not None:
         if da.get(ds_a) and db.get(ds_b) and not da[ds_a] & db[ds_b]:
             return (

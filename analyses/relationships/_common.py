@@ -374,10 +374,11 @@ def strongest_driver_pairs(
     dataset, kind: str, candidates, *, measures_only: bool = False
 ) -> dict[tuple[str, str], str]:
     """{pair: the rule naming its outcome} for each outcome's strongest pair (``candidates``:
-    (a, b, effect, p, tests) per pair); the outcomes are ``dataset.targets`` and, when none
-    is named or declared, the first column presumed one (``presumed_outcome``); when it is significant (p x tests < ALPHA) and at least
-    DRIVER_FLOOR[kind]: such a pair is at least medium (:func:`lift_driver`), before the
-    rules that cap a pair made by construction. Why: a first look that leaves the table's main relation at info
+    (a, b, effect, p, tests) per pair), when it is significant (p x tests < ALPHA) and at
+    least DRIVER_FLOOR[kind]: such a pair is at least medium (:func:`lift_driver`), before
+    the rules that cap a pair made by construction. The outcomes are ``dataset.targets``
+    and, when none is named or declared, the first column presumed one
+    (``presumed_outcome``). Why: a first look that leaves the table's main relation at info
     (Wages1's returns to schooling, r 0.28, under the outcome bar of 0.3) misses what the
     table was collected to show. ``measures_only``: not a 0/1 outcome (how Titanic's
     survivors differ in their number of parents aboard is no driver of survival)."""

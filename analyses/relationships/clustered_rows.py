@@ -53,28 +53,14 @@ MIN_ROWS_PER_GROUP = 2
 #: at most this many key columns and measures per key, and time columns read
 MAX_KEYS = 2
 MAX_TIME_COLUMNS = 2
-
-
-def _time_index(column, rows: int) -> bool:
-    """A measure named as a time (TIME_INDEX_NAMES) whose values the units share: day or
-    visit numbers, at most a quarter as many distinct values as rows. kidney's 'time' to
-    each infection, nearly one value per row, is a duration measured, no index."""
-    return (
-        column.role in MEASURE_ROLES
-        and bool(name_tokens(column.name) & TIME_INDEX_NAMES)
-        and column.distinct_exact
-        and column.distinct_at_least * TIME_INDEX_SHARED <= rows - column.null_count
-    )
-
-
-#: ... its distinct values at most this many times fewer than its rows
-TIME_INDEX_SHARED = 4
+MAX_MEASURES = 15
 #: a measure so named, with values the units share, numbers the units' times (day, week
 #: or visit numbers of a diary or a follow-up): no measure to cluster
 TIME_INDEX_NAMES = frozenset(
     {"time", "day", "days", "week", "weeks", "visit", "wave", "period", "occasion", "dos"}
 )
-MAX_MEASURES = 15
+#: ... its distinct values at most this many times fewer than its rows
+TIME_INDEX_SHARED = 4
 #: a measure is clustered from this intraclass correlation (a tenth of its variance between
 #: the groups: multilevel modelling's usual threshold for a design effect worth modelling)
 MEDIUM_ICC = 0.1
@@ -123,6 +109,18 @@ def _keys(dataset, budget) -> list[str]:
         if MIN_GROUPS <= groups <= MAX_GROUPS and rows >= MIN_ROWS_PER_GROUP * groups:
             out.append(c.name)
     return out[:MAX_KEYS]
+
+
+def _time_index(column, rows: int) -> bool:
+    """A measure named as a time (TIME_INDEX_NAMES) whose values the units share: day or
+    visit numbers, at most a quarter as many distinct values as rows. kidney's 'time' to
+    each infection, nearly one value per row, is a duration measured, no index."""
+    return (
+        column.role in MEASURE_ROLES
+        and bool(name_tokens(column.name) & TIME_INDEX_NAMES)
+        and column.distinct_exact
+        and column.distinct_at_least * TIME_INDEX_SHARED <= rows - column.null_count
+    )
 
 
 class ClusteredRows(Analysis):

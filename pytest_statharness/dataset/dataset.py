@@ -682,6 +682,7 @@ def open_dataset(
     kinds = {f.name: decide_kind(_analysis_type(f.type), summaries[f.name]) for f in schema}
     _check_declared_log_times(spec, kinds)
     _check_declared_quantities(spec, kinds)
+    _check_declared_timestamps(spec, kinds)
     if meta is None:
         _date_string_grains(source, schema, kinds, summaries, spec)
         relations = _calendar_relations(source, schema, kinds, summaries, row_count)
@@ -732,19 +733,6 @@ def open_dataset(
         summary = summaries[f.name]
         role = decided[f.name]
         declared = spec.column(f.name).get("role")
-        if declared == ColumnRole.TIMESTAMP.value and kinds[f.name] != ColumnKind.TIMESTAMP:
-            # an hhmm integer declared a timestamp was accepted and no time analysis ran
-            held = (
-                "numbers"
-                if kinds[f.name] in (ColumnKind.NUMERIC, ColumnKind.INTEGER_ID)
-                else ("values that are no dates")
-            )
-            raise SpecError(
-                f"dataset spec of {spec.name!r} ({spec.source}): key columns.{f.name}.role: "
-                f"column {f.name!r} holds {held}, not dates or times, so it cannot be the "
-                "timestamp; for dates written as text give columns."
-                f"{f.name}.format, or remove the role"
-            )
         if declared:
             role = RoleDecision(
                 ColumnRole(declared),
@@ -1092,6 +1080,27 @@ def _check_declared_quantities(spec: DatasetSpec, kinds: dict[str, ColumnKind]) 
             f"dataset spec of {spec.name!r} ({spec.source}): key {key}: column {name!r} holds "
             f"{held}, not numbers, so it cannot be a {what}; name a column of numbers, or "
             "remove the key"
+        )
+
+
+def _check_declared_timestamps(spec: DatasetSpec, kinds: dict[str, ColumnKind]) -> None:
+    """A column declared the timestamp must hold dates or times: an hhmm integer so
+    declared was accepted and no time analysis ran (rater BE)."""
+    for name, entry in spec.data.get("columns", {}).items():
+        if entry.get("role") != ColumnRole.TIMESTAMP.value or name not in kinds:
+            continue
+        if kinds[name] == ColumnKind.TIMESTAMP:
+            continue
+        held = (
+            "numbers"
+            if kinds[name] in (ColumnKind.NUMERIC, ColumnKind.INTEGER_ID)
+            else "values that are no dates"
+        )
+        raise SpecError(
+            f"dataset spec of {spec.name!r} ({spec.source}): key columns.{name}.role: "
+            f"column {name!r} holds {held}, not dates or times, so it cannot be the "
+            f"timestamp; for dates written as text give columns.{name}.format, or remove "
+            "the role"
         )
 
 

@@ -21,6 +21,7 @@ Evidence, strongest first:
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections.abc import Collection
@@ -172,15 +173,6 @@ _NOT_POSITION = {
 }  # fmt: skip
 _LAT = {"lat", "latitude"}
 _LON = {"lon", "lng", "long", "longitude"}
-
-
-def _counts_from_zero(summary: dict) -> bool:
-    """Consecutive whole numbers from 0, each on no more rows than the one before but in a
-    thin tail (at least 5 of them, ``inference``): how often something happened, not the
-    codes of groups. NMES1988's
-    'hospital' (stays in hospital, 0..8, most people none) was read as a 9-level grouping
-    by its name, and 'emergency across the levels of hospital' was medium (rater BG)."""
-    return bool(summary.get("counts_from_zero"))
 
 
 @dataclass(frozen=True)
@@ -708,7 +700,9 @@ def decide_role(
         and summary.get("distinct_exact", True)
         and (3 if not tokens & _CHROMOSOME_NAMES else 1) <= distinct <= CODE_NAME_MAX_LEVELS
         and not summary.get("negative")
-        and not _counts_from_zero(summary)
+        # 0, 1, 2, ... each rarer than the one before: how often something happened, not
+        # the codes of groups (NMES1988's 'hospital' stays; ColumnScan._counts_from_zero)
+        and not summary.get("counts_from_zero")
     ):
         # sector 1..9, region 1..4, class 1..3: labels written as numbers; their mean is
         # no quantity and their levels are groups to compare
@@ -1739,8 +1733,6 @@ _PRODUCT_SEPARATORS = "_.:*-"
 def _product_names(decided: dict[str, RoleDecision]) -> dict[str, tuple[str, str]]:
     """{column: (factor, factor)} for measures named by joining the starts of two other
     measures' names (``AltLat``: Altitude x Lateral; ``age_educ``), separators allowed."""
-    import bisect
-
     measures = {n: n.strip().lower() for n, d in decided.items() if d.role in MEASURE_ROLES}
     ordered = sorted((low, n) for n, low in measures.items())
     keys = [low for low, _ in ordered]
@@ -1759,10 +1751,12 @@ def _product_names(decided: dict[str, RoleDecision]) -> dict[str, tuple[str, str
     out = {}
     for name, low in measures.items():
         for a in by_start.get(low[:PRODUCT_MIN_PREFIX], ()):
+            if a == name:
+                continue
             la = measures[a]
             b = None
             for cut in range(len(la), PRODUCT_MIN_PREFIX - 1, -1):
-                if a == name or not low.startswith(la[:cut]) or len(low) == cut:
+                if not low.startswith(la[:cut]) or len(low) == cut:
                     continue
                 rest = low[cut:].lstrip(_PRODUCT_SEPARATORS)
                 if len(rest) >= PRODUCT_MIN_PREFIX and (b := starting_with(rest, (a, name))):

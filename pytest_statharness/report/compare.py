@@ -181,17 +181,18 @@ def gate(comparison: dict | None, level: str) -> dict:
     }
 
 
+def dataset_columns(report: dict) -> dict[str, set[str]]:
+    """{dataset name: its column names} of a report.json."""
+    return {
+        d["name"]: {c["name"] for c in d.get("columns", [])} for d in report.get("datasets", [])
+    }
+
+
 def other_data(a: dict, b: dict) -> list[str]:
     """Datasets of run B named as in run A that share no column with it: another table
     under a reused name, whose findings all read as new or gone (a rater's 'compare with
     run-000001: 4 new, 14 gone', with no word that the data were other data)."""
-
-    def columns(report: dict) -> dict[str, set[str]]:
-        return {
-            d["name"]: {c["name"] for c in d.get("columns", [])} for d in report.get("datasets", [])
-        }
-
-    ca, cb = columns(a), columns(b)
+    ca, cb = dataset_columns(a), dataset_columns(b)
     return sorted(n for n in set(ca) & set(cb) if ca[n] and cb[n] and not ca[n] & cb[n])
 
 

@@ -307,7 +307,7 @@ def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
                 f"by max_columns = {cap} (see each finding's evidence.left_out; raise it with "
                 f"--stat-cap max_columns=N)"
             )
-        presumed = getattr(dataset, "presumed_outcome", None)
+        presumed = dataset.presumed_outcome
         if presumed and _presumed_outcome_used(results, name):
             lines.append(
                 f"dataset {name}: no column is named or declared an outcome; the first, "
@@ -325,7 +325,7 @@ def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
                 f"dataset {name}: only {dataset.row_count} row(s); spreads, shapes, tests and "
                 "relations need more, and constant columns are constant by default"
             )
-    for left, right in getattr(harness.settings, "compare", ()):
+    for left, right in harness.settings.compare:
         shared = set(harness.dataset(left).column_names) & set(harness.dataset(right).column_names)
         if not shared:
             # drift compares columns of one name: with none, no item ran and nothing said so
