@@ -15,6 +15,7 @@ traceback.
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
 import math
@@ -27,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 import pytest
@@ -822,6 +824,21 @@ def test_a_provider_name_nothing_installed_has_is_a_usage_error(
     assert "profile" in errors[0].split("installed:")[1]
 
 
+def test_turning_off_every_provider_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    """`--stat-disable=pytest-statharness` with a dataset ended in pytest's bare 'no tests
+    ran' (exit 5): one line saying no analysis is left and how to keep one."""
+    (pytester.path / "t.csv").write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    result = pytester.runpytest_subprocess(
+        "-p", "statharness", "--stat-dataset", "t=t.csv",
+        "--stat-disable=pytest-statharness", timeout=120,
+    )  # fmt: skip
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert len(errors) == 1, result.stderr.str()
+    assert "no analysis is left to run" in errors[0]
+    assert "--stat-disable=pytest-statharness" in errors[0]
+
+
 def test_a_state_db_that_is_no_database_is_one_line(pytester: pytest.Pytester, capsys) -> None:
     """A file named state.db that is no SQLite database (a truncated copy, another file)
     gave a sqlite3 traceback from `statharness runs list`/`status`/`compare` and an
@@ -958,6 +975,20 @@ def test_blank_header_names_are_pandas_names_and_a_tiny_table_is_said(
     assert "failed" not in result.stdout.str()
 
 
+def test_a_line_break_in_a_quoted_name_beside_a_blank_one_loses_no_row(tmp_path: Path) -> None:
+    """With a blank name renamed, the header was skipped as one *line*: the rest of a
+    quoted name holding a line break was counted '1 of 201 rows left out' (none was)."""
+    (tmp_path / "t.csv").write_text(
+        '"","line\nbreak",b\n' + "".join(f"{i},{i * 2},{i % 3}\n" for i in range(200))
+    )
+    source = open_dataset("t", str(tmp_path / "t.csv"))
+    assert source.row_count == 200
+    assert source.schema.names == ["Unnamed: 0", "line\nbreak", "b"]
+    assert source.bad_rows.count == 0
+    total = sum(pc.sum(b.column("line\nbreak")).as_py() for b in source.iter_batches())
+    assert total == sum(i * 2 for i in range(200))
+
+
 def test_infer_out_refuses_a_folder_and_a_missing_parent(tmp_path: Path, capsys) -> None:
     from pytest_statharness.cli import main
 
@@ -975,6 +1006,25 @@ def test_a_binary_file_named_as_a_csv_says_what_it_is(tmp_path: Path) -> None:
     pd.DataFrame({"a": [1, 2, 3]}).to_parquet(tmp_path / "data.csv")
     with pytest.raises(StatHarnessError, match="is a Parquet file named as a CSV"):
         open_dataset("d", str(tmp_path / "data.csv"))
+
+
+@pytest.mark.parametrize(
+    ("pack", "ending"), [(gzip.compress, ".gz"), (bz2.compress, ".bz2")], ids=["gzip", "bzip2"]
+)
+def test_a_compressed_file_named_as_a_plain_csv_is_told_to_be_renamed(
+    tmp_path: Path, pack, ending: str
+) -> None:
+    """A gzip file saved as 'x.csv' was refused as 'contains a NUL byte: not UTF-8 text'."""
+    (tmp_path / "data.csv").write_bytes(pack(b"a,b\n1,2\n3,4\n"))
+    with pytest.raises(StatHarnessError, match=f"rename it to 'data.csv{ending}'"):
+        open_dataset("d", str(tmp_path / "data.csv"))
+    (tmp_path / "data.csv").rename(tmp_path / f"data.csv{ending}")
+    assert open_dataset("d", str(tmp_path / f"data.csv{ending}")).row_count == 2
+
+
+def test_a_csv_whose_header_starts_like_bzip2_is_still_a_csv(tmp_path: Path) -> None:
+    (tmp_path / "data.csv").write_text("BZh9,b\n1,2\n3,4\n")
+    assert open_dataset("d", str(tmp_path / "data.csv")).row_count == 2
 
 
 def test_a_row_longer_than_a_block_is_named_so(tmp_path: Path) -> None:

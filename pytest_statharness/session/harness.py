@@ -108,6 +108,17 @@ class Harness:
         registry, values = self._build_registry()
         if not self._datasets:
             return
+        if not len(registry):
+            # every provider turned off: the session would end in pytest's bare 'no tests ran'
+            chosen = [f"--stat-disable={n}" for n in self.settings.disabled] + [
+                f"--stat-providers={n}" for n in self.settings.providers
+            ]
+            raise pytest.UsageError(
+                f"no analysis is left to run on the dataset(s): {', '.join(chosen) or 'the'} "
+                "leaves no installed analysis provider with an analysis (`statharness "
+                "providers` lists them); keep at least one provider, e.g. pytest-statharness "
+                "for the built-in analyses"
+            )
         columns = {s.name for a in registry for s in a.settings if s.column and values.get(s.name)}
         for name in sorted(columns):
             column = values[name]

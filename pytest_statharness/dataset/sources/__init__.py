@@ -52,7 +52,17 @@ def detect_format(path: Path) -> str:
     if name.endswith(PARQUET_SUFFIXES):
         return "parquet"
     if name.endswith(CSV_SUFFIXES):
-        binary = _magic_format(_first_bytes(path)) if not name.endswith(CSV_COMPRESSED) else None
+        head = _first_bytes(path) if not name.endswith(CSV_COMPRESSED) else b""
+        packed = _compression(head)
+        if packed is not None:
+            # a .csv that is really a .csv.gz would fail on a NUL byte, naming no format
+            suffix, label = packed
+            raise dataset_error(
+                path,
+                f"is a {label}-compressed file named as a plain CSV",
+                f"rename it to '{path.name}{suffix}': a compressed CSV is read by its ending",
+            )
+        binary = _magic_format(head)
         if binary is not None:
             # a Parquet file saved as 'x.csv' would fail on a NUL byte, naming no format
             raise dataset_error(
@@ -94,6 +104,18 @@ def _text_table(head: bytes) -> str | None:
 
 
 _FORMAT_NAMES = {"parquet": "Parquet", "arrow_ipc": "Arrow IPC (Feather)", "sqlite": "SQLite"}
+
+
+def _compression(head: bytes) -> tuple[str, str] | None:
+    """(ending, name) of the compression a file's first bytes show, or None. Why: pyarrow
+    picks the decompressor by the file's ending, so a gzip file saved as 'x.csv' must be
+    renamed, not read as text. 'BZh' must be followed by a block size digit and the block
+    magic, so a CSV whose header starts 'BZh' is not mistaken for one."""
+    if head.startswith(b"\x1f\x8b"):
+        return ".gz", "gzip"
+    if head[:3] == b"BZh" and head[3:4].isdigit() and head[4:10] == b"1AY&SY":
+        return ".bz2", "bzip2"
+    return None
 
 
 def _magic_format(head: bytes) -> str | None:

@@ -295,15 +295,22 @@ class CsvSource:
             self._names = self._header_names(data)
         read = pacsv.ReadOptions(block_size=block_size, use_threads=False)
         if self._names:
+            # the header is read as a row and skipped; skip_rows would skip one *line*, and
+            # a name with a quoted line break in it would leave its rest as a ragged row
             read = pacsv.ReadOptions(
-                block_size=block_size, use_threads=False, column_names=self._names, skip_rows=1
+                block_size=block_size,
+                use_threads=False,
+                column_names=self._names,
+                skip_rows_after_names=1,
             )
         try:
             reader = pacsv.open_csv(
                 self.path if data is None else pa.BufferReader(data),
                 read_options=read,
                 parse_options=pacsv.ParseOptions(
-                    delimiter=self._delimiter, invalid_row_handler=ragged
+                    delimiter=self._delimiter,
+                    invalid_row_handler=ragged,
+                    newlines_in_values=any("\n" in n or "\r" in n for n in self._names or ()),
                 ),
                 convert_options=convert,
             )
