@@ -46,12 +46,30 @@ def resolve_run(home: Path, text: str | None) -> dict:
     raise _user_error(f"no run {text!r} in {Path(home) / 'state.db'} (see 'statharness runs list')")
 
 
-def _load_report(home: Path, run_id: str) -> dict:
+def _load_report(home: Path, run_id: str, *, missing_ok: bool = False) -> dict | None:
+    """The run's report.json, checked against its schema: a truncated copy or an edited
+    file is one line naming the run and the problem, not a traceback of whatever command
+    read a key first. ``missing_ok``: None when the run has none (still running)."""
+    from .errors import StatHarnessError
+    from .report.writer import validate_text
+
     path = Path(home) / "runs" / run_id / "report.json"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if missing_ok:
+            return None
         raise _user_error(f"run {run_id} has no report.json (still running, or removed)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _user_error(f"run {run_id}'s report.json cannot be read: {exc}") from None
+    try:
+        validate_text(text, "report")
+    except StatHarnessError as exc:
+        raise _user_error(
+            f"run {run_id}'s report.json is damaged ({exc}); its run folder holds report.md "
+            "and report.html as written, or run the session again"
+        ) from None
+    return json.loads(text)
 
 
 def _when(timestamp: float | None) -> str:
@@ -95,8 +113,7 @@ def _public(run: dict) -> dict:
 def cmd_runs_show(args) -> int:
     home = Path(args.home)
     run = resolve_run(home, args.run_ref)
-    report_path = home / "runs" / run["run_id"] / "report.json"
-    report = json.loads(report_path.read_text()) if report_path.is_file() else None
+    report = _load_report(home, run["run_id"], missing_ok=True)
     if args.json:
         print(
             json.dumps(

@@ -95,7 +95,14 @@ def build_members(run_dir: Path, snapshot_dir: Path | None) -> dict[str, bytes]:
         path = run_dir / name
         if path.is_file():
             members[name] = path.read_bytes()
-    report = json.loads(members["report.json"])
+    try:
+        report = json.loads(members["report.json"])
+    except ValueError as exc:
+        raise PackError(
+            f"run folder {run_dir.name}: report.json is not valid JSON ({exc})"
+        ) from None
+    if not isinstance(report, dict):
+        raise PackError(f"run folder {run_dir.name}: report.json is not a JSON object")
     members["provenance.json"] = _canonical(report.get("provenance"))
     members["snapshot_hashes.json"] = _canonical(snapshot_hashes(report, snapshot_dir))
     return members

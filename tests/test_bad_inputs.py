@@ -862,6 +862,40 @@ def test_a_state_db_that_is_no_database_is_one_line(pytester: pytest.Pytester, c
     assert "Traceback" not in text and "INTERNALERROR" not in text
 
 
+@pytest.mark.slow
+def test_a_damaged_report_json_is_one_line_for_every_command(
+    pytester: pytest.Pytester, capsys
+) -> None:
+    """A truncated report.json made `runs show`, `compare` and `evidence pack` end in a
+    JSONDecodeError traceback; one of valid JSON but another shape ([]) in a TypeError or
+    an AttributeError. One line naming the run, exit 2."""
+    from pytest_statharness.cli import main
+
+    (pytester.path / "t.csv").write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
+    for _ in range(2):
+        result = pytester.runpytest_subprocess(
+            "-p", "statharness", "--stat-home", "home", "--stat-explore",
+            "--stat-dataset", "t=t.csv", "-k", "profile",
+        )  # fmt: skip
+        assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    home = pytester.path / "home"
+    first, second = (home / "runs" / r / "report.json" for r in ("run-000001", "run-000002"))
+    first.write_text(first.read_text()[:100])
+    second.write_text("[]")
+    for argv in (
+        ["runs", "show", "1"],
+        ["runs", "show", "2", "--json"],
+        ["compare", "1", "2"],
+        ["compare", "2", "1"],
+        ["evidence", "pack", "1"],
+        ["evidence", "pack", "2"],
+    ):
+        assert main([*argv, "--home", str(home)]) == 2, argv
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1, (argv, err)
+        assert "report.json" in err[0] and ("damaged" in err[0] or "not" in err[0]), err
+
+
 def test_a_spec_file_that_is_no_text_is_one_line(pytester: pytest.Pytester) -> None:
     """A binary --stat-spec file was an INTERNALERROR (UnicodeDecodeError)."""
     (pytester.path / "t.csv").write_text("a,b\n" + "".join(f"{i},{i % 3}\n" for i in range(30)))
