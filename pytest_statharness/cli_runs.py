@@ -47,12 +47,9 @@ def resolve_run(home: Path, text: str | None) -> dict:
 
 
 def _load_report(home: Path, run_id: str, *, missing_ok: bool = False) -> dict | None:
-    """The run's report.json, checked against its schema: a truncated copy or an edited
-    file is one line naming the run and the problem, not a traceback of whatever command
-    read a key first. ``missing_ok``: None when the run has none (still running)."""
-    from .errors import StatHarnessError
-    from .report.writer import validate_text
-
+    """The run's report.json: a truncated copy or an edited file of another shape is one
+    line naming the run and the problem, not a traceback of whatever command read a key
+    first. ``missing_ok``: None when the run has none (still running)."""
     path = Path(home) / "runs" / run_id / "report.json"
     try:
         text = path.read_text(encoding="utf-8")
@@ -63,13 +60,36 @@ def _load_report(home: Path, run_id: str, *, missing_ok: bool = False) -> dict |
     except (OSError, UnicodeDecodeError) as exc:
         raise _user_error(f"run {run_id}'s report.json cannot be read: {exc}") from None
     try:
-        validate_text(text, "report")
-    except StatHarnessError as exc:
+        report = json.loads(text)
+    except ValueError as exc:
+        problem: str | None = f"not valid JSON: {exc}"
+    else:
+        problem = _shape_problem(report)
+    if problem:
         raise _user_error(
-            f"run {run_id}'s report.json is damaged ({exc}); its run folder holds report.md "
-            "and report.html as written, or run the session again"
-        ) from None
-    return json.loads(text)
+            f"run {run_id}'s report.json is damaged ({problem}); its run folder holds "
+            "report.md and report.html as written, or run the session again"
+        )
+    return report
+
+
+def _shape_problem(report) -> str | None:
+    """What keeps ``report`` from being read as a report.json: the parts the commands read
+    (the full schema is checked when the harness writes it)."""
+    if not isinstance(report, dict):
+        return "not a JSON object"
+    for key in ("items", "datasets"):
+        value = report.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            return f"{key!r} is not a list of objects"
+    for item in report.get("items", []):
+        findings = item.get("findings", [])
+        if not isinstance(findings, list) or not all(isinstance(f, dict) for f in findings):
+            return f"the findings of {item.get('nodeid', 'an item')!r} are not a list of objects"
+    summary = report.get("summary", {})
+    if not isinstance(summary, dict) or not isinstance(summary.get("outcomes", {}), dict):
+        return "'summary' is not an object of outcomes"
+    return None
 
 
 def _when(timestamp: float | None) -> str:
@@ -134,10 +154,11 @@ def cmd_runs_show(args) -> int:
         versions = prov.get("versions") or {}
         print("  versions " + ", ".join(f"{k} {v}" for k, v in sorted(versions.items())))
     if report is not None:
-        outcomes = ", ".join(f"{n} {k}" for k, n in report["summary"]["outcomes"].items())
-        print(f"  items    {report['summary']['items']}: {outcomes}")
+        summary = report.get("summary") or {}
+        outcomes = ", ".join(f"{n} {k}" for k, n in summary.get("outcomes", {}).items())
+        print(f"  items    {summary.get('items', '?')}: {outcomes}")
         card = report.get("scorecard") or {}
-        if card:
+        if isinstance(card, dict) and isinstance(card.get("pillars"), dict):
             print(
                 "  score    "
                 + ", ".join(f"{k} {score_text(k, p)}" for k, p in card["pillars"].items())
@@ -298,7 +319,13 @@ def cmd_compare(args) -> int:
                 f"run {run['run_id']} has no dataset {dataset!r} (its datasets: "
                 f"{', '.join(names) or 'none'})"
             )
-    comparison = compare_reports(report_a, report_b, dataset_a=ds_a, dataset_b=ds_b)
+    try:
+        comparison = compare_reports(report_a, report_b, dataset_a=ds_a, dataset_b=ds_b)
+    except (KeyError, TypeError, AttributeError, ValueError) as exc:  # an edited file
+        raise _user_error(
+            f"runs {a['run_id']} and {b['run_id']}: a report.json lacks what a comparison "
+            f"reads ({type(exc).__name__}: {exc}); run the session again"
+        ) from None
     unrelated = _unrelated(report_a, report_b, ds_a, ds_b)
     if unrelated:
         print(f"note: {unrelated}", file=sys.stderr)
