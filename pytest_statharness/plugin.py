@@ -51,6 +51,16 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {meaning}")
     settings = settings_for(config)
     config.stash[SETTINGS_KEY] = settings
+    if (
+        not settings.active
+        and config.getoption("stat_explore", default=None)
+        and getattr(config, "workerinput", None) is None
+    ):
+        # asked to explore with nothing to explore: pytest's bare 'no tests ran' (exit 5)
+        raise pytest.UsageError(
+            "--stat-explore: no dataset to explore; name one with --stat-dataset NAME=PATH "
+            "(or list them under the ini key stat_datasets)"
+        )
     if settings.active:
         from .session import start_session
 

@@ -839,6 +839,15 @@ def test_turning_off_every_provider_is_a_usage_error(pytester: pytest.Pytester) 
     assert "--stat-disable=pytest-statharness" in errors[0]
 
 
+def test_explore_without_a_dataset_is_a_usage_error(pytester: pytest.Pytester) -> None:
+    """`pytest --stat-explore` with no dataset ended in pytest's bare 'no tests ran'
+    (exit 5, rater set 66): one line naming the option to give."""
+    result = pytester.runpytest_subprocess("-p", "statharness", "--stat-explore", timeout=120)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str()
+    errors = [line for line in result.stderr.lines if line.startswith("ERROR:")]
+    assert len(errors) == 1 and "--stat-dataset NAME=PATH" in errors[0], result.stderr.str()
+
+
 def test_a_state_db_that_is_no_database_is_one_line(pytester: pytest.Pytester, capsys) -> None:
     """A file named state.db that is no SQLite database (a truncated copy, another file)
     gave a sqlite3 traceback from `statharness runs list`/`status`/`compare` and an

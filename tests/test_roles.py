@@ -1409,6 +1409,12 @@ def test_oncology_endpoints_and_short_weights_are_read_for_what_they_are(tmp_pat
     survey = frame[["Bwt"]].assign(hhwt=rng.uniform(50, 900, n))
     weighted = open_dataset("s", str(_write(tmp_path / "s", survey)))
     assert weighted.column("hhwt").role == ColumnRole.OTHER  # a real survey weight stays one
+    # bdims: a plain 'wgt' beside a body's height is its weight in kg (rater set 65)
+    body = pd.DataFrame({"hgt": rng.normal(171, 9, n), "wgt": rng.normal(69, 13, n)})
+    measured = open_dataset("b", str(_write(tmp_path / "b", body)))
+    assert measured.column("wgt").role == ColumnRole.MEASUREMENT
+    alone = open_dataset("w", str(_write(tmp_path / "w", body[["wgt"]].assign(q=body["hgt"]))))
+    assert alone.column("wgt").role == ColumnRole.OTHER  # no body size beside it
 
 
 def _write(folder, frame: pd.DataFrame):
@@ -1416,3 +1422,40 @@ def _write(folder, frame: pd.DataFrame):
     path = folder / "t.parquet"
     frame.to_parquet(path, index=False)
     return path
+
+
+def test_a_zip_with_few_values_is_a_category_and_an_idno_a_key(tmp_path) -> None:
+    """RailsTrails' Zip holds 1060 and 1062 (two towns, leading 0 lost) and was read as a
+    count: 'Correlation of Acre and Zip' (rated FALSE); ESSBE5's idno, respondents'
+    numbers sorted with gaps, was 'a growing total' correlated with income (rater set 65)."""
+    rng = np.random.default_rng(21)
+    n = 300
+    frame = pd.DataFrame(
+        {
+            "Zip": rng.choice([1060, 1062], n),
+            "idno": np.cumsum(rng.integers(1, 40, n)) + 3,
+            "income": rng.normal(50, 10, n),
+        }
+    )
+    roles = roles_of(tmp_path, frame)
+    assert roles["Zip"].role == ColumnRole.CATEGORY
+    assert roles["idno"].role == ColumnRole.IDENTIFIER
+
+
+def test_the_units_of_a_long_table_are_no_presumed_outcome(tmp_path) -> None:
+    """OldMaps opens with 'point' (39 places, 12 maps each: the entity of a long table),
+    presumed its outcome (rater set 66). A first column that is a long table's units is
+    passed over; a first measure still is presumed."""
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame(
+        {
+            "point": np.repeat(np.arange(1, 40), 12),
+            "error": rng.gamma(2, 3, 468),
+            "year": rng.integers(1688, 1819, 468),
+        }
+    )
+    dataset = open_dataset("o", str(_write(tmp_path / "o", frame)))
+    assert dataset.column("point").role_detail == "entity"
+    assert dataset.presumed_outcome is None
+    measured = open_dataset("m", str(_write(tmp_path / "m", frame[["error", "point", "year"]])))
+    assert measured.presumed_outcome == "error"

@@ -42,6 +42,12 @@ def log10_array(x: np.ndarray) -> np.ndarray:
     return _map(math.log10, x)
 
 
+def pow10_array(x: np.ndarray) -> np.ndarray:
+    """``10 ** x`` of each element by ``math.pow`` (independent of SIMD dispatch; NaN
+    stays NaN)."""
+    return _map(lambda v: math.pow(10.0, v), x)
+
+
 @cache
 def centidecade_threshold(k: int) -> float:
     """The smallest double >= 10**(k/100) (inf past the largest double)."""

@@ -1,4 +1,5 @@
-"""quality: duplicate rows and keys, constant columns, mixed value types, impossible values.
+"""quality: duplicate rows and keys, constant columns, mixed value types, impossible values,
+coordinates' signs.
 
 All counts are exact. Row and value hashes are process-stable (a vectorised 64-bit word-sum
 hash for strings and binaries, the splitmix64 finaliser for fixed-width values, blake2b for
@@ -13,7 +14,9 @@ is in ``_common.py``. The ``quality`` entry point registers the five analyses ab
 ``missing_by_group`` (where values go missing) and ``flag_consistency`` (0/1 flags that
 are a cut of a measure, and the rows contradicting it) and ``broken_identities`` (sums
 and differences of measures kept by nearly every row, and the rows breaking them) and
-``label_variants`` (one label written several ways, placeholders written as labels);
+``label_variants`` (one label written several ways, placeholders written as labels) and
+``coordinate_signs`` (latitudes and longitudes with a lost or flipped sign, or written as
+0);
 ``missingness`` and ``declared_bounds`` (same family, same folder) keep entry points of
 their own (``missingness``, ``bounds``), so ``--stat-providers`` names from 0.3 still
 select them; so does ``capped_values`` (``capped``: values piled up at a measure's
@@ -24,6 +27,7 @@ from pytest_statharness import hookimpl
 
 from .broken_identities import BrokenIdentities
 from .constant_columns import ConstantColumns
+from .coordinate_signs import CoordinateSigns
 from .duplicate_keys import DuplicateKeys
 from .duplicate_rows import DuplicateRows
 from .flag_consistency import FlagConsistency
@@ -45,4 +49,5 @@ def statharness_analyses():
         FlagConsistency(),
         BrokenIdentities(),
         LabelVariants(),
+        CoordinateSigns(),
     ]

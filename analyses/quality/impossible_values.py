@@ -61,11 +61,17 @@ ZERO_MIN_WHOLE = 10
 #: (Hedonic's rad, the log of an index 1..24: 0, 0.69, 1.10, ... reach 0 in the grid's own
 #: steps; a stone of 0 mm sits 3.73 mm below sizes 0.01 mm apart)
 ZERO_STEP_RATIO = 3
+#: ... or, for whole numbers under ZERO_MIN_WHOLE, the zeros outnumber the smallest
+#: positive value this many times: a heap of zeros below a sparse edge (mn_police's 217
+#: ages of 0 where the youngest subjects are 2 of 8 and 4 of 9 years), not the grain of a
+#: count that starts low
+ZERO_HEAP = 10
 ZERO_RULE = (
     f"measurements and counts with no negative value, at least {ZERO_MIN_N} finite values, "
     f"exact zeros on at most {ZERO_MAX_SHARE:.0%} of them, and a smallest positive value of "
     f"at least {ZERO_GAP} times the positives' median (exact numpy linear quantile; for "
-    f"whole numbers also at least {ZERO_MIN_WHOLE}) and at least {ZERO_STEP_RATIO} times "
+    f"whole numbers also at least {ZERO_MIN_WHOLE}, or the zeros at least {ZERO_HEAP} times "
+    f"as many as that smallest value) and at least {ZERO_STEP_RATIO} times "
     "the step from it to the next positive value (zero does not continue the values' own "
     "grid: the log of an index 1, 2, 3 is 0 at 1): the values live far from zero, so "
     "the zeros are placeholders for missing values (diamonds' x, y, z of 0 mm; a blood "
@@ -165,13 +171,26 @@ def _infinities(chunk, column: str) -> tuple[int, int, list[int]]:
     return positive, int(at.size) - positive, (at[:MAX_EXAMPLES] + chunk.row_start).tolist()
 
 
-def _two_smallest(values: np.ndarray) -> list[float]:
-    """The two smallest distinct values (fewer when there are fewer), ascending."""
+def _two_smallest(values: np.ndarray) -> list[list[float]]:
+    """[value, count] of the two smallest distinct values (fewer when there are fewer),
+    ascending: the count of the smallest says whether zeros heap up below it."""
     if not values.size:
         return []
     first = float(values.min())
     rest = values[values > first]
-    return [first] if not rest.size else [first, float(rest.min())]
+    out = [[first, int(np.count_nonzero(values == first))]]
+    if rest.size:
+        second = float(rest.min())
+        out.append([second, int(np.count_nonzero(rest == second))])
+    return out
+
+
+def _merge_smallest(a: list[list[float]], b: list[list[float]]) -> list[list[float]]:
+    """The two smallest [value, count] of both sides, counts of a value on both summed."""
+    counts: dict[float, int] = {}
+    for value, count in (*a, *b):
+        counts[value] = counts.get(value, 0) + int(count)
+    return [[v, counts[v]] for v in sorted(counts)[:2]]
 
 
 #: dates before 1900 are history, not errors, when they take at least this many distinct
@@ -439,7 +458,7 @@ class ImpossibleValues(Analysis):
             out[c]["examples"] = smallest(x["examples"], y["examples"])
             if "zero_examples" in x:
                 out[c]["zero_examples"] = smallest(x["zero_examples"], y["zero_examples"])
-                out[c]["low_positives"] = sorted({*x["low_positives"], *y["low_positives"]})[:2]
+                out[c]["low_positives"] = _merge_smallest(x["low_positives"], y["low_positives"])
             if "inf_examples" in x:
                 out[c]["inf_examples"] = smallest(x["inf_examples"], y["inf_examples"])
             if "over_values" in x:
@@ -635,12 +654,12 @@ class ImpossibleValues(Analysis):
         median = linear_quantile(
             sel.value(c, s["zeros"] + prev), sel.value(c, s["zeros"] + nxt), gamma
         )
-        low, second = s["low_positives"]
+        (low, low_count), (second, _) = s["low_positives"]
         if not (median > 0 and low >= ZERO_GAP * median):
             return None
         if low < ZERO_STEP_RATIO * (second - low):
             return None  # zero continues the grid of the smallest values
-        if not s["fractional"] and low < ZERO_MIN_WHOLE:
+        if not s["fractional"] and low < ZERO_MIN_WHOLE and s["zeros"] < ZERO_HEAP * low_count:
             return None
         share = s["zeros"] / s["n"]
         return _share_finding(

@@ -122,6 +122,16 @@ STRAY_NOTE = (
 )
 
 
+#: a column of dates but for a few values: as many dates as this share of its values
+STRAY_DATE_SHARE = 0.8
+STRAY_DATE_NOTE = (
+    f"at least {STRAY_DATE_SHARE:.0%} of the values are dates and the rest (even one) are "
+    "not ('3/-9/1848' with -9 for an unknown day, 'unknown', a date in another layout): "
+    "the reader kept the whole column as text, so no time analysis, trend or gap reads it; "
+    "clean or declare those values as missing"
+)
+
+
 def _one_label(s: _TypeCounts, minority: list[str], counts: dict, info) -> str | None:
     """The one text of a few-level category's minority type(s), when every minority
     value was kept as an example and all are that text; else None."""
@@ -158,7 +168,8 @@ class MixedTypes(Analysis):
         "digits with optional thousands separators, decimals, exponent, percent); word "
         "(contains a letter); other. A 'mixed_types' finding when two or more of number, "
         f"date, word each exceed {MIXED_MIN_SHARE:.0%} of the non-null values; severity medium "
-        "when the dominant type holds >= 90% (a typed column polluted by another type), else "
+        "when the dominant type holds >= 90% (a typed column polluted by another type; dates "
+        f"from {STRAY_DATE_SHARE:.0%}, below), else "
         "low; low too when words dominate a column of names (distinct values >= 50% of its "
         "values: some names are numbers), and in a category of at most 12 levels whose "
         "other-typed values are all one text with a sign or unit (a level labelled '100%'; "
@@ -167,6 +178,8 @@ class MixedTypes(Analysis):
         "column's one flagged type (markers of a missing value); and any word or other "
         "value, even one, in a column of numbers otherwise ("
         + STRAY_NOTE
+        + "), or of dates otherwise ("
+        + STRAY_DATE_NOTE
         + "). example_rows: first 20 rows of the non-dominant flagged types; example values: "
         "the first 5 per type"
     )
@@ -246,8 +259,15 @@ class MixedTypes(Analysis):
                     and all(ID_VARIANT.match(text.strip()) for _, text in s.first["word"])
                 )
             )
-            if stray:
-                flagged += [t for t in ("word", "other") if counts[t]]
+            # states_war's stdate: 31 of 284 dates written '3/-9/1848' (day unknown) left
+            # the column a 243-level category; nothing said why no time analysis ran
+            stray_dates = (
+                flagged == ["date"]
+                and counts["word"] + counts["other"] > 0
+                and counts["date"] >= STRAY_DATE_SHARE * n
+            )
+            if stray or stray_dates:
+                flagged += [t for t in ("word", "other") if counts[t] and t not in flagged]
             if len(flagged) < 2:
                 continue
             flagged_columns += 1
@@ -267,7 +287,8 @@ class MixedTypes(Analysis):
                 if counts[t]
             }
             units["example_values"] = "text"
-            severity = "medium" if shares[dominant] >= 0.9 else "low"
+            # a column of dates kept as text loses every time analysis: medium from 80%
+            severity = "medium" if shares[dominant] >= 0.9 or stray_dates else "low"
             info = ctx.dataset.column(c)
             names = dominant == "word" and info.distinct_at_least >= NAME_MIN_DISTINCT_SHARE * n
             params = {}
@@ -284,6 +305,8 @@ class MixedTypes(Analysis):
                 params["markers"] = MARKERS_NOTE
             if stray:
                 params["stray_values"] = STRAY_NOTE
+            if stray_dates:
+                params["stray_values"] = STRAY_DATE_NOTE
             out.append(
                 ctx.finding(
                     kind="mixed_types",

@@ -21,8 +21,10 @@ descending (null last), then numeric and group column names. At most ``max_findi
 findings, the rest counted in ``parameters.findings_left_out``.
 
 One module per analysis, named by its id (``<id>.py``); what more than one of them uses
-is in ``_common.py``. The ``relationships`` entry point registers these three;
-``simpsons_paradox`` (same family, same folder) keeps its own entry point ``simpson``.
+is in ``_common.py``. The ``relationships`` entry point registers these three,
+``clustered_rows`` and ``simpsons_rates`` (Simpson's paradox of two yes/no columns: an
+odds ratio that reverses within a category's levels); ``simpsons_paradox`` (same family,
+same folder: correlations of measures) keeps its own entry point ``simpson``.
 """
 
 from pytest_statharness import hookimpl
@@ -31,8 +33,9 @@ from .clustered_rows import ClusteredRows
 from .correlation import Correlation
 from .cramers_v import CramersV
 from .group_differences import GroupDifferences
+from .simpsons_rates import SimpsonsRates
 
 
 @hookimpl
 def statharness_analyses():
-    return [Correlation(), CramersV(), GroupDifferences(), ClusteredRows()]
+    return [Correlation(), CramersV(), GroupDifferences(), ClusteredRows(), SimpsonsRates()]

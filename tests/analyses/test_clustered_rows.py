@@ -274,3 +274,26 @@ def test_one_grouping_under_two_names_is_reported_once() -> None:
     assert named["severity"] == "low"
     assert named["evidence"]["parameters"]["same_fact_as"] == "schid"
     assert "one grouping under two names" in named["evidence"]["parameters"]["severity_capped"]
+
+
+def test_a_measure_seen_once_in_most_groups_is_not_clustered() -> None:
+    """ucla_textbooks_f18: 201 books in 75 subjects, but a used price on 72 rows in 46
+    subjects (1.57 a subject): an ICC of 0.83 resting on the few repeated subjects, titled
+    '75 groups of 2.68 rows' (rater set 65). A measure with fewer than 2 rows a group is
+    not fitted; the title gives the clustered measure's own groups and rows."""
+    frame = pupils(schools=60, per=4, between_sd=2.0)
+    sparse = frame["score"].to_numpy().copy()
+    keep = np.zeros(sparse.size, dtype=bool)
+    first = ~frame["schid"].duplicated().to_numpy()
+    keep[first] = True  # one score per school ...
+    keep[np.flatnonzero(~first)[:30]] = True  # ... and 30 more
+    frame = frame.assign(sparse=np.where(keep, sparse, np.nan))
+    finding = only(run_on_frame(analysis(), frame))
+    assert "icc[sparse]" not in finding["measurement"]["values"]
+    assert finding["subject"]["clustered"] == ["score"]
+    thinned = frame.assign(score=np.where(np.arange(len(frame)) % 4 == 0, np.nan, frame["score"]))
+    finding = only(run_on_frame(analysis(), thinned))
+    assert finding["subject"]["clustered"] == ["score"]
+    assert finding["title"].startswith(
+        "'score' clusters by 'schid' (60 groups of 3 rows with 'score'"
+    )

@@ -46,6 +46,7 @@ def test_metadata_valid():
         "flag_consistency",
         "broken_identities",
         "label_variants",
+        "coordinate_signs",
     ]
     for a in analyses:
         _validate(a, "test")
@@ -679,6 +680,56 @@ def test_zeros_far_below_a_measure_are_placeholders_for_missing_values():
         if f["kind"] == "zero_placeholders"
     ]
     assert z["severity"] == "high"
+
+
+def test_a_heap_of_zero_ages_below_a_sparse_edge_is_placeholders():
+    """mn_police_use_of_force: 217 ages of 0 where the youngest subjects are 2 of 8 and 4
+    of 9 years were not reported (whole numbers had to start at 10). Zeros that outnumber
+    the smallest positive value ten times are a heap below a sparse edge; a count whose
+    positives start densely (weeks 8.. with many at 8) keeps its zeros."""
+    rng = np.random.default_rng(7)
+    age = np.clip(np.round(rng.normal(30, 9, 3000)), 13, 80)
+    age[:2], age[2:6] = 8, 9
+    age[100:160] = 0  # 2% zeros
+    weeks = np.clip(np.round(rng.normal(30, 12, 3000)), 8, 52)
+    weeks[:60] = 0
+    frame = pd.DataFrame({"age": age, "weeks": weeks})
+    assert (weeks == 8).sum() * 10 > 60
+    result = assert_chunk_invariant(ImpossibleValues(), frame)
+    zeros = [f for f in result.findings if f["kind"] == "zero_placeholders"]
+    assert [f["subject"]["column"] for f in zeros] == ["age"]
+    (z,) = zeros
+    assert vals(z)["zero_count"] == 60 and vals(z)["smallest_positive"] == 8
+    assert z["severity"] == "high"
+
+
+def test_dates_kept_as_text_by_a_few_other_values_are_mixed():
+    """stevedata's states_war: 31 of 284 start dates written '3/-9/1848' (-9 for an
+    unknown day) kept the column text, and mixed_types said '0 mixed' (89% dates: under
+    the 90% bar). A column of dates but for some values is medium from 80%; a text
+    column with a few dates in it is not."""
+    rng = np.random.default_rng(5)
+    dates = [
+        f"{m}/{d}/{y}"
+        for m, d, y in zip(
+            rng.integers(1, 13, 284),
+            rng.integers(1, 29, 284),
+            rng.integers(1816, 2007, 284),
+            strict=True,
+        )
+    ]
+    for i in range(0, 284, 9):
+        dates[i] = f"{rng.integers(1, 13)}/-9/{rng.integers(1816, 2007)}"
+    notes = ["see " + str(i) for i in range(250)] + dates[:34]
+    frame = pd.DataFrame({"stdate": dates, "note": notes})
+    result = run_on_frame(MixedTypes(), frame)
+    mixed = {f["subject"]["column"]: f for f in result.findings if f["kind"] == "mixed_types"}
+    f = mixed["stdate"]
+    assert f["severity"] == "medium"
+    assert vals(f)["other_count"] == 32 and vals(f)["date_count"] == 252
+    assert f["evidence"]["example_rows"][:3] == [0, 9, 18]
+    assert "dates" in f["evidence"]["parameters"]["stray_values"]
+    assert "note" not in mixed or mixed["note"]["severity"] == "low"
 
 
 def test_one_stray_value_in_a_number_column_is_mixed(tmp_path):

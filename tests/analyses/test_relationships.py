@@ -964,6 +964,32 @@ def test_a_contingency_table_in_long_form_is_weighted_by_its_freq_column(tmp_pat
     assert open_dataset("t", str(path)).frequency_weight is None
 
 
+def test_a_cell_count_named_f_is_a_weight_only_when_the_rows_are_cells(tmp_path) -> None:
+    """minn38: 'f' holds the students of each of 3 x 4 x 7 x 2 cells (168 rows); read as a
+    measurement, every Cramer's V was 0.00 and "'f' across 'phs'" medium (rater set 66).
+    A short count name is a weight only over a grid of cells: InsectSprays' 'count' of
+    insects per plot (12 plots per spray) stays a count."""
+    from pytest_statharness.dataset import open_dataset
+
+    rng = np.random.default_rng(8)
+    cells = pd.MultiIndex.from_product(
+        [["L", "M", "U"], ["C", "N", "E", "O"], [f"F{i}" for i in range(1, 8)], ["F", "M"]],
+        names=["hs", "phs", "fol", "sex"],
+    ).to_frame(index=False)
+    cells["f"] = rng.integers(0, 200, len(cells))
+    path = tmp_path / "t.csv"
+    cells.to_csv(path, index=False)
+    assert open_dataset("t", str(path)).frequency_weight == "f"
+    sprays = pd.DataFrame({"count": rng.poisson(10, 72), "spray": np.repeat(list("ABCDEF"), 12)})
+    sprays.to_csv(path, index=False)
+    dataset = open_dataset("t", str(path))
+    assert dataset.frequency_weight is None
+    assert dataset.column("count").role.value == "count"
+    # a name holding the token but not being it is no cell count
+    cells.rename(columns={"f": "f_score"}).to_csv(path, index=False)
+    assert open_dataset("t", str(path)).frequency_weight is None
+
+
 def test_a_count_over_a_full_grid_of_measures_is_a_frequency_weight(tmp_path) -> None:
     """Macdonell: 22 heights x 42 finger lengths, one row per cell, the criminals counted
     in 'frequency' (0 in 67% of the cells): a 'spike at zero' of a measure (rated FALSE).
