@@ -1032,6 +1032,20 @@ def test_a_line_break_in_a_quoted_name_beside_a_blank_one_loses_no_row(tmp_path:
     assert total == sum(i * 2 for i in range(200))
 
 
+def test_names_that_differ_only_in_end_spaces_are_said(pytester: pytest.Pytester) -> None:
+    """Headers 'a' and 'a ' made two columns and nothing said so (rater set 66)."""
+    pytester.path.joinpath("t.csv").write_text(
+        "a,a ,b\n" + "".join(f"{i},{i * 2},{i % 3}\n" for i in range(40))
+    )
+    result = pytester.runpytest_subprocess(
+        "-p", "statharness", "--stat-explore", "-k", "profile", "--stat-dataset", "t=t.csv"
+    )
+    assert result.ret == pytest.ExitCode.OK, result.stdout.str()
+    result.stdout.fnmatch_lines(
+        ["dataset t: column names that differ only in spaces at their ends, 'a', 'a '*"]
+    )
+
+
 def test_infer_out_refuses_a_folder_and_a_missing_parent(tmp_path: Path, capsys) -> None:
     from pytest_statharness.cli import main
 

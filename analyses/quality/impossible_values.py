@@ -616,7 +616,10 @@ class ImpossibleValues(Analysis):
             ctx,
             c,
             kind="infinite_values",
-            title=f"{infinite} infinite values in {c!r} ({signs}): a division by zero upstream?",
+            title=(
+                f"{infinite} infinite values in {c!r} ({signs}): a division by zero upstream, "
+                "or a number too large for a double (1e400)?"
+            ),
             base=(base, units),
             measured={
                 "infinite_count": (infinite, "count"),

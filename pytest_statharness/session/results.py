@@ -233,6 +233,15 @@ def _columns_left_out(results: list[dict], dataset: str) -> tuple[int, int, int]
     return (most, items, cap) if items else None
 
 
+def _names_alike(names) -> list[list[str]]:
+    """Groups of column names equal once the spaces at their ends are stripped ('a' and
+    'a '): two columns a reader of the header would take for one (rater set 66)."""
+    groups: dict[str, list[str]] = {}
+    for column in names:
+        groups.setdefault(column.strip(), []).append(column)
+    return [group for _, group in sorted(groups.items()) if len(group) > 1]
+
+
 def _presumed_outcome_used(results: list[dict], dataset: str) -> bool:
     """Whether a medium finding of ``dataset`` rests on its first column presumed the
     outcome (no column named or declared one): said on screen, since it shapes severity
@@ -319,6 +328,13 @@ def summary_lines(harness: Harness, *, verbose: bool = False) -> list[str]:
             lines.append(
                 f"dataset {name}: blank column name(s) in the header, called "
                 f"{', '.join(map(repr, renamed))} as pandas calls them"
+            )
+        alike = _names_alike(dataset.column_names)
+        if alike:
+            lines.append(
+                f"dataset {name}: column names that differ only in spaces at their ends, "
+                f"{'; '.join(', '.join(map(repr, group)) for group in alike)}: separate "
+                "columns (a spec or --stat-set must write the spaces too)"
             )
         if dataset.row_count < FEW_ROWS:
             lines.append(
