@@ -1459,3 +1459,24 @@ def test_the_units_of_a_long_table_are_no_presumed_outcome(tmp_path) -> None:
     assert dataset.presumed_outcome is None
     measured = open_dataset("m", str(_write(tmp_path / "m", frame[["error", "point", "year"]])))
     assert measured.presumed_outcome == "error"
+
+
+def test_a_category_of_many_levels_is_no_presumed_outcome(tmp_path) -> None:
+    """climate70 opens with 'station' (70 station names) and Hoops with 'Opp' (30
+    opponents): labels of the units the rows describe, presumed the outcome (rater set
+    67). A first category of more than 10 levels is passed over; one of 3 still is."""
+    rng = np.random.default_rng(5)
+    n = 210
+    frame = pd.DataFrame(
+        {
+            "station": np.repeat([f"ST{i:03d}" for i in range(70)], 3),
+            "days": rng.poisson(20, n),
+            "lat": rng.uniform(25, 49, n),
+        }
+    )
+    assert open_dataset("c", str(_write(tmp_path / "c", frame))).presumed_outcome is None
+    few = frame.assign(station=np.resize(["low", "mid", "high"], n))
+    assert open_dataset("f", str(_write(tmp_path / "f", few))).presumed_outcome == "station"
+    # a constant first column (ESS10NO's cntry 'NO', rater set 68) explains nothing
+    constant = frame.assign(station="NO")
+    assert open_dataset("k", str(_write(tmp_path / "k", constant))).presumed_outcome is None

