@@ -56,6 +56,10 @@ YYYY_MM_DETAIL = "yyyy.mm"
 #: the role detail of a category whose levels are a panel's units (states, firms observed
 #: over time): groups to compare even with a few rows each
 ENTITY_DETAIL = "entity"
+#: role details of a geo coordinate named as a latitude or a longitude (a planar map
+#: coordinate has none): a longitude wraps at the antimeridian, a latitude does not
+LATITUDE_DETAIL = "latitude"
+LONGITUDE_DETAIL = "longitude"
 #: the adjective of a time grain, for reasons and titles ("dayly" is no word)
 GRAIN_ADJECTIVES = {
     "year": "yearly",
@@ -69,6 +73,8 @@ GRAIN_ADJECTIVES = {
 __all__ = [
     "ENTITY_DETAIL",
     "GRAIN_ADJECTIVES",
+    "LATITUDE_DETAIL",
+    "LONGITUDE_DETAIL",
     "MEASURE_ROLES",
     "PERIOD_INDEX_DETAIL",
     "SERIES_GRAIN",

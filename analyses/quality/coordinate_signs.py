@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
+from pytest_statharness.column_roles import LONGITUDE_DETAIL
 
 from .._shared.hist import MAX_EXAMPLES, finite_values, smallest
 from .._shared.report import cap_findings
@@ -199,7 +200,7 @@ class CoordinateSigns(Analysis):
             "majority_smallest_magnitude": "degrees",
             "majority_largest_magnitude": "degrees",
         }
-        longitude = ctx.dataset.column(c).role_reason.startswith("longitude")
+        longitude = ctx.dataset.column(c).role_detail == LONGITUDE_DETAIL
         if (
             minor
             and not (longitude and high >= ANTIMERIDIAN)

@@ -267,7 +267,7 @@ class MixedTypes(Analysis):
                 and counts["date"] >= STRAY_DATE_SHARE * n
             )
             if stray or stray_dates:
-                flagged += [t for t in ("word", "other") if counts[t] and t not in flagged]
+                flagged += [t for t in ("word", "other") if counts[t]]
             if len(flagged) < 2:
                 continue
             flagged_columns += 1

@@ -16,12 +16,12 @@ from fractions import Fraction
 from itertools import combinations
 
 import numpy as np
-import pyarrow.compute as pc
 
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.lazy_scipy import SCIPY_STATS, stats
+from .._shared.moments import level_codes
 from .._shared.report import cap_findings
 
 #: yes/no columns read (schema order; a declared or presumed outcome first) ...
@@ -82,13 +82,6 @@ def _stratum(dataset, c: str) -> bool:
     )
 
 
-def _encoded(chunk, c: str) -> tuple[np.ndarray, list]:
-    """(codes, values) of a column in a chunk: -1 for null."""
-    encoded = pc.dictionary_encode(chunk.table.column(c)).combine_chunks()
-    codes = np.asarray(pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False))
-    return codes.astype(np.int64), encoded.dictionary.to_pylist()
-
-
 def odds_tables(cells: dict) -> tuple[list, dict[object, tuple[int, int, int, int]]]:
     """(the two values of x and of y, {stratum: (a, b, c, d)}) from the counts
     {(y, x, stratum): rows}: a = x high & y high, b = x high & y low, c = x low & y high,
@@ -101,6 +94,12 @@ def odds_tables(cells: dict) -> tuple[list, dict[object, tuple[int, int, int, in
         hi_x, hi_y = x == xs[-1], y == ys[-1]
         t[(0 if hi_y else 1) if hi_x else (2 if hi_y else 3)] += n
     return [xs, ys], {s: tuple(t) for s, t in tables.items()}
+
+
+def pooled(tables) -> tuple[int, int, int, int]:
+    """The 2 x 2 table (a, b, c, d) of all strata together."""
+    a, b, c, d = (sum(t[i] for t in tables) for i in range(4))
+    return a, b, c, d
 
 
 def mantel_haenszel(tables) -> tuple[Fraction | None, float | None]:
@@ -144,8 +143,7 @@ def _copies(state: dict) -> dict[str, str]:
     for (y, x, _s), cells in state.items():
         if y in out or x in out:
             continue
-        _, tables = odds_tables(cells)
-        a, b, c, d = (sum(t[i] for t in tables.values()) for i in range(4))
+        a, b, c, d = pooled(odds_tables(cells)[1].values())
         if (a == 0 and d == 0) or (b == 0 and c == 0):
             out[x] = y  # the plan lists pairs in column order: x comes after y
     return out
@@ -223,7 +221,7 @@ class SimpsonsRates(Analysis):
         for y, x, s in state:
             for c in (y, x, s):
                 if c not in encoded:
-                    encoded[c] = _encoded(chunk, c)
+                    encoded[c] = level_codes(chunk.table.column(c))
             (cy, vy), (cx, vx), (cs, vs) = encoded[y], encoded[x], encoded[s]
             ok = (cy >= 0) & (cx >= 0) & (cs >= 0)
             if not ok.any():
@@ -285,12 +283,10 @@ class SimpsonsRates(Analysis):
         (xs, ys), tables = odds_tables(cells)
         if len(xs) != 2 or len(ys) != 2 or len(tables) < 2:
             return None
-        a, b, c, d = (sum(t[i] for t in tables.values()) for i in range(4))
-        if min(a, b, c, d) == 0:
+        a, b, c, d = pooled(tables.values())
+        if min(a, b, c, d) == 0 or _nested(tables.values()):
             return None
-        if _nested(tables.values()):
-            return None
-        pooled = Fraction(a * d, b * c)
+        crude = Fraction(a * d, b * c)
         n = a + b + c + d
         chi2 = float(Fraction(n * (a * d - b * c) ** 2, (a + b) * (c + d) * (a + c) * (b + d)))
         pooled_p = float(stats.chi2.sf(chi2, 1))
@@ -299,10 +295,10 @@ class SimpsonsRates(Analysis):
             return None
         stratified_p = float(stats.chi2.sf(cmh, 1))
         far = Fraction(MIN_ODDS_RATIO).limit_denominator()
-        opposite = (pooled > 1 and ratio < 1) or (pooled < 1 and ratio > 1)
+        opposite = (crude > 1 and ratio < 1) or (crude < 1 and ratio > 1)
         if not (
             opposite
-            and max(pooled, 1 / pooled) >= far
+            and max(crude, 1 / crude) >= far
             and max(ratio, 1 / ratio) >= far
             and pooled_p < ALPHA
             and stratified_p < ALPHA
@@ -312,7 +308,7 @@ class SimpsonsRates(Analysis):
         for s, (a_s, b_s, c_s, d_s) in sorted(tables.items(), key=lambda kv: repr(kv[0])):
             levels[str(s)] = float(Fraction(a_s * d_s, b_s * c_s)) if b_s * c_s else None
         return {
-            "pooled_odds_ratio": float(pooled),
+            "pooled_odds_ratio": float(crude),
             "pooled_p_value": pooled_p,
             "stratified_odds_ratio": float(ratio),
             "stratified_p_value": stratified_p,

@@ -37,6 +37,8 @@ from ..column_roles import (
     ENTITY_DETAIL,
     FREQUENCY_WEIGHT_DETAIL,
     GRAIN_ADJECTIVES,
+    LATITUDE_DETAIL,
+    LONGITUDE_DETAIL,
     MEASURE_ROLES,
     PARENT_REFERENCE_DETAIL,
     PERIOD_CHANGE_DETAIL,
@@ -752,10 +754,17 @@ def decide_role(
             0.6,
         )
     if tokens & _LAT and not tokens & _NOT_POSITION and _in_domain_float(summary, -90, 90):
-        return RoleDecision(ColumnRole.GEO_COORDINATE, "latitude: named so, within ±90", 0.8)
+        return RoleDecision(
+            ColumnRole.GEO_COORDINATE, "latitude: named so, within ±90", 0.8, LATITUDE_DETAIL
+        )
     if tokens & _LON and not tokens & _NOT_POSITION and _in_domain_float(summary, -180, 360):
         # 0..360 east is the other convention (the Fiji earthquakes cross the date line)
-        return RoleDecision(ColumnRole.GEO_COORDINATE, "longitude: named so, within -180..360", 0.8)
+        return RoleDecision(
+            ColumnRole.GEO_COORDINATE,
+            "longitude: named so, within -180..360",
+            0.8,
+            LONGITUDE_DETAIL,
+        )
     if whole and not summary.get("negative"):
         return RoleDecision(ColumnRole.COUNT, "non-negative whole numbers", 0.6)
     return RoleDecision(ColumnRole.MEASUREMENT, "numbers", 0.6)
