@@ -397,7 +397,14 @@ def _cmd_infer(args) -> int:
         raise UserError(f"{out} exists; give --force to overwrite it, or another --out")
     from .atomic import write_text_atomic
 
-    write_text_atomic(out, text)
+    try:
+        write_text_atomic(out, text)
+    except OSError as exc:
+        # the atomic write's temp file sits beside --out: name the path the user gave
+        raise UserError(
+            f"cannot write {out}: {exc.strerror or exc}; give --out a file in a folder "
+            "you can write to"
+        ) from None
     print(f"wrote {out} ({len(dataset.columns)} columns of {dataset.name!r})")
     return 0
 

@@ -210,3 +210,31 @@ def test_a_spec_naming_no_dataset_of_the_session_is_said(project) -> None:
         "-k", "profile_numeric",
     )  # fmt: skip
     assert "names no dataset" not in matched.stdout.str()
+
+
+@pytest.mark.parametrize("code", ["nan", "inf", "-inf"])
+def test_a_missing_code_that_no_file_can_hold_is_refused(tmp_path, code) -> None:
+    """NaN equals nothing and infinity is no code a survey writes: such a code would
+    declare nothing, silently."""
+    (tmp_path / "statharness.toml").write_text(
+        f"[datasets.w.columns.wind]\nmissing_codes = [999, {code}]\n"
+    )
+    with pytest.raises(SpecError, match="columns.wind.missing_codes.*finite"):
+        load_specs(tmp_path)
+
+
+def test_infer_out_in_a_folder_it_cannot_write_names_the_out_path(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    """The atomic write fails on its temp file beside --out: the error names --out."""
+    import pytest_statharness.atomic as atomic
+
+    def refuse(path, text):
+        raise PermissionError(13, "Permission denied", f"{path.parent}/.s.toml.1.x.tmp")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(atomic, "write_text_atomic", refuse)
+    weather().to_parquet(tmp_path / "w.parquet", index=False)
+    assert main(["infer", "w=w.parquet", "--out", "s.toml"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write s.toml: Permission denied" in err and ".tmp" not in err

@@ -69,7 +69,9 @@ def test_explore_skips_items_with_no_snapshot_yet_but_checks_recorded_ones(
     data = json.loads(
         (pytester.path / "appdata" / "runs" / report["run_id"] / "report.json").read_text()
     )
-    assert {i["outcome"] for i in data["items"]} == {"skipped"}
+    # report.json's items say 'explored' too, as its summary does (a reader saw 'skipped')
+    assert {i["outcome"] for i in data["items"]} == {"explored"}
+    assert data["summary"]["outcomes"] == {"explored": len(data["items"])}
     markdown = (pytester.path / "appdata" / "runs" / report["run_id"] / "report.md").read_text()
     # a first look is an exploration, with the next step: not "not ready for release", and
     # its unrecorded items are no list of failures
@@ -154,6 +156,10 @@ def test_bad_inputs_get_one_clear_message(pytester) -> None:
         assert result.ret == pytest.ExitCode.USAGE_ERROR, (location, result.stdout.str())
         result.stderr.fnmatch_lines([f"ERROR: {message}"])
         assert "Traceback" not in result.stderr.str() + result.stdout.str(), location
+    # a refused file leaves no cache entry behind (a 0-row header-only CSV was listed)
+    from pytest_statharness.dataset.cache import list_entries
+
+    assert list_entries(pytester.path / "appdata" / "cache" / "datasets") == []
 
 
 def test_ragged_csv_rows_are_dropped_counted_and_reported(pytester) -> None:

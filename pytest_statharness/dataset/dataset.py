@@ -676,6 +676,7 @@ def open_dataset(
         _apply_declared_formats(spec, schema, summaries)
         _number_string_summaries(source, schema, summaries)
     if row_count == 0:
+        _forget_empty_entry(source, cache_dir)
         raise DatasetError(
             f"dataset {name!r} ({file.name}) has no data rows; there is nothing to analyse"
         )
@@ -840,6 +841,21 @@ def open_dataset(
         (c.name for c in dataset.columns if c.role_detail == FREQUENCY_WEIGHT_DETAIL), None
     )
     return dataset
+
+
+def _forget_empty_entry(source: object, cache_dir: Path | None) -> None:
+    """Remove the cache entry of a file refused for having no rows.
+
+    Why: the entry was written while the file was read; a refused dataset must leave no
+    entry behind ('cache inspect' would list a 0-row table nobody can use).
+    """
+    from .cache import CachedSource, evict_if_idle
+
+    if cache_dir is None or not isinstance(source, CachedSource):
+        return
+    if source.use is not None:
+        source.use.release()
+    evict_if_idle(cache_dir, source.key)
 
 
 def _settle_missing_codes(dataset: Dataset, spec: DatasetSpec) -> None:

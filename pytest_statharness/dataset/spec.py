@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
@@ -129,6 +130,13 @@ def validate(name: str, data: Any, source: str) -> dict:
             "dataset_spec.schema.json)"
         )
     for column, entry in data.get("columns", {}).items():
+        odd = [c for c in entry.get("missing_codes", ()) if not math.isfinite(c)]
+        if odd:
+            raise SpecError(
+                f"dataset spec of {name!r} in {source}: key columns.{column}.missing_codes: "
+                f"{odd[0]} is not a number a file can hold as a code; NaN and infinity are "
+                "never read as a value, so list only finite codes such as -99 or 999"
+            )
         lo, hi = entry.get("bounds", (None, None))
         if lo is not None and hi is not None and lo > hi:
             raise SpecError(

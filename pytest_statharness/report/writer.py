@@ -104,13 +104,18 @@ def build_items(harness) -> list[dict]:
     items = []
     for nodeid in sorted(set(harness.results) | set(harness.outcomes)):
         result = harness.results.get(nodeid, {})
+        outcome = harness.outcomes.get(nodeid, result.get("outcome", "unknown"))
+        if is_explored({"outcome": outcome, "snapshot": result.get("snapshot")}):
+            # computed by --stat-explore with no snapshot to check: pytest's 'skipped' but
+            # the run's 'explored', as the terminal and the summary counts say
+            outcome = "explored"
         items.append(
             {
                 "nodeid": nodeid,
                 "analysis_id": result.get("analysis_id"),
                 "dataset": result.get("dataset"),
                 "family": result.get("family"),
-                "outcome": harness.outcomes.get(nodeid, result.get("outcome", "unknown")),
+                "outcome": outcome,
                 "snapshot": result.get("snapshot"),
                 "skip": result.get("skip"),
                 "error": result.get("error"),
@@ -125,10 +130,7 @@ def build_report(harness, run_id: str, exitstatus: int, provenance: dict | None 
     items = build_items(harness)
     counts: dict[str, int] = {}
     for item in items:
-        # an item --stat-explore computed with no snapshot to check is pytest's 'skipped'
-        # but the run's 'explored' (the terminal says so; '280 skipped' read as nothing run)
-        outcome = "explored" if is_explored(item) else item["outcome"]
-        counts[outcome] = counts.get(outcome, 0) + 1
+        counts[item["outcome"]] = counts.get(item["outcome"], 0) + 1
     return {
         "schema_version": REPORT_SCHEMA_VERSION,
         "run_id": run_id,
