@@ -230,3 +230,15 @@ def test_moments_of_tiny_and_huge_measures_are_not_lost(pytester) -> None:
     expected = np.corrcoef(base, other)[0, 1]
     assert r[("tiny", "tiny2")] == pytest.approx(expected, rel=1e-12)
     assert r[("huge", "tiny2")] == pytest.approx(expected, rel=1e-12)
+
+
+def test_every_analysis_runs_on_unsorted_integers_past_2_53(pytester) -> None:
+    """A rater's column of 2**53 + 1, 5, 7 repeated (and int64's largest value) crashed
+    duplicate_rows: a safe cast to double refused a value with no exact double."""
+    rows = [f"{[2**53 + 1, 5, 7, 2**63 - 1][i % 4]},{i % 7}\n" for i in range(300)]
+    (pytester.path / "big.csv").write_text("a,b\n" + "".join(rows))
+    result = pytester.runpytest(
+        "--stat-dataset", "big=big.csv", "--stat-explore", "-p", "no:randomly"
+    )
+    assert result.ret == 0, result.stdout.str()[-3000:]
+    assert "Traceback" not in result.stdout.str() and "ArrowInvalid" not in result.stdout.str()

@@ -210,6 +210,36 @@ def test_quarters_are_dated_on_their_first_day(tmp_path) -> None:
     assert dataset.column("q").role_reason.endswith("; quarterly dates")
 
 
+def test_terms_of_a_year_are_no_months(tmp_path) -> None:
+    """exam_grades' semester '2000-1', '2000-2' over six years was read as January and
+    February (a 'monthly' series); months are read as months, zero-padded or not."""
+    terms = pd.DataFrame(
+        {"semester": [f"{y}-{t}" for y in range(2000, 2004) for t in (1, 2)] * 5, "x": range(40)}
+    )
+    cols = roles_of(tmp_path, terms, "csv")
+    assert cols["semester"].date_format is None
+    assert cols["semester"].role == ColumnRole.CATEGORY
+    months = pd.DataFrame(
+        {"m": [f"{y}-{m}" for y in (2000, 2001) for m in range(1, 13)] * 2, "x": range(48)}
+    )
+    assert roles_of(tmp_path, months, "csv")["m"].date_format == "%Y-%m"
+    padded = pd.DataFrame(
+        {"m": [f"{y}-0{q}" for y in (2000, 2001) for q in (1, 2)] * 10, "x": range(40)}
+    )
+    assert roles_of(tmp_path, padded, "csv")["m"].date_format == "%Y-%m"
+
+
+def test_months_written_with_their_names_are_dates(tmp_path) -> None:
+    """fpp3's canadian_gas 'Month' ('1960 Jan', tsibble's print) was read as an
+    identifier: no trend, no seasonality. 'Jan 1960' is a month too."""
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+    for written, layout in (("{y} {m}", "%Y %b"), ("{m} {y}", "%b %Y")):
+        values = [written.format(y=y, m=m) for y in (1960, 1961) for m in months]
+        cols = roles_of(tmp_path, pd.DataFrame({"Month": values, "x": range(24)}), "csv")
+        assert cols["Month"].date_format == layout
+        assert cols["Month"].kind == ColumnKind.TIMESTAMP
+
+
 def test_yearly_dates_have_a_year_grain(tmp_path) -> None:
     years = pd.to_datetime([f"{y}-01-01" for y in range(1970, 1983)] * 20)
     cols = roles_of(tmp_path, pd.DataFrame({"Year": years, "mpg": np.arange(260.0)}))
@@ -1480,3 +1510,34 @@ def test_a_category_of_many_levels_is_no_presumed_outcome(tmp_path) -> None:
     # a constant first column (ESS10NO's cntry 'NO', rater set 68) explains nothing
     constant = frame.assign(station="NO")
     assert open_dataset("k", str(_write(tmp_path / "k", constant))).presumed_outcome is None
+    # a true/false first column (credit_cards' LateSept) has two levels though the typing
+    # scan counts none for Arrow booleans: it was passed over as a constant
+    flag = frame.assign(station=np.resize([True, False, False], n))
+    assert open_dataset("b", str(_write(tmp_path / "b", flag))).presumed_outcome == "station"
+
+
+def test_integer_keys_past_2_53_are_keys(tmp_path) -> None:
+    """trump_tweets' id_str (1.7e9 .. 9.5e17, stored as int64) was read as a measurement:
+    whole numbers were taken to lie below 2**53, as floats past it have no fraction. An
+    integer column is whole at any magnitude; a float 1e300 still is no count."""
+    rng = np.random.default_rng(2)
+    ids = rng.integers(2**40, 2**60, 400, dtype=np.int64)
+    frame = pd.DataFrame({"id_str": ids, "retweets": rng.poisson(30, 400)})
+    assert roles_of(tmp_path, frame)["id_str"].role == ColumnRole.IDENTIFIER
+    huge = pd.DataFrame({"size": np.full(400, 1e300) * rng.integers(1, 5, 400)})
+    assert roles_of(tmp_path, huge)["size"].role == ColumnRole.MEASUREMENT
+
+
+def test_treatment_codes_are_a_category_and_a_falling_number_is_no_key(tmp_path) -> None:
+    """antigua's trt (0, 2, 20, 111, 311: fertiliser levels written as digits) was a count
+    (Benford on treatment codes); Halley's life table 'number' alive at each age (1000,
+    855, 798 ... falling every row) was a key 'named as one' (the table went unread)."""
+    rng = np.random.default_rng(6)
+    codes = np.repeat([0, 2, 20, 22, 111, 113, 131, 200, 202, 220, 222, 311], 24)
+    frame = pd.DataFrame({"trt": codes, "harvwt": rng.normal(5, 1, codes.size)})
+    assert roles_of(tmp_path, frame)["trt"].role == ColumnRole.CATEGORY
+    alive = np.round(1000 * np.exp(-0.03 * np.arange(84)) - np.arange(84)).astype(int)
+    life = pd.DataFrame({"age": np.arange(1, 85), "number": alive})
+    assert roles_of(tmp_path, life)["number"].role in (ColumnRole.COUNT, ColumnRole.MEASUREMENT)
+    keys = life.assign(number=rng.permutation(np.arange(1000, 1084)))
+    assert roles_of(tmp_path, keys)["number"].role == ColumnRole.IDENTIFIER

@@ -37,6 +37,8 @@ from pytest_statharness.dataset.missing_codes import (
     is_code,
 )
 
+from .._shared.panel import time_axis
+
 #: a column is screened when it has at least this many distinct values (a continuous
 #: measure; a 1..5 rating piles up at 5 by design) ...
 MIN_DISTINCT = 20
@@ -73,6 +75,16 @@ ZERO_SPIKE_RULE = (
     "apart (a hurdle or a two-part model). One finding per table, medium"
 )
 
+#: an end held by one unbroken stretch of rows is medium from this share of the values
+STRETCH_MEDIUM_SHARE = 0.05
+STRETCH_RULE = (
+    "in a table with a time axis (rows in time order), an end held by one unbroken stretch "
+    "of rows (its first and last row as many rows apart as it holds) is one value carried "
+    "over: an annual figure repeated each month, a fixed price, a stale feed "
+    "(commodity_prices' Brent oil at 1.21 for the 12 months of 1970), not a clip; medium "
+    f"from {STRETCH_MEDIUM_SHARE:.0%} of the values, else low"
+)
+
 #: columns with this many distinct values or more are screened for codes (a count of
 #: children 0..10 with 98 and 99 is one)
 MIN_CODE_DISTINCT = 3
@@ -104,6 +116,10 @@ class _Ends:
     whole_min: float | None = None
     whole_max: float | None = None
     odd: int = 0
+    #: the first and last row (dataset-wide positions) holding the top and the bottom: an
+    #: end held by one unbroken stretch of rows is a value carried over, not a clip
+    top_rows: tuple[int, int] | None = None
+    bottom_rows: tuple[int, int] | None = None
 
 
 def _rows_per_value(*pairs: tuple[float | None, int]) -> dict[float, int]:
@@ -113,6 +129,19 @@ def _rows_per_value(*pairs: tuple[float | None, int]) -> dict[float, int]:
         if v is not None:
             out[v] = out.get(v, 0) + k
     return out
+
+
+def _merge_rows(v1, r1, v2, r2, larger: bool) -> tuple[int, int] | None:
+    """The first and last row of the merged end (the rows of both sides when they hold
+    the same value, else those of the side whose end wins)."""
+    if v1 is None:
+        return r2
+    if v2 is None:
+        return r1
+    if v1 == v2:
+        return (min(r1[0], r2[0]), max(r1[1], r2[1]))
+    better = v1 > v2 if larger else v1 < v2
+    return r1 if better else r2
 
 
 def _merge_end(v1, c1, v2, c2, larger: bool) -> tuple[float | None, int]:
@@ -233,6 +262,8 @@ class CappedValues(Analysis):
         + SCALE_RULE
         + ". Fractions on a scale: "
         + FRACTIONS_RULE
+        + ". Stretches: "
+        + STRETCH_RULE
         + ". One info summary per analysis"
     )
     reference = (
@@ -292,6 +323,10 @@ class CappedValues(Analysis):
                 float(plain.min()) if plain.size else None,
                 {float(v): int(k) for v, k in zip(code_values, code_rows, strict=True)},
             )
+            at_top = chunk.positions_of(np.flatnonzero(data == top))
+            at_bottom = chunk.positions_of(np.flatnonzero(data == bottom))
+            part.top_rows = (int(at_top.min()), int(at_top.max()))
+            part.bottom_rows = (int(at_bottom.min()), int(at_bottom.max()))
             above = values[values > bottom]
             if above.size:
                 part.second = float(above.min())
@@ -347,6 +382,8 @@ class CappedValues(Analysis):
             _min_of(a.whole_min, b.whole_min),
             _max_of(a.whole_max, b.whole_max),
             a.odd + b.odd,
+            _merge_rows(a.top, a.top_rows, b.top, b.top_rows, larger=True),
+            _merge_rows(a.bottom, a.bottom_rows, b.bottom, b.bottom_rows, larger=False),
         )
 
     def merge(self, a, b, ctx):
@@ -355,6 +392,7 @@ class CappedValues(Analysis):
     def findings(self, ctx):
         state = ctx.previous[0]
         out = []
+        timed = time_axis(ctx.dataset) is not None  # rows in time order: stretches mean time
         for c in ctx.columns:
             s = state[c]
             if s.n < MIN_VALUES:
@@ -378,9 +416,9 @@ class CappedValues(Analysis):
             far = _far_top(s)
             if far is not None:
                 out.append(self._far_top_finding(ctx, c, s, far, distinct))
-            for end, value, rows in (
-                ("maximum", s.top, s.at_top),
-                ("minimum", s.bottom, s.at_bottom),
+            for end, value, rows, span in (
+                ("maximum", s.top, s.at_top, s.top_rows),
+                ("minimum", s.bottom, s.at_bottom, s.bottom_rows),
             ):
                 if value is None or (end == "minimum" and (value == 0 or count)):
                     continue
@@ -397,6 +435,9 @@ class CappedValues(Analysis):
                 if value in coded or (end == "maximum" and far is not None):
                     continue  # named as a code above
                 code = is_code(value)
+                if not code and timed and span is not None and span[1] - span[0] + 1 == rows:
+                    out.append(self._stretch_finding(ctx, c, s, end, value, rows, span, distinct))
+                    continue
                 what = (
                     "a missing-value code written as a number?"
                     if code
@@ -434,6 +475,32 @@ class CappedValues(Analysis):
             )
         )
         return out
+
+    @staticmethod
+    def _stretch_finding(ctx, c, s: _Ends, end: str, value, rows, span, distinct) -> dict:
+        """An end held by one unbroken stretch of rows of a table in time order: a value
+        carried over (an annual figure repeated each month, a fixed price), not a clip."""
+        share = rows / s.n
+        return ctx.finding(
+            kind="capped_values",
+            title=(
+                f"{rows} consecutive rows of {c!r} (rows {span[0]}..{span[1]}) hold its {end} "
+                f"{value:g} ({share:.1%}): one value carried over a stretch (fixed or stale), "
+                "not a clip"
+            ),
+            subject={"column": c, "end": end},
+            **_pile(
+                value,
+                rows,
+                s.n,
+                distinct,
+                first_row=(span[0], "row position"),
+                last_row=(span[1], "row position"),
+            ),
+            severity="medium" if share >= STRETCH_MEDIUM_SHARE else "low",
+            columns=[c],
+            parameters={"rule": STRETCH_RULE},
+        )
 
     @staticmethod
     def _far_top_finding(ctx, c: str, s: _Ends, ratio: float, distinct: int) -> dict:

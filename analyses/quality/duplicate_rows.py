@@ -435,7 +435,10 @@ def _at_ends(arr, ends) -> np.ndarray:
     out = np.zeros(len(arr), dtype=bool)
     if not (pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)):
         return out
-    values = np.asarray(pc.fill_null(pc.cast(arr, pa.float64()), np.nan).to_numpy(), dtype=float)
+    # safe=False: an integer beyond 2**53 (an id near int64's end) has no exact double and
+    # a safe cast raised; rounded, it is compared with the rounded ends, the same way
+    as_float = pc.cast(arr, pa.float64(), safe=False)
+    values = np.asarray(pc.fill_null(as_float, np.nan).to_numpy(), dtype=float)
     out |= values == 0
     if ends is not None and ends[0] is not None:
         out |= (values == float(ends[0])) | (values == float(ends[1]))

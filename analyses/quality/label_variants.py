@@ -5,7 +5,9 @@ Why: 'Versailles' beside 'versailles', 'Male' beside ' Male' split one group in 
 every count, rate and comparison by that column is then wrong without a word. A
 placeholder written as a label ('*', 'NA_NA') becomes a level of its own: Titanic's
 PClass '*' is a fourth class in every test by class. Both are what a data engineer fixes
-first, and neither shows in a profile's top values.
+first, and neither shows in a profile's top values. Labels padded with spaces (' R',
+' D' of piracy's party on every row; ISLR's Credit ' Male') have no unpadded twin and are
+no variant, yet a filter on 'R' matches no row and a join on them fails: they are said too.
 
 One analysis per module so the file tree leads to it; what other quality analyses
 also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
@@ -49,6 +51,22 @@ PLACEHOLDER_RULE = (
     "its own; medium"
 )
 
+
+#: padded labels are medium from this share of the column's rows (a name or two written
+#: with a trailing space among hundreds is a typo, low)
+PADDED_MEDIUM_SHARE = 0.05
+PADDED_RULE = (
+    "labels with spaces before or after them and no unpadded twin (' R', 'Male ': the "
+    "unpadded label is in no row, so no variant): a filter or a join on the label as read "
+    f"matches none of their rows; medium from {PADDED_MEDIUM_SHARE:.0%} of the column's "
+    "rows, outside a column holding every label once (a key); else low"
+)
+#: this many columns or more padding their labels are one fact (a fixed-width export)
+PADDED_GROUP_MIN = 3
+PADDED_GROUP_RULE = (
+    "{k} columns pad their labels with spaces: one way the data were written (a "
+    "fixed-width export), reported once (medium); each column's own finding is low"
+)
 
 #: this many columns or more holding the same placeholder label are one fact (monica's
 #: 'nk' in seven yes/no histories: one way the form was filled in)
@@ -100,6 +118,46 @@ def _one_placeholder_fact(ctx, out: list[dict]) -> list[dict]:
             )
         )
     return groups
+
+
+def _one_padding_fact(ctx, out: list[dict]) -> list[dict]:
+    """One medium finding when PADDED_GROUP_MIN columns or more pad their labels at
+    medium, their own findings made low; [] otherwise."""
+    members = [f for f in out if f["kind"] == "padded_labels" and f["severity"] == "medium"]
+    if len(members) < PADDED_GROUP_MIN:
+        return []
+    rule = PADDED_GROUP_RULE.format(k=len(members))
+    for f in members:
+        f["severity"] = "low"
+        f["evidence"]["parameters"]["severity_capped"] = rule
+    names = [f["subject"]["column"] for f in members]
+    rows = {f["subject"]["column"]: f["measurement"]["values"]["padded_rows"] for f in members}
+    return [
+        ctx.finding(
+            kind="padded_labels_shared",
+            title=f"{len(names)} columns pad their labels with spaces: {named(names)}",
+            subject={"columns": names},
+            values={"columns": len(names), "rows": rows},
+            units={"columns": "count", "rows": "count"},
+            severity="medium",
+            columns=names,
+            parameters={"rule": rule},
+        )
+    ]
+
+
+def padded_labels(counts: dict[str, int], groups: list) -> list[tuple[str, int]]:
+    """Labels with spaces around them that no variant group holds (the unpadded label is
+    in no row), sorted by rows (most first, then label)."""
+    in_groups = {label for g in groups for label, _ in g}
+    return sorted(
+        (
+            (label, k)
+            for label, k in counts.items()
+            if label != label.strip() and label.strip() and label not in in_groups
+        ),
+        key=lambda m: (-m[1], m[0]),
+    )
 
 
 #: words closing a company's name that say its legal form: 'AIRBUS' and 'AIRBUS
@@ -163,7 +221,10 @@ class LabelVariants(Analysis):
         + PLACEHOLDER_RULE
         + f". {PLACEHOLDER_GROUP_MIN} or more columns holding the same placeholder are one "
         "medium finding naming them (monica's 'nk' in seven histories), each column's own "
-        "low. One info summary per analysis"
+        "low. Padding: "
+        + PADDED_RULE
+        + f"; {PADDED_GROUP_MIN} or more columns padded at medium are one medium finding, "
+        "each column's own low. One info summary per analysis"
     )
     reference = (
         "Rahm & Do (2000), Data cleaning: problems and current approaches, IEEE Data Eng. "
@@ -211,12 +272,15 @@ class LabelVariants(Analysis):
             others = len(counts) - len(placeholders)
             if placeholders and others >= PLACEHOLDER_MIN_LEVELS:
                 out.append(self._placeholders(ctx, c, placeholders, sum(counts.values())))
+            padded = padded_labels(counts, groups)
+            if padded:
+                out.append(self._padded(ctx, c, padded, counts))
         flagged = len({f["subject"]["column"] for f in out})
-        out = _one_placeholder_fact(ctx, out) + out
+        out = _one_placeholder_fact(ctx, out) + _one_padding_fact(ctx, out) + out
         summary = ctx.finding(
             kind="label_variants_screen",
             title=f"Label screen: {flagged} of {len(ctx.columns)} text columns write a label "
-            "several ways or hold a placeholder",
+            "several ways, hold a placeholder or pad labels with spaces",
             subject={"columns": list(ctx.columns)},
             values={"columns_screened": len(ctx.columns), "columns_flagged": flagged},
             units={"columns_screened": "count", "columns_flagged": "count"},
@@ -275,4 +339,37 @@ class LabelVariants(Analysis):
             severity="medium",
             columns=[c],
             parameters={"rule": PLACEHOLDER_RULE},
+        )
+
+    @staticmethod
+    def _padded(ctx, c: str, padded: list, counts: dict[str, int]) -> dict:
+        """One column's labels padded with spaces (no unpadded twin)."""
+        total = sum(counts.values())
+        rows = sum(k for _, k in padded)
+        share = rows / total if total else 0.0
+        key = all(k == 1 for k in counts.values())
+        medium = share >= PADDED_MEDIUM_SHARE and not key
+        shown = ", ".join(f"{label!r} ({k})" for label, k in padded[:3])
+        more = f" and {len(padded) - 3} more" if len(padded) > 3 else ""
+        return ctx.finding(
+            kind="padded_labels",
+            title=f"{c!r} pads {len(padded)} label{'s' if len(padded) > 1 else ''} with "
+            f"spaces: {shown}{more} ({rows} of {total} rows); a filter on "
+            f"{padded[0][0].strip()!r} matches none of them",
+            subject={"column": c},
+            values={
+                "padded_labels": len(padded),
+                "padded_rows": rows,
+                "share": share,
+                "labels": [{"label": label, "rows": k} for label, k in padded[:MAX_GROUPS]],
+            },
+            units={
+                "padded_labels": "count",
+                "padded_rows": "count",
+                "share": "ratio",
+                "labels": "count",
+            },
+            severity="medium" if medium else "low",
+            columns=[c],
+            parameters={"rule": PADDED_RULE},
         )

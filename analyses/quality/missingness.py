@@ -52,7 +52,7 @@ from .._shared.counts import add_counts
 from .._shared.groups import linked_groups
 from .._shared.report import graded, named
 from .._shared.series import ticks_per_second, time_ticks
-from .._shared.summaries import attrition_series, is_annotation
+from .._shared.summaries import attrition_series, is_annotation, is_optional_link
 from ._common import missing_masks
 
 MARKERS_NOTE = (
@@ -269,6 +269,13 @@ ANNOTATION_RULE = (
 )
 
 
+LINK_RULE = (
+    "a link to another record, read from the name (reply, parent, referrer, retweeted, "
+    "quoted, forwarded, predecessor, successor, superseded, replaces): empty where the row "
+    "links to none, so its empty rows are not lost data; severity at most low"
+)
+
+
 class Missingness(Analysis):
     id = "missingness"
     associative_merge = True  # range states merge to the same bytes (Dask)
@@ -290,7 +297,9 @@ class Missingness(Analysis):
         "expected if they went missing independently (n_a * n_b / rows) and the lift "
         "(observed / expected); rows with any missing value. Severity of a null rate: high "
         "from 50%, medium from 10%, else low (an optional annotation, named note, remark, "
-        "comment, memo, info, details or description: at most low; a column that does not apply where a 0/1 flag has "
+        "comment, memo, info, details or description: at most low; so is "
+        + LINK_RULE
+        + "; a column that does not apply where a 0/1 flag has "
         "one value, and a group all of whose members do not apply there: "
         + STRUCTURAL_RULE
         + "); 2 or more columns each missing in >= 10% of "
@@ -496,6 +505,10 @@ class Missingness(Analysis):
                 # a poll's 'remark', an order's 'comment': written only when there is one
                 severity = "low"
                 parameters["severity_capped"] = ANNOTATION_RULE
+            elif is_optional_link(name) and severity in ("medium", "high"):
+                # the tweet a tweet replies to: empty when it replies to none
+                severity = "low"
+                parameters["severity_capped"] = LINK_RULE
             elif severity in ("medium", "high") and (where := _not_applicable(s, name, nulls[i])):
                 # nhefs: pregnancies missing for every man, high (rated FALSE); PD's age
                 # of onset, missing for the controls, medium (rated TRUE: worth a look)

@@ -974,7 +974,10 @@ class Correlation(Analysis):
         "'temp_min', a price's open/high/low/close, 3 or more of them in the table) are at most low and link no group: they "
         "correlate by construction. So are a pair with |Spearman rho| >= 0.9999 (one column a monotone "
         "function of the other: a log, a square) and interaction terms of a common factor "
-        "('A_B' beside 'A' or 'A_C', named by joining column names), a survival table's "
+        "('A_B' beside 'A' or 'A_C', named by joining column names), a column and its "
+        "adjusted or per-unit twin read from the names ('adjsimp' of 'simplicity': 'adj' and "
+        "the start of the other's name; 'kwhpday' of 'kwh': the other's name and pday, "
+        "perday, pc, percap...), a survival table's "
         "event flag and its follow-up time (censoring), and a 0/1 flag named "
         "after the measure it is paired with (node4 and nodes, age80 and age, prevAllies and yearsAllies: a cut of it, "
         "checked row by row by flag_consistency): at most low, no group; so is a column "
@@ -1654,6 +1657,7 @@ class Correlation(Analysis):
             derived = (
                 self._derived(cols, i, j, rho)
                 or _name_variant(cols[i], cols[j], pr["r"])
+                or _adjusted_or_per_unit(cols[i], cols[j])
                 or _paired_codes(ctx, cols[i], cols[j])
                 or _flag_of(ctx, cols[i], cols[j])
                 or _nested_flags(ctx, info, i, j, pr)
@@ -2069,6 +2073,43 @@ def _name_variant(a: str, b: str, r: float | None) -> str | None:
                 f"{variant!r} is {base!r} with the letter {long[k]!r} added: a part, rate or "
                 "transform of the same quantity, named so"
             )
+    return None
+
+
+#: a name opening with this marks an adjusted version of another column
+ADJUSTED_MARKS = ("adj",)
+#: a name closing with one of these after another column's name is that quantity per unit
+#: of time or per head: kwh and kwhpday (Utilities2), gdp and gdppc
+PER_UNIT_SUFFIXES = (
+    "pday", "perday", "pd", "pmonth", "permonth", "pyear", "peryear", "pc", "percap",
+    "percapita", "perhead", "pp",
+)  # fmt: skip
+#: the part of a name an adjusted column keeps of its original: at least this many letters
+ADJUSTED_MIN_STEM = 3
+
+
+def _plain_name(name: str) -> str:
+    return "".join(ch for ch in name.lower() if ch.isalnum())
+
+
+def _adjusted_or_per_unit(a: str, b: str) -> str | None:
+    """Why one column is another adjusted or per unit, read from the names, or None:
+    'adjsimp' of 'simplicity' (Ginzberg's adjusted scores: 'adj' and the start of the
+    other's name), 'kwhpday' of 'kwh' (the other's name and pday, perday, pc, percap...).
+    Their correlation is by construction, whatever its size."""
+    x, y = _plain_name(a), _plain_name(b)
+    for adjusted, plain, shown in ((x, y, (a, b)), (y, x, (b, a))):
+        for mark in ADJUSTED_MARKS:
+            stem = adjusted[len(mark) :]
+            if (
+                adjusted.startswith(mark)
+                and len(stem) >= ADJUSTED_MIN_STEM
+                and plain.startswith(stem)
+                and not plain.startswith(mark)
+            ):
+                return f"{shown[0]!r} is {shown[1]!r} adjusted, named so: the same scores"
+        if adjusted.startswith(plain) and adjusted[len(plain) :] in PER_UNIT_SUFFIXES:
+            return f"{shown[0]!r} is {shown[1]!r} per unit (of time or per head), named so"
     return None
 
 

@@ -104,6 +104,19 @@ DETERMINED_RULE = (
 )
 
 
+#: Kruskal–Wallis' chi-square p-value needs about this many rows in each level
+SPARSE_MIN_ROWS = 5
+#: ... so there its p-value must be this small to be trusted
+SPARSE_ALPHA = 0.001
+SPARSE_LEVELS_RULE = (
+    "{n} rows in {k} levels: fewer than "
+    f"{SPARSE_MIN_ROWS} rows per level on average, where Kruskal–Wallis' chi-square "
+    "approximation of its p-value does not hold and epsilon^2 is inflated by the levels "
+    "alone ((k - 1) / (n - 1) expected with no difference at all), and p is not under "
+    f"{SPARSE_ALPHA:g}; severity at most low"
+)
+
+
 class GroupDifferences(Analysis):
     id = "group_differences"
     imports = SCIPY_STATS  # loaded lazily: imported before the guarded run
@@ -169,6 +182,9 @@ class GroupDifferences(Analysis):
         "over time), a total of units of every size (positive values spanning a 20-fold "
         "range) with epsilon^2 >= 0.8 across the units (low). 3 or more measures differing "
         "(medium/high) across one grouping are one finding (medium, first; their own low), a target or KPI apart (its own finding kept). "
+        "Too few rows per level: "
+        + SPARSE_LEVELS_RULE.format(n="n", k="k")
+        + ". "
         + PARALLEL_METHOD
         + ". "
         + CROSS_METHOD
@@ -521,6 +537,16 @@ class GroupDifferences(Analysis):
                     # planes' speed (23 of 3,322 planes) across engine type
                     severity = "low"
                     params["severity_capped"] = sliver_rule(res["n"], ctx.dataset.row_count)
+                elif (
+                    res["groups"]
+                    and res["n"] < SPARSE_MIN_ROWS * res["groups"]
+                    and (res["p_value"] is None or res["p_value"] >= SPARSE_ALPHA)
+                ):
+                    # nyc_marathon's time across 20 countries on 99 rows (p 0.006)
+                    severity = "low"
+                    params["severity_capped"] = SPARSE_LEVELS_RULE.format(
+                        n=res["n"], k=res["groups"]
+                    )
             units = {
                 "h_statistic": "statistic",
                 "p_value": "probability",

@@ -342,7 +342,8 @@ class Changepoints(_TimeAnalysis):
         f"{ROWS_ACTIVE_MIN_SHARE:.0%} of its periods (a one-off collection's burst), and for "
         "a numeric series whose daily values the "
         "month of year explains (Kruskal–Wallis epsilon^2 >= 0.5 over >= 12 months: a seasonal "
-        "swing, not a change of level), and for a shift in the direction of a steady trend "
+        "swing, not a change of level; not for a series numbered 1..N, whose periods have no "
+        "month), and for a shift in the direction of a steady trend "
         "(|Kendall tau| of the series against time >= 0.7, or of its full years' means against "
         "the year for a series with several points a year and >= 4 full years, or of the "
         "means of consecutive blocks of 12 points for a series numbered 1..N unless the "
@@ -595,7 +596,11 @@ class Changepoints(_TimeAnalysis):
             # a survey answered in a burst (rows on 18 of 233 days): the end of the burst
             # is no change of a process's level
             return "low"
-        if name != ROWS and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2:
+        if (
+            name != ROWS
+            and ctx.params.get("grain") != SERIES_GRAIN  # periods numbered 1..N: no months
+            and annual_cycle_strength(keys, y) >= ANNUAL_CYCLE_EPS2
+        ):
             return "low"
         if name != ROWS and shift and y.size >= 3:
             tau = float(stats.kendalltau(keys, y).statistic)

@@ -981,7 +981,13 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
     series = parts.get(SERIES_INDEX_DETAIL)
     if series is not None and (
         "year" not in parts
-        or by_name[parts["year"]].distinct_at_least < by_name[series].distinct_at_least
+        or (
+            by_name[parts["year"]].distinct_at_least < by_name[series].distinct_at_least
+            # CO2Hawaii's t beside Year and Month: the months place the periods on the
+            # calendar (a month of year for the annual cycle); t only numbers them
+            and "month" not in parts
+            and "quarter" not in parts
+        )
     ):
         # a series numbered 1..N (traffic2's t beside its 9 years of 12 months): the
         # periods in order, each a point of the series (labelled by their number)

@@ -74,9 +74,26 @@ DATE_FORMATS = (
     "%d %B %Y",
     "%Y-%m",
     "%Y/%m",
+    # months named: tsibble's yearmonth prints '1960 Jan' (fpp3's canadian_gas was read
+    # as an identifier, with no time analysis), spreadsheets 'Jan 1960'
+    "%Y %b",
+    "%Y %B",
+    "%b %Y",
+    "%B %Y",
     *QUARTER_LAYOUTS,
     *TIME_OF_DAY_LAYOUTS,
 )
+
+#: Year-month layouts: '2000-1' also writes the first term of 2000 (a semester, a
+#: quarter), told apart from the data by :data:`PERIOD_MAX`.
+YEAR_MONTH_LAYOUTS = ("%Y-%m", "%Y/%m")
+#: the year and the second field of a yyyy-n value
+YEAR_FIELD = r"^\s*(?P<y>\d{4})[-/](?P<n>\d{1,2})\s*$"
+#: yyyy-n values whose n never passes this (one digit, never zero-padded) over 2 years or
+#: more are the terms of a year, not its months
+PERIOD_MAX = 4
+#: second fields tracked; a column showing more is months
+PERIOD_FIELDS_MAX = 12
 
 #: Layout pairs that differ only in the day/month order: both parse when no day is > 12.
 AMBIGUOUS_DATE_PAIRS = {

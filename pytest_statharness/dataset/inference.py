@@ -39,6 +39,10 @@ from .dates import (
     DATE_BAD_MAX,
     DATE_BAD_SHARE,
     DATE_FORMATS,
+    PERIOD_FIELDS_MAX,
+    PERIOD_MAX,
+    YEAR_FIELD,
+    YEAR_MONTH_LAYOUTS,
     failures,
     is_time_of_day,
     leading_fields,
@@ -111,6 +115,10 @@ class ColumnScan:
     # strings: what every value seen so far shows as a number written as text (None: one
     # value is no such number); see .numbers
     number_features: set | None = field(default_factory=set)
+    # yyyy-n strings read by a year-month layout: the distinct second fields as written
+    # (up to PERIOD_FIELDS_MAX) and years, to tell terms ('2000-1', '2000-2') from months
+    period_fields: set = field(default_factory=set)
+    period_years: set = field(default_factory=set)
 
     def update(self, col: pa.ChunkedArray | pa.Array) -> None:
         self.rows += len(col)
@@ -208,10 +216,12 @@ class ColumnScan:
         if not self._is_string:
             return {"date_format": None, "date_ambiguous": False}
         values = self.rows - self.nulls
+        terms = self._periods_not_months()
         tolerable = [
             fmt
             for fmt in self.date_formats
             if len(self.date_bad.get(fmt, ())) <= DATE_BAD_SHARE * values
+            and not (terms and fmt in YEAR_MONTH_LAYOUTS)
         ]
         viable, why = settle_order(tolerable, self.leading_first, self.leading_second)
         layout = date_format_of(viable)
@@ -297,10 +307,33 @@ class ColumnScan:
                 self.date_bad[fmt] = bad
                 kept.append(fmt)
         self.date_formats = kept
+        if any(f in YEAR_MONTH_LAYOUTS for f in kept):
+            self._track_periods(valid)
         if tuple(self.date_formats[:2]) in AMBIGUOUS_DATE_PAIRS:
             first, second = leading_fields(valid)
             self.leading_first |= first
             self.leading_second |= second
+
+    def _track_periods(self, valid) -> None:
+        """The second fields and years of yyyy-n values (bounded: once more than
+        PERIOD_FIELDS_MAX fields are seen, the column is months and tracking stops)."""
+        if len(self.period_fields) > PERIOD_FIELDS_MAX:
+            return
+        parts = pc.extract_regex(pc.unique(valid), YEAR_FIELD)
+        self.period_fields |= {v for v in pc.struct_field(parts, "n").to_pylist() if v}
+        if len(self.period_years) <= PERIOD_FIELDS_MAX:
+            self.period_years |= {v for v in pc.struct_field(parts, "y").to_pylist() if v}
+
+    def _periods_not_months(self) -> bool:
+        """yyyy-n values whose n is one unpadded digit of at most 4 over 2 years or more:
+        the terms of a year (openintro's exam_grades semester '2000-1', '2000-2'), not its
+        months. Read as months, they made a 'monthly' series of January and February."""
+        fields = self.period_fields
+        return (
+            0 < len(fields) <= PERIOD_FIELDS_MAX
+            and len(self.period_years) >= 2
+            and all(len(f) == 1 and 1 <= int(f) <= PERIOD_MAX for f in fields)
+        )
 
     def _track_number_text(self, values) -> None:
         """Keep the features of numbers written as text while every value is one; tried on

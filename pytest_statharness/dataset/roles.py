@@ -148,6 +148,8 @@ _CODE_NAMES = {
     "grp", "code", "kind", "status", "state", "country", "county", "district", "zone",
     "race", "ethnic", "ethnicity", "occupation", "occ", "marital", "religion", "party",
     "cluster", "segment", "brand", "species", "treatment", "arm", "site", "inst",
+    # an experiment's treatment codes (antigua's trt 0, 2, 20, 111, 311: N, P, K levels)
+    "trt", "treat", "tx", "rx", "regimen", "armcd", "trtan", "trtpn", "trt01an", "trt01pn",
     "institution", "hospital", "clinic", "center", "centre", "dept", "department",
     "chr", "chrom", "chromosome",
 }  # fmt: skip
@@ -222,9 +224,13 @@ WHOLE_MAX_MAGNITUDE = 2.0**53
 
 
 def _whole_numbers(summary: dict) -> bool:
+    """Whole numbers: stored as integers (a tweet's id_str, 1.7e9..9.5e17, is one past
+    2**53), or floats without fractions below WHOLE_MAX_MAGNITUDE."""
     lo, hi = summary.get("fmin"), summary.get("fmax")
     if lo is None or summary.get("non_integral", 1) != 0:
         return False
+    if summary.get("min") is not None:  # integer storage: exact, whatever the magnitude
+        return True
     return max(abs(lo), abs(hi if hi is not None else lo)) < WHOLE_MAX_MAGNITUDE
 
 
@@ -242,6 +248,39 @@ def calendar_candidates(summary: dict) -> list[str]:
 def _flag_values(summary: dict) -> bool:
     """Whether a two-valued column holds 0 and 1 (or 1 and 2): a flag's values."""
     return (summary.get("fmin"), summary.get("fmax")) in ((0, 1), (1, 2))
+
+
+#: consecutive whole numbers rising one a row within these years are a yearly table's
+#: years, whatever their name; a row id starts at 0 or 1 (or at a round 1001)
+CONSECUTIVE_YEARS = (1700, 2100)
+CONSECUTIVE_YEARS_MIN_ROWS = 10
+
+
+def _consecutive_years(
+    tokens: set[str], summary: dict, distinct: int, non_null: int
+) -> RoleDecision | None:
+    """Whole numbers rising by exactly one a row, every one a year of CONSECUTIVE_YEARS
+    (SnowGR's SeasonStart 1893..2011, 119 rows): the years of a yearly table, read as
+    row ids until now. A name saying id keeps them ids."""
+    lo, hi = summary.get("fmin"), summary.get("fmax")
+    if (
+        lo is None
+        or not summary.get("strictly_increasing")
+        or not summary.get("distinct_exact", True)
+        or non_null < CONSECUTIVE_YEARS_MIN_ROWS
+        or distinct != non_null
+        or hi - lo + 1 != distinct
+        or not CONSECUTIVE_YEARS[0] <= lo <= hi <= CONSECUTIVE_YEARS[1]
+        or tokens & _ID_TOKENS
+    ):
+        return None
+    return RoleDecision(
+        ColumnRole.CALENDAR_PART,
+        f"whole numbers {int(lo)}..{int(hi)} rising by one a row, all in the years' range: "
+        "the years of a yearly table, not row ids",
+        0.7,
+        "year",
+    )
 
 
 def _two_digit_years(tokens: set[str], summary: dict) -> RoleDecision | None:
@@ -459,6 +498,9 @@ def decide_role(
                     0.8,
                     part,
                 )
+        years = _consecutive_years(tokens, summary, distinct, non_null)
+        if years is not None:
+            return years
         if summary.get("distinct_exact", True) and distinct == 2 and _flag_values(summary):
             # ohio's smoke 0,0,...,1,1: rows sorted by a flag, not two entities of a panel
             lo, hi = int(summary["fmin"]), int(summary["fmax"])
@@ -684,7 +726,12 @@ def decide_role(
             # 'Sample Number', 'BatterNumber': a weak word closing a name names a key;
             # opening it ('num_satisfactory_accounts', 'number_of_children') a count
             or (tokens - _WEAK_ID_TOKENS and not _COUNT_PREFIX.match(name.strip().lower()))
-            or distinct >= WEAK_ID_DISTINCT_SHARE * non_null
+            or (
+                distinct >= WEAK_ID_DISTINCT_SHARE * non_null
+                # falling on every row: Halley's life table's 'number' alive at each age
+                # (1000, 855, 798 ...) is a quantity that declines, no key
+                and summary.get("descents", 0) < non_null - 1
+            )
         )
     ):
         return RoleDecision(
@@ -1305,7 +1352,10 @@ def outcome_by_position(columns) -> str | None:
         return None  # the units of a long table (OldMaps' 39 points on 12 maps each)
     if first.role == ColumnRole.CATEGORY and first.distinct_at_least > PRESUMED_MAX_LEVELS:
         return None  # a label of the rows' units: climate70's station, Hoops' opponent
-    if first.distinct_at_least < 2:
+    # the typing scan counts no distinct values of an Arrow boolean (credit_cards'
+    # LateSept, True/False): it has two levels
+    boolean = getattr(first, "kind", None) == ColumnKind.BOOLEAN
+    if first.distinct_at_least < 2 and not boolean:
         return None  # a constant (ESS10NO's cntry, SnowGR's Jul of 0): nothing to explain
     return first.name
 

@@ -273,3 +273,49 @@ def test_a_measure_on_a_scale_of_ten_tops_at_its_own_bound() -> None:
             f for f in run_on_frame(CappedValues(), frame).findings if f["kind"] == "capped_values"
         ]
         assert bool(found) is capped, name
+
+
+def commodity_like(seed: int = 2) -> pd.DataFrame:
+    """Monthly prices from 1960: 'oil' is an annual figure repeated for each month until
+    1973 (its minimum held by the 12 months of 1970), 'sugar' stuck at one value for 43
+    months, 'clipped' floored at 2.0 on scattered months."""
+    rng = np.random.default_rng(seed)
+    n = 600
+    dates = pd.date_range("1960-01-01", periods=n, freq="MS")
+    yearly = np.repeat(np.linspace(1.9, 1.5, 14), 12)
+    yearly[120:132] = 1.21
+    oil = np.concatenate([yearly, 3 + np.cumsum(np.abs(rng.normal(0, 0.3, n - yearly.size)))])
+    sugar = 0.3 + np.abs(rng.normal(0, 0.05, n))
+    sugar[96:139] = 0.11
+    clipped = np.maximum(rng.normal(4, 1, n), 2.0)
+    return pd.DataFrame({"date": dates, "oil": oil, "sugar": sugar, "clipped": clipped})
+
+
+def test_an_end_held_by_one_stretch_of_months_is_a_value_carried_over() -> None:
+    """commodity_prices' Brent oil at 1.21 for the 12 months of 1970 was 'a floor
+    (clipped, or a detection limit)' at medium (rater BO: FALSE): an end held by one
+    unbroken stretch of rows in time order is a value carried over, medium only from 5%
+    of the values (43 stale months of sugar, 7%). Scattered rows at a floor stay a floor."""
+    frame = commodity_like()
+    result = assert_chunk_invariant(CappedValues(), frame)
+    found = by_column(result)
+    oil = found[("oil", "minimum")]
+    assert oil["severity"] == "low" and "12 consecutive rows" in oil["title"]
+    assert (
+        oil["measurement"]["values"]["first_row"],
+        oil["measurement"]["values"]["last_row"],
+    ) == (
+        120,
+        131,
+    )
+    sugar = found[("sugar", "minimum")]
+    assert sugar["severity"] == "medium" and "rows 96..138" in sugar["title"]
+    assert "not a clip" in sugar["title"]
+    clipped = found[("clipped", "minimum")]
+    assert clipped["severity"] == "medium" and "a floor" in clipped["title"]
+    for seed in range(3):
+        tree, reference = tree_fold(CappedValues(), frame, 41, seed)
+        assert dumps(snapshot_view(tree)) == dumps(snapshot_view(reference))
+    # without a time axis the row order means nothing: a floor as before
+    plain = by_column(run_on_frame(CappedValues(), frame.drop(columns=["date"])))
+    assert "a floor" in plain[("oil", "minimum")]["title"]

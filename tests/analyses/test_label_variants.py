@@ -113,3 +113,37 @@ def test_a_maker_written_with_and_without_its_legal_form_is_one_label() -> None:
         ["AIRBUS INDUSTRIE", "AIRBUS"],
         ["CANADAIR LTD.", "CANADAIR"],
     ]
+
+
+def test_padded_labels_are_said_medium_on_many_rows_low_on_a_typo() -> None:
+    """piracy's party ' R'/' D' on every row (no unpadded twin, so no variant): a filter
+    on 'R' matches nothing. One name with a trailing space among many is a typo (low);
+    three padded columns are one fact (a fixed-width export)."""
+    rng = np.random.default_rng(3)
+    n = 300
+    names = np.array([f"name{i}" for i in range(n)], dtype=object)
+    names[7] = "name7 "
+    frame = pd.DataFrame(
+        {
+            "party": rng.choice([" R", " D"], n),
+            "name": names,
+            "sex": rng.choice(["female", "male"], n),
+        }
+    )
+    result = assert_chunk_invariant(LabelVariants(), frame)
+    by = {(f["kind"], f["subject"].get("column")): f for f in result.findings}
+    party = by[("padded_labels", "party")]
+    assert party["severity"] == "medium"
+    assert party["measurement"]["values"]["padded_rows"] == n
+    assert "a filter on 'R'" in party["title"] or "a filter on 'D'" in party["title"]
+    assert by[("padded_labels", "name")]["severity"] == "low"  # a key, one row
+    assert ("padded_labels", "sex") not in by
+    wide = frame.assign(
+        a=rng.choice(["x ", "y "], n), b=rng.choice(["WT  ", "OB  "], n), sex=frame["sex"]
+    )
+    result = assert_chunk_invariant(LabelVariants(), wide)
+    shared = [f for f in result.findings if f["kind"] == "padded_labels_shared"]
+    assert [f["subject"]["columns"] for f in shared] == [["party", "a", "b"]]
+    assert shared[0]["severity"] == "medium"
+    own = [f for f in result.findings if f["kind"] == "padded_labels"]
+    assert {f["severity"] for f in own} == {"low"}

@@ -18,6 +18,7 @@ from statharness_analyses.quality.constant_columns import ConstantColumns
 from statharness_analyses.quality.duplicate_keys import DuplicateKeys
 from statharness_analyses.quality.duplicate_rows import DuplicateRows
 from statharness_analyses.quality.impossible_values import ImpossibleValues
+from statharness_analyses.quality.missingness import Missingness
 from statharness_analyses.quality.mixed_types import (
     DATE_PATTERN,
     NUMBER_PATTERN,
@@ -887,3 +888,27 @@ def test_duplicates_among_coarse_records_are_units_alike():
     precise = pd.concat([precise, precise.iloc[:300]], ignore_index=True)
     (dup,) = [f for f in run_on_frame(DuplicateRows(), precise).findings]
     assert dup["severity"] == "high" and "coarse_rule" not in dup["evidence"]["parameters"]
+
+
+def test_an_empty_link_to_another_record_is_no_lost_data() -> None:
+    """trump_tweets' in_reply_to_user_id_str is empty on the 88% of tweets that reply to
+    nobody: rated FALSE at high. A column naming a link (reply, parent, referrer...) is at
+    most low; the same rate in a measurement stays high."""
+    rng = np.random.default_rng(4)
+    n = 400
+    reply = rng.integers(10**9, 10**10, n).astype(float)
+    reply[rng.random(n) < 0.88] = np.nan
+    favorites = rng.poisson(30, n).astype(float)
+    favorites[rng.random(n) < 0.88] = np.nan  # missing on other rows: no group
+    frame = pd.DataFrame(
+        {"in_reply_to_user_id_str": reply, "favorites": favorites, "x": rng.normal(size=n)}
+    )
+    found = {
+        f["subject"].get("column"): f
+        for f in run_on_frame(Missingness(), frame).findings
+        if f["kind"] == "null_rate"
+    }
+    link = found["in_reply_to_user_id_str"]
+    assert link["severity"] == "low"
+    assert "a link to another record" in link["evidence"]["parameters"]["severity_capped"]
+    assert found["favorites"]["severity"] == "high"

@@ -1295,3 +1295,57 @@ def test_log_copies_restate_their_originals_and_link_no_group() -> None:
     capped = pairs[("LogMass", "LogFrass")]
     assert capped["severity"] == "low"
     assert "monotone function of 'Mass'" in capped["evidence"]["parameters"]["severity_capped"]
+
+
+def test_a_grouping_with_under_5_rows_per_level_is_at_most_low() -> None:
+    """nyc_marathon: winning times across 20 countries on 99 rows (p 0.006, epsilon^2
+    0.39, rated FALSE): with under 5 rows per level the chi-square p-value does not hold
+    and epsilon^2 is (k - 1)/(n - 1) = 0.19 with no difference at all. The same effect on
+    10 rows per level stays medium, and so does a sparse grouping whose p-value is under
+    0.001 (msleep's brain weights across 19 orders of 83 mammals)."""
+    rng = np.random.default_rng(9)
+
+    def table(per_level: int) -> pd.DataFrame:
+        country = np.repeat([f"c{i}" for i in range(20)], per_level)
+        level = np.repeat(rng.normal(0, 1, 20), per_level)
+        return pd.DataFrame(
+            {"time": 150 + 4 * level + rng.normal(0, 5, country.size), "country": country}
+        )
+
+    def pair(frame: pd.DataFrame) -> dict:
+        found = run_on_frame(GroupDifferences(), frame).findings
+        return next(f for f in found if f["subject"].get("column") == "time")
+
+    sparse = pair(table(4))
+    assert sparse["severity"] == "low"
+    assert "fewer than 5 rows per level" in sparse["evidence"]["parameters"]["severity_capped"]
+    dense = pair(table(10))
+    assert dense["severity"] == "medium"
+    strong = table(4)
+    strong["time"] += 40 * (strong["country"] < "c5")  # p far under 0.001 on 4 rows a level
+    assert pair(strong)["severity"] == "medium"
+
+
+def test_an_adjusted_or_per_day_twin_is_no_effect() -> None:
+    """Ginzberg's 'adjsimp' is 'simplicity' adjusted (r 0.88), Utilities2's 'kwhpday' is
+    'kwh' per billing day (r 0.96): both medium, rated FALSE (by construction). Read from
+    the names, they are at most low; an unrelated strong pair stays medium."""
+    rng = np.random.default_rng(12)
+    n = 300
+    simplicity = rng.normal(1, 0.5, n)
+    kwh = rng.gamma(5, 100, n)
+    dose = rng.normal(0, 1, n)
+    frame = pd.DataFrame(
+        {
+            "simplicity": simplicity,
+            "adjsimp": simplicity - 0.3 + rng.normal(0, 0.27, n),
+            "kwh": kwh,
+            "kwhpday": kwh / rng.integers(29, 32, n),
+            "dose": dose,
+            "response": 2 * dose + rng.normal(0, 0.5, n),
+        }
+    )
+    found = by_pair(run_on_frame(Correlation(), frame))
+    assert found[("simplicity", "adjsimp")]["severity"] == "low"
+    assert found[("kwh", "kwhpday")]["severity"] == "low"
+    assert found[("dose", "response")]["severity"] == "medium"

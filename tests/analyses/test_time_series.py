@@ -747,6 +747,26 @@ def test_a_series_numbered_1_to_n_is_read_in_order(tmp_path) -> None:
         assert run_on_frame(Trend(), other) is None
 
 
+def test_a_numbered_series_is_not_seasonally_adjusted_and_months_place_it() -> None:
+    """CO2Hawaii: 360 months numbered t = 1..360 beside Year and Month. Read by t, each
+    t sat on day t after 1970-01-01 and was "seasonally adjusted" by the month of those
+    days, blocks of ~30 periods: the Keeling curve's rise came out as tau 0.03 (info).
+    Year and Month now date the rows; t alone is read without a month of year."""
+    rng = np.random.default_rng(8)
+    t = np.arange(1, 361)
+    co2 = 350 + 0.15 * t + 3 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.3, t.size)
+    frame = pd.DataFrame(
+        {"Year": 1988 + (t - 1) // 12, "Month": (t - 1) % 12 + 1, "CO2": co2, "t": t}
+    )
+    found = one(run_on_frame(Trend(), frame), series="CO2")
+    assert found["subject"]["time_column"] == "date(Year,Month)"
+    assert found["severity"] == "medium" and vals(found)["tau"] > 0.8
+    alone = one(run_on_frame(Trend(), frame.drop(columns=["Year", "Month"])), series="CO2")
+    assert alone["subject"]["time_column"] == "period(t)"
+    assert vals(alone)["seasonally_adjusted"] is False
+    assert vals(alone)["tau"] > 0.8 and alone["severity"] == "medium"
+
+
 def test_a_numbered_series_rising_behind_its_seasons_has_no_medium_shift() -> None:
     """traffic2's injury accidents: 9 years of months, numbered 1..108, rising year after
     year behind a strong seasonal swing. Kendall tau over the months is weak (the seasons),
