@@ -51,6 +51,10 @@ SERIES_GRAIN = "period"
 FREQUENCY_WEIGHT_DETAIL = "frequency_weight"
 #: role detail of a date stored as the number yyyymmdd (19800104): a date is derived from it
 YYYYMMDD_DETAIL = "yyyymmdd"
+#: role details of a Unix time: whole seconds (milliseconds) since 1970-01-01 UTC, named as
+#: a time (movielens' timestamp 828124615): a date is derived from it
+EPOCH_SECONDS_DETAIL = "epoch_seconds"
+EPOCH_MILLISECONDS_DETAIL = "epoch_milliseconds"
 #: role detail of a month stored as the number yyyy.mm (1947.01: January 1947)
 YYYY_MM_DETAIL = "yyyy.mm"
 #: the role detail of a category whose levels are a panel's units (states, firms observed
@@ -72,6 +76,8 @@ GRAIN_ADJECTIVES = {
 
 __all__ = [
     "ENTITY_DETAIL",
+    "EPOCH_MILLISECONDS_DETAIL",
+    "EPOCH_SECONDS_DETAIL",
     "GRAIN_ADJECTIVES",
     "LATITUDE_DETAIL",
     "LONGITUDE_DETAIL",

@@ -1541,3 +1541,32 @@ def test_treatment_codes_are_a_category_and_a_falling_number_is_no_key(tmp_path)
     assert roles_of(tmp_path, life)["number"].role in (ColumnRole.COUNT, ColumnRole.MEASUREMENT)
     keys = life.assign(number=rng.permutation(np.arange(1000, 1084)))
     assert roles_of(tmp_path, keys)["number"].role == ColumnRole.IDENTIFIER
+
+
+def test_a_unix_time_is_the_tables_time_axis(tmp_path) -> None:
+    """movielens' timestamp (seconds since 1970, 1995 to 2016, in no row order) was a
+    count: no time axis, averaged and trended as a quantity. Named as a time and within
+    1973..2099 as seconds (or milliseconds), it dates the rows, in UTC."""
+    import datetime as dt
+
+    rng = np.random.default_rng(11)
+    seconds = rng.integers(789_652_009, 1_476_640_644, 500)
+    frame = pd.DataFrame({"rating": rng.integers(1, 6, 500) / 1.0, "timestamp": seconds})
+    dataset = open_dataset("m", str(_write(tmp_path / "s", frame)))
+    column = dataset.column("timestamp")
+    assert column.role == ColumnRole.CALENDAR_PART and column.role_detail == "epoch_seconds"
+    assert "1995-01-09" in column.role_reason or "Unix time" in column.role_reason
+    derived = dataset.column("date(timestamp)")
+    assert derived.kind == ColumnKind.TIMESTAMP and "tz=UTC" in derived.arrow_type
+    stamps = next(dataset.iter_chunks(["date(timestamp)"])).table.column(0).to_pylist()
+    assert stamps[0].replace(tzinfo=dt.UTC).timestamp() == seconds[0]
+    millis = frame.assign(timestamp=seconds * 1000)
+    assert (
+        open_dataset("ms", str(_write(tmp_path / "ms", millis))).column("timestamp").role_detail
+        == "epoch_milliseconds"
+    )
+    # big numbers named otherwise are no time: a population
+    assert (
+        roles_of(tmp_path, frame.rename(columns={"timestamp": "population"}))["population"].role
+        != ColumnRole.CALENDAR_PART
+    )

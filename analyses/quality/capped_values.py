@@ -75,6 +75,23 @@ ZERO_SPIKE_RULE = (
     "apart (a hurdle or a two-part model). One finding per table, medium"
 )
 
+#: the largest distinct values tracked per column (a count's tail)
+TAIL_VALUES = 4
+#: a top code read from a tail: the maximum holds at least this many rows, this share of
+#: the values, and this many times the rows of the value below it
+RISING_TOP_MIN_ROWS = 20
+RISING_TOP_MIN_SHARE = 0.005
+RISING_TOP_RATIO = 1.5
+RISING_TOP_RULE = (
+    f"whole numbers whose {TAIL_VALUES} largest values are consecutive, the rows falling "
+    f"from the fourth largest to the second while the maximum holds at least "
+    f"{RISING_TOP_RATIO:g} times the second's rows (and {RISING_TOP_MIN_ROWS} rows, "
+    f"{RISING_TOP_MIN_SHARE:.1%} of the values), counted from 0: a tail that thins out and rises again at "
+    "its end, the values of the maximum or more written as the maximum (GSS's kids: 8 on "
+    "163 rows against 100 at 7, 208 at 6: '8 or more'); medium. Not a maximum of 1, 10 or "
+    "100, a code, or the bound of the calendar unit a column is named after"
+)
+
 #: an end held by one unbroken stretch of rows is medium from this share of the values
 STRETCH_MEDIUM_SHARE = 0.05
 STRETCH_RULE = (
@@ -120,6 +137,9 @@ class _Ends:
     #: end held by one unbroken stretch of rows is a value carried over, not a clip
     top_rows: tuple[int, int] | None = None
     bottom_rows: tuple[int, int] | None = None
+    #: the TAIL_VALUES largest distinct values and their rows: exact after any merge (a
+    #: value among the largest overall is among the largest of every part holding it)
+    tail: dict = field(default_factory=dict)
 
 
 def _rows_per_value(*pairs: tuple[float | None, int]) -> dict[float, int]:
@@ -264,6 +284,8 @@ class CappedValues(Analysis):
         + FRACTIONS_RULE
         + ". Stretches: "
         + STRETCH_RULE
+        + ". Top codes of a tail: "
+        + RISING_TOP_RULE
         + ". One info summary per analysis"
     )
     reference = (
@@ -323,6 +345,7 @@ class CappedValues(Analysis):
                 float(plain.min()) if plain.size else None,
                 {float(v): int(k) for v, k in zip(code_values, code_rows, strict=True)},
             )
+            part.tail = _largest_values(values)
             at_top = chunk.positions_of(np.flatnonzero(data == top))
             at_bottom = chunk.positions_of(np.flatnonzero(data == bottom))
             part.top_rows = (int(at_top.min()), int(at_top.max()))
@@ -384,6 +407,7 @@ class CappedValues(Analysis):
             a.odd + b.odd,
             _merge_rows(a.top, a.top_rows, b.top, b.top_rows, larger=True),
             _merge_rows(a.bottom, a.bottom_rows, b.bottom, b.bottom_rows, larger=False),
+            _merge_tail(a.tail, b.tail),
         )
 
     def merge(self, a, b, ctx):
@@ -408,12 +432,15 @@ class CappedValues(Analysis):
                 # whole numbers only: Clothing's npart (1, 1.2833, ... part-time workers) with
                 # one store of 9 is a quantity
                 out.append(self._scale_code_finding(ctx, c, s))
+            rising = _rising_top(s) if not coded and not _calendar_bound(c, s.top or 0) else None
+            if rising is not None:
+                out.append(self._rising_top_finding(ctx, c, s, rising, distinct))
             if distinct < MIN_DISTINCT or _imputed_scale(s):
                 continue  # a rating 1..5 piles up at 5 by design: only codes are read
             # whole-number counts pile up at their low end by nature (most firms have one
             # patent, most patients one node): only their top is read
             count = ctx.dataset.role(c) == ColumnRole.COUNT
-            far = _far_top(s)
+            far = _far_top(s) if rising is None else None
             if far is not None:
                 out.append(self._far_top_finding(ctx, c, s, far, distinct))
             for end, value, rows, span in (
@@ -432,7 +459,7 @@ class CappedValues(Analysis):
                     continue  # 52 weeks reporting of 52: the year's own bound
                 if rows < MIN_ROWS or rows < MIN_SHARE * s.n or rows < MIN_RATIO * per_value:
                     continue
-                if value in coded or (end == "maximum" and far is not None):
+                if value in coded or (end == "maximum" and (far is not None or rising)):
                     continue  # named as a code above
                 code = is_code(value)
                 if not code and timed and span is not None and span[1] - span[0] + 1 == rows:
@@ -500,6 +527,25 @@ class CappedValues(Analysis):
             severity="medium" if share >= STRETCH_MEDIUM_SHARE else "low",
             columns=[c],
             parameters={"rule": STRETCH_RULE},
+        )
+
+    @staticmethod
+    def _rising_top_finding(ctx, c: str, s: _Ends, tail: list, distinct: int) -> dict:
+        """A whole-number maximum holding more rows than the value below it, at the end of
+        a tail that falls toward it: values of the top or more written as the top."""
+        (v1, c1), (v2, c2), *_ = tail
+        shown = ", ".join(f"{v:g}: {k}" for v, k in reversed(tail))
+        return ctx.finding(
+            kind="capped_values",
+            title=(
+                f"{c1} rows of {c!r} hold its maximum {v1:g} against {c2} at {v2:g}, in a tail "
+                f"falling toward it ({shown}): a top code ('{v1:g} or more')"
+            ),
+            subject={"column": c, "end": "maximum"},
+            **_pile(v1, c1, s.n, distinct, next_value=(v2, "value"), rows_at_next=(c2, "count")),
+            severity="medium",
+            columns=[c],
+            parameters={"rule": RISING_TOP_RULE, "tail": [[v, k] for v, k in tail]},
         )
 
     @staticmethod
@@ -726,6 +772,52 @@ def _far_top(s: _Ends) -> float | None:
         return None
     ratio = s.top / s.below_top
     return ratio if ratio >= FAR_TOP_RATIO else None
+
+
+def _largest_values(values: np.ndarray) -> dict:
+    """{value: rows} of the TAIL_VALUES largest distinct values (linear passes: no sort of
+    the chunk)."""
+    tail = {}
+    rest = values
+    for _ in range(TAIL_VALUES):
+        if not rest.size:
+            break
+        top = rest.max()
+        at = rest == top
+        tail[float(top)] = int(np.count_nonzero(at))
+        rest = rest[~at]
+    return dict(sorted(tail.items()))
+
+
+def _merge_tail(a: dict, b: dict) -> dict:
+    """The TAIL_VALUES largest values of two parts, their rows added."""
+    rows = dict(a)
+    for v, k in b.items():
+        rows[v] = rows.get(v, 0) + k
+    return {v: rows[v] for v in sorted(rows)[-TAIL_VALUES:]}
+
+
+def _rising_top(s: _Ends) -> list | None:
+    """[(value, rows)] of the largest values, largest first, when the maximum is a top
+    code read from a count's tail (see RISING_TOP_RULE), else None."""
+    tail = sorted(s.tail.items(), reverse=True)
+    if len(tail) < TAIL_VALUES or s.whole < s.n or s.bottom != 0:
+        return None  # a count from 0 (codes 1..8 of an injury type are no tail)
+    values = [v for v, _ in tail]
+    rows = [k for _, k in tail]
+    if any(values[i] - values[i + 1] != 1 for i in range(len(values) - 1)):
+        return None  # not consecutive whole numbers
+    if values[0] in (1.0, 10.0, 100.0) or is_code(values[0]):
+        return None
+    falling = all(rows[i] < rows[i + 1] for i in range(1, len(rows) - 1))
+    if (
+        falling
+        and rows[0] >= RISING_TOP_MIN_ROWS
+        and rows[0] >= RISING_TOP_MIN_SHARE * s.n
+        and rows[0] >= RISING_TOP_RATIO * rows[1]
+    ):
+        return tail
+    return None
 
 
 def _min_of(a: float | None, b: float | None) -> float | None:

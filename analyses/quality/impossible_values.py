@@ -115,17 +115,27 @@ NON_NEGATIVE_NAMES = {
     "age", "price", "weight", "wt", "height", "length", "width", "area", "distance",
     "duration", "los", "tat", "salary", "wage", "wages", "earnings", "sqft", "population",
     "pop", "volume", "mass", "bmi", "count", "cnt",
+    # years of work: CPS1988's experience (age - education - 6) below 0 on 438 rows
+    "experience", "exper", "tenure",
 }  # fmt: skip
 NAMED_NEGATIVE_MAX_SHARE = 0.005
 #: ... and at most this many rows: typos are rare; plm's Males 'wage' (a log wage, 43
 #: negative values of 4360) is a column on a log scale
 NAMED_NEGATIVE_MAX_ROWS = 20
+#: ... or up to this share when the negatives stay small beside the positives (the most
+#: negative within SMALL_NEGATIVE_RATIO of the largest): a quantity computed from others
+#: that went below zero (potential experience = age - education - 6), not a centred column
+SMALL_NEGATIVE_MAX_SHARE = 0.05
+SMALL_NEGATIVE_RATIO = 0.1
 NAMED_NEGATIVE_RULE = (
     "a measure named as a quantity that cannot be negative ("
     + ", ".join(sorted(NON_NEGATIVE_NAMES))
     + f") with at least {SCALE_MIN_N} values of which a few are negative (at most "
-    f"{NAMED_NEGATIVE_MAX_SHARE:.1%} and {NAMED_NEGATIVE_MAX_ROWS} rows, at least one): a sign "
-    "typed wrongly, or a code for 'not known' (-1); high (more negatives are a centred, "
+    f"{NAMED_NEGATIVE_MAX_SHARE:.1%} and {NAMED_NEGATIVE_MAX_ROWS} rows, at least one; or up "
+    f"to {SMALL_NEGATIVE_MAX_SHARE:.0%} when the most negative is within "
+    f"{SMALL_NEGATIVE_RATIO:g} x the largest value: a quantity computed from others that "
+    "went below zero): a sign typed wrongly, a code for 'not known' (-1), or a formula "
+    "applied where it does not hold; high (more or larger negatives are a centred, "
     "differenced or logged column: no finding)"
 )
 
@@ -518,16 +528,21 @@ class ImpossibleValues(Analysis):
         return run
 
     @staticmethod
-    def _named_negative(c: str, s: dict) -> bool:
+    def _named_negative(ctx, c: str, s: dict) -> bool:
         """Whether ``c`` is named as a quantity that cannot be negative and holds a few
         negative values (NAMED_NEGATIVE_RULE)."""
-        n = s["n"]
+        n, bad = s["n"], s["bad"]
+        if n < SCALE_MIN_N or not bad or _non_negative_name(name_tokens(c)) is None:
+            return False
+        if bad <= min(NAMED_NEGATIVE_MAX_ROWS, max(1, int(NAMED_NEGATIVE_MAX_SHARE * n))):
+            return True
+        lo, hi = ctx.dataset.column(c).value_range or (None, None)
         return (
-            n >= SCALE_MIN_N
-            and 0
-            < s["bad"]
-            <= min(NAMED_NEGATIVE_MAX_ROWS, max(1, int(NAMED_NEGATIVE_MAX_SHARE * n)))
-            and _non_negative_name(name_tokens(c)) is not None
+            bad <= SMALL_NEGATIVE_MAX_SHARE * n
+            and lo is not None
+            and hi is not None
+            and hi > 0
+            and -lo <= SMALL_NEGATIVE_RATIO * hi
         )
 
     @staticmethod
@@ -742,7 +757,7 @@ class ImpossibleValues(Analysis):
                         example_rows=s["examples"],
                     )
                 )
-            elif kind == "numeric" and self._named_negative(c, s):
+            elif kind == "numeric" and self._named_negative(ctx, c, s):
                 out.append(self._named_negative_finding(ctx, c, s, base, units))
             elif kind == "numeric" and c in run["num_sel"].selectors and not s["bad"]:
                 zero = self._zero_finding(ctx, c, s, run, base, units)

@@ -79,7 +79,7 @@ def _clock_of(dataset, column: str) -> str:
     if info.date_format and (info.date_format.endswith("Z") or "%z" in info.date_format):
         return "UTC"
     if "tz=" in info.arrow_type:
-        return info.arrow_type.split("tz=", 1)[1].rstrip(")]").strip()
+        return info.arrow_type.split("tz=", 1)[1].split("]", 1)[0].rstrip(")").strip()
     return NAIVE_CLOCK
 
 

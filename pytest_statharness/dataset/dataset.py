@@ -21,6 +21,8 @@ import pyarrow as pa
 from ..atomic import write_text_atomic
 from ..column_kinds import ColumnKind
 from ..column_roles import (
+    EPOCH_MILLISECONDS_DETAIL,
+    EPOCH_SECONDS_DETAIL,
     FREQUENCY_WEIGHT_DETAIL,
     MEASURE_ROLES,
     SERIES_GRAIN,
@@ -804,7 +806,10 @@ def open_dataset(
             *dataset.columns,
             ColumnInfo(
                 name=derived.name,
-                arrow_type="timestamp[us] (derived)",
+                # a Unix time is an instant in UTC: its hours are UTC hours
+                arrow_type="timestamp[us, tz=UTC] (derived)"
+                if derived.unit in ("epoch_s", "epoch_ms")
+                else "timestamp[us] (derived)",
                 kind=ColumnKind.TIMESTAMP,
                 null_count=max(dataset.column(p).null_count for p in derived.parts),
                 # one part (a year, a fractional year): one date per distinct value of it
@@ -908,7 +913,7 @@ class DerivedDate:
 
     year: str
     part: str | None = None  # the quarter or month column
-    unit: str | None = None  # "quarter" or "month"
+    unit: str | None = None  # "quarter", "month", "epoch_s", "epoch_ms" ...
 
     @property
     def name(self) -> str:
@@ -925,6 +930,10 @@ class DerivedDate:
         valid = np.isfinite(year)
         if self.unit == "index":  # the k-th period of a series: day k after 1970-01-01
             return _stamps(np.where(valid, year, 0).astype(np.int64).astype("datetime64[D]"), valid)
+        if self.unit in ("epoch_s", "epoch_ms"):  # seconds (ms) since 1970-01-01 UTC
+            per = 1_000_000 if self.unit == "epoch_s" else 1_000  # exact below 2**53
+            micros = np.where(valid, year, 0).astype(np.int64) * per
+            return _stamps(micros.astype("datetime64[us]"), valid)
         if self.unit == "yyyymmdd":  # 19800104: 4 January 1980
             v = np.where(valid, year, 19700101).astype(np.int64)
             months = (v // 10000 - 1970) * 12 + (v // 100) % 100 - 1
@@ -978,6 +987,13 @@ def _derived_dates(columns: list) -> list[tuple[DerivedDate, str]]:
         # voteincome's year is 2000 on every row: one year is no time axis (no trend, no
         # constant derived date reported beside the constant year)
         del parts["year"]
+    for detail, unit in (
+        (EPOCH_SECONDS_DETAIL, "epoch_s"),
+        (EPOCH_MILLISECONDS_DETAIL, "epoch_ms"),
+    ):
+        if detail in parts:
+            # a Unix time (movielens' timestamp): the instant itself, in UTC
+            return [(DerivedDate(parts[detail], None, unit), "instant")]
     series = parts.get(SERIES_INDEX_DETAIL)
     if series is not None and (
         "year" not in parts

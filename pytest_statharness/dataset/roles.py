@@ -22,6 +22,7 @@ Evidence, strongest first:
 from __future__ import annotations
 
 import bisect
+import datetime as dt
 import math
 import re
 from collections.abc import Collection
@@ -35,6 +36,8 @@ from ..column_kinds import ColumnKind
 from ..column_roles import (
     DERIVED_TERM_DETAIL,
     ENTITY_DETAIL,
+    EPOCH_MILLISECONDS_DETAIL,
+    EPOCH_SECONDS_DETAIL,
     FREQUENCY_WEIGHT_DETAIL,
     GRAIN_ADJECTIVES,
     LATITUDE_DETAIL,
@@ -478,6 +481,9 @@ def decide_role(
             0.9,
             YYYYMMDD_DETAIL,
         )
+    epoch = _unix_time(kind, tokens, summary, distinct)
+    if epoch is not None:
+        return epoch
     code = _time_code(kind, tokens, summary, distinct, non_null)
     if code is not None:
         return code
@@ -874,6 +880,52 @@ TIME_CODE_DETAIL = "time_code"
 SERIES_INDEX_MIN_ROWS = 20
 
 
+#: names of a Unix time: whole numbers so named within EPOCH_RANGES are a date
+_UNIX_TIME_NAMES = {
+    "timestamp", "ts", "epoch", "unix", "unixtime", "created", "updated", "modified",
+    "datetime", "time", "date", "dt", "when",
+}  # fmt: skip
+#: (unit, detail, smallest, largest): seconds or milliseconds since 1970-01-01 UTC from
+#: 1973-03-03 (1e8 s) to 2099-12-04 (4.1e9 s)
+EPOCH_RANGES = (
+    ("seconds", EPOCH_SECONDS_DETAIL, 1e8, 4.1e9),
+    ("milliseconds", EPOCH_MILLISECONDS_DETAIL, 1e11, 4.1e12),
+)
+#: a Unix time holds at least this many distinct values (a handful of big numbers named
+#: 'time' may be anything)
+UNIX_TIME_MIN_DISTINCT = 10
+
+
+def _unix_time(
+    kind: ColumnKind, tokens: set[str], summary: dict, distinct: int
+) -> RoleDecision | None:
+    """Whole numbers named as a time, every one a second (millisecond) since 1970-01-01
+    between 1973 and 2099: a Unix time, in any row order.
+
+    Why: movielens' ``timestamp`` (828124615 ...: 1996 to 2016) was a count: no time axis,
+    and the switch to half-star ratings in 2003 went unseen; it was also averaged, trended
+    and correlated as a quantity. Decoded, it is the table's time axis (UTC)."""
+    if kind not in (ColumnKind.NUMERIC, ColumnKind.INTEGER_ID) or not _whole_numbers(summary):
+        return None
+    if distinct < UNIX_TIME_MIN_DISTINCT or not tokens & _UNIX_TIME_NAMES:
+        return None
+    lo, hi = summary["fmin"], summary["fmax"]
+    for unit, detail, smallest, largest in EPOCH_RANGES:
+        if smallest <= lo and hi <= largest:
+            scale = 1 if unit == "seconds" else 1000
+            first, last = (
+                dt.datetime.fromtimestamp(v / scale, dt.UTC).date().isoformat() for v in (lo, hi)
+            )
+            return RoleDecision(
+                ColumnRole.CALENDAR_PART,
+                f"whole numbers {int(lo)}..{int(hi)} named as a time: {unit} since "
+                f"1970-01-01 UTC ({first} to {last}), a Unix time",
+                0.8,
+                detail,
+            )
+    return None
+
+
 def _time_code(
     kind: ColumnKind, tokens: set[str], summary: dict, distinct: int, non_null: int
 ) -> RoleDecision | None:
@@ -1007,7 +1059,7 @@ CLASS_OUTCOME_NAMES = frozenset(
     {
         "target", "outcome", "response", "label", "y",
         "deny", "denied", "default", "churn", "churned", "survived", "died", "death",
-        "dead", "relapse", "diagnosis", "lfp", "inlf", "participation", "vote",
+        "dead", "relapse", "diagnosis", "dx", "lfp", "inlf", "participation", "vote",
         "admit", "admitted", "approve", "approved", "accept", "accepted", "infected",
         "decision", "respond", "responded",
         # a household switching wells, a tumour's malignancy, a fraud, a customer's
@@ -1025,7 +1077,7 @@ CLASS_OUTCOME_NAMES = frozenset(
 CODED_CLASS_MAX_LEVELS = 8
 #: results whose codes are never amounts: a vote's 1, 2, 3 are parties. Not ``y`` or
 #: ``outcome``: a rating 1..5 so named is a measure on a scale
-CODED_CLASS_NAMES = frozenset({"vote", "decision", "diagnosis"})
+CODED_CLASS_NAMES = frozenset({"vote", "decision", "diagnosis", "dx"})
 
 
 def _outcome_stem(name: str, siblings: Collection[str] = ()) -> str:

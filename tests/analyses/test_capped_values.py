@@ -319,3 +319,54 @@ def test_an_end_held_by_one_stretch_of_months_is_a_value_carried_over() -> None:
     # without a time axis the row order means nothing: a floor as before
     plain = by_column(run_on_frame(CappedValues(), frame.drop(columns=["date"])))
     assert "a floor" in plain[("oil", "minimum")]["title"]
+
+
+@FAST
+@given(
+    values=st.lists(st.integers(0, 12), min_size=1, max_size=300),
+    cuts=st.lists(st.integers(0, 300), max_size=8),
+    order=st.randoms(use_true_random=False),
+)
+def test_the_largest_values_and_their_rows_are_exact_in_any_merge(values, cuts, order) -> None:
+    """The 4 largest distinct values of a column and their rows, kept per part and merged
+    in any tree, are numpy's: a value among the largest overall is among the largest of
+    every part holding it."""
+    from statharness_analyses.quality.capped_values import (
+        TAIL_VALUES,
+        _largest_values,
+        _merge_tail,
+    )
+
+    data = np.array(values, dtype=float)
+    edges = sorted({0, len(data), *(c for c in cuts if c < len(data))})
+    parts = [_largest_values(data[a:b]) for a, b in zip(edges, edges[1:], strict=False)]
+
+    def fold(states):
+        if len(states) == 1:
+            return states[0]
+        cut = order.randint(1, len(states) - 1)
+        return _merge_tail(fold(states[:cut]), fold(states[cut:]))
+
+    distinct, rows = np.unique(data, return_counts=True)
+    expected = {
+        float(v): int(k) for v, k in zip(distinct[-TAIL_VALUES:], rows[-TAIL_VALUES:], strict=True)
+    }
+    assert fold(parts) == expected
+
+
+def test_a_count_whose_tail_rises_at_its_maximum_is_top_coded() -> None:
+    """GSS7402's kids: 376, 208, 100 families with 5, 6, 7 children, then 163 with 8: the
+    survey's '8 or more' (rater BO: missed, only a heavy tail). A tail that keeps falling
+    to its maximum is no code."""
+    rng = np.random.default_rng(1)
+    kids = np.repeat(np.arange(9), [2127, 1544, 2338, 1474, 790, 376, 208, 100, 163])
+    age = rng.integers(18, 90, kids.size)
+    frame = pd.DataFrame({"kids": rng.permutation(kids), "age": age})
+    found = by_column(run_on_frame(CappedValues(), frame))
+    top = found[("kids", "maximum")]
+    assert top["severity"] == "medium" and "a top code ('8 or more')" in top["title"]
+    assert top["measurement"]["values"]["rows_at_next"] == 100
+    thinning = np.repeat(np.arange(9), [2127, 1544, 2338, 1474, 790, 376, 208, 100, 60])
+    assert ("kids", "maximum") not in by_column(
+        run_on_frame(CappedValues(), pd.DataFrame({"kids": thinning, "age": age[: thinning.size]}))
+    )

@@ -346,6 +346,10 @@ def test_a_day_number_called_death_is_no_class_outcome() -> None:
     assert outcome_by_name(columns) == ("vote", "lfp")
     decided = [SimpleNamespace(name="decision", role=ColumnRole.CATEGORY)]
     assert outcome_by_name(decided) == ("decision",)  # Greene's refugee appeals
+    # SocialCog's 'Dx' (Schizophrenia, Schizoaffective, Control): the diagnosis its
+    # measures were collected to compare (MgeEmotions, epsilon^2 0.10, stayed info)
+    diagnosed = [SimpleNamespace(name="Dx", role=ColumnRole.CATEGORY)]
+    assert outcome_by_name(diagnosed) == ("Dx",)
     # loanapp: 'approve' beside a 'price' (the outcome was the price; the approval gap by
     # race, 90% against 67.5%, stayed info)
     loans = [
