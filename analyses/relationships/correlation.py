@@ -977,7 +977,10 @@ class Correlation(Analysis):
         "('A_B' beside 'A' or 'A_C', named by joining column names), a column and its "
         "adjusted or per-unit twin read from the names ('adjsimp' of 'simplicity': 'adj' and "
         "the start of the other's name; 'kwhpday' of 'kwh': the other's name and pday, "
-        "perday, pc, percap...), a survival table's "
+        "perday, pc, percap...; such a twin is no stronger partner that makes the original's "
+        "other pairs low), a sum and its part read from the names (a column named sum, total "
+        "or tot and a stem, the part's name opening with the stem's first 3 letters: "
+        "'sumnatsoc' and 'natchld'; two such sums: 'sumnat' and 'sumnatsoc'), a survival table's "
         "event flag and its follow-up time (censoring), and a 0/1 flag named "
         "after the measure it is paired with (node4 and nodes, age80 and age, prevAllies and yearsAllies: a cut of it, "
         "checked row by row by flag_consistency): at most low, no group; so is a column "
@@ -1521,6 +1524,8 @@ class Correlation(Analysis):
         for i, j in selected:
             if axis_index in (i, j) or i in transforms or j in transforms:
                 continue
+            if _adjusted_or_per_unit(cols[i], cols[j]) or _part_of_named_sum(cols[i], cols[j]):
+                continue  # a sum and its item: no partner that outranks the item's own pairs
             r = (info["pearson"].get((i, j)) or _pearson(None))["r"]
             if r is not None:
                 for a in (i, j):
@@ -1658,6 +1663,7 @@ class Correlation(Analysis):
                 self._derived(cols, i, j, rho)
                 or _name_variant(cols[i], cols[j], pr["r"])
                 or _adjusted_or_per_unit(cols[i], cols[j])
+                or _part_of_named_sum(cols[i], cols[j])
                 or _paired_codes(ctx, cols[i], cols[j])
                 or _flag_of(ctx, cols[i], cols[j])
                 or _nested_flags(ctx, info, i, j, pr)
@@ -2110,6 +2116,41 @@ def _adjusted_or_per_unit(a: str, b: str) -> str | None:
                 return f"{shown[0]!r} is {shown[1]!r} adjusted, named so: the same scores"
         if adjusted.startswith(plain) and adjusted[len(plain) :] in PER_UNIT_SUFFIXES:
             return f"{shown[0]!r} is {shown[1]!r} per unit (of time or per head), named so"
+    return None
+
+
+#: words a summed column's name opens or closes with: 'sumnatsoc', 'total_sales', 'scoretot'
+SUM_WORDS = ("sum", "total", "tot")
+#: the stem of a summed name and the start of its part's name share this many letters
+SUM_STEM_MIN = 3
+
+
+def _summed_stem(name: str) -> str | None:
+    """'natsoc' of 'sumnatsoc', 'sales' of 'total_sales' or 'sales_total': the stem a
+    name sums over, or None for a name that says no sum."""
+    plain = _plain_name(name)
+    for word in SUM_WORDS:
+        for stem in (
+            plain[len(word) :] if plain.startswith(word) else None,
+            plain[: -len(word)] if plain.endswith(word) else None,
+        ):
+            if stem and len(stem) >= SUM_STEM_MIN and stem.isalpha():
+                return stem
+    return None
+
+
+def _part_of_named_sum(a: str, b: str) -> str | None:
+    """Why two columns correlate by construction when one is named as a sum over the
+    other's kind ('sumnatsoc' and 'natchld': a sum of the 'nat...' items, and the item it
+    holds; 'sumnat' and 'sumnatsoc': a sum and a sum of a subset), read from the names;
+    None otherwise. Sums with missing values escape the linear identity check."""
+    for whole, part in ((a, b), (b, a)):
+        stem = _summed_stem(whole)
+        if stem is None:
+            continue
+        other = _summed_stem(part) or _plain_name(part)
+        if other[:SUM_STEM_MIN] == stem[:SUM_STEM_MIN]:
+            return f"{whole!r} is named as a sum over {stem[:SUM_STEM_MIN]!r}..., {part!r} one of its parts"
     return None
 
 
