@@ -645,7 +645,24 @@ def _partitioned_ok(tmp):
     return str(folder)
 
 
+def _folder_with_a_broken_file(tmp):
+    folder = tmp / "junk_part"
+    (folder / "deep").mkdir(parents=True)
+    pq.write_table(base_table(), folder / "a.parquet")
+    (folder / "deep" / "fake.parquet").write_text("junk")
+    return str(folder)
+
+
 add("parquet_folder_schema_mismatch", _partitioned_mismatch, "error", "")
+# a folder is said to be one, and the broken file is named inside it (two raters read
+# "dataset file 'fake.parquet'" as if they had given that file)
+add(
+    "parquet_folder_with_a_broken_file",
+    _folder_with_a_broken_file,
+    "error",
+    "dataset folder 'junk_part': read as a partitioned Parquet dataset (a folder), but its "
+    "file 'deep/fake.parquet'",
+)
 add("parquet_folder_ok", _partitioned_ok, "ok", reader=pd.read_parquet)
 
 

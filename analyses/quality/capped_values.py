@@ -682,9 +682,14 @@ class CappedValues(Analysis):
     def _codes_finding(ctx, c: str, s: _Ends, coded: dict[float, int]) -> dict:
         rows = sum(coded.values())
         shown = ", ".join(f"{v:g}" for v in coded)
-        beyond = f"largest other value {s.plain_top:g}" if s.plain_top is not None else ""
-        if any(v < 0 for v in coded) and s.plain_bottom is not None:
-            beyond = f"smallest other value {s.plain_bottom:g}"
+        # the other values include sentinel-shaped ones that are no code here (a 98 beside
+        # 1e308: 'largest other value 97' was said of a column reaching 98)
+        kept = [v for v in s.codes if v not in coded]
+        top = max([v for v in (s.plain_top, *kept) if v is not None], default=None)
+        bottom = min([v for v in (s.plain_bottom, *kept) if v is not None], default=None)
+        beyond = f"largest other value {top:g}" if top is not None else ""
+        if any(v < 0 for v in coded) and bottom is not None:
+            beyond = f"smallest other value {bottom:g}"
         read = (
             "read as missing by the other analyses"
             if c in ctx.dataset.missing_codes
@@ -699,8 +704,8 @@ class CappedValues(Analysis):
                 "rows_with_codes": rows,
                 "share": rows / s.n,
                 "values": s.n,
-                "largest_other_value": s.plain_top,
-                "smallest_other_value": s.plain_bottom,
+                "largest_other_value": top,
+                "smallest_other_value": bottom,
             },
             units={
                 "rows_with_codes": "count",

@@ -14,6 +14,7 @@ import numpy as np
 
 from pytest_statharness import MEASURE_ROLES, Analysis, ColumnKind, MemoryModel, Plan
 from pytest_statharness.column_roles import ENTITY_DETAIL
+from pytest_statharness.dataset.roles import name_tokens
 from pytest_statharness.precision import PROBABILITY_DIGITS
 
 from .._shared.lazy_scipy import SCIPY_STATS, stats
@@ -177,7 +178,8 @@ class GroupDifferences(Analysis):
         f">= {DETERMINED_EPSILON}: a grade that sets a rate, a result read off the measure: "
         "low); levels holding disjoint ranges of the measure "
         "(a cut of it, 'child' of 'age': info); a measure across a panel's units (30+ firms "
-        "observed over the years: low, the panel's between-unit spread); in a table with a "
+        "observed over the years, or fewer named as subjects: id, subject, patient, "
+        "participant...: low, the panel's between-unit spread); in a table with a "
         "time axis (units observed "
         "over time), a total of units of every size (positive values spanning a 20-fold "
         "range) with epsilon^2 >= 0.8 across the units (low). 3 or more measures differing "
@@ -666,6 +668,10 @@ def _balanced(counts: list[int]) -> bool:
 #: a panel's units from this many: firms, states (5 periods or 15 replicates are levels
 #: of a design, compared as such)
 UNITS_MIN_LEVELS = 30
+#: ... or fewer, when named as the key of the units measured again and again
+UNIT_KEY_NAMES = frozenset(
+    {"id", "subject", "subj", "patient", "participant", "person", "individual", "animal"}
+)
 UNITS_RULE = (
     "{g!r} holds a panel's units (firms, states observed over time): that {v!r} differs "
     "between them is how a panel is made (its between-unit spread, which clustered_rows "
@@ -788,7 +794,10 @@ def _structural(ctx, v: str, g: str, counts, sums, epsilon) -> tuple[str, str] |
     if len(filled) == 2 and (overlap := _cut_overlap(filled)) <= NEAR_CUT_OVERLAP:
         return "low", NEAR_CUT_RULE.format(v=v, g=g, share=overlap)
     info = ctx.dataset.column(g)
-    if info.role_detail == ENTITY_DETAIL and info.distinct_at_least >= UNITS_MIN_LEVELS:
+    if info.role_detail == ENTITY_DETAIL and (
+        info.distinct_at_least >= UNITS_MIN_LEVELS or name_tokens(g) & UNIT_KEY_NAMES
+    ):
+        # OBrienKaiserLong's 16 subjects, named 'id', each measured 15 times
         return "low", UNITS_RULE.format(v=v, g=g)
     span = size_span(ctx.dataset.column(v))
     panel = any(c.kind == ColumnKind.TIMESTAMP for c in ctx.dataset.columns)

@@ -370,3 +370,15 @@ def test_a_count_whose_tail_rises_at_its_maximum_is_top_coded() -> None:
     assert ("kids", "maximum") not in by_column(
         run_on_frame(CappedValues(), pd.DataFrame({"kids": thinning, "age": age[: thinning.size]}))
     )
+
+
+def test_the_largest_other_value_beside_a_placeholder_counts_sentinel_shaped_values() -> None:
+    """A column reaching 98 with one 1e308: the finding said 'largest other value 97',
+    leaving 98 out as shaped like a code though it is none here (rater BP)."""
+    rng = np.random.default_rng(2)
+    x = rng.integers(0, 98, 300).astype(float)
+    x[10], x[20] = 98.0, 1e308
+    found = run_on_frame(CappedValues(), pd.DataFrame({"x": x, "y": rng.normal(size=300)}))
+    codes = next(f for f in found.findings if f["kind"] == "missing_value_codes")
+    assert codes["measurement"]["values"]["largest_other_value"] == 98.0
+    assert "largest other value 98)" in codes["title"]

@@ -1372,3 +1372,32 @@ def test_an_item_and_a_sum_named_over_its_kind_are_no_effect() -> None:
         pair = found.get((item, "sumnatsoc")) or found[("sumnatsoc", item)]
         assert pair["severity"] in ("low", "info"), item
     assert found[("natchld", "nateduc")]["severity"] == "medium"
+
+
+def test_a_measure_across_subjects_named_id_is_their_spread_not_an_effect(tmp_path) -> None:
+    """OBrienKaiserLong: 16 subjects ('id' 1..16) measured 15 times each; "'score'
+    across the levels of 'id'" (epsilon^2 0.47) was medium, rated FALSE: subjects differ
+    in every repeated-measures table (clustered_rows gives the ICC). Under 30 units, a
+    name saying subject or id makes it low; a design factor keeps its finding."""
+    rng = np.random.default_rng(7)
+    subject = np.repeat(np.arange(1, 17), 15)
+    phase = np.tile(np.repeat(["pre", "post", "fup"], 5), 16)
+    score = (
+        rng.normal(0, 2, 16)[subject - 1]
+        + np.select([phase == "post", phase == "fup"], [1.0, 1.5], 0.0)
+        + rng.normal(0, 0.7, subject.size)
+    )
+    frame = pd.DataFrame({"id": subject, "phase": phase, "score": score})
+    path = tmp_path / "long.csv"
+    frame.to_csv(path, index=False)
+    from pytest_statharness.dataset import open_dataset
+
+    assert open_dataset("l", str(path)).column("id").role_detail == "entity"
+    found = {
+        f["subject"]["group_by"]: f
+        for f in run_on_frame(GroupDifferences(), frame).findings
+        if f["kind"] == "group_difference"
+    }
+    assert found["id"]["severity"] == "low"
+    assert "panel's units" in found["id"]["evidence"]["parameters"]["severity_capped"]
+    assert found["phase"]["severity"] == "medium"

@@ -55,7 +55,8 @@ class Source(Protocol):
 
 def dataset_error(path: Path, problem: str, hint: str = "") -> DatasetError:
     """Build the one-line error every source raises: file, problem, what to do."""
-    message = f"dataset file {path.name!r}: {problem}"
+    what = "dataset folder" if path.is_dir() else "dataset file"
+    message = f"{what} {path.name!r}: {problem}"
     if hint:
         message += f" ({hint})"
     return DatasetError(message)

@@ -51,7 +51,7 @@ class ParquetSource:
             self._files = files
         else:
             self._files = [path]
-        self._readers = [_open_file(f) for f in self._files]
+        self._readers = [self._open(f) for f in self._files]
         schemas = [r.schema_arrow for r in self._readers]
         base = schemas[0]
         for file, schema in zip(self._files[1:], schemas[1:], strict=True):
@@ -71,6 +71,23 @@ class ParquetSource:
                 fields.append(pa.field(key, pa.string()))
         self._partition_keys = [k for k in keys if k not in base.names]
         self._schema = pa.schema(fields)
+
+    def _open(self, file: Path) -> pq.ParquetFile:
+        """One file of the source; in a folder, the error says the folder was read as a
+        partitioned Parquet dataset and names the file inside it (a folder of anything
+        was refused naming only 'fake.parquet', as if it were the file given)."""
+        if not self.path.is_dir():
+            return _open_file(file)
+        try:
+            return pq.ParquetFile(file, pre_buffer=False)
+        except (pa.ArrowInvalid, OSError) as exc:
+            inside = file.relative_to(self.path).as_posix()
+            raise dataset_error(
+                self.path,
+                "read as a partitioned Parquet dataset (a folder), but its file "
+                f"{inside!r} is not a readable Parquet file: {exc}",
+                "give a file, or a folder holding only the Parquet files of one table",
+            ) from None
 
     @property
     def schema(self) -> pa.Schema:
