@@ -200,6 +200,20 @@ add(
 # -- CSV that must be refused in one line ------------------------------------------------
 add("csv_empty_file", text("e.csv", ""), "error", "empty")
 add("csv_header_only", text("h.csv", "a,b\n"), "error", "no data rows")
+add(
+    "csv_quote_never_closed",
+    text("q.csv", '"a,b\n1,2\n3,4\n'),
+    "error",
+    "has no complete row: the quote opened on line 1 is never closed",
+)
+# a header of blank cells only: pandas' names, as for one blank cell (it was refused as
+# "column name '' appears more than once", against the user guide)
+add(
+    "csv_header_of_blank_cells",
+    text("bh.csv", ",,\n" + "".join(f"{i},{i % 3},{i * 2}\n" for i in range(40))),
+    "ok",
+    reader=R,
+)
 add("csv_blank_lines_only", text("bl.csv", "\n\n\n"), "error", "")
 add(
     "csv_duplicate_headers",

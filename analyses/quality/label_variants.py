@@ -15,6 +15,7 @@ also use is in ``_common.py``, the family's overview in ``quality/__init__.py``.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
@@ -48,7 +49,8 @@ PLACEHOLDER_RULE = (
     "a label made of punctuation alone ('*', '?', '--'), of missing-value words joined "
     "('NA_NA'), or saying the value is not known ('Unknown', 'Not recorded', 'nk'), beside "
     f"at least {PLACEHOLDER_MIN_LEVELS} other labels: a placeholder counted as a level of "
-    "its own; medium"
+    "its own; medium (not 'DK' or 'NA' among codes of 2 or 3 capital letters, 90% of 10 or "
+    "more labels: Denmark and Namibia among countries)"
 )
 
 
@@ -144,6 +146,22 @@ def _one_padding_fact(ctx, out: list[dict]) -> list[dict]:
             parameters={"rule": rule},
         )
     ]
+
+
+#: a code of 2 or 3 capital letters (a country's ISO code, a state's)
+LETTER_CODE = re.compile(r"[A-Z]{2,3}")
+#: ... that make up this share of a column's labels, of at least LETTER_CODES_MIN labels
+LETTER_CODES_SHARE = 0.9
+LETTER_CODES_MIN = 10
+
+
+def letter_codes(counts: dict[str, int]) -> bool:
+    """Whether a column's labels are codes of 2 or 3 capital letters: there 'DK' is
+    Denmark and 'NA' Namibia, not "don't know" or "not available" (wbd_example's iso2c,
+    rater BS)."""
+    labels = [label.strip() for label in counts]
+    shaped = sum(1 for label in labels if LETTER_CODE.fullmatch(label))
+    return len(labels) >= LETTER_CODES_MIN and shaped >= LETTER_CODES_SHARE * len(labels)
 
 
 def padded_labels(counts: dict[str, int], groups: list) -> list[tuple[str, int]]:
@@ -264,10 +282,12 @@ class LabelVariants(Analysis):
             groups = variant_groups(counts)
             if groups:
                 out.append(self._variants(ctx, c, groups))
+            coded = letter_codes(counts)
             placeholders = sorted(
                 (label, k)
                 for label, k in counts.items()
                 if unknown_level(label)  # '*', 'NA_NA', 'Unknown', 'nk' (_shared.summaries)
+                and not (coded and LETTER_CODE.fullmatch(label.strip()))
             )
             others = len(counts) - len(placeholders)
             if placeholders and others >= PLACEHOLDER_MIN_LEVELS:

@@ -55,6 +55,9 @@ ONE_VALUE_SHARE = 0.9
 #: positive daily values whose largest is this many times the smallest are compared on
 #: the log scale
 SPAN_RATIO = 10.0
+#: ... when they are skewed to the right: the largest this many times farther above their
+#: median than the smallest is below it
+SKEWED_SPREAD = 3.0
 #: non-negative daily values that are 0 on this share of the days are not scanned ...
 INTERMITTENT_SHARE = 0.05
 #: ... nor, with some zeros, whose largest value lies this many times farther above their
@@ -71,7 +74,8 @@ UNUSUAL_RULE = (
     "departure from the median of the same weekday in the weeks on both sides); expected = the median of the same weekday's values in the "
     f"{NEIGHBOUR_WEEKS} weeks before, or after, whichever side it is closer to (a level "
     "shift is no unusual day); a measure's positive values spanning 10 times their "
-    "smallest are compared as logs; medium for 1 to "
+    "smallest, skewed to the right (the largest at least 3 times farther above the median "
+    "than the smallest is below it), are compared as logs; medium for 1 to "
     f"max({UNUSUAL_MAX}, {UNUSUAL_SHARE:.0%} of the days) unusual days, low for more (a "
     "heavy-tailed series)"
 )
@@ -139,7 +143,10 @@ def value_scale(y: np.ndarray) -> str | None:
     is above 0 (rain, a rain forecast, the
     sales of a rare item: days of zero and bursts), else 'linear'."""
     low, high = float(y.min()), float(y.max())
-    if low > 0 and high >= SPAN_RATIO * low:
+    middle = float(np.median(y))
+    if low > 0 and high >= SPAN_RATIO * low and high - middle >= SKEWED_SPREAD * (middle - low):
+        # skewed to the right, as a multiplicative process is; values spread evenly (a
+        # uniform noise 0.001..1) made its smallest days '-6.9 robust z' on the log scale
         return "log"
     if low == 0 and (
         np.count_nonzero(y == 0) >= INTERMITTENT_SHARE * y.size

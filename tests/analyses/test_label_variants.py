@@ -147,3 +147,18 @@ def test_padded_labels_are_said_medium_on_many_rows_low_on_a_typo() -> None:
     assert shared[0]["severity"] == "medium"
     own = [f for f in result.findings if f["kind"] == "padded_labels"]
     assert {f["severity"] for f in own} == {"low"}
+
+
+def test_dk_among_country_codes_is_denmark() -> None:
+    """wbd_example's iso2c: 'DK' was "values not known" (medium, rated FALSE): among codes
+    of 2 or 3 capital letters it is Denmark. 'DK' among words still is don't know."""
+    rng = np.random.default_rng(2)
+    codes = ["DE", "FR", "DK", "SE", "NO", "FI", "IT", "ES", "PT", "NL", "BE", "AT"]
+    answers = ["Agree", "Disagree", "Neutral", "DK"]
+    frame = pd.DataFrame({"iso2c": rng.choice(codes, 360), "answer": rng.choice(answers, 360)})
+    found = {
+        f["subject"].get("column")
+        for f in run_on_frame(LabelVariants(), frame).findings
+        if f["kind"] == "placeholder_labels"
+    }
+    assert found == {"answer"}

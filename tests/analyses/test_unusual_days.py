@@ -100,11 +100,15 @@ def test_noise_a_multiplicative_series_and_rain_have_no_unusual_day() -> None:
             "y": rng.normal(50, 5, days),
             "nox": rng.lognormal(3.5, 0.55, days),
             "rain": np.where(rng.random(days) < 0.26, 0.0, rng.gamma(0.8, 10, days)),
+            # uniform noise 0.001..1 spans 1000 times its smallest but is no skewed,
+            # multiplicative series: read as logs, its smallest days were medium (rater BR)
+            "v": np.r_[rng.uniform(0.05, 1, days - 1), [0.0011]],
         }
     )
     assert frame["nox"].max() >= 10 * frame["nox"].min()
     found = {f["subject"]["series"]: f for f in run_on_frame(UnusualDays(), frame).findings}
-    assert set(found) == {"y", "nox"}
+    assert set(found) == {"y", "nox", "v"}
     assert all(f["severity"] == "info" for f in found.values())
     assert found["nox"]["evidence"]["parameters"]["scale"] == "log"
     assert found["y"]["evidence"]["parameters"]["scale"] == "linear"
+    assert found["v"]["evidence"]["parameters"]["scale"] == "linear"

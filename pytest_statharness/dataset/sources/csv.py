@@ -334,8 +334,10 @@ class CsvSource:
         column named '' reads as "Correlation of '' and 'b'"; pandas' name is the one a
         user comparing numbers with pandas already sees."""
         names = self._header_names_raw(data)
-        if not names or all(name.strip() for name in names) or not any(n.strip() for n in names):
+        if not names or all(name.strip() for name in names):
             return []
+        if len(names) < 2 and not names[0].strip():
+            return []  # a blank first line, no header of blank cells: refused as such
         taken = set(names)
         renamed = []
         for position, name in enumerate(names):
@@ -370,10 +372,29 @@ class CsvSource:
         original = [] if not self._names else self._header_names_raw()
         return [n for n, o in zip(self._names, original, strict=False) if not o.strip()]
 
+    def _empty_error(self) -> Exception:
+        """'Empty CSV file' from Arrow for a file that has bytes: its first quote never
+        closes, so the whole file reads as one field ('"a,b' then rows was refused as
+        'is empty')."""
+        try:
+            with open(self.path, "rb") as handle:
+                head = handle.read(_BLOCK_SIZE)
+        except OSError:
+            head = b""
+        if head.strip() and head.count(b'"') % 2 == 1:
+            line = head[: head.index(b'"')].count(b"\n") + 1
+            return dataset_error(
+                self.path,
+                f"has no complete row: the quote opened on line {line} is never closed, so the "
+                "rest of the file reads as one field",
+                'close the quote; a quote inside a quoted field is written twice: ""',
+            )
+        return dataset_error(self.path, "is empty", "a CSV needs a header row and data")
+
     def _translate(self, exc: Exception) -> Exception:
         text = str(exc)
         if "Empty CSV file" in text:
-            return dataset_error(self.path, "is empty", "a CSV needs a header row and data")
+            return self._empty_error()
         if "UTF8" in text or "UTF-8" in text or "utf8" in text:
             return dataset_error(
                 self.path, "contains text that is not valid UTF-8", "re-encode the file as UTF-8"
