@@ -70,6 +70,21 @@ def cap_each(
     return kept
 
 
+def medium_members(findings: list[dict], kind: str, minimum: int) -> list[dict]:
+    """The medium findings of ``kind`` when there are ``minimum`` or more of them (one fact
+    said by many columns: constant columns of one site, padded labels of one export),
+    else []."""
+    members = [f for f in findings if f["kind"] == kind and f["severity"] == "medium"]
+    return members if len(members) >= minimum else []
+
+
+def said_once(members: list[dict], rule: str) -> None:
+    """Make each member low, citing the rule of the one finding that says them all."""
+    for f in members:
+        f["severity"] = "low"
+        f["evidence"]["parameters"]["severity_capped"] = rule
+
+
 def graded(value, bands: Sequence[tuple[float, str]], default: str) -> str:
     """The label of the first ``(threshold, label)`` band with ``value >= threshold``
     (bands in descending order of threshold), else ``default``."""

@@ -20,7 +20,7 @@ from .._shared.hist import (
     smallest,
     time_ints,
 )
-from .._shared.report import cap_findings, named, share
+from .._shared.report import cap_findings, medium_members, named, said_once, share
 from ._common import ALL_KINDS, _display, _is_time
 
 # ======================================================================================
@@ -269,13 +269,11 @@ def _one_fact(ctx, out: list[dict]) -> list[dict]:
     """[one medium finding] for CONSTANT_GROUP_MIN or more medium constant columns (pm25's
     state, county, codes and coordinates of its one site: twelve findings of one fact),
     their own findings made low; [] otherwise."""
-    members = [f for f in out if f["kind"] == "constant_column" and f["severity"] == "medium"]
-    if len(members) < CONSTANT_GROUP_MIN:
+    members = medium_members(out, "constant_column", CONSTANT_GROUP_MIN)
+    if not members:
         return []
     rule = CONSTANT_GROUP_RULE.format(k=len(members))
-    for f in members:
-        f["severity"] = "low"
-        f["evidence"]["parameters"]["severity_capped"] = rule
+    said_once(members, rule)
     names = [f["subject"]["column"] for f in members]
     return [
         ctx.finding(

@@ -21,7 +21,7 @@ from collections import defaultdict
 from pytest_statharness import Analysis, ColumnKind, ColumnRole, MemoryModel, Plan
 
 from .._shared.counts import add_counts, valid_values, value_counts
-from .._shared.report import cap_findings, named
+from .._shared.report import cap_findings, medium_members, named, said_once
 from .._shared.summaries import unknown_level
 
 #: exact value counts are kept for columns of at most this many distinct values (a
@@ -95,9 +95,7 @@ def _one_placeholder_fact(ctx, out: list[dict]) -> list[dict]:
             continue
         written = members[0]["measurement"]["values"]["placeholders"][0]["label"]
         rule = PLACEHOLDER_GROUP_RULE.format(k=len(members), label=written)
-        for f in members:
-            f["severity"] = "low"
-            f["evidence"]["parameters"]["severity_capped"] = rule
+        said_once(members, rule)
         names = [f["subject"]["column"] for f in members]
         rows = {
             f["subject"]["column"]: sum(
@@ -125,13 +123,11 @@ def _one_placeholder_fact(ctx, out: list[dict]) -> list[dict]:
 def _one_padding_fact(ctx, out: list[dict]) -> list[dict]:
     """One medium finding when PADDED_GROUP_MIN columns or more pad their labels at
     medium, their own findings made low; [] otherwise."""
-    members = [f for f in out if f["kind"] == "padded_labels" and f["severity"] == "medium"]
-    if len(members) < PADDED_GROUP_MIN:
+    members = medium_members(out, "padded_labels", PADDED_GROUP_MIN)
+    if not members:
         return []
     rule = PADDED_GROUP_RULE.format(k=len(members))
-    for f in members:
-        f["severity"] = "low"
-        f["evidence"]["parameters"]["severity_capped"] = rule
+    said_once(members, rule)
     names = [f["subject"]["column"] for f in members]
     rows = {f["subject"]["column"]: f["measurement"]["values"]["padded_rows"] for f in members}
     return [
