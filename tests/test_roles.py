@@ -240,6 +240,28 @@ def test_months_written_with_their_names_are_dates(tmp_path) -> None:
         assert cols["Month"].kind == ColumnKind.TIMESTAMP
 
 
+def test_iso_weeks_are_dated_on_their_monday(tmp_path) -> None:
+    """fpp3's us_gasoline 'Week' ('1991 W06', tsibble's print) was an identifier: no trend,
+    no seasonality. ISO weeks are dated on their Monday (week 1 holds 4 January), weekly."""
+    import datetime as dt
+
+    weeks = [dt.date(2003, 12, 29) + dt.timedelta(weeks=k) for k in range(60)]
+    written = [f"{d.isocalendar()[0]} W{d.isocalendar()[1]:02d}" for d in weeks]
+    frame = pd.DataFrame({"Week": written, "Barrels": np.arange(60.0)})
+    frame.to_csv(tmp_path / "w.csv", index=False)
+    dataset = open_dataset("w", str(tmp_path / "w.csv"))
+    column = dataset.column("Week")
+    assert column.date_format == "%G W%V" and column.role_detail == "week"
+    values = next(dataset.iter_chunks(["Week"])).table.column("Week").to_pylist()
+    assert [v.date() for v in values] == weeks  # 2004 W53 included
+    assert (
+        roles_of(tmp_path, frame.assign(Week=[w.replace(" W", "-W") for w in written]), "csv")[
+            "Week"
+        ].date_format
+        == "%G-W%V"
+    )
+
+
 def test_yearly_dates_have_a_year_grain(tmp_path) -> None:
     years = pd.to_datetime([f"{y}-01-01" for y in range(1970, 1983)] * 20)
     cols = roles_of(tmp_path, pd.DataFrame({"Year": years, "mpg": np.arange(260.0)}))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -20,6 +21,18 @@ QUARTER_LAYOUTS = {
     "%Y-Q%q": r"^(\d{4})-[Qq]([1-4])$",
     "%Y Q%q": r"^(\d{4}) [Qq]([1-4])$",
 }
+
+#: ISO week layouts (strptime's %W needs a weekday to give a date): layout -> regex with
+#: the year and the week (01..53) as its two groups. A week is dated on its Monday, ISO
+#: 8601's (week 1 holds 4 January). tsibble prints weeks so: fpp3's us_gasoline '1991 W06'
+#: was read as an identifier, with no time analysis.
+WEEK_LAYOUTS = {
+    "%G W%V": r"^(\d{4}) W(0[1-9]|[1-4]\d|5[0-3])$",
+    "%G-W%V": r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$",
+    "%GW%V": r"^(\d{4})W(0[1-9]|[1-4]\d|5[0-3])$",
+}
+#: layouts read with a regex rather than strptime: quarters and ISO weeks
+REGEX_LAYOUTS = {**QUARTER_LAYOUTS, **WEEK_LAYOUTS}
 
 #: Times of day written as text, each with the regex its values match (minutes and seconds
 #: of two digits: '2:1' is a score, not a time). Arrow's CSV reader types a column of such
@@ -81,6 +94,7 @@ DATE_FORMATS = (
     "%b %Y",
     "%B %Y",
     *QUARTER_LAYOUTS,
+    *WEEK_LAYOUTS,
     *TIME_OF_DAY_LAYOUTS,
 )
 
@@ -127,6 +141,9 @@ def parse(column, layout: str):
     pattern = QUARTER_LAYOUTS.get(layout)
     if pattern is not None:
         return _parse_quarters(column, pattern)
+    pattern = WEEK_LAYOUTS.get(layout)
+    if pattern is not None:
+        return _parse_weeks(column, pattern)
     parsed = pc.strptime(column, format=layout, unit="us", error_is_null=True)
     rolled = _rolled_over(column, parsed, layout)
     if rolled is not None:
@@ -143,7 +160,7 @@ MIN_YEAR = 1000
 
 def parses_all(values, layout: str) -> bool:
     """Every (non-null) value of ``values`` parses with ``layout``, in a year from MIN_YEAR."""
-    pattern = QUARTER_LAYOUTS.get(layout)
+    pattern = REGEX_LAYOUTS.get(layout)
     if pattern is not None:
         return bool(pc.all(pc.match_substring_regex(values, pattern)).as_py() is not False)
     shape = TIME_OF_DAY_LAYOUTS.get(layout)
@@ -194,8 +211,8 @@ def layout_shape(layout: str) -> str | None:
 def failures(values, layout: str):
     """The values that do not read as dates with ``layout`` (unparsed, rolled over such
     as 2021-02-30, or before MIN_YEAR), or None when one of them is not even shaped like
-    the layout (the column is no date column). A quarter layout tolerates nothing."""
-    pattern = QUARTER_LAYOUTS.get(layout)
+    the layout (the column is no date column). A quarter or week layout tolerates nothing."""
+    pattern = REGEX_LAYOUTS.get(layout)
     if pattern is not None:
         return values.slice(0, 0) if parses_all(values, layout) else None
     if isinstance(values, pa.ChunkedArray):
@@ -279,6 +296,23 @@ def _parse_quarters(column, pattern: str):
         year, pc.utf8_lpad(pc.cast(month, pa.string()), 2, "0"), "01", "-"
     )
     return pc.strptime(text, format="%Y-%m-%d", unit="us", error_is_null=True)
+
+
+def _parse_weeks(column, pattern: str):
+    """ISO weeks as the timestamp of their Monday (null where a value does not match)."""
+    if isinstance(column, pa.ChunkedArray):
+        return pa.chunked_array(
+            [_parse_weeks(c, pattern) for c in column.chunks], type=pa.timestamp("us")
+        )
+    named = pattern.replace("(\\d{4})", "(?P<y>\\d{4})", 1).replace("(0[1-9]", "(?P<w>0[1-9]", 1)
+    parts = pc.extract_regex(column, named)
+    valid = np.asarray(pc.is_valid(parts).to_numpy(zero_copy_only=False), dtype=bool)
+    year = np.asarray(pc.fill_null(pc.cast(pc.struct_field(parts, "y"), pa.int64()), 1970))
+    week = np.asarray(pc.fill_null(pc.cast(pc.struct_field(parts, "w"), pa.int64()), 1))
+    jan4 = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64) + 3
+    monday = jan4 - (jan4 + 3) % 7 + 7 * (week - 1)  # 1970-01-01 was a Thursday
+    micros = monday * 86_400_000_000
+    return pa.array(micros, pa.int64(), mask=~valid).cast(pa.timestamp("us"))
 
 
 def leading_fields(values) -> tuple[set[int], set[int]]:
