@@ -15,6 +15,8 @@ import re
 from collections.abc import Collection
 from itertools import pairwise
 
+from pytest_statharness.dataset.roles import name_tokens
+
 #: words that name a summary statistic of a quantity rather than the quantity itself
 SUMMARY_WORDS = frozenset(
     {
@@ -419,10 +421,7 @@ LINK_WORDS = frozenset(
 def is_optional_link(name: str) -> bool:
     """A column naming another record this row links to (the tweet it replies to, a
     parent, a referrer): empty where there is none, so its empty rows are no lost data."""
-    words = {
-        w for w in re.split(r"[^a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower()) if w
-    }
-    return bool(words & LINK_WORDS)
+    return bool(name_tokens(name) & LINK_WORDS)
 
 
 def _lag_stem(name: str) -> tuple[str, bool]:

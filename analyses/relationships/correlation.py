@@ -1524,7 +1524,7 @@ class Correlation(Analysis):
         for i, j in selected:
             if axis_index in (i, j) or i in transforms or j in transforms:
                 continue
-            if _adjusted_or_per_unit(cols[i], cols[j]) or _part_of_named_sum(cols[i], cols[j]):
+            if _named_construction(cols[i], cols[j]):
                 continue  # a sum and its item: no partner that outranks the item's own pairs
             r = (info["pearson"].get((i, j)) or _pearson(None))["r"]
             if r is not None:
@@ -1662,8 +1662,7 @@ class Correlation(Analysis):
             derived = (
                 self._derived(cols, i, j, rho)
                 or _name_variant(cols[i], cols[j], pr["r"])
-                or _adjusted_or_per_unit(cols[i], cols[j])
-                or _part_of_named_sum(cols[i], cols[j])
+                or _named_construction(cols[i], cols[j])
                 or _paired_codes(ctx, cols[i], cols[j])
                 or _flag_of(ctx, cols[i], cols[j])
                 or _nested_flags(ctx, info, i, j, pr)
@@ -2083,7 +2082,7 @@ def _name_variant(a: str, b: str, r: float | None) -> str | None:
 
 
 #: a name opening with this marks an adjusted version of another column
-ADJUSTED_MARKS = ("adj",)
+ADJUSTED_MARK = "adj"
 #: a name closing with one of these after another column's name is that quantity per unit
 #: of time or per head: kwh and kwhpday (Utilities2), gdp and gdppc
 PER_UNIT_SUFFIXES = (
@@ -2105,15 +2104,14 @@ def _adjusted_or_per_unit(a: str, b: str) -> str | None:
     Their correlation is by construction, whatever its size."""
     x, y = _plain_name(a), _plain_name(b)
     for adjusted, plain, shown in ((x, y, (a, b)), (y, x, (b, a))):
-        for mark in ADJUSTED_MARKS:
-            stem = adjusted[len(mark) :]
-            if (
-                adjusted.startswith(mark)
-                and len(stem) >= ADJUSTED_MIN_STEM
-                and plain.startswith(stem)
-                and not plain.startswith(mark)
-            ):
-                return f"{shown[0]!r} is {shown[1]!r} adjusted, named so: the same scores"
+        stem = adjusted[len(ADJUSTED_MARK) :]
+        if (
+            adjusted.startswith(ADJUSTED_MARK)
+            and len(stem) >= ADJUSTED_MIN_STEM
+            and plain.startswith(stem)
+            and not plain.startswith(ADJUSTED_MARK)
+        ):
+            return f"{shown[0]!r} is {shown[1]!r} adjusted, named so: the same scores"
         if adjusted.startswith(plain) and adjusted[len(plain) :] in PER_UNIT_SUFFIXES:
             return f"{shown[0]!r} is {shown[1]!r} per unit (of time or per head), named so"
     return None
@@ -2152,6 +2150,12 @@ def _part_of_named_sum(a: str, b: str) -> str | None:
         if other[:SUM_STEM_MIN] == stem[:SUM_STEM_MIN]:
             return f"{whole!r} is named as a sum over {stem[:SUM_STEM_MIN]!r}..., {part!r} one of its parts"
     return None
+
+
+def _named_construction(a: str, b: str) -> str | None:
+    """Why two columns correlate by construction, read from their names (an adjusted or
+    per-unit twin, a sum and its part), or None."""
+    return _adjusted_or_per_unit(a, b) or _part_of_named_sum(a, b)
 
 
 def _linear_text(coefficients: dict[str, float], constant: float, mean: float) -> str:

@@ -15,21 +15,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 #: Quarter layouts (no strptime directive reads a quarter): layout -> regex with the year
-#: and the quarter as its two groups. A quarter is dated on its first day.
+#: and the quarter as its groups y and n. A quarter is dated on its first day.
 QUARTER_LAYOUTS = {
-    "%YQ%q": r"^(\d{4})[Qq]([1-4])$",
-    "%Y-Q%q": r"^(\d{4})-[Qq]([1-4])$",
-    "%Y Q%q": r"^(\d{4}) [Qq]([1-4])$",
+    "%YQ%q": r"^(?P<y>\d{4})[Qq](?P<n>[1-4])$",
+    "%Y-Q%q": r"^(?P<y>\d{4})-[Qq](?P<n>[1-4])$",
+    "%Y Q%q": r"^(?P<y>\d{4}) [Qq](?P<n>[1-4])$",
 }
 
 #: ISO week layouts (strptime's %W needs a weekday to give a date): layout -> regex with
-#: the year and the week (01..53) as its two groups. A week is dated on its Monday, ISO
+#: the year and the week (01..53) as its groups y and n. A week is dated on its Monday, ISO
 #: 8601's (week 1 holds 4 January). tsibble prints weeks so: fpp3's us_gasoline '1991 W06'
 #: was read as an identifier, with no time analysis.
 WEEK_LAYOUTS = {
-    "%G W%V": r"^(\d{4}) W(0[1-9]|[1-4]\d|5[0-3])$",
-    "%G-W%V": r"^(\d{4})-W(0[1-9]|[1-4]\d|5[0-3])$",
-    "%GW%V": r"^(\d{4})W(0[1-9]|[1-4]\d|5[0-3])$",
+    "%G W%V": r"^(?P<y>\d{4}) W(?P<n>0[1-9]|[1-4]\d|5[0-3])$",
+    "%G-W%V": r"^(?P<y>\d{4})-W(?P<n>0[1-9]|[1-4]\d|5[0-3])$",
+    "%GW%V": r"^(?P<y>\d{4})W(?P<n>0[1-9]|[1-4]\d|5[0-3])$",
 }
 #: layouts read with a regex rather than strptime: quarters and ISO weeks
 REGEX_LAYOUTS = {**QUARTER_LAYOUTS, **WEEK_LAYOUTS}
@@ -138,12 +138,8 @@ def parse(column, layout: str):
         column = column.cast(column.type.value_type)
     if is_time_of_day(layout):
         return _parse_time_of_day(column, layout)
-    pattern = QUARTER_LAYOUTS.get(layout)
-    if pattern is not None:
-        return _parse_quarters(column, pattern)
-    pattern = WEEK_LAYOUTS.get(layout)
-    if pattern is not None:
-        return _parse_weeks(column, pattern)
+    if layout in REGEX_LAYOUTS:
+        return _parse_by_regex(column, layout)
     parsed = pc.strptime(column, format=layout, unit="us", error_is_null=True)
     rolled = _rolled_over(column, parsed, layout)
     if rolled is not None:
@@ -282,37 +278,24 @@ def _parse_time_of_day(column, layout: str):
     return since.cast(pa.duration("us"))
 
 
-def _parse_quarters(column, pattern: str):
+def _parse_by_regex(column, layout: str):
+    """Quarters as the timestamp of their first day, ISO weeks as that of their Monday
+    (null where a value does not match the layout's regex)."""
     if isinstance(column, pa.ChunkedArray):
         return pa.chunked_array(
-            [_parse_quarters(c, pattern) for c in column.chunks], type=pa.timestamp("us")
+            [_parse_by_regex(c, layout) for c in column.chunks], type=pa.timestamp("us")
         )
-    named = pattern.replace("(\\d{4})", "(?P<y>\\d{4})", 1).replace("([1-4])", "(?P<q>[1-4])", 1)
-    parts = pc.extract_regex(column, named)
-    year = pc.struct_field(parts, "y")
-    quarter = pc.cast(pc.struct_field(parts, "q"), pa.int64())
-    month = pc.add(pc.multiply(pc.subtract(quarter, 1), 3), 1)
-    text = pc.binary_join_element_wise(
-        year, pc.utf8_lpad(pc.cast(month, pa.string()), 2, "0"), "01", "-"
-    )
-    return pc.strptime(text, format="%Y-%m-%d", unit="us", error_is_null=True)
-
-
-def _parse_weeks(column, pattern: str):
-    """ISO weeks as the timestamp of their Monday (null where a value does not match)."""
-    if isinstance(column, pa.ChunkedArray):
-        return pa.chunked_array(
-            [_parse_weeks(c, pattern) for c in column.chunks], type=pa.timestamp("us")
-        )
-    named = pattern.replace("(\\d{4})", "(?P<y>\\d{4})", 1).replace("(0[1-9]", "(?P<w>0[1-9]", 1)
-    parts = pc.extract_regex(column, named)
+    parts = pc.extract_regex(column, REGEX_LAYOUTS[layout])
     valid = np.asarray(pc.is_valid(parts).to_numpy(zero_copy_only=False), dtype=bool)
     year = np.asarray(pc.fill_null(pc.cast(pc.struct_field(parts, "y"), pa.int64()), 1970))
-    week = np.asarray(pc.fill_null(pc.cast(pc.struct_field(parts, "w"), pa.int64()), 1))
-    jan4 = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64) + 3
-    monday = jan4 - (jan4 + 3) % 7 + 7 * (week - 1)  # 1970-01-01 was a Thursday
-    micros = monday * 86_400_000_000
-    return pa.array(micros, pa.int64(), mask=~valid).cast(pa.timestamp("us"))
+    n = np.asarray(pc.fill_null(pc.cast(pc.struct_field(parts, "n"), pa.int64()), 1))
+    if layout in QUARTER_LAYOUTS:
+        months = (year - 1970) * 12 + (n - 1) * 3
+        days = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
+    else:
+        jan4 = (year - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64) + 3
+        days = jan4 - (jan4 + 3) % 7 + 7 * (n - 1)  # 1970-01-01 was a Thursday
+    return pa.array(days * 86_400_000_000, pa.int64(), mask=~valid).cast(pa.timestamp("us"))
 
 
 def leading_fields(values) -> tuple[set[int], set[int]]:

@@ -885,11 +885,11 @@ _UNIX_TIME_NAMES = {
     "timestamp", "ts", "epoch", "unix", "unixtime", "created", "updated", "modified",
     "datetime", "time", "date", "dt", "when",
 }  # fmt: skip
-#: (unit, detail, smallest, largest): seconds or milliseconds since 1970-01-01 UTC from
-#: 1973-03-03 (1e8 s) to 2099-12-04 (4.1e9 s)
+#: (unit, detail, smallest, largest, units a second): seconds or milliseconds since
+#: 1970-01-01 UTC from 1973-03-03 (1e8 s) to 2099-12-04 (4.1e9 s)
 EPOCH_RANGES = (
-    ("seconds", EPOCH_SECONDS_DETAIL, 1e8, 4.1e9),
-    ("milliseconds", EPOCH_MILLISECONDS_DETAIL, 1e11, 4.1e12),
+    ("seconds", EPOCH_SECONDS_DETAIL, 1e8, 4.1e9, 1),
+    ("milliseconds", EPOCH_MILLISECONDS_DETAIL, 1e11, 4.1e12, 1000),
 )
 #: a Unix time holds at least this many distinct values (a handful of big numbers named
 #: 'time' may be anything)
@@ -910,9 +910,8 @@ def _unix_time(
     if distinct < UNIX_TIME_MIN_DISTINCT or not tokens & _UNIX_TIME_NAMES:
         return None
     lo, hi = summary["fmin"], summary["fmax"]
-    for unit, detail, smallest, largest in EPOCH_RANGES:
+    for unit, detail, smallest, largest, scale in EPOCH_RANGES:
         if smallest <= lo and hi <= largest:
-            scale = 1 if unit == "seconds" else 1000
             first, last = (
                 dt.datetime.fromtimestamp(v / scale, dt.UTC).date().isoformat() for v in (lo, hi)
             )
